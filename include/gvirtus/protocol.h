@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The gvirtus wire protocol: one definition for the virtio path and the
+ * TCP path.  All fields are fixed-width little-endian; structs are packed
+ * and their sizes are part of the protocol (checked by _Static_assert
+ * here and by the receiver against the bytes it got).
+ *
+ * A transport request carries one or more messages back to back.  Each
+ * message is a gv_msg_hdr and payload_len bytes of the op's request
+ * struct, and consumes the next nbulk bulk buffers of the transport
+ * request (virtio: page lists; TCP: counted byte runs).  Every message
+ * without GV_MSG_F_NO_REPLY gets one response message, in order.
+ */
+#ifndef GVIRTUS_PROTOCOL_H
+#define GVIRTUS_PROTOCOL_H
+
+#include <stdint.h>
+
+#include "bulk.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "gvirtus lays protocol structs out in host order: little-endian hosts only"
+#endif
+
+#define GV_MSG_MAGIC 0x54525647u	/* "GVRT" */
+#define GV_RESP_MAGIC 0x50525647u	/* "GVRP" */
+#define GV_PROTOCOL_VERSION 1u
+
+#define GV_MSG_F_NO_REPLY 1u
+
+struct __attribute__((packed)) gv_msg_hdr {
+	uint32_t magic;		/* GV_MSG_MAGIC */
+	uint16_t version;	/* GV_PROTOCOL_VERSION */
+	uint16_t flags;		/* GV_MSG_F_* */
+	uint32_t op;		/* enum gv_op */
+	uint32_t device;	/* the caller's current device ordinal */
+	uint64_t req_id;
+	uint32_t payload_len;
+	uint32_t nbulk;
+};
+_Static_assert(sizeof(struct gv_msg_hdr) == 32, "gv_msg_hdr is 32 bytes");
+
+/* Transport-level status of one message, before any CUDA semantics. */
+enum gv_status {
+	GV_OK = 0,
+	GV_EMAGIC = 1,		/* not a gvirtus message */
+	GV_EVERSION = 2,	/* protocol version differs; see hello */
+	GV_EOP = 3,		/* unknown op */
+	GV_ELEN = 4,		/* payload or bulk length wrong for the op */
+	GV_ENOMEM = 5,		/* host could not allocate */
+	GV_ERESP = 6,		/* response would not fit the guest's room */
+};
+
+struct __attribute__((packed)) gv_resp_hdr {
+	uint32_t magic;		/* GV_RESP_MAGIC */
+	uint16_t version;	/* the host's GV_PROTOCOL_VERSION */
+	uint16_t status;	/* enum gv_status */
+	uint32_t op;
+	int32_t result;		/* cudaError_t of the call when status is GV_OK */
+	uint64_t req_id;
+	uint32_t payload_len;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct gv_resp_hdr) == 32, "gv_resp_hdr is 32 bytes");
+
+/* Ops.  calls.def lists each once with its request and response types. */
+enum gv_op {
+#define GV_OP(name, num, req, resp, nbulk) GV_OP_##name = num,
+#include "calls.def"
+#undef GV_OP
+	GV_OP_LIMIT
+};
+
+/* ---- payloads ---- */
+
+struct __attribute__((packed)) gv_empty {
+	uint8_t unused[0];
+};
+
+struct __attribute__((packed)) gv_hello_req {
+	uint32_t guest_version;
+	uint32_t pid;		/* for host logs only */
+};
+struct __attribute__((packed)) gv_hello_resp {
+	uint32_t host_version;
+	uint32_t session_id;
+	int32_t driver_version;		/* cuDriverGetVersion on the host */
+	int32_t device_count;		/* devices this guest may use */
+	int32_t device_count_result;	/* cudaError_t of counting them */
+	uint32_t reserved;
+};
+
+#define GV_NAME_LEN 256
+#define GV_ATTR_SLOTS 256	/* indexed by cudaDeviceAttr / CUdevice_attribute */
+
+struct __attribute__((packed)) gv_device_info_resp {
+	char name[GV_NAME_LEN];
+	uint8_t uuid[16];
+	uint8_t luid[8];
+	uint32_t luid_node_mask;
+	uint32_t reserved;
+	uint64_t total_mem;
+	uint8_t attr_valid[GV_ATTR_SLOTS / 8];	/* bit i: attrs[i] is real */
+	int32_t attrs[GV_ATTR_SLOTS];
+};
+
+struct __attribute__((packed)) gv_mem_info_resp {
+	uint64_t free_bytes;
+	uint64_t total_bytes;
+};
+
+struct __attribute__((packed)) gv_malloc_req {
+	uint64_t size;
+};
+struct __attribute__((packed)) gv_ptr_resp {
+	uint64_t ptr;
+};
+struct __attribute__((packed)) gv_ptr_req {
+	uint64_t ptr;
+};
+
+struct __attribute__((packed)) gv_malloc_pitch_req {
+	uint64_t width;
+	uint64_t height;
+};
+struct __attribute__((packed)) gv_malloc_pitch_resp {
+	uint64_t ptr;
+	uint64_t pitch;
+};
+
+/* H2D: bulk[0] TO_HOST of size bytes.  D2H: bulk[0] FROM_HOST. */
+struct __attribute__((packed)) gv_memcpy_req {
+	uint64_t dst;	/* device address, or 0 where the host side is bulk */
+	uint64_t src;
+	uint64_t size;
+};
+
+struct __attribute__((packed)) gv_memset_req {
+	uint64_t dst;
+	uint64_t size;
+	int32_t value;
+	uint32_t reserved;
+};
+
+/*
+ * 2D copies.  kind is cudaMemcpyKind restricted to H2D, D2H, D2D.  The host
+ * side of H2D/D2H travels as one bulk buffer spanning
+ * (height - 1) * host_pitch + width bytes, and dst/src of that side is 0.
+ */
+struct __attribute__((packed)) gv_memcpy2d_req {
+	uint64_t dst;
+	uint64_t dpitch;
+	uint64_t src;
+	uint64_t spitch;
+	uint64_t width;
+	uint64_t height;
+	uint32_t kind;
+	uint32_t reserved;
+};
+
+enum gv_mem_type {
+	GV_MEM_UNREGISTERED = 0,
+	GV_MEM_HOST = 1,
+	GV_MEM_DEVICE = 2,
+	GV_MEM_MANAGED = 3,
+};
+struct __attribute__((packed)) gv_pointer_attrs_resp {
+	uint32_t type;		/* enum gv_mem_type */
+	int32_t device;		/* guest ordinal */
+	uint64_t device_ptr;
+	uint64_t alloc_base;
+	uint64_t alloc_size;
+};
+
+/* Host worker accounting, for tests: this VM's sessions and allocations. */
+struct __attribute__((packed)) gv_stats_resp {
+	uint32_t sessions;		/* live sessions, this one included */
+	uint32_t session_id;
+	uint64_t session_allocs;	/* allocations held by this session */
+	uint64_t session_bytes;
+	uint64_t total_allocs;		/* all sessions of this worker */
+	uint64_t total_bytes;
+	uint64_t sessions_closed;	/* ever */
+	uint64_t bytes_freed_at_close;	/* ever, by session teardown */
+};
+
+#endif
