@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPU reference executor: a test double for machines without a GPU
+ * (CI).  Device memory is host RAM behind made-up device addresses, so the
+ * whole transport is exercised byte for byte.  It is never a default: a
+ * device or backend uses it only when configured with "cpu-reference".
+ */
+#include <cuda.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+
+#define CPUREF_MEM_PER_DEVICE (4ull << 30)
+#define CPUREF_VA_BASE 0x600000000000ull	/* clear of usual guest mappings */
+#define CPUREF_VA_GRANULE (2ull << 20)
+#define CPUREF_PITCH_ALIGN 512
+
+struct cpuref_state {
+	_Atomic uint64_t next_va;
+	_Atomic uint64_t used[GVW_MAX_DEVICES];
+};
+
+struct cpuref_ctx {
+	struct cpuref_state *st;
+	int dev;
+};
+
+static void cpuref_init(struct gvw_worker *w)
+{
+	struct cpuref_state *st = calloc(1, sizeof(*st));
+
+	if (!st) {
+		w->device_count = 0;
+		w->count_result = cudaErrorMemoryAllocation;
+		snprintf(w->describe, sizeof(w->describe),
+			 "executor cpu-reference: out of memory");
+		return;
+	}
+	atomic_init(&st->next_va, CPUREF_VA_BASE);
+	w->ex_state = st;
+	w->device_count = (int)w->cfg.cpu_reference_devices;
+	w->count_result = cudaSuccess;
+	w->driver_version = 13000;
+	snprintf(w->describe, sizeof(w->describe),
+		 "executor cpu-reference (test double, no GPU): %d device(s) of "
+		 "%llu MiB in host RAM", w->device_count,
+		 CPUREF_MEM_PER_DEVICE >> 20);
+}
+
+static const struct {
+	CUdevice_attribute attr;
+	int value;
+} cpuref_attrs[] = {
+	{ CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, 1024 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X, 1024 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y, 1024 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z, 64 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, 2147483647 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y, 65535 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z, 65535 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK, 49152 },
+	{ CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY, 65536 },
+	{ CU_DEVICE_ATTRIBUTE_WARP_SIZE, 32 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_PITCH, 2147483647 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK, 65536 },
+	{ CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT, 512 },
+	{ CU_DEVICE_ATTRIBUTE_TEXTURE_PITCH_ALIGNMENT, 32 },
+	{ CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 2 },
+	{ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, 9 },
+	{ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, 0 },
+	{ CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING, 1 },
+	{ CU_DEVICE_ATTRIBUTE_CONCURRENT_KERNELS, 1 },
+	{ CU_DEVICE_ATTRIBUTE_ASYNC_ENGINE_COUNT, 1 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, 2048 },
+	{ CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, 1 << 20 },
+	{ CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, 64 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, 233472 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR, 65536 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, 232448 },
+	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR, 32 },
+	{ CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY, 1 },
+	{ CU_DEVICE_ATTRIBUTE_STREAM_PRIORITIES_SUPPORTED, 1 },
+};
+
+static int cpuref_device_info(struct gvw_worker *w, int dev,
+			      struct gv_device_info_resp *out)
+{
+	size_t i;
+
+	(void)w;
+	snprintf(out->name, sizeof(out->name),
+		 "gvirtus CPU reference device %d (no GPU)", dev);
+	for (i = 0; i < sizeof(out->uuid); i++)
+		out->uuid[i] = (uint8_t)(0xc0 + dev + i);
+	out->total_mem = CPUREF_MEM_PER_DEVICE;
+	for (i = 0; i < sizeof(cpuref_attrs) / sizeof(cpuref_attrs[0]); i++) {
+		int a = cpuref_attrs[i].attr;
+
+		out->attrs[a] = cpuref_attrs[i].value;
+		out->attr_valid[a / 8] |= (uint8_t)(1u << (a % 8));
+	}
+	out->attrs[CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID] = dev;
+	out->attr_valid[CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID / 8] |=
+		(uint8_t)(1u << (CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID % 8));
+	return cudaSuccess;
+}
+
+static int cpuref_ctx_create(struct gvw_worker *w, int dev, void **ctx)
+{
+	struct cpuref_ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return cudaErrorMemoryAllocation;
+	c->st = w->ex_state;
+	c->dev = dev;
+	*ctx = c;
+	return cudaSuccess;
+}
+
+static void cpuref_ctx_destroy(void *ctx)
+{
+	free(ctx);
+}
+
+static int cpuref_ctx_enter(void *ctx)
+{
+	(void)ctx;
+	return cudaSuccess;
+}
+
+static int cpuref_synchronize(void *ctx)
+{
+	(void)ctx;
+	return cudaSuccess;
+}
+
+static int cpuref_mem_get_info(void *ctx, uint64_t *free_b, uint64_t *total_b)
+{
+	struct cpuref_ctx *c = ctx;
+
+	*total_b = CPUREF_MEM_PER_DEVICE;
+	*free_b = CPUREF_MEM_PER_DEVICE - atomic_load(&c->st->used[c->dev]);
+	return cudaSuccess;
+}
+
+static int cpuref_mem_alloc(void *ctx, uint64_t size, struct gvw_alloc *a)
+{
+	struct cpuref_ctx *c = ctx;
+	uint64_t span, used;
+	void *p;
+
+	if (size > CPUREF_MEM_PER_DEVICE)
+		return cudaErrorMemoryAllocation;
+	used = atomic_fetch_add(&c->st->used[c->dev], size);
+	if (used + size > CPUREF_MEM_PER_DEVICE) {
+		atomic_fetch_sub(&c->st->used[c->dev], size);
+		return cudaErrorMemoryAllocation;
+	}
+	p = malloc(size);
+	if (!p) {
+		atomic_fetch_sub(&c->st->used[c->dev], size);
+		return cudaErrorMemoryAllocation;
+	}
+	/* Addresses are never reused, so a stale guest pointer never aliases. */
+	span = (size + CPUREF_VA_GRANULE - 1) & ~(CPUREF_VA_GRANULE - 1);
+	a->base = atomic_fetch_add(&c->st->next_va, span);
+	a->size = size;
+	a->priv = p;
+	return cudaSuccess;
+}
+
+static int cpuref_mem_alloc_pitch(void *ctx, uint64_t width, uint64_t height,
+				  uint64_t *pitch, struct gvw_alloc *a)
+{
+	uint64_t p = (width + CPUREF_PITCH_ALIGN - 1) & ~(uint64_t)(CPUREF_PITCH_ALIGN - 1);
+
+	if (height > CPUREF_MEM_PER_DEVICE / p)
+		return cudaErrorMemoryAllocation;
+	*pitch = p;
+	return cpuref_mem_alloc(ctx, p * height, a);
+}
+
+static int cpuref_mem_free(void *ctx, struct gvw_alloc *a)
+{
+	struct cpuref_ctx *c = ctx;
+
+	free(a->priv);
+	a->priv = NULL;
+	atomic_fetch_sub(&c->st->used[a->device], a->size);
+	(void)c;
+	return cudaSuccess;
+}
+
+static char *host_of(const struct gvw_alloc *a, uint64_t addr)
+{
+	return (char *)a->priv + (addr - a->base);
+}
+
+static int cpuref_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr,
+		       const void *src, size_t n)
+{
+	(void)ctx;
+	memcpy(host_of(a, addr), src, n);
+	return cudaSuccess;
+}
+
+static int cpuref_dtoh(void *ctx, void *dst, const struct gvw_alloc *a,
+		       uint64_t addr, size_t n)
+{
+	(void)ctx;
+	memcpy(dst, host_of(a, addr), n);
+	return cudaSuccess;
+}
+
+static int cpuref_dtod(void *ctx, const struct gvw_alloc *da, uint64_t dst,
+		       const struct gvw_alloc *sa, uint64_t src, size_t n)
+{
+	(void)ctx;
+	memmove(host_of(da, dst), host_of(sa, src), n);
+	return cudaSuccess;
+}
+
+static int cpuref_memset8(void *ctx, const struct gvw_alloc *a, uint64_t addr,
+			  uint8_t value, size_t n)
+{
+	(void)ctx;
+	memset(host_of(a, addr), value, n);
+	return cudaSuccess;
+}
+
+static int cpuref_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst,
+			 void *dst_host, uint64_t dpitch,
+			 const struct gvw_alloc *sa, uint64_t src,
+			 const void *src_host, uint64_t spitch,
+			 uint64_t width, uint64_t height)
+{
+	char *d = da ? host_of(da, dst) : dst_host;
+	const char *s = sa ? host_of(sa, src) : src_host;
+	uint64_t y;
+
+	(void)ctx;
+	for (y = 0; y < height; y++)
+		memmove(d + y * dpitch, s + y * spitch, width);
+	return cudaSuccess;
+}
+
+const struct gvw_executor gvw_exec_cpu_reference = {
+	.name = "cpu-reference",
+	.init = cpuref_init,
+	.device_info = cpuref_device_info,
+	.ctx_create = cpuref_ctx_create,
+	.ctx_destroy = cpuref_ctx_destroy,
+	.ctx_enter = cpuref_ctx_enter,
+	.synchronize = cpuref_synchronize,
+	.mem_get_info = cpuref_mem_get_info,
+	.mem_alloc = cpuref_mem_alloc,
+	.mem_alloc_pitch = cpuref_mem_alloc_pitch,
+	.mem_free = cpuref_mem_free,
+	.htod = cpuref_htod,
+	.dtoh = cpuref_dtoh,
+	.dtod = cpuref_dtod,
+	.memset8 = cpuref_memset8,
+	.copy2d = cpuref_copy2d,
+};

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The gvirtus host worker: executes protocol messages for sessions.  It
+ * knows nothing of virtio, QEMU or sockets: a transport hands it message
+ * bytes plus bulk buffers as host iovecs and gets response bytes back.
+ * QEMU's virtio-gvirtus device, gvirtus-backend and the tests link it.
+ */
+#ifndef GVIRTUS_WORKER_H
+#define GVIRTUS_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gvw_worker;
+struct gvw_session;
+
+enum gvw_executor_kind {
+	GVW_EXEC_CUDA,		/* the real GPU through libcuda.so.1 */
+	GVW_EXEC_CPU_REFERENCE,	/* test double: device memory in host RAM */
+};
+
+struct gvw_config {
+	enum gvw_executor_kind executor;
+	unsigned int max_sessions;
+	unsigned int cpu_reference_devices;	/* devices the double shows */
+	const char *label;			/* prefix of log lines */
+};
+
+/* Returns 0, or -1 with a message naming the problem in err. */
+int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
+		      char *err, size_t err_len);
+/* Closes every session still open. */
+void gvw_worker_destroy(struct gvw_worker *w);
+/* One line: executor, driver version, devices; or why there are none. */
+const char *gvw_worker_describe(const struct gvw_worker *w);
+/* Parses "cuda" / "cpu-reference"; -1 if neither. */
+int gvw_executor_parse(const char *name, enum gvw_executor_kind *out);
+
+/* NULL when max_sessions are open or id is in use. */
+struct gvw_session *gvw_session_open(struct gvw_worker *w, uint32_t id);
+/* Frees the session's contexts and allocations and logs what was freed. */
+void gvw_session_close(struct gvw_session *s);
+uint32_t gvw_session_id(const struct gvw_session *s);
+
+struct gvw_iov {
+	void *base;
+	size_t len;
+};
+
+struct gvw_bulk {
+	const struct gvw_iov *iov;
+	unsigned int niov;
+	uint64_t len;		/* sum of iov lengths */
+	uint32_t dir;		/* GV_BULK_TO_HOST / GV_BULK_FROM_HOST */
+};
+
+/*
+ * Executes the messages in msg and writes one response per message that
+ * wants one into resp.  A session is used by one thread at a time.
+ * Returns 0; -1 only when not even an error response fits in resp.
+ */
+int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
+		     const struct gvw_bulk *bulk, unsigned int nbulk,
+		     void *resp, size_t resp_cap, size_t *resp_len);
+
+#endif

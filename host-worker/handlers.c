@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host side of each protocol op.  Requests arrive decoded but not
+ * validated: every device address is resolved against the session's own
+ * allocation table, every bulk buffer is checked against the sizes the
+ * request states, and arithmetic on guest values is checked for overflow.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "log.h"
+
+static const struct gvw_executor *ex_of(struct gvw_call *c)
+{
+	return c->s->w->ex;
+}
+
+static int valid_device(struct gvw_call *c)
+{
+	struct gvw_worker *w = c->s->w;
+
+	if (w->device_count <= 0)
+		return w->count_result ? w->count_result : cudaErrorNoDevice;
+	if (c->dev < 0 || c->dev >= w->device_count || c->dev >= GVW_MAX_DEVICES)
+		return cudaErrorInvalidDevice;
+	return cudaSuccess;
+}
+
+/* The caller's device, with the session's context on it current. */
+static int enter_device(struct gvw_call *c)
+{
+	int r = valid_device(c);
+
+	if (r)
+		return r;
+	if (!c->s->ctx[c->dev]) {
+		r = ex_of(c)->ctx_create(c->s->w, c->dev, &c->s->ctx[c->dev]);
+		if (r)
+			return r;
+	}
+	c->ctx = c->s->ctx[c->dev];
+	return ex_of(c)->ctx_enter(c->ctx);
+}
+
+static int bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len)
+{
+	if (!c->bulk || c->bulk->dir != dir || c->bulk->len != len) {
+		gvw_log(GVW_WARN, "session %u: bulk buffer is %llu bytes dir %u, "
+			"the request needs %llu bytes dir %u", c->s->id,
+			c->bulk ? (unsigned long long)c->bulk->len : 0ULL,
+			c->bulk ? c->bulk->dir : 0, (unsigned long long)len, dir);
+		return 0;
+	}
+	return 1;
+}
+
+int gvw_h_HELLO(struct gvw_call *c)
+{
+	const struct gv_hello_req *q = c->req;
+	struct gv_hello_resp *r = c->resp;
+	struct gvw_worker *w = c->s->w;
+
+	r->host_version = GV_PROTOCOL_VERSION;
+	r->session_id = c->s->id;
+	r->driver_version = w->driver_version;
+	r->device_count = w->device_count;
+	r->device_count_result = w->count_result;
+	gvw_log(GVW_DEBUG, "session %u: hello from guest pid %u", c->s->id, q->pid);
+	return cudaSuccess;
+}
+
+int gvw_h_DEVICE_INFO(struct gvw_call *c)
+{
+	int r = valid_device(c);
+
+	return r ? r : ex_of(c)->device_info(c->s->w, c->dev, c->resp);
+}
+
+int gvw_h_DEVICE_SYNCHRONIZE(struct gvw_call *c)
+{
+	int r = enter_device(c);
+
+	return r ? r : ex_of(c)->synchronize(c->ctx);
+}
+
+int gvw_h_DEVICE_RESET(struct gvw_call *c)
+{
+	struct gvw_session *s = c->s;
+	int64_t n = 0, bytes = 0;
+	size_t i;
+	int r = valid_device(c);
+
+	if (r)
+		return r;
+	if (!s->ctx[c->dev])
+		return cudaSuccess;
+	ex_of(c)->ctx_enter(s->ctx[c->dev]);
+	for (i = s->allocs.n; i-- > 0;) {
+		struct gvw_alloc *a = &s->allocs.v[i];
+
+		if (a->device != c->dev)
+			continue;
+		ex_of(c)->mem_free(s->ctx[c->dev], a);
+		n++;
+		bytes += (int64_t)a->size;
+		gvw_alloc_remove(&s->allocs, a);
+	}
+	ex_of(c)->ctx_destroy(s->ctx[c->dev]);
+	s->ctx[c->dev] = NULL;
+	gvw_account(s->w, -n, -bytes);
+	return cudaSuccess;
+}
+
+int gvw_h_MEM_GET_INFO(struct gvw_call *c)
+{
+	struct gv_mem_info_resp *r = c->resp;
+	uint64_t free_b = 0, total_b = 0;
+	int e = enter_device(c);
+
+	if (!e)
+		e = ex_of(c)->mem_get_info(c->ctx, &free_b, &total_b);
+	r->free_bytes = free_b;
+	r->total_bytes = total_b;
+	return e;
+}
+
+static int track(struct gvw_call *c, struct gvw_alloc *a)
+{
+	a->device = c->dev;
+	if (gvw_alloc_insert(&c->s->allocs, a)) {
+		/* Only a broken executor returns overlapping ranges. */
+		gvw_log(GVW_ERROR, "session %u: cannot track allocation 0x%llx",
+			c->s->id, (unsigned long long)a->base);
+		ex_of(c)->mem_free(c->ctx, a);
+		return cudaErrorMemoryAllocation;
+	}
+	gvw_account(c->s->w, 1, (int64_t)a->size);
+	return cudaSuccess;
+}
+
+int gvw_h_MALLOC(struct gvw_call *c)
+{
+	const struct gv_malloc_req *q = c->req;
+	struct gv_ptr_resp *r = c->resp;
+	struct gvw_alloc a = { 0 };
+	int e = enter_device(c);
+
+	if (e)
+		return e;
+	if (q->size == 0)
+		return cudaSuccess;	/* native: *devPtr = NULL, success */
+	e = ex_of(c)->mem_alloc(c->ctx, q->size, &a);
+	if (e)
+		return e;
+	e = track(c, &a);
+	if (!e)
+		r->ptr = a.base;
+	return e;
+}
+
+int gvw_h_MALLOC_PITCH(struct gvw_call *c)
+{
+	const struct gv_malloc_pitch_req *q = c->req;
+	struct gv_malloc_pitch_resp *r = c->resp;
+	struct gvw_alloc a = { 0 };
+	uint64_t pitch = 0;
+	int e = enter_device(c);
+
+	if (e)
+		return e;
+	if (q->width == 0 || q->height == 0)
+		return cudaSuccess;	/* native: NULL pointer, success */
+	if (q->width > (1ull << 40) || q->height > (1ull << 40))
+		return cudaErrorMemoryAllocation;
+	e = ex_of(c)->mem_alloc_pitch(c->ctx, q->width, q->height, &pitch, &a);
+	if (e)
+		return e;
+	e = track(c, &a);
+	if (!e) {
+		r->ptr = a.base;
+		r->pitch = pitch;
+	}
+	return e;
+}
+
+int gvw_h_FREE(struct gvw_call *c)
+{
+	const struct gv_ptr_req *q = c->req;
+	struct gvw_session *s = c->s;
+	struct gvw_alloc *a;
+	int64_t size;
+	int e;
+
+	if (q->ptr == 0)
+		return cudaSuccess;
+	a = gvw_alloc_find_base(&s->allocs, q->ptr);
+	if (!a)
+		return cudaErrorInvalidValue;
+	/* The allocation may belong to another device than the current one. */
+	e = ex_of(c)->ctx_enter(s->ctx[a->device]);
+	if (!e)
+		e = ex_of(c)->mem_free(s->ctx[a->device], a);
+	if (e)
+		return e;
+	size = (int64_t)a->size;
+	gvw_alloc_remove(&s->allocs, a);
+	gvw_account(s->w, -1, -size);
+	return cudaSuccess;
+}
+
+int gvw_h_MEMCPY_HTOD(struct gvw_call *c)
+{
+	const struct gv_memcpy_req *q = c->req;
+	const struct gvw_alloc *a;
+	uint64_t at = q->dst;
+	unsigned int i;
+	int e;
+
+	if (!bulk_ok(c, GV_BULK_TO_HOST, q->size))
+		return cudaErrorInvalidValue;
+	e = enter_device(c);
+	if (e)
+		return e;
+	if (q->size == 0)
+		return cudaSuccess;
+	a = gvw_alloc_find_range(&c->s->allocs, q->dst, q->size);
+	if (!a)
+		return cudaErrorInvalidValue;
+	for (i = 0; i < c->bulk->niov; i++) {
+		e = ex_of(c)->htod(c->ctx, a, at, c->bulk->iov[i].base,
+				   c->bulk->iov[i].len);
+		if (e)
+			return e;
+		at += c->bulk->iov[i].len;
+	}
+	return cudaSuccess;
+}
+
+int gvw_h_MEMCPY_DTOH(struct gvw_call *c)
+{
+	const struct gv_memcpy_req *q = c->req;
+	const struct gvw_alloc *a;
+	uint64_t at = q->src;
+	unsigned int i;
+	int e;
+
+	if (!bulk_ok(c, GV_BULK_FROM_HOST, q->size))
+		return cudaErrorInvalidValue;
+	e = enter_device(c);
+	if (e)
+		return e;
+	if (q->size == 0)
+		return cudaSuccess;
+	a = gvw_alloc_find_range(&c->s->allocs, q->src, q->size);
+	if (!a)
+		return cudaErrorInvalidValue;
+	for (i = 0; i < c->bulk->niov; i++) {
+		e = ex_of(c)->dtoh(c->ctx, c->bulk->iov[i].base, a, at,
+				   c->bulk->iov[i].len);
+		if (e)
+			return e;
+		at += c->bulk->iov[i].len;
+	}
+	return cudaSuccess;
+}
+
+int gvw_h_MEMCPY_DTOD(struct gvw_call *c)
+{
+	const struct gv_memcpy_req *q = c->req;
+	const struct gvw_alloc *da, *sa;
+	int e = enter_device(c);
+
+	if (e)
+		return e;
+	if (q->size == 0)
+		return cudaSuccess;
+	da = gvw_alloc_find_range(&c->s->allocs, q->dst, q->size);
+	sa = gvw_alloc_find_range(&c->s->allocs, q->src, q->size);
+	if (!da || !sa)
+		return cudaErrorInvalidValue;
+	return ex_of(c)->dtod(c->ctx, da, q->dst, sa, q->src, q->size);
+}
+
+int gvw_h_MEMSET(struct gvw_call *c)
+{
+	const struct gv_memset_req *q = c->req;
+	const struct gvw_alloc *a;
+	int e = enter_device(c);
+
+	if (e)
+		return e;
+	if (q->size == 0)
+		return cudaSuccess;
+	a = gvw_alloc_find_range(&c->s->allocs, q->dst, q->size);
+	if (!a)
+		return cudaErrorInvalidValue;
+	return ex_of(c)->memset8(c->ctx, a, q->dst, (uint8_t)q->value, q->size);
+}
+
+/* Bytes a pitched region spans: (height - 1) * pitch + width, or -1. */
+static int span2d(uint64_t pitch, uint64_t width, uint64_t height, uint64_t *out)
+{
+	if (height - 1 > UINT64_MAX / (pitch ? pitch : 1))
+		return -1;
+	if ((height - 1) * pitch > UINT64_MAX - width)
+		return -1;
+	*out = (height - 1) * pitch + width;
+	return 0;
+}
+
+/*
+ * A contiguous view of a bulk buffer: itself, or a staging copy of it.
+ * The copy starts as the guest's bytes even for a device-to-host copy:
+ * the gaps between rows are scattered back and must stay as they were.
+ */
+static void *bulk_flat(const struct gvw_bulk *b, int *staged)
+{
+	size_t at;
+	char *p;
+	unsigned int i;
+
+	*staged = 0;
+	if (b->niov == 1)
+		return b->iov[0].base;
+	p = malloc(b->len ? b->len : 1);
+	if (!p)
+		return NULL;
+	*staged = 1;
+	for (i = 0, at = 0; i < b->niov; i++) {
+		memcpy(p + at, b->iov[i].base, b->iov[i].len);
+		at += b->iov[i].len;
+	}
+	return p;
+}
+
+static void bulk_scatter(const struct gvw_bulk *b, const char *p)
+{
+	size_t at = 0;
+	unsigned int i;
+
+	for (i = 0; i < b->niov; i++) {
+		memcpy(b->iov[i].base, p + at, b->iov[i].len);
+		at += b->iov[i].len;
+	}
+}
+
+int gvw_h_MEMCPY_2D(struct gvw_call *c)
+{
+	const struct gv_memcpy2d_req *q = c->req;
+	const struct gvw_alloc *da = NULL, *sa = NULL;
+	uint64_t dspan, sspan;
+	void *host = NULL;
+	int staged = 0, e;
+
+	if (q->width > q->dpitch || q->width > q->spitch)
+		return cudaErrorInvalidPitchValue;
+	if (q->kind != cudaMemcpyHostToDevice && q->kind != cudaMemcpyDeviceToHost &&
+	    q->kind != cudaMemcpyDeviceToDevice)
+		return cudaErrorInvalidMemcpyDirection;
+	if (q->width == 0 || q->height == 0)
+		return c->bulk && c->bulk->len ? cudaErrorInvalidValue : cudaSuccess;
+	if (span2d(q->dpitch, q->width, q->height, &dspan) ||
+	    span2d(q->spitch, q->width, q->height, &sspan))
+		return cudaErrorInvalidValue;
+	if (q->kind == cudaMemcpyHostToDevice && !bulk_ok(c, GV_BULK_TO_HOST, sspan))
+		return cudaErrorInvalidValue;
+	if (q->kind == cudaMemcpyDeviceToHost && !bulk_ok(c, GV_BULK_FROM_HOST, dspan))
+		return cudaErrorInvalidValue;
+	if (q->kind == cudaMemcpyDeviceToDevice && c->bulk)
+		return cudaErrorInvalidValue;
+	e = enter_device(c);
+	if (e)
+		return e;
+	if (q->kind != cudaMemcpyDeviceToHost &&
+	    !(da = gvw_alloc_find_range(&c->s->allocs, q->dst, dspan)))
+		return cudaErrorInvalidValue;
+	if (q->kind != cudaMemcpyHostToDevice &&
+	    !(sa = gvw_alloc_find_range(&c->s->allocs, q->src, sspan)))
+		return cudaErrorInvalidValue;
+	if (c->bulk) {
+		host = bulk_flat(c->bulk, &staged);
+		if (!host)
+			return cudaErrorMemoryAllocation;
+	}
+	e = ex_of(c)->copy2d(c->ctx, da, q->dst, da ? NULL : host, q->dpitch,
+			     sa, q->src, sa ? NULL : host, q->spitch,
+			     q->width, q->height);
+	if (staged) {
+		if (!e && q->kind == cudaMemcpyDeviceToHost)
+			bulk_scatter(c->bulk, host);
+		free(host);
+	}
+	return e;
+}
+
+int gvw_h_POINTER_ATTRS(struct gvw_call *c)
+{
+	const struct gv_ptr_req *q = c->req;
+	struct gv_pointer_attrs_resp *r = c->resp;
+	const struct gvw_alloc *a = gvw_alloc_find_range(&c->s->allocs, q->ptr, 0);
+
+	r->type = GV_MEM_UNREGISTERED;
+	r->device = -2;
+	if (a) {
+		r->type = GV_MEM_DEVICE;
+		r->device = a->device;
+		r->device_ptr = q->ptr;
+		r->alloc_base = a->base;
+		r->alloc_size = a->size;
+	}
+	return cudaSuccess;
+}
+
+int gvw_h_STATS(struct gvw_call *c)
+{
+	struct gv_stats_resp *r = c->resp;
+	struct gvw_worker *w = c->s->w;
+
+	pthread_mutex_lock(&w->lock);
+	r->sessions = w->nsessions;
+	r->session_id = c->s->id;
+	r->session_allocs = c->s->allocs.n;
+	r->session_bytes = c->s->allocs.bytes;
+	r->total_allocs = w->total_allocs;
+	r->total_bytes = w->total_bytes;
+	r->sessions_closed = w->sessions_closed;
+	r->bytes_freed_at_close = w->bytes_freed_at_close;
+	pthread_mutex_unlock(&w->lock);
+	return cudaSuccess;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* Worker lifetime, the session registry and VM-wide accounting. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "worker_internal.h"
+
+int gvw_executor_parse(const char *name, enum gvw_executor_kind *out)
+{
+	if (!strcmp(name, "cuda"))
+		*out = GVW_EXEC_CUDA;
+	else if (!strcmp(name, "cpu-reference"))
+		*out = GVW_EXEC_CPU_REFERENCE;
+	else
+		return -1;
+	return 0;
+}
+
+int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
+		      char *err, size_t err_len)
+{
+	struct gvw_worker *w;
+
+	if (cfg->max_sessions == 0 || cfg->max_sessions > 4096) {
+		snprintf(err, err_len, "max-sessions must be 1..4096, not %u",
+			 cfg->max_sessions);
+		return -1;
+	}
+	if (cfg->executor == GVW_EXEC_CPU_REFERENCE &&
+	    (cfg->cpu_reference_devices < 1 ||
+	     cfg->cpu_reference_devices > GVW_MAX_DEVICES)) {
+		snprintf(err, err_len,
+			 "the CPU reference executor shows 1..%d devices, not %u",
+			 GVW_MAX_DEVICES, cfg->cpu_reference_devices);
+		return -1;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, err_len, "out of memory");
+		return -1;
+	}
+	w->cfg = *cfg;
+	w->ex = cfg->executor == GVW_EXEC_CUDA ? &gvw_exec_cuda
+					       : &gvw_exec_cpu_reference;
+	pthread_mutex_init(&w->lock, NULL);
+	w->ex->init(w);
+	gvw_log(GVW_INFO, "%s: %s", cfg->label ? cfg->label : "worker",
+		w->describe);
+	*out = w;
+	return 0;
+}
+
+void gvw_worker_destroy(struct gvw_worker *w)
+{
+	if (!w)
+		return;
+	while (w->nsessions)
+		gvw_session_close(w->sessions[0]);
+	free(w->sessions);
+	pthread_mutex_destroy(&w->lock);
+	free(w->ex_state);
+	free(w);
+}
+
+const char *gvw_worker_describe(const struct gvw_worker *w)
+{
+	return w->describe;
+}
+
+struct gvw_session *gvw_session_open(struct gvw_worker *w, uint32_t id)
+{
+	struct gvw_session *s = NULL, **v;
+	unsigned int i;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->nsessions >= w->cfg.max_sessions) {
+		gvw_log(GVW_WARN, "session %u refused: %u sessions open (max-sessions)",
+			id, w->nsessions);
+		goto out;
+	}
+	for (i = 0; i < w->nsessions; i++)
+		if (w->sessions[i]->id == id)
+			goto out;
+	v = realloc(w->sessions, (w->nsessions + 1) * sizeof(*v));
+	if (!v)
+		goto out;
+	w->sessions = v;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto out;
+	s->w = w;
+	s->id = id;
+	w->sessions[w->nsessions++] = s;
+out:
+	pthread_mutex_unlock(&w->lock);
+	if (s)
+		gvw_log(GVW_DEBUG, "session %u opened", id);
+	return s;
+}
+
+uint32_t gvw_session_id(const struct gvw_session *s)
+{
+	return s->id;
+}
+
+void gvw_account(struct gvw_worker *w, int64_t allocs, int64_t bytes)
+{
+	pthread_mutex_lock(&w->lock);
+	w->total_allocs += (uint64_t)allocs;
+	w->total_bytes += (uint64_t)bytes;
+	pthread_mutex_unlock(&w->lock);
+}
+
+void gvw_session_close(struct gvw_session *s)
+{
+	struct gvw_worker *w = s->w;
+	uint64_t n = s->allocs.n, bytes = s->allocs.bytes;
+	unsigned int i;
+	int d;
+
+	/* Destroying a context frees what was allocated in it. */
+	for (i = 0; i < s->allocs.n; i++) {
+		struct gvw_alloc *a = &s->allocs.v[i];
+
+		if (s->ctx[a->device] && w->ex->ctx_enter(s->ctx[a->device]) == 0)
+			w->ex->mem_free(s->ctx[a->device], a);
+	}
+	for (d = 0; d < GVW_MAX_DEVICES; d++)
+		if (s->ctx[d])
+			w->ex->ctx_destroy(s->ctx[d]);
+	gvw_alloc_table_free(&s->allocs);
+
+	pthread_mutex_lock(&w->lock);
+	for (i = 0; i < w->nsessions; i++) {
+		if (w->sessions[i] == s) {
+			w->sessions[i] = w->sessions[--w->nsessions];
+			break;
+		}
+	}
+	w->total_allocs -= n;
+	w->total_bytes -= bytes;
+	w->sessions_closed++;
+	w->bytes_freed_at_close += bytes;
+	pthread_mutex_unlock(&w->lock);
+	gvw_log(GVW_INFO, "session %u closed: freed %llu allocation(s), %llu bytes",
+		s->id, (unsigned long long)n, (unsigned long long)bytes);
+	free(s);
+}
