@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gvirtus.ko - the guest side of virtio-gvirtus.
+ *
+ * /dev/gvirtus: each open file is one session on the host.  GV_IOC_CALL
+ * sends protocol messages (copied: they are small) and bulk buffers (not
+ * copied: their user pages are pinned and the host is given their
+ * guest-physical addresses as a page list), then sleeps until the host
+ * answers.  Many threads and processes may have calls in flight at once;
+ * each request carries its own completion.  A fatal signal abandons a
+ * request: the pages stay pinned until the host is done with them.
+ * Closing the file (or exiting) tells the host to end the session.
+ */
+#include <linux/idr.h>
+#include <linux/kref.h>
+#include <linux/llist.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+#include <linux/workqueue.h>
+
+#include "ioctl.h"
+
+struct gv_dev {
+	struct kref ref;
+	struct virtio_device *vdev;
+	struct virtqueue *vq;
+	spinlock_t vq_lock;		/* the virtqueue and req states */
+	wait_queue_head_t vq_space;	/* waiters for ring space */
+	bool removed;
+	struct llist_head dead;		/* abandoned requests the host finished */
+	struct work_struct reap;
+};
+
+struct gv_req {
+	struct completion done;
+	bool finished, abandoned;	/* under vq_lock */
+	u32 used_len;
+	void *out;			/* vq header, messages, bulk table */
+	size_t out_len;
+	__le64 *pagelist;
+	size_t npages;
+	void *in;			/* response header and messages */
+	size_t in_len;
+	unsigned int nbufs;
+	struct page **pages[GV_VQ_MAX_BULK];
+	unsigned int buf_npages[GV_VQ_MAX_BULK];
+	bool buf_write[GV_VQ_MAX_BULK];
+	struct llist_node dead_node;
+};
+
+struct gv_file {
+	struct gv_dev *dev;
+	u32 session;
+};
+
+static DEFINE_MUTEX(gv_lock);		/* gv_the_dev */
+static struct gv_dev *gv_the_dev;
+static DEFINE_IDA(gv_session_ida);
+
+static void gv_dev_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct gv_dev, ref));
+}
+
+static void gv_req_free(struct gv_req *req)
+{
+	unsigned int i;
+
+	for (i = 0; i < req->nbufs; i++) {
+		if (!req->pages[i])
+			continue;
+		unpin_user_pages_dirty_lock(req->pages[i], req->buf_npages[i],
+					    req->buf_write[i]);
+		kvfree(req->pages[i]);
+	}
+	kvfree(req->pagelist);
+	kfree(req->out);
+	kfree(req->in);
+	kfree(req);
+}
+
+static void gv_reap(struct work_struct *work)
+{
+	struct gv_dev *dev = container_of(work, struct gv_dev, reap);
+	struct llist_node *n = llist_del_all(&dev->dead);
+	struct gv_req *req, *tmp;
+
+	llist_for_each_entry_safe(req, tmp, n, dead_node)
+		gv_req_free(req);
+}
+
+/* Called with vq_lock held. */
+static void gv_finish(struct gv_dev *dev, struct gv_req *req, u32 len)
+{
+	req->used_len = len;
+	req->finished = true;
+	if (req->abandoned) {
+		/* Unpinning may sleep: not here. */
+		llist_add(&req->dead_node, &dev->dead);
+		schedule_work(&dev->reap);
+	} else {
+		complete(&req->done);
+	}
+}
+
+static void gv_vq_done(struct virtqueue *vq)
+{
+	struct gv_dev *dev = vq->vdev->priv;
+	struct gv_req *req;
+	unsigned long flags;
+	unsigned int len;
+
+	spin_lock_irqsave(&dev->vq_lock, flags);
+	do {
+		virtqueue_disable_cb(vq);
+		while ((req = virtqueue_get_buf(vq, &len)))
+			gv_finish(dev, req, len);
+	} while (!virtqueue_enable_cb(vq));
+	spin_unlock_irqrestore(&dev->vq_lock, flags);
+	wake_up_all(&dev->vq_space);
+}
+
+/* Adds len bytes at buf to sg[], one entry per page it touches. */
+static unsigned int gv_sg_add(struct scatterlist *sg, void *buf, size_t len)
+{
+	unsigned int n = 0;
+
+	while (len) {
+		size_t chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(buf));
+		struct page *pg = is_vmalloc_addr(buf) ? vmalloc_to_page(buf)
+						       : virt_to_page(buf);
+
+		sg_set_page(&sg[n++], pg, chunk, offset_in_page(buf));
+		buf += chunk;
+		len -= chunk;
+	}
+	return n;
+}
+
+static unsigned int gv_sg_count(void *buf, size_t len)
+{
+	if (!len)
+		return 0;
+	return DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
+}
+
+/*
+ * Queues req and waits for the host.  -EINTR when a fatal signal came
+ * first: the request then belongs to the completion path.
+ */
+static int gv_submit(struct gv_dev *dev, struct gv_req *req, bool killable)
+{
+	unsigned int nout = gv_sg_count(req->out, req->out_len) +
+			    gv_sg_count(req->pagelist, req->npages * 8);
+	struct scatterlist *out_sg, in_sg, *sgs[2];
+	unsigned long flags;
+	int err;
+
+	out_sg = kmalloc_array(nout, sizeof(*out_sg), GFP_KERNEL);
+	if (!out_sg)
+		return -ENOMEM;
+	sg_init_table(out_sg, nout);
+	nout = gv_sg_add(out_sg, req->out, req->out_len);
+	gv_sg_add(out_sg + nout, req->pagelist, req->npages * 8);
+	sg_init_one(&in_sg, req->in, req->in_len);
+	sgs[0] = out_sg;
+	sgs[1] = &in_sg;
+	init_completion(&req->done);
+
+	for (;;) {
+		spin_lock_irqsave(&dev->vq_lock, flags);
+		if (dev->removed) {
+			err = -ENODEV;
+		} else {
+			err = virtqueue_add_sgs(dev->vq, sgs, 1, 1, req, GFP_ATOMIC);
+			if (!err)
+				virtqueue_kick(dev->vq);
+		}
+		spin_unlock_irqrestore(&dev->vq_lock, flags);
+		if (err != -ENOSPC)
+			break;
+		/* The ring is full: wait for the host to hand some back. */
+		err = wait_event_killable(dev->vq_space,
+					  dev->vq->num_free > 0 || dev->removed);
+		if (err)
+			break;
+	}
+	kfree(out_sg);	/* the ring holds its own descriptors now */
+	if (err)
+		return err;
+
+	if (killable)
+		err = wait_for_completion_killable(&req->done);
+	else
+		wait_for_completion(&req->done);
+	if (err) {
+		spin_lock_irqsave(&dev->vq_lock, flags);
+		if (req->finished)
+			err = 0;	/* it raced with the answer: keep it */
+		else
+			req->abandoned = true;
+		spin_unlock_irqrestore(&dev->vq_lock, flags);
+	}
+	return err;
+}
+
+static int gv_status_errno(u32 status)
+{
+	switch (status) {
+	case GV_VQ_OK:
+		return 0;
+	case GV_VQ_ENOSESSION:
+		return -EBUSY;
+	case GV_VQ_EFAULT:
+		return -EFAULT;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int gv_pin(struct gv_req *req, const struct gv_ioctl_buf *b,
+		  unsigned int i, struct gv_vq_bulk *d, size_t *page_at)
+{
+	unsigned long start = b->addr & PAGE_MASK;
+	unsigned int off = offset_in_page(b->addr);
+	unsigned int np = b->len ? DIV_ROUND_UP(off + b->len, PAGE_SIZE) : 0;
+	bool write = b->dir == GV_BULK_FROM_HOST;
+	unsigned int p;
+	int got;
+
+	d->len = cpu_to_le64(b->len);
+	d->offset = cpu_to_le32(b->len ? off : 0);
+	d->npages = cpu_to_le32(np);
+	d->dir = cpu_to_le32(b->dir);
+	d->reserved = 0;
+	req->buf_write[i] = write;
+	if (!np)
+		return 0;
+	req->pages[i] = kvmalloc_array(np, sizeof(struct page *), GFP_KERNEL);
+	if (!req->pages[i])
+		return -ENOMEM;
+	got = pin_user_pages_fast(start, np, write ? FOLL_WRITE : 0, req->pages[i]);
+	if (got != np) {
+		if (got > 0)
+			unpin_user_pages(req->pages[i], got);
+		kvfree(req->pages[i]);
+		req->pages[i] = NULL;
+		return got < 0 ? got : -EFAULT;
+	}
+	req->buf_npages[i] = np;
+	for (p = 0; p < np; p++)
+		req->pagelist[(*page_at)++] = cpu_to_le64(page_to_phys(req->pages[i][p]));
+	return 0;
+}
+
+static long gv_ioctl_call(struct gv_file *f, struct gv_ioctl_call __user *ucall)
+{
+	struct gv_ioctl_buf bufs[GV_VQ_MAX_BULK];
+	struct gv_vq_req_hdr *hdr;
+	struct gv_vq_resp_hdr *rh;
+	struct gv_vq_bulk *bd;
+	struct gv_ioctl_call call;
+	struct gv_req *req;
+	size_t total_pages = 0, page_at = 0;
+	unsigned int i;
+	long err;
+	u32 rlen;
+
+	if (copy_from_user(&call, ucall, sizeof(call)))
+		return -EFAULT;
+	if (!call.msg_len || call.msg_len > GV_VQ_MAX_MSG ||
+	    call.resp_cap > GV_VQ_MAX_MSG || call.nbufs > GV_VQ_MAX_BULK)
+		return -EINVAL;
+	if (call.nbufs &&
+	    copy_from_user(bufs, u64_to_user_ptr(call.bufs),
+			   call.nbufs * sizeof(bufs[0])))
+		return -EFAULT;
+	for (i = 0; i < call.nbufs; i++) {
+		if (bufs[i].len > GV_VQ_MAX_BULK_BYTES ||
+		    (bufs[i].dir != GV_BULK_TO_HOST &&
+		     bufs[i].dir != GV_BULK_FROM_HOST) || bufs[i].reserved)
+			return -EINVAL;
+		if (bufs[i].len)
+			total_pages += DIV_ROUND_UP(offset_in_page(bufs[i].addr) +
+						    bufs[i].len, PAGE_SIZE);
+	}
+	if (total_pages > GV_VQ_MAX_PAGES)
+		return -E2BIG;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->nbufs = call.nbufs;
+	req->out_len = sizeof(*hdr) + call.msg_len + call.nbufs * sizeof(*bd);
+	req->out = kmalloc(req->out_len, GFP_KERNEL);
+	req->in_len = sizeof(*rh) + call.resp_cap;
+	req->in = kzalloc(req->in_len, GFP_KERNEL);
+	req->npages = total_pages;
+	if (total_pages)
+		req->pagelist = kvmalloc_array(total_pages, 8, GFP_KERNEL);
+	err = -ENOMEM;
+	if (!req->out || !req->in || (total_pages && !req->pagelist))
+		goto out;
+	hdr = req->out;
+	hdr->session = cpu_to_le32(f->session);
+	hdr->flags = 0;
+	hdr->msg_len = cpu_to_le32(call.msg_len);
+	hdr->nbulk = cpu_to_le32(call.nbufs);
+	err = -EFAULT;
+	if (copy_from_user(hdr + 1, u64_to_user_ptr(call.msg), call.msg_len))
+		goto out;
+	bd = (struct gv_vq_bulk *)((char *)(hdr + 1) + call.msg_len);
+	for (i = 0; i < call.nbufs; i++) {
+		err = gv_pin(req, &bufs[i], i, &bd[i], &page_at);
+		if (err)
+			goto out;
+	}
+
+	err = gv_submit(f->dev, req, true);
+	if (err == -EINTR)
+		return err;	/* the completion path frees req */
+	if (err)
+		goto out;
+	rh = req->in;
+	err = -EIO;
+	if (req->used_len < sizeof(*rh))
+		goto out;
+	err = gv_status_errno(le32_to_cpu(rh->status));
+	if (err)
+		goto out;
+	rlen = le32_to_cpu(rh->msg_len);
+	err = -EIO;
+	if (rlen > call.resp_cap || rlen > req->used_len - sizeof(*rh))
+		goto out;
+	err = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(call.resp), rh + 1, rlen) ||
+	    put_user(rlen, &ucall->resp_len))
+		goto out;
+	err = 0;
+out:
+	gv_req_free(req);
+	return err;
+}
+
+static long gv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	if (cmd != GV_IOC_CALL)
+		return -ENOTTY;
+	return gv_ioctl_call(file->private_data, (void __user *)arg);
+}
+
+static int gv_open(struct inode *inode, struct file *file)
+{
+	struct gv_file *f;
+	int id;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mutex_lock(&gv_lock);
+	if (!gv_the_dev || gv_the_dev->removed) {
+		mutex_unlock(&gv_lock);
+		kfree(f);
+		return -ENODEV;
+	}
+	f->dev = gv_the_dev;
+	kref_get(&f->dev->ref);
+	mutex_unlock(&gv_lock);
+	id = ida_alloc_min(&gv_session_ida, 1, GFP_KERNEL);
+	if (id < 0) {
+		kref_put(&f->dev->ref, gv_dev_release);
+		kfree(f);
+		return id;
+	}
+	f->session = id;
+	file->private_data = f;
+	return 0;
+}
+
+/* Ends the session on the host; its id is reused only after that. */
+static int gv_release(struct inode *inode, struct file *file)
+{
+	struct gv_file *f = file->private_data;
+	struct gv_vq_req_hdr *hdr;
+	struct gv_req *req;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (req) {
+		req->out_len = sizeof(*hdr);
+		req->out = kzalloc(req->out_len, GFP_KERNEL);
+		req->in_len = sizeof(struct gv_vq_resp_hdr);
+		req->in = kzalloc(req->in_len, GFP_KERNEL);
+		if (req->out && req->in) {
+			hdr = req->out;
+			hdr->session = cpu_to_le32(f->session);
+			hdr->flags = cpu_to_le32(GV_VQ_F_CLOSE_SESSION);
+			if (gv_submit(f->dev, req, false))
+				dev_warn(&f->dev->vdev->dev,
+					 "session %u: could not tell the host it ended\n",
+					 f->session);
+		}
+		gv_req_free(req);
+	}
+	ida_free(&gv_session_ida, f->session);
+	kref_put(&f->dev->ref, gv_dev_release);
+	kfree(f);
+	return 0;
+}
+
+static const struct file_operations gv_fops = {
+	.owner = THIS_MODULE,
+	.open = gv_open,
+	.release = gv_release,
+	.unlocked_ioctl = gv_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice gv_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "gvirtus",
+	.fops = &gv_fops,
+	.mode = 0666,
+};
+
+static int gv_probe(struct virtio_device *vdev)
+{
+	struct gv_dev *dev;
+	int err;
+
+	/* Page addresses are guest-physical: no IOMMU translation. */
+	if (virtio_has_feature(vdev, VIRTIO_F_ACCESS_PLATFORM)) {
+		dev_err(&vdev->dev, "iommu_platform=on is not supported; start the device without it\n");
+		return -EINVAL;
+	}
+	mutex_lock(&gv_lock);
+	if (gv_the_dev) {
+		mutex_unlock(&gv_lock);
+		dev_err(&vdev->dev, "only one virtio-gvirtus device is supported\n");
+		return -EBUSY;
+	}
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev) {
+		mutex_unlock(&gv_lock);
+		return -ENOMEM;
+	}
+	kref_init(&dev->ref);
+	dev->vdev = vdev;
+	spin_lock_init(&dev->vq_lock);
+	init_waitqueue_head(&dev->vq_space);
+	init_llist_head(&dev->dead);
+	INIT_WORK(&dev->reap, gv_reap);
+	vdev->priv = dev;
+	dev->vq = virtio_find_single_vq(vdev, gv_vq_done, "requests");
+	if (IS_ERR(dev->vq)) {
+		err = PTR_ERR(dev->vq);
+		goto fail;
+	}
+	virtio_device_ready(vdev);
+	err = misc_register(&gv_misc);
+	if (err) {
+		virtio_reset_device(vdev);
+		vdev->config->del_vqs(vdev);
+		goto fail;
+	}
+	gv_the_dev = dev;
+	mutex_unlock(&gv_lock);
+	dev_info(&vdev->dev, "virtio-gvirtus ready at /dev/gvirtus (ring of %u)\n",
+		 virtqueue_get_vring_size(dev->vq));
+	return 0;
+fail:
+	kfree(dev);
+	mutex_unlock(&gv_lock);
+	return err;
+}
+
+static void gv_remove(struct virtio_device *vdev)
+{
+	struct gv_dev *dev = vdev->priv;
+	struct gv_req *req;
+	unsigned long flags;
+
+	mutex_lock(&gv_lock);
+	misc_deregister(&gv_misc);
+	gv_the_dev = NULL;
+	mutex_unlock(&gv_lock);
+
+	/* The host drops every session at reset; fail what it never answered. */
+	virtio_reset_device(vdev);
+	spin_lock_irqsave(&dev->vq_lock, flags);
+	dev->removed = true;
+	while ((req = virtqueue_detach_unused_buf(dev->vq)))
+		gv_finish(dev, req, 0);
+	spin_unlock_irqrestore(&dev->vq_lock, flags);
+	wake_up_all(&dev->vq_space);
+	vdev->config->del_vqs(vdev);
+	flush_work(&dev->reap);
+	kref_put(&dev->ref, gv_dev_release);
+}
+
+static const struct virtio_device_id gv_id_table[] = {
+	{ GV_VIRTIO_ID, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+MODULE_DEVICE_TABLE(virtio, gv_id_table);
+
+static struct virtio_driver gv_driver = {
+	.driver.name = KBUILD_MODNAME,
+	.driver.owner = THIS_MODULE,
+	.id_table = gv_id_table,
+	.probe = gv_probe,
+	.remove = gv_remove,
+};
+module_virtio_driver(gv_driver);
+
+MODULE_DESCRIPTION("gvirtus: CUDA calls to the host GPU over virtio");
+MODULE_LICENSE("GPL");
