@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Errors answered in the guest, as native: a thread-local last error that
+ * every failing call sets and cudaGetLastError clears, and the names and
+ * texts NVIDIA's runtime gives each code.
+ */
+#include "gvrt.h"
+
+struct gv_error_text {
+	int code;
+	const char *name;
+	const char *text;
+};
+
+static const struct gv_error_text error_table[] = {
+#include "error_table.inc"
+};
+
+static _Thread_local cudaError_t last_error = cudaSuccess;
+
+cudaError_t gv_ret(cudaError_t err)
+{
+	if (err != cudaSuccess)
+		last_error = err;
+	return err;
+}
+
+static const struct gv_error_text *lookup(cudaError_t err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(error_table) / sizeof(error_table[0]); i++)
+		if (error_table[i].code == (int)err)
+			return &error_table[i];
+	return NULL;
+}
+
+GVRT_EXPORT cudaError_t cudaGetLastError(void)
+{
+	cudaError_t e = last_error;
+
+	last_error = cudaSuccess;
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaPeekAtLastError(void)
+{
+	return last_error;
+}
+
+GVRT_EXPORT const char *cudaGetErrorName(cudaError_t err)
+{
+	const struct gv_error_text *t = lookup(err);
+
+	return t ? t->name : "unrecognized error code";
+}
+
+GVRT_EXPORT const char *cudaGetErrorString(cudaError_t err)
+{
+	const struct gv_error_text *t = lookup(err);
+
+	return t ? t->text : "unrecognized error code";
+}

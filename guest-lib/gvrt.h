@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* What the files of the guest runtime shim share. */
+#ifndef GVIRTUS_GVRT_H
+#define GVIRTUS_GVRT_H
+
+#include <cuda_runtime_api.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol.h"
+
+#define GVRT_EXPORT __attribute__((visibility("default")))
+#define GVRT_MAX_DEVICES 16
+
+/* ---- transport (transport_*.c) ---- */
+
+struct gv_buf {
+	const void *addr;
+	uint64_t len;
+	uint32_t dir;	/* GV_BULK_TO_HOST / GV_BULK_FROM_HOST */
+};
+
+struct gv_transport {
+	const char *name;
+	/* 0, or -errno: the bytes did not make the round trip. */
+	int (*call)(struct gv_transport *t, const void *msg, size_t msg_len,
+		    void *resp, size_t resp_cap, size_t *resp_len,
+		    const struct gv_buf *bufs, unsigned int nbufs);
+	/* Largest bulk buffer one call may carry. */
+	uint64_t max_bulk;
+};
+
+/* /dev/gvirtus, or NULL with why in err. */
+struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len);
+
+/* ---- the session (session.c) ---- */
+
+struct gv_session_info {
+	int ready;			/* the host answered hello */
+	cudaError_t init_error;		/* why not, as native would report */
+	int driver_version;
+	int device_count;
+	cudaError_t count_result;
+	struct gv_transport *t;
+};
+
+/* Opens the transport and says hello once per process. */
+const struct gv_session_info *gv_session(void);
+
+/*
+ * One call to the host: op with its request payload, expecting exactly
+ * resp_len bytes of response payload.  Returns the call's cudaError_t.
+ */
+cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp,
+		   uint32_t resp_len, const struct gv_buf *bufs,
+		   unsigned int nbufs);
+
+#define GV_RPC(op, reqp, respp, bufs, nbufs) \
+	gv_rpc(GV_OP_##op, (reqp), sizeof(*(reqp)), (respp), sizeof(*(respp)), \
+	       (bufs), (nbufs))
+
+/* ---- thread state (error.c, device.c) ---- */
+
+/* Records err as the thread's last error unless it is cudaSuccess. */
+cudaError_t gv_ret(cudaError_t err);
+int gv_current_device(void);
+
+/* Logging to stderr, with GVIRTUS_LOGLEVEL as on the host. */
+void gv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define GV_LOG_DEBUG 10000
+#define GV_LOG_INFO 20000
+#define GV_LOG_WARN 30000
+#define GV_LOG_ERROR 40000
+
+/* ---- memory the guest knows about (memtab.c) ---- */
+
+enum gv_region_kind { GV_REGION_DEVICE, GV_REGION_HOST };
+
+struct gv_region {
+	uintptr_t base;
+	size_t size;
+	int device;
+	enum gv_region_kind kind;
+	unsigned int flags;
+};
+
+void gv_region_add(const struct gv_region *r);
+/* Copies out the region containing p; 0 if found. */
+int gv_region_find(const void *p, struct gv_region *out);
+/* Removes the region starting exactly at base; 0 if it existed. */
+int gv_region_remove(uintptr_t base, enum gv_region_kind kind, struct gv_region *out);
+/* Removes every device region of dev (cudaDeviceReset). */
+void gv_region_drop_device(int dev);
+
+/* ---- device properties (device_prop.c) ---- */
+
+const struct gv_device_info_resp *gv_device_info(int dev, cudaError_t *err);
+void gv_fill_device_prop(struct cudaDeviceProp *p, const struct gv_device_info_resp *i);
+
+#endif

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory calls.  Copies hand the host the caller's own buffers: the
+ * transport pins them in place, so the guest never copies bulk data.
+ * Copies larger than one request may carry are split into consecutive
+ * requests, which keeps native ordering.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "gvirtus_ext.h"
+#include "gvrt.h"
+
+static cudaError_t track_device(cudaError_t e, uint64_t ptr, uint64_t size)
+{
+	if (e == cudaSuccess && ptr) {
+		struct gv_region r = { .base = (uintptr_t)ptr, .size = size,
+				       .device = gv_current_device(),
+				       .kind = GV_REGION_DEVICE };
+
+		gv_region_add(&r);
+	}
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaMalloc(void **ptr, size_t size)
+{
+	struct gv_malloc_req q = { .size = size };
+	struct gv_ptr_resp r = { 0 };
+	cudaError_t e;
+
+	if (!ptr)
+		return gv_ret(cudaErrorInvalidValue);
+	e = GV_RPC(MALLOC, &q, &r, NULL, 0);
+	e = track_device(e, r.ptr, size);
+	if (e == cudaSuccess)
+		*ptr = (void *)(uintptr_t)r.ptr;
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaMallocPitch(void **ptr, size_t *pitch, size_t width,
+					size_t height)
+{
+	struct gv_malloc_pitch_req q = { .width = width, .height = height };
+	struct gv_malloc_pitch_resp r = { 0 };
+	cudaError_t e;
+
+	if (!ptr || !pitch)
+		return gv_ret(cudaErrorInvalidValue);
+	e = GV_RPC(MALLOC_PITCH, &q, &r, NULL, 0);
+	e = track_device(e, r.ptr, r.pitch * height);
+	if (e == cudaSuccess) {
+		*ptr = (void *)(uintptr_t)r.ptr;
+		*pitch = r.pitch;
+	}
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaFree(void *ptr)
+{
+	struct gv_ptr_req q = { .ptr = (uintptr_t)ptr };
+	struct gv_empty r;
+	cudaError_t e = GV_RPC(FREE, &q, &r, NULL, 0);
+
+	if (e == cudaSuccess && ptr)
+		gv_region_remove((uintptr_t)ptr, GV_REGION_DEVICE, NULL);
+	return gv_ret(e);
+}
+
+/* The direction a cudaMemcpyDefault copy takes, from what we allocated. */
+static int is_device(const void *p)
+{
+	struct gv_region r;
+
+	return gv_region_find(p, &r) == 0 && r.kind == GV_REGION_DEVICE;
+}
+
+static enum cudaMemcpyKind resolve_kind(const void *dst, const void *src,
+					enum cudaMemcpyKind kind)
+{
+	if (kind != cudaMemcpyDefault)
+		return kind;
+	if (is_device(dst))
+		return is_device(src) ? cudaMemcpyDeviceToDevice
+				      : cudaMemcpyHostToDevice;
+	return is_device(src) ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost;
+}
+
+static uint64_t max_bulk(void)
+{
+	const struct gv_session_info *s = gv_session();
+
+	return s->ready ? s->t->max_bulk : UINT64_MAX;
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
+				   enum cudaMemcpyKind kind)
+{
+	struct gv_memcpy_req q;
+	struct gv_empty r;
+	struct gv_buf b;
+	uint64_t chunk = max_bulk();
+	size_t off;
+	cudaError_t e = cudaSuccess;
+
+	if ((unsigned int)kind > cudaMemcpyDefault)
+		return gv_ret(cudaErrorInvalidMemcpyDirection);
+	if (count == 0)
+		return cudaSuccess;
+	if (!dst || !src)
+		return gv_ret(cudaErrorInvalidValue);
+	switch (resolve_kind(dst, src, kind)) {
+	case cudaMemcpyHostToHost:
+		memmove(dst, src, count);
+		return cudaSuccess;
+	case cudaMemcpyHostToDevice:
+		for (off = 0; off < count && e == cudaSuccess; off += b.len) {
+			b = (struct gv_buf){ (const char *)src + off,
+					     count - off < chunk ? count - off : chunk,
+					     GV_BULK_TO_HOST };
+			q = (struct gv_memcpy_req){ (uintptr_t)dst + off, 0, b.len };
+			e = GV_RPC(MEMCPY_HTOD, &q, &r, &b, 1);
+		}
+		return gv_ret(e);
+	case cudaMemcpyDeviceToHost:
+		for (off = 0; off < count && e == cudaSuccess; off += b.len) {
+			b = (struct gv_buf){ (char *)dst + off,
+					     count - off < chunk ? count - off : chunk,
+					     GV_BULK_FROM_HOST };
+			q = (struct gv_memcpy_req){ 0, (uintptr_t)src + off, b.len };
+			e = GV_RPC(MEMCPY_DTOH, &q, &r, &b, 1);
+		}
+		return gv_ret(e);
+	default:
+		q = (struct gv_memcpy_req){ (uintptr_t)dst, (uintptr_t)src, count };
+		return gv_ret(GV_RPC(MEMCPY_DTOD, &q, &r, NULL, 0));
+	}
+}
+
+GVRT_EXPORT cudaError_t cudaMemset(void *dst, int value, size_t count)
+{
+	struct gv_memset_req q = { .dst = (uintptr_t)dst, .size = count,
+				   .value = value };
+	struct gv_empty r;
+
+	return gv_ret(GV_RPC(MEMSET, &q, &r, NULL, 0));
+}
+
+/* Rows [y0, y0 + rows) of a 2D copy as one request. */
+static cudaError_t copy2d_rows(char *dst, size_t dpitch, const char *src,
+			       size_t spitch, size_t width, size_t rows,
+			       enum cudaMemcpyKind kind)
+{
+	struct gv_memcpy2d_req q = {
+		.dst = (uintptr_t)dst, .dpitch = dpitch,
+		.src = (uintptr_t)src, .spitch = spitch,
+		.width = width, .height = rows, .kind = kind,
+	};
+	struct gv_empty r;
+	struct gv_buf b;
+
+	if (kind == cudaMemcpyHostToDevice) {
+		b = (struct gv_buf){ src, (rows - 1) * spitch + width, GV_BULK_TO_HOST };
+		q.src = 0;
+	} else if (kind == cudaMemcpyDeviceToHost) {
+		b = (struct gv_buf){ dst, (rows - 1) * dpitch + width, GV_BULK_FROM_HOST };
+		q.dst = 0;
+	} else {
+		return GV_RPC(MEMCPY_2D, &q, &r, NULL, 0);
+	}
+	return GV_RPC(MEMCPY_2D, &q, &r, &b, 1);
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src,
+				     size_t spitch, size_t width, size_t height,
+				     enum cudaMemcpyKind kind)
+{
+	size_t hpitch, rows, y;
+	cudaError_t e = cudaSuccess;
+
+	if ((unsigned int)kind > cudaMemcpyDefault)
+		return gv_ret(cudaErrorInvalidMemcpyDirection);
+	if (width > dpitch || width > spitch)
+		return gv_ret(cudaErrorInvalidPitchValue);
+	if (width == 0 || height == 0)
+		return cudaSuccess;
+	if (!dst || !src)
+		return gv_ret(cudaErrorInvalidValue);
+	kind = resolve_kind(dst, src, kind);
+	if (kind == cudaMemcpyHostToHost) {
+		for (y = 0; y < height; y++)
+			memmove((char *)dst + y * dpitch, (const char *)src + y * spitch,
+				width);
+		return cudaSuccess;
+	}
+	/* Split by rows so each request's host span fits one bulk buffer. */
+	hpitch = kind == cudaMemcpyHostToDevice ? spitch : dpitch;
+	rows = kind == cudaMemcpyDeviceToDevice ? height : max_bulk() / hpitch;
+	if (rows == 0)
+		return gv_ret(cudaErrorInvalidValue);
+	for (y = 0; y < height && e == cudaSuccess; y += rows) {
+		size_t n = height - y < rows ? height - y : rows;
+
+		e = copy2d_rows((char *)dst + y * dpitch, dpitch,
+				(const char *)src + y * spitch, spitch, width, n, kind);
+	}
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flags)
+{
+	const unsigned int known = cudaHostAllocPortable | cudaHostAllocMapped |
+				   cudaHostAllocWriteCombined;
+	struct gv_region r;
+	size_t len;
+	void *p;
+
+	if (!ptr || (flags & ~known))
+		return gv_ret(cudaErrorInvalidValue);
+	if (size == 0) {
+		*ptr = NULL;
+		return cudaSuccess;
+	}
+	/*
+	 * The guest's memory is host memory already; it is page-locked here
+	 * so the pages stay put while copies name them.
+	 */
+	len = (size + (size_t)getpagesize() - 1) & ~((size_t)getpagesize() - 1);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return gv_ret(cudaErrorMemoryAllocation);
+	mlock(p, len);
+	r = (struct gv_region){ .base = (uintptr_t)p, .size = size,
+				.device = gv_current_device(),
+				.kind = GV_REGION_HOST, .flags = flags };
+	gv_region_add(&r);
+	*ptr = p;
+	return cudaSuccess;
+}
+
+GVRT_EXPORT cudaError_t cudaMallocHost(void **ptr, size_t size)
+{
+	return cudaHostAlloc(ptr, size, cudaHostAllocDefault);
+}
+
+GVRT_EXPORT cudaError_t cudaFreeHost(void *ptr)
+{
+	struct gv_region r;
+	size_t len;
+
+	if (!ptr)
+		return cudaSuccess;
+	if (gv_region_remove((uintptr_t)ptr, GV_REGION_HOST, &r))
+		return gv_ret(cudaErrorInvalidValue);
+	len = (r.size + (size_t)getpagesize() - 1) & ~((size_t)getpagesize() - 1);
+	munmap(ptr, len);
+	return cudaSuccess;
+}
+
+GVRT_EXPORT cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *attr,
+						 const void *ptr)
+{
+	struct gv_ptr_req q = { .ptr = (uintptr_t)ptr };
+	struct gv_pointer_attrs_resp r;
+	struct gv_region reg;
+	cudaError_t e;
+
+	if (!attr)
+		return gv_ret(cudaErrorInvalidValue);
+	memset(attr, 0, sizeof(*attr));
+	if (gv_region_find(ptr, &reg) == 0 && reg.kind == GV_REGION_HOST) {
+		attr->type = cudaMemoryTypeHost;
+		attr->device = reg.device;
+		/* Not reachable from the host GPU (yet): no device pointer. */
+		attr->devicePointer = NULL;
+		attr->hostPointer = (void *)ptr;
+		return cudaSuccess;
+	}
+	e = GV_RPC(POINTER_ATTRS, &q, &r, NULL, 0);
+	if (e)
+		return gv_ret(e);
+	if (r.type == GV_MEM_DEVICE) {
+		attr->type = cudaMemoryTypeDevice;
+		attr->device = r.device;
+		attr->devicePointer = (void *)ptr;
+	} else {
+		attr->type = cudaMemoryTypeUnregistered;
+		attr->device = r.device;
+	}
+	return cudaSuccess;
+}
+
+GVRT_EXPORT int gvirtusGetWorkerStats(struct gvirtus_worker_stats *out)
+{
+	struct gv_empty q;
+	struct gv_stats_resp r;
+	cudaError_t e = GV_RPC(STATS, &q, &r, NULL, 0);
+
+	if (e == cudaSuccess) {
+		out->sessions = r.sessions;
+		out->session_id = r.session_id;
+		out->session_allocs = r.session_allocs;
+		out->session_bytes = r.session_bytes;
+		out->total_allocs = r.total_allocs;
+		out->total_bytes = r.total_bytes;
+		out->sessions_closed = r.sessions_closed;
+		out->bytes_freed_at_close = r.bytes_freed_at_close;
+	}
+	return e;
+}

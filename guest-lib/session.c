@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process's session with the host: opened at the first call that
+ * needs it, greeted once (protocol version, driver version, device count),
+ * then used by every thread.  gv_rpc encodes one message, sends it and
+ * checks the response against what the op declares.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gvrt.h"
+
+static struct gv_session_info info;
+static pthread_once_t session_once = PTHREAD_ONCE_INIT;
+static _Atomic uint64_t next_req_id = 1;
+
+static cudaError_t transport_error(int err, uint32_t op)
+{
+	gv_log(GV_LOG_ERROR, "op %u: transport failed: %s", op, strerror(-err));
+	switch (-err) {
+	case ENODEV:
+		return cudaErrorDevicesUnavailable;
+	case ENOMEM:
+		return cudaErrorMemoryAllocation;
+	default:
+		return cudaErrorUnknown;
+	}
+}
+
+static cudaError_t rpc_on(struct gv_transport *t, uint32_t op, const void *req,
+			  uint32_t req_len, void *resp, uint32_t resp_len,
+			  const struct gv_buf *bufs, unsigned int nbufs)
+{
+	_Alignas(8) unsigned char msg[sizeof(struct gv_msg_hdr) + 256];
+	_Alignas(8) unsigned char in[sizeof(struct gv_resp_hdr) +
+				     sizeof(struct gv_device_info_resp)];
+	struct gv_msg_hdr h = {
+		.magic = GV_MSG_MAGIC,
+		.version = GV_PROTOCOL_VERSION,
+		.op = op,
+		.device = (uint32_t)gv_current_device(),
+		.req_id = atomic_fetch_add(&next_req_id, 1),
+		.payload_len = req_len,
+		.nbulk = nbufs,
+	};
+	struct gv_resp_hdr r;
+	size_t got = 0;
+	int err;
+
+	if (req_len > sizeof(msg) - sizeof(h) || resp_len > sizeof(in) - sizeof(r))
+		return cudaErrorInvalidValue;
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), req, req_len);
+	err = t->call(t, msg, sizeof(h) + req_len, in, sizeof(r) + resp_len, &got,
+		      bufs, nbufs);
+	if (err)
+		return transport_error(err, op);
+	if (got < sizeof(r)) {
+		gv_log(GV_LOG_ERROR, "op %u: short response (%zu bytes)", op, got);
+		return cudaErrorUnknown;
+	}
+	memcpy(&r, in, sizeof(r));
+	if (r.magic != GV_RESP_MAGIC || r.req_id != h.req_id) {
+		gv_log(GV_LOG_ERROR, "op %u: response is not ours", op);
+		return cudaErrorUnknown;
+	}
+	if (r.status == GV_EVERSION) {
+		gv_log(GV_LOG_ERROR, "this guest library speaks protocol %u, the "
+		       "host worker %u: install the guest library of the same "
+		       "gvirtus release as the host", GV_PROTOCOL_VERSION, r.version);
+		return cudaErrorInsufficientDriver;
+	}
+	if (r.status != GV_OK) {
+		gv_log(GV_LOG_ERROR, "op %u: host rejected the request (status %u)",
+		       op, r.status);
+		return cudaErrorUnknown;
+	}
+	if (r.payload_len != resp_len || got != sizeof(r) + resp_len) {
+		gv_log(GV_LOG_ERROR, "op %u: response payload %u bytes, expected %u",
+		       op, r.payload_len, resp_len);
+		return cudaErrorUnknown;
+	}
+	memcpy(resp, in + sizeof(r), resp_len);
+	return (cudaError_t)r.result;
+}
+
+static void session_open(void)
+{
+	struct gv_hello_req q = { .guest_version = GV_PROTOCOL_VERSION,
+				  .pid = (uint32_t)getpid() };
+	struct gv_hello_resp r;
+	char why[256];
+	cudaError_t e;
+
+	info.t = gv_transport_vdev_open(why, sizeof(why));
+	if (!info.t) {
+		gv_log(GV_LOG_WARN, "no transport to a GPU host: %s; CUDA calls "
+		       "return cudaErrorInsufficientDriver", why);
+		info.init_error = cudaErrorInsufficientDriver;
+		return;
+	}
+	e = rpc_on(info.t, GV_OP_HELLO, &q, sizeof(q), &r, sizeof(r), NULL, 0);
+	if (e != cudaSuccess) {
+		info.init_error = e == cudaErrorInsufficientDriver
+					  ? e : cudaErrorInitializationError;
+		return;
+	}
+	info.driver_version = r.driver_version;
+	info.device_count = r.device_count;
+	info.count_result = (cudaError_t)r.device_count_result;
+	if (info.device_count < 0 || info.device_count > GVRT_MAX_DEVICES)
+		info.device_count = info.device_count < 0 ? 0 : GVRT_MAX_DEVICES;
+	gv_log(GV_LOG_DEBUG, "session %u over %s: driver %d, %d device(s)",
+	       r.session_id, info.t->name, info.driver_version, info.device_count);
+	info.ready = 1;
+}
+
+const struct gv_session_info *gv_session(void)
+{
+	pthread_once(&session_once, session_open);
+	return &info;
+}
+
+cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp,
+		   uint32_t resp_len, const struct gv_buf *bufs,
+		   unsigned int nbufs)
+{
+	const struct gv_session_info *s = gv_session();
+
+	if (!s->ready)
+		return s->init_error;
+	return rpc_on(s->t, op, req, req_len, resp, resp_len, bufs, nbufs);
+}
