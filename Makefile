@@ -1,0 +1,119 @@
+# gvirtus: transparent CUDA for virtual machines.
+#   make          build everything (installs Debian packages it needs)
+#   make test     CI suite: unit tests, then the guest under TCG against
+#                 the CPU reference executor (no GPU needed)
+#   make run      boot a guest that runs a CUDA program on this host's GPU
+#   make gpu-test the GPU suite (tests/gpu/run.sh), on a machine with a GPU
+
+CUDA_HOME ?= /usr/local/cuda
+B := build
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-unused-parameter
+STD := -std=gnu11
+INC := -Iinclude/gvirtus -I$(CUDA_HOME)/include
+
+HOST_SRC := $(wildcard host-worker/*.c)
+HOST_OBJ := $(patsubst host-worker/%.c,$(B)/host/%.o,$(HOST_SRC))
+RT_SRC := $(wildcard guest-lib/*.c)
+RT_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(RT_SRC))
+GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/guest/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
+
+.PHONY: all deps qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test clean
+.DELETE_ON_ERROR:
+
+all: qemu kmod guest-lib host-worker image
+
+# Debian packages; a no-op when everything is there.
+$(B)/.deps: scripts/setup-deps.sh
+	@mkdir -p $(B)
+	@if [ "$$(id -u)" = 0 ]; then scripts/setup-deps.sh; else sudo scripts/setup-deps.sh; fi
+	@touch $@
+deps: $(B)/.deps
+
+# QEMU is cached outside the tree by version and source hash: the script
+# decides whether anything needs building.
+qemu: $(B)/.deps
+	scripts/build-qemu.sh $(B)/qemu
+
+# ---- guest kernel and module ----
+$(B)/kernel/abi: $(B)/.deps
+	@mkdir -p $(@D)
+	scripts/kernel-abi.sh >$@.new && (cmp -s $@.new $@ || mv $@.new $@); rm -f $@.new
+
+$(B)/kernel/vmlinuz: $(B)/kernel/abi scripts/fetch-guest-kernel.sh
+	scripts/fetch-guest-kernel.sh $$(cat $<) $(B)/kernel
+	@touch $@
+
+$(B)/guest/gvirtus.ko: guest-kmod/gvirtus.c guest-kmod/Kbuild $(wildcard include/gvirtus/*.h) $(B)/kernel/abi
+	$(MAKE) -C /lib/modules/$$(cat $(B)/kernel/abi)/build M=$(CURDIR)/guest-kmod modules
+	@mkdir -p $(@D)
+	strip --strip-debug -o $@ guest-kmod/gvirtus.ko
+kmod: $(B)/guest/gvirtus.ko $(B)/kernel/vmlinuz
+
+# ---- host worker (also compiled into QEMU by build-qemu.sh) ----
+$(B)/host/%.o: host-worker/%.c $(wildcard host-worker/*.h include/gvirtus/*)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Ihost-worker $(INC) -c $< -o $@
+$(B)/host/libgvirtus-host.a: $(HOST_OBJ)
+	rm -f $@ && ar rcs $@ $^
+host-worker: $(B)/host/libgvirtus-host.a
+
+# ---- guest runtime shim ----
+$(B)/guest-lib/%.o: guest-lib/%.c $(wildcard guest-lib/*.h guest-lib/*.inc include/gvirtus/*)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -Iguest-lib $(INC) -c $< -o $@
+$(B)/guest-lib/unsupported_stubs.c: $(RT_OBJ) guest-lib/cudart_exports.txt scripts/gen-unsupported.sh
+	scripts/gen-unsupported.sh guest-lib/cudart_exports.txt $@ $(RT_OBJ)
+$(B)/guest-lib/unsupported_stubs.o: $(B)/guest-lib/unsupported_stubs.c guest-lib/unsupported.h
+	$(CC) $(STD) $(CFLAGS) -fPIC -fvisibility=hidden -Iguest-lib -c $< -o $@
+$(B)/guest-lib/libcudart.so.13: $(RT_OBJ) $(B)/guest-lib/unsupported_stubs.o guest-lib/libcudart.map
+	$(CC) -shared -o $@ -Wl,-soname,libcudart.so.13 -Wl,--version-script,guest-lib/libcudart.map \
+		-Wl,-z,defs $(RT_OBJ) $(B)/guest-lib/unsupported_stubs.o -lpthread
+	ln -sf libcudart.so.13 $(B)/guest-lib/libcudart.so
+guest-lib: $(B)/guest-lib/libcudart.so.13
+
+# ---- guest programs and image ----
+$(B)/guest/progs/%: tests/guest/%.c $(B)/guest-lib/libcudart.so.13 $(wildcard tests/guest/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest $< -o $@ -L$(B)/guest-lib -lcudart -lpthread
+$(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 \
+		$(GUEST_PROGS) $(wildcard tests/guest/*.sh) tests/guest/init scripts/make-initramfs.sh
+	scripts/make-initramfs.sh $@ $(B)/kernel $(B)/guest/gvirtus.ko $(B)/guest-lib $(B)/guest/progs
+image: $(B)/guest/initramfs.cpio.gz
+
+# ---- tests ----
+$(B)/tests/%: tests/unit/%.c $(B)/host/libgvirtus-host.a $(wildcard tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -Ihost-worker $(INC) -Itests/unit $< -o $@ \
+		$(B)/host/libgvirtus-host.a -lpthread -ldl
+# The guest test program against an in-process worker: no VM needed.
+LOOPBACK_RT_OBJ := $(filter-out $(B)/guest-lib/transport_vdev.o,$(RT_OBJ)) $(B)/guest-lib/unsupported_stubs.o
+$(B)/tests/loopback_calls: tests/guest/gvtest_calls.c tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) \
+		$(B)/host/libgvirtus-host.a $(wildcard tests/guest/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -rdynamic -Iguest-lib -Ihost-worker $(INC) -Itests/guest \
+		tests/guest/gvtest_calls.c tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) \
+		$(B)/host/libgvirtus-host.a -o $@ -lpthread -ldl
+UNIT_TESTS += $(B)/tests/loopback_calls
+
+unit-test: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+
+guest-test: all
+	scripts/run-guest.sh -e cpu-reference -t 900 ci.sh
+
+test: unit-test guest-test
+	@echo "make test: all suites passed"
+
+run: all
+	scripts/run-guest.sh -e cuda -t 300 demo.sh
+
+gpu-test: all
+	tests/gpu/run.sh
+
+clean:
+	rm -rf $(B)
+	$(MAKE) -C guest-kmod -f /dev/null clean >/dev/null 2>&1 || true
+	rm -f guest-kmod/*.o guest-kmod/*.ko guest-kmod/*.mod* guest-kmod/.*.cmd guest-kmod/Module.symvers guest-kmod/modules.order

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# usage: run-guest.sh [-e EXECUTOR] [-t TIMEOUT_S] [-l LOG] SCRIPT
+# Boots the gvirtus guest under TCG with virtio-gvirtus-pci and runs
+# tests/guest/SCRIPT inside it.  Exits with the script's exit code.
+# EXECUTOR: cuda (the host GPU, default) or cpu-reference (no GPU needed).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+b=${GVIRTUS_BUILD:-$repo/build}
+executor=cuda timeout_s=600 log=
+while getopts "e:t:l:" o; do
+	case $o in
+	e) executor=$OPTARG ;;
+	t) timeout_s=$OPTARG ;;
+	l) log=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+script=${1:?usage: run-guest.sh [-e EXECUTOR] [-t TIMEOUT_S] [-l LOG] SCRIPT}
+[ -n "$log" ] || log=$b/guest-$script.log
+for f in "$b/qemu/bin/qemu-system-x86_64" "$b/kernel/vmlinuz" "$b/guest/initramfs.cpio.gz"; do
+	[ -e "$f" ] || { echo "run-guest: $f missing: run 'make' first" >&2; exit 2; }
+done
+smp=$(nproc)
+[ "$smp" -gt 8 ] && smp=8
+set +e
+timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \
+	-L "$b/qemu/share/qemu" -M q35 -accel tcg,thread=multi -cpu max \
+	-smp "$smp" -m 2G -nodefaults -display none -serial stdio -no-reboot \
+	-kernel "$b/kernel/vmlinuz" -initrd "$b/guest/initramfs.cpio.gz" \
+	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script" \
+	-device "virtio-gvirtus-pci,executor=$executor" 2>&1 | tee "$log"
+qrc=${PIPESTATUS[0]}
+set -e
+rc=$(sed -n 's/^GVIRTUS_EXIT=\([0-9]*\).*/\1/p' "$log" | tr -d '\r' | tail -n1)
+if [ -z "$rc" ]; then
+	echo "run-guest: the guest did not finish '$script' (qemu exit $qrc); log: $log" >&2
+	exit 1
+fi
+exit "$rc"

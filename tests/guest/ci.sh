@@ -1,0 +1,31 @@
+#!/bin/sh
+# The CI suite inside the guest: every call, concurrency, a kill
+# mid-transfer, and the host freeing what the killed process held.
+fail=0
+step() { echo "== $*"; }
+
+step "single process, every call"
+gvtest_calls all 1 || fail=1
+
+step "four processes at once"
+for s in 11 12 13 14; do gvtest_calls stress $s 6 > /tmp/stress.$s 2>&1 & done
+wait
+for s in 11 12 13 14; do
+	cat /tmp/stress.$s
+	grep -q ' 0 failed' /tmp/stress.$s || fail=1
+done
+
+step "kill -9 in the middle of 64 MiB transfers"
+gvtest_calls victim > /tmp/victim 2>&1 &
+v=$!
+sleep 3
+cat /tmp/victim
+kill -9 $v
+wait $v 2>/dev/null
+# The session's memory (128 MiB) must be freed on the host.
+gvtest_calls check-freed 134217728 || fail=1
+
+step "module unload"
+rmmod gvirtus && echo "rmmod gvirtus: ok" || { echo "rmmod gvirtus failed"; fail=1; }
+[ -e /dev/gvirtus ] && { echo "/dev/gvirtus still present"; fail=1; }
+exit $fail

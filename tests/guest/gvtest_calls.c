@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exercises every runtime call of the virtio path from a guest process
+ * and checks the results against values computed here on the CPU.
+ *   gvtest_calls all [SEED]        the whole suite
+ *   gvtest_calls stress SEED N     N rounds of mixed-size transfers
+ *   gvtest_calls victim            holds 128 MiB, transfers until killed
+ *   gvtest_calls check-freed       the host holds no memory for others
+ *   gvtest_calls meminfo           prints cudaMemGetInfo
+ */
+#include <cuda_runtime_api.h>
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "gvirtus_ext.h"
+
+#define MiB (1024u * 1024u)
+
+static void test_errors(void)
+{
+	int dev = -1, n = 0;
+
+	CHECK(!strcmp(cudaGetErrorName(cudaSuccess), "cudaSuccess"), "name of 0");
+	CHECK(!strcmp(cudaGetErrorString(cudaSuccess), "no error"), "text of 0");
+	CHECK(!strcmp(cudaGetErrorName(cudaErrorInvalidValue), "cudaErrorInvalidValue"),
+	      "name of 1");
+	CHECK(!strcmp(cudaGetErrorString(cudaErrorInvalidValue), "invalid argument"),
+	      "text of 1");
+	CHECK(!strcmp(cudaGetErrorString(cudaErrorMemoryAllocation), "out of memory"),
+	      "text of 2");
+	CHECK(!strcmp(cudaGetErrorName((cudaError_t)9999), "unrecognized error code"),
+	      "unknown code");
+	/* Last error: set by a failing call, kept by peek, cleared by get. */
+	CHECK_CUDA(cudaGetLastError(), cudaSuccess);
+	CHECK_CUDA(cudaGetDeviceCount(&n), cudaSuccess);
+	CHECK_CUDA(cudaSetDevice(n + 5), cudaErrorInvalidDevice);
+	CHECK_CUDA(cudaPeekAtLastError(), cudaErrorInvalidDevice);
+	CHECK_CUDA(cudaPeekAtLastError(), cudaErrorInvalidDevice);
+	CHECK_CUDA(cudaGetDevice(&dev), cudaSuccess);
+	CHECK(dev == 0, "device stays 0 after a failed set, got %d", dev);
+	CHECK_CUDA(cudaGetLastError(), cudaErrorInvalidDevice);
+	CHECK_CUDA(cudaGetLastError(), cudaSuccess);
+	CHECK_CUDA(cudaGetDevice(NULL), cudaErrorInvalidValue);
+	CHECK_CUDA(cudaGetLastError(), cudaErrorInvalidValue);
+	/* An unimplemented call fails, never succeeds. */
+	CHECK_CUDA(cudaGraphCreate(NULL, 0), cudaErrorNotSupported);
+	CHECK_CUDA(cudaGetLastError(), cudaErrorNotSupported);
+}
+
+static void test_device(void)
+{
+	struct cudaDeviceProp p;
+	int n = 0, v = 0, i, rt = 0, drv = 0;
+
+	CHECK_CUDA(cudaGetDeviceCount(&n), cudaSuccess);
+	CHECK(n >= 1, "device count %d", n);
+	CHECK_CUDA(cudaGetDeviceCount(NULL), cudaErrorInvalidValue);
+	CHECK_CUDA(cudaRuntimeGetVersion(&rt), cudaSuccess);
+	CHECK(rt == CUDART_VERSION, "runtime version %d", rt);
+	CHECK_CUDA(cudaDriverGetVersion(&drv), cudaSuccess);
+	CHECK(drv >= 13000, "driver version %d", drv);
+	for (i = 0; i < n; i++) {
+		CHECK_CUDA(cudaSetDevice(i), cudaSuccess);
+		CHECK_CUDA(cudaGetDevice(&v), cudaSuccess);
+		CHECK(v == i, "current device %d, set %d", v, i);
+		memset(&p, 0x5a, sizeof(p));
+		CHECK_CUDA(cudaGetDeviceProperties(&p, i), cudaSuccess);
+		CHECK(p.name[0] && memchr(p.name, 0, sizeof(p.name)), "device name");
+		CHECK(p.totalGlobalMem >= 64 * MiB, "totalGlobalMem %zu", p.totalGlobalMem);
+		CHECK(p.warpSize == 32, "warpSize %d", p.warpSize);
+		CHECK_CUDA(cudaDeviceGetAttribute(&v, cudaDevAttrMaxThreadsPerBlock, i),
+			   cudaSuccess);
+		CHECK(v == p.maxThreadsPerBlock && v >= 512, "maxThreadsPerBlock %d/%d",
+		      v, p.maxThreadsPerBlock);
+		CHECK_CUDA(cudaDeviceGetAttribute(&v, cudaDevAttrComputeCapabilityMajor, i),
+			   cudaSuccess);
+		CHECK(v == p.major && v >= 7, "major %d/%d", v, p.major);
+		CHECK_CUDA(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, i),
+			   cudaSuccess);
+		CHECK(v == p.multiProcessorCount && v > 0, "SMs %d/%d", v,
+		      p.multiProcessorCount);
+		printf("device %d: %s, sm_%d%d, %d SMs, %zu MiB\n", i, p.name, p.major,
+		       p.minor, p.multiProcessorCount, p.totalGlobalMem / MiB);
+	}
+	CHECK_CUDA(cudaSetDevice(0), cudaSuccess);
+	CHECK_CUDA(cudaGetDeviceProperties(&p, n), cudaErrorInvalidDevice);
+	CHECK_CUDA(cudaGetDeviceProperties(NULL, 0), cudaErrorInvalidValue);
+	CHECK_CUDA(cudaDeviceGetAttribute(&v, cudaDevAttrMaxThreadsPerBlock, -1),
+		   cudaErrorInvalidDevice);
+	CHECK_CUDA(cudaDeviceGetAttribute(&v, (enum cudaDeviceAttr)100000, 0),
+		   cudaErrorInvalidValue);
+	CHECK_CUDA(cudaDeviceSynchronize(), cudaSuccess);
+	(void)cudaGetLastError();
+}
+
+/* One round trip of n bytes through device memory at the given offsets. */
+static void roundtrip(size_t n, size_t host_off, size_t dev_off, unsigned long long seed,
+		      int use_default)
+{
+	unsigned char *src = malloc(n + host_off), *dst = malloc(n + host_off + 3);
+	unsigned char *d1 = NULL, *d2 = NULL;
+	size_t dev2_off = (dev_off * 7 + 5) % 512;
+
+	if (!src || !dst) {
+		CHECK(0, "host malloc %zu", n);
+		goto out;
+	}
+	pattern_fill(src + host_off, n, seed);
+	memset(dst, 0xee, n + host_off + 3);
+	CHECK_CUDA(cudaMalloc((void **)&d1, n + dev_off), cudaSuccess);
+	CHECK_CUDA(cudaMalloc((void **)&d2, n + dev2_off), cudaSuccess);
+	if (!d1 || !d2)
+		goto out;
+	CHECK_CUDA(cudaMemcpy(d1 + dev_off, src + host_off, n,
+			      use_default ? cudaMemcpyDefault : cudaMemcpyHostToDevice),
+		   cudaSuccess);
+	CHECK_CUDA(cudaMemcpy(d2 + dev2_off, d1 + dev_off, n,
+			      use_default ? cudaMemcpyDefault : cudaMemcpyDeviceToDevice),
+		   cudaSuccess);
+	CHECK_CUDA(cudaMemcpy(dst + host_off + 1, d2 + dev2_off, n,
+			      use_default ? cudaMemcpyDefault : cudaMemcpyDeviceToHost),
+		   cudaSuccess);
+	CHECK(!memcmp(dst + host_off + 1, src + host_off, n),
+	      "%zu bytes at host+%zu dev+%zu differ after H2D/D2D/D2H", n, host_off, dev_off);
+	CHECK(dst[host_off] == 0xee && dst[host_off + 1 + n] == 0xee,
+	      "D2H of %zu bytes wrote outside its range", n);
+out:
+	cudaFree(d1);
+	cudaFree(d2);
+	free(src);
+	free(dst);
+}
+
+static void test_copies(unsigned long long seed)
+{
+	static const size_t sizes[] = { 1, 3, 4095, 4096, 4097, 65537, MiB + 13,
+					16 * MiB - 1, 64 * MiB };
+	static const size_t hoffs[] = { 0, 1, 7, 4095 };
+	static const size_t doffs[] = { 0, 1, 333 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		roundtrip(sizes[i], hoffs[i % 4], doffs[i % 3], seed + i, i & 1);
+}
+
+static void test_memory_api(unsigned long long seed)
+{
+	unsigned char *d = NULL, *h = NULL, *pin = NULL, *back;
+	struct cudaPointerAttributes a;
+	size_t f0, t0, f1, t1, i;
+	const size_t n = 3 * MiB + 5;
+	int stack_var = 0;
+
+	CHECK_CUDA(cudaMemGetInfo(&f0, &t0), cudaSuccess);
+	CHECK(f0 <= t0 && t0 > 0, "meminfo %zu/%zu", f0, t0);
+	CHECK_CUDA(cudaMalloc((void **)&d, 32 * MiB), cudaSuccess);
+	CHECK_CUDA(cudaMemGetInfo(&f1, &t1), cudaSuccess);
+	CHECK(t1 == t0 && f1 + 32 * MiB <= f0, "free %zu -> %zu after 32 MiB", f0, f1);
+	CHECK_CUDA(cudaMalloc(NULL, 16), cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+
+	/* memset, checked against a CPU-made expectation */
+	back = malloc(n);
+	h = malloc(n);
+	memset(h, 0x11, n);
+	memset(h + 100, 0xa7, n - 200);
+	CHECK_CUDA(cudaMemset(d, 0x11, n), cudaSuccess);
+	CHECK_CUDA(cudaMemset(d + 100, 0x1a7, n - 200), cudaSuccess);
+	CHECK_CUDA(cudaMemcpy(back, d, n, cudaMemcpyDeviceToHost), cudaSuccess);
+	CHECK(!memcmp(back, h, n), "memset result");
+	CHECK_CUDA(cudaMemset(d + 32 * MiB - 10, 0, 11), cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+
+	/* invalid uses: the same codes as native */
+	CHECK_CUDA(cudaMemcpy(d, h, 0, cudaMemcpyHostToDevice), cudaSuccess);
+	CHECK_CUDA(cudaMemcpy(d, h, 16, (enum cudaMemcpyKind)7),
+		   cudaErrorInvalidMemcpyDirection);
+	CHECK_CUDA(cudaMemcpy(d + 32 * MiB - 8, h, 16, cudaMemcpyHostToDevice),
+		   cudaErrorInvalidValue);
+	CHECK_CUDA(cudaFree(d + 16), cudaErrorInvalidValue);
+	CHECK_CUDA(cudaFree(NULL), cudaSuccess);
+	(void)cudaGetLastError();
+
+	/* pinned host memory and pointer attributes */
+	CHECK_CUDA(cudaMallocHost((void **)&pin, n), cudaSuccess);
+	CHECK_CUDA(cudaHostAlloc((void **)&h, 4096, 0x80), cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+	if (pin) {
+		pattern_fill(pin, n, seed);
+		CHECK_CUDA(cudaMemcpy(d + 5, pin, n, cudaMemcpyHostToDevice), cudaSuccess);
+		memset(back, 0, n);
+		CHECK_CUDA(cudaMemcpy(back, d + 5, n, cudaMemcpyDefault), cudaSuccess);
+		CHECK(!memcmp(back, pin, n), "pinned round trip");
+		CHECK_CUDA(cudaPointerGetAttributes(&a, pin + 10), cudaSuccess);
+		CHECK(a.type == cudaMemoryTypeHost, "pinned type %d", a.type);
+	}
+	CHECK_CUDA(cudaPointerGetAttributes(&a, d + 1000), cudaSuccess);
+	CHECK(a.type == cudaMemoryTypeDevice && a.device == 0 &&
+	      a.devicePointer == d + 1000, "device attrs type %d dev %d", a.type, a.device);
+	CHECK_CUDA(cudaPointerGetAttributes(&a, &stack_var), cudaSuccess);
+	CHECK(a.type == cudaMemoryTypeUnregistered, "stack type %d", a.type);
+	CHECK_CUDA(cudaFreeHost(pin), cudaSuccess);
+	CHECK_CUDA(cudaFreeHost(h + 1), cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+
+	/* pitched allocation and 2D copies with distinct host pitches */
+	{
+		const size_t w = 1000, rows = 301, sp = 1111, dp = 1029;
+		unsigned char *hs = malloc(sp * rows), *hd = malloc(dp * rows);
+		unsigned char *dpitched = NULL, *d2 = NULL;
+		size_t pitch = 0, pitch2 = 0, y;
+		int ok = 1;
+
+		pattern_fill(hs, sp * rows, seed + 99);
+		memset(hd, 0, dp * rows);
+		CHECK_CUDA(cudaMallocPitch((void **)&dpitched, &pitch, w, rows), cudaSuccess);
+		CHECK_CUDA(cudaMallocPitch((void **)&d2, &pitch2, w, rows), cudaSuccess);
+		CHECK(pitch >= w && pitch % 32 == 0, "pitch %zu for width %zu", pitch, w);
+		CHECK_CUDA(cudaMemcpy2D(dpitched, pitch, hs, sp, w, rows,
+					cudaMemcpyHostToDevice), cudaSuccess);
+		CHECK_CUDA(cudaMemcpy2D(d2, pitch2, dpitched, pitch, w, rows,
+					cudaMemcpyDeviceToDevice), cudaSuccess);
+		CHECK_CUDA(cudaMemcpy2D(hd, dp, d2, pitch2, w, rows,
+					cudaMemcpyDeviceToHost), cudaSuccess);
+		for (y = 0; y < rows; y++) {
+			ok &= !memcmp(hd + y * dp, hs + y * sp, w);
+			for (i = w; i < dp && y + 1 < rows; i++)
+				ok &= hd[y * dp + i] == 0;
+		}
+		CHECK(ok, "2D copy rows or gaps differ");
+		CHECK_CUDA(cudaMemcpy2D(dpitched, pitch, hs, sp, pitch + 1, 2,
+					cudaMemcpyHostToDevice), cudaErrorInvalidPitchValue);
+		(void)cudaGetLastError();
+		CHECK_CUDA(cudaFree(dpitched), cudaSuccess);
+		CHECK_CUDA(cudaFree(d2), cudaSuccess);
+		free(hs);
+		free(hd);
+	}
+
+	CHECK_CUDA(cudaFree(d), cudaSuccess);
+	CHECK_CUDA(cudaMemGetInfo(&f1, &t1), cudaSuccess);
+	CHECK(f1 == f0, "free memory back to %zu, is %zu", f0, f1);
+	/* cudaDeviceReset frees what the process still holds */
+	CHECK_CUDA(cudaMalloc((void **)&d, MiB), cudaSuccess);
+	CHECK_CUDA(cudaDeviceReset(), cudaSuccess);
+	CHECK_CUDA(cudaFree(d), cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+	free(back);
+	free(h);
+}
+
+static int stats(struct gvirtus_worker_stats *s)
+{
+	int (*get)(struct gvirtus_worker_stats *) =
+		(int (*)(struct gvirtus_worker_stats *))dlsym(RTLD_DEFAULT,
+							      "gvirtusGetWorkerStats");
+
+	return get ? get(s) : -1;
+}
+
+static int finish(const char *what)
+{
+	printf("%s: %d passed, %d failed\n", what, check_passes, check_failures);
+	return check_failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "all";
+	unsigned long long seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(mode, "all")) {
+		test_errors();
+		test_device();
+		test_copies(seed);
+		test_memory_api(seed);
+		return finish("gvtest_calls all");
+	}
+	if (!strcmp(mode, "stress")) {
+		long rounds = argc > 3 ? strtol(argv[3], NULL, 0) : 4, r;
+
+		for (r = 0; r < rounds; r++) {
+			roundtrip((size_t)(seed * 7919 + r * 104729) % (8 * MiB) + 1,
+				  (size_t)r % 13, (size_t)(seed + r) % 257, seed * 1000 + r,
+				  (int)(r & 1));
+		}
+		return finish("gvtest_calls stress");
+	}
+	if (!strcmp(mode, "victim")) {
+		unsigned char *a = NULL, *b = NULL, *h = malloc(64 * MiB);
+
+		pattern_fill(h, 64 * MiB, 7);
+		CHECK_CUDA(cudaMalloc((void **)&a, 64 * MiB), cudaSuccess);
+		CHECK_CUDA(cudaMalloc((void **)&b, 64 * MiB), cudaSuccess);
+		printf("victim: holding 128 MiB, transferring until killed\n");
+		for (;;) {
+			cudaMemcpy(a, h, 64 * MiB, cudaMemcpyHostToDevice);
+			cudaMemcpy(h, b, 64 * MiB, cudaMemcpyDeviceToHost);
+		}
+	}
+	if (!strcmp(mode, "check-freed")) {
+		struct gvirtus_worker_stats s;
+
+		CHECK(stats(&s) == 0, "gvirtusGetWorkerStats");
+		printf("host worker: %u session(s), %llu allocation(s) / %llu bytes held, "
+		       "%llu session(s) closed, %llu bytes freed at close\n",
+		       s.sessions, (unsigned long long)s.total_allocs,
+		       (unsigned long long)s.total_bytes,
+		       (unsigned long long)s.sessions_closed,
+		       (unsigned long long)s.bytes_freed_at_close);
+		CHECK(s.sessions == 1, "only this session is open, not %u", s.sessions);
+		CHECK(s.total_allocs == 0 && s.total_bytes == 0,
+		      "no session holds device memory (%llu bytes held)",
+		      (unsigned long long)s.total_bytes);
+		if (argc > 2)
+			CHECK(s.bytes_freed_at_close >= strtoull(argv[2], NULL, 0),
+			      "at least %s bytes were freed at session close", argv[2]);
+		return finish("gvtest_calls check-freed");
+	}
+	if (!strcmp(mode, "meminfo")) {
+		size_t f = 0, t = 0;
+		cudaError_t e = cudaMemGetInfo(&f, &t);
+
+		printf("meminfo: %d free=%zu total=%zu\n", (int)e, f, t);
+		return e != cudaSuccess;
+	}
+	fprintf(stderr, "usage: gvtest_calls all|stress|victim|check-freed|meminfo\n");
+	return 2;
+}
