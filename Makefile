@@ -20,7 +20,7 @@ RT_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(RT_SRC))
 GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/guest/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*.c))
 
-.PHONY: all deps qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test clean
+.PHONY: all deps qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
 .DELETE_ON_ERROR:
 
 all: qemu kmod guest-lib host-worker image
@@ -112,6 +112,14 @@ run: all
 
 gpu-test: all
 	tests/gpu/run.sh
+
+# What a GPU machine without Debian's packages needs besides the build:
+# QEMU's shared libraries and, for the native comparison, NVIDIA's libcudart.
+gpu-bundle: all
+	@mkdir -p $(B)/qemu/lib $(B)/native
+	cp -L $$(ldd $(B)/qemu/bin/qemu-system-x86_64 | awk '/=>/ {print $$3}' | \
+		grep -vE '/(libc|libm|libpthread|libdl|librt|ld-linux[^/]*)\.so') $(B)/qemu/lib/
+	cp -L $(CUDA_HOME)/lib64/libcudart.so.13 $(B)/native/
 
 clean:
 	rm -rf $(B)

@@ -152,8 +152,10 @@ static unsigned int gv_sg_count(void *buf, size_t len)
 }
 
 /*
- * Queues req and waits for the host.  -EINTR when a fatal signal came
- * first: the request then belongs to the completion path.
+ * Queues req and waits for the host.  -EINTR, and only then, when a fatal
+ * signal came first and req was abandoned: it then belongs to the
+ * completion path, which frees it.  Any other error leaves req to the
+ * caller.
  */
 static int gv_submit(struct gv_dev *dev, struct gv_req *req, bool killable)
 {
@@ -202,10 +204,12 @@ static int gv_submit(struct gv_dev *dev, struct gv_req *req, bool killable)
 		wait_for_completion(&req->done);
 	if (err) {
 		spin_lock_irqsave(&dev->vq_lock, flags);
-		if (req->finished)
+		if (req->finished) {
 			err = 0;	/* it raced with the answer: keep it */
-		else
+		} else {
 			req->abandoned = true;
+			err = -EINTR;	/* the caller must not free req */
+		}
 		spin_unlock_irqrestore(&dev->vq_lock, flags);
 	}
 	return err;

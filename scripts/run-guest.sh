@@ -21,6 +21,8 @@ script=${1:?usage: run-guest.sh [-e EXECUTOR] [-t TIMEOUT_S] [-l LOG] SCRIPT}
 for f in "$b/qemu/bin/qemu-system-x86_64" "$b/kernel/vmlinuz" "$b/guest/initramfs.cpio.gz"; do
 	[ -e "$f" ] || { echo "run-guest: $f missing: run 'make' first" >&2; exit 2; }
 done
+# A GPU machine without Debian's packages gets QEMU's libraries from here.
+[ -d "$b/qemu/lib" ] && export LD_LIBRARY_PATH=$b/qemu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 smp=$(nproc)
 [ "$smp" -gt 8 ] && smp=8
 set +e
@@ -35,6 +37,11 @@ set -e
 rc=$(sed -n 's/^GVIRTUS_EXIT=\([0-9]*\).*/\1/p' "$log" | tr -d '\r' | tail -n1)
 if [ -z "$rc" ]; then
 	echo "run-guest: the guest did not finish '$script' (qemu exit $qrc); log: $log" >&2
+	exit 1
+fi
+# A guest kernel complaint fails the run even if the script passed.
+if grep -qE 'BUG:|Oops|general protection|WARNING: CPU|Call Trace:|kernel BUG' "$log"; then
+	echo "run-guest: the guest kernel reported a problem (see $log)" >&2
 	exit 1
 fi
 exit "$rc"

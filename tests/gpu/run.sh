@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The GPU suite, on a machine with an NVIDIA GPU: the guest under TCG runs
+# the suite through virtio-gvirtus on the real GPU; the same test binary
+# also runs natively (NVIDIA's libcudart) for comparison.  Build with
+# 'make' first (on the build machine), then run this where the GPU is.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+b=${GVIRTUS_BUILD:-$repo/build}
+out=${OUT:-$b/gpu-results}
+mkdir -p "$out"
+[ -d "$b/qemu/lib" ] && export LD_LIBRARY_PATH=$b/qemu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+declare -A result
+
+used() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits | head -n1; }
+
+echo "== GPU: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -n1)"
+mem0=$(used)
+
+echo "== native: the same test program against NVIDIA's libcudart"
+if [ -f "$b/native/libcudart.so.13" ]; then
+	LD_LIBRARY_PATH=$b/native "$b/guest/progs/gvtest_calls" all 1 >"$out/native.log" 2>&1
+	result[native]=$?
+	cat "$out/native.log"
+else
+	echo "(no $b/native/libcudart.so.13: skipped)"
+	result[native]=skipped
+fi
+
+echo "== guest under TCG, virtio-gvirtus, executor=cuda: tests/guest/gpu.sh"
+t0=$(date +%s)
+"$repo/scripts/run-guest.sh" -e cuda -t 240 -l "$out/guest-gpu.log" gpu.sh >/dev/null 2>&1
+result[guest]=$?
+t1=$(date +%s)
+grep -vE '^\s*$|^\[ ' "$out/guest-gpu.log"
+
+echo "== make run (demo)"
+"$repo/scripts/run-guest.sh" -e cuda -t 120 -l "$out/demo.log" demo.sh >/dev/null 2>&1
+result[demo]=$?
+grep -E 'gvdemo|GVIRTUS_EXIT' "$out/demo.log"
+mem1=$(used)
+
+echo "== summary"
+echo "GPU memory used before/after (nvidia-smi, MiB): $mem0 / $mem1"
+echo "guest suite wall time: $((t1 - t0)) s"
+fail=0
+for k in native guest demo; do
+	echo "$k: ${result[$k]}"
+	case ${result[$k]} in 0 | skipped) ;; *) fail=1 ;; esac
+done
+[ "$mem0" = "$mem1" ] || { echo "GPU memory not returned"; fail=1; }
+echo "gpu suite: $([ $fail = 0 ] && echo PASS || echo FAIL)"
+exit $fail
