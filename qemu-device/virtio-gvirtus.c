@@ -29,6 +29,7 @@
 #include "qemu/thread.h"
 #include "system/dma.h"
 
+#include "gvirtus_framing.h"
 #include "gvirtus_worker.h"
 #include "virtio_gvirtus.h"
 
@@ -100,12 +101,11 @@ static void gv_unmap(VirtIOGvirtus *s, GvMapping *m)
 }
 
 /*
- * Maps len bytes starting at offset into the listed pages.  Runs of
- * contiguous guest pages are mapped with one call; each returned host
- * range becomes one iovec.  False if any page is not guest RAM.
+ * Maps a bulk buffer: len bytes from offset into its listed pages.  Runs
+ * of contiguous guest pages are mapped with one call; each host range
+ * returned becomes one iovec.  False if any of it is not guest RAM.
  */
-static bool gv_map(VirtIOGvirtus *s, const struct gv_vq_bulk *b,
-                   const uint64_t *pages, GvMapping *m)
+static bool gv_map(VirtIOGvirtus *s, const GvFramedBulk *b, GvMapping *m)
 {
     VirtIODevice *vdev = VIRTIO_DEVICE(s);
     DMADirection dir = m->write ? DMA_DIRECTION_FROM_DEVICE
@@ -114,15 +114,12 @@ static bool gv_map(VirtIOGvirtus *s, const struct gv_vq_bulk *b,
     uint32_t i = 0, cap = 0;
 
     while (left) {
-        uint64_t start = pages[i] + (i == 0 ? b->offset : 0);
+        uint64_t start = gv_framing_page(b, i) + (i == 0 ? b->offset : 0);
         uint64_t run = GV_PAGE_SIZE - (i == 0 ? b->offset : 0);
         uint32_t j = i + 1;
 
-        if (pages[i] & (GV_PAGE_SIZE - 1)) {
-            return false;
-        }
         while (j < b->npages && run < left &&
-               pages[j] == pages[j - 1] + GV_PAGE_SIZE) {
+               gv_framing_page(b, j) == gv_framing_page(b, j - 1) + GV_PAGE_SIZE) {
             run += GV_PAGE_SIZE;
             j++;
         }
@@ -165,73 +162,34 @@ static size_t gv_reply_status(VirtQueueElement *elem, uint32_t status)
 static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
 {
     VirtIOGvirtus *s = ss->dev;
-    const size_t max_out = sizeof(struct gv_vq_req_hdr) + GV_VQ_MAX_MSG +
-                           GV_VQ_MAX_BULK * sizeof(struct gv_vq_bulk) +
-                           (size_t)GV_VQ_MAX_PAGES * sizeof(uint64_t);
     size_t out_len = iov_size(elem->out_sg, elem->out_num);
     size_t in_len = iov_size(elem->in_sg, elem->in_num);
     GvMapping maps[GV_VQ_MAX_BULK] = { 0 };
     struct gvw_bulk bulk[GV_VQ_MAX_BULK];
-    struct gv_vq_req_hdr hdr;
     struct gv_vq_resp_hdr rh;
-    const struct gv_vq_bulk *bd;
-    const uint64_t *pages;
-    uint8_t *req = NULL, *resp = NULL;
-    size_t resp_cap, resp_len = 0, need, written = 0;
-    uint64_t total_pages = 0;
+    g_autofree uint8_t *req = NULL;
+    g_autofree uint8_t *resp = NULL;
+    size_t resp_cap, resp_len = 0, written;
     uint32_t status = GV_VQ_EBADREQ, i;
+    const char *why = NULL;
+    GvFraming f;
 
-    if (in_len < sizeof(rh) || out_len < sizeof(hdr) || out_len > max_out) {
-        error_report_once("virtio-gvirtus: session %u: request of %zu/%zu "
-                          "bytes out of bounds", ss->id, out_len, in_len);
+    /* gv_handle_request checked the headers fit. */
+    if (out_len > GV_FRAMING_MAX_OUT) {
+        why = "request larger than the device accepts";
+    } else {
+        req = g_malloc(out_len);
+        iov_to_buf(elem->out_sg, elem->out_num, 0, req, out_len);
+        why = gv_framing_parse(req, out_len, &f);
+    }
+    if (why) {
+        error_report_once("virtio-gvirtus: session %u: malformed request: %s",
+                          ss->id, why);
         goto reply;
     }
-    req = g_malloc(out_len);
-    iov_to_buf(elem->out_sg, elem->out_num, 0, req, out_len);
-    memcpy(&hdr, req, sizeof(hdr));
-    hdr.msg_len = le32_to_cpu(hdr.msg_len);
-    hdr.nbulk = le32_to_cpu(hdr.nbulk);
-    if (hdr.msg_len > GV_VQ_MAX_MSG || hdr.nbulk > GV_VQ_MAX_BULK) {
-        goto bad;
-    }
-    need = sizeof(hdr) + hdr.msg_len + hdr.nbulk * sizeof(*bd);
-    if (out_len < need) {
-        goto bad;
-    }
-    bd = (const struct gv_vq_bulk *)(req + sizeof(hdr) + hdr.msg_len);
-    pages = (const uint64_t *)(req + need);
-    for (i = 0; i < hdr.nbulk; i++) {
-        uint64_t len = le64_to_cpu(bd[i].len);
-        uint32_t off = le32_to_cpu(bd[i].offset);
-        uint32_t np = le32_to_cpu(bd[i].npages);
-        uint32_t dir = le32_to_cpu(bd[i].dir);
-
-        if (len > GV_VQ_MAX_BULK_BYTES || off >= GV_PAGE_SIZE ||
-            np != (off + len + GV_PAGE_SIZE - 1) / GV_PAGE_SIZE ||
-            (dir != GV_BULK_TO_HOST && dir != GV_BULK_FROM_HOST)) {
-            goto bad;
-        }
-        total_pages += np;
-    }
-    if (total_pages > GV_VQ_MAX_PAGES ||
-        out_len != need + total_pages * sizeof(uint64_t)) {
-        goto bad;
-    }
-    for (i = 0; i < hdr.nbulk; i++) {
-        struct gv_vq_bulk b = {
-            .len = le64_to_cpu(bd[i].len),
-            .offset = le32_to_cpu(bd[i].offset),
-            .npages = le32_to_cpu(bd[i].npages),
-        };
-        uint32_t dir = le32_to_cpu(bd[i].dir);
-        uint32_t p;
-
-        maps[i].write = dir == GV_BULK_FROM_HOST;
-        /* The page list is little-endian like everything else. */
-        for (p = 0; p < b.npages; p++) {
-            ((uint64_t *)pages)[p] = le64_to_cpu(pages[p]);
-        }
-        if (!gv_map(s, &b, pages, &maps[i])) {
+    for (i = 0; i < f.nbulk; i++) {
+        maps[i].write = f.bulk[i].dir == GV_BULK_FROM_HOST;
+        if (!gv_map(s, &f.bulk[i], &maps[i])) {
             error_report_once("virtio-gvirtus: session %u: bulk buffer %u "
                               "names memory that is not guest RAM",
                               ss->id, i);
@@ -240,36 +198,26 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
         }
         bulk[i].iov = maps[i].iov;
         bulk[i].niov = maps[i].niov;
-        bulk[i].len = b.len;
-        bulk[i].dir = dir;
-        pages += b.npages;
+        bulk[i].len = f.bulk[i].len;
+        bulk[i].dir = f.bulk[i].dir;
     }
     resp_cap = MIN(in_len - sizeof(rh), GV_VQ_MAX_MSG);
     resp = g_malloc(resp_cap);
-    gvw_session_exec(ss->ws, req + sizeof(hdr), hdr.msg_len, bulk, hdr.nbulk,
+    gvw_session_exec(ss->ws, f.msg, f.msg_len, bulk, f.nbulk,
                      resp, resp_cap, &resp_len);
     status = GV_VQ_OK;
 unmap:
-    for (i = 0; i < hdr.nbulk; i++) {
+    for (i = 0; i < f.nbulk; i++) {
         gv_unmap(s, &maps[i]);
     }
-    goto reply;
-bad:
-    error_report_once("virtio-gvirtus: session %u: malformed request "
-                      "framing (msg %u bytes, %u bulk buffers, %zu bytes)",
-                      ss->id, hdr.msg_len, hdr.nbulk, out_len);
 reply:
-    if (in_len >= sizeof(rh)) {
-        rh.status = cpu_to_le32(status);
-        rh.msg_len = cpu_to_le32((uint32_t)resp_len);
-        written = iov_from_buf(elem->in_sg, elem->in_num, 0, &rh, sizeof(rh));
-        if (resp_len) {
-            written += iov_from_buf(elem->in_sg, elem->in_num, sizeof(rh),
-                                    resp, resp_len);
-        }
+    rh.status = cpu_to_le32(status);
+    rh.msg_len = cpu_to_le32((uint32_t)resp_len);
+    written = iov_from_buf(elem->in_sg, elem->in_num, 0, &rh, sizeof(rh));
+    if (resp_len) {
+        written += iov_from_buf(elem->in_sg, elem->in_num, sizeof(rh),
+                                resp, resp_len);
     }
-    g_free(req);
-    g_free(resp);
     return written;
 }
 
