@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel parameter layouts read straight from a CUDA fatbinary, for the CPU
+ * reference executor, which has neither a GPU nor NVIDIA's driver and so
+ * cannot call cuFuncGetParamInfo().  The fatbin comes from the guest: every
+ * offset and size in it is checked against the buffer before it is read.
+ */
+#ifndef GVIRTUS_FATBIN_PARAMS_H
+#define GVIRTUS_FATBIN_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gvw_param {
+	uint32_t offset, size;	/* in bytes, within the kernel's parameter buffer */
+};
+
+/*
+ * Returns the number of parameters (>= 0) of the kernel with this (mangled,
+ * or extern "C") name and fills out[0..n) (at most max entries, parameters
+ * sorted by ordinal), or -1 when the kernel is not found or the fatbin holds
+ * no usable (uncompressed ELF) cubin; then *why (static string) says why.
+ * A return above max means out holds only the first max parameters.
+ * On success *why is set to NULL; why itself may be NULL.
+ */
+int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
+			    struct gvw_param *out, int max, const char **why);
+
+/*
+ * Total size in bytes of the fatbin starting at p (header + payload), or 0
+ * if p is not a fatbin.  len_avail bounds reads: a fatbin whose header says
+ * it is larger than len_avail also gives 0.
+ */
+size_t gvw_fatbin_size(const void *p, size_t len_avail);
+
+#endif
