@@ -17,7 +17,13 @@ HOST_SRC := $(wildcard host-worker/*.c)
 HOST_OBJ := $(patsubst host-worker/%.c,$(B)/host/%.o,$(HOST_SRC))
 RT_SRC := $(wildcard guest-lib/*.c)
 RT_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(RT_SRC))
-GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/guest/*.c))
+GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/guest/*.c)) \
+	$(patsubst tests/guest/%.cu,$(B)/guest/progs/%,$(wildcard tests/guest/*.cu)) \
+	$(patsubst tests/gpu/%.cu,$(B)/guest/progs/%,$(wildcard tests/gpu/*.cu))
+NVCC := $(CUDA_HOME)/bin/nvcc
+# Unmodified nvcc programs: NVIDIA's libcudart at link time, ours at run time.
+# Fatbins uncompressed, so the CPU reference executor can read layouts.
+NVCC_FLAGS := -arch=sm_90 --cudart=shared -O2 -no-compress
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
@@ -78,8 +84,14 @@ guest-lib: $(B)/guest-lib/libcudart.so.13
 $(B)/guest/progs/%: tests/guest/%.c $(B)/guest-lib/libcudart.so.13 $(wildcard tests/guest/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest $< -o $@ -L$(B)/guest-lib -lcudart -lpthread
+$(B)/guest/progs/%: tests/guest/%.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_FLAGS) $< -o $@
+$(B)/guest/progs/%: tests/gpu/%.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_FLAGS) $< -o $@
 $(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 \
-		$(GUEST_PROGS) $(wildcard tests/guest/*.sh) tests/guest/init scripts/make-initramfs.sh
+		$(GUEST_PROGS) $(wildcard tests/guest/*.sh tests/gpu/*.sh) tests/guest/init scripts/make-initramfs.sh
 	scripts/make-initramfs.sh $@ $(B)/kernel $(B)/guest/gvirtus.ko $(B)/guest-lib $(B)/guest/progs
 image: $(B)/guest/initramfs.cpio.gz
 
@@ -98,6 +110,13 @@ $(B)/tests/loopback_calls: tests/guest/gvtest_calls.c tests/unit/loopback_transp
 		tests/guest/gvtest_calls.c tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) \
 		$(B)/host/libgvirtus-host.a -o $@ -lpthread -ldl
 UNIT_TESTS += $(B)/tests/loopback_calls
+# Kernel parameter layouts read from a fatbin (host-worker/fatbin_params.c),
+# checked against one nvcc builds from kernels of known signatures;
+# test_fatbin_params reads it from $(B)/tests/fatbin_kernels.fatbin.
+$(B)/tests/fatbin_kernels.fatbin: tests/unit/fatbin_kernels.cu
+	@mkdir -p $(@D)
+	$(CUDA_HOME)/bin/nvcc -arch=sm_90 -no-compress -fatbin -o $@ $<
+unit-test: $(B)/tests/fatbin_kernels.fatbin
 
 # Under valgrind when it is there: the hostile-input paths must not read
 # or write out of bounds.

@@ -55,6 +55,12 @@ cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp,
 		   uint32_t resp_len, const struct gv_buf *bufs,
 		   unsigned int nbufs);
 
+/* The same, with tail_len bytes after the request struct. */
+cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,
+			const void *tail, uint32_t tail_len, void *resp,
+			uint32_t resp_len, const struct gv_buf *bufs,
+			unsigned int nbufs);
+
 #define GV_RPC(op, reqp, respp, bufs, nbufs) \
 	gv_rpc(GV_OP_##op, (reqp), sizeof(*(reqp)), (respp), sizeof(*(respp)), \
 	       (bufs), (nbufs))
@@ -91,6 +97,25 @@ int gv_region_find(const void *p, struct gv_region *out);
 int gv_region_remove(uintptr_t base, enum gv_region_kind kind, struct gv_region *out);
 /* Removes every device region of dev (cudaDeviceReset). */
 void gv_region_drop_device(int dev);
+
+/* ---- kernels and symbols (module.c) ---- */
+
+/* The host module of a registered fatbin on the current device. */
+struct gv_fatbin;
+cudaError_t gv_module_handle(struct gv_fatbin *fb, uint64_t *out);
+
+/* ---- streams (stream.c) ---- */
+
+/* The wire value of a stream: 0, 1, 2 or a host handle. */
+static inline uint64_t gv_stream_value(cudaStream_t s)
+{
+	return (uint64_t)(uintptr_t)s;
+}
+
+/* ---- copies (memory.c), shared by the plain, Async and symbol forms ---- */
+
+cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
+		      enum cudaMemcpyKind kind, cudaStream_t stream);
 
 /* ---- device properties (device_prop.c) ---- */
 

@@ -95,8 +95,8 @@ static uint64_t max_bulk(void)
 	return s->ready ? s->t->max_bulk : UINT64_MAX;
 }
 
-GVRT_EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
-				   enum cudaMemcpyKind kind)
+cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
+		      enum cudaMemcpyKind kind, cudaStream_t stream)
 {
 	struct gv_memcpy_req q;
 	struct gv_empty r;
@@ -120,7 +120,8 @@ GVRT_EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
 			b = (struct gv_buf){ (const char *)src + off,
 					     count - off < chunk ? count - off : chunk,
 					     GV_BULK_TO_HOST };
-			q = (struct gv_memcpy_req){ (uintptr_t)dst + off, 0, b.len };
+			q = (struct gv_memcpy_req){ (uintptr_t)dst + off, 0, b.len,
+						    gv_stream_value(stream) };
 			e = GV_RPC(MEMCPY_HTOD, &q, &r, &b, 1);
 		}
 		return gv_ret(e);
@@ -129,34 +130,60 @@ GVRT_EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
 			b = (struct gv_buf){ (char *)dst + off,
 					     count - off < chunk ? count - off : chunk,
 					     GV_BULK_FROM_HOST };
-			q = (struct gv_memcpy_req){ 0, (uintptr_t)src + off, b.len };
+			q = (struct gv_memcpy_req){ 0, (uintptr_t)src + off, b.len,
+						    gv_stream_value(stream) };
 			e = GV_RPC(MEMCPY_DTOH, &q, &r, &b, 1);
 		}
 		return gv_ret(e);
 	default:
-		q = (struct gv_memcpy_req){ (uintptr_t)dst, (uintptr_t)src, count };
+		q = (struct gv_memcpy_req){ (uintptr_t)dst, (uintptr_t)src, count,
+					    gv_stream_value(stream) };
 		return gv_ret(GV_RPC(MEMCPY_DTOD, &q, &r, NULL, 0));
 	}
 }
 
-GVRT_EXPORT cudaError_t cudaMemset(void *dst, int value, size_t count)
+GVRT_EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
+				   enum cudaMemcpyKind kind)
+{
+	return gv_memcpy(dst, src, count, kind, 0);
+}
+
+/*
+ * Stream-ordered; a copy that touches host memory has completed when this
+ * returns (the host maps the guest's pages only for the request), which
+ * is more synchronous than native but never less correct.
+ */
+GVRT_EXPORT cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count,
+					enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return gv_memcpy(dst, src, count, kind, stream);
+}
+
+GVRT_EXPORT cudaError_t cudaMemsetAsync(void *dst, int value, size_t count,
+					cudaStream_t stream)
 {
 	struct gv_memset_req q = { .dst = (uintptr_t)dst, .size = count,
-				   .value = value };
+				   .value = value, .stream = gv_stream_value(stream) };
 	struct gv_empty r;
 
 	return gv_ret(GV_RPC(MEMSET, &q, &r, NULL, 0));
 }
 
+GVRT_EXPORT cudaError_t cudaMemset(void *dst, int value, size_t count)
+{
+	return cudaMemsetAsync(dst, value, count, 0);
+}
+
 /* Rows [y0, y0 + rows) of a 2D copy as one request. */
 static cudaError_t copy2d_rows(char *dst, size_t dpitch, const char *src,
 			       size_t spitch, size_t width, size_t rows,
-			       enum cudaMemcpyKind kind)
+			       enum cudaMemcpyKind kind, cudaStream_t stream)
 {
 	struct gv_memcpy2d_req q = {
 		.dst = (uintptr_t)dst, .dpitch = dpitch,
 		.src = (uintptr_t)src, .spitch = spitch,
 		.width = width, .height = rows, .kind = kind,
+		.stream = gv_stream_value(stream),
 	};
 	struct gv_empty r;
 	struct gv_buf b;
@@ -173,9 +200,9 @@ static cudaError_t copy2d_rows(char *dst, size_t dpitch, const char *src,
 	return GV_RPC(MEMCPY_2D, &q, &r, &b, 1);
 }
 
-GVRT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src,
-				     size_t spitch, size_t width, size_t height,
-				     enum cudaMemcpyKind kind)
+GVRT_EXPORT cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src,
+					  size_t spitch, size_t width, size_t height,
+					  enum cudaMemcpyKind kind, cudaStream_t stream)
 {
 	size_t hpitch, rows, y;
 	cudaError_t e = cudaSuccess;
@@ -204,9 +231,17 @@ GVRT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src,
 		size_t n = height - y < rows ? height - y : rows;
 
 		e = copy2d_rows((char *)dst + y * dpitch, dpitch,
-				(const char *)src + y * spitch, spitch, width, n, kind);
+				(const char *)src + y * spitch, spitch, width, n, kind,
+				stream);
 	}
 	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src,
+				     size_t spitch, size_t width, size_t height,
+				     enum cudaMemcpyKind kind)
+{
+	return cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, kind, 0);
 }
 
 GVRT_EXPORT cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flags)

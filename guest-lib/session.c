@@ -30,32 +30,45 @@ static cudaError_t transport_error(int err, uint32_t op)
 	}
 }
 
+/* Every response payload, to size the receive buffer. */
+union gv_any_resp {
+#define GV_OP(name, num, req, resp, nb, tail) struct resp name;
+#include "calls.def"
+#undef GV_OP
+};
+
+/* Per thread, so threads call concurrently without locks. */
+static _Thread_local _Alignas(16) unsigned char msg[sizeof(struct gv_msg_hdr) + 512 +
+						    GV_MAX_ARGS];
+static _Thread_local _Alignas(16) unsigned char in[sizeof(struct gv_resp_hdr) +
+						   sizeof(union gv_any_resp)];
+
 static cudaError_t rpc_on(struct gv_transport *t, uint32_t op, const void *req,
-			  uint32_t req_len, void *resp, uint32_t resp_len,
+			  uint32_t req_len, const void *tail, uint32_t tail_len,
+			  void *resp, uint32_t resp_len,
 			  const struct gv_buf *bufs, unsigned int nbufs)
 {
-	_Alignas(8) unsigned char msg[sizeof(struct gv_msg_hdr) + 256];
-	_Alignas(8) unsigned char in[sizeof(struct gv_resp_hdr) +
-				     sizeof(struct gv_device_info_resp)];
 	struct gv_msg_hdr h = {
 		.magic = GV_MSG_MAGIC,
 		.version = GV_PROTOCOL_VERSION,
 		.op = op,
 		.device = (uint32_t)gv_current_device(),
 		.req_id = atomic_fetch_add(&next_req_id, 1),
-		.payload_len = req_len,
+		.payload_len = req_len + tail_len,
 		.nbulk = nbufs,
 	};
 	struct gv_resp_hdr r;
 	size_t got = 0;
 	int err;
 
-	if (req_len > sizeof(msg) - sizeof(h) || resp_len > sizeof(in) - sizeof(r))
+	if (req_len > 512 || tail_len > GV_MAX_ARGS || resp_len > sizeof(in) - sizeof(r))
 		return cudaErrorInvalidValue;
 	memcpy(msg, &h, sizeof(h));
 	memcpy(msg + sizeof(h), req, req_len);
-	err = t->call(t, msg, sizeof(h) + req_len, in, sizeof(r) + resp_len, &got,
-		      bufs, nbufs);
+	if (tail_len)
+		memcpy(msg + sizeof(h) + req_len, tail, tail_len);
+	err = t->call(t, msg, sizeof(h) + req_len + tail_len, in, sizeof(r) + resp_len,
+		      &got, bufs, nbufs);
 	if (err)
 		return transport_error(err, op);
 	if (got < sizeof(r)) {
@@ -102,7 +115,7 @@ static void session_open(void)
 		info.init_error = cudaErrorInsufficientDriver;
 		return;
 	}
-	e = rpc_on(info.t, GV_OP_HELLO, &q, sizeof(q), &r, sizeof(r), NULL, 0);
+	e = rpc_on(info.t, GV_OP_HELLO, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e != cudaSuccess) {
 		info.init_error = e == cudaErrorInsufficientDriver
 					  ? e : cudaErrorInitializationError;
@@ -128,9 +141,18 @@ cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp,
 		   uint32_t resp_len, const struct gv_buf *bufs,
 		   unsigned int nbufs)
 {
+	return gv_rpc_tail(op, req, req_len, NULL, 0, resp, resp_len, bufs, nbufs);
+}
+
+cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,
+			const void *tail, uint32_t tail_len, void *resp,
+			uint32_t resp_len, const struct gv_buf *bufs,
+			unsigned int nbufs)
+{
 	const struct gv_session_info *s = gv_session();
 
 	if (!s->ready)
 		return s->init_error;
-	return rpc_on(s->t, op, req, req_len, resp, resp_len, bufs, nbufs);
+	return rpc_on(s->t, op, req, req_len, tail, tail_len, resp, resp_len, bufs,
+		      nbufs);
 }

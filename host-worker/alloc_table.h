@@ -15,6 +15,7 @@ struct gvw_alloc {
 	uint64_t base;
 	uint64_t size;
 	int device;
+	int symbol;	/* a module's global: not the guest's to free */
 	void *priv;	/* executor's own (host buffer for the CPU double) */
 };
 

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "fatbin_params.h"
 #include "handlers.h"
 
 #define CPUREF_MEM_PER_DEVICE (4ull << 30)
@@ -200,7 +202,7 @@ static char *host_of(const struct gvw_alloc *a, uint64_t addr)
 }
 
 static int cpuref_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-		       const void *src, size_t n)
+		       const void *src, size_t n, void *stream)
 {
 	(void)ctx;
 	memcpy(host_of(a, addr), src, n);
@@ -208,7 +210,7 @@ static int cpuref_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr,
 }
 
 static int cpuref_dtoh(void *ctx, void *dst, const struct gvw_alloc *a,
-		       uint64_t addr, size_t n)
+		       uint64_t addr, size_t n, void *stream)
 {
 	(void)ctx;
 	memcpy(dst, host_of(a, addr), n);
@@ -216,7 +218,7 @@ static int cpuref_dtoh(void *ctx, void *dst, const struct gvw_alloc *a,
 }
 
 static int cpuref_dtod(void *ctx, const struct gvw_alloc *da, uint64_t dst,
-		       const struct gvw_alloc *sa, uint64_t src, size_t n)
+		       const struct gvw_alloc *sa, uint64_t src, size_t n, void *stream)
 {
 	(void)ctx;
 	memmove(host_of(da, dst), host_of(sa, src), n);
@@ -224,7 +226,7 @@ static int cpuref_dtod(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 }
 
 static int cpuref_memset8(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-			  uint8_t value, size_t n)
+			  uint8_t value, size_t n, void *stream)
 {
 	(void)ctx;
 	memset(host_of(a, addr), value, n);
@@ -235,7 +237,7 @@ static int cpuref_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 			 void *dst_host, uint64_t dpitch,
 			 const struct gvw_alloc *sa, uint64_t src,
 			 const void *src_host, uint64_t spitch,
-			 uint64_t width, uint64_t height)
+			 uint64_t width, uint64_t height, void *stream)
 {
 	char *d = da ? host_of(da, dst) : dst_host;
 	const char *s = sa ? host_of(sa, src) : src_host;
@@ -244,6 +246,231 @@ static int cpuref_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 	(void)ctx;
 	for (y = 0; y < height; y++)
 		memmove(d + y * dpitch, s + y * spitch, width);
+	return cudaSuccess;
+}
+
+/*
+ * Modules: the image is kept so kernels' parameter layouts can be read
+ * from it (.nv.info); kernels never run.  Globals get host memory of the
+ * size the guest registered, found again by name.
+ */
+struct cpuref_global {
+	char name[GV_MAX_NAME];
+	struct gvw_alloc a;
+};
+
+struct cpuref_module {
+	void *image;
+	size_t len;
+	struct cpuref_global *globals;
+	size_t nglobals;
+};
+
+#define CPUREF_MAX_GLOBAL (64ull << 20)
+
+static int cpuref_module_load(void *ctx, const void *image, size_t len, void **mod)
+{
+	struct cpuref_module *m = calloc(1, sizeof(*m));
+	size_t size = gvw_fatbin_size(image, len);
+
+	if (!m)
+		return cudaErrorMemoryAllocation;
+	if (size == 0 || size > len) {
+		free(m);
+		return cudaErrorInvalidKernelImage;
+	}
+	m->image = malloc(size);
+	if (!m->image) {
+		free(m);
+		return cudaErrorMemoryAllocation;
+	}
+	memcpy(m->image, image, size);
+	m->len = size;
+	*mod = m;
+	return cudaSuccess;
+}
+
+static void cpuref_module_unload(void *ctx, void *mod)
+{
+	struct cpuref_module *m = mod;
+	size_t i;
+
+	for (i = 0; i < m->nglobals; i++)
+		cpuref_mem_free(ctx, &m->globals[i].a);
+	free(m->globals);
+	free(m->image);
+	free(m);
+}
+
+static int cpuref_function_get(void *ctx, void *mod, const char *name,
+			       struct gvw_function *fn)
+{
+	struct cpuref_module *m = mod;
+	struct gvw_param p[GV_MAX_PARAMS];
+	const char *why = NULL;
+	uint32_t end = 0;
+	int i, n = gvw_fatbin_param_layout(m->image, m->len, name, p, GV_MAX_PARAMS, &why);
+
+	if (n < 0 || n > GV_MAX_PARAMS)
+		return cudaErrorInvalidDeviceFunction;
+	for (i = 0; i < n; i++) {
+		fn->params[i].offset = p[i].offset;
+		fn->params[i].size = p[i].size;
+		if (p[i].offset + p[i].size > end)
+			end = p[i].offset + p[i].size;
+	}
+	fn->nparams = (uint32_t)n;
+	fn->args_size = end;
+	fn->exec = m;
+	return cudaSuccess;
+}
+
+static int cpuref_global_get(void *ctx, void *mod, const char *name,
+			     uint64_t size_hint, struct gvw_alloc *a)
+{
+	struct cpuref_module *m = mod;
+	struct cpuref_global *g;
+	size_t i;
+	int e;
+
+	for (i = 0; i < m->nglobals; i++) {
+		if (!strcmp(m->globals[i].name, name)) {
+			*a = m->globals[i].a;
+			return cudaSuccess;
+		}
+	}
+	if (size_hint == 0 || size_hint > CPUREF_MAX_GLOBAL)
+		return cudaErrorInvalidSymbol;
+	g = realloc(m->globals, (m->nglobals + 1) * sizeof(*g));
+	if (!g)
+		return cudaErrorMemoryAllocation;
+	m->globals = g;
+	g = &m->globals[m->nglobals];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	e = cpuref_mem_alloc(ctx, size_hint, &g->a);
+	if (e)
+		return e;
+	g->a.device = ((struct cpuref_ctx *)ctx)->dev;
+	memset(g->a.priv, 0, size_hint);	/* globals start zeroed */
+	m->nglobals++;
+	*a = g->a;
+	return cudaSuccess;
+}
+
+static int cpuref_launch(void *ctx, struct gvw_function *fn,
+			 const struct gv_launch_req *q, const void *args, void *stream)
+{
+	return cudaSuccess;	/* recorded by the caller; nothing runs */
+}
+
+static int cpuref_func_attrs(void *ctx, struct gvw_function *fn,
+			     struct gv_func_attrs_resp *out)
+{
+	out->values[CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK] = 1024;
+	out->values[CU_FUNC_ATTRIBUTE_NUM_REGS] = 16;
+	out->values[CU_FUNC_ATTRIBUTE_PTX_VERSION] = 90;
+	out->values[CU_FUNC_ATTRIBUTE_BINARY_VERSION] = 90;
+	out->values[CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES] = 49152;
+	out->valid = 1u << CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK |
+		     1u << CU_FUNC_ATTRIBUTE_NUM_REGS | 1u << CU_FUNC_ATTRIBUTE_PTX_VERSION |
+		     1u << CU_FUNC_ATTRIBUTE_BINARY_VERSION |
+		     1u << CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES |
+		     1u << CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES |
+		     1u << CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES |
+		     1u << CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES;
+	return cudaSuccess;
+}
+
+static int cpuref_func_set_attr(void *ctx, struct gvw_function *fn, int attr, int value)
+{
+	return cudaSuccess;
+}
+
+static int cpuref_occupancy(void *ctx, struct gvw_function *fn, int block,
+			    uint64_t smem, unsigned int flags, int *out)
+{
+	*out = block > 0 && block <= 1024 ? 2048 / block : 0;
+	return cudaSuccess;
+}
+
+/* Streams and events: everything has already happened when a call returns. */
+struct cpuref_event {
+	unsigned int flags;
+	int recorded;
+	struct timespec at;
+};
+
+static int cpuref_stream_create(void *ctx, unsigned int flags, int prio, void **s)
+{
+	*s = malloc(1);
+	return *s ? cudaSuccess : cudaErrorMemoryAllocation;
+}
+
+static int cpuref_stream_destroy(void *ctx, void *s)
+{
+	free(s);
+	return cudaSuccess;
+}
+
+static int cpuref_stream_sync(void *ctx, void *s)
+{
+	return cudaSuccess;
+}
+
+static int cpuref_stream_wait_event(void *ctx, void *s, void *ev, unsigned int flags)
+{
+	return cudaSuccess;
+}
+
+static int cpuref_priority_range(void *ctx, int *least, int *greatest)
+{
+	*least = 0;
+	*greatest = -5;
+	return cudaSuccess;
+}
+
+static int cpuref_event_create(void *ctx, unsigned int flags, void **ev)
+{
+	struct cpuref_event *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return cudaErrorMemoryAllocation;
+	e->flags = flags;
+	*ev = e;
+	return cudaSuccess;
+}
+
+static int cpuref_event_record(void *ctx, void *ev, void *s)
+{
+	struct cpuref_event *e = ev;
+
+	e->recorded = 1;
+	clock_gettime(CLOCK_MONOTONIC, &e->at);
+	return cudaSuccess;
+}
+
+static int cpuref_event_sync(void *ctx, void *ev)
+{
+	return cudaSuccess;
+}
+
+static int cpuref_event_elapsed(void *ctx, void *e0, void *e1, float *ms)
+{
+	struct cpuref_event *a = e0, *b = e1;
+
+	if ((a->flags | b->flags) & 2u)	/* cudaEventDisableTiming */
+		return cudaErrorInvalidResourceHandle;
+	if (!a->recorded || !b->recorded)
+		return cudaErrorInvalidResourceHandle;
+	*ms = (float)((b->at.tv_sec - a->at.tv_sec) * 1e3 +
+		      (b->at.tv_nsec - a->at.tv_nsec) / 1e6);
+	return cudaSuccess;
+}
+
+static int cpuref_event_destroy(void *ctx, void *ev)
+{
+	free(ev);
 	return cudaSuccess;
 }
 
@@ -264,4 +491,24 @@ const struct gvw_executor gvw_exec_cpu_reference = {
 	.dtod = cpuref_dtod,
 	.memset8 = cpuref_memset8,
 	.copy2d = cpuref_copy2d,
+	.module_load = cpuref_module_load,
+	.module_unload = cpuref_module_unload,
+	.function_get = cpuref_function_get,
+	.global_get = cpuref_global_get,
+	.launch = cpuref_launch,
+	.func_attrs = cpuref_func_attrs,
+	.func_set_attr = cpuref_func_set_attr,
+	.occupancy = cpuref_occupancy,
+	.stream_create = cpuref_stream_create,
+	.stream_destroy = cpuref_stream_destroy,
+	.stream_sync = cpuref_stream_sync,
+	.stream_query = cpuref_stream_sync,
+	.stream_wait_event = cpuref_stream_wait_event,
+	.priority_range = cpuref_priority_range,
+	.event_create = cpuref_event_create,
+	.event_record = cpuref_event_record,
+	.event_sync = cpuref_event_sync,
+	.event_query = cpuref_event_sync,
+	.event_elapsed = cpuref_event_elapsed,
+	.event_destroy = cpuref_event_destroy,
 };

@@ -24,8 +24,16 @@
 	X(cuDeviceGetName) X(cuDeviceGetUuid) X(cuDeviceTotalMem) \
 	X(cuDeviceGetAttribute) X(cuCtxCreate) X(cuCtxDestroy) \
 	X(cuCtxSetCurrent) X(cuCtxSynchronize) X(cuMemGetInfo) X(cuMemAlloc) \
-	X(cuMemAllocPitch) X(cuMemFree) X(cuMemcpyHtoD) X(cuMemcpyDtoH) \
-	X(cuMemcpyDtoD) X(cuMemsetD8) X(cuMemcpy2D) X(cuGetErrorName)
+	X(cuMemAllocPitch) X(cuMemFree) X(cuMemcpyHtoDAsync) \
+	X(cuMemcpyDtoHAsync) X(cuMemcpyDtoDAsync) X(cuMemsetD8Async) \
+	X(cuMemcpy2DAsync) X(cuGetErrorName) X(cuModuleLoadData) \
+	X(cuModuleUnload) X(cuModuleGetFunction) X(cuModuleGetGlobal) \
+	X(cuFuncGetParamInfo) X(cuLaunchKernel) X(cuFuncGetAttribute) \
+	X(cuFuncSetAttribute) X(cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags) \
+	X(cuStreamCreateWithPriority) X(cuStreamDestroy) X(cuStreamSynchronize) \
+	X(cuStreamQuery) X(cuStreamWaitEvent) X(cuCtxGetStreamPriorityRange) \
+	X(cuEventCreate) X(cuEventRecord) X(cuEventSynchronize) X(cuEventQuery) \
+	X(cuEventElapsedTime) X(cuEventDestroy)
 
 static struct {
 #define X(fn) __typeof__(fn) *fn;
@@ -194,44 +202,44 @@ static int cuda_mem_free(void *ctx, struct gvw_alloc *a)
 	return (int)drv.cuMemFree(a->base);
 }
 
+/* Host memory is the guest's, mapped only for this request: wait. */
 static int cuda_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-		     const void *src, size_t n)
+		     const void *src, size_t n, void *stream)
 {
-	(void)ctx;
-	(void)a;
-	return (int)drv.cuMemcpyHtoD(addr, src, n);
+	CUresult r = drv.cuMemcpyHtoDAsync(addr, src, n, stream);
+
+	if (r == CUDA_SUCCESS)
+		r = drv.cuStreamSynchronize(stream);
+	return (int)r;
 }
 
 static int cuda_dtoh(void *ctx, void *dst, const struct gvw_alloc *a,
-		     uint64_t addr, size_t n)
+		     uint64_t addr, size_t n, void *stream)
 {
-	(void)ctx;
-	(void)a;
-	return (int)drv.cuMemcpyDtoH(dst, addr, n);
+	CUresult r = drv.cuMemcpyDtoHAsync(dst, addr, n, stream);
+
+	if (r == CUDA_SUCCESS)
+		r = drv.cuStreamSynchronize(stream);
+	return (int)r;
 }
 
 static int cuda_dtod(void *ctx, const struct gvw_alloc *da, uint64_t dst,
-		     const struct gvw_alloc *sa, uint64_t src, size_t n)
+		     const struct gvw_alloc *sa, uint64_t src, size_t n, void *stream)
 {
-	(void)ctx;
-	(void)da;
-	(void)sa;
-	return (int)drv.cuMemcpyDtoD(dst, src, n);
+	return (int)drv.cuMemcpyDtoDAsync(dst, src, n, stream);
 }
 
 static int cuda_memset8(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-			uint8_t value, size_t n)
+			uint8_t value, size_t n, void *stream)
 {
-	(void)ctx;
-	(void)a;
-	return (int)drv.cuMemsetD8(addr, value, n);
+	return (int)drv.cuMemsetD8Async(addr, value, n, stream);
 }
 
 static int cuda_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 		       void *dst_host, uint64_t dpitch,
 		       const struct gvw_alloc *sa, uint64_t src,
 		       const void *src_host, uint64_t spitch,
-		       uint64_t width, uint64_t height)
+		       uint64_t width, uint64_t height, void *stream)
 {
 	CUDA_MEMCPY2D p = {
 		.srcMemoryType = sa ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST,
@@ -245,9 +253,162 @@ static int cuda_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 		.WidthInBytes = width,
 		.Height = height,
 	};
+	CUresult r = drv.cuMemcpy2DAsync(&p, stream);
 
-	(void)ctx;
-	return (int)drv.cuMemcpy2D(&p);
+	if (r == CUDA_SUCCESS && (!da || !sa))
+		r = drv.cuStreamSynchronize(stream);
+	return (int)r;
+}
+
+static int cuda_module_load(void *ctx, const void *image, size_t len, void **mod)
+{
+	return (int)drv.cuModuleLoadData((CUmodule *)mod, image);
+}
+
+static void cuda_module_unload(void *ctx, void *mod)
+{
+	drv.cuModuleUnload(mod);
+}
+
+static int cuda_function_get(void *ctx, void *mod, const char *name,
+			     struct gvw_function *fn)
+{
+	CUfunction f;
+	CUresult r = drv.cuModuleGetFunction(&f, mod, name);
+	size_t i, off, size, end = 0;
+
+	if (r != CUDA_SUCCESS)
+		return r == CUDA_ERROR_NOT_FOUND ? cudaErrorInvalidDeviceFunction : (int)r;
+	fn->exec = f;
+	/* Parameters are numbered from 0 until the driver says there are no more. */
+	for (i = 0; i < GV_MAX_PARAMS; i++) {
+		if (drv.cuFuncGetParamInfo(f, i, &off, &size) != CUDA_SUCCESS)
+			break;
+		fn->params[i].offset = (uint32_t)off;
+		fn->params[i].size = (uint32_t)size;
+		if (off + size > end)
+			end = off + size;
+	}
+	fn->nparams = (uint32_t)i;
+	fn->args_size = (uint32_t)end;
+	return cudaSuccess;
+}
+
+static int cuda_global_get(void *ctx, void *mod, const char *name,
+			   uint64_t size_hint, struct gvw_alloc *a)
+{
+	CUdeviceptr p;
+	size_t size;
+	CUresult r = drv.cuModuleGetGlobal(&p, &size, mod, name);
+
+	if (r != CUDA_SUCCESS)
+		return r == CUDA_ERROR_NOT_FOUND ? cudaErrorInvalidSymbol : (int)r;
+	a->base = p;
+	a->size = size;
+	return cudaSuccess;
+}
+
+static int cuda_launch(void *ctx, struct gvw_function *fn,
+		       const struct gv_launch_req *q, const void *args, void *stream)
+{
+	size_t size = q->args_len;
+	void *extra[] = {
+		CU_LAUNCH_PARAM_BUFFER_POINTER, (void *)args,
+		CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
+		CU_LAUNCH_PARAM_END,
+	};
+
+	return (int)drv.cuLaunchKernel(fn->exec, q->grid[0], q->grid[1], q->grid[2],
+				       q->block[0], q->block[1], q->block[2],
+				       q->shared_mem, stream, NULL,
+				       size ? extra : NULL);
+}
+
+static int cuda_func_attrs(void *ctx, struct gvw_function *fn,
+			   struct gv_func_attrs_resp *out)
+{
+	int i, v;
+
+	for (i = 0; i < GV_FUNC_ATTR_SLOTS && i < CU_FUNC_ATTRIBUTE_MAX; i++) {
+		if (drv.cuFuncGetAttribute(&v, (CUfunction_attribute)i, fn->exec) ==
+		    CUDA_SUCCESS) {
+			out->values[i] = v;
+			out->valid |= 1u << i;
+		}
+	}
+	return cudaSuccess;
+}
+
+static int cuda_func_set_attr(void *ctx, struct gvw_function *fn, int attr, int value)
+{
+	return (int)drv.cuFuncSetAttribute(fn->exec, (CUfunction_attribute)attr, value);
+}
+
+static int cuda_occupancy(void *ctx, struct gvw_function *fn, int block,
+			  uint64_t smem, unsigned int flags, int *out)
+{
+	return (int)drv.cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
+		out, fn->exec, block, smem, flags);
+}
+
+static int cuda_stream_create(void *ctx, unsigned int flags, int prio, void **s)
+{
+	return (int)drv.cuStreamCreateWithPriority((CUstream *)s, flags, prio);
+}
+
+static int cuda_stream_destroy(void *ctx, void *s)
+{
+	return (int)drv.cuStreamDestroy(s);
+}
+
+static int cuda_stream_sync(void *ctx, void *s)
+{
+	return (int)drv.cuStreamSynchronize(s);
+}
+
+static int cuda_stream_query(void *ctx, void *s)
+{
+	return (int)drv.cuStreamQuery(s);
+}
+
+static int cuda_stream_wait_event(void *ctx, void *s, void *ev, unsigned int flags)
+{
+	return (int)drv.cuStreamWaitEvent(s, ev, flags);
+}
+
+static int cuda_priority_range(void *ctx, int *least, int *greatest)
+{
+	return (int)drv.cuCtxGetStreamPriorityRange(least, greatest);
+}
+
+static int cuda_event_create(void *ctx, unsigned int flags, void **ev)
+{
+	return (int)drv.cuEventCreate((CUevent *)ev, flags);
+}
+
+static int cuda_event_record(void *ctx, void *ev, void *s)
+{
+	return (int)drv.cuEventRecord(ev, s);
+}
+
+static int cuda_event_sync(void *ctx, void *ev)
+{
+	return (int)drv.cuEventSynchronize(ev);
+}
+
+static int cuda_event_query(void *ctx, void *ev)
+{
+	return (int)drv.cuEventQuery(ev);
+}
+
+static int cuda_event_elapsed(void *ctx, void *e0, void *e1, float *ms)
+{
+	return (int)drv.cuEventElapsedTime(ms, e0, e1);
+}
+
+static int cuda_event_destroy(void *ctx, void *ev)
+{
+	return (int)drv.cuEventDestroy(ev);
 }
 
 const struct gvw_executor gvw_exec_cuda = {
@@ -267,4 +428,24 @@ const struct gvw_executor gvw_exec_cuda = {
 	.dtod = cuda_dtod,
 	.memset8 = cuda_memset8,
 	.copy2d = cuda_copy2d,
+	.module_load = cuda_module_load,
+	.module_unload = cuda_module_unload,
+	.function_get = cuda_function_get,
+	.global_get = cuda_global_get,
+	.launch = cuda_launch,
+	.func_attrs = cuda_func_attrs,
+	.func_set_attr = cuda_func_set_attr,
+	.occupancy = cuda_occupancy,
+	.stream_create = cuda_stream_create,
+	.stream_destroy = cuda_stream_destroy,
+	.stream_sync = cuda_stream_sync,
+	.stream_query = cuda_stream_query,
+	.stream_wait_event = cuda_stream_wait_event,
+	.priority_range = cuda_priority_range,
+	.event_create = cuda_event_create,
+	.event_record = cuda_event_record,
+	.event_sync = cuda_event_sync,
+	.event_query = cuda_event_query,
+	.event_elapsed = cuda_event_elapsed,
+	.event_destroy = cuda_event_destroy,
 };

@@ -11,50 +11,6 @@
 #include "handlers.h"
 #include "log.h"
 
-static const struct gvw_executor *ex_of(struct gvw_call *c)
-{
-	return c->s->w->ex;
-}
-
-static int valid_device(struct gvw_call *c)
-{
-	struct gvw_worker *w = c->s->w;
-
-	if (w->device_count <= 0)
-		return w->count_result ? w->count_result : cudaErrorNoDevice;
-	if (c->dev < 0 || c->dev >= w->device_count || c->dev >= GVW_MAX_DEVICES)
-		return cudaErrorInvalidDevice;
-	return cudaSuccess;
-}
-
-/* The caller's device, with the session's context on it current. */
-static int enter_device(struct gvw_call *c)
-{
-	int r = valid_device(c);
-
-	if (r)
-		return r;
-	if (!c->s->ctx[c->dev]) {
-		r = ex_of(c)->ctx_create(c->s->w, c->dev, &c->s->ctx[c->dev]);
-		if (r)
-			return r;
-	}
-	c->ctx = c->s->ctx[c->dev];
-	return ex_of(c)->ctx_enter(c->ctx);
-}
-
-static int bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len)
-{
-	if (!c->bulk || c->bulk->dir != dir || c->bulk->len != len) {
-		gvw_log(GVW_WARN, "session %u: bulk buffer is %llu bytes dir %u, "
-			"the request needs %llu bytes dir %u", c->s->id,
-			c->bulk ? (unsigned long long)c->bulk->len : 0ULL,
-			c->bulk ? c->bulk->dir : 0, (unsigned long long)len, dir);
-		return 0;
-	}
-	return 1;
-}
-
 int gvw_h_HELLO(struct gvw_call *c)
 {
 	const struct gv_hello_req *q = c->req;
@@ -72,54 +28,35 @@ int gvw_h_HELLO(struct gvw_call *c)
 
 int gvw_h_DEVICE_INFO(struct gvw_call *c)
 {
-	int r = valid_device(c);
+	int r = gvw_valid_device(c);
 
-	return r ? r : ex_of(c)->device_info(c->s->w, c->dev, c->resp);
+	return r ? r : gvw_ex(c)->device_info(c->s->w, c->dev, c->resp);
 }
 
 int gvw_h_DEVICE_SYNCHRONIZE(struct gvw_call *c)
 {
-	int r = enter_device(c);
+	int r = gvw_enter_device(c);
 
-	return r ? r : ex_of(c)->synchronize(c->ctx);
+	return r ? r : gvw_ex(c)->synchronize(c->ctx);
 }
 
 int gvw_h_DEVICE_RESET(struct gvw_call *c)
 {
-	struct gvw_session *s = c->s;
-	int64_t n = 0, bytes = 0;
-	size_t i;
-	int r = valid_device(c);
+	int r = gvw_valid_device(c);
 
-	if (r)
-		return r;
-	if (!s->ctx[c->dev])
-		return cudaSuccess;
-	ex_of(c)->ctx_enter(s->ctx[c->dev]);
-	for (i = s->allocs.n; i-- > 0;) {
-		struct gvw_alloc *a = &s->allocs.v[i];
-
-		if (a->device != c->dev)
-			continue;
-		ex_of(c)->mem_free(s->ctx[c->dev], a);
-		n++;
-		bytes += (int64_t)a->size;
-		gvw_alloc_remove(&s->allocs, a);
-	}
-	ex_of(c)->ctx_destroy(s->ctx[c->dev]);
-	s->ctx[c->dev] = NULL;
-	gvw_account(s->w, -n, -bytes);
-	return cudaSuccess;
+	if (!r)
+		gvw_session_drop_device(c->s, c->dev);
+	return r;
 }
 
 int gvw_h_MEM_GET_INFO(struct gvw_call *c)
 {
 	struct gv_mem_info_resp *r = c->resp;
 	uint64_t free_b = 0, total_b = 0;
-	int e = enter_device(c);
+	int e = gvw_enter_device(c);
 
 	if (!e)
-		e = ex_of(c)->mem_get_info(c->ctx, &free_b, &total_b);
+		e = gvw_ex(c)->mem_get_info(c->ctx, &free_b, &total_b);
 	r->free_bytes = free_b;
 	r->total_bytes = total_b;
 	return e;
@@ -132,7 +69,7 @@ static int track(struct gvw_call *c, struct gvw_alloc *a)
 		/* Only a broken executor returns overlapping ranges. */
 		gvw_log(GVW_ERROR, "session %u: cannot track allocation 0x%llx",
 			c->s->id, (unsigned long long)a->base);
-		ex_of(c)->mem_free(c->ctx, a);
+		gvw_ex(c)->mem_free(c->ctx, a);
 		return cudaErrorMemoryAllocation;
 	}
 	gvw_account(c->s->w, 1, (int64_t)a->size);
@@ -144,13 +81,13 @@ int gvw_h_MALLOC(struct gvw_call *c)
 	const struct gv_malloc_req *q = c->req;
 	struct gv_ptr_resp *r = c->resp;
 	struct gvw_alloc a = { 0 };
-	int e = enter_device(c);
+	int e = gvw_enter_device(c);
 
 	if (e)
 		return e;
 	if (q->size == 0)
 		return cudaSuccess;	/* native: *devPtr = NULL, success */
-	e = ex_of(c)->mem_alloc(c->ctx, q->size, &a);
+	e = gvw_ex(c)->mem_alloc(c->ctx, q->size, &a);
 	if (e)
 		return e;
 	e = track(c, &a);
@@ -165,7 +102,7 @@ int gvw_h_MALLOC_PITCH(struct gvw_call *c)
 	struct gv_malloc_pitch_resp *r = c->resp;
 	struct gvw_alloc a = { 0 };
 	uint64_t pitch = 0;
-	int e = enter_device(c);
+	int e = gvw_enter_device(c);
 
 	if (e)
 		return e;
@@ -173,7 +110,7 @@ int gvw_h_MALLOC_PITCH(struct gvw_call *c)
 		return cudaSuccess;	/* native: NULL pointer, success */
 	if (q->width > (1ull << 40) || q->height > (1ull << 40))
 		return cudaErrorMemoryAllocation;
-	e = ex_of(c)->mem_alloc_pitch(c->ctx, q->width, q->height, &pitch, &a);
+	e = gvw_ex(c)->mem_alloc_pitch(c->ctx, q->width, q->height, &pitch, &a);
 	if (e)
 		return e;
 	e = track(c, &a);
@@ -195,12 +132,12 @@ int gvw_h_FREE(struct gvw_call *c)
 	if (q->ptr == 0)
 		return cudaSuccess;
 	a = gvw_alloc_find_base(&s->allocs, q->ptr);
-	if (!a)
+	if (!a || a->symbol)
 		return cudaErrorInvalidValue;
 	/* The allocation may belong to another device than the current one. */
-	e = ex_of(c)->ctx_enter(s->ctx[a->device]);
+	e = gvw_ex(c)->ctx_enter(s->ctx[a->device]);
 	if (!e)
-		e = ex_of(c)->mem_free(s->ctx[a->device], a);
+		e = gvw_ex(c)->mem_free(s->ctx[a->device], a);
 	if (e)
 		return e;
 	size = (int64_t)a->size;
@@ -217,9 +154,13 @@ int gvw_h_MEMCPY_HTOD(struct gvw_call *c)
 	unsigned int i;
 	int e;
 
-	if (!bulk_ok(c, GV_BULK_TO_HOST, q->size))
+	void *stream;
+
+	if (!gvw_bulk_ok(c, GV_BULK_TO_HOST, q->size))
 		return cudaErrorInvalidValue;
-	e = enter_device(c);
+	e = gvw_enter_device(c);
+	if (!e)
+		e = gvw_stream_of(c, q->stream, &stream);
 	if (e)
 		return e;
 	if (q->size == 0)
@@ -228,8 +169,8 @@ int gvw_h_MEMCPY_HTOD(struct gvw_call *c)
 	if (!a)
 		return cudaErrorInvalidValue;
 	for (i = 0; i < c->bulk->niov; i++) {
-		e = ex_of(c)->htod(c->ctx, a, at, c->bulk->iov[i].base,
-				   c->bulk->iov[i].len);
+		e = gvw_ex(c)->htod(c->ctx, a, at, c->bulk->iov[i].base,
+				   c->bulk->iov[i].len, stream);
 		if (e)
 			return e;
 		at += c->bulk->iov[i].len;
@@ -245,9 +186,13 @@ int gvw_h_MEMCPY_DTOH(struct gvw_call *c)
 	unsigned int i;
 	int e;
 
-	if (!bulk_ok(c, GV_BULK_FROM_HOST, q->size))
+	void *stream;
+
+	if (!gvw_bulk_ok(c, GV_BULK_FROM_HOST, q->size))
 		return cudaErrorInvalidValue;
-	e = enter_device(c);
+	e = gvw_enter_device(c);
+	if (!e)
+		e = gvw_stream_of(c, q->stream, &stream);
 	if (e)
 		return e;
 	if (q->size == 0)
@@ -256,8 +201,8 @@ int gvw_h_MEMCPY_DTOH(struct gvw_call *c)
 	if (!a)
 		return cudaErrorInvalidValue;
 	for (i = 0; i < c->bulk->niov; i++) {
-		e = ex_of(c)->dtoh(c->ctx, c->bulk->iov[i].base, a, at,
-				   c->bulk->iov[i].len);
+		e = gvw_ex(c)->dtoh(c->ctx, c->bulk->iov[i].base, a, at,
+				   c->bulk->iov[i].len, stream);
 		if (e)
 			return e;
 		at += c->bulk->iov[i].len;
@@ -269,8 +214,11 @@ int gvw_h_MEMCPY_DTOD(struct gvw_call *c)
 {
 	const struct gv_memcpy_req *q = c->req;
 	const struct gvw_alloc *da, *sa;
-	int e = enter_device(c);
+	void *stream;
+	int e = gvw_enter_device(c);
 
+	if (!e)
+		e = gvw_stream_of(c, q->stream, &stream);
 	if (e)
 		return e;
 	if (q->size == 0)
@@ -279,15 +227,18 @@ int gvw_h_MEMCPY_DTOD(struct gvw_call *c)
 	sa = gvw_alloc_find_range(&c->s->allocs, q->src, q->size);
 	if (!da || !sa)
 		return cudaErrorInvalidValue;
-	return ex_of(c)->dtod(c->ctx, da, q->dst, sa, q->src, q->size);
+	return gvw_ex(c)->dtod(c->ctx, da, q->dst, sa, q->src, q->size, stream);
 }
 
 int gvw_h_MEMSET(struct gvw_call *c)
 {
 	const struct gv_memset_req *q = c->req;
 	const struct gvw_alloc *a;
-	int e = enter_device(c);
+	void *stream;
+	int e = gvw_enter_device(c);
 
+	if (!e)
+		e = gvw_stream_of(c, q->stream, &stream);
 	if (e)
 		return e;
 	if (q->size == 0)
@@ -295,7 +246,7 @@ int gvw_h_MEMSET(struct gvw_call *c)
 	a = gvw_alloc_find_range(&c->s->allocs, q->dst, q->size);
 	if (!a)
 		return cudaErrorInvalidValue;
-	return ex_of(c)->memset8(c->ctx, a, q->dst, (uint8_t)q->value, q->size);
+	return gvw_ex(c)->memset8(c->ctx, a, q->dst, (uint8_t)q->value, q->size, stream);
 }
 
 /* Bytes a pitched region spans: (height - 1) * pitch + width, or -1. */
@@ -314,7 +265,7 @@ static int span2d(uint64_t pitch, uint64_t width, uint64_t height, uint64_t *out
  * The copy starts as the guest's bytes even for a device-to-host copy:
  * the gaps between rows are scattered back and must stay as they were.
  */
-static void *bulk_flat(const struct gvw_bulk *b, int *staged)
+void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged)
 {
 	size_t at;
 	char *p;
@@ -350,7 +301,7 @@ int gvw_h_MEMCPY_2D(struct gvw_call *c)
 	const struct gv_memcpy2d_req *q = c->req;
 	const struct gvw_alloc *da = NULL, *sa = NULL;
 	uint64_t dspan, sspan;
-	void *host = NULL;
+	void *host = NULL, *stream;
 	int staged = 0, e;
 
 	if (q->width > q->dpitch || q->width > q->spitch)
@@ -363,13 +314,15 @@ int gvw_h_MEMCPY_2D(struct gvw_call *c)
 	if (span2d(q->dpitch, q->width, q->height, &dspan) ||
 	    span2d(q->spitch, q->width, q->height, &sspan))
 		return cudaErrorInvalidValue;
-	if (q->kind == cudaMemcpyHostToDevice && !bulk_ok(c, GV_BULK_TO_HOST, sspan))
+	if (q->kind == cudaMemcpyHostToDevice && !gvw_bulk_ok(c, GV_BULK_TO_HOST, sspan))
 		return cudaErrorInvalidValue;
-	if (q->kind == cudaMemcpyDeviceToHost && !bulk_ok(c, GV_BULK_FROM_HOST, dspan))
+	if (q->kind == cudaMemcpyDeviceToHost && !gvw_bulk_ok(c, GV_BULK_FROM_HOST, dspan))
 		return cudaErrorInvalidValue;
 	if (q->kind == cudaMemcpyDeviceToDevice && c->bulk)
 		return cudaErrorInvalidValue;
-	e = enter_device(c);
+	e = gvw_enter_device(c);
+	if (!e)
+		e = gvw_stream_of(c, q->stream, &stream);
 	if (e)
 		return e;
 	if (q->kind != cudaMemcpyDeviceToHost &&
@@ -379,13 +332,13 @@ int gvw_h_MEMCPY_2D(struct gvw_call *c)
 	    !(sa = gvw_alloc_find_range(&c->s->allocs, q->src, sspan)))
 		return cudaErrorInvalidValue;
 	if (c->bulk) {
-		host = bulk_flat(c->bulk, &staged);
+		host = gvw_bulk_flat(c->bulk, &staged);
 		if (!host)
 			return cudaErrorMemoryAllocation;
 	}
-	e = ex_of(c)->copy2d(c->ctx, da, q->dst, da ? NULL : host, q->dpitch,
+	e = gvw_ex(c)->copy2d(c->ctx, da, q->dst, da ? NULL : host, q->dpitch,
 			     sa, q->src, sa ? NULL : host, q->spitch,
-			     q->width, q->height);
+			     q->width, q->height, stream);
 	if (staged) {
 		if (!e && q->kind == cudaMemcpyDeviceToHost)
 			bulk_scatter(c->bulk, host);

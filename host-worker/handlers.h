@@ -9,8 +9,20 @@
 
 typedef int (*gvw_handler)(struct gvw_call *c);
 
-#define GV_OP(name, num, req, resp, nb) int gvw_h_##name(struct gvw_call *c);
+#define GV_OP(name, num, req, resp, nb, tail) int gvw_h_##name(struct gvw_call *c);
 #include "calls.def"
 #undef GV_OP
+
+const struct gvw_executor *gvw_ex(struct gvw_call *c);
+/* cudaSuccess when the caller's device exists. */
+int gvw_valid_device(struct gvw_call *c);
+/* The caller's device, with the session's context on it current. */
+int gvw_enter_device(struct gvw_call *c);
+/* 1 when the message's bulk buffer has this direction and length. */
+int gvw_bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len);
+/* A contiguous copy of a bulk buffer (*staged: free it), or the buffer. */
+void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged);
+/* The executor's stream for a guest stream value of the caller's device. */
+int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out);
 
 #endif

@@ -15,22 +15,16 @@ struct op_desc {
 	const char *name;
 	uint32_t req_size, resp_size;
 	int nbulk;	/* 0, 1, or -1 for 0 or 1 */
+	uint32_t tail_max;
 	gvw_handler fn;
 };
 
 static const struct op_desc ops[GV_OP_LIMIT] = {
-#define GV_OP(name, num, req, resp, nb) \
-	[num] = { #name, sizeof(struct req), sizeof(struct resp), nb, gvw_h_##name },
+#define GV_OP(name, num, req, resp, nb, tail) \
+	[num] = { #name, sizeof(struct req), sizeof(struct resp), nb, tail, gvw_h_##name },
 #include "calls.def"
 #undef GV_OP
 };
-
-#define GV_OP(name, num, req, resp, nb) \
-	_Static_assert(sizeof(struct req) <= 256, #name " request fits in[]"); \
-	_Static_assert(sizeof(struct resp) <= sizeof(struct gv_device_info_resp), \
-		       #name " response fits out[]");
-#include "calls.def"
-#undef GV_OP
 
 static int put_resp(void *resp, size_t cap, size_t *used,
 		    const struct gv_msg_hdr *m, uint16_t status, int32_t result,
@@ -64,9 +58,7 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 		     const struct gvw_bulk *bulk, unsigned int nbulk,
 		     void *resp, size_t resp_cap, size_t *resp_len)
 {
-	/* Response payloads are built here, then copied behind the header. */
-	_Alignas(8) unsigned char out[sizeof(struct gv_device_info_resp)];
-	_Alignas(8) unsigned char in[256];
+	unsigned char *in = s->req_buf, *out = s->resp_buf;
 	size_t off = 0, used = 0;
 	unsigned int bulk_next = 0;
 
@@ -115,9 +107,11 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 		if (!d || !d->fn) {
 			gvw_log(GVW_WARN, "session %u: unknown op %u", s->id, m.op);
 			status = GV_EOP;
-		} else if (m.payload_len != d->req_size) {
-			gvw_log(GVW_WARN, "session %u: %s payload is %u bytes, expected %u",
-				s->id, d->name, m.payload_len, d->req_size);
+		} else if (m.payload_len < d->req_size ||
+			   m.payload_len - d->req_size > d->tail_max) {
+			gvw_log(GVW_WARN, "session %u: %s payload is %u bytes, expected %u%s",
+				s->id, d->name, m.payload_len, d->req_size,
+				d->tail_max ? " plus a bounded tail" : "");
 			status = GV_ELEN;
 		} else if (m.nbulk > nbulk - bulk_next ||
 			   (d->nbulk >= 0 && m.nbulk != (uint32_t)d->nbulk) ||
@@ -133,6 +127,8 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 				.req = in,
 				.resp = out,
 				.bulk = m.nbulk ? &bulk[bulk_next] : NULL,
+				.tail = in + d->req_size,
+				.tail_len = m.payload_len - d->req_size,
 			};
 
 			memcpy(in, (const char *)msg + off - m.payload_len, m.payload_len);

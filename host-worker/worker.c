@@ -113,24 +113,73 @@ void gvw_account(struct gvw_worker *w, int64_t allocs, int64_t bytes)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/*
+ * Ends everything the session has on one device: handles, allocations
+ * (a module's globals go with the module) and the context itself.
+ * Returns the bytes of device memory freed.
+ */
+uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
+{
+	const struct gvw_executor *ex = s->w->ex;
+	void *ctx = s->ctx[dev];
+	uint64_t n = 0, bytes = 0;
+	size_t i;
+
+	if (!ctx)
+		return 0;
+	ex->ctx_enter(ctx);
+	/* Streams and events first, then functions, then their modules. */
+	for (int pass = 0; pass < 3; pass++) {
+		for (i = 0; i < s->handles.n; i++) {
+			struct gvw_handle_slot *h = &s->handles.v[i];
+
+			if (!h->kind || h->device != dev)
+				continue;
+			if (pass == 0 && h->kind == GVW_H_STREAM)
+				ex->stream_destroy(ctx, h->obj);
+			else if (pass == 0 && h->kind == GVW_H_EVENT)
+				ex->event_destroy(ctx, h->obj);
+			else if (pass == 1 && h->kind == GVW_H_FUNCTION)
+				free(h->obj);
+			else if (pass == 2 && h->kind == GVW_H_MODULE)
+				ex->module_unload(ctx, h->obj);
+			else
+				continue;
+			gvw_handle_free(&s->handles, h);
+		}
+	}
+	for (i = s->allocs.n; i-- > 0;) {
+		struct gvw_alloc *a = &s->allocs.v[i];
+
+		if (a->device != dev)
+			continue;
+		if (!a->symbol) {
+			ex->mem_free(ctx, a);
+			n++;
+			bytes += a->size;
+		}
+		gvw_alloc_remove(&s->allocs, a);
+	}
+	ex->ctx_destroy(ctx);
+	s->ctx[dev] = NULL;
+	gvw_account(s->w, -(int64_t)n, -(int64_t)bytes);
+	return bytes;
+}
+
 void gvw_session_close(struct gvw_session *s)
 {
 	struct gvw_worker *w = s->w;
-	uint64_t n = s->allocs.n, bytes = s->allocs.bytes;
+	uint64_t n = 0, bytes = 0;
 	unsigned int i;
 	int d;
 
-	/* Destroying a context frees what was allocated in it. */
-	for (i = 0; i < s->allocs.n; i++) {
-		struct gvw_alloc *a = &s->allocs.v[i];
-
-		if (s->ctx[a->device] && w->ex->ctx_enter(s->ctx[a->device]) == 0)
-			w->ex->mem_free(s->ctx[a->device], a);
-	}
+	for (i = 0; i < s->allocs.n; i++)
+		n += !s->allocs.v[i].symbol;
 	for (d = 0; d < GVW_MAX_DEVICES; d++)
-		if (s->ctx[d])
-			w->ex->ctx_destroy(s->ctx[d]);
+		bytes += gvw_session_drop_device(s, d);
 	gvw_alloc_table_free(&s->allocs);
+	gvw_handles_destroy(&s->handles);
+	free(s->launch_log);
 
 	pthread_mutex_lock(&w->lock);
 	for (i = 0; i < w->nsessions; i++) {
@@ -139,8 +188,6 @@ void gvw_session_close(struct gvw_session *s)
 			break;
 		}
 	}
-	w->total_allocs -= n;
-	w->total_bytes -= bytes;
 	w->sessions_closed++;
 	w->bytes_freed_at_close += bytes;
 	pthread_mutex_unlock(&w->lock);

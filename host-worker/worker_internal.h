@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "alloc_table.h"
+#include "handles.h"
 #include "gvirtus_worker.h"
 #include "protocol.h"
 
@@ -16,6 +17,8 @@
  * An executor runs already validated operations.  Results are cudaError_t
  * values.  Addresses come with the session allocation they lie in.
  */
+struct gvw_function;
+
 struct gvw_executor {
 	const char *name;
 	/* Fills w->device_count, w->count_result, w->driver_version. */
@@ -31,20 +34,67 @@ struct gvw_executor {
 	int (*mem_alloc_pitch)(void *ctx, uint64_t width, uint64_t height,
 			       uint64_t *pitch, struct gvw_alloc *a);
 	int (*mem_free)(void *ctx, struct gvw_alloc *a);
+	/*
+	 * Copies and sets, in stream order (stream: the executor's stream, or
+	 * NULL for the context's legacy default).  Copies that touch host
+	 * memory are complete when they return: the guest's pages are mapped
+	 * only for the duration of the request.
+	 */
 	int (*htod)(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-		    const void *src, size_t n);
+		    const void *src, size_t n, void *stream);
 	int (*dtoh)(void *ctx, void *dst, const struct gvw_alloc *a,
-		    uint64_t addr, size_t n);
+		    uint64_t addr, size_t n, void *stream);
 	int (*dtod)(void *ctx, const struct gvw_alloc *da, uint64_t dst,
-		    const struct gvw_alloc *sa, uint64_t src, size_t n);
+		    const struct gvw_alloc *sa, uint64_t src, size_t n, void *stream);
 	int (*memset8)(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-		       uint8_t value, size_t n);
+		       uint8_t value, size_t n, void *stream);
 	/* Pitched copy where each side is device (a != NULL) or host. */
 	int (*copy2d)(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 		      void *dst_host, uint64_t dpitch,
 		      const struct gvw_alloc *sa, uint64_t src,
 		      const void *src_host, uint64_t spitch,
-		      uint64_t width, uint64_t height);
+		      uint64_t width, uint64_t height, void *stream);
+
+	/* Modules and kernels. */
+	int (*module_load)(void *ctx, const void *image, size_t len, void **mod);
+	void (*module_unload)(void *ctx, void *mod);
+	/* Fills fn->exec, fn->nparams, fn->params, fn->args_size. */
+	int (*function_get)(void *ctx, void *mod, const char *name,
+			    struct gvw_function *fn);
+	/* size_hint: what the guest registered (the CPU double needs it). */
+	int (*global_get)(void *ctx, void *mod, const char *name,
+			  uint64_t size_hint, struct gvw_alloc *a);
+	int (*launch)(void *ctx, struct gvw_function *fn,
+		      const struct gv_launch_req *q, const void *args, void *stream);
+	int (*func_attrs)(void *ctx, struct gvw_function *fn,
+			  struct gv_func_attrs_resp *out);
+	int (*func_set_attr)(void *ctx, struct gvw_function *fn, int attr, int value);
+	int (*occupancy)(void *ctx, struct gvw_function *fn, int block,
+			 uint64_t smem, unsigned int flags, int *out);
+
+	/* Streams and events. */
+	int (*stream_create)(void *ctx, unsigned int flags, int prio, void **s);
+	int (*stream_destroy)(void *ctx, void *s);
+	int (*stream_sync)(void *ctx, void *s);
+	int (*stream_query)(void *ctx, void *s);
+	int (*stream_wait_event)(void *ctx, void *s, void *ev, unsigned int flags);
+	int (*priority_range)(void *ctx, int *least, int *greatest);
+	int (*event_create)(void *ctx, unsigned int flags, void **ev);
+	int (*event_record)(void *ctx, void *ev, void *s);
+	int (*event_sync)(void *ctx, void *ev);
+	int (*event_query)(void *ctx, void *ev);
+	int (*event_elapsed)(void *ctx, void *e0, void *e1, float *ms);
+	int (*event_destroy)(void *ctx, void *ev);
+};
+
+/* A kernel the guest looked up: what the executor needs to launch it. */
+struct gvw_function {
+	void *exec;			/* CUfunction, or the double's own */
+	uint64_t module;		/* handle */
+	uint32_t nparams;
+	uint32_t args_size;
+	struct gv_param_info params[GV_MAX_PARAMS];
+	char name[256];
 };
 
 extern const struct gvw_executor gvw_exec_cuda;
@@ -66,11 +116,28 @@ struct gvw_worker {
 	uint64_t sessions_closed, bytes_freed_at_close;
 };
 
+/* Every request and response payload, to size the session's buffers. */
+union gvw_any_req {
+#define GV_OP(name, num, req, resp, nb, tail) struct req name;
+#include "calls.def"
+#undef GV_OP
+};
+union gvw_any_resp {
+#define GV_OP(name, num, req, resp, nb, tail) struct resp name;
+#include "calls.def"
+#undef GV_OP
+};
+
 struct gvw_session {
 	struct gvw_worker *w;
 	uint32_t id;
 	void *ctx[GVW_MAX_DEVICES];	/* created at first use */
 	struct gvw_alloc_table allocs;
+	struct gvw_handles handles;
+	struct gv_launch_log_resp *launch_log;	/* CPU reference only */
+	/* One message's decoded request and response (with its tail). */
+	_Alignas(16) unsigned char req_buf[sizeof(union gvw_any_req) + GV_MAX_ARGS];
+	_Alignas(16) unsigned char resp_buf[sizeof(union gvw_any_resp)];
 };
 
 /* One message being executed. */
@@ -80,8 +147,13 @@ struct gvw_call {
 	const void *req;
 	void *resp;
 	const struct gvw_bulk *bulk;	/* NULL when the message has none */
+	const void *tail;		/* bytes after the request struct */
+	uint32_t tail_len;
 	void *ctx;			/* s->ctx[dev], entered */
 };
+
+/* Frees what the session has on dev; returns device bytes freed. */
+uint64_t gvw_session_drop_device(struct gvw_session *s, int dev);
 
 /* Accounting, under w->lock. */
 void gvw_account(struct gvw_worker *w, int64_t allocs, int64_t bytes);

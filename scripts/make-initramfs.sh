@@ -14,6 +14,9 @@ cp "$kdir"/modules/*.ko "$kmod" "$root/lib/modules/"
 cp -P "$libdir"/libcudart.so* "$root/usr/lib/gvirtus/"
 cp "$progdir"/* "$root/tests/"
 cp "$repo"/tests/guest/*.sh "$root/tests/"
+for f in "$repo"/tests/gpu/*.sh; do
+	[ "$(basename "$f")" = run.sh ] || cp "$f" "$root/tests/"
+done
 cp "$repo/tests/guest/init" "$root/init"
 chmod +x "$root/init" "$root"/tests/*
 for p in "$progdir"/*; do

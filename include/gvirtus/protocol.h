@@ -65,7 +65,7 @@ _Static_assert(sizeof(struct gv_resp_hdr) == 32, "gv_resp_hdr is 32 bytes");
 
 /* Ops.  calls.def lists each once with its request and response types. */
 enum gv_op {
-#define GV_OP(name, num, req, resp, nbulk) GV_OP_##name = num,
+#define GV_OP(name, num, req, resp, nbulk, tail) GV_OP_##name = num,
 #include "calls.def"
 #undef GV_OP
 	GV_OP_LIMIT
@@ -133,6 +133,7 @@ struct __attribute__((packed)) gv_memcpy_req {
 	uint64_t dst;	/* device address, or 0 where the host side is bulk */
 	uint64_t src;
 	uint64_t size;
+	uint64_t stream;	/* a stream handle, or 0, 1 (legacy), 2 (per thread) */
 };
 
 struct __attribute__((packed)) gv_memset_req {
@@ -140,6 +141,7 @@ struct __attribute__((packed)) gv_memset_req {
 	uint64_t size;
 	int32_t value;
 	uint32_t reserved;
+	uint64_t stream;
 };
 
 /*
@@ -156,6 +158,7 @@ struct __attribute__((packed)) gv_memcpy2d_req {
 	uint64_t height;
 	uint32_t kind;
 	uint32_t reserved;
+	uint64_t stream;
 };
 
 enum gv_mem_type {
@@ -170,6 +173,157 @@ struct __attribute__((packed)) gv_pointer_attrs_resp {
 	uint64_t device_ptr;
 	uint64_t alloc_base;
 	uint64_t alloc_size;
+};
+
+/*
+ * Handles.  Modules, functions, streams and events live in the session's
+ * handle table on the host; the guest holds opaque 64-bit values that are
+ * never 0, 1 or 2 (those name the default streams) and are checked for
+ * kind and generation on every use.
+ */
+#define GV_STREAM_DEFAULT 0u
+#define GV_STREAM_LEGACY 1u
+#define GV_STREAM_PER_THREAD 2u
+
+#define GV_MAX_NAME 4096	/* kernel and symbol names, mangled */
+#define GV_MAX_ARGS 32768	/* kernel argument bytes (CUDA allows 32764) */
+#define GV_MAX_PARAMS 1024
+
+struct __attribute__((packed)) gv_handle_req {
+	uint64_t handle;
+};
+struct __attribute__((packed)) gv_handle_resp {
+	uint64_t handle;
+};
+struct __attribute__((packed)) gv_int_resp {
+	int32_t value;
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_float_resp {
+	float value;
+	uint32_t reserved;
+};
+
+/* The fatbin travels as bulk[0]; the host loads it in the caller's context. */
+struct __attribute__((packed)) gv_module_load_req {
+	uint64_t size;
+};
+
+/*
+ * A name follows the struct: name_len bytes, no terminator.  size is what
+ * the guest registered for a global; only the CPU reference executor,
+ * which cannot read it from the module, uses it.
+ */
+struct __attribute__((packed)) gv_name_req {
+	uint64_t module;
+	uint32_t name_len;
+	uint32_t reserved;
+	uint64_t size;
+};
+
+struct __attribute__((packed)) gv_param_info {
+	uint32_t offset;
+	uint32_t size;
+};
+struct __attribute__((packed)) gv_function_resp {
+	uint64_t function;
+	uint32_t nparams;
+	uint32_t args_size;	/* bytes of the packed argument block */
+	struct gv_param_info params[GV_MAX_PARAMS];
+};
+
+struct __attribute__((packed)) gv_global_resp {
+	uint64_t ptr;
+	uint64_t size;
+};
+
+/* args_len bytes of packed arguments follow the struct. */
+struct __attribute__((packed)) gv_launch_req {
+	uint64_t function;
+	uint32_t grid[3];
+	uint32_t block[3];
+	uint32_t shared_mem;
+	uint32_t args_len;
+	uint64_t stream;
+};
+
+/* Kernel attributes, numbered as the driver's CUfunction_attribute. */
+enum gv_func_attr {
+	GV_FA_MAX_THREADS_PER_BLOCK = 0,
+	GV_FA_SHARED_SIZE_BYTES = 1,
+	GV_FA_CONST_SIZE_BYTES = 2,
+	GV_FA_LOCAL_SIZE_BYTES = 3,
+	GV_FA_NUM_REGS = 4,
+	GV_FA_PTX_VERSION = 5,
+	GV_FA_BINARY_VERSION = 6,
+	GV_FA_CACHE_MODE_CA = 7,
+	GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8,
+	GV_FA_PREFERRED_SHARED_MEMORY_CARVEOUT = 9,
+	GV_FA_CLUSTER_SIZE_MUST_BE_SET = 10,
+	GV_FA_REQUIRED_CLUSTER_WIDTH = 11,
+	GV_FA_REQUIRED_CLUSTER_HEIGHT = 12,
+	GV_FA_REQUIRED_CLUSTER_DEPTH = 13,
+	GV_FA_NON_PORTABLE_CLUSTER_SIZE_ALLOWED = 14,
+	GV_FA_CLUSTER_SCHEDULING_POLICY_PREFERENCE = 15,
+};
+#define GV_FUNC_ATTR_SLOTS 32
+struct __attribute__((packed)) gv_func_attrs_resp {
+	uint32_t valid;		/* bit i: values[i] is real */
+	int32_t values[GV_FUNC_ATTR_SLOTS];
+};
+struct __attribute__((packed)) gv_func_set_attr_req {
+	uint64_t function;
+	int32_t attr;
+	int32_t value;
+};
+struct __attribute__((packed)) gv_occupancy_req {
+	uint64_t function;
+	int32_t block_size;
+	uint32_t flags;
+	uint64_t dynamic_smem;
+};
+
+struct __attribute__((packed)) gv_stream_create_req {
+	uint32_t flags;
+	int32_t priority;
+};
+struct __attribute__((packed)) gv_stream_wait_req {
+	uint64_t stream;
+	uint64_t event;
+	uint32_t flags;
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_priority_range_resp {
+	int32_t least;
+	int32_t greatest;
+};
+struct __attribute__((packed)) gv_event_create_req {
+	uint32_t flags;
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_event_record_req {
+	uint64_t event;
+	uint64_t stream;
+};
+struct __attribute__((packed)) gv_event_elapsed_req {
+	uint64_t start;
+	uint64_t end;
+};
+
+/*
+ * The CPU reference executor cannot run kernels; it records each launch
+ * byte for byte so tests can check what arrived.  The last launch:
+ */
+#define GV_LOG_ARGS 8192
+struct __attribute__((packed)) gv_launch_log_resp {
+	uint64_t launches;	/* this session's, ever */
+	char name[256];		/* the function's (truncated) name */
+	uint32_t grid[3];
+	uint32_t block[3];
+	uint32_t shared_mem;
+	uint32_t args_len;	/* may exceed GV_LOG_ARGS; args holds the start */
+	uint64_t stream;
+	uint8_t args[GV_LOG_ARGS];
 };
 
 /* Host worker accounting, for tests: this VM's sessions and allocations. */

@@ -7,6 +7,9 @@ step() { echo "== $*"; }
 step "single process, every call"
 gvtest_calls all 1 || fail=1
 
+step "kernels from an unmodified nvcc binary, streams, events, symbols"
+gvtest_kernels || fail=1
+
 step "four processes at once"
 for s in 11 12 13 14; do gvtest_calls stress $s 6 > /tmp/stress.$s 2>&1 & done
 wait

@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernels from unmodified nvcc binaries.  Registration is local and cheap:
+ * nvcc's constructors record fatbins, kernels and variables here.  A
+ * fatbin goes to the host once per device, at the first use of one of its
+ * kernels or variables; a kernel's parameter layout comes back with its
+ * handle (the host asks the driver) and is cached, so a launch packs the
+ * arguments and costs one request.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gvrt.h"
+
+#define FATBIN_WRAPPER_MAGIC 0x466243b1u
+#define FATBIN_MAGIC 0xba55ed50u
+
+struct gv_fatbin {
+	const void *image;	/* NULL: a form gvirtus cannot load */
+	size_t len;
+	uint64_t module[GVRT_MAX_DEVICES];
+};
+
+struct gv_kernel {
+	struct gv_fatbin *fb;
+	const void *stub;
+	const char *name;
+	uint64_t fn[GVRT_MAX_DEVICES];
+	int have_layout;
+	uint32_t nparams, args_size;
+	struct gv_param_info *params;
+};
+
+struct gv_symbol {
+	struct gv_fatbin *fb;
+	const void *host_var;
+	const char *name;
+	size_t size;
+	uint64_t ptr[GVRT_MAX_DEVICES];
+	uint64_t dsize[GVRT_MAX_DEVICES];
+};
+
+/* Registrations, found by host-side address (stub or variable). */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gv_kernel **kernels;
+static size_t nkernels;
+static struct gv_symbol **symbols;
+static size_t nsymbols;
+
+static void *append(void *v, size_t *n, void *item)
+{
+	void **nv = realloc(v, (*n + 1) * sizeof(void *));
+
+	if (!nv)
+		return NULL;
+	nv[(*n)++] = item;
+	return nv;
+}
+
+GVRT_EXPORT void **__cudaRegisterFatBinary(void *wrapper)
+{
+	const struct {
+		int magic, version;
+		const unsigned char *data;
+		void *unused;
+	} *w = wrapper;
+	struct gv_fatbin *fb = calloc(1, sizeof(*fb));
+	uint32_t magic;
+	uint16_t hsize;
+	uint64_t fsize;
+
+	if (!fb)
+		return NULL;
+	if (w && (uint32_t)w->magic == FATBIN_WRAPPER_MAGIC && w->version == 1 && w->data) {
+		memcpy(&magic, w->data, 4);
+		memcpy(&hsize, w->data + 6, 2);
+		memcpy(&fsize, w->data + 8, 8);
+		if (magic == FATBIN_MAGIC) {
+			fb->image = w->data;
+			fb->len = hsize + fsize;
+		}
+	}
+	if (!fb->image)
+		gv_log(GV_LOG_WARN, "a fatbin in this program is not in a form gvirtus "
+		       "loads (relocatable device code?); its kernels fail with "
+		       "cudaErrorNotSupported");
+	return (void **)fb;
+}
+
+GVRT_EXPORT void __cudaRegisterFatBinaryEnd(void **handle)
+{
+	(void)handle;
+}
+
+/* The host frees modules with the session; this only forgets them. */
+GVRT_EXPORT void __cudaUnregisterFatBinary(void **handle)
+{
+	struct gv_fatbin *fb = (struct gv_fatbin *)handle;
+	size_t i, j;
+
+	pthread_mutex_lock(&lock);
+	for (i = j = 0; i < nkernels; i++) {
+		if (kernels[i]->fb == fb) {
+			free(kernels[i]->params);
+			free(kernels[i]);
+		} else {
+			kernels[j++] = kernels[i];
+		}
+	}
+	nkernels = j;
+	for (i = j = 0; i < nsymbols; i++) {
+		if (symbols[i]->fb == fb)
+			free(symbols[i]);
+		else
+			symbols[j++] = symbols[i];
+	}
+	nsymbols = j;
+	pthread_mutex_unlock(&lock);
+	free(fb);
+}
+
+GVRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun,
+					char *device_fun, const char *device_name,
+					int thread_limit, uint3 *tid, uint3 *bid,
+					dim3 *bdim, dim3 *gdim, int *wsize)
+{
+	struct gv_kernel *k = calloc(1, sizeof(*k));
+	void *v;
+
+	if (!k)
+		return;
+	k->fb = (struct gv_fatbin *)handle;
+	k->stub = host_fun;
+	k->name = device_name;
+	pthread_mutex_lock(&lock);
+	v = append(kernels, &nkernels, k);
+	if (v)
+		kernels = v;
+	else
+		free(k);
+	pthread_mutex_unlock(&lock);
+}
+
+GVRT_EXPORT void __cudaRegisterVar(void **handle, char *host_var, char *device_address,
+				   const char *device_name, int ext, size_t size,
+				   int constant, int global)
+{
+	struct gv_symbol *s = calloc(1, sizeof(*s));
+	void *v;
+
+	if (!s)
+		return;
+	s->fb = (struct gv_fatbin *)handle;
+	s->host_var = host_var;
+	s->name = device_name;
+	s->size = size;
+	pthread_mutex_lock(&lock);
+	v = append(symbols, &nsymbols, s);
+	if (v)
+		symbols = v;
+	else
+		free(s);
+	pthread_mutex_unlock(&lock);
+}
+
+GVRT_EXPORT void __cudaRegisterManagedVar(void **handle, void **host_var_ptr,
+					  char *device_address, const char *device_name,
+					  int ext, size_t size, int constant, int global)
+{
+	gv_log(GV_LOG_WARN, "__managed__ variable %s: managed memory is not "
+	       "supported by gvirtus yet", device_name);
+}
+
+cudaError_t gv_module_handle(struct gv_fatbin *fb, uint64_t *out)
+{
+	int dev = gv_current_device();
+	cudaError_t e = cudaSuccess;
+
+	if (!fb->image)
+		return cudaErrorNotSupported;
+	pthread_mutex_lock(&lock);
+	if (!fb->module[dev]) {
+		struct gv_module_load_req q = { .size = fb->len };
+		struct gv_handle_resp r;
+		struct gv_buf b = { fb->image, fb->len, GV_BULK_TO_HOST };
+
+		e = GV_RPC(MODULE_LOAD, &q, &r, &b, 1);
+		if (e == cudaSuccess)
+			fb->module[dev] = r.handle;
+	}
+	*out = fb->module[dev];
+	pthread_mutex_unlock(&lock);
+	return e;
+}
+
+GVRT_EXPORT char __cudaInitModule(void **handle)
+{
+	uint64_t m;
+
+	return gv_module_handle((struct gv_fatbin *)handle, &m) == cudaSuccess;
+}
+
+static struct gv_kernel *kernel_of(const void *stub)
+{
+	struct gv_kernel *k = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nkernels && !k; i++)
+		if (kernels[i]->stub == stub)
+			k = kernels[i];
+	pthread_mutex_unlock(&lock);
+	return k;
+}
+
+static struct gv_symbol *symbol_of(const void *host_var)
+{
+	struct gv_symbol *s = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nsymbols && !s; i++)
+		if (symbols[i]->host_var == host_var)
+			s = symbols[i];
+	pthread_mutex_unlock(&lock);
+	return s;
+}
+
+/* The kernel's host function handle on the current device, loading as needed. */
+static cudaError_t kernel_handle(struct gv_kernel *k, uint64_t *out)
+{
+	int dev = gv_current_device();
+	struct gv_function_resp *r;
+	struct gv_name_req q = { .name_len = (uint32_t)strlen(k->name) };
+	uint64_t module;
+	cudaError_t e;
+
+	if (k->fn[dev]) {
+		*out = k->fn[dev];
+		return cudaSuccess;
+	}
+	e = gv_module_handle(k->fb, &module);
+	if (e)
+		return e;
+	q.module = module;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return cudaErrorMemoryAllocation;
+	e = gv_rpc_tail(GV_OP_FUNCTION_GET, &q, sizeof(q), k->name, q.name_len, r,
+			sizeof(*r), NULL, 0);
+	if (e == cudaSuccess && r->nparams > GV_MAX_PARAMS)
+		e = cudaErrorInvalidValue;
+	pthread_mutex_lock(&lock);
+	if (e == cudaSuccess && !k->have_layout) {
+		k->params = malloc((r->nparams + 1) * sizeof(*k->params));
+		if (k->params) {
+			memcpy(k->params, r->params, r->nparams * sizeof(*k->params));
+			k->nparams = r->nparams;
+			k->args_size = r->args_size;
+			k->have_layout = 1;
+		} else {
+			e = cudaErrorMemoryAllocation;
+		}
+	}
+	if (e == cudaSuccess)
+		k->fn[dev] = r->function;
+	pthread_mutex_unlock(&lock);
+	*out = r->function;
+	free(r);
+	return e;
+}
+
+/* Checks native makes before a launch reaches the device. */
+static cudaError_t check_config(dim3 g, dim3 b)
+{
+	const struct gv_device_info_resp *i;
+	cudaError_t e;
+	uint64_t threads = (uint64_t)b.x * b.y * b.z;
+
+	i = gv_device_info(gv_current_device(), &e);
+	if (!i)
+		return e;
+	if (!g.x || !g.y || !g.z || !threads)
+		return cudaErrorInvalidConfiguration;
+	if (threads > (uint64_t)i->attrs[cudaDevAttrMaxThreadsPerBlock] ||
+	    b.x > (unsigned int)i->attrs[cudaDevAttrMaxBlockDimX] ||
+	    b.y > (unsigned int)i->attrs[cudaDevAttrMaxBlockDimY] ||
+	    b.z > (unsigned int)i->attrs[cudaDevAttrMaxBlockDimZ] ||
+	    g.x > (unsigned int)i->attrs[cudaDevAttrMaxGridDimX] ||
+	    g.y > (unsigned int)i->attrs[cudaDevAttrMaxGridDimY] ||
+	    g.z > (unsigned int)i->attrs[cudaDevAttrMaxGridDimZ])
+		return cudaErrorInvalidConfiguration;
+	return cudaSuccess;
+}
+
+static _Thread_local unsigned char argbuf[GV_MAX_ARGS];
+
+static cudaError_t launch(struct gv_kernel *k, dim3 g, dim3 b, void **args,
+			  size_t shmem, cudaStream_t stream)
+{
+	struct gv_launch_req q = {
+		.grid = { g.x, g.y, g.z },
+		.block = { b.x, b.y, b.z },
+		.shared_mem = (uint32_t)shmem,
+		.stream = gv_stream_value(stream),
+	};
+	struct gv_empty r;
+	uint64_t fn;
+	cudaError_t e;
+	uint32_t i;
+
+	if (!k)
+		return cudaErrorInvalidDeviceFunction;
+	e = check_config(g, b);
+	if (!e)
+		e = kernel_handle(k, &fn);
+	if (e)
+		return e;
+	q.function = fn;
+	if (shmem > UINT32_MAX || k->args_size > sizeof(argbuf))
+		return cudaErrorInvalidValue;
+	if (k->nparams && !args)
+		return cudaErrorInvalidValue;
+	memset(argbuf, 0, k->args_size);
+	for (i = 0; i < k->nparams; i++)
+		memcpy(argbuf + k->params[i].offset, args[i], k->params[i].size);
+	q.args_len = k->args_size;
+	return gv_rpc_tail(GV_OP_LAUNCH, &q, sizeof(q), argbuf, q.args_len, &r, 0, NULL, 0);
+}
+
+/* ---- the call configuration of <<<...>>>, per thread ---- */
+
+struct call_config {
+	dim3 grid, block;
+	size_t shmem;
+	cudaStream_t stream;
+};
+static _Thread_local struct call_config config_stack[8];
+static _Thread_local int config_depth;
+
+GVRT_EXPORT unsigned int __cudaPushCallConfiguration(dim3 grid, dim3 block, size_t shmem,
+						     struct CUstream_st *stream)
+{
+	if (config_depth == 8)
+		return 1;
+	config_stack[config_depth++] = (struct call_config){ grid, block, shmem, stream };
+	return 0;
+}
+
+GVRT_EXPORT cudaError_t __cudaPopCallConfiguration(dim3 *grid, dim3 *block, size_t *shmem,
+						   void *stream)
+{
+	struct call_config *c;
+
+	if (config_depth == 0)
+		return cudaErrorMissingConfiguration;
+	c = &config_stack[--config_depth];
+	*grid = c->grid;
+	*block = c->block;
+	*shmem = c->shmem;
+	*(cudaStream_t *)stream = c->stream;
+	return cudaSuccess;
+}
+
+GVRT_EXPORT cudaError_t __cudaGetKernel(cudaKernel_t *kernel, const void *stub)
+{
+	struct gv_kernel *k = kernel_of(stub);
+
+	if (!kernel)
+		return gv_ret(cudaErrorInvalidValue);
+	*kernel = (cudaKernel_t)k;
+	return k ? cudaSuccess : gv_ret(cudaErrorInvalidDeviceFunction);
+}
+
+GVRT_EXPORT cudaError_t __cudaLaunchKernel(cudaKernel_t kernel, dim3 grid, dim3 block,
+					   void **args, size_t shmem, cudaStream_t stream)
+{
+	return gv_ret(launch((struct gv_kernel *)kernel, grid, block, args, shmem, stream));
+}
+
+/* With per-thread default streams, stream 0 means the thread's stream. */
+GVRT_EXPORT cudaError_t __cudaLaunchKernel_ptsz(cudaKernel_t kernel, dim3 grid, dim3 block,
+						void **args, size_t shmem,
+						cudaStream_t stream)
+{
+	return __cudaLaunchKernel(kernel, grid, block, args, shmem,
+				  stream ? stream : cudaStreamPerThread);
+}
+
+GVRT_EXPORT cudaError_t cudaLaunchKernel(const void *func, dim3 grid, dim3 block, void **args,
+					 size_t shmem, cudaStream_t stream)
+{
+	return gv_ret(launch(kernel_of(func), grid, block, args, shmem, stream));
+}
+
+GVRT_EXPORT cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *config,
+					    const void *func, void **args)
+{
+	if (!config)
+		return gv_ret(cudaErrorInvalidValue);
+	if (config->numAttrs) {
+		gv_log(GV_LOG_WARN, "cudaLaunchKernelExC: launch attributes are not "
+		       "supported by gvirtus yet");
+		return gv_ret(cudaErrorNotSupported);
+	}
+	return gv_ret(launch(kernel_of(func), config->gridDim, config->blockDim, args,
+			     config->dynamicSmemBytes, config->stream));
+}
+
+/* ---- kernel attributes ---- */
+
+GVRT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr,
+					      const void *func)
+{
+	struct gv_kernel *k = kernel_of(func);
+	struct gv_handle_req q;
+	struct gv_func_attrs_resp r;
+	uint64_t fn;
+	cudaError_t e;
+
+	if (!attr)
+		return gv_ret(cudaErrorInvalidValue);
+	if (!k)
+		return gv_ret(cudaErrorInvalidDeviceFunction);
+	e = kernel_handle(k, &fn);
+	q.handle = fn;
+	if (!e)
+		e = GV_RPC(FUNC_ATTRS, &q, &r, NULL, 0);
+	if (e)
+		return gv_ret(e);
+	memset(attr, 0, sizeof(*attr));
+#define A(field, cu) attr->field = (r.valid >> (cu)) & 1 ? r.values[cu] : 0
+	A(sharedSizeBytes, GV_FA_SHARED_SIZE_BYTES);
+	A(maxThreadsPerBlock, GV_FA_MAX_THREADS_PER_BLOCK);
+	A(constSizeBytes, GV_FA_CONST_SIZE_BYTES);
+	A(localSizeBytes, GV_FA_LOCAL_SIZE_BYTES);
+	A(numRegs, GV_FA_NUM_REGS);
+	A(ptxVersion, GV_FA_PTX_VERSION);
+	A(binaryVersion, GV_FA_BINARY_VERSION);
+	A(cacheModeCA, GV_FA_CACHE_MODE_CA);
+	A(maxDynamicSharedSizeBytes, GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES);
+	A(preferredShmemCarveout, GV_FA_PREFERRED_SHARED_MEMORY_CARVEOUT);
+	A(clusterDimMustBeSet, GV_FA_CLUSTER_SIZE_MUST_BE_SET);
+	A(requiredClusterWidth, GV_FA_REQUIRED_CLUSTER_WIDTH);
+	A(requiredClusterHeight, GV_FA_REQUIRED_CLUSTER_HEIGHT);
+	A(requiredClusterDepth, GV_FA_REQUIRED_CLUSTER_DEPTH);
+	A(clusterSchedulingPolicyPreference, GV_FA_CLUSTER_SCHEDULING_POLICY_PREFERENCE);
+	A(nonPortableClusterSizeAllowed, GV_FA_NON_PORTABLE_CLUSTER_SIZE_ALLOWED);
+#undef A
+	return cudaSuccess;
+}
+
+GVRT_EXPORT cudaError_t cudaFuncSetAttribute(const void *func, enum cudaFuncAttribute attr,
+					     int value)
+{
+	struct gv_kernel *k = kernel_of(func);
+	struct gv_func_set_attr_req q = { .attr = (int32_t)attr, .value = value };
+	struct gv_empty r;
+	uint64_t fn;
+	cudaError_t e;
+
+	if (!k)
+		return gv_ret(cudaErrorInvalidDeviceFunction);
+	/* cudaFuncAttribute numbers the same settings as CUfunction_attribute. */
+	e = kernel_handle(k, &fn);
+	q.function = fn;
+	if (!e)
+		e = GV_RPC(FUNC_SET_ATTR, &q, &r, NULL, 0);
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
+	int *num_blocks, const void *func, int block_size, size_t dynamic_smem,
+	unsigned int flags)
+{
+	struct gv_kernel *k = kernel_of(func);
+	struct gv_occupancy_req q = { .block_size = block_size, .flags = flags,
+				      .dynamic_smem = dynamic_smem };
+	struct gv_int_resp r;
+	uint64_t fn;
+	cudaError_t e;
+
+	if (!num_blocks)
+		return gv_ret(cudaErrorInvalidValue);
+	if (!k)
+		return gv_ret(cudaErrorInvalidDeviceFunction);
+	e = kernel_handle(k, &fn);
+	q.function = fn;
+	if (!e)
+		e = GV_RPC(OCCUPANCY, &q, &r, NULL, 0);
+	if (!e)
+		*num_blocks = r.value;
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+	int *num_blocks, const void *func, int block_size, size_t dynamic_smem)
+{
+	return cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
+		num_blocks, func, block_size, dynamic_smem, 0);
+}
+
+/* ---- device variables ---- */
+
+/* The symbol's device address and size on the current device. */
+static cudaError_t symbol_address(const void *host_var, uint64_t *ptr, uint64_t *size)
+{
+	struct gv_symbol *s = symbol_of(host_var);
+	int dev = gv_current_device();
+	struct gv_name_req q;
+	struct gv_global_resp r;
+	cudaError_t e;
+
+	if (!s)
+		return cudaErrorInvalidSymbol;
+	if (!s->ptr[dev]) {
+		uint64_t module;
+
+		e = gv_module_handle(s->fb, &module);
+		if (e)
+			return e;
+		q.module = module;
+		q.name_len = (uint32_t)strlen(s->name);
+		q.reserved = 0;
+		q.size = s->size;
+		e = gv_rpc_tail(GV_OP_GLOBAL_GET, &q, sizeof(q), s->name, q.name_len, &r,
+				sizeof(r), NULL, 0);
+		if (e)
+			return e;
+		pthread_mutex_lock(&lock);
+		s->ptr[dev] = r.ptr;
+		s->dsize[dev] = r.size;
+		pthread_mutex_unlock(&lock);
+	}
+	*ptr = s->ptr[dev];
+	*size = s->dsize[dev];
+	return cudaSuccess;
+}
+
+GVRT_EXPORT cudaError_t cudaGetSymbolAddress(void **dev_ptr, const void *symbol)
+{
+	uint64_t p, n;
+	cudaError_t e;
+
+	if (!dev_ptr)
+		return gv_ret(cudaErrorInvalidValue);
+	e = symbol_address(symbol, &p, &n);
+	if (!e)
+		*dev_ptr = (void *)(uintptr_t)p;
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaGetSymbolSize(size_t *size, const void *symbol)
+{
+	uint64_t p, n;
+	cudaError_t e;
+
+	if (!size)
+		return gv_ret(cudaErrorInvalidValue);
+	e = symbol_address(symbol, &p, &n);
+	if (!e)
+		*size = n;
+	return gv_ret(e);
+}
+
+static cudaError_t symbol_copy(void *dst, const void *src, const void *symbol,
+			       size_t count, size_t offset, enum cudaMemcpyKind kind,
+			       int to_symbol, cudaStream_t stream)
+{
+	uint64_t p, n;
+	cudaError_t e;
+	enum cudaMemcpyKind from_host = to_symbol ? cudaMemcpyHostToDevice
+						  : cudaMemcpyDeviceToHost;
+
+	if (kind != from_host && kind != cudaMemcpyDeviceToDevice && kind != cudaMemcpyDefault)
+		return gv_ret(cudaErrorInvalidMemcpyDirection);
+	e = symbol_address(symbol, &p, &n);
+	if (e)
+		return gv_ret(e);
+	if (offset > n || count > n - offset)
+		return gv_ret(cudaErrorInvalidValue);
+	if (to_symbol)
+		return gv_memcpy((void *)(uintptr_t)(p + offset), src, count, kind, stream);
+	return gv_memcpy(dst, (const void *)(uintptr_t)(p + offset), count, kind, stream);
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpyToSymbol(const void *symbol, const void *src, size_t count,
+					   size_t offset, enum cudaMemcpyKind kind)
+{
+	return symbol_copy(NULL, src, symbol, count, offset, kind, 1, 0);
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpyFromSymbol(void *dst, const void *symbol, size_t count,
+					     size_t offset, enum cudaMemcpyKind kind)
+{
+	return symbol_copy(dst, NULL, symbol, count, offset, kind, 0, 0);
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpyToSymbolAsync(const void *symbol, const void *src,
+						size_t count, size_t offset,
+						enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return symbol_copy(NULL, src, symbol, count, offset, kind, 1, stream);
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpyFromSymbolAsync(void *dst, const void *symbol,
+						  size_t count, size_t offset,
+						  enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return symbol_copy(dst, NULL, symbol, count, offset, kind, 0, stream);
+}
+
+/* For tests on the CPU reference executor: the last launch, byte for byte. */
+GVRT_EXPORT int gvirtusGetLastLaunch(void *out, size_t size)
+{
+	struct gv_empty q;
+	struct gv_launch_log_resp *r = malloc(sizeof(*r));
+	cudaError_t e;
+
+	if (!r)
+		return cudaErrorMemoryAllocation;
+	e = GV_RPC(LAUNCH_LOG, &q, r, NULL, 0);
+	if (!e)
+		memcpy(out, r, size < sizeof(*r) ? size : sizeof(*r));
+	free(r);
+	return e;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Checks every handler shares: the device, the context, bulk buffers, streams. */
+#include "handlers.h"
+#include "log.h"
+
+const struct gvw_executor *gvw_ex(struct gvw_call *c)
+{
+	return c->s->w->ex;
+}
+
+int gvw_valid_device(struct gvw_call *c)
+{
+	struct gvw_worker *w = c->s->w;
+
+	if (w->device_count <= 0)
+		return w->count_result ? w->count_result : cudaErrorNoDevice;
+	if (c->dev < 0 || c->dev >= w->device_count || c->dev >= GVW_MAX_DEVICES)
+		return cudaErrorInvalidDevice;
+	return cudaSuccess;
+}
+
+/* The caller's device, with the session's context on it current. */
+int gvw_enter_device(struct gvw_call *c)
+{
+	int r = gvw_valid_device(c);
+
+	if (r)
+		return r;
+	if (!c->s->ctx[c->dev]) {
+		r = gvw_ex(c)->ctx_create(c->s->w, c->dev, &c->s->ctx[c->dev]);
+		if (r)
+			return r;
+	}
+	c->ctx = c->s->ctx[c->dev];
+	return gvw_ex(c)->ctx_enter(c->ctx);
+}
+
+int gvw_bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len)
+{
+	if (!c->bulk || c->bulk->dir != dir || c->bulk->len != len) {
+		gvw_log(GVW_WARN, "session %u: bulk buffer is %llu bytes dir %u, "
+			"the request needs %llu bytes dir %u", c->s->id,
+			c->bulk ? (unsigned long long)c->bulk->len : 0ULL,
+			c->bulk ? c->bulk->dir : 0, (unsigned long long)len, dir);
+		return 0;
+	}
+	return 1;
+}
+
+int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out)
+{
+	struct gvw_handle_slot *slot;
+
+	/* The default streams map to the driver's own special values. */
+	if (h == GV_STREAM_DEFAULT || h == GV_STREAM_LEGACY ||
+	    h == GV_STREAM_PER_THREAD) {
+		*out = h == GV_STREAM_DEFAULT ? NULL : (void *)(uintptr_t)h;
+		return cudaSuccess;
+	}
+	slot = gvw_handle_get(&c->s->handles, h, GVW_H_STREAM);
+	if (!slot || slot->device != c->dev)
+		return cudaErrorInvalidResourceHandle;
+	*out = slot->obj;
+	return cudaSuccess;
+}

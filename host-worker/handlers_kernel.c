@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Modules, kernels and device globals.  A fatbin arrives once per module
+ * and device; functions and globals are looked up by name in a module the
+ * session loaded.  Argument blocks are checked against the layout the
+ * host itself determined before any launch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "log.h"
+
+/* The module handle h names, loaded in the caller's context. */
+static int module_of(struct gvw_call *c, uint64_t h, void **mod)
+{
+	struct gvw_handle_slot *slot = gvw_handle_get(&c->s->handles, h, GVW_H_MODULE);
+
+	if (!slot || slot->device != c->dev)
+		return cudaErrorInvalidResourceHandle;
+	*mod = slot->obj;
+	return cudaSuccess;
+}
+
+static int function_of(struct gvw_call *c, uint64_t h, struct gvw_function **fn)
+{
+	struct gvw_handle_slot *slot = gvw_handle_get(&c->s->handles, h, GVW_H_FUNCTION);
+
+	if (!slot || slot->device != c->dev)
+		return cudaErrorInvalidResourceHandle;
+	*fn = slot->obj;
+	return cudaSuccess;
+}
+
+/* A name from the request's tail, as a C string in buf. */
+static int name_of(struct gvw_call *c, const struct gv_name_req *q, char *buf)
+{
+	if (q->name_len == 0 || q->name_len != c->tail_len || q->name_len >= GV_MAX_NAME)
+		return cudaErrorInvalidValue;
+	memcpy(buf, c->tail, q->name_len);
+	buf[q->name_len] = 0;
+	if (strlen(buf) != q->name_len)
+		return cudaErrorInvalidValue;	/* embedded NUL */
+	return cudaSuccess;
+}
+
+int gvw_h_MODULE_LOAD(struct gvw_call *c)
+{
+	const struct gv_module_load_req *q = c->req;
+	struct gv_handle_resp *r = c->resp;
+	void *mod, *image;
+	int staged = 0, e;
+
+	if (!gvw_bulk_ok(c, GV_BULK_TO_HOST, q->size) || q->size < 16)
+		return cudaErrorInvalidValue;
+	e = gvw_enter_device(c);
+	if (e)
+		return e;
+	image = gvw_bulk_flat(c->bulk, &staged);
+	if (!image)
+		return cudaErrorMemoryAllocation;
+	e = gvw_ex(c)->module_load(c->ctx, image, q->size, &mod);
+	if (staged)
+		free(image);
+	if (e)
+		return e;
+	r->handle = gvw_handle_new(&c->s->handles, GVW_H_MODULE, c->dev, mod);
+	if (!r->handle) {
+		gvw_ex(c)->module_unload(c->ctx, mod);
+		return cudaErrorMemoryAllocation;
+	}
+	return cudaSuccess;
+}
+
+int gvw_h_FUNCTION_GET(struct gvw_call *c)
+{
+	const struct gv_name_req *q = c->req;
+	struct gv_function_resp *r = c->resp;
+	struct gvw_function *fn;
+	char name[GV_MAX_NAME];
+	void *mod;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = module_of(c, q->module, &mod);
+	if (!e)
+		e = name_of(c, q, name);
+	if (e)
+		return e;
+	fn = calloc(1, sizeof(*fn));
+	if (!fn)
+		return cudaErrorMemoryAllocation;
+	fn->module = q->module;
+	snprintf(fn->name, sizeof(fn->name), "%.255s", name);
+	e = gvw_ex(c)->function_get(c->ctx, mod, name, fn);
+	if (e) {
+		free(fn);
+		return e;
+	}
+	r->function = gvw_handle_new(&c->s->handles, GVW_H_FUNCTION, c->dev, fn);
+	if (!r->function) {
+		free(fn);
+		return cudaErrorMemoryAllocation;
+	}
+	r->nparams = fn->nparams;
+	r->args_size = fn->args_size;
+	memcpy(r->params, fn->params, fn->nparams * sizeof(fn->params[0]));
+	return cudaSuccess;
+}
+
+int gvw_h_GLOBAL_GET(struct gvw_call *c)
+{
+	const struct gv_name_req *q = c->req;
+	struct gv_global_resp *r = c->resp;
+	struct gvw_alloc a = { 0 }, *known;
+	char name[GV_MAX_NAME];
+	void *mod;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = module_of(c, q->module, &mod);
+	if (!e)
+		e = name_of(c, q, name);
+	if (e)
+		return e;
+	e = gvw_ex(c)->global_get(c->ctx, mod, name, q->size, &a);
+	if (e)
+		return e;
+	r->ptr = a.base;
+	r->size = a.size;
+	/* Tracked like an allocation so copies to it are bounds-checked. */
+	known = gvw_alloc_find_base(&c->s->allocs, a.base);
+	if (known && known->symbol)
+		return cudaSuccess;
+	a.device = c->dev;
+	a.symbol = 1;
+	if (gvw_alloc_insert(&c->s->allocs, &a))
+		return cudaErrorInvalidSymbol;
+	return cudaSuccess;
+}
+
+/* The CPU double cannot run kernels: it keeps the last launch for tests. */
+static void record_launch(struct gvw_call *c, const struct gvw_function *fn,
+			  const struct gv_launch_req *q)
+{
+	struct gv_launch_log_resp *l = c->s->launch_log;
+	uint64_t n;
+
+	if (!l) {
+		l = c->s->launch_log = calloc(1, sizeof(*l));
+		if (!l)
+			return;
+	}
+	n = l->launches + 1;
+	memset(l, 0, sizeof(*l));
+	l->launches = n;
+	snprintf(l->name, sizeof(l->name), "%s", fn->name);
+	memcpy(l->grid, q->grid, sizeof(l->grid));
+	memcpy(l->block, q->block, sizeof(l->block));
+	l->shared_mem = q->shared_mem;
+	l->args_len = q->args_len;
+	l->stream = q->stream;
+	memcpy(l->args, c->tail, q->args_len < GV_LOG_ARGS ? q->args_len : GV_LOG_ARGS);
+}
+
+int gvw_h_LAUNCH(struct gvw_call *c)
+{
+	const struct gv_launch_req *q = c->req;
+	struct gvw_function *fn;
+	void *stream;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = function_of(c, q->function, &fn);
+	if (!e)
+		e = gvw_stream_of(c, q->stream, &stream);
+	if (e)
+		return e;
+	/* The driver reads args_size bytes: exactly what was sent. */
+	if (q->args_len != c->tail_len || q->args_len != fn->args_size)
+		return cudaErrorInvalidValue;
+	e = gvw_ex(c)->launch(c->ctx, fn, q, c->tail, stream);
+	if (!e && c->s->w->cfg.executor == GVW_EXEC_CPU_REFERENCE)
+		record_launch(c, fn, q);
+	return e;
+}
+
+int gvw_h_FUNC_ATTRS(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	struct gvw_function *fn;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = function_of(c, q->handle, &fn);
+	return e ? e : gvw_ex(c)->func_attrs(c->ctx, fn, c->resp);
+}
+
+int gvw_h_FUNC_SET_ATTR(struct gvw_call *c)
+{
+	const struct gv_func_set_attr_req *q = c->req;
+	struct gvw_function *fn;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = function_of(c, q->function, &fn);
+	return e ? e : gvw_ex(c)->func_set_attr(c->ctx, fn, q->attr, q->value);
+}
+
+int gvw_h_OCCUPANCY(struct gvw_call *c)
+{
+	const struct gv_occupancy_req *q = c->req;
+	struct gv_int_resp *r = c->resp;
+	struct gvw_function *fn;
+	int n = 0, e = gvw_enter_device(c);
+
+	if (!e)
+		e = function_of(c, q->function, &fn);
+	if (!e)
+		e = gvw_ex(c)->occupancy(c->ctx, fn, q->block_size, q->dynamic_smem,
+					 q->flags, &n);
+	r->value = n;
+	return e;
+}
+
+int gvw_h_LAUNCH_LOG(struct gvw_call *c)
+{
+	if (!c->s->launch_log)
+		return cudaErrorNotSupported;	/* only the CPU double records */
+	memcpy(c->resp, c->s->launch_log, sizeof(*c->s->launch_log));
+	return cudaSuccess;
+}

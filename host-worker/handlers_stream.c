@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/* Streams and events: created in the caller's context, named by handles. */
+#include "handlers.h"
+
+static int event_of(struct gvw_call *c, uint64_t h, void **ev)
+{
+	struct gvw_handle_slot *slot = gvw_handle_get(&c->s->handles, h, GVW_H_EVENT);
+
+	if (!slot || slot->device != c->dev)
+		return cudaErrorInvalidResourceHandle;
+	*ev = slot->obj;
+	return cudaSuccess;
+}
+
+int gvw_h_STREAM_CREATE(struct gvw_call *c)
+{
+	const struct gv_stream_create_req *q = c->req;
+	struct gv_handle_resp *r = c->resp;
+	void *s;
+	int e = gvw_enter_device(c);
+
+	if (e)
+		return e;
+	if (q->flags & ~1u)	/* cudaStreamDefault, cudaStreamNonBlocking */
+		return cudaErrorInvalidValue;
+	e = gvw_ex(c)->stream_create(c->ctx, q->flags, q->priority, &s);
+	if (e)
+		return e;
+	r->handle = gvw_handle_new(&c->s->handles, GVW_H_STREAM, c->dev, s);
+	if (!r->handle) {
+		gvw_ex(c)->stream_destroy(c->ctx, s);
+		return cudaErrorMemoryAllocation;
+	}
+	return cudaSuccess;
+}
+
+int gvw_h_STREAM_DESTROY(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	struct gvw_handle_slot *slot;
+	int e = gvw_enter_device(c);
+
+	if (e)
+		return e;
+	slot = gvw_handle_get(&c->s->handles, q->handle, GVW_H_STREAM);
+	if (!slot || slot->device != c->dev)
+		return cudaErrorInvalidResourceHandle;
+	e = gvw_ex(c)->stream_destroy(c->ctx, slot->obj);
+	gvw_handle_free(&c->s->handles, slot);
+	return e;
+}
+
+int gvw_h_STREAM_SYNCHRONIZE(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	void *s;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = gvw_stream_of(c, q->handle, &s);
+	return e ? e : gvw_ex(c)->stream_sync(c->ctx, s);
+}
+
+int gvw_h_STREAM_QUERY(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	void *s;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = gvw_stream_of(c, q->handle, &s);
+	return e ? e : gvw_ex(c)->stream_query(c->ctx, s);
+}
+
+int gvw_h_STREAM_WAIT_EVENT(struct gvw_call *c)
+{
+	const struct gv_stream_wait_req *q = c->req;
+	void *s, *ev;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = gvw_stream_of(c, q->stream, &s);
+	if (!e)
+		e = event_of(c, q->event, &ev);
+	return e ? e : gvw_ex(c)->stream_wait_event(c->ctx, s, ev, q->flags);
+}
+
+int gvw_h_STREAM_PRIORITY_RANGE(struct gvw_call *c)
+{
+	struct gv_priority_range_resp *r = c->resp;
+	int least = 0, greatest = 0, e = gvw_enter_device(c);
+
+	if (!e)
+		e = gvw_ex(c)->priority_range(c->ctx, &least, &greatest);
+	r->least = least;
+	r->greatest = greatest;
+	return e;
+}
+
+int gvw_h_EVENT_CREATE(struct gvw_call *c)
+{
+	const struct gv_event_create_req *q = c->req;
+	struct gv_handle_resp *r = c->resp;
+	void *ev;
+	int e = gvw_enter_device(c);
+
+	if (e)
+		return e;
+	/* Default, BlockingSync, DisableTiming; Interprocess is not supported. */
+	if (q->flags & ~3u)
+		return q->flags & 4u ? cudaErrorNotSupported : cudaErrorInvalidValue;
+	e = gvw_ex(c)->event_create(c->ctx, q->flags, &ev);
+	if (e)
+		return e;
+	r->handle = gvw_handle_new(&c->s->handles, GVW_H_EVENT, c->dev, ev);
+	if (!r->handle) {
+		gvw_ex(c)->event_destroy(c->ctx, ev);
+		return cudaErrorMemoryAllocation;
+	}
+	return cudaSuccess;
+}
+
+int gvw_h_EVENT_RECORD(struct gvw_call *c)
+{
+	const struct gv_event_record_req *q = c->req;
+	void *s, *ev;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = event_of(c, q->event, &ev);
+	if (!e)
+		e = gvw_stream_of(c, q->stream, &s);
+	return e ? e : gvw_ex(c)->event_record(c->ctx, ev, s);
+}
+
+int gvw_h_EVENT_SYNCHRONIZE(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	void *ev;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = event_of(c, q->handle, &ev);
+	return e ? e : gvw_ex(c)->event_sync(c->ctx, ev);
+}
+
+int gvw_h_EVENT_QUERY(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	void *ev;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = event_of(c, q->handle, &ev);
+	return e ? e : gvw_ex(c)->event_query(c->ctx, ev);
+}
+
+int gvw_h_EVENT_ELAPSED(struct gvw_call *c)
+{
+	const struct gv_event_elapsed_req *q = c->req;
+	struct gv_float_resp *r = c->resp;
+	void *e0, *e1;
+	float ms = 0;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = event_of(c, q->start, &e0);
+	if (!e)
+		e = event_of(c, q->end, &e1);
+	if (!e)
+		e = gvw_ex(c)->event_elapsed(c->ctx, e0, e1, &ms);
+	r->value = ms;
+	return e;
+}
+
+int gvw_h_EVENT_DESTROY(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	struct gvw_handle_slot *slot;
+	int e = gvw_enter_device(c);
+
+	if (e)
+		return e;
+	slot = gvw_handle_get(&c->s->handles, q->handle, GVW_H_EVENT);
+	if (!slot || slot->device != c->dev)
+		return cudaErrorInvalidResourceHandle;
+	e = gvw_ex(c)->event_destroy(c->ctx, slot->obj);
+	gvw_handle_free(&c->s->handles, slot);
+	return e;
+}
