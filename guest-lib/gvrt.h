@@ -41,6 +41,7 @@ struct gv_session_info {
 	int driver_version;
 	int device_count;
 	cudaError_t count_result;
+	uint32_t session_id;
 	struct gv_transport *t;
 };
 
@@ -54,6 +55,12 @@ const struct gv_session_info *gv_session(void);
 cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp,
 		   uint32_t resp_len, const struct gv_buf *bufs,
 		   unsigned int nbufs);
+
+/* A call on a given transport (a second session of this process). */
+cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
+		      uint32_t req_len, const void *tail, uint32_t tail_len,
+		      void *resp, uint32_t resp_len, const struct gv_buf *bufs,
+		      unsigned int nbufs);
 
 /* The same, with tail_len bytes after the request struct. */
 cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,

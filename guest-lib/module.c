@@ -271,7 +271,11 @@ static cudaError_t kernel_handle(struct gv_kernel *k, uint64_t *out)
 	return e;
 }
 
-/* Checks native makes before a launch reaches the device. */
+/*
+ * Checks native makes before a launch reaches the device.  CUDA 13 reports
+ * a bad geometry as cudaErrorInvalidValue (earlier runtimes said
+ * cudaErrorInvalidConfiguration); measured on the H100, driver 580.
+ */
 static cudaError_t check_config(dim3 g, dim3 b)
 {
 	const struct gv_device_info_resp *i;
@@ -282,7 +286,7 @@ static cudaError_t check_config(dim3 g, dim3 b)
 	if (!i)
 		return e;
 	if (!g.x || !g.y || !g.z || !threads)
-		return cudaErrorInvalidConfiguration;
+		return cudaErrorInvalidValue;
 	if (threads > (uint64_t)i->attrs[cudaDevAttrMaxThreadsPerBlock] ||
 	    b.x > (unsigned int)i->attrs[cudaDevAttrMaxBlockDimX] ||
 	    b.y > (unsigned int)i->attrs[cudaDevAttrMaxBlockDimY] ||
@@ -290,7 +294,7 @@ static cudaError_t check_config(dim3 g, dim3 b)
 	    g.x > (unsigned int)i->attrs[cudaDevAttrMaxGridDimX] ||
 	    g.y > (unsigned int)i->attrs[cudaDevAttrMaxGridDimY] ||
 	    g.z > (unsigned int)i->attrs[cudaDevAttrMaxGridDimZ])
-		return cudaErrorInvalidConfiguration;
+		return cudaErrorInvalidValue;
 	return cudaSuccess;
 }
 

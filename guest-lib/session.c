@@ -43,7 +43,7 @@ static _Thread_local _Alignas(16) unsigned char msg[sizeof(struct gv_msg_hdr) + 
 static _Thread_local _Alignas(16) unsigned char in[sizeof(struct gv_resp_hdr) +
 						   sizeof(union gv_any_resp)];
 
-static cudaError_t rpc_on(struct gv_transport *t, uint32_t op, const void *req,
+cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
 			  uint32_t req_len, const void *tail, uint32_t tail_len,
 			  void *resp, uint32_t resp_len,
 			  const struct gv_buf *bufs, unsigned int nbufs)
@@ -115,12 +115,13 @@ static void session_open(void)
 		info.init_error = cudaErrorInsufficientDriver;
 		return;
 	}
-	e = rpc_on(info.t, GV_OP_HELLO, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	e = gv_rpc_on(info.t, GV_OP_HELLO, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e != cudaSuccess) {
 		info.init_error = e == cudaErrorInsufficientDriver
 					  ? e : cudaErrorInitializationError;
 		return;
 	}
+	info.session_id = r.session_id;
 	info.driver_version = r.driver_version;
 	info.device_count = r.device_count;
 	info.count_result = (cudaError_t)r.device_count_result;
@@ -153,6 +154,6 @@ cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,
 
 	if (!s->ready)
 		return s->init_error;
-	return rpc_on(s->t, op, req, req_len, tail, tail_len, resp, resp_len, bufs,
+	return gv_rpc_on(s->t, op, req, req_len, tail, tail_len, resp, resp_len, bufs,
 		      nbufs);
 }

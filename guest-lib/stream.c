@@ -2,10 +2,11 @@
 /*
  * Streams, events and host functions.  Streams and events are host
  * handles; the guest passes them through unchanged.  A host function runs
- * in this process in stream order: everything queued before it finishes
- * first, and work queued after it is queued only once it has returned.
- * (The caller waits for that, where native would return at once.)
+ * in this process in stream order, on a thread of its own (below).
  */
+#include <pthread.h>
+#include <stdlib.h>
+
 #include "gvrt.h"
 
 static cudaError_t handle_call(uint32_t op, uint64_t h)
@@ -84,33 +85,155 @@ GVRT_EXPORT cudaError_t cudaDeviceGetStreamPriorityRange(int *least, int *greate
 	return cudaSuccess;
 }
 
-GVRT_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void *data)
+/*
+ * Host functions.  The host holds the stream at a gate; this process's
+ * callback thread, on a session of its own (so a call blocked on that
+ * stream cannot hold it up), waits for reached gates, runs the function
+ * and releases the gate.  One thread runs them all, in the order their
+ * streams reach them, as natively.
+ */
+struct host_call {
+	uint64_t token;
+	cudaHostFn_t fn;
+	cudaStreamCallback_t cb;
+	cudaStream_t stream;
+	void *data;
+	struct host_call *next;
+};
+
+static pthread_mutex_t calls_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t calls_cond = PTHREAD_COND_INITIALIZER;
+static struct host_call *calls;
+static uint64_t gate_key;
+static uint32_t gate_owner;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+static struct gv_transport *cb_transport;
+
+static struct host_call *take_call(uint64_t token)
 {
+	struct host_call **p, *c = NULL;
+
+	pthread_mutex_lock(&calls_lock);
+	for (;;) {
+		for (p = &calls; *p; p = &(*p)->next) {
+			if ((*p)->token == token) {
+				c = *p;
+				*p = c->next;
+				break;
+			}
+		}
+		if (c)
+			break;
+		/* The enqueuing thread has not filed it yet. */
+		pthread_cond_wait(&calls_cond, &calls_lock);
+	}
+	pthread_mutex_unlock(&calls_lock);
+	return c;
+}
+
+static void *callback_thread(void *arg)
+{
+	/* The key arrives with the first gate. */
+	pthread_mutex_lock(&calls_lock);
+	while (!gate_owner)
+		pthread_cond_wait(&calls_cond, &calls_lock);
+	pthread_mutex_unlock(&calls_lock);
+	for (;;) {
+		struct gv_gate_wait_req q = { .key = gate_key, .owner = gate_owner,
+					      .timeout_ms = 1000 };
+		struct gv_gate_release_req rq = { .key = gate_key, .owner = gate_owner };
+		struct gv_handle_resp r;
+		struct gv_empty e;
+		struct host_call *c;
+
+		if (gv_rpc_on(cb_transport, GV_OP_HOST_FUNC_WAIT, &q, sizeof(q), NULL, 0, &r,
+			      sizeof(r), NULL, 0) != cudaSuccess) {
+			gv_log(GV_LOG_ERROR, "host functions: the callback session failed; "
+			       "streams waiting on host functions will not move");
+			return arg;
+		}
+		if (!r.handle)
+			continue;
+		c = take_call(r.handle);
+		if (c->fn)
+			c->fn(c->data);
+		else
+			c->cb(c->stream, cudaSuccess, c->data);
+		rq.token = c->token;
+		free(c);
+		gv_rpc_on(cb_transport, GV_OP_HOST_FUNC_RELEASE, &rq, sizeof(rq), NULL, 0, &e,
+			  0, NULL, 0);
+	}
+}
+
+static void start_callback_thread(void)
+{
+	char why[256];
+	pthread_t t;
+
+	cb_transport = gv_transport_vdev_open(why, sizeof(why));
+	if (!cb_transport) {
+		gv_log(GV_LOG_ERROR, "host functions: no second session: %s", why);
+		return;
+	}
+	if (pthread_create(&t, NULL, callback_thread, NULL)) {
+		cb_transport = NULL;
+		return;
+	}
+	pthread_detach(t);
+}
+
+static cudaError_t enqueue_host_call(cudaStream_t stream, cudaHostFn_t fn,
+				     cudaStreamCallback_t cb, void *data)
+{
+	struct gv_handle_req q = { .handle = gv_stream_value(stream) };
+	struct gv_gate_resp r;
+	struct host_call *c;
 	cudaError_t e;
 
+	if (!gv_session()->ready)
+		return gv_session()->init_error;
+	pthread_once(&thread_once, start_callback_thread);
+	if (!cb_transport)
+		return cudaErrorNotSupported;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return cudaErrorMemoryAllocation;
+	c->fn = fn;
+	c->cb = cb;
+	c->stream = stream;
+	c->data = data;
+	/* Filed under the lock so the callback thread finds it by token. */
+	pthread_mutex_lock(&calls_lock);
+	e = GV_RPC(HOST_FUNC_ENQUEUE, &q, &r, NULL, 0);
+	if (e == cudaSuccess) {
+		gate_key = r.key;
+		gate_owner = r.owner;
+		c->token = r.token;
+		c->next = calls;
+		calls = c;
+		pthread_cond_broadcast(&calls_cond);
+	} else {
+		free(c);
+	}
+	pthread_mutex_unlock(&calls_lock);
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn, void *data)
+{
 	if (!fn)
 		return gv_ret(cudaErrorInvalidValue);
-	e = cudaStreamSynchronize(stream);
-	if (e)
-		return e;
-	fn(data);
-	return cudaSuccess;
+	return gv_ret(enqueue_host_call(stream, fn, NULL, data));
 }
 
 GVRT_EXPORT cudaError_t cudaStreamAddCallback(cudaStream_t stream,
 					      cudaStreamCallback_t callback, void *data,
 					      unsigned int flags)
 {
-	cudaError_t e;
-
 	if (!callback || flags)
 		return gv_ret(cudaErrorInvalidValue);
-	/* Natively the callback runs, with the error, even after a failure. */
-	e = handle_call(GV_OP_STREAM_SYNCHRONIZE, gv_stream_value(stream));
-	if (e == cudaErrorInvalidResourceHandle)
-		return gv_ret(e);
-	callback(stream, e, data);
-	return cudaSuccess;
+	return gv_ret(enqueue_host_call(stream, NULL, callback, data));
 }
 
 GVRT_EXPORT cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned int flags)

@@ -474,6 +474,13 @@ static int cpuref_event_destroy(void *ctx, void *ev)
 	return cudaSuccess;
 }
 
+/* Nothing is queued: the gate is reached at once; syncs wait for release. */
+static int cpuref_host_gate(void *ctx, void *stream, struct gvw_gate *g)
+{
+	gvw_gate_reached(g);
+	return cudaSuccess;
+}
+
 const struct gvw_executor gvw_exec_cpu_reference = {
 	.name = "cpu-reference",
 	.init = cpuref_init,
@@ -511,4 +518,5 @@ const struct gvw_executor gvw_exec_cpu_reference = {
 	.event_query = cpuref_event_sync,
 	.event_elapsed = cpuref_event_elapsed,
 	.event_destroy = cpuref_event_destroy,
+	.host_gate = cpuref_host_gate,
 };

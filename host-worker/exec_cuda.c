@@ -33,7 +33,7 @@
 	X(cuStreamCreateWithPriority) X(cuStreamDestroy) X(cuStreamSynchronize) \
 	X(cuStreamQuery) X(cuStreamWaitEvent) X(cuCtxGetStreamPriorityRange) \
 	X(cuEventCreate) X(cuEventRecord) X(cuEventSynchronize) X(cuEventQuery) \
-	X(cuEventElapsedTime) X(cuEventDestroy)
+	X(cuEventElapsedTime) X(cuEventDestroy) X(cuLaunchHostFunc)
 
 static struct {
 #define X(fn) __typeof__(fn) *fn;
@@ -411,6 +411,17 @@ static int cuda_event_destroy(void *ctx, void *ev)
 	return (int)drv.cuEventDestroy(ev);
 }
 
+/* Runs on the driver's callback thread: holds the stream for the guest. */
+static void CUDA_CB cuda_gate_callback(void *g)
+{
+	gvw_gate_reached(g);
+}
+
+static int cuda_host_gate(void *ctx, void *stream, struct gvw_gate *g)
+{
+	return (int)drv.cuLaunchHostFunc(stream, cuda_gate_callback, g);
+}
+
 const struct gvw_executor gvw_exec_cuda = {
 	.name = "cuda",
 	.init = cuda_init,
@@ -448,4 +459,5 @@ const struct gvw_executor gvw_exec_cuda = {
 	.event_query = cuda_event_query,
 	.event_elapsed = cuda_event_elapsed,
 	.event_destroy = cuda_event_destroy,
+	.host_gate = cuda_host_gate,
 };

@@ -37,6 +37,9 @@ int gvw_h_DEVICE_SYNCHRONIZE(struct gvw_call *c)
 {
 	int r = gvw_enter_device(c);
 
+	if (c->s->w->cfg.executor == GVW_EXEC_CPU_REFERENCE)
+		gvw_gate_drain(c->s->w, c->s->id);
+
 	return r ? r : gvw_ex(c)->synchronize(c->ctx);
 }
 

@@ -50,12 +50,23 @@ int gvw_h_STREAM_DESTROY(struct gvw_call *c)
 	return e;
 }
 
+/*
+ * The CPU double has no stream to hold at a gate: its synchronizing calls
+ * wait for the session's host functions instead.
+ */
+static void drain_if_double(struct gvw_call *c)
+{
+	if (c->s->w->cfg.executor == GVW_EXEC_CPU_REFERENCE)
+		gvw_gate_drain(c->s->w, c->s->id);
+}
+
 int gvw_h_STREAM_SYNCHRONIZE(struct gvw_call *c)
 {
 	const struct gv_handle_req *q = c->req;
 	void *s;
 	int e = gvw_enter_device(c);
 
+	drain_if_double(c);
 	if (!e)
 		e = gvw_stream_of(c, q->handle, &s);
 	return e ? e : gvw_ex(c)->stream_sync(c->ctx, s);
@@ -139,6 +150,7 @@ int gvw_h_EVENT_SYNCHRONIZE(struct gvw_call *c)
 	void *ev;
 	int e = gvw_enter_device(c);
 
+	drain_if_double(c);
 	if (!e)
 		e = event_of(c, q->handle, &ev);
 	return e ? e : gvw_ex(c)->event_sync(c->ctx, ev);
@@ -187,4 +199,55 @@ int gvw_h_EVENT_DESTROY(struct gvw_call *c)
 	e = gvw_ex(c)->event_destroy(c->ctx, slot->obj);
 	gvw_handle_free(&c->s->handles, slot);
 	return e;
+}
+
+int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	struct gv_gate_resp *r = c->resp;
+	struct gvw_worker *w = c->s->w;
+	struct gvw_gate *g;
+	void *s;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = gvw_stream_of(c, q->handle, &s);
+	if (e)
+		return e;
+	g = gvw_gate_new(w, c->s->id, w->cfg.executor == GVW_EXEC_CUDA);
+	if (!g)
+		return cudaErrorMemoryAllocation;
+	r->token = g->token;
+	r->owner = c->s->id;
+	r->key = gvw_gate_key(c->s->id, w->gate_secret);
+	e = gvw_ex(c)->host_gate(c->ctx, s, g);
+	if (e)
+		gvw_gate_cancel(g);
+	return e;
+}
+
+static int key_ok(struct gvw_call *c, uint32_t owner, uint64_t key)
+{
+	return key == gvw_gate_key(owner, c->s->w->gate_secret);
+}
+
+int gvw_h_HOST_FUNC_WAIT(struct gvw_call *c)
+{
+	const struct gv_gate_wait_req *q = c->req;
+	struct gv_handle_resp *r = c->resp;
+
+	if (!key_ok(c, q->owner, q->key) || q->timeout_ms > 1000)
+		return cudaErrorInvalidValue;
+	r->handle = gvw_gate_wait(c->s->w, q->owner, q->timeout_ms);
+	return cudaSuccess;
+}
+
+int gvw_h_HOST_FUNC_RELEASE(struct gvw_call *c)
+{
+	const struct gv_gate_release_req *q = c->req;
+
+	if (!key_ok(c, q->owner, q->key))
+		return cudaErrorInvalidValue;
+	return gvw_gate_release(c->s->w, q->owner, q->token) ? cudaErrorInvalidResourceHandle
+							     : cudaSuccess;
 }

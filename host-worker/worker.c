@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Worker lifetime, the session registry and VM-wide accounting. */
 #include <stdio.h>
+#include <sys/random.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +47,9 @@ int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
 	w->ex = cfg->executor == GVW_EXEC_CUDA ? &gvw_exec_cuda
 					       : &gvw_exec_cpu_reference;
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->gate_cond, NULL);
+	if (getrandom(&w->gate_secret, sizeof(w->gate_secret), 0) != sizeof(w->gate_secret))
+		w->gate_secret = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)w;
 	w->ex->init(w);
 	gvw_log(GVW_INFO, "%s: %s", cfg->label ? cfg->label : "worker",
 		w->describe);
@@ -59,6 +64,7 @@ void gvw_worker_destroy(struct gvw_worker *w)
 	while (w->nsessions)
 		gvw_session_close(w->sessions[0]);
 	free(w->sessions);
+	pthread_cond_destroy(&w->gate_cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w->ex_state);
 	free(w);
@@ -175,6 +181,8 @@ void gvw_session_close(struct gvw_session *s)
 
 	for (i = 0; i < s->allocs.n; i++)
 		n += !s->allocs.v[i].symbol;
+	/* Streams held at host-function gates must move before contexts go. */
+	gvw_gate_release_all(w, s->id);
 	for (d = 0; d < GVW_MAX_DEVICES; d++)
 		bytes += gvw_session_drop_device(s, d);
 	gvw_alloc_table_free(&s->allocs);

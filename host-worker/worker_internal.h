@@ -4,9 +4,11 @@
 #define GVIRTUS_WORKER_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "alloc_table.h"
+#include "gates.h"
 #include "handles.h"
 #include "gvirtus_worker.h"
 #include "protocol.h"
@@ -85,6 +87,8 @@ struct gvw_executor {
 	int (*event_query)(void *ctx, void *ev);
 	int (*event_elapsed)(void *ctx, void *e0, void *e1, float *ms);
 	int (*event_destroy)(void *ctx, void *ev);
+	/* Puts g in the stream; gvw_gate_reached(g) when the stream gets there. */
+	int (*host_gate)(void *ctx, void *stream, struct gvw_gate *g);
 };
 
 /* A kernel the guest looked up: what the executor needs to launch it. */
@@ -114,6 +118,9 @@ struct gvw_worker {
 	unsigned int nsessions;
 	uint64_t total_allocs, total_bytes;
 	uint64_t sessions_closed, bytes_freed_at_close;
+	struct gvw_gate *gates;		/* host functions' gates, newest first */
+	pthread_cond_t gate_cond;
+	uint64_t gate_secret;
 };
 
 /* Every request and response payload, to size the session's buffers. */

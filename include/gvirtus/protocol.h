@@ -326,6 +326,32 @@ struct __attribute__((packed)) gv_launch_log_resp {
 	uint8_t args[GV_LOG_ARGS];
 };
 
+/*
+ * Host functions (cudaLaunchHostFunc) run in the guest.  ENQUEUE puts a
+ * gate into the stream: when the stream reaches it, the gate holds the
+ * stream until the guest has run the function.  A second session of the
+ * same process (its callback thread) WAITs for reached gates and RELEASEs
+ * them, so a blocked stream never holds up the calls that free it.  The
+ * key, random per session, shows the callback session speaks for it.
+ */
+struct __attribute__((packed)) gv_gate_resp {
+	uint64_t token;
+	uint64_t key;
+	uint32_t owner;		/* the session that enqueued it */
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_gate_wait_req {
+	uint64_t key;
+	uint32_t owner;
+	uint32_t timeout_ms;	/* at most 1000 */
+};
+struct __attribute__((packed)) gv_gate_release_req {
+	uint64_t key;
+	uint64_t token;
+	uint32_t owner;
+	uint32_t reserved;
+};
+
 /* Host worker accounting, for tests: this VM's sessions and allocations. */
 struct __attribute__((packed)) gv_stats_resp {
 	uint32_t sessions;		/* live sessions, this one included */

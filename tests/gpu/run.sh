@@ -33,6 +33,32 @@ result[guest]=$?
 t1=$(date +%s)
 grep -vE '^\s*$|^\[ ' "$out/guest-gpu.log"
 
+echo "== nvcc programs (tests/gpu): native, then in the guest, outputs compared"
+run_programs() {
+	for p in kparams streams symbols errors "errors illegal" isolation.sh; do
+		echo "=== BEGIN $p"
+		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $p)
+		echo "=== END $p rc=$?"
+	done
+}
+LD_LIBRARY_PATH=$b/native${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} run_programs >"$out/programs-native.log" 2>&1
+"$repo/scripts/run-guest.sh" -e cuda -t 300 -l "$out/programs-guest.log" gpu_programs.sh >/dev/null 2>&1
+result[programs]=$?
+# The console adds carriage returns and kernel lines; keep the programs'.
+cut_out() { tr -d '\r' <"$1" | sed -n '/^=== BEGIN/,/^=== END/p' | grep -v '^gvirtus'; }
+cut_out "$out/programs-native.log" >"$out/programs-native.txt"
+cut_out "$out/programs-guest.log" >"$out/programs-guest.txt"
+grep -E '^=== END|passed' "$out/programs-native.txt" | sed 's/^/native: /'
+grep -E '^=== END|passed' "$out/programs-guest.txt" | sed 's/^/guest:  /'
+if diff -u "$out/programs-native.txt" "$out/programs-guest.txt" >"$out/programs.diff"; then
+	echo "native and guest outputs identical ($(wc -l <"$out/programs-native.txt") lines)"
+	result[identical]=0
+else
+	echo "native and guest outputs DIFFER:"
+	head -40 "$out/programs.diff"
+	result[identical]=1
+fi
+
 echo "== make run (demo)"
 "$repo/scripts/run-guest.sh" -e cuda -t 120 -l "$out/demo.log" demo.sh >/dev/null 2>&1
 result[demo]=$?
@@ -43,7 +69,7 @@ echo "== summary"
 echo "GPU memory used before/after (nvidia-smi, MiB): $mem0 / $mem1"
 echo "guest suite wall time: $((t1 - t0)) s"
 fail=0
-for k in native guest demo; do
+for k in native guest programs identical demo; do
 	echo "$k: ${result[$k]}"
 	case ${result[$k]} in 0 | skipped) ;; *) fail=1 ;; esac
 done

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Gates for host functions: a stream stops at a gate until the guest has
+ * run its function.  Gates live in the worker, not the session, because
+ * the guest releases them through a second session (see protocol.h).
+ */
+#ifndef GVIRTUS_GATES_H
+#define GVIRTUS_GATES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct gvw_worker;
+
+enum gvw_gate_state {
+	GVW_GATE_QUEUED,	/* the stream has not reached it */
+	GVW_GATE_REACHED,	/* waiting for the guest */
+	GVW_GATE_TAKEN,		/* the guest is running the function */
+	GVW_GATE_RELEASED,
+};
+
+struct gvw_gate {
+	struct gvw_worker *w;
+	uint64_t token;
+	uint32_t owner;
+	enum gvw_gate_state state;
+	bool in_stream;		/* a driver callback waits on it and frees it */
+	struct gvw_gate *next;
+};
+
+/* A new gate owned by session owner, or NULL. */
+struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stream);
+/* Forgets a gate that never made it into a stream. */
+void gvw_gate_cancel(struct gvw_gate *g);
+/* Marks it reached, and when in_stream, blocks until released, then frees it. */
+void gvw_gate_reached(struct gvw_gate *g);
+/* The token of a reached gate of owner (now taken), or 0 after timeout_ms. */
+uint64_t gvw_gate_wait(struct gvw_worker *w, uint32_t owner, unsigned int timeout_ms);
+/* 0, or -1 if owner has no such taken gate. */
+int gvw_gate_release(struct gvw_worker *w, uint32_t owner, uint64_t token);
+/* Releases every gate of owner (session end). */
+void gvw_gate_release_all(struct gvw_worker *w, uint32_t owner);
+/* Waits until owner has no unreleased gate (the CPU double's synchronize). */
+void gvw_gate_drain(struct gvw_worker *w, uint32_t owner);
+/* The session's gate key, which a second session must present. */
+uint64_t gvw_gate_key(uint32_t owner, uint64_t secret);
+
+#endif

@@ -1,0 +1,12 @@
+#!/bin/sh
+# The nvcc programs of tests/gpu, each between markers so the host can cut
+# its output out of the console and compare it with the native run.
+fail=0
+for p in kparams streams symbols errors "errors illegal" isolation.sh; do
+	echo "=== BEGIN $p"
+	$p
+	rc=$?
+	echo "=== END $p rc=$rc"
+	[ $rc = 0 ] || fail=1
+done
+exit $fail
