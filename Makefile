@@ -40,8 +40,15 @@ deps: $(B)/.deps
 
 # QEMU is cached outside the tree by version and source hash: the script
 # decides whether anything needs building.
-qemu: $(B)/.deps
+qemu: $(B)/.deps $(B)/bin/gvirtus-worker
 	scripts/build-qemu.sh $(B)/qemu
+	strip -o $(B)/qemu/bin/gvirtus-worker $(B)/bin/gvirtus-worker
+
+# One process per guest session, started by the device (worker= property).
+$(B)/bin/gvirtus-worker: host-tools/gvirtus-worker.c $(B)/host/libgvirtus-host.a
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -Ihost-worker $(INC) $< -o $@ \
+		$(B)/host/libgvirtus-host.a -lpthread -ldl
 
 # ---- guest kernel and module ----
 $(B)/kernel/abi: $(B)/.deps

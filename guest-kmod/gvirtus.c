@@ -224,6 +224,8 @@ static int gv_status_errno(u32 status)
 		return -EBUSY;
 	case GV_VQ_EFAULT:
 		return -EFAULT;
+	case GV_VQ_EWORKER:
+		return -EIO;	/* the host process serving this session died */
 	default:
 		return -EINVAL;
 	}
@@ -235,7 +237,7 @@ static int gv_pin(struct gv_req *req, const struct gv_ioctl_buf *b,
 	unsigned long start = b->addr & PAGE_MASK;
 	unsigned int off = offset_in_page(b->addr);
 	unsigned int np = b->len ? DIV_ROUND_UP(off + b->len, PAGE_SIZE) : 0;
-	bool write = b->dir == GV_BULK_FROM_HOST;
+	bool write = GV_BULK_HOST_WRITES(b->dir);
 	unsigned int p;
 	int got;
 
@@ -288,8 +290,8 @@ static long gv_ioctl_call(struct gv_file *f, struct gv_ioctl_call __user *ucall)
 		return -EFAULT;
 	for (i = 0; i < call.nbufs; i++) {
 		if (bufs[i].len > GV_VQ_MAX_BULK_BYTES ||
-		    (bufs[i].dir != GV_BULK_TO_HOST &&
-		     bufs[i].dir != GV_BULK_FROM_HOST) || bufs[i].reserved)
+		    (!GV_BULK_HOST_READS(bufs[i].dir) &&
+		     !GV_BULK_HOST_WRITES(bufs[i].dir)) || bufs[i].reserved)
 			return -EINVAL;
 		if (bufs[i].len)
 			total_pages += DIV_ROUND_UP(offset_in_page(bufs[i].addr) +

@@ -192,7 +192,7 @@ static cudaError_t copy2d_rows(char *dst, size_t dpitch, const char *src,
 		b = (struct gv_buf){ src, (rows - 1) * spitch + width, GV_BULK_TO_HOST };
 		q.src = 0;
 	} else if (kind == cudaMemcpyDeviceToHost) {
-		b = (struct gv_buf){ dst, (rows - 1) * dpitch + width, GV_BULK_FROM_HOST };
+		b = (struct gv_buf){ dst, (rows - 1) * dpitch + width, GV_BULK_UPDATE };
 		q.dst = 0;
 	} else {
 		return GV_RPC(MEMCPY_2D, &q, &r, NULL, 0);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "fdio.h"
 #include "worker_internal.h"
 
 static _Atomic uint64_t next_token = 1;
@@ -47,6 +48,43 @@ void gvw_gate_cancel(struct gvw_gate *g)
 	free(g);
 }
 
+int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token)
+{
+	struct gvw_gate *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return -1;
+	g->w = w;
+	g->owner = owner;
+	g->token = token;
+	g->state = GVW_GATE_REACHED;
+	pthread_mutex_lock(&w->lock);
+	g->next = w->gates;
+	w->gates = g;
+	pthread_cond_broadcast(&w->gate_cond);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+void gvw_gate_release_token(struct gvw_worker *w, uint64_t token)
+{
+	struct gvw_gate *g;
+
+	pthread_mutex_lock(&w->lock);
+	for (g = w->gates; g; g = g->next)
+		if (g->token == token)
+			break;
+	if (g) {
+		g->state = GVW_GATE_RELEASED;
+		if (!g->in_stream) {
+			unlink_gate(w, g);
+			free(g);
+		}
+		pthread_cond_broadcast(&w->gate_cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
 void gvw_gate_reached(struct gvw_gate *g)
 {
 	struct gvw_worker *w = g->w;
@@ -55,6 +93,12 @@ void gvw_gate_reached(struct gvw_gate *g)
 	if (g->state == GVW_GATE_QUEUED)
 		g->state = GVW_GATE_REACHED;
 	pthread_cond_broadcast(&w->gate_cond);
+	if (w->relay_fd >= 0) {
+		struct gvw_gate_relay_msg m = { GVW_RELAY_REACHED, 0, g->token };
+
+		/* Small and atomic on a socket; the parent takes it from here. */
+		gvw_write_full(w->relay_fd, &m, sizeof(m));
+	}
 	if (g->in_stream) {
 		while (g->state != GVW_GATE_RELEASED)
 			pthread_cond_wait(&w->gate_cond, &w->lock);

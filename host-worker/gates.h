@@ -28,6 +28,25 @@ struct gvw_gate {
 	struct gvw_gate *next;
 };
 
+/*
+ * In a worker process, gates are mirrored in the parent (which serves the
+ * callback session): a reached gate is announced on the relay socket and
+ * released when the parent says so.
+ */
+struct __attribute__((packed)) gvw_gate_relay_msg {
+	uint32_t type;		/* GVW_RELAY_REACHED or GVW_RELAY_RELEASE */
+	uint32_t reserved;
+	uint64_t token;
+};
+#define GVW_RELAY_REACHED 1u
+#define GVW_RELAY_RELEASE 2u
+
+/* A mirror of a worker process's reached gate, in the parent. */
+int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token);
+/* Releases a gate by token alone (the parent's word, in a worker process). */
+void gvw_gate_release_token(struct gvw_worker *w, uint64_t token);
+/* Releases a taken gate of owner; returns 0 and leaves it to the caller to relay. */
+
 /* A new gate owned by session owner, or NULL. */
 struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stream);
 /* Forgets a gate that never made it into a stream. */

@@ -24,6 +24,12 @@ struct gvw_config {
 	unsigned int max_sessions;
 	unsigned int cpu_reference_devices;	/* devices the double shows */
 	const char *label;			/* prefix of log lines */
+	/*
+	 * The gvirtus-worker executable.  When set, each session runs in a
+	 * worker process of its own (gvw_remote_*), and this process never
+	 * initializes CUDA; when NULL, sessions run in this process.
+	 */
+	const char *worker_path;
 };
 
 /* Returns 0, or -1 with a message naming the problem in err. */
@@ -62,5 +68,26 @@ struct gvw_bulk {
 int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 		     const struct gvw_bulk *bulk, unsigned int nbulk,
 		     void *resp, size_t resp_cap, size_t *resp_len);
+
+/*
+ * Sessions in worker processes (cfg.worker_path): the same calls, each
+ * session isolated in a process of its own, so that one guest process's
+ * sticky GPU fault or crash cannot reach another's.
+ */
+struct gvw_remote;
+struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id);
+/* As gvw_session_exec; -1 when the worker process is gone. */
+int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
+		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp,
+		    size_t resp_cap, size_t *resp_len);
+void gvw_remote_close(struct gvw_remote *r);
+
+/*
+ * A worker process's loop: one session over the stream fd until EOF.
+ * relay_fd (or -1) carries host-function gates to the parent, which
+ * serves them under relay_key.
+ */
+int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd,
+		 uint64_t relay_key);
 
 #endif

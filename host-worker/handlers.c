@@ -264,9 +264,9 @@ static int span2d(uint64_t pitch, uint64_t width, uint64_t height, uint64_t *out
 }
 
 /*
- * A contiguous view of a bulk buffer: itself, or a staging copy of it.
- * The copy starts as the guest's bytes even for a device-to-host copy:
- * the gaps between rows are scattered back and must stay as they were.
+ * A contiguous view of a bulk buffer: itself, or a staging copy of it
+ * holding the guest's bytes (for GV_BULK_UPDATE, the gaps between rows
+ * are scattered back and must stay as they were).
  */
 void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged)
 {
@@ -319,7 +319,8 @@ int gvw_h_MEMCPY_2D(struct gvw_call *c)
 		return cudaErrorInvalidValue;
 	if (q->kind == cudaMemcpyHostToDevice && !gvw_bulk_ok(c, GV_BULK_TO_HOST, sspan))
 		return cudaErrorInvalidValue;
-	if (q->kind == cudaMemcpyDeviceToHost && !gvw_bulk_ok(c, GV_BULK_FROM_HOST, dspan))
+	/* Only the rows are written: the gaps keep the guest's bytes. */
+	if (q->kind == cudaMemcpyDeviceToHost && !gvw_bulk_ok(c, GV_BULK_UPDATE, dspan))
 		return cudaErrorInvalidValue;
 	if (q->kind == cudaMemcpyDeviceToDevice && c->bulk)
 		return cudaErrorInvalidValue;
@@ -373,11 +374,20 @@ int gvw_h_STATS(struct gvw_call *c)
 	struct gv_stats_resp *r = c->resp;
 	struct gvw_worker *w = c->s->w;
 
-	pthread_mutex_lock(&w->lock);
-	r->sessions = w->nsessions;
 	r->session_id = c->s->id;
 	r->session_allocs = c->s->allocs.n;
 	r->session_bytes = c->s->allocs.bytes;
+	if (c->s->have_vm_stats) {
+		/* A worker process: the parent's figures, as of this request. */
+		r->sessions = c->s->vm_stats.sessions;
+		r->total_allocs = c->s->vm_stats.total_allocs;
+		r->total_bytes = c->s->vm_stats.total_bytes;
+		r->sessions_closed = c->s->vm_stats.sessions_closed;
+		r->bytes_freed_at_close = c->s->vm_stats.bytes_freed_at_close;
+		return cudaSuccess;
+	}
+	pthread_mutex_lock(&w->lock);
+	r->sessions = w->nsessions;
 	r->total_allocs = w->total_allocs;
 	r->total_bytes = w->total_bytes;
 	r->sessions_closed = w->sessions_closed;

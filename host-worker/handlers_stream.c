@@ -219,7 +219,8 @@ int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
 		return cudaErrorMemoryAllocation;
 	r->token = g->token;
 	r->owner = c->s->id;
-	r->key = gvw_gate_key(c->s->id, w->gate_secret);
+	/* In a worker process the parent serves the gates, with its key. */
+	r->key = w->relay_fd >= 0 ? w->relay_key : gvw_gate_key(c->s->id, w->gate_secret);
 	e = gvw_ex(c)->host_gate(c->ctx, s, g);
 	if (e)
 		gvw_gate_cancel(g);

@@ -20,6 +20,29 @@ int gvw_executor_parse(const char *name, enum gvw_executor_kind *out)
 	return 0;
 }
 
+/* Asks a worker process what it finds: driver, devices, or why none. */
+static void probe(struct gvw_worker *w)
+{
+	char cmd[1024], *nl;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --probe --executor %s --cpu-reference-devices %u",
+		 w->cfg.worker_path,
+		 w->cfg.executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference",
+		 w->cfg.cpu_reference_devices);
+	snprintf(w->describe, sizeof(w->describe), "worker process %s did not answer",
+		 w->cfg.worker_path);
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	if (fgets(w->describe, sizeof(w->describe), p)) {
+		nl = strchr(w->describe, '\n');
+		if (nl)
+			*nl = 0;
+	}
+	pclose(p);
+}
+
 int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
 		      char *err, size_t err_len)
 {
@@ -48,9 +71,13 @@ int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
 					       : &gvw_exec_cpu_reference;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->gate_cond, NULL);
+	w->relay_fd = -1;
 	if (getrandom(&w->gate_secret, sizeof(w->gate_secret), 0) != sizeof(w->gate_secret))
 		w->gate_secret = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)w;
-	w->ex->init(w);
+	if (cfg->worker_path)
+		probe(w);	/* CUDA must not be initialized in this process */
+	else
+		w->ex->init(w);
 	gvw_log(GVW_INFO, "%s: %s", cfg->label ? cfg->label : "worker",
 		w->describe);
 	*out = w;
@@ -64,6 +91,7 @@ void gvw_worker_destroy(struct gvw_worker *w)
 	while (w->nsessions)
 		gvw_session_close(w->sessions[0]);
 	free(w->sessions);
+	free(w->remotes);
 	pthread_cond_destroy(&w->gate_cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w->ex_state);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "alloc_table.h"
+#include "frame.h"
 #include "gates.h"
 #include "handles.h"
 #include "gvirtus_worker.h"
@@ -121,6 +122,12 @@ struct gvw_worker {
 	struct gvw_gate *gates;		/* host functions' gates, newest first */
 	pthread_cond_t gate_cond;
 	uint64_t gate_secret;
+	/* In a worker process: the parent's gate relay and the session's key. */
+	int relay_fd;
+	uint64_t relay_key;
+	/* In a parent of worker processes: its sessions, to relay releases. */
+	struct gvw_remote **remotes;
+	unsigned int nremotes;
 };
 
 /* Every request and response payload, to size the session's buffers. */
@@ -142,6 +149,9 @@ struct gvw_session {
 	struct gvw_alloc_table allocs;
 	struct gvw_handles handles;
 	struct gv_launch_log_resp *launch_log;	/* CPU reference only */
+	/* In a worker process, the VM-wide figures the parent last sent. */
+	struct gv_frame_vm_stats vm_stats;
+	int have_vm_stats;
 	/* One message's decoded request and response (with its tail). */
 	_Alignas(16) unsigned char req_buf[sizeof(union gvw_any_req) + GV_MAX_ARGS];
 	_Alignas(16) unsigned char resp_buf[sizeof(union gvw_any_resp)];

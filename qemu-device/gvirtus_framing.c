@@ -64,7 +64,7 @@ const char *gv_framing_parse(const uint8_t *req, size_t len, GvFraming *out)
         if (b->npages != (b->offset + b->len + GV_PAGE_SIZE - 1) / GV_PAGE_SIZE) {
             return "bulk page count does not match its length";
         }
-        if (b->dir != GV_BULK_TO_HOST && b->dir != GV_BULK_FROM_HOST) {
+        if (!GV_BULK_HOST_READS(b->dir) && !GV_BULK_HOST_WRITES(b->dir)) {
             return "bulk direction unknown";
         }
         if (bd.reserved) {

@@ -50,7 +50,8 @@ typedef struct GvJob {
 struct GvSession {
     struct VirtIOGvirtus *dev;
     uint32_t id;
-    struct gvw_session *ws;
+    struct gvw_session *ws;     /* in QEMU's process (worker="") */
+    struct gvw_remote *wr;      /* in a worker process of its own */
     QemuThread thread;
     QemuMutex lock;
     QemuCond cond;
@@ -64,11 +65,12 @@ struct VirtIOGvirtus {
     VirtIODevice parent_obj;
 
     char *executor;
+    char *worker;
     uint32_t max_sessions;
     uint32_t cpu_reference_devices;
 
     VirtQueue *vq;
-    struct gvw_worker *worker;
+    struct gvw_worker *wk;
     Error *migration_blocker;
     GHashTable *sessions;       /* id -> GvSession, under the BQL */
 
@@ -188,7 +190,7 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
         goto reply;
     }
     for (i = 0; i < f.nbulk; i++) {
-        maps[i].write = f.bulk[i].dir == GV_BULK_FROM_HOST;
+        maps[i].write = GV_BULK_HOST_WRITES(f.bulk[i].dir);
         if (!gv_map(s, &f.bulk[i], &maps[i])) {
             error_report_once("virtio-gvirtus: session %u: bulk buffer %u "
                               "names memory that is not guest RAM",
@@ -203,9 +205,15 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
     }
     resp_cap = MIN(in_len - sizeof(rh), GV_VQ_MAX_MSG);
     resp = g_malloc(resp_cap);
-    gvw_session_exec(ss->ws, f.msg, f.msg_len, bulk, f.nbulk,
-                     resp, resp_cap, &resp_len);
-    status = GV_VQ_OK;
+    if (ss->wr) {
+        status = gvw_remote_exec(ss->wr, f.msg, f.msg_len, bulk, f.nbulk,
+                                 resp, resp_cap, &resp_len)
+                     ? GV_VQ_EWORKER : GV_VQ_OK;
+    } else {
+        gvw_session_exec(ss->ws, f.msg, f.msg_len, bulk, f.nbulk,
+                         resp, resp_cap, &resp_len);
+        status = GV_VQ_OK;
+    }
 unmap:
     for (i = 0; i < f.nbulk; i++) {
         gv_unmap(s, &maps[i]);
@@ -220,6 +228,8 @@ reply:
     }
     return written;
 }
+
+static void gv_session_end(GvSession *ss);
 
 static void gv_post_done(VirtIOGvirtus *s, GvJob *job)
 {
@@ -250,8 +260,7 @@ static void *gv_session_thread(void *opaque)
         qemu_mutex_unlock(&ss->lock);
 
         if (job->close) {
-            gvw_session_close(ss->ws);
-            ss->ws = NULL;
+            gv_session_end(ss);
             job->written = gv_reply_status(job->elem, GV_VQ_OK);
             ss->ended = true;
             gv_post_done(ss->dev, job);
@@ -262,6 +271,19 @@ static void *gv_session_thread(void *opaque)
     }
     rcu_unregister_thread();
     return NULL;
+}
+
+/* Ends the host side of a session: its worker process, or its state here. */
+static void gv_session_end(GvSession *ss)
+{
+    if (ss->wr) {
+        gvw_remote_close(ss->wr);
+        ss->wr = NULL;
+    }
+    if (ss->ws) {
+        gvw_session_close(ss->ws);
+        ss->ws = NULL;
+    }
 }
 
 /* Stops a session thread after its current job; drops queued jobs. */
@@ -279,9 +301,7 @@ static void gv_session_destroy(GvSession *ss)
         g_free(job->elem);
         g_free(job);
     }
-    if (ss->ws) {
-        gvw_session_close(ss->ws);
-    }
+    gv_session_end(ss);
     qemu_cond_destroy(&ss->cond);
     qemu_mutex_destroy(&ss->lock);
     g_free(ss);
@@ -343,8 +363,12 @@ static GvSession *gv_session_get(VirtIOGvirtus *s, uint32_t id)
         return ss;
     }
     ss = g_new0(GvSession, 1);
-    ss->ws = gvw_session_open(s->worker, id);
-    if (!ss->ws) {
+    if (s->worker && *s->worker) {
+        ss->wr = gvw_remote_open(s->wk, id);
+    } else {
+        ss->ws = gvw_session_open(s->wk, id);
+    }
+    if (!ss->ws && !ss->wr) {
         g_free(ss);
         return NULL;
     }
@@ -456,7 +480,28 @@ static void gv_realize(DeviceState *dev, Error **errp)
         .label = "virtio-gvirtus",
     };
     char err[256];
+    g_autofree char *exe_dir = NULL;
 
+    /*
+     * Each guest process's session runs in a gvirtus-worker process of its
+     * own (by default the one beside this binary): the driver isolates
+     * processes, so a sticky fault in one guest process cannot reach the
+     * others.  worker="" keeps sessions in QEMU's process instead.
+     */
+    if (!s->worker) {
+        g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+
+        exe_dir = exe ? g_path_get_dirname(exe) : g_strdup(".");
+        s->worker = g_build_filename(exe_dir, "gvirtus-worker", NULL);
+    }
+    if (*s->worker && !g_file_test(s->worker, G_FILE_TEST_IS_EXECUTABLE)) {
+        error_setg(errp, "virtio-gvirtus: worker=%s is not an executable; "
+                   "install gvirtus-worker beside qemu-system-x86_64, name "
+                   "it with worker=PATH, or use worker=\"\" to run sessions "
+                   "inside QEMU without process isolation", s->worker);
+        return;
+    }
+    cfg.worker_path = *s->worker ? s->worker : NULL;
     if (gvw_executor_parse(s->executor ? s->executor : "cuda",
                            &cfg.executor)) {
         error_setg(errp, "virtio-gvirtus: executor=%s is not known; use "
@@ -465,20 +510,21 @@ static void gv_realize(DeviceState *dev, Error **errp)
                    s->executor);
         return;
     }
-    if (gvw_worker_create(&cfg, &s->worker, err, sizeof(err))) {
+    if (gvw_worker_create(&cfg, &s->wk, err, sizeof(err))) {
         error_setg(errp, "virtio-gvirtus: %s", err);
         return;
     }
     if (cfg.executor == GVW_EXEC_CUDA &&
-        strstr(gvw_worker_describe(s->worker), "fail")) {
-        warn_report("virtio-gvirtus: %s", gvw_worker_describe(s->worker));
+        (strstr(gvw_worker_describe(s->wk), "fail") ||
+         strstr(gvw_worker_describe(s->wk), "no NVIDIA"))) {
+        warn_report("virtio-gvirtus: %s", gvw_worker_describe(s->wk));
     }
     error_setg(&s->migration_blocker, "virtio-gvirtus: guest CUDA state "
                "(contexts, device memory) lives on this host's GPU and "
                "cannot be migrated");
     if (migrate_add_blocker(&s->migration_blocker, errp) < 0) {
-        gvw_worker_destroy(s->worker);
-        s->worker = NULL;
+        gvw_worker_destroy(s->wk);
+        s->wk = NULL;
         return;
     }
     s->sessions = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -498,8 +544,8 @@ static void gv_unrealize(DeviceState *dev)
     qemu_bh_delete(s->done_bh);
     qemu_mutex_destroy(&s->done_lock);
     g_hash_table_destroy(s->sessions);
-    gvw_worker_destroy(s->worker);
-    s->worker = NULL;
+    gvw_worker_destroy(s->wk);
+    s->wk = NULL;
     migrate_del_blocker(&s->migration_blocker);
     virtio_delete_queue(s->vq);
     virtio_cleanup(vdev);
@@ -507,6 +553,7 @@ static void gv_unrealize(DeviceState *dev)
 
 static const Property gv_properties[] = {
     DEFINE_PROP_STRING("executor", VirtIOGvirtus, executor),
+    DEFINE_PROP_STRING("worker", VirtIOGvirtus, worker),
     DEFINE_PROP_UINT32("max-sessions", VirtIOGvirtus, max_sessions, 64),
     DEFINE_PROP_UINT32("cpu-reference-devices", VirtIOGvirtus,
                        cpu_reference_devices, 1),

@@ -81,6 +81,7 @@ struct gv_vq_bulk {
 #define GV_VQ_EBADREQ 1u	/* malformed framing; see the QEMU log */
 #define GV_VQ_ENOSESSION 2u	/* too many sessions */
 #define GV_VQ_EFAULT 3u		/* a page address is not guest RAM */
+#define GV_VQ_EWORKER 4u	/* the session's worker process is gone */
 
 struct gv_vq_resp_hdr {
 	gv_u32 status;		/* GV_VQ_* */

@@ -34,18 +34,31 @@ struct launch_log {
 };
 
 static launch_log last;
+/* Only the CPU reference executor records launches; on a GPU, kernels run. */
+static int records = -1;
 static bool fetch_last()
 {
 	static int (*get)(void *, size_t) =
 		(int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "gvirtusGetLastLaunch");
-	return get && get(&last, sizeof(last)) == 0;
+	int e = get ? get(&last, sizeof(last)) : (int)cudaErrorNotSupported;
+
+	if (records < 0) {
+		records = e != cudaErrorNotSupported;
+		if (!records)
+			printf("launch records: not kept by this executor; checking calls only\n");
+	}
+	return e == 0;
 }
 
 template <typename Args>
 static void expect_launch(const char *what, const char *name_part, const Args &a, dim3 g,
 			  dim3 b, unsigned shmem)
 {
-	CHECK(fetch_last(), "%s: no launch record", what);
+	CHECK(cudaPeekAtLastError() == cudaSuccess, "%s: launch failed: %s", what,
+	      cudaGetErrorName(cudaPeekAtLastError()));
+	if (!fetch_last() && !records)
+		return;
+	CHECK(records, "%s: no launch record", what);
 	CHECK(strstr(last.name, name_part) != NULL, "%s: name %s", what, last.name);
 	CHECK(last.grid[0] == g.x && last.grid[1] == g.y && last.grid[2] == g.z &&
 		      last.block[0] == b.x && last.block[1] == b.y && last.block[2] == b.z,
@@ -133,7 +146,7 @@ int main()
 
 	k_none<<<1, 1>>>();
 	expect_launch("no params", "k_none", A_none{}, dim3(1), dim3(1), 0);
-	CHECK(last.args_len == 0, "no params: %u bytes", last.args_len);
+	CHECK(!records || last.args_len == 0, "no params: %u bytes", last.args_len);
 
 	A_char ac = { 'z' };
 	k_char<<<2, 3>>>(ac.c);
@@ -204,7 +217,7 @@ int main()
 	k_char<<<0, 1>>>('a');
 	CHECK(cudaGetLastError() == cudaErrorInvalidValue, "empty grid");
 	fetch_last();
-	CHECK(last.launches == before, "bad launches reached the host");
+	CHECK(!records || last.launches == before, "bad launches reached the host");
 
 	// Streams, events and host functions, in order.
 	cudaStream_t s1, s2;
@@ -213,7 +226,8 @@ int main()
 	CHECK(cudaStreamCreateWithFlags(&s2, cudaStreamNonBlocking) == cudaSuccess, "stream");
 	CHECK(cudaEventCreate(&e1) == cudaSuccess && cudaEventCreate(&e2) == cudaSuccess, "events");
 	k_char<<<1, 1, 0, s1>>>('s');
-	CHECK(fetch_last() && last.stream == (uint64_t)(uintptr_t)s1, "launch on s1");
+	CHECK(cudaPeekAtLastError() == cudaSuccess, "launch on s1");
+	CHECK(!records || (fetch_last() && last.stream == (uint64_t)(uintptr_t)s1), "launch on s1");
 	CHECK(cudaEventRecord(e1, s1) == cudaSuccess, "record");
 	CHECK(cudaStreamWaitEvent(s2, e1, 0) == cudaSuccess, "wait event");
 	CHECK(cudaLaunchHostFunc(s2, host_fn, (void *)1) == cudaSuccess, "host fn");

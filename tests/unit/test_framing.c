@@ -84,7 +84,7 @@ int main(void)
 		n = build(37, 2, bad);
 		EXPECT(gv_framing_parse(buf, n, &f) != NULL, "offset past the first page");
 		memcpy(bad, b, sizeof(bad));
-		bad[1].dir = 3;
+		bad[1].dir = 4;
 		n = build(37, 2, bad);
 		EXPECT(gv_framing_parse(buf, n, &f) != NULL, "unknown direction");
 		memcpy(bad, b, sizeof(bad));

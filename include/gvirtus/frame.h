@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Framing of protocol messages on a byte stream: between QEMU and its
+ * per-session worker processes (a socketpair), and between the frontend
+ * and gvirtus-backend (TCP).  Bulk data travels as counted byte runs after
+ * the messages: to-host runs in the request, from-host runs in the reply.
+ * Fields are little-endian, like protocol.h.
+ */
+#ifndef GVIRTUS_FRAME_H
+#define GVIRTUS_FRAME_H
+
+#include <stdint.h>
+
+#include "bulk.h"
+
+#define GV_FRAME_MAGIC 0x52465647u	/* "GVFR" */
+#define GV_FRAME_REPLY_MAGIC 0x50465647u	/* "GVFP" */
+#define GV_FRAME_MAX_MSG (64u * 1024)
+#define GV_FRAME_MAX_BULK 8
+#define GV_FRAME_MAX_BULK_BYTES (256ull << 20)
+
+/* What the worker as a whole holds, for the STATS op of a worker process. */
+struct __attribute__((packed)) gv_frame_vm_stats {
+	uint32_t sessions;
+	uint32_t reserved;
+	uint64_t total_allocs;
+	uint64_t total_bytes;
+	uint64_t sessions_closed;
+	uint64_t bytes_freed_at_close;
+};
+
+struct __attribute__((packed)) gv_frame_req {
+	uint32_t magic;		/* GV_FRAME_MAGIC */
+	uint32_t msg_len;
+	uint32_t nbulk;
+	uint32_t reserved;
+	struct gv_frame_vm_stats vm;
+	/* then nbulk x gv_frame_bulk, msg_len bytes, the to-host runs */
+};
+
+struct __attribute__((packed)) gv_frame_bulk {
+	uint64_t len;
+	uint32_t dir;
+	uint32_t reserved;
+};
+
+struct __attribute__((packed)) gv_frame_reply {
+	uint32_t magic;		/* GV_FRAME_REPLY_MAGIC */
+	uint32_t resp_len;
+	uint32_t status;	/* 0, or the request's framing was refused */
+	uint32_t reserved;
+	uint64_t session_allocs;	/* what the session holds now */
+	uint64_t session_bytes;
+	/* then resp_len bytes, then the from-host runs */
+};
+
+#endif
