@@ -23,7 +23,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	struct gvw_config cfg = { .executor = GVW_EXEC_CUDA, .max_sessions = 1,
-				  .cpu_reference_devices = 1, .label = "gvirtus-worker" };
+				  .cpu_reference_devices = 1, .label = "gvirtus-worker",
+				  .in_worker_process = 1 };
 	int fd = -1, relay_fd = -1, probe = 0, i;
 	unsigned long long relay_key = 0;
 	long id = -1;

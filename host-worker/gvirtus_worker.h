@@ -30,6 +30,8 @@ struct gvw_config {
 	 * initializes CUDA; when NULL, sessions run in this process.
 	 */
 	const char *worker_path;
+	/* This is a worker process: its parent reports, so say less. */
+	int in_worker_process;
 };
 
 /* Returns 0, or -1 with a message naming the problem in err. */

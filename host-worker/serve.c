@@ -23,12 +23,18 @@ static int reply(int fd, struct gvw_session *s, uint32_t status, const void *res
 		.magic = GV_FRAME_REPLY_MAGIC,
 		.resp_len = resp_len,
 		.status = status,
-		.session_allocs = s->allocs.n,
-		.session_bytes = s->allocs.bytes,
 	};
 	struct iovec v[2 + GV_FRAME_MAX_BULK];
 	int n = 0;
 	unsigned int i;
+
+	/* The guest's own allocations; a module's globals go with the module. */
+	for (i = 0; i < s->allocs.n; i++) {
+		if (!s->allocs.v[i].symbol) {
+			h.session_allocs++;
+			h.session_bytes += s->allocs.v[i].size;
+		}
+	}
 
 	v[n++] = (struct iovec){ &h, sizeof(h) };
 	if (resp_len)

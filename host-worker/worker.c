@@ -78,8 +78,8 @@ int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
 		probe(w);	/* CUDA must not be initialized in this process */
 	else
 		w->ex->init(w);
-	gvw_log(GVW_INFO, "%s: %s", cfg->label ? cfg->label : "worker",
-		w->describe);
+	gvw_log(cfg->in_worker_process ? GVW_DEBUG : GVW_INFO, "%s: %s",
+		cfg->label ? cfg->label : "worker", w->describe);
 	*out = w;
 	return 0;
 }
@@ -227,7 +227,8 @@ void gvw_session_close(struct gvw_session *s)
 	w->sessions_closed++;
 	w->bytes_freed_at_close += bytes;
 	pthread_mutex_unlock(&w->lock);
-	gvw_log(GVW_INFO, "session %u closed: freed %llu allocation(s), %llu bytes",
-		s->id, (unsigned long long)n, (unsigned long long)bytes);
+	gvw_log(w->cfg.in_worker_process ? GVW_DEBUG : GVW_INFO,
+		"session %u closed: freed %llu allocation(s), %llu bytes", s->id,
+		(unsigned long long)n, (unsigned long long)bytes);
 	free(s);
 }

@@ -31,9 +31,11 @@ timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \
 	-smp "$smp" -m 2G -nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$b/kernel/vmlinuz" -initrd "$b/guest/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script" \
-	-device "virtio-gvirtus-pci,executor=$executor" 2>&1 | tee "$log"
+	-device "virtio-gvirtus-pci,executor=$executor" 2>"$log.host" | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
+# QEMU's own lines (the host worker's log) apart from the guest console.
+sed 's/^/host: /' "$log.host"
 rc=$(sed -n 's/^GVIRTUS_EXIT=\([0-9]*\).*/\1/p' "$log" | tr -d '\r' | tail -n1)
 if [ -z "$rc" ]; then
 	echo "run-guest: the guest did not finish '$script' (qemu exit $qrc); log: $log" >&2

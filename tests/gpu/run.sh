@@ -32,6 +32,7 @@ t0=$(date +%s)
 result[guest]=$?
 t1=$(date +%s)
 grep -vE '^\s*$|^\[ ' "$out/guest-gpu.log"
+sed 's/^/host: /' "$out/guest-gpu.log.host"
 
 echo "== nvcc programs (tests/gpu): native, then in the guest, outputs compared"
 run_programs() {
