@@ -11,12 +11,15 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter
 STD := -std=gnu11
-INC := -Iinclude/gvirtus -I$(CUDA_HOME)/include
+INC := -Iinclude/gvirtus -Icommon -I$(CUDA_HOME)/include
 
 HOST_SRC := $(wildcard host-worker/*.c)
-HOST_OBJ := $(patsubst host-worker/%.c,$(B)/host/%.o,$(HOST_SRC))
+COMMON_SRC := $(wildcard common/*.c)
+HOST_OBJ := $(patsubst host-worker/%.c,$(B)/host/%.o,$(HOST_SRC)) \
+	$(patsubst common/%.c,$(B)/host/common-%.o,$(COMMON_SRC))
 RT_SRC := $(wildcard guest-lib/*.c)
-RT_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(RT_SRC))
+RT_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(RT_SRC)) \
+	$(patsubst common/%.c,$(B)/guest-lib/common-%.o,$(COMMON_SRC))
 GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/guest/*.c)) \
 	$(patsubst tests/guest/%.cu,$(B)/guest/progs/%,$(wildcard tests/guest/*.cu)) \
 	$(patsubst tests/gpu/%.cu,$(B)/guest/progs/%,$(wildcard tests/gpu/*.cu))
@@ -26,10 +29,10 @@ NVCC := $(CUDA_HOME)/bin/nvcc
 NVCC_FLAGS := -arch=sm_90 --cudart=shared -O2 -no-compress
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
+.PHONY: all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
 .DELETE_ON_ERROR:
 
-all: qemu kmod guest-lib host-worker image
+all: qemu kmod guest-lib host-worker backend image
 
 # Debian packages; a no-op when everything is there.
 $(B)/.deps: scripts/setup-deps.sh
@@ -43,6 +46,12 @@ deps: $(B)/.deps
 qemu: $(B)/.deps $(B)/bin/gvirtus-worker
 	scripts/build-qemu.sh $(B)/qemu
 	strip -o $(B)/qemu/bin/gvirtus-worker $(B)/bin/gvirtus-worker
+
+$(B)/bin/gvirtus-backend: host-tools/gvirtus-backend.c $(B)/host/libgvirtus-host.a
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -Ihost-worker $(INC) $< -o $@ \
+		$(B)/host/libgvirtus-host.a -lpthread -ldl
+backend: $(B)/bin/gvirtus-backend $(B)/bin/gvirtus-worker
 
 # One process per guest session, started by the device (worker= property).
 $(B)/bin/gvirtus-worker: host-tools/gvirtus-worker.c $(B)/host/libgvirtus-host.a
@@ -69,6 +78,9 @@ kmod: $(B)/guest/gvirtus.ko $(B)/kernel/vmlinuz
 $(B)/host/%.o: host-worker/%.c $(wildcard host-worker/*.h include/gvirtus/*)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Ihost-worker $(INC) -c $< -o $@
+$(B)/host/common-%.o: common/%.c $(wildcard common/*.h include/gvirtus/*)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC $(INC) -c $< -o $@
 $(B)/host/libgvirtus-host.a: $(HOST_OBJ)
 	rm -f $@ && ar rcs $@ $^
 host-worker: $(B)/host/libgvirtus-host.a
@@ -77,6 +89,9 @@ host-worker: $(B)/host/libgvirtus-host.a
 $(B)/guest-lib/%.o: guest-lib/%.c $(wildcard guest-lib/*.h guest-lib/*.inc include/gvirtus/*)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -Iguest-lib $(INC) -c $< -o $@
+$(B)/guest-lib/common-%.o: common/%.c $(wildcard common/*.h include/gvirtus/*)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden $(INC) -c $< -o $@
 $(B)/guest-lib/unsupported_stubs.c: $(RT_OBJ) guest-lib/cudart_exports.txt scripts/gen-unsupported.sh
 	scripts/gen-unsupported.sh guest-lib/cudart_exports.txt $@ $(RT_OBJ)
 $(B)/guest-lib/unsupported_stubs.o: $(B)/guest-lib/unsupported_stubs.c guest-lib/unsupported.h
@@ -134,8 +149,30 @@ unit-test: $(UNIT_TESTS)
 guest-test: all
 	scripts/run-guest.sh -e cpu-reference -t 900 ci.sh
 
-test: unit-test guest-test
+net-test: backend guest-lib $(GUEST_PROGS)
+	tests/net/run.sh cpu-reference
+
+test: unit-test net-test guest-test
 	@echo "make test: all suites passed"
+
+# GVirtuS's layout: bin/ (backend, worker, QEMU), lib/frontend/ (the shim),
+# etc/properties.json (kept if present), share/gvirtus/ (guest side, unit).
+GVIRTUS_HOME ?= $(HOME)/GVirtuS
+install: all
+	install -d $(GVIRTUS_HOME)/bin $(GVIRTUS_HOME)/lib/frontend $(GVIRTUS_HOME)/etc \
+		$(GVIRTUS_HOME)/share/gvirtus/guest $(GVIRTUS_HOME)/share/qemu
+	install -m 755 $(B)/bin/gvirtus-backend $(B)/qemu/bin/gvirtus-worker \
+		$(B)/qemu/bin/qemu-system-x86_64 $(GVIRTUS_HOME)/bin/
+	install -m 644 $(B)/qemu/share/qemu/* $(GVIRTUS_HOME)/share/qemu/
+	install -m 755 $(B)/guest-lib/libcudart.so.13 $(GVIRTUS_HOME)/lib/frontend/
+	ln -sf libcudart.so.13 $(GVIRTUS_HOME)/lib/frontend/libcudart.so
+	install -m 644 $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 \
+		$(GVIRTUS_HOME)/share/gvirtus/guest/
+	[ -e $(GVIRTUS_HOME)/etc/properties.json ] || \
+		install -m 644 etc/properties.json $(GVIRTUS_HOME)/etc/properties.json
+	sed 's|@GVIRTUS_HOME@|$(GVIRTUS_HOME)|g' etc/gvirtus-backend.service \
+		>$(GVIRTUS_HOME)/share/gvirtus/gvirtus-backend.service
+	@echo "installed in $(GVIRTUS_HOME)"
 
 run: all
 	scripts/run-guest.sh -e cuda -t 300 demo.sh

@@ -30,8 +30,13 @@ struct gv_transport {
 	uint64_t max_bulk;
 };
 
+/* The transport this process should use (transport.c), or NULL with why. */
+struct gv_transport *gv_transport_open(char *err, size_t err_len);
 /* /dev/gvirtus, or NULL with why in err. */
 struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len);
+/* gvirtus-backend over TCP. */
+struct gv_transport *gv_transport_tcp_open(const char *address, int port, char *err,
+					   size_t err_len);
 
 /* ---- the session (session.c) ---- */
 

@@ -108,7 +108,7 @@ static void session_open(void)
 	char why[256];
 	cudaError_t e;
 
-	info.t = gv_transport_vdev_open(why, sizeof(why));
+	info.t = gv_transport_open(why, sizeof(why));
 	if (!info.t) {
 		gv_log(GV_LOG_WARN, "no transport to a GPU host: %s; CUDA calls "
 		       "return cudaErrorInsufficientDriver", why);

@@ -171,7 +171,7 @@ static void start_callback_thread(void)
 	char why[256];
 	pthread_t t;
 
-	cb_transport = gv_transport_vdev_open(why, sizeof(why));
+	cb_transport = gv_transport_open(why, sizeof(why));
 	if (!cb_transport) {
 		gv_log(GV_LOG_ERROR, "host functions: no second session: %s", why);
 		return;

@@ -45,5 +45,5 @@ void gvw_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "gvirtus-worker %s: %s\n", names[idx], line);
+	fprintf(stderr, "gvirtus-host %s: %s\n", names[idx], line);
 }

@@ -12,38 +12,9 @@
 #include <sys/socket.h>
 
 #include "fdio.h"
-#include "frame.h"
+#include "frame_io.h"
 #include "log.h"
 #include "worker_internal.h"
-
-static int reply(int fd, struct gvw_session *s, uint32_t status, const void *resp,
-		 uint32_t resp_len, struct gvw_bulk *bulk, unsigned int nbulk)
-{
-	struct gv_frame_reply h = {
-		.magic = GV_FRAME_REPLY_MAGIC,
-		.resp_len = resp_len,
-		.status = status,
-	};
-	struct iovec v[2 + GV_FRAME_MAX_BULK];
-	int n = 0;
-	unsigned int i;
-
-	/* The guest's own allocations; a module's globals go with the module. */
-	for (i = 0; i < s->allocs.n; i++) {
-		if (!s->allocs.v[i].symbol) {
-			h.session_allocs++;
-			h.session_bytes += s->allocs.v[i].size;
-		}
-	}
-
-	v[n++] = (struct iovec){ &h, sizeof(h) };
-	if (resp_len)
-		v[n++] = (struct iovec){ (void *)resp, resp_len };
-	for (i = 0; i < nbulk; i++)
-		if (GV_BULK_HOST_WRITES(bulk[i].dir) && bulk[i].len)
-			v[n++] = (struct iovec){ bulk[i].iov[0].base, bulk[i].len };
-	return gvw_writev_full(fd, v, n);
-}
 
 /* Releases from the parent, for gates this process's streams wait at. */
 static void *relay_reader(void *arg)
@@ -83,58 +54,29 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 		have_relay = !pthread_create(&relay, NULL, relay_reader, w);
 	}
 	for (;;) {
-		struct gv_frame_req h;
-		struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
-		struct gvw_iov iov[GV_FRAME_MAX_BULK];
-		struct gvw_bulk bulk[GV_FRAME_MAX_BULK];
+		struct gvw_frame_in in;
+		uint64_t allocs = 0, bytes = 0;
 		size_t resp_len = 0;
 		unsigned int i;
-		int bad = 0;
+		int got = gvw_frame_recv(fd, &in, msg);
 
-		if (gvw_read_full(fd, &h, sizeof(h)))
-			break;	/* the other end is gone: the session ends */
-		if (h.magic != GV_FRAME_MAGIC || h.msg_len > GV_FRAME_MAX_MSG ||
-		    h.nbulk > GV_FRAME_MAX_BULK) {
-			gvw_log(GVW_ERROR, "session %u: malformed frame; closing", id);
-			rc = -1;
+		if (got <= 0) {
+			rc = got;	/* EOF: the session ends; -1: malformed */
 			break;
 		}
-		if (gvw_read_full(fd, fb, h.nbulk * sizeof(fb[0])) ||
-		    gvw_read_full(fd, msg, h.msg_len))
-			break;
-		memset(iov, 0, sizeof(iov));
-		for (i = 0; i < h.nbulk; i++) {
-			if (fb[i].len > GV_FRAME_MAX_BULK_BYTES ||
-			    (!GV_BULK_HOST_READS(fb[i].dir) && !GV_BULK_HOST_WRITES(fb[i].dir))) {
-				bad = 1;
-				break;
-			}
-			iov[i].len = fb[i].len;
-			iov[i].base = malloc(fb[i].len ? fb[i].len : 1);
-			if (!iov[i].base) {
-				bad = 1;
-				break;
-			}
-			bulk[i] = (struct gvw_bulk){ &iov[i], 1, fb[i].len, fb[i].dir };
-			if (GV_BULK_HOST_READS(fb[i].dir) &&
-			    gvw_read_full(fd, iov[i].base, fb[i].len)) {
-				bad = 2;
-				break;
-			}
-		}
-		if (bad) {
-			for (i = 0; i < h.nbulk; i++)
-				free(iov[i].base);
-			gvw_log(GVW_ERROR, "session %u: bad bulk framing; closing", id);
-			rc = -1;
-			break;
-		}
-		s->vm_stats = h.vm;
+		s->vm_stats = in.h.vm;
 		s->have_vm_stats = 1;
-		gvw_session_exec(s, msg, h.msg_len, bulk, h.nbulk, resp, sizeof(resp), &resp_len);
-		rc = reply(fd, s, 0, resp, (uint32_t)resp_len, bulk, h.nbulk);
-		for (i = 0; i < h.nbulk; i++)
-			free(iov[i].base);
+		gvw_session_exec(s, msg, in.h.msg_len, in.bulk, in.h.nbulk, resp, sizeof(resp),
+				 &resp_len);
+		/* The guest's own allocations; a module's globals go with the module. */
+		for (i = 0; i < s->allocs.n; i++) {
+			if (!s->allocs.v[i].symbol) {
+				allocs++;
+				bytes += s->allocs.v[i].size;
+			}
+		}
+		rc = gvw_frame_reply(fd, allocs, bytes, resp, (uint32_t)resp_len, &in);
+		gvw_frame_free(&in);
 		if (rc)
 			break;
 	}

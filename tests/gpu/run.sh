@@ -60,6 +60,34 @@ else
 	result[identical]=1
 fi
 
+echo "== nvcc programs over TCP (gvirtus-backend on loopback, executor=cuda)"
+port=$((20000 + RANDOM % 20000))
+home=$(mktemp -d)
+mkdir -p "$home/etc"
+printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart" ] } ], "secure_application": false }\n' "$port" >"$home/etc/properties.json"
+"$b/bin/gvirtus-backend" "$home/etc/properties.json" 2>"$out/backend.log" &
+backend=$!
+sleep 2
+GVIRTUS_HOME=$home GVIRTUS_TRANSPORT=tcp LD_LIBRARY_PATH=$b/guest-lib run_programs >"$out/programs-tcp.log" 2>&1
+kill -TERM $backend
+wait $backend
+cut_out "$out/programs-tcp.log" >"$out/programs-tcp.txt"
+grep -E '^=== END|passed' "$out/programs-tcp.txt" | sed 's/^/tcp:    /'
+if diff -u "$out/programs-native.txt" "$out/programs-tcp.txt" >"$out/programs-tcp.diff"; then
+	echo "native and TCP outputs identical ($(wc -l <"$out/programs-tcp.txt") lines)"
+	result[tcp_identical]=0
+else
+	echo "native and TCP outputs DIFFER:"
+	head -30 "$out/programs-tcp.diff"
+	result[tcp_identical]=1
+fi
+rm -rf "$home"
+
+echo "== network mode checks with the GPU (tests/net/run.sh cuda)"
+"$repo/tests/net/run.sh" cuda >"$out/net.log" 2>&1
+result[net]=$?
+grep -E '^(ok|FAIL)|net:' "$out/net.log"
+
 echo "== make run (demo)"
 "$repo/scripts/run-guest.sh" -e cuda -t 120 -l "$out/demo.log" demo.sh >/dev/null 2>&1
 result[demo]=$?
@@ -70,7 +98,7 @@ echo "== summary"
 echo "GPU memory used before/after (nvidia-smi, MiB): $mem0 / $mem1"
 echo "guest suite wall time: $((t1 - t0)) s"
 fail=0
-for k in native guest programs identical demo; do
+for k in native guest programs identical tcp_identical net demo; do
 	echo "$k: ${result[$k]}"
 	case ${result[$k]} in 0 | skipped) ;; *) fail=1 ;; esac
 done

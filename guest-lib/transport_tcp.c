@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The network transport: one TCP connection to gvirtus-backend per
+ * session, shared by the process's threads one call at a time.  Bulk data
+ * is written from and read into the caller's own buffers (frame.h).
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fdio.h"
+#include "frame.h"
+#include "gvrt.h"
+
+struct tcp_transport {
+	struct gv_transport t;
+	int fd;
+	int broken;
+	pthread_mutex_t lock;
+};
+
+static int exchange(struct tcp_transport *c, const void *msg, size_t msg_len, void *resp,
+		    size_t resp_cap, size_t *resp_len, const struct gv_buf *bufs,
+		    unsigned int nbufs)
+{
+	struct gv_frame_req h = { .magic = GV_FRAME_MAGIC, .msg_len = (uint32_t)msg_len,
+				  .nbulk = nbufs };
+	struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
+	struct iovec v[3 + GV_FRAME_MAX_BULK];
+	struct gv_frame_reply rh;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < nbufs; i++)
+		fb[i] = (struct gv_frame_bulk){ bufs[i].len, bufs[i].dir, 0 };
+	v[n++] = (struct iovec){ &h, sizeof(h) };
+	v[n++] = (struct iovec){ fb, nbufs * sizeof(fb[0]) };
+	v[n++] = (struct iovec){ (void *)msg, msg_len };
+	for (i = 0; i < nbufs; i++)
+		if (GV_BULK_HOST_READS(bufs[i].dir) && bufs[i].len)
+			v[n++] = (struct iovec){ (void *)bufs[i].addr, bufs[i].len };
+	if (gvw_writev_full(c->fd, v, n) || gvw_read_full(c->fd, &rh, sizeof(rh)))
+		return -errno;
+	if (rh.magic != GV_FRAME_REPLY_MAGIC || rh.status || rh.resp_len > resp_cap)
+		return -EPROTO;
+	if (gvw_read_full(c->fd, resp, rh.resp_len))
+		return -errno;
+	for (i = 0; i < nbufs; i++)
+		if (GV_BULK_HOST_WRITES(bufs[i].dir) &&
+		    gvw_read_full(c->fd, (void *)bufs[i].addr, bufs[i].len))
+			return -errno;
+	*resp_len = rh.resp_len;
+	return 0;
+}
+
+static int tcp_call(struct gv_transport *t, const void *msg, size_t msg_len, void *resp,
+		    size_t resp_cap, size_t *resp_len, const struct gv_buf *bufs,
+		    unsigned int nbufs)
+{
+	struct tcp_transport *c = (struct tcp_transport *)t;
+	int e;
+
+	if (nbufs > GV_FRAME_MAX_BULK || msg_len > GV_FRAME_MAX_MSG)
+		return -E2BIG;
+	pthread_mutex_lock(&c->lock);
+	if (c->broken) {
+		pthread_mutex_unlock(&c->lock);
+		return -ENOTCONN;
+	}
+	e = exchange(c, msg, msg_len, resp, resp_cap, resp_len, bufs, nbufs);
+	if (e) {
+		/* A frame cut short leaves the stream unusable: say so once. */
+		c->broken = 1;
+		gv_log(GV_LOG_ERROR, "connection to gvirtus-backend lost: %s", strerror(-e));
+	}
+	pthread_mutex_unlock(&c->lock);
+	return e;
+}
+
+struct gv_transport *gv_transport_tcp_open(const char *address, int port, char *err,
+					   size_t err_len)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai, *a;
+	struct tcp_transport *c;
+	char p[8];
+	int fd = -1, one = 1, e;
+
+	snprintf(p, sizeof(p), "%d", port);
+	e = getaddrinfo(address, p, &hints, &ai);
+	if (e) {
+		snprintf(err, err_len, "%s: %s", address, gai_strerror(e));
+		return NULL;
+	}
+	for (a = ai; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen)) {
+			e = errno;
+			close(fd);
+			fd = -1;
+			errno = e;
+		}
+	}
+	freeaddrinfo(ai);
+	if (fd < 0) {
+		snprintf(err, err_len, "gvirtus-backend at %s:%d: %s", address, port,
+			 strerror(errno));
+		return NULL;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	c->t.name = "tcp";
+	c->t.call = tcp_call;
+	c->t.max_bulk = GV_FRAME_MAX_BULK_BYTES;
+	c->fd = fd;
+	pthread_mutex_init(&c->lock, NULL);
+	return &c->t;
+}

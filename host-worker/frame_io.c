@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+#include "frame_io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdio.h"
+#include "log.h"
+
+int gvw_frame_recv(int fd, struct gvw_frame_in *in, unsigned char *msg)
+{
+	struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
+	uint64_t total = 0;
+	unsigned int i;
+
+	memset(in, 0, sizeof(*in));
+	if (gvw_read_full(fd, &in->h, sizeof(in->h)))
+		return errno == ECONNRESET ? 0 : -1;
+	if (in->h.magic != GV_FRAME_MAGIC || in->h.msg_len > GV_FRAME_MAX_MSG ||
+	    in->h.nbulk > GV_FRAME_MAX_BULK) {
+		gvw_log(GVW_WARN, "frame refused: magic 0x%08x, %u message bytes, %u bulk runs",
+			in->h.magic, in->h.msg_len, in->h.nbulk);
+		in->h.nbulk = 0;
+		return -1;
+	}
+	if (gvw_read_full(fd, fb, in->h.nbulk * sizeof(fb[0])) ||
+	    gvw_read_full(fd, msg, in->h.msg_len)) {
+		in->h.nbulk = 0;
+		return -1;
+	}
+	for (i = 0; i < in->h.nbulk; i++) {
+		total += fb[i].len;
+		if (fb[i].len > GV_FRAME_MAX_BULK_BYTES || total > GV_FRAME_MAX_BULK_BYTES ||
+		    (!GV_BULK_HOST_READS(fb[i].dir) && !GV_BULK_HOST_WRITES(fb[i].dir))) {
+			gvw_log(GVW_WARN, "frame refused: bulk run %u of %llu bytes, dir %u", i,
+				(unsigned long long)fb[i].len, fb[i].dir);
+			gvw_frame_free(in);
+			return -1;
+		}
+	}
+	for (i = 0; i < in->h.nbulk; i++) {
+		in->iov[i].len = fb[i].len;
+		in->iov[i].base = malloc(fb[i].len ? fb[i].len : 1);
+		in->bulk[i] = (struct gvw_bulk){ &in->iov[i], 1, fb[i].len, fb[i].dir };
+		if (!in->iov[i].base ||
+		    (GV_BULK_HOST_READS(fb[i].dir) && gvw_read_full(fd, in->iov[i].base, fb[i].len))) {
+			gvw_frame_free(in);
+			return -1;
+		}
+	}
+	return 1;
+}
+
+void gvw_frame_free(struct gvw_frame_in *in)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->h.nbulk && i < GV_FRAME_MAX_BULK; i++) {
+		free(in->iov[i].base);
+		in->iov[i].base = NULL;
+	}
+}
+
+int gvw_frame_reply(int fd, uint64_t allocs, uint64_t bytes, const void *resp,
+		    uint32_t resp_len, const struct gvw_frame_in *in)
+{
+	struct gv_frame_reply h = {
+		.magic = GV_FRAME_REPLY_MAGIC,
+		.resp_len = resp_len,
+		.session_allocs = allocs,
+		.session_bytes = bytes,
+	};
+	struct iovec v[2 + GV_FRAME_MAX_BULK];
+	unsigned int i;
+	int n = 0;
+
+	v[n++] = (struct iovec){ &h, sizeof(h) };
+	if (resp_len)
+		v[n++] = (struct iovec){ (void *)resp, resp_len };
+	for (i = 0; i < in->h.nbulk; i++)
+		if (GV_BULK_HOST_WRITES(in->bulk[i].dir) && in->bulk[i].len)
+			v[n++] = (struct iovec){ in->iov[i].base, in->bulk[i].len };
+	return gvw_writev_full(fd, v, n);
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The network mode on loopback: gvirtus-backend and frontends on this
+# machine.  usage: tests/net/run.sh [cpu-reference|cuda]
+# Every call of the virtio suite over TCP, kernels, 8 clients at once,
+# hostile clients, the backend killed in the middle of calls, and no
+# memory or worker process left behind.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+b=${GVIRTUS_BUILD:-$repo/build}
+executor=${1:-cpu-reference}
+port=$((20000 + RANDOM % 20000))
+home=$(mktemp -d)
+mkdir -p "$home/etc"
+cat >"$home/etc/properties.json" <<JSON
+{
+  "communicator": [
+    { "endpoint": { "suite": "tcp/ip", "protocol": "tcp",
+                    "server_address": "127.0.0.1", "port": "$port" },
+      "plugins": [ "cudart" ] }
+  ],
+  "secure_application": false
+}
+JSON
+export GVIRTUS_HOME=$home GVIRTUS_TRANSPORT=tcp LD_LIBRARY_PATH=$b/guest-lib
+progs=$b/guest/progs
+pass=0 fail=0
+ok() { echo "ok $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+start_backend() {
+	"$b/bin/gvirtus-backend" --executor "$executor" "$home/etc/properties.json" \
+		2>>"$home/backend.log" &
+	backend=$!
+	for _ in $(seq 50); do
+		(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start_backend && ok "backend listening on 127.0.0.1:$port" || bad "backend did not start"
+
+"$progs/gvtest_calls" all 1 && ok "every call over TCP" || bad "every call over TCP"
+if [ "$executor" = cpu-reference ]; then
+	"$progs/gvtest_kernels" && ok "kernels over TCP" || bad "kernels over TCP"
+fi
+
+pids=
+for s in 1 2 3 4 5 6 7 8; do
+	"$progs/gvtest_calls" stress $s 4 >"$home/stress.$s" 2>&1 &
+	pids="$pids $!"
+done
+wait $pids
+n=$(grep -l ' 0 failed' "$home"/stress.* | wc -l)
+[ "$n" = 8 ] && ok "8 concurrent clients" || bad "8 concurrent clients ($n of 8 passed)"
+
+python3 "$repo/tests/net/hostile_client.py" 127.0.0.1 "$port" && ok "hostile clients answered or cut off" ||
+	bad "hostile clients"
+"$progs/gvtest_calls" all 2 >/dev/null 2>&1 && ok "still serving after hostile clients" ||
+	bad "not serving after hostile clients"
+sleep 1
+"$progs/gvtest_calls" check-freed && ok "nothing held after hostile clients" ||
+	bad "memory held after hostile clients"
+
+# The backend killed while a client is in the middle of transfers.
+"$progs/gvtest_calls" victim >"$home/victim.log" 2>&1 &
+victim=$!
+sleep 2
+kill -9 "$backend"
+wait "$backend" 2>/dev/null
+sleep 1
+if kill -0 "$victim" 2>/dev/null; then
+	ok "victim alive after the backend died (calls fail, no crash)"
+	kill -9 "$victim"
+else
+	bad "victim died with the backend"
+fi
+wait "$victim" 2>/dev/null
+grep -q "connection to gvirtus-backend lost" "$home/victim.log" && ok "the frontend says why" ||
+	bad "the frontend did not log the lost connection"
+sleep 1
+pgrep -f "$b/bin/gvirtus-worker" >/dev/null && bad "worker processes outlived the backend" ||
+	ok "no worker process outlived the backend"
+
+start_backend && ok "backend restarted" || bad "backend did not restart"
+"$progs/gvtest_calls" all 3 >/dev/null 2>&1 && ok "serving again" || bad "not serving again"
+kill -TERM "$backend"
+wait "$backend"
+[ $? = 0 ] && ok "SIGTERM: clean exit" || bad "SIGTERM: exit status"
+grep -q "shutting down" "$home/backend.log" && ok "backend logged its shutdown" || bad "no shutdown line"
+sed 's/^/backend: /' "$home/backend.log" | grep -v ' closed: ' | tail -n 12
+rm -rf "$home"
+echo "net: $pass passed, $fail failed"
+[ "$fail" = 0 ]
