@@ -22,7 +22,8 @@ RT_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(RT_SRC)) \
 	$(patsubst common/%.c,$(B)/guest-lib/common-%.o,$(COMMON_SRC))
 GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/guest/*.c)) \
 	$(patsubst tests/guest/%.cu,$(B)/guest/progs/%,$(wildcard tests/guest/*.cu)) \
-	$(patsubst tests/gpu/%.cu,$(B)/guest/progs/%,$(wildcard tests/gpu/*.cu))
+	$(patsubst tests/gpu/%.cu,$(B)/guest/progs/%,$(wildcard tests/gpu/*.cu)) \
+	$(B)/guest/progs/gvbench
 NVCC := $(CUDA_HOME)/bin/nvcc
 # Unmodified nvcc programs: NVIDIA's libcudart at link time, ours at run time.
 # Fatbins uncompressed, so the CPU reference executor can read layouts.
@@ -110,6 +111,9 @@ $(B)/guest/progs/%: tests/guest/%.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
 $(B)/guest/progs/%: tests/gpu/%.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_FLAGS) $< -o $@
+$(B)/guest/progs/gvbench: bench/gvbench.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
 $(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 \

@@ -343,6 +343,8 @@ GVRT_EXPORT int gvirtusGetWorkerStats(struct gvirtus_worker_stats *out)
 		out->total_bytes = r.total_bytes;
 		out->sessions_closed = r.sessions_closed;
 		out->bytes_freed_at_close = r.bytes_freed_at_close;
+		out->session_calls = r.session_calls;
+		out->session_exec_ns = r.session_exec_ns;
 	}
 	return e;
 }

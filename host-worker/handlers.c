@@ -375,6 +375,8 @@ int gvw_h_STATS(struct gvw_call *c)
 	struct gvw_worker *w = c->s->w;
 
 	r->session_id = c->s->id;
+	r->session_calls = c->s->calls;
+	r->session_exec_ns = c->s->exec_ns;
 	r->session_allocs = c->s->allocs.n;
 	r->session_bytes = c->s->allocs.bytes;
 	if (c->s->have_vm_stats) {

@@ -6,6 +6,7 @@
  * against what arrived and against the op's declared layout.
  */
 #include <string.h>
+#include <time.h>
 
 #include "handlers.h"
 #include "log.h"
@@ -131,9 +132,16 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 				.tail_len = m.payload_len - d->req_size,
 			};
 
+			struct timespec t0, t1;
+
 			memcpy(in, (const char *)msg + off - m.payload_len, m.payload_len);
 			memset(out, 0, d->resp_size);
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			result = d->fn(&c);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			s->calls++;
+			s->exec_ns += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
+						 (t1.tv_nsec - t0.tv_nsec));
 			gvw_log(GVW_TRACE, "session %u: %s -> %d", s->id, d->name, result);
 		}
 		bulk_next += m.nbulk <= nbulk - bulk_next ? m.nbulk : 0;

@@ -152,6 +152,7 @@ struct gvw_session {
 	/* In a worker process, the VM-wide figures the parent last sent. */
 	struct gv_frame_vm_stats vm_stats;
 	int have_vm_stats;
+	uint64_t calls, exec_ns;	/* messages run, and the time they took */
 	/* One message's decoded request and response (with its tail). */
 	_Alignas(16) unsigned char req_buf[sizeof(union gvw_any_req) + GV_MAX_ARGS];
 	_Alignas(16) unsigned char resp_buf[sizeof(union gvw_any_resp)];

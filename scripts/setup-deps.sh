@@ -36,7 +36,7 @@ pkgs=(
 	build-essential gcc-multilib pkg-config ninja-build dpkg-dev
 	libglib2.0-dev libpcre2-dev zlib1g-dev libfdt-dev
 	python3 python3-venv
-	seabios busybox-static cpio kmod xz-utils zstd
+	seabios busybox-static cpio kmod xz-utils zstd gnuplot-nox
 )
 bpo_pkgs=(meson python3-pycotap)
 

@@ -15,6 +15,7 @@ struct gvirtus_worker_stats {
 	uint64_t session_allocs, session_bytes;
 	uint64_t total_allocs, total_bytes;
 	uint64_t sessions_closed, bytes_freed_at_close;
+	uint64_t session_calls, session_exec_ns;	/* host worker time */
 };
 
 /* Returns a cudaError_t. */

@@ -362,6 +362,8 @@ struct __attribute__((packed)) gv_stats_resp {
 	uint64_t total_bytes;
 	uint64_t sessions_closed;	/* ever */
 	uint64_t bytes_freed_at_close;	/* ever, by session teardown */
+	uint64_t session_calls;		/* messages this session's worker ran */
+	uint64_t session_exec_ns;	/* time the host worker spent on them */
 };
 
 #endif

@@ -28,6 +28,11 @@ wait $v 2>/dev/null
 # The session's memory (4 x 64 MiB) must be freed on the host.
 gvtest_calls check-freed 268435456 || fail=1
 
+step "the benchmark program runs (tiny sizes; no thresholds)"
+gvbench quick > /tmp/bench.csv 2>&1 && [ "$(grep -c , /tmp/bench.csv)" -ge 20 ] &&
+	echo "gvbench quick: $(($(grep -c , /tmp/bench.csv) - 1)) metrics" ||
+	{ cat /tmp/bench.csv; echo "gvbench quick failed"; fail=1; }
+
 step "module unload"
 rmmod gvirtus && echo "rmmod gvirtus: ok" || { echo "rmmod gvirtus failed"; fail=1; }
 [ -e /dev/gvirtus ] && { echo "/dev/gvirtus still present"; fail=1; }

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+// gvbench: the micro and application benchmarks of bench/run.sh.  One
+// binary runs natively (NVIDIA's libcudart), in the guest (virtio) and
+// over TCP (the shim), and prints "metric,value,unit,host_us_per_call"
+// lines; host_us_per_call is the time the host worker itself spent per
+// call (gvirtus only; -1 natively), which separates host cost from
+// transport and guest cost.
+//   gvbench [quick]     quick: tiny sizes, for CI on the CPU double
+#include <cuda_runtime.h>
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CK(x)                                                                          \
+	do {                                                                           \
+		cudaError_t e_ = (x);                                                  \
+		if (e_ != cudaSuccess) {                                               \
+			fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x,     \
+				cudaGetErrorName(e_));                                 \
+			exit(1);                                                       \
+		}                                                                      \
+	} while (0)
+
+struct worker_stats {
+	uint32_t sessions, session_id;
+	uint64_t session_allocs, session_bytes, total_allocs, total_bytes;
+	uint64_t sessions_closed, bytes_freed_at_close, session_calls, session_exec_ns;
+};
+
+static bool quick;
+static int (*get_stats)(worker_stats *);
+static worker_stats before;
+
+static double now_us()
+{
+	timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static void mark()
+{
+	if (get_stats)
+		get_stats(&before);
+}
+
+// Host worker time per call since mark(), in microseconds.
+static double host_us()
+{
+	worker_stats s;
+
+	if (!get_stats || get_stats(&s))
+		return -1;
+	uint64_t calls = s.session_calls - before.session_calls - 1; // minus the stats call
+	return calls ? (s.session_exec_ns - before.session_exec_ns) / 1e3 / calls : -1;
+}
+
+static void report(const char *metric, double value, const char *unit, double hus)
+{
+	printf("%s,%.3f,%s,%.3f\n", metric, value, unit, hus);
+	fflush(stdout);
+}
+
+__global__ void k_empty() {}
+
+__global__ void k_stencil(const float *in, float *out, int n)
+{
+	int x = blockIdx.x * blockDim.x + threadIdx.x, y = blockIdx.y * blockDim.y + threadIdx.y;
+	if (x > 0 && y > 0 && x < n - 1 && y < n - 1)
+		out[y * n + x] = 0.25f * (in[y * n + x - 1] + in[y * n + x + 1] +
+					  in[(y - 1) * n + x] + in[(y + 1) * n + x]);
+}
+
+#define TILE 32
+__global__ void k_matmul(const float *a, const float *b, float *c, int n)
+{
+	__shared__ float ta[TILE][TILE], tb[TILE][TILE];
+	int row = blockIdx.y * TILE + threadIdx.y, col = blockIdx.x * TILE + threadIdx.x;
+	float acc = 0;
+
+	for (int t = 0; t < n / TILE; t++) {
+		ta[threadIdx.y][threadIdx.x] = a[row * n + t * TILE + threadIdx.x];
+		tb[threadIdx.y][threadIdx.x] = b[(t * TILE + threadIdx.y) * n + col];
+		__syncthreads();
+		for (int k = 0; k < TILE; k++)
+			acc += ta[threadIdx.y][k] * tb[k][threadIdx.x];
+		__syncthreads();
+	}
+	c[row * n + col] = acc;
+}
+
+static void bench_round_trip()
+{
+	cudaStream_t s;
+	int n = quick ? 200 : 20000;
+
+	CK(cudaStreamCreate(&s));
+	CK(cudaStreamQuery(s));
+	mark();
+	double t0 = now_us();
+	for (int i = 0; i < n; i++)
+		CK(cudaStreamQuery(s));
+	double t = (now_us() - t0) / n;
+	report("round trip (cudaStreamQuery, idle)", t, "us", host_us());
+	CK(cudaStreamDestroy(s));
+}
+
+static void bench_launches()
+{
+	int n = quick ? 1000 : 100000;
+
+	k_empty<<<1, 1>>>();
+	CK(cudaDeviceSynchronize());
+	mark();
+	double t0 = now_us();
+	for (int i = 0; i < n; i++)
+		k_empty<<<1, 1>>>();
+	CK(cudaDeviceSynchronize());
+	report("empty kernel, async launch", (now_us() - t0) / n, "us/launch", host_us());
+
+	n = quick ? 200 : 10000;
+	mark();
+	t0 = now_us();
+	for (int i = 0; i < n; i++) {
+		k_empty<<<1, 1>>>();
+		CK(cudaDeviceSynchronize());
+	}
+	report("launch + synchronize", (now_us() - t0) / n, "us", host_us());
+}
+
+static void bench_memcpy()
+{
+	static const size_t sizes[] = { 4096, 1 << 20, 64 << 20, 256 << 20 };
+	static const char *names[] = { "4KiB", "1MiB", "64MiB", "256MiB" };
+
+	for (int pinned = 0; pinned < 2; pinned++) {
+		for (int i = 0; i < 4; i++) {
+			size_t n = quick ? sizes[i] / 64 + 1 : sizes[i];
+			int reps = sizes[i] <= (1 << 20) ? (quick ? 20 : 200) : (quick ? 2 : 5);
+			void *h, *d;
+			char name[96];
+
+			if (pinned)
+				CK(cudaMallocHost(&h, n));
+			else
+				h = malloc(n);
+			memset(h, 1, n);
+			CK(cudaMalloc(&d, n));
+			for (int dir = 0; dir < 2; dir++) {
+				CK(cudaMemcpy(dir ? h : d, dir ? d : h, n,
+					      dir ? cudaMemcpyDeviceToHost : cudaMemcpyHostToDevice));
+				mark();
+				double t0 = now_us();
+				for (int r = 0; r < reps; r++)
+					CK(cudaMemcpy(dir ? h : d, dir ? d : h, n,
+						      dir ? cudaMemcpyDeviceToHost
+							  : cudaMemcpyHostToDevice));
+				double us = (now_us() - t0) / reps;
+				snprintf(name, sizeof(name), "memcpy %s %s %s", dir ? "D2H" : "H2D",
+					 pinned ? "pinned" : "pageable", names[i]);
+				if (sizes[i] <= 4096)
+					report(name, us, "us", host_us());
+				else
+					report(name, n / us / 1e3, "GB/s", host_us());
+			}
+			CK(cudaFree(d));
+			if (pinned)
+				CK(cudaFreeHost(h));
+			else
+				free(h);
+		}
+	}
+}
+
+static void bench_malloc()
+{
+	int n = quick ? 50 : 2000;
+	void *d;
+
+	mark();
+	double t0 = now_us();
+	for (int i = 0; i < n; i++) {
+		CK(cudaMalloc(&d, 1 << 20));
+		CK(cudaFree(d));
+	}
+	report("cudaMalloc + cudaFree 1 MiB", (now_us() - t0) / n, "us", host_us());
+}
+
+static void bench_stencil()
+{
+	int n = quick ? 64 : 1024, iters = quick ? 100 : 10000;
+	size_t bytes = (size_t)n * n * sizeof(float);
+	float *h = (float *)malloc(bytes), *a, *b;
+
+	for (int i = 0; i < n * n; i++)
+		h[i] = (float)(i % 17);
+	CK(cudaMalloc(&a, bytes));
+	CK(cudaMalloc(&b, bytes));
+	mark();
+	double t0 = now_us();
+	CK(cudaMemcpy(a, h, bytes, cudaMemcpyHostToDevice));
+	CK(cudaMemcpy(b, h, bytes, cudaMemcpyHostToDevice));
+	dim3 blk(16, 16), grd(n / 16, n / 16);
+	for (int i = 0; i < iters; i++) {
+		k_stencil<<<grd, blk>>>(i & 1 ? b : a, i & 1 ? a : b, n);
+		if (i % 1000 == 999)
+			CK(cudaMemcpy(h, i & 1 ? a : b, bytes, cudaMemcpyDeviceToHost));
+	}
+	CK(cudaMemcpy(h, a, bytes, cudaMemcpyDeviceToHost));
+	report("stencil (10k launches + transfers)", (now_us() - t0) / 1e3, "ms", host_us());
+	CK(cudaFree(a));
+	CK(cudaFree(b));
+	free(h);
+}
+
+static void bench_matmul()
+{
+	int n = quick ? 128 : 4096;
+	size_t bytes = (size_t)n * n * sizeof(float);
+	float *h = (float *)malloc(bytes), *a, *b, *c;
+
+	for (int i = 0; i < n * n; i++)
+		h[i] = (float)((i % 7) - 3) / 8;
+	CK(cudaMalloc(&a, bytes));
+	CK(cudaMalloc(&b, bytes));
+	CK(cudaMalloc(&c, bytes));
+	mark();
+	double t0 = now_us();
+	CK(cudaMemcpy(a, h, bytes, cudaMemcpyHostToDevice));
+	CK(cudaMemcpy(b, h, bytes, cudaMemcpyHostToDevice));
+	k_matmul<<<dim3(n / TILE, n / TILE), dim3(TILE, TILE)>>>(a, b, c, n);
+	CK(cudaMemcpy(h, c, bytes, cudaMemcpyDeviceToHost));
+	report("tiled matmul 4096 with transfers", (now_us() - t0) / 1e3, "ms", host_us());
+	CK(cudaFree(a));
+	CK(cudaFree(b));
+	CK(cudaFree(c));
+	free(h);
+}
+
+int main(int argc, char **argv)
+{
+	quick = argc > 1 && !strcmp(argv[1], "quick");
+	get_stats = (int (*)(worker_stats *))dlsym(RTLD_DEFAULT, "gvirtusGetWorkerStats");
+	CK(cudaFree(0));
+	printf("metric,value,unit,host_us_per_call\n");
+	bench_round_trip();
+	bench_launches();
+	bench_memcpy();
+	bench_malloc();
+	bench_stencil();
+	bench_matmul();
+	return 0;
+}
