@@ -104,7 +104,7 @@ static void bench_round_trip()
 	for (int i = 0; i < n; i++)
 		CK(cudaStreamQuery(s));
 	double t = (now_us() - t0) / n;
-	report("round trip (cudaStreamQuery, idle)", t, "us", host_us());
+	report("round trip (cudaStreamQuery on an idle stream)", t, "us", host_us());
 	CK(cudaStreamDestroy(s));
 }
 
@@ -119,7 +119,7 @@ static void bench_launches()
 	for (int i = 0; i < n; i++)
 		k_empty<<<1, 1>>>();
 	CK(cudaDeviceSynchronize());
-	report("empty kernel, async launch", (now_us() - t0) / n, "us/launch", host_us());
+	report("empty kernel async launch", (now_us() - t0) / n, "us/launch", host_us());
 
 	n = quick ? 200 : 10000;
 	mark();

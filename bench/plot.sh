@@ -7,7 +7,9 @@ command -v gnuplot >/dev/null || { echo "plot.sh: install gnuplot-nox" >&2; exit
 tmp=$(mktemp)
 tail -n +2 "$csv" | awk -F, '{ printf "\"%s (%s)\" %s %s\n", $1, $2, $6, $7 }' >"$tmp"
 gnuplot <<GP
-set terminal pngcairo size 1400,800 font ",9"
+set terminal pngcairo size 1400,900 font ",9"
+set bmargin 14
+set rmargin 8
 set output "$png"
 set title "gvirtus on the H100: value / native (GB/s: higher is better; times: lower is better)"
 set style data histograms

@@ -18,7 +18,7 @@ LD_LIBRARY_PATH=$b/native "$b/guest/progs/gvbench" >"$out/native.csv"
 
 echo "== guest over virtio-gvirtus (TCG)"
 "$repo/scripts/run-guest.sh" -e cuda -t 540 -l "$out/virtio.log" bench.sh >/dev/null 2>&1
-tr -d '\r' <"$out/virtio.log" | grep -E '^[^,]+,[-0-9.]+,[^,]+,[-0-9.]+$' >"$out/virtio.csv"
+tr -d '\r' <"$out/virtio.log" | grep -E '^metric,value|^.+,-?[0-9.]+,[^,]+,-?[0-9.]+$' >"$out/virtio.csv"
 
 echo "== frontend over TCP loopback"
 port=$((20000 + RANDOM % 20000))
@@ -34,26 +34,7 @@ kill -TERM $backend
 wait $backend
 rm -rf "$home"
 
-# One table: metric, native, virtio, TCP, ratios (time: x slower; rate: fraction).
-awk -F, -v card="$card" '
-FNR == 1 { file++; next }
-{ key = $1; unit[key] = $3; val[file, key] = $2; host[file, key] = $4
-  if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
-END {
-  printf "%-42s %12s %12s %12s %9s %9s %10s %10s\n", "metric", "native", "virtio", "tcp",
-         "virtio/n", "tcp/n", "host us v", "host us t"
-  print "metric,unit,native,virtio,tcp,virtio_ratio,tcp_ratio,host_us_virtio,host_us_tcp" > "/dev/stderr"
-  for (i = 1; i <= n; i++) {
-    k = order[i]; u = unit[k]
-    nv = val[1, k]; vv = val[2, k]; tv = val[3, k]
-    rate = (u == "GB/s")
-    rv = (nv > 0 && vv != "") ? (rate ? vv / nv : vv / nv) : 0
-    rt = (nv > 0 && tv != "") ? (rate ? tv / nv : tv / nv) : 0
-    printf "%-42s %12s %12s %12s %9.2f %9.2f %10s %10s  %s\n", k, nv, vv, tv, rv, rt,
-           host[2, k], host[3, k], u
-    printf "%s,%s,%s,%s,%s,%.3f,%.3f,%s,%s\n", k, u, nv, vv, tv, rv, rt, host[2, k],
-           host[3, k] > "/dev/stderr"
-  }
-}' "$out/native.csv" "$out/virtio.csv" "$out/tcp.csv" 2>"$out/bench.csv" | tee "$out/table.txt"
+awk -f "$repo/bench/table.awk" "$out/native.csv" "$out/virtio.csv" "$out/tcp.csv" \
+	2>"$out/bench.csv" | tee "$out/table.txt"
 echo "(ratios: value / native; for GB/s above 1 is faster, for times below 1 is faster)"
 echo "card: $card; results in $out/bench.csv"
