@@ -9,7 +9,7 @@ CUDA_HOME ?= /usr/local/cuda
 B := build
 CC ?= cc
 CFLAGS ?= -O2 -g
-WARN := -Wall -Wextra -Wno-unused-parameter
+WARN := -Wall -Wextra -Wno-unused-parameter -MMD -MP
 STD := -std=gnu11
 INC := -Iinclude/gvirtus -Icommon -I$(CUDA_HOME)/include
 
@@ -30,6 +30,9 @@ NVCC := $(CUDA_HOME)/bin/nvcc
 NVCC_FLAGS := -arch=sm_90 --cudart=shared -O2 -no-compress
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
+# Header dependencies, as the compiler saw them.
+-include $(wildcard $(B)/host/*.d $(B)/guest-lib/*.d $(B)/tests/*.d $(B)/bin/*.d $(B)/guest/progs/*.d)
+
 .PHONY: all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
 .DELETE_ON_ERROR:
 
@@ -48,7 +51,7 @@ qemu: $(B)/.deps $(B)/bin/gvirtus-worker
 	scripts/build-qemu.sh $(B)/qemu
 	strip -o $(B)/qemu/bin/gvirtus-worker $(B)/bin/gvirtus-worker
 
-$(B)/bin/gvirtus-backend: host-tools/gvirtus-backend.c $(B)/host/libgvirtus-host.a
+$(B)/bin/gvirtus-backend: host-tools/gvirtus-backend.c $(B)/host/libgvirtus-host.a $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Ihost-worker $(INC) $< -o $@ \
 		$(B)/host/libgvirtus-host.a -lpthread -ldl
@@ -76,7 +79,7 @@ $(B)/guest/gvirtus.ko: guest-kmod/gvirtus.c guest-kmod/Kbuild $(wildcard include
 kmod: $(B)/guest/gvirtus.ko $(B)/kernel/vmlinuz
 
 # ---- host worker (also compiled into QEMU by build-qemu.sh) ----
-$(B)/host/%.o: host-worker/%.c $(wildcard host-worker/*.h include/gvirtus/*)
+$(B)/host/%.o: host-worker/%.c $(wildcard host-worker/*.h include/gvirtus/* common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Ihost-worker $(INC) -c $< -o $@
 $(B)/host/common-%.o: common/%.c $(wildcard common/*.h include/gvirtus/*)
@@ -87,7 +90,7 @@ $(B)/host/libgvirtus-host.a: $(HOST_OBJ)
 host-worker: $(B)/host/libgvirtus-host.a
 
 # ---- guest runtime shim ----
-$(B)/guest-lib/%.o: guest-lib/%.c $(wildcard guest-lib/*.h guest-lib/*.inc include/gvirtus/*)
+$(B)/guest-lib/%.o: guest-lib/%.c $(wildcard guest-lib/*.h guest-lib/*.inc include/gvirtus/* common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -Iguest-lib $(INC) -c $< -o $@
 $(B)/guest-lib/common-%.o: common/%.c $(wildcard common/*.h include/gvirtus/*)
@@ -152,6 +155,7 @@ unit-test: $(UNIT_TESTS)
 
 guest-test: all
 	scripts/run-guest.sh -e cpu-reference -t 900 ci.sh
+	tests/gpu_selection.sh cpu-reference
 
 net-test: backend guest-lib $(GUEST_PROGS)
 	tests/net/run.sh cpu-reference

@@ -65,7 +65,9 @@ static int want(const struct gv_json *j, enum gv_json_type t, const char *what,
 static int endpoint(const struct gv_json *e, const char *path, int idx, struct gv_endpoint *out,
 		    char *err, size_t len)
 {
-	static const char *const keys[] = { "suite", "protocol", "server_address", "port", NULL };
+	static const char *const keys[] = { "suite", "protocol", "server_address", "port", "gpus",
+					    NULL };
+	const struct gv_json *gpus = gv_json_get(e, "gpus");
 	const struct gv_json *suite = gv_json_get(e, "suite"), *proto = gv_json_get(e, "protocol");
 	const struct gv_json *addr = gv_json_get(e, "server_address"), *port = gv_json_get(e, "port");
 	char where[64];
@@ -107,6 +109,29 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 	if (n < 1 || n > 65535) {
 		snprintf(err, len, "%s line %d: endpoint.port must be a port number 1..65535 "
 			 "(a number or a string of digits)", path, port->line);
+		return -1;
+	}
+	if (gpus && gpus->type == GV_JSTR) {
+		snprintf(out->gpus, sizeof(out->gpus), "%s", gpus->string);
+	} else if (gpus && gpus->type == GV_JARR) {
+		const struct gv_json *g;
+
+		for (g = gpus->child; g; g = g->next) {
+			size_t at = strlen(out->gpus);
+
+			if (g->type == GV_JNUM)
+				snprintf(out->gpus + at, sizeof(out->gpus) - at, "%s%d", at ? "," : "",
+					 (int)g->number);
+			else if (g->type == GV_JSTR)
+				snprintf(out->gpus + at, sizeof(out->gpus) - at, "%s%s", at ? "," : "",
+					 g->string);
+			else
+				gpus = NULL;
+		}
+	}
+	if (gv_json_get(e, "gpus") && (!gpus || (gpus->type != GV_JSTR && gpus->type != GV_JARR))) {
+		snprintf(err, len, "%s line %d: endpoint.gpus must be a list of GPU indices or "
+			 "UUIDs (\"0,2\" or [0, 2])", path, e->line);
 		return -1;
 	}
 	snprintf(out->protocol, sizeof(out->protocol), "%s", proto->string);

@@ -18,6 +18,7 @@ struct gv_endpoint {
 	char protocol[8];	/* "tcp" or "oldtcp" (the same wire here) */
 	char address[256];
 	int port;
+	char gpus[256];		/* backend: the host GPUs this endpoint serves; "" all */
 };
 
 struct gv_properties {

@@ -181,3 +181,31 @@ GVRT_EXPORT cudaError_t cudaMemGetInfo(size_t *free_bytes, size_t *total_bytes)
 	}
 	return gv_ret(e);
 }
+
+GVRT_EXPORT cudaError_t cudaDeviceCanAccessPeer(int *can, int device, int peer)
+{
+	struct gv_peer_req q = { .peer = peer };
+	struct gv_int_resp r;
+	int saved = current_device;
+	cudaError_t e;
+
+	if (!can)
+		return gv_ret(cudaErrorInvalidValue);
+	e = check_device(device);
+	if (e)
+		return gv_ret(e);
+	current_device = device;	/* the header names the device asking */
+	e = GV_RPC(PEER_CAN_ACCESS, &q, &r, NULL, 0);
+	current_device = saved;
+	if (!e)
+		*can = r.value;
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaDeviceEnablePeerAccess(int peer, unsigned int flags)
+{
+	struct gv_peer_req q = { .peer = peer, .flags = flags };
+	struct gv_empty r;
+
+	return gv_ret(GV_RPC(PEER_ENABLE, &q, &r, NULL, 0));
+}

@@ -348,3 +348,24 @@ GVRT_EXPORT int gvirtusGetWorkerStats(struct gvirtus_worker_stats *out)
 	}
 	return e;
 }
+
+GVRT_EXPORT cudaError_t cudaMemcpyPeerAsync(void *dst, int dst_device, const void *src,
+					    int src_device, size_t count, cudaStream_t stream)
+{
+	struct gv_memcpy_peer_req q = { .dst = (uintptr_t)dst, .src = (uintptr_t)src,
+					.size = count, .dst_device = dst_device,
+					.src_device = src_device,
+					.stream = gv_stream_value(stream) };
+	struct gv_empty r;
+
+	return gv_ret(GV_RPC(MEMCPY_PEER, &q, &r, NULL, 0));
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpyPeer(void *dst, int dst_device, const void *src,
+				       int src_device, size_t count)
+{
+	cudaError_t e = cudaMemcpyPeerAsync(dst, dst_device, src, src_device, count, 0);
+
+	/* Synchronous with respect to the host, like cudaMemcpy. */
+	return e ? e : cudaStreamSynchronize(0);
+}

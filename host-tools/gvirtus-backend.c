@@ -6,6 +6,7 @@
  * crash leaves the others working).  Frames arrive as frame.h describes.
  *
  *   gvirtus-backend [--executor cuda|cpu-reference] [properties.json]
+ * An endpoint may name the host GPUs it serves ("gpus": "0,2" or [0, 2]).
  */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
@@ -31,12 +32,13 @@
 struct client {
 	int fd;
 	uint32_t id;
+	struct gvw_worker *worker;	/* its endpoint's */
 	pthread_t thread;
 	int done;
 	struct client *next;
 };
 
-static struct gvw_worker *worker;
+static struct gvw_worker *workers[GV_MAX_ENDPOINTS];	/* one per endpoint */
 static int stop_pipe[2];
 static pthread_mutex_t clients_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct client *clients;
@@ -53,7 +55,7 @@ static void *serve_client(void *arg)
 {
 	static _Thread_local unsigned char msg[GV_FRAME_MAX_MSG], resp[GV_FRAME_MAX_MSG];
 	struct client *c = arg;
-	struct gvw_remote *r = gvw_remote_open(worker, c->id);
+	struct gvw_remote *r = gvw_remote_open(c->worker, c->id);
 
 	if (!r)
 		gvw_log(GVW_WARN, "client %u: no session (max sessions, or no worker process)",
@@ -169,9 +171,11 @@ int main(int argc, char **argv)
 					"are cuda and cpu-reference\n", argv[i]);
 				return 2;
 			}
+		} else if (!strcmp(argv[i], "--cpu-reference-devices") && i + 1 < argc) {
+			cfg.cpu_reference_devices = (unsigned int)atoi(argv[++i]);
 		} else if (argv[i][0] == '-' || config) {
 			fprintf(stderr, "usage: gvirtus-backend [--executor cuda|cpu-reference] "
-				"[properties.json]\n");
+				"[--cpu-reference-devices N] [properties.json]\n");
 			return 2;
 		} else {
 			config = argv[i];
@@ -189,9 +193,18 @@ int main(int argc, char **argv)
 			"gvirtus-worker beside gvirtus-backend\n", cfg.worker_path);
 		return 1;
 	}
-	if (pipe(stop_pipe) || gvw_worker_create(&cfg, &worker, err, sizeof(err))) {
-		fprintf(stderr, "gvirtus-backend: %s\n", err);
+	if (pipe(stop_pipe)) {
+		perror("gvirtus-backend: pipe");
 		return 1;
+	}
+	/* Each endpoint serves the GPUs it names: its own worker, its own probe. */
+	for (i = 0; i < props.nep; i++) {
+		cfg.gpus = props.ep[i].gpus;
+		if (gvw_worker_create(&cfg, &workers[i], err, sizeof(err))) {
+			fprintf(stderr, "gvirtus-backend: %s:%d: %s\n", props.ep[i].address,
+				props.ep[i].port, err);
+			return 1;
+		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
@@ -228,6 +241,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			c->fd = fd;
+			c->worker = workers[i];
 			c->id = atomic_fetch_add(&next_id, 1);
 			pthread_mutex_lock(&clients_lock);
 			c->next = clients;
@@ -246,6 +260,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		close(pf[i].fd);
 	reap_clients(1);
-	gvw_worker_destroy(worker);
+	for (i = 0; i < props.nep; i++)
+		gvw_worker_destroy(workers[i]);
 	return 0;
 }

@@ -16,7 +16,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: gvirtus-worker (--probe | --fd N --session ID "
 			"[--relay-fd N --relay-key HEX]) [--executor cuda|cpu-reference] "
-			"[--cpu-reference-devices N]\n");
+			"[--cpu-reference-devices N] [--gpus LIST]\n");
 	exit(2);
 }
 
@@ -45,6 +45,8 @@ int main(int argc, char **argv)
 				usage();
 		} else if (!strcmp(argv[i], "--cpu-reference-devices") && i + 1 < argc)
 			cfg.cpu_reference_devices = (unsigned int)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--gpus") && i + 1 < argc)
+			cfg.gpus = argv[++i];
 		else
 			usage();
 	}

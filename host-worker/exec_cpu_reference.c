@@ -28,6 +28,7 @@ struct cpuref_state {
 struct cpuref_ctx {
 	struct cpuref_state *st;
 	int dev;
+	uint32_t peers;		/* devices whose memory this context may use */
 };
 
 static void cpuref_init(struct gvw_worker *w)
@@ -191,8 +192,7 @@ static int cpuref_mem_free(void *ctx, struct gvw_alloc *a)
 
 	free(a->priv);
 	a->priv = NULL;
-	atomic_fetch_sub(&c->st->used[a->device], a->size);
-	(void)c;
+	atomic_fetch_sub(&c->st->used[c->dev], a->size);	/* the host ordinal */
 	return cudaSuccess;
 }
 
@@ -481,6 +481,32 @@ static int cpuref_host_gate(void *ctx, void *stream, struct gvw_gate *g)
 	return cudaSuccess;
 }
 
+/* The double's devices are all host RAM: peers of each other. */
+static int cpuref_can_access_peer(struct gvw_worker *w, int dev, int peer, int *out)
+{
+	*out = 1;
+	return cudaSuccess;
+}
+
+static int cpuref_enable_peer(void *ctx, void *peer_ctx, unsigned int flags)
+{
+	struct cpuref_ctx *c = ctx;
+	uint32_t bit = 1u << ((struct cpuref_ctx *)peer_ctx)->dev;
+
+	if (c->peers & bit)
+		return cudaErrorPeerAccessAlreadyEnabled;
+	c->peers |= bit;
+	return cudaSuccess;
+}
+
+static int cpuref_copy_peer(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst,
+			    void *src_ctx, const struct gvw_alloc *sa, uint64_t src, size_t n,
+			    void *stream)
+{
+	memmove(host_of(da, dst), host_of(sa, src), n);
+	return cudaSuccess;
+}
+
 const struct gvw_executor gvw_exec_cpu_reference = {
 	.name = "cpu-reference",
 	.init = cpuref_init,
@@ -519,4 +545,7 @@ const struct gvw_executor gvw_exec_cpu_reference = {
 	.event_elapsed = cpuref_event_elapsed,
 	.event_destroy = cpuref_event_destroy,
 	.host_gate = cpuref_host_gate,
+	.can_access_peer = cpuref_can_access_peer,
+	.enable_peer = cpuref_enable_peer,
+	.copy_peer = cpuref_copy_peer,
 };

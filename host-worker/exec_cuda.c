@@ -33,7 +33,8 @@
 	X(cuStreamCreateWithPriority) X(cuStreamDestroy) X(cuStreamSynchronize) \
 	X(cuStreamQuery) X(cuStreamWaitEvent) X(cuCtxGetStreamPriorityRange) \
 	X(cuEventCreate) X(cuEventRecord) X(cuEventSynchronize) X(cuEventQuery) \
-	X(cuEventElapsedTime) X(cuEventDestroy) X(cuLaunchHostFunc)
+	X(cuEventElapsedTime) X(cuEventDestroy) X(cuLaunchHostFunc) \
+	X(cuDeviceCanAccessPeer) X(cuCtxEnablePeerAccess) X(cuMemcpyPeerAsync)
 
 static struct {
 #define X(fn) __typeof__(fn) *fn;
@@ -411,6 +412,32 @@ static int cuda_event_destroy(void *ctx, void *ev)
 	return (int)drv.cuEventDestroy(ev);
 }
 
+static int cuda_can_access_peer(struct gvw_worker *w, int dev, int peer, int *out)
+{
+	CUdevice d, p;
+	CUresult r = drv.cuDeviceGet(&d, dev);
+
+	if (r == CUDA_SUCCESS)
+		r = drv.cuDeviceGet(&p, peer);
+	if (r == CUDA_SUCCESS)
+		r = drv.cuDeviceCanAccessPeer(out, d, p);
+	return (int)r;
+}
+
+static int cuda_enable_peer(void *ctx, void *peer_ctx, unsigned int flags)
+{
+	CUresult r = drv.cuCtxSetCurrent(ctx);
+
+	return (int)(r == CUDA_SUCCESS ? drv.cuCtxEnablePeerAccess(peer_ctx, flags) : r);
+}
+
+static int cuda_copy_peer(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst,
+			  void *src_ctx, const struct gvw_alloc *sa, uint64_t src, size_t n,
+			  void *stream)
+{
+	return (int)drv.cuMemcpyPeerAsync(dst, dst_ctx, src, src_ctx, n, stream);
+}
+
 /* Runs on the driver's callback thread: holds the stream for the guest. */
 static void CUDA_CB cuda_gate_callback(void *g)
 {
@@ -460,4 +487,7 @@ const struct gvw_executor gvw_exec_cuda = {
 	.event_elapsed = cuda_event_elapsed,
 	.event_destroy = cuda_event_destroy,
 	.host_gate = cuda_host_gate,
+	.can_access_peer = cuda_can_access_peer,
+	.enable_peer = cuda_enable_peer,
+	.copy_peer = cuda_copy_peer,
 };

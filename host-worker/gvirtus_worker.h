@@ -32,6 +32,11 @@ struct gvw_config {
 	const char *worker_path;
 	/* This is a worker process: its parent reports, so say less. */
 	int in_worker_process;
+	/*
+	 * The host GPUs this guest sees, by index or UUID ("0,2",
+	 * "GPU-8f3c...,1"); the guest numbers them from 0.  NULL or "": all.
+	 */
+	const char *gpus;
 };
 
 /* Returns 0, or -1 with a message naming the problem in err. */

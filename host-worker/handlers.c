@@ -30,7 +30,7 @@ int gvw_h_DEVICE_INFO(struct gvw_call *c)
 {
 	int r = gvw_valid_device(c);
 
-	return r ? r : gvw_ex(c)->device_info(c->s->w, c->dev, c->resp);
+	return r ? r : gvw_ex(c)->device_info(c->s->w, c->s->w->host_dev[c->dev], c->resp);
 }
 
 int gvw_h_DEVICE_SYNCHRONIZE(struct gvw_call *c)

@@ -27,7 +27,7 @@ int gvw_enter_device(struct gvw_call *c)
 	if (r)
 		return r;
 	if (!c->s->ctx[c->dev]) {
-		r = gvw_ex(c)->ctx_create(c->s->w, c->dev, &c->s->ctx[c->dev]);
+		r = gvw_ex(c)->ctx_create(c->s->w, c->s->w->host_dev[c->dev], &c->s->ctx[c->dev]);
 		if (r)
 			return r;
 	}

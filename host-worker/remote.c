@@ -151,7 +151,8 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	char *argv[] = { (char *)cfg->worker_path, (char *)"--fd", s_fd, (char *)"--session",
 			 s_id, (char *)"--executor", (char *)executor,
 			 (char *)"--cpu-reference-devices", s_dev, (char *)"--relay-fd", s_rfd,
-			 (char *)"--relay-key", s_key, NULL };
+			 (char *)"--relay-key", s_key, (char *)"--gpus",
+			 (char *)(cfg->gpus ? cfg->gpus : ""), NULL };
 	posix_spawn_file_actions_t fa;
 	struct gvw_remote *r;
 	int sv[2], rv[2], err;

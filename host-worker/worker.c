@@ -5,6 +5,9 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <driver_types.h>
 
 #include "log.h"
 #include "worker_internal.h"
@@ -20,27 +23,107 @@ int gvw_executor_parse(const char *name, enum gvw_executor_kind *out)
 	return 0;
 }
 
+/*
+ * Applies cfg.gpus: which host devices the guest sees, in the order
+ * given.  Returns 0, or -1 with err naming the entry and what exists.
+ */
+static int select_gpus(struct gvw_worker *w, char *err, size_t err_len)
+{
+	const char *spec = w->cfg.gpus;
+	int host_count = w->device_count, n = 0, i;
+	char buf[512], *tok, *save = NULL;
+
+	for (i = 0; i < GVW_MAX_DEVICES; i++)
+		w->host_dev[i] = i;
+	if (!spec || !*spec)
+		return 0;
+	if (w->count_result != cudaSuccess) {
+		snprintf(err, err_len, "gpus=%s: %s", spec, w->describe);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, ",:", &save); tok; tok = strtok_r(NULL, ",:", &save)) {
+		int found = -1, d;
+		char *end;
+		long idx;
+
+		while (*tok == ' ')
+			tok++;
+		idx = strtol(tok, &end, 10);
+		if (*tok && !*end) {
+			found = idx >= 0 && idx < host_count ? (int)idx : -1;
+		} else {
+			for (d = 0; d < host_count && found < 0; d++) {
+				struct gv_device_info_resp *info = calloc(1, sizeof(*info));
+				char uuid[64];
+				const uint8_t *u;
+
+				if (!info)
+					break;
+				if (w->ex->device_info(w, d, info) == cudaSuccess) {
+					u = info->uuid;
+					snprintf(uuid, sizeof(uuid),
+						 "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+						 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
+						 u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+						 u[12], u[13], u[14], u[15]);
+					if (!strcasecmp(uuid, tok) || !strcasecmp(uuid + 4, tok))
+						found = d;
+				}
+				free(info);
+			}
+		}
+		if (found < 0) {
+			snprintf(err, err_len, "gpus=%s: \"%s\" is not a GPU of this host, "
+				 "which has %d (indices 0..%d, or UUIDs as nvidia-smi -L prints them)",
+				 spec, tok, host_count, host_count - 1);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (w->host_dev[i] == found) {
+				snprintf(err, err_len, "gpus=%s: host GPU %d is named twice", spec, found);
+				return -1;
+			}
+		}
+		if (n == GVW_MAX_DEVICES) {
+			snprintf(err, err_len, "gpus=%s: at most %d GPUs", spec, GVW_MAX_DEVICES);
+			return -1;
+		}
+		w->host_dev[n++] = found;
+	}
+	if (!n) {
+		snprintf(err, err_len, "gpus=%s names no GPU", spec);
+		return -1;
+	}
+	w->device_count = n;
+	snprintf(w->describe + strlen(w->describe), sizeof(w->describe) - strlen(w->describe),
+		 "; this guest sees %d of them (gpus=%s)", n, spec);
+	return 0;
+}
+
 /* Asks a worker process what it finds: driver, devices, or why none. */
-static void probe(struct gvw_worker *w)
+static int probe(struct gvw_worker *w)
 {
 	char cmd[1024], *nl;
 	FILE *p;
+	int st;
 
-	snprintf(cmd, sizeof(cmd), "'%s' --probe --executor %s --cpu-reference-devices %u",
-		 w->cfg.worker_path,
+	snprintf(cmd, sizeof(cmd), "'%s' --probe --executor %s --cpu-reference-devices %u "
+		 "--gpus '%s'", w->cfg.worker_path,
 		 w->cfg.executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference",
-		 w->cfg.cpu_reference_devices);
+		 w->cfg.cpu_reference_devices, w->cfg.gpus ? w->cfg.gpus : "");
 	snprintf(w->describe, sizeof(w->describe), "worker process %s did not answer",
 		 w->cfg.worker_path);
 	p = popen(cmd, "r");
 	if (!p)
-		return;
+		return -1;
 	if (fgets(w->describe, sizeof(w->describe), p)) {
 		nl = strchr(w->describe, '\n');
 		if (nl)
 			*nl = 0;
 	}
-	pclose(p);
+	st = pclose(p);
+	return st == 0 ? 0 : -1;
 }
 
 int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
@@ -74,10 +157,22 @@ int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
 	w->relay_fd = -1;
 	if (getrandom(&w->gate_secret, sizeof(w->gate_secret), 0) != sizeof(w->gate_secret))
 		w->gate_secret = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)w;
-	if (cfg->worker_path)
-		probe(w);	/* CUDA must not be initialized in this process */
-	else
+	if (cfg->worker_path) {
+		/* CUDA must not be initialized in this process: a probe does it. */
+		if (probe(w)) {
+			snprintf(err, err_len, "%s", w->describe);
+			pthread_cond_destroy(&w->gate_cond);
+			pthread_mutex_destroy(&w->lock);
+			free(w);
+			return -1;
+		}
+	} else {
 		w->ex->init(w);
+		if (select_gpus(w, err, err_len)) {
+			gvw_worker_destroy(w);
+			return -1;
+		}
+	}
 	gvw_log(cfg->in_worker_process ? GVW_DEBUG : GVW_INFO, "%s: %s",
 		cfg->label ? cfg->label : "worker", w->describe);
 	*out = w;

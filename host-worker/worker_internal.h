@@ -88,6 +88,12 @@ struct gvw_executor {
 	int (*event_query)(void *ctx, void *ev);
 	int (*event_elapsed)(void *ctx, void *e0, void *e1, float *ms);
 	int (*event_destroy)(void *ctx, void *ev);
+	/* Peers: host ordinals; contexts of the devices concerned. */
+	int (*can_access_peer)(struct gvw_worker *w, int dev, int peer, int *out);
+	int (*enable_peer)(void *ctx, void *peer_ctx, unsigned int flags);
+	int (*copy_peer)(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst,
+			 void *src_ctx, const struct gvw_alloc *sa, uint64_t src, size_t n,
+			 void *stream);
 	/* Puts g in the stream; gvw_gate_reached(g) when the stream gets there. */
 	int (*host_gate)(void *ctx, void *stream, struct gvw_gate *g);
 };
@@ -109,8 +115,9 @@ struct gvw_worker {
 	struct gvw_config cfg;
 	const struct gvw_executor *ex;
 	void *ex_state;			/* executor-wide state */
-	int device_count;
+	int device_count;		/* the guest's: after the gpus= selection */
 	int count_result;		/* cudaError_t of counting devices */
+	int host_dev[GVW_MAX_DEVICES];	/* guest ordinal -> host ordinal */
 	int driver_version;
 	char describe[512];
 

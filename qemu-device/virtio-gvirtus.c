@@ -66,6 +66,7 @@ struct VirtIOGvirtus {
 
     char *executor;
     char *worker;
+    char *gpus;
     uint32_t max_sessions;
     uint32_t cpu_reference_devices;
 
@@ -502,6 +503,7 @@ static void gv_realize(DeviceState *dev, Error **errp)
         return;
     }
     cfg.worker_path = *s->worker ? s->worker : NULL;
+    cfg.gpus = s->gpus;
     if (gvw_executor_parse(s->executor ? s->executor : "cuda",
                            &cfg.executor)) {
         error_setg(errp, "virtio-gvirtus: executor=%s is not known; use "
@@ -554,6 +556,7 @@ static void gv_unrealize(DeviceState *dev)
 static const Property gv_properties[] = {
     DEFINE_PROP_STRING("executor", VirtIOGvirtus, executor),
     DEFINE_PROP_STRING("worker", VirtIOGvirtus, worker),
+    DEFINE_PROP_STRING("gpus", VirtIOGvirtus, gpus),
     DEFINE_PROP_UINT32("max-sessions", VirtIOGvirtus, max_sessions, 64),
     DEFINE_PROP_UINT32("cpu-reference-devices", VirtIOGvirtus,
                        cpu_reference_devices, 1),

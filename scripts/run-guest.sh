@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# usage: run-guest.sh [-e EXECUTOR] [-t TIMEOUT_S] [-l LOG] SCRIPT
+# usage: run-guest.sh [-e EXECUTOR] [-d DEVICE_OPTIONS] [-t TIMEOUT_S] [-l LOG] SCRIPT
 # Boots the gvirtus guest under TCG with virtio-gvirtus-pci and runs
 # tests/guest/SCRIPT inside it.  Exits with the script's exit code.
 # EXECUTOR: cuda (the host GPU, default) or cpu-reference (no GPU needed).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
-executor=cuda timeout_s=600 log=
-while getopts "e:t:l:" o; do
+executor=cuda timeout_s=600 log= devopts=
+while getopts "e:t:l:d:" o; do
 	case $o in
 	e) executor=$OPTARG ;;
+	d) devopts=",$OPTARG" ;;
 	t) timeout_s=$OPTARG ;;
 	l) log=$OPTARG ;;
 	*) exit 2 ;;
@@ -31,7 +32,7 @@ timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \
 	-smp "$smp" -m 2G -nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$b/kernel/vmlinuz" -initrd "$b/guest/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script" \
-	-device "virtio-gvirtus-pci,executor=$executor" 2>"$log.host" | tee "$log"
+	-device "virtio-gvirtus-pci,executor=$executor$devopts" 2>"$log.host" | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
 # QEMU's own lines (the host worker's log) apart from the guest console.

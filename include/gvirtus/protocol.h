@@ -352,6 +352,20 @@ struct __attribute__((packed)) gv_gate_release_req {
 	uint32_t reserved;
 };
 
+/* Peers: the message's device is the one asking. */
+struct __attribute__((packed)) gv_peer_req {
+	int32_t peer;
+	uint32_t flags;
+};
+struct __attribute__((packed)) gv_memcpy_peer_req {
+	uint64_t dst;
+	uint64_t src;
+	uint64_t size;
+	int32_t dst_device;
+	int32_t src_device;
+	uint64_t stream;	/* of the message's device */
+};
+
 /* Host worker accounting, for tests: this VM's sessions and allocations. */
 struct __attribute__((packed)) gv_stats_resp {
 	uint32_t sessions;		/* live sessions, this one included */

@@ -88,6 +88,21 @@ echo "== network mode checks with the GPU (tests/net/run.sh cuda)"
 result[net]=$?
 grep -E '^(ok|FAIL)|net:' "$out/net.log"
 
+echo "== GPU selection (gpus=) on this host"
+"$repo/tests/gpu_selection.sh" cuda >"$out/selection.log" 2>&1
+result[selection]=$?
+grep -E '^(ok|FAIL)|gvdemo|selection:' "$out/selection.log"
+if [ "$(nvidia-smi -L | wc -l)" -ge 2 ]; then
+	echo "== two GPUs in one guest (gpus=0:1): a kernel on each, a peer copy"
+	"$repo/scripts/run-guest.sh" -e cuda -d gpus=0:1 -t 300 -l "$out/multigpu.log" \
+		multigpu_gpu.sh >/dev/null 2>&1
+	result[multigpu]=$?
+	grep -E 'multigpu|FAIL|peer' "$out/multigpu.log"
+else
+	echo "== one GPU on this host: the two-GPU run (tests/gpu/multigpu.cu) is not possible here"
+	result[multigpu]=skipped
+fi
+
 echo "== make run (demo)"
 "$repo/scripts/run-guest.sh" -e cuda -t 120 -l "$out/demo.log" demo.sh >/dev/null 2>&1
 result[demo]=$?
@@ -98,7 +113,7 @@ echo "== summary"
 echo "GPU memory used before/after (nvidia-smi, MiB): $mem0 / $mem1"
 echo "guest suite wall time: $((t1 - t0)) s"
 fail=0
-for k in native guest programs identical tcp_identical net demo; do
+for k in native guest programs identical tcp_identical net selection multigpu demo; do
 	echo "$k: ${result[$k]}"
 	case ${result[$k]} in 0 | skipped) ;; *) fail=1 ;; esac
 done

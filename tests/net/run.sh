@@ -61,6 +61,32 @@ sleep 1
 "$progs/gvtest_calls" check-freed && ok "nothing held after hostile clients" ||
 	bad "memory held after hostile clients"
 
+# Two endpoints with disjoint GPU sets (the double shows 3 devices).
+if [ "$executor" = cpu-reference ]; then
+	p2=$((port + 1))
+	cat >"$home/etc/two.json" <<JSON
+{ "communicator": [
+    { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1",
+                    "port": "$((port + 2))", "gpus": "0" } },
+    { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1",
+                    "port": "$((port + 3))", "gpus": [2, 1] } } ] }
+JSON
+	for e in 2 3; do
+		printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" } } ] }\n' $((port + e)) >"$home/etc/front$e.json"
+	done
+	"$b/bin/gvirtus-backend" --executor cpu-reference --cpu-reference-devices 3 \
+		"$home/etc/two.json" 2>>"$home/backend.log" &
+	two=$!
+	sleep 1
+	GVIRTUS_CONFIG=$home/etc/front2.json "$progs/gvtest_multigpu" 1 "device 0" >"$home/mg2" 2>&1 &&
+		ok "endpoint with gpus 0: one device, host device 0" || { cat "$home/mg2"; bad "endpoint gpus 0"; }
+	GVIRTUS_CONFIG=$home/etc/front3.json "$progs/gvtest_multigpu" 2 "device 2" >"$home/mg3" 2>&1 &&
+		ok "endpoint with gpus [2, 1]: two devices, host device 2 first" ||
+		{ cat "$home/mg3"; bad "endpoint gpus [2, 1]"; }
+	kill -TERM $two
+	wait $two
+fi
+
 # The backend killed while a client is in the middle of transfers.
 "$progs/gvtest_calls" victim >"$home/victim.log" 2>&1 &
 victim=$!
