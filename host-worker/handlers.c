@@ -149,68 +149,54 @@ int gvw_h_FREE(struct gvw_call *c)
 	return cudaSuccess;
 }
 
-int gvw_h_MEMCPY_HTOD(struct gvw_call *c)
+/*
+ * A copy between the message's bulk buffer and the device range at addr,
+ * iovec by iovec: to the device when to_device, else from it.
+ */
+static int bulk_copy(struct gvw_call *c, uint64_t addr, uint64_t size, uint64_t stream_h,
+		     int to_device)
 {
-	const struct gv_memcpy_req *q = c->req;
 	const struct gvw_alloc *a;
-	uint64_t at = q->dst;
+	uint64_t at = addr;
+	void *stream;
 	unsigned int i;
 	int e;
 
-	void *stream;
-
-	if (!gvw_bulk_ok(c, GV_BULK_TO_HOST, q->size))
+	if (!gvw_bulk_ok(c, to_device ? GV_BULK_TO_HOST : GV_BULK_FROM_HOST, size))
 		return cudaErrorInvalidValue;
 	e = gvw_enter_device(c);
 	if (!e)
-		e = gvw_stream_of(c, q->stream, &stream);
+		e = gvw_stream_of(c, stream_h, &stream);
 	if (e)
 		return e;
-	if (q->size == 0)
+	if (size == 0)
 		return cudaSuccess;
-	a = gvw_alloc_find_range(&c->s->allocs, q->dst, q->size);
+	a = gvw_alloc_find_range(&c->s->allocs, addr, size);
 	if (!a)
 		return cudaErrorInvalidValue;
-	for (i = 0; i < c->bulk->niov; i++) {
-		e = gvw_ex(c)->htod(c->ctx, a, at, c->bulk->iov[i].base,
-				   c->bulk->iov[i].len, stream);
-		if (e)
-			return e;
-		at += c->bulk->iov[i].len;
+	for (i = 0; i < c->bulk->niov && !e; i++) {
+		void *host = c->bulk->iov[i].base;
+		size_t n = c->bulk->iov[i].len;
+
+		e = to_device ? gvw_ex(c)->htod(c->ctx, a, at, host, n, stream)
+			      : gvw_ex(c)->dtoh(c->ctx, host, a, at, n, stream);
+		at += n;
 	}
-	return cudaSuccess;
+	return e;
+}
+
+int gvw_h_MEMCPY_HTOD(struct gvw_call *c)
+{
+	const struct gv_memcpy_req *q = c->req;
+
+	return bulk_copy(c, q->dst, q->size, q->stream, 1);
 }
 
 int gvw_h_MEMCPY_DTOH(struct gvw_call *c)
 {
 	const struct gv_memcpy_req *q = c->req;
-	const struct gvw_alloc *a;
-	uint64_t at = q->src;
-	unsigned int i;
-	int e;
 
-	void *stream;
-
-	if (!gvw_bulk_ok(c, GV_BULK_FROM_HOST, q->size))
-		return cudaErrorInvalidValue;
-	e = gvw_enter_device(c);
-	if (!e)
-		e = gvw_stream_of(c, q->stream, &stream);
-	if (e)
-		return e;
-	if (q->size == 0)
-		return cudaSuccess;
-	a = gvw_alloc_find_range(&c->s->allocs, q->src, q->size);
-	if (!a)
-		return cudaErrorInvalidValue;
-	for (i = 0; i < c->bulk->niov; i++) {
-		e = gvw_ex(c)->dtoh(c->ctx, c->bulk->iov[i].base, a, at,
-				   c->bulk->iov[i].len, stream);
-		if (e)
-			return e;
-		at += c->bulk->iov[i].len;
-	}
-	return cudaSuccess;
+	return bulk_copy(c, q->src, q->size, q->stream, 0);
 }
 
 int gvw_h_MEMCPY_DTOD(struct gvw_call *c)

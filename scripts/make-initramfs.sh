@@ -12,14 +12,15 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,usr/lib/gvirtus,tests,lib64,l
 cp /bin/busybox "$root/bin/busybox"
 cp "$kdir"/modules/*.ko "$kmod" "$root/lib/modules/"
 cp -P "$libdir"/libcudart.so* "$root/usr/lib/gvirtus/"
-cp "$progdir"/* "$root/tests/"
+progs=$(find "$progdir" -maxdepth 1 -type f -perm -u+x | sort)
+cp $progs "$root/tests/"
 cp "$repo"/tests/guest/*.sh "$root/tests/"
 for f in "$repo"/tests/gpu/*.sh; do
 	[ "$(basename "$f")" = run.sh ] || cp "$f" "$root/tests/"
 done
 cp "$repo/tests/guest/init" "$root/init"
 chmod +x "$root/init" "$root"/tests/*
-for p in "$progdir"/*; do
+for p in $progs; do
 	LD_LIBRARY_PATH=$libdir ldd "$p" 2>/dev/null | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'
 done | sort -u | while read -r lib; do
 	case "$lib" in "$libdir"/*) continue ;; esac
