@@ -113,7 +113,7 @@ $(B)/guest/progs/%: tests/guest/%.c $(B)/guest-lib/libcudart.so.13 $(wildcard te
 $(B)/guest/progs/%: tests/guest/%.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
-$(B)/guest/progs/%: tests/gpu/%.cu
+$(B)/guest/progs/%: tests/gpu/%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
 $(B)/guest/progs/gvbench: bench/gvbench.cu

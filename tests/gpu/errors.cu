@@ -17,32 +17,7 @@
 #include <cstring>
 #include <cuda_runtime.h>
 
-static int g_pass, g_fail;
-
-static void check_i(const char *what, long long got, long long exp)
-{
-	if (got == exp) {
-		g_pass++;
-		printf("ok %s\n", what);
-	} else {
-		g_fail++;
-		printf("FAIL %s: got %lld expected %lld\n", what, got, exp);
-	}
-}
-
-static void check_e(const char *what, cudaError_t got, cudaError_t exp)
-{
-	if (got == exp) {
-		g_pass++;
-		printf("ok %s: %s\n", what, cudaGetErrorName(got));
-	} else {
-		g_fail++;
-		printf("FAIL %s: got %s expected %s\n", what, cudaGetErrorName(got),
-		       cudaGetErrorName(exp));
-	}
-}
-
-#define CK(call) check_e(#call, (call), cudaSuccess)
+#include "check.cuh"
 
 __global__ void k_iota(int *p, int n)
 {

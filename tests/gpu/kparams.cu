@@ -14,62 +14,7 @@
 #include <cstring>
 #include <cuda_runtime.h>
 
-static int g_pass, g_fail;
-
-static void check_i(const char *what, long long got, long long exp)
-{
-	if (got == exp) {
-		g_pass++;
-		printf("ok %s\n", what);
-	} else {
-		g_fail++;
-		printf("FAIL %s: got %lld expected %lld\n", what, got, exp);
-	}
-}
-
-static void check_d(const char *what, double got, double exp)
-{
-	if (got == exp) {
-		g_pass++;
-		printf("ok %s\n", what);
-	} else {
-		g_fail++;
-		printf("FAIL %s: got %.17g expected %.17g\n", what, got, exp);
-	}
-}
-
-static void check_e(const char *what, cudaError_t got, cudaError_t exp)
-{
-	if (got == exp) {
-		g_pass++;
-		printf("ok %s: %s\n", what, cudaGetErrorName(got));
-	} else {
-		g_fail++;
-		printf("FAIL %s: got %s expected %s\n", what, cudaGetErrorName(got),
-		       cudaGetErrorName(exp));
-	}
-}
-
-// One check for a whole array: reports the first mismatch and how many.
-template <typename T>
-static void check_arr(const char *what, const T *got, const T *exp, int n)
-{
-	int bad = 0, first = -1;
-	for (int i = 0; i < n; i++)
-		if (!(got[i] == exp[i]) && bad++ == 0)
-			first = i;
-	if (bad == 0) {
-		g_pass++;
-		printf("ok %s (%d values)\n", what, n);
-	} else {
-		g_fail++;
-		printf("FAIL %s[%d]: got %.17g expected %.17g (%d of %d differ)\n", what,
-		       first, (double)got[first], (double)exp[first], bad, n);
-	}
-}
-
-#define CK(call) check_e(#call, (call), cudaSuccess)
-#define LAUNCHED(name) check_e("launch " name, cudaGetLastError(), cudaSuccess)
+#include "check.cuh"
 
 // ---- kernels ----------------------------------------------------------------
 

@@ -23,50 +23,7 @@
 #include <unistd.h>
 #include <cuda_runtime.h>
 
-static int g_pass, g_fail;
-
-static void check_i(const char *what, long long got, long long exp)
-{
-	if (got == exp) {
-		g_pass++;
-		printf("ok %s\n", what);
-	} else {
-		g_fail++;
-		printf("FAIL %s: got %lld expected %lld\n", what, got, exp);
-	}
-}
-
-static void check_e(const char *what, cudaError_t got, cudaError_t exp)
-{
-	if (got == exp) {
-		g_pass++;
-		printf("ok %s: %s\n", what, cudaGetErrorName(got));
-	} else {
-		g_fail++;
-		printf("FAIL %s: got %s expected %s\n", what, cudaGetErrorName(got),
-		       cudaGetErrorName(exp));
-	}
-}
-
-template <typename T>
-static void check_arr(const char *what, const T *got, const T *exp, int n)
-{
-	int bad = 0, first = -1;
-	for (int i = 0; i < n; i++)
-		if (!(got[i] == exp[i]) && bad++ == 0)
-			first = i;
-	if (bad == 0) {
-		g_pass++;
-		printf("ok %s (%d values)\n", what, n);
-	} else {
-		g_fail++;
-		printf("FAIL %s[%d]: got %lld expected %lld (%d of %d differ)\n", what,
-		       first, (long long)got[first], (long long)exp[first], bad, n);
-	}
-}
-
-#define CK(call) check_e(#call, (call), cudaSuccess)
-#define LAUNCHED(name) check_e("launch " name, cudaGetLastError(), cudaSuccess)
+#include "check.cuh"
 
 // ---- kernels ----------------------------------------------------------------
 
