@@ -164,9 +164,7 @@ static int bulk_copy(struct gvw_call *c, uint64_t addr, uint64_t size, uint64_t 
 
 	if (!gvw_bulk_ok(c, to_device ? GV_BULK_TO_HOST : GV_BULK_FROM_HOST, size))
 		return cudaErrorInvalidValue;
-	e = gvw_enter_device(c);
-	if (!e)
-		e = gvw_stream_of(c, stream_h, &stream);
+	e = gvw_enter_stream(c, stream_h, &stream);
 	if (e)
 		return e;
 	if (size == 0)
@@ -204,10 +202,8 @@ int gvw_h_MEMCPY_DTOD(struct gvw_call *c)
 	const struct gv_memcpy_req *q = c->req;
 	const struct gvw_alloc *da, *sa;
 	void *stream;
-	int e = gvw_enter_device(c);
+	int e = gvw_enter_stream(c, q->stream, &stream);
 
-	if (!e)
-		e = gvw_stream_of(c, q->stream, &stream);
 	if (e)
 		return e;
 	if (q->size == 0)
@@ -224,10 +220,8 @@ int gvw_h_MEMSET(struct gvw_call *c)
 	const struct gv_memset_req *q = c->req;
 	const struct gvw_alloc *a;
 	void *stream;
-	int e = gvw_enter_device(c);
+	int e = gvw_enter_stream(c, q->stream, &stream);
 
-	if (!e)
-		e = gvw_stream_of(c, q->stream, &stream);
 	if (e)
 		return e;
 	if (q->size == 0)
@@ -310,9 +304,7 @@ int gvw_h_MEMCPY_2D(struct gvw_call *c)
 		return cudaErrorInvalidValue;
 	if (q->kind == cudaMemcpyDeviceToDevice && c->bulk)
 		return cudaErrorInvalidValue;
-	e = gvw_enter_device(c);
-	if (!e)
-		e = gvw_stream_of(c, q->stream, &stream);
+	e = gvw_enter_stream(c, q->stream, &stream);
 	if (e)
 		return e;
 	if (q->kind != cudaMemcpyDeviceToHost &&

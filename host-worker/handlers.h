@@ -20,6 +20,8 @@ int gvw_valid_device(struct gvw_call *c);
 int gvw_enter_device(struct gvw_call *c);
 /* 1 when the message's bulk buffer has this direction and length. */
 int gvw_bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len);
+/* gvw_enter_device, then the stream h names on that device. */
+int gvw_enter_stream(struct gvw_call *c, uint64_t h, void **stream);
 /* A contiguous copy of a bulk buffer (*staged: free it), or the buffer. */
 void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged);
 /* The executor's stream for a guest stream value of the caller's device. */

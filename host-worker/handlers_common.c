@@ -63,3 +63,10 @@ int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out)
 	*out = slot->obj;
 	return cudaSuccess;
 }
+
+int gvw_enter_stream(struct gvw_call *c, uint64_t h, void **stream)
+{
+	int e = gvw_enter_device(c);
+
+	return e ? e : gvw_stream_of(c, h, stream);
+}

@@ -45,6 +45,17 @@ static int name_of(struct gvw_call *c, const struct gv_name_req *q, char *buf)
 	return cudaSuccess;
 }
 
+/* The module and the name a FUNCTION_GET or GLOBAL_GET names. */
+static int named_in_module(struct gvw_call *c, const struct gv_name_req *q, void **mod,
+			   char *name)
+{
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = module_of(c, q->module, mod);
+	return e ? e : name_of(c, q, name);
+}
+
 int gvw_h_MODULE_LOAD(struct gvw_call *c)
 {
 	const struct gv_module_load_req *q = c->req;
@@ -80,12 +91,8 @@ int gvw_h_FUNCTION_GET(struct gvw_call *c)
 	struct gvw_function *fn;
 	char name[GV_MAX_NAME];
 	void *mod;
-	int e = gvw_enter_device(c);
+	int e = named_in_module(c, q, &mod, name);
 
-	if (!e)
-		e = module_of(c, q->module, &mod);
-	if (!e)
-		e = name_of(c, q, name);
 	if (e)
 		return e;
 	fn = calloc(1, sizeof(*fn));
@@ -116,12 +123,8 @@ int gvw_h_GLOBAL_GET(struct gvw_call *c)
 	struct gvw_alloc a = { 0 }, *known;
 	char name[GV_MAX_NAME];
 	void *mod;
-	int e = gvw_enter_device(c);
+	int e = named_in_module(c, q, &mod, name);
 
-	if (!e)
-		e = module_of(c, q->module, &mod);
-	if (!e)
-		e = name_of(c, q, name);
 	if (e)
 		return e;
 	e = gvw_ex(c)->global_get(c->ctx, mod, name, q->size, &a);

@@ -82,8 +82,6 @@ int gvw_h_MEMCPY_PEER(struct gvw_call *c)
 	if (!e)
 		e = context_of(c, q->dst_device, &dctx);
 	if (!e)
-		e = context_of(c, c->dev, &stream);	/* enters the caller's context */
-	if (!e)
-		e = gvw_stream_of(c, q->stream, &stream);
+		e = gvw_enter_stream(c, q->stream, &stream);	/* the caller's, entered */
 	return e ? e : gvw_ex(c)->copy_peer(dctx, da, q->dst, sctx, sa, q->src, q->size, stream);
 }

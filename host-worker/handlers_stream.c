@@ -208,10 +208,8 @@ int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
 	struct gvw_worker *w = c->s->w;
 	struct gvw_gate *g;
 	void *s;
-	int e = gvw_enter_device(c);
+	int e = gvw_enter_stream(c, q->handle, &s);
 
-	if (!e)
-		e = gvw_stream_of(c, q->handle, &s);
 	if (e)
 		return e;
 	g = gvw_gate_new(w, c->s->id, w->cfg.executor == GVW_EXEC_CUDA);
