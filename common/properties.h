@@ -21,10 +21,40 @@ struct gv_endpoint {
 	char gpus[256];		/* backend: the host GPUs this endpoint serves; "" all */
 };
 
+/*
+ * "tls": { ... }, used when "secure_application" is true.  Paths are
+ * relative to the properties file's folder; "" when absent.
+ */
+struct gv_tls_props {
+	char certificate[4096];		/* backend: its certificate chain (PEM); frontend: its own, for client auth */
+	char private_key[4096];		/* the key of certificate (PEM) */
+	char ca[4096];			/* backend: CA of client certificates; frontend: CA of the backend's */
+	char psk_identity[256];		/* client authentication by pre-shared key ... */
+	char psk_file[4096];		/* ... whose file holds the key in hex (>= 32 bytes) */
+	char server_name[256];		/* frontend: name to verify; default server_address */
+};
+
+/*
+ * "limits": { ... }: what one client may make the host hold, and how long
+ * it may take.  Zero: the default documented in the README.
+ */
+struct gv_limit_props {
+	unsigned int max_handles, max_gates;
+	unsigned long long max_module_bytes, max_device_bytes, max_host_bytes;
+	unsigned int hello_timeout_ms;	/* a connection's first frame, HELLO */
+	unsigned int io_timeout_ms;	/* the rest of a frame once it has begun */
+	unsigned int idle_timeout_s;	/* between frames; 0 = default */
+	unsigned int max_connections;	/* per endpoint */
+	unsigned int max_connections_per_peer;	/* per endpoint and client address */
+};
+
 struct gv_properties {
 	char path[4096];
 	struct gv_endpoint ep[GV_MAX_ENDPOINTS];
 	int nep;
+	int secure;			/* "secure_application" */
+	struct gv_tls_props tls;
+	struct gv_limit_props limits;
 };
 
 /* $GVIRTUS_CONFIG, else $GVIRTUS_HOME/etc/properties.json, else ~/GVirtuS/... */

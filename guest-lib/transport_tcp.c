@@ -15,13 +15,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fdio.h"
+#include "sockstream.h"
 #include "frame.h"
 #include "gvrt.h"
 
 struct tcp_transport {
 	struct gv_transport t;
 	int fd;
+	struct gv_stream st;	/* the socket, or TLS on it */
 	int broken;
 	pthread_mutex_t lock;
 };
@@ -46,15 +47,15 @@ static int exchange(struct tcp_transport *c, const void *msg, size_t msg_len, vo
 	for (i = 0; i < nbufs; i++)
 		if (GV_BULK_HOST_READS(bufs[i].dir) && bufs[i].len)
 			v[n++] = (struct iovec){ (void *)bufs[i].addr, bufs[i].len };
-	if (gvw_writev_full(c->fd, v, n) || gvw_read_full(c->fd, &rh, sizeof(rh)))
+	if (gv_stream_writev_full(&c->st, v, n) || gv_stream_read_full(&c->st, &rh, sizeof(rh)))
 		return -errno;
 	if (rh.magic != GV_FRAME_REPLY_MAGIC || rh.status || rh.resp_len > resp_cap)
 		return -EPROTO;
-	if (gvw_read_full(c->fd, resp, rh.resp_len))
+	if (gv_stream_read_full(&c->st, resp, rh.resp_len))
 		return -errno;
 	for (i = 0; i < nbufs; i++)
 		if (GV_BULK_HOST_WRITES(bufs[i].dir) &&
-		    gvw_read_full(c->fd, (void *)bufs[i].addr, bufs[i].len))
+		    gv_stream_read_full(&c->st, (void *)bufs[i].addr, bufs[i].len))
 			return -errno;
 	*resp_len = rh.resp_len;
 	return 0;
@@ -126,6 +127,7 @@ struct gv_transport *gv_transport_tcp_open(const char *address, int port, char *
 	c->t.call = tcp_call;
 	c->t.max_bulk = GV_FRAME_MAX_BULK_BYTES;
 	c->fd = fd;
+	c->st = gv_stream_plain(fd);
 	pthread_mutex_init(&c->lock, NULL);
 	return &c->t;
 }

@@ -31,6 +31,7 @@
 
 struct client {
 	int fd;
+	struct gv_stream st;	/* the socket, or TLS on it */
 	uint32_t id;
 	struct gvw_worker *worker;	/* its endpoint's */
 	pthread_t thread;
@@ -63,7 +64,7 @@ static void *serve_client(void *arg)
 	while (r) {
 		struct gvw_frame_in in;
 		size_t resp_len = 0;
-		int got = gvw_frame_recv(c->fd, &in, msg);
+		int got = gvw_frame_recv(&c->st, &in, msg);
 
 		if (got <= 0) {
 			if (got < 0)
@@ -75,7 +76,7 @@ static void *serve_client(void *arg)
 			gvw_frame_free(&in);
 			break;	/* the worker died: the client sees the connection close */
 		}
-		got = gvw_frame_reply(c->fd, 0, 0, resp, (uint32_t)resp_len, &in);
+		got = gvw_frame_reply(&c->st, 0, 0, resp, (uint32_t)resp_len, &in);
 		gvw_frame_free(&in);
 		if (got)
 			break;
@@ -241,6 +242,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			c->fd = fd;
+			c->st = gv_stream_plain(fd);
 			c->worker = workers[i];
 			c->id = atomic_fetch_add(&next_id, 1);
 			pthread_mutex_lock(&clients_lock);

@@ -5,17 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fdio.h"
 #include "log.h"
 
-int gvw_frame_recv(int fd, struct gvw_frame_in *in, unsigned char *msg)
+int gvw_frame_recv(struct gv_stream *fd, struct gvw_frame_in *in, unsigned char *msg)
 {
 	struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
 	uint64_t total = 0;
 	unsigned int i;
 
 	memset(in, 0, sizeof(*in));
-	if (gvw_read_full(fd, &in->h, sizeof(in->h)))
+	if (gv_stream_read_full(fd, &in->h, sizeof(in->h)))
 		return errno == ECONNRESET ? 0 : -1;
 	if (in->h.magic != GV_FRAME_MAGIC || in->h.msg_len > GV_FRAME_MAX_MSG ||
 	    in->h.nbulk > GV_FRAME_MAX_BULK) {
@@ -24,8 +23,8 @@ int gvw_frame_recv(int fd, struct gvw_frame_in *in, unsigned char *msg)
 		in->h.nbulk = 0;
 		return -1;
 	}
-	if (gvw_read_full(fd, fb, in->h.nbulk * sizeof(fb[0])) ||
-	    gvw_read_full(fd, msg, in->h.msg_len)) {
+	if (gv_stream_read_full(fd, fb, in->h.nbulk * sizeof(fb[0])) ||
+	    gv_stream_read_full(fd, msg, in->h.msg_len)) {
 		in->h.nbulk = 0;
 		return -1;
 	}
@@ -44,7 +43,7 @@ int gvw_frame_recv(int fd, struct gvw_frame_in *in, unsigned char *msg)
 		in->iov[i].base = malloc(fb[i].len ? fb[i].len : 1);
 		in->bulk[i] = (struct gvw_bulk){ &in->iov[i], 1, fb[i].len, fb[i].dir };
 		if (!in->iov[i].base ||
-		    (GV_BULK_HOST_READS(fb[i].dir) && gvw_read_full(fd, in->iov[i].base, fb[i].len))) {
+		    (GV_BULK_HOST_READS(fb[i].dir) && gv_stream_read_full(fd, in->iov[i].base, fb[i].len))) {
 			gvw_frame_free(in);
 			return -1;
 		}
@@ -62,7 +61,7 @@ void gvw_frame_free(struct gvw_frame_in *in)
 	}
 }
 
-int gvw_frame_reply(int fd, uint64_t allocs, uint64_t bytes, const void *resp,
+int gvw_frame_reply(struct gv_stream *fd, uint64_t allocs, uint64_t bytes, const void *resp,
 		    uint32_t resp_len, const struct gvw_frame_in *in)
 {
 	struct gv_frame_reply h = {
@@ -81,5 +80,5 @@ int gvw_frame_reply(int fd, uint64_t allocs, uint64_t bytes, const void *resp,
 	for (i = 0; i < in->h.nbulk; i++)
 		if (GV_BULK_HOST_WRITES(in->bulk[i].dir) && in->bulk[i].len)
 			v[n++] = (struct iovec){ in->iov[i].base, in->bulk[i].len };
-	return gvw_writev_full(fd, v, n);
+	return gv_stream_writev_full(fd, v, n);
 }

@@ -9,6 +9,7 @@
 
 #include "frame.h"
 #include "gvirtus_worker.h"
+#include "sockstream.h"
 
 struct gvw_frame_in {
 	struct gv_frame_req h;
@@ -21,10 +22,10 @@ struct gvw_frame_in {
  * bytes).  1: a frame; 0: the peer closed; -1: malformed or cut short
  * (logged).  A frame read must be freed with gvw_frame_free.
  */
-int gvw_frame_recv(int fd, struct gvw_frame_in *in, unsigned char *msg);
+int gvw_frame_recv(struct gv_stream *st, struct gvw_frame_in *in, unsigned char *msg);
 void gvw_frame_free(struct gvw_frame_in *in);
 /* Writes the reply: header, responses, then the from-host runs of in. */
-int gvw_frame_reply(int fd, uint64_t allocs, uint64_t bytes, const void *resp,
+int gvw_frame_reply(struct gv_stream *st, uint64_t allocs, uint64_t bytes, const void *resp,
 		    uint32_t resp_len, const struct gvw_frame_in *in);
 
 #endif

@@ -19,6 +19,23 @@ enum gvw_executor_kind {
 	GVW_EXEC_CPU_REFERENCE,	/* test double: device memory in host RAM */
 };
 
+/*
+ * What one session may make the host hold.  Zero in a field means its
+ * default (GVW_DEFAULT_*); each is exceeded with the library's
+ * out-of-memory or limit error, never a crash.
+ */
+struct gvw_limits {
+	uint32_t max_handles;		/* modules, functions, streams, events */
+	uint32_t max_gates;		/* host-function gates not yet released */
+	uint64_t max_module_bytes;	/* module images loaded, summed */
+	uint64_t max_device_bytes;	/* device memory; 0: no limit but the GPU's */
+	uint64_t max_host_bytes;	/* host RAM for the session's requests and tables */
+};
+#define GVW_DEFAULT_MAX_HANDLES 65536u
+#define GVW_DEFAULT_MAX_GATES 4096u
+#define GVW_DEFAULT_MAX_MODULE_BYTES (1ull << 30)
+#define GVW_DEFAULT_MAX_HOST_BYTES (1ull << 30)
+
 struct gvw_config {
 	enum gvw_executor_kind executor;
 	unsigned int max_sessions;
@@ -37,6 +54,7 @@ struct gvw_config {
 	 * "GPU-8f3c...,1"); the guest numbers them from 0.  NULL or "": all.
 	 */
 	const char *gpus;
+	struct gvw_limits limits;	/* per session */
 };
 
 /* Returns 0, or -1 with a message naming the problem in err. */

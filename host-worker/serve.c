@@ -37,6 +37,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 	struct gvw_worker *w;
 	struct gvw_session *s;
 	char err[256];
+	struct gv_stream st = gv_stream_plain(fd);
 	int rc = 0;
 
 	if (gvw_worker_create(cfg, &w, err, sizeof(err))) {
@@ -58,7 +59,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 		uint64_t allocs = 0, bytes = 0;
 		size_t resp_len = 0;
 		unsigned int i;
-		int got = gvw_frame_recv(fd, &in, msg);
+		int got = gvw_frame_recv(&st, &in, msg);
 
 		if (got <= 0) {
 			rc = got;	/* EOF: the session ends; -1: malformed */
@@ -75,7 +76,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 				bytes += s->allocs.v[i].size;
 			}
 		}
-		rc = gvw_frame_reply(fd, allocs, bytes, resp, (uint32_t)resp_len, &in);
+		rc = gvw_frame_reply(&st, allocs, bytes, resp, (uint32_t)resp_len, &in);
 		gvw_frame_free(&in);
 		if (rc)
 			break;

@@ -70,7 +70,7 @@ grep -q 'VIRTIO_ID_GVIRTUS' "$names" || { echo "build-qemu: could not register t
 # ninja rebuilds no more than it must.
 dst=$src/hw/virtio/gvirtus
 mkdir -p "$dst"
-files=$(cd "$repo" && ls qemu-device/*.[ch] host-worker/*.[ch] common/fdio.[ch] common/loglevel.[ch] include/gvirtus/*.h include/gvirtus/*.def)
+files=$(cd "$repo" && ls qemu-device/*.[ch] host-worker/*.[ch] common/fdio.[ch] common/sockstream.[ch] common/loglevel.[ch] include/gvirtus/*.h include/gvirtus/*.def)
 for f in $files; do
 	cmp -s "$repo/$f" "$dst/$(basename "$f")" || cp "$repo/$f" "$dst/$(basename "$f")"
 done
