@@ -20,6 +20,16 @@ static size_t upper_bound(const struct gvw_alloc_table *t, uint64_t addr)
 	return lo;
 }
 
+static size_t next_cap(const struct gvw_alloc_table *t)
+{
+	return t->cap ? t->cap * 2 : 16;
+}
+
+size_t gvw_alloc_grow_bytes(const struct gvw_alloc_table *t)
+{
+	return t->n < t->cap ? 0 : (next_cap(t) - t->cap) * sizeof(*t->v);
+}
+
 int gvw_alloc_insert(struct gvw_alloc_table *t, const struct gvw_alloc *a)
 {
 	size_t i = upper_bound(t, a->base);
@@ -31,7 +41,7 @@ int gvw_alloc_insert(struct gvw_alloc_table *t, const struct gvw_alloc *a)
 	if (i < t->n && a->base + a->size > t->v[i].base)
 		return -1;
 	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
+		size_t cap = next_cap(t);
 		struct gvw_alloc *v = realloc(t->v, cap * sizeof(*v));
 
 		if (!v)

@@ -25,6 +25,8 @@ struct gvw_alloc_table {
 	uint64_t bytes;
 };
 
+/* Bytes the table would allocate for its next insert (0: room exists). */
+size_t gvw_alloc_grow_bytes(const struct gvw_alloc_table *t);
 /* 0, or -1 when out of memory or the range overlaps an entry. */
 int gvw_alloc_insert(struct gvw_alloc_table *t, const struct gvw_alloc *a);
 /* The allocation starting exactly at base, or NULL. */

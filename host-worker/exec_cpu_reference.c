@@ -162,7 +162,8 @@ static int cpuref_mem_alloc(void *ctx, uint64_t size, struct gvw_alloc *a)
 		atomic_fetch_sub(&c->st->used[c->dev], size);
 		return cudaErrorMemoryAllocation;
 	}
-	p = malloc(size);
+	/* Zeroed: a guest must not read back freed host memory through it. */
+	p = calloc(1, size);
 	if (!p) {
 		atomic_fetch_sub(&c->st->used[c->dev], size);
 		return cudaErrorMemoryAllocation;

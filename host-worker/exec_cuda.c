@@ -261,6 +261,11 @@ static int cuda_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 	return (int)r;
 }
 
+/*
+ * The driver takes no length: image is the host's own copy, checked by
+ * format and NUL-terminated at image[len] (module_image.c) before it
+ * gets here, so nothing the driver reads lies past it.
+ */
 static int cuda_module_load(void *ctx, const void *image, size_t len, void **mod)
 {
 	return (int)drv.cuModuleLoadData((CUmodule *)mod, image);

@@ -323,13 +323,51 @@ static int parse_kernel_info(struct span info, struct gvw_param *out, int max,
 	return (int)count;
 }
 
+int gvw_fatbin_next(const void *p, size_t total, size_t *pos, struct gvw_fatbin_entry *e,
+		    const char **why)
+{
+	struct span all = { p, total }, entry, payload;
+	uint32_t header_size;
+
+	if (total < FATBIN_HEADER_SIZE) {
+		*why = "buffer shorter than a fatbin header";
+		return -1;
+	}
+	if (*pos == 0)
+		*pos = get16(all.p + 6);
+	if (*pos >= total)
+		return 0;
+	if (!sub_span(all, *pos, ENTRY_HEADER_MIN, &entry)) {
+		*why = "fatbin entry header runs past the fatbin";
+		return -1;
+	}
+	header_size = get32(entry.p + 4);
+	if (header_size < ENTRY_HEADER_MIN ||
+	    !sub_span(all, *pos, header_size, &entry) ||
+	    !sub_span(all, *pos + header_size, get64(entry.p + 8), &payload)) {
+		*why = "fatbin entry runs past the fatbin";
+		return -1;
+	}
+	e->kind = get16(entry.p);
+	e->compressed = entry.len >= ENTRY_FLAGS_AT + 8 &&
+			(get64(entry.p + ENTRY_FLAGS_AT) & (ENTRY_FLAG_LZ4 | ENTRY_FLAG_ZSTD));
+	e->header = entry.p;
+	e->header_len = entry.len;
+	e->payload = payload.p;
+	e->payload_len = payload.len;
+	*pos += entry.len + payload.len;
+	return 1;
+}
+
 int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 			    struct gvw_param *out, int max, const char **why)
 {
 	const char *ignored;
-	struct span all, entry, payload, info;
-	size_t total, pos;
+	struct gvw_fatbin_entry e;
+	struct span payload, info;
+	size_t total, pos = 0;
 	bool any_elf = false, any_compressed = false;
+	int more;
 
 	if (!why)
 		why = &ignored;
@@ -343,36 +381,22 @@ int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 	total = fatbin_total(fatbin, len, why);
 	if (!total)
 		return -1;
-	all.p = fatbin;
-	all.len = total;
 
-	for (pos = get16(all.p + 6); pos < total; pos += entry.len + payload.len) {
-		uint32_t header_size;
-		uint64_t flags;
+	while ((more = gvw_fatbin_next(fatbin, total, &pos, &e, why)) > 0) {
 		int r;
 
-		if (!sub_span(all, pos, ENTRY_HEADER_MIN, &entry)) {
-			*why = "fatbin entry header runs past the fatbin";
-			return -1;
-		}
-		header_size = get32(entry.p + 4);
-		if (header_size < ENTRY_HEADER_MIN ||
-		    !sub_span(all, pos, header_size, &entry) ||
-		    !sub_span(all, pos + header_size, get64(entry.p + 8), &payload)) {
-			*why = "fatbin entry runs past the fatbin";
-			return -1;
-		}
-		if (get16(entry.p) != ENTRY_KIND_ELF)
+		if (e.kind != ENTRY_KIND_ELF)
 			continue;
-		if (entry.len < ENTRY_FLAGS_AT + 8) {
+		if (e.header_len < ENTRY_FLAGS_AT + 8) {
 			*why = "fatbin cubin entry header too short";
 			return -1;
 		}
-		flags = get64(entry.p + ENTRY_FLAGS_AT);
-		if (flags & (ENTRY_FLAG_LZ4 | ENTRY_FLAG_ZSTD)) {
+		if (e.compressed) {
 			any_compressed = true;
 			continue;
 		}
+		payload.p = e.payload;
+		payload.len = e.payload_len;
 		if (payload.len < 4 || memcmp(payload.p, "\x7f" "ELF", 4)) {
 			*why = "fatbin cubin entry does not hold an ELF";
 			return -1;
@@ -384,6 +408,8 @@ int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 		if (r > 0)
 			return parse_kernel_info(info, out, max, why);
 	}
+	if (more < 0)
+		return -1;
 	if (any_elf)
 		*why = any_compressed ?
 			"kernel not found in the fatbin's uncompressed cubins (others are compressed)" :

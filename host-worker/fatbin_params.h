@@ -8,6 +8,7 @@
 #ifndef GVIRTUS_FATBIN_PARAMS_H
 #define GVIRTUS_FATBIN_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,5 +33,26 @@ int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
  * it is larger than len_avail also gives 0.
  */
 size_t gvw_fatbin_size(const void *p, size_t len_avail);
+
+#define GVW_FATBIN_PTX 1
+#define GVW_FATBIN_ELF 2
+
+/* One entry of a fatbin, both parts within the fatbin. */
+struct gvw_fatbin_entry {
+	uint16_t kind;			/* GVW_FATBIN_PTX, GVW_FATBIN_ELF, or another */
+	bool compressed;		/* LZ4 or zstd: payload is not the image itself */
+	const uint8_t *header;
+	size_t header_len;		/* at least 16 */
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/*
+ * Walks the entries of the fatbin at p, total bytes long (gvw_fatbin_size
+ * of it): set *pos to 0 to start.  1 with *e set; 0 past the last entry;
+ * -1 with *why when an entry does not lie within the fatbin.
+ */
+int gvw_fatbin_next(const void *p, size_t total, size_t *pos, struct gvw_fatbin_entry *e,
+		    const char **why);
 
 #endif

@@ -40,7 +40,9 @@ int gvw_frame_recv(struct gv_stream *fd, struct gvw_frame_in *in, unsigned char 
 	}
 	for (i = 0; i < in->h.nbulk; i++) {
 		in->iov[i].len = fb[i].len;
-		in->iov[i].base = malloc(fb[i].len ? fb[i].len : 1);
+		/* A from-host run goes back whole: what the call did not write is zeros. */
+		in->iov[i].base = GV_BULK_HOST_READS(fb[i].dir) ? malloc(fb[i].len ? fb[i].len : 1)
+							       : calloc(1, fb[i].len ? fb[i].len : 1);
 		in->bulk[i] = (struct gvw_bulk){ &in->iov[i], 1, fb[i].len, fb[i].dir };
 		if (!in->iov[i].base ||
 		    (GV_BULK_HOST_READS(fb[i].dir) && gv_stream_read_full(fd, in->iov[i].base, fb[i].len))) {

@@ -3,12 +3,18 @@
  * Gates for host functions: a stream stops at a gate until the guest has
  * run its function.  Gates live in the worker, not the session, because
  * the guest releases them through a second session (see protocol.h).
+ * They are found by (owner, token) through a hash table and by owner
+ * through per-owner lists, so no call scans other sessions' gates; each
+ * owner may hold at most max_gates unreleased ones.
  */
 #ifndef GVIRTUS_GATES_H
 #define GVIRTUS_GATES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "siphash.h"
 
 struct gvw_worker;
 
@@ -19,13 +25,26 @@ enum gvw_gate_state {
 	GVW_GATE_RELEASED,
 };
 
+struct gvw_gate_owner;
+
 struct gvw_gate {
 	struct gvw_worker *w;
 	uint64_t token;
 	uint32_t owner;
 	enum gvw_gate_state state;
 	bool in_stream;		/* a driver callback waits on it and frees it */
-	struct gvw_gate *next;
+	struct gvw_gate_owner *o;
+	struct gvw_gate *hnext;		/* (owner, token) hash chain */
+	struct gvw_gate *prev, *next;	/* the owner's gates */
+	struct gvw_gate *rprev, *rnext;	/* the owner's reached gates, oldest first */
+};
+
+/* The worker's gates; under the worker's lock. */
+struct gvw_gate_table {
+	struct gvw_gate **by_key;
+	size_t nkey, ngates;		/* buckets (a power of two), gates */
+	struct gvw_gate_owner **by_owner;
+	size_t nown, nowners;
 };
 
 /*
@@ -41,14 +60,17 @@ struct __attribute__((packed)) gvw_gate_relay_msg {
 #define GVW_RELAY_REACHED 1u
 #define GVW_RELAY_RELEASE 2u
 
-/* A mirror of a worker process's reached gate, in the parent. */
+/* A mirror of a worker process's reached gate, in the parent; -1 if refused. */
 int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token);
 /* Releases a gate by token alone (the parent's word, in a worker process). */
 void gvw_gate_release_token(struct gvw_worker *w, uint64_t token);
-/* Releases a taken gate of owner; returns 0 and leaves it to the caller to relay. */
 
-/* A new gate owned by session owner, or NULL. */
-struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stream);
+/*
+ * A new gate owned by session owner, or NULL: *over is set when owner
+ * already holds max unreleased gates, else memory ran out.
+ */
+struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stream,
+			      uint32_t max, bool *over);
 /* Forgets a gate that never made it into a stream. */
 void gvw_gate_cancel(struct gvw_gate *g);
 /* Marks it reached, and when in_stream, blocks until released, then frees it. */
@@ -61,7 +83,18 @@ int gvw_gate_release(struct gvw_worker *w, uint32_t owner, uint64_t token);
 void gvw_gate_release_all(struct gvw_worker *w, uint32_t owner);
 /* Waits until owner has no unreleased gate (the CPU double's synchronize). */
 void gvw_gate_drain(struct gvw_worker *w, uint32_t owner);
-/* The session's gate key, which a second session must present. */
-uint64_t gvw_gate_key(uint32_t owner, uint64_t secret);
+/* Gates of owner not yet released. */
+uint32_t gvw_gate_count(struct gvw_worker *w, uint32_t owner);
+/* Frees the tables and any gate no driver callback holds (worker end). */
+void gvw_gates_destroy(struct gvw_worker *w);
+
+/*
+ * The session's gate key, which a second session must present: a MAC of
+ * the owner under the worker's 128-bit secret.
+ */
+uint64_t gvw_gate_key(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner);
+/* Whether key is owner's, compared in constant time. */
+bool gvw_gate_key_ok(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner,
+		     uint64_t key);
 
 #endif

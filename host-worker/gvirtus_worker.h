@@ -101,18 +101,42 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
  */
 struct gvw_remote;
 struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id);
-/* As gvw_session_exec; -1 when the worker process is gone. */
+/*
+ * As gvw_session_exec; -1 when the worker process is gone (it died, it
+ * was aborted, or the watched client hung up and it was killed).  A
+ * response that does not fit resp_cap is answered GV_ERESP.
+ */
 int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp,
 		    size_t resp_cap, size_t *resp_len);
+/*
+ * The client socket this session serves (or -1): every wait on the worker
+ * also watches it, and a client that hangs up gets the worker killed.
+ * Nothing is read from it.  Set before the first gvw_remote_exec.
+ */
+void gvw_remote_set_watch_fd(struct gvw_remote *r, int fd);
+/*
+ * Kills the worker process (SIGKILL) so that any gvw_remote_exec returns
+ * at once with -1; callable from any thread, but not concurrently with
+ * or after gvw_remote_close of r.  The session still needs its close.
+ */
+void gvw_remote_abort(struct gvw_remote *r);
+/* Ends the session; a worker that does not exit within seconds is killed. */
 void gvw_remote_close(struct gvw_remote *r);
+/*
+ * A guest's callback session only WAITs for and RELEASEs host-function
+ * gates, which the parent answers from its mirrors (key-checked): no
+ * worker process needed.  1 when msg was such a call (response written);
+ * 0 when it was anything else.
+ */
+int gvw_remote_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len, void *resp,
+			 size_t resp_cap, size_t *resp_len);
 
 /*
  * A worker process's loop: one session over the stream fd until EOF.
- * relay_fd (or -1) carries host-function gates to the parent, which
- * serves them under relay_key.
+ * relay_fd (or -1) carries host-function gates to the parent; its first
+ * eight bytes are the session's gate key.
  */
-int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd,
-		 uint64_t relay_key);
+int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd);
 
 #endif

@@ -65,17 +65,39 @@ int gvw_h_MEM_GET_INFO(struct gvw_call *c)
 	return e;
 }
 
+/* Refuses size more bytes of device memory past max_device_bytes (0: no limit). */
+static int device_room(struct gvw_session *s, uint64_t size)
+{
+	uint64_t max = s->w->limits.max_device_bytes;
+
+	if (max && (size > max || s->device_bytes > max - size))
+		return gvw_limit_refuse(s, GVW_LIMIT_DEVICE_BYTES, s->device_bytes, size);
+	return cudaSuccess;
+}
+
 static int track(struct gvw_call *c, struct gvw_alloc *a)
 {
+	struct gvw_session *s = c->s;
+	size_t grow = gvw_alloc_grow_bytes(&s->allocs);
+	int e = device_room(s, a->size);	/* a pitched one may be larger than asked */
+
+	if (!e && grow)
+		e = gvw_host_charge(s, grow);
+	if (e) {
+		gvw_ex(c)->mem_free(c->ctx, a);
+		return e;
+	}
 	a->device = c->dev;
-	if (gvw_alloc_insert(&c->s->allocs, a)) {
+	if (gvw_alloc_insert(&s->allocs, a)) {
 		/* Only a broken executor returns overlapping ranges. */
 		gvw_log(GVW_ERROR, "session %u: cannot track allocation 0x%llx",
-			c->s->id, (unsigned long long)a->base);
+			s->id, (unsigned long long)a->base);
+		gvw_host_uncharge(s, grow);
 		gvw_ex(c)->mem_free(c->ctx, a);
 		return cudaErrorMemoryAllocation;
 	}
-	gvw_account(c->s->w, 1, (int64_t)a->size);
+	s->device_bytes += a->size;
+	gvw_account(s->w, 1, (int64_t)a->size);
 	return cudaSuccess;
 }
 
@@ -90,6 +112,9 @@ int gvw_h_MALLOC(struct gvw_call *c)
 		return e;
 	if (q->size == 0)
 		return cudaSuccess;	/* native: *devPtr = NULL, success */
+	e = device_room(c->s, q->size);
+	if (e)
+		return e;
 	e = gvw_ex(c)->mem_alloc(c->ctx, q->size, &a);
 	if (e)
 		return e;
@@ -113,6 +138,11 @@ int gvw_h_MALLOC_PITCH(struct gvw_call *c)
 		return cudaSuccess;	/* native: NULL pointer, success */
 	if (q->width > (1ull << 40) || q->height > (1ull << 40))
 		return cudaErrorMemoryAllocation;
+	/* At least width * height (both below 2^40; saturated); track() checks the rest. */
+	e = device_room(c->s, q->height > UINT64_MAX / q->width ? UINT64_MAX
+							      : q->width * q->height);
+	if (e)
+		return e;
 	e = gvw_ex(c)->mem_alloc_pitch(c->ctx, q->width, q->height, &pitch, &a);
 	if (e)
 		return e;
@@ -144,6 +174,7 @@ int gvw_h_FREE(struct gvw_call *c)
 	if (e)
 		return e;
 	size = (int64_t)a->size;
+	s->device_bytes -= a->size;
 	gvw_alloc_remove(&s->allocs, a);
 	gvw_account(s->w, -1, -size);
 	return cudaSuccess;

@@ -26,5 +26,12 @@ int gvw_enter_stream(struct gvw_call *c, uint64_t h, void **stream);
 void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged);
 /* The executor's stream for a guest stream value of the caller's device. */
 int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out);
+/*
+ * A handle for obj on the caller's device, within the session's limits;
+ * bytes (already charged to the session) go back when it is dropped.
+ * 0 when refused (logged): the caller returns cudaErrorMemoryAllocation.
+ */
+uint64_t gvw_handle_add(struct gvw_call *c, enum gvw_handle_kind kind, void *obj,
+			uint64_t bytes);
 
 #endif

@@ -64,6 +64,39 @@ int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out)
 	return cudaSuccess;
 }
 
+uint64_t gvw_handle_add(struct gvw_call *c, enum gvw_handle_kind kind, void *obj,
+			uint64_t bytes)
+{
+	struct gvw_session *s = c->s;
+	struct gvw_handles *t = &s->handles;
+	uint32_t max = s->w->limits.max_handles;
+	size_t grow = gvw_handles_grow_bytes(t);
+	uint64_t h;
+
+	if (t->live >= max) {
+		gvw_limit_refuse(s, GVW_LIMIT_HANDLES, t->live, 1);
+		return 0;
+	}
+	/* The table's own growth is the session's too; it never shrinks. */
+	if (grow && gvw_host_charge(s, grow))
+		return 0;
+	h = gvw_handle_new(t, kind, c->dev, obj, max);
+	if (!h) {
+		gvw_host_uncharge(s, grow);
+		return 0;
+	}
+	gvw_handle_get(t, h, kind)->bytes = bytes;
+	return h;
+}
+
+void gvw_handle_drop(struct gvw_session *s, struct gvw_handle_slot *slot)
+{
+	if (slot->kind == GVW_H_MODULE)
+		s->module_bytes -= slot->bytes;
+	gvw_host_uncharge(s, slot->bytes);
+	gvw_handle_free(&s->handles, slot);
+}
+
 int gvw_enter_stream(struct gvw_call *c, uint64_t h, void **stream)
 {
 	int e = gvw_enter_device(c);

@@ -11,6 +11,7 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "module_image.h"
 
 /* The module handle h names, loaded in the caller's context. */
 static int module_of(struct gvw_call *c, uint64_t h, void **mod)
@@ -60,27 +61,96 @@ int gvw_h_MODULE_LOAD(struct gvw_call *c)
 {
 	const struct gv_module_load_req *q = c->req;
 	struct gv_handle_resp *r = c->resp;
-	void *mod, *image;
-	int staged = 0, e;
+	struct gvw_session *s = c->s;
+	uint64_t max = s->w->limits.max_module_bytes;
+	const char *why = NULL;
+	uint8_t *image;
+	void *mod;
+	int e;
 
 	if (!gvw_bulk_ok(c, GV_BULK_TO_HOST, q->size) || q->size < 16)
 		return cudaErrorInvalidValue;
 	e = gvw_enter_device(c);
 	if (e)
 		return e;
-	image = gvw_bulk_flat(c->bulk, &staged);
-	if (!image)
-		return cudaErrorMemoryAllocation;
-	e = gvw_ex(c)->module_load(c->ctx, image, q->size, &mod);
-	if (staged)
-		free(image);
+	if (q->size > max || s->module_bytes > max - q->size)
+		return gvw_limit_refuse(s, GVW_LIMIT_MODULE_BYTES, s->module_bytes, q->size);
+	/* The executor (the driver, or the double) keeps an image as large. */
+	e = gvw_host_charge(s, q->size);
 	if (e)
 		return e;
-	r->handle = gvw_handle_new(&c->s->handles, GVW_H_MODULE, c->dev, mod);
-	if (!r->handle) {
-		gvw_ex(c)->module_unload(c->ctx, mod);
+	/* Ours, terminated, and checked: the driver parses it without a length. */
+	image = gvw_module_image_copy(c->bulk);
+	if (!image) {
+		gvw_host_uncharge(s, q->size);
 		return cudaErrorMemoryAllocation;
 	}
+	if (gvw_module_image_check(image, q->size, &why) < 0) {
+		gvw_log(GVW_WARN, "session %u: module image of %llu bytes refused: %s", s->id,
+			(unsigned long long)q->size, why);
+		e = cudaErrorInvalidKernelImage;
+	} else {
+		e = gvw_ex(c)->module_load(c->ctx, image, q->size, &mod);
+	}
+	free(image);
+	if (e) {
+		gvw_host_uncharge(s, q->size);
+		return e;
+	}
+	r->handle = gvw_handle_add(c, GVW_H_MODULE, mod, q->size);
+	if (!r->handle) {
+		gvw_ex(c)->module_unload(c->ctx, mod);
+		gvw_host_uncharge(s, q->size);
+		return cudaErrorMemoryAllocation;
+	}
+	s->module_bytes += q->size;
+	return cudaSuccess;
+}
+
+/*
+ * A kept copy of a function the executor just looked up into tmp (its
+ * parameters in the session's scratch), sized to what it holds.
+ */
+static int keep_function(struct gvw_call *c, const struct gvw_function *tmp,
+			 struct gvw_function **out)
+{
+	struct gvw_session *s = c->s;
+	size_t params = tmp->nparams * sizeof(tmp->params[0]);
+	uint64_t bytes = sizeof(**out) + params + tmp->name_len + 1;
+	struct gvw_function *fn;
+	char *name;
+	int e;
+
+	if (tmp->nparams > GV_MAX_PARAMS)
+		return cudaErrorInvalidValue;	/* only a broken executor */
+	if (s->handles.live >= s->w->limits.max_handles)
+		return gvw_limit_refuse(s, GVW_LIMIT_HANDLES, s->handles.live, 1);
+	e = gvw_host_charge(s, bytes);
+	if (e)
+		return e;
+	fn = malloc(bytes);
+	if (!fn) {
+		gvw_host_uncharge(s, bytes);
+		return cudaErrorMemoryAllocation;
+	}
+	*fn = *tmp;
+	fn->params = (struct gv_param_info *)(fn + 1);
+	memcpy(fn->params, tmp->params, params);
+	name = (char *)fn->params + params;
+	memcpy(name, tmp->name, tmp->name_len + 1);
+	fn->name = name;
+	fn->handle = gvw_handle_add(c, GVW_H_FUNCTION, fn, bytes);
+	if (!fn->handle) {
+		free(fn);
+		gvw_host_uncharge(s, bytes);
+		return cudaErrorMemoryAllocation;
+	}
+	if (gvw_function_index(s, fn)) {
+		gvw_handle_drop(s, gvw_handle_get(&s->handles, fn->handle, GVW_H_FUNCTION));
+		free(fn);
+		return cudaErrorMemoryAllocation;
+	}
+	*out = fn;
 	return cudaSuccess;
 }
 
@@ -95,21 +165,23 @@ int gvw_h_FUNCTION_GET(struct gvw_call *c)
 
 	if (e)
 		return e;
-	fn = calloc(1, sizeof(*fn));
-	if (!fn)
-		return cudaErrorMemoryAllocation;
-	fn->module = q->module;
-	snprintf(fn->name, sizeof(fn->name), "%.255s", name);
-	e = gvw_ex(c)->function_get(c->ctx, mod, name, fn);
-	if (e) {
-		free(fn);
-		return e;
+	/* Natively the same name gives the same CUfunction: here the same handle. */
+	fn = gvw_function_find(c->s, q->module, name);
+	if (!fn) {
+		struct gvw_function tmp = {
+			.module = q->module,
+			.name = name,
+			.name_len = q->name_len,
+			.params = c->s->param_scratch,
+		};
+
+		e = gvw_ex(c)->function_get(c->ctx, mod, name, &tmp);
+		if (!e)
+			e = keep_function(c, &tmp, &fn);
+		if (e)
+			return e;
 	}
-	r->function = gvw_handle_new(&c->s->handles, GVW_H_FUNCTION, c->dev, fn);
-	if (!r->function) {
-		free(fn);
-		return cudaErrorMemoryAllocation;
-	}
+	r->function = fn->handle;
 	r->nparams = fn->nparams;
 	r->args_size = fn->args_size;
 	memcpy(r->params, fn->params, fn->nparams * sizeof(fn->params[0]));
@@ -122,6 +194,7 @@ int gvw_h_GLOBAL_GET(struct gvw_call *c)
 	struct gv_global_resp *r = c->resp;
 	struct gvw_alloc a = { 0 }, *known;
 	char name[GV_MAX_NAME];
+	size_t grow;
 	void *mod;
 	int e = named_in_module(c, q, &mod, name);
 
@@ -138,8 +211,13 @@ int gvw_h_GLOBAL_GET(struct gvw_call *c)
 		return cudaSuccess;
 	a.device = c->dev;
 	a.symbol = 1;
-	if (gvw_alloc_insert(&c->s->allocs, &a))
+	grow = gvw_alloc_grow_bytes(&c->s->allocs);
+	if (grow && gvw_host_charge(c->s, grow))
+		return cudaErrorMemoryAllocation;
+	if (gvw_alloc_insert(&c->s->allocs, &a)) {
+		gvw_host_uncharge(c->s, grow);
 		return cudaErrorInvalidSymbol;
+	}
 	return cudaSuccess;
 }
 

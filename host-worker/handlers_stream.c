@@ -23,10 +23,12 @@ int gvw_h_STREAM_CREATE(struct gvw_call *c)
 		return e;
 	if (q->flags & ~1u)	/* cudaStreamDefault, cudaStreamNonBlocking */
 		return cudaErrorInvalidValue;
+	if (c->s->handles.live >= c->s->w->limits.max_handles)
+		return gvw_limit_refuse(c->s, GVW_LIMIT_HANDLES, c->s->handles.live, 1);
 	e = gvw_ex(c)->stream_create(c->ctx, q->flags, q->priority, &s);
 	if (e)
 		return e;
-	r->handle = gvw_handle_new(&c->s->handles, GVW_H_STREAM, c->dev, s);
+	r->handle = gvw_handle_add(c, GVW_H_STREAM, s, 0);
 	if (!r->handle) {
 		gvw_ex(c)->stream_destroy(c->ctx, s);
 		return cudaErrorMemoryAllocation;
@@ -46,7 +48,7 @@ int gvw_h_STREAM_DESTROY(struct gvw_call *c)
 	if (!slot || slot->device != c->dev)
 		return cudaErrorInvalidResourceHandle;
 	e = gvw_ex(c)->stream_destroy(c->ctx, slot->obj);
-	gvw_handle_free(&c->s->handles, slot);
+	gvw_handle_drop(c->s, slot);
 	return e;
 }
 
@@ -120,10 +122,12 @@ int gvw_h_EVENT_CREATE(struct gvw_call *c)
 	/* Default, BlockingSync, DisableTiming; Interprocess is not supported. */
 	if (q->flags & ~3u)
 		return q->flags & 4u ? cudaErrorNotSupported : cudaErrorInvalidValue;
+	if (c->s->handles.live >= c->s->w->limits.max_handles)
+		return gvw_limit_refuse(c->s, GVW_LIMIT_HANDLES, c->s->handles.live, 1);
 	e = gvw_ex(c)->event_create(c->ctx, q->flags, &ev);
 	if (e)
 		return e;
-	r->handle = gvw_handle_new(&c->s->handles, GVW_H_EVENT, c->dev, ev);
+	r->handle = gvw_handle_add(c, GVW_H_EVENT, ev, 0);
 	if (!r->handle) {
 		gvw_ex(c)->event_destroy(c->ctx, ev);
 		return cudaErrorMemoryAllocation;
@@ -197,7 +201,7 @@ int gvw_h_EVENT_DESTROY(struct gvw_call *c)
 	if (!slot || slot->device != c->dev)
 		return cudaErrorInvalidResourceHandle;
 	e = gvw_ex(c)->event_destroy(c->ctx, slot->obj);
-	gvw_handle_free(&c->s->handles, slot);
+	gvw_handle_drop(c->s, slot);
 	return e;
 }
 
@@ -207,18 +211,22 @@ int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
 	struct gv_gate_resp *r = c->resp;
 	struct gvw_worker *w = c->s->w;
 	struct gvw_gate *g;
+	bool over;
 	void *s;
 	int e = gvw_enter_stream(c, q->handle, &s);
 
 	if (e)
 		return e;
-	g = gvw_gate_new(w, c->s->id, w->cfg.executor == GVW_EXEC_CUDA);
+	g = gvw_gate_new(w, c->s->id, w->cfg.executor == GVW_EXEC_CUDA, w->limits.max_gates,
+			 &over);
 	if (!g)
-		return cudaErrorMemoryAllocation;
+		return over ? gvw_limit_refuse(c->s, GVW_LIMIT_GATES,
+					       gvw_gate_count(w, c->s->id), 1)
+			    : cudaErrorMemoryAllocation;
 	r->token = g->token;
 	r->owner = c->s->id;
 	/* In a worker process the parent serves the gates, with its key. */
-	r->key = w->relay_fd >= 0 ? w->relay_key : gvw_gate_key(c->s->id, w->gate_secret);
+	r->key = w->relay_fd >= 0 ? w->relay_key : gvw_gate_key(w->gate_secret, c->s->id);
 	e = gvw_ex(c)->host_gate(c->ctx, s, g);
 	if (e)
 		gvw_gate_cancel(g);
@@ -227,7 +235,7 @@ int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
 
 static int key_ok(struct gvw_call *c, uint32_t owner, uint64_t key)
 {
-	return key == gvw_gate_key(owner, c->s->w->gate_secret);
+	return gvw_gate_key_ok(c->s->w->gate_secret, owner, key);
 }
 
 int gvw_h_HOST_FUNC_WAIT(struct gvw_call *c)

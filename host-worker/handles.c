@@ -10,16 +10,32 @@ static uint64_t encode(uint32_t idx, const struct gvw_handle_slot *s)
 	return (uint64_t)s->gen << 32 | (uint64_t)(idx + 1) << 4 | s->kind;
 }
 
-uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int device,
-			void *obj)
+static uint32_t next_cap(const struct gvw_handles *t)
 {
+	return t->cap ? t->cap * 2 : 64;
+}
+
+size_t gvw_handles_grow_bytes(const struct gvw_handles *t)
+{
+	if (t->free_head || t->n < t->cap)
+		return 0;
+	return (size_t)(next_cap(t) - t->cap) * sizeof(*t->v);
+}
+
+uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int device,
+			void *obj, uint32_t max)
+{
+	struct gvw_handle_slot *s;
 	uint32_t i;
 
-	for (i = 0; i < t->n && t->v[i].kind; i++)
-		;
-	if (i == t->n) {
+	if (t->live >= max || t->live >= GVW_MAX_HANDLES)
+		return 0;
+	if (t->free_head) {
+		i = t->free_head - 1;
+		t->free_head = t->v[i].next_free;
+	} else {
 		if (t->n == t->cap) {
-			uint32_t cap = t->cap ? t->cap * 2 : 64;
+			uint32_t cap = next_cap(t);
 			struct gvw_handle_slot *v;
 
 			if (cap > GVW_MAX_HANDLES)
@@ -31,15 +47,19 @@ uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int de
 			t->v = v;
 			t->cap = cap;
 		}
-		t->n++;
+		i = t->n++;
 	}
-	t->v[i].gen++;
-	if (t->v[i].gen == 0)
-		t->v[i].gen = 1;
-	t->v[i].kind = (uint8_t)kind;
-	t->v[i].device = device;
-	t->v[i].obj = obj;
-	return encode(i, &t->v[i]);
+	s = &t->v[i];
+	s->gen++;
+	if (s->gen == 0)
+		s->gen = 1;
+	s->kind = (uint8_t)kind;
+	s->device = device;
+	s->next_free = 0;
+	s->bytes = 0;
+	s->obj = obj;
+	t->live++;
+	return encode(i, s);
 }
 
 struct gvw_handle_slot *gvw_handle_get(struct gvw_handles *t, uint64_t h,
@@ -56,11 +76,21 @@ struct gvw_handle_slot *gvw_handle_get(struct gvw_handles *t, uint64_t h,
 	return s;
 }
 
+uint64_t gvw_handle_of(const struct gvw_handles *t, const struct gvw_handle_slot *slot)
+{
+	return encode((uint32_t)(slot - t->v), slot);
+}
+
 void gvw_handle_free(struct gvw_handles *t, struct gvw_handle_slot *slot)
 {
-	(void)t;
+	if (!slot->kind)
+		return;
 	slot->kind = 0;
 	slot->obj = NULL;
+	slot->bytes = 0;
+	slot->next_free = t->free_head;
+	t->free_head = (uint32_t)(slot - t->v) + 1;
+	t->live--;
 }
 
 void gvw_handles_destroy(struct gvw_handles *t)

@@ -4,11 +4,18 @@
  * process's calls go over a socketpair to a gvirtus-worker process of its
  * own.  The parent keeps the VM-wide accounting from what the workers
  * report with each reply, and learns of a worker's death from its socket.
+ *
+ * Workers are disposable: a wait on one also watches the client it
+ * serves (gvw_remote_set_watch_fd) and gvw_remote_abort kills it from any
+ * thread, so a call that never returns (a synchronize behind a host
+ * function nobody releases, a kernel that never ends) holds nothing once
+ * its client or its device is gone.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* environ */
+#define _GNU_SOURCE	/* environ, POLLRDHUP */
 #endif
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -16,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fdio.h"
@@ -31,9 +39,12 @@ struct gvw_remote {
 	int relay_fd;		/* host-function gates, both ways */
 	pthread_t relay;
 	int have_relay;
-	pid_t pid;
 	uint64_t allocs, bytes;
 	int dead;
+	int watch_fd;		/* the client's socket, or -1 */
+	pthread_mutex_t lock;	/* guards pid against gvw_remote_abort */
+	pid_t pid;		/* 0 once reaped: never signalled after that */
+	int aborted;
 };
 
 /* Gates the worker process reached: mirrored here for the callback session. */
@@ -115,7 +126,7 @@ static int local_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len
 	    msg_len == sizeof(m) + sizeof(q.wait)) {
 		memcpy(&q.wait, (const char *)msg + sizeof(m), sizeof(q.wait));
 		out_len = sizeof(out);
-		if (q.wait.key == gvw_gate_key(q.wait.owner, w->gate_secret) &&
+		if (gvw_gate_key_ok(w->gate_secret, q.wait.owner, q.wait.key) &&
 		    q.wait.timeout_ms <= 1000) {
 			out.handle = gvw_gate_wait(w, q.wait.owner, q.wait.timeout_ms);
 			h.result = cudaSuccess;
@@ -123,7 +134,7 @@ static int local_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len
 	} else if (m.op == GV_OP_HOST_FUNC_RELEASE && m.payload_len == sizeof(q.release) &&
 		   msg_len == sizeof(m) + sizeof(q.release)) {
 		memcpy(&q.release, (const char *)msg + sizeof(m), sizeof(q.release));
-		if (q.release.key != gvw_gate_key(q.release.owner, w->gate_secret)) {
+		if (!gvw_gate_key_ok(w->gate_secret, q.release.owner, q.release.key)) {
 			h.result = cudaErrorInvalidValue;
 		} else if (gvw_gate_release(w, q.release.owner, q.release.token)) {
 			h.result = cudaErrorInvalidResourceHandle;
@@ -143,19 +154,32 @@ static int local_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len
 	return 1;
 }
 
+int gvw_remote_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len, void *resp,
+			 size_t resp_cap, size_t *resp_len)
+{
+	*resp_len = 0;
+	return local_gate_call(w, msg, msg_len, resp, resp_cap, resp_len);
+}
+
 struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 {
 	const struct gvw_config *cfg = &w->cfg;
-	char s_id[16], s_dev[16], s_fd[8] = "3", s_rfd[8] = "4", s_key[24];
+	const struct gvw_limits *l = &cfg->limits;
+	char s_id[16], s_dev[16], s_fd[8] = "3", s_rfd[8] = "4", s_parent[16];
+	char s_limits[112];
 	const char *executor = cfg->executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference";
 	char *argv[] = { (char *)cfg->worker_path, (char *)"--fd", s_fd, (char *)"--session",
 			 s_id, (char *)"--executor", (char *)executor,
 			 (char *)"--cpu-reference-devices", s_dev, (char *)"--relay-fd", s_rfd,
-			 (char *)"--relay-key", s_key, (char *)"--gpus",
+			 (char *)"--parent", s_parent,
+			 (char *)"--limits", s_limits, (char *)"--gpus",
 			 (char *)(cfg->gpus ? cfg->gpus : ""), NULL };
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
 	struct gvw_remote *r;
 	int sv[2], rv[2], err;
+	uint64_t key;
 
 	pthread_mutex_lock(&w->lock);
 	if (w->nsessions >= cfg->max_sessions) {
@@ -180,12 +204,41 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	}
 	snprintf(s_id, sizeof(s_id), "%u", id);
 	snprintf(s_dev, sizeof(s_dev), "%u", cfg->cpu_reference_devices);
-	snprintf(s_key, sizeof(s_key), "%llx",
-		 (unsigned long long)gvw_gate_key(id, w->gate_secret));
+	snprintf(s_parent, sizeof(s_parent), "%d", (int)getpid());
+	snprintf(s_limits, sizeof(s_limits), "%u,%u,%llu,%llu,%llu", l->max_handles,
+		 l->max_gates, (unsigned long long)l->max_module_bytes,
+		 (unsigned long long)l->max_device_bytes, (unsigned long long)l->max_host_bytes);
+	/*
+	 * The session's gate key goes first on the relay socket, never in
+	 * argv: /proc/PID/cmdline is readable by every local user.
+	 */
+	key = gvw_gate_key(w->gate_secret, id);
+	if (gvw_write_full(rv[0], &key, sizeof(key))) {
+		close(sv[0]);
+		close(sv[1]);
+		close(rv[0]);
+		close(rv[1]);
+		free(r);
+		goto undo;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
 	posix_spawn_file_actions_adddup2(&fa, rv[1], 4);
-	err = posix_spawn(&r->pid, cfg->worker_path, &fa, NULL, argv, environ);
+	/*
+	 * The spawning thread may be a vCPU thread of QEMU with signals
+	 * blocked: the worker starts with none blocked and SIGTERM/SIGINT at
+	 * their defaults, whoever spawned it.
+	 */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGINT);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	err = posix_spawn(&r->pid, cfg->worker_path, &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(sv[1]);
 	close(rv[1]);
@@ -201,6 +254,8 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	r->id = id;
 	r->fd = sv[0];
 	r->relay_fd = rv[0];
+	r->watch_fd = -1;
+	pthread_mutex_init(&r->lock, NULL);
 	r->have_relay = !pthread_create(&r->relay, NULL, relay_reader, r);
 	registry_add(w, r);
 	gvw_log(GVW_DEBUG, "session %u: worker process %d", id, (int)r->pid);
@@ -210,6 +265,82 @@ undo:
 	w->nsessions--;
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
+}
+
+void gvw_remote_set_watch_fd(struct gvw_remote *r, int fd)
+{
+	r->watch_fd = fd;
+}
+
+void gvw_remote_abort(struct gvw_remote *r)
+{
+	pthread_mutex_lock(&r->lock);
+	if (!r->aborted) {
+		r->aborted = 1;
+		if (r->pid > 0)
+			kill(r->pid, SIGKILL);
+		/* Even a worker that SIGKILL cannot end yet (stuck in the driver) lets go. */
+		shutdown(r->fd, SHUT_RDWR);
+		shutdown(r->relay_fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void *reap_later(void *arg)
+{
+	waitpid((pid_t)(intptr_t)arg, NULL, 0);
+	return NULL;
+}
+
+/*
+ * Reaps the worker process, waiting at most grace_ms for it to exit on
+ * its own before killing it.  One that even SIGKILL does not end within a
+ * few seconds (an uninterruptible wait in the GPU driver) is left to a
+ * detached thread: no caller ever waits on a worker without a bound.
+ * Returns the wait status, or -1 when it was handed off.
+ */
+static int reap(struct gvw_remote *r, int grace_ms)
+{
+	int killed = 0, waited = 0, step = 1, st = -1;
+	siginfo_t si;
+	pthread_t t;
+	pthread_attr_t a;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		/* WNOWAIT: the pid stays ours (a zombie) until reaped under the lock. */
+		if (waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG | WNOWAIT) ||
+		    si.si_pid == r->pid)
+			break;
+		if (waited >= grace_ms) {
+			if (killed) {
+				gvw_log(GVW_ERROR, "session %u: worker process %d does not die; "
+					"left to a reaper thread", r->id, (int)r->pid);
+				pthread_attr_init(&a);
+				pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+				if (pthread_create(&t, &a, reap_later, (void *)(intptr_t)r->pid))
+					gvw_log(GVW_ERROR, "session %u: no reaper thread",
+						r->id);
+				pthread_attr_destroy(&a);
+				pthread_mutex_lock(&r->lock);
+				r->pid = 0;
+				pthread_mutex_unlock(&r->lock);
+				return -1;
+			}
+			kill(r->pid, SIGKILL);
+			killed = 1;
+			waited = 0;
+			grace_ms = 3000;
+		}
+		usleep((useconds_t)step * 1000);
+		waited += step;
+		step = step < 16 ? step * 2 : step;
+	}
+	pthread_mutex_lock(&r->lock);
+	waitpid(r->pid, &st, 0);
+	r->pid = 0;
+	pthread_mutex_unlock(&r->lock);
+	return st;
 }
 
 static void account(struct gvw_remote *r, uint64_t allocs, uint64_t bytes)
@@ -226,20 +357,101 @@ static void account(struct gvw_remote *r, uint64_t allocs, uint64_t bytes)
 
 static int died(struct gvw_remote *r)
 {
-	int st = 0;
+	int st;
 
 	if (!r->dead) {
 		r->dead = 1;
-		waitpid(r->pid, &st, 0);
-		r->pid = 0;
-		if (WIFSIGNALED(st))
+		/* Its socket broke: it is dying, or it is of no use any more. */
+		st = r->pid ? reap(r, 1000) : -1;
+		if (r->aborted)
+			gvw_log(GVW_INFO, "session %u: worker process killed (its client or "
+				"device went away)", r->id);
+		else if (st != -1 && WIFSIGNALED(st))
 			gvw_log(GVW_ERROR, "session %u: worker process died of signal %d",
 				r->id, WTERMSIG(st));
-		else
+		else if (st != -1)
 			gvw_log(GVW_ERROR, "session %u: worker process exited (%d)", r->id,
 				WEXITSTATUS(st));
 	}
 	return -1;
+}
+
+/*
+ * Waits until the worker's socket is ready for events, watching the
+ * client too: a client that hangs up (or is cut off) while its call runs
+ * gets its worker killed, since nobody is left for the answer.  POLLRDHUP
+ * without POLLIN: the client's next frame, if it pipelines, is not
+ * mistaken for a hang-up and not consumed.  0: ready; -1: gone.
+ */
+static int wait_worker(struct gvw_remote *r, short events)
+{
+	struct pollfd p[2] = { { .fd = r->fd, .events = events },
+			       { .fd = r->watch_fd, .events = POLLRDHUP } };
+	int n;
+
+	for (;;) {
+		n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (p[1].revents) {
+			gvw_log(GVW_WARN, "session %u: the client hung up during a call; "
+				"killing its worker process", r->id);
+			gvw_remote_abort(r);
+			return -1;
+		}
+		if (p[0].revents)
+			return 0;
+	}
+}
+
+static int from_worker(struct gvw_remote *r, void *buf, size_t len)
+{
+	char *p = buf;
+	ssize_t n;
+
+	if (r->watch_fd < 0)
+		return gvw_read_full(r->fd, buf, len);	/* gvw_remote_abort ends it */
+	while (len) {
+		if (wait_worker(r, POLLIN))
+			return -1;
+		n = recv(r->fd, p, len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int to_worker(struct gvw_remote *r, struct iovec *iov, int niov)
+{
+	struct msghdr m = { 0 };
+	ssize_t n;
+
+	if (r->watch_fd < 0)
+		return gvw_writev_full(r->fd, iov, niov);
+	while (niov > 0) {
+		if (!iov->iov_len) {
+			iov++;
+			niov--;
+			continue;
+		}
+		if (wait_worker(r, POLLOUT))
+			return -1;
+		m.msg_iov = iov;
+		m.msg_iovlen = (size_t)niov;
+		n = sendmsg(r->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -1;
+		gvw_iov_advance(&iov, &niov, (size_t)n);
+	}
+	return 0;
 }
 
 int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
@@ -256,10 +468,16 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 	*resp_len = 0;
 	if (local_gate_call(r->w, msg, msg_len, resp, resp_cap, resp_len))
 		return 0;
-	if (r->dead)
+	if (r->dead || r->aborted)
 		return -1;
 	if (msg_len > GV_FRAME_MAX_MSG || nbulk > GV_FRAME_MAX_BULK)
 		return -1;
+	/*
+	 * The worker answers GV_ERESP itself when a response would not fit.
+	 * No room at all is sent as 1 byte (0 on the wire means the most).
+	 */
+	h.resp_cap = resp_cap < GV_FRAME_MAX_MSG ? (uint32_t)resp_cap : GV_FRAME_MAX_MSG;
+	h.resp_cap += !h.resp_cap;
 	pthread_mutex_lock(&r->w->lock);
 	h.vm.sessions = r->w->nsessions;
 	h.vm.total_allocs = r->w->total_allocs;
@@ -272,29 +490,33 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 	v[0] = (struct iovec){ &h, sizeof(h) };
 	v[1] = (struct iovec){ fb, nbulk * sizeof(fb[0]) };
 	v[2] = (struct iovec){ (void *)msg, msg_len };
-	if (gvw_writev_full(r->fd, v, 3))
+	if (to_worker(r, v, 3))
 		return died(r);
 	for (i = 0; i < nbulk; i++) {
 		if (!GV_BULK_HOST_READS(bulk[i].dir))
 			continue;
-		for (k = 0; k < bulk[i].niov; k++)
-			if (gvw_write_full(r->fd, bulk[i].iov[k].base, bulk[i].iov[k].len))
+		for (k = 0; k < bulk[i].niov; k++) {
+			struct iovec one = { bulk[i].iov[k].base, bulk[i].iov[k].len };
+
+			if (to_worker(r, &one, 1))
 				return died(r);
+		}
 	}
-	if (gvw_read_full(r->fd, &rh, sizeof(rh)))
+	if (from_worker(r, &rh, sizeof(rh)))
 		return died(r);
-	if (rh.magic != GV_FRAME_REPLY_MAGIC || rh.resp_len > resp_cap) {
+	if (rh.magic != GV_FRAME_REPLY_MAGIC || rh.resp_len > h.resp_cap ||
+	    rh.resp_len > resp_cap) {
 		gvw_log(GVW_ERROR, "session %u: worker process sent a malformed reply", r->id);
-		kill(r->pid, SIGKILL);
+		gvw_remote_abort(r);
 		return died(r);
 	}
-	if (gvw_read_full(r->fd, resp, rh.resp_len))
+	if (from_worker(r, resp, rh.resp_len))
 		return died(r);
 	for (i = 0; i < nbulk; i++) {
 		if (!GV_BULK_HOST_WRITES(bulk[i].dir))
 			continue;
 		for (k = 0; k < bulk[i].niov; k++)
-			if (gvw_read_full(r->fd, bulk[i].iov[k].base, bulk[i].iov[k].len))
+			if (from_worker(r, bulk[i].iov[k].base, bulk[i].iov[k].len))
 				return died(r);
 	}
 	account(r, rh.session_allocs, rh.session_bytes);
@@ -305,18 +527,19 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 void gvw_remote_close(struct gvw_remote *r)
 {
 	struct gvw_worker *w = r->w;
-	int st;
 
 	/* EOF ends the worker's loop; it frees everything and exits. */
 	registry_remove(w, r);
 	gvw_gate_release_all(w, r->id);
-	close(r->fd);
+	shutdown(r->fd, SHUT_RDWR);
 	shutdown(r->relay_fd, SHUT_RDWR);
 	if (r->have_relay)
 		pthread_join(r->relay, NULL);
-	close(r->relay_fd);
 	if (r->pid)
-		waitpid(r->pid, &st, 0);
+		reap(r, 5000);
+	close(r->fd);
+	close(r->relay_fd);
+	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_lock(&w->lock);
 	w->nsessions--;
 	w->total_allocs -= r->allocs;

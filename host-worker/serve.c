@@ -28,8 +28,7 @@ static void *relay_reader(void *arg)
 	return NULL;
 }
 
-int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd,
-		 uint64_t relay_key)
+int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd)
 {
 	pthread_t relay;
 	int have_relay = 0;
@@ -50,14 +49,20 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 		return -1;
 	}
 	if (relay_fd >= 0) {
+		/* The parent's first words on the relay: this session's gate key. */
+		if (gvw_read_full(relay_fd, &w->relay_key, sizeof(w->relay_key))) {
+			gvw_log(GVW_ERROR, "worker process: no gate key on the relay socket");
+			gvw_session_close(s);
+			gvw_worker_destroy(w);
+			return -1;
+		}
 		w->relay_fd = relay_fd;
-		w->relay_key = relay_key;
 		have_relay = !pthread_create(&relay, NULL, relay_reader, w);
 	}
 	for (;;) {
 		struct gvw_frame_in in;
 		uint64_t allocs = 0, bytes = 0;
-		size_t resp_len = 0;
+		size_t resp_len = 0, cap;
 		unsigned int i;
 		int got = gvw_frame_recv(&st, &in, msg);
 
@@ -67,8 +72,9 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 		}
 		s->vm_stats = in.h.vm;
 		s->have_vm_stats = 1;
-		gvw_session_exec(s, msg, in.h.msg_len, in.bulk, in.h.nbulk, resp, sizeof(resp),
-				 &resp_len);
+		/* The parent's room for the responses: what does not fit is GV_ERESP. */
+		cap = in.h.resp_cap && in.h.resp_cap < sizeof(resp) ? in.h.resp_cap : sizeof(resp);
+		gvw_session_exec(s, msg, in.h.msg_len, in.bulk, in.h.nbulk, resp, cap, &resp_len);
 		/* The guest's own allocations; a module's globals go with the module. */
 		for (i = 0; i < s->allocs.n; i++) {
 			if (!s->allocs.v[i].symbol) {

@@ -1,7 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* Worker lifetime, the session registry and VM-wide accounting. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* pipe2, environ */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <sys/param.h>
 #include <sys/random.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,29 +112,89 @@ static int select_gpus(struct gvw_worker *w, char *err, size_t err_len)
 	return 0;
 }
 
-/* Asks a worker process what it finds: driver, devices, or why none. */
+/*
+ * Asks a worker process what it finds: driver, devices, or why none.
+ * posix_spawn with an argument vector, never a shell: gpus= comes from
+ * configuration and is passed as one argument, whatever it contains.
+ * The answer must come within a minute (cuInit on a wedged driver).
+ */
 static int probe(struct gvw_worker *w)
 {
-	char cmd[1024], *nl;
-	FILE *p;
-	int st;
+	char s_dev[16], *nl;
+	char *argv[] = { (char *)w->cfg.worker_path, (char *)"--probe", (char *)"--executor",
+			 (char *)(w->cfg.executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference"),
+			 (char *)"--cpu-reference-devices", s_dev, (char *)"--gpus",
+			 (char *)(w->cfg.gpus ? w->cfg.gpus : ""), NULL };
+	posix_spawn_file_actions_t fa;
+	size_t got = 0;
+	int pfd[2], st = -1, e;
+	pid_t pid;
 
-	snprintf(cmd, sizeof(cmd), "'%s' --probe --executor %s --cpu-reference-devices %u "
-		 "--gpus '%s'", w->cfg.worker_path,
-		 w->cfg.executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference",
-		 w->cfg.cpu_reference_devices, w->cfg.gpus ? w->cfg.gpus : "");
+	snprintf(s_dev, sizeof(s_dev), "%u", w->cfg.cpu_reference_devices);
 	snprintf(w->describe, sizeof(w->describe), "worker process %s did not answer",
 		 w->cfg.worker_path);
-	p = popen(cmd, "r");
-	if (!p)
+	if (pipe2(pfd, O_CLOEXEC))
 		return -1;
-	if (fgets(w->describe, sizeof(w->describe), p)) {
-		nl = strchr(w->describe, '\n');
-		if (nl)
-			*nl = 0;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	e = posix_spawn(&pid, w->cfg.worker_path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (e) {
+		snprintf(w->describe, sizeof(w->describe), "cannot start %s: %s",
+			 w->cfg.worker_path, strerror(e));
+		close(pfd[0]);
+		return -1;
 	}
-	st = pclose(p);
-	return st == 0 ? 0 : -1;
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		char buf[512];
+		ssize_t n;
+
+		e = poll(&p, 1, 60000);
+		if (e < 0 && errno == EINTR)
+			continue;
+		if (e <= 0) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		n = read(pfd[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (got + 1 < sizeof(w->describe)) {
+			size_t take = MIN((size_t)n, sizeof(w->describe) - 1 - got);
+
+			memcpy(w->describe + got, buf, take);
+			got += take;
+			w->describe[got] = 0;
+		}
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	nl = strchr(w->describe, '\n');
+	if (nl)
+		*nl = 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* n bytes from the kernel's CSPRNG; 0, or -1 with errno. */
+static int fill_random(void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = getrandom((char *)buf + got, n - got, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
 }
 
 int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
@@ -155,8 +226,16 @@ int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->gate_cond, NULL);
 	w->relay_fd = -1;
-	if (getrandom(&w->gate_secret, sizeof(w->gate_secret), 0) != sizeof(w->gate_secret))
-		w->gate_secret = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)w;
+	w->limits = gvw_limits_effective(&cfg->limits);
+	/* Gate keys are MACs under this secret: it must be unpredictable or nothing. */
+	if (fill_random(w->gate_secret, sizeof(w->gate_secret))) {
+		snprintf(err, err_len, "no random bytes for the gate secret (getrandom: %s)",
+			 strerror(errno));
+		pthread_cond_destroy(&w->gate_cond);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return -1;
+	}
 	if (cfg->worker_path) {
 		/* CUDA must not be initialized in this process: a probe does it. */
 		if (probe(w)) {
@@ -187,6 +266,7 @@ void gvw_worker_destroy(struct gvw_worker *w)
 		gvw_session_close(w->sessions[0]);
 	free(w->sessions);
 	free(w->remotes);
+	gvw_gates_destroy(w);
 	pthread_cond_destroy(&w->gate_cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w->ex_state);
@@ -264,17 +344,19 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 
 			if (!h->kind || h->device != dev)
 				continue;
-			if (pass == 0 && h->kind == GVW_H_STREAM)
+			if (pass == 0 && h->kind == GVW_H_STREAM) {
 				ex->stream_destroy(ctx, h->obj);
-			else if (pass == 0 && h->kind == GVW_H_EVENT)
+			} else if (pass == 0 && h->kind == GVW_H_EVENT) {
 				ex->event_destroy(ctx, h->obj);
-			else if (pass == 1 && h->kind == GVW_H_FUNCTION)
+			} else if (pass == 1 && h->kind == GVW_H_FUNCTION) {
+				gvw_function_unindex(s, h->obj);
 				free(h->obj);
-			else if (pass == 2 && h->kind == GVW_H_MODULE)
+			} else if (pass == 2 && h->kind == GVW_H_MODULE) {
 				ex->module_unload(ctx, h->obj);
-			else
+			} else {
 				continue;
-			gvw_handle_free(&s->handles, h);
+			}
+			gvw_handle_drop(s, h);
 		}
 	}
 	for (i = s->allocs.n; i-- > 0;) {
@@ -286,6 +368,7 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 			ex->mem_free(ctx, a);
 			n++;
 			bytes += a->size;
+			s->device_bytes -= a->size;
 		}
 		gvw_alloc_remove(&s->allocs, a);
 	}
@@ -310,6 +393,7 @@ void gvw_session_close(struct gvw_session *s)
 		bytes += gvw_session_drop_device(s, d);
 	gvw_alloc_table_free(&s->allocs);
 	gvw_handles_destroy(&s->handles);
+	gvw_functions_destroy(s);
 	free(s->launch_log);
 
 	pthread_mutex_lock(&w->lock);

@@ -98,14 +98,22 @@ struct gvw_executor {
 	int (*host_gate)(void *ctx, void *stream, struct gvw_gate *g);
 };
 
-/* A kernel the guest looked up: what the executor needs to launch it. */
+/*
+ * A kernel the guest looked up: what the executor needs to launch it.
+ * An executor's function_get fills exec, nparams, args_size and params
+ * (room for GV_MAX_PARAMS); the session keeps a copy sized to what it
+ * holds, found again by (module, name), so a repeated lookup costs nothing.
+ */
 struct gvw_function {
 	void *exec;			/* CUfunction, or the double's own */
 	uint64_t module;		/* handle */
+	uint64_t handle;		/* its own */
+	struct gvw_function *index_next;	/* the session's (module, name) index */
 	uint32_t nparams;
 	uint32_t args_size;
-	struct gv_param_info params[GV_MAX_PARAMS];
-	char name[256];
+	uint32_t name_len;
+	const char *name;		/* NUL-terminated */
+	struct gv_param_info *params;
 };
 
 extern const struct gvw_executor gvw_exec_cuda;
@@ -120,15 +128,16 @@ struct gvw_worker {
 	int host_dev[GVW_MAX_DEVICES];	/* guest ordinal -> host ordinal */
 	int driver_version;
 	char describe[512];
+	struct gvw_limits limits;	/* cfg.limits with defaults applied */
 
 	pthread_mutex_t lock;		/* guards what follows */
 	struct gvw_session **sessions;
 	unsigned int nsessions;
 	uint64_t total_allocs, total_bytes;
 	uint64_t sessions_closed, bytes_freed_at_close;
-	struct gvw_gate *gates;		/* host functions' gates, newest first */
+	struct gvw_gate_table gates;	/* host functions' gates */
 	pthread_cond_t gate_cond;
-	uint64_t gate_secret;
+	uint8_t gate_secret[GVW_SIPHASH_KEY_BYTES];	/* keys gate keys (a MAC) */
 	/* In a worker process: the parent's gate relay and the session's key. */
 	int relay_fd;
 	uint64_t relay_key;
@@ -160,6 +169,14 @@ struct gvw_session {
 	struct gv_frame_vm_stats vm_stats;
 	int have_vm_stats;
 	uint64_t calls, exec_ns;	/* messages run, and the time they took */
+	/* What the session holds against w->limits. */
+	uint64_t module_bytes, device_bytes, host_bytes;
+	unsigned int warned;		/* limits already reported (1 << enum gvw_limit) */
+	/* Functions by (module, name): buckets (a power of two), entries. */
+	struct gvw_function **fn_index;
+	uint32_t fn_buckets, fn_count;
+	/* Where an executor writes a function's parameters before they are kept. */
+	struct gv_param_info param_scratch[GV_MAX_PARAMS];
 	/* One message's decoded request and response (with its tail). */
 	_Alignas(16) unsigned char req_buf[sizeof(union gvw_any_req) + GV_MAX_ARGS];
 	_Alignas(16) unsigned char resp_buf[sizeof(union gvw_any_resp)];
@@ -182,5 +199,37 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev);
 
 /* Accounting, under w->lock. */
 void gvw_account(struct gvw_worker *w, int64_t allocs, int64_t bytes);
+
+/* Per-session limits (quota.c). */
+enum gvw_limit {
+	GVW_LIMIT_HANDLES,
+	GVW_LIMIT_GATES,
+	GVW_LIMIT_MODULE_BYTES,
+	GVW_LIMIT_DEVICE_BYTES,
+	GVW_LIMIT_HOST_BYTES,
+};
+/* The limits in force: each zero field of in replaced by its default. */
+struct gvw_limits gvw_limits_effective(const struct gvw_limits *in);
+/*
+ * Logs that the session, holding have, was refused want more of a limit
+ * (at warning level the first time per session and limit), and returns
+ * cudaErrorMemoryAllocation, the runtime's error for all of them.
+ */
+int gvw_limit_refuse(struct gvw_session *s, enum gvw_limit which, uint64_t have,
+		     uint64_t want);
+/* Charges n bytes of host memory to the session: 0, or the refusal's error. */
+int gvw_host_charge(struct gvw_session *s, uint64_t n);
+void gvw_host_uncharge(struct gvw_session *s, uint64_t n);
+
+/* Frees a handle's slot and what it was charged (not the object itself). */
+void gvw_handle_drop(struct gvw_session *s, struct gvw_handle_slot *slot);
+
+/* The session's functions by (module handle, name) (functions.c). */
+struct gvw_function *gvw_function_find(struct gvw_session *s, uint64_t module,
+				       const char *name);
+/* 0, or -1 when the index cannot grow (host bytes); fn->handle must be set. */
+int gvw_function_index(struct gvw_session *s, struct gvw_function *fn);
+void gvw_function_unindex(struct gvw_session *s, struct gvw_function *fn);
+void gvw_functions_destroy(struct gvw_session *s);
 
 #endif
