@@ -1,51 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 #include "fdio.h"
 
-#include <errno.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "sockstream.h"
 
+/* A plain stream without a timeout is exactly a socket read or written whole. */
 int gvw_read_full(int fd, void *buf, size_t len)
 {
-	char *p = buf;
+	struct gv_stream s = gv_stream_plain(fd);
 
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = ECONNRESET;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return gv_stream_read_full(&s, buf, len);
 }
 
 int gvw_writev_full(int fd, struct iovec *iov, int n)
 {
-	while (n > 0) {
-		struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
-		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
+	struct gv_stream s = gv_stream_plain(fd);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
+	return gv_stream_writev_full(&s, iov, n);
 }
 
 int gvw_write_full(int fd, const void *buf, size_t len)
@@ -53,4 +23,17 @@ int gvw_write_full(int fd, const void *buf, size_t len)
 	struct iovec v = { (void *)buf, len };
 
 	return gvw_writev_full(fd, &v, 1);
+}
+
+void gvw_iov_advance(struct iovec **iov, int *n, size_t done)
+{
+	while (*n > 0 && done >= (*iov)->iov_len) {
+		done -= (*iov)->iov_len;
+		(*iov)++;
+		(*n)--;
+	}
+	if (*n > 0) {
+		(*iov)->iov_base = (char *)(*iov)->iov_base + done;
+		(*iov)->iov_len -= done;
+	}
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "json.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +92,44 @@ static char *parse_string(struct reader *r)
 
 static struct gv_json *parse_value(struct reader *r);
 
+static size_t digits(const char *p)
+{
+	size_t n = 0;
+
+	while (p[n] >= '0' && p[n] <= '9')
+		n++;
+	return n;
+}
+
+/*
+ * The length of a JSON number at p, or 0: strtod alone would also take
+ * "-inf", "-nan" and hex, none of which JSON has.
+ */
+static size_t number_len(const char *p)
+{
+	size_t n = *p == '-', d;
+
+	d = digits(p + n);
+	if (!d || (p[n] == '0' && d > 1))
+		return 0;
+	n += d;
+	if (p[n] == '.') {
+		d = digits(p + n + 1);
+		if (!d)
+			return 0;
+		n += 1 + d;
+	}
+	if (p[n] == 'e' || p[n] == 'E') {
+		n++;
+		n += p[n] == '+' || p[n] == '-';
+		d = digits(p + n);
+		if (!d)
+			return 0;
+		n += d;
+	}
+	return n;
+}
+
 static struct gv_json *parse_list(struct reader *r, int object)
 {
 	struct gv_json *j = node(r, object ? GV_JOBJ : GV_JARR), **tail;
@@ -174,13 +214,25 @@ static struct gv_json *parse_value(struct reader *r)
 		j = node(r, GV_JNULL);
 		r->p += 4;
 	} else if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9')) {
+		size_t n = number_len(r->p);
 		char *end = (char *)r->p;
 
 		j = node(r, GV_JNUM);
-		if (j)
+		if (j && n) {
+			errno = 0;
 			j->number = strtod(r->p, &end);
-		if (end == r->p)
+		}
+		if (!j) {
+			/* out of memory: failed already */
+		} else if (!n || end != r->p + n) {
 			fail(r, "malformed number");
+			free(j);
+			j = NULL;
+		} else if (errno == ERANGE && !isfinite(j->number)) {
+			fail(r, "number out of range");
+			free(j);
+			j = NULL;
+		}
 		r->p = end;
 	} else {
 		fail(r, "expected a value");
@@ -238,4 +290,14 @@ const char *gv_json_type_name(enum gv_json_type t)
 					     "an array", "an object" };
 
 	return names[t];
+}
+
+int gv_json_uint(const struct gv_json *j, unsigned long long max, unsigned long long *out)
+{
+	/* Compared as doubles before any conversion: 1e300 or -1 never reach a cast. */
+	if (!j || j->type != GV_JNUM || !isfinite(j->number) || j->number < 0 ||
+	    max > (1ull << 53) || j->number > (double)max)
+		return -1;
+	*out = (unsigned long long)j->number;
+	return (double)*out == j->number ? 0 : -1;	/* no fraction */
 }

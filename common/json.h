@@ -27,5 +27,11 @@ void gv_json_free(struct gv_json *j);
 /* The member of an object with this key, or NULL. */
 const struct gv_json *gv_json_get(const struct gv_json *obj, const char *key);
 const char *gv_json_type_name(enum gv_json_type t);
+/*
+ * A number that is an integer in 0..max (max at most 2^53, where doubles
+ * are still exact): 0 and *out set, or -1 (not a number, not finite, a
+ * fraction, or out of range).
+ */
+int gv_json_uint(const struct gv_json *j, unsigned long long max, unsigned long long *out);
 
 #endif

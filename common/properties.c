@@ -2,6 +2,8 @@
 #include "properties.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +97,9 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 		return -1;
 	}
 	if (port->type == GV_JNUM) {
-		n = (long)port->number;
-		if ((double)n != port->number)
-			n = -1;
+		unsigned long long u;
+
+		n = gv_json_uint(port, 65535, &u) ? -1 : (long)u;
 	} else if (port->type == GV_JSTR) {
 		errno = 0;
 		n = strtol(port->string, &end, 10);
@@ -119,10 +121,18 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 		for (g = gpus->child; g; g = g->next) {
 			size_t at = strlen(out->gpus);
 
-			if (g->type == GV_JNUM)
-				snprintf(out->gpus + at, sizeof(out->gpus) - at, "%s%d", at ? "," : "",
-					 (int)g->number);
-			else if (g->type == GV_JSTR)
+			unsigned long long idx;
+
+			if (g->type == GV_JNUM) {
+				if (gv_json_uint(g, GV_MAX_GPU_INDEX, &idx)) {
+					snprintf(err, len, "%s line %d: endpoint.gpus: %.15g is not a GPU "
+						 "index; accepted: integers 0..%d, or UUID strings",
+						 path, g->line, g->number, GV_MAX_GPU_INDEX);
+					return -1;
+				}
+				snprintf(out->gpus + at, sizeof(out->gpus) - at, "%s%llu",
+					 at ? "," : "", idx);
+			} else if (g->type == GV_JSTR)
 				snprintf(out->gpus + at, sizeof(out->gpus) - at, "%s%s", at ? "," : "",
 					 g->string);
 			else
@@ -168,9 +178,148 @@ static int plugins(const struct gv_json *pl, const char *path, char *err, size_t
 	return 0;
 }
 
+/* One "limits" key: its field, and the range a value may take. */
+struct limit_key {
+	const char *key;
+	size_t off;
+	int wide;		/* unsigned long long, else unsigned int */
+	unsigned long long max, dflt;	/* dflt: what 0 means, for the message */
+};
+
+#define LIM(k, wide, max, dflt) { #k, offsetof(struct gv_limit_props, k), wide, max, dflt }
+static const struct limit_key limit_keys[] = {
+	LIM(max_handles, 0, 1u << 24, 65536),
+	LIM(max_gates, 0, 1u << 20, 4096),
+	LIM(max_module_bytes, 1, 1ull << 40, 1ull << 30),
+	LIM(max_device_bytes, 1, 1ull << 50, 0),
+	LIM(max_host_bytes, 1, 1ull << 40, 1ull << 30),
+	LIM(hello_timeout_ms, 0, 600000, GV_DEFAULT_HELLO_TIMEOUT_MS),
+	LIM(io_timeout_ms, 0, 3600000, GV_DEFAULT_IO_TIMEOUT_MS),
+	LIM(idle_timeout_s, 0, 31536000, GV_DEFAULT_IDLE_TIMEOUT_S),
+	LIM(max_connections, 0, 4096, GV_DEFAULT_MAX_CONNECTIONS),
+	LIM(max_connections_per_peer, 0, 4096, GV_DEFAULT_MAX_CONNECTIONS_PER_PEER),
+};
+#undef LIM
+#define NLIMITS (sizeof(limit_keys) / sizeof(limit_keys[0]))
+
+static int limits(const struct gv_json *o, const char *path, struct gv_limit_props *out,
+		  char *err, size_t len)
+{
+	const char *keys[NLIMITS + 1];
+	const struct gv_json *m;
+	size_t i;
+
+	if (!o)
+		return 0;
+	for (i = 0; i < NLIMITS; i++)
+		keys[i] = limit_keys[i].key;
+	keys[NLIMITS] = NULL;
+	if (want(o, GV_JOBJ, "limits", path, o->line, err, len) ||
+	    only_keys(o, "limits", keys, path, err, len))
+		return -1;
+	for (m = o->child; m; m = m->next) {
+		const struct limit_key *k = limit_keys;
+		unsigned long long v;
+
+		while (strcmp(k->key, m->key))
+			k++;
+		if (gv_json_uint(m, k->max, &v)) {
+			char dflt[32] = "no limit";
+
+			if (k->dflt)
+				snprintf(dflt, sizeof(dflt), "%llu", k->dflt);
+			snprintf(err, len, "%s line %d: limits.%s must be an integer 0..%llu "
+				 "(0: the default, %s)", path, m->line, k->key, k->max, dflt);
+			return -1;
+		}
+		if (k->wide)
+			*(unsigned long long *)((char *)out + k->off) = v;
+		else
+			*(unsigned int *)((char *)out + k->off) = (unsigned int)v;
+	}
+	return 0;
+}
+
+/* A path in the "tls" object: relative ones are taken from the properties file's folder. */
+static int tls_path(const struct gv_json *v, const char *dir, char *out, size_t cap,
+		    const char *path, char *err, size_t len)
+{
+	int n;
+
+	if (v->string[0] == '/' || !v->string[0])
+		n = snprintf(out, cap, "%s", v->string);
+	else
+		n = snprintf(out, cap, "%s/%s", dir, v->string);
+	if (n < 0 || (size_t)n >= cap) {
+		snprintf(err, len, "%s line %d: tls.%s: path longer than %zu bytes", path,
+			 v->line, v->key, cap - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int tls_name(const struct gv_json *v, char *out, size_t cap, const char *path, char *err,
+		    size_t len)
+{
+	if (strlen(v->string) >= cap) {
+		snprintf(err, len, "%s line %d: tls.%s: longer than %zu bytes", path, v->line,
+			 v->key, cap - 1);
+		return -1;
+	}
+	snprintf(out, cap, "%s", v->string);
+	return 0;
+}
+
+static int tls(const struct gv_json *o, const char *path, struct gv_tls_props *out, char *err,
+	       size_t len)
+{
+	static const char *const keys[] = { "certificate", "private_key", "ca", "psk_identity",
+					    "psk_file", "server_name", NULL };
+	char dir[4096], *abs, *slash;
+	const struct gv_json *m;
+	int rc = 0;
+
+	if (!o)
+		return 0;
+	if (want(o, GV_JOBJ, "tls", path, o->line, err, len) ||
+	    only_keys(o, "tls", keys, path, err, len))
+		return -1;
+	abs = realpath(path, NULL);
+	snprintf(dir, sizeof(dir), "%s", abs ? abs : path);
+	free(abs);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	else
+		snprintf(dir, sizeof(dir), ".");
+	for (m = o->child; m && !rc; m = m->next) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "tls.%s", m->key);
+		if (want(m, GV_JSTR, what, path, m->line, err, len))
+			return -1;
+		if (!strcmp(m->key, "certificate"))
+			rc = tls_path(m, dir, out->certificate, sizeof(out->certificate), path, err, len);
+		else if (!strcmp(m->key, "private_key"))
+			rc = tls_path(m, dir, out->private_key, sizeof(out->private_key), path, err, len);
+		else if (!strcmp(m->key, "ca"))
+			rc = tls_path(m, dir, out->ca, sizeof(out->ca), path, err, len);
+		else if (!strcmp(m->key, "psk_file"))
+			rc = tls_path(m, dir, out->psk_file, sizeof(out->psk_file), path, err, len);
+		else if (!strcmp(m->key, "psk_identity"))
+			rc = tls_name(m, out->psk_identity, sizeof(out->psk_identity), path, err,
+				      len);
+		else
+			rc = tls_name(m, out->server_name, sizeof(out->server_name), path, err,
+				      len);
+	}
+	return rc;
+}
+
 int gv_properties_load(const char *path, struct gv_properties *p, char *err, size_t len)
 {
-	static const char *const top_keys[] = { "communicator", "secure_application", NULL };
+	static const char *const top_keys[] = { "communicator", "secure_application", "tls",
+						"limits", NULL };
 	static const char *const comm_keys[] = { "endpoint", "plugins", NULL };
 	const struct gv_json *comm, *c, *sec;
 	struct gv_json *doc;
@@ -215,11 +364,15 @@ int gv_properties_load(const char *path, struct gv_properties *p, char *err, siz
 	    only_keys(doc, "the document", top_keys, path, err, len))
 		goto out;
 	sec = gv_json_get(doc, "secure_application");
-	if (sec && (sec->type != GV_JBOOL || sec->boolean)) {
-		snprintf(err, len, "%s line %d: secure_application must be false (secure "
-			 "applications are not supported)", path, sec->line);
+	if (sec && sec->type != GV_JBOOL) {
+		snprintf(err, len, "%s line %d: secure_application must be true (TLS, with the "
+			 "\"tls\" keys) or false", path, sec->line);
 		goto out;
 	}
+	p->secure = sec && sec->boolean;
+	if (tls(gv_json_get(doc, "tls"), path, &p->tls, err, len) ||
+	    limits(gv_json_get(doc, "limits"), path, &p->limits, err, len))
+		goto out;
 	comm = gv_json_get(doc, "communicator");
 	if (want(comm, GV_JARR, "communicator", path, 1, err, len))
 		goto out;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #define GV_MAX_ENDPOINTS 8
+#define GV_MAX_GPU_INDEX 1023	/* a GPU index in "gpus" */
 
 struct gv_endpoint {
 	char protocol[8];	/* "tcp" or "oldtcp" (the same wire here) */
@@ -36,7 +37,8 @@ struct gv_tls_props {
 
 /*
  * "limits": { ... }: what one client may make the host hold, and how long
- * it may take.  Zero: the default documented in the README.
+ * it may take.  Zero: the default documented in the README (the
+ * GV_DEFAULT_* below, or the worker library's GVW_DEFAULT_*).
  */
 struct gv_limit_props {
 	unsigned int max_handles, max_gates;
@@ -47,6 +49,12 @@ struct gv_limit_props {
 	unsigned int max_connections;	/* per endpoint */
 	unsigned int max_connections_per_peer;	/* per endpoint and client address */
 };
+
+#define GV_DEFAULT_HELLO_TIMEOUT_MS 5000u
+#define GV_DEFAULT_IO_TIMEOUT_MS 30000u
+#define GV_DEFAULT_IDLE_TIMEOUT_S 3600u
+#define GV_DEFAULT_MAX_CONNECTIONS 256u
+#define GV_DEFAULT_MAX_CONNECTIONS_PER_PEER 64u
 
 struct gv_properties {
 	char path[4096];

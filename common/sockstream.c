@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fdio.h"
+
 /* Waits for the socket to be ready for events, within the stream's timeout. */
 static int wait_ready(struct gv_stream *s, short events)
 {
@@ -75,15 +77,7 @@ int gv_stream_writev_full(struct gv_stream *s, struct iovec *iov, int n)
 			continue;
 		if (w < 0)
 			return -1;
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
+		gvw_iov_advance(&iov, &n, (size_t)w);
 	}
 	return 0;
 }

@@ -1,23 +1,93 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * gvirtus-worker: runs one guest process's session in a process of its
- * own.  QEMU's virtio-gvirtus device starts one per session with the
- * session's socket as --fd; --probe prints what the executor finds.
+ * own.  QEMU's virtio-gvirtus device and gvirtus-backend start one per
+ * session with the session's socket as --fd; --probe prints what the
+ * executor finds.
  */
+#define _GNU_SOURCE	/* POLLRDHUP */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "gvirtus_worker.h"
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: gvirtus-worker (--probe | --fd N --session ID "
-			"[--relay-fd N --relay-key HEX]) [--executor cuda|cpu-reference] "
-			"[--cpu-reference-devices N] [--gpus LIST]\n");
+			"[--relay-fd N] [--parent PID]) "
+			"[--executor cuda|cpu-reference] [--cpu-reference-devices N] "
+			"[--gpus LIST] [--limits HANDLES,GATES,MODULE,DEVICE,HOST]\n");
 	exit(2);
+}
+
+/* "handles,gates,module bytes,device bytes,host bytes", as gvw_remote_open writes it. */
+static int parse_limits(const char *s, struct gvw_limits *l)
+{
+	unsigned long long v[5];
+	char *end;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		v[i] = strtoull(s, &end, 10);
+		if (errno || *end != (i < 4 ? ',' : 0))
+			return -1;
+		s = end + 1;
+	}
+	if (v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+		return -1;
+	l->max_handles = (uint32_t)v[0];
+	l->max_gates = (uint32_t)v[1];
+	l->max_module_bytes = v[2];
+	l->max_device_bytes = v[3];
+	l->max_host_bytes = v[4];
+	return 0;
+}
+
+struct watch {
+	int fd[2];
+	pid_t parent;
+};
+
+/*
+ * Ends this process when its parent is gone.  Not PR_SET_PDEATHSIG: it
+ * follows the parent *thread* that spawned us, and QEMU spawns workers
+ * from vCPU threads, which may exit while QEMU (and the session) lives
+ * on.  Instead: the parent's ends of our session and relay sockets close
+ * when the parent process ends, however it ends (the kernel closes its
+ * descriptors; they are close-on-exec, so no other program holds them),
+ * and our parent pid changes when we are re-parented.  The main loop sees
+ * the session socket's EOF itself when idle; this thread covers a call
+ * that never returns (a kernel that never ends, a synchronize behind a
+ * host function nobody will release).  It gives the main loop a moment to
+ * close the session in order, then exits.
+ */
+static void *watchdog(void *arg)
+{
+	struct watch *wt = arg;
+	struct pollfd p[2] = { { .fd = wt->fd[0], .events = POLLRDHUP },
+			       { .fd = wt->fd[1], .events = POLLRDHUP } };
+	int n;
+
+	for (;;) {
+		n = poll(p, wt->fd[1] >= 0 ? 2 : 1, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		if ((n > 0 && (p[0].revents || (wt->fd[1] >= 0 && p[1].revents))) ||
+		    (wt->parent > 0 && getppid() != wt->parent))
+			break;
+	}
+	sleep(2);
+	_exit(3);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -25,9 +95,10 @@ int main(int argc, char **argv)
 	struct gvw_config cfg = { .executor = GVW_EXEC_CUDA, .max_sessions = 1,
 				  .cpu_reference_devices = 1, .label = "gvirtus-worker",
 				  .in_worker_process = 1 };
+	static struct watch wt;
 	int fd = -1, relay_fd = -1, probe = 0, i;
-	unsigned long long relay_key = 0;
-	long id = -1;
+	long id = -1, parent = 0;
+	pthread_t t;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--probe"))
@@ -36,10 +107,10 @@ int main(int argc, char **argv)
 			fd = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--relay-fd") && i + 1 < argc)
 			relay_fd = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--relay-key") && i + 1 < argc)
-			relay_key = strtoull(argv[++i], NULL, 16);
 		else if (!strcmp(argv[i], "--session") && i + 1 < argc)
 			id = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--parent") && i + 1 < argc)
+			parent = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--executor") && i + 1 < argc) {
 			if (gvw_executor_parse(argv[++i], &cfg.executor))
 				usage();
@@ -47,7 +118,10 @@ int main(int argc, char **argv)
 			cfg.cpu_reference_devices = (unsigned int)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--gpus") && i + 1 < argc)
 			cfg.gpus = argv[++i];
-		else
+		else if (!strcmp(argv[i], "--limits") && i + 1 < argc) {
+			if (parse_limits(argv[++i], &cfg.limits))
+				usage();
+		} else
 			usage();
 	}
 	if (probe) {
@@ -65,8 +139,14 @@ int main(int argc, char **argv)
 	}
 	if (fd < 0 || id < 0)
 		usage();
-	/* Die with QEMU; never outlive the device that started us. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
-	return gvw_serve_fd(fd, &cfg, (uint32_t)id, relay_fd, relay_key) ? 1 : 0;
+	/* Never outlive the device or backend that started us (see watchdog). */
+	wt.fd[0] = fd;
+	wt.fd[1] = relay_fd;
+	wt.parent = (pid_t)parent;
+	if ((parent > 0 && getppid() != (pid_t)parent) ||
+	    pthread_create(&t, NULL, watchdog, &wt))
+		return 1;
+	pthread_detach(t);
+	return gvw_serve_fd(fd, &cfg, (uint32_t)id, relay_fd) ? 1 : 0;
 }

@@ -69,6 +69,12 @@ struct VirtIOGvirtus {
     char *gpus;
     uint32_t max_sessions;
     uint32_t cpu_reference_devices;
+    /* What one session may hold (struct gvw_limits); 0: the worker's default. */
+    uint32_t max_handles;
+    uint32_t max_gates;
+    uint64_t max_module_bytes;
+    uint64_t max_device_bytes;
+    uint64_t max_host_bytes;
 
     VirtQueue *vq;
     struct gvw_worker *wk;
@@ -277,9 +283,15 @@ static void *gv_session_thread(void *opaque)
 /* Ends the host side of a session: its worker process, or its state here. */
 static void gv_session_end(GvSession *ss)
 {
-    if (ss->wr) {
-        gvw_remote_close(ss->wr);
-        ss->wr = NULL;
+    struct gvw_remote *wr;
+
+    /* Under ss->lock: gv_session_destroy may be aborting it right now. */
+    qemu_mutex_lock(&ss->lock);
+    wr = ss->wr;
+    ss->wr = NULL;
+    qemu_mutex_unlock(&ss->lock);
+    if (wr) {
+        gvw_remote_close(wr);
     }
     if (ss->ws) {
         gvw_session_close(ss->ws);
@@ -287,13 +299,23 @@ static void gv_session_end(GvSession *ss)
     }
 }
 
-/* Stops a session thread after its current job; drops queued jobs. */
+/*
+ * Stops a session thread; drops queued jobs.  The current job may be a
+ * call that never returns (a kernel that never ends, a synchronize behind
+ * a host function nobody releases): its worker process is killed first,
+ * so the join below is bounded and the BQL is not held hostage.  Sessions
+ * inside QEMU's process (worker="") cannot be killed: their current call
+ * must end by itself.
+ */
 static void gv_session_destroy(GvSession *ss)
 {
     GvJob *job;
 
     qemu_mutex_lock(&ss->lock);
     ss->stop = true;
+    if (ss->wr) {
+        gvw_remote_abort(ss->wr);
+    }
     qemu_cond_signal(&ss->cond);
     qemu_mutex_unlock(&ss->lock);
     qemu_thread_join(&ss->thread);
@@ -446,6 +468,17 @@ static void gv_drop_all(VirtIOGvirtus *s)
     gpointer key, value;
     GvJob *job;
 
+    /* Kill every worker first: their sessions' threads then stop together. */
+    g_hash_table_iter_init(&it, s->sessions);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        GvSession *ss = value;
+
+        qemu_mutex_lock(&ss->lock);
+        if (ss->wr) {
+            gvw_remote_abort(ss->wr);
+        }
+        qemu_mutex_unlock(&ss->lock);
+    }
     g_hash_table_iter_init(&it, s->sessions);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         g_hash_table_iter_steal(&it);
@@ -504,6 +537,13 @@ static void gv_realize(DeviceState *dev, Error **errp)
     }
     cfg.worker_path = *s->worker ? s->worker : NULL;
     cfg.gpus = s->gpus;
+    cfg.limits = (struct gvw_limits){
+        .max_handles = s->max_handles,
+        .max_gates = s->max_gates,
+        .max_module_bytes = s->max_module_bytes,
+        .max_device_bytes = s->max_device_bytes,
+        .max_host_bytes = s->max_host_bytes,
+    };
     if (gvw_executor_parse(s->executor ? s->executor : "cuda",
                            &cfg.executor)) {
         error_setg(errp, "virtio-gvirtus: executor=%s is not known; use "
@@ -560,6 +600,12 @@ static const Property gv_properties[] = {
     DEFINE_PROP_UINT32("max-sessions", VirtIOGvirtus, max_sessions, 64),
     DEFINE_PROP_UINT32("cpu-reference-devices", VirtIOGvirtus,
                        cpu_reference_devices, 1),
+    /* Per session; 0 is the worker's default (README, "limits"). */
+    DEFINE_PROP_UINT32("max-handles", VirtIOGvirtus, max_handles, 0),
+    DEFINE_PROP_UINT32("max-gates", VirtIOGvirtus, max_gates, 0),
+    DEFINE_PROP_SIZE("max-module-bytes", VirtIOGvirtus, max_module_bytes, 0),
+    DEFINE_PROP_SIZE("max-device-bytes", VirtIOGvirtus, max_device_bytes, 0),
+    DEFINE_PROP_SIZE("max-host-bytes", VirtIOGvirtus, max_host_bytes, 0),
 };
 
 static const VMStateDescription gv_vmstate = {

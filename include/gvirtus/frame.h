@@ -33,10 +33,16 @@ struct __attribute__((packed)) gv_frame_req {
 	uint32_t magic;		/* GV_FRAME_MAGIC */
 	uint32_t msg_len;
 	uint32_t nbulk;
-	uint32_t reserved;
+	/*
+	 * Room for the responses, in bytes; 0 (what older senders wrote
+	 * here) means GV_FRAME_MAX_MSG.  The worker answers GV_ERESP when a
+	 * response does not fit, instead of sending more than the room.
+	 */
+	uint32_t resp_cap;
 	struct gv_frame_vm_stats vm;
 	/* then nbulk x gv_frame_bulk, msg_len bytes, the to-host runs */
 };
+_Static_assert(sizeof(struct gv_frame_req) == 56, "gv_frame_req is 56 bytes on the wire");
 
 struct __attribute__((packed)) gv_frame_bulk {
 	uint64_t len;

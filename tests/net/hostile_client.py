@@ -58,6 +58,14 @@ def reply(s):
     return magic, status, body
 
 
+def conn_hello():
+    """A connection past HELLO: the frame limits below are the session's."""
+    s = conn()
+    s.sendall(frame(message(1, struct.pack("<II", 1, 0))))
+    reply(s)
+    return s
+
+
 def closed_by_peer(s):
     try:
         return s.recv(1) == b""
@@ -72,20 +80,20 @@ check(closed_by_peer(s), "garbage: connection closed")
 s.close()
 
 # 2. a message block larger than the limit
-s = conn()
+s = conn_hello()
 s.sendall(frame(b"", msg_len=1 << 30))
 check(closed_by_peer(s), "huge msg_len: connection closed")
 s.close()
 
 # 3. a bulk run larger than the limit
-s = conn()
+s = conn_hello()
 s.sendall(frame(message(9, struct.pack("<QQQQ", 0, 0, 1 << 40, 0), nbulk=1),
                 bulk=struct.pack("<QII", 1 << 40, 1, 0), nbulk=1))
 check(closed_by_peer(s), "huge bulk run: connection closed")
 s.close()
 
 # 4. too many bulk runs
-s = conn()
+s = conn_hello()
 s.sendall(frame(b"", nbulk=99))
 check(closed_by_peer(s), "99 bulk runs: connection closed")
 s.close()
@@ -100,8 +108,11 @@ if r:
     check(rh[0] == RESP_MAGIC and rh[2] == 2, "wrong version: status GV_EVERSION (%s)" % (rh,))
 s.close()
 
-# 6. an unknown op, then a truncated payload, on one connection
+# 6. an unknown op, then a truncated payload, on one connection (after
+# HELLO: before it, the backend serves nothing and spawns no worker)
 s = conn()
+s.sendall(frame(message(1, struct.pack("<II", 1, 0))))
+check(reply(s) is not None, "HELLO answered")
 s.sendall(frame(message(4242)))
 r = reply(s)
 check(r is not None and struct.unpack_from("<IHHIiQII", r[2])[2] == 3, "unknown op: GV_EOP")
@@ -116,13 +127,13 @@ check(r is not None and struct.unpack_from("<IHHIiQII", r[2])[2] == 4, "lying pa
 s.close()
 
 # 7. gone in the middle of a frame: header promises 64 MiB, sends 1 MiB
-s = conn()
+s = conn_hello()
 s.sendall(frame(message(9, struct.pack("<QQQQ", 0, 0, 64 << 20, 0), nbulk=1),
                 bulk=struct.pack("<QII", 64 << 20, 1, 0), nbulk=1, runs=b"\0" * (1 << 20)))
 s.close()
 
 # 8. gone right after allocating device memory (the backend must free it)
-s = conn()
+s = conn_hello()
 s.sendall(frame(message(6, struct.pack("<Q", 32 << 20))))
 r = reply(s)
 check(r is not None and struct.unpack_from("<IHHIiQII", r[2])[4] == 0, "malloc before vanishing")
