@@ -23,6 +23,7 @@ RT_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(RT_SRC)) \
 GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/guest/*.c)) \
 	$(patsubst tests/guest/%.cu,$(B)/guest/progs/%,$(wildcard tests/guest/*.cu)) \
 	$(patsubst tests/gpu/%.cu,$(B)/guest/progs/%,$(wildcard tests/gpu/*.cu)) \
+	$(patsubst tests/soak/%.cu,$(B)/guest/progs/%,$(wildcard tests/soak/*.cu)) \
 	$(B)/guest/progs/gvbench
 NVCC := $(CUDA_HOME)/bin/nvcc
 # Unmodified nvcc programs: NVIDIA's libcudart at link time, ours at run time.
@@ -54,7 +55,7 @@ qemu: $(B)/.deps $(B)/bin/gvirtus-worker
 $(B)/bin/gvirtus-backend: host-tools/gvirtus-backend.c $(B)/host/libgvirtus-host.a $(wildcard common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Ihost-worker $(INC) $< -o $@ \
-		$(B)/host/libgvirtus-host.a -lpthread -ldl
+		$(B)/host/libgvirtus-host.a -lssl -lcrypto -lpthread -ldl
 backend: $(B)/bin/gvirtus-backend $(B)/bin/gvirtus-worker
 
 # One process per guest session, started by the device (worker= property).
@@ -102,7 +103,7 @@ $(B)/guest-lib/unsupported_stubs.o: $(B)/guest-lib/unsupported_stubs.c guest-lib
 	$(CC) $(STD) $(CFLAGS) -fPIC -fvisibility=hidden -Iguest-lib -c $< -o $@
 $(B)/guest-lib/libcudart.so.13: $(RT_OBJ) $(B)/guest-lib/unsupported_stubs.o guest-lib/libcudart.map
 	$(CC) -shared -o $@ -Wl,-soname,libcudart.so.13 -Wl,--version-script,guest-lib/libcudart.map \
-		-Wl,-z,defs $(RT_OBJ) $(B)/guest-lib/unsupported_stubs.o -lpthread
+		-Wl,-z,defs $(RT_OBJ) $(B)/guest-lib/unsupported_stubs.o -lssl -lcrypto -lpthread
 	ln -sf libcudart.so.13 $(B)/guest-lib/libcudart.so
 guest-lib: $(B)/guest-lib/libcudart.so.13
 
@@ -116,11 +117,14 @@ $(B)/guest/progs/%: tests/guest/%.cu
 $(B)/guest/progs/%: tests/gpu/%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
+$(B)/guest/progs/%: tests/soak/%.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_FLAGS) $< -o $@
 $(B)/guest/progs/gvbench: bench/gvbench.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
 $(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 \
-		$(GUEST_PROGS) $(wildcard tests/guest/*.sh tests/gpu/*.sh) tests/guest/init scripts/make-initramfs.sh
+		$(GUEST_PROGS) $(wildcard tests/guest/*.sh tests/gpu/*.sh tests/soak/*.sh) tests/guest/init scripts/make-initramfs.sh
 	scripts/make-initramfs.sh $@ $(B)/kernel $(B)/guest/gvirtus.ko $(B)/guest-lib $(B)/guest/progs
 image: $(B)/guest/initramfs.cpio.gz
 
@@ -137,7 +141,7 @@ $(B)/tests/loopback_calls: tests/guest/gvtest_calls.c tests/unit/loopback_transp
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -rdynamic -Iguest-lib -Ihost-worker $(INC) -Itests/guest \
 		tests/guest/gvtest_calls.c tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) \
-		$(B)/host/libgvirtus-host.a -o $@ -lpthread -ldl
+		$(B)/host/libgvirtus-host.a -o $@ -lssl -lcrypto -lpthread -ldl
 UNIT_TESTS += $(B)/tests/loopback_calls
 # Kernel parameter layouts read from a fatbin (host-worker/fatbin_params.c),
 # checked against one nvcc builds from kernels of known signatures;
@@ -146,6 +150,8 @@ $(B)/tests/fatbin_kernels.fatbin: tests/unit/fatbin_kernels.cu
 	@mkdir -p $(@D)
 	$(CUDA_HOME)/bin/nvcc -arch=sm_90 -no-compress -fatbin -o $@ $<
 unit-test: $(B)/tests/fatbin_kernels.fatbin
+# test_remote_lifetime spawns the real worker process.
+unit-test: $(B)/bin/gvirtus-worker
 
 # Under valgrind when it is there: the hostile-input paths must not read
 # or write out of bounds.
@@ -160,8 +166,10 @@ guest-test: all
 net-test: backend guest-lib $(GUEST_PROGS)
 	tests/net/run.sh cpu-reference
 
-test: unit-test net-test guest-test
+test: unit-test net-test soak-smoke fuzz guest-test
 	@echo "make test: all suites passed"
+
+include tests/fuzz/fuzz.mk
 
 # GVirtuS's layout: bin/ (backend, worker, QEMU), lib/frontend/ (the shim),
 # etc/properties.json (kept if present), share/gvirtus/ (guest side, unit).
@@ -187,6 +195,8 @@ run: all
 
 gpu-test: all
 	tests/gpu/run.sh
+
+include tests/soak/soak.mk
 
 # What a GPU machine without Debian's packages needs besides the build:
 # QEMU's shared libraries and, for the native comparison, NVIDIA's libcudart.

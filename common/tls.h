@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * TLS 1.3 for the network mode (properties.json "secure_application":
- * true), with OpenSSL from Debian.  The server always presents its
- * certificate; clients authenticate with a certificate the server's "ca"
- * signed, or with a pre-shared key.  A stream upgraded here carries
+ * true), with OpenSSL from Debian.  With certificates, the server presents
+ * its own and clients one that the server's "ca" signed; with a pre-shared
+ * key (TLS 1.3 external PSK) both sides prove they hold it instead.  A stream upgraded here carries
  * frames exactly as a plain one does (sockstream.h).
  */
 #ifndef GVIRTUS_TLS_H

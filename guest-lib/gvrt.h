@@ -34,8 +34,9 @@ struct gv_transport {
 struct gv_transport *gv_transport_open(char *err, size_t err_len);
 /* /dev/gvirtus, or NULL with why in err. */
 struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len);
-/* gvirtus-backend over TCP. */
-struct gv_transport *gv_transport_tcp_open(const char *address, int port, char *err,
+struct gv_properties;
+/* gvirtus-backend over TCP at endpoint ep of p, in TLS when p says secure. */
+struct gv_transport *gv_transport_tcp_open(const struct gv_properties *p, int ep, char *err,
 					   size_t err_len);
 
 /* ---- the session (session.c) ---- */

@@ -2,7 +2,8 @@
 /*
  * Which way this process reaches a GPU host: /dev/gvirtus when the guest
  * has it, else gvirtus-backend over TCP at the first endpoint of
- * properties.json ($GVIRTUS_CONFIG, else $GVIRTUS_HOME/etc/...).
+ * properties.json ($GVIRTUS_CONFIG, else $GVIRTUS_HOME/etc/...), in TLS
+ * when it says "secure_application": true.
  * GVIRTUS_TRANSPORT=virtio or tcp insists on one.
  */
 #include <stdio.h>
@@ -38,7 +39,7 @@ struct gv_transport *gv_transport_open(char *err, size_t err_len)
 			 why);
 		return NULL;
 	}
-	t = gv_transport_tcp_open(props.ep[0].address, props.ep[0].port, why, sizeof(why));
+	t = gv_transport_tcp_open(&props, 0, why, sizeof(why));
 	if (!t)
 		snprintf(err, err_len, "%s (from %s)", why, path);
 	return t;

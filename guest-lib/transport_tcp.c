@@ -18,11 +18,14 @@
 #include "sockstream.h"
 #include "frame.h"
 #include "gvrt.h"
+#include "properties.h"
+#include "tls.h"
 
 struct tcp_transport {
 	struct gv_transport t;
 	int fd;
 	struct gv_stream st;	/* the socket, or TLS on it */
+	struct gv_tls_client *tls;
 	int broken;
 	pthread_mutex_t lock;
 };
@@ -85,20 +88,60 @@ static int tcp_call(struct gv_transport *t, const void *msg, size_t msg_len, voi
 	return e;
 }
 
-struct gv_transport *gv_transport_tcp_open(const char *address, int port, char *err,
-					   size_t err_len)
+/*
+ * A TLS failure's reason can be long (paths, what to set): it goes to the
+ * log whole, and err says where to look.
+ */
+static void tls_failed(const char *address, int port, const char *why, char *err,
+		       size_t err_len)
+{
+	gv_log(GV_LOG_ERROR, "TLS with gvirtus-backend at %s:%d: %s", address, port, why);
+	snprintf(err, err_len, "TLS with gvirtus-backend at %s:%d failed (logged above)",
+		 address, port);
+}
+
+/* With secure_application: TLS on the connected socket. */
+static int tls_start(struct tcp_transport *c, const struct gv_properties *props,
+		     const struct gv_endpoint *ep, char *err, size_t err_len)
+{
+	const char *name = *props->tls.server_name ? props->tls.server_name : ep->address;
+	char why[512];
+
+	if (gv_tls_connect(c->tls, &c->st, name, (int)props->limits.hello_timeout_ms, why,
+			   sizeof(why))) {
+		tls_failed(ep->address, ep->port, why, err, err_len);
+		return -1;
+	}
+	return 0;
+}
+
+struct gv_transport *gv_transport_tcp_open(const struct gv_properties *props, int ep_index,
+					   char *err, size_t err_len)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
+	const struct gv_endpoint *ep = &props->ep[ep_index];
+	const char *address = ep->address;
+	int port = ep->port;
+	struct gv_tls_client *tls = NULL;
 	struct addrinfo *ai, *a;
 	struct tcp_transport *c;
-	char p[8];
+	char p[8], why[512];
 	int fd = -1, one = 1, e;
 
+	/* Credentials first: a missing file needs no connection to report. */
+	if (props->secure) {
+		tls = gv_tls_client_new(props, why, sizeof(why));
+		if (!tls) {
+			tls_failed(address, port, why, err, err_len);
+			return NULL;
+		}
+	}
 	snprintf(p, sizeof(p), "%d", port);
 	e = getaddrinfo(address, p, &hints, &ai);
 	if (e) {
 		snprintf(err, err_len, "%s: %s", address, gai_strerror(e));
+		gv_tls_client_free(tls);
 		return NULL;
 	}
 	for (a = ai; a && fd < 0; a = a->ai_next) {
@@ -114,20 +157,29 @@ struct gv_transport *gv_transport_tcp_open(const char *address, int port, char *
 	if (fd < 0) {
 		snprintf(err, err_len, "gvirtus-backend at %s:%d: %s", address, port,
 			 strerror(errno));
+		gv_tls_client_free(tls);
 		return NULL;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
+		gv_tls_client_free(tls);
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	c->t.name = "tcp";
 	c->t.call = tcp_call;
 	c->t.max_bulk = GV_FRAME_MAX_BULK_BYTES;
 	c->fd = fd;
 	c->st = gv_stream_plain(fd);
+	c->tls = tls;
+	if (tls && tls_start(c, props, ep, err, err_len)) {
+		close(fd);
+		gv_tls_client_free(tls);
+		free(c);
+		return NULL;
+	}
+	c->t.name = tls ? "tcp+tls" : "tcp";
 	pthread_mutex_init(&c->lock, NULL);
 	return &c->t;
 }

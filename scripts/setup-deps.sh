@@ -34,9 +34,10 @@ fi
 
 pkgs=(
 	build-essential gcc-multilib pkg-config ninja-build dpkg-dev
-	libglib2.0-dev libpcre2-dev zlib1g-dev libfdt-dev
+	libglib2.0-dev libpcre2-dev zlib1g-dev libfdt-dev libssl-dev
 	python3 python3-venv
 	seabios busybox-static cpio kmod xz-utils zstd gnuplot-nox
+	clang libclang-rt-14-dev
 )
 bpo_pkgs=(meson python3-pycotap)
 

@@ -55,6 +55,8 @@ n=$(grep -l ' 0 failed' "$home"/stress.* | wc -l)
 
 python3 "$repo/tests/net/hostile_client.py" 127.0.0.1 "$port" && ok "hostile clients answered or cut off" ||
 	bad "hostile clients"
+python3 "$repo/tests/net/hostile_quota.py" 127.0.0.1 "$port" && ok "quotas and module images" ||
+	bad "quotas and module images"
 "$progs/gvtest_calls" all 2 >/dev/null 2>&1 && ok "still serving after hostile clients" ||
 	bad "not serving after hostile clients"
 sleep 1
@@ -114,6 +116,9 @@ wait "$backend"
 [ $? = 0 ] && ok "SIGTERM: clean exit" || bad "SIGTERM: exit status"
 grep -q "shutting down" "$home/backend.log" && ok "backend logged its shutdown" || bad "no shutdown line"
 sed 's/^/backend: /' "$home/backend.log" | grep -v ' closed: ' | tail -n 12
+"$repo/tests/net/tls.sh" "$executor" && ok "TLS: certificates, PSK, refusals" || bad "TLS"
+python3 "$repo/tests/net/hostile_lifecycle.py" "$b" && ok "hostile lifecycles: stuck, idle, slow, floods" ||
+	bad "hostile lifecycles"
 rm -rf "$home"
 echo "net: $pass passed, $fail failed"
 [ "$fail" = 0 ]
