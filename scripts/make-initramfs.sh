@@ -15,7 +15,7 @@ cp -P "$libdir"/libcudart.so* "$root/usr/lib/gvirtus/"
 progs=$(find "$progdir" -maxdepth 1 -type f -perm -u+x | sort)
 cp $progs "$root/tests/"
 cp "$repo"/tests/guest/*.sh "$root/tests/"
-for f in "$repo"/tests/gpu/*.sh; do
+for f in "$repo"/tests/gpu/*.sh "$repo"/tests/soak/*.sh; do
 	[ "$(basename "$f")" = run.sh ] || cp "$f" "$root/tests/"
 done
 cp "$repo/tests/guest/init" "$root/init"

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# usage: run-guest.sh [-e EXECUTOR] [-d DEVICE_OPTIONS] [-t TIMEOUT_S] [-l LOG] SCRIPT
+# usage: run-guest.sh [-e EXECUTOR] [-d DEVICE_OPTIONS] [-t TIMEOUT_S] [-l LOG] [-a ARGS] SCRIPT
 # Boots the gvirtus guest under TCG with virtio-gvirtus-pci and runs
 # tests/guest/SCRIPT inside it.  Exits with the script's exit code.
 # EXECUTOR: cuda (the host GPU, default) or cpu-reference (no GPU needed).
+# ARGS: more of the kernel command line, e.g. "SOAK_SECONDS=60": the kernel
+# hands NAME=VALUE words it does not know to init, so the script sees them.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
-executor=cuda timeout_s=600 log= devopts=
-while getopts "e:t:l:d:" o; do
+executor=cuda timeout_s=600 log= devopts= args=
+while getopts "e:t:l:d:a:" o; do
 	case $o in
 	e) executor=$OPTARG ;;
 	d) devopts=",$OPTARG" ;;
 	t) timeout_s=$OPTARG ;;
 	l) log=$OPTARG ;;
+	a) args=" $OPTARG" ;;
 	*) exit 2 ;;
 	esac
 done
@@ -31,7 +34,7 @@ timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \
 	-L "$b/qemu/share/qemu" -M q35 -accel tcg,thread=multi -cpu max \
 	-smp "$smp" -m 2G -nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$b/kernel/vmlinuz" -initrd "$b/guest/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script" \
+	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script$args" \
 	-device "virtio-gvirtus-pci,executor=$executor$devopts" 2>"$log.host" | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
