@@ -7,7 +7,8 @@
 #   (c) host-function gates past max_gates: an error, not a hang
 #   (d) malformed module images: refused, and a good one still loads
 #   (e) bytes no call wrote come back as zeros
-# usage: hostile_quota.py HOST PORT.  Prints "hostile_quota: N passed, M failed".
+# usage: hostile_quota.py HOST PORT [cpu-reference|cuda].
+# Prints "hostile_quota: N passed, M failed".
 import os
 import socket
 import struct
@@ -15,6 +16,7 @@ import sys
 import time
 
 host, port = sys.argv[1], int(sys.argv[2])
+executor = sys.argv[3] if len(sys.argv) > 3 else "cpu-reference"
 passed = failed = 0
 
 FRAME_MAGIC, REPLY_MAGIC = 0x52465647, 0x50465647
@@ -143,12 +145,15 @@ def function_get(module, name=b"k", flags=0):
 
 
 good = fatbin(cubin())
+# PTX with one kernel k(u32): what the real driver loads (the CPU double
+# reads layouts from a fatbin's cubin, and compiles no PTX).
+PTX_HEAD = b".version 8.8\n.target sm_90\n.address_size 64\n"
+PTX_K = PTX_HEAD + b".visible .entry k(.param .u32 k_p0)\n{\n\tret;\n}\n\0"
 
 # (d) malformed images, then a good one on the same connection
 s = Session()
 elf = cubin()
 bad = {
-    "PTX without its NUL": b"//\n.version 8.8\n.target sm_90\n.address_size 64\n",
     "truncated fatbin": good[:len(good) // 2],
     "fatbin header claiming more than sent": good[:8] + struct.pack("<Q", len(good)) + good[16:],
     "fatbin entry past the fatbin": good[:16 + 8] + struct.pack("<Q", 1 << 20) + good[32:],
@@ -159,6 +164,14 @@ bad = {
 for what, image in bad.items():
     res, _ = load(s, image)
     check(res == INVALID_KERNEL_IMAGE, "%s: cudaErrorInvalidKernelImage, got %d" % (what, res))
+# PTX the guest sent without its NUL: the host terminates its own copy, so
+# the driver reads no further; the real driver then compiles it, the
+# double (which compiles no PTX) refuses it.
+res, _ = load(s, PTX_HEAD)
+want = SUCCESS if executor == "cuda" else INVALID_KERNEL_IMAGE
+check(res == want, "PTX without its NUL: %d, got %d" % (want, res))
+if executor == "cuda":
+    good = PTX_K
 res, mod = load(s, good)
 check(res == SUCCESS and mod, "a good module after the bad ones: %d" % res)
 resp, _ = s.call([function_get(mod)])

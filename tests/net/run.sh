@@ -55,7 +55,7 @@ n=$(grep -l ' 0 failed' "$home"/stress.* | wc -l)
 
 python3 "$repo/tests/net/hostile_client.py" 127.0.0.1 "$port" && ok "hostile clients answered or cut off" ||
 	bad "hostile clients"
-python3 "$repo/tests/net/hostile_quota.py" 127.0.0.1 "$port" && ok "quotas and module images" ||
+python3 "$repo/tests/net/hostile_quota.py" 127.0.0.1 "$port" "$executor" && ok "quotas and module images" ||
 	bad "quotas and module images"
 "$progs/gvtest_calls" all 2 >/dev/null 2>&1 && ok "still serving after hostile clients" ||
 	bad "not serving after hostile clients"
