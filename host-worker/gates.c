@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "fdio.h"
@@ -16,7 +15,7 @@ struct gvw_gate_owner {
 	uint32_t live;			/* not yet released */
 	struct gvw_gate *gates;
 	struct gvw_gate *rhead, *rtail;
-	struct gvw_gate_owner *hnext;
+	struct gvw_hlink hlink;		/* in by_owner */
 };
 
 #define FIRST_BUCKETS 64
@@ -24,103 +23,70 @@ struct gvw_gate_owner {
 static _Atomic uint64_t next_token = 1;
 
 /* Tokens count up per process; the owner spreads equal tokens of several. */
-static size_t key_bucket(size_t n, uint32_t owner, uint64_t token)
+static uint64_t key_hash(uint32_t owner, uint64_t token)
 {
 	uint64_t h = token * 0x9e3779b97f4a7c15ull ^ (uint64_t)owner * 0xc2b2ae3d27d4eb4full;
 
-	return (size_t)(h ^ h >> 32) & (n - 1);
+	return h ^ h >> 32;
 }
 
-static size_t owner_bucket(size_t n, uint32_t owner)
+static uint64_t owner_hash(uint32_t owner)
 {
-	uint64_t h = (uint64_t)owner * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> 32) & (n - 1);
+	return (uint64_t)owner * 0x9e3779b97f4a7c15ull >> 32;
 }
 
-/* Doubles a bucket array when it is full; on no memory the chains just grow. */
-static void grow_keys(struct gvw_gate_table *t)
+static uint64_t gate_hash(const struct gvw_hlink *l)
 {
-	size_t n = t->nkey * 2, i;
-	struct gvw_gate **v;
+	const struct gvw_gate *g = gvw_hentry(l, const struct gvw_gate, hlink);
 
-	if (t->ngates < t->nkey || !(v = calloc(n, sizeof(*v))))
-		return;
-	for (i = 0; i < t->nkey; i++) {
-		while (t->by_key[i]) {
-			struct gvw_gate *g = t->by_key[i];
-			size_t b = key_bucket(n, g->owner, g->token);
-
-			t->by_key[i] = g->hnext;
-			g->hnext = v[b];
-			v[b] = g;
-		}
-	}
-	free(t->by_key);
-	t->by_key = v;
-	t->nkey = n;
+	return key_hash(g->owner, g->token);
 }
 
-static void grow_owners(struct gvw_gate_table *t)
+static uint64_t gate_owner_hash(const struct gvw_hlink *l)
 {
-	size_t n = t->nown * 2, i;
-	struct gvw_gate_owner **v;
+	return owner_hash(gvw_hentry(l, const struct gvw_gate_owner, hlink)->owner);
+}
 
-	if (t->nowners < t->nown || !(v = calloc(n, sizeof(*v))))
-		return;
-	for (i = 0; i < t->nown; i++) {
-		while (t->by_owner[i]) {
-			struct gvw_gate_owner *o = t->by_owner[i];
-			size_t b = owner_bucket(n, o->owner);
-
-			t->by_owner[i] = o->hnext;
-			o->hnext = v[b];
-			v[b] = o;
-		}
-	}
-	free(t->by_owner);
-	t->by_owner = v;
-	t->nown = n;
+/* Doubles a full table; on no memory its chains just grow. */
+static void grow(struct gvw_hashtab *h, gvw_hash_fn *hash)
+{
+	if (gvw_hashtab_full(h))
+		gvw_hashtab_resize(h, h->nbuckets * 2, hash);
 }
 
 static int tables_ready(struct gvw_gate_table *t)
 {
-	if (!t->by_key) {
-		t->by_key = calloc(FIRST_BUCKETS, sizeof(*t->by_key));
-		if (!t->by_key)
-			return -1;
-		t->nkey = FIRST_BUCKETS;
-	}
-	if (!t->by_owner) {
-		t->by_owner = calloc(FIRST_BUCKETS, sizeof(*t->by_owner));
-		if (!t->by_owner)
-			return -1;
-		t->nown = FIRST_BUCKETS;
-	}
+	if (!t->by_key.nbuckets && gvw_hashtab_resize(&t->by_key, FIRST_BUCKETS, gate_hash))
+		return -1;
+	if (!t->by_owner.nbuckets &&
+	    gvw_hashtab_resize(&t->by_owner, FIRST_BUCKETS, gate_owner_hash))
+		return -1;
 	return 0;
 }
 
 static struct gvw_gate_owner *find_owner(struct gvw_gate_table *t, uint32_t owner)
 {
-	struct gvw_gate_owner *o;
+	struct gvw_hlink *l;
 
-	if (!t->nown)
-		return NULL;
-	for (o = t->by_owner[owner_bucket(t->nown, owner)]; o; o = o->hnext)
+	for (l = gvw_hashtab_chain(&t->by_owner, owner_hash(owner)); l; l = l->next) {
+		struct gvw_gate_owner *o = gvw_hentry(l, struct gvw_gate_owner, hlink);
+
 		if (o->owner == owner)
 			return o;
+	}
 	return NULL;
 }
 
 static struct gvw_gate *find_gate(struct gvw_gate_table *t, uint32_t owner, uint64_t token)
 {
-	struct gvw_gate *g;
+	struct gvw_hlink *l;
 
-	if (!t->nkey)
-		return NULL;
-	for (g = t->by_key[key_bucket(t->nkey, owner, token)]; g; g = g->hnext)
+	for (l = gvw_hashtab_chain(&t->by_key, key_hash(owner, token)); l; l = l->next) {
+		struct gvw_gate *g = gvw_hentry(l, struct gvw_gate, hlink);
+
 		if (g->token == token && g->owner == owner)
 			return g;
+	}
 	return NULL;
 }
 
@@ -129,7 +95,6 @@ static int link_gate(struct gvw_worker *w, struct gvw_gate *g, uint32_t max, boo
 {
 	struct gvw_gate_table *t = &w->gates;
 	struct gvw_gate_owner *o;
-	size_t b;
 
 	*over = false;
 	if (tables_ready(t))
@@ -144,11 +109,8 @@ static int link_gate(struct gvw_worker *w, struct gvw_gate *g, uint32_t max, boo
 		if (!o)
 			return -1;
 		o->owner = g->owner;
-		b = owner_bucket(t->nown, o->owner);
-		o->hnext = t->by_owner[b];
-		t->by_owner[b] = o;
-		t->nowners++;
-		grow_owners(t);
+		gvw_hashtab_insert(&t->by_owner, &o->hlink, owner_hash(o->owner));
+		grow(&t->by_owner, gate_owner_hash);
 	}
 	g->o = o;
 	g->next = o->gates;
@@ -156,11 +118,8 @@ static int link_gate(struct gvw_worker *w, struct gvw_gate *g, uint32_t max, boo
 		o->gates->prev = g;
 	o->gates = g;
 	o->live++;
-	b = key_bucket(t->nkey, g->owner, g->token);
-	g->hnext = t->by_key[b];
-	t->by_key[b] = g;
-	t->ngates++;
-	grow_keys(t);
+	gvw_hashtab_insert(&t->by_key, &g->hlink, key_hash(g->owner, g->token));
+	grow(&t->by_key, gate_hash);
 	return 0;
 }
 
@@ -206,17 +165,10 @@ static void set_state(struct gvw_gate *g, enum gvw_gate_state s)
 static void unlink_gate(struct gvw_worker *w, struct gvw_gate *g)
 {
 	struct gvw_gate_table *t = &w->gates;
-	struct gvw_gate_owner *o = g->o, **po;
-	struct gvw_gate **p;
+	struct gvw_gate_owner *o = g->o;
 
 	set_state(g, GVW_GATE_RELEASED);
-	for (p = &t->by_key[key_bucket(t->nkey, g->owner, g->token)]; *p; p = &(*p)->hnext) {
-		if (*p == g) {
-			*p = g->hnext;
-			break;
-		}
-	}
-	t->ngates--;
+	gvw_hashtab_remove(&t->by_key, &g->hlink, key_hash(g->owner, g->token));
 	if (g->prev)
 		g->prev->next = g->next;
 	else
@@ -226,13 +178,7 @@ static void unlink_gate(struct gvw_worker *w, struct gvw_gate *g)
 	g->o = NULL;
 	if (o->gates)
 		return;
-	for (po = &t->by_owner[owner_bucket(t->nown, o->owner)]; *po; po = &(*po)->hnext) {
-		if (*po == o) {
-			*po = o->hnext;
-			break;
-		}
-	}
-	t->nowners--;
+	gvw_hashtab_remove(&t->by_owner, &o->hlink, owner_hash(o->owner));
 	free(o);
 }
 
@@ -315,11 +261,11 @@ void gvw_gate_release_token(struct gvw_worker *w, uint64_t token)
 
 	/* A worker process serves one session: one owner to look under. */
 	pthread_mutex_lock(&w->lock);
-	for (b = 0; b < t->nown && !g; b++) {
-		struct gvw_gate_owner *o;
+	for (b = 0; b < t->by_owner.nbuckets && !g; b++) {
+		struct gvw_hlink *l;
 
-		for (o = t->by_owner[b]; o && !g; o = o->hnext)
-			g = find_gate(t, o->owner, token);
+		for (l = t->by_owner.v[b]; l && !g; l = l->next)
+			g = find_gate(t, gvw_hentry(l, struct gvw_gate_owner, hlink)->owner, token);
 	}
 	if (g)
 		release_gate(w, g);
@@ -445,26 +391,27 @@ void gvw_gates_destroy(struct gvw_worker *w)
 	struct gvw_gate_table *t = &w->gates;
 	size_t b;
 
-	for (b = 0; b < t->nkey; b++) {
-		struct gvw_gate *g, *next;
+	for (b = 0; b < t->by_key.nbuckets; b++) {
+		struct gvw_hlink *l, *next;
 
-		for (g = t->by_key[b]; g; g = next) {
-			next = g->hnext;
+		for (l = t->by_key.v[b]; l; l = next) {
+			struct gvw_gate *g = gvw_hentry(l, struct gvw_gate, hlink);
+
+			next = l->next;
 			if (!g->in_stream)	/* those belong to driver callbacks */
 				free(g);
 		}
 	}
-	for (b = 0; b < t->nown; b++) {
-		struct gvw_gate_owner *o, *next;
+	for (b = 0; b < t->by_owner.nbuckets; b++) {
+		struct gvw_hlink *l, *next;
 
-		for (o = t->by_owner[b]; o; o = next) {
-			next = o->hnext;
-			free(o);
+		for (l = t->by_owner.v[b]; l; l = next) {
+			next = l->next;
+			free(gvw_hentry(l, struct gvw_gate_owner, hlink));
 		}
 	}
-	free(t->by_key);
-	free(t->by_owner);
-	memset(t, 0, sizeof(*t));
+	gvw_hashtab_free(&t->by_key);
+	gvw_hashtab_free(&t->by_owner);
 }
 
 uint64_t gvw_gate_key(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner)

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashtab.h"
 #include "siphash.h"
 
 struct gvw_worker;
@@ -34,17 +35,15 @@ struct gvw_gate {
 	enum gvw_gate_state state;
 	bool in_stream;		/* a driver callback waits on it and frees it */
 	struct gvw_gate_owner *o;
-	struct gvw_gate *hnext;		/* (owner, token) hash chain */
+	struct gvw_hlink hlink;		/* in by_key, by (owner, token) */
 	struct gvw_gate *prev, *next;	/* the owner's gates */
 	struct gvw_gate *rprev, *rnext;	/* the owner's reached gates, oldest first */
 };
 
 /* The worker's gates; under the worker's lock. */
 struct gvw_gate_table {
-	struct gvw_gate **by_key;
-	size_t nkey, ngates;		/* buckets (a power of two), gates */
-	struct gvw_gate_owner **by_owner;
-	size_t nown, nowners;
+	struct gvw_hashtab by_key;	/* gates */
+	struct gvw_hashtab by_owner;	/* struct gvw_gate_owner */
 };
 
 /*

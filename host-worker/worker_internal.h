@@ -11,6 +11,7 @@
 #include "frame.h"
 #include "gates.h"
 #include "handles.h"
+#include "hashtab.h"
 #include "gvirtus_worker.h"
 #include "protocol.h"
 
@@ -108,7 +109,7 @@ struct gvw_function {
 	void *exec;			/* CUfunction, or the double's own */
 	uint64_t module;		/* handle */
 	uint64_t handle;		/* its own */
-	struct gvw_function *index_next;	/* the session's (module, name) index */
+	struct gvw_hlink index_link;	/* the session's (module, name) index */
 	uint32_t nparams;
 	uint32_t args_size;
 	uint32_t name_len;
@@ -172,9 +173,7 @@ struct gvw_session {
 	/* What the session holds against w->limits. */
 	uint64_t module_bytes, device_bytes, host_bytes;
 	unsigned int warned;		/* limits already reported (1 << enum gvw_limit) */
-	/* Functions by (module, name): buckets (a power of two), entries. */
-	struct gvw_function **fn_index;
-	uint32_t fn_buckets, fn_count;
+	struct gvw_hashtab fn_index;	/* functions by (module, name) */
 	/* Where an executor writes a function's parameters before they are kept. */
 	struct gv_param_info param_scratch[GV_MAX_PARAMS];
 	/* One message's decoded request and response (with its tail). */
