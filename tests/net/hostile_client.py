@@ -3,15 +3,19 @@
 # frames, lies about lengths, a wrong protocol version, unknown ops, and
 # clients that vanish mid-request.  Layouts follow include/gvirtus/frame.h
 # and protocol.h.  Prints "hostile_client: N passed, M failed".
-import socket
+import os
 import struct
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gvwire import (GV_ELEN, GV_EOP, GV_EVERSION, MSG_FMT, MSG_MAGIC, OP_HELLO, OP_MALLOC,
+                    OP_MEMCPY_HTOD, REPLY_MAGIC, RESP_FMT, RESP_MAGIC, TO_HOST, bulk_desc,
+                    connect, frame, hello_payload, message)
+from gvwire import read_reply as reply
+
 host, port = sys.argv[1], int(sys.argv[2])
 passed = failed = 0
-
-FRAME_MAGIC, REPLY_MAGIC = 0x52465647, 0x50465647
-MSG_MAGIC, RESP_MAGIC = 0x54525647, 0x50525647
 
 
 def check(cond, what):
@@ -24,44 +28,13 @@ def check(cond, what):
 
 
 def conn():
-    s = socket.create_connection((host, port), timeout=10)
-    return s
-
-
-def frame(msgs, bulk=b"", nbulk=0, runs=b"", magic=FRAME_MAGIC, msg_len=None):
-    body = msgs
-    hdr = struct.pack("<IIII", magic, len(body) if msg_len is None else msg_len, nbulk, 0)
-    hdr += b"\0" * 40  # vm stats
-    return hdr + bulk + body + runs
-
-
-def message(op, payload=b"", version=1, nbulk=0, magic=MSG_MAGIC):
-    return struct.pack("<IHHIIQII", magic, version, 0, op, 0, 7, len(payload), nbulk) + payload
-
-
-def recv_exact(s, n):
-    data = b""
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
-def reply(s):
-    h = recv_exact(s, 32)
-    if h is None:
-        return None
-    magic, resp_len, status, _, _, _ = struct.unpack("<IIIIQQ", h)
-    body = recv_exact(s, resp_len) if resp_len else b""
-    return magic, status, body
+    return connect(host, port, timeout=10)
 
 
 def conn_hello():
     """A connection past HELLO: the frame limits below are the session's."""
     s = conn()
-    s.sendall(frame(message(1, struct.pack("<II", 1, 0))))
+    s.sendall(frame(message(OP_HELLO, hello_payload())))
     reply(s)
     return s
 
@@ -87,8 +60,8 @@ s.close()
 
 # 3. a bulk run larger than the limit
 s = conn_hello()
-s.sendall(frame(message(9, struct.pack("<QQQQ", 0, 0, 1 << 40, 0), nbulk=1),
-                bulk=struct.pack("<QII", 1 << 40, 1, 0), nbulk=1))
+s.sendall(frame(message(OP_MEMCPY_HTOD, struct.pack("<QQQQ", 0, 0, 1 << 40, 0), nbulk=1),
+                bulk=bulk_desc(1 << 40, TO_HOST), nbulk=1))
 check(closed_by_peer(s), "huge bulk run: connection closed")
 s.close()
 
@@ -100,43 +73,46 @@ s.close()
 
 # 5. a wrong protocol version gets an answer saying so
 s = conn()
-s.sendall(frame(message(1, struct.pack("<II", 9, 0), version=9)))
+s.sendall(frame(message(OP_HELLO, hello_payload(version=9), version=9)))
 r = reply(s)
 check(r is not None and r[0] == REPLY_MAGIC, "wrong version: a reply")
 if r:
-    rh = struct.unpack_from("<IHHIiQII", r[2])
-    check(rh[0] == RESP_MAGIC and rh[2] == 2, "wrong version: status GV_EVERSION (%s)" % (rh,))
+    rh = struct.unpack_from(RESP_FMT, r[2])
+    check(rh[0] == RESP_MAGIC and rh[2] == GV_EVERSION,
+          "wrong version: status GV_EVERSION (%s)" % (rh,))
 s.close()
 
 # 6. an unknown op, then a truncated payload, on one connection (after
 # HELLO: before it, the backend serves nothing and spawns no worker)
 s = conn()
-s.sendall(frame(message(1, struct.pack("<II", 1, 0))))
+s.sendall(frame(message(OP_HELLO, hello_payload())))
 check(reply(s) is not None, "HELLO answered")
 s.sendall(frame(message(4242)))
 r = reply(s)
-check(r is not None and struct.unpack_from("<IHHIiQII", r[2])[2] == 3, "unknown op: GV_EOP")
-s.sendall(frame(message(6, b"\1\2\3")))  # MALLOC wants 8 bytes
+check(r is not None and struct.unpack_from(RESP_FMT, r[2])[2] == GV_EOP, "unknown op: GV_EOP")
+s.sendall(frame(message(OP_MALLOC, b"\1\2\3")))  # MALLOC wants 8 bytes
 r = reply(s)
-check(r is not None and struct.unpack_from("<IHHIiQII", r[2])[2] == 4, "short payload: GV_ELEN")
+check(r is not None and struct.unpack_from(RESP_FMT, r[2])[2] == GV_ELEN,
+      "short payload: GV_ELEN")
 # a message header that claims more payload than was sent
-bad = struct.pack("<IHHIIQII", MSG_MAGIC, 1, 0, 6, 0, 8, 5000, 0)
+bad = struct.pack(MSG_FMT, MSG_MAGIC, 1, 0, OP_MALLOC, 0, 8, 5000, 0)
 s.sendall(frame(bad))
 r = reply(s)
-check(r is not None and struct.unpack_from("<IHHIiQII", r[2])[2] == 4, "lying payload_len: GV_ELEN")
+check(r is not None and struct.unpack_from(RESP_FMT, r[2])[2] == GV_ELEN,
+      "lying payload_len: GV_ELEN")
 s.close()
 
 # 7. gone in the middle of a frame: header promises 64 MiB, sends 1 MiB
 s = conn_hello()
-s.sendall(frame(message(9, struct.pack("<QQQQ", 0, 0, 64 << 20, 0), nbulk=1),
-                bulk=struct.pack("<QII", 64 << 20, 1, 0), nbulk=1, runs=b"\0" * (1 << 20)))
+s.sendall(frame(message(OP_MEMCPY_HTOD, struct.pack("<QQQQ", 0, 0, 64 << 20, 0), nbulk=1),
+                bulk=bulk_desc(64 << 20, TO_HOST), nbulk=1, runs=b"\0" * (1 << 20)))
 s.close()
 
 # 8. gone right after allocating device memory (the backend must free it)
 s = conn_hello()
-s.sendall(frame(message(6, struct.pack("<Q", 32 << 20))))
+s.sendall(frame(message(OP_MALLOC, struct.pack("<Q", 32 << 20))))
 r = reply(s)
-check(r is not None and struct.unpack_from("<IHHIiQII", r[2])[4] == 0, "malloc before vanishing")
+check(r is not None and struct.unpack_from(RESP_FMT, r[2])[4] == 0, "malloc before vanishing")
 s.close()
 
 # 9. many connections that open and close at once

@@ -20,18 +20,21 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gvwire
+from gvwire import (GV_ERESP, GV_OK, OP_DEVICE_INFO, OP_DEVICE_SYNCHRONIZE, OP_EVENT_CREATE,
+                    OP_EVENT_RECORD, OP_EVENT_SYNCHRONIZE, OP_FREE, OP_HELLO,
+                    OP_HOST_FUNC_ENQUEUE, OP_HOST_FUNC_WAIT, OP_MALLOC, OP_MEMCPY_HTOD,
+                    OP_STREAM_SYNCHRONIZE, REPLY_MAGIC, RESP_FMT, TO_HOST, bulk_desc, frame,
+                    hello_payload, message, read_reply)
+
 repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(repo, "build")
 backend_bin = os.path.join(build, "bin", "gvirtus-backend")
 home = tempfile.mkdtemp(prefix="gv-lifecycle-")
 passed = failed = 0
 
-FRAME_MAGIC, REPLY_MAGIC = 0x52465647, 0x50465647
-MSG_MAGIC, RESP_MAGIC = 0x54525647, 0x50525647
-OP_HELLO, OP_DEVICE_INFO, OP_DEVICE_SYNCHRONIZE, OP_MALLOC, OP_FREE = 1, 2, 3, 6, 7
-OP_STREAM_SYNCHRONIZE, OP_EVENT_CREATE, OP_EVENT_RECORD, OP_EVENT_SYNCHRONIZE = 25, 29, 30, 31
-OP_HOST_FUNC_ENQUEUE, OP_HOST_FUNC_WAIT = 36, 37
-GV_OK, GV_ERESP = 0, 6
 HELLO_TIMEOUT_MS, IO_TIMEOUT_MS, IDLE_TIMEOUT_S = 1000, 2000, 3
 MAX_CONN, MAX_PER_PEER = 40, 8
 
@@ -47,40 +50,26 @@ def check(cond, what):
     sys.stdout.flush()
 
 
-def frame(msgs, nbulk=0, bulk=b"", runs=b"", resp_cap=0, msg_len=None):
-    hdr = struct.pack("<IIII", FRAME_MAGIC, len(msgs) if msg_len is None else msg_len, nbulk,
-                      resp_cap)
-    return hdr + b"\0" * 40 + bulk + msgs + runs
-
-
-def message(op, payload=b"", version=1, req_id=7):
-    return struct.pack("<IHHIIQII", MSG_MAGIC, version, 0, op, 0, req_id, len(payload),
-                       0) + payload
-
-
 def recv_exact(s, n):
-    data = b""
-    while len(data) < n:
-        try:
-            chunk = s.recv(n - len(data))
-        except OSError:
-            return None
-        if not chunk:
-            return None
-        data += chunk
-    return data
+    """n bytes, or None if the backend closed or cut the connection first."""
+    try:
+        return gvwire.recv_exact(s, n)
+    except OSError:
+        return None
 
 
 def reply(s):
     """(status of the first response, its result, its payload), or None."""
-    h = recv_exact(s, 32)
-    if h is None:
+    try:
+        r = read_reply(s)
+    except OSError:
         return None
-    magic, resp_len, _, _, _, _ = struct.unpack("<IIIIQQ", h)
-    body = recv_exact(s, resp_len) if resp_len else b""
+    if r is None:
+        return None
+    magic, _, body = r
     if magic != REPLY_MAGIC or body is None or len(body) < 32:
         return None
-    rmagic, _, status, _, result, _, plen, _ = struct.unpack_from("<IHHIiQII", body)
+    rmagic, _, status, _, result, _, plen, _ = struct.unpack_from(RESP_FMT, body)
     return status, result, body[32:32 + plen]
 
 
@@ -90,16 +79,11 @@ def call(s, op, payload=b"", resp_cap=0):
 
 
 def connect(port, src=None, timeout=10):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    if src:
-        s.bind((src, 0))
-    s.connect(("127.0.0.1", port))
-    return s
+    return gvwire.connect("127.0.0.1", port, timeout=timeout, src=src)
 
 
 def hello(s):
-    r = call(s, OP_HELLO, struct.pack("<II", 1, os.getpid()))
+    r = call(s, OP_HELLO, hello_payload(os.getpid()))
     return r is not None and r[0] == GV_OK and r[1] == 0
 
 
@@ -298,7 +282,7 @@ def main():
           "(2) a connection that sends nothing is closed after hello_timeout (%s s)" % t)
     s.close()
     s = connect(port)
-    s.sendall(frame(message(OP_HELLO, struct.pack("<II", 1, 0)))[:20])
+    s.sendall(frame(message(OP_HELLO, hello_payload()))[:20])
     check(not b.workers(), "(2) half a HELLO spawns no worker process")
     t = closed_within(s, 5)
     check(t is not None and t <= 2.5, "(2) half a HELLO is cut at hello_timeout (%s s)" % t)
@@ -401,8 +385,8 @@ def main():
             try:
                 c = connect(port)
                 hello(c)
-                c.sendall(frame(message(9, struct.pack("<QQQQ", 0, 0, 1 << 20, 0)), nbulk=1,
-                                bulk=struct.pack("<QII", 1 << 20, 1, 0)) + b"\0" * 4096)
+                c.sendall(frame(message(OP_MEMCPY_HTOD, struct.pack("<QQQQ", 0, 0, 1 << 20, 0)),
+                                nbulk=1, bulk=bulk_desc(1 << 20, TO_HOST)) + b"\0" * 4096)
                 time.sleep(30)
             finally:
                 os._exit(0)

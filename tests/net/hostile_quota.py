@@ -10,22 +10,22 @@
 # usage: hostile_quota.py HOST PORT [cpu-reference|cuda].
 # Prints "hostile_quota: N passed, M failed".
 import os
-import socket
 import struct
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gvwire
+from gvwire import (FROM_HOST, NO_REPLY, OP_FUNCTION_GET, OP_HELLO, OP_HOST_FUNC_ENQUEUE,
+                    OP_HOST_FUNC_RELEASE, OP_HOST_FUNC_WAIT, OP_MALLOC, OP_MEMCPY_DTOH,
+                    OP_MEMCPY_HTOD, OP_MODULE_LOAD, REPLY_FMT, REPLY_MAGIC, TO_HOST, bulk_desc,
+                    connect, frame, hello_payload, message, responses)
 
 host, port = sys.argv[1], int(sys.argv[2])
 executor = sys.argv[3] if len(sys.argv) > 3 else "cpu-reference"
 passed = failed = 0
 
-FRAME_MAGIC, REPLY_MAGIC = 0x52465647, 0x50465647
-MSG_MAGIC, RESP_MAGIC = 0x54525647, 0x50525647
-NO_REPLY = 1
-TO_HOST, FROM_HOST = 1, 2
-OP_HELLO, OP_MALLOC, OP_MEMCPY_HTOD, OP_MEMCPY_DTOH = 1, 6, 9, 10
-OP_MODULE_LOAD, OP_FUNCTION_GET = 16, 17
-OP_HOST_FUNC_ENQUEUE, OP_HOST_FUNC_WAIT, OP_HOST_FUNC_RELEASE = 36, 37, 38
 SUCCESS, INVALID_VALUE, MEMORY_ALLOCATION = 0, 1, 2
 INVALID_RESOURCE_HANDLE, INVALID_KERNEL_IMAGE = 400, 200
 DEFAULT_MAX_GATES = 4096
@@ -41,45 +41,30 @@ def check(cond, what):
         print("FAIL", what)
 
 
-def message(op, payload=b"", nbulk=0, flags=0):
-    return struct.pack("<IHHIIQII", MSG_MAGIC, 1, flags, op, 0, 7, len(payload), nbulk) + payload
-
-
 def recv_exact(s, n):
-    data = bytearray()
-    while len(data) < n:
-        chunk = s.recv(min(n - len(data), 1 << 20))
-        if not chunk:
-            raise ConnectionError("closed by the backend")
-        data += chunk
-    return bytes(data)
+    data = gvwire.recv_exact(s, n)
+    if data is None:
+        raise ConnectionError("closed by the backend")
+    return data
 
 
 class Session:
     def __init__(self):
-        self.s = socket.create_connection((host, port), timeout=20)
-        resp, _ = self.call([message(OP_HELLO, struct.pack("<II", 1, os.getpid()))])
+        self.s = connect(host, port, timeout=20)
+        resp, _ = self.call([message(OP_HELLO, hello_payload(os.getpid()))])
         self.id = struct.unpack_from("<II", resp[0][3])[1]
 
     def call(self, msgs, runs=()):
         """msgs: messages; runs: (dir, bytes-or-length). -> (responses, from-host runs)"""
-        body = b"".join(msgs)
-        hdr = struct.pack("<IIII", FRAME_MAGIC, len(body), len(runs), 0) + b"\0" * 40
-        descs = b"".join(struct.pack("<QII", len(d) if isinstance(d, bytes) else d, k, 0)
-                         for k, d in runs)
+        descs = b"".join(bulk_desc(len(d) if isinstance(d, bytes) else d, k) for k, d in runs)
         to_host = b"".join(d for k, d in runs if k == TO_HOST)
-        self.s.sendall(hdr + descs + body + to_host)
-        magic, resp_len, status, _, _, _ = struct.unpack("<IIIIQQ", recv_exact(self.s, 32))
+        self.s.sendall(frame(b"".join(msgs), bulk=descs, nbulk=len(runs), runs=to_host))
+        magic, resp_len, status, _, _, _ = struct.unpack(REPLY_FMT, recv_exact(self.s, 32))
         if magic != REPLY_MAGIC:
             raise ConnectionError("bad reply magic")
         data = recv_exact(self.s, resp_len)
         back = [recv_exact(self.s, d) for k, d in runs if k == FROM_HOST]
-        out, off = [], 0
-        while off < len(data):
-            h = struct.unpack_from("<IHHIiQII", data, off)
-            out.append((h[2], h[4], h[7], data[off + 32:off + 32 + h[6]]))
-            off += 32 + h[6]
-        return out, back
+        return [(h[2], h[4], h[7], pl) for h, pl in responses(data)], back
 
     def one(self, op, payload=b"", runs=()):
         """(status, result, reserved, payload) of a single message."""
