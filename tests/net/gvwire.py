@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import struct
+import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CALLS_DEF = os.path.join(REPO, "include", "gvirtus", "calls.def")
@@ -108,3 +109,26 @@ def connect(host, port, timeout=10, src=None):
     """A TCP connection to host:port, from address src if given."""
     return socket.create_connection((host, port), timeout=timeout,
                                     source_address=(src, 0) if src else None)
+
+
+class Checks:
+    """Counts checks and prints the closing line CI adds up."""
+
+    def __init__(self, name, verbose=False):
+        self.name, self.verbose = name, verbose
+        self.passed = self.failed = 0
+
+    def check(self, cond, what):
+        if cond:
+            self.passed += 1
+            if self.verbose:
+                print("ok", what)
+        else:
+            self.failed += 1
+            print("FAIL", what)
+        sys.stdout.flush()
+
+    def finish(self):
+        """Prints "NAME: N passed, M failed"; returns the exit status."""
+        print("%s: %d passed, %d failed" % (self.name, self.passed, self.failed))
+        return 1 if self.failed else 0

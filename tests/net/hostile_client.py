@@ -13,18 +13,13 @@ from gvwire import (GV_ELEN, GV_EOP, GV_EVERSION, MSG_FMT, MSG_MAGIC, OP_HELLO, 
                     OP_MEMCPY_HTOD, REPLY_MAGIC, RESP_FMT, RESP_MAGIC, TO_HOST, bulk_desc,
                     connect, frame, hello_payload, message)
 from gvwire import read_reply as reply
+import gvwire
 
 host, port = sys.argv[1], int(sys.argv[2])
-passed = failed = 0
+checks = gvwire.Checks("hostile_client")
+check = checks.check
 
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
 
 
 def conn():
@@ -119,5 +114,4 @@ s.close()
 for _ in range(50):
     conn().close()
 
-print("hostile_client: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(checks.finish())

@@ -33,21 +33,13 @@ repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(repo, "build")
 backend_bin = os.path.join(build, "bin", "gvirtus-backend")
 home = tempfile.mkdtemp(prefix="gv-lifecycle-")
-passed = failed = 0
+checks = gvwire.Checks("hostile_lifecycle", verbose=True)
+check = checks.check
 
 HELLO_TIMEOUT_MS, IO_TIMEOUT_MS, IDLE_TIMEOUT_S = 1000, 2000, 3
 MAX_CONN, MAX_PER_PEER = 40, 8
 
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-        print("ok", what)
-    else:
-        failed += 1
-        print("FAIL", what)
-    sys.stdout.flush()
 
 
 def recv_exact(s, n):
@@ -470,8 +462,7 @@ def main():
           "a backend on 0.0.0.0 without TLS warns, naming secure_application")
 
     shutil.rmtree(home, ignore_errors=True)
-    print("hostile_lifecycle: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ from gvwire import (FROM_HOST, NO_REPLY, OP_FUNCTION_GET, OP_HELLO, OP_HOST_FUNC
 
 host, port = sys.argv[1], int(sys.argv[2])
 executor = sys.argv[3] if len(sys.argv) > 3 else "cpu-reference"
-passed = failed = 0
+checks = gvwire.Checks("hostile_quota")
+check = checks.check
 
 SUCCESS, INVALID_VALUE, MEMORY_ALLOCATION = 0, 1, 2
 INVALID_RESOURCE_HANDLE, INVALID_KERNEL_IMAGE = 400, 200
@@ -32,13 +33,6 @@ DEFAULT_MAX_GATES = 4096
 FUNCTION_RESP = 16 + 1024 * 8
 
 
-def check(cond, what):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
 
 
 def recv_exact(s, n):
@@ -245,5 +239,4 @@ res, mod = load(s, good)
 check(res == SUCCESS, "a new client loads a module: %d" % res)
 s.close()
 
-print("hostile_quota: %d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(checks.finish())
