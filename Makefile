@@ -13,7 +13,7 @@ WARN := -Wall -Wextra -Wno-unused-parameter -MMD -MP
 STD := -std=gnu11
 INC := -Iinclude/gvirtus -Icommon -I$(CUDA_HOME)/include
 
-HOST_SRC := $(wildcard host-worker/*.c)
+HOST_SRC := $(wildcard host-worker/*.c host-worker/gen/*.c)
 COMMON_SRC := $(wildcard common/*.c)
 HOST_OBJ := $(patsubst host-worker/%.c,$(B)/host/%.o,$(HOST_SRC)) \
 	$(patsubst common/%.c,$(B)/host/common-%.o,$(COMMON_SRC))
@@ -24,7 +24,7 @@ GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/gu
 	$(patsubst tests/guest/%.cu,$(B)/guest/progs/%,$(wildcard tests/guest/*.cu)) \
 	$(patsubst tests/gpu/%.cu,$(B)/guest/progs/%,$(wildcard tests/gpu/*.cu)) \
 	$(patsubst tests/soak/%.cu,$(B)/guest/progs/%,$(wildcard tests/soak/*.cu)) \
-	$(B)/guest/progs/gvbench
+	$(B)/guest/progs/gvbench $(patsubst tests/gpu/%.c,$(B)/guest/progs/%,$(wildcard tests/gpu/*.c))
 NVCC := $(CUDA_HOME)/bin/nvcc
 # Unmodified nvcc programs: NVIDIA's libcudart at link time, ours at run time.
 # Fatbins uncompressed, so the CPU reference executor can read layouts.
@@ -34,7 +34,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_
 # Header dependencies, as the compiler saw them.
 -include $(wildcard $(B)/host/*.d $(B)/guest-lib/*.d $(B)/tests/*.d $(B)/bin/*.d $(B)/guest/progs/*.d)
 
-.PHONY: all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
+.PHONY: regen regen-check coverage all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
 .DELETE_ON_ERROR:
 
 all: qemu kmod guest-lib host-worker backend image
@@ -80,7 +80,7 @@ $(B)/guest/gvirtus.ko: guest-kmod/gvirtus.c guest-kmod/Kbuild $(wildcard include
 kmod: $(B)/guest/gvirtus.ko $(B)/kernel/vmlinuz
 
 # ---- host worker (also compiled into QEMU by build-qemu.sh) ----
-$(B)/host/%.o: host-worker/%.c $(wildcard host-worker/*.h include/gvirtus/* common/*.h)
+$(B)/host/%.o: host-worker/%.c $(wildcard host-worker/*.h host-worker/gen/*.h include/gvirtus/* include/gvirtus/gen/* common/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Ihost-worker $(INC) -c $< -o $@
 $(B)/host/common-%.o: common/%.c $(wildcard common/*.h include/gvirtus/*)
@@ -91,9 +91,11 @@ $(B)/host/libgvirtus-host.a: $(HOST_OBJ)
 host-worker: $(B)/host/libgvirtus-host.a
 
 # ---- guest runtime shim ----
-$(B)/guest-lib/%.o: guest-lib/%.c $(wildcard guest-lib/*.h guest-lib/*.inc include/gvirtus/* common/*.h)
+# Default visibility: the version scripts decide what each library exports
+# (libcudart.so.13 gives the session core to libcuda.so.1 as gv_*).
+$(B)/guest-lib/%.o: guest-lib/%.c $(wildcard guest-lib/*.h guest-lib/*.inc include/gvirtus/* include/gvirtus/gen/* common/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden -Iguest-lib $(INC) -c $< -o $@
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Iguest-lib $(INC) -c $< -o $@
 $(B)/guest-lib/common-%.o: common/%.c $(wildcard common/*.h include/gvirtus/*)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -fvisibility=hidden $(INC) -c $< -o $@
@@ -105,9 +107,36 @@ $(B)/guest-lib/libcudart.so.13: $(RT_OBJ) $(B)/guest-lib/unsupported_stubs.o gue
 	$(CC) -shared -o $@ -Wl,-soname,libcudart.so.13 -Wl,--version-script,guest-lib/libcudart.map \
 		-Wl,-z,defs $(RT_OBJ) $(B)/guest-lib/unsupported_stubs.o -lssl -lcrypto -lpthread
 	ln -sf libcudart.so.13 $(B)/guest-lib/libcudart.so
-guest-lib: $(B)/guest-lib/libcudart.so.13
+
+# Our libcuda.so.1: the driver API, generated (guest-lib/gen/) and
+# hand-written (guest-lib/cuda/), on libcudart.so.13's session.
+CU_SRC := $(wildcard guest-lib/cuda/*.c guest-lib/gen/cuda_*.c)
+CU_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(CU_SRC))
+$(B)/guest-lib/cuda/%.o $(B)/guest-lib/gen/%.o: CFLAGS += -fvisibility=hidden -Iguest-lib/cuda
+$(B)/guest-lib/cuda/%.o: guest-lib/cuda/%.c $(wildcard guest-lib/*.h guest-lib/cuda/*.h guest-lib/gen/*.inc include/gvirtus/* include/gvirtus/gen/*)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Iguest-lib $(INC) -c $< -o $@
+$(B)/guest-lib/gen/%.o: guest-lib/gen/%.c $(wildcard guest-lib/*.h guest-lib/cuda/*.h include/gvirtus/* include/gvirtus/gen/*)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Iguest-lib $(INC) -c $< -o $@
+$(B)/guest-lib/libcuda.so.1: $(CU_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/cuda.map
+	$(CC) -shared -o $@ -Wl,-soname,libcuda.so.1 -Wl,--version-script,guest-lib/gen/cuda.map \
+		-Wl,-z,defs $(CU_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread -ldl
+	ln -sf libcuda.so.1 $(B)/guest-lib/libcuda.so
+guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1
 
 # ---- guest programs and image ----
+# Driver-API programs: NVIDIA's stub libcuda at link time, ours at run time.
+$(B)/guest/progs/gvtest_driver: tests/guest/gvtest_driver.c $(B)/tests/fatbin_kernels.inc \
+		$(B)/guest-lib/libcuda.so.1 $(wildcard tests/guest/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest -I$(B)/tests $< -o $@ \
+		-L$(CUDA_HOME)/lib64/stubs -lcuda -L$(B)/guest-lib -lcudart -lpthread -ldl
+$(B)/guest/progs/%: tests/gpu/%.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I$(CUDA_HOME)/include $< -o $@ -L$(CUDA_HOME)/lib64/stubs -lcuda
+$(B)/tests/fatbin_kernels.inc: $(B)/tests/fatbin_kernels.fatbin
+	od -An -v -tu1 $< | sed 's/[0-9]\+/&,/g' >$@
 $(B)/guest/progs/%: tests/guest/%.c $(B)/guest-lib/libcudart.so.13 $(wildcard tests/guest/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest $< -o $@ -L$(B)/guest-lib -lcudart -lpthread
@@ -166,7 +195,16 @@ guest-test: all
 net-test: backend guest-lib $(GUEST_PROGS)
 	tests/net/run.sh cpu-reference
 
-test: unit-test net-test soak-smoke fuzz guest-test
+# The generated API surface (gen/gvgen.py): Debian's python3 with libclang,
+# whatever python3 comes first on PATH.
+GVGEN := /usr/bin/python3 gen/gvgen.py
+regen: $(B)/.deps
+	$(GVGEN)
+# CI: the committed output is what the generator writes from these headers.
+regen-check: $(B)/.deps
+	$(GVGEN) --check && echo "regen-check: 1 passed, 0 failed"
+
+test: regen-check unit-test net-test soak-smoke fuzz guest-test
 	@echo "make test: all suites passed"
 
 include tests/fuzz/fuzz.mk

@@ -23,6 +23,11 @@ int gv_current_device(void)
 	return current_device;
 }
 
+void gv_set_current_device(int dev)
+{
+	current_device = dev;
+}
+
 /* cudaSuccess when dev names a device this guest may use. */
 static cudaError_t check_device(int dev)
 {

@@ -4,6 +4,8 @@
  * every failing call sets and cudaGetLastError clears, and the names and
  * texts NVIDIA's runtime gives each code.
  */
+#include <stdatomic.h>
+
 #include "gvrt.h"
 
 struct gv_error_text {
@@ -17,12 +19,21 @@ static const struct gv_error_text error_table[] = {
 };
 
 static _Thread_local cudaError_t last_error = cudaSuccess;
+static atomic_int runtime_used;
 
 cudaError_t gv_ret(cudaError_t err)
 {
+	/* Every runtime call ends here: the runtime has made its primary
+	 * context current, which the driver API then sees (as natively). */
+	atomic_store_explicit(&runtime_used, 1, memory_order_relaxed);
 	if (err != cudaSuccess)
 		last_error = err;
 	return err;
+}
+
+int gv_runtime_used(void)
+{
+	return atomic_load_explicit(&runtime_used, memory_order_relaxed);
 }
 
 static const struct gv_error_text *lookup(cudaError_t err)
@@ -60,4 +71,11 @@ GVRT_EXPORT const char *cudaGetErrorString(cudaError_t err)
 	const struct gv_error_text *t = lookup(err);
 
 	return t ? t->text : "unrecognized error code";
+}
+
+const char *gv_error_text(int code)
+{
+	const struct gv_error_text *t = lookup((cudaError_t)code);
+
+	return t ? t->text : NULL;
 }

@@ -83,6 +83,12 @@ cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,
 /* Records err as the thread's last error unless it is cudaSuccess. */
 cudaError_t gv_ret(cudaError_t err);
 int gv_current_device(void);
+/* The thread's device; the driver API sets it with its current context. */
+void gv_set_current_device(int dev);
+/* NVIDIA's runtime text for an error code, or NULL. */
+const char *gv_error_text(int code);
+/* 1 once any runtime call has run in this process. */
+int gv_runtime_used(void);
 
 /* Logging to stderr, with GVIRTUS_LOGLEVEL as on the host. */
 void gv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -129,6 +135,15 @@ static inline uint64_t gv_stream_value(cudaStream_t s)
 
 cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
 		      enum cudaMemcpyKind kind, cudaStream_t stream);
+/* The same without recording the runtime's last error (the driver API's). */
+cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+		    cudaStream_t stream);
+/* Page-locked guest memory (cudaHostAlloc), without the last error. */
+cudaError_t gv_host_alloc(void **ptr, size_t size, unsigned int flags);
+cudaError_t gv_host_free(void *ptr);
+cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
+		      size_t width, size_t height, enum cudaMemcpyKind kind,
+		      cudaStream_t stream);
 
 /* ---- device properties (device_prop.c) ---- */
 

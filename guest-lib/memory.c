@@ -95,8 +95,8 @@ static uint64_t max_bulk(void)
 	return s->ready ? s->t->max_bulk : UINT64_MAX;
 }
 
-cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
-		      enum cudaMemcpyKind kind, cudaStream_t stream)
+cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+		    cudaStream_t stream)
 {
 	struct gv_memcpy_req q;
 	struct gv_empty r;
@@ -106,11 +106,11 @@ cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
 	cudaError_t e = cudaSuccess;
 
 	if ((unsigned int)kind > cudaMemcpyDefault)
-		return gv_ret(cudaErrorInvalidMemcpyDirection);
+		return cudaErrorInvalidMemcpyDirection;
 	if (count == 0)
 		return cudaSuccess;
 	if (!dst || !src)
-		return gv_ret(cudaErrorInvalidValue);
+		return cudaErrorInvalidValue;
 	switch (resolve_kind(dst, src, kind)) {
 	case cudaMemcpyHostToHost:
 		memmove(dst, src, count);
@@ -124,7 +124,7 @@ cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
 						    gv_stream_value(stream) };
 			e = GV_RPC(MEMCPY_HTOD, &q, &r, &b, 1);
 		}
-		return gv_ret(e);
+		return e;
 	case cudaMemcpyDeviceToHost:
 		for (off = 0; off < count && e == cudaSuccess; off += b.len) {
 			b = (struct gv_buf){ (char *)dst + off,
@@ -134,12 +134,18 @@ cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
 						    gv_stream_value(stream) };
 			e = GV_RPC(MEMCPY_DTOH, &q, &r, &b, 1);
 		}
-		return gv_ret(e);
+		return e;
 	default:
 		q = (struct gv_memcpy_req){ (uintptr_t)dst, (uintptr_t)src, count,
 					    gv_stream_value(stream) };
-		return gv_ret(GV_RPC(MEMCPY_DTOD, &q, &r, NULL, 0));
+		return GV_RPC(MEMCPY_DTOD, &q, &r, NULL, 0);
 	}
+}
+
+cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
+		      enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return gv_ret(gv_copy(dst, src, count, kind, stream));
 }
 
 GVRT_EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
@@ -200,21 +206,21 @@ static cudaError_t copy2d_rows(char *dst, size_t dpitch, const char *src,
 	return GV_RPC(MEMCPY_2D, &q, &r, &b, 1);
 }
 
-GVRT_EXPORT cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src,
-					  size_t spitch, size_t width, size_t height,
-					  enum cudaMemcpyKind kind, cudaStream_t stream)
+cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
+		      size_t width, size_t height, enum cudaMemcpyKind kind,
+		      cudaStream_t stream)
 {
 	size_t hpitch, rows, y;
 	cudaError_t e = cudaSuccess;
 
 	if ((unsigned int)kind > cudaMemcpyDefault)
-		return gv_ret(cudaErrorInvalidMemcpyDirection);
+		return cudaErrorInvalidMemcpyDirection;
 	if (width > dpitch || width > spitch)
-		return gv_ret(cudaErrorInvalidPitchValue);
+		return cudaErrorInvalidPitchValue;
 	if (width == 0 || height == 0)
 		return cudaSuccess;
 	if (!dst || !src)
-		return gv_ret(cudaErrorInvalidValue);
+		return cudaErrorInvalidValue;
 	kind = resolve_kind(dst, src, kind);
 	if (kind == cudaMemcpyHostToHost) {
 		for (y = 0; y < height; y++)
@@ -226,7 +232,7 @@ GVRT_EXPORT cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *
 	hpitch = kind == cudaMemcpyHostToDevice ? spitch : dpitch;
 	rows = kind == cudaMemcpyDeviceToDevice ? height : max_bulk() / hpitch;
 	if (rows == 0)
-		return gv_ret(cudaErrorInvalidValue);
+		return cudaErrorInvalidValue;
 	for (y = 0; y < height && e == cudaSuccess; y += rows) {
 		size_t n = height - y < rows ? height - y : rows;
 
@@ -234,7 +240,14 @@ GVRT_EXPORT cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *
 				(const char *)src + y * spitch, spitch, width, n, kind,
 				stream);
 	}
-	return gv_ret(e);
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src,
+					  size_t spitch, size_t width, size_t height,
+					  enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return gv_ret(gv_copy2d(dst, dpitch, src, spitch, width, height, kind, stream));
 }
 
 GVRT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src,
@@ -244,7 +257,7 @@ GVRT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src,
 	return cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, kind, 0);
 }
 
-GVRT_EXPORT cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flags)
+cudaError_t gv_host_alloc(void **ptr, size_t size, unsigned int flags)
 {
 	const unsigned int known = cudaHostAllocPortable | cudaHostAllocMapped |
 				   cudaHostAllocWriteCombined;
@@ -253,7 +266,7 @@ GVRT_EXPORT cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flag
 	void *p;
 
 	if (!ptr || (flags & ~known))
-		return gv_ret(cudaErrorInvalidValue);
+		return cudaErrorInvalidValue;
 	if (size == 0) {
 		*ptr = NULL;
 		return cudaSuccess;
@@ -266,7 +279,7 @@ GVRT_EXPORT cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flag
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
 	if (p == MAP_FAILED)
-		return gv_ret(cudaErrorMemoryAllocation);
+		return cudaErrorMemoryAllocation;
 	mlock(p, len);
 	r = (struct gv_region){ .base = (uintptr_t)p, .size = size,
 				.device = gv_current_device(),
@@ -276,12 +289,17 @@ GVRT_EXPORT cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flag
 	return cudaSuccess;
 }
 
+GVRT_EXPORT cudaError_t cudaHostAlloc(void **ptr, size_t size, unsigned int flags)
+{
+	return gv_ret(gv_host_alloc(ptr, size, flags));
+}
+
 GVRT_EXPORT cudaError_t cudaMallocHost(void **ptr, size_t size)
 {
 	return cudaHostAlloc(ptr, size, cudaHostAllocDefault);
 }
 
-GVRT_EXPORT cudaError_t cudaFreeHost(void *ptr)
+cudaError_t gv_host_free(void *ptr)
 {
 	struct gv_region r;
 	size_t len;
@@ -289,10 +307,15 @@ GVRT_EXPORT cudaError_t cudaFreeHost(void *ptr)
 	if (!ptr)
 		return cudaSuccess;
 	if (gv_region_remove((uintptr_t)ptr, GV_REGION_HOST, &r))
-		return gv_ret(cudaErrorInvalidValue);
+		return cudaErrorInvalidValue;
 	len = (r.size + (size_t)getpagesize() - 1) & ~((size_t)getpagesize() - 1);
 	munmap(ptr, len);
 	return cudaSuccess;
+}
+
+GVRT_EXPORT cudaError_t cudaFreeHost(void *ptr)
+{
+	return gv_ret(gv_host_free(ptr));
 }
 
 GVRT_EXPORT cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *attr,

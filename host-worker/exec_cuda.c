@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gen_support.h"
 #include "handlers.h"
 #include "log.h"
 
@@ -42,6 +43,9 @@ static struct {
 #undef X
 } drv;
 
+/* The generated calls' functions; one a driver lacks stays NULL. */
+static struct gvg_cuda_fns gen_fns;
+
 static void cuda_init(struct gvw_worker *w)
 {
 	void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -57,6 +61,16 @@ static void cuda_init(struct gvw_worker *w)
 			 dlerror());
 		return;
 	}
+	/* Our own libcuda.so.1 (the guest shim) must never serve as the
+	 * driver: it would send the calls back to a session. */
+	if (dlsym(h, "gv_session")) {
+		snprintf(w->describe, sizeof(w->describe),
+			 "executor cuda: the libcuda.so.1 found is gvirtus's guest shim, not "
+			 "NVIDIA's driver; remove gvirtus's lib/frontend from LD_LIBRARY_PATH "
+			 "for gvirtus-backend and QEMU");
+		dlclose(h);
+		return;
+	}
 #define X(fn)                                                                 \
 	if (!(drv.fn = (__typeof__(fn) *)dlsym(h, STR(fn)))) {                \
 		snprintf(w->describe, sizeof(w->describe),                    \
@@ -66,6 +80,7 @@ static void cuda_init(struct gvw_worker *w)
 	}
 	DRIVER_FUNCS(X)
 #undef X
+	gvg_cuda_fns_resolve(&gen_fns, dlsym, h);
 	r = drv.cuInit(0);
 	if (r == CUDA_SUCCESS)
 		r = drv.cuDriverGetVersion(&w->driver_version);
@@ -456,6 +471,7 @@ static int cuda_host_gate(void *ctx, void *stream, struct gvw_gate *g)
 
 const struct gvw_executor gvw_exec_cuda = {
 	.name = "cuda",
+	.cuda_fns = &gen_fns,
 	.init = cuda_init,
 	.device_info = cuda_device_info,
 	.ctx_create = cuda_ctx_create,

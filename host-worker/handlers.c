@@ -299,13 +299,13 @@ void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged)
 	return p;
 }
 
-static void bulk_scatter(const struct gvw_bulk *b, const char *p)
+void gvw_bulk_scatter(const struct gvw_bulk *b, const void *flat)
 {
 	size_t at = 0;
 	unsigned int i;
 
 	for (i = 0; i < b->niov; i++) {
-		memcpy(b->iov[i].base, p + at, b->iov[i].len);
+		memcpy(b->iov[i].base, (const char *)flat + at, b->iov[i].len);
 		at += b->iov[i].len;
 	}
 }
@@ -354,7 +354,7 @@ int gvw_h_MEMCPY_2D(struct gvw_call *c)
 			     q->width, q->height, stream);
 	if (staged) {
 		if (!e && q->kind == cudaMemcpyDeviceToHost)
-			bulk_scatter(c->bulk, host);
+			gvw_bulk_scatter(c->bulk, host);
 		free(host);
 	}
 	return e;

@@ -24,6 +24,8 @@ int gvw_bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len);
 int gvw_enter_stream(struct gvw_call *c, uint64_t h, void **stream);
 /* A contiguous copy of a bulk buffer (*staged: free it), or the buffer. */
 void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged);
+/* Writes a flat copy back into a bulk buffer's pieces. */
+void gvw_bulk_scatter(const struct gvw_bulk *b, const void *flat);
 /* The executor's stream for a guest stream value of the caller's device. */
 int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out);
 /*

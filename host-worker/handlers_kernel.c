@@ -221,6 +221,36 @@ int gvw_h_GLOBAL_GET(struct gvw_call *c)
 	return cudaSuccess;
 }
 
+/* Unloads a module and forgets the functions looked up in it. */
+int gvw_h_MODULE_UNLOAD(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	struct gvw_session *s = c->s;
+	struct gvw_handle_slot *slot;
+	void *mod;
+	size_t i;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = module_of(c, q->handle, &mod);
+	if (e)
+		return e;
+	for (i = 0; i < s->handles.n; i++) {
+		struct gvw_handle_slot *h = &s->handles.v[i];
+		struct gvw_function *fn = h->obj;
+
+		if (h->kind == GVW_H_FUNCTION && fn->module == q->handle) {
+			gvw_function_unindex(s, fn);
+			free(fn);
+			gvw_handle_drop(s, h);
+		}
+	}
+	gvw_ex(c)->module_unload(c->ctx, mod);
+	slot = gvw_handle_get(&s->handles, q->handle, GVW_H_MODULE);
+	gvw_handle_drop(s, slot);
+	return cudaSuccess;
+}
+
 /* The CPU double cannot run kernels: it keeps the last launch for tests. */
 static void record_launch(struct gvw_call *c, const struct gvw_function *fn,
 			  const struct gv_launch_req *q)

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* h = generation << 32 | (index + 1) << 4 | kind: never 0, 1 or 2. */
+/* h = generation << 32 | (index + 1) << 8 | kind: never 0, 1 or 2. */
 static uint64_t encode(uint32_t idx, const struct gvw_handle_slot *s)
 {
-	return (uint64_t)s->gen << 32 | (uint64_t)(idx + 1) << 4 | s->kind;
+	return (uint64_t)s->gen << 32 | (uint64_t)(idx + 1) << GVW_HANDLE_KIND_BITS | s->kind;
 }
 
 static uint32_t next_cap(const struct gvw_handles *t)
@@ -65,10 +65,10 @@ uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int de
 struct gvw_handle_slot *gvw_handle_get(struct gvw_handles *t, uint64_t h,
 				       enum gvw_handle_kind kind)
 {
-	uint64_t idx1 = (h & 0xffffffffu) >> 4;
+	uint64_t idx1 = (h & 0xffffffffu) >> GVW_HANDLE_KIND_BITS;
 	struct gvw_handle_slot *s;
 
-	if ((h & 15) != (uint64_t)kind || idx1 == 0 || idx1 > t->n)
+	if ((h & ((1u << GVW_HANDLE_KIND_BITS) - 1)) != (uint64_t)kind || idx1 == 0 || idx1 > t->n)
 		return NULL;
 	s = &t->v[idx1 - 1];
 	if (s->kind != kind || s->gen != (uint32_t)(h >> 32))

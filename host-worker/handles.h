@@ -12,12 +12,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gen/cuda_driver_fns.h"
+
 enum gvw_handle_kind {
 	GVW_H_MODULE = 1,
 	GVW_H_FUNCTION = 2,
 	GVW_H_STREAM = 3,
 	GVW_H_EVENT = 4,
+	/* The generated libraries' object kinds (gen/annot_*.py). */
+#define GVG_KIND(k) GVW_H_##k,
+	GVG_CUDA_KINDS(GVG_KIND)
+#undef GVG_KIND
+	GVW_H_KIND_LIMIT
 };
+#define GVW_HANDLE_KIND_BITS 8
+_Static_assert(GVW_H_KIND_LIMIT <= (1 << GVW_HANDLE_KIND_BITS), "handle kinds fit their bits");
 
 struct gvw_handle_slot {
 	uint32_t gen;		/* bumped when reused; 0 never used */
@@ -35,7 +44,7 @@ struct gvw_handles {
 	uint32_t free_head;	/* index + 1 of the first free slot below n, or 0 */
 };
 
-/* The table's hard ceiling: the index must fit the handle's 28 bits. */
+/* The table's hard ceiling: the index must fit the handle's 24 bits. */
 #define GVW_MAX_HANDLES (1u << 20)
 
 /* A new handle for obj, or 0 when max live handles exist or memory is out. */

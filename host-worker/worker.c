@@ -353,6 +353,8 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 				free(h->obj);
 			} else if (pass == 2 && h->kind == GVW_H_MODULE) {
 				ex->module_unload(ctx, h->obj);
+			} else if (pass == 0 && h->kind > GVW_H_EVENT) {
+				/* The generated calls' objects go with the context. */
 			} else {
 				continue;
 			}

@@ -22,9 +22,13 @@
  * values.  Addresses come with the session allocation they lie in.
  */
 struct gvw_function;
+struct gvg_cuda_fns;
 
 struct gvw_executor {
 	const char *name;
+	/* The driver functions the generated calls run; NULL: none (the CPU
+	 * double), and those calls fail with CUDA_ERROR_NOT_SUPPORTED. */
+	const struct gvg_cuda_fns *cuda_fns;
 	/* Fills w->device_count, w->count_result, w->driver_version. */
 	void (*init)(struct gvw_worker *w);
 	int (*device_info)(struct gvw_worker *w, int dev,

@@ -11,7 +11,7 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,usr/lib/gvirtus,tests,lib64,lib/x86_64-linux-gnu}
 cp /bin/busybox "$root/bin/busybox"
 cp "$kdir"/modules/*.ko "$kmod" "$root/lib/modules/"
-cp -P "$libdir"/libcudart.so* "$root/usr/lib/gvirtus/"
+cp -P "$libdir"/libcudart.so* "$libdir"/libcuda.so* "$root/usr/lib/gvirtus/"
 progs=$(find "$progdir" -maxdepth 1 -type f -perm -u+x | sort)
 cp $progs "$root/tests/"
 cp "$repo"/tests/guest/*.sh "$root/tests/"

@@ -37,7 +37,7 @@ pkgs=(
 	libglib2.0-dev libpcre2-dev zlib1g-dev libfdt-dev libssl-dev
 	python3 python3-venv
 	seabios busybox-static cpio kmod xz-utils zstd gnuplot-nox
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev python3-clang-14
 )
 bpo_pkgs=(meson python3-pycotap)
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "bulk.h"
+#include "gen/cuda_msgs.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "gvirtus lays protocol structs out in host order: little-endian hosts only"

@@ -25,7 +25,7 @@ FUZZ_BIN := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # executor is chosen, and the targets choose the CPU reference one.
 # common/tls*.c (OpenSSL) is for gvirtus-backend's TLS only.
 FUZZ_COMMON_SRC := $(filter-out common/tls%.c,$(wildcard common/*.c))
-FUZZ_WORKER_SRC := $(wildcard host-worker/*.c) $(FUZZ_COMMON_SRC) tests/fuzz/fuzz_worker.c
+FUZZ_WORKER_SRC := $(wildcard host-worker/*.c host-worker/gen/*.c) $(FUZZ_COMMON_SRC) tests/fuzz/fuzz_worker.c
 FUZZ_SRC_session := $(FUZZ_WORKER_SRC)
 FUZZ_SRC_codecs := $(FUZZ_WORKER_SRC)
 FUZZ_SRC_framing := qemu-device/gvirtus_framing.c

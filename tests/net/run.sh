@@ -16,7 +16,7 @@ cat >"$home/etc/properties.json" <<JSON
   "communicator": [
     { "endpoint": { "suite": "tcp/ip", "protocol": "tcp",
                     "server_address": "127.0.0.1", "port": "$port" },
-      "plugins": [ "cudart" ] }
+      "plugins": [ "cudart", "cudadr" ] }
   ],
   "secure_application": false
 }
@@ -42,6 +42,8 @@ start_backend && ok "backend listening on 127.0.0.1:$port" || bad "backend did n
 "$progs/gvtest_calls" all 1 && ok "every call over TCP" || bad "every call over TCP"
 if [ "$executor" = cpu-reference ]; then
 	"$progs/gvtest_kernels" && ok "kernels over TCP" || bad "kernels over TCP"
+	"$progs/gvtest_driver" cpu-reference && ok "the driver API over TCP" ||
+		bad "the driver API over TCP"
 fi
 
 pids=

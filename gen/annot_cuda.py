@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: MIT
+"""The annotation table of the driver API (cuda.h): what the headers do not say.
+
+gvgen.py reads the installed cuda.h, classifies every exported function by
+the rules below, and emits the wire structs, the guest stubs, the host
+dispatch and the export map.  A function's row is found by its name in
+CLASS (explicit) or else by the rules; its exceptions are in the files that
+EXCEPTION_FILES names.
+
+Classes:
+  local       answered in the guest (hand-written, guest-lib/cuda/)
+  exception   hand-written guest side over existing ops (guest-lib/cuda/)
+  remote      generated: marshalled, validated and run on the host
+  unsupported returns CUDA_ERROR_NOT_SUPPORTED; the reason is given here
+"""
+
+LIBRARY = "cuda"
+HEADER = "cuda.h"
+SONAME = "libcuda.so.1"
+EXPORTS_FROM = "/usr/local/cuda/lib64/stubs/libcuda.so"
+NOT_SUPPORTED = "CUDA_ERROR_NOT_SUPPORTED"
+RESULT_TYPE = "CUresult"
+RESULT_ENUM = "cudaError_enum"  # names for cuGetErrorName
+OP_BASE = 1000          # wire op numbers of this library's generated calls
+
+# Opaque handle types: the guest holds host-table values, never host
+# pointers.  C type -> handle kind.  Objects left when a session ends go
+# with its context, so no destructor is needed here.
+HANDLES = {
+    "CUarray": "ARRAY",
+    "CUmipmappedArray": "MIPMAPPED_ARRAY",
+    "CUmemoryPool": "MEMPOOL",
+    "CUlinkState": "LINK",
+    "CUgraph": "GRAPH",
+    "CUgraphExec": "GRAPH_EXEC",
+    "CUgraphNode": "GRAPH_NODE",
+    "CUuserObject": "USER_OBJECT",
+    "CUexternalMemory": "EXT_MEMORY",
+    "CUexternalSemaphore": "EXT_SEMAPHORE",
+}
+# Calls that end an object: its handle is forgotten once the call succeeds.
+DESTROYS = {
+    "cuArrayDestroy": "hArray", "cuMipmappedArrayDestroy": "hMipmappedArray",
+    "cuMemPoolDestroy": "pool", "cuLinkDestroy": "state",
+    "cuGraphDestroy": "hGraph", "cuGraphExecDestroy": "hGraphExec",
+    "cuGraphDestroyNode": "hNode", "cuDestroyExternalMemory": "extMem",
+    "cuDestroyExternalSemaphore": "extSem",
+}
+
+# Device ranges a generated call touches, when no rule below gives them:
+# (function, parameter) -> C expression over the request's fields.
+# Rules: a parameter ByteCount sizes every device pointer of its call;
+# cuMemsetD{8,16,32}: N elements; cuMemsetD2D*: dstPitch rows.
+DEVRANGE = {}
+# Handles the runtime ops already own (host-worker/handles.h kinds).
+CORE_HANDLES = {"CUmodule": "MODULE", "CUfunction": "FUNCTION",
+                "CUstream": "STREAM", "CUevent": "EVENT"}
+
+# Plain values: 64-bit object ids the driver itself validates per context.
+VALUE_TYPES = {"CUtexObject", "CUsurfObject", "CUmemGenericAllocationHandle",
+               "CUdeviceptr", "CUdeviceptr_v1"}
+
+# The device ordinal type: the guest's ordinal is mapped to the host's.
+DEVICE_TYPE = "CUdevice"
+
+# Parameters that name host memory the call reads or writes, with the
+# parameter that gives its length in bytes: they travel as bulk buffers.
+BULK_IN = {("srcHost", "ByteCount")}
+BULK_OUT = {("dstHost", "ByteCount")}
+
+# Explicit classes.  Everything not named here is 'remote' when the rules
+# can marshal every parameter, else 'unsupported' with the reason the
+# generator gives (which parameter it cannot carry).
+LOCAL = [
+    # answered from the session's greeting and cached device information
+    "cuGetErrorString", "cuGetErrorName", "cuDriverGetVersion",
+    "cuDeviceGet", "cuDeviceGetCount", "cuDeviceGetName", "cuDeviceGetUuid_v2", "cuDeviceGetLuid",  
+    "cuDeviceTotalMem_v2", "cuDeviceGetAttribute", "cuDeviceComputeCapability",
+    "cuDeviceGetProperties",
+    # contexts are guest objects over the session's per-device host context
+    "cuDevicePrimaryCtxRetain", "cuDevicePrimaryCtxRelease_v2", "cuDevicePrimaryCtxReset_v2", "cuDevicePrimaryCtxGetState",
+    "cuDevicePrimaryCtxSetFlags_v2",
+    "cuCtxCreate_v2", "cuCtxCreate_v3", "cuCtxCreate_v4",
+    "cuCtxDestroy_v2", "cuCtxPushCurrent_v2", "cuCtxPopCurrent_v2",
+    "cuCtxSetCurrent", "cuCtxGetCurrent", "cuCtxGetDevice",
+    "cuCtxGetFlags", "cuCtxGetApiVersion", "cuCtxGetId",
+    # host memory is the guest's own; gvirtus.ko pins it for each transfer
+    "cuMemAllocHost_v2", "cuMemFreeHost", "cuMemHostAlloc",
+    "cuMemHostGetFlags",
+    # the driver's export tables are undocumented (DESIGN section 11)
+    "cuGetExportTable",
+    "cuGetProcAddress_v2",
+]
+
+EXCEPTION = [
+    # over the runtime's ops, so both APIs share one session and one state
+    "cuInit", "cuCtxSynchronize",
+    "cuMemAlloc_v2", "cuMemFree_v2",
+    "cuMemAllocPitch_v2", "cuMemGetInfo_v2",
+    "cuMemcpyHtoD_v2", "cuMemcpyDtoH_v2",
+    "cuMemcpyDtoD_v2",
+    "cuMemcpyHtoDAsync_v2", "cuMemcpyDtoHAsync_v2", "cuMemcpyDtoDAsync_v2",
+    "cuMemcpy", "cuMemcpyAsync",
+    "cuMemcpy2D_v2", "cuMemcpy2DUnaligned_v2", "cuMemcpy2DAsync_v2",
+    "cuMemsetD8_v2", "cuMemsetD8Async",
+    "cuModuleLoad", "cuModuleLoadData", "cuModuleLoadDataEx",
+    "cuModuleLoadFatBinary", "cuModuleUnload", "cuModuleGetFunction",
+    "cuModuleGetGlobal_v2",
+    "cuLaunchKernel", "cuFuncGetAttribute", "cuFuncSetAttribute",
+    "cuStreamCreate", "cuStreamCreateWithPriority", "cuStreamDestroy_v2", "cuStreamSynchronize", "cuStreamQuery",
+    "cuStreamWaitEvent", "cuEventCreate", "cuEventRecord",
+    "cuEventSynchronize", "cuEventQuery", "cuEventElapsedTime_v2", "cuEventDestroy_v2",
+    "cuCtxGetStreamPriorityRange", "cuDeviceCanAccessPeer",
+    "cuCtxEnablePeerAccess",
+]
+EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
+                   "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
+                   "guest-lib/cuda/driver_stream.c"]
+
+# Out of scope, with the reason the coverage report prints.
+UNSUPPORTED_PREFIX = {
+    "cuGraphicsGL": "graphics interop: no display in the guest",
+    "cuGLCtx": "graphics interop", "cuGLInit": "graphics interop",
+    "cuGLGetDevices": "graphics interop", "cuGLMap": "graphics interop",
+    "cuGLUnmap": "graphics interop", "cuGLRegister": "graphics interop",
+    "cuGLUnregister": "graphics interop", "cuGLSet": "graphics interop",
+    "cuGraphicsEGL": "graphics interop", "cuEGL": "graphics interop",
+    "cuGraphicsVDPAU": "graphics interop", "cuVDPAU": "graphics interop",
+    "cuGraphicsResource": "graphics interop", "cuGraphicsMap": "graphics interop",
+    "cuGraphicsUnmap": "graphics interop", "cuGraphicsUnregister": "graphics interop",
+    "cuGraphicsSubResource": "graphics interop",
+}
+
+# Generated calls that must not run generically even though the rules
+# could marshal them, with why.
+NOT_GENERIC = {
+    "cuMemHostRegister": "needs guest RAM registered on the host (data-plane issue)",
+    "cuMemHostRegister_v2": "needs guest RAM registered on the host (data-plane issue)",
+    "cuMemHostUnregister": "needs guest RAM registered on the host (data-plane issue)",
+    "cuMemHostGetDevicePointer": "needs guest RAM registered on the host (data-plane issue)",
+    "cuMemHostGetDevicePointer_v2": "needs guest RAM registered on the host (data-plane issue)",
+    "cuProfilerInitialize": "removed from CUDA 12+ drivers",
+    "cuMemFreeAsync": "frees device memory the session tracks: stream-ordered allocation is not remoted yet",
+    "cuMemFreeAsync_ptsz": "frees device memory the session tracks: stream-ordered allocation is not remoted yet",
+    # these act on the host itself, not on the session's GPU state
+    "cuCheckpointProcessCheckpoint": "acts on a host process by pid",
+    "cuCheckpointProcessGetRestoreThreadId": "acts on a host process by pid",
+    "cuCheckpointProcessGetState": "acts on a host process by pid",
+    "cuCheckpointProcessLock": "acts on a host process by pid",
+    "cuCheckpointProcessUnlock": "acts on a host process by pid",
+    "cuCheckpointProcessRestore": "acts on a host process by pid",
+    "cuLogsDumpToFile": "writes a file on the host",
+    "cuGraphDebugDotPrint": "writes a file on the host",
+    "cuIpcGetMemHandle": "IPC between guest processes needs brokering by the host (not yet)",
+    "cuIpcGetEventHandle": "IPC between guest processes needs brokering by the host (not yet)",
+    "cuIpcCloseMemHandle": "IPC between guest processes needs brokering by the host (not yet)",
+    # arrays with in/out counts that the rules cannot see
+    "cuDevSmResourceSplitByCount": "result is an array sized by nbGroups",
+    "cuGraphGetEdges": "from/to are arrays sized by numEdges",
+    "cuGraphGetEdges_v2": "from/to are arrays sized by numEdges",
+}

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Initialization, versions, devices and errors: answered in the guest from
+ * the session's greeting and the cached device information, as the
+ * runtime shim answers its own.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "gvcu.h"
+
+static atomic_int initialized;
+
+struct gvcu_error_name {
+	int code;
+	const char *name;
+};
+static const struct gvcu_error_name error_names[] = {
+#include "gen/cuda_errors.inc"
+};
+
+CUresult gvcu_initialized(void)
+{
+	const struct gv_session_info *s;
+
+	if (!atomic_load(&initialized) && !gv_runtime_used())
+		return CUDA_ERROR_NOT_INITIALIZED;
+	s = gv_session();
+	if (!s->ready)
+		return gvcu_result(s->init_error);
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuInit(unsigned int flags)
+{
+	const struct gv_session_info *s;
+
+	if (flags != 0)
+		return CUDA_ERROR_INVALID_VALUE;
+	s = gv_session();
+	if (!s->ready)
+		return gvcu_result(s->init_error);
+	if (s->count_result != cudaSuccess)
+		return gvcu_result(s->count_result);
+	atomic_store(&initialized, 1);
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuDriverGetVersion(int *version)
+{
+	const struct gv_session_info *s = gv_session();
+
+	if (!version)
+		return CUDA_ERROR_INVALID_VALUE;
+	*version = s->ready ? s->driver_version : CUDA_VERSION;
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuGetErrorName(CUresult error, const char **str)
+{
+	size_t i;
+
+	if (!str)
+		return CUDA_ERROR_INVALID_VALUE;
+	for (i = 0; i < sizeof(error_names) / sizeof(error_names[0]); i++) {
+		if (error_names[i].code == (int)error) {
+			*str = error_names[i].name;
+			return CUDA_SUCCESS;
+		}
+	}
+	*str = NULL;
+	return CUDA_ERROR_INVALID_VALUE;
+}
+
+GVCU_EXPORT CUresult cuGetErrorString(CUresult error, const char **str)
+{
+	CUresult e = cuGetErrorName(error, str);
+
+	/* The runtime's text where both APIs have the code, else the name. */
+	if (e == CUDA_SUCCESS && gv_error_text((int)error))
+		*str = gv_error_text((int)error);
+	return e;
+}
+
+/* ---- devices ---- */
+
+static const struct gv_device_info_resp *info(CUdevice dev, CUresult *e)
+{
+	const struct gv_device_info_resp *i;
+	cudaError_t re;
+
+	*e = gvcu_initialized();
+	if (*e)
+		return NULL;
+	i = gv_device_info(dev, &re);
+	if (!i)
+		*e = re == cudaErrorInvalidDevice ? CUDA_ERROR_INVALID_DEVICE : gvcu_result(re);
+	return i;
+}
+
+GVCU_EXPORT CUresult cuDeviceGetCount(int *count)
+{
+	CUresult e = gvcu_initialized();
+
+	if (!count)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (e)
+		return e;
+	*count = gv_session()->device_count;
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuDeviceGet(CUdevice *device, int ordinal)
+{
+	CUresult e = gvcu_initialized();
+
+	if (!device)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (e)
+		return e;
+	if (ordinal < 0 || ordinal >= gv_session()->device_count)
+		return CUDA_ERROR_INVALID_DEVICE;
+	*device = ordinal;
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuDeviceGetName(char *name, int len, CUdevice dev)
+{
+	CUresult e;
+	const struct gv_device_info_resp *i = info(dev, &e);
+
+	if (!name || len <= 0)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!i)
+		return e;
+	snprintf(name, (size_t)len, "%.*s", (int)sizeof(i->name), i->name);
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuDeviceGetUuid_v2(CUuuid *uuid, CUdevice dev)
+{
+	CUresult e;
+	const struct gv_device_info_resp *i = info(dev, &e);
+
+	if (!uuid)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!i)
+		return e;
+	memcpy(uuid->bytes, i->uuid, sizeof(uuid->bytes));
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuDeviceGetLuid(char *luid, unsigned int *mask, CUdevice dev)
+{
+	CUresult e;
+	const struct gv_device_info_resp *i = info(dev, &e);
+
+	if (!luid || !mask)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!i)
+		return e;
+	/* Natively: only on Windows (WDDM); Linux drivers refuse. */
+	return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+GVCU_EXPORT CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice dev)
+{
+	CUresult e;
+	const struct gv_device_info_resp *i = info(dev, &e);
+
+	if (!bytes)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!i)
+		return e;
+	*bytes = i->total_mem;
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuDeviceGetAttribute(int *pi, CUdevice_attribute attrib, CUdevice dev)
+{
+	CUresult e;
+	const struct gv_device_info_resp *i;
+	int a = (int)attrib;
+
+	if (!pi)
+		return CUDA_ERROR_INVALID_VALUE;
+	i = info(dev, &e);
+	if (!i)
+		return e;
+	if (a <= 0 || a >= GV_ATTR_SLOTS || !(i->attr_valid[a / 8] & (1u << (a % 8))))
+		return CUDA_ERROR_INVALID_VALUE;
+	*pi = i->attrs[a];
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice dev)
+{
+	CUresult e;
+
+	if (!major || !minor)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = cuDeviceGetAttribute(major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+	return e ? e : cuDeviceGetAttribute(minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+					    dev);
+}
+
+GVCU_EXPORT CUresult cuDeviceGetProperties(CUdevprop *p, CUdevice dev)
+{
+	static const struct {
+		size_t off;
+		CUdevice_attribute a;
+	} map[] = {
+		{ offsetof(CUdevprop, maxThreadsPerBlock), CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK },
+		{ offsetof(CUdevprop, maxThreadsDim[0]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X },
+		{ offsetof(CUdevprop, maxThreadsDim[1]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y },
+		{ offsetof(CUdevprop, maxThreadsDim[2]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z },
+		{ offsetof(CUdevprop, maxGridSize[0]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X },
+		{ offsetof(CUdevprop, maxGridSize[1]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y },
+		{ offsetof(CUdevprop, maxGridSize[2]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z },
+		{ offsetof(CUdevprop, sharedMemPerBlock), CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK },
+		{ offsetof(CUdevprop, totalConstantMemory), CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY },
+		{ offsetof(CUdevprop, SIMDWidth), CU_DEVICE_ATTRIBUTE_WARP_SIZE },
+		{ offsetof(CUdevprop, memPitch), CU_DEVICE_ATTRIBUTE_MAX_PITCH },
+		{ offsetof(CUdevprop, regsPerBlock), CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK },
+		{ offsetof(CUdevprop, clockRate), CU_DEVICE_ATTRIBUTE_CLOCK_RATE },
+		{ offsetof(CUdevprop, textureAlign), CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT },
+	};
+	size_t k;
+
+	if (!p)
+		return CUDA_ERROR_INVALID_VALUE;
+	for (k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+		CUresult e = cuDeviceGetAttribute((int *)((char *)p + map[k].off), map[k].a, dev);
+
+		if (e)
+			return e;
+	}
+	return CUDA_SUCCESS;
+}
+
+/* ---- entry points ---- */
+
+GVCU_EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
+{
+	/* The driver's private tables are not part of the API (DESIGN 11). */
+	if (!table || !id)
+		return CUDA_ERROR_INVALID_VALUE;
+	*table = NULL;
+	return CUDA_ERROR_NOT_FOUND;
+}
+
+/*
+ * The newest variant of a driver function this library exports: name_vN
+ * for the highest N, with the per-thread default stream's suffix when the
+ * caller asks for it, else name itself.
+ */
+static void *newest(void *self, const char *symbol, int per_thread)
+{
+	static const char *const sfx[] = { "_ptsz", "_ptds" };
+	char buf[160];
+	void *p;
+	int v, k;
+
+	for (v = 9; v >= 1; v--) {
+		for (k = per_thread ? 0 : 2; k < 3; k++) {
+			if (v == 1)
+				snprintf(buf, sizeof(buf), "%s%s", symbol, k < 2 ? sfx[k] : "");
+			else
+				snprintf(buf, sizeof(buf), "%s_v%d%s", symbol, v, k < 2 ? sfx[k] : "");
+			p = dlsym(self, buf);
+			if (p)
+				return p;
+		}
+	}
+	return NULL;
+}
+
+GVCU_EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int cudaVersion,
+					 cuuint64_t flags,
+					 CUdriverProcAddressQueryResult *status)
+{
+	void *self;
+
+	if (!symbol || !pfn)
+		return CUDA_ERROR_INVALID_VALUE;
+	*pfn = NULL;
+	self = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
+	if (self) {
+		*pfn = newest(self, symbol,
+			      !!(flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM));
+		dlclose(self);
+	}
+	(void)cudaVersion;
+	if (status)
+		*status = *pfn ? CU_GET_PROC_ADDRESS_SUCCESS : CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+	return *pfn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
+}

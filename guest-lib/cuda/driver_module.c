@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Modules, kernels and launches through the runtime's ops.  CUmodule and
+ * CUfunction are the host's handle values, so generated calls that take
+ * them work unchanged; each function's parameter layout (from the host,
+ * at lookup) is kept here to pack kernelParams.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "gvcu.h"
+
+#define FATBIN_MAGIC 0xba55ed50u
+#define FATBIN_WRAPPER_MAGIC 0x466243b1u
+#define ELF_MAGIC 0x464c457fu
+
+/* ---- image sizes: the host needs a length; the driver's API has none ---- */
+
+static uint64_t rd(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, (size_t)n);
+	return v;
+}
+
+static size_t elf_size(const uint8_t *p)
+{
+	uint64_t shoff = rd(p + 0x28, 8), phoff = rd(p + 0x20, 8);
+	uint64_t shent = rd(p + 0x3a, 2), shnum = rd(p + 0x3c, 2);
+	uint64_t phent = rd(p + 0x36, 2), phnum = rd(p + 0x38, 2);
+	uint64_t end = shoff + shent * shnum, i;
+
+	if (phoff + phent * phnum > end)
+		end = phoff + phent * phnum;
+	for (i = 0; i < shnum; i++) {
+		const uint8_t *sh = p + shoff + i * shent;
+
+		if (rd(sh + 4, 4) != 8 /* SHT_NOBITS */ && rd(sh + 0x18, 8) + rd(sh + 0x20, 8) > end)
+			end = rd(sh + 0x18, 8) + rd(sh + 0x20, 8);
+	}
+	return (size_t)end;
+}
+
+/* The image's bytes, or 0 if it is none of PTX, cubin and fatbin. */
+static size_t image_size(const void **image)
+{
+	const uint8_t *p = *image;
+	uint32_t magic = (uint32_t)rd(p, 4);
+
+	if (magic == FATBIN_WRAPPER_MAGIC) {
+		const void *inner;
+
+		memcpy(&inner, p + 8, sizeof(inner));
+		*image = inner;
+		return inner ? image_size(image) : 0;
+	}
+	if (magic == FATBIN_MAGIC)
+		return (size_t)(rd(p + 6, 2) + rd(p + 8, 8));
+	if (magic == ELF_MAGIC)
+		return p[4] == 2 /* ELFCLASS64 */ ? elf_size(p) : 0;
+	return strlen((const char *)p) + 1;
+}
+
+static CUresult load(CUmodule *module, const void *image)
+{
+	struct gv_module_load_req q;
+	struct gv_handle_resp r = { 0 };
+	struct gv_buf b;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!module || !image)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.size = image_size(&image);
+	if (q.size < 16)
+		return CUDA_ERROR_INVALID_IMAGE;
+	b = (struct gv_buf){ image, q.size, GV_BULK_TO_HOST };
+	e = GVCU_RPC(MODULE_LOAD, &q, &r, &b, 1);
+	if (e == CUDA_ERROR_INVALID_IMAGE && rd(image, 4) != ELF_MAGIC &&
+	    rd(image, 4) != FATBIN_MAGIC)
+		e = CUDA_ERROR_INVALID_PTX;	/* what the driver says of bad text */
+	if (!e)
+		*module = (CUmodule)(uintptr_t)r.handle;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuModuleLoadData(CUmodule *module, const void *image)
+{
+	return load(module, image);
+}
+
+GVCU_EXPORT CUresult cuModuleLoadFatBinary(CUmodule *module, const void *fatbin)
+{
+	return load(module, fatbin);
+}
+
+/*
+ * JIT options steer code generation on the host's driver, which chooses
+ * for itself here; the outputs they name are answered: empty logs and no
+ * wall time.
+ */
+GVCU_EXPORT CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int n,
+					CUjit_option *options, void **values)
+{
+	unsigned int i;
+
+	if (n && (!options || !values))
+		return CUDA_ERROR_INVALID_VALUE;
+	for (i = 0; i < n; i++) {
+		switch (options[i]) {
+		case CU_JIT_INFO_LOG_BUFFER:
+		case CU_JIT_ERROR_LOG_BUFFER:
+			if (values[i])
+				*(char *)values[i] = 0;
+			break;
+		case CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES:
+		case CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES:
+			values[i] = (void *)(uintptr_t)0;
+			break;
+		case CU_JIT_WALL_TIME: {
+			float zero = 0;
+
+			memcpy(&values[i], &zero, sizeof(zero));
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return load(module, image);
+}
+
+GVCU_EXPORT CUresult cuModuleLoad(CUmodule *module, const char *fname)
+{
+	FILE *f;
+	char *buf;
+	long len;
+	CUresult e;
+
+	if (!module || !fname)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = gvcu_need_ctx();
+	if (e)
+		return e;
+	f = fopen(fname, "rb");
+	if (!f)
+		return CUDA_ERROR_FILE_NOT_FOUND;
+	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return CUDA_ERROR_FILE_NOT_FOUND;
+	}
+	buf = malloc((size_t)len + 1);
+	if (!buf) {
+		fclose(f);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		fclose(f);
+		free(buf);
+		return CUDA_ERROR_FILE_NOT_FOUND;
+	}
+	fclose(f);
+	buf[len] = 0;	/* PTX read from a file has no NUL of its own */
+	e = len >= 16 ? load(module, buf) : CUDA_ERROR_INVALID_IMAGE;
+	free(buf);
+	return e;
+}
+
+/* ---- functions and their layouts ---- */
+
+struct fn_layout {
+	uint64_t handle;
+	uint32_t nparams, args_size;
+	struct gv_param_info *params;
+	struct fn_layout *next;
+};
+
+#define LAYOUT_BUCKETS 256
+static struct fn_layout *layouts[LAYOUT_BUCKETS];
+static pthread_mutex_t layout_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned int bucket(uint64_t h)
+{
+	return (unsigned int)((h * 0x9e3779b97f4a7c15ull) >> 56);
+}
+
+static const struct fn_layout *layout_of(uint64_t h)
+{
+	struct fn_layout *l;
+
+	pthread_mutex_lock(&layout_lock);
+	for (l = layouts[bucket(h)]; l && l->handle != h; l = l->next)
+		;
+	pthread_mutex_unlock(&layout_lock);
+	return l;
+}
+
+GVCU_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name)
+{
+	struct gv_name_req q = { .module = (uintptr_t)hmod };
+	struct gv_function_resp *r;
+	struct fn_layout *l;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!hfunc || !name || !hmod)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.name_len = (uint32_t)strnlen(name, GV_MAX_NAME);
+	if (q.name_len == 0 || q.name_len >= GV_MAX_NAME)
+		return CUDA_ERROR_NOT_FOUND;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	e = gvcu_rpc(GV_OP_FUNCTION_GET, &q, sizeof(q), name, q.name_len, r, sizeof(*r), NULL, 0);
+	if (!e && r->nparams > GV_MAX_PARAMS)
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e && !layout_of(r->function)) {
+		l = calloc(1, sizeof(*l));
+		if (l)
+			l->params = malloc((r->nparams + 1) * sizeof(*l->params));
+		if (!l || !l->params) {
+			free(l);
+			e = CUDA_ERROR_OUT_OF_MEMORY;
+		} else {
+			l->handle = r->function;
+			l->nparams = r->nparams;
+			l->args_size = r->args_size;
+			memcpy(l->params, r->params, r->nparams * sizeof(*l->params));
+			pthread_mutex_lock(&layout_lock);
+			l->next = layouts[bucket(l->handle)];
+			layouts[bucket(l->handle)] = l;
+			pthread_mutex_unlock(&layout_lock);
+		}
+	}
+	if (!e)
+		*hfunc = (CUfunction)(uintptr_t)r->function;
+	free(r);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuModuleUnload(CUmodule hmod)
+{
+	struct gv_handle_req q = { .handle = (uintptr_t)hmod };
+	struct gv_empty r;
+
+	/* The module's layouts stay: a handle is never reused with the same
+	 * generation, so they are never found again, and they are small. */
+	return GVCU_RPC(MODULE_UNLOAD, &q, &r, NULL, 0);
+}
+
+GVCU_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes, CUmodule hmod,
+					  const char *name)
+{
+	struct gv_name_req q = { .module = (uintptr_t)hmod };
+	struct gv_global_resp r = { 0 };
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!name || !hmod)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.name_len = (uint32_t)strnlen(name, GV_MAX_NAME);
+	if (q.name_len == 0 || q.name_len >= GV_MAX_NAME)
+		return CUDA_ERROR_NOT_FOUND;
+	e = gvcu_rpc(GV_OP_GLOBAL_GET, &q, sizeof(q), name, q.name_len, &r, sizeof(r), NULL, 0);
+	if (!e) {
+		if (dptr)
+			*dptr = r.ptr;
+		if (bytes)
+			*bytes = r.size;
+	}
+	return e;
+}
+
+/* ---- launches ---- */
+
+static _Thread_local unsigned char argbuf[GV_MAX_ARGS];
+
+static CUresult check_geometry(unsigned int gx, unsigned int gy, unsigned int gz,
+			       unsigned int bx, unsigned int by, unsigned int bz)
+{
+	const struct gv_device_info_resp *i;
+	cudaError_t re;
+	uint64_t threads = (uint64_t)bx * by * bz;
+
+	i = gv_device_info(gv_current_device(), &re);
+	if (!i)
+		return gvcu_result(re);
+	if (!gx || !gy || !gz || !threads ||
+	    threads > (uint64_t)i->attrs[CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK] ||
+	    bx > (unsigned int)i->attrs[CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X] ||
+	    by > (unsigned int)i->attrs[CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y] ||
+	    bz > (unsigned int)i->attrs[CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z] ||
+	    gx > (unsigned int)i->attrs[CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X] ||
+	    gy > (unsigned int)i->attrs[CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y] ||
+	    gz > (unsigned int)i->attrs[CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z])
+		return CUDA_ERROR_INVALID_VALUE;
+	return CUDA_SUCCESS;
+}
+
+/* The packed argument block from kernelParams or from extra. */
+static CUresult pack(const struct fn_layout *l, void **params, void **extra)
+{
+	uint32_t i;
+
+	if (params) {
+		for (i = 0; i < l->nparams; i++) {
+			if (!params[i])
+				return CUDA_ERROR_INVALID_VALUE;
+			memcpy(argbuf + l->params[i].offset, params[i], l->params[i].size);
+		}
+		return CUDA_SUCCESS;
+	}
+	if (extra) {
+		const void *buf = NULL;
+		size_t size = 0;
+
+		for (i = 0; extra[i] != CU_LAUNCH_PARAM_END; i += 2) {
+			if (extra[i] == CU_LAUNCH_PARAM_BUFFER_POINTER)
+				buf = extra[i + 1];
+			else if (extra[i] == CU_LAUNCH_PARAM_BUFFER_SIZE && extra[i + 1])
+				memcpy(&size, extra[i + 1], sizeof(size));
+			else
+				return CUDA_ERROR_INVALID_VALUE;
+		}
+		if ((l->args_size && !buf) || size < l->args_size)
+			return CUDA_ERROR_INVALID_VALUE;
+		if (l->args_size)
+			memcpy(argbuf, buf, l->args_size);
+		return CUDA_SUCCESS;
+	}
+	return l->nparams ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
+				    unsigned int gz, unsigned int bx, unsigned int by,
+				    unsigned int bz, unsigned int shmem, CUstream stream,
+				    void **params, void **extra)
+{
+	struct gv_launch_req q = {
+		.function = (uintptr_t)f,
+		.grid = { gx, gy, gz },
+		.block = { bx, by, bz },
+		.shared_mem = shmem,
+		.stream = gv_stream_value((cudaStream_t)stream),
+	};
+	const struct fn_layout *l;
+	struct gv_empty r;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	l = f ? layout_of((uintptr_t)f) : NULL;
+	if (!l)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (params && extra)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = check_geometry(gx, gy, gz, bx, by, bz);
+	if (!e)
+		e = pack(l, params, extra);
+	if (e)
+		return e;
+	q.args_len = l->args_size;
+	return gvcu_rpc(GV_OP_LAUNCH, &q, sizeof(q), argbuf, l->args_size, &r, 0, NULL, 0);
+}
+
+GVCU_EXPORT CUresult cuFuncGetAttribute(int *pi, CUfunction_attribute attrib, CUfunction f)
+{
+	struct gv_handle_req q = { .handle = (uintptr_t)f };
+	struct gv_func_attrs_resp r;
+	CUresult e;
+
+	if (!pi || (unsigned int)attrib >= GV_FUNC_ATTR_SLOTS)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!f)
+		return CUDA_ERROR_INVALID_HANDLE;
+	e = GVCU_RPC(FUNC_ATTRS, &q, &r, NULL, 0);
+	if (e)
+		return e;
+	if (!(r.valid & (1u << attrib)))
+		return CUDA_ERROR_INVALID_VALUE;
+	*pi = r.values[attrib];
+	return CUDA_SUCCESS;
+}
+
+GVCU_EXPORT CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute attrib, int value)
+{
+	struct gv_func_set_attr_req q = { .function = (uintptr_t)f, .attr = attrib,
+					  .value = value };
+	struct gv_empty r;
+
+	if (!f)
+		return CUDA_ERROR_INVALID_HANDLE;
+	return GVCU_RPC(FUNC_SET_ATTR, &q, &r, NULL, 0);
+}

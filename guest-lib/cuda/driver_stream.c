@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/* Streams, events and peers through the runtime's ops: one set of handles. */
+#include "gvcu.h"
+
+static CUresult stream_create(CUstream *ph, unsigned int flags, int priority)
+{
+	struct gv_stream_create_req q = { .flags = flags, .priority = priority };
+	struct gv_handle_resp r = { 0 };
+	CUresult e;
+
+	if (!ph || (flags & ~CU_STREAM_NON_BLOCKING))
+		return CUDA_ERROR_INVALID_VALUE;
+	e = GVCU_RPC(STREAM_CREATE, &q, &r, NULL, 0);
+	if (!e)
+		*ph = (CUstream)(uintptr_t)r.handle;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuStreamCreate(CUstream *ph, unsigned int flags)
+{
+	return stream_create(ph, flags, 0);
+}
+
+GVCU_EXPORT CUresult cuStreamCreateWithPriority(CUstream *ph, unsigned int flags, int priority)
+{
+	return stream_create(ph, flags, priority);
+}
+
+static CUresult on_stream(uint32_t op, CUstream s)
+{
+	struct gv_handle_req q = { .handle = gv_stream_value((cudaStream_t)s) };
+	struct gv_empty r;
+
+	return gvcu_rpc(op, &q, sizeof(q), NULL, 0, &r, 0, NULL, 0);
+}
+
+GVCU_EXPORT CUresult cuStreamDestroy_v2(CUstream s)
+{
+	return on_stream(GV_OP_STREAM_DESTROY, s);
+}
+
+GVCU_EXPORT CUresult cuStreamSynchronize(CUstream s)
+{
+	return on_stream(GV_OP_STREAM_SYNCHRONIZE, s);
+}
+
+GVCU_EXPORT CUresult cuStreamQuery(CUstream s)
+{
+	return on_stream(GV_OP_STREAM_QUERY, s);
+}
+
+GVCU_EXPORT CUresult cuStreamWaitEvent(CUstream s, CUevent ev, unsigned int flags)
+{
+	struct gv_stream_wait_req q = { .stream = gv_stream_value((cudaStream_t)s),
+					.event = (uintptr_t)ev, .flags = flags };
+	struct gv_empty r;
+
+	return GVCU_RPC(STREAM_WAIT_EVENT, &q, &r, NULL, 0);
+}
+
+GVCU_EXPORT CUresult cuCtxGetStreamPriorityRange(int *least, int *greatest)
+{
+	struct gv_empty q;
+	struct gv_priority_range_resp r = { 0 };
+	CUresult e = GVCU_RPC(STREAM_PRIORITY_RANGE, &q, &r, NULL, 0);
+
+	if (!e) {
+		if (least)
+			*least = r.least;
+		if (greatest)
+			*greatest = r.greatest;
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuEventCreate(CUevent *ph, unsigned int flags)
+{
+	struct gv_event_create_req q = { .flags = flags };
+	struct gv_handle_resp r = { 0 };
+	CUresult e;
+
+	if (!ph)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = GVCU_RPC(EVENT_CREATE, &q, &r, NULL, 0);
+	if (!e)
+		*ph = (CUevent)(uintptr_t)r.handle;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuEventRecord(CUevent ev, CUstream s)
+{
+	struct gv_event_record_req q = { .event = (uintptr_t)ev,
+					 .stream = gv_stream_value((cudaStream_t)s) };
+	struct gv_empty r;
+
+	return GVCU_RPC(EVENT_RECORD, &q, &r, NULL, 0);
+}
+
+static CUresult on_event(uint32_t op, CUevent ev)
+{
+	struct gv_handle_req q = { .handle = (uintptr_t)ev };
+	struct gv_empty r;
+
+	return gvcu_rpc(op, &q, sizeof(q), NULL, 0, &r, 0, NULL, 0);
+}
+
+GVCU_EXPORT CUresult cuEventSynchronize(CUevent ev)
+{
+	return on_event(GV_OP_EVENT_SYNCHRONIZE, ev);
+}
+
+GVCU_EXPORT CUresult cuEventQuery(CUevent ev)
+{
+	return on_event(GV_OP_EVENT_QUERY, ev);
+}
+
+GVCU_EXPORT CUresult cuEventDestroy_v2(CUevent ev)
+{
+	return on_event(GV_OP_EVENT_DESTROY, ev);
+}
+
+GVCU_EXPORT CUresult cuEventElapsedTime_v2(float *ms, CUevent start, CUevent end)
+{
+	struct gv_event_elapsed_req q = { .start = (uintptr_t)start, .end = (uintptr_t)end };
+	struct gv_float_resp r = { 0 };
+	CUresult e;
+
+	if (!ms)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = GVCU_RPC(EVENT_ELAPSED, &q, &r, NULL, 0);
+	if (!e)
+		*ms = r.value;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuDeviceCanAccessPeer(int *can, CUdevice dev, CUdevice peer)
+{
+	struct gv_peer_req q = { .peer = peer };
+	struct gv_int_resp r = { 0 };
+	int saved = gv_current_device();
+	CUresult e = gvcu_initialized();
+
+	if (!can)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (e)
+		return e;
+	gv_set_current_device(dev);	/* the message's device asks */
+	e = gvcu_result(gv_rpc(GV_OP_PEER_CAN_ACCESS, &q, sizeof(q), &r, sizeof(r), NULL, 0));
+	gv_set_current_device(saved);
+	if (!e)
+		*can = r.value;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuCtxEnablePeerAccess(CUcontext peer, unsigned int flags)
+{
+	struct gv_peer_req q = { .peer = gvcu_ctx_device(peer), .flags = flags };
+	struct gv_empty r;
+
+	if (q.peer < 0)
+		return CUDA_ERROR_INVALID_CONTEXT;
+	return GVCU_RPC(PEER_ENABLE, &q, &r, NULL, 0);
+}

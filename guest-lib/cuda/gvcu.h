@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the files of our libcuda.so.1 share.  The driver API runs on the
+ * runtime shim's session (libcudart.so.13 exports its core to us under
+ * GVIRTUS_PRIVATE_1), so a process that uses both sees one state.
+ */
+#ifndef GVIRTUS_GVCU_H
+#define GVIRTUS_GVCU_H
+
+#include <cuda.h>
+#include <string.h>
+
+#include "gvrt.h"
+
+#define GVCU_EXPORT __attribute__((visibility("default")))
+
+/* A plain value between its wire field and its C type, of equal size. */
+#define GVCU_COPY(dst, src)                                                  \
+	do {                                                                 \
+		_Static_assert(sizeof(*(dst)) == sizeof(*(src)), "wire size"); \
+		memcpy((dst), (src), sizeof(*(dst)));                        \
+	} while (0)
+
+/*
+ * A context is a guest object naming a device; every context of a device
+ * runs in the session's one host context of that device.
+ */
+struct gvcu_ctx {
+	uint32_t magic;
+	int device;
+	unsigned int flags;
+	int primary;
+	unsigned long long id;
+};
+
+/* CUDA_SUCCESS once cuInit (or the runtime) has reached the host. */
+CUresult gvcu_initialized(void);
+/* The thread's current context, or NULL. */
+struct gvcu_ctx *gvcu_current(void);
+/* CUDA_SUCCESS when initialized and a context is current. */
+CUresult gvcu_need_ctx(void);
+/* A context's device, -1 for NULL (the current one). */
+int32_t gvcu_ctx_device(CUcontext ctx);
+/* A runtime error code as the driver API reports the same failure. */
+CUresult gvcu_result(cudaError_t e);
+
+/* One generated call: checks the context, then one round trip. */
+CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *tail,
+		   uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
+		   unsigned int nbufs);
+/* An existing op on the current context's device, result as a CUresult. */
+CUresult gvcu_rpc(uint32_t op, const void *req, uint32_t req_len, const void *tail,
+		  uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
+		  unsigned int nbufs);
+#define GVCU_RPC(op, reqp, respp, bufs, nbufs) \
+	gvcu_rpc(GV_OP_##op, (reqp), sizeof(*(reqp)), NULL, 0, (respp), sizeof(*(respp)), \
+		 (bufs), (nbufs))
+
+#endif

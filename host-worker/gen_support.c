@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* The checks of host-worker/gen_support.h, shared by every generated call. */
+#include "gen_support.h"
+
+#include <stdatomic.h>
+
+#include "log.h"
+
+void gvg_cuda_fns_resolve(struct gvg_cuda_fns *t, void *(*sym)(void *lib, const char *name),
+			  void *lib)
+{
+#define GVG_FN_LOAD(name, ret, params) t->name = (gvg_fn_##name)sym(lib, #name);
+	GVG_CUDA_FNS(GVG_FN_LOAD)
+#undef GVG_FN_LOAD
+}
+
+int gvg_enter(struct gvw_call *c, int present, const char *name)
+{
+	static atomic_flag warned_missing;
+
+	if (!present) {
+		/* One line per process is enough to name the gap. */
+		if (!atomic_flag_test_and_set(&warned_missing))
+			gvw_log(GVW_WARN, "session %u: %s is not available from executor %s "
+				"(not supported)", c->s->id, name, gvw_ex(c)->name);
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+	return gvw_enter_device(c);
+}
+
+int gvg_stream(struct gvw_call *c, uint64_t h, void **out)
+{
+	return gvw_stream_of(c, h, out) ? CUDA_ERROR_INVALID_HANDLE : CUDA_SUCCESS;
+}
+
+int gvg_handle(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind, void **out)
+{
+	struct gvw_handle_slot *slot;
+
+	*out = NULL;
+	if (h == 0)
+		return CUDA_SUCCESS;	/* NULL: the driver gives its own answer */
+	slot = gvw_handle_get(&c->s->handles, h, kind);
+	if (!slot) {
+		gvw_log(GVW_DEBUG, "session %u: handle 0x%llx is not a live one of kind %d",
+			c->s->id, (unsigned long long)h, kind);
+		return CUDA_ERROR_INVALID_HANDLE;
+	}
+	/* A kernel's slot holds what the runtime's ops keep about it. */
+	*out = kind == GVW_H_FUNCTION ? ((struct gvw_function *)slot->obj)->exec : slot->obj;
+	return CUDA_SUCCESS;
+}
+
+int gvg_device(struct gvw_call *c, int32_t dev, CUdevice *out)
+{
+	struct gvw_worker *w = c->s->w;
+
+	if (dev == -1)
+		dev = c->dev;
+	if (dev < 0 || dev >= w->device_count)
+		return CUDA_ERROR_INVALID_DEVICE;
+	*out = w->host_dev[dev];
+	return CUDA_SUCCESS;
+}
+
+int32_t gvg_device_out(struct gvw_call *c, CUdevice dev)
+{
+	struct gvw_worker *w = c->s->w;
+	int i;
+
+	for (i = 0; i < w->device_count; i++)
+		if (w->host_dev[i] == dev)
+			return i;
+	return -1;
+}
+
+int gvg_context(struct gvw_call *c, int32_t dev, CUcontext *out)
+{
+	int saved = c->dev, e;
+
+	if (dev == -1)
+		dev = c->dev;
+	if (dev < 0 || dev >= c->s->w->device_count)
+		return CUDA_ERROR_INVALID_CONTEXT;
+	c->dev = dev;
+	e = gvw_enter_device(c);
+	*out = c->ctx;
+	/* Back to the caller's device, whose context the call runs in. */
+	c->dev = saved;
+	if (!e)
+		e = gvw_enter_device(c);
+	return e;
+}
+
+int gvg_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len)
+{
+	if (ptr == 0)
+		return CUDA_SUCCESS;	/* the driver's own answer to NULL */
+	if (!gvw_alloc_find_range(&c->s->allocs, ptr, len ? len : 1)) {
+		gvw_log(GVW_DEBUG, "session %u: 0x%llx+%llu is not in the session's memory",
+			c->s->id, (unsigned long long)ptr, (unsigned long long)len);
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	return CUDA_SUCCESS;
+}
+
+int gvg_string(struct gvw_call *c, const char **out)
+{
+	const char *t = c->tail;
+
+	*out = NULL;
+	if (c->tail_len == 0)
+		return CUDA_SUCCESS;
+	if (t[c->tail_len - 1] != '\0' || memchr(t, 0, c->tail_len) != t + c->tail_len - 1) {
+		gvw_log(GVW_WARN, "session %u: string argument is not one terminated string",
+			c->s->id);
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	*out = t;
+	return CUDA_SUCCESS;
+}
+
+int gvg_bulk(struct gvw_call *c, uint32_t dir, uint64_t len, void **out, int *staged)
+{
+	*staged = 0;
+	*out = NULL;
+	if (len == 0 && !c->bulk)
+		return CUDA_SUCCESS;
+	if (!gvw_bulk_ok(c, dir, len))
+		return CUDA_ERROR_INVALID_VALUE;
+	*out = gvw_bulk_flat(c->bulk, staged);
+	return *out ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+}
+
+void gvg_bulk_unstage(struct gvw_call *c, const void *flat)
+{
+	gvw_bulk_scatter(c->bulk, flat);
+}
+
+uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
+{
+	return gvw_handle_add(c, kind, obj, 0);
+}
+
+void gvg_handle_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind)
+{
+	struct gvw_handle_slot *slot = gvw_handle_get(&c->s->handles, h, kind);
+
+	if (slot)
+		gvw_handle_drop(c->s, slot);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the generated host dispatch (host-worker/gen/) calls: every guest
+ * value a generated call carries is checked here, once, whichever call
+ * carries it.  Each returns a CUresult (equal to the runtime's codes
+ * where both exist): 0, or the error the call then returns.
+ */
+#ifndef GVIRTUS_GEN_SUPPORT_H
+#define GVIRTUS_GEN_SUPPORT_H
+
+#include <cuda.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen/cuda_driver_fns.h"
+#include "gen/cuda_msgs.h"
+#include "handlers.h"
+
+/* The host functions the generated calls run, resolved by the executor. */
+#define GVG_FN_TYPE(name, ret, params) typedef ret (*gvg_fn_##name) params;
+GVG_CUDA_FNS(GVG_FN_TYPE)
+#undef GVG_FN_TYPE
+struct gvg_cuda_fns {
+#define GVG_FN_FIELD(name, ret, params) gvg_fn_##name name;
+	GVG_CUDA_FNS(GVG_FN_FIELD)
+#undef GVG_FN_FIELD
+};
+/* Resolves every function with sym(name); a missing one stays NULL. */
+void gvg_cuda_fns_resolve(struct gvg_cuda_fns *t, void *(*sym)(void *lib, const char *name),
+			  void *lib);
+
+#define GVG_DRV(c, LIB, name) (gvw_ex(c)->LIB##_fns->name)
+#define GVG_FN(LIB, name) (gvw_ex(c)->LIB##_fns && gvw_ex(c)->LIB##_fns->name), #name
+
+/* A plain value, copied between its wire field and its C type. */
+#define GVG_COPY(dst, src)                                                   \
+	do {                                                                 \
+		_Static_assert(sizeof(*(dst)) == sizeof(*(src)), "wire size"); \
+		memcpy((dst), (src), sizeof(*(dst)));                        \
+	} while (0)
+
+/* CUDA_ERROR_NOT_SUPPORTED (logged once per name) unless present; then
+ * the caller's device with the session's context on it current. */
+int gvg_enter(struct gvw_call *c, int present, const char *name);
+int gvg_stream(struct gvw_call *c, uint64_t h, void **out);
+int gvg_handle(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind, void **out);
+/* A guest device ordinal as the host's device; -1: the current one. */
+int gvg_device(struct gvw_call *c, int32_t dev, CUdevice *out);
+/* A host device ordinal as the guest's, or -1 if this guest does not see it. */
+int32_t gvg_device_out(struct gvw_call *c, CUdevice dev);
+/* The session's context on a guest device; -1: the current one. */
+int gvg_context(struct gvw_call *c, int32_t dev, CUcontext *out);
+/* ptr, unless 0, lies in one of the session's allocations with len bytes
+ * (len 0: only ptr itself is checked). */
+int gvg_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len);
+/* The request's tail as a NUL-terminated string, or NULL if it is empty. */
+int gvg_string(struct gvw_call *c, const char **out);
+/* The message's bulk buffer, of direction dir and exactly len bytes, as one
+ * flat buffer (*staged: a copy, written back by gvg_bulk_unstage). */
+int gvg_bulk(struct gvw_call *c, uint32_t dir, uint64_t len, void **out, int *staged);
+void gvg_bulk_unstage(struct gvw_call *c, const void *flat);
+/* A new handle for an object a call made, or 0 past the session's limit. */
+uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);
+void gvg_handle_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind);
+
+/* Saturating arithmetic for the ranges of generated calls. */
+static inline uint64_t gvg_mul(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+static inline uint64_t gvg_pitched(uint64_t pitch, uint64_t rows, uint64_t width)
+{
+	uint64_t r;
+
+	if (!rows)
+		return 0;
+	r = gvg_mul(pitch, rows - 1);
+	return r > UINT64_MAX - width ? UINT64_MAX : r + width;
+}
+
+#endif

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The driver API (our libcuda.so.1) in CI, against whatever executor the
+ * host runs: initialization, devices, contexts, memory, modules, launches,
+ * streams and events, the runtime and the driver sharing one state, and
+ * the not-supported answers.  Expected values come from the test itself
+ * (patterns, the kernel's known signature, NVIDIA's documented codes),
+ * never from the library under test.  With the CPU reference executor,
+ * calls the double cannot serve must say CUDA_ERROR_NOT_SUPPORTED.
+ */
+#include <cuda.h>
+#include <cuda_runtime_api.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "protocol.h"
+
+/* An nvcc fatbin of tests/unit/fatbin_kernels.cu (k1 is char, double, int *). */
+static const unsigned char fatbin[] = {
+#include "fatbin_kernels.inc"
+};
+
+#define CHECK_CU(expr, want)                                                    \
+	do {                                                                    \
+		CUresult got_ = (expr);                                         \
+		const char *n_ = NULL;                                          \
+		cuGetErrorName(got_, &n_);                                      \
+		CHECK(got_ == (want), "%s returned %d (%s), expected %d", #expr, \
+		      (int)got_, n_ ? n_ : "?", (int)(want));                   \
+	} while (0)
+
+static void *thread_ctx(void *arg)
+{
+	CUcontext c = NULL;
+	CUdevice d = -1;
+
+	(void)arg;
+	/* A new thread that used the runtime sees its primary context. */
+	CHECK_CUDA(cudaSetDevice(0), cudaSuccess);
+	CHECK_CUDA(cudaFree(NULL), cudaSuccess);
+	CHECK_CU(cuCtxGetCurrent(&c), CUDA_SUCCESS);
+	CHECK(c != NULL, "no current context after the runtime ran");
+	CHECK_CU(cuCtxGetDevice(&d), CUDA_SUCCESS);
+	CHECK(d == 0, "device %d", d);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	int (*last_launch)(void *, size_t) =
+		(int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "gvirtusGetLastLaunch");
+	int cpu_double = argc > 1 && !strcmp(argv[1], "cpu-reference");
+	static struct gv_launch_log_resp rec;
+	unsigned char *h = malloc(1 << 20), *g = malloc(1 << 20), *pinned = NULL;
+	int n = 0, v = 0, can = 0;
+	unsigned int ver = 0;
+	CUdevice dev = -1;
+	CUcontext prim = NULL, cur = NULL, made = NULL, popped = NULL;
+	CUdeviceptr d = 0, d2 = 0, pd = 0;
+	CUmodule mod = NULL;
+	CUfunction fn = NULL, missing = NULL;
+	CUstream s = NULL;
+	CUevent e0 = NULL, e1 = NULL;
+	const char *name = NULL;
+	size_t pitch = 0, fr = 0, tot = 0;
+	char devname[256] = "";
+	void *pfn = NULL;
+	pthread_t t;
+	size_t i;
+
+	/* ---- before cuInit ---- */
+	CHECK_CU(cuDeviceGetCount(&n), CUDA_ERROR_NOT_INITIALIZED);
+	CHECK_CU(cuInit(1), CUDA_ERROR_INVALID_VALUE);
+	CHECK_CU(cuInit(0), CUDA_SUCCESS);
+	CHECK_CU(cuDriverGetVersion(&v), CUDA_SUCCESS);
+	CHECK(v >= 13000, "driver version %d", v);
+
+	/* ---- devices ---- */
+	CHECK_CU(cuDeviceGetCount(&n), CUDA_SUCCESS);
+	CHECK(n >= 1, "%d devices", n);
+	CHECK_CU(cuDeviceGet(&dev, 0), CUDA_SUCCESS);
+	CHECK_CU(cuDeviceGet(&dev, 999), CUDA_ERROR_INVALID_DEVICE);
+	CHECK_CU(cuDeviceGet(&dev, 0), CUDA_SUCCESS);
+	CHECK_CU(cuDeviceGetName(devname, sizeof(devname), dev), CUDA_SUCCESS);
+	CHECK(devname[0] != 0, "empty device name");
+	CHECK_CU(cuDeviceGetAttribute(&v, CU_DEVICE_ATTRIBUTE_WARP_SIZE, dev), CUDA_SUCCESS);
+	CHECK(v == 32, "warp size %d", v);
+	CHECK_CU(cuDeviceGetAttribute(&v, (CUdevice_attribute)100000, dev),
+		 CUDA_ERROR_INVALID_VALUE);
+	CHECK_CU(cuGetErrorName(CUDA_ERROR_INVALID_VALUE, &name), CUDA_SUCCESS);
+	CHECK(name && !strcmp(name, "CUDA_ERROR_INVALID_VALUE"), "name %s", name);
+	CHECK_CU(cuGetErrorName((CUresult)12345, &name), CUDA_ERROR_INVALID_VALUE);
+
+	/* ---- contexts ---- */
+	CHECK_CU(cuMemAlloc(&d, 64), CUDA_ERROR_INVALID_CONTEXT);
+	CHECK_CU(cuDevicePrimaryCtxRetain(&prim, dev), CUDA_SUCCESS);
+	CHECK_CU(cuCtxSetCurrent(prim), CUDA_SUCCESS);
+	CHECK_CU(cuCtxGetCurrent(&cur), CUDA_SUCCESS);
+	CHECK(cur == prim, "current %p, primary %p", (void *)cur, (void *)prim);
+	CHECK_CU(cuCtxGetApiVersion(NULL, &ver), CUDA_SUCCESS);
+	CHECK(ver >= 3020, "api version %u", ver);
+	CHECK_CU(cuCtxCreate(&made, NULL, 0, dev), CUDA_SUCCESS);
+	CHECK_CU(cuCtxGetCurrent(&cur), CUDA_SUCCESS);
+	CHECK(cur == made, "a created context is current");
+	CHECK_CU(cuCtxPopCurrent(&popped), CUDA_SUCCESS);
+	CHECK(popped == made, "popped the created context");
+	CHECK_CU(cuCtxGetCurrent(&cur), CUDA_SUCCESS);
+	CHECK(cur == prim, "the primary context is current again");
+	CHECK_CU(cuCtxPushCurrent(made), CUDA_SUCCESS);
+	CHECK_CU(cuCtxPopCurrent(NULL), CUDA_SUCCESS);
+	CHECK_CU(cuCtxDestroy(made), CUDA_SUCCESS);
+	CHECK_CU(cuCtxSynchronize(), CUDA_SUCCESS);
+
+	/* ---- memory ---- */
+	pattern_fill(h, 1 << 20, 7);
+	CHECK_CU(cuMemAlloc(&d, 1 << 20), CUDA_SUCCESS);
+	CHECK_CU(cuMemAlloc(&d2, 1 << 20), CUDA_SUCCESS);
+	CHECK_CU(cuMemAlloc(&d2, 0), CUDA_ERROR_INVALID_VALUE);
+	CHECK_CU(cuMemcpyHtoD(d, h, 1 << 20), CUDA_SUCCESS);
+	CHECK_CU(cuMemcpyDtoD(d2, d, 1 << 20), CUDA_SUCCESS);
+	CHECK_CU(cuMemsetD8(d2 + 100, 0xa5, 1000), CUDA_SUCCESS);
+	memset(g, 0, 1 << 20);
+	CHECK_CU(cuMemcpyDtoH(g, d2, 1 << 20), CUDA_SUCCESS);
+	memset(h + 100, 0xa5, 1000);
+	CHECK(!memcmp(g, h, 1 << 20), "device round trip differs");
+	CHECK_CU(cuMemGetInfo(&fr, &tot), CUDA_SUCCESS);
+	CHECK(fr <= tot && tot > 0, "free %zu total %zu", fr, tot);
+	CHECK_CU(cuMemAllocPitch(&pd, &pitch, 37, 13, 4), CUDA_SUCCESS);
+	CHECK(pitch >= 37, "pitch %zu", pitch);
+	{
+		CUDA_MEMCPY2D m = { 0 };
+
+		m.srcMemoryType = CU_MEMORYTYPE_HOST;
+		m.srcHost = h;
+		m.srcPitch = 41;
+		m.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+		m.dstDevice = pd;
+		m.dstPitch = pitch;
+		m.WidthInBytes = 37;
+		m.Height = 13;
+		CHECK_CU(cuMemcpy2D(&m), CUDA_SUCCESS);
+		memset(g, 0, 50 * 13);
+		m.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+		m.srcDevice = pd;
+		m.srcPitch = pitch;
+		m.dstMemoryType = CU_MEMORYTYPE_HOST;
+		m.dstHost = g;
+		m.dstPitch = 50;
+		CHECK_CU(cuMemcpy2D(&m), CUDA_SUCCESS);
+		for (i = 0; i < 13; i++)
+			CHECK(!memcmp(g + i * 50, h + i * 41, 37), "2D row %zu differs", i);
+	}
+	CHECK_CU(cuMemFree(pd), CUDA_SUCCESS);
+	CHECK_CU(cuMemFree((CUdeviceptr)0x1000), CUDA_ERROR_INVALID_VALUE);
+
+	/* ---- one state with the runtime ---- */
+	{
+		void *rp = NULL;
+
+		CHECK_CUDA(cudaMalloc(&rp, 4096), cudaSuccess);
+		CHECK_CU(cuMemcpyHtoD((CUdeviceptr)(uintptr_t)rp, h, 4096), CUDA_SUCCESS);
+		memset(g, 0, 4096);
+		CHECK_CUDA(cudaMemcpy(g, rp, 4096, cudaMemcpyDeviceToHost), cudaSuccess);
+		CHECK(!memcmp(g, h, 4096), "runtime allocation through the driver API differs");
+		CHECK_CU(cuMemFree((CUdeviceptr)(uintptr_t)rp), CUDA_SUCCESS);
+		pthread_create(&t, NULL, thread_ctx, NULL);
+		pthread_join(t, NULL);
+	}
+
+	/* ---- streams, events, pinned memory ---- */
+	CHECK_CU(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING), CUDA_SUCCESS);
+	CHECK_CU(cuEventCreate(&e0, CU_EVENT_DEFAULT), CUDA_SUCCESS);
+	CHECK_CU(cuEventCreate(&e1, CU_EVENT_DEFAULT), CUDA_SUCCESS);
+	CHECK_CU(cuMemAllocHost((void **)&pinned, 65536), CUDA_SUCCESS);
+	pattern_fill(pinned, 65536, 9);
+	CHECK_CU(cuEventRecord(e0, s), CUDA_SUCCESS);
+	CHECK_CU(cuMemcpyHtoDAsync(d, pinned, 65536, s), CUDA_SUCCESS);
+	CHECK_CU(cuEventRecord(e1, s), CUDA_SUCCESS);
+	CHECK_CU(cuStreamWaitEvent(NULL, e1, 0), CUDA_SUCCESS);
+	CHECK_CU(cuMemcpyDtoHAsync(g, d, 65536, s), CUDA_SUCCESS);
+	CHECK_CU(cuStreamSynchronize(s), CUDA_SUCCESS);
+	CHECK(!memcmp(g, pinned, 65536), "async round trip differs");
+	CHECK_CU(cuEventSynchronize(e1), CUDA_SUCCESS);
+	CHECK_CU(cuEventQuery(e1), CUDA_SUCCESS);
+	CHECK_CU(cuStreamQuery(s), CUDA_SUCCESS);
+	CHECK_CU(cuMemFreeHost(pinned), CUDA_SUCCESS);
+	CHECK_CU(cuEventDestroy(e0), CUDA_SUCCESS);
+	CHECK_CU(cuEventDestroy(e1), CUDA_SUCCESS);
+
+	/* ---- modules and a launch, packed from kernelParams ---- */
+	CHECK_CU(cuModuleLoadData(&mod, fatbin), CUDA_SUCCESS);
+	CHECK_CU(cuModuleGetFunction(&fn, mod, "_Z2k1cdPi"), CUDA_SUCCESS);
+	CHECK_CU(cuModuleGetFunction(&missing, mod, "no_such_kernel"), CUDA_ERROR_NOT_FOUND);
+	{
+		char c = 'x';
+		double dd = 2.5;
+		int *p = (int *)(uintptr_t)d;
+		void *params[] = { &c, &dd, &p };
+		unsigned char want[24] = { 0 };
+
+		CHECK_CU(cuLaunchKernel(fn, 3, 2, 1, 64, 1, 1, 128, s, params, NULL), CUDA_SUCCESS);
+		CHECK_CU(cuLaunchKernel(fn, 1, 1, 1, 2048, 1, 1, 0, s, params, NULL),
+			 CUDA_ERROR_INVALID_VALUE);
+		CHECK_CU(cuStreamSynchronize(s), CUDA_SUCCESS);
+		if (cpu_double && last_launch) {
+			/* The host's layout: c at 0, d at 8, p at 16. */
+			want[0] = 'x';
+			memcpy(want + 8, &dd, 8);
+			memcpy(want + 16, &p, 8);
+			CHECK(last_launch(&rec, sizeof(rec)) == 0, "no launch record");
+			CHECK(rec.args_len == 24 && !memcmp(rec.args, want, 24),
+			      "launch arguments differ (%u bytes)", rec.args_len);
+			CHECK(rec.grid[0] == 3 && rec.grid[1] == 2 && rec.block[0] == 64 &&
+				      rec.shared_mem == 128, "launch geometry");
+		}
+	}
+	CHECK_CU(cuModuleUnload(mod), CUDA_SUCCESS);
+	CHECK_CU(cuModuleGetFunction(&fn, mod, "_Z2k1cdPi"), CUDA_ERROR_INVALID_HANDLE);
+	CHECK_CU(cuStreamDestroy(s), CUDA_SUCCESS);
+
+	/* ---- generated calls and what is not supported ---- */
+	if (cpu_double) {
+		/* The double has no driver: a generated call must say so. */
+		CHECK_CU(cuMemsetD32(d, 7, 16), CUDA_ERROR_NOT_SUPPORTED);
+		CHECK_CU(cuCtxSetLimit(CU_LIMIT_STACK_SIZE, 4096), CUDA_ERROR_NOT_SUPPORTED);
+	}
+	CHECK_CU(cuGraphicsUnregisterResource(NULL), CUDA_ERROR_NOT_SUPPORTED);
+	CHECK_CUDA(cudaGetLastError(), cudaSuccess);	/* the driver API leaves it */
+	CHECK_CU(cuGetProcAddress("cuMemAlloc", &pfn, 13000, 0, NULL), CUDA_SUCCESS);
+	CHECK(pfn == (void *)dlsym(RTLD_DEFAULT, "cuMemAlloc_v2"), "cuMemAlloc resolves to _v2");
+	CHECK_CU(cuGetProcAddress("cuNoSuchThing", &pfn, 13000, 0, NULL), CUDA_ERROR_NOT_FOUND);
+	CHECK_CU(cuDeviceCanAccessPeer(&can, 0, 0), CUDA_SUCCESS);
+
+	CHECK_CU(cuMemFree(d), CUDA_SUCCESS);
+	CHECK_CU(cuMemFree(d2), CUDA_SUCCESS);
+	CHECK_CU(cuDevicePrimaryCtxRelease(dev), CUDA_SUCCESS);
+	free(h);
+	free(g);
+	printf("gvtest_driver: %d passed, %d failed\n", check_passes, check_failures);
+	return check_failures != 0;
+}
