@@ -152,7 +152,7 @@ $(B)/guest/progs/%: tests/soak/%.cu
 $(B)/guest/progs/gvbench: bench/gvbench.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
-$(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 \
+$(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 \
 		$(GUEST_PROGS) $(wildcard tests/guest/*.sh tests/gpu/*.sh tests/soak/*.sh) tests/guest/init scripts/make-initramfs.sh
 	scripts/make-initramfs.sh $@ $(B)/kernel $(B)/guest/gvirtus.ko $(B)/guest-lib $(B)/guest/progs
 image: $(B)/guest/initramfs.cpio.gz

@@ -10,6 +10,9 @@ gvtest_calls all 1 || fail=1
 step "kernels from an unmodified nvcc binary, streams, events, symbols"
 gvtest_kernels || fail=1
 
+step "the driver API (libcuda.so.1), sharing the runtime's session"
+gvtest_driver || fail=1
+
 step "four processes at once"
 for s in 11 12 13 14; do gvtest_calls stress $s 6 > /tmp/stress.$s 2>&1 & done
 wait

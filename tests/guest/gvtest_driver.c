@@ -48,11 +48,11 @@ static void *thread_ctx(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	int (*last_launch)(void *, size_t) =
 		(int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "gvirtusGetLastLaunch");
-	int cpu_double = argc > 1 && !strcmp(argv[1], "cpu-reference");
+	int cpu_double = 0;	/* the host keeps launch records: the CPU double */
 	static struct gv_launch_log_resp rec;
 	unsigned char *h = malloc(1 << 20), *g = malloc(1 << 20), *pinned = NULL;
 	int n = 0, v = 0, can = 0;
@@ -205,12 +205,12 @@ int main(int argc, char **argv)
 		CHECK_CU(cuLaunchKernel(fn, 1, 1, 1, 2048, 1, 1, 0, s, params, NULL),
 			 CUDA_ERROR_INVALID_VALUE);
 		CHECK_CU(cuStreamSynchronize(s), CUDA_SUCCESS);
-		if (cpu_double && last_launch) {
+		cpu_double = last_launch && last_launch(&rec, sizeof(rec)) == 0;
+		if (cpu_double) {
 			/* The host's layout: c at 0, d at 8, p at 16. */
 			want[0] = 'x';
 			memcpy(want + 8, &dd, 8);
 			memcpy(want + 16, &p, 8);
-			CHECK(last_launch(&rec, sizeof(rec)) == 0, "no launch record");
 			CHECK(rec.args_len == 24 && !memcmp(rec.args, want, 24),
 			      "launch arguments differ (%u bytes)", rec.args_len);
 			CHECK(rec.grid[0] == 3 && rec.grid[1] == 2 && rec.block[0] == 64 &&
@@ -226,6 +226,18 @@ int main(int argc, char **argv)
 		/* The double has no driver: a generated call must say so. */
 		CHECK_CU(cuMemsetD32(d, 7, 16), CUDA_ERROR_NOT_SUPPORTED);
 		CHECK_CU(cuCtxSetLimit(CU_LIMIT_STACK_SIZE, 4096), CUDA_ERROR_NOT_SUPPORTED);
+	} else {
+		unsigned int w[20];
+		size_t lim = 0;
+
+		CHECK_CU(cuMemsetD32(d, 0x01020304u, 16), CUDA_SUCCESS);
+		CHECK_CU(cuMemcpyDtoH(w, d, sizeof(w)), CUDA_SUCCESS);
+		for (i = 0; i < 16; i++)
+			CHECK(w[i] == 0x01020304u, "word %zu is 0x%x", i, w[i]);
+		CHECK_CU(cuMemsetD32(d2 + 4, 1, (1 << 20) / 4), CUDA_ERROR_INVALID_VALUE);
+		CHECK_CU(cuCtxSetLimit(CU_LIMIT_STACK_SIZE, 4096), CUDA_SUCCESS);
+		CHECK_CU(cuCtxGetLimit(&lim, CU_LIMIT_STACK_SIZE), CUDA_SUCCESS);
+		CHECK(lim >= 4096, "stack limit %zu", lim);
 	}
 	CHECK_CU(cuGraphicsUnregisterResource(NULL), CUDA_ERROR_NOT_SUPPORTED);
 	CHECK_CUDA(cudaGetLastError(), cudaSuccess);	/* the driver API leaves it */

@@ -8,9 +8,11 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
 executor=${1:-cpu-reference}
-progs=$b/guest/progs
 port=$((20000 + RANDOM % 20000))
 d=$(mktemp -d)
+. "$repo/tests/net/client_progs.sh"
+client_progs "$b" "$d/progs"
+progs=$d/progs
 backend=
 proxy=
 cleanup() {
@@ -19,7 +21,7 @@ cleanup() {
 	rm -rf "$d"
 }
 trap cleanup EXIT
-export GVIRTUS_TRANSPORT=tcp LD_LIBRARY_PATH=$b/guest-lib
+export GVIRTUS_TRANSPORT=tcp
 unset GVIRTUS_HOME
 pass=0 fail=0
 ok() { echo "ok $*"; pass=$((pass + 1)); }
