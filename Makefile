@@ -172,6 +172,15 @@ $(B)/tests/loopback_calls: tests/guest/gvtest_calls.c tests/unit/loopback_transp
 		tests/guest/gvtest_calls.c tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) \
 		$(B)/host/libgvirtus-host.a -o $@ -lssl -lcrypto -lpthread -ldl
 UNIT_TESTS += $(B)/tests/loopback_calls
+# Every generated call through guest stub, wire and host dispatch into a
+# fake driver (gen/gvgen.py writes the test with the calls).
+$(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(wildcard tests/unit/gen/*) tests/unit/roundtrip.h \
+		tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) $(B)/host/libgvirtus-host.a
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Ihost-worker $(INC) -Itests/unit \
+		tests/unit/gen_roundtrip.c tests/unit/gen/cuda_roundtrip.c tests/unit/loopback_transport.c \
+		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(B)/host/libgvirtus-host.a -o $@ -lssl -lcrypto -lpthread -ldl
+UNIT_TESTS += $(B)/tests/gen_roundtrip
 # Kernel parameter layouts read from a fatbin (host-worker/fatbin_params.c),
 # checked against one nvcc builds from kernels of known signatures;
 # test_fatbin_params reads it from $(B)/tests/fatbin_kernels.fatbin.
@@ -248,3 +257,7 @@ clean:
 	rm -rf $(B)
 	$(MAKE) -C guest-kmod -f /dev/null clean >/dev/null 2>&1 || true
 	rm -f guest-kmod/*.o guest-kmod/*.ko guest-kmod/*.mod* guest-kmod/.*.cmd guest-kmod/Module.symvers guest-kmod/modules.order
+
+# Exported, implemented and not-supported functions of each shim, by name.
+coverage: guest-lib
+	/usr/bin/python3 gen/coverage.py $(B)

@@ -359,6 +359,7 @@ def gen_lib(lib, check):
     files.update(emit_wire(lib, ann, remote, ids, banner))
     files.update(emit_guest(lib, ann, remote, out_fns, banner))
     files.update(emit_host(lib, ann, remote, banner))
+    files.update(emit_roundtrip(lib, ann, remote, ids, banner))
     if getattr(ann, "RESULT_ENUM", None):
         files[os.path.join("guest-lib", "gen", lib + "_errors.inc")] = (
             "/* %s */\n" % banner + "".join('{ %d, "%s" },\n' % (v, n) for n, v in
@@ -613,6 +614,178 @@ def devrange(f, n, ann):
             return "gvg_pitched(dstPitch, Height, gvg_mul(Width, %d))" % w
         return "gvg_mul(N, %d)" % w
     return None
+
+
+def emit_roundtrip(lib, ann, remote, ids, banner):
+    """A CI test of every generated call: the guest stub, the wire and the
+    host dispatch against a fake driver that checks what arrives."""
+    c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
+         "#include \"roundtrip.h\"", ""]
+    for f in remote:
+        n = f.name
+        # Expected values, as the test passes them.
+        c.append("static struct {")
+        for role, p, extra in f.wire:
+            if role in ("value", "devptr", "device"):
+                c.append("\t%s %s;" % (p.spelling, p.name))
+            elif role == "in":
+                c.append("\t%s %s;" % (extra, p.name))
+                c.append("\tint has_%s;" % p.name)
+            elif role == "string":
+                c.append("\tchar %s[16];" % p.name)
+            elif role in ("bulk_in", "bulk_out"):
+                c.append("\tunsigned char %s[64];" % p.name)
+        c.append("\tint called;")
+        c.append("} x_%s;" % n)
+        c.append("")
+        # The fake host function.
+        c.append("static %s fake_%s(%s)" % (f.ret, n, ", ".join(p_decl(p) for p in f.params) or "void"))
+        c.append("{")
+        c.append("\tx_%s.called++;" % n)
+        for role, p, extra in f.wire:
+            pn = p.name
+            if role == "value":
+                c.append("\tRT_SAME(\"%s\", \"%s\", &%s, &x_%s.%s, sizeof(%s));" % (n, pn, pn, n, pn, pn))
+            elif role == "devptr":
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s == x_%s.%s);" % (n, pn, pn, n, pn))
+            elif role == "device":
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s == 0);" % (n, pn, pn))
+            elif role in ("handle", "stream"):
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s == NULL);" % (n, pn, pn))
+            elif role == "context":
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s != NULL);" % (n, pn, pn))
+            elif role == "in":
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s ? x_%s.has_%s && !memcmp(%s, &x_%s.%s, sizeof(*%s)) : !x_%s.has_%s);"
+                         % (n, pn, pn, n, pn, pn, n, pn, pn, n, pn))
+            elif role == "string":
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s && !strcmp(%s, x_%s.%s));" % (n, pn, pn, pn, n, pn))
+            elif role == "bulk_in":
+                c.append("\tRT_SAME(\"%s\", \"%s\", %s, x_%s.%s, %s);" % (n, pn, pn, n, pn, extra))
+            elif role == "bulk_out":
+                c.append("\trt_pattern(%s, %s, %d);" % (pn, extra, ids[n]))
+            elif role == "out":
+                c.append("\trt_pattern(%s, sizeof(*%s), %d);" % (pn, pn, ids[n]))
+            elif role == "out_handle":
+                c.append("\t*%s = (%s)rt_object();" % (pn, extra))
+            elif role == "out_device":
+                c.append("\t*%s = 0;" % pn)
+        c.append("\treturn (%s)rt_result;" % f.ret)
+        c.append("}")
+        c.append("")
+        # The test: random arguments through the guest stub.
+        c.append("static void test_%s(void)" % n)
+        c.append("{")
+        decls, args = [], []
+        for p in f.params:
+            role, _, extra = next(w for w in f.wire if w[1] is p)
+            pn = p.name
+            if role in ("value",):
+                args.append("x_%s.%s" % (n, pn))
+            elif role == "devptr":
+                args.append("x_%s.%s" % (n, pn))
+            elif role == "device":
+                args.append("x_%s.%s" % (n, pn))
+            elif role in ("handle", "stream", "context"):
+                args.append("NULL")
+            elif role == "in":
+                args.append("x_%s.has_%s ? &x_%s.%s : NULL" % (n, pn, n, pn))
+            elif role == "string":
+                args.append("x_%s.%s" % (n, pn))
+            elif role == "bulk_in":
+                args.append("x_%s.%s" % (n, pn))
+            elif role == "bulk_out":
+                decls.append("\tunsigned char o_%s[64] = { 0 };" % pn)
+                args.append("o_%s" % pn)
+            elif role == "out":
+                decls.append("\t%s o_%s;" % (extra, pn))
+                args.append("&o_%s" % pn)
+            elif role == "out_handle":
+                decls.append("\t%s o_%s = NULL;" % (extra, pn))
+                args.append("&o_%s" % pn)
+            elif role == "out_device":
+                decls.append("\tCUdevice o_%s = -1;" % pn)
+                args.append("&o_%s" % pn)
+        c += decls
+        c.append("\tCUresult e;")
+        c.append("")
+        c.append("\tmemset(&x_%s, 0, sizeof(x_%s));" % (n, n))
+        lens = {extra for role, _, extra in f.wire if role in ("bulk_in", "bulk_out")}
+        for role, p, extra in f.wire:
+            pn = p.name
+            if role == "value":
+                if pn in lens:
+                    c.append("\tx_%s.%s = (%s)rt_small(64);" % (n, pn, p.spelling))
+                elif p.type.get_canonical().kind in INT_KINDS:
+                    c.append("\tx_%s.%s = (%s)rt_small(64);" % (n, pn, p.spelling))
+                else:
+                    c.append("\trt_random(&x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+            elif role == "devptr":
+                c.append("\tx_%s.%s = rt_devptr;" % (n, pn))
+            elif role == "device":
+                c.append("\tx_%s.%s = 0;" % (n, pn))
+            elif role == "in":
+                c.append("\trt_random(&x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+                c.append("\tx_%s.has_%s = (int)rt_small(4) != 0;" % (n, pn))
+            elif role == "string":
+                c.append("\trt_string(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+            elif role == "bulk_in":
+                c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+        c.append("\trt_result = CUDA_SUCCESS;")
+        c.append("\te = %s(%s);" % (n, ", ".join(args)))
+        c.append("\tRT_CALL(\"%s\", e == CUDA_SUCCESS && x_%s.called == 1, e);" % (n, n))
+        for role, p, extra in f.wire:
+            pn = p.name
+            if role == "out":
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(&o_%s, sizeof(o_%s), %d));" % (n, pn, pn, pn, ids[n]))
+            elif role == "bulk_out":
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, (size_t)x_%s.%s, %d));" % (n, pn, pn, n, extra, ids[n]))
+            elif role == "out_handle":
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s != NULL);" % (n, pn, pn))
+            elif role == "out_device":
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s == 0);" % (n, pn, pn))
+        c.append("\t/* The host's error comes back as it is. */")
+        c.append("\trt_result = CUDA_ERROR_LAUNCH_FAILED;")
+        c.append("\te = %s(%s);" % (n, ", ".join(args)))
+        c.append("\tRT_CALL(\"%s\", e == CUDA_ERROR_LAUNCH_FAILED && x_%s.called == 2, e);" % (n, n))
+        # Hostile values: refused before the driver is called.
+        for role, p, extra in f.wire:
+            pn = p.name
+            bad = None
+            if role in ("handle",):
+                bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, "CUDA_ERROR_INVALID_HANDLE")
+            elif role == "stream":
+                bad = ("NULL", "(CUstream)(uintptr_t)0x12345670ull", "CUDA_ERROR_INVALID_HANDLE")
+            elif role == "devptr":
+                bad = ("x_%s.%s" % (n, pn), "rt_devptr + (64u << 20)", "CUDA_ERROR_INVALID_VALUE")
+            elif role == "device":
+                bad = ("x_%s.%s" % (n, pn), "99", "CUDA_ERROR_INVALID_DEVICE")
+            if not bad:
+                continue
+            i = [pp.name for pp in f.params].index(pn)
+            hargs = list(args)
+            hargs[i] = bad[1]
+            c.append("\tx_%s.called = 0;" % n)
+            c.append("\te = %s(%s);" % (n, ", ".join(hargs)))
+            c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 0, e);" % (n, bad[2], n))
+        c.append("}")
+        c.append("")
+    c.append("void rt_install(struct gvg_cuda_fns *t)")
+    c.append("{")
+    for f in remote:
+        c.append("\tt->%s = fake_%s;" % (f.name, f.name))
+    c.append("}")
+    c.append("")
+    c.append("void rt_run_all(void)")
+    c.append("{")
+    for f in remote:
+        c.append("\ttest_%s();" % f.name)
+    c.append("}")
+    c.append("")
+    # Prototypes the headers do not give (per-thread variants).
+    protos = ["/* %s */" % banner, "/* Every generated call, as the guest library exports it. */"]
+    protos += ["%s;" % f.decl() for f in remote]
+    return {os.path.join("tests", "unit", "gen", lib + "_roundtrip.c"): "\n".join(c),
+            os.path.join("tests", "unit", "gen", lib + "_protos.h"): "\n".join(protos) + "\n"}
 
 
 def rng_expr(rng):

@@ -56,6 +56,9 @@ static int loop_call(struct gv_transport *t, const void *msg, size_t msg_len,
 	return r ? -5 : 0;
 }
 
+/* The worker behind the transport, for tests that change its executor. */
+struct gvw_worker *gv_loopback_worker;
+
 struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len)
 {
 	struct gvw_config cfg = { .executor = GVW_EXEC_CPU_REFERENCE,
@@ -67,6 +70,7 @@ struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len)
 	if (!l || gvw_worker_create(&cfg, &l->w, err, err_len))
 		return NULL;
 	l->s = gvw_session_open(l->w, 1);
+	gv_loopback_worker = l->w;
 	l->t.name = "loopback";
 	l->t.call = loop_call;
 	l->t.max_bulk = 256u << 20;

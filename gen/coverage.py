@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""make coverage: per library, the functions NVIDIA exports, how many the
+shim implements, and the not-supported ones by name with the reason.
+
+usage: coverage.py BUILD_DIR
+  libcudart.so.13: exports from guest-lib/cudart_exports.txt; the stubs
+                   generated into BUILD_DIR/guest-lib/unsupported_stubs.c
+                   are the not-supported ones (reasons: gen/cudart_unsupported.txt)
+  libcuda.so.1:    gen/out/cuda_classes.txt (written by gen/gvgen.py)
+"""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def reasons(path):
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            line = line.strip()
+            if line and not line.startswith("#"):
+                name, _, why = line.partition(" ")
+                out[name] = why.strip()
+    return out
+
+
+def report(lib, exported, unsupported, classes=None):
+    impl = len(exported) - len(unsupported)
+    print("%s: %d exported, %d implemented, %d not supported" %
+          (lib, len(exported), impl, len(unsupported)))
+    if classes:
+        print("  implemented: " + ", ".join("%s %d" % (c, n) for c, n in sorted(classes.items())))
+    by_reason = {}
+    for name, why in sorted(unsupported.items()):
+        by_reason.setdefault(why or "not implemented yet", []).append(name)
+    for why, names in sorted(by_reason.items(), key=lambda x: -len(x[1])):
+        print("  not supported (%d), %s:" % (len(names), why))
+        print("    " + " ".join(names))
+
+
+def main(build):
+    exported = [l.strip() for l in open(os.path.join(ROOT, "guest-lib", "cudart_exports.txt"))
+                if l.strip()]
+    stubs = os.path.join(build, "guest-lib", "unsupported_stubs.c")
+    if not os.path.exists(stubs):
+        sys.exit("coverage: %s is missing: run make guest-lib first" % stubs)
+    why = reasons(os.path.join(ROOT, "gen", "cudart_unsupported.txt"))
+    uns = {m.group(1): why.get(m.group(1), "") for m in
+           re.finditer(r"^GV_UNSUPPORTED\((\w+)\)", open(stubs).read(), re.M)}
+    report("libcudart.so.13", exported, uns)
+    classes, uns, names = {}, {}, []
+    for line in open(os.path.join(ROOT, "gen", "out", "cuda_classes.txt")):
+        name, cls, *rest = line.rstrip("\n").split(" ", 2)
+        names.append(name)
+        if cls == "unsupported":
+            uns[name] = rest[0] if rest else ""
+        else:
+            classes[cls] = classes.get(cls, 0) + 1
+    report("libcuda.so.1", names, uns, classes)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build"))

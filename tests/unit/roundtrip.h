@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the generated round-trip tests (tests/unit/gen/) share: each calls a
+ * generated guest stub with random arguments, through the in-process
+ * transport and the host dispatch, into a fake driver function that checks
+ * every argument against what the test passed and writes known outputs.
+ */
+#ifndef GVIRTUS_ROUNDTRIP_H
+#define GVIRTUS_ROUNDTRIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cuda.h>
+
+#include "gen/cuda_protos.h"
+#include "gen_support.h"
+
+extern int rt_result;		/* what the fake driver returns */
+extern CUdeviceptr rt_devptr;	/* a live allocation of 1 MiB */
+
+void rt_random(void *p, size_t n);
+uint64_t rt_small(uint64_t below);
+void rt_string(char *s, size_t n);
+void rt_pattern(void *p, size_t n, int seed);
+int rt_is_pattern(const void *p, size_t n, int seed);
+void *rt_object(void);
+
+void rt_fail(const char *fn, const char *what);
+void rt_pass(void);
+#define RT_TRUE(fn, what, cond) ((cond) ? rt_pass() : rt_fail(fn, what))
+#define RT_SAME(fn, what, a, b, n) RT_TRUE(fn, what, !memcmp((a), (b), (n)))
+#define RT_CALL(fn, cond, e) RT_TRUE(fn, rt_result_text(e), cond)
+const char *rt_result_text(CUresult e);
+
+void rt_install(struct gvg_cuda_fns *t);
+void rt_run_all(void);
+
+#endif
