@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "properties.h"
+#include "protocol.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -150,30 +151,45 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 	return 0;
 }
 
-static int plugins(const struct gv_json *pl, const char *path, char *err, size_t len)
+/*
+ * "plugins": the APIs the endpoint serves (GV_API_*), GVirtuS's names.  The
+ * math libraries' names are accepted, so that the seed's properties.json
+ * loads, but serve nothing yet; no list serves every API there is.
+ */
+static int plugins(const struct gv_json *pl, const char *path, unsigned int *apis, char *err,
+		   size_t len)
 {
-	static const char *const known[] = { "cudart", "cuda-driver", "cudadr", "cublas",
-					     "cufft", "curand", "cudnn", "cusolver",
-					     "cusparse", "nvrtc", NULL };
+	static const struct {
+		const char *name;
+		unsigned int api;
+	} known[] = {
+		{ "cudart", GV_API_CUDART }, { "cudadr", GV_API_CUDADR },
+		{ "cuda-driver", GV_API_CUDADR }, { "cublas", 0 }, { "cufft", 0 },
+		{ "curand", 0 }, { "cudnn", 0 }, { "cusolver", 0 }, { "cusparse", 0 },
+		{ "nvrtc", 0 }, { NULL, 0 },
+	};
 	const struct gv_json *p;
 	size_t i;
 
+	*apis = GV_API_ALL;
 	if (!pl)
 		return 0;
 	if (want(pl, GV_JARR, "plugins", path, pl->line, err, len))
 		return -1;
+	*apis = 0;
 	for (p = pl->child; p; p = p->next) {
 		if (want(p, GV_JSTR, "each plugin", path, pl->line, err, len))
 			return -1;
-		for (i = 0; known[i] && strcmp(known[i], p->string); i++)
+		for (i = 0; known[i].name && strcmp(known[i].name, p->string); i++)
 			;
-		if (!known[i]) {
+		if (!known[i].name) {
 			snprintf(err, len, "%s line %d: plugin \"%s\" is not known; accepted: "
-				 "cudart (served), cuda-driver, cublas, cufft, curand, cudnn, "
+				 "cudart, cudadr (served), cublas, cufft, curand, cudnn, "
 				 "cusolver, cusparse, nvrtc (not served yet)", path, p->line,
 				 p->string);
 			return -1;
 		}
+		*apis |= known[i].api;
 	}
 	return 0;
 }
@@ -387,7 +403,7 @@ int gv_properties_load(const char *path, struct gv_properties *p, char *err, siz
 		    want(gv_json_get(c, "endpoint"), GV_JOBJ, "communicator.endpoint", path,
 			 c->line, err, len) ||
 		    endpoint(gv_json_get(c, "endpoint"), path, p->nep, &p->ep[p->nep], err, len) ||
-		    plugins(gv_json_get(c, "plugins"), path, err, len))
+		    plugins(gv_json_get(c, "plugins"), path, &p->ep[p->nep].apis, err, len))
 			goto out;
 		p->nep++;
 	}

@@ -20,6 +20,7 @@ struct gv_endpoint {
 	char address[256];
 	int port;
 	char gpus[256];		/* backend: the host GPUs this endpoint serves; "" all */
+	unsigned int apis;	/* backend: GV_API_* of its "plugins" (default: all) */
 };
 
 /*

@@ -48,6 +48,7 @@ struct gv_session_info {
 	int device_count;
 	cudaError_t count_result;
 	uint32_t session_id;
+	unsigned int apis;		/* GV_API_* the host serves this session */
 	struct gv_transport *t;
 };
 
@@ -67,6 +68,9 @@ cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
 		      uint32_t req_len, const void *tail, uint32_t tail_len,
 		      void *resp, uint32_t resp_len, const struct gv_buf *bufs,
 		      unsigned int nbufs);
+
+/* Set while the driver API (our libcuda.so.1) makes a call on the session. */
+extern _Thread_local int gv_driver_call;
 
 /* The same, with tail_len bytes after the request struct. */
 cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,

@@ -16,6 +16,7 @@
 static struct gv_session_info info;
 static pthread_once_t session_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t next_req_id = 1;
+_Thread_local int gv_driver_call;
 
 static cudaError_t transport_error(int err, uint32_t op)
 {
@@ -125,6 +126,7 @@ static void session_open(void)
 	info.driver_version = r.driver_version;
 	info.device_count = r.device_count;
 	info.count_result = (cudaError_t)r.device_count_result;
+	info.apis = r.apis ? r.apis : GV_API_ALL;
 	if (info.device_count < 0 || info.device_count > GVRT_MAX_DEVICES)
 		info.device_count = info.device_count < 0 ? 0 : GVRT_MAX_DEVICES;
 	gv_log(GV_LOG_DEBUG, "session %u over %s: driver %d, %d device(s)",
@@ -151,9 +153,16 @@ cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,
 			unsigned int nbufs)
 {
 	const struct gv_session_info *s = gv_session();
+	static atomic_flag warned;
 
 	if (!s->ready)
 		return s->init_error;
+	if (!gv_driver_call && !(s->apis & GV_API_CUDART)) {
+		if (!atomic_flag_test_and_set(&warned))
+			gv_log(GV_LOG_ERROR, "the host does not serve the runtime API: add "
+			       "\"cudart\" to the endpoint's \"plugins\" in its properties.json");
+		return cudaErrorNotSupported;
+	}
 	return gv_rpc_on(s->t, op, req, req_len, tail, tail_len, resp, resp_len, bufs,
 		      nbufs);
 }

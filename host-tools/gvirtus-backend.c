@@ -547,6 +547,7 @@ int main(int argc, char **argv)
 	/* Each endpoint serves the GPUs it names: its own worker, its own probe. */
 	for (i = 0; i < props.nep; i++) {
 		cfg.gpus = props.ep[i].gpus;
+		cfg.apis = props.ep[i].apis;
 		if (gvw_worker_create(&cfg, &workers[i], err, sizeof(err))) {
 			fprintf(stderr, "gvirtus-backend: %s:%d: %s\n", props.ep[i].address,
 				props.ep[i].port, err);

@@ -116,6 +116,8 @@ int main(int argc, char **argv)
 				usage();
 		} else if (!strcmp(argv[i], "--cpu-reference-devices") && i + 1 < argc)
 			cfg.cpu_reference_devices = (unsigned int)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--apis") && i + 1 < argc)
+			cfg.apis = (unsigned int)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--gpus") && i + 1 < argc)
 			cfg.gpus = argv[++i];
 		else if (!strcmp(argv[i], "--limits") && i + 1 < argc) {

@@ -16,7 +16,16 @@ void gvg_cuda_fns_resolve(struct gvg_cuda_fns *t, void *(*sym)(void *lib, const 
 
 int gvg_enter(struct gvw_call *c, int present, const char *name)
 {
-	static atomic_flag warned_missing;
+	static atomic_flag warned_missing, warned_plugin;
+	unsigned int apis = c->s->w->cfg.apis;
+
+	if (apis && !(apis & GV_API_CUDADR)) {
+		if (!atomic_flag_test_and_set(&warned_plugin))
+			gvw_log(GVW_WARN, "session %u: %s refused: this endpoint does not serve "
+				"the driver API; add \"cudadr\" to its \"plugins\" in "
+				"properties.json", c->s->id, name);
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
 
 	if (!present) {
 		/* One line per process is enough to name the gap. */

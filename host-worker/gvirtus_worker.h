@@ -55,6 +55,7 @@ struct gvw_config {
 	 */
 	const char *gpus;
 	struct gvw_limits limits;	/* per session */
+	unsigned int apis;		/* GV_API_* served; 0: all of them */
 };
 
 /* Returns 0, or -1 with a message naming the problem in err. */

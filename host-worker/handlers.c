@@ -22,6 +22,7 @@ int gvw_h_HELLO(struct gvw_call *c)
 	r->driver_version = w->driver_version;
 	r->device_count = w->device_count;
 	r->device_count_result = w->count_result;
+	r->apis = w->cfg.apis ? w->cfg.apis : GV_API_ALL;
 	gvw_log(GVW_DEBUG, "session %u: hello from guest pid %u", c->s->id, q->pid);
 	return cudaSuccess;
 }

@@ -166,13 +166,13 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	const struct gvw_config *cfg = &w->cfg;
 	const struct gvw_limits *l = &cfg->limits;
 	char s_id[16], s_dev[16], s_fd[8] = "3", s_rfd[8] = "4", s_parent[16];
-	char s_limits[112];
+	char s_limits[112], s_apis[16];
 	const char *executor = cfg->executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference";
 	char *argv[] = { (char *)cfg->worker_path, (char *)"--fd", s_fd, (char *)"--session",
 			 s_id, (char *)"--executor", (char *)executor,
 			 (char *)"--cpu-reference-devices", s_dev, (char *)"--relay-fd", s_rfd,
 			 (char *)"--parent", s_parent,
-			 (char *)"--limits", s_limits, (char *)"--gpus",
+			 (char *)"--limits", s_limits, (char *)"--apis", s_apis, (char *)"--gpus",
 			 (char *)(cfg->gpus ? cfg->gpus : ""), NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -205,6 +205,7 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	snprintf(s_id, sizeof(s_id), "%u", id);
 	snprintf(s_dev, sizeof(s_dev), "%u", cfg->cpu_reference_devices);
 	snprintf(s_parent, sizeof(s_parent), "%d", (int)getpid());
+	snprintf(s_apis, sizeof(s_apis), "%u", cfg->apis);
 	snprintf(s_limits, sizeof(s_limits), "%u,%u,%llu,%llu,%llu", l->max_handles,
 		 l->max_gates, (unsigned long long)l->max_module_bytes,
 		 (unsigned long long)l->max_device_bytes, (unsigned long long)l->max_host_bytes);

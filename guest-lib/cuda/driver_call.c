@@ -33,11 +33,14 @@ CUresult gvcu_rpc(uint32_t op, const void *req, uint32_t req_len, const void *ta
 		  unsigned int nbufs)
 {
 	CUresult e = gvcu_need_ctx();
+	cudaError_t r;
 
 	if (e)
 		return e;
-	return gvcu_result(gv_rpc_tail(op, req, req_len, tail, tail_len, resp, resp_len, bufs,
-				       nbufs));
+	gv_driver_call = 1;
+	r = gv_rpc_tail(op, req, req_len, tail, tail_len, resp, resp_len, bufs, nbufs);
+	gv_driver_call = 0;
+	return gvcu_result(r);
 }
 
 CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *tail,
@@ -50,8 +53,10 @@ CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *t
 
 	if (e)
 		return e;
-	return (CUresult)gv_rpc_tail(op, req, req_len, tail, tail_len, resp, resp_len, bufs,
-				     nbufs);
+	gv_driver_call = 1;
+	e = (CUresult)gv_rpc_tail(op, req, req_len, tail, tail_len, resp, resp_len, bufs, nbufs);
+	gv_driver_call = 0;
+	return e;
 }
 
 int gvcu_unsupported(const char *name, atomic_flag *logged)

@@ -190,7 +190,7 @@ GVCU_EXPORT CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev)
 	/* What the runtime's cudaDeviceReset does: the session's memory,
 	 * modules, streams and events on dev go. */
 	gv_set_current_device(dev);
-	e = gvcu_result(gv_rpc(GV_OP_DEVICE_RESET, &q, 0, &r, 0, NULL, 0));
+	e = gvcu_result(GVCU_AS_DRIVER(gv_rpc(GV_OP_DEVICE_RESET, &q, 0, &r, 0, NULL, 0)));
 	gv_set_current_device(saved);
 	if (!e)
 		gv_region_drop_device(dev);

@@ -44,6 +44,11 @@ GVCU_EXPORT CUresult cuInit(unsigned int flags)
 		return gvcu_result(s->init_error);
 	if (s->count_result != cudaSuccess)
 		return gvcu_result(s->count_result);
+	if (!(s->apis & GV_API_CUDADR)) {
+		gv_log(GV_LOG_ERROR, "the host does not serve the driver API: add \"cudadr\" to "
+		       "the endpoint's \"plugins\" in its properties.json");
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
 	atomic_store(&initialized, 1);
 	return CUDA_SUCCESS;
 }
@@ -94,7 +99,7 @@ static const struct gv_device_info_resp *info(CUdevice dev, CUresult *e)
 	*e = gvcu_initialized();
 	if (*e)
 		return NULL;
-	i = gv_device_info(dev, &re);
+	i = GVCU_AS_DRIVER(gv_device_info(dev, &re));
 	if (!i)
 		*e = re == cudaErrorInvalidDevice ? CUDA_ERROR_INVALID_DEVICE : gvcu_result(re);
 	return i;

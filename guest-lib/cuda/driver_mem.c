@@ -91,7 +91,7 @@ static CUresult copy(void *dst, const void *src, size_t n, enum cudaMemcpyKind k
 
 	if (e || n == 0)
 		return e;
-	return gvcu_result(gv_copy(dst, src, n, kind, (cudaStream_t)stream));
+	return gvcu_result(GVCU_AS_DRIVER(gv_copy(dst, src, n, kind, (cudaStream_t)stream)));
 }
 
 GVCU_EXPORT CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src, size_t n)
@@ -186,8 +186,9 @@ static CUresult copy2d(const CUDA_MEMCPY2D *m, CUstream s)
 			    : (ddev ? cudaMemcpyHostToDevice : cudaMemcpyHostToHost);
 	src = (const char *)src + m->srcY * m->srcPitch + m->srcXInBytes;
 	dst = (const char *)dst + m->dstY * m->dstPitch + m->dstXInBytes;
-	return gvcu_result(gv_copy2d((void *)dst, m->dstPitch, src, m->srcPitch,
-				     m->WidthInBytes, m->Height, kind, (cudaStream_t)s));
+	return gvcu_result(GVCU_AS_DRIVER(gv_copy2d((void *)dst, m->dstPitch, src, m->srcPitch,
+						    m->WidthInBytes, m->Height, kind,
+						    (cudaStream_t)s)));
 }
 
 GVCU_EXPORT CUresult cuMemcpy2D_v2(const CUDA_MEMCPY2D *m)

@@ -287,7 +287,7 @@ static CUresult check_geometry(unsigned int gx, unsigned int gy, unsigned int gz
 	cudaError_t re;
 	uint64_t threads = (uint64_t)bx * by * bz;
 
-	i = gv_device_info(gv_current_device(), &re);
+	i = GVCU_AS_DRIVER(gv_device_info(gv_current_device(), &re));
 	if (!i)
 		return gvcu_result(re);
 	if (!gx || !gy || !gz || !threads ||

@@ -145,7 +145,8 @@ GVCU_EXPORT CUresult cuDeviceCanAccessPeer(int *can, CUdevice dev, CUdevice peer
 	if (e)
 		return e;
 	gv_set_current_device(dev);	/* the message's device asks */
-	e = gvcu_result(gv_rpc(GV_OP_PEER_CAN_ACCESS, &q, sizeof(q), &r, sizeof(r), NULL, 0));
+	e = gvcu_result(GVCU_AS_DRIVER(
+		gv_rpc(GV_OP_PEER_CAN_ACCESS, &q, sizeof(q), &r, sizeof(r), NULL, 0)));
 	gv_set_current_device(saved);
 	if (!e)
 		*can = r.value;

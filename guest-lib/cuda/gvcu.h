@@ -44,6 +44,10 @@ int32_t gvcu_ctx_device(CUcontext ctx);
 /* A runtime error code as the driver API reports the same failure. */
 CUresult gvcu_result(cudaError_t e);
 
+/* expr, a call into the runtime shim's core made for the driver API. */
+#define GVCU_AS_DRIVER(expr) \
+	({ __typeof__(expr) r_; gv_driver_call = 1; r_ = (expr); gv_driver_call = 0; r_; })
+
 /* One generated call: checks the context, then one round trip. */
 CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *tail,
 		   uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,

@@ -29,6 +29,15 @@
 
 #define GV_MSG_F_NO_REPLY 1u
 
+/*
+ * The APIs a host serves a session (properties.json "plugins"): each
+ * library's calls fail with its not-supported error on a host that does
+ * not serve it.
+ */
+#define GV_API_CUDART 1u	/* "cudart": the runtime API */
+#define GV_API_CUDADR 2u	/* "cudadr": the driver API */
+#define GV_API_ALL (GV_API_CUDART | GV_API_CUDADR)
+
 struct __attribute__((packed)) gv_msg_hdr {
 	uint32_t magic;		/* GV_MSG_MAGIC */
 	uint16_t version;	/* GV_PROTOCOL_VERSION */
@@ -88,7 +97,7 @@ struct __attribute__((packed)) gv_hello_resp {
 	int32_t driver_version;		/* cuDriverGetVersion on the host */
 	int32_t device_count;		/* devices this guest may use */
 	int32_t device_count_result;	/* cudaError_t of counting them */
-	uint32_t reserved;
+	uint32_t apis;			/* GV_API_* this host serves the session */
 };
 
 #define GV_NAME_LEN 256

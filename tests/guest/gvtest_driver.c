@@ -48,7 +48,32 @@ static void *thread_ctx(void *arg)
 	return NULL;
 }
 
-int main(void)
+/* An endpoint that serves one API: the other's calls fail, as the README says. */
+static int one_api(const char *mode)
+{
+	CUdeviceptr d = 0;
+	CUcontext ctx = NULL;
+	void *p = NULL;
+	int n = 0;
+
+	if (!strcmp(mode, "no-driver")) {
+		CHECK_CU(cuInit(0), CUDA_ERROR_NOT_SUPPORTED);
+		CHECK_CUDA(cudaGetDeviceCount(&n), cudaSuccess);
+		CHECK_CUDA(cudaMalloc(&p, 64), cudaSuccess);
+		CHECK_CUDA(cudaFree(p), cudaSuccess);
+	} else {
+		CHECK_CU(cuInit(0), CUDA_SUCCESS);
+		CHECK_CU(cuDevicePrimaryCtxRetain(&ctx, 0), CUDA_SUCCESS);
+		CHECK_CU(cuCtxSetCurrent(ctx), CUDA_SUCCESS);
+		CHECK_CU(cuMemAlloc(&d, 64), CUDA_SUCCESS);
+		CHECK_CU(cuMemFree(d), CUDA_SUCCESS);
+		CHECK_CUDA(cudaMalloc(&p, 64), cudaErrorNotSupported);
+	}
+	printf("gvtest_driver %s: %d passed, %d failed\n", mode, check_passes, check_failures);
+	return check_failures != 0;
+}
+
+int main(int argc, char **argv)
 {
 	int (*last_launch)(void *, size_t) =
 		(int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "gvirtusGetLastLaunch");
@@ -71,6 +96,8 @@ int main(void)
 	pthread_t t;
 	size_t i;
 
+	if (argc > 1)
+		return one_api(argv[1]);
 	/* ---- before cuInit ---- */
 	CHECK_CU(cuDeviceGetCount(&n), CUDA_ERROR_NOT_INITIALIZED);
 	CHECK_CU(cuInit(1), CUDA_ERROR_INVALID_VALUE);

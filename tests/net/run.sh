@@ -47,6 +47,26 @@ if [ "$executor" = cpu-reference ]; then
 fi
 "$progs/gvtest_driver" && ok "the driver API over TCP" || bad "the driver API over TCP"
 
+# "plugins" decides the APIs an endpoint serves; an unknown one stops it.
+for api in cudart cudadr; do
+	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "%s" ] } ] }\n' \
+		$((port + 4)) $api >"$home/etc/only-$api.json"
+	"$b/bin/gvirtus-backend" --executor "$executor" "$home/etc/only-$api.json" 2>>"$home/backend.log" &
+	only=$!
+	sleep 1
+	mode=$([ $api = cudart ] && echo no-driver || echo no-runtime)
+	GVIRTUS_CONFIG=$home/etc/only-$api.json "$progs/gvtest_driver" $mode &&
+		ok "plugins [\"$api\"]: the other API is not served" || bad "plugins [\"$api\"]"
+	kill -TERM $only
+	wait $only
+done
+printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cuda-runtime" ] } ] }\n' \
+	$((port + 4)) >"$home/etc/bad-plugin.json"
+msg=$(timeout 10 "$b/bin/gvirtus-backend" --executor "$executor" "$home/etc/bad-plugin.json" 2>&1)
+[ $? = 1 ] && echo "$msg" | grep -q 'plugin "cuda-runtime" is not known; accepted: cudart, cudadr' &&
+	ok "an unknown plugin stops the backend, naming the accepted ones" ||
+	bad "unknown plugin: $msg"
+
 pids=
 for s in 1 2 3 4 5 6 7 8; do
 	"$progs/gvtest_calls" stress $s 4 >"$home/stress.$s" 2>&1 &
