@@ -17,7 +17,7 @@ HOST_SRC := $(wildcard host-worker/*.c host-worker/gen/*.c)
 COMMON_SRC := $(wildcard common/*.c)
 HOST_OBJ := $(patsubst host-worker/%.c,$(B)/host/%.o,$(HOST_SRC)) \
 	$(patsubst common/%.c,$(B)/host/common-%.o,$(COMMON_SRC))
-RT_SRC := $(wildcard guest-lib/*.c)
+RT_SRC := $(wildcard guest-lib/*.c guest-lib/gen/cudart_*.c)
 RT_OBJ := $(patsubst guest-lib/%.c,$(B)/guest-lib/%.o,$(RT_SRC)) \
 	$(patsubst common/%.c,$(B)/guest-lib/common-%.o,$(COMMON_SRC))
 GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/guest/*.c)) \
@@ -179,7 +179,8 @@ $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(wildcard tests/unit/gen/*
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Ihost-worker $(INC) -Itests/unit \
 		tests/unit/gen_roundtrip.c tests/unit/gen/cuda_roundtrip.c tests/unit/loopback_transport.c \
-		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(B)/host/libgvirtus-host.a -o $@ -lssl -lcrypto -lpthread -ldl
+		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(B)/host/libgvirtus-host.a -o $@ -rdynamic \
+		-lssl -lcrypto -lpthread -ldl
 UNIT_TESTS += $(B)/tests/gen_roundtrip
 # Kernel parameter layouts read from a fatbin (host-worker/fatbin_params.c),
 # checked against one nvcc builds from kernels of known signatures;

@@ -16,6 +16,7 @@ Classes:
 
 LIBRARY = "cuda"
 HEADER = "cuda.h"
+EXTRA_HEADERS = ["cudaProfiler.h"]  # cuProfilerStart/Stop live here
 SONAME = "libcuda.so.1"
 EXPORTS_FROM = "/usr/local/cuda/lib64/stubs/libcuda.so"
 NOT_SUPPORTED = "CUDA_ERROR_NOT_SUPPORTED"
@@ -66,7 +67,7 @@ DEVICE_TYPE = "CUdevice"
 # Parameters that name host memory the call reads or writes, with the
 # parameter that gives its length in bytes: they travel as bulk buffers.
 BULK_IN = {("srcHost", "ByteCount")}
-BULK_OUT = {("dstHost", "ByteCount")}
+BULK_OUT = {("dstHost", "ByteCount"), ("pciBusId", "len")}
 
 # Explicit classes.  Everything not named here is 'remote' when the rules
 # can marshal every parameter, else 'unsupported' with the reason the

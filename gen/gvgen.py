@@ -75,6 +75,15 @@ def parse(header, defines):
     return out
 
 
+def parse_all(ann, defines):
+    """A library's main header and the few that complete it."""
+    out = parse(ann.HEADER, defines)
+    for extra in getattr(ann, "EXTRA_HEADERS", []):
+        for k, v in parse(extra, defines).items():
+            out.setdefault(k, v)
+    return out
+
+
 def exports(path):
     """The library's exported function names, as its own .so lists them."""
     out = subprocess.run(["nm", "-D", "--defined-only", path], check=True,
@@ -309,7 +318,7 @@ def field(role, p, extra):
 def gen_lib(lib, check):
     ann = importlib.import_module("annot_" + lib)
     hdr = ann.HEADER
-    normal = parse(hdr, [])
+    normal = parse_all(ann, [])
     internal = parse(hdr, ["__CUDA_API_VERSION_INTERNAL"])
     ptds = parse(hdr, ["CUDA_API_PER_THREAD_DEFAULT_STREAM"])
     exported = exports(ann.EXPORTS_FROM)
@@ -422,6 +431,11 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             if role in ("out", "out_handle", "out_device"):
                 c.append("\tif (!%s)" % n)
                 c.append("\t\treturn CUDA_ERROR_INVALID_VALUE;")
+            if role in ("bulk_in", "bulk_out"):
+                lp = next(pp for pp in f.params if pp.name == extra)
+                if lp.type.get_canonical().kind in SIGNED:
+                    c.append("\tif (%s < 0)" % extra)
+                    c.append("\t\treturn CUDA_ERROR_INVALID_VALUE;")
         for role, p, extra in f.wire:
             n = p.name
             if role in ("handle", "stream"):
@@ -692,10 +706,10 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "string":
                 args.append("x_%s.%s" % (n, pn))
             elif role == "bulk_in":
-                args.append("x_%s.%s" % (n, pn))
+                args.append("(void *)x_%s.%s" % (n, pn))
             elif role == "bulk_out":
                 decls.append("\tunsigned char o_%s[64] = { 0 };" % pn)
-                args.append("o_%s" % pn)
+                args.append("(void *)o_%s" % pn)
             elif role == "out":
                 decls.append("\t%s o_%s;" % (extra, pn))
                 args.append("&o_%s" % pn)
@@ -809,6 +823,102 @@ def write(files, check):
     return stale
 
 
+def handwritten(files):
+    """Runtime functions the hand-written files define."""
+    names = set()
+    for f in files:
+        path = os.path.join(ROOT, f)
+        if os.path.exists(path):
+            names |= set(re.findall(r"^GVRT_EXPORT [^(]*?\b(\w+)\(", open(path).read(), re.M))
+    return names
+
+
+def cast(dt, rt, expr):
+    """expr, of the runtime's type rt, as the driver's type dt."""
+    dc, rc = dt.get_canonical(), rt.get_canonical()
+    if dc.kind == ci.TypeKind.RECORD:
+        if dc.get_size() != rc.get_size():
+            raise SystemExit("gvgen: %s and %s differ in size" % (dt.spelling, rt.spelling))
+        return "({ %s v_; memcpy(&v_, &(%s), sizeof(v_)); v_; })" % (dt.spelling, expr)
+    if dc.kind == ci.TypeKind.POINTER and rc.kind == ci.TypeKind.POINTER:
+        dp, rp = dc.get_pointee(), rc.get_pointee()
+        if dp.get_size() > 0 and rp.get_size() > 0 and dp.get_size() != rp.get_size():
+            raise SystemExit("gvgen: *%s and *%s differ in size" % (dt.spelling, rt.spelling))
+        return "(%s)(%s)" % (dt.spelling, expr)
+    if rc.kind == ci.TypeKind.POINTER:
+        return "(%s)(uintptr_t)(%s)" % (dt.spelling, expr)
+    return "(%s)(%s)" % (dt.spelling, expr)
+
+
+def gen_cudart(check):
+    ann = importlib.import_module("annot_cudart")
+    drv_ann = importlib.import_module("annot_cuda")
+    rt = parse_all(ann, [])
+    rt_ptds = parse_all(ann, ["CUDA_API_PER_THREAD_DEFAULT_STREAM"])
+    drv = parse_all(drv_ann, [])
+    classes = {}
+    for line in open(os.path.join(ROOT, "gen", "out", "cuda_classes.txt")):
+        n, c = line.split()[:2]
+        classes[n] = c
+    exported = [l.strip() for l in open(os.path.join(ROOT, ann.EXPORTS_LIST)) if l.strip()]
+    hand = handwritten(ann.HANDWRITTEN_FILES)
+    banner = BANNER.format(hdr=ann.HEADER, lib="cudart")
+    used, body = {}, []
+    for name in sorted(ann.VIA_DRIVER):
+        if name in hand:
+            raise SystemExit("gvgen: %s is hand-written and in VIA_DRIVER" % name)
+        call = ann.VIA_DRIVER[name]
+        m = re.match(r"^(\w+)\((.*)\)$", call)
+        dname, dargs = m.group(1), [a.strip() for a in m.group(2).split(",") if a.strip()]
+        if classes.get(dname) in (None, "unsupported"):
+            raise SystemExit("gvgen: %s maps to %s, which libcuda.so.1 does not implement" %
+                             (name, dname))
+        rc, dc = rt[name], drv[dname]
+        rparams = {a.spelling: a.type for a in rc.get_arguments()}
+        dparams = list(dc.get_arguments())
+        if len(dparams) != len(dargs):
+            raise SystemExit("gvgen: %s: %s takes %d arguments" % (name, dname, len(dparams)))
+        args = [cast(dp.type, rparams[a], a) for dp, a in zip(dparams, dargs)]
+        used[dname] = dc
+        f = Fn(name, rc, drv_ann)
+        body += ["GVRT_EXPORT " + f.decl(), "{",
+                 "\tif (!gv_drv.%s && gv_driver_load(&gv_drv.%s, \"%s\"))" % (dname, dname, dname),
+                 "\t\treturn gv_ret(cudaErrorNotSupported);",
+                 "\treturn gv_ret((cudaError_t)gv_drv.%s(%s));" % (dname, ", ".join(args)),
+                 "}", ""]
+    implemented = hand | set(ann.VIA_DRIVER)
+    for name in exported:
+        m = re.match(r"^(\w+)_(ptsz|ptds)$", name)
+        if not m or name in ann.PER_THREAD_EXCLUDE or m.group(1) not in implemented:
+            continue
+        cur = rt_ptds.get(name)
+        if cur is None:
+            continue
+        f = Fn(name, cur, drv_ann)
+        args = []
+        for p in f.params:
+            if p.spelling == "cudaStream_t":
+                args.append("%s ? %s : cudaStreamPerThread" % (p.name, p.name))
+            else:
+                args.append(p.name)
+        ret = "" if f.ret == "void" else "return "
+        body += ["/* On the per-thread default stream. */",
+                 "GVRT_EXPORT " + f.decl(), "{",
+                 "\t%s%s(%s);" % (ret, m.group(1), ", ".join(args)), "}", ""]
+    head = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
+            "#include <cuda.h>", "#include <string.h>", "", '#include "gvrt.h"', "",
+            "/* Deprecated calls are part of the API this library serves. */",
+            '#pragma GCC diagnostic ignored "-Wdeprecated-declarations"', "",
+            "/* The driver calls of our libcuda.so.1 the runtime makes, found at first use. */",
+            "static struct {"]
+    for dname, dc in sorted(used.items()):
+        ps = ", ".join(a.type.spelling for a in dc.get_arguments()) or "void"
+        head.append("\t%s (*%s)(%s);" % (dc.result_type.spelling, dname, ps))
+    head += ["} gv_drv;", ""]
+    files = {os.path.join("guest-lib", "gen", "cudart_generated.c"): "\n".join(head + body)}
+    return write(files, check)
+
+
 def main(argv):
     check = "--check" in argv
     libs = [a for a in argv if not a.startswith("-")] or ["cuda"]
@@ -816,6 +926,7 @@ def main(argv):
     stale = []
     for lib in libs:
         stale += gen_lib(lib, check)
+    stale += gen_cudart(check)
     if check and stale:
         print("gvgen: generated files differ from the generator's output "
               "(run 'make regen' and commit): " + " ".join(stale), file=sys.stderr)

@@ -31,6 +31,11 @@ cudaError_t gv_ret(cudaError_t err)
 	return err;
 }
 
+void gv_runtime_mark(void)
+{
+	atomic_store_explicit(&runtime_used, 1, memory_order_relaxed);
+}
+
 int gv_runtime_used(void)
 {
 	return atomic_load_explicit(&runtime_used, memory_order_relaxed);

@@ -93,6 +93,10 @@ void gv_set_current_device(int dev);
 const char *gv_error_text(int code);
 /* 1 once any runtime call has run in this process. */
 int gv_runtime_used(void);
+void gv_runtime_mark(void);
+
+/* Resolves a function of our libcuda.so.1 into *slot: 0, or -1 (logged). */
+int gv_driver_load(void *slot, const char *name);
 
 /* Logging to stderr, with GVIRTUS_LOGLEVEL as on the host. */
 void gv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -496,6 +496,25 @@ GVCU_EXPORT CUresult cuDeviceGetP2PAttribute(int * value, CUdevice_P2PAttribute 
 	return e;
 }
 
+GVCU_EXPORT CUresult cuDeviceGetPCIBusId(char * pciBusId, int len, CUdevice dev)
+{
+	struct gvg_cuDeviceGetPCIBusId_req q;
+	struct gvg_cuDeviceGetPCIBusId_resp r;
+	struct gv_buf b;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (len < 0)
+		return CUDA_ERROR_INVALID_VALUE;
+	b.addr = pciBusId;
+	b.len = len;
+	b.dir = GV_BULK_FROM_HOST;
+	GVCU_COPY(&q.len, &len);
+	q.dev = dev;
+	e = gvcu_call(GV_OP_cuDeviceGetPCIBusId, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
+	return e;
+}
+
 GVCU_EXPORT CUresult cuDeviceGraphMemTrim(CUdevice device)
 {
 	struct gvg_cuDeviceGraphMemTrim_req q;
@@ -2435,6 +2454,28 @@ GVCU_EXPORT CUresult cuParamSeti(CUfunction hfunc, int offset, unsigned int valu
 	GVCU_COPY(&q.offset, &offset);
 	GVCU_COPY(&q.value, &value);
 	e = gvcu_call(GV_OP_cuParamSeti, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuProfilerStart(void)
+{
+	struct gvg_cuProfilerStart_req q;
+	struct gvg_cuProfilerStart_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	e = gvcu_call(GV_OP_cuProfilerStart, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuProfilerStop(void)
+{
+	struct gvg_cuProfilerStop_req q;
+	struct gvg_cuProfilerStop_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	e = gvcu_call(GV_OP_cuProfilerStop, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
 }
 

@@ -27,7 +27,6 @@ GV_CU_UNSUPPORTED(cuDeviceGetGraphMemAttribute) /* parameter value (void *) is h
 GV_CU_UNSUPPORTED(cuDeviceGetHostAtomicCapabilities) /* parameter capabilities (unsigned int *) is an array */
 GV_CU_UNSUPPORTED(cuDeviceGetNvSciSyncAttributes) /* parameter nvSciSyncAttrList (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuDeviceGetP2PAtomicCapabilities) /* parameter capabilities (unsigned int *) is an array */
-GV_CU_UNSUPPORTED(cuDeviceGetPCIBusId) /* parameter pciBusId (char *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuDeviceGetTexture1DLinearMaxWidth) /* parameter maxWidthInElements (size_t *) is an array */
 GV_CU_UNSUPPORTED(cuDeviceGetUuid) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDevicePrimaryCtxRelease) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -280,9 +279,7 @@ GV_CU_UNSUPPORTED(cuParamSetv) /* parameter ptr (void *) is host memory of no de
 GV_CU_UNSUPPORTED(cuPointerGetAttribute) /* parameter data (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuPointerGetAttributes) /* parameter attributes (CUpointer_attribute *) is an array */
 GV_CU_UNSUPPORTED(cuPointerSetAttribute) /* parameter value (const void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuProfilerInitialize) /* no prototype in cuda.h */
-GV_CU_UNSUPPORTED(cuProfilerStart) /* no prototype in cuda.h */
-GV_CU_UNSUPPORTED(cuProfilerStop) /* no prototype in cuda.h */
+GV_CU_UNSUPPORTED(cuProfilerInitialize) /* removed from CUDA 12+ drivers */
 GV_CU_UNSUPPORTED(cuSignalExternalSemaphoresAsync) /* parameter extSemArray (const CUexternalSemaphore *) is an array */
 GV_CU_UNSUPPORTED(cuSignalExternalSemaphoresAsync_ptsz) /* parameter extSemArray (const CUexternalSemaphore *) is an array */
 GV_CU_UNSUPPORTED(cuStreamAddCallback) /* parameter callback (CUstreamCallback) cannot be marshalled by rule */

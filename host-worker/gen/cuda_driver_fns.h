@@ -33,6 +33,7 @@
 	X(cuDeviceGetExecAffinitySupport, CUresult, (int *, CUexecAffinityType, CUdevice)) \
 	X(cuDeviceGetMemPool, CUresult, (CUmemoryPool *, CUdevice)) \
 	X(cuDeviceGetP2PAttribute, CUresult, (int *, CUdevice_P2PAttribute, CUdevice, CUdevice)) \
+	X(cuDeviceGetPCIBusId, CUresult, (char *, int, CUdevice)) \
 	X(cuDeviceGraphMemTrim, CUresult, (CUdevice)) \
 	X(cuDeviceSetMemPool, CUresult, (CUdevice, CUmemoryPool)) \
 	X(cuEventRecordWithFlags, CUresult, (CUevent, CUstream, unsigned int)) \
@@ -157,6 +158,8 @@
 	X(cuParamSetSize, CUresult, (CUfunction, unsigned int)) \
 	X(cuParamSetf, CUresult, (CUfunction, int, float)) \
 	X(cuParamSeti, CUresult, (CUfunction, int, unsigned int)) \
+	X(cuProfilerStart, CUresult, (void)) \
+	X(cuProfilerStop, CUresult, (void)) \
 	X(cuStreamAttachMemAsync, CUresult, (CUstream, CUdeviceptr, size_t, unsigned int)) \
 	X(cuStreamAttachMemAsync_ptsz, CUresult, (CUstream, CUdeviceptr, size_t, unsigned int)) \
 	X(cuStreamBeginCapture_v2, CUresult, (CUstream, CUstreamCaptureMode)) \

@@ -567,6 +567,31 @@ int gvw_h_cuDeviceGetP2PAttribute(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuDeviceGetPCIBusId(struct gvw_call *c)
+{
+	const struct gvg_cuDeviceGetPCIBusId_req *q = c->req;
+	void *a_pciBusId;
+	int staged_pciBusId = 0;
+	int a_len;
+	CUdevice a_dev;
+	int e = gvg_enter(c, GVG_FN(cuda, cuDeviceGetPCIBusId));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_len, &q->len);
+	if (!e)
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->len, &a_pciBusId, &staged_pciBusId);
+	if (!e)
+		e = gvg_device(c, q->dev, &a_dev);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuDeviceGetPCIBusId)(a_pciBusId, a_len, a_dev);
+	if (!e && staged_pciBusId)
+		gvg_bulk_unstage(c, a_pciBusId);
+	if (staged_pciBusId)
+		free(a_pciBusId);
+	return e;
+}
+
 int gvw_h_cuDeviceGraphMemTrim(struct gvw_call *c)
 {
 	const struct gvg_cuDeviceGraphMemTrim_req *q = c->req;
@@ -3143,6 +3168,28 @@ int gvw_h_cuParamSeti(struct gvw_call *c)
 		e = gvg_handle(c, q->hfunc, GVW_H_FUNCTION, (void **)&a_hfunc);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuParamSeti)(a_hfunc, a_offset, a_value);
+	return e;
+}
+
+int gvw_h_cuProfilerStart(struct gvw_call *c)
+{
+	int e = gvg_enter(c, GVG_FN(cuda, cuProfilerStart));
+
+	if (e)
+		return e;
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuProfilerStart)();
+	return e;
+}
+
+int gvw_h_cuProfilerStop(struct gvw_call *c)
+{
+	int e = gvg_enter(c, GVG_FN(cuda, cuProfilerStop));
+
+	if (e)
+		return e;
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuProfilerStop)();
 	return e;
 }
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <cuda_runtime_api.h>
+
 #include "roundtrip.h"
 #include "worker_internal.h"
 
@@ -96,6 +98,105 @@ const char *rt_result_text(CUresult e)
 	return buf;
 }
 
+/*
+ * Runtime calls made through the driver (gen/annot_cudart.py's VIA_DRIVER):
+ * hand-written expectations, so a wrong row in the table fails here.
+ */
+static struct {
+	int calls;
+	long long a, b, c, d, e;
+} seen;
+
+static CUresult see_set_limit(CUlimit limit, size_t value)
+{
+	seen.calls++;
+	seen.a = limit;
+	seen.b = (long long)value;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_get_limit(size_t *value, CUlimit limit)
+{
+	seen.calls++;
+	seen.a = limit;
+	*value = 777;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_memset2d(CUdeviceptr dst, size_t pitch, unsigned char v, size_t w, size_t h,
+			     CUstream s)
+{
+	seen.calls++;
+	seen.a = (long long)(dst - rt_devptr);
+	seen.b = (long long)pitch;
+	seen.c = v;
+	seen.d = (long long)(w * 1000 + h);
+	seen.e = s == NULL;
+	return CUDA_ERROR_INVALID_VALUE;
+}
+
+static CUresult see_prefetch(CUdeviceptr p, size_t n, CUmemLocation loc, unsigned int flags,
+			     CUstream s)
+{
+	seen.calls++;
+	seen.a = (long long)(p - rt_devptr);
+	seen.b = (long long)n;
+	seen.c = loc.type * 100 + loc.id;
+	seen.d = flags;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_pci(char *id, int len, CUdevice dev)
+{
+	seen.calls++;
+	seen.a = len;
+	seen.b = dev;
+	snprintf(id, (size_t)len, "0000:42:00.0");
+	return CUDA_SUCCESS;
+}
+
+static void runtime_via_driver(struct gvg_cuda_fns *t)
+{
+	size_t v = 0;
+	char id[32] = "";
+	struct cudaMemLocation loc = { .type = cudaMemLocationTypeDevice, .id = 0 };
+
+	t->cuCtxSetLimit = see_set_limit;
+	t->cuCtxGetLimit = see_get_limit;
+	t->cuMemsetD2D8Async = see_memset2d;
+	t->cuMemPrefetchAsync_v2 = see_prefetch;
+	t->cuDeviceGetPCIBusId = see_pci;
+	memset(&seen, 0, sizeof(seen));
+	RT_TRUE("cudaDeviceSetLimit", "result",
+		cudaDeviceSetLimit(cudaLimitMallocHeapSize, 12345) == cudaSuccess);
+	RT_TRUE("cudaDeviceSetLimit", "arguments",
+		seen.calls == 1 && seen.a == CU_LIMIT_MALLOC_HEAP_SIZE && seen.b == 12345);
+	RT_TRUE("cudaDeviceGetLimit", "result",
+		cudaDeviceGetLimit(&v, cudaLimitStackSize) == cudaSuccess);
+	RT_TRUE("cudaDeviceGetLimit", "arguments",
+		seen.calls == 2 && seen.a == CU_LIMIT_STACK_SIZE && v == 777);
+	/* An error from the driver is the runtime's last error. */
+	cudaGetLastError();
+	RT_TRUE("cudaMemset2DAsync", "result",
+		cudaMemset2DAsync((char *)(uintptr_t)rt_devptr + 64, 32, 0x1ab, 16, 3, 0) ==
+			cudaErrorInvalidValue);
+	RT_TRUE("cudaMemset2DAsync", "arguments",
+		seen.calls == 3 && seen.a == 64 && seen.b == 32 && seen.c == 0xab &&
+			seen.d == 16003 && seen.e);
+	RT_TRUE("cudaMemset2DAsync", "last error", cudaGetLastError() == cudaErrorInvalidValue);
+	RT_TRUE("cudaMemPrefetchAsync", "result",
+		cudaMemPrefetchAsync((char *)(uintptr_t)rt_devptr + 8, 100, loc, 0, 0) ==
+			cudaSuccess);
+	RT_TRUE("cudaMemPrefetchAsync", "arguments",
+		seen.calls == 4 && seen.a == 8 && seen.b == 100 &&
+			seen.c == CU_MEM_LOCATION_TYPE_DEVICE * 100 && seen.d == 0);
+	RT_TRUE("cudaDeviceGetPCIBusId", "result",
+		cudaDeviceGetPCIBusId(id, (int)sizeof(id), 0) == cudaSuccess);
+	RT_TRUE("cudaDeviceGetPCIBusId", "arguments and text",
+		seen.calls == 5 && seen.a == (long long)sizeof(id) && seen.b == 0 &&
+			!strcmp(id, "0000:42:00.0"));
+}
+
 int main(void)
 {
 	static struct gvg_cuda_fns fake;
@@ -113,6 +214,7 @@ int main(void)
 	ex.cuda_fns = &fake;
 	gv_loopback_worker->ex = &ex;
 	rt_run_all();
+	runtime_via_driver(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }

@@ -1464,5 +1464,24 @@ struct __attribute__((packed)) gvg_cuCtxDetach_req {
 struct __attribute__((packed)) gvg_cuCtxDetach_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cuDeviceGetPCIBusId_req {
+	int32_t len;
+	int32_t dev;
+};
+struct __attribute__((packed)) gvg_cuDeviceGetPCIBusId_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuProfilerStart_req {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuProfilerStart_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuProfilerStop_req {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuProfilerStop_resp {
+	uint8_t unused[0];
+};
 
 #endif

@@ -32,6 +32,7 @@ CUresult cuDeviceGetDevResource(CUdevice device, CUdevResource * resource, CUdev
 CUresult cuDeviceGetExecAffinitySupport(int * pi, CUexecAffinityType type, CUdevice dev);
 CUresult cuDeviceGetMemPool(CUmemoryPool * pool, CUdevice dev);
 CUresult cuDeviceGetP2PAttribute(int * value, CUdevice_P2PAttribute attrib, CUdevice srcDevice, CUdevice dstDevice);
+CUresult cuDeviceGetPCIBusId(char * pciBusId, int len, CUdevice dev);
 CUresult cuDeviceGraphMemTrim(CUdevice device);
 CUresult cuDeviceSetMemPool(CUdevice dev, CUmemoryPool pool);
 CUresult cuEventRecordWithFlags(CUevent hEvent, CUstream hStream, unsigned int flags);
@@ -156,6 +157,8 @@ CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t * dynamicSmemSize, CUfun
 CUresult cuParamSetSize(CUfunction hfunc, unsigned int numbytes);
 CUresult cuParamSetf(CUfunction hfunc, int offset, float value);
 CUresult cuParamSeti(CUfunction hfunc, int offset, unsigned int value);
+CUresult cuProfilerStart(void);
+CUresult cuProfilerStop(void);
 CUresult cuStreamAttachMemAsync(CUstream hStream, CUdeviceptr dptr, size_t length, unsigned int flags);
 CUresult cuStreamAttachMemAsync_ptsz(CUstream hStream, CUdeviceptr dptr, size_t length, unsigned int flags);
 CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMode mode);

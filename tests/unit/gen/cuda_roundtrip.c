@@ -966,6 +966,43 @@ static void test_cuDeviceGetP2PAttribute(void)
 }
 
 static struct {
+	unsigned char pciBusId[64];
+	int len;
+	CUdevice dev;
+	int called;
+} x_cuDeviceGetPCIBusId;
+
+static CUresult fake_cuDeviceGetPCIBusId(char * pciBusId, int len, CUdevice dev)
+{
+	x_cuDeviceGetPCIBusId.called++;
+	rt_pattern(pciBusId, len, 1235);
+	RT_SAME("cuDeviceGetPCIBusId", "len", &len, &x_cuDeviceGetPCIBusId.len, sizeof(len));
+	RT_TRUE("cuDeviceGetPCIBusId", "dev", dev == 0);
+	return (CUresult)rt_result;
+}
+
+static void test_cuDeviceGetPCIBusId(void)
+{
+	unsigned char o_pciBusId[64] = { 0 };
+	CUresult e;
+
+	memset(&x_cuDeviceGetPCIBusId, 0, sizeof(x_cuDeviceGetPCIBusId));
+	x_cuDeviceGetPCIBusId.len = (int)rt_small(64);
+	x_cuDeviceGetPCIBusId.dev = 0;
+	rt_result = CUDA_SUCCESS;
+	e = cuDeviceGetPCIBusId((void *)o_pciBusId, x_cuDeviceGetPCIBusId.len, x_cuDeviceGetPCIBusId.dev);
+	RT_CALL("cuDeviceGetPCIBusId", e == CUDA_SUCCESS && x_cuDeviceGetPCIBusId.called == 1, e);
+	RT_TRUE("cuDeviceGetPCIBusId", "pciBusId out", rt_is_pattern(o_pciBusId, (size_t)x_cuDeviceGetPCIBusId.len, 1235));
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuDeviceGetPCIBusId((void *)o_pciBusId, x_cuDeviceGetPCIBusId.len, x_cuDeviceGetPCIBusId.dev);
+	RT_CALL("cuDeviceGetPCIBusId", e == CUDA_ERROR_LAUNCH_FAILED && x_cuDeviceGetPCIBusId.called == 2, e);
+	x_cuDeviceGetPCIBusId.called = 0;
+	e = cuDeviceGetPCIBusId((void *)o_pciBusId, x_cuDeviceGetPCIBusId.len, 99);
+	RT_CALL("cuDeviceGetPCIBusId", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGetPCIBusId.called == 0, e);
+}
+
+static struct {
 	CUdevice device;
 	int called;
 } x_cuDeviceGraphMemTrim;
@@ -3234,18 +3271,18 @@ static void test_cuMemcpyAtoHAsync_v2(void)
 	x_cuMemcpyAtoHAsync_v2.srcOffset = (size_t)rt_small(64);
 	x_cuMemcpyAtoHAsync_v2.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyAtoHAsync_v2(o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, NULL);
+	e = cuMemcpyAtoHAsync_v2((void *)o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, NULL);
 	RT_CALL("cuMemcpyAtoHAsync_v2", e == CUDA_SUCCESS && x_cuMemcpyAtoHAsync_v2.called == 1, e);
 	RT_TRUE("cuMemcpyAtoHAsync_v2", "dstHost out", rt_is_pattern(o_dstHost, (size_t)x_cuMemcpyAtoHAsync_v2.ByteCount, 1123));
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyAtoHAsync_v2(o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, NULL);
+	e = cuMemcpyAtoHAsync_v2((void *)o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, NULL);
 	RT_CALL("cuMemcpyAtoHAsync_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyAtoHAsync_v2.called == 2, e);
 	x_cuMemcpyAtoHAsync_v2.called = 0;
-	e = cuMemcpyAtoHAsync_v2(o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, NULL);
+	e = cuMemcpyAtoHAsync_v2((void *)o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, NULL);
 	RT_CALL("cuMemcpyAtoHAsync_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoHAsync_v2.called == 0, e);
 	x_cuMemcpyAtoHAsync_v2.called = 0;
-	e = cuMemcpyAtoHAsync_v2(o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
+	e = cuMemcpyAtoHAsync_v2((void *)o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyAtoHAsync_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoHAsync_v2.called == 0, e);
 }
 
@@ -3276,18 +3313,18 @@ static void test_cuMemcpyAtoHAsync_v2_ptsz(void)
 	x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset = (size_t)rt_small(64);
 	x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyAtoHAsync_v2_ptsz(o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyAtoHAsync_v2_ptsz((void *)o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyAtoHAsync_v2_ptsz", e == CUDA_SUCCESS && x_cuMemcpyAtoHAsync_v2_ptsz.called == 1, e);
 	RT_TRUE("cuMemcpyAtoHAsync_v2_ptsz", "dstHost out", rt_is_pattern(o_dstHost, (size_t)x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, 1124));
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyAtoHAsync_v2_ptsz(o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyAtoHAsync_v2_ptsz((void *)o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyAtoHAsync_v2_ptsz", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyAtoHAsync_v2_ptsz.called == 2, e);
 	x_cuMemcpyAtoHAsync_v2_ptsz.called = 0;
-	e = cuMemcpyAtoHAsync_v2_ptsz(o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyAtoHAsync_v2_ptsz((void *)o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyAtoHAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoHAsync_v2_ptsz.called == 0, e);
 	x_cuMemcpyAtoHAsync_v2_ptsz.called = 0;
-	e = cuMemcpyAtoHAsync_v2_ptsz(o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
+	e = cuMemcpyAtoHAsync_v2_ptsz((void *)o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyAtoHAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoHAsync_v2_ptsz.called == 0, e);
 }
 
@@ -3317,15 +3354,15 @@ static void test_cuMemcpyAtoH_v2(void)
 	x_cuMemcpyAtoH_v2.srcOffset = (size_t)rt_small(64);
 	x_cuMemcpyAtoH_v2.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyAtoH_v2(o_dstHost, NULL, x_cuMemcpyAtoH_v2.srcOffset, x_cuMemcpyAtoH_v2.ByteCount);
+	e = cuMemcpyAtoH_v2((void *)o_dstHost, NULL, x_cuMemcpyAtoH_v2.srcOffset, x_cuMemcpyAtoH_v2.ByteCount);
 	RT_CALL("cuMemcpyAtoH_v2", e == CUDA_SUCCESS && x_cuMemcpyAtoH_v2.called == 1, e);
 	RT_TRUE("cuMemcpyAtoH_v2", "dstHost out", rt_is_pattern(o_dstHost, (size_t)x_cuMemcpyAtoH_v2.ByteCount, 1125));
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyAtoH_v2(o_dstHost, NULL, x_cuMemcpyAtoH_v2.srcOffset, x_cuMemcpyAtoH_v2.ByteCount);
+	e = cuMemcpyAtoH_v2((void *)o_dstHost, NULL, x_cuMemcpyAtoH_v2.srcOffset, x_cuMemcpyAtoH_v2.ByteCount);
 	RT_CALL("cuMemcpyAtoH_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyAtoH_v2.called == 2, e);
 	x_cuMemcpyAtoH_v2.called = 0;
-	e = cuMemcpyAtoH_v2(o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoH_v2.srcOffset, x_cuMemcpyAtoH_v2.ByteCount);
+	e = cuMemcpyAtoH_v2((void *)o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoH_v2.srcOffset, x_cuMemcpyAtoH_v2.ByteCount);
 	RT_CALL("cuMemcpyAtoH_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoH_v2.called == 0, e);
 }
 
@@ -3355,15 +3392,15 @@ static void test_cuMemcpyAtoH_v2_ptds(void)
 	x_cuMemcpyAtoH_v2_ptds.srcOffset = (size_t)rt_small(64);
 	x_cuMemcpyAtoH_v2_ptds.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyAtoH_v2_ptds(o_dstHost, NULL, x_cuMemcpyAtoH_v2_ptds.srcOffset, x_cuMemcpyAtoH_v2_ptds.ByteCount);
+	e = cuMemcpyAtoH_v2_ptds((void *)o_dstHost, NULL, x_cuMemcpyAtoH_v2_ptds.srcOffset, x_cuMemcpyAtoH_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyAtoH_v2_ptds", e == CUDA_SUCCESS && x_cuMemcpyAtoH_v2_ptds.called == 1, e);
 	RT_TRUE("cuMemcpyAtoH_v2_ptds", "dstHost out", rt_is_pattern(o_dstHost, (size_t)x_cuMemcpyAtoH_v2_ptds.ByteCount, 1126));
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyAtoH_v2_ptds(o_dstHost, NULL, x_cuMemcpyAtoH_v2_ptds.srcOffset, x_cuMemcpyAtoH_v2_ptds.ByteCount);
+	e = cuMemcpyAtoH_v2_ptds((void *)o_dstHost, NULL, x_cuMemcpyAtoH_v2_ptds.srcOffset, x_cuMemcpyAtoH_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyAtoH_v2_ptds", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyAtoH_v2_ptds.called == 2, e);
 	x_cuMemcpyAtoH_v2_ptds.called = 0;
-	e = cuMemcpyAtoH_v2_ptds(o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoH_v2_ptds.srcOffset, x_cuMemcpyAtoH_v2_ptds.ByteCount);
+	e = cuMemcpyAtoH_v2_ptds((void *)o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoH_v2_ptds.srcOffset, x_cuMemcpyAtoH_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyAtoH_v2_ptds", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoH_v2_ptds.called == 0, e);
 }
 
@@ -3555,18 +3592,18 @@ static void test_cuMemcpyDtoHAsync_v2_ptsz(void)
 	x_cuMemcpyDtoHAsync_v2_ptsz.srcDevice = rt_devptr;
 	x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyDtoHAsync_v2_ptsz(o_dstHost, x_cuMemcpyDtoHAsync_v2_ptsz.srcDevice, x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyDtoHAsync_v2_ptsz((void *)o_dstHost, x_cuMemcpyDtoHAsync_v2_ptsz.srcDevice, x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyDtoHAsync_v2_ptsz", e == CUDA_SUCCESS && x_cuMemcpyDtoHAsync_v2_ptsz.called == 1, e);
 	RT_TRUE("cuMemcpyDtoHAsync_v2_ptsz", "dstHost out", rt_is_pattern(o_dstHost, (size_t)x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, 1131));
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyDtoHAsync_v2_ptsz(o_dstHost, x_cuMemcpyDtoHAsync_v2_ptsz.srcDevice, x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyDtoHAsync_v2_ptsz((void *)o_dstHost, x_cuMemcpyDtoHAsync_v2_ptsz.srcDevice, x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyDtoHAsync_v2_ptsz", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyDtoHAsync_v2_ptsz.called == 2, e);
 	x_cuMemcpyDtoHAsync_v2_ptsz.called = 0;
-	e = cuMemcpyDtoHAsync_v2_ptsz(o_dstHost, rt_devptr + (64u << 20), x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyDtoHAsync_v2_ptsz((void *)o_dstHost, rt_devptr + (64u << 20), x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyDtoHAsync_v2_ptsz", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyDtoHAsync_v2_ptsz.called == 0, e);
 	x_cuMemcpyDtoHAsync_v2_ptsz.called = 0;
-	e = cuMemcpyDtoHAsync_v2_ptsz(o_dstHost, x_cuMemcpyDtoHAsync_v2_ptsz.srcDevice, x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
+	e = cuMemcpyDtoHAsync_v2_ptsz((void *)o_dstHost, x_cuMemcpyDtoHAsync_v2_ptsz.srcDevice, x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyDtoHAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyDtoHAsync_v2_ptsz.called == 0, e);
 }
 
@@ -3595,15 +3632,15 @@ static void test_cuMemcpyDtoH_v2_ptds(void)
 	x_cuMemcpyDtoH_v2_ptds.srcDevice = rt_devptr;
 	x_cuMemcpyDtoH_v2_ptds.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyDtoH_v2_ptds(o_dstHost, x_cuMemcpyDtoH_v2_ptds.srcDevice, x_cuMemcpyDtoH_v2_ptds.ByteCount);
+	e = cuMemcpyDtoH_v2_ptds((void *)o_dstHost, x_cuMemcpyDtoH_v2_ptds.srcDevice, x_cuMemcpyDtoH_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyDtoH_v2_ptds", e == CUDA_SUCCESS && x_cuMemcpyDtoH_v2_ptds.called == 1, e);
 	RT_TRUE("cuMemcpyDtoH_v2_ptds", "dstHost out", rt_is_pattern(o_dstHost, (size_t)x_cuMemcpyDtoH_v2_ptds.ByteCount, 1132));
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyDtoH_v2_ptds(o_dstHost, x_cuMemcpyDtoH_v2_ptds.srcDevice, x_cuMemcpyDtoH_v2_ptds.ByteCount);
+	e = cuMemcpyDtoH_v2_ptds((void *)o_dstHost, x_cuMemcpyDtoH_v2_ptds.srcDevice, x_cuMemcpyDtoH_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyDtoH_v2_ptds", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyDtoH_v2_ptds.called == 2, e);
 	x_cuMemcpyDtoH_v2_ptds.called = 0;
-	e = cuMemcpyDtoH_v2_ptds(o_dstHost, rt_devptr + (64u << 20), x_cuMemcpyDtoH_v2_ptds.ByteCount);
+	e = cuMemcpyDtoH_v2_ptds((void *)o_dstHost, rt_devptr + (64u << 20), x_cuMemcpyDtoH_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyDtoH_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyDtoH_v2_ptds.called == 0, e);
 }
 
@@ -3634,17 +3671,17 @@ static void test_cuMemcpyHtoAAsync_v2(void)
 	rt_random(x_cuMemcpyHtoAAsync_v2.srcHost, sizeof(x_cuMemcpyHtoAAsync_v2.srcHost));
 	x_cuMemcpyHtoAAsync_v2.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyHtoAAsync_v2(NULL, x_cuMemcpyHtoAAsync_v2.dstOffset, x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, NULL);
+	e = cuMemcpyHtoAAsync_v2(NULL, x_cuMemcpyHtoAAsync_v2.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoAAsync_v2", e == CUDA_SUCCESS && x_cuMemcpyHtoAAsync_v2.called == 1, e);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyHtoAAsync_v2(NULL, x_cuMemcpyHtoAAsync_v2.dstOffset, x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, NULL);
+	e = cuMemcpyHtoAAsync_v2(NULL, x_cuMemcpyHtoAAsync_v2.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoAAsync_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyHtoAAsync_v2.called == 2, e);
 	x_cuMemcpyHtoAAsync_v2.called = 0;
-	e = cuMemcpyHtoAAsync_v2((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoAAsync_v2.dstOffset, x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, NULL);
+	e = cuMemcpyHtoAAsync_v2((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoAAsync_v2.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoAAsync_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoAAsync_v2.called == 0, e);
 	x_cuMemcpyHtoAAsync_v2.called = 0;
-	e = cuMemcpyHtoAAsync_v2(NULL, x_cuMemcpyHtoAAsync_v2.dstOffset, x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
+	e = cuMemcpyHtoAAsync_v2(NULL, x_cuMemcpyHtoAAsync_v2.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyHtoAAsync_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoAAsync_v2.called == 0, e);
 }
 
@@ -3675,17 +3712,17 @@ static void test_cuMemcpyHtoAAsync_v2_ptsz(void)
 	rt_random(x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, sizeof(x_cuMemcpyHtoAAsync_v2_ptsz.srcHost));
 	x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyHtoAAsync_v2_ptsz(NULL, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyHtoAAsync_v2_ptsz(NULL, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoAAsync_v2_ptsz", e == CUDA_SUCCESS && x_cuMemcpyHtoAAsync_v2_ptsz.called == 1, e);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyHtoAAsync_v2_ptsz(NULL, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyHtoAAsync_v2_ptsz(NULL, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoAAsync_v2_ptsz", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyHtoAAsync_v2_ptsz.called == 2, e);
 	x_cuMemcpyHtoAAsync_v2_ptsz.called = 0;
-	e = cuMemcpyHtoAAsync_v2_ptsz((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyHtoAAsync_v2_ptsz((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoAAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoAAsync_v2_ptsz.called == 0, e);
 	x_cuMemcpyHtoAAsync_v2_ptsz.called = 0;
-	e = cuMemcpyHtoAAsync_v2_ptsz(NULL, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
+	e = cuMemcpyHtoAAsync_v2_ptsz(NULL, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyHtoAAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoAAsync_v2_ptsz.called == 0, e);
 }
 
@@ -3715,14 +3752,14 @@ static void test_cuMemcpyHtoA_v2(void)
 	rt_random(x_cuMemcpyHtoA_v2.srcHost, sizeof(x_cuMemcpyHtoA_v2.srcHost));
 	x_cuMemcpyHtoA_v2.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyHtoA_v2(NULL, x_cuMemcpyHtoA_v2.dstOffset, x_cuMemcpyHtoA_v2.srcHost, x_cuMemcpyHtoA_v2.ByteCount);
+	e = cuMemcpyHtoA_v2(NULL, x_cuMemcpyHtoA_v2.dstOffset, (void *)x_cuMemcpyHtoA_v2.srcHost, x_cuMemcpyHtoA_v2.ByteCount);
 	RT_CALL("cuMemcpyHtoA_v2", e == CUDA_SUCCESS && x_cuMemcpyHtoA_v2.called == 1, e);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyHtoA_v2(NULL, x_cuMemcpyHtoA_v2.dstOffset, x_cuMemcpyHtoA_v2.srcHost, x_cuMemcpyHtoA_v2.ByteCount);
+	e = cuMemcpyHtoA_v2(NULL, x_cuMemcpyHtoA_v2.dstOffset, (void *)x_cuMemcpyHtoA_v2.srcHost, x_cuMemcpyHtoA_v2.ByteCount);
 	RT_CALL("cuMemcpyHtoA_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyHtoA_v2.called == 2, e);
 	x_cuMemcpyHtoA_v2.called = 0;
-	e = cuMemcpyHtoA_v2((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoA_v2.dstOffset, x_cuMemcpyHtoA_v2.srcHost, x_cuMemcpyHtoA_v2.ByteCount);
+	e = cuMemcpyHtoA_v2((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoA_v2.dstOffset, (void *)x_cuMemcpyHtoA_v2.srcHost, x_cuMemcpyHtoA_v2.ByteCount);
 	RT_CALL("cuMemcpyHtoA_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoA_v2.called == 0, e);
 }
 
@@ -3752,14 +3789,14 @@ static void test_cuMemcpyHtoA_v2_ptds(void)
 	rt_random(x_cuMemcpyHtoA_v2_ptds.srcHost, sizeof(x_cuMemcpyHtoA_v2_ptds.srcHost));
 	x_cuMemcpyHtoA_v2_ptds.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyHtoA_v2_ptds(NULL, x_cuMemcpyHtoA_v2_ptds.dstOffset, x_cuMemcpyHtoA_v2_ptds.srcHost, x_cuMemcpyHtoA_v2_ptds.ByteCount);
+	e = cuMemcpyHtoA_v2_ptds(NULL, x_cuMemcpyHtoA_v2_ptds.dstOffset, (void *)x_cuMemcpyHtoA_v2_ptds.srcHost, x_cuMemcpyHtoA_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyHtoA_v2_ptds", e == CUDA_SUCCESS && x_cuMemcpyHtoA_v2_ptds.called == 1, e);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyHtoA_v2_ptds(NULL, x_cuMemcpyHtoA_v2_ptds.dstOffset, x_cuMemcpyHtoA_v2_ptds.srcHost, x_cuMemcpyHtoA_v2_ptds.ByteCount);
+	e = cuMemcpyHtoA_v2_ptds(NULL, x_cuMemcpyHtoA_v2_ptds.dstOffset, (void *)x_cuMemcpyHtoA_v2_ptds.srcHost, x_cuMemcpyHtoA_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyHtoA_v2_ptds", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyHtoA_v2_ptds.called == 2, e);
 	x_cuMemcpyHtoA_v2_ptds.called = 0;
-	e = cuMemcpyHtoA_v2_ptds((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoA_v2_ptds.dstOffset, x_cuMemcpyHtoA_v2_ptds.srcHost, x_cuMemcpyHtoA_v2_ptds.ByteCount);
+	e = cuMemcpyHtoA_v2_ptds((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoA_v2_ptds.dstOffset, (void *)x_cuMemcpyHtoA_v2_ptds.srcHost, x_cuMemcpyHtoA_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyHtoA_v2_ptds", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoA_v2_ptds.called == 0, e);
 }
 
@@ -3789,17 +3826,17 @@ static void test_cuMemcpyHtoDAsync_v2_ptsz(void)
 	rt_random(x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, sizeof(x_cuMemcpyHtoDAsync_v2_ptsz.srcHost));
 	x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyHtoDAsync_v2_ptsz(x_cuMemcpyHtoDAsync_v2_ptsz.dstDevice, x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyHtoDAsync_v2_ptsz(x_cuMemcpyHtoDAsync_v2_ptsz.dstDevice, (void *)x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoDAsync_v2_ptsz", e == CUDA_SUCCESS && x_cuMemcpyHtoDAsync_v2_ptsz.called == 1, e);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyHtoDAsync_v2_ptsz(x_cuMemcpyHtoDAsync_v2_ptsz.dstDevice, x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyHtoDAsync_v2_ptsz(x_cuMemcpyHtoDAsync_v2_ptsz.dstDevice, (void *)x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoDAsync_v2_ptsz", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyHtoDAsync_v2_ptsz.called == 2, e);
 	x_cuMemcpyHtoDAsync_v2_ptsz.called = 0;
-	e = cuMemcpyHtoDAsync_v2_ptsz(rt_devptr + (64u << 20), x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, NULL);
+	e = cuMemcpyHtoDAsync_v2_ptsz(rt_devptr + (64u << 20), (void *)x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, NULL);
 	RT_CALL("cuMemcpyHtoDAsync_v2_ptsz", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyHtoDAsync_v2_ptsz.called == 0, e);
 	x_cuMemcpyHtoDAsync_v2_ptsz.called = 0;
-	e = cuMemcpyHtoDAsync_v2_ptsz(x_cuMemcpyHtoDAsync_v2_ptsz.dstDevice, x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
+	e = cuMemcpyHtoDAsync_v2_ptsz(x_cuMemcpyHtoDAsync_v2_ptsz.dstDevice, (void *)x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyHtoDAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoDAsync_v2_ptsz.called == 0, e);
 }
 
@@ -3828,14 +3865,14 @@ static void test_cuMemcpyHtoD_v2_ptds(void)
 	rt_random(x_cuMemcpyHtoD_v2_ptds.srcHost, sizeof(x_cuMemcpyHtoD_v2_ptds.srcHost));
 	x_cuMemcpyHtoD_v2_ptds.ByteCount = (size_t)rt_small(64);
 	rt_result = CUDA_SUCCESS;
-	e = cuMemcpyHtoD_v2_ptds(x_cuMemcpyHtoD_v2_ptds.dstDevice, x_cuMemcpyHtoD_v2_ptds.srcHost, x_cuMemcpyHtoD_v2_ptds.ByteCount);
+	e = cuMemcpyHtoD_v2_ptds(x_cuMemcpyHtoD_v2_ptds.dstDevice, (void *)x_cuMemcpyHtoD_v2_ptds.srcHost, x_cuMemcpyHtoD_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyHtoD_v2_ptds", e == CUDA_SUCCESS && x_cuMemcpyHtoD_v2_ptds.called == 1, e);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemcpyHtoD_v2_ptds(x_cuMemcpyHtoD_v2_ptds.dstDevice, x_cuMemcpyHtoD_v2_ptds.srcHost, x_cuMemcpyHtoD_v2_ptds.ByteCount);
+	e = cuMemcpyHtoD_v2_ptds(x_cuMemcpyHtoD_v2_ptds.dstDevice, (void *)x_cuMemcpyHtoD_v2_ptds.srcHost, x_cuMemcpyHtoD_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyHtoD_v2_ptds", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemcpyHtoD_v2_ptds.called == 2, e);
 	x_cuMemcpyHtoD_v2_ptds.called = 0;
-	e = cuMemcpyHtoD_v2_ptds(rt_devptr + (64u << 20), x_cuMemcpyHtoD_v2_ptds.srcHost, x_cuMemcpyHtoD_v2_ptds.ByteCount);
+	e = cuMemcpyHtoD_v2_ptds(rt_devptr + (64u << 20), (void *)x_cuMemcpyHtoD_v2_ptds.srcHost, x_cuMemcpyHtoD_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyHtoD_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyHtoD_v2_ptds.called == 0, e);
 }
 
@@ -5475,6 +5512,54 @@ static void test_cuParamSeti(void)
 }
 
 static struct {
+	int called;
+} x_cuProfilerStart;
+
+static CUresult fake_cuProfilerStart(void)
+{
+	x_cuProfilerStart.called++;
+	return (CUresult)rt_result;
+}
+
+static void test_cuProfilerStart(void)
+{
+	CUresult e;
+
+	memset(&x_cuProfilerStart, 0, sizeof(x_cuProfilerStart));
+	rt_result = CUDA_SUCCESS;
+	e = cuProfilerStart();
+	RT_CALL("cuProfilerStart", e == CUDA_SUCCESS && x_cuProfilerStart.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuProfilerStart();
+	RT_CALL("cuProfilerStart", e == CUDA_ERROR_LAUNCH_FAILED && x_cuProfilerStart.called == 2, e);
+}
+
+static struct {
+	int called;
+} x_cuProfilerStop;
+
+static CUresult fake_cuProfilerStop(void)
+{
+	x_cuProfilerStop.called++;
+	return (CUresult)rt_result;
+}
+
+static void test_cuProfilerStop(void)
+{
+	CUresult e;
+
+	memset(&x_cuProfilerStop, 0, sizeof(x_cuProfilerStop));
+	rt_result = CUDA_SUCCESS;
+	e = cuProfilerStop();
+	RT_CALL("cuProfilerStop", e == CUDA_SUCCESS && x_cuProfilerStop.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuProfilerStop();
+	RT_CALL("cuProfilerStop", e == CUDA_ERROR_LAUNCH_FAILED && x_cuProfilerStop.called == 2, e);
+}
+
+static struct {
 	CUdeviceptr dptr;
 	size_t length;
 	unsigned int flags;
@@ -6700,6 +6785,7 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuDeviceGetExecAffinitySupport = fake_cuDeviceGetExecAffinitySupport;
 	t->cuDeviceGetMemPool = fake_cuDeviceGetMemPool;
 	t->cuDeviceGetP2PAttribute = fake_cuDeviceGetP2PAttribute;
+	t->cuDeviceGetPCIBusId = fake_cuDeviceGetPCIBusId;
 	t->cuDeviceGraphMemTrim = fake_cuDeviceGraphMemTrim;
 	t->cuDeviceSetMemPool = fake_cuDeviceSetMemPool;
 	t->cuEventRecordWithFlags = fake_cuEventRecordWithFlags;
@@ -6824,6 +6910,8 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuParamSetSize = fake_cuParamSetSize;
 	t->cuParamSetf = fake_cuParamSetf;
 	t->cuParamSeti = fake_cuParamSeti;
+	t->cuProfilerStart = fake_cuProfilerStart;
+	t->cuProfilerStop = fake_cuProfilerStop;
 	t->cuStreamAttachMemAsync = fake_cuStreamAttachMemAsync;
 	t->cuStreamAttachMemAsync_ptsz = fake_cuStreamAttachMemAsync_ptsz;
 	t->cuStreamBeginCapture_v2 = fake_cuStreamBeginCapture_v2;
@@ -6896,6 +6984,7 @@ void rt_run_all(void)
 	test_cuDeviceGetExecAffinitySupport();
 	test_cuDeviceGetMemPool();
 	test_cuDeviceGetP2PAttribute();
+	test_cuDeviceGetPCIBusId();
 	test_cuDeviceGraphMemTrim();
 	test_cuDeviceSetMemPool();
 	test_cuEventRecordWithFlags();
@@ -7020,6 +7109,8 @@ void rt_run_all(void)
 	test_cuParamSetSize();
 	test_cuParamSetf();
 	test_cuParamSeti();
+	test_cuProfilerStart();
+	test_cuProfilerStop();
 	test_cuStreamAttachMemAsync();
 	test_cuStreamAttachMemAsync_ptsz();
 	test_cuStreamBeginCapture_v2();

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: MIT
+"""The annotation table of the runtime API (cuda_runtime_api.h).
+
+Most of libcudart.so.13 is hand-written semantics over the session's ops
+(guest-lib/*.c).  What this table adds, generated into
+guest-lib/gen/cudart_generated.c:
+
+  VIA_DRIVER   runtime calls that are one driver call: the row is the driver
+               call in the runtime's parameter names; the generator adds the
+               casts (the enums and handles of both APIs have equal values)
+               and runs it through our libcuda.so.1, as NVIDIA's runtime
+               runs through NVIDIA's driver;
+  per-thread   every exported X_ptsz / X_ptds whose X is implemented: the
+               same call on the per-thread default stream.
+"""
+
+LIBRARY = "cudart"
+HEADER = "cuda_runtime_api.h"
+EXTRA_HEADERS = ["cuda_profiler_api.h"]  # cudaProfilerStart/Stop
+EXPORTS_LIST = "guest-lib/cudart_exports.txt"
+
+# The runtime functions written by hand in guest-lib/*.c; per-thread
+# variants are generated for these and for VIA_DRIVER's.
+HANDWRITTEN_FILES = ["guest-lib/device.c", "guest-lib/error.c", "guest-lib/memory.c",
+                     "guest-lib/module.c", "guest-lib/stream.c", "guest-lib/rt_extra.c"]
+
+VIA_DRIVER = {
+    # device-wide state of the current device's context
+    "cudaDeviceSetLimit": "cuCtxSetLimit(limit, value)",
+    "cudaDeviceGetLimit": "cuCtxGetLimit(pValue, limit)",
+    "cudaDeviceSetCacheConfig": "cuCtxSetCacheConfig(cacheConfig)",
+    "cudaDeviceGetCacheConfig": "cuCtxGetCacheConfig(pCacheConfig)",
+    "cudaDeviceSetSharedMemConfig": "cuCtxSetSharedMemConfig(config)",
+    "cudaDeviceGetSharedMemConfig": "cuCtxGetSharedMemConfig(pConfig)",
+    "cudaCtxResetPersistingL2Cache": "cuCtxResetPersistingL2Cache()",
+    "cudaDeviceGetByPCIBusId": "cuDeviceGetByPCIBusId(device, pciBusId)",
+    "cudaDeviceGetPCIBusId": "cuDeviceGetPCIBusId(pciBusId, len, device)",
+    "cudaDeviceGetP2PAttribute": "cuDeviceGetP2PAttribute(value, attr, srcDevice, dstDevice)",
+    "cudaDeviceFlushGPUDirectRDMAWrites": "cuFlushGPUDirectRDMAWrites(target, scope)",
+    "cudaDeviceGraphMemTrim": "cuDeviceGraphMemTrim(device)",
+    "cudaProfilerStart": "cuProfilerStart()",
+    "cudaProfilerStop": "cuProfilerStop()",
+    # streams and events
+    "cudaStreamGetPriority": "cuStreamGetPriority(hStream, priority)",
+    "cudaStreamGetFlags": "cuStreamGetFlags(hStream, flags)",
+    "cudaStreamGetId": "cuStreamGetId(hStream, streamId)",
+    "cudaStreamGetDevice": "cuStreamGetDevice(hStream, device)",
+    "cudaStreamCopyAttributes": "cuStreamCopyAttributes(dst, src)",
+    "cudaEventRecordWithFlags": "cuEventRecordWithFlags(event, stream, flags)",
+    "cudaStreamAttachMemAsync": "cuStreamAttachMemAsync(stream, devPtr, length, flags)",
+    # stream capture and graphs
+    "cudaStreamBeginCapture": "cuStreamBeginCapture_v2(stream, mode)",
+    "cudaStreamEndCapture": "cuStreamEndCapture(stream, pGraph)",
+    "cudaStreamIsCapturing": "cuStreamIsCapturing(stream, pCaptureStatus)",
+    "cudaThreadExchangeStreamCaptureMode": "cuThreadExchangeStreamCaptureMode(mode)",
+    "cudaGraphCreate": "cuGraphCreate(pGraph, flags)",
+    "cudaGraphDestroy": "cuGraphDestroy(graph)",
+    "cudaGraphClone": "cuGraphClone(pGraphClone, originalGraph)",
+    "cudaGraphInstantiate": "cuGraphInstantiateWithFlags(pGraphExec, graph, flags)",
+    "cudaGraphInstantiateWithFlags": "cuGraphInstantiateWithFlags(pGraphExec, graph, flags)",
+    "cudaGraphLaunch": "cuGraphLaunch(graphExec, stream)",
+    "cudaGraphUpload": "cuGraphUpload(graphExec, stream)",
+    "cudaGraphExecDestroy": "cuGraphExecDestroy(graphExec)",
+    "cudaGraphExecGetFlags": "cuGraphExecGetFlags(graphExec, flags)",
+    "cudaGraphNodeGetType": "cuGraphNodeGetType(node, pType)",
+    "cudaGraphDestroyNode": "cuGraphDestroyNode(node)",
+    "cudaGraphNodeGetEnabled": "cuGraphNodeGetEnabled(hGraphExec, hNode, isEnabled)",
+    "cudaGraphNodeSetEnabled": "cuGraphNodeSetEnabled(hGraphExec, hNode, isEnabled)",
+    "cudaGraphNodeFindInClone": "cuGraphNodeFindInClone(pNode, originalNode, clonedGraph)",
+    "cudaGraphChildGraphNodeGetGraph": "cuGraphChildGraphNodeGetGraph(node, pGraph)",
+    "cudaGraphExecChildGraphNodeSetParams": "cuGraphExecChildGraphNodeSetParams(hGraphExec, node, childGraph)",
+    "cudaGraphKernelNodeCopyAttributes": "cuGraphKernelNodeCopyAttributes(hDst, hSrc)",
+    "cudaGraphEventRecordNodeSetEvent": "cuGraphEventRecordNodeSetEvent(node, event)",
+    "cudaGraphEventWaitNodeSetEvent": "cuGraphEventWaitNodeSetEvent(node, event)",
+    "cudaGraphExecEventRecordNodeSetEvent": "cuGraphExecEventRecordNodeSetEvent(hGraphExec, hNode, event)",
+    "cudaGraphExecEventWaitNodeSetEvent": "cuGraphExecEventWaitNodeSetEvent(hGraphExec, hNode, event)",
+    "cudaGraphRetainUserObject": "cuGraphRetainUserObject(graph, object, count, flags)",
+    "cudaGraphReleaseUserObject": "cuGraphReleaseUserObject(graph, object, count)",
+    "cudaUserObjectRetain": "cuUserObjectRetain(object, count)",
+    "cudaUserObjectRelease": "cuUserObjectRelease(object, count)",
+    # memory pools and managed-memory hints
+    "cudaDeviceGetDefaultMemPool": "cuDeviceGetDefaultMemPool(memPool, device)",
+    "cudaDeviceGetMemPool": "cuDeviceGetMemPool(memPool, device)",
+    "cudaDeviceSetMemPool": "cuDeviceSetMemPool(device, memPool)",
+    "cudaMemGetDefaultMemPool": "cuMemGetDefaultMemPool(memPool, location, type)",
+    "cudaMemGetMemPool": "cuMemGetMemPool(memPool, location, type)",
+    "cudaMemSetMemPool": "cuMemSetMemPool(location, type, memPool)",
+    "cudaMemPoolTrimTo": "cuMemPoolTrimTo(memPool, minBytesToKeep)",
+    "cudaMemPoolDestroy": "cuMemPoolDestroy(memPool)",
+    "cudaMemPoolGetAccess": "cuMemPoolGetAccess(flags, memPool, location)",
+    "cudaMemPoolExportPointer": "cuMemPoolExportPointer(exportData, ptr)",
+    "cudaMemPrefetchAsync": "cuMemPrefetchAsync_v2(devPtr, count, location, flags, stream)",
+    "cudaMemAdvise": "cuMemAdvise_v2(devPtr, count, advice, location)",
+    # arrays
+    "cudaFreeArray": "cuArrayDestroy(array)",
+    "cudaFreeMipmappedArray": "cuMipmappedArrayDestroy(mipmappedArray)",
+    "cudaGetMipmappedArrayLevel": "cuMipmappedArrayGetLevel(levelArray, mipmappedArray, level)",
+    "cudaArrayGetPlane": "cuArrayGetPlane(pPlaneArray, hArray, planeIdx)",
+    "cudaArrayGetMemoryRequirements": "cuArrayGetMemoryRequirements(memoryRequirements, array, device)",
+    "cudaMipmappedArrayGetMemoryRequirements": "cuMipmappedArrayGetMemoryRequirements(memoryRequirements, mipmap, device)",
+    "cudaDestroyTextureObject": "cuTexObjectDestroy(texObject)",
+    "cudaDestroySurfaceObject": "cuSurfObjectDestroy(surfObject)",
+    "cudaDestroyExternalMemory": "cuDestroyExternalMemory(extMem)",
+    "cudaDestroyExternalSemaphore": "cuDestroyExternalSemaphore(extSem)",
+    # memsets the runtime expresses in bytes
+    "cudaMemset2D": "cuMemsetD2D8_v2(devPtr, pitch, value, width, height)",
+    "cudaMemset2DAsync": "cuMemsetD2D8Async(devPtr, pitch, value, width, height, stream)",
+}
+
+# Per-thread variants that do not follow the rule (the stream is elsewhere).
+PER_THREAD_EXCLUDE = {"cudaLaunchKernelExC_ptsz"}
