@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_fakes.h"
 #include "fuzz_worker.h"
 #include "protocol.h"
 
@@ -208,6 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bulk[1] = bulk[0];
 
 	fz_worker_start(&f, 0);
+	fz_install_fakes(f.w);
 	setup(&f);
 	rc = gvw_session_exec(f.s, msg, sizeof(h) + payload_len, bulk, nbulk, resp, FZ_RESP_CAP,
 			      &resp_len);

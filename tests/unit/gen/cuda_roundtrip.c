@@ -16,6 +16,7 @@ static CUresult fake_cuArray3DCreate_v2(CUarray * pHandle, const CUDA_ARRAY3D_DE
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuArray3DCreate_v2(void)
 {
 	CUarray o_pHandle = NULL;
@@ -33,6 +34,7 @@ static void test_cuArray3DCreate_v2(void)
 	e = cuArray3DCreate_v2(&o_pHandle, x_cuArray3DCreate_v2.has_pAllocateArray ? &x_cuArray3DCreate_v2.pAllocateArray : NULL);
 	RT_CALL("cuArray3DCreate_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuArray3DCreate_v2.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -46,6 +48,7 @@ static CUresult fake_cuArray3DGetDescriptor_v2(CUDA_ARRAY3D_DESCRIPTOR * pArrayD
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuArray3DGetDescriptor_v2(void)
 {
 	CUDA_ARRAY3D_DESCRIPTOR o_pArrayDescriptor;
@@ -64,6 +67,7 @@ static void test_cuArray3DGetDescriptor_v2(void)
 	e = cuArray3DGetDescriptor_v2(&o_pArrayDescriptor, (CUarray)(uintptr_t)0x12345670ull);
 	RT_CALL("cuArray3DGetDescriptor_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuArray3DGetDescriptor_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUDA_ARRAY_DESCRIPTOR pAllocateArray;
@@ -79,6 +83,7 @@ static CUresult fake_cuArrayCreate_v2(CUarray * pHandle, const CUDA_ARRAY_DESCRI
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuArrayCreate_v2(void)
 {
 	CUarray o_pHandle = NULL;
@@ -96,6 +101,7 @@ static void test_cuArrayCreate_v2(void)
 	e = cuArrayCreate_v2(&o_pHandle, x_cuArrayCreate_v2.has_pAllocateArray ? &x_cuArrayCreate_v2.pAllocateArray : NULL);
 	RT_CALL("cuArrayCreate_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuArrayCreate_v2.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -108,6 +114,7 @@ static CUresult fake_cuArrayDestroy(CUarray hArray)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuArrayDestroy(void)
 {
 	CUresult e;
@@ -124,6 +131,7 @@ static void test_cuArrayDestroy(void)
 	e = cuArrayDestroy((CUarray)(uintptr_t)0x12345670ull);
 	RT_CALL("cuArrayDestroy", e == CUDA_ERROR_INVALID_HANDLE && x_cuArrayDestroy.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -137,6 +145,7 @@ static CUresult fake_cuArrayGetDescriptor_v2(CUDA_ARRAY_DESCRIPTOR * pArrayDescr
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuArrayGetDescriptor_v2(void)
 {
 	CUDA_ARRAY_DESCRIPTOR o_pArrayDescriptor;
@@ -155,6 +164,7 @@ static void test_cuArrayGetDescriptor_v2(void)
 	e = cuArrayGetDescriptor_v2(&o_pArrayDescriptor, (CUarray)(uintptr_t)0x12345670ull);
 	RT_CALL("cuArrayGetDescriptor_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuArrayGetDescriptor_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdevice device;
@@ -170,6 +180,7 @@ static CUresult fake_cuArrayGetMemoryRequirements(CUDA_ARRAY_MEMORY_REQUIREMENTS
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuArrayGetMemoryRequirements(void)
 {
 	CUDA_ARRAY_MEMORY_REQUIREMENTS o_memoryRequirements;
@@ -192,6 +203,7 @@ static void test_cuArrayGetMemoryRequirements(void)
 	e = cuArrayGetMemoryRequirements(&o_memoryRequirements, NULL, 99);
 	RT_CALL("cuArrayGetMemoryRequirements", e == CUDA_ERROR_INVALID_DEVICE && x_cuArrayGetMemoryRequirements.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int planeIdx;
@@ -207,6 +219,7 @@ static CUresult fake_cuArrayGetPlane(CUarray * pPlaneArray, CUarray hArray, unsi
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuArrayGetPlane(void)
 {
 	CUarray o_pPlaneArray = NULL;
@@ -226,6 +239,7 @@ static void test_cuArrayGetPlane(void)
 	e = cuArrayGetPlane(&o_pPlaneArray, (CUarray)(uintptr_t)0x12345670ull, x_cuArrayGetPlane.planeIdx);
 	RT_CALL("cuArrayGetPlane", e == CUDA_ERROR_INVALID_HANDLE && x_cuArrayGetPlane.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -239,6 +253,7 @@ static CUresult fake_cuArrayGetSparseProperties(CUDA_ARRAY_SPARSE_PROPERTIES * s
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuArrayGetSparseProperties(void)
 {
 	CUDA_ARRAY_SPARSE_PROPERTIES o_sparseProperties;
@@ -257,6 +272,7 @@ static void test_cuArrayGetSparseProperties(void)
 	e = cuArrayGetSparseProperties(&o_sparseProperties, (CUarray)(uintptr_t)0x12345670ull);
 	RT_CALL("cuArrayGetSparseProperties", e == CUDA_ERROR_INVALID_HANDLE && x_cuArrayGetSparseProperties.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -269,6 +285,7 @@ static CUresult fake_cuCtxDetach(CUcontext ctx)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxDetach(void)
 {
 	CUresult e;
@@ -282,6 +299,7 @@ static void test_cuCtxDetach(void)
 	e = cuCtxDetach(NULL);
 	RT_CALL("cuCtxDetach", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxDetach.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -294,6 +312,7 @@ static CUresult fake_cuCtxDisablePeerAccess(CUcontext peerContext)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxDisablePeerAccess(void)
 {
 	CUresult e;
@@ -307,6 +326,7 @@ static void test_cuCtxDisablePeerAccess(void)
 	e = cuCtxDisablePeerAccess(NULL);
 	RT_CALL("cuCtxDisablePeerAccess", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxDisablePeerAccess.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -319,6 +339,7 @@ static CUresult fake_cuCtxGetCacheConfig(CUfunc_cache * pconfig)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxGetCacheConfig(void)
 {
 	CUfunc_cache o_pconfig;
@@ -334,6 +355,7 @@ static void test_cuCtxGetCacheConfig(void)
 	e = cuCtxGetCacheConfig(&o_pconfig);
 	RT_CALL("cuCtxGetCacheConfig", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxGetCacheConfig.called == 2, e);
 }
+#endif
 
 static struct {
 	CUdevResourceType type;
@@ -349,6 +371,7 @@ static CUresult fake_cuCtxGetDevResource(CUcontext hCtx, CUdevResource * resourc
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxGetDevResource(void)
 {
 	CUdevResource o_resource;
@@ -365,6 +388,7 @@ static void test_cuCtxGetDevResource(void)
 	e = cuCtxGetDevResource(NULL, &o_resource, x_cuCtxGetDevResource.type);
 	RT_CALL("cuCtxGetDevResource", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxGetDevResource.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -378,6 +402,7 @@ static CUresult fake_cuCtxGetDevice_v2(CUdevice * device, CUcontext ctx)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxGetDevice_v2(void)
 {
 	CUdevice o_device = -1;
@@ -393,6 +418,7 @@ static void test_cuCtxGetDevice_v2(void)
 	e = cuCtxGetDevice_v2(&o_device, NULL);
 	RT_CALL("cuCtxGetDevice_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxGetDevice_v2.called == 2, e);
 }
+#endif
 
 static struct {
 	CUexecAffinityType type;
@@ -407,6 +433,7 @@ static CUresult fake_cuCtxGetExecAffinity(CUexecAffinityParam * pExecAffinity, C
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxGetExecAffinity(void)
 {
 	CUexecAffinityParam o_pExecAffinity;
@@ -423,6 +450,7 @@ static void test_cuCtxGetExecAffinity(void)
 	e = cuCtxGetExecAffinity(&o_pExecAffinity, x_cuCtxGetExecAffinity.type);
 	RT_CALL("cuCtxGetExecAffinity", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxGetExecAffinity.called == 2, e);
 }
+#endif
 
 static struct {
 	CUlimit limit;
@@ -437,6 +465,7 @@ static CUresult fake_cuCtxGetLimit(size_t * pvalue, CUlimit limit)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxGetLimit(void)
 {
 	size_t o_pvalue;
@@ -453,6 +482,7 @@ static void test_cuCtxGetLimit(void)
 	e = cuCtxGetLimit(&o_pvalue, x_cuCtxGetLimit.limit);
 	RT_CALL("cuCtxGetLimit", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxGetLimit.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -465,6 +495,7 @@ static CUresult fake_cuCtxGetSharedMemConfig(CUsharedconfig * pConfig)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxGetSharedMemConfig(void)
 {
 	CUsharedconfig o_pConfig;
@@ -480,6 +511,7 @@ static void test_cuCtxGetSharedMemConfig(void)
 	e = cuCtxGetSharedMemConfig(&o_pConfig);
 	RT_CALL("cuCtxGetSharedMemConfig", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxGetSharedMemConfig.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -493,6 +525,7 @@ static CUresult fake_cuCtxRecordEvent(CUcontext hCtx, CUevent hEvent)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxRecordEvent(void)
 {
 	CUresult e;
@@ -509,6 +542,7 @@ static void test_cuCtxRecordEvent(void)
 	e = cuCtxRecordEvent(NULL, (CUevent)(uintptr_t)0x12345670ull);
 	RT_CALL("cuCtxRecordEvent", e == CUDA_ERROR_INVALID_HANDLE && x_cuCtxRecordEvent.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -520,6 +554,7 @@ static CUresult fake_cuCtxResetPersistingL2Cache(void)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxResetPersistingL2Cache(void)
 {
 	CUresult e;
@@ -533,6 +568,7 @@ static void test_cuCtxResetPersistingL2Cache(void)
 	e = cuCtxResetPersistingL2Cache();
 	RT_CALL("cuCtxResetPersistingL2Cache", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxResetPersistingL2Cache.called == 2, e);
 }
+#endif
 
 static struct {
 	CUfunc_cache config;
@@ -546,6 +582,7 @@ static CUresult fake_cuCtxSetCacheConfig(CUfunc_cache config)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxSetCacheConfig(void)
 {
 	CUresult e;
@@ -560,6 +597,7 @@ static void test_cuCtxSetCacheConfig(void)
 	e = cuCtxSetCacheConfig(x_cuCtxSetCacheConfig.config);
 	RT_CALL("cuCtxSetCacheConfig", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxSetCacheConfig.called == 2, e);
 }
+#endif
 
 static struct {
 	unsigned int flags;
@@ -573,6 +611,7 @@ static CUresult fake_cuCtxSetFlags(unsigned int flags)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxSetFlags(void)
 {
 	CUresult e;
@@ -587,6 +626,7 @@ static void test_cuCtxSetFlags(void)
 	e = cuCtxSetFlags(x_cuCtxSetFlags.flags);
 	RT_CALL("cuCtxSetFlags", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxSetFlags.called == 2, e);
 }
+#endif
 
 static struct {
 	CUlimit limit;
@@ -602,6 +642,7 @@ static CUresult fake_cuCtxSetLimit(CUlimit limit, size_t value)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxSetLimit(void)
 {
 	CUresult e;
@@ -617,6 +658,7 @@ static void test_cuCtxSetLimit(void)
 	e = cuCtxSetLimit(x_cuCtxSetLimit.limit, x_cuCtxSetLimit.value);
 	RT_CALL("cuCtxSetLimit", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxSetLimit.called == 2, e);
 }
+#endif
 
 static struct {
 	CUsharedconfig config;
@@ -630,6 +672,7 @@ static CUresult fake_cuCtxSetSharedMemConfig(CUsharedconfig config)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxSetSharedMemConfig(void)
 {
 	CUresult e;
@@ -644,6 +687,7 @@ static void test_cuCtxSetSharedMemConfig(void)
 	e = cuCtxSetSharedMemConfig(x_cuCtxSetSharedMemConfig.config);
 	RT_CALL("cuCtxSetSharedMemConfig", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxSetSharedMemConfig.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -656,6 +700,7 @@ static CUresult fake_cuCtxSynchronize_v2(CUcontext ctx)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxSynchronize_v2(void)
 {
 	CUresult e;
@@ -669,6 +714,7 @@ static void test_cuCtxSynchronize_v2(void)
 	e = cuCtxSynchronize_v2(NULL);
 	RT_CALL("cuCtxSynchronize_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuCtxSynchronize_v2.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -682,6 +728,7 @@ static CUresult fake_cuCtxWaitEvent(CUcontext hCtx, CUevent hEvent)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuCtxWaitEvent(void)
 {
 	CUresult e;
@@ -698,6 +745,7 @@ static void test_cuCtxWaitEvent(void)
 	e = cuCtxWaitEvent(NULL, (CUevent)(uintptr_t)0x12345670ull);
 	RT_CALL("cuCtxWaitEvent", e == CUDA_ERROR_INVALID_HANDLE && x_cuCtxWaitEvent.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -710,6 +758,7 @@ static CUresult fake_cuDestroyExternalMemory(CUexternalMemory extMem)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDestroyExternalMemory(void)
 {
 	CUresult e;
@@ -726,6 +775,7 @@ static void test_cuDestroyExternalMemory(void)
 	e = cuDestroyExternalMemory((CUexternalMemory)(uintptr_t)0x12345670ull);
 	RT_CALL("cuDestroyExternalMemory", e == CUDA_ERROR_INVALID_HANDLE && x_cuDestroyExternalMemory.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -738,6 +788,7 @@ static CUresult fake_cuDestroyExternalSemaphore(CUexternalSemaphore extSem)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDestroyExternalSemaphore(void)
 {
 	CUresult e;
@@ -754,6 +805,7 @@ static void test_cuDestroyExternalSemaphore(void)
 	e = cuDestroyExternalSemaphore((CUexternalSemaphore)(uintptr_t)0x12345670ull);
 	RT_CALL("cuDestroyExternalSemaphore", e == CUDA_ERROR_INVALID_HANDLE && x_cuDestroyExternalSemaphore.called == 0, e);
 }
+#endif
 
 static struct {
 	char pciBusId[16];
@@ -768,6 +820,7 @@ static CUresult fake_cuDeviceGetByPCIBusId(CUdevice * dev, const char * pciBusId
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceGetByPCIBusId(void)
 {
 	CUdevice o_dev = -1;
@@ -784,6 +837,7 @@ static void test_cuDeviceGetByPCIBusId(void)
 	e = cuDeviceGetByPCIBusId(&o_dev, x_cuDeviceGetByPCIBusId.pciBusId);
 	RT_CALL("cuDeviceGetByPCIBusId", e == CUDA_ERROR_LAUNCH_FAILED && x_cuDeviceGetByPCIBusId.called == 2, e);
 }
+#endif
 
 static struct {
 	CUdevice dev;
@@ -798,6 +852,7 @@ static CUresult fake_cuDeviceGetDefaultMemPool(CUmemoryPool * pool_out, CUdevice
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceGetDefaultMemPool(void)
 {
 	CUmemoryPool o_pool_out = NULL;
@@ -817,6 +872,7 @@ static void test_cuDeviceGetDefaultMemPool(void)
 	e = cuDeviceGetDefaultMemPool(&o_pool_out, 99);
 	RT_CALL("cuDeviceGetDefaultMemPool", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGetDefaultMemPool.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdevice device;
@@ -833,6 +889,7 @@ static CUresult fake_cuDeviceGetDevResource(CUdevice device, CUdevResource * res
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceGetDevResource(void)
 {
 	CUdevResource o_resource;
@@ -853,6 +910,7 @@ static void test_cuDeviceGetDevResource(void)
 	e = cuDeviceGetDevResource(99, &o_resource, x_cuDeviceGetDevResource.type);
 	RT_CALL("cuDeviceGetDevResource", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGetDevResource.called == 0, e);
 }
+#endif
 
 static struct {
 	CUexecAffinityType type;
@@ -869,6 +927,7 @@ static CUresult fake_cuDeviceGetExecAffinitySupport(int * pi, CUexecAffinityType
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceGetExecAffinitySupport(void)
 {
 	int o_pi;
@@ -889,6 +948,7 @@ static void test_cuDeviceGetExecAffinitySupport(void)
 	e = cuDeviceGetExecAffinitySupport(&o_pi, x_cuDeviceGetExecAffinitySupport.type, 99);
 	RT_CALL("cuDeviceGetExecAffinitySupport", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGetExecAffinitySupport.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdevice dev;
@@ -903,6 +963,7 @@ static CUresult fake_cuDeviceGetMemPool(CUmemoryPool * pool, CUdevice dev)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceGetMemPool(void)
 {
 	CUmemoryPool o_pool = NULL;
@@ -922,6 +983,7 @@ static void test_cuDeviceGetMemPool(void)
 	e = cuDeviceGetMemPool(&o_pool, 99);
 	RT_CALL("cuDeviceGetMemPool", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGetMemPool.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdevice_P2PAttribute attrib;
@@ -940,6 +1002,7 @@ static CUresult fake_cuDeviceGetP2PAttribute(int * value, CUdevice_P2PAttribute 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceGetP2PAttribute(void)
 {
 	int o_value;
@@ -964,6 +1027,7 @@ static void test_cuDeviceGetP2PAttribute(void)
 	e = cuDeviceGetP2PAttribute(&o_value, x_cuDeviceGetP2PAttribute.attrib, x_cuDeviceGetP2PAttribute.srcDevice, 99);
 	RT_CALL("cuDeviceGetP2PAttribute", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGetP2PAttribute.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned char pciBusId[64];
@@ -981,6 +1045,7 @@ static CUresult fake_cuDeviceGetPCIBusId(char * pciBusId, int len, CUdevice dev)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceGetPCIBusId(void)
 {
 	unsigned char o_pciBusId[64] = { 0 };
@@ -1001,6 +1066,7 @@ static void test_cuDeviceGetPCIBusId(void)
 	e = cuDeviceGetPCIBusId((void *)o_pciBusId, x_cuDeviceGetPCIBusId.len, 99);
 	RT_CALL("cuDeviceGetPCIBusId", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGetPCIBusId.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdevice device;
@@ -1014,6 +1080,7 @@ static CUresult fake_cuDeviceGraphMemTrim(CUdevice device)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceGraphMemTrim(void)
 {
 	CUresult e;
@@ -1031,6 +1098,7 @@ static void test_cuDeviceGraphMemTrim(void)
 	e = cuDeviceGraphMemTrim(99);
 	RT_CALL("cuDeviceGraphMemTrim", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGraphMemTrim.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdevice dev;
@@ -1045,6 +1113,7 @@ static CUresult fake_cuDeviceSetMemPool(CUdevice dev, CUmemoryPool pool)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuDeviceSetMemPool(void)
 {
 	CUresult e;
@@ -1065,6 +1134,7 @@ static void test_cuDeviceSetMemPool(void)
 	e = cuDeviceSetMemPool(x_cuDeviceSetMemPool.dev, (CUmemoryPool)(uintptr_t)0x12345670ull);
 	RT_CALL("cuDeviceSetMemPool", e == CUDA_ERROR_INVALID_HANDLE && x_cuDeviceSetMemPool.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int flags;
@@ -1080,6 +1150,7 @@ static CUresult fake_cuEventRecordWithFlags(CUevent hEvent, CUstream hStream, un
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuEventRecordWithFlags(void)
 {
 	CUresult e;
@@ -1100,6 +1171,7 @@ static void test_cuEventRecordWithFlags(void)
 	e = cuEventRecordWithFlags(NULL, (CUstream)(uintptr_t)0x12345670ull, x_cuEventRecordWithFlags.flags);
 	RT_CALL("cuEventRecordWithFlags", e == CUDA_ERROR_INVALID_HANDLE && x_cuEventRecordWithFlags.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int flags;
@@ -1115,6 +1187,7 @@ static CUresult fake_cuEventRecordWithFlags_ptsz(CUevent hEvent, CUstream hStrea
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuEventRecordWithFlags_ptsz(void)
 {
 	CUresult e;
@@ -1135,6 +1208,7 @@ static void test_cuEventRecordWithFlags_ptsz(void)
 	e = cuEventRecordWithFlags_ptsz(NULL, (CUstream)(uintptr_t)0x12345670ull, x_cuEventRecordWithFlags_ptsz.flags);
 	RT_CALL("cuEventRecordWithFlags_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuEventRecordWithFlags_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1148,6 +1222,7 @@ static CUresult fake_cuEventRecord_ptsz(CUevent hEvent, CUstream hStream)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuEventRecord_ptsz(void)
 {
 	CUresult e;
@@ -1167,6 +1242,7 @@ static void test_cuEventRecord_ptsz(void)
 	e = cuEventRecord_ptsz(NULL, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuEventRecord_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuEventRecord_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUDA_EXTERNAL_MEMORY_MIPMAPPED_ARRAY_DESC mipmapDesc;
@@ -1183,6 +1259,7 @@ static CUresult fake_cuExternalMemoryGetMappedMipmappedArray(CUmipmappedArray * 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuExternalMemoryGetMappedMipmappedArray(void)
 {
 	CUmipmappedArray o_mipmap = NULL;
@@ -1203,6 +1280,7 @@ static void test_cuExternalMemoryGetMappedMipmappedArray(void)
 	e = cuExternalMemoryGetMappedMipmappedArray(&o_mipmap, (CUexternalMemory)(uintptr_t)0x12345670ull, x_cuExternalMemoryGetMappedMipmappedArray.has_mipmapDesc ? &x_cuExternalMemoryGetMappedMipmappedArray.mipmapDesc : NULL);
 	RT_CALL("cuExternalMemoryGetMappedMipmappedArray", e == CUDA_ERROR_INVALID_HANDLE && x_cuExternalMemoryGetMappedMipmappedArray.called == 0, e);
 }
+#endif
 
 static struct {
 	CUflushGPUDirectRDMAWritesTarget target;
@@ -1218,6 +1296,7 @@ static CUresult fake_cuFlushGPUDirectRDMAWrites(CUflushGPUDirectRDMAWritesTarget
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuFlushGPUDirectRDMAWrites(void)
 {
 	CUresult e;
@@ -1233,6 +1312,7 @@ static void test_cuFlushGPUDirectRDMAWrites(void)
 	e = cuFlushGPUDirectRDMAWrites(x_cuFlushGPUDirectRDMAWrites.target, x_cuFlushGPUDirectRDMAWrites.scope);
 	RT_CALL("cuFlushGPUDirectRDMAWrites", e == CUDA_ERROR_LAUNCH_FAILED && x_cuFlushGPUDirectRDMAWrites.called == 2, e);
 }
+#endif
 
 static struct {
 	size_t paramIndex;
@@ -1249,6 +1329,7 @@ static CUresult fake_cuFuncGetParamInfo(CUfunction func, size_t paramIndex, size
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuFuncGetParamInfo(void)
 {
 	size_t o_paramOffset;
@@ -1270,6 +1351,7 @@ static void test_cuFuncGetParamInfo(void)
 	e = cuFuncGetParamInfo((CUfunction)(uintptr_t)0x12345670ull, x_cuFuncGetParamInfo.paramIndex, &o_paramOffset, &o_paramSize);
 	RT_CALL("cuFuncGetParamInfo", e == CUDA_ERROR_INVALID_HANDLE && x_cuFuncGetParamInfo.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1283,6 +1365,7 @@ static CUresult fake_cuFuncIsLoaded(CUfunctionLoadingState * state, CUfunction f
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuFuncIsLoaded(void)
 {
 	CUfunctionLoadingState o_state;
@@ -1301,6 +1384,7 @@ static void test_cuFuncIsLoaded(void)
 	e = cuFuncIsLoaded(&o_state, (CUfunction)(uintptr_t)0x12345670ull);
 	RT_CALL("cuFuncIsLoaded", e == CUDA_ERROR_INVALID_HANDLE && x_cuFuncIsLoaded.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1313,6 +1397,7 @@ static CUresult fake_cuFuncLoad(CUfunction function)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuFuncLoad(void)
 {
 	CUresult e;
@@ -1329,6 +1414,7 @@ static void test_cuFuncLoad(void)
 	e = cuFuncLoad((CUfunction)(uintptr_t)0x12345670ull);
 	RT_CALL("cuFuncLoad", e == CUDA_ERROR_INVALID_HANDLE && x_cuFuncLoad.called == 0, e);
 }
+#endif
 
 static struct {
 	int x;
@@ -1347,6 +1433,7 @@ static CUresult fake_cuFuncSetBlockShape(CUfunction hfunc, int x, int y, int z)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuFuncSetBlockShape(void)
 {
 	CUresult e;
@@ -1366,6 +1453,7 @@ static void test_cuFuncSetBlockShape(void)
 	e = cuFuncSetBlockShape((CUfunction)(uintptr_t)0x12345670ull, x_cuFuncSetBlockShape.x, x_cuFuncSetBlockShape.y, x_cuFuncSetBlockShape.z);
 	RT_CALL("cuFuncSetBlockShape", e == CUDA_ERROR_INVALID_HANDLE && x_cuFuncSetBlockShape.called == 0, e);
 }
+#endif
 
 static struct {
 	CUfunc_cache config;
@@ -1380,6 +1468,7 @@ static CUresult fake_cuFuncSetCacheConfig(CUfunction hfunc, CUfunc_cache config)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuFuncSetCacheConfig(void)
 {
 	CUresult e;
@@ -1397,6 +1486,7 @@ static void test_cuFuncSetCacheConfig(void)
 	e = cuFuncSetCacheConfig((CUfunction)(uintptr_t)0x12345670ull, x_cuFuncSetCacheConfig.config);
 	RT_CALL("cuFuncSetCacheConfig", e == CUDA_ERROR_INVALID_HANDLE && x_cuFuncSetCacheConfig.called == 0, e);
 }
+#endif
 
 static struct {
 	CUsharedconfig config;
@@ -1411,6 +1501,7 @@ static CUresult fake_cuFuncSetSharedMemConfig(CUfunction hfunc, CUsharedconfig c
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuFuncSetSharedMemConfig(void)
 {
 	CUresult e;
@@ -1428,6 +1519,7 @@ static void test_cuFuncSetSharedMemConfig(void)
 	e = cuFuncSetSharedMemConfig((CUfunction)(uintptr_t)0x12345670ull, x_cuFuncSetSharedMemConfig.config);
 	RT_CALL("cuFuncSetSharedMemConfig", e == CUDA_ERROR_INVALID_HANDLE && x_cuFuncSetSharedMemConfig.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int bytes;
@@ -1442,6 +1534,7 @@ static CUresult fake_cuFuncSetSharedSize(CUfunction hfunc, unsigned int bytes)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuFuncSetSharedSize(void)
 {
 	CUresult e;
@@ -1459,6 +1552,7 @@ static void test_cuFuncSetSharedSize(void)
 	e = cuFuncSetSharedSize((CUfunction)(uintptr_t)0x12345670ull, x_cuFuncSetSharedSize.bytes);
 	RT_CALL("cuFuncSetSharedSize", e == CUDA_ERROR_INVALID_HANDLE && x_cuFuncSetSharedSize.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1472,6 +1566,7 @@ static CUresult fake_cuGraphChildGraphNodeGetGraph(CUgraphNode hNode, CUgraph * 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphChildGraphNodeGetGraph(void)
 {
 	CUgraph o_phGraph = NULL;
@@ -1490,6 +1585,7 @@ static void test_cuGraphChildGraphNodeGetGraph(void)
 	e = cuGraphChildGraphNodeGetGraph((CUgraphNode)(uintptr_t)0x12345670ull, &o_phGraph);
 	RT_CALL("cuGraphChildGraphNodeGetGraph", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphChildGraphNodeGetGraph.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1503,6 +1599,7 @@ static CUresult fake_cuGraphClone(CUgraph * phGraphClone, CUgraph originalGraph)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphClone(void)
 {
 	CUgraph o_phGraphClone = NULL;
@@ -1521,6 +1618,7 @@ static void test_cuGraphClone(void)
 	e = cuGraphClone(&o_phGraphClone, (CUgraph)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphClone", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphClone.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int defaultLaunchValue;
@@ -1539,6 +1637,7 @@ static CUresult fake_cuGraphConditionalHandleCreate(CUgraphConditionalHandle * p
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphConditionalHandleCreate(void)
 {
 	CUgraphConditionalHandle o_pHandle_out;
@@ -1559,6 +1658,7 @@ static void test_cuGraphConditionalHandleCreate(void)
 	e = cuGraphConditionalHandleCreate(&o_pHandle_out, (CUgraph)(uintptr_t)0x12345670ull, NULL, x_cuGraphConditionalHandleCreate.defaultLaunchValue, x_cuGraphConditionalHandleCreate.flags);
 	RT_CALL("cuGraphConditionalHandleCreate", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphConditionalHandleCreate.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int flags;
@@ -1573,6 +1673,7 @@ static CUresult fake_cuGraphCreate(CUgraph * phGraph, unsigned int flags)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphCreate(void)
 {
 	CUgraph o_phGraph = NULL;
@@ -1589,6 +1690,7 @@ static void test_cuGraphCreate(void)
 	e = cuGraphCreate(&o_phGraph, x_cuGraphCreate.flags);
 	RT_CALL("cuGraphCreate", e == CUDA_ERROR_LAUNCH_FAILED && x_cuGraphCreate.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1601,6 +1703,7 @@ static CUresult fake_cuGraphDestroy(CUgraph hGraph)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphDestroy(void)
 {
 	CUresult e;
@@ -1617,6 +1720,7 @@ static void test_cuGraphDestroy(void)
 	e = cuGraphDestroy((CUgraph)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphDestroy", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphDestroy.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1629,6 +1733,7 @@ static CUresult fake_cuGraphDestroyNode(CUgraphNode hNode)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphDestroyNode(void)
 {
 	CUresult e;
@@ -1645,6 +1750,7 @@ static void test_cuGraphDestroyNode(void)
 	e = cuGraphDestroyNode((CUgraphNode)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphDestroyNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphDestroyNode.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1658,6 +1764,7 @@ static CUresult fake_cuGraphEventRecordNodeSetEvent(CUgraphNode hNode, CUevent e
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphEventRecordNodeSetEvent(void)
 {
 	CUresult e;
@@ -1677,6 +1784,7 @@ static void test_cuGraphEventRecordNodeSetEvent(void)
 	e = cuGraphEventRecordNodeSetEvent(NULL, (CUevent)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphEventRecordNodeSetEvent", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphEventRecordNodeSetEvent.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1690,6 +1798,7 @@ static CUresult fake_cuGraphEventWaitNodeSetEvent(CUgraphNode hNode, CUevent eve
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphEventWaitNodeSetEvent(void)
 {
 	CUresult e;
@@ -1709,6 +1818,7 @@ static void test_cuGraphEventWaitNodeSetEvent(void)
 	e = cuGraphEventWaitNodeSetEvent(NULL, (CUevent)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphEventWaitNodeSetEvent", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphEventWaitNodeSetEvent.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1723,6 +1833,7 @@ static CUresult fake_cuGraphExecChildGraphNodeSetParams(CUgraphExec hGraphExec, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphExecChildGraphNodeSetParams(void)
 {
 	CUresult e;
@@ -1745,6 +1856,7 @@ static void test_cuGraphExecChildGraphNodeSetParams(void)
 	e = cuGraphExecChildGraphNodeSetParams(NULL, NULL, (CUgraph)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphExecChildGraphNodeSetParams", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphExecChildGraphNodeSetParams.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1757,6 +1869,7 @@ static CUresult fake_cuGraphExecDestroy(CUgraphExec hGraphExec)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphExecDestroy(void)
 {
 	CUresult e;
@@ -1773,6 +1886,7 @@ static void test_cuGraphExecDestroy(void)
 	e = cuGraphExecDestroy((CUgraphExec)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphExecDestroy", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphExecDestroy.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1787,6 +1901,7 @@ static CUresult fake_cuGraphExecEventRecordNodeSetEvent(CUgraphExec hGraphExec, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphExecEventRecordNodeSetEvent(void)
 {
 	CUresult e;
@@ -1809,6 +1924,7 @@ static void test_cuGraphExecEventRecordNodeSetEvent(void)
 	e = cuGraphExecEventRecordNodeSetEvent(NULL, NULL, (CUevent)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphExecEventRecordNodeSetEvent", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphExecEventRecordNodeSetEvent.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1823,6 +1939,7 @@ static CUresult fake_cuGraphExecEventWaitNodeSetEvent(CUgraphExec hGraphExec, CU
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphExecEventWaitNodeSetEvent(void)
 {
 	CUresult e;
@@ -1845,6 +1962,7 @@ static void test_cuGraphExecEventWaitNodeSetEvent(void)
 	e = cuGraphExecEventWaitNodeSetEvent(NULL, NULL, (CUevent)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphExecEventWaitNodeSetEvent", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphExecEventWaitNodeSetEvent.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1858,6 +1976,7 @@ static CUresult fake_cuGraphExecGetFlags(CUgraphExec hGraphExec, cuuint64_t * fl
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphExecGetFlags(void)
 {
 	cuuint64_t o_flags;
@@ -1876,6 +1995,7 @@ static void test_cuGraphExecGetFlags(void)
 	e = cuGraphExecGetFlags((CUgraphExec)(uintptr_t)0x12345670ull, &o_flags);
 	RT_CALL("cuGraphExecGetFlags", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphExecGetFlags.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned long long flags;
@@ -1891,6 +2011,7 @@ static CUresult fake_cuGraphInstantiateWithFlags(CUgraphExec * phGraphExec, CUgr
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphInstantiateWithFlags(void)
 {
 	CUgraphExec o_phGraphExec = NULL;
@@ -1910,6 +2031,7 @@ static void test_cuGraphInstantiateWithFlags(void)
 	e = cuGraphInstantiateWithFlags(&o_phGraphExec, (CUgraph)(uintptr_t)0x12345670ull, x_cuGraphInstantiateWithFlags.flags);
 	RT_CALL("cuGraphInstantiateWithFlags", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphInstantiateWithFlags.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1923,6 +2045,7 @@ static CUresult fake_cuGraphKernelNodeCopyAttributes(CUgraphNode dst, CUgraphNod
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphKernelNodeCopyAttributes(void)
 {
 	CUresult e;
@@ -1942,6 +2065,7 @@ static void test_cuGraphKernelNodeCopyAttributes(void)
 	e = cuGraphKernelNodeCopyAttributes(NULL, (CUgraphNode)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphKernelNodeCopyAttributes", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphKernelNodeCopyAttributes.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1955,6 +2079,7 @@ static CUresult fake_cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphLaunch(void)
 {
 	CUresult e;
@@ -1974,6 +2099,7 @@ static void test_cuGraphLaunch(void)
 	e = cuGraphLaunch(NULL, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphLaunch", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphLaunch.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -1987,6 +2113,7 @@ static CUresult fake_cuGraphLaunch_ptsz(CUgraphExec hGraphExec, CUstream hStream
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphLaunch_ptsz(void)
 {
 	CUresult e;
@@ -2006,6 +2133,7 @@ static void test_cuGraphLaunch_ptsz(void)
 	e = cuGraphLaunch_ptsz(NULL, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphLaunch_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphLaunch_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2020,6 +2148,7 @@ static CUresult fake_cuGraphNodeFindInClone(CUgraphNode * phNode, CUgraphNode hO
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphNodeFindInClone(void)
 {
 	CUgraphNode o_phNode = NULL;
@@ -2041,6 +2170,7 @@ static void test_cuGraphNodeFindInClone(void)
 	e = cuGraphNodeFindInClone(&o_phNode, NULL, (CUgraph)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphNodeFindInClone", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphNodeFindInClone.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2055,6 +2185,7 @@ static CUresult fake_cuGraphNodeGetEnabled(CUgraphExec hGraphExec, CUgraphNode h
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphNodeGetEnabled(void)
 {
 	unsigned int o_isEnabled;
@@ -2076,6 +2207,7 @@ static void test_cuGraphNodeGetEnabled(void)
 	e = cuGraphNodeGetEnabled(NULL, (CUgraphNode)(uintptr_t)0x12345670ull, &o_isEnabled);
 	RT_CALL("cuGraphNodeGetEnabled", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphNodeGetEnabled.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2089,6 +2221,7 @@ static CUresult fake_cuGraphNodeGetType(CUgraphNode hNode, CUgraphNodeType * typ
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphNodeGetType(void)
 {
 	CUgraphNodeType o_type;
@@ -2107,6 +2240,7 @@ static void test_cuGraphNodeGetType(void)
 	e = cuGraphNodeGetType((CUgraphNode)(uintptr_t)0x12345670ull, &o_type);
 	RT_CALL("cuGraphNodeGetType", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphNodeGetType.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int isEnabled;
@@ -2122,6 +2256,7 @@ static CUresult fake_cuGraphNodeSetEnabled(CUgraphExec hGraphExec, CUgraphNode h
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphNodeSetEnabled(void)
 {
 	CUresult e;
@@ -2142,6 +2277,7 @@ static void test_cuGraphNodeSetEnabled(void)
 	e = cuGraphNodeSetEnabled(NULL, (CUgraphNode)(uintptr_t)0x12345670ull, x_cuGraphNodeSetEnabled.isEnabled);
 	RT_CALL("cuGraphNodeSetEnabled", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphNodeSetEnabled.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int count;
@@ -2157,6 +2293,7 @@ static CUresult fake_cuGraphReleaseUserObject(CUgraph graph, CUuserObject object
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphReleaseUserObject(void)
 {
 	CUresult e;
@@ -2177,6 +2314,7 @@ static void test_cuGraphReleaseUserObject(void)
 	e = cuGraphReleaseUserObject(NULL, (CUuserObject)(uintptr_t)0x12345670ull, x_cuGraphReleaseUserObject.count);
 	RT_CALL("cuGraphReleaseUserObject", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphReleaseUserObject.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int count;
@@ -2194,6 +2332,7 @@ static CUresult fake_cuGraphRetainUserObject(CUgraph graph, CUuserObject object,
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphRetainUserObject(void)
 {
 	CUresult e;
@@ -2215,6 +2354,7 @@ static void test_cuGraphRetainUserObject(void)
 	e = cuGraphRetainUserObject(NULL, (CUuserObject)(uintptr_t)0x12345670ull, x_cuGraphRetainUserObject.count, x_cuGraphRetainUserObject.flags);
 	RT_CALL("cuGraphRetainUserObject", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphRetainUserObject.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2228,6 +2368,7 @@ static CUresult fake_cuGraphUpload(CUgraphExec hGraphExec, CUstream hStream)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphUpload(void)
 {
 	CUresult e;
@@ -2247,6 +2388,7 @@ static void test_cuGraphUpload(void)
 	e = cuGraphUpload(NULL, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphUpload", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphUpload.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2260,6 +2402,7 @@ static CUresult fake_cuGraphUpload_ptsz(CUgraphExec hGraphExec, CUstream hStream
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuGraphUpload_ptsz(void)
 {
 	CUresult e;
@@ -2279,6 +2422,7 @@ static void test_cuGraphUpload_ptsz(void)
 	e = cuGraphUpload_ptsz(NULL, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuGraphUpload_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphUpload_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2291,6 +2435,7 @@ static CUresult fake_cuLaunch(CUfunction f)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuLaunch(void)
 {
 	CUresult e;
@@ -2307,6 +2452,7 @@ static void test_cuLaunch(void)
 	e = cuLaunch((CUfunction)(uintptr_t)0x12345670ull);
 	RT_CALL("cuLaunch", e == CUDA_ERROR_INVALID_HANDLE && x_cuLaunch.called == 0, e);
 }
+#endif
 
 static struct {
 	int grid_width;
@@ -2323,6 +2469,7 @@ static CUresult fake_cuLaunchGrid(CUfunction f, int grid_width, int grid_height)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuLaunchGrid(void)
 {
 	CUresult e;
@@ -2341,6 +2488,7 @@ static void test_cuLaunchGrid(void)
 	e = cuLaunchGrid((CUfunction)(uintptr_t)0x12345670ull, x_cuLaunchGrid.grid_width, x_cuLaunchGrid.grid_height);
 	RT_CALL("cuLaunchGrid", e == CUDA_ERROR_INVALID_HANDLE && x_cuLaunchGrid.called == 0, e);
 }
+#endif
 
 static struct {
 	int grid_width;
@@ -2358,6 +2506,7 @@ static CUresult fake_cuLaunchGridAsync(CUfunction f, int grid_width, int grid_he
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuLaunchGridAsync(void)
 {
 	CUresult e;
@@ -2379,6 +2528,7 @@ static void test_cuLaunchGridAsync(void)
 	e = cuLaunchGridAsync(NULL, x_cuLaunchGridAsync.grid_width, x_cuLaunchGridAsync.grid_height, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuLaunchGridAsync", e == CUDA_ERROR_INVALID_HANDLE && x_cuLaunchGridAsync.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2391,6 +2541,7 @@ static CUresult fake_cuLinkDestroy(CUlinkState state)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuLinkDestroy(void)
 {
 	CUresult e;
@@ -2407,6 +2558,7 @@ static void test_cuLinkDestroy(void)
 	e = cuLinkDestroy((CUlinkState)(uintptr_t)0x12345670ull);
 	RT_CALL("cuLinkDestroy", e == CUDA_ERROR_INVALID_HANDLE && x_cuLinkDestroy.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int flags;
@@ -2421,6 +2573,7 @@ static CUresult fake_cuLogsCurrent(CUlogIterator * iterator_out, unsigned int fl
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuLogsCurrent(void)
 {
 	CUlogIterator o_iterator_out;
@@ -2437,6 +2590,7 @@ static void test_cuLogsCurrent(void)
 	e = cuLogsCurrent(&o_iterator_out, x_cuLogsCurrent.flags);
 	RT_CALL("cuLogsCurrent", e == CUDA_ERROR_LAUNCH_FAILED && x_cuLogsCurrent.called == 2, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr ptr;
@@ -2452,6 +2606,7 @@ static CUresult fake_cuMemAddressFree(CUdeviceptr ptr, size_t size)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemAddressFree(void)
 {
 	CUresult e;
@@ -2470,6 +2625,7 @@ static void test_cuMemAddressFree(void)
 	e = cuMemAddressFree(rt_devptr + (64u << 20), x_cuMemAddressFree.size);
 	RT_CALL("cuMemAddressFree", e == CUDA_ERROR_INVALID_VALUE && x_cuMemAddressFree.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr devPtr;
@@ -2489,6 +2645,7 @@ static CUresult fake_cuMemAdvise_v2(CUdeviceptr devPtr, size_t count, CUmem_advi
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemAdvise_v2(void)
 {
 	CUresult e;
@@ -2509,6 +2666,7 @@ static void test_cuMemAdvise_v2(void)
 	e = cuMemAdvise_v2(rt_devptr + (64u << 20), x_cuMemAdvise_v2.count, x_cuMemAdvise_v2.advice, x_cuMemAdvise_v2.location);
 	RT_CALL("cuMemAdvise_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuMemAdvise_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUmemLocation location;
@@ -2526,6 +2684,7 @@ static CUresult fake_cuMemGetAccess(unsigned long long * flags, const CUmemLocat
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemGetAccess(void)
 {
 	unsigned long long o_flags;
@@ -2547,6 +2706,7 @@ static void test_cuMemGetAccess(void)
 	e = cuMemGetAccess(&o_flags, x_cuMemGetAccess.has_location ? &x_cuMemGetAccess.location : NULL, rt_devptr + (64u << 20));
 	RT_CALL("cuMemGetAccess", e == CUDA_ERROR_INVALID_VALUE && x_cuMemGetAccess.called == 0, e);
 }
+#endif
 
 static struct {
 	CUmemAllocationType type;
@@ -2562,6 +2722,7 @@ static CUresult fake_cuMemGetDefaultMemPool(CUmemoryPool * pool_out, CUmemLocati
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemGetDefaultMemPool(void)
 {
 	CUmemoryPool o_pool_out = NULL;
@@ -2580,6 +2741,7 @@ static void test_cuMemGetDefaultMemPool(void)
 	e = cuMemGetDefaultMemPool(&o_pool_out, &o_location, x_cuMemGetDefaultMemPool.type);
 	RT_CALL("cuMemGetDefaultMemPool", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemGetDefaultMemPool.called == 2, e);
 }
+#endif
 
 static struct {
 	CUmemAllocationType type;
@@ -2595,6 +2757,7 @@ static CUresult fake_cuMemGetMemPool(CUmemoryPool * pool, CUmemLocation * locati
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemGetMemPool(void)
 {
 	CUmemoryPool o_pool = NULL;
@@ -2613,6 +2776,7 @@ static void test_cuMemGetMemPool(void)
 	e = cuMemGetMemPool(&o_pool, &o_location, x_cuMemGetMemPool.type);
 	RT_CALL("cuMemGetMemPool", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemGetMemPool.called == 2, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr ptr;
@@ -2634,6 +2798,7 @@ static CUresult fake_cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmem
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemMap(void)
 {
 	CUresult e;
@@ -2655,6 +2820,7 @@ static void test_cuMemMap(void)
 	e = cuMemMap(rt_devptr + (64u << 20), x_cuMemMap.size, x_cuMemMap.offset, x_cuMemMap.handle, x_cuMemMap.flags);
 	RT_CALL("cuMemMap", e == CUDA_ERROR_INVALID_VALUE && x_cuMemMap.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2667,6 +2833,7 @@ static CUresult fake_cuMemPoolDestroy(CUmemoryPool pool)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemPoolDestroy(void)
 {
 	CUresult e;
@@ -2683,6 +2850,7 @@ static void test_cuMemPoolDestroy(void)
 	e = cuMemPoolDestroy((CUmemoryPool)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemPoolDestroy", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemPoolDestroy.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr ptr;
@@ -2697,6 +2865,7 @@ static CUresult fake_cuMemPoolExportPointer(CUmemPoolPtrExportData * shareData_o
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemPoolExportPointer(void)
 {
 	CUmemPoolPtrExportData o_shareData_out;
@@ -2716,6 +2885,7 @@ static void test_cuMemPoolExportPointer(void)
 	e = cuMemPoolExportPointer(&o_shareData_out, rt_devptr + (64u << 20));
 	RT_CALL("cuMemPoolExportPointer", e == CUDA_ERROR_INVALID_VALUE && x_cuMemPoolExportPointer.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -2730,6 +2900,7 @@ static CUresult fake_cuMemPoolGetAccess(CUmemAccess_flags * flags, CUmemoryPool 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemPoolGetAccess(void)
 {
 	CUmemAccess_flags o_flags;
@@ -2750,6 +2921,7 @@ static void test_cuMemPoolGetAccess(void)
 	e = cuMemPoolGetAccess(&o_flags, (CUmemoryPool)(uintptr_t)0x12345670ull, &o_location);
 	RT_CALL("cuMemPoolGetAccess", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemPoolGetAccess.called == 0, e);
 }
+#endif
 
 static struct {
 	CUmemAccessDesc map;
@@ -2767,6 +2939,7 @@ static CUresult fake_cuMemPoolSetAccess(CUmemoryPool pool, const CUmemAccessDesc
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemPoolSetAccess(void)
 {
 	CUresult e;
@@ -2786,6 +2959,7 @@ static void test_cuMemPoolSetAccess(void)
 	e = cuMemPoolSetAccess((CUmemoryPool)(uintptr_t)0x12345670ull, x_cuMemPoolSetAccess.has_map ? &x_cuMemPoolSetAccess.map : NULL, x_cuMemPoolSetAccess.count);
 	RT_CALL("cuMemPoolSetAccess", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemPoolSetAccess.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t minBytesToKeep;
@@ -2800,6 +2974,7 @@ static CUresult fake_cuMemPoolTrimTo(CUmemoryPool pool, size_t minBytesToKeep)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemPoolTrimTo(void)
 {
 	CUresult e;
@@ -2817,6 +2992,7 @@ static void test_cuMemPoolTrimTo(void)
 	e = cuMemPoolTrimTo((CUmemoryPool)(uintptr_t)0x12345670ull, x_cuMemPoolTrimTo.minBytesToKeep);
 	RT_CALL("cuMemPoolTrimTo", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemPoolTrimTo.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr devPtr;
@@ -2837,6 +3013,7 @@ static CUresult fake_cuMemPrefetchAsync_v2(CUdeviceptr devPtr, size_t count, CUm
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemPrefetchAsync_v2(void)
 {
 	CUresult e;
@@ -2860,6 +3037,7 @@ static void test_cuMemPrefetchAsync_v2(void)
 	e = cuMemPrefetchAsync_v2(x_cuMemPrefetchAsync_v2.devPtr, x_cuMemPrefetchAsync_v2.count, x_cuMemPrefetchAsync_v2.location, x_cuMemPrefetchAsync_v2.flags, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemPrefetchAsync_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemPrefetchAsync_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr devPtr;
@@ -2880,6 +3058,7 @@ static CUresult fake_cuMemPrefetchAsync_v2_ptsz(CUdeviceptr devPtr, size_t count
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemPrefetchAsync_v2_ptsz(void)
 {
 	CUresult e;
@@ -2903,6 +3082,7 @@ static void test_cuMemPrefetchAsync_v2_ptsz(void)
 	e = cuMemPrefetchAsync_v2_ptsz(x_cuMemPrefetchAsync_v2_ptsz.devPtr, x_cuMemPrefetchAsync_v2_ptsz.count, x_cuMemPrefetchAsync_v2_ptsz.location, x_cuMemPrefetchAsync_v2_ptsz.flags, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemPrefetchAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemPrefetchAsync_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUmemGenericAllocationHandle handle;
@@ -2916,6 +3096,7 @@ static CUresult fake_cuMemRelease(CUmemGenericAllocationHandle handle)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemRelease(void)
 {
 	CUresult e;
@@ -2930,6 +3111,7 @@ static void test_cuMemRelease(void)
 	e = cuMemRelease(x_cuMemRelease.handle);
 	RT_CALL("cuMemRelease", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemRelease.called == 2, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr ptr;
@@ -2950,6 +3132,7 @@ static CUresult fake_cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAcc
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemSetAccess(void)
 {
 	CUresult e;
@@ -2971,6 +3154,7 @@ static void test_cuMemSetAccess(void)
 	e = cuMemSetAccess(rt_devptr + (64u << 20), x_cuMemSetAccess.size, x_cuMemSetAccess.has_desc ? &x_cuMemSetAccess.desc : NULL, x_cuMemSetAccess.count);
 	RT_CALL("cuMemSetAccess", e == CUDA_ERROR_INVALID_VALUE && x_cuMemSetAccess.called == 0, e);
 }
+#endif
 
 static struct {
 	CUmemAllocationType type;
@@ -2986,6 +3170,7 @@ static CUresult fake_cuMemSetMemPool(CUmemLocation * location, CUmemAllocationTy
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemSetMemPool(void)
 {
 	CUmemLocation o_location;
@@ -3005,6 +3190,7 @@ static void test_cuMemSetMemPool(void)
 	e = cuMemSetMemPool(&o_location, x_cuMemSetMemPool.type, (CUmemoryPool)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemSetMemPool", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemSetMemPool.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr ptr;
@@ -3020,6 +3206,7 @@ static CUresult fake_cuMemUnmap(CUdeviceptr ptr, size_t size)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemUnmap(void)
 {
 	CUresult e;
@@ -3038,6 +3225,7 @@ static void test_cuMemUnmap(void)
 	e = cuMemUnmap(rt_devptr + (64u << 20), x_cuMemUnmap.size);
 	RT_CALL("cuMemUnmap", e == CUDA_ERROR_INVALID_VALUE && x_cuMemUnmap.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dst;
@@ -3056,6 +3244,7 @@ static CUresult fake_cuMemcpyAsync_ptsz(CUdeviceptr dst, CUdeviceptr src, size_t
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAsync_ptsz(void)
 {
 	CUresult e;
@@ -3081,6 +3270,7 @@ static void test_cuMemcpyAsync_ptsz(void)
 	e = cuMemcpyAsync_ptsz(x_cuMemcpyAsync_ptsz.dst, x_cuMemcpyAsync_ptsz.src, x_cuMemcpyAsync_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyAsync_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAsync_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t dstOffset;
@@ -3100,6 +3290,7 @@ static CUresult fake_cuMemcpyAtoA_v2(CUarray dstArray, size_t dstOffset, CUarray
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAtoA_v2(void)
 {
 	CUresult e;
@@ -3122,6 +3313,7 @@ static void test_cuMemcpyAtoA_v2(void)
 	e = cuMemcpyAtoA_v2(NULL, x_cuMemcpyAtoA_v2.dstOffset, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoA_v2.srcOffset, x_cuMemcpyAtoA_v2.ByteCount);
 	RT_CALL("cuMemcpyAtoA_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoA_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t dstOffset;
@@ -3141,6 +3333,7 @@ static CUresult fake_cuMemcpyAtoA_v2_ptds(CUarray dstArray, size_t dstOffset, CU
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAtoA_v2_ptds(void)
 {
 	CUresult e;
@@ -3163,6 +3356,7 @@ static void test_cuMemcpyAtoA_v2_ptds(void)
 	e = cuMemcpyAtoA_v2_ptds(NULL, x_cuMemcpyAtoA_v2_ptds.dstOffset, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoA_v2_ptds.srcOffset, x_cuMemcpyAtoA_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyAtoA_v2_ptds", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoA_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3181,6 +3375,7 @@ static CUresult fake_cuMemcpyAtoD_v2(CUdeviceptr dstDevice, CUarray srcArray, si
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAtoD_v2(void)
 {
 	CUresult e;
@@ -3203,6 +3398,7 @@ static void test_cuMemcpyAtoD_v2(void)
 	e = cuMemcpyAtoD_v2(x_cuMemcpyAtoD_v2.dstDevice, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoD_v2.srcOffset, x_cuMemcpyAtoD_v2.ByteCount);
 	RT_CALL("cuMemcpyAtoD_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoD_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3221,6 +3417,7 @@ static CUresult fake_cuMemcpyAtoD_v2_ptds(CUdeviceptr dstDevice, CUarray srcArra
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAtoD_v2_ptds(void)
 {
 	CUresult e;
@@ -3243,6 +3440,7 @@ static void test_cuMemcpyAtoD_v2_ptds(void)
 	e = cuMemcpyAtoD_v2_ptds(x_cuMemcpyAtoD_v2_ptds.dstDevice, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoD_v2_ptds.srcOffset, x_cuMemcpyAtoD_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyAtoD_v2_ptds", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoD_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned char dstHost[64];
@@ -3262,6 +3460,7 @@ static CUresult fake_cuMemcpyAtoHAsync_v2(void * dstHost, CUarray srcArray, size
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAtoHAsync_v2(void)
 {
 	unsigned char o_dstHost[64] = { 0 };
@@ -3285,6 +3484,7 @@ static void test_cuMemcpyAtoHAsync_v2(void)
 	e = cuMemcpyAtoHAsync_v2((void *)o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2.srcOffset, x_cuMemcpyAtoHAsync_v2.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyAtoHAsync_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoHAsync_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned char dstHost[64];
@@ -3304,6 +3504,7 @@ static CUresult fake_cuMemcpyAtoHAsync_v2_ptsz(void * dstHost, CUarray srcArray,
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAtoHAsync_v2_ptsz(void)
 {
 	unsigned char o_dstHost[64] = { 0 };
@@ -3327,6 +3528,7 @@ static void test_cuMemcpyAtoHAsync_v2_ptsz(void)
 	e = cuMemcpyAtoHAsync_v2_ptsz((void *)o_dstHost, NULL, x_cuMemcpyAtoHAsync_v2_ptsz.srcOffset, x_cuMemcpyAtoHAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyAtoHAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoHAsync_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned char dstHost[64];
@@ -3345,6 +3547,7 @@ static CUresult fake_cuMemcpyAtoH_v2(void * dstHost, CUarray srcArray, size_t sr
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAtoH_v2(void)
 {
 	unsigned char o_dstHost[64] = { 0 };
@@ -3365,6 +3568,7 @@ static void test_cuMemcpyAtoH_v2(void)
 	e = cuMemcpyAtoH_v2((void *)o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoH_v2.srcOffset, x_cuMemcpyAtoH_v2.ByteCount);
 	RT_CALL("cuMemcpyAtoH_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoH_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned char dstHost[64];
@@ -3383,6 +3587,7 @@ static CUresult fake_cuMemcpyAtoH_v2_ptds(void * dstHost, CUarray srcArray, size
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyAtoH_v2_ptds(void)
 {
 	unsigned char o_dstHost[64] = { 0 };
@@ -3403,6 +3608,7 @@ static void test_cuMemcpyAtoH_v2_ptds(void)
 	e = cuMemcpyAtoH_v2_ptds((void *)o_dstHost, (CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyAtoH_v2_ptds.srcOffset, x_cuMemcpyAtoH_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyAtoH_v2_ptds", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyAtoH_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t dstOffset;
@@ -3421,6 +3627,7 @@ static CUresult fake_cuMemcpyDtoA_v2(CUarray dstArray, size_t dstOffset, CUdevic
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyDtoA_v2(void)
 {
 	CUresult e;
@@ -3443,6 +3650,7 @@ static void test_cuMemcpyDtoA_v2(void)
 	e = cuMemcpyDtoA_v2(NULL, x_cuMemcpyDtoA_v2.dstOffset, rt_devptr + (64u << 20), x_cuMemcpyDtoA_v2.ByteCount);
 	RT_CALL("cuMemcpyDtoA_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyDtoA_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t dstOffset;
@@ -3461,6 +3669,7 @@ static CUresult fake_cuMemcpyDtoA_v2_ptds(CUarray dstArray, size_t dstOffset, CU
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyDtoA_v2_ptds(void)
 {
 	CUresult e;
@@ -3483,6 +3692,7 @@ static void test_cuMemcpyDtoA_v2_ptds(void)
 	e = cuMemcpyDtoA_v2_ptds(NULL, x_cuMemcpyDtoA_v2_ptds.dstOffset, rt_devptr + (64u << 20), x_cuMemcpyDtoA_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyDtoA_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyDtoA_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3501,6 +3711,7 @@ static CUresult fake_cuMemcpyDtoDAsync_v2_ptsz(CUdeviceptr dstDevice, CUdevicept
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyDtoDAsync_v2_ptsz(void)
 {
 	CUresult e;
@@ -3526,6 +3737,7 @@ static void test_cuMemcpyDtoDAsync_v2_ptsz(void)
 	e = cuMemcpyDtoDAsync_v2_ptsz(x_cuMemcpyDtoDAsync_v2_ptsz.dstDevice, x_cuMemcpyDtoDAsync_v2_ptsz.srcDevice, x_cuMemcpyDtoDAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyDtoDAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyDtoDAsync_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3543,6 +3755,7 @@ static CUresult fake_cuMemcpyDtoD_v2_ptds(CUdeviceptr dstDevice, CUdeviceptr src
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyDtoD_v2_ptds(void)
 {
 	CUresult e;
@@ -3565,6 +3778,7 @@ static void test_cuMemcpyDtoD_v2_ptds(void)
 	e = cuMemcpyDtoD_v2_ptds(x_cuMemcpyDtoD_v2_ptds.dstDevice, rt_devptr + (64u << 20), x_cuMemcpyDtoD_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyDtoD_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyDtoD_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned char dstHost[64];
@@ -3583,6 +3797,7 @@ static CUresult fake_cuMemcpyDtoHAsync_v2_ptsz(void * dstHost, CUdeviceptr srcDe
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyDtoHAsync_v2_ptsz(void)
 {
 	unsigned char o_dstHost[64] = { 0 };
@@ -3606,6 +3821,7 @@ static void test_cuMemcpyDtoHAsync_v2_ptsz(void)
 	e = cuMemcpyDtoHAsync_v2_ptsz((void *)o_dstHost, x_cuMemcpyDtoHAsync_v2_ptsz.srcDevice, x_cuMemcpyDtoHAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyDtoHAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyDtoHAsync_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned char dstHost[64];
@@ -3623,6 +3839,7 @@ static CUresult fake_cuMemcpyDtoH_v2_ptds(void * dstHost, CUdeviceptr srcDevice,
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyDtoH_v2_ptds(void)
 {
 	unsigned char o_dstHost[64] = { 0 };
@@ -3643,6 +3860,7 @@ static void test_cuMemcpyDtoH_v2_ptds(void)
 	e = cuMemcpyDtoH_v2_ptds((void *)o_dstHost, rt_devptr + (64u << 20), x_cuMemcpyDtoH_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyDtoH_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyDtoH_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t dstOffset;
@@ -3662,6 +3880,7 @@ static CUresult fake_cuMemcpyHtoAAsync_v2(CUarray dstArray, size_t dstOffset, co
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyHtoAAsync_v2(void)
 {
 	CUresult e;
@@ -3684,6 +3903,7 @@ static void test_cuMemcpyHtoAAsync_v2(void)
 	e = cuMemcpyHtoAAsync_v2(NULL, x_cuMemcpyHtoAAsync_v2.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2.srcHost, x_cuMemcpyHtoAAsync_v2.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyHtoAAsync_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoAAsync_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t dstOffset;
@@ -3703,6 +3923,7 @@ static CUresult fake_cuMemcpyHtoAAsync_v2_ptsz(CUarray dstArray, size_t dstOffse
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyHtoAAsync_v2_ptsz(void)
 {
 	CUresult e;
@@ -3725,6 +3946,7 @@ static void test_cuMemcpyHtoAAsync_v2_ptsz(void)
 	e = cuMemcpyHtoAAsync_v2_ptsz(NULL, x_cuMemcpyHtoAAsync_v2_ptsz.dstOffset, (void *)x_cuMemcpyHtoAAsync_v2_ptsz.srcHost, x_cuMemcpyHtoAAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyHtoAAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoAAsync_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t dstOffset;
@@ -3743,6 +3965,7 @@ static CUresult fake_cuMemcpyHtoA_v2(CUarray dstArray, size_t dstOffset, const v
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyHtoA_v2(void)
 {
 	CUresult e;
@@ -3762,6 +3985,7 @@ static void test_cuMemcpyHtoA_v2(void)
 	e = cuMemcpyHtoA_v2((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoA_v2.dstOffset, (void *)x_cuMemcpyHtoA_v2.srcHost, x_cuMemcpyHtoA_v2.ByteCount);
 	RT_CALL("cuMemcpyHtoA_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoA_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	size_t dstOffset;
@@ -3780,6 +4004,7 @@ static CUresult fake_cuMemcpyHtoA_v2_ptds(CUarray dstArray, size_t dstOffset, co
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyHtoA_v2_ptds(void)
 {
 	CUresult e;
@@ -3799,6 +4024,7 @@ static void test_cuMemcpyHtoA_v2_ptds(void)
 	e = cuMemcpyHtoA_v2_ptds((CUarray)(uintptr_t)0x12345670ull, x_cuMemcpyHtoA_v2_ptds.dstOffset, (void *)x_cuMemcpyHtoA_v2_ptds.srcHost, x_cuMemcpyHtoA_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyHtoA_v2_ptds", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoA_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3817,6 +4043,7 @@ static CUresult fake_cuMemcpyHtoDAsync_v2_ptsz(CUdeviceptr dstDevice, const void
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyHtoDAsync_v2_ptsz(void)
 {
 	CUresult e;
@@ -3839,6 +4066,7 @@ static void test_cuMemcpyHtoDAsync_v2_ptsz(void)
 	e = cuMemcpyHtoDAsync_v2_ptsz(x_cuMemcpyHtoDAsync_v2_ptsz.dstDevice, (void *)x_cuMemcpyHtoDAsync_v2_ptsz.srcHost, x_cuMemcpyHtoDAsync_v2_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyHtoDAsync_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyHtoDAsync_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3856,6 +4084,7 @@ static CUresult fake_cuMemcpyHtoD_v2_ptds(CUdeviceptr dstDevice, const void * sr
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyHtoD_v2_ptds(void)
 {
 	CUresult e;
@@ -3875,6 +4104,7 @@ static void test_cuMemcpyHtoD_v2_ptds(void)
 	e = cuMemcpyHtoD_v2_ptds(rt_devptr + (64u << 20), (void *)x_cuMemcpyHtoD_v2_ptds.srcHost, x_cuMemcpyHtoD_v2_ptds.ByteCount);
 	RT_CALL("cuMemcpyHtoD_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyHtoD_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3894,6 +4124,7 @@ static CUresult fake_cuMemcpyPeer(CUdeviceptr dstDevice, CUcontext dstContext, C
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyPeer(void)
 {
 	CUresult e;
@@ -3916,6 +4147,7 @@ static void test_cuMemcpyPeer(void)
 	e = cuMemcpyPeer(x_cuMemcpyPeer.dstDevice, NULL, rt_devptr + (64u << 20), NULL, x_cuMemcpyPeer.ByteCount);
 	RT_CALL("cuMemcpyPeer", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyPeer.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3936,6 +4168,7 @@ static CUresult fake_cuMemcpyPeerAsync(CUdeviceptr dstDevice, CUcontext dstConte
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyPeerAsync(void)
 {
 	CUresult e;
@@ -3961,6 +4194,7 @@ static void test_cuMemcpyPeerAsync(void)
 	e = cuMemcpyPeerAsync(x_cuMemcpyPeerAsync.dstDevice, NULL, x_cuMemcpyPeerAsync.srcDevice, NULL, x_cuMemcpyPeerAsync.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyPeerAsync", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyPeerAsync.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -3981,6 +4215,7 @@ static CUresult fake_cuMemcpyPeerAsync_ptsz(CUdeviceptr dstDevice, CUcontext dst
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyPeerAsync_ptsz(void)
 {
 	CUresult e;
@@ -4006,6 +4241,7 @@ static void test_cuMemcpyPeerAsync_ptsz(void)
 	e = cuMemcpyPeerAsync_ptsz(x_cuMemcpyPeerAsync_ptsz.dstDevice, NULL, x_cuMemcpyPeerAsync_ptsz.srcDevice, NULL, x_cuMemcpyPeerAsync_ptsz.ByteCount, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemcpyPeerAsync_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemcpyPeerAsync_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4025,6 +4261,7 @@ static CUresult fake_cuMemcpyPeer_ptds(CUdeviceptr dstDevice, CUcontext dstConte
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpyPeer_ptds(void)
 {
 	CUresult e;
@@ -4047,6 +4284,7 @@ static void test_cuMemcpyPeer_ptds(void)
 	e = cuMemcpyPeer_ptds(x_cuMemcpyPeer_ptds.dstDevice, NULL, rt_devptr + (64u << 20), NULL, x_cuMemcpyPeer_ptds.ByteCount);
 	RT_CALL("cuMemcpyPeer_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpyPeer_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dst;
@@ -4064,6 +4302,7 @@ static CUresult fake_cuMemcpy_ptds(CUdeviceptr dst, CUdeviceptr src, size_t Byte
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemcpy_ptds(void)
 {
 	CUresult e;
@@ -4086,6 +4325,7 @@ static void test_cuMemcpy_ptds(void)
 	e = cuMemcpy_ptds(x_cuMemcpy_ptds.dst, rt_devptr + (64u << 20), x_cuMemcpy_ptds.ByteCount);
 	RT_CALL("cuMemcpy_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemcpy_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4104,6 +4344,7 @@ static CUresult fake_cuMemsetD16Async(CUdeviceptr dstDevice, unsigned short us, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD16Async(void)
 {
 	CUresult e;
@@ -4126,6 +4367,7 @@ static void test_cuMemsetD16Async(void)
 	e = cuMemsetD16Async(x_cuMemsetD16Async.dstDevice, x_cuMemsetD16Async.us, x_cuMemsetD16Async.N, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD16Async", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD16Async.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4144,6 +4386,7 @@ static CUresult fake_cuMemsetD16Async_ptsz(CUdeviceptr dstDevice, unsigned short
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD16Async_ptsz(void)
 {
 	CUresult e;
@@ -4166,6 +4409,7 @@ static void test_cuMemsetD16Async_ptsz(void)
 	e = cuMemsetD16Async_ptsz(x_cuMemsetD16Async_ptsz.dstDevice, x_cuMemsetD16Async_ptsz.us, x_cuMemsetD16Async_ptsz.N, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD16Async_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD16Async_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4183,6 +4427,7 @@ static CUresult fake_cuMemsetD16_v2(CUdeviceptr dstDevice, unsigned short us, si
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD16_v2(void)
 {
 	CUresult e;
@@ -4202,6 +4447,7 @@ static void test_cuMemsetD16_v2(void)
 	e = cuMemsetD16_v2(rt_devptr + (64u << 20), x_cuMemsetD16_v2.us, x_cuMemsetD16_v2.N);
 	RT_CALL("cuMemsetD16_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD16_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4219,6 +4465,7 @@ static CUresult fake_cuMemsetD16_v2_ptds(CUdeviceptr dstDevice, unsigned short u
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD16_v2_ptds(void)
 {
 	CUresult e;
@@ -4238,6 +4485,7 @@ static void test_cuMemsetD16_v2_ptds(void)
 	e = cuMemsetD16_v2_ptds(rt_devptr + (64u << 20), x_cuMemsetD16_v2_ptds.us, x_cuMemsetD16_v2_ptds.N);
 	RT_CALL("cuMemsetD16_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD16_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4260,6 +4508,7 @@ static CUresult fake_cuMemsetD2D16Async(CUdeviceptr dstDevice, size_t dstPitch, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D16Async(void)
 {
 	CUresult e;
@@ -4284,6 +4533,7 @@ static void test_cuMemsetD2D16Async(void)
 	e = cuMemsetD2D16Async(x_cuMemsetD2D16Async.dstDevice, x_cuMemsetD2D16Async.dstPitch, x_cuMemsetD2D16Async.us, x_cuMemsetD2D16Async.Width, x_cuMemsetD2D16Async.Height, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD2D16Async", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD2D16Async.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4306,6 +4556,7 @@ static CUresult fake_cuMemsetD2D16Async_ptsz(CUdeviceptr dstDevice, size_t dstPi
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D16Async_ptsz(void)
 {
 	CUresult e;
@@ -4330,6 +4581,7 @@ static void test_cuMemsetD2D16Async_ptsz(void)
 	e = cuMemsetD2D16Async_ptsz(x_cuMemsetD2D16Async_ptsz.dstDevice, x_cuMemsetD2D16Async_ptsz.dstPitch, x_cuMemsetD2D16Async_ptsz.us, x_cuMemsetD2D16Async_ptsz.Width, x_cuMemsetD2D16Async_ptsz.Height, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD2D16Async_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD2D16Async_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4351,6 +4603,7 @@ static CUresult fake_cuMemsetD2D16_v2(CUdeviceptr dstDevice, size_t dstPitch, un
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D16_v2(void)
 {
 	CUresult e;
@@ -4372,6 +4625,7 @@ static void test_cuMemsetD2D16_v2(void)
 	e = cuMemsetD2D16_v2(rt_devptr + (64u << 20), x_cuMemsetD2D16_v2.dstPitch, x_cuMemsetD2D16_v2.us, x_cuMemsetD2D16_v2.Width, x_cuMemsetD2D16_v2.Height);
 	RT_CALL("cuMemsetD2D16_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD2D16_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4393,6 +4647,7 @@ static CUresult fake_cuMemsetD2D16_v2_ptds(CUdeviceptr dstDevice, size_t dstPitc
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D16_v2_ptds(void)
 {
 	CUresult e;
@@ -4414,6 +4669,7 @@ static void test_cuMemsetD2D16_v2_ptds(void)
 	e = cuMemsetD2D16_v2_ptds(rt_devptr + (64u << 20), x_cuMemsetD2D16_v2_ptds.dstPitch, x_cuMemsetD2D16_v2_ptds.us, x_cuMemsetD2D16_v2_ptds.Width, x_cuMemsetD2D16_v2_ptds.Height);
 	RT_CALL("cuMemsetD2D16_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD2D16_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4436,6 +4692,7 @@ static CUresult fake_cuMemsetD2D32Async(CUdeviceptr dstDevice, size_t dstPitch, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D32Async(void)
 {
 	CUresult e;
@@ -4460,6 +4717,7 @@ static void test_cuMemsetD2D32Async(void)
 	e = cuMemsetD2D32Async(x_cuMemsetD2D32Async.dstDevice, x_cuMemsetD2D32Async.dstPitch, x_cuMemsetD2D32Async.ui, x_cuMemsetD2D32Async.Width, x_cuMemsetD2D32Async.Height, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD2D32Async", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD2D32Async.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4482,6 +4740,7 @@ static CUresult fake_cuMemsetD2D32Async_ptsz(CUdeviceptr dstDevice, size_t dstPi
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D32Async_ptsz(void)
 {
 	CUresult e;
@@ -4506,6 +4765,7 @@ static void test_cuMemsetD2D32Async_ptsz(void)
 	e = cuMemsetD2D32Async_ptsz(x_cuMemsetD2D32Async_ptsz.dstDevice, x_cuMemsetD2D32Async_ptsz.dstPitch, x_cuMemsetD2D32Async_ptsz.ui, x_cuMemsetD2D32Async_ptsz.Width, x_cuMemsetD2D32Async_ptsz.Height, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD2D32Async_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD2D32Async_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4527,6 +4787,7 @@ static CUresult fake_cuMemsetD2D32_v2(CUdeviceptr dstDevice, size_t dstPitch, un
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D32_v2(void)
 {
 	CUresult e;
@@ -4548,6 +4809,7 @@ static void test_cuMemsetD2D32_v2(void)
 	e = cuMemsetD2D32_v2(rt_devptr + (64u << 20), x_cuMemsetD2D32_v2.dstPitch, x_cuMemsetD2D32_v2.ui, x_cuMemsetD2D32_v2.Width, x_cuMemsetD2D32_v2.Height);
 	RT_CALL("cuMemsetD2D32_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD2D32_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4569,6 +4831,7 @@ static CUresult fake_cuMemsetD2D32_v2_ptds(CUdeviceptr dstDevice, size_t dstPitc
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D32_v2_ptds(void)
 {
 	CUresult e;
@@ -4590,6 +4853,7 @@ static void test_cuMemsetD2D32_v2_ptds(void)
 	e = cuMemsetD2D32_v2_ptds(rt_devptr + (64u << 20), x_cuMemsetD2D32_v2_ptds.dstPitch, x_cuMemsetD2D32_v2_ptds.ui, x_cuMemsetD2D32_v2_ptds.Width, x_cuMemsetD2D32_v2_ptds.Height);
 	RT_CALL("cuMemsetD2D32_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD2D32_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4612,6 +4876,7 @@ static CUresult fake_cuMemsetD2D8Async(CUdeviceptr dstDevice, size_t dstPitch, u
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D8Async(void)
 {
 	CUresult e;
@@ -4636,6 +4901,7 @@ static void test_cuMemsetD2D8Async(void)
 	e = cuMemsetD2D8Async(x_cuMemsetD2D8Async.dstDevice, x_cuMemsetD2D8Async.dstPitch, x_cuMemsetD2D8Async.uc, x_cuMemsetD2D8Async.Width, x_cuMemsetD2D8Async.Height, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD2D8Async", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD2D8Async.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4658,6 +4924,7 @@ static CUresult fake_cuMemsetD2D8Async_ptsz(CUdeviceptr dstDevice, size_t dstPit
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D8Async_ptsz(void)
 {
 	CUresult e;
@@ -4682,6 +4949,7 @@ static void test_cuMemsetD2D8Async_ptsz(void)
 	e = cuMemsetD2D8Async_ptsz(x_cuMemsetD2D8Async_ptsz.dstDevice, x_cuMemsetD2D8Async_ptsz.dstPitch, x_cuMemsetD2D8Async_ptsz.uc, x_cuMemsetD2D8Async_ptsz.Width, x_cuMemsetD2D8Async_ptsz.Height, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD2D8Async_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD2D8Async_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4703,6 +4971,7 @@ static CUresult fake_cuMemsetD2D8_v2(CUdeviceptr dstDevice, size_t dstPitch, uns
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D8_v2(void)
 {
 	CUresult e;
@@ -4724,6 +4993,7 @@ static void test_cuMemsetD2D8_v2(void)
 	e = cuMemsetD2D8_v2(rt_devptr + (64u << 20), x_cuMemsetD2D8_v2.dstPitch, x_cuMemsetD2D8_v2.uc, x_cuMemsetD2D8_v2.Width, x_cuMemsetD2D8_v2.Height);
 	RT_CALL("cuMemsetD2D8_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD2D8_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4745,6 +5015,7 @@ static CUresult fake_cuMemsetD2D8_v2_ptds(CUdeviceptr dstDevice, size_t dstPitch
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD2D8_v2_ptds(void)
 {
 	CUresult e;
@@ -4766,6 +5037,7 @@ static void test_cuMemsetD2D8_v2_ptds(void)
 	e = cuMemsetD2D8_v2_ptds(rt_devptr + (64u << 20), x_cuMemsetD2D8_v2_ptds.dstPitch, x_cuMemsetD2D8_v2_ptds.uc, x_cuMemsetD2D8_v2_ptds.Width, x_cuMemsetD2D8_v2_ptds.Height);
 	RT_CALL("cuMemsetD2D8_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD2D8_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4784,6 +5056,7 @@ static CUresult fake_cuMemsetD32Async(CUdeviceptr dstDevice, unsigned int ui, si
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD32Async(void)
 {
 	CUresult e;
@@ -4806,6 +5079,7 @@ static void test_cuMemsetD32Async(void)
 	e = cuMemsetD32Async(x_cuMemsetD32Async.dstDevice, x_cuMemsetD32Async.ui, x_cuMemsetD32Async.N, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD32Async", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD32Async.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4824,6 +5098,7 @@ static CUresult fake_cuMemsetD32Async_ptsz(CUdeviceptr dstDevice, unsigned int u
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD32Async_ptsz(void)
 {
 	CUresult e;
@@ -4846,6 +5121,7 @@ static void test_cuMemsetD32Async_ptsz(void)
 	e = cuMemsetD32Async_ptsz(x_cuMemsetD32Async_ptsz.dstDevice, x_cuMemsetD32Async_ptsz.ui, x_cuMemsetD32Async_ptsz.N, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD32Async_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD32Async_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4863,6 +5139,7 @@ static CUresult fake_cuMemsetD32_v2(CUdeviceptr dstDevice, unsigned int ui, size
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD32_v2(void)
 {
 	CUresult e;
@@ -4882,6 +5159,7 @@ static void test_cuMemsetD32_v2(void)
 	e = cuMemsetD32_v2(rt_devptr + (64u << 20), x_cuMemsetD32_v2.ui, x_cuMemsetD32_v2.N);
 	RT_CALL("cuMemsetD32_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD32_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4899,6 +5177,7 @@ static CUresult fake_cuMemsetD32_v2_ptds(CUdeviceptr dstDevice, unsigned int ui,
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD32_v2_ptds(void)
 {
 	CUresult e;
@@ -4918,6 +5197,7 @@ static void test_cuMemsetD32_v2_ptds(void)
 	e = cuMemsetD32_v2_ptds(rt_devptr + (64u << 20), x_cuMemsetD32_v2_ptds.ui, x_cuMemsetD32_v2_ptds.N);
 	RT_CALL("cuMemsetD32_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD32_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4936,6 +5216,7 @@ static CUresult fake_cuMemsetD8Async_ptsz(CUdeviceptr dstDevice, unsigned char u
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD8Async_ptsz(void)
 {
 	CUresult e;
@@ -4958,6 +5239,7 @@ static void test_cuMemsetD8Async_ptsz(void)
 	e = cuMemsetD8Async_ptsz(x_cuMemsetD8Async_ptsz.dstDevice, x_cuMemsetD8Async_ptsz.uc, x_cuMemsetD8Async_ptsz.N, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMemsetD8Async_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemsetD8Async_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dstDevice;
@@ -4975,6 +5257,7 @@ static CUresult fake_cuMemsetD8_v2_ptds(CUdeviceptr dstDevice, unsigned char uc,
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMemsetD8_v2_ptds(void)
 {
 	CUresult e;
@@ -4994,6 +5277,7 @@ static void test_cuMemsetD8_v2_ptds(void)
 	e = cuMemsetD8_v2_ptds(rt_devptr + (64u << 20), x_cuMemsetD8_v2_ptds.uc, x_cuMemsetD8_v2_ptds.N);
 	RT_CALL("cuMemsetD8_v2_ptds", e == CUDA_ERROR_INVALID_VALUE && x_cuMemsetD8_v2_ptds.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5006,6 +5290,7 @@ static CUresult fake_cuMipmappedArrayDestroy(CUmipmappedArray hMipmappedArray)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMipmappedArrayDestroy(void)
 {
 	CUresult e;
@@ -5022,6 +5307,7 @@ static void test_cuMipmappedArrayDestroy(void)
 	e = cuMipmappedArrayDestroy((CUmipmappedArray)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMipmappedArrayDestroy", e == CUDA_ERROR_INVALID_HANDLE && x_cuMipmappedArrayDestroy.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int level;
@@ -5037,6 +5323,7 @@ static CUresult fake_cuMipmappedArrayGetLevel(CUarray * pLevelArray, CUmipmapped
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMipmappedArrayGetLevel(void)
 {
 	CUarray o_pLevelArray = NULL;
@@ -5056,6 +5343,7 @@ static void test_cuMipmappedArrayGetLevel(void)
 	e = cuMipmappedArrayGetLevel(&o_pLevelArray, (CUmipmappedArray)(uintptr_t)0x12345670ull, x_cuMipmappedArrayGetLevel.level);
 	RT_CALL("cuMipmappedArrayGetLevel", e == CUDA_ERROR_INVALID_HANDLE && x_cuMipmappedArrayGetLevel.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdevice device;
@@ -5071,6 +5359,7 @@ static CUresult fake_cuMipmappedArrayGetMemoryRequirements(CUDA_ARRAY_MEMORY_REQ
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMipmappedArrayGetMemoryRequirements(void)
 {
 	CUDA_ARRAY_MEMORY_REQUIREMENTS o_memoryRequirements;
@@ -5093,6 +5382,7 @@ static void test_cuMipmappedArrayGetMemoryRequirements(void)
 	e = cuMipmappedArrayGetMemoryRequirements(&o_memoryRequirements, NULL, 99);
 	RT_CALL("cuMipmappedArrayGetMemoryRequirements", e == CUDA_ERROR_INVALID_DEVICE && x_cuMipmappedArrayGetMemoryRequirements.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5106,6 +5396,7 @@ static CUresult fake_cuMipmappedArrayGetSparseProperties(CUDA_ARRAY_SPARSE_PROPE
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMipmappedArrayGetSparseProperties(void)
 {
 	CUDA_ARRAY_SPARSE_PROPERTIES o_sparseProperties;
@@ -5124,6 +5415,7 @@ static void test_cuMipmappedArrayGetSparseProperties(void)
 	e = cuMipmappedArrayGetSparseProperties(&o_sparseProperties, (CUmipmappedArray)(uintptr_t)0x12345670ull);
 	RT_CALL("cuMipmappedArrayGetSparseProperties", e == CUDA_ERROR_INVALID_HANDLE && x_cuMipmappedArrayGetSparseProperties.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5136,6 +5428,7 @@ static CUresult fake_cuModuleGetLoadingMode(CUmoduleLoadingMode * mode)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuModuleGetLoadingMode(void)
 {
 	CUmoduleLoadingMode o_mode;
@@ -5151,6 +5444,7 @@ static void test_cuModuleGetLoadingMode(void)
 	e = cuModuleGetLoadingMode(&o_mode);
 	RT_CALL("cuModuleGetLoadingMode", e == CUDA_ERROR_LAUNCH_FAILED && x_cuModuleGetLoadingMode.called == 2, e);
 }
+#endif
 
 static struct {
 	CUmemGenericAllocationHandle mcHandle;
@@ -5166,6 +5460,7 @@ static CUresult fake_cuMulticastAddDevice(CUmemGenericAllocationHandle mcHandle,
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMulticastAddDevice(void)
 {
 	CUresult e;
@@ -5184,6 +5479,7 @@ static void test_cuMulticastAddDevice(void)
 	e = cuMulticastAddDevice(x_cuMulticastAddDevice.mcHandle, 99);
 	RT_CALL("cuMulticastAddDevice", e == CUDA_ERROR_INVALID_DEVICE && x_cuMulticastAddDevice.called == 0, e);
 }
+#endif
 
 static struct {
 	CUmemGenericAllocationHandle mcHandle;
@@ -5205,6 +5501,7 @@ static CUresult fake_cuMulticastBindAddr(CUmemGenericAllocationHandle mcHandle, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMulticastBindAddr(void)
 {
 	CUresult e;
@@ -5226,6 +5523,7 @@ static void test_cuMulticastBindAddr(void)
 	e = cuMulticastBindAddr(x_cuMulticastBindAddr.mcHandle, x_cuMulticastBindAddr.mcOffset, rt_devptr + (64u << 20), x_cuMulticastBindAddr.size, x_cuMulticastBindAddr.flags);
 	RT_CALL("cuMulticastBindAddr", e == CUDA_ERROR_INVALID_VALUE && x_cuMulticastBindAddr.called == 0, e);
 }
+#endif
 
 static struct {
 	CUmemGenericAllocationHandle mcHandle;
@@ -5249,6 +5547,7 @@ static CUresult fake_cuMulticastBindMem(CUmemGenericAllocationHandle mcHandle, s
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMulticastBindMem(void)
 {
 	CUresult e;
@@ -5268,6 +5567,7 @@ static void test_cuMulticastBindMem(void)
 	e = cuMulticastBindMem(x_cuMulticastBindMem.mcHandle, x_cuMulticastBindMem.mcOffset, x_cuMulticastBindMem.memHandle, x_cuMulticastBindMem.memOffset, x_cuMulticastBindMem.size, x_cuMulticastBindMem.flags);
 	RT_CALL("cuMulticastBindMem", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMulticastBindMem.called == 2, e);
 }
+#endif
 
 static struct {
 	CUmulticastObjectProp prop;
@@ -5283,6 +5583,7 @@ static CUresult fake_cuMulticastCreate(CUmemGenericAllocationHandle * mcHandle, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMulticastCreate(void)
 {
 	CUmemGenericAllocationHandle o_mcHandle;
@@ -5300,6 +5601,7 @@ static void test_cuMulticastCreate(void)
 	e = cuMulticastCreate(&o_mcHandle, x_cuMulticastCreate.has_prop ? &x_cuMulticastCreate.prop : NULL);
 	RT_CALL("cuMulticastCreate", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMulticastCreate.called == 2, e);
 }
+#endif
 
 static struct {
 	CUmulticastObjectProp prop;
@@ -5317,6 +5619,7 @@ static CUresult fake_cuMulticastGetGranularity(size_t * granularity, const CUmul
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMulticastGetGranularity(void)
 {
 	size_t o_granularity;
@@ -5335,6 +5638,7 @@ static void test_cuMulticastGetGranularity(void)
 	e = cuMulticastGetGranularity(&o_granularity, x_cuMulticastGetGranularity.has_prop ? &x_cuMulticastGetGranularity.prop : NULL, x_cuMulticastGetGranularity.option);
 	RT_CALL("cuMulticastGetGranularity", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMulticastGetGranularity.called == 2, e);
 }
+#endif
 
 static struct {
 	CUmemGenericAllocationHandle mcHandle;
@@ -5354,6 +5658,7 @@ static CUresult fake_cuMulticastUnbind(CUmemGenericAllocationHandle mcHandle, CU
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuMulticastUnbind(void)
 {
 	CUresult e;
@@ -5374,6 +5679,7 @@ static void test_cuMulticastUnbind(void)
 	e = cuMulticastUnbind(x_cuMulticastUnbind.mcHandle, 99, x_cuMulticastUnbind.mcOffset, x_cuMulticastUnbind.size);
 	RT_CALL("cuMulticastUnbind", e == CUDA_ERROR_INVALID_DEVICE && x_cuMulticastUnbind.called == 0, e);
 }
+#endif
 
 static struct {
 	int numBlocks;
@@ -5391,6 +5697,7 @@ static CUresult fake_cuOccupancyAvailableDynamicSMemPerBlock(size_t * dynamicSme
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuOccupancyAvailableDynamicSMemPerBlock(void)
 {
 	size_t o_dynamicSmemSize;
@@ -5411,6 +5718,7 @@ static void test_cuOccupancyAvailableDynamicSMemPerBlock(void)
 	e = cuOccupancyAvailableDynamicSMemPerBlock(&o_dynamicSmemSize, (CUfunction)(uintptr_t)0x12345670ull, x_cuOccupancyAvailableDynamicSMemPerBlock.numBlocks, x_cuOccupancyAvailableDynamicSMemPerBlock.blockSize);
 	RT_CALL("cuOccupancyAvailableDynamicSMemPerBlock", e == CUDA_ERROR_INVALID_HANDLE && x_cuOccupancyAvailableDynamicSMemPerBlock.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int numbytes;
@@ -5425,6 +5733,7 @@ static CUresult fake_cuParamSetSize(CUfunction hfunc, unsigned int numbytes)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuParamSetSize(void)
 {
 	CUresult e;
@@ -5442,6 +5751,7 @@ static void test_cuParamSetSize(void)
 	e = cuParamSetSize((CUfunction)(uintptr_t)0x12345670ull, x_cuParamSetSize.numbytes);
 	RT_CALL("cuParamSetSize", e == CUDA_ERROR_INVALID_HANDLE && x_cuParamSetSize.called == 0, e);
 }
+#endif
 
 static struct {
 	int offset;
@@ -5458,6 +5768,7 @@ static CUresult fake_cuParamSetf(CUfunction hfunc, int offset, float value)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuParamSetf(void)
 {
 	CUresult e;
@@ -5476,6 +5787,7 @@ static void test_cuParamSetf(void)
 	e = cuParamSetf((CUfunction)(uintptr_t)0x12345670ull, x_cuParamSetf.offset, x_cuParamSetf.value);
 	RT_CALL("cuParamSetf", e == CUDA_ERROR_INVALID_HANDLE && x_cuParamSetf.called == 0, e);
 }
+#endif
 
 static struct {
 	int offset;
@@ -5492,6 +5804,7 @@ static CUresult fake_cuParamSeti(CUfunction hfunc, int offset, unsigned int valu
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuParamSeti(void)
 {
 	CUresult e;
@@ -5510,6 +5823,7 @@ static void test_cuParamSeti(void)
 	e = cuParamSeti((CUfunction)(uintptr_t)0x12345670ull, x_cuParamSeti.offset, x_cuParamSeti.value);
 	RT_CALL("cuParamSeti", e == CUDA_ERROR_INVALID_HANDLE && x_cuParamSeti.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5521,6 +5835,7 @@ static CUresult fake_cuProfilerStart(void)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuProfilerStart(void)
 {
 	CUresult e;
@@ -5534,6 +5849,7 @@ static void test_cuProfilerStart(void)
 	e = cuProfilerStart();
 	RT_CALL("cuProfilerStart", e == CUDA_ERROR_LAUNCH_FAILED && x_cuProfilerStart.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5545,6 +5861,7 @@ static CUresult fake_cuProfilerStop(void)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuProfilerStop(void)
 {
 	CUresult e;
@@ -5558,6 +5875,7 @@ static void test_cuProfilerStop(void)
 	e = cuProfilerStop();
 	RT_CALL("cuProfilerStop", e == CUDA_ERROR_LAUNCH_FAILED && x_cuProfilerStop.called == 2, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dptr;
@@ -5576,6 +5894,7 @@ static CUresult fake_cuStreamAttachMemAsync(CUstream hStream, CUdeviceptr dptr, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamAttachMemAsync(void)
 {
 	CUresult e;
@@ -5598,6 +5917,7 @@ static void test_cuStreamAttachMemAsync(void)
 	e = cuStreamAttachMemAsync(NULL, rt_devptr + (64u << 20), x_cuStreamAttachMemAsync.length, x_cuStreamAttachMemAsync.flags);
 	RT_CALL("cuStreamAttachMemAsync", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamAttachMemAsync.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr dptr;
@@ -5616,6 +5936,7 @@ static CUresult fake_cuStreamAttachMemAsync_ptsz(CUstream hStream, CUdeviceptr d
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamAttachMemAsync_ptsz(void)
 {
 	CUresult e;
@@ -5638,6 +5959,7 @@ static void test_cuStreamAttachMemAsync_ptsz(void)
 	e = cuStreamAttachMemAsync_ptsz(NULL, rt_devptr + (64u << 20), x_cuStreamAttachMemAsync_ptsz.length, x_cuStreamAttachMemAsync_ptsz.flags);
 	RT_CALL("cuStreamAttachMemAsync_ptsz", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamAttachMemAsync_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUstreamCaptureMode mode;
@@ -5652,6 +5974,7 @@ static CUresult fake_cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMo
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamBeginCapture_v2(void)
 {
 	CUresult e;
@@ -5669,6 +5992,7 @@ static void test_cuStreamBeginCapture_v2(void)
 	e = cuStreamBeginCapture_v2((CUstream)(uintptr_t)0x12345670ull, x_cuStreamBeginCapture_v2.mode);
 	RT_CALL("cuStreamBeginCapture_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamBeginCapture_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUstreamCaptureMode mode;
@@ -5683,6 +6007,7 @@ static CUresult fake_cuStreamBeginCapture_v2_ptsz(CUstream hStream, CUstreamCapt
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamBeginCapture_v2_ptsz(void)
 {
 	CUresult e;
@@ -5700,6 +6025,7 @@ static void test_cuStreamBeginCapture_v2_ptsz(void)
 	e = cuStreamBeginCapture_v2_ptsz((CUstream)(uintptr_t)0x12345670ull, x_cuStreamBeginCapture_v2_ptsz.mode);
 	RT_CALL("cuStreamBeginCapture_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamBeginCapture_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5713,6 +6039,7 @@ static CUresult fake_cuStreamCopyAttributes(CUstream dst, CUstream src)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamCopyAttributes(void)
 {
 	CUresult e;
@@ -5732,6 +6059,7 @@ static void test_cuStreamCopyAttributes(void)
 	e = cuStreamCopyAttributes(NULL, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuStreamCopyAttributes", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamCopyAttributes.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5745,6 +6073,7 @@ static CUresult fake_cuStreamCopyAttributes_ptsz(CUstream dst, CUstream src)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamCopyAttributes_ptsz(void)
 {
 	CUresult e;
@@ -5764,6 +6093,7 @@ static void test_cuStreamCopyAttributes_ptsz(void)
 	e = cuStreamCopyAttributes_ptsz(NULL, (CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuStreamCopyAttributes_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamCopyAttributes_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5777,6 +6107,7 @@ static CUresult fake_cuStreamEndCapture(CUstream hStream, CUgraph * phGraph)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamEndCapture(void)
 {
 	CUgraph o_phGraph = NULL;
@@ -5795,6 +6126,7 @@ static void test_cuStreamEndCapture(void)
 	e = cuStreamEndCapture((CUstream)(uintptr_t)0x12345670ull, &o_phGraph);
 	RT_CALL("cuStreamEndCapture", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamEndCapture.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5808,6 +6140,7 @@ static CUresult fake_cuStreamEndCapture_ptsz(CUstream hStream, CUgraph * phGraph
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamEndCapture_ptsz(void)
 {
 	CUgraph o_phGraph = NULL;
@@ -5826,6 +6159,7 @@ static void test_cuStreamEndCapture_ptsz(void)
 	e = cuStreamEndCapture_ptsz((CUstream)(uintptr_t)0x12345670ull, &o_phGraph);
 	RT_CALL("cuStreamEndCapture_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamEndCapture_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5839,6 +6173,7 @@ static CUresult fake_cuStreamGetDevice(CUstream hStream, CUdevice * device)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamGetDevice(void)
 {
 	CUdevice o_device = -1;
@@ -5857,6 +6192,7 @@ static void test_cuStreamGetDevice(void)
 	e = cuStreamGetDevice((CUstream)(uintptr_t)0x12345670ull, &o_device);
 	RT_CALL("cuStreamGetDevice", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamGetDevice.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5870,6 +6206,7 @@ static CUresult fake_cuStreamGetDevice_ptsz(CUstream hStream, CUdevice * device)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamGetDevice_ptsz(void)
 {
 	CUdevice o_device = -1;
@@ -5888,6 +6225,7 @@ static void test_cuStreamGetDevice_ptsz(void)
 	e = cuStreamGetDevice_ptsz((CUstream)(uintptr_t)0x12345670ull, &o_device);
 	RT_CALL("cuStreamGetDevice_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamGetDevice_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5901,6 +6239,7 @@ static CUresult fake_cuStreamGetFlags(CUstream hStream, unsigned int * flags)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamGetFlags(void)
 {
 	unsigned int o_flags;
@@ -5919,6 +6258,7 @@ static void test_cuStreamGetFlags(void)
 	e = cuStreamGetFlags((CUstream)(uintptr_t)0x12345670ull, &o_flags);
 	RT_CALL("cuStreamGetFlags", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamGetFlags.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5932,6 +6272,7 @@ static CUresult fake_cuStreamGetFlags_ptsz(CUstream hStream, unsigned int * flag
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamGetFlags_ptsz(void)
 {
 	unsigned int o_flags;
@@ -5950,6 +6291,7 @@ static void test_cuStreamGetFlags_ptsz(void)
 	e = cuStreamGetFlags_ptsz((CUstream)(uintptr_t)0x12345670ull, &o_flags);
 	RT_CALL("cuStreamGetFlags_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamGetFlags_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5963,6 +6305,7 @@ static CUresult fake_cuStreamGetId(CUstream hStream, unsigned long long * stream
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamGetId(void)
 {
 	unsigned long long o_streamId;
@@ -5981,6 +6324,7 @@ static void test_cuStreamGetId(void)
 	e = cuStreamGetId((CUstream)(uintptr_t)0x12345670ull, &o_streamId);
 	RT_CALL("cuStreamGetId", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamGetId.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -5994,6 +6338,7 @@ static CUresult fake_cuStreamGetId_ptsz(CUstream hStream, unsigned long long * s
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamGetId_ptsz(void)
 {
 	unsigned long long o_streamId;
@@ -6012,6 +6357,7 @@ static void test_cuStreamGetId_ptsz(void)
 	e = cuStreamGetId_ptsz((CUstream)(uintptr_t)0x12345670ull, &o_streamId);
 	RT_CALL("cuStreamGetId_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamGetId_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -6025,6 +6371,7 @@ static CUresult fake_cuStreamGetPriority(CUstream hStream, int * priority)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamGetPriority(void)
 {
 	int o_priority;
@@ -6043,6 +6390,7 @@ static void test_cuStreamGetPriority(void)
 	e = cuStreamGetPriority((CUstream)(uintptr_t)0x12345670ull, &o_priority);
 	RT_CALL("cuStreamGetPriority", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamGetPriority.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -6056,6 +6404,7 @@ static CUresult fake_cuStreamGetPriority_ptsz(CUstream hStream, int * priority)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamGetPriority_ptsz(void)
 {
 	int o_priority;
@@ -6074,6 +6423,7 @@ static void test_cuStreamGetPriority_ptsz(void)
 	e = cuStreamGetPriority_ptsz((CUstream)(uintptr_t)0x12345670ull, &o_priority);
 	RT_CALL("cuStreamGetPriority_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamGetPriority_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -6087,6 +6437,7 @@ static CUresult fake_cuStreamIsCapturing(CUstream hStream, CUstreamCaptureStatus
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamIsCapturing(void)
 {
 	CUstreamCaptureStatus o_captureStatus;
@@ -6105,6 +6456,7 @@ static void test_cuStreamIsCapturing(void)
 	e = cuStreamIsCapturing((CUstream)(uintptr_t)0x12345670ull, &o_captureStatus);
 	RT_CALL("cuStreamIsCapturing", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamIsCapturing.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -6118,6 +6470,7 @@ static CUresult fake_cuStreamIsCapturing_ptsz(CUstream hStream, CUstreamCaptureS
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamIsCapturing_ptsz(void)
 {
 	CUstreamCaptureStatus o_captureStatus;
@@ -6136,6 +6489,7 @@ static void test_cuStreamIsCapturing_ptsz(void)
 	e = cuStreamIsCapturing_ptsz((CUstream)(uintptr_t)0x12345670ull, &o_captureStatus);
 	RT_CALL("cuStreamIsCapturing_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamIsCapturing_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -6148,6 +6502,7 @@ static CUresult fake_cuStreamQuery_ptsz(CUstream hStream)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamQuery_ptsz(void)
 {
 	CUresult e;
@@ -6164,6 +6519,7 @@ static void test_cuStreamQuery_ptsz(void)
 	e = cuStreamQuery_ptsz((CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuStreamQuery_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamQuery_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -6176,6 +6532,7 @@ static CUresult fake_cuStreamSynchronize_ptsz(CUstream hStream)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamSynchronize_ptsz(void)
 {
 	CUresult e;
@@ -6192,6 +6549,7 @@ static void test_cuStreamSynchronize_ptsz(void)
 	e = cuStreamSynchronize_ptsz((CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuStreamSynchronize_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamSynchronize_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int Flags;
@@ -6207,6 +6565,7 @@ static CUresult fake_cuStreamWaitEvent_ptsz(CUstream hStream, CUevent hEvent, un
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWaitEvent_ptsz(void)
 {
 	CUresult e;
@@ -6227,6 +6586,7 @@ static void test_cuStreamWaitEvent_ptsz(void)
 	e = cuStreamWaitEvent_ptsz(NULL, (CUevent)(uintptr_t)0x12345670ull, x_cuStreamWaitEvent_ptsz.Flags);
 	RT_CALL("cuStreamWaitEvent_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamWaitEvent_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr addr;
@@ -6245,6 +6605,7 @@ static CUresult fake_cuStreamWaitValue32_v2(CUstream stream, CUdeviceptr addr, c
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWaitValue32_v2(void)
 {
 	CUresult e;
@@ -6267,6 +6628,7 @@ static void test_cuStreamWaitValue32_v2(void)
 	e = cuStreamWaitValue32_v2(NULL, rt_devptr + (64u << 20), x_cuStreamWaitValue32_v2.value, x_cuStreamWaitValue32_v2.flags);
 	RT_CALL("cuStreamWaitValue32_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamWaitValue32_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr addr;
@@ -6285,6 +6647,7 @@ static CUresult fake_cuStreamWaitValue32_v2_ptsz(CUstream stream, CUdeviceptr ad
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWaitValue32_v2_ptsz(void)
 {
 	CUresult e;
@@ -6307,6 +6670,7 @@ static void test_cuStreamWaitValue32_v2_ptsz(void)
 	e = cuStreamWaitValue32_v2_ptsz(NULL, rt_devptr + (64u << 20), x_cuStreamWaitValue32_v2_ptsz.value, x_cuStreamWaitValue32_v2_ptsz.flags);
 	RT_CALL("cuStreamWaitValue32_v2_ptsz", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamWaitValue32_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr addr;
@@ -6325,6 +6689,7 @@ static CUresult fake_cuStreamWaitValue64_v2(CUstream stream, CUdeviceptr addr, c
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWaitValue64_v2(void)
 {
 	CUresult e;
@@ -6347,6 +6712,7 @@ static void test_cuStreamWaitValue64_v2(void)
 	e = cuStreamWaitValue64_v2(NULL, rt_devptr + (64u << 20), x_cuStreamWaitValue64_v2.value, x_cuStreamWaitValue64_v2.flags);
 	RT_CALL("cuStreamWaitValue64_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamWaitValue64_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr addr;
@@ -6365,6 +6731,7 @@ static CUresult fake_cuStreamWaitValue64_v2_ptsz(CUstream stream, CUdeviceptr ad
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWaitValue64_v2_ptsz(void)
 {
 	CUresult e;
@@ -6387,6 +6754,7 @@ static void test_cuStreamWaitValue64_v2_ptsz(void)
 	e = cuStreamWaitValue64_v2_ptsz(NULL, rt_devptr + (64u << 20), x_cuStreamWaitValue64_v2_ptsz.value, x_cuStreamWaitValue64_v2_ptsz.flags);
 	RT_CALL("cuStreamWaitValue64_v2_ptsz", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamWaitValue64_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr addr;
@@ -6405,6 +6773,7 @@ static CUresult fake_cuStreamWriteValue32_v2(CUstream stream, CUdeviceptr addr, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWriteValue32_v2(void)
 {
 	CUresult e;
@@ -6427,6 +6796,7 @@ static void test_cuStreamWriteValue32_v2(void)
 	e = cuStreamWriteValue32_v2(NULL, rt_devptr + (64u << 20), x_cuStreamWriteValue32_v2.value, x_cuStreamWriteValue32_v2.flags);
 	RT_CALL("cuStreamWriteValue32_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamWriteValue32_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr addr;
@@ -6445,6 +6815,7 @@ static CUresult fake_cuStreamWriteValue32_v2_ptsz(CUstream stream, CUdeviceptr a
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWriteValue32_v2_ptsz(void)
 {
 	CUresult e;
@@ -6467,6 +6838,7 @@ static void test_cuStreamWriteValue32_v2_ptsz(void)
 	e = cuStreamWriteValue32_v2_ptsz(NULL, rt_devptr + (64u << 20), x_cuStreamWriteValue32_v2_ptsz.value, x_cuStreamWriteValue32_v2_ptsz.flags);
 	RT_CALL("cuStreamWriteValue32_v2_ptsz", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamWriteValue32_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr addr;
@@ -6485,6 +6857,7 @@ static CUresult fake_cuStreamWriteValue64_v2(CUstream stream, CUdeviceptr addr, 
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWriteValue64_v2(void)
 {
 	CUresult e;
@@ -6507,6 +6880,7 @@ static void test_cuStreamWriteValue64_v2(void)
 	e = cuStreamWriteValue64_v2(NULL, rt_devptr + (64u << 20), x_cuStreamWriteValue64_v2.value, x_cuStreamWriteValue64_v2.flags);
 	RT_CALL("cuStreamWriteValue64_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamWriteValue64_v2.called == 0, e);
 }
+#endif
 
 static struct {
 	CUdeviceptr addr;
@@ -6525,6 +6899,7 @@ static CUresult fake_cuStreamWriteValue64_v2_ptsz(CUstream stream, CUdeviceptr a
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuStreamWriteValue64_v2_ptsz(void)
 {
 	CUresult e;
@@ -6547,6 +6922,7 @@ static void test_cuStreamWriteValue64_v2_ptsz(void)
 	e = cuStreamWriteValue64_v2_ptsz(NULL, rt_devptr + (64u << 20), x_cuStreamWriteValue64_v2_ptsz.value, x_cuStreamWriteValue64_v2_ptsz.flags);
 	RT_CALL("cuStreamWriteValue64_v2_ptsz", e == CUDA_ERROR_INVALID_VALUE && x_cuStreamWriteValue64_v2_ptsz.called == 0, e);
 }
+#endif
 
 static struct {
 	CUsurfObject surfObject;
@@ -6560,6 +6936,7 @@ static CUresult fake_cuSurfObjectDestroy(CUsurfObject surfObject)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuSurfObjectDestroy(void)
 {
 	CUresult e;
@@ -6574,6 +6951,7 @@ static void test_cuSurfObjectDestroy(void)
 	e = cuSurfObjectDestroy(x_cuSurfObjectDestroy.surfObject);
 	RT_CALL("cuSurfObjectDestroy", e == CUDA_ERROR_LAUNCH_FAILED && x_cuSurfObjectDestroy.called == 2, e);
 }
+#endif
 
 static struct {
 	CUtexObject texObject;
@@ -6587,6 +6965,7 @@ static CUresult fake_cuTexObjectDestroy(CUtexObject texObject)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuTexObjectDestroy(void)
 {
 	CUresult e;
@@ -6601,6 +6980,7 @@ static void test_cuTexObjectDestroy(void)
 	e = cuTexObjectDestroy(x_cuTexObjectDestroy.texObject);
 	RT_CALL("cuTexObjectDestroy", e == CUDA_ERROR_LAUNCH_FAILED && x_cuTexObjectDestroy.called == 2, e);
 }
+#endif
 
 static struct {
 	CUtexObject texObject;
@@ -6615,6 +6995,7 @@ static CUresult fake_cuTexObjectGetResourceViewDesc(CUDA_RESOURCE_VIEW_DESC * pR
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuTexObjectGetResourceViewDesc(void)
 {
 	CUDA_RESOURCE_VIEW_DESC o_pResViewDesc;
@@ -6631,6 +7012,7 @@ static void test_cuTexObjectGetResourceViewDesc(void)
 	e = cuTexObjectGetResourceViewDesc(&o_pResViewDesc, x_cuTexObjectGetResourceViewDesc.texObject);
 	RT_CALL("cuTexObjectGetResourceViewDesc", e == CUDA_ERROR_LAUNCH_FAILED && x_cuTexObjectGetResourceViewDesc.called == 2, e);
 }
+#endif
 
 static struct {
 	CUtexObject texObject;
@@ -6645,6 +7027,7 @@ static CUresult fake_cuTexObjectGetTextureDesc(CUDA_TEXTURE_DESC * pTexDesc, CUt
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuTexObjectGetTextureDesc(void)
 {
 	CUDA_TEXTURE_DESC o_pTexDesc;
@@ -6661,6 +7044,7 @@ static void test_cuTexObjectGetTextureDesc(void)
 	e = cuTexObjectGetTextureDesc(&o_pTexDesc, x_cuTexObjectGetTextureDesc.texObject);
 	RT_CALL("cuTexObjectGetTextureDesc", e == CUDA_ERROR_LAUNCH_FAILED && x_cuTexObjectGetTextureDesc.called == 2, e);
 }
+#endif
 
 static struct {
 	int called;
@@ -6673,6 +7057,7 @@ static CUresult fake_cuThreadExchangeStreamCaptureMode(CUstreamCaptureMode * mod
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuThreadExchangeStreamCaptureMode(void)
 {
 	CUstreamCaptureMode o_mode;
@@ -6688,6 +7073,7 @@ static void test_cuThreadExchangeStreamCaptureMode(void)
 	e = cuThreadExchangeStreamCaptureMode(&o_mode);
 	RT_CALL("cuThreadExchangeStreamCaptureMode", e == CUDA_ERROR_LAUNCH_FAILED && x_cuThreadExchangeStreamCaptureMode.called == 2, e);
 }
+#endif
 
 static struct {
 	unsigned int count;
@@ -6702,6 +7088,7 @@ static CUresult fake_cuUserObjectRelease(CUuserObject object, unsigned int count
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuUserObjectRelease(void)
 {
 	CUresult e;
@@ -6719,6 +7106,7 @@ static void test_cuUserObjectRelease(void)
 	e = cuUserObjectRelease((CUuserObject)(uintptr_t)0x12345670ull, x_cuUserObjectRelease.count);
 	RT_CALL("cuUserObjectRelease", e == CUDA_ERROR_INVALID_HANDLE && x_cuUserObjectRelease.called == 0, e);
 }
+#endif
 
 static struct {
 	unsigned int count;
@@ -6733,6 +7121,7 @@ static CUresult fake_cuUserObjectRetain(CUuserObject object, unsigned int count)
 	return (CUresult)rt_result;
 }
 
+#ifndef RT_FAKES_ONLY
 static void test_cuUserObjectRetain(void)
 {
 	CUresult e;
@@ -6750,6 +7139,7 @@ static void test_cuUserObjectRetain(void)
 	e = cuUserObjectRetain((CUuserObject)(uintptr_t)0x12345670ull, x_cuUserObjectRetain.count);
 	RT_CALL("cuUserObjectRetain", e == CUDA_ERROR_INVALID_HANDLE && x_cuUserObjectRetain.called == 0, e);
 }
+#endif
 
 void rt_install(struct gvg_cuda_fns *t)
 {
@@ -6950,6 +7340,7 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuUserObjectRetain = fake_cuUserObjectRetain;
 }
 
+#ifndef RT_FAKES_ONLY
 void rt_run_all(void)
 {
 	test_cuArray3DCreate_v2();
@@ -7148,3 +7539,4 @@ void rt_run_all(void)
 	test_cuUserObjectRelease();
 	test_cuUserObjectRetain();
 }
+#endif

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * For fuzz_codecs: the generated fake driver (tests/unit/gen/, built with
+ * RT_FAKES_ONLY) behind the generated calls, so that fuzzed requests reach
+ * their host checks and dispatch instead of stopping at "the CPU double has
+ * no driver".  The fakes' argument checks only count here.
+ */
+#include "fuzz_fakes.h"
+#include "roundtrip.h"
+
+int rt_result;
+CUdeviceptr rt_devptr;
+
+void rt_random(void *p, size_t n)
+{
+	memset(p, 0, n);
+}
+
+uint64_t rt_small(uint64_t below)
+{
+	(void)below;
+	return 0;
+}
+
+void rt_string(char *s, size_t n)
+{
+	if (n)
+		s[0] = 0;
+}
+
+void rt_pattern(void *p, size_t n, int seed)
+{
+	memset(p, seed, n);
+}
+
+int rt_is_pattern(const void *p, size_t n, int seed)
+{
+	(void)p;
+	(void)n;
+	(void)seed;
+	return 1;
+}
+
+void *rt_object(void)
+{
+	static uintptr_t n = 0x1000;
+
+	return (void *)(n += 16);
+}
+
+void rt_pass(void)
+{
+}
+
+void rt_fail(const char *fn, const char *what)
+{
+	(void)fn;
+	(void)what;
+}
+
+const char *rt_result_text(CUresult e)
+{
+	(void)e;
+	return "";
+}
+
+void fz_install_fakes(struct gvw_worker *w)
+{
+	static struct gvg_cuda_fns fakes;
+	static struct gvw_executor ex;
+
+	rt_install(&fakes);
+	ex = *w->ex;
+	ex.cuda_fns = &fakes;
+	w->ex = &ex;
+}
