@@ -129,6 +129,21 @@ static void bench_launches()
 		CK(cudaDeviceSynchronize());
 	}
 	report("launch + synchronize", (now_us() - t0) / n, "us", host_us());
+
+	// Messages the host runs per iteration of a loop that natively never
+	// leaves the process until it synchronizes (DESIGN 5 and 11).
+	n = quick ? 200 : 10000;
+	worker_stats s0, s1;
+	bool counted = get_stats && !get_stats(&s0);
+	for (int i = 0; i < n; i++) {
+		(void)cudaGetLastError();
+		k_empty<<<1, 1>>>();
+		(void)cudaPeekAtLastError();
+	}
+	counted = counted && !get_stats(&s1);
+	CK(cudaDeviceSynchronize());
+	report("host messages per (cudaGetLastError + launch + cudaPeekAtLastError)",
+	       counted ? (double)(s1.session_calls - s0.session_calls - 1) / n : 0, "calls", -1);
 }
 
 static void bench_memcpy()
