@@ -214,7 +214,7 @@ regen: $(B)/.deps
 regen-check: $(B)/.deps
 	$(GVGEN) --check && echo "regen-check: 1 passed, 0 failed"
 
-test: regen-check unit-test net-test soak-smoke fuzz guest-test
+test: regen-check unit-test net-test soak-smoke fuzz deb-check guest-test
 	@echo "make test: all suites passed"
 
 include tests/fuzz/fuzz.mk
@@ -245,6 +245,7 @@ gpu-test: all
 	tests/gpu/run.sh
 
 include tests/soak/soak.mk
+include packaging/deb.mk
 
 # What a GPU machine without Debian's packages needs besides the build:
 # QEMU's shared libraries and, for the native comparison, NVIDIA's libcudart.

@@ -67,16 +67,21 @@ check "shims load their libraries with LD_LIBRARY_PATH" \
 		LD_LIBRARY_PATH=$libdir ldd \$l | tee /dev/stderr | grep -q 'not found' && exit 1
 	done; exit 0"
 # README.Debian's system-wide recipe against a CUDA toolkit's directory
-# holding the same soname (a copy of ours stands in for NVIDIA's).
+# holding the same soname, and a driver's libcuda.so.1 in the multiarch
+# directory (copies of ours stand in for NVIDIA's).
 cuda=/usr/local/cuda-13.0/targets/x86_64-linux/lib
 mkdir -p $cuda
 cp $libdir/libcudart.so.13 $cuda/
+cp $libdir/libcuda.so.1 /usr/lib/x86_64-linux-gnu/
 echo $cuda >/etc/ld.so.conf.d/988_cuda-13.conf
 ln -s /usr/share/gvirtus/ld.so.conf.d/gvirtus.conf /etc/ld.so.conf.d/00-gvirtus.conf
 ldconfig
-check "enabled with 00-gvirtus.conf, ours comes before a CUDA toolkit's libcudart.so.13" \
-	sh -c "ldd $libdir/libcuda.so.1 | tee /dev/stderr | grep -q 'libcudart.so.13 => $libdir/libcudart.so.13 '"
-rm -f /etc/ld.so.conf.d/00-gvirtus.conf /etc/ld.so.conf.d/988_cuda-13.conf
+check "enabled with 00-gvirtus.conf, ours come before a toolkit's and a driver's" \
+	sh -c "ldconfig -p | tee /dev/stderr | grep -m1 'libcudart.so.13 ' | grep -q '=> $libdir/' &&
+		ldconfig -p | grep -m1 'libcuda.so.1 ' | grep -q '=> $libdir/' &&
+		ldd $libdir/libcuda.so.1 | grep -q 'libcudart.so.13 => $libdir/libcudart.so.13 '"
+rm -f /etc/ld.so.conf.d/00-gvirtus.conf /etc/ld.so.conf.d/988_cuda-13.conf \
+	/usr/lib/x86_64-linux-gnu/libcuda.so.1
 rm -rf /usr/local/cuda-13.0
 ldconfig
 
@@ -90,6 +95,7 @@ CHROOT
 # only, and vanishes with it however the run ends, so the rm -rf below can
 # never reach through a leftover mount into the host.
 rc=0
+# shellcheck disable=SC2016 # expanded by the inner sh
 unshare --mount --propagation private sh -c '
 	mount -t proc proc "$1/proc" && exec chroot "$1" /bin/sh /tmp/checks.sh "$2" "$3"
 ' sh "$root" "$abi" "$version" </dev/null || rc=$?

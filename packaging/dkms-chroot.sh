@@ -57,12 +57,12 @@ printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 mount -t proc proc "$root/proc"
 echo "dkms-chroot: installing linux-headers-$abi" >&2
-chroot "$root" apt-get update -q >"$work/apt.log" 2>&1 &&
+if ! { chroot "$root" apt-get update -q &&
 	chroot "$root" env DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends "linux-headers-$abi" >>"$work/apt.log" 2>&1 || {
+		apt-get install -y -q --no-install-recommends "linux-headers-$abi"; } >"$work/apt.log" 2>&1; then
 	tail -n 30 "$work/apt.log" >&2
 	exit 1
-}
+fi
 # Smaller tarball; the check never needs the network again.
 chroot "$root" apt-get clean
 rm -rf "$root"/var/lib/apt/lists/*

@@ -58,6 +58,7 @@ kmod_headers() {
 		fi
 		seen="$seen $h"
 		dir=$(dirname "$h")
+		# shellcheck disable=SC2013 # header names have no spaces
 		for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "include/gvirtus/$h"); do
 			if [ "$dir" != . ] && [ -f "include/gvirtus/$dir/$inc" ]; then
 				todo="$todo $dir/$inc"
@@ -202,7 +203,7 @@ libdir=$root/usr/lib/$multiarch/gvirtus
 install -d "$libdir"
 shims=
 for f in "$libsrc"/lib*.so.*; do
-	[ -f "$f" ] && [ ! -L "$f" ] || continue
+	if [ ! -f "$f" ] || [ -L "$f" ]; then continue; fi
 	name=${f##*/}
 	# Stripped as dh_strip does: lintian rejects debug info in a package.
 	strip --strip-unneeded --remove-section=.comment --remove-section=.note \
