@@ -12,6 +12,9 @@ guest-lib/gen/cudart_generated.c:
                runs through NVIDIA's driver;
   per-thread   every exported X_ptsz / X_ptds whose X is implemented: the
                same call on the per-thread default stream.
+
+In a VIA_DRIVER row, @func(p) is the driver handle of the kernel whose host
+stub p is (registered by the program's nvcc code).
 """
 
 LIBRARY = "cudart"
@@ -102,6 +105,12 @@ VIA_DRIVER = {
     "cudaDestroySurfaceObject": "cuSurfObjectDestroy(surfObject)",
     "cudaDestroyExternalMemory": "cuDestroyExternalMemory(extMem)",
     "cudaDestroyExternalSemaphore": "cuDestroyExternalSemaphore(extSem)",
+    # kernels named by their host stub: @func(x) is the kernel's handle
+    "cudaFuncSetCacheConfig": "cuFuncSetCacheConfig(@func(func), cacheConfig)",
+    "cudaFuncSetSharedMemConfig": "cuFuncSetSharedMemConfig(@func(func), config)",
+    "cudaFuncGetParamInfo": "cuFuncGetParamInfo(@func(func), paramIndex, paramOffset, paramSize)",
+    "cudaOccupancyAvailableDynamicSMemPerBlock":
+        "cuOccupancyAvailableDynamicSMemPerBlock(dynamicSmemSize, @func(func), numBlocks, blockSize)",
     # memsets the runtime expresses in bytes
     "cudaMemset2D": "cuMemsetD2D8_v2(devPtr, pitch, value, width, height)",
     "cudaMemset2DAsync": "cuMemsetD2D8Async(devPtr, pitch, value, width, height, stream)",

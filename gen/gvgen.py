@@ -882,11 +882,21 @@ def gen_cudart(check):
         dparams = list(dc.get_arguments())
         if len(dparams) != len(dargs):
             raise SystemExit("gvgen: %s: %s takes %d arguments" % (name, dname, len(dparams)))
-        args = [cast(dp.type, rparams[a], a) for dp, a in zip(dparams, dargs)]
+        args, pre = [], []
+        for dp, a in zip(dparams, dargs):
+            fm = re.match(r"^@func\((\w+)\)$", a)
+            if fm:
+                pre += ["\tuint64_t fn_;", "\tcudaError_t e_ = gv_kernel_function(%s, &fn_);" % fm.group(1),
+                        ""]
+                args.append("(%s)(uintptr_t)fn_" % dp.type.spelling)
+            else:
+                args.append(cast(dp.type, rparams[a], a))
         used[dname] = dc
         f = Fn(name, rc, drv_ann)
-        body += ["GVRT_EXPORT " + f.decl(), "{",
-                 "\tif (!gv_drv.%s && gv_driver_load(&gv_drv.%s, \"%s\"))" % (dname, dname, dname),
+        body += ["GVRT_EXPORT " + f.decl(), "{"] + pre
+        if pre:
+            body += ["\tif (e_)", "\t\treturn gv_ret(e_);"]
+        body += ["\tif (!gv_drv.%s && gv_driver_load(&gv_drv.%s, \"%s\"))" % (dname, dname, dname),
                  "\t\treturn gv_ret(cudaErrorNotSupported);",
                  "\treturn gv_ret((cudaError_t)gv_drv.%s(%s));" % (dname, ", ".join(args)),
                  "}", ""]

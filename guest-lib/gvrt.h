@@ -130,6 +130,8 @@ void gv_region_drop_device(int dev);
 /* The host module of a registered fatbin on the current device. */
 struct gv_fatbin;
 cudaError_t gv_module_handle(struct gv_fatbin *fb, uint64_t *out);
+/* The host handle of a registered kernel (its host stub) on the current device. */
+cudaError_t gv_kernel_function(const void *stub, uint64_t *out);
 
 /* ---- streams (stream.c) ---- */
 

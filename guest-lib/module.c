@@ -377,6 +377,44 @@ GVRT_EXPORT cudaError_t __cudaGetKernel(cudaKernel_t *kernel, const void *stub)
 	return k ? cudaSuccess : gv_ret(cudaErrorInvalidDeviceFunction);
 }
 
+GVRT_EXPORT cudaError_t cudaGetKernel(cudaKernel_t *kernel, const void *entry)
+{
+	return __cudaGetKernel(kernel, entry);
+}
+
+cudaError_t gv_kernel_function(const void *stub, uint64_t *out)
+{
+	struct gv_kernel *k = kernel_of(stub);
+
+	return k ? kernel_handle(k, out) : cudaErrorInvalidDeviceFunction;
+}
+
+/* The driver's handle of the kernel on the current device. */
+GVRT_EXPORT cudaError_t cudaGetFuncBySymbol(cudaFunction_t *fn, const void *symbol)
+{
+	uint64_t h = 0;
+	cudaError_t e;
+
+	if (!fn)
+		return gv_ret(cudaErrorInvalidValue);
+	e = gv_kernel_function(symbol, &h);
+	if (!e)
+		*fn = (cudaFunction_t)(uintptr_t)h;
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaFuncGetName(const char **name, const void *func)
+{
+	struct gv_kernel *k = kernel_of(func);
+
+	if (!name)
+		return gv_ret(cudaErrorInvalidValue);
+	if (!k)
+		return gv_ret(cudaErrorInvalidDeviceFunction);
+	*name = k->name;
+	return gv_ret(cudaSuccess);
+}
+
 GVRT_EXPORT cudaError_t __cudaLaunchKernel(cudaKernel_t kernel, dim3 grid, dim3 block,
 					   void **args, size_t shmem, cudaStream_t stream)
 {

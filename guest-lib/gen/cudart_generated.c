@@ -31,6 +31,9 @@ static struct {
 	CUresult (*cuDeviceSetMemPool)(CUdevice, CUmemoryPool);
 	CUresult (*cuEventRecordWithFlags)(CUevent, CUstream, unsigned int);
 	CUresult (*cuFlushGPUDirectRDMAWrites)(CUflushGPUDirectRDMAWritesTarget, CUflushGPUDirectRDMAWritesScope);
+	CUresult (*cuFuncGetParamInfo)(CUfunction, size_t, size_t *, size_t *);
+	CUresult (*cuFuncSetCacheConfig)(CUfunction, CUfunc_cache);
+	CUresult (*cuFuncSetSharedMemConfig)(CUfunction, CUsharedconfig);
 	CUresult (*cuGraphChildGraphNodeGetGraph)(CUgraphNode, CUgraph *);
 	CUresult (*cuGraphClone)(CUgraph *, CUgraph);
 	CUresult (*cuGraphCreate)(CUgraph *, unsigned int);
@@ -67,6 +70,7 @@ static struct {
 	CUresult (*cuMipmappedArrayDestroy)(CUmipmappedArray);
 	CUresult (*cuMipmappedArrayGetLevel)(CUarray *, CUmipmappedArray, unsigned int);
 	CUresult (*cuMipmappedArrayGetMemoryRequirements)(CUDA_ARRAY_MEMORY_REQUIREMENTS *, CUmipmappedArray, CUdevice);
+	CUresult (*cuOccupancyAvailableDynamicSMemPerBlock)(size_t *, CUfunction, int, int);
 	CUresult (*cuProfilerStart)(void);
 	CUresult (*cuProfilerStop)(void);
 	CUresult (*cuStreamAttachMemAsync)(CUstream, CUdeviceptr, size_t, unsigned int);
@@ -251,6 +255,42 @@ GVRT_EXPORT cudaError_t cudaFreeMipmappedArray(cudaMipmappedArray_t mipmappedArr
 	if (!gv_drv.cuMipmappedArrayDestroy && gv_driver_load(&gv_drv.cuMipmappedArrayDestroy, "cuMipmappedArrayDestroy"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuMipmappedArrayDestroy((CUmipmappedArray)(mipmappedArray)));
+}
+
+GVRT_EXPORT cudaError_t cudaFuncGetParamInfo(const void * func, size_t paramIndex, size_t * paramOffset, size_t * paramSize)
+{
+	uint64_t fn_;
+	cudaError_t e_ = gv_kernel_function(func, &fn_);
+
+	if (e_)
+		return gv_ret(e_);
+	if (!gv_drv.cuFuncGetParamInfo && gv_driver_load(&gv_drv.cuFuncGetParamInfo, "cuFuncGetParamInfo"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuFuncGetParamInfo((CUfunction)(uintptr_t)fn_, (size_t)(paramIndex), (size_t *)(paramOffset), (size_t *)(paramSize)));
+}
+
+GVRT_EXPORT cudaError_t cudaFuncSetCacheConfig(const void * func, enum cudaFuncCache cacheConfig)
+{
+	uint64_t fn_;
+	cudaError_t e_ = gv_kernel_function(func, &fn_);
+
+	if (e_)
+		return gv_ret(e_);
+	if (!gv_drv.cuFuncSetCacheConfig && gv_driver_load(&gv_drv.cuFuncSetCacheConfig, "cuFuncSetCacheConfig"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuFuncSetCacheConfig((CUfunction)(uintptr_t)fn_, (CUfunc_cache)(cacheConfig)));
+}
+
+GVRT_EXPORT cudaError_t cudaFuncSetSharedMemConfig(const void * func, enum cudaSharedMemConfig config)
+{
+	uint64_t fn_;
+	cudaError_t e_ = gv_kernel_function(func, &fn_);
+
+	if (e_)
+		return gv_ret(e_);
+	if (!gv_drv.cuFuncSetSharedMemConfig && gv_driver_load(&gv_drv.cuFuncSetSharedMemConfig, "cuFuncSetSharedMemConfig"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuFuncSetSharedMemConfig((CUfunction)(uintptr_t)fn_, (CUsharedconfig)(config)));
 }
 
 GVRT_EXPORT cudaError_t cudaGetMipmappedArrayLevel(cudaArray_t * levelArray, cudaMipmappedArray_const_t mipmappedArray, unsigned int level)
@@ -503,6 +543,18 @@ GVRT_EXPORT cudaError_t cudaMipmappedArrayGetMemoryRequirements(struct cudaArray
 	if (!gv_drv.cuMipmappedArrayGetMemoryRequirements && gv_driver_load(&gv_drv.cuMipmappedArrayGetMemoryRequirements, "cuMipmappedArrayGetMemoryRequirements"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuMipmappedArrayGetMemoryRequirements((CUDA_ARRAY_MEMORY_REQUIREMENTS *)(memoryRequirements), (CUmipmappedArray)(mipmap), (CUdevice)(device)));
+}
+
+GVRT_EXPORT cudaError_t cudaOccupancyAvailableDynamicSMemPerBlock(size_t * dynamicSmemSize, const void * func, int numBlocks, int blockSize)
+{
+	uint64_t fn_;
+	cudaError_t e_ = gv_kernel_function(func, &fn_);
+
+	if (e_)
+		return gv_ret(e_);
+	if (!gv_drv.cuOccupancyAvailableDynamicSMemPerBlock && gv_driver_load(&gv_drv.cuOccupancyAvailableDynamicSMemPerBlock, "cuOccupancyAvailableDynamicSMemPerBlock"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuOccupancyAvailableDynamicSMemPerBlock((size_t *)(dynamicSmemSize), (CUfunction)(uintptr_t)fn_, (int)(numBlocks), (int)(blockSize)));
 }
 
 GVRT_EXPORT cudaError_t cudaProfilerStart(void)

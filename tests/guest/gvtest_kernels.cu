@@ -289,6 +289,29 @@ int main()
 
 	cudaFree(dp);
 	cudaFree(fp);
+	// Kernels named by their host stub, then the driver (gen/annot_cudart.py).
+	const char *kname = NULL;
+	cudaFunction_t kf = NULL;
+	cudaKernel_t kk = NULL;
+	CHECK(cudaFuncGetName(&kname, (const void *)k_mixed) == cudaSuccess && kname &&
+		      strcmp(kname, "_Z7k_mixedcdPi") == 0,
+	      "cudaFuncGetName: %s", kname ? kname : "(null)");
+	CHECK(cudaGetFuncBySymbol(&kf, (const void *)k_mixed) == cudaSuccess && kf,
+	      "cudaGetFuncBySymbol");
+	CHECK(cudaGetKernel(&kk, (const void *)k_mixed) == cudaSuccess && kk, "cudaGetKernel");
+	CHECK(cudaFuncGetName(&kname, (const void *)main) == cudaErrorInvalidDeviceFunction,
+	      "cudaFuncGetName of a host function");
+	(void)cudaGetLastError();
+	// The double has no driver behind generated calls: it must say so.
+	cudaError_t want = records ? cudaErrorNotSupported : cudaSuccess;
+	cudaError_t got = cudaFuncSetCacheConfig((const void *)k_mixed, cudaFuncCachePreferL1);
+	CHECK(got == want, "cudaFuncSetCacheConfig: %s", cudaGetErrorName(got));
+	size_t off = 99, size = 99;
+	got = cudaFuncGetParamInfo((const void *)k_mixed, 1, &off, &size);
+	CHECK(got == want && (records || (off == 8 && size == 8)),
+	      "cudaFuncGetParamInfo: %s, %zu, %zu", cudaGetErrorName(got), off, size);
+	(void)cudaGetLastError();
+
 	printf("gvtest_kernels: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
