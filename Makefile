@@ -34,7 +34,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_
 # Header dependencies, as the compiler saw them.
 -include $(wildcard $(B)/host/*.d $(B)/guest-lib/*.d $(B)/tests/*.d $(B)/bin/*.d $(B)/guest/progs/*.d)
 
-.PHONY: regen regen-check coverage all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
+.PHONY: regen regen-check coverage libvirt-check all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
 .DELETE_ON_ERROR:
 
 all: qemu kmod guest-lib host-worker backend image
@@ -214,7 +214,7 @@ regen: $(B)/.deps
 regen-check: $(B)/.deps
 	$(GVGEN) --check && echo "regen-check: 1 passed, 0 failed"
 
-test: regen-check unit-test net-test soak-smoke fuzz deb-check guest-test
+test: regen-check libvirt-check unit-test net-test soak-smoke fuzz deb-check guest-test
 	@echo "make test: all suites passed"
 
 include tests/fuzz/fuzz.mk
@@ -246,6 +246,11 @@ gpu-test: all
 
 include tests/soak/soak.mk
 include packaging/deb.mk
+
+# The documented libvirt domain is valid libvirt XML.
+libvirt-check: $(B)/.deps
+	virt-xml-validate docs/libvirt/gvirtus-domain.xml domain && \
+		echo "libvirt-check: 1 passed, 0 failed"
 
 # What a GPU machine without Debian's packages needs besides the build:
 # QEMU's shared libraries and, for the native comparison, NVIDIA's libcudart.
