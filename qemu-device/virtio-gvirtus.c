@@ -28,6 +28,7 @@
 #include "qemu/rcu.h"
 #include "qemu/thread.h"
 #include "system/dma.h"
+#include "trace/trace-hw_virtio.h"
 
 #include "gvirtus_framing.h"
 #include "gvirtus_worker.h"
@@ -354,11 +355,13 @@ static void gv_done_bh(void *opaque)
 
             /* The thread has exited: reclaim it before the guest may reuse the id. */
             if (ss && ss->ended) {
+                trace_gvirtus_session_close(s, job->session);
                 g_hash_table_remove(s->sessions,
                                     GUINT_TO_POINTER(job->session));
                 gv_session_destroy(ss);
             }
         }
+        trace_gvirtus_complete(s, job->session, job->written, job->close);
         virtqueue_push(s->vq, job->elem, job->written);
         g_free(job->elem);
         g_free(job);
@@ -370,8 +373,9 @@ static void gv_done_bh(void *opaque)
 }
 
 static void gv_complete_now(VirtIOGvirtus *s, VirtQueueElement *elem,
-                            uint32_t status)
+                            uint32_t session, uint32_t status)
 {
+    trace_gvirtus_request_refused(s, session, status);
     virtqueue_push(s->vq, elem, gv_reply_status(elem, status));
     virtio_notify(VIRTIO_DEVICE(s), s->vq);
     g_free(elem);
@@ -403,6 +407,7 @@ static GvSession *gv_session_get(VirtIOGvirtus *s, uint32_t id)
     snprintf(name, sizeof(name), "gvirtus-s%u", id);
     qemu_thread_create(&ss->thread, name, gv_session_thread, ss,
                        QEMU_THREAD_JOINABLE);
+    trace_gvirtus_session_open(s, id, ss->wr != NULL);
     g_hash_table_insert(s->sessions, GUINT_TO_POINTER(id), ss);
     return ss;
 }
@@ -426,27 +431,30 @@ static void gv_handle_request(VirtIODevice *vdev, VirtQueue *vq)
                 sizeof(struct gv_vq_resp_hdr)) {
             error_report_once("virtio-gvirtus: request without room for "
                               "its headers");
-            gv_complete_now(s, elem, GV_VQ_EBADREQ);
+            gv_complete_now(s, elem, 0, GV_VQ_EBADREQ);
             continue;
         }
+        trace_gvirtus_request(s, le32_to_cpu(hdr.session), le32_to_cpu(hdr.flags),
+                              iov_size(elem->out_sg, elem->out_num),
+                              iov_size(elem->in_sg, elem->in_num));
         close = le32_to_cpu(hdr.flags) & GV_VQ_F_CLOSE_SESSION;
         ss = g_hash_table_lookup(s->sessions,
                                  GUINT_TO_POINTER(le32_to_cpu(hdr.session)));
         if (close && !ss) {
-            gv_complete_now(s, elem, GV_VQ_OK);
+            gv_complete_now(s, elem, le32_to_cpu(hdr.session), GV_VQ_OK);
             continue;
         }
         if (!ss) {
             ss = gv_session_get(s, le32_to_cpu(hdr.session));
         }
         if (!ss) {
-            gv_complete_now(s, elem, GV_VQ_ENOSESSION);
+            gv_complete_now(s, elem, le32_to_cpu(hdr.session), GV_VQ_ENOSESSION);
             continue;
         }
         if (ss->closing) {
             error_report_once("virtio-gvirtus: session %u: request after "
                               "its close", ss->id);
-            gv_complete_now(s, elem, GV_VQ_EBADREQ);
+            gv_complete_now(s, elem, ss->id, GV_VQ_EBADREQ);
             continue;
         }
         ss->closing = close;
@@ -468,6 +476,7 @@ static void gv_drop_all(VirtIOGvirtus *s)
     gpointer key, value;
     GvJob *job;
 
+    trace_gvirtus_reset(s, g_hash_table_size(s->sessions));
     /* Kill every worker first: their sessions' threads then stop together. */
     g_hash_table_iter_init(&it, s->sessions);
     while (g_hash_table_iter_next(&it, &key, &value)) {

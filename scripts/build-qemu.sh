@@ -56,6 +56,16 @@ KC
 	touch "$src/.gvirtus-prepared"
 fi
 
+# Trace events: ours are appended to hw/virtio's, between markers, and
+# rewritten only when they change (the file regenerates every tracer there).
+events=$src/hw/virtio/trace-events
+want=$(printf '# gvirtus: begin\n%s\n# gvirtus: end\n' "$(cat "$repo/qemu-device/trace-events")")
+have=$(sed -n '/^# gvirtus: begin$/,/^# gvirtus: end$/p' "$events")
+if [ "$want" != "$have" ]; then
+	sed -i '/^# gvirtus: begin$/,/^# gvirtus: end$/d' "$events"
+	printf '%s\n' "$want" >>"$events"
+fi
+
 # The virtio id is defined once, in include/gvirtus/virtio_gvirtus.h.
 id=$(sed -n 's/^#define GV_VIRTIO_ID[[:space:]]\+\([0-9]\+\).*/\1/p' "$repo/include/gvirtus/virtio_gvirtus.h")
 ids=$src/include/standard-headers/linux/virtio_ids.h
@@ -93,7 +103,7 @@ done
 cmp -s "$dst/meson.build.new" "$dst/meson.build" || mv "$dst/meson.build.new" "$dst/meson.build"
 rm -f "$dst/meson.build.new"
 
-hash=$( (cd "$repo" && cat $files scripts/build-qemu.sh) | sha256sum | cut -c1-16)
+hash=$( (cd "$repo" && cat $files qemu-device/trace-events scripts/build-qemu.sh) | sha256sum | cut -c1-16)
 bin=$cache/bin/qemu-$upver-$hash
 if [ ! -x "$bin/qemu-system-x86_64" ]; then
 	if [ ! -f "$build/build.ninja" ]; then

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# usage: run-guest.sh [-e EXECUTOR] [-d DEVICE_OPTIONS] [-t TIMEOUT_S] [-l LOG] [-a ARGS] SCRIPT
+# usage: run-guest.sh [-e EXECUTOR] [-d DEVICE_OPTIONS] [-t TIMEOUT_S] [-l LOG] [-a ARGS]
+#                     [-q QEMU_OPTION] SCRIPT
 # Boots the gvirtus guest under TCG with virtio-gvirtus-pci and runs
 # tests/guest/SCRIPT inside it.  Exits with the script's exit code.
 # EXECUTOR: cuda (the host GPU, default) or cpu-reference (no GPU needed).
 # ARGS: more of the kernel command line, e.g. "SOAK_SECONDS=60": the kernel
 # hands NAME=VALUE words it does not know to init, so the script sees them.
+# QEMU_OPTION: one more word of QEMU options; -q -trace -q "gvirtus_*" gives two.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
 executor=cuda timeout_s=600 log= devopts= args=
-while getopts "e:t:l:d:a:" o; do
+qemu_opts=()
+while getopts "e:t:l:d:a:q:" o; do
 	case $o in
 	e) executor=$OPTARG ;;
 	d) devopts=",$OPTARG" ;;
 	t) timeout_s=$OPTARG ;;
 	l) log=$OPTARG ;;
 	a) args=" $OPTARG" ;;
+	q) qemu_opts+=("$OPTARG") ;;
 	*) exit 2 ;;
 	esac
 done
@@ -35,7 +39,8 @@ timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \
 	-smp "$smp" -m 2G -nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$b/kernel/vmlinuz" -initrd "$b/guest/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script$args" \
-	-device "virtio-gvirtus-pci,executor=$executor$devopts" 2>"$log.host" | tee "$log"
+	-device "virtio-gvirtus-pci,executor=$executor$devopts" ${qemu_opts[@]+"${qemu_opts[@]}"} \
+	2>"$log.host" | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
 # QEMU's own lines (the host worker's log) apart from the guest console.
