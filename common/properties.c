@@ -176,7 +176,7 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 		return 0;
 	if (want(pl, GV_JARR, "plugins", path, pl->line, err, len))
 		return -1;
-	*apis = 0;
+	*apis = GV_API_LISTED;
 	for (p = pl->child; p; p = p->next) {
 		if (want(p, GV_JSTR, "each plugin", path, pl->line, err, len))
 			return -1;

@@ -25,7 +25,8 @@ EXPORTS_LIST = "guest-lib/cudart_exports.txt"
 # The runtime functions written by hand in guest-lib/*.c; per-thread
 # variants are generated for these and for VIA_DRIVER's.
 HANDWRITTEN_FILES = ["guest-lib/device.c", "guest-lib/error.c", "guest-lib/memory.c",
-                     "guest-lib/module.c", "guest-lib/stream.c", "guest-lib/rt_extra.c"]
+                     "guest-lib/module.c", "guest-lib/stream.c", "guest-lib/rt_extra.c",
+                     "guest-lib/rt_array.c"]
 
 VIA_DRIVER = {
     # device-wide state of the current device's context

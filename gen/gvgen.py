@@ -203,7 +203,7 @@ class Fn:
                     return "parameter %s (%s) is host memory of no declared size" % (p.name, sp)
                 arrayish = any(re.match(r"^(num|count|n[A-Z])", o) or o in ("count", "numNodes", "numDependencies")
                                for o in names if o != p.name)
-                if arrayish and re.search(r"s$|List|Array|Params$", p.name):
+                if arrayish and re.search(r"(s|List|Array|Params)$", p.name):
                     return "parameter %s (%s) is an array" % (p.name, sp)
                 if const:
                     if base in ann.HANDLES or base in ann.CORE_HANDLES or base == "CUcontext":
@@ -367,7 +367,8 @@ def gen_lib(lib, check):
     banner = BANNER.format(hdr=hdr, lib=lib)
     files.update(emit_wire(lib, ann, remote, ids, banner))
     files.update(emit_guest(lib, ann, remote, out_fns, banner))
-    files.update(emit_host(lib, ann, remote, banner))
+    host_calls = [Fn(n, normal[n], ann) for n in getattr(ann, "HOST_CALLS", [])]
+    files.update(emit_host(lib, ann, remote, host_calls, banner))
     files.update(emit_roundtrip(lib, ann, remote, ids, banner))
     if getattr(ann, "RESULT_ENUM", None):
         files[os.path.join("guest-lib", "gen", lib + "_errors.inc")] = (
@@ -488,13 +489,13 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             os.path.join("guest-lib", "gen", lib + ".map"): "\n".join(m)}
 
 
-def emit_host(lib, ann, remote, banner):
+def emit_host(lib, ann, remote, host_calls, banner):
     kinds = dict(ann.HANDLES)
     kinds.update(ann.CORE_HANDLES)
     x = ["/* %s */" % banner, "/* X(name, return type, parameter types) */",
          "#define GVG_%s_FNS(X) \\" % lib.upper()]
     x += ["\tX(%s, %s, (%s)) \\" % (f.name, f.ret, ", ".join(p.spelling for p in f.params) or "void")
-          for f in remote]
+          for f in remote + host_calls]
     x += ["\t/* end */", ""]
     x += ["/* Handle kinds of this library's objects, and what frees them. */",
           "#define GVG_%s_KINDS(X) \\" % lib.upper()]

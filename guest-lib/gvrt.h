@@ -155,6 +155,13 @@ cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
 		      size_t width, size_t height, enum cudaMemcpyKind kind,
 		      cudaStream_t stream);
 
+/*
+ * A copy in three dimensions (copy3d.c): req's host side(s) name no
+ * address; src_host and dst_host are their bases, which req's x, y, z,
+ * pitch and height index.  Not recording the runtime's last error.
+ */
+cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, void *dst_host);
+
 /* ---- device properties (device_prop.c) ---- */
 
 const struct gv_device_info_resp *gv_device_info(int dev, cudaError_t *err);

@@ -19,14 +19,16 @@ int gvg_enter(struct gvw_call *c, int present, const char *name)
 	static atomic_flag warned_missing, warned_plugin;
 	unsigned int apis = c->s->w->cfg.apis;
 
-	if (apis && !(apis & GV_API_CUDADR)) {
+	/* The runtime reaches these calls too (as NVIDIA's runs through its
+	 * driver), so either API served is enough; cuInit in the guest keeps
+	 * a runtime-only endpoint's driver API closed. */
+	if (apis && !(apis & (GV_API_CUDADR | GV_API_CUDART))) {
 		if (!atomic_flag_test_and_set(&warned_plugin))
-			gvw_log(GVW_WARN, "session %u: %s refused: this endpoint does not serve "
-				"the driver API; add \"cudadr\" to its \"plugins\" in "
-				"properties.json", c->s->id, name);
+			gvw_log(GVW_WARN, "session %u: %s refused: this endpoint serves neither "
+				"\"cudart\" nor \"cudadr\" in its \"plugins\" in properties.json",
+				c->s->id, name);
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
-
 	if (!present) {
 		/* One line per process is enough to name the gap. */
 		if (!atomic_flag_test_and_set(&warned_missing))

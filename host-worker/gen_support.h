@@ -70,6 +70,10 @@ static inline uint64_t gvg_mul(uint64_t a, uint64_t b)
 
 	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
+static inline uint64_t gvg_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 static inline uint64_t gvg_pitched(uint64_t pitch, uint64_t rows, uint64_t width)
 {
 	uint64_t r;

@@ -174,6 +174,22 @@ static CUresult copy2d(const CUDA_MEMCPY2D *m, CUstream s)
 		return e;
 	if (!m)
 		return CUDA_ERROR_INVALID_VALUE;
+	if (m->srcMemoryType == CU_MEMORYTYPE_ARRAY || m->dstMemoryType == CU_MEMORYTYPE_ARRAY) {
+		/* Arrays go the three-dimensional way, one slice deep. */
+		CUDA_MEMCPY3D m3 = {
+			.srcXInBytes = m->srcXInBytes, .srcY = m->srcY,
+			.srcMemoryType = m->srcMemoryType, .srcHost = m->srcHost,
+			.srcDevice = m->srcDevice, .srcArray = m->srcArray,
+			.srcPitch = m->srcPitch, .srcHeight = m->Height,
+			.dstXInBytes = m->dstXInBytes, .dstY = m->dstY,
+			.dstMemoryType = m->dstMemoryType, .dstHost = m->dstHost,
+			.dstDevice = m->dstDevice, .dstArray = m->dstArray,
+			.dstPitch = m->dstPitch, .dstHeight = m->Height,
+			.WidthInBytes = m->WidthInBytes, .Height = m->Height, .Depth = 1,
+		};
+
+		return gvcu_copy3d(&m3, s);
+	}
 	e = side(m->srcMemoryType, m->srcHost, m->srcDevice, &src, &sdev);
 	if (!e)
 		e = side(m->dstMemoryType, m->dstHost, m->dstDevice, &dst, &ddev);

@@ -48,6 +48,9 @@ CUresult gvcu_result(cudaError_t e);
 #define GVCU_AS_DRIVER(expr) \
 	({ __typeof__(expr) r_; gv_driver_call = 1; r_ = (expr); gv_driver_call = 0; r_; })
 
+/* A CUDA_MEMCPY3D as MEMCPY_3D (driver_array.c). */
+CUresult gvcu_copy3d(const CUDA_MEMCPY3D *m, CUstream stream);
+
 /* One generated call: checks the context, then one round trip. */
 CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *tail,
 		   uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,

@@ -2214,6 +2214,27 @@ GVCU_EXPORT CUresult cuMemsetD8_v2_ptds(CUdeviceptr dstDevice, unsigned char uc,
 	return e;
 }
 
+GVCU_EXPORT CUresult cuMipmappedArrayCreate(CUmipmappedArray * pHandle, const CUDA_ARRAY3D_DESCRIPTOR * pMipmappedArrayDesc, unsigned int numMipmapLevels)
+{
+	struct gvg_cuMipmappedArrayCreate_req q;
+	struct gvg_cuMipmappedArrayCreate_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!pHandle)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (pMipmappedArrayDesc) {
+		GVCU_COPY(&q.pMipmappedArrayDesc, pMipmappedArrayDesc);
+		q.has_pMipmappedArrayDesc = 1;
+	}
+	GVCU_COPY(&q.numMipmapLevels, &numMipmapLevels);
+	e = gvcu_call(GV_OP_cuMipmappedArrayCreate, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*pHandle = (CUmipmappedArray)(uintptr_t)r.pHandle;
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuMipmappedArrayDestroy(CUmipmappedArray hMipmappedArray)
 {
 	struct gvg_cuMipmappedArrayDestroy_req q;

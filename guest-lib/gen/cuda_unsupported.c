@@ -227,7 +227,6 @@ GV_CU_UNSUPPORTED(cuMemcpy2DUnaligned_v2_ptds) /* parameter pCopy (const CUDA_ME
 GV_CU_UNSUPPORTED(cuMemcpy2D_v2_ptds) /* parameter pCopy (const CUDA_MEMCPY2D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3D) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpy3DAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemcpy3DAsync_v2) /* parameter pCopy (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3DAsync_v2_ptsz) /* parameter pCopy (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3DBatchAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpy3DBatchAsync_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -237,7 +236,6 @@ GV_CU_UNSUPPORTED(cuMemcpy3DPeer) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *
 GV_CU_UNSUPPORTED(cuMemcpy3DPeerAsync) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3DPeerAsync_ptsz) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3DPeer_ptds) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuMemcpy3D_v2) /* parameter pCopy (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3D_v2_ptds) /* parameter pCopy (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpyAtoA) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpyAtoD) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -262,7 +260,6 @@ GV_CU_UNSUPPORTED(cuMemsetD2D32) /* legacy ABI: headers since CUDA 3.2 name its 
 GV_CU_UNSUPPORTED(cuMemsetD2D8) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemsetD32) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemsetD8) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMipmappedArrayCreate) /* parameter pMipmappedArrayDesc (const CUDA_ARRAY3D_DESCRIPTOR *) is an array */
 GV_CU_UNSUPPORTED(cuModuleEnumerateFunctions) /* parameter functions (CUfunction *) is an array */
 GV_CU_UNSUPPORTED(cuModuleGetFunctionCount) /* parameter count is an in/out count of an array */
 GV_CU_UNSUPPORTED(cuModuleGetGlobal) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -320,7 +317,6 @@ GV_CU_UNSUPPORTED(cuStreamWriteValue32) /* legacy ABI: headers since CUDA 3.2 na
 GV_CU_UNSUPPORTED(cuStreamWriteValue32_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamWriteValue64) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamWriteValue64_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuSurfObjectCreate) /* parameter pResDesc (const CUDA_RESOURCE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuSurfObjectGetResourceDesc) /* parameter pResDesc (CUDA_RESOURCE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuSurfRefGetArray) /* parameter hSurfRef (CUsurfref) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuSurfRefSetArray) /* parameter hSurfRef (CUsurfref) cannot be marshalled by rule */
@@ -328,7 +324,6 @@ GV_CU_UNSUPPORTED(cuTensorMapEncodeIm2col) /* parameter globalAddress (void *) i
 GV_CU_UNSUPPORTED(cuTensorMapEncodeIm2colWide) /* parameter globalAddress (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuTensorMapEncodeTiled) /* parameter globalAddress (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuTensorMapReplaceAddress) /* parameter globalAddress (void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuTexObjectCreate) /* parameter pResDesc (const CUDA_RESOURCE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuTexObjectGetResourceDesc) /* parameter pResDesc (CUDA_RESOURCE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuTexRefCreate) /* parameter pTexRef (CUtexref *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuTexRefDestroy) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */

@@ -722,9 +722,39 @@ GVRT_EXPORT cudaError_t cudaMemPrefetchAsync_ptsz(const void * devPtr, size_t co
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy2DArrayToArray_ptds(cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst, cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc, size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+	return cudaMemcpy2DArrayToArray(dst, wOffsetDst, hOffsetDst, src, wOffsetSrc, hOffsetSrc, width, height, kind);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaMemcpy2DAsync_ptsz(void * dst, size_t dpitch, const void * src, size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind, cudaStream_t stream)
 {
 	return cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, kind, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy2DFromArrayAsync_ptsz(void * dst, size_t dpitch, cudaArray_const_t src, size_t wOffset, size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return cudaMemcpy2DFromArrayAsync(dst, dpitch, src, wOffset, hOffset, width, height, kind, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy2DFromArray_ptds(void * dst, size_t dpitch, cudaArray_const_t src, size_t wOffset, size_t hOffset, size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+	return cudaMemcpy2DFromArray(dst, dpitch, src, wOffset, hOffset, width, height, kind);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy2DToArrayAsync_ptsz(cudaArray_t dst, size_t wOffset, size_t hOffset, const void * src, size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return cudaMemcpy2DToArrayAsync(dst, wOffset, hOffset, src, spitch, width, height, kind, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy2DToArray_ptds(cudaArray_t dst, size_t wOffset, size_t hOffset, const void * src, size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind)
+{
+	return cudaMemcpy2DToArray(dst, wOffset, hOffset, src, spitch, width, height, kind);
 }
 
 /* On the per-thread default stream. */
@@ -734,9 +764,39 @@ GVRT_EXPORT cudaError_t cudaMemcpy2D_ptds(void * dst, size_t dpitch, const void 
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy3DAsync_ptsz(const struct cudaMemcpy3DParms * p, cudaStream_t stream)
+{
+	return cudaMemcpy3DAsync(p, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy3D_ptds(const struct cudaMemcpy3DParms * p)
+{
+	return cudaMemcpy3D(p);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpyArrayToArray_ptds(cudaArray_t dst, size_t wOffsetDst, size_t hOffsetDst, cudaArray_const_t src, size_t wOffsetSrc, size_t hOffsetSrc, size_t count, enum cudaMemcpyKind kind)
+{
+	return cudaMemcpyArrayToArray(dst, wOffsetDst, hOffsetDst, src, wOffsetSrc, hOffsetSrc, count, kind);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaMemcpyAsync_ptsz(void * dst, const void * src, size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
 {
 	return cudaMemcpyAsync(dst, src, count, kind, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpyFromArrayAsync_ptsz(void * dst, cudaArray_const_t src, size_t wOffset, size_t hOffset, size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return cudaMemcpyFromArrayAsync(dst, src, wOffset, hOffset, count, kind, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpyFromArray_ptds(void * dst, cudaArray_const_t src, size_t wOffset, size_t hOffset, size_t count, enum cudaMemcpyKind kind)
+{
+	return cudaMemcpyFromArray(dst, src, wOffset, hOffset, count, kind);
 }
 
 /* On the per-thread default stream. */
@@ -749,6 +809,18 @@ GVRT_EXPORT cudaError_t cudaMemcpyFromSymbolAsync_ptsz(void * dst, const void * 
 GVRT_EXPORT cudaError_t cudaMemcpyFromSymbol_ptds(void * dst, const void * symbol, size_t count, size_t offset, enum cudaMemcpyKind kind)
 {
 	return cudaMemcpyFromSymbol(dst, symbol, count, offset, kind);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpyToArrayAsync_ptsz(cudaArray_t dst, size_t wOffset, size_t hOffset, const void * src, size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
+{
+	return cudaMemcpyToArrayAsync(dst, wOffset, hOffset, src, count, kind, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpyToArray_ptds(cudaArray_t dst, size_t wOffset, size_t hOffset, const void * src, size_t count, enum cudaMemcpyKind kind)
+{
+	return cudaMemcpyToArray(dst, wOffset, hOffset, src, count, kind);
 }
 
 /* On the per-thread default stream. */

@@ -143,6 +143,7 @@
 	X(cuMemsetD32_v2_ptds, CUresult, (CUdeviceptr, unsigned int, size_t)) \
 	X(cuMemsetD8Async_ptsz, CUresult, (CUdeviceptr, unsigned char, size_t, CUstream)) \
 	X(cuMemsetD8_v2_ptds, CUresult, (CUdeviceptr, unsigned char, size_t)) \
+	X(cuMipmappedArrayCreate, CUresult, (CUmipmappedArray *, const CUDA_ARRAY3D_DESCRIPTOR *, unsigned int)) \
 	X(cuMipmappedArrayDestroy, CUresult, (CUmipmappedArray)) \
 	X(cuMipmappedArrayGetLevel, CUresult, (CUarray *, CUmipmappedArray, unsigned int)) \
 	X(cuMipmappedArrayGetMemoryRequirements, CUresult, (CUDA_ARRAY_MEMORY_REQUIREMENTS *, CUmipmappedArray, CUdevice)) \
@@ -196,6 +197,9 @@
 	X(cuThreadExchangeStreamCaptureMode, CUresult, (CUstreamCaptureMode *)) \
 	X(cuUserObjectRelease, CUresult, (CUuserObject, unsigned int)) \
 	X(cuUserObjectRetain, CUresult, (CUuserObject, unsigned int)) \
+	X(cuMemcpy3DAsync_v2, CUresult, (const CUDA_MEMCPY3D *, CUstream)) \
+	X(cuTexObjectCreate, CUresult, (CUtexObject *, const CUDA_RESOURCE_DESC *, const CUDA_TEXTURE_DESC *, const CUDA_RESOURCE_VIEW_DESC *)) \
+	X(cuSurfObjectCreate, CUresult, (CUsurfObject *, const CUDA_RESOURCE_DESC *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

@@ -2877,6 +2877,26 @@ int gvw_h_cuMemsetD8_v2_ptds(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuMipmappedArrayCreate(struct gvw_call *c)
+{
+	const struct gvg_cuMipmappedArrayCreate_req *q = c->req;
+	struct gvg_cuMipmappedArrayCreate_resp *r = c->resp;
+	CUmipmappedArray o_pHandle = NULL;
+	CUDA_ARRAY3D_DESCRIPTOR a_pMipmappedArrayDesc;
+	unsigned int a_numMipmapLevels;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMipmappedArrayCreate));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_pMipmappedArrayDesc, &q->pMipmappedArrayDesc);
+	GVG_COPY(&a_numMipmapLevels, &q->numMipmapLevels);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMipmappedArrayCreate)(&o_pHandle, q->has_pMipmappedArrayDesc ? &a_pMipmappedArrayDesc : NULL, a_numMipmapLevels);
+	if (!e && !(r->pHandle = gvg_handle_new(c, GVW_H_MIPMAPPED_ARRAY, o_pHandle)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}
+
 int gvw_h_cuMipmappedArrayDestroy(struct gvw_call *c)
 {
 	const struct gvg_cuMipmappedArrayDestroy_req *q = c->req;

@@ -37,6 +37,7 @@
 #define GV_API_CUDART 1u	/* "cudart": the runtime API */
 #define GV_API_CUDADR 2u	/* "cudadr": the driver API */
 #define GV_API_ALL (GV_API_CUDART | GV_API_CUDADR)
+#define GV_API_LISTED 0x80000000u	/* set whenever a "plugins" list chose: never 0 */
 
 struct __attribute__((packed)) gv_msg_hdr {
 	uint32_t magic;		/* GV_MSG_MAGIC */
@@ -374,6 +375,77 @@ struct __attribute__((packed)) gv_memcpy_peer_req {
 	int32_t dst_device;
 	int32_t src_device;
 	uint64_t stream;	/* of the message's device */
+};
+
+/*
+ * Copies between host memory, device memory and arrays, in three
+ * dimensions (CUDA_MEMCPY3D's model; 2D is depth 1).  A host side travels
+ * as the one bulk buffer, from its first byte: its x, y, z are then 0, and
+ * the buffer spans (depth - 1) * height * pitch + (rows - 1) * pitch + width
+ * bytes.  A host destination's buffer is GV_BULK_UPDATE: the bytes between
+ * rows stay as they were.
+ */
+enum gv_copy_kind {
+	GV_COPY_HOST = 1,
+	GV_COPY_DEVICE = 2,
+	GV_COPY_ARRAY = 3,
+};
+struct __attribute__((packed)) gv_copy_side {
+	uint32_t kind;		/* enum gv_copy_kind */
+	uint32_t reserved;
+	uint64_t addr;		/* DEVICE: the address; ARRAY: the array's handle; HOST: 0 */
+	uint64_t pitch;		/* HOST, DEVICE: bytes per row */
+	uint64_t height;	/* HOST, DEVICE: rows per slice */
+	uint64_t x, y, z;	/* the first element: x in bytes */
+};
+struct __attribute__((packed)) gv_memcpy3d_req {
+	struct gv_copy_side src, dst;
+	uint64_t width;		/* bytes */
+	uint64_t rows, depth;
+	uint64_t stream;
+};
+
+/*
+ * Texture and surface objects (CUDA_RESOURCE_DESC, CUDA_TEXTURE_DESC and
+ * CUDA_RESOURCE_VIEW_DESC field by field; enumerations with the driver's
+ * values).  The response's handle is the object's own value.
+ */
+enum gv_res_type {
+	GV_RES_ARRAY = 0,
+	GV_RES_MIPMAPPED_ARRAY = 1,
+	GV_RES_LINEAR = 2,
+	GV_RES_PITCH2D = 3,
+};
+struct __attribute__((packed)) gv_res_desc {
+	uint32_t type;		/* enum gv_res_type */
+	uint32_t format;	/* LINEAR, PITCH2D: CUarray_format */
+	uint32_t channels;	/* LINEAR, PITCH2D */
+	uint32_t flags;
+	uint64_t handle;	/* ARRAY, MIPMAPPED_ARRAY: a handle; else a device address */
+	uint64_t size;		/* LINEAR: bytes */
+	uint64_t width, height, pitch;	/* PITCH2D: width in elements, pitch in bytes */
+};
+struct __attribute__((packed)) gv_tex_desc {
+	uint32_t address_mode[3];
+	uint32_t filter_mode;
+	uint32_t flags;		/* CU_TRSF_* */
+	uint32_t max_anisotropy;
+	uint32_t mipmap_filter_mode;
+	float mipmap_level_bias, min_mipmap_level_clamp, max_mipmap_level_clamp;
+	float border_color[4];
+};
+struct __attribute__((packed)) gv_view_desc {
+	uint32_t format;	/* CUresourceViewFormat */
+	uint32_t reserved;
+	uint64_t width, height, depth;
+	uint32_t first_mipmap_level, last_mipmap_level, first_layer, last_layer;
+};
+struct __attribute__((packed)) gv_tex_create_req {
+	struct gv_res_desc res;
+	struct gv_tex_desc tex;
+	struct gv_view_desc view;
+	uint32_t has_view;
+	uint32_t surface;	/* 1: a surface object, of res alone */
 };
 
 /* Host worker accounting, for tests: this VM's sessions and allocations. */

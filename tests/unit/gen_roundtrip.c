@@ -197,6 +197,181 @@ static void runtime_via_driver(struct gvg_cuda_fns *t)
 			!strcmp(id, "0000:42:00.0"));
 }
 
+/*
+ * Arrays, copies with arrays and texture objects (MEMCPY_3D, TEX_CREATE):
+ * what the driver receives, from runtime calls, against expectations
+ * written here.
+ */
+static struct {
+	CUDA_ARRAY3D_DESCRIPTOR made;
+	CUDA_MEMCPY3D copy;
+	unsigned char host[4096];	/* the host side as the driver saw it */
+	CUDA_RESOURCE_DESC res;
+	CUDA_TEXTURE_DESC tex;
+	int calls;
+} arr;
+static CUarray fake_array;
+
+static CUresult see_array_create(CUarray *a, const CUDA_ARRAY3D_DESCRIPTOR *d)
+{
+	arr.calls++;
+	arr.made = *d;
+	*a = fake_array = (CUarray)rt_object();
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_array_describe(CUDA_ARRAY3D_DESCRIPTOR *d, CUarray a)
+{
+	arr.calls++;
+	*d = arr.made;
+	return a == fake_array ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+static CUresult see_copy(const CUDA_MEMCPY3D *m, CUstream s)
+{
+	const void *h = m->srcMemoryType == CU_MEMORYTYPE_HOST ? m->srcHost : m->dstHost;
+	size_t rows = m->Height, pitch = m->srcMemoryType == CU_MEMORYTYPE_HOST ? m->srcPitch
+										    : m->dstPitch;
+
+	arr.calls++;
+	arr.copy = *m;
+	if (m->srcMemoryType == CU_MEMORYTYPE_HOST)
+		memcpy(arr.host, h, (rows - 1) * pitch + m->WidthInBytes);
+	if (m->dstMemoryType == CU_MEMORYTYPE_HOST)
+		for (size_t r = 0; r < rows; r++)
+			rt_pattern((char *)m->dstHost + r * pitch, m->WidthInBytes, (int)r + 1);
+	(void)s;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_tex(CUtexObject *t, const CUDA_RESOURCE_DESC *r, const CUDA_TEXTURE_DESC *d,
+			const CUDA_RESOURCE_VIEW_DESC *v)
+{
+	arr.calls++;
+	arr.res = *r;
+	arr.tex = *d;
+	*t = v ? 0 : 0x7e57;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_surf(CUsurfObject *o, const CUDA_RESOURCE_DESC *r)
+{
+	arr.calls++;
+	arr.res = *r;
+	*o = 0x5f;
+	return CUDA_SUCCESS;
+}
+
+static void arrays_and_textures(struct gvg_cuda_fns *t)
+{
+	struct cudaChannelFormatDesc fd = cudaCreateChannelDesc(32, 0, 0, 0, cudaChannelFormatKindFloat);
+	unsigned char src[400], dst[200];
+	cudaArray_t a = NULL;
+	struct cudaResourceDesc rd;
+	struct cudaTextureDesc td;
+	struct cudaMemcpy3DParms p;
+	cudaTextureObject_t tex = 0;
+	cudaSurfaceObject_t surf = 0;
+	int ok = 1;
+
+	t->cuArray3DCreate_v2 = see_array_create;
+	t->cuArray3DGetDescriptor_v2 = see_array_describe;
+	t->cuMemcpy3DAsync_v2 = see_copy;
+	t->cuTexObjectCreate = see_tex;
+	t->cuSurfObjectCreate = see_surf;
+	memset(&arr, 0, sizeof(arr));
+
+	RT_TRUE("cudaMallocArray", "result", cudaMallocArray(&a, &fd, 64, 32, 0) == cudaSuccess);
+	RT_TRUE("cudaMallocArray", "descriptor",
+		arr.made.Format == CU_AD_FORMAT_FLOAT && arr.made.NumChannels == 1 &&
+			arr.made.Width == 64 && arr.made.Height == 32 && arr.made.Depth == 0);
+	fd = cudaCreateChannelDesc(8, 8, 8, 0, cudaChannelFormatKindUnsigned);
+	RT_TRUE("cudaMallocArray", "three channels refused",
+		cudaMallocArray(&a, &fd, 1, 1, 0) == cudaErrorInvalidChannelDescriptor);
+	fd = cudaCreateChannelDesc(32, 0, 0, 0, cudaChannelFormatKindFloat);
+	RT_TRUE("cudaMallocArray", "again", cudaMallocArray(&a, &fd, 64, 32, 0) == cudaSuccess);
+
+	/* Host rows 100 bytes apart, 40 of each copied into the array at (8, 2). */
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (unsigned char)(i * 13 + 7);
+	RT_TRUE("cudaMemcpy2DToArray", "result",
+		cudaMemcpy2DToArray(a, 8, 2, src, 100, 40, 3, cudaMemcpyHostToDevice) ==
+			cudaSuccess);
+	RT_TRUE("cudaMemcpy2DToArray", "descriptor",
+		arr.copy.srcMemoryType == CU_MEMORYTYPE_HOST && arr.copy.srcPitch == 100 &&
+			arr.copy.dstMemoryType == CU_MEMORYTYPE_ARRAY &&
+			arr.copy.dstArray == fake_array && arr.copy.dstXInBytes == 8 &&
+			arr.copy.dstY == 2 && arr.copy.WidthInBytes == 40 &&
+			arr.copy.Height == 3 && arr.copy.Depth == 1);
+	for (int r = 0; r < 3; r++)
+		ok &= !memcmp(arr.host + r * 100, src + r * 100, 40);
+	RT_TRUE("cudaMemcpy2DToArray", "the host's rows", ok);
+
+	/* Into host rows 50 apart: the bytes between the rows stay. */
+	memset(dst, 0xee, sizeof(dst));
+	RT_TRUE("cudaMemcpy2DFromArray", "result",
+		cudaMemcpy2DFromArray(dst, 50, a, 4, 1, 30, 2, cudaMemcpyDeviceToHost) ==
+			cudaSuccess);
+	RT_TRUE("cudaMemcpy2DFromArray", "rows written, gaps kept",
+		rt_is_pattern(dst, 30, 1) && rt_is_pattern(dst + 50, 30, 2) && dst[30] == 0xee &&
+			dst[49] == 0xee && dst[80] == 0xee);
+
+	/* cudaMemcpy3D counts an array's x in elements (4-byte floats here). */
+	memset(&p, 0, sizeof(p));
+	p.srcPtr = (struct cudaPitchedPtr){ (void *)(uintptr_t)rt_devptr, 256, 64, 16 };
+	p.srcPos = (struct cudaPos){ 8, 1, 0 };
+	p.dstArray = a;
+	p.dstPos = (struct cudaPos){ 3, 4, 0 };
+	p.extent = (struct cudaExtent){ 5, 2, 1 };
+	p.kind = cudaMemcpyDeviceToDevice;
+	RT_TRUE("cudaMemcpy3D", "result", cudaMemcpy3D(&p) == cudaSuccess);
+	RT_TRUE("cudaMemcpy3D", "descriptor",
+		arr.copy.srcMemoryType == CU_MEMORYTYPE_DEVICE &&
+			arr.copy.srcDevice == rt_devptr && arr.copy.srcPitch == 256 &&
+			arr.copy.srcXInBytes == 8 && arr.copy.srcY == 1 &&
+			arr.copy.dstXInBytes == 12 && arr.copy.dstY == 4 &&
+			arr.copy.WidthInBytes == 20 && arr.copy.Height == 2);
+	p.srcPtr = (struct cudaPitchedPtr){ (void *)(uintptr_t)(rt_devptr + (1 << 20) - 64), 256,
+					    64, 16 };
+	RT_TRUE("cudaMemcpy3D", "a device range past the allocation",
+		cudaMemcpy3D(&p) == cudaErrorInvalidValue);
+	RT_TRUE("cudaMemcpy2DArrayToArray", "a forged array",
+		cudaMemcpy2DArrayToArray((cudaArray_t)(uintptr_t)0x5550, 0, 0, a, 0, 0, 4, 1,
+					 cudaMemcpyDeviceToDevice) == cudaErrorInvalidResourceHandle);
+
+	memset(&rd, 0, sizeof(rd));
+	memset(&td, 0, sizeof(td));
+	rd.resType = cudaResourceTypeArray;
+	rd.res.array.array = a;
+	td.addressMode[0] = cudaAddressModeWrap;
+	td.addressMode[1] = cudaAddressModeBorder;
+	td.filterMode = cudaFilterModeLinear;
+	td.readMode = cudaReadModeElementType;
+	td.normalizedCoords = 1;
+	td.borderColor[2] = 0.5f;
+	RT_TRUE("cudaCreateTextureObject", "result",
+		cudaCreateTextureObject(&tex, &rd, &td, NULL) == cudaSuccess && tex == 0x7e57);
+	RT_TRUE("cudaCreateTextureObject", "descriptors",
+		arr.res.resType == CU_RESOURCE_TYPE_ARRAY && arr.res.res.array.hArray == fake_array &&
+			arr.tex.addressMode[0] == CU_TR_ADDRESS_MODE_WRAP &&
+			arr.tex.addressMode[1] == CU_TR_ADDRESS_MODE_BORDER &&
+			arr.tex.filterMode == CU_TR_FILTER_MODE_LINEAR &&
+			arr.tex.flags == (CU_TRSF_READ_AS_INTEGER | CU_TRSF_NORMALIZED_COORDINATES) &&
+			arr.tex.borderColor[2] == 0.5f);
+	rd.resType = cudaResourceTypeLinear;
+	rd.res.linear.devPtr = (void *)(uintptr_t)rt_devptr;
+	rd.res.linear.desc = fd;
+	rd.res.linear.sizeInBytes = 2 << 20;
+	RT_TRUE("cudaCreateTextureObject", "linear memory past the allocation",
+		cudaCreateTextureObject(&tex, &rd, &td, NULL) == cudaErrorInvalidValue);
+	rd.resType = cudaResourceTypeArray;
+	rd.res.array.array = a;
+	RT_TRUE("cudaCreateSurfaceObject", "result",
+		cudaCreateSurfaceObject(&surf, &rd) == cudaSuccess && surf == 0x5f &&
+			arr.res.res.array.hArray == fake_array);
+	(void)cudaGetLastError();
+}
+
 int main(void)
 {
 	static struct gvg_cuda_fns fake;
@@ -215,6 +390,7 @@ int main(void)
 	gv_loopback_worker->ex = &ex;
 	rt_run_all();
 	runtime_via_driver(&fake);
+	arrays_and_textures(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }

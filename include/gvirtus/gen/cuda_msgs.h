@@ -1483,5 +1483,13 @@ struct __attribute__((packed)) gvg_cuProfilerStop_req {
 struct __attribute__((packed)) gvg_cuProfilerStop_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cuMipmappedArrayCreate_req {
+	uint8_t pMipmappedArrayDesc[40];
+	uint8_t has_pMipmappedArrayDesc;
+	uint32_t numMipmapLevels;
+};
+struct __attribute__((packed)) gvg_cuMipmappedArrayCreate_resp {
+	uint64_t pHandle;
+};
 
 #endif

@@ -5280,6 +5280,43 @@ static void test_cuMemsetD8_v2_ptds(void)
 #endif
 
 static struct {
+	CUDA_ARRAY3D_DESCRIPTOR pMipmappedArrayDesc;
+	int has_pMipmappedArrayDesc;
+	unsigned int numMipmapLevels;
+	int called;
+} x_cuMipmappedArrayCreate;
+
+static CUresult fake_cuMipmappedArrayCreate(CUmipmappedArray * pHandle, const CUDA_ARRAY3D_DESCRIPTOR * pMipmappedArrayDesc, unsigned int numMipmapLevels)
+{
+	x_cuMipmappedArrayCreate.called++;
+	*pHandle = (CUmipmappedArray)rt_object();
+	RT_TRUE("cuMipmappedArrayCreate", "pMipmappedArrayDesc", pMipmappedArrayDesc ? x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc && !memcmp(pMipmappedArrayDesc, &x_cuMipmappedArrayCreate.pMipmappedArrayDesc, sizeof(*pMipmappedArrayDesc)) : !x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc);
+	RT_SAME("cuMipmappedArrayCreate", "numMipmapLevels", &numMipmapLevels, &x_cuMipmappedArrayCreate.numMipmapLevels, sizeof(numMipmapLevels));
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuMipmappedArrayCreate(void)
+{
+	CUmipmappedArray o_pHandle = NULL;
+	CUresult e;
+
+	memset(&x_cuMipmappedArrayCreate, 0, sizeof(x_cuMipmappedArrayCreate));
+	rt_random(&x_cuMipmappedArrayCreate.pMipmappedArrayDesc, sizeof(x_cuMipmappedArrayCreate.pMipmappedArrayDesc));
+	x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc = (int)rt_small(4) != 0;
+	x_cuMipmappedArrayCreate.numMipmapLevels = (unsigned int)rt_small(64);
+	rt_result = CUDA_SUCCESS;
+	e = cuMipmappedArrayCreate(&o_pHandle, x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc ? &x_cuMipmappedArrayCreate.pMipmappedArrayDesc : NULL, x_cuMipmappedArrayCreate.numMipmapLevels);
+	RT_CALL("cuMipmappedArrayCreate", e == CUDA_SUCCESS && x_cuMipmappedArrayCreate.called == 1, e);
+	RT_TRUE("cuMipmappedArrayCreate", "pHandle out", o_pHandle != NULL);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuMipmappedArrayCreate(&o_pHandle, x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc ? &x_cuMipmappedArrayCreate.pMipmappedArrayDesc : NULL, x_cuMipmappedArrayCreate.numMipmapLevels);
+	RT_CALL("cuMipmappedArrayCreate", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMipmappedArrayCreate.called == 2, e);
+}
+#endif
+
+static struct {
 	int called;
 } x_cuMipmappedArrayDestroy;
 
@@ -7285,6 +7322,7 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuMemsetD32_v2_ptds = fake_cuMemsetD32_v2_ptds;
 	t->cuMemsetD8Async_ptsz = fake_cuMemsetD8Async_ptsz;
 	t->cuMemsetD8_v2_ptds = fake_cuMemsetD8_v2_ptds;
+	t->cuMipmappedArrayCreate = fake_cuMipmappedArrayCreate;
 	t->cuMipmappedArrayDestroy = fake_cuMipmappedArrayDestroy;
 	t->cuMipmappedArrayGetLevel = fake_cuMipmappedArrayGetLevel;
 	t->cuMipmappedArrayGetMemoryRequirements = fake_cuMipmappedArrayGetMemoryRequirements;
@@ -7485,6 +7523,7 @@ void rt_run_all(void)
 	test_cuMemsetD32_v2_ptds();
 	test_cuMemsetD8Async_ptsz();
 	test_cuMemsetD8_v2_ptds();
+	test_cuMipmappedArrayCreate();
 	test_cuMipmappedArrayDestroy();
 	test_cuMipmappedArrayGetLevel();
 	test_cuMipmappedArrayGetMemoryRequirements();

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copies with arrays and in three dimensions (MEMCPY_3D), texture and
+ * surface objects (TEX_CREATE): the driver's descriptors as the wire's.
+ */
+#include "gvcu.h"
+
+/* One side of a copy from CUDA_MEMCPY3D's fields. */
+static CUresult side(struct gv_copy_side *s, CUmemorytype type, const void *host,
+		     CUdeviceptr dev, CUarray array, size_t x, size_t y, size_t z, size_t pitch,
+		     size_t height, const void **base)
+{
+	struct gv_region r;
+
+	if (type == CU_MEMORYTYPE_UNIFIED) {
+		/* Unified addressing: what the guest allocated is device memory. */
+		type = gv_region_find((const void *)(uintptr_t)dev, &r) == 0 &&
+				       r.kind == GV_REGION_DEVICE
+			       ? CU_MEMORYTYPE_DEVICE
+			       : CU_MEMORYTYPE_HOST;
+		host = (const void *)(uintptr_t)dev;
+	}
+	s->x = x;
+	s->y = y;
+	s->z = z;
+	s->pitch = pitch;
+	s->height = height;
+	switch (type) {
+	case CU_MEMORYTYPE_HOST:
+		s->kind = GV_COPY_HOST;
+		*base = host;
+		return host ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+	case CU_MEMORYTYPE_DEVICE:
+		s->kind = GV_COPY_DEVICE;
+		s->addr = dev;
+		return CUDA_SUCCESS;
+	case CU_MEMORYTYPE_ARRAY:
+		s->kind = GV_COPY_ARRAY;
+		s->addr = (uintptr_t)array;
+		return CUDA_SUCCESS;
+	default:
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+}
+
+CUresult gvcu_copy3d(const CUDA_MEMCPY3D *m, CUstream stream)
+{
+	struct gv_memcpy3d_req q = { .width = m->WidthInBytes, .rows = m->Height,
+				     .depth = m->Depth, .stream = gv_stream_value((cudaStream_t)stream) };
+	const void *src = NULL, *dst = NULL;
+	CUresult e = gvcu_need_ctx();
+
+	if (!e && (m->srcLOD || m->dstLOD))
+		e = CUDA_ERROR_INVALID_VALUE;	/* reserved: must be 0 */
+	if (!e)
+		e = side(&q.src, m->srcMemoryType, m->srcHost, m->srcDevice, m->srcArray,
+			 m->srcXInBytes, m->srcY, m->srcZ, m->srcPitch, m->srcHeight, &src);
+	if (!e)
+		e = side(&q.dst, m->dstMemoryType, m->dstHost, m->dstDevice, m->dstArray,
+			 m->dstXInBytes, m->dstY, m->dstZ, m->dstPitch, m->dstHeight, &dst);
+	if (e)
+		return e;
+	return gvcu_result(GVCU_AS_DRIVER(gv_copy3d(&q, src, (void *)dst)));
+}
+
+GVCU_EXPORT CUresult cuMemcpy3D_v2(const CUDA_MEMCPY3D *m)
+{
+	return m ? gvcu_copy3d(m, NULL) : CUDA_ERROR_INVALID_VALUE;
+}
+
+GVCU_EXPORT CUresult cuMemcpy3DAsync_v2(const CUDA_MEMCPY3D *m, CUstream stream)
+{
+	return m ? gvcu_copy3d(m, stream) : CUDA_ERROR_INVALID_VALUE;
+}
+
+static CUresult resource(const CUDA_RESOURCE_DESC *r, struct gv_res_desc *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = r->resType;
+	out->flags = r->flags;
+	switch (r->resType) {
+	case CU_RESOURCE_TYPE_ARRAY:
+		out->handle = (uintptr_t)r->res.array.hArray;
+		return CUDA_SUCCESS;
+	case CU_RESOURCE_TYPE_MIPMAPPED_ARRAY:
+		out->handle = (uintptr_t)r->res.mipmap.hMipmappedArray;
+		return CUDA_SUCCESS;
+	case CU_RESOURCE_TYPE_LINEAR:
+		out->handle = r->res.linear.devPtr;
+		out->format = r->res.linear.format;
+		out->channels = r->res.linear.numChannels;
+		out->size = r->res.linear.sizeInBytes;
+		return CUDA_SUCCESS;
+	case CU_RESOURCE_TYPE_PITCH2D:
+		out->handle = r->res.pitch2D.devPtr;
+		out->format = r->res.pitch2D.format;
+		out->channels = r->res.pitch2D.numChannels;
+		out->width = r->res.pitch2D.width;
+		out->height = r->res.pitch2D.height;
+		out->pitch = r->res.pitch2D.pitchInBytes;
+		return CUDA_SUCCESS;
+	default:
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+}
+
+static CUresult create(unsigned long long *obj, struct gv_tex_create_req *q)
+{
+	struct gv_handle_resp r = { 0 };
+	CUresult e = GVCU_RPC(TEX_CREATE, q, &r, NULL, 0);
+
+	if (!e)
+		*obj = r.handle;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuTexObjectCreate(CUtexObject *obj, const CUDA_RESOURCE_DESC *res,
+				       const CUDA_TEXTURE_DESC *tex,
+				       const CUDA_RESOURCE_VIEW_DESC *view)
+{
+	struct gv_tex_create_req q;
+	CUresult e;
+	int i;
+
+	if (!obj || !res || !tex)
+		return CUDA_ERROR_INVALID_VALUE;
+	memset(&q, 0, sizeof(q));
+	e = resource(res, &q.res);
+	if (e)
+		return e;
+	for (i = 0; i < 3; i++)
+		q.tex.address_mode[i] = tex->addressMode[i];
+	q.tex.filter_mode = tex->filterMode;
+	q.tex.flags = tex->flags;
+	q.tex.max_anisotropy = tex->maxAnisotropy;
+	q.tex.mipmap_filter_mode = tex->mipmapFilterMode;
+	q.tex.mipmap_level_bias = tex->mipmapLevelBias;
+	q.tex.min_mipmap_level_clamp = tex->minMipmapLevelClamp;
+	q.tex.max_mipmap_level_clamp = tex->maxMipmapLevelClamp;
+	for (i = 0; i < 4; i++)
+		q.tex.border_color[i] = tex->borderColor[i];
+	if (view) {
+		q.has_view = 1;
+		q.view.format = view->format;
+		q.view.width = view->width;
+		q.view.height = view->height;
+		q.view.depth = view->depth;
+		q.view.first_mipmap_level = view->firstMipmapLevel;
+		q.view.last_mipmap_level = view->lastMipmapLevel;
+		q.view.first_layer = view->firstLayer;
+		q.view.last_layer = view->lastLayer;
+	}
+	return create(obj, &q);
+}
+
+GVCU_EXPORT CUresult cuSurfObjectCreate(CUsurfObject *obj, const CUDA_RESOURCE_DESC *res)
+{
+	struct gv_tex_create_req q;
+	CUresult e;
+
+	if (!obj || !res || res->resType != CU_RESOURCE_TYPE_ARRAY)
+		return CUDA_ERROR_INVALID_VALUE;
+	memset(&q, 0, sizeof(q));
+	e = resource(res, &q.res);
+	q.surface = 1;
+	return e ? e : create(obj, &q);
+}

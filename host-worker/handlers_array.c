@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copies in three dimensions between host memory, device memory and arrays
+ * (MEMCPY_3D), and texture and surface objects (TEX_CREATE).  Every array
+ * handle, device range and host span is checked here; positions inside an
+ * array are the driver's to check against the array's own extent.  The
+ * driver functions come from the generated table, so the CPU double, which
+ * has none, answers CUDA_ERROR_NOT_SUPPORTED.
+ */
+#include "gen_support.h"
+#include "log.h"
+
+/* One end of a copy, as CUDA_MEMCPY3D names it. */
+struct end {
+	CUmemorytype type;
+	const void *host;
+	CUdeviceptr dev;
+	CUarray array;
+	size_t x, y, z, pitch, height;
+};
+
+/* Bytes a host or device side spans from its first byte. */
+static uint64_t span(const struct gv_copy_side *s, const struct gv_memcpy3d_req *q)
+{
+	uint64_t slices = gvg_mul(gvg_mul(s->pitch, s->height), q->depth - 1);
+
+	return gvg_add(gvg_add(slices, gvg_mul(s->pitch, q->rows - 1)), q->width);
+}
+
+static int end_of(struct gvw_call *c, const struct gv_copy_side *s,
+		  const struct gv_memcpy3d_req *q, void *host, struct end *e)
+{
+	/* Rows and slices that overlap would make a range check meaningless. */
+	int packed = (q->rows > 1 || q->depth > 1) && s->pitch < q->width;
+
+	memset(e, 0, sizeof(*e));
+	switch (s->kind) {
+	case GV_COPY_HOST:
+		if (packed || s->x || s->y || s->z || (q->depth > 1 && s->height < q->rows))
+			return CUDA_ERROR_INVALID_VALUE;
+		e->type = CU_MEMORYTYPE_HOST;
+		e->host = host;
+		e->pitch = s->pitch;
+		e->height = s->height;
+		return CUDA_SUCCESS;
+	case GV_COPY_DEVICE: {
+		uint64_t first = gvg_add(gvg_mul(gvg_add(gvg_mul(s->z, s->height), s->y), s->pitch),
+					 s->x);
+
+		if (packed || (q->depth > 1 && s->height < q->rows) ||
+		    gvg_devptr(c, gvg_add(s->addr, first), span(s, q)))
+			return CUDA_ERROR_INVALID_VALUE;
+		e->type = CU_MEMORYTYPE_DEVICE;
+		e->dev = s->addr;
+		e->x = s->x;
+		e->y = s->y;
+		e->z = s->z;
+		e->pitch = s->pitch;
+		e->height = s->height;
+		return CUDA_SUCCESS;
+	}
+	case GV_COPY_ARRAY: {
+		int r = gvg_handle(c, s->addr, GVW_H_ARRAY, (void **)&e->array);
+
+		if (r || !e->array)
+			return r ? r : CUDA_ERROR_INVALID_HANDLE;
+		e->type = CU_MEMORYTYPE_ARRAY;
+		e->x = s->x;
+		e->y = s->y;
+		e->z = s->z;
+		return CUDA_SUCCESS;
+	}
+	default:
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+}
+
+int gvw_h_MEMCPY_3D(struct gvw_call *c)
+{
+	const struct gv_memcpy3d_req *q = c->req;
+	const struct gv_copy_side *hs = NULL;
+	CUDA_MEMCPY3D m = { 0 };
+	struct end src, dst;
+	void *host = NULL, *stream = NULL;
+	int staged = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemcpy3DAsync_v2));
+
+	if (e)
+		return e;
+	if (!q->width || !q->rows || !q->depth)
+		return CUDA_SUCCESS;	/* natively, nothing to copy */
+	if (q->src.kind == GV_COPY_HOST && q->dst.kind == GV_COPY_HOST)
+		return CUDA_ERROR_INVALID_VALUE;	/* the guest copies those itself */
+	if (q->src.kind == GV_COPY_HOST || q->dst.kind == GV_COPY_HOST) {
+		hs = q->src.kind == GV_COPY_HOST ? &q->src : &q->dst;
+		e = gvg_bulk(c, hs == &q->src ? GV_BULK_TO_HOST : GV_BULK_UPDATE, span(hs, q), &host,
+			     &staged);
+		if (!e && !host)
+			e = CUDA_ERROR_INVALID_VALUE;
+	} else if (c->bulk) {
+		e = CUDA_ERROR_INVALID_VALUE;
+	}
+	if (!e)
+		e = end_of(c, &q->src, q, host, &src);
+	if (!e)
+		e = end_of(c, &q->dst, q, host, &dst);
+	if (!e)
+		e = gvg_stream(c, q->stream, &stream);
+	if (!e) {
+		m.srcXInBytes = src.x;
+		m.srcY = src.y;
+		m.srcZ = src.z;
+		m.srcMemoryType = src.type;
+		m.srcHost = src.host;
+		m.srcDevice = src.dev;
+		m.srcArray = src.array;
+		m.srcPitch = src.pitch;
+		m.srcHeight = src.height;
+		m.dstXInBytes = dst.x;
+		m.dstY = dst.y;
+		m.dstZ = dst.z;
+		m.dstMemoryType = dst.type;
+		m.dstHost = (void *)dst.host;
+		m.dstDevice = dst.dev;
+		m.dstArray = dst.array;
+		m.dstPitch = dst.pitch;
+		m.dstHeight = dst.height;
+		m.WidthInBytes = q->width;
+		m.Height = q->rows;
+		m.Depth = q->depth;
+		e = (int)GVG_DRV(c, cuda, cuMemcpy3DAsync_v2)(&m, stream);
+	}
+	/* The guest's pages are the host's only for this request. */
+	if (!e && hs)
+		e = gvw_ex(c)->stream_sync(c->ctx, stream);
+	if (!e && staged && hs == &q->dst)
+		gvg_bulk_unstage(c, host);
+	if (staged)
+		free(host);
+	return e;
+}
+
+static int resource(struct gvw_call *c, const struct gv_res_desc *r, CUDA_RESOURCE_DESC *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->resType = (CUresourcetype)r->type;
+	out->flags = r->flags;
+	switch (r->type) {
+	case GV_RES_ARRAY:
+		return gvg_handle(c, r->handle, GVW_H_ARRAY, (void **)&out->res.array.hArray);
+	case GV_RES_MIPMAPPED_ARRAY:
+		return gvg_handle(c, r->handle, GVW_H_MIPMAPPED_ARRAY,
+				  (void **)&out->res.mipmap.hMipmappedArray);
+	case GV_RES_LINEAR:
+		out->res.linear.devPtr = r->handle;
+		out->res.linear.format = (CUarray_format)r->format;
+		out->res.linear.numChannels = r->channels;
+		out->res.linear.sizeInBytes = r->size;
+		return r->handle && gvg_devptr(c, r->handle, r->size) ? CUDA_ERROR_INVALID_VALUE
+								       : CUDA_SUCCESS;
+	case GV_RES_PITCH2D:
+		out->res.pitch2D.devPtr = r->handle;
+		out->res.pitch2D.format = (CUarray_format)r->format;
+		out->res.pitch2D.numChannels = r->channels;
+		out->res.pitch2D.width = r->width;
+		out->res.pitch2D.height = r->height;
+		out->res.pitch2D.pitchInBytes = r->pitch;
+		/* The rows the texture reads: height of them, pitch apart. */
+		return r->handle && gvg_devptr(c, r->handle, gvg_mul(r->pitch, r->height))
+			       ? CUDA_ERROR_INVALID_VALUE
+			       : CUDA_SUCCESS;
+	default:
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+}
+
+int gvw_h_TEX_CREATE(struct gvw_call *c)
+{
+	const struct gv_tex_create_req *q = c->req;
+	struct gv_handle_resp *r = c->resp;
+	CUDA_RESOURCE_DESC res;
+	CUDA_TEXTURE_DESC tex = { 0 };
+	CUDA_RESOURCE_VIEW_DESC view = { 0 };
+	int i, e = q->surface ? gvg_enter(c, GVG_FN(cuda, cuSurfObjectCreate))
+			      : gvg_enter(c, GVG_FN(cuda, cuTexObjectCreate));
+
+	if (!e)
+		e = resource(c, &q->res, &res);
+	if (e)
+		return e;
+	if (q->surface) {
+		CUsurfObject s = 0;
+
+		e = (int)GVG_DRV(c, cuda, cuSurfObjectCreate)(&s, &res);
+		r->handle = e ? 0 : s;
+		return e;
+	}
+	for (i = 0; i < 3; i++)
+		tex.addressMode[i] = (CUaddress_mode)q->tex.address_mode[i];
+	tex.filterMode = (CUfilter_mode)q->tex.filter_mode;
+	tex.flags = q->tex.flags;
+	tex.maxAnisotropy = q->tex.max_anisotropy;
+	tex.mipmapFilterMode = (CUfilter_mode)q->tex.mipmap_filter_mode;
+	tex.mipmapLevelBias = q->tex.mipmap_level_bias;
+	tex.minMipmapLevelClamp = q->tex.min_mipmap_level_clamp;
+	tex.maxMipmapLevelClamp = q->tex.max_mipmap_level_clamp;
+	for (i = 0; i < 4; i++)
+		tex.borderColor[i] = q->tex.border_color[i];
+	if (q->has_view) {
+		view.format = (CUresourceViewFormat)q->view.format;
+		view.width = q->view.width;
+		view.height = q->view.height;
+		view.depth = q->view.depth;
+		view.firstMipmapLevel = q->view.first_mipmap_level;
+		view.lastMipmapLevel = q->view.last_mipmap_level;
+		view.firstLayer = q->view.first_layer;
+		view.lastLayer = q->view.last_layer;
+	}
+	{
+		CUtexObject t = 0;
+
+		e = (int)GVG_DRV(c, cuda, cuTexObjectCreate)(&t, &res, &tex,
+							     q->has_view ? &view : NULL);
+		r->handle = e ? 0 : t;
+	}
+	return e;
+}
