@@ -175,9 +175,10 @@ UNIT_TESTS += $(B)/tests/loopback_calls
 # Every generated call through guest stub, wire and host dispatch into a
 # fake driver (gen/gvgen.py writes the test with the calls).
 $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(wildcard tests/unit/gen/*) tests/unit/roundtrip.h \
+		$(B)/tests/fatbin_kernels.inc \
 		tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Ihost-worker $(INC) -Itests/unit \
+	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c tests/unit/gen/cuda_roundtrip.c tests/unit/loopback_transport.c \
 		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(B)/host/libgvirtus-host.a -o $@ -rdynamic \
 		-lssl -lcrypto -lpthread -ldl
@@ -195,8 +196,9 @@ unit-test: $(B)/bin/gvirtus-worker
 # Under valgrind when it is there: the hostile-input paths must not read
 # or write out of bounds.
 VALGRIND := $(shell command -v valgrind >/dev/null && echo valgrind -q --error-exitcode=9)
-unit-test: $(UNIT_TESTS)
+unit-test: $(UNIT_TESTS) $(B)/guest-lib/libcuda.so.1
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; GVIRTUS_LOGLEVEL=50000 $(VALGRIND) $$t; done
+	tests/exports.sh
 
 guest-test: all
 	scripts/run-guest.sh -e cpu-reference -t 900 ci.sh

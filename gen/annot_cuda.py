@@ -115,11 +115,14 @@ EXCEPTION = [
     "cuCtxEnablePeerAccess",
     # arrays, textures and surfaces over host-worker/handlers_array.c
     "cuMemcpy3D_v2", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
+    # launches with attributes over host-worker/handlers_launch.c
+    "cuLaunchKernelEx", "cuLaunchCooperativeKernel",
 ]
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
 # double, answers CUDA_ERROR_NOT_SUPPORTED the same way.
-HOST_CALLS = ["cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate"]
+HOST_CALLS = ["cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
+              "cuLaunchKernelEx"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",

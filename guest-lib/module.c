@@ -300,15 +300,16 @@ static cudaError_t check_config(dim3 g, dim3 b)
 
 static _Thread_local unsigned char argbuf[GV_MAX_ARGS];
 
-static cudaError_t launch(struct gv_kernel *k, dim3 g, dim3 b, void **args,
-			  size_t shmem, cudaStream_t stream)
+/*
+ * A launch: LAUNCH, or LAUNCH_EX when it has attributes (cudaLaunchAttribute
+ * has the driver's ids and 64-byte values).
+ */
+static cudaError_t launch_attrs(struct gv_kernel *k, dim3 g, dim3 b, void **args, size_t shmem,
+				cudaStream_t stream, const cudaLaunchAttribute *attrs,
+				unsigned int nattrs)
 {
-	struct gv_launch_req q = {
-		.grid = { g.x, g.y, g.z },
-		.block = { b.x, b.y, b.z },
-		.shared_mem = (uint32_t)shmem,
-		.stream = gv_stream_value(stream),
-	};
+	struct gv_launch_ex_req x = { 0 };
+	struct gv_launch_req *q = &x.launch;
 	struct gv_empty r;
 	uint64_t fn;
 	cudaError_t e;
@@ -316,12 +317,20 @@ static cudaError_t launch(struct gv_kernel *k, dim3 g, dim3 b, void **args,
 
 	if (!k)
 		return cudaErrorInvalidDeviceFunction;
+	if (nattrs > GV_MAX_LAUNCH_ATTRS || (nattrs && !attrs))
+		return cudaErrorInvalidValue;
 	e = check_config(g, b);
 	if (!e)
 		e = kernel_handle(k, &fn);
 	if (e)
 		return e;
-	q.function = fn;
+	*q = (struct gv_launch_req){
+		.function = fn,
+		.grid = { g.x, g.y, g.z },
+		.block = { b.x, b.y, b.z },
+		.shared_mem = (uint32_t)shmem,
+		.stream = gv_stream_value(stream),
+	};
 	if (shmem > UINT32_MAX || k->args_size > sizeof(argbuf))
 		return cudaErrorInvalidValue;
 	if (k->nparams && !args)
@@ -329,8 +338,22 @@ static cudaError_t launch(struct gv_kernel *k, dim3 g, dim3 b, void **args,
 	memset(argbuf, 0, k->args_size);
 	for (i = 0; i < k->nparams; i++)
 		memcpy(argbuf + k->params[i].offset, args[i], k->params[i].size);
-	q.args_len = k->args_size;
-	return gv_rpc_tail(GV_OP_LAUNCH, &q, sizeof(q), argbuf, q.args_len, &r, 0, NULL, 0);
+	q->args_len = k->args_size;
+	if (!nattrs)
+		return gv_rpc_tail(GV_OP_LAUNCH, q, sizeof(*q), argbuf, q->args_len, &r, 0, NULL, 0);
+	_Static_assert(sizeof(attrs[0].val) == sizeof(x.attrs[0].value), "attribute values");
+	x.nattrs = nattrs;
+	for (i = 0; i < nattrs; i++) {
+		x.attrs[i].id = attrs[i].id;
+		memcpy(x.attrs[i].value, &attrs[i].val, sizeof(x.attrs[i].value));
+	}
+	return gv_rpc_tail(GV_OP_LAUNCH_EX, &x, sizeof(x), argbuf, q->args_len, &r, 0, NULL, 0);
+}
+
+static cudaError_t launch(struct gv_kernel *k, dim3 g, dim3 b, void **args, size_t shmem,
+			  cudaStream_t stream)
+{
+	return launch_attrs(k, g, b, args, shmem, stream, NULL, 0);
 }
 
 /* ---- the call configuration of <<<...>>>, per thread ---- */
@@ -441,13 +464,32 @@ GVRT_EXPORT cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *config,
 {
 	if (!config)
 		return gv_ret(cudaErrorInvalidValue);
-	if (config->numAttrs) {
-		gv_log(GV_LOG_WARN, "cudaLaunchKernelExC: launch attributes are not "
-		       "supported by gvirtus yet");
-		return gv_ret(cudaErrorNotSupported);
-	}
-	return gv_ret(launch(kernel_of(func), config->gridDim, config->blockDim, args,
-			     config->dynamicSmemBytes, config->stream));
+	return gv_ret(launch_attrs(kernel_of(func), config->gridDim, config->blockDim, args,
+				   config->dynamicSmemBytes, config->stream, config->attrs,
+				   config->numAttrs));
+}
+
+/* With per-thread default streams, stream 0 means the thread's stream. */
+GVRT_EXPORT cudaError_t cudaLaunchKernelExC_ptsz(const cudaLaunchConfig_t *config,
+						 const void *func, void **args)
+{
+	cudaLaunchConfig_t c;
+
+	if (!config)
+		return gv_ret(cudaErrorInvalidValue);
+	c = *config;
+	c.stream = c.stream ? c.stream : cudaStreamPerThread;
+	return cudaLaunchKernelExC(&c, func, args);
+}
+
+GVRT_EXPORT cudaError_t cudaLaunchCooperativeKernel(const void *func, dim3 grid, dim3 block,
+						    void **args, size_t shmem,
+						    cudaStream_t stream)
+{
+	cudaLaunchAttribute coop = { .id = cudaLaunchAttributeCooperative };
+
+	coop.val.cooperative = 1;
+	return gv_ret(launch_attrs(kernel_of(func), grid, block, args, shmem, stream, &coop, 1));
 }
 
 /* ---- kernel attributes ---- */

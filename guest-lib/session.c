@@ -39,7 +39,7 @@ union gv_any_resp {
 };
 
 /* Per thread, so threads call concurrently without locks. */
-static _Thread_local _Alignas(16) unsigned char msg[sizeof(struct gv_msg_hdr) + 512 +
+static _Thread_local _Alignas(16) unsigned char msg[sizeof(struct gv_msg_hdr) + 1024 +
 						    GV_MAX_ARGS];
 static _Thread_local _Alignas(16) unsigned char in[sizeof(struct gv_resp_hdr) +
 						   sizeof(union gv_any_resp)];

@@ -397,3 +397,60 @@ GVCU_EXPORT CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute attri
 		return CUDA_ERROR_INVALID_HANDLE;
 	return GVCU_RPC(FUNC_SET_ATTR, &q, &r, NULL, 0);
 }
+
+/* ---- launches with attributes (LAUNCH_EX) ---- */
+
+static CUresult launch_ex(CUfunction f, const CUlaunchConfig *cfg, void **params, void **extra)
+{
+	struct gv_launch_ex_req x = { 0 };
+	const struct fn_layout *l;
+	struct gv_empty r;
+	unsigned int i;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	l = f ? layout_of((uintptr_t)f) : NULL;
+	if (!l)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if ((params && extra) || cfg->numAttrs > GV_MAX_LAUNCH_ATTRS || (cfg->numAttrs && !cfg->attrs))
+		return CUDA_ERROR_INVALID_VALUE;
+	e = check_geometry(cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ, cfg->blockDimX,
+			   cfg->blockDimY, cfg->blockDimZ);
+	if (!e)
+		e = pack(l, params, extra);
+	if (e)
+		return e;
+	x.launch = (struct gv_launch_req){
+		.function = (uintptr_t)f,
+		.grid = { cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ },
+		.block = { cfg->blockDimX, cfg->blockDimY, cfg->blockDimZ },
+		.shared_mem = cfg->sharedMemBytes,
+		.args_len = l->args_size,
+		.stream = gv_stream_value((cudaStream_t)cfg->hStream),
+	};
+	x.nattrs = cfg->numAttrs;
+	for (i = 0; i < cfg->numAttrs; i++) {
+		x.attrs[i].id = cfg->attrs[i].id;
+		memcpy(x.attrs[i].value, &cfg->attrs[i].value, sizeof(x.attrs[i].value));
+	}
+	return gvcu_rpc(GV_OP_LAUNCH_EX, &x, sizeof(x), argbuf, l->args_size, &r, 0, NULL, 0);
+}
+
+GVCU_EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *cfg, CUfunction f, void **params,
+				      void **extra)
+{
+	return cfg ? launch_ex(f, cfg, params, extra) : CUDA_ERROR_INVALID_VALUE;
+}
+
+GVCU_EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned int gx, unsigned int gy,
+					       unsigned int gz, unsigned int bx,
+					       unsigned int by, unsigned int bz,
+					       unsigned int shmem, CUstream stream, void **params)
+{
+	CUlaunchAttribute coop = { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE };
+	CUlaunchConfig cfg = { gx, gy, gz, bx, by, bz, shmem, stream, &coop, 1 };
+
+	coop.value.cooperative = 1;
+	return launch_ex(f, &cfg, params, NULL);
+}

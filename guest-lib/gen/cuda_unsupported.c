@@ -142,12 +142,10 @@ GV_CU_UNSUPPORTED(cuKernelGetName) /* parameter name (const char **) is host mem
 GV_CU_UNSUPPORTED(cuKernelGetParamInfo) /* parameter kernel (CUkernel) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuKernelSetAttribute) /* parameter kernel (CUkernel) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuKernelSetCacheConfig) /* parameter kernel (CUkernel) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuLaunchCooperativeKernel) /* parameter kernelParams (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLaunchCooperativeKernelMultiDevice) /* parameter launchParamsList (CUDA_LAUNCH_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuLaunchCooperativeKernel_ptsz) /* parameter kernelParams (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLaunchHostFunc) /* parameter fn (CUhostFn) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuLaunchHostFunc_ptsz) /* parameter fn (CUhostFn) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuLaunchKernelEx) /* parameter config (const CUlaunchConfig *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuLaunchKernelEx_ptsz) /* parameter config (const CUlaunchConfig *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuLaunchKernel_ptsz) /* parameter kernelParams (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLibraryEnumerateKernels) /* parameter kernels (CUkernel *) is an array */

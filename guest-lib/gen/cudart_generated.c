@@ -698,6 +698,12 @@ GVRT_EXPORT cudaError_t cudaGraphUpload_ptsz(cudaGraphExec_t graphExec, cudaStre
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaLaunchCooperativeKernel_ptsz(const void * func, dim3 gridDim, dim3 blockDim, void ** args, size_t sharedMem, cudaStream_t stream)
+{
+	return cudaLaunchCooperativeKernel(func, gridDim, blockDim, args, sharedMem, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaLaunchHostFunc_ptsz(cudaStream_t stream, cudaHostFn_t fn, void * userData)
 {
 	return cudaLaunchHostFunc(stream ? stream : cudaStreamPerThread, fn, userData);

@@ -200,6 +200,7 @@
 	X(cuMemcpy3DAsync_v2, CUresult, (const CUDA_MEMCPY3D *, CUstream)) \
 	X(cuTexObjectCreate, CUresult, (CUtexObject *, const CUDA_RESOURCE_DESC *, const CUDA_TEXTURE_DESC *, const CUDA_RESOURCE_VIEW_DESC *)) \
 	X(cuSurfObjectCreate, CUresult, (CUsurfObject *, const CUDA_RESOURCE_DESC *)) \
+	X(cuLaunchKernelEx, CUresult, (const CUlaunchConfig *, CUfunction, void **, void **)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

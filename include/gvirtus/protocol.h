@@ -258,6 +258,24 @@ struct __attribute__((packed)) gv_launch_req {
 	uint64_t stream;
 };
 
+/*
+ * A launch with attributes (cooperative, clusters, priority...): LAUNCH's
+ * request, then the attributes, each a CUlaunchAttributeID and its 64-byte
+ * CUlaunchAttributeValue; the packed arguments follow as for LAUNCH.
+ */
+#define GV_MAX_LAUNCH_ATTRS 8
+struct __attribute__((packed)) gv_launch_attr {
+	uint32_t id;
+	uint32_t reserved;
+	uint8_t value[64];
+};
+struct __attribute__((packed)) gv_launch_ex_req {
+	struct gv_launch_req launch;
+	uint32_t nattrs;
+	uint32_t reserved;
+	struct gv_launch_attr attrs[GV_MAX_LAUNCH_ATTRS];
+};
+
 /* Kernel attributes, numbered as the driver's CUfunction_attribute. */
 enum gv_func_attr {
 	GV_FA_MAX_THREADS_PER_BLOCK = 0,

@@ -372,6 +372,77 @@ static void arrays_and_textures(struct gvg_cuda_fns *t)
 	(void)cudaGetLastError();
 }
 
+/* An nvcc fatbin of tests/unit/fatbin_kernels.cu (k1 is char, double, int *). */
+static const unsigned char fatbin[] = {
+#include "fatbin_kernels.inc"
+};
+
+static struct {
+	CUlaunchConfig cfg;
+	CUlaunchAttribute attrs[4];
+	unsigned char args[64];
+	size_t size;
+	int calls;
+} lx;
+
+static CUresult see_launch(const CUlaunchConfig *cfg, CUfunction f, void **params, void **extra)
+{
+	lx.calls++;
+	lx.cfg = *cfg;
+	memcpy(lx.attrs, cfg->attrs, cfg->numAttrs * sizeof(*cfg->attrs));
+	if (!params && extra && extra[0] == CU_LAUNCH_PARAM_BUFFER_POINTER &&
+	    extra[2] == CU_LAUNCH_PARAM_BUFFER_SIZE) {
+		lx.size = *(size_t *)extra[3];
+		memcpy(lx.args, extra[1], lx.size < sizeof(lx.args) ? lx.size : sizeof(lx.args));
+	}
+	(void)f;
+	return CUDA_SUCCESS;
+}
+
+/* cuLaunchKernelEx and cuLaunchCooperativeKernel (LAUNCH_EX). */
+static void launches_with_attributes(struct gvg_cuda_fns *t)
+{
+	CUmodule mod = NULL;
+	CUfunction fn = NULL;
+	char c = 'x';
+	double d = 2.5;
+	int *p = (int *)(uintptr_t)rt_devptr;
+	void *params[] = { &c, &d, &p };
+	unsigned char want[24] = { 'x' };
+	CUlaunchAttribute attrs[2] = { { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE },
+				       { .id = CU_LAUNCH_ATTRIBUTE_PRIORITY } };
+	CUlaunchConfig cfg = { 4, 2, 1, 64, 1, 1, 256, NULL, attrs, 2 };
+
+	t->cuLaunchKernelEx = see_launch;
+	memcpy(want + 8, &d, 8);
+	memcpy(want + 16, &p, 8);
+	attrs[0].value.cooperative = 1;
+	attrs[1].value.priority = -3;
+	RT_TRUE("cuModuleLoadData", "the test's fatbin",
+		cuModuleLoadData(&mod, fatbin) == CUDA_SUCCESS &&
+			cuModuleGetFunction(&fn, mod, "_Z2k1cdPi") == CUDA_SUCCESS);
+	RT_TRUE("cuLaunchKernelEx", "result", cuLaunchKernelEx(&cfg, fn, params, NULL) == 0);
+	RT_TRUE("cuLaunchKernelEx", "configuration",
+		lx.calls == 1 && lx.cfg.gridDimX == 4 && lx.cfg.gridDimY == 2 &&
+			lx.cfg.blockDimX == 64 && lx.cfg.sharedMemBytes == 256 &&
+			lx.cfg.numAttrs == 2 && lx.attrs[0].id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE &&
+			lx.attrs[0].value.cooperative == 1 && lx.attrs[1].value.priority == -3);
+	RT_TRUE("cuLaunchKernelEx", "packed arguments",
+		lx.size == 24 && !memcmp(lx.args, want, 24));
+	RT_TRUE("cuLaunchCooperativeKernel", "result",
+		cuLaunchCooperativeKernel(fn, 1, 1, 1, 32, 1, 1, 0, NULL, params) == 0 &&
+			lx.calls == 2 && lx.cfg.numAttrs == 1 &&
+			lx.attrs[0].id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE);
+	/* An event in an attribute is a host object: not carried. */
+	attrs[1].id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_EVENT;
+	RT_TRUE("cuLaunchKernelEx", "an event attribute refused",
+		cuLaunchKernelEx(&cfg, fn, params, NULL) == CUDA_ERROR_NOT_SUPPORTED && lx.calls == 2);
+	cfg.numAttrs = 9;
+	RT_TRUE("cuLaunchKernelEx", "too many attributes",
+		cuLaunchKernelEx(&cfg, fn, params, NULL) == CUDA_ERROR_INVALID_VALUE);
+	RT_TRUE("cuModuleUnload", "result", cuModuleUnload(mod) == CUDA_SUCCESS);
+}
+
 int main(void)
 {
 	static struct gvg_cuda_fns fake;
@@ -391,6 +462,7 @@ int main(void)
 	rt_run_all();
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
+	launches_with_attributes(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }

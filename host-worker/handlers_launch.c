@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Launches with attributes (LAUNCH_EX): cooperative launches, clusters,
+ * priorities and the other attributes whose values are plain numbers.
+ * Attributes that carry an event, a graph node or a device address are not
+ * carried (their values would be host objects or unchecked addresses).  The
+ * arguments are checked as for LAUNCH and handed to the driver packed.
+ */
+#include "gen_support.h"
+#include "log.h"
+
+_Static_assert(sizeof(CUlaunchAttributeValue) == sizeof(((struct gv_launch_attr *)0)->value),
+	       "launch attribute values are 64 bytes");
+
+static int plain_attribute(uint32_t id)
+{
+	switch (id) {
+	case CU_LAUNCH_ATTRIBUTE_IGNORE:
+	case CU_LAUNCH_ATTRIBUTE_COOPERATIVE:
+	case CU_LAUNCH_ATTRIBUTE_SYNCHRONIZATION_POLICY:
+	case CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION:
+	case CU_LAUNCH_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE:
+	case CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION:
+	case CU_LAUNCH_ATTRIBUTE_PRIORITY:
+	case CU_LAUNCH_ATTRIBUTE_MEM_SYNC_DOMAIN_MAP:
+	case CU_LAUNCH_ATTRIBUTE_MEM_SYNC_DOMAIN:
+	case CU_LAUNCH_ATTRIBUTE_PREFERRED_CLUSTER_DIMENSION:
+	case CU_LAUNCH_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int gvw_h_LAUNCH_EX(struct gvw_call *c)
+{
+	const struct gv_launch_ex_req *q = c->req;
+	CUlaunchAttribute attrs[GV_MAX_LAUNCH_ATTRS];
+	CUlaunchConfig cfg = { 0 };
+	struct gvw_handle_slot *slot;
+	struct gvw_function *fn;
+	void *stream = NULL, *buf = (void *)c->tail;
+	size_t size;
+	void *extra[] = { CU_LAUNCH_PARAM_BUFFER_POINTER, buf, CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
+			  CU_LAUNCH_PARAM_END };
+	uint32_t i;
+	int e = gvg_enter(c, GVG_FN(cuda, cuLaunchKernelEx));
+
+	if (e)
+		return e;
+	slot = gvw_handle_get(&c->s->handles, q->launch.function, GVW_H_FUNCTION);
+	if (!slot || slot->device != c->dev)
+		return CUDA_ERROR_INVALID_HANDLE;
+	fn = slot->obj;
+	/* The driver reads args_size bytes: exactly what was sent. */
+	if (q->launch.args_len != c->tail_len || q->launch.args_len != fn->args_size ||
+	    q->nattrs > GV_MAX_LAUNCH_ATTRS)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = gvg_stream(c, q->launch.stream, &stream);
+	if (e)
+		return e;
+	for (i = 0; i < q->nattrs; i++) {
+		if (!plain_attribute(q->attrs[i].id)) {
+			gvw_log(GVW_DEBUG, "session %u: launch attribute %u is not carried",
+				c->s->id, q->attrs[i].id);
+			return CUDA_ERROR_NOT_SUPPORTED;
+		}
+		memset(&attrs[i], 0, sizeof(attrs[i]));
+		attrs[i].id = (CUlaunchAttributeID)q->attrs[i].id;
+		memcpy(&attrs[i].value, q->attrs[i].value, sizeof(attrs[i].value));
+	}
+	cfg.gridDimX = q->launch.grid[0];
+	cfg.gridDimY = q->launch.grid[1];
+	cfg.gridDimZ = q->launch.grid[2];
+	cfg.blockDimX = q->launch.block[0];
+	cfg.blockDimY = q->launch.block[1];
+	cfg.blockDimZ = q->launch.block[2];
+	cfg.sharedMemBytes = q->launch.shared_mem;
+	cfg.hStream = stream;
+	cfg.attrs = q->nattrs ? attrs : NULL;
+	cfg.numAttrs = q->nattrs;
+	size = fn->args_size;
+	return (int)GVG_DRV(c, cuda, cuLaunchKernelEx)(&cfg, (CUfunction)fn->exec, NULL,
+						       size ? extra : NULL);
+}
