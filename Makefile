@@ -132,6 +132,10 @@ $(B)/guest/progs/gvtest_driver: tests/guest/gvtest_driver.c $(B)/tests/fatbin_ke
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest -I$(B)/tests $< -o $@ \
 		-L$(CUDA_HOME)/lib64/stubs -lcuda -L$(B)/guest-lib -lcudart -lpthread -ldl
+# Relocatable device code: device-linked with the device runtime by nvcc.
+$(B)/guest/progs/gvtest_rdc: tests/guest/gvtest_rdc.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_FLAGS) -rdc=true $< -o $@ -lcudadevrt
 $(B)/guest/progs/%: tests/gpu/%.c
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I$(CUDA_HOME)/include $< -o $@ -L$(CUDA_HOME)/lib64/stubs -lcuda

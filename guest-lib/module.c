@@ -72,7 +72,13 @@ GVRT_EXPORT void **__cudaRegisterFatBinary(void *wrapper)
 
 	if (!fb)
 		return NULL;
-	if (w && (uint32_t)w->magic == FATBIN_WRAPPER_MAGIC && w->version == 1 && w->data) {
+	/*
+	 * Version 2 is relocatable device code (-rdc): data is the program's
+	 * device-linked image (nvlink's, device runtime included), which loads
+	 * as any fatbin; the prelinked pieces it also lists are not needed.
+	 */
+	if (w && (uint32_t)w->magic == FATBIN_WRAPPER_MAGIC && (w->version == 1 || w->version == 2) &&
+	    w->data) {
 		memcpy(&magic, w->data, 4);
 		memcpy(&hsize, w->data + 6, 2);
 		memcpy(&fsize, w->data + 8, 8);
@@ -83,7 +89,7 @@ GVRT_EXPORT void **__cudaRegisterFatBinary(void *wrapper)
 	}
 	if (!fb->image)
 		gv_log(GV_LOG_WARN, "a fatbin in this program is not in a form gvirtus "
-		       "loads (relocatable device code?); its kernels fail with "
+		       "loads; its kernels fail with "
 		       "cudaErrorNotSupported");
 	return (void **)fb;
 }

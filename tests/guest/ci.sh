@@ -10,6 +10,9 @@ gvtest_calls all 1 || fail=1
 step "kernels from an unmodified nvcc binary, streams, events, symbols"
 gvtest_kernels || fail=1
 
+step "relocatable device code (nvcc -rdc=true, a kernel launching a kernel)"
+gvtest_rdc || fail=1
+
 step "the driver API (libcuda.so.1), sharing the runtime's session"
 gvtest_driver || fail=1
 

@@ -46,6 +46,7 @@ if [ "$executor" = cpu-reference ]; then
 	"$progs/gvtest_kernels" && ok "kernels over TCP" || bad "kernels over TCP"
 fi
 "$progs/gvtest_driver" && ok "the driver API over TCP" || bad "the driver API over TCP"
+"$progs/gvtest_rdc" && ok "relocatable device code over TCP" || bad "relocatable device code over TCP"
 
 # "plugins" decides the APIs an endpoint serves; an unknown one stops it.
 for api in cudart cudadr; do
