@@ -69,6 +69,9 @@ DEVICE_TYPE = "CUdevice"
 BULK_IN = {("srcHost", "ByteCount")}
 BULK_OUT = {("dstHost", "ByteCount"), ("pciBusId", "len")}
 
+# Pointers the array rule would take for arrays but that name one value.
+NOT_ARRAY = {("cuDeviceGetTexture1DLinearMaxWidth", "maxWidthInElements")}
+
 # Explicit classes.  Everything not named here is 'remote' when the rules
 # can marshal every parameter, else 'unsupported' with the reason the
 # generator gives (which parameter it cannot carry).

@@ -82,6 +82,9 @@ VIA_DRIVER = {
     "cudaGraphReleaseUserObject": "cuGraphReleaseUserObject(graph, object, count)",
     "cudaUserObjectRetain": "cuUserObjectRetain(object, count)",
     "cudaUserObjectRelease": "cuUserObjectRelease(object, count)",
+    # NULL: the current context
+    "cudaGraphConditionalHandleCreate":
+        "cuGraphConditionalHandleCreate(pHandle_out, graph, NULL, defaultLaunchValue, flags)",
     # memory pools and managed-memory hints
     "cudaDeviceGetDefaultMemPool": "cuDeviceGetDefaultMemPool(memPool, device)",
     "cudaDeviceGetMemPool": "cuDeviceGetMemPool(memPool, device)",

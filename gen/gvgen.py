@@ -203,7 +203,8 @@ class Fn:
                     return "parameter %s (%s) is host memory of no declared size" % (p.name, sp)
                 arrayish = any(re.match(r"^(num|count|n[A-Z])", o) or o in ("count", "numNodes", "numDependencies")
                                for o in names if o != p.name)
-                if arrayish and re.search(r"(s|List|Array|Params)$", p.name):
+                if arrayish and re.search(r"(s|List|Array|Params)$", p.name) and \
+                        (self.name, p.name) not in getattr(ann, "NOT_ARRAY", ()):
                     return "parameter %s (%s) is an array" % (p.name, sp)
                 if const:
                     if base in ann.HANDLES or base in ann.CORE_HANDLES or base == "CUcontext":
@@ -886,7 +887,9 @@ def gen_cudart(check):
         args, pre = [], []
         for dp, a in zip(dparams, dargs):
             fm = re.match(r"^@func\((\w+)\)$", a)
-            if fm:
+            if a == "NULL":
+                args.append("NULL")
+            elif fm:
                 pre += ["\tuint64_t fn_;", "\tcudaError_t e_ = gv_kernel_function(%s, &fn_);" % fm.group(1),
                         ""]
                 args.append("(%s)(uintptr_t)fn_" % dp.type.spelling)

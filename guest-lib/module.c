@@ -541,22 +541,43 @@ GVRT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr,
 	return cudaSuccess;
 }
 
-GVRT_EXPORT cudaError_t cudaFuncSetAttribute(const void *func, enum cudaFuncAttribute attr,
-					     int value)
+static cudaError_t set_attribute(struct gv_kernel *k, enum cudaFuncAttribute attr, int value)
 {
-	struct gv_kernel *k = kernel_of(func);
 	struct gv_func_set_attr_req q = { .attr = (int32_t)attr, .value = value };
 	struct gv_empty r;
 	uint64_t fn;
 	cudaError_t e;
 
 	if (!k)
-		return gv_ret(cudaErrorInvalidDeviceFunction);
+		return cudaErrorInvalidDeviceFunction;
 	/* cudaFuncAttribute numbers the same settings as CUfunction_attribute. */
 	e = kernel_handle(k, &fn);
 	q.function = fn;
-	if (!e)
-		e = GV_RPC(FUNC_SET_ATTR, &q, &r, NULL, 0);
+	return e ? e : GV_RPC(FUNC_SET_ATTR, &q, &r, NULL, 0);
+}
+
+GVRT_EXPORT cudaError_t cudaFuncSetAttribute(const void *func, enum cudaFuncAttribute attr,
+					     int value)
+{
+	return gv_ret(set_attribute(kernel_of(func), attr, value));
+}
+
+/* A cudaKernel_t is the kernel's registration (__cudaGetKernel). */
+GVRT_EXPORT cudaError_t cudaKernelSetAttributeForDevice(cudaKernel_t kernel,
+							enum cudaFuncAttribute attr, int value,
+							int device)
+{
+	const struct gv_session_info *s = gv_session();
+	int saved = gv_current_device();
+	cudaError_t e;
+
+	if (!s->ready)
+		return gv_ret(s->init_error);
+	if (device < 0 || device >= s->device_count)
+		return gv_ret(cudaErrorInvalidDevice);
+	gv_set_current_device(device);
+	e = set_attribute((struct gv_kernel *)kernel, attr, value);
+	gv_set_current_device(saved);
 	return gv_ret(e);
 }
 

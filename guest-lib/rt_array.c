@@ -443,6 +443,66 @@ GVRT_EXPORT cudaError_t cudaMemcpyArrayToArray(cudaArray_t dst, size_t dw, size_
 	return cudaMemcpy2DArrayToArray(dst, dw, dh, src, sw, sh, count, 1, kind);
 }
 
+/* ---- pitched 3D memory ---- */
+
+GVRT_EXPORT cudaError_t cudaMalloc3D(struct cudaPitchedPtr *p, struct cudaExtent extent)
+{
+	size_t pitch = 0;
+	void *ptr = NULL;
+	cudaError_t e;
+
+	if (!p)
+		return gv_ret(cudaErrorInvalidValue);
+	/* Slices of height rows, one after the other, as natively. */
+	e = cudaMallocPitch(&ptr, &pitch, extent.width, extent.height * extent.depth);
+	if (!e)
+		*p = (struct cudaPitchedPtr){ ptr, pitch, extent.width, extent.height };
+	return e;
+}
+
+static cudaError_t set3d(struct cudaPitchedPtr p, int value, struct cudaExtent extent,
+			 cudaStream_t stream)
+{
+	cudaError_t e = cudaSuccess;
+	size_t z;
+
+	if (extent.width > p.pitch)
+		return cudaErrorInvalidValue;
+	/* A slice is ysize rows of the allocation; each is a 2D memset. */
+	for (z = 0; z < extent.depth && !e; z++)
+		e = cudaMemset2DAsync((char *)p.ptr + z * p.pitch * p.ysize, p.pitch, value,
+				      extent.width, extent.height, stream);
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaMemset3D(struct cudaPitchedPtr p, int value, struct cudaExtent extent)
+{
+	return gv_ret(set3d(p, value, extent, 0));
+}
+
+GVRT_EXPORT cudaError_t cudaMemset3DAsync(struct cudaPitchedPtr p, int value,
+					  struct cudaExtent extent, cudaStream_t stream)
+{
+	return gv_ret(set3d(p, value, extent, stream));
+}
+
+GVRT_EXPORT cudaError_t cudaDeviceGetTexture1DLinearMaxWidth(size_t *width,
+							     const struct cudaChannelFormatDesc *d,
+							     int device)
+{
+	static CUresult (*fn)(size_t *, CUarray_format, unsigned int, CUdevice);
+	CUarray_format f;
+	unsigned int n;
+	cudaError_t e;
+
+	if (!width || !d)
+		return gv_ret(cudaErrorInvalidValue);
+	e = to_format(d, &f, &n);
+	if (!e && !fn && gv_driver_load(&fn, "cuDeviceGetTexture1DLinearMaxWidth"))
+		e = cudaErrorNotSupported;
+	return gv_ret(e ? e : (cudaError_t)fn(width, f, n, device));
+}
+
 /* ---- texture and surface objects ---- */
 
 static cudaError_t resource(const struct cudaResourceDesc *r, struct gv_res_desc *out)

@@ -74,6 +74,43 @@ GVRT_EXPORT cudaError_t cudaInitDevice(int device, unsigned int deviceFlags, uns
 	return gv_ret(set_flags(device, (flags & cudaInitDeviceFlagsAreValid) ? deviceFlags : 0));
 }
 
+/* The devices to try when none is current: every one exists, so a hint. */
+GVRT_EXPORT cudaError_t cudaSetValidDevices(int *devices, int len)
+{
+	const struct gv_session_info *s = gv_session();
+	int i;
+
+	if (len < 0 || (len && !devices))
+		return gv_ret(cudaErrorInvalidValue);
+	if (!s->ready)
+		return gv_ret(s->init_error);
+	for (i = 0; i < len; i++)
+		if (devices[i] < 0 || devices[i] >= s->device_count)
+			return gv_ret(cudaErrorInvalidDevice);
+	return gv_ret(cudaSuccess);
+}
+
+/* Through the peer's primary context in the driver, as natively. */
+GVRT_EXPORT cudaError_t cudaDeviceDisablePeerAccess(int peer)
+{
+	static CUresult (*retain)(CUcontext *, CUdevice);
+	static CUresult (*release)(CUdevice);
+	static CUresult (*disable)(CUcontext);
+	CUcontext ctx;
+	cudaError_t e;
+
+	if ((!retain && gv_driver_load(&retain, "cuDevicePrimaryCtxRetain")) ||
+	    (!release && gv_driver_load(&release, "cuDevicePrimaryCtxRelease_v2")) ||
+	    (!disable && gv_driver_load(&disable, "cuCtxDisablePeerAccess")))
+		return gv_ret(cudaErrorNotSupported);
+	if (retain(&ctx, peer))
+		return gv_ret(cudaErrorInvalidDevice);
+	e = (cudaError_t)disable(ctx);
+	release(peer);
+	/* CUDA_ERROR_PEER_ACCESS_NOT_ENABLED is cudaErrorPeerAccessNotEnabled (705). */
+	return gv_ret(e);
+}
+
 /*
  * Stream-ordered allocation.  The memory comes from the session's
  * allocator at once, which is before the stream needs it; a free waits

@@ -515,6 +515,25 @@ GVCU_EXPORT CUresult cuDeviceGetPCIBusId(char * pciBusId, int len, CUdevice dev)
 	return e;
 }
 
+GVCU_EXPORT CUresult cuDeviceGetTexture1DLinearMaxWidth(size_t * maxWidthInElements, CUarray_format format, unsigned int numChannels, CUdevice dev)
+{
+	struct gvg_cuDeviceGetTexture1DLinearMaxWidth_req q;
+	struct gvg_cuDeviceGetTexture1DLinearMaxWidth_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!maxWidthInElements)
+		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.format, &format);
+	GVCU_COPY(&q.numChannels, &numChannels);
+	q.dev = dev;
+	e = gvcu_call(GV_OP_cuDeviceGetTexture1DLinearMaxWidth, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		GVCU_COPY(maxWidthInElements, &r.maxWidthInElements);
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuDeviceGraphMemTrim(CUdevice device)
 {
 	struct gvg_cuDeviceGraphMemTrim_req q;

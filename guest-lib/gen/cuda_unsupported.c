@@ -27,7 +27,6 @@ GV_CU_UNSUPPORTED(cuDeviceGetGraphMemAttribute) /* parameter value (void *) is h
 GV_CU_UNSUPPORTED(cuDeviceGetHostAtomicCapabilities) /* parameter capabilities (unsigned int *) is an array */
 GV_CU_UNSUPPORTED(cuDeviceGetNvSciSyncAttributes) /* parameter nvSciSyncAttrList (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuDeviceGetP2PAtomicCapabilities) /* parameter capabilities (unsigned int *) is an array */
-GV_CU_UNSUPPORTED(cuDeviceGetTexture1DLinearMaxWidth) /* parameter maxWidthInElements (size_t *) is an array */
 GV_CU_UNSUPPORTED(cuDeviceGetUuid) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDevicePrimaryCtxRelease) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDevicePrimaryCtxReset) /* legacy ABI: headers since CUDA 3.2 name its successor */

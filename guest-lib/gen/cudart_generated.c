@@ -36,6 +36,7 @@ static struct {
 	CUresult (*cuFuncSetSharedMemConfig)(CUfunction, CUsharedconfig);
 	CUresult (*cuGraphChildGraphNodeGetGraph)(CUgraphNode, CUgraph *);
 	CUresult (*cuGraphClone)(CUgraph *, CUgraph);
+	CUresult (*cuGraphConditionalHandleCreate)(CUgraphConditionalHandle *, CUgraph, CUcontext, unsigned int, unsigned int);
 	CUresult (*cuGraphCreate)(CUgraph *, unsigned int);
 	CUresult (*cuGraphDestroy)(CUgraph);
 	CUresult (*cuGraphDestroyNode)(CUgraphNode);
@@ -312,6 +313,13 @@ GVRT_EXPORT cudaError_t cudaGraphClone(cudaGraph_t * pGraphClone, cudaGraph_t or
 	if (!gv_drv.cuGraphClone && gv_driver_load(&gv_drv.cuGraphClone, "cuGraphClone"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphClone((CUgraph *)(pGraphClone), (CUgraph)(originalGraph)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphConditionalHandleCreate(cudaGraphConditionalHandle * pHandle_out, cudaGraph_t graph, unsigned int defaultLaunchValue, unsigned int flags)
+{
+	if (!gv_drv.cuGraphConditionalHandleCreate && gv_driver_load(&gv_drv.cuGraphConditionalHandleCreate, "cuGraphConditionalHandleCreate"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphConditionalHandleCreate((CUgraphConditionalHandle *)(pHandle_out), (CUgraph)(graph), NULL, (unsigned int)(defaultLaunchValue), (unsigned int)(flags)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphCreate(cudaGraph_t * pGraph, unsigned int flags)
@@ -857,6 +865,18 @@ GVRT_EXPORT cudaError_t cudaMemset2DAsync_ptsz(void * devPtr, size_t pitch, int 
 GVRT_EXPORT cudaError_t cudaMemset2D_ptds(void * devPtr, size_t pitch, int value, size_t width, size_t height)
 {
 	return cudaMemset2D(devPtr, pitch, value, width, height);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemset3DAsync_ptsz(struct cudaPitchedPtr pitchedDevPtr, int value, struct cudaExtent extent, cudaStream_t stream)
+{
+	return cudaMemset3DAsync(pitchedDevPtr, value, extent, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemset3D_ptds(struct cudaPitchedPtr pitchedDevPtr, int value, struct cudaExtent extent)
+{
+	return cudaMemset3D(pitchedDevPtr, value, extent);
 }
 
 /* On the per-thread default stream. */

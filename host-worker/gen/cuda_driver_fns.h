@@ -34,6 +34,7 @@
 	X(cuDeviceGetMemPool, CUresult, (CUmemoryPool *, CUdevice)) \
 	X(cuDeviceGetP2PAttribute, CUresult, (int *, CUdevice_P2PAttribute, CUdevice, CUdevice)) \
 	X(cuDeviceGetPCIBusId, CUresult, (char *, int, CUdevice)) \
+	X(cuDeviceGetTexture1DLinearMaxWidth, CUresult, (size_t *, CUarray_format, unsigned int, CUdevice)) \
 	X(cuDeviceGraphMemTrim, CUresult, (CUdevice)) \
 	X(cuDeviceSetMemPool, CUresult, (CUdevice, CUmemoryPool)) \
 	X(cuEventRecordWithFlags, CUresult, (CUevent, CUstream, unsigned int)) \

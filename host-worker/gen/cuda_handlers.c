@@ -592,6 +592,29 @@ int gvw_h_cuDeviceGetPCIBusId(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuDeviceGetTexture1DLinearMaxWidth(struct gvw_call *c)
+{
+	const struct gvg_cuDeviceGetTexture1DLinearMaxWidth_req *q = c->req;
+	struct gvg_cuDeviceGetTexture1DLinearMaxWidth_resp *r = c->resp;
+	size_t o_maxWidthInElements;
+	CUarray_format a_format;
+	unsigned int a_numChannels;
+	CUdevice a_dev;
+	int e = gvg_enter(c, GVG_FN(cuda, cuDeviceGetTexture1DLinearMaxWidth));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_format, &q->format);
+	GVG_COPY(&a_numChannels, &q->numChannels);
+	if (!e)
+		e = gvg_device(c, q->dev, &a_dev);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuDeviceGetTexture1DLinearMaxWidth)(&o_maxWidthInElements, a_format, a_numChannels, a_dev);
+	if (!e)
+		GVG_COPY(&r->maxWidthInElements, &o_maxWidthInElements);
+	return e;
+}
+
 int gvw_h_cuDeviceGraphMemTrim(struct gvw_call *c)
 {
 	const struct gvg_cuDeviceGraphMemTrim_req *q = c->req;

@@ -1491,5 +1491,13 @@ struct __attribute__((packed)) gvg_cuMipmappedArrayCreate_req {
 struct __attribute__((packed)) gvg_cuMipmappedArrayCreate_resp {
 	uint64_t pHandle;
 };
+struct __attribute__((packed)) gvg_cuDeviceGetTexture1DLinearMaxWidth_req {
+	int32_t format;
+	uint32_t numChannels;
+	int32_t dev;
+};
+struct __attribute__((packed)) gvg_cuDeviceGetTexture1DLinearMaxWidth_resp {
+	uint64_t maxWidthInElements;
+};
 
 #endif

@@ -33,6 +33,7 @@ CUresult cuDeviceGetExecAffinitySupport(int * pi, CUexecAffinityType type, CUdev
 CUresult cuDeviceGetMemPool(CUmemoryPool * pool, CUdevice dev);
 CUresult cuDeviceGetP2PAttribute(int * value, CUdevice_P2PAttribute attrib, CUdevice srcDevice, CUdevice dstDevice);
 CUresult cuDeviceGetPCIBusId(char * pciBusId, int len, CUdevice dev);
+CUresult cuDeviceGetTexture1DLinearMaxWidth(size_t * maxWidthInElements, CUarray_format format, unsigned int numChannels, CUdevice dev);
 CUresult cuDeviceGraphMemTrim(CUdevice device);
 CUresult cuDeviceSetMemPool(CUdevice dev, CUmemoryPool pool);
 CUresult cuEventRecordWithFlags(CUevent hEvent, CUstream hStream, unsigned int flags);

@@ -1069,6 +1069,47 @@ static void test_cuDeviceGetPCIBusId(void)
 #endif
 
 static struct {
+	CUarray_format format;
+	unsigned int numChannels;
+	CUdevice dev;
+	int called;
+} x_cuDeviceGetTexture1DLinearMaxWidth;
+
+static CUresult fake_cuDeviceGetTexture1DLinearMaxWidth(size_t * maxWidthInElements, CUarray_format format, unsigned int numChannels, CUdevice dev)
+{
+	x_cuDeviceGetTexture1DLinearMaxWidth.called++;
+	rt_pattern(maxWidthInElements, sizeof(*maxWidthInElements), 1239);
+	RT_SAME("cuDeviceGetTexture1DLinearMaxWidth", "format", &format, &x_cuDeviceGetTexture1DLinearMaxWidth.format, sizeof(format));
+	RT_SAME("cuDeviceGetTexture1DLinearMaxWidth", "numChannels", &numChannels, &x_cuDeviceGetTexture1DLinearMaxWidth.numChannels, sizeof(numChannels));
+	RT_TRUE("cuDeviceGetTexture1DLinearMaxWidth", "dev", dev == 0);
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuDeviceGetTexture1DLinearMaxWidth(void)
+{
+	size_t o_maxWidthInElements;
+	CUresult e;
+
+	memset(&x_cuDeviceGetTexture1DLinearMaxWidth, 0, sizeof(x_cuDeviceGetTexture1DLinearMaxWidth));
+	x_cuDeviceGetTexture1DLinearMaxWidth.format = (CUarray_format)rt_small(64);
+	x_cuDeviceGetTexture1DLinearMaxWidth.numChannels = (unsigned int)rt_small(64);
+	x_cuDeviceGetTexture1DLinearMaxWidth.dev = 0;
+	rt_result = CUDA_SUCCESS;
+	e = cuDeviceGetTexture1DLinearMaxWidth(&o_maxWidthInElements, x_cuDeviceGetTexture1DLinearMaxWidth.format, x_cuDeviceGetTexture1DLinearMaxWidth.numChannels, x_cuDeviceGetTexture1DLinearMaxWidth.dev);
+	RT_CALL("cuDeviceGetTexture1DLinearMaxWidth", e == CUDA_SUCCESS && x_cuDeviceGetTexture1DLinearMaxWidth.called == 1, e);
+	RT_TRUE("cuDeviceGetTexture1DLinearMaxWidth", "maxWidthInElements out", rt_is_pattern(&o_maxWidthInElements, sizeof(o_maxWidthInElements), 1239));
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuDeviceGetTexture1DLinearMaxWidth(&o_maxWidthInElements, x_cuDeviceGetTexture1DLinearMaxWidth.format, x_cuDeviceGetTexture1DLinearMaxWidth.numChannels, x_cuDeviceGetTexture1DLinearMaxWidth.dev);
+	RT_CALL("cuDeviceGetTexture1DLinearMaxWidth", e == CUDA_ERROR_LAUNCH_FAILED && x_cuDeviceGetTexture1DLinearMaxWidth.called == 2, e);
+	x_cuDeviceGetTexture1DLinearMaxWidth.called = 0;
+	e = cuDeviceGetTexture1DLinearMaxWidth(&o_maxWidthInElements, x_cuDeviceGetTexture1DLinearMaxWidth.format, x_cuDeviceGetTexture1DLinearMaxWidth.numChannels, 99);
+	RT_CALL("cuDeviceGetTexture1DLinearMaxWidth", e == CUDA_ERROR_INVALID_DEVICE && x_cuDeviceGetTexture1DLinearMaxWidth.called == 0, e);
+}
+#endif
+
+static struct {
 	CUdevice device;
 	int called;
 } x_cuDeviceGraphMemTrim;
@@ -7213,6 +7254,7 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuDeviceGetMemPool = fake_cuDeviceGetMemPool;
 	t->cuDeviceGetP2PAttribute = fake_cuDeviceGetP2PAttribute;
 	t->cuDeviceGetPCIBusId = fake_cuDeviceGetPCIBusId;
+	t->cuDeviceGetTexture1DLinearMaxWidth = fake_cuDeviceGetTexture1DLinearMaxWidth;
 	t->cuDeviceGraphMemTrim = fake_cuDeviceGraphMemTrim;
 	t->cuDeviceSetMemPool = fake_cuDeviceSetMemPool;
 	t->cuEventRecordWithFlags = fake_cuEventRecordWithFlags;
@@ -7414,6 +7456,7 @@ void rt_run_all(void)
 	test_cuDeviceGetMemPool();
 	test_cuDeviceGetP2PAttribute();
 	test_cuDeviceGetPCIBusId();
+	test_cuDeviceGetTexture1DLinearMaxWidth();
 	test_cuDeviceGraphMemTrim();
 	test_cuDeviceSetMemPool();
 	test_cuEventRecordWithFlags();
