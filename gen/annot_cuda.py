@@ -120,16 +120,19 @@ EXCEPTION = [
     "cuMemcpy3D_v2", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
     # launches with attributes over host-worker/handlers_launch.c
     "cuLaunchKernelEx", "cuLaunchCooperativeKernel",
+    # a capture's state, with the nodes it ends at (host-worker/handlers_capture.c)
+    "cuStreamGetCaptureInfo_v3", "cuStreamGetCaptureInfo_v3_ptsz",
 ]
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
 # double, answers CUDA_ERROR_NOT_SUPPORTED the same way.
 HOST_CALLS = ["cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
-              "cuLaunchKernelEx"]
+              "cuLaunchKernelEx", "cuStreamGetCaptureInfo_v3"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
-                   "guest-lib/cuda/driver_stream.c", "guest-lib/cuda/driver_array.c"]
+                   "guest-lib/cuda/driver_stream.c", "guest-lib/cuda/driver_array.c",
+                   "guest-lib/cuda/driver_capture.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

@@ -222,3 +222,24 @@ GVRT_EXPORT cudaError_t cudaGetDriverEntryPoint(const char *symbol, void **fn,
 {
 	return cudaGetDriverEntryPointByVersion(symbol, fn, CUDART_VERSION, flags, status);
 }
+
+/* ---- stream capture ---- */
+
+/* The runtime's statuses, nodes and edge data are the driver's. */
+GVRT_EXPORT cudaError_t cudaStreamGetCaptureInfo(cudaStream_t stream,
+						 enum cudaStreamCaptureStatus *status,
+						 unsigned long long *id, cudaGraph_t *graph,
+						 const cudaGraphNode_t **deps,
+						 const cudaGraphEdgeData **edges, size_t *n)
+{
+	static CUresult (*info)(CUstream, CUstreamCaptureStatus *, cuuint64_t *, CUgraph *,
+				const CUgraphNode **, const CUgraphEdgeData **, size_t *);
+
+	if (!info && gv_driver_load(&info, "cuStreamGetCaptureInfo_v3"))
+		return gv_ret(cudaErrorNotSupported);
+	_Static_assert(sizeof(cudaGraphEdgeData) == sizeof(CUgraphEdgeData), "edge data");
+	return gv_ret((cudaError_t)info((CUstream)stream, (CUstreamCaptureStatus *)status,
+					(cuuint64_t *)id, (CUgraph *)graph,
+					(const CUgraphNode **)deps,
+					(const CUgraphEdgeData **)edges, n));
+}

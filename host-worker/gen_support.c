@@ -150,6 +150,18 @@ void gvg_bulk_unstage(struct gvw_call *c, const void *flat)
 
 uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
 {
+	struct gvw_handles *t = &c->s->handles;
+	uint32_t i;
+
+	/*
+	 * Calls that return an object that exists already (a graph's node, a
+	 * device's default pool) give the handle it has: one object, one
+	 * handle, however often it is asked for.  A scan of the session's own
+	 * table, which its quota bounds; objects made anew are not found.
+	 */
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].kind == kind && t->v[i].obj == obj && t->v[i].device == c->dev)
+			return gvw_handle_of(t, &t->v[i]);
 	return gvw_handle_add(c, kind, obj, 0);
 }
 

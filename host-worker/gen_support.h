@@ -59,7 +59,8 @@ int gvg_string(struct gvw_call *c, const char **out);
  * flat buffer (*staged: a copy, written back by gvg_bulk_unstage). */
 int gvg_bulk(struct gvw_call *c, uint32_t dir, uint64_t len, void **out, int *staged);
 void gvg_bulk_unstage(struct gvw_call *c, const void *flat);
-/* A new handle for an object a call made, or 0 past the session's limit. */
+/* The handle of an object a call returned (its existing one, if it has one),
+ * or 0 past the session's limit. */
 uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);
 void gvg_handle_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind);
 

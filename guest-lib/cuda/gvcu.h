@@ -8,6 +8,7 @@
 #define GVIRTUS_GVCU_H
 
 #include <cuda.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gvrt.h"
@@ -50,6 +51,11 @@ CUresult gvcu_result(cudaError_t e);
 
 /* A CUDA_MEMCPY3D as MEMCPY_3D (driver_array.c). */
 CUresult gvcu_copy3d(const CUDA_MEMCPY3D *m, CUstream stream);
+
+/* A stream's capture state (driver_capture.c); the arrays are thread-local. */
+CUresult gvcu_capture_info(CUstream s, CUstreamCaptureStatus *status, cuuint64_t *id,
+			   CUgraph *graph, const CUgraphNode **deps_out,
+			   const CUgraphEdgeData **edges_out, size_t *n);
 
 /* One generated call: checks the context, then one round trip. */
 CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *tail,

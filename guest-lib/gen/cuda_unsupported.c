@@ -293,8 +293,6 @@ GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo) /* legacy ABI: headers since CUDA 3.2 
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_v2) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_v2_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_v3) /* parameter numDependencies_out is an in/out count of an array */
-GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_v3_ptsz) /* parameter numDependencies_out is an in/out count of an array */
 GV_CU_UNSUPPORTED(cuStreamGetCtx) /* returns a context (pctx) */
 GV_CU_UNSUPPORTED(cuStreamGetCtx_ptsz) /* returns a context (pctx) */
 GV_CU_UNSUPPORTED(cuStreamGetCtx_v2) /* returns a context (pCtx) */

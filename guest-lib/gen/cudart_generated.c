@@ -922,6 +922,12 @@ GVRT_EXPORT cudaError_t cudaStreamEndCapture_ptsz(cudaStream_t stream, cudaGraph
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaStreamGetCaptureInfo_ptsz(cudaStream_t stream, enum cudaStreamCaptureStatus * captureStatus_out, unsigned long long * id_out, cudaGraph_t * graph_out, const cudaGraphNode_t ** dependencies_out, const cudaGraphEdgeData ** edgeData_out, size_t * numDependencies_out)
+{
+	return cudaStreamGetCaptureInfo(stream ? stream : cudaStreamPerThread, captureStatus_out, id_out, graph_out, dependencies_out, edgeData_out, numDependencies_out);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaStreamGetDevice_ptsz(cudaStream_t hStream, int * device)
 {
 	return cudaStreamGetDevice(hStream ? hStream : cudaStreamPerThread, device);

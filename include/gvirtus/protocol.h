@@ -276,6 +276,30 @@ struct __attribute__((packed)) gv_launch_ex_req {
 	struct gv_launch_attr attrs[GV_MAX_LAUNCH_ATTRS];
 };
 
+/*
+ * A stream's capture: its status (CUstreamCaptureStatus), id, graph and the
+ * nodes the next captured work will depend on, with their edge data (8
+ * bytes each, CUgraphEdgeData), when asked for.
+ */
+#define GV_MAX_CAPTURE_DEPS 64
+#define GV_CAPTURE_WANT_GRAPH 1u
+#define GV_CAPTURE_WANT_DEPS 2u
+#define GV_CAPTURE_WANT_EDGES 4u
+struct __attribute__((packed)) gv_capture_info_req {
+	uint64_t stream;
+	uint32_t want;		/* GV_CAPTURE_WANT_* */
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_capture_info_resp {
+	uint32_t status;
+	uint32_t has_edges;	/* 0: every edge is the default one */
+	uint64_t id;
+	uint64_t graph;
+	uint64_t ndeps;
+	uint64_t deps[GV_MAX_CAPTURE_DEPS];
+	uint8_t edges[GV_MAX_CAPTURE_DEPS][8];
+};
+
 /* Kernel attributes, numbered as the driver's CUfunction_attribute. */
 enum gv_func_attr {
 	GV_FA_MAX_THREADS_PER_BLOCK = 0,

@@ -443,6 +443,67 @@ static void launches_with_attributes(struct gvg_cuda_fns *t)
 	RT_TRUE("cuModuleUnload", "result", cuModuleUnload(mod) == CUDA_SUCCESS);
 }
 
+/* Capture state: statuses, ids, and nodes that keep one handle each. */
+static void *cap_nodes[65];
+static size_t cap_n;
+
+static CUresult see_capture(CUstream s, CUstreamCaptureStatus *st, cuuint64_t *id, CUgraph *g,
+			    const CUgraphNode **deps, const CUgraphEdgeData **edges, size_t *n)
+{
+	static CUgraphEdgeData e[65];
+	static void *graph;
+
+	if (!graph)
+		graph = rt_object();
+	*st = CU_STREAM_CAPTURE_STATUS_ACTIVE;
+	*id = 77;
+	if (g)
+		*g = graph;
+	if (deps)
+		*deps = (const CUgraphNode *)cap_nodes;
+	if (edges) {
+		e[1].to_port = 3;
+		*edges = e;
+	}
+	if (n)
+		*n = cap_n;
+	(void)s;
+	return CUDA_SUCCESS;
+}
+
+static void capture_info(struct gvg_cuda_fns *t)
+{
+	enum cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
+	unsigned long long id = 0;
+	cudaGraph_t g = NULL, g2 = NULL;
+	const cudaGraphNode_t *deps = NULL;
+	const cudaGraphEdgeData *edges = NULL;
+	cudaGraphNode_t first[2];
+	size_t n = 0, i;
+
+	t->cuStreamGetCaptureInfo_v3 = see_capture;
+	for (i = 0; i < 65; i++)
+		cap_nodes[i] = rt_object();
+	cap_n = 2;
+	RT_TRUE("cudaStreamGetCaptureInfo", "result",
+		cudaStreamGetCaptureInfo(0, &st, &id, &g, &deps, &edges, &n) == cudaSuccess);
+	RT_TRUE("cudaStreamGetCaptureInfo", "values",
+		st == cudaStreamCaptureStatusActive && id == 77 && g && n == 2 && deps &&
+			deps[0] && deps[1] && deps[0] != deps[1] && edges &&
+			edges[1].to_port == 3);
+	first[0] = deps[0];
+	first[1] = deps[1];
+	RT_TRUE("cudaStreamGetCaptureInfo", "again",
+		cudaStreamGetCaptureInfo(0, &st, NULL, &g2, &deps, NULL, &n) == cudaSuccess);
+	RT_TRUE("cudaStreamGetCaptureInfo", "one object, one handle",
+		g2 == g && deps[0] == first[0] && deps[1] == first[1]);
+	cap_n = 65;
+	RT_TRUE("cudaStreamGetCaptureInfo", "more nodes than carried",
+		cudaStreamGetCaptureInfo(0, &st, NULL, NULL, &deps, NULL, &n) ==
+			cudaErrorNotSupported);
+	(void)cudaGetLastError();
+}
+
 int main(void)
 {
 	static struct gvg_cuda_fns fake;
@@ -463,6 +524,7 @@ int main(void)
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);
+	capture_info(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }
