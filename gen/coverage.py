@@ -6,7 +6,7 @@ shim implements, and the not-supported ones by name with the reason.
 usage: coverage.py BUILD_DIR
   libcudart.so.13: exports from guest-lib/cudart_exports.txt; the stubs
                    generated into BUILD_DIR/guest-lib/unsupported_stubs.c
-                   are the not-supported ones (reasons: gen/cudart_unsupported.txt)
+                   are the not-supported ones (reasons: gen/annot_cudart.py)
   libcuda.so.1:    gen/out/cuda_classes.txt (written by gen/gvgen.py)
 """
 import os
@@ -14,17 +14,6 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def reasons(path):
-    out = {}
-    if os.path.exists(path):
-        for line in open(path):
-            line = line.strip()
-            if line and not line.startswith("#"):
-                name, _, why = line.partition(" ")
-                out[name] = why.strip()
-    return out
 
 
 def report(lib, exported, unsupported, classes=None):
@@ -47,8 +36,13 @@ def main(build):
     stubs = os.path.join(build, "guest-lib", "unsupported_stubs.c")
     if not os.path.exists(stubs):
         sys.exit("coverage: %s is missing: run make guest-lib first" % stubs)
-    why = reasons(os.path.join(ROOT, "gen", "cudart_unsupported.txt"))
-    uns = {m.group(1): why.get(m.group(1), "") for m in
+    sys.path.insert(0, os.path.join(ROOT, "gen"))
+    rules = __import__("annot_cudart").NOT_SUPPORTED_WHY
+
+    def why(name):
+        return next((w for pat, w in rules if re.search(pat, name)), "not implemented yet")
+
+    uns = {m.group(1): why(m.group(1)) for m in
            re.finditer(r"^GV_UNSUPPORTED\((\w+)\)", open(stubs).read(), re.M)}
     report("libcudart.so.13", exported, uns)
     classes, uns, names = {}, {}, []
