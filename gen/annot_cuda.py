@@ -69,6 +69,10 @@ DEVICE_TYPE = "CUdevice"
 BULK_IN = {("srcHost", "ByteCount")}
 BULK_OUT = {("dstHost", "ByteCount"), ("pciBusId", "len")}
 
+# Calls whose CUdeviceptr out-parameter is an address of memory the session
+# already holds (a value, not a new allocation to track).
+DEVPTR_OUT_OK = {"cuMemGetAddressRange_v2"}
+
 # Pointers the array rule would take for arrays but that name one value.
 NOT_ARRAY = {("cuDeviceGetTexture1DLinearMaxWidth", "maxWidthInElements")}
 

@@ -623,6 +623,9 @@ def devrange(f, n, ann):
     names = [p.name for p in f.params]
     if "ByteCount" in names:
         return "ByteCount"
+    m = re.match(r"cuStream(Write|Wait)Value(32|64)", f.name)
+    if m and n == "addr":
+        return str(int(m.group(2)) // 8)
     m = re.match(r"cuMemsetD(2D)?(8|16|32)", f.name)
     if m and n == "dstDevice":
         w = int(m.group(2)) // 8

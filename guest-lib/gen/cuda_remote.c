@@ -1228,6 +1228,26 @@ GVCU_EXPORT CUresult cuMemGetAccess(unsigned long long * flags, const CUmemLocat
 	return e;
 }
 
+GVCU_EXPORT CUresult cuMemGetAddressRange_v2(CUdeviceptr * pbase, size_t * psize, CUdeviceptr dptr)
+{
+	struct gvg_cuMemGetAddressRange_v2_req q;
+	struct gvg_cuMemGetAddressRange_v2_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!pbase)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!psize)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.dptr = dptr;
+	e = gvcu_call(GV_OP_cuMemGetAddressRange_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		GVCU_COPY(pbase, &r.pbase);
+		GVCU_COPY(psize, &r.psize);
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuMemGetDefaultMemPool(CUmemoryPool * pool_out, CUmemLocation * location, CUmemAllocationType type)
 {
 	struct gvg_cuMemGetDefaultMemPool_req q;

@@ -190,7 +190,6 @@ GV_CU_UNSUPPORTED(cuMemFree) /* legacy ABI: headers since CUDA 3.2 name its succ
 GV_CU_UNSUPPORTED(cuMemFreeAsync) /* frees device memory the session tracks: stream-ordered allocation is not remoted yet */
 GV_CU_UNSUPPORTED(cuMemFreeAsync_ptsz) /* frees device memory the session tracks: stream-ordered allocation is not remoted yet */
 GV_CU_UNSUPPORTED(cuMemGetAddressRange) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemGetAddressRange_v2) /* returns device memory the session must track (pbase) */
 GV_CU_UNSUPPORTED(cuMemGetAllocationGranularity) /* parameter prop (const CUmemAllocationProp *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemGetAllocationPropertiesFromHandle) /* parameter prop (CUmemAllocationProp *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemGetHandleForAddressRange) /* parameter handle (void *) is host memory of no declared size */

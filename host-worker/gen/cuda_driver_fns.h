@@ -82,6 +82,7 @@
 	X(cuMemAddressFree, CUresult, (CUdeviceptr, size_t)) \
 	X(cuMemAdvise_v2, CUresult, (CUdeviceptr, size_t, CUmem_advise, CUmemLocation)) \
 	X(cuMemGetAccess, CUresult, (unsigned long long *, const CUmemLocation *, CUdeviceptr)) \
+	X(cuMemGetAddressRange_v2, CUresult, (CUdeviceptr *, size_t *, CUdeviceptr)) \
 	X(cuMemGetDefaultMemPool, CUresult, (CUmemoryPool *, CUmemLocation *, CUmemAllocationType)) \
 	X(cuMemGetMemPool, CUresult, (CUmemoryPool *, CUmemLocation *, CUmemAllocationType)) \
 	X(cuMemMap, CUresult, (CUdeviceptr, size_t, size_t, CUmemGenericAllocationHandle, unsigned long long)) \

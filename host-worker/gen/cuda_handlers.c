@@ -1507,6 +1507,27 @@ int gvw_h_cuMemGetAccess(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuMemGetAddressRange_v2(struct gvw_call *c)
+{
+	const struct gvg_cuMemGetAddressRange_v2_req *q = c->req;
+	struct gvg_cuMemGetAddressRange_v2_resp *r = c->resp;
+	CUdeviceptr o_pbase;
+	size_t o_psize;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemGetAddressRange_v2));
+
+	if (e)
+		return e;
+	if (!e)
+		e = gvg_devptr(c, q->dptr, 0);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemGetAddressRange_v2)(&o_pbase, &o_psize, q->dptr);
+	if (!e)
+		GVG_COPY(&r->pbase, &o_pbase);
+	if (!e)
+		GVG_COPY(&r->psize, &o_psize);
+	return e;
+}
+
 int gvw_h_cuMemGetDefaultMemPool(struct gvw_call *c)
 {
 	const struct gvg_cuMemGetDefaultMemPool_req *q = c->req;
@@ -3641,7 +3662,7 @@ int gvw_h_cuStreamWaitValue32_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
-		e = gvg_devptr(c, q->addr, 0);
+		e = gvg_devptr(c, q->addr, 4);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamWaitValue32_v2)(a_stream, q->addr, a_value, a_flags);
 	return e;
@@ -3662,7 +3683,7 @@ int gvw_h_cuStreamWaitValue32_v2_ptsz(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
-		e = gvg_devptr(c, q->addr, 0);
+		e = gvg_devptr(c, q->addr, 4);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamWaitValue32_v2_ptsz)(a_stream, q->addr, a_value, a_flags);
 	return e;
@@ -3683,7 +3704,7 @@ int gvw_h_cuStreamWaitValue64_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
-		e = gvg_devptr(c, q->addr, 0);
+		e = gvg_devptr(c, q->addr, 8);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamWaitValue64_v2)(a_stream, q->addr, a_value, a_flags);
 	return e;
@@ -3704,7 +3725,7 @@ int gvw_h_cuStreamWaitValue64_v2_ptsz(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
-		e = gvg_devptr(c, q->addr, 0);
+		e = gvg_devptr(c, q->addr, 8);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamWaitValue64_v2_ptsz)(a_stream, q->addr, a_value, a_flags);
 	return e;
@@ -3725,7 +3746,7 @@ int gvw_h_cuStreamWriteValue32_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
-		e = gvg_devptr(c, q->addr, 0);
+		e = gvg_devptr(c, q->addr, 4);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamWriteValue32_v2)(a_stream, q->addr, a_value, a_flags);
 	return e;
@@ -3746,7 +3767,7 @@ int gvw_h_cuStreamWriteValue32_v2_ptsz(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
-		e = gvg_devptr(c, q->addr, 0);
+		e = gvg_devptr(c, q->addr, 4);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamWriteValue32_v2_ptsz)(a_stream, q->addr, a_value, a_flags);
 	return e;
@@ -3767,7 +3788,7 @@ int gvw_h_cuStreamWriteValue64_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
-		e = gvg_devptr(c, q->addr, 0);
+		e = gvg_devptr(c, q->addr, 8);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamWriteValue64_v2)(a_stream, q->addr, a_value, a_flags);
 	return e;
@@ -3788,7 +3809,7 @@ int gvw_h_cuStreamWriteValue64_v2_ptsz(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
-		e = gvg_devptr(c, q->addr, 0);
+		e = gvg_devptr(c, q->addr, 8);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamWriteValue64_v2_ptsz)(a_stream, q->addr, a_value, a_flags);
 	return e;

@@ -1499,5 +1499,12 @@ struct __attribute__((packed)) gvg_cuDeviceGetTexture1DLinearMaxWidth_req {
 struct __attribute__((packed)) gvg_cuDeviceGetTexture1DLinearMaxWidth_resp {
 	uint64_t maxWidthInElements;
 };
+struct __attribute__((packed)) gvg_cuMemGetAddressRange_v2_req {
+	uint64_t dptr;
+};
+struct __attribute__((packed)) gvg_cuMemGetAddressRange_v2_resp {
+	uint64_t pbase;
+	uint64_t psize;
+};
 
 #endif

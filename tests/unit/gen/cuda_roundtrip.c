@@ -2750,6 +2750,44 @@ static void test_cuMemGetAccess(void)
 #endif
 
 static struct {
+	CUdeviceptr dptr;
+	int called;
+} x_cuMemGetAddressRange_v2;
+
+static CUresult fake_cuMemGetAddressRange_v2(CUdeviceptr * pbase, size_t * psize, CUdeviceptr dptr)
+{
+	x_cuMemGetAddressRange_v2.called++;
+	rt_pattern(pbase, sizeof(*pbase), 1240);
+	rt_pattern(psize, sizeof(*psize), 1240);
+	RT_TRUE("cuMemGetAddressRange_v2", "dptr", dptr == x_cuMemGetAddressRange_v2.dptr);
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuMemGetAddressRange_v2(void)
+{
+	CUdeviceptr o_pbase;
+	size_t o_psize;
+	CUresult e;
+
+	memset(&x_cuMemGetAddressRange_v2, 0, sizeof(x_cuMemGetAddressRange_v2));
+	x_cuMemGetAddressRange_v2.dptr = rt_devptr;
+	rt_result = CUDA_SUCCESS;
+	e = cuMemGetAddressRange_v2(&o_pbase, &o_psize, x_cuMemGetAddressRange_v2.dptr);
+	RT_CALL("cuMemGetAddressRange_v2", e == CUDA_SUCCESS && x_cuMemGetAddressRange_v2.called == 1, e);
+	RT_TRUE("cuMemGetAddressRange_v2", "pbase out", rt_is_pattern(&o_pbase, sizeof(o_pbase), 1240));
+	RT_TRUE("cuMemGetAddressRange_v2", "psize out", rt_is_pattern(&o_psize, sizeof(o_psize), 1240));
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuMemGetAddressRange_v2(&o_pbase, &o_psize, x_cuMemGetAddressRange_v2.dptr);
+	RT_CALL("cuMemGetAddressRange_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemGetAddressRange_v2.called == 2, e);
+	x_cuMemGetAddressRange_v2.called = 0;
+	e = cuMemGetAddressRange_v2(&o_pbase, &o_psize, rt_devptr + (64u << 20));
+	RT_CALL("cuMemGetAddressRange_v2", e == CUDA_ERROR_INVALID_VALUE && x_cuMemGetAddressRange_v2.called == 0, e);
+}
+#endif
+
+static struct {
 	CUmemAllocationType type;
 	int called;
 } x_cuMemGetDefaultMemPool;
@@ -7302,6 +7340,7 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuMemAddressFree = fake_cuMemAddressFree;
 	t->cuMemAdvise_v2 = fake_cuMemAdvise_v2;
 	t->cuMemGetAccess = fake_cuMemGetAccess;
+	t->cuMemGetAddressRange_v2 = fake_cuMemGetAddressRange_v2;
 	t->cuMemGetDefaultMemPool = fake_cuMemGetDefaultMemPool;
 	t->cuMemGetMemPool = fake_cuMemGetMemPool;
 	t->cuMemMap = fake_cuMemMap;
@@ -7504,6 +7543,7 @@ void rt_run_all(void)
 	test_cuMemAddressFree();
 	test_cuMemAdvise_v2();
 	test_cuMemGetAccess();
+	test_cuMemGetAddressRange_v2();
 	test_cuMemGetDefaultMemPool();
 	test_cuMemGetMemPool();
 	test_cuMemMap();
