@@ -18,9 +18,11 @@ GVRT_EXPORT struct cudaChannelFormatDesc cudaCreateChannelDesc(int x, int y, int
 	return d;
 }
 
+/* The first device of at least the compute capability asked for, else 0. */
 GVRT_EXPORT cudaError_t cudaChooseDevice(int *device, const struct cudaDeviceProp *prop)
 {
 	const struct gv_session_info *s = gv_session();
+	int d;
 
 	if (!device || !prop)
 		return gv_ret(cudaErrorInvalidValue);
@@ -28,8 +30,18 @@ GVRT_EXPORT cudaError_t cudaChooseDevice(int *device, const struct cudaDevicePro
 		return gv_ret(s->init_error);
 	if (s->count_result != cudaSuccess)
 		return gv_ret(s->count_result);
-	/* Every device this guest sees is of the host's choosing: the first. */
 	*device = 0;
+	for (d = 0; d < s->device_count; d++) {
+		int major = 0, minor = 0;
+
+		if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, d) ||
+		    cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, d))
+			break;
+		if (major > prop->major || (major == prop->major && minor >= prop->minor)) {
+			*device = d;
+			break;
+		}
+	}
 	return gv_ret(cudaSuccess);
 }
 
@@ -74,7 +86,7 @@ GVRT_EXPORT cudaError_t cudaInitDevice(int device, unsigned int deviceFlags, uns
 	return gv_ret(set_flags(device, (flags & cudaInitDeviceFlagsAreValid) ? deviceFlags : 0));
 }
 
-/* The devices to try when none is current: every one exists, so a hint. */
+/* The devices to use, in order: the thread continues on the first. */
 GVRT_EXPORT cudaError_t cudaSetValidDevices(int *devices, int len)
 {
 	const struct gv_session_info *s = gv_session();
@@ -87,6 +99,8 @@ GVRT_EXPORT cudaError_t cudaSetValidDevices(int *devices, int len)
 	for (i = 0; i < len; i++)
 		if (devices[i] < 0 || devices[i] >= s->device_count)
 			return gv_ret(cudaErrorInvalidDevice);
+	if (len)
+		gv_set_current_device(devices[0]);
 	return gv_ret(cudaSuccess);
 }
 
