@@ -30,6 +30,7 @@ struct cpuref_ctx {
 	int dev;
 	uint32_t peers;		/* devices whose memory this context may use */
 };
+_Static_assert(GVW_MAX_DEVICES <= 32, "cpuref_ctx.peers has a bit per device");
 
 static void cpuref_init(struct gvw_worker *w)
 {
@@ -362,7 +363,31 @@ static int cpuref_global_get(void *ctx, void *mod, const char *name,
 static int cpuref_launch(void *ctx, struct gvw_function *fn,
 			 const struct gv_launch_req *q, const void *args, void *stream)
 {
-	return cudaSuccess;	/* recorded by the caller; nothing runs */
+	return cudaSuccess;	/* nothing runs: cpuref_record_launch keeps it */
+}
+
+/* The double cannot run kernels: it keeps the last launch for tests (LAUNCH_LOG). */
+static void cpuref_record_launch(struct gvw_session *s, const struct gvw_function *fn,
+				 const struct gv_launch_req *q, const void *args)
+{
+	struct gv_launch_log_resp *l = s->launch_log;
+	uint64_t n;
+
+	if (!l) {
+		l = s->launch_log = calloc(1, sizeof(*l));
+		if (!l)
+			return;
+	}
+	n = l->launches + 1;
+	memset(l, 0, sizeof(*l));
+	l->launches = n;
+	snprintf(l->name, sizeof(l->name), "%s", fn->name);
+	memcpy(l->grid, q->grid, sizeof(l->grid));
+	memcpy(l->block, q->block, sizeof(l->block));
+	l->shared_mem = q->shared_mem;
+	l->args_len = q->args_len;
+	l->stream = q->stream;
+	memcpy(l->args, args, q->args_len < GV_LOG_ARGS ? q->args_len : GV_LOG_ARGS);
 }
 
 static int cpuref_func_attrs(void *ctx, struct gvw_function *fn,
@@ -482,6 +507,15 @@ static int cpuref_host_gate(void *ctx, void *stream, struct gvw_gate *g)
 	return cudaSuccess;
 }
 
+/*
+ * There is no stream to hold at a gate: synchronizing calls wait for the
+ * session's host functions instead.
+ */
+static void cpuref_on_synchronize(struct gvw_session *s)
+{
+	gvw_gate_drain(s->w, s->id);
+}
+
 /* The double's devices are all host RAM: peers of each other. */
 static int cpuref_can_access_peer(struct gvw_worker *w, int dev, int peer, int *out)
 {
@@ -546,6 +580,9 @@ const struct gvw_executor gvw_exec_cpu_reference = {
 	.event_elapsed = cpuref_event_elapsed,
 	.event_destroy = cpuref_event_destroy,
 	.host_gate = cpuref_host_gate,
+	.gates_in_stream = false,
+	.on_synchronize = cpuref_on_synchronize,
+	.record_launch = cpuref_record_launch,
 	.can_access_peer = cpuref_can_access_peer,
 	.enable_peer = cpuref_enable_peer,
 	.copy_peer = cpuref_copy_peer,

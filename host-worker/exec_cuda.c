@@ -131,6 +131,8 @@ static int cuda_device_info(struct gvw_worker *w, int dev,
 		return (int)r;
 	memcpy(out->uuid, uuid.bytes, sizeof(out->uuid));
 	out->total_mem = total;
+	/* Where the driver has more attributes than the protocol, a bump is due. */
+	_Static_assert(CU_DEVICE_ATTRIBUTE_MAX <= GV_ATTR_SLOTS, "a slot per attribute");
 	for (i = 1; i < GV_ATTR_SLOTS && i < CU_DEVICE_ATTRIBUTE_MAX; i++) {
 		int v;
 
@@ -345,6 +347,30 @@ static int cuda_launch(void *ctx, struct gvw_function *fn,
 				       size ? extra : NULL);
 }
 
+/* The protocol numbers kernel attributes as the driver does (enum gv_func_attr). */
+#define SAME_FA(x) _Static_assert((int)GV_FA_##x == (int)CU_FUNC_ATTRIBUTE_##x, #x);
+SAME_FA(MAX_THREADS_PER_BLOCK)
+SAME_FA(SHARED_SIZE_BYTES)
+SAME_FA(CONST_SIZE_BYTES)
+SAME_FA(LOCAL_SIZE_BYTES)
+SAME_FA(NUM_REGS)
+SAME_FA(PTX_VERSION)
+SAME_FA(BINARY_VERSION)
+SAME_FA(CACHE_MODE_CA)
+SAME_FA(MAX_DYNAMIC_SHARED_SIZE_BYTES)
+SAME_FA(PREFERRED_SHARED_MEMORY_CARVEOUT)
+SAME_FA(CLUSTER_SIZE_MUST_BE_SET)
+SAME_FA(REQUIRED_CLUSTER_WIDTH)
+SAME_FA(REQUIRED_CLUSTER_HEIGHT)
+SAME_FA(REQUIRED_CLUSTER_DEPTH)
+SAME_FA(NON_PORTABLE_CLUSTER_SIZE_ALLOWED)
+SAME_FA(CLUSTER_SCHEDULING_POLICY_PREFERENCE)
+#undef SAME_FA
+/* Every driver attribute has a slot, and every slot a bit of valid. */
+_Static_assert(CU_FUNC_ATTRIBUTE_MAX <= GV_FUNC_ATTR_SLOTS, "a slot per attribute");
+_Static_assert(GV_FUNC_ATTR_SLOTS <= 8 * sizeof(((struct gv_func_attrs_resp *)0)->valid),
+	       "a bit of valid per slot");
+
 static int cuda_func_attrs(void *ctx, struct gvw_function *fn,
 			   struct gv_func_attrs_resp *out)
 {
@@ -508,6 +534,7 @@ const struct gvw_executor gvw_exec_cuda = {
 	.event_elapsed = cuda_event_elapsed,
 	.event_destroy = cuda_event_destroy,
 	.host_gate = cuda_host_gate,
+	.gates_in_stream = true,	/* cuda_gate_callback holds the stream */
 	.can_access_peer = cuda_can_access_peer,
 	.enable_peer = cuda_enable_peer,
 	.copy_peer = cuda_copy_peer,

@@ -36,12 +36,12 @@ int gvw_h_DEVICE_INFO(struct gvw_call *c)
 
 int gvw_h_DEVICE_SYNCHRONIZE(struct gvw_call *c)
 {
+	const struct gvw_executor *ex = gvw_ex(c);
 	int r = gvw_enter_device(c);
 
-	if (c->s->w->cfg.executor == GVW_EXEC_CPU_REFERENCE)
-		gvw_gate_drain(c->s->w, c->s->id);
-
-	return r ? r : gvw_ex(c)->synchronize(c->ctx);
+	if (ex->on_synchronize)
+		ex->on_synchronize(c->s);
+	return r ? r : ex->synchronize(c->ctx);
 }
 
 int gvw_h_DEVICE_RESET(struct gvw_call *c)

@@ -5,7 +5,6 @@
  * session loaded.  Argument blocks are checked against the layout the
  * host itself determined before any launch.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,35 +250,12 @@ int gvw_h_MODULE_UNLOAD(struct gvw_call *c)
 	return cudaSuccess;
 }
 
-/* The CPU double cannot run kernels: it keeps the last launch for tests. */
-static void record_launch(struct gvw_call *c, const struct gvw_function *fn,
-			  const struct gv_launch_req *q)
-{
-	struct gv_launch_log_resp *l = c->s->launch_log;
-	uint64_t n;
-
-	if (!l) {
-		l = c->s->launch_log = calloc(1, sizeof(*l));
-		if (!l)
-			return;
-	}
-	n = l->launches + 1;
-	memset(l, 0, sizeof(*l));
-	l->launches = n;
-	snprintf(l->name, sizeof(l->name), "%s", fn->name);
-	memcpy(l->grid, q->grid, sizeof(l->grid));
-	memcpy(l->block, q->block, sizeof(l->block));
-	l->shared_mem = q->shared_mem;
-	l->args_len = q->args_len;
-	l->stream = q->stream;
-	memcpy(l->args, c->tail, q->args_len < GV_LOG_ARGS ? q->args_len : GV_LOG_ARGS);
-}
-
 int gvw_h_LAUNCH(struct gvw_call *c)
 {
 	const struct gv_launch_req *q = c->req;
 	struct gvw_function *fn;
 	void *stream;
+	const struct gvw_executor *ex = gvw_ex(c);
 	int e = gvw_enter_device(c);
 
 	if (!e)
@@ -291,9 +267,9 @@ int gvw_h_LAUNCH(struct gvw_call *c)
 	/* The driver reads args_size bytes: exactly what was sent. */
 	if (q->args_len != c->tail_len || q->args_len != fn->args_size)
 		return cudaErrorInvalidValue;
-	e = gvw_ex(c)->launch(c->ctx, fn, q, c->tail, stream);
-	if (!e && c->s->w->cfg.executor == GVW_EXEC_CPU_REFERENCE)
-		record_launch(c, fn, q);
+	e = ex->launch(c->ctx, fn, q, c->tail, stream);
+	if (!e && ex->record_launch)
+		ex->record_launch(c->s, fn, q, c->tail);
 	return e;
 }
 
@@ -338,7 +314,7 @@ int gvw_h_OCCUPANCY(struct gvw_call *c)
 int gvw_h_LAUNCH_LOG(struct gvw_call *c)
 {
 	if (!c->s->launch_log)
-		return cudaErrorNotSupported;	/* only the CPU double records */
+		return cudaErrorNotSupported;	/* no launch recorded (see record_launch) */
 	memcpy(c->resp, c->s->launch_log, sizeof(*c->s->launch_log));
 	return cudaSuccess;
 }

@@ -52,14 +52,13 @@ int gvw_h_STREAM_DESTROY(struct gvw_call *c)
 	return e;
 }
 
-/*
- * The CPU double has no stream to hold at a gate: its synchronizing calls
- * wait for the session's host functions instead.
- */
-static void drain_if_double(struct gvw_call *c)
+/* Whatever the executor waits for before a synchronizing call, if anything. */
+static void on_synchronize(struct gvw_call *c)
 {
-	if (c->s->w->cfg.executor == GVW_EXEC_CPU_REFERENCE)
-		gvw_gate_drain(c->s->w, c->s->id);
+	const struct gvw_executor *ex = gvw_ex(c);
+
+	if (ex->on_synchronize)
+		ex->on_synchronize(c->s);
 }
 
 int gvw_h_STREAM_SYNCHRONIZE(struct gvw_call *c)
@@ -68,7 +67,7 @@ int gvw_h_STREAM_SYNCHRONIZE(struct gvw_call *c)
 	void *s;
 	int e = gvw_enter_device(c);
 
-	drain_if_double(c);
+	on_synchronize(c);
 	if (!e)
 		e = gvw_stream_of(c, q->handle, &s);
 	return e ? e : gvw_ex(c)->stream_sync(c->ctx, s);
@@ -154,7 +153,7 @@ int gvw_h_EVENT_SYNCHRONIZE(struct gvw_call *c)
 	void *ev;
 	int e = gvw_enter_device(c);
 
-	drain_if_double(c);
+	on_synchronize(c);
 	if (!e)
 		e = event_of(c, q->handle, &ev);
 	return e ? e : gvw_ex(c)->event_sync(c->ctx, ev);
@@ -217,8 +216,7 @@ int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
 
 	if (e)
 		return e;
-	g = gvw_gate_new(w, c->s->id, w->cfg.executor == GVW_EXEC_CUDA, w->limits.max_gates,
-			 &over);
+	g = gvw_gate_new(w, c->s->id, gvw_ex(c)->gates_in_stream, w->limits.max_gates, &over);
 	if (!g)
 		return over ? gvw_limit_refuse(c->s, GVW_LIMIT_GATES,
 					       gvw_gate_count(w, c->s->id), 1)

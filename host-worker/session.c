@@ -27,6 +27,17 @@ static const struct op_desc ops[GV_OP_LIMIT] = {
 #undef GV_OP
 };
 
+/* A request that passes the tail_max check is copied into req_buf whole. */
+#define GV_OP(name, num, req, resp, nb, tail)                                              \
+	_Static_assert(sizeof(struct req) + (tail) <=                                       \
+			       sizeof(((struct gvw_session *)0)->req_buf),                 \
+		       #name "'s request and tail fit req_buf");
+#include "calls.def"
+#undef GV_OP
+/* Any one response fits a frame (the TCP server's response buffer). */
+_Static_assert(sizeof(struct gv_resp_hdr) + sizeof(union gvw_any_resp) <= GV_FRAME_MAX_MSG,
+	       "every response fits a frame");
+
 static int put_resp(void *resp, size_t cap, size_t *used,
 		    const struct gv_msg_hdr *m, uint16_t status, int32_t result,
 		    const void *payload, uint32_t payload_len)

@@ -22,6 +22,7 @@
  * values.  Addresses come with the session allocation they lie in.
  */
 struct gvw_function;
+struct gvw_session;
 struct gvg_cuda_fns;
 
 struct gvw_executor {
@@ -101,6 +102,22 @@ struct gvw_executor {
 			 void *stream);
 	/* Puts g in the stream; gvw_gate_reached(g) when the stream gets there. */
 	int (*host_gate)(void *ctx, void *stream, struct gvw_gate *g);
+	/*
+	 * Whether host_gate hands g to a driver callback that holds the stream
+	 * at it and frees it (gvw_gate_new's in_stream); false: g is reached
+	 * at once and freed when released.
+	 */
+	bool gates_in_stream;
+
+	/*
+	 * Optional (NULL: nothing to do), for an executor without real streams
+	 * (the CPU double).
+	 */
+	/* Before a synchronizing call: waits for what a stream would wait for. */
+	void (*on_synchronize)(struct gvw_session *s);
+	/* After a launch that succeeded: keeps it in s->launch_log for tests. */
+	void (*record_launch)(struct gvw_session *s, const struct gvw_function *fn,
+			      const struct gv_launch_req *q, const void *args);
 };
 
 /*
@@ -169,7 +186,7 @@ struct gvw_session {
 	void *ctx[GVW_MAX_DEVICES];	/* created at first use */
 	struct gvw_alloc_table allocs;
 	struct gvw_handles handles;
-	struct gv_launch_log_resp *launch_log;	/* CPU reference only */
+	struct gv_launch_log_resp *launch_log;	/* ex->record_launch's; NULL: none */
 	/* In a worker process, the VM-wide figures the parent last sent. */
 	struct gv_frame_vm_stats vm_stats;
 	int have_vm_stats;
