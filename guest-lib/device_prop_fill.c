@@ -8,6 +8,11 @@
 
 #include "gvrt.h"
 
+/* Every runtime attribute has a slot, and every slot a bit of attr_valid. */
+_Static_assert(cudaDevAttrMax <= GV_ATTR_SLOTS, "a slot per attribute");
+_Static_assert(8 * sizeof(((struct gv_device_info_resp *)0)->attr_valid) == GV_ATTR_SLOTS,
+	       "a bit of attr_valid per slot");
+
 /* attrs[k], or 0 where the host could not read attribute k. */
 static int attr(const struct gv_device_info_resp *i, int k)
 {
@@ -23,25 +28,170 @@ static int attr(const struct gv_device_info_resp *i, int k)
 	return v;
 }
 
-/* An attribute that is a size in bytes. */
-static size_t attr_size(const struct gv_device_info_resp *i, int k)
-{
-	return (size_t)(unsigned int)attr(i, k);
-}
+/* A field of struct cudaDeviceProp that is one attribute, copied. */
+struct prop_field {
+	uint16_t offset;
+	uint16_t attr;		/* enum cudaDeviceAttr */
+	/*
+	 * 4: an int or unsigned int, the attribute's 32 bits as they are;
+	 * 8: a size_t, a size in bytes, so zero-extended.
+	 */
+	uint8_t width;
+};
+_Static_assert(sizeof(struct cudaDeviceProp) <= UINT16_MAX, "offsets fit prop_field");
 
-/* An attribute that is a bitmask or an unsigned identifier. */
-static unsigned int attr_uint(const struct gv_device_info_resp *i, int k)
-{
-	return (unsigned int)attr(i, k);
-}
+#define PROP_MEMBER(f) (((struct cudaDeviceProp *)0)->f)
+/* The member's size; a negative bit-field width stops the build unless 4 or 8. */
+#define PROP_WIDTH(f)                                                                   \
+	(sizeof(PROP_MEMBER(f)) +                                                       \
+	 0 * sizeof(struct {                                                            \
+		 int width_is_4_or_8 : sizeof(PROP_MEMBER(f)) == 4 ||                   \
+			 sizeof(PROP_MEMBER(f)) == 8 ? 1 : -1;                          \
+	 }))
+#define PROP(f, a) { offsetof(struct cudaDeviceProp, f), a, PROP_WIDTH(f) }
+
+/* Roughly in the order of struct cudaDeviceProp's declaration. */
+static const struct prop_field props[] = {
+	PROP(sharedMemPerBlock, cudaDevAttrMaxSharedMemoryPerBlock),
+	PROP(regsPerBlock, cudaDevAttrMaxRegistersPerBlock),
+	PROP(warpSize, cudaDevAttrWarpSize),
+	PROP(memPitch, cudaDevAttrMaxPitch),
+	PROP(maxThreadsPerBlock, cudaDevAttrMaxThreadsPerBlock),
+	PROP(maxThreadsDim[0], cudaDevAttrMaxBlockDimX),
+	PROP(maxThreadsDim[1], cudaDevAttrMaxBlockDimY),
+	PROP(maxThreadsDim[2], cudaDevAttrMaxBlockDimZ),
+	PROP(maxGridSize[0], cudaDevAttrMaxGridDimX),
+	PROP(maxGridSize[1], cudaDevAttrMaxGridDimY),
+	PROP(maxGridSize[2], cudaDevAttrMaxGridDimZ),
+	PROP(totalConstMem, cudaDevAttrTotalConstantMemory),
+	PROP(major, cudaDevAttrComputeCapabilityMajor),
+	PROP(minor, cudaDevAttrComputeCapabilityMinor),
+	PROP(textureAlignment, cudaDevAttrTextureAlignment),
+	PROP(texturePitchAlignment, cudaDevAttrTexturePitchAlignment),
+	PROP(multiProcessorCount, cudaDevAttrMultiProcessorCount),
+	PROP(integrated, cudaDevAttrIntegrated),
+	PROP(canMapHostMemory, cudaDevAttrCanMapHostMemory),
+
+	/* Textures. */
+	PROP(maxTexture1D, cudaDevAttrMaxTexture1DWidth),
+	PROP(maxTexture1DMipmap, cudaDevAttrMaxTexture1DMipmappedWidth),
+	PROP(maxTexture2D[0], cudaDevAttrMaxTexture2DWidth),
+	PROP(maxTexture2D[1], cudaDevAttrMaxTexture2DHeight),
+	PROP(maxTexture2DMipmap[0], cudaDevAttrMaxTexture2DMipmappedWidth),
+	PROP(maxTexture2DMipmap[1], cudaDevAttrMaxTexture2DMipmappedHeight),
+	PROP(maxTexture2DLinear[0], cudaDevAttrMaxTexture2DLinearWidth),
+	PROP(maxTexture2DLinear[1], cudaDevAttrMaxTexture2DLinearHeight),
+	PROP(maxTexture2DLinear[2], cudaDevAttrMaxTexture2DLinearPitch),
+	PROP(maxTexture2DGather[0], cudaDevAttrMaxTexture2DGatherWidth),
+	PROP(maxTexture2DGather[1], cudaDevAttrMaxTexture2DGatherHeight),
+	PROP(maxTexture3D[0], cudaDevAttrMaxTexture3DWidth),
+	PROP(maxTexture3D[1], cudaDevAttrMaxTexture3DHeight),
+	PROP(maxTexture3D[2], cudaDevAttrMaxTexture3DDepth),
+	PROP(maxTexture3DAlt[0], cudaDevAttrMaxTexture3DWidthAlt),
+	PROP(maxTexture3DAlt[1], cudaDevAttrMaxTexture3DHeightAlt),
+	PROP(maxTexture3DAlt[2], cudaDevAttrMaxTexture3DDepthAlt),
+	PROP(maxTextureCubemap, cudaDevAttrMaxTextureCubemapWidth),
+	PROP(maxTexture1DLayered[0], cudaDevAttrMaxTexture1DLayeredWidth),
+	PROP(maxTexture1DLayered[1], cudaDevAttrMaxTexture1DLayeredLayers),
+	PROP(maxTexture2DLayered[0], cudaDevAttrMaxTexture2DLayeredWidth),
+	PROP(maxTexture2DLayered[1], cudaDevAttrMaxTexture2DLayeredHeight),
+	PROP(maxTexture2DLayered[2], cudaDevAttrMaxTexture2DLayeredLayers),
+	PROP(maxTextureCubemapLayered[0], cudaDevAttrMaxTextureCubemapLayeredWidth),
+	PROP(maxTextureCubemapLayered[1], cudaDevAttrMaxTextureCubemapLayeredLayers),
+
+	/* Surfaces. */
+	PROP(maxSurface1D, cudaDevAttrMaxSurface1DWidth),
+	PROP(maxSurface2D[0], cudaDevAttrMaxSurface2DWidth),
+	PROP(maxSurface2D[1], cudaDevAttrMaxSurface2DHeight),
+	PROP(maxSurface3D[0], cudaDevAttrMaxSurface3DWidth),
+	PROP(maxSurface3D[1], cudaDevAttrMaxSurface3DHeight),
+	PROP(maxSurface3D[2], cudaDevAttrMaxSurface3DDepth),
+	PROP(maxSurface1DLayered[0], cudaDevAttrMaxSurface1DLayeredWidth),
+	PROP(maxSurface1DLayered[1], cudaDevAttrMaxSurface1DLayeredLayers),
+	PROP(maxSurface2DLayered[0], cudaDevAttrMaxSurface2DLayeredWidth),
+	PROP(maxSurface2DLayered[1], cudaDevAttrMaxSurface2DLayeredHeight),
+	PROP(maxSurface2DLayered[2], cudaDevAttrMaxSurface2DLayeredLayers),
+	PROP(maxSurfaceCubemap, cudaDevAttrMaxSurfaceCubemapWidth),
+	PROP(maxSurfaceCubemapLayered[0], cudaDevAttrMaxSurfaceCubemapLayeredWidth),
+	PROP(maxSurfaceCubemapLayered[1], cudaDevAttrMaxSurfaceCubemapLayeredLayers),
+	PROP(surfaceAlignment, cudaDevAttrSurfaceAlignment),
+
+	PROP(concurrentKernels, cudaDevAttrConcurrentKernels),
+	PROP(ECCEnabled, cudaDevAttrEccEnabled),
+	PROP(pciBusID, cudaDevAttrPciBusId),
+	PROP(pciDeviceID, cudaDevAttrPciDeviceId),
+	PROP(pciDomainID, cudaDevAttrPciDomainId),
+	PROP(tccDriver, cudaDevAttrTccDriver),
+	PROP(asyncEngineCount, cudaDevAttrAsyncEngineCount),
+	PROP(unifiedAddressing, cudaDevAttrUnifiedAddressing),
+	PROP(memoryBusWidth, cudaDevAttrGlobalMemoryBusWidth),
+	PROP(l2CacheSize, cudaDevAttrL2CacheSize),
+	PROP(persistingL2CacheMaxSize, cudaDevAttrMaxPersistingL2CacheSize),
+	PROP(maxThreadsPerMultiProcessor, cudaDevAttrMaxThreadsPerMultiProcessor),
+	PROP(streamPrioritiesSupported, cudaDevAttrStreamPrioritiesSupported),
+	PROP(globalL1CacheSupported, cudaDevAttrGlobalL1CacheSupported),
+	PROP(localL1CacheSupported, cudaDevAttrLocalL1CacheSupported),
+	PROP(sharedMemPerMultiprocessor, cudaDevAttrMaxSharedMemoryPerMultiprocessor),
+	PROP(regsPerMultiprocessor, cudaDevAttrMaxRegistersPerMultiprocessor),
+	PROP(managedMemory, cudaDevAttrManagedMemory),
+	PROP(isMultiGpuBoard, cudaDevAttrIsMultiGpuBoard),
+	PROP(multiGpuBoardGroupID, cudaDevAttrMultiGpuBoardGroupID),
+	PROP(hostNativeAtomicSupported, cudaDevAttrHostNativeAtomicSupported),
+	PROP(pageableMemoryAccess, cudaDevAttrPageableMemoryAccess),
+	PROP(concurrentManagedAccess, cudaDevAttrConcurrentManagedAccess),
+	PROP(computePreemptionSupported, cudaDevAttrComputePreemptionSupported),
+	PROP(canUseHostPointerForRegisteredMem, cudaDevAttrCanUseHostPointerForRegisteredMem),
+	PROP(cooperativeLaunch, cudaDevAttrCooperativeLaunch),
+	PROP(sharedMemPerBlockOptin, cudaDevAttrMaxSharedMemoryPerBlockOptin),
+	PROP(pageableMemoryAccessUsesHostPageTables,
+	     cudaDevAttrPageableMemoryAccessUsesHostPageTables),
+	PROP(directManagedMemAccessFromHost, cudaDevAttrDirectManagedMemAccessFromHost),
+	PROP(maxBlocksPerMultiProcessor, cudaDevAttrMaxBlocksPerMultiprocessor),
+	PROP(accessPolicyMaxWindowSize, cudaDevAttrMaxAccessPolicyWindowSize),
+	PROP(reservedSharedMemPerBlock, cudaDevAttrReservedSharedMemoryPerBlock),
+	PROP(hostRegisterSupported, cudaDevAttrHostRegisterSupported),
+	PROP(sparseCudaArraySupported, cudaDevAttrSparseCudaArraySupported),
+	PROP(hostRegisterReadOnlySupported, cudaDevAttrHostRegisterReadOnlySupported),
+	PROP(timelineSemaphoreInteropSupported, cudaDevAttrTimelineSemaphoreInteropSupported),
+	PROP(memoryPoolsSupported, cudaDevAttrMemoryPoolsSupported),
+	PROP(gpuDirectRDMASupported, cudaDevAttrGPUDirectRDMASupported),
+	PROP(gpuDirectRDMAFlushWritesOptions, cudaDevAttrGPUDirectRDMAFlushWritesOptions),
+	PROP(gpuDirectRDMAWritesOrdering, cudaDevAttrGPUDirectRDMAWritesOrdering),
+	PROP(memoryPoolSupportedHandleTypes, cudaDevAttrMemoryPoolSupportedHandleTypes),
+	PROP(deferredMappingCudaArraySupported, cudaDevAttrDeferredMappingCudaArraySupported),
+	PROP(ipcEventSupported, cudaDevAttrIpcEventSupport),
+	PROP(clusterLaunch, cudaDevAttrClusterLaunch),
+	/* Runtime slot 129 is CU_DEVICE_ATTRIBUTE_UNIFIED_FUNCTION_POINTERS. */
+	PROP(unifiedFunctionPointers, cudaDevAttrReserved129),
+	PROP(deviceNumaConfig, cudaDevAttrNumaConfig),
+	PROP(deviceNumaId, cudaDevAttrNumaId),
+	PROP(mpsEnabled, cudaDevAttrMpsEnabled),
+	PROP(hostNumaId, cudaDevAttrHostNumaId),
+	PROP(gpuPciDeviceID, cudaDevAttrGpuPciDeviceId),
+	PROP(gpuPciSubsystemID, cudaDevAttrGpuPciSubsystemId),
+	PROP(hostNumaMultinodeIpcSupported, cudaDevAttrHostNumaMultinodeIpcSupported),
+};
 
 void gv_fill_device_prop(struct cudaDeviceProp *p,
 			 const struct gv_device_info_resp *i)
 {
 	uint32_t node_mask;
 	uint64_t total_mem;
+	size_t k;
 
-	memset(p, 0, sizeof(*p));
+	memset(p, 0, sizeof(*p));	/* reserved[] has no attribute: it stays 0 */
+
+	for (k = 0; k < sizeof(props) / sizeof(props[0]); k++) {
+		const struct prop_field *f = &props[k];
+		uint32_t v = (uint32_t)attr(i, f->attr);
+		uint64_t wide = v;
+
+		/* Through memcpy: the table knows widths, not types. */
+		if (f->width == 8)
+			memcpy((char *)p + f->offset, &wide, sizeof(wide));
+		else
+			memcpy((char *)p + f->offset, &v, sizeof(v));
+	}
 
 	/* The packed struct's members are copied, never pointed at. */
 	memcpy(p->name,
@@ -58,147 +208,4 @@ void gv_fill_device_prop(struct cudaDeviceProp *p,
 	p->luidDeviceNodeMask = node_mask;
 	total_mem = i->total_mem;
 	p->totalGlobalMem = (size_t)total_mem;
-
-	p->sharedMemPerBlock = attr_size(i, cudaDevAttrMaxSharedMemoryPerBlock);
-	p->regsPerBlock = attr(i, cudaDevAttrMaxRegistersPerBlock);
-	p->warpSize = attr(i, cudaDevAttrWarpSize);
-	p->memPitch = attr_size(i, cudaDevAttrMaxPitch);
-	p->maxThreadsPerBlock = attr(i, cudaDevAttrMaxThreadsPerBlock);
-	p->maxThreadsDim[0] = attr(i, cudaDevAttrMaxBlockDimX);
-	p->maxThreadsDim[1] = attr(i, cudaDevAttrMaxBlockDimY);
-	p->maxThreadsDim[2] = attr(i, cudaDevAttrMaxBlockDimZ);
-	p->maxGridSize[0] = attr(i, cudaDevAttrMaxGridDimX);
-	p->maxGridSize[1] = attr(i, cudaDevAttrMaxGridDimY);
-	p->maxGridSize[2] = attr(i, cudaDevAttrMaxGridDimZ);
-	p->totalConstMem = attr_size(i, cudaDevAttrTotalConstantMemory);
-	p->major = attr(i, cudaDevAttrComputeCapabilityMajor);
-	p->minor = attr(i, cudaDevAttrComputeCapabilityMinor);
-	p->textureAlignment = attr_size(i, cudaDevAttrTextureAlignment);
-	p->texturePitchAlignment = attr_size(i, cudaDevAttrTexturePitchAlignment);
-	p->multiProcessorCount = attr(i, cudaDevAttrMultiProcessorCount);
-	p->integrated = attr(i, cudaDevAttrIntegrated);
-	p->canMapHostMemory = attr(i, cudaDevAttrCanMapHostMemory);
-
-	/* Textures. */
-	p->maxTexture1D = attr(i, cudaDevAttrMaxTexture1DWidth);
-	p->maxTexture1DMipmap = attr(i, cudaDevAttrMaxTexture1DMipmappedWidth);
-	p->maxTexture2D[0] = attr(i, cudaDevAttrMaxTexture2DWidth);
-	p->maxTexture2D[1] = attr(i, cudaDevAttrMaxTexture2DHeight);
-	p->maxTexture2DMipmap[0] = attr(i, cudaDevAttrMaxTexture2DMipmappedWidth);
-	p->maxTexture2DMipmap[1] = attr(i, cudaDevAttrMaxTexture2DMipmappedHeight);
-	p->maxTexture2DLinear[0] = attr(i, cudaDevAttrMaxTexture2DLinearWidth);
-	p->maxTexture2DLinear[1] = attr(i, cudaDevAttrMaxTexture2DLinearHeight);
-	p->maxTexture2DLinear[2] = attr(i, cudaDevAttrMaxTexture2DLinearPitch);
-	p->maxTexture2DGather[0] = attr(i, cudaDevAttrMaxTexture2DGatherWidth);
-	p->maxTexture2DGather[1] = attr(i, cudaDevAttrMaxTexture2DGatherHeight);
-	p->maxTexture3D[0] = attr(i, cudaDevAttrMaxTexture3DWidth);
-	p->maxTexture3D[1] = attr(i, cudaDevAttrMaxTexture3DHeight);
-	p->maxTexture3D[2] = attr(i, cudaDevAttrMaxTexture3DDepth);
-	p->maxTexture3DAlt[0] = attr(i, cudaDevAttrMaxTexture3DWidthAlt);
-	p->maxTexture3DAlt[1] = attr(i, cudaDevAttrMaxTexture3DHeightAlt);
-	p->maxTexture3DAlt[2] = attr(i, cudaDevAttrMaxTexture3DDepthAlt);
-	p->maxTextureCubemap = attr(i, cudaDevAttrMaxTextureCubemapWidth);
-	p->maxTexture1DLayered[0] = attr(i, cudaDevAttrMaxTexture1DLayeredWidth);
-	p->maxTexture1DLayered[1] = attr(i, cudaDevAttrMaxTexture1DLayeredLayers);
-	p->maxTexture2DLayered[0] = attr(i, cudaDevAttrMaxTexture2DLayeredWidth);
-	p->maxTexture2DLayered[1] = attr(i, cudaDevAttrMaxTexture2DLayeredHeight);
-	p->maxTexture2DLayered[2] = attr(i, cudaDevAttrMaxTexture2DLayeredLayers);
-	p->maxTextureCubemapLayered[0] =
-		attr(i, cudaDevAttrMaxTextureCubemapLayeredWidth);
-	p->maxTextureCubemapLayered[1] =
-		attr(i, cudaDevAttrMaxTextureCubemapLayeredLayers);
-
-	/* Surfaces. */
-	p->maxSurface1D = attr(i, cudaDevAttrMaxSurface1DWidth);
-	p->maxSurface2D[0] = attr(i, cudaDevAttrMaxSurface2DWidth);
-	p->maxSurface2D[1] = attr(i, cudaDevAttrMaxSurface2DHeight);
-	p->maxSurface3D[0] = attr(i, cudaDevAttrMaxSurface3DWidth);
-	p->maxSurface3D[1] = attr(i, cudaDevAttrMaxSurface3DHeight);
-	p->maxSurface3D[2] = attr(i, cudaDevAttrMaxSurface3DDepth);
-	p->maxSurface1DLayered[0] = attr(i, cudaDevAttrMaxSurface1DLayeredWidth);
-	p->maxSurface1DLayered[1] = attr(i, cudaDevAttrMaxSurface1DLayeredLayers);
-	p->maxSurface2DLayered[0] = attr(i, cudaDevAttrMaxSurface2DLayeredWidth);
-	p->maxSurface2DLayered[1] = attr(i, cudaDevAttrMaxSurface2DLayeredHeight);
-	p->maxSurface2DLayered[2] = attr(i, cudaDevAttrMaxSurface2DLayeredLayers);
-	p->maxSurfaceCubemap = attr(i, cudaDevAttrMaxSurfaceCubemapWidth);
-	p->maxSurfaceCubemapLayered[0] =
-		attr(i, cudaDevAttrMaxSurfaceCubemapLayeredWidth);
-	p->maxSurfaceCubemapLayered[1] =
-		attr(i, cudaDevAttrMaxSurfaceCubemapLayeredLayers);
-	p->surfaceAlignment = attr_size(i, cudaDevAttrSurfaceAlignment);
-
-	p->concurrentKernels = attr(i, cudaDevAttrConcurrentKernels);
-	p->ECCEnabled = attr(i, cudaDevAttrEccEnabled);
-	p->pciBusID = attr(i, cudaDevAttrPciBusId);
-	p->pciDeviceID = attr(i, cudaDevAttrPciDeviceId);
-	p->pciDomainID = attr(i, cudaDevAttrPciDomainId);
-	p->tccDriver = attr(i, cudaDevAttrTccDriver);
-	p->asyncEngineCount = attr(i, cudaDevAttrAsyncEngineCount);
-	p->unifiedAddressing = attr(i, cudaDevAttrUnifiedAddressing);
-	p->memoryBusWidth = attr(i, cudaDevAttrGlobalMemoryBusWidth);
-	p->l2CacheSize = attr(i, cudaDevAttrL2CacheSize);
-	p->persistingL2CacheMaxSize = attr(i, cudaDevAttrMaxPersistingL2CacheSize);
-	p->maxThreadsPerMultiProcessor =
-		attr(i, cudaDevAttrMaxThreadsPerMultiProcessor);
-	p->streamPrioritiesSupported =
-		attr(i, cudaDevAttrStreamPrioritiesSupported);
-	p->globalL1CacheSupported = attr(i, cudaDevAttrGlobalL1CacheSupported);
-	p->localL1CacheSupported = attr(i, cudaDevAttrLocalL1CacheSupported);
-	p->sharedMemPerMultiprocessor =
-		attr_size(i, cudaDevAttrMaxSharedMemoryPerMultiprocessor);
-	p->regsPerMultiprocessor = attr(i, cudaDevAttrMaxRegistersPerMultiprocessor);
-	p->managedMemory = attr(i, cudaDevAttrManagedMemory);
-	p->isMultiGpuBoard = attr(i, cudaDevAttrIsMultiGpuBoard);
-	p->multiGpuBoardGroupID = attr(i, cudaDevAttrMultiGpuBoardGroupID);
-	p->hostNativeAtomicSupported =
-		attr(i, cudaDevAttrHostNativeAtomicSupported);
-	p->pageableMemoryAccess = attr(i, cudaDevAttrPageableMemoryAccess);
-	p->concurrentManagedAccess = attr(i, cudaDevAttrConcurrentManagedAccess);
-	p->computePreemptionSupported =
-		attr(i, cudaDevAttrComputePreemptionSupported);
-	p->canUseHostPointerForRegisteredMem =
-		attr(i, cudaDevAttrCanUseHostPointerForRegisteredMem);
-	p->cooperativeLaunch = attr(i, cudaDevAttrCooperativeLaunch);
-	p->sharedMemPerBlockOptin =
-		attr_size(i, cudaDevAttrMaxSharedMemoryPerBlockOptin);
-	p->pageableMemoryAccessUsesHostPageTables =
-		attr(i, cudaDevAttrPageableMemoryAccessUsesHostPageTables);
-	p->directManagedMemAccessFromHost =
-		attr(i, cudaDevAttrDirectManagedMemAccessFromHost);
-	p->maxBlocksPerMultiProcessor =
-		attr(i, cudaDevAttrMaxBlocksPerMultiprocessor);
-	p->accessPolicyMaxWindowSize =
-		attr(i, cudaDevAttrMaxAccessPolicyWindowSize);
-	p->reservedSharedMemPerBlock =
-		attr_size(i, cudaDevAttrReservedSharedMemoryPerBlock);
-	p->hostRegisterSupported = attr(i, cudaDevAttrHostRegisterSupported);
-	p->sparseCudaArraySupported =
-		attr(i, cudaDevAttrSparseCudaArraySupported);
-	p->hostRegisterReadOnlySupported =
-		attr(i, cudaDevAttrHostRegisterReadOnlySupported);
-	p->timelineSemaphoreInteropSupported =
-		attr(i, cudaDevAttrTimelineSemaphoreInteropSupported);
-	p->memoryPoolsSupported = attr(i, cudaDevAttrMemoryPoolsSupported);
-	p->gpuDirectRDMASupported = attr(i, cudaDevAttrGPUDirectRDMASupported);
-	p->gpuDirectRDMAFlushWritesOptions =
-		attr_uint(i, cudaDevAttrGPUDirectRDMAFlushWritesOptions);
-	p->gpuDirectRDMAWritesOrdering =
-		attr(i, cudaDevAttrGPUDirectRDMAWritesOrdering);
-	p->memoryPoolSupportedHandleTypes =
-		attr_uint(i, cudaDevAttrMemoryPoolSupportedHandleTypes);
-	p->deferredMappingCudaArraySupported =
-		attr(i, cudaDevAttrDeferredMappingCudaArraySupported);
-	p->ipcEventSupported = attr(i, cudaDevAttrIpcEventSupport);
-	p->clusterLaunch = attr(i, cudaDevAttrClusterLaunch);
-	/* Runtime slot 129 is CU_DEVICE_ATTRIBUTE_UNIFIED_FUNCTION_POINTERS. */
-	p->unifiedFunctionPointers = attr(i, cudaDevAttrReserved129);
-	p->deviceNumaConfig = attr(i, cudaDevAttrNumaConfig);
-	p->deviceNumaId = attr(i, cudaDevAttrNumaId);
-	p->mpsEnabled = attr(i, cudaDevAttrMpsEnabled);
-	p->hostNumaId = attr(i, cudaDevAttrHostNumaId);
-	p->gpuPciDeviceID = attr_uint(i, cudaDevAttrGpuPciDeviceId);
-	p->gpuPciSubsystemID = attr_uint(i, cudaDevAttrGpuPciSubsystemId);
-	p->hostNumaMultinodeIpcSupported =
-		attr(i, cudaDevAttrHostNumaMultinodeIpcSupported);
-	/* reserved[] has no attribute: it stays 0. */
 }
