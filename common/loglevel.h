@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* GVIRTUS_LOGLEVEL: log4cplus's numeric levels, read once, shared by host and guest. */
+/*
+ * GVIRTUS_LOGLEVEL: log4cplus's numeric levels, read once, shared by host
+ * and guest.  The only definition of the numbers: the host's GVW_* and the
+ * guest's GV_LOG_* are other names for these.
+ */
 #ifndef GVIRTUS_LOGLEVEL_H
 #define GVIRTUS_LOGLEVEL_H
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loglevel.h"
 #include "protocol.h"
 
 #define GVRT_EXPORT __attribute__((visibility("default")))
@@ -100,10 +101,10 @@ int gv_driver_load(void *slot, const char *name);
 
 /* Logging to stderr, with GVIRTUS_LOGLEVEL as on the host. */
 void gv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define GV_LOG_DEBUG 10000
-#define GV_LOG_INFO 20000
-#define GV_LOG_WARN 30000
-#define GV_LOG_ERROR 40000
+#define GV_LOG_DEBUG GV_LEVEL_DEBUG
+#define GV_LOG_INFO GV_LEVEL_INFO
+#define GV_LOG_WARN GV_LEVEL_WARN
+#define GV_LOG_ERROR GV_LEVEL_ERROR
 
 /* ---- memory the guest knows about (memtab.c) ---- */
 

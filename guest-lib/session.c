@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "gvrt.h"
+#include "virtio_gvirtus.h"
 
 static struct gv_session_info info;
 static pthread_once_t session_once = PTHREAD_ONCE_INIT;
@@ -38,11 +40,25 @@ union gv_any_resp {
 #undef GV_OP
 };
 
+/* The longest request struct gv_rpc_on sends; its tail may add GV_MAX_ARGS. */
+#define GVRT_MAX_REQ 1024
+
 /* Per thread, so threads call concurrently without locks. */
-static _Thread_local _Alignas(16) unsigned char msg[sizeof(struct gv_msg_hdr) + 1024 +
+static _Thread_local _Alignas(16) unsigned char msg[sizeof(struct gv_msg_hdr) + GVRT_MAX_REQ +
 						    GV_MAX_ARGS];
 static _Thread_local _Alignas(16) unsigned char in[sizeof(struct gv_resp_hdr) +
 						   sizeof(union gv_any_resp)];
+
+/* Every op's longest tail fits msg... */
+#define GV_OP(name, num, req, resp, nb, tail) \
+	_Static_assert((tail) <= GV_MAX_ARGS, #name "'s tail fits msg");
+#include "calls.def"
+#undef GV_OP
+/* ...and msg and every response fit a message of either transport. */
+_Static_assert(sizeof(msg) <= GV_FRAME_MAX_MSG && sizeof(msg) <= GV_VQ_MAX_MSG,
+	       "a whole request fits a TCP frame and a virtqueue message");
+_Static_assert(sizeof(in) <= GV_FRAME_MAX_MSG && sizeof(in) <= GV_VQ_MAX_MSG,
+	       "every response fits a TCP frame and a virtqueue message");
 
 cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
 			  uint32_t req_len, const void *tail, uint32_t tail_len,
@@ -62,7 +78,7 @@ cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
 	size_t got = 0;
 	int err;
 
-	if (req_len > 512 || tail_len > GV_MAX_ARGS || resp_len > sizeof(in) - sizeof(r))
+	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS || resp_len > sizeof(in) - sizeof(r))
 		return cudaErrorInvalidValue;
 	memcpy(msg, &h, sizeof(h));
 	memcpy(msg + sizeof(h), req, req_len);

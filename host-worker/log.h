@@ -3,14 +3,16 @@
 #ifndef GVIRTUS_HOST_LOG_H
 #define GVIRTUS_HOST_LOG_H
 
+#include "loglevel.h"
+
 enum gvw_log_level {
-	GVW_TRACE = 0,
-	GVW_DEBUG = 10000,
-	GVW_INFO = 20000,
-	GVW_WARN = 30000,
-	GVW_ERROR = 40000,
-	GVW_FATAL = 50000,
-	GVW_OFF = 60000,
+	GVW_TRACE = GV_LEVEL_TRACE,
+	GVW_DEBUG = GV_LEVEL_DEBUG,
+	GVW_INFO = GV_LEVEL_INFO,
+	GVW_WARN = GV_LEVEL_WARN,
+	GVW_ERROR = GV_LEVEL_ERROR,
+	GVW_FATAL = GV_LEVEL_FATAL,
+	GVW_OFF = GV_LEVEL_OFF,
 };
 
 void gvw_log(int level, const char *fmt, ...)
