@@ -36,7 +36,7 @@ sed 's/^/host: /' "$out/guest-gpu.log.host"
 
 echo "== nvcc programs (tests/gpu): native, then in the guest, outputs compared"
 run_programs() {
-	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi; do
+	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi runtime_ext; do
 		echo "=== BEGIN $p"
 		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $p)
 		echo "=== END $p rc=$?"

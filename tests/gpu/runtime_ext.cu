@@ -1,0 +1,589 @@
+// runtime_ext.cu: newer CUDA runtime features of an unmodified nvcc program.
+// Covers device limits and cache/flag configuration, PCI bus id round trip,
+// stream priority/flags queries, stream-ordered allocation (cudaMallocAsync /
+// cudaFreeAsync), stream capture into a graph (memset, kernels, D2D copy),
+// graph instantiate / upload / launch / clone, CUDA arrays with texture and
+// surface objects, a linear-memory texture, cudaMemcpy3D and cudaMemset3D,
+// cooperative launches (cudaLaunchCooperativeKernel and cudaLaunchKernelExC
+// with the cooperative attribute), kernel queries (cudaFuncGetName,
+// cudaGetFuncBySymbol, cudaFuncGetParamInfo, available dynamic shared
+// memory) and a few misuses that return an error without harming the context.
+// Prints only values identical on any correct CUDA implementation; the last
+// line is "runtime_ext: N passed, M failed", exit status 0 iff M == 0.
+// Build: nvcc -arch=sm_90 --cudart=shared -O2 -o runtime_ext runtime_ext.cu
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cuda_runtime.h>
+#include <cooperative_groups.h>
+
+#include "check.cuh"
+
+namespace cg = cooperative_groups;
+
+// An error is expected but its exact code is not asserted: the name is
+// printed, so the native and remoted transcripts still compare it.
+static void check_err(const char *what, cudaError_t got)
+{
+	if (got != cudaSuccess) {
+		g_pass++;
+		printf("ok %s: %s\n", what, cudaGetErrorName(got));
+	} else {
+		g_fail++;
+		printf("FAIL %s: got cudaSuccess expected an error\n", what);
+	}
+}
+
+// ---- kernels ----------------------------------------------------------------
+
+__global__ void k_fill(int *p, int n, int mul, int add)
+{
+	int i = blockIdx.x * blockDim.x + threadIdx.x;
+	if (i < n)
+		p[i] = i * mul + add;
+}
+
+__global__ void k_add1(int *p, int n)
+{
+	int i = blockIdx.x * blockDim.x + threadIdx.x;
+	if (i < n)
+		p[i] += 1;
+}
+
+__global__ void k_tex2d(float *out, cudaTextureObject_t t, int w, int h)
+{
+	int x = blockIdx.x * blockDim.x + threadIdx.x, y = blockIdx.y;
+	if (x < w && y < h)
+		out[y * w + x] = tex2D<float>(t, x + 0.5f, y + 0.5f);
+}
+
+// Reads row y from x = -4 to w + 3: the clamp address mode repeats the edges.
+__global__ void k_tex_clamp(float *out, cudaTextureObject_t t, int n, int y)
+{
+	int i = threadIdx.x;
+	if (i < n)
+		out[i] = tex2D<float>(t, i - 4 + 0.5f, y + 0.5f);
+}
+
+__global__ void k_surf_write(cudaSurfaceObject_t s, int w, int h)
+{
+	int x = blockIdx.x * blockDim.x + threadIdx.x, y = blockIdx.y;
+	if (x < w && y < h)
+		surf2Dwrite<float>((float)(y * 1000 - x), s, x * (int)sizeof(float), y);
+}
+
+__global__ void k_tex1d(int *out, cudaTextureObject_t t, int n)
+{
+	int i = blockIdx.x * blockDim.x + threadIdx.x;
+	if (i < n)
+		out[i] = tex1Dfetch<int>(t, i);
+}
+
+// Phase 1: every thread writes its slot; grid-wide barrier; phase 2: every
+// thread reads the slot of the same thread in the next block.
+__global__ void k_coop(int *buf, int *out, int mul)
+{
+	cg::grid_group g = cg::this_grid();
+	int total = gridDim.x * blockDim.x;
+	int i = blockIdx.x * blockDim.x + threadIdx.x;
+	buf[i] = i * mul + 1;
+	g.sync();
+	out[i] = buf[(i + blockDim.x) % total];
+}
+
+__global__ void k_params(int a, double b, char *c) { c[0] = (char)(a + (int)(b * 2.0)); }
+
+// ---- host -------------------------------------------------------------------
+
+#define N 4096
+#define TPB 256
+#define NB ((N + TPB - 1) / TPB)
+
+static int h_i[N], h_e[N];
+
+// Copies n ints back from device memory and compares them with exp(i).
+template <typename F> static void check_dev(const char *what, const int *d, int n, F exp)
+{
+	for (int i = 0; i < n; i++) {
+		h_i[i] = -12345;
+		h_e[i] = exp(i);
+	}
+	check_e("cudaMemcpy D2H", cudaMemcpy(h_i, d, n * sizeof(int), cudaMemcpyDeviceToHost),
+		cudaSuccess);
+	check_arr(what, h_i, h_e, n);
+}
+
+static cudaError_t copy3d(cudaPitchedPtr sp, cudaArray_t sa, cudaPitchedPtr dp, cudaArray_t da,
+			  cudaExtent e, cudaMemcpyKind k)
+{
+	cudaMemcpy3DParms p = {};
+	p.srcPtr = sp;
+	p.srcArray = sa;
+	p.dstPtr = dp;
+	p.dstArray = da;
+	p.extent = e;
+	p.kind = k;
+	return cudaMemcpy3D(&p);
+}
+
+static void sec_limits(void)
+{
+	printf("== limits\n");
+	size_t v = 0;
+	CK(cudaDeviceSetLimit(cudaLimitStackSize, 4096));
+	CK(cudaDeviceGetLimit(&v, cudaLimitStackSize));
+	check_i("stack size limit >= 4096", v >= 4096, 1);
+	CK(cudaDeviceSetLimit(cudaLimitPrintfFifoSize, 2 << 20));
+	v = 0;
+	CK(cudaDeviceGetLimit(&v, cudaLimitPrintfFifoSize));
+	check_i("printf FIFO size limit >= 2 MiB", v >= (size_t)(2 << 20), 1);
+
+	cudaFuncCache fc = cudaFuncCachePreferNone;
+	CK(cudaDeviceSetCacheConfig(cudaFuncCachePreferShared));
+	CK(cudaDeviceGetCacheConfig(&fc));
+	printf("cache config = %d\n", (int)fc);
+	check_i("cache config == cudaFuncCachePreferShared", fc, cudaFuncCachePreferShared);
+	CK(cudaDeviceSetCacheConfig(cudaFuncCachePreferNone));
+	CK(cudaFuncSetCacheConfig((const void *)k_add1, cudaFuncCachePreferL1));
+
+	char bus[64];
+	int dev = -1;
+	CK(cudaDeviceGetPCIBusId(bus, sizeof(bus), 0));
+	CK(cudaDeviceGetByPCIBusId(&dev, bus));
+	check_i("cudaDeviceGetByPCIBusId(bus id of 0) == 0", dev, 0);
+
+	int least = 0, greatest = 0, prio = 12345;
+	unsigned flags = 12345;
+	cudaStream_t s = 0;
+	CK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+	CK(cudaStreamCreateWithPriority(&s, cudaStreamNonBlocking, greatest));
+	CK(cudaStreamGetPriority(s, &prio));
+	check_i("cudaStreamGetPriority == greatest priority", prio, greatest);
+	CK(cudaStreamGetFlags(s, &flags));
+	printf("stream flags = %u\n", flags);
+	check_i("cudaStreamGetFlags == cudaStreamNonBlocking", flags, cudaStreamNonBlocking);
+	CK(cudaStreamDestroy(s));
+
+	CK(cudaSetDeviceFlags(cudaDeviceScheduleBlockingSync));
+	flags = 0;
+	CK(cudaGetDeviceFlags(&flags));
+	printf("device flags & cudaDeviceScheduleMask = %u\n", flags & cudaDeviceScheduleMask);
+	check_i("device schedule flags == cudaDeviceScheduleBlockingSync",
+		flags & cudaDeviceScheduleMask, cudaDeviceScheduleBlockingSync);
+}
+
+static void sec_mallocasync(cudaStream_t s)
+{
+	printf("== mallocasync\n");
+	int pools = -1;
+	CK(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, 0));
+	printf("cudaDevAttrMemoryPoolsSupported = %d\n", pools);
+	int *d = NULL;
+	CK(cudaMallocAsync((void **)&d, N * sizeof(int), s));
+	k_fill<<<NB, TPB, 0, s>>>(d, N, 5, -3);
+	LAUNCHED("k_fill on cudaMallocAsync memory");
+	for (int i = 0; i < N; i++)
+		h_i[i] = -1;
+	CK(cudaMemcpyAsync(h_i, d, N * sizeof(int), cudaMemcpyDeviceToHost, s));
+	CK(cudaFreeAsync(d, s));
+	CK(cudaStreamSynchronize(s));
+	for (int i = 0; i < N; i++)
+		h_e[i] = 5 * i - 3;
+	check_arr("cudaMallocAsync -> kernel -> cudaMemcpyAsync", h_i, h_e, N);
+}
+
+static void sec_graphs(cudaStream_t s)
+{
+	printf("== graphs\n");
+	int *da = NULL, *db = NULL;
+	CK(cudaMalloc((void **)&da, N * sizeof(int)));
+	CK(cudaMalloc((void **)&db, N * sizeof(int)));
+	for (int i = 0; i < N; i++)
+		h_i[i] = i;
+	CK(cudaMemcpy(da, h_i, N * sizeof(int), cudaMemcpyHostToDevice));
+	CK(cudaMemset(db, 0, N * sizeof(int)));
+
+	cudaStreamCaptureStatus st = cudaStreamCaptureStatusInvalidated;
+	CK(cudaStreamIsCapturing(s, &st));
+	check_i("cudaStreamIsCapturing before == None", st, cudaStreamCaptureStatusNone);
+
+	// The graph: db = all -1; da += 3; db[0, N/2) = da[0, N/2).
+	CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+	CK(cudaMemsetAsync(db, 0xff, N * sizeof(int), s));
+	for (int k = 0; k < 3; k++) {
+		k_add1<<<NB, TPB, 0, s>>>(da, N);
+		LAUNCHED("k_add1 while capturing");
+	}
+	CK(cudaStreamIsCapturing(s, &st));
+	printf("cudaStreamIsCapturing during capture = %d\n", (int)st);
+	check_i("cudaStreamIsCapturing during == Active", st, cudaStreamCaptureStatusActive);
+	unsigned long long id = 0;
+	cudaGraph_t cg_graph = NULL;
+	size_t ndeps = 12345;
+	st = cudaStreamCaptureStatusNone;
+	CK(cudaStreamGetCaptureInfo(s, &st, &id, &cg_graph, NULL, NULL, &ndeps));
+	printf("capture info: status = %d, dependencies = %zu\n", (int)st, ndeps);
+	check_i("capture info status == Active", st, cudaStreamCaptureStatusActive);
+	check_i("capture id != 0", id != 0, 1);
+	check_i("capture graph != NULL", cg_graph != NULL, 1);
+	check_i("capture dependencies == 1", (long long)ndeps, 1);
+	CK(cudaMemcpyAsync(db, da, N / 2 * sizeof(int), cudaMemcpyDeviceToDevice, s));
+	cudaGraph_t graph = NULL;
+	CK(cudaStreamEndCapture(s, &graph));
+	check_i("cudaStreamEndCapture graph != NULL", graph != NULL, 1);
+	check_i("capture info graph == end capture graph", graph == cg_graph, 1);
+	CK(cudaStreamIsCapturing(s, &st));
+	check_i("cudaStreamIsCapturing after == None", st, cudaStreamCaptureStatusNone);
+	st = cudaStreamCaptureStatusActive;
+	CK(cudaStreamGetCaptureInfo(s, &st, NULL, NULL, NULL, NULL, NULL));
+	check_i("capture info after == None", st, cudaStreamCaptureStatusNone);
+
+	// Capturing must not have executed anything.
+	check_dev("da untouched by capture", da, N, [](int i) { return i; });
+	check_dev("db untouched by capture", db, N, [](int) { return 0; });
+
+	cudaGraphExec_t exec = NULL;
+	CK(cudaGraphInstantiate(&exec, graph, 0));
+	CK(cudaGraphUpload(exec, s));
+	for (int k = 0; k < 5; k++)
+		CK(cudaGraphLaunch(exec, s));
+	CK(cudaStreamSynchronize(s));
+	check_dev("da after 5 graph launches", da, N, [](int i) { return i + 15; });
+	check_dev("db after 5 graph launches", db, N,
+		  [](int i) { return i < N / 2 ? i + 15 : -1; });
+
+	cudaGraph_t clone = NULL;
+	cudaGraphExec_t cexec = NULL;
+	CK(cudaGraphClone(&clone, graph));
+	CK(cudaGraphInstantiate(&cexec, clone, 0));
+	CK(cudaGraphLaunch(cexec, s));
+	CK(cudaStreamSynchronize(s));
+	check_dev("da after a launch of the cloned graph", da, N, [](int i) { return i + 18; });
+
+	CK(cudaGraphExecDestroy(cexec));
+	CK(cudaGraphDestroy(clone));
+	CK(cudaGraphExecDestroy(exec));
+	CK(cudaGraphDestroy(graph));
+	CK(cudaFree(da));
+	CK(cudaFree(db));
+}
+
+static void sec_arrays(void)
+{
+	printf("== arrays\n");
+	const int W = 64, H = 32, SP = 80, DP = 70;
+	static float src[SP * H], dst[DP * H], exp[DP * H], got[W * H], want[W * H];
+	cudaChannelFormatDesc fd = cudaCreateChannelDesc<float>();
+	cudaArray_t arr = NULL, sarr = NULL;
+	CK(cudaMallocArray(&arr, &fd, W, H));
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < SP; x++)
+			src[y * SP + x] = x < W ? y * 100 + x + 0.25f : -99.0f;
+	CK(cudaMemcpy2DToArray(arr, 0, 0, src, SP * sizeof(float), W * sizeof(float), H,
+			       cudaMemcpyHostToDevice));
+
+	cudaChannelFormatDesc cd;
+	memset(&cd, 0, sizeof(cd));
+	CK(cudaGetChannelDesc(&cd, arr));
+	printf("cudaGetChannelDesc: x=%d y=%d z=%d w=%d kind=%d\n", cd.x, cd.y, cd.z, cd.w,
+	       (int)cd.f);
+	check_i("channel desc x bits == 32", cd.x, 32);
+	check_i("channel desc kind == Float", cd.f, cudaChannelFormatKindFloat);
+	cudaExtent ext = make_cudaExtent(0, 0, 0);
+	unsigned aflags = 12345;
+	memset(&cd, 0, sizeof(cd));
+	CK(cudaArrayGetInfo(&cd, &ext, &aflags, arr));
+	printf("cudaArrayGetInfo: x=%d kind=%d width=%zu height=%zu depth=%zu flags=%u\n", cd.x,
+	       (int)cd.f, ext.width, ext.height, ext.depth, aflags);
+	check_i("array info width", (long long)ext.width, W);
+	check_i("array info height", (long long)ext.height, H);
+	check_i("array info depth", (long long)ext.depth, 0);
+
+	// Texture object over the array, point sampled at texel centres.
+	cudaResourceDesc rd = {};
+	rd.resType = cudaResourceTypeArray;
+	rd.res.array.array = arr;
+	cudaTextureDesc td = {};
+	td.addressMode[0] = td.addressMode[1] = cudaAddressModeClamp;
+	td.filterMode = cudaFilterModePoint;
+	td.readMode = cudaReadModeElementType;
+	td.normalizedCoords = 0;
+	cudaTextureObject_t tex = 0;
+	CK(cudaCreateTextureObject(&tex, &rd, &td, NULL));
+	float *dout = NULL;
+	CK(cudaMalloc((void **)&dout, W * H * sizeof(float)));
+	k_tex2d<<<dim3(1, H), W>>>(dout, tex, W, H);
+	LAUNCHED("k_tex2d");
+	CK(cudaMemcpy(got, dout, W * H * sizeof(float), cudaMemcpyDeviceToHost));
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			want[y * W + x] = src[y * SP + x];
+	check_arr("tex2D over the array", got, want, W * H);
+	k_tex_clamp<<<1, W + 8>>>(dout, tex, W + 8, 5);
+	LAUNCHED("k_tex_clamp");
+	CK(cudaMemcpy(got, dout, (W + 8) * sizeof(float), cudaMemcpyDeviceToHost));
+	for (int i = 0; i < W + 8; i++) {
+		int x = i - 4 < 0 ? 0 : i - 4 >= W ? W - 1 : i - 4;
+		want[i] = src[5 * SP + x];
+	}
+	check_arr("tex2D clamp addressing on row 5", got, want, W + 8);
+
+	// Back to the host with another pitch; the padding stays untouched.
+	for (int i = 0; i < DP * H; i++)
+		dst[i] = exp[i] = -7.0f;
+	CK(cudaMemcpy2DFromArray(dst, DP * sizeof(float), arr, 0, 0, W * sizeof(float), H,
+				 cudaMemcpyDeviceToHost));
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			exp[y * DP + x] = src[y * SP + x];
+	check_arr("cudaMemcpy2DFromArray (pitch 70 floats)", dst, exp, DP * H);
+	// A sub-rectangle: 16 x 8 from column 8, row 4.
+	for (int i = 0; i < 16 * 8; i++)
+		got[i] = -7.0f;
+	CK(cudaMemcpy2DFromArray(got, 16 * sizeof(float), arr, 8 * sizeof(float), 4,
+				 16 * sizeof(float), 8, cudaMemcpyDeviceToHost));
+	for (int y = 0; y < 8; y++)
+		for (int x = 0; x < 16; x++)
+			want[y * 16 + x] = src[(y + 4) * SP + x + 8];
+	check_arr("cudaMemcpy2DFromArray sub-rectangle", got, want, 16 * 8);
+
+	// Surface object on a second array.
+	CK(cudaMallocArray(&sarr, &fd, W, H, cudaArraySurfaceLoadStore));
+	CK(cudaArrayGetInfo(&cd, &ext, &aflags, sarr));
+	printf("surface array flags = %u\n", aflags);
+	check_i("surface array flags has cudaArraySurfaceLoadStore",
+		(aflags & cudaArraySurfaceLoadStore) != 0, 1);
+	cudaResourceDesc srd = {};
+	srd.resType = cudaResourceTypeArray;
+	srd.res.array.array = sarr;
+	cudaSurfaceObject_t surf = 0;
+	CK(cudaCreateSurfaceObject(&surf, &srd));
+	k_surf_write<<<dim3(1, H), W>>>(surf, W, H);
+	LAUNCHED("k_surf_write");
+	for (int i = 0; i < W * H; i++)
+		got[i] = -7.0f;
+	CK(cudaMemcpy2DFromArray(got, W * sizeof(float), sarr, 0, 0, W * sizeof(float), H,
+				 cudaMemcpyDeviceToHost));
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			want[y * W + x] = (float)(y * 1000 - x);
+	check_arr("surf2Dwrite then cudaMemcpy2DFromArray", got, want, W * H);
+
+	// Texture over linear memory, read with tex1Dfetch.
+	const int L = 1000;
+	int *dlin = NULL, *dlout = NULL;
+	CK(cudaMalloc((void **)&dlin, L * sizeof(int)));
+	CK(cudaMalloc((void **)&dlout, L * sizeof(int)));
+	for (int i = 0; i < L; i++)
+		h_e[i] = i * 3 - 7;
+	CK(cudaMemcpy(dlin, h_e, L * sizeof(int), cudaMemcpyHostToDevice));
+	cudaResourceDesc lrd = {};
+	lrd.resType = cudaResourceTypeLinear;
+	lrd.res.linear.devPtr = dlin;
+	lrd.res.linear.desc = cudaCreateChannelDesc<int>();
+	lrd.res.linear.sizeInBytes = L * sizeof(int);
+	cudaTextureDesc ltd = {};
+	ltd.readMode = cudaReadModeElementType;
+	cudaTextureObject_t ltex = 0;
+	CK(cudaCreateTextureObject(&ltex, &lrd, &ltd, NULL));
+	k_tex1d<<<(L + 255) / 256, 256>>>(dlout, ltex, L);
+	LAUNCHED("k_tex1d");
+	CK(cudaMemcpy(h_i, dlout, L * sizeof(int), cudaMemcpyDeviceToHost));
+	check_arr("tex1Dfetch over linear memory", h_i, h_e, L);
+
+	// 3D: host -> pitched -> 3D array; memset3D; 3D array -> pitched -> host.
+	const int X = 16, Y = 8, Z = 4;
+	static float h3[X * Y * Z], r3[X * Y * Z];
+	static unsigned u3[X * Y * Z], e3[X * Y * Z];
+	for (int i = 0; i < X * Y * Z; i++)
+		h3[i] = i * 0.5f - 3.0f;
+	cudaExtent bext = make_cudaExtent(X * sizeof(float), Y, Z);
+	cudaExtent eext = make_cudaExtent(X, Y, Z);
+	cudaPitchedPtr pp = make_cudaPitchedPtr(NULL, 0, 0, 0);
+	cudaArray_t arr3 = NULL;
+	CK(cudaMalloc3D(&pp, bext));
+	check_i("cudaMalloc3D pitch >= row width", pp.pitch >= X * sizeof(float), 1);
+	CK(cudaMalloc3DArray(&arr3, &fd, eext));
+	CK(cudaArrayGetInfo(&cd, &ext, &aflags, arr3));
+	printf("3D array info: width=%zu height=%zu depth=%zu\n", ext.width, ext.height,
+	       ext.depth);
+	check_i("3D array depth", (long long)ext.depth, Z);
+	cudaPitchedPtr hp = make_cudaPitchedPtr(h3, X * sizeof(float), X, Y), none = {};
+	check_e("cudaMemcpy3D host -> pitched",
+		copy3d(hp, NULL, pp, NULL, bext, cudaMemcpyHostToDevice), cudaSuccess);
+	check_e("cudaMemcpy3D pitched -> 3D array",
+		copy3d(pp, NULL, none, arr3, eext, cudaMemcpyDeviceToDevice), cudaSuccess);
+	CK(cudaMemset3D(pp, 0, bext));
+	CK(cudaMemset3D(pp, 0x5a, make_cudaExtent(8 * sizeof(float), Y, 2)));
+	check_e("cudaMemcpy3D pitched -> host",
+		copy3d(pp, NULL, make_cudaPitchedPtr(u3, X * sizeof(unsigned), X, Y), NULL, bext,
+		       cudaMemcpyDeviceToHost), cudaSuccess);
+	for (int z = 0; z < Z; z++)
+		for (int y = 0; y < Y; y++)
+			for (int x = 0; x < X; x++)
+				e3[(z * Y + y) * X + x] = x < 8 && z < 2 ? 0x5a5a5a5au : 0u;
+	check_arr("cudaMemset3D (8 floats x 8 x 2 of 0x5a)", u3, e3, X * Y * Z);
+	check_e("cudaMemcpy3D 3D array -> pitched",
+		copy3d(none, arr3, pp, NULL, eext, cudaMemcpyDeviceToDevice), cudaSuccess);
+	check_e("cudaMemcpy3D pitched -> host (2)",
+		copy3d(pp, NULL, make_cudaPitchedPtr(r3, X * sizeof(float), X, Y), NULL, bext,
+		       cudaMemcpyDeviceToHost), cudaSuccess);
+	check_arr("cudaMemcpy3D pitched -> 3D array -> pitched round trip", r3, h3, X * Y * Z);
+
+	CK(cudaDestroyTextureObject(tex));
+	CK(cudaDestroyTextureObject(ltex));
+	CK(cudaDestroySurfaceObject(surf));
+	CK(cudaFreeArray(arr));
+	CK(cudaFreeArray(sarr));
+	CK(cudaFreeArray(arr3));
+	CK(cudaFree(pp.ptr));
+	CK(cudaFree(dout));
+	CK(cudaFree(dlin));
+	CK(cudaFree(dlout));
+}
+
+static void sec_coop(cudaStream_t s)
+{
+	printf("== cooperative\n");
+	const int G = 32, B = 128, T = G * B;
+	int coop = -1, sms = 0, per_sm = 0;
+	CK(cudaDeviceGetAttribute(&coop, cudaDevAttrCooperativeLaunch, 0));
+	printf("cudaDevAttrCooperativeLaunch = %d\n", coop);
+	CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+	CK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k_coop, B, 0));
+	check_i("32 blocks of 128 threads co-resident", (long long)per_sm * sms >= G, 1);
+	int *buf = NULL, *out = NULL;
+	CK(cudaMalloc((void **)&buf, T * sizeof(int)));
+	CK(cudaMalloc((void **)&out, T * sizeof(int)));
+
+	int mul = 3;
+	void *args[] = {&buf, &out, &mul};
+	CK(cudaLaunchCooperativeKernel((const void *)k_coop, dim3(G), dim3(B), args, 0, s));
+	CK(cudaStreamSynchronize(s));
+	check_dev("cudaLaunchCooperativeKernel grid.sync exchange", out, T,
+		  [=](int i) { return ((i + B) % T) * mul + 1; });
+
+	mul = -5;
+	cudaLaunchAttribute at[1] = {};
+	at[0].id = cudaLaunchAttributeCooperative;
+	at[0].val.cooperative = 1;
+	cudaLaunchConfig_t cfg = {};
+	cfg.gridDim = dim3(G);
+	cfg.blockDim = dim3(B);
+	cfg.dynamicSmemBytes = 0;
+	cfg.stream = s;
+	cfg.attrs = at;
+	cfg.numAttrs = 1;
+	CK(cudaLaunchKernelExC(&cfg, (const void *)k_coop, args));
+	CK(cudaStreamSynchronize(s));
+	check_dev("cudaLaunchKernelExC cooperative grid.sync exchange", out, T,
+		  [=](int i) { return ((i + B) % T) * mul + 1; });
+	CK(cudaFree(buf));
+	CK(cudaFree(out));
+}
+
+static void sec_queries(void)
+{
+	printf("== kernel queries\n");
+	const char *name = NULL;
+	CK(cudaFuncGetName(&name, (const void *)k_params));
+	printf("cudaFuncGetName(k_params) = %s\n", name ? name : "(null)");
+	check_i("cudaFuncGetName == _Z8k_paramsidPc",
+		name != NULL && strcmp(name, "_Z8k_paramsidPc") == 0, 1);
+	cudaFunction_t f = NULL;
+	CK(cudaGetFuncBySymbol(&f, (const void *)k_params));
+	check_i("cudaGetFuncBySymbol != NULL", f != NULL, 1);
+	const size_t eoff[3] = {0, 8, 16}, esz[3] = {4, 8, 8};
+	for (int i = 0; i < 3; i++) {
+		size_t off = 12345, sz = 12345;
+		char what[96];
+		snprintf(what, sizeof(what), "cudaFuncGetParamInfo(k_params, %d)", i);
+		CK(cudaFuncGetParamInfo((const void *)k_params, i, &off, &sz));
+		printf("param %d: offset %zu size %zu\n", i, off, sz);
+		snprintf(what, sizeof(what), "param %d offset", i);
+		check_i(what, (long long)off, (long long)eoff[i]);
+		snprintf(what, sizeof(what), "param %d size", i);
+		check_i(what, (long long)sz, (long long)esz[i]);
+	}
+	size_t smem = 0;
+	CK(cudaOccupancyAvailableDynamicSMemPerBlock(&smem, (const void *)k_params, 1, 128));
+	check_i("available dynamic shared memory > 0", smem > 0, 1);
+
+	char *dc = NULL, hc = 0;
+	CK(cudaMalloc((void **)&dc, 1));
+	k_params<<<1, 1>>>(5, 2.5, dc);
+	LAUNCHED("k_params");
+	CK(cudaMemcpy(&hc, dc, 1, cudaMemcpyDeviceToHost));
+	check_i("k_params result", hc, 10);
+	CK(cudaFree(dc));
+}
+
+static void after_error(cudaError_t e)
+{
+	check_e("cudaGetLastError after it", cudaGetLastError(), e);
+	check_e("cudaGetLastError again", cudaGetLastError(), cudaSuccess);
+}
+
+static void sec_misuse(cudaStream_t s)
+{
+	printf("== misuse\n");
+	cudaError_t e;
+	int local = 0;
+	e = cudaFreeAsync(&local, s);
+	check_err("cudaFreeAsync of a host address", e);
+	after_error(e);
+	CK(cudaStreamSynchronize(s));
+
+	e = cudaGraphLaunch(NULL, s);
+	check_err("cudaGraphLaunch(NULL exec)", e);
+	after_error(e);
+
+	cudaTextureDesc td = {};
+	td.readMode = cudaReadModeElementType;
+	cudaTextureObject_t t = 0;
+	e = cudaCreateTextureObject(&t, NULL, &td, NULL);
+	check_err("cudaCreateTextureObject(NULL resource desc)", e);
+	after_error(e);
+
+	cudaChannelFormatDesc c3 = cudaCreateChannelDesc(8, 8, 8, 0, cudaChannelFormatKindUnsigned);
+	cudaArray_t a = NULL;
+	e = cudaMallocArray(&a, &c3, 16, 16);
+	check_err("cudaMallocArray with a 3-channel 8-bit descriptor", e);
+	after_error(e);
+	if (e == cudaSuccess)
+		cudaFreeArray(a);
+
+	size_t off = 0, sz = 0;
+	e = cudaFuncGetParamInfo((const void *)k_params, 3, &off, &sz);
+	check_err("cudaFuncGetParamInfo(k_params, 3) past the last parameter", e);
+	after_error(e);
+
+	// The context still works.
+	int *d = NULL;
+	CK(cudaMalloc((void **)&d, N * sizeof(int)));
+	k_fill<<<NB, TPB, 0, s>>>(d, N, 2, 1);
+	LAUNCHED("k_fill after the misuses");
+	CK(cudaMemcpyAsync(h_i, d, N * sizeof(int), cudaMemcpyDeviceToHost, s));
+	CK(cudaStreamSynchronize(s));
+	for (int i = 0; i < N; i++)
+		h_e[i] = 2 * i + 1;
+	check_arr("k_fill after the misuses", h_i, h_e, N);
+	CK(cudaFree(d));
+}
+
+int main()
+{
+	sec_limits();
+	cudaStream_t s = 0;
+	CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+	sec_mallocasync(s);
+	sec_graphs(s);
+	sec_arrays();
+	sec_coop(s);
+	sec_queries();
+	sec_misuse(s);
+	CK(cudaStreamDestroy(s));
+	CK(cudaDeviceSynchronize());
+	printf("runtime_ext: %d passed, %d failed\n", g_pass, g_fail);
+	return g_fail == 0 ? 0 : 1;
+}
