@@ -116,13 +116,8 @@ def is_pod(t, ann, depth=0):
                 return False
             if not is_pod(ft, ann, depth + 1):
                 return False
-        return bool(fields) and not t.get_declaration().spelling.startswith("CUuuid_st") or True
+        return True
     return False
-
-
-def wire_type(t):
-    """The C type a plain value travels as (the header's own type)."""
-    return t.spelling
 
 
 class Fn:
@@ -147,7 +142,6 @@ class Fn:
         ann = self.ann
         nstr = 0
         names = [p.name for p in self.params]
-        bulk_lens = {l for _, l in ann.BULK_IN | ann.BULK_OUT}
         for p in self.params:
             if p.type.kind == ci.TypeKind.POINTER and \
                     re.match(r"^(num|count|nb|n[A-Z])|Count$|Size_out$", p.name):
@@ -172,7 +166,7 @@ class Fn:
                     return "32-bit device pointer of the pre-3.2 ABI"
                 self.wire.append(("value", p, None))
                 continue
-            if (p.name, None) and any(p.name == b for b, _ in ann.BULK_IN):
+            if any(p.name == b for b, _ in ann.BULK_IN):
                 ln = dict(ann.BULK_IN)[p.name]
                 if ln in names:
                     self.wire.append(("bulk_in", p, ln))
