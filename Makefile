@@ -34,7 +34,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_
 # Header dependencies, as the compiler saw them.
 -include $(wildcard $(B)/host/*.d $(B)/guest-lib/*.d $(B)/tests/*.d $(B)/bin/*.d $(B)/guest/progs/*.d)
 
-.PHONY: regen regen-check coverage libvirt-check all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
+.PHONY: regen regen-check coverage libvirt-check kmod-check all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
 .DELETE_ON_ERROR:
 
 all: qemu kmod guest-lib host-worker backend image
@@ -78,6 +78,13 @@ $(B)/guest/gvirtus.ko: guest-kmod/gvirtus.c guest-kmod/Kbuild $(wildcard include
 	@mkdir -p $(@D)
 	strip --strip-debug -o $@ guest-kmod/gvirtus.ko
 kmod: $(B)/guest/gvirtus.ko $(B)/kernel/vmlinuz
+# sparse over the module: wire fields are __le32/__le64, endianness checked.
+kmod-check: $(B)/kernel/abi
+	@out=$$($(MAKE) -s -C /lib/modules/$$(cat $(B)/kernel/abi)/build M=$(CURDIR)/guest-kmod \
+		C=2 modules 2>&1); \
+	if echo "$$out" | grep -E 'warning|error'; then \
+		echo "kmod-check: 0 passed, 1 failed"; exit 1; \
+	else echo "kmod-check: 1 passed, 0 failed"; fi
 
 # ---- host worker (also compiled into QEMU by build-qemu.sh) ----
 $(B)/host/%.o: host-worker/%.c $(wildcard host-worker/*.h host-worker/gen/*.h include/gvirtus/* include/gvirtus/gen/* common/*.h)
@@ -221,7 +228,7 @@ regen: $(B)/.deps
 regen-check: $(B)/.deps
 	$(GVGEN) --check && echo "regen-check: 1 passed, 0 failed"
 
-test: regen-check libvirt-check unit-test net-test soak-smoke fuzz deb-check guest-test
+test: regen-check libvirt-check kmod-check unit-test net-test soak-smoke fuzz deb-check guest-test
 	@echo "make test: all suites passed"
 
 include tests/fuzz/fuzz.mk

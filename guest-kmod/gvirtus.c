@@ -34,6 +34,8 @@ struct gv_dev {
 	spinlock_t vq_lock;		/* the virtqueue and req states */
 	wait_queue_head_t vq_space;	/* waiters for ring space */
 	bool removed;
+	bool frozen;			/* suspended: no virtqueue until restore */
+	unsigned int generation;	/* bumped by each freeze: sessions end */
 	struct llist_head dead;		/* abandoned requests the host finished */
 	struct work_struct reap;
 };
@@ -58,6 +60,7 @@ struct gv_req {
 struct gv_file {
 	struct gv_dev *dev;
 	u32 session;
+	unsigned int generation;	/* the device's when the file was opened */
 };
 
 static DEFINE_MUTEX(gv_lock);		/* gv_the_dev */
@@ -178,7 +181,7 @@ static int gv_submit(struct gv_dev *dev, struct gv_req *req, bool killable)
 
 	for (;;) {
 		spin_lock_irqsave(&dev->vq_lock, flags);
-		if (dev->removed) {
+		if (dev->removed || dev->frozen) {
 			err = -ENODEV;
 		} else {
 			err = virtqueue_add_sgs(dev->vq, sgs, 1, 1, req, GFP_ATOMIC);
@@ -189,8 +192,8 @@ static int gv_submit(struct gv_dev *dev, struct gv_req *req, bool killable)
 		if (err != -ENOSPC)
 			break;
 		/* The ring is full: wait for the host to hand some back. */
-		err = wait_event_killable(dev->vq_space,
-					  dev->vq->num_free > 0 || dev->removed);
+		err = wait_event_killable(dev->vq_space, dev->removed || dev->frozen ||
+						  dev->vq->num_free > 0);
 		if (err)
 			break;
 	}
@@ -329,7 +332,11 @@ static long gv_ioctl_call(struct gv_file *f, struct gv_ioctl_call __user *ucall)
 			goto out;
 	}
 
-	err = gv_submit(f->dev, req, true);
+	/* A suspend reset the device: the host ended this file's session. */
+	if (READ_ONCE(f->dev->generation) != f->generation)
+		err = -ENODEV;
+	else
+		err = gv_submit(f->dev, req, true);
 	if (err == -EINTR)
 		return err;	/* the completion path frees req */
 	if (err)
@@ -386,6 +393,7 @@ static int gv_open(struct inode *inode, struct file *file)
 		return id;
 	}
 	f->session = id;
+	f->generation = READ_ONCE(f->dev->generation);
 	file->private_data = f;
 	return 0;
 }
@@ -517,12 +525,58 @@ static const struct virtio_device_id gv_id_table[] = {
 };
 MODULE_DEVICE_TABLE(virtio, gv_id_table);
 
+#ifdef CONFIG_PM_SLEEP
+/*
+ * Suspend resets the device, and the host ends every session with it: what
+ * the host never answered fails, and files opened before get -ENODEV from
+ * then on (their host state is gone); files opened after restore work.
+ */
+static int gv_freeze(struct virtio_device *vdev)
+{
+	struct gv_dev *dev = vdev->priv;
+	struct gv_req *req;
+	unsigned long flags;
+
+	virtio_reset_device(vdev);
+	spin_lock_irqsave(&dev->vq_lock, flags);
+	dev->frozen = true;
+	WRITE_ONCE(dev->generation, dev->generation + 1);
+	while ((req = virtqueue_detach_unused_buf(dev->vq)))
+		gv_finish(dev, req, 0);
+	spin_unlock_irqrestore(&dev->vq_lock, flags);
+	wake_up_all(&dev->vq_space);
+	vdev->config->del_vqs(vdev);
+	flush_work(&dev->reap);
+	return 0;
+}
+
+static int gv_restore(struct virtio_device *vdev)
+{
+	struct gv_dev *dev = vdev->priv;
+	struct virtqueue *vq = virtio_find_single_vq(vdev, gv_vq_done, "requests");
+	unsigned long flags;
+
+	if (IS_ERR(vq))
+		return PTR_ERR(vq);
+	spin_lock_irqsave(&dev->vq_lock, flags);
+	dev->vq = vq;
+	dev->frozen = false;
+	spin_unlock_irqrestore(&dev->vq_lock, flags);
+	virtio_device_ready(vdev);
+	return 0;
+}
+#endif
+
 static struct virtio_driver gv_driver = {
 	.driver.name = KBUILD_MODNAME,
 	.driver.owner = THIS_MODULE,
 	.id_table = gv_id_table,
 	.probe = gv_probe,
 	.remove = gv_remove,
+#ifdef CONFIG_PM_SLEEP
+	.freeze = gv_freeze,
+	.restore = gv_restore,
+#endif
 };
 module_virtio_driver(gv_driver);
 

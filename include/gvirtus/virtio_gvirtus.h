@@ -12,14 +12,22 @@
 #ifndef GVIRTUS_VIRTIO_GVIRTUS_H
 #define GVIRTUS_VIRTIO_GVIRTUS_H
 
+/*
+ * Little-endian wire fields are __le types in the kernel, which sparse
+ * checks; gv_u32 and gv_u64 are native (the ioctl ABI's).
+ */
 #ifdef __KERNEL__
 #include <linux/types.h>
 typedef __u32 gv_u32;
 typedef __u64 gv_u64;
+typedef __le32 gv_le32;
+typedef __le64 gv_le64;
 #else
 #include <stdint.h>
 typedef uint32_t gv_u32;
 typedef uint64_t gv_u64;
+typedef uint32_t gv_le32;
+typedef uint64_t gv_le64;
 #endif
 
 #include "bulk.h"
@@ -59,18 +67,18 @@ typedef uint64_t gv_u64;
  *   sum(npages) x le64 guest-physical page addresses, buffer after buffer
  */
 struct gv_vq_req_hdr {
-	gv_u32 session;	/* chosen by the guest driver, one per open file */
-	gv_u32 flags;	/* GV_VQ_F_* */
-	gv_u32 msg_len;
-	gv_u32 nbulk;
+	gv_le32 session;	/* chosen by the guest driver, one per open file */
+	gv_le32 flags;	/* GV_VQ_F_* */
+	gv_le32 msg_len;
+	gv_le32 nbulk;
 };
 
 struct gv_vq_bulk {
-	gv_u64 len;		/* bytes, starting at offset in the first page */
-	gv_u32 offset;		/* < GV_PAGE_SIZE */
-	gv_u32 npages;		/* must equal pages spanned by offset + len */
-	gv_u32 dir;		/* GV_BULK_TO_HOST or GV_BULK_FROM_HOST */
-	gv_u32 reserved;	/* zero */
+	gv_le64 len;		/* bytes, starting at offset in the first page */
+	gv_le32 offset;		/* < GV_PAGE_SIZE */
+	gv_le32 npages;		/* must equal pages spanned by offset + len */
+	gv_le32 dir;		/* GV_BULK_TO_HOST or GV_BULK_FROM_HOST */
+	gv_le32 reserved;	/* zero */
 };
 
 /*
@@ -84,8 +92,8 @@ struct gv_vq_bulk {
 #define GV_VQ_EWORKER 4u	/* the session's worker process is gone */
 
 struct gv_vq_resp_hdr {
-	gv_u32 status;		/* GV_VQ_* */
-	gv_u32 msg_len;		/* protocol bytes that follow */
+	gv_le32 status;		/* GV_VQ_* */
+	gv_le32 msg_len;		/* protocol bytes that follow */
 };
 
 #endif
