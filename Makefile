@@ -215,6 +215,7 @@ guest-test: all
 	scripts/run-guest.sh -e cpu-reference -t 900 ci.sh
 	tests/gpu_selection.sh cpu-reference
 	tests/trace_events.sh cpu-reference
+	tests/qmp_monitor.sh cpu-reference
 
 net-test: backend guest-lib $(GUEST_PROGS)
 	tests/net/run.sh cpu-reference

@@ -124,6 +124,15 @@ void gvw_remote_set_watch_fd(struct gvw_remote *r, int fd);
 void gvw_remote_abort(struct gvw_remote *r);
 /* Ends the session; a worker that does not exit within seconds is killed. */
 void gvw_remote_close(struct gvw_remote *r);
+
+/* What a session holds, for monitors: its worker process (0: none), and the
+ * allocations and device bytes it holds. */
+struct gvw_held {
+	int worker_pid;
+	uint64_t allocs, device_bytes;
+};
+void gvw_remote_held(struct gvw_remote *r, struct gvw_held *out);
+void gvw_session_held(struct gvw_session *s, struct gvw_held *out);
 /*
  * A guest's callback session only WAITs for and RELEASEs host-function
  * gates, which the parent answers from its mirrors (key-checked): no

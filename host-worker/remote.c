@@ -553,3 +553,13 @@ void gvw_remote_close(struct gvw_remote *r)
 		(unsigned long long)r->bytes);
 	free(r);
 }
+
+void gvw_remote_held(struct gvw_remote *r, struct gvw_held *out)
+{
+	pthread_mutex_lock(&r->lock);
+	out->worker_pid = r->pid;
+	pthread_mutex_unlock(&r->lock);
+	/* The session's thread updates these after each call: one call old at most. */
+	out->allocs = __atomic_load_n(&r->allocs, __ATOMIC_RELAXED);
+	out->device_bytes = __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+}

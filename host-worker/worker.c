@@ -413,3 +413,11 @@ void gvw_session_close(struct gvw_session *s)
 		(unsigned long long)n, (unsigned long long)bytes);
 	free(s);
 }
+
+void gvw_session_held(struct gvw_session *s, struct gvw_held *out)
+{
+	/* Read without the session's thread: the figures may be one call old. */
+	out->worker_pid = 0;
+	out->allocs = __atomic_load_n(&s->allocs.n, __ATOMIC_RELAXED);
+	out->device_bytes = __atomic_load_n(&s->device_bytes, __ATOMIC_RELAXED);
+}

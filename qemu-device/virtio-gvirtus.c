@@ -29,9 +29,13 @@
 #include "qemu/thread.h"
 #include "system/dma.h"
 #include "trace/trace-hw_virtio.h"
+#include "monitor/hmp.h"
+#include "monitor/monitor.h"
+#include "qapi/qapi-commands-gvirtus.h"
 
 #include "gvirtus_framing.h"
 #include "gvirtus_worker.h"
+#include "protocol.h"
 #include "virtio_gvirtus.h"
 
 #define TYPE_VIRTIO_GVIRTUS "virtio-gvirtus-device"
@@ -60,6 +64,11 @@ struct GvSession {
     bool stop;                  /* device reset: finish the current job only */
     bool closing;               /* a close is queued; under the BQL */
     bool ended;                 /* the thread has exited */
+    /* For the monitor (query-gvirtus), updated by the session's thread. */
+    QemuMutex stats_lock;
+    uint32_t guest_pid;
+    uint64_t requests, calls, bytes_moved;
+    int32_t last_error;
 };
 
 struct VirtIOGvirtus {
@@ -168,6 +177,62 @@ static size_t gv_reply_status(VirtQueueElement *elem, uint32_t status)
     return iov_from_buf(elem->in_sg, elem->in_num, 0, &h, sizeof(h));
 }
 
+/*
+ * The monitor's figures for one request: its calls (and the guest's pid,
+ * from HELLO), bulk bytes, and the last error among its replies.  The
+ * messages were checked by the worker; here they are only counted.
+ */
+static void gv_account(GvSession *ss, const GvFraming *f, const uint8_t *resp,
+                       size_t resp_len)
+{
+    uint64_t calls = 0, bytes = 0;
+    uint32_t pid = 0;
+    int32_t err = 0;
+    size_t off;
+    unsigned int i;
+
+    for (off = 0; off + sizeof(struct gv_msg_hdr) <= f->msg_len;) {
+        struct gv_msg_hdr m;
+
+        memcpy(&m, f->msg + off, sizeof(m));
+        off += sizeof(m);
+        if (m.payload_len > f->msg_len - off) {
+            break;
+        }
+        if (m.op == GV_OP_HELLO && m.payload_len >= sizeof(struct gv_hello_req)) {
+            struct gv_hello_req h;
+
+            memcpy(&h, f->msg + off, sizeof(h));
+            pid = h.pid;
+        }
+        off += m.payload_len;
+        calls++;
+    }
+    for (i = 0; i < f->nbulk; i++) {
+        bytes += f->bulk[i].len;
+    }
+    for (off = 0; off + sizeof(struct gv_resp_hdr) <= resp_len;) {
+        struct gv_resp_hdr r;
+
+        memcpy(&r, resp + off, sizeof(r));
+        off += sizeof(r) + r.payload_len;
+        if (r.result) {
+            err = r.result;
+        }
+    }
+    qemu_mutex_lock(&ss->stats_lock);
+    ss->requests++;
+    ss->calls += calls;
+    ss->bytes_moved += bytes;
+    if (pid) {
+        ss->guest_pid = pid;
+    }
+    if (err) {
+        ss->last_error = err;
+    }
+    qemu_mutex_unlock(&ss->stats_lock);
+}
+
 /* Runs one request on the session thread; returns bytes written. */
 static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
 {
@@ -222,6 +287,7 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
                          resp, resp_cap, &resp_len);
         status = GV_VQ_OK;
     }
+    gv_account(ss, &f, resp, resp_len);
 unmap:
     for (i = 0; i < f.nbulk; i++) {
         gv_unmap(s, &maps[i]);
@@ -328,6 +394,7 @@ static void gv_session_destroy(GvSession *ss)
     gv_session_end(ss);
     qemu_cond_destroy(&ss->cond);
     qemu_mutex_destroy(&ss->lock);
+    qemu_mutex_destroy(&ss->stats_lock);
     g_free(ss);
 }
 
@@ -402,6 +469,7 @@ static GvSession *gv_session_get(VirtIOGvirtus *s, uint32_t id)
     ss->dev = s;
     ss->id = id;
     qemu_mutex_init(&ss->lock);
+    qemu_mutex_init(&ss->stats_lock);
     qemu_cond_init(&ss->cond);
     QSIMPLEQ_INIT(&ss->jobs);
     snprintf(name, sizeof(name), "gvirtus-s%u", id);
@@ -581,7 +649,9 @@ static void gv_realize(DeviceState *dev, Error **errp)
     s->sessions = g_hash_table_new(g_direct_hash, g_direct_equal);
     qemu_mutex_init(&s->done_lock);
     QSIMPLEQ_INIT(&s->done);
-    s->done_bh = qemu_bh_new(gv_done_bh, s);
+    /* Guarded: a completion that writes guest memory through the device's
+     * own MMIO cannot re-enter it (QEMU's DMA re-entrancy guard). */
+    s->done_bh = virtio_bh_new_guarded(DEVICE(s), gv_done_bh, s);
     virtio_init(vdev, GV_VIRTIO_ID, 0);
     s->vq = virtio_add_queue(vdev, GV_VQ_SIZE, gv_handle_request);
 }
@@ -702,6 +772,97 @@ static const VirtioPCIDeviceTypeInfo gv_pci_info = {
     .instance_init = gv_pci_instance_init,
     .class_init = gv_pci_class_init,
 };
+
+/* ---- the monitor: query-gvirtus and info gvirtus ---- */
+
+static GvirtusSessionInfo *gv_session_info(GvSession *ss)
+{
+    GvirtusSessionInfo *i = g_new0(GvirtusSessionInfo, 1);
+    struct gvw_held held = { 0 };
+
+    if (ss->wr) {
+        gvw_remote_held(ss->wr, &held);
+    } else if (ss->ws) {
+        gvw_session_held(ss->ws, &held);
+    }
+    i->id = ss->id;
+    i->worker_pid = held.worker_pid;
+    i->state = g_strdup(ss->closing ? "closing" : "open");
+    i->allocations = held.allocs;
+    i->device_bytes = held.device_bytes;
+    qemu_mutex_lock(&ss->stats_lock);
+    i->guest_pid = ss->guest_pid;
+    i->requests = ss->requests;
+    i->calls = ss->calls;
+    i->bytes_moved = ss->bytes_moved;
+    i->last_error = ss->last_error;
+    qemu_mutex_unlock(&ss->stats_lock);
+    return i;
+}
+
+static int gv_collect(Object *obj, void *opaque)
+{
+    GvirtusInfoList ***tail = opaque;
+    VirtIOGvirtus *s = (VirtIOGvirtus *)object_dynamic_cast(obj, TYPE_VIRTIO_GVIRTUS);
+    GvirtusSessionInfoList **stail;
+    GvirtusInfo *info;
+    GHashTableIter it;
+    gpointer key, value;
+
+    if (!s || !s->wk) {
+        return 0;
+    }
+    info = g_new0(GvirtusInfo, 1);
+    info->path = object_get_canonical_path(obj);
+    info->executor = g_strdup(s->executor ? s->executor : "cuda");
+    info->gpus = g_strdup(s->gpus ? s->gpus : "");
+    info->describe = g_strdup(gvw_worker_describe(s->wk));
+    stail = &info->sessions;
+    /* Sessions come and go under the BQL, which the monitor holds. */
+    g_hash_table_iter_init(&it, s->sessions);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        QAPI_LIST_APPEND(stail, gv_session_info(value));
+    }
+    QAPI_LIST_APPEND(*tail, info);
+    return 0;
+}
+
+GvirtusInfoList *qmp_query_gvirtus(Error **errp)
+{
+    GvirtusInfoList *list = NULL, **tail = &list;
+
+    object_child_foreach_recursive(object_get_root(), gv_collect, &tail);
+    return list;
+}
+
+void hmp_info_gvirtus(Monitor *mon, const QDict *qdict)
+{
+    GvirtusInfoList *list = qmp_query_gvirtus(NULL), *d;
+
+    if (!list) {
+        monitor_printf(mon, "no virtio-gvirtus device\n");
+    }
+    for (d = list; d; d = d->next) {
+        GvirtusSessionInfoList *ss;
+
+        monitor_printf(mon, "%s: executor %s, gpus %s\n  %s\n", d->value->path,
+                       d->value->executor, *d->value->gpus ? d->value->gpus : "all",
+                       d->value->describe);
+        monitor_printf(mon, "  %7s %9s %10s %-7s %10s %12s %14s %7s %14s %6s\n",
+                       "session", "guest-pid", "worker-pid", "state", "requests",
+                       "calls", "bytes-moved", "allocs", "device-bytes", "error");
+        for (ss = d->value->sessions; ss; ss = ss->next) {
+            GvirtusSessionInfo *i = ss->value;
+
+            monitor_printf(mon, "  %7u %9u %10" PRId64 " %-7s %10" PRIu64 " %12" PRIu64
+                           " %14" PRIu64 " %7" PRIu64 " %14" PRIu64 " %6" PRId64 "\n",
+                           i->id, i->guest_pid, i->worker_pid, i->state, i->requests,
+                           i->calls, i->bytes_moved, i->allocations, i->device_bytes,
+                           i->last_error);
+        }
+    }
+    qapi_free_GvirtusInfoList(list);
+}
 
 static void gv_register_types(void)
 {

@@ -41,20 +41,23 @@ fi
 if [ ! -f "$src/.gvirtus-prepared" ]; then
 	rm -rf "$top" && mkdir -p "$top"
 	tar -C "$top" -xf "$tarball"
-	# The +ds tarball has no edk2 blobs; meson would try to unpack them.
-	sed -i 's/^if unpack_edk2_blobs$/if false # gvirtus: edk2 blobs are stripped from +ds/' \
-		"$src/pc-bios/meson.build"
-	sed -i "/^specific_virtio_ss.add_all(when: 'CONFIG_VIRTIO_PCI', if_true: virtio_pci_ss)/i subdir('gvirtus')" \
-		"$src/hw/virtio/meson.build"
-	cat >>"$src/hw/virtio/Kconfig" <<'KC'
-
-config VIRTIO_GVIRTUS
-    bool
-    default y
-    depends on VIRTIO_PCI
-KC
 	touch "$src/.gvirtus-prepared"
 fi
+
+# Our changes to QEMU's own files, a patch series: each applied once, and
+# one that neither applies nor is already in place stops the build.
+for p in "$repo"/qemu-device/patches/*.patch; do
+	if patch -d "$src" -p1 -R --dry-run -s -f <"$p" >/dev/null 2>&1; then
+		continue	# applied already
+	fi
+	if ! patch -d "$src" -p1 -N -s <"$p"; then
+		echo "build-qemu: $(basename "$p") does not apply to QEMU $upver: update the patch" >&2
+		exit 1
+	fi
+done
+# The monitor's schema for the device (patch 0003 includes it).
+cmp -s "$repo/qemu-device/qapi/gvirtus.json" "$src/qapi/gvirtus.json" ||
+	cp "$repo/qemu-device/qapi/gvirtus.json" "$src/qapi/gvirtus.json"
 
 # Trace events: ours are appended to hw/virtio's, between markers, and
 # rewritten only when they change (the file regenerates every tracer there).
@@ -103,7 +106,8 @@ done
 cmp -s "$dst/meson.build.new" "$dst/meson.build" || mv "$dst/meson.build.new" "$dst/meson.build"
 rm -f "$dst/meson.build.new"
 
-hash=$( (cd "$repo" && cat $files qemu-device/trace-events scripts/build-qemu.sh) | sha256sum | cut -c1-16)
+hash=$( (cd "$repo" && cat $files qemu-device/trace-events qemu-device/qapi/gvirtus.json \
+	qemu-device/patches/*.patch scripts/build-qemu.sh) | sha256sum | cut -c1-16)
 bin=$cache/bin/qemu-$upver-$hash
 if [ ! -x "$bin/qemu-system-x86_64" ]; then
 	if [ ! -f "$build/build.ninja" ]; then

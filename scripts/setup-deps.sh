@@ -38,7 +38,7 @@ pkgs=(
 	python3 python3-venv
 	seabios busybox-static cpio kmod xz-utils zstd gnuplot-nox
 	clang libclang-rt-14-dev python3-clang-14
-	lintian debootstrap libvirt-clients sparse
+	lintian debootstrap libvirt-clients sparse patch
 )
 bpo_pkgs=(meson python3-pycotap)
 
