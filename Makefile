@@ -241,7 +241,7 @@ install: all
 	install -d $(GVIRTUS_HOME)/bin $(GVIRTUS_HOME)/lib/frontend $(GVIRTUS_HOME)/etc \
 		$(GVIRTUS_HOME)/share/gvirtus/guest $(GVIRTUS_HOME)/share/qemu
 	install -m 755 $(B)/bin/gvirtus-backend $(B)/qemu/bin/gvirtus-worker \
-		$(B)/qemu/bin/qemu-system-x86_64 $(GVIRTUS_HOME)/bin/
+		$(B)/qemu/bin/qemu-system-x86_64 host-tools/gvirtus-top $(GVIRTUS_HOME)/bin/
 	install -m 644 $(B)/qemu/share/qemu/* $(GVIRTUS_HOME)/share/qemu/
 	install -m 755 $(B)/guest-lib/libcudart.so.13 $(GVIRTUS_HOME)/lib/frontend/
 	ln -sf libcudart.so.13 $(GVIRTUS_HOME)/lib/frontend/libcudart.so

@@ -5,7 +5,7 @@
  * gvirtus-worker process of its own (so a client's sticky GPU fault or
  * crash leaves the others working).  Frames arrive as frame.h describes.
  *
- *   gvirtus-backend [--executor cuda|cpu-reference] [properties.json]
+ *   gvirtus-backend [--executor cuda|cpu-reference] [--control SOCKET] [properties.json]
  * An endpoint may name the host GPUs it serves ("gpus": "0,2" or [0, 2]).
  *
  * Clients are not trusted (DESIGN.md section 13): a connection gets no
@@ -29,11 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <driver_types.h>
 
+#include "fdio.h"
 #include "frame_io.h"
 #include "gvirtus_worker.h"
 #include "log.h"
@@ -56,6 +59,7 @@ struct client {
 	long long deadline;	/* monotonic ms by which the current phase must end; 0: none */
 	const char *phase;	/* what the deadline is for */
 	int expired;		/* the deadline passed: the socket was shut down */
+	struct gvw_activity act;	/* what its calls did, for --control */
 	struct client *next;
 };
 
@@ -289,6 +293,10 @@ static void *serve_client(void *arg)
 			gvw_frame_free(&in);
 			break;	/* the worker died, or was killed as the client hung up */
 		}
+		pthread_mutex_lock(&clients_lock);
+		gvw_activity_count(&c->act, msg, in.h.msg_len, in.bulk, in.h.nbulk, resp,
+				   resp_len);
+		pthread_mutex_unlock(&clients_lock);
 		set_deadline(c, io_ms, "a reply (io_timeout_ms)");
 		got = gvw_frame_reply(&c->st, 0, 0, resp, (uint32_t)resp_len, &in);
 		if (clear_deadline(c))
@@ -477,15 +485,90 @@ static const char *worker_beside_me(char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The control socket (--control PATH): a local client (gvirtus-top) that
+ * connects gets one JSON document, every client and its session, and the
+ * connection closes.  The socket is its owner's alone (mode 0600).
+ */
+static int control_listen(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "gvirtus-backend: --control %s: path too long\n", path);
+		return -1;
+	}
+	strcpy(a.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || chmod(path, 0600) ||
+	    listen(fd, 8)) {
+		fprintf(stderr, "gvirtus-backend: --control %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void control_answer(int lfd, const struct gv_properties *props)
+{
+	struct timeval t = { .tv_sec = 1 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct client *c;
+	const char *sep = "";
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	/* A reader that does not read cannot hold the accept loop. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &t, sizeof(t));
+	f = open_memstream(&buf, &len);
+	if (f) {
+		fprintf(f, "{\"backend\": {\"pid\": %d, \"endpoints\": %d}, \"clients\": [",
+			(int)getpid(), props->nep);
+		pthread_mutex_lock(&clients_lock);
+		for (c = clients; c; c = c->next) {
+			struct gvw_held held = { 0 };
+
+			if (c->done)
+				continue;
+			if (c->remote)
+				gvw_remote_held(c->remote, &held);
+			fprintf(f, "%s{\"session\": %u, \"peer\": \"%s\", \"endpoint\": \"%s:%d\", "
+				"\"state\": \"%s\", \"guest-pid\": %u, \"worker-pid\": %d, "
+				"\"requests\": %llu, \"calls\": %llu, \"bytes-moved\": %llu, "
+				"\"allocations\": %llu, \"device-bytes\": %llu, \"last-error\": %d}",
+				sep, c->id, c->peer, props->ep[c->ep].address, props->ep[c->ep].port,
+				c->remote ? "open" : "connecting", c->act.guest_pid, held.worker_pid,
+				(unsigned long long)c->act.requests, (unsigned long long)c->act.calls,
+				(unsigned long long)c->act.bytes_moved,
+				(unsigned long long)held.allocs,
+				(unsigned long long)held.device_bytes, c->act.last_error);
+			sep = ", ";
+		}
+		pthread_mutex_unlock(&clients_lock);
+		fprintf(f, "]}\n");
+		fclose(f);
+		if (buf && gvw_write_full(fd, buf, len))
+			gvw_log(GVW_DEBUG, "control: the reader left early");
+	}
+	free(buf);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	struct gvw_config cfg = { .executor = GVW_EXEC_CUDA, .max_sessions = 256,
 				  .cpu_reference_devices = 1, .label = "gvirtus-backend" };
-	struct pollfd pf[GV_MAX_ENDPOINTS + 1];
+	struct pollfd pf[GV_MAX_ENDPOINTS + 2];
 	struct gv_properties props;
 	char path[4096], wpath[4096], err[512];
-	const char *config = NULL;
-	int i, n = 0;
+	const char *config = NULL, *control = NULL;
+	int i, n = 0, ctl = -1;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--executor") && i + 1 < argc) {
@@ -496,9 +579,11 @@ int main(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--cpu-reference-devices") && i + 1 < argc) {
 			cfg.cpu_reference_devices = (unsigned int)atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--control") && i + 1 < argc) {
+			control = argv[++i];
 		} else if (argv[i][0] == '-' || config) {
 			fprintf(stderr, "usage: gvirtus-backend [--executor cuda|cpu-reference] "
-				"[--cpu-reference-devices N] [properties.json]\n");
+				"[--cpu-reference-devices N] [--control SOCKET] [properties.json]\n");
 			return 2;
 		} else {
 			config = argv[i];
@@ -566,14 +651,24 @@ int main(int argc, char **argv)
 			props.ep[i].port, props.ep[i].protocol, props.secure ? ", TLS" : "",
 			config);
 	}
+	if (control) {
+		ctl = control_listen(control);
+		if (ctl < 0)
+			return 1;
+		gvw_log(GVW_INFO, "control socket %s (gvirtus-top)", control);
+	}
 	pf[n].fd = stop_pipe[0];
 	pf[n].events = POLLIN;
+	pf[n + 1].fd = ctl;	/* poll skips a negative fd */
+	pf[n + 1].events = POLLIN;
 	for (;;) {
 		/* A short tick: deadlines are checked here, to a tenth of a second. */
-		if (poll(pf, (nfds_t)n + 1, 100) < 0 && errno != EINTR)
+		if (poll(pf, (nfds_t)n + 2, 100) < 0 && errno != EINTR)
 			break;
 		if (pf[n].revents)
 			break;
+		if (ctl >= 0 && (pf[n + 1].revents & POLLIN))
+			control_answer(ctl, &props);
 		expire_clients();
 		reap_clients(0);
 		for (i = 0; i < n; i++)
@@ -583,6 +678,10 @@ int main(int argc, char **argv)
 	gvw_log(GVW_INFO, "shutting down: closing every session");
 	for (i = 0; i < n; i++)
 		close(pf[i].fd);
+	if (ctl >= 0) {
+		close(ctl);
+		unlink(control);
+	}
 	reap_clients(1);
 	for (i = 0; i < props.nep; i++)
 		gvw_worker_destroy(workers[i]);

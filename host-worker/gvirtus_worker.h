@@ -133,6 +133,17 @@ struct gvw_held {
 };
 void gvw_remote_held(struct gvw_remote *r, struct gvw_held *out);
 void gvw_session_held(struct gvw_session *s, struct gvw_held *out);
+
+/* What a session did, as its requests and replies show (activity.c). */
+struct gvw_activity {
+	uint32_t guest_pid;	/* from its HELLO; 0 before */
+	int32_t last_error;	/* the last nonzero result a reply carried */
+	uint64_t requests, calls, bytes_moved;
+};
+/* Adds one request and its replies to a. */
+void gvw_activity_count(struct gvw_activity *a, const void *msg, size_t msg_len,
+			const struct gvw_bulk *bulk, unsigned int nbulk, const void *resp,
+			size_t resp_len);
 /*
  * A guest's callback session only WAITs for and RELEASEs host-function
  * gates, which the parent answers from its mirrors (key-checked): no

@@ -66,9 +66,7 @@ struct GvSession {
     bool ended;                 /* the thread has exited */
     /* For the monitor (query-gvirtus), updated by the session's thread. */
     QemuMutex stats_lock;
-    uint32_t guest_pid;
-    uint64_t requests, calls, bytes_moved;
-    int32_t last_error;
+    struct gvw_activity act;
 };
 
 struct VirtIOGvirtus {
@@ -177,62 +175,6 @@ static size_t gv_reply_status(VirtQueueElement *elem, uint32_t status)
     return iov_from_buf(elem->in_sg, elem->in_num, 0, &h, sizeof(h));
 }
 
-/*
- * The monitor's figures for one request: its calls (and the guest's pid,
- * from HELLO), bulk bytes, and the last error among its replies.  The
- * messages were checked by the worker; here they are only counted.
- */
-static void gv_account(GvSession *ss, const GvFraming *f, const uint8_t *resp,
-                       size_t resp_len)
-{
-    uint64_t calls = 0, bytes = 0;
-    uint32_t pid = 0;
-    int32_t err = 0;
-    size_t off;
-    unsigned int i;
-
-    for (off = 0; off + sizeof(struct gv_msg_hdr) <= f->msg_len;) {
-        struct gv_msg_hdr m;
-
-        memcpy(&m, f->msg + off, sizeof(m));
-        off += sizeof(m);
-        if (m.payload_len > f->msg_len - off) {
-            break;
-        }
-        if (m.op == GV_OP_HELLO && m.payload_len >= sizeof(struct gv_hello_req)) {
-            struct gv_hello_req h;
-
-            memcpy(&h, f->msg + off, sizeof(h));
-            pid = h.pid;
-        }
-        off += m.payload_len;
-        calls++;
-    }
-    for (i = 0; i < f->nbulk; i++) {
-        bytes += f->bulk[i].len;
-    }
-    for (off = 0; off + sizeof(struct gv_resp_hdr) <= resp_len;) {
-        struct gv_resp_hdr r;
-
-        memcpy(&r, resp + off, sizeof(r));
-        off += sizeof(r) + r.payload_len;
-        if (r.result) {
-            err = r.result;
-        }
-    }
-    qemu_mutex_lock(&ss->stats_lock);
-    ss->requests++;
-    ss->calls += calls;
-    ss->bytes_moved += bytes;
-    if (pid) {
-        ss->guest_pid = pid;
-    }
-    if (err) {
-        ss->last_error = err;
-    }
-    qemu_mutex_unlock(&ss->stats_lock);
-}
-
 /* Runs one request on the session thread; returns bytes written. */
 static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
 {
@@ -287,7 +229,9 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
                          resp, resp_cap, &resp_len);
         status = GV_VQ_OK;
     }
-    gv_account(ss, &f, resp, resp_len);
+    qemu_mutex_lock(&ss->stats_lock);
+    gvw_activity_count(&ss->act, f.msg, f.msg_len, bulk, f.nbulk, resp, resp_len);
+    qemu_mutex_unlock(&ss->stats_lock);
 unmap:
     for (i = 0; i < f.nbulk; i++) {
         gv_unmap(s, &maps[i]);
@@ -791,11 +735,11 @@ static GvirtusSessionInfo *gv_session_info(GvSession *ss)
     i->allocations = held.allocs;
     i->device_bytes = held.device_bytes;
     qemu_mutex_lock(&ss->stats_lock);
-    i->guest_pid = ss->guest_pid;
-    i->requests = ss->requests;
-    i->calls = ss->calls;
-    i->bytes_moved = ss->bytes_moved;
-    i->last_error = ss->last_error;
+    i->guest_pid = ss->act.guest_pid;
+    i->requests = ss->act.requests;
+    i->calls = ss->act.calls;
+    i->bytes_moved = ss->act.bytes_moved;
+    i->last_error = ss->act.last_error;
     qemu_mutex_unlock(&ss->stats_lock);
     return i;
 }

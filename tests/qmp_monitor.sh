@@ -75,10 +75,20 @@ if s:
     print(out.rstrip())
     check("info gvirtus prints the table", "executor cpu-reference" in out and
           "guest-pid" in out and (not session or (" %d " % session["guest-pid"]) in out), out[:400])
+    s.close()
 print("qmp_monitor: %d passed, %d failed" % (passed, failed))
 sys.exit(failed != 0)
 PY
 rc=$?
+# gvirtus-top reads the same socket (the guest is still busy for a while).
+top=$("$repo/host-tools/gvirtus-top" --once --qmp "$sock" 2>&1)
+echo "$top"
+if echo "$top" | grep -q 'executor cpu-reference' && echo "$top" | grep -qE '^ +[0-9]+ +[1-9][0-9]* +[1-9][0-9]* open'; then
+	echo "gvirtus_top: 1 passed, 0 failed"
+else
+	echo "gvirtus_top: 0 passed, 1 failed"
+	rc=1
+fi
 wait $guest
 rm -f "$sock"
 exit $rc

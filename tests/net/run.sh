@@ -48,6 +48,28 @@ fi
 "$progs/gvtest_driver" && ok "the driver API over TCP" || bad "the driver API over TCP"
 "$progs/gvtest_rdc" && ok "relocatable device code over TCP" || bad "relocatable device code over TCP"
 
+# The control socket and gvirtus-top: a busy client shows with its session.
+printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" } } ] }\n' \
+	$((port + 5)) >"$home/etc/control.json"
+"$b/bin/gvirtus-backend" --executor "$executor" --control "$home/control.sock" \
+	"$home/etc/control.json" 2>>"$home/backend.log" &
+ctlb=$!
+sleep 1
+GVIRTUS_CONFIG=$home/etc/control.json "$progs/gvtest_calls" victim >/dev/null 2>&1 &
+victim=$!
+sleep 3
+top=$("$repo/host-tools/gvirtus-top" --once --backend "$home/control.sock" 2>&1)
+kill -9 $victim
+wait $victim 2>/dev/null
+echo "$top" | grep -qE '^ +[0-9]+ +[1-9][0-9]* +[1-9][0-9]* open .* 127\.0\.0\.1' &&
+	[ "$(stat -c %a "$home/control.sock")" = 600 ] &&
+	ok "gvirtus-top shows the backend's client (control socket, mode 0600)" ||
+	bad "gvirtus-top over the control socket: $top"
+kill -TERM $ctlb
+wait $ctlb
+[ ! -e "$home/control.sock" ] && ok "the control socket goes with the backend" ||
+	bad "the control socket outlived the backend"
+
 # "plugins" decides the APIs an endpoint serves; an unknown one stops it.
 for api in cudart cudadr; do
 	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "%s" ] } ] }\n' \
