@@ -495,27 +495,43 @@ fail:
 	return err;
 }
 
-static void gv_remove(struct virtio_device *vdev)
+/*
+ * Resets the device, which drops every session on the host, fails what the
+ * host never answered and takes the queue away: for good (removal) or
+ * until restore (suspend, which also ends the open files' sessions).
+ */
+static void gv_quiesce(struct gv_dev *dev, bool suspend)
 {
-	struct gv_dev *dev = vdev->priv;
+	struct virtio_device *vdev = dev->vdev;
 	struct gv_req *req;
 	unsigned long flags;
 
-	mutex_lock(&gv_lock);
-	misc_deregister(&gv_misc);
-	gv_the_dev = NULL;
-	mutex_unlock(&gv_lock);
-
-	/* The host drops every session at reset; fail what it never answered. */
 	virtio_reset_device(vdev);
 	spin_lock_irqsave(&dev->vq_lock, flags);
-	dev->removed = true;
+	if (suspend) {
+		dev->frozen = true;
+		WRITE_ONCE(dev->generation, dev->generation + 1);
+	} else {
+		dev->removed = true;
+	}
 	while ((req = virtqueue_detach_unused_buf(dev->vq)))
 		gv_finish(dev, req, 0);
 	spin_unlock_irqrestore(&dev->vq_lock, flags);
 	wake_up_all(&dev->vq_space);
 	vdev->config->del_vqs(vdev);
 	flush_work(&dev->reap);
+}
+
+static void gv_remove(struct virtio_device *vdev)
+{
+	struct gv_dev *dev = vdev->priv;
+
+	mutex_lock(&gv_lock);
+	misc_deregister(&gv_misc);
+	gv_the_dev = NULL;
+	mutex_unlock(&gv_lock);
+
+	gv_quiesce(dev, false);
 	kref_put(&dev->ref, gv_dev_release);
 }
 
@@ -533,20 +549,7 @@ MODULE_DEVICE_TABLE(virtio, gv_id_table);
  */
 static int gv_freeze(struct virtio_device *vdev)
 {
-	struct gv_dev *dev = vdev->priv;
-	struct gv_req *req;
-	unsigned long flags;
-
-	virtio_reset_device(vdev);
-	spin_lock_irqsave(&dev->vq_lock, flags);
-	dev->frozen = true;
-	WRITE_ONCE(dev->generation, dev->generation + 1);
-	while ((req = virtqueue_detach_unused_buf(dev->vq)))
-		gv_finish(dev, req, 0);
-	spin_unlock_irqrestore(&dev->vq_lock, flags);
-	wake_up_all(&dev->vq_space);
-	vdev->config->del_vqs(vdev);
-	flush_work(&dev->reap);
+	gv_quiesce(vdev->priv, true);
 	return 0;
 }
 

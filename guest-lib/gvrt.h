@@ -119,6 +119,9 @@ struct gv_region {
 };
 
 void gv_region_add(const struct gv_region *r);
+/* After an allocation: e, with [ptr, ptr + size) known as device memory of
+ * the current device when e is success and ptr not 0. */
+cudaError_t gv_track_device(cudaError_t e, uint64_t ptr, uint64_t size);
 /* Copies out the region containing p; 0 if found. */
 int gv_region_find(const void *p, struct gv_region *out);
 /* Removes the region starting exactly at base; 0 if it existed. */
@@ -162,6 +165,36 @@ cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
  * pitch and height index.  Not recording the runtime's last error.
  */
 cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, void *dst_host);
+
+/*
+ * TEX_CREATE's descriptors from the runtime's or the driver's (their
+ * fields share names and values); flags differ and are the caller's.
+ */
+#define GV_TEX_DESC_FILL(q, t)                                              \
+	do {                                                                \
+		int i_;                                                     \
+		for (i_ = 0; i_ < 3; i_++)                                  \
+			(q)->address_mode[i_] = (t)->addressMode[i_];      \
+		for (i_ = 0; i_ < 4; i_++)                                  \
+			(q)->border_color[i_] = (t)->borderColor[i_];      \
+		(q)->filter_mode = (t)->filterMode;                         \
+		(q)->max_anisotropy = (t)->maxAnisotropy;                   \
+		(q)->mipmap_filter_mode = (t)->mipmapFilterMode;            \
+		(q)->mipmap_level_bias = (t)->mipmapLevelBias;              \
+		(q)->min_mipmap_level_clamp = (t)->minMipmapLevelClamp;     \
+		(q)->max_mipmap_level_clamp = (t)->maxMipmapLevelClamp;     \
+	} while (0)
+#define GV_VIEW_DESC_FILL(q, v)                                             \
+	do {                                                                \
+		(q)->format = (v)->format;                                  \
+		(q)->width = (v)->width;                                    \
+		(q)->height = (v)->height;                                  \
+		(q)->depth = (v)->depth;                                    \
+		(q)->first_mipmap_level = (v)->firstMipmapLevel;            \
+		(q)->last_mipmap_level = (v)->lastMipmapLevel;              \
+		(q)->first_layer = (v)->firstLayer;                         \
+		(q)->last_layer = (v)->lastLayer;                           \
+	} while (0)
 
 /* ---- device properties (device_prop.c) ---- */
 

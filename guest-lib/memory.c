@@ -13,7 +13,7 @@
 #include "gvirtus_ext.h"
 #include "gvrt.h"
 
-static cudaError_t track_device(cudaError_t e, uint64_t ptr, uint64_t size)
+cudaError_t gv_track_device(cudaError_t e, uint64_t ptr, uint64_t size)
 {
 	if (e == cudaSuccess && ptr) {
 		struct gv_region r = { .base = (uintptr_t)ptr, .size = size,
@@ -34,7 +34,7 @@ GVRT_EXPORT cudaError_t cudaMalloc(void **ptr, size_t size)
 	if (!ptr)
 		return gv_ret(cudaErrorInvalidValue);
 	e = GV_RPC(MALLOC, &q, &r, NULL, 0);
-	e = track_device(e, r.ptr, size);
+	e = gv_track_device(e, r.ptr, size);
 	if (e == cudaSuccess)
 		*ptr = (void *)(uintptr_t)r.ptr;
 	return gv_ret(e);
@@ -50,7 +50,7 @@ GVRT_EXPORT cudaError_t cudaMallocPitch(void **ptr, size_t *pitch, size_t width,
 	if (!ptr || !pitch)
 		return gv_ret(cudaErrorInvalidValue);
 	e = GV_RPC(MALLOC_PITCH, &q, &r, NULL, 0);
-	e = track_device(e, r.ptr, r.pitch * height);
+	e = gv_track_device(e, r.ptr, r.pitch * height);
 	if (e == cudaSuccess) {
 		*ptr = (void *)(uintptr_t)r.ptr;
 		*pitch = r.pitch;

@@ -558,7 +558,6 @@ GVRT_EXPORT cudaError_t cudaCreateTextureObject(cudaTextureObject_t *obj,
 {
 	struct gv_tex_create_req q;
 	cudaError_t e;
-	int i;
 
 	if (!obj || !res || !tex)
 		return gv_ret(cudaErrorInvalidValue);
@@ -567,32 +566,16 @@ GVRT_EXPORT cudaError_t cudaCreateTextureObject(cudaTextureObject_t *obj,
 	if (e)
 		return gv_ret(e);
 	/* Address and filter modes have the driver's values. */
-	for (i = 0; i < 3; i++)
-		q.tex.address_mode[i] = tex->addressMode[i];
-	q.tex.filter_mode = tex->filterMode;
+	GV_TEX_DESC_FILL(&q.tex, tex);
 	q.tex.flags = (tex->readMode == cudaReadModeElementType ? CU_TRSF_READ_AS_INTEGER : 0) |
 		      (tex->normalizedCoords ? CU_TRSF_NORMALIZED_COORDINATES : 0) |
 		      (tex->sRGB ? CU_TRSF_SRGB : 0) |
 		      (tex->disableTrilinearOptimization ? CU_TRSF_DISABLE_TRILINEAR_OPTIMIZATION
 							 : 0) |
 		      (tex->seamlessCubemap ? CU_TRSF_SEAMLESS_CUBEMAP : 0);
-	q.tex.max_anisotropy = tex->maxAnisotropy;
-	q.tex.mipmap_filter_mode = tex->mipmapFilterMode;
-	q.tex.mipmap_level_bias = tex->mipmapLevelBias;
-	q.tex.min_mipmap_level_clamp = tex->minMipmapLevelClamp;
-	q.tex.max_mipmap_level_clamp = tex->maxMipmapLevelClamp;
-	for (i = 0; i < 4; i++)
-		q.tex.border_color[i] = tex->borderColor[i];
 	if (view) {
 		q.has_view = 1;
-		q.view.format = view->format;	/* cudaResourceViewFormat = CUresourceViewFormat */
-		q.view.width = view->width;
-		q.view.height = view->height;
-		q.view.depth = view->depth;
-		q.view.first_mipmap_level = view->firstMipmapLevel;
-		q.view.last_mipmap_level = view->lastMipmapLevel;
-		q.view.first_layer = view->firstLayer;
-		q.view.last_layer = view->lastLayer;
+		GV_VIEW_DESC_FILL(&q.view, view);	/* cudaResourceViewFormat = CUresourceViewFormat */
 	}
 	return gv_ret(create(obj, &q));
 }

@@ -120,7 +120,6 @@ GVCU_EXPORT CUresult cuTexObjectCreate(CUtexObject *obj, const CUDA_RESOURCE_DES
 {
 	struct gv_tex_create_req q;
 	CUresult e;
-	int i;
 
 	if (!obj || !res || !tex)
 		return CUDA_ERROR_INVALID_VALUE;
@@ -128,27 +127,11 @@ GVCU_EXPORT CUresult cuTexObjectCreate(CUtexObject *obj, const CUDA_RESOURCE_DES
 	e = resource(res, &q.res);
 	if (e)
 		return e;
-	for (i = 0; i < 3; i++)
-		q.tex.address_mode[i] = tex->addressMode[i];
-	q.tex.filter_mode = tex->filterMode;
+	GV_TEX_DESC_FILL(&q.tex, tex);
 	q.tex.flags = tex->flags;
-	q.tex.max_anisotropy = tex->maxAnisotropy;
-	q.tex.mipmap_filter_mode = tex->mipmapFilterMode;
-	q.tex.mipmap_level_bias = tex->mipmapLevelBias;
-	q.tex.min_mipmap_level_clamp = tex->minMipmapLevelClamp;
-	q.tex.max_mipmap_level_clamp = tex->maxMipmapLevelClamp;
-	for (i = 0; i < 4; i++)
-		q.tex.border_color[i] = tex->borderColor[i];
 	if (view) {
 		q.has_view = 1;
-		q.view.format = view->format;
-		q.view.width = view->width;
-		q.view.height = view->height;
-		q.view.depth = view->depth;
-		q.view.first_mipmap_level = view->firstMipmapLevel;
-		q.view.last_mipmap_level = view->lastMipmapLevel;
-		q.view.first_layer = view->firstLayer;
-		q.view.last_layer = view->lastLayer;
+		GV_VIEW_DESC_FILL(&q.view, view);
 	}
 	return create(obj, &q);
 }

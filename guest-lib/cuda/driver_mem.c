@@ -5,18 +5,6 @@
  */
 #include "gvcu.h"
 
-static CUresult track(CUresult e, uint64_t ptr, uint64_t size)
-{
-	if (e == CUDA_SUCCESS && ptr) {
-		struct gv_region r = { .base = (uintptr_t)ptr, .size = size,
-				       .device = gv_current_device(),
-				       .kind = GV_REGION_DEVICE };
-
-		gv_region_add(&r);
-	}
-	return e;
-}
-
 GVCU_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)
 {
 	struct gv_malloc_req q = { .size = bytesize };
@@ -27,7 +15,8 @@ GVCU_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)
 		return e;
 	if (!dptr || bytesize == 0)
 		return CUDA_ERROR_INVALID_VALUE;	/* unlike cudaMalloc(0) */
-	e = track(GVCU_RPC(MALLOC, &q, &r, NULL, 0), r.ptr, bytesize);
+	e = (CUresult)gv_track_device((cudaError_t)GVCU_RPC(MALLOC, &q, &r, NULL, 0), r.ptr,
+				      bytesize);
 	if (!e)
 		*dptr = r.ptr;
 	return e;
@@ -44,7 +33,8 @@ GVCU_EXPORT CUresult cuMemAllocPitch_v2(CUdeviceptr *dptr, size_t *pitch, size_t
 		return e;
 	if (!dptr || !pitch || !width || !height || (elem != 4 && elem != 8 && elem != 16))
 		return CUDA_ERROR_INVALID_VALUE;
-	e = track(GVCU_RPC(MALLOC_PITCH, &q, &r, NULL, 0), r.ptr, r.pitch * height);
+	e = (CUresult)gv_track_device((cudaError_t)GVCU_RPC(MALLOC_PITCH, &q, &r, NULL, 0), r.ptr,
+				      r.pitch * height);
 	if (!e) {
 		*dptr = r.ptr;
 		*pitch = r.pitch;
