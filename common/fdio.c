@@ -20,7 +20,7 @@ int gvw_writev_full(int fd, struct iovec *iov, int n)
 
 int gvw_write_full(int fd, const void *buf, size_t len)
 {
-	struct iovec v = { (void *)buf, len };
+	struct iovec v = {(void *)buf, len};
 
 	return gvw_writev_full(fd, &v, 1);
 }

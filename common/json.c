@@ -46,7 +46,7 @@ static char *parse_string(struct reader *r)
 	size_t cap = 16, n = 0;
 	char *s = malloc(cap);
 
-	r->p++;	/* the opening quote */
+	r->p++; /* the opening quote */
 	while (s && *r->p != '"') {
 		char c = *r->p++;
 
@@ -58,12 +58,25 @@ static char *parse_string(struct reader *r)
 		if (c == '\\') {
 			c = *r->p++;
 			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case '"': case '\\': case '/': break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case '"':
+			case '\\':
+			case '/':
+				break;
 			default:
 				fail(r, "unsupported escape in string");
 				free(s);
@@ -243,7 +256,7 @@ static struct gv_json *parse_value(struct reader *r)
 
 struct gv_json *gv_json_parse(const char *text, char *err, size_t err_len)
 {
-	struct reader r = { text, 1, err, err_len, 0 };
+	struct reader r = {text, 1, err, err_len, 0};
 	struct gv_json *j;
 
 	err[0] = 0;
@@ -286,8 +299,8 @@ const struct gv_json *gv_json_get(const struct gv_json *obj, const char *key)
 
 const char *gv_json_type_name(enum gv_json_type t)
 {
-	static const char *const names[] = { "null", "a boolean", "a number", "a string",
-					     "an array", "an object" };
+	static const char *const names[] = {"null",	"a boolean", "a number",
+					    "a string", "an array",  "an object"};
 
 	return names[t];
 }
@@ -299,5 +312,5 @@ int gv_json_uint(const struct gv_json *j, unsigned long long max, unsigned long 
 	    max > (1ull << 53) || j->number > (double)max)
 		return -1;
 	*out = (unsigned long long)j->number;
-	return (double)*out == j->number ? 0 : -1;	/* no fraction */
+	return (double)*out == j->number ? 0 : -1; /* no fraction */
 }

@@ -15,9 +15,9 @@ struct gv_json {
 	int line;
 	int boolean;
 	double number;
-	char *string;		/* GV_JSTR; also the key of an object member */
-	char *key;		/* set on members of an object */
-	struct gv_json *child;	/* first element or member */
+	char *string;	       /* GV_JSTR; also the key of an object member */
+	char *key;	       /* set on members of an object */
+	struct gv_json *child; /* first element or member */
 	struct gv_json *next;
 };
 

@@ -9,11 +9,11 @@
 
 #define GV_LEVEL_TRACE 0
 #define GV_LEVEL_DEBUG 10000
-#define GV_LEVEL_INFO 20000
-#define GV_LEVEL_WARN 30000
+#define GV_LEVEL_INFO  20000
+#define GV_LEVEL_WARN  30000
 #define GV_LEVEL_ERROR 40000
 #define GV_LEVEL_FATAL 50000
-#define GV_LEVEL_OFF 60000
+#define GV_LEVEL_OFF   60000
 
 /* The threshold from GVIRTUS_LOGLEVEL (INFO when unset; a bad value is reported). */
 int gv_log_threshold(void);

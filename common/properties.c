@@ -40,18 +40,19 @@ static int only_keys(const struct gv_json *obj, const char *where, const char *c
 			char list[256] = "";
 
 			for (i = 0; ok[i]; i++)
-				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"",
-					 i ? ", " : "", ok[i]);
-			snprintf(err, len, "%s line %d: unknown key \"%s\" in %s; accepted keys: %s",
-				 path, m->line, m->key, where, list);
+				snprintf(list + strlen(list), sizeof(list) - strlen(list),
+					 "%s\"%s\"", i ? ", " : "", ok[i]);
+			snprintf(err, len,
+				 "%s line %d: unknown key \"%s\" in %s; accepted keys: %s", path,
+				 m->line, m->key, where, list);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static int want(const struct gv_json *j, enum gv_json_type t, const char *what,
-		const char *path, int line, char *err, size_t len)
+static int want(const struct gv_json *j, enum gv_json_type t, const char *what, const char *path,
+		int line, char *err, size_t len)
 {
 	if (!j) {
 		snprintf(err, len, "%s line %d: %s is missing", path, line, what);
@@ -68,11 +69,12 @@ static int want(const struct gv_json *j, enum gv_json_type t, const char *what,
 static int endpoint(const struct gv_json *e, const char *path, int idx, struct gv_endpoint *out,
 		    char *err, size_t len)
 {
-	static const char *const keys[] = { "suite", "protocol", "server_address", "port", "gpus",
-					    NULL };
+	static const char *const keys[] = {"suite", "protocol", "server_address",
+					   "port",  "gpus",	NULL};
 	const struct gv_json *gpus = gv_json_get(e, "gpus");
 	const struct gv_json *suite = gv_json_get(e, "suite"), *proto = gv_json_get(e, "protocol");
-	const struct gv_json *addr = gv_json_get(e, "server_address"), *port = gv_json_get(e, "port");
+	const struct gv_json *addr = gv_json_get(e, "server_address"),
+			     *port = gv_json_get(e, "port");
 	char where[64];
 	long n;
 	char *end;
@@ -89,8 +91,10 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 		return -1;
 	}
 	if (strcmp(proto->string, "tcp") && strcmp(proto->string, "oldtcp")) {
-		snprintf(err, len, "%s line %d: endpoint.protocol is \"%s\"; accepted: \"tcp\", "
-			 "\"oldtcp\"", path, proto->line, proto->string);
+		snprintf(err, len,
+			 "%s line %d: endpoint.protocol is \"%s\"; accepted: \"tcp\", "
+			 "\"oldtcp\"",
+			 path, proto->line, proto->string);
 		return -1;
 	}
 	if (!port) {
@@ -110,8 +114,10 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 		n = -1;
 	}
 	if (n < 1 || n > 65535) {
-		snprintf(err, len, "%s line %d: endpoint.port must be a port number 1..65535 "
-			 "(a number or a string of digits)", path, port->line);
+		snprintf(err, len,
+			 "%s line %d: endpoint.port must be a port number 1..65535 "
+			 "(a number or a string of digits)",
+			 path, port->line);
 		return -1;
 	}
 	if (gpus && gpus->type == GV_JSTR) {
@@ -126,7 +132,8 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 
 			if (g->type == GV_JNUM) {
 				if (gv_json_uint(g, GV_MAX_GPU_INDEX, &idx)) {
-					snprintf(err, len, "%s line %d: endpoint.gpus: %.15g is not a GPU "
+					snprintf(err, len,
+						 "%s line %d: endpoint.gpus: %.15g is not a GPU "
 						 "index; accepted: integers 0..%d, or UUID strings",
 						 path, g->line, g->number, GV_MAX_GPU_INDEX);
 					return -1;
@@ -134,15 +141,17 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 				snprintf(out->gpus + at, sizeof(out->gpus) - at, "%s%llu",
 					 at ? "," : "", idx);
 			} else if (g->type == GV_JSTR)
-				snprintf(out->gpus + at, sizeof(out->gpus) - at, "%s%s", at ? "," : "",
-					 g->string);
+				snprintf(out->gpus + at, sizeof(out->gpus) - at, "%s%s",
+					 at ? "," : "", g->string);
 			else
 				gpus = NULL;
 		}
 	}
 	if (gv_json_get(e, "gpus") && (!gpus || (gpus->type != GV_JSTR && gpus->type != GV_JARR))) {
-		snprintf(err, len, "%s line %d: endpoint.gpus must be a list of GPU indices or "
-			 "UUIDs (\"0,2\" or [0, 2])", path, e->line);
+		snprintf(err, len,
+			 "%s line %d: endpoint.gpus must be a list of GPU indices or "
+			 "UUIDs (\"0,2\" or [0, 2])",
+			 path, e->line);
 		return -1;
 	}
 	snprintf(out->protocol, sizeof(out->protocol), "%s", proto->string);
@@ -163,10 +172,17 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 		const char *name;
 		unsigned int api;
 	} known[] = {
-		{ "cudart", GV_API_CUDART }, { "cudadr", GV_API_CUDADR },
-		{ "cuda-driver", GV_API_CUDADR }, { "cublas", 0 }, { "cufft", 0 },
-		{ "curand", 0 }, { "cudnn", 0 }, { "cusolver", 0 }, { "cusparse", 0 },
-		{ "nvrtc", 0 }, { NULL, 0 },
+	    {"cudart", GV_API_CUDART},
+	    {"cudadr", GV_API_CUDADR},
+	    {"cuda-driver", GV_API_CUDADR},
+	    {"cublas", 0},
+	    {"cufft", 0},
+	    {"curand", 0},
+	    {"cudnn", 0},
+	    {"cusolver", 0},
+	    {"cusparse", 0},
+	    {"nvrtc", 0},
+	    {NULL, 0},
 	};
 	const struct gv_json *p;
 	size_t i;
@@ -183,10 +199,11 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 		for (i = 0; known[i].name && strcmp(known[i].name, p->string); i++)
 			;
 		if (!known[i].name) {
-			snprintf(err, len, "%s line %d: plugin \"%s\" is not known; accepted: "
+			snprintf(err, len,
+				 "%s line %d: plugin \"%s\" is not known; accepted: "
 				 "cudart, cudadr (served), cublas, cufft, curand, cudnn, "
-				 "cusolver, cusparse, nvrtc (not served yet)", path, p->line,
-				 p->string);
+				 "cusolver, cusparse, nvrtc (not served yet)",
+				 path, p->line, p->string);
 			return -1;
 		}
 		*apis |= known[i].api;
@@ -198,28 +215,31 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 struct limit_key {
 	const char *key;
 	size_t off;
-	int wide;		/* unsigned long long, else unsigned int */
-	unsigned long long max, dflt;	/* dflt: what 0 means, for the message */
+	int wide;		      /* unsigned long long, else unsigned int */
+	unsigned long long max, dflt; /* dflt: what 0 means, for the message */
 };
 
-#define LIM(k, wide, max, dflt) { #k, offsetof(struct gv_limit_props, k), wide, max, dflt }
+#define LIM(k, wide, max, dflt)                                                                    \
+	{                                                                                          \
+#k, offsetof(struct gv_limit_props, k), wide, max, dflt                            \
+	}
 static const struct limit_key limit_keys[] = {
-	LIM(max_handles, 0, 1u << 24, 65536),
-	LIM(max_gates, 0, 1u << 20, 4096),
-	LIM(max_module_bytes, 1, 1ull << 40, 1ull << 30),
-	LIM(max_device_bytes, 1, 1ull << 50, 0),
-	LIM(max_host_bytes, 1, 1ull << 40, 1ull << 30),
-	LIM(hello_timeout_ms, 0, 600000, GV_DEFAULT_HELLO_TIMEOUT_MS),
-	LIM(io_timeout_ms, 0, 3600000, GV_DEFAULT_IO_TIMEOUT_MS),
-	LIM(idle_timeout_s, 0, 31536000, GV_DEFAULT_IDLE_TIMEOUT_S),
-	LIM(max_connections, 0, 4096, GV_DEFAULT_MAX_CONNECTIONS),
-	LIM(max_connections_per_peer, 0, 4096, GV_DEFAULT_MAX_CONNECTIONS_PER_PEER),
+    LIM(max_handles, 0, 1u << 24, 65536),
+    LIM(max_gates, 0, 1u << 20, 4096),
+    LIM(max_module_bytes, 1, 1ull << 40, 1ull << 30),
+    LIM(max_device_bytes, 1, 1ull << 50, 0),
+    LIM(max_host_bytes, 1, 1ull << 40, 1ull << 30),
+    LIM(hello_timeout_ms, 0, 600000, GV_DEFAULT_HELLO_TIMEOUT_MS),
+    LIM(io_timeout_ms, 0, 3600000, GV_DEFAULT_IO_TIMEOUT_MS),
+    LIM(idle_timeout_s, 0, 31536000, GV_DEFAULT_IDLE_TIMEOUT_S),
+    LIM(max_connections, 0, 4096, GV_DEFAULT_MAX_CONNECTIONS),
+    LIM(max_connections_per_peer, 0, 4096, GV_DEFAULT_MAX_CONNECTIONS_PER_PEER),
 };
 #undef LIM
 #define NLIMITS (sizeof(limit_keys) / sizeof(limit_keys[0]))
 
-static int limits(const struct gv_json *o, const char *path, struct gv_limit_props *out,
-		  char *err, size_t len)
+static int limits(const struct gv_json *o, const char *path, struct gv_limit_props *out, char *err,
+		  size_t len)
 {
 	const char *keys[NLIMITS + 1];
 	const struct gv_json *m;
@@ -244,8 +264,10 @@ static int limits(const struct gv_json *o, const char *path, struct gv_limit_pro
 
 			if (k->dflt)
 				snprintf(dflt, sizeof(dflt), "%llu", k->dflt);
-			snprintf(err, len, "%s line %d: limits.%s must be an integer 0..%llu "
-				 "(0: the default, %s)", path, m->line, k->key, k->max, dflt);
+			snprintf(err, len,
+				 "%s line %d: limits.%s must be an integer 0..%llu "
+				 "(0: the default, %s)",
+				 path, m->line, k->key, k->max, dflt);
 			return -1;
 		}
 		if (k->wide)
@@ -267,8 +289,8 @@ static int tls_path(const struct gv_json *v, const char *dir, char *out, size_t 
 	else
 		n = snprintf(out, cap, "%s/%s", dir, v->string);
 	if (n < 0 || (size_t)n >= cap) {
-		snprintf(err, len, "%s line %d: tls.%s: path longer than %zu bytes", path,
-			 v->line, v->key, cap - 1);
+		snprintf(err, len, "%s line %d: tls.%s: path longer than %zu bytes", path, v->line,
+			 v->key, cap - 1);
 		return -1;
 	}
 	return 0;
@@ -289,8 +311,8 @@ static int tls_name(const struct gv_json *v, char *out, size_t cap, const char *
 static int tls(const struct gv_json *o, const char *path, struct gv_tls_props *out, char *err,
 	       size_t len)
 {
-	static const char *const keys[] = { "certificate", "private_key", "ca", "psk_identity",
-					    "psk_file", "server_name", NULL };
+	static const char *const keys[] = {"certificate", "private_key", "ca", "psk_identity",
+					   "psk_file",	  "server_name", NULL};
 	char dir[4096], *abs, *slash;
 	const struct gv_json *m;
 	int rc = 0;
@@ -315,9 +337,11 @@ static int tls(const struct gv_json *o, const char *path, struct gv_tls_props *o
 		if (want(m, GV_JSTR, what, path, m->line, err, len))
 			return -1;
 		if (!strcmp(m->key, "certificate"))
-			rc = tls_path(m, dir, out->certificate, sizeof(out->certificate), path, err, len);
+			rc = tls_path(m, dir, out->certificate, sizeof(out->certificate), path, err,
+				      len);
 		else if (!strcmp(m->key, "private_key"))
-			rc = tls_path(m, dir, out->private_key, sizeof(out->private_key), path, err, len);
+			rc = tls_path(m, dir, out->private_key, sizeof(out->private_key), path, err,
+				      len);
 		else if (!strcmp(m->key, "ca"))
 			rc = tls_path(m, dir, out->ca, sizeof(out->ca), path, err, len);
 		else if (!strcmp(m->key, "psk_file"))
@@ -326,17 +350,17 @@ static int tls(const struct gv_json *o, const char *path, struct gv_tls_props *o
 			rc = tls_name(m, out->psk_identity, sizeof(out->psk_identity), path, err,
 				      len);
 		else
-			rc = tls_name(m, out->server_name, sizeof(out->server_name), path, err,
-				      len);
+			rc =
+			    tls_name(m, out->server_name, sizeof(out->server_name), path, err, len);
 	}
 	return rc;
 }
 
 int gv_properties_load(const char *path, struct gv_properties *p, char *err, size_t len)
 {
-	static const char *const top_keys[] = { "communicator", "secure_application", "tls",
-						"limits", NULL };
-	static const char *const comm_keys[] = { "endpoint", "plugins", NULL };
+	static const char *const top_keys[] = {"communicator", "secure_application", "tls",
+					       "limits", NULL};
+	static const char *const comm_keys[] = {"endpoint", "plugins", NULL};
 	const struct gv_json *comm, *c, *sec;
 	struct gv_json *doc;
 	char *text;
@@ -348,8 +372,10 @@ int gv_properties_load(const char *path, struct gv_properties *p, char *err, siz
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, len, "%s: %s (set GVIRTUS_CONFIG or GVIRTUS_HOME, or pass the "
-			 "file's path)", path, strerror(errno));
+		snprintf(err, len,
+			 "%s: %s (set GVIRTUS_CONFIG or GVIRTUS_HOME, or pass the "
+			 "file's path)",
+			 path, strerror(errno));
 		return -1;
 	}
 	fseek(f, 0, SEEK_END);
@@ -381,8 +407,10 @@ int gv_properties_load(const char *path, struct gv_properties *p, char *err, siz
 		goto out;
 	sec = gv_json_get(doc, "secure_application");
 	if (sec && sec->type != GV_JBOOL) {
-		snprintf(err, len, "%s line %d: secure_application must be true (TLS, with the "
-			 "\"tls\" keys) or false", path, sec->line);
+		snprintf(err, len,
+			 "%s line %d: secure_application must be true (TLS, with the "
+			 "\"tls\" keys) or false",
+			 path, sec->line);
 		goto out;
 	}
 	p->secure = sec && sec->boolean;

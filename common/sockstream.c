@@ -11,7 +11,7 @@
 /* Waits for the socket to be ready for events, within the stream's timeout. */
 static int wait_ready(struct gv_stream *s, short events)
 {
-	struct pollfd p = { .fd = s->fd, .events = events };
+	struct pollfd p = {.fd = s->fd, .events = events};
 	int n;
 
 	if (s->io_timeout_ms <= 0)
@@ -53,7 +53,7 @@ int gv_stream_read_full(struct gv_stream *s, void *buf, size_t len)
 
 static ssize_t raw_writev(struct gv_stream *s, struct iovec *iov, int n)
 {
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)n};
 
 	if (wait_ready(s, POLLOUT))
 		return -1;
@@ -84,14 +84,14 @@ int gv_stream_writev_full(struct gv_stream *s, struct iovec *iov, int n)
 
 int gv_stream_write_full(struct gv_stream *s, const void *buf, size_t len)
 {
-	struct iovec v = { (void *)buf, len };
+	struct iovec v = {(void *)buf, len};
 
 	return gv_stream_writev_full(s, &v, 1);
 }
 
 int gv_stream_wait_readable(struct gv_stream *s, int timeout_ms)
 {
-	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+	struct pollfd p = {.fd = s->fd, .events = POLLIN};
 	int n;
 
 	if (s->ops && s->ops->pending(s))

@@ -23,8 +23,8 @@ struct gv_stream_ops {
 
 struct gv_stream {
 	int fd;
-	const struct gv_stream_ops *ops;	/* NULL: the socket itself */
-	void *impl;				/* the session layer's state */
+	const struct gv_stream_ops *ops; /* NULL: the socket itself */
+	void *impl;			 /* the session layer's state */
 	/*
 	 * Longest wait for the peer's next bytes once a read or write has
 	 * begun, in milliseconds; 0 waits forever.  A slow peer fails the
@@ -36,7 +36,7 @@ struct gv_stream {
 /* A plain stream on fd. */
 static inline struct gv_stream gv_stream_plain(int fd)
 {
-	return (struct gv_stream){ .fd = fd };
+	return (struct gv_stream){.fd = fd};
 }
 
 /* 0, or -1 with errno (EOF reads as ECONNRESET, a stall as ETIMEDOUT). */

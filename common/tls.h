@@ -18,8 +18,7 @@ struct gv_tls_server;
 struct gv_tls_client;
 
 /* From the properties' "tls" keys; NULL with err naming the key and the fix. */
-struct gv_tls_server *gv_tls_server_new(const struct gv_properties *p, char *err,
-					size_t err_len);
+struct gv_tls_server *gv_tls_server_new(const struct gv_properties *p, char *err, size_t err_len);
 void gv_tls_server_free(struct gv_tls_server *t);
 /*
  * Runs the handshake on st's socket within timeout_ms and authenticates
@@ -29,8 +28,7 @@ void gv_tls_server_free(struct gv_tls_server *t);
 int gv_tls_accept(struct gv_tls_server *t, struct gv_stream *st, int timeout_ms, char *err,
 		  size_t err_len);
 
-struct gv_tls_client *gv_tls_client_new(const struct gv_properties *p, char *err,
-					size_t err_len);
+struct gv_tls_client *gv_tls_client_new(const struct gv_properties *p, char *err, size_t err_len);
 void gv_tls_client_free(struct gv_tls_client *t);
 /* The client's side of gv_tls_accept; verifies the server against "ca". */
 int gv_tls_connect(struct gv_tls_client *t, struct gv_stream *st, const char *server_name,

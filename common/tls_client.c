@@ -16,7 +16,7 @@
 struct gv_tls_client {
 	SSL_CTX *ctx;
 	int has_cert;
-	char ca[4096];			/* for messages; "" = the system's CAs */
+	char ca[4096]; /* for messages; "" = the system's CAs */
 	char psk_identity[256];
 	unsigned char psk[PSK_MAX];
 	size_t psk_len;
@@ -47,8 +47,7 @@ static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 	return 0;
 }
 
-struct gv_tls_client *gv_tls_client_new(const struct gv_properties *p, char *err,
-					size_t err_len)
+struct gv_tls_client *gv_tls_client_new(const struct gv_properties *p, char *err, size_t err_len)
 {
 	const struct gv_tls_props *tp = &p->tls;
 	struct gv_tls_client *t = calloc(1, sizeof(*t));
@@ -68,7 +67,8 @@ struct gv_tls_client *gv_tls_client_new(const struct gv_properties *p, char *err
 		goto fail;
 	t->has_cert = r;
 	if (!t->has_cert && !t->psk_len) {
-		snprintf(err, err_len, "secure_application is true but this frontend has no "
+		snprintf(err, err_len,
+			 "secure_application is true but this frontend has no "
 			 "credential: set tls.certificate and tls.private_key (signed by the "
 			 "backend's ca) or tls.psk_identity and tls.psk_file");
 		goto fail;
@@ -84,8 +84,8 @@ struct gv_tls_client *gv_tls_client_new(const struct gv_properties *p, char *err
 	SSL_CTX_set_app_data(t->ctx, t);
 	if (t->psk_len)
 		SSL_CTX_set_psk_use_session_callback(t->ctx, psk_use);
-	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_CLIENT |
-						       SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_set_session_cache_mode(t->ctx,
+				       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
 	SSL_CTX_sess_set_new_cb(t->ctx, new_session_cb);
 	return t;
 fail:
@@ -110,7 +110,7 @@ void gv_tls_client_free(struct gv_tls_client *t)
 static int peek_ticket(SSL *ssl)
 {
 	struct hs_state *hs = SSL_get_app_data(ssl);
-	int r = SSL_peek(ssl, &(char){ 0 }, 1);
+	int r = SSL_peek(ssl, &(char){0}, 1);
 
 	return r > 0 || hs->ticket ? 1 : r;
 }
@@ -131,50 +131,65 @@ static const char *auth_used(struct gv_tls_client *t)
 }
 
 /* Why the client's handshake failed, and what to change. */
-static void connect_failure(struct gv_tls_client *t, struct hs_state *hs, int r,
-			    const char *name, int timeout_ms, char *err, size_t err_len)
+static void connect_failure(struct gv_tls_client *t, struct hs_state *hs, int r, const char *name,
+			    int timeout_ms, char *err, size_t err_len)
 {
 	int reason = ERR_GET_REASON(ERR_peek_last_error());
 	int alert = reason > SSL_AD_REASON_OFFSET ? reason - SSL_AD_REASON_OFFSET : -1;
 
 	if (hs->verify_err == X509_V_ERR_HOSTNAME_MISMATCH ||
 	    hs->verify_err == X509_V_ERR_IP_ADDRESS_MISMATCH)
-		snprintf(err, err_len, "the backend's certificate is not for '%s': set tls.server_name "
-			 "to a name the certificate holds", name);
+		snprintf(err, err_len,
+			 "the backend's certificate is not for '%s': set tls.server_name "
+			 "to a name the certificate holds",
+			 name);
 	else if (hs->verify_err)
-		snprintf(err, err_len, "the backend's certificate is not trusted: %s (%s%s%s the "
-			 "CA that signed it)", X509_verify_cert_error_string(hs->verify_err),
+		snprintf(err, err_len,
+			 "the backend's certificate is not trusted: %s (%s%s%s the "
+			 "CA that signed it)",
+			 X509_verify_cert_error_string(hs->verify_err),
 			 *t->ca ? "tls.ca " : "set tls.ca to", t->ca,
 			 *t->ca ? " does not hold" : "");
 	else if (alert == SSL_AD_CERTIFICATE_REQUIRED)
-		snprintf(err, err_len, "the backend requires a client certificate signed by its "
+		snprintf(err, err_len,
+			 "the backend requires a client certificate signed by its "
 			 "ca: set tls.certificate and tls.private_key");
 	else if (alert == SSL_AD_UNKNOWN_PSK_IDENTITY)
-		snprintf(err, err_len, "the backend does not know psk_identity '%s': it must "
-			 "match the backend's tls.psk_identity", t->psk_identity);
+		snprintf(err, err_len,
+			 "the backend does not know psk_identity '%s': it must "
+			 "match the backend's tls.psk_identity",
+			 t->psk_identity);
 	else if ((alert == SSL_AD_ILLEGAL_PARAMETER || alert == SSL_AD_DECRYPT_ERROR) && t->psk_len)
-		snprintf(err, err_len, "the backend rejected the pre-shared key of '%s': "
-			 "tls.psk_file must hold the backend's key", t->psk_identity);
+		snprintf(err, err_len,
+			 "the backend rejected the pre-shared key of '%s': "
+			 "tls.psk_file must hold the backend's key",
+			 t->psk_identity);
 	else if (alert == SSL_AD_ACCESS_DENIED)
-		snprintf(err, err_len, "the backend accepts only a pre-shared key: set "
+		snprintf(err, err_len,
+			 "the backend accepts only a pre-shared key: set "
 			 "tls.psk_identity and tls.psk_file");
 	else if (alert == SSL_AD_UNKNOWN_CA || alert == SSL_AD_BAD_CERTIFICATE ||
 		 alert == SSL_AD_CERTIFICATE_UNKNOWN || alert == SSL_AD_CERTIFICATE_EXPIRED ||
 		 alert == SSL_AD_UNSUPPORTED_CERTIFICATE || alert == SSL_AD_CERTIFICATE_REVOKED)
-		snprintf(err, err_len, "the backend refused this client's %s (alert '%s'): "
+		snprintf(err, err_len,
+			 "the backend refused this client's %s (alert '%s'): "
 			 "tls.certificate must be signed by the backend's tls.ca",
 			 auth_used(t), gvtls_alert_name(reason));
 	else if (alert >= 0)
 		snprintf(err, err_len, "the backend refused the TLS handshake (alert '%s')",
 			 gvtls_alert_name(reason));
 	else if (r == 0 || errno == ECONNRESET || errno == EPIPE)
-		snprintf(err, err_len, "the backend closed the connection during the TLS "
+		snprintf(err, err_len,
+			 "the backend closed the connection during the TLS "
 			 "handshake: is secure_application true in its properties.json?");
 	else if (errno == ETIMEDOUT)
-		snprintf(err, err_len, "no TLS handshake within %d ms: is secure_application "
-			 "true in the backend's properties.json?", timeout_ms);
+		snprintf(err, err_len,
+			 "no TLS handshake within %d ms: is secure_application "
+			 "true in the backend's properties.json?",
+			 timeout_ms);
 	else if (reason == SSL_R_WRONG_VERSION_NUMBER || reason == SSL_R_PACKET_LENGTH_TOO_LONG)
-		snprintf(err, err_len, "the backend does not answer in TLS: is "
+		snprintf(err, err_len,
+			 "the backend does not answer in TLS: is "
 			 "secure_application true in its properties.json?");
 	else if (errno != EPROTO)
 		snprintf(err, err_len, "TLS handshake: %s", strerror(errno));
@@ -196,14 +211,16 @@ static int set_peer_name(SSL *ssl, const char *name)
 		return 0;
 	ERR_clear_error();
 	return X509_VERIFY_PARAM_set1_host(vp, name, 0) == 1 &&
-			       SSL_set_tlsext_host_name(ssl, name) == 1 ? 0 : -1;
+		       SSL_set_tlsext_host_name(ssl, name) == 1
+		   ? 0
+		   : -1;
 }
 
 int gv_tls_connect(struct gv_tls_client *t, struct gv_stream *st, const char *server_name,
 		   int timeout_ms, char *err, size_t err_len)
 {
 	long long deadline;
-	struct hs_state hs = { 0 };
+	struct hs_state hs = {0};
 	SSL *ssl = gvtls_new_ssl(t->ctx, st->fd, &hs);
 	int r;
 

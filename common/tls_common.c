@@ -75,8 +75,8 @@ static long sock_ctrl(BIO *b, int cmd, long num, void *ptr)
 
 static void sock_method_init(void)
 {
-	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
-					     BIO_TYPE_DESCRIPTOR, "gvirtus socket");
+	BIO_METHOD *m = BIO_meth_new(
+	    BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR, "gvirtus socket");
 
 	if (!m || !BIO_meth_set_write_ex(m, sock_write) || !BIO_meth_set_read_ex(m, sock_read) ||
 	    !BIO_meth_set_ctrl(m, sock_ctrl)) {
@@ -135,8 +135,10 @@ static int load_psk(const char *path, unsigned char *key, size_t *key_len, char 
 		return -1;
 	}
 	while ((c = fgetc(f)) != EOF) {
-		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		int v = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
 
 		if (v < 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r'))
 			continue;
@@ -153,8 +155,10 @@ static int load_psk(const char *path, unsigned char *key, size_t *key_len, char 
 	}
 	fclose(f);
 	if (hi >= 0 || n < PSK_MIN || n > PSK_MAX) {
-		snprintf(err, err_len, "tls.psk_file %s: expected the key as %d to %d hex digits "
-			 "(e.g. from `openssl rand -hex 32`)", path, 2 * PSK_MIN, 2 * PSK_MAX);
+		snprintf(err, err_len,
+			 "tls.psk_file %s: expected the key as %d to %d hex digits "
+			 "(e.g. from `openssl rand -hex 32`)",
+			 path, 2 * PSK_MIN, 2 * PSK_MAX);
 		OPENSSL_cleanse(key, PSK_MAX);
 		return -1;
 	}
@@ -170,7 +174,8 @@ int gvtls_psk_props(const struct gv_tls_props *p, char *id, unsigned char *key, 
 	if (!*p->psk_identity && !*p->psk_file)
 		return 0;
 	if (!*p->psk_identity || !*p->psk_file) {
-		snprintf(err, err_len, "tls.%s is set but tls.%s is not: a pre-shared key needs both",
+		snprintf(err, err_len,
+			 "tls.%s is set but tls.%s is not: a pre-shared key needs both",
 			 *p->psk_identity ? "psk_identity" : "psk_file",
 			 *p->psk_identity ? "psk_file" : "psk_identity");
 		return -1;
@@ -295,7 +300,7 @@ long long gvtls_now_ms(void)
 /* 0 when fd is ready for events before deadline; -1 with errno (ETIMEDOUT). */
 int gvtls_wait_until(int fd, short events, long long deadline)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int n;
 
 	do {
@@ -363,7 +368,7 @@ int gvtls_set_nonblock(int fd, int on)
 /* Waits for what OpenSSL wants, at most io_timeout_ms (0: forever). */
 static int want(struct gv_stream *s, int e)
 {
-	struct pollfd p = { .fd = s->fd, .events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT };
+	struct pollfd p = {.fd = s->fd, .events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT};
 	int n;
 
 	do
@@ -418,7 +423,7 @@ static int tls_io(struct gv_stream *s, int writing, const void *buf, size_t len,
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
 			if (want(s, e))
 				return -1;
-			continue;	/* the same buffer and length, as OpenSSL requires */
+			continue; /* the same buffer and length, as OpenSSL requires */
 		}
 		return (int)io_error(ssl, e, saved);
 	}
@@ -454,9 +459,9 @@ static size_t tls_pending(struct gv_stream *s)
 }
 
 static const struct gv_stream_ops tls_ops = {
-	.read = tls_read,
-	.write = tls_write,
-	.pending = tls_pending,
+    .read = tls_read,
+    .write = tls_write,
+    .pending = tls_pending,
 };
 
 SSL *gvtls_new_ssl(SSL_CTX *ctx, int fd, struct hs_state *hs)

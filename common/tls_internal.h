@@ -30,19 +30,19 @@
 #include "tls.h"
 
 #define DEFAULT_HANDSHAKE_MS 10000
-#define PSK_MIN 32
-#define PSK_MAX 64
+#define PSK_MIN		     32
+#define PSK_MAX		     64
 /* Fastest first; the PSK's session cipher is the first (its hash must match). */
-#define SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"
+#define SUITES	  "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"
 #define PSK_SUITE "TLS_AES_128_GCM_SHA256"
-static const unsigned char psk_cipher_id[2] = { 0x13, 0x01 };
+static const unsigned char psk_cipher_id[2] = {0x13, 0x01};
 
 /* One handshake's findings, for the message when it fails. */
 struct hs_state {
-	char why[512];			/* set by a callback that refused */
-	int verify_err;			/* the peer's certificate's first error */
-	char subject[256];		/* ... and its subject */
-	int ticket;			/* client: the server sent a session ticket */
+	char why[512];	   /* set by a callback that refused */
+	int verify_err;	   /* the peer's certificate's first error */
+	char subject[256]; /* ... and its subject */
+	int ticket;	   /* client: the server sent a session ticket */
 };
 
 /* ---- configuration (tls_common.c) ---- */

@@ -16,8 +16,8 @@
 
 struct gv_tls_server {
 	SSL_CTX *ctx;
-	int want_cert;			/* "ca" set: certificates it signed are accepted */
-	char psk_identity[256];		/* "" when no PSK */
+	int want_cert;		/* "ca" set: certificates it signed are accepted */
+	char psk_identity[256]; /* "" when no PSK */
 	unsigned char psk[PSK_MAX];
 	size_t psk_len;
 };
@@ -27,8 +27,7 @@ static int psk_find(SSL *ssl, const unsigned char *id, size_t id_len, SSL_SESSIO
 	struct gv_tls_server *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 
 	*sess = NULL;
-	if (!t->psk_len || id_len != strlen(t->psk_identity) ||
-	    memcmp(id, t->psk_identity, id_len))
+	if (!t->psk_len || id_len != strlen(t->psk_identity) || memcmp(id, t->psk_identity, id_len))
 		return 1;
 	*sess = gvtls_psk_session(ssl, t->psk, t->psk_len);
 	return *sess != NULL;
@@ -53,7 +52,7 @@ static int offers_identity(const unsigned char *p, size_t len, const char *ident
 			return -1;
 		if (id_len == want && !memcmp(p + 2, identity, want))
 			return 1;
-		p += id_len + 6;	/* length, identity, obfuscated_ticket_age */
+		p += id_len + 6; /* length, identity, obfuscated_ticket_age */
 		ids -= id_len + 6;
 	}
 	return 0;
@@ -75,24 +74,26 @@ static int client_hello_cb(SSL *ssl, int *al, void *arg)
 		return SSL_CLIENT_HELLO_SUCCESS;
 	if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &ext, &len)) {
 		if (t->want_cert)
-			return SSL_CLIENT_HELLO_SUCCESS;	/* a certificate will do */
-		snprintf(hs->why, sizeof(hs->why), "client offered no pre-shared key (this "
-			 "backend accepts only psk_identity '%s')", t->psk_identity);
+			return SSL_CLIENT_HELLO_SUCCESS; /* a certificate will do */
+		snprintf(hs->why, sizeof(hs->why),
+			 "client offered no pre-shared key (this "
+			 "backend accepts only psk_identity '%s')",
+			 t->psk_identity);
 		*al = SSL_AD_ACCESS_DENIED;
 		return SSL_CLIENT_HELLO_ERROR;
 	}
 	offered = offers_identity(ext, len, t->psk_identity);
 	if (offered > 0)
 		return SSL_CLIENT_HELLO_SUCCESS;
-	snprintf(hs->why, sizeof(hs->why), offered < 0 ? "malformed pre_shared_key extension" :
-		 "client offered an unknown psk_identity (this backend's is '%s')",
+	snprintf(hs->why, sizeof(hs->why),
+		 offered < 0 ? "malformed pre_shared_key extension"
+			     : "client offered an unknown psk_identity (this backend's is '%s')",
 		 t->psk_identity);
 	*al = offered < 0 ? SSL_AD_DECODE_ERROR : SSL_AD_UNKNOWN_PSK_IDENTITY;
 	return SSL_CLIENT_HELLO_ERROR;
 }
 
-struct gv_tls_server *gv_tls_server_new(const struct gv_properties *p, char *err,
-					size_t err_len)
+struct gv_tls_server *gv_tls_server_new(const struct gv_properties *p, char *err, size_t err_len)
 {
 	const struct gv_tls_props *tp = &p->tls;
 	struct gv_tls_server *t = calloc(1, sizeof(*t));
@@ -106,7 +107,8 @@ struct gv_tls_server *gv_tls_server_new(const struct gv_properties *p, char *err
 		goto fail;
 	t->want_cert = *tp->ca != 0;
 	if (!t->want_cert && !t->psk_len) {
-		snprintf(err, err_len, "secure_application is true but no client can authenticate: "
+		snprintf(err, err_len,
+			 "secure_application is true but no client can authenticate: "
 			 "set tls.ca (the CA that signs client certificates) or tls.psk_identity "
 			 "and tls.psk_file (a pre-shared key)");
 		goto fail;
@@ -119,12 +121,13 @@ struct gv_tls_server *gv_tls_server_new(const struct gv_properties *p, char *err
 		goto fail;
 	/* Certificate clients need the server's certificate; PSK ones never see it. */
 	if (!has_cert && t->want_cert) {
-		snprintf(err, err_len, "tls.certificate and tls.private_key must be set: the "
+		snprintf(err, err_len,
+			 "tls.certificate and tls.private_key must be set: the "
 			 "backend's certificate (PEM), which clients verify against their tls.ca");
 		goto fail;
 	}
 	if (t->want_cert) {
-		STACK_OF(X509_NAME) *names;
+		STACK_OF(X509_NAME) * names;
 
 		if (gvtls_load_ca(t->ctx, tp->ca, err, err_len))
 			goto fail;
@@ -169,8 +172,10 @@ static void accept_failure(struct gv_tls_server *t, SSL *ssl, struct hs_state *h
 	if (*hs->why)
 		snprintf(err, err_len, "%s", hs->why);
 	else if (hs->verify_err)
-		snprintf(err, err_len, "client certificate %s not accepted: %s (it must be "
-			 "signed by this backend's tls.ca)", *hs->subject ? hs->subject : "",
+		snprintf(err, err_len,
+			 "client certificate %s not accepted: %s (it must be "
+			 "signed by this backend's tls.ca)",
+			 *hs->subject ? hs->subject : "",
 			 X509_verify_cert_error_string(hs->verify_err));
 	else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
 		snprintf(err, err_len, "client presented no certificate%s (tls.ca requires one)",
@@ -182,8 +187,9 @@ static void accept_failure(struct gv_tls_server *t, SSL *ssl, struct hs_state *h
 		snprintf(err, err_len, "client aborted the handshake with alert '%s'%s",
 			 gvtls_alert_name(reason),
 			 reason - SSL_AD_REASON_OFFSET == SSL_AD_UNKNOWN_CA ||
-					 reason - SSL_AD_REASON_OFFSET == SSL_AD_BAD_CERTIFICATE
-				 ? " (it does not trust this backend's certificate)" : "");
+				 reason - SSL_AD_REASON_OFFSET == SSL_AD_BAD_CERTIFICATE
+			     ? " (it does not trust this backend's certificate)"
+			     : "");
 	else if (reason == SSL_R_UNSUPPORTED_PROTOCOL)
 		snprintf(err, err_len, "client does not offer TLS 1.3");
 	else if (reason == SSL_R_NO_SHARED_CIPHER)
@@ -207,8 +213,7 @@ static void accept_failure(struct gv_tls_server *t, SSL *ssl, struct hs_state *h
  * A TLS connection starts with a handshake record; anything else is a
  * plain client (or not ours), refused without feeding it to OpenSSL.
  */
-static int first_byte_is_tls(int fd, long long deadline, int timeout_ms, char *err,
-			     size_t err_len)
+static int first_byte_is_tls(int fd, long long deadline, int timeout_ms, char *err, size_t err_len)
 {
 	unsigned char c;
 	ssize_t n;
@@ -218,7 +223,8 @@ static int first_byte_is_tls(int fd, long long deadline, int timeout_ms, char *e
 		if (n == 1)
 			break;
 		if (n == 0) {
-			snprintf(err, err_len, "client closed the connection before a TLS handshake");
+			snprintf(err, err_len,
+				 "client closed the connection before a TLS handshake");
 			return 0;
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -231,8 +237,10 @@ static int first_byte_is_tls(int fd, long long deadline, int timeout_ms, char *e
 		}
 	}
 	if (c != 0x16) {
-		snprintf(err, err_len, "not a TLS client (first byte 0x%02x): a plain client "
-			 "against a backend with secure_application true?", c);
+		snprintf(err, err_len,
+			 "not a TLS client (first byte 0x%02x): a plain client "
+			 "against a backend with secure_application true?",
+			 c);
 		return 0;
 	}
 	return 1;
@@ -242,7 +250,7 @@ int gv_tls_accept(struct gv_tls_server *t, struct gv_stream *st, int timeout_ms,
 		  size_t err_len)
 {
 	long long deadline;
-	struct hs_state hs = { 0 };
+	struct hs_state hs = {0};
 	SSL *ssl;
 	int r;
 

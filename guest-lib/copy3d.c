@@ -32,8 +32,8 @@ static cudaError_t one(struct gv_memcpy3d_req *q, char *host, int host_is_src)
 
 	if (!host)
 		return GV_RPC(MEMCPY_3D, q, &r, NULL, 0);
-	b = (struct gv_buf){ host, span(hs, q->width, q->rows, q->depth),
-			     host_is_src ? GV_BULK_TO_HOST : GV_BULK_UPDATE };
+	b = (struct gv_buf){host, span(hs, q->width, q->rows, q->depth),
+			    host_is_src ? GV_BULK_TO_HOST : GV_BULK_UPDATE};
 	return GV_RPC(MEMCPY_3D, q, &r, &b, 1);
 }
 
@@ -54,13 +54,14 @@ cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, v
 
 		for (z = 0; z < q.depth; z++)
 			for (y = 0; y < q.rows; y++)
-				memmove((char *)dst_host +
-						((q.dst.z + z) * q.dst.height + q.dst.y + y) * q.dst.pitch +
-						q.dst.x,
-					(const char *)src_host +
-						((q.src.z + z) * q.src.height + q.src.y + y) * q.src.pitch +
-						q.src.x,
-					q.width);
+				memmove(
+				    (char *)dst_host +
+					((q.dst.z + z) * q.dst.height + q.dst.y + y) * q.dst.pitch +
+					q.dst.x,
+				    (const char *)src_host +
+					((q.src.z + z) * q.src.height + q.src.y + y) * q.src.pitch +
+					q.src.x,
+				    q.width);
 		return cudaSuccess;
 	}
 	if (q.src.kind == GV_COPY_HOST) {

@@ -16,7 +16,7 @@ static struct {
 	pthread_mutex_t lock;
 	int have[GVRT_MAX_DEVICES];
 	struct gv_device_info_resp info[GVRT_MAX_DEVICES];
-} cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 int gv_current_device(void)
 {
@@ -57,7 +57,7 @@ const struct gv_device_info_resp *gv_device_info(int dev, cudaError_t *err)
 		if (!r) {
 			*err = cudaErrorMemoryAllocation;
 		} else {
-			current_device = dev;	/* the header names the device */
+			current_device = dev; /* the header names the device */
 			*err = GV_RPC(DEVICE_INFO, &q, r, NULL, 0);
 			current_device = saved;
 			if (*err == cudaSuccess) {
@@ -117,8 +117,7 @@ GVRT_EXPORT cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *prop, int
 	return cudaSuccess;
 }
 
-GVRT_EXPORT cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr,
-					       int device)
+GVRT_EXPORT cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int device)
 {
 	const struct gv_device_info_resp *i;
 	cudaError_t e;
@@ -189,7 +188,7 @@ GVRT_EXPORT cudaError_t cudaMemGetInfo(size_t *free_bytes, size_t *total_bytes)
 
 GVRT_EXPORT cudaError_t cudaDeviceCanAccessPeer(int *can, int device, int peer)
 {
-	struct gv_peer_req q = { .peer = peer };
+	struct gv_peer_req q = {.peer = peer};
 	struct gv_int_resp r;
 	int saved = current_device;
 	cudaError_t e;
@@ -199,7 +198,7 @@ GVRT_EXPORT cudaError_t cudaDeviceCanAccessPeer(int *can, int device, int peer)
 	e = check_device(device);
 	if (e)
 		return gv_ret(e);
-	current_device = device;	/* the header names the device asking */
+	current_device = device; /* the header names the device asking */
 	e = GV_RPC(PEER_CAN_ACCESS, &q, &r, NULL, 0);
 	current_device = saved;
 	if (!e)
@@ -209,7 +208,7 @@ GVRT_EXPORT cudaError_t cudaDeviceCanAccessPeer(int *can, int device, int peer)
 
 GVRT_EXPORT cudaError_t cudaDeviceEnablePeerAccess(int peer, unsigned int flags)
 {
-	struct gv_peer_req q = { .peer = peer, .flags = flags };
+	struct gv_peer_req q = {.peer = peer, .flags = flags};
 	struct gv_empty r;
 
 	return gv_ret(GV_RPC(PEER_ENABLE, &q, &r, NULL, 0));

@@ -23,7 +23,7 @@ static void open_lib(void)
 	/* Ours runs on this library's session; NVIDIA's would not. */
 	if (h && !dlsym(h, "gv_session")) {
 		gv_log(GV_LOG_ERROR, "the libcuda.so.1 found is not gvirtus's: put gvirtus's "
-		       "library folder first in the library path");
+				     "library folder first in the library path");
 		dlclose(h);
 		h = NULL;
 	}
@@ -40,12 +40,14 @@ int gv_driver_load(void *slot, const char *name)
 	pthread_once(&lib_once, open_lib);
 	f = lib ? dlsym(lib, name) : NULL;
 	if (!f)
-		f = dlsym(RTLD_DEFAULT, name);	/* linked in (tests) */
+		f = dlsym(RTLD_DEFAULT, name); /* linked in (tests) */
 	if (!f) {
 		if (!atomic_flag_test_and_set(&warned))
-			gv_log(GV_LOG_ERROR, "%s: gvirtus's libcuda.so.1 is not beside "
+			gv_log(GV_LOG_ERROR,
+			       "%s: gvirtus's libcuda.so.1 is not beside "
 			       "libcudart.so.13; calls that need it return "
-			       "cudaErrorNotSupported", name);
+			       "cudaErrorNotSupported",
+			       name);
 		return -1;
 	}
 	memcpy(slot, &f, sizeof(f));

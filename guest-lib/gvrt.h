@@ -10,7 +10,7 @@
 #include "loglevel.h"
 #include "protocol.h"
 
-#define GVRT_EXPORT __attribute__((visibility("default")))
+#define GVRT_EXPORT	 __attribute__((visibility("default")))
 #define GVRT_MAX_DEVICES 16
 
 /* ---- transport (transport_*.c) ---- */
@@ -18,15 +18,15 @@
 struct gv_buf {
 	const void *addr;
 	uint64_t len;
-	uint32_t dir;	/* GV_BULK_TO_HOST / GV_BULK_FROM_HOST */
+	uint32_t dir; /* GV_BULK_TO_HOST / GV_BULK_FROM_HOST */
 };
 
 struct gv_transport {
 	const char *name;
 	/* 0, or -errno: the bytes did not make the round trip. */
-	int (*call)(struct gv_transport *t, const void *msg, size_t msg_len,
-		    void *resp, size_t resp_cap, size_t *resp_len,
-		    const struct gv_buf *bufs, unsigned int nbufs);
+	int (*call)(struct gv_transport *t, const void *msg, size_t msg_len, void *resp,
+		    size_t resp_cap, size_t *resp_len, const struct gv_buf *bufs,
+		    unsigned int nbufs);
 	/* Largest bulk buffer one call may carry. */
 	uint64_t max_bulk;
 };
@@ -43,13 +43,13 @@ struct gv_transport *gv_transport_tcp_open(const struct gv_properties *p, int ep
 /* ---- the session (session.c) ---- */
 
 struct gv_session_info {
-	int ready;			/* the host answered hello */
-	cudaError_t init_error;		/* why not, as native would report */
+	int ready;		/* the host answered hello */
+	cudaError_t init_error; /* why not, as native would report */
 	int driver_version;
 	int device_count;
 	cudaError_t count_result;
 	uint32_t session_id;
-	unsigned int apis;		/* GV_API_* the host serves this session */
+	unsigned int apis; /* GV_API_* the host serves this session */
 	struct gv_transport *t;
 };
 
@@ -60,28 +60,24 @@ const struct gv_session_info *gv_session(void);
  * One call to the host: op with its request payload, expecting exactly
  * resp_len bytes of response payload.  Returns the call's cudaError_t.
  */
-cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp,
-		   uint32_t resp_len, const struct gv_buf *bufs,
-		   unsigned int nbufs);
+cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp, uint32_t resp_len,
+		   const struct gv_buf *bufs, unsigned int nbufs);
 
 /* A call on a given transport (a second session of this process). */
-cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
-		      uint32_t req_len, const void *tail, uint32_t tail_len,
-		      void *resp, uint32_t resp_len, const struct gv_buf *bufs,
-		      unsigned int nbufs);
+cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
+		      const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
+		      const struct gv_buf *bufs, unsigned int nbufs);
 
 /* Set while the driver API (our libcuda.so.1) makes a call on the session. */
 extern _Thread_local int gv_driver_call;
 
 /* The same, with tail_len bytes after the request struct. */
-cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,
-			const void *tail, uint32_t tail_len, void *resp,
-			uint32_t resp_len, const struct gv_buf *bufs,
+cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len, const void *tail,
+			uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
 			unsigned int nbufs);
 
-#define GV_RPC(op, reqp, respp, bufs, nbufs) \
-	gv_rpc(GV_OP_##op, (reqp), sizeof(*(reqp)), (respp), sizeof(*(respp)), \
-	       (bufs), (nbufs))
+#define GV_RPC(op, reqp, respp, bufs, nbufs)                                                       \
+	gv_rpc(GV_OP_##op, (reqp), sizeof(*(reqp)), (respp), sizeof(*(respp)), (bufs), (nbufs))
 
 /* ---- thread state (error.c, device.c) ---- */
 
@@ -102,8 +98,8 @@ int gv_driver_load(void *slot, const char *name);
 /* Logging to stderr, with GVIRTUS_LOGLEVEL as on the host. */
 void gv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define GV_LOG_DEBUG GV_LEVEL_DEBUG
-#define GV_LOG_INFO GV_LEVEL_INFO
-#define GV_LOG_WARN GV_LEVEL_WARN
+#define GV_LOG_INFO  GV_LEVEL_INFO
+#define GV_LOG_WARN  GV_LEVEL_WARN
 #define GV_LOG_ERROR GV_LEVEL_ERROR
 
 /* ---- memory the guest knows about (memtab.c) ---- */
@@ -147,17 +143,16 @@ static inline uint64_t gv_stream_value(cudaStream_t s)
 
 /* ---- copies (memory.c), shared by the plain, Async and symbol forms ---- */
 
-cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
-		      enum cudaMemcpyKind kind, cudaStream_t stream);
+cudaError_t gv_memcpy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+		      cudaStream_t stream);
 /* The same without recording the runtime's last error (the driver API's). */
 cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
 		    cudaStream_t stream);
 /* Page-locked guest memory (cudaHostAlloc), without the last error. */
 cudaError_t gv_host_alloc(void **ptr, size_t size, unsigned int flags);
 cudaError_t gv_host_free(void *ptr);
-cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
-		      size_t width, size_t height, enum cudaMemcpyKind kind,
-		      cudaStream_t stream);
+cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+		      size_t height, enum cudaMemcpyKind kind, cudaStream_t stream);
 
 /*
  * A copy in three dimensions (copy3d.c): req's host side(s) name no
@@ -170,30 +165,30 @@ cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, v
  * TEX_CREATE's descriptors from the runtime's or the driver's (their
  * fields share names and values); flags differ and are the caller's.
  */
-#define GV_TEX_DESC_FILL(q, t)                                              \
-	do {                                                                \
-		int i_;                                                     \
-		for (i_ = 0; i_ < 3; i_++)                                  \
-			(q)->address_mode[i_] = (t)->addressMode[i_];      \
-		for (i_ = 0; i_ < 4; i_++)                                  \
-			(q)->border_color[i_] = (t)->borderColor[i_];      \
-		(q)->filter_mode = (t)->filterMode;                         \
-		(q)->max_anisotropy = (t)->maxAnisotropy;                   \
-		(q)->mipmap_filter_mode = (t)->mipmapFilterMode;            \
-		(q)->mipmap_level_bias = (t)->mipmapLevelBias;              \
-		(q)->min_mipmap_level_clamp = (t)->minMipmapLevelClamp;     \
-		(q)->max_mipmap_level_clamp = (t)->maxMipmapLevelClamp;     \
+#define GV_TEX_DESC_FILL(q, t)                                                                     \
+	do {                                                                                       \
+		int i_;                                                                            \
+		for (i_ = 0; i_ < 3; i_++)                                                         \
+			(q)->address_mode[i_] = (t)->addressMode[i_];                              \
+		for (i_ = 0; i_ < 4; i_++)                                                         \
+			(q)->border_color[i_] = (t)->borderColor[i_];                              \
+		(q)->filter_mode = (t)->filterMode;                                                \
+		(q)->max_anisotropy = (t)->maxAnisotropy;                                          \
+		(q)->mipmap_filter_mode = (t)->mipmapFilterMode;                                   \
+		(q)->mipmap_level_bias = (t)->mipmapLevelBias;                                     \
+		(q)->min_mipmap_level_clamp = (t)->minMipmapLevelClamp;                            \
+		(q)->max_mipmap_level_clamp = (t)->maxMipmapLevelClamp;                            \
 	} while (0)
-#define GV_VIEW_DESC_FILL(q, v)                                             \
-	do {                                                                \
-		(q)->format = (v)->format;                                  \
-		(q)->width = (v)->width;                                    \
-		(q)->height = (v)->height;                                  \
-		(q)->depth = (v)->depth;                                    \
-		(q)->first_mipmap_level = (v)->firstMipmapLevel;            \
-		(q)->last_mipmap_level = (v)->lastMipmapLevel;              \
-		(q)->first_layer = (v)->firstLayer;                         \
-		(q)->last_layer = (v)->lastLayer;                           \
+#define GV_VIEW_DESC_FILL(q, v)                                                                    \
+	do {                                                                                       \
+		(q)->format = (v)->format;                                                         \
+		(q)->width = (v)->width;                                                           \
+		(q)->height = (v)->height;                                                         \
+		(q)->depth = (v)->depth;                                                           \
+		(q)->first_mipmap_level = (v)->firstMipmapLevel;                                   \
+		(q)->last_mipmap_level = (v)->lastMipmapLevel;                                     \
+		(q)->first_layer = (v)->firstLayer;                                                \
+		(q)->last_layer = (v)->lastLayer;                                                  \
 	} while (0)
 
 /* ---- device properties (device_prop.c) ---- */

@@ -16,9 +16,10 @@
 cudaError_t gv_track_device(cudaError_t e, uint64_t ptr, uint64_t size)
 {
 	if (e == cudaSuccess && ptr) {
-		struct gv_region r = { .base = (uintptr_t)ptr, .size = size,
-				       .device = gv_current_device(),
-				       .kind = GV_REGION_DEVICE };
+		struct gv_region r = {.base = (uintptr_t)ptr,
+				      .size = size,
+				      .device = gv_current_device(),
+				      .kind = GV_REGION_DEVICE};
 
 		gv_region_add(&r);
 	}
@@ -27,8 +28,8 @@ cudaError_t gv_track_device(cudaError_t e, uint64_t ptr, uint64_t size)
 
 GVRT_EXPORT cudaError_t cudaMalloc(void **ptr, size_t size)
 {
-	struct gv_malloc_req q = { .size = size };
-	struct gv_ptr_resp r = { 0 };
+	struct gv_malloc_req q = {.size = size};
+	struct gv_ptr_resp r = {0};
 	cudaError_t e;
 
 	if (!ptr)
@@ -40,11 +41,10 @@ GVRT_EXPORT cudaError_t cudaMalloc(void **ptr, size_t size)
 	return gv_ret(e);
 }
 
-GVRT_EXPORT cudaError_t cudaMallocPitch(void **ptr, size_t *pitch, size_t width,
-					size_t height)
+GVRT_EXPORT cudaError_t cudaMallocPitch(void **ptr, size_t *pitch, size_t width, size_t height)
 {
-	struct gv_malloc_pitch_req q = { .width = width, .height = height };
-	struct gv_malloc_pitch_resp r = { 0 };
+	struct gv_malloc_pitch_req q = {.width = width, .height = height};
+	struct gv_malloc_pitch_resp r = {0};
 	cudaError_t e;
 
 	if (!ptr || !pitch)
@@ -60,7 +60,7 @@ GVRT_EXPORT cudaError_t cudaMallocPitch(void **ptr, size_t *pitch, size_t width,
 
 GVRT_EXPORT cudaError_t cudaFree(void *ptr)
 {
-	struct gv_ptr_req q = { .ptr = (uintptr_t)ptr };
+	struct gv_ptr_req q = {.ptr = (uintptr_t)ptr};
 	struct gv_empty r;
 	cudaError_t e = GV_RPC(FREE, &q, &r, NULL, 0);
 
@@ -77,14 +77,12 @@ static int is_device(const void *p)
 	return gv_region_find(p, &r) == 0 && r.kind == GV_REGION_DEVICE;
 }
 
-static enum cudaMemcpyKind resolve_kind(const void *dst, const void *src,
-					enum cudaMemcpyKind kind)
+static enum cudaMemcpyKind resolve_kind(const void *dst, const void *src, enum cudaMemcpyKind kind)
 {
 	if (kind != cudaMemcpyDefault)
 		return kind;
 	if (is_device(dst))
-		return is_device(src) ? cudaMemcpyDeviceToDevice
-				      : cudaMemcpyHostToDevice;
+		return is_device(src) ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice;
 	return is_device(src) ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost;
 }
 
@@ -117,33 +115,33 @@ cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKin
 		return cudaSuccess;
 	case cudaMemcpyHostToDevice:
 		for (off = 0; off < count && e == cudaSuccess; off += b.len) {
-			b = (struct gv_buf){ (const char *)src + off,
-					     count - off < chunk ? count - off : chunk,
-					     GV_BULK_TO_HOST };
-			q = (struct gv_memcpy_req){ (uintptr_t)dst + off, 0, b.len,
-						    gv_stream_value(stream) };
+			b = (struct gv_buf){(const char *)src + off,
+					    count - off < chunk ? count - off : chunk,
+					    GV_BULK_TO_HOST};
+			q = (struct gv_memcpy_req){(uintptr_t)dst + off, 0, b.len,
+						   gv_stream_value(stream)};
 			e = GV_RPC(MEMCPY_HTOD, &q, &r, &b, 1);
 		}
 		return e;
 	case cudaMemcpyDeviceToHost:
 		for (off = 0; off < count && e == cudaSuccess; off += b.len) {
-			b = (struct gv_buf){ (char *)dst + off,
-					     count - off < chunk ? count - off : chunk,
-					     GV_BULK_FROM_HOST };
-			q = (struct gv_memcpy_req){ 0, (uintptr_t)src + off, b.len,
-						    gv_stream_value(stream) };
+			b = (struct gv_buf){(char *)dst + off,
+					    count - off < chunk ? count - off : chunk,
+					    GV_BULK_FROM_HOST};
+			q = (struct gv_memcpy_req){0, (uintptr_t)src + off, b.len,
+						   gv_stream_value(stream)};
 			e = GV_RPC(MEMCPY_DTOH, &q, &r, &b, 1);
 		}
 		return e;
 	default:
-		q = (struct gv_memcpy_req){ (uintptr_t)dst, (uintptr_t)src, count,
-					    gv_stream_value(stream) };
+		q = (struct gv_memcpy_req){(uintptr_t)dst, (uintptr_t)src, count,
+					   gv_stream_value(stream)};
 		return GV_RPC(MEMCPY_DTOD, &q, &r, NULL, 0);
 	}
 }
 
-cudaError_t gv_memcpy(void *dst, const void *src, size_t count,
-		      enum cudaMemcpyKind kind, cudaStream_t stream)
+cudaError_t gv_memcpy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
+		      cudaStream_t stream)
 {
 	return gv_ret(gv_copy(dst, src, count, kind, stream));
 }
@@ -165,11 +163,12 @@ GVRT_EXPORT cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count
 	return gv_memcpy(dst, src, count, kind, stream);
 }
 
-GVRT_EXPORT cudaError_t cudaMemsetAsync(void *dst, int value, size_t count,
-					cudaStream_t stream)
+GVRT_EXPORT cudaError_t cudaMemsetAsync(void *dst, int value, size_t count, cudaStream_t stream)
 {
-	struct gv_memset_req q = { .dst = (uintptr_t)dst, .size = count,
-				   .value = value, .stream = gv_stream_value(stream) };
+	struct gv_memset_req q = {.dst = (uintptr_t)dst,
+				  .size = count,
+				  .value = value,
+				  .stream = gv_stream_value(stream)};
 	struct gv_empty r;
 
 	return gv_ret(GV_RPC(MEMSET, &q, &r, NULL, 0));
@@ -181,24 +180,28 @@ GVRT_EXPORT cudaError_t cudaMemset(void *dst, int value, size_t count)
 }
 
 /* Rows [y0, y0 + rows) of a 2D copy as one request. */
-static cudaError_t copy2d_rows(char *dst, size_t dpitch, const char *src,
-			       size_t spitch, size_t width, size_t rows,
-			       enum cudaMemcpyKind kind, cudaStream_t stream)
+static cudaError_t copy2d_rows(char *dst, size_t dpitch, const char *src, size_t spitch,
+			       size_t width, size_t rows, enum cudaMemcpyKind kind,
+			       cudaStream_t stream)
 {
 	struct gv_memcpy2d_req q = {
-		.dst = (uintptr_t)dst, .dpitch = dpitch,
-		.src = (uintptr_t)src, .spitch = spitch,
-		.width = width, .height = rows, .kind = kind,
-		.stream = gv_stream_value(stream),
+	    .dst = (uintptr_t)dst,
+	    .dpitch = dpitch,
+	    .src = (uintptr_t)src,
+	    .spitch = spitch,
+	    .width = width,
+	    .height = rows,
+	    .kind = kind,
+	    .stream = gv_stream_value(stream),
 	};
 	struct gv_empty r;
 	struct gv_buf b;
 
 	if (kind == cudaMemcpyHostToDevice) {
-		b = (struct gv_buf){ src, (rows - 1) * spitch + width, GV_BULK_TO_HOST };
+		b = (struct gv_buf){src, (rows - 1) * spitch + width, GV_BULK_TO_HOST};
 		q.src = 0;
 	} else if (kind == cudaMemcpyDeviceToHost) {
-		b = (struct gv_buf){ dst, (rows - 1) * dpitch + width, GV_BULK_UPDATE };
+		b = (struct gv_buf){dst, (rows - 1) * dpitch + width, GV_BULK_UPDATE};
 		q.dst = 0;
 	} else {
 		return GV_RPC(MEMCPY_2D, &q, &r, NULL, 0);
@@ -206,9 +209,8 @@ static cudaError_t copy2d_rows(char *dst, size_t dpitch, const char *src,
 	return GV_RPC(MEMCPY_2D, &q, &r, &b, 1);
 }
 
-cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
-		      size_t width, size_t height, enum cudaMemcpyKind kind,
-		      cudaStream_t stream)
+cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+		      size_t height, enum cudaMemcpyKind kind, cudaStream_t stream)
 {
 	size_t hpitch, rows, y;
 	cudaError_t e = cudaSuccess;
@@ -224,8 +226,7 @@ cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
 	kind = resolve_kind(dst, src, kind);
 	if (kind == cudaMemcpyHostToHost) {
 		for (y = 0; y < height; y++)
-			memmove((char *)dst + y * dpitch, (const char *)src + y * spitch,
-				width);
+			memmove((char *)dst + y * dpitch, (const char *)src + y * spitch, width);
 		return cudaSuccess;
 	}
 	/* Split by rows so each request's host span fits one bulk buffer. */
@@ -236,31 +237,29 @@ cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch,
 	for (y = 0; y < height && e == cudaSuccess; y += rows) {
 		size_t n = height - y < rows ? height - y : rows;
 
-		e = copy2d_rows((char *)dst + y * dpitch, dpitch,
-				(const char *)src + y * spitch, spitch, width, n, kind,
-				stream);
+		e = copy2d_rows((char *)dst + y * dpitch, dpitch, (const char *)src + y * spitch,
+				spitch, width, n, kind, stream);
 	}
 	return e;
 }
 
-GVRT_EXPORT cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src,
-					  size_t spitch, size_t width, size_t height,
-					  enum cudaMemcpyKind kind, cudaStream_t stream)
+GVRT_EXPORT cudaError_t cudaMemcpy2DAsync(void *dst, size_t dpitch, const void *src, size_t spitch,
+					  size_t width, size_t height, enum cudaMemcpyKind kind,
+					  cudaStream_t stream)
 {
 	return gv_ret(gv_copy2d(dst, dpitch, src, spitch, width, height, kind, stream));
 }
 
-GVRT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src,
-				     size_t spitch, size_t width, size_t height,
-				     enum cudaMemcpyKind kind)
+GVRT_EXPORT cudaError_t cudaMemcpy2D(void *dst, size_t dpitch, const void *src, size_t spitch,
+				     size_t width, size_t height, enum cudaMemcpyKind kind)
 {
 	return cudaMemcpy2DAsync(dst, dpitch, src, spitch, width, height, kind, 0);
 }
 
 cudaError_t gv_host_alloc(void **ptr, size_t size, unsigned int flags)
 {
-	const unsigned int known = cudaHostAllocPortable | cudaHostAllocMapped |
-				   cudaHostAllocWriteCombined;
+	const unsigned int known =
+	    cudaHostAllocPortable | cudaHostAllocMapped | cudaHostAllocWriteCombined;
 	struct gv_region r;
 	size_t len;
 	void *p;
@@ -276,14 +275,15 @@ cudaError_t gv_host_alloc(void **ptr, size_t size, unsigned int flags)
 	 * so the pages stay put while copies name them.
 	 */
 	len = (size + (size_t)getpagesize() - 1) & ~((size_t)getpagesize() - 1);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return cudaErrorMemoryAllocation;
 	mlock(p, len);
-	r = (struct gv_region){ .base = (uintptr_t)p, .size = size,
-				.device = gv_current_device(),
-				.kind = GV_REGION_HOST, .flags = flags };
+	r = (struct gv_region){.base = (uintptr_t)p,
+			       .size = size,
+			       .device = gv_current_device(),
+			       .kind = GV_REGION_HOST,
+			       .flags = flags};
 	gv_region_add(&r);
 	*ptr = p;
 	return cudaSuccess;
@@ -321,7 +321,7 @@ GVRT_EXPORT cudaError_t cudaFreeHost(void *ptr)
 GVRT_EXPORT cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *attr,
 						 const void *ptr)
 {
-	struct gv_ptr_req q = { .ptr = (uintptr_t)ptr };
+	struct gv_ptr_req q = {.ptr = (uintptr_t)ptr};
 	struct gv_pointer_attrs_resp r;
 	struct gv_region reg;
 	cudaError_t e;
@@ -375,17 +375,19 @@ GVRT_EXPORT int gvirtusGetWorkerStats(struct gvirtus_worker_stats *out)
 GVRT_EXPORT cudaError_t cudaMemcpyPeerAsync(void *dst, int dst_device, const void *src,
 					    int src_device, size_t count, cudaStream_t stream)
 {
-	struct gv_memcpy_peer_req q = { .dst = (uintptr_t)dst, .src = (uintptr_t)src,
-					.size = count, .dst_device = dst_device,
-					.src_device = src_device,
-					.stream = gv_stream_value(stream) };
+	struct gv_memcpy_peer_req q = {.dst = (uintptr_t)dst,
+				       .src = (uintptr_t)src,
+				       .size = count,
+				       .dst_device = dst_device,
+				       .src_device = src_device,
+				       .stream = gv_stream_value(stream)};
 	struct gv_empty r;
 
 	return gv_ret(GV_RPC(MEMCPY_PEER, &q, &r, NULL, 0));
 }
 
-GVRT_EXPORT cudaError_t cudaMemcpyPeer(void *dst, int dst_device, const void *src,
-				       int src_device, size_t count)
+GVRT_EXPORT cudaError_t cudaMemcpyPeer(void *dst, int dst_device, const void *src, int src_device,
+				       size_t count)
 {
 	cudaError_t e = cudaMemcpyPeerAsync(dst, dst_device, src, src_device, count, 0);
 

@@ -14,10 +14,10 @@
 #include "gvrt.h"
 
 #define FATBIN_WRAPPER_MAGIC 0x466243b1u
-#define FATBIN_MAGIC 0xba55ed50u
+#define FATBIN_MAGIC	     0xba55ed50u
 
 struct gv_fatbin {
-	const void *image;	/* NULL: a form gvirtus cannot load */
+	const void *image; /* NULL: a form gvirtus cannot load */
 	size_t len;
 	uint64_t module[GVRT_MAX_DEVICES];
 };
@@ -77,8 +77,8 @@ GVRT_EXPORT void **__cudaRegisterFatBinary(void *wrapper)
 	 * device-linked image (nvlink's, device runtime included), which loads
 	 * as any fatbin; the prelinked pieces it also lists are not needed.
 	 */
-	if (w && (uint32_t)w->magic == FATBIN_WRAPPER_MAGIC && (w->version == 1 || w->version == 2) &&
-	    w->data) {
+	if (w && (uint32_t)w->magic == FATBIN_WRAPPER_MAGIC &&
+	    (w->version == 1 || w->version == 2) && w->data) {
 		memcpy(&magic, w->data, 4);
 		memcpy(&hsize, w->data + 6, 2);
 		memcpy(&fsize, w->data + 8, 8);
@@ -89,8 +89,8 @@ GVRT_EXPORT void **__cudaRegisterFatBinary(void *wrapper)
 	}
 	if (!fb->image)
 		gv_log(GV_LOG_WARN, "a fatbin in this program is not in a form gvirtus "
-		       "loads; its kernels fail with "
-		       "cudaErrorNotSupported");
+				    "loads; its kernels fail with "
+				    "cudaErrorNotSupported");
 	return (void **)fb;
 }
 
@@ -126,10 +126,9 @@ GVRT_EXPORT void __cudaUnregisterFatBinary(void **handle)
 	free(fb);
 }
 
-GVRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun,
-					char *device_fun, const char *device_name,
-					int thread_limit, uint3 *tid, uint3 *bid,
-					dim3 *bdim, dim3 *gdim, int *wsize)
+GVRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun, char *device_fun,
+					const char *device_name, int thread_limit, uint3 *tid,
+					uint3 *bid, dim3 *bdim, dim3 *gdim, int *wsize)
 {
 	struct gv_kernel *k = calloc(1, sizeof(*k));
 	void *v;
@@ -149,8 +148,8 @@ GVRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun,
 }
 
 GVRT_EXPORT void __cudaRegisterVar(void **handle, char *host_var, char *device_address,
-				   const char *device_name, int ext, size_t size,
-				   int constant, int global)
+				   const char *device_name, int ext, size_t size, int constant,
+				   int global)
 {
 	struct gv_symbol *s = calloc(1, sizeof(*s));
 	void *v;
@@ -170,12 +169,14 @@ GVRT_EXPORT void __cudaRegisterVar(void **handle, char *host_var, char *device_a
 	pthread_mutex_unlock(&lock);
 }
 
-GVRT_EXPORT void __cudaRegisterManagedVar(void **handle, void **host_var_ptr,
-					  char *device_address, const char *device_name,
-					  int ext, size_t size, int constant, int global)
+GVRT_EXPORT void __cudaRegisterManagedVar(void **handle, void **host_var_ptr, char *device_address,
+					  const char *device_name, int ext, size_t size,
+					  int constant, int global)
 {
-	gv_log(GV_LOG_WARN, "__managed__ variable %s: managed memory is not "
-	       "supported by gvirtus yet", device_name);
+	gv_log(GV_LOG_WARN,
+	       "__managed__ variable %s: managed memory is not "
+	       "supported by gvirtus yet",
+	       device_name);
 }
 
 cudaError_t gv_module_handle(struct gv_fatbin *fb, uint64_t *out)
@@ -187,9 +188,9 @@ cudaError_t gv_module_handle(struct gv_fatbin *fb, uint64_t *out)
 		return cudaErrorNotSupported;
 	pthread_mutex_lock(&lock);
 	if (!fb->module[dev]) {
-		struct gv_module_load_req q = { .size = fb->len };
+		struct gv_module_load_req q = {.size = fb->len};
 		struct gv_handle_resp r;
-		struct gv_buf b = { fb->image, fb->len, GV_BULK_TO_HOST };
+		struct gv_buf b = {fb->image, fb->len, GV_BULK_TO_HOST};
 
 		e = GV_RPC(MODULE_LOAD, &q, &r, &b, 1);
 		if (e == cudaSuccess)
@@ -238,7 +239,7 @@ static cudaError_t kernel_handle(struct gv_kernel *k, uint64_t *out)
 {
 	int dev = gv_current_device();
 	struct gv_function_resp *r;
-	struct gv_name_req q = { .name_len = (uint32_t)strlen(k->name) };
+	struct gv_name_req q = {.name_len = (uint32_t)strlen(k->name)};
 	uint64_t module;
 	cudaError_t e;
 
@@ -253,8 +254,8 @@ static cudaError_t kernel_handle(struct gv_kernel *k, uint64_t *out)
 	r = malloc(sizeof(*r));
 	if (!r)
 		return cudaErrorMemoryAllocation;
-	e = gv_rpc_tail(GV_OP_FUNCTION_GET, &q, sizeof(q), k->name, q.name_len, r,
-			sizeof(*r), NULL, 0);
+	e = gv_rpc_tail(GV_OP_FUNCTION_GET, &q, sizeof(q), k->name, q.name_len, r, sizeof(*r), NULL,
+			0);
 	if (e == cudaSuccess && r->nparams > GV_MAX_PARAMS)
 		e = cudaErrorInvalidValue;
 	pthread_mutex_lock(&lock);
@@ -314,7 +315,7 @@ static cudaError_t launch_attrs(struct gv_kernel *k, dim3 g, dim3 b, void **args
 				cudaStream_t stream, const cudaLaunchAttribute *attrs,
 				unsigned int nattrs)
 {
-	struct gv_launch_ex_req x = { 0 };
+	struct gv_launch_ex_req x = {0};
 	struct gv_launch_req *q = &x.launch;
 	struct gv_empty r;
 	uint64_t fn;
@@ -331,11 +332,11 @@ static cudaError_t launch_attrs(struct gv_kernel *k, dim3 g, dim3 b, void **args
 	if (e)
 		return e;
 	*q = (struct gv_launch_req){
-		.function = fn,
-		.grid = { g.x, g.y, g.z },
-		.block = { b.x, b.y, b.z },
-		.shared_mem = (uint32_t)shmem,
-		.stream = gv_stream_value(stream),
+	    .function = fn,
+	    .grid = {g.x, g.y, g.z},
+	    .block = {b.x, b.y, b.z},
+	    .shared_mem = (uint32_t)shmem,
+	    .stream = gv_stream_value(stream),
 	};
 	if (shmem > UINT32_MAX || k->args_size > sizeof(argbuf))
 		return cudaErrorInvalidValue;
@@ -346,7 +347,8 @@ static cudaError_t launch_attrs(struct gv_kernel *k, dim3 g, dim3 b, void **args
 		memcpy(argbuf + k->params[i].offset, args[i], k->params[i].size);
 	q->args_len = k->args_size;
 	if (!nattrs)
-		return gv_rpc_tail(GV_OP_LAUNCH, q, sizeof(*q), argbuf, q->args_len, &r, 0, NULL, 0);
+		return gv_rpc_tail(GV_OP_LAUNCH, q, sizeof(*q), argbuf, q->args_len, &r, 0, NULL,
+				   0);
 	_Static_assert(sizeof(attrs[0].val) == sizeof(x.attrs[0].value), "attribute values");
 	x.nattrs = nattrs;
 	for (i = 0; i < nattrs; i++) {
@@ -377,7 +379,7 @@ GVRT_EXPORT unsigned int __cudaPushCallConfiguration(dim3 grid, dim3 block, size
 {
 	if (config_depth == 8)
 		return 1;
-	config_stack[config_depth++] = (struct call_config){ grid, block, shmem, stream };
+	config_stack[config_depth++] = (struct call_config){grid, block, shmem, stream};
 	return 0;
 }
 
@@ -444,16 +446,15 @@ GVRT_EXPORT cudaError_t cudaFuncGetName(const char **name, const void *func)
 	return gv_ret(cudaSuccess);
 }
 
-GVRT_EXPORT cudaError_t __cudaLaunchKernel(cudaKernel_t kernel, dim3 grid, dim3 block,
-					   void **args, size_t shmem, cudaStream_t stream)
+GVRT_EXPORT cudaError_t __cudaLaunchKernel(cudaKernel_t kernel, dim3 grid, dim3 block, void **args,
+					   size_t shmem, cudaStream_t stream)
 {
 	return gv_ret(launch((struct gv_kernel *)kernel, grid, block, args, shmem, stream));
 }
 
 /* With per-thread default streams, stream 0 means the thread's stream. */
 GVRT_EXPORT cudaError_t __cudaLaunchKernel_ptsz(cudaKernel_t kernel, dim3 grid, dim3 block,
-						void **args, size_t shmem,
-						cudaStream_t stream)
+						void **args, size_t shmem, cudaStream_t stream)
 {
 	return __cudaLaunchKernel(kernel, grid, block, args, shmem,
 				  stream ? stream : cudaStreamPerThread);
@@ -465,8 +466,8 @@ GVRT_EXPORT cudaError_t cudaLaunchKernel(const void *func, dim3 grid, dim3 block
 	return gv_ret(launch(kernel_of(func), grid, block, args, shmem, stream));
 }
 
-GVRT_EXPORT cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *config,
-					    const void *func, void **args)
+GVRT_EXPORT cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *config, const void *func,
+					    void **args)
 {
 	if (!config)
 		return gv_ret(cudaErrorInvalidValue);
@@ -476,8 +477,8 @@ GVRT_EXPORT cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *config,
 }
 
 /* With per-thread default streams, stream 0 means the thread's stream. */
-GVRT_EXPORT cudaError_t cudaLaunchKernelExC_ptsz(const cudaLaunchConfig_t *config,
-						 const void *func, void **args)
+GVRT_EXPORT cudaError_t cudaLaunchKernelExC_ptsz(const cudaLaunchConfig_t *config, const void *func,
+						 void **args)
 {
 	cudaLaunchConfig_t c;
 
@@ -489,10 +490,9 @@ GVRT_EXPORT cudaError_t cudaLaunchKernelExC_ptsz(const cudaLaunchConfig_t *confi
 }
 
 GVRT_EXPORT cudaError_t cudaLaunchCooperativeKernel(const void *func, dim3 grid, dim3 block,
-						    void **args, size_t shmem,
-						    cudaStream_t stream)
+						    void **args, size_t shmem, cudaStream_t stream)
 {
-	cudaLaunchAttribute coop = { .id = cudaLaunchAttributeCooperative };
+	cudaLaunchAttribute coop = {.id = cudaLaunchAttributeCooperative};
 
 	coop.val.cooperative = 1;
 	return gv_ret(launch_attrs(kernel_of(func), grid, block, args, shmem, stream, &coop, 1));
@@ -500,8 +500,7 @@ GVRT_EXPORT cudaError_t cudaLaunchCooperativeKernel(const void *func, dim3 grid,
 
 /* ---- kernel attributes ---- */
 
-GVRT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr,
-					      const void *func)
+GVRT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr, const void *func)
 {
 	struct gv_kernel *k = kernel_of(func);
 	struct gv_handle_req q;
@@ -543,7 +542,7 @@ GVRT_EXPORT cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attr,
 
 static cudaError_t set_attribute(struct gv_kernel *k, enum cudaFuncAttribute attr, int value)
 {
-	struct gv_func_set_attr_req q = { .attr = (int32_t)attr, .value = value };
+	struct gv_func_set_attr_req q = {.attr = (int32_t)attr, .value = value};
 	struct gv_empty r;
 	uint64_t fn;
 	cudaError_t e;
@@ -582,12 +581,11 @@ GVRT_EXPORT cudaError_t cudaKernelSetAttributeForDevice(cudaKernel_t kernel,
 }
 
 GVRT_EXPORT cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
-	int *num_blocks, const void *func, int block_size, size_t dynamic_smem,
-	unsigned int flags)
+    int *num_blocks, const void *func, int block_size, size_t dynamic_smem, unsigned int flags)
 {
 	struct gv_kernel *k = kernel_of(func);
-	struct gv_occupancy_req q = { .block_size = block_size, .flags = flags,
-				      .dynamic_smem = dynamic_smem };
+	struct gv_occupancy_req q = {
+	    .block_size = block_size, .flags = flags, .dynamic_smem = dynamic_smem};
 	struct gv_int_resp r;
 	uint64_t fn;
 	cudaError_t e;
@@ -605,11 +603,13 @@ GVRT_EXPORT cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
 	return gv_ret(e);
 }
 
-GVRT_EXPORT cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-	int *num_blocks, const void *func, int block_size, size_t dynamic_smem)
+GVRT_EXPORT cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int *num_blocks,
+								      const void *func,
+								      int block_size,
+								      size_t dynamic_smem)
 {
-	return cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
-		num_blocks, func, block_size, dynamic_smem, 0);
+	return cudaOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(num_blocks, func, block_size,
+								      dynamic_smem, 0);
 }
 
 /* ---- device variables ---- */
@@ -635,8 +635,8 @@ static cudaError_t symbol_address(const void *host_var, uint64_t *ptr, uint64_t 
 		q.name_len = (uint32_t)strlen(s->name);
 		q.reserved = 0;
 		q.size = s->size;
-		e = gv_rpc_tail(GV_OP_GLOBAL_GET, &q, sizeof(q), s->name, q.name_len, &r,
-				sizeof(r), NULL, 0);
+		e = gv_rpc_tail(GV_OP_GLOBAL_GET, &q, sizeof(q), s->name, q.name_len, &r, sizeof(r),
+				NULL, 0);
 		if (e)
 			return e;
 		pthread_mutex_lock(&lock);
@@ -675,14 +675,13 @@ GVRT_EXPORT cudaError_t cudaGetSymbolSize(size_t *size, const void *symbol)
 	return gv_ret(e);
 }
 
-static cudaError_t symbol_copy(void *dst, const void *src, const void *symbol,
-			       size_t count, size_t offset, enum cudaMemcpyKind kind,
-			       int to_symbol, cudaStream_t stream)
+static cudaError_t symbol_copy(void *dst, const void *src, const void *symbol, size_t count,
+			       size_t offset, enum cudaMemcpyKind kind, int to_symbol,
+			       cudaStream_t stream)
 {
 	uint64_t p, n;
 	cudaError_t e;
-	enum cudaMemcpyKind from_host = to_symbol ? cudaMemcpyHostToDevice
-						  : cudaMemcpyDeviceToHost;
+	enum cudaMemcpyKind from_host = to_symbol ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost;
 
 	if (kind != from_host && kind != cudaMemcpyDeviceToDevice && kind != cudaMemcpyDefault)
 		return gv_ret(cudaErrorInvalidMemcpyDirection);
@@ -708,16 +707,16 @@ GVRT_EXPORT cudaError_t cudaMemcpyFromSymbol(void *dst, const void *symbol, size
 	return symbol_copy(dst, NULL, symbol, count, offset, kind, 0, 0);
 }
 
-GVRT_EXPORT cudaError_t cudaMemcpyToSymbolAsync(const void *symbol, const void *src,
-						size_t count, size_t offset,
-						enum cudaMemcpyKind kind, cudaStream_t stream)
+GVRT_EXPORT cudaError_t cudaMemcpyToSymbolAsync(const void *symbol, const void *src, size_t count,
+						size_t offset, enum cudaMemcpyKind kind,
+						cudaStream_t stream)
 {
 	return symbol_copy(NULL, src, symbol, count, offset, kind, 1, stream);
 }
 
-GVRT_EXPORT cudaError_t cudaMemcpyFromSymbolAsync(void *dst, const void *symbol,
-						  size_t count, size_t offset,
-						  enum cudaMemcpyKind kind, cudaStream_t stream)
+GVRT_EXPORT cudaError_t cudaMemcpyFromSymbolAsync(void *dst, const void *symbol, size_t count,
+						  size_t offset, enum cudaMemcpyKind kind,
+						  cudaStream_t stream)
 {
 	return symbol_copy(dst, NULL, symbol, count, offset, kind, 0, stream);
 }

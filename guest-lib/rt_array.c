@@ -24,21 +24,21 @@ static const struct {
 	int bits;
 	CUarray_format format;
 } formats[] = {
-	{ cudaChannelFormatKindUnsigned, 8, CU_AD_FORMAT_UNSIGNED_INT8 },
-	{ cudaChannelFormatKindUnsigned, 16, CU_AD_FORMAT_UNSIGNED_INT16 },
-	{ cudaChannelFormatKindUnsigned, 32, CU_AD_FORMAT_UNSIGNED_INT32 },
-	{ cudaChannelFormatKindSigned, 8, CU_AD_FORMAT_SIGNED_INT8 },
-	{ cudaChannelFormatKindSigned, 16, CU_AD_FORMAT_SIGNED_INT16 },
-	{ cudaChannelFormatKindSigned, 32, CU_AD_FORMAT_SIGNED_INT32 },
-	{ cudaChannelFormatKindFloat, 16, CU_AD_FORMAT_HALF },
-	{ cudaChannelFormatKindFloat, 32, CU_AD_FORMAT_FLOAT },
+    {cudaChannelFormatKindUnsigned, 8, CU_AD_FORMAT_UNSIGNED_INT8},
+    {cudaChannelFormatKindUnsigned, 16, CU_AD_FORMAT_UNSIGNED_INT16},
+    {cudaChannelFormatKindUnsigned, 32, CU_AD_FORMAT_UNSIGNED_INT32},
+    {cudaChannelFormatKindSigned, 8, CU_AD_FORMAT_SIGNED_INT8},
+    {cudaChannelFormatKindSigned, 16, CU_AD_FORMAT_SIGNED_INT16},
+    {cudaChannelFormatKindSigned, 32, CU_AD_FORMAT_SIGNED_INT32},
+    {cudaChannelFormatKindFloat, 16, CU_AD_FORMAT_HALF},
+    {cudaChannelFormatKindFloat, 32, CU_AD_FORMAT_FLOAT},
 };
 
 /* The driver's format and channel count of a descriptor. */
 static cudaError_t to_format(const struct cudaChannelFormatDesc *d, CUarray_format *f,
 			     unsigned int *channels)
 {
-	int bits[4] = { d->x, d->y, d->z, d->w }, n = 0, i;
+	int bits[4] = {d->x, d->y, d->z, d->w}, n = 0, i;
 	size_t k;
 
 	for (i = 0; i < 4 && bits[i]; i++)
@@ -90,7 +90,7 @@ static cudaError_t need(void *slot, const char *name)
 static cudaError_t make_array(cudaArray_t *array, const struct cudaChannelFormatDesc *desc,
 			      size_t w, size_t h, size_t d, unsigned int flags)
 {
-	CUDA_ARRAY3D_DESCRIPTOR ad = { .Width = w, .Height = h, .Depth = d, .Flags = flags };
+	CUDA_ARRAY3D_DESCRIPTOR ad = {.Width = w, .Height = h, .Depth = d, .Flags = flags};
 	cudaError_t e;
 
 	if (!array || !desc)
@@ -104,8 +104,9 @@ static cudaError_t make_array(cudaArray_t *array, const struct cudaChannelFormat
 	return e;
 }
 
-GVRT_EXPORT cudaError_t cudaMallocArray(cudaArray_t *array, const struct cudaChannelFormatDesc *desc,
-					size_t width, size_t height, unsigned int flags)
+GVRT_EXPORT cudaError_t cudaMallocArray(cudaArray_t *array,
+					const struct cudaChannelFormatDesc *desc, size_t width,
+					size_t height, unsigned int flags)
 {
 	return gv_ret(make_array(array, desc, width, height, 0, flags));
 }
@@ -122,8 +123,8 @@ GVRT_EXPORT cudaError_t cudaMallocMipmappedArray(cudaMipmappedArray_t *array,
 						 struct cudaExtent extent, unsigned int levels,
 						 unsigned int flags)
 {
-	CUDA_ARRAY3D_DESCRIPTOR ad = { .Width = extent.width, .Height = extent.height,
-				       .Depth = extent.depth, .Flags = flags };
+	CUDA_ARRAY3D_DESCRIPTOR ad = {
+	    .Width = extent.width, .Height = extent.height, .Depth = extent.depth, .Flags = flags};
 	cudaError_t e;
 
 	if (!array || !desc)
@@ -166,7 +167,7 @@ GVRT_EXPORT cudaError_t cudaArrayGetInfo(struct cudaChannelFormatDesc *desc,
 	if (!e && desc)
 		e = from_format(ad.Format, ad.NumChannels, desc);
 	if (!e && extent)
-		*extent = (struct cudaExtent){ ad.Width, ad.Height, ad.Depth };
+		*extent = (struct cudaExtent){ad.Width, ad.Height, ad.Depth};
 	if (!e && flags)
 		*flags = ad.Flags;
 	return gv_ret(e);
@@ -237,8 +238,8 @@ static cudaError_t to_array(cudaArray_t dst, size_t w_off, size_t h_off, const v
 			    size_t spitch, size_t width, size_t height, enum cudaMemcpyKind kind,
 			    cudaStream_t stream)
 {
-	struct gv_memcpy3d_req q = { .width = width, .rows = height, .depth = 1,
-				     .stream = gv_stream_value(stream) };
+	struct gv_memcpy3d_req q = {
+	    .width = width, .rows = height, .depth = 1, .stream = gv_stream_value(stream)};
 	int dev;
 	cudaError_t e = is_device(src, kind, 1, &dev);
 
@@ -257,8 +258,8 @@ static cudaError_t from_array(void *dst, size_t dpitch, cudaArray_const_t src, s
 			      size_t h_off, size_t width, size_t height, enum cudaMemcpyKind kind,
 			      cudaStream_t stream)
 {
-	struct gv_memcpy3d_req q = { .width = width, .rows = height, .depth = 1,
-				     .stream = gv_stream_value(stream) };
+	struct gv_memcpy3d_req q = {
+	    .width = width, .rows = height, .depth = 1, .stream = gv_stream_value(stream)};
 	int dev;
 	cudaError_t e = is_device(dst, kind, 0, &dev);
 
@@ -308,7 +309,7 @@ GVRT_EXPORT cudaError_t cudaMemcpy2DArrayToArray(cudaArray_t dst, size_t dw, siz
 						 size_t width, size_t height,
 						 enum cudaMemcpyKind kind)
 {
-	struct gv_memcpy3d_req q = { .width = width, .rows = height, .depth = 1 };
+	struct gv_memcpy3d_req q = {.width = width, .rows = height, .depth = 1};
 
 	if (!dst || !src)
 		return gv_ret(cudaErrorInvalidValue);
@@ -385,7 +386,7 @@ GVRT_EXPORT cudaError_t cudaMemcpyFromArrayAsync(void *dst, cudaArray_const_t sr
 /* cudaMemcpy3D: with an array, x and the extent's width count elements. */
 static cudaError_t copy3d(const struct cudaMemcpy3DParms *p, cudaStream_t stream)
 {
-	struct gv_memcpy3d_req q = { .stream = gv_stream_value(stream) };
+	struct gv_memcpy3d_req q = {.stream = gv_stream_value(stream)};
 	size_t es = 1;
 	int sdev = 0, ddev = 0;
 	cudaError_t e = cudaSuccess;
@@ -422,7 +423,8 @@ static cudaError_t copy3d(const struct cudaMemcpy3DParms *p, cudaStream_t stream
 		q.dst.z = p->dstPos.z;
 	}
 	/* Plain pitched memory on both sides is the 2D copy, slice by slice. */
-	return gv_copy3d(&q, p->srcArray ? NULL : p->srcPtr.ptr, p->dstArray ? NULL : p->dstPtr.ptr);
+	return gv_copy3d(&q, p->srcArray ? NULL : p->srcPtr.ptr,
+			 p->dstArray ? NULL : p->dstPtr.ptr);
 }
 
 GVRT_EXPORT cudaError_t cudaMemcpy3D(const struct cudaMemcpy3DParms *p)
@@ -456,7 +458,7 @@ GVRT_EXPORT cudaError_t cudaMalloc3D(struct cudaPitchedPtr *p, struct cudaExtent
 	/* Slices of height rows, one after the other, as natively. */
 	e = cudaMallocPitch(&ptr, &pitch, extent.width, extent.height * extent.depth);
 	if (!e)
-		*p = (struct cudaPitchedPtr){ ptr, pitch, extent.width, extent.height };
+		*p = (struct cudaPitchedPtr){ptr, pitch, extent.width, extent.height};
 	return e;
 }
 
@@ -512,7 +514,7 @@ static cudaError_t resource(const struct cudaResourceDesc *r, struct gv_res_desc
 	unsigned int n = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->type = (uint32_t)r->resType;	/* cudaResourceType = CUresourcetype */
+	out->type = (uint32_t)r->resType; /* cudaResourceType = CUresourcetype */
 	switch (r->resType) {
 	case cudaResourceTypeArray:
 		out->handle = (uintptr_t)r->res.array.array;
@@ -543,7 +545,7 @@ static cudaError_t resource(const struct cudaResourceDesc *r, struct gv_res_desc
 /* Texture and surface objects are both 64-bit values. */
 static cudaError_t create(unsigned long long *obj, const struct gv_tex_create_req *q)
 {
-	struct gv_handle_resp r = { 0 };
+	struct gv_handle_resp r = {0};
 	cudaError_t e = GV_RPC(TEX_CREATE, q, &r, NULL, 0);
 
 	if (!e)
@@ -567,15 +569,16 @@ GVRT_EXPORT cudaError_t cudaCreateTextureObject(cudaTextureObject_t *obj,
 		return gv_ret(e);
 	/* Address and filter modes have the driver's values. */
 	GV_TEX_DESC_FILL(&q.tex, tex);
-	q.tex.flags = (tex->readMode == cudaReadModeElementType ? CU_TRSF_READ_AS_INTEGER : 0) |
-		      (tex->normalizedCoords ? CU_TRSF_NORMALIZED_COORDINATES : 0) |
-		      (tex->sRGB ? CU_TRSF_SRGB : 0) |
-		      (tex->disableTrilinearOptimization ? CU_TRSF_DISABLE_TRILINEAR_OPTIMIZATION
-							 : 0) |
-		      (tex->seamlessCubemap ? CU_TRSF_SEAMLESS_CUBEMAP : 0);
+	q.tex.flags =
+	    (tex->readMode == cudaReadModeElementType ? CU_TRSF_READ_AS_INTEGER : 0) |
+	    (tex->normalizedCoords ? CU_TRSF_NORMALIZED_COORDINATES : 0) |
+	    (tex->sRGB ? CU_TRSF_SRGB : 0) |
+	    (tex->disableTrilinearOptimization ? CU_TRSF_DISABLE_TRILINEAR_OPTIMIZATION : 0) |
+	    (tex->seamlessCubemap ? CU_TRSF_SEAMLESS_CUBEMAP : 0);
 	if (view) {
 		q.has_view = 1;
-		GV_VIEW_DESC_FILL(&q.view, view);	/* cudaResourceViewFormat = CUresourceViewFormat */
+		GV_VIEW_DESC_FILL(&q.view,
+				  view); /* cudaResourceViewFormat = CUresourceViewFormat */
 	}
 	return gv_ret(create(obj, &q));
 }

@@ -13,7 +13,7 @@
 GVRT_EXPORT struct cudaChannelFormatDesc cudaCreateChannelDesc(int x, int y, int z, int w,
 							       enum cudaChannelFormatKind f)
 {
-	struct cudaChannelFormatDesc d = { x, y, z, w, f };
+	struct cudaChannelFormatDesc d = {x, y, z, w, f};
 
 	return d;
 }
@@ -155,16 +155,18 @@ GVRT_EXPORT cudaError_t cudaHostRegister(void *ptr, size_t size, unsigned int fl
 	if (!ptr || !size || (flags & ~known))
 		return gv_ret(cudaErrorInvalidValue);
 	if (flags & cudaHostRegisterIoMemory)
-		return gv_ret(cudaErrorNotSupported);	/* no device memory in the guest */
+		return gv_ret(cudaErrorNotSupported); /* no device memory in the guest */
 	if (gv_region_find(ptr, &r) == 0)
 		return gv_ret(cudaErrorHostMemoryAlreadyRegistered);
 	/* The pages stay put while copies name them (gvirtus.ko pins them
 	 * per transfer too); a failed mlock is the same limit as natively. */
 	if (mlock(ptr, size))
 		return gv_ret(cudaErrorMemoryAllocation);
-	r = (struct gv_region){ .base = (uintptr_t)ptr, .size = size,
-				.device = gv_current_device(), .kind = GV_REGION_HOST,
-				.flags = flags };
+	r = (struct gv_region){.base = (uintptr_t)ptr,
+			       .size = size,
+			       .device = gv_current_device(),
+			       .kind = GV_REGION_HOST,
+			       .flags = flags};
 	gv_region_add(&r);
 	return gv_ret(cudaSuccess);
 }
@@ -204,7 +206,7 @@ GVRT_EXPORT cudaError_t cudaHostGetDevicePointer(void **dptr, void *ptr, unsigne
 		return gv_ret(cudaErrorInvalidValue);
 	if (!atomic_flag_test_and_set(&logged))
 		gv_log(GV_LOG_WARN, "cudaHostGetDevicePointer: kernels cannot reach guest "
-		       "memory yet; it returns cudaErrorNotSupported");
+				    "memory yet; it returns cudaErrorNotSupported");
 	return gv_ret(cudaErrorNotSupported);
 }
 
@@ -213,10 +215,9 @@ GVRT_EXPORT cudaError_t cudaHostGetDevicePointer(void **dptr, void *ptr, unsigne
 static CUresult (*get_proc)(const char *, void **, int, cuuint64_t,
 			    CUdriverProcAddressQueryResult *);
 
-GVRT_EXPORT cudaError_t cudaGetDriverEntryPointByVersion(const char *symbol, void **fn,
-							 unsigned int version,
-							 unsigned long long flags,
-							 enum cudaDriverEntryPointQueryResult *status)
+GVRT_EXPORT cudaError_t cudaGetDriverEntryPointByVersion(
+    const char *symbol, void **fn, unsigned int version, unsigned long long flags,
+    enum cudaDriverEntryPointQueryResult *status)
 {
 	CUresult e;
 
@@ -252,8 +253,7 @@ GVRT_EXPORT cudaError_t cudaStreamGetCaptureInfo(cudaStream_t stream,
 	if (!info && gv_driver_load(&info, "cuStreamGetCaptureInfo_v3"))
 		return gv_ret(cudaErrorNotSupported);
 	_Static_assert(sizeof(cudaGraphEdgeData) == sizeof(CUgraphEdgeData), "edge data");
-	return gv_ret((cudaError_t)info((CUstream)stream, (CUstreamCaptureStatus *)status,
-					(cuuint64_t *)id, (CUgraph *)graph,
-					(const CUgraphNode **)deps,
-					(const CUgraphEdgeData **)edges, n));
+	return gv_ret((cudaError_t)info(
+	    (CUstream)stream, (CUstreamCaptureStatus *)status, (cuuint64_t *)id, (CUgraph *)graph,
+	    (const CUgraphNode **)deps, (const CUgraphEdgeData **)edges, n));
 }

@@ -44,13 +44,13 @@ union gv_any_resp {
 #define GVRT_MAX_REQ 1024
 
 /* Per thread, so threads call concurrently without locks. */
-static _Thread_local _Alignas(16) unsigned char msg[sizeof(struct gv_msg_hdr) + GVRT_MAX_REQ +
-						    GV_MAX_ARGS];
-static _Thread_local _Alignas(16) unsigned char in[sizeof(struct gv_resp_hdr) +
-						   sizeof(union gv_any_resp)];
+static _Thread_local _Alignas(
+    16) unsigned char msg[sizeof(struct gv_msg_hdr) + GVRT_MAX_REQ + GV_MAX_ARGS];
+static _Thread_local _Alignas(
+    16) unsigned char in[sizeof(struct gv_resp_hdr) + sizeof(union gv_any_resp)];
 
 /* Every op's longest tail fits msg... */
-#define GV_OP(name, num, req, resp, nb, tail) \
+#define GV_OP(name, num, req, resp, nb, tail)                                                      \
 	_Static_assert((tail) <= GV_MAX_ARGS, #name "'s tail fits msg");
 #include "calls.def"
 #undef GV_OP
@@ -60,19 +60,18 @@ _Static_assert(sizeof(msg) <= GV_FRAME_MAX_MSG && sizeof(msg) <= GV_VQ_MAX_MSG,
 _Static_assert(sizeof(in) <= GV_FRAME_MAX_MSG && sizeof(in) <= GV_VQ_MAX_MSG,
 	       "every response fits a TCP frame and a virtqueue message");
 
-cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
-			  uint32_t req_len, const void *tail, uint32_t tail_len,
-			  void *resp, uint32_t resp_len,
-			  const struct gv_buf *bufs, unsigned int nbufs)
+cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
+		      const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
+		      const struct gv_buf *bufs, unsigned int nbufs)
 {
 	struct gv_msg_hdr h = {
-		.magic = GV_MSG_MAGIC,
-		.version = GV_PROTOCOL_VERSION,
-		.op = op,
-		.device = (uint32_t)gv_current_device(),
-		.req_id = atomic_fetch_add(&next_req_id, 1),
-		.payload_len = req_len + tail_len,
-		.nbulk = nbufs,
+	    .magic = GV_MSG_MAGIC,
+	    .version = GV_PROTOCOL_VERSION,
+	    .op = op,
+	    .device = (uint32_t)gv_current_device(),
+	    .req_id = atomic_fetch_add(&next_req_id, 1),
+	    .payload_len = req_len + tail_len,
+	    .nbulk = nbufs,
 	};
 	struct gv_resp_hdr r;
 	size_t got = 0;
@@ -84,8 +83,8 @@ cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
 	memcpy(msg + sizeof(h), req, req_len);
 	if (tail_len)
 		memcpy(msg + sizeof(h) + req_len, tail, tail_len);
-	err = t->call(t, msg, sizeof(h) + req_len + tail_len, in, sizeof(r) + resp_len,
-		      &got, bufs, nbufs);
+	err = t->call(t, msg, sizeof(h) + req_len + tail_len, in, sizeof(r) + resp_len, &got, bufs,
+		      nbufs);
 	if (err)
 		return transport_error(err, op);
 	if (got < sizeof(r)) {
@@ -98,19 +97,20 @@ cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
 		return cudaErrorUnknown;
 	}
 	if (r.status == GV_EVERSION) {
-		gv_log(GV_LOG_ERROR, "this guest library speaks protocol %u, the "
+		gv_log(GV_LOG_ERROR,
+		       "this guest library speaks protocol %u, the "
 		       "host worker %u: install the guest library of the same "
-		       "gvirtus release as the host", GV_PROTOCOL_VERSION, r.version);
+		       "gvirtus release as the host",
+		       GV_PROTOCOL_VERSION, r.version);
 		return cudaErrorInsufficientDriver;
 	}
 	if (r.status != GV_OK) {
-		gv_log(GV_LOG_ERROR, "op %u: host rejected the request (status %u)",
-		       op, r.status);
+		gv_log(GV_LOG_ERROR, "op %u: host rejected the request (status %u)", op, r.status);
 		return cudaErrorUnknown;
 	}
 	if (r.payload_len != resp_len || got != sizeof(r) + resp_len) {
-		gv_log(GV_LOG_ERROR, "op %u: response payload %u bytes, expected %u",
-		       op, r.payload_len, resp_len);
+		gv_log(GV_LOG_ERROR, "op %u: response payload %u bytes, expected %u", op,
+		       r.payload_len, resp_len);
 		return cudaErrorUnknown;
 	}
 	memcpy(resp, in + sizeof(r), resp_len);
@@ -119,23 +119,24 @@ cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req,
 
 static void session_open(void)
 {
-	struct gv_hello_req q = { .guest_version = GV_PROTOCOL_VERSION,
-				  .pid = (uint32_t)getpid() };
+	struct gv_hello_req q = {.guest_version = GV_PROTOCOL_VERSION, .pid = (uint32_t)getpid()};
 	struct gv_hello_resp r;
 	char why[256];
 	cudaError_t e;
 
 	info.t = gv_transport_open(why, sizeof(why));
 	if (!info.t) {
-		gv_log(GV_LOG_WARN, "no transport to a GPU host: %s; CUDA calls "
-		       "return cudaErrorInsufficientDriver", why);
+		gv_log(GV_LOG_WARN,
+		       "no transport to a GPU host: %s; CUDA calls "
+		       "return cudaErrorInsufficientDriver",
+		       why);
 		info.init_error = cudaErrorInsufficientDriver;
 		return;
 	}
 	e = gv_rpc_on(info.t, GV_OP_HELLO, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e != cudaSuccess) {
-		info.init_error = e == cudaErrorInsufficientDriver
-					  ? e : cudaErrorInitializationError;
+		info.init_error =
+		    e == cudaErrorInsufficientDriver ? e : cudaErrorInitializationError;
 		return;
 	}
 	info.session_id = r.session_id;
@@ -145,8 +146,8 @@ static void session_open(void)
 	info.apis = r.apis ? r.apis : GV_API_ALL;
 	if (info.device_count < 0 || info.device_count > GVRT_MAX_DEVICES)
 		info.device_count = info.device_count < 0 ? 0 : GVRT_MAX_DEVICES;
-	gv_log(GV_LOG_DEBUG, "session %u over %s: driver %d, %d device(s)",
-	       r.session_id, info.t->name, info.driver_version, info.device_count);
+	gv_log(GV_LOG_DEBUG, "session %u over %s: driver %d, %d device(s)", r.session_id,
+	       info.t->name, info.driver_version, info.device_count);
 	info.ready = 1;
 }
 
@@ -156,16 +157,14 @@ const struct gv_session_info *gv_session(void)
 	return &info;
 }
 
-cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp,
-		   uint32_t resp_len, const struct gv_buf *bufs,
-		   unsigned int nbufs)
+cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp, uint32_t resp_len,
+		   const struct gv_buf *bufs, unsigned int nbufs)
 {
 	return gv_rpc_tail(op, req, req_len, NULL, 0, resp, resp_len, bufs, nbufs);
 }
 
-cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,
-			const void *tail, uint32_t tail_len, void *resp,
-			uint32_t resp_len, const struct gv_buf *bufs,
+cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len, const void *tail,
+			uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
 			unsigned int nbufs)
 {
 	const struct gv_session_info *s = gv_session();
@@ -175,10 +174,10 @@ cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len,
 		return s->init_error;
 	if (!gv_driver_call && !(s->apis & GV_API_CUDART)) {
 		if (!atomic_flag_test_and_set(&warned))
-			gv_log(GV_LOG_ERROR, "the host does not serve the runtime API: add "
+			gv_log(GV_LOG_ERROR,
+			       "the host does not serve the runtime API: add "
 			       "\"cudart\" to the endpoint's \"plugins\" in its properties.json");
 		return cudaErrorNotSupported;
 	}
-	return gv_rpc_on(s->t, op, req, req_len, tail, tail_len, resp, resp_len, bufs,
-		      nbufs);
+	return gv_rpc_on(s->t, op, req, req_len, tail, tail_len, resp, resp_len, bufs, nbufs);
 }

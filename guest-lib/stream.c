@@ -11,7 +11,7 @@
 
 static cudaError_t handle_call(uint32_t op, uint64_t h)
 {
-	struct gv_handle_req q = { .handle = h };
+	struct gv_handle_req q = {.handle = h};
 	struct gv_empty r;
 
 	return gv_rpc(op, &q, sizeof(q), &r, 0, NULL, 0);
@@ -20,7 +20,7 @@ static cudaError_t handle_call(uint32_t op, uint64_t h)
 GVRT_EXPORT cudaError_t cudaStreamCreateWithPriority(cudaStream_t *stream, unsigned int flags,
 						     int priority)
 {
-	struct gv_stream_create_req q = { .flags = flags, .priority = priority };
+	struct gv_stream_create_req q = {.flags = flags, .priority = priority};
 	struct gv_handle_resp r;
 	cudaError_t e;
 
@@ -63,8 +63,8 @@ GVRT_EXPORT cudaError_t cudaStreamQuery(cudaStream_t stream)
 GVRT_EXPORT cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event,
 					    unsigned int flags)
 {
-	struct gv_stream_wait_req q = { .stream = gv_stream_value(stream),
-					.event = (uintptr_t)event, .flags = flags };
+	struct gv_stream_wait_req q = {
+	    .stream = gv_stream_value(stream), .event = (uintptr_t)event, .flags = flags};
 	struct gv_empty r;
 
 	return gv_ret(GV_RPC(STREAM_WAIT_EVENT, &q, &r, NULL, 0));
@@ -139,9 +139,9 @@ static void *callback_thread(void *arg)
 		pthread_cond_wait(&calls_cond, &calls_lock);
 	pthread_mutex_unlock(&calls_lock);
 	for (;;) {
-		struct gv_gate_wait_req q = { .key = gate_key, .owner = gate_owner,
-					      .timeout_ms = 1000 };
-		struct gv_gate_release_req rq = { .key = gate_key, .owner = gate_owner };
+		struct gv_gate_wait_req q = {
+		    .key = gate_key, .owner = gate_owner, .timeout_ms = 1000};
+		struct gv_gate_release_req rq = {.key = gate_key, .owner = gate_owner};
 		struct gv_handle_resp r;
 		struct gv_empty e;
 		struct host_call *c;
@@ -149,7 +149,7 @@ static void *callback_thread(void *arg)
 		if (gv_rpc_on(cb_transport, GV_OP_HOST_FUNC_WAIT, &q, sizeof(q), NULL, 0, &r,
 			      sizeof(r), NULL, 0) != cudaSuccess) {
 			gv_log(GV_LOG_ERROR, "host functions: the callback session failed; "
-			       "streams waiting on host functions will not move");
+					     "streams waiting on host functions will not move");
 			return arg;
 		}
 		if (!r.handle)
@@ -161,8 +161,8 @@ static void *callback_thread(void *arg)
 			c->cb(c->stream, cudaSuccess, c->data);
 		rq.token = c->token;
 		free(c);
-		gv_rpc_on(cb_transport, GV_OP_HOST_FUNC_RELEASE, &rq, sizeof(rq), NULL, 0, &e,
-			  0, NULL, 0);
+		gv_rpc_on(cb_transport, GV_OP_HOST_FUNC_RELEASE, &rq, sizeof(rq), NULL, 0, &e, 0,
+			  NULL, 0);
 	}
 }
 
@@ -183,10 +183,10 @@ static void start_callback_thread(void)
 	pthread_detach(t);
 }
 
-static cudaError_t enqueue_host_call(cudaStream_t stream, cudaHostFn_t fn,
-				     cudaStreamCallback_t cb, void *data)
+static cudaError_t enqueue_host_call(cudaStream_t stream, cudaHostFn_t fn, cudaStreamCallback_t cb,
+				     void *data)
 {
-	struct gv_handle_req q = { .handle = gv_stream_value(stream) };
+	struct gv_handle_req q = {.handle = gv_stream_value(stream)};
 	struct gv_gate_resp r;
 	struct host_call *c;
 	cudaError_t e;
@@ -227,9 +227,8 @@ GVRT_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn,
 	return gv_ret(enqueue_host_call(stream, fn, NULL, data));
 }
 
-GVRT_EXPORT cudaError_t cudaStreamAddCallback(cudaStream_t stream,
-					      cudaStreamCallback_t callback, void *data,
-					      unsigned int flags)
+GVRT_EXPORT cudaError_t cudaStreamAddCallback(cudaStream_t stream, cudaStreamCallback_t callback,
+					      void *data, unsigned int flags)
 {
 	if (!callback || flags)
 		return gv_ret(cudaErrorInvalidValue);
@@ -238,7 +237,7 @@ GVRT_EXPORT cudaError_t cudaStreamAddCallback(cudaStream_t stream,
 
 GVRT_EXPORT cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned int flags)
 {
-	struct gv_event_create_req q = { .flags = flags };
+	struct gv_event_create_req q = {.flags = flags};
 	struct gv_handle_resp r;
 	cudaError_t e;
 
@@ -257,8 +256,8 @@ GVRT_EXPORT cudaError_t cudaEventCreate(cudaEvent_t *event)
 
 GVRT_EXPORT cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream)
 {
-	struct gv_event_record_req q = { .event = (uintptr_t)event,
-					 .stream = gv_stream_value(stream) };
+	struct gv_event_record_req q = {.event = (uintptr_t)event,
+					.stream = gv_stream_value(stream)};
 	struct gv_empty r;
 
 	return gv_ret(GV_RPC(EVENT_RECORD, &q, &r, NULL, 0));
@@ -278,7 +277,7 @@ GVRT_EXPORT cudaError_t cudaEventQuery(cudaEvent_t event)
 
 GVRT_EXPORT cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t start, cudaEvent_t end)
 {
-	struct gv_event_elapsed_req q = { .start = (uintptr_t)start, .end = (uintptr_t)end };
+	struct gv_event_elapsed_req q = {.start = (uintptr_t)start, .end = (uintptr_t)end};
 	struct gv_float_resp r;
 	cudaError_t e;
 

@@ -35,8 +35,7 @@ struct gv_transport *gv_transport_open(char *err, size_t err_len)
 	}
 	gv_properties_default_path(path, sizeof(path));
 	if (gv_properties_load(path, &props, why, sizeof(why))) {
-		snprintf(err, err_len, "%s%s%s", vdev_why, *vdev_why ? "; and for TCP: " : "",
-			 why);
+		snprintf(err, err_len, "%s%s%s", vdev_why, *vdev_why ? "; and for TCP: " : "", why);
 		return NULL;
 	}
 	t = gv_transport_tcp_open(&props, 0, why, sizeof(why));

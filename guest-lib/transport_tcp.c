@@ -15,16 +15,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sockstream.h"
 #include "frame.h"
 #include "gvrt.h"
 #include "properties.h"
+#include "sockstream.h"
 #include "tls.h"
 
 struct tcp_transport {
 	struct gv_transport t;
 	int fd;
-	struct gv_stream st;	/* the socket, or TLS on it */
+	struct gv_stream st; /* the socket, or TLS on it */
 	struct gv_tls_client *tls;
 	int broken;
 	pthread_mutex_t lock;
@@ -34,8 +34,8 @@ static int exchange(struct tcp_transport *c, const void *msg, size_t msg_len, vo
 		    size_t resp_cap, size_t *resp_len, const struct gv_buf *bufs,
 		    unsigned int nbufs)
 {
-	struct gv_frame_req h = { .magic = GV_FRAME_MAGIC, .msg_len = (uint32_t)msg_len,
-				  .nbulk = nbufs };
+	struct gv_frame_req h = {
+	    .magic = GV_FRAME_MAGIC, .msg_len = (uint32_t)msg_len, .nbulk = nbufs};
 	struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
 	struct iovec v[3 + GV_FRAME_MAX_BULK];
 	struct gv_frame_reply rh;
@@ -43,13 +43,13 @@ static int exchange(struct tcp_transport *c, const void *msg, size_t msg_len, vo
 	int n = 0;
 
 	for (i = 0; i < nbufs; i++)
-		fb[i] = (struct gv_frame_bulk){ bufs[i].len, bufs[i].dir, 0 };
-	v[n++] = (struct iovec){ &h, sizeof(h) };
-	v[n++] = (struct iovec){ fb, nbufs * sizeof(fb[0]) };
-	v[n++] = (struct iovec){ (void *)msg, msg_len };
+		fb[i] = (struct gv_frame_bulk){bufs[i].len, bufs[i].dir, 0};
+	v[n++] = (struct iovec){&h, sizeof(h)};
+	v[n++] = (struct iovec){fb, nbufs * sizeof(fb[0])};
+	v[n++] = (struct iovec){(void *)msg, msg_len};
 	for (i = 0; i < nbufs; i++)
 		if (GV_BULK_HOST_READS(bufs[i].dir) && bufs[i].len)
-			v[n++] = (struct iovec){ (void *)bufs[i].addr, bufs[i].len };
+			v[n++] = (struct iovec){(void *)bufs[i].addr, bufs[i].len};
 	if (gv_stream_writev_full(&c->st, v, n) || gv_stream_read_full(&c->st, &rh, sizeof(rh)))
 		return -errno;
 	if (rh.magic != GV_FRAME_REPLY_MAGIC || rh.status || rh.resp_len > resp_cap)
@@ -92,12 +92,11 @@ static int tcp_call(struct gv_transport *t, const void *msg, size_t msg_len, voi
  * A TLS failure's reason can be long (paths, what to set): it goes to the
  * log whole, and err says where to look.
  */
-static void tls_failed(const char *address, int port, const char *why, char *err,
-		       size_t err_len)
+static void tls_failed(const char *address, int port, const char *why, char *err, size_t err_len)
 {
 	gv_log(GV_LOG_ERROR, "TLS with gvirtus-backend at %s:%d: %s", address, port, why);
-	snprintf(err, err_len, "TLS with gvirtus-backend at %s:%d failed (logged above)",
-		 address, port);
+	snprintf(err, err_len, "TLS with gvirtus-backend at %s:%d failed (logged above)", address,
+		 port);
 }
 
 /* With secure_application: TLS on the connected socket. */
@@ -118,8 +117,8 @@ static int tls_start(struct tcp_transport *c, const struct gv_properties *props,
 struct gv_transport *gv_transport_tcp_open(const struct gv_properties *props, int ep_index,
 					   char *err, size_t err_len)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo hints = {
+	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
 	const struct gv_endpoint *ep = &props->ep[ep_index];
 	const char *address = ep->address;
 	int port = ep->port;

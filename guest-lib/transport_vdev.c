@@ -16,19 +16,19 @@ struct vdev_transport {
 	int fd;
 };
 
-static int vdev_call(struct gv_transport *t, const void *msg, size_t msg_len,
-		     void *resp, size_t resp_cap, size_t *resp_len,
-		     const struct gv_buf *bufs, unsigned int nbufs)
+static int vdev_call(struct gv_transport *t, const void *msg, size_t msg_len, void *resp,
+		     size_t resp_cap, size_t *resp_len, const struct gv_buf *bufs,
+		     unsigned int nbufs)
 {
 	struct vdev_transport *v = (struct vdev_transport *)t;
 	struct gv_ioctl_buf ib[GV_VQ_MAX_BULK];
 	struct gv_ioctl_call c = {
-		.msg = (uintptr_t)msg,
-		.msg_len = (uint32_t)msg_len,
-		.resp = (uintptr_t)resp,
-		.resp_cap = (uint32_t)resp_cap,
-		.nbufs = nbufs,
-		.bufs = (uintptr_t)ib,
+	    .msg = (uintptr_t)msg,
+	    .msg_len = (uint32_t)msg_len,
+	    .resp = (uintptr_t)resp,
+	    .resp_cap = (uint32_t)resp_cap,
+	    .nbufs = nbufs,
+	    .bufs = (uintptr_t)ib,
 	};
 	unsigned int i;
 

@@ -46,25 +46,25 @@
 
 struct client {
 	int fd;
-	struct gv_stream st;	/* the socket, or TLS on it */
+	struct gv_stream st; /* the socket, or TLS on it */
 	uint32_t id;
-	int ep;			/* the endpoint it came to */
-	struct gvw_worker *worker;	/* its endpoint's */
-	char peer[80];		/* "address port", for log lines */
-	char addr[64];		/* the address alone, for the per-peer limit */
+	int ep;			   /* the endpoint it came to */
+	struct gvw_worker *worker; /* its endpoint's */
+	char peer[80];		   /* "address port", for log lines */
+	char addr[64];		   /* the address alone, for the per-peer limit */
 	pthread_t thread;
 	/* Under clients_lock: */
 	int done;
-	struct gvw_remote *remote;	/* for gvw_remote_abort at shutdown */
-	long long deadline;	/* monotonic ms by which the current phase must end; 0: none */
-	const char *phase;	/* what the deadline is for */
-	int expired;		/* the deadline passed: the socket was shut down */
-	struct gvw_activity act;	/* what its calls did, for --control */
+	struct gvw_remote *remote; /* for gvw_remote_abort at shutdown */
+	long long deadline;	   /* monotonic ms by which the current phase must end; 0: none */
+	const char *phase;	   /* what the deadline is for */
+	int expired;		   /* the deadline passed: the socket was shut down */
+	struct gvw_activity act;   /* what its calls did, for --control */
 	struct client *next;
 };
 
-static struct gvw_worker *workers[GV_MAX_ENDPOINTS];	/* one per endpoint */
-static struct gv_tls_server *tls_server;	/* secure_application: true */
+static struct gvw_worker *workers[GV_MAX_ENDPOINTS]; /* one per endpoint */
+static struct gv_tls_server *tls_server;	     /* secure_application: true */
 static int stop_pipe[2];
 static pthread_mutex_t clients_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct client *clients;
@@ -128,12 +128,17 @@ static void expire_clients(void)
 static void answer_version(struct client *c, const struct gv_msg_hdr *m,
 			   const struct gvw_frame_in *in)
 {
-	struct gv_resp_hdr h = { .magic = GV_RESP_MAGIC, .version = GV_PROTOCOL_VERSION,
-				 .status = GV_EVERSION, .op = m->op,
-				 .result = cudaErrorInvalidValue, .req_id = m->req_id };
+	struct gv_resp_hdr h = {.magic = GV_RESP_MAGIC,
+				.version = GV_PROTOCOL_VERSION,
+				.status = GV_EVERSION,
+				.op = m->op,
+				.result = cudaErrorInvalidValue,
+				.req_id = m->req_id};
 
-	gvw_log(GVW_WARN, "client %s: speaks protocol %u, this host %u: use a guest library "
-		"from the same gvirtus release", c->peer, m->version, GV_PROTOCOL_VERSION);
+	gvw_log(GVW_WARN,
+		"client %s: speaks protocol %u, this host %u: use a guest library "
+		"from the same gvirtus release",
+		c->peer, m->version, GV_PROTOCOL_VERSION);
 	gvw_frame_reply(&c->st, 0, 0, &h, sizeof(h), in);
 }
 
@@ -156,9 +161,10 @@ static int read_before_hello(struct client *c, struct gvw_frame_in *in, unsigned
 		return 0;
 	if (in->h.magic != GV_FRAME_MAGIC || in->h.nbulk || in->h.msg_len < sizeof(m) ||
 	    in->h.msg_len > 256) {
-		gvw_log(GVW_WARN, "client %s: a frame before HELLO that is not HELLO (frame magic "
-			"0x%08x, %u message bytes, %u bulk runs); disconnecting", c->peer,
-			in->h.magic, in->h.msg_len, in->h.nbulk);
+		gvw_log(GVW_WARN,
+			"client %s: a frame before HELLO that is not HELLO (frame magic "
+			"0x%08x, %u message bytes, %u bulk runs); disconnecting",
+			c->peer, in->h.magic, in->h.msg_len, in->h.nbulk);
 		in->h.nbulk = 0;
 		return 0;
 	}
@@ -171,9 +177,10 @@ static int read_before_hello(struct client *c, struct gvw_frame_in *in, unsigned
 	if (m.magic != GV_MSG_MAGIC || m.op != GV_OP_HELLO ||
 	    in->h.msg_len != sizeof(m) + sizeof(struct gv_hello_req) ||
 	    m.payload_len != sizeof(struct gv_hello_req) || m.nbulk) {
-		gvw_log(GVW_WARN, "client %s: a message before HELLO that is not HELLO (magic "
-			"0x%08x, op %u, %u payload bytes); disconnecting", c->peer, m.magic, m.op,
-			m.payload_len);
+		gvw_log(GVW_WARN,
+			"client %s: a message before HELLO that is not HELLO (magic "
+			"0x%08x, op %u, %u payload bytes); disconnecting",
+			c->peer, m.magic, m.op, m.payload_len);
 		return 0;
 	}
 	if (m.version != GV_PROTOCOL_VERSION) {
@@ -233,8 +240,10 @@ static void *serve_client(void *arg)
 	}
 	got = read_before_hello(c, &in, msg);
 	if (clear_deadline(c)) {
-		gvw_log(GVW_WARN, "client %s: no HELLO within %u ms (hello_timeout_ms); "
-			"disconnecting", c->peer, hello_ms);
+		gvw_log(GVW_WARN,
+			"client %s: no HELLO within %u ms (hello_timeout_ms); "
+			"disconnecting",
+			c->peer, hello_ms);
 		goto out;
 	}
 	c->st.io_timeout_ms = (int)io_ms;
@@ -245,8 +254,10 @@ static void *serve_client(void *arg)
 		set_deadline(c, io_ms, "a frame (io_timeout_ms)");
 		got = read_before_hello(c, &in, msg);
 		if (clear_deadline(c)) {
-			gvw_log(GVW_WARN, "client %s: frame not complete within %u ms "
-				"(io_timeout_ms); disconnecting", c->peer, io_ms);
+			gvw_log(GVW_WARN,
+				"client %s: frame not complete within %u ms "
+				"(io_timeout_ms); disconnecting",
+				c->peer, io_ms);
 			goto out;
 		}
 	}
@@ -273,15 +284,18 @@ static void *serve_client(void *arg)
 			set_deadline(c, io_ms, "a frame (io_timeout_ms)");
 			got = gvw_frame_recv(&c->st, &in, msg);
 			if (clear_deadline(c)) {
-				gvw_log(GVW_WARN, "client %s: frame not complete within %u ms "
-					"(io_timeout_ms); disconnecting", c->peer, io_ms);
+				gvw_log(GVW_WARN,
+					"client %s: frame not complete within %u ms "
+					"(io_timeout_ms); disconnecting",
+					c->peer, io_ms);
 				if (got > 0)
 					gvw_frame_free(&in);
 				break;
 			}
 			if (got <= 0) {
 				if (got < 0)
-					gvw_log(GVW_WARN, "client %s: malformed frame; disconnecting",
+					gvw_log(GVW_WARN,
+						"client %s: malformed frame; disconnecting",
 						c->peer);
 				break;
 			}
@@ -291,17 +305,18 @@ static void *serve_client(void *arg)
 		if (gvw_remote_exec(r, msg, in.h.msg_len, in.bulk, in.h.nbulk, resp, cap,
 				    &resp_len)) {
 			gvw_frame_free(&in);
-			break;	/* the worker died, or was killed as the client hung up */
+			break; /* the worker died, or was killed as the client hung up */
 		}
 		pthread_mutex_lock(&clients_lock);
-		gvw_activity_count(&c->act, msg, in.h.msg_len, in.bulk, in.h.nbulk, resp,
-				   resp_len);
+		gvw_activity_count(&c->act, msg, in.h.msg_len, in.bulk, in.h.nbulk, resp, resp_len);
 		pthread_mutex_unlock(&clients_lock);
 		set_deadline(c, io_ms, "a reply (io_timeout_ms)");
 		got = gvw_frame_reply(&c->st, 0, 0, resp, (uint32_t)resp_len, &in);
 		if (clear_deadline(c))
-			gvw_log(GVW_WARN, "client %s: reply not taken within %u ms (io_timeout_ms); "
-				"disconnecting", c->peer, io_ms);
+			gvw_log(GVW_WARN,
+				"client %s: reply not taken within %u ms (io_timeout_ms); "
+				"disconnecting",
+				c->peer, io_ms);
 		gvw_frame_free(&in);
 		if (got)
 			break;
@@ -312,7 +327,7 @@ static void *serve_client(void *arg)
 	gvw_remote_close(r);
 out:
 	if (c->st.ops) {
-		c->st.io_timeout_ms = 1000;	/* close_notify: no long wait for it */
+		c->st.io_timeout_ms = 1000; /* close_notify: no long wait for it */
 		gv_tls_close(&c->st);
 	}
 	shutdown(c->fd, SHUT_RDWR);
@@ -389,13 +404,15 @@ static void admit(int lfd, int ep, const struct gv_endpoint *e)
 	pthread_mutex_unlock(&clients_lock);
 	if (on_ep >= max_conn || from >= max_per_peer) {
 		if (on_ep >= max_conn)
-			gvw_log(GVW_WARN, "client %s port %s: refused: %u connections to %s:%d "
-				"(max_connections %u)", host, port, on_ep, e->address, e->port,
-				max_conn);
+			gvw_log(GVW_WARN,
+				"client %s port %s: refused: %u connections to %s:%d "
+				"(max_connections %u)",
+				host, port, on_ep, e->address, e->port, max_conn);
 		else
-			gvw_log(GVW_WARN, "client %s port %s: refused: %u connections from %s "
-				"(max_connections_per_peer %u)", host, port, from, host,
-				max_per_peer);
+			gvw_log(GVW_WARN,
+				"client %s port %s: refused: %u connections from %s "
+				"(max_connections_per_peer %u)",
+				host, port, from, host, max_per_peer);
 		close(fd);
 		return;
 	}
@@ -441,8 +458,9 @@ static int loopback(const struct sockaddr *sa)
 
 static int listen_on(const struct gv_endpoint *ep, int secure)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *ai;
 	char port[8];
 	int fd, one = 1, e;
@@ -463,10 +481,12 @@ static int listen_on(const struct gv_endpoint *ep, int secure)
 			close(fd);
 		fd = -1;
 	} else if (!secure && !loopback(ai->ai_addr)) {
-		gvw_log(GVW_WARN, "listening on %s:%d beyond this host without TLS "
+		gvw_log(GVW_WARN,
+			"listening on %s:%d beyond this host without TLS "
 			"(\"secure_application\": false): anyone who reaches the port can run "
 			"GPU code here and read what clients send; set \"secure_application\": "
-			"true with the \"tls\" keys", ep->address, ep->port);
+			"true with the \"tls\" keys",
+			ep->address, ep->port);
 	}
 	freeaddrinfo(ai);
 	return fd;
@@ -492,7 +512,7 @@ static const char *worker_beside_me(char *buf, size_t len)
  */
 static int control_listen(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(a.sun_path)) {
@@ -514,7 +534,7 @@ static int control_listen(const char *path)
 
 static void control_answer(int lfd, const struct gv_properties *props)
 {
-	struct timeval t = { .tv_sec = 1 };
+	struct timeval t = {.tv_sec = 1};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -532,22 +552,23 @@ static void control_answer(int lfd, const struct gv_properties *props)
 			(int)getpid(), props->nep);
 		pthread_mutex_lock(&clients_lock);
 		for (c = clients; c; c = c->next) {
-			struct gvw_held held = { 0 };
+			struct gvw_held held = {0};
 
 			if (c->done)
 				continue;
 			if (c->remote)
 				gvw_remote_held(c->remote, &held);
-			fprintf(f, "%s{\"session\": %u, \"peer\": \"%s\", \"endpoint\": \"%s:%d\", "
-				"\"state\": \"%s\", \"guest-pid\": %u, \"worker-pid\": %d, "
-				"\"requests\": %llu, \"calls\": %llu, \"bytes-moved\": %llu, "
-				"\"allocations\": %llu, \"device-bytes\": %llu, \"last-error\": %d}",
-				sep, c->id, c->peer, props->ep[c->ep].address, props->ep[c->ep].port,
-				c->remote ? "open" : "connecting", c->act.guest_pid, held.worker_pid,
-				(unsigned long long)c->act.requests, (unsigned long long)c->act.calls,
-				(unsigned long long)c->act.bytes_moved,
-				(unsigned long long)held.allocs,
-				(unsigned long long)held.device_bytes, c->act.last_error);
+			fprintf(
+			    f,
+			    "%s{\"session\": %u, \"peer\": \"%s\", \"endpoint\": \"%s:%d\", "
+			    "\"state\": \"%s\", \"guest-pid\": %u, \"worker-pid\": %d, "
+			    "\"requests\": %llu, \"calls\": %llu, \"bytes-moved\": %llu, "
+			    "\"allocations\": %llu, \"device-bytes\": %llu, \"last-error\": %d}",
+			    sep, c->id, c->peer, props->ep[c->ep].address, props->ep[c->ep].port,
+			    c->remote ? "open" : "connecting", c->act.guest_pid, held.worker_pid,
+			    (unsigned long long)c->act.requests, (unsigned long long)c->act.calls,
+			    (unsigned long long)c->act.bytes_moved, (unsigned long long)held.allocs,
+			    (unsigned long long)held.device_bytes, c->act.last_error);
 			sep = ", ";
 		}
 		pthread_mutex_unlock(&clients_lock);
@@ -562,8 +583,10 @@ static void control_answer(int lfd, const struct gv_properties *props)
 
 int main(int argc, char **argv)
 {
-	struct gvw_config cfg = { .executor = GVW_EXEC_CUDA, .max_sessions = 256,
-				  .cpu_reference_devices = 1, .label = "gvirtus-backend" };
+	struct gvw_config cfg = {.executor = GVW_EXEC_CUDA,
+				 .max_sessions = 256,
+				 .cpu_reference_devices = 1,
+				 .label = "gvirtus-backend"};
 	struct pollfd pf[GV_MAX_ENDPOINTS + 2];
 	struct gv_properties props;
 	char path[4096], wpath[4096], err[512];
@@ -573,8 +596,10 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--executor") && i + 1 < argc) {
 			if (gvw_executor_parse(argv[++i], &cfg.executor)) {
-				fprintf(stderr, "gvirtus-backend: --executor %s: accepted values "
-					"are cuda and cpu-reference\n", argv[i]);
+				fprintf(stderr,
+					"gvirtus-backend: --executor %s: accepted values "
+					"are cuda and cpu-reference\n",
+					argv[i]);
 				return 2;
 			}
 		} else if (!strcmp(argv[i], "--cpu-reference-devices") && i + 1 < argc) {
@@ -582,8 +607,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--control") && i + 1 < argc) {
 			control = argv[++i];
 		} else if (argv[i][0] == '-' || config) {
-			fprintf(stderr, "usage: gvirtus-backend [--executor cuda|cpu-reference] "
-				"[--cpu-reference-devices N] [--control SOCKET] [properties.json]\n");
+			fprintf(
+			    stderr,
+			    "usage: gvirtus-backend [--executor cuda|cpu-reference] "
+			    "[--cpu-reference-devices N] [--control SOCKET] [properties.json]\n");
 			return 2;
 		} else {
 			config = argv[i];
@@ -600,22 +627,24 @@ int main(int argc, char **argv)
 	io_ms = OR_DEFAULT(props.limits.io_timeout_ms, GV_DEFAULT_IO_TIMEOUT_MS);
 	idle_s = OR_DEFAULT(props.limits.idle_timeout_s, GV_DEFAULT_IDLE_TIMEOUT_S);
 	max_conn = OR_DEFAULT(props.limits.max_connections, GV_DEFAULT_MAX_CONNECTIONS);
-	max_per_peer = OR_DEFAULT(props.limits.max_connections_per_peer,
-				  GV_DEFAULT_MAX_CONNECTIONS_PER_PEER);
+	max_per_peer =
+	    OR_DEFAULT(props.limits.max_connections_per_peer, GV_DEFAULT_MAX_CONNECTIONS_PER_PEER);
 #undef OR_DEFAULT
 	/* Every connection past HELLO may hold a session; gvw_worker_create takes 1..4096. */
 	cfg.max_sessions = max_conn;
 	cfg.limits = (struct gvw_limits){
-		.max_handles = props.limits.max_handles,
-		.max_gates = props.limits.max_gates,
-		.max_module_bytes = props.limits.max_module_bytes,
-		.max_device_bytes = props.limits.max_device_bytes,
-		.max_host_bytes = props.limits.max_host_bytes,
+	    .max_handles = props.limits.max_handles,
+	    .max_gates = props.limits.max_gates,
+	    .max_module_bytes = props.limits.max_module_bytes,
+	    .max_device_bytes = props.limits.max_device_bytes,
+	    .max_host_bytes = props.limits.max_host_bytes,
 	};
 	cfg.worker_path = worker_beside_me(wpath, sizeof(wpath));
 	if (access(cfg.worker_path, X_OK)) {
-		fprintf(stderr, "gvirtus-backend: %s: not found or not executable; install "
-			"gvirtus-worker beside gvirtus-backend\n", cfg.worker_path);
+		fprintf(stderr,
+			"gvirtus-backend: %s: not found or not executable; install "
+			"gvirtus-worker beside gvirtus-backend\n",
+			cfg.worker_path);
 		return 1;
 	}
 	if (props.secure) {
@@ -659,7 +688,7 @@ int main(int argc, char **argv)
 	}
 	pf[n].fd = stop_pipe[0];
 	pf[n].events = POLLIN;
-	pf[n + 1].fd = ctl;	/* poll skips a negative fd */
+	pf[n + 1].fd = ctl; /* poll skips a negative fd */
 	pf[n + 1].events = POLLIN;
 	for (;;) {
 		/* A short tick: deadlines are checked here, to a tenth of a second. */

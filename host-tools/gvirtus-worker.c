@@ -5,7 +5,7 @@
  * session with the session's socket as --fd; --probe prints what the
  * executor finds.
  */
-#define _GNU_SOURCE	/* POLLRDHUP */
+#define _GNU_SOURCE /* POLLRDHUP */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -73,8 +73,8 @@ struct watch {
 static void *watchdog(void *arg)
 {
 	struct watch *wt = arg;
-	struct pollfd p[2] = { { .fd = wt->fd[0], .events = POLLRDHUP },
-			       { .fd = wt->fd[1], .events = POLLRDHUP } };
+	struct pollfd p[2] = {{.fd = wt->fd[0], .events = POLLRDHUP},
+			      {.fd = wt->fd[1], .events = POLLRDHUP}};
 	int n;
 
 	for (;;) {
@@ -92,9 +92,11 @@ static void *watchdog(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct gvw_config cfg = { .executor = GVW_EXEC_CUDA, .max_sessions = 1,
-				  .cpu_reference_devices = 1, .label = "gvirtus-worker",
-				  .in_worker_process = 1 };
+	struct gvw_config cfg = {.executor = GVW_EXEC_CUDA,
+				 .max_sessions = 1,
+				 .cpu_reference_devices = 1,
+				 .label = "gvirtus-worker",
+				 .in_worker_process = 1};
 	static struct watch wt;
 	int fd = -1, relay_fd = -1, probe = 0, i;
 	long id = -1, parent = 0;
@@ -146,8 +148,7 @@ int main(int argc, char **argv)
 	wt.fd[0] = fd;
 	wt.fd[1] = relay_fd;
 	wt.parent = (pid_t)parent;
-	if ((parent > 0 && getppid() != (pid_t)parent) ||
-	    pthread_create(&t, NULL, watchdog, &wt))
+	if ((parent > 0 && getppid() != (pid_t)parent) || pthread_create(&t, NULL, watchdog, &wt))
 		return 1;
 	pthread_detach(t);
 	return gvw_serve_fd(fd, &cfg, (uint32_t)id, relay_fd) ? 1 : 0;

@@ -65,8 +65,7 @@ struct gvw_alloc *gvw_alloc_find_base(struct gvw_alloc_table *t, uint64_t base)
 	return NULL;
 }
 
-struct gvw_alloc *gvw_alloc_find_range(struct gvw_alloc_table *t, uint64_t addr,
-				       uint64_t len)
+struct gvw_alloc *gvw_alloc_find_range(struct gvw_alloc_table *t, uint64_t addr, uint64_t len)
 {
 	size_t i = upper_bound(t, addr);
 	struct gvw_alloc *a;

@@ -15,8 +15,8 @@ struct gvw_alloc {
 	uint64_t base;
 	uint64_t size;
 	int device;
-	int symbol;	/* a module's global: not the guest's to free */
-	void *priv;	/* executor's own (host buffer for the CPU double) */
+	int symbol; /* a module's global: not the guest's to free */
+	void *priv; /* executor's own (host buffer for the CPU double) */
 };
 
 struct gvw_alloc_table {
@@ -32,8 +32,7 @@ int gvw_alloc_insert(struct gvw_alloc_table *t, const struct gvw_alloc *a);
 /* The allocation starting exactly at base, or NULL. */
 struct gvw_alloc *gvw_alloc_find_base(struct gvw_alloc_table *t, uint64_t base);
 /* The allocation containing [addr, addr + len), or NULL; len may be 0. */
-struct gvw_alloc *gvw_alloc_find_range(struct gvw_alloc_table *t, uint64_t addr,
-				       uint64_t len);
+struct gvw_alloc *gvw_alloc_find_range(struct gvw_alloc_table *t, uint64_t addr, uint64_t len);
 void gvw_alloc_remove(struct gvw_alloc_table *t, struct gvw_alloc *a);
 void gvw_alloc_table_free(struct gvw_alloc_table *t);
 

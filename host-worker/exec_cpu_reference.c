@@ -16,9 +16,9 @@
 #include "handlers.h"
 
 #define CPUREF_MEM_PER_DEVICE (4ull << 30)
-#define CPUREF_VA_BASE 0x600000000000ull	/* clear of usual guest mappings */
-#define CPUREF_VA_GRANULE (2ull << 20)
-#define CPUREF_PITCH_ALIGN 512
+#define CPUREF_VA_BASE	      0x600000000000ull /* clear of usual guest mappings */
+#define CPUREF_VA_GRANULE     (2ull << 20)
+#define CPUREF_PITCH_ALIGN    512
 
 struct cpuref_state {
 	_Atomic uint64_t next_va;
@@ -28,7 +28,7 @@ struct cpuref_state {
 struct cpuref_ctx {
 	struct cpuref_state *st;
 	int dev;
-	uint32_t peers;		/* devices whose memory this context may use */
+	uint32_t peers; /* devices whose memory this context may use */
 };
 _Static_assert(GVW_MAX_DEVICES <= 32, "cpuref_ctx.peers has a bit per device");
 
@@ -39,8 +39,7 @@ static void cpuref_init(struct gvw_worker *w)
 	if (!st) {
 		w->device_count = 0;
 		w->count_result = cudaErrorMemoryAllocation;
-		snprintf(w->describe, sizeof(w->describe),
-			 "executor cpu-reference: out of memory");
+		snprintf(w->describe, sizeof(w->describe), "executor cpu-reference: out of memory");
 		return;
 	}
 	atomic_init(&st->next_va, CPUREF_VA_BASE);
@@ -50,53 +49,51 @@ static void cpuref_init(struct gvw_worker *w)
 	w->driver_version = 13000;
 	snprintf(w->describe, sizeof(w->describe),
 		 "executor cpu-reference (test double, no GPU): %d device(s) of "
-		 "%llu MiB in host RAM", w->device_count,
-		 CPUREF_MEM_PER_DEVICE >> 20);
+		 "%llu MiB in host RAM",
+		 w->device_count, CPUREF_MEM_PER_DEVICE >> 20);
 }
 
 static const struct {
 	CUdevice_attribute attr;
 	int value;
 } cpuref_attrs[] = {
-	{ CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, 1024 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X, 1024 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y, 1024 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z, 64 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, 2147483647 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y, 65535 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z, 65535 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK, 49152 },
-	{ CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY, 65536 },
-	{ CU_DEVICE_ATTRIBUTE_WARP_SIZE, 32 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_PITCH, 2147483647 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK, 65536 },
-	{ CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT, 512 },
-	{ CU_DEVICE_ATTRIBUTE_TEXTURE_PITCH_ALIGNMENT, 32 },
-	{ CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 2 },
-	{ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, 9 },
-	{ CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, 0 },
-	{ CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING, 1 },
-	{ CU_DEVICE_ATTRIBUTE_CONCURRENT_KERNELS, 1 },
-	{ CU_DEVICE_ATTRIBUTE_ASYNC_ENGINE_COUNT, 1 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, 2048 },
-	{ CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, 1 << 20 },
-	{ CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, 64 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, 233472 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR, 65536 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, 232448 },
-	{ CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR, 32 },
-	{ CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY, 1 },
-	{ CU_DEVICE_ATTRIBUTE_STREAM_PRIORITIES_SUPPORTED, 1 },
+    {CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, 1024},
+    {CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X, 1024},
+    {CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y, 1024},
+    {CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z, 64},
+    {CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, 2147483647},
+    {CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y, 65535},
+    {CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z, 65535},
+    {CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK, 49152},
+    {CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY, 65536},
+    {CU_DEVICE_ATTRIBUTE_WARP_SIZE, 32},
+    {CU_DEVICE_ATTRIBUTE_MAX_PITCH, 2147483647},
+    {CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK, 65536},
+    {CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT, 512},
+    {CU_DEVICE_ATTRIBUTE_TEXTURE_PITCH_ALIGNMENT, 32},
+    {CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 2},
+    {CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, 9},
+    {CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, 0},
+    {CU_DEVICE_ATTRIBUTE_UNIFIED_ADDRESSING, 1},
+    {CU_DEVICE_ATTRIBUTE_CONCURRENT_KERNELS, 1},
+    {CU_DEVICE_ATTRIBUTE_ASYNC_ENGINE_COUNT, 1},
+    {CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, 2048},
+    {CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, 1 << 20},
+    {CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH, 64},
+    {CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, 233472},
+    {CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_MULTIPROCESSOR, 65536},
+    {CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, 232448},
+    {CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR, 32},
+    {CU_DEVICE_ATTRIBUTE_CAN_MAP_HOST_MEMORY, 1},
+    {CU_DEVICE_ATTRIBUTE_STREAM_PRIORITIES_SUPPORTED, 1},
 };
 
-static int cpuref_device_info(struct gvw_worker *w, int dev,
-			      struct gv_device_info_resp *out)
+static int cpuref_device_info(struct gvw_worker *w, int dev, struct gv_device_info_resp *out)
 {
 	size_t i;
 
 	(void)w;
-	snprintf(out->name, sizeof(out->name),
-		 "gvirtus CPU reference device %d (no GPU)", dev);
+	snprintf(out->name, sizeof(out->name), "gvirtus CPU reference device %d (no GPU)", dev);
 	for (i = 0; i < sizeof(out->uuid); i++)
 		out->uuid[i] = (uint8_t)(0xc0 + dev + i);
 	out->total_mem = CPUREF_MEM_PER_DEVICE;
@@ -108,7 +105,7 @@ static int cpuref_device_info(struct gvw_worker *w, int dev,
 	}
 	out->attrs[CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID] = dev;
 	out->attr_valid[CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID / 8] |=
-		(uint8_t)(1u << (CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID % 8));
+	    (uint8_t)(1u << (CU_DEVICE_ATTRIBUTE_PCI_DEVICE_ID % 8));
 	return cudaSuccess;
 }
 
@@ -177,8 +174,8 @@ static int cpuref_mem_alloc(void *ctx, uint64_t size, struct gvw_alloc *a)
 	return cudaSuccess;
 }
 
-static int cpuref_mem_alloc_pitch(void *ctx, uint64_t width, uint64_t height,
-				  uint64_t *pitch, struct gvw_alloc *a)
+static int cpuref_mem_alloc_pitch(void *ctx, uint64_t width, uint64_t height, uint64_t *pitch,
+				  struct gvw_alloc *a)
 {
 	uint64_t p = (width + CPUREF_PITCH_ALIGN - 1) & ~(uint64_t)(CPUREF_PITCH_ALIGN - 1);
 
@@ -194,7 +191,7 @@ static int cpuref_mem_free(void *ctx, struct gvw_alloc *a)
 
 	free(a->priv);
 	a->priv = NULL;
-	atomic_fetch_sub(&c->st->used[c->dev], a->size);	/* the host ordinal */
+	atomic_fetch_sub(&c->st->used[c->dev], a->size); /* the host ordinal */
 	return cudaSuccess;
 }
 
@@ -203,16 +200,16 @@ static char *host_of(const struct gvw_alloc *a, uint64_t addr)
 	return (char *)a->priv + (addr - a->base);
 }
 
-static int cpuref_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-		       const void *src, size_t n, void *stream)
+static int cpuref_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr, const void *src,
+		       size_t n, void *stream)
 {
 	(void)ctx;
 	memcpy(host_of(a, addr), src, n);
 	return cudaSuccess;
 }
 
-static int cpuref_dtoh(void *ctx, void *dst, const struct gvw_alloc *a,
-		       uint64_t addr, size_t n, void *stream)
+static int cpuref_dtoh(void *ctx, void *dst, const struct gvw_alloc *a, uint64_t addr, size_t n,
+		       void *stream)
 {
 	(void)ctx;
 	memcpy(dst, host_of(a, addr), n);
@@ -227,19 +224,18 @@ static int cpuref_dtod(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 	return cudaSuccess;
 }
 
-static int cpuref_memset8(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-			  uint8_t value, size_t n, void *stream)
+static int cpuref_memset8(void *ctx, const struct gvw_alloc *a, uint64_t addr, uint8_t value,
+			  size_t n, void *stream)
 {
 	(void)ctx;
 	memset(host_of(a, addr), value, n);
 	return cudaSuccess;
 }
 
-static int cpuref_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst,
-			 void *dst_host, uint64_t dpitch,
-			 const struct gvw_alloc *sa, uint64_t src,
-			 const void *src_host, uint64_t spitch,
-			 uint64_t width, uint64_t height, void *stream)
+static int cpuref_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst, void *dst_host,
+			 uint64_t dpitch, const struct gvw_alloc *sa, uint64_t src,
+			 const void *src_host, uint64_t spitch, uint64_t width, uint64_t height,
+			 void *stream)
 {
 	char *d = da ? host_of(da, dst) : dst_host;
 	const char *s = sa ? host_of(sa, src) : src_host;
@@ -304,8 +300,7 @@ static void cpuref_module_unload(void *ctx, void *mod)
 	free(m);
 }
 
-static int cpuref_function_get(void *ctx, void *mod, const char *name,
-			       struct gvw_function *fn)
+static int cpuref_function_get(void *ctx, void *mod, const char *name, struct gvw_function *fn)
 {
 	struct cpuref_module *m = mod;
 	struct gvw_param p[GV_MAX_PARAMS];
@@ -327,8 +322,8 @@ static int cpuref_function_get(void *ctx, void *mod, const char *name,
 	return cudaSuccess;
 }
 
-static int cpuref_global_get(void *ctx, void *mod, const char *name,
-			     uint64_t size_hint, struct gvw_alloc *a)
+static int cpuref_global_get(void *ctx, void *mod, const char *name, uint64_t size_hint,
+			     struct gvw_alloc *a)
 {
 	struct cpuref_module *m = mod;
 	struct cpuref_global *g;
@@ -354,16 +349,16 @@ static int cpuref_global_get(void *ctx, void *mod, const char *name,
 	if (e)
 		return e;
 	g->a.device = ((struct cpuref_ctx *)ctx)->dev;
-	memset(g->a.priv, 0, size_hint);	/* globals start zeroed */
+	memset(g->a.priv, 0, size_hint); /* globals start zeroed */
 	m->nglobals++;
 	*a = g->a;
 	return cudaSuccess;
 }
 
-static int cpuref_launch(void *ctx, struct gvw_function *fn,
-			 const struct gv_launch_req *q, const void *args, void *stream)
+static int cpuref_launch(void *ctx, struct gvw_function *fn, const struct gv_launch_req *q,
+			 const void *args, void *stream)
 {
-	return cudaSuccess;	/* nothing runs: cpuref_record_launch keeps it */
+	return cudaSuccess; /* nothing runs: cpuref_record_launch keeps it */
 }
 
 /* The double cannot run kernels: it keeps the last launch for tests (LAUNCH_LOG). */
@@ -390,21 +385,19 @@ static void cpuref_record_launch(struct gvw_session *s, const struct gvw_functio
 	memcpy(l->args, args, q->args_len < GV_LOG_ARGS ? q->args_len : GV_LOG_ARGS);
 }
 
-static int cpuref_func_attrs(void *ctx, struct gvw_function *fn,
-			     struct gv_func_attrs_resp *out)
+static int cpuref_func_attrs(void *ctx, struct gvw_function *fn, struct gv_func_attrs_resp *out)
 {
 	out->values[CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK] = 1024;
 	out->values[CU_FUNC_ATTRIBUTE_NUM_REGS] = 16;
 	out->values[CU_FUNC_ATTRIBUTE_PTX_VERSION] = 90;
 	out->values[CU_FUNC_ATTRIBUTE_BINARY_VERSION] = 90;
 	out->values[CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES] = 49152;
-	out->valid = 1u << CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK |
-		     1u << CU_FUNC_ATTRIBUTE_NUM_REGS | 1u << CU_FUNC_ATTRIBUTE_PTX_VERSION |
-		     1u << CU_FUNC_ATTRIBUTE_BINARY_VERSION |
-		     1u << CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES |
-		     1u << CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES |
-		     1u << CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES |
-		     1u << CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES;
+	out->valid =
+	    1u << CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK | 1u << CU_FUNC_ATTRIBUTE_NUM_REGS |
+	    1u << CU_FUNC_ATTRIBUTE_PTX_VERSION | 1u << CU_FUNC_ATTRIBUTE_BINARY_VERSION |
+	    1u << CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES |
+	    1u << CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES | 1u << CU_FUNC_ATTRIBUTE_CONST_SIZE_BYTES |
+	    1u << CU_FUNC_ATTRIBUTE_LOCAL_SIZE_BYTES;
 	return cudaSuccess;
 }
 
@@ -413,8 +406,8 @@ static int cpuref_func_set_attr(void *ctx, struct gvw_function *fn, int attr, in
 	return cudaSuccess;
 }
 
-static int cpuref_occupancy(void *ctx, struct gvw_function *fn, int block,
-			    uint64_t smem, unsigned int flags, int *out)
+static int cpuref_occupancy(void *ctx, struct gvw_function *fn, int block, uint64_t smem,
+			    unsigned int flags, int *out)
 {
 	*out = block > 0 && block <= 1024 ? 2048 / block : 0;
 	return cudaSuccess;
@@ -485,12 +478,11 @@ static int cpuref_event_elapsed(void *ctx, void *e0, void *e1, float *ms)
 {
 	struct cpuref_event *a = e0, *b = e1;
 
-	if ((a->flags | b->flags) & 2u)	/* cudaEventDisableTiming */
+	if ((a->flags | b->flags) & 2u) /* cudaEventDisableTiming */
 		return cudaErrorInvalidResourceHandle;
 	if (!a->recorded || !b->recorded)
 		return cudaErrorInvalidResourceHandle;
-	*ms = (float)((b->at.tv_sec - a->at.tv_sec) * 1e3 +
-		      (b->at.tv_nsec - a->at.tv_nsec) / 1e6);
+	*ms = (float)((b->at.tv_sec - a->at.tv_sec) * 1e3 + (b->at.tv_nsec - a->at.tv_nsec) / 1e6);
 	return cudaSuccess;
 }
 
@@ -534,56 +526,55 @@ static int cpuref_enable_peer(void *ctx, void *peer_ctx, unsigned int flags)
 	return cudaSuccess;
 }
 
-static int cpuref_copy_peer(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst,
-			    void *src_ctx, const struct gvw_alloc *sa, uint64_t src, size_t n,
-			    void *stream)
+static int cpuref_copy_peer(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst, void *src_ctx,
+			    const struct gvw_alloc *sa, uint64_t src, size_t n, void *stream)
 {
 	memmove(host_of(da, dst), host_of(sa, src), n);
 	return cudaSuccess;
 }
 
 const struct gvw_executor gvw_exec_cpu_reference = {
-	.name = "cpu-reference",
-	.init = cpuref_init,
-	.device_info = cpuref_device_info,
-	.ctx_create = cpuref_ctx_create,
-	.ctx_destroy = cpuref_ctx_destroy,
-	.ctx_enter = cpuref_ctx_enter,
-	.synchronize = cpuref_synchronize,
-	.mem_get_info = cpuref_mem_get_info,
-	.mem_alloc = cpuref_mem_alloc,
-	.mem_alloc_pitch = cpuref_mem_alloc_pitch,
-	.mem_free = cpuref_mem_free,
-	.htod = cpuref_htod,
-	.dtoh = cpuref_dtoh,
-	.dtod = cpuref_dtod,
-	.memset8 = cpuref_memset8,
-	.copy2d = cpuref_copy2d,
-	.module_load = cpuref_module_load,
-	.module_unload = cpuref_module_unload,
-	.function_get = cpuref_function_get,
-	.global_get = cpuref_global_get,
-	.launch = cpuref_launch,
-	.func_attrs = cpuref_func_attrs,
-	.func_set_attr = cpuref_func_set_attr,
-	.occupancy = cpuref_occupancy,
-	.stream_create = cpuref_stream_create,
-	.stream_destroy = cpuref_stream_destroy,
-	.stream_sync = cpuref_stream_sync,
-	.stream_query = cpuref_stream_sync,
-	.stream_wait_event = cpuref_stream_wait_event,
-	.priority_range = cpuref_priority_range,
-	.event_create = cpuref_event_create,
-	.event_record = cpuref_event_record,
-	.event_sync = cpuref_event_sync,
-	.event_query = cpuref_event_sync,
-	.event_elapsed = cpuref_event_elapsed,
-	.event_destroy = cpuref_event_destroy,
-	.host_gate = cpuref_host_gate,
-	.gates_in_stream = false,
-	.on_synchronize = cpuref_on_synchronize,
-	.record_launch = cpuref_record_launch,
-	.can_access_peer = cpuref_can_access_peer,
-	.enable_peer = cpuref_enable_peer,
-	.copy_peer = cpuref_copy_peer,
+    .name = "cpu-reference",
+    .init = cpuref_init,
+    .device_info = cpuref_device_info,
+    .ctx_create = cpuref_ctx_create,
+    .ctx_destroy = cpuref_ctx_destroy,
+    .ctx_enter = cpuref_ctx_enter,
+    .synchronize = cpuref_synchronize,
+    .mem_get_info = cpuref_mem_get_info,
+    .mem_alloc = cpuref_mem_alloc,
+    .mem_alloc_pitch = cpuref_mem_alloc_pitch,
+    .mem_free = cpuref_mem_free,
+    .htod = cpuref_htod,
+    .dtoh = cpuref_dtoh,
+    .dtod = cpuref_dtod,
+    .memset8 = cpuref_memset8,
+    .copy2d = cpuref_copy2d,
+    .module_load = cpuref_module_load,
+    .module_unload = cpuref_module_unload,
+    .function_get = cpuref_function_get,
+    .global_get = cpuref_global_get,
+    .launch = cpuref_launch,
+    .func_attrs = cpuref_func_attrs,
+    .func_set_attr = cpuref_func_set_attr,
+    .occupancy = cpuref_occupancy,
+    .stream_create = cpuref_stream_create,
+    .stream_destroy = cpuref_stream_destroy,
+    .stream_sync = cpuref_stream_sync,
+    .stream_query = cpuref_stream_sync,
+    .stream_wait_event = cpuref_stream_wait_event,
+    .priority_range = cpuref_priority_range,
+    .event_create = cpuref_event_create,
+    .event_record = cpuref_event_record,
+    .event_sync = cpuref_event_sync,
+    .event_query = cpuref_event_sync,
+    .event_elapsed = cpuref_event_elapsed,
+    .event_destroy = cpuref_event_destroy,
+    .host_gate = cpuref_host_gate,
+    .gates_in_stream = false,
+    .on_synchronize = cpuref_on_synchronize,
+    .record_launch = cpuref_record_launch,
+    .can_access_peer = cpuref_can_access_peer,
+    .enable_peer = cpuref_enable_peer,
+    .copy_peer = cpuref_copy_peer,
 };

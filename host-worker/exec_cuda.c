@@ -18,24 +18,59 @@
 #include "log.h"
 
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)	STR_(x)
 /* cuda.h maps cuMemAlloc to cuMemAlloc_v2 and so on: use its choice. */
+/* One X per line, which the formatter cannot keep. */
+/* clang-format off */
 #define DRIVER_FUNCS(X) \
-	X(cuInit) X(cuDriverGetVersion) X(cuDeviceGetCount) X(cuDeviceGet) \
-	X(cuDeviceGetName) X(cuDeviceGetUuid) X(cuDeviceTotalMem) \
-	X(cuDeviceGetAttribute) X(cuCtxCreate) X(cuCtxDestroy) \
-	X(cuCtxSetCurrent) X(cuCtxSynchronize) X(cuMemGetInfo) X(cuMemAlloc) \
-	X(cuMemAllocPitch) X(cuMemFree) X(cuMemcpyHtoDAsync) \
-	X(cuMemcpyDtoHAsync) X(cuMemcpyDtoDAsync) X(cuMemsetD8Async) \
-	X(cuMemcpy2DAsync) X(cuGetErrorName) X(cuModuleLoadData) \
-	X(cuModuleUnload) X(cuModuleGetFunction) X(cuModuleGetGlobal) \
-	X(cuFuncGetParamInfo) X(cuLaunchKernel) X(cuFuncGetAttribute) \
-	X(cuFuncSetAttribute) X(cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags) \
-	X(cuStreamCreateWithPriority) X(cuStreamDestroy) X(cuStreamSynchronize) \
-	X(cuStreamQuery) X(cuStreamWaitEvent) X(cuCtxGetStreamPriorityRange) \
-	X(cuEventCreate) X(cuEventRecord) X(cuEventSynchronize) X(cuEventQuery) \
-	X(cuEventElapsedTime) X(cuEventDestroy) X(cuLaunchHostFunc) \
-	X(cuDeviceCanAccessPeer) X(cuCtxEnablePeerAccess) X(cuMemcpyPeerAsync)
+	X(cuInit) \
+	X(cuDriverGetVersion) \
+	X(cuDeviceGetCount) \
+	X(cuDeviceGet) \
+	X(cuDeviceGetName) \
+	X(cuDeviceGetUuid) \
+	X(cuDeviceTotalMem) \
+	X(cuDeviceGetAttribute) \
+	X(cuCtxCreate) \
+	X(cuCtxDestroy) \
+	X(cuCtxSetCurrent) \
+	X(cuCtxSynchronize) \
+	X(cuMemGetInfo) \
+	X(cuMemAlloc) \
+	X(cuMemAllocPitch) \
+	X(cuMemFree) \
+	X(cuMemcpyHtoDAsync) \
+	X(cuMemcpyDtoHAsync) \
+	X(cuMemcpyDtoDAsync) \
+	X(cuMemsetD8Async) \
+	X(cuMemcpy2DAsync) \
+	X(cuGetErrorName) \
+	X(cuModuleLoadData) \
+	X(cuModuleUnload) \
+	X(cuModuleGetFunction) \
+	X(cuModuleGetGlobal) \
+	X(cuFuncGetParamInfo) \
+	X(cuLaunchKernel) \
+	X(cuFuncGetAttribute) \
+	X(cuFuncSetAttribute) \
+	X(cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags) \
+	X(cuStreamCreateWithPriority) \
+	X(cuStreamDestroy) \
+	X(cuStreamSynchronize) \
+	X(cuStreamQuery) \
+	X(cuStreamWaitEvent) \
+	X(cuCtxGetStreamPriorityRange) \
+	X(cuEventCreate) \
+	X(cuEventRecord) \
+	X(cuEventSynchronize) \
+	X(cuEventQuery) \
+	X(cuEventElapsedTime) \
+	X(cuEventDestroy) \
+	X(cuLaunchHostFunc) \
+	X(cuDeviceCanAccessPeer) \
+	X(cuCtxEnablePeerAccess) \
+	X(cuMemcpyPeerAsync)
+/* clang-format on */
 
 static struct {
 #define X(fn) __typeof__(fn) *fn;
@@ -71,12 +106,13 @@ static void cuda_init(struct gvw_worker *w)
 		dlclose(h);
 		return;
 	}
-#define X(fn)                                                                 \
-	if (!(drv.fn = (__typeof__(fn) *)dlsym(h, STR(fn)))) {                \
-		snprintf(w->describe, sizeof(w->describe),                    \
-			 "executor cuda: libcuda.so.1 lacks %s; the driver is " \
-			 "older than CUDA 13 needs", STR(fn));                 \
-		return;                                                       \
+#define X(fn)                                                                                      \
+	if (!(drv.fn = (__typeof__(fn) *)dlsym(h, STR(fn)))) {                                     \
+		snprintf(w->describe, sizeof(w->describe),                                         \
+			 "executor cuda: libcuda.so.1 lacks %s; the driver is "                    \
+			 "older than CUDA 13 needs",                                               \
+			 STR(fn));                                                                 \
+		return;                                                                            \
 	}
 	DRIVER_FUNCS(X)
 #undef X
@@ -105,13 +141,12 @@ static void cuda_init(struct gvw_worker *w)
 		if (w->device_count && drv.cuDeviceGet(&d, 0) == CUDA_SUCCESS)
 			drv.cuDeviceGetName(dev0, sizeof(dev0), d);
 		snprintf(w->describe, sizeof(w->describe),
-			 "executor cuda: driver %d, %d device(s), device 0: %s",
-			 w->driver_version, w->device_count, dev0);
+			 "executor cuda: driver %d, %d device(s), device 0: %s", w->driver_version,
+			 w->device_count, dev0);
 	}
 }
 
-static int cuda_device_info(struct gvw_worker *w, int dev,
-			    struct gv_device_info_resp *out)
+static int cuda_device_info(struct gvw_worker *w, int dev, struct gv_device_info_resp *out)
 {
 	CUdevice d;
 	CUuuid uuid;
@@ -136,8 +171,7 @@ static int cuda_device_info(struct gvw_worker *w, int dev,
 	for (i = 1; i < GV_ATTR_SLOTS && i < CU_DEVICE_ATTRIBUTE_MAX; i++) {
 		int v;
 
-		if (drv.cuDeviceGetAttribute(&v, (CUdevice_attribute)i, d) ==
-		    CUDA_SUCCESS) {
+		if (drv.cuDeviceGetAttribute(&v, (CUdevice_attribute)i, d) == CUDA_SUCCESS) {
 			out->attrs[i] = v;
 			out->attr_valid[i / 8] |= (uint8_t)(1u << (i % 8));
 		}
@@ -197,8 +231,8 @@ static int cuda_mem_alloc(void *ctx, uint64_t size, struct gvw_alloc *a)
 	return cudaSuccess;
 }
 
-static int cuda_mem_alloc_pitch(void *ctx, uint64_t width, uint64_t height,
-				uint64_t *pitch, struct gvw_alloc *a)
+static int cuda_mem_alloc_pitch(void *ctx, uint64_t width, uint64_t height, uint64_t *pitch,
+				struct gvw_alloc *a)
 {
 	CUdeviceptr p;
 	size_t pt;
@@ -221,8 +255,8 @@ static int cuda_mem_free(void *ctx, struct gvw_alloc *a)
 }
 
 /* Host memory is the guest's, mapped only for this request: wait. */
-static int cuda_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-		     const void *src, size_t n, void *stream)
+static int cuda_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr, const void *src, size_t n,
+		     void *stream)
 {
 	CUresult r = drv.cuMemcpyHtoDAsync(addr, src, n, stream);
 
@@ -231,8 +265,8 @@ static int cuda_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr,
 	return (int)r;
 }
 
-static int cuda_dtoh(void *ctx, void *dst, const struct gvw_alloc *a,
-		     uint64_t addr, size_t n, void *stream)
+static int cuda_dtoh(void *ctx, void *dst, const struct gvw_alloc *a, uint64_t addr, size_t n,
+		     void *stream)
 {
 	CUresult r = drv.cuMemcpyDtoHAsync(dst, addr, n, stream);
 
@@ -247,29 +281,28 @@ static int cuda_dtod(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 	return (int)drv.cuMemcpyDtoDAsync(dst, src, n, stream);
 }
 
-static int cuda_memset8(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-			uint8_t value, size_t n, void *stream)
+static int cuda_memset8(void *ctx, const struct gvw_alloc *a, uint64_t addr, uint8_t value,
+			size_t n, void *stream)
 {
 	return (int)drv.cuMemsetD8Async(addr, value, n, stream);
 }
 
-static int cuda_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst,
-		       void *dst_host, uint64_t dpitch,
-		       const struct gvw_alloc *sa, uint64_t src,
-		       const void *src_host, uint64_t spitch,
-		       uint64_t width, uint64_t height, void *stream)
+static int cuda_copy2d(void *ctx, const struct gvw_alloc *da, uint64_t dst, void *dst_host,
+		       uint64_t dpitch, const struct gvw_alloc *sa, uint64_t src,
+		       const void *src_host, uint64_t spitch, uint64_t width, uint64_t height,
+		       void *stream)
 {
 	CUDA_MEMCPY2D p = {
-		.srcMemoryType = sa ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST,
-		.srcHost = src_host,
-		.srcDevice = sa ? src : 0,
-		.srcPitch = spitch,
-		.dstMemoryType = da ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST,
-		.dstHost = dst_host,
-		.dstDevice = da ? dst : 0,
-		.dstPitch = dpitch,
-		.WidthInBytes = width,
-		.Height = height,
+	    .srcMemoryType = sa ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST,
+	    .srcHost = src_host,
+	    .srcDevice = sa ? src : 0,
+	    .srcPitch = spitch,
+	    .dstMemoryType = da ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST,
+	    .dstHost = dst_host,
+	    .dstDevice = da ? dst : 0,
+	    .dstPitch = dpitch,
+	    .WidthInBytes = width,
+	    .Height = height,
 	};
 	CUresult r = drv.cuMemcpy2DAsync(&p, stream);
 
@@ -293,8 +326,7 @@ static void cuda_module_unload(void *ctx, void *mod)
 	drv.cuModuleUnload(mod);
 }
 
-static int cuda_function_get(void *ctx, void *mod, const char *name,
-			     struct gvw_function *fn)
+static int cuda_function_get(void *ctx, void *mod, const char *name, struct gvw_function *fn)
 {
 	CUfunction f;
 	CUresult r = drv.cuModuleGetFunction(&f, mod, name);
@@ -317,8 +349,8 @@ static int cuda_function_get(void *ctx, void *mod, const char *name,
 	return cudaSuccess;
 }
 
-static int cuda_global_get(void *ctx, void *mod, const char *name,
-			   uint64_t size_hint, struct gvw_alloc *a)
+static int cuda_global_get(void *ctx, void *mod, const char *name, uint64_t size_hint,
+			   struct gvw_alloc *a)
 {
 	CUdeviceptr p;
 	size_t size;
@@ -331,19 +363,20 @@ static int cuda_global_get(void *ctx, void *mod, const char *name,
 	return cudaSuccess;
 }
 
-static int cuda_launch(void *ctx, struct gvw_function *fn,
-		       const struct gv_launch_req *q, const void *args, void *stream)
+static int cuda_launch(void *ctx, struct gvw_function *fn, const struct gv_launch_req *q,
+		       const void *args, void *stream)
 {
 	size_t size = q->args_len;
 	void *extra[] = {
-		CU_LAUNCH_PARAM_BUFFER_POINTER, (void *)args,
-		CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
-		CU_LAUNCH_PARAM_END,
+	    CU_LAUNCH_PARAM_BUFFER_POINTER,
+	    (void *)args,
+	    CU_LAUNCH_PARAM_BUFFER_SIZE,
+	    &size,
+	    CU_LAUNCH_PARAM_END,
 	};
 
-	return (int)drv.cuLaunchKernel(fn->exec, q->grid[0], q->grid[1], q->grid[2],
-				       q->block[0], q->block[1], q->block[2],
-				       q->shared_mem, stream, NULL,
+	return (int)drv.cuLaunchKernel(fn->exec, q->grid[0], q->grid[1], q->grid[2], q->block[0],
+				       q->block[1], q->block[2], q->shared_mem, stream, NULL,
 				       size ? extra : NULL);
 }
 
@@ -371,14 +404,12 @@ _Static_assert(CU_FUNC_ATTRIBUTE_MAX <= GV_FUNC_ATTR_SLOTS, "a slot per attribut
 _Static_assert(GV_FUNC_ATTR_SLOTS <= 8 * sizeof(((struct gv_func_attrs_resp *)0)->valid),
 	       "a bit of valid per slot");
 
-static int cuda_func_attrs(void *ctx, struct gvw_function *fn,
-			   struct gv_func_attrs_resp *out)
+static int cuda_func_attrs(void *ctx, struct gvw_function *fn, struct gv_func_attrs_resp *out)
 {
 	int i, v;
 
 	for (i = 0; i < GV_FUNC_ATTR_SLOTS && i < CU_FUNC_ATTRIBUTE_MAX; i++) {
-		if (drv.cuFuncGetAttribute(&v, (CUfunction_attribute)i, fn->exec) ==
-		    CUDA_SUCCESS) {
+		if (drv.cuFuncGetAttribute(&v, (CUfunction_attribute)i, fn->exec) == CUDA_SUCCESS) {
 			out->values[i] = v;
 			out->valid |= 1u << i;
 		}
@@ -391,11 +422,11 @@ static int cuda_func_set_attr(void *ctx, struct gvw_function *fn, int attr, int 
 	return (int)drv.cuFuncSetAttribute(fn->exec, (CUfunction_attribute)attr, value);
 }
 
-static int cuda_occupancy(void *ctx, struct gvw_function *fn, int block,
-			  uint64_t smem, unsigned int flags, int *out)
+static int cuda_occupancy(void *ctx, struct gvw_function *fn, int block, uint64_t smem,
+			  unsigned int flags, int *out)
 {
-	return (int)drv.cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(
-		out, fn->exec, block, smem, flags);
+	return (int)drv.cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(out, fn->exec, block,
+									     smem, flags);
 }
 
 static int cuda_stream_create(void *ctx, unsigned int flags, int prio, void **s)
@@ -477,9 +508,8 @@ static int cuda_enable_peer(void *ctx, void *peer_ctx, unsigned int flags)
 	return (int)(r == CUDA_SUCCESS ? drv.cuCtxEnablePeerAccess(peer_ctx, flags) : r);
 }
 
-static int cuda_copy_peer(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst,
-			  void *src_ctx, const struct gvw_alloc *sa, uint64_t src, size_t n,
-			  void *stream)
+static int cuda_copy_peer(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst, void *src_ctx,
+			  const struct gvw_alloc *sa, uint64_t src, size_t n, void *stream)
 {
 	return (int)drv.cuMemcpyPeerAsync(dst, dst_ctx, src, src_ctx, n, stream);
 }
@@ -496,46 +526,46 @@ static int cuda_host_gate(void *ctx, void *stream, struct gvw_gate *g)
 }
 
 const struct gvw_executor gvw_exec_cuda = {
-	.name = "cuda",
-	.cuda_fns = &gen_fns,
-	.init = cuda_init,
-	.device_info = cuda_device_info,
-	.ctx_create = cuda_ctx_create,
-	.ctx_destroy = cuda_ctx_destroy,
-	.ctx_enter = cuda_ctx_enter,
-	.synchronize = cuda_synchronize,
-	.mem_get_info = cuda_mem_get_info,
-	.mem_alloc = cuda_mem_alloc,
-	.mem_alloc_pitch = cuda_mem_alloc_pitch,
-	.mem_free = cuda_mem_free,
-	.htod = cuda_htod,
-	.dtoh = cuda_dtoh,
-	.dtod = cuda_dtod,
-	.memset8 = cuda_memset8,
-	.copy2d = cuda_copy2d,
-	.module_load = cuda_module_load,
-	.module_unload = cuda_module_unload,
-	.function_get = cuda_function_get,
-	.global_get = cuda_global_get,
-	.launch = cuda_launch,
-	.func_attrs = cuda_func_attrs,
-	.func_set_attr = cuda_func_set_attr,
-	.occupancy = cuda_occupancy,
-	.stream_create = cuda_stream_create,
-	.stream_destroy = cuda_stream_destroy,
-	.stream_sync = cuda_stream_sync,
-	.stream_query = cuda_stream_query,
-	.stream_wait_event = cuda_stream_wait_event,
-	.priority_range = cuda_priority_range,
-	.event_create = cuda_event_create,
-	.event_record = cuda_event_record,
-	.event_sync = cuda_event_sync,
-	.event_query = cuda_event_query,
-	.event_elapsed = cuda_event_elapsed,
-	.event_destroy = cuda_event_destroy,
-	.host_gate = cuda_host_gate,
-	.gates_in_stream = true,	/* cuda_gate_callback holds the stream */
-	.can_access_peer = cuda_can_access_peer,
-	.enable_peer = cuda_enable_peer,
-	.copy_peer = cuda_copy_peer,
+    .name = "cuda",
+    .cuda_fns = &gen_fns,
+    .init = cuda_init,
+    .device_info = cuda_device_info,
+    .ctx_create = cuda_ctx_create,
+    .ctx_destroy = cuda_ctx_destroy,
+    .ctx_enter = cuda_ctx_enter,
+    .synchronize = cuda_synchronize,
+    .mem_get_info = cuda_mem_get_info,
+    .mem_alloc = cuda_mem_alloc,
+    .mem_alloc_pitch = cuda_mem_alloc_pitch,
+    .mem_free = cuda_mem_free,
+    .htod = cuda_htod,
+    .dtoh = cuda_dtoh,
+    .dtod = cuda_dtod,
+    .memset8 = cuda_memset8,
+    .copy2d = cuda_copy2d,
+    .module_load = cuda_module_load,
+    .module_unload = cuda_module_unload,
+    .function_get = cuda_function_get,
+    .global_get = cuda_global_get,
+    .launch = cuda_launch,
+    .func_attrs = cuda_func_attrs,
+    .func_set_attr = cuda_func_set_attr,
+    .occupancy = cuda_occupancy,
+    .stream_create = cuda_stream_create,
+    .stream_destroy = cuda_stream_destroy,
+    .stream_sync = cuda_stream_sync,
+    .stream_query = cuda_stream_query,
+    .stream_wait_event = cuda_stream_wait_event,
+    .priority_range = cuda_priority_range,
+    .event_create = cuda_event_create,
+    .event_record = cuda_event_record,
+    .event_sync = cuda_event_sync,
+    .event_query = cuda_event_query,
+    .event_elapsed = cuda_event_elapsed,
+    .event_destroy = cuda_event_destroy,
+    .host_gate = cuda_host_gate,
+    .gates_in_stream = true, /* cuda_gate_callback holds the stream */
+    .can_access_peer = cuda_can_access_peer,
+    .enable_peer = cuda_enable_peer,
+    .copy_peer = cuda_copy_peer,
 };

@@ -49,31 +49,31 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define FATBIN_MAGIC		0xBA55ED50u
-#define FATBIN_VERSION		1
-#define FATBIN_HEADER_SIZE	16
+#define FATBIN_MAGIC	   0xBA55ED50u
+#define FATBIN_VERSION	   1
+#define FATBIN_HEADER_SIZE 16
 
-#define ENTRY_HEADER_MIN	16
-#define ENTRY_KIND_ELF		2
-#define ENTRY_FLAGS_AT		0x28
-#define ENTRY_FLAG_LZ4		0x2000u
-#define ENTRY_FLAG_ZSTD		0x8000u
+#define ENTRY_HEADER_MIN 16
+#define ENTRY_KIND_ELF	 2
+#define ENTRY_FLAGS_AT	 0x28
+#define ENTRY_FLAG_LZ4	 0x2000u
+#define ENTRY_FLAG_ZSTD	 0x8000u
 
-#define ELF_HEADER_SIZE		64
-#define ELF_SHDR_SIZE		64
-#define SHT_STRTAB		3
-#define SHT_CUDA_INFO		0x70000000u
-#define SHN_XINDEX		0xffffu
+#define ELF_HEADER_SIZE 64
+#define ELF_SHDR_SIZE	64
+#define SHT_STRTAB	3
+#define SHT_CUDA_INFO	0x70000000u
+#define SHN_XINDEX	0xffffu
 
 #define EIFMT_NVAL		1
 #define EIFMT_HVAL		3
 #define EIFMT_SVAL		4
 #define EIATTR_PARAM_CBANK	0x0a
 #define EIATTR_KPARAM_INFO	0x17
-#define EIATTR_CBANK_PARAM_SIZE	0x19
+#define EIATTR_CBANK_PARAM_SIZE 0x19
 #define EIATTR_KPARAM_INFO_V2	0x45
 #define KPARAM_RECORD_SIZE	12
-#define MAX_ORDINALS		65536	/* the ordinal field is 16 bits */
+#define MAX_ORDINALS		65536 /* the ordinal field is 16 bits */
 
 static const char info_prefix[] = ".nv.info.";
 
@@ -161,8 +161,8 @@ static bool section_data(struct span elf, const uint8_t *sh, struct span *out)
  * found, 0 when the cubin has no such section, -1 with *why when the ELF
  * is malformed.
  */
-static int find_kernel_info(struct span elf, const char *kernel,
-			    struct span *info, const char **why)
+static int find_kernel_info(struct span elf, const char *kernel, struct span *info,
+			    const char **why)
 {
 	size_t prefix_len = sizeof(info_prefix) - 1;
 	size_t kernel_len = strlen(kernel);
@@ -181,7 +181,7 @@ static int find_kernel_info(struct span elf, const char *kernel,
 	count = get16(e + 0x3c);
 	strndx = get16(e + 0x3e);
 	if (shoff == 0)
-		return 0;	/* no section table, so no such section */
+		return 0; /* no section table, so no such section */
 	if (entsize != ELF_SHDR_SIZE) {
 		*why = "cubin section header size is not 64";
 		return -1;
@@ -231,8 +231,7 @@ static int find_kernel_info(struct span elf, const char *kernel,
 }
 
 /* Parses a kernel's .nv.info section into out; see gvw_fatbin_param_layout. */
-static int parse_kernel_info(struct span info, struct gvw_param *out, int max,
-			     const char **why)
+static int parse_kernel_info(struct span info, struct gvw_param *out, int max, const char **why)
 {
 	uint8_t seen[MAX_ORDINALS / 8];
 	uint32_t count = 0, top = 0, end = 0, limit = UINT32_MAX, i, filled;
@@ -297,7 +296,7 @@ static int parse_kernel_info(struct span info, struct gvw_param *out, int max,
 		count++;
 		if (ordinal > top)
 			top = ordinal;
-		if (offset + size > end)	/* both below 2^16 */
+		if (offset + size > end) /* both below 2^16 */
 			end = offset + size;
 		if (ordinal < (uint32_t)max) {
 			out[ordinal].offset = offset;
@@ -326,7 +325,7 @@ static int parse_kernel_info(struct span info, struct gvw_param *out, int max,
 int gvw_fatbin_next(const void *p, size_t total, size_t *pos, struct gvw_fatbin_entry *e,
 		    const char **why)
 {
-	struct span all = { p, total }, entry, payload;
+	struct span all = {p, total}, entry, payload;
 	uint32_t header_size;
 
 	if (total < FATBIN_HEADER_SIZE) {
@@ -342,8 +341,7 @@ int gvw_fatbin_next(const void *p, size_t total, size_t *pos, struct gvw_fatbin_
 		return -1;
 	}
 	header_size = get32(entry.p + 4);
-	if (header_size < ENTRY_HEADER_MIN ||
-	    !sub_span(all, *pos, header_size, &entry) ||
+	if (header_size < ENTRY_HEADER_MIN || !sub_span(all, *pos, header_size, &entry) ||
 	    !sub_span(all, *pos + header_size, get64(entry.p + 8), &payload)) {
 		*why = "fatbin entry runs past the fatbin";
 		return -1;
@@ -397,7 +395,10 @@ int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 		}
 		payload.p = e.payload;
 		payload.len = e.payload_len;
-		if (payload.len < 4 || memcmp(payload.p, "\x7f" "ELF", 4)) {
+		if (payload.len < 4 || memcmp(payload.p,
+					      "\x7f"
+					      "ELF",
+					      4)) {
 			*why = "fatbin cubin entry does not hold an ELF";
 			return -1;
 		}
@@ -411,11 +412,11 @@ int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 	if (more < 0)
 		return -1;
 	if (any_elf)
-		*why = any_compressed ?
-			"kernel not found in the fatbin's uncompressed cubins (others are compressed)" :
-			"kernel not found in the fatbin's cubins";
+		*why = any_compressed ? "kernel not found in the fatbin's uncompressed cubins "
+					"(others are compressed)"
+				      : "kernel not found in the fatbin's cubins";
 	else
-		*why = any_compressed ? "fatbin's cubins are all compressed" :
-			"fatbin holds no ELF cubin";
+		*why = any_compressed ? "fatbin's cubins are all compressed"
+				      : "fatbin holds no ELF cubin";
 	return -1;
 }

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 struct gvw_param {
-	uint32_t offset, size;	/* in bytes, within the kernel's parameter buffer */
+	uint32_t offset, size; /* in bytes, within the kernel's parameter buffer */
 };
 
 /*
@@ -39,10 +39,10 @@ size_t gvw_fatbin_size(const void *p, size_t len_avail);
 
 /* One entry of a fatbin, both parts within the fatbin. */
 struct gvw_fatbin_entry {
-	uint16_t kind;			/* GVW_FATBIN_PTX, GVW_FATBIN_ELF, or another */
-	bool compressed;		/* LZ4 or zstd: payload is not the image itself */
+	uint16_t kind;	 /* GVW_FATBIN_PTX, GVW_FATBIN_ELF, or another */
+	bool compressed; /* LZ4 or zstd: payload is not the image itself */
 	const uint8_t *header;
-	size_t header_len;		/* at least 16 */
+	size_t header_len; /* at least 16 */
 	const uint8_t *payload;
 	size_t payload_len;
 };

@@ -41,11 +41,12 @@ int gvw_frame_recv(struct gv_stream *fd, struct gvw_frame_in *in, unsigned char 
 	for (i = 0; i < in->h.nbulk; i++) {
 		in->iov[i].len = fb[i].len;
 		/* A from-host run goes back whole: what the call did not write is zeros. */
-		in->iov[i].base = GV_BULK_HOST_READS(fb[i].dir) ? malloc(fb[i].len ? fb[i].len : 1)
-							       : calloc(1, fb[i].len ? fb[i].len : 1);
-		in->bulk[i] = (struct gvw_bulk){ &in->iov[i], 1, fb[i].len, fb[i].dir };
-		if (!in->iov[i].base ||
-		    (GV_BULK_HOST_READS(fb[i].dir) && gv_stream_read_full(fd, in->iov[i].base, fb[i].len))) {
+		in->iov[i].base = GV_BULK_HOST_READS(fb[i].dir)
+				      ? malloc(fb[i].len ? fb[i].len : 1)
+				      : calloc(1, fb[i].len ? fb[i].len : 1);
+		in->bulk[i] = (struct gvw_bulk){&in->iov[i], 1, fb[i].len, fb[i].dir};
+		if (!in->iov[i].base || (GV_BULK_HOST_READS(fb[i].dir) &&
+					 gv_stream_read_full(fd, in->iov[i].base, fb[i].len))) {
 			gvw_frame_free(in);
 			return -1;
 		}
@@ -67,20 +68,20 @@ int gvw_frame_reply(struct gv_stream *fd, uint64_t allocs, uint64_t bytes, const
 		    uint32_t resp_len, const struct gvw_frame_in *in)
 {
 	struct gv_frame_reply h = {
-		.magic = GV_FRAME_REPLY_MAGIC,
-		.resp_len = resp_len,
-		.session_allocs = allocs,
-		.session_bytes = bytes,
+	    .magic = GV_FRAME_REPLY_MAGIC,
+	    .resp_len = resp_len,
+	    .session_allocs = allocs,
+	    .session_bytes = bytes,
 	};
 	struct iovec v[2 + GV_FRAME_MAX_BULK];
 	unsigned int i;
 	int n = 0;
 
-	v[n++] = (struct iovec){ &h, sizeof(h) };
+	v[n++] = (struct iovec){&h, sizeof(h)};
 	if (resp_len)
-		v[n++] = (struct iovec){ (void *)resp, resp_len };
+		v[n++] = (struct iovec){(void *)resp, resp_len};
 	for (i = 0; i < in->h.nbulk; i++)
 		if (GV_BULK_HOST_WRITES(in->bulk[i].dir) && in->bulk[i].len)
-			v[n++] = (struct iovec){ in->iov[i].base, in->bulk[i].len };
+			v[n++] = (struct iovec){in->iov[i].base, in->bulk[i].len};
 	return gv_stream_writev_full(fd, v, n);
 }

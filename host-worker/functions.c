@@ -29,8 +29,7 @@ static uint64_t fn_hash(const struct gvw_hlink *l)
 	return hash_of(fn->module, fn->name);
 }
 
-struct gvw_function *gvw_function_find(struct gvw_session *s, uint64_t module,
-				       const char *name)
+struct gvw_function *gvw_function_find(struct gvw_session *s, uint64_t module, const char *name)
 {
 	struct gvw_hlink *l = gvw_hashtab_chain(&s->fn_index, hash_of(module, name));
 

@@ -12,10 +12,10 @@
 /* One session's gates: all of them, and those reached, oldest first. */
 struct gvw_gate_owner {
 	uint32_t owner;
-	uint32_t live;			/* not yet released */
+	uint32_t live; /* not yet released */
 	struct gvw_gate *gates;
 	struct gvw_gate *rhead, *rtail;
-	struct gvw_hlink hlink;		/* in by_owner */
+	struct gvw_hlink hlink; /* in by_owner */
 };
 
 #define FIRST_BUCKETS 64
@@ -182,8 +182,8 @@ static void unlink_gate(struct gvw_worker *w, struct gvw_gate *g)
 	free(o);
 }
 
-struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stream,
-			      uint32_t max, bool *over)
+struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stream, uint32_t max,
+			      bool *over)
 {
 	struct gvw_gate *g = calloc(1, sizeof(*g));
 	int e;
@@ -281,7 +281,7 @@ void gvw_gate_reached(struct gvw_gate *g)
 		set_state(g, GVW_GATE_REACHED);
 	pthread_cond_broadcast(&w->gate_cond);
 	if (w->relay_fd >= 0) {
-		struct gvw_gate_relay_msg m = { GVW_RELAY_REACHED, 0, g->token };
+		struct gvw_gate_relay_msg m = {GVW_RELAY_REACHED, 0, g->token};
 
 		/* Small and atomic on a socket; the parent takes it from here. */
 		gvw_write_full(w->relay_fd, &m, sizeof(m));
@@ -398,7 +398,7 @@ void gvw_gates_destroy(struct gvw_worker *w)
 			struct gvw_gate *g = gvw_hentry(l, struct gvw_gate, hlink);
 
 			next = l->next;
-			if (!g->in_stream)	/* those belong to driver callbacks */
+			if (!g->in_stream) /* those belong to driver callbacks */
 				free(g);
 		}
 	}
@@ -416,14 +416,13 @@ void gvw_gates_destroy(struct gvw_worker *w)
 
 uint64_t gvw_gate_key(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner)
 {
-	uint8_t m[4] = { (uint8_t)owner, (uint8_t)(owner >> 8), (uint8_t)(owner >> 16),
-			 (uint8_t)(owner >> 24) };
+	uint8_t m[4] = {(uint8_t)owner, (uint8_t)(owner >> 8), (uint8_t)(owner >> 16),
+			(uint8_t)(owner >> 24)};
 
 	return gvw_siphash24(secret, m, sizeof(m));
 }
 
-bool gvw_gate_key_ok(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner,
-		     uint64_t key)
+bool gvw_gate_key_ok(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner, uint64_t key)
 {
 	uint64_t d = gvw_gate_key(secret, owner) ^ key;
 

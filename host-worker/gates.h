@@ -20,9 +20,9 @@
 struct gvw_worker;
 
 enum gvw_gate_state {
-	GVW_GATE_QUEUED,	/* the stream has not reached it */
-	GVW_GATE_REACHED,	/* waiting for the guest */
-	GVW_GATE_TAKEN,		/* the guest is running the function */
+	GVW_GATE_QUEUED,  /* the stream has not reached it */
+	GVW_GATE_REACHED, /* waiting for the guest */
+	GVW_GATE_TAKEN,	  /* the guest is running the function */
 	GVW_GATE_RELEASED,
 };
 
@@ -33,17 +33,17 @@ struct gvw_gate {
 	uint64_t token;
 	uint32_t owner;
 	enum gvw_gate_state state;
-	bool in_stream;		/* a driver callback waits on it and frees it */
+	bool in_stream; /* a driver callback waits on it and frees it */
 	struct gvw_gate_owner *o;
 	struct gvw_hlink hlink;		/* in by_key, by (owner, token) */
 	struct gvw_gate *prev, *next;	/* the owner's gates */
-	struct gvw_gate *rprev, *rnext;	/* the owner's reached gates, oldest first */
+	struct gvw_gate *rprev, *rnext; /* the owner's reached gates, oldest first */
 };
 
 /* The worker's gates; under the worker's lock. */
 struct gvw_gate_table {
-	struct gvw_hashtab by_key;	/* gates */
-	struct gvw_hashtab by_owner;	/* struct gvw_gate_owner */
+	struct gvw_hashtab by_key;   /* gates */
+	struct gvw_hashtab by_owner; /* struct gvw_gate_owner */
 };
 
 /*
@@ -52,7 +52,7 @@ struct gvw_gate_table {
  * released when the parent says so.
  */
 struct __attribute__((packed)) gvw_gate_relay_msg {
-	uint32_t type;		/* GVW_RELAY_REACHED or GVW_RELAY_RELEASE */
+	uint32_t type; /* GVW_RELAY_REACHED or GVW_RELAY_RELEASE */
 	uint32_t reserved;
 	uint64_t token;
 };
@@ -68,8 +68,8 @@ void gvw_gate_release_token(struct gvw_worker *w, uint64_t token);
  * A new gate owned by session owner, or NULL: *over is set when owner
  * already holds max unreleased gates, else memory ran out.
  */
-struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stream,
-			      uint32_t max, bool *over);
+struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stream, uint32_t max,
+			      bool *over);
 /* Forgets a gate that never made it into a stream. */
 void gvw_gate_cancel(struct gvw_gate *g);
 /* Marks it reached, and when in_stream, blocks until released, then frees it. */
@@ -93,7 +93,6 @@ void gvw_gates_destroy(struct gvw_worker *w);
  */
 uint64_t gvw_gate_key(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner);
 /* Whether key is owner's, compared in constant time. */
-bool gvw_gate_key_ok(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner,
-		     uint64_t key);
+bool gvw_gate_key_ok(const uint8_t secret[GVW_SIPHASH_KEY_BYTES], uint32_t owner, uint64_t key);
 
 #endif

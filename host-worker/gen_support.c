@@ -24,7 +24,8 @@ int gvg_enter(struct gvw_call *c, int present, const char *name)
 	 * a runtime-only endpoint's driver API closed. */
 	if (apis && !(apis & (GV_API_CUDADR | GV_API_CUDART))) {
 		if (!atomic_flag_test_and_set(&warned_plugin))
-			gvw_log(GVW_WARN, "session %u: %s refused: this endpoint serves neither "
+			gvw_log(GVW_WARN,
+				"session %u: %s refused: this endpoint serves neither "
 				"\"cudart\" nor \"cudadr\" in its \"plugins\" in properties.json",
 				c->s->id, name);
 		return CUDA_ERROR_NOT_SUPPORTED;
@@ -32,8 +33,10 @@ int gvg_enter(struct gvw_call *c, int present, const char *name)
 	if (!present) {
 		/* One line per process is enough to name the gap. */
 		if (!atomic_flag_test_and_set(&warned_missing))
-			gvw_log(GVW_WARN, "session %u: %s is not available from executor %s "
-				"(not supported)", c->s->id, name, gvw_ex(c)->name);
+			gvw_log(GVW_WARN,
+				"session %u: %s is not available from executor %s "
+				"(not supported)",
+				c->s->id, name, gvw_ex(c)->name);
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
 	return gvw_enter_device(c);
@@ -50,7 +53,7 @@ int gvg_handle(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind, void *
 
 	*out = NULL;
 	if (h == 0)
-		return CUDA_SUCCESS;	/* NULL: the driver gives its own answer */
+		return CUDA_SUCCESS; /* NULL: the driver gives its own answer */
 	slot = gvw_handle_get(&c->s->handles, h, kind);
 	if (!slot) {
 		gvw_log(GVW_DEBUG, "session %u: handle 0x%llx is not a live one of kind %d",
@@ -106,7 +109,7 @@ int gvg_context(struct gvw_call *c, int32_t dev, CUcontext *out)
 int gvg_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len)
 {
 	if (ptr == 0)
-		return CUDA_SUCCESS;	/* the driver's own answer to NULL */
+		return CUDA_SUCCESS; /* the driver's own answer to NULL */
 	if (!gvw_alloc_find_range(&c->s->allocs, ptr, len ? len : 1)) {
 		gvw_log(GVW_DEBUG, "session %u: 0x%llx+%llu is not in the session's memory",
 			c->s->id, (unsigned long long)ptr, (unsigned long long)len);

@@ -17,7 +17,7 @@
 #include "handlers.h"
 
 /* The host functions the generated calls run, resolved by the executor. */
-#define GVG_FN_TYPE(name, ret, params) typedef ret (*gvg_fn_##name) params;
+#define GVG_FN_TYPE(name, ret, params) typedef ret(*gvg_fn_##name) params;
 GVG_CUDA_FNS(GVG_FN_TYPE)
 #undef GVG_FN_TYPE
 struct gvg_cuda_fns {
@@ -30,13 +30,13 @@ void gvg_cuda_fns_resolve(struct gvg_cuda_fns *t, void *(*sym)(void *lib, const 
 			  void *lib);
 
 #define GVG_DRV(c, LIB, name) (gvw_ex(c)->LIB##_fns->name)
-#define GVG_FN(LIB, name) (gvw_ex(c)->LIB##_fns && gvw_ex(c)->LIB##_fns->name), #name
+#define GVG_FN(LIB, name)     (gvw_ex(c)->LIB##_fns && gvw_ex(c)->LIB##_fns->name), #name
 
 /* A plain value, copied between its wire field and its C type. */
-#define GVG_COPY(dst, src)                                                   \
-	do {                                                                 \
-		_Static_assert(sizeof(*(dst)) == sizeof(*(src)), "wire size"); \
-		memcpy((dst), (src), sizeof(*(dst)));                        \
+#define GVG_COPY(dst, src)                                                                         \
+	do {                                                                                       \
+		_Static_assert(sizeof(*(dst)) == sizeof(*(src)), "wire size");                     \
+		memcpy((dst), (src), sizeof(*(dst)));                                              \
 	} while (0)
 
 /* CUDA_ERROR_NOT_SUPPORTED (logged once per name) unless present; then

@@ -16,7 +16,7 @@ struct gvw_session;
 
 enum gvw_executor_kind {
 	GVW_EXEC_CUDA,		/* the real GPU through libcuda.so.1 */
-	GVW_EXEC_CPU_REFERENCE,	/* test double: device memory in host RAM */
+	GVW_EXEC_CPU_REFERENCE, /* test double: device memory in host RAM */
 };
 
 /*
@@ -25,22 +25,22 @@ enum gvw_executor_kind {
  * out-of-memory or limit error, never a crash.
  */
 struct gvw_limits {
-	uint32_t max_handles;		/* modules, functions, streams, events */
-	uint32_t max_gates;		/* host-function gates not yet released */
-	uint64_t max_module_bytes;	/* module images loaded, summed */
-	uint64_t max_device_bytes;	/* device memory; 0: no limit but the GPU's */
-	uint64_t max_host_bytes;	/* host RAM for the session's requests and tables */
+	uint32_t max_handles;	   /* modules, functions, streams, events */
+	uint32_t max_gates;	   /* host-function gates not yet released */
+	uint64_t max_module_bytes; /* module images loaded, summed */
+	uint64_t max_device_bytes; /* device memory; 0: no limit but the GPU's */
+	uint64_t max_host_bytes;   /* host RAM for the session's requests and tables */
 };
-#define GVW_DEFAULT_MAX_HANDLES 65536u
-#define GVW_DEFAULT_MAX_GATES 4096u
+#define GVW_DEFAULT_MAX_HANDLES	     65536u
+#define GVW_DEFAULT_MAX_GATES	     4096u
 #define GVW_DEFAULT_MAX_MODULE_BYTES (1ull << 30)
-#define GVW_DEFAULT_MAX_HOST_BYTES (1ull << 30)
+#define GVW_DEFAULT_MAX_HOST_BYTES   (1ull << 30)
 
 struct gvw_config {
 	enum gvw_executor_kind executor;
 	unsigned int max_sessions;
-	unsigned int cpu_reference_devices;	/* devices the double shows */
-	const char *label;			/* prefix of log lines */
+	unsigned int cpu_reference_devices; /* devices the double shows */
+	const char *label;		    /* prefix of log lines */
 	/*
 	 * The gvirtus-worker executable.  When set, each session runs in a
 	 * worker process of its own (gvw_remote_*), and this process never
@@ -54,13 +54,13 @@ struct gvw_config {
 	 * "GPU-8f3c...,1"); the guest numbers them from 0.  NULL or "": all.
 	 */
 	const char *gpus;
-	struct gvw_limits limits;	/* per session */
-	unsigned int apis;		/* GV_API_* served; 0: all of them */
+	struct gvw_limits limits; /* per session */
+	unsigned int apis;	  /* GV_API_* served; 0: all of them */
 };
 
 /* Returns 0, or -1 with a message naming the problem in err. */
-int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
-		      char *err, size_t err_len);
+int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out, char *err,
+		      size_t err_len);
 /* Closes every session still open. */
 void gvw_worker_destroy(struct gvw_worker *w);
 /* One line: executor, driver version, devices; or why there are none. */
@@ -82,8 +82,8 @@ struct gvw_iov {
 struct gvw_bulk {
 	const struct gvw_iov *iov;
 	unsigned int niov;
-	uint64_t len;		/* sum of iov lengths */
-	uint32_t dir;		/* GV_BULK_TO_HOST / GV_BULK_FROM_HOST */
+	uint64_t len; /* sum of iov lengths */
+	uint32_t dir; /* GV_BULK_TO_HOST / GV_BULK_FROM_HOST */
 };
 
 /*
@@ -92,8 +92,8 @@ struct gvw_bulk {
  * Returns 0; -1 only when not even an error response fits in resp.
  */
 int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
-		     const struct gvw_bulk *bulk, unsigned int nbulk,
-		     void *resp, size_t resp_cap, size_t *resp_len);
+		     const struct gvw_bulk *bulk, unsigned int nbulk, void *resp, size_t resp_cap,
+		     size_t *resp_len);
 
 /*
  * Sessions in worker processes (cfg.worker_path): the same calls, each
@@ -108,8 +108,8 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id);
  * response that does not fit resp_cap is answered GV_ERESP.
  */
 int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
-		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp,
-		    size_t resp_cap, size_t *resp_len);
+		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp, size_t resp_cap,
+		    size_t *resp_len);
 /*
  * The client socket this session serves (or -1): every wait on the worker
  * also watches it, and a client that hangs up gets the worker killed.
@@ -136,8 +136,8 @@ void gvw_session_held(struct gvw_session *s, struct gvw_held *out);
 
 /* What a session did, as its requests and replies show (activity.c). */
 struct gvw_activity {
-	uint32_t guest_pid;	/* from its HELLO; 0 before */
-	int32_t last_error;	/* the last nonzero result a reply carried */
+	uint32_t guest_pid; /* from its HELLO; 0 before */
+	int32_t last_error; /* the last nonzero result a reply carried */
 	uint64_t requests, calls, bytes_moved;
 };
 /* Adds one request and its replies to a. */

@@ -80,7 +80,7 @@ static int track(struct gvw_call *c, struct gvw_alloc *a)
 {
 	struct gvw_session *s = c->s;
 	size_t grow = gvw_alloc_grow_bytes(&s->allocs);
-	int e = device_room(s, a->size);	/* a pitched one may be larger than asked */
+	int e = device_room(s, a->size); /* a pitched one may be larger than asked */
 
 	if (!e && grow)
 		e = gvw_host_charge(s, grow);
@@ -91,8 +91,8 @@ static int track(struct gvw_call *c, struct gvw_alloc *a)
 	a->device = c->dev;
 	if (gvw_alloc_insert(&s->allocs, a)) {
 		/* Only a broken executor returns overlapping ranges. */
-		gvw_log(GVW_ERROR, "session %u: cannot track allocation 0x%llx",
-			s->id, (unsigned long long)a->base);
+		gvw_log(GVW_ERROR, "session %u: cannot track allocation 0x%llx", s->id,
+			(unsigned long long)a->base);
 		gvw_host_uncharge(s, grow);
 		gvw_ex(c)->mem_free(c->ctx, a);
 		return cudaErrorMemoryAllocation;
@@ -106,13 +106,13 @@ int gvw_h_MALLOC(struct gvw_call *c)
 {
 	const struct gv_malloc_req *q = c->req;
 	struct gv_ptr_resp *r = c->resp;
-	struct gvw_alloc a = { 0 };
+	struct gvw_alloc a = {0};
 	int e = gvw_enter_device(c);
 
 	if (e)
 		return e;
 	if (q->size == 0)
-		return cudaSuccess;	/* native: *devPtr = NULL, success */
+		return cudaSuccess; /* native: *devPtr = NULL, success */
 	e = device_room(c->s, q->size);
 	if (e)
 		return e;
@@ -129,19 +129,19 @@ int gvw_h_MALLOC_PITCH(struct gvw_call *c)
 {
 	const struct gv_malloc_pitch_req *q = c->req;
 	struct gv_malloc_pitch_resp *r = c->resp;
-	struct gvw_alloc a = { 0 };
+	struct gvw_alloc a = {0};
 	uint64_t pitch = 0;
 	int e = gvw_enter_device(c);
 
 	if (e)
 		return e;
 	if (q->width == 0 || q->height == 0)
-		return cudaSuccess;	/* native: NULL pointer, success */
+		return cudaSuccess; /* native: NULL pointer, success */
 	if (q->width > (1ull << 40) || q->height > (1ull << 40))
 		return cudaErrorMemoryAllocation;
 	/* At least width * height (both below 2^40; saturated); track() checks the rest. */
-	e = device_room(c->s, q->height > UINT64_MAX / q->width ? UINT64_MAX
-							      : q->width * q->height);
+	e = device_room(c->s,
+			q->height > UINT64_MAX / q->width ? UINT64_MAX : q->width * q->height);
 	if (e)
 		return e;
 	e = gvw_ex(c)->mem_alloc_pitch(c->ctx, q->width, q->height, &pitch, &a);
@@ -350,9 +350,8 @@ int gvw_h_MEMCPY_2D(struct gvw_call *c)
 		if (!host)
 			return cudaErrorMemoryAllocation;
 	}
-	e = gvw_ex(c)->copy2d(c->ctx, da, q->dst, da ? NULL : host, q->dpitch,
-			     sa, q->src, sa ? NULL : host, q->spitch,
-			     q->width, q->height, stream);
+	e = gvw_ex(c)->copy2d(c->ctx, da, q->dst, da ? NULL : host, q->dpitch, sa, q->src,
+			      sa ? NULL : host, q->spitch, q->width, q->height, stream);
 	if (staged) {
 		if (!e && q->kind == cudaMemcpyDeviceToHost)
 			gvw_bulk_scatter(c->bulk, host);

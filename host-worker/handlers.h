@@ -33,7 +33,6 @@ int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out);
  * bytes (already charged to the session) go back when it is dropped.
  * 0 when refused (logged): the caller returns cudaErrorMemoryAllocation.
  */
-uint64_t gvw_handle_add(struct gvw_call *c, enum gvw_handle_kind kind, void *obj,
-			uint64_t bytes);
+uint64_t gvw_handle_add(struct gvw_call *c, enum gvw_handle_kind kind, void *obj, uint64_t bytes);
 
 #endif

@@ -27,8 +27,8 @@ static uint64_t span(const struct gv_copy_side *s, const struct gv_memcpy3d_req 
 	return gvg_add(gvg_add(slices, gvg_mul(s->pitch, q->rows - 1)), q->width);
 }
 
-static int end_of(struct gvw_call *c, const struct gv_copy_side *s,
-		  const struct gv_memcpy3d_req *q, void *host, struct end *e)
+static int end_of(struct gvw_call *c, const struct gv_copy_side *s, const struct gv_memcpy3d_req *q,
+		  void *host, struct end *e)
 {
 	/* Rows and slices that overlap would make a range check meaningless. */
 	int packed = (q->rows > 1 || q->depth > 1) && s->pitch < q->width;
@@ -44,8 +44,8 @@ static int end_of(struct gvw_call *c, const struct gv_copy_side *s,
 		e->height = s->height;
 		return CUDA_SUCCESS;
 	case GV_COPY_DEVICE: {
-		uint64_t first = gvg_add(gvg_mul(gvg_add(gvg_mul(s->z, s->height), s->y), s->pitch),
-					 s->x);
+		uint64_t first =
+		    gvg_add(gvg_mul(gvg_add(gvg_mul(s->z, s->height), s->y), s->pitch), s->x);
 
 		if (packed || (q->depth > 1 && s->height < q->rows) ||
 		    gvg_devptr(c, gvg_add(s->addr, first), span(s, q)))
@@ -79,7 +79,7 @@ int gvw_h_MEMCPY_3D(struct gvw_call *c)
 {
 	const struct gv_memcpy3d_req *q = c->req;
 	const struct gv_copy_side *hs = NULL;
-	CUDA_MEMCPY3D m = { 0 };
+	CUDA_MEMCPY3D m = {0};
 	struct end src, dst;
 	void *host = NULL, *stream = NULL;
 	int staged = 0;
@@ -88,13 +88,13 @@ int gvw_h_MEMCPY_3D(struct gvw_call *c)
 	if (e)
 		return e;
 	if (!q->width || !q->rows || !q->depth)
-		return CUDA_SUCCESS;	/* natively, nothing to copy */
+		return CUDA_SUCCESS; /* natively, nothing to copy */
 	if (q->src.kind == GV_COPY_HOST && q->dst.kind == GV_COPY_HOST)
-		return CUDA_ERROR_INVALID_VALUE;	/* the guest copies those itself */
+		return CUDA_ERROR_INVALID_VALUE; /* the guest copies those itself */
 	if (q->src.kind == GV_COPY_HOST || q->dst.kind == GV_COPY_HOST) {
 		hs = q->src.kind == GV_COPY_HOST ? &q->src : &q->dst;
-		e = gvg_bulk(c, hs == &q->src ? GV_BULK_TO_HOST : GV_BULK_UPDATE, span(hs, q), &host,
-			     &staged);
+		e = gvg_bulk(c, hs == &q->src ? GV_BULK_TO_HOST : GV_BULK_UPDATE, span(hs, q),
+			     &host, &staged);
 		if (!e && !host)
 			e = CUDA_ERROR_INVALID_VALUE;
 	} else if (c->bulk) {
@@ -157,7 +157,7 @@ static int resource(struct gvw_call *c, const struct gv_res_desc *r, CUDA_RESOUR
 		out->res.linear.numChannels = r->channels;
 		out->res.linear.sizeInBytes = r->size;
 		return r->handle && gvg_devptr(c, r->handle, r->size) ? CUDA_ERROR_INVALID_VALUE
-								       : CUDA_SUCCESS;
+								      : CUDA_SUCCESS;
 	case GV_RES_PITCH2D:
 		out->res.pitch2D.devPtr = r->handle;
 		out->res.pitch2D.format = (CUarray_format)r->format;
@@ -167,8 +167,8 @@ static int resource(struct gvw_call *c, const struct gv_res_desc *r, CUDA_RESOUR
 		out->res.pitch2D.pitchInBytes = r->pitch;
 		/* The rows the texture reads: height of them, pitch apart. */
 		return r->handle && gvg_devptr(c, r->handle, gvg_mul(r->pitch, r->height))
-			       ? CUDA_ERROR_INVALID_VALUE
-			       : CUDA_SUCCESS;
+			   ? CUDA_ERROR_INVALID_VALUE
+			   : CUDA_SUCCESS;
 	default:
 		return CUDA_ERROR_INVALID_VALUE;
 	}
@@ -179,8 +179,8 @@ int gvw_h_TEX_CREATE(struct gvw_call *c)
 	const struct gv_tex_create_req *q = c->req;
 	struct gv_handle_resp *r = c->resp;
 	CUDA_RESOURCE_DESC res;
-	CUDA_TEXTURE_DESC tex = { 0 };
-	CUDA_RESOURCE_VIEW_DESC view = { 0 };
+	CUDA_TEXTURE_DESC tex = {0};
+	CUDA_RESOURCE_VIEW_DESC view = {0};
 	int i, e = q->surface ? gvg_enter(c, GVG_FN(cuda, cuSurfObjectCreate))
 			      : gvg_enter(c, GVG_FN(cuda, cuTexObjectCreate));
 

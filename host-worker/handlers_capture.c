@@ -29,10 +29,10 @@ int gvw_h_CAPTURE_INFO(struct gvw_call *c)
 		e = gvg_stream(c, q->stream, &stream);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamGetCaptureInfo_v3)(
-			stream, &status, &id, (q->want & GV_CAPTURE_WANT_GRAPH) ? &graph : NULL,
-			want_deps ? &deps : NULL,
-			want_deps && (q->want & GV_CAPTURE_WANT_EDGES) ? &edges : NULL,
-			want_deps ? &n : NULL);
+		    stream, &status, &id, (q->want & GV_CAPTURE_WANT_GRAPH) ? &graph : NULL,
+		    want_deps ? &deps : NULL,
+		    want_deps && (q->want & GV_CAPTURE_WANT_EDGES) ? &edges : NULL,
+		    want_deps ? &n : NULL);
 	if (e)
 		return e;
 	if (n > GV_MAX_CAPTURE_DEPS) {

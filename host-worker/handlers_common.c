@@ -38,9 +38,10 @@ int gvw_enter_device(struct gvw_call *c)
 int gvw_bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len)
 {
 	if (!c->bulk || c->bulk->dir != dir || c->bulk->len != len) {
-		gvw_log(GVW_WARN, "session %u: bulk buffer is %llu bytes dir %u, "
-			"the request needs %llu bytes dir %u", c->s->id,
-			c->bulk ? (unsigned long long)c->bulk->len : 0ULL,
+		gvw_log(GVW_WARN,
+			"session %u: bulk buffer is %llu bytes dir %u, "
+			"the request needs %llu bytes dir %u",
+			c->s->id, c->bulk ? (unsigned long long)c->bulk->len : 0ULL,
 			c->bulk ? c->bulk->dir : 0, (unsigned long long)len, dir);
 		return 0;
 	}
@@ -52,8 +53,7 @@ int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out)
 	struct gvw_handle_slot *slot;
 
 	/* The default streams map to the driver's own special values. */
-	if (h == GV_STREAM_DEFAULT || h == GV_STREAM_LEGACY ||
-	    h == GV_STREAM_PER_THREAD) {
+	if (h == GV_STREAM_DEFAULT || h == GV_STREAM_LEGACY || h == GV_STREAM_PER_THREAD) {
 		*out = h == GV_STREAM_DEFAULT ? NULL : (void *)(uintptr_t)h;
 		return cudaSuccess;
 	}
@@ -64,8 +64,7 @@ int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out)
 	return cudaSuccess;
 }
 
-uint64_t gvw_handle_add(struct gvw_call *c, enum gvw_handle_kind kind, void *obj,
-			uint64_t bytes)
+uint64_t gvw_handle_add(struct gvw_call *c, enum gvw_handle_kind kind, void *obj, uint64_t bytes)
 {
 	struct gvw_session *s = c->s;
 	struct gvw_handles *t = &s->handles;

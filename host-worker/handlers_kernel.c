@@ -41,13 +41,12 @@ static int name_of(struct gvw_call *c, const struct gv_name_req *q, char *buf)
 	memcpy(buf, c->tail, q->name_len);
 	buf[q->name_len] = 0;
 	if (strlen(buf) != q->name_len)
-		return cudaErrorInvalidValue;	/* embedded NUL */
+		return cudaErrorInvalidValue; /* embedded NUL */
 	return cudaSuccess;
 }
 
 /* The module and the name a FUNCTION_GET or GLOBAL_GET names. */
-static int named_in_module(struct gvw_call *c, const struct gv_name_req *q, void **mod,
-			   char *name)
+static int named_in_module(struct gvw_call *c, const struct gv_name_req *q, void **mod, char *name)
 {
 	int e = gvw_enter_device(c);
 
@@ -121,7 +120,7 @@ static int keep_function(struct gvw_call *c, const struct gvw_function *tmp,
 	int e;
 
 	if (tmp->nparams > GV_MAX_PARAMS)
-		return cudaErrorInvalidValue;	/* only a broken executor */
+		return cudaErrorInvalidValue; /* only a broken executor */
 	if (s->handles.live >= s->w->limits.max_handles)
 		return gvw_limit_refuse(s, GVW_LIMIT_HANDLES, s->handles.live, 1);
 	e = gvw_host_charge(s, bytes);
@@ -168,10 +167,10 @@ int gvw_h_FUNCTION_GET(struct gvw_call *c)
 	fn = gvw_function_find(c->s, q->module, name);
 	if (!fn) {
 		struct gvw_function tmp = {
-			.module = q->module,
-			.name = name,
-			.name_len = q->name_len,
-			.params = c->s->param_scratch,
+		    .module = q->module,
+		    .name = name,
+		    .name_len = q->name_len,
+		    .params = c->s->param_scratch,
 		};
 
 		e = gvw_ex(c)->function_get(c->ctx, mod, name, &tmp);
@@ -191,7 +190,7 @@ int gvw_h_GLOBAL_GET(struct gvw_call *c)
 {
 	const struct gv_name_req *q = c->req;
 	struct gv_global_resp *r = c->resp;
-	struct gvw_alloc a = { 0 }, *known;
+	struct gvw_alloc a = {0}, *known;
 	char name[GV_MAX_NAME];
 	size_t grow;
 	void *mod;
@@ -305,8 +304,7 @@ int gvw_h_OCCUPANCY(struct gvw_call *c)
 	if (!e)
 		e = function_of(c, q->function, &fn);
 	if (!e)
-		e = gvw_ex(c)->occupancy(c->ctx, fn, q->block_size, q->dynamic_smem,
-					 q->flags, &n);
+		e = gvw_ex(c)->occupancy(c->ctx, fn, q->block_size, q->dynamic_smem, q->flags, &n);
 	r->value = n;
 	return e;
 }
@@ -314,7 +312,7 @@ int gvw_h_OCCUPANCY(struct gvw_call *c)
 int gvw_h_LAUNCH_LOG(struct gvw_call *c)
 {
 	if (!c->s->launch_log)
-		return cudaErrorNotSupported;	/* no launch recorded (see record_launch) */
+		return cudaErrorNotSupported; /* no launch recorded (see record_launch) */
 	memcpy(c->resp, c->s->launch_log, sizeof(*c->s->launch_log));
 	return cudaSuccess;
 }

@@ -36,13 +36,13 @@ int gvw_h_LAUNCH_EX(struct gvw_call *c)
 {
 	const struct gv_launch_ex_req *q = c->req;
 	CUlaunchAttribute attrs[GV_MAX_LAUNCH_ATTRS];
-	CUlaunchConfig cfg = { 0 };
+	CUlaunchConfig cfg = {0};
 	struct gvw_handle_slot *slot;
 	struct gvw_function *fn;
 	void *stream = NULL, *buf = (void *)c->tail;
 	size_t size;
-	void *extra[] = { CU_LAUNCH_PARAM_BUFFER_POINTER, buf, CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
-			  CU_LAUNCH_PARAM_END };
+	void *extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, buf, CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
+			 CU_LAUNCH_PARAM_END};
 	uint32_t i;
 	int e = gvg_enter(c, GVG_FN(cuda, cuLaunchKernelEx));
 

@@ -82,6 +82,6 @@ int gvw_h_MEMCPY_PEER(struct gvw_call *c)
 	if (!e)
 		e = context_of(c, q->dst_device, &dctx);
 	if (!e)
-		e = gvw_enter_stream(c, q->stream, &stream);	/* the caller's, entered */
+		e = gvw_enter_stream(c, q->stream, &stream); /* the caller's, entered */
 	return e ? e : gvw_ex(c)->copy_peer(dctx, da, q->dst, sctx, sa, q->src, q->size, stream);
 }

@@ -21,7 +21,7 @@ int gvw_h_STREAM_CREATE(struct gvw_call *c)
 
 	if (e)
 		return e;
-	if (q->flags & ~1u)	/* cudaStreamDefault, cudaStreamNonBlocking */
+	if (q->flags & ~1u) /* cudaStreamDefault, cudaStreamNonBlocking */
 		return cudaErrorInvalidValue;
 	if (c->s->handles.live >= c->s->w->limits.max_handles)
 		return gvw_limit_refuse(c->s, GVW_LIMIT_HANDLES, c->s->handles.live, 1);
@@ -218,9 +218,9 @@ int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
 		return e;
 	g = gvw_gate_new(w, c->s->id, gvw_ex(c)->gates_in_stream, w->limits.max_gates, &over);
 	if (!g)
-		return over ? gvw_limit_refuse(c->s, GVW_LIMIT_GATES,
-					       gvw_gate_count(w, c->s->id), 1)
-			    : cudaErrorMemoryAllocation;
+		return over
+			   ? gvw_limit_refuse(c->s, GVW_LIMIT_GATES, gvw_gate_count(w, c->s->id), 1)
+			   : cudaErrorMemoryAllocation;
 	r->token = g->token;
 	r->owner = c->s->id;
 	/* In a worker process the parent serves the gates, with its key. */

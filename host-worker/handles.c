@@ -22,8 +22,8 @@ size_t gvw_handles_grow_bytes(const struct gvw_handles *t)
 	return (size_t)(next_cap(t) - t->cap) * sizeof(*t->v);
 }
 
-uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int device,
-			void *obj, uint32_t max)
+uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int device, void *obj,
+			uint32_t max)
 {
 	struct gvw_handle_slot *s;
 	uint32_t i;
@@ -62,8 +62,7 @@ uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int de
 	return encode(i, s);
 }
 
-struct gvw_handle_slot *gvw_handle_get(struct gvw_handles *t, uint64_t h,
-				       enum gvw_handle_kind kind)
+struct gvw_handle_slot *gvw_handle_get(struct gvw_handles *t, uint64_t h, enum gvw_handle_kind kind)
 {
 	uint64_t idx1 = (h & 0xffffffffu) >> GVW_HANDLE_KIND_BITS;
 	struct gvw_handle_slot *s;

@@ -19,37 +19,37 @@ enum gvw_handle_kind {
 	GVW_H_FUNCTION = 2,
 	GVW_H_STREAM = 3,
 	GVW_H_EVENT = 4,
-	/* The generated libraries' object kinds (gen/annot_*.py). */
+/* The generated libraries' object kinds (gen/annot_*.py). */
 #define GVG_KIND(k) GVW_H_##k,
 	GVG_CUDA_KINDS(GVG_KIND)
 #undef GVG_KIND
-	GVW_H_KIND_LIMIT
+	    GVW_H_KIND_LIMIT
 };
 #define GVW_HANDLE_KIND_BITS 8
 _Static_assert(GVW_H_KIND_LIMIT <= (1 << GVW_HANDLE_KIND_BITS), "handle kinds fit their bits");
 
 struct gvw_handle_slot {
-	uint32_t gen;		/* bumped when reused; 0 never used */
-	uint8_t kind;		/* 0: free */
+	uint32_t gen; /* bumped when reused; 0 never used */
+	uint8_t kind; /* 0: free */
 	int device;
-	uint32_t next_free;	/* while free: index + 1 of the next free slot, or 0 */
-	uint64_t bytes;		/* what the object was charged to the session */
+	uint32_t next_free; /* while free: index + 1 of the next free slot, or 0 */
+	uint64_t bytes;	    /* what the object was charged to the session */
 	void *obj;
 };
 
 struct gvw_handles {
 	struct gvw_handle_slot *v;
-	uint32_t n, cap;	/* slots ever used, slots allocated */
-	uint32_t live;		/* slots in use */
-	uint32_t free_head;	/* index + 1 of the first free slot below n, or 0 */
+	uint32_t n, cap;    /* slots ever used, slots allocated */
+	uint32_t live;	    /* slots in use */
+	uint32_t free_head; /* index + 1 of the first free slot below n, or 0 */
 };
 
 /* The table's hard ceiling: the index must fit the handle's 24 bits. */
 #define GVW_MAX_HANDLES (1u << 20)
 
 /* A new handle for obj, or 0 when max live handles exist or memory is out. */
-uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int device,
-			void *obj, uint32_t max);
+uint64_t gvw_handle_new(struct gvw_handles *t, enum gvw_handle_kind kind, int device, void *obj,
+			uint32_t max);
 /* Bytes the table would allocate for its next new handle (0: room exists). */
 size_t gvw_handles_grow_bytes(const struct gvw_handles *t);
 /* The live slot h names if it is of that kind, else NULL. */

@@ -19,12 +19,12 @@ struct gvw_hlink {
 
 struct gvw_hashtab {
 	struct gvw_hlink **v;
-	size_t nbuckets;	/* 0 until the first resize, then a power of two */
-	size_t n;		/* entries */
+	size_t nbuckets; /* 0 until the first resize, then a power of two */
+	size_t n;	 /* entries */
 };
 
 /* The entry of type holding link l as its member. */
-#define gvw_hentry(l, type, member) ((type *)((char *)(l) - offsetof(type, member)))
+#define gvw_hentry(l, type, member) ((type *)((char *)(l)-offsetof(type, member)))
 
 typedef uint64_t gvw_hash_fn(const struct gvw_hlink *l);
 

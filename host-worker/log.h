@@ -15,7 +15,6 @@ enum gvw_log_level {
 	GVW_OFF = GV_LEVEL_OFF,
 };
 
-void gvw_log(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void gvw_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

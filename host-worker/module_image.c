@@ -13,15 +13,15 @@
 
 #include "fatbin_params.h"
 
-#define FATBIN_MAGIC	0xBA55ED50u
-#define ELF_EHDR	64
-#define ELF_PHDR	56
-#define ELF_SHDR	64
-#define PN_XNUM		0xffffu
-#define SHN_XINDEX	0xffffu
-#define SHT_NULL	0
-#define SHT_STRTAB	3
-#define SHT_NOBITS	8
+#define FATBIN_MAGIC 0xBA55ED50u
+#define ELF_EHDR     64
+#define ELF_PHDR     56
+#define ELF_SHDR     64
+#define PN_XNUM	     0xffffu
+#define SHN_XINDEX   0xffffu
+#define SHT_NULL     0
+#define SHT_STRTAB   3
+#define SHT_NOBITS   8
 
 static uint64_t get(const uint8_t *p, int n)
 {
@@ -50,7 +50,12 @@ int gvw_elf_check(const uint8_t *p, size_t len, const char **why)
 	const uint8_t *sh0 = NULL, *strtab = NULL;
 	uint64_t strtab_len = 0;
 
-	if (len < ELF_EHDR || memcmp(p, "\x7f" "ELF", 4) || p[4] != 2 || p[5] != 1) {
+	if (len < ELF_EHDR ||
+	    memcmp(p,
+		   "\x7f"
+		   "ELF",
+		   4) ||
+	    p[4] != 2 || p[5] != 1) {
 		*why = "not a 64-bit little-endian ELF, or shorter than its header";
 		return -1;
 	}
@@ -178,7 +183,7 @@ static int fatbin_check(const uint8_t *p, size_t len, const char **why)
 	while ((more = gvw_fatbin_next(p, total, &pos, &e, why)) > 0) {
 		n++;
 		if (e.compressed)
-			continue;	/* the driver inflates it to the size the entry states */
+			continue; /* the driver inflates it to the size the entry states */
 		if (e.kind == GVW_FATBIN_ELF && gvw_elf_check(e.payload, e.payload_len, why))
 			return -1;
 		if (e.kind == GVW_FATBIN_PTX && !memchr(e.payload, 0, e.payload_len)) {
@@ -203,7 +208,10 @@ int gvw_module_image_check(const uint8_t *p, size_t len, const char **why)
 	}
 	if (len >= 4 && get(p, 4) == FATBIN_MAGIC)
 		return fatbin_check(p, len, why) ? -1 : GVW_IMAGE_FATBIN;
-	if (len >= 4 && !memcmp(p, "\x7f" "ELF", 4))
+	if (len >= 4 && !memcmp(p,
+				"\x7f"
+				"ELF",
+				4))
 		return gvw_elf_check(p, len, why) ? -1 : GVW_IMAGE_ELF;
 	/* The driver reads PTX to its first NUL; ours at p[len] bounds it. */
 	if (is_text(p, strlen((const char *)p)))

@@ -16,9 +16,9 @@
 #include "gvirtus_worker.h"
 
 enum gvw_image_kind {
-	GVW_IMAGE_FATBIN = 1,	/* fatbin header, then entries */
-	GVW_IMAGE_ELF = 2,	/* a cubin */
-	GVW_IMAGE_PTX = 3,	/* text, up to the first NUL */
+	GVW_IMAGE_FATBIN = 1, /* fatbin header, then entries */
+	GVW_IMAGE_ELF = 2,    /* a cubin */
+	GVW_IMAGE_PTX = 3,    /* text, up to the first NUL */
 };
 
 /* A copy of the bulk buffer's bytes with a NUL after them (free it), or NULL. */

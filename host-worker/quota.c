@@ -16,7 +16,7 @@ struct gvw_limits gvw_limits_effective(const struct gvw_limits *in)
 	if (!l.max_handles)
 		l.max_handles = GVW_DEFAULT_MAX_HANDLES;
 	if (l.max_handles > GVW_MAX_HANDLES)
-		l.max_handles = GVW_MAX_HANDLES;	/* what a handle can encode */
+		l.max_handles = GVW_MAX_HANDLES; /* what a handle can encode */
 	if (!l.max_gates)
 		l.max_gates = GVW_DEFAULT_MAX_GATES;
 	if (!l.max_module_bytes)
@@ -30,15 +30,14 @@ struct gvw_limits gvw_limits_effective(const struct gvw_limits *in)
 static const struct {
 	const char *setting, *unit;
 } limit_names[] = {
-	[GVW_LIMIT_HANDLES] = { "max_handles", "handles" },
-	[GVW_LIMIT_GATES] = { "max_gates", "unreleased host-function gates" },
-	[GVW_LIMIT_MODULE_BYTES] = { "max_module_bytes", "bytes of module images" },
-	[GVW_LIMIT_DEVICE_BYTES] = { "max_device_bytes", "bytes of device memory" },
-	[GVW_LIMIT_HOST_BYTES] = { "max_host_bytes", "bytes of host memory" },
+    [GVW_LIMIT_HANDLES] = {"max_handles", "handles"},
+    [GVW_LIMIT_GATES] = {"max_gates", "unreleased host-function gates"},
+    [GVW_LIMIT_MODULE_BYTES] = {"max_module_bytes", "bytes of module images"},
+    [GVW_LIMIT_DEVICE_BYTES] = {"max_device_bytes", "bytes of device memory"},
+    [GVW_LIMIT_HOST_BYTES] = {"max_host_bytes", "bytes of host memory"},
 };
 
-int gvw_limit_refuse(struct gvw_session *s, enum gvw_limit which, uint64_t have,
-		     uint64_t want)
+int gvw_limit_refuse(struct gvw_session *s, enum gvw_limit which, uint64_t have, uint64_t want)
 {
 	/* Once per session and limit at warning level: a guest must not flood the log. */
 	int level = s->warned & (1u << which) ? GVW_DEBUG : GVW_WARN;

@@ -12,7 +12,7 @@
  * its client or its device is gone.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* environ, POLLRDHUP */
+#define _GNU_SOURCE /* environ, POLLRDHUP */
 #endif
 #include <errno.h>
 #include <poll.h>
@@ -36,14 +36,14 @@ struct gvw_remote {
 	struct gvw_worker *w;
 	uint32_t id;
 	int fd;
-	int relay_fd;		/* host-function gates, both ways */
+	int relay_fd; /* host-function gates, both ways */
 	pthread_t relay;
 	int have_relay;
 	uint64_t allocs, bytes;
 	int dead;
-	int watch_fd;		/* the client's socket, or -1 */
-	pthread_mutex_t lock;	/* guards pid against gvw_remote_abort */
-	pid_t pid;		/* 0 once reaped: never signalled after that */
+	int watch_fd;	      /* the client's socket, or -1 */
+	pthread_mutex_t lock; /* guards pid against gvw_remote_abort */
+	pid_t pid;	      /* 0 once reaped: never signalled after that */
 	int aborted;
 };
 
@@ -86,7 +86,7 @@ static void registry_remove(struct gvw_worker *w, struct gvw_remote *r)
 /* Tells the owner's worker process to let its stream move on. */
 static void relay_release(struct gvw_worker *w, uint32_t owner, uint64_t token)
 {
-	struct gvw_gate_relay_msg m = { GVW_RELAY_RELEASE, 0, token };
+	struct gvw_gate_relay_msg m = {GVW_RELAY_RELEASE, 0, token};
 	unsigned int i;
 
 	pthread_mutex_lock(&w->lock);
@@ -101,16 +101,16 @@ static void relay_release(struct gvw_worker *w, uint32_t owner, uint64_t token)
  * mirrors: the owner's worker process may be blocked on that very stream.
  * Returns 1 when the message was such a call (response written).
  */
-static int local_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len,
-			   void *resp, size_t resp_cap, size_t *resp_len)
+static int local_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len, void *resp,
+			   size_t resp_cap, size_t *resp_len)
 {
 	struct gv_msg_hdr m;
-	struct gv_resp_hdr h = { .magic = GV_RESP_MAGIC, .version = GV_PROTOCOL_VERSION };
+	struct gv_resp_hdr h = {.magic = GV_RESP_MAGIC, .version = GV_PROTOCOL_VERSION};
 	union {
 		struct gv_gate_wait_req wait;
 		struct gv_gate_release_req release;
 	} q;
-	struct gv_handle_resp out = { 0 };
+	struct gv_handle_resp out = {0};
 	uint32_t out_len = 0;
 
 	if (msg_len < sizeof(m))
@@ -168,12 +168,26 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	char s_id[16], s_dev[16], s_fd[8] = "3", s_rfd[8] = "4", s_parent[16];
 	char s_limits[112], s_apis[16];
 	const char *executor = cfg->executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference";
-	char *argv[] = { (char *)cfg->worker_path, (char *)"--fd", s_fd, (char *)"--session",
-			 s_id, (char *)"--executor", (char *)executor,
-			 (char *)"--cpu-reference-devices", s_dev, (char *)"--relay-fd", s_rfd,
-			 (char *)"--parent", s_parent,
-			 (char *)"--limits", s_limits, (char *)"--apis", s_apis, (char *)"--gpus",
-			 (char *)(cfg->gpus ? cfg->gpus : ""), NULL };
+	char *argv[] = {(char *)cfg->worker_path,
+			(char *)"--fd",
+			s_fd,
+			(char *)"--session",
+			s_id,
+			(char *)"--executor",
+			(char *)executor,
+			(char *)"--cpu-reference-devices",
+			s_dev,
+			(char *)"--relay-fd",
+			s_rfd,
+			(char *)"--parent",
+			s_parent,
+			(char *)"--limits",
+			s_limits,
+			(char *)"--apis",
+			s_apis,
+			(char *)"--gpus",
+			(char *)(cfg->gpus ? cfg->gpus : ""),
+			NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
@@ -206,9 +220,9 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	snprintf(s_dev, sizeof(s_dev), "%u", cfg->cpu_reference_devices);
 	snprintf(s_parent, sizeof(s_parent), "%d", (int)getpid());
 	snprintf(s_apis, sizeof(s_apis), "%u", cfg->apis);
-	snprintf(s_limits, sizeof(s_limits), "%u,%u,%llu,%llu,%llu", l->max_handles,
-		 l->max_gates, (unsigned long long)l->max_module_bytes,
-		 (unsigned long long)l->max_device_bytes, (unsigned long long)l->max_host_bytes);
+	snprintf(s_limits, sizeof(s_limits), "%u,%u,%llu,%llu,%llu", l->max_handles, l->max_gates,
+		 (unsigned long long)l->max_module_bytes, (unsigned long long)l->max_device_bytes,
+		 (unsigned long long)l->max_host_bytes);
 	/*
 	 * The session's gate key goes first on the relay socket, never in
 	 * argv: /proc/PID/cmdline is readable by every local user.
@@ -315,13 +329,14 @@ static int reap(struct gvw_remote *r, int grace_ms)
 			break;
 		if (waited >= grace_ms) {
 			if (killed) {
-				gvw_log(GVW_ERROR, "session %u: worker process %d does not die; "
-					"left to a reaper thread", r->id, (int)r->pid);
+				gvw_log(GVW_ERROR,
+					"session %u: worker process %d does not die; "
+					"left to a reaper thread",
+					r->id, (int)r->pid);
 				pthread_attr_init(&a);
 				pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 				if (pthread_create(&t, &a, reap_later, (void *)(intptr_t)r->pid))
-					gvw_log(GVW_ERROR, "session %u: no reaper thread",
-						r->id);
+					gvw_log(GVW_ERROR, "session %u: no reaper thread", r->id);
 				pthread_attr_destroy(&a);
 				pthread_mutex_lock(&r->lock);
 				r->pid = 0;
@@ -365,11 +380,13 @@ static int died(struct gvw_remote *r)
 		/* Its socket broke: it is dying, or it is of no use any more. */
 		st = r->pid ? reap(r, 1000) : -1;
 		if (r->aborted)
-			gvw_log(GVW_INFO, "session %u: worker process killed (its client or "
-				"device went away)", r->id);
+			gvw_log(GVW_INFO,
+				"session %u: worker process killed (its client or "
+				"device went away)",
+				r->id);
 		else if (st != -1 && WIFSIGNALED(st))
-			gvw_log(GVW_ERROR, "session %u: worker process died of signal %d",
-				r->id, WTERMSIG(st));
+			gvw_log(GVW_ERROR, "session %u: worker process died of signal %d", r->id,
+				WTERMSIG(st));
 		else if (st != -1)
 			gvw_log(GVW_ERROR, "session %u: worker process exited (%d)", r->id,
 				WEXITSTATUS(st));
@@ -386,8 +403,8 @@ static int died(struct gvw_remote *r)
  */
 static int wait_worker(struct gvw_remote *r, short events)
 {
-	struct pollfd p[2] = { { .fd = r->fd, .events = events },
-			       { .fd = r->watch_fd, .events = POLLRDHUP } };
+	struct pollfd p[2] = {{.fd = r->fd, .events = events},
+			      {.fd = r->watch_fd, .events = POLLRDHUP}};
 	int n;
 
 	for (;;) {
@@ -397,8 +414,10 @@ static int wait_worker(struct gvw_remote *r, short events)
 		if (n < 0)
 			return -1;
 		if (p[1].revents) {
-			gvw_log(GVW_WARN, "session %u: the client hung up during a call; "
-				"killing its worker process", r->id);
+			gvw_log(GVW_WARN,
+				"session %u: the client hung up during a call; "
+				"killing its worker process",
+				r->id);
 			gvw_remote_abort(r);
 			return -1;
 		}
@@ -413,7 +432,7 @@ static int from_worker(struct gvw_remote *r, void *buf, size_t len)
 	ssize_t n;
 
 	if (r->watch_fd < 0)
-		return gvw_read_full(r->fd, buf, len);	/* gvw_remote_abort ends it */
+		return gvw_read_full(r->fd, buf, len); /* gvw_remote_abort ends it */
 	while (len) {
 		if (wait_worker(r, POLLIN))
 			return -1;
@@ -430,7 +449,7 @@ static int from_worker(struct gvw_remote *r, void *buf, size_t len)
 
 static int to_worker(struct gvw_remote *r, struct iovec *iov, int niov)
 {
-	struct msghdr m = { 0 };
+	struct msghdr m = {0};
 	ssize_t n;
 
 	if (r->watch_fd < 0)
@@ -456,11 +475,11 @@ static int to_worker(struct gvw_remote *r, struct iovec *iov, int niov)
 }
 
 int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
-		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp,
-		    size_t resp_cap, size_t *resp_len)
+		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp, size_t resp_cap,
+		    size_t *resp_len)
 {
-	struct gv_frame_req h = { .magic = GV_FRAME_MAGIC, .msg_len = (uint32_t)msg_len,
-				  .nbulk = nbulk };
+	struct gv_frame_req h = {
+	    .magic = GV_FRAME_MAGIC, .msg_len = (uint32_t)msg_len, .nbulk = nbulk};
 	struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
 	struct gv_frame_reply rh;
 	struct iovec v[3];
@@ -487,17 +506,17 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 	h.vm.bytes_freed_at_close = r->w->bytes_freed_at_close;
 	pthread_mutex_unlock(&r->w->lock);
 	for (i = 0; i < nbulk; i++)
-		fb[i] = (struct gv_frame_bulk){ bulk[i].len, bulk[i].dir, 0 };
-	v[0] = (struct iovec){ &h, sizeof(h) };
-	v[1] = (struct iovec){ fb, nbulk * sizeof(fb[0]) };
-	v[2] = (struct iovec){ (void *)msg, msg_len };
+		fb[i] = (struct gv_frame_bulk){bulk[i].len, bulk[i].dir, 0};
+	v[0] = (struct iovec){&h, sizeof(h)};
+	v[1] = (struct iovec){fb, nbulk * sizeof(fb[0])};
+	v[2] = (struct iovec){(void *)msg, msg_len};
 	if (to_worker(r, v, 3))
 		return died(r);
 	for (i = 0; i < nbulk; i++) {
 		if (!GV_BULK_HOST_READS(bulk[i].dir))
 			continue;
 		for (k = 0; k < bulk[i].niov; k++) {
-			struct iovec one = { bulk[i].iov[k].base, bulk[i].iov[k].len };
+			struct iovec one = {bulk[i].iov[k].base, bulk[i].iov[k].len};
 
 			if (to_worker(r, &one, 1))
 				return died(r);
@@ -548,9 +567,10 @@ void gvw_remote_close(struct gvw_remote *r)
 	w->sessions_closed++;
 	w->bytes_freed_at_close += r->bytes;
 	pthread_mutex_unlock(&w->lock);
-	gvw_log(GVW_INFO, "session %u closed: its worker process freed %llu allocation(s), "
-		"%llu bytes", r->id, (unsigned long long)r->allocs,
-		(unsigned long long)r->bytes);
+	gvw_log(GVW_INFO,
+		"session %u closed: its worker process freed %llu allocation(s), "
+		"%llu bytes",
+		r->id, (unsigned long long)r->allocs, (unsigned long long)r->bytes);
 	free(r);
 }
 

@@ -67,7 +67,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 		int got = gvw_frame_recv(&st, &in, msg);
 
 		if (got <= 0) {
-			rc = got;	/* EOF: the session ends; -1: malformed */
+			rc = got; /* EOF: the session ends; -1: malformed */
 			break;
 		}
 		s->vm_stats = in.h.vm;

@@ -15,22 +15,21 @@
 struct op_desc {
 	const char *name;
 	uint32_t req_size, resp_size;
-	int nbulk;	/* 0, 1, or -1 for 0 or 1 */
+	int nbulk; /* 0, 1, or -1 for 0 or 1 */
 	uint32_t tail_max;
 	gvw_handler fn;
 };
 
 static const struct op_desc ops[GV_OP_LIMIT] = {
-#define GV_OP(name, num, req, resp, nb, tail) \
-	[num] = { #name, sizeof(struct req), sizeof(struct resp), nb, tail, gvw_h_##name },
+#define GV_OP(name, num, req, resp, nb, tail)                                                      \
+	[num] = {#name, sizeof(struct req), sizeof(struct resp), nb, tail, gvw_h_##name},
 #include "calls.def"
 #undef GV_OP
 };
 
 /* A request that passes the tail_max check is copied into req_buf whole. */
-#define GV_OP(name, num, req, resp, nb, tail)                                              \
-	_Static_assert(sizeof(struct req) + (tail) <=                                       \
-			       sizeof(((struct gvw_session *)0)->req_buf),                 \
+#define GV_OP(name, num, req, resp, nb, tail)                                                      \
+	_Static_assert(sizeof(struct req) + (tail) <= sizeof(((struct gvw_session *)0)->req_buf),  \
 		       #name "'s request and tail fit req_buf");
 #include "calls.def"
 #undef GV_OP
@@ -38,18 +37,17 @@ static const struct op_desc ops[GV_OP_LIMIT] = {
 _Static_assert(sizeof(struct gv_resp_hdr) + sizeof(union gvw_any_resp) <= GV_FRAME_MAX_MSG,
 	       "every response fits a frame");
 
-static int put_resp(void *resp, size_t cap, size_t *used,
-		    const struct gv_msg_hdr *m, uint16_t status, int32_t result,
-		    const void *payload, uint32_t payload_len)
+static int put_resp(void *resp, size_t cap, size_t *used, const struct gv_msg_hdr *m,
+		    uint16_t status, int32_t result, const void *payload, uint32_t payload_len)
 {
 	struct gv_resp_hdr h = {
-		.magic = GV_RESP_MAGIC,
-		.version = GV_PROTOCOL_VERSION,
-		.status = status,
-		.op = m ? m->op : 0,
-		.result = result,
-		.req_id = m ? m->req_id : 0,
-		.payload_len = payload_len,
+	    .magic = GV_RESP_MAGIC,
+	    .version = GV_PROTOCOL_VERSION,
+	    .status = status,
+	    .op = m ? m->op : 0,
+	    .result = result,
+	    .req_id = m ? m->req_id : 0,
+	    .payload_len = payload_len,
 	};
 
 	if (cap - *used < sizeof(h) + payload_len)
@@ -67,8 +65,8 @@ static const char *op_name(uint32_t op)
 }
 
 int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
-		     const struct gvw_bulk *bulk, unsigned int nbulk,
-		     void *resp, size_t resp_cap, size_t *resp_len)
+		     const struct gvw_bulk *bulk, unsigned int nbulk, void *resp, size_t resp_cap,
+		     size_t *resp_len)
 {
 	unsigned char *in = s->req_buf, *out = s->resp_buf;
 	size_t off = 0, used = 0;
@@ -77,8 +75,8 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 	*resp_len = 0;
 	if (msg_len == 0) {
 		gvw_log(GVW_WARN, "session %u: empty request", s->id);
-		return put_resp(resp, resp_cap, resp_len, NULL, GV_ELEN,
-				cudaErrorInvalidValue, NULL, 0);
+		return put_resp(resp, resp_cap, resp_len, NULL, GV_ELEN, cudaErrorInvalidValue,
+				NULL, 0);
 	}
 	while (off < msg_len) {
 		struct gv_msg_hdr m;
@@ -88,8 +86,8 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 		bool reply;
 
 		if (msg_len - off < sizeof(m)) {
-			gvw_log(GVW_WARN, "session %u: truncated message header (%zu bytes)",
-				s->id, msg_len - off);
+			gvw_log(GVW_WARN, "session %u: truncated message header (%zu bytes)", s->id,
+				msg_len - off);
 			put_resp(resp, resp_cap, &used, NULL, GV_ELEN, result, NULL, 0);
 			break;
 		}
@@ -109,8 +107,9 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 			break;
 		}
 		if (m.payload_len > msg_len - off - sizeof(m)) {
-			gvw_log(GVW_WARN, "session %u: %s payload_len %u exceeds the %zu bytes sent",
-				s->id, op_name(m.op), m.payload_len, msg_len - off - sizeof(m));
+			gvw_log(GVW_WARN,
+				"session %u: %s payload_len %u exceeds the %zu bytes sent", s->id,
+				op_name(m.op), m.payload_len, msg_len - off - sizeof(m));
 			put_resp(resp, resp_cap, &used, &m, GV_ELEN, result, NULL, 0);
 			break;
 		}
@@ -134,13 +133,13 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 		}
 		if (status == GV_OK) {
 			struct gvw_call c = {
-				.s = s,
-				.dev = (int)m.device,
-				.req = in,
-				.resp = out,
-				.bulk = m.nbulk ? &bulk[bulk_next] : NULL,
-				.tail = in + d->req_size,
-				.tail_len = m.payload_len - d->req_size,
+			    .s = s,
+			    .dev = (int)m.device,
+			    .req = in,
+			    .resp = out,
+			    .bulk = m.nbulk ? &bulk[bulk_next] : NULL,
+			    .tail = in + d->req_size,
+			    .tail_len = m.payload_len - d->req_size,
 			};
 
 			struct timespec t0, t1;
@@ -159,8 +158,7 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 		if (!reply)
 			continue;
 		if (put_resp(resp, resp_cap, &used, &m, status, result,
-			     status == GV_OK ? out : NULL,
-			     status == GV_OK ? d->resp_size : 0)) {
+			     status == GV_OK ? out : NULL, status == GV_OK ? d->resp_size : 0)) {
 			gvw_log(GVW_WARN, "session %u: response to %s does not fit in %zu bytes",
 				s->id, op_name(m.op), resp_cap);
 			put_resp(resp, resp_cap, &used, &m, GV_ERESP, result, NULL, 0);

@@ -35,7 +35,7 @@ static void round4(uint64_t v[4])
 static void compress(uint64_t v[4], uint64_t m)
 {
 	v[3] ^= m;
-	round4(v);	/* c = 2 rounds per message word */
+	round4(v); /* c = 2 rounds per message word */
 	round4(v);
 	v[0] ^= m;
 }
@@ -44,8 +44,8 @@ uint64_t gvw_siphash24(const uint8_t key[GVW_SIPHASH_KEY_BYTES], const void *msg
 {
 	const uint8_t *p = msg;
 	uint64_t k0 = load64(key), k1 = load64(key + 8);
-	uint64_t v[4] = { k0 ^ 0x736f6d6570736575ull, k1 ^ 0x646f72616e646f6dull,
-			  k0 ^ 0x6c7967656e657261ull, k1 ^ 0x7465646279746573ull };
+	uint64_t v[4] = {k0 ^ 0x736f6d6570736575ull, k1 ^ 0x646f72616e646f6dull,
+			 k0 ^ 0x6c7967656e657261ull, k1 ^ 0x7465646279746573ull};
 	uint64_t last = (uint64_t)(len & 0xff) << 56;
 	size_t i, full = len & ~(size_t)7;
 
@@ -56,7 +56,7 @@ uint64_t gvw_siphash24(const uint8_t key[GVW_SIPHASH_KEY_BYTES], const void *msg
 		last |= (uint64_t)p[full + i] << (8 * i);
 	compress(v, last);
 	v[2] ^= 0xff;
-	for (i = 0; i < 4; i++)	/* d = 4 finalization rounds */
+	for (i = 0; i < 4; i++) /* d = 4 finalization rounds */
 		round4(v);
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Worker lifetime, the session registry and VM-wide accounting. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE	/* pipe2, environ */
+#define _GNU_SOURCE /* pipe2, environ */
 #endif
 #include <errno.h>
 #include <fcntl.h>
@@ -9,14 +9,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
-#include <sys/param.h>
-#include <sys/random.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/param.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <driver_types.h>
 
@@ -75,9 +75,10 @@ static int select_gpus(struct gvw_worker *w, char *err, size_t err_len)
 					u = info->uuid;
 					snprintf(uuid, sizeof(uuid),
 						 "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-						 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3],
-						 u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-						 u[12], u[13], u[14], u[15]);
+						 "%02x%02x%02x%02x%02x%02x",
+						 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
+						 u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+						 u[15]);
 					if (!strcasecmp(uuid, tok) || !strcasecmp(uuid + 4, tok))
 						found = d;
 				}
@@ -85,14 +86,17 @@ static int select_gpus(struct gvw_worker *w, char *err, size_t err_len)
 			}
 		}
 		if (found < 0) {
-			snprintf(err, err_len, "gpus=%s: \"%s\" is not a GPU of this host, "
-				 "which has %d (indices 0..%d, or UUIDs as nvidia-smi -L prints them)",
-				 spec, tok, host_count, host_count - 1);
+			snprintf(
+			    err, err_len,
+			    "gpus=%s: \"%s\" is not a GPU of this host, "
+			    "which has %d (indices 0..%d, or UUIDs as nvidia-smi -L prints them)",
+			    spec, tok, host_count, host_count - 1);
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
 			if (w->host_dev[i] == found) {
-				snprintf(err, err_len, "gpus=%s: host GPU %d is named twice", spec, found);
+				snprintf(err, err_len, "gpus=%s: host GPU %d is named twice", spec,
+					 found);
 				return -1;
 			}
 		}
@@ -121,10 +125,15 @@ static int select_gpus(struct gvw_worker *w, char *err, size_t err_len)
 static int probe(struct gvw_worker *w)
 {
 	char s_dev[16], *nl;
-	char *argv[] = { (char *)w->cfg.worker_path, (char *)"--probe", (char *)"--executor",
-			 (char *)(w->cfg.executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference"),
-			 (char *)"--cpu-reference-devices", s_dev, (char *)"--gpus",
-			 (char *)(w->cfg.gpus ? w->cfg.gpus : ""), NULL };
+	char *argv[] = {(char *)w->cfg.worker_path,
+			(char *)"--probe",
+			(char *)"--executor",
+			(char *)(w->cfg.executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference"),
+			(char *)"--cpu-reference-devices",
+			s_dev,
+			(char *)"--gpus",
+			(char *)(w->cfg.gpus ? w->cfg.gpus : ""),
+			NULL};
 	posix_spawn_file_actions_t fa;
 	size_t got = 0;
 	int pfd[2], st = -1, e;
@@ -147,7 +156,7 @@ static int probe(struct gvw_worker *w)
 		return -1;
 	}
 	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
 		char buf[512];
 		ssize_t n;
 
@@ -197,21 +206,18 @@ static int fill_random(void *buf, size_t n)
 	return 0;
 }
 
-int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
-		      char *err, size_t err_len)
+int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out, char *err,
+		      size_t err_len)
 {
 	struct gvw_worker *w;
 
 	if (cfg->max_sessions == 0 || cfg->max_sessions > 4096) {
-		snprintf(err, err_len, "max-sessions must be 1..4096, not %u",
-			 cfg->max_sessions);
+		snprintf(err, err_len, "max-sessions must be 1..4096, not %u", cfg->max_sessions);
 		return -1;
 	}
 	if (cfg->executor == GVW_EXEC_CPU_REFERENCE &&
-	    (cfg->cpu_reference_devices < 1 ||
-	     cfg->cpu_reference_devices > GVW_MAX_DEVICES)) {
-		snprintf(err, err_len,
-			 "the CPU reference executor shows 1..%d devices, not %u",
+	    (cfg->cpu_reference_devices < 1 || cfg->cpu_reference_devices > GVW_MAX_DEVICES)) {
+		snprintf(err, err_len, "the CPU reference executor shows 1..%d devices, not %u",
 			 GVW_MAX_DEVICES, cfg->cpu_reference_devices);
 		return -1;
 	}
@@ -221,8 +227,7 @@ int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out,
 		return -1;
 	}
 	w->cfg = *cfg;
-	w->ex = cfg->executor == GVW_EXEC_CUDA ? &gvw_exec_cuda
-					       : &gvw_exec_cpu_reference;
+	w->ex = cfg->executor == GVW_EXEC_CUDA ? &gvw_exec_cuda : &gvw_exec_cpu_reference;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->gate_cond, NULL);
 	w->relay_fd = -1;
@@ -285,8 +290,8 @@ struct gvw_session *gvw_session_open(struct gvw_worker *w, uint32_t id)
 
 	pthread_mutex_lock(&w->lock);
 	if (w->nsessions >= w->cfg.max_sessions) {
-		gvw_log(GVW_WARN, "session %u refused: %u sessions open (max-sessions)",
-			id, w->nsessions);
+		gvw_log(GVW_WARN, "session %u refused: %u sessions open (max-sessions)", id,
+			w->nsessions);
 		goto out;
 	}
 	for (i = 0; i < w->nsessions; i++)

@@ -10,9 +10,9 @@
 #include "alloc_table.h"
 #include "frame.h"
 #include "gates.h"
+#include "gvirtus_worker.h"
 #include "handles.h"
 #include "hashtab.h"
-#include "gvirtus_worker.h"
 #include "protocol.h"
 
 #define GVW_MAX_DEVICES 16
@@ -32,16 +32,15 @@ struct gvw_executor {
 	const struct gvg_cuda_fns *cuda_fns;
 	/* Fills w->device_count, w->count_result, w->driver_version. */
 	void (*init)(struct gvw_worker *w);
-	int (*device_info)(struct gvw_worker *w, int dev,
-			   struct gv_device_info_resp *out);
+	int (*device_info)(struct gvw_worker *w, int dev, struct gv_device_info_resp *out);
 	int (*ctx_create)(struct gvw_worker *w, int dev, void **ctx);
 	void (*ctx_destroy)(void *ctx);
 	int (*ctx_enter)(void *ctx);
 	int (*synchronize)(void *ctx);
 	int (*mem_get_info)(void *ctx, uint64_t *free_b, uint64_t *total_b);
 	int (*mem_alloc)(void *ctx, uint64_t size, struct gvw_alloc *a);
-	int (*mem_alloc_pitch)(void *ctx, uint64_t width, uint64_t height,
-			       uint64_t *pitch, struct gvw_alloc *a);
+	int (*mem_alloc_pitch)(void *ctx, uint64_t width, uint64_t height, uint64_t *pitch,
+			       struct gvw_alloc *a);
 	int (*mem_free)(void *ctx, struct gvw_alloc *a);
 	/*
 	 * Copies and sets, in stream order (stream: the executor's stream, or
@@ -49,37 +48,34 @@ struct gvw_executor {
 	 * memory are complete when they return: the guest's pages are mapped
 	 * only for the duration of the request.
 	 */
-	int (*htod)(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-		    const void *src, size_t n, void *stream);
-	int (*dtoh)(void *ctx, void *dst, const struct gvw_alloc *a,
-		    uint64_t addr, size_t n, void *stream);
-	int (*dtod)(void *ctx, const struct gvw_alloc *da, uint64_t dst,
-		    const struct gvw_alloc *sa, uint64_t src, size_t n, void *stream);
-	int (*memset8)(void *ctx, const struct gvw_alloc *a, uint64_t addr,
-		       uint8_t value, size_t n, void *stream);
+	int (*htod)(void *ctx, const struct gvw_alloc *a, uint64_t addr, const void *src, size_t n,
+		    void *stream);
+	int (*dtoh)(void *ctx, void *dst, const struct gvw_alloc *a, uint64_t addr, size_t n,
+		    void *stream);
+	int (*dtod)(void *ctx, const struct gvw_alloc *da, uint64_t dst, const struct gvw_alloc *sa,
+		    uint64_t src, size_t n, void *stream);
+	int (*memset8)(void *ctx, const struct gvw_alloc *a, uint64_t addr, uint8_t value, size_t n,
+		       void *stream);
 	/* Pitched copy where each side is device (a != NULL) or host. */
-	int (*copy2d)(void *ctx, const struct gvw_alloc *da, uint64_t dst,
-		      void *dst_host, uint64_t dpitch,
-		      const struct gvw_alloc *sa, uint64_t src,
-		      const void *src_host, uint64_t spitch,
-		      uint64_t width, uint64_t height, void *stream);
+	int (*copy2d)(void *ctx, const struct gvw_alloc *da, uint64_t dst, void *dst_host,
+		      uint64_t dpitch, const struct gvw_alloc *sa, uint64_t src,
+		      const void *src_host, uint64_t spitch, uint64_t width, uint64_t height,
+		      void *stream);
 
 	/* Modules and kernels. */
 	int (*module_load)(void *ctx, const void *image, size_t len, void **mod);
 	void (*module_unload)(void *ctx, void *mod);
 	/* Fills fn->exec, fn->nparams, fn->params, fn->args_size. */
-	int (*function_get)(void *ctx, void *mod, const char *name,
-			    struct gvw_function *fn);
+	int (*function_get)(void *ctx, void *mod, const char *name, struct gvw_function *fn);
 	/* size_hint: what the guest registered (the CPU double needs it). */
-	int (*global_get)(void *ctx, void *mod, const char *name,
-			  uint64_t size_hint, struct gvw_alloc *a);
-	int (*launch)(void *ctx, struct gvw_function *fn,
-		      const struct gv_launch_req *q, const void *args, void *stream);
-	int (*func_attrs)(void *ctx, struct gvw_function *fn,
-			  struct gv_func_attrs_resp *out);
+	int (*global_get)(void *ctx, void *mod, const char *name, uint64_t size_hint,
+			  struct gvw_alloc *a);
+	int (*launch)(void *ctx, struct gvw_function *fn, const struct gv_launch_req *q,
+		      const void *args, void *stream);
+	int (*func_attrs)(void *ctx, struct gvw_function *fn, struct gv_func_attrs_resp *out);
 	int (*func_set_attr)(void *ctx, struct gvw_function *fn, int attr, int value);
-	int (*occupancy)(void *ctx, struct gvw_function *fn, int block,
-			 uint64_t smem, unsigned int flags, int *out);
+	int (*occupancy)(void *ctx, struct gvw_function *fn, int block, uint64_t smem,
+			 unsigned int flags, int *out);
 
 	/* Streams and events. */
 	int (*stream_create)(void *ctx, unsigned int flags, int prio, void **s);
@@ -97,9 +93,8 @@ struct gvw_executor {
 	/* Peers: host ordinals; contexts of the devices concerned. */
 	int (*can_access_peer)(struct gvw_worker *w, int dev, int peer, int *out);
 	int (*enable_peer)(void *ctx, void *peer_ctx, unsigned int flags);
-	int (*copy_peer)(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst,
-			 void *src_ctx, const struct gvw_alloc *sa, uint64_t src, size_t n,
-			 void *stream);
+	int (*copy_peer)(void *dst_ctx, const struct gvw_alloc *da, uint64_t dst, void *src_ctx,
+			 const struct gvw_alloc *sa, uint64_t src, size_t n, void *stream);
 	/* Puts g in the stream; gvw_gate_reached(g) when the stream gets there. */
 	int (*host_gate)(void *ctx, void *stream, struct gvw_gate *g);
 	/*
@@ -127,14 +122,14 @@ struct gvw_executor {
  * holds, found again by (module, name), so a repeated lookup costs nothing.
  */
 struct gvw_function {
-	void *exec;			/* CUfunction, or the double's own */
-	uint64_t module;		/* handle */
-	uint64_t handle;		/* its own */
-	struct gvw_hlink index_link;	/* the session's (module, name) index */
+	void *exec;		     /* CUfunction, or the double's own */
+	uint64_t module;	     /* handle */
+	uint64_t handle;	     /* its own */
+	struct gvw_hlink index_link; /* the session's (module, name) index */
 	uint32_t nparams;
 	uint32_t args_size;
 	uint32_t name_len;
-	const char *name;		/* NUL-terminated */
+	const char *name; /* NUL-terminated */
 	struct gv_param_info *params;
 };
 
@@ -144,22 +139,22 @@ extern const struct gvw_executor gvw_exec_cpu_reference;
 struct gvw_worker {
 	struct gvw_config cfg;
 	const struct gvw_executor *ex;
-	void *ex_state;			/* executor-wide state */
-	int device_count;		/* the guest's: after the gpus= selection */
-	int count_result;		/* cudaError_t of counting devices */
-	int host_dev[GVW_MAX_DEVICES];	/* guest ordinal -> host ordinal */
+	void *ex_state;		       /* executor-wide state */
+	int device_count;	       /* the guest's: after the gpus= selection */
+	int count_result;	       /* cudaError_t of counting devices */
+	int host_dev[GVW_MAX_DEVICES]; /* guest ordinal -> host ordinal */
 	int driver_version;
 	char describe[512];
-	struct gvw_limits limits;	/* cfg.limits with defaults applied */
+	struct gvw_limits limits; /* cfg.limits with defaults applied */
 
-	pthread_mutex_t lock;		/* guards what follows */
+	pthread_mutex_t lock; /* guards what follows */
 	struct gvw_session **sessions;
 	unsigned int nsessions;
 	uint64_t total_allocs, total_bytes;
 	uint64_t sessions_closed, bytes_freed_at_close;
-	struct gvw_gate_table gates;	/* host functions' gates */
+	struct gvw_gate_table gates; /* host functions' gates */
 	pthread_cond_t gate_cond;
-	uint8_t gate_secret[GVW_SIPHASH_KEY_BYTES];	/* keys gate keys (a MAC) */
+	uint8_t gate_secret[GVW_SIPHASH_KEY_BYTES]; /* keys gate keys (a MAC) */
 	/* In a worker process: the parent's gate relay and the session's key. */
 	int relay_fd;
 	uint64_t relay_key;
@@ -183,18 +178,18 @@ union gvw_any_resp {
 struct gvw_session {
 	struct gvw_worker *w;
 	uint32_t id;
-	void *ctx[GVW_MAX_DEVICES];	/* created at first use */
+	void *ctx[GVW_MAX_DEVICES]; /* created at first use */
 	struct gvw_alloc_table allocs;
 	struct gvw_handles handles;
-	struct gv_launch_log_resp *launch_log;	/* ex->record_launch's; NULL: none */
+	struct gv_launch_log_resp *launch_log; /* ex->record_launch's; NULL: none */
 	/* In a worker process, the VM-wide figures the parent last sent. */
 	struct gv_frame_vm_stats vm_stats;
 	int have_vm_stats;
-	uint64_t calls, exec_ns;	/* messages run, and the time they took */
+	uint64_t calls, exec_ns; /* messages run, and the time they took */
 	/* What the session holds against w->limits. */
 	uint64_t module_bytes, device_bytes, host_bytes;
-	unsigned int warned;		/* limits already reported (1 << enum gvw_limit) */
-	struct gvw_hashtab fn_index;	/* functions by (module, name) */
+	unsigned int warned;	     /* limits already reported (1 << enum gvw_limit) */
+	struct gvw_hashtab fn_index; /* functions by (module, name) */
 	/* Where an executor writes a function's parameters before they are kept. */
 	struct gv_param_info param_scratch[GV_MAX_PARAMS];
 	/* One message's decoded request and response (with its tail). */
@@ -208,10 +203,10 @@ struct gvw_call {
 	int dev;
 	const void *req;
 	void *resp;
-	const struct gvw_bulk *bulk;	/* NULL when the message has none */
-	const void *tail;		/* bytes after the request struct */
+	const struct gvw_bulk *bulk; /* NULL when the message has none */
+	const void *tail;	     /* bytes after the request struct */
 	uint32_t tail_len;
-	void *ctx;			/* s->ctx[dev], entered */
+	void *ctx; /* s->ctx[dev], entered */
 };
 
 /* Frees what the session has on dev; returns device bytes freed. */
@@ -235,8 +230,7 @@ struct gvw_limits gvw_limits_effective(const struct gvw_limits *in);
  * (at warning level the first time per session and limit), and returns
  * cudaErrorMemoryAllocation, the runtime's error for all of them.
  */
-int gvw_limit_refuse(struct gvw_session *s, enum gvw_limit which, uint64_t have,
-		     uint64_t want);
+int gvw_limit_refuse(struct gvw_session *s, enum gvw_limit which, uint64_t have, uint64_t want);
 /* Charges n bytes of host memory to the session: 0, or the refusal's error. */
 int gvw_host_charge(struct gvw_session *s, uint64_t n);
 void gvw_host_uncharge(struct gvw_session *s, uint64_t n);
@@ -245,8 +239,7 @@ void gvw_host_uncharge(struct gvw_session *s, uint64_t n);
 void gvw_handle_drop(struct gvw_session *s, struct gvw_handle_slot *slot);
 
 /* The session's functions by (module handle, name) (functions.c). */
-struct gvw_function *gvw_function_find(struct gvw_session *s, uint64_t module,
-				       const char *name);
+struct gvw_function *gvw_function_find(struct gvw_session *s, uint64_t module, const char *name);
 /* 0, or -1 when the index cannot grow (host bytes); fn->handle must be set. */
 int gvw_function_index(struct gvw_session *s, struct gvw_function *fn);
 void gvw_function_unindex(struct gvw_session *s, struct gvw_function *fn);

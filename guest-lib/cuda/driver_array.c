@@ -6,18 +6,18 @@
 #include "gvcu.h"
 
 /* One side of a copy from CUDA_MEMCPY3D's fields. */
-static CUresult side(struct gv_copy_side *s, CUmemorytype type, const void *host,
-		     CUdeviceptr dev, CUarray array, size_t x, size_t y, size_t z, size_t pitch,
-		     size_t height, const void **base)
+static CUresult side(struct gv_copy_side *s, CUmemorytype type, const void *host, CUdeviceptr dev,
+		     CUarray array, size_t x, size_t y, size_t z, size_t pitch, size_t height,
+		     const void **base)
 {
 	struct gv_region r;
 
 	if (type == CU_MEMORYTYPE_UNIFIED) {
 		/* Unified addressing: what the guest allocated is device memory. */
 		type = gv_region_find((const void *)(uintptr_t)dev, &r) == 0 &&
-				       r.kind == GV_REGION_DEVICE
-			       ? CU_MEMORYTYPE_DEVICE
-			       : CU_MEMORYTYPE_HOST;
+			       r.kind == GV_REGION_DEVICE
+			   ? CU_MEMORYTYPE_DEVICE
+			   : CU_MEMORYTYPE_HOST;
 		host = (const void *)(uintptr_t)dev;
 	}
 	s->x = x;
@@ -45,13 +45,15 @@ static CUresult side(struct gv_copy_side *s, CUmemorytype type, const void *host
 
 CUresult gvcu_copy3d(const CUDA_MEMCPY3D *m, CUstream stream)
 {
-	struct gv_memcpy3d_req q = { .width = m->WidthInBytes, .rows = m->Height,
-				     .depth = m->Depth, .stream = gv_stream_value((cudaStream_t)stream) };
+	struct gv_memcpy3d_req q = {.width = m->WidthInBytes,
+				    .rows = m->Height,
+				    .depth = m->Depth,
+				    .stream = gv_stream_value((cudaStream_t)stream)};
 	const void *src = NULL, *dst = NULL;
 	CUresult e = gvcu_need_ctx();
 
 	if (!e && (m->srcLOD || m->dstLOD))
-		e = CUDA_ERROR_INVALID_VALUE;	/* reserved: must be 0 */
+		e = CUDA_ERROR_INVALID_VALUE; /* reserved: must be 0 */
 	if (!e)
 		e = side(&q.src, m->srcMemoryType, m->srcHost, m->srcDevice, m->srcArray,
 			 m->srcXInBytes, m->srcY, m->srcZ, m->srcPitch, m->srcHeight, &src);
@@ -106,7 +108,7 @@ static CUresult resource(const CUDA_RESOURCE_DESC *r, struct gv_res_desc *out)
 
 static CUresult create(unsigned long long *obj, struct gv_tex_create_req *q)
 {
-	struct gv_handle_resp r = { 0 };
+	struct gv_handle_resp r = {0};
 	CUresult e = GVCU_RPC(TEX_CREATE, q, &r, NULL, 0);
 
 	if (!e)

@@ -18,7 +18,7 @@ CUresult gvcu_result(cudaError_t e)
 	case cudaErrorInvalidConfiguration:
 		return CUDA_ERROR_INVALID_VALUE;
 	case cudaErrorInvalidSymbol:
-	case cudaErrorInvalidDeviceFunction:	/* a name the module lacks */
+	case cudaErrorInvalidDeviceFunction: /* a name the module lacks */
 		return CUDA_ERROR_NOT_FOUND;
 	case cudaErrorInsufficientDriver:
 		return CUDA_ERROR_NO_DEVICE;
@@ -62,7 +62,9 @@ CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *t
 int gvcu_unsupported(const char *name, atomic_flag *logged)
 {
 	if (!atomic_flag_test_and_set(logged))
-		gv_log(GV_LOG_WARN, "%s is not supported by gvirtus; it returns "
-		       "CUDA_ERROR_NOT_SUPPORTED (make coverage says why)", name);
+		gv_log(GV_LOG_WARN,
+		       "%s is not supported by gvirtus; it returns "
+		       "CUDA_ERROR_NOT_SUPPORTED (make coverage says why)",
+		       name);
 	return CUDA_ERROR_NOT_SUPPORTED;
 }

@@ -12,10 +12,10 @@ CUresult gvcu_capture_info(CUstream s, CUstreamCaptureStatus *status, cuuint64_t
 			   const CUgraphEdgeData **edges_out, size_t *n)
 {
 	struct gv_capture_info_req q = {
-		.stream = gv_stream_value((cudaStream_t)s),
-		.want = (graph ? GV_CAPTURE_WANT_GRAPH : 0) |
-			(deps_out || n ? GV_CAPTURE_WANT_DEPS : 0) |
-			(edges_out ? GV_CAPTURE_WANT_EDGES : 0),
+	    .stream = gv_stream_value((cudaStream_t)s),
+	    .want = (graph ? GV_CAPTURE_WANT_GRAPH : 0) |
+		    (deps_out || n ? GV_CAPTURE_WANT_DEPS : 0) |
+		    (edges_out ? GV_CAPTURE_WANT_EDGES : 0),
 	};
 	struct gv_capture_info_resp *r = malloc(sizeof(*r));
 	CUresult e;
@@ -28,7 +28,7 @@ CUresult gvcu_capture_info(CUstream s, CUstreamCaptureStatus *status, cuuint64_t
 	else
 		e = gvcu_rpc(GV_OP_CAPTURE_INFO, &q, sizeof(q), NULL, 0, r, sizeof(*r), NULL, 0);
 	if (!e && r->ndeps > GV_MAX_CAPTURE_DEPS)
-		e = CUDA_ERROR_INVALID_VALUE;	/* not from an honest host */
+		e = CUDA_ERROR_INVALID_VALUE; /* not from an honest host */
 	if (!e) {
 		*status = (CUstreamCaptureStatus)r->status;
 		if (id)
@@ -63,6 +63,6 @@ GVCU_EXPORT CUresult cuStreamGetCaptureInfo_v3_ptsz(CUstream s, CUstreamCaptureS
 						    const CUgraphNode **deps,
 						    const CUgraphEdgeData **edge_data, size_t *n)
 {
-	return gvcu_capture_info(s ? s : CU_STREAM_PER_THREAD, status, id, graph, deps,
-				 edge_data, n);
+	return gvcu_capture_info(s ? s : CU_STREAM_PER_THREAD, status, id, graph, deps, edge_data,
+				 n);
 }

@@ -15,7 +15,7 @@
 
 #include "gvcu.h"
 
-#define CTX_MAGIC 0x47564358u	/* "GVCX" */
+#define CTX_MAGIC 0x47564358u /* "GVCX" */
 #define STACK_MAX 64
 
 static struct gvcu_ctx primary[GVRT_MAX_DEVICES];
@@ -25,8 +25,8 @@ static pthread_mutex_t primary_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_ullong next_id = 1;
 
 static _Thread_local struct gvcu_ctx *stack[STACK_MAX];
-static _Thread_local int depth;		/* entries in stack */
-static _Thread_local int explicit_state;	/* the thread chose its context */
+static _Thread_local int depth;		 /* entries in stack */
+static _Thread_local int explicit_state; /* the thread chose its context */
 
 static struct gvcu_ctx *primary_of(int dev)
 {
@@ -234,16 +234,16 @@ GVCU_EXPORT CUresult cuCtxCreate_v3(CUcontext *pctx, CUexecAffinityParam *params
 				    unsigned int flags, CUdevice dev)
 {
 	if (n > 0 || params)
-		return CUDA_ERROR_NOT_SUPPORTED;	/* execution affinity (MPS) */
+		return CUDA_ERROR_NOT_SUPPORTED; /* execution affinity (MPS) */
 	return create(pctx, flags, dev);
 }
 
-GVCU_EXPORT CUresult cuCtxCreate_v4(CUcontext *pctx, CUctxCreateParams *params,
-				    unsigned int flags, CUdevice dev)
+GVCU_EXPORT CUresult cuCtxCreate_v4(CUcontext *pctx, CUctxCreateParams *params, unsigned int flags,
+				    CUdevice dev)
 {
-	if (params && (params->execAffinityParams || params->numExecAffinityParams ||
-		       params->cigParams))
-		return CUDA_ERROR_NOT_SUPPORTED;	/* affinity and CIG contexts */
+	if (params &&
+	    (params->execAffinityParams || params->numExecAffinityParams || params->cigParams))
+		return CUDA_ERROR_NOT_SUPPORTED; /* affinity and CIG contexts */
 	return create(pctx, flags, dev);
 }
 
@@ -257,7 +257,8 @@ GVCU_EXPORT CUresult cuCtxDestroy_v2(CUcontext ctx)
 	/* Gone from this thread's stack; other threads must not use it. */
 	for (i = 0; i < depth; i++) {
 		if (stack[i] == c) {
-			memmove(&stack[i], &stack[i + 1], (size_t)(depth - i - 1) * sizeof(stack[0]));
+			memmove(&stack[i], &stack[i + 1],
+				(size_t)(depth - i - 1) * sizeof(stack[0]));
 			depth--;
 			i--;
 		}
@@ -366,7 +367,7 @@ GVCU_EXPORT CUresult cuCtxGetApiVersion(CUcontext ctx, unsigned int *version)
 		return CUDA_ERROR_INVALID_VALUE;
 	if (!valid(c))
 		return CUDA_ERROR_INVALID_CONTEXT;
-	*version = 3020;	/* what every driver since CUDA 3.2 reports */
+	*version = 3020; /* what every driver since CUDA 3.2 reports */
 	return CUDA_SUCCESS;
 }
 

@@ -46,7 +46,7 @@ GVCU_EXPORT CUresult cuInit(unsigned int flags)
 		return gvcu_result(s->count_result);
 	if (!(s->apis & GV_API_CUDADR)) {
 		gv_log(GV_LOG_ERROR, "the host does not serve the driver API: add \"cudadr\" to "
-		       "the endpoint's \"plugins\" in its properties.json");
+				     "the endpoint's \"plugins\" in its properties.json");
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
 	atomic_store(&initialized, 1);
@@ -207,8 +207,8 @@ GVCU_EXPORT CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice 
 	if (!major || !minor)
 		return CUDA_ERROR_INVALID_VALUE;
 	e = cuDeviceGetAttribute(major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
-	return e ? e : cuDeviceGetAttribute(minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
-					    dev);
+	return e ? e
+		 : cuDeviceGetAttribute(minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
 }
 
 GVCU_EXPORT CUresult cuDeviceGetProperties(CUdevprop *p, CUdevice dev)
@@ -217,20 +217,21 @@ GVCU_EXPORT CUresult cuDeviceGetProperties(CUdevprop *p, CUdevice dev)
 		size_t off;
 		CUdevice_attribute a;
 	} map[] = {
-		{ offsetof(CUdevprop, maxThreadsPerBlock), CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK },
-		{ offsetof(CUdevprop, maxThreadsDim[0]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X },
-		{ offsetof(CUdevprop, maxThreadsDim[1]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y },
-		{ offsetof(CUdevprop, maxThreadsDim[2]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z },
-		{ offsetof(CUdevprop, maxGridSize[0]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X },
-		{ offsetof(CUdevprop, maxGridSize[1]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y },
-		{ offsetof(CUdevprop, maxGridSize[2]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z },
-		{ offsetof(CUdevprop, sharedMemPerBlock), CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK },
-		{ offsetof(CUdevprop, totalConstantMemory), CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY },
-		{ offsetof(CUdevprop, SIMDWidth), CU_DEVICE_ATTRIBUTE_WARP_SIZE },
-		{ offsetof(CUdevprop, memPitch), CU_DEVICE_ATTRIBUTE_MAX_PITCH },
-		{ offsetof(CUdevprop, regsPerBlock), CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK },
-		{ offsetof(CUdevprop, clockRate), CU_DEVICE_ATTRIBUTE_CLOCK_RATE },
-		{ offsetof(CUdevprop, textureAlign), CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT },
+	    {offsetof(CUdevprop, maxThreadsPerBlock), CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK},
+	    {offsetof(CUdevprop, maxThreadsDim[0]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_X},
+	    {offsetof(CUdevprop, maxThreadsDim[1]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Y},
+	    {offsetof(CUdevprop, maxThreadsDim[2]), CU_DEVICE_ATTRIBUTE_MAX_BLOCK_DIM_Z},
+	    {offsetof(CUdevprop, maxGridSize[0]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X},
+	    {offsetof(CUdevprop, maxGridSize[1]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Y},
+	    {offsetof(CUdevprop, maxGridSize[2]), CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_Z},
+	    {offsetof(CUdevprop, sharedMemPerBlock),
+	     CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK},
+	    {offsetof(CUdevprop, totalConstantMemory), CU_DEVICE_ATTRIBUTE_TOTAL_CONSTANT_MEMORY},
+	    {offsetof(CUdevprop, SIMDWidth), CU_DEVICE_ATTRIBUTE_WARP_SIZE},
+	    {offsetof(CUdevprop, memPitch), CU_DEVICE_ATTRIBUTE_MAX_PITCH},
+	    {offsetof(CUdevprop, regsPerBlock), CU_DEVICE_ATTRIBUTE_MAX_REGISTERS_PER_BLOCK},
+	    {offsetof(CUdevprop, clockRate), CU_DEVICE_ATTRIBUTE_CLOCK_RATE},
+	    {offsetof(CUdevprop, textureAlign), CU_DEVICE_ATTRIBUTE_TEXTURE_ALIGNMENT},
 	};
 	size_t k;
 
@@ -263,7 +264,7 @@ GVCU_EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
  */
 static void *newest(void *self, const char *symbol, int per_thread)
 {
-	static const char *const sfx[] = { "_ptsz", "_ptds" };
+	static const char *const sfx[] = {"_ptsz", "_ptds"};
 	char buf[160];
 	void *p;
 	int v, k;
@@ -273,7 +274,8 @@ static void *newest(void *self, const char *symbol, int per_thread)
 			if (v == 1)
 				snprintf(buf, sizeof(buf), "%s%s", symbol, k < 2 ? sfx[k] : "");
 			else
-				snprintf(buf, sizeof(buf), "%s_v%d%s", symbol, v, k < 2 ? sfx[k] : "");
+				snprintf(buf, sizeof(buf), "%s_v%d%s", symbol, v,
+					 k < 2 ? sfx[k] : "");
 			p = dlsym(self, buf);
 			if (p)
 				return p;
@@ -283,8 +285,7 @@ static void *newest(void *self, const char *symbol, int per_thread)
 }
 
 GVCU_EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int cudaVersion,
-					 cuuint64_t flags,
-					 CUdriverProcAddressQueryResult *status)
+					 cuuint64_t flags, CUdriverProcAddressQueryResult *status)
 {
 	void *self;
 
@@ -293,8 +294,8 @@ GVCU_EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int cud
 	*pfn = NULL;
 	self = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
 	if (self) {
-		*pfn = newest(self, symbol,
-			      !!(flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM));
+		*pfn =
+		    newest(self, symbol, !!(flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM));
 		dlclose(self);
 	}
 	(void)cudaVersion;

@@ -7,14 +7,14 @@
 
 GVCU_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)
 {
-	struct gv_malloc_req q = { .size = bytesize };
-	struct gv_ptr_resp r = { 0 };
+	struct gv_malloc_req q = {.size = bytesize};
+	struct gv_ptr_resp r = {0};
 	CUresult e = gvcu_need_ctx();
 
 	if (e)
 		return e;
 	if (!dptr || bytesize == 0)
-		return CUDA_ERROR_INVALID_VALUE;	/* unlike cudaMalloc(0) */
+		return CUDA_ERROR_INVALID_VALUE; /* unlike cudaMalloc(0) */
 	e = (CUresult)gv_track_device((cudaError_t)GVCU_RPC(MALLOC, &q, &r, NULL, 0), r.ptr,
 				      bytesize);
 	if (!e)
@@ -25,8 +25,8 @@ GVCU_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)
 GVCU_EXPORT CUresult cuMemAllocPitch_v2(CUdeviceptr *dptr, size_t *pitch, size_t width,
 					size_t height, unsigned int elem)
 {
-	struct gv_malloc_pitch_req q = { .width = width, .height = height };
-	struct gv_malloc_pitch_resp r = { 0 };
+	struct gv_malloc_pitch_req q = {.width = width, .height = height};
+	struct gv_malloc_pitch_resp r = {0};
 	CUresult e = gvcu_need_ctx();
 
 	if (e)
@@ -44,7 +44,7 @@ GVCU_EXPORT CUresult cuMemAllocPitch_v2(CUdeviceptr *dptr, size_t *pitch, size_t
 
 GVCU_EXPORT CUresult cuMemFree_v2(CUdeviceptr dptr)
 {
-	struct gv_ptr_req q = { .ptr = dptr };
+	struct gv_ptr_req q = {.ptr = dptr};
 	struct gv_empty r;
 	CUresult e = gvcu_need_ctx();
 
@@ -59,7 +59,7 @@ GVCU_EXPORT CUresult cuMemFree_v2(CUdeviceptr dptr)
 GVCU_EXPORT CUresult cuMemGetInfo_v2(size_t *free_b, size_t *total_b)
 {
 	struct gv_empty q;
-	struct gv_mem_info_resp r = { 0 };
+	struct gv_mem_info_resp r = {0};
 	CUresult e;
 
 	if (!free_b || !total_b)
@@ -100,8 +100,7 @@ GVCU_EXPORT CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, size_t n)
 		    cudaMemcpyDeviceToDevice, NULL);
 }
 
-GVCU_EXPORT CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n,
-					  CUstream s)
+GVCU_EXPORT CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src, size_t n, CUstream s)
 {
 	return copy((void *)(uintptr_t)dst, src, n, cudaMemcpyHostToDevice, s);
 }
@@ -111,8 +110,7 @@ GVCU_EXPORT CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t n, 
 	return copy(dst, (const void *)(uintptr_t)src, n, cudaMemcpyDeviceToHost, s);
 }
 
-GVCU_EXPORT CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n,
-					  CUstream s)
+GVCU_EXPORT CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
 {
 	return copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n,
 		    cudaMemcpyDeviceToDevice, s);
@@ -121,18 +119,16 @@ GVCU_EXPORT CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size
 /* Unified addressing: the direction follows from what the guest allocated. */
 GVCU_EXPORT CUresult cuMemcpy(CUdeviceptr dst, CUdeviceptr src, size_t n)
 {
-	return copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n,
-		    cudaMemcpyDefault, NULL);
+	return copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n, cudaMemcpyDefault,
+		    NULL);
 }
 
 GVCU_EXPORT CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s)
 {
-	return copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n,
-		    cudaMemcpyDefault, s);
+	return copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n, cudaMemcpyDefault, s);
 }
 
-static CUresult side(CUmemorytype t, const void *host, CUdeviceptr dev, const void **p,
-		     int *is_dev)
+static CUresult side(CUmemorytype t, const void *host, CUdeviceptr dev, const void **p, int *is_dev)
 {
 	switch (t) {
 	case CU_MEMORYTYPE_HOST:
@@ -167,15 +163,25 @@ static CUresult copy2d(const CUDA_MEMCPY2D *m, CUstream s)
 	if (m->srcMemoryType == CU_MEMORYTYPE_ARRAY || m->dstMemoryType == CU_MEMORYTYPE_ARRAY) {
 		/* Arrays go the three-dimensional way, one slice deep. */
 		CUDA_MEMCPY3D m3 = {
-			.srcXInBytes = m->srcXInBytes, .srcY = m->srcY,
-			.srcMemoryType = m->srcMemoryType, .srcHost = m->srcHost,
-			.srcDevice = m->srcDevice, .srcArray = m->srcArray,
-			.srcPitch = m->srcPitch, .srcHeight = m->Height,
-			.dstXInBytes = m->dstXInBytes, .dstY = m->dstY,
-			.dstMemoryType = m->dstMemoryType, .dstHost = m->dstHost,
-			.dstDevice = m->dstDevice, .dstArray = m->dstArray,
-			.dstPitch = m->dstPitch, .dstHeight = m->Height,
-			.WidthInBytes = m->WidthInBytes, .Height = m->Height, .Depth = 1,
+		    .srcXInBytes = m->srcXInBytes,
+		    .srcY = m->srcY,
+		    .srcMemoryType = m->srcMemoryType,
+		    .srcHost = m->srcHost,
+		    .srcDevice = m->srcDevice,
+		    .srcArray = m->srcArray,
+		    .srcPitch = m->srcPitch,
+		    .srcHeight = m->Height,
+		    .dstXInBytes = m->dstXInBytes,
+		    .dstY = m->dstY,
+		    .dstMemoryType = m->dstMemoryType,
+		    .dstHost = m->dstHost,
+		    .dstDevice = m->dstDevice,
+		    .dstArray = m->dstArray,
+		    .dstPitch = m->dstPitch,
+		    .dstHeight = m->Height,
+		    .WidthInBytes = m->WidthInBytes,
+		    .Height = m->Height,
+		    .Depth = 1,
 		};
 
 		return gvcu_copy3d(&m3, s);
@@ -192,9 +198,9 @@ static CUresult copy2d(const CUDA_MEMCPY2D *m, CUstream s)
 			    : (ddev ? cudaMemcpyHostToDevice : cudaMemcpyHostToHost);
 	src = (const char *)src + m->srcY * m->srcPitch + m->srcXInBytes;
 	dst = (const char *)dst + m->dstY * m->dstPitch + m->dstXInBytes;
-	return gvcu_result(GVCU_AS_DRIVER(gv_copy2d((void *)dst, m->dstPitch, src, m->srcPitch,
-						    m->WidthInBytes, m->Height, kind,
-						    (cudaStream_t)s)));
+	return gvcu_result(
+	    GVCU_AS_DRIVER(gv_copy2d((void *)dst, m->dstPitch, src, m->srcPitch, m->WidthInBytes,
+				     m->Height, kind, (cudaStream_t)s)));
 }
 
 GVCU_EXPORT CUresult cuMemcpy2D_v2(const CUDA_MEMCPY2D *m)
@@ -214,8 +220,8 @@ GVCU_EXPORT CUresult cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D *m, CUstream s)
 
 static CUresult set8(CUdeviceptr dst, unsigned char v, size_t n, CUstream s)
 {
-	struct gv_memset_req q = { .dst = dst, .size = n, .value = v,
-				   .stream = gv_stream_value((cudaStream_t)s) };
+	struct gv_memset_req q = {
+	    .dst = dst, .size = n, .value = v, .stream = gv_stream_value((cudaStream_t)s)};
 	struct gv_empty r;
 
 	return GVCU_RPC(MEMSET, &q, &r, NULL, 0);

@@ -11,9 +11,9 @@
 
 #include "gvcu.h"
 
-#define FATBIN_MAGIC 0xba55ed50u
+#define FATBIN_MAGIC	     0xba55ed50u
 #define FATBIN_WRAPPER_MAGIC 0x466243b1u
-#define ELF_MAGIC 0x464c457fu
+#define ELF_MAGIC	     0x464c457fu
 
 /* ---- image sizes: the host needs a length; the driver's API has none ---- */
 
@@ -37,7 +37,8 @@ static size_t elf_size(const uint8_t *p)
 	for (i = 0; i < shnum; i++) {
 		const uint8_t *sh = p + shoff + i * shent;
 
-		if (rd(sh + 4, 4) != 8 /* SHT_NOBITS */ && rd(sh + 0x18, 8) + rd(sh + 0x20, 8) > end)
+		if (rd(sh + 4, 4) != 8 /* SHT_NOBITS */ &&
+		    rd(sh + 0x18, 8) + rd(sh + 0x20, 8) > end)
 			end = rd(sh + 0x18, 8) + rd(sh + 0x20, 8);
 	}
 	return (size_t)end;
@@ -66,7 +67,7 @@ static size_t image_size(const void **image)
 static CUresult load(CUmodule *module, const void *image)
 {
 	struct gv_module_load_req q;
-	struct gv_handle_resp r = { 0 };
+	struct gv_handle_resp r = {0};
 	struct gv_buf b;
 	CUresult e = gvcu_need_ctx();
 
@@ -77,11 +78,11 @@ static CUresult load(CUmodule *module, const void *image)
 	q.size = image_size(&image);
 	if (q.size < 16)
 		return CUDA_ERROR_INVALID_IMAGE;
-	b = (struct gv_buf){ image, q.size, GV_BULK_TO_HOST };
+	b = (struct gv_buf){image, q.size, GV_BULK_TO_HOST};
 	e = GVCU_RPC(MODULE_LOAD, &q, &r, &b, 1);
 	if (e == CUDA_ERROR_INVALID_IMAGE && rd(image, 4) != ELF_MAGIC &&
 	    rd(image, 4) != FATBIN_MAGIC)
-		e = CUDA_ERROR_INVALID_PTX;	/* what the driver says of bad text */
+		e = CUDA_ERROR_INVALID_PTX; /* what the driver says of bad text */
 	if (!e)
 		*module = (CUmodule)(uintptr_t)r.handle;
 	return e;
@@ -163,7 +164,7 @@ GVCU_EXPORT CUresult cuModuleLoad(CUmodule *module, const char *fname)
 		return CUDA_ERROR_FILE_NOT_FOUND;
 	}
 	fclose(f);
-	buf[len] = 0;	/* PTX read from a file has no NUL of its own */
+	buf[len] = 0; /* PTX read from a file has no NUL of its own */
 	e = len >= 16 ? load(module, buf) : CUDA_ERROR_INVALID_IMAGE;
 	free(buf);
 	return e;
@@ -200,7 +201,7 @@ static const struct fn_layout *layout_of(uint64_t h)
 
 GVCU_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name)
 {
-	struct gv_name_req q = { .module = (uintptr_t)hmod };
+	struct gv_name_req q = {.module = (uintptr_t)hmod};
 	struct gv_function_resp *r;
 	struct fn_layout *l;
 	CUresult e = gvcu_need_ctx();
@@ -244,7 +245,7 @@ GVCU_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const
 
 GVCU_EXPORT CUresult cuModuleUnload(CUmodule hmod)
 {
-	struct gv_handle_req q = { .handle = (uintptr_t)hmod };
+	struct gv_handle_req q = {.handle = (uintptr_t)hmod};
 	struct gv_empty r;
 
 	/* The module's layouts stay: a handle is never reused with the same
@@ -255,8 +256,8 @@ GVCU_EXPORT CUresult cuModuleUnload(CUmodule hmod)
 GVCU_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes, CUmodule hmod,
 					  const char *name)
 {
-	struct gv_name_req q = { .module = (uintptr_t)hmod };
-	struct gv_global_resp r = { 0 };
+	struct gv_name_req q = {.module = (uintptr_t)hmod};
+	struct gv_global_resp r = {0};
 	CUresult e = gvcu_need_ctx();
 
 	if (e)
@@ -280,8 +281,8 @@ GVCU_EXPORT CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes, CUmo
 
 static _Thread_local unsigned char argbuf[GV_MAX_ARGS];
 
-static CUresult check_geometry(unsigned int gx, unsigned int gy, unsigned int gz,
-			       unsigned int bx, unsigned int by, unsigned int bz)
+static CUresult check_geometry(unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
+			       unsigned int by, unsigned int bz)
 {
 	const struct gv_device_info_resp *i;
 	cudaError_t re;
@@ -336,17 +337,17 @@ static CUresult pack(const struct fn_layout *l, void **params, void **extra)
 	return l->nparams ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
 }
 
-GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy,
-				    unsigned int gz, unsigned int bx, unsigned int by,
-				    unsigned int bz, unsigned int shmem, CUstream stream,
-				    void **params, void **extra)
+GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
+				    unsigned int bx, unsigned int by, unsigned int bz,
+				    unsigned int shmem, CUstream stream, void **params,
+				    void **extra)
 {
 	struct gv_launch_req q = {
-		.function = (uintptr_t)f,
-		.grid = { gx, gy, gz },
-		.block = { bx, by, bz },
-		.shared_mem = shmem,
-		.stream = gv_stream_value((cudaStream_t)stream),
+	    .function = (uintptr_t)f,
+	    .grid = {gx, gy, gz},
+	    .block = {bx, by, bz},
+	    .shared_mem = shmem,
+	    .stream = gv_stream_value((cudaStream_t)stream),
 	};
 	const struct fn_layout *l;
 	struct gv_empty r;
@@ -370,7 +371,7 @@ GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int 
 
 GVCU_EXPORT CUresult cuFuncGetAttribute(int *pi, CUfunction_attribute attrib, CUfunction f)
 {
-	struct gv_handle_req q = { .handle = (uintptr_t)f };
+	struct gv_handle_req q = {.handle = (uintptr_t)f};
 	struct gv_func_attrs_resp r;
 	CUresult e;
 
@@ -389,8 +390,7 @@ GVCU_EXPORT CUresult cuFuncGetAttribute(int *pi, CUfunction_attribute attrib, CU
 
 GVCU_EXPORT CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute attrib, int value)
 {
-	struct gv_func_set_attr_req q = { .function = (uintptr_t)f, .attr = attrib,
-					  .value = value };
+	struct gv_func_set_attr_req q = {.function = (uintptr_t)f, .attr = attrib, .value = value};
 	struct gv_empty r;
 
 	if (!f)
@@ -402,7 +402,7 @@ GVCU_EXPORT CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute attri
 
 static CUresult launch_ex(CUfunction f, const CUlaunchConfig *cfg, void **params, void **extra)
 {
-	struct gv_launch_ex_req x = { 0 };
+	struct gv_launch_ex_req x = {0};
 	const struct fn_layout *l;
 	struct gv_empty r;
 	unsigned int i;
@@ -413,7 +413,8 @@ static CUresult launch_ex(CUfunction f, const CUlaunchConfig *cfg, void **params
 	l = f ? layout_of((uintptr_t)f) : NULL;
 	if (!l)
 		return CUDA_ERROR_INVALID_HANDLE;
-	if ((params && extra) || cfg->numAttrs > GV_MAX_LAUNCH_ATTRS || (cfg->numAttrs && !cfg->attrs))
+	if ((params && extra) || cfg->numAttrs > GV_MAX_LAUNCH_ATTRS ||
+	    (cfg->numAttrs && !cfg->attrs))
 		return CUDA_ERROR_INVALID_VALUE;
 	e = check_geometry(cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ, cfg->blockDimX,
 			   cfg->blockDimY, cfg->blockDimZ);
@@ -422,12 +423,12 @@ static CUresult launch_ex(CUfunction f, const CUlaunchConfig *cfg, void **params
 	if (e)
 		return e;
 	x.launch = (struct gv_launch_req){
-		.function = (uintptr_t)f,
-		.grid = { cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ },
-		.block = { cfg->blockDimX, cfg->blockDimY, cfg->blockDimZ },
-		.shared_mem = cfg->sharedMemBytes,
-		.args_len = l->args_size,
-		.stream = gv_stream_value((cudaStream_t)cfg->hStream),
+	    .function = (uintptr_t)f,
+	    .grid = {cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ},
+	    .block = {cfg->blockDimX, cfg->blockDimY, cfg->blockDimZ},
+	    .shared_mem = cfg->sharedMemBytes,
+	    .args_len = l->args_size,
+	    .stream = gv_stream_value((cudaStream_t)cfg->hStream),
 	};
 	x.nattrs = cfg->numAttrs;
 	for (i = 0; i < cfg->numAttrs; i++) {
@@ -444,12 +445,12 @@ GVCU_EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *cfg, CUfunction f, v
 }
 
 GVCU_EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned int gx, unsigned int gy,
-					       unsigned int gz, unsigned int bx,
-					       unsigned int by, unsigned int bz,
-					       unsigned int shmem, CUstream stream, void **params)
+					       unsigned int gz, unsigned int bx, unsigned int by,
+					       unsigned int bz, unsigned int shmem, CUstream stream,
+					       void **params)
 {
-	CUlaunchAttribute coop = { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE };
-	CUlaunchConfig cfg = { gx, gy, gz, bx, by, bz, shmem, stream, &coop, 1 };
+	CUlaunchAttribute coop = {.id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE};
+	CUlaunchConfig cfg = {gx, gy, gz, bx, by, bz, shmem, stream, &coop, 1};
 
 	coop.value.cooperative = 1;
 	return launch_ex(f, &cfg, params, NULL);

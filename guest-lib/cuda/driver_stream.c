@@ -4,8 +4,8 @@
 
 static CUresult stream_create(CUstream *ph, unsigned int flags, int priority)
 {
-	struct gv_stream_create_req q = { .flags = flags, .priority = priority };
-	struct gv_handle_resp r = { 0 };
+	struct gv_stream_create_req q = {.flags = flags, .priority = priority};
+	struct gv_handle_resp r = {0};
 	CUresult e;
 
 	if (!ph || (flags & ~CU_STREAM_NON_BLOCKING))
@@ -28,7 +28,7 @@ GVCU_EXPORT CUresult cuStreamCreateWithPriority(CUstream *ph, unsigned int flags
 
 static CUresult on_stream(uint32_t op, CUstream s)
 {
-	struct gv_handle_req q = { .handle = gv_stream_value((cudaStream_t)s) };
+	struct gv_handle_req q = {.handle = gv_stream_value((cudaStream_t)s)};
 	struct gv_empty r;
 
 	return gvcu_rpc(op, &q, sizeof(q), NULL, 0, &r, 0, NULL, 0);
@@ -51,8 +51,8 @@ GVCU_EXPORT CUresult cuStreamQuery(CUstream s)
 
 GVCU_EXPORT CUresult cuStreamWaitEvent(CUstream s, CUevent ev, unsigned int flags)
 {
-	struct gv_stream_wait_req q = { .stream = gv_stream_value((cudaStream_t)s),
-					.event = (uintptr_t)ev, .flags = flags };
+	struct gv_stream_wait_req q = {
+	    .stream = gv_stream_value((cudaStream_t)s), .event = (uintptr_t)ev, .flags = flags};
 	struct gv_empty r;
 
 	return GVCU_RPC(STREAM_WAIT_EVENT, &q, &r, NULL, 0);
@@ -61,7 +61,7 @@ GVCU_EXPORT CUresult cuStreamWaitEvent(CUstream s, CUevent ev, unsigned int flag
 GVCU_EXPORT CUresult cuCtxGetStreamPriorityRange(int *least, int *greatest)
 {
 	struct gv_empty q;
-	struct gv_priority_range_resp r = { 0 };
+	struct gv_priority_range_resp r = {0};
 	CUresult e = GVCU_RPC(STREAM_PRIORITY_RANGE, &q, &r, NULL, 0);
 
 	if (!e) {
@@ -75,8 +75,8 @@ GVCU_EXPORT CUresult cuCtxGetStreamPriorityRange(int *least, int *greatest)
 
 GVCU_EXPORT CUresult cuEventCreate(CUevent *ph, unsigned int flags)
 {
-	struct gv_event_create_req q = { .flags = flags };
-	struct gv_handle_resp r = { 0 };
+	struct gv_event_create_req q = {.flags = flags};
+	struct gv_handle_resp r = {0};
 	CUresult e;
 
 	if (!ph)
@@ -89,8 +89,8 @@ GVCU_EXPORT CUresult cuEventCreate(CUevent *ph, unsigned int flags)
 
 GVCU_EXPORT CUresult cuEventRecord(CUevent ev, CUstream s)
 {
-	struct gv_event_record_req q = { .event = (uintptr_t)ev,
-					 .stream = gv_stream_value((cudaStream_t)s) };
+	struct gv_event_record_req q = {.event = (uintptr_t)ev,
+					.stream = gv_stream_value((cudaStream_t)s)};
 	struct gv_empty r;
 
 	return GVCU_RPC(EVENT_RECORD, &q, &r, NULL, 0);
@@ -98,7 +98,7 @@ GVCU_EXPORT CUresult cuEventRecord(CUevent ev, CUstream s)
 
 static CUresult on_event(uint32_t op, CUevent ev)
 {
-	struct gv_handle_req q = { .handle = (uintptr_t)ev };
+	struct gv_handle_req q = {.handle = (uintptr_t)ev};
 	struct gv_empty r;
 
 	return gvcu_rpc(op, &q, sizeof(q), NULL, 0, &r, 0, NULL, 0);
@@ -121,8 +121,8 @@ GVCU_EXPORT CUresult cuEventDestroy_v2(CUevent ev)
 
 GVCU_EXPORT CUresult cuEventElapsedTime_v2(float *ms, CUevent start, CUevent end)
 {
-	struct gv_event_elapsed_req q = { .start = (uintptr_t)start, .end = (uintptr_t)end };
-	struct gv_float_resp r = { 0 };
+	struct gv_event_elapsed_req q = {.start = (uintptr_t)start, .end = (uintptr_t)end};
+	struct gv_float_resp r = {0};
 	CUresult e;
 
 	if (!ms)
@@ -135,8 +135,8 @@ GVCU_EXPORT CUresult cuEventElapsedTime_v2(float *ms, CUevent start, CUevent end
 
 GVCU_EXPORT CUresult cuDeviceCanAccessPeer(int *can, CUdevice dev, CUdevice peer)
 {
-	struct gv_peer_req q = { .peer = peer };
-	struct gv_int_resp r = { 0 };
+	struct gv_peer_req q = {.peer = peer};
+	struct gv_int_resp r = {0};
 	int saved = gv_current_device();
 	CUresult e = gvcu_initialized();
 
@@ -144,9 +144,9 @@ GVCU_EXPORT CUresult cuDeviceCanAccessPeer(int *can, CUdevice dev, CUdevice peer
 		return CUDA_ERROR_INVALID_VALUE;
 	if (e)
 		return e;
-	gv_set_current_device(dev);	/* the message's device asks */
-	e = gvcu_result(GVCU_AS_DRIVER(
-		gv_rpc(GV_OP_PEER_CAN_ACCESS, &q, sizeof(q), &r, sizeof(r), NULL, 0)));
+	gv_set_current_device(dev); /* the message's device asks */
+	e = gvcu_result(
+	    GVCU_AS_DRIVER(gv_rpc(GV_OP_PEER_CAN_ACCESS, &q, sizeof(q), &r, sizeof(r), NULL, 0)));
 	gv_set_current_device(saved);
 	if (!e)
 		*can = r.value;
@@ -155,7 +155,7 @@ GVCU_EXPORT CUresult cuDeviceCanAccessPeer(int *can, CUdevice dev, CUdevice peer
 
 GVCU_EXPORT CUresult cuCtxEnablePeerAccess(CUcontext peer, unsigned int flags)
 {
-	struct gv_peer_req q = { .peer = gvcu_ctx_device(peer), .flags = flags };
+	struct gv_peer_req q = {.peer = gvcu_ctx_device(peer), .flags = flags};
 	struct gv_empty r;
 
 	if (q.peer < 0)

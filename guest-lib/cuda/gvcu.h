@@ -16,10 +16,10 @@
 #define GVCU_EXPORT __attribute__((visibility("default")))
 
 /* A plain value between its wire field and its C type, of equal size. */
-#define GVCU_COPY(dst, src)                                                  \
-	do {                                                                 \
-		_Static_assert(sizeof(*(dst)) == sizeof(*(src)), "wire size"); \
-		memcpy((dst), (src), sizeof(*(dst)));                        \
+#define GVCU_COPY(dst, src)                                                                        \
+	do {                                                                                       \
+		_Static_assert(sizeof(*(dst)) == sizeof(*(src)), "wire size");                     \
+		memcpy((dst), (src), sizeof(*(dst)));                                              \
 	} while (0)
 
 /*
@@ -46,8 +46,14 @@ int32_t gvcu_ctx_device(CUcontext ctx);
 CUresult gvcu_result(cudaError_t e);
 
 /* expr, a call into the runtime shim's core made for the driver API. */
-#define GVCU_AS_DRIVER(expr) \
-	({ __typeof__(expr) r_; gv_driver_call = 1; r_ = (expr); gv_driver_call = 0; r_; })
+#define GVCU_AS_DRIVER(expr)                                                                       \
+	({                                                                                         \
+		__typeof__(expr) r_;                                                               \
+		gv_driver_call = 1;                                                                \
+		r_ = (expr);                                                                       \
+		gv_driver_call = 0;                                                                \
+		r_;                                                                                \
+	})
 
 /* A CUDA_MEMCPY3D as MEMCPY_3D (driver_array.c). */
 CUresult gvcu_copy3d(const CUDA_MEMCPY3D *m, CUstream stream);
@@ -65,8 +71,8 @@ CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *t
 CUresult gvcu_rpc(uint32_t op, const void *req, uint32_t req_len, const void *tail,
 		  uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
 		  unsigned int nbufs);
-#define GVCU_RPC(op, reqp, respp, bufs, nbufs) \
-	gvcu_rpc(GV_OP_##op, (reqp), sizeof(*(reqp)), NULL, 0, (respp), sizeof(*(respp)), \
-		 (bufs), (nbufs))
+#define GVCU_RPC(op, reqp, respp, bufs, nbufs)                                                     \
+	gvcu_rpc(GV_OP_##op, (reqp), sizeof(*(reqp)), NULL, 0, (respp), sizeof(*(respp)), (bufs),  \
+		 (nbufs))
 
 #endif

@@ -13,10 +13,10 @@
 
 #include "bulk.h"
 
-#define GV_FRAME_MAGIC 0x52465647u	/* "GVFR" */
-#define GV_FRAME_REPLY_MAGIC 0x50465647u	/* "GVFP" */
-#define GV_FRAME_MAX_MSG (64u * 1024)
-#define GV_FRAME_MAX_BULK 8
+#define GV_FRAME_MAGIC		0x52465647u /* "GVFR" */
+#define GV_FRAME_REPLY_MAGIC	0x50465647u /* "GVFP" */
+#define GV_FRAME_MAX_MSG	(64u * 1024)
+#define GV_FRAME_MAX_BULK	8
 #define GV_FRAME_MAX_BULK_BYTES (256ull << 20)
 
 /* What the worker as a whole holds, for the STATS op of a worker process. */
@@ -30,7 +30,7 @@ struct __attribute__((packed)) gv_frame_vm_stats {
 };
 
 struct __attribute__((packed)) gv_frame_req {
-	uint32_t magic;		/* GV_FRAME_MAGIC */
+	uint32_t magic; /* GV_FRAME_MAGIC */
 	uint32_t msg_len;
 	uint32_t nbulk;
 	/*
@@ -51,11 +51,11 @@ struct __attribute__((packed)) gv_frame_bulk {
 };
 
 struct __attribute__((packed)) gv_frame_reply {
-	uint32_t magic;		/* GV_FRAME_REPLY_MAGIC */
+	uint32_t magic; /* GV_FRAME_REPLY_MAGIC */
 	uint32_t resp_len;
-	uint32_t status;	/* 0, or the request's framing was refused */
+	uint32_t status; /* 0, or the request's framing was refused */
 	uint32_t reserved;
-	uint64_t session_allocs;	/* what the session holds now */
+	uint64_t session_allocs; /* what the session holds now */
 	uint64_t session_bytes;
 	/* then resp_len bytes, then the from-host runs */
 };

@@ -10,12 +10,12 @@
 #include <stdint.h>
 
 struct gvirtus_worker_stats {
-	uint32_t sessions;		/* live sessions of this VM or backend */
-	uint32_t session_id;		/* the caller's */
+	uint32_t sessions;   /* live sessions of this VM or backend */
+	uint32_t session_id; /* the caller's */
 	uint64_t session_allocs, session_bytes;
 	uint64_t total_allocs, total_bytes;
 	uint64_t sessions_closed, bytes_freed_at_close;
-	uint64_t session_calls, session_exec_ns;	/* host worker time */
+	uint64_t session_calls, session_exec_ns; /* host worker time */
 };
 
 /* Returns a cudaError_t. */

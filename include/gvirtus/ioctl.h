@@ -21,23 +21,23 @@
 #define GV_DEV_PATH "/dev/gvirtus"
 
 struct gv_ioctl_buf {
-	gv_u64 addr;	/* user address */
+	gv_u64 addr; /* user address */
 	gv_u64 len;
-	gv_u32 dir;	/* GV_BULK_TO_HOST or GV_BULK_FROM_HOST */
+	gv_u32 dir; /* GV_BULK_TO_HOST or GV_BULK_FROM_HOST */
 	gv_u32 reserved;
 };
 
 struct gv_ioctl_call {
-	gv_u64 msg;		/* in: protocol messages */
+	gv_u64 msg; /* in: protocol messages */
 	gv_u32 msg_len;
-	gv_u32 resp_cap;	/* in: room at resp */
-	gv_u64 resp;		/* out: protocol responses */
-	gv_u32 resp_len;	/* out */
-	gv_u32 nbufs;		/* <= GV_VQ_MAX_BULK */
-	gv_u64 bufs;		/* struct gv_ioctl_buf[nbufs] */
+	gv_u32 resp_cap; /* in: room at resp */
+	gv_u64 resp;	 /* out: protocol responses */
+	gv_u32 resp_len; /* out */
+	gv_u32 nbufs;	 /* <= GV_VQ_MAX_BULK */
+	gv_u64 bufs;	 /* struct gv_ioctl_buf[nbufs] */
 };
 
 #define GV_IOC_MAGIC 'G'
-#define GV_IOC_CALL _IOWR(GV_IOC_MAGIC, 1, struct gv_ioctl_call)
+#define GV_IOC_CALL  _IOWR(GV_IOC_MAGIC, 1, struct gv_ioctl_call)
 
 #endif

@@ -23,8 +23,8 @@
 #error "gvirtus lays protocol structs out in host order: little-endian hosts only"
 #endif
 
-#define GV_MSG_MAGIC 0x54525647u	/* "GVRT" */
-#define GV_RESP_MAGIC 0x50525647u	/* "GVRP" */
+#define GV_MSG_MAGIC	    0x54525647u /* "GVRT" */
+#define GV_RESP_MAGIC	    0x50525647u /* "GVRP" */
 #define GV_PROTOCOL_VERSION 1u
 
 #define GV_MSG_F_NO_REPLY 1u
@@ -34,17 +34,17 @@
  * library's calls fail with its not-supported error on a host that does
  * not serve it.
  */
-#define GV_API_CUDART 1u	/* "cudart": the runtime API */
-#define GV_API_CUDADR 2u	/* "cudadr": the driver API */
-#define GV_API_ALL (GV_API_CUDART | GV_API_CUDADR)
-#define GV_API_LISTED 0x80000000u	/* set whenever a "plugins" list chose: never 0 */
+#define GV_API_CUDART 1u /* "cudart": the runtime API */
+#define GV_API_CUDADR 2u /* "cudadr": the driver API */
+#define GV_API_ALL    (GV_API_CUDART | GV_API_CUDADR)
+#define GV_API_LISTED 0x80000000u /* set whenever a "plugins" list chose: never 0 */
 
 struct __attribute__((packed)) gv_msg_hdr {
-	uint32_t magic;		/* GV_MSG_MAGIC */
-	uint16_t version;	/* GV_PROTOCOL_VERSION */
-	uint16_t flags;		/* GV_MSG_F_* */
-	uint32_t op;		/* enum gv_op */
-	uint32_t device;	/* the caller's current device ordinal */
+	uint32_t magic;	  /* GV_MSG_MAGIC */
+	uint16_t version; /* GV_PROTOCOL_VERSION */
+	uint16_t flags;	  /* GV_MSG_F_* */
+	uint32_t op;	  /* enum gv_op */
+	uint32_t device;  /* the caller's current device ordinal */
 	uint64_t req_id;
 	uint32_t payload_len;
 	uint32_t nbulk;
@@ -54,20 +54,20 @@ _Static_assert(sizeof(struct gv_msg_hdr) == 32, "gv_msg_hdr is 32 bytes");
 /* Transport-level status of one message, before any CUDA semantics. */
 enum gv_status {
 	GV_OK = 0,
-	GV_EMAGIC = 1,		/* not a gvirtus message */
-	GV_EVERSION = 2,	/* protocol version differs; see hello */
-	GV_EOP = 3,		/* unknown op */
-	GV_ELEN = 4,		/* payload or bulk length wrong for the op */
-	GV_ENOMEM = 5,		/* host could not allocate */
-	GV_ERESP = 6,		/* response would not fit the guest's room */
+	GV_EMAGIC = 1,	 /* not a gvirtus message */
+	GV_EVERSION = 2, /* protocol version differs; see hello */
+	GV_EOP = 3,	 /* unknown op */
+	GV_ELEN = 4,	 /* payload or bulk length wrong for the op */
+	GV_ENOMEM = 5,	 /* host could not allocate */
+	GV_ERESP = 6,	 /* response would not fit the guest's room */
 };
 
 struct __attribute__((packed)) gv_resp_hdr {
-	uint32_t magic;		/* GV_RESP_MAGIC */
-	uint16_t version;	/* the host's GV_PROTOCOL_VERSION */
-	uint16_t status;	/* enum gv_status */
+	uint32_t magic;	  /* GV_RESP_MAGIC */
+	uint16_t version; /* the host's GV_PROTOCOL_VERSION */
+	uint16_t status;  /* enum gv_status */
 	uint32_t op;
-	int32_t result;		/* cudaError_t of the call when status is GV_OK */
+	int32_t result; /* cudaError_t of the call when status is GV_OK */
 	uint64_t req_id;
 	uint32_t payload_len;
 	uint32_t reserved;
@@ -90,19 +90,19 @@ struct __attribute__((packed)) gv_empty {
 
 struct __attribute__((packed)) gv_hello_req {
 	uint32_t guest_version;
-	uint32_t pid;		/* for host logs only */
+	uint32_t pid; /* for host logs only */
 };
 struct __attribute__((packed)) gv_hello_resp {
 	uint32_t host_version;
 	uint32_t session_id;
-	int32_t driver_version;		/* cuDriverGetVersion on the host */
-	int32_t device_count;		/* devices this guest may use */
-	int32_t device_count_result;	/* cudaError_t of counting them */
-	uint32_t apis;			/* GV_API_* this host serves the session */
+	int32_t driver_version;	     /* cuDriverGetVersion on the host */
+	int32_t device_count;	     /* devices this guest may use */
+	int32_t device_count_result; /* cudaError_t of counting them */
+	uint32_t apis;		     /* GV_API_* this host serves the session */
 };
 
-#define GV_NAME_LEN 256
-#define GV_ATTR_SLOTS 256	/* indexed by cudaDeviceAttr / CUdevice_attribute */
+#define GV_NAME_LEN   256
+#define GV_ATTR_SLOTS 256 /* indexed by cudaDeviceAttr / CUdevice_attribute */
 
 struct __attribute__((packed)) gv_device_info_resp {
 	char name[GV_NAME_LEN];
@@ -111,7 +111,7 @@ struct __attribute__((packed)) gv_device_info_resp {
 	uint32_t luid_node_mask;
 	uint32_t reserved;
 	uint64_t total_mem;
-	uint8_t attr_valid[GV_ATTR_SLOTS / 8];	/* bit i: attrs[i] is real */
+	uint8_t attr_valid[GV_ATTR_SLOTS / 8]; /* bit i: attrs[i] is real */
 	int32_t attrs[GV_ATTR_SLOTS];
 };
 
@@ -141,10 +141,10 @@ struct __attribute__((packed)) gv_malloc_pitch_resp {
 
 /* H2D: bulk[0] TO_HOST of size bytes.  D2H: bulk[0] FROM_HOST. */
 struct __attribute__((packed)) gv_memcpy_req {
-	uint64_t dst;	/* device address, or 0 where the host side is bulk */
+	uint64_t dst; /* device address, or 0 where the host side is bulk */
 	uint64_t src;
 	uint64_t size;
-	uint64_t stream;	/* a stream handle, or 0, 1 (legacy), 2 (per thread) */
+	uint64_t stream; /* a stream handle, or 0, 1 (legacy), 2 (per thread) */
 };
 
 struct __attribute__((packed)) gv_memset_req {
@@ -179,8 +179,8 @@ enum gv_mem_type {
 	GV_MEM_MANAGED = 3,
 };
 struct __attribute__((packed)) gv_pointer_attrs_resp {
-	uint32_t type;		/* enum gv_mem_type */
-	int32_t device;		/* guest ordinal */
+	uint32_t type;	/* enum gv_mem_type */
+	int32_t device; /* guest ordinal */
 	uint64_t device_ptr;
 	uint64_t alloc_base;
 	uint64_t alloc_size;
@@ -192,12 +192,12 @@ struct __attribute__((packed)) gv_pointer_attrs_resp {
  * never 0, 1 or 2 (those name the default streams) and are checked for
  * kind and generation on every use.
  */
-#define GV_STREAM_DEFAULT 0u
-#define GV_STREAM_LEGACY 1u
+#define GV_STREAM_DEFAULT    0u
+#define GV_STREAM_LEGACY     1u
 #define GV_STREAM_PER_THREAD 2u
 
-#define GV_MAX_NAME 4096	/* kernel and symbol names, mangled */
-#define GV_MAX_ARGS 32768	/* kernel argument bytes (CUDA allows 32764) */
+#define GV_MAX_NAME   4096  /* kernel and symbol names, mangled */
+#define GV_MAX_ARGS   32768 /* kernel argument bytes (CUDA allows 32764) */
 #define GV_MAX_PARAMS 1024
 
 struct __attribute__((packed)) gv_handle_req {
@@ -239,7 +239,7 @@ struct __attribute__((packed)) gv_param_info {
 struct __attribute__((packed)) gv_function_resp {
 	uint64_t function;
 	uint32_t nparams;
-	uint32_t args_size;	/* bytes of the packed argument block */
+	uint32_t args_size; /* bytes of the packed argument block */
 	struct gv_param_info params[GV_MAX_PARAMS];
 };
 
@@ -281,18 +281,18 @@ struct __attribute__((packed)) gv_launch_ex_req {
  * nodes the next captured work will depend on, with their edge data (8
  * bytes each, CUgraphEdgeData), when asked for.
  */
-#define GV_MAX_CAPTURE_DEPS 64
+#define GV_MAX_CAPTURE_DEPS   64
 #define GV_CAPTURE_WANT_GRAPH 1u
-#define GV_CAPTURE_WANT_DEPS 2u
+#define GV_CAPTURE_WANT_DEPS  2u
 #define GV_CAPTURE_WANT_EDGES 4u
 struct __attribute__((packed)) gv_capture_info_req {
 	uint64_t stream;
-	uint32_t want;		/* GV_CAPTURE_WANT_* */
+	uint32_t want; /* GV_CAPTURE_WANT_* */
 	uint32_t reserved;
 };
 struct __attribute__((packed)) gv_capture_info_resp {
 	uint32_t status;
-	uint32_t has_edges;	/* 0: every edge is the default one */
+	uint32_t has_edges; /* 0: every edge is the default one */
 	uint64_t id;
 	uint64_t graph;
 	uint64_t ndeps;
@@ -321,7 +321,7 @@ enum gv_func_attr {
 };
 #define GV_FUNC_ATTR_SLOTS 32
 struct __attribute__((packed)) gv_func_attrs_resp {
-	uint32_t valid;		/* bit i: values[i] is real */
+	uint32_t valid; /* bit i: values[i] is real */
 	int32_t values[GV_FUNC_ATTR_SLOTS];
 };
 struct __attribute__((packed)) gv_func_set_attr_req {
@@ -369,12 +369,12 @@ struct __attribute__((packed)) gv_event_elapsed_req {
  */
 #define GV_LOG_ARGS 8192
 struct __attribute__((packed)) gv_launch_log_resp {
-	uint64_t launches;	/* this session's, ever */
-	char name[256];		/* the function's (truncated) name */
+	uint64_t launches; /* this session's, ever */
+	char name[256];	   /* the function's (truncated) name */
 	uint32_t grid[3];
 	uint32_t block[3];
 	uint32_t shared_mem;
-	uint32_t args_len;	/* may exceed GV_LOG_ARGS; args holds the start */
+	uint32_t args_len; /* may exceed GV_LOG_ARGS; args holds the start */
 	uint64_t stream;
 	uint8_t args[GV_LOG_ARGS];
 };
@@ -390,13 +390,13 @@ struct __attribute__((packed)) gv_launch_log_resp {
 struct __attribute__((packed)) gv_gate_resp {
 	uint64_t token;
 	uint64_t key;
-	uint32_t owner;		/* the session that enqueued it */
+	uint32_t owner; /* the session that enqueued it */
 	uint32_t reserved;
 };
 struct __attribute__((packed)) gv_gate_wait_req {
 	uint64_t key;
 	uint32_t owner;
-	uint32_t timeout_ms;	/* at most 1000 */
+	uint32_t timeout_ms; /* at most 1000 */
 };
 struct __attribute__((packed)) gv_gate_release_req {
 	uint64_t key;
@@ -416,7 +416,7 @@ struct __attribute__((packed)) gv_memcpy_peer_req {
 	uint64_t size;
 	int32_t dst_device;
 	int32_t src_device;
-	uint64_t stream;	/* of the message's device */
+	uint64_t stream; /* of the message's device */
 };
 
 /*
@@ -433,16 +433,16 @@ enum gv_copy_kind {
 	GV_COPY_ARRAY = 3,
 };
 struct __attribute__((packed)) gv_copy_side {
-	uint32_t kind;		/* enum gv_copy_kind */
+	uint32_t kind; /* enum gv_copy_kind */
 	uint32_t reserved;
-	uint64_t addr;		/* DEVICE: the address; ARRAY: the array's handle; HOST: 0 */
-	uint64_t pitch;		/* HOST, DEVICE: bytes per row */
-	uint64_t height;	/* HOST, DEVICE: rows per slice */
-	uint64_t x, y, z;	/* the first element: x in bytes */
+	uint64_t addr;	  /* DEVICE: the address; ARRAY: the array's handle; HOST: 0 */
+	uint64_t pitch;	  /* HOST, DEVICE: bytes per row */
+	uint64_t height;  /* HOST, DEVICE: rows per slice */
+	uint64_t x, y, z; /* the first element: x in bytes */
 };
 struct __attribute__((packed)) gv_memcpy3d_req {
 	struct gv_copy_side src, dst;
-	uint64_t width;		/* bytes */
+	uint64_t width; /* bytes */
 	uint64_t rows, depth;
 	uint64_t stream;
 };
@@ -459,25 +459,25 @@ enum gv_res_type {
 	GV_RES_PITCH2D = 3,
 };
 struct __attribute__((packed)) gv_res_desc {
-	uint32_t type;		/* enum gv_res_type */
-	uint32_t format;	/* LINEAR, PITCH2D: CUarray_format */
-	uint32_t channels;	/* LINEAR, PITCH2D */
+	uint32_t type;	   /* enum gv_res_type */
+	uint32_t format;   /* LINEAR, PITCH2D: CUarray_format */
+	uint32_t channels; /* LINEAR, PITCH2D */
 	uint32_t flags;
-	uint64_t handle;	/* ARRAY, MIPMAPPED_ARRAY: a handle; else a device address */
-	uint64_t size;		/* LINEAR: bytes */
-	uint64_t width, height, pitch;	/* PITCH2D: width in elements, pitch in bytes */
+	uint64_t handle;	       /* ARRAY, MIPMAPPED_ARRAY: a handle; else a device address */
+	uint64_t size;		       /* LINEAR: bytes */
+	uint64_t width, height, pitch; /* PITCH2D: width in elements, pitch in bytes */
 };
 struct __attribute__((packed)) gv_tex_desc {
 	uint32_t address_mode[3];
 	uint32_t filter_mode;
-	uint32_t flags;		/* CU_TRSF_* */
+	uint32_t flags; /* CU_TRSF_* */
 	uint32_t max_anisotropy;
 	uint32_t mipmap_filter_mode;
 	float mipmap_level_bias, min_mipmap_level_clamp, max_mipmap_level_clamp;
 	float border_color[4];
 };
 struct __attribute__((packed)) gv_view_desc {
-	uint32_t format;	/* CUresourceViewFormat */
+	uint32_t format; /* CUresourceViewFormat */
 	uint32_t reserved;
 	uint64_t width, height, depth;
 	uint32_t first_mipmap_level, last_mipmap_level, first_layer, last_layer;
@@ -487,21 +487,21 @@ struct __attribute__((packed)) gv_tex_create_req {
 	struct gv_tex_desc tex;
 	struct gv_view_desc view;
 	uint32_t has_view;
-	uint32_t surface;	/* 1: a surface object, of res alone */
+	uint32_t surface; /* 1: a surface object, of res alone */
 };
 
 /* Host worker accounting, for tests: this VM's sessions and allocations. */
 struct __attribute__((packed)) gv_stats_resp {
-	uint32_t sessions;		/* live sessions, this one included */
+	uint32_t sessions; /* live sessions, this one included */
 	uint32_t session_id;
-	uint64_t session_allocs;	/* allocations held by this session */
+	uint64_t session_allocs; /* allocations held by this session */
 	uint64_t session_bytes;
-	uint64_t total_allocs;		/* all sessions of this worker */
+	uint64_t total_allocs; /* all sessions of this worker */
 	uint64_t total_bytes;
-	uint64_t sessions_closed;	/* ever */
-	uint64_t bytes_freed_at_close;	/* ever, by session teardown */
-	uint64_t session_calls;		/* messages this session's worker ran */
-	uint64_t session_exec_ns;	/* time the host worker spent on them */
+	uint64_t sessions_closed;      /* ever */
+	uint64_t bytes_freed_at_close; /* ever, by session teardown */
+	uint64_t session_calls;	       /* messages this session's worker ran */
+	uint64_t session_exec_ns;      /* time the host worker spent on them */
 };
 
 #endif

@@ -36,7 +36,7 @@ struct op {
 };
 
 static const struct op ops[] = {
-#define GV_OP(name, n, req, resp, nb, tail) { n, sizeof(struct req), tail, nb },
+#define GV_OP(name, n, req, resp, nb, tail) {n, sizeof(struct req), tail, nb},
 #include "calls.def"
 #undef GV_OP
 };
@@ -46,13 +46,17 @@ static unsigned char *fatbin;
 static size_t fatbin_len;
 
 /* One message of the setup; aborts unless it succeeds.  Returns its response payload. */
-static void setup_call(struct fz_worker *f, uint32_t op, uint32_t dev, const void *q,
-		       uint32_t qlen, const struct gvw_bulk *b, void *r, size_t rlen)
+static void setup_call(struct fz_worker *f, uint32_t op, uint32_t dev, const void *q, uint32_t qlen,
+		       const struct gvw_bulk *b, void *r, size_t rlen)
 {
 	static unsigned char resp[FZ_RESP_CAP];
 	unsigned char msg[sizeof(struct gv_msg_hdr) + 64];
-	struct gv_msg_hdr h = { .magic = GV_MSG_MAGIC, .version = GV_PROTOCOL_VERSION,
-				.op = op, .device = dev, .payload_len = qlen, .nbulk = !!b };
+	struct gv_msg_hdr h = {.magic = GV_MSG_MAGIC,
+			       .version = GV_PROTOCOL_VERSION,
+			       .op = op,
+			       .device = dev,
+			       .payload_len = qlen,
+			       .nbulk = !!b};
 	struct gv_resp_hdr rh;
 	size_t n = 0;
 
@@ -72,10 +76,10 @@ static void setup_call(struct fz_worker *f, uint32_t op, uint32_t dev, const voi
 
 static void setup(struct fz_worker *f)
 {
-	struct gv_hello_req hello = { .guest_version = GV_PROTOCOL_VERSION, .pid = 1 };
-	struct gv_malloc_req m = { .size = 65536 };
-	struct gv_stream_create_req sc = { 0 };
-	struct gv_event_create_req ec = { 0 };
+	struct gv_hello_req hello = {.guest_version = GV_PROTOCOL_VERSION, .pid = 1};
+	struct gv_malloc_req m = {.size = 65536};
+	struct gv_stream_create_req sc = {0};
+	struct gv_event_create_req ec = {0};
 	struct gv_hello_resp hr;
 	struct gv_ptr_resp pr;
 	struct gv_handle_resp hh;
@@ -88,13 +92,13 @@ static void setup(struct fz_worker *f)
 	setup_call(f, GV_OP_EVENT_CREATE, 0, &ec, sizeof(ec), NULL, &hh, sizeof(hh));
 	if (fatbin) {
 		static const char name[] = "_Z2k1cdPi";
-		struct gvw_iov iov = { fatbin, fatbin_len };
-		struct gvw_bulk b = { &iov, 1, fatbin_len, GV_BULK_TO_HOST };
-		struct gv_module_load_req ml = { .size = fatbin_len };
+		struct gvw_iov iov = {fatbin, fatbin_len};
+		struct gvw_bulk b = {&iov, 1, fatbin_len, GV_BULK_TO_HOST};
+		struct gv_module_load_req ml = {.size = fatbin_len};
 		struct {
 			struct gv_name_req q;
 			char name[sizeof(name) - 1];
-		} __attribute__((packed)) fg = { .q = { .name_len = sizeof(name) - 1 } };
+		} __attribute__((packed)) fg = {.q = {.name_len = sizeof(name) - 1}};
 		struct gv_function_resp *fr = malloc(sizeof(*fr));
 
 		if (!fr)
@@ -173,10 +177,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 8;
 	size -= 8;
 
-	h = (struct gv_msg_hdr){ .magic = GV_MSG_MAGIC, .version = GV_PROTOCOL_VERSION,
-				 .flags = (mode & 3) == 3 ? GV_MSG_F_NO_REPLY : 0,
-				 .op = o->num, .device = dev, .req_id = 7,
-				 .payload_len = payload_len, .nbulk = nbulk };
+	h = (struct gv_msg_hdr){.magic = GV_MSG_MAGIC,
+				.version = GV_PROTOCOL_VERSION,
+				.flags = (mode & 3) == 3 ? GV_MSG_F_NO_REPLY : 0,
+				.op = o->num,
+				.device = dev,
+				.req_id = 7,
+				.payload_len = payload_len,
+				.nbulk = nbulk};
 	msg = calloc(1, sizeof(h) + payload_len);
 	if (!msg)
 		abort();
@@ -205,7 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size -= k;
 		}
 	}
-	bulk[0] = (struct gvw_bulk){ iov, n, bulk_len, dir };
+	bulk[0] = (struct gvw_bulk){iov, n, bulk_len, dir};
 	bulk[1] = bulk[0];
 
 	fz_worker_start(&f, 0);

@@ -21,7 +21,7 @@ static void die(const char *what)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int maxes[4] = { 0, 3, 64, 1024 };
+	static const int maxes[4] = {0, 3, 64, 1024};
 	struct gvw_param *out;
 	const char *why = "unset";
 	unsigned int misalign;

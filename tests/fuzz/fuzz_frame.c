@@ -17,7 +17,7 @@
 #include "protocol.h"
 
 /* gvw_frame_recv's first argument for a plain socket or pipe fd (sockstream.h). */
-#define FRAME_SOURCE(sock) (&(struct gv_stream){ .fd = (sock) })
+#define FRAME_SOURCE(sock) (&(struct gv_stream){.fd = (sock)})
 
 #define PIPE_BYTES (1 << 20)
 

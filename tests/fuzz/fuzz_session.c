@@ -24,7 +24,7 @@
 #include "protocol.h"
 
 #define MAX_RECORDS 64
-#define MAX_BULK 3
+#define MAX_BULK    3
 
 struct record {
 	const uint8_t *msg;
@@ -34,7 +34,7 @@ struct record {
 	uint32_t dir[MAX_BULK];
 	int split[MAX_BULK];
 	size_t len[MAX_BULK];
-	const uint8_t *data[MAX_BULK];	/* NULL: the host writes it */
+	const uint8_t *data[MAX_BULK]; /* NULL: the host writes it */
 };
 
 /* The next record at *p, or 0 when the input has no whole one left. */
@@ -111,7 +111,7 @@ static void run(struct fz_worker *f, const struct record *r)
 			else
 				memset(iov[i][k].base, 0xa5, iov[i][k].len);
 		}
-		bulk[i] = (struct gvw_bulk){ iov[i], n, r->len[i], r->dir[i] };
+		bulk[i] = (struct gvw_bulk){iov[i], n, r->len[i], r->dir[i]};
 	}
 	rc = gvw_session_exec(f->s, msg, r->msg_len, bulk, r->nbulk, resp, r->room, &resp_len);
 	fz_check_responses(resp, resp_len, r->room, rc);

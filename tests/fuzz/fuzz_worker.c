@@ -29,8 +29,8 @@ static int call(struct gvw_session *s, uint32_t op, const void *q, uint32_t qlen
 		uint32_t rlen)
 {
 	unsigned char msg[sizeof(struct gv_msg_hdr) + 64], resp[256];
-	struct gv_msg_hdr h = { .magic = GV_MSG_MAGIC, .version = GV_PROTOCOL_VERSION,
-				.op = op, .payload_len = qlen };
+	struct gv_msg_hdr h = {
+	    .magic = GV_MSG_MAGIC, .version = GV_PROTOCOL_VERSION, .op = op, .payload_len = qlen};
 	struct gv_resp_hdr rh;
 	size_t n = 0;
 
@@ -56,14 +56,13 @@ static void *callbacks(void *arg)
 	uint64_t key = f->gate_key;
 
 	while (!atomic_load(&f->stop)) {
-		struct gv_gate_wait_req wq = { .key = key, .owner = FZ_SESSION_ID,
-					       .timeout_ms = 2 };
+		struct gv_gate_wait_req wq = {.key = key, .owner = FZ_SESSION_ID, .timeout_ms = 2};
 		struct gv_handle_resp wr;
 
 		if (call(s, GV_OP_HOST_FUNC_WAIT, &wq, sizeof(wq), &wr, sizeof(wr)) == 0 &&
 		    wr.handle) {
-			struct gv_gate_release_req rq = { .key = key, .token = wr.handle,
-							  .owner = FZ_SESSION_ID };
+			struct gv_gate_release_req rq = {
+			    .key = key, .token = wr.handle, .owner = FZ_SESSION_ID};
 			struct gv_empty e;
 
 			call(s, GV_OP_HOST_FUNC_RELEASE, &rq, sizeof(rq), &e, 0);
@@ -75,13 +74,13 @@ static void *callbacks(void *arg)
 void fz_worker_start(struct fz_worker *f, int with_callbacks)
 {
 	struct gvw_config cfg = {
-		.executor = GVW_EXEC_CPU_REFERENCE,
-		.max_sessions = 2,
-		.cpu_reference_devices = 2,	/* so that peer ops have a peer */
-		.label = "fuzz",
-		.worker_path = NULL,		/* sessions in this process */
-		/* Bounded, so that a fuzzed cudaMalloc cannot take the fuzzer's RSS. */
-		.limits = { .max_device_bytes = 64u << 20 },
+	    .executor = GVW_EXEC_CPU_REFERENCE,
+	    .max_sessions = 2,
+	    .cpu_reference_devices = 2, /* so that peer ops have a peer */
+	    .label = "fuzz",
+	    .worker_path = NULL, /* sessions in this process */
+	    /* Bounded, so that a fuzzed cudaMalloc cannot take the fuzzer's RSS. */
+	    .limits = {.max_device_bytes = 64u << 20},
 	};
 	char err[256];
 
@@ -92,7 +91,7 @@ void fz_worker_start(struct fz_worker *f, int with_callbacks)
 	if (!f->s)
 		die("cannot open the session");
 	if (with_callbacks) {
-		struct gv_handle_req q = { .handle = GV_STREAM_DEFAULT };
+		struct gv_handle_req q = {.handle = GV_STREAM_DEFAULT};
 		struct gv_gate_resp r;
 
 		/* Its gate is the callback thread's first to release. */

@@ -16,7 +16,7 @@
 #include "gvirtus_worker.h"
 
 /* The session the input drives; the guest's callback thread is another. */
-#define FZ_SESSION_ID 1u
+#define FZ_SESSION_ID  1u
 #define FZ_CALLBACK_ID 2u
 /* Room for responses: every op's response fits many times over. */
 #define FZ_RESP_CAP (256u * 1024)
@@ -24,7 +24,7 @@
 struct fz_worker {
 	struct gvw_worker *w;
 	struct gvw_session *s;
-	struct gvw_session *cb_session;	/* the guest's callback thread's */
+	struct gvw_session *cb_session; /* the guest's callback thread's */
 	uint64_t gate_key;
 	pthread_t cb;
 	int cb_running;

@@ -14,71 +14,71 @@
 // the last line is "driverapi: N passed, M failed", exit status 0 iff M == 0.
 // Build: gcc -std=c11 -O2 -Wall -Wextra -I/usr/local/cuda/include
 //        tests/gpu/driverapi.c -L/usr/local/cuda/lib64/stubs -lcuda -o driverapi
+#include <cuda.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <cuda.h>
 
 static const char ptx[] =
-	".version 8.0\n"
-	".target sm_90\n"
-	".address_size 64\n"
-	".visible .global .align 4 .u32 counter = 7;\n"
-	// fill(u32 *p, u32 v, u32 n): p[i] = v, and counter += 1 per element
-	".visible .entry fill(.param .u64 fill_p, .param .u32 fill_v, .param .u32 fill_n)\n"
-	"{\n"
-	"	.reg .pred %p<2>; .reg .b32 %r<7>; .reg .b64 %rd<5>;\n"
-	"	ld.param.u64 %rd1, [fill_p]; ld.param.u32 %r1, [fill_v]; ld.param.u32 %r2, [fill_n];\n"
-	"	mov.u32 %r3, %ctaid.x; mov.u32 %r4, %ntid.x; mov.u32 %r5, %tid.x;\n"
-	"	mad.lo.u32 %r6, %r3, %r4, %r5;\n"
-	"	setp.ge.u32 %p1, %r6, %r2;\n"
-	"	@%p1 bra FILL_DONE;\n"
-	"	cvta.to.global.u64 %rd2, %rd1; mul.wide.u32 %rd3, %r6, 4; add.u64 %rd4, %rd2, %rd3;\n"
-	"	st.global.u32 [%rd4], %r1;\n"
-	"	red.global.add.u32 [counter], 1;\n"
-	"FILL_DONE:\n"
-	"	ret;\n"
-	"}\n"
-	// saxpy(float a, const float *x, float *y, int n): y[i] = a * x[i] + y[i]
-	// (mul.rn and add.rn: never contracted into an fma)
-	".visible .entry saxpy(.param .f32 sx_a, .param .u64 sx_x, .param .u64 sx_y,\n"
-	"	.param .s32 sx_n)\n"
-	"{\n"
-	"	.reg .pred %p<2>; .reg .b32 %r<6>; .reg .f32 %f<5>; .reg .b64 %rd<6>;\n"
-	"	ld.param.f32 %f1, [sx_a]; ld.param.u64 %rd1, [sx_x];\n"
-	"	ld.param.u64 %rd2, [sx_y]; ld.param.s32 %r1, [sx_n];\n"
-	"	mov.u32 %r2, %ctaid.x; mov.u32 %r3, %ntid.x; mov.u32 %r4, %tid.x;\n"
-	"	mad.lo.s32 %r5, %r2, %r3, %r4;\n"
-	"	setp.ge.s32 %p1, %r5, %r1;\n"
-	"	@%p1 bra SX_DONE;\n"
-	"	cvta.to.global.u64 %rd3, %rd1; cvta.to.global.u64 %rd4, %rd2;\n"
-	"	mul.wide.s32 %rd5, %r5, 4;\n"
-	"	add.u64 %rd3, %rd3, %rd5; add.u64 %rd4, %rd4, %rd5;\n"
-	"	ld.global.f32 %f2, [%rd3]; ld.global.f32 %f3, [%rd4];\n"
-	"	mul.rn.f32 %f4, %f1, %f2; add.rn.f32 %f4, %f4, %f3;\n"
-	"	st.global.f32 [%rd4], %f4;\n"
-	"SX_DONE:\n"
-	"	ret;\n"
-	"}\n"
-	// big(struct big s, u64 *out): out[0] = sum of the fields, out[1] = q[8]
-	".visible .entry big(.param .align 8 .b8 big_s[80], .param .u64 big_out)\n"
-	"{\n"
-	"	.reg .b64 %rd<16>;\n"
-	"	ld.param.u8 %rd1, [big_s]; ld.param.u16 %rd2, [big_s+2]; ld.param.u32 %rd3, [big_s+4];\n"
-	"	add.u64 %rd13, %rd1, %rd2; add.u64 %rd13, %rd13, %rd3;\n"
-	"	ld.param.v2.u64 {%rd4, %rd5}, [big_s+8]; ld.param.v2.u64 {%rd6, %rd7}, [big_s+24];\n"
-	"	ld.param.v2.u64 {%rd8, %rd9}, [big_s+40]; ld.param.v2.u64 {%rd10, %rd11}, [big_s+56];\n"
-	"	ld.param.u64 %rd12, [big_s+72];\n"
-	"	add.u64 %rd13, %rd13, %rd4; add.u64 %rd13, %rd13, %rd5;\n"
-	"	add.u64 %rd13, %rd13, %rd6; add.u64 %rd13, %rd13, %rd7;\n"
-	"	add.u64 %rd13, %rd13, %rd8; add.u64 %rd13, %rd13, %rd9;\n"
-	"	add.u64 %rd13, %rd13, %rd10; add.u64 %rd13, %rd13, %rd11;\n"
-	"	add.u64 %rd13, %rd13, %rd12;\n"
-	"	ld.param.u64 %rd14, [big_out]; cvta.to.global.u64 %rd15, %rd14;\n"
-	"	st.global.u64 [%rd15], %rd13; st.global.u64 [%rd15+8], %rd12;\n"
-	"	ret;\n"
-	"}\n";
+    ".version 8.0\n"
+    ".target sm_90\n"
+    ".address_size 64\n"
+    ".visible .global .align 4 .u32 counter = 7;\n"
+    // fill(u32 *p, u32 v, u32 n): p[i] = v, and counter += 1 per element
+    ".visible .entry fill(.param .u64 fill_p, .param .u32 fill_v, .param .u32 fill_n)\n"
+    "{\n"
+    "	.reg .pred %p<2>; .reg .b32 %r<7>; .reg .b64 %rd<5>;\n"
+    "	ld.param.u64 %rd1, [fill_p]; ld.param.u32 %r1, [fill_v]; ld.param.u32 %r2, [fill_n];\n"
+    "	mov.u32 %r3, %ctaid.x; mov.u32 %r4, %ntid.x; mov.u32 %r5, %tid.x;\n"
+    "	mad.lo.u32 %r6, %r3, %r4, %r5;\n"
+    "	setp.ge.u32 %p1, %r6, %r2;\n"
+    "	@%p1 bra FILL_DONE;\n"
+    "	cvta.to.global.u64 %rd2, %rd1; mul.wide.u32 %rd3, %r6, 4; add.u64 %rd4, %rd2, %rd3;\n"
+    "	st.global.u32 [%rd4], %r1;\n"
+    "	red.global.add.u32 [counter], 1;\n"
+    "FILL_DONE:\n"
+    "	ret;\n"
+    "}\n"
+    // saxpy(float a, const float *x, float *y, int n): y[i] = a * x[i] + y[i]
+    // (mul.rn and add.rn: never contracted into an fma)
+    ".visible .entry saxpy(.param .f32 sx_a, .param .u64 sx_x, .param .u64 sx_y,\n"
+    "	.param .s32 sx_n)\n"
+    "{\n"
+    "	.reg .pred %p<2>; .reg .b32 %r<6>; .reg .f32 %f<5>; .reg .b64 %rd<6>;\n"
+    "	ld.param.f32 %f1, [sx_a]; ld.param.u64 %rd1, [sx_x];\n"
+    "	ld.param.u64 %rd2, [sx_y]; ld.param.s32 %r1, [sx_n];\n"
+    "	mov.u32 %r2, %ctaid.x; mov.u32 %r3, %ntid.x; mov.u32 %r4, %tid.x;\n"
+    "	mad.lo.s32 %r5, %r2, %r3, %r4;\n"
+    "	setp.ge.s32 %p1, %r5, %r1;\n"
+    "	@%p1 bra SX_DONE;\n"
+    "	cvta.to.global.u64 %rd3, %rd1; cvta.to.global.u64 %rd4, %rd2;\n"
+    "	mul.wide.s32 %rd5, %r5, 4;\n"
+    "	add.u64 %rd3, %rd3, %rd5; add.u64 %rd4, %rd4, %rd5;\n"
+    "	ld.global.f32 %f2, [%rd3]; ld.global.f32 %f3, [%rd4];\n"
+    "	mul.rn.f32 %f4, %f1, %f2; add.rn.f32 %f4, %f4, %f3;\n"
+    "	st.global.f32 [%rd4], %f4;\n"
+    "SX_DONE:\n"
+    "	ret;\n"
+    "}\n"
+    // big(struct big s, u64 *out): out[0] = sum of the fields, out[1] = q[8]
+    ".visible .entry big(.param .align 8 .b8 big_s[80], .param .u64 big_out)\n"
+    "{\n"
+    "	.reg .b64 %rd<16>;\n"
+    "	ld.param.u8 %rd1, [big_s]; ld.param.u16 %rd2, [big_s+2]; ld.param.u32 %rd3, [big_s+4];\n"
+    "	add.u64 %rd13, %rd1, %rd2; add.u64 %rd13, %rd13, %rd3;\n"
+    "	ld.param.v2.u64 {%rd4, %rd5}, [big_s+8]; ld.param.v2.u64 {%rd6, %rd7}, [big_s+24];\n"
+    "	ld.param.v2.u64 {%rd8, %rd9}, [big_s+40]; ld.param.v2.u64 {%rd10, %rd11}, [big_s+56];\n"
+    "	ld.param.u64 %rd12, [big_s+72];\n"
+    "	add.u64 %rd13, %rd13, %rd4; add.u64 %rd13, %rd13, %rd5;\n"
+    "	add.u64 %rd13, %rd13, %rd6; add.u64 %rd13, %rd13, %rd7;\n"
+    "	add.u64 %rd13, %rd13, %rd8; add.u64 %rd13, %rd13, %rd9;\n"
+    "	add.u64 %rd13, %rd13, %rd10; add.u64 %rd13, %rd13, %rd11;\n"
+    "	add.u64 %rd13, %rd13, %rd12;\n"
+    "	ld.param.u64 %rd14, [big_out]; cvta.to.global.u64 %rd15, %rd14;\n"
+    "	st.global.u64 [%rd15], %rd13; st.global.u64 [%rd15+8], %rd12;\n"
+    "	ret;\n"
+    "}\n";
 
 struct big {
 	uint8_t c;
@@ -88,7 +88,7 @@ struct big {
 };
 _Static_assert(sizeof(struct big) == 80, "struct big is 80 bytes");
 _Static_assert(offsetof(struct big, h) == 2 && offsetof(struct big, w) == 4 &&
-		       offsetof(struct big, q) == 8,
+		   offsetof(struct big, q) == 8,
 	       "struct big matches the PTX offsets");
 
 // ---- checks -------------------------------------------------------------------
@@ -141,7 +141,8 @@ static int check_mem(const char *what, const void *got, const void *exp, size_t 
 {
 	size_t bad = 0, first = 0;
 	for (size_t i = 0; i < n; i++)
-		if (memcmp((const char *)got + i * sz, (const char *)exp + i * sz, sz) && bad++ == 0)
+		if (memcmp((const char *)got + i * sz, (const char *)exp + i * sz, sz) &&
+		    bad++ == 0)
 			first = i;
 	if (bad == 0)
 		printf("%s: ok (%zu values)\n", what, n);
@@ -268,12 +269,22 @@ static void sec_memory(void)
 		memset(exp2d, 0xee, sizeof(exp2d));
 		for (int y = 0; y < H; y++)
 			memcpy(exp2d + y * HQ, src + y * HP, W);
-		CUDA_MEMCPY2D up = {.srcMemoryType = CU_MEMORYTYPE_HOST, .srcHost = src,
-				    .srcPitch = HP, .dstMemoryType = CU_MEMORYTYPE_DEVICE,
-				    .dstDevice = p, .dstPitch = pitch, .WidthInBytes = W, .Height = H};
-		CUDA_MEMCPY2D down = {.srcMemoryType = CU_MEMORYTYPE_DEVICE, .srcDevice = p,
-				      .srcPitch = pitch, .dstMemoryType = CU_MEMORYTYPE_HOST,
-				      .dstHost = back, .dstPitch = HQ, .WidthInBytes = W, .Height = H};
+		CUDA_MEMCPY2D up = {.srcMemoryType = CU_MEMORYTYPE_HOST,
+				    .srcHost = src,
+				    .srcPitch = HP,
+				    .dstMemoryType = CU_MEMORYTYPE_DEVICE,
+				    .dstDevice = p,
+				    .dstPitch = pitch,
+				    .WidthInBytes = W,
+				    .Height = H};
+		CUDA_MEMCPY2D down = {.srcMemoryType = CU_MEMORYTYPE_DEVICE,
+				      .srcDevice = p,
+				      .srcPitch = pitch,
+				      .dstMemoryType = CU_MEMORYTYPE_HOST,
+				      .dstHost = back,
+				      .dstPitch = HQ,
+				      .WidthInBytes = W,
+				      .Height = H};
 		CHECK(cuMemcpy2D(&up));
 		CHECK(cuMemcpy2D(&down));
 		check_mem("cuMemcpy2D 37x13 round trip (padding untouched)", back, exp2d,

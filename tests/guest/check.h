@@ -7,23 +7,23 @@
 
 static int check_failures, check_passes;
 
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (cond) {                                               \
-			check_passes++;                                   \
-		} else {                                                  \
-			check_failures++;                                 \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                              \
-			printf("\n");                                     \
-		}                                                         \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			check_passes++;                                                            \
+		} else {                                                                           \
+			check_failures++;                                                          \
+			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                     \
+			printf(__VA_ARGS__);                                                       \
+			printf("\n");                                                              \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_CUDA(expr, want)                                              \
-	do {                                                                \
-		cudaError_t got_ = (expr);                                  \
-		CHECK(got_ == (want), "%s returned %d (%s), expected %d", #expr, \
-		      (int)got_, cudaGetErrorName(got_), (int)(want));      \
+#define CHECK_CUDA(expr, want)                                                                     \
+	do {                                                                                       \
+		cudaError_t got_ = (expr);                                                         \
+		CHECK(got_ == (want), "%s returned %d (%s), expected %d", #expr, (int)got_,        \
+		      cudaGetErrorName(got_), (int)(want));                                        \
 	} while (0)
 
 /* Deterministic bytes, computed independently of anything under test. */

@@ -14,8 +14,8 @@ int main(void)
 	size_t i;
 
 	if (e != cudaSuccess) {
-		printf("gvdemo: no GPU available to this guest: %s (%s)\n",
-		       cudaGetErrorName(e), cudaGetErrorString(e));
+		printf("gvdemo: no GPU available to this guest: %s (%s)\n", cudaGetErrorName(e),
+		       cudaGetErrorString(e));
 		if (e == cudaErrorInsufficientDriver || e == cudaErrorNoDevice)
 			printf("gvdemo: the host has no usable NVIDIA GPU/driver; "
 			       "use executor=cpu-reference to try the transport without one\n");
@@ -31,10 +31,11 @@ int main(void)
 	if (e == cudaSuccess)
 		e = cudaMemcpy(back, d, sizeof(h), cudaMemcpyDeviceToHost);
 	cudaFree(d);
-	printf("gvdemo: %d device(s); device 0 is \"%s\" (sm_%d%d, %zu MiB), host driver %d\n",
-	       n, p.name, p.major, p.minor, p.totalGlobalMem >> 20, drv);
+	printf("gvdemo: %d device(s); device 0 is \"%s\" (sm_%d%d, %zu MiB), host driver %d\n", n,
+	       p.name, p.major, p.minor, p.totalGlobalMem >> 20, drv);
 	printf("gvdemo: 4 KiB round trip through device memory: %s\n",
-	       e != cudaSuccess ? cudaGetErrorString(e)
-				: memcmp(h, back, sizeof(h)) ? "DATA MISMATCH" : "ok");
+	       e != cudaSuccess		    ? cudaGetErrorString(e)
+	       : memcmp(h, back, sizeof(h)) ? "DATA MISMATCH"
+					    : "ok");
 	return e != cudaSuccess || memcmp(h, back, sizeof(h));
 }

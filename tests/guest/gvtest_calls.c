@@ -35,10 +35,8 @@ static void test_errors(void)
 	CHECK(!strcmp(cudaGetErrorString(cudaSuccess), "no error"), "text of 0");
 	CHECK(!strcmp(cudaGetErrorName(cudaErrorInvalidValue), "cudaErrorInvalidValue"),
 	      "name of 1");
-	CHECK(!strcmp(cudaGetErrorString(cudaErrorInvalidValue), "invalid argument"),
-	      "text of 1");
-	CHECK(!strcmp(cudaGetErrorString(cudaErrorMemoryAllocation), "out of memory"),
-	      "text of 2");
+	CHECK(!strcmp(cudaGetErrorString(cudaErrorInvalidValue), "invalid argument"), "text of 1");
+	CHECK(!strcmp(cudaGetErrorString(cudaErrorMemoryAllocation), "out of memory"), "text of 2");
 	CHECK(!strcmp(cudaGetErrorName((cudaError_t)9999), "unrecognized error code"),
 	      "unknown code");
 	/* Last error: set by a failing call, kept by peek, cleared by get. */
@@ -85,17 +83,16 @@ static void test_device(void)
 		CHECK(p.warpSize == 32, "warpSize %d", p.warpSize);
 		CHECK_CUDA(cudaDeviceGetAttribute(&v, cudaDevAttrMaxThreadsPerBlock, i),
 			   cudaSuccess);
-		CHECK(v == p.maxThreadsPerBlock && v >= 512, "maxThreadsPerBlock %d/%d",
-		      v, p.maxThreadsPerBlock);
+		CHECK(v == p.maxThreadsPerBlock && v >= 512, "maxThreadsPerBlock %d/%d", v,
+		      p.maxThreadsPerBlock);
 		CHECK_CUDA(cudaDeviceGetAttribute(&v, cudaDevAttrComputeCapabilityMajor, i),
 			   cudaSuccess);
 		CHECK(v == p.major && v >= 7, "major %d/%d", v, p.major);
 		CHECK_CUDA(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, i),
 			   cudaSuccess);
-		CHECK(v == p.multiProcessorCount && v > 0, "SMs %d/%d", v,
-		      p.multiProcessorCount);
-		printf("device %d: %s, sm_%d%d, %d SMs, %zu MiB\n", i, p.name, p.major,
-		       p.minor, p.multiProcessorCount, p.totalGlobalMem / MiB);
+		CHECK(v == p.multiProcessorCount && v > 0, "SMs %d/%d", v, p.multiProcessorCount);
+		printf("device %d: %s, sm_%d%d, %d SMs, %zu MiB\n", i, p.name, p.major, p.minor,
+		       p.multiProcessorCount, p.totalGlobalMem / MiB);
 	}
 	CHECK_CUDA(cudaSetDevice(0), cudaSuccess);
 	CHECK_CUDA(cudaGetDeviceProperties(&p, n), cudaErrorInvalidDevice);
@@ -148,10 +145,10 @@ out:
 
 static void test_copies(unsigned long long seed)
 {
-	static const size_t sizes[] = { 1, 3, 4095, 4096, 4097, 65537, MiB + 13,
-					16 * MiB - 1, 64 * MiB };
-	static const size_t hoffs[] = { 0, 1, 7, 4095 };
-	static const size_t doffs[] = { 0, 1, 333 };
+	static const size_t sizes[] = {1,     3,	4095,	      4096,    4097,
+				       65537, MiB + 13, 16 * MiB - 1, 64 * MiB};
+	static const size_t hoffs[] = {0, 1, 7, 4095};
+	static const size_t doffs[] = {0, 1, 333};
 	size_t i;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
@@ -188,8 +185,7 @@ static void test_memory_api(unsigned long long seed)
 
 	/* invalid uses: the same codes as native */
 	CHECK_CUDA(cudaMemcpy(d, h, 0, cudaMemcpyHostToDevice), cudaSuccess);
-	CHECK_CUDA(cudaMemcpy(d, h, 16, (enum cudaMemcpyKind)7),
-		   cudaErrorInvalidMemcpyDirection);
+	CHECK_CUDA(cudaMemcpy(d, h, 16, (enum cudaMemcpyKind)7), cudaErrorInvalidMemcpyDirection);
 	CHECK_CUDA(cudaMemcpy(d + 32 * MiB - 8, h, 16, cudaMemcpyHostToDevice),
 		   cudaErrorInvalidValue);
 	CHECK_CUDA(cudaFree(d + 16), cudaErrorInvalidValue);
@@ -210,8 +206,8 @@ static void test_memory_api(unsigned long long seed)
 		CHECK(a.type == cudaMemoryTypeHost, "pinned type %d", a.type);
 	}
 	CHECK_CUDA(cudaPointerGetAttributes(&a, d + 1000), cudaSuccess);
-	CHECK(a.type == cudaMemoryTypeDevice && a.device == 0 &&
-	      a.devicePointer == d + 1000, "device attrs type %d dev %d", a.type, a.device);
+	CHECK(a.type == cudaMemoryTypeDevice && a.device == 0 && a.devicePointer == d + 1000,
+	      "device attrs type %d dev %d", a.type, a.device);
 	CHECK_CUDA(cudaPointerGetAttributes(&a, &stack_var), cudaSuccess);
 	CHECK(a.type == cudaMemoryTypeUnregistered, "stack type %d", a.type);
 	CHECK_CUDA(cudaFreeHost(pin), cudaSuccess);
@@ -231,20 +227,22 @@ static void test_memory_api(unsigned long long seed)
 		CHECK_CUDA(cudaMallocPitch((void **)&dpitched, &pitch, w, rows), cudaSuccess);
 		CHECK_CUDA(cudaMallocPitch((void **)&d2, &pitch2, w, rows), cudaSuccess);
 		CHECK(pitch >= w && pitch % 32 == 0, "pitch %zu for width %zu", pitch, w);
-		CHECK_CUDA(cudaMemcpy2D(dpitched, pitch, hs, sp, w, rows,
-					cudaMemcpyHostToDevice), cudaSuccess);
-		CHECK_CUDA(cudaMemcpy2D(d2, pitch2, dpitched, pitch, w, rows,
-					cudaMemcpyDeviceToDevice), cudaSuccess);
-		CHECK_CUDA(cudaMemcpy2D(hd, dp, d2, pitch2, w, rows,
-					cudaMemcpyDeviceToHost), cudaSuccess);
+		CHECK_CUDA(cudaMemcpy2D(dpitched, pitch, hs, sp, w, rows, cudaMemcpyHostToDevice),
+			   cudaSuccess);
+		CHECK_CUDA(
+		    cudaMemcpy2D(d2, pitch2, dpitched, pitch, w, rows, cudaMemcpyDeviceToDevice),
+		    cudaSuccess);
+		CHECK_CUDA(cudaMemcpy2D(hd, dp, d2, pitch2, w, rows, cudaMemcpyDeviceToHost),
+			   cudaSuccess);
 		for (y = 0; y < rows; y++) {
 			ok &= !memcmp(hd + y * dp, hs + y * sp, w);
 			for (i = w; i < dp && y + 1 < rows; i++)
 				ok &= hd[y * dp + i] == 0;
 		}
 		CHECK(ok, "2D copy rows or gaps differ");
-		CHECK_CUDA(cudaMemcpy2D(dpitched, pitch, hs, sp, pitch + 1, 2,
-					cudaMemcpyHostToDevice), cudaErrorInvalidPitchValue);
+		CHECK_CUDA(
+		    cudaMemcpy2D(dpitched, pitch, hs, sp, pitch + 1, 2, cudaMemcpyHostToDevice),
+		    cudaErrorInvalidPitchValue);
 		(void)cudaGetLastError();
 		CHECK_CUDA(cudaFree(dpitched), cudaSuccess);
 		CHECK_CUDA(cudaFree(d2), cudaSuccess);
@@ -285,8 +283,7 @@ static void *victim_thread(void *arg)
 static int stats(struct gvirtus_worker_stats *s)
 {
 	int (*get)(struct gvirtus_worker_stats *) =
-		(int (*)(struct gvirtus_worker_stats *))dlsym(RTLD_DEFAULT,
-							      "gvirtusGetWorkerStats");
+	    (int (*)(struct gvirtus_worker_stats *))dlsym(RTLD_DEFAULT, "gvirtusGetWorkerStats");
 
 	return get ? get(s) : -1;
 }
@@ -338,8 +335,7 @@ int main(int argc, char **argv)
 		printf("host worker: %u session(s), %llu allocation(s) / %llu bytes held, "
 		       "%llu session(s) closed, %llu bytes freed at close\n",
 		       s.sessions, (unsigned long long)s.total_allocs,
-		       (unsigned long long)s.total_bytes,
-		       (unsigned long long)s.sessions_closed,
+		       (unsigned long long)s.total_bytes, (unsigned long long)s.sessions_closed,
 		       (unsigned long long)s.bytes_freed_at_close);
 		CHECK(s.sessions == 1, "only this session is open, not %u", s.sessions);
 		CHECK(s.total_allocs == 0 && s.total_bytes == 0,

@@ -23,13 +23,13 @@ static const unsigned char fatbin[] = {
 #include "fatbin_kernels.inc"
 };
 
-#define CHECK_CU(expr, want)                                                    \
-	do {                                                                    \
-		CUresult got_ = (expr);                                         \
-		const char *n_ = NULL;                                          \
-		cuGetErrorName(got_, &n_);                                      \
-		CHECK(got_ == (want), "%s returned %d (%s), expected %d", #expr, \
-		      (int)got_, n_ ? n_ : "?", (int)(want));                   \
+#define CHECK_CU(expr, want)                                                                       \
+	do {                                                                                       \
+		CUresult got_ = (expr);                                                            \
+		const char *n_ = NULL;                                                             \
+		cuGetErrorName(got_, &n_);                                                         \
+		CHECK(got_ == (want), "%s returned %d (%s), expected %d", #expr, (int)got_,        \
+		      n_ ? n_ : "?", (int)(want));                                                 \
 	} while (0)
 
 static void *thread_ctx(void *arg)
@@ -76,8 +76,8 @@ static int one_api(const char *mode)
 int main(int argc, char **argv)
 {
 	int (*last_launch)(void *, size_t) =
-		(int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "gvirtusGetLastLaunch");
-	int cpu_double = 0;	/* the host keeps launch records: the CPU double */
+	    (int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "gvirtusGetLastLaunch");
+	int cpu_double = 0; /* the host keeps launch records: the CPU double */
 	static struct gv_launch_log_resp rec;
 	unsigned char *h = malloc(1 << 20), *g = malloc(1 << 20), *pinned = NULL;
 	int n = 0, v = 0, can = 0;
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 	CHECK_CU(cuMemAllocPitch(&pd, &pitch, 37, 13, 4), CUDA_SUCCESS);
 	CHECK(pitch >= 37, "pitch %zu", pitch);
 	{
-		CUDA_MEMCPY2D m = { 0 };
+		CUDA_MEMCPY2D m = {0};
 
 		m.srcMemoryType = CU_MEMORYTYPE_HOST;
 		m.srcHost = h;
@@ -225,8 +225,8 @@ int main(int argc, char **argv)
 		char c = 'x';
 		double dd = 2.5;
 		int *p = (int *)(uintptr_t)d;
-		void *params[] = { &c, &dd, &p };
-		unsigned char want[24] = { 0 };
+		void *params[] = {&c, &dd, &p};
+		unsigned char want[24] = {0};
 
 		CHECK_CU(cuLaunchKernel(fn, 3, 2, 1, 64, 1, 1, 128, s, params, NULL), CUDA_SUCCESS);
 		CHECK_CU(cuLaunchKernel(fn, 1, 1, 1, 2048, 1, 1, 0, s, params, NULL),
@@ -241,7 +241,8 @@ int main(int argc, char **argv)
 			CHECK(rec.args_len == 24 && !memcmp(rec.args, want, 24),
 			      "launch arguments differ (%u bytes)", rec.args_len);
 			CHECK(rec.grid[0] == 3 && rec.grid[1] == 2 && rec.block[0] == 64 &&
-				      rec.shared_mem == 128, "launch geometry");
+				  rec.shared_mem == 128,
+			      "launch geometry");
 		}
 	}
 	CHECK_CU(cuModuleUnload(mod), CUDA_SUCCESS);
@@ -267,7 +268,7 @@ int main(int argc, char **argv)
 		CHECK(lim >= 4096, "stack limit %zu", lim);
 	}
 	CHECK_CU(cuGraphicsUnregisterResource(NULL), CUDA_ERROR_NOT_SUPPORTED);
-	CHECK_CUDA(cudaGetLastError(), cudaSuccess);	/* the driver API leaves it */
+	CHECK_CUDA(cudaGetLastError(), cudaSuccess); /* the driver API leaves it */
 	CHECK_CU(cuGetProcAddress("cuMemAlloc", &pfn, 13000, 0, NULL), CUDA_SUCCESS);
 	CHECK(pfn == (void *)dlsym(RTLD_DEFAULT, "cuMemAlloc_v2"), "cuMemAlloc resolves to _v2");
 	CHECK_CU(cuGetProcAddress("cuNoSuchThing", &pfn, 13000, 0, NULL), CUDA_ERROR_NOT_FOUND);

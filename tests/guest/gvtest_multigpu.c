@@ -17,7 +17,7 @@
 int main(int argc, char **argv)
 {
 	int want = argc > 1 ? atoi(argv[1]) : 2, n = 0, d, can = -1;
-	unsigned char *buf[16] = { 0 }, *host = malloc(SIZE), *expect = malloc(SIZE);
+	unsigned char *buf[16] = {0}, *host = malloc(SIZE), *expect = malloc(SIZE);
 	struct cudaDeviceProp p;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 		CHECK_CUDA(cudaSetDevice(0), cudaSuccess);
 		if (can) {
 			CHECK_CUDA(cudaDeviceEnablePeerAccess(1, 0), cudaSuccess);
-			CHECK_CUDA(cudaDeviceEnablePeerAccess(1, 0), cudaErrorPeerAccessAlreadyEnabled);
+			CHECK_CUDA(cudaDeviceEnablePeerAccess(1, 0),
+				   cudaErrorPeerAccessAlreadyEnabled);
 			(void)cudaGetLastError();
 		}
 		CHECK_CUDA(cudaDeviceEnablePeerAccess(0, 0), cudaErrorInvalidDevice);

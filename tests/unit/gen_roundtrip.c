@@ -159,7 +159,7 @@ static void runtime_via_driver(struct gvg_cuda_fns *t)
 {
 	size_t v = 0;
 	char id[32] = "";
-	struct cudaMemLocation loc = { .type = cudaMemLocationTypeDevice, .id = 0 };
+	struct cudaMemLocation loc = {.type = cudaMemLocationTypeDevice, .id = 0};
 
 	t->cuCtxSetLimit = see_set_limit;
 	t->cuCtxGetLimit = see_get_limit;
@@ -179,22 +179,22 @@ static void runtime_via_driver(struct gvg_cuda_fns *t)
 	cudaGetLastError();
 	RT_TRUE("cudaMemset2DAsync", "result",
 		cudaMemset2DAsync((char *)(uintptr_t)rt_devptr + 64, 32, 0x1ab, 16, 3, 0) ==
-			cudaErrorInvalidValue);
+		    cudaErrorInvalidValue);
 	RT_TRUE("cudaMemset2DAsync", "arguments",
 		seen.calls == 3 && seen.a == 64 && seen.b == 32 && seen.c == 0xab &&
-			seen.d == 16003 && seen.e);
+		    seen.d == 16003 && seen.e);
 	RT_TRUE("cudaMemset2DAsync", "last error", cudaGetLastError() == cudaErrorInvalidValue);
 	RT_TRUE("cudaMemPrefetchAsync", "result",
 		cudaMemPrefetchAsync((char *)(uintptr_t)rt_devptr + 8, 100, loc, 0, 0) ==
-			cudaSuccess);
+		    cudaSuccess);
 	RT_TRUE("cudaMemPrefetchAsync", "arguments",
 		seen.calls == 4 && seen.a == 8 && seen.b == 100 &&
-			seen.c == CU_MEM_LOCATION_TYPE_DEVICE * 100 && seen.d == 0);
+		    seen.c == CU_MEM_LOCATION_TYPE_DEVICE * 100 && seen.d == 0);
 	RT_TRUE("cudaDeviceGetPCIBusId", "result",
 		cudaDeviceGetPCIBusId(id, (int)sizeof(id), 0) == cudaSuccess);
 	RT_TRUE("cudaDeviceGetPCIBusId", "arguments and text",
 		seen.calls == 5 && seen.a == (long long)sizeof(id) && seen.b == 0 &&
-			!strcmp(id, "0000:42:00.0"));
+		    !strcmp(id, "0000:42:00.0"));
 }
 
 /*
@@ -205,7 +205,7 @@ static void runtime_via_driver(struct gvg_cuda_fns *t)
 static struct {
 	CUDA_ARRAY3D_DESCRIPTOR made;
 	CUDA_MEMCPY3D copy;
-	unsigned char host[4096];	/* the host side as the driver saw it */
+	unsigned char host[4096]; /* the host side as the driver saw it */
 	CUDA_RESOURCE_DESC res;
 	CUDA_TEXTURE_DESC tex;
 	int calls;
@@ -230,8 +230,8 @@ static CUresult see_array_describe(CUDA_ARRAY3D_DESCRIPTOR *d, CUarray a)
 static CUresult see_copy(const CUDA_MEMCPY3D *m, CUstream s)
 {
 	const void *h = m->srcMemoryType == CU_MEMORYTYPE_HOST ? m->srcHost : m->dstHost;
-	size_t rows = m->Height, pitch = m->srcMemoryType == CU_MEMORYTYPE_HOST ? m->srcPitch
-										    : m->dstPitch;
+	size_t rows = m->Height,
+	       pitch = m->srcMemoryType == CU_MEMORYTYPE_HOST ? m->srcPitch : m->dstPitch;
 
 	arr.calls++;
 	arr.copy = *m;
@@ -264,7 +264,8 @@ static CUresult see_surf(CUsurfObject *o, const CUDA_RESOURCE_DESC *r)
 
 static void arrays_and_textures(struct gvg_cuda_fns *t)
 {
-	struct cudaChannelFormatDesc fd = cudaCreateChannelDesc(32, 0, 0, 0, cudaChannelFormatKindFloat);
+	struct cudaChannelFormatDesc fd =
+	    cudaCreateChannelDesc(32, 0, 0, 0, cudaChannelFormatKindFloat);
 	unsigned char src[400], dst[200];
 	cudaArray_t a = NULL;
 	struct cudaResourceDesc rd;
@@ -284,7 +285,7 @@ static void arrays_and_textures(struct gvg_cuda_fns *t)
 	RT_TRUE("cudaMallocArray", "result", cudaMallocArray(&a, &fd, 64, 32, 0) == cudaSuccess);
 	RT_TRUE("cudaMallocArray", "descriptor",
 		arr.made.Format == CU_AD_FORMAT_FLOAT && arr.made.NumChannels == 1 &&
-			arr.made.Width == 64 && arr.made.Height == 32 && arr.made.Depth == 0);
+		    arr.made.Width == 64 && arr.made.Height == 32 && arr.made.Depth == 0);
 	fd = cudaCreateChannelDesc(8, 8, 8, 0, cudaChannelFormatKindUnsigned);
 	RT_TRUE("cudaMallocArray", "three channels refused",
 		cudaMallocArray(&a, &fd, 1, 1, 0) == cudaErrorInvalidChannelDescriptor);
@@ -296,13 +297,13 @@ static void arrays_and_textures(struct gvg_cuda_fns *t)
 		src[i] = (unsigned char)(i * 13 + 7);
 	RT_TRUE("cudaMemcpy2DToArray", "result",
 		cudaMemcpy2DToArray(a, 8, 2, src, 100, 40, 3, cudaMemcpyHostToDevice) ==
-			cudaSuccess);
+		    cudaSuccess);
 	RT_TRUE("cudaMemcpy2DToArray", "descriptor",
 		arr.copy.srcMemoryType == CU_MEMORYTYPE_HOST && arr.copy.srcPitch == 100 &&
-			arr.copy.dstMemoryType == CU_MEMORYTYPE_ARRAY &&
-			arr.copy.dstArray == fake_array && arr.copy.dstXInBytes == 8 &&
-			arr.copy.dstY == 2 && arr.copy.WidthInBytes == 40 &&
-			arr.copy.Height == 3 && arr.copy.Depth == 1);
+		    arr.copy.dstMemoryType == CU_MEMORYTYPE_ARRAY &&
+		    arr.copy.dstArray == fake_array && arr.copy.dstXInBytes == 8 &&
+		    arr.copy.dstY == 2 && arr.copy.WidthInBytes == 40 && arr.copy.Height == 3 &&
+		    arr.copy.Depth == 1);
 	for (int r = 0; r < 3; r++)
 		ok &= !memcmp(arr.host + r * 100, src + r * 100, 40);
 	RT_TRUE("cudaMemcpy2DToArray", "the host's rows", ok);
@@ -311,33 +312,33 @@ static void arrays_and_textures(struct gvg_cuda_fns *t)
 	memset(dst, 0xee, sizeof(dst));
 	RT_TRUE("cudaMemcpy2DFromArray", "result",
 		cudaMemcpy2DFromArray(dst, 50, a, 4, 1, 30, 2, cudaMemcpyDeviceToHost) ==
-			cudaSuccess);
+		    cudaSuccess);
 	RT_TRUE("cudaMemcpy2DFromArray", "rows written, gaps kept",
 		rt_is_pattern(dst, 30, 1) && rt_is_pattern(dst + 50, 30, 2) && dst[30] == 0xee &&
-			dst[49] == 0xee && dst[80] == 0xee);
+		    dst[49] == 0xee && dst[80] == 0xee);
 
 	/* cudaMemcpy3D counts an array's x in elements (4-byte floats here). */
 	memset(&p, 0, sizeof(p));
-	p.srcPtr = (struct cudaPitchedPtr){ (void *)(uintptr_t)rt_devptr, 256, 64, 16 };
-	p.srcPos = (struct cudaPos){ 8, 1, 0 };
+	p.srcPtr = (struct cudaPitchedPtr){(void *)(uintptr_t)rt_devptr, 256, 64, 16};
+	p.srcPos = (struct cudaPos){8, 1, 0};
 	p.dstArray = a;
-	p.dstPos = (struct cudaPos){ 3, 4, 0 };
-	p.extent = (struct cudaExtent){ 5, 2, 1 };
+	p.dstPos = (struct cudaPos){3, 4, 0};
+	p.extent = (struct cudaExtent){5, 2, 1};
 	p.kind = cudaMemcpyDeviceToDevice;
 	RT_TRUE("cudaMemcpy3D", "result", cudaMemcpy3D(&p) == cudaSuccess);
 	RT_TRUE("cudaMemcpy3D", "descriptor",
-		arr.copy.srcMemoryType == CU_MEMORYTYPE_DEVICE &&
-			arr.copy.srcDevice == rt_devptr && arr.copy.srcPitch == 256 &&
-			arr.copy.srcXInBytes == 8 && arr.copy.srcY == 1 &&
-			arr.copy.dstXInBytes == 12 && arr.copy.dstY == 4 &&
-			arr.copy.WidthInBytes == 20 && arr.copy.Height == 2);
-	p.srcPtr = (struct cudaPitchedPtr){ (void *)(uintptr_t)(rt_devptr + (1 << 20) - 64), 256,
-					    64, 16 };
+		arr.copy.srcMemoryType == CU_MEMORYTYPE_DEVICE && arr.copy.srcDevice == rt_devptr &&
+		    arr.copy.srcPitch == 256 && arr.copy.srcXInBytes == 8 && arr.copy.srcY == 1 &&
+		    arr.copy.dstXInBytes == 12 && arr.copy.dstY == 4 &&
+		    arr.copy.WidthInBytes == 20 && arr.copy.Height == 2);
+	p.srcPtr =
+	    (struct cudaPitchedPtr){(void *)(uintptr_t)(rt_devptr + (1 << 20) - 64), 256, 64, 16};
 	RT_TRUE("cudaMemcpy3D", "a device range past the allocation",
 		cudaMemcpy3D(&p) == cudaErrorInvalidValue);
 	RT_TRUE("cudaMemcpy2DArrayToArray", "a forged array",
 		cudaMemcpy2DArrayToArray((cudaArray_t)(uintptr_t)0x5550, 0, 0, a, 0, 0, 4, 1,
-					 cudaMemcpyDeviceToDevice) == cudaErrorInvalidResourceHandle);
+					 cudaMemcpyDeviceToDevice) ==
+		    cudaErrorInvalidResourceHandle);
 
 	memset(&rd, 0, sizeof(rd));
 	memset(&td, 0, sizeof(td));
@@ -352,12 +353,13 @@ static void arrays_and_textures(struct gvg_cuda_fns *t)
 	RT_TRUE("cudaCreateTextureObject", "result",
 		cudaCreateTextureObject(&tex, &rd, &td, NULL) == cudaSuccess && tex == 0x7e57);
 	RT_TRUE("cudaCreateTextureObject", "descriptors",
-		arr.res.resType == CU_RESOURCE_TYPE_ARRAY && arr.res.res.array.hArray == fake_array &&
-			arr.tex.addressMode[0] == CU_TR_ADDRESS_MODE_WRAP &&
-			arr.tex.addressMode[1] == CU_TR_ADDRESS_MODE_BORDER &&
-			arr.tex.filterMode == CU_TR_FILTER_MODE_LINEAR &&
-			arr.tex.flags == (CU_TRSF_READ_AS_INTEGER | CU_TRSF_NORMALIZED_COORDINATES) &&
-			arr.tex.borderColor[2] == 0.5f);
+		arr.res.resType == CU_RESOURCE_TYPE_ARRAY &&
+		    arr.res.res.array.hArray == fake_array &&
+		    arr.tex.addressMode[0] == CU_TR_ADDRESS_MODE_WRAP &&
+		    arr.tex.addressMode[1] == CU_TR_ADDRESS_MODE_BORDER &&
+		    arr.tex.filterMode == CU_TR_FILTER_MODE_LINEAR &&
+		    arr.tex.flags == (CU_TRSF_READ_AS_INTEGER | CU_TRSF_NORMALIZED_COORDINATES) &&
+		    arr.tex.borderColor[2] == 0.5f);
 	rd.resType = cudaResourceTypeLinear;
 	rd.res.linear.devPtr = (void *)(uintptr_t)rt_devptr;
 	rd.res.linear.desc = fd;
@@ -368,7 +370,7 @@ static void arrays_and_textures(struct gvg_cuda_fns *t)
 	rd.res.array.array = a;
 	RT_TRUE("cudaCreateSurfaceObject", "result",
 		cudaCreateSurfaceObject(&surf, &rd) == cudaSuccess && surf == 0x5f &&
-			arr.res.res.array.hArray == fake_array);
+		    arr.res.res.array.hArray == fake_array);
 	(void)cudaGetLastError();
 }
 
@@ -407,11 +409,11 @@ static void launches_with_attributes(struct gvg_cuda_fns *t)
 	char c = 'x';
 	double d = 2.5;
 	int *p = (int *)(uintptr_t)rt_devptr;
-	void *params[] = { &c, &d, &p };
-	unsigned char want[24] = { 'x' };
-	CUlaunchAttribute attrs[2] = { { .id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE },
-				       { .id = CU_LAUNCH_ATTRIBUTE_PRIORITY } };
-	CUlaunchConfig cfg = { 4, 2, 1, 64, 1, 1, 256, NULL, attrs, 2 };
+	void *params[] = {&c, &d, &p};
+	unsigned char want[24] = {'x'};
+	CUlaunchAttribute attrs[2] = {{.id = CU_LAUNCH_ATTRIBUTE_COOPERATIVE},
+				      {.id = CU_LAUNCH_ATTRIBUTE_PRIORITY}};
+	CUlaunchConfig cfg = {4, 2, 1, 64, 1, 1, 256, NULL, attrs, 2};
 
 	t->cuLaunchKernelEx = see_launch;
 	memcpy(want + 8, &d, 8);
@@ -420,23 +422,24 @@ static void launches_with_attributes(struct gvg_cuda_fns *t)
 	attrs[1].value.priority = -3;
 	RT_TRUE("cuModuleLoadData", "the test's fatbin",
 		cuModuleLoadData(&mod, fatbin) == CUDA_SUCCESS &&
-			cuModuleGetFunction(&fn, mod, "_Z2k1cdPi") == CUDA_SUCCESS);
+		    cuModuleGetFunction(&fn, mod, "_Z2k1cdPi") == CUDA_SUCCESS);
 	RT_TRUE("cuLaunchKernelEx", "result", cuLaunchKernelEx(&cfg, fn, params, NULL) == 0);
 	RT_TRUE("cuLaunchKernelEx", "configuration",
 		lx.calls == 1 && lx.cfg.gridDimX == 4 && lx.cfg.gridDimY == 2 &&
-			lx.cfg.blockDimX == 64 && lx.cfg.sharedMemBytes == 256 &&
-			lx.cfg.numAttrs == 2 && lx.attrs[0].id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE &&
-			lx.attrs[0].value.cooperative == 1 && lx.attrs[1].value.priority == -3);
+		    lx.cfg.blockDimX == 64 && lx.cfg.sharedMemBytes == 256 &&
+		    lx.cfg.numAttrs == 2 && lx.attrs[0].id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE &&
+		    lx.attrs[0].value.cooperative == 1 && lx.attrs[1].value.priority == -3);
 	RT_TRUE("cuLaunchKernelEx", "packed arguments",
 		lx.size == 24 && !memcmp(lx.args, want, 24));
 	RT_TRUE("cuLaunchCooperativeKernel", "result",
 		cuLaunchCooperativeKernel(fn, 1, 1, 1, 32, 1, 1, 0, NULL, params) == 0 &&
-			lx.calls == 2 && lx.cfg.numAttrs == 1 &&
-			lx.attrs[0].id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE);
+		    lx.calls == 2 && lx.cfg.numAttrs == 1 &&
+		    lx.attrs[0].id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE);
 	/* An event in an attribute is a host object: not carried. */
 	attrs[1].id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_EVENT;
 	RT_TRUE("cuLaunchKernelEx", "an event attribute refused",
-		cuLaunchKernelEx(&cfg, fn, params, NULL) == CUDA_ERROR_NOT_SUPPORTED && lx.calls == 2);
+		cuLaunchKernelEx(&cfg, fn, params, NULL) == CUDA_ERROR_NOT_SUPPORTED &&
+		    lx.calls == 2);
 	cfg.numAttrs = 9;
 	RT_TRUE("cuLaunchKernelEx", "too many attributes",
 		cuLaunchKernelEx(&cfg, fn, params, NULL) == CUDA_ERROR_INVALID_VALUE);
@@ -488,9 +491,8 @@ static void capture_info(struct gvg_cuda_fns *t)
 	RT_TRUE("cudaStreamGetCaptureInfo", "result",
 		cudaStreamGetCaptureInfo(0, &st, &id, &g, &deps, &edges, &n) == cudaSuccess);
 	RT_TRUE("cudaStreamGetCaptureInfo", "values",
-		st == cudaStreamCaptureStatusActive && id == 77 && g && n == 2 && deps &&
-			deps[0] && deps[1] && deps[0] != deps[1] && edges &&
-			edges[1].to_port == 3);
+		st == cudaStreamCaptureStatusActive && id == 77 && g && n == 2 && deps && deps[0] &&
+		    deps[1] && deps[0] != deps[1] && edges && edges[1].to_port == 3);
 	first[0] = deps[0];
 	first[1] = deps[1];
 	RT_TRUE("cudaStreamGetCaptureInfo", "again",
@@ -500,7 +502,7 @@ static void capture_info(struct gvg_cuda_fns *t)
 	cap_n = 65;
 	RT_TRUE("cudaStreamGetCaptureInfo", "more nodes than carried",
 		cudaStreamGetCaptureInfo(0, &st, NULL, NULL, &deps, NULL, &n) ==
-			cudaErrorNotSupported);
+		    cudaErrorNotSupported);
 	(void)cudaGetLastError();
 }
 

@@ -18,12 +18,12 @@ struct loopback {
 	struct gvw_session *s;
 };
 
-static int loop_call(struct gv_transport *t, const void *msg, size_t msg_len,
-		     void *resp, size_t resp_cap, size_t *resp_len,
-		     const struct gv_buf *bufs, unsigned int nbufs)
+static int loop_call(struct gv_transport *t, const void *msg, size_t msg_len, void *resp,
+		     size_t resp_cap, size_t *resp_len, const struct gv_buf *bufs,
+		     unsigned int nbufs)
 {
 	struct loopback *l = (struct loopback *)t;
-	struct gvw_bulk b[8] = { 0 };
+	struct gvw_bulk b[8] = {0};
 	unsigned int i;
 	int r;
 
@@ -61,10 +61,10 @@ struct gvw_worker *gv_loopback_worker;
 
 struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len)
 {
-	struct gvw_config cfg = { .executor = GVW_EXEC_CPU_REFERENCE,
-				  .max_sessions = 4,
-				  .cpu_reference_devices = 1,
-				  .label = "loopback" };
+	struct gvw_config cfg = {.executor = GVW_EXEC_CPU_REFERENCE,
+				 .max_sessions = 4,
+				 .cpu_reference_devices = 1,
+				 .label = "loopback"};
 	struct loopback *l = calloc(1, sizeof(*l));
 
 	if (!l || gvw_worker_create(&cfg, &l->w, err, err_len))

@@ -17,8 +17,8 @@
 #include "gen/cuda_protos.h"
 #include "gen_support.h"
 
-extern int rt_result;		/* what the fake driver returns */
-extern CUdeviceptr rt_devptr;	/* a live allocation of 1 MiB */
+extern int rt_result;	      /* what the fake driver returns */
+extern CUdeviceptr rt_devptr; /* a live allocation of 1 MiB */
 
 void rt_random(void *p, size_t n);
 uint64_t rt_small(uint64_t below);
@@ -29,9 +29,9 @@ void *rt_object(void);
 
 void rt_fail(const char *fn, const char *what);
 void rt_pass(void);
-#define RT_TRUE(fn, what, cond) ((cond) ? rt_pass() : rt_fail(fn, what))
+#define RT_TRUE(fn, what, cond)	   ((cond) ? rt_pass() : rt_fail(fn, what))
 #define RT_SAME(fn, what, a, b, n) RT_TRUE(fn, what, !memcmp((a), (b), (n)))
-#define RT_CALL(fn, cond, e) RT_TRUE(fn, rt_result_text(e), cond)
+#define RT_CALL(fn, cond, e)	   RT_TRUE(fn, rt_result_text(e), cond)
 const char *rt_result_text(CUresult e);
 
 void rt_install(struct gvg_cuda_fns *t);

@@ -21,7 +21,7 @@
 #include "unit.h"
 
 #define DEFAULT_FATBIN "build/tests/fatbin_kernels.fatbin"
-#define MAX_PARAMS 64
+#define MAX_PARAMS     64
 
 /* The by-value types of fatbin_kernels.cu. */
 struct s24 {
@@ -58,27 +58,90 @@ _Static_assert(sizeof(struct huge20k) == 20008, "Huge20k");
 _Static_assert(sizeof(struct a16) == 16 && _Alignof(struct a16) == 16, "A16");
 
 /* Each kernel's parameters as a struct: a parameter sits where its member would. */
-struct p_k_char { char c; };
-struct p_k1 { char c; double d; int *p; };
-struct p_k_s24 { char c; struct s24 s; int i; };
-struct p_k_s48 { struct s48 s; short h; };
-struct p_k_big { char c; struct big4k b; int *p; };
-struct p_k_huge { char c; struct huge20k h; int *p; };
-struct p_k_a16 { char c; struct a16 a; };
-struct p_k_tmpl_d { double a; char b; double c; };
-struct p_k_tmpl_s { short a; char b; short c; };
-struct p_k_ns { int a; float *b; char c; };
-struct p_k_many {
-	char a; short b; int c; long long d; float e; double f; int *g; char h;
-	struct s24 i; char j; double *k; short l; unsigned char m; float n;
-	char o; int p; long long q; char r; struct a16 s; char t;
+struct p_k_char {
+	char c;
 };
-struct p_k_c { int x; long long y; char z; };
+struct p_k1 {
+	char c;
+	double d;
+	int *p;
+};
+struct p_k_s24 {
+	char c;
+	struct s24 s;
+	int i;
+};
+struct p_k_s48 {
+	struct s48 s;
+	short h;
+};
+struct p_k_big {
+	char c;
+	struct big4k b;
+	int *p;
+};
+struct p_k_huge {
+	char c;
+	struct huge20k h;
+	int *p;
+};
+struct p_k_a16 {
+	char c;
+	struct a16 a;
+};
+struct p_k_tmpl_d {
+	double a;
+	char b;
+	double c;
+};
+struct p_k_tmpl_s {
+	short a;
+	char b;
+	short c;
+};
+struct p_k_ns {
+	int a;
+	float *b;
+	char c;
+};
+struct p_k_many {
+	char a;
+	short b;
+	int c;
+	long long d;
+	float e;
+	double f;
+	int *g;
+	char h;
+	struct s24 i;
+	char j;
+	double *k;
+	short l;
+	unsigned char m;
+	float n;
+	char o;
+	int p;
+	long long q;
+	char r;
+	struct a16 s;
+	char t;
+};
+struct p_k_c {
+	int x;
+	long long y;
+	char z;
+};
 
-#define P(type, m) { offsetof(struct type, m), sizeof(((struct type *)0)->m) }
-#define LIST(...) ((const struct gvw_param[]){ __VA_ARGS__ })
+#define P(type, m)                                                                                 \
+	{                                                                                          \
+		offsetof(struct type, m), sizeof(((struct type *)0)->m)                            \
+	}
+#define LIST(...)  ((const struct gvw_param[]){__VA_ARGS__})
 #define COUNT(...) (int)(sizeof(LIST(__VA_ARGS__)) / sizeof(struct gvw_param))
-#define KERNEL(name, ...) { name, COUNT(__VA_ARGS__), LIST(__VA_ARGS__) }
+#define KERNEL(name, ...)                                                                          \
+	{                                                                                          \
+		name, COUNT(__VA_ARGS__), LIST(__VA_ARGS__)                                        \
+	}
 
 struct expected {
 	const char *kernel;
@@ -87,24 +150,23 @@ struct expected {
 };
 
 static const struct expected kernels[] = {
-	{ "_Z6k_nonev", 0, NULL },
-	KERNEL("_Z6k_charc", P(p_k_char, c)),
-	KERNEL("_Z2k1cdPi", P(p_k1, c), P(p_k1, d), P(p_k1, p)),
-	KERNEL("_Z5k_s24c3S24i", P(p_k_s24, c), P(p_k_s24, s), P(p_k_s24, i)),
-	KERNEL("_Z5k_s483S48s", P(p_k_s48, s), P(p_k_s48, h)),
-	KERNEL("_Z5k_bigc5Big4kPi", P(p_k_big, c), P(p_k_big, b), P(p_k_big, p)),
-	KERNEL("_Z6k_hugec7Huge20kPi", P(p_k_huge, c), P(p_k_huge, h), P(p_k_huge, p)),
-	KERNEL("_Z5k_a16c3A16", P(p_k_a16, c), P(p_k_a16, a)),
-	KERNEL("_Z6k_tmplIdEvT_cS0_", P(p_k_tmpl_d, a), P(p_k_tmpl_d, b), P(p_k_tmpl_d, c)),
-	KERNEL("_Z6k_tmplIsEvT_cS0_", P(p_k_tmpl_s, a), P(p_k_tmpl_s, b), P(p_k_tmpl_s, c)),
-	KERNEL("_ZN3gvt4k_nsEiPfc", P(p_k_ns, a), P(p_k_ns, b), P(p_k_ns, c)),
-	KERNEL("_Z6k_manycsixfdPic3S24cPdshfcixc3A16c",
-	       P(p_k_many, a), P(p_k_many, b), P(p_k_many, c), P(p_k_many, d),
-	       P(p_k_many, e), P(p_k_many, f), P(p_k_many, g), P(p_k_many, h),
-	       P(p_k_many, i), P(p_k_many, j), P(p_k_many, k), P(p_k_many, l),
-	       P(p_k_many, m), P(p_k_many, n), P(p_k_many, o), P(p_k_many, p),
-	       P(p_k_many, q), P(p_k_many, r), P(p_k_many, s), P(p_k_many, t)),
-	KERNEL("k_c", P(p_k_c, x), P(p_k_c, y), P(p_k_c, z)),
+    {"_Z6k_nonev", 0, NULL},
+    KERNEL("_Z6k_charc", P(p_k_char, c)),
+    KERNEL("_Z2k1cdPi", P(p_k1, c), P(p_k1, d), P(p_k1, p)),
+    KERNEL("_Z5k_s24c3S24i", P(p_k_s24, c), P(p_k_s24, s), P(p_k_s24, i)),
+    KERNEL("_Z5k_s483S48s", P(p_k_s48, s), P(p_k_s48, h)),
+    KERNEL("_Z5k_bigc5Big4kPi", P(p_k_big, c), P(p_k_big, b), P(p_k_big, p)),
+    KERNEL("_Z6k_hugec7Huge20kPi", P(p_k_huge, c), P(p_k_huge, h), P(p_k_huge, p)),
+    KERNEL("_Z5k_a16c3A16", P(p_k_a16, c), P(p_k_a16, a)),
+    KERNEL("_Z6k_tmplIdEvT_cS0_", P(p_k_tmpl_d, a), P(p_k_tmpl_d, b), P(p_k_tmpl_d, c)),
+    KERNEL("_Z6k_tmplIsEvT_cS0_", P(p_k_tmpl_s, a), P(p_k_tmpl_s, b), P(p_k_tmpl_s, c)),
+    KERNEL("_ZN3gvt4k_nsEiPfc", P(p_k_ns, a), P(p_k_ns, b), P(p_k_ns, c)),
+    KERNEL("_Z6k_manycsixfdPic3S24cPdshfcixc3A16c", P(p_k_many, a), P(p_k_many, b), P(p_k_many, c),
+	   P(p_k_many, d), P(p_k_many, e), P(p_k_many, f), P(p_k_many, g), P(p_k_many, h),
+	   P(p_k_many, i), P(p_k_many, j), P(p_k_many, k), P(p_k_many, l), P(p_k_many, m),
+	   P(p_k_many, n), P(p_k_many, o), P(p_k_many, p), P(p_k_many, q), P(p_k_many, r),
+	   P(p_k_many, s), P(p_k_many, t)),
+    KERNEL("k_c", P(p_k_c, x), P(p_k_c, y), P(p_k_c, z)),
 };
 
 static unsigned char *fatbin;
@@ -172,12 +234,11 @@ static void check_kernel(const unsigned char *buf, size_t len, const struct expe
 	EXPECT(n < 0 || why == NULL, "%s: why not cleared on success", e->kernel);
 	for (i = 0; i < n && i < e->n; i++)
 		EXPECT(out[i].offset == e->p[i].offset && out[i].size == e->p[i].size,
-		       "%s parameter %d: {%u, %u}, expected {%u, %u}", e->kernel, i,
-		       out[i].offset, out[i].size, e->p[i].offset, e->p[i].size);
+		       "%s parameter %d: {%u, %u}, expected {%u, %u}", e->kernel, i, out[i].offset,
+		       out[i].size, e->p[i].offset, e->p[i].size);
 }
 
-static int layout_of(const unsigned char *buf, size_t len, const char *kernel,
-		     const char **why)
+static int layout_of(const unsigned char *buf, size_t len, const char *kernel, const char **why)
 {
 	struct gvw_param out[MAX_PARAMS];
 
@@ -200,7 +261,7 @@ static size_t find_bytes(const unsigned char *pat, size_t n)
 
 /* k_many's record for parameter 19, a char at 144: the first in its section. */
 static const unsigned char many_last_param[] = {
-	0x04, 0x17, 0x0c, 0x00, 0, 0, 0, 0, 19, 0, 144, 0, 0x00, 0xf0, 0x05, 0x00,
+    0x04, 0x17, 0x0c, 0x00, 0, 0, 0, 0, 19, 0, 144, 0, 0x00, 0xf0, 0x05, 0x00,
 };
 
 /* Offsets of the pieces the damage below aims at. */
@@ -214,8 +275,8 @@ static void locate(void)
 }
 
 /* Damage width bytes at off to v; the kernel's lookup must fail. */
-static void expect_refused(size_t off, int width, uint64_t v, const char *kernel,
-			   const char *what, const char *why_has)
+static void expect_refused(size_t off, int width, uint64_t v, const char *kernel, const char *what,
+			   const char *why_has)
 {
 	unsigned char *c = copy_of(fatbin, fatbin_len);
 	const char *why = NULL;
@@ -225,18 +286,18 @@ static void expect_refused(size_t off, int width, uint64_t v, const char *kernel
 	n = layout_of(c, fatbin_len, kernel, &why);
 	EXPECT(n == -1 && why != NULL, "%s: returned %d", what, n);
 	if (n == -1 && why && why_has)
-		EXPECT(strstr(why, why_has) != NULL, "%s: reason \"%s\" lacks \"%s\"",
-		       what, why, why_has);
+		EXPECT(strstr(why, why_has) != NULL, "%s: reason \"%s\" lacks \"%s\"", what, why,
+		       why_has);
 	free(c);
 }
 
 static void test_layouts(void)
 {
-	static const struct gvw_param k1_by_hand[] = { { 0, 1 }, { 8, 8 }, { 16, 8 } };
-	static const struct gvw_param big_by_hand[] = { { 0, 1 }, { 4, 4008 }, { 4016, 8 } };
+	static const struct gvw_param k1_by_hand[] = {{0, 1}, {8, 8}, {16, 8}};
+	static const struct gvw_param big_by_hand[] = {{0, 1}, {4, 4008}, {4016, 8}};
 	static const struct expected by_hand[] = {
-		{ "_Z2k1cdPi", 3, k1_by_hand },
-		{ "_Z5k_bigc5Big4kPi", 3, big_by_hand },
+	    {"_Z2k1cdPi", 3, k1_by_hand},
+	    {"_Z5k_bigc5Big4kPi", 3, big_by_hand},
 	};
 	size_t i;
 
@@ -260,8 +321,7 @@ static void test_api(void)
 	EXPECT(n == 20, "k_many with 3 slots gave %d", n);
 	EXPECT(out[2].offset == many->p[2].offset && out[2].size == many->p[2].size,
 	       "k_many slot 2");
-	EXPECT(out[3].offset == 0xeeeeeeeeu && out[3].size == 0xeeeeeeeeu,
-	       "k_many wrote past max");
+	EXPECT(out[3].offset == 0xeeeeeeeeu && out[3].size == 0xeeeeeeeeu, "k_many wrote past max");
 	EXPECT(gvw_fatbin_param_layout(fatbin, fatbin_len, many->kernel, NULL, 0, NULL) == 20,
 	       "count only, no out, no why");
 	EXPECT(gvw_fatbin_param_layout(fatbin, fatbin_len, "_Z6k_nonev", NULL, 0, &why) == 0,
@@ -269,7 +329,7 @@ static void test_api(void)
 
 	/* Names must match whole. */
 	static const char *const absent[] = {
-		"_Z2k1", "_Z2k1cdPiX", "k1", "k_c ", "_Z6k_none", "nv.info._Z2k1cdPi", "",
+	    "_Z2k1", "_Z2k1cdPiX", "k1", "k_c ", "_Z6k_none", "nv.info._Z2k1cdPi", "",
 	};
 	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
 		why = NULL;
@@ -293,7 +353,8 @@ static void test_api(void)
 		memcpy(two, fatbin, fatbin_len);
 		memcpy(two + fatbin_len, fatbin, fatbin_len);
 		EXPECT(gvw_fatbin_size(two, 2 * fatbin_len) == fatbin_len, "first of two");
-		EXPECT(gvw_fatbin_size(two + fatbin_len, fatbin_len) == fatbin_len, "second of two");
+		EXPECT(gvw_fatbin_size(two + fatbin_len, fatbin_len) == fatbin_len,
+		       "second of two");
 		check_kernel(two, 2 * fatbin_len, &kernels[2]);
 		check_kernel(two + fatbin_len, fatbin_len, &kernels[12]);
 		free(two);
@@ -307,9 +368,18 @@ static void test_damage(void)
 	uint64_t shoff;
 
 	EXPECT(get_le(fatbin + entry0, 2) == 2, "first entry is not the cubin");
-	EXPECT(!memcmp(fatbin + elf0, "\x7f" "ELF", 4), "cubin not where expected");
+	EXPECT(!memcmp(fatbin + elf0,
+		       "\x7f"
+		       "ELF",
+		       4),
+	       "cubin not where expected");
 	EXPECT(rec != 0, "k_many's last parameter record not found once");
-	if (get_le(fatbin + entry0, 2) != 2 || memcmp(fatbin + elf0, "\x7f" "ELF", 4) || !rec)
+	if (get_le(fatbin + entry0, 2) != 2 ||
+	    memcmp(fatbin + elf0,
+		   "\x7f"
+		   "ELF",
+		   4) ||
+	    !rec)
 		return;
 	shoff = get_le(fatbin + elf0 + 0x28, 8);
 
@@ -338,8 +408,7 @@ static void test_damage(void)
 	expect_refused(elf0 + 0x3c, 2, 0xfeff, "k_c", "e_shnum huge", NULL);
 	expect_refused(elf0 + 0x3e, 2, 0xfeff, "k_c", "e_shstrndx out of range", NULL);
 	expect_refused(elf0 + 0x3e, 2, 0, "k_c", "e_shstrndx on the null section", NULL);
-	expect_refused(elf0 + shoff + 64 + 24, 8, UINT64_MAX, "k_c",
-		       "section 1 offset huge", NULL);
+	expect_refused(elf0 + shoff + 64 + 24, 8, UINT64_MAX, "k_c", "section 1 offset huge", NULL);
 
 	/* k_many's parameter records. */
 	expect_refused(rec + 2, 2, 13, many, "record 13 bytes long", NULL);
@@ -363,16 +432,16 @@ static uint64_t next_random(void)
 }
 
 /* A result must be a refusal or a layout that fits the parameter space. */
-static void expect_sane(const unsigned char *buf, size_t len, const char *kernel,
-			const char *what, uint64_t seed)
+static void expect_sane(const unsigned char *buf, size_t len, const char *kernel, const char *what,
+			uint64_t seed)
 {
 	struct gvw_param out[MAX_PARAMS];
 	const char *why = NULL;
 	int n, i;
 
 	n = gvw_fatbin_param_layout(buf, len, kernel, out, MAX_PARAMS, &why);
-	EXPECT(n >= -1 && (n >= 0 || why != NULL), "%s %llu: %d", what,
-	       (unsigned long long)seed, n);
+	EXPECT(n >= -1 && (n >= 0 || why != NULL), "%s %llu: %d", what, (unsigned long long)seed,
+	       n);
 	for (i = 0; i < n && i < MAX_PARAMS; i++)
 		EXPECT(out[i].offset + (uint64_t)out[i].size <= 65536, "%s %llu: parameter %d",
 		       what, (unsigned long long)seed, i);
@@ -386,10 +455,10 @@ static void test_random_damage(void)
 	int round, k;
 
 	size_t shdrs = elf0 + get_le(fatbin + elf0 + 0x28, 8);
-	size_t many_info = many_rec - 8;	/* after EIATTR_CUDA_API_VERSION */
+	size_t many_info = many_rec - 8; /* after EIATTR_CUDA_API_VERSION */
 
 	if (!many_rec || shdrs >= fatbin_len)
-		return;	/* test_damage() has said so */
+		return; /* test_damage() has said so */
 	/* Random bytes anywhere, and mostly where the structure is. */
 	for (round = 0; round < 2000; round++) {
 		unsigned char *c = copy_of(fatbin, fatbin_len);
@@ -399,16 +468,16 @@ static void test_random_damage(void)
 			size_t at;
 
 			switch (round % 4) {
-			case 0:		/* anywhere */
+			case 0: /* anywhere */
 				at = next_random() % fatbin_len;
 				break;
-			case 1:		/* the fatbin, entry and ELF headers */
+			case 1: /* the fatbin, entry and ELF headers */
 				at = next_random() % (elf0 + 64);
 				break;
-			case 2:		/* the cubin's section headers and what follows */
+			case 2: /* the cubin's section headers and what follows */
 				at = shdrs + next_random() % (fatbin_len - shdrs);
 				break;
-			default:	/* k_many's .nv.info section (372 bytes) */
+			default: /* k_many's .nv.info section (372 bytes) */
 				at = many_info + next_random() % 372;
 				break;
 			}

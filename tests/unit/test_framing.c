@@ -15,7 +15,7 @@ static unsigned char buf[1 << 20];
 /* A well-formed request: msg_len bytes of message, then the buffers. */
 static size_t build(uint32_t msg_len, uint32_t nbulk, const struct gv_vq_bulk *b)
 {
-	struct gv_vq_req_hdr h = { .session = 3, .msg_len = msg_len, .nbulk = nbulk };
+	struct gv_vq_req_hdr h = {.session = 3, .msg_len = msg_len, .nbulk = nbulk};
 	size_t at = sizeof(h) + msg_len;
 	uint32_t i, p;
 	uint64_t gpa = 0x100000;
@@ -38,14 +38,14 @@ static struct gv_vq_req_hdr *hdr(void)
 int main(void)
 {
 	struct gv_vq_bulk b[2] = {
-		{ .len = 10000, .offset = 100, .npages = 3, .dir = GV_BULK_TO_HOST },
-		{ .len = 1, .offset = 4095, .npages = 1, .dir = GV_BULK_FROM_HOST },
+	    {.len = 10000, .offset = 100, .npages = 3, .dir = GV_BULK_TO_HOST},
+	    {.len = 1, .offset = 4095, .npages = 1, .dir = GV_BULK_FROM_HOST},
 	};
 	GvFraming f;
 	const char *why;
 	size_t n;
 
-	n = build(37, 2, b);	/* odd msg_len: the page list is unaligned */
+	n = build(37, 2, b); /* odd msg_len: the page list is unaligned */
 	why = gv_framing_parse(buf, n, &f);
 	EXPECT(why == NULL, "well-formed request refused: %s", why);
 	EXPECT(f.session == 3 && f.msg_len == 37 && f.nbulk == 2, "header fields");
@@ -76,7 +76,7 @@ int main(void)
 		struct gv_vq_bulk bad[2];
 
 		memcpy(bad, b, sizeof(bad));
-		bad[0].npages = 2;	/* 100 + 10000 bytes span 3 pages */
+		bad[0].npages = 2; /* 100 + 10000 bytes span 3 pages */
 		n = build(37, 2, bad);
 		EXPECT(gv_framing_parse(buf, n, &f) != NULL, "page count too small");
 		memcpy(bad, b, sizeof(bad));
@@ -90,8 +90,10 @@ int main(void)
 		memcpy(bad, b, sizeof(bad));
 		bad[0].len = GV_VQ_MAX_BULK_BYTES + 1;
 		bad[0].npages = (uint32_t)((100 + bad[0].len + 4095) / 4096);
-		EXPECT(gv_framing_parse(buf, sizeof(struct gv_vq_req_hdr) + 37 + sizeof(bad) +
-						      8 * (bad[0].npages + 1), &f) != NULL,
+		EXPECT(gv_framing_parse(buf,
+					sizeof(struct gv_vq_req_hdr) + 37 + sizeof(bad) +
+					    8 * (bad[0].npages + 1),
+					&f) != NULL,
 		       "buffer over GV_VQ_MAX_BULK_BYTES");
 		memcpy(bad, b, sizeof(bad));
 		bad[0].reserved = 1;
@@ -99,18 +101,19 @@ int main(void)
 		EXPECT(gv_framing_parse(buf, n, &f) != NULL, "reserved field set");
 	}
 	{
-		uint64_t odd = 0x100010;	/* not page aligned */
+		uint64_t odd = 0x100010; /* not page aligned */
 
 		n = build(37, 2, b);
 		memcpy(buf + sizeof(struct gv_vq_req_hdr) + 37 + sizeof(b), &odd, 8);
 		EXPECT(gv_framing_parse(buf, n, &f) != NULL, "unaligned page address");
 	}
 	{
-		struct gv_vq_req_hdr close = { .session = 9, .flags = GV_VQ_F_CLOSE_SESSION };
+		struct gv_vq_req_hdr close = {.session = 9, .flags = GV_VQ_F_CLOSE_SESSION};
 
 		memcpy(buf, &close, sizeof(close));
 		EXPECT(gv_framing_parse(buf, sizeof(close), &f) == NULL &&
-			       f.flags == GV_VQ_F_CLOSE_SESSION, "close request");
+			   f.flags == GV_VQ_F_CLOSE_SESSION,
+		       "close request");
 	}
 	return unit_summary("test_framing");
 }

@@ -25,8 +25,8 @@
 /* Checks len bytes of src as the host would: an exact copy plus a NUL. */
 static int check(const void *src, size_t len, const char **why)
 {
-	struct gvw_iov iov = { (void *)src, len };
-	struct gvw_bulk b = { &iov, 1, len, 1 };
+	struct gvw_iov iov = {(void *)src, len};
+	struct gvw_bulk b = {&iov, 1, len, 1};
 	uint8_t *p = gvw_module_image_copy(&b);
 	int k;
 
@@ -63,8 +63,8 @@ static void test_ptx(void)
 	static const char ptx[] = "//\n.version 8.8\n.target sm_90\n.address_size 64\n";
 	const char *why = NULL;
 	char buf[128];
-	struct gvw_iov iov = { (void *)ptx, sizeof(ptx) - 1 };
-	struct gvw_bulk b = { &iov, 1, sizeof(ptx) - 1, 1 };
+	struct gvw_iov iov = {(void *)ptx, sizeof(ptx) - 1};
+	struct gvw_bulk b = {&iov, 1, sizeof(ptx) - 1, 1};
 	uint8_t *p;
 
 	/* Without its NUL: accepted, and our copy ends in one. */
@@ -92,12 +92,16 @@ static const uint8_t *find_elf(const uint8_t *fb, size_t len, size_t *elf_len)
 	size_t i;
 
 	for (i = 16; i + 64 <= len; i++) {
-		if (!memcmp(fb + i, "\x7f" "ELF", 4)) {
+		if (!memcmp(fb + i,
+			    "\x7f"
+			    "ELF",
+			    4)) {
 			/* A cubin ends with its section or program header table. */
 			uint64_t phoff = get64(fb + i + 32), shoff = get64(fb + i + 40);
 			uint16_t phnum = (uint16_t)(fb[i + 56] | fb[i + 57] << 8);
 			uint16_t shnum = (uint16_t)(fb[i + 60] | fb[i + 61] << 8);
-			uint64_t sh_end = shoff + (uint64_t)shnum * 64, ph_end = phoff + phnum * 56ull;
+			uint64_t sh_end = shoff + (uint64_t)shnum * 64,
+				 ph_end = phoff + phnum * 56ull;
 
 			*elf_len = sh_end > ph_end ? sh_end : ph_end;
 			return *elf_len <= len - i ? fb + i : NULL;
@@ -113,7 +117,7 @@ static void test_elf(const uint8_t *elf, size_t len)
 	uint64_t shoff = get64(elf + 40);
 	uint16_t shnum = (uint16_t)(elf[60] | elf[61] << 8);
 	uint16_t strndx = (uint16_t)(elf[62] | elf[63] << 8);
-	size_t cut[] = { 4, 63, 64, len / 2, len - 1 };
+	size_t cut[] = {4, 63, 64, len / 2, len - 1};
 	unsigned int i;
 
 	EXPECT(check(elf, len, &why) == GVW_IMAGE_ELF, "nvcc's cubin accepted: %s", why);
@@ -121,14 +125,14 @@ static void test_elf(const uint8_t *elf, size_t len)
 		EXPECT(check(elf, cut[i], &why) == -1, "cubin cut to %zu bytes refused", cut[i]);
 
 	memcpy(e, elf, len);
-	put64(e + 40, len);	/* section table at the very end: outside */
+	put64(e + 40, len); /* section table at the very end: outside */
 	EXPECT(check(e, len, &why) == -1, "section table past the end refused");
 	memcpy(e, elf, len);
 	e[60] = 0xff;
-	e[61] = 0x7f;		/* 32767 sections */
+	e[61] = 0x7f; /* 32767 sections */
 	EXPECT(check(e, len, &why) == -1, "section count past the end refused");
 	memcpy(e, elf, len);
-	put64(e + 32, len - 8);	/* program header table straddling the end */
+	put64(e + 32, len - 8); /* program header table straddling the end */
 	e[56] = 1;
 	e[57] = 0;
 	e[54] = 56;
@@ -137,7 +141,7 @@ static void test_elf(const uint8_t *elf, size_t len)
 	/* A section whose data runs past the end (section 1, its size). */
 	memcpy(e, elf, len);
 	put64(e + shoff + 64 + 32, (uint64_t)len);
-	put32(e + shoff + 64 + 4, 1);	/* PROGBITS */
+	put32(e + shoff + 64 + 4, 1); /* PROGBITS */
 	EXPECT(check(e, len, &why) == -1, "section past the end refused");
 	/* The section name table without its final NUL. */
 	if (strndx && strndx < shnum) {
@@ -155,7 +159,7 @@ static void test_fatbin(const uint8_t *fb, size_t len)
 	const char *why = NULL;
 	uint8_t *f = malloc(len + 64);
 	uint8_t synth[16 + 64 + 8];
-	size_t cut[] = { 8, 16, 17, len / 2, len - 1 };
+	size_t cut[] = {8, 16, 17, len / 2, len - 1};
 	unsigned int i;
 	uint64_t payload = get64(fb + 8);
 	uint16_t hsize = (uint16_t)(fb[6] | fb[7] << 8);
@@ -188,10 +192,10 @@ static void test_fatbin(const uint8_t *fb, size_t len)
 	synth[4] = 1;
 	synth[6] = 16;
 	put64(synth + 8, 64 + 8);
-	synth[16] = 2;			/* ELF */
-	put32(synth + 16 + 4, 64);	/* entry header size */
-	put64(synth + 16 + 8, 8);	/* payload */
-	put64(synth + 16 + 0x28, 0x2000);	/* LZ4 */
+	synth[16] = 2;			  /* ELF */
+	put32(synth + 16 + 4, 64);	  /* entry header size */
+	put64(synth + 16 + 8, 8);	  /* payload */
+	put64(synth + 16 + 0x28, 0x2000); /* LZ4 */
 	EXPECT(check(synth, sizeof(synth), &why) == GVW_IMAGE_FATBIN,
 	       "compressed entry accepted: %s", why);
 	/* The same entry uncompressed: 8 bytes are no ELF. */

@@ -25,12 +25,15 @@ struct reply {
 	int rc;
 };
 
-static size_t put_msg(unsigned char *buf, uint32_t op, const void *payload,
-		      uint32_t len, uint32_t nbulk)
+static size_t put_msg(unsigned char *buf, uint32_t op, const void *payload, uint32_t len,
+		      uint32_t nbulk)
 {
-	struct gv_msg_hdr h = { .magic = GV_MSG_MAGIC, .version = GV_PROTOCOL_VERSION,
-				.op = op, .req_id = 42, .payload_len = len,
-				.nbulk = nbulk };
+	struct gv_msg_hdr h = {.magic = GV_MSG_MAGIC,
+			       .version = GV_PROTOCOL_VERSION,
+			       .op = op,
+			       .req_id = 42,
+			       .payload_len = len,
+			       .nbulk = nbulk};
 
 	memcpy(buf, &h, sizeof(h));
 	if (len)
@@ -38,8 +41,8 @@ static size_t put_msg(unsigned char *buf, uint32_t op, const void *payload,
 	return sizeof(h) + len;
 }
 
-static struct reply exec(const void *msg, size_t len, const struct gvw_bulk *b,
-			 unsigned int nb, size_t cap)
+static struct reply exec(const void *msg, size_t len, const struct gvw_bulk *b, unsigned int nb,
+			 size_t cap)
 {
 	static unsigned char out[8192];
 	struct reply r;
@@ -54,8 +57,8 @@ static struct reply exec(const void *msg, size_t len, const struct gvw_bulk *b,
 	return r;
 }
 
-static struct reply call(uint32_t op, const void *p, uint32_t len,
-			 const struct gvw_bulk *b, unsigned int nb)
+static struct reply call(uint32_t op, const void *p, uint32_t len, const struct gvw_bulk *b,
+			 unsigned int nb)
 {
 	unsigned char buf[512];
 
@@ -66,7 +69,7 @@ static void test_framing_errors(void)
 {
 	unsigned char buf[512];
 	struct gv_msg_hdr *h = (struct gv_msg_hdr *)buf;
-	struct gv_malloc_req mq = { .size = 64 };
+	struct gv_malloc_req mq = {.size = 64};
 	struct reply r;
 	size_t n;
 
@@ -75,8 +78,8 @@ static void test_framing_errors(void)
 
 	n = put_msg(buf, GV_OP_MALLOC, &mq, sizeof(mq), 0);
 	r = exec(buf, 31, NULL, 0, 8192);
-	EXPECT(r.h.status == GV_ELEN && r.h.magic == GV_RESP_MAGIC,
-	       "truncated header: status %u", r.h.status);
+	EXPECT(r.h.status == GV_ELEN && r.h.magic == GV_RESP_MAGIC, "truncated header: status %u",
+	       r.h.status);
 	r = exec(buf, n - 1, NULL, 0, 8192);
 	EXPECT(r.h.status == GV_ELEN, "truncated payload: status %u", r.h.status);
 
@@ -118,7 +121,7 @@ static void test_framing_errors(void)
 static void test_batch(void)
 {
 	unsigned char buf[512];
-	struct gv_malloc_req mq = { .size = 4096 };
+	struct gv_malloc_req mq = {.size = 4096};
 	struct gv_msg_hdr *second;
 	struct reply r;
 	size_t n = 0, second_at;
@@ -132,19 +135,18 @@ static void test_batch(void)
 	n += put_msg(buf + n, GV_OP_MALLOC, &mq, sizeof(mq), 0);
 	r = exec(buf, n, NULL, 0, 8192);
 	EXPECT(r.len == 2 * sizeof(struct gv_resp_hdr) + sizeof(struct gv_mem_info_resp) +
-			       sizeof(struct gv_ptr_resp),
+			    sizeof(struct gv_ptr_resp),
 	       "two replies for three messages: %zu bytes", r.len);
-	EXPECT(r.h.op == GV_OP_MEM_GET_INFO && r.h.status == GV_OK, "first reply op %u",
-	       r.h.op);
+	EXPECT(r.h.op == GV_OP_MEM_GET_INFO && r.h.status == GV_OK, "first reply op %u", r.h.op);
 }
 
 static void test_bulk_checks(void)
 {
 	unsigned char host[8192];
-	struct gvw_iov iov = { host, sizeof(host) };
-	struct gvw_bulk to = { &iov, 1, sizeof(host), GV_BULK_TO_HOST };
-	struct gvw_bulk from = { &iov, 1, sizeof(host), GV_BULK_FROM_HOST };
-	struct gv_malloc_req mq = { .size = 8192 };
+	struct gvw_iov iov = {host, sizeof(host)};
+	struct gvw_bulk to = {&iov, 1, sizeof(host), GV_BULK_TO_HOST};
+	struct gvw_bulk from = {&iov, 1, sizeof(host), GV_BULK_FROM_HOST};
+	struct gv_malloc_req mq = {.size = 8192};
 	struct gv_memcpy_req cq;
 	struct gv_ptr_resp p;
 	struct reply r;
@@ -153,7 +155,7 @@ static void test_bulk_checks(void)
 	EXPECT(r.h.status == GV_OK && r.h.result == cudaSuccess, "malloc %d", r.h.result);
 	memcpy(&p, r.payload, sizeof(p));
 
-	cq = (struct gv_memcpy_req){ p.ptr, 0, 8192 };
+	cq = (struct gv_memcpy_req){p.ptr, 0, 8192};
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), NULL, 0);
 	EXPECT(r.h.status == GV_ELEN, "HtoD without its bulk buffer: status %u", r.h.status);
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), &to, 0);
@@ -163,47 +165,49 @@ static void test_bulk_checks(void)
 	       "HtoD with a FROM_HOST buffer: %d", r.h.result);
 	cq.size = 4096;
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), &to, 1);
-	EXPECT(r.h.result == cudaErrorInvalidValue, "bulk longer than the copy: %d",
-	       r.h.result);
+	EXPECT(r.h.result == cudaErrorInvalidValue, "bulk longer than the copy: %d", r.h.result);
 	cq.size = 8192;
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), &to, 1);
 	EXPECT(r.h.result == cudaSuccess, "valid HtoD: %d", r.h.result);
 
 	/* device ranges: outside, straddling the end, wrapping around */
-	cq = (struct gv_memcpy_req){ p.ptr + 1, 0, 8192 };
+	cq = (struct gv_memcpy_req){p.ptr + 1, 0, 8192};
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), &to, 1);
 	EXPECT(r.h.result == cudaErrorInvalidValue, "straddles the end: %d", r.h.result);
-	cq = (struct gv_memcpy_req){ 0, 0x1000, 8192 };
+	cq = (struct gv_memcpy_req){0, 0x1000, 8192};
 	r = call(GV_OP_MEMCPY_DTOH, &cq, sizeof(cq), &from, 1);
 	EXPECT(r.h.result == cudaErrorInvalidValue, "unknown address: %d", r.h.result);
-	cq = (struct gv_memcpy_req){ p.ptr + 8, p.ptr, UINT64_MAX - 4 };
+	cq = (struct gv_memcpy_req){p.ptr + 8, p.ptr, UINT64_MAX - 4};
 	r = call(GV_OP_MEMCPY_DTOD, &cq, sizeof(cq), NULL, 0);
 	EXPECT(r.h.result == cudaErrorInvalidValue, "wrapping length: %d", r.h.result);
 	{
-		struct gv_memset_req sq = { p.ptr + 4096, 4097, 0, 0 };
+		struct gv_memset_req sq = {p.ptr + 4096, 4097, 0, 0};
 
 		r = call(GV_OP_MEMSET, &sq, sizeof(sq), NULL, 0);
-		EXPECT(r.h.result == cudaErrorInvalidValue, "memset past the end: %d",
-		       r.h.result);
+		EXPECT(r.h.result == cudaErrorInvalidValue, "memset past the end: %d", r.h.result);
 	}
 	{
-		struct gv_memcpy2d_req q2 = { .dst = p.ptr, .dpitch = UINT64_MAX / 2,
-					      .src = 0, .spitch = UINT64_MAX / 2,
-					      .width = 16, .height = 5,
-					      .kind = cudaMemcpyHostToDevice };
+		struct gv_memcpy2d_req q2 = {.dst = p.ptr,
+					     .dpitch = UINT64_MAX / 2,
+					     .src = 0,
+					     .spitch = UINT64_MAX / 2,
+					     .width = 16,
+					     .height = 5,
+					     .kind = cudaMemcpyHostToDevice};
 
 		r = call(GV_OP_MEMCPY_2D, &q2, sizeof(q2), &to, 1);
-		EXPECT(r.h.result == cudaErrorInvalidValue, "2D span overflow: %d",
-		       r.h.result);
-		q2 = (struct gv_memcpy2d_req){ .dst = p.ptr, .dpitch = 64, .spitch = 64,
-					       .width = 65, .height = 2,
-					       .kind = cudaMemcpyHostToDevice };
+		EXPECT(r.h.result == cudaErrorInvalidValue, "2D span overflow: %d", r.h.result);
+		q2 = (struct gv_memcpy2d_req){.dst = p.ptr,
+					      .dpitch = 64,
+					      .spitch = 64,
+					      .width = 65,
+					      .height = 2,
+					      .kind = cudaMemcpyHostToDevice};
 		r = call(GV_OP_MEMCPY_2D, &q2, sizeof(q2), &to, 1);
-		EXPECT(r.h.result == cudaErrorInvalidPitchValue, "width > pitch: %d",
-		       r.h.result);
+		EXPECT(r.h.result == cudaErrorInvalidPitchValue, "width > pitch: %d", r.h.result);
 	}
 	{
-		struct gv_ptr_req fq = { p.ptr + 1 };
+		struct gv_ptr_req fq = {p.ptr + 1};
 
 		r = call(GV_OP_FREE, &fq, sizeof(fq), NULL, 0);
 		EXPECT(r.h.result == cudaErrorInvalidValue, "free interior: %d", r.h.result);
@@ -224,7 +228,7 @@ static void test_devices_and_sessions(void)
 	struct reply r;
 
 	n = put_msg(buf, GV_OP_MEM_GET_INFO, NULL, 0, 0);
-	h->device = 1;	/* the worker shows one device */
+	h->device = 1; /* the worker shows one device */
 	r = exec(buf, n, NULL, 0, 8192);
 	EXPECT(r.h.result == cudaErrorInvalidDevice, "device 1 of 1: %d", r.h.result);
 	h->device = 0xffffffffu;
@@ -242,8 +246,10 @@ static void test_devices_and_sessions(void)
 
 int main(void)
 {
-	struct gvw_config cfg = { .executor = GVW_EXEC_CPU_REFERENCE, .max_sessions = 2,
-				  .cpu_reference_devices = 1, .label = "test" };
+	struct gvw_config cfg = {.executor = GVW_EXEC_CPU_REFERENCE,
+				 .max_sessions = 2,
+				 .cpu_reference_devices = 1,
+				 .label = "test"};
 	char err[256];
 
 	if (gvw_worker_create(&cfg, &w, err, sizeof(err))) {
@@ -251,8 +257,9 @@ int main(void)
 		return 1;
 	}
 	cfg.max_sessions = 0;
-	EXPECT(gvw_worker_create(&cfg, &(struct gvw_worker *){ NULL }, err, sizeof(err)) == -1 &&
-		       strstr(err, "max-sessions"), "max-sessions 0 refused: %s", err);
+	EXPECT(gvw_worker_create(&cfg, &(struct gvw_worker *){NULL}, err, sizeof(err)) == -1 &&
+		   strstr(err, "max-sessions"),
+	       "max-sessions 0 refused: %s", err);
 	s = gvw_session_open(w, 5);
 	test_framing_errors();
 	test_batch();

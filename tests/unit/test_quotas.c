@@ -32,9 +32,12 @@ static struct reply call(struct gvw_session *s, uint32_t op, const void *p, uint
 			 const void *tail, uint32_t tail_len, const struct gvw_bulk *b)
 {
 	static unsigned char msg[8192], out[16384];
-	struct gv_msg_hdr h = { .magic = GV_MSG_MAGIC, .version = GV_PROTOCOL_VERSION,
-				.op = op, .req_id = 1, .payload_len = len + tail_len,
-				.nbulk = b ? 1 : 0 };
+	struct gv_msg_hdr h = {.magic = GV_MSG_MAGIC,
+			       .version = GV_PROTOCOL_VERSION,
+			       .op = op,
+			       .req_id = 1,
+			       .payload_len = len + tail_len,
+			       .nbulk = b ? 1 : 0};
 	struct reply r;
 	size_t n = 0;
 
@@ -48,16 +51,16 @@ static struct reply call(struct gvw_session *s, uint32_t op, const void *p, uint
 	gvw_session_exec(s, msg, sizeof(h) + len + tail_len, b, b ? 1 : 0, out, sizeof(out), &n);
 	memcpy(&r.h, out, sizeof(r.h));
 	if (n > sizeof(r.h))
-		memcpy(r.payload, out + sizeof(r.h), n - sizeof(r.h) < sizeof(r.payload) ?
-			       n - sizeof(r.h) : sizeof(r.payload));
+		memcpy(r.payload, out + sizeof(r.h),
+		       n - sizeof(r.h) < sizeof(r.payload) ? n - sizeof(r.h) : sizeof(r.payload));
 	return r;
 }
 
 static int module_load(struct gvw_session *s, const void *image, size_t len, uint64_t *h)
 {
-	struct gv_module_load_req q = { .size = len };
-	struct gvw_iov iov = { (void *)image, len };
-	struct gvw_bulk b = { &iov, 1, len, GV_BULK_TO_HOST };
+	struct gv_module_load_req q = {.size = len};
+	struct gvw_iov iov = {(void *)image, len};
+	struct gvw_bulk b = {&iov, 1, len, GV_BULK_TO_HOST};
 	struct reply r = call(s, GV_OP_MODULE_LOAD, &q, sizeof(q), NULL, 0, &b);
 
 	if (h)
@@ -68,7 +71,7 @@ static int module_load(struct gvw_session *s, const void *image, size_t len, uin
 static int function_get(struct gvw_session *s, uint64_t module, const char *name,
 			struct gv_function_resp *out)
 {
-	struct gv_name_req q = { .module = module, .name_len = (uint32_t)strlen(name) };
+	struct gv_name_req q = {.module = module, .name_len = (uint32_t)strlen(name)};
 	struct reply r = call(s, GV_OP_FUNCTION_GET, &q, sizeof(q), name, q.name_len, NULL);
 
 	if (out)
@@ -78,7 +81,7 @@ static int function_get(struct gvw_session *s, uint64_t module, const char *name
 
 static int stream_create(struct gvw_session *s, uint64_t *h)
 {
-	struct gv_stream_create_req q = { 0 };
+	struct gv_stream_create_req q = {0};
 	struct reply r = call(s, GV_OP_STREAM_CREATE, &q, sizeof(q), NULL, 0, NULL);
 
 	memcpy(h, r.payload, sizeof(*h));
@@ -87,7 +90,7 @@ static int stream_create(struct gvw_session *s, uint64_t *h)
 
 static int handle_op(struct gvw_session *s, uint32_t op, uint64_t h)
 {
-	struct gv_handle_req q = { h };
+	struct gv_handle_req q = {h};
 
 	return call(s, op, &q, sizeof(q), NULL, 0, NULL).h.result;
 }
@@ -123,20 +126,21 @@ static void test_handles(struct gvw_session *s)
 	}
 	EXPECT(n == 100000, "100000 lookups of one name: the same handle (%d)", n);
 	EXPECT(function_get(s, mod, "_Z2k1cdPi", &f2) == cudaSuccess &&
-		       f2.function != f1.function && f2.nparams == 3, "second kernel");
+		   f2.function != f1.function && f2.nparams == 3,
+	       "second kernel");
 	/* 3 handles so far: 5 streams fit, the 6th does not. */
 	for (n = 0; n < 8; n++)
 		if (stream_create(s, &st[n]) != cudaSuccess)
 			break;
 	EXPECT(n == 5, "streams within max_handles 8: %d", n);
 	EXPECT(stream_create(s, &h) == cudaErrorMemoryAllocation, "9th handle refused");
-	e = call(s, GV_OP_EVENT_CREATE, &(struct gv_event_create_req){ 0 }, 8, NULL, 0,
-		 NULL).h.result;
+	e = call(s, GV_OP_EVENT_CREATE, &(struct gv_event_create_req){0}, 8, NULL, 0, NULL)
+		.h.result;
 	EXPECT(e == cudaErrorMemoryAllocation, "event past the limit: %d", e);
 	EXPECT(function_get(s, mod, "_Z6k_nonev", NULL) == cudaErrorMemoryAllocation,
 	       "new kernel past the limit");
-	EXPECT(function_get(s, mod, "_Z6k_charc", &f2) == cudaSuccess &&
-		       f2.function == f1.function, "known kernel still found at the limit");
+	EXPECT(function_get(s, mod, "_Z6k_charc", &f2) == cudaSuccess && f2.function == f1.function,
+	       "known kernel still found at the limit");
 	/* One freed: its slot is reused under a new value; the old one stays dead. */
 	EXPECT(handle_op(s, GV_OP_STREAM_DESTROY, st[2]) == cudaSuccess, "destroy");
 	EXPECT(stream_create(s, &h) == cudaSuccess && h != st[2], "slot reused, new value");
@@ -188,7 +192,7 @@ static void test_modules(struct gvw_session *s)
 
 static int do_malloc(struct gvw_session *s, uint64_t size, uint64_t *ptr)
 {
-	struct gv_malloc_req q = { size };
+	struct gv_malloc_req q = {size};
 	struct reply r = call(s, GV_OP_MALLOC, &q, sizeof(q), NULL, 0, NULL);
 
 	memcpy(ptr, r.payload, sizeof(*ptr));
@@ -199,13 +203,14 @@ static int do_malloc(struct gvw_session *s, uint64_t size, uint64_t *ptr)
 static void test_device(struct gvw_session *s)
 {
 	uint64_t a, b, c;
-	struct gv_malloc_pitch_req pq = { 1024, 1024 };
+	struct gv_malloc_pitch_req pq = {1024, 1024};
 
 	EXPECT(do_malloc(s, 512 << 10, &a) == cudaSuccess, "512 KiB");
 	EXPECT(do_malloc(s, 512 << 10, &b) == cudaSuccess, "512 KiB more");
 	EXPECT(do_malloc(s, 1, &c) == cudaErrorMemoryAllocation, "1 byte past 1 MiB");
 	EXPECT(call(s, GV_OP_MALLOC_PITCH, &pq, sizeof(pq), NULL, 0, NULL).h.result ==
-		       cudaErrorMemoryAllocation, "pitched past the limit");
+		   cudaErrorMemoryAllocation,
+	       "pitched past the limit");
 	EXPECT(do_malloc(s, UINT64_MAX, &c) == cudaErrorMemoryAllocation, "2^64-1 bytes");
 	EXPECT(handle_op(s, GV_OP_FREE, a) == cudaSuccess, "free");
 	EXPECT(do_malloc(s, 256 << 10, &c) == cudaSuccess, "room again after a free");
@@ -215,7 +220,7 @@ static void test_device(struct gvw_session *s)
 
 static struct gv_gate_resp enqueue(struct gvw_session *s, int *e)
 {
-	struct gv_handle_req q = { GV_STREAM_DEFAULT };
+	struct gv_handle_req q = {GV_STREAM_DEFAULT};
 	struct reply r = call(s, GV_OP_HOST_FUNC_ENQUEUE, &q, sizeof(q), NULL, 0, NULL);
 	struct gv_gate_resp g;
 
@@ -226,7 +231,7 @@ static struct gv_gate_resp enqueue(struct gvw_session *s, int *e)
 
 static uint64_t wait_gate(struct gvw_session *s, uint32_t owner, uint64_t key, int *e)
 {
-	struct gv_gate_wait_req q = { key, owner, 100 };
+	struct gv_gate_wait_req q = {key, owner, 100};
 	struct reply r = call(s, GV_OP_HOST_FUNC_WAIT, &q, sizeof(q), NULL, 0, NULL);
 	uint64_t t;
 
@@ -237,7 +242,7 @@ static uint64_t wait_gate(struct gvw_session *s, uint32_t owner, uint64_t key, i
 
 static int release_gate(struct gvw_session *s, uint32_t owner, uint64_t key, uint64_t token)
 {
-	struct gv_gate_release_req q = { key, token, owner, 0 };
+	struct gv_gate_release_req q = {key, token, owner, 0};
 
 	return call(s, GV_OP_HOST_FUNC_RELEASE, &q, sizeof(q), NULL, 0, NULL).h.result;
 }
@@ -304,8 +309,11 @@ static void test_host_bytes(struct gvw_session *s)
 
 static struct gvw_worker *make_worker(struct gvw_limits lim)
 {
-	struct gvw_config cfg = { .executor = GVW_EXEC_CPU_REFERENCE, .max_sessions = 8,
-				  .cpu_reference_devices = 1, .label = "test", .limits = lim };
+	struct gvw_config cfg = {.executor = GVW_EXEC_CPU_REFERENCE,
+				 .max_sessions = 8,
+				 .cpu_reference_devices = 1,
+				 .label = "test",
+				 .limits = lim};
 	struct gvw_worker *w = NULL;
 	char err[256];
 
@@ -334,9 +342,10 @@ int main(int argc, char **argv)
 	fatbin_len = fread(fatbin, 1, (size_t)n, fp);
 	fclose(fp);
 
-	w = make_worker((struct gvw_limits){ .max_handles = 8, .max_gates = 4,
-					     .max_module_bytes = 2 * fatbin_len + 100,
-					     .max_device_bytes = 1 << 20 });
+	w = make_worker((struct gvw_limits){.max_handles = 8,
+					    .max_gates = 4,
+					    .max_module_bytes = 2 * fatbin_len + 100,
+					    .max_device_bytes = 1 << 20});
 	if (!w)
 		return 1;
 	for (i = 0; i < 5; i++)
@@ -349,7 +358,7 @@ int main(int argc, char **argv)
 		gvw_session_close(s[i]);
 	gvw_worker_destroy(w);
 
-	w = make_worker((struct gvw_limits){ .max_host_bytes = 16384 });
+	w = make_worker((struct gvw_limits){.max_host_bytes = 16384});
 	if (!w)
 		return 1;
 	s[0] = gvw_session_open(w, 1);

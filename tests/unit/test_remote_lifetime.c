@@ -38,8 +38,11 @@ static int call(struct gvw_remote *r, uint32_t op, const void *payload, uint32_t
 		size_t resp_cap, uint16_t *status, int32_t *result, void *out, size_t out_len)
 {
 	unsigned char msg[128], resp[4096];
-	struct gv_msg_hdr m = { .magic = GV_MSG_MAGIC, .version = GV_PROTOCOL_VERSION,
-				.op = op, .req_id = 9, .payload_len = len };
+	struct gv_msg_hdr m = {.magic = GV_MSG_MAGIC,
+			       .version = GV_PROTOCOL_VERSION,
+			       .op = op,
+			       .req_id = 9,
+			       .payload_len = len};
 	struct gv_resp_hdr h;
 	size_t resp_len = 0;
 
@@ -59,12 +62,12 @@ static int call(struct gvw_remote *r, uint32_t op, const void *payload, uint32_t
 
 static int hello(struct gvw_remote *r)
 {
-	struct gv_hello_req q = { GV_PROTOCOL_VERSION, 1 };
+	struct gv_hello_req q = {GV_PROTOCOL_VERSION, 1};
 	uint16_t st;
 	int32_t res;
 
-	return call(r, GV_OP_HELLO, &q, sizeof(q), 4096, &st, &res, NULL, 0) == 0 &&
-	       st == GV_OK && res == 0;
+	return call(r, GV_OP_HELLO, &q, sizeof(q), 4096, &st, &res, NULL, 0) == 0 && st == GV_OK &&
+	       res == 0;
 }
 
 /* Worker processes whose --parent is pid. */
@@ -141,8 +144,8 @@ static void *stuck_call(void *arg)
 	uint16_t st;
 	int32_t res;
 
-	s->rc = call(s->r, GV_OP_HOST_FUNC_ENQUEUE, &stream, sizeof(stream), 4096, &st, &res,
-		     NULL, 0);
+	s->rc =
+	    call(s->r, GV_OP_HOST_FUNC_ENQUEUE, &stream, sizeof(stream), 4096, &st, &res, NULL, 0);
 	if (s->rc == 0)
 		s->rc = call(s->r, GV_OP_DEVICE_SYNCHRONIZE, NULL, 0, 4096, &st, &res, NULL, 0);
 	else
@@ -163,10 +166,12 @@ static int done_within(struct stuck *s, double seconds)
 int main(void)
 {
 	const char *path = getenv("GVIRTUS_WORKER");
-	struct gvw_config cfg = { .executor = GVW_EXEC_CPU_REFERENCE, .max_sessions = 8,
-				  .cpu_reference_devices = 1, .label = "test" };
+	struct gvw_config cfg = {.executor = GVW_EXEC_CPU_REFERENCE,
+				 .max_sessions = 8,
+				 .cpu_reference_devices = 1,
+				 .label = "test"};
 	struct gvw_remote *r = NULL;
-	struct stuck s = { 0 };
+	struct stuck s = {0};
 	pthread_t t;
 	uint16_t st;
 	int32_t res;

@@ -14,12 +14,8 @@ static const struct {
 	size_t n;
 	uint64_t want;
 } vectors[] = {
-	{ 0, 0x726fdb47dd0e0e31ull },
-	{ 1, 0x74f839c593dc67fdull },
-	{ 2, 0x0d6c8009d9a94f5aull },
-	{ 3, 0x85676696d7fb7e2dull },
-	{ 8, 0x93f5f5799a932462ull },
-	{ 15, 0xa129ca6149be45e5ull },
+    {0, 0x726fdb47dd0e0e31ull}, {1, 0x74f839c593dc67fdull}, {2, 0x0d6c8009d9a94f5aull},
+    {3, 0x85676696d7fb7e2dull}, {8, 0x93f5f5799a932462ull}, {15, 0xa129ca6149be45e5ull},
 };
 
 int main(void)

@@ -7,16 +7,16 @@
 
 static int unit_failed, unit_passed;
 
-#define EXPECT(cond, ...)                                                    \
-	do {                                                                 \
-		if (cond) {                                                  \
-			unit_passed++;                                       \
-		} else {                                                     \
-			unit_failed++;                                       \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                 \
-			printf("\n");                                        \
-		}                                                            \
+#define EXPECT(cond, ...)                                                                          \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			unit_passed++;                                                             \
+		} else {                                                                           \
+			unit_failed++;                                                             \
+			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                     \
+			printf(__VA_ARGS__);                                                       \
+			printf("\n");                                                              \
+		}                                                                                  \
 	} while (0)
 
 static inline int unit_summary(const char *name)
