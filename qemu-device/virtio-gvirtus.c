@@ -77,7 +77,7 @@ struct VirtIOGvirtus {
     char *gpus;
     uint32_t max_sessions;
     uint32_t cpu_reference_devices;
-    /* What one session may hold (struct gvw_limits); 0: the worker's default. */
+    /* What one session may hold (struct gvw_limits); 0: the default. */
     uint32_t max_handles;
     uint32_t max_gates;
     uint64_t max_module_bytes;
@@ -136,7 +136,8 @@ static bool gv_map(VirtIOGvirtus *s, const GvFramedBulk *b, GvMapping *m)
         uint32_t j = i + 1;
 
         while (j < b->npages && run < left &&
-               gv_framing_page(b, j) == gv_framing_page(b, j - 1) + GV_PAGE_SIZE) {
+               gv_framing_page(b, j) ==
+                   gv_framing_page(b, j - 1) + GV_PAGE_SIZE) {
             run += GV_PAGE_SIZE;
             j++;
         }
@@ -230,7 +231,8 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
         status = GV_VQ_OK;
     }
     qemu_mutex_lock(&ss->stats_lock);
-    gvw_activity_count(&ss->act, f.msg, f.msg_len, bulk, f.nbulk, resp, resp_len);
+    gvw_activity_count(&ss->act, f.msg, f.msg_len, bulk, f.nbulk, resp,
+                       resp_len);
     qemu_mutex_unlock(&ss->stats_lock);
 unmap:
     for (i = 0; i < f.nbulk; i++) {
@@ -364,7 +366,7 @@ static void gv_done_bh(void *opaque)
             GvSession *ss = g_hash_table_lookup(s->sessions,
                                                 GUINT_TO_POINTER(job->session));
 
-            /* The thread has exited: reclaim it before the guest may reuse the id. */
+            /* The thread has exited: reclaim it before the id is reused. */
             if (ss && ss->ended) {
                 trace_gvirtus_session_close(s, job->session);
                 g_hash_table_remove(s->sessions,
@@ -446,7 +448,8 @@ static void gv_handle_request(VirtIODevice *vdev, VirtQueue *vq)
             gv_complete_now(s, elem, 0, GV_VQ_EBADREQ);
             continue;
         }
-        trace_gvirtus_request(s, le32_to_cpu(hdr.session), le32_to_cpu(hdr.flags),
+        trace_gvirtus_request(s, le32_to_cpu(hdr.session),
+                              le32_to_cpu(hdr.flags),
                               iov_size(elem->out_sg, elem->out_num),
                               iov_size(elem->in_sg, elem->in_num));
         close = le32_to_cpu(hdr.flags) & GV_VQ_F_CLOSE_SESSION;
@@ -460,7 +463,8 @@ static void gv_handle_request(VirtIODevice *vdev, VirtQueue *vq)
             ss = gv_session_get(s, le32_to_cpu(hdr.session));
         }
         if (!ss) {
-            gv_complete_now(s, elem, le32_to_cpu(hdr.session), GV_VQ_ENOSESSION);
+            gv_complete_now(s, elem, le32_to_cpu(hdr.session),
+                            GV_VQ_ENOSESSION);
             continue;
         }
         if (ss->closing) {
@@ -593,8 +597,10 @@ static void gv_realize(DeviceState *dev, Error **errp)
     s->sessions = g_hash_table_new(g_direct_hash, g_direct_equal);
     qemu_mutex_init(&s->done_lock);
     QSIMPLEQ_INIT(&s->done);
-    /* Guarded: a completion that writes guest memory through the device's
-     * own MMIO cannot re-enter it (QEMU's DMA re-entrancy guard). */
+    /*
+     * Guarded: a completion that writes guest memory through the device's
+     * own MMIO cannot re-enter it (QEMU's DMA re-entrancy guard).
+     */
     s->done_bh = virtio_bh_new_guarded(DEVICE(s), gv_done_bh, s);
     virtio_init(vdev, GV_VIRTIO_ID, 0);
     s->vq = virtio_add_queue(vdev, GV_VQ_SIZE, gv_handle_request);
@@ -747,7 +753,8 @@ static GvirtusSessionInfo *gv_session_info(GvSession *ss)
 static int gv_collect(Object *obj, void *opaque)
 {
     GvirtusInfoList ***tail = opaque;
-    VirtIOGvirtus *s = (VirtIOGvirtus *)object_dynamic_cast(obj, TYPE_VIRTIO_GVIRTUS);
+    VirtIOGvirtus *s = (VirtIOGvirtus *)object_dynamic_cast(
+        obj, TYPE_VIRTIO_GVIRTUS);
     GvirtusSessionInfoList **stail;
     GvirtusInfo *info;
     GHashTableIter it;
@@ -789,20 +796,24 @@ void hmp_info_gvirtus(Monitor *mon, const QDict *qdict)
     for (d = list; d; d = d->next) {
         GvirtusSessionInfoList *ss;
 
-        monitor_printf(mon, "%s: executor %s, gpus %s\n  %s\n", d->value->path,
-                       d->value->executor, *d->value->gpus ? d->value->gpus : "all",
+        monitor_printf(mon, "%s: executor %s, gpus %s\n  %s\n",
+                       d->value->path, d->value->executor,
+                       *d->value->gpus ? d->value->gpus : "all",
                        d->value->describe);
-        monitor_printf(mon, "  %7s %9s %10s %-7s %10s %12s %14s %7s %14s %6s\n",
-                       "session", "guest-pid", "worker-pid", "state", "requests",
-                       "calls", "bytes-moved", "allocs", "device-bytes", "error");
+        monitor_printf(mon,
+                       "  %7s %9s %10s %-7s %10s %12s %14s %7s %14s %6s\n",
+                       "session", "guest-pid", "worker-pid", "state",
+                       "requests", "calls", "bytes-moved", "allocs",
+                       "device-bytes", "error");
         for (ss = d->value->sessions; ss; ss = ss->next) {
             GvirtusSessionInfo *i = ss->value;
 
-            monitor_printf(mon, "  %7u %9u %10" PRId64 " %-7s %10" PRIu64 " %12" PRIu64
-                           " %14" PRIu64 " %7" PRIu64 " %14" PRIu64 " %6" PRId64 "\n",
-                           i->id, i->guest_pid, i->worker_pid, i->state, i->requests,
-                           i->calls, i->bytes_moved, i->allocations, i->device_bytes,
-                           i->last_error);
+            monitor_printf(mon, "  %7u %9u %10" PRId64 " %-7s %10" PRIu64
+                           " %12" PRIu64 " %14" PRIu64 " %7" PRIu64
+                           " %14" PRIu64 " %6" PRId64 "\n",
+                           i->id, i->guest_pid, i->worker_pid, i->state,
+                           i->requests, i->calls, i->bytes_moved,
+                           i->allocations, i->device_bytes, i->last_error);
         }
     }
     qapi_free_GvirtusInfoList(list);

@@ -24,6 +24,10 @@ typedef __le32 gv_le32;
 typedef __le64 gv_le64;
 #else
 #include <stdint.h>
+/* User space (QEMU, tests) reads the little-endian fields in host order. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "virtio-gvirtus framing is read in host order: little-endian hosts only"
+#endif
 typedef uint32_t gv_u32;
 typedef uint64_t gv_u64;
 typedef uint32_t gv_le32;
@@ -37,25 +41,25 @@ typedef uint64_t gv_le64;
  * nor Linux's virtio_ids.h use 57, and crosvm's private ids are 48 and
  * 61..63.  Linux's virtio-pci binds PCI 1af4:1040+id only for id <= 63.
  */
-#define GV_VIRTIO_ID 57
+#define GV_VIRTIO_ID	 57
 #define GV_PCI_VENDOR_ID 0x1af4
 #define GV_PCI_DEVICE_ID (0x1040 + GV_VIRTIO_ID)
 
 /* One request queue; requests of every session share it. */
 #define GV_VQ_REQUEST 0
-#define GV_VQ_COUNT 1
-#define GV_VQ_SIZE 256
+#define GV_VQ_COUNT   1
+#define GV_VQ_SIZE    256
 
 #define GV_PAGE_SHIFT 12
-#define GV_PAGE_SIZE (1u << GV_PAGE_SHIFT)
+#define GV_PAGE_SIZE  (1u << GV_PAGE_SHIFT)
 
 /* vq header flags */
 #define GV_VQ_F_CLOSE_SESSION 1u /* no message: end the session */
 
 /* Limits the device enforces on every request. */
-#define GV_VQ_MAX_MSG (64u * 1024)	/* protocol bytes each way */
-#define GV_VQ_MAX_BULK 8		/* bulk buffers per request */
-#define GV_VQ_MAX_PAGES (65536u + 16)	/* pages per request (256 MiB) */
+#define GV_VQ_MAX_MSG	     (64u * 1024)  /* protocol bytes each way */
+#define GV_VQ_MAX_BULK	     8		   /* bulk buffers per request */
+#define GV_VQ_MAX_PAGES	     (65536u + 16) /* pages per request (256 MiB) */
 #define GV_VQ_MAX_BULK_BYTES (256ull << 20)
 
 /*
@@ -67,33 +71,33 @@ typedef uint64_t gv_le64;
  *   sum(npages) x le64 guest-physical page addresses, buffer after buffer
  */
 struct gv_vq_req_hdr {
-	gv_le32 session;	/* chosen by the guest driver, one per open file */
-	gv_le32 flags;	/* GV_VQ_F_* */
+	gv_le32 session; /* chosen by the guest driver, one per open file */
+	gv_le32 flags;	 /* GV_VQ_F_* */
 	gv_le32 msg_len;
 	gv_le32 nbulk;
 };
 
 struct gv_vq_bulk {
-	gv_le64 len;		/* bytes, starting at offset in the first page */
-	gv_le32 offset;		/* < GV_PAGE_SIZE */
-	gv_le32 npages;		/* must equal pages spanned by offset + len */
-	gv_le32 dir;		/* GV_BULK_TO_HOST or GV_BULK_FROM_HOST */
-	gv_le32 reserved;	/* zero */
+	gv_le64 len;	  /* bytes, starting at offset in the first page */
+	gv_le32 offset;	  /* < GV_PAGE_SIZE */
+	gv_le32 npages;	  /* must equal pages spanned by offset + len */
+	gv_le32 dir;	  /* GV_BULK_TO_HOST or GV_BULK_FROM_HOST */
+	gv_le32 reserved; /* zero */
 };
 
 /*
  * Device-writable part: struct gv_vq_resp_hdr, then up to the space the
  * guest gave of protocol response bytes.
  */
-#define GV_VQ_OK 0u
-#define GV_VQ_EBADREQ 1u	/* malformed framing; see the QEMU log */
-#define GV_VQ_ENOSESSION 2u	/* too many sessions */
-#define GV_VQ_EFAULT 3u		/* a page address is not guest RAM */
-#define GV_VQ_EWORKER 4u	/* the session's worker process is gone */
+#define GV_VQ_OK	 0u
+#define GV_VQ_EBADREQ	 1u /* malformed framing; see the QEMU log */
+#define GV_VQ_ENOSESSION 2u /* too many sessions */
+#define GV_VQ_EFAULT	 3u /* a page address is not guest RAM */
+#define GV_VQ_EWORKER	 4u /* the session's worker process is gone */
 
 struct gv_vq_resp_hdr {
-	gv_le32 status;		/* GV_VQ_* */
-	gv_le32 msg_len;		/* protocol bytes that follow */
+	gv_le32 status;	 /* GV_VQ_* */
+	gv_le32 msg_len; /* protocol bytes that follow */
 };
 
 #endif
