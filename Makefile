@@ -34,7 +34,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_
 # Header dependencies, as the compiler saw them.
 -include $(wildcard $(B)/host/*.d $(B)/guest-lib/*.d $(B)/tests/*.d $(B)/bin/*.d $(B)/guest/progs/*.d)
 
-.PHONY: regen regen-check coverage libvirt-check kmod-check all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
+.PHONY: regen regen-check coverage libvirt-check kmod-check style-check all deps backend install net-test qemu kmod guest-lib host-worker image test unit-test guest-test run gpu-test gpu-bundle clean
 .DELETE_ON_ERROR:
 
 all: qemu kmod guest-lib host-worker backend image
@@ -229,7 +229,8 @@ regen: $(B)/.deps
 regen-check: $(B)/.deps
 	$(GVGEN) --check && echo "regen-check: 1 passed, 0 failed"
 
-test: regen-check libvirt-check kmod-check unit-test net-test soak-smoke fuzz deb-check guest-test
+test: regen-check libvirt-check kmod-check unit-test net-test soak-smoke fuzz deb-check guest-test \
+	style-check
 	@echo "make test: all suites passed"
 
 include tests/fuzz/fuzz.mk
@@ -261,6 +262,10 @@ gpu-test: all
 
 include tests/soak/soak.mk
 include packaging/deb.mk
+
+# Each part in its own style (.clang-format, QEMU's and Linux's checkpatch).
+style-check: qemu
+	scripts/style-check.sh
 
 # The documented libvirt domain is valid libvirt XML.
 libvirt-check: $(B)/.deps
