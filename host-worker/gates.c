@@ -281,7 +281,7 @@ void gvw_gate_reached(struct gvw_gate *g)
 		set_state(g, GVW_GATE_REACHED);
 	pthread_cond_broadcast(&w->gate_cond);
 	if (w->relay_fd >= 0) {
-		struct gvw_gate_relay_msg m = {GVW_RELAY_REACHED, 0, g->token};
+		struct gv_relay_msg m = {GV_RELAY_REACHED, 0, g->token};
 
 		/* Small and atomic on a socket; the parent takes it from here. */
 		gvw_write_full(w->relay_fd, &m, sizeof(m));

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
+
 #include "hashtab.h"
 #include "siphash.h"
 
@@ -51,13 +53,7 @@ struct gvw_gate_table {
  * callback session): a reached gate is announced on the relay socket and
  * released when the parent says so.
  */
-struct __attribute__((packed)) gvw_gate_relay_msg {
-	uint32_t type; /* GVW_RELAY_REACHED or GVW_RELAY_RELEASE */
-	uint32_t reserved;
-	uint64_t token;
-};
-#define GVW_RELAY_REACHED 1u
-#define GVW_RELAY_RELEASE 2u
+/* The relay's messages: struct gv_relay_msg (frame.h). */
 
 /* A mirror of a worker process's reached gate, in the parent; -1 if refused. */
 int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token);

@@ -51,10 +51,10 @@ struct gvw_remote {
 static void *relay_reader(void *arg)
 {
 	struct gvw_remote *r = arg;
-	struct gvw_gate_relay_msg m;
+	struct gv_relay_msg m;
 
 	while (gvw_read_full(r->relay_fd, &m, sizeof(m)) == 0)
-		if (m.type == GVW_RELAY_REACHED)
+		if (m.type == GV_RELAY_REACHED)
 			gvw_gate_mirror(r->w, r->id, m.token);
 	return NULL;
 }
@@ -86,7 +86,7 @@ static void registry_remove(struct gvw_worker *w, struct gvw_remote *r)
 /* Tells the owner's worker process to let its stream move on. */
 static void relay_release(struct gvw_worker *w, uint32_t owner, uint64_t token)
 {
-	struct gvw_gate_relay_msg m = {GVW_RELAY_RELEASE, 0, token};
+	struct gv_relay_msg m = {GV_RELAY_RELEASE, 0, token};
 	unsigned int i;
 
 	pthread_mutex_lock(&w->lock);

@@ -20,10 +20,10 @@
 static void *relay_reader(void *arg)
 {
 	struct gvw_worker *w = arg;
-	struct gvw_gate_relay_msg m;
+	struct gv_relay_msg m;
 
 	while (gvw_read_full(w->relay_fd, &m, sizeof(m)) == 0)
-		if (m.type == GVW_RELAY_RELEASE)
+		if (m.type == GV_RELAY_RELEASE)
 			gvw_gate_release_token(w, m.token);
 	return NULL;
 }

@@ -60,4 +60,18 @@ struct __attribute__((packed)) gv_frame_reply {
 	/* then resp_len bytes, then the from-host runs */
 };
 
+/*
+ * A worker process and its parent (QEMU or gvirtus-backend) relay
+ * host-function gates on a socket of their own: the worker says when a
+ * stream reached a gate, the parent says when the guest released it.
+ */
+struct __attribute__((packed)) gv_relay_msg {
+	uint32_t type; /* GV_RELAY_REACHED or GV_RELAY_RELEASE */
+	uint32_t reserved;
+	uint64_t token;
+};
+_Static_assert(sizeof(struct gv_relay_msg) == 16, "gv_relay_msg is 16 bytes");
+#define GV_RELAY_REACHED 1u
+#define GV_RELAY_RELEASE 2u
+
 #endif
