@@ -73,6 +73,10 @@ BULK_OUT = {("dstHost", "ByteCount"), ("pciBusId", "len")}
 # already holds (a value, not a new allocation to track).
 DEVPTR_OUT_OK = {"cuMemGetAddressRange_v2"}
 
+# Arrays a call only reads although the header does not say const.
+ARRAY_IN = {("cuStreamUpdateCaptureDependencies_v2", "dependencies"),
+            ("cuStreamUpdateCaptureDependencies_v2_ptsz", "dependencies")}
+
 # Pointers the array rule would take for arrays but that name one value.
 NOT_ARRAY = {("cuDeviceGetTexture1DLinearMaxWidth", "maxWidthInElements")}
 

@@ -82,6 +82,23 @@ VIA_DRIVER = {
     "cudaGraphReleaseUserObject": "cuGraphReleaseUserObject(graph, object, count)",
     "cudaUserObjectRetain": "cuUserObjectRetain(object, count)",
     "cudaUserObjectRelease": "cuUserObjectRelease(object, count)",
+    # graphs built node by node (the node kinds that carry no host memory)
+    "cudaGraphAddEmptyNode": "cuGraphAddEmptyNode(pGraphNode, graph, pDependencies, numDependencies)",
+    "cudaGraphAddChildGraphNode":
+        "cuGraphAddChildGraphNode(pGraphNode, graph, pDependencies, numDependencies, childGraph)",
+    "cudaGraphAddEventRecordNode":
+        "cuGraphAddEventRecordNode(pGraphNode, graph, pDependencies, numDependencies, event)",
+    "cudaGraphAddEventWaitNode":
+        "cuGraphAddEventWaitNode(pGraphNode, graph, pDependencies, numDependencies, event)",
+    "cudaGraphAddMemFreeNode":
+        "cuGraphAddMemFreeNode(pGraphNode, graph, pDependencies, numDependencies, dptr)",
+    "cudaGraphAddDependencies": "cuGraphAddDependencies_v2(graph, from, to, edgeData, numDependencies)",
+    "cudaGraphRemoveDependencies":
+        "cuGraphRemoveDependencies_v2(graph, from, to, edgeData, numDependencies)",
+    "cudaStreamBeginCaptureToGraph":
+        "cuStreamBeginCaptureToGraph(stream, graph, dependencies, dependencyData, numDependencies, mode)",
+    "cudaStreamUpdateCaptureDependencies":
+        "cuStreamUpdateCaptureDependencies_v2(stream, dependencies, dependencyData, numDependencies, flags)",
     # NULL: the current context
     "cudaGraphConditionalHandleCreate":
         "cuGraphConditionalHandleCreate(pHandle_out, graph, NULL, defaultLaunchValue, flags)",

@@ -146,9 +146,32 @@ class Fn:
             if p.type.kind == ci.TypeKind.POINTER and \
                     re.match(r"^(num|count|nb|n[A-Z])|Count$|Size_out$", p.name):
                 return "parameter %s is an in/out count of an array" % p.name
+        # Arrays the call reads: a pointer to handles or plain data, sized by
+        # the call's one num* parameter; they travel in the tail.
+        counts = [p.name for p in self.params if p.type.kind != ci.TypeKind.POINTER and
+                  re.match(r"^num[A-Z]|^count$", p.name)]
+        arrays = {}
+        for p in self.params:
+            if p.type.kind != ci.TypeKind.POINTER or len(counts) != 1:
+                continue
+            pt = p.type.get_pointee()
+            base = re.sub(r"^const ", "", pt.spelling)
+            if not pt.is_const_qualified() and \
+                    (self.name, p.name) not in getattr(ann, "ARRAY_IN", ()):
+                continue
+            if base in ann.HANDLES or base in ann.CORE_HANDLES:
+                kind = (ann.HANDLES.get(base) or ann.CORE_HANDLES[base])
+                arrays[p.name] = ("handle", kind, base, 8)
+            elif pt.get_canonical().kind == ci.TypeKind.RECORD and is_pod(pt, ann):
+                arrays[p.name] = ("pod", None, base, pt.get_size())
         for i, p in enumerate(self.params):
             t = p.type
             sp = p.spelling
+            if p.name in arrays:
+                if nstr:
+                    return "a string and arrays would share the tail"
+                self.wire.append(("array_in", p, arrays[p.name] + (counts[0],)))
+                continue
             if sp in ann.HANDLES or sp in ann.CORE_HANDLES:
                 self.wire.append(("stream" if sp == "CUstream" else "handle", p, sp))
                 continue
@@ -188,8 +211,8 @@ class Fn:
                 const = pt.is_const_qualified()
                 base = re.sub(r"^const ", "", psp)
                 if base == "char" and const:
-                    if nstr:
-                        return "more than one string parameter"
+                    if nstr or arrays:
+                        return "more than one string or array in the tail"
                     nstr += 1
                     self.wire.append(("string", p, None))
                     continue
@@ -305,7 +328,7 @@ def field(role, p, extra):
         return [], ["int32_t %s;" % n]
     if role == "string":
         return [], []
-    if role in ("bulk_in", "bulk_out"):
+    if role in ("bulk_in", "bulk_out", "array_in"):
         return [], []
     raise ValueError(role)
 
@@ -392,6 +415,8 @@ def emit_wire(lib, ann, remote, ids, banner):
                 nbulk += 1
             if role == "string":
                 tail = "GV_MAX_NAME"
+            if role == "array_in":
+                tail = "GV_MAX_ARGS"
         if nbulk > 1:
             raise SystemExit("gvgen: %s: more than one bulk buffer" % f.name)
         d.append("GV_OP(%s, %d, gvg_%s_req, gvg_%s_resp, %d, %s)" %
@@ -409,7 +434,8 @@ def emit_wire(lib, ann, remote, ids, banner):
 
 def emit_guest(lib, ann, remote, out_fns, banner):
     c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
-         "#include <string.h>", "", '#include "gvcu.h"', '#include "gen/%s_msgs.h"' % lib, ""]
+         "#include <stdlib.h>", "#include <string.h>", "", '#include "gvcu.h"',
+         '#include "gen/%s_msgs.h"' % lib, ""]
     for f in remote:
         c.append("GVCU_EXPORT " + f.decl())
         c.append("{")
@@ -417,8 +443,13 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         c.append("\tstruct gvg_%s_resp r;" % f.name)
         bufs = [x for x in f.wire if x[0] in ("bulk_in", "bulk_out")]
         strs = [x for x in f.wire if x[0] == "string"]
+        arrs = [x for x in f.wire if x[0] == "array_in"]
         if bufs:
             c.append("\tstruct gv_buf b;")
+        if arrs:
+            c.append("\tunsigned char *t_ = NULL;")
+            c.append("\tsize_t n_, at_ = 0%s;" %
+                     (", i_" if any(a[2][0] == "handle" for a in arrs) else ""))
         c.append("\tCUresult e;")
         c.append("")
         c.append("\tmemset(&q, 0, sizeof(q));")
@@ -453,8 +484,39 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 c.append("\tb.dir = %s;" % ("GV_BULK_TO_HOST" if role == "bulk_in" else "GV_BULK_FROM_HOST"))
         tail = ("%s, %s ? (uint32_t)strnlen(%s, GV_MAX_NAME - 1) + 1 : 0" %
                 (strs[0][1].name, strs[0][1].name, strs[0][1].name)) if strs else "NULL, 0"
+        if arrs:
+            # The arrays, one after the other, in the request's tail.
+            cnt = arrs[0][2][4]
+            size = " + ".join(str(a[2][3]) for a in arrs)
+            c.append("\tn_ = (size_t)%s;" % cnt)
+            c.append("\tif (n_ > GV_MAX_ARRAY)")
+            c.append("\t\treturn CUDA_ERROR_NOT_SUPPORTED;\t/* longer than one request carries */")
+            handles_in = [a for a in arrs if a[2][0] == "handle"]
+            if handles_in:
+                c.append("\tif (n_ && (%s))" % " || ".join("!%s" % a[1].name for a in handles_in))
+                c.append("\t\treturn CUDA_ERROR_INVALID_VALUE;")
+            c.append("\tt_ = n_ ? malloc(n_ * (%s)) : NULL;" % size)
+            c.append("\tif (n_ && !t_)")
+            c.append("\t\treturn CUDA_ERROR_OUT_OF_MEMORY;")
+            for role, p, extra in arrs:
+                if extra[0] == "handle":
+                    c.append("\tfor (i_ = 0; i_ < n_; i_++, at_ += 8) {")
+                    c.append("\t\tuint64_t v_ = (uint64_t)(uintptr_t)%s[i_];" % p.name)
+                    c.append("")
+                    c.append("\t\tmemcpy(t_ + at_, &v_, 8);")
+                    c.append("\t}")
+                else:
+                    # Plain data left NULL is the all-zero default (edge data).
+                    c.append("\tif (n_ && %s)" % p.name)
+                    c.append("\t\tmemcpy(t_ + at_, %s, n_ * %d);" % (p.name, extra[3]))
+                    c.append("\telse if (n_)")
+                    c.append("\t\tmemset(t_ + at_, 0, n_ * %d);" % extra[3])
+                    c.append("\tat_ += n_ * %d;" % extra[3])
+            tail = "t_, (uint32_t)at_"
         c.append("\te = gvcu_call(GV_OP_%s, &q, sizeof(q), %s, &r, sizeof(r), %s, %d);" %
                  (f.name, tail, "&b" if bufs else "NULL", len(bufs)))
+        if arrs:
+            c.append("\tfree(t_);")
         outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device")]
         if outs:
             c.append("\tif (e == CUDA_SUCCESS) {")
@@ -529,6 +591,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\t%s a_%s;" % (p.spelling, n))
             elif role == "in":
                 c.append("\t%s a_%s;" % (extra, n))
+            elif role == "array_in":
+                c.append("\t%s *a_%s = NULL;" % (extra[2], n))
+        arrs = [x for x in f.wire if x[0] == "array_in"]
+        if arrs:
+            c.append("\tuint32_t at_ = 0;")
         c.append("\tint e = gvg_enter(c, GVG_FN(%s, %s));" % (lib, f.name))
         c.append("")
         c.append("\tif (e)")
@@ -555,6 +622,18 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role in ("bulk_in", "bulk_out"):
                 chk = "gvg_bulk(c, %s, q->%s, &a_%s, &staged_%s)" % (
                     "GV_BULK_TO_HOST" if role == "bulk_in" else "GV_BULK_FROM_HOST", extra, n, n)
+            elif role == "array_in" and (role, p, extra) is arrs[0]:
+                c.append("\tif (!e)")
+                # The tail holds exactly the arrays, count elements each.
+                c.append("\t\te = gvg_arrays(c, q->%s, %s);" % (
+                    extra[4], " + ".join(str(a[2][3]) for a in arrs)))
+            if role == "array_in":
+                if extra[0] == "handle":
+                    chk = "gvg_handle_array(c, &at_, q->%s, GVW_H_%s, (void **)&a_%s)" % (
+                        extra[4], extra[1], n)
+                else:
+                    chk = "gvg_pod_array(c, &at_, q->%s, sizeof(*a_%s), (void **)&a_%s)" % (
+                        extra[4], n, n)
             if chk:
                 c.append("\tif (!e)")
                 c.append("\t\te = %s;" % chk)
@@ -574,8 +653,12 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("q->has_%s ? &a_%s : NULL" % (n, n))
             elif role in ("out", "out_handle", "out_device"):
                 args.append("&o_" + n)
+            elif role == "array_in":
+                args.append("a_" + n)
         c.append("\tif (!e)")
         c.append("\t\te = (int)GVG_DRV(c, %s, %s)(%s);" % (lib, f.name, ", ".join(args)))
+        for role, p, extra in arrs:
+            c.append("\tfree(a_%s);" % p.name)
         streams = [p for r, p, _ in f.wire if r == "stream"]
         if streams and any(r in ("bulk_in", "bulk_out") for r, _, _ in f.wire):
             # The guest's pages are the host's only for this request.
@@ -648,6 +731,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tchar %s[16];" % p.name)
             elif role in ("bulk_in", "bulk_out"):
                 c.append("\tunsigned char %s[64];" % p.name)
+            elif role == "array_in" and extra[0] == "pod":
+                c.append("\t%s %s[4];" % (extra[2], p.name))
         c.append("\tint called;")
         c.append("} x_%s;" % n)
         c.append("")
@@ -676,6 +761,12 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tRT_SAME(\"%s\", \"%s\", %s, x_%s.%s, %s);" % (n, pn, pn, n, pn, extra))
             elif role == "bulk_out":
                 c.append("\trt_pattern(%s, %s, %d);" % (pn, extra, ids[n]))
+            elif role == "array_in" and extra[0] == "handle":
+                c.append("\tfor (size_t i_ = 0; i_ < (size_t)%s; i_++)" % extra[4])
+                c.append("\t\tRT_TRUE(\"%s\", \"%s\", %s[i_] == NULL);" % (n, pn, pn))
+            elif role == "array_in":
+                c.append("\tRT_SAME(\"%s\", \"%s\", %s, x_%s.%s, (size_t)%s * sizeof(*%s));"
+                         % (n, pn, pn, n, pn, extra[4], pn))
             elif role == "out":
                 c.append("\trt_pattern(%s, sizeof(*%s), %d);" % (pn, pn, ids[n]))
             elif role == "out_handle":
@@ -719,14 +810,24 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "out_device":
                 decls.append("\tCUdevice o_%s = -1;" % pn)
                 args.append("&o_%s" % pn)
+            elif role == "array_in" and extra[0] == "handle":
+                decls.append("\t%s h_%s[4] = { 0 };" % (extra[2], pn))
+                args.append("h_%s" % pn)
+            elif role == "array_in":
+                args.append("x_%s.%s" % (n, pn))
         c += decls
         c.append("\tCUresult e;")
         c.append("")
         c.append("\tmemset(&x_%s, 0, sizeof(x_%s));" % (n, n))
         lens = {extra for role, _, extra in f.wire if role in ("bulk_in", "bulk_out")}
+        counts = {extra[4] for role, _, extra in f.wire if role == "array_in"}
         for role, p, extra in f.wire:
             pn = p.name
-            if role == "value":
+            if role == "value" and pn in counts:
+                c.append("\tx_%s.%s = (%s)(1 + rt_small(4));" % (n, pn, p.spelling))
+            elif role == "array_in" and extra[0] == "pod":
+                c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+            elif role == "value":
                 if pn in lens:
                     c.append("\tx_%s.%s = (%s)rt_small(64);" % (n, pn, p.spelling))
                 elif p.type.get_canonical().kind in INT_KINDS:

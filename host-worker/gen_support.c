@@ -175,3 +175,53 @@ void gvg_handle_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind
 	if (slot)
 		gvw_handle_drop(c->s, slot);
 }
+
+int gvg_arrays(struct gvw_call *c, uint64_t count, uint64_t elem_bytes)
+{
+	if (count > GV_MAX_ARRAY || c->tail_len != gvg_mul(count, elem_bytes)) {
+		gvw_log(GVW_WARN,
+			"session %u: arrays of %llu elements do not match the %u bytes sent",
+			c->s->id, (unsigned long long)count, c->tail_len);
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	return CUDA_SUCCESS;
+}
+
+int gvg_handle_array(struct gvw_call *c, uint32_t *at, uint64_t count, enum gvw_handle_kind kind,
+		     void **out)
+{
+	const unsigned char *t = (const unsigned char *)c->tail + *at;
+	void **v;
+	uint64_t i, h;
+	int e = CUDA_SUCCESS;
+
+	*out = NULL;
+	if (!count)
+		return CUDA_SUCCESS;
+	v = calloc(count, sizeof(*v));
+	if (!v)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	for (i = 0; i < count && !e; i++) {
+		memcpy(&h, t + i * 8, 8);
+		e = gvg_handle(c, h, kind, &v[i]);
+	}
+	*at += (uint32_t)(count * 8);
+	if (e)
+		free(v);
+	else
+		*out = v;
+	return e;
+}
+
+int gvg_pod_array(struct gvw_call *c, uint32_t *at, uint64_t count, size_t size, void **out)
+{
+	*out = NULL;
+	if (!count)
+		return CUDA_SUCCESS;
+	*out = malloc(count * size);
+	if (!*out)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	memcpy(*out, (const unsigned char *)c->tail + *at, count * size);
+	*at += (uint32_t)(count * size);
+	return CUDA_SUCCESS;
+}

@@ -59,6 +59,17 @@ int gvg_string(struct gvw_call *c, const char **out);
  * flat buffer (*staged: a copy, written back by gvg_bulk_unstage). */
 int gvg_bulk(struct gvw_call *c, uint32_t dir, uint64_t len, void **out, int *staged);
 void gvg_bulk_unstage(struct gvw_call *c, const void *flat);
+/*
+ * Arrays a call reads travel in the tail, count elements each of sizes
+ * adding to elem_bytes: 0 when the tail is exactly that and count is at
+ * most GV_MAX_ARRAY.  Then each array in turn, from *at: handles as the
+ * driver's objects, plain data copied (aligned); free them after the call.
+ */
+int gvg_arrays(struct gvw_call *c, uint64_t count, uint64_t elem_bytes);
+int gvg_handle_array(struct gvw_call *c, uint32_t *at, uint64_t count, enum gvw_handle_kind kind,
+		     void **out);
+int gvg_pod_array(struct gvw_call *c, uint32_t *at, uint64_t count, size_t size, void **out);
+
 /* The handle of an object a call returned (its existing one, if it has one),
  * or 0 past the session's limit. */
 uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);

@@ -41,24 +41,18 @@ GV_CU_UNSUPPORTED(cuExternalMemoryGetMappedBuffer) /* returns device memory the 
 GV_CU_UNSUPPORTED(cuFuncGetModule) /* creates a CUmodule, which the runtime's ops own */
 GV_CU_UNSUPPORTED(cuFuncGetName) /* parameter name (const char **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuGetProcAddress) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphAddBatchMemOpNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddChildGraphNode) /* parameter dependencies (const CUgraphNode *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddBatchMemOpNode) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphAddDependencies_v2) /* parameter from (const CUgraphNode *) is an array of handles */
-GV_CU_UNSUPPORTED(cuGraphAddEmptyNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddEventRecordNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddEventWaitNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresSignalNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresWaitNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddHostNode) /* parameter dependencies (const CUgraphNode *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresSignalNode) /* parameter nodeParams (const CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresWaitNode) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddHostNode) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddKernelNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphAddKernelNode_v2) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddMemAllocNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddMemFreeNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddMemcpyNode) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddMemsetNode) /* parameter dependencies (const CUgraphNode *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddKernelNode_v2) /* parameter nodeParams (const CUDA_KERNEL_NODE_PARAMS *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddMemAllocNode) /* parameter nodeParams (CUDA_MEM_ALLOC_NODE_PARAMS *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddMemcpyNode) /* parameter copyParams (const CUDA_MEMCPY3D *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddMemsetNode) /* parameter memsetParams (const CUDA_MEMSET_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphAddNode_v2) /* parameter dependencies (const CUgraphNode *) is an array */
+GV_CU_UNSUPPORTED(cuGraphAddNode_v2) /* parameter nodeParams (CUgraphNodeParams *) is an array */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeGetParams) /* parameter nodeParams_out (CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeSetParams) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphDebugDotPrint) /* writes a file on the host */
@@ -107,7 +101,6 @@ GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes) /* legacy ABI: headers since CUD
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes_v2) /* parameter numDependentNodes is an in/out count of an array */
 GV_CU_UNSUPPORTED(cuGraphNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphRemoveDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphRemoveDependencies_v2) /* parameter from (const CUgraphNode *) is an array of handles */
 GV_CU_UNSUPPORTED(cuGraphicsMapResources) /* graphics interop */
 GV_CU_UNSUPPORTED(cuGraphicsMapResources_ptsz) /* graphics interop */
 GV_CU_UNSUPPORTED(cuGraphicsResourceGetMappedMipmappedArray) /* graphics interop */
@@ -273,8 +266,8 @@ GV_CU_UNSUPPORTED(cuPointerGetAttribute) /* parameter data (void *) is host memo
 GV_CU_UNSUPPORTED(cuPointerGetAttributes) /* parameter attributes (CUpointer_attribute *) is an array */
 GV_CU_UNSUPPORTED(cuPointerSetAttribute) /* parameter value (const void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuProfilerInitialize) /* removed from CUDA 12+ drivers */
-GV_CU_UNSUPPORTED(cuSignalExternalSemaphoresAsync) /* parameter extSemArray (const CUexternalSemaphore *) is an array */
-GV_CU_UNSUPPORTED(cuSignalExternalSemaphoresAsync_ptsz) /* parameter extSemArray (const CUexternalSemaphore *) is an array */
+GV_CU_UNSUPPORTED(cuSignalExternalSemaphoresAsync) /* parameter paramsArray (const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS *) is an array */
+GV_CU_UNSUPPORTED(cuSignalExternalSemaphoresAsync_ptsz) /* parameter paramsArray (const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuStreamAddCallback) /* parameter callback (CUstreamCallback) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuStreamAddCallback_ptsz) /* parameter callback (CUstreamCallback) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuStreamBatchMemOp) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -282,8 +275,6 @@ GV_CU_UNSUPPORTED(cuStreamBatchMemOp_ptsz) /* legacy ABI: headers since CUDA 3.2
 GV_CU_UNSUPPORTED(cuStreamBatchMemOp_v2) /* parameter paramArray (CUstreamBatchMemOpParams *) is an array */
 GV_CU_UNSUPPORTED(cuStreamBatchMemOp_v2_ptsz) /* parameter paramArray (CUstreamBatchMemOpParams *) is an array */
 GV_CU_UNSUPPORTED(cuStreamBeginCapture) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuStreamBeginCaptureToGraph) /* parameter dependencies (const CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuStreamBeginCaptureToGraph_ptsz) /* parameter dependencies (const CUgraphNode *) is an array */
 GV_CU_UNSUPPORTED(cuStreamBeginCapture_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamDestroy) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamGetAttribute) /* parameter value_out (CUstreamAttrValue *) holds pointers or device addresses */
@@ -301,8 +292,6 @@ GV_CU_UNSUPPORTED(cuStreamSetAttribute) /* parameter value (const CUstreamAttrVa
 GV_CU_UNSUPPORTED(cuStreamSetAttribute_ptsz) /* parameter value (const CUstreamAttrValue *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuStreamUpdateCaptureDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamUpdateCaptureDependencies_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuStreamUpdateCaptureDependencies_v2) /* parameter dependencies (CUgraphNode *) is an array */
-GV_CU_UNSUPPORTED(cuStreamUpdateCaptureDependencies_v2_ptsz) /* parameter dependencies (CUgraphNode *) is an array */
 GV_CU_UNSUPPORTED(cuStreamWaitValue32) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamWaitValue32_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamWaitValue64) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -351,5 +340,5 @@ GV_CU_UNSUPPORTED(cuTexRefSetMipmapLevelBias) /* parameter hTexRef (CUtexref) ca
 GV_CU_UNSUPPORTED(cuTexRefSetMipmapLevelClamp) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuTexRefSetMipmappedArray) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuUserObjectCreate) /* parameter ptr (void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuWaitExternalSemaphoresAsync) /* parameter extSemArray (const CUexternalSemaphore *) is an array */
-GV_CU_UNSUPPORTED(cuWaitExternalSemaphoresAsync_ptsz) /* parameter extSemArray (const CUexternalSemaphore *) is an array */
+GV_CU_UNSUPPORTED(cuWaitExternalSemaphoresAsync) /* parameter paramsArray (const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS *) is an array */
+GV_CU_UNSUPPORTED(cuWaitExternalSemaphoresAsync_ptsz) /* parameter paramsArray (const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS *) is an array */

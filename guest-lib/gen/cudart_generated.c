@@ -34,6 +34,12 @@ static struct {
 	CUresult (*cuFuncGetParamInfo)(CUfunction, size_t, size_t *, size_t *);
 	CUresult (*cuFuncSetCacheConfig)(CUfunction, CUfunc_cache);
 	CUresult (*cuFuncSetSharedMemConfig)(CUfunction, CUsharedconfig);
+	CUresult (*cuGraphAddChildGraphNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUgraph);
+	CUresult (*cuGraphAddDependencies_v2)(CUgraph, const CUgraphNode *, const CUgraphNode *, const CUgraphEdgeData *, size_t);
+	CUresult (*cuGraphAddEmptyNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t);
+	CUresult (*cuGraphAddEventRecordNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent);
+	CUresult (*cuGraphAddEventWaitNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent);
+	CUresult (*cuGraphAddMemFreeNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUdeviceptr);
 	CUresult (*cuGraphChildGraphNodeGetGraph)(CUgraphNode, CUgraph *);
 	CUresult (*cuGraphClone)(CUgraph *, CUgraph);
 	CUresult (*cuGraphConditionalHandleCreate)(CUgraphConditionalHandle *, CUgraph, CUcontext, unsigned int, unsigned int);
@@ -55,6 +61,7 @@ static struct {
 	CUresult (*cuGraphNodeGetType)(CUgraphNode, CUgraphNodeType *);
 	CUresult (*cuGraphNodeSetEnabled)(CUgraphExec, CUgraphNode, unsigned int);
 	CUresult (*cuGraphReleaseUserObject)(CUgraph, CUuserObject, unsigned int);
+	CUresult (*cuGraphRemoveDependencies_v2)(CUgraph, const CUgraphNode *, const CUgraphNode *, const CUgraphEdgeData *, size_t);
 	CUresult (*cuGraphRetainUserObject)(CUgraph, CUuserObject, unsigned int, unsigned int);
 	CUresult (*cuGraphUpload)(CUgraphExec, CUstream);
 	CUresult (*cuMemAdvise_v2)(CUdeviceptr, size_t, CUmem_advise, CUmemLocation);
@@ -75,6 +82,7 @@ static struct {
 	CUresult (*cuProfilerStart)(void);
 	CUresult (*cuProfilerStop)(void);
 	CUresult (*cuStreamAttachMemAsync)(CUstream, CUdeviceptr, size_t, unsigned int);
+	CUresult (*cuStreamBeginCaptureToGraph)(CUstream, CUgraph, const CUgraphNode *, const CUgraphEdgeData *, size_t, CUstreamCaptureMode);
 	CUresult (*cuStreamBeginCapture_v2)(CUstream, CUstreamCaptureMode);
 	CUresult (*cuStreamCopyAttributes)(CUstream, CUstream);
 	CUresult (*cuStreamEndCapture)(CUstream, CUgraph *);
@@ -83,6 +91,7 @@ static struct {
 	CUresult (*cuStreamGetId)(CUstream, unsigned long long *);
 	CUresult (*cuStreamGetPriority)(CUstream, int *);
 	CUresult (*cuStreamIsCapturing)(CUstream, CUstreamCaptureStatus *);
+	CUresult (*cuStreamUpdateCaptureDependencies_v2)(CUstream, CUgraphNode *, const CUgraphEdgeData *, size_t, unsigned int);
 	CUresult (*cuSurfObjectDestroy)(CUsurfObject);
 	CUresult (*cuTexObjectDestroy)(CUtexObject);
 	CUresult (*cuThreadExchangeStreamCaptureMode)(CUstreamCaptureMode *);
@@ -301,6 +310,48 @@ GVRT_EXPORT cudaError_t cudaGetMipmappedArrayLevel(cudaArray_t * levelArray, cud
 	return gv_ret((cudaError_t)gv_drv.cuMipmappedArrayGetLevel((CUarray *)(levelArray), (CUmipmappedArray)(mipmappedArray), (unsigned int)(level)));
 }
 
+GVRT_EXPORT cudaError_t cudaGraphAddChildGraphNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies, cudaGraph_t childGraph)
+{
+	if (!gv_drv.cuGraphAddChildGraphNode && gv_driver_load(&gv_drv.cuGraphAddChildGraphNode, "cuGraphAddChildGraphNode"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddChildGraphNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (CUgraph)(childGraph)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddDependencies(cudaGraph_t graph, const cudaGraphNode_t * from, const cudaGraphNode_t * to, const cudaGraphEdgeData * edgeData, size_t numDependencies)
+{
+	if (!gv_drv.cuGraphAddDependencies_v2 && gv_driver_load(&gv_drv.cuGraphAddDependencies_v2, "cuGraphAddDependencies_v2"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddDependencies_v2((CUgraph)(graph), (const CUgraphNode *)(from), (const CUgraphNode *)(to), (const CUgraphEdgeData *)(edgeData), (size_t)(numDependencies)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddEmptyNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies)
+{
+	if (!gv_drv.cuGraphAddEmptyNode && gv_driver_load(&gv_drv.cuGraphAddEmptyNode, "cuGraphAddEmptyNode"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddEmptyNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddEventRecordNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies, cudaEvent_t event)
+{
+	if (!gv_drv.cuGraphAddEventRecordNode && gv_driver_load(&gv_drv.cuGraphAddEventRecordNode, "cuGraphAddEventRecordNode"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddEventRecordNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (CUevent)(event)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddEventWaitNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies, cudaEvent_t event)
+{
+	if (!gv_drv.cuGraphAddEventWaitNode && gv_driver_load(&gv_drv.cuGraphAddEventWaitNode, "cuGraphAddEventWaitNode"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddEventWaitNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (CUevent)(event)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddMemFreeNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies, void * dptr)
+{
+	if (!gv_drv.cuGraphAddMemFreeNode && gv_driver_load(&gv_drv.cuGraphAddMemFreeNode, "cuGraphAddMemFreeNode"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddMemFreeNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (CUdeviceptr)(uintptr_t)(dptr)));
+}
+
 GVRT_EXPORT cudaError_t cudaGraphChildGraphNodeGetGraph(cudaGraphNode_t node, cudaGraph_t * pGraph)
 {
 	if (!gv_drv.cuGraphChildGraphNodeGetGraph && gv_driver_load(&gv_drv.cuGraphChildGraphNodeGetGraph, "cuGraphChildGraphNodeGetGraph"))
@@ -455,6 +506,13 @@ GVRT_EXPORT cudaError_t cudaGraphReleaseUserObject(cudaGraph_t graph, cudaUserOb
 	return gv_ret((cudaError_t)gv_drv.cuGraphReleaseUserObject((CUgraph)(graph), (CUuserObject)(object), (unsigned int)(count)));
 }
 
+GVRT_EXPORT cudaError_t cudaGraphRemoveDependencies(cudaGraph_t graph, const cudaGraphNode_t * from, const cudaGraphNode_t * to, const cudaGraphEdgeData * edgeData, size_t numDependencies)
+{
+	if (!gv_drv.cuGraphRemoveDependencies_v2 && gv_driver_load(&gv_drv.cuGraphRemoveDependencies_v2, "cuGraphRemoveDependencies_v2"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphRemoveDependencies_v2((CUgraph)(graph), (const CUgraphNode *)(from), (const CUgraphNode *)(to), (const CUgraphEdgeData *)(edgeData), (size_t)(numDependencies)));
+}
+
 GVRT_EXPORT cudaError_t cudaGraphRetainUserObject(cudaGraph_t graph, cudaUserObject_t object, unsigned int count, unsigned int flags)
 {
 	if (!gv_drv.cuGraphRetainUserObject && gv_driver_load(&gv_drv.cuGraphRetainUserObject, "cuGraphRetainUserObject"))
@@ -593,6 +651,13 @@ GVRT_EXPORT cudaError_t cudaStreamBeginCapture(cudaStream_t stream, enum cudaStr
 	return gv_ret((cudaError_t)gv_drv.cuStreamBeginCapture_v2((CUstream)(stream), (CUstreamCaptureMode)(mode)));
 }
 
+GVRT_EXPORT cudaError_t cudaStreamBeginCaptureToGraph(cudaStream_t stream, cudaGraph_t graph, const cudaGraphNode_t * dependencies, const cudaGraphEdgeData * dependencyData, size_t numDependencies, enum cudaStreamCaptureMode mode)
+{
+	if (!gv_drv.cuStreamBeginCaptureToGraph && gv_driver_load(&gv_drv.cuStreamBeginCaptureToGraph, "cuStreamBeginCaptureToGraph"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuStreamBeginCaptureToGraph((CUstream)(stream), (CUgraph)(graph), (const CUgraphNode *)(dependencies), (const CUgraphEdgeData *)(dependencyData), (size_t)(numDependencies), (CUstreamCaptureMode)(mode)));
+}
+
 GVRT_EXPORT cudaError_t cudaStreamCopyAttributes(cudaStream_t dst, cudaStream_t src)
 {
 	if (!gv_drv.cuStreamCopyAttributes && gv_driver_load(&gv_drv.cuStreamCopyAttributes, "cuStreamCopyAttributes"))
@@ -640,6 +705,13 @@ GVRT_EXPORT cudaError_t cudaStreamIsCapturing(cudaStream_t stream, enum cudaStre
 	if (!gv_drv.cuStreamIsCapturing && gv_driver_load(&gv_drv.cuStreamIsCapturing, "cuStreamIsCapturing"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuStreamIsCapturing((CUstream)(stream), (CUstreamCaptureStatus *)(pCaptureStatus)));
+}
+
+GVRT_EXPORT cudaError_t cudaStreamUpdateCaptureDependencies(cudaStream_t stream, cudaGraphNode_t * dependencies, const cudaGraphEdgeData * dependencyData, size_t numDependencies, unsigned int flags)
+{
+	if (!gv_drv.cuStreamUpdateCaptureDependencies_v2 && gv_driver_load(&gv_drv.cuStreamUpdateCaptureDependencies_v2, "cuStreamUpdateCaptureDependencies_v2"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuStreamUpdateCaptureDependencies_v2((CUstream)(stream), (CUgraphNode *)(dependencies), (const CUgraphEdgeData *)(dependencyData), (size_t)(numDependencies), (unsigned int)(flags)));
 }
 
 GVRT_EXPORT cudaError_t cudaThreadExchangeStreamCaptureMode(enum cudaStreamCaptureMode * mode)
@@ -904,6 +976,12 @@ GVRT_EXPORT cudaError_t cudaStreamAttachMemAsync_ptsz(cudaStream_t stream, void 
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaStreamBeginCaptureToGraph_ptsz(cudaStream_t stream, cudaGraph_t graph, const cudaGraphNode_t * dependencies, const cudaGraphEdgeData * dependencyData, size_t numDependencies, enum cudaStreamCaptureMode mode)
+{
+	return cudaStreamBeginCaptureToGraph(stream ? stream : cudaStreamPerThread, graph, dependencies, dependencyData, numDependencies, mode);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaStreamBeginCapture_ptsz(cudaStream_t stream, enum cudaStreamCaptureMode mode)
 {
 	return cudaStreamBeginCapture(stream ? stream : cudaStreamPerThread, mode);
@@ -967,6 +1045,12 @@ GVRT_EXPORT cudaError_t cudaStreamQuery_ptsz(cudaStream_t stream)
 GVRT_EXPORT cudaError_t cudaStreamSynchronize_ptsz(cudaStream_t stream)
 {
 	return cudaStreamSynchronize(stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaStreamUpdateCaptureDependencies_ptsz(cudaStream_t stream, cudaGraphNode_t * dependencies, const cudaGraphEdgeData * dependencyData, size_t numDependencies, unsigned int flags)
+{
+	return cudaStreamUpdateCaptureDependencies(stream ? stream : cudaStreamPerThread, dependencies, dependencyData, numDependencies, flags);
 }
 
 /* On the per-thread default stream. */

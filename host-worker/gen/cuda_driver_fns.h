@@ -49,6 +49,12 @@
 	X(cuFuncSetCacheConfig, CUresult, (CUfunction, CUfunc_cache)) \
 	X(cuFuncSetSharedMemConfig, CUresult, (CUfunction, CUsharedconfig)) \
 	X(cuFuncSetSharedSize, CUresult, (CUfunction, unsigned int)) \
+	X(cuGraphAddChildGraphNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUgraph)) \
+	X(cuGraphAddDependencies_v2, CUresult, (CUgraph, const CUgraphNode *, const CUgraphNode *, const CUgraphEdgeData *, size_t)) \
+	X(cuGraphAddEmptyNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t)) \
+	X(cuGraphAddEventRecordNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent)) \
+	X(cuGraphAddEventWaitNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent)) \
+	X(cuGraphAddMemFreeNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUdeviceptr)) \
 	X(cuGraphChildGraphNodeGetGraph, CUresult, (CUgraphNode, CUgraph *)) \
 	X(cuGraphClone, CUresult, (CUgraph *, CUgraph)) \
 	X(cuGraphConditionalHandleCreate, CUresult, (CUgraphConditionalHandle *, CUgraph, CUcontext, unsigned int, unsigned int)) \
@@ -71,6 +77,7 @@
 	X(cuGraphNodeGetType, CUresult, (CUgraphNode, CUgraphNodeType *)) \
 	X(cuGraphNodeSetEnabled, CUresult, (CUgraphExec, CUgraphNode, unsigned int)) \
 	X(cuGraphReleaseUserObject, CUresult, (CUgraph, CUuserObject, unsigned int)) \
+	X(cuGraphRemoveDependencies_v2, CUresult, (CUgraph, const CUgraphNode *, const CUgraphNode *, const CUgraphEdgeData *, size_t)) \
 	X(cuGraphRetainUserObject, CUresult, (CUgraph, CUuserObject, unsigned int, unsigned int)) \
 	X(cuGraphUpload, CUresult, (CUgraphExec, CUstream)) \
 	X(cuGraphUpload_ptsz, CUresult, (CUgraphExec, CUstream)) \
@@ -165,6 +172,8 @@
 	X(cuProfilerStop, CUresult, (void)) \
 	X(cuStreamAttachMemAsync, CUresult, (CUstream, CUdeviceptr, size_t, unsigned int)) \
 	X(cuStreamAttachMemAsync_ptsz, CUresult, (CUstream, CUdeviceptr, size_t, unsigned int)) \
+	X(cuStreamBeginCaptureToGraph, CUresult, (CUstream, CUgraph, const CUgraphNode *, const CUgraphEdgeData *, size_t, CUstreamCaptureMode)) \
+	X(cuStreamBeginCaptureToGraph_ptsz, CUresult, (CUstream, CUgraph, const CUgraphNode *, const CUgraphEdgeData *, size_t, CUstreamCaptureMode)) \
 	X(cuStreamBeginCapture_v2, CUresult, (CUstream, CUstreamCaptureMode)) \
 	X(cuStreamBeginCapture_v2_ptsz, CUresult, (CUstream, CUstreamCaptureMode)) \
 	X(cuStreamCopyAttributes, CUresult, (CUstream, CUstream)) \
@@ -183,6 +192,8 @@
 	X(cuStreamIsCapturing_ptsz, CUresult, (CUstream, CUstreamCaptureStatus *)) \
 	X(cuStreamQuery_ptsz, CUresult, (CUstream)) \
 	X(cuStreamSynchronize_ptsz, CUresult, (CUstream)) \
+	X(cuStreamUpdateCaptureDependencies_v2, CUresult, (CUstream, CUgraphNode *, const CUgraphEdgeData *, size_t, unsigned int)) \
+	X(cuStreamUpdateCaptureDependencies_v2_ptsz, CUresult, (CUstream, CUgraphNode *, const CUgraphEdgeData *, size_t, unsigned int)) \
 	X(cuStreamWaitEvent_ptsz, CUresult, (CUstream, CUevent, unsigned int)) \
 	X(cuStreamWaitValue32_v2, CUresult, (CUstream, CUdeviceptr, cuuint32_t, unsigned int)) \
 	X(cuStreamWaitValue32_v2_ptsz, CUresult, (CUstream, CUdeviceptr, cuuint32_t, unsigned int)) \

@@ -873,6 +873,177 @@ int gvw_h_cuFuncSetSharedSize(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuGraphAddChildGraphNode(struct gvw_call *c)
+{
+	const struct gvg_cuGraphAddChildGraphNode_req *q = c->req;
+	struct gvg_cuGraphAddChildGraphNode_resp *r = c->resp;
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraph a_hGraph;
+	CUgraphNode *a_dependencies = NULL;
+	size_t a_numDependencies;
+	CUgraph a_childGraph;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphAddChildGraphNode));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_handle(c, q->childGraph, GVW_H_GRAPH, (void **)&a_childGraph);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphAddChildGraphNode)(&o_phGraphNode, a_hGraph, a_dependencies, a_numDependencies, a_childGraph);
+	free(a_dependencies);
+	if (!e && !(r->phGraphNode = gvg_handle_new(c, GVW_H_GRAPH_NODE, o_phGraphNode)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}
+
+int gvw_h_cuGraphAddDependencies_v2(struct gvw_call *c)
+{
+	const struct gvg_cuGraphAddDependencies_v2_req *q = c->req;
+	CUgraph a_hGraph;
+	CUgraphNode *a_from = NULL;
+	CUgraphNode *a_to = NULL;
+	CUgraphEdgeData *a_edgeData = NULL;
+	size_t a_numDependencies;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphAddDependencies_v2));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_from);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_to);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->numDependencies, sizeof(*a_edgeData), (void **)&a_edgeData);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphAddDependencies_v2)(a_hGraph, a_from, a_to, a_edgeData, a_numDependencies);
+	free(a_from);
+	free(a_to);
+	free(a_edgeData);
+	return e;
+}
+
+int gvw_h_cuGraphAddEmptyNode(struct gvw_call *c)
+{
+	const struct gvg_cuGraphAddEmptyNode_req *q = c->req;
+	struct gvg_cuGraphAddEmptyNode_resp *r = c->resp;
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraph a_hGraph;
+	CUgraphNode *a_dependencies = NULL;
+	size_t a_numDependencies;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphAddEmptyNode));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphAddEmptyNode)(&o_phGraphNode, a_hGraph, a_dependencies, a_numDependencies);
+	free(a_dependencies);
+	if (!e && !(r->phGraphNode = gvg_handle_new(c, GVW_H_GRAPH_NODE, o_phGraphNode)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}
+
+int gvw_h_cuGraphAddEventRecordNode(struct gvw_call *c)
+{
+	const struct gvg_cuGraphAddEventRecordNode_req *q = c->req;
+	struct gvg_cuGraphAddEventRecordNode_resp *r = c->resp;
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraph a_hGraph;
+	CUgraphNode *a_dependencies = NULL;
+	size_t a_numDependencies;
+	CUevent a_event;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphAddEventRecordNode));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_handle(c, q->event, GVW_H_EVENT, (void **)&a_event);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphAddEventRecordNode)(&o_phGraphNode, a_hGraph, a_dependencies, a_numDependencies, a_event);
+	free(a_dependencies);
+	if (!e && !(r->phGraphNode = gvg_handle_new(c, GVW_H_GRAPH_NODE, o_phGraphNode)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}
+
+int gvw_h_cuGraphAddEventWaitNode(struct gvw_call *c)
+{
+	const struct gvg_cuGraphAddEventWaitNode_req *q = c->req;
+	struct gvg_cuGraphAddEventWaitNode_resp *r = c->resp;
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraph a_hGraph;
+	CUgraphNode *a_dependencies = NULL;
+	size_t a_numDependencies;
+	CUevent a_event;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphAddEventWaitNode));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_handle(c, q->event, GVW_H_EVENT, (void **)&a_event);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphAddEventWaitNode)(&o_phGraphNode, a_hGraph, a_dependencies, a_numDependencies, a_event);
+	free(a_dependencies);
+	if (!e && !(r->phGraphNode = gvg_handle_new(c, GVW_H_GRAPH_NODE, o_phGraphNode)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}
+
+int gvw_h_cuGraphAddMemFreeNode(struct gvw_call *c)
+{
+	const struct gvg_cuGraphAddMemFreeNode_req *q = c->req;
+	struct gvg_cuGraphAddMemFreeNode_resp *r = c->resp;
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraph a_hGraph;
+	CUgraphNode *a_dependencies = NULL;
+	size_t a_numDependencies;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphAddMemFreeNode));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_devptr(c, q->dptr, 0);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphAddMemFreeNode)(&o_phGraphNode, a_hGraph, a_dependencies, a_numDependencies, q->dptr);
+	free(a_dependencies);
+	if (!e && !(r->phGraphNode = gvg_handle_new(c, GVW_H_GRAPH_NODE, o_phGraphNode)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}
+
 int gvw_h_cuGraphChildGraphNodeGetGraph(struct gvw_call *c)
 {
 	const struct gvg_cuGraphChildGraphNodeGetGraph_req *q = c->req;
@@ -1302,6 +1473,36 @@ int gvw_h_cuGraphReleaseUserObject(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuGraphRemoveDependencies_v2(struct gvw_call *c)
+{
+	const struct gvg_cuGraphRemoveDependencies_v2_req *q = c->req;
+	CUgraph a_hGraph;
+	CUgraphNode *a_from = NULL;
+	CUgraphNode *a_to = NULL;
+	CUgraphEdgeData *a_edgeData = NULL;
+	size_t a_numDependencies;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphRemoveDependencies_v2));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_from);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_to);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->numDependencies, sizeof(*a_edgeData), (void **)&a_edgeData);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphRemoveDependencies_v2)(a_hGraph, a_from, a_to, a_edgeData, a_numDependencies);
+	free(a_from);
+	free(a_to);
+	free(a_edgeData);
+	return e;
+}
+
 int gvw_h_cuGraphRetainUserObject(struct gvw_call *c)
 {
 	const struct gvg_cuGraphRetainUserObject_req *q = c->req;
@@ -1653,18 +1854,21 @@ int gvw_h_cuMemPoolSetAccess(struct gvw_call *c)
 {
 	const struct gvg_cuMemPoolSetAccess_req *q = c->req;
 	CUmemoryPool a_pool;
-	CUmemAccessDesc a_map;
+	CUmemAccessDesc *a_map = NULL;
 	size_t a_count;
+	uint32_t at_ = 0;
 	int e = gvg_enter(c, GVG_FN(cuda, cuMemPoolSetAccess));
 
 	if (e)
 		return e;
-	GVG_COPY(&a_map, &q->map);
 	GVG_COPY(&a_count, &q->count);
 	if (!e)
 		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
 	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuMemPoolSetAccess)(a_pool, q->has_map ? &a_map : NULL, a_count);
+		e = gvg_pod_array(c, &at_, q->count, sizeof(*a_map), (void **)&a_map);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemPoolSetAccess)(a_pool, a_map, a_count);
+	free(a_map);
 	return e;
 }
 
@@ -1749,19 +1953,22 @@ int gvw_h_cuMemSetAccess(struct gvw_call *c)
 {
 	const struct gvg_cuMemSetAccess_req *q = c->req;
 	size_t a_size;
-	CUmemAccessDesc a_desc;
+	CUmemAccessDesc *a_desc = NULL;
 	size_t a_count;
+	uint32_t at_ = 0;
 	int e = gvg_enter(c, GVG_FN(cuda, cuMemSetAccess));
 
 	if (e)
 		return e;
 	GVG_COPY(&a_size, &q->size);
-	GVG_COPY(&a_desc, &q->desc);
 	GVG_COPY(&a_count, &q->count);
 	if (!e)
 		e = gvg_devptr(c, q->ptr, 0);
 	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuMemSetAccess)(q->ptr, a_size, q->has_desc ? &a_desc : NULL, a_count);
+		e = gvg_pod_array(c, &at_, q->count, sizeof(*a_desc), (void **)&a_desc);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemSetAccess)(q->ptr, a_size, a_desc, a_count);
+	free(a_desc);
 	return e;
 }
 
@@ -2926,16 +3133,19 @@ int gvw_h_cuMipmappedArrayCreate(struct gvw_call *c)
 	const struct gvg_cuMipmappedArrayCreate_req *q = c->req;
 	struct gvg_cuMipmappedArrayCreate_resp *r = c->resp;
 	CUmipmappedArray o_pHandle = NULL;
-	CUDA_ARRAY3D_DESCRIPTOR a_pMipmappedArrayDesc;
+	CUDA_ARRAY3D_DESCRIPTOR *a_pMipmappedArrayDesc = NULL;
 	unsigned int a_numMipmapLevels;
+	uint32_t at_ = 0;
 	int e = gvg_enter(c, GVG_FN(cuda, cuMipmappedArrayCreate));
 
 	if (e)
 		return e;
-	GVG_COPY(&a_pMipmappedArrayDesc, &q->pMipmappedArrayDesc);
 	GVG_COPY(&a_numMipmapLevels, &q->numMipmapLevels);
 	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuMipmappedArrayCreate)(&o_pHandle, q->has_pMipmappedArrayDesc ? &a_pMipmappedArrayDesc : NULL, a_numMipmapLevels);
+		e = gvg_pod_array(c, &at_, q->numMipmapLevels, sizeof(*a_pMipmappedArrayDesc), (void **)&a_pMipmappedArrayDesc);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMipmappedArrayCreate)(&o_pHandle, a_pMipmappedArrayDesc, a_numMipmapLevels);
+	free(a_pMipmappedArrayDesc);
 	if (!e && !(r->pHandle = gvg_handle_new(c, GVW_H_MIPMAPPED_ARRAY, o_pHandle)))
 		e = CUDA_ERROR_OUT_OF_MEMORY;
 	return e;
@@ -3299,6 +3509,68 @@ int gvw_h_cuStreamAttachMemAsync_ptsz(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuStreamBeginCaptureToGraph(struct gvw_call *c)
+{
+	const struct gvg_cuStreamBeginCaptureToGraph_req *q = c->req;
+	CUstream a_hStream;
+	CUgraph a_hGraph;
+	CUgraphNode *a_dependencies = NULL;
+	CUgraphEdgeData *a_dependencyData = NULL;
+	size_t a_numDependencies;
+	CUstreamCaptureMode a_mode;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamBeginCaptureToGraph));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(&a_mode, &q->mode);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->numDependencies, sizeof(*a_dependencyData), (void **)&a_dependencyData);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamBeginCaptureToGraph)(a_hStream, a_hGraph, a_dependencies, a_dependencyData, a_numDependencies, a_mode);
+	free(a_dependencies);
+	free(a_dependencyData);
+	return e;
+}
+
+int gvw_h_cuStreamBeginCaptureToGraph_ptsz(struct gvw_call *c)
+{
+	const struct gvg_cuStreamBeginCaptureToGraph_ptsz_req *q = c->req;
+	CUstream a_hStream;
+	CUgraph a_hGraph;
+	CUgraphNode *a_dependencies = NULL;
+	CUgraphEdgeData *a_dependencyData = NULL;
+	size_t a_numDependencies;
+	CUstreamCaptureMode a_mode;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamBeginCaptureToGraph_ptsz));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(&a_mode, &q->mode);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->numDependencies, sizeof(*a_dependencyData), (void **)&a_dependencyData);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamBeginCaptureToGraph_ptsz)(a_hStream, a_hGraph, a_dependencies, a_dependencyData, a_numDependencies, a_mode);
+	free(a_dependencies);
+	free(a_dependencyData);
+	return e;
+}
+
 int gvw_h_cuStreamBeginCapture_v2(struct gvw_call *c)
 {
 	const struct gvg_cuStreamBeginCapture_v2_req *q = c->req;
@@ -3624,6 +3896,62 @@ int gvw_h_cuStreamSynchronize_ptsz(struct gvw_call *c)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamSynchronize_ptsz)(a_hStream);
+	return e;
+}
+
+int gvw_h_cuStreamUpdateCaptureDependencies_v2(struct gvw_call *c)
+{
+	const struct gvg_cuStreamUpdateCaptureDependencies_v2_req *q = c->req;
+	CUstream a_hStream;
+	CUgraphNode *a_dependencies = NULL;
+	CUgraphEdgeData *a_dependencyData = NULL;
+	size_t a_numDependencies;
+	unsigned int a_flags;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamUpdateCaptureDependencies_v2));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(&a_flags, &q->flags);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->numDependencies, sizeof(*a_dependencyData), (void **)&a_dependencyData);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamUpdateCaptureDependencies_v2)(a_hStream, a_dependencies, a_dependencyData, a_numDependencies, a_flags);
+	free(a_dependencies);
+	free(a_dependencyData);
+	return e;
+}
+
+int gvw_h_cuStreamUpdateCaptureDependencies_v2_ptsz(struct gvw_call *c)
+{
+	const struct gvg_cuStreamUpdateCaptureDependencies_v2_ptsz_req *q = c->req;
+	CUstream a_hStream;
+	CUgraphNode *a_dependencies = NULL;
+	CUgraphEdgeData *a_dependencyData = NULL;
+	size_t a_numDependencies;
+	unsigned int a_flags;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamUpdateCaptureDependencies_v2_ptsz));
+
+	if (e)
+		return e;
+	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(&a_flags, &q->flags);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->numDependencies, sizeof(*a_dependencyData), (void **)&a_dependencyData);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamUpdateCaptureDependencies_v2_ptsz)(a_hStream, a_dependencies, a_dependencyData, a_numDependencies, a_flags);
+	free(a_dependencies);
+	free(a_dependencyData);
 	return e;
 }
 

@@ -506,6 +506,68 @@ static void capture_info(struct gvg_cuda_fns *t)
 	(void)cudaGetLastError();
 }
 
+/* Graphs built node by node: arrays of nodes become the driver's objects. */
+static struct {
+	void *graph, *nodes[4], *seen[4], *seen_to[4];
+	CUgraphEdgeData edge;
+	size_t n, added;
+	int calls;
+} gr;
+
+static CUresult see_graph_create(CUgraph *g, unsigned int flags)
+{
+	*g = gr.graph = rt_object();
+	(void)flags;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_empty_node(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t n)
+{
+	gr.calls++;
+	gr.n = n;
+	memcpy(gr.seen, deps ? (const void *)deps : (const void *)gr.seen, n * sizeof(*deps));
+	*node = gr.nodes[gr.added++] = rt_object();
+	return g == gr.graph ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+static CUresult see_add_deps(CUgraph g, const CUgraphNode *from, const CUgraphNode *to,
+			     const CUgraphEdgeData *edge, size_t n)
+{
+	gr.calls++;
+	gr.n = n;
+	memcpy(gr.seen, from, n * sizeof(*from));
+	memcpy(gr.seen_to, to, n * sizeof(*to));
+	gr.edge = edge[0];
+	return g == gr.graph ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+static void graph_nodes(struct gvg_cuda_fns *t)
+{
+	cudaGraph_t g = NULL;
+	cudaGraphNode_t a = NULL, b = NULL, forged = (cudaGraphNode_t)(uintptr_t)0x5550;
+	static const CUgraphEdgeData zero;
+
+	t->cuGraphCreate = see_graph_create;
+	t->cuGraphAddEmptyNode = see_empty_node;
+	t->cuGraphAddDependencies_v2 = see_add_deps;
+	RT_TRUE("cudaGraphCreate", "result", cudaGraphCreate(&g, 0) == cudaSuccess && g);
+	RT_TRUE("cudaGraphAddEmptyNode", "a root",
+		cudaGraphAddEmptyNode(&a, g, NULL, 0) == cudaSuccess && a && gr.n == 0);
+	RT_TRUE("cudaGraphAddEmptyNode", "after it",
+		cudaGraphAddEmptyNode(&b, g, &a, 1) == cudaSuccess && b && b != a && gr.n == 1 &&
+		    gr.seen[0] == gr.nodes[0]);
+	RT_TRUE("cudaGraphAddDependencies", "from and to as the driver's nodes, default edges",
+		cudaGraphAddDependencies(g, &a, &b, NULL, 1) == cudaSuccess && gr.n == 1 &&
+		    gr.seen[0] == gr.nodes[0] && gr.seen_to[0] == gr.nodes[1] &&
+		    !memcmp(&gr.edge, &zero, sizeof(zero)));
+	gr.calls = 0;
+	RT_TRUE("cudaGraphAddDependencies", "a forged node refused",
+		cudaGraphAddDependencies(g, &a, &forged, NULL, 1) ==
+			cudaErrorInvalidResourceHandle &&
+		    gr.calls == 0);
+	(void)cudaGetLastError();
+}
+
 int main(void)
 {
 	static struct gvg_cuda_fns fake;
@@ -527,6 +589,7 @@ int main(void)
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);
 	capture_info(&fake);
+	graph_nodes(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }

@@ -584,8 +584,6 @@ struct __attribute__((packed)) gvg_cuMemPoolGetAccess_resp {
 };
 struct __attribute__((packed)) gvg_cuMemPoolSetAccess_req {
 	uint64_t pool;
-	uint8_t map[12];
-	uint8_t has_map;
 	uint64_t count;
 };
 struct __attribute__((packed)) gvg_cuMemPoolSetAccess_resp {
@@ -627,8 +625,6 @@ struct __attribute__((packed)) gvg_cuMemRelease_resp {
 struct __attribute__((packed)) gvg_cuMemSetAccess_req {
 	uint64_t ptr;
 	uint64_t size;
-	uint8_t desc[12];
-	uint8_t has_desc;
 	uint64_t count;
 };
 struct __attribute__((packed)) gvg_cuMemSetAccess_resp {
@@ -1484,8 +1480,6 @@ struct __attribute__((packed)) gvg_cuProfilerStop_resp {
 	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cuMipmappedArrayCreate_req {
-	uint8_t pMipmappedArrayDesc[40];
-	uint8_t has_pMipmappedArrayDesc;
 	uint32_t numMipmapLevels;
 };
 struct __attribute__((packed)) gvg_cuMipmappedArrayCreate_resp {
@@ -1505,6 +1499,93 @@ struct __attribute__((packed)) gvg_cuMemGetAddressRange_v2_req {
 struct __attribute__((packed)) gvg_cuMemGetAddressRange_v2_resp {
 	uint64_t pbase;
 	uint64_t psize;
+};
+struct __attribute__((packed)) gvg_cuGraphAddChildGraphNode_req {
+	uint64_t hGraph;
+	uint64_t numDependencies;
+	uint64_t childGraph;
+};
+struct __attribute__((packed)) gvg_cuGraphAddChildGraphNode_resp {
+	uint64_t phGraphNode;
+};
+struct __attribute__((packed)) gvg_cuGraphAddDependencies_v2_req {
+	uint64_t hGraph;
+	uint64_t numDependencies;
+};
+struct __attribute__((packed)) gvg_cuGraphAddDependencies_v2_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuGraphAddEmptyNode_req {
+	uint64_t hGraph;
+	uint64_t numDependencies;
+};
+struct __attribute__((packed)) gvg_cuGraphAddEmptyNode_resp {
+	uint64_t phGraphNode;
+};
+struct __attribute__((packed)) gvg_cuGraphAddEventRecordNode_req {
+	uint64_t hGraph;
+	uint64_t numDependencies;
+	uint64_t event;
+};
+struct __attribute__((packed)) gvg_cuGraphAddEventRecordNode_resp {
+	uint64_t phGraphNode;
+};
+struct __attribute__((packed)) gvg_cuGraphAddEventWaitNode_req {
+	uint64_t hGraph;
+	uint64_t numDependencies;
+	uint64_t event;
+};
+struct __attribute__((packed)) gvg_cuGraphAddEventWaitNode_resp {
+	uint64_t phGraphNode;
+};
+struct __attribute__((packed)) gvg_cuGraphAddMemFreeNode_req {
+	uint64_t hGraph;
+	uint64_t numDependencies;
+	uint64_t dptr;
+};
+struct __attribute__((packed)) gvg_cuGraphAddMemFreeNode_resp {
+	uint64_t phGraphNode;
+};
+struct __attribute__((packed)) gvg_cuGraphRemoveDependencies_v2_req {
+	uint64_t hGraph;
+	uint64_t numDependencies;
+};
+struct __attribute__((packed)) gvg_cuGraphRemoveDependencies_v2_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuStreamBeginCaptureToGraph_req {
+	uint64_t hStream;
+	uint64_t hGraph;
+	uint64_t numDependencies;
+	int32_t mode;
+};
+struct __attribute__((packed)) gvg_cuStreamBeginCaptureToGraph_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuStreamBeginCaptureToGraph_ptsz_req {
+	uint64_t hStream;
+	uint64_t hGraph;
+	uint64_t numDependencies;
+	int32_t mode;
+};
+struct __attribute__((packed)) gvg_cuStreamBeginCaptureToGraph_ptsz_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuStreamUpdateCaptureDependencies_v2_req {
+	uint64_t hStream;
+	uint64_t numDependencies;
+	uint32_t flags;
+};
+struct __attribute__((packed)) gvg_cuStreamUpdateCaptureDependencies_v2_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuStreamUpdateCaptureDependencies_v2_ptsz_req {
+	uint64_t hStream;
+	uint64_t numDependencies;
+	uint32_t flags;
+};
+struct __attribute__((packed)) gvg_cuStreamUpdateCaptureDependencies_v2_ptsz_resp {
+	uint8_t unused[0];
 };
 
 #endif

@@ -1596,6 +1596,261 @@ static void test_cuFuncSetSharedSize(void)
 #endif
 
 static struct {
+	size_t numDependencies;
+	int called;
+} x_cuGraphAddChildGraphNode;
+
+static CUresult fake_cuGraphAddChildGraphNode(CUgraphNode * phGraphNode, CUgraph hGraph, const CUgraphNode * dependencies, size_t numDependencies, CUgraph childGraph)
+{
+	x_cuGraphAddChildGraphNode.called++;
+	*phGraphNode = (CUgraphNode)rt_object();
+	RT_TRUE("cuGraphAddChildGraphNode", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphAddChildGraphNode", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuGraphAddChildGraphNode", "numDependencies", &numDependencies, &x_cuGraphAddChildGraphNode.numDependencies, sizeof(numDependencies));
+	RT_TRUE("cuGraphAddChildGraphNode", "childGraph", childGraph == NULL);
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuGraphAddChildGraphNode(void)
+{
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuGraphAddChildGraphNode, 0, sizeof(x_cuGraphAddChildGraphNode));
+	x_cuGraphAddChildGraphNode.numDependencies = (size_t)(1 + rt_small(4));
+	rt_result = CUDA_SUCCESS;
+	e = cuGraphAddChildGraphNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddChildGraphNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddChildGraphNode", e == CUDA_SUCCESS && x_cuGraphAddChildGraphNode.called == 1, e);
+	RT_TRUE("cuGraphAddChildGraphNode", "phGraphNode out", o_phGraphNode != NULL);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuGraphAddChildGraphNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddChildGraphNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddChildGraphNode", e == CUDA_ERROR_LAUNCH_FAILED && x_cuGraphAddChildGraphNode.called == 2, e);
+	x_cuGraphAddChildGraphNode.called = 0;
+	e = cuGraphAddChildGraphNode(&o_phGraphNode, (CUgraph)(uintptr_t)0x12345670ull, h_dependencies, x_cuGraphAddChildGraphNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddChildGraphNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddChildGraphNode.called == 0, e);
+	x_cuGraphAddChildGraphNode.called = 0;
+	e = cuGraphAddChildGraphNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddChildGraphNode.numDependencies, (CUgraph)(uintptr_t)0x12345670ull);
+	RT_CALL("cuGraphAddChildGraphNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddChildGraphNode.called == 0, e);
+}
+#endif
+
+static struct {
+	CUgraphEdgeData edgeData[4];
+	size_t numDependencies;
+	int called;
+} x_cuGraphAddDependencies_v2;
+
+static CUresult fake_cuGraphAddDependencies_v2(CUgraph hGraph, const CUgraphNode * from, const CUgraphNode * to, const CUgraphEdgeData * edgeData, size_t numDependencies)
+{
+	x_cuGraphAddDependencies_v2.called++;
+	RT_TRUE("cuGraphAddDependencies_v2", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphAddDependencies_v2", "from", from[i_] == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphAddDependencies_v2", "to", to[i_] == NULL);
+	RT_SAME("cuGraphAddDependencies_v2", "edgeData", edgeData, x_cuGraphAddDependencies_v2.edgeData, (size_t)numDependencies * sizeof(*edgeData));
+	RT_SAME("cuGraphAddDependencies_v2", "numDependencies", &numDependencies, &x_cuGraphAddDependencies_v2.numDependencies, sizeof(numDependencies));
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuGraphAddDependencies_v2(void)
+{
+	CUgraphNode h_from[4] = { 0 };
+	CUgraphNode h_to[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuGraphAddDependencies_v2, 0, sizeof(x_cuGraphAddDependencies_v2));
+	rt_random(x_cuGraphAddDependencies_v2.edgeData, sizeof(x_cuGraphAddDependencies_v2.edgeData));
+	x_cuGraphAddDependencies_v2.numDependencies = (size_t)(1 + rt_small(4));
+	rt_result = CUDA_SUCCESS;
+	e = cuGraphAddDependencies_v2(NULL, h_from, h_to, x_cuGraphAddDependencies_v2.edgeData, x_cuGraphAddDependencies_v2.numDependencies);
+	RT_CALL("cuGraphAddDependencies_v2", e == CUDA_SUCCESS && x_cuGraphAddDependencies_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuGraphAddDependencies_v2(NULL, h_from, h_to, x_cuGraphAddDependencies_v2.edgeData, x_cuGraphAddDependencies_v2.numDependencies);
+	RT_CALL("cuGraphAddDependencies_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuGraphAddDependencies_v2.called == 2, e);
+	x_cuGraphAddDependencies_v2.called = 0;
+	e = cuGraphAddDependencies_v2((CUgraph)(uintptr_t)0x12345670ull, h_from, h_to, x_cuGraphAddDependencies_v2.edgeData, x_cuGraphAddDependencies_v2.numDependencies);
+	RT_CALL("cuGraphAddDependencies_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddDependencies_v2.called == 0, e);
+}
+#endif
+
+static struct {
+	size_t numDependencies;
+	int called;
+} x_cuGraphAddEmptyNode;
+
+static CUresult fake_cuGraphAddEmptyNode(CUgraphNode * phGraphNode, CUgraph hGraph, const CUgraphNode * dependencies, size_t numDependencies)
+{
+	x_cuGraphAddEmptyNode.called++;
+	*phGraphNode = (CUgraphNode)rt_object();
+	RT_TRUE("cuGraphAddEmptyNode", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphAddEmptyNode", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuGraphAddEmptyNode", "numDependencies", &numDependencies, &x_cuGraphAddEmptyNode.numDependencies, sizeof(numDependencies));
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuGraphAddEmptyNode(void)
+{
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuGraphAddEmptyNode, 0, sizeof(x_cuGraphAddEmptyNode));
+	x_cuGraphAddEmptyNode.numDependencies = (size_t)(1 + rt_small(4));
+	rt_result = CUDA_SUCCESS;
+	e = cuGraphAddEmptyNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddEmptyNode.numDependencies);
+	RT_CALL("cuGraphAddEmptyNode", e == CUDA_SUCCESS && x_cuGraphAddEmptyNode.called == 1, e);
+	RT_TRUE("cuGraphAddEmptyNode", "phGraphNode out", o_phGraphNode != NULL);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuGraphAddEmptyNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddEmptyNode.numDependencies);
+	RT_CALL("cuGraphAddEmptyNode", e == CUDA_ERROR_LAUNCH_FAILED && x_cuGraphAddEmptyNode.called == 2, e);
+	x_cuGraphAddEmptyNode.called = 0;
+	e = cuGraphAddEmptyNode(&o_phGraphNode, (CUgraph)(uintptr_t)0x12345670ull, h_dependencies, x_cuGraphAddEmptyNode.numDependencies);
+	RT_CALL("cuGraphAddEmptyNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddEmptyNode.called == 0, e);
+}
+#endif
+
+static struct {
+	size_t numDependencies;
+	int called;
+} x_cuGraphAddEventRecordNode;
+
+static CUresult fake_cuGraphAddEventRecordNode(CUgraphNode * phGraphNode, CUgraph hGraph, const CUgraphNode * dependencies, size_t numDependencies, CUevent event)
+{
+	x_cuGraphAddEventRecordNode.called++;
+	*phGraphNode = (CUgraphNode)rt_object();
+	RT_TRUE("cuGraphAddEventRecordNode", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphAddEventRecordNode", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuGraphAddEventRecordNode", "numDependencies", &numDependencies, &x_cuGraphAddEventRecordNode.numDependencies, sizeof(numDependencies));
+	RT_TRUE("cuGraphAddEventRecordNode", "event", event == NULL);
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuGraphAddEventRecordNode(void)
+{
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuGraphAddEventRecordNode, 0, sizeof(x_cuGraphAddEventRecordNode));
+	x_cuGraphAddEventRecordNode.numDependencies = (size_t)(1 + rt_small(4));
+	rt_result = CUDA_SUCCESS;
+	e = cuGraphAddEventRecordNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddEventRecordNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddEventRecordNode", e == CUDA_SUCCESS && x_cuGraphAddEventRecordNode.called == 1, e);
+	RT_TRUE("cuGraphAddEventRecordNode", "phGraphNode out", o_phGraphNode != NULL);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuGraphAddEventRecordNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddEventRecordNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddEventRecordNode", e == CUDA_ERROR_LAUNCH_FAILED && x_cuGraphAddEventRecordNode.called == 2, e);
+	x_cuGraphAddEventRecordNode.called = 0;
+	e = cuGraphAddEventRecordNode(&o_phGraphNode, (CUgraph)(uintptr_t)0x12345670ull, h_dependencies, x_cuGraphAddEventRecordNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddEventRecordNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddEventRecordNode.called == 0, e);
+	x_cuGraphAddEventRecordNode.called = 0;
+	e = cuGraphAddEventRecordNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddEventRecordNode.numDependencies, (CUevent)(uintptr_t)0x12345670ull);
+	RT_CALL("cuGraphAddEventRecordNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddEventRecordNode.called == 0, e);
+}
+#endif
+
+static struct {
+	size_t numDependencies;
+	int called;
+} x_cuGraphAddEventWaitNode;
+
+static CUresult fake_cuGraphAddEventWaitNode(CUgraphNode * phGraphNode, CUgraph hGraph, const CUgraphNode * dependencies, size_t numDependencies, CUevent event)
+{
+	x_cuGraphAddEventWaitNode.called++;
+	*phGraphNode = (CUgraphNode)rt_object();
+	RT_TRUE("cuGraphAddEventWaitNode", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphAddEventWaitNode", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuGraphAddEventWaitNode", "numDependencies", &numDependencies, &x_cuGraphAddEventWaitNode.numDependencies, sizeof(numDependencies));
+	RT_TRUE("cuGraphAddEventWaitNode", "event", event == NULL);
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuGraphAddEventWaitNode(void)
+{
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuGraphAddEventWaitNode, 0, sizeof(x_cuGraphAddEventWaitNode));
+	x_cuGraphAddEventWaitNode.numDependencies = (size_t)(1 + rt_small(4));
+	rt_result = CUDA_SUCCESS;
+	e = cuGraphAddEventWaitNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddEventWaitNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddEventWaitNode", e == CUDA_SUCCESS && x_cuGraphAddEventWaitNode.called == 1, e);
+	RT_TRUE("cuGraphAddEventWaitNode", "phGraphNode out", o_phGraphNode != NULL);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuGraphAddEventWaitNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddEventWaitNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddEventWaitNode", e == CUDA_ERROR_LAUNCH_FAILED && x_cuGraphAddEventWaitNode.called == 2, e);
+	x_cuGraphAddEventWaitNode.called = 0;
+	e = cuGraphAddEventWaitNode(&o_phGraphNode, (CUgraph)(uintptr_t)0x12345670ull, h_dependencies, x_cuGraphAddEventWaitNode.numDependencies, NULL);
+	RT_CALL("cuGraphAddEventWaitNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddEventWaitNode.called == 0, e);
+	x_cuGraphAddEventWaitNode.called = 0;
+	e = cuGraphAddEventWaitNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddEventWaitNode.numDependencies, (CUevent)(uintptr_t)0x12345670ull);
+	RT_CALL("cuGraphAddEventWaitNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddEventWaitNode.called == 0, e);
+}
+#endif
+
+static struct {
+	size_t numDependencies;
+	CUdeviceptr dptr;
+	int called;
+} x_cuGraphAddMemFreeNode;
+
+static CUresult fake_cuGraphAddMemFreeNode(CUgraphNode * phGraphNode, CUgraph hGraph, const CUgraphNode * dependencies, size_t numDependencies, CUdeviceptr dptr)
+{
+	x_cuGraphAddMemFreeNode.called++;
+	*phGraphNode = (CUgraphNode)rt_object();
+	RT_TRUE("cuGraphAddMemFreeNode", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphAddMemFreeNode", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuGraphAddMemFreeNode", "numDependencies", &numDependencies, &x_cuGraphAddMemFreeNode.numDependencies, sizeof(numDependencies));
+	RT_TRUE("cuGraphAddMemFreeNode", "dptr", dptr == x_cuGraphAddMemFreeNode.dptr);
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuGraphAddMemFreeNode(void)
+{
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuGraphAddMemFreeNode, 0, sizeof(x_cuGraphAddMemFreeNode));
+	x_cuGraphAddMemFreeNode.numDependencies = (size_t)(1 + rt_small(4));
+	x_cuGraphAddMemFreeNode.dptr = rt_devptr;
+	rt_result = CUDA_SUCCESS;
+	e = cuGraphAddMemFreeNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddMemFreeNode.numDependencies, x_cuGraphAddMemFreeNode.dptr);
+	RT_CALL("cuGraphAddMemFreeNode", e == CUDA_SUCCESS && x_cuGraphAddMemFreeNode.called == 1, e);
+	RT_TRUE("cuGraphAddMemFreeNode", "phGraphNode out", o_phGraphNode != NULL);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuGraphAddMemFreeNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddMemFreeNode.numDependencies, x_cuGraphAddMemFreeNode.dptr);
+	RT_CALL("cuGraphAddMemFreeNode", e == CUDA_ERROR_LAUNCH_FAILED && x_cuGraphAddMemFreeNode.called == 2, e);
+	x_cuGraphAddMemFreeNode.called = 0;
+	e = cuGraphAddMemFreeNode(&o_phGraphNode, (CUgraph)(uintptr_t)0x12345670ull, h_dependencies, x_cuGraphAddMemFreeNode.numDependencies, x_cuGraphAddMemFreeNode.dptr);
+	RT_CALL("cuGraphAddMemFreeNode", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphAddMemFreeNode.called == 0, e);
+	x_cuGraphAddMemFreeNode.called = 0;
+	e = cuGraphAddMemFreeNode(&o_phGraphNode, NULL, h_dependencies, x_cuGraphAddMemFreeNode.numDependencies, rt_devptr + (64u << 20));
+	RT_CALL("cuGraphAddMemFreeNode", e == CUDA_ERROR_INVALID_VALUE && x_cuGraphAddMemFreeNode.called == 0, e);
+}
+#endif
+
+static struct {
 	int called;
 } x_cuGraphChildGraphNodeGetGraph;
 
@@ -2358,6 +2613,48 @@ static void test_cuGraphReleaseUserObject(void)
 #endif
 
 static struct {
+	CUgraphEdgeData edgeData[4];
+	size_t numDependencies;
+	int called;
+} x_cuGraphRemoveDependencies_v2;
+
+static CUresult fake_cuGraphRemoveDependencies_v2(CUgraph hGraph, const CUgraphNode * from, const CUgraphNode * to, const CUgraphEdgeData * edgeData, size_t numDependencies)
+{
+	x_cuGraphRemoveDependencies_v2.called++;
+	RT_TRUE("cuGraphRemoveDependencies_v2", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphRemoveDependencies_v2", "from", from[i_] == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuGraphRemoveDependencies_v2", "to", to[i_] == NULL);
+	RT_SAME("cuGraphRemoveDependencies_v2", "edgeData", edgeData, x_cuGraphRemoveDependencies_v2.edgeData, (size_t)numDependencies * sizeof(*edgeData));
+	RT_SAME("cuGraphRemoveDependencies_v2", "numDependencies", &numDependencies, &x_cuGraphRemoveDependencies_v2.numDependencies, sizeof(numDependencies));
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuGraphRemoveDependencies_v2(void)
+{
+	CUgraphNode h_from[4] = { 0 };
+	CUgraphNode h_to[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuGraphRemoveDependencies_v2, 0, sizeof(x_cuGraphRemoveDependencies_v2));
+	rt_random(x_cuGraphRemoveDependencies_v2.edgeData, sizeof(x_cuGraphRemoveDependencies_v2.edgeData));
+	x_cuGraphRemoveDependencies_v2.numDependencies = (size_t)(1 + rt_small(4));
+	rt_result = CUDA_SUCCESS;
+	e = cuGraphRemoveDependencies_v2(NULL, h_from, h_to, x_cuGraphRemoveDependencies_v2.edgeData, x_cuGraphRemoveDependencies_v2.numDependencies);
+	RT_CALL("cuGraphRemoveDependencies_v2", e == CUDA_SUCCESS && x_cuGraphRemoveDependencies_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuGraphRemoveDependencies_v2(NULL, h_from, h_to, x_cuGraphRemoveDependencies_v2.edgeData, x_cuGraphRemoveDependencies_v2.numDependencies);
+	RT_CALL("cuGraphRemoveDependencies_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuGraphRemoveDependencies_v2.called == 2, e);
+	x_cuGraphRemoveDependencies_v2.called = 0;
+	e = cuGraphRemoveDependencies_v2((CUgraph)(uintptr_t)0x12345670ull, h_from, h_to, x_cuGraphRemoveDependencies_v2.edgeData, x_cuGraphRemoveDependencies_v2.numDependencies);
+	RT_CALL("cuGraphRemoveDependencies_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuGraphRemoveDependencies_v2.called == 0, e);
+}
+#endif
+
+static struct {
 	unsigned int count;
 	unsigned int flags;
 	int called;
@@ -3003,8 +3300,7 @@ static void test_cuMemPoolGetAccess(void)
 #endif
 
 static struct {
-	CUmemAccessDesc map;
-	int has_map;
+	CUmemAccessDesc map[4];
 	size_t count;
 	int called;
 } x_cuMemPoolSetAccess;
@@ -3013,7 +3309,7 @@ static CUresult fake_cuMemPoolSetAccess(CUmemoryPool pool, const CUmemAccessDesc
 {
 	x_cuMemPoolSetAccess.called++;
 	RT_TRUE("cuMemPoolSetAccess", "pool", pool == NULL);
-	RT_TRUE("cuMemPoolSetAccess", "map", map ? x_cuMemPoolSetAccess.has_map && !memcmp(map, &x_cuMemPoolSetAccess.map, sizeof(*map)) : !x_cuMemPoolSetAccess.has_map);
+	RT_SAME("cuMemPoolSetAccess", "map", map, x_cuMemPoolSetAccess.map, (size_t)count * sizeof(*map));
 	RT_SAME("cuMemPoolSetAccess", "count", &count, &x_cuMemPoolSetAccess.count, sizeof(count));
 	return (CUresult)rt_result;
 }
@@ -3024,18 +3320,17 @@ static void test_cuMemPoolSetAccess(void)
 	CUresult e;
 
 	memset(&x_cuMemPoolSetAccess, 0, sizeof(x_cuMemPoolSetAccess));
-	rt_random(&x_cuMemPoolSetAccess.map, sizeof(x_cuMemPoolSetAccess.map));
-	x_cuMemPoolSetAccess.has_map = (int)rt_small(4) != 0;
-	x_cuMemPoolSetAccess.count = (size_t)rt_small(64);
+	rt_random(x_cuMemPoolSetAccess.map, sizeof(x_cuMemPoolSetAccess.map));
+	x_cuMemPoolSetAccess.count = (size_t)(1 + rt_small(4));
 	rt_result = CUDA_SUCCESS;
-	e = cuMemPoolSetAccess(NULL, x_cuMemPoolSetAccess.has_map ? &x_cuMemPoolSetAccess.map : NULL, x_cuMemPoolSetAccess.count);
+	e = cuMemPoolSetAccess(NULL, x_cuMemPoolSetAccess.map, x_cuMemPoolSetAccess.count);
 	RT_CALL("cuMemPoolSetAccess", e == CUDA_SUCCESS && x_cuMemPoolSetAccess.called == 1, e);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemPoolSetAccess(NULL, x_cuMemPoolSetAccess.has_map ? &x_cuMemPoolSetAccess.map : NULL, x_cuMemPoolSetAccess.count);
+	e = cuMemPoolSetAccess(NULL, x_cuMemPoolSetAccess.map, x_cuMemPoolSetAccess.count);
 	RT_CALL("cuMemPoolSetAccess", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemPoolSetAccess.called == 2, e);
 	x_cuMemPoolSetAccess.called = 0;
-	e = cuMemPoolSetAccess((CUmemoryPool)(uintptr_t)0x12345670ull, x_cuMemPoolSetAccess.has_map ? &x_cuMemPoolSetAccess.map : NULL, x_cuMemPoolSetAccess.count);
+	e = cuMemPoolSetAccess((CUmemoryPool)(uintptr_t)0x12345670ull, x_cuMemPoolSetAccess.map, x_cuMemPoolSetAccess.count);
 	RT_CALL("cuMemPoolSetAccess", e == CUDA_ERROR_INVALID_HANDLE && x_cuMemPoolSetAccess.called == 0, e);
 }
 #endif
@@ -3195,8 +3490,7 @@ static void test_cuMemRelease(void)
 static struct {
 	CUdeviceptr ptr;
 	size_t size;
-	CUmemAccessDesc desc;
-	int has_desc;
+	CUmemAccessDesc desc[4];
 	size_t count;
 	int called;
 } x_cuMemSetAccess;
@@ -3206,7 +3500,7 @@ static CUresult fake_cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAcc
 	x_cuMemSetAccess.called++;
 	RT_TRUE("cuMemSetAccess", "ptr", ptr == x_cuMemSetAccess.ptr);
 	RT_SAME("cuMemSetAccess", "size", &size, &x_cuMemSetAccess.size, sizeof(size));
-	RT_TRUE("cuMemSetAccess", "desc", desc ? x_cuMemSetAccess.has_desc && !memcmp(desc, &x_cuMemSetAccess.desc, sizeof(*desc)) : !x_cuMemSetAccess.has_desc);
+	RT_SAME("cuMemSetAccess", "desc", desc, x_cuMemSetAccess.desc, (size_t)count * sizeof(*desc));
 	RT_SAME("cuMemSetAccess", "count", &count, &x_cuMemSetAccess.count, sizeof(count));
 	return (CUresult)rt_result;
 }
@@ -3219,18 +3513,17 @@ static void test_cuMemSetAccess(void)
 	memset(&x_cuMemSetAccess, 0, sizeof(x_cuMemSetAccess));
 	x_cuMemSetAccess.ptr = rt_devptr;
 	x_cuMemSetAccess.size = (size_t)rt_small(64);
-	rt_random(&x_cuMemSetAccess.desc, sizeof(x_cuMemSetAccess.desc));
-	x_cuMemSetAccess.has_desc = (int)rt_small(4) != 0;
-	x_cuMemSetAccess.count = (size_t)rt_small(64);
+	rt_random(x_cuMemSetAccess.desc, sizeof(x_cuMemSetAccess.desc));
+	x_cuMemSetAccess.count = (size_t)(1 + rt_small(4));
 	rt_result = CUDA_SUCCESS;
-	e = cuMemSetAccess(x_cuMemSetAccess.ptr, x_cuMemSetAccess.size, x_cuMemSetAccess.has_desc ? &x_cuMemSetAccess.desc : NULL, x_cuMemSetAccess.count);
+	e = cuMemSetAccess(x_cuMemSetAccess.ptr, x_cuMemSetAccess.size, x_cuMemSetAccess.desc, x_cuMemSetAccess.count);
 	RT_CALL("cuMemSetAccess", e == CUDA_SUCCESS && x_cuMemSetAccess.called == 1, e);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMemSetAccess(x_cuMemSetAccess.ptr, x_cuMemSetAccess.size, x_cuMemSetAccess.has_desc ? &x_cuMemSetAccess.desc : NULL, x_cuMemSetAccess.count);
+	e = cuMemSetAccess(x_cuMemSetAccess.ptr, x_cuMemSetAccess.size, x_cuMemSetAccess.desc, x_cuMemSetAccess.count);
 	RT_CALL("cuMemSetAccess", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMemSetAccess.called == 2, e);
 	x_cuMemSetAccess.called = 0;
-	e = cuMemSetAccess(rt_devptr + (64u << 20), x_cuMemSetAccess.size, x_cuMemSetAccess.has_desc ? &x_cuMemSetAccess.desc : NULL, x_cuMemSetAccess.count);
+	e = cuMemSetAccess(rt_devptr + (64u << 20), x_cuMemSetAccess.size, x_cuMemSetAccess.desc, x_cuMemSetAccess.count);
 	RT_CALL("cuMemSetAccess", e == CUDA_ERROR_INVALID_VALUE && x_cuMemSetAccess.called == 0, e);
 }
 #endif
@@ -5359,8 +5652,7 @@ static void test_cuMemsetD8_v2_ptds(void)
 #endif
 
 static struct {
-	CUDA_ARRAY3D_DESCRIPTOR pMipmappedArrayDesc;
-	int has_pMipmappedArrayDesc;
+	CUDA_ARRAY3D_DESCRIPTOR pMipmappedArrayDesc[4];
 	unsigned int numMipmapLevels;
 	int called;
 } x_cuMipmappedArrayCreate;
@@ -5369,7 +5661,7 @@ static CUresult fake_cuMipmappedArrayCreate(CUmipmappedArray * pHandle, const CU
 {
 	x_cuMipmappedArrayCreate.called++;
 	*pHandle = (CUmipmappedArray)rt_object();
-	RT_TRUE("cuMipmappedArrayCreate", "pMipmappedArrayDesc", pMipmappedArrayDesc ? x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc && !memcmp(pMipmappedArrayDesc, &x_cuMipmappedArrayCreate.pMipmappedArrayDesc, sizeof(*pMipmappedArrayDesc)) : !x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc);
+	RT_SAME("cuMipmappedArrayCreate", "pMipmappedArrayDesc", pMipmappedArrayDesc, x_cuMipmappedArrayCreate.pMipmappedArrayDesc, (size_t)numMipmapLevels * sizeof(*pMipmappedArrayDesc));
 	RT_SAME("cuMipmappedArrayCreate", "numMipmapLevels", &numMipmapLevels, &x_cuMipmappedArrayCreate.numMipmapLevels, sizeof(numMipmapLevels));
 	return (CUresult)rt_result;
 }
@@ -5381,16 +5673,15 @@ static void test_cuMipmappedArrayCreate(void)
 	CUresult e;
 
 	memset(&x_cuMipmappedArrayCreate, 0, sizeof(x_cuMipmappedArrayCreate));
-	rt_random(&x_cuMipmappedArrayCreate.pMipmappedArrayDesc, sizeof(x_cuMipmappedArrayCreate.pMipmappedArrayDesc));
-	x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc = (int)rt_small(4) != 0;
-	x_cuMipmappedArrayCreate.numMipmapLevels = (unsigned int)rt_small(64);
+	rt_random(x_cuMipmappedArrayCreate.pMipmappedArrayDesc, sizeof(x_cuMipmappedArrayCreate.pMipmappedArrayDesc));
+	x_cuMipmappedArrayCreate.numMipmapLevels = (unsigned int)(1 + rt_small(4));
 	rt_result = CUDA_SUCCESS;
-	e = cuMipmappedArrayCreate(&o_pHandle, x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc ? &x_cuMipmappedArrayCreate.pMipmappedArrayDesc : NULL, x_cuMipmappedArrayCreate.numMipmapLevels);
+	e = cuMipmappedArrayCreate(&o_pHandle, x_cuMipmappedArrayCreate.pMipmappedArrayDesc, x_cuMipmappedArrayCreate.numMipmapLevels);
 	RT_CALL("cuMipmappedArrayCreate", e == CUDA_SUCCESS && x_cuMipmappedArrayCreate.called == 1, e);
 	RT_TRUE("cuMipmappedArrayCreate", "pHandle out", o_pHandle != NULL);
 	/* The host's error comes back as it is. */
 	rt_result = CUDA_ERROR_LAUNCH_FAILED;
-	e = cuMipmappedArrayCreate(&o_pHandle, x_cuMipmappedArrayCreate.has_pMipmappedArrayDesc ? &x_cuMipmappedArrayCreate.pMipmappedArrayDesc : NULL, x_cuMipmappedArrayCreate.numMipmapLevels);
+	e = cuMipmappedArrayCreate(&o_pHandle, x_cuMipmappedArrayCreate.pMipmappedArrayDesc, x_cuMipmappedArrayCreate.numMipmapLevels);
 	RT_CALL("cuMipmappedArrayCreate", e == CUDA_ERROR_LAUNCH_FAILED && x_cuMipmappedArrayCreate.called == 2, e);
 }
 #endif
@@ -6078,6 +6369,98 @@ static void test_cuStreamAttachMemAsync_ptsz(void)
 #endif
 
 static struct {
+	CUgraphEdgeData dependencyData[4];
+	size_t numDependencies;
+	CUstreamCaptureMode mode;
+	int called;
+} x_cuStreamBeginCaptureToGraph;
+
+static CUresult fake_cuStreamBeginCaptureToGraph(CUstream hStream, CUgraph hGraph, const CUgraphNode * dependencies, const CUgraphEdgeData * dependencyData, size_t numDependencies, CUstreamCaptureMode mode)
+{
+	x_cuStreamBeginCaptureToGraph.called++;
+	RT_TRUE("cuStreamBeginCaptureToGraph", "hStream", hStream == NULL);
+	RT_TRUE("cuStreamBeginCaptureToGraph", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuStreamBeginCaptureToGraph", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuStreamBeginCaptureToGraph", "dependencyData", dependencyData, x_cuStreamBeginCaptureToGraph.dependencyData, (size_t)numDependencies * sizeof(*dependencyData));
+	RT_SAME("cuStreamBeginCaptureToGraph", "numDependencies", &numDependencies, &x_cuStreamBeginCaptureToGraph.numDependencies, sizeof(numDependencies));
+	RT_SAME("cuStreamBeginCaptureToGraph", "mode", &mode, &x_cuStreamBeginCaptureToGraph.mode, sizeof(mode));
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuStreamBeginCaptureToGraph(void)
+{
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuStreamBeginCaptureToGraph, 0, sizeof(x_cuStreamBeginCaptureToGraph));
+	rt_random(x_cuStreamBeginCaptureToGraph.dependencyData, sizeof(x_cuStreamBeginCaptureToGraph.dependencyData));
+	x_cuStreamBeginCaptureToGraph.numDependencies = (size_t)(1 + rt_small(4));
+	x_cuStreamBeginCaptureToGraph.mode = (CUstreamCaptureMode)rt_small(64);
+	rt_result = CUDA_SUCCESS;
+	e = cuStreamBeginCaptureToGraph(NULL, NULL, h_dependencies, x_cuStreamBeginCaptureToGraph.dependencyData, x_cuStreamBeginCaptureToGraph.numDependencies, x_cuStreamBeginCaptureToGraph.mode);
+	RT_CALL("cuStreamBeginCaptureToGraph", e == CUDA_SUCCESS && x_cuStreamBeginCaptureToGraph.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuStreamBeginCaptureToGraph(NULL, NULL, h_dependencies, x_cuStreamBeginCaptureToGraph.dependencyData, x_cuStreamBeginCaptureToGraph.numDependencies, x_cuStreamBeginCaptureToGraph.mode);
+	RT_CALL("cuStreamBeginCaptureToGraph", e == CUDA_ERROR_LAUNCH_FAILED && x_cuStreamBeginCaptureToGraph.called == 2, e);
+	x_cuStreamBeginCaptureToGraph.called = 0;
+	e = cuStreamBeginCaptureToGraph((CUstream)(uintptr_t)0x12345670ull, NULL, h_dependencies, x_cuStreamBeginCaptureToGraph.dependencyData, x_cuStreamBeginCaptureToGraph.numDependencies, x_cuStreamBeginCaptureToGraph.mode);
+	RT_CALL("cuStreamBeginCaptureToGraph", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamBeginCaptureToGraph.called == 0, e);
+	x_cuStreamBeginCaptureToGraph.called = 0;
+	e = cuStreamBeginCaptureToGraph(NULL, (CUgraph)(uintptr_t)0x12345670ull, h_dependencies, x_cuStreamBeginCaptureToGraph.dependencyData, x_cuStreamBeginCaptureToGraph.numDependencies, x_cuStreamBeginCaptureToGraph.mode);
+	RT_CALL("cuStreamBeginCaptureToGraph", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamBeginCaptureToGraph.called == 0, e);
+}
+#endif
+
+static struct {
+	CUgraphEdgeData dependencyData[4];
+	size_t numDependencies;
+	CUstreamCaptureMode mode;
+	int called;
+} x_cuStreamBeginCaptureToGraph_ptsz;
+
+static CUresult fake_cuStreamBeginCaptureToGraph_ptsz(CUstream hStream, CUgraph hGraph, const CUgraphNode * dependencies, const CUgraphEdgeData * dependencyData, size_t numDependencies, CUstreamCaptureMode mode)
+{
+	x_cuStreamBeginCaptureToGraph_ptsz.called++;
+	RT_TRUE("cuStreamBeginCaptureToGraph_ptsz", "hStream", hStream == NULL);
+	RT_TRUE("cuStreamBeginCaptureToGraph_ptsz", "hGraph", hGraph == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuStreamBeginCaptureToGraph_ptsz", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuStreamBeginCaptureToGraph_ptsz", "dependencyData", dependencyData, x_cuStreamBeginCaptureToGraph_ptsz.dependencyData, (size_t)numDependencies * sizeof(*dependencyData));
+	RT_SAME("cuStreamBeginCaptureToGraph_ptsz", "numDependencies", &numDependencies, &x_cuStreamBeginCaptureToGraph_ptsz.numDependencies, sizeof(numDependencies));
+	RT_SAME("cuStreamBeginCaptureToGraph_ptsz", "mode", &mode, &x_cuStreamBeginCaptureToGraph_ptsz.mode, sizeof(mode));
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuStreamBeginCaptureToGraph_ptsz(void)
+{
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuStreamBeginCaptureToGraph_ptsz, 0, sizeof(x_cuStreamBeginCaptureToGraph_ptsz));
+	rt_random(x_cuStreamBeginCaptureToGraph_ptsz.dependencyData, sizeof(x_cuStreamBeginCaptureToGraph_ptsz.dependencyData));
+	x_cuStreamBeginCaptureToGraph_ptsz.numDependencies = (size_t)(1 + rt_small(4));
+	x_cuStreamBeginCaptureToGraph_ptsz.mode = (CUstreamCaptureMode)rt_small(64);
+	rt_result = CUDA_SUCCESS;
+	e = cuStreamBeginCaptureToGraph_ptsz(NULL, NULL, h_dependencies, x_cuStreamBeginCaptureToGraph_ptsz.dependencyData, x_cuStreamBeginCaptureToGraph_ptsz.numDependencies, x_cuStreamBeginCaptureToGraph_ptsz.mode);
+	RT_CALL("cuStreamBeginCaptureToGraph_ptsz", e == CUDA_SUCCESS && x_cuStreamBeginCaptureToGraph_ptsz.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuStreamBeginCaptureToGraph_ptsz(NULL, NULL, h_dependencies, x_cuStreamBeginCaptureToGraph_ptsz.dependencyData, x_cuStreamBeginCaptureToGraph_ptsz.numDependencies, x_cuStreamBeginCaptureToGraph_ptsz.mode);
+	RT_CALL("cuStreamBeginCaptureToGraph_ptsz", e == CUDA_ERROR_LAUNCH_FAILED && x_cuStreamBeginCaptureToGraph_ptsz.called == 2, e);
+	x_cuStreamBeginCaptureToGraph_ptsz.called = 0;
+	e = cuStreamBeginCaptureToGraph_ptsz((CUstream)(uintptr_t)0x12345670ull, NULL, h_dependencies, x_cuStreamBeginCaptureToGraph_ptsz.dependencyData, x_cuStreamBeginCaptureToGraph_ptsz.numDependencies, x_cuStreamBeginCaptureToGraph_ptsz.mode);
+	RT_CALL("cuStreamBeginCaptureToGraph_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamBeginCaptureToGraph_ptsz.called == 0, e);
+	x_cuStreamBeginCaptureToGraph_ptsz.called = 0;
+	e = cuStreamBeginCaptureToGraph_ptsz(NULL, (CUgraph)(uintptr_t)0x12345670ull, h_dependencies, x_cuStreamBeginCaptureToGraph_ptsz.dependencyData, x_cuStreamBeginCaptureToGraph_ptsz.numDependencies, x_cuStreamBeginCaptureToGraph_ptsz.mode);
+	RT_CALL("cuStreamBeginCaptureToGraph_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamBeginCaptureToGraph_ptsz.called == 0, e);
+}
+#endif
+
+static struct {
 	CUstreamCaptureMode mode;
 	int called;
 } x_cuStreamBeginCapture_v2;
@@ -6664,6 +7047,90 @@ static void test_cuStreamSynchronize_ptsz(void)
 	x_cuStreamSynchronize_ptsz.called = 0;
 	e = cuStreamSynchronize_ptsz((CUstream)(uintptr_t)0x12345670ull);
 	RT_CALL("cuStreamSynchronize_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamSynchronize_ptsz.called == 0, e);
+}
+#endif
+
+static struct {
+	CUgraphEdgeData dependencyData[4];
+	size_t numDependencies;
+	unsigned int flags;
+	int called;
+} x_cuStreamUpdateCaptureDependencies_v2;
+
+static CUresult fake_cuStreamUpdateCaptureDependencies_v2(CUstream hStream, CUgraphNode * dependencies, const CUgraphEdgeData * dependencyData, size_t numDependencies, unsigned int flags)
+{
+	x_cuStreamUpdateCaptureDependencies_v2.called++;
+	RT_TRUE("cuStreamUpdateCaptureDependencies_v2", "hStream", hStream == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuStreamUpdateCaptureDependencies_v2", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuStreamUpdateCaptureDependencies_v2", "dependencyData", dependencyData, x_cuStreamUpdateCaptureDependencies_v2.dependencyData, (size_t)numDependencies * sizeof(*dependencyData));
+	RT_SAME("cuStreamUpdateCaptureDependencies_v2", "numDependencies", &numDependencies, &x_cuStreamUpdateCaptureDependencies_v2.numDependencies, sizeof(numDependencies));
+	RT_SAME("cuStreamUpdateCaptureDependencies_v2", "flags", &flags, &x_cuStreamUpdateCaptureDependencies_v2.flags, sizeof(flags));
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuStreamUpdateCaptureDependencies_v2(void)
+{
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuStreamUpdateCaptureDependencies_v2, 0, sizeof(x_cuStreamUpdateCaptureDependencies_v2));
+	rt_random(x_cuStreamUpdateCaptureDependencies_v2.dependencyData, sizeof(x_cuStreamUpdateCaptureDependencies_v2.dependencyData));
+	x_cuStreamUpdateCaptureDependencies_v2.numDependencies = (size_t)(1 + rt_small(4));
+	x_cuStreamUpdateCaptureDependencies_v2.flags = (unsigned int)rt_small(64);
+	rt_result = CUDA_SUCCESS;
+	e = cuStreamUpdateCaptureDependencies_v2(NULL, h_dependencies, x_cuStreamUpdateCaptureDependencies_v2.dependencyData, x_cuStreamUpdateCaptureDependencies_v2.numDependencies, x_cuStreamUpdateCaptureDependencies_v2.flags);
+	RT_CALL("cuStreamUpdateCaptureDependencies_v2", e == CUDA_SUCCESS && x_cuStreamUpdateCaptureDependencies_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuStreamUpdateCaptureDependencies_v2(NULL, h_dependencies, x_cuStreamUpdateCaptureDependencies_v2.dependencyData, x_cuStreamUpdateCaptureDependencies_v2.numDependencies, x_cuStreamUpdateCaptureDependencies_v2.flags);
+	RT_CALL("cuStreamUpdateCaptureDependencies_v2", e == CUDA_ERROR_LAUNCH_FAILED && x_cuStreamUpdateCaptureDependencies_v2.called == 2, e);
+	x_cuStreamUpdateCaptureDependencies_v2.called = 0;
+	e = cuStreamUpdateCaptureDependencies_v2((CUstream)(uintptr_t)0x12345670ull, h_dependencies, x_cuStreamUpdateCaptureDependencies_v2.dependencyData, x_cuStreamUpdateCaptureDependencies_v2.numDependencies, x_cuStreamUpdateCaptureDependencies_v2.flags);
+	RT_CALL("cuStreamUpdateCaptureDependencies_v2", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamUpdateCaptureDependencies_v2.called == 0, e);
+}
+#endif
+
+static struct {
+	CUgraphEdgeData dependencyData[4];
+	size_t numDependencies;
+	unsigned int flags;
+	int called;
+} x_cuStreamUpdateCaptureDependencies_v2_ptsz;
+
+static CUresult fake_cuStreamUpdateCaptureDependencies_v2_ptsz(CUstream hStream, CUgraphNode * dependencies, const CUgraphEdgeData * dependencyData, size_t numDependencies, unsigned int flags)
+{
+	x_cuStreamUpdateCaptureDependencies_v2_ptsz.called++;
+	RT_TRUE("cuStreamUpdateCaptureDependencies_v2_ptsz", "hStream", hStream == NULL);
+	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+		RT_TRUE("cuStreamUpdateCaptureDependencies_v2_ptsz", "dependencies", dependencies[i_] == NULL);
+	RT_SAME("cuStreamUpdateCaptureDependencies_v2_ptsz", "dependencyData", dependencyData, x_cuStreamUpdateCaptureDependencies_v2_ptsz.dependencyData, (size_t)numDependencies * sizeof(*dependencyData));
+	RT_SAME("cuStreamUpdateCaptureDependencies_v2_ptsz", "numDependencies", &numDependencies, &x_cuStreamUpdateCaptureDependencies_v2_ptsz.numDependencies, sizeof(numDependencies));
+	RT_SAME("cuStreamUpdateCaptureDependencies_v2_ptsz", "flags", &flags, &x_cuStreamUpdateCaptureDependencies_v2_ptsz.flags, sizeof(flags));
+	return (CUresult)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cuStreamUpdateCaptureDependencies_v2_ptsz(void)
+{
+	CUgraphNode h_dependencies[4] = { 0 };
+	CUresult e;
+
+	memset(&x_cuStreamUpdateCaptureDependencies_v2_ptsz, 0, sizeof(x_cuStreamUpdateCaptureDependencies_v2_ptsz));
+	rt_random(x_cuStreamUpdateCaptureDependencies_v2_ptsz.dependencyData, sizeof(x_cuStreamUpdateCaptureDependencies_v2_ptsz.dependencyData));
+	x_cuStreamUpdateCaptureDependencies_v2_ptsz.numDependencies = (size_t)(1 + rt_small(4));
+	x_cuStreamUpdateCaptureDependencies_v2_ptsz.flags = (unsigned int)rt_small(64);
+	rt_result = CUDA_SUCCESS;
+	e = cuStreamUpdateCaptureDependencies_v2_ptsz(NULL, h_dependencies, x_cuStreamUpdateCaptureDependencies_v2_ptsz.dependencyData, x_cuStreamUpdateCaptureDependencies_v2_ptsz.numDependencies, x_cuStreamUpdateCaptureDependencies_v2_ptsz.flags);
+	RT_CALL("cuStreamUpdateCaptureDependencies_v2_ptsz", e == CUDA_SUCCESS && x_cuStreamUpdateCaptureDependencies_v2_ptsz.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUDA_ERROR_LAUNCH_FAILED;
+	e = cuStreamUpdateCaptureDependencies_v2_ptsz(NULL, h_dependencies, x_cuStreamUpdateCaptureDependencies_v2_ptsz.dependencyData, x_cuStreamUpdateCaptureDependencies_v2_ptsz.numDependencies, x_cuStreamUpdateCaptureDependencies_v2_ptsz.flags);
+	RT_CALL("cuStreamUpdateCaptureDependencies_v2_ptsz", e == CUDA_ERROR_LAUNCH_FAILED && x_cuStreamUpdateCaptureDependencies_v2_ptsz.called == 2, e);
+	x_cuStreamUpdateCaptureDependencies_v2_ptsz.called = 0;
+	e = cuStreamUpdateCaptureDependencies_v2_ptsz((CUstream)(uintptr_t)0x12345670ull, h_dependencies, x_cuStreamUpdateCaptureDependencies_v2_ptsz.dependencyData, x_cuStreamUpdateCaptureDependencies_v2_ptsz.numDependencies, x_cuStreamUpdateCaptureDependencies_v2_ptsz.flags);
+	RT_CALL("cuStreamUpdateCaptureDependencies_v2_ptsz", e == CUDA_ERROR_INVALID_HANDLE && x_cuStreamUpdateCaptureDependencies_v2_ptsz.called == 0, e);
 }
 #endif
 
@@ -7307,6 +7774,12 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuFuncSetCacheConfig = fake_cuFuncSetCacheConfig;
 	t->cuFuncSetSharedMemConfig = fake_cuFuncSetSharedMemConfig;
 	t->cuFuncSetSharedSize = fake_cuFuncSetSharedSize;
+	t->cuGraphAddChildGraphNode = fake_cuGraphAddChildGraphNode;
+	t->cuGraphAddDependencies_v2 = fake_cuGraphAddDependencies_v2;
+	t->cuGraphAddEmptyNode = fake_cuGraphAddEmptyNode;
+	t->cuGraphAddEventRecordNode = fake_cuGraphAddEventRecordNode;
+	t->cuGraphAddEventWaitNode = fake_cuGraphAddEventWaitNode;
+	t->cuGraphAddMemFreeNode = fake_cuGraphAddMemFreeNode;
 	t->cuGraphChildGraphNodeGetGraph = fake_cuGraphChildGraphNodeGetGraph;
 	t->cuGraphClone = fake_cuGraphClone;
 	t->cuGraphConditionalHandleCreate = fake_cuGraphConditionalHandleCreate;
@@ -7329,6 +7802,7 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuGraphNodeGetType = fake_cuGraphNodeGetType;
 	t->cuGraphNodeSetEnabled = fake_cuGraphNodeSetEnabled;
 	t->cuGraphReleaseUserObject = fake_cuGraphReleaseUserObject;
+	t->cuGraphRemoveDependencies_v2 = fake_cuGraphRemoveDependencies_v2;
 	t->cuGraphRetainUserObject = fake_cuGraphRetainUserObject;
 	t->cuGraphUpload = fake_cuGraphUpload;
 	t->cuGraphUpload_ptsz = fake_cuGraphUpload_ptsz;
@@ -7423,6 +7897,8 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuProfilerStop = fake_cuProfilerStop;
 	t->cuStreamAttachMemAsync = fake_cuStreamAttachMemAsync;
 	t->cuStreamAttachMemAsync_ptsz = fake_cuStreamAttachMemAsync_ptsz;
+	t->cuStreamBeginCaptureToGraph = fake_cuStreamBeginCaptureToGraph;
+	t->cuStreamBeginCaptureToGraph_ptsz = fake_cuStreamBeginCaptureToGraph_ptsz;
 	t->cuStreamBeginCapture_v2 = fake_cuStreamBeginCapture_v2;
 	t->cuStreamBeginCapture_v2_ptsz = fake_cuStreamBeginCapture_v2_ptsz;
 	t->cuStreamCopyAttributes = fake_cuStreamCopyAttributes;
@@ -7441,6 +7917,8 @@ void rt_install(struct gvg_cuda_fns *t)
 	t->cuStreamIsCapturing_ptsz = fake_cuStreamIsCapturing_ptsz;
 	t->cuStreamQuery_ptsz = fake_cuStreamQuery_ptsz;
 	t->cuStreamSynchronize_ptsz = fake_cuStreamSynchronize_ptsz;
+	t->cuStreamUpdateCaptureDependencies_v2 = fake_cuStreamUpdateCaptureDependencies_v2;
+	t->cuStreamUpdateCaptureDependencies_v2_ptsz = fake_cuStreamUpdateCaptureDependencies_v2_ptsz;
 	t->cuStreamWaitEvent_ptsz = fake_cuStreamWaitEvent_ptsz;
 	t->cuStreamWaitValue32_v2 = fake_cuStreamWaitValue32_v2;
 	t->cuStreamWaitValue32_v2_ptsz = fake_cuStreamWaitValue32_v2_ptsz;
@@ -7510,6 +7988,12 @@ void rt_run_all(void)
 	test_cuFuncSetCacheConfig();
 	test_cuFuncSetSharedMemConfig();
 	test_cuFuncSetSharedSize();
+	test_cuGraphAddChildGraphNode();
+	test_cuGraphAddDependencies_v2();
+	test_cuGraphAddEmptyNode();
+	test_cuGraphAddEventRecordNode();
+	test_cuGraphAddEventWaitNode();
+	test_cuGraphAddMemFreeNode();
 	test_cuGraphChildGraphNodeGetGraph();
 	test_cuGraphClone();
 	test_cuGraphConditionalHandleCreate();
@@ -7532,6 +8016,7 @@ void rt_run_all(void)
 	test_cuGraphNodeGetType();
 	test_cuGraphNodeSetEnabled();
 	test_cuGraphReleaseUserObject();
+	test_cuGraphRemoveDependencies_v2();
 	test_cuGraphRetainUserObject();
 	test_cuGraphUpload();
 	test_cuGraphUpload_ptsz();
@@ -7626,6 +8111,8 @@ void rt_run_all(void)
 	test_cuProfilerStop();
 	test_cuStreamAttachMemAsync();
 	test_cuStreamAttachMemAsync_ptsz();
+	test_cuStreamBeginCaptureToGraph();
+	test_cuStreamBeginCaptureToGraph_ptsz();
 	test_cuStreamBeginCapture_v2();
 	test_cuStreamBeginCapture_v2_ptsz();
 	test_cuStreamCopyAttributes();
@@ -7644,6 +8131,8 @@ void rt_run_all(void)
 	test_cuStreamIsCapturing_ptsz();
 	test_cuStreamQuery_ptsz();
 	test_cuStreamSynchronize_ptsz();
+	test_cuStreamUpdateCaptureDependencies_v2();
+	test_cuStreamUpdateCaptureDependencies_v2_ptsz();
 	test_cuStreamWaitEvent_ptsz();
 	test_cuStreamWaitValue32_v2();
 	test_cuStreamWaitValue32_v2_ptsz();
