@@ -187,6 +187,21 @@ int gvg_arrays(struct gvw_call *c, uint64_t count, uint64_t elem_bytes)
 	return CUDA_SUCCESS;
 }
 
+/*
+ * Whether count elements of size bytes lie in the tail from *at. The
+ * handler has checked the whole tail with gvg_arrays already; this keeps
+ * each read inside it on its own, whatever a handler forgot.
+ */
+static int gvg_tail_holds(struct gvw_call *c, uint32_t at, uint64_t count, uint64_t size)
+{
+	if (count <= GV_MAX_ARRAY && at <= c->tail_len &&
+	    gvg_mul(count, size) <= (uint64_t)(c->tail_len - at))
+		return 1;
+	gvw_log(GVW_WARN, "session %u: an array of %llu elements runs past the %u bytes sent",
+		c->s->id, (unsigned long long)count, c->tail_len);
+	return 0;
+}
+
 int gvg_handle_array(struct gvw_call *c, uint32_t *at, uint64_t count, enum gvw_handle_kind kind,
 		     void **out)
 {
@@ -198,6 +213,8 @@ int gvg_handle_array(struct gvw_call *c, uint32_t *at, uint64_t count, enum gvw_
 	*out = NULL;
 	if (!count)
 		return CUDA_SUCCESS;
+	if (!gvg_tail_holds(c, *at, count, 8))
+		return CUDA_ERROR_INVALID_VALUE;
 	v = calloc(count, sizeof(*v));
 	if (!v)
 		return CUDA_ERROR_OUT_OF_MEMORY;
@@ -218,6 +235,8 @@ int gvg_pod_array(struct gvw_call *c, uint32_t *at, uint64_t count, size_t size,
 	*out = NULL;
 	if (!count)
 		return CUDA_SUCCESS;
+	if (!gvg_tail_holds(c, *at, count, size))
+		return CUDA_ERROR_INVALID_VALUE;
 	*out = malloc(count * size);
 	if (!*out)
 		return CUDA_ERROR_OUT_OF_MEMORY;

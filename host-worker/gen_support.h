@@ -32,11 +32,13 @@ void gvg_cuda_fns_resolve(struct gvg_cuda_fns *t, void *(*sym)(void *lib, const 
 #define GVG_DRV(c, LIB, name) (gvw_ex(c)->LIB##_fns->name)
 #define GVG_FN(LIB, name)     (gvw_ex(c)->LIB##_fns && gvw_ex(c)->LIB##_fns->name), #name
 
-/* A plain value, copied between its wire field and its C type. */
+/* A plain value, copied between its wire field and its C type. Takes the
+ * objects, not pointers: a wire field is a packed member, and a typed
+ * pointer to it would be unaligned. */
 #define GVG_COPY(dst, src)                                                                         \
 	do {                                                                                       \
-		_Static_assert(sizeof(*(dst)) == sizeof(*(src)), "wire size");                     \
-		memcpy((dst), (src), sizeof(*(dst)));                                              \
+		_Static_assert(sizeof(dst) == sizeof(src), "wire size");                           \
+		memcpy(&(dst), &(src), sizeof(dst));                                               \
 	} while (0)
 
 /* CUDA_ERROR_NOT_SUPPORTED (logged once per name) unless present; then

@@ -12,7 +12,7 @@ int gvw_h_cuArray3DCreate_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_pAllocateArray, &q->pAllocateArray);
+	GVG_COPY(a_pAllocateArray, q->pAllocateArray);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuArray3DCreate_v2)(&o_pHandle, q->has_pAllocateArray ? &a_pAllocateArray : NULL);
 	if (!e && !(r->pHandle = gvg_handle_new(c, GVW_H_ARRAY, o_pHandle)))
@@ -35,7 +35,7 @@ int gvw_h_cuArray3DGetDescriptor_v2(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuArray3DGetDescriptor_v2)(&o_pArrayDescriptor, a_hArray);
 	if (!e)
-		GVG_COPY(&r->pArrayDescriptor, &o_pArrayDescriptor);
+		GVG_COPY(r->pArrayDescriptor, o_pArrayDescriptor);
 	return e;
 }
 
@@ -49,7 +49,7 @@ int gvw_h_cuArrayCreate_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_pAllocateArray, &q->pAllocateArray);
+	GVG_COPY(a_pAllocateArray, q->pAllocateArray);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuArrayCreate_v2)(&o_pHandle, q->has_pAllocateArray ? &a_pAllocateArray : NULL);
 	if (!e && !(r->pHandle = gvg_handle_new(c, GVW_H_ARRAY, o_pHandle)))
@@ -89,7 +89,7 @@ int gvw_h_cuArrayGetDescriptor_v2(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuArrayGetDescriptor_v2)(&o_pArrayDescriptor, a_hArray);
 	if (!e)
-		GVG_COPY(&r->pArrayDescriptor, &o_pArrayDescriptor);
+		GVG_COPY(r->pArrayDescriptor, o_pArrayDescriptor);
 	return e;
 }
 
@@ -111,7 +111,7 @@ int gvw_h_cuArrayGetMemoryRequirements(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuArrayGetMemoryRequirements)(&o_memoryRequirements, a_array, a_device);
 	if (!e)
-		GVG_COPY(&r->memoryRequirements, &o_memoryRequirements);
+		GVG_COPY(r->memoryRequirements, o_memoryRequirements);
 	return e;
 }
 
@@ -126,7 +126,7 @@ int gvw_h_cuArrayGetPlane(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_planeIdx, &q->planeIdx);
+	GVG_COPY(a_planeIdx, q->planeIdx);
 	if (!e)
 		e = gvg_handle(c, q->hArray, GVW_H_ARRAY, (void **)&a_hArray);
 	if (!e)
@@ -151,7 +151,7 @@ int gvw_h_cuArrayGetSparseProperties(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuArrayGetSparseProperties)(&o_sparseProperties, a_array);
 	if (!e)
-		GVG_COPY(&r->sparseProperties, &o_sparseProperties);
+		GVG_COPY(r->sparseProperties, o_sparseProperties);
 	return e;
 }
 
@@ -196,7 +196,7 @@ int gvw_h_cuCtxGetCacheConfig(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxGetCacheConfig)(&o_pconfig);
 	if (!e)
-		GVG_COPY(&r->pconfig, &o_pconfig);
+		GVG_COPY(r->pconfig, o_pconfig);
 	return e;
 }
 
@@ -211,13 +211,13 @@ int gvw_h_cuCtxGetDevResource(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_type, &q->type);
+	GVG_COPY(a_type, q->type);
 	if (!e)
 		e = gvg_context(c, q->hCtx, &a_hCtx);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxGetDevResource)(a_hCtx, &o_resource, a_type);
 	if (!e)
-		GVG_COPY(&r->resource, &o_resource);
+		GVG_COPY(r->resource, o_resource);
 	return e;
 }
 
@@ -250,11 +250,11 @@ int gvw_h_cuCtxGetExecAffinity(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_type, &q->type);
+	GVG_COPY(a_type, q->type);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxGetExecAffinity)(&o_pExecAffinity, a_type);
 	if (!e)
-		GVG_COPY(&r->pExecAffinity, &o_pExecAffinity);
+		GVG_COPY(r->pExecAffinity, o_pExecAffinity);
 	return e;
 }
 
@@ -268,11 +268,11 @@ int gvw_h_cuCtxGetLimit(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_limit, &q->limit);
+	GVG_COPY(a_limit, q->limit);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxGetLimit)(&o_pvalue, a_limit);
 	if (!e)
-		GVG_COPY(&r->pvalue, &o_pvalue);
+		GVG_COPY(r->pvalue, o_pvalue);
 	return e;
 }
 
@@ -287,7 +287,7 @@ int gvw_h_cuCtxGetSharedMemConfig(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxGetSharedMemConfig)(&o_pConfig);
 	if (!e)
-		GVG_COPY(&r->pConfig, &o_pConfig);
+		GVG_COPY(r->pConfig, o_pConfig);
 	return e;
 }
 
@@ -328,7 +328,7 @@ int gvw_h_cuCtxSetCacheConfig(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_config, &q->config);
+	GVG_COPY(a_config, q->config);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxSetCacheConfig)(a_config);
 	return e;
@@ -342,7 +342,7 @@ int gvw_h_cuCtxSetFlags(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxSetFlags)(a_flags);
 	return e;
@@ -357,8 +357,8 @@ int gvw_h_cuCtxSetLimit(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_limit, &q->limit);
-	GVG_COPY(&a_value, &q->value);
+	GVG_COPY(a_limit, q->limit);
+	GVG_COPY(a_value, q->value);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxSetLimit)(a_limit, a_value);
 	return e;
@@ -372,7 +372,7 @@ int gvw_h_cuCtxSetSharedMemConfig(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_config, &q->config);
+	GVG_COPY(a_config, q->config);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuCtxSetSharedMemConfig)(a_config);
 	return e;
@@ -493,13 +493,13 @@ int gvw_h_cuDeviceGetDevResource(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_type, &q->type);
+	GVG_COPY(a_type, q->type);
 	if (!e)
 		e = gvg_device(c, q->device, &a_device);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuDeviceGetDevResource)(a_device, &o_resource, a_type);
 	if (!e)
-		GVG_COPY(&r->resource, &o_resource);
+		GVG_COPY(r->resource, o_resource);
 	return e;
 }
 
@@ -514,13 +514,13 @@ int gvw_h_cuDeviceGetExecAffinitySupport(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_type, &q->type);
+	GVG_COPY(a_type, q->type);
 	if (!e)
 		e = gvg_device(c, q->dev, &a_dev);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuDeviceGetExecAffinitySupport)(&o_pi, a_type, a_dev);
 	if (!e)
-		GVG_COPY(&r->pi, &o_pi);
+		GVG_COPY(r->pi, o_pi);
 	return e;
 }
 
@@ -555,7 +555,7 @@ int gvw_h_cuDeviceGetP2PAttribute(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_attrib, &q->attrib);
+	GVG_COPY(a_attrib, q->attrib);
 	if (!e)
 		e = gvg_device(c, q->srcDevice, &a_srcDevice);
 	if (!e)
@@ -563,7 +563,7 @@ int gvw_h_cuDeviceGetP2PAttribute(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuDeviceGetP2PAttribute)(&o_value, a_attrib, a_srcDevice, a_dstDevice);
 	if (!e)
-		GVG_COPY(&r->value, &o_value);
+		GVG_COPY(r->value, o_value);
 	return e;
 }
 
@@ -578,7 +578,7 @@ int gvw_h_cuDeviceGetPCIBusId(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_len, &q->len);
+	GVG_COPY(a_len, q->len);
 	if (!e)
 		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->len, &a_pciBusId, &staged_pciBusId);
 	if (!e)
@@ -604,14 +604,14 @@ int gvw_h_cuDeviceGetTexture1DLinearMaxWidth(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_format, &q->format);
-	GVG_COPY(&a_numChannels, &q->numChannels);
+	GVG_COPY(a_format, q->format);
+	GVG_COPY(a_numChannels, q->numChannels);
 	if (!e)
 		e = gvg_device(c, q->dev, &a_dev);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuDeviceGetTexture1DLinearMaxWidth)(&o_maxWidthInElements, a_format, a_numChannels, a_dev);
 	if (!e)
-		GVG_COPY(&r->maxWidthInElements, &o_maxWidthInElements);
+		GVG_COPY(r->maxWidthInElements, o_maxWidthInElements);
 	return e;
 }
 
@@ -658,7 +658,7 @@ int gvw_h_cuEventRecordWithFlags(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_handle(c, q->hEvent, GVW_H_EVENT, (void **)&a_hEvent);
 	if (!e)
@@ -678,7 +678,7 @@ int gvw_h_cuEventRecordWithFlags_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_handle(c, q->hEvent, GVW_H_EVENT, (void **)&a_hEvent);
 	if (!e)
@@ -717,7 +717,7 @@ int gvw_h_cuExternalMemoryGetMappedMipmappedArray(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_mipmapDesc, &q->mipmapDesc);
+	GVG_COPY(a_mipmapDesc, q->mipmapDesc);
 	if (!e)
 		e = gvg_handle(c, q->extMem, GVW_H_EXT_MEMORY, (void **)&a_extMem);
 	if (!e)
@@ -736,8 +736,8 @@ int gvw_h_cuFlushGPUDirectRDMAWrites(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_target, &q->target);
-	GVG_COPY(&a_scope, &q->scope);
+	GVG_COPY(a_target, q->target);
+	GVG_COPY(a_scope, q->scope);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuFlushGPUDirectRDMAWrites)(a_target, a_scope);
 	return e;
@@ -755,15 +755,15 @@ int gvw_h_cuFuncGetParamInfo(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_paramIndex, &q->paramIndex);
+	GVG_COPY(a_paramIndex, q->paramIndex);
 	if (!e)
 		e = gvg_handle(c, q->func, GVW_H_FUNCTION, (void **)&a_func);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuFuncGetParamInfo)(a_func, a_paramIndex, &o_paramOffset, &o_paramSize);
 	if (!e)
-		GVG_COPY(&r->paramOffset, &o_paramOffset);
+		GVG_COPY(r->paramOffset, o_paramOffset);
 	if (!e)
-		GVG_COPY(&r->paramSize, &o_paramSize);
+		GVG_COPY(r->paramSize, o_paramSize);
 	return e;
 }
 
@@ -782,7 +782,7 @@ int gvw_h_cuFuncIsLoaded(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuFuncIsLoaded)(&o_state, a_function);
 	if (!e)
-		GVG_COPY(&r->state, &o_state);
+		GVG_COPY(r->state, o_state);
 	return e;
 }
 
@@ -812,9 +812,9 @@ int gvw_h_cuFuncSetBlockShape(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_x, &q->x);
-	GVG_COPY(&a_y, &q->y);
-	GVG_COPY(&a_z, &q->z);
+	GVG_COPY(a_x, q->x);
+	GVG_COPY(a_y, q->y);
+	GVG_COPY(a_z, q->z);
 	if (!e)
 		e = gvg_handle(c, q->hfunc, GVW_H_FUNCTION, (void **)&a_hfunc);
 	if (!e)
@@ -831,7 +831,7 @@ int gvw_h_cuFuncSetCacheConfig(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_config, &q->config);
+	GVG_COPY(a_config, q->config);
 	if (!e)
 		e = gvg_handle(c, q->hfunc, GVW_H_FUNCTION, (void **)&a_hfunc);
 	if (!e)
@@ -848,7 +848,7 @@ int gvw_h_cuFuncSetSharedMemConfig(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_config, &q->config);
+	GVG_COPY(a_config, q->config);
 	if (!e)
 		e = gvg_handle(c, q->hfunc, GVW_H_FUNCTION, (void **)&a_hfunc);
 	if (!e)
@@ -865,7 +865,7 @@ int gvw_h_cuFuncSetSharedSize(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_bytes, &q->bytes);
+	GVG_COPY(a_bytes, q->bytes);
 	if (!e)
 		e = gvg_handle(c, q->hfunc, GVW_H_FUNCTION, (void **)&a_hfunc);
 	if (!e)
@@ -887,9 +887,11 @@ int gvw_h_cuGraphAddChildGraphNode(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(a_numDependencies, q->numDependencies);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -915,9 +917,11 @@ int gvw_h_cuGraphAddDependencies_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(a_numDependencies, q->numDependencies);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8 + 8 + 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_from);
 	if (!e)
@@ -945,9 +949,11 @@ int gvw_h_cuGraphAddEmptyNode(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(a_numDependencies, q->numDependencies);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -972,9 +978,11 @@ int gvw_h_cuGraphAddEventRecordNode(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(a_numDependencies, q->numDependencies);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -1001,9 +1009,11 @@ int gvw_h_cuGraphAddEventWaitNode(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(a_numDependencies, q->numDependencies);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -1029,9 +1039,11 @@ int gvw_h_cuGraphAddMemFreeNode(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(a_numDependencies, q->numDependencies);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -1095,8 +1107,8 @@ int gvw_h_cuGraphConditionalHandleCreate(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_defaultLaunchValue, &q->defaultLaunchValue);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_defaultLaunchValue, q->defaultLaunchValue);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
 	if (!e)
@@ -1104,7 +1116,7 @@ int gvw_h_cuGraphConditionalHandleCreate(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphConditionalHandleCreate)(&o_pHandle_out, a_hGraph, a_ctx, a_defaultLaunchValue, a_flags);
 	if (!e)
-		GVG_COPY(&r->pHandle_out, &o_pHandle_out);
+		GVG_COPY(r->pHandle_out, o_pHandle_out);
 	return e;
 }
 
@@ -1118,7 +1130,7 @@ int gvw_h_cuGraphCreate(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphCreate)(&o_phGraph, a_flags);
 	if (!e && !(r->phGraph = gvg_handle_new(c, GVW_H_GRAPH, o_phGraph)))
@@ -1291,7 +1303,7 @@ int gvw_h_cuGraphExecGetFlags(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphExecGetFlags)(a_hGraphExec, &o_flags);
 	if (!e)
-		GVG_COPY(&r->flags, &o_flags);
+		GVG_COPY(r->flags, o_flags);
 	return e;
 }
 
@@ -1306,7 +1318,7 @@ int gvw_h_cuGraphInstantiateWithFlags(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
 	if (!e)
@@ -1410,7 +1422,7 @@ int gvw_h_cuGraphNodeGetEnabled(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphNodeGetEnabled)(a_hGraphExec, a_hNode, &o_isEnabled);
 	if (!e)
-		GVG_COPY(&r->isEnabled, &o_isEnabled);
+		GVG_COPY(r->isEnabled, o_isEnabled);
 	return e;
 }
 
@@ -1429,7 +1441,7 @@ int gvw_h_cuGraphNodeGetType(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphNodeGetType)(a_hNode, &o_type);
 	if (!e)
-		GVG_COPY(&r->type, &o_type);
+		GVG_COPY(r->type, o_type);
 	return e;
 }
 
@@ -1443,7 +1455,7 @@ int gvw_h_cuGraphNodeSetEnabled(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_isEnabled, &q->isEnabled);
+	GVG_COPY(a_isEnabled, q->isEnabled);
 	if (!e)
 		e = gvg_handle(c, q->hGraphExec, GVW_H_GRAPH_EXEC, (void **)&a_hGraphExec);
 	if (!e)
@@ -1463,7 +1475,7 @@ int gvw_h_cuGraphReleaseUserObject(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_count, &q->count);
+	GVG_COPY(a_count, q->count);
 	if (!e)
 		e = gvg_handle(c, q->graph, GVW_H_GRAPH, (void **)&a_graph);
 	if (!e)
@@ -1486,9 +1498,11 @@ int gvw_h_cuGraphRemoveDependencies_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
+	GVG_COPY(a_numDependencies, q->numDependencies);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8 + 8 + 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_from);
 	if (!e)
@@ -1514,8 +1528,8 @@ int gvw_h_cuGraphRetainUserObject(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_count, &q->count);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_count, q->count);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_handle(c, q->graph, GVW_H_GRAPH, (void **)&a_graph);
 	if (!e)
@@ -1586,8 +1600,8 @@ int gvw_h_cuLaunchGrid(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_grid_width, &q->grid_width);
-	GVG_COPY(&a_grid_height, &q->grid_height);
+	GVG_COPY(a_grid_width, q->grid_width);
+	GVG_COPY(a_grid_height, q->grid_height);
 	if (!e)
 		e = gvg_handle(c, q->f, GVW_H_FUNCTION, (void **)&a_f);
 	if (!e)
@@ -1606,8 +1620,8 @@ int gvw_h_cuLaunchGridAsync(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_grid_width, &q->grid_width);
-	GVG_COPY(&a_grid_height, &q->grid_height);
+	GVG_COPY(a_grid_width, q->grid_width);
+	GVG_COPY(a_grid_height, q->grid_height);
 	if (!e)
 		e = gvg_handle(c, q->f, GVW_H_FUNCTION, (void **)&a_f);
 	if (!e)
@@ -1644,11 +1658,11 @@ int gvw_h_cuLogsCurrent(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuLogsCurrent)(&o_iterator_out, a_flags);
 	if (!e)
-		GVG_COPY(&r->iterator_out, &o_iterator_out);
+		GVG_COPY(r->iterator_out, o_iterator_out);
 	return e;
 }
 
@@ -1660,7 +1674,7 @@ int gvw_h_cuMemAddressFree(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_size, &q->size);
+	GVG_COPY(a_size, q->size);
 	if (!e)
 		e = gvg_devptr(c, q->ptr, 0);
 	if (!e)
@@ -1678,9 +1692,9 @@ int gvw_h_cuMemAdvise_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_count, &q->count);
-	GVG_COPY(&a_advice, &q->advice);
-	GVG_COPY(&a_location, &q->location);
+	GVG_COPY(a_count, q->count);
+	GVG_COPY(a_advice, q->advice);
+	GVG_COPY(a_location, q->location);
 	if (!e)
 		e = gvg_devptr(c, q->devPtr, 0);
 	if (!e)
@@ -1698,13 +1712,13 @@ int gvw_h_cuMemGetAccess(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_location, &q->location);
+	GVG_COPY(a_location, q->location);
 	if (!e)
 		e = gvg_devptr(c, q->ptr, 0);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemGetAccess)(&o_flags, q->has_location ? &a_location : NULL, q->ptr);
 	if (!e)
-		GVG_COPY(&r->flags, &o_flags);
+		GVG_COPY(r->flags, o_flags);
 	return e;
 }
 
@@ -1723,9 +1737,9 @@ int gvw_h_cuMemGetAddressRange_v2(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemGetAddressRange_v2)(&o_pbase, &o_psize, q->dptr);
 	if (!e)
-		GVG_COPY(&r->pbase, &o_pbase);
+		GVG_COPY(r->pbase, o_pbase);
 	if (!e)
-		GVG_COPY(&r->psize, &o_psize);
+		GVG_COPY(r->psize, o_psize);
 	return e;
 }
 
@@ -1740,13 +1754,13 @@ int gvw_h_cuMemGetDefaultMemPool(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_type, &q->type);
+	GVG_COPY(a_type, q->type);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemGetDefaultMemPool)(&o_pool_out, &o_location, a_type);
 	if (!e && !(r->pool_out = gvg_handle_new(c, GVW_H_MEMPOOL, o_pool_out)))
 		e = CUDA_ERROR_OUT_OF_MEMORY;
 	if (!e)
-		GVG_COPY(&r->location, &o_location);
+		GVG_COPY(r->location, o_location);
 	return e;
 }
 
@@ -1761,13 +1775,13 @@ int gvw_h_cuMemGetMemPool(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_type, &q->type);
+	GVG_COPY(a_type, q->type);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemGetMemPool)(&o_pool, &o_location, a_type);
 	if (!e && !(r->pool = gvg_handle_new(c, GVW_H_MEMPOOL, o_pool)))
 		e = CUDA_ERROR_OUT_OF_MEMORY;
 	if (!e)
-		GVG_COPY(&r->location, &o_location);
+		GVG_COPY(r->location, o_location);
 	return e;
 }
 
@@ -1782,10 +1796,10 @@ int gvw_h_cuMemMap(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_size, &q->size);
-	GVG_COPY(&a_offset, &q->offset);
-	GVG_COPY(&a_handle, &q->handle);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_size, q->size);
+	GVG_COPY(a_offset, q->offset);
+	GVG_COPY(a_handle, q->handle);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_devptr(c, q->ptr, 0);
 	if (!e)
@@ -1824,7 +1838,7 @@ int gvw_h_cuMemPoolExportPointer(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemPoolExportPointer)(&o_shareData_out, q->ptr);
 	if (!e)
-		GVG_COPY(&r->shareData_out, &o_shareData_out);
+		GVG_COPY(r->shareData_out, o_shareData_out);
 	return e;
 }
 
@@ -1844,9 +1858,9 @@ int gvw_h_cuMemPoolGetAccess(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemPoolGetAccess)(&o_flags, a_memPool, &o_location);
 	if (!e)
-		GVG_COPY(&r->flags, &o_flags);
+		GVG_COPY(r->flags, o_flags);
 	if (!e)
-		GVG_COPY(&r->location, &o_location);
+		GVG_COPY(r->location, o_location);
 	return e;
 }
 
@@ -1861,9 +1875,11 @@ int gvw_h_cuMemPoolSetAccess(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_count, &q->count);
+	GVG_COPY(a_count, q->count);
 	if (!e)
 		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
+	if (!e)
+		e = gvg_arrays(c, q->count, 12);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->count, sizeof(*a_map), (void **)&a_map);
 	if (!e)
@@ -1881,7 +1897,7 @@ int gvw_h_cuMemPoolTrimTo(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_minBytesToKeep, &q->minBytesToKeep);
+	GVG_COPY(a_minBytesToKeep, q->minBytesToKeep);
 	if (!e)
 		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
 	if (!e)
@@ -1900,9 +1916,9 @@ int gvw_h_cuMemPrefetchAsync_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_count, &q->count);
-	GVG_COPY(&a_location, &q->location);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_count, q->count);
+	GVG_COPY(a_location, q->location);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_devptr(c, q->devPtr, 0);
 	if (!e)
@@ -1923,9 +1939,9 @@ int gvw_h_cuMemPrefetchAsync_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_count, &q->count);
-	GVG_COPY(&a_location, &q->location);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_count, q->count);
+	GVG_COPY(a_location, q->location);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_devptr(c, q->devPtr, 0);
 	if (!e)
@@ -1943,7 +1959,7 @@ int gvw_h_cuMemRelease(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_handle, &q->handle);
+	GVG_COPY(a_handle, q->handle);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemRelease)(a_handle);
 	return e;
@@ -1960,10 +1976,12 @@ int gvw_h_cuMemSetAccess(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_size, &q->size);
-	GVG_COPY(&a_count, &q->count);
+	GVG_COPY(a_size, q->size);
+	GVG_COPY(a_count, q->count);
 	if (!e)
 		e = gvg_devptr(c, q->ptr, 0);
+	if (!e)
+		e = gvg_arrays(c, q->count, 12);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->count, sizeof(*a_desc), (void **)&a_desc);
 	if (!e)
@@ -1983,13 +2001,13 @@ int gvw_h_cuMemSetMemPool(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_type, &q->type);
+	GVG_COPY(a_type, q->type);
 	if (!e)
 		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemSetMemPool)(&o_location, a_type, a_pool);
 	if (!e)
-		GVG_COPY(&r->location, &o_location);
+		GVG_COPY(r->location, o_location);
 	return e;
 }
 
@@ -2001,7 +2019,7 @@ int gvw_h_cuMemUnmap(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_size, &q->size);
+	GVG_COPY(a_size, q->size);
 	if (!e)
 		e = gvg_devptr(c, q->ptr, 0);
 	if (!e)
@@ -2018,7 +2036,7 @@ int gvw_h_cuMemcpyAsync_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dst, q->ByteCount);
 	if (!e)
@@ -2042,9 +2060,9 @@ int gvw_h_cuMemcpyAtoA_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstOffset, &q->dstOffset);
-	GVG_COPY(&a_srcOffset, &q->srcOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_dstOffset, q->dstOffset);
+	GVG_COPY(a_srcOffset, q->srcOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_handle(c, q->dstArray, GVW_H_ARRAY, (void **)&a_dstArray);
 	if (!e)
@@ -2066,9 +2084,9 @@ int gvw_h_cuMemcpyAtoA_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstOffset, &q->dstOffset);
-	GVG_COPY(&a_srcOffset, &q->srcOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_dstOffset, q->dstOffset);
+	GVG_COPY(a_srcOffset, q->srcOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_handle(c, q->dstArray, GVW_H_ARRAY, (void **)&a_dstArray);
 	if (!e)
@@ -2088,8 +2106,8 @@ int gvw_h_cuMemcpyAtoD_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_srcOffset, &q->srcOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_srcOffset, q->srcOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2109,8 +2127,8 @@ int gvw_h_cuMemcpyAtoD_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_srcOffset, &q->srcOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_srcOffset, q->srcOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2133,8 +2151,8 @@ int gvw_h_cuMemcpyAtoHAsync_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_srcOffset, &q->srcOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_srcOffset, q->srcOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->ByteCount, &a_dstHost, &staged_dstHost);
 	if (!e)
@@ -2165,8 +2183,8 @@ int gvw_h_cuMemcpyAtoHAsync_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_srcOffset, &q->srcOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_srcOffset, q->srcOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->ByteCount, &a_dstHost, &staged_dstHost);
 	if (!e)
@@ -2196,8 +2214,8 @@ int gvw_h_cuMemcpyAtoH_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_srcOffset, &q->srcOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_srcOffset, q->srcOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->ByteCount, &a_dstHost, &staged_dstHost);
 	if (!e)
@@ -2223,8 +2241,8 @@ int gvw_h_cuMemcpyAtoH_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_srcOffset, &q->srcOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_srcOffset, q->srcOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->ByteCount, &a_dstHost, &staged_dstHost);
 	if (!e)
@@ -2248,8 +2266,8 @@ int gvw_h_cuMemcpyDtoA_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstOffset, &q->dstOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_dstOffset, q->dstOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_handle(c, q->dstArray, GVW_H_ARRAY, (void **)&a_dstArray);
 	if (!e)
@@ -2269,8 +2287,8 @@ int gvw_h_cuMemcpyDtoA_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstOffset, &q->dstOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_dstOffset, q->dstOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_handle(c, q->dstArray, GVW_H_ARRAY, (void **)&a_dstArray);
 	if (!e)
@@ -2289,7 +2307,7 @@ int gvw_h_cuMemcpyDtoDAsync_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2309,7 +2327,7 @@ int gvw_h_cuMemcpyDtoD_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2330,7 +2348,7 @@ int gvw_h_cuMemcpyDtoHAsync_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->ByteCount, &a_dstHost, &staged_dstHost);
 	if (!e)
@@ -2358,7 +2376,7 @@ int gvw_h_cuMemcpyDtoH_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->ByteCount, &a_dstHost, &staged_dstHost);
 	if (!e)
@@ -2385,8 +2403,8 @@ int gvw_h_cuMemcpyHtoAAsync_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstOffset, &q->dstOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_dstOffset, q->dstOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_handle(c, q->dstArray, GVW_H_ARRAY, (void **)&a_dstArray);
 	if (!e)
@@ -2415,8 +2433,8 @@ int gvw_h_cuMemcpyHtoAAsync_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstOffset, &q->dstOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_dstOffset, q->dstOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_handle(c, q->dstArray, GVW_H_ARRAY, (void **)&a_dstArray);
 	if (!e)
@@ -2444,8 +2462,8 @@ int gvw_h_cuMemcpyHtoA_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstOffset, &q->dstOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_dstOffset, q->dstOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_handle(c, q->dstArray, GVW_H_ARRAY, (void **)&a_dstArray);
 	if (!e)
@@ -2469,8 +2487,8 @@ int gvw_h_cuMemcpyHtoA_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstOffset, &q->dstOffset);
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_dstOffset, q->dstOffset);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_handle(c, q->dstArray, GVW_H_ARRAY, (void **)&a_dstArray);
 	if (!e)
@@ -2493,7 +2511,7 @@ int gvw_h_cuMemcpyHtoDAsync_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2519,7 +2537,7 @@ int gvw_h_cuMemcpyHtoD_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2541,7 +2559,7 @@ int gvw_h_cuMemcpyPeer(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2566,7 +2584,7 @@ int gvw_h_cuMemcpyPeerAsync(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2593,7 +2611,7 @@ int gvw_h_cuMemcpyPeerAsync_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2619,7 +2637,7 @@ int gvw_h_cuMemcpyPeer_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, q->ByteCount);
 	if (!e)
@@ -2641,7 +2659,7 @@ int gvw_h_cuMemcpy_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ByteCount, &q->ByteCount);
+	GVG_COPY(a_ByteCount, q->ByteCount);
 	if (!e)
 		e = gvg_devptr(c, q->dst, q->ByteCount);
 	if (!e)
@@ -2661,8 +2679,8 @@ int gvw_h_cuMemsetD16Async(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_us, &q->us);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_us, q->us);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 2));
 	if (!e)
@@ -2682,8 +2700,8 @@ int gvw_h_cuMemsetD16Async_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_us, &q->us);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_us, q->us);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 2));
 	if (!e)
@@ -2702,8 +2720,8 @@ int gvw_h_cuMemsetD16_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_us, &q->us);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_us, q->us);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 2));
 	if (!e)
@@ -2720,8 +2738,8 @@ int gvw_h_cuMemsetD16_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_us, &q->us);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_us, q->us);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 2));
 	if (!e)
@@ -2741,10 +2759,10 @@ int gvw_h_cuMemsetD2D16Async(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_us, &q->us);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_us, q->us);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 2)));
 	if (!e)
@@ -2766,10 +2784,10 @@ int gvw_h_cuMemsetD2D16Async_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_us, &q->us);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_us, q->us);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 2)));
 	if (!e)
@@ -2790,10 +2808,10 @@ int gvw_h_cuMemsetD2D16_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_us, &q->us);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_us, q->us);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 2)));
 	if (!e)
@@ -2812,10 +2830,10 @@ int gvw_h_cuMemsetD2D16_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_us, &q->us);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_us, q->us);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 2)));
 	if (!e)
@@ -2835,10 +2853,10 @@ int gvw_h_cuMemsetD2D32Async(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_ui, &q->ui);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_ui, q->ui);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 4)));
 	if (!e)
@@ -2860,10 +2878,10 @@ int gvw_h_cuMemsetD2D32Async_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_ui, &q->ui);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_ui, q->ui);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 4)));
 	if (!e)
@@ -2884,10 +2902,10 @@ int gvw_h_cuMemsetD2D32_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_ui, &q->ui);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_ui, q->ui);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 4)));
 	if (!e)
@@ -2906,10 +2924,10 @@ int gvw_h_cuMemsetD2D32_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_ui, &q->ui);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_ui, q->ui);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 4)));
 	if (!e)
@@ -2929,10 +2947,10 @@ int gvw_h_cuMemsetD2D8Async(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_uc, &q->uc);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_uc, q->uc);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 1)));
 	if (!e)
@@ -2954,10 +2972,10 @@ int gvw_h_cuMemsetD2D8Async_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_uc, &q->uc);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_uc, q->uc);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 1)));
 	if (!e)
@@ -2978,10 +2996,10 @@ int gvw_h_cuMemsetD2D8_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_uc, &q->uc);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_uc, q->uc);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 1)));
 	if (!e)
@@ -3000,10 +3018,10 @@ int gvw_h_cuMemsetD2D8_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_dstPitch, &q->dstPitch);
-	GVG_COPY(&a_uc, &q->uc);
-	GVG_COPY(&a_Width, &q->Width);
-	GVG_COPY(&a_Height, &q->Height);
+	GVG_COPY(a_dstPitch, q->dstPitch);
+	GVG_COPY(a_uc, q->uc);
+	GVG_COPY(a_Width, q->Width);
+	GVG_COPY(a_Height, q->Height);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_pitched(q->dstPitch, q->Height, gvg_mul(q->Width, 1)));
 	if (!e)
@@ -3021,8 +3039,8 @@ int gvw_h_cuMemsetD32Async(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ui, &q->ui);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_ui, q->ui);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 4));
 	if (!e)
@@ -3042,8 +3060,8 @@ int gvw_h_cuMemsetD32Async_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ui, &q->ui);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_ui, q->ui);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 4));
 	if (!e)
@@ -3062,8 +3080,8 @@ int gvw_h_cuMemsetD32_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ui, &q->ui);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_ui, q->ui);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 4));
 	if (!e)
@@ -3080,8 +3098,8 @@ int gvw_h_cuMemsetD32_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_ui, &q->ui);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_ui, q->ui);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 4));
 	if (!e)
@@ -3099,8 +3117,8 @@ int gvw_h_cuMemsetD8Async_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_uc, &q->uc);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_uc, q->uc);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 1));
 	if (!e)
@@ -3119,8 +3137,8 @@ int gvw_h_cuMemsetD8_v2_ptds(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_uc, &q->uc);
-	GVG_COPY(&a_N, &q->N);
+	GVG_COPY(a_uc, q->uc);
+	GVG_COPY(a_N, q->N);
 	if (!e)
 		e = gvg_devptr(c, q->dstDevice, gvg_mul(q->N, 1));
 	if (!e)
@@ -3140,7 +3158,9 @@ int gvw_h_cuMipmappedArrayCreate(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numMipmapLevels, &q->numMipmapLevels);
+	GVG_COPY(a_numMipmapLevels, q->numMipmapLevels);
+	if (!e)
+		e = gvg_arrays(c, q->numMipmapLevels, 40);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->numMipmapLevels, sizeof(*a_pMipmappedArrayDesc), (void **)&a_pMipmappedArrayDesc);
 	if (!e)
@@ -3179,7 +3199,7 @@ int gvw_h_cuMipmappedArrayGetLevel(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_level, &q->level);
+	GVG_COPY(a_level, q->level);
 	if (!e)
 		e = gvg_handle(c, q->hMipmappedArray, GVW_H_MIPMAPPED_ARRAY, (void **)&a_hMipmappedArray);
 	if (!e)
@@ -3207,7 +3227,7 @@ int gvw_h_cuMipmappedArrayGetMemoryRequirements(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMipmappedArrayGetMemoryRequirements)(&o_memoryRequirements, a_mipmap, a_device);
 	if (!e)
-		GVG_COPY(&r->memoryRequirements, &o_memoryRequirements);
+		GVG_COPY(r->memoryRequirements, o_memoryRequirements);
 	return e;
 }
 
@@ -3226,7 +3246,7 @@ int gvw_h_cuMipmappedArrayGetSparseProperties(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMipmappedArrayGetSparseProperties)(&o_sparseProperties, a_mipmap);
 	if (!e)
-		GVG_COPY(&r->sparseProperties, &o_sparseProperties);
+		GVG_COPY(r->sparseProperties, o_sparseProperties);
 	return e;
 }
 
@@ -3241,7 +3261,7 @@ int gvw_h_cuModuleGetLoadingMode(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuModuleGetLoadingMode)(&o_mode);
 	if (!e)
-		GVG_COPY(&r->mode, &o_mode);
+		GVG_COPY(r->mode, o_mode);
 	return e;
 }
 
@@ -3254,7 +3274,7 @@ int gvw_h_cuMulticastAddDevice(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_mcHandle, &q->mcHandle);
+	GVG_COPY(a_mcHandle, q->mcHandle);
 	if (!e)
 		e = gvg_device(c, q->dev, &a_dev);
 	if (!e)
@@ -3273,10 +3293,10 @@ int gvw_h_cuMulticastBindAddr(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_mcHandle, &q->mcHandle);
-	GVG_COPY(&a_mcOffset, &q->mcOffset);
-	GVG_COPY(&a_size, &q->size);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_mcHandle, q->mcHandle);
+	GVG_COPY(a_mcOffset, q->mcOffset);
+	GVG_COPY(a_size, q->size);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_devptr(c, q->memptr, 0);
 	if (!e)
@@ -3297,12 +3317,12 @@ int gvw_h_cuMulticastBindMem(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_mcHandle, &q->mcHandle);
-	GVG_COPY(&a_mcOffset, &q->mcOffset);
-	GVG_COPY(&a_memHandle, &q->memHandle);
-	GVG_COPY(&a_memOffset, &q->memOffset);
-	GVG_COPY(&a_size, &q->size);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_mcHandle, q->mcHandle);
+	GVG_COPY(a_mcOffset, q->mcOffset);
+	GVG_COPY(a_memHandle, q->memHandle);
+	GVG_COPY(a_memOffset, q->memOffset);
+	GVG_COPY(a_size, q->size);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMulticastBindMem)(a_mcHandle, a_mcOffset, a_memHandle, a_memOffset, a_size, a_flags);
 	return e;
@@ -3318,11 +3338,11 @@ int gvw_h_cuMulticastCreate(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_prop, &q->prop);
+	GVG_COPY(a_prop, q->prop);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMulticastCreate)(&o_mcHandle, q->has_prop ? &a_prop : NULL);
 	if (!e)
-		GVG_COPY(&r->mcHandle, &o_mcHandle);
+		GVG_COPY(r->mcHandle, o_mcHandle);
 	return e;
 }
 
@@ -3337,12 +3357,12 @@ int gvw_h_cuMulticastGetGranularity(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_prop, &q->prop);
-	GVG_COPY(&a_option, &q->option);
+	GVG_COPY(a_prop, q->prop);
+	GVG_COPY(a_option, q->option);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMulticastGetGranularity)(&o_granularity, q->has_prop ? &a_prop : NULL, a_option);
 	if (!e)
-		GVG_COPY(&r->granularity, &o_granularity);
+		GVG_COPY(r->granularity, o_granularity);
 	return e;
 }
 
@@ -3357,9 +3377,9 @@ int gvw_h_cuMulticastUnbind(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_mcHandle, &q->mcHandle);
-	GVG_COPY(&a_mcOffset, &q->mcOffset);
-	GVG_COPY(&a_size, &q->size);
+	GVG_COPY(a_mcHandle, q->mcHandle);
+	GVG_COPY(a_mcOffset, q->mcOffset);
+	GVG_COPY(a_size, q->size);
 	if (!e)
 		e = gvg_device(c, q->dev, &a_dev);
 	if (!e)
@@ -3379,14 +3399,14 @@ int gvw_h_cuOccupancyAvailableDynamicSMemPerBlock(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numBlocks, &q->numBlocks);
-	GVG_COPY(&a_blockSize, &q->blockSize);
+	GVG_COPY(a_numBlocks, q->numBlocks);
+	GVG_COPY(a_blockSize, q->blockSize);
 	if (!e)
 		e = gvg_handle(c, q->func, GVW_H_FUNCTION, (void **)&a_func);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuOccupancyAvailableDynamicSMemPerBlock)(&o_dynamicSmemSize, a_func, a_numBlocks, a_blockSize);
 	if (!e)
-		GVG_COPY(&r->dynamicSmemSize, &o_dynamicSmemSize);
+		GVG_COPY(r->dynamicSmemSize, o_dynamicSmemSize);
 	return e;
 }
 
@@ -3399,7 +3419,7 @@ int gvw_h_cuParamSetSize(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numbytes, &q->numbytes);
+	GVG_COPY(a_numbytes, q->numbytes);
 	if (!e)
 		e = gvg_handle(c, q->hfunc, GVW_H_FUNCTION, (void **)&a_hfunc);
 	if (!e)
@@ -3417,8 +3437,8 @@ int gvw_h_cuParamSetf(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_offset, &q->offset);
-	GVG_COPY(&a_value, &q->value);
+	GVG_COPY(a_offset, q->offset);
+	GVG_COPY(a_value, q->value);
 	if (!e)
 		e = gvg_handle(c, q->hfunc, GVW_H_FUNCTION, (void **)&a_hfunc);
 	if (!e)
@@ -3436,8 +3456,8 @@ int gvw_h_cuParamSeti(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_offset, &q->offset);
-	GVG_COPY(&a_value, &q->value);
+	GVG_COPY(a_offset, q->offset);
+	GVG_COPY(a_value, q->value);
 	if (!e)
 		e = gvg_handle(c, q->hfunc, GVW_H_FUNCTION, (void **)&a_hfunc);
 	if (!e)
@@ -3477,8 +3497,8 @@ int gvw_h_cuStreamAttachMemAsync(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_length, &q->length);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_length, q->length);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
@@ -3498,8 +3518,8 @@ int gvw_h_cuStreamAttachMemAsync_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_length, &q->length);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_length, q->length);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
@@ -3523,12 +3543,14 @@ int gvw_h_cuStreamBeginCaptureToGraph(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
-	GVG_COPY(&a_mode, &q->mode);
+	GVG_COPY(a_numDependencies, q->numDependencies);
+	GVG_COPY(a_mode, q->mode);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8 + 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -3554,12 +3576,14 @@ int gvw_h_cuStreamBeginCaptureToGraph_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
-	GVG_COPY(&a_mode, &q->mode);
+	GVG_COPY(a_numDependencies, q->numDependencies);
+	GVG_COPY(a_mode, q->mode);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8 + 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -3580,7 +3604,7 @@ int gvw_h_cuStreamBeginCapture_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_mode, &q->mode);
+	GVG_COPY(a_mode, q->mode);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
@@ -3597,7 +3621,7 @@ int gvw_h_cuStreamBeginCapture_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_mode, &q->mode);
+	GVG_COPY(a_mode, q->mode);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
@@ -3732,7 +3756,7 @@ int gvw_h_cuStreamGetFlags(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamGetFlags)(a_hStream, &o_flags);
 	if (!e)
-		GVG_COPY(&r->flags, &o_flags);
+		GVG_COPY(r->flags, o_flags);
 	return e;
 }
 
@@ -3751,7 +3775,7 @@ int gvw_h_cuStreamGetFlags_ptsz(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamGetFlags_ptsz)(a_hStream, &o_flags);
 	if (!e)
-		GVG_COPY(&r->flags, &o_flags);
+		GVG_COPY(r->flags, o_flags);
 	return e;
 }
 
@@ -3770,7 +3794,7 @@ int gvw_h_cuStreamGetId(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamGetId)(a_hStream, &o_streamId);
 	if (!e)
-		GVG_COPY(&r->streamId, &o_streamId);
+		GVG_COPY(r->streamId, o_streamId);
 	return e;
 }
 
@@ -3789,7 +3813,7 @@ int gvw_h_cuStreamGetId_ptsz(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamGetId_ptsz)(a_hStream, &o_streamId);
 	if (!e)
-		GVG_COPY(&r->streamId, &o_streamId);
+		GVG_COPY(r->streamId, o_streamId);
 	return e;
 }
 
@@ -3808,7 +3832,7 @@ int gvw_h_cuStreamGetPriority(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamGetPriority)(a_hStream, &o_priority);
 	if (!e)
-		GVG_COPY(&r->priority, &o_priority);
+		GVG_COPY(r->priority, o_priority);
 	return e;
 }
 
@@ -3827,7 +3851,7 @@ int gvw_h_cuStreamGetPriority_ptsz(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamGetPriority_ptsz)(a_hStream, &o_priority);
 	if (!e)
-		GVG_COPY(&r->priority, &o_priority);
+		GVG_COPY(r->priority, o_priority);
 	return e;
 }
 
@@ -3846,7 +3870,7 @@ int gvw_h_cuStreamIsCapturing(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamIsCapturing)(a_hStream, &o_captureStatus);
 	if (!e)
-		GVG_COPY(&r->captureStatus, &o_captureStatus);
+		GVG_COPY(r->captureStatus, o_captureStatus);
 	return e;
 }
 
@@ -3865,7 +3889,7 @@ int gvw_h_cuStreamIsCapturing_ptsz(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamIsCapturing_ptsz)(a_hStream, &o_captureStatus);
 	if (!e)
-		GVG_COPY(&r->captureStatus, &o_captureStatus);
+		GVG_COPY(r->captureStatus, o_captureStatus);
 	return e;
 }
 
@@ -3912,10 +3936,12 @@ int gvw_h_cuStreamUpdateCaptureDependencies_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_numDependencies, q->numDependencies);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8 + 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -3940,10 +3966,12 @@ int gvw_h_cuStreamUpdateCaptureDependencies_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_numDependencies, &q->numDependencies);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_numDependencies, q->numDependencies);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8 + 8);
 	if (!e)
 		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
 	if (!e)
@@ -3965,7 +3993,7 @@ int gvw_h_cuStreamWaitEvent_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_Flags, &q->Flags);
+	GVG_COPY(a_Flags, q->Flags);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
@@ -3985,8 +4013,8 @@ int gvw_h_cuStreamWaitValue32_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_value, &q->value);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_value, q->value);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
@@ -4006,8 +4034,8 @@ int gvw_h_cuStreamWaitValue32_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_value, &q->value);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_value, q->value);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
@@ -4027,8 +4055,8 @@ int gvw_h_cuStreamWaitValue64_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_value, &q->value);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_value, q->value);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
@@ -4048,8 +4076,8 @@ int gvw_h_cuStreamWaitValue64_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_value, &q->value);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_value, q->value);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
@@ -4069,8 +4097,8 @@ int gvw_h_cuStreamWriteValue32_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_value, &q->value);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_value, q->value);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
@@ -4090,8 +4118,8 @@ int gvw_h_cuStreamWriteValue32_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_value, &q->value);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_value, q->value);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
@@ -4111,8 +4139,8 @@ int gvw_h_cuStreamWriteValue64_v2(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_value, &q->value);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_value, q->value);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
@@ -4132,8 +4160,8 @@ int gvw_h_cuStreamWriteValue64_v2_ptsz(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_value, &q->value);
-	GVG_COPY(&a_flags, &q->flags);
+	GVG_COPY(a_value, q->value);
+	GVG_COPY(a_flags, q->flags);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e)
@@ -4151,7 +4179,7 @@ int gvw_h_cuSurfObjectDestroy(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_surfObject, &q->surfObject);
+	GVG_COPY(a_surfObject, q->surfObject);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuSurfObjectDestroy)(a_surfObject);
 	return e;
@@ -4165,7 +4193,7 @@ int gvw_h_cuTexObjectDestroy(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_texObject, &q->texObject);
+	GVG_COPY(a_texObject, q->texObject);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuTexObjectDestroy)(a_texObject);
 	return e;
@@ -4181,11 +4209,11 @@ int gvw_h_cuTexObjectGetResourceViewDesc(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_texObject, &q->texObject);
+	GVG_COPY(a_texObject, q->texObject);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuTexObjectGetResourceViewDesc)(&o_pResViewDesc, a_texObject);
 	if (!e)
-		GVG_COPY(&r->pResViewDesc, &o_pResViewDesc);
+		GVG_COPY(r->pResViewDesc, o_pResViewDesc);
 	return e;
 }
 
@@ -4199,11 +4227,11 @@ int gvw_h_cuTexObjectGetTextureDesc(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_texObject, &q->texObject);
+	GVG_COPY(a_texObject, q->texObject);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuTexObjectGetTextureDesc)(&o_pTexDesc, a_texObject);
 	if (!e)
-		GVG_COPY(&r->pTexDesc, &o_pTexDesc);
+		GVG_COPY(r->pTexDesc, o_pTexDesc);
 	return e;
 }
 
@@ -4218,7 +4246,7 @@ int gvw_h_cuThreadExchangeStreamCaptureMode(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuThreadExchangeStreamCaptureMode)(&o_mode);
 	if (!e)
-		GVG_COPY(&r->mode, &o_mode);
+		GVG_COPY(r->mode, o_mode);
 	return e;
 }
 
@@ -4231,7 +4259,7 @@ int gvw_h_cuUserObjectRelease(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_count, &q->count);
+	GVG_COPY(a_count, q->count);
 	if (!e)
 		e = gvg_handle(c, q->object, GVW_H_USER_OBJECT, (void **)&a_object);
 	if (!e)
@@ -4248,7 +4276,7 @@ int gvw_h_cuUserObjectRetain(struct gvw_call *c)
 
 	if (e)
 		return e;
-	GVG_COPY(&a_count, &q->count);
+	GVG_COPY(a_count, q->count);
 	if (!e)
 		e = gvg_handle(c, q->object, GVW_H_USER_OBJECT, (void **)&a_object);
 	if (!e)

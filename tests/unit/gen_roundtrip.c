@@ -12,6 +12,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "gvrt.h"
 #include "roundtrip.h"
 #include "worker_internal.h"
 
@@ -541,6 +542,69 @@ static CUresult see_add_deps(CUgraph g, const CUgraphNode *from, const CUgraphNo
 	return g == gr.graph ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
+static int access_calls;
+
+static CUresult see_access(CUdeviceptr p, size_t n, const CUmemAccessDesc *d, size_t count)
+{
+	access_calls++;
+	(void)p, (void)n, (void)d, (void)count;
+	return CUDA_SUCCESS;
+}
+
+/*
+ * What no guest stub sends, so the generated tests cannot: a count that
+ * disagrees with the arrays in the tail. The host refuses it before it
+ * reads the tail or calls the driver.
+ */
+static void malformed_arrays(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a,
+			     cudaGraphNode_t b)
+{
+	struct gvg_cuGraphAddDependencies_v2_req dq = {.hGraph = (uint64_t)(uintptr_t)g};
+	struct gvg_cuMemSetAccess_req mq = {.ptr = rt_devptr, .size = 4096};
+	uint64_t tail[6] = {(uint64_t)(uintptr_t)a, (uint64_t)(uintptr_t)b, 0};
+	unsigned char desc[12 * 3] = {0};
+
+	gr.calls = 0;
+	dq.numDependencies = 1;
+	RT_TRUE("malformed arrays", "a well-formed request, sent raw",
+		gv_rpc_tail(GV_OP_cuGraphAddDependencies_v2, &dq, sizeof(dq), tail, 24, NULL, 0,
+			    NULL, 0) == cudaSuccess &&
+		    gr.calls == 1 && gr.seen[0] == gr.nodes[0] && gr.seen_to[0] == gr.nodes[1]);
+	gr.calls = 0;
+	dq.numDependencies = 2;
+	RT_TRUE("malformed arrays", "handle arrays longer than the tail",
+		gv_rpc_tail(GV_OP_cuGraphAddDependencies_v2, &dq, sizeof(dq), tail, 24, NULL, 0,
+			    NULL, 0) == cudaErrorInvalidValue &&
+		    gr.calls == 0);
+	dq.numDependencies = 1ull << 62;
+	RT_TRUE("malformed arrays", "a count whose size overflows",
+		gv_rpc_tail(GV_OP_cuGraphAddDependencies_v2, &dq, sizeof(dq), tail, 48, NULL, 0,
+			    NULL, 0) == cudaErrorInvalidValue &&
+		    gr.calls == 0);
+	t->cuMemSetAccess = see_access;
+	mq.count = 3;
+	RT_TRUE("malformed arrays", "plain arrays longer than the tail",
+		gv_rpc_tail(GV_OP_cuMemSetAccess, &mq, sizeof(mq), desc, 12, NULL, 0, NULL, 0) ==
+			cudaErrorInvalidValue &&
+		    access_calls == 0);
+	mq.count = 0xa29805d112995d5cull; /* the size the fuzzer found */
+	RT_TRUE("malformed arrays", "a count past any allocation",
+		gv_rpc_tail(GV_OP_cuMemSetAccess, &mq, sizeof(mq), desc, sizeof(desc), NULL, 0,
+			    NULL, 0) == cudaErrorInvalidValue &&
+		    access_calls == 0);
+	mq.count = 1;
+	RT_TRUE("malformed arrays", "a tail longer than the arrays",
+		gv_rpc_tail(GV_OP_cuMemSetAccess, &mq, sizeof(mq), desc, sizeof(desc), NULL, 0,
+			    NULL, 0) == cudaErrorInvalidValue &&
+		    access_calls == 0);
+	mq.count = 3;
+	RT_TRUE("malformed arrays", "plain arrays that fit",
+		gv_rpc_tail(GV_OP_cuMemSetAccess, &mq, sizeof(mq), desc, sizeof(desc), NULL, 0,
+			    NULL, 0) == cudaSuccess &&
+		    access_calls == 1);
+	(void)cudaGetLastError();
+}
+
 static void graph_nodes(struct gvg_cuda_fns *t)
 {
 	cudaGraph_t g = NULL;
@@ -566,6 +630,7 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 			cudaErrorInvalidResourceHandle &&
 		    gr.calls == 0);
 	(void)cudaGetLastError();
+	malformed_arrays(t, g, a, b);
 }
 
 int main(void)

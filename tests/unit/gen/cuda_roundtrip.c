@@ -1605,7 +1605,7 @@ static CUresult fake_cuGraphAddChildGraphNode(CUgraphNode * phGraphNode, CUgraph
 	x_cuGraphAddChildGraphNode.called++;
 	*phGraphNode = (CUgraphNode)rt_object();
 	RT_TRUE("cuGraphAddChildGraphNode", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphAddChildGraphNode", "dependencies", dependencies[i_] == NULL);
 	RT_SAME("cuGraphAddChildGraphNode", "numDependencies", &numDependencies, &x_cuGraphAddChildGraphNode.numDependencies, sizeof(numDependencies));
 	RT_TRUE("cuGraphAddChildGraphNode", "childGraph", childGraph == NULL);
@@ -1648,11 +1648,11 @@ static CUresult fake_cuGraphAddDependencies_v2(CUgraph hGraph, const CUgraphNode
 {
 	x_cuGraphAddDependencies_v2.called++;
 	RT_TRUE("cuGraphAddDependencies_v2", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; from && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphAddDependencies_v2", "from", from[i_] == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; to && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphAddDependencies_v2", "to", to[i_] == NULL);
-	RT_SAME("cuGraphAddDependencies_v2", "edgeData", edgeData, x_cuGraphAddDependencies_v2.edgeData, (size_t)numDependencies * sizeof(*edgeData));
+	RT_TRUE("cuGraphAddDependencies_v2", "edgeData", (size_t)numDependencies <= 4 && !rt_differs(edgeData, x_cuGraphAddDependencies_v2.edgeData, (size_t)numDependencies * sizeof(*edgeData)));
 	RT_SAME("cuGraphAddDependencies_v2", "numDependencies", &numDependencies, &x_cuGraphAddDependencies_v2.numDependencies, sizeof(numDependencies));
 	return (CUresult)rt_result;
 }
@@ -1690,7 +1690,7 @@ static CUresult fake_cuGraphAddEmptyNode(CUgraphNode * phGraphNode, CUgraph hGra
 	x_cuGraphAddEmptyNode.called++;
 	*phGraphNode = (CUgraphNode)rt_object();
 	RT_TRUE("cuGraphAddEmptyNode", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphAddEmptyNode", "dependencies", dependencies[i_] == NULL);
 	RT_SAME("cuGraphAddEmptyNode", "numDependencies", &numDependencies, &x_cuGraphAddEmptyNode.numDependencies, sizeof(numDependencies));
 	return (CUresult)rt_result;
@@ -1729,7 +1729,7 @@ static CUresult fake_cuGraphAddEventRecordNode(CUgraphNode * phGraphNode, CUgrap
 	x_cuGraphAddEventRecordNode.called++;
 	*phGraphNode = (CUgraphNode)rt_object();
 	RT_TRUE("cuGraphAddEventRecordNode", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphAddEventRecordNode", "dependencies", dependencies[i_] == NULL);
 	RT_SAME("cuGraphAddEventRecordNode", "numDependencies", &numDependencies, &x_cuGraphAddEventRecordNode.numDependencies, sizeof(numDependencies));
 	RT_TRUE("cuGraphAddEventRecordNode", "event", event == NULL);
@@ -1772,7 +1772,7 @@ static CUresult fake_cuGraphAddEventWaitNode(CUgraphNode * phGraphNode, CUgraph 
 	x_cuGraphAddEventWaitNode.called++;
 	*phGraphNode = (CUgraphNode)rt_object();
 	RT_TRUE("cuGraphAddEventWaitNode", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphAddEventWaitNode", "dependencies", dependencies[i_] == NULL);
 	RT_SAME("cuGraphAddEventWaitNode", "numDependencies", &numDependencies, &x_cuGraphAddEventWaitNode.numDependencies, sizeof(numDependencies));
 	RT_TRUE("cuGraphAddEventWaitNode", "event", event == NULL);
@@ -1816,7 +1816,7 @@ static CUresult fake_cuGraphAddMemFreeNode(CUgraphNode * phGraphNode, CUgraph hG
 	x_cuGraphAddMemFreeNode.called++;
 	*phGraphNode = (CUgraphNode)rt_object();
 	RT_TRUE("cuGraphAddMemFreeNode", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphAddMemFreeNode", "dependencies", dependencies[i_] == NULL);
 	RT_SAME("cuGraphAddMemFreeNode", "numDependencies", &numDependencies, &x_cuGraphAddMemFreeNode.numDependencies, sizeof(numDependencies));
 	RT_TRUE("cuGraphAddMemFreeNode", "dptr", dptr == x_cuGraphAddMemFreeNode.dptr);
@@ -2622,11 +2622,11 @@ static CUresult fake_cuGraphRemoveDependencies_v2(CUgraph hGraph, const CUgraphN
 {
 	x_cuGraphRemoveDependencies_v2.called++;
 	RT_TRUE("cuGraphRemoveDependencies_v2", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; from && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphRemoveDependencies_v2", "from", from[i_] == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; to && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuGraphRemoveDependencies_v2", "to", to[i_] == NULL);
-	RT_SAME("cuGraphRemoveDependencies_v2", "edgeData", edgeData, x_cuGraphRemoveDependencies_v2.edgeData, (size_t)numDependencies * sizeof(*edgeData));
+	RT_TRUE("cuGraphRemoveDependencies_v2", "edgeData", (size_t)numDependencies <= 4 && !rt_differs(edgeData, x_cuGraphRemoveDependencies_v2.edgeData, (size_t)numDependencies * sizeof(*edgeData)));
 	RT_SAME("cuGraphRemoveDependencies_v2", "numDependencies", &numDependencies, &x_cuGraphRemoveDependencies_v2.numDependencies, sizeof(numDependencies));
 	return (CUresult)rt_result;
 }
@@ -3309,7 +3309,7 @@ static CUresult fake_cuMemPoolSetAccess(CUmemoryPool pool, const CUmemAccessDesc
 {
 	x_cuMemPoolSetAccess.called++;
 	RT_TRUE("cuMemPoolSetAccess", "pool", pool == NULL);
-	RT_SAME("cuMemPoolSetAccess", "map", map, x_cuMemPoolSetAccess.map, (size_t)count * sizeof(*map));
+	RT_TRUE("cuMemPoolSetAccess", "map", (size_t)count <= 4 && !rt_differs(map, x_cuMemPoolSetAccess.map, (size_t)count * sizeof(*map)));
 	RT_SAME("cuMemPoolSetAccess", "count", &count, &x_cuMemPoolSetAccess.count, sizeof(count));
 	return (CUresult)rt_result;
 }
@@ -3500,7 +3500,7 @@ static CUresult fake_cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAcc
 	x_cuMemSetAccess.called++;
 	RT_TRUE("cuMemSetAccess", "ptr", ptr == x_cuMemSetAccess.ptr);
 	RT_SAME("cuMemSetAccess", "size", &size, &x_cuMemSetAccess.size, sizeof(size));
-	RT_SAME("cuMemSetAccess", "desc", desc, x_cuMemSetAccess.desc, (size_t)count * sizeof(*desc));
+	RT_TRUE("cuMemSetAccess", "desc", (size_t)count <= 4 && !rt_differs(desc, x_cuMemSetAccess.desc, (size_t)count * sizeof(*desc)));
 	RT_SAME("cuMemSetAccess", "count", &count, &x_cuMemSetAccess.count, sizeof(count));
 	return (CUresult)rt_result;
 }
@@ -5661,7 +5661,7 @@ static CUresult fake_cuMipmappedArrayCreate(CUmipmappedArray * pHandle, const CU
 {
 	x_cuMipmappedArrayCreate.called++;
 	*pHandle = (CUmipmappedArray)rt_object();
-	RT_SAME("cuMipmappedArrayCreate", "pMipmappedArrayDesc", pMipmappedArrayDesc, x_cuMipmappedArrayCreate.pMipmappedArrayDesc, (size_t)numMipmapLevels * sizeof(*pMipmappedArrayDesc));
+	RT_TRUE("cuMipmappedArrayCreate", "pMipmappedArrayDesc", (size_t)numMipmapLevels <= 4 && !rt_differs(pMipmappedArrayDesc, x_cuMipmappedArrayCreate.pMipmappedArrayDesc, (size_t)numMipmapLevels * sizeof(*pMipmappedArrayDesc)));
 	RT_SAME("cuMipmappedArrayCreate", "numMipmapLevels", &numMipmapLevels, &x_cuMipmappedArrayCreate.numMipmapLevels, sizeof(numMipmapLevels));
 	return (CUresult)rt_result;
 }
@@ -6380,9 +6380,9 @@ static CUresult fake_cuStreamBeginCaptureToGraph(CUstream hStream, CUgraph hGrap
 	x_cuStreamBeginCaptureToGraph.called++;
 	RT_TRUE("cuStreamBeginCaptureToGraph", "hStream", hStream == NULL);
 	RT_TRUE("cuStreamBeginCaptureToGraph", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuStreamBeginCaptureToGraph", "dependencies", dependencies[i_] == NULL);
-	RT_SAME("cuStreamBeginCaptureToGraph", "dependencyData", dependencyData, x_cuStreamBeginCaptureToGraph.dependencyData, (size_t)numDependencies * sizeof(*dependencyData));
+	RT_TRUE("cuStreamBeginCaptureToGraph", "dependencyData", (size_t)numDependencies <= 4 && !rt_differs(dependencyData, x_cuStreamBeginCaptureToGraph.dependencyData, (size_t)numDependencies * sizeof(*dependencyData)));
 	RT_SAME("cuStreamBeginCaptureToGraph", "numDependencies", &numDependencies, &x_cuStreamBeginCaptureToGraph.numDependencies, sizeof(numDependencies));
 	RT_SAME("cuStreamBeginCaptureToGraph", "mode", &mode, &x_cuStreamBeginCaptureToGraph.mode, sizeof(mode));
 	return (CUresult)rt_result;
@@ -6426,9 +6426,9 @@ static CUresult fake_cuStreamBeginCaptureToGraph_ptsz(CUstream hStream, CUgraph 
 	x_cuStreamBeginCaptureToGraph_ptsz.called++;
 	RT_TRUE("cuStreamBeginCaptureToGraph_ptsz", "hStream", hStream == NULL);
 	RT_TRUE("cuStreamBeginCaptureToGraph_ptsz", "hGraph", hGraph == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuStreamBeginCaptureToGraph_ptsz", "dependencies", dependencies[i_] == NULL);
-	RT_SAME("cuStreamBeginCaptureToGraph_ptsz", "dependencyData", dependencyData, x_cuStreamBeginCaptureToGraph_ptsz.dependencyData, (size_t)numDependencies * sizeof(*dependencyData));
+	RT_TRUE("cuStreamBeginCaptureToGraph_ptsz", "dependencyData", (size_t)numDependencies <= 4 && !rt_differs(dependencyData, x_cuStreamBeginCaptureToGraph_ptsz.dependencyData, (size_t)numDependencies * sizeof(*dependencyData)));
 	RT_SAME("cuStreamBeginCaptureToGraph_ptsz", "numDependencies", &numDependencies, &x_cuStreamBeginCaptureToGraph_ptsz.numDependencies, sizeof(numDependencies));
 	RT_SAME("cuStreamBeginCaptureToGraph_ptsz", "mode", &mode, &x_cuStreamBeginCaptureToGraph_ptsz.mode, sizeof(mode));
 	return (CUresult)rt_result;
@@ -7061,9 +7061,9 @@ static CUresult fake_cuStreamUpdateCaptureDependencies_v2(CUstream hStream, CUgr
 {
 	x_cuStreamUpdateCaptureDependencies_v2.called++;
 	RT_TRUE("cuStreamUpdateCaptureDependencies_v2", "hStream", hStream == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuStreamUpdateCaptureDependencies_v2", "dependencies", dependencies[i_] == NULL);
-	RT_SAME("cuStreamUpdateCaptureDependencies_v2", "dependencyData", dependencyData, x_cuStreamUpdateCaptureDependencies_v2.dependencyData, (size_t)numDependencies * sizeof(*dependencyData));
+	RT_TRUE("cuStreamUpdateCaptureDependencies_v2", "dependencyData", (size_t)numDependencies <= 4 && !rt_differs(dependencyData, x_cuStreamUpdateCaptureDependencies_v2.dependencyData, (size_t)numDependencies * sizeof(*dependencyData)));
 	RT_SAME("cuStreamUpdateCaptureDependencies_v2", "numDependencies", &numDependencies, &x_cuStreamUpdateCaptureDependencies_v2.numDependencies, sizeof(numDependencies));
 	RT_SAME("cuStreamUpdateCaptureDependencies_v2", "flags", &flags, &x_cuStreamUpdateCaptureDependencies_v2.flags, sizeof(flags));
 	return (CUresult)rt_result;
@@ -7103,9 +7103,9 @@ static CUresult fake_cuStreamUpdateCaptureDependencies_v2_ptsz(CUstream hStream,
 {
 	x_cuStreamUpdateCaptureDependencies_v2_ptsz.called++;
 	RT_TRUE("cuStreamUpdateCaptureDependencies_v2_ptsz", "hStream", hStream == NULL);
-	for (size_t i_ = 0; i_ < (size_t)numDependencies; i_++)
+	for (size_t i_ = 0; dependencies && i_ < (size_t)numDependencies; i_++)
 		RT_TRUE("cuStreamUpdateCaptureDependencies_v2_ptsz", "dependencies", dependencies[i_] == NULL);
-	RT_SAME("cuStreamUpdateCaptureDependencies_v2_ptsz", "dependencyData", dependencyData, x_cuStreamUpdateCaptureDependencies_v2_ptsz.dependencyData, (size_t)numDependencies * sizeof(*dependencyData));
+	RT_TRUE("cuStreamUpdateCaptureDependencies_v2_ptsz", "dependencyData", (size_t)numDependencies <= 4 && !rt_differs(dependencyData, x_cuStreamUpdateCaptureDependencies_v2_ptsz.dependencyData, (size_t)numDependencies * sizeof(*dependencyData)));
 	RT_SAME("cuStreamUpdateCaptureDependencies_v2_ptsz", "numDependencies", &numDependencies, &x_cuStreamUpdateCaptureDependencies_v2_ptsz.numDependencies, sizeof(numDependencies));
 	RT_SAME("cuStreamUpdateCaptureDependencies_v2_ptsz", "flags", &flags, &x_cuStreamUpdateCaptureDependencies_v2_ptsz.flags, sizeof(flags));
 	return (CUresult)rt_result;
