@@ -15,8 +15,9 @@ struct gvw_alloc {
 	uint64_t base;
 	uint64_t size;
 	int device;
-	int symbol; /* a module's global: not the guest's to free */
-	void *priv; /* executor's own (host buffer for the CPU double) */
+	int symbol;	 /* a module's global: not the guest's to free */
+	uint64_t module; /* a global's module handle: it goes when that unloads */
+	void *priv;	 /* executor's own (host buffer for the CPU double) */
 };
 
 struct gvw_alloc_table {

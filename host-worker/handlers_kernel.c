@@ -209,6 +209,7 @@ int gvw_h_GLOBAL_GET(struct gvw_call *c)
 		return cudaSuccess;
 	a.device = c->dev;
 	a.symbol = 1;
+	a.module = q->module;
 	grow = gvw_alloc_grow_bytes(&c->s->allocs);
 	if (grow && gvw_host_charge(c->s, grow))
 		return cudaErrorMemoryAllocation;
@@ -219,7 +220,7 @@ int gvw_h_GLOBAL_GET(struct gvw_call *c)
 	return cudaSuccess;
 }
 
-/* Unloads a module and forgets the functions looked up in it. */
+/* Unloads a module and forgets the functions and globals looked up in it. */
 int gvw_h_MODULE_UNLOAD(struct gvw_call *c)
 {
 	const struct gv_handle_req *q = c->req;
@@ -243,6 +244,11 @@ int gvw_h_MODULE_UNLOAD(struct gvw_call *c)
 			gvw_handle_drop(s, h);
 		}
 	}
+	/* Its globals go with it: a copy to one afterwards is refused, not
+	 * done into memory the executor has freed. */
+	for (i = s->allocs.n; i-- > 0;)
+		if (s->allocs.v[i].symbol && s->allocs.v[i].module == q->handle)
+			gvw_alloc_remove(&s->allocs, &s->allocs.v[i]);
 	gvw_ex(c)->module_unload(c->ctx, mod);
 	slot = gvw_handle_get(&s->handles, q->handle, GVW_H_MODULE);
 	gvw_handle_drop(s, slot);

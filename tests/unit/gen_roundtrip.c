@@ -380,6 +380,32 @@ static const unsigned char fatbin[] = {
 #include "fatbin_kernels.inc"
 };
 
+/*
+ * A module's globals go with it: a copy to one after cuModuleUnload is
+ * refused. (The CPU double makes a global of any name it is asked for
+ * with a size, which the runtime sends and a raw request can.)
+ */
+static void module_globals(void)
+{
+	struct gv_name_req q = {.name_len = 1, .size = 64};
+	struct gv_global_resp r = {0};
+	unsigned char h[64] = {1, 2, 3};
+	CUmodule mod = NULL;
+
+	RT_TRUE("cuModuleLoadData", "result", cuModuleLoadData(&mod, fatbin) == CUDA_SUCCESS);
+	q.module = (uint64_t)(uintptr_t)mod;
+	RT_TRUE("module globals", "a global of 64 bytes",
+		gv_rpc_tail(GV_OP_GLOBAL_GET, &q, sizeof(q), "g", 1, &r, sizeof(r), NULL, 0) ==
+			cudaSuccess &&
+		    r.ptr && r.size == 64);
+	RT_TRUE("module globals", "a copy to it while loaded",
+		cuMemcpyHtoD(r.ptr, h, sizeof(h)) == CUDA_SUCCESS);
+	RT_TRUE("cuModuleUnload", "result", cuModuleUnload(mod) == CUDA_SUCCESS);
+	RT_TRUE("module globals", "a copy to it once unloaded",
+		cuMemcpyHtoD(r.ptr, h, sizeof(h)) == CUDA_ERROR_INVALID_VALUE);
+	(void)cudaGetLastError();
+}
+
 static struct {
 	CUlaunchConfig cfg;
 	CUlaunchAttribute attrs[4];
@@ -655,6 +681,7 @@ int main(void)
 	launches_with_attributes(&fake);
 	capture_info(&fake);
 	graph_nodes(&fake);
+	module_globals();
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }
