@@ -337,6 +337,24 @@ static CUresult pack(const struct fn_layout *l, void **params, void **extra)
 	return l->nparams ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
 }
 
+/* What every launch checks, in the driver's order, and its packed arguments. */
+static CUresult prepare(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
+			unsigned int bx, unsigned int by, unsigned int bz, void **params,
+			void **extra, const struct fn_layout **l)
+{
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	*l = f ? layout_of((uintptr_t)f) : NULL;
+	if (!*l)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (params && extra)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = check_geometry(gx, gy, gz, bx, by, bz);
+	return e ? e : pack(*l, params, extra);
+}
+
 GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
 				    unsigned int bx, unsigned int by, unsigned int bz,
 				    unsigned int shmem, CUstream stream, void **params,
@@ -351,18 +369,8 @@ GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int 
 	};
 	const struct fn_layout *l;
 	struct gv_empty r;
-	CUresult e = gvcu_need_ctx();
+	CUresult e = prepare(f, gx, gy, gz, bx, by, bz, params, extra, &l);
 
-	if (e)
-		return e;
-	l = f ? layout_of((uintptr_t)f) : NULL;
-	if (!l)
-		return CUDA_ERROR_INVALID_HANDLE;
-	if (params && extra)
-		return CUDA_ERROR_INVALID_VALUE;
-	e = check_geometry(gx, gy, gz, bx, by, bz);
-	if (!e)
-		e = pack(l, params, extra);
 	if (e)
 		return e;
 	q.args_len = l->args_size;
@@ -406,22 +414,13 @@ static CUresult launch_ex(CUfunction f, const CUlaunchConfig *cfg, void **params
 	const struct fn_layout *l;
 	struct gv_empty r;
 	unsigned int i;
-	CUresult e = gvcu_need_ctx();
+	CUresult e = prepare(f, cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ, cfg->blockDimX,
+			     cfg->blockDimY, cfg->blockDimZ, params, extra, &l);
 
 	if (e)
 		return e;
-	l = f ? layout_of((uintptr_t)f) : NULL;
-	if (!l)
-		return CUDA_ERROR_INVALID_HANDLE;
-	if ((params && extra) || cfg->numAttrs > GV_MAX_LAUNCH_ATTRS ||
-	    (cfg->numAttrs && !cfg->attrs))
+	if (cfg->numAttrs > GV_MAX_LAUNCH_ATTRS || (cfg->numAttrs && !cfg->attrs))
 		return CUDA_ERROR_INVALID_VALUE;
-	e = check_geometry(cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ, cfg->blockDimX,
-			   cfg->blockDimY, cfg->blockDimZ);
-	if (!e)
-		e = pack(l, params, extra);
-	if (e)
-		return e;
 	x.launch = (struct gv_launch_req){
 	    .function = (uintptr_t)f,
 	    .grid = {cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ},

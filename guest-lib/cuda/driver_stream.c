@@ -26,12 +26,18 @@ GVCU_EXPORT CUresult cuStreamCreateWithPriority(CUstream *ph, unsigned int flags
 	return stream_create(ph, flags, priority);
 }
 
-static CUresult on_stream(uint32_t op, CUstream s)
+/* A call whose whole request is one stream's or event's handle. */
+static CUresult on_handle(uint32_t op, uint64_t handle)
 {
-	struct gv_handle_req q = {.handle = gv_stream_value((cudaStream_t)s)};
+	struct gv_handle_req q = {.handle = handle};
 	struct gv_empty r;
 
 	return gvcu_rpc(op, &q, sizeof(q), NULL, 0, &r, 0, NULL, 0);
+}
+
+static CUresult on_stream(uint32_t op, CUstream s)
+{
+	return on_handle(op, gv_stream_value((cudaStream_t)s));
 }
 
 GVCU_EXPORT CUresult cuStreamDestroy_v2(CUstream s)
@@ -98,10 +104,7 @@ GVCU_EXPORT CUresult cuEventRecord(CUevent ev, CUstream s)
 
 static CUresult on_event(uint32_t op, CUevent ev)
 {
-	struct gv_handle_req q = {.handle = (uintptr_t)ev};
-	struct gv_empty r;
-
-	return gvcu_rpc(op, &q, sizeof(q), NULL, 0, &r, 0, NULL, 0);
+	return on_handle(op, (uintptr_t)ev);
 }
 
 GVCU_EXPORT CUresult cuEventSynchronize(CUevent ev)
