@@ -24,7 +24,8 @@ GUEST_PROGS := $(patsubst tests/guest/%.c,$(B)/guest/progs/%,$(wildcard tests/gu
 	$(patsubst tests/guest/%.cu,$(B)/guest/progs/%,$(wildcard tests/guest/*.cu)) \
 	$(patsubst tests/gpu/%.cu,$(B)/guest/progs/%,$(wildcard tests/gpu/*.cu)) \
 	$(patsubst tests/soak/%.cu,$(B)/guest/progs/%,$(wildcard tests/soak/*.cu)) \
-	$(B)/guest/progs/gvbench $(patsubst tests/gpu/%.c,$(B)/guest/progs/%,$(wildcard tests/gpu/*.c))
+	$(B)/guest/progs/gvbench $(if $(wildcard bench/mathbench.cu),$(B)/guest/progs/mathbench) \
+	$(patsubst tests/gpu/%.c,$(B)/guest/progs/%,$(wildcard tests/gpu/*.c))
 NVCC := $(CUDA_HOME)/bin/nvcc
 # Unmodified nvcc programs: NVIDIA's libcudart at link time, ours at run time.
 # Fatbins uncompressed, so the CPU reference executor can read layouts.
@@ -130,7 +131,24 @@ $(B)/guest-lib/libcuda.so.1: $(CU_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/
 	$(CC) -shared -o $@ -Wl,-soname,libcuda.so.1 -Wl,--version-script,guest-lib/gen/cuda.map \
 		-Wl,-z,defs $(CU_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread -ldl
 	ln -sf libcuda.so.1 $(B)/guest-lib/libcuda.so
-guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1
+
+# The math library shims, NVIDIA's sonames and version nodes, on
+# libcudart.so.13's session: generated stubs (guest-lib/gen/<lib>_*.c),
+# the shared core and each library's local calls (guest-lib/math/).
+$(B)/guest-lib/math/%.o: CFLAGS += -fvisibility=hidden
+$(B)/guest-lib/gen/%.o: CFLAGS += -Iguest-lib/math
+$(B)/guest-lib/math/%.o: guest-lib/math/%.c $(wildcard guest-lib/*.h guest-lib/math/*.h include/gvirtus/* include/gvirtus/gen/*)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Iguest-lib $(INC) -c $< -o $@
+MATH_CORE_OBJ := $(B)/guest-lib/math/gvm_call.o
+CURAND_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/curand_local.o \
+	$(B)/guest-lib/gen/curand_remote.o $(B)/guest-lib/gen/curand_unsupported.o
+$(B)/guest-lib/libcurand.so.10: $(CURAND_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/curand.map
+	$(CC) -shared -o $@ -Wl,-soname,libcurand.so.10 -Wl,--version-script,guest-lib/gen/curand.map \
+		-Wl,-z,defs $(CURAND_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
+	ln -sf libcurand.so.10 $(B)/guest-lib/libcurand.so
+MATH_SHIMS := $(B)/guest-lib/libcurand.so.10
+guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 
 # ---- guest programs and image ----
 # Driver-API programs: NVIDIA's stub libcuda at link time, ours at run time.
@@ -157,6 +175,15 @@ $(B)/guest/progs/%: tests/guest/%.cu
 $(B)/guest/progs/%: tests/gpu/%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
+# Programs of the math libraries: NVIDIA's libraries at link time, our shims
+# of the same sonames at run time in the guest.
+MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand
+$(B)/guest/progs/math_%: tests/gpu/math_%.cu tests/gpu/check.cuh
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
+$(B)/guest/progs/mathbench: bench/mathbench.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
 $(B)/guest/progs/%: tests/soak/%.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
@@ -186,12 +213,13 @@ UNIT_TESTS += $(B)/tests/loopback_calls
 # Every generated call through guest stub, wire and host dispatch into a
 # fake driver (gen/gvgen.py writes the test with the calls).
 $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(wildcard tests/unit/gen/*) tests/unit/roundtrip.h \
-		$(B)/tests/fatbin_kernels.inc \
-		tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) $(B)/host/libgvirtus-host.a
+		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c $(B)/tests/fatbin_kernels.inc \
+		tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) $(CURAND_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
+	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c tests/unit/gen/cuda_roundtrip.c tests/unit/loopback_transport.c \
-		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(B)/host/libgvirtus-host.a -o $@ -rdynamic \
+		tests/unit/gen/curand_roundtrip.c tests/unit/roundtrip_curand.c \
+		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(CURAND_OBJ) $(B)/host/libgvirtus-host.a -o $@ -rdynamic \
 		-lssl -lcrypto -lpthread -ldl
 UNIT_TESTS += $(B)/tests/gen_roundtrip
 # Kernel parameter layouts read from a fatbin (host-worker/fatbin_params.c),

@@ -161,9 +161,9 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 }
 
 /*
- * "plugins": the APIs the endpoint serves (GV_API_*), GVirtuS's names.  The
- * math libraries' names are accepted, so that the seed's properties.json
- * loads, but serve nothing yet; no list serves every API there is.
+ * "plugins": the APIs the endpoint serves (GV_API_*), GVirtuS's names.
+ * cuDNN, cuSOLVER, cuSPARSE and NVRTC are accepted, so that GVirtuS's
+ * properties.json files load, but serve nothing yet.
  */
 static int plugins(const struct gv_json *pl, const char *path, unsigned int *apis, char *err,
 		   size_t len)
@@ -175,9 +175,9 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 	    {"cudart", GV_API_CUDART},
 	    {"cudadr", GV_API_CUDADR},
 	    {"cuda-driver", GV_API_CUDADR},
-	    {"cublas", 0},
-	    {"cufft", 0},
-	    {"curand", 0},
+	    {"cublas", GV_API_CUBLAS},
+	    {"cufft", GV_API_CUFFT},
+	    {"curand", GV_API_CURAND},
 	    {"cudnn", 0},
 	    {"cusolver", 0},
 	    {"cusparse", 0},
@@ -201,7 +201,7 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 		if (!known[i].name) {
 			snprintf(err, len,
 				 "%s line %d: plugin \"%s\" is not known; accepted: "
-				 "cudart, cudadr (served), cublas, cufft, curand, cudnn, "
+				 "cudart, cudadr, cublas, cufft, curand (served), cudnn, "
 				 "cusolver, cusparse, nvrtc (not served yet)",
 				 path, p->line, p->string);
 			return -1;

@@ -88,7 +88,7 @@ def exports(path):
     """The library's exported function names, as its own .so lists them."""
     out = subprocess.run(["nm", "-D", "--defined-only", path], check=True,
                          capture_output=True, text=True).stdout
-    return sorted({l.split()[2] for l in out.splitlines()
+    return sorted({l.split()[2].split("@")[0] for l in out.splitlines()
                    if len(l.split()) == 3 and l.split()[1] == "T"})
 
 
@@ -167,13 +167,20 @@ class Fn:
         for i, p in enumerate(self.params):
             t = p.type
             sp = p.spelling
+            if getattr(ann, "MATH", False):
+                mrole = math_role(self, p, ann)
+                if isinstance(mrole, str):
+                    return mrole
+                if mrole:
+                    self.wire.append(mrole)
+                    continue
             if p.name in arrays:
                 if nstr:
                     return "a string and arrays would share the tail"
                 self.wire.append(("array_in", p, arrays[p.name] + (counts[0],)))
                 continue
             if sp in ann.HANDLES or sp in ann.CORE_HANDLES:
-                self.wire.append(("stream" if sp == "CUstream" else "handle", p, sp))
+                self.wire.append(("stream" if sp in ("CUstream", "cudaStream_t") else "handle", p, sp))
                 continue
             if sp == ann.DEVICE_TYPE:
                 self.wire.append(("device", p, None))
@@ -253,6 +260,37 @@ class Fn:
         return None
 
 
+def math_role(f, p, ann):
+    """The math libraries' pointers: typed device memory, and memory that
+    is the host's or the device's by the handle's mode (cuBLAS's pointer
+    mode, cuRAND's host generators).  A role, a reason, or None."""
+    t = p.type
+    if t.kind != ci.TypeKind.POINTER:
+        return None
+    pt = t.get_pointee()
+    modal = ann.MODAL.get((f.name, p.name)) or ann.MODAL.get(p.name)
+    if modal:
+        kind, extra = modal
+        size = pt.get_canonical().get_size() if pt.get_canonical().kind != ci.TypeKind.VOID else -1
+        if size <= 0:
+            size = getattr(ann, "SCALAR_SIZE", {}).get((f.name, p.name))
+            if not size:
+                return "parameter %s (%s) is a scalar of a type the call names" % (p.name, p.spelling)
+        if not [q for q in f.params if q.spelling in ann.HANDLES]:
+            return "parameter %s has a mode but the call no handle" % p.name
+        if kind == "buf" and extra not in [q.name for q in f.params]:
+            return "parameter %s has no length" % p.name
+        return ("modal_" + kind, p, (extra, size))
+    if ann.is_device_pointer(f.name, p.name, p.spelling):
+        return ("devptr", p, None)
+    return None
+
+
+def mhandle(f):
+    """The call's handle parameter, which the mode of its pointers follows."""
+    return next(p for p in f.params if p.spelling in f.ann.HANDLES)
+
+
 def p_decl(p):
     sp = p.spelling
     if p.type.kind in (ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY):
@@ -316,6 +354,12 @@ def field(role, p, extra):
         return ["int32_t %s;" % n], []
     if role in ("devptr",):
         return ["uint64_t %s;" % n], []
+    if role == "modal_buf":
+        return ["uint64_t %s;" % n, "uint8_t host_%s;" % n], []
+    if role == "modal_in":
+        return ["uint64_t %s;" % n, "uint8_t host_%s;" % n, "uint8_t v_%s[%s];" % (n, extra[1])], []
+    if role == "modal_out":
+        return ["uint64_t %s;" % n, "uint8_t host_%s;" % n], ["uint8_t %s[%s];" % (n, extra[1])]
     if role == "value":
         return [fdecl(p.type, n)], []
     if role == "in":
@@ -417,6 +461,8 @@ def emit_wire(lib, ann, remote, ids, banner):
                 tail = "GV_MAX_NAME"
             if role == "array_in":
                 tail = "GV_MAX_ARGS"
+        if any(r == "modal_buf" for r, _, _ in f.wire):
+            nbulk = -1 if not nbulk else 2  # present in host mode only
         if nbulk > 1:
             raise SystemExit("gvgen: %s: more than one bulk buffer" % f.name)
         d.append("GV_OP(%s, %d, gvg_%s_req, gvg_%s_resp, %d, %s)" %
@@ -432,16 +478,39 @@ def emit_wire(lib, ann, remote, ids, banner):
             os.path.join("include", "gvirtus", "gen", lib + "_msgs.h"): "\n".join(h)}
 
 
+def conv(lib, ann):
+    """How a library's guest stubs and host dispatch say things: its status
+    type and codes, its round trip, its export macro."""
+    if not getattr(ann, "MATH", False):
+        return dict(ret="CUresult", ok="CUDA_SUCCESS", inval="CUDA_ERROR_INVALID_VALUE",
+                    unsup="CUDA_ERROR_NOT_SUPPORTED", oom="CUDA_ERROR_OUT_OF_MEMORY",
+                    call="gvcu_call(", export="GVCU_EXPORT", include="gvcu.h",
+                    unsup_stub="GV_CU_UNSUPPORTED(%s)", copy="GVCU_COPY",
+                    fail="CUDA_ERROR_LAUNCH_FAILED", bad_handle="CUDA_ERROR_INVALID_HANDLE",
+                    bad_device="CUDA_ERROR_INVALID_DEVICE")
+    st = ann.STATUS
+    return dict(ret=ann.RESULT_TYPE, ok=st["success"], inval=st["invalid_value"],
+                unsup=st["not_supported"], oom=st["out_of_memory"],
+                call="gvm_call(&gvm_lib_%s, " % lib, export="GVM_EXPORT", include="gvm.h",
+                unsup_stub="GVM_UNSUPPORTED(%%s, %s)" % lib, copy="GVM_COPY",
+                fail=st["test_failure"], bad_handle=st["invalid_handle"], bad_device=st["no_host"])
+
+
 def emit_guest(lib, ann, remote, out_fns, banner):
+    cv = conv(lib, ann)
+    math = getattr(ann, "MATH", False)
     c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
-         "#include <stdlib.h>", "#include <string.h>", "", '#include "gvcu.h"',
-         '#include "gen/%s_msgs.h"' % lib, ""]
+         "#include <stdint.h>", "#include <stdlib.h>", "#include <string.h>", "",
+         '#include "%s"' % cv["include"], '#include "gen/%s_msgs.h"' % lib, ""]
+    if math:
+        c[3:3] = ["#include <%s>" % ann.HEADER]
     for f in remote:
-        c.append("GVCU_EXPORT " + f.decl())
+        c.append(cv["export"] + " " + f.decl())
         c.append("{")
         c.append("\tstruct gvg_%s_req q;" % f.name)
         c.append("\tstruct gvg_%s_resp r;" % f.name)
-        bufs = [x for x in f.wire if x[0] in ("bulk_in", "bulk_out")]
+        bufs = [x for x in f.wire if x[0] in ("bulk_in", "bulk_out", "modal_buf")]
+        modal = [x for x in f.wire if x[0].startswith("modal_")]
         strs = [x for x in f.wire if x[0] == "string"]
         arrs = [x for x in f.wire if x[0] == "array_in"]
         if bufs:
@@ -450,32 +519,64 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             c.append("\tunsigned char *t_ = NULL;")
             c.append("\tsize_t n_, at_ = 0%s;" %
                      (", i_" if any(a[2][0] == "handle" for a in arrs) else ""))
-        c.append("\tCUresult e;")
+        if modal:
+            c.append("\tint host_ = %s;" % ann.MODE_GUEST.format(lib=lib, handle=mhandle(f).name))
+        if any(x[0] == "modal_buf" for x in f.wire):
+            c.append("\tunsigned int nb_ = 0;")
+        c.append("\t%s e;" % cv["ret"])
         c.append("")
         c.append("\tmemset(&q, 0, sizeof(q));")
         for role, p, extra in f.wire:
             n = p.name
             if role in ("out", "out_handle", "out_device"):
                 c.append("\tif (!%s)" % n)
-                c.append("\t\treturn CUDA_ERROR_INVALID_VALUE;")
+                c.append("\t\treturn %s;" % cv["inval"])
             if role in ("bulk_in", "bulk_out"):
                 lp = next(pp for pp in f.params if pp.name == extra)
                 if lp.type.get_canonical().kind in SIGNED:
                     c.append("\tif (%s < 0)" % extra)
-                    c.append("\t\treturn CUDA_ERROR_INVALID_VALUE;")
+                    c.append("\t\treturn %s;" % cv["inval"])
+            if role == "modal_buf":
+                # More than one bulk buffer carries is not a host generator's job.
+                c.append("\tif (host_ && %s > (size_t)GV_FRAME_MAX_BULK_BYTES / %s)" % (extra[0], extra[1]))
+                c.append("\t\treturn %s;" % cv["oom"])
         for role, p, extra in f.wire:
             n = p.name
             if role in ("handle", "stream"):
                 c.append("\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
             elif role == "context":
                 c.append("\tq.%s = gvcu_ctx_device(%s);" % (n, n))
+            elif role == "devptr" and p.type.kind == ci.TypeKind.POINTER:
+                c.append("\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
             elif role in ("device", "devptr"):
                 c.append("\tq.%s = %s;" % (n, n))
+            elif role == "modal_buf":
+                c.append("\tif (host_) {")
+                c.append("\t\tb.addr = %s;" % n)
+                c.append("\t\tb.len = %s * %s;" % (extra[0], extra[1]))
+                c.append("\t\tb.dir = GV_BULK_FROM_HOST;")
+                c.append("\t\tq.host_%s = 1;" % n)
+                c.append("\t\tnb_ = 1;")
+                c.append("\t} else {")
+                c.append("\t\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
+                c.append("\t}")
+            elif role in ("modal_in", "modal_out"):
+                c.append("\tq.host_%s = (uint8_t)host_;" % n)
+                if role == "modal_in":
+                    c.append("\tif (host_ && %s)" % n)
+                    c.append("\t\tmemcpy(q.v_%s, %s, %s);" % (n, n, extra[1]))
+                    c.append("\telse")
+                    c.append("\t\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
+                else:
+                    c.append("\tif (!host_)")
+                    c.append("\t\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
+                    c.append("\telse if (!%s)" % n)
+                    c.append("\t\treturn %s;" % cv["inval"])
             elif role == "value":
-                c.append("\tGVCU_COPY(&q.%s, &%s);" % (n, n))
+                c.append("\t%s(&q.%s, &%s);" % (cv["copy"], n, n))
             elif role == "in":
                 c.append("\tif (%s) {" % n)
-                c.append("\t\tGVCU_COPY(&q.%s, %s);" % (n, n))
+                c.append("\t\t%s(&q.%s, %s);" % (cv["copy"], n, n))
                 c.append("\t\tq.has_%s = 1;" % n)
                 c.append("\t}")
             elif role in ("bulk_in", "bulk_out"):
@@ -490,14 +591,14 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             size = " + ".join(str(a[2][3]) for a in arrs)
             c.append("\tn_ = (size_t)%s;" % cnt)
             c.append("\tif (n_ > GV_MAX_ARRAY)")
-            c.append("\t\treturn CUDA_ERROR_NOT_SUPPORTED;\t/* longer than one request carries */")
+            c.append("\t\treturn %s;\t/* longer than one request carries */" % cv["unsup"])
             handles_in = [a for a in arrs if a[2][0] == "handle"]
             if handles_in:
                 c.append("\tif (n_ && (%s))" % " || ".join("!%s" % a[1].name for a in handles_in))
-                c.append("\t\treturn CUDA_ERROR_INVALID_VALUE;")
+                c.append("\t\treturn %s;" % cv["inval"])
             c.append("\tt_ = n_ ? malloc(n_ * (%s)) : NULL;" % size)
             c.append("\tif (n_ && !t_)")
-            c.append("\t\treturn CUDA_ERROR_OUT_OF_MEMORY;")
+            c.append("\t\treturn %s;" % cv["oom"])
             for role, p, extra in arrs:
                 if extra[0] == "handle":
                     c.append("\tfor (i_ = 0; i_ < n_; i_++, at_ += 8) {")
@@ -513,32 +614,46 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                     c.append("\t\tmemset(t_ + at_, 0, n_ * %d);" % extra[3])
                     c.append("\tat_ += n_ * %d;" % extra[3])
             tail = "t_, (uint32_t)at_"
-        c.append("\te = gvcu_call(GV_OP_%s, &q, sizeof(q), %s, &r, sizeof(r), %s, %d);" %
-                 (f.name, tail, "&b" if bufs else "NULL", len(bufs)))
+        nb = "nb_" if any(x[0] == "modal_buf" for x in f.wire) else str(len(bufs))
+        c.append("\te = %sGV_OP_%s, &q, sizeof(q), %s, &r, sizeof(r), %s, %s);" %
+                 (cv["call"], f.name, tail, "&b" if bufs else "NULL", nb))
         if arrs:
             c.append("\tfree(t_);")
-        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device")]
+        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out")]
         if outs:
-            c.append("\tif (e == CUDA_SUCCESS) {")
+            c.append("\tif (e == %s) {" % cv["ok"])
             for role, p, extra in outs:
                 n = p.name
                 if role == "out_handle":
                     c.append("\t\t*%s = (%s)(uintptr_t)r.%s;" % (n, extra, n))
                 elif role == "out_device":
                     c.append("\t\t*%s = r.%s;" % (n, n))
+                elif role == "modal_out":
+                    c.append("\t\tif (host_)")
+                    c.append("\t\t\tmemcpy(%s, r.%s, %s);" % (n, n, extra[1]))
                 else:
-                    c.append("\t\tGVCU_COPY(%s, &r.%s);" % (n, n))
+                    c.append("\t\t%s(%s, &r.%s);" % (cv["copy"], n, n))
             c.append("\t}")
+        if f.name in getattr(ann, "GUEST_AFTER", {}):
+            c.append("\tif (e == %s)" % cv["ok"])
+            c.append("\t\t" + ann.GUEST_AFTER[f.name])
         c.append("\treturn e;")
         c.append("}")
         c.append("")
     u = ["/* %s */" % banner, '#include "unsupported.h"', ""]
+    if math:
+        u = ["/* %s */" % banner, '#include "gvm.h"', ""]
     for name, f, cls, reason in out_fns:
         if cls == "unsupported":
-            u.append("GV_CU_UNSUPPORTED(%s) /* %s */" % (name, reason))
-    m = ["/* %s */" % banner,
-         "/* NVIDIA's %s exports these names without a version node. */" % ann.SONAME,
-         "{", "\tglobal:"]
+            u.append((cv["unsup_stub"] % name) + " /* %s */" % reason)
+    if math:
+        m = ["/* %s */" % banner,
+             "/* NVIDIA's version node, so binaries linked against %s bind here. */" % ann.SONAME,
+             "%s {" % ann.SONAME, "\tglobal:"]
+    else:
+        m = ["/* %s */" % banner,
+             "/* NVIDIA's %s exports these names without a version node. */" % ann.SONAME,
+             "{", "\tglobal:"]
     m += ["\t\t%s;" % n for n, _, _, _ in out_fns]
     m += ["\tlocal:", "\t\t*;", "};", ""]
     return {os.path.join("guest-lib", "gen", lib + "_remote.c"): "\n".join(c),
@@ -549,6 +664,8 @@ def emit_guest(lib, ann, remote, out_fns, banner):
 def emit_host(lib, ann, remote, host_calls, banner):
     kinds = dict(ann.HANDLES)
     kinds.update(ann.CORE_HANDLES)
+    math = getattr(ann, "MATH", False)
+    host_kind = getattr(ann, "HOST_KIND", {})
     x = ["/* %s */" % banner, "/* X(name, return type, parameter types) */",
          "#define GVG_%s_FNS(X) \\" % lib.upper()]
     x += ["\tX(%s, %s, (%s)) \\" % (f.name, f.ret, ", ".join(p.spelling for p in f.params) or "void")
@@ -556,16 +673,26 @@ def emit_host(lib, ann, remote, host_calls, banner):
     x += ["\t/* end */", ""]
     x += ["/* Handle kinds of this library's objects, and what frees them. */",
           "#define GVG_%s_KINDS(X) \\" % lib.upper()]
-    x += ["\tX(%s) \\" % k for t, k in ann.HANDLES.items()]
+    x += ["\tX(%s) \\" % k for t, k in list(ann.HANDLES.items()) + list(host_kind.items())]
     x += ["\t/* end */", ""]
     c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
          '#include "../gen_support.h"', ""]
+    if math:
+        c[-1:] = ['#include "../gen_support_math.h"', ""]
+        # What the host's checks find, as this library says it.
+        c += ["static int status(int e)", "{", "\tswitch (e) {"]
+        for cu, key in (("CUDA_ERROR_INVALID_VALUE", "invalid_value"),
+                        ("CUDA_ERROR_INVALID_HANDLE", "invalid_handle"),
+                        ("CUDA_ERROR_OUT_OF_MEMORY", "out_of_memory"),
+                        ("CUDA_ERROR_NOT_SUPPORTED", "not_supported")):
+            c += ["\tcase %s:" % cu, "\t\treturn %s;" % ann.STATUS[key]]
+        c += ["\tdefault:", "\t\treturn %s;" % ann.STATUS["no_host"], "\t}", "}", ""]
     for f in remote:
         c.append("int gvw_h_%s(struct gvw_call *c)" % f.name)
         c.append("{")
         if any(r not in ("out", "out_handle", "out_device", "string") for r, _, _ in f.wire):
             c.append("\tconst struct gvg_%s_req *q = c->req;" % f.name)
-        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device")]
+        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out")]
         if outs:
             c.append("\tstruct gvg_%s_resp *r = c->resp;" % f.name)
         for role, p, extra in f.wire:
@@ -593,13 +720,28 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\t%s a_%s;" % (extra, n))
             elif role == "array_in":
                 c.append("\t%s *a_%s = NULL;" % (extra[2], n))
+            elif role == "modal_buf":
+                c.append("\tvoid *a_%s = NULL;" % n)
+                c.append("\tint staged_%s = 0;" % n)
+            elif role == "modal_in":
+                c.append("\tuint64_t v_%s[2];" % n)
+                c.append("\tconst void *a_%s = v_%s;" % (n, n))
+            elif role == "modal_out":
+                c.append("\tuint64_t o_%s[2];" % n)
+                c.append("\tvoid *a_%s = o_%s;" % (n, n))
+            if role == "handle" and extra in host_kind:
+                c.append("\tenum gvw_handle_kind k_%s = GVW_H_%s;" % (n, kinds[extra]))
         arrs = [x for x in f.wire if x[0] == "array_in"]
+        modal = [x for x in f.wire if x[0].startswith("modal_")]
         if arrs:
             c.append("\tuint32_t at_ = 0;")
-        c.append("\tint e = gvg_enter(c, GVG_FN(%s, %s));" % (lib, f.name))
+        if math:
+            c.append("\tint e = gvg_enter_lib(c, %s, GVG_LIBFN(%s, %s));" % (ann.API, lib, f.name))
+        else:
+            c.append("\tint e = gvg_enter(c, GVG_FN(%s, %s));" % (lib, f.name))
         c.append("")
         c.append("\tif (e)")
-        c.append("\t\treturn e;")
+        c.append("\t\treturn %s;" % ("status(e)" if math else "e"))
         for role, p, extra in f.wire:
             if role in ("value", "in"):
                 c.append("\tGVG_COPY(a_%s, q->%s);" % (p.name, p.name))
@@ -608,8 +750,29 @@ def emit_host(lib, ann, remote, host_calls, banner):
             chk = None
             if role == "stream":
                 chk = "gvg_stream(c, q->%s, (void **)&a_%s)" % (n, n)
+            elif role == "handle" and extra in host_kind:
+                mb = [x for x in modal if x[0] == "modal_buf"]
+                if mb:
+                    # The mode the guest chose must be the handle's own.
+                    c.append("\tif (q->host_%s)" % mb[0][1].name)
+                    c.append("\t\tk_%s = GVW_H_%s;" % (n, host_kind[extra]))
+                    chk = "gvg_handle(c, q->%s, k_%s, (void **)&a_%s)" % (n, n, n)
+                else:
+                    chk = "gvg_handle_kinds(c, q->%s, GVW_H_%s, GVW_H_%s, &k_%s, (void **)&a_%s)" % (
+                        n, kinds[extra], host_kind[extra], n, n)
             elif role == "handle":
                 chk = "gvg_handle(c, q->%s, GVW_H_%s, (void **)&a_%s)" % (n, kinds[extra], n)
+            elif role == "modal_buf":
+                chk = ("q->host_%s ? gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->%s, %s), &a_%s, &staged_%s)"
+                       " : gvg_devptr_at(c, q->%s, gvg_mul(q->%s, %s), &a_%s)") % (
+                    n, extra[0], extra[1], n, n, n, extra[0], extra[1], n)
+            elif role == "modal_in":
+                c.append("\tif (!e && q->host_%s)" % n)
+                c.append("\t\tmemcpy(v_%s, q->v_%s, %s);" % (n, n, extra[1]))
+                chk = "q->host_%s ? 0 : gvg_devptr_at(c, q->%s, %s, (void **)&a_%s)" % (
+                    n, n, extra[1], n)
+            elif role == "modal_out":
+                chk = "q->host_%s ? 0 : gvg_devptr_at(c, q->%s, %s, &a_%s)" % (n, n, extra[1], n)
             elif role == "context":
                 chk = "gvg_context(c, q->%s, &a_%s)" % (n, n)
             elif role == "device":
@@ -637,6 +800,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
             if chk:
                 c.append("\tif (!e)")
                 c.append("\t\te = %s;" % chk)
+        if any(x[0] in ("modal_in", "modal_out") for x in modal):
+            # The handle's pointer mode, as the library holds it, decides.
+            c.append("\tif (!e)")
+            c.append("\t\te = %s;" % ann.MODE_HOST.format(
+                handle="a_" + mhandle(f).name, host="q->host_" + modal[0][1].name))
         args = []
         for p in f.params:
             role = next(r for r, pp, _ in f.wire if pp is p)
@@ -645,8 +813,12 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("a_" + n)
             elif role in ("bulk_in", "bulk_out"):
                 args.append("a_" + n)
+            elif role == "devptr" and p.type.kind == ci.TypeKind.POINTER:
+                args.append("(%s)(uintptr_t)q->%s" % (p.spelling, n))
             elif role == "devptr":
                 args.append("q->" + n)
+            elif role.startswith("modal_"):
+                args.append("(%s)a_%s" % (p.spelling, n))
             elif role == "value":
                 args.append("a_" + n)
             elif role == "in":
@@ -656,7 +828,12 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "array_in":
                 args.append("a_" + n)
         c.append("\tif (!e)")
-        c.append("\t\te = (int)GVG_DRV(c, %s, %s)(%s);" % (lib, f.name, ", ".join(args)))
+        if math:
+            c.append("\t\te = (int)GVG_LIBDRV(c, %s, %s)(%s);" % (lib, f.name, ", ".join(args)))
+            c.append("\telse")
+            c.append("\t\te = status(e);")
+        else:
+            c.append("\t\te = (int)GVG_DRV(c, %s, %s)(%s);" % (lib, f.name, ", ".join(args)))
         for role, p, extra in arrs:
             c.append("\tfree(a_%s);" % p.name)
         streams = [p for r, p, _ in f.wire if r == "stream"]
@@ -665,19 +842,32 @@ def emit_host(lib, ann, remote, host_calls, banner):
             c.append("\tif (!e)")
             c.append("\t\te = gvw_ex(c)->stream_sync(c->ctx, a_%s);" % streams[0].name)
         for role, p, extra in f.wire:
-            if role == "bulk_out":
+            if role in ("bulk_out", "modal_buf"):
                 c.append("\tif (!e && staged_%s)" % p.name)
                 c.append("\t\tgvg_bulk_unstage(c, a_%s);" % p.name)
-            if role in ("bulk_in", "bulk_out"):
+            if role == "modal_out":
+                c.append("\tif (!e && q->host_%s)" % p.name)
+                c.append("\t\tmemcpy(r->%s, o_%s, %s);" % (p.name, p.name, extra[1]))
+            if role in ("bulk_in", "bulk_out", "modal_buf"):
                 c.append("\tif (staged_%s)" % p.name)
                 c.append("\t\tfree(a_%s);" % p.name)
         if f.name in ann.DESTROYS:
             hp = next(p for r, p, x in f.wire if p.name == ann.DESTROYS[f.name])
             c.append("\tif (!e)")
-            c.append("\t\tgvg_handle_forget(c, q->%s, GVW_H_%s);" % (hp.name, kinds[hp.spelling]))
+            kind = ("k_" + hp.name) if hp.spelling in host_kind else "GVW_H_" + kinds[hp.spelling]
+            c.append("\t\tgvg_handle_forget(c, q->%s, %s);" % (hp.name, kind))
         for role, p, extra in outs:
             n = p.name
-            if role == "out_handle":
+            if role == "out_handle" and math:
+                kind = host_kind[extra] if f.name in getattr(ann, "CREATES_HOST_KIND", ()) \
+                    else kinds[extra]
+                # Past the session's handle limit the object goes at once.
+                c.append("\tif (!e && !(r->%s = gvg_handle_new(c, GVW_H_%s, (void *)(uintptr_t)o_%s))) {"
+                         % (n, kind, n))
+                c.append("\t\tGVG_LIBDRV(c, %s, %s)(o_%s);" % (lib, ann.DESTROY_FN[extra], n))
+                c.append("\t\te = %s;" % ann.STATUS["out_of_memory"])
+                c.append("\t}")
+            elif role == "out_handle":
                 c.append("\tif (!e && !(r->%s = gvg_handle_new(c, GVW_H_%s, o_%s)))" % (n, kinds[extra], n))
                 c.append("\t\te = CUDA_ERROR_OUT_OF_MEMORY;")
             elif role == "out_device":
@@ -715,15 +905,21 @@ def devrange(f, n, ann):
 def emit_roundtrip(lib, ann, remote, ids, banner):
     """A CI test of every generated call: the guest stub, the wire and the
     host dispatch against a fake driver that checks what arrives."""
+    cv = conv(lib, ann)
+    math = getattr(ann, "MATH", False)
     c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
          "#include \"roundtrip.h\"", ""]
+    if math:
+        c[-1:] = ['#include "roundtrip_math.h"', ""]
     for f in remote:
         n = f.name
         # Expected values, as the test passes them.
         c.append("static struct {")
         for role, p, extra in f.wire:
-            if role in ("value", "devptr", "device"):
+            if role in ("value", "devptr", "device", "modal_buf", "modal_out"):
                 c.append("\t%s %s;" % (p.spelling, p.name))
+            elif role == "modal_in":
+                c.append("\t%s %s;" % (p.spelling.replace("const ", ""), p.name))
             elif role == "in":
                 c.append("\t%s %s;" % (extra, p.name))
                 c.append("\tint has_%s;" % p.name)
@@ -744,7 +940,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             pn = p.name
             if role == "value":
                 c.append("\tRT_SAME(\"%s\", \"%s\", &%s, &x_%s.%s, sizeof(%s));" % (n, pn, pn, n, pn, pn))
-            elif role == "devptr":
+            elif role in ("devptr", "modal_buf", "modal_in", "modal_out"):
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == x_%s.%s);" % (n, pn, pn, n, pn))
             elif role == "device":
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == 0);" % (n, pn, pn))
@@ -788,7 +984,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             pn = p.name
             if role in ("value",):
                 args.append("x_%s.%s" % (n, pn))
-            elif role == "devptr":
+            elif role in ("devptr", "modal_buf", "modal_in", "modal_out"):
                 args.append("x_%s.%s" % (n, pn))
             elif role == "device":
                 args.append("x_%s.%s" % (n, pn))
@@ -818,7 +1014,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "array_in":
                 args.append("x_%s.%s" % (n, pn))
         c += decls
-        c.append("\tCUresult e;")
+        c.append("\t%s e;" % cv["ret"])
         c.append("")
         c.append("\tmemset(&x_%s, 0, sizeof(x_%s));" % (n, n))
         lens = {extra for role, _, extra in f.wire if role in ("bulk_in", "bulk_out")}
@@ -836,6 +1032,12 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     c.append("\tx_%s.%s = (%s)rt_small(64);" % (n, pn, p.spelling))
                 else:
                     c.append("\trt_random(&x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+            elif role == "devptr" and p.type.kind == ci.TypeKind.POINTER:
+                c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
+            elif role in ("modal_buf", "modal_out"):
+                c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
+            elif role == "modal_in":
+                c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling.replace("const ", "")))
             elif role == "devptr":
                 c.append("\tx_%s.%s = rt_devptr;" % (n, pn))
             elif role == "device":
@@ -847,9 +1049,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\trt_string(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
             elif role == "bulk_in":
                 c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
-        c.append("\trt_result = CUDA_SUCCESS;")
+        c.append("\trt_result = %s;" % cv["ok"])
         c.append("\te = %s(%s);" % (n, ", ".join(args)))
-        c.append("\tRT_CALL(\"%s\", e == CUDA_SUCCESS && x_%s.called == 1, e);" % (n, n))
+        c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 1, e);" % (n, cv["ok"], n))
         for role, p, extra in f.wire:
             pn = p.name
             if role == "out":
@@ -861,21 +1063,25 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "out_device":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s == 0);" % (n, pn, pn))
         c.append("\t/* The host's error comes back as it is. */")
-        c.append("\trt_result = CUDA_ERROR_LAUNCH_FAILED;")
+        c.append("\trt_result = %s;" % cv["fail"])
         c.append("\te = %s(%s);" % (n, ", ".join(args)))
-        c.append("\tRT_CALL(\"%s\", e == CUDA_ERROR_LAUNCH_FAILED && x_%s.called == 2, e);" % (n, n))
+        c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 2, e);" % (n, cv["fail"], n))
         # Hostile values: refused before the driver is called.
         for role, p, extra in f.wire:
             pn = p.name
             bad = None
             if role in ("handle",):
-                bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, "CUDA_ERROR_INVALID_HANDLE")
+                bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
             elif role == "stream":
-                bad = ("NULL", "(CUstream)(uintptr_t)0x12345670ull", "CUDA_ERROR_INVALID_HANDLE")
+                bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
+            elif role == "devptr" and p.type.kind == ci.TypeKind.POINTER:
+                bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % p.spelling, cv["inval"])
+            elif role in ("modal_buf", "modal_in", "modal_out"):
+                bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % p.spelling, cv["inval"])
             elif role == "devptr":
-                bad = ("x_%s.%s" % (n, pn), "rt_devptr + (64u << 20)", "CUDA_ERROR_INVALID_VALUE")
+                bad = ("x_%s.%s" % (n, pn), "rt_devptr + (64u << 20)", cv["inval"])
             elif role == "device":
-                bad = ("x_%s.%s" % (n, pn), "99", "CUDA_ERROR_INVALID_DEVICE")
+                bad = ("x_%s.%s" % (n, pn), "99", cv["bad_device"])
             if not bad:
                 continue
             i = [pp.name for pp in f.params].index(pn)
@@ -887,14 +1093,15 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         c.append("}")
         c.append("#endif")
         c.append("")
-    c.append("void rt_install(struct gvg_cuda_fns *t)")
+    sfx = "_" + lib if math else ""
+    c.append("void rt_install%s(struct gvg_%s_fns *t)" % (sfx, lib))
     c.append("{")
     for f in remote:
         c.append("\tt->%s = fake_%s;" % (f.name, f.name))
     c.append("}")
     c.append("")
     c.append("#ifndef RT_FAKES_ONLY")
-    c.append("void rt_run_all(void)")
+    c.append("void rt_run_all%s(void)" % sfx)
     c.append("{")
     for f in remote:
         c.append("\ttest_%s();" % f.name)
@@ -1039,7 +1246,7 @@ def gen_cudart(check):
 
 def main(argv):
     check = "--check" in argv
-    libs = [a for a in argv if not a.startswith("-")] or ["cuda"]
+    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
     for lib in libs:

@@ -67,6 +67,12 @@ cudaError_t gv_rpc(uint32_t op, const void *req, uint32_t req_len, void *resp, u
 cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
 		      const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
 		      const struct gv_buf *bufs, unsigned int nbufs);
+/* gv_rpc_on, with the host's result apart: cudaSuccess when the host
+ * answered (its result in *result, a code of the op's own library), else
+ * the transport's failure. */
+cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
+			  const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
+			  const struct gv_buf *bufs, unsigned int nbufs, int32_t *result);
 
 /* Set while the driver API (our libcuda.so.1) makes a call on the session. */
 extern _Thread_local int gv_driver_call;

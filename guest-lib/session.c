@@ -64,6 +64,17 @@ cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req, uint
 		      const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
 		      const struct gv_buf *bufs, unsigned int nbufs)
 {
+	int32_t result;
+	cudaError_t e = gv_rpc_result(t, op, req, req_len, tail, tail_len, resp, resp_len, bufs,
+				      nbufs, &result);
+
+	return e ? e : (cudaError_t)result;
+}
+
+cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
+			  const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
+			  const struct gv_buf *bufs, unsigned int nbufs, int32_t *result)
+{
 	struct gv_msg_hdr h = {
 	    .magic = GV_MSG_MAGIC,
 	    .version = GV_PROTOCOL_VERSION,
@@ -114,7 +125,8 @@ cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req, uint
 		return cudaErrorUnknown;
 	}
 	memcpy(resp, in + sizeof(r), resp_len);
-	return (cudaError_t)r.result;
+	*result = r.result;
+	return cudaSuccess;
 }
 
 static void session_open(void)

@@ -16,6 +16,7 @@
 #include "gen_support.h"
 #include "handlers.h"
 #include "log.h"
+#include "math_libs.h"
 
 #define STR_(x) #x
 #define STR(x)	STR_(x)
@@ -80,6 +81,11 @@ static struct {
 
 /* The generated calls' functions; one a driver lacks stays NULL. */
 static struct gvg_cuda_fns gen_fns;
+
+static const void *math_fns(int lib)
+{
+	return gvw_math_open((enum gvw_math_lib)lib);
+}
 
 static void cuda_init(struct gvw_worker *w)
 {
@@ -528,6 +534,7 @@ static int cuda_host_gate(void *ctx, void *stream, struct gvw_gate *g)
 const struct gvw_executor gvw_exec_cuda = {
     .name = "cuda",
     .cuda_fns = &gen_fns,
+    .math_fns = math_fns,
     .init = cuda_init,
     .device_info = cuda_device_info,
     .ctx_create = cuda_ctx_create,

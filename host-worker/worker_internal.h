@@ -30,6 +30,9 @@ struct gvw_executor {
 	/* The driver functions the generated calls run; NULL: none (the CPU
 	 * double), and those calls fail with CUDA_ERROR_NOT_SUPPORTED. */
 	const struct gvg_cuda_fns *cuda_fns;
+	/* A math library's table (enum gvw_math_lib); NULL: none, and its
+	 * calls fail with the library's not-supported status. */
+	const void *(*math_fns)(int lib);
 	/* Fills w->device_count, w->count_result, w->driver_version. */
 	void (*init)(struct gvw_worker *w);
 	int (*device_info)(struct gvw_worker *w, int dev, struct gv_device_info_resp *out);

@@ -18,6 +18,7 @@
 
 #include "bulk.h"
 #include "gen/cuda_msgs.h"
+#include "gen/curand_msgs.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "gvirtus lays protocol structs out in host order: little-endian hosts only"
@@ -34,9 +35,12 @@
  * library's calls fail with its not-supported error on a host that does
  * not serve it.
  */
-#define GV_API_CUDART 1u /* "cudart": the runtime API */
-#define GV_API_CUDADR 2u /* "cudadr": the driver API */
-#define GV_API_ALL    (GV_API_CUDART | GV_API_CUDADR)
+#define GV_API_CUDART 1u  /* "cudart": the runtime API */
+#define GV_API_CUDADR 2u  /* "cudadr": the driver API */
+#define GV_API_CUBLAS 4u  /* "cublas": cuBLAS and cuBLASLt */
+#define GV_API_CUFFT  8u  /* "cufft" */
+#define GV_API_CURAND 16u /* "curand" */
+#define GV_API_ALL    (GV_API_CUDART | GV_API_CUDADR | GV_API_CUBLAS | GV_API_CUFFT | GV_API_CURAND)
 #define GV_API_LISTED 0x80000000u /* set whenever a "plugins" list chose: never 0 */
 
 struct __attribute__((packed)) gv_msg_hdr {

@@ -11,7 +11,7 @@
  * when FUZZ_FATBIN names a fatbin, a module and a function of it).
  *
  * Input:
- *   u8 op         index into calls.def's ops (modulo their number)
+ *   u16 op        index into calls.def's ops (modulo their number)
  *   u8 mode       bits 0-1: 0 payload is the request struct then the tail,
  *                 1 payload_len is raw (the u16 below), 2 no tail,
  *                 3 as 0 without reply; bits 2-3: nbulk as the op says, 0, 1, 2
@@ -41,8 +41,8 @@ static const struct op ops[] = {
 #undef GV_OP
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
-/* The first input byte picks the op: past 256 ops some would never run. */
-_Static_assert(NOPS <= 256, "fuzz_codecs: widen the op index to reach every op");
+/* The first two input bytes pick the op: past 65536 some would never run. */
+_Static_assert(NOPS <= 65536, "fuzz_codecs: widen the op index to reach every op");
 
 static unsigned char *fatbin;
 static size_t fatbin_len;
@@ -152,14 +152,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t resp_len = 0;
 	int rc;
 
-	if (size < 8)
+	if (size < 9)
 		return 0;
-	o = &ops[data[0] % NOPS];
-	mode = data[1];
-	dev = data[2];
-	how = data[3];
-	bulk_len = fz_le16(data + 4);
-	tail_len = fz_le16(data + 6);
+	o = &ops[fz_le16(data) % NOPS];
+	mode = data[2];
+	dev = data[3];
+	how = data[4];
+	bulk_len = fz_le16(data + 5);
+	tail_len = fz_le16(data + 7);
 	dir = how & 3;
 	switch (mode >> 2 & 3) {
 	case 0:
@@ -176,8 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tail_len = (mode & 3) == 2 ? 0 : o->tail_max;
 		payload_len = o->req_size + (uint32_t)tail_len;
 	}
-	data += 8;
-	size -= 8;
+	data += 9;
+	size -= 9;
 
 	h = (struct gv_msg_hdr){.magic = GV_MSG_MAGIC,
 				.version = GV_PROTOCOL_VERSION,

@@ -6,7 +6,8 @@
  * no driver".  The fakes' argument checks only count here.
  */
 #include "fuzz_fakes.h"
-#include "roundtrip.h"
+#include "math_libs.h"
+#include "roundtrip_math.h"
 
 int rt_result;
 CUdeviceptr rt_devptr;
@@ -58,10 +59,17 @@ void rt_fail(const char *fn, const char *what)
 	(void)what;
 }
 
-const char *rt_result_text(CUresult e)
+const char *rt_result_text(int e)
 {
 	(void)e;
 	return "";
+}
+
+static struct gvg_curand_fns curand_fakes;
+
+static const void *math_fakes(int lib)
+{
+	return lib == GVW_LIB_CURAND ? &curand_fakes : NULL;
 }
 
 void fz_install_fakes(struct gvw_worker *w)
@@ -70,7 +78,9 @@ void fz_install_fakes(struct gvw_worker *w)
 	static struct gvw_executor ex;
 
 	rt_install(&fakes);
+	rt_install_curand(&curand_fakes);
 	ex = *w->ex;
 	ex.cuda_fns = &fakes;
+	ex.math_fns = math_fakes;
 	w->ex = &ex;
 }

@@ -220,12 +220,12 @@ def codecs_seeds(fatbin):
         elif d in (TO_HOST, UPDATE):
             data = bytes((k * 3) & 0xFF for k in range(n))
         # body is the request struct whole, then tail bytes of name or arguments.
-        s["%02d-%s" % (i, name.lower())] = struct.pack("<BBBBHH", i, 0, 0, d, n, tail) + body + data
+        s["%03d-%s" % (i, name.lower())] = struct.pack("<HBBBHH", i, 0, 0, d, n, tail) + body + data
         if nbulk == 0:
             continue
         # The same op with a bulk buffer in two pieces.
-        s["%02d-%s-split" % (i, name.lower())] = (
-            struct.pack("<BBBBHH", i, 0, 0, d | 4, n, tail) + body + data)
+        s["%03d-%s-split" % (i, name.lower())] = (
+            struct.pack("<HBBBHH", i, 0, 0, d | 4, n, tail) + body + data)
     return s
 
 

@@ -13,7 +13,7 @@
 #include <cuda_runtime_api.h>
 
 #include "gvrt.h"
-#include "roundtrip.h"
+#include "roundtrip_math.h"
 #include "worker_internal.h"
 
 extern struct gvw_worker *gv_loopback_worker;
@@ -91,11 +91,11 @@ void rt_fail(const char *fn, const char *what)
 	printf("FAIL %s: %s\n", fn, what);
 }
 
-const char *rt_result_text(CUresult e)
+const char *rt_result_text(int e)
 {
 	static char buf[64];
 
-	snprintf(buf, sizeof(buf), "returned %d", (int)e);
+	snprintf(buf, sizeof(buf), "returned %d", e);
 	return buf;
 }
 
@@ -659,6 +659,14 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 	malformed_arrays(t, g, a, b);
 }
 
+/* The math libraries' fake tables. */
+static struct gvg_curand_fns fake_curand;
+
+static const void *fake_math_fns(int lib)
+{
+	return lib == GVW_LIB_CURAND ? &fake_curand : NULL;
+}
+
 int main(void)
 {
 	static struct gvg_cuda_fns fake;
@@ -674,8 +682,12 @@ int main(void)
 	rt_install(&fake);
 	ex = *gv_loopback_worker->ex;
 	ex.cuda_fns = &fake;
+	rt_install_curand(&fake_curand);
+	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
 	rt_run_all();
+	rt_run_all_curand();
+	curand_host_generators(&fake_curand);
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);

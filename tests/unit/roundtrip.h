@@ -40,8 +40,8 @@ void rt_fail(const char *fn, const char *what);
 void rt_pass(void);
 #define RT_TRUE(fn, what, cond)	   ((cond) ? rt_pass() : rt_fail(fn, what))
 #define RT_SAME(fn, what, a, b, n) RT_TRUE(fn, what, !rt_differs((a), (b), (n)))
-#define RT_CALL(fn, cond, e)	   RT_TRUE(fn, rt_result_text(e), cond)
-const char *rt_result_text(CUresult e);
+#define RT_CALL(fn, cond, e)	   RT_TRUE(fn, rt_result_text((int)(e)), cond)
+const char *rt_result_text(int e); /* any library's status */
 
 void rt_install(struct gvg_cuda_fns *t);
 void rt_run_all(void);

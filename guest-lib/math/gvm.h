@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the math library shims share (libcurand.so.10, and the others as
+ * they come): each library's generated stubs (guest-lib/gen/<lib>_*.c)
+ * make their round trips on libcudart.so.13's session, so a process's
+ * runtime, driver API and libraries are one session with one state.
+ */
+#ifndef GVIRTUS_GVM_H
+#define GVIRTUS_GVM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "frame.h"
+#include "gvrt.h"
+
+#define GVM_EXPORT __attribute__((visibility("default")))
+
+/* A plain value between its wire field and its C type, of equal size. */
+#define GVM_COPY(dst, src)                                                                         \
+	do {                                                                                       \
+		_Static_assert(sizeof(*(dst)) == sizeof(*(src)), "wire size");                     \
+		memcpy((dst), (src), sizeof(*(dst)));                                              \
+	} while (0)
+
+/* A library, as its stubs' round trips and stubs' failures say it. */
+struct gvm_lib {
+	const char *name;     /* "cuRAND" */
+	const char *plugin;   /* its name in properties.json's "plugins" */
+	unsigned int api;     /* GV_API_* */
+	int not_supported;    /* the library's status for a call it cannot make */
+	int no_host;	      /* ... when no host answers */
+	atomic_flag unserved; /* the host does not serve it: logged once */
+};
+
+extern struct gvm_lib gvm_lib_curand;
+
+/* One generated call: one round trip; the host's status, or the
+ * library's own for a transport that failed or a host that does not
+ * serve the library. */
+int gvm_call(struct gvm_lib *lib, uint32_t op, const void *req, uint32_t req_len, const void *tail,
+	     uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
+	     unsigned int nbufs);
+
+/* Objects whose memory is the guest's (cuRAND's host generators): the
+ * handle values this process holds of that mode. */
+void gvm_host_object_add(struct gvm_lib *lib, uint64_t h);
+void gvm_host_object_del(struct gvm_lib *lib, uint64_t h);
+int gvm_host_object(struct gvm_lib *lib, uint64_t h);
+
+/* A function gvirtus does not serve: the library's status, its name logged once. */
+int gvm_unsupported(struct gvm_lib *lib, const char *name, atomic_flag *logged);
+
+#define GVM_UNSUPPORTED(fn, LIB)                                                                   \
+	GVM_EXPORT int fn(void);                                                                   \
+	int fn(void)                                                                               \
+	{                                                                                          \
+		static atomic_flag logged = ATOMIC_FLAG_INIT;                                      \
+		return gvm_unsupported(&gvm_lib_##LIB, #fn, &logged);                              \
+	}
+
+#endif

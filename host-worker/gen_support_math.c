@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* The checks of host-worker/gen_support_math.h. */
+#include "gen_support_math.h"
+
+#include <stdatomic.h>
+
+#include "log.h"
+#include "worker_internal.h"
+
+int gvg_enter_lib(struct gvw_call *c, unsigned int api, int present, const char *name)
+{
+	static atomic_flag warned_missing, warned_plugin;
+	unsigned int apis = c->s->w->cfg.apis;
+
+	if (apis && !(apis & api)) {
+		if (!atomic_flag_test_and_set(&warned_plugin))
+			gvw_log(GVW_WARN,
+				"session %u: %s refused: its library's plugin is not in this "
+				"endpoint's \"plugins\" in properties.json",
+				c->s->id, name);
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+	if (!present) {
+		if (!atomic_flag_test_and_set(&warned_missing))
+			gvw_log(GVW_WARN,
+				"session %u: %s is not available from executor %s "
+				"(not supported)",
+				c->s->id, name, gvw_ex(c)->name);
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+	return gvw_enter_device(c);
+}
+
+int gvg_handle_kinds(struct gvw_call *c, uint64_t h, enum gvw_handle_kind k1,
+		     enum gvw_handle_kind k2, enum gvw_handle_kind *kind, void **out)
+{
+	/* The handle's own bits say its kind; gvg_handle checks the rest. */
+	*kind = gvw_handle_get(&c->s->handles, h, k2) ? k2 : k1;
+	return gvg_handle(c, h, *kind, out);
+}
+
+int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out)
+{
+	int e = gvg_devptr(c, ptr, len);
+
+	*out = (void *)(uintptr_t)ptr;
+	return e;
+}

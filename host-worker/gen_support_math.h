@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the generated host dispatch of the math libraries (cuRAND, cuFFT,
+ * cuBLAS) adds to gen_support.h: each library's function table, found the
+ * first time a session calls into it, and the checks of their roles.
+ * Checks return CUresult codes; the generated handler says them as the
+ * library's status (its static status()).
+ */
+#ifndef GVIRTUS_GEN_SUPPORT_MATH_H
+#define GVIRTUS_GEN_SUPPORT_MATH_H
+
+#include <curand.h>
+
+#include "gen/curand_driver_fns.h"
+#include "gen/curand_msgs.h"
+#include "gen_support.h"
+#include "math_libs.h"
+
+#define GVG_MATH_TYPE(name, ret, params)  typedef ret(*gvg_fn_##name) params;
+#define GVG_MATH_FIELD(name, ret, params) gvg_fn_##name name;
+GVG_CURAND_FNS(GVG_MATH_TYPE)
+struct gvg_curand_fns {
+	GVG_CURAND_FNS(GVG_MATH_FIELD)
+};
+#undef GVG_MATH_TYPE
+#undef GVG_MATH_FIELD
+
+/* A library's table, NULL where the executor has none (the CPU double). */
+static inline const struct gvg_curand_fns *gvg_lib_fns_curand(struct gvw_call *c)
+{
+	return (const struct gvg_curand_fns *)gvw_math_fns(c, GVW_LIB_CURAND);
+}
+
+#define GVG_LIBFN(LIB, name)	 (gvg_lib_fns_##LIB(c) && gvg_lib_fns_##LIB(c)->name), #name
+#define GVG_LIBDRV(c, LIB, name) (gvg_lib_fns_##LIB(c)->name)
+
+/* As gvg_enter, for a library the endpoint serves as api (GV_API_*). */
+int gvg_enter_lib(struct gvw_call *c, unsigned int api, int present, const char *name);
+/* A handle of either kind; *kind says which. */
+int gvg_handle_kinds(struct gvw_call *c, uint64_t h, enum gvw_handle_kind k1,
+		     enum gvw_handle_kind k2, enum gvw_handle_kind *kind, void **out);
+/* gvg_devptr, and the address as a pointer. */
+int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
+
+#endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* NVIDIA's math libraries, opened on first use (math_libs.h). */
+#include "math_libs.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "gen_support_math.h"
+#include "log.h"
+#include "worker_internal.h"
+
+static struct gvg_curand_fns curand_fns;
+
+static const struct {
+	const char *soname;
+	void *table;
+} libs[GVW_LIB_LIMIT] = {
+    [GVW_LIB_CURAND] = {"libcurand.so.10", &curand_fns},
+};
+
+static void resolve_curand(void *table, void *lib)
+{
+	struct gvg_curand_fns *t = table;
+
+#define LOAD(name, ret, params) t->name = (gvg_fn_##name)dlsym(lib, #name);
+	GVG_CURAND_FNS(LOAD)
+#undef LOAD
+}
+
+static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
+    [GVW_LIB_CURAND] = resolve_curand,
+};
+
+static const void *opened[GVW_LIB_LIMIT];
+static atomic_bool tried[GVW_LIB_LIMIT];
+
+static void open_one(enum gvw_math_lib lib)
+{
+	void *h = dlopen(libs[lib].soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		gvw_log(GVW_WARN,
+			"%s is not on this host (%s): its calls fail as not supported; "
+			"install NVIDIA's library or put its directory in LD_LIBRARY_PATH",
+			libs[lib].soname, dlerror());
+		return;
+	}
+	/* gvirtus's guest shim of the same soname would send the calls back. */
+	if (dlsym(h, "gvm_call")) {
+		gvw_log(GVW_ERROR,
+			"the %s found is gvirtus's guest shim, not NVIDIA's library; "
+			"remove gvirtus's lib/frontend from the host's LD_LIBRARY_PATH",
+			libs[lib].soname);
+		dlclose(h);
+		return;
+	}
+	resolvers[lib](libs[lib].table, h);
+	opened[lib] = libs[lib].table;
+}
+
+const void *gvw_math_open(enum gvw_math_lib lib)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+	if ((unsigned int)lib >= GVW_LIB_LIMIT)
+		return NULL;
+	if (!atomic_load_explicit(&tried[lib], memory_order_acquire)) {
+		pthread_mutex_lock(&lock);
+		if (!atomic_load_explicit(&tried[lib], memory_order_relaxed)) {
+			open_one(lib);
+			atomic_store_explicit(&tried[lib], true, memory_order_release);
+		}
+		pthread_mutex_unlock(&lock);
+	}
+	return opened[lib];
+}
+
+const void *gvw_math_fns(struct gvw_call *c, enum gvw_math_lib lib)
+{
+	const struct gvw_executor *ex = gvw_ex(c);
+
+	return ex->math_fns ? ex->math_fns(lib) : NULL;
+}

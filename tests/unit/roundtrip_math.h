@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The math libraries' generated round-trip tests (tests/unit/gen/), as roundtrip.h. */
+#ifndef GVIRTUS_ROUNDTRIP_MATH_H
+#define GVIRTUS_ROUNDTRIP_MATH_H
+
+#include <curand.h>
+
+#include "gen/curand_protos.h"
+#include "gen_support_math.h"
+#include "roundtrip.h"
+
+void rt_install_curand(struct gvg_curand_fns *t);
+void rt_run_all_curand(void);
+/* Host generators and requests that lie about them (roundtrip_curand.c). */
+void curand_host_generators(struct gvg_curand_fns *t);
+
+#endif
