@@ -147,7 +147,13 @@ $(B)/guest-lib/libcurand.so.10: $(CURAND_OBJ) $(B)/guest-lib/libcudart.so.13 gue
 	$(CC) -shared -o $@ -Wl,-soname,libcurand.so.10 -Wl,--version-script,guest-lib/gen/curand.map \
 		-Wl,-z,defs $(CURAND_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
 	ln -sf libcurand.so.10 $(B)/guest-lib/libcurand.so
-MATH_SHIMS := $(B)/guest-lib/libcurand.so.10
+CUBLAS_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cublas_local.o $(B)/guest-lib/math/cublas_copy.o \
+	$(B)/guest-lib/gen/cublas_remote.o $(B)/guest-lib/gen/cublas_unsupported.o
+$(B)/guest-lib/libcublas.so.13: $(CUBLAS_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/cublas.map
+	$(CC) -shared -o $@ -Wl,-soname,libcublas.so.13 -Wl,--version-script,guest-lib/gen/cublas.map \
+		-Wl,-z,defs $(CUBLAS_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
+	ln -sf libcublas.so.13 $(B)/guest-lib/libcublas.so
+MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublas.so.13
 guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 
 # ---- guest programs and image ----
@@ -190,7 +196,7 @@ $(B)/guest/progs/%: tests/soak/%.cu
 $(B)/guest/progs/gvbench: bench/gvbench.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
-$(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 \
+$(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \
 		$(GUEST_PROGS) $(wildcard tests/guest/*.sh tests/gpu/*.sh tests/soak/*.sh) tests/guest/init scripts/make-initramfs.sh
 	scripts/make-initramfs.sh $@ $(B)/kernel $(B)/guest/gvirtus.ko $(B)/guest-lib $(B)/guest/progs
 image: $(B)/guest/initramfs.cpio.gz
@@ -213,13 +219,15 @@ UNIT_TESTS += $(B)/tests/loopback_calls
 # Every generated call through guest stub, wire and host dispatch into a
 # fake driver (gen/gvgen.py writes the test with the calls).
 $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(wildcard tests/unit/gen/*) tests/unit/roundtrip.h \
-		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c $(B)/tests/fatbin_kernels.inc \
-		tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) $(CURAND_OBJ) $(B)/host/libgvirtus-host.a
+		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c \
+		$(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
+		$(CURAND_OBJ) $(CUBLAS_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c tests/unit/gen/cuda_roundtrip.c tests/unit/loopback_transport.c \
 		tests/unit/gen/curand_roundtrip.c tests/unit/roundtrip_curand.c \
-		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(CURAND_OBJ) $(B)/host/libgvirtus-host.a -o $@ -rdynamic \
+		tests/unit/gen/cublas_roundtrip.c tests/unit/roundtrip_cublas.c \
+		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ)) $(B)/host/libgvirtus-host.a -o $@ -rdynamic \
 		-lssl -lcrypto -lpthread -ldl
 UNIT_TESTS += $(B)/tests/gen_roundtrip
 # Kernel parameter layouts read from a fatbin (host-worker/fatbin_params.c),
@@ -235,7 +243,7 @@ unit-test: $(B)/bin/gvirtus-worker
 # Under valgrind when it is there: the hostile-input paths must not read
 # or write out of bounds.
 VALGRIND := $(shell command -v valgrind >/dev/null && echo valgrind -q --error-exitcode=9)
-unit-test: $(UNIT_TESTS) $(B)/guest-lib/libcuda.so.1
+unit-test: $(UNIT_TESTS) $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; GVIRTUS_LOGLEVEL=50000 $(VALGRIND) $$t; done
 	tests/exports.sh
 
@@ -272,9 +280,12 @@ install: all
 	install -m 755 $(B)/bin/gvirtus-backend $(B)/qemu/bin/gvirtus-worker \
 		$(B)/qemu/bin/qemu-system-x86_64 host-tools/gvirtus-top $(GVIRTUS_HOME)/bin/
 	install -m 644 $(B)/qemu/share/qemu/* $(GVIRTUS_HOME)/share/qemu/
-	install -m 755 $(B)/guest-lib/libcudart.so.13 $(GVIRTUS_HOME)/lib/frontend/
+	install -m 755 $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \
+		$(GVIRTUS_HOME)/lib/frontend/
 	ln -sf libcudart.so.13 $(GVIRTUS_HOME)/lib/frontend/libcudart.so
-	install -m 644 $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 \
+	ln -sf libcublas.so.13 $(GVIRTUS_HOME)/lib/frontend/libcublas.so
+	ln -sf libcurand.so.10 $(GVIRTUS_HOME)/lib/frontend/libcurand.so
+	install -m 644 $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \
 		$(GVIRTUS_HOME)/share/gvirtus/guest/
 	[ -e $(GVIRTUS_HOME)/etc/properties.json ] || \
 		install -m 644 etc/properties.json $(GVIRTUS_HOME)/etc/properties.json

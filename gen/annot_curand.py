@@ -76,3 +76,11 @@ DESTROY_FN = {"curandGenerator_t": "curandDestroyGenerator"}
 def is_device_pointer(fn, param, spelling):
     """cuRAND's only pointers to device memory are its modal outputs."""
     return False
+
+
+def scalar_count(fn, param):
+    return 1
+
+
+def scalar_bytes(fn, param, params):
+    return None

@@ -265,25 +265,46 @@ def math_role(f, p, ann):
     is the host's or the device's by the handle's mode (cuBLAS's pointer
     mode, cuRAND's host generators).  A role, a reason, or None."""
     t = p.type
+    if t.kind == ci.TypeKind.INCOMPLETEARRAY:
+        # An array of device pointers is itself in device memory.
+        return ("devptr", p, None) if ann.is_device_pointer(f.name, p.name, ptype(p)) else None
     if t.kind != ci.TypeKind.POINTER:
         return None
     pt = t.get_pointee()
     modal = ann.MODAL.get((f.name, p.name)) or ann.MODAL.get(p.name)
     if modal:
         kind, extra = modal
+        names = [q.name for q in f.params]
         size = pt.get_canonical().get_size() if pt.get_canonical().kind != ci.TypeKind.VOID else -1
-        if size <= 0:
-            size = getattr(ann, "SCALAR_SIZE", {}).get((f.name, p.name))
-            if not size:
-                return "parameter %s (%s) is a scalar of a type the call names" % (p.name, p.spelling)
         if not [q for q in f.params if q.spelling in ann.HANDLES]:
             return "parameter %s has a mode but the call no handle" % p.name
-        if kind == "buf" and extra not in [q.name for q in f.params]:
-            return "parameter %s has no length" % p.name
-        return ("modal_" + kind, p, (extra, size))
+        if kind == "buf":
+            if extra not in names:
+                return "parameter %s has no length" % p.name
+            return ("modal_buf", p, (extra, size))
+        # A scalar (or a few): the guest copies expr bytes of it; the wire
+        # holds wire bytes; in device memory the host checks range bytes.
+        count = ann.scalar_count(f.name, p.name)
+        if size > 0:
+            expr, wire, rng = str(size * count), size * count, str(size * count)
+        else:
+            expr = ann.scalar_bytes(f.name, p.name, names)
+            if not expr:
+                return "parameter %s (%s) is a scalar of a type the call names" % (p.name, p.spelling)
+            wire, rng = 16 * count, "0"
+            if count > 1:
+                expr = "%d * %s" % (count, expr)
+        return ("modal_" + kind, p, (None, expr, wire, rng))
     if ann.is_device_pointer(f.name, p.name, p.spelling):
         return ("devptr", p, None)
     return None
+
+
+def ptype(p):
+    """A parameter's type as a pointer (an array parameter's decayed type)."""
+    if p.type.kind == ci.TypeKind.INCOMPLETEARRAY:
+        return p.type.element_type.spelling + " *"
+    return p.spelling
 
 
 def mhandle(f):
@@ -357,9 +378,9 @@ def field(role, p, extra):
     if role == "modal_buf":
         return ["uint64_t %s;" % n, "uint8_t host_%s;" % n], []
     if role == "modal_in":
-        return ["uint64_t %s;" % n, "uint8_t host_%s;" % n, "uint8_t v_%s[%s];" % (n, extra[1])], []
+        return ["uint64_t %s;" % n, "uint8_t host_%s;" % n, "uint8_t v_%s[%s];" % (n, extra[2])], []
     if role == "modal_out":
-        return ["uint64_t %s;" % n, "uint8_t host_%s;" % n], ["uint8_t %s[%s];" % (n, extra[1])]
+        return ["uint64_t %s;" % n, "uint8_t host_%s;" % n], ["uint8_t %s[%s];" % (n, extra[2])]
     if role == "value":
         return [fdecl(p.type, n)], []
     if role == "in":
@@ -384,6 +405,7 @@ def gen_lib(lib, check):
     internal = parse(hdr, ["__CUDA_API_VERSION_INTERNAL"])
     ptds = parse(hdr, ["CUDA_API_PER_THREAD_DEFAULT_STREAM"])
     exported = exports(ann.EXPORTS_FROM)
+    legacy_api = parse(ann.LEGACY_HEADER, []) if hasattr(ann, "LEGACY_HEADER") else {}
     fns = []
     for name in exported:
         cur = normal.get(name) or ptds.get(name) or internal.get(name)
@@ -391,8 +413,14 @@ def gen_lib(lib, check):
         if cur is None:
             base = re.sub(r"_(ptsz|ptds)$", "", name)
             cur = normal.get(base) or internal.get(base)
+        if cur is None and name in legacy_api:
+            fns.append((name, None, "unsupported", "legacy API of %s: not remoted yet" %
+                        ann.LEGACY_HEADER))
+            continue
         if cur is None:
-            fns.append((name, None, "unsupported", "no prototype in %s" % hdr))
+            why = next((r for pfx, r in ann.UNSUPPORTED_PREFIX.items() if name.startswith(pfx)),
+                       "no prototype in %s" % hdr)
+            fns.append((name, None, "unsupported", why))
             continue
         f = Fn(name, cur, ann)
         f.legacy = legacy
@@ -504,6 +532,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
          '#include "%s"' % cv["include"], '#include "gen/%s_msgs.h"' % lib, ""]
     if math:
         c[3:3] = ["#include <%s>" % ann.HEADER]
+        c[-1:] = ['#include "%s"' % x for x in getattr(ann, "GUEST_INCLUDE", [])] + [""]
     for f in remote:
         c.append(cv["export"] + " " + f.decl())
         c.append("{")
@@ -546,7 +575,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 c.append("\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
             elif role == "context":
                 c.append("\tq.%s = gvcu_ctx_device(%s);" % (n, n))
-            elif role == "devptr" and p.type.kind == ci.TypeKind.POINTER:
+            elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
                 c.append("\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
             elif role in ("device", "devptr"):
                 c.append("\tq.%s = %s;" % (n, n))
@@ -724,10 +753,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\tvoid *a_%s = NULL;" % n)
                 c.append("\tint staged_%s = 0;" % n)
             elif role == "modal_in":
-                c.append("\tuint64_t v_%s[2];" % n)
+                c.append("\tuint64_t v_%s[%d];" % (n, (extra[2] + 7) // 8))
                 c.append("\tconst void *a_%s = v_%s;" % (n, n))
             elif role == "modal_out":
-                c.append("\tuint64_t o_%s[2];" % n)
+                c.append("\tuint64_t o_%s[%d] = { 0 };" % (n, (extra[2] + 7) // 8))
                 c.append("\tvoid *a_%s = o_%s;" % (n, n))
             if role == "handle" and extra in host_kind:
                 c.append("\tenum gvw_handle_kind k_%s = GVW_H_%s;" % (n, kinds[extra]))
@@ -768,11 +797,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
                     n, extra[0], extra[1], n, n, n, extra[0], extra[1], n)
             elif role == "modal_in":
                 c.append("\tif (!e && q->host_%s)" % n)
-                c.append("\t\tmemcpy(v_%s, q->v_%s, %s);" % (n, n, extra[1]))
+                c.append("\t\tmemcpy(v_%s, q->v_%s, %s);" % (n, n, extra[2]))
                 chk = "q->host_%s ? 0 : gvg_devptr_at(c, q->%s, %s, (void **)&a_%s)" % (
-                    n, n, extra[1], n)
+                    n, n, extra[3], n)
             elif role == "modal_out":
-                chk = "q->host_%s ? 0 : gvg_devptr_at(c, q->%s, %s, &a_%s)" % (n, n, extra[1], n)
+                chk = "q->host_%s ? 0 : gvg_devptr_at(c, q->%s, %s, &a_%s)" % (n, n, extra[3], n)
             elif role == "context":
                 chk = "gvg_context(c, q->%s, &a_%s)" % (n, n)
             elif role == "device":
@@ -813,8 +842,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("a_" + n)
             elif role in ("bulk_in", "bulk_out"):
                 args.append("a_" + n)
-            elif role == "devptr" and p.type.kind == ci.TypeKind.POINTER:
-                args.append("(%s)(uintptr_t)q->%s" % (p.spelling, n))
+            elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
+                args.append("(%s)(uintptr_t)q->%s" % (ptype(p), n))
             elif role == "devptr":
                 args.append("q->" + n)
             elif role.startswith("modal_"):
@@ -847,7 +876,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\t\tgvg_bulk_unstage(c, a_%s);" % p.name)
             if role == "modal_out":
                 c.append("\tif (!e && q->host_%s)" % p.name)
-                c.append("\t\tmemcpy(r->%s, o_%s, %s);" % (p.name, p.name, extra[1]))
+                c.append("\t\tmemcpy(r->%s, o_%s, %s);" % (p.name, p.name, extra[2]))
             if role in ("bulk_in", "bulk_out", "modal_buf"):
                 c.append("\tif (staged_%s)" % p.name)
                 c.append("\t\tfree(a_%s);" % p.name)
@@ -873,6 +902,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "out_device":
                 c.append("\tif (!e && (r->%s = gvg_device_out(c, o_%s)) < 0)" % (n, n))
                 c.append("\t\te = CUDA_ERROR_INVALID_DEVICE;")
+            elif role == "modal_out":
+                continue
             else:
                 c.append("\tif (!e)")
                 c.append("\t\tGVG_COPY(r->%s, o_%s);" % (n, n))
@@ -917,7 +948,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         c.append("static struct {")
         for role, p, extra in f.wire:
             if role in ("value", "devptr", "device", "modal_buf", "modal_out"):
-                c.append("\t%s %s;" % (p.spelling, p.name))
+                c.append("\t%s %s;" % (ptype(p), p.name))
             elif role == "modal_in":
                 c.append("\t%s %s;" % (p.spelling.replace("const ", ""), p.name))
             elif role == "in":
@@ -1032,8 +1063,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     c.append("\tx_%s.%s = (%s)rt_small(64);" % (n, pn, p.spelling))
                 else:
                     c.append("\trt_random(&x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
-            elif role == "devptr" and p.type.kind == ci.TypeKind.POINTER:
-                c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
+            elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
+                c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, ptype(p)))
             elif role in ("modal_buf", "modal_out"):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
             elif role == "modal_in":
@@ -1074,8 +1105,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
             elif role == "stream":
                 bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
-            elif role == "devptr" and p.type.kind == ci.TypeKind.POINTER:
-                bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % p.spelling, cv["inval"])
+            elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
+                bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % ptype(p), cv["inval"])
             elif role in ("modal_buf", "modal_in", "modal_out"):
                 bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % p.spelling, cv["inval"])
             elif role == "devptr":
@@ -1246,7 +1277,7 @@ def gen_cudart(check):
 
 def main(argv):
     check = "--check" in argv
-    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand"]
+    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
     for lib in libs:

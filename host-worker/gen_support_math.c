@@ -46,3 +46,23 @@ int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out)
 	*out = (void *)(uintptr_t)ptr;
 	return e;
 }
+
+int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host)
+{
+	const struct gvg_cublas_fns *t = gvg_lib_fns_cublas(c);
+	cublasPointerMode_t mode;
+
+	if (!h)
+		return CUDA_SUCCESS;
+	if (!t->cublasGetPointerMode_v2 || t->cublasGetPointerMode_v2(h, &mode))
+		return CUDA_ERROR_NOT_SUPPORTED;
+	if ((mode == CUBLAS_POINTER_MODE_HOST) != !!host) {
+		gvw_log(GVW_WARN,
+			"session %u: a cuBLAS call's scalars claim %s memory, but its "
+			"handle's pointer mode is the %s's",
+			c->s->id, host ? "host" : "device",
+			mode == CUBLAS_POINTER_MODE_HOST ? "host" : "device");
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	return CUDA_SUCCESS;
+}

@@ -9,8 +9,11 @@
 #ifndef GVIRTUS_GEN_SUPPORT_MATH_H
 #define GVIRTUS_GEN_SUPPORT_MATH_H
 
+#include <cublas_api.h>
 #include <curand.h>
 
+#include "gen/cublas_driver_fns.h"
+#include "gen/cublas_msgs.h"
 #include "gen/curand_driver_fns.h"
 #include "gen/curand_msgs.h"
 #include "gen_support.h"
@@ -22,6 +25,10 @@ GVG_CURAND_FNS(GVG_MATH_TYPE)
 struct gvg_curand_fns {
 	GVG_CURAND_FNS(GVG_MATH_FIELD)
 };
+GVG_CUBLAS_FNS(GVG_MATH_TYPE)
+struct gvg_cublas_fns {
+	GVG_CUBLAS_FNS(GVG_MATH_FIELD)
+};
 #undef GVG_MATH_TYPE
 #undef GVG_MATH_FIELD
 
@@ -29,6 +36,11 @@ struct gvg_curand_fns {
 static inline const struct gvg_curand_fns *gvg_lib_fns_curand(struct gvw_call *c)
 {
 	return (const struct gvg_curand_fns *)gvw_math_fns(c, GVW_LIB_CURAND);
+}
+
+static inline const struct gvg_cublas_fns *gvg_lib_fns_cublas(struct gvw_call *c)
+{
+	return (const struct gvg_cublas_fns *)gvw_math_fns(c, GVW_LIB_CUBLAS);
 }
 
 #define GVG_LIBFN(LIB, name)	 (gvg_lib_fns_##LIB(c) && gvg_lib_fns_##LIB(c)->name), #name
@@ -41,5 +53,8 @@ int gvg_handle_kinds(struct gvw_call *c, uint64_t h, enum gvw_handle_kind k1,
 		     enum gvw_handle_kind k2, enum gvw_handle_kind *kind, void **out);
 /* gvg_devptr, and the address as a pointer. */
 int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
+/* 0 when host (1: host memory, 0: device memory) is the pointer mode the
+ * library holds for the handle; a NULL handle is the library's to refuse. */
+int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host);
 
 #endif

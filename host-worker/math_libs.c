@@ -12,12 +12,14 @@
 #include "worker_internal.h"
 
 static struct gvg_curand_fns curand_fns;
+static struct gvg_cublas_fns cublas_fns;
 
 static const struct {
 	const char *soname;
 	void *table;
 } libs[GVW_LIB_LIMIT] = {
     [GVW_LIB_CURAND] = {"libcurand.so.10", &curand_fns},
+    [GVW_LIB_CUBLAS] = {"libcublas.so.13", &cublas_fns},
 };
 
 static void resolve_curand(void *table, void *lib)
@@ -29,8 +31,18 @@ static void resolve_curand(void *table, void *lib)
 #undef LOAD
 }
 
+static void resolve_cublas(void *table, void *lib)
+{
+	struct gvg_cublas_fns *t = table;
+
+#define LOAD(name, ret, params) t->name = (gvg_fn_##name)dlsym(lib, #name);
+	GVG_CUBLAS_FNS(LOAD)
+#undef LOAD
+}
+
 static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
     [GVW_LIB_CURAND] = resolve_curand,
+    [GVW_LIB_CUBLAS] = resolve_cublas,
 };
 
 static const void *opened[GVW_LIB_LIMIT];

@@ -9,7 +9,11 @@
 
 #include "handlers.h"
 
-enum gvw_math_lib { GVW_LIB_CURAND, GVW_LIB_LIMIT };
+enum gvw_math_lib {
+	GVW_LIB_CURAND,
+	GVW_LIB_CUBLAS,
+	GVW_LIB_LIMIT,
+};
 
 /* The library's table from the session's executor, or NULL: the executor
  * has none, or the host lacks the library (logged once, naming it). */

@@ -8,7 +8,8 @@
 # Included by the Makefile; works alone too (make -f packaging/deb.mk) once
 # the shims are built.
 B ?= build
-DEB_SHIMS := $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1
+DEB_SHIMS := $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 \
+	$(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublas.so.13
 
 .PHONY: deb deb-check
 deb: $(DEB_SHIMS)

@@ -11,7 +11,11 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,usr/lib/gvirtus,tests,lib64,lib/x86_64-linux-gnu}
 cp /bin/busybox "$root/bin/busybox"
 cp "$kdir"/modules/*.ko "$kmod" "$root/lib/modules/"
+# The shims: every NVIDIA soname gvirtus serves (guest-lib/, math/).
 cp -P "$libdir"/libcudart.so* "$libdir"/libcuda.so* "$root/usr/lib/gvirtus/"
+for shim in "$libdir"/libcurand.so* "$libdir"/libcublas.so* "$libdir"/libcufft.so*; do
+	[ -e "$shim" ] && cp -P "$shim" "$root/usr/lib/gvirtus/"
+done
 progs=$(find "$progdir" -maxdepth 1 -type f -perm -u+x | sort)
 cp $progs "$root/tests/"
 cp "$repo"/tests/guest/*.sh "$root/tests/"
@@ -24,6 +28,12 @@ for p in $progs; do
 	LD_LIBRARY_PATH=$libdir ldd "$p" 2>/dev/null | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'
 done | sort -u | while read -r lib; do
 	case "$lib" in "$libdir"/*) continue ;; esac
+	# No NVIDIA library goes into the guest: a program that needs one
+	# gvirtus has no shim for fails to load there, as it should.
+	case "$lib" in "${CUDA_HOME:-/usr/local/cuda}"/* | /usr/local/cuda*/*)
+		echo "make-initramfs: $(basename "$lib") is NVIDIA's and has no gvirtus shim: left out" >&2
+		continue ;;
+	esac
 	cp -L "$lib" "$root/lib/x86_64-linux-gnu/"
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"

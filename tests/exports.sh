@@ -2,7 +2,8 @@
 # The shims export exactly NVIDIA's names, with NVIDIA's version nodes:
 # libcuda.so.1 the names of the toolkit's stub libcuda (unversioned, as the
 # driver's are), libcudart.so.13 every name of guest-lib/cudart_exports.txt
-# under the node libcudart.so.13.  A function a table calls implemented but
+# under the node libcudart.so.13; the math shims NVIDIA's versioned names.
+# A function a table calls implemented but
 # nobody wrote would be missing here.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,5 +30,12 @@ check "libcuda.so.1's names are unversioned" \
 rt=$(objdump -T "$b/guest-lib/libcudart.so.13" | awk '$4 == ".text" && $6 == "libcudart.so.13" {print $7}' | sort -u)
 check "libcudart.so.13 exports every name under libcudart.so.13" \
 	"$(comm -13 <(echo "$rt") <(sort -u "$repo/guest-lib/cudart_exports.txt"))"
+# The math shims: NVIDIA's names under NVIDIA's version node, and no others.
+for lib in libcurand.so.10 libcublas.so.13; do
+	ours=$(names "$b/guest-lib/$lib")
+	theirs=$(names "$cuda_home/lib64/$lib")
+	check "$lib exports every name NVIDIA's does, under its node" "$(comm -13 <(echo "$ours") <(echo "$theirs"))"
+	check "$lib exports nothing else" "$(comm -23 <(echo "$ours") <(echo "$theirs"))"
+done
 echo "exports: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -66,10 +66,18 @@ const char *rt_result_text(int e)
 }
 
 static struct gvg_curand_fns curand_fakes;
+static struct gvg_cublas_fns cublas_fakes;
 
 static const void *math_fakes(int lib)
 {
-	return lib == GVW_LIB_CURAND ? &curand_fakes : NULL;
+	switch (lib) {
+	case GVW_LIB_CURAND:
+		return &curand_fakes;
+	case GVW_LIB_CUBLAS:
+		return &cublas_fakes;
+	default:
+		return NULL;
+	}
 }
 
 void fz_install_fakes(struct gvw_worker *w)
@@ -79,6 +87,7 @@ void fz_install_fakes(struct gvw_worker *w)
 
 	rt_install(&fakes);
 	rt_install_curand(&curand_fakes);
+	rt_install_cublas(&cublas_fakes);
 	ex = *w->ex;
 	ex.cuda_fns = &fakes;
 	ex.math_fns = math_fakes;

@@ -661,10 +661,18 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 
 /* The math libraries' fake tables. */
 static struct gvg_curand_fns fake_curand;
+static struct gvg_cublas_fns fake_cublas;
 
 static const void *fake_math_fns(int lib)
 {
-	return lib == GVW_LIB_CURAND ? &fake_curand : NULL;
+	switch (lib) {
+	case GVW_LIB_CURAND:
+		return &fake_curand;
+	case GVW_LIB_CUBLAS:
+		return &fake_cublas;
+	default:
+		return NULL;
+	}
 }
 
 int main(void)
@@ -683,11 +691,14 @@ int main(void)
 	ex = *gv_loopback_worker->ex;
 	ex.cuda_fns = &fake;
 	rt_install_curand(&fake_curand);
+	rt_install_cublas(&fake_cublas);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
 	rt_run_all();
 	rt_run_all_curand();
 	curand_host_generators(&fake_curand);
+	rt_run_all_cublas();
+	cublas_pointer_modes(&fake_cublas);
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);

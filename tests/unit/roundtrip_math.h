@@ -3,14 +3,20 @@
 #ifndef GVIRTUS_ROUNDTRIP_MATH_H
 #define GVIRTUS_ROUNDTRIP_MATH_H
 
+#include <cublas_api.h>
 #include <curand.h>
 
+#include "gen/cublas_protos.h"
 #include "gen/curand_protos.h"
 #include "gen_support_math.h"
 #include "roundtrip.h"
 
 void rt_install_curand(struct gvg_curand_fns *t);
 void rt_run_all_curand(void);
+void rt_install_cublas(struct gvg_cublas_fns *t);
+void rt_run_all_cublas(void);
+/* Pointer modes, shadowed state and strided copies (roundtrip_cublas.c). */
+void cublas_pointer_modes(struct gvg_cublas_fns *t);
 /* Host generators and requests that lie about them (roundtrip_curand.c). */
 void curand_host_generators(struct gvg_curand_fns *t);
 

@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: MIT
+"""The annotation table of cuBLAS's v2 API (cublas_api.h): what the header
+does not say.  gvgen.py writes libcublas.so.13's shim, its wire and its
+host dispatch from it (classes as in gen/annot_cuda.py).
+
+Matrices and vectors are device memory.  Scalars (alpha, beta, the
+results of dot, nrm2, amax, ...) are host or device memory by the
+handle's pointer mode: the guest shadows the mode to marshal them, and
+the host holds each call to the mode the library itself has for the
+handle (host-worker/math_cublas.c), so a guest that lies gets an error,
+never a host pointer dereferenced as a device one or the reverse.
+"""
+
+LIBRARY = "cublas"
+MATH = True
+HEADER = "cublas_api.h"
+LEGACY_HEADER = "cublas.h"
+EXTRA_HEADERS = ["cublasXt.h"]  # so that its functions get their reason below
+SONAME = "libcublas.so.13"
+EXPORTS_FROM = "/usr/local/cuda/lib64/libcublas.so"
+RESULT_TYPE = "cublasStatus_t"
+API = "GV_API_CUBLAS"
+OP_BASE = 4000
+STATUS = {
+    "success": "CUBLAS_STATUS_SUCCESS",
+    "invalid_value": "CUBLAS_STATUS_INVALID_VALUE",
+    "invalid_handle": "CUBLAS_STATUS_NOT_INITIALIZED",
+    "not_supported": "CUBLAS_STATUS_NOT_SUPPORTED",
+    "out_of_memory": "CUBLAS_STATUS_ALLOC_FAILED",
+    "no_host": "CUBLAS_STATUS_NOT_INITIALIZED",
+    "test_failure": "CUBLAS_STATUS_EXECUTION_FAILED",  # what the round-trip test injects
+}
+
+HANDLES = {"cublasHandle_t": "CUBLAS"}
+DESTROYS = {"cublasDestroy_v2": "handle"}
+DESTROY_FN = {"cublasHandle_t": "cublasDestroy_v2"}
+CORE_HANDLES = {"cudaStream_t": "STREAM"}
+VALUE_TYPES = set()
+DEVICE_TYPE = None
+BULK_IN = set()
+BULK_OUT = set()
+DEVRANGE = {("cublasSetWorkspace_v2", "workspace"): "workspaceSizeInBytes"}
+
+# Scalars by pointer mode: in (the call reads them) or out (it writes one).
+MODAL = {"alpha": ("in", None), "beta": ("in", None), "result": ("out", None)}
+for _f in ("cublasSrot_v2", "cublasDrot_v2", "cublasCrot_v2", "cublasZrot_v2", "cublasCsrot_v2",
+           "cublasZdrot_v2", "cublasRotEx"):
+    for _sfx in ("", "_64"):
+        MODAL[(_f + _sfx, "c")] = ("in", None)
+        MODAL[(_f + _sfx, "s")] = ("in", None)
+for _f in ("cublasSrotm_v2", "cublasDrotm_v2", "cublasRotmEx"):
+    for _sfx in ("", "_64"):
+        MODAL[(_f + _sfx, "param")] = ("in", None)
+
+
+def scalar_count(fn, param):
+    """rotm's param is five values (flag and the H matrix)."""
+    return 5 if param == "param" else 1
+
+
+def scalar_bytes(fn, param, params):
+    """The guest's size of a void scalar, from the type the call names."""
+    for t in ("alphaType", "resultType", "csType", "paramType"):
+        if t in params:
+            return "gvm_cublas_type_bytes(%s)" % t
+    if "computeType" in params and "Ctype" in params:
+        return "gvm_cublas_compute_bytes(computeType, Ctype)"
+    return None
+
+
+# The guest's say on a call's mode, and what the host holds it to.
+MODE_GUEST = "gvm_cublas_host_pointers({handle})"
+GUEST_INCLUDE = ["gvm_cublas.h"]
+MODE_HOST = "gvg_cublas_pointer_mode(c, {handle}, {host})"
+HOST_CALLS = ["cublasGetPointerMode_v2"]
+GUEST_AFTER = {
+    "cublasCreate_v2": "gvm_cublas_created((cublasHandle_t)(uintptr_t)r.handle);",
+    "cublasDestroy_v2": "gvm_cublas_destroyed(handle);",
+    "cublasSetPointerMode_v2": "gvm_cublas_set_pointer_mode(handle, mode);",
+    "cublasSetStream_v2": "gvm_cublas_set_stream(handle, streamId);",
+}
+
+# Device memory: the matrices, vectors and arrays of them, pivots and
+# per-matrix info of the batched factorizations, the user workspace.
+DEVICE_NAMES = {
+    "A", "AP", "B", "C", "x", "y", "Aarray", "Barray", "Carray", "Ainv", "TauArray",
+    "xarray", "yarray", "P", "devIpiv", "devInfoArray", "workspace", "info",
+}
+# ... except where the header says info is the host's (argument errors).
+HOST_INFO = {"cublasSgeqrfBatched", "cublasDgeqrfBatched", "cublasCgeqrfBatched",
+             "cublasZgeqrfBatched", "cublasSgelsBatched", "cublasDgelsBatched",
+             "cublasCgelsBatched", "cublasZgelsBatched", "cublasSgetrsBatched",
+             "cublasDgetrsBatched", "cublasCgetrsBatched", "cublasZgetrsBatched"}
+# Host-to-device copies of strided data: over the runtime's 2D copies.
+COPIES = ("cublasSetVector", "cublasGetVector", "cublasSetMatrix", "cublasGetMatrix")
+
+
+def is_device_pointer(fn, param, spelling):
+    if fn.startswith(COPIES):
+        return False
+    if param == "info" and fn in HOST_INFO:
+        return False
+    return param in DEVICE_NAMES and "*" in spelling
+
+
+LOCAL = [
+    "cublasGetVersion_v2", "cublasGetProperty", "cublasGetStatusName", "cublasGetStatusString",
+    "cublasGetCudartVersion", "cublasGetPointerMode_v2", "cublasGetStream_v2", "cublasXerbla",
+]
+EXCEPTION = [f + s for f in COPIES for s in ("", "Async", "_64", "Async_64")]
+EXCEPTION_FILES = ["guest-lib/math/cublas_local.c", "guest-lib/math/cublas_copy.c"]
+UNSUPPORTED_PREFIX = {
+    "cublasH": "half-precision calls cublas_api.h declares for C++ only: not remoted yet",
+    "cublasTS": "bfloat16 calls cublas_api.h declares for C++ only: not remoted yet",
+    "cublasXt": "cublasXt: multi-GPU calls on host memory, not remoted yet",
+    "cublasLogger": "the library's own API log, written on the host",
+    "cublasSetLoggerCallback": "the library's own API log, written on the host",
+    "cublasGetLoggerCallback": "the library's own API log, written on the host",
+}
+NOT_GENERIC = {
+    "cublasGetFixedPointEmulationMantissaBitCountPointer": "returns a pointer the library holds",
+    "cublasSetFixedPointEmulationMantissaBitCountPointer": "hands the library a pointer it keeps",
+}
+for _f in ("cublasSrotg_v2", "cublasDrotg_v2", "cublasCrotg_v2", "cublasZrotg_v2", "cublasRotgEx",
+           "cublasSrotmg_v2", "cublasDrotmg_v2", "cublasRotmgEx"):
+    NOT_GENERIC[_f] = "scalars read and written by pointer mode: not remoted yet"

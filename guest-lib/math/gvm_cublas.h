@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* What libcublas.so.13's generated stubs and hand-written files share. */
+#ifndef GVIRTUS_GVM_CUBLAS_H
+#define GVIRTUS_GVM_CUBLAS_H
+
+#include <cublas_api.h>
+#include <stddef.h>
+
+/* The shadow of a handle's state (cublas_local.c). */
+void gvm_cublas_created(cublasHandle_t h);
+void gvm_cublas_destroyed(cublasHandle_t h);
+void gvm_cublas_set_pointer_mode(cublasHandle_t h, cublasPointerMode_t mode);
+void gvm_cublas_set_stream(cublasHandle_t h, cudaStream_t stream);
+/* 1: the handle's scalars are host memory (the default mode); 0 for a
+ * handle this process did not create. */
+int gvm_cublas_host_pointers(cublasHandle_t h);
+
+/* Bytes of a scalar of a data type, or of a GEMM's scale type; 0 for a
+ * type the library refuses itself.  At most 16 (the wire's room). */
+size_t gvm_cublas_type_bytes(cudaDataType t);
+size_t gvm_cublas_compute_bytes(cublasComputeType_t compute, cudaDataType ctype);
+
+#endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cuBLAS through the loopback session: scalars travel by the handle's
+ * pointer mode, which the guest shadows and the host holds to the mode
+ * the library has; the handle's state is answered in the guest; strided
+ * copies run over the runtime's 2D copies into the CPU double's memory.
+ */
+#include <cuda_runtime_api.h>
+#include <stdio.h>
+
+#include "gvrt.h"
+#include "protocol.h"
+#include "roundtrip_math.h"
+
+static void *const lib_handle = (void *)0x6c6c;
+static cublasPointerMode_t lib_mode = CUBLAS_POINTER_MODE_HOST; /* what the "library" holds */
+static int calls;
+static const float *seen_alpha;
+static float seen_alpha_value;
+
+static cublasStatus_t fake_create(cublasHandle_t *h)
+{
+	*h = lib_handle;
+	lib_mode = CUBLAS_POINTER_MODE_HOST;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+static cublasStatus_t fake_destroy(cublasHandle_t h)
+{
+	return h == lib_handle ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
+}
+
+static cublasStatus_t fake_set_mode(cublasHandle_t h, cublasPointerMode_t m)
+{
+	lib_mode = m;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+static cublasStatus_t fake_get_mode(cublasHandle_t h, cublasPointerMode_t *m)
+{
+	*m = lib_mode;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+static cublasStatus_t fake_set_stream(cublasHandle_t h, cudaStream_t s)
+{
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+/* A dot product whose result says where it was written. */
+static cublasStatus_t fake_sdot(cublasHandle_t h, int n, const float *x, int incx, const float *y,
+				int incy, float *result)
+{
+	calls++;
+	if (lib_mode == CUBLAS_POINTER_MODE_HOST)
+		*result = 42.5f;
+	else if ((uint64_t)(uintptr_t)result != rt_devptr)
+		return CUBLAS_STATUS_EXECUTION_FAILED;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+static cublasStatus_t fake_sscal(cublasHandle_t h, int n, const float *alpha, float *x, int incx)
+{
+	calls++;
+	seen_alpha = alpha;
+	if (lib_mode == CUBLAS_POINTER_MODE_HOST)
+		seen_alpha_value = *alpha;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+/* A raw cublasSdot_v2 request: the host's status. */
+static int raw_sdot(cublasHandle_t h, uint64_t result, int host)
+{
+	struct gvg_cublasSdot_v2_req q = {.handle = (uint64_t)(uintptr_t)h,
+					  .n = 4,
+					  .x = rt_devptr,
+					  .incx = 1,
+					  .y = rt_devptr,
+					  .incy = 1,
+					  .result = result,
+					  .host_result = (uint8_t)host};
+	struct gvg_cublasSdot_v2_resp r;
+	int32_t st = -1;
+
+	if (gv_rpc_result(gv_session()->t, GV_OP_cublasSdot_v2, &q, sizeof(q), NULL, 0, &r,
+			  sizeof(r), NULL, 0, &st))
+		return -1;
+	return st;
+}
+
+static void strided_copies(void)
+{
+	float host[8] = {1, 2, 3, 4, 5, 6, 7, 8}, back[8] = {0};
+	float *dev = (float *)(uintptr_t)rt_devptr;
+	int ok = 1, i;
+
+	/* Every other element up, then back packed: 1 3 5 7. */
+	RT_TRUE("cublasSetVector", "stride 2 to the device",
+		cublasSetVector(4, sizeof(float), host, 2, dev, 1) == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("cublasGetVector", "stride 1 to the host",
+		cublasGetVector(4, sizeof(float), dev, 1, back, 1) == CUBLAS_STATUS_SUCCESS);
+	for (i = 0; i < 4; i++)
+		ok &= back[i] == host[2 * i];
+	RT_TRUE("cublasSetVector", "elements in order", ok);
+	/* A 2x3 matrix of leading dimension 2 into one of 3, and back. */
+	RT_TRUE("cublasSetMatrix", "lda 2 to ldb 3",
+		cublasSetMatrix(2, 3, sizeof(float), host, 2, dev, 3) == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("cublasGetMatrix", "ldb 3 to lda 2",
+		cublasGetMatrix(2, 3, sizeof(float), dev, 3, back, 2) == CUBLAS_STATUS_SUCCESS);
+	for (ok = 1, i = 0; i < 6; i++)
+		ok &= back[i] == host[i];
+	RT_TRUE("cublasGetMatrix", "columns in order", ok);
+	/* The library's own argument checks. */
+	RT_TRUE("cublasSetVector", "incx 0",
+		cublasSetVector(4, 4, host, 0, dev, 1) == CUBLAS_STATUS_INVALID_VALUE);
+	RT_TRUE("cublasSetMatrix", "lda below rows",
+		cublasSetMatrix(3, 2, 4, host, 2, dev, 3) == CUBLAS_STATUS_INVALID_VALUE);
+	RT_TRUE("cublasGetVector", "elemSize 0",
+		cublasGetVector(4, 0, dev, 1, back, 1) == CUBLAS_STATUS_INVALID_VALUE);
+}
+
+void cublas_pointer_modes(struct gvg_cublas_fns *t)
+{
+	cublasHandle_t h = NULL;
+	cublasPointerMode_t mode;
+	cudaStream_t s = NULL, got = (cudaStream_t)1;
+	float alpha = 2.5f, result = 0;
+
+	t->cublasCreate_v2 = fake_create;
+	t->cublasDestroy_v2 = fake_destroy;
+	t->cublasSetPointerMode_v2 = fake_set_mode;
+	t->cublasGetPointerMode_v2 = fake_get_mode;
+	t->cublasSetStream_v2 = fake_set_stream;
+	t->cublasSdot_v2 = fake_sdot;
+	t->cublasSscal_v2 = fake_sscal;
+
+	RT_TRUE("cublasCreate_v2", "handle", cublasCreate_v2(&h) == CUBLAS_STATUS_SUCCESS && h);
+	RT_TRUE("cublasGetPointerMode_v2", "host by default",
+		cublasGetPointerMode_v2(h, &mode) == CUBLAS_STATUS_SUCCESS &&
+		    mode == CUBLAS_POINTER_MODE_HOST);
+
+	/* Host mode: alpha's value travels, the result comes back. */
+	calls = 0;
+	RT_TRUE("cublasSscal_v2", "host alpha",
+		cublasSscal_v2(h, 4, &alpha, (float *)(uintptr_t)rt_devptr, 1) ==
+			CUBLAS_STATUS_SUCCESS &&
+		    calls == 1 && seen_alpha_value == 2.5f);
+	RT_TRUE("cublasSdot_v2", "host result",
+		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, (float *)(uintptr_t)rt_devptr,
+			      1, &result) == CUBLAS_STATUS_SUCCESS &&
+		    result == 42.5f);
+
+	/* Device mode: the addresses travel, checked against the session's memory. */
+	RT_TRUE("cublasSetPointerMode_v2", "device",
+		cublasSetPointerMode_v2(h, CUBLAS_POINTER_MODE_DEVICE) == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("cublasGetPointerMode_v2", "device, from the shadow",
+		cublasGetPointerMode_v2(h, &mode) == CUBLAS_STATUS_SUCCESS &&
+		    mode == CUBLAS_POINTER_MODE_DEVICE);
+	RT_TRUE("cublasSscal_v2", "device alpha",
+		cublasSscal_v2(h, 4, (float *)(uintptr_t)rt_devptr, (float *)(uintptr_t)rt_devptr,
+			       1) == CUBLAS_STATUS_SUCCESS &&
+		    (uint64_t)(uintptr_t)seen_alpha == rt_devptr);
+	RT_TRUE("cublasSdot_v2", "device result",
+		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, (float *)(uintptr_t)rt_devptr,
+			      1, (float *)(uintptr_t)rt_devptr) == CUBLAS_STATUS_SUCCESS);
+	calls = 0;
+	RT_TRUE("cublasSdot_v2", "device result outside the session's memory",
+		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, (float *)(uintptr_t)rt_devptr,
+			      1, &result) == CUBLAS_STATUS_INVALID_VALUE &&
+		    calls == 0);
+
+	/* A request whose mode is not the library's is refused. */
+	RT_TRUE("cublasSdot_v2", "host result claimed in device mode",
+		raw_sdot(h, 0, 1) == CUBLAS_STATUS_INVALID_VALUE && calls == 0);
+	cublasSetPointerMode_v2(h, CUBLAS_POINTER_MODE_HOST);
+	RT_TRUE("cublasSdot_v2", "device result claimed in host mode",
+		raw_sdot(h, rt_devptr, 0) == CUBLAS_STATUS_INVALID_VALUE && calls == 0);
+
+	/* The stream, from the shadow. */
+	RT_TRUE("cudaStreamCreate", "stream", cudaStreamCreate(&s) == cudaSuccess);
+	RT_TRUE("cublasSetStream_v2", "stream", cublasSetStream_v2(h, s) == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("cublasGetStream_v2", "stream, from the shadow",
+		cublasGetStream_v2(h, &got) == CUBLAS_STATUS_SUCCESS && got == s);
+	cudaStreamDestroy(s);
+
+	RT_TRUE("cublasDestroy_v2", "handle", cublasDestroy_v2(h) == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("cublasGetPointerMode_v2", "after destroy",
+		cublasGetPointerMode_v2(h, &mode) == CUBLAS_STATUS_NOT_INITIALIZED);
+	RT_TRUE("cublasSdot_v2", "after destroy",
+		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, (float *)(uintptr_t)rt_devptr,
+			      1, &result) == CUBLAS_STATUS_NOT_INITIALIZED);
+	strided_copies();
+}
