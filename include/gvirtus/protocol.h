@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #include "bulk.h"
-#include "gen/cuda_msgs.h"
 #include "gen/cublas_msgs.h"
+#include "gen/cuda_msgs.h"
 #include "gen/curand_msgs.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
