@@ -153,7 +153,13 @@ $(B)/guest-lib/libcublas.so.13: $(CUBLAS_OBJ) $(B)/guest-lib/libcudart.so.13 gue
 	$(CC) -shared -o $@ -Wl,-soname,libcublas.so.13 -Wl,--version-script,guest-lib/gen/cublas.map \
 		-Wl,-z,defs $(CUBLAS_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
 	ln -sf libcublas.so.13 $(B)/guest-lib/libcublas.so
-MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublas.so.13
+CUFFT_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cufft_local.o \
+	$(B)/guest-lib/gen/cufft_remote.o $(B)/guest-lib/gen/cufft_unsupported.o
+$(B)/guest-lib/libcufft.so.12: $(CUFFT_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/cufft.map
+	$(CC) -shared -o $@ -Wl,-soname,libcufft.so.12 -Wl,--version-script,guest-lib/gen/cufft.map \
+		-Wl,-z,defs $(CUFFT_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
+	ln -sf libcufft.so.12 $(B)/guest-lib/libcufft.so
+MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublas.so.13 $(B)/guest-lib/libcufft.so.12
 guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 
 # ---- guest programs and image ----
@@ -220,14 +226,17 @@ UNIT_TESTS += $(B)/tests/loopback_calls
 # fake driver (gen/gvgen.py writes the test with the calls).
 $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(wildcard tests/unit/gen/*) tests/unit/roundtrip.h \
 		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c \
+		tests/unit/roundtrip_cufft.c \
 		$(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
-		$(CURAND_OBJ) $(CUBLAS_OBJ) $(B)/host/libgvirtus-host.a
+		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c tests/unit/gen/cuda_roundtrip.c tests/unit/loopback_transport.c \
 		tests/unit/gen/curand_roundtrip.c tests/unit/roundtrip_curand.c \
-		tests/unit/gen/cublas_roundtrip.c tests/unit/roundtrip_cublas.c \
-		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ)) $(B)/host/libgvirtus-host.a -o $@ -rdynamic \
+		tests/unit/gen/cublas_roundtrip.c tests/unit/roundtrip_cublas.c tests/unit/gen/cufft_roundtrip.c \
+		tests/unit/roundtrip_cufft.c \
+		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ)) $(B)/host/libgvirtus-host.a \
+		-o $@ -rdynamic \
 		-lssl -lcrypto -lpthread -ldl
 UNIT_TESTS += $(B)/tests/gen_roundtrip
 # Kernel parameter layouts read from a fatbin (host-worker/fatbin_params.c),
@@ -285,6 +294,7 @@ install: all
 	ln -sf libcudart.so.13 $(GVIRTUS_HOME)/lib/frontend/libcudart.so
 	ln -sf libcublas.so.13 $(GVIRTUS_HOME)/lib/frontend/libcublas.so
 	ln -sf libcurand.so.10 $(GVIRTUS_HOME)/lib/frontend/libcurand.so
+	ln -sf libcufft.so.12 $(GVIRTUS_HOME)/lib/frontend/libcufft.so
 	install -m 644 $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \
 		$(GVIRTUS_HOME)/share/gvirtus/guest/
 	[ -e $(GVIRTUS_HOME)/etc/properties.json ] || \

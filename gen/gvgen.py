@@ -149,7 +149,8 @@ class Fn:
         # Arrays the call reads: a pointer to handles or plain data, sized by
         # the call's one num* parameter; they travel in the tail.
         counts = [p.name for p in self.params if p.type.kind != ci.TypeKind.POINTER and
-                  re.match(r"^num[A-Z]|^count$", p.name)]
+                  (re.match(r"^num[A-Z]|^count$", p.name) or
+                   p.name in getattr(ann, "ARRAY_COUNTS", ()))]
         arrays = {}
         for p in self.params:
             if p.type.kind != ci.TypeKind.POINTER or len(counts) != 1:
@@ -162,7 +163,9 @@ class Fn:
             if base in ann.HANDLES or base in ann.CORE_HANDLES:
                 kind = (ann.HANDLES.get(base) or ann.CORE_HANDLES[base])
                 arrays[p.name] = ("handle", kind, base, 8)
-            elif pt.get_canonical().kind == ci.TypeKind.RECORD and is_pod(pt, ann):
+            elif (pt.get_canonical().kind == ci.TypeKind.RECORD and is_pod(pt, ann)) or \
+                    (pt.get_canonical().kind in INT_KINDS and (self.name, p.name) in
+                     getattr(ann, "ARRAY_IN", ())):
                 arrays[p.name] = ("pod", None, base, pt.get_size())
         for i, p in enumerate(self.params):
             t = p.type
@@ -177,7 +180,9 @@ class Fn:
             if p.name in arrays:
                 if nstr:
                     return "a string and arrays would share the tail"
-                self.wire.append(("array_in", p, arrays[p.name] + (counts[0],)))
+                # extra[5]: the arrays whose NULL the call sees as NULL.
+                self.wire.append(("array_in", p, arrays[p.name] +
+                                  (counts[0], getattr(ann, "ARRAY_NULLABLE", set()))))
                 continue
             if sp in ann.HANDLES or sp in ann.CORE_HANDLES:
                 self.wire.append(("stream" if sp in ("CUstream", "cudaStream_t") else "handle", p, sp))
@@ -307,6 +312,12 @@ def ptype(p):
     return p.spelling
 
 
+def int_handle(p):
+    """A handle the library declares as an int (cuFFT's plans): it travels
+    in its short form (gvg_handle_full)."""
+    return p.type.get_canonical().kind in INT_KINDS
+
+
 def mhandle(f):
     """The call's handle parameter, which the mode of its pointers follows."""
     return next(p for p in f.params if p.spelling in f.ann.HANDLES)
@@ -393,6 +404,8 @@ def field(role, p, extra):
         return [], ["int32_t %s;" % n]
     if role == "string":
         return [], []
+    if role == "array_in" and extra[0] == "pod" and n in extra[5]:
+        return ["uint8_t has_%s;" % n], []
     if role in ("bulk_in", "bulk_out", "array_in"):
         return [], []
     raise ValueError(role)
@@ -571,7 +584,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 c.append("\t\treturn %s;" % cv["oom"])
         for role, p, extra in f.wire:
             n = p.name
-            if role in ("handle", "stream"):
+            if role == "handle" and int_handle(p):
+                c.append("\tq.%s = (uint32_t)%s;" % (n, n))
+            elif role in ("handle", "stream"):
                 c.append("\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
             elif role == "context":
                 c.append("\tq.%s = gvcu_ctx_device(%s);" % (n, n))
@@ -618,6 +633,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             # The arrays, one after the other, in the request's tail.
             cnt = arrs[0][2][4]
             size = " + ".join(str(a[2][3]) for a in arrs)
+            if next(pp for pp in f.params if pp.name == cnt).type.get_canonical().kind in SIGNED:
+                c.append("\tif (%s < 0)" % cnt)
+                c.append("\t\treturn %s;" % cv["inval"])
             c.append("\tn_ = (size_t)%s;" % cnt)
             c.append("\tif (n_ > GV_MAX_ARRAY)")
             c.append("\t\treturn %s;\t/* longer than one request carries */" % cv["unsup"])
@@ -636,7 +654,10 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                     c.append("\t\tmemcpy(t_ + at_, &v_, 8);")
                     c.append("\t}")
                 else:
-                    # Plain data left NULL is the all-zero default (edge data).
+                    # Plain data left NULL is the all-zero default (edge data),
+                    # or NULL where the call says so.
+                    if p.name in extra[5]:
+                        c.append("\tq.has_%s = %s != NULL;" % (p.name, p.name))
                     c.append("\tif (n_ && %s)" % p.name)
                     c.append("\t\tmemcpy(t_ + at_, %s, n_ * %d);" % (p.name, extra[3]))
                     c.append("\telse if (n_)")
@@ -653,7 +674,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             c.append("\tif (e == %s) {" % cv["ok"])
             for role, p, extra in outs:
                 n = p.name
-                if role == "out_handle":
+                if role == "out_handle" and p.type.get_pointee().get_canonical().kind in INT_KINDS:
+                    c.append("\t\t*%s = (%s)(uint32_t)r.%s;" % (n, extra, n))
+                elif role == "out_handle":
                     c.append("\t\t*%s = (%s)(uintptr_t)r.%s;" % (n, extra, n))
                 elif role == "out_device":
                     c.append("\t\t*%s = r.%s;" % (n, n))
@@ -726,7 +749,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
             c.append("\tstruct gvg_%s_resp *r = c->resp;" % f.name)
         for role, p, extra in f.wire:
             n = p.name
-            if role in ("handle", "stream"):
+            if role == "handle" and int_handle(p):
+                c.append("\t%s a_%s = 0;" % (p.spelling, n))
+                c.append("\tvoid *h_%s;" % n)
+            elif role in ("handle", "stream"):
                 c.append("\t%s a_%s;" % (p.spelling, n))
             elif role == "context":
                 c.append("\tCUcontext a_%s;" % n)
@@ -738,13 +764,14 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\tvoid *a_%s;" % n)
                 c.append("\tint staged_%s = 0;" % n)
             elif role == "out_handle":
-                c.append("\t%s o_%s = NULL;" % (extra, n))
+                c.append("\t%s o_%s = %s;" % (
+                    extra, n, "0" if p.type.get_pointee().get_canonical().kind in INT_KINDS else "NULL"))
             elif role == "out_device":
                 c.append("\tCUdevice o_%s = 0;" % n)
             elif role == "out":
                 c.append("\t%s o_%s;" % (extra, n))
             elif role == "value":
-                c.append("\t%s a_%s;" % (p.spelling, n))
+                c.append("\t%s a_%s;" % (re.sub(r"^const ", "", p.spelling), n))
             elif role == "in":
                 c.append("\t%s a_%s;" % (extra, n))
             elif role == "array_in":
@@ -789,6 +816,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 else:
                     chk = "gvg_handle_kinds(c, q->%s, GVW_H_%s, GVW_H_%s, &k_%s, (void **)&a_%s)" % (
                         n, kinds[extra], host_kind[extra], n, n)
+            elif role == "handle" and int_handle(p):
+                c.append("\tif (!e)")
+                c.append("\t\te = gvg_handle(c, gvg_handle_full(c, q->%s, GVW_H_%s), GVW_H_%s, &h_%s);"
+                         % (n, kinds[extra], kinds[extra], n))
+                chk = "(a_%s = (%s)(intptr_t)h_%s, 0)" % (n, p.spelling, n)
             elif role == "handle":
                 chk = "gvg_handle(c, q->%s, GVW_H_%s, (void **)&a_%s)" % (n, kinds[extra], n)
             elif role == "modal_buf":
@@ -836,7 +868,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 handle="a_" + mhandle(f).name, host="q->host_" + modal[0][1].name))
         args = []
         for p in f.params:
-            role = next(r for r, pp, _ in f.wire if pp is p)
+            role, _, extra = next(w for w in f.wire if w[1] is p)
             n = p.name
             if role in ("handle", "stream", "context", "device", "string"):
                 args.append("a_" + n)
@@ -854,6 +886,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("q->has_%s ? &a_%s : NULL" % (n, n))
             elif role in ("out", "out_handle", "out_device"):
                 args.append("&o_" + n)
+            elif role == "array_in" and extra[0] == "pod" and n in extra[5]:
+                args.append("q->has_%s ? a_%s : NULL" % (n, n))
             elif role == "array_in":
                 args.append("a_" + n)
         c.append("\tif (!e)")
@@ -884,7 +918,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
             hp = next(p for r, p, x in f.wire if p.name == ann.DESTROYS[f.name])
             c.append("\tif (!e)")
             kind = ("k_" + hp.name) if hp.spelling in host_kind else "GVW_H_" + kinds[hp.spelling]
-            c.append("\t\tgvg_handle_forget(c, q->%s, %s);" % (hp.name, kind))
+            hv = ("gvg_handle_full(c, q->%s, %s)" % (hp.name, kind)) if int_handle(hp) else "q->" + hp.name
+            c.append("\t\tgvg_handle_forget(c, %s, %s);" % (hv, kind))
         for role, p, extra in outs:
             n = p.name
             if role == "out_handle" and math:
@@ -942,13 +977,18 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
          "#include \"roundtrip.h\"", ""]
     if math:
         c[-1:] = ['#include "roundtrip_math.h"', ""]
+        for t in ann.HANDLES:
+            if t in getattr(ann, "CREATE_FN", {}):
+                c += ["#ifndef RT_FAKES_ONLY", "/* A live %s, for the calls that take one. */" % t,
+                      "static %s rt_h_%s;" % (t, t), "#endif", ""]
     for f in remote:
         n = f.name
         # Expected values, as the test passes them.
         c.append("static struct {")
         for role, p, extra in f.wire:
             if role in ("value", "devptr", "device", "modal_buf", "modal_out"):
-                c.append("\t%s %s;" % (ptype(p), p.name))
+                c.append("\t%s %s;" % (re.sub(r"^const ", "", ptype(p)) if role == "value" else ptype(p),
+                                        p.name))
             elif role == "modal_in":
                 c.append("\t%s %s;" % (p.spelling.replace("const ", ""), p.name))
             elif role == "in":
@@ -975,6 +1015,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == x_%s.%s);" % (n, pn, pn, n, pn))
             elif role == "device":
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == 0);" % (n, pn, pn))
+            elif role == "handle" and int_handle(p):
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s == RT_INT_OBJECT);" % (n, pn, pn))
             elif role in ("handle", "stream"):
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == NULL);" % (n, pn, pn))
             elif role == "context":
@@ -999,7 +1041,10 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "out":
                 c.append("\trt_pattern(%s, sizeof(*%s), %d);" % (pn, pn, ids[n]))
             elif role == "out_handle":
-                c.append("\t*%s = (%s)rt_object();" % (pn, extra))
+                if p.type.get_pointee().get_canonical().kind in INT_KINDS:
+                    c.append("\t*%s = RT_INT_OBJECT;" % pn)
+                else:
+                    c.append("\t*%s = (%s)rt_object();" % (pn, extra))
             elif role == "out_device":
                 c.append("\t*%s = 0;" % pn)
         c.append("\treturn (%s)rt_result;" % f.ret)
@@ -1019,6 +1064,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 args.append("x_%s.%s" % (n, pn))
             elif role == "device":
                 args.append("x_%s.%s" % (n, pn))
+            elif role == "handle" and int_handle(p):
+                args.append("rt_h_%s" % p.spelling)
             elif role in ("handle", "stream", "context"):
                 args.append("NULL")
             elif role == "in":
@@ -1034,7 +1081,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 decls.append("\t%s o_%s;" % (extra, pn))
                 args.append("&o_%s" % pn)
             elif role == "out_handle":
-                decls.append("\t%s o_%s = NULL;" % (extra, pn))
+                decls.append("\t%s o_%s = %s;" % (
+                    extra, pn, "0" if p.type.get_pointee().get_canonical().kind in INT_KINDS else "NULL"))
                 args.append("&o_%s" % pn)
             elif role == "out_device":
                 decls.append("\tCUdevice o_%s = -1;" % pn)
@@ -1048,6 +1096,13 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         c.append("\t%s e;" % cv["ret"])
         c.append("")
         c.append("\tmemset(&x_%s, 0, sizeof(x_%s));" % (n, n))
+        for role, p, extra in f.wire:
+            if role == "handle" and int_handle(p):
+                # A live handle of the kind, made through the library's creator.
+                c.append("\trt_result = %s;" % cv["ok"])
+                c.append("\tRT_TRUE(\"%s\", \"a live %s\", %s(&rt_h_%s) == %s);" % (
+                    n, p.spelling, ann.CREATE_FN[p.spelling], p.spelling, cv["ok"]))
+                break
         lens = {extra for role, _, extra in f.wire if role in ("bulk_in", "bulk_out")}
         counts = {extra[4] for role, _, extra in f.wire if role == "array_in"}
         for role, p, extra in f.wire:
@@ -1090,9 +1145,15 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "bulk_out":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, (size_t)x_%s.%s, %d));" % (n, pn, pn, n, extra, ids[n]))
             elif role == "out_handle":
-                c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s != NULL);" % (n, pn, pn))
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s != %s);" % (
+                    n, pn, pn, "0" if p.type.get_pointee().get_canonical().kind in INT_KINDS else "NULL"))
             elif role == "out_device":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s == 0);" % (n, pn, pn))
+        if f.name in ann.DESTROYS and int_handle(next(p for p in f.params if p.name == ann.DESTROYS[f.name])):
+            hp = next(p for p in f.params if p.name == ann.DESTROYS[f.name])
+            c.append("\t/* Destroyed: a new one. */")
+            c.append("\tRT_TRUE(\"%s\", \"a live %s\", %s(&rt_h_%s) == %s);" % (
+                n, hp.spelling, ann.CREATE_FN[hp.spelling], hp.spelling, cv["ok"]))
         c.append("\t/* The host's error comes back as it is. */")
         c.append("\trt_result = %s;" % cv["fail"])
         c.append("\te = %s(%s);" % (n, ", ".join(args)))
@@ -1101,7 +1162,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         for role, p, extra in f.wire:
             pn = p.name
             bad = None
-            if role in ("handle",):
+            if role == "handle" and int_handle(p):
+                bad = ("", "(%s)0x12345670" % p.spelling, cv["bad_handle"])
+            elif role in ("handle",):
                 bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
             elif role == "stream":
                 bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
@@ -1277,7 +1340,7 @@ def gen_cudart(check):
 
 def main(argv):
     check = "--check" in argv
-    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas"]
+    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
     for lib in libs:

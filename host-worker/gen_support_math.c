@@ -66,3 +66,15 @@ int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host)
 	}
 	return CUDA_SUCCESS;
 }
+
+uint64_t gvg_handle_full(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind)
+{
+	struct gvw_handles *t = &c->s->handles;
+	uint64_t idx1 = h >> GVW_HANDLE_KIND_BITS;
+
+	/* A short form is the low 32 bits: index and kind, never 0. */
+	if ((h >> 32) || (h & ((1u << GVW_HANDLE_KIND_BITS) - 1)) != (uint64_t)kind || idx1 == 0 ||
+	    idx1 > t->n || t->v[idx1 - 1].kind != kind)
+		return UINT64_MAX; /* no handle's value: the check refuses it */
+	return gvw_handle_of(t, &t->v[idx1 - 1]);
+}

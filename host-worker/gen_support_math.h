@@ -10,10 +10,13 @@
 #define GVIRTUS_GEN_SUPPORT_MATH_H
 
 #include <cublas_api.h>
+#include <cufftXt.h>
 #include <curand.h>
 
 #include "gen/cublas_driver_fns.h"
 #include "gen/cublas_msgs.h"
+#include "gen/cufft_driver_fns.h"
+#include "gen/cufft_msgs.h"
 #include "gen/curand_driver_fns.h"
 #include "gen/curand_msgs.h"
 #include "gen_support.h"
@@ -29,6 +32,10 @@ GVG_CUBLAS_FNS(GVG_MATH_TYPE)
 struct gvg_cublas_fns {
 	GVG_CUBLAS_FNS(GVG_MATH_FIELD)
 };
+GVG_CUFFT_FNS(GVG_MATH_TYPE)
+struct gvg_cufft_fns {
+	GVG_CUFFT_FNS(GVG_MATH_FIELD)
+};
 #undef GVG_MATH_TYPE
 #undef GVG_MATH_FIELD
 
@@ -43,6 +50,11 @@ static inline const struct gvg_cublas_fns *gvg_lib_fns_cublas(struct gvw_call *c
 	return (const struct gvg_cublas_fns *)gvw_math_fns(c, GVW_LIB_CUBLAS);
 }
 
+static inline const struct gvg_cufft_fns *gvg_lib_fns_cufft(struct gvw_call *c)
+{
+	return (const struct gvg_cufft_fns *)gvw_math_fns(c, GVW_LIB_CUFFT);
+}
+
 #define GVG_LIBFN(LIB, name)	 (gvg_lib_fns_##LIB(c) && gvg_lib_fns_##LIB(c)->name), #name
 #define GVG_LIBDRV(c, LIB, name) (gvg_lib_fns_##LIB(c)->name)
 
@@ -51,6 +63,9 @@ int gvg_enter_lib(struct gvw_call *c, unsigned int api, int present, const char 
 /* A handle of either kind; *kind says which. */
 int gvg_handle_kinds(struct gvw_call *c, uint64_t h, enum gvw_handle_kind k1,
 		     enum gvw_handle_kind k2, enum gvw_handle_kind *kind, void **out);
+/* The handle whose short form (its low 32 bits, an int's room: cuFFT's
+ * plans) h is, or a value every check refuses. */
+uint64_t gvg_handle_full(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind);
 /* gvg_devptr, and the address as a pointer. */
 int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 /* 0 when host (1: host memory, 0: device memory) is the pointer mode the

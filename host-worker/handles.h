@@ -14,6 +14,7 @@
 
 #include "gen/cublas_driver_fns.h"
 #include "gen/cuda_driver_fns.h"
+#include "gen/cufft_driver_fns.h"
 #include "gen/curand_driver_fns.h"
 
 enum gvw_handle_kind {
@@ -24,8 +25,9 @@ enum gvw_handle_kind {
 /* The generated libraries' object kinds (gen/annot_*.py). */
 #define GVG_KIND(k) GVW_H_##k,
 	GVG_CUDA_KINDS(GVG_KIND) GVG_CURAND_KINDS(GVG_KIND) GVG_CUBLAS_KINDS(GVG_KIND)
+	    GVG_CUFFT_KINDS(GVG_KIND)
 #undef GVG_KIND
-	    GVW_H_KIND_LIMIT
+		GVW_H_KIND_LIMIT
 };
 #define GVW_HANDLE_KIND_BITS 8
 _Static_assert(GVW_H_KIND_LIMIT <= (1 << GVW_HANDLE_KIND_BITS), "handle kinds fit their bits");

@@ -13,6 +13,7 @@
 
 static struct gvg_curand_fns curand_fns;
 static struct gvg_cublas_fns cublas_fns;
+static struct gvg_cufft_fns cufft_fns;
 
 static const struct {
 	const char *soname;
@@ -20,6 +21,7 @@ static const struct {
 } libs[GVW_LIB_LIMIT] = {
     [GVW_LIB_CURAND] = {"libcurand.so.10", &curand_fns},
     [GVW_LIB_CUBLAS] = {"libcublas.so.13", &cublas_fns},
+    [GVW_LIB_CUFFT] = {"libcufft.so.12", &cufft_fns},
 };
 
 static void resolve_curand(void *table, void *lib)
@@ -40,9 +42,19 @@ static void resolve_cublas(void *table, void *lib)
 #undef LOAD
 }
 
+static void resolve_cufft(void *table, void *lib)
+{
+	struct gvg_cufft_fns *t = table;
+
+#define LOAD(name, ret, params) t->name = (gvg_fn_##name)dlsym(lib, #name);
+	GVG_CUFFT_FNS(LOAD)
+#undef LOAD
+}
+
 static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
     [GVW_LIB_CURAND] = resolve_curand,
     [GVW_LIB_CUBLAS] = resolve_cublas,
+    [GVW_LIB_CUFFT] = resolve_cufft,
 };
 
 static const void *opened[GVW_LIB_LIMIT];

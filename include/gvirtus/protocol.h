@@ -19,6 +19,7 @@
 #include "bulk.h"
 #include "gen/cublas_msgs.h"
 #include "gen/cuda_msgs.h"
+#include "gen/cufft_msgs.h"
 #include "gen/curand_msgs.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__

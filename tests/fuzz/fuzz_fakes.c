@@ -67,6 +67,7 @@ const char *rt_result_text(int e)
 
 static struct gvg_curand_fns curand_fakes;
 static struct gvg_cublas_fns cublas_fakes;
+static struct gvg_cufft_fns cufft_fakes;
 
 static const void *math_fakes(int lib)
 {
@@ -75,6 +76,8 @@ static const void *math_fakes(int lib)
 		return &curand_fakes;
 	case GVW_LIB_CUBLAS:
 		return &cublas_fakes;
+	case GVW_LIB_CUFFT:
+		return &cufft_fakes;
 	default:
 		return NULL;
 	}
@@ -88,6 +91,7 @@ void fz_install_fakes(struct gvw_worker *w)
 	rt_install(&fakes);
 	rt_install_curand(&curand_fakes);
 	rt_install_cublas(&cublas_fakes);
+	rt_install_cufft(&cufft_fakes);
 	ex = *w->ex;
 	ex.cuda_fns = &fakes;
 	ex.math_fns = math_fakes;

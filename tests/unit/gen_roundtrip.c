@@ -662,6 +662,7 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 /* The math libraries' fake tables. */
 static struct gvg_curand_fns fake_curand;
 static struct gvg_cublas_fns fake_cublas;
+static struct gvg_cufft_fns fake_cufft;
 
 static const void *fake_math_fns(int lib)
 {
@@ -670,6 +671,8 @@ static const void *fake_math_fns(int lib)
 		return &fake_curand;
 	case GVW_LIB_CUBLAS:
 		return &fake_cublas;
+	case GVW_LIB_CUFFT:
+		return &fake_cufft;
 	default:
 		return NULL;
 	}
@@ -692,6 +695,7 @@ int main(void)
 	ex.cuda_fns = &fake;
 	rt_install_curand(&fake_curand);
 	rt_install_cublas(&fake_cublas);
+	rt_install_cufft(&fake_cufft);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
 	rt_run_all();
@@ -699,6 +703,8 @@ int main(void)
 	curand_host_generators(&fake_curand);
 	rt_run_all_cublas();
 	cublas_pointer_modes(&fake_cublas);
+	rt_run_all_cufft();
+	cufft_plans(&fake_cufft);
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);

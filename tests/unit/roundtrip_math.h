@@ -4,9 +4,11 @@
 #define GVIRTUS_ROUNDTRIP_MATH_H
 
 #include <cublas_api.h>
+#include <cufftXt.h>
 #include <curand.h>
 
 #include "gen/cublas_protos.h"
+#include "gen/cufft_protos.h"
 #include "gen/curand_protos.h"
 #include "gen_support_math.h"
 #include "roundtrip.h"
@@ -15,6 +17,12 @@ void rt_install_curand(struct gvg_curand_fns *t);
 void rt_run_all_curand(void);
 void rt_install_cublas(struct gvg_cublas_fns *t);
 void rt_run_all_cublas(void);
+void rt_install_cufft(struct gvg_cufft_fns *t);
+void rt_run_all_cufft(void);
+/* Plans as short handles, their arrays (roundtrip_cufft.c). */
+void cufft_plans(struct gvg_cufft_fns *t);
+/* The object a fake returns for a handle the library declares as an int. */
+#define RT_INT_OBJECT 4242
 /* Pointer modes, shadowed state and strided copies (roundtrip_cublas.c). */
 void cublas_pointer_modes(struct gvg_cublas_fns *t);
 /* Host generators and requests that lie about them (roundtrip_curand.c). */
