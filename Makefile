@@ -147,11 +147,20 @@ $(B)/guest-lib/libcurand.so.10: $(CURAND_OBJ) $(B)/guest-lib/libcudart.so.13 gue
 	$(CC) -shared -o $@ -Wl,-soname,libcurand.so.10 -Wl,--version-script,guest-lib/gen/curand.map \
 		-Wl,-z,defs $(CURAND_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
 	ln -sf libcurand.so.10 $(B)/guest-lib/libcurand.so
+# cuBLASLt (served by the "cublas" plugin), and cuBLAS on it, as NVIDIA's.
+CUBLASLT_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cublaslt_local.o $(B)/guest-lib/math/cublas_status.o \
+	$(B)/guest-lib/math/cublas_types.o $(B)/guest-lib/gen/cublasLt_remote.o \
+	$(B)/guest-lib/gen/cublasLt_unsupported.o
+$(B)/guest-lib/libcublasLt.so.13: $(CUBLASLT_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/cublasLt.map
+	$(CC) -shared -o $@ -Wl,-soname,libcublasLt.so.13 -Wl,--version-script,guest-lib/gen/cublasLt.map \
+		-Wl,-z,defs $(CUBLASLT_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
+	ln -sf libcublasLt.so.13 $(B)/guest-lib/libcublasLt.so
 CUBLAS_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cublas_local.o $(B)/guest-lib/math/cublas_copy.o \
-	$(B)/guest-lib/gen/cublas_remote.o $(B)/guest-lib/gen/cublas_unsupported.o
-$(B)/guest-lib/libcublas.so.13: $(CUBLAS_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/cublas.map
+	$(B)/guest-lib/math/cublas_types.o $(B)/guest-lib/gen/cublas_remote.o \
+	$(B)/guest-lib/gen/cublas_unsupported.o
+$(B)/guest-lib/libcublas.so.13: $(CUBLAS_OBJ) $(B)/guest-lib/libcublasLt.so.13 guest-lib/gen/cublas.map
 	$(CC) -shared -o $@ -Wl,-soname,libcublas.so.13 -Wl,--version-script,guest-lib/gen/cublas.map \
-		-Wl,-z,defs $(CUBLAS_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
+		-Wl,-z,defs $(CUBLAS_OBJ) -L$(B)/guest-lib -l:libcublasLt.so.13 -l:libcudart.so.13 -lpthread
 	ln -sf libcublas.so.13 $(B)/guest-lib/libcublas.so
 CUFFT_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cufft_local.o \
 	$(B)/guest-lib/gen/cufft_remote.o $(B)/guest-lib/gen/cufft_unsupported.o
@@ -159,7 +168,8 @@ $(B)/guest-lib/libcufft.so.12: $(CUFFT_OBJ) $(B)/guest-lib/libcudart.so.13 guest
 	$(CC) -shared -o $@ -Wl,-soname,libcufft.so.12 -Wl,--version-script,guest-lib/gen/cufft.map \
 		-Wl,-z,defs $(CUFFT_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
 	ln -sf libcufft.so.12 $(B)/guest-lib/libcufft.so
-MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublas.so.13 $(B)/guest-lib/libcufft.so.12
+MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublasLt.so.13 $(B)/guest-lib/libcublas.so.13 \
+	$(B)/guest-lib/libcufft.so.12
 guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 
 # ---- guest programs and image ----
@@ -226,16 +236,17 @@ UNIT_TESTS += $(B)/tests/loopback_calls
 # fake driver (gen/gvgen.py writes the test with the calls).
 $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(wildcard tests/unit/gen/*) tests/unit/roundtrip.h \
 		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c \
-		tests/unit/roundtrip_cufft.c \
+		tests/unit/roundtrip_cufft.c tests/unit/roundtrip_cublaslt.c \
 		$(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
-		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(B)/host/libgvirtus-host.a
+		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c tests/unit/gen/cuda_roundtrip.c tests/unit/loopback_transport.c \
 		tests/unit/gen/curand_roundtrip.c tests/unit/roundtrip_curand.c \
 		tests/unit/gen/cublas_roundtrip.c tests/unit/roundtrip_cublas.c tests/unit/gen/cufft_roundtrip.c \
-		tests/unit/roundtrip_cufft.c \
-		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ)) $(B)/host/libgvirtus-host.a \
+		tests/unit/roundtrip_cufft.c tests/unit/gen/cublasLt_roundtrip.c tests/unit/roundtrip_cublaslt.c \
+		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ)) \
+		$(B)/host/libgvirtus-host.a \
 		-o $@ -rdynamic \
 		-lssl -lcrypto -lpthread -ldl
 UNIT_TESTS += $(B)/tests/gen_roundtrip
@@ -295,6 +306,7 @@ install: all
 	ln -sf libcublas.so.13 $(GVIRTUS_HOME)/lib/frontend/libcublas.so
 	ln -sf libcurand.so.10 $(GVIRTUS_HOME)/lib/frontend/libcurand.so
 	ln -sf libcufft.so.12 $(GVIRTUS_HOME)/lib/frontend/libcufft.so
+	ln -sf libcublasLt.so.13 $(GVIRTUS_HOME)/lib/frontend/libcublasLt.so
 	install -m 644 $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \
 		$(GVIRTUS_HOME)/share/gvirtus/guest/
 	[ -e $(GVIRTUS_HOME)/etc/properties.json ] || \

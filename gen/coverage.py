@@ -7,7 +7,8 @@ usage: coverage.py BUILD_DIR
   libcudart.so.13: exports from guest-lib/cudart_exports.txt; the stubs
                    generated into BUILD_DIR/guest-lib/unsupported_stubs.c
                    are the not-supported ones (reasons: gen/annot_cudart.py)
-  libcuda.so.1:    gen/out/cuda_classes.txt (written by gen/gvgen.py)
+  libcuda.so.1, libcublas.so.13, libcublasLt.so.13, libcufft.so.12, libcurand.so.10:
+                   gen/out/<lib>_classes.txt (written by gen/gvgen.py)
 """
 import os
 import re
@@ -45,15 +46,19 @@ def main(build):
     uns = {m.group(1): why(m.group(1)) for m in
            re.finditer(r"^GV_UNSUPPORTED\((\w+)\)", open(stubs).read(), re.M)}
     report("libcudart.so.13", exported, uns)
-    classes, uns, names = {}, {}, []
-    for line in open(os.path.join(ROOT, "gen", "out", "cuda_classes.txt")):
-        name, cls, *rest = line.rstrip("\n").split(" ", 2)
-        names.append(name)
-        if cls == "unsupported":
-            uns[name] = rest[0] if rest else ""
-        else:
-            classes[cls] = classes.get(cls, 0) + 1
-    report("libcuda.so.1", names, uns, classes)
+    # The generated libraries: gen/out/<lib>_classes.txt (gen/gvgen.py).
+    for lib, soname in (("cuda", "libcuda.so.1"), ("cublas", "libcublas.so.13"),
+                        ("cublasLt", "libcublasLt.so.13"),
+                        ("cufft", "libcufft.so.12"), ("curand", "libcurand.so.10")):
+        classes, uns, names = {}, {}, []
+        for line in open(os.path.join(ROOT, "gen", "out", lib + "_classes.txt")):
+            name, cls, *rest = line.rstrip("\n").split(" ", 2)
+            names.append(name)
+            if cls == "unsupported":
+                uns[name] = rest[0] if rest else ""
+            else:
+                classes[cls] = classes.get(cls, 0) + 1
+        report(soname, names, uns, classes)
 
 
 if __name__ == "__main__":

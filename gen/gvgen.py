@@ -201,12 +201,13 @@ class Fn:
                     return "32-bit device pointer of the pre-3.2 ABI"
                 self.wire.append(("value", p, None))
                 continue
-            if any(p.name == b for b, _ in ann.BULK_IN):
+            ro = t.kind == ci.TypeKind.POINTER and t.get_pointee().is_const_qualified()
+            if any(p.name == b for b, _ in ann.BULK_IN) and ro:
                 ln = dict(ann.BULK_IN)[p.name]
                 if ln in names:
                     self.wire.append(("bulk_in", p, ln))
                     continue
-            if any(p.name == b for b, _ in ann.BULK_OUT):
+            if any(p.name == b for b, _ in ann.BULK_OUT) and not ro:
                 ln = dict(ann.BULK_OUT)[p.name]
                 if ln in names:
                     self.wire.append(("bulk_out", p, ln))
@@ -270,6 +271,12 @@ def math_role(f, p, ann):
     is the host's or the device's by the handle's mode (cuBLAS's pointer
     mode, cuRAND's host generators).  A role, a reason, or None."""
     t = p.type
+    n_out = getattr(ann, "BULK_OUT_ELEMS", {}).get((f.name, p.name))
+    if n_out:
+        el = t.element_type if t.kind == ci.TypeKind.INCOMPLETEARRAY else t.get_pointee()
+        return ("bulk_out_n", p, (n_out, el.get_canonical().get_size()))
+    if (f.name, p.name) in getattr(ann, "INOUT", ()):
+        return ("inout", p, re.sub(r"^const ", "", t.get_pointee().spelling))
     if t.kind == ci.TypeKind.INCOMPLETEARRAY:
         # An array of device pointers is itself in device memory.
         return ("devptr", p, None) if ann.is_device_pointer(f.name, p.name, ptype(p)) else None
@@ -320,7 +327,8 @@ def int_handle(p):
 
 def mhandle(f):
     """The call's handle parameter, which the mode of its pointers follows."""
-    return next(p for p in f.params if p.spelling in f.ann.HANDLES)
+    name = getattr(f.ann, "MODE_PARAM", {}).get(f.name)
+    return next(p for p in f.params if p.spelling in f.ann.HANDLES and (not name or p.name == name))
 
 
 def p_decl(p):
@@ -388,6 +396,10 @@ def field(role, p, extra):
         return ["uint64_t %s;" % n], []
     if role == "modal_buf":
         return ["uint64_t %s;" % n, "uint8_t host_%s;" % n], []
+    if role == "inout":
+        return [fdecl(pt, n)], [fdecl(pt, n)]
+    if role == "bulk_out_n":
+        return [], []
     if role == "modal_in":
         return ["uint64_t %s;" % n, "uint8_t host_%s;" % n, "uint8_t v_%s[%s];" % (n, extra[2])], []
     if role == "modal_out":
@@ -470,7 +482,8 @@ def gen_lib(lib, check):
     banner = BANNER.format(hdr=hdr, lib=lib)
     files.update(emit_wire(lib, ann, remote, ids, banner))
     files.update(emit_guest(lib, ann, remote, out_fns, banner))
-    host_calls = [Fn(n, normal[n], ann) for n in getattr(ann, "HOST_CALLS", [])]
+    host_calls = [Fn(n, normal[n], ann) for n in getattr(ann, "HOST_CALLS", [])
+                  if n not in {f.name for f in remote}]
     files.update(emit_host(lib, ann, remote, host_calls, banner))
     files.update(emit_roundtrip(lib, ann, remote, ids, banner))
     if getattr(ann, "RESULT_ENUM", None):
@@ -496,7 +509,7 @@ def emit_wire(lib, ann, remote, ids, banner):
             a, b = field(role, p, extra)
             req += a
             resp += b
-            if role in ("bulk_in", "bulk_out"):
+            if role in ("bulk_in", "bulk_out", "bulk_out_n"):
                 nbulk += 1
             if role == "string":
                 tail = "GV_MAX_NAME"
@@ -551,7 +564,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         c.append("{")
         c.append("\tstruct gvg_%s_req q;" % f.name)
         c.append("\tstruct gvg_%s_resp r;" % f.name)
-        bufs = [x for x in f.wire if x[0] in ("bulk_in", "bulk_out", "modal_buf")]
+        bufs = [x for x in f.wire if x[0] in ("bulk_in", "bulk_out", "bulk_out_n", "modal_buf")]
         modal = [x for x in f.wire if x[0].startswith("modal_")]
         strs = [x for x in f.wire if x[0] == "string"]
         arrs = [x for x in f.wire if x[0] == "array_in"]
@@ -568,6 +581,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         c.append("\t%s e;" % cv["ret"])
         c.append("")
         c.append("\tmemset(&q, 0, sizeof(q));")
+        if modal and getattr(ann, "MODE_CAN_FAIL", False):
+            c.append("\tif (host_ < 0)")
+            c.append("\t\treturn %s;\t/* a pointer mode not remoted */" % cv["unsup"])
         for role, p, extra in f.wire:
             n = p.name
             if role in ("out", "out_handle", "out_device"):
@@ -578,6 +594,12 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 if lp.type.get_canonical().kind in SIGNED:
                     c.append("\tif (%s < 0)" % extra)
                     c.append("\t\treturn %s;" % cv["inval"])
+            if role == "bulk_out_n":
+                c.append("\tif (%s < 0)" % extra[0])
+                c.append("\t\treturn %s;" % cv["inval"])
+            if role == "inout":
+                c.append("\tif (!%s)" % n)
+                c.append("\t\treturn %s;" % cv["inval"])
             if role == "modal_buf":
                 # More than one bulk buffer carries is not a host generator's job.
                 c.append("\tif (host_ && %s > (size_t)GV_FRAME_MAX_BULK_BYTES / %s)" % (extra[0], extra[1]))
@@ -623,6 +645,12 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 c.append("\t\t%s(&q.%s, %s);" % (cv["copy"], n, n))
                 c.append("\t\tq.has_%s = 1;" % n)
                 c.append("\t}")
+            elif role == "bulk_out_n":
+                c.append("\tb.addr = %s;" % n)
+                c.append("\tb.len = (size_t)%s * %d;" % (extra[0], extra[1]))
+                c.append("\tb.dir = GV_BULK_FROM_HOST;")
+            elif role == "inout":
+                c.append("\t%s(&q.%s, %s);" % (cv["copy"], n, n))
             elif role in ("bulk_in", "bulk_out"):
                 c.append("\tb.addr = %s;" % n)
                 c.append("\tb.len = %s;" % extra)
@@ -669,7 +697,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                  (cv["call"], f.name, tail, "&b" if bufs else "NULL", nb))
         if arrs:
             c.append("\tfree(t_);")
-        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out")]
+        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout")]
         if outs:
             c.append("\tif (e == %s) {" % cv["ok"])
             for role, p, extra in outs:
@@ -718,6 +746,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
     kinds.update(ann.CORE_HANDLES)
     math = getattr(ann, "MATH", False)
     host_kind = getattr(ann, "HOST_KIND", {})
+    alias = getattr(ann, "HANDLE_ALIAS", {})
     x = ["/* %s */" % banner, "/* X(name, return type, parameter types) */",
          "#define GVG_%s_FNS(X) \\" % lib.upper()]
     x += ["\tX(%s, %s, (%s)) \\" % (f.name, f.ret, ", ".join(p.spelling for p in f.params) or "void")
@@ -744,7 +773,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
         c.append("{")
         if any(r not in ("out", "out_handle", "out_device", "string") for r, _, _ in f.wire):
             c.append("\tconst struct gvg_%s_req *q = c->req;" % f.name)
-        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out")]
+        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout")]
         if outs:
             c.append("\tstruct gvg_%s_resp *r = c->resp;" % f.name)
         for role, p, extra in f.wire:
@@ -785,7 +814,12 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "modal_out":
                 c.append("\tuint64_t o_%s[%d] = { 0 };" % (n, (extra[2] + 7) // 8))
                 c.append("\tvoid *a_%s = o_%s;" % (n, n))
-            if role == "handle" and extra in host_kind:
+            elif role == "bulk_out_n":
+                c.append("\tvoid *a_%s;" % n)
+                c.append("\tint staged_%s = 0;" % n)
+            elif role == "inout":
+                c.append("\t%s a_%s;" % (extra, n))
+            if role == "handle" and (extra in host_kind or extra in alias):
                 c.append("\tenum gvw_handle_kind k_%s = GVW_H_%s;" % (n, kinds[extra]))
         arrs = [x for x in f.wire if x[0] == "array_in"]
         modal = [x for x in f.wire if x[0].startswith("modal_")]
@@ -799,7 +833,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
         c.append("\tif (e)")
         c.append("\t\treturn %s;" % ("status(e)" if math else "e"))
         for role, p, extra in f.wire:
-            if role in ("value", "in"):
+            if role in ("value", "in", "inout"):
                 c.append("\tGVG_COPY(a_%s, q->%s);" % (p.name, p.name))
         for role, p, extra in f.wire:
             n = p.name
@@ -816,6 +850,12 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 else:
                     chk = "gvg_handle_kinds(c, q->%s, GVW_H_%s, GVW_H_%s, &k_%s, (void **)&a_%s)" % (
                         n, kinds[extra], host_kind[extra], n, n)
+            elif role == "handle" and extra in alias:
+                chk = "gvg_handle_kinds(c, q->%s, GVW_H_%s, GVW_H_%s, &k_%s, (void **)&a_%s)" % (
+                    n, kinds[extra], alias[extra], n, n)
+            elif role == "bulk_out_n":
+                chk = "gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->%s, %d), &a_%s, &staged_%s)" % (
+                    extra[0], extra[1], n, n)
             elif role == "handle" and int_handle(p):
                 c.append("\tif (!e)")
                 c.append("\t\te = gvg_handle(c, gvg_handle_full(c, q->%s, GVW_H_%s), GVW_H_%s, &h_%s);"
@@ -880,6 +920,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("q->" + n)
             elif role.startswith("modal_"):
                 args.append("(%s)a_%s" % (p.spelling, n))
+            elif role == "bulk_out_n":
+                args.append("(%s)a_%s" % (ptype(p), n))
+            elif role == "inout":
+                args.append("&a_" + n)
             elif role == "value":
                 args.append("a_" + n)
             elif role == "in":
@@ -905,19 +949,23 @@ def emit_host(lib, ann, remote, host_calls, banner):
             c.append("\tif (!e)")
             c.append("\t\te = gvw_ex(c)->stream_sync(c->ctx, a_%s);" % streams[0].name)
         for role, p, extra in f.wire:
-            if role in ("bulk_out", "modal_buf"):
+            if role in ("bulk_out", "bulk_out_n", "modal_buf"):
                 c.append("\tif (!e && staged_%s)" % p.name)
                 c.append("\t\tgvg_bulk_unstage(c, a_%s);" % p.name)
+            if role == "inout":
+                c.append("\tif (!e)")
+                c.append("\t\tGVG_COPY(r->%s, a_%s);" % (p.name, p.name))
             if role == "modal_out":
                 c.append("\tif (!e && q->host_%s)" % p.name)
                 c.append("\t\tmemcpy(r->%s, o_%s, %s);" % (p.name, p.name, extra[2]))
-            if role in ("bulk_in", "bulk_out", "modal_buf"):
+            if role in ("bulk_in", "bulk_out", "bulk_out_n", "modal_buf"):
                 c.append("\tif (staged_%s)" % p.name)
                 c.append("\t\tfree(a_%s);" % p.name)
         if f.name in ann.DESTROYS:
             hp = next(p for r, p, x in f.wire if p.name == ann.DESTROYS[f.name])
             c.append("\tif (!e)")
-            kind = ("k_" + hp.name) if hp.spelling in host_kind else "GVW_H_" + kinds[hp.spelling]
+            kind = ("k_" + hp.name) if hp.spelling in host_kind or hp.spelling in alias \
+                else "GVW_H_" + kinds[hp.spelling]
             hv = ("gvg_handle_full(c, q->%s, %s)" % (hp.name, kind)) if int_handle(hp) else "q->" + hp.name
             c.append("\t\tgvg_handle_forget(c, %s, %s);" % (hv, kind))
         for role, p, extra in outs:
@@ -937,7 +985,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "out_device":
                 c.append("\tif (!e && (r->%s = gvg_device_out(c, o_%s)) < 0)" % (n, n))
                 c.append("\t\te = CUDA_ERROR_INVALID_DEVICE;")
-            elif role == "modal_out":
+            elif role in ("modal_out", "inout"):
                 continue
             else:
                 c.append("\tif (!e)")
@@ -998,6 +1046,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tchar %s[16];" % p.name)
             elif role in ("bulk_in", "bulk_out"):
                 c.append("\tunsigned char %s[64];" % p.name)
+            elif role == "inout":
+                c.append("\t%s %s;" % (extra, p.name))
             elif role == "array_in" and extra[0] == "pod":
                 c.append("\t%s %s[4];" % (extra[2], p.name))
         c.append("\tint called;")
@@ -1030,6 +1080,11 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tRT_SAME(\"%s\", \"%s\", %s, x_%s.%s, %s);" % (n, pn, pn, n, pn, extra))
             elif role == "bulk_out":
                 c.append("\trt_pattern(%s, %s, %d);" % (pn, extra, ids[n]))
+            elif role == "bulk_out_n":
+                c.append("\trt_pattern(%s, (size_t)%s * %d, %d);" % (pn, extra[0], extra[1], ids[n]))
+            elif role == "inout":
+                c.append("\tRT_SAME(\"%s\", \"%s\", %s, &x_%s.%s, sizeof(*%s));" % (n, pn, pn, n, pn, pn))
+                c.append("\trt_pattern(%s, sizeof(*%s), %d);" % (pn, pn, ids[n]))
             elif role == "array_in" and extra[0] == "handle":
                 c.append("\tfor (size_t i_ = 0; %s && i_ < (size_t)%s; i_++)" % (pn, extra[4]))
                 c.append("\t\tRT_TRUE(\"%s\", \"%s\", %s[i_] == NULL);" % (n, pn, pn))
@@ -1077,6 +1132,12 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "bulk_out":
                 decls.append("\tunsigned char o_%s[64] = { 0 };" % pn)
                 args.append("(void *)o_%s" % pn)
+            elif role == "bulk_out_n":
+                decls.append("\tunsigned char o_%s[4 * %d] = { 0 };" % (pn, extra[1]))
+                args.append("(void *)o_%s" % pn)
+            elif role == "inout":
+                decls.append("\t%s o_%s;" % (extra, pn))
+                args.append("&o_%s" % pn)
             elif role == "out":
                 decls.append("\t%s o_%s;" % (extra, pn))
                 args.append("&o_%s" % pn)
@@ -1104,6 +1165,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     n, p.spelling, ann.CREATE_FN[p.spelling], p.spelling, cv["ok"]))
                 break
         lens = {extra for role, _, extra in f.wire if role in ("bulk_in", "bulk_out")}
+        n_outs = {extra[0] for role, _, extra in f.wire if role == "bulk_out_n"}
         counts = {extra[4] for role, _, extra in f.wire if role == "array_in"}
         for role, p, extra in f.wire:
             pn = p.name
@@ -1111,6 +1173,10 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tx_%s.%s = (%s)(1 + rt_small(4));" % (n, pn, p.spelling))
             elif role == "array_in" and extra[0] == "pod":
                 c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+            elif role == "value" and pn in n_outs:
+                c.append("\tx_%s.%s = (%s)rt_small(5);" % (n, pn, p.spelling))
+            elif role == "inout":
+                c.append("\trt_random(&x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
             elif role == "value":
                 if pn in lens:
                     c.append("\tx_%s.%s = (%s)rt_small(64);" % (n, pn, p.spelling))
@@ -1136,6 +1202,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "bulk_in":
                 c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
         c.append("\trt_result = %s;" % cv["ok"])
+        for role, p, extra in f.wire:
+            if role == "inout":
+                c.append("\to_%s = x_%s.%s;" % (p.name, n, p.name))
         c.append("\te = %s(%s);" % (n, ", ".join(args)))
         c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 1, e);" % (n, cv["ok"], n))
         for role, p, extra in f.wire:
@@ -1144,6 +1213,12 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(&o_%s, sizeof(o_%s), %d));" % (n, pn, pn, pn, ids[n]))
             elif role == "bulk_out":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, (size_t)x_%s.%s, %d));" % (n, pn, pn, n, extra, ids[n]))
+            elif role == "bulk_out_n":
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, (size_t)x_%s.%s * %d, %d));" % (
+                    n, pn, pn, n, extra[0], extra[1], ids[n]))
+            elif role == "inout":
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(&o_%s, sizeof(o_%s), %d));" % (
+                    n, pn, pn, pn, ids[n]))
             elif role == "out_handle":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s != %s);" % (
                     n, pn, pn, "0" if p.type.get_pointee().get_canonical().kind in INT_KINDS else "NULL"))
@@ -1156,6 +1231,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 n, hp.spelling, ann.CREATE_FN[hp.spelling], hp.spelling, cv["ok"]))
         c.append("\t/* The host's error comes back as it is. */")
         c.append("\trt_result = %s;" % cv["fail"])
+        for role, p, extra in f.wire:
+            if role == "inout":
+                c.append("\to_%s = x_%s.%s;" % (p.name, n, p.name))
         c.append("\te = %s(%s);" % (n, ", ".join(args)))
         c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 2, e);" % (n, cv["fail"], n))
         # Hostile values: refused before the driver is called.
@@ -1340,7 +1418,7 @@ def gen_cudart(check):
 
 def main(argv):
     check = "--check" in argv
-    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft"]
+    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft", "cublasLt"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
     for lib in libs:

@@ -78,3 +78,51 @@ uint64_t gvg_handle_full(struct gvw_call *c, uint64_t h, enum gvw_handle_kind ki
 		return UINT64_MAX; /* no handle's value: the check refuses it */
 	return gvw_handle_of(t, &t->v[idx1 - 1]);
 }
+
+/* The descriptor's pointer mode attribute against what the request says. */
+static int lt_mode(struct gvw_call *c, cublasStatus_t got, cublasLtPointerMode_t mode, int host)
+{
+	if (got)
+		return CUDA_ERROR_NOT_SUPPORTED;
+	if ((mode == CUBLASLT_POINTER_MODE_HOST) != !!host ||
+	    (mode != CUBLASLT_POINTER_MODE_HOST && mode != CUBLASLT_POINTER_MODE_DEVICE)) {
+		gvw_log(GVW_WARN,
+			"session %u: a cuBLASLt call's scalars claim %s memory, but its "
+			"descriptor's pointer mode is %d",
+			c->s->id, host ? "host" : "device", (int)mode);
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	return CUDA_SUCCESS;
+}
+
+int gvg_cublaslt_matmul_mode(struct gvw_call *c, cublasLtMatmulDesc_t d, int host)
+{
+	const struct gvg_cublasLt_fns *t = gvg_lib_fns_cublasLt(c);
+	cublasLtPointerMode_t mode = CUBLASLT_POINTER_MODE_HOST;
+	cublasStatus_t got;
+	size_t n = 0;
+
+	if (!d)
+		return CUDA_SUCCESS;
+	if (!t->cublasLtMatmulDescGetAttribute)
+		return CUDA_ERROR_NOT_SUPPORTED;
+	got = t->cublasLtMatmulDescGetAttribute(d, CUBLASLT_MATMUL_DESC_POINTER_MODE, &mode,
+						sizeof(mode), &n);
+	return lt_mode(c, got, mode, host);
+}
+
+int gvg_cublaslt_transform_mode(struct gvw_call *c, cublasLtMatrixTransformDesc_t d, int host)
+{
+	const struct gvg_cublasLt_fns *t = gvg_lib_fns_cublasLt(c);
+	cublasLtPointerMode_t mode = CUBLASLT_POINTER_MODE_HOST;
+	cublasStatus_t got;
+	size_t n = 0;
+
+	if (!d)
+		return CUDA_SUCCESS;
+	if (!t->cublasLtMatrixTransformDescGetAttribute)
+		return CUDA_ERROR_NOT_SUPPORTED;
+	got = t->cublasLtMatrixTransformDescGetAttribute(
+	    d, CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE, &mode, sizeof(mode), &n);
+	return lt_mode(c, got, mode, host);
+}

@@ -9,10 +9,13 @@
 #ifndef GVIRTUS_GEN_SUPPORT_MATH_H
 #define GVIRTUS_GEN_SUPPORT_MATH_H
 
+#include <cublasLt.h>
 #include <cublas_api.h>
 #include <cufftXt.h>
 #include <curand.h>
 
+#include "gen/cublasLt_driver_fns.h"
+#include "gen/cublasLt_msgs.h"
 #include "gen/cublas_driver_fns.h"
 #include "gen/cublas_msgs.h"
 #include "gen/cufft_driver_fns.h"
@@ -31,6 +34,10 @@ struct gvg_curand_fns {
 GVG_CUBLAS_FNS(GVG_MATH_TYPE)
 struct gvg_cublas_fns {
 	GVG_CUBLAS_FNS(GVG_MATH_FIELD)
+};
+GVG_CUBLASLT_FNS(GVG_MATH_TYPE)
+struct gvg_cublasLt_fns {
+	GVG_CUBLASLT_FNS(GVG_MATH_FIELD)
 };
 GVG_CUFFT_FNS(GVG_MATH_TYPE)
 struct gvg_cufft_fns {
@@ -55,6 +62,11 @@ static inline const struct gvg_cufft_fns *gvg_lib_fns_cufft(struct gvw_call *c)
 	return (const struct gvg_cufft_fns *)gvw_math_fns(c, GVW_LIB_CUFFT);
 }
 
+static inline const struct gvg_cublasLt_fns *gvg_lib_fns_cublasLt(struct gvw_call *c)
+{
+	return (const struct gvg_cublasLt_fns *)gvw_math_fns(c, GVW_LIB_CUBLASLT);
+}
+
 #define GVG_LIBFN(LIB, name)	 (gvg_lib_fns_##LIB(c) && gvg_lib_fns_##LIB(c)->name), #name
 #define GVG_LIBDRV(c, LIB, name) (gvg_lib_fns_##LIB(c)->name)
 
@@ -71,5 +83,12 @@ int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 /* 0 when host (1: host memory, 0: device memory) is the pointer mode the
  * library holds for the handle; a NULL handle is the library's to refuse. */
 int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host);
+/* The same for a cuBLASLt matmul or transform descriptor. */
+int gvg_cublaslt_matmul_mode(struct gvw_call *c, cublasLtMatmulDesc_t d, int host);
+int gvg_cublaslt_transform_mode(struct gvw_call *c, cublasLtMatrixTransformDesc_t d, int host);
+#define gvg_cublaslt_pointer_mode(c, d, host)                                                      \
+	_Generic((d), cublasLtMatmulDesc_t                                                         \
+		 : gvg_cublaslt_matmul_mode, cublasLtMatrixTransformDesc_t                         \
+		 : gvg_cublaslt_transform_mode)(c, d, host)
 
 #endif

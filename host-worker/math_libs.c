@@ -14,6 +14,7 @@
 static struct gvg_curand_fns curand_fns;
 static struct gvg_cublas_fns cublas_fns;
 static struct gvg_cufft_fns cufft_fns;
+static struct gvg_cublasLt_fns cublasLt_fns;
 
 static const struct {
 	const char *soname;
@@ -22,6 +23,7 @@ static const struct {
     [GVW_LIB_CURAND] = {"libcurand.so.10", &curand_fns},
     [GVW_LIB_CUBLAS] = {"libcublas.so.13", &cublas_fns},
     [GVW_LIB_CUFFT] = {"libcufft.so.12", &cufft_fns},
+    [GVW_LIB_CUBLASLT] = {"libcublasLt.so.13", &cublasLt_fns},
 };
 
 static void resolve_curand(void *table, void *lib)
@@ -51,10 +53,20 @@ static void resolve_cufft(void *table, void *lib)
 #undef LOAD
 }
 
+static void resolve_cublasLt(void *table, void *lib)
+{
+	struct gvg_cublasLt_fns *t = table;
+
+#define LOAD(name, ret, params) t->name = (gvg_fn_##name)dlsym(lib, #name);
+	GVG_CUBLASLT_FNS(LOAD)
+#undef LOAD
+}
+
 static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
     [GVW_LIB_CURAND] = resolve_curand,
     [GVW_LIB_CUBLAS] = resolve_cublas,
     [GVW_LIB_CUFFT] = resolve_cufft,
+    [GVW_LIB_CUBLASLT] = resolve_cublasLt,
 };
 
 static const void *opened[GVW_LIB_LIMIT];

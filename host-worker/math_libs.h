@@ -13,6 +13,7 @@ enum gvw_math_lib {
 	GVW_LIB_CURAND,
 	GVW_LIB_CUBLAS,
 	GVW_LIB_CUFFT,
+	GVW_LIB_CUBLASLT,
 	GVW_LIB_LIMIT,
 };
 

@@ -5,6 +5,7 @@
  * call's scalars live, and the getters need no round trip.  The host
  * holds every call to the mode its library really has (math_cublas.c).
  */
+#include <cublasLt.h>
 #include <cublas_api.h>
 #include <library_types.h>
 #include <pthread.h>
@@ -173,47 +174,15 @@ GVM_EXPORT size_t cublasGetCudartVersion(void)
 	return CUDART_VERSION;
 }
 
-/* The names and texts NVIDIA's library gives (libcublasLt's strings). */
-static const struct {
-	cublasStatus_t s;
-	const char *name, *text;
-} statuses[] = {
-    {CUBLAS_STATUS_SUCCESS, "CUBLAS_STATUS_SUCCESS", "success"},
-    {CUBLAS_STATUS_NOT_INITIALIZED, "CUBLAS_STATUS_NOT_INITIALIZED",
-     "the library was not initialized"},
-    {CUBLAS_STATUS_ALLOC_FAILED, "CUBLAS_STATUS_ALLOC_FAILED", "the resource allocation failed"},
-    {CUBLAS_STATUS_INVALID_VALUE, "CUBLAS_STATUS_INVALID_VALUE",
-     "an unsupported value or parameter was passed to the function"},
-    {CUBLAS_STATUS_ARCH_MISMATCH, "CUBLAS_STATUS_ARCH_MISMATCH",
-     "the function requires an architectural feature absent from the device"},
-    {CUBLAS_STATUS_MAPPING_ERROR, "CUBLAS_STATUS_MAPPING_ERROR",
-     "an access to GPU memory space failed"},
-    {CUBLAS_STATUS_EXECUTION_FAILED, "CUBLAS_STATUS_EXECUTION_FAILED",
-     "the function failed to launch on the GPU"},
-    {CUBLAS_STATUS_INTERNAL_ERROR, "CUBLAS_STATUS_INTERNAL_ERROR", "an internal operation failed"},
-    {CUBLAS_STATUS_NOT_SUPPORTED, "CUBLAS_STATUS_NOT_SUPPORTED",
-     "the requested functionality is not supported"},
-    {CUBLAS_STATUS_LICENSE_ERROR, "CUBLAS_STATUS_LICENSE_ERROR", "the license check failed"},
-};
-
+/* As NVIDIA's libcublas, which takes them from libcublasLt. */
 GVM_EXPORT const char *cublasGetStatusName(cublasStatus_t status)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (statuses[i].s == status)
-			return statuses[i].name;
-	return "CUBLAS_STATUS_UNKNOWN";
+	return cublasLtGetStatusName(status);
 }
 
 GVM_EXPORT const char *cublasGetStatusString(cublasStatus_t status)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-		if (statuses[i].s == status)
-			return statuses[i].text;
-	return "unknown error";
+	return cublasLtGetStatusString(status);
 }
 
 /* What the library prints for an argument it refuses, on the caller's
@@ -222,50 +191,4 @@ GVM_EXPORT void cublasXerbla(const char *srName, int info)
 {
 	printf(" ** On entry to %s parameter number %d had an illegal value\n",
 	       srName ? srName : "", info);
-}
-
-size_t gvm_cublas_type_bytes(cudaDataType t)
-{
-	switch (t) {
-	case CUDA_R_16F:
-	case CUDA_R_16BF:
-		return 2;
-	case CUDA_R_32F:
-	case CUDA_R_32I:
-	case CUDA_C_16F:
-	case CUDA_C_16BF:
-		return 4;
-	case CUDA_R_64F:
-	case CUDA_C_32F:
-		return 8;
-	case CUDA_C_64F:
-		return 16;
-	case CUDA_R_8I:
-	case CUDA_R_8U:
-		return 1;
-	default:
-		return 0; /* the library refuses the type itself */
-	}
-}
-
-size_t gvm_cublas_compute_bytes(cublasComputeType_t compute, cudaDataType ctype)
-{
-	/* The scale type of a GEMM follows its compute type, complex when C is. */
-	int complex = ctype == CUDA_C_16F || ctype == CUDA_C_16BF || ctype == CUDA_C_32F ||
-		      ctype == CUDA_C_64F || ctype == CUDA_C_8I || ctype == CUDA_C_32I;
-
-	switch (compute) {
-	case CUBLAS_COMPUTE_16F:
-	case CUBLAS_COMPUTE_16F_PEDANTIC:
-		return 2;
-	case CUBLAS_COMPUTE_64F:
-	case CUBLAS_COMPUTE_64F_PEDANTIC:
-	case CUBLAS_COMPUTE_64F_EMULATED_FIXEDPOINT:
-		return complex ? 16 : 8;
-	case CUBLAS_COMPUTE_32I:
-	case CUBLAS_COMPUTE_32I_PEDANTIC:
-		return 4;
-	default:
-		return complex ? 8 : 4;
-	}
 }

@@ -37,6 +37,7 @@ struct gvm_lib {
 extern struct gvm_lib gvm_lib_curand;
 extern struct gvm_lib gvm_lib_cublas;
 extern struct gvm_lib gvm_lib_cufft;
+extern struct gvm_lib gvm_lib_cublasLt;
 
 /* One generated call: one round trip; the host's status, or the
  * library's own for a transport that failed or a host that does not

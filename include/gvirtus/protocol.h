@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "bulk.h"
+#include "gen/cublasLt_msgs.h"
 #include "gen/cublas_msgs.h"
 #include "gen/cuda_msgs.h"
 #include "gen/cufft_msgs.h"

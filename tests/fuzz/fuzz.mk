@@ -31,7 +31,7 @@ FUZZ_SRC_session := $(FUZZ_WORKER_SRC)
 # The generated fake driver stands behind the generated calls.
 FUZZ_SRC_codecs := $(FUZZ_WORKER_SRC) tests/unit/gen/cuda_roundtrip.c \
 	tests/unit/gen/curand_roundtrip.c tests/unit/gen/cublas_roundtrip.c \
-	tests/unit/gen/cufft_roundtrip.c tests/fuzz/fuzz_fakes.c
+	tests/unit/gen/cufft_roundtrip.c tests/unit/gen/cublasLt_roundtrip.c tests/fuzz/fuzz_fakes.c
 $(FUZZ_O)/tests/unit/gen/%_roundtrip.o: FUZZ_CFLAGS += -DRT_FAKES_ONLY -Wno-deprecated-declarations
 FUZZ_SRC_framing := qemu-device/gvirtus_framing.c
 FUZZ_SRC_fatbin := host-worker/fatbin_params.c

@@ -68,6 +68,7 @@ const char *rt_result_text(int e)
 static struct gvg_curand_fns curand_fakes;
 static struct gvg_cublas_fns cublas_fakes;
 static struct gvg_cufft_fns cufft_fakes;
+static struct gvg_cublasLt_fns cublasLt_fakes;
 
 static const void *math_fakes(int lib)
 {
@@ -78,6 +79,8 @@ static const void *math_fakes(int lib)
 		return &cublas_fakes;
 	case GVW_LIB_CUFFT:
 		return &cufft_fakes;
+	case GVW_LIB_CUBLASLT:
+		return &cublasLt_fakes;
 	default:
 		return NULL;
 	}
@@ -92,6 +95,7 @@ void fz_install_fakes(struct gvw_worker *w)
 	rt_install_curand(&curand_fakes);
 	rt_install_cublas(&cublas_fakes);
 	rt_install_cufft(&cufft_fakes);
+	rt_install_cublasLt(&cublasLt_fakes);
 	ex = *w->ex;
 	ex.cuda_fns = &fakes;
 	ex.math_fns = math_fakes;

@@ -82,9 +82,13 @@ s.close()
 s = conn()
 s.sendall(frame(message(OP_HELLO, hello_payload())))
 check(reply(s) is not None, "HELLO answered")
-s.sendall(frame(message(4242)))
-r = reply(s)
-check(r is not None and struct.unpack_from(RESP_FMT, r[2])[2] == GV_EOP, "unknown op: GV_EOP")
+# 999: between the core ops and the generated ones (from 1000), never assigned;
+# 0x7fffffff: past every op there is.
+for unknown in (999, 0x7FFFFFFF):
+    s.sendall(frame(message(unknown)))
+    r = reply(s)
+    check(r is not None and struct.unpack_from(RESP_FMT, r[2])[2] == GV_EOP,
+          "unknown op %d: GV_EOP" % unknown)
 s.sendall(frame(message(OP_MALLOC, b"\1\2\3")))  # MALLOC wants 8 bytes
 r = reply(s)
 check(r is not None and struct.unpack_from(RESP_FMT, r[2])[2] == GV_ELEN,

@@ -663,6 +663,7 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 static struct gvg_curand_fns fake_curand;
 static struct gvg_cublas_fns fake_cublas;
 static struct gvg_cufft_fns fake_cufft;
+static struct gvg_cublasLt_fns fake_cublasLt;
 
 static const void *fake_math_fns(int lib)
 {
@@ -673,6 +674,8 @@ static const void *fake_math_fns(int lib)
 		return &fake_cublas;
 	case GVW_LIB_CUFFT:
 		return &fake_cufft;
+	case GVW_LIB_CUBLASLT:
+		return &fake_cublasLt;
 	default:
 		return NULL;
 	}
@@ -696,6 +699,7 @@ int main(void)
 	rt_install_curand(&fake_curand);
 	rt_install_cublas(&fake_cublas);
 	rt_install_cufft(&fake_cufft);
+	rt_install_cublasLt(&fake_cublasLt);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
 	rt_run_all();
@@ -705,6 +709,8 @@ int main(void)
 	cublas_pointer_modes(&fake_cublas);
 	rt_run_all_cufft();
 	cufft_plans(&fake_cufft);
+	rt_run_all_cublasLt();
+	cublaslt_calls(&fake_cublasLt, &fake_cublas);
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);

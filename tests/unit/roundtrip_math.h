@@ -3,10 +3,12 @@
 #ifndef GVIRTUS_ROUNDTRIP_MATH_H
 #define GVIRTUS_ROUNDTRIP_MATH_H
 
+#include <cublasLt.h>
 #include <cublas_api.h>
 #include <cufftXt.h>
 #include <curand.h>
 
+#include "gen/cublasLt_protos.h"
 #include "gen/cublas_protos.h"
 #include "gen/cufft_protos.h"
 #include "gen/curand_protos.h"
@@ -17,6 +19,10 @@ void rt_install_curand(struct gvg_curand_fns *t);
 void rt_run_all_curand(void);
 void rt_install_cublas(struct gvg_cublas_fns *t);
 void rt_run_all_cublas(void);
+void rt_install_cublasLt(struct gvg_cublasLt_fns *t);
+void rt_run_all_cublasLt(void);
+/* A cuBLAS handle as cuBLASLt's, scalars by descriptor (roundtrip_cublaslt.c). */
+void cublaslt_calls(struct gvg_cublasLt_fns *lt, struct gvg_cublas_fns *blas);
 void rt_install_cufft(struct gvg_cufft_fns *t);
 void rt_run_all_cufft(void);
 /* Plans as short handles, their arrays (roundtrip_cufft.c). */
