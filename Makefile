@@ -179,6 +179,11 @@ $(B)/guest/progs/gvtest_driver: tests/guest/gvtest_driver.c $(B)/tests/fatbin_ke
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest -I$(B)/tests $< -o $@ \
 		-L$(CUDA_HOME)/lib64/stubs -lcuda -L$(B)/guest-lib -lcudart -lpthread -ldl
+# The math shims' program: ours at link and run time.
+$(B)/guest/progs/gvtest_math: tests/guest/gvtest_math.c $(MATH_SHIMS) $(wildcard tests/guest/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest $< -o $@ -L$(B)/guest-lib \
+		-l:libcublasLt.so.13 -l:libcublas.so.13 -l:libcufft.so.12 -l:libcurand.so.10 -lcudart
 # Relocatable device code: device-linked with the device runtime by nvcc.
 $(B)/guest/progs/gvtest_rdc: tests/guest/gvtest_rdc.cu
 	@mkdir -p $(@D)

@@ -116,8 +116,9 @@ EXCEPTION_FILES = ["guest-lib/math/cublaslt_local.c", "guest-lib/math/cublas_sta
 UNSUPPORTED_PREFIX = {
     "cublasLtLogger": "the library's own API log, written on the host",
 }
-# Exports with no prototype in cublasLt.h are NVIDIA's libcublas's own
-# entry points into the library (cublasLt<types>Matmul*, LegacyGemm*, ...).
+# Exports with no prototype in cublasLt.h: NVIDIA's libcublas's own entry
+# points into the library (cublasLt<types>Matmul*, LegacyGemm*, ...).
+NO_PROTOTYPE = "no prototype in cublasLt.h: NVIDIA's libcublas's own entry points"
 NOT_GENERIC = {
     "cublasLtDisableCpuInstructionsSetMask": "acts on the host library's own CPU code paths",
 }

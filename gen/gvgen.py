@@ -444,7 +444,7 @@ def gen_lib(lib, check):
             continue
         if cur is None:
             why = next((r for pfx, r in ann.UNSUPPORTED_PREFIX.items() if name.startswith(pfx)),
-                       "no prototype in %s" % hdr)
+                       getattr(ann, "NO_PROTOTYPE", "no prototype in %s" % hdr))
             fns.append((name, None, "unsupported", why))
             continue
         f = Fn(name, cur, ann)

@@ -47,6 +47,13 @@ if [ "$executor" = cpu-reference ]; then
 fi
 "$progs/gvtest_driver" && ok "the driver API over TCP" || bad "the driver API over TCP"
 "$progs/gvtest_rdc" && ok "relocatable device code over TCP" || bad "relocatable device code over TCP"
+# The math shims on an endpoint that does not serve them: each library's
+# not-supported status, and the client names the plugin to add.
+msg=$("$progs/gvtest_math" unserved 2>&1)
+[ $? = 0 ] && echo "$msg" | grep -q 'does not serve cuBLAS: add "cublas"' &&
+	echo "$msg" | grep -q 'does not serve cuRAND: add "curand"' &&
+	ok "math libraries on an endpoint without their plugins" ||
+	bad "math libraries without their plugins: $msg"
 
 # The control socket and gvirtus-top: a busy client shows with its session.
 printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" } } ] }\n' \
@@ -83,6 +90,20 @@ for api in cudart cudadr; do
 	kill -TERM $only
 	wait $only
 done
+# Served, the math libraries reach the host; the CPU double has none of them.
+if [ "$executor" = cpu-reference ]; then
+	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cublas", "cufft", "curand" ] } ] }\n' \
+		$((port + 4)) >"$home/etc/math.json"
+	"$b/bin/gvirtus-backend" --executor "$executor" "$home/etc/math.json" 2>"$home/math-backend.log" &
+	only=$!
+	sleep 1
+	GVIRTUS_CONFIG=$home/etc/math.json "$progs/gvtest_math" >"$home/math.log" 2>&1 &&
+		grep -q 'is not available from executor cpu-reference' "$home/math-backend.log" &&
+		ok "math libraries served by an executor without them: not supported, named on the host" ||
+		bad "math libraries on the CPU double: $(cat "$home/math.log" "$home/math-backend.log")"
+	kill -TERM $only
+	wait $only
+fi
 printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cuda-runtime" ] } ] }\n' \
 	$((port + 4)) >"$home/etc/bad-plugin.json"
 msg=$(timeout 10 "$b/bin/gvirtus-backend" --executor "$executor" "$home/etc/bad-plugin.json" 2>&1)
