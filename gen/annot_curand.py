@@ -49,7 +49,11 @@ for _f in ("Normal", "NormalDouble", "LogNormal", "LogNormalDouble", "Poisson", 
     MODAL[("curandGenerate" + _f, "outputPtr")] = ("buf", "n")
 
 LOCAL = ["curandGetVersion", "curandGetProperty"]
-EXCEPTION = []
+# The library's host tables, fetched once over CURAND_TABLE
+# (host-worker/handlers_curand.c), which calls these on the host.
+EXCEPTION = ["curandGetDirectionVectors32", "curandGetDirectionVectors64",
+             "curandGetScrambleConstants32", "curandGetScrambleConstants64"]
+HOST_CALLS = EXCEPTION
 EXCEPTION_FILES = ["guest-lib/math/curand_local.c"]
 UNSUPPORTED_PREFIX = {}
 NOT_GENERIC = {
@@ -57,10 +61,6 @@ NOT_GENERIC = {
         "a device object whose address kernels dereference: needs handles that are addresses",
     "curandDestroyDistribution":
         "a device object whose address kernels dereference: needs handles that are addresses",
-    "curandGetDirectionVectors32": "returns a pointer to the library's own host tables",
-    "curandGetDirectionVectors64": "returns a pointer to the library's own host tables",
-    "curandGetScrambleConstants32": "returns a pointer to the library's own host tables",
-    "curandGetScrambleConstants64": "returns a pointer to the library's own host tables",
 }
 
 # The guest's say on a call's mode, and what the host holds it to.

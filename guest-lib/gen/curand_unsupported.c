@@ -3,7 +3,3 @@
 
 GVM_UNSUPPORTED(curandCreatePoissonDistribution, curand) /* a device object whose address kernels dereference: needs handles that are addresses */
 GVM_UNSUPPORTED(curandDestroyDistribution, curand) /* a device object whose address kernels dereference: needs handles that are addresses */
-GVM_UNSUPPORTED(curandGetDirectionVectors32, curand) /* returns a pointer to the library's own host tables */
-GVM_UNSUPPORTED(curandGetDirectionVectors64, curand) /* returns a pointer to the library's own host tables */
-GVM_UNSUPPORTED(curandGetScrambleConstants32, curand) /* returns a pointer to the library's own host tables */
-GVM_UNSUPPORTED(curandGetScrambleConstants64, curand) /* returns a pointer to the library's own host tables */

@@ -20,6 +20,10 @@
 	X(curandSetPseudoRandomGeneratorSeed, curandStatus_t, (curandGenerator_t, unsigned long long)) \
 	X(curandSetQuasiRandomGeneratorDimensions, curandStatus_t, (curandGenerator_t, unsigned int)) \
 	X(curandSetStream, curandStatus_t, (curandGenerator_t, cudaStream_t)) \
+	X(curandGetDirectionVectors32, curandStatus_t, (curandDirectionVectors32_t *[], curandDirectionVectorSet_t)) \
+	X(curandGetDirectionVectors64, curandStatus_t, (curandDirectionVectors64_t *[], curandDirectionVectorSet_t)) \
+	X(curandGetScrambleConstants32, curandStatus_t, (unsigned int **)) \
+	X(curandGetScrambleConstants64, curandStatus_t, (unsigned long long **)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

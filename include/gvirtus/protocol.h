@@ -293,6 +293,24 @@ struct __attribute__((packed)) gv_launch_ex_req {
 #define GV_CAPTURE_WANT_GRAPH 1u
 #define GV_CAPTURE_WANT_DEPS  2u
 #define GV_CAPTURE_WANT_EDGES 4u
+/*
+ * CURAND_TABLE: one of cuRAND's host tables for quasi-random generation
+ * in kernels (curandGetDirectionVectors32/64, curandGetScrambleConstants
+ * 32/64), copied whole into the bulk buffer, of exactly the table's size.
+ * The result is a curandStatus_t.
+ */
+enum gv_curand_table {
+	GV_CURAND_DIRECTIONS_32, /* 20000 curandDirectionVectors32_t of set */
+	GV_CURAND_DIRECTIONS_64, /* 20000 curandDirectionVectors64_t of set */
+	GV_CURAND_SCRAMBLE_32,	 /* 20000 unsigned int */
+	GV_CURAND_SCRAMBLE_64,	 /* 20000 unsigned long long */
+};
+#define GV_CURAND_DIMENSIONS 20000u
+struct __attribute__((packed)) gv_curand_table_req {
+	uint32_t table; /* enum gv_curand_table */
+	uint32_t set;	/* curandDirectionVectorSet_t, for the direction vectors */
+};
+
 struct __attribute__((packed)) gv_capture_info_req {
 	uint64_t stream;
 	uint32_t want; /* GV_CAPTURE_WANT_* */

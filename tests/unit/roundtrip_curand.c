@@ -3,6 +3,7 @@
  * cuRAND's host generators through the loopback session: output lands in
  * the guest's memory through a bulk buffer, and the host holds each call
  * to its generator's own kind, whatever mode the guest's request claims.
+ * The library's host tables reach the guest once, whole.
  */
 #include <stdio.h>
 
@@ -56,6 +57,57 @@ static int raw_uniform(uint64_t gen, uint64_t out, int host, void *buf, size_t n
 			  sizeof(r), &b, buf ? 1 : 0, &result))
 		return -1;
 	return result;
+}
+
+/* A table the "library" owns: entry i of dimension d is d * 32 + i. */
+static curandDirectionVectors32_t lib_table[GV_CURAND_DIMENSIONS];
+static int table_calls;
+
+static curandStatus_t fake_directions32(curandDirectionVectors32_t **v,
+					curandDirectionVectorSet_t set)
+{
+	unsigned int d, i;
+
+	table_calls++;
+	for (d = 0; d < GV_CURAND_DIMENSIONS; d++)
+		for (i = 0; i < 32; i++)
+			lib_table[d][i] = d * 32 + i;
+	*v = lib_table;
+	return CURAND_STATUS_SUCCESS;
+}
+
+static void host_tables(struct gvg_curand_fns *t)
+{
+	curandDirectionVectors32_t *v = NULL, *again = NULL;
+	struct gv_curand_table_req q = {.table = GV_CURAND_DIRECTIONS_32,
+					.set = CURAND_DIRECTION_VECTORS_32_JOEKUO6};
+	struct gv_empty r;
+	static unsigned int small[100];
+	struct gv_buf b = {small, sizeof(small), GV_BULK_FROM_HOST};
+	int32_t st = 0;
+
+	t->curandGetDirectionVectors32 = fake_directions32;
+	RT_TRUE("curandGetDirectionVectors32", "the library's table, in the guest",
+		curandGetDirectionVectors32(&v, CURAND_DIRECTION_VECTORS_32_JOEKUO6) ==
+			CURAND_STATUS_SUCCESS &&
+		    v && v != lib_table && v[19999][31] == 19999u * 32 + 31 && v[7][3] == 227);
+	RT_TRUE("curandGetDirectionVectors32", "fetched once",
+		curandGetDirectionVectors32(&again, CURAND_DIRECTION_VECTORS_32_JOEKUO6) ==
+			CURAND_STATUS_SUCCESS &&
+		    again == v && table_calls == 1);
+	RT_TRUE("curandGetDirectionVectors32", "a 64-bit set",
+		curandGetDirectionVectors32(&v, CURAND_DIRECTION_VECTORS_64_JOEKUO6) ==
+		    CURAND_STATUS_OUT_OF_RANGE);
+	/* A bulk buffer that is not the table's size is refused. */
+	RT_TRUE("CURAND_TABLE", "a short buffer",
+		gv_rpc_result(gv_session()->t, GV_OP_CURAND_TABLE, &q, sizeof(q), NULL, 0, &r,
+			      sizeof(r), &b, 1, &st) == 0 &&
+		    st == CURAND_STATUS_OUT_OF_RANGE && table_calls == 1);
+	q.table = 9;
+	RT_TRUE("CURAND_TABLE", "no such table",
+		gv_rpc_result(gv_session()->t, GV_OP_CURAND_TABLE, &q, sizeof(q), NULL, 0, &r,
+			      sizeof(r), &b, 1, &st) == 0 &&
+		    st == CURAND_STATUS_OUT_OF_RANGE);
 }
 
 void curand_host_generators(struct gvg_curand_fns *t)
@@ -120,4 +172,5 @@ void curand_host_generators(struct gvg_curand_fns *t)
 		    generated == 0);
 	RT_TRUE("curandDestroyGenerator", "device generator",
 		curandDestroyGenerator(dev) == CURAND_STATUS_SUCCESS);
+	host_tables(t);
 }
