@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "frame_client.h"
 #include "gvrt.h"
 #include "properties.h"
 #include "sockstream.h"
@@ -30,36 +31,37 @@ struct tcp_transport {
 	pthread_mutex_t lock;
 };
 
+static int stream_writev(void *ctx, struct iovec *iov, int n)
+{
+	return gv_stream_writev_full(ctx, iov, n);
+}
+
+static int stream_read(void *ctx, void *buf, size_t len)
+{
+	return gv_stream_read_full(ctx, buf, len);
+}
+
 static int exchange(struct tcp_transport *c, const void *msg, size_t msg_len, void *resp,
 		    size_t resp_cap, size_t *resp_len, const struct gv_buf *bufs,
 		    unsigned int nbufs)
 {
+	const struct gv_frame_io io = {stream_writev, stream_read, &c->st};
 	struct gv_frame_req h = {
 	    .magic = GV_FRAME_MAGIC, .msg_len = (uint32_t)msg_len, .nbulk = nbufs};
-	struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
-	struct iovec v[3 + GV_FRAME_MAX_BULK];
+	struct gv_frame_piece pieces[GV_FRAME_MAX_BULK];
+	struct gv_frame_buf fb[GV_FRAME_MAX_BULK];
 	struct gv_frame_reply rh;
 	unsigned int i;
-	int n = 0;
+	int e;
 
-	for (i = 0; i < nbufs; i++)
-		fb[i] = (struct gv_frame_bulk){bufs[i].len, bufs[i].dir, 0};
-	v[n++] = (struct iovec){&h, sizeof(h)};
-	v[n++] = (struct iovec){fb, nbufs * sizeof(fb[0])};
-	v[n++] = (struct iovec){(void *)msg, msg_len};
-	for (i = 0; i < nbufs; i++)
-		if (GV_BULK_HOST_READS(bufs[i].dir) && bufs[i].len)
-			v[n++] = (struct iovec){(void *)bufs[i].addr, bufs[i].len};
-	if (gv_stream_writev_full(&c->st, v, n) || gv_stream_read_full(&c->st, &rh, sizeof(rh)))
-		return -errno;
-	if (rh.magic != GV_FRAME_REPLY_MAGIC || rh.status || rh.resp_len > resp_cap)
-		return -EPROTO;
-	if (gv_stream_read_full(&c->st, resp, rh.resp_len))
-		return -errno;
-	for (i = 0; i < nbufs; i++)
-		if (GV_BULK_HOST_WRITES(bufs[i].dir) &&
-		    gv_stream_read_full(&c->st, (void *)bufs[i].addr, bufs[i].len))
-			return -errno;
+	/* Each of the caller's buffers is one piece of its own memory. */
+	for (i = 0; i < nbufs; i++) {
+		pieces[i] = (struct gv_frame_piece){(void *)bufs[i].addr, bufs[i].len};
+		fb[i] = (struct gv_frame_buf){&pieces[i], 1, bufs[i].len, bufs[i].dir};
+	}
+	e = gv_frame_call(&io, &h, msg, fb, resp, resp_cap, &rh);
+	if (e)
+		return e == GV_FRAME_EPROTO ? -EPROTO : -errno;
 	*resp_len = rh.resp_len;
 	return 0;
 }

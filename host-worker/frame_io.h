@@ -13,7 +13,7 @@
 
 struct gvw_frame_in {
 	struct gv_frame_req h;
-	struct gvw_iov iov[GV_FRAME_MAX_BULK]; /* one buffer per bulk run */
+	struct gv_frame_piece iov[GV_FRAME_MAX_BULK]; /* one buffer per bulk run */
 	struct gvw_bulk bulk[GV_FRAME_MAX_BULK];
 };
 

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
+
 struct gvw_worker;
 struct gvw_session;
 
@@ -74,13 +76,9 @@ struct gvw_session *gvw_session_open(struct gvw_worker *w, uint32_t id);
 void gvw_session_close(struct gvw_session *s);
 uint32_t gvw_session_id(const struct gvw_session *s);
 
-struct gvw_iov {
-	void *base;
-	size_t len;
-};
-
+/* A bulk buffer as pieces of memory (frame.h's gv_frame_piece). */
 struct gvw_bulk {
-	const struct gvw_iov *iov;
+	const struct gv_frame_piece *iov;
 	unsigned int niov;
 	uint64_t len; /* sum of iov lengths */
 	uint32_t dir; /* GV_BULK_TO_HOST / GV_BULK_FROM_HOST */

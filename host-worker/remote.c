@@ -28,6 +28,7 @@
 
 #include "fdio.h"
 #include "frame.h"
+#include "frame_client.h"
 #include "handlers.h"
 #include "log.h"
 #include "worker_internal.h"
@@ -474,16 +475,27 @@ static int to_worker(struct gvw_remote *r, struct iovec *iov, int niov)
 	return 0;
 }
 
+static int io_writev(void *ctx, struct iovec *iov, int n)
+{
+	return to_worker(ctx, iov, n);
+}
+
+static int io_read(void *ctx, void *buf, size_t len)
+{
+	return from_worker(ctx, buf, len);
+}
+
 int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp, size_t resp_cap,
 		    size_t *resp_len)
 {
+	const struct gv_frame_io io = {io_writev, io_read, r};
 	struct gv_frame_req h = {
 	    .magic = GV_FRAME_MAGIC, .msg_len = (uint32_t)msg_len, .nbulk = nbulk};
-	struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
+	struct gv_frame_buf fb[GV_FRAME_MAX_BULK];
 	struct gv_frame_reply rh;
-	struct iovec v[3];
-	unsigned int i, k;
+	unsigned int i;
+	int e;
 
 	*resp_len = 0;
 	if (local_gate_call(r->w, msg, msg_len, resp, resp_cap, resp_len))
@@ -506,39 +518,14 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 	h.vm.bytes_freed_at_close = r->w->bytes_freed_at_close;
 	pthread_mutex_unlock(&r->w->lock);
 	for (i = 0; i < nbulk; i++)
-		fb[i] = (struct gv_frame_bulk){bulk[i].len, bulk[i].dir, 0};
-	v[0] = (struct iovec){&h, sizeof(h)};
-	v[1] = (struct iovec){fb, nbulk * sizeof(fb[0])};
-	v[2] = (struct iovec){(void *)msg, msg_len};
-	if (to_worker(r, v, 3))
-		return died(r);
-	for (i = 0; i < nbulk; i++) {
-		if (!GV_BULK_HOST_READS(bulk[i].dir))
-			continue;
-		for (k = 0; k < bulk[i].niov; k++) {
-			struct iovec one = {bulk[i].iov[k].base, bulk[i].iov[k].len};
-
-			if (to_worker(r, &one, 1))
-				return died(r);
-		}
-	}
-	if (from_worker(r, &rh, sizeof(rh)))
-		return died(r);
-	if (rh.magic != GV_FRAME_REPLY_MAGIC || rh.resp_len > h.resp_cap ||
-	    rh.resp_len > resp_cap) {
+		fb[i] = (struct gv_frame_buf){bulk[i].iov, bulk[i].niov, bulk[i].len, bulk[i].dir};
+	e = gv_frame_call(&io, &h, msg, fb, resp, resp_cap, &rh);
+	if (e == GV_FRAME_EPROTO) {
 		gvw_log(GVW_ERROR, "session %u: worker process sent a malformed reply", r->id);
 		gvw_remote_abort(r);
-		return died(r);
 	}
-	if (from_worker(r, resp, rh.resp_len))
+	if (e)
 		return died(r);
-	for (i = 0; i < nbulk; i++) {
-		if (!GV_BULK_HOST_WRITES(bulk[i].dir))
-			continue;
-		for (k = 0; k < bulk[i].niov; k++)
-			if (from_worker(r, bulk[i].iov[k].base, bulk[i].iov[k].len))
-				return died(r);
-	}
 	account(r, rh.session_allocs, rh.session_bytes);
 	*resp_len = rh.resp_len;
 	return 0;

@@ -96,7 +96,7 @@ struct VirtIOGvirtus {
 
 /* Maps a guest buffer given as a page list; what was mapped is undone. */
 typedef struct GvMapping {
-    struct gvw_iov *iov;
+    struct gv_frame_piece *iov;
     unsigned int niov;
     bool write;
 } GvMapping;
@@ -155,7 +155,7 @@ static bool gv_map(VirtIOGvirtus *s, const GvFramedBulk *b, GvMapping *m)
             }
             if (m->niov == cap) {
                 cap = cap ? cap * 2 : 16;
-                m->iov = g_renew(struct gvw_iov, m->iov, cap);
+                m->iov = g_renew(struct gv_frame_piece, m->iov, cap);
             }
             m->iov[m->niov].base = p;
             m->iov[m->niov].len = got;

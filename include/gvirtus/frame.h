@@ -9,6 +9,7 @@
 #ifndef GVIRTUS_FRAME_H
 #define GVIRTUS_FRAME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bulk.h"
@@ -58,6 +59,12 @@ struct __attribute__((packed)) gv_frame_reply {
 	uint64_t session_allocs; /* what the session holds now */
 	uint64_t session_bytes;
 	/* then resp_len bytes, then the from-host runs */
+};
+
+/* A piece of a bulk buffer in the memory of whoever sends or receives it. */
+struct gv_frame_piece {
+	void *base;
+	size_t len;
 };
 
 /*

@@ -94,7 +94,7 @@ static void setup(struct fz_worker *f)
 	setup_call(f, GV_OP_EVENT_CREATE, 0, &ec, sizeof(ec), NULL, &hh, sizeof(hh));
 	if (fatbin) {
 		static const char name[] = "_Z2k1cdPi";
-		struct gvw_iov iov = {fatbin, fatbin_len};
+		struct gv_frame_piece iov = {fatbin, fatbin_len};
 		struct gvw_bulk b = {&iov, 1, fatbin_len, GV_BULK_TO_HOST};
 		struct gv_module_load_req ml = {.size = fatbin_len};
 		struct {
@@ -146,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static unsigned char resp[FZ_RESP_CAP];
 	unsigned char *msg;
 	struct gv_msg_hdr h;
-	struct gvw_iov iov[2];
+	struct gv_frame_piece iov[2];
 	struct gvw_bulk bulk[2];
 	struct fz_worker f;
 	size_t resp_len = 0;

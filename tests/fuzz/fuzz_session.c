@@ -82,7 +82,7 @@ static int parse(const uint8_t **p, const uint8_t *end, struct record *r)
 
 static void run(struct fz_worker *f, const struct record *r)
 {
-	struct gvw_iov iov[MAX_BULK][2];
+	struct gv_frame_piece iov[MAX_BULK][2];
 	struct gvw_bulk bulk[MAX_BULK];
 	/* The full room is a global (redzones guard it too); less is a block of its size. */
 	static unsigned char full[FZ_RESP_CAP];

@@ -35,7 +35,7 @@ static int loop_call(struct gv_transport *t, const void *msg, size_t msg_len, vo
 	 */
 	for (i = 0; i < nbufs; i++) {
 		uintptr_t a = (uintptr_t)bufs[i].addr, end = a + bufs[i].len;
-		struct gvw_iov *iov = calloc(bufs[i].len / 4096 + 2, sizeof(*iov));
+		struct gv_frame_piece *iov = calloc(bufs[i].len / 4096 + 2, sizeof(*iov));
 		unsigned int n = 0;
 
 		while (a < end) {

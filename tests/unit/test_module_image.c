@@ -25,7 +25,7 @@
 /* Checks len bytes of src as the host would: an exact copy plus a NUL. */
 static int check(const void *src, size_t len, const char **why)
 {
-	struct gvw_iov iov = {(void *)src, len};
+	struct gv_frame_piece iov = {(void *)src, len};
 	struct gvw_bulk b = {&iov, 1, len, 1};
 	uint8_t *p = gvw_module_image_copy(&b);
 	int k;
@@ -63,7 +63,7 @@ static void test_ptx(void)
 	static const char ptx[] = "//\n.version 8.8\n.target sm_90\n.address_size 64\n";
 	const char *why = NULL;
 	char buf[128];
-	struct gvw_iov iov = {(void *)ptx, sizeof(ptx) - 1};
+	struct gv_frame_piece iov = {(void *)ptx, sizeof(ptx) - 1};
 	struct gvw_bulk b = {&iov, 1, sizeof(ptx) - 1, 1};
 	uint8_t *p;
 

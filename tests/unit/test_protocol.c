@@ -143,7 +143,7 @@ static void test_batch(void)
 static void test_bulk_checks(void)
 {
 	unsigned char host[8192];
-	struct gvw_iov iov = {host, sizeof(host)};
+	struct gv_frame_piece iov = {host, sizeof(host)};
 	struct gvw_bulk to = {&iov, 1, sizeof(host), GV_BULK_TO_HOST};
 	struct gvw_bulk from = {&iov, 1, sizeof(host), GV_BULK_FROM_HOST};
 	struct gv_malloc_req mq = {.size = 8192};

@@ -59,7 +59,7 @@ static struct reply call(struct gvw_session *s, uint32_t op, const void *p, uint
 static int module_load(struct gvw_session *s, const void *image, size_t len, uint64_t *h)
 {
 	struct gv_module_load_req q = {.size = len};
-	struct gvw_iov iov = {(void *)image, len};
+	struct gv_frame_piece iov = {(void *)image, len};
 	struct gvw_bulk b = {&iov, 1, len, GV_BULK_TO_HOST};
 	struct reply r = call(s, GV_OP_MODULE_LOAD, &q, sizeof(q), NULL, 0, &b);
 
