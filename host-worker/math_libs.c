@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "gen_support_math.h"
 #include "log.h"
@@ -72,15 +74,36 @@ static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
 static const void *opened[GVW_LIB_LIMIT];
 static atomic_bool tried[GVW_LIB_LIMIT];
 
+/*
+ * The loader's search first; then the toolkit's own directory, where the
+ * math libraries live on a host whose loader was never told of it
+ * ($CUDA_HOME/lib64, else /usr/local/cuda/lib64).
+ */
+static void *open_library(const char *soname, char *why, size_t len)
+{
+	const char *home = getenv("CUDA_HOME");
+	char path[512];
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+
+	if (h)
+		return h;
+	snprintf(why, len, "%s", dlerror());
+	snprintf(path, sizeof(path), "%s/lib64/%s", home && *home ? home : "/usr/local/cuda",
+		 soname);
+	return dlopen(path, RTLD_NOW | RTLD_LOCAL);
+}
+
 static void open_one(enum gvw_math_lib lib)
 {
-	void *h = dlopen(libs[lib].soname, RTLD_NOW | RTLD_LOCAL);
+	char why[512];
+	void *h = open_library(libs[lib].soname, why, sizeof(why));
 
 	if (!h) {
 		gvw_log(GVW_WARN,
-			"%s is not on this host (%s): its calls fail as not supported; "
-			"install NVIDIA's library or put its directory in LD_LIBRARY_PATH",
-			libs[lib].soname, dlerror());
+			"%s is not on this host (%s; nor in $CUDA_HOME/lib64): its calls fail "
+			"as not supported; install NVIDIA's library or put its directory in "
+			"LD_LIBRARY_PATH",
+			libs[lib].soname, why);
 		return;
 	}
 	/* gvirtus's guest shim of the same soname would send the calls back. */
