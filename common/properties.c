@@ -229,6 +229,7 @@ static const struct limit_key limit_keys[] = {
     LIM(max_module_bytes, 1, 1ull << 40, 1ull << 30),
     LIM(max_device_bytes, 1, 1ull << 50, 0),
     LIM(max_host_bytes, 1, 1ull << 40, 1ull << 30),
+    LIM(max_library_objects, 0, 65536, 1024),
     LIM(hello_timeout_ms, 0, 600000, GV_DEFAULT_HELLO_TIMEOUT_MS),
     LIM(io_timeout_ms, 0, 3600000, GV_DEFAULT_IO_TIMEOUT_MS),
     LIM(idle_timeout_s, 0, 31536000, GV_DEFAULT_IDLE_TIMEOUT_S),

@@ -45,6 +45,7 @@ struct gv_tls_props {
 struct gv_limit_props {
 	unsigned int max_handles, max_gates;
 	unsigned long long max_module_bytes, max_device_bytes, max_host_bytes;
+	unsigned int max_library_objects;      /* cuBLAS handles, cuFFT plans, ... */
 	unsigned int hello_timeout_ms;	       /* a connection's first frame, HELLO */
 	unsigned int io_timeout_ms;	       /* the rest of a frame once it has begun */
 	unsigned int idle_timeout_s;	       /* between frames; 0 = default */

@@ -967,14 +967,15 @@ def emit_host(lib, ann, remote, host_calls, banner):
             kind = ("k_" + hp.name) if hp.spelling in host_kind or hp.spelling in alias \
                 else "GVW_H_" + kinds[hp.spelling]
             hv = ("gvg_handle_full(c, q->%s, %s)" % (hp.name, kind)) if int_handle(hp) else "q->" + hp.name
-            c.append("\t\tgvg_handle_forget(c, %s, %s);" % (hv, kind))
+            c.append("\t\t%s(c, %s, %s);" % (
+                "gvg_lib_object_forget" if math else "gvg_handle_forget", hv, kind))
         for role, p, extra in outs:
             n = p.name
             if role == "out_handle" and math:
                 kind = host_kind[extra] if f.name in getattr(ann, "CREATES_HOST_KIND", ()) \
                     else kinds[extra]
                 # Past the session's handle limit the object goes at once.
-                c.append("\tif (!e && !(r->%s = gvg_handle_new(c, GVW_H_%s, (void *)(uintptr_t)o_%s))) {"
+                c.append("\tif (!e && !(r->%s = gvg_lib_object_new(c, GVW_H_%s, (void *)(uintptr_t)o_%s))) {"
                          % (n, kind, n))
                 c.append("\t\tGVG_LIBDRV(c, %s, %s)(o_%s);" % (lib, ann.DESTROY_FN[extra], n))
                 c.append("\t\te = %s;" % ann.STATUS["out_of_memory"])

@@ -638,6 +638,7 @@ int main(int argc, char **argv)
 	    .max_module_bytes = props.limits.max_module_bytes,
 	    .max_device_bytes = props.limits.max_device_bytes,
 	    .max_host_bytes = props.limits.max_host_bytes,
+	    .max_library_objects = props.limits.max_library_objects,
 	};
 	cfg.worker_path = worker_beside_me(wpath, sizeof(wpath));
 	if (access(cfg.worker_path, X_OK)) {

@@ -22,33 +22,35 @@ static void usage(void)
 	fprintf(stderr, "usage: gvirtus-worker (--probe | --fd N --session ID "
 			"[--relay-fd N] [--parent PID]) "
 			"[--executor cuda|cpu-reference] [--cpu-reference-devices N] "
-			"[--gpus LIST] [--limits HANDLES,GATES,MODULE,DEVICE,HOST]\n");
+			"[--gpus LIST] [--limits HANDLES,GATES,MODULE,DEVICE,HOST,LIBRARY]\n");
 	exit(2);
 }
 
-/* "handles,gates,module bytes,device bytes,host bytes", as gvw_remote_open writes it. */
+/* "handles,gates,module bytes,device bytes,host bytes,library objects", as
+ * gvw_remote_open writes it. */
 static int parse_limits(const char *s, struct gvw_limits *l)
 {
-	unsigned long long v[5];
+	unsigned long long v[6];
 	char *end;
 	int i;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++) {
 		if (*s < '0' || *s > '9')
 			return -1;
 		errno = 0;
 		v[i] = strtoull(s, &end, 10);
-		if (errno || *end != (i < 4 ? ',' : 0))
+		if (errno || *end != (i < (int)(sizeof(v) / sizeof(v[0])) - 1 ? ',' : 0))
 			return -1;
 		s = end + 1;
 	}
-	if (v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+	if (v[0] > UINT32_MAX || v[1] > UINT32_MAX || v[5] > UINT32_MAX)
 		return -1;
 	l->max_handles = (uint32_t)v[0];
 	l->max_gates = (uint32_t)v[1];
 	l->max_module_bytes = v[2];
 	l->max_device_bytes = v[3];
 	l->max_host_bytes = v[4];
+	l->max_library_objects = (uint32_t)v[5];
 	return 0;
 }
 

@@ -126,3 +126,29 @@ int gvg_cublaslt_transform_mode(struct gvw_call *c, cublasLtMatrixTransformDesc_
 	    d, CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE, &mode, sizeof(mode), &n);
 	return lt_mode(c, got, mode, host);
 }
+
+uint64_t gvg_lib_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
+{
+	struct gvw_session *s = c->s;
+	uint64_t h;
+
+	if (s->library_objects >= s->w->limits.max_library_objects) {
+		gvw_limit_refuse(s, GVW_LIMIT_LIBRARY_OBJECTS, s->library_objects, 1);
+		return 0;
+	}
+	/* A library's new object is never one the table holds already. */
+	h = gvw_handle_add(c, kind, obj, 0);
+	if (h)
+		s->library_objects++;
+	return h;
+}
+
+void gvg_lib_object_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind)
+{
+	struct gvw_handle_slot *slot = gvw_handle_get(&c->s->handles, h, kind);
+
+	if (slot) {
+		gvw_handle_drop(c->s, slot);
+		c->s->library_objects--;
+	}
+}

@@ -78,6 +78,10 @@ int gvg_handle_kinds(struct gvw_call *c, uint64_t h, enum gvw_handle_kind k1,
 /* The handle whose short form (its low 32 bits, an int's room: cuFFT's
  * plans) h is, or a value every check refuses. */
 uint64_t gvg_handle_full(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind);
+/* As gvg_handle_new and gvg_handle_forget, for an object a math library
+ * made: counted against the session's max_library_objects (0 past it). */
+uint64_t gvg_lib_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);
+void gvg_lib_object_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind);
 /* gvg_devptr, and the address as a pointer. */
 int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 /* 0 when host (1: host memory, 0: device memory) is the pointer mode the

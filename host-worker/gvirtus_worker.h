@@ -32,11 +32,16 @@ struct gvw_limits {
 	uint64_t max_module_bytes; /* module images loaded, summed */
 	uint64_t max_device_bytes; /* device memory; 0: no limit but the GPU's */
 	uint64_t max_host_bytes;   /* host RAM for the session's requests and tables */
+	/* Objects of the math libraries (cuBLAS handles, cuFFT plans, cuRAND
+	 * generators, cuBLASLt descriptors): each holds host and device memory
+	 * of the library's own, outside the byte limits above. */
+	uint32_t max_library_objects;
 };
-#define GVW_DEFAULT_MAX_HANDLES	     65536u
-#define GVW_DEFAULT_MAX_GATES	     4096u
-#define GVW_DEFAULT_MAX_MODULE_BYTES (1ull << 30)
-#define GVW_DEFAULT_MAX_HOST_BYTES   (1ull << 30)
+#define GVW_DEFAULT_MAX_HANDLES		65536u
+#define GVW_DEFAULT_MAX_GATES		4096u
+#define GVW_DEFAULT_MAX_LIBRARY_OBJECTS 1024u
+#define GVW_DEFAULT_MAX_MODULE_BYTES	(1ull << 30)
+#define GVW_DEFAULT_MAX_HOST_BYTES	(1ull << 30)
 
 struct gvw_config {
 	enum gvw_executor_kind executor;

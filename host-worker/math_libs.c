@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "gen_support_math.h"
+#include "handles.h"
 #include "log.h"
 #include "worker_internal.h"
 
@@ -141,4 +142,75 @@ const void *gvw_math_fns(struct gvw_call *c, enum gvw_math_lib lib)
 	const struct gvw_executor *ex = gvw_ex(c);
 
 	return ex->math_fns ? ex->math_fns(lib) : NULL;
+}
+
+int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
+{
+	const struct gvw_executor *ex = s->w->ex;
+	const struct gvg_cublasLt_fns *lt;
+	const struct gvg_cublas_fns *blas;
+	const struct gvg_cufft_fns *fft;
+	const struct gvg_curand_fns *rnd;
+	enum gvw_math_lib lib;
+
+	switch (h->kind) {
+	case GVW_H_CUBLAS:
+		lib = GVW_LIB_CUBLAS;
+		break;
+	case GVW_H_CUBLASLT:
+	case GVW_H_LT_MATMUL_DESC:
+	case GVW_H_LT_LAYOUT:
+	case GVW_H_LT_PREFERENCE:
+	case GVW_H_LT_TRANSFORM_DESC:
+	case GVW_H_LT_EMULATION_DESC:
+		lib = GVW_LIB_CUBLASLT;
+		break;
+	case GVW_H_CUFFT_PLAN:
+		lib = GVW_LIB_CUFFT;
+		break;
+	case GVW_H_CURAND_GENERATOR:
+	case GVW_H_CURAND_HOST_GENERATOR:
+		lib = GVW_LIB_CURAND;
+		break;
+	default:
+		return 0;
+	}
+	s->library_objects--;
+	/* An object exists only where its library was opened. */
+	if (!ex->math_fns || !ex->math_fns(lib))
+		return 1;
+	switch (lib) {
+	case GVW_LIB_CUBLAS:
+		blas = ex->math_fns(lib);
+		if (blas->cublasDestroy_v2)
+			blas->cublasDestroy_v2(h->obj);
+		break;
+	case GVW_LIB_CUFFT:
+		fft = ex->math_fns(lib);
+		if (fft->cufftDestroy)
+			fft->cufftDestroy((cufftHandle)(intptr_t)h->obj);
+		break;
+	case GVW_LIB_CURAND:
+		rnd = ex->math_fns(lib);
+		if (rnd->curandDestroyGenerator)
+			rnd->curandDestroyGenerator(h->obj);
+		break;
+	default:
+		lt = ex->math_fns(lib);
+		if (h->kind == GVW_H_CUBLASLT && lt->cublasLtDestroy)
+			lt->cublasLtDestroy(h->obj);
+		else if (h->kind == GVW_H_LT_MATMUL_DESC && lt->cublasLtMatmulDescDestroy)
+			lt->cublasLtMatmulDescDestroy(h->obj);
+		else if (h->kind == GVW_H_LT_LAYOUT && lt->cublasLtMatrixLayoutDestroy)
+			lt->cublasLtMatrixLayoutDestroy(h->obj);
+		else if (h->kind == GVW_H_LT_PREFERENCE && lt->cublasLtMatmulPreferenceDestroy)
+			lt->cublasLtMatmulPreferenceDestroy(h->obj);
+		else if (h->kind == GVW_H_LT_TRANSFORM_DESC &&
+			 lt->cublasLtMatrixTransformDescDestroy)
+			lt->cublasLtMatrixTransformDescDestroy(h->obj);
+		else if (h->kind == GVW_H_LT_EMULATION_DESC && lt->cublasLtEmulationDescDestroy)
+			lt->cublasLtEmulationDescDestroy(h->obj);
+		break;
+	}
+	return 1;
 }

@@ -21,6 +21,15 @@ enum gvw_math_lib {
  * has none, or the host lacks the library (logged once, naming it). */
 const void *gvw_math_fns(struct gvw_call *c, enum gvw_math_lib lib);
 
+/*
+ * A session's math library object, destroyed by its library as the
+ * session ends (its context current): 1 if the slot held one.  Sessions
+ * inside QEMU (worker="") would otherwise leave them in QEMU's process.
+ */
+struct gvw_session;
+struct gvw_handle_slot;
+int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h);
+
 /* For executors: open lib's soname with sym from dlsym, once per process. */
 const void *gvw_math_open(enum gvw_math_lib lib);
 

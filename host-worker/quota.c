@@ -19,6 +19,8 @@ struct gvw_limits gvw_limits_effective(const struct gvw_limits *in)
 		l.max_handles = GVW_MAX_HANDLES; /* what a handle can encode */
 	if (!l.max_gates)
 		l.max_gates = GVW_DEFAULT_MAX_GATES;
+	if (!l.max_library_objects)
+		l.max_library_objects = GVW_DEFAULT_MAX_LIBRARY_OBJECTS;
 	if (!l.max_module_bytes)
 		l.max_module_bytes = GVW_DEFAULT_MAX_MODULE_BYTES;
 	if (!l.max_host_bytes)
@@ -35,6 +37,7 @@ static const struct {
     [GVW_LIMIT_MODULE_BYTES] = {"max_module_bytes", "bytes of module images"},
     [GVW_LIMIT_DEVICE_BYTES] = {"max_device_bytes", "bytes of device memory"},
     [GVW_LIMIT_HOST_BYTES] = {"max_host_bytes", "bytes of host memory"},
+    [GVW_LIMIT_LIBRARY_OBJECTS] = {"max_library_objects", "math library objects"},
 };
 
 int gvw_limit_refuse(struct gvw_session *s, enum gvw_limit which, uint64_t have, uint64_t want)

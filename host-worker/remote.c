@@ -221,9 +221,10 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	snprintf(s_dev, sizeof(s_dev), "%u", cfg->cpu_reference_devices);
 	snprintf(s_parent, sizeof(s_parent), "%d", (int)getpid());
 	snprintf(s_apis, sizeof(s_apis), "%u", cfg->apis);
-	snprintf(s_limits, sizeof(s_limits), "%u,%u,%llu,%llu,%llu", l->max_handles, l->max_gates,
-		 (unsigned long long)l->max_module_bytes, (unsigned long long)l->max_device_bytes,
-		 (unsigned long long)l->max_host_bytes);
+	snprintf(s_limits, sizeof(s_limits), "%u,%u,%llu,%llu,%llu,%u", l->max_handles,
+		 l->max_gates, (unsigned long long)l->max_module_bytes,
+		 (unsigned long long)l->max_device_bytes, (unsigned long long)l->max_host_bytes,
+		 l->max_library_objects);
 	/*
 	 * The session's gate key goes first on the relay socket, never in
 	 * argv: /proc/PID/cmdline is readable by every local user.

@@ -21,6 +21,7 @@
 #include <driver_types.h>
 
 #include "log.h"
+#include "math_libs.h"
 #include "worker_internal.h"
 
 int gvw_executor_parse(const char *name, enum gvw_executor_kind *out)
@@ -342,6 +343,13 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 	if (!ctx)
 		return 0;
 	ex->ctx_enter(ctx);
+	/* The math libraries' objects, which may use the session's streams. */
+	for (i = 0; i < s->handles.n; i++) {
+		struct gvw_handle_slot *h = &s->handles.v[i];
+
+		if (h->kind && h->device == dev && gvw_math_release(s, h))
+			gvw_handle_drop(s, h);
+	}
 	/* Streams and events first, then functions, then their modules. */
 	for (int pass = 0; pass < 3; pass++) {
 		for (i = 0; i < s->handles.n; i++) {
@@ -359,7 +367,7 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 			} else if (pass == 2 && h->kind == GVW_H_MODULE) {
 				ex->module_unload(ctx, h->obj);
 			} else if (pass == 0 && h->kind > GVW_H_EVENT) {
-				/* The generated calls' objects go with the context. */
+				/* The driver API's objects go with the context. */
 			} else {
 				continue;
 			}

@@ -191,6 +191,7 @@ struct gvw_session {
 	uint64_t calls, exec_ns; /* messages run, and the time they took */
 	/* What the session holds against w->limits. */
 	uint64_t module_bytes, device_bytes, host_bytes;
+	uint32_t library_objects;    /* the math libraries' live objects */
 	unsigned int warned;	     /* limits already reported (1 << enum gvw_limit) */
 	struct gvw_hashtab fn_index; /* functions by (module, name) */
 	/* Where an executor writes a function's parameters before they are kept. */
@@ -225,6 +226,7 @@ enum gvw_limit {
 	GVW_LIMIT_MODULE_BYTES,
 	GVW_LIMIT_DEVICE_BYTES,
 	GVW_LIMIT_HOST_BYTES,
+	GVW_LIMIT_LIBRARY_OBJECTS,
 };
 /* The limits in force: each zero field of in replaced by its default. */
 struct gvw_limits gvw_limits_effective(const struct gvw_limits *in);

@@ -83,6 +83,7 @@ struct VirtIOGvirtus {
     uint64_t max_module_bytes;
     uint64_t max_device_bytes;
     uint64_t max_host_bytes;
+    uint32_t max_library_objects;
 
     VirtQueue *vq;
     struct gvw_worker *wk;
@@ -568,6 +569,7 @@ static void gv_realize(DeviceState *dev, Error **errp)
         .max_module_bytes = s->max_module_bytes,
         .max_device_bytes = s->max_device_bytes,
         .max_host_bytes = s->max_host_bytes,
+        .max_library_objects = s->max_library_objects,
     };
     if (gvw_executor_parse(s->executor ? s->executor : "cuda",
                            &cfg.executor)) {
@@ -635,6 +637,8 @@ static const Property gv_properties[] = {
     DEFINE_PROP_SIZE("max-module-bytes", VirtIOGvirtus, max_module_bytes, 0),
     DEFINE_PROP_SIZE("max-device-bytes", VirtIOGvirtus, max_device_bytes, 0),
     DEFINE_PROP_SIZE("max-host-bytes", VirtIOGvirtus, max_host_bytes, 0),
+    DEFINE_PROP_UINT32("max-library-objects", VirtIOGvirtus,
+                       max_library_objects, 0),
 };
 
 static const VMStateDescription gv_vmstate = {

@@ -31,7 +31,7 @@ int gvw_h_cublasLtCreate(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtCreate)(&o_lightHandle);
 	else
 		e = status(e);
-	if (!e && !(r->lightHandle = gvg_handle_new(c, GVW_H_CUBLASLT, (void *)(uintptr_t)o_lightHandle))) {
+	if (!e && !(r->lightHandle = gvg_lib_object_new(c, GVW_H_CUBLASLT, (void *)(uintptr_t)o_lightHandle))) {
 		GVG_LIBDRV(c, cublasLt, cublasLtDestroy)(o_lightHandle);
 		e = CUBLAS_STATUS_ALLOC_FAILED;
 	}
@@ -54,7 +54,7 @@ int gvw_h_cublasLtDestroy(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, q->lightHandle, k_lightHandle);
+		gvg_lib_object_forget(c, q->lightHandle, k_lightHandle);
 	return e;
 }
 
@@ -70,7 +70,7 @@ int gvw_h_cublasLtEmulationDescCreate(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtEmulationDescCreate)(&o_emulationDesc);
 	else
 		e = status(e);
-	if (!e && !(r->emulationDesc = gvg_handle_new(c, GVW_H_LT_EMULATION_DESC, (void *)(uintptr_t)o_emulationDesc))) {
+	if (!e && !(r->emulationDesc = gvg_lib_object_new(c, GVW_H_LT_EMULATION_DESC, (void *)(uintptr_t)o_emulationDesc))) {
 		GVG_LIBDRV(c, cublasLt, cublasLtEmulationDescDestroy)(o_emulationDesc);
 		e = CUBLAS_STATUS_ALLOC_FAILED;
 	}
@@ -92,7 +92,7 @@ int gvw_h_cublasLtEmulationDescDestroy(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, q->emulationDesc, GVW_H_LT_EMULATION_DESC);
+		gvg_lib_object_forget(c, q->emulationDesc, GVW_H_LT_EMULATION_DESC);
 	return e;
 }
 
@@ -532,7 +532,7 @@ int gvw_h_cublasLtMatmulDescCreate(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatmulDescCreate)(&o_matmulDesc, a_computeType, a_scaleType);
 	else
 		e = status(e);
-	if (!e && !(r->matmulDesc = gvg_handle_new(c, GVW_H_LT_MATMUL_DESC, (void *)(uintptr_t)o_matmulDesc))) {
+	if (!e && !(r->matmulDesc = gvg_lib_object_new(c, GVW_H_LT_MATMUL_DESC, (void *)(uintptr_t)o_matmulDesc))) {
 		GVG_LIBDRV(c, cublasLt, cublasLtMatmulDescDestroy)(o_matmulDesc);
 		e = CUBLAS_STATUS_ALLOC_FAILED;
 	}
@@ -554,7 +554,7 @@ int gvw_h_cublasLtMatmulDescDestroy(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, q->matmulDesc, GVW_H_LT_MATMUL_DESC);
+		gvg_lib_object_forget(c, q->matmulDesc, GVW_H_LT_MATMUL_DESC);
 	return e;
 }
 
@@ -630,7 +630,7 @@ int gvw_h_cublasLtMatmulPreferenceCreate(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatmulPreferenceCreate)(&o_pref);
 	else
 		e = status(e);
-	if (!e && !(r->pref = gvg_handle_new(c, GVW_H_LT_PREFERENCE, (void *)(uintptr_t)o_pref))) {
+	if (!e && !(r->pref = gvg_lib_object_new(c, GVW_H_LT_PREFERENCE, (void *)(uintptr_t)o_pref))) {
 		GVG_LIBDRV(c, cublasLt, cublasLtMatmulPreferenceDestroy)(o_pref);
 		e = CUBLAS_STATUS_ALLOC_FAILED;
 	}
@@ -652,7 +652,7 @@ int gvw_h_cublasLtMatmulPreferenceDestroy(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, q->pref, GVW_H_LT_PREFERENCE);
+		gvg_lib_object_forget(c, q->pref, GVW_H_LT_PREFERENCE);
 	return e;
 }
 
@@ -737,7 +737,7 @@ int gvw_h_cublasLtMatrixLayoutCreate(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatrixLayoutCreate)(&o_matLayout, a_type, a_rows, a_cols, a_ld);
 	else
 		e = status(e);
-	if (!e && !(r->matLayout = gvg_handle_new(c, GVW_H_LT_LAYOUT, (void *)(uintptr_t)o_matLayout))) {
+	if (!e && !(r->matLayout = gvg_lib_object_new(c, GVW_H_LT_LAYOUT, (void *)(uintptr_t)o_matLayout))) {
 		GVG_LIBDRV(c, cublasLt, cublasLtMatrixLayoutDestroy)(o_matLayout);
 		e = CUBLAS_STATUS_ALLOC_FAILED;
 	}
@@ -759,7 +759,7 @@ int gvw_h_cublasLtMatrixLayoutDestroy(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, q->matLayout, GVW_H_LT_LAYOUT);
+		gvg_lib_object_forget(c, q->matLayout, GVW_H_LT_LAYOUT);
 	return e;
 }
 
@@ -891,7 +891,7 @@ int gvw_h_cublasLtMatrixTransformDescCreate(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatrixTransformDescCreate)(&o_transformDesc, a_scaleType);
 	else
 		e = status(e);
-	if (!e && !(r->transformDesc = gvg_handle_new(c, GVW_H_LT_TRANSFORM_DESC, (void *)(uintptr_t)o_transformDesc))) {
+	if (!e && !(r->transformDesc = gvg_lib_object_new(c, GVW_H_LT_TRANSFORM_DESC, (void *)(uintptr_t)o_transformDesc))) {
 		GVG_LIBDRV(c, cublasLt, cublasLtMatrixTransformDescDestroy)(o_transformDesc);
 		e = CUBLAS_STATUS_ALLOC_FAILED;
 	}
@@ -913,7 +913,7 @@ int gvw_h_cublasLtMatrixTransformDescDestroy(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, q->transformDesc, GVW_H_LT_TRANSFORM_DESC);
+		gvg_lib_object_forget(c, q->transformDesc, GVW_H_LT_TRANSFORM_DESC);
 	return e;
 }
 

@@ -3587,7 +3587,7 @@ int gvw_h_cublasCreate_v2(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCreate_v2)(&o_handle);
 	else
 		e = status(e);
-	if (!e && !(r->handle = gvg_handle_new(c, GVW_H_CUBLAS, (void *)(uintptr_t)o_handle))) {
+	if (!e && !(r->handle = gvg_lib_object_new(c, GVW_H_CUBLAS, (void *)(uintptr_t)o_handle))) {
 		GVG_LIBDRV(c, cublas, cublasDestroy_v2)(o_handle);
 		e = CUBLAS_STATUS_ALLOC_FAILED;
 	}
@@ -5867,7 +5867,7 @@ int gvw_h_cublasDestroy_v2(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, q->handle, GVW_H_CUBLAS);
+		gvg_lib_object_forget(c, q->handle, GVW_H_CUBLAS);
 	return e;
 }
 

@@ -31,7 +31,7 @@ int gvw_h_cufftCreate(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cufft, cufftCreate)(&o_handle);
 	else
 		e = status(e);
-	if (!e && !(r->handle = gvg_handle_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_handle))) {
+	if (!e && !(r->handle = gvg_lib_object_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_handle))) {
 		GVG_LIBDRV(c, cufft, cufftDestroy)(o_handle);
 		e = CUFFT_ALLOC_FAILED;
 	}
@@ -56,7 +56,7 @@ int gvw_h_cufftDestroy(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, gvg_handle_full(c, q->plan, GVW_H_CUFFT_PLAN), GVW_H_CUFFT_PLAN);
+		gvg_lib_object_forget(c, gvg_handle_full(c, q->plan, GVW_H_CUFFT_PLAN), GVW_H_CUFFT_PLAN);
 	return e;
 }
 
@@ -792,7 +792,7 @@ int gvw_h_cufftPlan1d(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cufft, cufftPlan1d)(&o_plan, a_nx, a_type, a_batch);
 	else
 		e = status(e);
-	if (!e && !(r->plan = gvg_handle_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_plan))) {
+	if (!e && !(r->plan = gvg_lib_object_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_plan))) {
 		GVG_LIBDRV(c, cufft, cufftDestroy)(o_plan);
 		e = CUFFT_ALLOC_FAILED;
 	}
@@ -818,7 +818,7 @@ int gvw_h_cufftPlan2d(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cufft, cufftPlan2d)(&o_plan, a_nx, a_ny, a_type);
 	else
 		e = status(e);
-	if (!e && !(r->plan = gvg_handle_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_plan))) {
+	if (!e && !(r->plan = gvg_lib_object_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_plan))) {
 		GVG_LIBDRV(c, cufft, cufftDestroy)(o_plan);
 		e = CUFFT_ALLOC_FAILED;
 	}
@@ -846,7 +846,7 @@ int gvw_h_cufftPlan3d(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cufft, cufftPlan3d)(&o_plan, a_nx, a_ny, a_nz, a_type);
 	else
 		e = status(e);
-	if (!e && !(r->plan = gvg_handle_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_plan))) {
+	if (!e && !(r->plan = gvg_lib_object_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_plan))) {
 		GVG_LIBDRV(c, cufft, cufftDestroy)(o_plan);
 		e = CUFFT_ALLOC_FAILED;
 	}
@@ -895,7 +895,7 @@ int gvw_h_cufftPlanMany(struct gvw_call *c)
 	free(a_n);
 	free(a_inembed);
 	free(a_onembed);
-	if (!e && !(r->plan = gvg_handle_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_plan))) {
+	if (!e && !(r->plan = gvg_lib_object_new(c, GVW_H_CUFFT_PLAN, (void *)(uintptr_t)o_plan))) {
 		GVG_LIBDRV(c, cufft, cufftDestroy)(o_plan);
 		e = CUFFT_ALLOC_FAILED;
 	}

@@ -34,7 +34,7 @@ int gvw_h_curandCreateGenerator(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, curand, curandCreateGenerator)(&o_generator, a_rng_type);
 	else
 		e = status(e);
-	if (!e && !(r->generator = gvg_handle_new(c, GVW_H_CURAND_GENERATOR, (void *)(uintptr_t)o_generator))) {
+	if (!e && !(r->generator = gvg_lib_object_new(c, GVW_H_CURAND_GENERATOR, (void *)(uintptr_t)o_generator))) {
 		GVG_LIBDRV(c, curand, curandDestroyGenerator)(o_generator);
 		e = CURAND_STATUS_ALLOCATION_FAILED;
 	}
@@ -56,7 +56,7 @@ int gvw_h_curandCreateGeneratorHost(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, curand, curandCreateGeneratorHost)(&o_generator, a_rng_type);
 	else
 		e = status(e);
-	if (!e && !(r->generator = gvg_handle_new(c, GVW_H_CURAND_HOST_GENERATOR, (void *)(uintptr_t)o_generator))) {
+	if (!e && !(r->generator = gvg_lib_object_new(c, GVW_H_CURAND_HOST_GENERATOR, (void *)(uintptr_t)o_generator))) {
 		GVG_LIBDRV(c, curand, curandDestroyGenerator)(o_generator);
 		e = CURAND_STATUS_ALLOCATION_FAILED;
 	}
@@ -79,7 +79,7 @@ int gvw_h_curandDestroyGenerator(struct gvw_call *c)
 	else
 		e = status(e);
 	if (!e)
-		gvg_handle_forget(c, q->generator, k_generator);
+		gvg_lib_object_forget(c, q->generator, k_generator);
 	return e;
 }
 

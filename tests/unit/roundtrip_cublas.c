@@ -18,6 +18,8 @@ static int calls;
 static const float *seen_alpha;
 static float seen_alpha_value;
 
+static int created, destroyed;
+
 static cublasStatus_t fake_create(cublasHandle_t *h)
 {
 	*h = lib_handle;
@@ -27,7 +29,50 @@ static cublasStatus_t fake_create(cublasHandle_t *h)
 
 static cublasStatus_t fake_destroy(cublasHandle_t h)
 {
-	return h == lib_handle ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
+	destroyed++;
+	return h ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
+}
+
+/* Each a new object, as the library's are. */
+static cublasStatus_t fake_create_many(cublasHandle_t *h)
+{
+	*h = (void *)(uintptr_t)(0x10000 + 16 * ++created);
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+extern struct gvw_worker *gv_loopback_worker;
+
+/* A session holds at most max_library_objects of the libraries' objects;
+ * one past it is destroyed on the host at once. */
+static void library_object_limit(struct gvg_cublas_fns *t)
+{
+	cublasHandle_t h[64];
+	uint32_t saved = gv_loopback_worker->limits.max_library_objects;
+	int n = 0, i, refused = 0;
+
+	t->cublasCreate_v2 = fake_create_many;
+	gv_loopback_worker->limits.max_library_objects = 40;
+	destroyed = 0;
+	while (n < 64) {
+		cublasStatus_t e = cublasCreate_v2(&h[n]);
+
+		if (e == CUBLAS_STATUS_ALLOC_FAILED) {
+			refused = 1;
+			break;
+		}
+		if (e)
+			break;
+		n++;
+	}
+	RT_TRUE("cublasCreate_v2", "refused past max_library_objects, destroyed on the host",
+		refused && n > 0 && n <= 40 && destroyed == 1);
+	for (i = 0; i < n; i++)
+		cublasDestroy_v2(h[i]);
+	RT_TRUE("cublasCreate_v2", "room again once destroyed",
+		cublasCreate_v2(&h[0]) == CUBLAS_STATUS_SUCCESS);
+	cublasDestroy_v2(h[0]);
+	gv_loopback_worker->limits.max_library_objects = saved;
+	t->cublasCreate_v2 = fake_create;
 }
 
 static cublasStatus_t fake_set_mode(cublasHandle_t h, cublasPointerMode_t m)
@@ -190,4 +235,5 @@ void cublas_pointer_modes(struct gvg_cublas_fns *t)
 		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, (float *)(uintptr_t)rt_devptr,
 			      1, &result) == CUBLAS_STATUS_NOT_INITIALIZED);
 	strided_copies();
+	library_object_limit(t);
 }

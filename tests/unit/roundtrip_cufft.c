@@ -60,19 +60,21 @@ void cufft_plans(struct gvg_cufft_fns *t)
 		cufftMakePlanMany(plan, -1, n, NULL, 1, 1, onembed, 1, 1, CUFFT_C2C, 1, &work) ==
 			CUFFT_INVALID_VALUE &&
 		    plan_calls == 0);
-	/* Another plan number in the same kind's bits, or the plan's own
-	 * number with another kind's, names nothing. */
-	forged = plan + (1 << 8);
+	/* A slot the table never had in the same kind's bits, or the plan's
+	 * own slot with another kind's, names nothing. */
+	forged = (cufftHandle)(0xFFFFFu << 8 | ((unsigned int)plan & 0xFF));
 	RT_TRUE("cufftMakePlanMany", "a forged plan",
 		cufftMakePlanMany(forged, 3, n, NULL, 1, 1, onembed, 1, 1, CUFFT_C2C, 1, &work) ==
 			CUFFT_INVALID_PLAN &&
 		    plan_calls == 0);
+	plan_calls = 0;
 	forged = plan ^ 1;
 	RT_TRUE("cufftMakePlanMany", "a plan of another kind's bits",
 		cufftMakePlanMany(forged, 3, n, NULL, 1, 1, onembed, 1, 1, CUFFT_C2C, 1, &work) ==
 			CUFFT_INVALID_PLAN &&
 		    plan_calls == 0);
 	RT_TRUE("cufftDestroy", "plan", cufftDestroy(plan) == CUFFT_SUCCESS);
+	plan_calls = 0;
 	RT_TRUE("cufftMakePlanMany", "a destroyed plan",
 		cufftMakePlanMany(plan, 3, n, NULL, 1, 1, onembed, 1, 1, CUFFT_C2C, 1, &work) ==
 			CUFFT_INVALID_PLAN &&
