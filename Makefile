@@ -156,7 +156,8 @@ $(B)/guest-lib/libcublasLt.so.13: $(CUBLASLT_OBJ) $(B)/guest-lib/libcudart.so.13
 		-Wl,-z,defs $(CUBLASLT_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
 	ln -sf libcublasLt.so.13 $(B)/guest-lib/libcublasLt.so
 CUBLAS_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cublas_local.o $(B)/guest-lib/math/cublas_copy.o \
-	$(B)/guest-lib/math/cublas_types.o $(B)/guest-lib/gen/cublas_remote.o \
+	$(B)/guest-lib/math/cublas_types.o $(B)/guest-lib/math/cublas_legacy.o \
+	$(B)/guest-lib/gen/cublas_remote.o $(B)/guest-lib/gen/cublas_legacy.o \
 	$(B)/guest-lib/gen/cublas_unsupported.o
 $(B)/guest-lib/libcublas.so.13: $(CUBLAS_OBJ) $(B)/guest-lib/libcublasLt.so.13 guest-lib/gen/cublas.map
 	$(CC) -shared -o $@ -Wl,-soname,libcublas.so.13 -Wl,--version-script,guest-lib/gen/cublas.map \

@@ -108,7 +108,8 @@ LOCAL = [
     "cublasGetCudartVersion", "cublasGetPointerMode_v2", "cublasGetStream_v2", "cublasXerbla",
 ]
 EXCEPTION = [f + s for f in COPIES for s in ("", "Async", "_64", "Async_64")]
-EXCEPTION_FILES = ["guest-lib/math/cublas_local.c", "guest-lib/math/cublas_copy.c"]
+EXCEPTION_FILES = ["guest-lib/math/cublas_local.c", "guest-lib/math/cublas_copy.c",
+                   "guest-lib/math/cublas_legacy.c"]
 UNSUPPORTED_PREFIX = {
     "cublasH": "half-precision calls cublas_api.h declares for C++ only: not remoted yet",
     "cublasTS": "bfloat16 calls cublas_api.h declares for C++ only: not remoted yet",
@@ -124,3 +125,9 @@ NOT_GENERIC = {
 for _f in ("cublasSrotg_v2", "cublasDrotg_v2", "cublasCrotg_v2", "cublasZrotg_v2", "cublasRotgEx",
            "cublasSrotmg_v2", "cublasDrotmg_v2", "cublasRotmgEx"):
     NOT_GENERIC[_f] = "scalars read and written by pointer mode: not remoted yet"
+
+# The legacy API's own calls (cublas.h), hand-written over the implicit
+# handle (guest-lib/math/cublas_legacy.c); its BLAS calls are generated
+# wrappers of the v2 calls (guest-lib/gen/cublas_legacy.c).
+LEGACY_CORE = ["cublasInit", "cublasShutdown", "cublasGetError", "cublasGetVersion",
+               "cublasAlloc", "cublasFree", "cublasSetKernelStream"]

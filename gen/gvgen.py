@@ -439,8 +439,8 @@ def gen_lib(lib, check):
             base = re.sub(r"_(ptsz|ptds)$", "", name)
             cur = normal.get(base) or internal.get(base)
         if cur is None and name in legacy_api:
-            fns.append((name, None, "unsupported", "legacy API of %s: not remoted yet" %
-                        ann.LEGACY_HEADER))
+            # Settled below, once the v2 calls they wrap have their class.
+            fns.append((name, None, "legacy?", None))
             continue
         if cur is None:
             why = next((r for pfx, r in ann.UNSUPPORTED_PREFIX.items() if name.startswith(pfx)),
@@ -476,9 +476,12 @@ def gen_lib(lib, check):
                 f.cls = "remote"
         out_fns.append((name, f, f.cls, f.reason))
 
+    files = {}
+    if legacy_api:
+        out_fns, files = settle_legacy(lib, ann, out_fns, legacy_api, normal)
     remote = [f for _, f, c, _ in out_fns if c == "remote"]
     ids, ids_text = load_ids(lib, [f.name for f in remote], ann.OP_BASE)
-    files = {os.path.join("gen", "ids", lib + ".ids"): ids_text}
+    files[os.path.join("gen", "ids", lib + ".ids")] = ids_text
     banner = BANNER.format(hdr=hdr, lib=lib)
     files.update(emit_wire(lib, ann, remote, ids, banner))
     files.update(emit_guest(lib, ann, remote, out_fns, banner))
@@ -493,6 +496,103 @@ def gen_lib(lib, check):
     files[os.path.join("gen", "out", lib + "_classes.txt")] = "".join(
         "%s %s%s\n" % (n, c, (" " + r) if r else "") for n, _, c, r in out_fns)
     return write(files, check)
+
+
+# Legacy (cublas.h) character arguments, as the v2 enums they name.
+LEGACY_CHARS = {"cublasOperation_t": "op", "cublasFillMode_t": "fill",
+                "cublasDiagType_t": "diag", "cublasSideMode_t": "side"}
+
+
+def settle_legacy(lib, ann, out_fns, legacy_api, v2):
+    """The legacy API (no handle, scalars by value, results returned,
+    errors kept for cublasGetError) as guest wrappers of the v2 calls on
+    the process's implicit handle.  Returns out_fns with each legacy
+    function's class, and the wrappers' file."""
+    classes = {n: c for n, _, c, _ in out_fns}
+    banner = BANNER.format(hdr=ann.LEGACY_HEADER, lib=lib)
+    c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
+         "#include <cublas.h>", "#include <string.h>", "", '#include "gvm.h"',
+         '#include "gvm_cublas.h"', "",
+         "/* The legacy API's calls are this library's own, deprecated or not. */",
+         '#pragma GCC diagnostic ignored "-Wdeprecated-declarations"', ""]
+    out = []
+    for name, f, cls, reason in out_fns:
+        if cls != "legacy?":
+            out.append((name, f, cls, reason))
+            continue
+        if name in ann.LEGACY_CORE:
+            out.append((name, None, "exception", ""))
+            continue
+        why, body = legacy_wrapper(name, legacy_api[name], v2.get(name + "_v2"), classes)
+        if why:
+            out.append((name, None, "unsupported", "legacy API of %s: %s" % (ann.LEGACY_HEADER, why)))
+        else:
+            out.append((name, None, "legacy", ""))
+            c += body
+    return out, {os.path.join("guest-lib", "gen", lib + "_legacy.c"): "\n".join(c)}
+
+
+def legacy_wrapper(name, lc, vc, classes):
+    """A legacy call over its v2 call, or why not."""
+    if vc is None:
+        return "no v2 call of its name", None
+    if classes.get(vc.spelling) in (None, "unsupported"):
+        return "its v2 call is not supported", None
+    lp, vp = list(lc.get_arguments()), list(vc.get_arguments())[1:]
+    ret = lc.result_type.spelling
+    result, inplace = None, []
+    if len(vp) == len(lp) + 1 and ret != "void":
+        result = vp.pop()
+    # trmm: the legacy call writes B in place, the v2 call into C.
+    if len(vp) == len(lp) + 2 and [a.spelling for a in vp[-2:]] == ["C", "ldc"] and \
+            {"B", "ldb"} <= {a.spelling for a in lp}:
+        vp, inplace = vp[:-2], ["B", "ldb"]
+    if len(vp) != len(lp):
+        return "its parameters are not the v2 call's", None
+    pre, args = [], ["h_"]
+    for l, v in zip(lp, vp):
+        lt, vt = l.type.get_canonical(), v.type.get_canonical()
+        if v.type.spelling in LEGACY_CHARS and lt.kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U):
+            pre += ["\t%s a_%s;" % (v.type.spelling, l.spelling)]
+            args.append("a_" + l.spelling)
+        elif vt.kind == ci.TypeKind.POINTER and lt.kind != ci.TypeKind.POINTER and \
+                vt.get_pointee().get_canonical().spelling.replace("const ", "") == lt.spelling:
+            args.append("&" + l.spelling)
+        elif vt.spelling.replace(" ", "") == lt.spelling.replace(" ", "") or \
+                (vt.kind == lt.kind == ci.TypeKind.POINTER and
+                 vt.get_pointee().get_canonical().spelling.replace("const ", "") ==
+                 lt.get_pointee().get_canonical().spelling.replace("const ", "") and
+                 (vt.get_pointee().is_const_qualified() or not lt.get_pointee().is_const_qualified())):
+            # The same type, or a pointer the v2 call only adds const to.
+            args.append(l.spelling)
+        else:
+            return "parameter %s is %s, the v2 call's %s" % (l.spelling, l.type.spelling,
+                                                             v.type.spelling), None
+    ps = ", ".join(p_decl(Param(a)) for a in lp) or "void"
+    b = ["GVM_EXPORT %s %s(%s)" % (ret, name, ps), "{", "\tcublasHandle_t h_ = gvm_cublas_legacy_handle();"]
+    b += pre
+    if ret != "void":
+        b.append("\t%s r_;" % ret)
+        b += ["", "\tmemset(&r_, 0, sizeof(r_));"]
+    else:
+        b.append("")
+    fail = "r_" if ret != "void" else ""
+    b += ["\tif (!h_)", "\t\treturn %s;" % fail if fail else "\t\treturn;"]
+    for l, v in zip(lp, vp):
+        if v.type.spelling in LEGACY_CHARS and l.type.get_canonical().kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U):
+            b += ["\tif (gvm_cublas_legacy_%s(%s, &a_%s))" % (LEGACY_CHARS[v.type.spelling], l.spelling, l.spelling),
+                  "\t\treturn %s;" % fail if fail else "\t\treturn;"]
+    if result is not None:
+        if result.type.get_pointee().get_canonical().spelling.replace("const ", "") != \
+                lc.result_type.get_canonical().spelling:
+            return "its result is not the v2 call's", None
+        args.append("&r_")
+    args += inplace
+    b.append("\tgvm_cublas_legacy_status(%s(%s));" % (vc.spelling, ", ".join(args)))
+    if ret != "void":
+        b.append("\treturn r_;")
+    b += ["}", ""]
+    return None, b
 
 
 def emit_wire(lib, ann, remote, ids, banner):

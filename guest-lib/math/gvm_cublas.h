@@ -15,6 +15,17 @@ void gvm_cublas_set_stream(cublasHandle_t h, cudaStream_t stream);
  * handle this process did not create. */
 int gvm_cublas_host_pointers(cublasHandle_t h);
 
+/* The legacy API (cublas_legacy.c): the process's implicit handle (NULL,
+ * and the error kept, before cublasInit), a call's status kept for
+ * cublasGetError, and its character arguments as enums (-1, and
+ * CUBLAS_STATUS_INVALID_VALUE kept, for one it does not know). */
+cublasHandle_t gvm_cublas_legacy_handle(void);
+void gvm_cublas_legacy_status(cublasStatus_t s);
+int gvm_cublas_legacy_op(char c, cublasOperation_t *out);
+int gvm_cublas_legacy_fill(char c, cublasFillMode_t *out);
+int gvm_cublas_legacy_diag(char c, cublasDiagType_t *out);
+int gvm_cublas_legacy_side(char c, cublasSideMode_t *out);
+
 /* Bytes of a scalar of a data type, or of a GEMM's scale type; 0 for a
  * type the library refuses itself.  At most 16 (the wire's room). */
 size_t gvm_cublas_type_bytes(cudaDataType t);

@@ -5,6 +5,7 @@
  * the library has; the handle's state is answered in the guest; strided
  * copies run over the runtime's 2D copies into the CPU double's memory.
  */
+#include <cublas.h>
 #include <cuda_runtime_api.h>
 #include <stdio.h>
 
@@ -164,6 +165,34 @@ static void strided_copies(void)
 		cublasGetVector(4, 0, dev, 1, back, 1) == CUBLAS_STATUS_INVALID_VALUE);
 }
 
+/* The legacy API: the implicit handle, scalars by value, results
+ * returned, errors kept until read. */
+static void legacy_api(struct gvg_cublas_fns *t)
+{
+	float *dev = (float *)(uintptr_t)rt_devptr;
+	float r;
+
+	t->cublasCreate_v2 = fake_create;
+	t->cublasDestroy_v2 = fake_destroy;
+	t->cublasSdot_v2 = fake_sdot;
+	lib_mode = CUBLAS_POINTER_MODE_HOST;
+	calls = 0;
+	r = cublasSdot(4, dev, 1, dev, 1);
+	RT_TRUE("cublasSdot", "before cublasInit",
+		r == 0 && calls == 0 && cublasGetError() == CUBLAS_STATUS_NOT_INITIALIZED);
+	RT_TRUE("cublasGetError", "read once", cublasGetError() == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("cublasInit", "implicit handle", cublasInit() == CUBLAS_STATUS_SUCCESS);
+	r = cublasSdot(4, dev, 1, dev, 1);
+	RT_TRUE("cublasSdot", "result returned", r == 42.5f && calls == 1);
+	RT_TRUE("cublasGetError", "no error", cublasGetError() == CUBLAS_STATUS_SUCCESS);
+	cublasSgemm('x', 'N', 4, 4, 4, 1.0f, dev, 4, dev, 4, 0.0f, dev, 4);
+	RT_TRUE("cublasSgemm", "transa 'x'",
+		cublasGetError() == CUBLAS_STATUS_INVALID_VALUE && calls == 1);
+	RT_TRUE("cublasShutdown", "implicit handle", cublasShutdown() == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("cublasShutdown", "twice", cublasShutdown() == CUBLAS_STATUS_NOT_INITIALIZED);
+	(void)cublasGetError();
+}
+
 void cublas_pointer_modes(struct gvg_cublas_fns *t)
 {
 	cublasHandle_t h = NULL;
@@ -236,4 +265,5 @@ void cublas_pointer_modes(struct gvg_cublas_fns *t)
 			      1, &result) == CUBLAS_STATUS_NOT_INITIALIZED);
 	strided_copies();
 	library_object_limit(t);
+	legacy_api(t);
 }
