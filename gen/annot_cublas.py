@@ -51,6 +51,17 @@ for _f in ("cublasSrot_v2", "cublasDrot_v2", "cublasCrot_v2", "cublasZrot_v2", "
 for _f in ("cublasSrotm_v2", "cublasDrotm_v2", "cublasRotmEx"):
     for _sfx in ("", "_64"):
         MODAL[(_f + _sfx, "param")] = ("in", None)
+# rotg and rotmg read and write their scalars ("io"), or only write them.
+for _f in ("cublasSrotg_v2", "cublasDrotg_v2", "cublasCrotg_v2", "cublasZrotg_v2", "cublasRotgEx"):
+    for _p in ("a", "b"):
+        MODAL[(_f, _p)] = ("io", None)
+    for _p in ("c", "s"):
+        MODAL[(_f, _p)] = ("out", None)
+for _f in ("cublasSrotmg_v2", "cublasDrotmg_v2", "cublasRotmgEx"):
+    for _p in ("d1", "d2", "x1"):
+        MODAL[(_f, _p)] = ("io", None)
+    MODAL[(_f, "y1")] = ("in", None)
+    MODAL[(_f, "param")] = ("out", None)
 
 
 def scalar_count(fn, param):
@@ -60,6 +71,10 @@ def scalar_count(fn, param):
 
 def scalar_bytes(fn, param, params):
     """The guest's size of a void scalar, from the type the call names."""
+    own = {"a": "abType", "b": "abType", "c": "csType", "s": "csType", "param": "paramType",
+           "d1": "d1Type", "d2": "d2Type", "x1": "x1Type", "y1": "y1Type"}.get(param)
+    if own in params:
+        return "gvm_cublas_type_bytes(%s)" % own
     for t in ("alphaType", "resultType", "csType", "paramType"):
         if t in params:
             return "gvm_cublas_type_bytes(%s)" % t
@@ -122,9 +137,6 @@ NOT_GENERIC = {
     "cublasGetFixedPointEmulationMantissaBitCountPointer": "returns a pointer the library holds",
     "cublasSetFixedPointEmulationMantissaBitCountPointer": "hands the library a pointer it keeps",
 }
-for _f in ("cublasSrotg_v2", "cublasDrotg_v2", "cublasCrotg_v2", "cublasZrotg_v2", "cublasRotgEx",
-           "cublasSrotmg_v2", "cublasDrotmg_v2", "cublasRotmgEx"):
-    NOT_GENERIC[_f] = "scalars read and written by pointer mode: not remoted yet"
 
 # The legacy API's own calls (cublas.h), hand-written over the implicit
 # handle (guest-lib/math/cublas_legacy.c); its BLAS calls are generated

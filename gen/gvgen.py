@@ -404,6 +404,9 @@ def field(role, p, extra):
         return ["uint64_t %s;" % n, "uint8_t host_%s;" % n, "uint8_t v_%s[%s];" % (n, extra[2])], []
     if role == "modal_out":
         return ["uint64_t %s;" % n, "uint8_t host_%s;" % n], ["uint8_t %s[%s];" % (n, extra[2])]
+    if role == "modal_io":
+        return (["uint64_t %s;" % n, "uint8_t host_%s;" % n, "uint8_t v_%s[%s];" % (n, extra[2])],
+                ["uint8_t %s[%s];" % (n, extra[2])])
     if role == "value":
         return [fdecl(p.type, n)], []
     if role == "in":
@@ -726,9 +729,16 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 c.append("\t} else {")
                 c.append("\t\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
                 c.append("\t}")
-            elif role in ("modal_in", "modal_out"):
+            elif role in ("modal_in", "modal_out", "modal_io"):
                 c.append("\tq.host_%s = (uint8_t)host_;" % n)
-                if role == "modal_in":
+                if role == "modal_io":
+                    c.append("\tif (!host_)")
+                    c.append("\t\tq.%s = (uint64_t)(uintptr_t)%s;" % (n, n))
+                    c.append("\telse if (!%s)" % n)
+                    c.append("\t\treturn %s;" % cv["inval"])
+                    c.append("\telse")
+                    c.append("\t\tmemcpy(q.v_%s, %s, %s);" % (n, n, extra[1]))
+                elif role == "modal_in":
                     c.append("\tif (host_ && %s)" % n)
                     c.append("\t\tmemcpy(q.v_%s, %s, %s);" % (n, n, extra[1]))
                     c.append("\telse")
@@ -797,7 +807,8 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                  (cv["call"], f.name, tail, "&b" if bufs else "NULL", nb))
         if arrs:
             c.append("\tfree(t_);")
-        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout")]
+        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
+                                              "modal_io")]
         if outs:
             c.append("\tif (e == %s) {" % cv["ok"])
             for role, p, extra in outs:
@@ -808,7 +819,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                     c.append("\t\t*%s = (%s)(uintptr_t)r.%s;" % (n, extra, n))
                 elif role == "out_device":
                     c.append("\t\t*%s = r.%s;" % (n, n))
-                elif role == "modal_out":
+                elif role in ("modal_out", "modal_io"):
                     c.append("\t\tif (host_)")
                     c.append("\t\t\tmemcpy(%s, r.%s, %s);" % (n, n, extra[1]))
                 else:
@@ -873,7 +884,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
         c.append("{")
         if any(r not in ("out", "out_handle", "out_device", "string") for r, _, _ in f.wire):
             c.append("\tconst struct gvg_%s_req *q = c->req;" % f.name)
-        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout")]
+        outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
+                                              "modal_io")]
         if outs:
             c.append("\tstruct gvg_%s_resp *r = c->resp;" % f.name)
         for role, p, extra in f.wire:
@@ -914,6 +926,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "modal_out":
                 c.append("\tuint64_t o_%s[%d] = { 0 };" % (n, (extra[2] + 7) // 8))
                 c.append("\tvoid *a_%s = o_%s;" % (n, n))
+            elif role == "modal_io":
+                c.append("\tuint64_t v_%s[%d] = { 0 };" % (n, (extra[2] + 7) // 8))
+                c.append("\tvoid *a_%s = v_%s;" % (n, n))
             elif role == "bulk_out_n":
                 c.append("\tvoid *a_%s;" % n)
                 c.append("\tint staged_%s = 0;" % n)
@@ -974,6 +989,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                     n, n, extra[3], n)
             elif role == "modal_out":
                 chk = "q->host_%s ? 0 : gvg_devptr_at(c, q->%s, %s, &a_%s)" % (n, n, extra[3], n)
+            elif role == "modal_io":
+                c.append("\tif (!e && q->host_%s)" % n)
+                c.append("\t\tmemcpy(v_%s, q->v_%s, %s);" % (n, n, extra[2]))
+                chk = "q->host_%s ? 0 : gvg_devptr_at(c, q->%s, %s, &a_%s)" % (n, n, extra[3], n)
             elif role == "context":
                 chk = "gvg_context(c, q->%s, &a_%s)" % (n, n)
             elif role == "device":
@@ -1001,7 +1020,13 @@ def emit_host(lib, ann, remote, host_calls, banner):
             if chk:
                 c.append("\tif (!e)")
                 c.append("\t\te = %s;" % chk)
-        if any(x[0] in ("modal_in", "modal_out") for x in modal):
+        if any(x[0] in ("modal_in", "modal_out", "modal_io") for x in modal):
+            # One mode for all of a call's scalars: a request that mixes
+            # them would have the library read an address as the other kind.
+            if len(modal) > 1:
+                c.append("\tif (!e && (%s))" % " || ".join(
+                    "q->host_%s != q->host_%s" % (x[1].name, modal[0][1].name) for x in modal[1:]))
+                c.append("\t\te = CUDA_ERROR_INVALID_VALUE;")
             # The handle's pointer mode, as the library holds it, decides.
             c.append("\tif (!e)")
             c.append("\t\te = %s;" % ann.MODE_HOST.format(
@@ -1058,6 +1083,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
             if role == "modal_out":
                 c.append("\tif (!e && q->host_%s)" % p.name)
                 c.append("\t\tmemcpy(r->%s, o_%s, %s);" % (p.name, p.name, extra[2]))
+            if role == "modal_io":
+                c.append("\tif (!e && q->host_%s)" % p.name)
+                c.append("\t\tmemcpy(r->%s, v_%s, %s);" % (p.name, p.name, extra[2]))
             if role in ("bulk_in", "bulk_out", "bulk_out_n", "modal_buf"):
                 c.append("\tif (staged_%s)" % p.name)
                 c.append("\t\tfree(a_%s);" % p.name)
@@ -1086,7 +1114,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "out_device":
                 c.append("\tif (!e && (r->%s = gvg_device_out(c, o_%s)) < 0)" % (n, n))
                 c.append("\t\te = CUDA_ERROR_INVALID_DEVICE;")
-            elif role in ("modal_out", "inout"):
+            elif role in ("modal_out", "inout", "modal_io"):
                 continue
             else:
                 c.append("\tif (!e)")
@@ -1135,7 +1163,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         # Expected values, as the test passes them.
         c.append("static struct {")
         for role, p, extra in f.wire:
-            if role in ("value", "devptr", "device", "modal_buf", "modal_out"):
+            if role in ("value", "devptr", "device", "modal_buf", "modal_out", "modal_io"):
                 c.append("\t%s %s;" % (re.sub(r"^const ", "", ptype(p)) if role == "value" else ptype(p),
                                         p.name))
             elif role == "modal_in":
@@ -1162,7 +1190,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             pn = p.name
             if role == "value":
                 c.append("\tRT_SAME(\"%s\", \"%s\", &%s, &x_%s.%s, sizeof(%s));" % (n, pn, pn, n, pn, pn))
-            elif role in ("devptr", "modal_buf", "modal_in", "modal_out"):
+            elif role in ("devptr", "modal_buf", "modal_in", "modal_out", "modal_io"):
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == x_%s.%s);" % (n, pn, pn, n, pn))
             elif role == "device":
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == 0);" % (n, pn, pn))
@@ -1216,7 +1244,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             pn = p.name
             if role in ("value",):
                 args.append("x_%s.%s" % (n, pn))
-            elif role in ("devptr", "modal_buf", "modal_in", "modal_out"):
+            elif role in ("devptr", "modal_buf", "modal_in", "modal_out", "modal_io"):
                 args.append("x_%s.%s" % (n, pn))
             elif role == "device":
                 args.append("x_%s.%s" % (n, pn))
@@ -1287,7 +1315,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     c.append("\trt_random(&x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
             elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, ptype(p)))
-            elif role in ("modal_buf", "modal_out"):
+            elif role in ("modal_buf", "modal_out", "modal_io"):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
             elif role == "modal_in":
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling.replace("const ", "")))
@@ -1349,7 +1377,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
             elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
                 bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % ptype(p), cv["inval"])
-            elif role in ("modal_buf", "modal_in", "modal_out"):
+            elif role in ("modal_buf", "modal_in", "modal_out", "modal_io"):
                 bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % p.spelling, cv["inval"])
             elif role == "devptr":
                 bad = ("x_%s.%s" % (n, pn), "rt_devptr + (64u << 20)", cv["inval"])

@@ -246,6 +246,15 @@ GVM_EXPORT void cublasCrot(int n, cuComplex * x, int incx, cuComplex * y, int in
 	gvm_cublas_legacy_status(cublasCrot_v2(h_, n, x, incx, y, incy, &c, &s));
 }
 
+GVM_EXPORT void cublasCrotg(cuComplex * ca, cuComplex cb, float * sc, cuComplex * cs)
+{
+	cublasHandle_t h_ = gvm_cublas_legacy_handle();
+
+	if (!h_)
+		return;
+	gvm_cublas_legacy_status(cublasCrotg_v2(h_, ca, &cb, sc, cs));
+}
+
 GVM_EXPORT void cublasCscal(int n, cuComplex alpha, cuComplex * x, int incx)
 {
 	cublasHandle_t h_ = gvm_cublas_legacy_handle();
@@ -588,6 +597,15 @@ GVM_EXPORT void cublasDrot(int n, double * x, int incx, double * y, int incy, do
 	gvm_cublas_legacy_status(cublasDrot_v2(h_, n, x, incx, y, incy, &sc, &ss));
 }
 
+GVM_EXPORT void cublasDrotg(double * sa, double * sb, double * sc, double * ss)
+{
+	cublasHandle_t h_ = gvm_cublas_legacy_handle();
+
+	if (!h_)
+		return;
+	gvm_cublas_legacy_status(cublasDrotg_v2(h_, sa, sb, sc, ss));
+}
+
 GVM_EXPORT void cublasDrotm(int n, double * x, int incx, double * y, int incy, const double * sparam)
 {
 	cublasHandle_t h_ = gvm_cublas_legacy_handle();
@@ -595,6 +613,15 @@ GVM_EXPORT void cublasDrotm(int n, double * x, int incx, double * y, int incy, c
 	if (!h_)
 		return;
 	gvm_cublas_legacy_status(cublasDrotm_v2(h_, n, x, incx, y, incy, sparam));
+}
+
+GVM_EXPORT void cublasDrotmg(double * sd1, double * sd2, double * sx1, const double * sy1, double * sparam)
+{
+	cublasHandle_t h_ = gvm_cublas_legacy_handle();
+
+	if (!h_)
+		return;
+	gvm_cublas_legacy_status(cublasDrotmg_v2(h_, sd1, sd2, sx1, sy1, sparam));
 }
 
 GVM_EXPORT void cublasDsbmv(char uplo, int n, int k, double alpha, const double * A, int lda, const double * x, int incx, double beta, double * y, int incy)
@@ -1149,6 +1176,15 @@ GVM_EXPORT void cublasSrot(int n, float * x, int incx, float * y, int incy, floa
 	gvm_cublas_legacy_status(cublasSrot_v2(h_, n, x, incx, y, incy, &sc, &ss));
 }
 
+GVM_EXPORT void cublasSrotg(float * sa, float * sb, float * sc, float * ss)
+{
+	cublasHandle_t h_ = gvm_cublas_legacy_handle();
+
+	if (!h_)
+		return;
+	gvm_cublas_legacy_status(cublasSrotg_v2(h_, sa, sb, sc, ss));
+}
+
 GVM_EXPORT void cublasSrotm(int n, float * x, int incx, float * y, int incy, const float * sparam)
 {
 	cublasHandle_t h_ = gvm_cublas_legacy_handle();
@@ -1156,6 +1192,15 @@ GVM_EXPORT void cublasSrotm(int n, float * x, int incx, float * y, int incy, con
 	if (!h_)
 		return;
 	gvm_cublas_legacy_status(cublasSrotm_v2(h_, n, x, incx, y, incy, sparam));
+}
+
+GVM_EXPORT void cublasSrotmg(float * sd1, float * sd2, float * sx1, const float * sy1, float * sparam)
+{
+	cublasHandle_t h_ = gvm_cublas_legacy_handle();
+
+	if (!h_)
+		return;
+	gvm_cublas_legacy_status(cublasSrotmg_v2(h_, sd1, sd2, sx1, sy1, sparam));
 }
 
 GVM_EXPORT void cublasSsbmv(char uplo, int n, int k, float alpha, const float * A, int lda, const float * x, int incx, float beta, float * y, int incy)
@@ -1708,6 +1753,15 @@ GVM_EXPORT void cublasZrot(int n, cuDoubleComplex * x, int incx, cuDoubleComplex
 	if (!h_)
 		return;
 	gvm_cublas_legacy_status(cublasZrot_v2(h_, n, x, incx, y, incy, &sc, &cs));
+}
+
+GVM_EXPORT void cublasZrotg(cuDoubleComplex * ca, cuDoubleComplex cb, double * sc, cuDoubleComplex * cs)
+{
+	cublasHandle_t h_ = gvm_cublas_legacy_handle();
+
+	if (!h_)
+		return;
+	gvm_cublas_legacy_status(cublasZrotg_v2(h_, ca, &cb, sc, cs));
 }
 
 GVM_EXPORT void cublasZscal(int n, cuDoubleComplex alpha, cuDoubleComplex * x, int incx)

@@ -2384,6 +2384,53 @@ GVM_EXPORT cublasStatus_t cublasCrot_v2_64(cublasHandle_t handle, int64_t n, cuC
 	return e;
 }
 
+GVM_EXPORT cublasStatus_t cublasCrotg_v2(cublasHandle_t handle, cuComplex * a, cuComplex * b, float * c, cuComplex * s)
+{
+	struct gvg_cublasCrotg_v2_req q;
+	struct gvg_cublasCrotg_v2_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.host_a = (uint8_t)host_;
+	if (!host_)
+		q.a = (uint64_t)(uintptr_t)a;
+	else if (!a)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_a, a, 8);
+	q.host_b = (uint8_t)host_;
+	if (!host_)
+		q.b = (uint64_t)(uintptr_t)b;
+	else if (!b)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_b, b, 8);
+	q.host_c = (uint8_t)host_;
+	if (!host_)
+		q.c = (uint64_t)(uintptr_t)c;
+	else if (!c)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	q.host_s = (uint8_t)host_;
+	if (!host_)
+		q.s = (uint64_t)(uintptr_t)s;
+	else if (!s)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCrotg_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUBLAS_STATUS_SUCCESS) {
+		if (host_)
+			memcpy(a, r.a, 8);
+		if (host_)
+			memcpy(b, r.b, 8);
+		if (host_)
+			memcpy(c, r.c, 4);
+		if (host_)
+			memcpy(s, r.s, 8);
+	}
+	return e;
+}
+
 GVM_EXPORT cublasStatus_t cublasCscal_v2(cublasHandle_t handle, int n, const cuComplex * alpha, cuComplex * x, int incx)
 {
 	struct gvg_cublasCscal_v2_req q;
@@ -4765,6 +4812,53 @@ GVM_EXPORT cublasStatus_t cublasDrot_v2_64(cublasHandle_t handle, int64_t n, dou
 	return e;
 }
 
+GVM_EXPORT cublasStatus_t cublasDrotg_v2(cublasHandle_t handle, double * a, double * b, double * c, double * s)
+{
+	struct gvg_cublasDrotg_v2_req q;
+	struct gvg_cublasDrotg_v2_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.host_a = (uint8_t)host_;
+	if (!host_)
+		q.a = (uint64_t)(uintptr_t)a;
+	else if (!a)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_a, a, 8);
+	q.host_b = (uint8_t)host_;
+	if (!host_)
+		q.b = (uint64_t)(uintptr_t)b;
+	else if (!b)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_b, b, 8);
+	q.host_c = (uint8_t)host_;
+	if (!host_)
+		q.c = (uint64_t)(uintptr_t)c;
+	else if (!c)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	q.host_s = (uint8_t)host_;
+	if (!host_)
+		q.s = (uint64_t)(uintptr_t)s;
+	else if (!s)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotg_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUBLAS_STATUS_SUCCESS) {
+		if (host_)
+			memcpy(a, r.a, 8);
+		if (host_)
+			memcpy(b, r.b, 8);
+		if (host_)
+			memcpy(c, r.c, 8);
+		if (host_)
+			memcpy(s, r.s, 8);
+	}
+	return e;
+}
+
 GVM_EXPORT cublasStatus_t cublasDrotm_v2(cublasHandle_t handle, int n, double * x, int incx, double * y, int incy, const double * param)
 {
 	struct gvg_cublasDrotm_v2_req q;
@@ -4808,6 +4902,60 @@ GVM_EXPORT cublasStatus_t cublasDrotm_v2_64(cublasHandle_t handle, int64_t n, do
 	else
 		q.param = (uint64_t)(uintptr_t)param;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasDrotmg_v2(cublasHandle_t handle, double * d1, double * d2, double * x1, const double * y1, double * param)
+{
+	struct gvg_cublasDrotmg_v2_req q;
+	struct gvg_cublasDrotmg_v2_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.host_d1 = (uint8_t)host_;
+	if (!host_)
+		q.d1 = (uint64_t)(uintptr_t)d1;
+	else if (!d1)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_d1, d1, 8);
+	q.host_d2 = (uint8_t)host_;
+	if (!host_)
+		q.d2 = (uint64_t)(uintptr_t)d2;
+	else if (!d2)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_d2, d2, 8);
+	q.host_x1 = (uint8_t)host_;
+	if (!host_)
+		q.x1 = (uint64_t)(uintptr_t)x1;
+	else if (!x1)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_x1, x1, 8);
+	q.host_y1 = (uint8_t)host_;
+	if (host_ && y1)
+		memcpy(q.v_y1, y1, 8);
+	else
+		q.y1 = (uint64_t)(uintptr_t)y1;
+	q.host_param = (uint8_t)host_;
+	if (!host_)
+		q.param = (uint64_t)(uintptr_t)param;
+	else if (!param)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotmg_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUBLAS_STATUS_SUCCESS) {
+		if (host_)
+			memcpy(d1, r.d1, 8);
+		if (host_)
+			memcpy(d2, r.d2, 8);
+		if (host_)
+			memcpy(x1, r.x1, 8);
+		if (host_)
+			memcpy(param, r.param, 40);
+	}
 	return e;
 }
 
@@ -7081,6 +7229,56 @@ GVM_EXPORT cublasStatus_t cublasRotEx_64(cublasHandle_t handle, int64_t n, void 
 	return e;
 }
 
+GVM_EXPORT cublasStatus_t cublasRotgEx(cublasHandle_t handle, void * a, void * b, cudaDataType abType, void * c, void * s, cudaDataType csType, cudaDataType executiontype)
+{
+	struct gvg_cublasRotgEx_req q;
+	struct gvg_cublasRotgEx_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.host_a = (uint8_t)host_;
+	if (!host_)
+		q.a = (uint64_t)(uintptr_t)a;
+	else if (!a)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_a, a, gvm_cublas_type_bytes(abType));
+	q.host_b = (uint8_t)host_;
+	if (!host_)
+		q.b = (uint64_t)(uintptr_t)b;
+	else if (!b)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_b, b, gvm_cublas_type_bytes(abType));
+	GVM_COPY(&q.abType, &abType);
+	q.host_c = (uint8_t)host_;
+	if (!host_)
+		q.c = (uint64_t)(uintptr_t)c;
+	else if (!c)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	q.host_s = (uint8_t)host_;
+	if (!host_)
+		q.s = (uint64_t)(uintptr_t)s;
+	else if (!s)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	GVM_COPY(&q.csType, &csType);
+	GVM_COPY(&q.executiontype, &executiontype);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotgEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUBLAS_STATUS_SUCCESS) {
+		if (host_)
+			memcpy(a, r.a, gvm_cublas_type_bytes(abType));
+		if (host_)
+			memcpy(b, r.b, gvm_cublas_type_bytes(abType));
+		if (host_)
+			memcpy(c, r.c, gvm_cublas_type_bytes(csType));
+		if (host_)
+			memcpy(s, r.s, gvm_cublas_type_bytes(csType));
+	}
+	return e;
+}
+
 GVM_EXPORT cublasStatus_t cublasRotmEx(cublasHandle_t handle, int n, void * x, cudaDataType xType, int incx, void * y, cudaDataType yType, int incy, const void * param, cudaDataType paramType, cudaDataType executiontype)
 {
 	struct gvg_cublasRotmEx_req q;
@@ -7132,6 +7330,66 @@ GVM_EXPORT cublasStatus_t cublasRotmEx_64(cublasHandle_t handle, int64_t n, void
 	GVM_COPY(&q.paramType, &paramType);
 	GVM_COPY(&q.executiontype, &executiontype);
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasRotmgEx(cublasHandle_t handle, void * d1, cudaDataType d1Type, void * d2, cudaDataType d2Type, void * x1, cudaDataType x1Type, const void * y1, cudaDataType y1Type, void * param, cudaDataType paramType, cudaDataType executiontype)
+{
+	struct gvg_cublasRotmgEx_req q;
+	struct gvg_cublasRotmgEx_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.host_d1 = (uint8_t)host_;
+	if (!host_)
+		q.d1 = (uint64_t)(uintptr_t)d1;
+	else if (!d1)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_d1, d1, gvm_cublas_type_bytes(d1Type));
+	GVM_COPY(&q.d1Type, &d1Type);
+	q.host_d2 = (uint8_t)host_;
+	if (!host_)
+		q.d2 = (uint64_t)(uintptr_t)d2;
+	else if (!d2)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_d2, d2, gvm_cublas_type_bytes(d2Type));
+	GVM_COPY(&q.d2Type, &d2Type);
+	q.host_x1 = (uint8_t)host_;
+	if (!host_)
+		q.x1 = (uint64_t)(uintptr_t)x1;
+	else if (!x1)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_x1, x1, gvm_cublas_type_bytes(x1Type));
+	GVM_COPY(&q.x1Type, &x1Type);
+	q.host_y1 = (uint8_t)host_;
+	if (host_ && y1)
+		memcpy(q.v_y1, y1, gvm_cublas_type_bytes(y1Type));
+	else
+		q.y1 = (uint64_t)(uintptr_t)y1;
+	GVM_COPY(&q.y1Type, &y1Type);
+	q.host_param = (uint8_t)host_;
+	if (!host_)
+		q.param = (uint64_t)(uintptr_t)param;
+	else if (!param)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	GVM_COPY(&q.paramType, &paramType);
+	GVM_COPY(&q.executiontype, &executiontype);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmgEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUBLAS_STATUS_SUCCESS) {
+		if (host_)
+			memcpy(d1, r.d1, gvm_cublas_type_bytes(d1Type));
+		if (host_)
+			memcpy(d2, r.d2, gvm_cublas_type_bytes(d2Type));
+		if (host_)
+			memcpy(x1, r.x1, gvm_cublas_type_bytes(x1Type));
+		if (host_)
+			memcpy(param, r.param, 5 * gvm_cublas_type_bytes(paramType));
+	}
 	return e;
 }
 
@@ -8572,6 +8830,53 @@ GVM_EXPORT cublasStatus_t cublasSrot_v2_64(cublasHandle_t handle, int64_t n, flo
 	return e;
 }
 
+GVM_EXPORT cublasStatus_t cublasSrotg_v2(cublasHandle_t handle, float * a, float * b, float * c, float * s)
+{
+	struct gvg_cublasSrotg_v2_req q;
+	struct gvg_cublasSrotg_v2_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.host_a = (uint8_t)host_;
+	if (!host_)
+		q.a = (uint64_t)(uintptr_t)a;
+	else if (!a)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_a, a, 4);
+	q.host_b = (uint8_t)host_;
+	if (!host_)
+		q.b = (uint64_t)(uintptr_t)b;
+	else if (!b)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_b, b, 4);
+	q.host_c = (uint8_t)host_;
+	if (!host_)
+		q.c = (uint64_t)(uintptr_t)c;
+	else if (!c)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	q.host_s = (uint8_t)host_;
+	if (!host_)
+		q.s = (uint64_t)(uintptr_t)s;
+	else if (!s)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotg_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUBLAS_STATUS_SUCCESS) {
+		if (host_)
+			memcpy(a, r.a, 4);
+		if (host_)
+			memcpy(b, r.b, 4);
+		if (host_)
+			memcpy(c, r.c, 4);
+		if (host_)
+			memcpy(s, r.s, 4);
+	}
+	return e;
+}
+
 GVM_EXPORT cublasStatus_t cublasSrotm_v2(cublasHandle_t handle, int n, float * x, int incx, float * y, int incy, const float * param)
 {
 	struct gvg_cublasSrotm_v2_req q;
@@ -8615,6 +8920,60 @@ GVM_EXPORT cublasStatus_t cublasSrotm_v2_64(cublasHandle_t handle, int64_t n, fl
 	else
 		q.param = (uint64_t)(uintptr_t)param;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasSrotmg_v2(cublasHandle_t handle, float * d1, float * d2, float * x1, const float * y1, float * param)
+{
+	struct gvg_cublasSrotmg_v2_req q;
+	struct gvg_cublasSrotmg_v2_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.host_d1 = (uint8_t)host_;
+	if (!host_)
+		q.d1 = (uint64_t)(uintptr_t)d1;
+	else if (!d1)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_d1, d1, 4);
+	q.host_d2 = (uint8_t)host_;
+	if (!host_)
+		q.d2 = (uint64_t)(uintptr_t)d2;
+	else if (!d2)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_d2, d2, 4);
+	q.host_x1 = (uint8_t)host_;
+	if (!host_)
+		q.x1 = (uint64_t)(uintptr_t)x1;
+	else if (!x1)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_x1, x1, 4);
+	q.host_y1 = (uint8_t)host_;
+	if (host_ && y1)
+		memcpy(q.v_y1, y1, 4);
+	else
+		q.y1 = (uint64_t)(uintptr_t)y1;
+	q.host_param = (uint8_t)host_;
+	if (!host_)
+		q.param = (uint64_t)(uintptr_t)param;
+	else if (!param)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotmg_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUBLAS_STATUS_SUCCESS) {
+		if (host_)
+			memcpy(d1, r.d1, 4);
+		if (host_)
+			memcpy(d2, r.d2, 4);
+		if (host_)
+			memcpy(x1, r.x1, 4);
+		if (host_)
+			memcpy(param, r.param, 20);
+	}
 	return e;
 }
 
@@ -11729,6 +12088,53 @@ GVM_EXPORT cublasStatus_t cublasZrot_v2_64(cublasHandle_t handle, int64_t n, cuD
 	else
 		q.s = (uint64_t)(uintptr_t)s;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasZrotg_v2(cublasHandle_t handle, cuDoubleComplex * a, cuDoubleComplex * b, double * c, cuDoubleComplex * s)
+{
+	struct gvg_cublasZrotg_v2_req q;
+	struct gvg_cublasZrotg_v2_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.host_a = (uint8_t)host_;
+	if (!host_)
+		q.a = (uint64_t)(uintptr_t)a;
+	else if (!a)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_a, a, 16);
+	q.host_b = (uint8_t)host_;
+	if (!host_)
+		q.b = (uint64_t)(uintptr_t)b;
+	else if (!b)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	else
+		memcpy(q.v_b, b, 16);
+	q.host_c = (uint8_t)host_;
+	if (!host_)
+		q.c = (uint64_t)(uintptr_t)c;
+	else if (!c)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	q.host_s = (uint8_t)host_;
+	if (!host_)
+		q.s = (uint64_t)(uintptr_t)s;
+	else if (!s)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZrotg_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUBLAS_STATUS_SUCCESS) {
+		if (host_)
+			memcpy(a, r.a, 16);
+		if (host_)
+			memcpy(b, r.b, 16);
+		if (host_)
+			memcpy(c, r.c, 8);
+		if (host_)
+			memcpy(s, r.s, 16);
+	}
 	return e;
 }
 

@@ -2,15 +2,9 @@
 #include "gvm.h"
 
 GVM_UNSUPPORTED(cublasCbdmm, cublas) /* no prototype in cublas_api.h */
-GVM_UNSUPPORTED(cublasCrotg, cublas) /* legacy API of cublas.h: its v2 call is not supported */
-GVM_UNSUPPORTED(cublasCrotg_v2, cublas) /* scalars read and written by pointer mode: not remoted yet */
 GVM_UNSUPPORTED(cublasDbdmm, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasDgemmGroupedBatched, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasDgemmGroupedBatched_64, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
-GVM_UNSUPPORTED(cublasDrotg, cublas) /* legacy API of cublas.h: its v2 call is not supported */
-GVM_UNSUPPORTED(cublasDrotg_v2, cublas) /* scalars read and written by pointer mode: not remoted yet */
-GVM_UNSUPPORTED(cublasDrotmg, cublas) /* legacy API of cublas.h: its v2 call is not supported */
-GVM_UNSUPPORTED(cublasDrotmg_v2, cublas) /* scalars read and written by pointer mode: not remoted yet */
 GVM_UNSUPPORTED(cublasGemmGroupedBatchedEx, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasGemmGroupedBatchedEx_64, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasGetBackdoor, cublas) /* no prototype in cublas_api.h */
@@ -32,8 +26,6 @@ GVM_UNSUPPORTED(cublasHgemmStridedBatched, cublas) /* half-precision calls cubla
 GVM_UNSUPPORTED(cublasHgemmStridedBatched_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
 GVM_UNSUPPORTED(cublasHgemm_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
 GVM_UNSUPPORTED(cublasLoggerConfigure, cublas) /* the library's own API log, written on the host */
-GVM_UNSUPPORTED(cublasRotgEx, cublas) /* scalars read and written by pointer mode: not remoted yet */
-GVM_UNSUPPORTED(cublasRotmgEx, cublas) /* scalars read and written by pointer mode: not remoted yet */
 GVM_UNSUPPORTED(cublasSbdmm, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasSetBackdoor, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasSetBackdoorEx, cublas) /* no prototype in cublas_api.h */
@@ -42,10 +34,6 @@ GVM_UNSUPPORTED(cublasSetFixedPointEmulationMantissaBitCountPointer, cublas) /* 
 GVM_UNSUPPORTED(cublasSetLoggerCallback, cublas) /* the library's own API log, written on the host */
 GVM_UNSUPPORTED(cublasSgemmGroupedBatched, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasSgemmGroupedBatched_64, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
-GVM_UNSUPPORTED(cublasSrotg, cublas) /* legacy API of cublas.h: its v2 call is not supported */
-GVM_UNSUPPORTED(cublasSrotg_v2, cublas) /* scalars read and written by pointer mode: not remoted yet */
-GVM_UNSUPPORTED(cublasSrotmg, cublas) /* legacy API of cublas.h: its v2 call is not supported */
-GVM_UNSUPPORTED(cublasSrotmg_v2, cublas) /* scalars read and written by pointer mode: not remoted yet */
 GVM_UNSUPPORTED(cublasTSSgemvBatched, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
 GVM_UNSUPPORTED(cublasTSSgemvBatched_64, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
 GVM_UNSUPPORTED(cublasTSSgemvStridedBatched, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
@@ -106,5 +94,3 @@ GVM_UNSUPPORTED(cublasXtZsyrkx, cublas) /* cublasXt: multi-GPU calls on host mem
 GVM_UNSUPPORTED(cublasXtZtrmm, cublas) /* cublasXt: multi-GPU calls on host memory, not remoted yet */
 GVM_UNSUPPORTED(cublasXtZtrsm, cublas) /* cublasXt: multi-GPU calls on host memory, not remoted yet */
 GVM_UNSUPPORTED(cublasZbdmm, cublas) /* no prototype in cublas_api.h */
-GVM_UNSUPPORTED(cublasZrotg, cublas) /* legacy API of cublas.h: its v2 call is not supported */
-GVM_UNSUPPORTED(cublasZrotg_v2, cublas) /* scalars read and written by pointer mode: not remoted yet */

@@ -244,6 +244,8 @@ int gvw_h_cublasLtMatmul(struct gvw_call *c)
 		e = gvg_devptr(c, q->workspace, q->workspaceSizeInBytes);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublaslt_pointer_mode(c, a_computeDesc, q->host_alpha);
 	if (!e)
@@ -867,6 +869,8 @@ int gvw_h_cublasLtMatrixTransform(struct gvw_call *c)
 		e = gvg_handle(c, q->Cdesc, GVW_H_LT_LAYOUT, (void **)&a_Cdesc);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublaslt_pointer_mode(c, a_transformDesc, q->host_alpha);
 	if (!e)

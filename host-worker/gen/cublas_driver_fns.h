@@ -82,6 +82,7 @@
 	X(cublasCreate_v2, cublasStatus_t, (cublasHandle_t *)) \
 	X(cublasCrot_v2, cublasStatus_t, (cublasHandle_t, int, cuComplex *, int, cuComplex *, int, const float *, const cuComplex *)) \
 	X(cublasCrot_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, cuComplex *, int64_t, cuComplex *, int64_t, const float *, const cuComplex *)) \
+	X(cublasCrotg_v2, cublasStatus_t, (cublasHandle_t, cuComplex *, cuComplex *, float *, cuComplex *)) \
 	X(cublasCscal_v2, cublasStatus_t, (cublasHandle_t, int, const cuComplex *, cuComplex *, int)) \
 	X(cublasCscal_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, const cuComplex *, cuComplex *, int64_t)) \
 	X(cublasCsrot_v2, cublasStatus_t, (cublasHandle_t, int, cuComplex *, int, cuComplex *, int, const float *, const float *)) \
@@ -171,8 +172,10 @@
 	X(cublasDotcEx_64, cublasStatus_t, (cublasHandle_t, int64_t, const void *, cudaDataType, int64_t, const void *, cudaDataType, int64_t, void *, cudaDataType, cudaDataType)) \
 	X(cublasDrot_v2, cublasStatus_t, (cublasHandle_t, int, double *, int, double *, int, const double *, const double *)) \
 	X(cublasDrot_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, double *, int64_t, double *, int64_t, const double *, const double *)) \
+	X(cublasDrotg_v2, cublasStatus_t, (cublasHandle_t, double *, double *, double *, double *)) \
 	X(cublasDrotm_v2, cublasStatus_t, (cublasHandle_t, int, double *, int, double *, int, const double *)) \
 	X(cublasDrotm_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, double *, int64_t, double *, int64_t, const double *)) \
+	X(cublasDrotmg_v2, cublasStatus_t, (cublasHandle_t, double *, double *, double *, const double *, double *)) \
 	X(cublasDsbmv_v2, cublasStatus_t, (cublasHandle_t, cublasFillMode_t, int, int, const double *, const double *, int, const double *, int, const double *, double *, int)) \
 	X(cublasDsbmv_v2_64, cublasStatus_t, (cublasHandle_t, cublasFillMode_t, int64_t, int64_t, const double *, const double *, int64_t, const double *, int64_t, const double *, double *, int64_t)) \
 	X(cublasDscal_v2, cublasStatus_t, (cublasHandle_t, int, const double *, double *, int)) \
@@ -261,8 +264,10 @@
 	X(cublasNrm2Ex_64, cublasStatus_t, (cublasHandle_t, int64_t, const void *, cudaDataType, int64_t, void *, cudaDataType, cudaDataType)) \
 	X(cublasRotEx, cublasStatus_t, (cublasHandle_t, int, void *, cudaDataType, int, void *, cudaDataType, int, const void *, const void *, cudaDataType, cudaDataType)) \
 	X(cublasRotEx_64, cublasStatus_t, (cublasHandle_t, int64_t, void *, cudaDataType, int64_t, void *, cudaDataType, int64_t, const void *, const void *, cudaDataType, cudaDataType)) \
+	X(cublasRotgEx, cublasStatus_t, (cublasHandle_t, void *, void *, cudaDataType, void *, void *, cudaDataType, cudaDataType)) \
 	X(cublasRotmEx, cublasStatus_t, (cublasHandle_t, int, void *, cudaDataType, int, void *, cudaDataType, int, const void *, cudaDataType, cudaDataType)) \
 	X(cublasRotmEx_64, cublasStatus_t, (cublasHandle_t, int64_t, void *, cudaDataType, int64_t, void *, cudaDataType, int64_t, const void *, cudaDataType, cudaDataType)) \
+	X(cublasRotmgEx, cublasStatus_t, (cublasHandle_t, void *, cudaDataType, void *, cudaDataType, void *, cudaDataType, const void *, cudaDataType, void *, cudaDataType, cudaDataType)) \
 	X(cublasSasum_v2, cublasStatus_t, (cublasHandle_t, int, const float *, int, float *)) \
 	X(cublasSasum_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, const float *, int64_t, float *)) \
 	X(cublasSaxpy_v2, cublasStatus_t, (cublasHandle_t, int, const float *, const float *, int, float *, int)) \
@@ -320,8 +325,10 @@
 	X(cublasSnrm2_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, const float *, int64_t, float *)) \
 	X(cublasSrot_v2, cublasStatus_t, (cublasHandle_t, int, float *, int, float *, int, const float *, const float *)) \
 	X(cublasSrot_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, float *, int64_t, float *, int64_t, const float *, const float *)) \
+	X(cublasSrotg_v2, cublasStatus_t, (cublasHandle_t, float *, float *, float *, float *)) \
 	X(cublasSrotm_v2, cublasStatus_t, (cublasHandle_t, int, float *, int, float *, int, const float *)) \
 	X(cublasSrotm_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, float *, int64_t, float *, int64_t, const float *)) \
+	X(cublasSrotmg_v2, cublasStatus_t, (cublasHandle_t, float *, float *, float *, const float *, float *)) \
 	X(cublasSsbmv_v2, cublasStatus_t, (cublasHandle_t, cublasFillMode_t, int, int, const float *, const float *, int, const float *, int, const float *, float *, int)) \
 	X(cublasSsbmv_v2_64, cublasStatus_t, (cublasHandle_t, cublasFillMode_t, int64_t, int64_t, const float *, const float *, int64_t, const float *, int64_t, const float *, float *, int64_t)) \
 	X(cublasSscal_v2, cublasStatus_t, (cublasHandle_t, int, const float *, float *, int)) \
@@ -437,6 +444,7 @@
 	X(cublasZmatinvBatched, cublasStatus_t, (cublasHandle_t, int, const cuDoubleComplex *const[], int, cuDoubleComplex *const[], int, int *, int)) \
 	X(cublasZrot_v2, cublasStatus_t, (cublasHandle_t, int, cuDoubleComplex *, int, cuDoubleComplex *, int, const double *, const cuDoubleComplex *)) \
 	X(cublasZrot_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, cuDoubleComplex *, int64_t, cuDoubleComplex *, int64_t, const double *, const cuDoubleComplex *)) \
+	X(cublasZrotg_v2, cublasStatus_t, (cublasHandle_t, cuDoubleComplex *, cuDoubleComplex *, double *, cuDoubleComplex *)) \
 	X(cublasZscal_v2, cublasStatus_t, (cublasHandle_t, int, const cuDoubleComplex *, cuDoubleComplex *, int)) \
 	X(cublasZscal_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, const cuDoubleComplex *, cuDoubleComplex *, int64_t)) \
 	X(cublasZswap_v2, cublasStatus_t, (cublasHandle_t, int, cuDoubleComplex *, int, cuDoubleComplex *, int)) \

@@ -563,6 +563,8 @@ int gvw_h_cublasCgbmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -616,6 +618,8 @@ int gvw_h_cublasCgbmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -667,6 +671,8 @@ int gvw_h_cublasCgeam(struct gvw_call *c)
 		e = gvg_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -718,6 +724,8 @@ int gvw_h_cublasCgeam_64(struct gvw_call *c)
 		e = gvg_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -812,6 +820,8 @@ int gvw_h_cublasCgemm3m(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -867,6 +877,8 @@ int gvw_h_cublasCgemm3mBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -922,6 +934,8 @@ int gvw_h_cublasCgemm3mBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -981,6 +995,8 @@ int gvw_h_cublasCgemm3mEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1040,6 +1056,8 @@ int gvw_h_cublasCgemm3mEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1101,6 +1119,8 @@ int gvw_h_cublasCgemm3mStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1162,6 +1182,8 @@ int gvw_h_cublasCgemm3mStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1215,6 +1237,8 @@ int gvw_h_cublasCgemm3m_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1270,6 +1294,8 @@ int gvw_h_cublasCgemmBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1325,6 +1351,8 @@ int gvw_h_cublasCgemmBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1384,6 +1412,8 @@ int gvw_h_cublasCgemmEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1443,6 +1473,8 @@ int gvw_h_cublasCgemmEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1504,6 +1536,8 @@ int gvw_h_cublasCgemmStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1565,6 +1599,8 @@ int gvw_h_cublasCgemmStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1618,6 +1654,8 @@ int gvw_h_cublasCgemm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1671,6 +1709,8 @@ int gvw_h_cublasCgemm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1722,6 +1762,8 @@ int gvw_h_cublasCgemvBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1773,6 +1815,8 @@ int gvw_h_cublasCgemvBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1830,6 +1874,8 @@ int gvw_h_cublasCgemvStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1887,6 +1933,8 @@ int gvw_h_cublasCgemvStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1936,6 +1984,8 @@ int gvw_h_cublasCgemv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -1985,6 +2035,8 @@ int gvw_h_cublasCgemv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2332,6 +2384,8 @@ int gvw_h_cublasChbmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2381,6 +2435,8 @@ int gvw_h_cublasChbmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2432,6 +2488,8 @@ int gvw_h_cublasChemm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2483,6 +2541,8 @@ int gvw_h_cublasChemm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2530,6 +2590,8 @@ int gvw_h_cublasChemv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2577,6 +2639,8 @@ int gvw_h_cublasChemv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2710,6 +2774,8 @@ int gvw_h_cublasCher2k_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2761,6 +2827,8 @@ int gvw_h_cublasCher2k_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2886,6 +2954,8 @@ int gvw_h_cublasCherk3mEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2937,6 +3007,8 @@ int gvw_h_cublasCherk3mEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2988,6 +3060,8 @@ int gvw_h_cublasCherkEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3039,6 +3113,8 @@ int gvw_h_cublasCherkEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3086,6 +3162,8 @@ int gvw_h_cublasCherk_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3133,6 +3211,8 @@ int gvw_h_cublasCherk_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3184,6 +3264,8 @@ int gvw_h_cublasCherkx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3235,6 +3317,8 @@ int gvw_h_cublasCherkx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3280,6 +3364,8 @@ int gvw_h_cublasChpmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3325,6 +3411,8 @@ int gvw_h_cublasChpmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3626,6 +3714,8 @@ int gvw_h_cublasCrot_v2(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 8);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 8, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -3667,12 +3757,64 @@ int gvw_h_cublasCrot_v2_64(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 8);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 8, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCrot_v2_64)(a_handle, a_n, (cuComplex *)(uintptr_t)q->x, a_incx, (cuComplex *)(uintptr_t)q->y, a_incy, (const float *)a_c, (const cuComplex *)a_s);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasCrotg_v2(struct gvw_call *c)
+{
+	const struct gvg_cublasCrotg_v2_req *q = c->req;
+	struct gvg_cublasCrotg_v2_resp *r = c->resp;
+	cublasHandle_t a_handle;
+	uint64_t v_a[1] = { 0 };
+	void *a_a = v_a;
+	uint64_t v_b[1] = { 0 };
+	void *a_b = v_b;
+	uint64_t o_c[1] = { 0 };
+	void *a_c = o_c;
+	uint64_t o_s[1] = { 0 };
+	void *a_s = o_s;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasCrotg_v2));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_a)
+		memcpy(v_a, q->v_a, 8);
+	if (!e)
+		e = q->host_a ? 0 : gvg_devptr_at(c, q->a, 8, &a_a);
+	if (!e && q->host_b)
+		memcpy(v_b, q->v_b, 8);
+	if (!e)
+		e = q->host_b ? 0 : gvg_devptr_at(c, q->b, 8, &a_b);
+	if (!e)
+		e = q->host_c ? 0 : gvg_devptr_at(c, q->c, 4, &a_c);
+	if (!e)
+		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 8, &a_s);
+	if (!e && (q->host_b != q->host_a || q->host_c != q->host_a || q->host_s != q->host_a))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_a);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasCrotg_v2)(a_handle, (cuComplex *)a_a, (cuComplex *)a_b, (float *)a_c, (cuComplex *)a_s);
+	else
+		e = status(e);
+	if (!e && q->host_a)
+		memcpy(r->a, v_a, 8);
+	if (!e && q->host_b)
+		memcpy(r->b, v_b, 8);
+	if (!e && q->host_c)
+		memcpy(r->c, o_c, 4);
+	if (!e && q->host_s)
+		memcpy(r->s, o_s, 8);
 	return e;
 }
 
@@ -3770,6 +3912,8 @@ int gvw_h_cublasCsrot_v2(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 4);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 4, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -3811,6 +3955,8 @@ int gvw_h_cublasCsrot_v2_64(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 4);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 4, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -3978,6 +4124,8 @@ int gvw_h_cublasCsymm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4029,6 +4177,8 @@ int gvw_h_cublasCsymm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4076,6 +4226,8 @@ int gvw_h_cublasCsymv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4123,6 +4275,8 @@ int gvw_h_cublasCsymv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4256,6 +4410,8 @@ int gvw_h_cublasCsyr2k_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4307,6 +4463,8 @@ int gvw_h_cublasCsyr2k_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4432,6 +4590,8 @@ int gvw_h_cublasCsyrk3mEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4483,6 +4643,8 @@ int gvw_h_cublasCsyrk3mEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4534,6 +4696,8 @@ int gvw_h_cublasCsyrkEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4585,6 +4749,8 @@ int gvw_h_cublasCsyrkEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4632,6 +4798,8 @@ int gvw_h_cublasCsyrk_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4679,6 +4847,8 @@ int gvw_h_cublasCsyrk_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4730,6 +4900,8 @@ int gvw_h_cublasCsyrkx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4781,6 +4953,8 @@ int gvw_h_cublasCsyrkx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5915,6 +6089,8 @@ int gvw_h_cublasDgbmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5968,6 +6144,8 @@ int gvw_h_cublasDgbmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6019,6 +6197,8 @@ int gvw_h_cublasDgeam(struct gvw_call *c)
 		e = gvg_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6070,6 +6250,8 @@ int gvw_h_cublasDgeam_64(struct gvw_call *c)
 		e = gvg_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6166,6 +6348,8 @@ int gvw_h_cublasDgemmBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6221,6 +6405,8 @@ int gvw_h_cublasDgemmBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6282,6 +6468,8 @@ int gvw_h_cublasDgemmStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6343,6 +6531,8 @@ int gvw_h_cublasDgemmStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6396,6 +6586,8 @@ int gvw_h_cublasDgemm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6449,6 +6641,8 @@ int gvw_h_cublasDgemm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6500,6 +6694,8 @@ int gvw_h_cublasDgemvBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6551,6 +6747,8 @@ int gvw_h_cublasDgemvBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6608,6 +6806,8 @@ int gvw_h_cublasDgemvStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6665,6 +6865,8 @@ int gvw_h_cublasDgemvStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6714,6 +6916,8 @@ int gvw_h_cublasDgemv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -6763,6 +6967,8 @@ int gvw_h_cublasDgemv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -7291,6 +7497,8 @@ int gvw_h_cublasDrot_v2(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 8);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 8, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -7332,12 +7540,64 @@ int gvw_h_cublasDrot_v2_64(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 8);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 8, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDrot_v2_64)(a_handle, a_n, (double *)(uintptr_t)q->x, a_incx, (double *)(uintptr_t)q->y, a_incy, (const double *)a_c, (const double *)a_s);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasDrotg_v2(struct gvw_call *c)
+{
+	const struct gvg_cublasDrotg_v2_req *q = c->req;
+	struct gvg_cublasDrotg_v2_resp *r = c->resp;
+	cublasHandle_t a_handle;
+	uint64_t v_a[1] = { 0 };
+	void *a_a = v_a;
+	uint64_t v_b[1] = { 0 };
+	void *a_b = v_b;
+	uint64_t o_c[1] = { 0 };
+	void *a_c = o_c;
+	uint64_t o_s[1] = { 0 };
+	void *a_s = o_s;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasDrotg_v2));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_a)
+		memcpy(v_a, q->v_a, 8);
+	if (!e)
+		e = q->host_a ? 0 : gvg_devptr_at(c, q->a, 8, &a_a);
+	if (!e && q->host_b)
+		memcpy(v_b, q->v_b, 8);
+	if (!e)
+		e = q->host_b ? 0 : gvg_devptr_at(c, q->b, 8, &a_b);
+	if (!e)
+		e = q->host_c ? 0 : gvg_devptr_at(c, q->c, 8, &a_c);
+	if (!e)
+		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 8, &a_s);
+	if (!e && (q->host_b != q->host_a || q->host_c != q->host_a || q->host_s != q->host_a))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_a);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasDrotg_v2)(a_handle, (double *)a_a, (double *)a_b, (double *)a_c, (double *)a_s);
+	else
+		e = status(e);
+	if (!e && q->host_a)
+		memcpy(r->a, v_a, 8);
+	if (!e && q->host_b)
+		memcpy(r->b, v_b, 8);
+	if (!e && q->host_c)
+		memcpy(r->c, o_c, 8);
+	if (!e && q->host_s)
+		memcpy(r->s, o_s, 8);
 	return e;
 }
 
@@ -7411,6 +7671,64 @@ int gvw_h_cublasDrotm_v2_64(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cublasDrotmg_v2(struct gvw_call *c)
+{
+	const struct gvg_cublasDrotmg_v2_req *q = c->req;
+	struct gvg_cublasDrotmg_v2_resp *r = c->resp;
+	cublasHandle_t a_handle;
+	uint64_t v_d1[1] = { 0 };
+	void *a_d1 = v_d1;
+	uint64_t v_d2[1] = { 0 };
+	void *a_d2 = v_d2;
+	uint64_t v_x1[1] = { 0 };
+	void *a_x1 = v_x1;
+	uint64_t v_y1[1];
+	const void *a_y1 = v_y1;
+	uint64_t o_param[5] = { 0 };
+	void *a_param = o_param;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasDrotmg_v2));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_d1)
+		memcpy(v_d1, q->v_d1, 8);
+	if (!e)
+		e = q->host_d1 ? 0 : gvg_devptr_at(c, q->d1, 8, &a_d1);
+	if (!e && q->host_d2)
+		memcpy(v_d2, q->v_d2, 8);
+	if (!e)
+		e = q->host_d2 ? 0 : gvg_devptr_at(c, q->d2, 8, &a_d2);
+	if (!e && q->host_x1)
+		memcpy(v_x1, q->v_x1, 8);
+	if (!e)
+		e = q->host_x1 ? 0 : gvg_devptr_at(c, q->x1, 8, &a_x1);
+	if (!e && q->host_y1)
+		memcpy(v_y1, q->v_y1, 8);
+	if (!e)
+		e = q->host_y1 ? 0 : gvg_devptr_at(c, q->y1, 8, (void **)&a_y1);
+	if (!e)
+		e = q->host_param ? 0 : gvg_devptr_at(c, q->param, 40, &a_param);
+	if (!e && (q->host_d2 != q->host_d1 || q->host_x1 != q->host_d1 || q->host_y1 != q->host_d1 || q->host_param != q->host_d1))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_d1);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasDrotmg_v2)(a_handle, (double *)a_d1, (double *)a_d2, (double *)a_x1, (const double *)a_y1, (double *)a_param);
+	else
+		e = status(e);
+	if (!e && q->host_d1)
+		memcpy(r->d1, v_d1, 8);
+	if (!e && q->host_d2)
+		memcpy(r->d2, v_d2, 8);
+	if (!e && q->host_x1)
+		memcpy(r->x1, v_x1, 8);
+	if (!e && q->host_param)
+		memcpy(r->param, o_param, 40);
+	return e;
+}
+
 int gvw_h_cublasDsbmv_v2(struct gvw_call *c)
 {
 	const struct gvg_cublasDsbmv_v2_req *q = c->req;
@@ -7451,6 +7769,8 @@ int gvw_h_cublasDsbmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -7500,6 +7820,8 @@ int gvw_h_cublasDsbmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -7607,6 +7929,8 @@ int gvw_h_cublasDspmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -7652,6 +7976,8 @@ int gvw_h_cublasDspmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -7905,6 +8231,8 @@ int gvw_h_cublasDsymm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -7956,6 +8284,8 @@ int gvw_h_cublasDsymm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8003,6 +8333,8 @@ int gvw_h_cublasDsymv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8050,6 +8382,8 @@ int gvw_h_cublasDsymv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8183,6 +8517,8 @@ int gvw_h_cublasDsyr2k_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8234,6 +8570,8 @@ int gvw_h_cublasDsyr2k_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8355,6 +8693,8 @@ int gvw_h_cublasDsyrk_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8402,6 +8742,8 @@ int gvw_h_cublasDsyrk_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8453,6 +8795,8 @@ int gvw_h_cublasDsyrkx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8504,6 +8848,8 @@ int gvw_h_cublasDsyrkx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9429,6 +9775,8 @@ int gvw_h_cublasGemmBatchedEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9494,6 +9842,8 @@ int gvw_h_cublasGemmBatchedEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9557,6 +9907,8 @@ int gvw_h_cublasGemmEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9620,6 +9972,8 @@ int gvw_h_cublasGemmEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9691,6 +10045,8 @@ int gvw_h_cublasGemmStridedBatchedEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9762,6 +10118,8 @@ int gvw_h_cublasGemmStridedBatchedEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -10703,6 +11061,8 @@ int gvw_h_cublasRotEx(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 16);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 0, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -10752,12 +11112,70 @@ int gvw_h_cublasRotEx_64(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 16);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 0, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasRotEx_64)(a_handle, a_n, (void *)(uintptr_t)q->x, a_xType, a_incx, (void *)(uintptr_t)q->y, a_yType, a_incy, (const void *)a_c, (const void *)a_s, a_csType, a_executiontype);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasRotgEx(struct gvw_call *c)
+{
+	const struct gvg_cublasRotgEx_req *q = c->req;
+	struct gvg_cublasRotgEx_resp *r = c->resp;
+	cublasHandle_t a_handle;
+	uint64_t v_a[2] = { 0 };
+	void *a_a = v_a;
+	uint64_t v_b[2] = { 0 };
+	void *a_b = v_b;
+	cudaDataType a_abType;
+	uint64_t o_c[2] = { 0 };
+	void *a_c = o_c;
+	uint64_t o_s[2] = { 0 };
+	void *a_s = o_s;
+	cudaDataType a_csType;
+	cudaDataType a_executiontype;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasRotgEx));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_abType, q->abType);
+	GVG_COPY(a_csType, q->csType);
+	GVG_COPY(a_executiontype, q->executiontype);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_a)
+		memcpy(v_a, q->v_a, 16);
+	if (!e)
+		e = q->host_a ? 0 : gvg_devptr_at(c, q->a, 0, &a_a);
+	if (!e && q->host_b)
+		memcpy(v_b, q->v_b, 16);
+	if (!e)
+		e = q->host_b ? 0 : gvg_devptr_at(c, q->b, 0, &a_b);
+	if (!e)
+		e = q->host_c ? 0 : gvg_devptr_at(c, q->c, 0, &a_c);
+	if (!e)
+		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 0, &a_s);
+	if (!e && (q->host_b != q->host_a || q->host_c != q->host_a || q->host_s != q->host_a))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_a);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasRotgEx)(a_handle, (void *)a_a, (void *)a_b, a_abType, (void *)a_c, (void *)a_s, a_csType, a_executiontype);
+	else
+		e = status(e);
+	if (!e && q->host_a)
+		memcpy(r->a, v_a, 16);
+	if (!e && q->host_b)
+		memcpy(r->b, v_b, 16);
+	if (!e && q->host_c)
+		memcpy(r->c, o_c, 16);
+	if (!e && q->host_s)
+		memcpy(r->s, o_s, 16);
 	return e;
 }
 
@@ -10844,6 +11262,76 @@ int gvw_h_cublasRotmEx_64(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublas, cublasRotmEx_64)(a_handle, a_n, (void *)(uintptr_t)q->x, a_xType, a_incx, (void *)(uintptr_t)q->y, a_yType, a_incy, (const void *)a_param, a_paramType, a_executiontype);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasRotmgEx(struct gvw_call *c)
+{
+	const struct gvg_cublasRotmgEx_req *q = c->req;
+	struct gvg_cublasRotmgEx_resp *r = c->resp;
+	cublasHandle_t a_handle;
+	uint64_t v_d1[2] = { 0 };
+	void *a_d1 = v_d1;
+	cudaDataType a_d1Type;
+	uint64_t v_d2[2] = { 0 };
+	void *a_d2 = v_d2;
+	cudaDataType a_d2Type;
+	uint64_t v_x1[2] = { 0 };
+	void *a_x1 = v_x1;
+	cudaDataType a_x1Type;
+	uint64_t v_y1[2];
+	const void *a_y1 = v_y1;
+	cudaDataType a_y1Type;
+	uint64_t o_param[10] = { 0 };
+	void *a_param = o_param;
+	cudaDataType a_paramType;
+	cudaDataType a_executiontype;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasRotmgEx));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_d1Type, q->d1Type);
+	GVG_COPY(a_d2Type, q->d2Type);
+	GVG_COPY(a_x1Type, q->x1Type);
+	GVG_COPY(a_y1Type, q->y1Type);
+	GVG_COPY(a_paramType, q->paramType);
+	GVG_COPY(a_executiontype, q->executiontype);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_d1)
+		memcpy(v_d1, q->v_d1, 16);
+	if (!e)
+		e = q->host_d1 ? 0 : gvg_devptr_at(c, q->d1, 0, &a_d1);
+	if (!e && q->host_d2)
+		memcpy(v_d2, q->v_d2, 16);
+	if (!e)
+		e = q->host_d2 ? 0 : gvg_devptr_at(c, q->d2, 0, &a_d2);
+	if (!e && q->host_x1)
+		memcpy(v_x1, q->v_x1, 16);
+	if (!e)
+		e = q->host_x1 ? 0 : gvg_devptr_at(c, q->x1, 0, &a_x1);
+	if (!e && q->host_y1)
+		memcpy(v_y1, q->v_y1, 16);
+	if (!e)
+		e = q->host_y1 ? 0 : gvg_devptr_at(c, q->y1, 0, (void **)&a_y1);
+	if (!e)
+		e = q->host_param ? 0 : gvg_devptr_at(c, q->param, 0, &a_param);
+	if (!e && (q->host_d2 != q->host_d1 || q->host_x1 != q->host_d1 || q->host_y1 != q->host_d1 || q->host_param != q->host_d1))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_d1);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasRotmgEx)(a_handle, (void *)a_d1, a_d1Type, (void *)a_d2, a_d2Type, (void *)a_x1, a_x1Type, (const void *)a_y1, a_y1Type, (void *)a_param, a_paramType, a_executiontype);
+	else
+		e = status(e);
+	if (!e && q->host_d1)
+		memcpy(r->d1, v_d1, 16);
+	if (!e && q->host_d2)
+		memcpy(r->d2, v_d2, 16);
+	if (!e && q->host_x1)
+		memcpy(r->x1, v_x1, 16);
+	if (!e && q->host_param)
+		memcpy(r->param, o_param, 80);
 	return e;
 }
 
@@ -11635,6 +12123,8 @@ int gvw_h_cublasSgbmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -11688,6 +12178,8 @@ int gvw_h_cublasSgbmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -11739,6 +12231,8 @@ int gvw_h_cublasSgeam(struct gvw_call *c)
 		e = gvg_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -11790,6 +12284,8 @@ int gvw_h_cublasSgeam_64(struct gvw_call *c)
 		e = gvg_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -11886,6 +12382,8 @@ int gvw_h_cublasSgemmBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -11941,6 +12439,8 @@ int gvw_h_cublasSgemmBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12000,6 +12500,8 @@ int gvw_h_cublasSgemmEx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12059,6 +12561,8 @@ int gvw_h_cublasSgemmEx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12120,6 +12624,8 @@ int gvw_h_cublasSgemmStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12181,6 +12687,8 @@ int gvw_h_cublasSgemmStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12234,6 +12742,8 @@ int gvw_h_cublasSgemm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12287,6 +12797,8 @@ int gvw_h_cublasSgemm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12338,6 +12850,8 @@ int gvw_h_cublasSgemvBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12389,6 +12903,8 @@ int gvw_h_cublasSgemvBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12446,6 +12962,8 @@ int gvw_h_cublasSgemvStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12503,6 +13021,8 @@ int gvw_h_cublasSgemvStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12552,6 +13072,8 @@ int gvw_h_cublasSgemv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12601,6 +13123,8 @@ int gvw_h_cublasSgemv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12953,6 +13477,8 @@ int gvw_h_cublasSrot_v2(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 4);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 4, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -12994,12 +13520,64 @@ int gvw_h_cublasSrot_v2_64(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 4);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 4, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSrot_v2_64)(a_handle, a_n, (float *)(uintptr_t)q->x, a_incx, (float *)(uintptr_t)q->y, a_incy, (const float *)a_c, (const float *)a_s);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasSrotg_v2(struct gvw_call *c)
+{
+	const struct gvg_cublasSrotg_v2_req *q = c->req;
+	struct gvg_cublasSrotg_v2_resp *r = c->resp;
+	cublasHandle_t a_handle;
+	uint64_t v_a[1] = { 0 };
+	void *a_a = v_a;
+	uint64_t v_b[1] = { 0 };
+	void *a_b = v_b;
+	uint64_t o_c[1] = { 0 };
+	void *a_c = o_c;
+	uint64_t o_s[1] = { 0 };
+	void *a_s = o_s;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasSrotg_v2));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_a)
+		memcpy(v_a, q->v_a, 4);
+	if (!e)
+		e = q->host_a ? 0 : gvg_devptr_at(c, q->a, 4, &a_a);
+	if (!e && q->host_b)
+		memcpy(v_b, q->v_b, 4);
+	if (!e)
+		e = q->host_b ? 0 : gvg_devptr_at(c, q->b, 4, &a_b);
+	if (!e)
+		e = q->host_c ? 0 : gvg_devptr_at(c, q->c, 4, &a_c);
+	if (!e)
+		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 4, &a_s);
+	if (!e && (q->host_b != q->host_a || q->host_c != q->host_a || q->host_s != q->host_a))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_a);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasSrotg_v2)(a_handle, (float *)a_a, (float *)a_b, (float *)a_c, (float *)a_s);
+	else
+		e = status(e);
+	if (!e && q->host_a)
+		memcpy(r->a, v_a, 4);
+	if (!e && q->host_b)
+		memcpy(r->b, v_b, 4);
+	if (!e && q->host_c)
+		memcpy(r->c, o_c, 4);
+	if (!e && q->host_s)
+		memcpy(r->s, o_s, 4);
 	return e;
 }
 
@@ -13073,6 +13651,64 @@ int gvw_h_cublasSrotm_v2_64(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cublasSrotmg_v2(struct gvw_call *c)
+{
+	const struct gvg_cublasSrotmg_v2_req *q = c->req;
+	struct gvg_cublasSrotmg_v2_resp *r = c->resp;
+	cublasHandle_t a_handle;
+	uint64_t v_d1[1] = { 0 };
+	void *a_d1 = v_d1;
+	uint64_t v_d2[1] = { 0 };
+	void *a_d2 = v_d2;
+	uint64_t v_x1[1] = { 0 };
+	void *a_x1 = v_x1;
+	uint64_t v_y1[1];
+	const void *a_y1 = v_y1;
+	uint64_t o_param[3] = { 0 };
+	void *a_param = o_param;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasSrotmg_v2));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_d1)
+		memcpy(v_d1, q->v_d1, 4);
+	if (!e)
+		e = q->host_d1 ? 0 : gvg_devptr_at(c, q->d1, 4, &a_d1);
+	if (!e && q->host_d2)
+		memcpy(v_d2, q->v_d2, 4);
+	if (!e)
+		e = q->host_d2 ? 0 : gvg_devptr_at(c, q->d2, 4, &a_d2);
+	if (!e && q->host_x1)
+		memcpy(v_x1, q->v_x1, 4);
+	if (!e)
+		e = q->host_x1 ? 0 : gvg_devptr_at(c, q->x1, 4, &a_x1);
+	if (!e && q->host_y1)
+		memcpy(v_y1, q->v_y1, 4);
+	if (!e)
+		e = q->host_y1 ? 0 : gvg_devptr_at(c, q->y1, 4, (void **)&a_y1);
+	if (!e)
+		e = q->host_param ? 0 : gvg_devptr_at(c, q->param, 20, &a_param);
+	if (!e && (q->host_d2 != q->host_d1 || q->host_x1 != q->host_d1 || q->host_y1 != q->host_d1 || q->host_param != q->host_d1))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_d1);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasSrotmg_v2)(a_handle, (float *)a_d1, (float *)a_d2, (float *)a_x1, (const float *)a_y1, (float *)a_param);
+	else
+		e = status(e);
+	if (!e && q->host_d1)
+		memcpy(r->d1, v_d1, 4);
+	if (!e && q->host_d2)
+		memcpy(r->d2, v_d2, 4);
+	if (!e && q->host_x1)
+		memcpy(r->x1, v_x1, 4);
+	if (!e && q->host_param)
+		memcpy(r->param, o_param, 20);
+	return e;
+}
+
 int gvw_h_cublasSsbmv_v2(struct gvw_call *c)
 {
 	const struct gvg_cublasSsbmv_v2_req *q = c->req;
@@ -13113,6 +13749,8 @@ int gvw_h_cublasSsbmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13162,6 +13800,8 @@ int gvw_h_cublasSsbmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13269,6 +13909,8 @@ int gvw_h_cublasSspmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13314,6 +13956,8 @@ int gvw_h_cublasSspmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13567,6 +14211,8 @@ int gvw_h_cublasSsymm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13618,6 +14264,8 @@ int gvw_h_cublasSsymm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13665,6 +14313,8 @@ int gvw_h_cublasSsymv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13712,6 +14362,8 @@ int gvw_h_cublasSsymv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13845,6 +14497,8 @@ int gvw_h_cublasSsyr2k_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -13896,6 +14550,8 @@ int gvw_h_cublasSsyr2k_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -14017,6 +14673,8 @@ int gvw_h_cublasSsyrk_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -14064,6 +14722,8 @@ int gvw_h_cublasSsyrk_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -14115,6 +14775,8 @@ int gvw_h_cublasSsyrkx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -14166,6 +14828,8 @@ int gvw_h_cublasSsyrkx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15390,6 +16054,8 @@ int gvw_h_cublasZdrot_v2(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 8);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 8, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -15431,6 +16097,8 @@ int gvw_h_cublasZdrot_v2_64(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 8);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 8, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -15546,6 +16214,8 @@ int gvw_h_cublasZgbmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15599,6 +16269,8 @@ int gvw_h_cublasZgbmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15650,6 +16322,8 @@ int gvw_h_cublasZgeam(struct gvw_call *c)
 		e = gvg_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15701,6 +16375,8 @@ int gvw_h_cublasZgeam_64(struct gvw_call *c)
 		e = gvg_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15795,6 +16471,8 @@ int gvw_h_cublasZgemm3m(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15848,6 +16526,8 @@ int gvw_h_cublasZgemm3m_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15903,6 +16583,8 @@ int gvw_h_cublasZgemmBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15958,6 +16640,8 @@ int gvw_h_cublasZgemmBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16019,6 +16703,8 @@ int gvw_h_cublasZgemmStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16080,6 +16766,8 @@ int gvw_h_cublasZgemmStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16133,6 +16821,8 @@ int gvw_h_cublasZgemm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16186,6 +16876,8 @@ int gvw_h_cublasZgemm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16237,6 +16929,8 @@ int gvw_h_cublasZgemvBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16288,6 +16982,8 @@ int gvw_h_cublasZgemvBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16345,6 +17041,8 @@ int gvw_h_cublasZgemvStridedBatched(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16402,6 +17100,8 @@ int gvw_h_cublasZgemvStridedBatched_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16451,6 +17151,8 @@ int gvw_h_cublasZgemv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16500,6 +17202,8 @@ int gvw_h_cublasZgemv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16847,6 +17551,8 @@ int gvw_h_cublasZhbmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16896,6 +17602,8 @@ int gvw_h_cublasZhbmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16947,6 +17655,8 @@ int gvw_h_cublasZhemm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16998,6 +17708,8 @@ int gvw_h_cublasZhemm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17045,6 +17757,8 @@ int gvw_h_cublasZhemv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17092,6 +17806,8 @@ int gvw_h_cublasZhemv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17225,6 +17941,8 @@ int gvw_h_cublasZher2k_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17276,6 +17994,8 @@ int gvw_h_cublasZher2k_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17397,6 +18117,8 @@ int gvw_h_cublasZherk_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17444,6 +18166,8 @@ int gvw_h_cublasZherk_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17495,6 +18219,8 @@ int gvw_h_cublasZherkx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17546,6 +18272,8 @@ int gvw_h_cublasZherkx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17591,6 +18319,8 @@ int gvw_h_cublasZhpmv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17636,6 +18366,8 @@ int gvw_h_cublasZhpmv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17856,6 +18588,8 @@ int gvw_h_cublasZrot_v2(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 16);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 16, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
@@ -17897,12 +18631,64 @@ int gvw_h_cublasZrot_v2_64(struct gvw_call *c)
 		memcpy(v_s, q->v_s, 16);
 	if (!e)
 		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 16, (void **)&a_s);
+	if (!e && (q->host_s != q->host_c))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_c);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZrot_v2_64)(a_handle, a_n, (cuDoubleComplex *)(uintptr_t)q->x, a_incx, (cuDoubleComplex *)(uintptr_t)q->y, a_incy, (const double *)a_c, (const cuDoubleComplex *)a_s);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasZrotg_v2(struct gvw_call *c)
+{
+	const struct gvg_cublasZrotg_v2_req *q = c->req;
+	struct gvg_cublasZrotg_v2_resp *r = c->resp;
+	cublasHandle_t a_handle;
+	uint64_t v_a[2] = { 0 };
+	void *a_a = v_a;
+	uint64_t v_b[2] = { 0 };
+	void *a_b = v_b;
+	uint64_t o_c[1] = { 0 };
+	void *a_c = o_c;
+	uint64_t o_s[2] = { 0 };
+	void *a_s = o_s;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasZrotg_v2));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_a)
+		memcpy(v_a, q->v_a, 16);
+	if (!e)
+		e = q->host_a ? 0 : gvg_devptr_at(c, q->a, 16, &a_a);
+	if (!e && q->host_b)
+		memcpy(v_b, q->v_b, 16);
+	if (!e)
+		e = q->host_b ? 0 : gvg_devptr_at(c, q->b, 16, &a_b);
+	if (!e)
+		e = q->host_c ? 0 : gvg_devptr_at(c, q->c, 8, &a_c);
+	if (!e)
+		e = q->host_s ? 0 : gvg_devptr_at(c, q->s, 16, &a_s);
+	if (!e && (q->host_b != q->host_a || q->host_c != q->host_a || q->host_s != q->host_a))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_a);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasZrotg_v2)(a_handle, (cuDoubleComplex *)a_a, (cuDoubleComplex *)a_b, (double *)a_c, (cuDoubleComplex *)a_s);
+	else
+		e = status(e);
+	if (!e && q->host_a)
+		memcpy(r->a, v_a, 16);
+	if (!e && q->host_b)
+		memcpy(r->b, v_b, 16);
+	if (!e && q->host_c)
+		memcpy(r->c, o_c, 8);
+	if (!e && q->host_s)
+		memcpy(r->s, o_s, 16);
 	return e;
 }
 
@@ -18064,6 +18850,8 @@ int gvw_h_cublasZsymm_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18115,6 +18903,8 @@ int gvw_h_cublasZsymm_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18162,6 +18952,8 @@ int gvw_h_cublasZsymv_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18209,6 +19001,8 @@ int gvw_h_cublasZsymv_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18342,6 +19136,8 @@ int gvw_h_cublasZsyr2k_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18393,6 +19189,8 @@ int gvw_h_cublasZsyr2k_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18514,6 +19312,8 @@ int gvw_h_cublasZsyrk_v2(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18561,6 +19361,8 @@ int gvw_h_cublasZsyrk_v2_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18612,6 +19414,8 @@ int gvw_h_cublasZsyrkx(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18663,6 +19467,8 @@ int gvw_h_cublasZsyrkx_64(struct gvw_call *c)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
 		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)

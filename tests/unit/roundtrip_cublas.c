@@ -134,6 +134,43 @@ static int raw_sdot(cublasHandle_t h, uint64_t result, int host)
 	return st;
 }
 
+static int gemms;
+
+static cublasStatus_t fake_sgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb,
+				 int m, int n, int k, const float *alpha, const float *A, int lda,
+				 const float *B, int ldb, const float *beta, float *C, int ldc)
+{
+	gemms++;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+/* A request whose scalars claim different modes: alpha's value on the
+ * host, beta an address, or the reverse. */
+static int raw_sgemm(cublasHandle_t h, int host_alpha, int host_beta)
+{
+	struct gvg_cublasSgemm_v2_req q = {.handle = (uint64_t)(uintptr_t)h,
+					   .m = 4,
+					   .n = 4,
+					   .k = 4,
+					   .alpha = host_alpha ? 0 : rt_devptr,
+					   .host_alpha = (uint8_t)host_alpha,
+					   .A = rt_devptr,
+					   .lda = 4,
+					   .B = rt_devptr,
+					   .ldb = 4,
+					   .beta = host_beta ? 0 : rt_devptr,
+					   .host_beta = (uint8_t)host_beta,
+					   .C = rt_devptr,
+					   .ldc = 4};
+	struct gvg_cublasSgemm_v2_resp r;
+	int32_t st = -1;
+
+	if (gv_rpc_result(gv_session()->t, GV_OP_cublasSgemm_v2, &q, sizeof(q), NULL, 0, &r,
+			  sizeof(r), NULL, 0, &st))
+		return -1;
+	return st;
+}
+
 static void strided_copies(void)
 {
 	float host[8] = {1, 2, 3, 4, 5, 6, 7, 8}, back[8] = {0};
@@ -243,6 +280,15 @@ void cublas_pointer_modes(struct gvg_cublas_fns *t)
 			      1, &result) == CUBLAS_STATUS_INVALID_VALUE &&
 		    calls == 0);
 
+	/* Scalars of one call in two modes are refused, whichever the library's. */
+	t->cublasSgemm_v2 = fake_sgemm;
+	gemms = 0;
+	RT_TRUE("cublasSgemm_v2", "host alpha, device beta",
+		raw_sgemm(h, 1, 0) == CUBLAS_STATUS_INVALID_VALUE && gemms == 0);
+	RT_TRUE("cublasSgemm_v2", "device alpha, host beta",
+		raw_sgemm(h, 0, 1) == CUBLAS_STATUS_INVALID_VALUE && gemms == 0);
+	RT_TRUE("cublasSgemm_v2", "both device, as the library's mode",
+		raw_sgemm(h, 0, 0) == CUBLAS_STATUS_SUCCESS && gemms == 1);
 	/* A request whose mode is not the library's is refused. */
 	RT_TRUE("cublasSdot_v2", "host result claimed in device mode",
 		raw_sdot(h, 0, 1) == CUBLAS_STATUS_INVALID_VALUE && calls == 0);

@@ -8042,5 +8042,178 @@ struct __attribute__((packed)) gvg_cublasZtrttp_req {
 struct __attribute__((packed)) gvg_cublasZtrttp_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cublasCrotg_v2_req {
+	uint64_t handle;
+	uint64_t a;
+	uint8_t host_a;
+	uint8_t v_a[8];
+	uint64_t b;
+	uint8_t host_b;
+	uint8_t v_b[8];
+	uint64_t c;
+	uint8_t host_c;
+	uint64_t s;
+	uint8_t host_s;
+};
+struct __attribute__((packed)) gvg_cublasCrotg_v2_resp {
+	uint8_t a[8];
+	uint8_t b[8];
+	uint8_t c[4];
+	uint8_t s[8];
+};
+struct __attribute__((packed)) gvg_cublasDrotg_v2_req {
+	uint64_t handle;
+	uint64_t a;
+	uint8_t host_a;
+	uint8_t v_a[8];
+	uint64_t b;
+	uint8_t host_b;
+	uint8_t v_b[8];
+	uint64_t c;
+	uint8_t host_c;
+	uint64_t s;
+	uint8_t host_s;
+};
+struct __attribute__((packed)) gvg_cublasDrotg_v2_resp {
+	uint8_t a[8];
+	uint8_t b[8];
+	uint8_t c[8];
+	uint8_t s[8];
+};
+struct __attribute__((packed)) gvg_cublasDrotmg_v2_req {
+	uint64_t handle;
+	uint64_t d1;
+	uint8_t host_d1;
+	uint8_t v_d1[8];
+	uint64_t d2;
+	uint8_t host_d2;
+	uint8_t v_d2[8];
+	uint64_t x1;
+	uint8_t host_x1;
+	uint8_t v_x1[8];
+	uint64_t y1;
+	uint8_t host_y1;
+	uint8_t v_y1[8];
+	uint64_t param;
+	uint8_t host_param;
+};
+struct __attribute__((packed)) gvg_cublasDrotmg_v2_resp {
+	uint8_t d1[8];
+	uint8_t d2[8];
+	uint8_t x1[8];
+	uint8_t param[40];
+};
+struct __attribute__((packed)) gvg_cublasRotgEx_req {
+	uint64_t handle;
+	uint64_t a;
+	uint8_t host_a;
+	uint8_t v_a[16];
+	uint64_t b;
+	uint8_t host_b;
+	uint8_t v_b[16];
+	int32_t abType;
+	uint64_t c;
+	uint8_t host_c;
+	uint64_t s;
+	uint8_t host_s;
+	int32_t csType;
+	int32_t executiontype;
+};
+struct __attribute__((packed)) gvg_cublasRotgEx_resp {
+	uint8_t a[16];
+	uint8_t b[16];
+	uint8_t c[16];
+	uint8_t s[16];
+};
+struct __attribute__((packed)) gvg_cublasRotmgEx_req {
+	uint64_t handle;
+	uint64_t d1;
+	uint8_t host_d1;
+	uint8_t v_d1[16];
+	int32_t d1Type;
+	uint64_t d2;
+	uint8_t host_d2;
+	uint8_t v_d2[16];
+	int32_t d2Type;
+	uint64_t x1;
+	uint8_t host_x1;
+	uint8_t v_x1[16];
+	int32_t x1Type;
+	uint64_t y1;
+	uint8_t host_y1;
+	uint8_t v_y1[16];
+	int32_t y1Type;
+	uint64_t param;
+	uint8_t host_param;
+	int32_t paramType;
+	int32_t executiontype;
+};
+struct __attribute__((packed)) gvg_cublasRotmgEx_resp {
+	uint8_t d1[16];
+	uint8_t d2[16];
+	uint8_t x1[16];
+	uint8_t param[80];
+};
+struct __attribute__((packed)) gvg_cublasSrotg_v2_req {
+	uint64_t handle;
+	uint64_t a;
+	uint8_t host_a;
+	uint8_t v_a[4];
+	uint64_t b;
+	uint8_t host_b;
+	uint8_t v_b[4];
+	uint64_t c;
+	uint8_t host_c;
+	uint64_t s;
+	uint8_t host_s;
+};
+struct __attribute__((packed)) gvg_cublasSrotg_v2_resp {
+	uint8_t a[4];
+	uint8_t b[4];
+	uint8_t c[4];
+	uint8_t s[4];
+};
+struct __attribute__((packed)) gvg_cublasSrotmg_v2_req {
+	uint64_t handle;
+	uint64_t d1;
+	uint8_t host_d1;
+	uint8_t v_d1[4];
+	uint64_t d2;
+	uint8_t host_d2;
+	uint8_t v_d2[4];
+	uint64_t x1;
+	uint8_t host_x1;
+	uint8_t v_x1[4];
+	uint64_t y1;
+	uint8_t host_y1;
+	uint8_t v_y1[4];
+	uint64_t param;
+	uint8_t host_param;
+};
+struct __attribute__((packed)) gvg_cublasSrotmg_v2_resp {
+	uint8_t d1[4];
+	uint8_t d2[4];
+	uint8_t x1[4];
+	uint8_t param[20];
+};
+struct __attribute__((packed)) gvg_cublasZrotg_v2_req {
+	uint64_t handle;
+	uint64_t a;
+	uint8_t host_a;
+	uint8_t v_a[16];
+	uint64_t b;
+	uint8_t host_b;
+	uint8_t v_b[16];
+	uint64_t c;
+	uint8_t host_c;
+	uint64_t s;
+	uint8_t host_s;
+};
+struct __attribute__((packed)) gvg_cublasZrotg_v2_resp {
+	uint8_t a[16];
+	uint8_t b[16];
+	uint8_t c[8];
+	uint8_t s[16];
+};
 
 #endif

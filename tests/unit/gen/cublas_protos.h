@@ -81,6 +81,7 @@ cublasStatus_t cublasCopyEx_64(cublasHandle_t handle, int64_t n, const void * x,
 cublasStatus_t cublasCreate_v2(cublasHandle_t * handle);
 cublasStatus_t cublasCrot_v2(cublasHandle_t handle, int n, cuComplex * x, int incx, cuComplex * y, int incy, const float * c, const cuComplex * s);
 cublasStatus_t cublasCrot_v2_64(cublasHandle_t handle, int64_t n, cuComplex * x, int64_t incx, cuComplex * y, int64_t incy, const float * c, const cuComplex * s);
+cublasStatus_t cublasCrotg_v2(cublasHandle_t handle, cuComplex * a, cuComplex * b, float * c, cuComplex * s);
 cublasStatus_t cublasCscal_v2(cublasHandle_t handle, int n, const cuComplex * alpha, cuComplex * x, int incx);
 cublasStatus_t cublasCscal_v2_64(cublasHandle_t handle, int64_t n, const cuComplex * alpha, cuComplex * x, int64_t incx);
 cublasStatus_t cublasCsrot_v2(cublasHandle_t handle, int n, cuComplex * x, int incx, cuComplex * y, int incy, const float * c, const float * s);
@@ -170,8 +171,10 @@ cublasStatus_t cublasDotcEx(cublasHandle_t handle, int n, const void * x, cudaDa
 cublasStatus_t cublasDotcEx_64(cublasHandle_t handle, int64_t n, const void * x, cudaDataType xType, int64_t incx, const void * y, cudaDataType yType, int64_t incy, void * result, cudaDataType resultType, cudaDataType executionType);
 cublasStatus_t cublasDrot_v2(cublasHandle_t handle, int n, double * x, int incx, double * y, int incy, const double * c, const double * s);
 cublasStatus_t cublasDrot_v2_64(cublasHandle_t handle, int64_t n, double * x, int64_t incx, double * y, int64_t incy, const double * c, const double * s);
+cublasStatus_t cublasDrotg_v2(cublasHandle_t handle, double * a, double * b, double * c, double * s);
 cublasStatus_t cublasDrotm_v2(cublasHandle_t handle, int n, double * x, int incx, double * y, int incy, const double * param);
 cublasStatus_t cublasDrotm_v2_64(cublasHandle_t handle, int64_t n, double * x, int64_t incx, double * y, int64_t incy, const double * param);
+cublasStatus_t cublasDrotmg_v2(cublasHandle_t handle, double * d1, double * d2, double * x1, const double * y1, double * param);
 cublasStatus_t cublasDsbmv_v2(cublasHandle_t handle, cublasFillMode_t uplo, int n, int k, const double * alpha, const double * A, int lda, const double * x, int incx, const double * beta, double * y, int incy);
 cublasStatus_t cublasDsbmv_v2_64(cublasHandle_t handle, cublasFillMode_t uplo, int64_t n, int64_t k, const double * alpha, const double * A, int64_t lda, const double * x, int64_t incx, const double * beta, double * y, int64_t incy);
 cublasStatus_t cublasDscal_v2(cublasHandle_t handle, int n, const double * alpha, double * x, int incx);
@@ -260,8 +263,10 @@ cublasStatus_t cublasNrm2Ex(cublasHandle_t handle, int n, const void * x, cudaDa
 cublasStatus_t cublasNrm2Ex_64(cublasHandle_t handle, int64_t n, const void * x, cudaDataType xType, int64_t incx, void * result, cudaDataType resultType, cudaDataType executionType);
 cublasStatus_t cublasRotEx(cublasHandle_t handle, int n, void * x, cudaDataType xType, int incx, void * y, cudaDataType yType, int incy, const void * c, const void * s, cudaDataType csType, cudaDataType executiontype);
 cublasStatus_t cublasRotEx_64(cublasHandle_t handle, int64_t n, void * x, cudaDataType xType, int64_t incx, void * y, cudaDataType yType, int64_t incy, const void * c, const void * s, cudaDataType csType, cudaDataType executiontype);
+cublasStatus_t cublasRotgEx(cublasHandle_t handle, void * a, void * b, cudaDataType abType, void * c, void * s, cudaDataType csType, cudaDataType executiontype);
 cublasStatus_t cublasRotmEx(cublasHandle_t handle, int n, void * x, cudaDataType xType, int incx, void * y, cudaDataType yType, int incy, const void * param, cudaDataType paramType, cudaDataType executiontype);
 cublasStatus_t cublasRotmEx_64(cublasHandle_t handle, int64_t n, void * x, cudaDataType xType, int64_t incx, void * y, cudaDataType yType, int64_t incy, const void * param, cudaDataType paramType, cudaDataType executiontype);
+cublasStatus_t cublasRotmgEx(cublasHandle_t handle, void * d1, cudaDataType d1Type, void * d2, cudaDataType d2Type, void * x1, cudaDataType x1Type, const void * y1, cudaDataType y1Type, void * param, cudaDataType paramType, cudaDataType executiontype);
 cublasStatus_t cublasSasum_v2(cublasHandle_t handle, int n, const float * x, int incx, float * result);
 cublasStatus_t cublasSasum_v2_64(cublasHandle_t handle, int64_t n, const float * x, int64_t incx, float * result);
 cublasStatus_t cublasSaxpy_v2(cublasHandle_t handle, int n, const float * alpha, const float * x, int incx, float * y, int incy);
@@ -319,8 +324,10 @@ cublasStatus_t cublasSnrm2_v2(cublasHandle_t handle, int n, const float * x, int
 cublasStatus_t cublasSnrm2_v2_64(cublasHandle_t handle, int64_t n, const float * x, int64_t incx, float * result);
 cublasStatus_t cublasSrot_v2(cublasHandle_t handle, int n, float * x, int incx, float * y, int incy, const float * c, const float * s);
 cublasStatus_t cublasSrot_v2_64(cublasHandle_t handle, int64_t n, float * x, int64_t incx, float * y, int64_t incy, const float * c, const float * s);
+cublasStatus_t cublasSrotg_v2(cublasHandle_t handle, float * a, float * b, float * c, float * s);
 cublasStatus_t cublasSrotm_v2(cublasHandle_t handle, int n, float * x, int incx, float * y, int incy, const float * param);
 cublasStatus_t cublasSrotm_v2_64(cublasHandle_t handle, int64_t n, float * x, int64_t incx, float * y, int64_t incy, const float * param);
+cublasStatus_t cublasSrotmg_v2(cublasHandle_t handle, float * d1, float * d2, float * x1, const float * y1, float * param);
 cublasStatus_t cublasSsbmv_v2(cublasHandle_t handle, cublasFillMode_t uplo, int n, int k, const float * alpha, const float * A, int lda, const float * x, int incx, const float * beta, float * y, int incy);
 cublasStatus_t cublasSsbmv_v2_64(cublasHandle_t handle, cublasFillMode_t uplo, int64_t n, int64_t k, const float * alpha, const float * A, int64_t lda, const float * x, int64_t incx, const float * beta, float * y, int64_t incy);
 cublasStatus_t cublasSscal_v2(cublasHandle_t handle, int n, const float * alpha, float * x, int incx);
@@ -436,6 +443,7 @@ cublasStatus_t cublasZhpr_v2_64(cublasHandle_t handle, cublasFillMode_t uplo, in
 cublasStatus_t cublasZmatinvBatched(cublasHandle_t handle, int n, const cuDoubleComplex *const A[], int lda, cuDoubleComplex *const Ainv[], int lda_inv, int * info, int batchSize);
 cublasStatus_t cublasZrot_v2(cublasHandle_t handle, int n, cuDoubleComplex * x, int incx, cuDoubleComplex * y, int incy, const double * c, const cuDoubleComplex * s);
 cublasStatus_t cublasZrot_v2_64(cublasHandle_t handle, int64_t n, cuDoubleComplex * x, int64_t incx, cuDoubleComplex * y, int64_t incy, const double * c, const cuDoubleComplex * s);
+cublasStatus_t cublasZrotg_v2(cublasHandle_t handle, cuDoubleComplex * a, cuDoubleComplex * b, double * c, cuDoubleComplex * s);
 cublasStatus_t cublasZscal_v2(cublasHandle_t handle, int n, const cuDoubleComplex * alpha, cuDoubleComplex * x, int incx);
 cublasStatus_t cublasZscal_v2_64(cublasHandle_t handle, int64_t n, const cuDoubleComplex * alpha, cuDoubleComplex * x, int64_t incx);
 cublasStatus_t cublasZswap_v2(cublasHandle_t handle, int n, cuDoubleComplex * x, int incx, cuDoubleComplex * y, int incy);

@@ -5922,6 +5922,60 @@ static void test_cublasCrot_v2_64(void)
 #endif
 
 static struct {
+	cuComplex * a;
+	cuComplex * b;
+	float * c;
+	cuComplex * s;
+	int called;
+} x_cublasCrotg_v2;
+
+static cublasStatus_t fake_cublasCrotg_v2(cublasHandle_t handle, cuComplex * a, cuComplex * b, float * c, cuComplex * s)
+{
+	x_cublasCrotg_v2.called++;
+	RT_TRUE("cublasCrotg_v2", "handle", handle == NULL);
+	RT_TRUE("cublasCrotg_v2", "a", a == x_cublasCrotg_v2.a);
+	RT_TRUE("cublasCrotg_v2", "b", b == x_cublasCrotg_v2.b);
+	RT_TRUE("cublasCrotg_v2", "c", c == x_cublasCrotg_v2.c);
+	RT_TRUE("cublasCrotg_v2", "s", s == x_cublasCrotg_v2.s);
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasCrotg_v2(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasCrotg_v2, 0, sizeof(x_cublasCrotg_v2));
+	x_cublasCrotg_v2.a = (cuComplex *)(uintptr_t)rt_devptr;
+	x_cublasCrotg_v2.b = (cuComplex *)(uintptr_t)rt_devptr;
+	x_cublasCrotg_v2.c = (float *)(uintptr_t)rt_devptr;
+	x_cublasCrotg_v2.s = (cuComplex *)(uintptr_t)rt_devptr;
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasCrotg_v2(NULL, x_cublasCrotg_v2.a, x_cublasCrotg_v2.b, x_cublasCrotg_v2.c, x_cublasCrotg_v2.s);
+	RT_CALL("cublasCrotg_v2", e == CUBLAS_STATUS_SUCCESS && x_cublasCrotg_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasCrotg_v2(NULL, x_cublasCrotg_v2.a, x_cublasCrotg_v2.b, x_cublasCrotg_v2.c, x_cublasCrotg_v2.s);
+	RT_CALL("cublasCrotg_v2", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasCrotg_v2.called == 2, e);
+	x_cublasCrotg_v2.called = 0;
+	e = cublasCrotg_v2((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasCrotg_v2.a, x_cublasCrotg_v2.b, x_cublasCrotg_v2.c, x_cublasCrotg_v2.s);
+	RT_CALL("cublasCrotg_v2", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasCrotg_v2.called == 0, e);
+	x_cublasCrotg_v2.called = 0;
+	e = cublasCrotg_v2(NULL, (cuComplex *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasCrotg_v2.b, x_cublasCrotg_v2.c, x_cublasCrotg_v2.s);
+	RT_CALL("cublasCrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasCrotg_v2.called == 0, e);
+	x_cublasCrotg_v2.called = 0;
+	e = cublasCrotg_v2(NULL, x_cublasCrotg_v2.a, (cuComplex *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasCrotg_v2.c, x_cublasCrotg_v2.s);
+	RT_CALL("cublasCrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasCrotg_v2.called == 0, e);
+	x_cublasCrotg_v2.called = 0;
+	e = cublasCrotg_v2(NULL, x_cublasCrotg_v2.a, x_cublasCrotg_v2.b, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasCrotg_v2.s);
+	RT_CALL("cublasCrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasCrotg_v2.called == 0, e);
+	x_cublasCrotg_v2.called = 0;
+	e = cublasCrotg_v2(NULL, x_cublasCrotg_v2.a, x_cublasCrotg_v2.b, x_cublasCrotg_v2.c, (cuComplex *)(uintptr_t)(rt_devptr + (64u << 20)));
+	RT_CALL("cublasCrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasCrotg_v2.called == 0, e);
+}
+#endif
+
+static struct {
 	int n;
 	cuComplex * alpha;
 	cuComplex * x;
@@ -11937,6 +11991,60 @@ static void test_cublasDrot_v2_64(void)
 #endif
 
 static struct {
+	double * a;
+	double * b;
+	double * c;
+	double * s;
+	int called;
+} x_cublasDrotg_v2;
+
+static cublasStatus_t fake_cublasDrotg_v2(cublasHandle_t handle, double * a, double * b, double * c, double * s)
+{
+	x_cublasDrotg_v2.called++;
+	RT_TRUE("cublasDrotg_v2", "handle", handle == NULL);
+	RT_TRUE("cublasDrotg_v2", "a", a == x_cublasDrotg_v2.a);
+	RT_TRUE("cublasDrotg_v2", "b", b == x_cublasDrotg_v2.b);
+	RT_TRUE("cublasDrotg_v2", "c", c == x_cublasDrotg_v2.c);
+	RT_TRUE("cublasDrotg_v2", "s", s == x_cublasDrotg_v2.s);
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasDrotg_v2(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasDrotg_v2, 0, sizeof(x_cublasDrotg_v2));
+	x_cublasDrotg_v2.a = (double *)(uintptr_t)rt_devptr;
+	x_cublasDrotg_v2.b = (double *)(uintptr_t)rt_devptr;
+	x_cublasDrotg_v2.c = (double *)(uintptr_t)rt_devptr;
+	x_cublasDrotg_v2.s = (double *)(uintptr_t)rt_devptr;
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasDrotg_v2(NULL, x_cublasDrotg_v2.a, x_cublasDrotg_v2.b, x_cublasDrotg_v2.c, x_cublasDrotg_v2.s);
+	RT_CALL("cublasDrotg_v2", e == CUBLAS_STATUS_SUCCESS && x_cublasDrotg_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasDrotg_v2(NULL, x_cublasDrotg_v2.a, x_cublasDrotg_v2.b, x_cublasDrotg_v2.c, x_cublasDrotg_v2.s);
+	RT_CALL("cublasDrotg_v2", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasDrotg_v2.called == 2, e);
+	x_cublasDrotg_v2.called = 0;
+	e = cublasDrotg_v2((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasDrotg_v2.a, x_cublasDrotg_v2.b, x_cublasDrotg_v2.c, x_cublasDrotg_v2.s);
+	RT_CALL("cublasDrotg_v2", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasDrotg_v2.called == 0, e);
+	x_cublasDrotg_v2.called = 0;
+	e = cublasDrotg_v2(NULL, (double *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDrotg_v2.b, x_cublasDrotg_v2.c, x_cublasDrotg_v2.s);
+	RT_CALL("cublasDrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotg_v2.called == 0, e);
+	x_cublasDrotg_v2.called = 0;
+	e = cublasDrotg_v2(NULL, x_cublasDrotg_v2.a, (double *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDrotg_v2.c, x_cublasDrotg_v2.s);
+	RT_CALL("cublasDrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotg_v2.called == 0, e);
+	x_cublasDrotg_v2.called = 0;
+	e = cublasDrotg_v2(NULL, x_cublasDrotg_v2.a, x_cublasDrotg_v2.b, (double *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDrotg_v2.s);
+	RT_CALL("cublasDrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotg_v2.called == 0, e);
+	x_cublasDrotg_v2.called = 0;
+	e = cublasDrotg_v2(NULL, x_cublasDrotg_v2.a, x_cublasDrotg_v2.b, x_cublasDrotg_v2.c, (double *)(uintptr_t)(rt_devptr + (64u << 20)));
+	RT_CALL("cublasDrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotg_v2.called == 0, e);
+}
+#endif
+
+static struct {
 	int n;
 	double * x;
 	int incx;
@@ -12047,6 +12155,66 @@ static void test_cublasDrotm_v2_64(void)
 	x_cublasDrotm_v2_64.called = 0;
 	e = cublasDrotm_v2_64(NULL, x_cublasDrotm_v2_64.n, x_cublasDrotm_v2_64.x, x_cublasDrotm_v2_64.incx, x_cublasDrotm_v2_64.y, x_cublasDrotm_v2_64.incy, (const double *)(uintptr_t)(rt_devptr + (64u << 20)));
 	RT_CALL("cublasDrotm_v2_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotm_v2_64.called == 0, e);
+}
+#endif
+
+static struct {
+	double * d1;
+	double * d2;
+	double * x1;
+	double * y1;
+	double * param;
+	int called;
+} x_cublasDrotmg_v2;
+
+static cublasStatus_t fake_cublasDrotmg_v2(cublasHandle_t handle, double * d1, double * d2, double * x1, const double * y1, double * param)
+{
+	x_cublasDrotmg_v2.called++;
+	RT_TRUE("cublasDrotmg_v2", "handle", handle == NULL);
+	RT_TRUE("cublasDrotmg_v2", "d1", d1 == x_cublasDrotmg_v2.d1);
+	RT_TRUE("cublasDrotmg_v2", "d2", d2 == x_cublasDrotmg_v2.d2);
+	RT_TRUE("cublasDrotmg_v2", "x1", x1 == x_cublasDrotmg_v2.x1);
+	RT_TRUE("cublasDrotmg_v2", "y1", y1 == x_cublasDrotmg_v2.y1);
+	RT_TRUE("cublasDrotmg_v2", "param", param == x_cublasDrotmg_v2.param);
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasDrotmg_v2(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasDrotmg_v2, 0, sizeof(x_cublasDrotmg_v2));
+	x_cublasDrotmg_v2.d1 = (double *)(uintptr_t)rt_devptr;
+	x_cublasDrotmg_v2.d2 = (double *)(uintptr_t)rt_devptr;
+	x_cublasDrotmg_v2.x1 = (double *)(uintptr_t)rt_devptr;
+	x_cublasDrotmg_v2.y1 = (double *)(uintptr_t)rt_devptr;
+	x_cublasDrotmg_v2.param = (double *)(uintptr_t)rt_devptr;
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasDrotmg_v2(NULL, x_cublasDrotmg_v2.d1, x_cublasDrotmg_v2.d2, x_cublasDrotmg_v2.x1, x_cublasDrotmg_v2.y1, x_cublasDrotmg_v2.param);
+	RT_CALL("cublasDrotmg_v2", e == CUBLAS_STATUS_SUCCESS && x_cublasDrotmg_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasDrotmg_v2(NULL, x_cublasDrotmg_v2.d1, x_cublasDrotmg_v2.d2, x_cublasDrotmg_v2.x1, x_cublasDrotmg_v2.y1, x_cublasDrotmg_v2.param);
+	RT_CALL("cublasDrotmg_v2", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasDrotmg_v2.called == 2, e);
+	x_cublasDrotmg_v2.called = 0;
+	e = cublasDrotmg_v2((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasDrotmg_v2.d1, x_cublasDrotmg_v2.d2, x_cublasDrotmg_v2.x1, x_cublasDrotmg_v2.y1, x_cublasDrotmg_v2.param);
+	RT_CALL("cublasDrotmg_v2", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasDrotmg_v2.called == 0, e);
+	x_cublasDrotmg_v2.called = 0;
+	e = cublasDrotmg_v2(NULL, (double *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDrotmg_v2.d2, x_cublasDrotmg_v2.x1, x_cublasDrotmg_v2.y1, x_cublasDrotmg_v2.param);
+	RT_CALL("cublasDrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotmg_v2.called == 0, e);
+	x_cublasDrotmg_v2.called = 0;
+	e = cublasDrotmg_v2(NULL, x_cublasDrotmg_v2.d1, (double *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDrotmg_v2.x1, x_cublasDrotmg_v2.y1, x_cublasDrotmg_v2.param);
+	RT_CALL("cublasDrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotmg_v2.called == 0, e);
+	x_cublasDrotmg_v2.called = 0;
+	e = cublasDrotmg_v2(NULL, x_cublasDrotmg_v2.d1, x_cublasDrotmg_v2.d2, (double *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDrotmg_v2.y1, x_cublasDrotmg_v2.param);
+	RT_CALL("cublasDrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotmg_v2.called == 0, e);
+	x_cublasDrotmg_v2.called = 0;
+	e = cublasDrotmg_v2(NULL, x_cublasDrotmg_v2.d1, x_cublasDrotmg_v2.d2, x_cublasDrotmg_v2.x1, (const double *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDrotmg_v2.param);
+	RT_CALL("cublasDrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotmg_v2.called == 0, e);
+	x_cublasDrotmg_v2.called = 0;
+	e = cublasDrotmg_v2(NULL, x_cublasDrotmg_v2.d1, x_cublasDrotmg_v2.d2, x_cublasDrotmg_v2.x1, x_cublasDrotmg_v2.y1, (double *)(uintptr_t)(rt_devptr + (64u << 20)));
+	RT_CALL("cublasDrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDrotmg_v2.called == 0, e);
 }
 #endif
 
@@ -17427,6 +17595,69 @@ static void test_cublasRotEx_64(void)
 #endif
 
 static struct {
+	void * a;
+	void * b;
+	cudaDataType abType;
+	void * c;
+	void * s;
+	cudaDataType csType;
+	cudaDataType executiontype;
+	int called;
+} x_cublasRotgEx;
+
+static cublasStatus_t fake_cublasRotgEx(cublasHandle_t handle, void * a, void * b, cudaDataType abType, void * c, void * s, cudaDataType csType, cudaDataType executiontype)
+{
+	x_cublasRotgEx.called++;
+	RT_TRUE("cublasRotgEx", "handle", handle == NULL);
+	RT_TRUE("cublasRotgEx", "a", a == x_cublasRotgEx.a);
+	RT_TRUE("cublasRotgEx", "b", b == x_cublasRotgEx.b);
+	RT_SAME("cublasRotgEx", "abType", &abType, &x_cublasRotgEx.abType, sizeof(abType));
+	RT_TRUE("cublasRotgEx", "c", c == x_cublasRotgEx.c);
+	RT_TRUE("cublasRotgEx", "s", s == x_cublasRotgEx.s);
+	RT_SAME("cublasRotgEx", "csType", &csType, &x_cublasRotgEx.csType, sizeof(csType));
+	RT_SAME("cublasRotgEx", "executiontype", &executiontype, &x_cublasRotgEx.executiontype, sizeof(executiontype));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasRotgEx(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasRotgEx, 0, sizeof(x_cublasRotgEx));
+	x_cublasRotgEx.a = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotgEx.b = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotgEx.abType = (cudaDataType)rt_small(64);
+	x_cublasRotgEx.c = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotgEx.s = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotgEx.csType = (cudaDataType)rt_small(64);
+	x_cublasRotgEx.executiontype = (cudaDataType)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasRotgEx(NULL, x_cublasRotgEx.a, x_cublasRotgEx.b, x_cublasRotgEx.abType, x_cublasRotgEx.c, x_cublasRotgEx.s, x_cublasRotgEx.csType, x_cublasRotgEx.executiontype);
+	RT_CALL("cublasRotgEx", e == CUBLAS_STATUS_SUCCESS && x_cublasRotgEx.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasRotgEx(NULL, x_cublasRotgEx.a, x_cublasRotgEx.b, x_cublasRotgEx.abType, x_cublasRotgEx.c, x_cublasRotgEx.s, x_cublasRotgEx.csType, x_cublasRotgEx.executiontype);
+	RT_CALL("cublasRotgEx", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasRotgEx.called == 2, e);
+	x_cublasRotgEx.called = 0;
+	e = cublasRotgEx((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasRotgEx.a, x_cublasRotgEx.b, x_cublasRotgEx.abType, x_cublasRotgEx.c, x_cublasRotgEx.s, x_cublasRotgEx.csType, x_cublasRotgEx.executiontype);
+	RT_CALL("cublasRotgEx", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasRotgEx.called == 0, e);
+	x_cublasRotgEx.called = 0;
+	e = cublasRotgEx(NULL, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotgEx.b, x_cublasRotgEx.abType, x_cublasRotgEx.c, x_cublasRotgEx.s, x_cublasRotgEx.csType, x_cublasRotgEx.executiontype);
+	RT_CALL("cublasRotgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotgEx.called == 0, e);
+	x_cublasRotgEx.called = 0;
+	e = cublasRotgEx(NULL, x_cublasRotgEx.a, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotgEx.abType, x_cublasRotgEx.c, x_cublasRotgEx.s, x_cublasRotgEx.csType, x_cublasRotgEx.executiontype);
+	RT_CALL("cublasRotgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotgEx.called == 0, e);
+	x_cublasRotgEx.called = 0;
+	e = cublasRotgEx(NULL, x_cublasRotgEx.a, x_cublasRotgEx.b, x_cublasRotgEx.abType, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotgEx.s, x_cublasRotgEx.csType, x_cublasRotgEx.executiontype);
+	RT_CALL("cublasRotgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotgEx.called == 0, e);
+	x_cublasRotgEx.called = 0;
+	e = cublasRotgEx(NULL, x_cublasRotgEx.a, x_cublasRotgEx.b, x_cublasRotgEx.abType, x_cublasRotgEx.c, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotgEx.csType, x_cublasRotgEx.executiontype);
+	RT_CALL("cublasRotgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotgEx.called == 0, e);
+}
+#endif
+
+static struct {
 	int n;
 	void * x;
 	cudaDataType xType;
@@ -17561,6 +17792,84 @@ static void test_cublasRotmEx_64(void)
 	x_cublasRotmEx_64.called = 0;
 	e = cublasRotmEx_64(NULL, x_cublasRotmEx_64.n, x_cublasRotmEx_64.x, x_cublasRotmEx_64.xType, x_cublasRotmEx_64.incx, x_cublasRotmEx_64.y, x_cublasRotmEx_64.yType, x_cublasRotmEx_64.incy, (const void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotmEx_64.paramType, x_cublasRotmEx_64.executiontype);
 	RT_CALL("cublasRotmEx_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotmEx_64.called == 0, e);
+}
+#endif
+
+static struct {
+	void * d1;
+	cudaDataType d1Type;
+	void * d2;
+	cudaDataType d2Type;
+	void * x1;
+	cudaDataType x1Type;
+	void * y1;
+	cudaDataType y1Type;
+	void * param;
+	cudaDataType paramType;
+	cudaDataType executiontype;
+	int called;
+} x_cublasRotmgEx;
+
+static cublasStatus_t fake_cublasRotmgEx(cublasHandle_t handle, void * d1, cudaDataType d1Type, void * d2, cudaDataType d2Type, void * x1, cudaDataType x1Type, const void * y1, cudaDataType y1Type, void * param, cudaDataType paramType, cudaDataType executiontype)
+{
+	x_cublasRotmgEx.called++;
+	RT_TRUE("cublasRotmgEx", "handle", handle == NULL);
+	RT_TRUE("cublasRotmgEx", "d1", d1 == x_cublasRotmgEx.d1);
+	RT_SAME("cublasRotmgEx", "d1Type", &d1Type, &x_cublasRotmgEx.d1Type, sizeof(d1Type));
+	RT_TRUE("cublasRotmgEx", "d2", d2 == x_cublasRotmgEx.d2);
+	RT_SAME("cublasRotmgEx", "d2Type", &d2Type, &x_cublasRotmgEx.d2Type, sizeof(d2Type));
+	RT_TRUE("cublasRotmgEx", "x1", x1 == x_cublasRotmgEx.x1);
+	RT_SAME("cublasRotmgEx", "x1Type", &x1Type, &x_cublasRotmgEx.x1Type, sizeof(x1Type));
+	RT_TRUE("cublasRotmgEx", "y1", y1 == x_cublasRotmgEx.y1);
+	RT_SAME("cublasRotmgEx", "y1Type", &y1Type, &x_cublasRotmgEx.y1Type, sizeof(y1Type));
+	RT_TRUE("cublasRotmgEx", "param", param == x_cublasRotmgEx.param);
+	RT_SAME("cublasRotmgEx", "paramType", &paramType, &x_cublasRotmgEx.paramType, sizeof(paramType));
+	RT_SAME("cublasRotmgEx", "executiontype", &executiontype, &x_cublasRotmgEx.executiontype, sizeof(executiontype));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasRotmgEx(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasRotmgEx, 0, sizeof(x_cublasRotmgEx));
+	x_cublasRotmgEx.d1 = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotmgEx.d1Type = (cudaDataType)rt_small(64);
+	x_cublasRotmgEx.d2 = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotmgEx.d2Type = (cudaDataType)rt_small(64);
+	x_cublasRotmgEx.x1 = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotmgEx.x1Type = (cudaDataType)rt_small(64);
+	x_cublasRotmgEx.y1 = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotmgEx.y1Type = (cudaDataType)rt_small(64);
+	x_cublasRotmgEx.param = (void *)(uintptr_t)rt_devptr;
+	x_cublasRotmgEx.paramType = (cudaDataType)rt_small(64);
+	x_cublasRotmgEx.executiontype = (cudaDataType)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasRotmgEx(NULL, x_cublasRotmgEx.d1, x_cublasRotmgEx.d1Type, x_cublasRotmgEx.d2, x_cublasRotmgEx.d2Type, x_cublasRotmgEx.x1, x_cublasRotmgEx.x1Type, x_cublasRotmgEx.y1, x_cublasRotmgEx.y1Type, x_cublasRotmgEx.param, x_cublasRotmgEx.paramType, x_cublasRotmgEx.executiontype);
+	RT_CALL("cublasRotmgEx", e == CUBLAS_STATUS_SUCCESS && x_cublasRotmgEx.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasRotmgEx(NULL, x_cublasRotmgEx.d1, x_cublasRotmgEx.d1Type, x_cublasRotmgEx.d2, x_cublasRotmgEx.d2Type, x_cublasRotmgEx.x1, x_cublasRotmgEx.x1Type, x_cublasRotmgEx.y1, x_cublasRotmgEx.y1Type, x_cublasRotmgEx.param, x_cublasRotmgEx.paramType, x_cublasRotmgEx.executiontype);
+	RT_CALL("cublasRotmgEx", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasRotmgEx.called == 2, e);
+	x_cublasRotmgEx.called = 0;
+	e = cublasRotmgEx((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasRotmgEx.d1, x_cublasRotmgEx.d1Type, x_cublasRotmgEx.d2, x_cublasRotmgEx.d2Type, x_cublasRotmgEx.x1, x_cublasRotmgEx.x1Type, x_cublasRotmgEx.y1, x_cublasRotmgEx.y1Type, x_cublasRotmgEx.param, x_cublasRotmgEx.paramType, x_cublasRotmgEx.executiontype);
+	RT_CALL("cublasRotmgEx", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasRotmgEx.called == 0, e);
+	x_cublasRotmgEx.called = 0;
+	e = cublasRotmgEx(NULL, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotmgEx.d1Type, x_cublasRotmgEx.d2, x_cublasRotmgEx.d2Type, x_cublasRotmgEx.x1, x_cublasRotmgEx.x1Type, x_cublasRotmgEx.y1, x_cublasRotmgEx.y1Type, x_cublasRotmgEx.param, x_cublasRotmgEx.paramType, x_cublasRotmgEx.executiontype);
+	RT_CALL("cublasRotmgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotmgEx.called == 0, e);
+	x_cublasRotmgEx.called = 0;
+	e = cublasRotmgEx(NULL, x_cublasRotmgEx.d1, x_cublasRotmgEx.d1Type, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotmgEx.d2Type, x_cublasRotmgEx.x1, x_cublasRotmgEx.x1Type, x_cublasRotmgEx.y1, x_cublasRotmgEx.y1Type, x_cublasRotmgEx.param, x_cublasRotmgEx.paramType, x_cublasRotmgEx.executiontype);
+	RT_CALL("cublasRotmgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotmgEx.called == 0, e);
+	x_cublasRotmgEx.called = 0;
+	e = cublasRotmgEx(NULL, x_cublasRotmgEx.d1, x_cublasRotmgEx.d1Type, x_cublasRotmgEx.d2, x_cublasRotmgEx.d2Type, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotmgEx.x1Type, x_cublasRotmgEx.y1, x_cublasRotmgEx.y1Type, x_cublasRotmgEx.param, x_cublasRotmgEx.paramType, x_cublasRotmgEx.executiontype);
+	RT_CALL("cublasRotmgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotmgEx.called == 0, e);
+	x_cublasRotmgEx.called = 0;
+	e = cublasRotmgEx(NULL, x_cublasRotmgEx.d1, x_cublasRotmgEx.d1Type, x_cublasRotmgEx.d2, x_cublasRotmgEx.d2Type, x_cublasRotmgEx.x1, x_cublasRotmgEx.x1Type, (const void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotmgEx.y1Type, x_cublasRotmgEx.param, x_cublasRotmgEx.paramType, x_cublasRotmgEx.executiontype);
+	RT_CALL("cublasRotmgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotmgEx.called == 0, e);
+	x_cublasRotmgEx.called = 0;
+	e = cublasRotmgEx(NULL, x_cublasRotmgEx.d1, x_cublasRotmgEx.d1Type, x_cublasRotmgEx.d2, x_cublasRotmgEx.d2Type, x_cublasRotmgEx.x1, x_cublasRotmgEx.x1Type, x_cublasRotmgEx.y1, x_cublasRotmgEx.y1Type, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasRotmgEx.paramType, x_cublasRotmgEx.executiontype);
+	RT_CALL("cublasRotmgEx", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasRotmgEx.called == 0, e);
 }
 #endif
 
@@ -21088,6 +21397,60 @@ static void test_cublasSrot_v2_64(void)
 #endif
 
 static struct {
+	float * a;
+	float * b;
+	float * c;
+	float * s;
+	int called;
+} x_cublasSrotg_v2;
+
+static cublasStatus_t fake_cublasSrotg_v2(cublasHandle_t handle, float * a, float * b, float * c, float * s)
+{
+	x_cublasSrotg_v2.called++;
+	RT_TRUE("cublasSrotg_v2", "handle", handle == NULL);
+	RT_TRUE("cublasSrotg_v2", "a", a == x_cublasSrotg_v2.a);
+	RT_TRUE("cublasSrotg_v2", "b", b == x_cublasSrotg_v2.b);
+	RT_TRUE("cublasSrotg_v2", "c", c == x_cublasSrotg_v2.c);
+	RT_TRUE("cublasSrotg_v2", "s", s == x_cublasSrotg_v2.s);
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasSrotg_v2(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasSrotg_v2, 0, sizeof(x_cublasSrotg_v2));
+	x_cublasSrotg_v2.a = (float *)(uintptr_t)rt_devptr;
+	x_cublasSrotg_v2.b = (float *)(uintptr_t)rt_devptr;
+	x_cublasSrotg_v2.c = (float *)(uintptr_t)rt_devptr;
+	x_cublasSrotg_v2.s = (float *)(uintptr_t)rt_devptr;
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasSrotg_v2(NULL, x_cublasSrotg_v2.a, x_cublasSrotg_v2.b, x_cublasSrotg_v2.c, x_cublasSrotg_v2.s);
+	RT_CALL("cublasSrotg_v2", e == CUBLAS_STATUS_SUCCESS && x_cublasSrotg_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasSrotg_v2(NULL, x_cublasSrotg_v2.a, x_cublasSrotg_v2.b, x_cublasSrotg_v2.c, x_cublasSrotg_v2.s);
+	RT_CALL("cublasSrotg_v2", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasSrotg_v2.called == 2, e);
+	x_cublasSrotg_v2.called = 0;
+	e = cublasSrotg_v2((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasSrotg_v2.a, x_cublasSrotg_v2.b, x_cublasSrotg_v2.c, x_cublasSrotg_v2.s);
+	RT_CALL("cublasSrotg_v2", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasSrotg_v2.called == 0, e);
+	x_cublasSrotg_v2.called = 0;
+	e = cublasSrotg_v2(NULL, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSrotg_v2.b, x_cublasSrotg_v2.c, x_cublasSrotg_v2.s);
+	RT_CALL("cublasSrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotg_v2.called == 0, e);
+	x_cublasSrotg_v2.called = 0;
+	e = cublasSrotg_v2(NULL, x_cublasSrotg_v2.a, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSrotg_v2.c, x_cublasSrotg_v2.s);
+	RT_CALL("cublasSrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotg_v2.called == 0, e);
+	x_cublasSrotg_v2.called = 0;
+	e = cublasSrotg_v2(NULL, x_cublasSrotg_v2.a, x_cublasSrotg_v2.b, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSrotg_v2.s);
+	RT_CALL("cublasSrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotg_v2.called == 0, e);
+	x_cublasSrotg_v2.called = 0;
+	e = cublasSrotg_v2(NULL, x_cublasSrotg_v2.a, x_cublasSrotg_v2.b, x_cublasSrotg_v2.c, (float *)(uintptr_t)(rt_devptr + (64u << 20)));
+	RT_CALL("cublasSrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotg_v2.called == 0, e);
+}
+#endif
+
+static struct {
 	int n;
 	float * x;
 	int incx;
@@ -21198,6 +21561,66 @@ static void test_cublasSrotm_v2_64(void)
 	x_cublasSrotm_v2_64.called = 0;
 	e = cublasSrotm_v2_64(NULL, x_cublasSrotm_v2_64.n, x_cublasSrotm_v2_64.x, x_cublasSrotm_v2_64.incx, x_cublasSrotm_v2_64.y, x_cublasSrotm_v2_64.incy, (const float *)(uintptr_t)(rt_devptr + (64u << 20)));
 	RT_CALL("cublasSrotm_v2_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotm_v2_64.called == 0, e);
+}
+#endif
+
+static struct {
+	float * d1;
+	float * d2;
+	float * x1;
+	float * y1;
+	float * param;
+	int called;
+} x_cublasSrotmg_v2;
+
+static cublasStatus_t fake_cublasSrotmg_v2(cublasHandle_t handle, float * d1, float * d2, float * x1, const float * y1, float * param)
+{
+	x_cublasSrotmg_v2.called++;
+	RT_TRUE("cublasSrotmg_v2", "handle", handle == NULL);
+	RT_TRUE("cublasSrotmg_v2", "d1", d1 == x_cublasSrotmg_v2.d1);
+	RT_TRUE("cublasSrotmg_v2", "d2", d2 == x_cublasSrotmg_v2.d2);
+	RT_TRUE("cublasSrotmg_v2", "x1", x1 == x_cublasSrotmg_v2.x1);
+	RT_TRUE("cublasSrotmg_v2", "y1", y1 == x_cublasSrotmg_v2.y1);
+	RT_TRUE("cublasSrotmg_v2", "param", param == x_cublasSrotmg_v2.param);
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasSrotmg_v2(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasSrotmg_v2, 0, sizeof(x_cublasSrotmg_v2));
+	x_cublasSrotmg_v2.d1 = (float *)(uintptr_t)rt_devptr;
+	x_cublasSrotmg_v2.d2 = (float *)(uintptr_t)rt_devptr;
+	x_cublasSrotmg_v2.x1 = (float *)(uintptr_t)rt_devptr;
+	x_cublasSrotmg_v2.y1 = (float *)(uintptr_t)rt_devptr;
+	x_cublasSrotmg_v2.param = (float *)(uintptr_t)rt_devptr;
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasSrotmg_v2(NULL, x_cublasSrotmg_v2.d1, x_cublasSrotmg_v2.d2, x_cublasSrotmg_v2.x1, x_cublasSrotmg_v2.y1, x_cublasSrotmg_v2.param);
+	RT_CALL("cublasSrotmg_v2", e == CUBLAS_STATUS_SUCCESS && x_cublasSrotmg_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasSrotmg_v2(NULL, x_cublasSrotmg_v2.d1, x_cublasSrotmg_v2.d2, x_cublasSrotmg_v2.x1, x_cublasSrotmg_v2.y1, x_cublasSrotmg_v2.param);
+	RT_CALL("cublasSrotmg_v2", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasSrotmg_v2.called == 2, e);
+	x_cublasSrotmg_v2.called = 0;
+	e = cublasSrotmg_v2((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasSrotmg_v2.d1, x_cublasSrotmg_v2.d2, x_cublasSrotmg_v2.x1, x_cublasSrotmg_v2.y1, x_cublasSrotmg_v2.param);
+	RT_CALL("cublasSrotmg_v2", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasSrotmg_v2.called == 0, e);
+	x_cublasSrotmg_v2.called = 0;
+	e = cublasSrotmg_v2(NULL, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSrotmg_v2.d2, x_cublasSrotmg_v2.x1, x_cublasSrotmg_v2.y1, x_cublasSrotmg_v2.param);
+	RT_CALL("cublasSrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotmg_v2.called == 0, e);
+	x_cublasSrotmg_v2.called = 0;
+	e = cublasSrotmg_v2(NULL, x_cublasSrotmg_v2.d1, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSrotmg_v2.x1, x_cublasSrotmg_v2.y1, x_cublasSrotmg_v2.param);
+	RT_CALL("cublasSrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotmg_v2.called == 0, e);
+	x_cublasSrotmg_v2.called = 0;
+	e = cublasSrotmg_v2(NULL, x_cublasSrotmg_v2.d1, x_cublasSrotmg_v2.d2, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSrotmg_v2.y1, x_cublasSrotmg_v2.param);
+	RT_CALL("cublasSrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotmg_v2.called == 0, e);
+	x_cublasSrotmg_v2.called = 0;
+	e = cublasSrotmg_v2(NULL, x_cublasSrotmg_v2.d1, x_cublasSrotmg_v2.d2, x_cublasSrotmg_v2.x1, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSrotmg_v2.param);
+	RT_CALL("cublasSrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotmg_v2.called == 0, e);
+	x_cublasSrotmg_v2.called = 0;
+	e = cublasSrotmg_v2(NULL, x_cublasSrotmg_v2.d1, x_cublasSrotmg_v2.d2, x_cublasSrotmg_v2.x1, x_cublasSrotmg_v2.y1, (float *)(uintptr_t)(rt_devptr + (64u << 20)));
+	RT_CALL("cublasSrotmg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSrotmg_v2.called == 0, e);
 }
 #endif
 
@@ -29161,6 +29584,60 @@ static void test_cublasZrot_v2_64(void)
 #endif
 
 static struct {
+	cuDoubleComplex * a;
+	cuDoubleComplex * b;
+	double * c;
+	cuDoubleComplex * s;
+	int called;
+} x_cublasZrotg_v2;
+
+static cublasStatus_t fake_cublasZrotg_v2(cublasHandle_t handle, cuDoubleComplex * a, cuDoubleComplex * b, double * c, cuDoubleComplex * s)
+{
+	x_cublasZrotg_v2.called++;
+	RT_TRUE("cublasZrotg_v2", "handle", handle == NULL);
+	RT_TRUE("cublasZrotg_v2", "a", a == x_cublasZrotg_v2.a);
+	RT_TRUE("cublasZrotg_v2", "b", b == x_cublasZrotg_v2.b);
+	RT_TRUE("cublasZrotg_v2", "c", c == x_cublasZrotg_v2.c);
+	RT_TRUE("cublasZrotg_v2", "s", s == x_cublasZrotg_v2.s);
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasZrotg_v2(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasZrotg_v2, 0, sizeof(x_cublasZrotg_v2));
+	x_cublasZrotg_v2.a = (cuDoubleComplex *)(uintptr_t)rt_devptr;
+	x_cublasZrotg_v2.b = (cuDoubleComplex *)(uintptr_t)rt_devptr;
+	x_cublasZrotg_v2.c = (double *)(uintptr_t)rt_devptr;
+	x_cublasZrotg_v2.s = (cuDoubleComplex *)(uintptr_t)rt_devptr;
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasZrotg_v2(NULL, x_cublasZrotg_v2.a, x_cublasZrotg_v2.b, x_cublasZrotg_v2.c, x_cublasZrotg_v2.s);
+	RT_CALL("cublasZrotg_v2", e == CUBLAS_STATUS_SUCCESS && x_cublasZrotg_v2.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasZrotg_v2(NULL, x_cublasZrotg_v2.a, x_cublasZrotg_v2.b, x_cublasZrotg_v2.c, x_cublasZrotg_v2.s);
+	RT_CALL("cublasZrotg_v2", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasZrotg_v2.called == 2, e);
+	x_cublasZrotg_v2.called = 0;
+	e = cublasZrotg_v2((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasZrotg_v2.a, x_cublasZrotg_v2.b, x_cublasZrotg_v2.c, x_cublasZrotg_v2.s);
+	RT_CALL("cublasZrotg_v2", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasZrotg_v2.called == 0, e);
+	x_cublasZrotg_v2.called = 0;
+	e = cublasZrotg_v2(NULL, (cuDoubleComplex *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasZrotg_v2.b, x_cublasZrotg_v2.c, x_cublasZrotg_v2.s);
+	RT_CALL("cublasZrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasZrotg_v2.called == 0, e);
+	x_cublasZrotg_v2.called = 0;
+	e = cublasZrotg_v2(NULL, x_cublasZrotg_v2.a, (cuDoubleComplex *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasZrotg_v2.c, x_cublasZrotg_v2.s);
+	RT_CALL("cublasZrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasZrotg_v2.called == 0, e);
+	x_cublasZrotg_v2.called = 0;
+	e = cublasZrotg_v2(NULL, x_cublasZrotg_v2.a, x_cublasZrotg_v2.b, (double *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasZrotg_v2.s);
+	RT_CALL("cublasZrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasZrotg_v2.called == 0, e);
+	x_cublasZrotg_v2.called = 0;
+	e = cublasZrotg_v2(NULL, x_cublasZrotg_v2.a, x_cublasZrotg_v2.b, x_cublasZrotg_v2.c, (cuDoubleComplex *)(uintptr_t)(rt_devptr + (64u << 20)));
+	RT_CALL("cublasZrotg_v2", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasZrotg_v2.called == 0, e);
+}
+#endif
+
+static struct {
 	int n;
 	cuDoubleComplex * alpha;
 	cuDoubleComplex * x;
@@ -31757,6 +32234,7 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasCreate_v2 = fake_cublasCreate_v2;
 	t->cublasCrot_v2 = fake_cublasCrot_v2;
 	t->cublasCrot_v2_64 = fake_cublasCrot_v2_64;
+	t->cublasCrotg_v2 = fake_cublasCrotg_v2;
 	t->cublasCscal_v2 = fake_cublasCscal_v2;
 	t->cublasCscal_v2_64 = fake_cublasCscal_v2_64;
 	t->cublasCsrot_v2 = fake_cublasCsrot_v2;
@@ -31846,8 +32324,10 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasDotcEx_64 = fake_cublasDotcEx_64;
 	t->cublasDrot_v2 = fake_cublasDrot_v2;
 	t->cublasDrot_v2_64 = fake_cublasDrot_v2_64;
+	t->cublasDrotg_v2 = fake_cublasDrotg_v2;
 	t->cublasDrotm_v2 = fake_cublasDrotm_v2;
 	t->cublasDrotm_v2_64 = fake_cublasDrotm_v2_64;
+	t->cublasDrotmg_v2 = fake_cublasDrotmg_v2;
 	t->cublasDsbmv_v2 = fake_cublasDsbmv_v2;
 	t->cublasDsbmv_v2_64 = fake_cublasDsbmv_v2_64;
 	t->cublasDscal_v2 = fake_cublasDscal_v2;
@@ -31936,8 +32416,10 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasNrm2Ex_64 = fake_cublasNrm2Ex_64;
 	t->cublasRotEx = fake_cublasRotEx;
 	t->cublasRotEx_64 = fake_cublasRotEx_64;
+	t->cublasRotgEx = fake_cublasRotgEx;
 	t->cublasRotmEx = fake_cublasRotmEx;
 	t->cublasRotmEx_64 = fake_cublasRotmEx_64;
+	t->cublasRotmgEx = fake_cublasRotmgEx;
 	t->cublasSasum_v2 = fake_cublasSasum_v2;
 	t->cublasSasum_v2_64 = fake_cublasSasum_v2_64;
 	t->cublasSaxpy_v2 = fake_cublasSaxpy_v2;
@@ -31995,8 +32477,10 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasSnrm2_v2_64 = fake_cublasSnrm2_v2_64;
 	t->cublasSrot_v2 = fake_cublasSrot_v2;
 	t->cublasSrot_v2_64 = fake_cublasSrot_v2_64;
+	t->cublasSrotg_v2 = fake_cublasSrotg_v2;
 	t->cublasSrotm_v2 = fake_cublasSrotm_v2;
 	t->cublasSrotm_v2_64 = fake_cublasSrotm_v2_64;
+	t->cublasSrotmg_v2 = fake_cublasSrotmg_v2;
 	t->cublasSsbmv_v2 = fake_cublasSsbmv_v2;
 	t->cublasSsbmv_v2_64 = fake_cublasSsbmv_v2_64;
 	t->cublasSscal_v2 = fake_cublasSscal_v2;
@@ -32112,6 +32596,7 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasZmatinvBatched = fake_cublasZmatinvBatched;
 	t->cublasZrot_v2 = fake_cublasZrot_v2;
 	t->cublasZrot_v2_64 = fake_cublasZrot_v2_64;
+	t->cublasZrotg_v2 = fake_cublasZrotg_v2;
 	t->cublasZscal_v2 = fake_cublasZscal_v2;
 	t->cublasZscal_v2_64 = fake_cublasZscal_v2_64;
 	t->cublasZswap_v2 = fake_cublasZswap_v2;
@@ -32236,6 +32721,7 @@ void rt_run_all_cublas(void)
 	test_cublasCreate_v2();
 	test_cublasCrot_v2();
 	test_cublasCrot_v2_64();
+	test_cublasCrotg_v2();
 	test_cublasCscal_v2();
 	test_cublasCscal_v2_64();
 	test_cublasCsrot_v2();
@@ -32325,8 +32811,10 @@ void rt_run_all_cublas(void)
 	test_cublasDotcEx_64();
 	test_cublasDrot_v2();
 	test_cublasDrot_v2_64();
+	test_cublasDrotg_v2();
 	test_cublasDrotm_v2();
 	test_cublasDrotm_v2_64();
+	test_cublasDrotmg_v2();
 	test_cublasDsbmv_v2();
 	test_cublasDsbmv_v2_64();
 	test_cublasDscal_v2();
@@ -32415,8 +32903,10 @@ void rt_run_all_cublas(void)
 	test_cublasNrm2Ex_64();
 	test_cublasRotEx();
 	test_cublasRotEx_64();
+	test_cublasRotgEx();
 	test_cublasRotmEx();
 	test_cublasRotmEx_64();
+	test_cublasRotmgEx();
 	test_cublasSasum_v2();
 	test_cublasSasum_v2_64();
 	test_cublasSaxpy_v2();
@@ -32474,8 +32964,10 @@ void rt_run_all_cublas(void)
 	test_cublasSnrm2_v2_64();
 	test_cublasSrot_v2();
 	test_cublasSrot_v2_64();
+	test_cublasSrotg_v2();
 	test_cublasSrotm_v2();
 	test_cublasSrotm_v2_64();
+	test_cublasSrotmg_v2();
 	test_cublasSsbmv_v2();
 	test_cublasSsbmv_v2_64();
 	test_cublasSscal_v2();
@@ -32591,6 +33083,7 @@ void rt_run_all_cublas(void)
 	test_cublasZmatinvBatched();
 	test_cublasZrot_v2();
 	test_cublasZrot_v2_64();
+	test_cublasZrotg_v2();
 	test_cublasZscal_v2();
 	test_cublasZscal_v2_64();
 	test_cublasZswap_v2();
