@@ -56,12 +56,13 @@ EXCEPTION = ["curandGetDirectionVectors32", "curandGetDirectionVectors64",
 HOST_CALLS = EXCEPTION
 EXCEPTION_FILES = ["guest-lib/math/curand_local.c"]
 UNSUPPORTED_PREFIX = {}
-NOT_GENERIC = {
-    "curandCreatePoissonDistribution":
-        "a device object whose address kernels dereference: needs handles that are addresses",
-    "curandDestroyDistribution":
-        "a device object whose address kernels dereference: needs handles that are addresses",
-}
+NOT_GENERIC = {}
+# A Poisson distribution is a device object whose address kernels
+# dereference (curand_discrete): the guest holds the address itself, and
+# the host finds it among the session's own before any use.
+HANDLES["curandDiscreteDistribution_t"] = "CURAND_DISTRIBUTION"
+RAW_HANDLES = {"curandDiscreteDistribution_t"}
+DESTROYS["curandDestroyDistribution"] = "discrete_distribution"
 
 # The guest's say on a call's mode, and what the host holds it to.
 MODE_GUEST = "gvm_host_object(&gvm_lib_{lib}, (uint64_t)(uintptr_t){handle})"
@@ -70,7 +71,8 @@ GUEST_AFTER = {
     "curandDestroyGenerator": "gvm_host_object_del(&gvm_lib_curand, q.generator);",
 }
 # What frees an object the session may not keep (past its handle limit).
-DESTROY_FN = {"curandGenerator_t": "curandDestroyGenerator"}
+DESTROY_FN = {"curandGenerator_t": "curandDestroyGenerator",
+              "curandDiscreteDistribution_t": "curandDestroyDistribution"}
 
 
 def is_device_pointer(fn, param, spelling):

@@ -965,6 +965,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 else:
                     chk = "gvg_handle_kinds(c, q->%s, GVW_H_%s, GVW_H_%s, &k_%s, (void **)&a_%s)" % (
                         n, kinds[extra], host_kind[extra], n, n)
+            elif role == "handle" and extra in getattr(ann, "RAW_HANDLES", ()):
+                chk = "gvg_raw_handle(c, q->%s, GVW_H_%s, (void **)&a_%s)" % (n, kinds[extra], n)
             elif role == "handle" and extra in alias:
                 chk = "gvg_handle_kinds(c, q->%s, GVW_H_%s, GVW_H_%s, &k_%s, (void **)&a_%s)" % (
                     n, kinds[extra], alias[extra], n, n)
@@ -1095,6 +1097,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
             kind = ("k_" + hp.name) if hp.spelling in host_kind or hp.spelling in alias \
                 else "GVW_H_" + kinds[hp.spelling]
             hv = ("gvg_handle_full(c, q->%s, %s)" % (hp.name, kind)) if int_handle(hp) else "q->" + hp.name
+            if hp.spelling in getattr(ann, "RAW_HANDLES", ()):
+                hv = "gvg_raw_full(c, q->%s, %s)" % (hp.name, kind)
             c.append("\t\t%s(c, %s, %s);" % (
                 "gvg_lib_object_forget" if math else "gvg_handle_forget", hv, kind))
         for role, p, extra in outs:
@@ -1103,8 +1107,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 kind = host_kind[extra] if f.name in getattr(ann, "CREATES_HOST_KIND", ()) \
                     else kinds[extra]
                 # Past the session's handle limit the object goes at once.
-                c.append("\tif (!e && !(r->%s = gvg_lib_object_new(c, GVW_H_%s, (void *)(uintptr_t)o_%s))) {"
-                         % (n, kind, n))
+                new = "gvg_raw_object_new" if extra in getattr(ann, "RAW_HANDLES", ()) \
+                    else "gvg_lib_object_new"
+                c.append("\tif (!e && !(r->%s = %s(c, GVW_H_%s, (void *)(uintptr_t)o_%s))) {"
+                         % (n, new, kind, n))
                 c.append("\t\tGVG_LIBDRV(c, %s, %s)(o_%s);" % (lib, ann.DESTROY_FN[extra], n))
                 c.append("\t\te = %s;" % ann.STATUS["out_of_memory"])
                 c.append("\t}")

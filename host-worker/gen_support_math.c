@@ -152,3 +152,42 @@ void gvg_lib_object_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind 
 		c->s->library_objects--;
 	}
 }
+
+/* The session's live slot of kind whose object is at address v, or NULL. */
+static struct gvw_handle_slot *raw_slot(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind)
+{
+	struct gvw_handles *t = &c->s->handles;
+	uint32_t i;
+
+	for (i = 0; v && i < t->n; i++)
+		if (t->v[i].kind == kind && (uint64_t)(uintptr_t)t->v[i].obj == v)
+			return &t->v[i];
+	return NULL;
+}
+
+uint64_t gvg_raw_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
+{
+	/* The guest holds the address; the table only vouches for it. */
+	return obj && gvg_lib_object_new(c, kind, obj) ? (uint64_t)(uintptr_t)obj : 0;
+}
+
+int gvg_raw_handle(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind, void **out)
+{
+	*out = NULL;
+	if (!v)
+		return CUDA_SUCCESS; /* NULL: the library gives its own answer */
+	if (!raw_slot(c, v, kind)) {
+		gvw_log(GVW_DEBUG, "session %u: 0x%llx is no object of kind %d it holds", c->s->id,
+			(unsigned long long)v, kind);
+		return CUDA_ERROR_INVALID_HANDLE;
+	}
+	*out = (void *)(uintptr_t)v;
+	return CUDA_SUCCESS;
+}
+
+uint64_t gvg_raw_full(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind)
+{
+	struct gvw_handle_slot *slot = raw_slot(c, v, kind);
+
+	return slot ? gvw_handle_of(&c->s->handles, slot) : UINT64_MAX;
+}

@@ -82,6 +82,13 @@ uint64_t gvg_handle_full(struct gvw_call *c, uint64_t h, enum gvw_handle_kind ki
  * made: counted against the session's max_library_objects (0 past it). */
 uint64_t gvg_lib_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);
 void gvg_lib_object_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind);
+/* Objects the guest holds by their address (cuRAND's distributions,
+ * which kernels dereference): made as gvg_lib_object_new, the address
+ * (0 past the limit); found among the session's own of the kind; the
+ * handle of one, or a value every check refuses. */
+uint64_t gvg_raw_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);
+int gvg_raw_handle(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind, void **out);
+uint64_t gvg_raw_full(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind);
 /* gvg_devptr, and the address as a pointer. */
 int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 /* 0 when host (1: host memory, 0: device memory) is the pointer mode the

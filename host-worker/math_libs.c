@@ -170,6 +170,7 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 		break;
 	case GVW_H_CURAND_GENERATOR:
 	case GVW_H_CURAND_HOST_GENERATOR:
+	case GVW_H_CURAND_DISTRIBUTION:
 		lib = GVW_LIB_CURAND;
 		break;
 	default:
@@ -192,7 +193,9 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 		break;
 	case GVW_LIB_CURAND:
 		rnd = ex->math_fns(lib);
-		if (rnd->curandDestroyGenerator)
+		if (h->kind == GVW_H_CURAND_DISTRIBUTION && rnd->curandDestroyDistribution)
+			rnd->curandDestroyDistribution(h->obj);
+		else if (h->kind != GVW_H_CURAND_DISTRIBUTION && rnd->curandDestroyGenerator)
 			rnd->curandDestroyGenerator(h->obj);
 		break;
 	default:

@@ -44,6 +44,35 @@ GVM_EXPORT curandStatus_t curandCreateGeneratorHost(curandGenerator_t * generato
 	return e;
 }
 
+GVM_EXPORT curandStatus_t curandCreatePoissonDistribution(double lambda, curandDiscreteDistribution_t * discrete_distribution)
+{
+	struct gvg_curandCreatePoissonDistribution_req q;
+	struct gvg_curandCreatePoissonDistribution_resp r;
+	curandStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!discrete_distribution)
+		return CURAND_STATUS_OUT_OF_RANGE;
+	GVM_COPY(&q.lambda, &lambda);
+	e = gvm_call(&gvm_lib_curand, GV_OP_curandCreatePoissonDistribution, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CURAND_STATUS_SUCCESS) {
+		*discrete_distribution = (curandDiscreteDistribution_t)(uintptr_t)r.discrete_distribution;
+	}
+	return e;
+}
+
+GVM_EXPORT curandStatus_t curandDestroyDistribution(curandDiscreteDistribution_t discrete_distribution)
+{
+	struct gvg_curandDestroyDistribution_req q;
+	struct gvg_curandDestroyDistribution_resp r;
+	curandStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.discrete_distribution = (uint64_t)(uintptr_t)discrete_distribution;
+	e = gvm_call(&gvm_lib_curand, GV_OP_curandDestroyDistribution, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
 GVM_EXPORT curandStatus_t curandDestroyGenerator(curandGenerator_t generator)
 {
 	struct gvg_curandDestroyGenerator_req q;

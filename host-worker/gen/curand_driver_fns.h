@@ -3,6 +3,8 @@
 #define GVG_CURAND_FNS(X) \
 	X(curandCreateGenerator, curandStatus_t, (curandGenerator_t *, curandRngType_t)) \
 	X(curandCreateGeneratorHost, curandStatus_t, (curandGenerator_t *, curandRngType_t)) \
+	X(curandCreatePoissonDistribution, curandStatus_t, (double, curandDiscreteDistribution_t *)) \
+	X(curandDestroyDistribution, curandStatus_t, (curandDiscreteDistribution_t)) \
 	X(curandDestroyGenerator, curandStatus_t, (curandGenerator_t)) \
 	X(curandGenerate, curandStatus_t, (curandGenerator_t, unsigned int *, size_t)) \
 	X(curandGenerateLogNormal, curandStatus_t, (curandGenerator_t, float *, size_t, float, float)) \
@@ -29,5 +31,6 @@
 /* Handle kinds of this library's objects, and what frees them. */
 #define GVG_CURAND_KINDS(X) \
 	X(CURAND_GENERATOR) \
+	X(CURAND_DISTRIBUTION) \
 	X(CURAND_HOST_GENERATOR) \
 	/* end */

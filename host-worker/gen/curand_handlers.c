@@ -63,6 +63,47 @@ int gvw_h_curandCreateGeneratorHost(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_curandCreatePoissonDistribution(struct gvw_call *c)
+{
+	const struct gvg_curandCreatePoissonDistribution_req *q = c->req;
+	struct gvg_curandCreatePoissonDistribution_resp *r = c->resp;
+	double a_lambda;
+	curandDiscreteDistribution_t o_discrete_distribution = NULL;
+	int e = gvg_enter_lib(c, GV_API_CURAND, GVG_LIBFN(curand, curandCreatePoissonDistribution));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_lambda, q->lambda);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, curand, curandCreatePoissonDistribution)(a_lambda, &o_discrete_distribution);
+	else
+		e = status(e);
+	if (!e && !(r->discrete_distribution = gvg_raw_object_new(c, GVW_H_CURAND_DISTRIBUTION, (void *)(uintptr_t)o_discrete_distribution))) {
+		GVG_LIBDRV(c, curand, curandDestroyDistribution)(o_discrete_distribution);
+		e = CURAND_STATUS_ALLOCATION_FAILED;
+	}
+	return e;
+}
+
+int gvw_h_curandDestroyDistribution(struct gvw_call *c)
+{
+	const struct gvg_curandDestroyDistribution_req *q = c->req;
+	curandDiscreteDistribution_t a_discrete_distribution;
+	int e = gvg_enter_lib(c, GV_API_CURAND, GVG_LIBFN(curand, curandDestroyDistribution));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_raw_handle(c, q->discrete_distribution, GVW_H_CURAND_DISTRIBUTION, (void **)&a_discrete_distribution);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, curand, curandDestroyDistribution)(a_discrete_distribution);
+	else
+		e = status(e);
+	if (!e)
+		gvg_lib_object_forget(c, gvg_raw_full(c, q->discrete_distribution, GVW_H_CURAND_DISTRIBUTION), GVW_H_CURAND_DISTRIBUTION);
+	return e;
+}
+
 int gvw_h_curandDestroyGenerator(struct gvw_call *c)
 {
 	const struct gvg_curandDestroyGenerator_req *q = c->req;

@@ -165,5 +165,17 @@ struct __attribute__((packed)) gvg_curandGeneratePoissonMethod_req {
 struct __attribute__((packed)) gvg_curandGeneratePoissonMethod_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_curandCreatePoissonDistribution_req {
+	double lambda;
+};
+struct __attribute__((packed)) gvg_curandCreatePoissonDistribution_resp {
+	uint64_t discrete_distribution;
+};
+struct __attribute__((packed)) gvg_curandDestroyDistribution_req {
+	uint64_t discrete_distribution;
+};
+struct __attribute__((packed)) gvg_curandDestroyDistribution_resp {
+	uint8_t unused[0];
+};
 
 #endif

@@ -2,6 +2,8 @@
 /* Every generated call, as the guest library exports it. */
 curandStatus_t curandCreateGenerator(curandGenerator_t * generator, curandRngType_t rng_type);
 curandStatus_t curandCreateGeneratorHost(curandGenerator_t * generator, curandRngType_t rng_type);
+curandStatus_t curandCreatePoissonDistribution(double lambda, curandDiscreteDistribution_t * discrete_distribution);
+curandStatus_t curandDestroyDistribution(curandDiscreteDistribution_t discrete_distribution);
 curandStatus_t curandDestroyGenerator(curandGenerator_t generator);
 curandStatus_t curandGenerate(curandGenerator_t generator, unsigned int * outputPtr, size_t num);
 curandStatus_t curandGenerateLogNormal(curandGenerator_t generator, float * outputPtr, size_t n, float mean, float stddev);

@@ -68,6 +68,68 @@ static void test_curandCreateGeneratorHost(void)
 #endif
 
 static struct {
+	double lambda;
+	int called;
+} x_curandCreatePoissonDistribution;
+
+static curandStatus_t fake_curandCreatePoissonDistribution(double lambda, curandDiscreteDistribution_t * discrete_distribution)
+{
+	x_curandCreatePoissonDistribution.called++;
+	RT_SAME("curandCreatePoissonDistribution", "lambda", &lambda, &x_curandCreatePoissonDistribution.lambda, sizeof(lambda));
+	*discrete_distribution = (curandDiscreteDistribution_t)rt_object();
+	return (curandStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_curandCreatePoissonDistribution(void)
+{
+	curandDiscreteDistribution_t o_discrete_distribution = NULL;
+	curandStatus_t e;
+
+	memset(&x_curandCreatePoissonDistribution, 0, sizeof(x_curandCreatePoissonDistribution));
+	x_curandCreatePoissonDistribution.lambda = (double)rt_small(64);
+	rt_result = CURAND_STATUS_SUCCESS;
+	e = curandCreatePoissonDistribution(x_curandCreatePoissonDistribution.lambda, &o_discrete_distribution);
+	RT_CALL("curandCreatePoissonDistribution", e == CURAND_STATUS_SUCCESS && x_curandCreatePoissonDistribution.called == 1, e);
+	RT_TRUE("curandCreatePoissonDistribution", "discrete_distribution out", o_discrete_distribution != NULL);
+	/* The host's error comes back as it is. */
+	rt_result = CURAND_STATUS_LAUNCH_FAILURE;
+	e = curandCreatePoissonDistribution(x_curandCreatePoissonDistribution.lambda, &o_discrete_distribution);
+	RT_CALL("curandCreatePoissonDistribution", e == CURAND_STATUS_LAUNCH_FAILURE && x_curandCreatePoissonDistribution.called == 2, e);
+}
+#endif
+
+static struct {
+	int called;
+} x_curandDestroyDistribution;
+
+static curandStatus_t fake_curandDestroyDistribution(curandDiscreteDistribution_t discrete_distribution)
+{
+	x_curandDestroyDistribution.called++;
+	RT_TRUE("curandDestroyDistribution", "discrete_distribution", discrete_distribution == NULL);
+	return (curandStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_curandDestroyDistribution(void)
+{
+	curandStatus_t e;
+
+	memset(&x_curandDestroyDistribution, 0, sizeof(x_curandDestroyDistribution));
+	rt_result = CURAND_STATUS_SUCCESS;
+	e = curandDestroyDistribution(NULL);
+	RT_CALL("curandDestroyDistribution", e == CURAND_STATUS_SUCCESS && x_curandDestroyDistribution.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CURAND_STATUS_LAUNCH_FAILURE;
+	e = curandDestroyDistribution(NULL);
+	RT_CALL("curandDestroyDistribution", e == CURAND_STATUS_LAUNCH_FAILURE && x_curandDestroyDistribution.called == 2, e);
+	x_curandDestroyDistribution.called = 0;
+	e = curandDestroyDistribution((curandDiscreteDistribution_t)(uintptr_t)0x12345670ull);
+	RT_CALL("curandDestroyDistribution", e == CURAND_STATUS_NOT_INITIALIZED && x_curandDestroyDistribution.called == 0, e);
+}
+#endif
+
+static struct {
 	int called;
 } x_curandDestroyGenerator;
 
@@ -720,6 +782,8 @@ void rt_install_curand(struct gvg_curand_fns *t)
 {
 	t->curandCreateGenerator = fake_curandCreateGenerator;
 	t->curandCreateGeneratorHost = fake_curandCreateGeneratorHost;
+	t->curandCreatePoissonDistribution = fake_curandCreatePoissonDistribution;
+	t->curandDestroyDistribution = fake_curandDestroyDistribution;
 	t->curandDestroyGenerator = fake_curandDestroyGenerator;
 	t->curandGenerate = fake_curandGenerate;
 	t->curandGenerateLogNormal = fake_curandGenerateLogNormal;
@@ -744,6 +808,8 @@ void rt_run_all_curand(void)
 {
 	test_curandCreateGenerator();
 	test_curandCreateGeneratorHost();
+	test_curandCreatePoissonDistribution();
+	test_curandDestroyDistribution();
 	test_curandDestroyGenerator();
 	test_curandGenerate();
 	test_curandGenerateLogNormal();
