@@ -61,15 +61,22 @@ def enum_constants(header, enum_name):
     sys.exit("gvgen: no enum %s in %s" % (enum_name, header))
 
 
-def parse(header, defines):
-    args = ["-x", "c", "-std=c11", "-I" + CUDA_HOME + "/include"] + ["-D" + d for d in defines]
+def parse(header, defines, cxx=False):
+    """A header's functions by name; cxx: as C++ sees it (inside its
+    extern "C" block), for the declarations a header gives C++ only."""
+    lang = ["-x", "c++", "-std=c++14"] if cxx else ["-x", "c", "-std=c11"]
+    args = lang + ["-I" + CUDA_HOME + "/include"] + ["-D" + d for d in defines]
     tu = ci.Index.create().parse(os.path.join(CUDA_HOME, "include", header), args=args)
     errs = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
     if errs:
         sys.exit("gvgen: %s does not parse: %s" % (header, errs[0]))
     out = {}
-    for c in tu.cursor.get_children():
-        if c.kind == ci.CursorKind.FUNCTION_DECL and c.location.file and \
+    todo = list(tu.cursor.get_children())
+    while todo:
+        c = todo.pop(0)
+        if cxx and c.kind in (ci.CursorKind.LINKAGE_SPEC, ci.CursorKind.UNEXPOSED_DECL):
+            todo[:0] = list(c.get_children())
+        elif c.kind == ci.CursorKind.FUNCTION_DECL and c.location.file and \
                 os.path.basename(c.location.file.name) == header:
             out.setdefault(c.spelling, c)
     return out
@@ -92,11 +99,22 @@ def exports(path):
                    if len(l.split()) == 3 and l.split()[1] == "T"})
 
 
+# C++-only types of a header, as the C types of the same layout.
+CXX_TYPES = {"__half": "__half_raw", "__nv_bfloat16": "__nv_bfloat16_raw"}
+
+
+def c_spelling(sp):
+    """A type's spelling as C can say it."""
+    for cxx, c in CXX_TYPES.items():
+        sp = re.sub(r"\b%s\b" % cxx, c, sp)
+    return sp
+
+
 class Param:
     def __init__(self, cursor):
         self.name = cursor.spelling
         self.type = cursor.type
-        self.spelling = cursor.type.spelling
+        self.spelling = c_spelling(cursor.type.spelling)
 
 
 def is_pod(t, ann, depth=0):
@@ -315,7 +333,7 @@ def math_role(f, p, ann):
 def ptype(p):
     """A parameter's type as a pointer (an array parameter's decayed type)."""
     if p.type.kind == ci.TypeKind.INCOMPLETEARRAY:
-        return p.type.element_type.spelling + " *"
+        return c_spelling(p.type.element_type.spelling) + " *"
     return p.spelling
 
 
@@ -334,7 +352,7 @@ def mhandle(f):
 def p_decl(p):
     sp = p.spelling
     if p.type.kind in (ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY):
-        el = p.type.element_type.spelling
+        el = c_spelling(p.type.element_type.spelling)
         return "%s %s[%s]" % (el, p.name, p.type.element_count if
                               p.type.kind == ci.TypeKind.CONSTANTARRAY else "")
     if "(*)" in sp:
@@ -434,10 +452,12 @@ def gen_lib(lib, check):
     ptds = parse(hdr, ["CUDA_API_PER_THREAD_DEFAULT_STREAM"])
     exported = exports(ann.EXPORTS_FROM)
     legacy_api = parse(ann.LEGACY_HEADER, []) if hasattr(ann, "LEGACY_HEADER") else {}
+    cxx_only = parse(hdr, [], cxx=True) if getattr(ann, "CXX_ONLY", False) else {}
     fns = []
     for name in exported:
-        cur = normal.get(name) or ptds.get(name) or internal.get(name)
-        legacy = cur is not None and name not in normal and name not in ptds
+        cur = normal.get(name) or ptds.get(name) or internal.get(name) or cxx_only.get(name)
+        legacy = cur is not None and name not in normal and name not in ptds and \
+            name not in cxx_only
         if cur is None:
             base = re.sub(r"_(ptsz|ptds)$", "", name)
             cur = normal.get(base) or internal.get(base)

@@ -6605,6 +6605,496 @@ GVM_EXPORT cublasStatus_t cublasGetSmCountTarget(cublasHandle_t handle, int * sm
 	return e;
 }
 
+GVM_EXPORT cublasStatus_t cublasHSHgemvBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __half_raw *const Aarray[], int lda, const __half_raw *const xarray[], int incx, const float * beta, __half_raw *const yarray[], int incy, int batchCount)
+{
+	struct gvg_cublasHSHgemvBatched_req q;
+	struct gvg_cublasHSHgemvBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.xarray = (uint64_t)(uintptr_t)xarray;
+	GVM_COPY(&q.incx, &incx);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.yarray = (uint64_t)(uintptr_t)yarray;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHSHgemvBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __half_raw *const Aarray[], int64_t lda, const __half_raw *const xarray[], int64_t incx, const float * beta, __half_raw *const yarray[], int64_t incy, int64_t batchCount)
+{
+	struct gvg_cublasHSHgemvBatched_64_req q;
+	struct gvg_cublasHSHgemvBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.xarray = (uint64_t)(uintptr_t)xarray;
+	GVM_COPY(&q.incx, &incx);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.yarray = (uint64_t)(uintptr_t)yarray;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __half_raw * A, int lda, long long strideA, const __half_raw * x, int incx, long long stridex, const float * beta, __half_raw * y, int incy, long long stridey, int batchCount)
+{
+	struct gvg_cublasHSHgemvStridedBatched_req q;
+	struct gvg_cublasHSHgemvStridedBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.x = (uint64_t)(uintptr_t)x;
+	GVM_COPY(&q.incx, &incx);
+	GVM_COPY(&q.stridex, &stridex);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.y = (uint64_t)(uintptr_t)y;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.stridey, &stridey);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __half_raw * A, int64_t lda, long long strideA, const __half_raw * x, int64_t incx, long long stridex, const float * beta, __half_raw * y, int64_t incy, long long stridey, int64_t batchCount)
+{
+	struct gvg_cublasHSHgemvStridedBatched_64_req q;
+	struct gvg_cublasHSHgemvStridedBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.x = (uint64_t)(uintptr_t)x;
+	GVM_COPY(&q.incx, &incx);
+	GVM_COPY(&q.stridex, &stridex);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.y = (uint64_t)(uintptr_t)y;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.stridey, &stridey);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHSSgemvBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __half_raw *const Aarray[], int lda, const __half_raw *const xarray[], int incx, const float * beta, float *const yarray[], int incy, int batchCount)
+{
+	struct gvg_cublasHSSgemvBatched_req q;
+	struct gvg_cublasHSSgemvBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.xarray = (uint64_t)(uintptr_t)xarray;
+	GVM_COPY(&q.incx, &incx);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.yarray = (uint64_t)(uintptr_t)yarray;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHSSgemvBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __half_raw *const Aarray[], int64_t lda, const __half_raw *const xarray[], int64_t incx, const float * beta, float *const yarray[], int64_t incy, int64_t batchCount)
+{
+	struct gvg_cublasHSSgemvBatched_64_req q;
+	struct gvg_cublasHSSgemvBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.xarray = (uint64_t)(uintptr_t)xarray;
+	GVM_COPY(&q.incx, &incx);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.yarray = (uint64_t)(uintptr_t)yarray;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __half_raw * A, int lda, long long strideA, const __half_raw * x, int incx, long long stridex, const float * beta, float * y, int incy, long long stridey, int batchCount)
+{
+	struct gvg_cublasHSSgemvStridedBatched_req q;
+	struct gvg_cublasHSSgemvStridedBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.x = (uint64_t)(uintptr_t)x;
+	GVM_COPY(&q.incx, &incx);
+	GVM_COPY(&q.stridex, &stridex);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.y = (uint64_t)(uintptr_t)y;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.stridey, &stridey);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __half_raw * A, int64_t lda, long long strideA, const __half_raw * x, int64_t incx, long long stridex, const float * beta, float * y, int64_t incy, long long stridey, int64_t batchCount)
+{
+	struct gvg_cublasHSSgemvStridedBatched_64_req q;
+	struct gvg_cublasHSSgemvStridedBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.x = (uint64_t)(uintptr_t)x;
+	GVM_COPY(&q.incx, &incx);
+	GVM_COPY(&q.stridex, &stridex);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.y = (uint64_t)(uintptr_t)y;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.stridey, &stridey);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHgemm(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const __half_raw * alpha, const __half_raw * A, int lda, const __half_raw * B, int ldb, const __half_raw * beta, __half_raw * C, int ldc)
+{
+	struct gvg_cublasHgemm_req q;
+	struct gvg_cublasHgemm_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.transa, &transa);
+	GVM_COPY(&q.transb, &transb);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.k, &k);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 2);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	q.B = (uint64_t)(uintptr_t)B;
+	GVM_COPY(&q.ldb, &ldb);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 2);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.C = (uint64_t)(uintptr_t)C;
+	GVM_COPY(&q.ldc, &ldc);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHgemmBatched(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const __half_raw * alpha, const __half_raw *const Aarray[], int lda, const __half_raw *const Barray[], int ldb, const __half_raw * beta, __half_raw *const Carray[], int ldc, int batchCount)
+{
+	struct gvg_cublasHgemmBatched_req q;
+	struct gvg_cublasHgemmBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.transa, &transa);
+	GVM_COPY(&q.transb, &transb);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.k, &k);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 2);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.Barray = (uint64_t)(uintptr_t)Barray;
+	GVM_COPY(&q.ldb, &ldb);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 2);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.Carray = (uint64_t)(uintptr_t)Carray;
+	GVM_COPY(&q.ldc, &ldc);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHgemmBatched_64(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int64_t m, int64_t n, int64_t k, const __half_raw * alpha, const __half_raw *const Aarray[], int64_t lda, const __half_raw *const Barray[], int64_t ldb, const __half_raw * beta, __half_raw *const Carray[], int64_t ldc, int64_t batchCount)
+{
+	struct gvg_cublasHgemmBatched_64_req q;
+	struct gvg_cublasHgemmBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.transa, &transa);
+	GVM_COPY(&q.transb, &transb);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.k, &k);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 2);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.Barray = (uint64_t)(uintptr_t)Barray;
+	GVM_COPY(&q.ldb, &ldb);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 2);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.Carray = (uint64_t)(uintptr_t)Carray;
+	GVM_COPY(&q.ldc, &ldc);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const __half_raw * alpha, const __half_raw * A, int lda, long long strideA, const __half_raw * B, int ldb, long long strideB, const __half_raw * beta, __half_raw * C, int ldc, long long strideC, int batchCount)
+{
+	struct gvg_cublasHgemmStridedBatched_req q;
+	struct gvg_cublasHgemmStridedBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.transa, &transa);
+	GVM_COPY(&q.transb, &transb);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.k, &k);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 2);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.B = (uint64_t)(uintptr_t)B;
+	GVM_COPY(&q.ldb, &ldb);
+	GVM_COPY(&q.strideB, &strideB);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 2);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.C = (uint64_t)(uintptr_t)C;
+	GVM_COPY(&q.ldc, &ldc);
+	GVM_COPY(&q.strideC, &strideC);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched_64(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int64_t m, int64_t n, int64_t k, const __half_raw * alpha, const __half_raw * A, int64_t lda, long long strideA, const __half_raw * B, int64_t ldb, long long strideB, const __half_raw * beta, __half_raw * C, int64_t ldc, long long strideC, int64_t batchCount)
+{
+	struct gvg_cublasHgemmStridedBatched_64_req q;
+	struct gvg_cublasHgemmStridedBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.transa, &transa);
+	GVM_COPY(&q.transb, &transb);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.k, &k);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 2);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.B = (uint64_t)(uintptr_t)B;
+	GVM_COPY(&q.ldb, &ldb);
+	GVM_COPY(&q.strideB, &strideB);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 2);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.C = (uint64_t)(uintptr_t)C;
+	GVM_COPY(&q.ldc, &ldc);
+	GVM_COPY(&q.strideC, &strideC);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasHgemm_64(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int64_t m, int64_t n, int64_t k, const __half_raw * alpha, const __half_raw * A, int64_t lda, const __half_raw * B, int64_t ldb, const __half_raw * beta, __half_raw * C, int64_t ldc)
+{
+	struct gvg_cublasHgemm_64_req q;
+	struct gvg_cublasHgemm_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.transa, &transa);
+	GVM_COPY(&q.transb, &transb);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.k, &k);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 2);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	q.B = (uint64_t)(uintptr_t)B;
+	GVM_COPY(&q.ldb, &ldb);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 2);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.C = (uint64_t)(uintptr_t)C;
+	GVM_COPY(&q.ldc, &ldc);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
 GVM_EXPORT cublasStatus_t cublasIamaxEx(cublasHandle_t handle, int n, const void * x, cudaDataType xType, int incx, int * result)
 {
 	struct gvg_cublasIamaxEx_req q;
@@ -10178,6 +10668,282 @@ GVM_EXPORT cublasStatus_t cublasSwapEx_64(cublasHandle_t handle, int64_t n, void
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasTSSgemvBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __nv_bfloat16_raw *const Aarray[], int lda, const __nv_bfloat16_raw *const xarray[], int incx, const float * beta, float *const yarray[], int incy, int batchCount)
+{
+	struct gvg_cublasTSSgemvBatched_req q;
+	struct gvg_cublasTSSgemvBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.xarray = (uint64_t)(uintptr_t)xarray;
+	GVM_COPY(&q.incx, &incx);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.yarray = (uint64_t)(uintptr_t)yarray;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasTSSgemvBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __nv_bfloat16_raw *const Aarray[], int64_t lda, const __nv_bfloat16_raw *const xarray[], int64_t incx, const float * beta, float *const yarray[], int64_t incy, int64_t batchCount)
+{
+	struct gvg_cublasTSSgemvBatched_64_req q;
+	struct gvg_cublasTSSgemvBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.xarray = (uint64_t)(uintptr_t)xarray;
+	GVM_COPY(&q.incx, &incx);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.yarray = (uint64_t)(uintptr_t)yarray;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __nv_bfloat16_raw * A, int lda, long long strideA, const __nv_bfloat16_raw * x, int incx, long long stridex, const float * beta, float * y, int incy, long long stridey, int batchCount)
+{
+	struct gvg_cublasTSSgemvStridedBatched_req q;
+	struct gvg_cublasTSSgemvStridedBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.x = (uint64_t)(uintptr_t)x;
+	GVM_COPY(&q.incx, &incx);
+	GVM_COPY(&q.stridex, &stridex);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.y = (uint64_t)(uintptr_t)y;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.stridey, &stridey);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __nv_bfloat16_raw * A, int64_t lda, long long strideA, const __nv_bfloat16_raw * x, int64_t incx, long long stridex, const float * beta, float * y, int64_t incy, long long stridey, int64_t batchCount)
+{
+	struct gvg_cublasTSSgemvStridedBatched_64_req q;
+	struct gvg_cublasTSSgemvStridedBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.x = (uint64_t)(uintptr_t)x;
+	GVM_COPY(&q.incx, &incx);
+	GVM_COPY(&q.stridex, &stridex);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.y = (uint64_t)(uintptr_t)y;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.stridey, &stridey);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasTSTgemvBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __nv_bfloat16_raw *const Aarray[], int lda, const __nv_bfloat16_raw *const xarray[], int incx, const float * beta, __nv_bfloat16_raw *const yarray[], int incy, int batchCount)
+{
+	struct gvg_cublasTSTgemvBatched_req q;
+	struct gvg_cublasTSTgemvBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.xarray = (uint64_t)(uintptr_t)xarray;
+	GVM_COPY(&q.incx, &incx);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.yarray = (uint64_t)(uintptr_t)yarray;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasTSTgemvBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __nv_bfloat16_raw *const Aarray[], int64_t lda, const __nv_bfloat16_raw *const xarray[], int64_t incx, const float * beta, __nv_bfloat16_raw *const yarray[], int64_t incy, int64_t batchCount)
+{
+	struct gvg_cublasTSTgemvBatched_64_req q;
+	struct gvg_cublasTSTgemvBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	GVM_COPY(&q.lda, &lda);
+	q.xarray = (uint64_t)(uintptr_t)xarray;
+	GVM_COPY(&q.incx, &incx);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.yarray = (uint64_t)(uintptr_t)yarray;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __nv_bfloat16_raw * A, int lda, long long strideA, const __nv_bfloat16_raw * x, int incx, long long stridex, const float * beta, __nv_bfloat16_raw * y, int incy, long long stridey, int batchCount)
+{
+	struct gvg_cublasTSTgemvStridedBatched_req q;
+	struct gvg_cublasTSTgemvStridedBatched_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.x = (uint64_t)(uintptr_t)x;
+	GVM_COPY(&q.incx, &incx);
+	GVM_COPY(&q.stridex, &stridex);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.y = (uint64_t)(uintptr_t)y;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.stridey, &stridey);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __nv_bfloat16_raw * A, int64_t lda, long long strideA, const __nv_bfloat16_raw * x, int64_t incx, long long stridex, const float * beta, __nv_bfloat16_raw * y, int64_t incy, long long stridey, int64_t batchCount)
+{
+	struct gvg_cublasTSTgemvStridedBatched_64_req q;
+	struct gvg_cublasTSTgemvStridedBatched_64_resp r;
+	int host_ = gvm_cublas_host_pointers(handle);
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.trans, &trans);
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.host_alpha = (uint8_t)host_;
+	if (host_ && alpha)
+		memcpy(q.v_alpha, alpha, 4);
+	else
+		q.alpha = (uint64_t)(uintptr_t)alpha;
+	q.A = (uint64_t)(uintptr_t)A;
+	GVM_COPY(&q.lda, &lda);
+	GVM_COPY(&q.strideA, &strideA);
+	q.x = (uint64_t)(uintptr_t)x;
+	GVM_COPY(&q.incx, &incx);
+	GVM_COPY(&q.stridex, &stridex);
+	q.host_beta = (uint8_t)host_;
+	if (host_ && beta)
+		memcpy(q.v_beta, beta, 4);
+	else
+		q.beta = (uint64_t)(uintptr_t)beta;
+	q.y = (uint64_t)(uintptr_t)y;
+	GVM_COPY(&q.incy, &incy);
+	GVM_COPY(&q.stridey, &stridey);
+	GVM_COPY(&q.batchCount, &batchCount);
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
 }
 

@@ -11,20 +11,6 @@ GVM_UNSUPPORTED(cublasGetBackdoor, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasGetEnvironmentMode, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasGetFixedPointEmulationMantissaBitCountPointer, cublas) /* returns a pointer the library holds */
 GVM_UNSUPPORTED(cublasGetLoggerCallback, cublas) /* the library's own API log, written on the host */
-GVM_UNSUPPORTED(cublasHSHgemvBatched, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHSHgemvBatched_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHSHgemvStridedBatched, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHSHgemvStridedBatched_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHSSgemvBatched, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHSSgemvBatched_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHSSgemvStridedBatched, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHSSgemvStridedBatched_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHgemm, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHgemmBatched, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHgemmBatched_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHgemmStridedBatched, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHgemmStridedBatched_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasHgemm_64, cublas) /* half-precision calls cublas_api.h declares for C++ only: not remoted yet */
 GVM_UNSUPPORTED(cublasLoggerConfigure, cublas) /* the library's own API log, written on the host */
 GVM_UNSUPPORTED(cublasSbdmm, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasSetBackdoor, cublas) /* no prototype in cublas_api.h */
@@ -34,14 +20,6 @@ GVM_UNSUPPORTED(cublasSetFixedPointEmulationMantissaBitCountPointer, cublas) /* 
 GVM_UNSUPPORTED(cublasSetLoggerCallback, cublas) /* the library's own API log, written on the host */
 GVM_UNSUPPORTED(cublasSgemmGroupedBatched, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasSgemmGroupedBatched_64, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
-GVM_UNSUPPORTED(cublasTSSgemvBatched, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasTSSgemvBatched_64, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasTSSgemvStridedBatched, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasTSSgemvStridedBatched_64, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasTSTgemvBatched, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasTSTgemvBatched_64, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasTSTgemvStridedBatched, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
-GVM_UNSUPPORTED(cublasTSTgemvStridedBatched_64, cublas) /* bfloat16 calls cublas_api.h declares for C++ only: not remoted yet */
 GVM_UNSUPPORTED(cublasXtCgemm, cublas) /* cublasXt: multi-GPU calls on host memory, not remoted yet */
 GVM_UNSUPPORTED(cublasXtChemm, cublas) /* cublasXt: multi-GPU calls on host memory, not remoted yet */
 GVM_UNSUPPORTED(cublasXtCher2k, cublas) /* cublasXt: multi-GPU calls on host memory, not remoted yet */

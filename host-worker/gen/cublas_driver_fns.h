@@ -240,6 +240,20 @@
 	X(cublasGetFixedPointEmulationMaxMantissaBitCount, cublasStatus_t, (cublasHandle_t, int *)) \
 	X(cublasGetMathMode, cublasStatus_t, (cublasHandle_t, cublasMath_t *)) \
 	X(cublasGetSmCountTarget, cublasStatus_t, (cublasHandle_t, int *)) \
+	X(cublasHSHgemvBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int, const float *, const __half_raw *const[], int, const __half_raw *const[], int, const float *, __half_raw *const[], int, int)) \
+	X(cublasHSHgemvBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int64_t, int64_t, const float *, const __half_raw *const[], int64_t, const __half_raw *const[], int64_t, const float *, __half_raw *const[], int64_t, int64_t)) \
+	X(cublasHSHgemvStridedBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int, const float *, const __half_raw *, int, long long, const __half_raw *, int, long long, const float *, __half_raw *, int, long long, int)) \
+	X(cublasHSHgemvStridedBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int64_t, int64_t, const float *, const __half_raw *, int64_t, long long, const __half_raw *, int64_t, long long, const float *, __half_raw *, int64_t, long long, int64_t)) \
+	X(cublasHSSgemvBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int, const float *, const __half_raw *const[], int, const __half_raw *const[], int, const float *, float *const[], int, int)) \
+	X(cublasHSSgemvBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int64_t, int64_t, const float *, const __half_raw *const[], int64_t, const __half_raw *const[], int64_t, const float *, float *const[], int64_t, int64_t)) \
+	X(cublasHSSgemvStridedBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int, const float *, const __half_raw *, int, long long, const __half_raw *, int, long long, const float *, float *, int, long long, int)) \
+	X(cublasHSSgemvStridedBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int64_t, int64_t, const float *, const __half_raw *, int64_t, long long, const __half_raw *, int64_t, long long, const float *, float *, int64_t, long long, int64_t)) \
+	X(cublasHgemm, cublasStatus_t, (cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const __half_raw *, const __half_raw *, int, const __half_raw *, int, const __half_raw *, __half_raw *, int)) \
+	X(cublasHgemmBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const __half_raw *, const __half_raw *const[], int, const __half_raw *const[], int, const __half_raw *, __half_raw *const[], int, int)) \
+	X(cublasHgemmBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, cublasOperation_t, int64_t, int64_t, int64_t, const __half_raw *, const __half_raw *const[], int64_t, const __half_raw *const[], int64_t, const __half_raw *, __half_raw *const[], int64_t, int64_t)) \
+	X(cublasHgemmStridedBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const __half_raw *, const __half_raw *, int, long long, const __half_raw *, int, long long, const __half_raw *, __half_raw *, int, long long, int)) \
+	X(cublasHgemmStridedBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, cublasOperation_t, int64_t, int64_t, int64_t, const __half_raw *, const __half_raw *, int64_t, long long, const __half_raw *, int64_t, long long, const __half_raw *, __half_raw *, int64_t, long long, int64_t)) \
+	X(cublasHgemm_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, cublasOperation_t, int64_t, int64_t, int64_t, const __half_raw *, const __half_raw *, int64_t, const __half_raw *, int64_t, const __half_raw *, __half_raw *, int64_t)) \
 	X(cublasIamaxEx, cublasStatus_t, (cublasHandle_t, int, const void *, cudaDataType, int, int *)) \
 	X(cublasIamaxEx_64, cublasStatus_t, (cublasHandle_t, int64_t, const void *, cudaDataType, int64_t, int64_t *)) \
 	X(cublasIaminEx, cublasStatus_t, (cublasHandle_t, int, const void *, cudaDataType, int, int *)) \
@@ -377,6 +391,14 @@
 	X(cublasStrttp, cublasStatus_t, (cublasHandle_t, cublasFillMode_t, int, const float *, int, float *)) \
 	X(cublasSwapEx, cublasStatus_t, (cublasHandle_t, int, void *, cudaDataType, int, void *, cudaDataType, int)) \
 	X(cublasSwapEx_64, cublasStatus_t, (cublasHandle_t, int64_t, void *, cudaDataType, int64_t, void *, cudaDataType, int64_t)) \
+	X(cublasTSSgemvBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int, const float *, const __nv_bfloat16_raw *const[], int, const __nv_bfloat16_raw *const[], int, const float *, float *const[], int, int)) \
+	X(cublasTSSgemvBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int64_t, int64_t, const float *, const __nv_bfloat16_raw *const[], int64_t, const __nv_bfloat16_raw *const[], int64_t, const float *, float *const[], int64_t, int64_t)) \
+	X(cublasTSSgemvStridedBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int, const float *, const __nv_bfloat16_raw *, int, long long, const __nv_bfloat16_raw *, int, long long, const float *, float *, int, long long, int)) \
+	X(cublasTSSgemvStridedBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int64_t, int64_t, const float *, const __nv_bfloat16_raw *, int64_t, long long, const __nv_bfloat16_raw *, int64_t, long long, const float *, float *, int64_t, long long, int64_t)) \
+	X(cublasTSTgemvBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int, const float *, const __nv_bfloat16_raw *const[], int, const __nv_bfloat16_raw *const[], int, const float *, __nv_bfloat16_raw *const[], int, int)) \
+	X(cublasTSTgemvBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int64_t, int64_t, const float *, const __nv_bfloat16_raw *const[], int64_t, const __nv_bfloat16_raw *const[], int64_t, const float *, __nv_bfloat16_raw *const[], int64_t, int64_t)) \
+	X(cublasTSTgemvStridedBatched, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int, int, const float *, const __nv_bfloat16_raw *, int, long long, const __nv_bfloat16_raw *, int, long long, const float *, __nv_bfloat16_raw *, int, long long, int)) \
+	X(cublasTSTgemvStridedBatched_64, cublasStatus_t, (cublasHandle_t, cublasOperation_t, int64_t, int64_t, const float *, const __nv_bfloat16_raw *, int64_t, long long, const __nv_bfloat16_raw *, int64_t, long long, const float *, __nv_bfloat16_raw *, int64_t, long long, int64_t)) \
 	X(cublasUint8gemmBias, cublasStatus_t, (cublasHandle_t, cublasOperation_t, cublasOperation_t, cublasOperation_t, int, int, int, const unsigned char *, int, int, const unsigned char *, int, int, unsigned char *, int, int, int, int)) \
 	X(cublasZaxpy_v2, cublasStatus_t, (cublasHandle_t, int, const cuDoubleComplex *, const cuDoubleComplex *, int, cuDoubleComplex *, int)) \
 	X(cublasZaxpy_v2_64, cublasStatus_t, (cublasHandle_t, int64_t, const cuDoubleComplex *, const cuDoubleComplex *, int64_t, cuDoubleComplex *, int64_t)) \

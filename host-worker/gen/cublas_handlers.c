@@ -10297,6 +10297,804 @@ int gvw_h_cublasGetSmCountTarget(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cublasHSHgemvBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasHSHgemvBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int a_m;
+	int a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	int a_incx;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_incy;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHSHgemvBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->xarray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHSHgemvBatched)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __half_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __half_raw *const *)(uintptr_t)q->xarray, a_incx, (const float *)a_beta, (__half_raw *const *)(uintptr_t)q->yarray, a_incy, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHSHgemvBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasHSHgemvBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int64_t a_m;
+	int64_t a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	int64_t a_incx;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_incy;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHSHgemvBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->xarray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHSHgemvBatched_64)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __half_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __half_raw *const *)(uintptr_t)q->xarray, a_incx, (const float *)a_beta, (__half_raw *const *)(uintptr_t)q->yarray, a_incy, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHSHgemvStridedBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasHSHgemvStridedBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int a_m;
+	int a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	long long a_strideA;
+	int a_incx;
+	long long a_stridex;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_incy;
+	long long a_stridey;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHSHgemvStridedBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_stridex, q->stridex);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_stridey, q->stridey);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->x, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHSHgemvStridedBatched)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __half_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __half_raw *)(uintptr_t)q->x, a_incx, a_stridex, (const float *)a_beta, (__half_raw *)(uintptr_t)q->y, a_incy, a_stridey, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHSHgemvStridedBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasHSHgemvStridedBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int64_t a_m;
+	int64_t a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	long long a_strideA;
+	int64_t a_incx;
+	long long a_stridex;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_incy;
+	long long a_stridey;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHSHgemvStridedBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_stridex, q->stridex);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_stridey, q->stridey);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->x, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHSHgemvStridedBatched_64)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __half_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __half_raw *)(uintptr_t)q->x, a_incx, a_stridex, (const float *)a_beta, (__half_raw *)(uintptr_t)q->y, a_incy, a_stridey, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHSSgemvBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasHSSgemvBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int a_m;
+	int a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	int a_incx;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_incy;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHSSgemvBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->xarray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHSSgemvBatched)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __half_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __half_raw *const *)(uintptr_t)q->xarray, a_incx, (const float *)a_beta, (float *const *)(uintptr_t)q->yarray, a_incy, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHSSgemvBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasHSSgemvBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int64_t a_m;
+	int64_t a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	int64_t a_incx;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_incy;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHSSgemvBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->xarray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHSSgemvBatched_64)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __half_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __half_raw *const *)(uintptr_t)q->xarray, a_incx, (const float *)a_beta, (float *const *)(uintptr_t)q->yarray, a_incy, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHSSgemvStridedBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasHSSgemvStridedBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int a_m;
+	int a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	long long a_strideA;
+	int a_incx;
+	long long a_stridex;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_incy;
+	long long a_stridey;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHSSgemvStridedBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_stridex, q->stridex);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_stridey, q->stridey);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->x, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHSSgemvStridedBatched)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __half_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __half_raw *)(uintptr_t)q->x, a_incx, a_stridex, (const float *)a_beta, (float *)(uintptr_t)q->y, a_incy, a_stridey, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHSSgemvStridedBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasHSSgemvStridedBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int64_t a_m;
+	int64_t a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	long long a_strideA;
+	int64_t a_incx;
+	long long a_stridex;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_incy;
+	long long a_stridey;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHSSgemvStridedBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_stridex, q->stridex);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_stridey, q->stridey);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->x, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHSSgemvStridedBatched_64)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __half_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __half_raw *)(uintptr_t)q->x, a_incx, a_stridex, (const float *)a_beta, (float *)(uintptr_t)q->y, a_incy, a_stridey, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHgemm(struct gvw_call *c)
+{
+	const struct gvg_cublasHgemm_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_transa;
+	cublasOperation_t a_transb;
+	int a_m;
+	int a_n;
+	int a_k;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	int a_ldb;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_ldc;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHgemm));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_transa, q->transa);
+	GVG_COPY(a_transb, q->transb);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_k, q->k);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_ldb, q->ldb);
+	GVG_COPY(a_ldc, q->ldc);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 2);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->B, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 2);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHgemm)(a_handle, a_transa, a_transb, a_m, a_n, a_k, (const __half_raw *)a_alpha, (const __half_raw *)(uintptr_t)q->A, a_lda, (const __half_raw *)(uintptr_t)q->B, a_ldb, (const __half_raw *)a_beta, (__half_raw *)(uintptr_t)q->C, a_ldc);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHgemmBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasHgemmBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_transa;
+	cublasOperation_t a_transb;
+	int a_m;
+	int a_n;
+	int a_k;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	int a_ldb;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_ldc;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHgemmBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_transa, q->transa);
+	GVG_COPY(a_transb, q->transb);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_k, q->k);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_ldb, q->ldb);
+	GVG_COPY(a_ldc, q->ldc);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 2);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->Barray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 2);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHgemmBatched)(a_handle, a_transa, a_transb, a_m, a_n, a_k, (const __half_raw *)a_alpha, (const __half_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __half_raw *const *)(uintptr_t)q->Barray, a_ldb, (const __half_raw *)a_beta, (__half_raw *const *)(uintptr_t)q->Carray, a_ldc, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHgemmBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasHgemmBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_transa;
+	cublasOperation_t a_transb;
+	int64_t a_m;
+	int64_t a_n;
+	int64_t a_k;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	int64_t a_ldb;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_ldc;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHgemmBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_transa, q->transa);
+	GVG_COPY(a_transb, q->transb);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_k, q->k);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_ldb, q->ldb);
+	GVG_COPY(a_ldc, q->ldc);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 2);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->Barray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 2);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->Carray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHgemmBatched_64)(a_handle, a_transa, a_transb, a_m, a_n, a_k, (const __half_raw *)a_alpha, (const __half_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __half_raw *const *)(uintptr_t)q->Barray, a_ldb, (const __half_raw *)a_beta, (__half_raw *const *)(uintptr_t)q->Carray, a_ldc, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHgemmStridedBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasHgemmStridedBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_transa;
+	cublasOperation_t a_transb;
+	int a_m;
+	int a_n;
+	int a_k;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	long long a_strideA;
+	int a_ldb;
+	long long a_strideB;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_ldc;
+	long long a_strideC;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHgemmStridedBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_transa, q->transa);
+	GVG_COPY(a_transb, q->transb);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_k, q->k);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_ldb, q->ldb);
+	GVG_COPY(a_strideB, q->strideB);
+	GVG_COPY(a_ldc, q->ldc);
+	GVG_COPY(a_strideC, q->strideC);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 2);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->B, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 2);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHgemmStridedBatched)(a_handle, a_transa, a_transb, a_m, a_n, a_k, (const __half_raw *)a_alpha, (const __half_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __half_raw *)(uintptr_t)q->B, a_ldb, a_strideB, (const __half_raw *)a_beta, (__half_raw *)(uintptr_t)q->C, a_ldc, a_strideC, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHgemmStridedBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasHgemmStridedBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_transa;
+	cublasOperation_t a_transb;
+	int64_t a_m;
+	int64_t a_n;
+	int64_t a_k;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	long long a_strideA;
+	int64_t a_ldb;
+	long long a_strideB;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_ldc;
+	long long a_strideC;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHgemmStridedBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_transa, q->transa);
+	GVG_COPY(a_transb, q->transb);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_k, q->k);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_ldb, q->ldb);
+	GVG_COPY(a_strideB, q->strideB);
+	GVG_COPY(a_ldc, q->ldc);
+	GVG_COPY(a_strideC, q->strideC);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 2);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->B, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 2);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHgemmStridedBatched_64)(a_handle, a_transa, a_transb, a_m, a_n, a_k, (const __half_raw *)a_alpha, (const __half_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __half_raw *)(uintptr_t)q->B, a_ldb, a_strideB, (const __half_raw *)a_beta, (__half_raw *)(uintptr_t)q->C, a_ldc, a_strideC, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasHgemm_64(struct gvw_call *c)
+{
+	const struct gvg_cublasHgemm_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_transa;
+	cublasOperation_t a_transb;
+	int64_t a_m;
+	int64_t a_n;
+	int64_t a_k;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	int64_t a_ldb;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_ldc;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasHgemm_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_transa, q->transa);
+	GVG_COPY(a_transb, q->transb);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_k, q->k);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_ldb, q->ldb);
+	GVG_COPY(a_ldc, q->ldc);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 2);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->B, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 2);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->C, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasHgemm_64)(a_handle, a_transa, a_transb, a_m, a_n, a_k, (const __half_raw *)a_alpha, (const __half_raw *)(uintptr_t)q->A, a_lda, (const __half_raw *)(uintptr_t)q->B, a_ldb, (const __half_raw *)a_beta, (__half_raw *)(uintptr_t)q->C, a_ldc);
+	else
+		e = status(e);
+	return e;
+}
+
 int gvw_h_cublasIamaxEx(struct gvw_call *c)
 {
 	const struct gvg_cublasIamaxEx_req *q = c->req;
@@ -15628,6 +16426,454 @@ int gvw_h_cublasSwapEx_64(struct gvw_call *c)
 		e = gvg_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSwapEx_64)(a_handle, a_n, (void *)(uintptr_t)q->x, a_xType, a_incx, (void *)(uintptr_t)q->y, a_yType, a_incy);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasTSSgemvBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasTSSgemvBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int a_m;
+	int a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	int a_incx;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_incy;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasTSSgemvBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->xarray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasTSSgemvBatched)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __nv_bfloat16_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __nv_bfloat16_raw *const *)(uintptr_t)q->xarray, a_incx, (const float *)a_beta, (float *const *)(uintptr_t)q->yarray, a_incy, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasTSSgemvBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasTSSgemvBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int64_t a_m;
+	int64_t a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	int64_t a_incx;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_incy;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasTSSgemvBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->xarray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasTSSgemvBatched_64)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __nv_bfloat16_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __nv_bfloat16_raw *const *)(uintptr_t)q->xarray, a_incx, (const float *)a_beta, (float *const *)(uintptr_t)q->yarray, a_incy, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasTSSgemvStridedBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasTSSgemvStridedBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int a_m;
+	int a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	long long a_strideA;
+	int a_incx;
+	long long a_stridex;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_incy;
+	long long a_stridey;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasTSSgemvStridedBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_stridex, q->stridex);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_stridey, q->stridey);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->x, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasTSSgemvStridedBatched)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __nv_bfloat16_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __nv_bfloat16_raw *)(uintptr_t)q->x, a_incx, a_stridex, (const float *)a_beta, (float *)(uintptr_t)q->y, a_incy, a_stridey, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasTSSgemvStridedBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasTSSgemvStridedBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int64_t a_m;
+	int64_t a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	long long a_strideA;
+	int64_t a_incx;
+	long long a_stridex;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_incy;
+	long long a_stridey;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasTSSgemvStridedBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_stridex, q->stridex);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_stridey, q->stridey);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->x, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasTSSgemvStridedBatched_64)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __nv_bfloat16_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __nv_bfloat16_raw *)(uintptr_t)q->x, a_incx, a_stridex, (const float *)a_beta, (float *)(uintptr_t)q->y, a_incy, a_stridey, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasTSTgemvBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasTSTgemvBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int a_m;
+	int a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	int a_incx;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_incy;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasTSTgemvBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->xarray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasTSTgemvBatched)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __nv_bfloat16_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __nv_bfloat16_raw *const *)(uintptr_t)q->xarray, a_incx, (const float *)a_beta, (__nv_bfloat16_raw *const *)(uintptr_t)q->yarray, a_incy, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasTSTgemvBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasTSTgemvBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int64_t a_m;
+	int64_t a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	int64_t a_incx;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_incy;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasTSTgemvBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_devptr(c, q->xarray, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->yarray, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasTSTgemvBatched_64)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __nv_bfloat16_raw *const *)(uintptr_t)q->Aarray, a_lda, (const __nv_bfloat16_raw *const *)(uintptr_t)q->xarray, a_incx, (const float *)a_beta, (__nv_bfloat16_raw *const *)(uintptr_t)q->yarray, a_incy, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasTSTgemvStridedBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasTSTgemvStridedBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int a_m;
+	int a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int a_lda;
+	long long a_strideA;
+	int a_incx;
+	long long a_stridex;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int a_incy;
+	long long a_stridey;
+	int a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasTSTgemvStridedBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_stridex, q->stridex);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_stridey, q->stridey);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->x, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasTSTgemvStridedBatched)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __nv_bfloat16_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __nv_bfloat16_raw *)(uintptr_t)q->x, a_incx, a_stridex, (const float *)a_beta, (__nv_bfloat16_raw *)(uintptr_t)q->y, a_incy, a_stridey, a_batchCount);
+	else
+		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasTSTgemvStridedBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasTSTgemvStridedBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t a_trans;
+	int64_t a_m;
+	int64_t a_n;
+	uint64_t v_alpha[1];
+	const void *a_alpha = v_alpha;
+	int64_t a_lda;
+	long long a_strideA;
+	int64_t a_incx;
+	long long a_stridex;
+	uint64_t v_beta[1];
+	const void *a_beta = v_beta;
+	int64_t a_incy;
+	long long a_stridey;
+	int64_t a_batchCount;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasTSTgemvStridedBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_trans, q->trans);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_lda, q->lda);
+	GVG_COPY(a_strideA, q->strideA);
+	GVG_COPY(a_incx, q->incx);
+	GVG_COPY(a_stridex, q->stridex);
+	GVG_COPY(a_incy, q->incy);
+	GVG_COPY(a_stridey, q->stridey);
+	GVG_COPY(a_batchCount, q->batchCount);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e && q->host_alpha)
+		memcpy(v_alpha, q->v_alpha, 4);
+	if (!e)
+		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
+	if (!e)
+		e = gvg_devptr(c, q->A, 0);
+	if (!e)
+		e = gvg_devptr(c, q->x, 0);
+	if (!e && q->host_beta)
+		memcpy(v_beta, q->v_beta, 4);
+	if (!e)
+		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
+	if (!e)
+		e = gvg_devptr(c, q->y, 0);
+	if (!e && (q->host_beta != q->host_alpha))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasTSTgemvStridedBatched_64)(a_handle, a_trans, a_m, a_n, (const float *)a_alpha, (const __nv_bfloat16_raw *)(uintptr_t)q->A, a_lda, a_strideA, (const __nv_bfloat16_raw *)(uintptr_t)q->x, a_incx, a_stridex, (const float *)a_beta, (__nv_bfloat16_raw *)(uintptr_t)q->y, a_incy, a_stridey, a_batchCount);
 	else
 		e = status(e);
 	return e;

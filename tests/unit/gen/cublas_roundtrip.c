@@ -16359,6 +16359,1224 @@ static void test_cublasGetSmCountTarget(void)
 #endif
 
 static struct {
+	cublasOperation_t trans;
+	int m;
+	int n;
+	float * alpha;
+	const __half_raw *const * Aarray;
+	int lda;
+	const __half_raw *const * xarray;
+	int incx;
+	float * beta;
+	__half_raw *const * yarray;
+	int incy;
+	int batchCount;
+	int called;
+} x_cublasHSHgemvBatched;
+
+static cublasStatus_t fake_cublasHSHgemvBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __half_raw *const Aarray[], int lda, const __half_raw *const xarray[], int incx, const float * beta, __half_raw *const yarray[], int incy, int batchCount)
+{
+	x_cublasHSHgemvBatched.called++;
+	RT_TRUE("cublasHSHgemvBatched", "handle", handle == NULL);
+	RT_SAME("cublasHSHgemvBatched", "trans", &trans, &x_cublasHSHgemvBatched.trans, sizeof(trans));
+	RT_SAME("cublasHSHgemvBatched", "m", &m, &x_cublasHSHgemvBatched.m, sizeof(m));
+	RT_SAME("cublasHSHgemvBatched", "n", &n, &x_cublasHSHgemvBatched.n, sizeof(n));
+	RT_TRUE("cublasHSHgemvBatched", "alpha", alpha == x_cublasHSHgemvBatched.alpha);
+	RT_TRUE("cublasHSHgemvBatched", "Aarray", Aarray == x_cublasHSHgemvBatched.Aarray);
+	RT_SAME("cublasHSHgemvBatched", "lda", &lda, &x_cublasHSHgemvBatched.lda, sizeof(lda));
+	RT_TRUE("cublasHSHgemvBatched", "xarray", xarray == x_cublasHSHgemvBatched.xarray);
+	RT_SAME("cublasHSHgemvBatched", "incx", &incx, &x_cublasHSHgemvBatched.incx, sizeof(incx));
+	RT_TRUE("cublasHSHgemvBatched", "beta", beta == x_cublasHSHgemvBatched.beta);
+	RT_TRUE("cublasHSHgemvBatched", "yarray", yarray == x_cublasHSHgemvBatched.yarray);
+	RT_SAME("cublasHSHgemvBatched", "incy", &incy, &x_cublasHSHgemvBatched.incy, sizeof(incy));
+	RT_SAME("cublasHSHgemvBatched", "batchCount", &batchCount, &x_cublasHSHgemvBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHSHgemvBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHSHgemvBatched, 0, sizeof(x_cublasHSHgemvBatched));
+	x_cublasHSHgemvBatched.trans = (cublasOperation_t)rt_small(64);
+	x_cublasHSHgemvBatched.m = (int)rt_small(64);
+	x_cublasHSHgemvBatched.n = (int)rt_small(64);
+	x_cublasHSHgemvBatched.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched.Aarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched.lda = (int)rt_small(64);
+	x_cublasHSHgemvBatched.xarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched.incx = (int)rt_small(64);
+	x_cublasHSHgemvBatched.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched.yarray = (__half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched.incy = (int)rt_small(64);
+	x_cublasHSHgemvBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHSHgemvBatched(NULL, x_cublasHSHgemvBatched.trans, x_cublasHSHgemvBatched.m, x_cublasHSHgemvBatched.n, x_cublasHSHgemvBatched.alpha, x_cublasHSHgemvBatched.Aarray, x_cublasHSHgemvBatched.lda, x_cublasHSHgemvBatched.xarray, x_cublasHSHgemvBatched.incx, x_cublasHSHgemvBatched.beta, x_cublasHSHgemvBatched.yarray, x_cublasHSHgemvBatched.incy, x_cublasHSHgemvBatched.batchCount);
+	RT_CALL("cublasHSHgemvBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasHSHgemvBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHSHgemvBatched(NULL, x_cublasHSHgemvBatched.trans, x_cublasHSHgemvBatched.m, x_cublasHSHgemvBatched.n, x_cublasHSHgemvBatched.alpha, x_cublasHSHgemvBatched.Aarray, x_cublasHSHgemvBatched.lda, x_cublasHSHgemvBatched.xarray, x_cublasHSHgemvBatched.incx, x_cublasHSHgemvBatched.beta, x_cublasHSHgemvBatched.yarray, x_cublasHSHgemvBatched.incy, x_cublasHSHgemvBatched.batchCount);
+	RT_CALL("cublasHSHgemvBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHSHgemvBatched.called == 2, e);
+	x_cublasHSHgemvBatched.called = 0;
+	e = cublasHSHgemvBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHSHgemvBatched.trans, x_cublasHSHgemvBatched.m, x_cublasHSHgemvBatched.n, x_cublasHSHgemvBatched.alpha, x_cublasHSHgemvBatched.Aarray, x_cublasHSHgemvBatched.lda, x_cublasHSHgemvBatched.xarray, x_cublasHSHgemvBatched.incx, x_cublasHSHgemvBatched.beta, x_cublasHSHgemvBatched.yarray, x_cublasHSHgemvBatched.incy, x_cublasHSHgemvBatched.batchCount);
+	RT_CALL("cublasHSHgemvBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHSHgemvBatched.called == 0, e);
+	x_cublasHSHgemvBatched.called = 0;
+	e = cublasHSHgemvBatched(NULL, x_cublasHSHgemvBatched.trans, x_cublasHSHgemvBatched.m, x_cublasHSHgemvBatched.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched.Aarray, x_cublasHSHgemvBatched.lda, x_cublasHSHgemvBatched.xarray, x_cublasHSHgemvBatched.incx, x_cublasHSHgemvBatched.beta, x_cublasHSHgemvBatched.yarray, x_cublasHSHgemvBatched.incy, x_cublasHSHgemvBatched.batchCount);
+	RT_CALL("cublasHSHgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched.called == 0, e);
+	x_cublasHSHgemvBatched.called = 0;
+	e = cublasHSHgemvBatched(NULL, x_cublasHSHgemvBatched.trans, x_cublasHSHgemvBatched.m, x_cublasHSHgemvBatched.n, x_cublasHSHgemvBatched.alpha, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched.lda, x_cublasHSHgemvBatched.xarray, x_cublasHSHgemvBatched.incx, x_cublasHSHgemvBatched.beta, x_cublasHSHgemvBatched.yarray, x_cublasHSHgemvBatched.incy, x_cublasHSHgemvBatched.batchCount);
+	RT_CALL("cublasHSHgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched.called == 0, e);
+	x_cublasHSHgemvBatched.called = 0;
+	e = cublasHSHgemvBatched(NULL, x_cublasHSHgemvBatched.trans, x_cublasHSHgemvBatched.m, x_cublasHSHgemvBatched.n, x_cublasHSHgemvBatched.alpha, x_cublasHSHgemvBatched.Aarray, x_cublasHSHgemvBatched.lda, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched.incx, x_cublasHSHgemvBatched.beta, x_cublasHSHgemvBatched.yarray, x_cublasHSHgemvBatched.incy, x_cublasHSHgemvBatched.batchCount);
+	RT_CALL("cublasHSHgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched.called == 0, e);
+	x_cublasHSHgemvBatched.called = 0;
+	e = cublasHSHgemvBatched(NULL, x_cublasHSHgemvBatched.trans, x_cublasHSHgemvBatched.m, x_cublasHSHgemvBatched.n, x_cublasHSHgemvBatched.alpha, x_cublasHSHgemvBatched.Aarray, x_cublasHSHgemvBatched.lda, x_cublasHSHgemvBatched.xarray, x_cublasHSHgemvBatched.incx, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched.yarray, x_cublasHSHgemvBatched.incy, x_cublasHSHgemvBatched.batchCount);
+	RT_CALL("cublasHSHgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched.called == 0, e);
+	x_cublasHSHgemvBatched.called = 0;
+	e = cublasHSHgemvBatched(NULL, x_cublasHSHgemvBatched.trans, x_cublasHSHgemvBatched.m, x_cublasHSHgemvBatched.n, x_cublasHSHgemvBatched.alpha, x_cublasHSHgemvBatched.Aarray, x_cublasHSHgemvBatched.lda, x_cublasHSHgemvBatched.xarray, x_cublasHSHgemvBatched.incx, x_cublasHSHgemvBatched.beta, (__half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched.incy, x_cublasHSHgemvBatched.batchCount);
+	RT_CALL("cublasHSHgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int64_t m;
+	int64_t n;
+	float * alpha;
+	const __half_raw *const * Aarray;
+	int64_t lda;
+	const __half_raw *const * xarray;
+	int64_t incx;
+	float * beta;
+	__half_raw *const * yarray;
+	int64_t incy;
+	int64_t batchCount;
+	int called;
+} x_cublasHSHgemvBatched_64;
+
+static cublasStatus_t fake_cublasHSHgemvBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __half_raw *const Aarray[], int64_t lda, const __half_raw *const xarray[], int64_t incx, const float * beta, __half_raw *const yarray[], int64_t incy, int64_t batchCount)
+{
+	x_cublasHSHgemvBatched_64.called++;
+	RT_TRUE("cublasHSHgemvBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasHSHgemvBatched_64", "trans", &trans, &x_cublasHSHgemvBatched_64.trans, sizeof(trans));
+	RT_SAME("cublasHSHgemvBatched_64", "m", &m, &x_cublasHSHgemvBatched_64.m, sizeof(m));
+	RT_SAME("cublasHSHgemvBatched_64", "n", &n, &x_cublasHSHgemvBatched_64.n, sizeof(n));
+	RT_TRUE("cublasHSHgemvBatched_64", "alpha", alpha == x_cublasHSHgemvBatched_64.alpha);
+	RT_TRUE("cublasHSHgemvBatched_64", "Aarray", Aarray == x_cublasHSHgemvBatched_64.Aarray);
+	RT_SAME("cublasHSHgemvBatched_64", "lda", &lda, &x_cublasHSHgemvBatched_64.lda, sizeof(lda));
+	RT_TRUE("cublasHSHgemvBatched_64", "xarray", xarray == x_cublasHSHgemvBatched_64.xarray);
+	RT_SAME("cublasHSHgemvBatched_64", "incx", &incx, &x_cublasHSHgemvBatched_64.incx, sizeof(incx));
+	RT_TRUE("cublasHSHgemvBatched_64", "beta", beta == x_cublasHSHgemvBatched_64.beta);
+	RT_TRUE("cublasHSHgemvBatched_64", "yarray", yarray == x_cublasHSHgemvBatched_64.yarray);
+	RT_SAME("cublasHSHgemvBatched_64", "incy", &incy, &x_cublasHSHgemvBatched_64.incy, sizeof(incy));
+	RT_SAME("cublasHSHgemvBatched_64", "batchCount", &batchCount, &x_cublasHSHgemvBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHSHgemvBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHSHgemvBatched_64, 0, sizeof(x_cublasHSHgemvBatched_64));
+	x_cublasHSHgemvBatched_64.trans = (cublasOperation_t)rt_small(64);
+	x_cublasHSHgemvBatched_64.m = (int64_t)rt_small(64);
+	x_cublasHSHgemvBatched_64.n = (int64_t)rt_small(64);
+	x_cublasHSHgemvBatched_64.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched_64.Aarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasHSHgemvBatched_64.xarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched_64.incx = (int64_t)rt_small(64);
+	x_cublasHSHgemvBatched_64.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched_64.yarray = (__half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvBatched_64.incy = (int64_t)rt_small(64);
+	x_cublasHSHgemvBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHSHgemvBatched_64(NULL, x_cublasHSHgemvBatched_64.trans, x_cublasHSHgemvBatched_64.m, x_cublasHSHgemvBatched_64.n, x_cublasHSHgemvBatched_64.alpha, x_cublasHSHgemvBatched_64.Aarray, x_cublasHSHgemvBatched_64.lda, x_cublasHSHgemvBatched_64.xarray, x_cublasHSHgemvBatched_64.incx, x_cublasHSHgemvBatched_64.beta, x_cublasHSHgemvBatched_64.yarray, x_cublasHSHgemvBatched_64.incy, x_cublasHSHgemvBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasHSHgemvBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHSHgemvBatched_64(NULL, x_cublasHSHgemvBatched_64.trans, x_cublasHSHgemvBatched_64.m, x_cublasHSHgemvBatched_64.n, x_cublasHSHgemvBatched_64.alpha, x_cublasHSHgemvBatched_64.Aarray, x_cublasHSHgemvBatched_64.lda, x_cublasHSHgemvBatched_64.xarray, x_cublasHSHgemvBatched_64.incx, x_cublasHSHgemvBatched_64.beta, x_cublasHSHgemvBatched_64.yarray, x_cublasHSHgemvBatched_64.incy, x_cublasHSHgemvBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHSHgemvBatched_64.called == 2, e);
+	x_cublasHSHgemvBatched_64.called = 0;
+	e = cublasHSHgemvBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHSHgemvBatched_64.trans, x_cublasHSHgemvBatched_64.m, x_cublasHSHgemvBatched_64.n, x_cublasHSHgemvBatched_64.alpha, x_cublasHSHgemvBatched_64.Aarray, x_cublasHSHgemvBatched_64.lda, x_cublasHSHgemvBatched_64.xarray, x_cublasHSHgemvBatched_64.incx, x_cublasHSHgemvBatched_64.beta, x_cublasHSHgemvBatched_64.yarray, x_cublasHSHgemvBatched_64.incy, x_cublasHSHgemvBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHSHgemvBatched_64.called == 0, e);
+	x_cublasHSHgemvBatched_64.called = 0;
+	e = cublasHSHgemvBatched_64(NULL, x_cublasHSHgemvBatched_64.trans, x_cublasHSHgemvBatched_64.m, x_cublasHSHgemvBatched_64.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched_64.Aarray, x_cublasHSHgemvBatched_64.lda, x_cublasHSHgemvBatched_64.xarray, x_cublasHSHgemvBatched_64.incx, x_cublasHSHgemvBatched_64.beta, x_cublasHSHgemvBatched_64.yarray, x_cublasHSHgemvBatched_64.incy, x_cublasHSHgemvBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched_64.called == 0, e);
+	x_cublasHSHgemvBatched_64.called = 0;
+	e = cublasHSHgemvBatched_64(NULL, x_cublasHSHgemvBatched_64.trans, x_cublasHSHgemvBatched_64.m, x_cublasHSHgemvBatched_64.n, x_cublasHSHgemvBatched_64.alpha, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched_64.lda, x_cublasHSHgemvBatched_64.xarray, x_cublasHSHgemvBatched_64.incx, x_cublasHSHgemvBatched_64.beta, x_cublasHSHgemvBatched_64.yarray, x_cublasHSHgemvBatched_64.incy, x_cublasHSHgemvBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched_64.called == 0, e);
+	x_cublasHSHgemvBatched_64.called = 0;
+	e = cublasHSHgemvBatched_64(NULL, x_cublasHSHgemvBatched_64.trans, x_cublasHSHgemvBatched_64.m, x_cublasHSHgemvBatched_64.n, x_cublasHSHgemvBatched_64.alpha, x_cublasHSHgemvBatched_64.Aarray, x_cublasHSHgemvBatched_64.lda, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched_64.incx, x_cublasHSHgemvBatched_64.beta, x_cublasHSHgemvBatched_64.yarray, x_cublasHSHgemvBatched_64.incy, x_cublasHSHgemvBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched_64.called == 0, e);
+	x_cublasHSHgemvBatched_64.called = 0;
+	e = cublasHSHgemvBatched_64(NULL, x_cublasHSHgemvBatched_64.trans, x_cublasHSHgemvBatched_64.m, x_cublasHSHgemvBatched_64.n, x_cublasHSHgemvBatched_64.alpha, x_cublasHSHgemvBatched_64.Aarray, x_cublasHSHgemvBatched_64.lda, x_cublasHSHgemvBatched_64.xarray, x_cublasHSHgemvBatched_64.incx, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched_64.yarray, x_cublasHSHgemvBatched_64.incy, x_cublasHSHgemvBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched_64.called == 0, e);
+	x_cublasHSHgemvBatched_64.called = 0;
+	e = cublasHSHgemvBatched_64(NULL, x_cublasHSHgemvBatched_64.trans, x_cublasHSHgemvBatched_64.m, x_cublasHSHgemvBatched_64.n, x_cublasHSHgemvBatched_64.alpha, x_cublasHSHgemvBatched_64.Aarray, x_cublasHSHgemvBatched_64.lda, x_cublasHSHgemvBatched_64.xarray, x_cublasHSHgemvBatched_64.incx, x_cublasHSHgemvBatched_64.beta, (__half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvBatched_64.incy, x_cublasHSHgemvBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int m;
+	int n;
+	float * alpha;
+	const __half_raw * A;
+	int lda;
+	long long strideA;
+	const __half_raw * x;
+	int incx;
+	long long stridex;
+	float * beta;
+	__half_raw * y;
+	int incy;
+	long long stridey;
+	int batchCount;
+	int called;
+} x_cublasHSHgemvStridedBatched;
+
+static cublasStatus_t fake_cublasHSHgemvStridedBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __half_raw * A, int lda, long long strideA, const __half_raw * x, int incx, long long stridex, const float * beta, __half_raw * y, int incy, long long stridey, int batchCount)
+{
+	x_cublasHSHgemvStridedBatched.called++;
+	RT_TRUE("cublasHSHgemvStridedBatched", "handle", handle == NULL);
+	RT_SAME("cublasHSHgemvStridedBatched", "trans", &trans, &x_cublasHSHgemvStridedBatched.trans, sizeof(trans));
+	RT_SAME("cublasHSHgemvStridedBatched", "m", &m, &x_cublasHSHgemvStridedBatched.m, sizeof(m));
+	RT_SAME("cublasHSHgemvStridedBatched", "n", &n, &x_cublasHSHgemvStridedBatched.n, sizeof(n));
+	RT_TRUE("cublasHSHgemvStridedBatched", "alpha", alpha == x_cublasHSHgemvStridedBatched.alpha);
+	RT_TRUE("cublasHSHgemvStridedBatched", "A", A == x_cublasHSHgemvStridedBatched.A);
+	RT_SAME("cublasHSHgemvStridedBatched", "lda", &lda, &x_cublasHSHgemvStridedBatched.lda, sizeof(lda));
+	RT_SAME("cublasHSHgemvStridedBatched", "strideA", &strideA, &x_cublasHSHgemvStridedBatched.strideA, sizeof(strideA));
+	RT_TRUE("cublasHSHgemvStridedBatched", "x", x == x_cublasHSHgemvStridedBatched.x);
+	RT_SAME("cublasHSHgemvStridedBatched", "incx", &incx, &x_cublasHSHgemvStridedBatched.incx, sizeof(incx));
+	RT_SAME("cublasHSHgemvStridedBatched", "stridex", &stridex, &x_cublasHSHgemvStridedBatched.stridex, sizeof(stridex));
+	RT_TRUE("cublasHSHgemvStridedBatched", "beta", beta == x_cublasHSHgemvStridedBatched.beta);
+	RT_TRUE("cublasHSHgemvStridedBatched", "y", y == x_cublasHSHgemvStridedBatched.y);
+	RT_SAME("cublasHSHgemvStridedBatched", "incy", &incy, &x_cublasHSHgemvStridedBatched.incy, sizeof(incy));
+	RT_SAME("cublasHSHgemvStridedBatched", "stridey", &stridey, &x_cublasHSHgemvStridedBatched.stridey, sizeof(stridey));
+	RT_SAME("cublasHSHgemvStridedBatched", "batchCount", &batchCount, &x_cublasHSHgemvStridedBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHSHgemvStridedBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHSHgemvStridedBatched, 0, sizeof(x_cublasHSHgemvStridedBatched));
+	x_cublasHSHgemvStridedBatched.trans = (cublasOperation_t)rt_small(64);
+	x_cublasHSHgemvStridedBatched.m = (int)rt_small(64);
+	x_cublasHSHgemvStridedBatched.n = (int)rt_small(64);
+	x_cublasHSHgemvStridedBatched.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched.A = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched.lda = (int)rt_small(64);
+	x_cublasHSHgemvStridedBatched.strideA = (long long)rt_small(64);
+	x_cublasHSHgemvStridedBatched.x = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched.incx = (int)rt_small(64);
+	x_cublasHSHgemvStridedBatched.stridex = (long long)rt_small(64);
+	x_cublasHSHgemvStridedBatched.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched.y = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched.incy = (int)rt_small(64);
+	x_cublasHSHgemvStridedBatched.stridey = (long long)rt_small(64);
+	x_cublasHSHgemvStridedBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHSHgemvStridedBatched(NULL, x_cublasHSHgemvStridedBatched.trans, x_cublasHSHgemvStridedBatched.m, x_cublasHSHgemvStridedBatched.n, x_cublasHSHgemvStridedBatched.alpha, x_cublasHSHgemvStridedBatched.A, x_cublasHSHgemvStridedBatched.lda, x_cublasHSHgemvStridedBatched.strideA, x_cublasHSHgemvStridedBatched.x, x_cublasHSHgemvStridedBatched.incx, x_cublasHSHgemvStridedBatched.stridex, x_cublasHSHgemvStridedBatched.beta, x_cublasHSHgemvStridedBatched.y, x_cublasHSHgemvStridedBatched.incy, x_cublasHSHgemvStridedBatched.stridey, x_cublasHSHgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasHSHgemvStridedBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHSHgemvStridedBatched(NULL, x_cublasHSHgemvStridedBatched.trans, x_cublasHSHgemvStridedBatched.m, x_cublasHSHgemvStridedBatched.n, x_cublasHSHgemvStridedBatched.alpha, x_cublasHSHgemvStridedBatched.A, x_cublasHSHgemvStridedBatched.lda, x_cublasHSHgemvStridedBatched.strideA, x_cublasHSHgemvStridedBatched.x, x_cublasHSHgemvStridedBatched.incx, x_cublasHSHgemvStridedBatched.stridex, x_cublasHSHgemvStridedBatched.beta, x_cublasHSHgemvStridedBatched.y, x_cublasHSHgemvStridedBatched.incy, x_cublasHSHgemvStridedBatched.stridey, x_cublasHSHgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHSHgemvStridedBatched.called == 2, e);
+	x_cublasHSHgemvStridedBatched.called = 0;
+	e = cublasHSHgemvStridedBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHSHgemvStridedBatched.trans, x_cublasHSHgemvStridedBatched.m, x_cublasHSHgemvStridedBatched.n, x_cublasHSHgemvStridedBatched.alpha, x_cublasHSHgemvStridedBatched.A, x_cublasHSHgemvStridedBatched.lda, x_cublasHSHgemvStridedBatched.strideA, x_cublasHSHgemvStridedBatched.x, x_cublasHSHgemvStridedBatched.incx, x_cublasHSHgemvStridedBatched.stridex, x_cublasHSHgemvStridedBatched.beta, x_cublasHSHgemvStridedBatched.y, x_cublasHSHgemvStridedBatched.incy, x_cublasHSHgemvStridedBatched.stridey, x_cublasHSHgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHSHgemvStridedBatched.called == 0, e);
+	x_cublasHSHgemvStridedBatched.called = 0;
+	e = cublasHSHgemvStridedBatched(NULL, x_cublasHSHgemvStridedBatched.trans, x_cublasHSHgemvStridedBatched.m, x_cublasHSHgemvStridedBatched.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched.A, x_cublasHSHgemvStridedBatched.lda, x_cublasHSHgemvStridedBatched.strideA, x_cublasHSHgemvStridedBatched.x, x_cublasHSHgemvStridedBatched.incx, x_cublasHSHgemvStridedBatched.stridex, x_cublasHSHgemvStridedBatched.beta, x_cublasHSHgemvStridedBatched.y, x_cublasHSHgemvStridedBatched.incy, x_cublasHSHgemvStridedBatched.stridey, x_cublasHSHgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched.called == 0, e);
+	x_cublasHSHgemvStridedBatched.called = 0;
+	e = cublasHSHgemvStridedBatched(NULL, x_cublasHSHgemvStridedBatched.trans, x_cublasHSHgemvStridedBatched.m, x_cublasHSHgemvStridedBatched.n, x_cublasHSHgemvStridedBatched.alpha, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched.lda, x_cublasHSHgemvStridedBatched.strideA, x_cublasHSHgemvStridedBatched.x, x_cublasHSHgemvStridedBatched.incx, x_cublasHSHgemvStridedBatched.stridex, x_cublasHSHgemvStridedBatched.beta, x_cublasHSHgemvStridedBatched.y, x_cublasHSHgemvStridedBatched.incy, x_cublasHSHgemvStridedBatched.stridey, x_cublasHSHgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched.called == 0, e);
+	x_cublasHSHgemvStridedBatched.called = 0;
+	e = cublasHSHgemvStridedBatched(NULL, x_cublasHSHgemvStridedBatched.trans, x_cublasHSHgemvStridedBatched.m, x_cublasHSHgemvStridedBatched.n, x_cublasHSHgemvStridedBatched.alpha, x_cublasHSHgemvStridedBatched.A, x_cublasHSHgemvStridedBatched.lda, x_cublasHSHgemvStridedBatched.strideA, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched.incx, x_cublasHSHgemvStridedBatched.stridex, x_cublasHSHgemvStridedBatched.beta, x_cublasHSHgemvStridedBatched.y, x_cublasHSHgemvStridedBatched.incy, x_cublasHSHgemvStridedBatched.stridey, x_cublasHSHgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched.called == 0, e);
+	x_cublasHSHgemvStridedBatched.called = 0;
+	e = cublasHSHgemvStridedBatched(NULL, x_cublasHSHgemvStridedBatched.trans, x_cublasHSHgemvStridedBatched.m, x_cublasHSHgemvStridedBatched.n, x_cublasHSHgemvStridedBatched.alpha, x_cublasHSHgemvStridedBatched.A, x_cublasHSHgemvStridedBatched.lda, x_cublasHSHgemvStridedBatched.strideA, x_cublasHSHgemvStridedBatched.x, x_cublasHSHgemvStridedBatched.incx, x_cublasHSHgemvStridedBatched.stridex, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched.y, x_cublasHSHgemvStridedBatched.incy, x_cublasHSHgemvStridedBatched.stridey, x_cublasHSHgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched.called == 0, e);
+	x_cublasHSHgemvStridedBatched.called = 0;
+	e = cublasHSHgemvStridedBatched(NULL, x_cublasHSHgemvStridedBatched.trans, x_cublasHSHgemvStridedBatched.m, x_cublasHSHgemvStridedBatched.n, x_cublasHSHgemvStridedBatched.alpha, x_cublasHSHgemvStridedBatched.A, x_cublasHSHgemvStridedBatched.lda, x_cublasHSHgemvStridedBatched.strideA, x_cublasHSHgemvStridedBatched.x, x_cublasHSHgemvStridedBatched.incx, x_cublasHSHgemvStridedBatched.stridex, x_cublasHSHgemvStridedBatched.beta, (__half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched.incy, x_cublasHSHgemvStridedBatched.stridey, x_cublasHSHgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int64_t m;
+	int64_t n;
+	float * alpha;
+	const __half_raw * A;
+	int64_t lda;
+	long long strideA;
+	const __half_raw * x;
+	int64_t incx;
+	long long stridex;
+	float * beta;
+	__half_raw * y;
+	int64_t incy;
+	long long stridey;
+	int64_t batchCount;
+	int called;
+} x_cublasHSHgemvStridedBatched_64;
+
+static cublasStatus_t fake_cublasHSHgemvStridedBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __half_raw * A, int64_t lda, long long strideA, const __half_raw * x, int64_t incx, long long stridex, const float * beta, __half_raw * y, int64_t incy, long long stridey, int64_t batchCount)
+{
+	x_cublasHSHgemvStridedBatched_64.called++;
+	RT_TRUE("cublasHSHgemvStridedBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasHSHgemvStridedBatched_64", "trans", &trans, &x_cublasHSHgemvStridedBatched_64.trans, sizeof(trans));
+	RT_SAME("cublasHSHgemvStridedBatched_64", "m", &m, &x_cublasHSHgemvStridedBatched_64.m, sizeof(m));
+	RT_SAME("cublasHSHgemvStridedBatched_64", "n", &n, &x_cublasHSHgemvStridedBatched_64.n, sizeof(n));
+	RT_TRUE("cublasHSHgemvStridedBatched_64", "alpha", alpha == x_cublasHSHgemvStridedBatched_64.alpha);
+	RT_TRUE("cublasHSHgemvStridedBatched_64", "A", A == x_cublasHSHgemvStridedBatched_64.A);
+	RT_SAME("cublasHSHgemvStridedBatched_64", "lda", &lda, &x_cublasHSHgemvStridedBatched_64.lda, sizeof(lda));
+	RT_SAME("cublasHSHgemvStridedBatched_64", "strideA", &strideA, &x_cublasHSHgemvStridedBatched_64.strideA, sizeof(strideA));
+	RT_TRUE("cublasHSHgemvStridedBatched_64", "x", x == x_cublasHSHgemvStridedBatched_64.x);
+	RT_SAME("cublasHSHgemvStridedBatched_64", "incx", &incx, &x_cublasHSHgemvStridedBatched_64.incx, sizeof(incx));
+	RT_SAME("cublasHSHgemvStridedBatched_64", "stridex", &stridex, &x_cublasHSHgemvStridedBatched_64.stridex, sizeof(stridex));
+	RT_TRUE("cublasHSHgemvStridedBatched_64", "beta", beta == x_cublasHSHgemvStridedBatched_64.beta);
+	RT_TRUE("cublasHSHgemvStridedBatched_64", "y", y == x_cublasHSHgemvStridedBatched_64.y);
+	RT_SAME("cublasHSHgemvStridedBatched_64", "incy", &incy, &x_cublasHSHgemvStridedBatched_64.incy, sizeof(incy));
+	RT_SAME("cublasHSHgemvStridedBatched_64", "stridey", &stridey, &x_cublasHSHgemvStridedBatched_64.stridey, sizeof(stridey));
+	RT_SAME("cublasHSHgemvStridedBatched_64", "batchCount", &batchCount, &x_cublasHSHgemvStridedBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHSHgemvStridedBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHSHgemvStridedBatched_64, 0, sizeof(x_cublasHSHgemvStridedBatched_64));
+	x_cublasHSHgemvStridedBatched_64.trans = (cublasOperation_t)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.m = (int64_t)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.n = (int64_t)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched_64.A = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.strideA = (long long)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.x = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched_64.incx = (int64_t)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.stridex = (long long)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched_64.y = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSHgemvStridedBatched_64.incy = (int64_t)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.stridey = (long long)rt_small(64);
+	x_cublasHSHgemvStridedBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHSHgemvStridedBatched_64(NULL, x_cublasHSHgemvStridedBatched_64.trans, x_cublasHSHgemvStridedBatched_64.m, x_cublasHSHgemvStridedBatched_64.n, x_cublasHSHgemvStridedBatched_64.alpha, x_cublasHSHgemvStridedBatched_64.A, x_cublasHSHgemvStridedBatched_64.lda, x_cublasHSHgemvStridedBatched_64.strideA, x_cublasHSHgemvStridedBatched_64.x, x_cublasHSHgemvStridedBatched_64.incx, x_cublasHSHgemvStridedBatched_64.stridex, x_cublasHSHgemvStridedBatched_64.beta, x_cublasHSHgemvStridedBatched_64.y, x_cublasHSHgemvStridedBatched_64.incy, x_cublasHSHgemvStridedBatched_64.stridey, x_cublasHSHgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasHSHgemvStridedBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHSHgemvStridedBatched_64(NULL, x_cublasHSHgemvStridedBatched_64.trans, x_cublasHSHgemvStridedBatched_64.m, x_cublasHSHgemvStridedBatched_64.n, x_cublasHSHgemvStridedBatched_64.alpha, x_cublasHSHgemvStridedBatched_64.A, x_cublasHSHgemvStridedBatched_64.lda, x_cublasHSHgemvStridedBatched_64.strideA, x_cublasHSHgemvStridedBatched_64.x, x_cublasHSHgemvStridedBatched_64.incx, x_cublasHSHgemvStridedBatched_64.stridex, x_cublasHSHgemvStridedBatched_64.beta, x_cublasHSHgemvStridedBatched_64.y, x_cublasHSHgemvStridedBatched_64.incy, x_cublasHSHgemvStridedBatched_64.stridey, x_cublasHSHgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHSHgemvStridedBatched_64.called == 2, e);
+	x_cublasHSHgemvStridedBatched_64.called = 0;
+	e = cublasHSHgemvStridedBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHSHgemvStridedBatched_64.trans, x_cublasHSHgemvStridedBatched_64.m, x_cublasHSHgemvStridedBatched_64.n, x_cublasHSHgemvStridedBatched_64.alpha, x_cublasHSHgemvStridedBatched_64.A, x_cublasHSHgemvStridedBatched_64.lda, x_cublasHSHgemvStridedBatched_64.strideA, x_cublasHSHgemvStridedBatched_64.x, x_cublasHSHgemvStridedBatched_64.incx, x_cublasHSHgemvStridedBatched_64.stridex, x_cublasHSHgemvStridedBatched_64.beta, x_cublasHSHgemvStridedBatched_64.y, x_cublasHSHgemvStridedBatched_64.incy, x_cublasHSHgemvStridedBatched_64.stridey, x_cublasHSHgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHSHgemvStridedBatched_64.called == 0, e);
+	x_cublasHSHgemvStridedBatched_64.called = 0;
+	e = cublasHSHgemvStridedBatched_64(NULL, x_cublasHSHgemvStridedBatched_64.trans, x_cublasHSHgemvStridedBatched_64.m, x_cublasHSHgemvStridedBatched_64.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched_64.A, x_cublasHSHgemvStridedBatched_64.lda, x_cublasHSHgemvStridedBatched_64.strideA, x_cublasHSHgemvStridedBatched_64.x, x_cublasHSHgemvStridedBatched_64.incx, x_cublasHSHgemvStridedBatched_64.stridex, x_cublasHSHgemvStridedBatched_64.beta, x_cublasHSHgemvStridedBatched_64.y, x_cublasHSHgemvStridedBatched_64.incy, x_cublasHSHgemvStridedBatched_64.stridey, x_cublasHSHgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched_64.called == 0, e);
+	x_cublasHSHgemvStridedBatched_64.called = 0;
+	e = cublasHSHgemvStridedBatched_64(NULL, x_cublasHSHgemvStridedBatched_64.trans, x_cublasHSHgemvStridedBatched_64.m, x_cublasHSHgemvStridedBatched_64.n, x_cublasHSHgemvStridedBatched_64.alpha, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched_64.lda, x_cublasHSHgemvStridedBatched_64.strideA, x_cublasHSHgemvStridedBatched_64.x, x_cublasHSHgemvStridedBatched_64.incx, x_cublasHSHgemvStridedBatched_64.stridex, x_cublasHSHgemvStridedBatched_64.beta, x_cublasHSHgemvStridedBatched_64.y, x_cublasHSHgemvStridedBatched_64.incy, x_cublasHSHgemvStridedBatched_64.stridey, x_cublasHSHgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched_64.called == 0, e);
+	x_cublasHSHgemvStridedBatched_64.called = 0;
+	e = cublasHSHgemvStridedBatched_64(NULL, x_cublasHSHgemvStridedBatched_64.trans, x_cublasHSHgemvStridedBatched_64.m, x_cublasHSHgemvStridedBatched_64.n, x_cublasHSHgemvStridedBatched_64.alpha, x_cublasHSHgemvStridedBatched_64.A, x_cublasHSHgemvStridedBatched_64.lda, x_cublasHSHgemvStridedBatched_64.strideA, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched_64.incx, x_cublasHSHgemvStridedBatched_64.stridex, x_cublasHSHgemvStridedBatched_64.beta, x_cublasHSHgemvStridedBatched_64.y, x_cublasHSHgemvStridedBatched_64.incy, x_cublasHSHgemvStridedBatched_64.stridey, x_cublasHSHgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched_64.called == 0, e);
+	x_cublasHSHgemvStridedBatched_64.called = 0;
+	e = cublasHSHgemvStridedBatched_64(NULL, x_cublasHSHgemvStridedBatched_64.trans, x_cublasHSHgemvStridedBatched_64.m, x_cublasHSHgemvStridedBatched_64.n, x_cublasHSHgemvStridedBatched_64.alpha, x_cublasHSHgemvStridedBatched_64.A, x_cublasHSHgemvStridedBatched_64.lda, x_cublasHSHgemvStridedBatched_64.strideA, x_cublasHSHgemvStridedBatched_64.x, x_cublasHSHgemvStridedBatched_64.incx, x_cublasHSHgemvStridedBatched_64.stridex, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched_64.y, x_cublasHSHgemvStridedBatched_64.incy, x_cublasHSHgemvStridedBatched_64.stridey, x_cublasHSHgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched_64.called == 0, e);
+	x_cublasHSHgemvStridedBatched_64.called = 0;
+	e = cublasHSHgemvStridedBatched_64(NULL, x_cublasHSHgemvStridedBatched_64.trans, x_cublasHSHgemvStridedBatched_64.m, x_cublasHSHgemvStridedBatched_64.n, x_cublasHSHgemvStridedBatched_64.alpha, x_cublasHSHgemvStridedBatched_64.A, x_cublasHSHgemvStridedBatched_64.lda, x_cublasHSHgemvStridedBatched_64.strideA, x_cublasHSHgemvStridedBatched_64.x, x_cublasHSHgemvStridedBatched_64.incx, x_cublasHSHgemvStridedBatched_64.stridex, x_cublasHSHgemvStridedBatched_64.beta, (__half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSHgemvStridedBatched_64.incy, x_cublasHSHgemvStridedBatched_64.stridey, x_cublasHSHgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSHgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSHgemvStridedBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int m;
+	int n;
+	float * alpha;
+	const __half_raw *const * Aarray;
+	int lda;
+	const __half_raw *const * xarray;
+	int incx;
+	float * beta;
+	float *const * yarray;
+	int incy;
+	int batchCount;
+	int called;
+} x_cublasHSSgemvBatched;
+
+static cublasStatus_t fake_cublasHSSgemvBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __half_raw *const Aarray[], int lda, const __half_raw *const xarray[], int incx, const float * beta, float *const yarray[], int incy, int batchCount)
+{
+	x_cublasHSSgemvBatched.called++;
+	RT_TRUE("cublasHSSgemvBatched", "handle", handle == NULL);
+	RT_SAME("cublasHSSgemvBatched", "trans", &trans, &x_cublasHSSgemvBatched.trans, sizeof(trans));
+	RT_SAME("cublasHSSgemvBatched", "m", &m, &x_cublasHSSgemvBatched.m, sizeof(m));
+	RT_SAME("cublasHSSgemvBatched", "n", &n, &x_cublasHSSgemvBatched.n, sizeof(n));
+	RT_TRUE("cublasHSSgemvBatched", "alpha", alpha == x_cublasHSSgemvBatched.alpha);
+	RT_TRUE("cublasHSSgemvBatched", "Aarray", Aarray == x_cublasHSSgemvBatched.Aarray);
+	RT_SAME("cublasHSSgemvBatched", "lda", &lda, &x_cublasHSSgemvBatched.lda, sizeof(lda));
+	RT_TRUE("cublasHSSgemvBatched", "xarray", xarray == x_cublasHSSgemvBatched.xarray);
+	RT_SAME("cublasHSSgemvBatched", "incx", &incx, &x_cublasHSSgemvBatched.incx, sizeof(incx));
+	RT_TRUE("cublasHSSgemvBatched", "beta", beta == x_cublasHSSgemvBatched.beta);
+	RT_TRUE("cublasHSSgemvBatched", "yarray", yarray == x_cublasHSSgemvBatched.yarray);
+	RT_SAME("cublasHSSgemvBatched", "incy", &incy, &x_cublasHSSgemvBatched.incy, sizeof(incy));
+	RT_SAME("cublasHSSgemvBatched", "batchCount", &batchCount, &x_cublasHSSgemvBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHSSgemvBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHSSgemvBatched, 0, sizeof(x_cublasHSSgemvBatched));
+	x_cublasHSSgemvBatched.trans = (cublasOperation_t)rt_small(64);
+	x_cublasHSSgemvBatched.m = (int)rt_small(64);
+	x_cublasHSSgemvBatched.n = (int)rt_small(64);
+	x_cublasHSSgemvBatched.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched.Aarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched.lda = (int)rt_small(64);
+	x_cublasHSSgemvBatched.xarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched.incx = (int)rt_small(64);
+	x_cublasHSSgemvBatched.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched.yarray = (float *const *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched.incy = (int)rt_small(64);
+	x_cublasHSSgemvBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHSSgemvBatched(NULL, x_cublasHSSgemvBatched.trans, x_cublasHSSgemvBatched.m, x_cublasHSSgemvBatched.n, x_cublasHSSgemvBatched.alpha, x_cublasHSSgemvBatched.Aarray, x_cublasHSSgemvBatched.lda, x_cublasHSSgemvBatched.xarray, x_cublasHSSgemvBatched.incx, x_cublasHSSgemvBatched.beta, x_cublasHSSgemvBatched.yarray, x_cublasHSSgemvBatched.incy, x_cublasHSSgemvBatched.batchCount);
+	RT_CALL("cublasHSSgemvBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasHSSgemvBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHSSgemvBatched(NULL, x_cublasHSSgemvBatched.trans, x_cublasHSSgemvBatched.m, x_cublasHSSgemvBatched.n, x_cublasHSSgemvBatched.alpha, x_cublasHSSgemvBatched.Aarray, x_cublasHSSgemvBatched.lda, x_cublasHSSgemvBatched.xarray, x_cublasHSSgemvBatched.incx, x_cublasHSSgemvBatched.beta, x_cublasHSSgemvBatched.yarray, x_cublasHSSgemvBatched.incy, x_cublasHSSgemvBatched.batchCount);
+	RT_CALL("cublasHSSgemvBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHSSgemvBatched.called == 2, e);
+	x_cublasHSSgemvBatched.called = 0;
+	e = cublasHSSgemvBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHSSgemvBatched.trans, x_cublasHSSgemvBatched.m, x_cublasHSSgemvBatched.n, x_cublasHSSgemvBatched.alpha, x_cublasHSSgemvBatched.Aarray, x_cublasHSSgemvBatched.lda, x_cublasHSSgemvBatched.xarray, x_cublasHSSgemvBatched.incx, x_cublasHSSgemvBatched.beta, x_cublasHSSgemvBatched.yarray, x_cublasHSSgemvBatched.incy, x_cublasHSSgemvBatched.batchCount);
+	RT_CALL("cublasHSSgemvBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHSSgemvBatched.called == 0, e);
+	x_cublasHSSgemvBatched.called = 0;
+	e = cublasHSSgemvBatched(NULL, x_cublasHSSgemvBatched.trans, x_cublasHSSgemvBatched.m, x_cublasHSSgemvBatched.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched.Aarray, x_cublasHSSgemvBatched.lda, x_cublasHSSgemvBatched.xarray, x_cublasHSSgemvBatched.incx, x_cublasHSSgemvBatched.beta, x_cublasHSSgemvBatched.yarray, x_cublasHSSgemvBatched.incy, x_cublasHSSgemvBatched.batchCount);
+	RT_CALL("cublasHSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched.called == 0, e);
+	x_cublasHSSgemvBatched.called = 0;
+	e = cublasHSSgemvBatched(NULL, x_cublasHSSgemvBatched.trans, x_cublasHSSgemvBatched.m, x_cublasHSSgemvBatched.n, x_cublasHSSgemvBatched.alpha, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched.lda, x_cublasHSSgemvBatched.xarray, x_cublasHSSgemvBatched.incx, x_cublasHSSgemvBatched.beta, x_cublasHSSgemvBatched.yarray, x_cublasHSSgemvBatched.incy, x_cublasHSSgemvBatched.batchCount);
+	RT_CALL("cublasHSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched.called == 0, e);
+	x_cublasHSSgemvBatched.called = 0;
+	e = cublasHSSgemvBatched(NULL, x_cublasHSSgemvBatched.trans, x_cublasHSSgemvBatched.m, x_cublasHSSgemvBatched.n, x_cublasHSSgemvBatched.alpha, x_cublasHSSgemvBatched.Aarray, x_cublasHSSgemvBatched.lda, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched.incx, x_cublasHSSgemvBatched.beta, x_cublasHSSgemvBatched.yarray, x_cublasHSSgemvBatched.incy, x_cublasHSSgemvBatched.batchCount);
+	RT_CALL("cublasHSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched.called == 0, e);
+	x_cublasHSSgemvBatched.called = 0;
+	e = cublasHSSgemvBatched(NULL, x_cublasHSSgemvBatched.trans, x_cublasHSSgemvBatched.m, x_cublasHSSgemvBatched.n, x_cublasHSSgemvBatched.alpha, x_cublasHSSgemvBatched.Aarray, x_cublasHSSgemvBatched.lda, x_cublasHSSgemvBatched.xarray, x_cublasHSSgemvBatched.incx, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched.yarray, x_cublasHSSgemvBatched.incy, x_cublasHSSgemvBatched.batchCount);
+	RT_CALL("cublasHSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched.called == 0, e);
+	x_cublasHSSgemvBatched.called = 0;
+	e = cublasHSSgemvBatched(NULL, x_cublasHSSgemvBatched.trans, x_cublasHSSgemvBatched.m, x_cublasHSSgemvBatched.n, x_cublasHSSgemvBatched.alpha, x_cublasHSSgemvBatched.Aarray, x_cublasHSSgemvBatched.lda, x_cublasHSSgemvBatched.xarray, x_cublasHSSgemvBatched.incx, x_cublasHSSgemvBatched.beta, (float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched.incy, x_cublasHSSgemvBatched.batchCount);
+	RT_CALL("cublasHSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int64_t m;
+	int64_t n;
+	float * alpha;
+	const __half_raw *const * Aarray;
+	int64_t lda;
+	const __half_raw *const * xarray;
+	int64_t incx;
+	float * beta;
+	float *const * yarray;
+	int64_t incy;
+	int64_t batchCount;
+	int called;
+} x_cublasHSSgemvBatched_64;
+
+static cublasStatus_t fake_cublasHSSgemvBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __half_raw *const Aarray[], int64_t lda, const __half_raw *const xarray[], int64_t incx, const float * beta, float *const yarray[], int64_t incy, int64_t batchCount)
+{
+	x_cublasHSSgemvBatched_64.called++;
+	RT_TRUE("cublasHSSgemvBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasHSSgemvBatched_64", "trans", &trans, &x_cublasHSSgemvBatched_64.trans, sizeof(trans));
+	RT_SAME("cublasHSSgemvBatched_64", "m", &m, &x_cublasHSSgemvBatched_64.m, sizeof(m));
+	RT_SAME("cublasHSSgemvBatched_64", "n", &n, &x_cublasHSSgemvBatched_64.n, sizeof(n));
+	RT_TRUE("cublasHSSgemvBatched_64", "alpha", alpha == x_cublasHSSgemvBatched_64.alpha);
+	RT_TRUE("cublasHSSgemvBatched_64", "Aarray", Aarray == x_cublasHSSgemvBatched_64.Aarray);
+	RT_SAME("cublasHSSgemvBatched_64", "lda", &lda, &x_cublasHSSgemvBatched_64.lda, sizeof(lda));
+	RT_TRUE("cublasHSSgemvBatched_64", "xarray", xarray == x_cublasHSSgemvBatched_64.xarray);
+	RT_SAME("cublasHSSgemvBatched_64", "incx", &incx, &x_cublasHSSgemvBatched_64.incx, sizeof(incx));
+	RT_TRUE("cublasHSSgemvBatched_64", "beta", beta == x_cublasHSSgemvBatched_64.beta);
+	RT_TRUE("cublasHSSgemvBatched_64", "yarray", yarray == x_cublasHSSgemvBatched_64.yarray);
+	RT_SAME("cublasHSSgemvBatched_64", "incy", &incy, &x_cublasHSSgemvBatched_64.incy, sizeof(incy));
+	RT_SAME("cublasHSSgemvBatched_64", "batchCount", &batchCount, &x_cublasHSSgemvBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHSSgemvBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHSSgemvBatched_64, 0, sizeof(x_cublasHSSgemvBatched_64));
+	x_cublasHSSgemvBatched_64.trans = (cublasOperation_t)rt_small(64);
+	x_cublasHSSgemvBatched_64.m = (int64_t)rt_small(64);
+	x_cublasHSSgemvBatched_64.n = (int64_t)rt_small(64);
+	x_cublasHSSgemvBatched_64.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched_64.Aarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasHSSgemvBatched_64.xarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched_64.incx = (int64_t)rt_small(64);
+	x_cublasHSSgemvBatched_64.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched_64.yarray = (float *const *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvBatched_64.incy = (int64_t)rt_small(64);
+	x_cublasHSSgemvBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHSSgemvBatched_64(NULL, x_cublasHSSgemvBatched_64.trans, x_cublasHSSgemvBatched_64.m, x_cublasHSSgemvBatched_64.n, x_cublasHSSgemvBatched_64.alpha, x_cublasHSSgemvBatched_64.Aarray, x_cublasHSSgemvBatched_64.lda, x_cublasHSSgemvBatched_64.xarray, x_cublasHSSgemvBatched_64.incx, x_cublasHSSgemvBatched_64.beta, x_cublasHSSgemvBatched_64.yarray, x_cublasHSSgemvBatched_64.incy, x_cublasHSSgemvBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasHSSgemvBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHSSgemvBatched_64(NULL, x_cublasHSSgemvBatched_64.trans, x_cublasHSSgemvBatched_64.m, x_cublasHSSgemvBatched_64.n, x_cublasHSSgemvBatched_64.alpha, x_cublasHSSgemvBatched_64.Aarray, x_cublasHSSgemvBatched_64.lda, x_cublasHSSgemvBatched_64.xarray, x_cublasHSSgemvBatched_64.incx, x_cublasHSSgemvBatched_64.beta, x_cublasHSSgemvBatched_64.yarray, x_cublasHSSgemvBatched_64.incy, x_cublasHSSgemvBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHSSgemvBatched_64.called == 2, e);
+	x_cublasHSSgemvBatched_64.called = 0;
+	e = cublasHSSgemvBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHSSgemvBatched_64.trans, x_cublasHSSgemvBatched_64.m, x_cublasHSSgemvBatched_64.n, x_cublasHSSgemvBatched_64.alpha, x_cublasHSSgemvBatched_64.Aarray, x_cublasHSSgemvBatched_64.lda, x_cublasHSSgemvBatched_64.xarray, x_cublasHSSgemvBatched_64.incx, x_cublasHSSgemvBatched_64.beta, x_cublasHSSgemvBatched_64.yarray, x_cublasHSSgemvBatched_64.incy, x_cublasHSSgemvBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHSSgemvBatched_64.called == 0, e);
+	x_cublasHSSgemvBatched_64.called = 0;
+	e = cublasHSSgemvBatched_64(NULL, x_cublasHSSgemvBatched_64.trans, x_cublasHSSgemvBatched_64.m, x_cublasHSSgemvBatched_64.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched_64.Aarray, x_cublasHSSgemvBatched_64.lda, x_cublasHSSgemvBatched_64.xarray, x_cublasHSSgemvBatched_64.incx, x_cublasHSSgemvBatched_64.beta, x_cublasHSSgemvBatched_64.yarray, x_cublasHSSgemvBatched_64.incy, x_cublasHSSgemvBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched_64.called == 0, e);
+	x_cublasHSSgemvBatched_64.called = 0;
+	e = cublasHSSgemvBatched_64(NULL, x_cublasHSSgemvBatched_64.trans, x_cublasHSSgemvBatched_64.m, x_cublasHSSgemvBatched_64.n, x_cublasHSSgemvBatched_64.alpha, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched_64.lda, x_cublasHSSgemvBatched_64.xarray, x_cublasHSSgemvBatched_64.incx, x_cublasHSSgemvBatched_64.beta, x_cublasHSSgemvBatched_64.yarray, x_cublasHSSgemvBatched_64.incy, x_cublasHSSgemvBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched_64.called == 0, e);
+	x_cublasHSSgemvBatched_64.called = 0;
+	e = cublasHSSgemvBatched_64(NULL, x_cublasHSSgemvBatched_64.trans, x_cublasHSSgemvBatched_64.m, x_cublasHSSgemvBatched_64.n, x_cublasHSSgemvBatched_64.alpha, x_cublasHSSgemvBatched_64.Aarray, x_cublasHSSgemvBatched_64.lda, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched_64.incx, x_cublasHSSgemvBatched_64.beta, x_cublasHSSgemvBatched_64.yarray, x_cublasHSSgemvBatched_64.incy, x_cublasHSSgemvBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched_64.called == 0, e);
+	x_cublasHSSgemvBatched_64.called = 0;
+	e = cublasHSSgemvBatched_64(NULL, x_cublasHSSgemvBatched_64.trans, x_cublasHSSgemvBatched_64.m, x_cublasHSSgemvBatched_64.n, x_cublasHSSgemvBatched_64.alpha, x_cublasHSSgemvBatched_64.Aarray, x_cublasHSSgemvBatched_64.lda, x_cublasHSSgemvBatched_64.xarray, x_cublasHSSgemvBatched_64.incx, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched_64.yarray, x_cublasHSSgemvBatched_64.incy, x_cublasHSSgemvBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched_64.called == 0, e);
+	x_cublasHSSgemvBatched_64.called = 0;
+	e = cublasHSSgemvBatched_64(NULL, x_cublasHSSgemvBatched_64.trans, x_cublasHSSgemvBatched_64.m, x_cublasHSSgemvBatched_64.n, x_cublasHSSgemvBatched_64.alpha, x_cublasHSSgemvBatched_64.Aarray, x_cublasHSSgemvBatched_64.lda, x_cublasHSSgemvBatched_64.xarray, x_cublasHSSgemvBatched_64.incx, x_cublasHSSgemvBatched_64.beta, (float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvBatched_64.incy, x_cublasHSSgemvBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int m;
+	int n;
+	float * alpha;
+	const __half_raw * A;
+	int lda;
+	long long strideA;
+	const __half_raw * x;
+	int incx;
+	long long stridex;
+	float * beta;
+	float * y;
+	int incy;
+	long long stridey;
+	int batchCount;
+	int called;
+} x_cublasHSSgemvStridedBatched;
+
+static cublasStatus_t fake_cublasHSSgemvStridedBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __half_raw * A, int lda, long long strideA, const __half_raw * x, int incx, long long stridex, const float * beta, float * y, int incy, long long stridey, int batchCount)
+{
+	x_cublasHSSgemvStridedBatched.called++;
+	RT_TRUE("cublasHSSgemvStridedBatched", "handle", handle == NULL);
+	RT_SAME("cublasHSSgemvStridedBatched", "trans", &trans, &x_cublasHSSgemvStridedBatched.trans, sizeof(trans));
+	RT_SAME("cublasHSSgemvStridedBatched", "m", &m, &x_cublasHSSgemvStridedBatched.m, sizeof(m));
+	RT_SAME("cublasHSSgemvStridedBatched", "n", &n, &x_cublasHSSgemvStridedBatched.n, sizeof(n));
+	RT_TRUE("cublasHSSgemvStridedBatched", "alpha", alpha == x_cublasHSSgemvStridedBatched.alpha);
+	RT_TRUE("cublasHSSgemvStridedBatched", "A", A == x_cublasHSSgemvStridedBatched.A);
+	RT_SAME("cublasHSSgemvStridedBatched", "lda", &lda, &x_cublasHSSgemvStridedBatched.lda, sizeof(lda));
+	RT_SAME("cublasHSSgemvStridedBatched", "strideA", &strideA, &x_cublasHSSgemvStridedBatched.strideA, sizeof(strideA));
+	RT_TRUE("cublasHSSgemvStridedBatched", "x", x == x_cublasHSSgemvStridedBatched.x);
+	RT_SAME("cublasHSSgemvStridedBatched", "incx", &incx, &x_cublasHSSgemvStridedBatched.incx, sizeof(incx));
+	RT_SAME("cublasHSSgemvStridedBatched", "stridex", &stridex, &x_cublasHSSgemvStridedBatched.stridex, sizeof(stridex));
+	RT_TRUE("cublasHSSgemvStridedBatched", "beta", beta == x_cublasHSSgemvStridedBatched.beta);
+	RT_TRUE("cublasHSSgemvStridedBatched", "y", y == x_cublasHSSgemvStridedBatched.y);
+	RT_SAME("cublasHSSgemvStridedBatched", "incy", &incy, &x_cublasHSSgemvStridedBatched.incy, sizeof(incy));
+	RT_SAME("cublasHSSgemvStridedBatched", "stridey", &stridey, &x_cublasHSSgemvStridedBatched.stridey, sizeof(stridey));
+	RT_SAME("cublasHSSgemvStridedBatched", "batchCount", &batchCount, &x_cublasHSSgemvStridedBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHSSgemvStridedBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHSSgemvStridedBatched, 0, sizeof(x_cublasHSSgemvStridedBatched));
+	x_cublasHSSgemvStridedBatched.trans = (cublasOperation_t)rt_small(64);
+	x_cublasHSSgemvStridedBatched.m = (int)rt_small(64);
+	x_cublasHSSgemvStridedBatched.n = (int)rt_small(64);
+	x_cublasHSSgemvStridedBatched.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched.A = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched.lda = (int)rt_small(64);
+	x_cublasHSSgemvStridedBatched.strideA = (long long)rt_small(64);
+	x_cublasHSSgemvStridedBatched.x = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched.incx = (int)rt_small(64);
+	x_cublasHSSgemvStridedBatched.stridex = (long long)rt_small(64);
+	x_cublasHSSgemvStridedBatched.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched.y = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched.incy = (int)rt_small(64);
+	x_cublasHSSgemvStridedBatched.stridey = (long long)rt_small(64);
+	x_cublasHSSgemvStridedBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHSSgemvStridedBatched(NULL, x_cublasHSSgemvStridedBatched.trans, x_cublasHSSgemvStridedBatched.m, x_cublasHSSgemvStridedBatched.n, x_cublasHSSgemvStridedBatched.alpha, x_cublasHSSgemvStridedBatched.A, x_cublasHSSgemvStridedBatched.lda, x_cublasHSSgemvStridedBatched.strideA, x_cublasHSSgemvStridedBatched.x, x_cublasHSSgemvStridedBatched.incx, x_cublasHSSgemvStridedBatched.stridex, x_cublasHSSgemvStridedBatched.beta, x_cublasHSSgemvStridedBatched.y, x_cublasHSSgemvStridedBatched.incy, x_cublasHSSgemvStridedBatched.stridey, x_cublasHSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasHSSgemvStridedBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHSSgemvStridedBatched(NULL, x_cublasHSSgemvStridedBatched.trans, x_cublasHSSgemvStridedBatched.m, x_cublasHSSgemvStridedBatched.n, x_cublasHSSgemvStridedBatched.alpha, x_cublasHSSgemvStridedBatched.A, x_cublasHSSgemvStridedBatched.lda, x_cublasHSSgemvStridedBatched.strideA, x_cublasHSSgemvStridedBatched.x, x_cublasHSSgemvStridedBatched.incx, x_cublasHSSgemvStridedBatched.stridex, x_cublasHSSgemvStridedBatched.beta, x_cublasHSSgemvStridedBatched.y, x_cublasHSSgemvStridedBatched.incy, x_cublasHSSgemvStridedBatched.stridey, x_cublasHSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHSSgemvStridedBatched.called == 2, e);
+	x_cublasHSSgemvStridedBatched.called = 0;
+	e = cublasHSSgemvStridedBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHSSgemvStridedBatched.trans, x_cublasHSSgemvStridedBatched.m, x_cublasHSSgemvStridedBatched.n, x_cublasHSSgemvStridedBatched.alpha, x_cublasHSSgemvStridedBatched.A, x_cublasHSSgemvStridedBatched.lda, x_cublasHSSgemvStridedBatched.strideA, x_cublasHSSgemvStridedBatched.x, x_cublasHSSgemvStridedBatched.incx, x_cublasHSSgemvStridedBatched.stridex, x_cublasHSSgemvStridedBatched.beta, x_cublasHSSgemvStridedBatched.y, x_cublasHSSgemvStridedBatched.incy, x_cublasHSSgemvStridedBatched.stridey, x_cublasHSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHSSgemvStridedBatched.called == 0, e);
+	x_cublasHSSgemvStridedBatched.called = 0;
+	e = cublasHSSgemvStridedBatched(NULL, x_cublasHSSgemvStridedBatched.trans, x_cublasHSSgemvStridedBatched.m, x_cublasHSSgemvStridedBatched.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched.A, x_cublasHSSgemvStridedBatched.lda, x_cublasHSSgemvStridedBatched.strideA, x_cublasHSSgemvStridedBatched.x, x_cublasHSSgemvStridedBatched.incx, x_cublasHSSgemvStridedBatched.stridex, x_cublasHSSgemvStridedBatched.beta, x_cublasHSSgemvStridedBatched.y, x_cublasHSSgemvStridedBatched.incy, x_cublasHSSgemvStridedBatched.stridey, x_cublasHSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched.called == 0, e);
+	x_cublasHSSgemvStridedBatched.called = 0;
+	e = cublasHSSgemvStridedBatched(NULL, x_cublasHSSgemvStridedBatched.trans, x_cublasHSSgemvStridedBatched.m, x_cublasHSSgemvStridedBatched.n, x_cublasHSSgemvStridedBatched.alpha, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched.lda, x_cublasHSSgemvStridedBatched.strideA, x_cublasHSSgemvStridedBatched.x, x_cublasHSSgemvStridedBatched.incx, x_cublasHSSgemvStridedBatched.stridex, x_cublasHSSgemvStridedBatched.beta, x_cublasHSSgemvStridedBatched.y, x_cublasHSSgemvStridedBatched.incy, x_cublasHSSgemvStridedBatched.stridey, x_cublasHSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched.called == 0, e);
+	x_cublasHSSgemvStridedBatched.called = 0;
+	e = cublasHSSgemvStridedBatched(NULL, x_cublasHSSgemvStridedBatched.trans, x_cublasHSSgemvStridedBatched.m, x_cublasHSSgemvStridedBatched.n, x_cublasHSSgemvStridedBatched.alpha, x_cublasHSSgemvStridedBatched.A, x_cublasHSSgemvStridedBatched.lda, x_cublasHSSgemvStridedBatched.strideA, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched.incx, x_cublasHSSgemvStridedBatched.stridex, x_cublasHSSgemvStridedBatched.beta, x_cublasHSSgemvStridedBatched.y, x_cublasHSSgemvStridedBatched.incy, x_cublasHSSgemvStridedBatched.stridey, x_cublasHSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched.called == 0, e);
+	x_cublasHSSgemvStridedBatched.called = 0;
+	e = cublasHSSgemvStridedBatched(NULL, x_cublasHSSgemvStridedBatched.trans, x_cublasHSSgemvStridedBatched.m, x_cublasHSSgemvStridedBatched.n, x_cublasHSSgemvStridedBatched.alpha, x_cublasHSSgemvStridedBatched.A, x_cublasHSSgemvStridedBatched.lda, x_cublasHSSgemvStridedBatched.strideA, x_cublasHSSgemvStridedBatched.x, x_cublasHSSgemvStridedBatched.incx, x_cublasHSSgemvStridedBatched.stridex, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched.y, x_cublasHSSgemvStridedBatched.incy, x_cublasHSSgemvStridedBatched.stridey, x_cublasHSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched.called == 0, e);
+	x_cublasHSSgemvStridedBatched.called = 0;
+	e = cublasHSSgemvStridedBatched(NULL, x_cublasHSSgemvStridedBatched.trans, x_cublasHSSgemvStridedBatched.m, x_cublasHSSgemvStridedBatched.n, x_cublasHSSgemvStridedBatched.alpha, x_cublasHSSgemvStridedBatched.A, x_cublasHSSgemvStridedBatched.lda, x_cublasHSSgemvStridedBatched.strideA, x_cublasHSSgemvStridedBatched.x, x_cublasHSSgemvStridedBatched.incx, x_cublasHSSgemvStridedBatched.stridex, x_cublasHSSgemvStridedBatched.beta, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched.incy, x_cublasHSSgemvStridedBatched.stridey, x_cublasHSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int64_t m;
+	int64_t n;
+	float * alpha;
+	const __half_raw * A;
+	int64_t lda;
+	long long strideA;
+	const __half_raw * x;
+	int64_t incx;
+	long long stridex;
+	float * beta;
+	float * y;
+	int64_t incy;
+	long long stridey;
+	int64_t batchCount;
+	int called;
+} x_cublasHSSgemvStridedBatched_64;
+
+static cublasStatus_t fake_cublasHSSgemvStridedBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __half_raw * A, int64_t lda, long long strideA, const __half_raw * x, int64_t incx, long long stridex, const float * beta, float * y, int64_t incy, long long stridey, int64_t batchCount)
+{
+	x_cublasHSSgemvStridedBatched_64.called++;
+	RT_TRUE("cublasHSSgemvStridedBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasHSSgemvStridedBatched_64", "trans", &trans, &x_cublasHSSgemvStridedBatched_64.trans, sizeof(trans));
+	RT_SAME("cublasHSSgemvStridedBatched_64", "m", &m, &x_cublasHSSgemvStridedBatched_64.m, sizeof(m));
+	RT_SAME("cublasHSSgemvStridedBatched_64", "n", &n, &x_cublasHSSgemvStridedBatched_64.n, sizeof(n));
+	RT_TRUE("cublasHSSgemvStridedBatched_64", "alpha", alpha == x_cublasHSSgemvStridedBatched_64.alpha);
+	RT_TRUE("cublasHSSgemvStridedBatched_64", "A", A == x_cublasHSSgemvStridedBatched_64.A);
+	RT_SAME("cublasHSSgemvStridedBatched_64", "lda", &lda, &x_cublasHSSgemvStridedBatched_64.lda, sizeof(lda));
+	RT_SAME("cublasHSSgemvStridedBatched_64", "strideA", &strideA, &x_cublasHSSgemvStridedBatched_64.strideA, sizeof(strideA));
+	RT_TRUE("cublasHSSgemvStridedBatched_64", "x", x == x_cublasHSSgemvStridedBatched_64.x);
+	RT_SAME("cublasHSSgemvStridedBatched_64", "incx", &incx, &x_cublasHSSgemvStridedBatched_64.incx, sizeof(incx));
+	RT_SAME("cublasHSSgemvStridedBatched_64", "stridex", &stridex, &x_cublasHSSgemvStridedBatched_64.stridex, sizeof(stridex));
+	RT_TRUE("cublasHSSgemvStridedBatched_64", "beta", beta == x_cublasHSSgemvStridedBatched_64.beta);
+	RT_TRUE("cublasHSSgemvStridedBatched_64", "y", y == x_cublasHSSgemvStridedBatched_64.y);
+	RT_SAME("cublasHSSgemvStridedBatched_64", "incy", &incy, &x_cublasHSSgemvStridedBatched_64.incy, sizeof(incy));
+	RT_SAME("cublasHSSgemvStridedBatched_64", "stridey", &stridey, &x_cublasHSSgemvStridedBatched_64.stridey, sizeof(stridey));
+	RT_SAME("cublasHSSgemvStridedBatched_64", "batchCount", &batchCount, &x_cublasHSSgemvStridedBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHSSgemvStridedBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHSSgemvStridedBatched_64, 0, sizeof(x_cublasHSSgemvStridedBatched_64));
+	x_cublasHSSgemvStridedBatched_64.trans = (cublasOperation_t)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.m = (int64_t)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.n = (int64_t)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched_64.A = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.strideA = (long long)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.x = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched_64.incx = (int64_t)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.stridex = (long long)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched_64.y = (float *)(uintptr_t)rt_devptr;
+	x_cublasHSSgemvStridedBatched_64.incy = (int64_t)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.stridey = (long long)rt_small(64);
+	x_cublasHSSgemvStridedBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHSSgemvStridedBatched_64(NULL, x_cublasHSSgemvStridedBatched_64.trans, x_cublasHSSgemvStridedBatched_64.m, x_cublasHSSgemvStridedBatched_64.n, x_cublasHSSgemvStridedBatched_64.alpha, x_cublasHSSgemvStridedBatched_64.A, x_cublasHSSgemvStridedBatched_64.lda, x_cublasHSSgemvStridedBatched_64.strideA, x_cublasHSSgemvStridedBatched_64.x, x_cublasHSSgemvStridedBatched_64.incx, x_cublasHSSgemvStridedBatched_64.stridex, x_cublasHSSgemvStridedBatched_64.beta, x_cublasHSSgemvStridedBatched_64.y, x_cublasHSSgemvStridedBatched_64.incy, x_cublasHSSgemvStridedBatched_64.stridey, x_cublasHSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasHSSgemvStridedBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHSSgemvStridedBatched_64(NULL, x_cublasHSSgemvStridedBatched_64.trans, x_cublasHSSgemvStridedBatched_64.m, x_cublasHSSgemvStridedBatched_64.n, x_cublasHSSgemvStridedBatched_64.alpha, x_cublasHSSgemvStridedBatched_64.A, x_cublasHSSgemvStridedBatched_64.lda, x_cublasHSSgemvStridedBatched_64.strideA, x_cublasHSSgemvStridedBatched_64.x, x_cublasHSSgemvStridedBatched_64.incx, x_cublasHSSgemvStridedBatched_64.stridex, x_cublasHSSgemvStridedBatched_64.beta, x_cublasHSSgemvStridedBatched_64.y, x_cublasHSSgemvStridedBatched_64.incy, x_cublasHSSgemvStridedBatched_64.stridey, x_cublasHSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHSSgemvStridedBatched_64.called == 2, e);
+	x_cublasHSSgemvStridedBatched_64.called = 0;
+	e = cublasHSSgemvStridedBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHSSgemvStridedBatched_64.trans, x_cublasHSSgemvStridedBatched_64.m, x_cublasHSSgemvStridedBatched_64.n, x_cublasHSSgemvStridedBatched_64.alpha, x_cublasHSSgemvStridedBatched_64.A, x_cublasHSSgemvStridedBatched_64.lda, x_cublasHSSgemvStridedBatched_64.strideA, x_cublasHSSgemvStridedBatched_64.x, x_cublasHSSgemvStridedBatched_64.incx, x_cublasHSSgemvStridedBatched_64.stridex, x_cublasHSSgemvStridedBatched_64.beta, x_cublasHSSgemvStridedBatched_64.y, x_cublasHSSgemvStridedBatched_64.incy, x_cublasHSSgemvStridedBatched_64.stridey, x_cublasHSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHSSgemvStridedBatched_64.called == 0, e);
+	x_cublasHSSgemvStridedBatched_64.called = 0;
+	e = cublasHSSgemvStridedBatched_64(NULL, x_cublasHSSgemvStridedBatched_64.trans, x_cublasHSSgemvStridedBatched_64.m, x_cublasHSSgemvStridedBatched_64.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched_64.A, x_cublasHSSgemvStridedBatched_64.lda, x_cublasHSSgemvStridedBatched_64.strideA, x_cublasHSSgemvStridedBatched_64.x, x_cublasHSSgemvStridedBatched_64.incx, x_cublasHSSgemvStridedBatched_64.stridex, x_cublasHSSgemvStridedBatched_64.beta, x_cublasHSSgemvStridedBatched_64.y, x_cublasHSSgemvStridedBatched_64.incy, x_cublasHSSgemvStridedBatched_64.stridey, x_cublasHSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched_64.called == 0, e);
+	x_cublasHSSgemvStridedBatched_64.called = 0;
+	e = cublasHSSgemvStridedBatched_64(NULL, x_cublasHSSgemvStridedBatched_64.trans, x_cublasHSSgemvStridedBatched_64.m, x_cublasHSSgemvStridedBatched_64.n, x_cublasHSSgemvStridedBatched_64.alpha, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched_64.lda, x_cublasHSSgemvStridedBatched_64.strideA, x_cublasHSSgemvStridedBatched_64.x, x_cublasHSSgemvStridedBatched_64.incx, x_cublasHSSgemvStridedBatched_64.stridex, x_cublasHSSgemvStridedBatched_64.beta, x_cublasHSSgemvStridedBatched_64.y, x_cublasHSSgemvStridedBatched_64.incy, x_cublasHSSgemvStridedBatched_64.stridey, x_cublasHSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched_64.called == 0, e);
+	x_cublasHSSgemvStridedBatched_64.called = 0;
+	e = cublasHSSgemvStridedBatched_64(NULL, x_cublasHSSgemvStridedBatched_64.trans, x_cublasHSSgemvStridedBatched_64.m, x_cublasHSSgemvStridedBatched_64.n, x_cublasHSSgemvStridedBatched_64.alpha, x_cublasHSSgemvStridedBatched_64.A, x_cublasHSSgemvStridedBatched_64.lda, x_cublasHSSgemvStridedBatched_64.strideA, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched_64.incx, x_cublasHSSgemvStridedBatched_64.stridex, x_cublasHSSgemvStridedBatched_64.beta, x_cublasHSSgemvStridedBatched_64.y, x_cublasHSSgemvStridedBatched_64.incy, x_cublasHSSgemvStridedBatched_64.stridey, x_cublasHSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched_64.called == 0, e);
+	x_cublasHSSgemvStridedBatched_64.called = 0;
+	e = cublasHSSgemvStridedBatched_64(NULL, x_cublasHSSgemvStridedBatched_64.trans, x_cublasHSSgemvStridedBatched_64.m, x_cublasHSSgemvStridedBatched_64.n, x_cublasHSSgemvStridedBatched_64.alpha, x_cublasHSSgemvStridedBatched_64.A, x_cublasHSSgemvStridedBatched_64.lda, x_cublasHSSgemvStridedBatched_64.strideA, x_cublasHSSgemvStridedBatched_64.x, x_cublasHSSgemvStridedBatched_64.incx, x_cublasHSSgemvStridedBatched_64.stridex, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched_64.y, x_cublasHSSgemvStridedBatched_64.incy, x_cublasHSSgemvStridedBatched_64.stridey, x_cublasHSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched_64.called == 0, e);
+	x_cublasHSSgemvStridedBatched_64.called = 0;
+	e = cublasHSSgemvStridedBatched_64(NULL, x_cublasHSSgemvStridedBatched_64.trans, x_cublasHSSgemvStridedBatched_64.m, x_cublasHSSgemvStridedBatched_64.n, x_cublasHSSgemvStridedBatched_64.alpha, x_cublasHSSgemvStridedBatched_64.A, x_cublasHSSgemvStridedBatched_64.lda, x_cublasHSSgemvStridedBatched_64.strideA, x_cublasHSSgemvStridedBatched_64.x, x_cublasHSSgemvStridedBatched_64.incx, x_cublasHSSgemvStridedBatched_64.stridex, x_cublasHSSgemvStridedBatched_64.beta, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHSSgemvStridedBatched_64.incy, x_cublasHSSgemvStridedBatched_64.stridey, x_cublasHSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasHSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHSSgemvStridedBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa;
+	cublasOperation_t transb;
+	int m;
+	int n;
+	int k;
+	__half_raw * alpha;
+	const __half_raw * A;
+	int lda;
+	const __half_raw * B;
+	int ldb;
+	__half_raw * beta;
+	__half_raw * C;
+	int ldc;
+	int called;
+} x_cublasHgemm;
+
+static cublasStatus_t fake_cublasHgemm(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const __half_raw * alpha, const __half_raw * A, int lda, const __half_raw * B, int ldb, const __half_raw * beta, __half_raw * C, int ldc)
+{
+	x_cublasHgemm.called++;
+	RT_TRUE("cublasHgemm", "handle", handle == NULL);
+	RT_SAME("cublasHgemm", "transa", &transa, &x_cublasHgemm.transa, sizeof(transa));
+	RT_SAME("cublasHgemm", "transb", &transb, &x_cublasHgemm.transb, sizeof(transb));
+	RT_SAME("cublasHgemm", "m", &m, &x_cublasHgemm.m, sizeof(m));
+	RT_SAME("cublasHgemm", "n", &n, &x_cublasHgemm.n, sizeof(n));
+	RT_SAME("cublasHgemm", "k", &k, &x_cublasHgemm.k, sizeof(k));
+	RT_TRUE("cublasHgemm", "alpha", alpha == x_cublasHgemm.alpha);
+	RT_TRUE("cublasHgemm", "A", A == x_cublasHgemm.A);
+	RT_SAME("cublasHgemm", "lda", &lda, &x_cublasHgemm.lda, sizeof(lda));
+	RT_TRUE("cublasHgemm", "B", B == x_cublasHgemm.B);
+	RT_SAME("cublasHgemm", "ldb", &ldb, &x_cublasHgemm.ldb, sizeof(ldb));
+	RT_TRUE("cublasHgemm", "beta", beta == x_cublasHgemm.beta);
+	RT_TRUE("cublasHgemm", "C", C == x_cublasHgemm.C);
+	RT_SAME("cublasHgemm", "ldc", &ldc, &x_cublasHgemm.ldc, sizeof(ldc));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHgemm(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHgemm, 0, sizeof(x_cublasHgemm));
+	x_cublasHgemm.transa = (cublasOperation_t)rt_small(64);
+	x_cublasHgemm.transb = (cublasOperation_t)rt_small(64);
+	x_cublasHgemm.m = (int)rt_small(64);
+	x_cublasHgemm.n = (int)rt_small(64);
+	x_cublasHgemm.k = (int)rt_small(64);
+	x_cublasHgemm.alpha = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm.A = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm.lda = (int)rt_small(64);
+	x_cublasHgemm.B = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm.ldb = (int)rt_small(64);
+	x_cublasHgemm.beta = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm.C = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm.ldc = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHgemm(NULL, x_cublasHgemm.transa, x_cublasHgemm.transb, x_cublasHgemm.m, x_cublasHgemm.n, x_cublasHgemm.k, x_cublasHgemm.alpha, x_cublasHgemm.A, x_cublasHgemm.lda, x_cublasHgemm.B, x_cublasHgemm.ldb, x_cublasHgemm.beta, x_cublasHgemm.C, x_cublasHgemm.ldc);
+	RT_CALL("cublasHgemm", e == CUBLAS_STATUS_SUCCESS && x_cublasHgemm.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHgemm(NULL, x_cublasHgemm.transa, x_cublasHgemm.transb, x_cublasHgemm.m, x_cublasHgemm.n, x_cublasHgemm.k, x_cublasHgemm.alpha, x_cublasHgemm.A, x_cublasHgemm.lda, x_cublasHgemm.B, x_cublasHgemm.ldb, x_cublasHgemm.beta, x_cublasHgemm.C, x_cublasHgemm.ldc);
+	RT_CALL("cublasHgemm", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHgemm.called == 2, e);
+	x_cublasHgemm.called = 0;
+	e = cublasHgemm((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHgemm.transa, x_cublasHgemm.transb, x_cublasHgemm.m, x_cublasHgemm.n, x_cublasHgemm.k, x_cublasHgemm.alpha, x_cublasHgemm.A, x_cublasHgemm.lda, x_cublasHgemm.B, x_cublasHgemm.ldb, x_cublasHgemm.beta, x_cublasHgemm.C, x_cublasHgemm.ldc);
+	RT_CALL("cublasHgemm", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHgemm.called == 0, e);
+	x_cublasHgemm.called = 0;
+	e = cublasHgemm(NULL, x_cublasHgemm.transa, x_cublasHgemm.transb, x_cublasHgemm.m, x_cublasHgemm.n, x_cublasHgemm.k, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm.A, x_cublasHgemm.lda, x_cublasHgemm.B, x_cublasHgemm.ldb, x_cublasHgemm.beta, x_cublasHgemm.C, x_cublasHgemm.ldc);
+	RT_CALL("cublasHgemm", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm.called == 0, e);
+	x_cublasHgemm.called = 0;
+	e = cublasHgemm(NULL, x_cublasHgemm.transa, x_cublasHgemm.transb, x_cublasHgemm.m, x_cublasHgemm.n, x_cublasHgemm.k, x_cublasHgemm.alpha, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm.lda, x_cublasHgemm.B, x_cublasHgemm.ldb, x_cublasHgemm.beta, x_cublasHgemm.C, x_cublasHgemm.ldc);
+	RT_CALL("cublasHgemm", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm.called == 0, e);
+	x_cublasHgemm.called = 0;
+	e = cublasHgemm(NULL, x_cublasHgemm.transa, x_cublasHgemm.transb, x_cublasHgemm.m, x_cublasHgemm.n, x_cublasHgemm.k, x_cublasHgemm.alpha, x_cublasHgemm.A, x_cublasHgemm.lda, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm.ldb, x_cublasHgemm.beta, x_cublasHgemm.C, x_cublasHgemm.ldc);
+	RT_CALL("cublasHgemm", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm.called == 0, e);
+	x_cublasHgemm.called = 0;
+	e = cublasHgemm(NULL, x_cublasHgemm.transa, x_cublasHgemm.transb, x_cublasHgemm.m, x_cublasHgemm.n, x_cublasHgemm.k, x_cublasHgemm.alpha, x_cublasHgemm.A, x_cublasHgemm.lda, x_cublasHgemm.B, x_cublasHgemm.ldb, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm.C, x_cublasHgemm.ldc);
+	RT_CALL("cublasHgemm", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm.called == 0, e);
+	x_cublasHgemm.called = 0;
+	e = cublasHgemm(NULL, x_cublasHgemm.transa, x_cublasHgemm.transb, x_cublasHgemm.m, x_cublasHgemm.n, x_cublasHgemm.k, x_cublasHgemm.alpha, x_cublasHgemm.A, x_cublasHgemm.lda, x_cublasHgemm.B, x_cublasHgemm.ldb, x_cublasHgemm.beta, (__half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm.ldc);
+	RT_CALL("cublasHgemm", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa;
+	cublasOperation_t transb;
+	int m;
+	int n;
+	int k;
+	__half_raw * alpha;
+	const __half_raw *const * Aarray;
+	int lda;
+	const __half_raw *const * Barray;
+	int ldb;
+	__half_raw * beta;
+	__half_raw *const * Carray;
+	int ldc;
+	int batchCount;
+	int called;
+} x_cublasHgemmBatched;
+
+static cublasStatus_t fake_cublasHgemmBatched(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const __half_raw * alpha, const __half_raw *const Aarray[], int lda, const __half_raw *const Barray[], int ldb, const __half_raw * beta, __half_raw *const Carray[], int ldc, int batchCount)
+{
+	x_cublasHgemmBatched.called++;
+	RT_TRUE("cublasHgemmBatched", "handle", handle == NULL);
+	RT_SAME("cublasHgemmBatched", "transa", &transa, &x_cublasHgemmBatched.transa, sizeof(transa));
+	RT_SAME("cublasHgemmBatched", "transb", &transb, &x_cublasHgemmBatched.transb, sizeof(transb));
+	RT_SAME("cublasHgemmBatched", "m", &m, &x_cublasHgemmBatched.m, sizeof(m));
+	RT_SAME("cublasHgemmBatched", "n", &n, &x_cublasHgemmBatched.n, sizeof(n));
+	RT_SAME("cublasHgemmBatched", "k", &k, &x_cublasHgemmBatched.k, sizeof(k));
+	RT_TRUE("cublasHgemmBatched", "alpha", alpha == x_cublasHgemmBatched.alpha);
+	RT_TRUE("cublasHgemmBatched", "Aarray", Aarray == x_cublasHgemmBatched.Aarray);
+	RT_SAME("cublasHgemmBatched", "lda", &lda, &x_cublasHgemmBatched.lda, sizeof(lda));
+	RT_TRUE("cublasHgemmBatched", "Barray", Barray == x_cublasHgemmBatched.Barray);
+	RT_SAME("cublasHgemmBatched", "ldb", &ldb, &x_cublasHgemmBatched.ldb, sizeof(ldb));
+	RT_TRUE("cublasHgemmBatched", "beta", beta == x_cublasHgemmBatched.beta);
+	RT_TRUE("cublasHgemmBatched", "Carray", Carray == x_cublasHgemmBatched.Carray);
+	RT_SAME("cublasHgemmBatched", "ldc", &ldc, &x_cublasHgemmBatched.ldc, sizeof(ldc));
+	RT_SAME("cublasHgemmBatched", "batchCount", &batchCount, &x_cublasHgemmBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHgemmBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHgemmBatched, 0, sizeof(x_cublasHgemmBatched));
+	x_cublasHgemmBatched.transa = (cublasOperation_t)rt_small(64);
+	x_cublasHgemmBatched.transb = (cublasOperation_t)rt_small(64);
+	x_cublasHgemmBatched.m = (int)rt_small(64);
+	x_cublasHgemmBatched.n = (int)rt_small(64);
+	x_cublasHgemmBatched.k = (int)rt_small(64);
+	x_cublasHgemmBatched.alpha = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched.Aarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched.lda = (int)rt_small(64);
+	x_cublasHgemmBatched.Barray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched.ldb = (int)rt_small(64);
+	x_cublasHgemmBatched.beta = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched.Carray = (__half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched.ldc = (int)rt_small(64);
+	x_cublasHgemmBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHgemmBatched(NULL, x_cublasHgemmBatched.transa, x_cublasHgemmBatched.transb, x_cublasHgemmBatched.m, x_cublasHgemmBatched.n, x_cublasHgemmBatched.k, x_cublasHgemmBatched.alpha, x_cublasHgemmBatched.Aarray, x_cublasHgemmBatched.lda, x_cublasHgemmBatched.Barray, x_cublasHgemmBatched.ldb, x_cublasHgemmBatched.beta, x_cublasHgemmBatched.Carray, x_cublasHgemmBatched.ldc, x_cublasHgemmBatched.batchCount);
+	RT_CALL("cublasHgemmBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasHgemmBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHgemmBatched(NULL, x_cublasHgemmBatched.transa, x_cublasHgemmBatched.transb, x_cublasHgemmBatched.m, x_cublasHgemmBatched.n, x_cublasHgemmBatched.k, x_cublasHgemmBatched.alpha, x_cublasHgemmBatched.Aarray, x_cublasHgemmBatched.lda, x_cublasHgemmBatched.Barray, x_cublasHgemmBatched.ldb, x_cublasHgemmBatched.beta, x_cublasHgemmBatched.Carray, x_cublasHgemmBatched.ldc, x_cublasHgemmBatched.batchCount);
+	RT_CALL("cublasHgemmBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHgemmBatched.called == 2, e);
+	x_cublasHgemmBatched.called = 0;
+	e = cublasHgemmBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHgemmBatched.transa, x_cublasHgemmBatched.transb, x_cublasHgemmBatched.m, x_cublasHgemmBatched.n, x_cublasHgemmBatched.k, x_cublasHgemmBatched.alpha, x_cublasHgemmBatched.Aarray, x_cublasHgemmBatched.lda, x_cublasHgemmBatched.Barray, x_cublasHgemmBatched.ldb, x_cublasHgemmBatched.beta, x_cublasHgemmBatched.Carray, x_cublasHgemmBatched.ldc, x_cublasHgemmBatched.batchCount);
+	RT_CALL("cublasHgemmBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHgemmBatched.called == 0, e);
+	x_cublasHgemmBatched.called = 0;
+	e = cublasHgemmBatched(NULL, x_cublasHgemmBatched.transa, x_cublasHgemmBatched.transb, x_cublasHgemmBatched.m, x_cublasHgemmBatched.n, x_cublasHgemmBatched.k, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched.Aarray, x_cublasHgemmBatched.lda, x_cublasHgemmBatched.Barray, x_cublasHgemmBatched.ldb, x_cublasHgemmBatched.beta, x_cublasHgemmBatched.Carray, x_cublasHgemmBatched.ldc, x_cublasHgemmBatched.batchCount);
+	RT_CALL("cublasHgemmBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched.called == 0, e);
+	x_cublasHgemmBatched.called = 0;
+	e = cublasHgemmBatched(NULL, x_cublasHgemmBatched.transa, x_cublasHgemmBatched.transb, x_cublasHgemmBatched.m, x_cublasHgemmBatched.n, x_cublasHgemmBatched.k, x_cublasHgemmBatched.alpha, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched.lda, x_cublasHgemmBatched.Barray, x_cublasHgemmBatched.ldb, x_cublasHgemmBatched.beta, x_cublasHgemmBatched.Carray, x_cublasHgemmBatched.ldc, x_cublasHgemmBatched.batchCount);
+	RT_CALL("cublasHgemmBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched.called == 0, e);
+	x_cublasHgemmBatched.called = 0;
+	e = cublasHgemmBatched(NULL, x_cublasHgemmBatched.transa, x_cublasHgemmBatched.transb, x_cublasHgemmBatched.m, x_cublasHgemmBatched.n, x_cublasHgemmBatched.k, x_cublasHgemmBatched.alpha, x_cublasHgemmBatched.Aarray, x_cublasHgemmBatched.lda, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched.ldb, x_cublasHgemmBatched.beta, x_cublasHgemmBatched.Carray, x_cublasHgemmBatched.ldc, x_cublasHgemmBatched.batchCount);
+	RT_CALL("cublasHgemmBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched.called == 0, e);
+	x_cublasHgemmBatched.called = 0;
+	e = cublasHgemmBatched(NULL, x_cublasHgemmBatched.transa, x_cublasHgemmBatched.transb, x_cublasHgemmBatched.m, x_cublasHgemmBatched.n, x_cublasHgemmBatched.k, x_cublasHgemmBatched.alpha, x_cublasHgemmBatched.Aarray, x_cublasHgemmBatched.lda, x_cublasHgemmBatched.Barray, x_cublasHgemmBatched.ldb, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched.Carray, x_cublasHgemmBatched.ldc, x_cublasHgemmBatched.batchCount);
+	RT_CALL("cublasHgemmBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched.called == 0, e);
+	x_cublasHgemmBatched.called = 0;
+	e = cublasHgemmBatched(NULL, x_cublasHgemmBatched.transa, x_cublasHgemmBatched.transb, x_cublasHgemmBatched.m, x_cublasHgemmBatched.n, x_cublasHgemmBatched.k, x_cublasHgemmBatched.alpha, x_cublasHgemmBatched.Aarray, x_cublasHgemmBatched.lda, x_cublasHgemmBatched.Barray, x_cublasHgemmBatched.ldb, x_cublasHgemmBatched.beta, (__half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched.ldc, x_cublasHgemmBatched.batchCount);
+	RT_CALL("cublasHgemmBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa;
+	cublasOperation_t transb;
+	int64_t m;
+	int64_t n;
+	int64_t k;
+	__half_raw * alpha;
+	const __half_raw *const * Aarray;
+	int64_t lda;
+	const __half_raw *const * Barray;
+	int64_t ldb;
+	__half_raw * beta;
+	__half_raw *const * Carray;
+	int64_t ldc;
+	int64_t batchCount;
+	int called;
+} x_cublasHgemmBatched_64;
+
+static cublasStatus_t fake_cublasHgemmBatched_64(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int64_t m, int64_t n, int64_t k, const __half_raw * alpha, const __half_raw *const Aarray[], int64_t lda, const __half_raw *const Barray[], int64_t ldb, const __half_raw * beta, __half_raw *const Carray[], int64_t ldc, int64_t batchCount)
+{
+	x_cublasHgemmBatched_64.called++;
+	RT_TRUE("cublasHgemmBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasHgemmBatched_64", "transa", &transa, &x_cublasHgemmBatched_64.transa, sizeof(transa));
+	RT_SAME("cublasHgemmBatched_64", "transb", &transb, &x_cublasHgemmBatched_64.transb, sizeof(transb));
+	RT_SAME("cublasHgemmBatched_64", "m", &m, &x_cublasHgemmBatched_64.m, sizeof(m));
+	RT_SAME("cublasHgemmBatched_64", "n", &n, &x_cublasHgemmBatched_64.n, sizeof(n));
+	RT_SAME("cublasHgemmBatched_64", "k", &k, &x_cublasHgemmBatched_64.k, sizeof(k));
+	RT_TRUE("cublasHgemmBatched_64", "alpha", alpha == x_cublasHgemmBatched_64.alpha);
+	RT_TRUE("cublasHgemmBatched_64", "Aarray", Aarray == x_cublasHgemmBatched_64.Aarray);
+	RT_SAME("cublasHgemmBatched_64", "lda", &lda, &x_cublasHgemmBatched_64.lda, sizeof(lda));
+	RT_TRUE("cublasHgemmBatched_64", "Barray", Barray == x_cublasHgemmBatched_64.Barray);
+	RT_SAME("cublasHgemmBatched_64", "ldb", &ldb, &x_cublasHgemmBatched_64.ldb, sizeof(ldb));
+	RT_TRUE("cublasHgemmBatched_64", "beta", beta == x_cublasHgemmBatched_64.beta);
+	RT_TRUE("cublasHgemmBatched_64", "Carray", Carray == x_cublasHgemmBatched_64.Carray);
+	RT_SAME("cublasHgemmBatched_64", "ldc", &ldc, &x_cublasHgemmBatched_64.ldc, sizeof(ldc));
+	RT_SAME("cublasHgemmBatched_64", "batchCount", &batchCount, &x_cublasHgemmBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHgemmBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHgemmBatched_64, 0, sizeof(x_cublasHgemmBatched_64));
+	x_cublasHgemmBatched_64.transa = (cublasOperation_t)rt_small(64);
+	x_cublasHgemmBatched_64.transb = (cublasOperation_t)rt_small(64);
+	x_cublasHgemmBatched_64.m = (int64_t)rt_small(64);
+	x_cublasHgemmBatched_64.n = (int64_t)rt_small(64);
+	x_cublasHgemmBatched_64.k = (int64_t)rt_small(64);
+	x_cublasHgemmBatched_64.alpha = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched_64.Aarray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasHgemmBatched_64.Barray = (const __half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched_64.ldb = (int64_t)rt_small(64);
+	x_cublasHgemmBatched_64.beta = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched_64.Carray = (__half_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasHgemmBatched_64.ldc = (int64_t)rt_small(64);
+	x_cublasHgemmBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHgemmBatched_64(NULL, x_cublasHgemmBatched_64.transa, x_cublasHgemmBatched_64.transb, x_cublasHgemmBatched_64.m, x_cublasHgemmBatched_64.n, x_cublasHgemmBatched_64.k, x_cublasHgemmBatched_64.alpha, x_cublasHgemmBatched_64.Aarray, x_cublasHgemmBatched_64.lda, x_cublasHgemmBatched_64.Barray, x_cublasHgemmBatched_64.ldb, x_cublasHgemmBatched_64.beta, x_cublasHgemmBatched_64.Carray, x_cublasHgemmBatched_64.ldc, x_cublasHgemmBatched_64.batchCount);
+	RT_CALL("cublasHgemmBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasHgemmBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHgemmBatched_64(NULL, x_cublasHgemmBatched_64.transa, x_cublasHgemmBatched_64.transb, x_cublasHgemmBatched_64.m, x_cublasHgemmBatched_64.n, x_cublasHgemmBatched_64.k, x_cublasHgemmBatched_64.alpha, x_cublasHgemmBatched_64.Aarray, x_cublasHgemmBatched_64.lda, x_cublasHgemmBatched_64.Barray, x_cublasHgemmBatched_64.ldb, x_cublasHgemmBatched_64.beta, x_cublasHgemmBatched_64.Carray, x_cublasHgemmBatched_64.ldc, x_cublasHgemmBatched_64.batchCount);
+	RT_CALL("cublasHgemmBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHgemmBatched_64.called == 2, e);
+	x_cublasHgemmBatched_64.called = 0;
+	e = cublasHgemmBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHgemmBatched_64.transa, x_cublasHgemmBatched_64.transb, x_cublasHgemmBatched_64.m, x_cublasHgemmBatched_64.n, x_cublasHgemmBatched_64.k, x_cublasHgemmBatched_64.alpha, x_cublasHgemmBatched_64.Aarray, x_cublasHgemmBatched_64.lda, x_cublasHgemmBatched_64.Barray, x_cublasHgemmBatched_64.ldb, x_cublasHgemmBatched_64.beta, x_cublasHgemmBatched_64.Carray, x_cublasHgemmBatched_64.ldc, x_cublasHgemmBatched_64.batchCount);
+	RT_CALL("cublasHgemmBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHgemmBatched_64.called == 0, e);
+	x_cublasHgemmBatched_64.called = 0;
+	e = cublasHgemmBatched_64(NULL, x_cublasHgemmBatched_64.transa, x_cublasHgemmBatched_64.transb, x_cublasHgemmBatched_64.m, x_cublasHgemmBatched_64.n, x_cublasHgemmBatched_64.k, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched_64.Aarray, x_cublasHgemmBatched_64.lda, x_cublasHgemmBatched_64.Barray, x_cublasHgemmBatched_64.ldb, x_cublasHgemmBatched_64.beta, x_cublasHgemmBatched_64.Carray, x_cublasHgemmBatched_64.ldc, x_cublasHgemmBatched_64.batchCount);
+	RT_CALL("cublasHgemmBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched_64.called == 0, e);
+	x_cublasHgemmBatched_64.called = 0;
+	e = cublasHgemmBatched_64(NULL, x_cublasHgemmBatched_64.transa, x_cublasHgemmBatched_64.transb, x_cublasHgemmBatched_64.m, x_cublasHgemmBatched_64.n, x_cublasHgemmBatched_64.k, x_cublasHgemmBatched_64.alpha, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched_64.lda, x_cublasHgemmBatched_64.Barray, x_cublasHgemmBatched_64.ldb, x_cublasHgemmBatched_64.beta, x_cublasHgemmBatched_64.Carray, x_cublasHgemmBatched_64.ldc, x_cublasHgemmBatched_64.batchCount);
+	RT_CALL("cublasHgemmBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched_64.called == 0, e);
+	x_cublasHgemmBatched_64.called = 0;
+	e = cublasHgemmBatched_64(NULL, x_cublasHgemmBatched_64.transa, x_cublasHgemmBatched_64.transb, x_cublasHgemmBatched_64.m, x_cublasHgemmBatched_64.n, x_cublasHgemmBatched_64.k, x_cublasHgemmBatched_64.alpha, x_cublasHgemmBatched_64.Aarray, x_cublasHgemmBatched_64.lda, (const __half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched_64.ldb, x_cublasHgemmBatched_64.beta, x_cublasHgemmBatched_64.Carray, x_cublasHgemmBatched_64.ldc, x_cublasHgemmBatched_64.batchCount);
+	RT_CALL("cublasHgemmBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched_64.called == 0, e);
+	x_cublasHgemmBatched_64.called = 0;
+	e = cublasHgemmBatched_64(NULL, x_cublasHgemmBatched_64.transa, x_cublasHgemmBatched_64.transb, x_cublasHgemmBatched_64.m, x_cublasHgemmBatched_64.n, x_cublasHgemmBatched_64.k, x_cublasHgemmBatched_64.alpha, x_cublasHgemmBatched_64.Aarray, x_cublasHgemmBatched_64.lda, x_cublasHgemmBatched_64.Barray, x_cublasHgemmBatched_64.ldb, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched_64.Carray, x_cublasHgemmBatched_64.ldc, x_cublasHgemmBatched_64.batchCount);
+	RT_CALL("cublasHgemmBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched_64.called == 0, e);
+	x_cublasHgemmBatched_64.called = 0;
+	e = cublasHgemmBatched_64(NULL, x_cublasHgemmBatched_64.transa, x_cublasHgemmBatched_64.transb, x_cublasHgemmBatched_64.m, x_cublasHgemmBatched_64.n, x_cublasHgemmBatched_64.k, x_cublasHgemmBatched_64.alpha, x_cublasHgemmBatched_64.Aarray, x_cublasHgemmBatched_64.lda, x_cublasHgemmBatched_64.Barray, x_cublasHgemmBatched_64.ldb, x_cublasHgemmBatched_64.beta, (__half_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmBatched_64.ldc, x_cublasHgemmBatched_64.batchCount);
+	RT_CALL("cublasHgemmBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa;
+	cublasOperation_t transb;
+	int m;
+	int n;
+	int k;
+	__half_raw * alpha;
+	const __half_raw * A;
+	int lda;
+	long long strideA;
+	const __half_raw * B;
+	int ldb;
+	long long strideB;
+	__half_raw * beta;
+	__half_raw * C;
+	int ldc;
+	long long strideC;
+	int batchCount;
+	int called;
+} x_cublasHgemmStridedBatched;
+
+static cublasStatus_t fake_cublasHgemmStridedBatched(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const __half_raw * alpha, const __half_raw * A, int lda, long long strideA, const __half_raw * B, int ldb, long long strideB, const __half_raw * beta, __half_raw * C, int ldc, long long strideC, int batchCount)
+{
+	x_cublasHgemmStridedBatched.called++;
+	RT_TRUE("cublasHgemmStridedBatched", "handle", handle == NULL);
+	RT_SAME("cublasHgemmStridedBatched", "transa", &transa, &x_cublasHgemmStridedBatched.transa, sizeof(transa));
+	RT_SAME("cublasHgemmStridedBatched", "transb", &transb, &x_cublasHgemmStridedBatched.transb, sizeof(transb));
+	RT_SAME("cublasHgemmStridedBatched", "m", &m, &x_cublasHgemmStridedBatched.m, sizeof(m));
+	RT_SAME("cublasHgemmStridedBatched", "n", &n, &x_cublasHgemmStridedBatched.n, sizeof(n));
+	RT_SAME("cublasHgemmStridedBatched", "k", &k, &x_cublasHgemmStridedBatched.k, sizeof(k));
+	RT_TRUE("cublasHgemmStridedBatched", "alpha", alpha == x_cublasHgemmStridedBatched.alpha);
+	RT_TRUE("cublasHgemmStridedBatched", "A", A == x_cublasHgemmStridedBatched.A);
+	RT_SAME("cublasHgemmStridedBatched", "lda", &lda, &x_cublasHgemmStridedBatched.lda, sizeof(lda));
+	RT_SAME("cublasHgemmStridedBatched", "strideA", &strideA, &x_cublasHgemmStridedBatched.strideA, sizeof(strideA));
+	RT_TRUE("cublasHgemmStridedBatched", "B", B == x_cublasHgemmStridedBatched.B);
+	RT_SAME("cublasHgemmStridedBatched", "ldb", &ldb, &x_cublasHgemmStridedBatched.ldb, sizeof(ldb));
+	RT_SAME("cublasHgemmStridedBatched", "strideB", &strideB, &x_cublasHgemmStridedBatched.strideB, sizeof(strideB));
+	RT_TRUE("cublasHgemmStridedBatched", "beta", beta == x_cublasHgemmStridedBatched.beta);
+	RT_TRUE("cublasHgemmStridedBatched", "C", C == x_cublasHgemmStridedBatched.C);
+	RT_SAME("cublasHgemmStridedBatched", "ldc", &ldc, &x_cublasHgemmStridedBatched.ldc, sizeof(ldc));
+	RT_SAME("cublasHgemmStridedBatched", "strideC", &strideC, &x_cublasHgemmStridedBatched.strideC, sizeof(strideC));
+	RT_SAME("cublasHgemmStridedBatched", "batchCount", &batchCount, &x_cublasHgemmStridedBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHgemmStridedBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHgemmStridedBatched, 0, sizeof(x_cublasHgemmStridedBatched));
+	x_cublasHgemmStridedBatched.transa = (cublasOperation_t)rt_small(64);
+	x_cublasHgemmStridedBatched.transb = (cublasOperation_t)rt_small(64);
+	x_cublasHgemmStridedBatched.m = (int)rt_small(64);
+	x_cublasHgemmStridedBatched.n = (int)rt_small(64);
+	x_cublasHgemmStridedBatched.k = (int)rt_small(64);
+	x_cublasHgemmStridedBatched.alpha = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched.A = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched.lda = (int)rt_small(64);
+	x_cublasHgemmStridedBatched.strideA = (long long)rt_small(64);
+	x_cublasHgemmStridedBatched.B = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched.ldb = (int)rt_small(64);
+	x_cublasHgemmStridedBatched.strideB = (long long)rt_small(64);
+	x_cublasHgemmStridedBatched.beta = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched.C = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched.ldc = (int)rt_small(64);
+	x_cublasHgemmStridedBatched.strideC = (long long)rt_small(64);
+	x_cublasHgemmStridedBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHgemmStridedBatched(NULL, x_cublasHgemmStridedBatched.transa, x_cublasHgemmStridedBatched.transb, x_cublasHgemmStridedBatched.m, x_cublasHgemmStridedBatched.n, x_cublasHgemmStridedBatched.k, x_cublasHgemmStridedBatched.alpha, x_cublasHgemmStridedBatched.A, x_cublasHgemmStridedBatched.lda, x_cublasHgemmStridedBatched.strideA, x_cublasHgemmStridedBatched.B, x_cublasHgemmStridedBatched.ldb, x_cublasHgemmStridedBatched.strideB, x_cublasHgemmStridedBatched.beta, x_cublasHgemmStridedBatched.C, x_cublasHgemmStridedBatched.ldc, x_cublasHgemmStridedBatched.strideC, x_cublasHgemmStridedBatched.batchCount);
+	RT_CALL("cublasHgemmStridedBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasHgemmStridedBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHgemmStridedBatched(NULL, x_cublasHgemmStridedBatched.transa, x_cublasHgemmStridedBatched.transb, x_cublasHgemmStridedBatched.m, x_cublasHgemmStridedBatched.n, x_cublasHgemmStridedBatched.k, x_cublasHgemmStridedBatched.alpha, x_cublasHgemmStridedBatched.A, x_cublasHgemmStridedBatched.lda, x_cublasHgemmStridedBatched.strideA, x_cublasHgemmStridedBatched.B, x_cublasHgemmStridedBatched.ldb, x_cublasHgemmStridedBatched.strideB, x_cublasHgemmStridedBatched.beta, x_cublasHgemmStridedBatched.C, x_cublasHgemmStridedBatched.ldc, x_cublasHgemmStridedBatched.strideC, x_cublasHgemmStridedBatched.batchCount);
+	RT_CALL("cublasHgemmStridedBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHgemmStridedBatched.called == 2, e);
+	x_cublasHgemmStridedBatched.called = 0;
+	e = cublasHgemmStridedBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHgemmStridedBatched.transa, x_cublasHgemmStridedBatched.transb, x_cublasHgemmStridedBatched.m, x_cublasHgemmStridedBatched.n, x_cublasHgemmStridedBatched.k, x_cublasHgemmStridedBatched.alpha, x_cublasHgemmStridedBatched.A, x_cublasHgemmStridedBatched.lda, x_cublasHgemmStridedBatched.strideA, x_cublasHgemmStridedBatched.B, x_cublasHgemmStridedBatched.ldb, x_cublasHgemmStridedBatched.strideB, x_cublasHgemmStridedBatched.beta, x_cublasHgemmStridedBatched.C, x_cublasHgemmStridedBatched.ldc, x_cublasHgemmStridedBatched.strideC, x_cublasHgemmStridedBatched.batchCount);
+	RT_CALL("cublasHgemmStridedBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHgemmStridedBatched.called == 0, e);
+	x_cublasHgemmStridedBatched.called = 0;
+	e = cublasHgemmStridedBatched(NULL, x_cublasHgemmStridedBatched.transa, x_cublasHgemmStridedBatched.transb, x_cublasHgemmStridedBatched.m, x_cublasHgemmStridedBatched.n, x_cublasHgemmStridedBatched.k, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched.A, x_cublasHgemmStridedBatched.lda, x_cublasHgemmStridedBatched.strideA, x_cublasHgemmStridedBatched.B, x_cublasHgemmStridedBatched.ldb, x_cublasHgemmStridedBatched.strideB, x_cublasHgemmStridedBatched.beta, x_cublasHgemmStridedBatched.C, x_cublasHgemmStridedBatched.ldc, x_cublasHgemmStridedBatched.strideC, x_cublasHgemmStridedBatched.batchCount);
+	RT_CALL("cublasHgemmStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched.called == 0, e);
+	x_cublasHgemmStridedBatched.called = 0;
+	e = cublasHgemmStridedBatched(NULL, x_cublasHgemmStridedBatched.transa, x_cublasHgemmStridedBatched.transb, x_cublasHgemmStridedBatched.m, x_cublasHgemmStridedBatched.n, x_cublasHgemmStridedBatched.k, x_cublasHgemmStridedBatched.alpha, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched.lda, x_cublasHgemmStridedBatched.strideA, x_cublasHgemmStridedBatched.B, x_cublasHgemmStridedBatched.ldb, x_cublasHgemmStridedBatched.strideB, x_cublasHgemmStridedBatched.beta, x_cublasHgemmStridedBatched.C, x_cublasHgemmStridedBatched.ldc, x_cublasHgemmStridedBatched.strideC, x_cublasHgemmStridedBatched.batchCount);
+	RT_CALL("cublasHgemmStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched.called == 0, e);
+	x_cublasHgemmStridedBatched.called = 0;
+	e = cublasHgemmStridedBatched(NULL, x_cublasHgemmStridedBatched.transa, x_cublasHgemmStridedBatched.transb, x_cublasHgemmStridedBatched.m, x_cublasHgemmStridedBatched.n, x_cublasHgemmStridedBatched.k, x_cublasHgemmStridedBatched.alpha, x_cublasHgemmStridedBatched.A, x_cublasHgemmStridedBatched.lda, x_cublasHgemmStridedBatched.strideA, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched.ldb, x_cublasHgemmStridedBatched.strideB, x_cublasHgemmStridedBatched.beta, x_cublasHgemmStridedBatched.C, x_cublasHgemmStridedBatched.ldc, x_cublasHgemmStridedBatched.strideC, x_cublasHgemmStridedBatched.batchCount);
+	RT_CALL("cublasHgemmStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched.called == 0, e);
+	x_cublasHgemmStridedBatched.called = 0;
+	e = cublasHgemmStridedBatched(NULL, x_cublasHgemmStridedBatched.transa, x_cublasHgemmStridedBatched.transb, x_cublasHgemmStridedBatched.m, x_cublasHgemmStridedBatched.n, x_cublasHgemmStridedBatched.k, x_cublasHgemmStridedBatched.alpha, x_cublasHgemmStridedBatched.A, x_cublasHgemmStridedBatched.lda, x_cublasHgemmStridedBatched.strideA, x_cublasHgemmStridedBatched.B, x_cublasHgemmStridedBatched.ldb, x_cublasHgemmStridedBatched.strideB, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched.C, x_cublasHgemmStridedBatched.ldc, x_cublasHgemmStridedBatched.strideC, x_cublasHgemmStridedBatched.batchCount);
+	RT_CALL("cublasHgemmStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched.called == 0, e);
+	x_cublasHgemmStridedBatched.called = 0;
+	e = cublasHgemmStridedBatched(NULL, x_cublasHgemmStridedBatched.transa, x_cublasHgemmStridedBatched.transb, x_cublasHgemmStridedBatched.m, x_cublasHgemmStridedBatched.n, x_cublasHgemmStridedBatched.k, x_cublasHgemmStridedBatched.alpha, x_cublasHgemmStridedBatched.A, x_cublasHgemmStridedBatched.lda, x_cublasHgemmStridedBatched.strideA, x_cublasHgemmStridedBatched.B, x_cublasHgemmStridedBatched.ldb, x_cublasHgemmStridedBatched.strideB, x_cublasHgemmStridedBatched.beta, (__half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched.ldc, x_cublasHgemmStridedBatched.strideC, x_cublasHgemmStridedBatched.batchCount);
+	RT_CALL("cublasHgemmStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa;
+	cublasOperation_t transb;
+	int64_t m;
+	int64_t n;
+	int64_t k;
+	__half_raw * alpha;
+	const __half_raw * A;
+	int64_t lda;
+	long long strideA;
+	const __half_raw * B;
+	int64_t ldb;
+	long long strideB;
+	__half_raw * beta;
+	__half_raw * C;
+	int64_t ldc;
+	long long strideC;
+	int64_t batchCount;
+	int called;
+} x_cublasHgemmStridedBatched_64;
+
+static cublasStatus_t fake_cublasHgemmStridedBatched_64(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int64_t m, int64_t n, int64_t k, const __half_raw * alpha, const __half_raw * A, int64_t lda, long long strideA, const __half_raw * B, int64_t ldb, long long strideB, const __half_raw * beta, __half_raw * C, int64_t ldc, long long strideC, int64_t batchCount)
+{
+	x_cublasHgemmStridedBatched_64.called++;
+	RT_TRUE("cublasHgemmStridedBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasHgemmStridedBatched_64", "transa", &transa, &x_cublasHgemmStridedBatched_64.transa, sizeof(transa));
+	RT_SAME("cublasHgemmStridedBatched_64", "transb", &transb, &x_cublasHgemmStridedBatched_64.transb, sizeof(transb));
+	RT_SAME("cublasHgemmStridedBatched_64", "m", &m, &x_cublasHgemmStridedBatched_64.m, sizeof(m));
+	RT_SAME("cublasHgemmStridedBatched_64", "n", &n, &x_cublasHgemmStridedBatched_64.n, sizeof(n));
+	RT_SAME("cublasHgemmStridedBatched_64", "k", &k, &x_cublasHgemmStridedBatched_64.k, sizeof(k));
+	RT_TRUE("cublasHgemmStridedBatched_64", "alpha", alpha == x_cublasHgemmStridedBatched_64.alpha);
+	RT_TRUE("cublasHgemmStridedBatched_64", "A", A == x_cublasHgemmStridedBatched_64.A);
+	RT_SAME("cublasHgemmStridedBatched_64", "lda", &lda, &x_cublasHgemmStridedBatched_64.lda, sizeof(lda));
+	RT_SAME("cublasHgemmStridedBatched_64", "strideA", &strideA, &x_cublasHgemmStridedBatched_64.strideA, sizeof(strideA));
+	RT_TRUE("cublasHgemmStridedBatched_64", "B", B == x_cublasHgemmStridedBatched_64.B);
+	RT_SAME("cublasHgemmStridedBatched_64", "ldb", &ldb, &x_cublasHgemmStridedBatched_64.ldb, sizeof(ldb));
+	RT_SAME("cublasHgemmStridedBatched_64", "strideB", &strideB, &x_cublasHgemmStridedBatched_64.strideB, sizeof(strideB));
+	RT_TRUE("cublasHgemmStridedBatched_64", "beta", beta == x_cublasHgemmStridedBatched_64.beta);
+	RT_TRUE("cublasHgemmStridedBatched_64", "C", C == x_cublasHgemmStridedBatched_64.C);
+	RT_SAME("cublasHgemmStridedBatched_64", "ldc", &ldc, &x_cublasHgemmStridedBatched_64.ldc, sizeof(ldc));
+	RT_SAME("cublasHgemmStridedBatched_64", "strideC", &strideC, &x_cublasHgemmStridedBatched_64.strideC, sizeof(strideC));
+	RT_SAME("cublasHgemmStridedBatched_64", "batchCount", &batchCount, &x_cublasHgemmStridedBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHgemmStridedBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHgemmStridedBatched_64, 0, sizeof(x_cublasHgemmStridedBatched_64));
+	x_cublasHgemmStridedBatched_64.transa = (cublasOperation_t)rt_small(64);
+	x_cublasHgemmStridedBatched_64.transb = (cublasOperation_t)rt_small(64);
+	x_cublasHgemmStridedBatched_64.m = (int64_t)rt_small(64);
+	x_cublasHgemmStridedBatched_64.n = (int64_t)rt_small(64);
+	x_cublasHgemmStridedBatched_64.k = (int64_t)rt_small(64);
+	x_cublasHgemmStridedBatched_64.alpha = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched_64.A = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasHgemmStridedBatched_64.strideA = (long long)rt_small(64);
+	x_cublasHgemmStridedBatched_64.B = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched_64.ldb = (int64_t)rt_small(64);
+	x_cublasHgemmStridedBatched_64.strideB = (long long)rt_small(64);
+	x_cublasHgemmStridedBatched_64.beta = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched_64.C = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemmStridedBatched_64.ldc = (int64_t)rt_small(64);
+	x_cublasHgemmStridedBatched_64.strideC = (long long)rt_small(64);
+	x_cublasHgemmStridedBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHgemmStridedBatched_64(NULL, x_cublasHgemmStridedBatched_64.transa, x_cublasHgemmStridedBatched_64.transb, x_cublasHgemmStridedBatched_64.m, x_cublasHgemmStridedBatched_64.n, x_cublasHgemmStridedBatched_64.k, x_cublasHgemmStridedBatched_64.alpha, x_cublasHgemmStridedBatched_64.A, x_cublasHgemmStridedBatched_64.lda, x_cublasHgemmStridedBatched_64.strideA, x_cublasHgemmStridedBatched_64.B, x_cublasHgemmStridedBatched_64.ldb, x_cublasHgemmStridedBatched_64.strideB, x_cublasHgemmStridedBatched_64.beta, x_cublasHgemmStridedBatched_64.C, x_cublasHgemmStridedBatched_64.ldc, x_cublasHgemmStridedBatched_64.strideC, x_cublasHgemmStridedBatched_64.batchCount);
+	RT_CALL("cublasHgemmStridedBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasHgemmStridedBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHgemmStridedBatched_64(NULL, x_cublasHgemmStridedBatched_64.transa, x_cublasHgemmStridedBatched_64.transb, x_cublasHgemmStridedBatched_64.m, x_cublasHgemmStridedBatched_64.n, x_cublasHgemmStridedBatched_64.k, x_cublasHgemmStridedBatched_64.alpha, x_cublasHgemmStridedBatched_64.A, x_cublasHgemmStridedBatched_64.lda, x_cublasHgemmStridedBatched_64.strideA, x_cublasHgemmStridedBatched_64.B, x_cublasHgemmStridedBatched_64.ldb, x_cublasHgemmStridedBatched_64.strideB, x_cublasHgemmStridedBatched_64.beta, x_cublasHgemmStridedBatched_64.C, x_cublasHgemmStridedBatched_64.ldc, x_cublasHgemmStridedBatched_64.strideC, x_cublasHgemmStridedBatched_64.batchCount);
+	RT_CALL("cublasHgemmStridedBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHgemmStridedBatched_64.called == 2, e);
+	x_cublasHgemmStridedBatched_64.called = 0;
+	e = cublasHgemmStridedBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHgemmStridedBatched_64.transa, x_cublasHgemmStridedBatched_64.transb, x_cublasHgemmStridedBatched_64.m, x_cublasHgemmStridedBatched_64.n, x_cublasHgemmStridedBatched_64.k, x_cublasHgemmStridedBatched_64.alpha, x_cublasHgemmStridedBatched_64.A, x_cublasHgemmStridedBatched_64.lda, x_cublasHgemmStridedBatched_64.strideA, x_cublasHgemmStridedBatched_64.B, x_cublasHgemmStridedBatched_64.ldb, x_cublasHgemmStridedBatched_64.strideB, x_cublasHgemmStridedBatched_64.beta, x_cublasHgemmStridedBatched_64.C, x_cublasHgemmStridedBatched_64.ldc, x_cublasHgemmStridedBatched_64.strideC, x_cublasHgemmStridedBatched_64.batchCount);
+	RT_CALL("cublasHgemmStridedBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHgemmStridedBatched_64.called == 0, e);
+	x_cublasHgemmStridedBatched_64.called = 0;
+	e = cublasHgemmStridedBatched_64(NULL, x_cublasHgemmStridedBatched_64.transa, x_cublasHgemmStridedBatched_64.transb, x_cublasHgemmStridedBatched_64.m, x_cublasHgemmStridedBatched_64.n, x_cublasHgemmStridedBatched_64.k, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched_64.A, x_cublasHgemmStridedBatched_64.lda, x_cublasHgemmStridedBatched_64.strideA, x_cublasHgemmStridedBatched_64.B, x_cublasHgemmStridedBatched_64.ldb, x_cublasHgemmStridedBatched_64.strideB, x_cublasHgemmStridedBatched_64.beta, x_cublasHgemmStridedBatched_64.C, x_cublasHgemmStridedBatched_64.ldc, x_cublasHgemmStridedBatched_64.strideC, x_cublasHgemmStridedBatched_64.batchCount);
+	RT_CALL("cublasHgemmStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched_64.called == 0, e);
+	x_cublasHgemmStridedBatched_64.called = 0;
+	e = cublasHgemmStridedBatched_64(NULL, x_cublasHgemmStridedBatched_64.transa, x_cublasHgemmStridedBatched_64.transb, x_cublasHgemmStridedBatched_64.m, x_cublasHgemmStridedBatched_64.n, x_cublasHgemmStridedBatched_64.k, x_cublasHgemmStridedBatched_64.alpha, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched_64.lda, x_cublasHgemmStridedBatched_64.strideA, x_cublasHgemmStridedBatched_64.B, x_cublasHgemmStridedBatched_64.ldb, x_cublasHgemmStridedBatched_64.strideB, x_cublasHgemmStridedBatched_64.beta, x_cublasHgemmStridedBatched_64.C, x_cublasHgemmStridedBatched_64.ldc, x_cublasHgemmStridedBatched_64.strideC, x_cublasHgemmStridedBatched_64.batchCount);
+	RT_CALL("cublasHgemmStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched_64.called == 0, e);
+	x_cublasHgemmStridedBatched_64.called = 0;
+	e = cublasHgemmStridedBatched_64(NULL, x_cublasHgemmStridedBatched_64.transa, x_cublasHgemmStridedBatched_64.transb, x_cublasHgemmStridedBatched_64.m, x_cublasHgemmStridedBatched_64.n, x_cublasHgemmStridedBatched_64.k, x_cublasHgemmStridedBatched_64.alpha, x_cublasHgemmStridedBatched_64.A, x_cublasHgemmStridedBatched_64.lda, x_cublasHgemmStridedBatched_64.strideA, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched_64.ldb, x_cublasHgemmStridedBatched_64.strideB, x_cublasHgemmStridedBatched_64.beta, x_cublasHgemmStridedBatched_64.C, x_cublasHgemmStridedBatched_64.ldc, x_cublasHgemmStridedBatched_64.strideC, x_cublasHgemmStridedBatched_64.batchCount);
+	RT_CALL("cublasHgemmStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched_64.called == 0, e);
+	x_cublasHgemmStridedBatched_64.called = 0;
+	e = cublasHgemmStridedBatched_64(NULL, x_cublasHgemmStridedBatched_64.transa, x_cublasHgemmStridedBatched_64.transb, x_cublasHgemmStridedBatched_64.m, x_cublasHgemmStridedBatched_64.n, x_cublasHgemmStridedBatched_64.k, x_cublasHgemmStridedBatched_64.alpha, x_cublasHgemmStridedBatched_64.A, x_cublasHgemmStridedBatched_64.lda, x_cublasHgemmStridedBatched_64.strideA, x_cublasHgemmStridedBatched_64.B, x_cublasHgemmStridedBatched_64.ldb, x_cublasHgemmStridedBatched_64.strideB, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched_64.C, x_cublasHgemmStridedBatched_64.ldc, x_cublasHgemmStridedBatched_64.strideC, x_cublasHgemmStridedBatched_64.batchCount);
+	RT_CALL("cublasHgemmStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched_64.called == 0, e);
+	x_cublasHgemmStridedBatched_64.called = 0;
+	e = cublasHgemmStridedBatched_64(NULL, x_cublasHgemmStridedBatched_64.transa, x_cublasHgemmStridedBatched_64.transb, x_cublasHgemmStridedBatched_64.m, x_cublasHgemmStridedBatched_64.n, x_cublasHgemmStridedBatched_64.k, x_cublasHgemmStridedBatched_64.alpha, x_cublasHgemmStridedBatched_64.A, x_cublasHgemmStridedBatched_64.lda, x_cublasHgemmStridedBatched_64.strideA, x_cublasHgemmStridedBatched_64.B, x_cublasHgemmStridedBatched_64.ldb, x_cublasHgemmStridedBatched_64.strideB, x_cublasHgemmStridedBatched_64.beta, (__half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemmStridedBatched_64.ldc, x_cublasHgemmStridedBatched_64.strideC, x_cublasHgemmStridedBatched_64.batchCount);
+	RT_CALL("cublasHgemmStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemmStridedBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa;
+	cublasOperation_t transb;
+	int64_t m;
+	int64_t n;
+	int64_t k;
+	__half_raw * alpha;
+	const __half_raw * A;
+	int64_t lda;
+	const __half_raw * B;
+	int64_t ldb;
+	__half_raw * beta;
+	__half_raw * C;
+	int64_t ldc;
+	int called;
+} x_cublasHgemm_64;
+
+static cublasStatus_t fake_cublasHgemm_64(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int64_t m, int64_t n, int64_t k, const __half_raw * alpha, const __half_raw * A, int64_t lda, const __half_raw * B, int64_t ldb, const __half_raw * beta, __half_raw * C, int64_t ldc)
+{
+	x_cublasHgemm_64.called++;
+	RT_TRUE("cublasHgemm_64", "handle", handle == NULL);
+	RT_SAME("cublasHgemm_64", "transa", &transa, &x_cublasHgemm_64.transa, sizeof(transa));
+	RT_SAME("cublasHgemm_64", "transb", &transb, &x_cublasHgemm_64.transb, sizeof(transb));
+	RT_SAME("cublasHgemm_64", "m", &m, &x_cublasHgemm_64.m, sizeof(m));
+	RT_SAME("cublasHgemm_64", "n", &n, &x_cublasHgemm_64.n, sizeof(n));
+	RT_SAME("cublasHgemm_64", "k", &k, &x_cublasHgemm_64.k, sizeof(k));
+	RT_TRUE("cublasHgemm_64", "alpha", alpha == x_cublasHgemm_64.alpha);
+	RT_TRUE("cublasHgemm_64", "A", A == x_cublasHgemm_64.A);
+	RT_SAME("cublasHgemm_64", "lda", &lda, &x_cublasHgemm_64.lda, sizeof(lda));
+	RT_TRUE("cublasHgemm_64", "B", B == x_cublasHgemm_64.B);
+	RT_SAME("cublasHgemm_64", "ldb", &ldb, &x_cublasHgemm_64.ldb, sizeof(ldb));
+	RT_TRUE("cublasHgemm_64", "beta", beta == x_cublasHgemm_64.beta);
+	RT_TRUE("cublasHgemm_64", "C", C == x_cublasHgemm_64.C);
+	RT_SAME("cublasHgemm_64", "ldc", &ldc, &x_cublasHgemm_64.ldc, sizeof(ldc));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasHgemm_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasHgemm_64, 0, sizeof(x_cublasHgemm_64));
+	x_cublasHgemm_64.transa = (cublasOperation_t)rt_small(64);
+	x_cublasHgemm_64.transb = (cublasOperation_t)rt_small(64);
+	x_cublasHgemm_64.m = (int64_t)rt_small(64);
+	x_cublasHgemm_64.n = (int64_t)rt_small(64);
+	x_cublasHgemm_64.k = (int64_t)rt_small(64);
+	x_cublasHgemm_64.alpha = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm_64.A = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm_64.lda = (int64_t)rt_small(64);
+	x_cublasHgemm_64.B = (const __half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm_64.ldb = (int64_t)rt_small(64);
+	x_cublasHgemm_64.beta = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm_64.C = (__half_raw *)(uintptr_t)rt_devptr;
+	x_cublasHgemm_64.ldc = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasHgemm_64(NULL, x_cublasHgemm_64.transa, x_cublasHgemm_64.transb, x_cublasHgemm_64.m, x_cublasHgemm_64.n, x_cublasHgemm_64.k, x_cublasHgemm_64.alpha, x_cublasHgemm_64.A, x_cublasHgemm_64.lda, x_cublasHgemm_64.B, x_cublasHgemm_64.ldb, x_cublasHgemm_64.beta, x_cublasHgemm_64.C, x_cublasHgemm_64.ldc);
+	RT_CALL("cublasHgemm_64", e == CUBLAS_STATUS_SUCCESS && x_cublasHgemm_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasHgemm_64(NULL, x_cublasHgemm_64.transa, x_cublasHgemm_64.transb, x_cublasHgemm_64.m, x_cublasHgemm_64.n, x_cublasHgemm_64.k, x_cublasHgemm_64.alpha, x_cublasHgemm_64.A, x_cublasHgemm_64.lda, x_cublasHgemm_64.B, x_cublasHgemm_64.ldb, x_cublasHgemm_64.beta, x_cublasHgemm_64.C, x_cublasHgemm_64.ldc);
+	RT_CALL("cublasHgemm_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasHgemm_64.called == 2, e);
+	x_cublasHgemm_64.called = 0;
+	e = cublasHgemm_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasHgemm_64.transa, x_cublasHgemm_64.transb, x_cublasHgemm_64.m, x_cublasHgemm_64.n, x_cublasHgemm_64.k, x_cublasHgemm_64.alpha, x_cublasHgemm_64.A, x_cublasHgemm_64.lda, x_cublasHgemm_64.B, x_cublasHgemm_64.ldb, x_cublasHgemm_64.beta, x_cublasHgemm_64.C, x_cublasHgemm_64.ldc);
+	RT_CALL("cublasHgemm_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasHgemm_64.called == 0, e);
+	x_cublasHgemm_64.called = 0;
+	e = cublasHgemm_64(NULL, x_cublasHgemm_64.transa, x_cublasHgemm_64.transb, x_cublasHgemm_64.m, x_cublasHgemm_64.n, x_cublasHgemm_64.k, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm_64.A, x_cublasHgemm_64.lda, x_cublasHgemm_64.B, x_cublasHgemm_64.ldb, x_cublasHgemm_64.beta, x_cublasHgemm_64.C, x_cublasHgemm_64.ldc);
+	RT_CALL("cublasHgemm_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm_64.called == 0, e);
+	x_cublasHgemm_64.called = 0;
+	e = cublasHgemm_64(NULL, x_cublasHgemm_64.transa, x_cublasHgemm_64.transb, x_cublasHgemm_64.m, x_cublasHgemm_64.n, x_cublasHgemm_64.k, x_cublasHgemm_64.alpha, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm_64.lda, x_cublasHgemm_64.B, x_cublasHgemm_64.ldb, x_cublasHgemm_64.beta, x_cublasHgemm_64.C, x_cublasHgemm_64.ldc);
+	RT_CALL("cublasHgemm_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm_64.called == 0, e);
+	x_cublasHgemm_64.called = 0;
+	e = cublasHgemm_64(NULL, x_cublasHgemm_64.transa, x_cublasHgemm_64.transb, x_cublasHgemm_64.m, x_cublasHgemm_64.n, x_cublasHgemm_64.k, x_cublasHgemm_64.alpha, x_cublasHgemm_64.A, x_cublasHgemm_64.lda, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm_64.ldb, x_cublasHgemm_64.beta, x_cublasHgemm_64.C, x_cublasHgemm_64.ldc);
+	RT_CALL("cublasHgemm_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm_64.called == 0, e);
+	x_cublasHgemm_64.called = 0;
+	e = cublasHgemm_64(NULL, x_cublasHgemm_64.transa, x_cublasHgemm_64.transb, x_cublasHgemm_64.m, x_cublasHgemm_64.n, x_cublasHgemm_64.k, x_cublasHgemm_64.alpha, x_cublasHgemm_64.A, x_cublasHgemm_64.lda, x_cublasHgemm_64.B, x_cublasHgemm_64.ldb, (const __half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm_64.C, x_cublasHgemm_64.ldc);
+	RT_CALL("cublasHgemm_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm_64.called == 0, e);
+	x_cublasHgemm_64.called = 0;
+	e = cublasHgemm_64(NULL, x_cublasHgemm_64.transa, x_cublasHgemm_64.transb, x_cublasHgemm_64.m, x_cublasHgemm_64.n, x_cublasHgemm_64.k, x_cublasHgemm_64.alpha, x_cublasHgemm_64.A, x_cublasHgemm_64.lda, x_cublasHgemm_64.B, x_cublasHgemm_64.ldb, x_cublasHgemm_64.beta, (__half_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasHgemm_64.ldc);
+	RT_CALL("cublasHgemm_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasHgemm_64.called == 0, e);
+}
+#endif
+
+static struct {
 	int n;
 	const void * x;
 	cudaDataType xType;
@@ -24799,6 +26017,690 @@ static void test_cublasSwapEx_64(void)
 #endif
 
 static struct {
+	cublasOperation_t trans;
+	int m;
+	int n;
+	float * alpha;
+	const __nv_bfloat16_raw *const * Aarray;
+	int lda;
+	const __nv_bfloat16_raw *const * xarray;
+	int incx;
+	float * beta;
+	float *const * yarray;
+	int incy;
+	int batchCount;
+	int called;
+} x_cublasTSSgemvBatched;
+
+static cublasStatus_t fake_cublasTSSgemvBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __nv_bfloat16_raw *const Aarray[], int lda, const __nv_bfloat16_raw *const xarray[], int incx, const float * beta, float *const yarray[], int incy, int batchCount)
+{
+	x_cublasTSSgemvBatched.called++;
+	RT_TRUE("cublasTSSgemvBatched", "handle", handle == NULL);
+	RT_SAME("cublasTSSgemvBatched", "trans", &trans, &x_cublasTSSgemvBatched.trans, sizeof(trans));
+	RT_SAME("cublasTSSgemvBatched", "m", &m, &x_cublasTSSgemvBatched.m, sizeof(m));
+	RT_SAME("cublasTSSgemvBatched", "n", &n, &x_cublasTSSgemvBatched.n, sizeof(n));
+	RT_TRUE("cublasTSSgemvBatched", "alpha", alpha == x_cublasTSSgemvBatched.alpha);
+	RT_TRUE("cublasTSSgemvBatched", "Aarray", Aarray == x_cublasTSSgemvBatched.Aarray);
+	RT_SAME("cublasTSSgemvBatched", "lda", &lda, &x_cublasTSSgemvBatched.lda, sizeof(lda));
+	RT_TRUE("cublasTSSgemvBatched", "xarray", xarray == x_cublasTSSgemvBatched.xarray);
+	RT_SAME("cublasTSSgemvBatched", "incx", &incx, &x_cublasTSSgemvBatched.incx, sizeof(incx));
+	RT_TRUE("cublasTSSgemvBatched", "beta", beta == x_cublasTSSgemvBatched.beta);
+	RT_TRUE("cublasTSSgemvBatched", "yarray", yarray == x_cublasTSSgemvBatched.yarray);
+	RT_SAME("cublasTSSgemvBatched", "incy", &incy, &x_cublasTSSgemvBatched.incy, sizeof(incy));
+	RT_SAME("cublasTSSgemvBatched", "batchCount", &batchCount, &x_cublasTSSgemvBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasTSSgemvBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasTSSgemvBatched, 0, sizeof(x_cublasTSSgemvBatched));
+	x_cublasTSSgemvBatched.trans = (cublasOperation_t)rt_small(64);
+	x_cublasTSSgemvBatched.m = (int)rt_small(64);
+	x_cublasTSSgemvBatched.n = (int)rt_small(64);
+	x_cublasTSSgemvBatched.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched.Aarray = (const __nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched.lda = (int)rt_small(64);
+	x_cublasTSSgemvBatched.xarray = (const __nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched.incx = (int)rt_small(64);
+	x_cublasTSSgemvBatched.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched.yarray = (float *const *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched.incy = (int)rt_small(64);
+	x_cublasTSSgemvBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasTSSgemvBatched(NULL, x_cublasTSSgemvBatched.trans, x_cublasTSSgemvBatched.m, x_cublasTSSgemvBatched.n, x_cublasTSSgemvBatched.alpha, x_cublasTSSgemvBatched.Aarray, x_cublasTSSgemvBatched.lda, x_cublasTSSgemvBatched.xarray, x_cublasTSSgemvBatched.incx, x_cublasTSSgemvBatched.beta, x_cublasTSSgemvBatched.yarray, x_cublasTSSgemvBatched.incy, x_cublasTSSgemvBatched.batchCount);
+	RT_CALL("cublasTSSgemvBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasTSSgemvBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasTSSgemvBatched(NULL, x_cublasTSSgemvBatched.trans, x_cublasTSSgemvBatched.m, x_cublasTSSgemvBatched.n, x_cublasTSSgemvBatched.alpha, x_cublasTSSgemvBatched.Aarray, x_cublasTSSgemvBatched.lda, x_cublasTSSgemvBatched.xarray, x_cublasTSSgemvBatched.incx, x_cublasTSSgemvBatched.beta, x_cublasTSSgemvBatched.yarray, x_cublasTSSgemvBatched.incy, x_cublasTSSgemvBatched.batchCount);
+	RT_CALL("cublasTSSgemvBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasTSSgemvBatched.called == 2, e);
+	x_cublasTSSgemvBatched.called = 0;
+	e = cublasTSSgemvBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasTSSgemvBatched.trans, x_cublasTSSgemvBatched.m, x_cublasTSSgemvBatched.n, x_cublasTSSgemvBatched.alpha, x_cublasTSSgemvBatched.Aarray, x_cublasTSSgemvBatched.lda, x_cublasTSSgemvBatched.xarray, x_cublasTSSgemvBatched.incx, x_cublasTSSgemvBatched.beta, x_cublasTSSgemvBatched.yarray, x_cublasTSSgemvBatched.incy, x_cublasTSSgemvBatched.batchCount);
+	RT_CALL("cublasTSSgemvBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasTSSgemvBatched.called == 0, e);
+	x_cublasTSSgemvBatched.called = 0;
+	e = cublasTSSgemvBatched(NULL, x_cublasTSSgemvBatched.trans, x_cublasTSSgemvBatched.m, x_cublasTSSgemvBatched.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched.Aarray, x_cublasTSSgemvBatched.lda, x_cublasTSSgemvBatched.xarray, x_cublasTSSgemvBatched.incx, x_cublasTSSgemvBatched.beta, x_cublasTSSgemvBatched.yarray, x_cublasTSSgemvBatched.incy, x_cublasTSSgemvBatched.batchCount);
+	RT_CALL("cublasTSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched.called == 0, e);
+	x_cublasTSSgemvBatched.called = 0;
+	e = cublasTSSgemvBatched(NULL, x_cublasTSSgemvBatched.trans, x_cublasTSSgemvBatched.m, x_cublasTSSgemvBatched.n, x_cublasTSSgemvBatched.alpha, (const __nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched.lda, x_cublasTSSgemvBatched.xarray, x_cublasTSSgemvBatched.incx, x_cublasTSSgemvBatched.beta, x_cublasTSSgemvBatched.yarray, x_cublasTSSgemvBatched.incy, x_cublasTSSgemvBatched.batchCount);
+	RT_CALL("cublasTSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched.called == 0, e);
+	x_cublasTSSgemvBatched.called = 0;
+	e = cublasTSSgemvBatched(NULL, x_cublasTSSgemvBatched.trans, x_cublasTSSgemvBatched.m, x_cublasTSSgemvBatched.n, x_cublasTSSgemvBatched.alpha, x_cublasTSSgemvBatched.Aarray, x_cublasTSSgemvBatched.lda, (const __nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched.incx, x_cublasTSSgemvBatched.beta, x_cublasTSSgemvBatched.yarray, x_cublasTSSgemvBatched.incy, x_cublasTSSgemvBatched.batchCount);
+	RT_CALL("cublasTSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched.called == 0, e);
+	x_cublasTSSgemvBatched.called = 0;
+	e = cublasTSSgemvBatched(NULL, x_cublasTSSgemvBatched.trans, x_cublasTSSgemvBatched.m, x_cublasTSSgemvBatched.n, x_cublasTSSgemvBatched.alpha, x_cublasTSSgemvBatched.Aarray, x_cublasTSSgemvBatched.lda, x_cublasTSSgemvBatched.xarray, x_cublasTSSgemvBatched.incx, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched.yarray, x_cublasTSSgemvBatched.incy, x_cublasTSSgemvBatched.batchCount);
+	RT_CALL("cublasTSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched.called == 0, e);
+	x_cublasTSSgemvBatched.called = 0;
+	e = cublasTSSgemvBatched(NULL, x_cublasTSSgemvBatched.trans, x_cublasTSSgemvBatched.m, x_cublasTSSgemvBatched.n, x_cublasTSSgemvBatched.alpha, x_cublasTSSgemvBatched.Aarray, x_cublasTSSgemvBatched.lda, x_cublasTSSgemvBatched.xarray, x_cublasTSSgemvBatched.incx, x_cublasTSSgemvBatched.beta, (float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched.incy, x_cublasTSSgemvBatched.batchCount);
+	RT_CALL("cublasTSSgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int64_t m;
+	int64_t n;
+	float * alpha;
+	const __nv_bfloat16_raw *const * Aarray;
+	int64_t lda;
+	const __nv_bfloat16_raw *const * xarray;
+	int64_t incx;
+	float * beta;
+	float *const * yarray;
+	int64_t incy;
+	int64_t batchCount;
+	int called;
+} x_cublasTSSgemvBatched_64;
+
+static cublasStatus_t fake_cublasTSSgemvBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __nv_bfloat16_raw *const Aarray[], int64_t lda, const __nv_bfloat16_raw *const xarray[], int64_t incx, const float * beta, float *const yarray[], int64_t incy, int64_t batchCount)
+{
+	x_cublasTSSgemvBatched_64.called++;
+	RT_TRUE("cublasTSSgemvBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasTSSgemvBatched_64", "trans", &trans, &x_cublasTSSgemvBatched_64.trans, sizeof(trans));
+	RT_SAME("cublasTSSgemvBatched_64", "m", &m, &x_cublasTSSgemvBatched_64.m, sizeof(m));
+	RT_SAME("cublasTSSgemvBatched_64", "n", &n, &x_cublasTSSgemvBatched_64.n, sizeof(n));
+	RT_TRUE("cublasTSSgemvBatched_64", "alpha", alpha == x_cublasTSSgemvBatched_64.alpha);
+	RT_TRUE("cublasTSSgemvBatched_64", "Aarray", Aarray == x_cublasTSSgemvBatched_64.Aarray);
+	RT_SAME("cublasTSSgemvBatched_64", "lda", &lda, &x_cublasTSSgemvBatched_64.lda, sizeof(lda));
+	RT_TRUE("cublasTSSgemvBatched_64", "xarray", xarray == x_cublasTSSgemvBatched_64.xarray);
+	RT_SAME("cublasTSSgemvBatched_64", "incx", &incx, &x_cublasTSSgemvBatched_64.incx, sizeof(incx));
+	RT_TRUE("cublasTSSgemvBatched_64", "beta", beta == x_cublasTSSgemvBatched_64.beta);
+	RT_TRUE("cublasTSSgemvBatched_64", "yarray", yarray == x_cublasTSSgemvBatched_64.yarray);
+	RT_SAME("cublasTSSgemvBatched_64", "incy", &incy, &x_cublasTSSgemvBatched_64.incy, sizeof(incy));
+	RT_SAME("cublasTSSgemvBatched_64", "batchCount", &batchCount, &x_cublasTSSgemvBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasTSSgemvBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasTSSgemvBatched_64, 0, sizeof(x_cublasTSSgemvBatched_64));
+	x_cublasTSSgemvBatched_64.trans = (cublasOperation_t)rt_small(64);
+	x_cublasTSSgemvBatched_64.m = (int64_t)rt_small(64);
+	x_cublasTSSgemvBatched_64.n = (int64_t)rt_small(64);
+	x_cublasTSSgemvBatched_64.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched_64.Aarray = (const __nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasTSSgemvBatched_64.xarray = (const __nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched_64.incx = (int64_t)rt_small(64);
+	x_cublasTSSgemvBatched_64.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched_64.yarray = (float *const *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvBatched_64.incy = (int64_t)rt_small(64);
+	x_cublasTSSgemvBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasTSSgemvBatched_64(NULL, x_cublasTSSgemvBatched_64.trans, x_cublasTSSgemvBatched_64.m, x_cublasTSSgemvBatched_64.n, x_cublasTSSgemvBatched_64.alpha, x_cublasTSSgemvBatched_64.Aarray, x_cublasTSSgemvBatched_64.lda, x_cublasTSSgemvBatched_64.xarray, x_cublasTSSgemvBatched_64.incx, x_cublasTSSgemvBatched_64.beta, x_cublasTSSgemvBatched_64.yarray, x_cublasTSSgemvBatched_64.incy, x_cublasTSSgemvBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasTSSgemvBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasTSSgemvBatched_64(NULL, x_cublasTSSgemvBatched_64.trans, x_cublasTSSgemvBatched_64.m, x_cublasTSSgemvBatched_64.n, x_cublasTSSgemvBatched_64.alpha, x_cublasTSSgemvBatched_64.Aarray, x_cublasTSSgemvBatched_64.lda, x_cublasTSSgemvBatched_64.xarray, x_cublasTSSgemvBatched_64.incx, x_cublasTSSgemvBatched_64.beta, x_cublasTSSgemvBatched_64.yarray, x_cublasTSSgemvBatched_64.incy, x_cublasTSSgemvBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasTSSgemvBatched_64.called == 2, e);
+	x_cublasTSSgemvBatched_64.called = 0;
+	e = cublasTSSgemvBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasTSSgemvBatched_64.trans, x_cublasTSSgemvBatched_64.m, x_cublasTSSgemvBatched_64.n, x_cublasTSSgemvBatched_64.alpha, x_cublasTSSgemvBatched_64.Aarray, x_cublasTSSgemvBatched_64.lda, x_cublasTSSgemvBatched_64.xarray, x_cublasTSSgemvBatched_64.incx, x_cublasTSSgemvBatched_64.beta, x_cublasTSSgemvBatched_64.yarray, x_cublasTSSgemvBatched_64.incy, x_cublasTSSgemvBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasTSSgemvBatched_64.called == 0, e);
+	x_cublasTSSgemvBatched_64.called = 0;
+	e = cublasTSSgemvBatched_64(NULL, x_cublasTSSgemvBatched_64.trans, x_cublasTSSgemvBatched_64.m, x_cublasTSSgemvBatched_64.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched_64.Aarray, x_cublasTSSgemvBatched_64.lda, x_cublasTSSgemvBatched_64.xarray, x_cublasTSSgemvBatched_64.incx, x_cublasTSSgemvBatched_64.beta, x_cublasTSSgemvBatched_64.yarray, x_cublasTSSgemvBatched_64.incy, x_cublasTSSgemvBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched_64.called == 0, e);
+	x_cublasTSSgemvBatched_64.called = 0;
+	e = cublasTSSgemvBatched_64(NULL, x_cublasTSSgemvBatched_64.trans, x_cublasTSSgemvBatched_64.m, x_cublasTSSgemvBatched_64.n, x_cublasTSSgemvBatched_64.alpha, (const __nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched_64.lda, x_cublasTSSgemvBatched_64.xarray, x_cublasTSSgemvBatched_64.incx, x_cublasTSSgemvBatched_64.beta, x_cublasTSSgemvBatched_64.yarray, x_cublasTSSgemvBatched_64.incy, x_cublasTSSgemvBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched_64.called == 0, e);
+	x_cublasTSSgemvBatched_64.called = 0;
+	e = cublasTSSgemvBatched_64(NULL, x_cublasTSSgemvBatched_64.trans, x_cublasTSSgemvBatched_64.m, x_cublasTSSgemvBatched_64.n, x_cublasTSSgemvBatched_64.alpha, x_cublasTSSgemvBatched_64.Aarray, x_cublasTSSgemvBatched_64.lda, (const __nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched_64.incx, x_cublasTSSgemvBatched_64.beta, x_cublasTSSgemvBatched_64.yarray, x_cublasTSSgemvBatched_64.incy, x_cublasTSSgemvBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched_64.called == 0, e);
+	x_cublasTSSgemvBatched_64.called = 0;
+	e = cublasTSSgemvBatched_64(NULL, x_cublasTSSgemvBatched_64.trans, x_cublasTSSgemvBatched_64.m, x_cublasTSSgemvBatched_64.n, x_cublasTSSgemvBatched_64.alpha, x_cublasTSSgemvBatched_64.Aarray, x_cublasTSSgemvBatched_64.lda, x_cublasTSSgemvBatched_64.xarray, x_cublasTSSgemvBatched_64.incx, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched_64.yarray, x_cublasTSSgemvBatched_64.incy, x_cublasTSSgemvBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched_64.called == 0, e);
+	x_cublasTSSgemvBatched_64.called = 0;
+	e = cublasTSSgemvBatched_64(NULL, x_cublasTSSgemvBatched_64.trans, x_cublasTSSgemvBatched_64.m, x_cublasTSSgemvBatched_64.n, x_cublasTSSgemvBatched_64.alpha, x_cublasTSSgemvBatched_64.Aarray, x_cublasTSSgemvBatched_64.lda, x_cublasTSSgemvBatched_64.xarray, x_cublasTSSgemvBatched_64.incx, x_cublasTSSgemvBatched_64.beta, (float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvBatched_64.incy, x_cublasTSSgemvBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int m;
+	int n;
+	float * alpha;
+	const __nv_bfloat16_raw * A;
+	int lda;
+	long long strideA;
+	const __nv_bfloat16_raw * x;
+	int incx;
+	long long stridex;
+	float * beta;
+	float * y;
+	int incy;
+	long long stridey;
+	int batchCount;
+	int called;
+} x_cublasTSSgemvStridedBatched;
+
+static cublasStatus_t fake_cublasTSSgemvStridedBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __nv_bfloat16_raw * A, int lda, long long strideA, const __nv_bfloat16_raw * x, int incx, long long stridex, const float * beta, float * y, int incy, long long stridey, int batchCount)
+{
+	x_cublasTSSgemvStridedBatched.called++;
+	RT_TRUE("cublasTSSgemvStridedBatched", "handle", handle == NULL);
+	RT_SAME("cublasTSSgemvStridedBatched", "trans", &trans, &x_cublasTSSgemvStridedBatched.trans, sizeof(trans));
+	RT_SAME("cublasTSSgemvStridedBatched", "m", &m, &x_cublasTSSgemvStridedBatched.m, sizeof(m));
+	RT_SAME("cublasTSSgemvStridedBatched", "n", &n, &x_cublasTSSgemvStridedBatched.n, sizeof(n));
+	RT_TRUE("cublasTSSgemvStridedBatched", "alpha", alpha == x_cublasTSSgemvStridedBatched.alpha);
+	RT_TRUE("cublasTSSgemvStridedBatched", "A", A == x_cublasTSSgemvStridedBatched.A);
+	RT_SAME("cublasTSSgemvStridedBatched", "lda", &lda, &x_cublasTSSgemvStridedBatched.lda, sizeof(lda));
+	RT_SAME("cublasTSSgemvStridedBatched", "strideA", &strideA, &x_cublasTSSgemvStridedBatched.strideA, sizeof(strideA));
+	RT_TRUE("cublasTSSgemvStridedBatched", "x", x == x_cublasTSSgemvStridedBatched.x);
+	RT_SAME("cublasTSSgemvStridedBatched", "incx", &incx, &x_cublasTSSgemvStridedBatched.incx, sizeof(incx));
+	RT_SAME("cublasTSSgemvStridedBatched", "stridex", &stridex, &x_cublasTSSgemvStridedBatched.stridex, sizeof(stridex));
+	RT_TRUE("cublasTSSgemvStridedBatched", "beta", beta == x_cublasTSSgemvStridedBatched.beta);
+	RT_TRUE("cublasTSSgemvStridedBatched", "y", y == x_cublasTSSgemvStridedBatched.y);
+	RT_SAME("cublasTSSgemvStridedBatched", "incy", &incy, &x_cublasTSSgemvStridedBatched.incy, sizeof(incy));
+	RT_SAME("cublasTSSgemvStridedBatched", "stridey", &stridey, &x_cublasTSSgemvStridedBatched.stridey, sizeof(stridey));
+	RT_SAME("cublasTSSgemvStridedBatched", "batchCount", &batchCount, &x_cublasTSSgemvStridedBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasTSSgemvStridedBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasTSSgemvStridedBatched, 0, sizeof(x_cublasTSSgemvStridedBatched));
+	x_cublasTSSgemvStridedBatched.trans = (cublasOperation_t)rt_small(64);
+	x_cublasTSSgemvStridedBatched.m = (int)rt_small(64);
+	x_cublasTSSgemvStridedBatched.n = (int)rt_small(64);
+	x_cublasTSSgemvStridedBatched.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched.A = (const __nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched.lda = (int)rt_small(64);
+	x_cublasTSSgemvStridedBatched.strideA = (long long)rt_small(64);
+	x_cublasTSSgemvStridedBatched.x = (const __nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched.incx = (int)rt_small(64);
+	x_cublasTSSgemvStridedBatched.stridex = (long long)rt_small(64);
+	x_cublasTSSgemvStridedBatched.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched.y = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched.incy = (int)rt_small(64);
+	x_cublasTSSgemvStridedBatched.stridey = (long long)rt_small(64);
+	x_cublasTSSgemvStridedBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasTSSgemvStridedBatched(NULL, x_cublasTSSgemvStridedBatched.trans, x_cublasTSSgemvStridedBatched.m, x_cublasTSSgemvStridedBatched.n, x_cublasTSSgemvStridedBatched.alpha, x_cublasTSSgemvStridedBatched.A, x_cublasTSSgemvStridedBatched.lda, x_cublasTSSgemvStridedBatched.strideA, x_cublasTSSgemvStridedBatched.x, x_cublasTSSgemvStridedBatched.incx, x_cublasTSSgemvStridedBatched.stridex, x_cublasTSSgemvStridedBatched.beta, x_cublasTSSgemvStridedBatched.y, x_cublasTSSgemvStridedBatched.incy, x_cublasTSSgemvStridedBatched.stridey, x_cublasTSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasTSSgemvStridedBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasTSSgemvStridedBatched(NULL, x_cublasTSSgemvStridedBatched.trans, x_cublasTSSgemvStridedBatched.m, x_cublasTSSgemvStridedBatched.n, x_cublasTSSgemvStridedBatched.alpha, x_cublasTSSgemvStridedBatched.A, x_cublasTSSgemvStridedBatched.lda, x_cublasTSSgemvStridedBatched.strideA, x_cublasTSSgemvStridedBatched.x, x_cublasTSSgemvStridedBatched.incx, x_cublasTSSgemvStridedBatched.stridex, x_cublasTSSgemvStridedBatched.beta, x_cublasTSSgemvStridedBatched.y, x_cublasTSSgemvStridedBatched.incy, x_cublasTSSgemvStridedBatched.stridey, x_cublasTSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasTSSgemvStridedBatched.called == 2, e);
+	x_cublasTSSgemvStridedBatched.called = 0;
+	e = cublasTSSgemvStridedBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasTSSgemvStridedBatched.trans, x_cublasTSSgemvStridedBatched.m, x_cublasTSSgemvStridedBatched.n, x_cublasTSSgemvStridedBatched.alpha, x_cublasTSSgemvStridedBatched.A, x_cublasTSSgemvStridedBatched.lda, x_cublasTSSgemvStridedBatched.strideA, x_cublasTSSgemvStridedBatched.x, x_cublasTSSgemvStridedBatched.incx, x_cublasTSSgemvStridedBatched.stridex, x_cublasTSSgemvStridedBatched.beta, x_cublasTSSgemvStridedBatched.y, x_cublasTSSgemvStridedBatched.incy, x_cublasTSSgemvStridedBatched.stridey, x_cublasTSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasTSSgemvStridedBatched.called == 0, e);
+	x_cublasTSSgemvStridedBatched.called = 0;
+	e = cublasTSSgemvStridedBatched(NULL, x_cublasTSSgemvStridedBatched.trans, x_cublasTSSgemvStridedBatched.m, x_cublasTSSgemvStridedBatched.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched.A, x_cublasTSSgemvStridedBatched.lda, x_cublasTSSgemvStridedBatched.strideA, x_cublasTSSgemvStridedBatched.x, x_cublasTSSgemvStridedBatched.incx, x_cublasTSSgemvStridedBatched.stridex, x_cublasTSSgemvStridedBatched.beta, x_cublasTSSgemvStridedBatched.y, x_cublasTSSgemvStridedBatched.incy, x_cublasTSSgemvStridedBatched.stridey, x_cublasTSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched.called == 0, e);
+	x_cublasTSSgemvStridedBatched.called = 0;
+	e = cublasTSSgemvStridedBatched(NULL, x_cublasTSSgemvStridedBatched.trans, x_cublasTSSgemvStridedBatched.m, x_cublasTSSgemvStridedBatched.n, x_cublasTSSgemvStridedBatched.alpha, (const __nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched.lda, x_cublasTSSgemvStridedBatched.strideA, x_cublasTSSgemvStridedBatched.x, x_cublasTSSgemvStridedBatched.incx, x_cublasTSSgemvStridedBatched.stridex, x_cublasTSSgemvStridedBatched.beta, x_cublasTSSgemvStridedBatched.y, x_cublasTSSgemvStridedBatched.incy, x_cublasTSSgemvStridedBatched.stridey, x_cublasTSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched.called == 0, e);
+	x_cublasTSSgemvStridedBatched.called = 0;
+	e = cublasTSSgemvStridedBatched(NULL, x_cublasTSSgemvStridedBatched.trans, x_cublasTSSgemvStridedBatched.m, x_cublasTSSgemvStridedBatched.n, x_cublasTSSgemvStridedBatched.alpha, x_cublasTSSgemvStridedBatched.A, x_cublasTSSgemvStridedBatched.lda, x_cublasTSSgemvStridedBatched.strideA, (const __nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched.incx, x_cublasTSSgemvStridedBatched.stridex, x_cublasTSSgemvStridedBatched.beta, x_cublasTSSgemvStridedBatched.y, x_cublasTSSgemvStridedBatched.incy, x_cublasTSSgemvStridedBatched.stridey, x_cublasTSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched.called == 0, e);
+	x_cublasTSSgemvStridedBatched.called = 0;
+	e = cublasTSSgemvStridedBatched(NULL, x_cublasTSSgemvStridedBatched.trans, x_cublasTSSgemvStridedBatched.m, x_cublasTSSgemvStridedBatched.n, x_cublasTSSgemvStridedBatched.alpha, x_cublasTSSgemvStridedBatched.A, x_cublasTSSgemvStridedBatched.lda, x_cublasTSSgemvStridedBatched.strideA, x_cublasTSSgemvStridedBatched.x, x_cublasTSSgemvStridedBatched.incx, x_cublasTSSgemvStridedBatched.stridex, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched.y, x_cublasTSSgemvStridedBatched.incy, x_cublasTSSgemvStridedBatched.stridey, x_cublasTSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched.called == 0, e);
+	x_cublasTSSgemvStridedBatched.called = 0;
+	e = cublasTSSgemvStridedBatched(NULL, x_cublasTSSgemvStridedBatched.trans, x_cublasTSSgemvStridedBatched.m, x_cublasTSSgemvStridedBatched.n, x_cublasTSSgemvStridedBatched.alpha, x_cublasTSSgemvStridedBatched.A, x_cublasTSSgemvStridedBatched.lda, x_cublasTSSgemvStridedBatched.strideA, x_cublasTSSgemvStridedBatched.x, x_cublasTSSgemvStridedBatched.incx, x_cublasTSSgemvStridedBatched.stridex, x_cublasTSSgemvStridedBatched.beta, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched.incy, x_cublasTSSgemvStridedBatched.stridey, x_cublasTSSgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int64_t m;
+	int64_t n;
+	float * alpha;
+	const __nv_bfloat16_raw * A;
+	int64_t lda;
+	long long strideA;
+	const __nv_bfloat16_raw * x;
+	int64_t incx;
+	long long stridex;
+	float * beta;
+	float * y;
+	int64_t incy;
+	long long stridey;
+	int64_t batchCount;
+	int called;
+} x_cublasTSSgemvStridedBatched_64;
+
+static cublasStatus_t fake_cublasTSSgemvStridedBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __nv_bfloat16_raw * A, int64_t lda, long long strideA, const __nv_bfloat16_raw * x, int64_t incx, long long stridex, const float * beta, float * y, int64_t incy, long long stridey, int64_t batchCount)
+{
+	x_cublasTSSgemvStridedBatched_64.called++;
+	RT_TRUE("cublasTSSgemvStridedBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasTSSgemvStridedBatched_64", "trans", &trans, &x_cublasTSSgemvStridedBatched_64.trans, sizeof(trans));
+	RT_SAME("cublasTSSgemvStridedBatched_64", "m", &m, &x_cublasTSSgemvStridedBatched_64.m, sizeof(m));
+	RT_SAME("cublasTSSgemvStridedBatched_64", "n", &n, &x_cublasTSSgemvStridedBatched_64.n, sizeof(n));
+	RT_TRUE("cublasTSSgemvStridedBatched_64", "alpha", alpha == x_cublasTSSgemvStridedBatched_64.alpha);
+	RT_TRUE("cublasTSSgemvStridedBatched_64", "A", A == x_cublasTSSgemvStridedBatched_64.A);
+	RT_SAME("cublasTSSgemvStridedBatched_64", "lda", &lda, &x_cublasTSSgemvStridedBatched_64.lda, sizeof(lda));
+	RT_SAME("cublasTSSgemvStridedBatched_64", "strideA", &strideA, &x_cublasTSSgemvStridedBatched_64.strideA, sizeof(strideA));
+	RT_TRUE("cublasTSSgemvStridedBatched_64", "x", x == x_cublasTSSgemvStridedBatched_64.x);
+	RT_SAME("cublasTSSgemvStridedBatched_64", "incx", &incx, &x_cublasTSSgemvStridedBatched_64.incx, sizeof(incx));
+	RT_SAME("cublasTSSgemvStridedBatched_64", "stridex", &stridex, &x_cublasTSSgemvStridedBatched_64.stridex, sizeof(stridex));
+	RT_TRUE("cublasTSSgemvStridedBatched_64", "beta", beta == x_cublasTSSgemvStridedBatched_64.beta);
+	RT_TRUE("cublasTSSgemvStridedBatched_64", "y", y == x_cublasTSSgemvStridedBatched_64.y);
+	RT_SAME("cublasTSSgemvStridedBatched_64", "incy", &incy, &x_cublasTSSgemvStridedBatched_64.incy, sizeof(incy));
+	RT_SAME("cublasTSSgemvStridedBatched_64", "stridey", &stridey, &x_cublasTSSgemvStridedBatched_64.stridey, sizeof(stridey));
+	RT_SAME("cublasTSSgemvStridedBatched_64", "batchCount", &batchCount, &x_cublasTSSgemvStridedBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasTSSgemvStridedBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasTSSgemvStridedBatched_64, 0, sizeof(x_cublasTSSgemvStridedBatched_64));
+	x_cublasTSSgemvStridedBatched_64.trans = (cublasOperation_t)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.m = (int64_t)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.n = (int64_t)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched_64.A = (const __nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.strideA = (long long)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.x = (const __nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched_64.incx = (int64_t)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.stridex = (long long)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched_64.y = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSSgemvStridedBatched_64.incy = (int64_t)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.stridey = (long long)rt_small(64);
+	x_cublasTSSgemvStridedBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasTSSgemvStridedBatched_64(NULL, x_cublasTSSgemvStridedBatched_64.trans, x_cublasTSSgemvStridedBatched_64.m, x_cublasTSSgemvStridedBatched_64.n, x_cublasTSSgemvStridedBatched_64.alpha, x_cublasTSSgemvStridedBatched_64.A, x_cublasTSSgemvStridedBatched_64.lda, x_cublasTSSgemvStridedBatched_64.strideA, x_cublasTSSgemvStridedBatched_64.x, x_cublasTSSgemvStridedBatched_64.incx, x_cublasTSSgemvStridedBatched_64.stridex, x_cublasTSSgemvStridedBatched_64.beta, x_cublasTSSgemvStridedBatched_64.y, x_cublasTSSgemvStridedBatched_64.incy, x_cublasTSSgemvStridedBatched_64.stridey, x_cublasTSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasTSSgemvStridedBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasTSSgemvStridedBatched_64(NULL, x_cublasTSSgemvStridedBatched_64.trans, x_cublasTSSgemvStridedBatched_64.m, x_cublasTSSgemvStridedBatched_64.n, x_cublasTSSgemvStridedBatched_64.alpha, x_cublasTSSgemvStridedBatched_64.A, x_cublasTSSgemvStridedBatched_64.lda, x_cublasTSSgemvStridedBatched_64.strideA, x_cublasTSSgemvStridedBatched_64.x, x_cublasTSSgemvStridedBatched_64.incx, x_cublasTSSgemvStridedBatched_64.stridex, x_cublasTSSgemvStridedBatched_64.beta, x_cublasTSSgemvStridedBatched_64.y, x_cublasTSSgemvStridedBatched_64.incy, x_cublasTSSgemvStridedBatched_64.stridey, x_cublasTSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasTSSgemvStridedBatched_64.called == 2, e);
+	x_cublasTSSgemvStridedBatched_64.called = 0;
+	e = cublasTSSgemvStridedBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasTSSgemvStridedBatched_64.trans, x_cublasTSSgemvStridedBatched_64.m, x_cublasTSSgemvStridedBatched_64.n, x_cublasTSSgemvStridedBatched_64.alpha, x_cublasTSSgemvStridedBatched_64.A, x_cublasTSSgemvStridedBatched_64.lda, x_cublasTSSgemvStridedBatched_64.strideA, x_cublasTSSgemvStridedBatched_64.x, x_cublasTSSgemvStridedBatched_64.incx, x_cublasTSSgemvStridedBatched_64.stridex, x_cublasTSSgemvStridedBatched_64.beta, x_cublasTSSgemvStridedBatched_64.y, x_cublasTSSgemvStridedBatched_64.incy, x_cublasTSSgemvStridedBatched_64.stridey, x_cublasTSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasTSSgemvStridedBatched_64.called == 0, e);
+	x_cublasTSSgemvStridedBatched_64.called = 0;
+	e = cublasTSSgemvStridedBatched_64(NULL, x_cublasTSSgemvStridedBatched_64.trans, x_cublasTSSgemvStridedBatched_64.m, x_cublasTSSgemvStridedBatched_64.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched_64.A, x_cublasTSSgemvStridedBatched_64.lda, x_cublasTSSgemvStridedBatched_64.strideA, x_cublasTSSgemvStridedBatched_64.x, x_cublasTSSgemvStridedBatched_64.incx, x_cublasTSSgemvStridedBatched_64.stridex, x_cublasTSSgemvStridedBatched_64.beta, x_cublasTSSgemvStridedBatched_64.y, x_cublasTSSgemvStridedBatched_64.incy, x_cublasTSSgemvStridedBatched_64.stridey, x_cublasTSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched_64.called == 0, e);
+	x_cublasTSSgemvStridedBatched_64.called = 0;
+	e = cublasTSSgemvStridedBatched_64(NULL, x_cublasTSSgemvStridedBatched_64.trans, x_cublasTSSgemvStridedBatched_64.m, x_cublasTSSgemvStridedBatched_64.n, x_cublasTSSgemvStridedBatched_64.alpha, (const __nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched_64.lda, x_cublasTSSgemvStridedBatched_64.strideA, x_cublasTSSgemvStridedBatched_64.x, x_cublasTSSgemvStridedBatched_64.incx, x_cublasTSSgemvStridedBatched_64.stridex, x_cublasTSSgemvStridedBatched_64.beta, x_cublasTSSgemvStridedBatched_64.y, x_cublasTSSgemvStridedBatched_64.incy, x_cublasTSSgemvStridedBatched_64.stridey, x_cublasTSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched_64.called == 0, e);
+	x_cublasTSSgemvStridedBatched_64.called = 0;
+	e = cublasTSSgemvStridedBatched_64(NULL, x_cublasTSSgemvStridedBatched_64.trans, x_cublasTSSgemvStridedBatched_64.m, x_cublasTSSgemvStridedBatched_64.n, x_cublasTSSgemvStridedBatched_64.alpha, x_cublasTSSgemvStridedBatched_64.A, x_cublasTSSgemvStridedBatched_64.lda, x_cublasTSSgemvStridedBatched_64.strideA, (const __nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched_64.incx, x_cublasTSSgemvStridedBatched_64.stridex, x_cublasTSSgemvStridedBatched_64.beta, x_cublasTSSgemvStridedBatched_64.y, x_cublasTSSgemvStridedBatched_64.incy, x_cublasTSSgemvStridedBatched_64.stridey, x_cublasTSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched_64.called == 0, e);
+	x_cublasTSSgemvStridedBatched_64.called = 0;
+	e = cublasTSSgemvStridedBatched_64(NULL, x_cublasTSSgemvStridedBatched_64.trans, x_cublasTSSgemvStridedBatched_64.m, x_cublasTSSgemvStridedBatched_64.n, x_cublasTSSgemvStridedBatched_64.alpha, x_cublasTSSgemvStridedBatched_64.A, x_cublasTSSgemvStridedBatched_64.lda, x_cublasTSSgemvStridedBatched_64.strideA, x_cublasTSSgemvStridedBatched_64.x, x_cublasTSSgemvStridedBatched_64.incx, x_cublasTSSgemvStridedBatched_64.stridex, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched_64.y, x_cublasTSSgemvStridedBatched_64.incy, x_cublasTSSgemvStridedBatched_64.stridey, x_cublasTSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched_64.called == 0, e);
+	x_cublasTSSgemvStridedBatched_64.called = 0;
+	e = cublasTSSgemvStridedBatched_64(NULL, x_cublasTSSgemvStridedBatched_64.trans, x_cublasTSSgemvStridedBatched_64.m, x_cublasTSSgemvStridedBatched_64.n, x_cublasTSSgemvStridedBatched_64.alpha, x_cublasTSSgemvStridedBatched_64.A, x_cublasTSSgemvStridedBatched_64.lda, x_cublasTSSgemvStridedBatched_64.strideA, x_cublasTSSgemvStridedBatched_64.x, x_cublasTSSgemvStridedBatched_64.incx, x_cublasTSSgemvStridedBatched_64.stridex, x_cublasTSSgemvStridedBatched_64.beta, (float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSSgemvStridedBatched_64.incy, x_cublasTSSgemvStridedBatched_64.stridey, x_cublasTSSgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSSgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSSgemvStridedBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int m;
+	int n;
+	float * alpha;
+	const __nv_bfloat16_raw *const * Aarray;
+	int lda;
+	const __nv_bfloat16_raw *const * xarray;
+	int incx;
+	float * beta;
+	__nv_bfloat16_raw *const * yarray;
+	int incy;
+	int batchCount;
+	int called;
+} x_cublasTSTgemvBatched;
+
+static cublasStatus_t fake_cublasTSTgemvBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __nv_bfloat16_raw *const Aarray[], int lda, const __nv_bfloat16_raw *const xarray[], int incx, const float * beta, __nv_bfloat16_raw *const yarray[], int incy, int batchCount)
+{
+	x_cublasTSTgemvBatched.called++;
+	RT_TRUE("cublasTSTgemvBatched", "handle", handle == NULL);
+	RT_SAME("cublasTSTgemvBatched", "trans", &trans, &x_cublasTSTgemvBatched.trans, sizeof(trans));
+	RT_SAME("cublasTSTgemvBatched", "m", &m, &x_cublasTSTgemvBatched.m, sizeof(m));
+	RT_SAME("cublasTSTgemvBatched", "n", &n, &x_cublasTSTgemvBatched.n, sizeof(n));
+	RT_TRUE("cublasTSTgemvBatched", "alpha", alpha == x_cublasTSTgemvBatched.alpha);
+	RT_TRUE("cublasTSTgemvBatched", "Aarray", Aarray == x_cublasTSTgemvBatched.Aarray);
+	RT_SAME("cublasTSTgemvBatched", "lda", &lda, &x_cublasTSTgemvBatched.lda, sizeof(lda));
+	RT_TRUE("cublasTSTgemvBatched", "xarray", xarray == x_cublasTSTgemvBatched.xarray);
+	RT_SAME("cublasTSTgemvBatched", "incx", &incx, &x_cublasTSTgemvBatched.incx, sizeof(incx));
+	RT_TRUE("cublasTSTgemvBatched", "beta", beta == x_cublasTSTgemvBatched.beta);
+	RT_TRUE("cublasTSTgemvBatched", "yarray", yarray == x_cublasTSTgemvBatched.yarray);
+	RT_SAME("cublasTSTgemvBatched", "incy", &incy, &x_cublasTSTgemvBatched.incy, sizeof(incy));
+	RT_SAME("cublasTSTgemvBatched", "batchCount", &batchCount, &x_cublasTSTgemvBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasTSTgemvBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasTSTgemvBatched, 0, sizeof(x_cublasTSTgemvBatched));
+	x_cublasTSTgemvBatched.trans = (cublasOperation_t)rt_small(64);
+	x_cublasTSTgemvBatched.m = (int)rt_small(64);
+	x_cublasTSTgemvBatched.n = (int)rt_small(64);
+	x_cublasTSTgemvBatched.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched.Aarray = (const __nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched.lda = (int)rt_small(64);
+	x_cublasTSTgemvBatched.xarray = (const __nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched.incx = (int)rt_small(64);
+	x_cublasTSTgemvBatched.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched.yarray = (__nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched.incy = (int)rt_small(64);
+	x_cublasTSTgemvBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasTSTgemvBatched(NULL, x_cublasTSTgemvBatched.trans, x_cublasTSTgemvBatched.m, x_cublasTSTgemvBatched.n, x_cublasTSTgemvBatched.alpha, x_cublasTSTgemvBatched.Aarray, x_cublasTSTgemvBatched.lda, x_cublasTSTgemvBatched.xarray, x_cublasTSTgemvBatched.incx, x_cublasTSTgemvBatched.beta, x_cublasTSTgemvBatched.yarray, x_cublasTSTgemvBatched.incy, x_cublasTSTgemvBatched.batchCount);
+	RT_CALL("cublasTSTgemvBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasTSTgemvBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasTSTgemvBatched(NULL, x_cublasTSTgemvBatched.trans, x_cublasTSTgemvBatched.m, x_cublasTSTgemvBatched.n, x_cublasTSTgemvBatched.alpha, x_cublasTSTgemvBatched.Aarray, x_cublasTSTgemvBatched.lda, x_cublasTSTgemvBatched.xarray, x_cublasTSTgemvBatched.incx, x_cublasTSTgemvBatched.beta, x_cublasTSTgemvBatched.yarray, x_cublasTSTgemvBatched.incy, x_cublasTSTgemvBatched.batchCount);
+	RT_CALL("cublasTSTgemvBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasTSTgemvBatched.called == 2, e);
+	x_cublasTSTgemvBatched.called = 0;
+	e = cublasTSTgemvBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasTSTgemvBatched.trans, x_cublasTSTgemvBatched.m, x_cublasTSTgemvBatched.n, x_cublasTSTgemvBatched.alpha, x_cublasTSTgemvBatched.Aarray, x_cublasTSTgemvBatched.lda, x_cublasTSTgemvBatched.xarray, x_cublasTSTgemvBatched.incx, x_cublasTSTgemvBatched.beta, x_cublasTSTgemvBatched.yarray, x_cublasTSTgemvBatched.incy, x_cublasTSTgemvBatched.batchCount);
+	RT_CALL("cublasTSTgemvBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasTSTgemvBatched.called == 0, e);
+	x_cublasTSTgemvBatched.called = 0;
+	e = cublasTSTgemvBatched(NULL, x_cublasTSTgemvBatched.trans, x_cublasTSTgemvBatched.m, x_cublasTSTgemvBatched.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched.Aarray, x_cublasTSTgemvBatched.lda, x_cublasTSTgemvBatched.xarray, x_cublasTSTgemvBatched.incx, x_cublasTSTgemvBatched.beta, x_cublasTSTgemvBatched.yarray, x_cublasTSTgemvBatched.incy, x_cublasTSTgemvBatched.batchCount);
+	RT_CALL("cublasTSTgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched.called == 0, e);
+	x_cublasTSTgemvBatched.called = 0;
+	e = cublasTSTgemvBatched(NULL, x_cublasTSTgemvBatched.trans, x_cublasTSTgemvBatched.m, x_cublasTSTgemvBatched.n, x_cublasTSTgemvBatched.alpha, (const __nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched.lda, x_cublasTSTgemvBatched.xarray, x_cublasTSTgemvBatched.incx, x_cublasTSTgemvBatched.beta, x_cublasTSTgemvBatched.yarray, x_cublasTSTgemvBatched.incy, x_cublasTSTgemvBatched.batchCount);
+	RT_CALL("cublasTSTgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched.called == 0, e);
+	x_cublasTSTgemvBatched.called = 0;
+	e = cublasTSTgemvBatched(NULL, x_cublasTSTgemvBatched.trans, x_cublasTSTgemvBatched.m, x_cublasTSTgemvBatched.n, x_cublasTSTgemvBatched.alpha, x_cublasTSTgemvBatched.Aarray, x_cublasTSTgemvBatched.lda, (const __nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched.incx, x_cublasTSTgemvBatched.beta, x_cublasTSTgemvBatched.yarray, x_cublasTSTgemvBatched.incy, x_cublasTSTgemvBatched.batchCount);
+	RT_CALL("cublasTSTgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched.called == 0, e);
+	x_cublasTSTgemvBatched.called = 0;
+	e = cublasTSTgemvBatched(NULL, x_cublasTSTgemvBatched.trans, x_cublasTSTgemvBatched.m, x_cublasTSTgemvBatched.n, x_cublasTSTgemvBatched.alpha, x_cublasTSTgemvBatched.Aarray, x_cublasTSTgemvBatched.lda, x_cublasTSTgemvBatched.xarray, x_cublasTSTgemvBatched.incx, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched.yarray, x_cublasTSTgemvBatched.incy, x_cublasTSTgemvBatched.batchCount);
+	RT_CALL("cublasTSTgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched.called == 0, e);
+	x_cublasTSTgemvBatched.called = 0;
+	e = cublasTSTgemvBatched(NULL, x_cublasTSTgemvBatched.trans, x_cublasTSTgemvBatched.m, x_cublasTSTgemvBatched.n, x_cublasTSTgemvBatched.alpha, x_cublasTSTgemvBatched.Aarray, x_cublasTSTgemvBatched.lda, x_cublasTSTgemvBatched.xarray, x_cublasTSTgemvBatched.incx, x_cublasTSTgemvBatched.beta, (__nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched.incy, x_cublasTSTgemvBatched.batchCount);
+	RT_CALL("cublasTSTgemvBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int64_t m;
+	int64_t n;
+	float * alpha;
+	const __nv_bfloat16_raw *const * Aarray;
+	int64_t lda;
+	const __nv_bfloat16_raw *const * xarray;
+	int64_t incx;
+	float * beta;
+	__nv_bfloat16_raw *const * yarray;
+	int64_t incy;
+	int64_t batchCount;
+	int called;
+} x_cublasTSTgemvBatched_64;
+
+static cublasStatus_t fake_cublasTSTgemvBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __nv_bfloat16_raw *const Aarray[], int64_t lda, const __nv_bfloat16_raw *const xarray[], int64_t incx, const float * beta, __nv_bfloat16_raw *const yarray[], int64_t incy, int64_t batchCount)
+{
+	x_cublasTSTgemvBatched_64.called++;
+	RT_TRUE("cublasTSTgemvBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasTSTgemvBatched_64", "trans", &trans, &x_cublasTSTgemvBatched_64.trans, sizeof(trans));
+	RT_SAME("cublasTSTgemvBatched_64", "m", &m, &x_cublasTSTgemvBatched_64.m, sizeof(m));
+	RT_SAME("cublasTSTgemvBatched_64", "n", &n, &x_cublasTSTgemvBatched_64.n, sizeof(n));
+	RT_TRUE("cublasTSTgemvBatched_64", "alpha", alpha == x_cublasTSTgemvBatched_64.alpha);
+	RT_TRUE("cublasTSTgemvBatched_64", "Aarray", Aarray == x_cublasTSTgemvBatched_64.Aarray);
+	RT_SAME("cublasTSTgemvBatched_64", "lda", &lda, &x_cublasTSTgemvBatched_64.lda, sizeof(lda));
+	RT_TRUE("cublasTSTgemvBatched_64", "xarray", xarray == x_cublasTSTgemvBatched_64.xarray);
+	RT_SAME("cublasTSTgemvBatched_64", "incx", &incx, &x_cublasTSTgemvBatched_64.incx, sizeof(incx));
+	RT_TRUE("cublasTSTgemvBatched_64", "beta", beta == x_cublasTSTgemvBatched_64.beta);
+	RT_TRUE("cublasTSTgemvBatched_64", "yarray", yarray == x_cublasTSTgemvBatched_64.yarray);
+	RT_SAME("cublasTSTgemvBatched_64", "incy", &incy, &x_cublasTSTgemvBatched_64.incy, sizeof(incy));
+	RT_SAME("cublasTSTgemvBatched_64", "batchCount", &batchCount, &x_cublasTSTgemvBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasTSTgemvBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasTSTgemvBatched_64, 0, sizeof(x_cublasTSTgemvBatched_64));
+	x_cublasTSTgemvBatched_64.trans = (cublasOperation_t)rt_small(64);
+	x_cublasTSTgemvBatched_64.m = (int64_t)rt_small(64);
+	x_cublasTSTgemvBatched_64.n = (int64_t)rt_small(64);
+	x_cublasTSTgemvBatched_64.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched_64.Aarray = (const __nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasTSTgemvBatched_64.xarray = (const __nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched_64.incx = (int64_t)rt_small(64);
+	x_cublasTSTgemvBatched_64.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched_64.yarray = (__nv_bfloat16_raw *const *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvBatched_64.incy = (int64_t)rt_small(64);
+	x_cublasTSTgemvBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasTSTgemvBatched_64(NULL, x_cublasTSTgemvBatched_64.trans, x_cublasTSTgemvBatched_64.m, x_cublasTSTgemvBatched_64.n, x_cublasTSTgemvBatched_64.alpha, x_cublasTSTgemvBatched_64.Aarray, x_cublasTSTgemvBatched_64.lda, x_cublasTSTgemvBatched_64.xarray, x_cublasTSTgemvBatched_64.incx, x_cublasTSTgemvBatched_64.beta, x_cublasTSTgemvBatched_64.yarray, x_cublasTSTgemvBatched_64.incy, x_cublasTSTgemvBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasTSTgemvBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasTSTgemvBatched_64(NULL, x_cublasTSTgemvBatched_64.trans, x_cublasTSTgemvBatched_64.m, x_cublasTSTgemvBatched_64.n, x_cublasTSTgemvBatched_64.alpha, x_cublasTSTgemvBatched_64.Aarray, x_cublasTSTgemvBatched_64.lda, x_cublasTSTgemvBatched_64.xarray, x_cublasTSTgemvBatched_64.incx, x_cublasTSTgemvBatched_64.beta, x_cublasTSTgemvBatched_64.yarray, x_cublasTSTgemvBatched_64.incy, x_cublasTSTgemvBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasTSTgemvBatched_64.called == 2, e);
+	x_cublasTSTgemvBatched_64.called = 0;
+	e = cublasTSTgemvBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasTSTgemvBatched_64.trans, x_cublasTSTgemvBatched_64.m, x_cublasTSTgemvBatched_64.n, x_cublasTSTgemvBatched_64.alpha, x_cublasTSTgemvBatched_64.Aarray, x_cublasTSTgemvBatched_64.lda, x_cublasTSTgemvBatched_64.xarray, x_cublasTSTgemvBatched_64.incx, x_cublasTSTgemvBatched_64.beta, x_cublasTSTgemvBatched_64.yarray, x_cublasTSTgemvBatched_64.incy, x_cublasTSTgemvBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasTSTgemvBatched_64.called == 0, e);
+	x_cublasTSTgemvBatched_64.called = 0;
+	e = cublasTSTgemvBatched_64(NULL, x_cublasTSTgemvBatched_64.trans, x_cublasTSTgemvBatched_64.m, x_cublasTSTgemvBatched_64.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched_64.Aarray, x_cublasTSTgemvBatched_64.lda, x_cublasTSTgemvBatched_64.xarray, x_cublasTSTgemvBatched_64.incx, x_cublasTSTgemvBatched_64.beta, x_cublasTSTgemvBatched_64.yarray, x_cublasTSTgemvBatched_64.incy, x_cublasTSTgemvBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched_64.called == 0, e);
+	x_cublasTSTgemvBatched_64.called = 0;
+	e = cublasTSTgemvBatched_64(NULL, x_cublasTSTgemvBatched_64.trans, x_cublasTSTgemvBatched_64.m, x_cublasTSTgemvBatched_64.n, x_cublasTSTgemvBatched_64.alpha, (const __nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched_64.lda, x_cublasTSTgemvBatched_64.xarray, x_cublasTSTgemvBatched_64.incx, x_cublasTSTgemvBatched_64.beta, x_cublasTSTgemvBatched_64.yarray, x_cublasTSTgemvBatched_64.incy, x_cublasTSTgemvBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched_64.called == 0, e);
+	x_cublasTSTgemvBatched_64.called = 0;
+	e = cublasTSTgemvBatched_64(NULL, x_cublasTSTgemvBatched_64.trans, x_cublasTSTgemvBatched_64.m, x_cublasTSTgemvBatched_64.n, x_cublasTSTgemvBatched_64.alpha, x_cublasTSTgemvBatched_64.Aarray, x_cublasTSTgemvBatched_64.lda, (const __nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched_64.incx, x_cublasTSTgemvBatched_64.beta, x_cublasTSTgemvBatched_64.yarray, x_cublasTSTgemvBatched_64.incy, x_cublasTSTgemvBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched_64.called == 0, e);
+	x_cublasTSTgemvBatched_64.called = 0;
+	e = cublasTSTgemvBatched_64(NULL, x_cublasTSTgemvBatched_64.trans, x_cublasTSTgemvBatched_64.m, x_cublasTSTgemvBatched_64.n, x_cublasTSTgemvBatched_64.alpha, x_cublasTSTgemvBatched_64.Aarray, x_cublasTSTgemvBatched_64.lda, x_cublasTSTgemvBatched_64.xarray, x_cublasTSTgemvBatched_64.incx, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched_64.yarray, x_cublasTSTgemvBatched_64.incy, x_cublasTSTgemvBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched_64.called == 0, e);
+	x_cublasTSTgemvBatched_64.called = 0;
+	e = cublasTSTgemvBatched_64(NULL, x_cublasTSTgemvBatched_64.trans, x_cublasTSTgemvBatched_64.m, x_cublasTSTgemvBatched_64.n, x_cublasTSTgemvBatched_64.alpha, x_cublasTSTgemvBatched_64.Aarray, x_cublasTSTgemvBatched_64.lda, x_cublasTSTgemvBatched_64.xarray, x_cublasTSTgemvBatched_64.incx, x_cublasTSTgemvBatched_64.beta, (__nv_bfloat16_raw *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvBatched_64.incy, x_cublasTSTgemvBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int m;
+	int n;
+	float * alpha;
+	const __nv_bfloat16_raw * A;
+	int lda;
+	long long strideA;
+	const __nv_bfloat16_raw * x;
+	int incx;
+	long long stridex;
+	float * beta;
+	__nv_bfloat16_raw * y;
+	int incy;
+	long long stridey;
+	int batchCount;
+	int called;
+} x_cublasTSTgemvStridedBatched;
+
+static cublasStatus_t fake_cublasTSTgemvStridedBatched(cublasHandle_t handle, cublasOperation_t trans, int m, int n, const float * alpha, const __nv_bfloat16_raw * A, int lda, long long strideA, const __nv_bfloat16_raw * x, int incx, long long stridex, const float * beta, __nv_bfloat16_raw * y, int incy, long long stridey, int batchCount)
+{
+	x_cublasTSTgemvStridedBatched.called++;
+	RT_TRUE("cublasTSTgemvStridedBatched", "handle", handle == NULL);
+	RT_SAME("cublasTSTgemvStridedBatched", "trans", &trans, &x_cublasTSTgemvStridedBatched.trans, sizeof(trans));
+	RT_SAME("cublasTSTgemvStridedBatched", "m", &m, &x_cublasTSTgemvStridedBatched.m, sizeof(m));
+	RT_SAME("cublasTSTgemvStridedBatched", "n", &n, &x_cublasTSTgemvStridedBatched.n, sizeof(n));
+	RT_TRUE("cublasTSTgemvStridedBatched", "alpha", alpha == x_cublasTSTgemvStridedBatched.alpha);
+	RT_TRUE("cublasTSTgemvStridedBatched", "A", A == x_cublasTSTgemvStridedBatched.A);
+	RT_SAME("cublasTSTgemvStridedBatched", "lda", &lda, &x_cublasTSTgemvStridedBatched.lda, sizeof(lda));
+	RT_SAME("cublasTSTgemvStridedBatched", "strideA", &strideA, &x_cublasTSTgemvStridedBatched.strideA, sizeof(strideA));
+	RT_TRUE("cublasTSTgemvStridedBatched", "x", x == x_cublasTSTgemvStridedBatched.x);
+	RT_SAME("cublasTSTgemvStridedBatched", "incx", &incx, &x_cublasTSTgemvStridedBatched.incx, sizeof(incx));
+	RT_SAME("cublasTSTgemvStridedBatched", "stridex", &stridex, &x_cublasTSTgemvStridedBatched.stridex, sizeof(stridex));
+	RT_TRUE("cublasTSTgemvStridedBatched", "beta", beta == x_cublasTSTgemvStridedBatched.beta);
+	RT_TRUE("cublasTSTgemvStridedBatched", "y", y == x_cublasTSTgemvStridedBatched.y);
+	RT_SAME("cublasTSTgemvStridedBatched", "incy", &incy, &x_cublasTSTgemvStridedBatched.incy, sizeof(incy));
+	RT_SAME("cublasTSTgemvStridedBatched", "stridey", &stridey, &x_cublasTSTgemvStridedBatched.stridey, sizeof(stridey));
+	RT_SAME("cublasTSTgemvStridedBatched", "batchCount", &batchCount, &x_cublasTSTgemvStridedBatched.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasTSTgemvStridedBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasTSTgemvStridedBatched, 0, sizeof(x_cublasTSTgemvStridedBatched));
+	x_cublasTSTgemvStridedBatched.trans = (cublasOperation_t)rt_small(64);
+	x_cublasTSTgemvStridedBatched.m = (int)rt_small(64);
+	x_cublasTSTgemvStridedBatched.n = (int)rt_small(64);
+	x_cublasTSTgemvStridedBatched.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched.A = (const __nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched.lda = (int)rt_small(64);
+	x_cublasTSTgemvStridedBatched.strideA = (long long)rt_small(64);
+	x_cublasTSTgemvStridedBatched.x = (const __nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched.incx = (int)rt_small(64);
+	x_cublasTSTgemvStridedBatched.stridex = (long long)rt_small(64);
+	x_cublasTSTgemvStridedBatched.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched.y = (__nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched.incy = (int)rt_small(64);
+	x_cublasTSTgemvStridedBatched.stridey = (long long)rt_small(64);
+	x_cublasTSTgemvStridedBatched.batchCount = (int)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasTSTgemvStridedBatched(NULL, x_cublasTSTgemvStridedBatched.trans, x_cublasTSTgemvStridedBatched.m, x_cublasTSTgemvStridedBatched.n, x_cublasTSTgemvStridedBatched.alpha, x_cublasTSTgemvStridedBatched.A, x_cublasTSTgemvStridedBatched.lda, x_cublasTSTgemvStridedBatched.strideA, x_cublasTSTgemvStridedBatched.x, x_cublasTSTgemvStridedBatched.incx, x_cublasTSTgemvStridedBatched.stridex, x_cublasTSTgemvStridedBatched.beta, x_cublasTSTgemvStridedBatched.y, x_cublasTSTgemvStridedBatched.incy, x_cublasTSTgemvStridedBatched.stridey, x_cublasTSTgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasTSTgemvStridedBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasTSTgemvStridedBatched(NULL, x_cublasTSTgemvStridedBatched.trans, x_cublasTSTgemvStridedBatched.m, x_cublasTSTgemvStridedBatched.n, x_cublasTSTgemvStridedBatched.alpha, x_cublasTSTgemvStridedBatched.A, x_cublasTSTgemvStridedBatched.lda, x_cublasTSTgemvStridedBatched.strideA, x_cublasTSTgemvStridedBatched.x, x_cublasTSTgemvStridedBatched.incx, x_cublasTSTgemvStridedBatched.stridex, x_cublasTSTgemvStridedBatched.beta, x_cublasTSTgemvStridedBatched.y, x_cublasTSTgemvStridedBatched.incy, x_cublasTSTgemvStridedBatched.stridey, x_cublasTSTgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasTSTgemvStridedBatched.called == 2, e);
+	x_cublasTSTgemvStridedBatched.called = 0;
+	e = cublasTSTgemvStridedBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasTSTgemvStridedBatched.trans, x_cublasTSTgemvStridedBatched.m, x_cublasTSTgemvStridedBatched.n, x_cublasTSTgemvStridedBatched.alpha, x_cublasTSTgemvStridedBatched.A, x_cublasTSTgemvStridedBatched.lda, x_cublasTSTgemvStridedBatched.strideA, x_cublasTSTgemvStridedBatched.x, x_cublasTSTgemvStridedBatched.incx, x_cublasTSTgemvStridedBatched.stridex, x_cublasTSTgemvStridedBatched.beta, x_cublasTSTgemvStridedBatched.y, x_cublasTSTgemvStridedBatched.incy, x_cublasTSTgemvStridedBatched.stridey, x_cublasTSTgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasTSTgemvStridedBatched.called == 0, e);
+	x_cublasTSTgemvStridedBatched.called = 0;
+	e = cublasTSTgemvStridedBatched(NULL, x_cublasTSTgemvStridedBatched.trans, x_cublasTSTgemvStridedBatched.m, x_cublasTSTgemvStridedBatched.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched.A, x_cublasTSTgemvStridedBatched.lda, x_cublasTSTgemvStridedBatched.strideA, x_cublasTSTgemvStridedBatched.x, x_cublasTSTgemvStridedBatched.incx, x_cublasTSTgemvStridedBatched.stridex, x_cublasTSTgemvStridedBatched.beta, x_cublasTSTgemvStridedBatched.y, x_cublasTSTgemvStridedBatched.incy, x_cublasTSTgemvStridedBatched.stridey, x_cublasTSTgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched.called == 0, e);
+	x_cublasTSTgemvStridedBatched.called = 0;
+	e = cublasTSTgemvStridedBatched(NULL, x_cublasTSTgemvStridedBatched.trans, x_cublasTSTgemvStridedBatched.m, x_cublasTSTgemvStridedBatched.n, x_cublasTSTgemvStridedBatched.alpha, (const __nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched.lda, x_cublasTSTgemvStridedBatched.strideA, x_cublasTSTgemvStridedBatched.x, x_cublasTSTgemvStridedBatched.incx, x_cublasTSTgemvStridedBatched.stridex, x_cublasTSTgemvStridedBatched.beta, x_cublasTSTgemvStridedBatched.y, x_cublasTSTgemvStridedBatched.incy, x_cublasTSTgemvStridedBatched.stridey, x_cublasTSTgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched.called == 0, e);
+	x_cublasTSTgemvStridedBatched.called = 0;
+	e = cublasTSTgemvStridedBatched(NULL, x_cublasTSTgemvStridedBatched.trans, x_cublasTSTgemvStridedBatched.m, x_cublasTSTgemvStridedBatched.n, x_cublasTSTgemvStridedBatched.alpha, x_cublasTSTgemvStridedBatched.A, x_cublasTSTgemvStridedBatched.lda, x_cublasTSTgemvStridedBatched.strideA, (const __nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched.incx, x_cublasTSTgemvStridedBatched.stridex, x_cublasTSTgemvStridedBatched.beta, x_cublasTSTgemvStridedBatched.y, x_cublasTSTgemvStridedBatched.incy, x_cublasTSTgemvStridedBatched.stridey, x_cublasTSTgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched.called == 0, e);
+	x_cublasTSTgemvStridedBatched.called = 0;
+	e = cublasTSTgemvStridedBatched(NULL, x_cublasTSTgemvStridedBatched.trans, x_cublasTSTgemvStridedBatched.m, x_cublasTSTgemvStridedBatched.n, x_cublasTSTgemvStridedBatched.alpha, x_cublasTSTgemvStridedBatched.A, x_cublasTSTgemvStridedBatched.lda, x_cublasTSTgemvStridedBatched.strideA, x_cublasTSTgemvStridedBatched.x, x_cublasTSTgemvStridedBatched.incx, x_cublasTSTgemvStridedBatched.stridex, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched.y, x_cublasTSTgemvStridedBatched.incy, x_cublasTSTgemvStridedBatched.stridey, x_cublasTSTgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched.called == 0, e);
+	x_cublasTSTgemvStridedBatched.called = 0;
+	e = cublasTSTgemvStridedBatched(NULL, x_cublasTSTgemvStridedBatched.trans, x_cublasTSTgemvStridedBatched.m, x_cublasTSTgemvStridedBatched.n, x_cublasTSTgemvStridedBatched.alpha, x_cublasTSTgemvStridedBatched.A, x_cublasTSTgemvStridedBatched.lda, x_cublasTSTgemvStridedBatched.strideA, x_cublasTSTgemvStridedBatched.x, x_cublasTSTgemvStridedBatched.incx, x_cublasTSTgemvStridedBatched.stridex, x_cublasTSTgemvStridedBatched.beta, (__nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched.incy, x_cublasTSTgemvStridedBatched.stridey, x_cublasTSTgemvStridedBatched.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t trans;
+	int64_t m;
+	int64_t n;
+	float * alpha;
+	const __nv_bfloat16_raw * A;
+	int64_t lda;
+	long long strideA;
+	const __nv_bfloat16_raw * x;
+	int64_t incx;
+	long long stridex;
+	float * beta;
+	__nv_bfloat16_raw * y;
+	int64_t incy;
+	long long stridey;
+	int64_t batchCount;
+	int called;
+} x_cublasTSTgemvStridedBatched_64;
+
+static cublasStatus_t fake_cublasTSTgemvStridedBatched_64(cublasHandle_t handle, cublasOperation_t trans, int64_t m, int64_t n, const float * alpha, const __nv_bfloat16_raw * A, int64_t lda, long long strideA, const __nv_bfloat16_raw * x, int64_t incx, long long stridex, const float * beta, __nv_bfloat16_raw * y, int64_t incy, long long stridey, int64_t batchCount)
+{
+	x_cublasTSTgemvStridedBatched_64.called++;
+	RT_TRUE("cublasTSTgemvStridedBatched_64", "handle", handle == NULL);
+	RT_SAME("cublasTSTgemvStridedBatched_64", "trans", &trans, &x_cublasTSTgemvStridedBatched_64.trans, sizeof(trans));
+	RT_SAME("cublasTSTgemvStridedBatched_64", "m", &m, &x_cublasTSTgemvStridedBatched_64.m, sizeof(m));
+	RT_SAME("cublasTSTgemvStridedBatched_64", "n", &n, &x_cublasTSTgemvStridedBatched_64.n, sizeof(n));
+	RT_TRUE("cublasTSTgemvStridedBatched_64", "alpha", alpha == x_cublasTSTgemvStridedBatched_64.alpha);
+	RT_TRUE("cublasTSTgemvStridedBatched_64", "A", A == x_cublasTSTgemvStridedBatched_64.A);
+	RT_SAME("cublasTSTgemvStridedBatched_64", "lda", &lda, &x_cublasTSTgemvStridedBatched_64.lda, sizeof(lda));
+	RT_SAME("cublasTSTgemvStridedBatched_64", "strideA", &strideA, &x_cublasTSTgemvStridedBatched_64.strideA, sizeof(strideA));
+	RT_TRUE("cublasTSTgemvStridedBatched_64", "x", x == x_cublasTSTgemvStridedBatched_64.x);
+	RT_SAME("cublasTSTgemvStridedBatched_64", "incx", &incx, &x_cublasTSTgemvStridedBatched_64.incx, sizeof(incx));
+	RT_SAME("cublasTSTgemvStridedBatched_64", "stridex", &stridex, &x_cublasTSTgemvStridedBatched_64.stridex, sizeof(stridex));
+	RT_TRUE("cublasTSTgemvStridedBatched_64", "beta", beta == x_cublasTSTgemvStridedBatched_64.beta);
+	RT_TRUE("cublasTSTgemvStridedBatched_64", "y", y == x_cublasTSTgemvStridedBatched_64.y);
+	RT_SAME("cublasTSTgemvStridedBatched_64", "incy", &incy, &x_cublasTSTgemvStridedBatched_64.incy, sizeof(incy));
+	RT_SAME("cublasTSTgemvStridedBatched_64", "stridey", &stridey, &x_cublasTSTgemvStridedBatched_64.stridey, sizeof(stridey));
+	RT_SAME("cublasTSTgemvStridedBatched_64", "batchCount", &batchCount, &x_cublasTSTgemvStridedBatched_64.batchCount, sizeof(batchCount));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasTSTgemvStridedBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasTSTgemvStridedBatched_64, 0, sizeof(x_cublasTSTgemvStridedBatched_64));
+	x_cublasTSTgemvStridedBatched_64.trans = (cublasOperation_t)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.m = (int64_t)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.n = (int64_t)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.alpha = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched_64.A = (const __nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched_64.lda = (int64_t)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.strideA = (long long)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.x = (const __nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched_64.incx = (int64_t)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.stridex = (long long)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.beta = (float *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched_64.y = (__nv_bfloat16_raw *)(uintptr_t)rt_devptr;
+	x_cublasTSTgemvStridedBatched_64.incy = (int64_t)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.stridey = (long long)rt_small(64);
+	x_cublasTSTgemvStridedBatched_64.batchCount = (int64_t)rt_small(64);
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasTSTgemvStridedBatched_64(NULL, x_cublasTSTgemvStridedBatched_64.trans, x_cublasTSTgemvStridedBatched_64.m, x_cublasTSTgemvStridedBatched_64.n, x_cublasTSTgemvStridedBatched_64.alpha, x_cublasTSTgemvStridedBatched_64.A, x_cublasTSTgemvStridedBatched_64.lda, x_cublasTSTgemvStridedBatched_64.strideA, x_cublasTSTgemvStridedBatched_64.x, x_cublasTSTgemvStridedBatched_64.incx, x_cublasTSTgemvStridedBatched_64.stridex, x_cublasTSTgemvStridedBatched_64.beta, x_cublasTSTgemvStridedBatched_64.y, x_cublasTSTgemvStridedBatched_64.incy, x_cublasTSTgemvStridedBatched_64.stridey, x_cublasTSTgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasTSTgemvStridedBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasTSTgemvStridedBatched_64(NULL, x_cublasTSTgemvStridedBatched_64.trans, x_cublasTSTgemvStridedBatched_64.m, x_cublasTSTgemvStridedBatched_64.n, x_cublasTSTgemvStridedBatched_64.alpha, x_cublasTSTgemvStridedBatched_64.A, x_cublasTSTgemvStridedBatched_64.lda, x_cublasTSTgemvStridedBatched_64.strideA, x_cublasTSTgemvStridedBatched_64.x, x_cublasTSTgemvStridedBatched_64.incx, x_cublasTSTgemvStridedBatched_64.stridex, x_cublasTSTgemvStridedBatched_64.beta, x_cublasTSTgemvStridedBatched_64.y, x_cublasTSTgemvStridedBatched_64.incy, x_cublasTSTgemvStridedBatched_64.stridey, x_cublasTSTgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasTSTgemvStridedBatched_64.called == 2, e);
+	x_cublasTSTgemvStridedBatched_64.called = 0;
+	e = cublasTSTgemvStridedBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasTSTgemvStridedBatched_64.trans, x_cublasTSTgemvStridedBatched_64.m, x_cublasTSTgemvStridedBatched_64.n, x_cublasTSTgemvStridedBatched_64.alpha, x_cublasTSTgemvStridedBatched_64.A, x_cublasTSTgemvStridedBatched_64.lda, x_cublasTSTgemvStridedBatched_64.strideA, x_cublasTSTgemvStridedBatched_64.x, x_cublasTSTgemvStridedBatched_64.incx, x_cublasTSTgemvStridedBatched_64.stridex, x_cublasTSTgemvStridedBatched_64.beta, x_cublasTSTgemvStridedBatched_64.y, x_cublasTSTgemvStridedBatched_64.incy, x_cublasTSTgemvStridedBatched_64.stridey, x_cublasTSTgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasTSTgemvStridedBatched_64.called == 0, e);
+	x_cublasTSTgemvStridedBatched_64.called = 0;
+	e = cublasTSTgemvStridedBatched_64(NULL, x_cublasTSTgemvStridedBatched_64.trans, x_cublasTSTgemvStridedBatched_64.m, x_cublasTSTgemvStridedBatched_64.n, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched_64.A, x_cublasTSTgemvStridedBatched_64.lda, x_cublasTSTgemvStridedBatched_64.strideA, x_cublasTSTgemvStridedBatched_64.x, x_cublasTSTgemvStridedBatched_64.incx, x_cublasTSTgemvStridedBatched_64.stridex, x_cublasTSTgemvStridedBatched_64.beta, x_cublasTSTgemvStridedBatched_64.y, x_cublasTSTgemvStridedBatched_64.incy, x_cublasTSTgemvStridedBatched_64.stridey, x_cublasTSTgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched_64.called == 0, e);
+	x_cublasTSTgemvStridedBatched_64.called = 0;
+	e = cublasTSTgemvStridedBatched_64(NULL, x_cublasTSTgemvStridedBatched_64.trans, x_cublasTSTgemvStridedBatched_64.m, x_cublasTSTgemvStridedBatched_64.n, x_cublasTSTgemvStridedBatched_64.alpha, (const __nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched_64.lda, x_cublasTSTgemvStridedBatched_64.strideA, x_cublasTSTgemvStridedBatched_64.x, x_cublasTSTgemvStridedBatched_64.incx, x_cublasTSTgemvStridedBatched_64.stridex, x_cublasTSTgemvStridedBatched_64.beta, x_cublasTSTgemvStridedBatched_64.y, x_cublasTSTgemvStridedBatched_64.incy, x_cublasTSTgemvStridedBatched_64.stridey, x_cublasTSTgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched_64.called == 0, e);
+	x_cublasTSTgemvStridedBatched_64.called = 0;
+	e = cublasTSTgemvStridedBatched_64(NULL, x_cublasTSTgemvStridedBatched_64.trans, x_cublasTSTgemvStridedBatched_64.m, x_cublasTSTgemvStridedBatched_64.n, x_cublasTSTgemvStridedBatched_64.alpha, x_cublasTSTgemvStridedBatched_64.A, x_cublasTSTgemvStridedBatched_64.lda, x_cublasTSTgemvStridedBatched_64.strideA, (const __nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched_64.incx, x_cublasTSTgemvStridedBatched_64.stridex, x_cublasTSTgemvStridedBatched_64.beta, x_cublasTSTgemvStridedBatched_64.y, x_cublasTSTgemvStridedBatched_64.incy, x_cublasTSTgemvStridedBatched_64.stridey, x_cublasTSTgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched_64.called == 0, e);
+	x_cublasTSTgemvStridedBatched_64.called = 0;
+	e = cublasTSTgemvStridedBatched_64(NULL, x_cublasTSTgemvStridedBatched_64.trans, x_cublasTSTgemvStridedBatched_64.m, x_cublasTSTgemvStridedBatched_64.n, x_cublasTSTgemvStridedBatched_64.alpha, x_cublasTSTgemvStridedBatched_64.A, x_cublasTSTgemvStridedBatched_64.lda, x_cublasTSTgemvStridedBatched_64.strideA, x_cublasTSTgemvStridedBatched_64.x, x_cublasTSTgemvStridedBatched_64.incx, x_cublasTSTgemvStridedBatched_64.stridex, (const float *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched_64.y, x_cublasTSTgemvStridedBatched_64.incy, x_cublasTSTgemvStridedBatched_64.stridey, x_cublasTSTgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched_64.called == 0, e);
+	x_cublasTSTgemvStridedBatched_64.called = 0;
+	e = cublasTSTgemvStridedBatched_64(NULL, x_cublasTSTgemvStridedBatched_64.trans, x_cublasTSTgemvStridedBatched_64.m, x_cublasTSTgemvStridedBatched_64.n, x_cublasTSTgemvStridedBatched_64.alpha, x_cublasTSTgemvStridedBatched_64.A, x_cublasTSTgemvStridedBatched_64.lda, x_cublasTSTgemvStridedBatched_64.strideA, x_cublasTSTgemvStridedBatched_64.x, x_cublasTSTgemvStridedBatched_64.incx, x_cublasTSTgemvStridedBatched_64.stridex, x_cublasTSTgemvStridedBatched_64.beta, (__nv_bfloat16_raw *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasTSTgemvStridedBatched_64.incy, x_cublasTSTgemvStridedBatched_64.stridey, x_cublasTSTgemvStridedBatched_64.batchCount);
+	RT_CALL("cublasTSTgemvStridedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasTSTgemvStridedBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
 	cublasOperation_t transa;
 	cublasOperation_t transb;
 	cublasOperation_t transc;
@@ -32392,6 +34294,20 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasGetFixedPointEmulationMaxMantissaBitCount = fake_cublasGetFixedPointEmulationMaxMantissaBitCount;
 	t->cublasGetMathMode = fake_cublasGetMathMode;
 	t->cublasGetSmCountTarget = fake_cublasGetSmCountTarget;
+	t->cublasHSHgemvBatched = fake_cublasHSHgemvBatched;
+	t->cublasHSHgemvBatched_64 = fake_cublasHSHgemvBatched_64;
+	t->cublasHSHgemvStridedBatched = fake_cublasHSHgemvStridedBatched;
+	t->cublasHSHgemvStridedBatched_64 = fake_cublasHSHgemvStridedBatched_64;
+	t->cublasHSSgemvBatched = fake_cublasHSSgemvBatched;
+	t->cublasHSSgemvBatched_64 = fake_cublasHSSgemvBatched_64;
+	t->cublasHSSgemvStridedBatched = fake_cublasHSSgemvStridedBatched;
+	t->cublasHSSgemvStridedBatched_64 = fake_cublasHSSgemvStridedBatched_64;
+	t->cublasHgemm = fake_cublasHgemm;
+	t->cublasHgemmBatched = fake_cublasHgemmBatched;
+	t->cublasHgemmBatched_64 = fake_cublasHgemmBatched_64;
+	t->cublasHgemmStridedBatched = fake_cublasHgemmStridedBatched;
+	t->cublasHgemmStridedBatched_64 = fake_cublasHgemmStridedBatched_64;
+	t->cublasHgemm_64 = fake_cublasHgemm_64;
 	t->cublasIamaxEx = fake_cublasIamaxEx;
 	t->cublasIamaxEx_64 = fake_cublasIamaxEx_64;
 	t->cublasIaminEx = fake_cublasIaminEx;
@@ -32529,6 +34445,14 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasStrttp = fake_cublasStrttp;
 	t->cublasSwapEx = fake_cublasSwapEx;
 	t->cublasSwapEx_64 = fake_cublasSwapEx_64;
+	t->cublasTSSgemvBatched = fake_cublasTSSgemvBatched;
+	t->cublasTSSgemvBatched_64 = fake_cublasTSSgemvBatched_64;
+	t->cublasTSSgemvStridedBatched = fake_cublasTSSgemvStridedBatched;
+	t->cublasTSSgemvStridedBatched_64 = fake_cublasTSSgemvStridedBatched_64;
+	t->cublasTSTgemvBatched = fake_cublasTSTgemvBatched;
+	t->cublasTSTgemvBatched_64 = fake_cublasTSTgemvBatched_64;
+	t->cublasTSTgemvStridedBatched = fake_cublasTSTgemvStridedBatched;
+	t->cublasTSTgemvStridedBatched_64 = fake_cublasTSTgemvStridedBatched_64;
 	t->cublasUint8gemmBias = fake_cublasUint8gemmBias;
 	t->cublasZaxpy_v2 = fake_cublasZaxpy_v2;
 	t->cublasZaxpy_v2_64 = fake_cublasZaxpy_v2_64;
@@ -32879,6 +34803,20 @@ void rt_run_all_cublas(void)
 	test_cublasGetFixedPointEmulationMaxMantissaBitCount();
 	test_cublasGetMathMode();
 	test_cublasGetSmCountTarget();
+	test_cublasHSHgemvBatched();
+	test_cublasHSHgemvBatched_64();
+	test_cublasHSHgemvStridedBatched();
+	test_cublasHSHgemvStridedBatched_64();
+	test_cublasHSSgemvBatched();
+	test_cublasHSSgemvBatched_64();
+	test_cublasHSSgemvStridedBatched();
+	test_cublasHSSgemvStridedBatched_64();
+	test_cublasHgemm();
+	test_cublasHgemmBatched();
+	test_cublasHgemmBatched_64();
+	test_cublasHgemmStridedBatched();
+	test_cublasHgemmStridedBatched_64();
+	test_cublasHgemm_64();
 	test_cublasIamaxEx();
 	test_cublasIamaxEx_64();
 	test_cublasIaminEx();
@@ -33016,6 +34954,14 @@ void rt_run_all_cublas(void)
 	test_cublasStrttp();
 	test_cublasSwapEx();
 	test_cublasSwapEx_64();
+	test_cublasTSSgemvBatched();
+	test_cublasTSSgemvBatched_64();
+	test_cublasTSSgemvStridedBatched();
+	test_cublasTSSgemvStridedBatched_64();
+	test_cublasTSTgemvBatched();
+	test_cublasTSTgemvBatched_64();
+	test_cublasTSTgemvStridedBatched();
+	test_cublasTSTgemvStridedBatched_64();
 	test_cublasUint8gemmBias();
 	test_cublasZaxpy_v2();
 	test_cublasZaxpy_v2_64();
