@@ -140,35 +140,27 @@ $(B)/guest-lib/gen/%.o: CFLAGS += -Iguest-lib/math
 $(B)/guest-lib/math/%.o: guest-lib/math/%.c $(wildcard guest-lib/*.h guest-lib/math/*.h include/gvirtus/* include/gvirtus/gen/*)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Iguest-lib $(INC) -c $< -o $@
-MATH_CORE_OBJ := $(B)/guest-lib/math/gvm_call.o
-CURAND_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/curand_local.o \
-	$(B)/guest-lib/gen/curand_remote.o $(B)/guest-lib/gen/curand_unsupported.o
-$(B)/guest-lib/libcurand.so.10: $(CURAND_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/curand.map
-	$(CC) -shared -o $@ -Wl,-soname,libcurand.so.10 -Wl,--version-script,guest-lib/gen/curand.map \
-		-Wl,-z,defs $(CURAND_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
-	ln -sf libcurand.so.10 $(B)/guest-lib/libcurand.so
+MATH_CORE_OBJ := $(B)/guest-lib/math/gvm_call.o $(B)/guest-lib/math/gvm_table.o
+GEN_O := $(B)/guest-lib/gen
+MATH_O := $(B)/guest-lib/math
+CURAND_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/curand_local.o $(GEN_O)/curand_remote.o $(GEN_O)/curand_unsupported.o
+CUFFT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cufft_local.o $(GEN_O)/cufft_remote.o $(GEN_O)/cufft_unsupported.o
 # cuBLASLt (served by the "cublas" plugin), and cuBLAS on it, as NVIDIA's.
-CUBLASLT_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cublaslt_local.o $(B)/guest-lib/math/cublas_status.o \
-	$(B)/guest-lib/math/cublas_types.o $(B)/guest-lib/gen/cublasLt_remote.o \
-	$(B)/guest-lib/gen/cublasLt_unsupported.o
-$(B)/guest-lib/libcublasLt.so.13: $(CUBLASLT_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/cublasLt.map
-	$(CC) -shared -o $@ -Wl,-soname,libcublasLt.so.13 -Wl,--version-script,guest-lib/gen/cublasLt.map \
-		-Wl,-z,defs $(CUBLASLT_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
-	ln -sf libcublasLt.so.13 $(B)/guest-lib/libcublasLt.so
-CUBLAS_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cublas_local.o $(B)/guest-lib/math/cublas_copy.o \
-	$(B)/guest-lib/math/cublas_types.o $(B)/guest-lib/math/cublas_legacy.o \
-	$(B)/guest-lib/gen/cublas_remote.o $(B)/guest-lib/gen/cublas_legacy.o \
-	$(B)/guest-lib/gen/cublas_unsupported.o
-$(B)/guest-lib/libcublas.so.13: $(CUBLAS_OBJ) $(B)/guest-lib/libcublasLt.so.13 guest-lib/gen/cublas.map
-	$(CC) -shared -o $@ -Wl,-soname,libcublas.so.13 -Wl,--version-script,guest-lib/gen/cublas.map \
-		-Wl,-z,defs $(CUBLAS_OBJ) -L$(B)/guest-lib -l:libcublasLt.so.13 -l:libcudart.so.13 -lpthread
-	ln -sf libcublas.so.13 $(B)/guest-lib/libcublas.so
-CUFFT_OBJ := $(MATH_CORE_OBJ) $(B)/guest-lib/math/cufft_local.o \
-	$(B)/guest-lib/gen/cufft_remote.o $(B)/guest-lib/gen/cufft_unsupported.o
-$(B)/guest-lib/libcufft.so.12: $(CUFFT_OBJ) $(B)/guest-lib/libcudart.so.13 guest-lib/gen/cufft.map
-	$(CC) -shared -o $@ -Wl,-soname,libcufft.so.12 -Wl,--version-script,guest-lib/gen/cufft.map \
-		-Wl,-z,defs $(CUFFT_OBJ) -L$(B)/guest-lib -l:libcudart.so.13 -lpthread
-	ln -sf libcufft.so.12 $(B)/guest-lib/libcufft.so
+CUBLASLT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublaslt_local.o $(MATH_O)/cublas_status.o $(MATH_O)/cublas_types.o \
+	$(GEN_O)/cublasLt_remote.o $(GEN_O)/cublasLt_unsupported.o
+CUBLAS_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublas_local.o $(MATH_O)/cublas_copy.o $(MATH_O)/cublas_types.o \
+	$(MATH_O)/cublas_legacy.o $(GEN_O)/cublas_remote.o $(GEN_O)/cublas_legacy.o $(GEN_O)/cublas_unsupported.o
+# $(call MATH_SHIM,soname,lib,objects,shims it links before libcudart)
+define MATH_SHIM
+$(B)/guest-lib/$(1): $(3) $(B)/guest-lib/libcudart.so.13 $(patsubst %,$(B)/guest-lib/%,$(4)) guest-lib/gen/$(2).map
+	$$(CC) -shared -o $$@ -Wl,-soname,$(1) -Wl,--version-script,guest-lib/gen/$(2).map \
+		-Wl,-z,defs $(3) -L$(B)/guest-lib $(patsubst %,-l:%,$(4)) -l:libcudart.so.13 -lpthread
+	ln -sf $(1) $(B)/guest-lib/$(basename $(1))
+endef
+$(eval $(call MATH_SHIM,libcurand.so.10,curand,$(CURAND_OBJ),))
+$(eval $(call MATH_SHIM,libcufft.so.12,cufft,$(CUFFT_OBJ),))
+$(eval $(call MATH_SHIM,libcublasLt.so.13,cublasLt,$(CUBLASLT_OBJ),))
+$(eval $(call MATH_SHIM,libcublas.so.13,cublas,$(CUBLAS_OBJ),libcublasLt.so.13))
 MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublasLt.so.13 $(B)/guest-lib/libcublas.so.13 \
 	$(B)/guest-lib/libcufft.so.12
 guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
@@ -209,13 +201,13 @@ MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand
 $(B)/guest/progs/math_%: tests/gpu/math_%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
-$(B)/guest/progs/mathbench: bench/mathbench.cu
+$(B)/guest/progs/mathbench: bench/mathbench.cu bench/bench.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
 $(B)/guest/progs/%: tests/soak/%.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
-$(B)/guest/progs/gvbench: bench/gvbench.cu
+$(B)/guest/progs/gvbench: bench/gvbench.cu bench/bench.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
 $(B)/guest/initramfs.cpio.gz: $(B)/kernel/vmlinuz $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.cuh"
+
 #define CK(x)                                                                          \
 	do {                                                                           \
 		cudaError_t e_ = (x);                                                  \
@@ -24,45 +26,7 @@
 		}                                                                      \
 	} while (0)
 
-struct worker_stats {
-	uint32_t sessions, session_id;
-	uint64_t session_allocs, session_bytes, total_allocs, total_bytes;
-	uint64_t sessions_closed, bytes_freed_at_close, session_calls, session_exec_ns;
-};
-
 static bool quick;
-static int (*get_stats)(worker_stats *);
-static worker_stats before;
-
-static double now_us()
-{
-	timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static void mark()
-{
-	if (get_stats)
-		get_stats(&before);
-}
-
-// Host worker time per call since mark(), in microseconds.
-static double host_us()
-{
-	worker_stats s;
-
-	if (!get_stats || get_stats(&s))
-		return -1;
-	uint64_t calls = s.session_calls - before.session_calls - 1; // minus the stats call
-	return calls ? (s.session_exec_ns - before.session_exec_ns) / 1e3 / calls : -1;
-}
-
-static void report(const char *metric, double value, const char *unit, double hus)
-{
-	printf("%s,%.3f,%s,%.3f\n", metric, value, unit, hus);
-	fflush(stdout);
-}
 
 __global__ void k_empty() {}
 
@@ -258,7 +222,7 @@ static void bench_matmul()
 int main(int argc, char **argv)
 {
 	quick = argc > 1 && !strcmp(argv[1], "quick");
-	get_stats = (int (*)(worker_stats *))dlsym(RTLD_DEFAULT, "gvirtusGetWorkerStats");
+	bench_init();
 	CK(cudaFree(0));
 	printf("metric,value,unit,host_us_per_call\n");
 	bench_round_trip();

@@ -31,6 +31,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.cuh"
+
 // Error lines end in a word, never in ",NUMBER": bench/run.sh picks the CSV
 // rows out of the guest's console by that shape.
 #define FAIL(call, name, code)                                                                     \
@@ -130,53 +132,13 @@ static const char *curand_name(curandStatus_t s)
 }
 #undef NAME
 
-// The layout of include/gvirtus/gvirtus_ext.h's gvirtus_worker_stats, as in
-// gvbench: looked up with dlsym so that the binary also runs natively.
-struct worker_stats {
-	uint32_t sessions, session_id;
-	uint64_t session_allocs, session_bytes, total_allocs, total_bytes;
-	uint64_t sessions_closed, bytes_freed_at_close, session_calls, session_exec_ns;
-};
-
 static int divisor = 1;
-static int (*get_stats)(worker_stats *);
-static worker_stats before;
-
-static double now_us()
-{
-	timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
 
 // A full run's iteration count, scaled down; at least one timed iteration.
 static int iters(int full)
 {
 	int n = full / divisor;
 	return n > 0 ? n : 1;
-}
-
-static void mark()
-{
-	if (get_stats)
-		get_stats(&before);
-}
-
-// Host worker time per call since mark(), in microseconds.
-static double host_us()
-{
-	worker_stats s;
-
-	if (!get_stats || get_stats(&s))
-		return -1;
-	uint64_t calls = s.session_calls - before.session_calls - 1; // minus the stats call
-	return calls ? (s.session_exec_ns - before.session_exec_ns) / 1e3 / calls : -1;
-}
-
-static void report(const char *metric, double value, const char *unit, double hus)
-{
-	printf("%s,%.3f,%s,%.3f\n", metric, value, unit, hus);
-	fflush(stdout);
 }
 
 // Inputs made on the device: nothing to transfer, and nonzero values so
@@ -326,7 +288,7 @@ int main(int argc, char **argv)
 	// On stderr: the CSV on stdout stays the same shape as gvbench's.
 	if (divisor > 1)
 		fprintf(stderr, "mathbench: iteration counts divided by %d\n", divisor);
-	get_stats = (int (*)(worker_stats *))dlsym(RTLD_DEFAULT, "gvirtusGetWorkerStats");
+	bench_init();
 	CK(cudaFree(0));
 	printf("metric,value,unit,host_us_per_call\n");
 

@@ -14,20 +14,19 @@ void gvg_cuda_fns_resolve(struct gvg_cuda_fns *t, void *(*sym)(void *lib, const 
 #undef GVG_FN_LOAD
 }
 
-int gvg_enter(struct gvw_call *c, int present, const char *name)
+int gvg_enter_api(struct gvw_call *c, unsigned int api, const char *plugins, int present,
+		  const char *name)
 {
-	static atomic_flag warned_missing, warned_plugin;
+	static atomic_flag warned_missing;
+	static atomic_uint warned_apis; /* once per API left out */
 	unsigned int apis = c->s->w->cfg.apis;
 
-	/* The runtime reaches these calls too (as NVIDIA's runs through its
-	 * driver), so either API served is enough; cuInit in the guest keeps
-	 * a runtime-only endpoint's driver API closed. */
-	if (apis && !(apis & (GV_API_CUDADR | GV_API_CUDART))) {
-		if (!atomic_flag_test_and_set(&warned_plugin))
+	if (apis && !(apis & api)) {
+		if (!(atomic_fetch_or(&warned_apis, api) & api))
 			gvw_log(GVW_WARN,
-				"session %u: %s refused: this endpoint serves neither "
-				"\"cudart\" nor \"cudadr\" in its \"plugins\" in properties.json",
-				c->s->id, name);
+				"session %u: %s refused: this endpoint's \"plugins\" in "
+				"properties.json leave out %s",
+				c->s->id, name, plugins);
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
 	if (!present) {
@@ -40,6 +39,15 @@ int gvg_enter(struct gvw_call *c, int present, const char *name)
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
 	return gvw_enter_device(c);
+}
+
+int gvg_enter(struct gvw_call *c, int present, const char *name)
+{
+	/* The runtime reaches these calls too (as NVIDIA's runs through its
+	 * driver), so either API served is enough; cuInit in the guest keeps
+	 * a runtime-only endpoint's driver API closed. */
+	return gvg_enter_api(c, GV_API_CUDADR | GV_API_CUDART, "both \"cudart\" and \"cudadr\"",
+			     present, name);
 }
 
 int gvg_stream(struct gvw_call *c, uint64_t h, void **out)

@@ -44,6 +44,9 @@ void gvg_cuda_fns_resolve(struct gvg_cuda_fns *t, void *(*sym)(void *lib, const 
 /* CUDA_ERROR_NOT_SUPPORTED (logged once per name) unless present; then
  * the caller's device with the session's context on it current. */
 int gvg_enter(struct gvw_call *c, int present, const char *name);
+/* The same for an API (GV_API_*) whose plugins the log line names. */
+int gvg_enter_api(struct gvw_call *c, unsigned int api, const char *plugins, int present,
+		  const char *name);
 int gvg_stream(struct gvw_call *c, uint64_t h, void **out);
 int gvg_handle(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind, void **out);
 /* A guest device ordinal as the host's device; -1: the current one. */

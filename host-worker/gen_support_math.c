@@ -2,33 +2,16 @@
 /* The checks of host-worker/gen_support_math.h. */
 #include "gen_support_math.h"
 
-#include <stdatomic.h>
-
 #include "log.h"
 #include "worker_internal.h"
 
 int gvg_enter_lib(struct gvw_call *c, unsigned int api, int present, const char *name)
 {
-	static atomic_flag warned_missing, warned_plugin;
-	unsigned int apis = c->s->w->cfg.apis;
-
-	if (apis && !(apis & api)) {
-		if (!atomic_flag_test_and_set(&warned_plugin))
-			gvw_log(GVW_WARN,
-				"session %u: %s refused: its library's plugin is not in this "
-				"endpoint's \"plugins\" in properties.json",
-				c->s->id, name);
-		return CUDA_ERROR_NOT_SUPPORTED;
-	}
-	if (!present) {
-		if (!atomic_flag_test_and_set(&warned_missing))
-			gvw_log(GVW_WARN,
-				"session %u: %s is not available from executor %s "
-				"(not supported)",
-				c->s->id, name, gvw_ex(c)->name);
-		return CUDA_ERROR_NOT_SUPPORTED;
-	}
-	return gvw_enter_device(c);
+	return gvg_enter_api(c, api,
+			     api == GV_API_CUBLAS  ? "\"cublas\""
+			     : api == GV_API_CUFFT ? "\"cufft\""
+						   : "\"curand\"",
+			     present, name);
 }
 
 int gvg_handle_kinds(struct gvw_call *c, uint64_t h, enum gvw_handle_kind k1,
@@ -95,37 +78,27 @@ static int lt_mode(struct gvw_call *c, cublasStatus_t got, cublasLtPointerMode_t
 	return CUDA_SUCCESS;
 }
 
-int gvg_cublaslt_matmul_mode(struct gvw_call *c, cublasLtMatmulDesc_t d, int host)
-{
-	const struct gvg_cublasLt_fns *t = gvg_lib_fns_cublasLt(c);
-	cublasLtPointerMode_t mode = CUBLASLT_POINTER_MODE_HOST;
-	cublasStatus_t got;
-	size_t n = 0;
-
-	if (!d)
-		return CUDA_SUCCESS;
-	if (!t->cublasLtMatmulDescGetAttribute)
-		return CUDA_ERROR_NOT_SUPPORTED;
-	got = t->cublasLtMatmulDescGetAttribute(d, CUBLASLT_MATMUL_DESC_POINTER_MODE, &mode,
-						sizeof(mode), &n);
-	return lt_mode(c, got, mode, host);
-}
-
-int gvg_cublaslt_transform_mode(struct gvw_call *c, cublasLtMatrixTransformDesc_t d, int host)
-{
-	const struct gvg_cublasLt_fns *t = gvg_lib_fns_cublasLt(c);
-	cublasLtPointerMode_t mode = CUBLASLT_POINTER_MODE_HOST;
-	cublasStatus_t got;
-	size_t n = 0;
-
-	if (!d)
-		return CUDA_SUCCESS;
-	if (!t->cublasLtMatrixTransformDescGetAttribute)
-		return CUDA_ERROR_NOT_SUPPORTED;
-	got = t->cublasLtMatrixTransformDescGetAttribute(
-	    d, CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE, &mode, sizeof(mode), &n);
-	return lt_mode(c, got, mode, host);
-}
+/* The mode a descriptor's pointer-mode attribute holds, against the request's. */
+#define LT_MODE(fn, type, get, attr)                                                               \
+	int fn(struct gvw_call *c, type d, int host)                                               \
+	{                                                                                          \
+		const struct gvg_cublasLt_fns *t = gvg_lib_fns_cublasLt(c);                        \
+		cublasLtPointerMode_t mode = CUBLASLT_POINTER_MODE_HOST;                           \
+		cublasStatus_t got;                                                                \
+		size_t n = 0;                                                                      \
+                                                                                                   \
+		if (!d)                                                                            \
+			return CUDA_SUCCESS;                                                       \
+		if (!t->get)                                                                       \
+			return CUDA_ERROR_NOT_SUPPORTED;                                           \
+		got = t->get(d, attr, &mode, sizeof(mode), &n);                                    \
+		return lt_mode(c, got, mode, host);                                                \
+	}
+LT_MODE(gvg_cublaslt_matmul_mode, cublasLtMatmulDesc_t, cublasLtMatmulDescGetAttribute,
+	CUBLASLT_MATMUL_DESC_POINTER_MODE)
+LT_MODE(gvg_cublaslt_transform_mode, cublasLtMatrixTransformDesc_t,
+	cublasLtMatrixTransformDescGetAttribute, CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE)
+#undef LT_MODE
 
 uint64_t gvg_lib_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
 {

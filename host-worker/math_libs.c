@@ -29,41 +29,21 @@ static const struct {
     [GVW_LIB_CUBLASLT] = {"libcublasLt.so.13", &cublasLt_fns},
 };
 
-static void resolve_curand(void *table, void *lib)
-{
-	struct gvg_curand_fns *t = table;
-
+/* Each library's table, every function found by its name. */
 #define LOAD(name, ret, params) t->name = (gvg_fn_##name)dlsym(lib, #name);
-	GVG_CURAND_FNS(LOAD)
+#define RESOLVER(LIB, FNS)                                                                         \
+	static void resolve_##LIB(void *table, void *lib)                                          \
+	{                                                                                          \
+		struct gvg_##LIB##_fns *t = table;                                                 \
+                                                                                                   \
+		FNS(LOAD)                                                                          \
+	}
+RESOLVER(curand, GVG_CURAND_FNS)
+RESOLVER(cublas, GVG_CUBLAS_FNS)
+RESOLVER(cufft, GVG_CUFFT_FNS)
+RESOLVER(cublasLt, GVG_CUBLASLT_FNS)
+#undef RESOLVER
 #undef LOAD
-}
-
-static void resolve_cublas(void *table, void *lib)
-{
-	struct gvg_cublas_fns *t = table;
-
-#define LOAD(name, ret, params) t->name = (gvg_fn_##name)dlsym(lib, #name);
-	GVG_CUBLAS_FNS(LOAD)
-#undef LOAD
-}
-
-static void resolve_cufft(void *table, void *lib)
-{
-	struct gvg_cufft_fns *t = table;
-
-#define LOAD(name, ret, params) t->name = (gvg_fn_##name)dlsym(lib, #name);
-	GVG_CUFFT_FNS(LOAD)
-#undef LOAD
-}
-
-static void resolve_cublasLt(void *table, void *lib)
-{
-	struct gvg_cublasLt_fns *t = table;
-
-#define LOAD(name, ret, params) t->name = (gvg_fn_##name)dlsym(lib, #name);
-	GVG_CUBLASLT_FNS(LOAD)
-#undef LOAD
-}
 
 static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
     [GVW_LIB_CURAND] = resolve_curand,

@@ -8,9 +8,7 @@
 #include <cublasLt.h>
 #include <cublas_api.h>
 #include <library_types.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "gvm.h"
 #include "gvm_cublas.h"
@@ -24,120 +22,67 @@ struct gvm_lib gvm_lib_cublas = {
     .no_host = CUBLAS_STATUS_NOT_INITIALIZED,
 };
 
-/* A process has few handles (one per thread and device, typically). */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct shadow {
-	cublasHandle_t h;
-	cublasPointerMode_t mode;
-	cudaStream_t stream;
-} * shadows;
-static size_t n_shadows, cap_shadows;
+/* Each handle's pointer mode (v[0]) and stream (v[1]). */
+static struct gvm_table shadows = GVM_TABLE_INIT;
 
-static struct shadow *find(cublasHandle_t h)
+static uint64_t key(cublasHandle_t h)
 {
-	size_t i;
-
-	for (i = 0; i < n_shadows; i++)
-		if (shadows[i].h == h)
-			return &shadows[i];
-	return NULL;
+	return (uint64_t)(uintptr_t)h;
 }
 
 void gvm_cublas_created(cublasHandle_t h)
 {
-	pthread_mutex_lock(&lock);
-	if (n_shadows == cap_shadows) {
-		size_t cap = cap_shadows ? 2 * cap_shadows : 8;
-		struct shadow *v = realloc(shadows, cap * sizeof(*v));
-
-		if (v) {
-			shadows = v;
-			cap_shadows = cap;
-		}
-	}
-	/* Without room the handle keeps the defaults: its calls still check
-	 * on the host, which refuses a mode that is not the library's. */
-	if (n_shadows < cap_shadows)
-		shadows[n_shadows++] = (struct shadow){h, CUBLAS_POINTER_MODE_HOST, NULL};
-	pthread_mutex_unlock(&lock);
+	gvm_table_put(&shadows, key(h), CUBLAS_POINTER_MODE_HOST, 0);
 }
 
 void gvm_cublas_destroyed(cublasHandle_t h)
 {
-	struct shadow *s;
-
-	pthread_mutex_lock(&lock);
-	s = find(h);
-	if (s)
-		*s = shadows[--n_shadows];
-	pthread_mutex_unlock(&lock);
+	gvm_table_del(&shadows, key(h));
 }
 
 void gvm_cublas_set_pointer_mode(cublasHandle_t h, cublasPointerMode_t mode)
 {
-	struct shadow *s;
-
-	pthread_mutex_lock(&lock);
-	s = find(h);
-	if (s)
-		s->mode = mode;
-	pthread_mutex_unlock(&lock);
+	gvm_table_set(&shadows, key(h), 0, mode);
 }
 
 void gvm_cublas_set_stream(cublasHandle_t h, cudaStream_t stream)
 {
-	struct shadow *s;
-
-	pthread_mutex_lock(&lock);
-	s = find(h);
-	if (s)
-		s->stream = stream;
-	pthread_mutex_unlock(&lock);
+	gvm_table_set(&shadows, key(h), 1, (int64_t)(intptr_t)stream);
 }
 
 int gvm_cublas_host_pointers(cublasHandle_t h)
 {
-	struct shadow *s;
+	int64_t v[2];
+
 	/* A handle this process did not make (NULL, or one the library will
 	 * refuse) has its scalars sent as addresses: nothing is read here. */
-	int host = 0;
-
-	pthread_mutex_lock(&lock);
-	s = find(h);
-	if (s)
-		host = s->mode == CUBLAS_POINTER_MODE_HOST;
-	pthread_mutex_unlock(&lock);
-	return host;
+	return gvm_table_get(&shadows, key(h), v) && v[0] == CUBLAS_POINTER_MODE_HOST;
 }
 
 /* Getters of handle state, from the shadow; an unknown handle is what
  * the library calls not initialized. */
 GVM_EXPORT cublasStatus_t cublasGetPointerMode_v2(cublasHandle_t h, cublasPointerMode_t *mode)
 {
-	struct shadow *s;
+	int64_t v[2];
 
 	if (!mode)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	pthread_mutex_lock(&lock);
-	s = h ? find(h) : NULL;
-	if (s)
-		*mode = s->mode;
-	pthread_mutex_unlock(&lock);
-	return s ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
+	if (!gvm_table_get(&shadows, key(h), v))
+		return CUBLAS_STATUS_NOT_INITIALIZED;
+	*mode = (cublasPointerMode_t)v[0];
+	return CUBLAS_STATUS_SUCCESS;
 }
 
 GVM_EXPORT cublasStatus_t cublasGetStream_v2(cublasHandle_t h, cudaStream_t *stream)
 {
-	struct shadow *s;
+	int64_t v[2];
 
 	if (!stream)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	pthread_mutex_lock(&lock);
-	s = h ? find(h) : NULL;
-	if (s)
-		*stream = s->stream;
-	pthread_mutex_unlock(&lock);
-	return s ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_INITIALIZED;
+	if (!gvm_table_get(&shadows, key(h), v))
+		return CUBLAS_STATUS_NOT_INITIALIZED;
+	*stream = (cudaStream_t)(intptr_t)v[1];
+	return CUBLAS_STATUS_SUCCESS;
 }
 
 /* The version of the headers this shim implements, as NVIDIA's library
@@ -150,23 +95,10 @@ GVM_EXPORT cublasStatus_t cublasGetVersion_v2(cublasHandle_t h, int *version)
 	return CUBLAS_STATUS_SUCCESS;
 }
 
+/* cuBLAS's version is cuBLASLt's, as NVIDIA's libcublas reports it. */
 GVM_EXPORT cublasStatus_t cublasGetProperty(libraryPropertyType type, int *value)
 {
-	if (!value)
-		return CUBLAS_STATUS_INVALID_VALUE;
-	switch (type) {
-	case MAJOR_VERSION:
-		*value = CUBLAS_VER_MAJOR;
-		return CUBLAS_STATUS_SUCCESS;
-	case MINOR_VERSION:
-		*value = CUBLAS_VER_MINOR;
-		return CUBLAS_STATUS_SUCCESS;
-	case PATCH_LEVEL:
-		*value = CUBLAS_VER_PATCH;
-		return CUBLAS_STATUS_SUCCESS;
-	default:
-		return CUBLAS_STATUS_INVALID_VALUE;
-	}
+	return cublasLtGetProperty(type, value);
 }
 
 GVM_EXPORT size_t cublasGetCudartVersion(void)

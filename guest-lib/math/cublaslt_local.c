@@ -8,9 +8,7 @@
 #include <cublasLt.h>
 #include <cublas_api.h>
 #include <library_types.h>
-#include <pthread.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "gvm.h"
@@ -26,97 +24,48 @@ struct gvm_lib gvm_lib_cublasLt = {
     .no_host = CUBLAS_STATUS_NOT_INITIALIZED,
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct desc {
-	void *d;
-	int32_t mode;
-	cudaDataType scale;
-} * descs;
-static size_t n_descs, cap_descs;
-
-static struct desc *find(void *d)
-{
-	size_t i;
-
-	for (i = 0; i < n_descs; i++)
-		if (descs[i].d == d)
-			return &descs[i];
-	return NULL;
-}
+/* Each descriptor's pointer mode (v[0]) and scale type (v[1]). */
+static struct gvm_table descs = GVM_TABLE_INIT;
 
 void gvm_cublaslt_desc_created(void *d, cudaDataType scale)
 {
-	pthread_mutex_lock(&lock);
-	if (n_descs == cap_descs) {
-		size_t cap = cap_descs ? 2 * cap_descs : 16;
-		struct desc *v = realloc(descs, cap * sizeof(*v));
-
-		if (v) {
-			descs = v;
-			cap_descs = cap;
-		}
-	}
-	/* Without room its scalars go as addresses; the host refuses a mode
-	 * that is not the descriptor's. */
-	if (n_descs < cap_descs)
-		descs[n_descs++] = (struct desc){d, CUBLASLT_POINTER_MODE_HOST, scale};
-	pthread_mutex_unlock(&lock);
+	gvm_table_put(&descs, (uint64_t)(uintptr_t)d, CUBLASLT_POINTER_MODE_HOST, scale);
 }
 
 void gvm_cublaslt_desc_destroyed(void *d)
 {
-	struct desc *s;
-
-	pthread_mutex_lock(&lock);
-	s = find(d);
-	if (s)
-		*s = descs[--n_descs];
-	pthread_mutex_unlock(&lock);
+	gvm_table_del(&descs, (uint64_t)(uintptr_t)d);
 }
 
 void gvm_cublaslt_desc_set(void *d, int mode, int scale, const void *buf, size_t size)
 {
-	struct desc *s;
 	int32_t v;
 
 	if ((!mode && !scale) || !buf || size != sizeof(v))
 		return;
 	memcpy(&v, buf, sizeof(v));
-	pthread_mutex_lock(&lock);
-	s = find(d);
-	if (s && mode)
-		s->mode = v;
-	else if (s)
-		s->scale = (cudaDataType)v;
-	pthread_mutex_unlock(&lock);
+	gvm_table_set(&descs, (uint64_t)(uintptr_t)d, mode ? 0 : 1, v);
 }
 
 int gvm_cublaslt_host_scalars(void *d)
 {
-	struct desc *s;
-	int host = 0;
+	int64_t v[2];
 
-	pthread_mutex_lock(&lock);
-	s = find(d);
-	if (s)
-		host = s->mode == CUBLASLT_POINTER_MODE_HOST	 ? 1
-		       : s->mode == CUBLASLT_POINTER_MODE_DEVICE ? 0
-								 : -1;
-	pthread_mutex_unlock(&lock);
-	return host;
+	/* A descriptor not made here has its scalars sent as addresses. */
+	if (!gvm_table_get(&descs, (uint64_t)(uintptr_t)d, v))
+		return 0;
+	return v[0] == CUBLASLT_POINTER_MODE_HOST     ? 1
+	       : v[0] == CUBLASLT_POINTER_MODE_DEVICE ? 0
+						      : -1;
 }
 
 size_t gvm_cublaslt_scale_bytes(void *d)
 {
-	struct desc *s;
-	size_t n = 0;
+	int64_t v[2];
 
-	pthread_mutex_lock(&lock);
-	s = find(d);
-	if (s)
-		n = gvm_cublas_type_bytes(s->scale);
-	pthread_mutex_unlock(&lock);
-	return n;
+	return gvm_table_get(&descs, (uint64_t)(uintptr_t)d, v)
+		   ? gvm_cublas_type_bytes((cudaDataType)v[1])
+		   : 0;
 }
 
 /* cuBLASLt's version is cuBLAS's (cublas_api.h), of the headers this

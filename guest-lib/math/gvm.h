@@ -8,7 +8,9 @@
 #ifndef GVIRTUS_GVM_H
 #define GVIRTUS_GVM_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -45,6 +47,31 @@ extern struct gvm_lib gvm_lib_cublasLt;
 int gvm_call(struct gvm_lib *lib, uint32_t op, const void *req, uint32_t req_len, const void *tail,
 	     uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
 	     unsigned int nbufs);
+
+/*
+ * The guest's shadow of library objects' state, by handle value: two
+ * values per object (a pointer mode and a stream, a mode and a scale
+ * type...).  An object the table has no room for is simply not found:
+ * the callers' defaults then send addresses, which the host checks.
+ */
+struct gvm_table {
+	pthread_mutex_t lock;
+	struct gvm_entry {
+		uint64_t key;
+		int64_t v[2];
+	} * e;
+	size_t n, cap;
+};
+#define GVM_TABLE_INIT                                                                             \
+	{                                                                                          \
+		PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0                                              \
+	}
+void gvm_table_put(struct gvm_table *t, uint64_t key, int64_t v0, int64_t v1);
+void gvm_table_del(struct gvm_table *t, uint64_t key);
+/* 1 when key (never 0) is there, its values in v (v may be NULL). */
+int gvm_table_get(struct gvm_table *t, uint64_t key, int64_t v[2]);
+/* Sets value i of key if it is there: 1, else 0. */
+int gvm_table_set(struct gvm_table *t, uint64_t key, int i, int64_t v);
 
 /* Objects whose memory is the guest's (cuRAND's host generators): the
  * handle values this process holds of that mode. */

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The round trip of the math libraries' generated calls (gvm.h). */
-#include <pthread.h>
-#include <stdlib.h>
-
 #include "gvm.h"
 #include "protocol.h"
 
@@ -39,56 +36,20 @@ int gvm_unsupported(struct gvm_lib *lib, const char *name, atomic_flag *logged)
 	return lib->not_supported;
 }
 
-/* Few objects have their memory in the guest: a list is enough. */
-static pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct host_object {
-	const struct gvm_lib *lib;
-	uint64_t h;
-} * host_objects;
-static size_t n_host, cap_host;
+/* Handle values are unique across the libraries (their kind is in them). */
+static struct gvm_table host_objects = GVM_TABLE_INIT;
 
 void gvm_host_object_add(struct gvm_lib *lib, uint64_t h)
 {
-	pthread_mutex_lock(&host_lock);
-	if (n_host == cap_host) {
-		size_t cap = cap_host ? 2 * cap_host : 8;
-		struct host_object *v = realloc(host_objects, cap * sizeof(*v));
-
-		if (v) {
-			host_objects = v;
-			cap_host = cap;
-		}
-	}
-	/* Out of memory, the object acts as a device one: the host refuses
-	 * its calls rather than write anywhere. */
-	if (n_host < cap_host)
-		host_objects[n_host++] = (struct host_object){lib, h};
-	pthread_mutex_unlock(&host_lock);
+	gvm_table_put(&host_objects, h, 0, 0);
 }
 
 void gvm_host_object_del(struct gvm_lib *lib, uint64_t h)
 {
-	size_t i;
-
-	pthread_mutex_lock(&host_lock);
-	for (i = 0; i < n_host; i++)
-		if (host_objects[i].lib == lib && host_objects[i].h == h) {
-			host_objects[i] = host_objects[--n_host];
-			break;
-		}
-	pthread_mutex_unlock(&host_lock);
+	gvm_table_del(&host_objects, h);
 }
 
 int gvm_host_object(struct gvm_lib *lib, uint64_t h)
 {
-	size_t i;
-	int found = 0;
-
-	if (!h)
-		return 0;
-	pthread_mutex_lock(&host_lock);
-	for (i = 0; i < n_host && !found; i++)
-		found = host_objects[i].lib == lib && host_objects[i].h == h;
-	pthread_mutex_unlock(&host_lock);
-	return found;
+	return gvm_table_get(&host_objects, h, NULL);
 }

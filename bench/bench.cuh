@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+// What gvbench and mathbench share: a clock, the host worker's own time
+// per call (gvirtusGetWorkerStats, looked up with dlsym so that the
+// programs also run natively, where it is -1), and one CSV row per metric,
+// "metric,value,unit,host_us_per_call", which bench/table.awk merges.
+#ifndef GVIRTUS_BENCH_CUH
+#define GVIRTUS_BENCH_CUH
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+// The layout of include/gvirtus/gvirtus_ext.h's gvirtus_worker_stats.
+struct worker_stats {
+	uint32_t sessions, session_id;
+	uint64_t session_allocs, session_bytes, total_allocs, total_bytes;
+	uint64_t sessions_closed, bytes_freed_at_close, session_calls, session_exec_ns;
+};
+
+static int (*get_stats)(worker_stats *);
+static worker_stats before;
+
+static void bench_init()
+{
+	get_stats = (int (*)(worker_stats *))dlsym(RTLD_DEFAULT, "gvirtusGetWorkerStats");
+}
+
+static double now_us()
+{
+	timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static void mark()
+{
+	if (get_stats)
+		get_stats(&before);
+}
+
+// Host worker time per call since mark(), in microseconds.
+static double host_us()
+{
+	worker_stats s;
+
+	if (!get_stats || get_stats(&s))
+		return -1;
+	uint64_t calls = s.session_calls - before.session_calls - 1; // minus the stats call
+	return calls ? (s.session_exec_ns - before.session_exec_ns) / 1e3 / calls : -1;
+}
+
+static void report(const char *metric, double value, const char *unit, double hus)
+{
+	printf("%s,%.3f,%s,%.3f\n", metric, value, unit, hus);
+	fflush(stdout);
+}
+
+#endif
