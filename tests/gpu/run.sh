@@ -42,7 +42,9 @@ run_programs() {
 		echo "=== END $p rc=$?"
 	done
 }
-LD_LIBRARY_PATH=$b/native${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} run_programs >"$out/programs-native.log" 2>&1
+# Natively, NVIDIA's math libraries come from the toolkit (the math_* programs).
+LD_LIBRARY_PATH=$b/native:${CUDA_HOME:-/usr/local/cuda}/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+	run_programs >"$out/programs-native.log" 2>&1
 "$repo/scripts/run-guest.sh" -e cuda -t 300 -l "$out/programs-guest.log" gpu_programs.sh >/dev/null 2>&1
 result[programs]=$?
 # The console adds carriage returns and kernel lines; keep the programs'.
