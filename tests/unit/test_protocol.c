@@ -155,7 +155,7 @@ static void test_bulk_checks(void)
 	EXPECT(r.h.status == GV_OK && r.h.result == cudaSuccess, "malloc %d", r.h.result);
 	memcpy(&p, r.payload, sizeof(p));
 
-	cq = (struct gv_memcpy_req){p.ptr, 0, 8192};
+	cq = (struct gv_memcpy_req){.dst = p.ptr, .src = 0, .size = 8192};
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), NULL, 0);
 	EXPECT(r.h.status == GV_ELEN, "HtoD without its bulk buffer: status %u", r.h.status);
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), &to, 0);
@@ -171,17 +171,17 @@ static void test_bulk_checks(void)
 	EXPECT(r.h.result == cudaSuccess, "valid HtoD: %d", r.h.result);
 
 	/* device ranges: outside, straddling the end, wrapping around */
-	cq = (struct gv_memcpy_req){p.ptr + 1, 0, 8192};
+	cq = (struct gv_memcpy_req){.dst = p.ptr + 1, .src = 0, .size = 8192};
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), &to, 1);
 	EXPECT(r.h.result == cudaErrorInvalidValue, "straddles the end: %d", r.h.result);
-	cq = (struct gv_memcpy_req){0, 0x1000, 8192};
+	cq = (struct gv_memcpy_req){.dst = 0, .src = 0x1000, .size = 8192};
 	r = call(GV_OP_MEMCPY_DTOH, &cq, sizeof(cq), &from, 1);
 	EXPECT(r.h.result == cudaErrorInvalidValue, "unknown address: %d", r.h.result);
-	cq = (struct gv_memcpy_req){p.ptr + 8, p.ptr, UINT64_MAX - 4};
+	cq = (struct gv_memcpy_req){.dst = p.ptr + 8, .src = p.ptr, .size = UINT64_MAX - 4};
 	r = call(GV_OP_MEMCPY_DTOD, &cq, sizeof(cq), NULL, 0);
 	EXPECT(r.h.result == cudaErrorInvalidValue, "wrapping length: %d", r.h.result);
 	{
-		struct gv_memset_req sq = {p.ptr + 4096, 4097, 0, 0};
+		struct gv_memset_req sq = {.dst = p.ptr + 4096, .size = 4097};
 
 		r = call(GV_OP_MEMSET, &sq, sizeof(sq), NULL, 0);
 		EXPECT(r.h.result == cudaErrorInvalidValue, "memset past the end: %d", r.h.result);
