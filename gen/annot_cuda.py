@@ -60,6 +60,14 @@ CORE_HANDLES = {"CUmodule": "MODULE", "CUfunction": "FUNCTION",
 # Plain values: 64-bit object ids the driver itself validates per context.
 VALUE_TYPES = {"CUtexObject", "CUsurfObject", "CUmemGenericAllocationHandle",
                "CUdeviceptr", "CUdeviceptr_v1"}
+# Texture and surface objects stay values (kernels take them), but each
+# takes a slot of the session's table while it lives (max_handles): made
+# in host-worker/handlers_array.c, dropped here once destroyed.
+EXTRA_KINDS = ["TEXTURE", "SURFACE"]
+HOST_AFTER = {
+    "cuTexObjectDestroy": "gvg_raw_forget(c, q->texObject, GVW_H_TEXTURE);",
+    "cuSurfObjectDestroy": "gvg_raw_forget(c, q->surfObject, GVW_H_SURFACE);",
+}
 
 # The device ordinal type: the guest's ordinal is mapped to the host's.
 DEVICE_TYPE = "CUdevice"

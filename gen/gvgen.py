@@ -886,6 +886,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
     x += ["/* Handle kinds of this library's objects, and what frees them. */",
           "#define GVG_%s_KINDS(X) \\" % lib.upper()]
     x += ["\tX(%s) \\" % k for t, k in list(ann.HANDLES.items()) + list(host_kind.items())]
+    x += ["\tX(%s) \\" % k for k in getattr(ann, "EXTRA_KINDS", [])]
     x += ["\t/* end */", ""]
     c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
          '#include "../gen_support.h"', ""]
@@ -1111,6 +1112,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
             if role in ("bulk_in", "bulk_out", "bulk_out_n", "modal_buf"):
                 c.append("\tif (staged_%s)" % p.name)
                 c.append("\t\tfree(a_%s);" % p.name)
+        if f.name in getattr(ann, "HOST_AFTER", {}):
+            c.append("\tif (!e)")
+            c.append("\t\t" + ann.HOST_AFTER[f.name])
         if f.name in ann.DESTROYS:
             hp = next(p for r, p, x in f.wire if p.name == ann.DESTROYS[f.name])
             c.append("\tif (!e)")

@@ -252,3 +252,27 @@ int gvg_pod_array(struct gvw_call *c, uint32_t *at, uint64_t count, size_t size,
 	*at += (uint32_t)(count * size);
 	return CUDA_SUCCESS;
 }
+
+struct gvw_handle_slot *gvg_raw_slot(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind)
+{
+	struct gvw_handles *t = &c->s->handles;
+	uint32_t i;
+
+	for (i = 0; v && i < t->n; i++)
+		if (t->v[i].kind == kind && (uint64_t)(uintptr_t)t->v[i].obj == v)
+			return &t->v[i];
+	return NULL;
+}
+
+int gvg_raw_add(struct gvw_call *c, enum gvw_handle_kind kind, uint64_t v)
+{
+	return gvw_handle_add(c, kind, (void *)(uintptr_t)v, 0) ? 0 : CUDA_ERROR_OUT_OF_MEMORY;
+}
+
+void gvg_raw_forget(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind)
+{
+	struct gvw_handle_slot *slot = gvg_raw_slot(c, v, kind);
+
+	if (slot)
+		gvw_handle_drop(c->s, slot);
+}

@@ -75,6 +75,16 @@ int gvg_handle_array(struct gvw_call *c, uint32_t *at, uint64_t count, enum gvw_
 		     void **out);
 int gvg_pod_array(struct gvw_call *c, uint32_t *at, uint64_t count, size_t size, void **out);
 
+/*
+ * Objects the guest holds by their value (texture and surface objects,
+ * 64-bit driver values): each still takes a slot of the session's table,
+ * so max_handles counts it.  The slot of value v and kind (or NULL); add
+ * one (CUDA_ERROR_OUT_OF_MEMORY past the limit); drop it.
+ */
+struct gvw_handle_slot *gvg_raw_slot(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind);
+int gvg_raw_add(struct gvw_call *c, enum gvw_handle_kind kind, uint64_t v);
+void gvg_raw_forget(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind);
+
 /* The handle of an object a call returned (its existing one, if it has one),
  * or 0 past the session's limit. */
 uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);

@@ -126,18 +126,6 @@ void gvg_lib_object_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind 
 	}
 }
 
-/* The session's live slot of kind whose object is at address v, or NULL. */
-static struct gvw_handle_slot *raw_slot(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind)
-{
-	struct gvw_handles *t = &c->s->handles;
-	uint32_t i;
-
-	for (i = 0; v && i < t->n; i++)
-		if (t->v[i].kind == kind && (uint64_t)(uintptr_t)t->v[i].obj == v)
-			return &t->v[i];
-	return NULL;
-}
-
 uint64_t gvg_raw_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
 {
 	/* The guest holds the address; the table only vouches for it. */
@@ -149,7 +137,7 @@ int gvg_raw_handle(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind, vo
 	*out = NULL;
 	if (!v)
 		return CUDA_SUCCESS; /* NULL: the library gives its own answer */
-	if (!raw_slot(c, v, kind)) {
+	if (!gvg_raw_slot(c, v, kind)) {
 		gvw_log(GVW_DEBUG, "session %u: 0x%llx is no object of kind %d it holds", c->s->id,
 			(unsigned long long)v, kind);
 		return CUDA_ERROR_INVALID_HANDLE;
@@ -160,7 +148,7 @@ int gvg_raw_handle(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind, vo
 
 uint64_t gvg_raw_full(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind)
 {
-	struct gvw_handle_slot *slot = raw_slot(c, v, kind);
+	struct gvw_handle_slot *slot = gvg_raw_slot(c, v, kind);
 
 	return slot ? gvw_handle_of(&c->s->handles, slot) : UINT64_MAX;
 }

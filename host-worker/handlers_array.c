@@ -192,6 +192,8 @@ int gvw_h_TEX_CREATE(struct gvw_call *c)
 		CUsurfObject s = 0;
 
 		e = (int)GVG_DRV(c, cuda, cuSurfObjectCreate)(&s, &res);
+		if (!e && (e = gvg_raw_add(c, GVW_H_SURFACE, s)))
+			GVG_DRV(c, cuda, cuSurfObjectDestroy)(s);
 		r->handle = e ? 0 : s;
 		return e;
 	}
@@ -221,6 +223,8 @@ int gvw_h_TEX_CREATE(struct gvw_call *c)
 
 		e = (int)GVG_DRV(c, cuda, cuTexObjectCreate)(&t, &res, &tex,
 							     q->has_view ? &view : NULL);
+		if (!e && (e = gvg_raw_add(c, GVW_H_TEXTURE, t)))
+			GVG_DRV(c, cuda, cuTexObjectDestroy)(t);
 		r->handle = e ? 0 : t;
 	}
 	return e;

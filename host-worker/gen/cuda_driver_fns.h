@@ -229,4 +229,6 @@
 	X(USER_OBJECT) \
 	X(EXT_MEMORY) \
 	X(EXT_SEMAPHORE) \
+	X(TEXTURE) \
+	X(SURFACE) \
 	/* end */

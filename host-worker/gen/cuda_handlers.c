@@ -4182,6 +4182,8 @@ int gvw_h_cuSurfObjectDestroy(struct gvw_call *c)
 	GVG_COPY(a_surfObject, q->surfObject);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuSurfObjectDestroy)(a_surfObject);
+	if (!e)
+		gvg_raw_forget(c, q->surfObject, GVW_H_SURFACE);
 	return e;
 }
 
@@ -4196,6 +4198,8 @@ int gvw_h_cuTexObjectDestroy(struct gvw_call *c)
 	GVG_COPY(a_texObject, q->texObject);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuTexObjectDestroy)(a_texObject);
+	if (!e)
+		gvg_raw_forget(c, q->texObject, GVW_H_TEXTURE);
 	return e;
 }
 

@@ -263,6 +263,9 @@ static CUresult see_surf(CUsurfObject *o, const CUDA_RESOURCE_DESC *r)
 	return CUDA_SUCCESS;
 }
 
+static void texture_quota(struct gvg_cuda_fns *t, const struct cudaResourceDesc *rd,
+			  const struct cudaTextureDesc *td);
+
 static void arrays_and_textures(struct gvg_cuda_fns *t)
 {
 	struct cudaChannelFormatDesc fd =
@@ -372,6 +375,40 @@ static void arrays_and_textures(struct gvg_cuda_fns *t)
 	RT_TRUE("cudaCreateSurfaceObject", "result",
 		cudaCreateSurfaceObject(&surf, &rd) == cudaSuccess && surf == 0x5f &&
 		    arr.res.res.array.hArray == fake_array);
+	texture_quota(t, &rd, &td);
+	(void)cudaGetLastError();
+}
+
+/* Each texture object takes a slot of the session's table while it lives
+ * (max_handles); past the limit the new object goes at once. */
+static int tex_destroyed;
+
+static CUresult count_tex_destroy(CUtexObject t)
+{
+	tex_destroyed++;
+	return CUDA_SUCCESS;
+}
+
+static void texture_quota(struct gvg_cuda_fns *t, const struct cudaResourceDesc *rd,
+			  const struct cudaTextureDesc *td)
+{
+	struct gvw_session *s = gv_loopback_worker->sessions[0];
+	uint32_t saved = gv_loopback_worker->limits.max_handles, live = s->handles.live;
+	cudaTextureObject_t tex = 0;
+
+	t->cuTexObjectDestroy = count_tex_destroy;
+	tex_destroyed = 0;
+	gv_loopback_worker->limits.max_handles = live;
+	RT_TRUE("cudaCreateTextureObject", "past max_handles: refused, destroyed on the host",
+		cudaCreateTextureObject(&tex, rd, td, NULL) == cudaErrorMemoryAllocation &&
+		    tex_destroyed == 1 && s->handles.live == live);
+	gv_loopback_worker->limits.max_handles = saved;
+	RT_TRUE("cudaCreateTextureObject", "a slot while it lives",
+		cudaCreateTextureObject(&tex, rd, td, NULL) == cudaSuccess &&
+		    s->handles.live == live + 1);
+	RT_TRUE("cudaDestroyTextureObject", "the slot goes with it",
+		cudaDestroyTextureObject(tex) == cudaSuccess && s->handles.live == live &&
+		    tex_destroyed == 2);
 	(void)cudaGetLastError();
 }
 
