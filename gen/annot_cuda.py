@@ -67,7 +67,11 @@ EXTRA_KINDS = ["TEXTURE", "SURFACE"]
 HOST_AFTER = {
     "cuTexObjectDestroy": "gvg_raw_forget(c, q->texObject, GVW_H_TEXTURE);",
     "cuSurfObjectDestroy": "gvg_raw_forget(c, q->surfObject, GVW_H_SURFACE);",
+    "cuGraphDestroy": "gvg_graph_forget_doomed(c);",
 }
+# A graph's nodes (and its child graphs) go with it: their handles must
+# too, or a later call would hand the driver a freed object.
+HOST_BEFORE = {"cuGraphDestroy": "e = gvg_graph_doom(c, a_hGraph);"}
 
 # The device ordinal type: the guest's ordinal is mapped to the host's.
 DEVICE_TYPE = "CUdevice"
@@ -142,7 +146,7 @@ EXCEPTION = [
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
 # double, answers CUDA_ERROR_NOT_SUPPORTED the same way.
-HOST_CALLS = ["cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
+HOST_CALLS = ["cuGraphGetNodes", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
               "cuLaunchKernelEx", "cuStreamGetCaptureInfo_v3"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",

@@ -1082,6 +1082,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("q->has_%s ? a_%s : NULL" % (n, n))
             elif role == "array_in":
                 args.append("a_" + n)
+        if f.name in getattr(ann, "HOST_BEFORE", {}):
+            c.append("\tif (!e)")
+            c.append("\t\t" + ann.HOST_BEFORE[f.name])
         c.append("\tif (!e)")
         if math:
             c.append("\t\te = (int)GVG_LIBDRV(c, %s, %s)(%s);" % (lib, f.name, ", ".join(args)))

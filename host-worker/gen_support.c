@@ -276,3 +276,101 @@ void gvg_raw_forget(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind)
 	if (slot)
 		gvw_handle_drop(c->s, slot);
 }
+
+/*
+ * A graph's objects, found before it is destroyed: its nodes, and the
+ * graphs of its child-graph nodes (which the parent owns), recursively.
+ * Sorted, so that the table is walked once to drop their slots.
+ */
+static _Thread_local struct {
+	void **v;
+	size_t n, cap;
+} doomed;
+
+#define DOOM_MAX   (1u << 20) /* objects of one graph looked at, at most */
+#define DOOM_DEPTH 16	      /* child graphs within child graphs */
+
+static int doom_add(void *obj)
+{
+	if (doomed.n == doomed.cap) {
+		size_t cap = doomed.cap ? 2 * doomed.cap : 64;
+		void **v = cap <= DOOM_MAX ? realloc(doomed.v, cap * sizeof(*v)) : NULL;
+
+		if (!v)
+			return -1;
+		doomed.v = v;
+		doomed.cap = cap;
+	}
+	doomed.v[doomed.n++] = obj;
+	return 0;
+}
+
+static int doom_graph(struct gvw_call *c, CUgraph g, int depth)
+{
+	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
+	CUgraphNode *nodes;
+	size_t n = 0, i;
+	int e = 0;
+
+	if (!t->cuGraphGetNodes)
+		return 0; /* a driver without it: nothing can be listed, as before */
+	if (depth > DOOM_DEPTH || t->cuGraphGetNodes(g, NULL, &n) || n > DOOM_MAX)
+		return -1;
+	nodes = calloc(n ? n : 1, sizeof(*nodes));
+	if (!nodes || (n && t->cuGraphGetNodes(g, nodes, &n))) {
+		free(nodes);
+		return -1;
+	}
+	for (i = 0; i < n && !e; i++) {
+		CUgraphNodeType type;
+		CUgraph child;
+
+		e = doom_add(nodes[i]);
+		if (!e && t->cuGraphNodeGetType && !t->cuGraphNodeGetType(nodes[i], &type) &&
+		    type == CU_GRAPH_NODE_TYPE_GRAPH && t->cuGraphChildGraphNodeGetGraph &&
+		    !t->cuGraphChildGraphNodeGetGraph(nodes[i], &child))
+			e = doom_add(child) || doom_graph(c, child, depth + 1);
+	}
+	free(nodes);
+	return e;
+}
+
+static int by_address(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int gvg_graph_doom(struct gvw_call *c, CUgraph g)
+{
+	doomed.n = 0;
+	if (!g)
+		return CUDA_SUCCESS; /* the driver's own answer to NULL */
+	if (doom_graph(c, g, 0)) {
+		/* Unknown objects would stay behind: refuse rather than risk it. */
+		gvw_log(GVW_WARN,
+			"session %u: cuGraphDestroy refused: the graph's nodes could "
+			"not be listed",
+			c->s->id);
+		doomed.n = 0;
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	qsort(doomed.v, doomed.n, sizeof(*doomed.v), by_address);
+	return CUDA_SUCCESS;
+}
+
+void gvg_graph_forget_doomed(struct gvw_call *c)
+{
+	struct gvw_handles *t = &c->s->handles;
+	uint32_t i;
+
+	for (i = 0; doomed.n && i < t->n; i++) {
+		struct gvw_handle_slot *s = &t->v[i];
+
+		if ((s->kind == GVW_H_GRAPH_NODE || s->kind == GVW_H_GRAPH) &&
+		    bsearch(&s->obj, doomed.v, doomed.n, sizeof(*doomed.v), by_address))
+			gvw_handle_drop(c->s, s);
+	}
+	doomed.n = 0;
+}

@@ -85,6 +85,11 @@ struct gvw_handle_slot *gvg_raw_slot(struct gvw_call *c, uint64_t v, enum gvw_ha
 int gvg_raw_add(struct gvw_call *c, enum gvw_handle_kind kind, uint64_t v);
 void gvg_raw_forget(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind);
 
+/* Before cuGraphDestroy: note the graph's nodes and child graphs (an
+ * error if they cannot be listed); after it succeeded: drop their slots. */
+int gvg_graph_doom(struct gvw_call *c, CUgraph g);
+void gvg_graph_forget_doomed(struct gvw_call *c);
+
 /* The handle of an object a call returned (its existing one, if it has one),
  * or 0 past the session's limit. */
 uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);

@@ -210,6 +210,7 @@
 	X(cuThreadExchangeStreamCaptureMode, CUresult, (CUstreamCaptureMode *)) \
 	X(cuUserObjectRelease, CUresult, (CUuserObject, unsigned int)) \
 	X(cuUserObjectRetain, CUresult, (CUuserObject, unsigned int)) \
+	X(cuGraphGetNodes, CUresult, (CUgraph, CUgraphNode *, size_t *)) \
 	X(cuMemcpy3DAsync_v2, CUresult, (const CUDA_MEMCPY3D *, CUstream)) \
 	X(cuTexObjectCreate, CUresult, (CUtexObject *, const CUDA_RESOURCE_DESC *, const CUDA_TEXTURE_DESC *, const CUDA_RESOURCE_VIEW_DESC *)) \
 	X(cuSurfObjectCreate, CUresult, (CUsurfObject *, const CUDA_RESOURCE_DESC *)) \

@@ -1149,7 +1149,11 @@ int gvw_h_cuGraphDestroy(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
 	if (!e)
+		e = gvg_graph_doom(c, a_hGraph);
+	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphDestroy)(a_hGraph);
+	if (!e)
+		gvg_graph_forget_doomed(c);
 	if (!e)
 		gvg_handle_forget(c, q->hGraph, GVW_H_GRAPH);
 	return e;

@@ -668,6 +668,52 @@ static void malformed_arrays(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNod
 	(void)cudaGetLastError();
 }
 
+/* The graph's nodes, as the driver lists them; its destruction. */
+static CUresult list_nodes(CUgraph g, CUgraphNode *nodes, size_t *n)
+{
+	size_t i;
+
+	if (nodes)
+		for (i = 0; i < *n && i < gr.added; i++)
+			nodes[i] = gr.nodes[i];
+	*n = gr.added;
+	return g == gr.graph ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+static CUresult node_type(CUgraphNode n, CUgraphNodeType *type)
+{
+	*type = CU_GRAPH_NODE_TYPE_EMPTY;
+	return CUDA_SUCCESS;
+}
+
+static CUresult destroy_graph(CUgraph g)
+{
+	gr.calls++;
+	return g == gr.graph ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+/* A destroyed graph's nodes leave the session's table with it: a later
+ * call with one is refused instead of handing the driver a freed node. */
+static void graph_destroy(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a)
+{
+	cudaGraphNode_t after = NULL;
+	cudaGraph_t g2 = NULL;
+
+	t->cuGraphGetNodes = list_nodes;
+	t->cuGraphNodeGetType = node_type;
+	t->cuGraphDestroy = destroy_graph;
+	gr.calls = 0;
+	RT_TRUE("cudaGraphDestroy", "result", cudaGraphDestroy(g) == cudaSuccess && gr.calls == 1);
+	RT_TRUE("cudaGraphCreate", "another", cudaGraphCreate(&g2, 0) == cudaSuccess && g2);
+	gr.calls = 0;
+	RT_TRUE("cudaGraphAddEmptyNode", "after a node of the destroyed graph: refused",
+		cudaGraphAddEmptyNode(&after, g2, &a, 1) == cudaErrorInvalidResourceHandle &&
+		    gr.calls == 0);
+	RT_TRUE("cudaGraphAddEmptyNode", "in the new graph",
+		cudaGraphAddEmptyNode(&after, g2, NULL, 0) == cudaSuccess && gr.calls == 1);
+	(void)cudaGetLastError();
+}
+
 static void graph_nodes(struct gvg_cuda_fns *t)
 {
 	cudaGraph_t g = NULL;
@@ -694,6 +740,7 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 		    gr.calls == 0);
 	(void)cudaGetLastError();
 	malformed_arrays(t, g, a, b);
+	graph_destroy(t, g, a);
 }
 
 /* The math libraries' fake tables. */
