@@ -50,9 +50,11 @@ DESTROYS = {
 
 # Device ranges a generated call touches, when no rule below gives them:
 # (function, parameter) -> C expression over the request's fields.
+# (cuMemPrefetchAsync and cuMemAdvise act on count bytes from devPtr.)
 # Rules: a parameter ByteCount sizes every device pointer of its call;
 # cuMemsetD{8,16,32}: N elements; cuMemsetD2D*: dstPitch rows.
-DEVRANGE = {}
+DEVRANGE = {(f, "devPtr"): "count" for f in (
+    "cuMemPrefetchAsync_v2", "cuMemPrefetchAsync_v2_ptsz", "cuMemAdvise_v2")}
 # Handles the runtime ops already own (host-worker/handles.h kinds).
 CORE_HANDLES = {"CUmodule": "MODULE", "CUfunction": "FUNCTION",
                 "CUstream": "STREAM", "CUevent": "EVENT"}

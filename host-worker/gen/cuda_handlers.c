@@ -1700,7 +1700,7 @@ int gvw_h_cuMemAdvise_v2(struct gvw_call *c)
 	GVG_COPY(a_advice, q->advice);
 	GVG_COPY(a_location, q->location);
 	if (!e)
-		e = gvg_devptr(c, q->devPtr, 0);
+		e = gvg_devptr(c, q->devPtr, q->count);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemAdvise_v2)(q->devPtr, a_count, a_advice, a_location);
 	return e;
@@ -1924,7 +1924,7 @@ int gvw_h_cuMemPrefetchAsync_v2(struct gvw_call *c)
 	GVG_COPY(a_location, q->location);
 	GVG_COPY(a_flags, q->flags);
 	if (!e)
-		e = gvg_devptr(c, q->devPtr, 0);
+		e = gvg_devptr(c, q->devPtr, q->count);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
@@ -1947,7 +1947,7 @@ int gvw_h_cuMemPrefetchAsync_v2_ptsz(struct gvw_call *c)
 	GVG_COPY(a_location, q->location);
 	GVG_COPY(a_flags, q->flags);
 	if (!e)
-		e = gvg_devptr(c, q->devPtr, 0);
+		e = gvg_devptr(c, q->devPtr, q->count);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
