@@ -257,49 +257,88 @@ GVCU_EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
 	return CUDA_ERROR_NOT_FOUND;
 }
 
-/*
- * The newest variant of a driver function this library exports: name_vN
- * for the highest N, with the per-thread default stream's suffix when the
- * caller asks for it, else name itself.
- */
-static void *newest(void *self, const char *symbol, int per_thread)
+/* Each driver function's ABI variants and the CUDA version that
+ * introduced each (cudaTypedefs.h), by name, oldest first. */
+static const struct proc_version {
+	const char *name;
+	int version;
+	const char *symbol;
+} proc_versions[] = {
+#include "gen/cuda_versions.inc"
+};
+
+/* name, or its per-thread-default-stream form when asked and it has one. */
+static void *resolve(void *self, const char *name, int per_thread)
 {
 	static const char *const sfx[] = {"_ptsz", "_ptds"};
 	char buf[160];
 	void *p;
-	int v, k;
+	int k;
 
-	for (v = 9; v >= 1; v--) {
-		for (k = per_thread ? 0 : 2; k < 3; k++) {
-			if (v == 1)
-				snprintf(buf, sizeof(buf), "%s%s", symbol, k < 2 ? sfx[k] : "");
-			else
-				snprintf(buf, sizeof(buf), "%s_v%d%s", symbol, v,
-					 k < 2 ? sfx[k] : "");
-			p = dlsym(self, buf);
-			if (p)
-				return p;
-		}
+	for (k = 0; per_thread && k < 2; k++) {
+		snprintf(buf, sizeof(buf), "%s%s", name, sfx[k]);
+		p = dlsym(self, buf);
+		if (p)
+			return p;
 	}
-	return NULL;
+	return dlsym(self, name);
+}
+
+/*
+ * The variant of symbol that a program built for cudaVersion calls: the
+ * newest one introduced at or before that version, as NVIDIA's driver
+ * answers (*found: 0 for a name the table lacks, -1 for a version older
+ * than its first variant).  A name the table lacks is its newest _vN.
+ */
+static void *variant(void *self, const char *symbol, int cudaVersion, int per_thread, int *found)
+{
+	const char *pick = NULL;
+	char buf[160];
+	size_t i;
+	void *p;
+	int v;
+
+	*found = 0;
+	for (i = 0; i < sizeof(proc_versions) / sizeof(proc_versions[0]); i++) {
+		if (strcmp(proc_versions[i].name, symbol))
+			continue;
+		*found = -1;
+		if (proc_versions[i].version <= cudaVersion)
+			pick = proc_versions[i].symbol;
+	}
+	if (pick) {
+		*found = 1;
+		return resolve(self, pick, per_thread);
+	}
+	if (*found)
+		return NULL;
+	for (v = 9; v >= 2; v--) {
+		snprintf(buf, sizeof(buf), "%s_v%d", symbol, v);
+		p = dlsym(self, buf) ? resolve(self, buf, per_thread) : NULL;
+		if (p)
+			return p;
+	}
+	return resolve(self, symbol, per_thread);
 }
 
 GVCU_EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int cudaVersion,
 					 cuuint64_t flags, CUdriverProcAddressQueryResult *status)
 {
 	void *self;
+	int found = 0;
 
 	if (!symbol || !pfn)
 		return CUDA_ERROR_INVALID_VALUE;
 	*pfn = NULL;
 	self = dlopen("libcuda.so.1", RTLD_NOW | RTLD_NOLOAD);
 	if (self) {
-		*pfn =
-		    newest(self, symbol, !!(flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM));
+		*pfn = variant(self, symbol, cudaVersion,
+			       !!(flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM), &found);
 		dlclose(self);
 	}
-	(void)cudaVersion;
 	if (status)
-		*status = *pfn ? CU_GET_PROC_ADDRESS_SUCCESS : CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+		*status = *pfn	      ? CU_GET_PROC_ADDRESS_SUCCESS
+			  : found < 0 ? CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT
+				      : CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
 	return *pfn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
 }

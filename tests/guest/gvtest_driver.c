@@ -272,6 +272,27 @@ int main(int argc, char **argv)
 	CHECK_CU(cuGetProcAddress("cuMemAlloc", &pfn, 13000, 0, NULL), CUDA_SUCCESS);
 	CHECK(pfn == (void *)dlsym(RTLD_DEFAULT, "cuMemAlloc_v2"), "cuMemAlloc resolves to _v2");
 	CHECK_CU(cuGetProcAddress("cuNoSuchThing", &pfn, 13000, 0, NULL), CUDA_ERROR_NOT_FOUND);
+	/* The variant a program built for that CUDA version calls (cudaTypedefs.h). */
+	{
+		CUdriverProcAddressQueryResult st = CU_GET_PROC_ADDRESS_SUCCESS;
+
+		CHECK_CU(cuGetProcAddress("cuCtxCreate", &pfn, 12000, 0, NULL), CUDA_SUCCESS);
+		CHECK(pfn == (void *)dlsym(RTLD_DEFAULT, "cuCtxCreate_v3"), "12.0: cuCtxCreate_v3");
+		CHECK_CU(cuGetProcAddress("cuCtxCreate", &pfn, 12050, 0, NULL), CUDA_SUCCESS);
+		CHECK(pfn == (void *)dlsym(RTLD_DEFAULT, "cuCtxCreate_v4"), "12.5: cuCtxCreate_v4");
+		CHECK_CU(cuGetProcAddress("cuMemAlloc", &pfn, 3000, 0, NULL), CUDA_SUCCESS);
+		CHECK(pfn == (void *)dlsym(RTLD_DEFAULT, "cuMemAlloc"),
+		      "3.0: the first cuMemAlloc");
+		CHECK_CU(cuGetProcAddress("cuMemcpyHtoD", &pfn, 13000,
+					  CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM, NULL),
+			 CUDA_SUCCESS);
+		CHECK(pfn == (void *)dlsym(RTLD_DEFAULT, "cuMemcpyHtoD_v2_ptds"),
+		      "per-thread: cuMemcpyHtoD_v2_ptds");
+		CHECK_CU(cuGetProcAddress("cuStreamBeginCapture", &pfn, 9000, 0, &st),
+			 CUDA_ERROR_NOT_FOUND);
+		CHECK(pfn == NULL && st == CU_GET_PROC_ADDRESS_VERSION_NOT_SUFFICIENT,
+		      "9.0: no cuStreamBeginCapture yet (status %d)", (int)st);
+	}
 	CHECK_CU(cuDeviceCanAccessPeer(&can, 0, 0), CUDA_SUCCESS);
 
 	CHECK_CU(cuMemFree(d), CUDA_SUCCESS);
