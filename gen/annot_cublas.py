@@ -64,6 +64,16 @@ for _f in ("cublasSrotmg_v2", "cublasDrotmg_v2", "cublasRotmgEx"):
     MODAL[(_f, "param")] = ("out", None)
 
 
+# The grouped GEMMs' host arrays, group_count elements each (Aarray,
+# Barray and Carray are device arrays of device pointers, by the rule).
+ARRAY_COUNTS = {"group_count"}
+ARRAY_IN = {("cublas%sgemmGroupedBatched%s" % (t, sfx), a)
+            for t in "SD" for sfx in ("", "_64")
+            for a in ("transa_array", "transb_array", "m_array", "n_array", "k_array",
+                      "alpha_array", "lda_array", "ldb_array", "beta_array", "ldc_array",
+                      "group_size")}
+
+
 def scalar_count(fn, param):
     """rotm's param is five values (flag and the H matrix)."""
     return 5 if param == "param" else 1

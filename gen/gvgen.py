@@ -171,10 +171,11 @@ class Fn:
                    p.name in getattr(ann, "ARRAY_COUNTS", ()))]
         arrays = {}
         for p in self.params:
-            if p.type.kind != ci.TypeKind.POINTER or len(counts) != 1:
+            if p.type.kind not in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY) or \
+                    len(counts) != 1:
                 continue
-            pt = p.type.get_pointee()
-            base = re.sub(r"^const ", "", pt.spelling)
+            pt = p.type.get_pointee() if p.type.kind == ci.TypeKind.POINTER else p.type.element_type
+            base = re.sub(r"^const ", "", c_spelling(pt.spelling))
             if not pt.is_const_qualified() and \
                     (self.name, p.name) not in getattr(ann, "ARRAY_IN", ()):
                 continue
@@ -795,7 +796,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 c.append("\tif (%s < 0)" % cnt)
                 c.append("\t\treturn %s;" % cv["inval"])
             c.append("\tn_ = (size_t)%s;" % cnt)
-            c.append("\tif (n_ > GV_MAX_ARRAY)")
+            c.append("\tif (n_ > GV_MAX_ARRAY || n_ * (%s) > GV_MAX_ARGS)" % size)
             c.append("\t\treturn %s;\t/* longer than one request carries */" % cv["unsup"])
             handles_in = [a for a in arrs if a[2][0] == "handle"]
             if handles_in:

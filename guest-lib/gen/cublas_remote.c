@@ -4078,6 +4078,170 @@ GVM_EXPORT cublasStatus_t cublasDgemmBatched_64(cublasHandle_t handle, cublasOpe
 	return e;
 }
 
+GVM_EXPORT cublasStatus_t cublasDgemmGroupedBatched(cublasHandle_t handle, const cublasOperation_t transa_array[], const cublasOperation_t transb_array[], const int m_array[], const int n_array[], const int k_array[], const double alpha_array[], const double *const Aarray[], const int lda_array[], const double *const Barray[], const int ldb_array[], const double beta_array[], double *const Carray[], const int ldc_array[], int group_count, const int group_size[])
+{
+	struct gvg_cublasDgemmGroupedBatched_req q;
+	struct gvg_cublasDgemmGroupedBatched_resp r;
+	unsigned char *t_ = NULL;
+	size_t n_, at_ = 0;
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	q.Barray = (uint64_t)(uintptr_t)Barray;
+	q.Carray = (uint64_t)(uintptr_t)Carray;
+	GVM_COPY(&q.group_count, &group_count);
+	if (group_count < 0)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	n_ = (size_t)group_count;
+	if (n_ > GV_MAX_ARRAY || n_ * (4 + 4 + 4 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 4) > GV_MAX_ARGS)
+		return CUBLAS_STATUS_NOT_SUPPORTED;	/* longer than one request carries */
+	t_ = n_ ? malloc(n_ * (4 + 4 + 4 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 4)) : NULL;
+	if (n_ && !t_)
+		return CUBLAS_STATUS_ALLOC_FAILED;
+	if (n_ && transa_array)
+		memcpy(t_ + at_, transa_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && transb_array)
+		memcpy(t_ + at_, transb_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && m_array)
+		memcpy(t_ + at_, m_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && n_array)
+		memcpy(t_ + at_, n_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && k_array)
+		memcpy(t_ + at_, k_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && alpha_array)
+		memcpy(t_ + at_, alpha_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && lda_array)
+		memcpy(t_ + at_, lda_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && ldb_array)
+		memcpy(t_ + at_, ldb_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && beta_array)
+		memcpy(t_ + at_, beta_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && ldc_array)
+		memcpy(t_ + at_, ldc_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && group_size)
+		memcpy(t_ + at_, group_size, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmGroupedBatched, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	free(t_);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasDgemmGroupedBatched_64(cublasHandle_t handle, const cublasOperation_t transa_array[], const cublasOperation_t transb_array[], const int64_t m_array[], const int64_t n_array[], const int64_t k_array[], const double alpha_array[], const double *const Aarray[], const int64_t lda_array[], const double *const Barray[], const int64_t ldb_array[], const double beta_array[], double *const Carray[], const int64_t ldc_array[], int64_t group_count, const int64_t group_size[])
+{
+	struct gvg_cublasDgemmGroupedBatched_64_req q;
+	struct gvg_cublasDgemmGroupedBatched_64_resp r;
+	unsigned char *t_ = NULL;
+	size_t n_, at_ = 0;
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	q.Barray = (uint64_t)(uintptr_t)Barray;
+	q.Carray = (uint64_t)(uintptr_t)Carray;
+	GVM_COPY(&q.group_count, &group_count);
+	if (group_count < 0)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	n_ = (size_t)group_count;
+	if (n_ > GV_MAX_ARRAY || n_ * (4 + 4 + 8 + 8 + 8 + 8 + 8 + 8 + 8 + 8 + 8) > GV_MAX_ARGS)
+		return CUBLAS_STATUS_NOT_SUPPORTED;	/* longer than one request carries */
+	t_ = n_ ? malloc(n_ * (4 + 4 + 8 + 8 + 8 + 8 + 8 + 8 + 8 + 8 + 8)) : NULL;
+	if (n_ && !t_)
+		return CUBLAS_STATUS_ALLOC_FAILED;
+	if (n_ && transa_array)
+		memcpy(t_ + at_, transa_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && transb_array)
+		memcpy(t_ + at_, transb_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && m_array)
+		memcpy(t_ + at_, m_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && n_array)
+		memcpy(t_ + at_, n_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && k_array)
+		memcpy(t_ + at_, k_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && alpha_array)
+		memcpy(t_ + at_, alpha_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && lda_array)
+		memcpy(t_ + at_, lda_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && ldb_array)
+		memcpy(t_ + at_, ldb_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && beta_array)
+		memcpy(t_ + at_, beta_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && ldc_array)
+		memcpy(t_ + at_, ldc_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && group_size)
+		memcpy(t_ + at_, group_size, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmGroupedBatched_64, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	free(t_);
+	return e;
+}
+
 GVM_EXPORT cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const double * alpha, const double * A, int lda, long long strideA, const double * B, int ldb, long long strideB, const double * beta, double * C, int ldc, long long strideC, int batchCount)
 {
 	struct gvg_cublasDgemmStridedBatched_req q;
@@ -8707,6 +8871,170 @@ GVM_EXPORT cublasStatus_t cublasSgemmEx_64(cublasHandle_t handle, cublasOperatio
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasSgemmGroupedBatched(cublasHandle_t handle, const cublasOperation_t transa_array[], const cublasOperation_t transb_array[], const int m_array[], const int n_array[], const int k_array[], const float alpha_array[], const float *const Aarray[], const int lda_array[], const float *const Barray[], const int ldb_array[], const float beta_array[], float *const Carray[], const int ldc_array[], int group_count, const int group_size[])
+{
+	struct gvg_cublasSgemmGroupedBatched_req q;
+	struct gvg_cublasSgemmGroupedBatched_resp r;
+	unsigned char *t_ = NULL;
+	size_t n_, at_ = 0;
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	q.Barray = (uint64_t)(uintptr_t)Barray;
+	q.Carray = (uint64_t)(uintptr_t)Carray;
+	GVM_COPY(&q.group_count, &group_count);
+	if (group_count < 0)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	n_ = (size_t)group_count;
+	if (n_ > GV_MAX_ARRAY || n_ * (4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4) > GV_MAX_ARGS)
+		return CUBLAS_STATUS_NOT_SUPPORTED;	/* longer than one request carries */
+	t_ = n_ ? malloc(n_ * (4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4)) : NULL;
+	if (n_ && !t_)
+		return CUBLAS_STATUS_ALLOC_FAILED;
+	if (n_ && transa_array)
+		memcpy(t_ + at_, transa_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && transb_array)
+		memcpy(t_ + at_, transb_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && m_array)
+		memcpy(t_ + at_, m_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && n_array)
+		memcpy(t_ + at_, n_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && k_array)
+		memcpy(t_ + at_, k_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && alpha_array)
+		memcpy(t_ + at_, alpha_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && lda_array)
+		memcpy(t_ + at_, lda_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && ldb_array)
+		memcpy(t_ + at_, ldb_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && beta_array)
+		memcpy(t_ + at_, beta_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && ldc_array)
+		memcpy(t_ + at_, ldc_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && group_size)
+		memcpy(t_ + at_, group_size, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmGroupedBatched, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	free(t_);
+	return e;
+}
+
+GVM_EXPORT cublasStatus_t cublasSgemmGroupedBatched_64(cublasHandle_t handle, const cublasOperation_t transa_array[], const cublasOperation_t transb_array[], const int64_t m_array[], const int64_t n_array[], const int64_t k_array[], const float alpha_array[], const float *const Aarray[], const int64_t lda_array[], const float *const Barray[], const int64_t ldb_array[], const float beta_array[], float *const Carray[], const int64_t ldc_array[], int64_t group_count, const int64_t group_size[])
+{
+	struct gvg_cublasSgemmGroupedBatched_64_req q;
+	struct gvg_cublasSgemmGroupedBatched_64_resp r;
+	unsigned char *t_ = NULL;
+	size_t n_, at_ = 0;
+	cublasStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.Aarray = (uint64_t)(uintptr_t)Aarray;
+	q.Barray = (uint64_t)(uintptr_t)Barray;
+	q.Carray = (uint64_t)(uintptr_t)Carray;
+	GVM_COPY(&q.group_count, &group_count);
+	if (group_count < 0)
+		return CUBLAS_STATUS_INVALID_VALUE;
+	n_ = (size_t)group_count;
+	if (n_ > GV_MAX_ARRAY || n_ * (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 8 + 8) > GV_MAX_ARGS)
+		return CUBLAS_STATUS_NOT_SUPPORTED;	/* longer than one request carries */
+	t_ = n_ ? malloc(n_ * (4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 8 + 8)) : NULL;
+	if (n_ && !t_)
+		return CUBLAS_STATUS_ALLOC_FAILED;
+	if (n_ && transa_array)
+		memcpy(t_ + at_, transa_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && transb_array)
+		memcpy(t_ + at_, transb_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && m_array)
+		memcpy(t_ + at_, m_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && n_array)
+		memcpy(t_ + at_, n_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && k_array)
+		memcpy(t_ + at_, k_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && alpha_array)
+		memcpy(t_ + at_, alpha_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && lda_array)
+		memcpy(t_ + at_, lda_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && ldb_array)
+		memcpy(t_ + at_, ldb_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && beta_array)
+		memcpy(t_ + at_, beta_array, n_ * 4);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 4);
+	at_ += n_ * 4;
+	if (n_ && ldc_array)
+		memcpy(t_ + at_, ldc_array, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	if (n_ && group_size)
+		memcpy(t_ + at_, group_size, n_ * 8);
+	else if (n_)
+		memset(t_ + at_, 0, n_ * 8);
+	at_ += n_ * 8;
+	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmGroupedBatched_64, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	free(t_);
 	return e;
 }
 

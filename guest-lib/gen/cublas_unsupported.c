@@ -3,8 +3,6 @@
 
 GVM_UNSUPPORTED(cublasCbdmm, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasDbdmm, cublas) /* no prototype in cublas_api.h */
-GVM_UNSUPPORTED(cublasDgemmGroupedBatched, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
-GVM_UNSUPPORTED(cublasDgemmGroupedBatched_64, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasGemmGroupedBatchedEx, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasGemmGroupedBatchedEx_64, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasGetBackdoor, cublas) /* no prototype in cublas_api.h */
@@ -18,8 +16,6 @@ GVM_UNSUPPORTED(cublasSetBackdoorEx, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasSetEnvironmentMode, cublas) /* no prototype in cublas_api.h */
 GVM_UNSUPPORTED(cublasSetFixedPointEmulationMantissaBitCountPointer, cublas) /* hands the library a pointer it keeps */
 GVM_UNSUPPORTED(cublasSetLoggerCallback, cublas) /* the library's own API log, written on the host */
-GVM_UNSUPPORTED(cublasSgemmGroupedBatched, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
-GVM_UNSUPPORTED(cublasSgemmGroupedBatched_64, cublas) /* parameter transa_array (const cublasOperation_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cublasXtCgemm, cublas) /* cublasXt: multi-GPU calls on host memory, not remoted yet */
 GVM_UNSUPPORTED(cublasXtChemm, cublas) /* cublasXt: multi-GPU calls on host memory, not remoted yet */
 GVM_UNSUPPORTED(cublasXtCher2k, cublas) /* cublasXt: multi-GPU calls on host memory, not remoted yet */

@@ -755,7 +755,7 @@ GVCU_EXPORT CUresult cuGraphAddChildGraphNode(CUgraphNode * phGraphNode, CUgraph
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	q.childGraph = (uint64_t)(uintptr_t)childGraph;
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -787,7 +787,7 @@ GVCU_EXPORT CUresult cuGraphAddDependencies_v2(CUgraph hGraph, const CUgraphNode
 	q.hGraph = (uint64_t)(uintptr_t)hGraph;
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8 + 8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!from || !to))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -828,7 +828,7 @@ GVCU_EXPORT CUresult cuGraphAddEmptyNode(CUgraphNode * phGraphNode, CUgraph hGra
 	q.hGraph = (uint64_t)(uintptr_t)hGraph;
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -863,7 +863,7 @@ GVCU_EXPORT CUresult cuGraphAddEventRecordNode(CUgraphNode * phGraphNode, CUgrap
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	q.event = (uint64_t)(uintptr_t)event;
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -898,7 +898,7 @@ GVCU_EXPORT CUresult cuGraphAddEventWaitNode(CUgraphNode * phGraphNode, CUgraph 
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	q.event = (uint64_t)(uintptr_t)event;
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -933,7 +933,7 @@ GVCU_EXPORT CUresult cuGraphAddMemFreeNode(CUgraphNode * phGraphNode, CUgraph hG
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	q.dptr = dptr;
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -1295,7 +1295,7 @@ GVCU_EXPORT CUresult cuGraphRemoveDependencies_v2(CUgraph hGraph, const CUgraphN
 	q.hGraph = (uint64_t)(uintptr_t)hGraph;
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8 + 8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!from || !to))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -1619,7 +1619,7 @@ GVCU_EXPORT CUresult cuMemPoolSetAccess(CUmemoryPool pool, const CUmemAccessDesc
 	q.pool = (uint64_t)(uintptr_t)pool;
 	GVCU_COPY(&q.count, &count);
 	n_ = (size_t)count;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (12) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (12)) : NULL;
 	if (n_ && !t_)
@@ -1704,7 +1704,7 @@ GVCU_EXPORT CUresult cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAcc
 	GVCU_COPY(&q.size, &size);
 	GVCU_COPY(&q.count, &count);
 	n_ = (size_t)count;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (12) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (12)) : NULL;
 	if (n_ && !t_)
@@ -2540,7 +2540,7 @@ GVCU_EXPORT CUresult cuMipmappedArrayCreate(CUmipmappedArray * pHandle, const CU
 		return CUDA_ERROR_INVALID_VALUE;
 	GVCU_COPY(&q.numMipmapLevels, &numMipmapLevels);
 	n_ = (size_t)numMipmapLevels;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (40) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (40)) : NULL;
 	if (n_ && !t_)
@@ -2867,7 +2867,7 @@ GVCU_EXPORT CUresult cuStreamBeginCaptureToGraph(CUstream hStream, CUgraph hGrap
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	GVCU_COPY(&q.mode, &mode);
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -2903,7 +2903,7 @@ GVCU_EXPORT CUresult cuStreamBeginCaptureToGraph_ptsz(CUstream hStream, CUgraph 
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	GVCU_COPY(&q.mode, &mode);
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -3218,7 +3218,7 @@ GVCU_EXPORT CUresult cuStreamUpdateCaptureDependencies_v2(CUstream hStream, CUgr
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	GVCU_COPY(&q.flags, &flags);
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;
@@ -3253,7 +3253,7 @@ GVCU_EXPORT CUresult cuStreamUpdateCaptureDependencies_v2_ptsz(CUstream hStream,
 	GVCU_COPY(&q.numDependencies, &numDependencies);
 	GVCU_COPY(&q.flags, &flags);
 	n_ = (size_t)numDependencies;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8) > GV_MAX_ARGS)
 		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
 	if (n_ && (!dependencies))
 		return CUDA_ERROR_INVALID_VALUE;

@@ -115,7 +115,7 @@ GVM_EXPORT cufftResult cufftEstimateMany(int rank, int * n, int * inembed, int i
 	if (rank < 0)
 		return CUFFT_INVALID_VALUE;
 	n_ = (size_t)rank;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (4 + 4 + 4) > GV_MAX_ARGS)
 		return CUFFT_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (4 + 4 + 4)) : NULL;
 	if (n_ && !t_)
@@ -348,7 +348,7 @@ GVM_EXPORT cufftResult cufftGetSizeMany(cufftHandle handle, int rank, int * n, i
 	if (rank < 0)
 		return CUFFT_INVALID_VALUE;
 	n_ = (size_t)rank;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (4 + 4 + 4) > GV_MAX_ARGS)
 		return CUFFT_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (4 + 4 + 4)) : NULL;
 	if (n_ && !t_)
@@ -397,7 +397,7 @@ GVM_EXPORT cufftResult cufftGetSizeMany64(cufftHandle plan, int rank, long long 
 	if (rank < 0)
 		return CUFFT_INVALID_VALUE;
 	n_ = (size_t)rank;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8 + 8) > GV_MAX_ARGS)
 		return CUFFT_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (8 + 8 + 8)) : NULL;
 	if (n_ && !t_)
@@ -510,7 +510,7 @@ GVM_EXPORT cufftResult cufftMakePlanMany(cufftHandle plan, int rank, int * n, in
 	if (rank < 0)
 		return CUFFT_INVALID_VALUE;
 	n_ = (size_t)rank;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (4 + 4 + 4) > GV_MAX_ARGS)
 		return CUFFT_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (4 + 4 + 4)) : NULL;
 	if (n_ && !t_)
@@ -562,7 +562,7 @@ GVM_EXPORT cufftResult cufftMakePlanMany64(cufftHandle plan, int rank, long long
 	if (rank < 0)
 		return CUFFT_INVALID_VALUE;
 	n_ = (size_t)rank;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8 + 8) > GV_MAX_ARGS)
 		return CUFFT_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (8 + 8 + 8)) : NULL;
 	if (n_ && !t_)
@@ -671,7 +671,7 @@ GVM_EXPORT cufftResult cufftPlanMany(cufftHandle * plan, int rank, int * n, int 
 	if (rank < 0)
 		return CUFFT_INVALID_VALUE;
 	n_ = (size_t)rank;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (4 + 4 + 4) > GV_MAX_ARGS)
 		return CUFFT_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (4 + 4 + 4)) : NULL;
 	if (n_ && !t_)
@@ -806,7 +806,7 @@ GVM_EXPORT cufftResult cufftXtGetSizeMany(cufftHandle plan, int rank, long long 
 	if (rank < 0)
 		return CUFFT_INVALID_VALUE;
 	n_ = (size_t)rank;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8 + 8) > GV_MAX_ARGS)
 		return CUFFT_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (8 + 8 + 8)) : NULL;
 	if (n_ && !t_)
@@ -860,7 +860,7 @@ GVM_EXPORT cufftResult cufftXtMakePlanMany(cufftHandle plan, int rank, long long
 	if (rank < 0)
 		return CUFFT_INVALID_VALUE;
 	n_ = (size_t)rank;
-	if (n_ > GV_MAX_ARRAY)
+	if (n_ > GV_MAX_ARRAY || n_ * (8 + 8 + 8) > GV_MAX_ARGS)
 		return CUFFT_NOT_SUPPORTED;	/* longer than one request carries */
 	t_ = n_ ? malloc(n_ * (8 + 8 + 8)) : NULL;
 	if (n_ && !t_)

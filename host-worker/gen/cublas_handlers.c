@@ -6416,6 +6416,150 @@ int gvw_h_cublasDgemmBatched_64(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cublasDgemmGroupedBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasDgemmGroupedBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t *a_transa_array = NULL;
+	cublasOperation_t *a_transb_array = NULL;
+	int *a_m_array = NULL;
+	int *a_n_array = NULL;
+	int *a_k_array = NULL;
+	double *a_alpha_array = NULL;
+	int *a_lda_array = NULL;
+	int *a_ldb_array = NULL;
+	double *a_beta_array = NULL;
+	int *a_ldc_array = NULL;
+	int a_group_count;
+	int *a_group_size = NULL;
+	uint32_t at_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasDgemmGroupedBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_group_count, q->group_count);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e)
+		e = gvg_arrays(c, q->group_count, 4 + 4 + 4 + 4 + 4 + 8 + 4 + 4 + 8 + 4 + 4);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_transa_array), (void **)&a_transa_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_transb_array), (void **)&a_transb_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_m_array), (void **)&a_m_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_n_array), (void **)&a_n_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_k_array), (void **)&a_k_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_alpha_array), (void **)&a_alpha_array);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_lda_array), (void **)&a_lda_array);
+	if (!e)
+		e = gvg_devptr(c, q->Barray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldb_array), (void **)&a_ldb_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_beta_array), (void **)&a_beta_array);
+	if (!e)
+		e = gvg_devptr(c, q->Carray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldc_array), (void **)&a_ldc_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_group_size), (void **)&a_group_size);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasDgemmGroupedBatched)(a_handle, a_transa_array, a_transb_array, a_m_array, a_n_array, a_k_array, a_alpha_array, (const double *const *)(uintptr_t)q->Aarray, a_lda_array, (const double *const *)(uintptr_t)q->Barray, a_ldb_array, a_beta_array, (double *const *)(uintptr_t)q->Carray, a_ldc_array, a_group_count, a_group_size);
+	else
+		e = status(e);
+	free(a_transa_array);
+	free(a_transb_array);
+	free(a_m_array);
+	free(a_n_array);
+	free(a_k_array);
+	free(a_alpha_array);
+	free(a_lda_array);
+	free(a_ldb_array);
+	free(a_beta_array);
+	free(a_ldc_array);
+	free(a_group_size);
+	return e;
+}
+
+int gvw_h_cublasDgemmGroupedBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasDgemmGroupedBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t *a_transa_array = NULL;
+	cublasOperation_t *a_transb_array = NULL;
+	int64_t *a_m_array = NULL;
+	int64_t *a_n_array = NULL;
+	int64_t *a_k_array = NULL;
+	double *a_alpha_array = NULL;
+	int64_t *a_lda_array = NULL;
+	int64_t *a_ldb_array = NULL;
+	double *a_beta_array = NULL;
+	int64_t *a_ldc_array = NULL;
+	int64_t a_group_count;
+	int64_t *a_group_size = NULL;
+	uint32_t at_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasDgemmGroupedBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_group_count, q->group_count);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e)
+		e = gvg_arrays(c, q->group_count, 4 + 4 + 8 + 8 + 8 + 8 + 8 + 8 + 8 + 8 + 8);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_transa_array), (void **)&a_transa_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_transb_array), (void **)&a_transb_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_m_array), (void **)&a_m_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_n_array), (void **)&a_n_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_k_array), (void **)&a_k_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_alpha_array), (void **)&a_alpha_array);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_lda_array), (void **)&a_lda_array);
+	if (!e)
+		e = gvg_devptr(c, q->Barray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldb_array), (void **)&a_ldb_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_beta_array), (void **)&a_beta_array);
+	if (!e)
+		e = gvg_devptr(c, q->Carray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldc_array), (void **)&a_ldc_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_group_size), (void **)&a_group_size);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasDgemmGroupedBatched_64)(a_handle, a_transa_array, a_transb_array, a_m_array, a_n_array, a_k_array, a_alpha_array, (const double *const *)(uintptr_t)q->Aarray, a_lda_array, (const double *const *)(uintptr_t)q->Barray, a_ldb_array, a_beta_array, (double *const *)(uintptr_t)q->Carray, a_ldc_array, a_group_count, a_group_size);
+	else
+		e = status(e);
+	free(a_transa_array);
+	free(a_transb_array);
+	free(a_m_array);
+	free(a_n_array);
+	free(a_k_array);
+	free(a_alpha_array);
+	free(a_lda_array);
+	free(a_ldb_array);
+	free(a_beta_array);
+	free(a_ldc_array);
+	free(a_group_size);
+	return e;
+}
+
 int gvw_h_cublasDgemmStridedBatched(struct gvw_call *c)
 {
 	const struct gvg_cublasDgemmStridedBatched_req *q = c->req;
@@ -13367,6 +13511,150 @@ int gvw_h_cublasSgemmEx_64(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSgemmEx_64)(a_handle, a_transa, a_transb, a_m, a_n, a_k, (const float *)a_alpha, (const void *)(uintptr_t)q->A, a_Atype, a_lda, (const void *)(uintptr_t)q->B, a_Btype, a_ldb, (const float *)a_beta, (void *)(uintptr_t)q->C, a_Ctype, a_ldc);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cublasSgemmGroupedBatched(struct gvw_call *c)
+{
+	const struct gvg_cublasSgemmGroupedBatched_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t *a_transa_array = NULL;
+	cublasOperation_t *a_transb_array = NULL;
+	int *a_m_array = NULL;
+	int *a_n_array = NULL;
+	int *a_k_array = NULL;
+	float *a_alpha_array = NULL;
+	int *a_lda_array = NULL;
+	int *a_ldb_array = NULL;
+	float *a_beta_array = NULL;
+	int *a_ldc_array = NULL;
+	int a_group_count;
+	int *a_group_size = NULL;
+	uint32_t at_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasSgemmGroupedBatched));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_group_count, q->group_count);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e)
+		e = gvg_arrays(c, q->group_count, 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4 + 4);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_transa_array), (void **)&a_transa_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_transb_array), (void **)&a_transb_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_m_array), (void **)&a_m_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_n_array), (void **)&a_n_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_k_array), (void **)&a_k_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_alpha_array), (void **)&a_alpha_array);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_lda_array), (void **)&a_lda_array);
+	if (!e)
+		e = gvg_devptr(c, q->Barray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldb_array), (void **)&a_ldb_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_beta_array), (void **)&a_beta_array);
+	if (!e)
+		e = gvg_devptr(c, q->Carray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldc_array), (void **)&a_ldc_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_group_size), (void **)&a_group_size);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasSgemmGroupedBatched)(a_handle, a_transa_array, a_transb_array, a_m_array, a_n_array, a_k_array, a_alpha_array, (const float *const *)(uintptr_t)q->Aarray, a_lda_array, (const float *const *)(uintptr_t)q->Barray, a_ldb_array, a_beta_array, (float *const *)(uintptr_t)q->Carray, a_ldc_array, a_group_count, a_group_size);
+	else
+		e = status(e);
+	free(a_transa_array);
+	free(a_transb_array);
+	free(a_m_array);
+	free(a_n_array);
+	free(a_k_array);
+	free(a_alpha_array);
+	free(a_lda_array);
+	free(a_ldb_array);
+	free(a_beta_array);
+	free(a_ldc_array);
+	free(a_group_size);
+	return e;
+}
+
+int gvw_h_cublasSgemmGroupedBatched_64(struct gvw_call *c)
+{
+	const struct gvg_cublasSgemmGroupedBatched_64_req *q = c->req;
+	cublasHandle_t a_handle;
+	cublasOperation_t *a_transa_array = NULL;
+	cublasOperation_t *a_transb_array = NULL;
+	int64_t *a_m_array = NULL;
+	int64_t *a_n_array = NULL;
+	int64_t *a_k_array = NULL;
+	float *a_alpha_array = NULL;
+	int64_t *a_lda_array = NULL;
+	int64_t *a_ldb_array = NULL;
+	float *a_beta_array = NULL;
+	int64_t *a_ldc_array = NULL;
+	int64_t a_group_count;
+	int64_t *a_group_size = NULL;
+	uint32_t at_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublas, cublasSgemmGroupedBatched_64));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_group_count, q->group_count);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
+	if (!e)
+		e = gvg_arrays(c, q->group_count, 4 + 4 + 8 + 8 + 8 + 4 + 8 + 8 + 4 + 8 + 8);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_transa_array), (void **)&a_transa_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_transb_array), (void **)&a_transb_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_m_array), (void **)&a_m_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_n_array), (void **)&a_n_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_k_array), (void **)&a_k_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_alpha_array), (void **)&a_alpha_array);
+	if (!e)
+		e = gvg_devptr(c, q->Aarray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_lda_array), (void **)&a_lda_array);
+	if (!e)
+		e = gvg_devptr(c, q->Barray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldb_array), (void **)&a_ldb_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_beta_array), (void **)&a_beta_array);
+	if (!e)
+		e = gvg_devptr(c, q->Carray, 0);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldc_array), (void **)&a_ldc_array);
+	if (!e)
+		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_group_size), (void **)&a_group_size);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cublas, cublasSgemmGroupedBatched_64)(a_handle, a_transa_array, a_transb_array, a_m_array, a_n_array, a_k_array, a_alpha_array, (const float *const *)(uintptr_t)q->Aarray, a_lda_array, (const float *const *)(uintptr_t)q->Barray, a_ldb_array, a_beta_array, (float *const *)(uintptr_t)q->Carray, a_ldc_array, a_group_count, a_group_size);
+	else
+		e = status(e);
+	free(a_transa_array);
+	free(a_transb_array);
+	free(a_m_array);
+	free(a_n_array);
+	free(a_k_array);
+	free(a_alpha_array);
+	free(a_lda_array);
+	free(a_ldb_array);
+	free(a_beta_array);
+	free(a_ldc_array);
+	free(a_group_size);
 	return e;
 }
 

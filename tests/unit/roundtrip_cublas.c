@@ -202,6 +202,44 @@ static void strided_copies(void)
 		cublasGetVector(4, 0, dev, 1, back, 1) == CUBLAS_STATUS_INVALID_VALUE);
 }
 
+static int grouped_ok;
+
+static cublasStatus_t fake_grouped(cublasHandle_t h, const cublasOperation_t ta[],
+				   const cublasOperation_t tb[], const int m[], const int n[],
+				   const int k[], const float alpha[], const float *const A[],
+				   const int lda[], const float *const B[], const int ldb[],
+				   const float beta[], float *const C[], const int ldc[],
+				   int groups, const int size[])
+{
+	grouped_ok = groups == 2 && ta[1] == CUBLAS_OP_T && m[0] == 8 && n[1] == 16 &&
+		     alpha[1] == 2.5f && beta[0] == 0.5f && size[0] == 3 && size[1] == 1 &&
+		     (uint64_t)(uintptr_t)A == rt_devptr;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+/* The grouped GEMM's host arrays travel in the request's tail, group_count
+ * elements each; more than one request carries fails in the guest. */
+static void grouped_gemm(struct gvg_cublas_fns *t, cublasHandle_t h)
+{
+	cublasOperation_t ta[2] = {CUBLAS_OP_N, CUBLAS_OP_T}, tb[2] = {CUBLAS_OP_N, CUBLAS_OP_N};
+	int m[2] = {8, 4}, n[2] = {8, 16}, k[2] = {8, 2}, ld[2] = {16, 16}, size[2] = {3, 1};
+	float alpha[2] = {1.0f, 2.5f}, beta[2] = {0.5f, 0.0f};
+	const float *const *dev = (const float *const *)(uintptr_t)rt_devptr;
+	static int big[1000];
+
+	t->cublasSgemmGroupedBatched = fake_grouped;
+	RT_TRUE("cublasSgemmGroupedBatched", "two groups' arrays",
+		cublasSgemmGroupedBatched(h, ta, tb, m, n, k, alpha, dev, ld, dev, ld, beta,
+					  (float *const *)dev, ld, 2,
+					  size) == CUBLAS_STATUS_SUCCESS &&
+		    grouped_ok);
+	RT_TRUE("cublasSgemmGroupedBatched", "more groups than a request carries",
+		cublasSgemmGroupedBatched(
+		    h, (const cublasOperation_t *)big, (const cublasOperation_t *)big, big, big,
+		    big, (const float *)big, dev, big, dev, big, (const float *)big,
+		    (float *const *)dev, big, 1000, big) == CUBLAS_STATUS_NOT_SUPPORTED);
+}
+
 /* The legacy API: the implicit handle, scalars by value, results
  * returned, errors kept until read. */
 static void legacy_api(struct gvg_cublas_fns *t)
@@ -296,6 +334,7 @@ void cublas_pointer_modes(struct gvg_cublas_fns *t)
 	RT_TRUE("cublasSdot_v2", "device result claimed in host mode",
 		raw_sdot(h, rt_devptr, 0) == CUBLAS_STATUS_INVALID_VALUE && calls == 0);
 
+	grouped_gemm(t, h);
 	/* The stream, from the shadow. */
 	RT_TRUE("cudaStreamCreate", "stream", cudaStreamCreate(&s) == cudaSuccess);
 	RT_TRUE("cublasSetStream_v2", "stream", cublasSetStream_v2(h, s) == CUBLAS_STATUS_SUCCESS);

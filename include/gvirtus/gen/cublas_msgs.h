@@ -8739,5 +8739,45 @@ struct __attribute__((packed)) gvg_cublasTSTgemvStridedBatched_64_req {
 struct __attribute__((packed)) gvg_cublasTSTgemvStridedBatched_64_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cublasDgemmGroupedBatched_req {
+	uint64_t handle;
+	uint64_t Aarray;
+	uint64_t Barray;
+	uint64_t Carray;
+	int32_t group_count;
+};
+struct __attribute__((packed)) gvg_cublasDgemmGroupedBatched_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cublasDgemmGroupedBatched_64_req {
+	uint64_t handle;
+	uint64_t Aarray;
+	uint64_t Barray;
+	uint64_t Carray;
+	int64_t group_count;
+};
+struct __attribute__((packed)) gvg_cublasDgemmGroupedBatched_64_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cublasSgemmGroupedBatched_req {
+	uint64_t handle;
+	uint64_t Aarray;
+	uint64_t Barray;
+	uint64_t Carray;
+	int32_t group_count;
+};
+struct __attribute__((packed)) gvg_cublasSgemmGroupedBatched_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cublasSgemmGroupedBatched_64_req {
+	uint64_t handle;
+	uint64_t Aarray;
+	uint64_t Barray;
+	uint64_t Carray;
+	int64_t group_count;
+};
+struct __attribute__((packed)) gvg_cublasSgemmGroupedBatched_64_resp {
+	uint8_t unused[0];
+};
 
 #endif

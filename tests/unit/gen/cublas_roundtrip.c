@@ -10188,6 +10188,174 @@ static void test_cublasDgemmBatched_64(void)
 #endif
 
 static struct {
+	cublasOperation_t transa_array[4];
+	cublasOperation_t transb_array[4];
+	int m_array[4];
+	int n_array[4];
+	int k_array[4];
+	double alpha_array[4];
+	const double *const * Aarray;
+	int lda_array[4];
+	const double *const * Barray;
+	int ldb_array[4];
+	double beta_array[4];
+	double *const * Carray;
+	int ldc_array[4];
+	int group_count;
+	int group_size[4];
+	int called;
+} x_cublasDgemmGroupedBatched;
+
+static cublasStatus_t fake_cublasDgemmGroupedBatched(cublasHandle_t handle, const cublasOperation_t transa_array[], const cublasOperation_t transb_array[], const int m_array[], const int n_array[], const int k_array[], const double alpha_array[], const double *const Aarray[], const int lda_array[], const double *const Barray[], const int ldb_array[], const double beta_array[], double *const Carray[], const int ldc_array[], int group_count, const int group_size[])
+{
+	x_cublasDgemmGroupedBatched.called++;
+	RT_TRUE("cublasDgemmGroupedBatched", "handle", handle == NULL);
+	RT_TRUE("cublasDgemmGroupedBatched", "transa_array", (size_t)group_count <= 4 && !rt_differs(transa_array, x_cublasDgemmGroupedBatched.transa_array, (size_t)group_count * sizeof(*transa_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "transb_array", (size_t)group_count <= 4 && !rt_differs(transb_array, x_cublasDgemmGroupedBatched.transb_array, (size_t)group_count * sizeof(*transb_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "m_array", (size_t)group_count <= 4 && !rt_differs(m_array, x_cublasDgemmGroupedBatched.m_array, (size_t)group_count * sizeof(*m_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "n_array", (size_t)group_count <= 4 && !rt_differs(n_array, x_cublasDgemmGroupedBatched.n_array, (size_t)group_count * sizeof(*n_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "k_array", (size_t)group_count <= 4 && !rt_differs(k_array, x_cublasDgemmGroupedBatched.k_array, (size_t)group_count * sizeof(*k_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "alpha_array", (size_t)group_count <= 4 && !rt_differs(alpha_array, x_cublasDgemmGroupedBatched.alpha_array, (size_t)group_count * sizeof(*alpha_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "Aarray", Aarray == x_cublasDgemmGroupedBatched.Aarray);
+	RT_TRUE("cublasDgemmGroupedBatched", "lda_array", (size_t)group_count <= 4 && !rt_differs(lda_array, x_cublasDgemmGroupedBatched.lda_array, (size_t)group_count * sizeof(*lda_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "Barray", Barray == x_cublasDgemmGroupedBatched.Barray);
+	RT_TRUE("cublasDgemmGroupedBatched", "ldb_array", (size_t)group_count <= 4 && !rt_differs(ldb_array, x_cublasDgemmGroupedBatched.ldb_array, (size_t)group_count * sizeof(*ldb_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "beta_array", (size_t)group_count <= 4 && !rt_differs(beta_array, x_cublasDgemmGroupedBatched.beta_array, (size_t)group_count * sizeof(*beta_array)));
+	RT_TRUE("cublasDgemmGroupedBatched", "Carray", Carray == x_cublasDgemmGroupedBatched.Carray);
+	RT_TRUE("cublasDgemmGroupedBatched", "ldc_array", (size_t)group_count <= 4 && !rt_differs(ldc_array, x_cublasDgemmGroupedBatched.ldc_array, (size_t)group_count * sizeof(*ldc_array)));
+	RT_SAME("cublasDgemmGroupedBatched", "group_count", &group_count, &x_cublasDgemmGroupedBatched.group_count, sizeof(group_count));
+	RT_TRUE("cublasDgemmGroupedBatched", "group_size", (size_t)group_count <= 4 && !rt_differs(group_size, x_cublasDgemmGroupedBatched.group_size, (size_t)group_count * sizeof(*group_size)));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasDgemmGroupedBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasDgemmGroupedBatched, 0, sizeof(x_cublasDgemmGroupedBatched));
+	rt_random(x_cublasDgemmGroupedBatched.transa_array, sizeof(x_cublasDgemmGroupedBatched.transa_array));
+	rt_random(x_cublasDgemmGroupedBatched.transb_array, sizeof(x_cublasDgemmGroupedBatched.transb_array));
+	rt_random(x_cublasDgemmGroupedBatched.m_array, sizeof(x_cublasDgemmGroupedBatched.m_array));
+	rt_random(x_cublasDgemmGroupedBatched.n_array, sizeof(x_cublasDgemmGroupedBatched.n_array));
+	rt_random(x_cublasDgemmGroupedBatched.k_array, sizeof(x_cublasDgemmGroupedBatched.k_array));
+	rt_random(x_cublasDgemmGroupedBatched.alpha_array, sizeof(x_cublasDgemmGroupedBatched.alpha_array));
+	x_cublasDgemmGroupedBatched.Aarray = (const double *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasDgemmGroupedBatched.lda_array, sizeof(x_cublasDgemmGroupedBatched.lda_array));
+	x_cublasDgemmGroupedBatched.Barray = (const double *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasDgemmGroupedBatched.ldb_array, sizeof(x_cublasDgemmGroupedBatched.ldb_array));
+	rt_random(x_cublasDgemmGroupedBatched.beta_array, sizeof(x_cublasDgemmGroupedBatched.beta_array));
+	x_cublasDgemmGroupedBatched.Carray = (double *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasDgemmGroupedBatched.ldc_array, sizeof(x_cublasDgemmGroupedBatched.ldc_array));
+	x_cublasDgemmGroupedBatched.group_count = (int)(1 + rt_small(4));
+	rt_random(x_cublasDgemmGroupedBatched.group_size, sizeof(x_cublasDgemmGroupedBatched.group_size));
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasDgemmGroupedBatched(NULL, x_cublasDgemmGroupedBatched.transa_array, x_cublasDgemmGroupedBatched.transb_array, x_cublasDgemmGroupedBatched.m_array, x_cublasDgemmGroupedBatched.n_array, x_cublasDgemmGroupedBatched.k_array, x_cublasDgemmGroupedBatched.alpha_array, x_cublasDgemmGroupedBatched.Aarray, x_cublasDgemmGroupedBatched.lda_array, x_cublasDgemmGroupedBatched.Barray, x_cublasDgemmGroupedBatched.ldb_array, x_cublasDgemmGroupedBatched.beta_array, x_cublasDgemmGroupedBatched.Carray, x_cublasDgemmGroupedBatched.ldc_array, x_cublasDgemmGroupedBatched.group_count, x_cublasDgemmGroupedBatched.group_size);
+	RT_CALL("cublasDgemmGroupedBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasDgemmGroupedBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasDgemmGroupedBatched(NULL, x_cublasDgemmGroupedBatched.transa_array, x_cublasDgemmGroupedBatched.transb_array, x_cublasDgemmGroupedBatched.m_array, x_cublasDgemmGroupedBatched.n_array, x_cublasDgemmGroupedBatched.k_array, x_cublasDgemmGroupedBatched.alpha_array, x_cublasDgemmGroupedBatched.Aarray, x_cublasDgemmGroupedBatched.lda_array, x_cublasDgemmGroupedBatched.Barray, x_cublasDgemmGroupedBatched.ldb_array, x_cublasDgemmGroupedBatched.beta_array, x_cublasDgemmGroupedBatched.Carray, x_cublasDgemmGroupedBatched.ldc_array, x_cublasDgemmGroupedBatched.group_count, x_cublasDgemmGroupedBatched.group_size);
+	RT_CALL("cublasDgemmGroupedBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasDgemmGroupedBatched.called == 2, e);
+	x_cublasDgemmGroupedBatched.called = 0;
+	e = cublasDgemmGroupedBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasDgemmGroupedBatched.transa_array, x_cublasDgemmGroupedBatched.transb_array, x_cublasDgemmGroupedBatched.m_array, x_cublasDgemmGroupedBatched.n_array, x_cublasDgemmGroupedBatched.k_array, x_cublasDgemmGroupedBatched.alpha_array, x_cublasDgemmGroupedBatched.Aarray, x_cublasDgemmGroupedBatched.lda_array, x_cublasDgemmGroupedBatched.Barray, x_cublasDgemmGroupedBatched.ldb_array, x_cublasDgemmGroupedBatched.beta_array, x_cublasDgemmGroupedBatched.Carray, x_cublasDgemmGroupedBatched.ldc_array, x_cublasDgemmGroupedBatched.group_count, x_cublasDgemmGroupedBatched.group_size);
+	RT_CALL("cublasDgemmGroupedBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasDgemmGroupedBatched.called == 0, e);
+	x_cublasDgemmGroupedBatched.called = 0;
+	e = cublasDgemmGroupedBatched(NULL, x_cublasDgemmGroupedBatched.transa_array, x_cublasDgemmGroupedBatched.transb_array, x_cublasDgemmGroupedBatched.m_array, x_cublasDgemmGroupedBatched.n_array, x_cublasDgemmGroupedBatched.k_array, x_cublasDgemmGroupedBatched.alpha_array, (const double *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDgemmGroupedBatched.lda_array, x_cublasDgemmGroupedBatched.Barray, x_cublasDgemmGroupedBatched.ldb_array, x_cublasDgemmGroupedBatched.beta_array, x_cublasDgemmGroupedBatched.Carray, x_cublasDgemmGroupedBatched.ldc_array, x_cublasDgemmGroupedBatched.group_count, x_cublasDgemmGroupedBatched.group_size);
+	RT_CALL("cublasDgemmGroupedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDgemmGroupedBatched.called == 0, e);
+	x_cublasDgemmGroupedBatched.called = 0;
+	e = cublasDgemmGroupedBatched(NULL, x_cublasDgemmGroupedBatched.transa_array, x_cublasDgemmGroupedBatched.transb_array, x_cublasDgemmGroupedBatched.m_array, x_cublasDgemmGroupedBatched.n_array, x_cublasDgemmGroupedBatched.k_array, x_cublasDgemmGroupedBatched.alpha_array, x_cublasDgemmGroupedBatched.Aarray, x_cublasDgemmGroupedBatched.lda_array, (const double *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDgemmGroupedBatched.ldb_array, x_cublasDgemmGroupedBatched.beta_array, x_cublasDgemmGroupedBatched.Carray, x_cublasDgemmGroupedBatched.ldc_array, x_cublasDgemmGroupedBatched.group_count, x_cublasDgemmGroupedBatched.group_size);
+	RT_CALL("cublasDgemmGroupedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDgemmGroupedBatched.called == 0, e);
+	x_cublasDgemmGroupedBatched.called = 0;
+	e = cublasDgemmGroupedBatched(NULL, x_cublasDgemmGroupedBatched.transa_array, x_cublasDgemmGroupedBatched.transb_array, x_cublasDgemmGroupedBatched.m_array, x_cublasDgemmGroupedBatched.n_array, x_cublasDgemmGroupedBatched.k_array, x_cublasDgemmGroupedBatched.alpha_array, x_cublasDgemmGroupedBatched.Aarray, x_cublasDgemmGroupedBatched.lda_array, x_cublasDgemmGroupedBatched.Barray, x_cublasDgemmGroupedBatched.ldb_array, x_cublasDgemmGroupedBatched.beta_array, (double *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDgemmGroupedBatched.ldc_array, x_cublasDgemmGroupedBatched.group_count, x_cublasDgemmGroupedBatched.group_size);
+	RT_CALL("cublasDgemmGroupedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDgemmGroupedBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa_array[4];
+	cublasOperation_t transb_array[4];
+	int64_t m_array[4];
+	int64_t n_array[4];
+	int64_t k_array[4];
+	double alpha_array[4];
+	const double *const * Aarray;
+	int64_t lda_array[4];
+	const double *const * Barray;
+	int64_t ldb_array[4];
+	double beta_array[4];
+	double *const * Carray;
+	int64_t ldc_array[4];
+	int64_t group_count;
+	int64_t group_size[4];
+	int called;
+} x_cublasDgemmGroupedBatched_64;
+
+static cublasStatus_t fake_cublasDgemmGroupedBatched_64(cublasHandle_t handle, const cublasOperation_t transa_array[], const cublasOperation_t transb_array[], const int64_t m_array[], const int64_t n_array[], const int64_t k_array[], const double alpha_array[], const double *const Aarray[], const int64_t lda_array[], const double *const Barray[], const int64_t ldb_array[], const double beta_array[], double *const Carray[], const int64_t ldc_array[], int64_t group_count, const int64_t group_size[])
+{
+	x_cublasDgemmGroupedBatched_64.called++;
+	RT_TRUE("cublasDgemmGroupedBatched_64", "handle", handle == NULL);
+	RT_TRUE("cublasDgemmGroupedBatched_64", "transa_array", (size_t)group_count <= 4 && !rt_differs(transa_array, x_cublasDgemmGroupedBatched_64.transa_array, (size_t)group_count * sizeof(*transa_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "transb_array", (size_t)group_count <= 4 && !rt_differs(transb_array, x_cublasDgemmGroupedBatched_64.transb_array, (size_t)group_count * sizeof(*transb_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "m_array", (size_t)group_count <= 4 && !rt_differs(m_array, x_cublasDgemmGroupedBatched_64.m_array, (size_t)group_count * sizeof(*m_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "n_array", (size_t)group_count <= 4 && !rt_differs(n_array, x_cublasDgemmGroupedBatched_64.n_array, (size_t)group_count * sizeof(*n_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "k_array", (size_t)group_count <= 4 && !rt_differs(k_array, x_cublasDgemmGroupedBatched_64.k_array, (size_t)group_count * sizeof(*k_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "alpha_array", (size_t)group_count <= 4 && !rt_differs(alpha_array, x_cublasDgemmGroupedBatched_64.alpha_array, (size_t)group_count * sizeof(*alpha_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "Aarray", Aarray == x_cublasDgemmGroupedBatched_64.Aarray);
+	RT_TRUE("cublasDgemmGroupedBatched_64", "lda_array", (size_t)group_count <= 4 && !rt_differs(lda_array, x_cublasDgemmGroupedBatched_64.lda_array, (size_t)group_count * sizeof(*lda_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "Barray", Barray == x_cublasDgemmGroupedBatched_64.Barray);
+	RT_TRUE("cublasDgemmGroupedBatched_64", "ldb_array", (size_t)group_count <= 4 && !rt_differs(ldb_array, x_cublasDgemmGroupedBatched_64.ldb_array, (size_t)group_count * sizeof(*ldb_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "beta_array", (size_t)group_count <= 4 && !rt_differs(beta_array, x_cublasDgemmGroupedBatched_64.beta_array, (size_t)group_count * sizeof(*beta_array)));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "Carray", Carray == x_cublasDgemmGroupedBatched_64.Carray);
+	RT_TRUE("cublasDgemmGroupedBatched_64", "ldc_array", (size_t)group_count <= 4 && !rt_differs(ldc_array, x_cublasDgemmGroupedBatched_64.ldc_array, (size_t)group_count * sizeof(*ldc_array)));
+	RT_SAME("cublasDgemmGroupedBatched_64", "group_count", &group_count, &x_cublasDgemmGroupedBatched_64.group_count, sizeof(group_count));
+	RT_TRUE("cublasDgemmGroupedBatched_64", "group_size", (size_t)group_count <= 4 && !rt_differs(group_size, x_cublasDgemmGroupedBatched_64.group_size, (size_t)group_count * sizeof(*group_size)));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasDgemmGroupedBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasDgemmGroupedBatched_64, 0, sizeof(x_cublasDgemmGroupedBatched_64));
+	rt_random(x_cublasDgemmGroupedBatched_64.transa_array, sizeof(x_cublasDgemmGroupedBatched_64.transa_array));
+	rt_random(x_cublasDgemmGroupedBatched_64.transb_array, sizeof(x_cublasDgemmGroupedBatched_64.transb_array));
+	rt_random(x_cublasDgemmGroupedBatched_64.m_array, sizeof(x_cublasDgemmGroupedBatched_64.m_array));
+	rt_random(x_cublasDgemmGroupedBatched_64.n_array, sizeof(x_cublasDgemmGroupedBatched_64.n_array));
+	rt_random(x_cublasDgemmGroupedBatched_64.k_array, sizeof(x_cublasDgemmGroupedBatched_64.k_array));
+	rt_random(x_cublasDgemmGroupedBatched_64.alpha_array, sizeof(x_cublasDgemmGroupedBatched_64.alpha_array));
+	x_cublasDgemmGroupedBatched_64.Aarray = (const double *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasDgemmGroupedBatched_64.lda_array, sizeof(x_cublasDgemmGroupedBatched_64.lda_array));
+	x_cublasDgemmGroupedBatched_64.Barray = (const double *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasDgemmGroupedBatched_64.ldb_array, sizeof(x_cublasDgemmGroupedBatched_64.ldb_array));
+	rt_random(x_cublasDgemmGroupedBatched_64.beta_array, sizeof(x_cublasDgemmGroupedBatched_64.beta_array));
+	x_cublasDgemmGroupedBatched_64.Carray = (double *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasDgemmGroupedBatched_64.ldc_array, sizeof(x_cublasDgemmGroupedBatched_64.ldc_array));
+	x_cublasDgemmGroupedBatched_64.group_count = (int64_t)(1 + rt_small(4));
+	rt_random(x_cublasDgemmGroupedBatched_64.group_size, sizeof(x_cublasDgemmGroupedBatched_64.group_size));
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasDgemmGroupedBatched_64(NULL, x_cublasDgemmGroupedBatched_64.transa_array, x_cublasDgemmGroupedBatched_64.transb_array, x_cublasDgemmGroupedBatched_64.m_array, x_cublasDgemmGroupedBatched_64.n_array, x_cublasDgemmGroupedBatched_64.k_array, x_cublasDgemmGroupedBatched_64.alpha_array, x_cublasDgemmGroupedBatched_64.Aarray, x_cublasDgemmGroupedBatched_64.lda_array, x_cublasDgemmGroupedBatched_64.Barray, x_cublasDgemmGroupedBatched_64.ldb_array, x_cublasDgemmGroupedBatched_64.beta_array, x_cublasDgemmGroupedBatched_64.Carray, x_cublasDgemmGroupedBatched_64.ldc_array, x_cublasDgemmGroupedBatched_64.group_count, x_cublasDgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasDgemmGroupedBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasDgemmGroupedBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasDgemmGroupedBatched_64(NULL, x_cublasDgemmGroupedBatched_64.transa_array, x_cublasDgemmGroupedBatched_64.transb_array, x_cublasDgemmGroupedBatched_64.m_array, x_cublasDgemmGroupedBatched_64.n_array, x_cublasDgemmGroupedBatched_64.k_array, x_cublasDgemmGroupedBatched_64.alpha_array, x_cublasDgemmGroupedBatched_64.Aarray, x_cublasDgemmGroupedBatched_64.lda_array, x_cublasDgemmGroupedBatched_64.Barray, x_cublasDgemmGroupedBatched_64.ldb_array, x_cublasDgemmGroupedBatched_64.beta_array, x_cublasDgemmGroupedBatched_64.Carray, x_cublasDgemmGroupedBatched_64.ldc_array, x_cublasDgemmGroupedBatched_64.group_count, x_cublasDgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasDgemmGroupedBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasDgemmGroupedBatched_64.called == 2, e);
+	x_cublasDgemmGroupedBatched_64.called = 0;
+	e = cublasDgemmGroupedBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasDgemmGroupedBatched_64.transa_array, x_cublasDgemmGroupedBatched_64.transb_array, x_cublasDgemmGroupedBatched_64.m_array, x_cublasDgemmGroupedBatched_64.n_array, x_cublasDgemmGroupedBatched_64.k_array, x_cublasDgemmGroupedBatched_64.alpha_array, x_cublasDgemmGroupedBatched_64.Aarray, x_cublasDgemmGroupedBatched_64.lda_array, x_cublasDgemmGroupedBatched_64.Barray, x_cublasDgemmGroupedBatched_64.ldb_array, x_cublasDgemmGroupedBatched_64.beta_array, x_cublasDgemmGroupedBatched_64.Carray, x_cublasDgemmGroupedBatched_64.ldc_array, x_cublasDgemmGroupedBatched_64.group_count, x_cublasDgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasDgemmGroupedBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasDgemmGroupedBatched_64.called == 0, e);
+	x_cublasDgemmGroupedBatched_64.called = 0;
+	e = cublasDgemmGroupedBatched_64(NULL, x_cublasDgemmGroupedBatched_64.transa_array, x_cublasDgemmGroupedBatched_64.transb_array, x_cublasDgemmGroupedBatched_64.m_array, x_cublasDgemmGroupedBatched_64.n_array, x_cublasDgemmGroupedBatched_64.k_array, x_cublasDgemmGroupedBatched_64.alpha_array, (const double *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDgemmGroupedBatched_64.lda_array, x_cublasDgemmGroupedBatched_64.Barray, x_cublasDgemmGroupedBatched_64.ldb_array, x_cublasDgemmGroupedBatched_64.beta_array, x_cublasDgemmGroupedBatched_64.Carray, x_cublasDgemmGroupedBatched_64.ldc_array, x_cublasDgemmGroupedBatched_64.group_count, x_cublasDgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasDgemmGroupedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDgemmGroupedBatched_64.called == 0, e);
+	x_cublasDgemmGroupedBatched_64.called = 0;
+	e = cublasDgemmGroupedBatched_64(NULL, x_cublasDgemmGroupedBatched_64.transa_array, x_cublasDgemmGroupedBatched_64.transb_array, x_cublasDgemmGroupedBatched_64.m_array, x_cublasDgemmGroupedBatched_64.n_array, x_cublasDgemmGroupedBatched_64.k_array, x_cublasDgemmGroupedBatched_64.alpha_array, x_cublasDgemmGroupedBatched_64.Aarray, x_cublasDgemmGroupedBatched_64.lda_array, (const double *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDgemmGroupedBatched_64.ldb_array, x_cublasDgemmGroupedBatched_64.beta_array, x_cublasDgemmGroupedBatched_64.Carray, x_cublasDgemmGroupedBatched_64.ldc_array, x_cublasDgemmGroupedBatched_64.group_count, x_cublasDgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasDgemmGroupedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDgemmGroupedBatched_64.called == 0, e);
+	x_cublasDgemmGroupedBatched_64.called = 0;
+	e = cublasDgemmGroupedBatched_64(NULL, x_cublasDgemmGroupedBatched_64.transa_array, x_cublasDgemmGroupedBatched_64.transb_array, x_cublasDgemmGroupedBatched_64.m_array, x_cublasDgemmGroupedBatched_64.n_array, x_cublasDgemmGroupedBatched_64.k_array, x_cublasDgemmGroupedBatched_64.alpha_array, x_cublasDgemmGroupedBatched_64.Aarray, x_cublasDgemmGroupedBatched_64.lda_array, x_cublasDgemmGroupedBatched_64.Barray, x_cublasDgemmGroupedBatched_64.ldb_array, x_cublasDgemmGroupedBatched_64.beta_array, (double *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasDgemmGroupedBatched_64.ldc_array, x_cublasDgemmGroupedBatched_64.group_count, x_cublasDgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasDgemmGroupedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasDgemmGroupedBatched_64.called == 0, e);
+}
+#endif
+
+static struct {
 	cublasOperation_t transa;
 	cublasOperation_t transb;
 	int m;
@@ -21084,6 +21252,174 @@ static void test_cublasSgemmEx_64(void)
 	x_cublasSgemmEx_64.called = 0;
 	e = cublasSgemmEx_64(NULL, x_cublasSgemmEx_64.transa, x_cublasSgemmEx_64.transb, x_cublasSgemmEx_64.m, x_cublasSgemmEx_64.n, x_cublasSgemmEx_64.k, x_cublasSgemmEx_64.alpha, x_cublasSgemmEx_64.A, x_cublasSgemmEx_64.Atype, x_cublasSgemmEx_64.lda, x_cublasSgemmEx_64.B, x_cublasSgemmEx_64.Btype, x_cublasSgemmEx_64.ldb, x_cublasSgemmEx_64.beta, (void *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSgemmEx_64.Ctype, x_cublasSgemmEx_64.ldc);
 	RT_CALL("cublasSgemmEx_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSgemmEx_64.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa_array[4];
+	cublasOperation_t transb_array[4];
+	int m_array[4];
+	int n_array[4];
+	int k_array[4];
+	float alpha_array[4];
+	const float *const * Aarray;
+	int lda_array[4];
+	const float *const * Barray;
+	int ldb_array[4];
+	float beta_array[4];
+	float *const * Carray;
+	int ldc_array[4];
+	int group_count;
+	int group_size[4];
+	int called;
+} x_cublasSgemmGroupedBatched;
+
+static cublasStatus_t fake_cublasSgemmGroupedBatched(cublasHandle_t handle, const cublasOperation_t transa_array[], const cublasOperation_t transb_array[], const int m_array[], const int n_array[], const int k_array[], const float alpha_array[], const float *const Aarray[], const int lda_array[], const float *const Barray[], const int ldb_array[], const float beta_array[], float *const Carray[], const int ldc_array[], int group_count, const int group_size[])
+{
+	x_cublasSgemmGroupedBatched.called++;
+	RT_TRUE("cublasSgemmGroupedBatched", "handle", handle == NULL);
+	RT_TRUE("cublasSgemmGroupedBatched", "transa_array", (size_t)group_count <= 4 && !rt_differs(transa_array, x_cublasSgemmGroupedBatched.transa_array, (size_t)group_count * sizeof(*transa_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "transb_array", (size_t)group_count <= 4 && !rt_differs(transb_array, x_cublasSgemmGroupedBatched.transb_array, (size_t)group_count * sizeof(*transb_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "m_array", (size_t)group_count <= 4 && !rt_differs(m_array, x_cublasSgemmGroupedBatched.m_array, (size_t)group_count * sizeof(*m_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "n_array", (size_t)group_count <= 4 && !rt_differs(n_array, x_cublasSgemmGroupedBatched.n_array, (size_t)group_count * sizeof(*n_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "k_array", (size_t)group_count <= 4 && !rt_differs(k_array, x_cublasSgemmGroupedBatched.k_array, (size_t)group_count * sizeof(*k_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "alpha_array", (size_t)group_count <= 4 && !rt_differs(alpha_array, x_cublasSgemmGroupedBatched.alpha_array, (size_t)group_count * sizeof(*alpha_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "Aarray", Aarray == x_cublasSgemmGroupedBatched.Aarray);
+	RT_TRUE("cublasSgemmGroupedBatched", "lda_array", (size_t)group_count <= 4 && !rt_differs(lda_array, x_cublasSgemmGroupedBatched.lda_array, (size_t)group_count * sizeof(*lda_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "Barray", Barray == x_cublasSgemmGroupedBatched.Barray);
+	RT_TRUE("cublasSgemmGroupedBatched", "ldb_array", (size_t)group_count <= 4 && !rt_differs(ldb_array, x_cublasSgemmGroupedBatched.ldb_array, (size_t)group_count * sizeof(*ldb_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "beta_array", (size_t)group_count <= 4 && !rt_differs(beta_array, x_cublasSgemmGroupedBatched.beta_array, (size_t)group_count * sizeof(*beta_array)));
+	RT_TRUE("cublasSgemmGroupedBatched", "Carray", Carray == x_cublasSgemmGroupedBatched.Carray);
+	RT_TRUE("cublasSgemmGroupedBatched", "ldc_array", (size_t)group_count <= 4 && !rt_differs(ldc_array, x_cublasSgemmGroupedBatched.ldc_array, (size_t)group_count * sizeof(*ldc_array)));
+	RT_SAME("cublasSgemmGroupedBatched", "group_count", &group_count, &x_cublasSgemmGroupedBatched.group_count, sizeof(group_count));
+	RT_TRUE("cublasSgemmGroupedBatched", "group_size", (size_t)group_count <= 4 && !rt_differs(group_size, x_cublasSgemmGroupedBatched.group_size, (size_t)group_count * sizeof(*group_size)));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasSgemmGroupedBatched(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasSgemmGroupedBatched, 0, sizeof(x_cublasSgemmGroupedBatched));
+	rt_random(x_cublasSgemmGroupedBatched.transa_array, sizeof(x_cublasSgemmGroupedBatched.transa_array));
+	rt_random(x_cublasSgemmGroupedBatched.transb_array, sizeof(x_cublasSgemmGroupedBatched.transb_array));
+	rt_random(x_cublasSgemmGroupedBatched.m_array, sizeof(x_cublasSgemmGroupedBatched.m_array));
+	rt_random(x_cublasSgemmGroupedBatched.n_array, sizeof(x_cublasSgemmGroupedBatched.n_array));
+	rt_random(x_cublasSgemmGroupedBatched.k_array, sizeof(x_cublasSgemmGroupedBatched.k_array));
+	rt_random(x_cublasSgemmGroupedBatched.alpha_array, sizeof(x_cublasSgemmGroupedBatched.alpha_array));
+	x_cublasSgemmGroupedBatched.Aarray = (const float *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasSgemmGroupedBatched.lda_array, sizeof(x_cublasSgemmGroupedBatched.lda_array));
+	x_cublasSgemmGroupedBatched.Barray = (const float *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasSgemmGroupedBatched.ldb_array, sizeof(x_cublasSgemmGroupedBatched.ldb_array));
+	rt_random(x_cublasSgemmGroupedBatched.beta_array, sizeof(x_cublasSgemmGroupedBatched.beta_array));
+	x_cublasSgemmGroupedBatched.Carray = (float *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasSgemmGroupedBatched.ldc_array, sizeof(x_cublasSgemmGroupedBatched.ldc_array));
+	x_cublasSgemmGroupedBatched.group_count = (int)(1 + rt_small(4));
+	rt_random(x_cublasSgemmGroupedBatched.group_size, sizeof(x_cublasSgemmGroupedBatched.group_size));
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasSgemmGroupedBatched(NULL, x_cublasSgemmGroupedBatched.transa_array, x_cublasSgemmGroupedBatched.transb_array, x_cublasSgemmGroupedBatched.m_array, x_cublasSgemmGroupedBatched.n_array, x_cublasSgemmGroupedBatched.k_array, x_cublasSgemmGroupedBatched.alpha_array, x_cublasSgemmGroupedBatched.Aarray, x_cublasSgemmGroupedBatched.lda_array, x_cublasSgemmGroupedBatched.Barray, x_cublasSgemmGroupedBatched.ldb_array, x_cublasSgemmGroupedBatched.beta_array, x_cublasSgemmGroupedBatched.Carray, x_cublasSgemmGroupedBatched.ldc_array, x_cublasSgemmGroupedBatched.group_count, x_cublasSgemmGroupedBatched.group_size);
+	RT_CALL("cublasSgemmGroupedBatched", e == CUBLAS_STATUS_SUCCESS && x_cublasSgemmGroupedBatched.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasSgemmGroupedBatched(NULL, x_cublasSgemmGroupedBatched.transa_array, x_cublasSgemmGroupedBatched.transb_array, x_cublasSgemmGroupedBatched.m_array, x_cublasSgemmGroupedBatched.n_array, x_cublasSgemmGroupedBatched.k_array, x_cublasSgemmGroupedBatched.alpha_array, x_cublasSgemmGroupedBatched.Aarray, x_cublasSgemmGroupedBatched.lda_array, x_cublasSgemmGroupedBatched.Barray, x_cublasSgemmGroupedBatched.ldb_array, x_cublasSgemmGroupedBatched.beta_array, x_cublasSgemmGroupedBatched.Carray, x_cublasSgemmGroupedBatched.ldc_array, x_cublasSgemmGroupedBatched.group_count, x_cublasSgemmGroupedBatched.group_size);
+	RT_CALL("cublasSgemmGroupedBatched", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasSgemmGroupedBatched.called == 2, e);
+	x_cublasSgemmGroupedBatched.called = 0;
+	e = cublasSgemmGroupedBatched((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasSgemmGroupedBatched.transa_array, x_cublasSgemmGroupedBatched.transb_array, x_cublasSgemmGroupedBatched.m_array, x_cublasSgemmGroupedBatched.n_array, x_cublasSgemmGroupedBatched.k_array, x_cublasSgemmGroupedBatched.alpha_array, x_cublasSgemmGroupedBatched.Aarray, x_cublasSgemmGroupedBatched.lda_array, x_cublasSgemmGroupedBatched.Barray, x_cublasSgemmGroupedBatched.ldb_array, x_cublasSgemmGroupedBatched.beta_array, x_cublasSgemmGroupedBatched.Carray, x_cublasSgemmGroupedBatched.ldc_array, x_cublasSgemmGroupedBatched.group_count, x_cublasSgemmGroupedBatched.group_size);
+	RT_CALL("cublasSgemmGroupedBatched", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasSgemmGroupedBatched.called == 0, e);
+	x_cublasSgemmGroupedBatched.called = 0;
+	e = cublasSgemmGroupedBatched(NULL, x_cublasSgemmGroupedBatched.transa_array, x_cublasSgemmGroupedBatched.transb_array, x_cublasSgemmGroupedBatched.m_array, x_cublasSgemmGroupedBatched.n_array, x_cublasSgemmGroupedBatched.k_array, x_cublasSgemmGroupedBatched.alpha_array, (const float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSgemmGroupedBatched.lda_array, x_cublasSgemmGroupedBatched.Barray, x_cublasSgemmGroupedBatched.ldb_array, x_cublasSgemmGroupedBatched.beta_array, x_cublasSgemmGroupedBatched.Carray, x_cublasSgemmGroupedBatched.ldc_array, x_cublasSgemmGroupedBatched.group_count, x_cublasSgemmGroupedBatched.group_size);
+	RT_CALL("cublasSgemmGroupedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSgemmGroupedBatched.called == 0, e);
+	x_cublasSgemmGroupedBatched.called = 0;
+	e = cublasSgemmGroupedBatched(NULL, x_cublasSgemmGroupedBatched.transa_array, x_cublasSgemmGroupedBatched.transb_array, x_cublasSgemmGroupedBatched.m_array, x_cublasSgemmGroupedBatched.n_array, x_cublasSgemmGroupedBatched.k_array, x_cublasSgemmGroupedBatched.alpha_array, x_cublasSgemmGroupedBatched.Aarray, x_cublasSgemmGroupedBatched.lda_array, (const float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSgemmGroupedBatched.ldb_array, x_cublasSgemmGroupedBatched.beta_array, x_cublasSgemmGroupedBatched.Carray, x_cublasSgemmGroupedBatched.ldc_array, x_cublasSgemmGroupedBatched.group_count, x_cublasSgemmGroupedBatched.group_size);
+	RT_CALL("cublasSgemmGroupedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSgemmGroupedBatched.called == 0, e);
+	x_cublasSgemmGroupedBatched.called = 0;
+	e = cublasSgemmGroupedBatched(NULL, x_cublasSgemmGroupedBatched.transa_array, x_cublasSgemmGroupedBatched.transb_array, x_cublasSgemmGroupedBatched.m_array, x_cublasSgemmGroupedBatched.n_array, x_cublasSgemmGroupedBatched.k_array, x_cublasSgemmGroupedBatched.alpha_array, x_cublasSgemmGroupedBatched.Aarray, x_cublasSgemmGroupedBatched.lda_array, x_cublasSgemmGroupedBatched.Barray, x_cublasSgemmGroupedBatched.ldb_array, x_cublasSgemmGroupedBatched.beta_array, (float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSgemmGroupedBatched.ldc_array, x_cublasSgemmGroupedBatched.group_count, x_cublasSgemmGroupedBatched.group_size);
+	RT_CALL("cublasSgemmGroupedBatched", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSgemmGroupedBatched.called == 0, e);
+}
+#endif
+
+static struct {
+	cublasOperation_t transa_array[4];
+	cublasOperation_t transb_array[4];
+	int64_t m_array[4];
+	int64_t n_array[4];
+	int64_t k_array[4];
+	float alpha_array[4];
+	const float *const * Aarray;
+	int64_t lda_array[4];
+	const float *const * Barray;
+	int64_t ldb_array[4];
+	float beta_array[4];
+	float *const * Carray;
+	int64_t ldc_array[4];
+	int64_t group_count;
+	int64_t group_size[4];
+	int called;
+} x_cublasSgemmGroupedBatched_64;
+
+static cublasStatus_t fake_cublasSgemmGroupedBatched_64(cublasHandle_t handle, const cublasOperation_t transa_array[], const cublasOperation_t transb_array[], const int64_t m_array[], const int64_t n_array[], const int64_t k_array[], const float alpha_array[], const float *const Aarray[], const int64_t lda_array[], const float *const Barray[], const int64_t ldb_array[], const float beta_array[], float *const Carray[], const int64_t ldc_array[], int64_t group_count, const int64_t group_size[])
+{
+	x_cublasSgemmGroupedBatched_64.called++;
+	RT_TRUE("cublasSgemmGroupedBatched_64", "handle", handle == NULL);
+	RT_TRUE("cublasSgemmGroupedBatched_64", "transa_array", (size_t)group_count <= 4 && !rt_differs(transa_array, x_cublasSgemmGroupedBatched_64.transa_array, (size_t)group_count * sizeof(*transa_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "transb_array", (size_t)group_count <= 4 && !rt_differs(transb_array, x_cublasSgemmGroupedBatched_64.transb_array, (size_t)group_count * sizeof(*transb_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "m_array", (size_t)group_count <= 4 && !rt_differs(m_array, x_cublasSgemmGroupedBatched_64.m_array, (size_t)group_count * sizeof(*m_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "n_array", (size_t)group_count <= 4 && !rt_differs(n_array, x_cublasSgemmGroupedBatched_64.n_array, (size_t)group_count * sizeof(*n_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "k_array", (size_t)group_count <= 4 && !rt_differs(k_array, x_cublasSgemmGroupedBatched_64.k_array, (size_t)group_count * sizeof(*k_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "alpha_array", (size_t)group_count <= 4 && !rt_differs(alpha_array, x_cublasSgemmGroupedBatched_64.alpha_array, (size_t)group_count * sizeof(*alpha_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "Aarray", Aarray == x_cublasSgemmGroupedBatched_64.Aarray);
+	RT_TRUE("cublasSgemmGroupedBatched_64", "lda_array", (size_t)group_count <= 4 && !rt_differs(lda_array, x_cublasSgemmGroupedBatched_64.lda_array, (size_t)group_count * sizeof(*lda_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "Barray", Barray == x_cublasSgemmGroupedBatched_64.Barray);
+	RT_TRUE("cublasSgemmGroupedBatched_64", "ldb_array", (size_t)group_count <= 4 && !rt_differs(ldb_array, x_cublasSgemmGroupedBatched_64.ldb_array, (size_t)group_count * sizeof(*ldb_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "beta_array", (size_t)group_count <= 4 && !rt_differs(beta_array, x_cublasSgemmGroupedBatched_64.beta_array, (size_t)group_count * sizeof(*beta_array)));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "Carray", Carray == x_cublasSgemmGroupedBatched_64.Carray);
+	RT_TRUE("cublasSgemmGroupedBatched_64", "ldc_array", (size_t)group_count <= 4 && !rt_differs(ldc_array, x_cublasSgemmGroupedBatched_64.ldc_array, (size_t)group_count * sizeof(*ldc_array)));
+	RT_SAME("cublasSgemmGroupedBatched_64", "group_count", &group_count, &x_cublasSgemmGroupedBatched_64.group_count, sizeof(group_count));
+	RT_TRUE("cublasSgemmGroupedBatched_64", "group_size", (size_t)group_count <= 4 && !rt_differs(group_size, x_cublasSgemmGroupedBatched_64.group_size, (size_t)group_count * sizeof(*group_size)));
+	return (cublasStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cublasSgemmGroupedBatched_64(void)
+{
+	cublasStatus_t e;
+
+	memset(&x_cublasSgemmGroupedBatched_64, 0, sizeof(x_cublasSgemmGroupedBatched_64));
+	rt_random(x_cublasSgemmGroupedBatched_64.transa_array, sizeof(x_cublasSgemmGroupedBatched_64.transa_array));
+	rt_random(x_cublasSgemmGroupedBatched_64.transb_array, sizeof(x_cublasSgemmGroupedBatched_64.transb_array));
+	rt_random(x_cublasSgemmGroupedBatched_64.m_array, sizeof(x_cublasSgemmGroupedBatched_64.m_array));
+	rt_random(x_cublasSgemmGroupedBatched_64.n_array, sizeof(x_cublasSgemmGroupedBatched_64.n_array));
+	rt_random(x_cublasSgemmGroupedBatched_64.k_array, sizeof(x_cublasSgemmGroupedBatched_64.k_array));
+	rt_random(x_cublasSgemmGroupedBatched_64.alpha_array, sizeof(x_cublasSgemmGroupedBatched_64.alpha_array));
+	x_cublasSgemmGroupedBatched_64.Aarray = (const float *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasSgemmGroupedBatched_64.lda_array, sizeof(x_cublasSgemmGroupedBatched_64.lda_array));
+	x_cublasSgemmGroupedBatched_64.Barray = (const float *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasSgemmGroupedBatched_64.ldb_array, sizeof(x_cublasSgemmGroupedBatched_64.ldb_array));
+	rt_random(x_cublasSgemmGroupedBatched_64.beta_array, sizeof(x_cublasSgemmGroupedBatched_64.beta_array));
+	x_cublasSgemmGroupedBatched_64.Carray = (float *const *)(uintptr_t)rt_devptr;
+	rt_random(x_cublasSgemmGroupedBatched_64.ldc_array, sizeof(x_cublasSgemmGroupedBatched_64.ldc_array));
+	x_cublasSgemmGroupedBatched_64.group_count = (int64_t)(1 + rt_small(4));
+	rt_random(x_cublasSgemmGroupedBatched_64.group_size, sizeof(x_cublasSgemmGroupedBatched_64.group_size));
+	rt_result = CUBLAS_STATUS_SUCCESS;
+	e = cublasSgemmGroupedBatched_64(NULL, x_cublasSgemmGroupedBatched_64.transa_array, x_cublasSgemmGroupedBatched_64.transb_array, x_cublasSgemmGroupedBatched_64.m_array, x_cublasSgemmGroupedBatched_64.n_array, x_cublasSgemmGroupedBatched_64.k_array, x_cublasSgemmGroupedBatched_64.alpha_array, x_cublasSgemmGroupedBatched_64.Aarray, x_cublasSgemmGroupedBatched_64.lda_array, x_cublasSgemmGroupedBatched_64.Barray, x_cublasSgemmGroupedBatched_64.ldb_array, x_cublasSgemmGroupedBatched_64.beta_array, x_cublasSgemmGroupedBatched_64.Carray, x_cublasSgemmGroupedBatched_64.ldc_array, x_cublasSgemmGroupedBatched_64.group_count, x_cublasSgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasSgemmGroupedBatched_64", e == CUBLAS_STATUS_SUCCESS && x_cublasSgemmGroupedBatched_64.called == 1, e);
+	/* The host's error comes back as it is. */
+	rt_result = CUBLAS_STATUS_EXECUTION_FAILED;
+	e = cublasSgemmGroupedBatched_64(NULL, x_cublasSgemmGroupedBatched_64.transa_array, x_cublasSgemmGroupedBatched_64.transb_array, x_cublasSgemmGroupedBatched_64.m_array, x_cublasSgemmGroupedBatched_64.n_array, x_cublasSgemmGroupedBatched_64.k_array, x_cublasSgemmGroupedBatched_64.alpha_array, x_cublasSgemmGroupedBatched_64.Aarray, x_cublasSgemmGroupedBatched_64.lda_array, x_cublasSgemmGroupedBatched_64.Barray, x_cublasSgemmGroupedBatched_64.ldb_array, x_cublasSgemmGroupedBatched_64.beta_array, x_cublasSgemmGroupedBatched_64.Carray, x_cublasSgemmGroupedBatched_64.ldc_array, x_cublasSgemmGroupedBatched_64.group_count, x_cublasSgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasSgemmGroupedBatched_64", e == CUBLAS_STATUS_EXECUTION_FAILED && x_cublasSgemmGroupedBatched_64.called == 2, e);
+	x_cublasSgemmGroupedBatched_64.called = 0;
+	e = cublasSgemmGroupedBatched_64((cublasHandle_t)(uintptr_t)0x12345670ull, x_cublasSgemmGroupedBatched_64.transa_array, x_cublasSgemmGroupedBatched_64.transb_array, x_cublasSgemmGroupedBatched_64.m_array, x_cublasSgemmGroupedBatched_64.n_array, x_cublasSgemmGroupedBatched_64.k_array, x_cublasSgemmGroupedBatched_64.alpha_array, x_cublasSgemmGroupedBatched_64.Aarray, x_cublasSgemmGroupedBatched_64.lda_array, x_cublasSgemmGroupedBatched_64.Barray, x_cublasSgemmGroupedBatched_64.ldb_array, x_cublasSgemmGroupedBatched_64.beta_array, x_cublasSgemmGroupedBatched_64.Carray, x_cublasSgemmGroupedBatched_64.ldc_array, x_cublasSgemmGroupedBatched_64.group_count, x_cublasSgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasSgemmGroupedBatched_64", e == CUBLAS_STATUS_NOT_INITIALIZED && x_cublasSgemmGroupedBatched_64.called == 0, e);
+	x_cublasSgemmGroupedBatched_64.called = 0;
+	e = cublasSgemmGroupedBatched_64(NULL, x_cublasSgemmGroupedBatched_64.transa_array, x_cublasSgemmGroupedBatched_64.transb_array, x_cublasSgemmGroupedBatched_64.m_array, x_cublasSgemmGroupedBatched_64.n_array, x_cublasSgemmGroupedBatched_64.k_array, x_cublasSgemmGroupedBatched_64.alpha_array, (const float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSgemmGroupedBatched_64.lda_array, x_cublasSgemmGroupedBatched_64.Barray, x_cublasSgemmGroupedBatched_64.ldb_array, x_cublasSgemmGroupedBatched_64.beta_array, x_cublasSgemmGroupedBatched_64.Carray, x_cublasSgemmGroupedBatched_64.ldc_array, x_cublasSgemmGroupedBatched_64.group_count, x_cublasSgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasSgemmGroupedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSgemmGroupedBatched_64.called == 0, e);
+	x_cublasSgemmGroupedBatched_64.called = 0;
+	e = cublasSgemmGroupedBatched_64(NULL, x_cublasSgemmGroupedBatched_64.transa_array, x_cublasSgemmGroupedBatched_64.transb_array, x_cublasSgemmGroupedBatched_64.m_array, x_cublasSgemmGroupedBatched_64.n_array, x_cublasSgemmGroupedBatched_64.k_array, x_cublasSgemmGroupedBatched_64.alpha_array, x_cublasSgemmGroupedBatched_64.Aarray, x_cublasSgemmGroupedBatched_64.lda_array, (const float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSgemmGroupedBatched_64.ldb_array, x_cublasSgemmGroupedBatched_64.beta_array, x_cublasSgemmGroupedBatched_64.Carray, x_cublasSgemmGroupedBatched_64.ldc_array, x_cublasSgemmGroupedBatched_64.group_count, x_cublasSgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasSgemmGroupedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSgemmGroupedBatched_64.called == 0, e);
+	x_cublasSgemmGroupedBatched_64.called = 0;
+	e = cublasSgemmGroupedBatched_64(NULL, x_cublasSgemmGroupedBatched_64.transa_array, x_cublasSgemmGroupedBatched_64.transb_array, x_cublasSgemmGroupedBatched_64.m_array, x_cublasSgemmGroupedBatched_64.n_array, x_cublasSgemmGroupedBatched_64.k_array, x_cublasSgemmGroupedBatched_64.alpha_array, x_cublasSgemmGroupedBatched_64.Aarray, x_cublasSgemmGroupedBatched_64.lda_array, x_cublasSgemmGroupedBatched_64.Barray, x_cublasSgemmGroupedBatched_64.ldb_array, x_cublasSgemmGroupedBatched_64.beta_array, (float *const *)(uintptr_t)(rt_devptr + (64u << 20)), x_cublasSgemmGroupedBatched_64.ldc_array, x_cublasSgemmGroupedBatched_64.group_count, x_cublasSgemmGroupedBatched_64.group_size);
+	RT_CALL("cublasSgemmGroupedBatched_64", e == CUBLAS_STATUS_INVALID_VALUE && x_cublasSgemmGroupedBatched_64.called == 0, e);
 }
 #endif
 
@@ -34201,6 +34537,8 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasDgelsBatched = fake_cublasDgelsBatched;
 	t->cublasDgemmBatched = fake_cublasDgemmBatched;
 	t->cublasDgemmBatched_64 = fake_cublasDgemmBatched_64;
+	t->cublasDgemmGroupedBatched = fake_cublasDgemmGroupedBatched;
+	t->cublasDgemmGroupedBatched_64 = fake_cublasDgemmGroupedBatched_64;
 	t->cublasDgemmStridedBatched = fake_cublasDgemmStridedBatched;
 	t->cublasDgemmStridedBatched_64 = fake_cublasDgemmStridedBatched_64;
 	t->cublasDgemm_v2 = fake_cublasDgemm_v2;
@@ -34372,6 +34710,8 @@ void rt_install_cublas(struct gvg_cublas_fns *t)
 	t->cublasSgemmBatched_64 = fake_cublasSgemmBatched_64;
 	t->cublasSgemmEx = fake_cublasSgemmEx;
 	t->cublasSgemmEx_64 = fake_cublasSgemmEx_64;
+	t->cublasSgemmGroupedBatched = fake_cublasSgemmGroupedBatched;
+	t->cublasSgemmGroupedBatched_64 = fake_cublasSgemmGroupedBatched_64;
 	t->cublasSgemmStridedBatched = fake_cublasSgemmStridedBatched;
 	t->cublasSgemmStridedBatched_64 = fake_cublasSgemmStridedBatched_64;
 	t->cublasSgemm_v2 = fake_cublasSgemm_v2;
@@ -34710,6 +35050,8 @@ void rt_run_all_cublas(void)
 	test_cublasDgelsBatched();
 	test_cublasDgemmBatched();
 	test_cublasDgemmBatched_64();
+	test_cublasDgemmGroupedBatched();
+	test_cublasDgemmGroupedBatched_64();
 	test_cublasDgemmStridedBatched();
 	test_cublasDgemmStridedBatched_64();
 	test_cublasDgemm_v2();
@@ -34881,6 +35223,8 @@ void rt_run_all_cublas(void)
 	test_cublasSgemmBatched_64();
 	test_cublasSgemmEx();
 	test_cublasSgemmEx_64();
+	test_cublasSgemmGroupedBatched();
+	test_cublasSgemmGroupedBatched_64();
 	test_cublasSgemmStridedBatched();
 	test_cublasSgemmStridedBatched_64();
 	test_cublasSgemm_v2();
