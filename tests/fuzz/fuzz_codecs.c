@@ -8,7 +8,8 @@
  * calls.def, behind a valid header, with a fuzzed payload and bulk
  * buffer, executed in a session that already holds one of everything a
  * request can name (allocations on both devices, a stream, events, and,
- * when FUZZ_FATBIN names a fatbin, a module and a function of it).
+ * when FUZZ_FATBIN names a fatbin, a module and a function of it; then a
+ * cuBLAS handle, a cuRAND generator and a cuFFT plan, behind fakes).
  *
  * Input:
  *   u16 op        index into calls.def's ops (modulo their number)
@@ -22,6 +23,7 @@
  *   then the payload bytes (zero when the input ends first), then the
  *   bytes of a bulk buffer the host reads (0x5a when the input ends first)
  */
+#include <curand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +112,19 @@ static void setup(struct fz_worker *f)
 		memcpy(fg.name, name, sizeof(fg.name));
 		setup_call(f, GV_OP_FUNCTION_GET, 0, &fg, sizeof(fg), NULL, fr, sizeof(*fr));
 		free(fr);
+	}
+	/* One object of each math library, behind its fake (make-seeds.py
+	 * names them): a cuBLAS handle, a cuRAND generator, a cuFFT plan. */
+	{
+		struct gvg_cublasCreate_v2_resp bh;
+		struct gvg_curandCreateGenerator_req gq = {.rng_type = CURAND_RNG_PSEUDO_DEFAULT};
+		struct gvg_curandCreateGenerator_resp gh;
+		struct gvg_cufftCreate_resp ph;
+
+		setup_call(f, GV_OP_cublasCreate_v2, 0, "", 0, NULL, &bh, sizeof(bh));
+		setup_call(f, GV_OP_curandCreateGenerator, 0, &gq, sizeof(gq), NULL, &gh,
+			   sizeof(gh));
+		setup_call(f, GV_OP_cufftCreate, 0, "", 0, NULL, &ph, sizeof(ph));
 	}
 }
 

@@ -70,6 +70,14 @@ static struct gvg_cublas_fns cublas_fakes;
 static struct gvg_cufft_fns cufft_fakes;
 static struct gvg_cublasLt_fns cublasLt_fakes;
 
+/* The library's pointer mode of any handle: host, cuBLAS's default. */
+static cublasStatus_t host_pointer_mode(cublasHandle_t h, cublasPointerMode_t *mode)
+{
+	(void)h;
+	*mode = CUBLAS_POINTER_MODE_HOST;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
 static const void *math_fakes(int lib)
 {
 	switch (lib) {
@@ -94,6 +102,7 @@ void fz_install_fakes(struct gvw_worker *w)
 	rt_install(&fakes);
 	rt_install_curand(&curand_fakes);
 	rt_install_cublas(&cublas_fakes);
+	cublas_fakes.cublasGetPointerMode_v2 = host_pointer_mode;
 	rt_install_cufft(&cufft_fakes);
 	rt_install_cublasLt(&cublasLt_fakes);
 	ex = *w->ex;

@@ -25,24 +25,61 @@ TO_HOST, FROM_HOST, UPDATE = 1, 2, 3
 
 # What the CPU reference executor hands out in a fresh worker: device
 # addresses from 0x600000000000 in 2 MiB steps, handles as
-# generation << 32 | (slot + 1) << 4 | kind (module 1, function 2, stream 3, event 4).
+# generation << 32 | (slot + 1) << GVW_HANDLE_KIND_BITS | kind (module 1,
+# function 2, stream 3, event 4, then the generated libraries' kinds).
 VA0 = 0x600000000000
 VA_STEP = 2 << 20
 
 
+def read_kind_bits():
+    with open(os.path.join(ROOT, "host-worker", "handles.h")) as f:
+        return int(re.search(r"#define GVW_HANDLE_KIND_BITS (\d+)", f.read()).group(1))
+
+
+def read_kinds():
+    """{name: number} of enum gvw_handle_kind: the core four, then each
+    GVG_<LIB>_KINDS list in the order handles.h expands them."""
+    kinds = {"MODULE": 1, "FUNCTION": 2, "STREAM": 3, "EVENT": 4}
+    with open(os.path.join(ROOT, "host-worker", "handles.h")) as f:
+        libs = re.findall(r"GVG_(\w+)_KINDS\(GVG_KIND\)", f.read())
+    n = 5
+    for lib in libs:
+        path = os.path.join(ROOT, "host-worker", "gen", "%s_driver_fns.h" % lib.lower())
+        if lib == "CUBLASLT":
+            path = os.path.join(ROOT, "host-worker", "gen", "cublasLt_driver_fns.h")
+        text = open(path).read()
+        body = text[text.index("#define GVG_%s_KINDS(X)" % lib):]
+        body = body[:body.index("/* end */")]
+        for k in re.findall(r"X\((\w+)\)", body):
+            kinds[k] = n
+            n += 1
+    return kinds
+
+
+KIND_BITS = read_kind_bits()
+KIND = read_kinds()
+
+
 def handle(slot, kind, gen=1):
-    return gen << 32 | (slot + 1) << 4 | kind
+    return gen << 32 | (slot + 1) << KIND_BITS | kind
 
 
 def read_ops():
-    """calls.def in order: [(name, number, nbulk, tail)]."""
+    """calls.def in order, its generated libraries' files where it includes
+    them: [(name, number, nbulk, tail)], as fuzz_codecs.c indexes them."""
     ops = []
     pat = re.compile(r"^GV_OP\((\w+),\s*(\d+),\s*(\w+),\s*(\w+),\s*(-?\d+),\s*(\w+)\)")
-    with open(os.path.join(ROOT, "include", "gvirtus", "calls.def")) as f:
-        for line in f:
-            m = pat.match(line)
-            if m:
-                ops.append((m.group(1), int(m.group(2)), int(m.group(5)), m.group(6)))
+
+    def read(path):
+        with open(path) as f:
+            for line in f:
+                inc = re.match(r'#include "(gen/\w+_calls\.def)"', line)
+                if inc:
+                    read(os.path.join(ROOT, "include", "gvirtus", inc.group(1)))
+                m = pat.match(line)
+                if m:
+                    ops.append((m.group(1), int(m.group(2)), int(m.group(5)), m.group(6)))
+    read(os.path.join(ROOT, "include", "gvirtus", "calls.def"))
     return ops
 
 
@@ -205,6 +242,20 @@ def codecs_seeds(fatbin):
         "PEER_ENABLE": struct.pack("<iI", 1, 0),
         "MEMCPY_PEER": struct.pack("<QQQiiQ", p0 + VA_STEP, p0, 64, 1, 0, 0),
     }
+    # The math libraries' objects fuzz_codecs's setup makes after those
+    # (behind their fakes): a cuBLAS handle, a cuRAND generator, a cuFFT
+    # plan (an int: the handle's low 32 bits).
+    m = 5 if fatbin else 3
+    blas = handle(m, KIND["CUBLAS"])
+    rng = handle(m + 1, KIND["CURAND_GENERATOR"])
+    plan = handle(m + 2, KIND["CUFFT_PLAN"]) & 0xFFFFFFFF
+    one = struct.pack("<f", 1.0)
+    # cublasSgemm_v2, host pointer mode: 16x16x16 on the first allocation.
+    payload["cublasSgemm_v2"] = (
+        struct.pack("<QiiiiiQB", blas, 0, 0, 16, 16, 16, 0, 1) + one +
+        struct.pack("<QiQiQB", p0, 16, p0, 16, 0, 1) + one + struct.pack("<Qi", p0, 16))
+    payload["curandGenerateUniform"] = struct.pack("<QQBQ", rng, p0, 0, 64)
+    payload["cufftExecC2C"] = struct.pack("<QQQi", plan, p0, p0, -1)
     tails = {"FUNCTION_GET": len("_Z6k_nonev"), "GLOBAL_GET": len("g_value"),
              "LAUNCH": 24}
     bulks = {"MEMCPY_HTOD": (TO_HOST, 64), "MEMCPY_DTOH": (FROM_HOST, 64),
