@@ -232,17 +232,27 @@ $(B)/tests/loopback_calls: tests/guest/gvtest_calls.c tests/unit/loopback_transp
 UNIT_TESTS += $(B)/tests/loopback_calls
 # Every generated call through guest stub, wire and host dispatch into a
 # fake driver (gen/gvgen.py writes the test with the calls).
-$(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(wildcard tests/unit/gen/*) tests/unit/roundtrip.h \
+# The generated round-trip tests: build outputs of the generator (their
+# megabytes stay out of the tree), one per library.
+GEN_LIBS := cuda curand cublas cufft cublasLt
+GEN_TESTS := $(patsubst %,$(B)/tests/gen/%_roundtrip.c,$(GEN_LIBS))
+$(B)/tests/gen/.stamp: gen/gvgen.py $(wildcard gen/annot_*.py) $(B)/.deps
+	@mkdir -p $(@D)
+	$(GVGEN) --tests $(B)/tests
+	@touch $@
+$(GEN_TESTS): $(B)/tests/gen/.stamp
+# Every generated call through guest stub, wire and host dispatch into a
+# fake library (gen/gvgen.py writes the test with the calls).
+$(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(B)/tests/gen/.stamp tests/unit/roundtrip.h \
 		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c \
 		tests/unit/roundtrip_cufft.c tests/unit/roundtrip_cublaslt.c \
 		$(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
 		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
-		tests/unit/gen_roundtrip.c tests/unit/gen/cuda_roundtrip.c tests/unit/loopback_transport.c \
-		tests/unit/gen/curand_roundtrip.c tests/unit/roundtrip_curand.c \
-		tests/unit/gen/cublas_roundtrip.c tests/unit/roundtrip_cublas.c tests/unit/gen/cufft_roundtrip.c \
-		tests/unit/roundtrip_cufft.c tests/unit/gen/cublasLt_roundtrip.c tests/unit/roundtrip_cublaslt.c \
+		tests/unit/gen_roundtrip.c $(GEN_TESTS) tests/unit/loopback_transport.c \
+		tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c tests/unit/roundtrip_cufft.c \
+		tests/unit/roundtrip_cublaslt.c \
 		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ)) \
 		$(B)/host/libgvirtus-host.a \
 		-o $@ -rdynamic \

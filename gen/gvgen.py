@@ -13,11 +13,15 @@ Reads NVIDIA's installed headers with libclang and an annotation table
   host-worker/gen/<lib>_handlers.c      host dispatch: validate, then call
   host-worker/gen/<lib>_driver_fns.h    the host functions to resolve
   gen/out/<lib>_classes.txt             every export, its class and reason
+  (with --tests DIR) DIR/gen/<lib>_roundtrip.c  a test of every generated call
 
 Op numbers are kept in gen/ids/<lib>.ids: a name keeps its number for
 ever, new names take the next free one, numbers are never reused.
 
-usage: gvgen.py [--check] [LIB...]   (--check: fail if any output differs)
+usage: gvgen.py [--check] [--tests DIR] [LIB...]
+  --check: fail if any output differs from the tree's
+  --tests DIR: also write the round-trip tests, DIR/gen/<lib>_roundtrip.c
+  and DIR/gen/<lib>_protos.h (build outputs: the Makefile's $(B)/tests)
 """
 import importlib
 import os
@@ -512,7 +516,9 @@ def gen_lib(lib, check):
     host_calls = [Fn(n, normal[n], ann) for n in getattr(ann, "HOST_CALLS", [])
                   if n not in {f.name for f in remote}]
     files.update(emit_host(lib, ann, remote, host_calls, banner))
-    files.update(emit_roundtrip(lib, ann, remote, ids, banner))
+    # The round-trip tests are build outputs (megabytes of them): kept
+    # for --tests, never in the tree.
+    TESTS.update(emit_roundtrip(lib, ann, remote, ids, banner))
     if getattr(ann, "RESULT_ENUM", None):
         files[os.path.join("guest-lib", "gen", lib + "_errors.inc")] = (
             "/* %s */\n" % banner + "".join('{ %d, "%s" },\n' % (v, n) for n, v in
@@ -1446,8 +1452,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
     # Prototypes the headers do not give (per-thread variants).
     protos = ["/* %s */" % banner, "/* Every generated call, as the guest library exports it. */"]
     protos += ["%s;" % f.decl() for f in remote]
-    return {os.path.join("tests", "unit", "gen", lib + "_roundtrip.c"): "\n".join(c),
-            os.path.join("tests", "unit", "gen", lib + "_protos.h"): "\n".join(protos) + "\n"}
+    return {os.path.join("gen", lib + "_roundtrip.c"): "\n".join(c),
+            os.path.join("gen", lib + "_protos.h"): "\n".join(protos) + "\n"}
 
 
 def rng_expr(rng):
@@ -1457,10 +1463,13 @@ def rng_expr(rng):
     return re.sub(r"\b(?!gvg_)([A-Za-z_]\w*)\b", r"q->\1", rng)
 
 
-def write(files, check):
+TESTS = {}  # the round-trip tests, by path below the --tests directory
+
+
+def write(files, check, base=ROOT):
     stale = []
     for rel, text in sorted(files.items()):
-        path = os.path.join(ROOT, rel)
+        path = os.path.join(base, rel)
         old = open(path).read() if os.path.exists(path) else None
         if old != text:
             stale.append(rel)
@@ -1607,6 +1616,9 @@ def gen_proc_versions(check):
 
 def main(argv):
     check = "--check" in argv
+    tests = argv[argv.index("--tests") + 1] if "--tests" in argv else None
+    if tests:
+        argv = [a for a in argv if a not in ("--tests", tests)]
     libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft", "cublasLt"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
@@ -1614,6 +1626,8 @@ def main(argv):
         stale += gen_lib(lib, check)
     stale += gen_cudart(check)
     stale += gen_proc_versions(check)
+    if tests:
+        write(TESTS, False, os.path.abspath(tests))
     if check and stale:
         print("gvgen: generated files differ from the generator's output "
               "(run 'make regen' and commit): " + " ".join(stale), file=sys.stderr)

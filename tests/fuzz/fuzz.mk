@@ -16,7 +16,7 @@ FUZZ_JOBS ?= 2
 FUZZ_TARGETS := session codecs framing fatbin properties frame
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) \
-	-Iinclude/gvirtus -Icommon -Ihost-worker -Iqemu-device -Itests/fuzz -Itests/unit \
+	-Iinclude/gvirtus -Icommon -Ihost-worker -Iqemu-device -Itests/fuzz -Itests/unit -I$(B)/tests \
 	-I$(CUDA_HOME)/include
 FUZZ_O := $(B)/fuzz/obj
 FUZZ_BIN := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
@@ -29,10 +29,8 @@ FUZZ_COMMON_SRC := $(filter-out common/tls%.c,$(wildcard common/*.c))
 FUZZ_WORKER_SRC := $(wildcard host-worker/*.c host-worker/gen/*.c) $(FUZZ_COMMON_SRC) tests/fuzz/fuzz_worker.c
 FUZZ_SRC_session := $(FUZZ_WORKER_SRC)
 # The generated fake driver stands behind the generated calls.
-FUZZ_SRC_codecs := $(FUZZ_WORKER_SRC) tests/unit/gen/cuda_roundtrip.c \
-	tests/unit/gen/curand_roundtrip.c tests/unit/gen/cublas_roundtrip.c \
-	tests/unit/gen/cufft_roundtrip.c tests/unit/gen/cublasLt_roundtrip.c tests/fuzz/fuzz_fakes.c
-$(FUZZ_O)/tests/unit/gen/%_roundtrip.o: FUZZ_CFLAGS += -DRT_FAKES_ONLY -Wno-deprecated-declarations
+FUZZ_SRC_codecs := $(FUZZ_WORKER_SRC) $(GEN_TESTS) tests/fuzz/fuzz_fakes.c
+$(FUZZ_O)/$(B)/tests/gen/%_roundtrip.o: FUZZ_CFLAGS += -DRT_FAKES_ONLY -Wno-deprecated-declarations
 FUZZ_SRC_framing := qemu-device/gvirtus_framing.c
 FUZZ_SRC_fatbin := host-worker/fatbin_params.c
 FUZZ_SRC_properties := common/properties.c common/json.c

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * For fuzz_codecs: the generated fake driver (tests/unit/gen/, built with
+ * For fuzz_codecs: the generated fake driver (build/tests/gen/, built with
  * RT_FAKES_ONLY) behind the generated calls, so that fuzzed requests reach
  * their host checks and dispatch instead of stopping at "the CPU double has
  * no driver".  The fakes' argument checks only count here.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the generated round-trip tests (tests/unit/gen/) share: each calls a
+ * What the generated round-trip tests (build/tests/gen/, from gvgen.py --tests) share: each calls a
  * generated guest stub with random arguments, through the in-process
  * transport and the host dispatch, into a fake driver function that checks
  * every argument against what the test passed and writes known outputs.

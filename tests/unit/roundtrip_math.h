@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The math libraries' generated round-trip tests (tests/unit/gen/), as roundtrip.h. */
+/* The math libraries' generated round-trip tests (build/tests/gen/), as roundtrip.h. */
 #ifndef GVIRTUS_ROUNDTRIP_MATH_H
 #define GVIRTUS_ROUNDTRIP_MATH_H
 
