@@ -25,47 +25,28 @@
 #include "gen_support.h"
 #include "math_libs.h"
 
+/*
+ * Each library's table of host functions (struct gvg_<lib>_fns), and its
+ * accessor: NULL where the executor has none (the CPU double).
+ */
 #define GVG_MATH_TYPE(name, ret, params)  typedef ret(*gvg_fn_##name) params;
 #define GVG_MATH_FIELD(name, ret, params) gvg_fn_##name name;
-GVG_CURAND_FNS(GVG_MATH_TYPE)
-struct gvg_curand_fns {
-	GVG_CURAND_FNS(GVG_MATH_FIELD)
-};
-GVG_CUBLAS_FNS(GVG_MATH_TYPE)
-struct gvg_cublas_fns {
-	GVG_CUBLAS_FNS(GVG_MATH_FIELD)
-};
-GVG_CUBLASLT_FNS(GVG_MATH_TYPE)
-struct gvg_cublasLt_fns {
-	GVG_CUBLASLT_FNS(GVG_MATH_FIELD)
-};
-GVG_CUFFT_FNS(GVG_MATH_TYPE)
-struct gvg_cufft_fns {
-	GVG_CUFFT_FNS(GVG_MATH_FIELD)
-};
+#define GVG_MATH_TABLE(LIB, FNS, ID)                                                               \
+	FNS(GVG_MATH_TYPE)                                                                         \
+	struct gvg_##LIB##_fns {                                                                   \
+		FNS(GVG_MATH_FIELD)                                                                \
+	};                                                                                         \
+	static inline const struct gvg_##LIB##_fns *gvg_lib_fns_##LIB(struct gvw_call *c)          \
+	{                                                                                          \
+		return (const struct gvg_##LIB##_fns *)gvw_math_fns(c, ID);                        \
+	}
+GVG_MATH_TABLE(curand, GVG_CURAND_FNS, GVW_LIB_CURAND)
+GVG_MATH_TABLE(cublas, GVG_CUBLAS_FNS, GVW_LIB_CUBLAS)
+GVG_MATH_TABLE(cublasLt, GVG_CUBLASLT_FNS, GVW_LIB_CUBLASLT)
+GVG_MATH_TABLE(cufft, GVG_CUFFT_FNS, GVW_LIB_CUFFT)
+#undef GVG_MATH_TABLE
 #undef GVG_MATH_TYPE
 #undef GVG_MATH_FIELD
-
-/* A library's table, NULL where the executor has none (the CPU double). */
-static inline const struct gvg_curand_fns *gvg_lib_fns_curand(struct gvw_call *c)
-{
-	return (const struct gvg_curand_fns *)gvw_math_fns(c, GVW_LIB_CURAND);
-}
-
-static inline const struct gvg_cublas_fns *gvg_lib_fns_cublas(struct gvw_call *c)
-{
-	return (const struct gvg_cublas_fns *)gvw_math_fns(c, GVW_LIB_CUBLAS);
-}
-
-static inline const struct gvg_cufft_fns *gvg_lib_fns_cufft(struct gvw_call *c)
-{
-	return (const struct gvg_cufft_fns *)gvw_math_fns(c, GVW_LIB_CUFFT);
-}
-
-static inline const struct gvg_cublasLt_fns *gvg_lib_fns_cublasLt(struct gvw_call *c)
-{
-	return (const struct gvg_cublasLt_fns *)gvw_math_fns(c, GVW_LIB_CUBLASLT);
-}
 
 #define GVG_LIBFN(LIB, name)	 (gvg_lib_fns_##LIB(c) && gvg_lib_fns_##LIB(c)->name), #name
 #define GVG_LIBDRV(c, LIB, name) (gvg_lib_fns_##LIB(c)->name)
