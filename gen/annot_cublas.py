@@ -28,6 +28,7 @@ STATUS = {
     "not_supported": "CUBLAS_STATUS_NOT_SUPPORTED",
     "out_of_memory": "CUBLAS_STATUS_ALLOC_FAILED",
     "no_host": "CUBLAS_STATUS_NOT_INITIALIZED",
+    "exec_failed": "CUBLAS_STATUS_EXECUTION_FAILED",  # a launch in a context that has faulted
     "test_failure": "CUBLAS_STATUS_EXECUTION_FAILED",  # what the round-trip test injects
 }
 

@@ -26,6 +26,7 @@ STATUS = {
     "not_supported": "CUFFT_NOT_SUPPORTED",
     "out_of_memory": "CUFFT_ALLOC_FAILED",
     "no_host": "CUFFT_INTERNAL_ERROR",
+    "exec_failed": "CUFFT_EXEC_FAILED",  # a launch in a context that has faulted
     "test_failure": "CUFFT_EXEC_FAILED",  # what the round-trip test injects
 }
 

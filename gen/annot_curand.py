@@ -26,6 +26,7 @@ STATUS = {
     "out_of_memory": "CURAND_STATUS_ALLOCATION_FAILED",
     "no_host": "CURAND_STATUS_INITIALIZATION_FAILED",
     "type_error": "CURAND_STATUS_TYPE_ERROR",
+    "exec_failed": "CURAND_STATUS_LAUNCH_FAILURE",  # a launch in a context that has faulted
     "test_failure": "CURAND_STATUS_LAUNCH_FAILURE",  # what the round-trip test injects
 }
 

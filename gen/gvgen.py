@@ -900,8 +900,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
     if math:
         c[-1:] = ['#include "../gen_support_math.h"', ""]
         # What the host's checks find, as this library says it.
-        c += ["static int status(int e)", "{", "\tswitch (e) {"]
+        c += ["static int status(int e)", "{", "\tswitch (e) {",
+              "\tcase GVG_FAULTED:", "\t\treturn %s;" % ann.STATUS["success"]]
         for cu, key in (("CUDA_ERROR_INVALID_VALUE", "invalid_value"),
+                        ("CUDA_ERROR_ILLEGAL_ADDRESS", "exec_failed"),
                         ("CUDA_ERROR_INVALID_HANDLE", "invalid_handle"),
                         ("CUDA_ERROR_OUT_OF_MEMORY", "out_of_memory"),
                         ("CUDA_ERROR_NOT_SUPPORTED", "not_supported")):
@@ -1029,7 +1031,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 chk = "gvg_device(c, q->%s, &a_%s)" % (n, n)
             elif role == "devptr":
                 rng = devrange(f, n, ann)
-                chk = "gvg_devptr(c, q->%s, %s)" % (n, rng_expr(rng))
+                chk = "%s(c, q->%s, %s)" % ("gvg_lib_devptr" if math else "gvg_devptr", n,
+                                            rng_expr(rng))
             elif role == "string":
                 chk = "gvg_string(c, &a_%s)" % n
             elif role in ("bulk_in", "bulk_out"):

@@ -213,6 +213,42 @@ static int cuda_synchronize(void *ctx)
 	return (int)drv.cuCtxSynchronize();
 }
 
+/*
+ * One thread storing to address 16, which no context maps: the fault a
+ * library kernel given a wild address takes natively.  PTX, so the driver
+ * builds it for whatever GPU this is.
+ */
+static const char fault_ptx[] = ".version 7.0\n"
+				".target sm_75\n"
+				".address_size 64\n"
+				".visible .entry gvw_fault()\n"
+				"{\n"
+				"\t.reg .b64 %rd<2>;\n"
+				"\t.reg .b32 %r<2>;\n"
+				"\tmov.u64 %rd1, 16;\n"
+				"\tmov.u32 %r1, 0;\n"
+				"\tst.global.u32 [%rd1], %r1;\n"
+				"\tret;\n"
+				"}\n";
+
+static int cuda_fault(void *ctx)
+{
+	CUmodule mod;
+	CUfunction f;
+	CUresult r = drv.cuModuleLoadData(&mod, fault_ptx);
+
+	(void)ctx;
+	if (r == CUDA_SUCCESS)
+		r = drv.cuModuleGetFunction(&f, mod, "gvw_fault");
+	if (r == CUDA_SUCCESS)
+		r = drv.cuLaunchKernel(f, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL);
+	if (r != CUDA_SUCCESS)
+		return (int)r;
+	/* The fault is sticky: the module goes with the context. */
+	r = drv.cuCtxSynchronize();
+	return r == CUDA_ERROR_ILLEGAL_ADDRESS ? CUDA_SUCCESS : CUDA_ERROR_UNKNOWN;
+}
+
 static int cuda_mem_get_info(void *ctx, uint64_t *free_b, uint64_t *total_b)
 {
 	size_t f, t;
@@ -541,6 +577,7 @@ const struct gvw_executor gvw_exec_cuda = {
     .ctx_destroy = cuda_ctx_destroy,
     .ctx_enter = cuda_ctx_enter,
     .synchronize = cuda_synchronize,
+    .fault = cuda_fault,
     .mem_get_info = cuda_mem_get_info,
     .mem_alloc = cuda_mem_alloc,
     .mem_alloc_pitch = cuda_mem_alloc_pitch,

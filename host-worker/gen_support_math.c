@@ -22,9 +22,25 @@ int gvg_handle_kinds(struct gvw_call *c, uint64_t h, enum gvw_handle_kind k1,
 	return gvg_handle(c, h, *kind, out);
 }
 
+int gvg_lib_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len)
+{
+	const struct gvw_executor *ex = c->s->w->ex;
+	int e = gvg_devptr(c, ptr, len);
+
+	if (e != CUDA_ERROR_INVALID_VALUE || !ex->fault)
+		return e;
+	gvw_log(GVW_INFO,
+		"session %u: a library call names 0x%llx, outside the session's memory: "
+		"its context faults, as the library's kernel would",
+		c->s->id, (unsigned long long)ptr);
+	/* In a context that has faulted already, the launch fails. */
+	e = ex->fault(c->ctx);
+	return e ? e : GVG_FAULTED;
+}
+
 int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out)
 {
-	int e = gvg_devptr(c, ptr, len);
+	int e = gvg_lib_devptr(c, ptr, len);
 
 	*out = (void *)(uintptr_t)ptr;
 	return e;

@@ -70,7 +70,18 @@ void gvg_lib_object_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind 
 uint64_t gvg_raw_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);
 int gvg_raw_handle(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind, void **out);
 uint64_t gvg_raw_full(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind);
-/* gvg_devptr, and the address as a pointer. */
+/*
+ * A library call's device address.  Natively a library does not check
+ * one: its kernel faults on an address the program does not own, and the
+ * error surfaces at the next synchronization, sticky.  Such an address
+ * never reaches the library here (it might read it on the host side);
+ * the session's context takes the same fault instead, and the call
+ * answers GVG_FAULTED (its status(): the library's success) without
+ * being made.  An executor without real faults refuses the address.
+ */
+#define GVG_FAULTED 0x7f000001
+int gvg_lib_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len);
+/* gvg_lib_devptr, and the address as a pointer. */
 int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 /* 0 when host (1: host memory, 0: device memory) is the pointer mode the
  * library holds for the handle; a NULL handle is the library's to refuse. */

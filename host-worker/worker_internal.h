@@ -111,6 +111,12 @@ struct gvw_executor {
 	 * Optional (NULL: nothing to do), for an executor without real streams
 	 * (the CPU double).
 	 */
+	/*
+	 * Makes the current context fail as a kernel's store to an unmapped
+	 * address does natively: a sticky cudaErrorIllegalAddress.  NULL: the
+	 * executor cannot, and such calls are refused instead.
+	 */
+	int (*fault)(void *ctx);
 	/* Before a synchronizing call: waits for what a stream would wait for. */
 	void (*on_synchronize)(struct gvw_session *s);
 	/* After a launch that succeeded: keeps it in s->launch_log for tests. */

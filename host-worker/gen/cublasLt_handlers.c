@@ -6,8 +6,12 @@
 static int status(int e)
 {
 	switch (e) {
+	case GVG_FAULTED:
+		return CUBLAS_STATUS_SUCCESS;
 	case CUDA_ERROR_INVALID_VALUE:
 		return CUBLAS_STATUS_INVALID_VALUE;
+	case CUDA_ERROR_ILLEGAL_ADDRESS:
+		return CUBLAS_STATUS_EXECUTION_FAILED;
 	case CUDA_ERROR_INVALID_HANDLE:
 		return CUBLAS_STATUS_NOT_INITIALIZED;
 	case CUDA_ERROR_OUT_OF_MEMORY:
@@ -221,11 +225,11 @@ int gvw_h_cublasLtMatmul(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_handle(c, q->Adesc, GVW_H_LT_LAYOUT, (void **)&a_Adesc);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_handle(c, q->Bdesc, GVW_H_LT_LAYOUT, (void **)&a_Bdesc);
 	if (!e && q->host_beta)
@@ -233,15 +237,15 @@ int gvw_h_cublasLtMatmul(struct gvw_call *c)
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_handle(c, q->Cdesc, GVW_H_LT_LAYOUT, (void **)&a_Cdesc);
 	if (!e)
-		e = gvg_devptr(c, q->D, 0);
+		e = gvg_lib_devptr(c, q->D, 0);
 	if (!e)
 		e = gvg_handle(c, q->Ddesc, GVW_H_LT_LAYOUT, (void **)&a_Ddesc);
 	if (!e)
-		e = gvg_devptr(c, q->workspace, q->workspaceSizeInBytes);
+		e = gvg_lib_devptr(c, q->workspace, q->workspaceSizeInBytes);
 	if (!e)
 		e = gvg_stream(c, q->stream, (void **)&a_stream);
 	if (!e && (q->host_beta != q->host_alpha))
@@ -852,7 +856,7 @@ int gvw_h_cublasLtMatrixTransform(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_handle(c, q->Adesc, GVW_H_LT_LAYOUT, (void **)&a_Adesc);
 	if (!e && q->host_beta)
@@ -860,11 +864,11 @@ int gvw_h_cublasLtMatrixTransform(struct gvw_call *c)
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_handle(c, q->Bdesc, GVW_H_LT_LAYOUT, (void **)&a_Bdesc);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_handle(c, q->Cdesc, GVW_H_LT_LAYOUT, (void **)&a_Cdesc);
 	if (!e)

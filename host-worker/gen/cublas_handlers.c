@@ -6,8 +6,12 @@
 static int status(int e)
 {
 	switch (e) {
+	case GVG_FAULTED:
+		return CUBLAS_STATUS_SUCCESS;
 	case CUDA_ERROR_INVALID_VALUE:
 		return CUBLAS_STATUS_INVALID_VALUE;
+	case CUDA_ERROR_ILLEGAL_ADDRESS:
+		return CUBLAS_STATUS_EXECUTION_FAILED;
 	case CUDA_ERROR_INVALID_HANDLE:
 		return CUBLAS_STATUS_NOT_INITIALIZED;
 	case CUDA_ERROR_OUT_OF_MEMORY:
@@ -43,7 +47,7 @@ int gvw_h_cublasAsumEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 0, &a_result);
 	if (!e)
@@ -81,7 +85,7 @@ int gvw_h_cublasAsumEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 0, &a_result);
 	if (!e)
@@ -126,9 +130,9 @@ int gvw_h_cublasAxpyEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -169,9 +173,9 @@ int gvw_h_cublasAxpyEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -204,9 +208,9 @@ int gvw_h_cublasCaxpy_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -239,9 +243,9 @@ int gvw_h_cublasCaxpy_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -268,9 +272,9 @@ int gvw_h_cublasCcopy_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCcopy_v2)(a_handle, a_n, (const cuComplex *)(uintptr_t)q->x, a_incx, (cuComplex *)(uintptr_t)q->y, a_incy);
 	else
@@ -295,9 +299,9 @@ int gvw_h_cublasCcopy_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCcopy_v2_64)(a_handle, a_n, (const cuComplex *)(uintptr_t)q->x, a_incx, (cuComplex *)(uintptr_t)q->y, a_incy);
 	else
@@ -328,11 +332,11 @@ int gvw_h_cublasCdgmm(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCdgmm)(a_handle, a_mode, a_m, a_n, (const cuComplex *)(uintptr_t)q->A, a_lda, (const cuComplex *)(uintptr_t)q->x, a_incx, (cuComplex *)(uintptr_t)q->C, a_ldc);
 	else
@@ -363,11 +367,11 @@ int gvw_h_cublasCdgmm_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCdgmm_64)(a_handle, a_mode, a_m, a_n, (const cuComplex *)(uintptr_t)q->A, a_lda, (const cuComplex *)(uintptr_t)q->x, a_incx, (cuComplex *)(uintptr_t)q->C, a_ldc);
 	else
@@ -395,9 +399,9 @@ int gvw_h_cublasCdotc_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -431,9 +435,9 @@ int gvw_h_cublasCdotc_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -467,9 +471,9 @@ int gvw_h_cublasCdotu_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -503,9 +507,9 @@ int gvw_h_cublasCdotu_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -554,15 +558,15 @@ int gvw_h_cublasCgbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -609,15 +613,15 @@ int gvw_h_cublasCgbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -662,15 +666,15 @@ int gvw_h_cublasCgeam(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -715,15 +719,15 @@ int gvw_h_cublasCgeam_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -762,11 +766,11 @@ int gvw_h_cublasCgelsBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->devInfoArray, 0);
+		e = gvg_lib_devptr(c, q->devInfoArray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCgelsBatched)(a_handle, a_trans, a_m, a_n, a_nrhs, (cuComplex *const *)(uintptr_t)q->Aarray, a_lda, (cuComplex *const *)(uintptr_t)q->Carray, a_ldc, &o_info, (int *)(uintptr_t)q->devInfoArray, a_batchSize);
 	else
@@ -811,15 +815,15 @@ int gvw_h_cublasCgemm3m(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -868,15 +872,15 @@ int gvw_h_cublasCgemm3mBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -925,15 +929,15 @@ int gvw_h_cublasCgemm3mBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -986,15 +990,15 @@ int gvw_h_cublasCgemm3mEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1047,15 +1051,15 @@ int gvw_h_cublasCgemm3mEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1110,15 +1114,15 @@ int gvw_h_cublasCgemm3mStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1173,15 +1177,15 @@ int gvw_h_cublasCgemm3mStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1228,15 +1232,15 @@ int gvw_h_cublasCgemm3m_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1285,15 +1289,15 @@ int gvw_h_cublasCgemmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1342,15 +1346,15 @@ int gvw_h_cublasCgemmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1403,15 +1407,15 @@ int gvw_h_cublasCgemmEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1464,15 +1468,15 @@ int gvw_h_cublasCgemmEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1527,15 +1531,15 @@ int gvw_h_cublasCgemmStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1590,15 +1594,15 @@ int gvw_h_cublasCgemmStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1645,15 +1649,15 @@ int gvw_h_cublasCgemm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1700,15 +1704,15 @@ int gvw_h_cublasCgemm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1753,15 +1757,15 @@ int gvw_h_cublasCgemvBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1806,15 +1810,15 @@ int gvw_h_cublasCgemvBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1865,15 +1869,15 @@ int gvw_h_cublasCgemvStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1924,15 +1928,15 @@ int gvw_h_cublasCgemvStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -1975,15 +1979,15 @@ int gvw_h_cublasCgemv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2026,15 +2030,15 @@ int gvw_h_cublasCgemv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2067,9 +2071,9 @@ int gvw_h_cublasCgeqrfBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->TauArray, 0);
+		e = gvg_lib_devptr(c, q->TauArray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCgeqrfBatched)(a_handle, a_m, a_n, (cuComplex *const *)(uintptr_t)q->Aarray, a_lda, (cuComplex *const *)(uintptr_t)q->TauArray, &o_info, a_batchSize);
 	else
@@ -2106,11 +2110,11 @@ int gvw_h_cublasCgerc_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2147,11 +2151,11 @@ int gvw_h_cublasCgerc_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2188,11 +2192,11 @@ int gvw_h_cublasCgeru_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2229,11 +2233,11 @@ int gvw_h_cublasCgeru_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2260,11 +2264,11 @@ int gvw_h_cublasCgetrfBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->P, 0);
+		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCgetrfBatched)(a_handle, a_n, (cuComplex *const *)(uintptr_t)q->A, a_lda, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -2291,13 +2295,13 @@ int gvw_h_cublasCgetriBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->P, 0);
+		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCgetriBatched)(a_handle, a_n, (const cuComplex *const *)(uintptr_t)q->A, a_lda, (const int *)(uintptr_t)q->P, (cuComplex *const *)(uintptr_t)q->C, a_ldc, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -2330,11 +2334,11 @@ int gvw_h_cublasCgetrsBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->devIpiv, 0);
+		e = gvg_lib_devptr(c, q->devIpiv, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCgetrsBatched)(a_handle, a_trans, a_n, a_nrhs, (const cuComplex *const *)(uintptr_t)q->Aarray, a_lda, (const int *)(uintptr_t)q->devIpiv, (cuComplex *const *)(uintptr_t)q->Barray, a_ldb, &o_info, a_batchSize);
 	else
@@ -2375,15 +2379,15 @@ int gvw_h_cublasChbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2426,15 +2430,15 @@ int gvw_h_cublasChbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2479,15 +2483,15 @@ int gvw_h_cublasChemm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2532,15 +2536,15 @@ int gvw_h_cublasChemm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2581,15 +2585,15 @@ int gvw_h_cublasChemv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2630,15 +2634,15 @@ int gvw_h_cublasChemv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2677,11 +2681,11 @@ int gvw_h_cublasCher2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2718,11 +2722,11 @@ int gvw_h_cublasCher2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2765,15 +2769,15 @@ int gvw_h_cublasCher2k_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2818,15 +2822,15 @@ int gvw_h_cublasCher2k_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -2863,9 +2867,9 @@ int gvw_h_cublasCher_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2900,9 +2904,9 @@ int gvw_h_cublasCher_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -2947,13 +2951,13 @@ int gvw_h_cublasCherk3mEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3000,13 +3004,13 @@ int gvw_h_cublasCherk3mEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3053,13 +3057,13 @@ int gvw_h_cublasCherkEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3106,13 +3110,13 @@ int gvw_h_cublasCherkEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3155,13 +3159,13 @@ int gvw_h_cublasCherk_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3204,13 +3208,13 @@ int gvw_h_cublasCherk_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3255,15 +3259,15 @@ int gvw_h_cublasCherkx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3308,15 +3312,15 @@ int gvw_h_cublasCherkx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3355,15 +3359,15 @@ int gvw_h_cublasChpmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3402,15 +3406,15 @@ int gvw_h_cublasChpmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -3447,11 +3451,11 @@ int gvw_h_cublasChpr2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3486,11 +3490,11 @@ int gvw_h_cublasChpr2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3523,9 +3527,9 @@ int gvw_h_cublasChpr_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3558,9 +3562,9 @@ int gvw_h_cublasChpr_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3589,11 +3593,11 @@ int gvw_h_cublasCmatinvBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Ainv, 0);
+		e = gvg_lib_devptr(c, q->Ainv, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCmatinvBatched)(a_handle, a_n, (const cuComplex *const *)(uintptr_t)q->A, a_lda, (cuComplex *const *)(uintptr_t)q->Ainv, a_lda_inv, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -3622,9 +3626,9 @@ int gvw_h_cublasCopyEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCopyEx)(a_handle, a_n, (const void *)(uintptr_t)q->x, a_xType, a_incx, (void *)(uintptr_t)q->y, a_yType, a_incy);
 	else
@@ -3653,9 +3657,9 @@ int gvw_h_cublasCopyEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCopyEx_64)(a_handle, a_n, (const void *)(uintptr_t)q->x, a_xType, a_incx, (void *)(uintptr_t)q->y, a_yType, a_incy);
 	else
@@ -3703,9 +3707,9 @@ int gvw_h_cublasCrot_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 4);
 	if (!e)
@@ -3746,9 +3750,9 @@ int gvw_h_cublasCrot_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 4);
 	if (!e)
@@ -3839,7 +3843,7 @@ int gvw_h_cublasCscal_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3870,7 +3874,7 @@ int gvw_h_cublasCscal_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -3901,9 +3905,9 @@ int gvw_h_cublasCsrot_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 4);
 	if (!e)
@@ -3944,9 +3948,9 @@ int gvw_h_cublasCsrot_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 4);
 	if (!e)
@@ -3987,7 +3991,7 @@ int gvw_h_cublasCsscal_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4018,7 +4022,7 @@ int gvw_h_cublasCsscal_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4045,9 +4049,9 @@ int gvw_h_cublasCswap_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCswap_v2)(a_handle, a_n, (cuComplex *)(uintptr_t)q->x, a_incx, (cuComplex *)(uintptr_t)q->y, a_incy);
 	else
@@ -4072,9 +4076,9 @@ int gvw_h_cublasCswap_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCswap_v2_64)(a_handle, a_n, (cuComplex *)(uintptr_t)q->x, a_incx, (cuComplex *)(uintptr_t)q->y, a_incy);
 	else
@@ -4115,15 +4119,15 @@ int gvw_h_cublasCsymm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4168,15 +4172,15 @@ int gvw_h_cublasCsymm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4217,15 +4221,15 @@ int gvw_h_cublasCsymv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4266,15 +4270,15 @@ int gvw_h_cublasCsymv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4313,11 +4317,11 @@ int gvw_h_cublasCsyr2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4354,11 +4358,11 @@ int gvw_h_cublasCsyr2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4401,15 +4405,15 @@ int gvw_h_cublasCsyr2k_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4454,15 +4458,15 @@ int gvw_h_cublasCsyr2k_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4499,9 +4503,9 @@ int gvw_h_cublasCsyr_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4536,9 +4540,9 @@ int gvw_h_cublasCsyr_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -4583,13 +4587,13 @@ int gvw_h_cublasCsyrk3mEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4636,13 +4640,13 @@ int gvw_h_cublasCsyrk3mEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4689,13 +4693,13 @@ int gvw_h_cublasCsyrkEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4742,13 +4746,13 @@ int gvw_h_cublasCsyrkEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4791,13 +4795,13 @@ int gvw_h_cublasCsyrk_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4840,13 +4844,13 @@ int gvw_h_cublasCsyrk_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4891,15 +4895,15 @@ int gvw_h_cublasCsyrkx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4944,15 +4948,15 @@ int gvw_h_cublasCsyrkx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4989,9 +4993,9 @@ int gvw_h_cublasCtbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtbmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5024,9 +5028,9 @@ int gvw_h_cublasCtbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtbmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5059,9 +5063,9 @@ int gvw_h_cublasCtbsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtbsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5094,9 +5098,9 @@ int gvw_h_cublasCtbsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtbsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5125,9 +5129,9 @@ int gvw_h_cublasCtpmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtpmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuComplex *)(uintptr_t)q->AP, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5156,9 +5160,9 @@ int gvw_h_cublasCtpmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtpmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuComplex *)(uintptr_t)q->AP, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5187,9 +5191,9 @@ int gvw_h_cublasCtpsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtpsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuComplex *)(uintptr_t)q->AP, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5218,9 +5222,9 @@ int gvw_h_cublasCtpsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtpsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuComplex *)(uintptr_t)q->AP, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5245,9 +5249,9 @@ int gvw_h_cublasCtpttr(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtpttr)(a_handle, a_uplo, a_n, (const cuComplex *)(uintptr_t)q->AP, (cuComplex *)(uintptr_t)q->A, a_lda);
 	else
@@ -5290,11 +5294,11 @@ int gvw_h_cublasCtrmm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5339,11 +5343,11 @@ int gvw_h_cublasCtrmm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5376,9 +5380,9 @@ int gvw_h_cublasCtrmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtrmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5409,9 +5413,9 @@ int gvw_h_cublasCtrmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtrmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5454,9 +5458,9 @@ int gvw_h_cublasCtrsmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5501,9 +5505,9 @@ int gvw_h_cublasCtrsmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5546,9 +5550,9 @@ int gvw_h_cublasCtrsm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5591,9 +5595,9 @@ int gvw_h_cublasCtrsm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5626,9 +5630,9 @@ int gvw_h_cublasCtrsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtrsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5659,9 +5663,9 @@ int gvw_h_cublasCtrsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtrsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -5686,9 +5690,9 @@ int gvw_h_cublasCtrttp(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasCtrttp)(a_handle, a_uplo, a_n, (const cuComplex *)(uintptr_t)q->A, a_lda, (cuComplex *)(uintptr_t)q->AP);
 	else
@@ -5714,7 +5718,7 @@ int gvw_h_cublasDasum_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -5746,7 +5750,7 @@ int gvw_h_cublasDasum_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -5783,9 +5787,9 @@ int gvw_h_cublasDaxpy_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5818,9 +5822,9 @@ int gvw_h_cublasDaxpy_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -5847,9 +5851,9 @@ int gvw_h_cublasDcopy_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDcopy_v2)(a_handle, a_n, (const double *)(uintptr_t)q->x, a_incx, (double *)(uintptr_t)q->y, a_incy);
 	else
@@ -5874,9 +5878,9 @@ int gvw_h_cublasDcopy_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDcopy_v2_64)(a_handle, a_n, (const double *)(uintptr_t)q->x, a_incx, (double *)(uintptr_t)q->y, a_incy);
 	else
@@ -5907,11 +5911,11 @@ int gvw_h_cublasDdgmm(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDdgmm)(a_handle, a_mode, a_m, a_n, (const double *)(uintptr_t)q->A, a_lda, (const double *)(uintptr_t)q->x, a_incx, (double *)(uintptr_t)q->C, a_ldc);
 	else
@@ -5942,11 +5946,11 @@ int gvw_h_cublasDdgmm_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDdgmm_64)(a_handle, a_mode, a_m, a_n, (const double *)(uintptr_t)q->A, a_lda, (const double *)(uintptr_t)q->x, a_incx, (double *)(uintptr_t)q->C, a_ldc);
 	else
@@ -5974,9 +5978,9 @@ int gvw_h_cublasDdot_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -6010,9 +6014,9 @@ int gvw_h_cublasDdot_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -6080,15 +6084,15 @@ int gvw_h_cublasDgbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6135,15 +6139,15 @@ int gvw_h_cublasDgbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6188,15 +6192,15 @@ int gvw_h_cublasDgeam(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6241,15 +6245,15 @@ int gvw_h_cublasDgeam_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6288,11 +6292,11 @@ int gvw_h_cublasDgelsBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->devInfoArray, 0);
+		e = gvg_lib_devptr(c, q->devInfoArray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDgelsBatched)(a_handle, a_trans, a_m, a_n, a_nrhs, (double *const *)(uintptr_t)q->Aarray, a_lda, (double *const *)(uintptr_t)q->Carray, a_ldc, &o_info, (int *)(uintptr_t)q->devInfoArray, a_batchSize);
 	else
@@ -6339,15 +6343,15 @@ int gvw_h_cublasDgemmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6396,15 +6400,15 @@ int gvw_h_cublasDgemmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6455,17 +6459,17 @@ int gvw_h_cublasDgemmGroupedBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_alpha_array), (void **)&a_alpha_array);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_lda_array), (void **)&a_lda_array);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldb_array), (void **)&a_ldb_array);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_beta_array), (void **)&a_beta_array);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldc_array), (void **)&a_ldc_array);
 	if (!e)
@@ -6527,17 +6531,17 @@ int gvw_h_cublasDgemmGroupedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_alpha_array), (void **)&a_alpha_array);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_lda_array), (void **)&a_lda_array);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldb_array), (void **)&a_ldb_array);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_beta_array), (void **)&a_beta_array);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldc_array), (void **)&a_ldc_array);
 	if (!e)
@@ -6603,15 +6607,15 @@ int gvw_h_cublasDgemmStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6666,15 +6670,15 @@ int gvw_h_cublasDgemmStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6721,15 +6725,15 @@ int gvw_h_cublasDgemm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6776,15 +6780,15 @@ int gvw_h_cublasDgemm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6829,15 +6833,15 @@ int gvw_h_cublasDgemvBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6882,15 +6886,15 @@ int gvw_h_cublasDgemvBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -6941,15 +6945,15 @@ int gvw_h_cublasDgemvStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -7000,15 +7004,15 @@ int gvw_h_cublasDgemvStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -7051,15 +7055,15 @@ int gvw_h_cublasDgemv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -7102,15 +7106,15 @@ int gvw_h_cublasDgemv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -7143,9 +7147,9 @@ int gvw_h_cublasDgeqrfBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->TauArray, 0);
+		e = gvg_lib_devptr(c, q->TauArray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDgeqrfBatched)(a_handle, a_m, a_n, (double *const *)(uintptr_t)q->Aarray, a_lda, (double *const *)(uintptr_t)q->TauArray, &o_info, a_batchSize);
 	else
@@ -7182,11 +7186,11 @@ int gvw_h_cublasDger_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -7223,11 +7227,11 @@ int gvw_h_cublasDger_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -7254,11 +7258,11 @@ int gvw_h_cublasDgetrfBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->P, 0);
+		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDgetrfBatched)(a_handle, a_n, (double *const *)(uintptr_t)q->A, a_lda, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -7285,13 +7289,13 @@ int gvw_h_cublasDgetriBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->P, 0);
+		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDgetriBatched)(a_handle, a_n, (const double *const *)(uintptr_t)q->A, a_lda, (const int *)(uintptr_t)q->P, (double *const *)(uintptr_t)q->C, a_ldc, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -7324,11 +7328,11 @@ int gvw_h_cublasDgetrsBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->devIpiv, 0);
+		e = gvg_lib_devptr(c, q->devIpiv, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDgetrsBatched)(a_handle, a_trans, a_n, a_nrhs, (const double *const *)(uintptr_t)q->Aarray, a_lda, (const int *)(uintptr_t)q->devIpiv, (double *const *)(uintptr_t)q->Barray, a_ldb, &o_info, a_batchSize);
 	else
@@ -7357,11 +7361,11 @@ int gvw_h_cublasDmatinvBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Ainv, 0);
+		e = gvg_lib_devptr(c, q->Ainv, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDmatinvBatched)(a_handle, a_n, (const double *const *)(uintptr_t)q->A, a_lda, (double *const *)(uintptr_t)q->Ainv, a_lda_inv, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -7387,7 +7391,7 @@ int gvw_h_cublasDnrm2_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -7419,7 +7423,7 @@ int gvw_h_cublasDnrm2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -7461,9 +7465,9 @@ int gvw_h_cublasDotEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 0, &a_result);
 	if (!e)
@@ -7505,9 +7509,9 @@ int gvw_h_cublasDotEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 0, &a_result);
 	if (!e)
@@ -7549,9 +7553,9 @@ int gvw_h_cublasDotcEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 0, &a_result);
 	if (!e)
@@ -7593,9 +7597,9 @@ int gvw_h_cublasDotcEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 0, &a_result);
 	if (!e)
@@ -7630,9 +7634,9 @@ int gvw_h_cublasDrot_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 8);
 	if (!e)
@@ -7673,9 +7677,9 @@ int gvw_h_cublasDrot_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 8);
 	if (!e)
@@ -7764,9 +7768,9 @@ int gvw_h_cublasDrotm_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_param)
 		memcpy(v_param, q->v_param, 40);
 	if (!e)
@@ -7799,9 +7803,9 @@ int gvw_h_cublasDrotm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_param)
 		memcpy(v_param, q->v_param, 40);
 	if (!e)
@@ -7904,15 +7908,15 @@ int gvw_h_cublasDsbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -7955,15 +7959,15 @@ int gvw_h_cublasDsbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -7996,7 +8000,7 @@ int gvw_h_cublasDscal_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8027,7 +8031,7 @@ int gvw_h_cublasDscal_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8064,15 +8068,15 @@ int gvw_h_cublasDspmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8111,15 +8115,15 @@ int gvw_h_cublasDspmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8156,11 +8160,11 @@ int gvw_h_cublasDspr2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8195,11 +8199,11 @@ int gvw_h_cublasDspr2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8232,9 +8236,9 @@ int gvw_h_cublasDspr_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8267,9 +8271,9 @@ int gvw_h_cublasDspr_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8296,9 +8300,9 @@ int gvw_h_cublasDswap_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDswap_v2)(a_handle, a_n, (double *)(uintptr_t)q->x, a_incx, (double *)(uintptr_t)q->y, a_incy);
 	else
@@ -8323,9 +8327,9 @@ int gvw_h_cublasDswap_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDswap_v2_64)(a_handle, a_n, (double *)(uintptr_t)q->x, a_incx, (double *)(uintptr_t)q->y, a_incy);
 	else
@@ -8366,15 +8370,15 @@ int gvw_h_cublasDsymm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8419,15 +8423,15 @@ int gvw_h_cublasDsymm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8468,15 +8472,15 @@ int gvw_h_cublasDsymv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8517,15 +8521,15 @@ int gvw_h_cublasDsymv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8564,11 +8568,11 @@ int gvw_h_cublasDsyr2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8605,11 +8609,11 @@ int gvw_h_cublasDsyr2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8652,15 +8656,15 @@ int gvw_h_cublasDsyr2k_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8705,15 +8709,15 @@ int gvw_h_cublasDsyr2k_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8750,9 +8754,9 @@ int gvw_h_cublasDsyr_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8787,9 +8791,9 @@ int gvw_h_cublasDsyr_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -8830,13 +8834,13 @@ int gvw_h_cublasDsyrk_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8879,13 +8883,13 @@ int gvw_h_cublasDsyrk_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8930,15 +8934,15 @@ int gvw_h_cublasDsyrkx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -8983,15 +8987,15 @@ int gvw_h_cublasDsyrkx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -9028,9 +9032,9 @@ int gvw_h_cublasDtbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtbmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9063,9 +9067,9 @@ int gvw_h_cublasDtbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtbmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9098,9 +9102,9 @@ int gvw_h_cublasDtbsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtbsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9133,9 +9137,9 @@ int gvw_h_cublasDtbsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtbsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9164,9 +9168,9 @@ int gvw_h_cublasDtpmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtpmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const double *)(uintptr_t)q->AP, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9195,9 +9199,9 @@ int gvw_h_cublasDtpmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtpmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const double *)(uintptr_t)q->AP, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9226,9 +9230,9 @@ int gvw_h_cublasDtpsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtpsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const double *)(uintptr_t)q->AP, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9257,9 +9261,9 @@ int gvw_h_cublasDtpsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtpsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const double *)(uintptr_t)q->AP, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9284,9 +9288,9 @@ int gvw_h_cublasDtpttr(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtpttr)(a_handle, a_uplo, a_n, (const double *)(uintptr_t)q->AP, (double *)(uintptr_t)q->A, a_lda);
 	else
@@ -9329,11 +9333,11 @@ int gvw_h_cublasDtrmm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9378,11 +9382,11 @@ int gvw_h_cublasDtrmm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9415,9 +9419,9 @@ int gvw_h_cublasDtrmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtrmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9448,9 +9452,9 @@ int gvw_h_cublasDtrmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtrmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9493,9 +9497,9 @@ int gvw_h_cublasDtrsmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9540,9 +9544,9 @@ int gvw_h_cublasDtrsmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9585,9 +9589,9 @@ int gvw_h_cublasDtrsm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9630,9 +9634,9 @@ int gvw_h_cublasDtrsm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -9665,9 +9669,9 @@ int gvw_h_cublasDtrsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtrsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9698,9 +9702,9 @@ int gvw_h_cublasDtrsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtrsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->x, a_incx);
 	else
@@ -9725,9 +9729,9 @@ int gvw_h_cublasDtrttp(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasDtrttp)(a_handle, a_uplo, a_n, (const double *)(uintptr_t)q->A, a_lda, (double *)(uintptr_t)q->AP);
 	else
@@ -9753,7 +9757,7 @@ int gvw_h_cublasDzasum_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -9785,7 +9789,7 @@ int gvw_h_cublasDzasum_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -9817,7 +9821,7 @@ int gvw_h_cublasDznrm2_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -9849,7 +9853,7 @@ int gvw_h_cublasDznrm2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -9910,15 +9914,15 @@ int gvw_h_cublasGemmBatchedEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -9977,15 +9981,15 @@ int gvw_h_cublasGemmBatchedEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10042,15 +10046,15 @@ int gvw_h_cublasGemmEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10107,15 +10111,15 @@ int gvw_h_cublasGemmEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10180,15 +10184,15 @@ int gvw_h_cublasGemmStridedBatchedEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10253,15 +10257,15 @@ int gvw_h_cublasGemmStridedBatchedEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 0, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10474,15 +10478,15 @@ int gvw_h_cublasHSHgemvBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10527,15 +10531,15 @@ int gvw_h_cublasHSHgemvBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10586,15 +10590,15 @@ int gvw_h_cublasHSHgemvStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10645,15 +10649,15 @@ int gvw_h_cublasHSHgemvStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10698,15 +10702,15 @@ int gvw_h_cublasHSSgemvBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10751,15 +10755,15 @@ int gvw_h_cublasHSSgemvBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10810,15 +10814,15 @@ int gvw_h_cublasHSSgemvStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10869,15 +10873,15 @@ int gvw_h_cublasHSSgemvStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10924,15 +10928,15 @@ int gvw_h_cublasHgemm(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 2);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -10981,15 +10985,15 @@ int gvw_h_cublasHgemmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 2);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -11038,15 +11042,15 @@ int gvw_h_cublasHgemmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 2);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -11101,15 +11105,15 @@ int gvw_h_cublasHgemmStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 2);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -11164,15 +11168,15 @@ int gvw_h_cublasHgemmStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 2);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -11219,15 +11223,15 @@ int gvw_h_cublasHgemm_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 2, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 2);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 2, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -11259,7 +11263,7 @@ int gvw_h_cublasIamaxEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11293,7 +11297,7 @@ int gvw_h_cublasIamaxEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11327,7 +11331,7 @@ int gvw_h_cublasIaminEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11361,7 +11365,7 @@ int gvw_h_cublasIaminEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11393,7 +11397,7 @@ int gvw_h_cublasIcamax_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11425,7 +11429,7 @@ int gvw_h_cublasIcamax_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11457,7 +11461,7 @@ int gvw_h_cublasIcamin_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11489,7 +11493,7 @@ int gvw_h_cublasIcamin_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11521,7 +11525,7 @@ int gvw_h_cublasIdamax_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11553,7 +11557,7 @@ int gvw_h_cublasIdamax_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11585,7 +11589,7 @@ int gvw_h_cublasIdamin_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11617,7 +11621,7 @@ int gvw_h_cublasIdamin_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11649,7 +11653,7 @@ int gvw_h_cublasIsamax_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11681,7 +11685,7 @@ int gvw_h_cublasIsamax_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11713,7 +11717,7 @@ int gvw_h_cublasIsamin_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11745,7 +11749,7 @@ int gvw_h_cublasIsamin_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11777,7 +11781,7 @@ int gvw_h_cublasIzamax_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11809,7 +11813,7 @@ int gvw_h_cublasIzamax_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11841,7 +11845,7 @@ int gvw_h_cublasIzamin_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -11873,7 +11877,7 @@ int gvw_h_cublasIzamin_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 8, &a_result);
 	if (!e)
@@ -11911,7 +11915,7 @@ int gvw_h_cublasNrm2Ex(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 0, &a_result);
 	if (!e)
@@ -11949,7 +11953,7 @@ int gvw_h_cublasNrm2Ex_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 0, &a_result);
 	if (!e)
@@ -11992,9 +11996,9 @@ int gvw_h_cublasRotEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 16);
 	if (!e)
@@ -12043,9 +12047,9 @@ int gvw_h_cublasRotEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 16);
 	if (!e)
@@ -12148,9 +12152,9 @@ int gvw_h_cublasRotmEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_param)
 		memcpy(v_param, q->v_param, 80);
 	if (!e)
@@ -12191,9 +12195,9 @@ int gvw_h_cublasRotmEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_param)
 		memcpy(v_param, q->v_param, 80);
 	if (!e)
@@ -12295,7 +12299,7 @@ int gvw_h_cublasSasum_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -12327,7 +12331,7 @@ int gvw_h_cublasSasum_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -12364,9 +12368,9 @@ int gvw_h_cublasSaxpy_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12399,9 +12403,9 @@ int gvw_h_cublasSaxpy_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12438,7 +12442,7 @@ int gvw_h_cublasScalEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12475,7 +12479,7 @@ int gvw_h_cublasScalEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 0, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -12503,7 +12507,7 @@ int gvw_h_cublasScasum_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -12535,7 +12539,7 @@ int gvw_h_cublasScasum_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -12567,7 +12571,7 @@ int gvw_h_cublasScnrm2_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -12599,7 +12603,7 @@ int gvw_h_cublasScnrm2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -12630,9 +12634,9 @@ int gvw_h_cublasScopy_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasScopy_v2)(a_handle, a_n, (const float *)(uintptr_t)q->x, a_incx, (float *)(uintptr_t)q->y, a_incy);
 	else
@@ -12657,9 +12661,9 @@ int gvw_h_cublasScopy_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasScopy_v2_64)(a_handle, a_n, (const float *)(uintptr_t)q->x, a_incx, (float *)(uintptr_t)q->y, a_incy);
 	else
@@ -12690,11 +12694,11 @@ int gvw_h_cublasSdgmm(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSdgmm)(a_handle, a_mode, a_m, a_n, (const float *)(uintptr_t)q->A, a_lda, (const float *)(uintptr_t)q->x, a_incx, (float *)(uintptr_t)q->C, a_ldc);
 	else
@@ -12725,11 +12729,11 @@ int gvw_h_cublasSdgmm_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSdgmm_64)(a_handle, a_mode, a_m, a_n, (const float *)(uintptr_t)q->A, a_lda, (const float *)(uintptr_t)q->x, a_incx, (float *)(uintptr_t)q->C, a_ldc);
 	else
@@ -12757,9 +12761,9 @@ int gvw_h_cublasSdot_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -12793,9 +12797,9 @@ int gvw_h_cublasSdot_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -13013,7 +13017,7 @@ int gvw_h_cublasSetWorkspace_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->workspace, q->workspaceSizeInBytes);
+		e = gvg_lib_devptr(c, q->workspace, q->workspaceSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSetWorkspace_v2)(a_handle, (void *)(uintptr_t)q->workspace, a_workspaceSizeInBytes);
 	else
@@ -13056,15 +13060,15 @@ int gvw_h_cublasSgbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13111,15 +13115,15 @@ int gvw_h_cublasSgbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13164,15 +13168,15 @@ int gvw_h_cublasSgeam(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13217,15 +13221,15 @@ int gvw_h_cublasSgeam_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13264,11 +13268,11 @@ int gvw_h_cublasSgelsBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->devInfoArray, 0);
+		e = gvg_lib_devptr(c, q->devInfoArray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSgelsBatched)(a_handle, a_trans, a_m, a_n, a_nrhs, (float *const *)(uintptr_t)q->Aarray, a_lda, (float *const *)(uintptr_t)q->Carray, a_ldc, &o_info, (int *)(uintptr_t)q->devInfoArray, a_batchSize);
 	else
@@ -13315,15 +13319,15 @@ int gvw_h_cublasSgemmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13372,15 +13376,15 @@ int gvw_h_cublasSgemmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13433,15 +13437,15 @@ int gvw_h_cublasSgemmEx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13494,15 +13498,15 @@ int gvw_h_cublasSgemmEx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13553,17 +13557,17 @@ int gvw_h_cublasSgemmGroupedBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_alpha_array), (void **)&a_alpha_array);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_lda_array), (void **)&a_lda_array);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldb_array), (void **)&a_ldb_array);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_beta_array), (void **)&a_beta_array);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldc_array), (void **)&a_ldc_array);
 	if (!e)
@@ -13625,17 +13629,17 @@ int gvw_h_cublasSgemmGroupedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_alpha_array), (void **)&a_alpha_array);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_lda_array), (void **)&a_lda_array);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldb_array), (void **)&a_ldb_array);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_beta_array), (void **)&a_beta_array);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->group_count, sizeof(*a_ldc_array), (void **)&a_ldc_array);
 	if (!e)
@@ -13701,15 +13705,15 @@ int gvw_h_cublasSgemmStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13764,15 +13768,15 @@ int gvw_h_cublasSgemmStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13819,15 +13823,15 @@ int gvw_h_cublasSgemm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13874,15 +13878,15 @@ int gvw_h_cublasSgemm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13927,15 +13931,15 @@ int gvw_h_cublasSgemvBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -13980,15 +13984,15 @@ int gvw_h_cublasSgemvBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -14039,15 +14043,15 @@ int gvw_h_cublasSgemvStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -14098,15 +14102,15 @@ int gvw_h_cublasSgemvStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -14149,15 +14153,15 @@ int gvw_h_cublasSgemv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -14200,15 +14204,15 @@ int gvw_h_cublasSgemv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -14241,9 +14245,9 @@ int gvw_h_cublasSgeqrfBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->TauArray, 0);
+		e = gvg_lib_devptr(c, q->TauArray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSgeqrfBatched)(a_handle, a_m, a_n, (float *const *)(uintptr_t)q->Aarray, a_lda, (float *const *)(uintptr_t)q->TauArray, &o_info, a_batchSize);
 	else
@@ -14280,11 +14284,11 @@ int gvw_h_cublasSger_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -14321,11 +14325,11 @@ int gvw_h_cublasSger_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -14352,11 +14356,11 @@ int gvw_h_cublasSgetrfBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->P, 0);
+		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSgetrfBatched)(a_handle, a_n, (float *const *)(uintptr_t)q->A, a_lda, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -14383,13 +14387,13 @@ int gvw_h_cublasSgetriBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->P, 0);
+		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSgetriBatched)(a_handle, a_n, (const float *const *)(uintptr_t)q->A, a_lda, (const int *)(uintptr_t)q->P, (float *const *)(uintptr_t)q->C, a_ldc, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -14422,11 +14426,11 @@ int gvw_h_cublasSgetrsBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->devIpiv, 0);
+		e = gvg_lib_devptr(c, q->devIpiv, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSgetrsBatched)(a_handle, a_trans, a_n, a_nrhs, (const float *const *)(uintptr_t)q->Aarray, a_lda, (const int *)(uintptr_t)q->devIpiv, (float *const *)(uintptr_t)q->Barray, a_ldb, &o_info, a_batchSize);
 	else
@@ -14455,11 +14459,11 @@ int gvw_h_cublasSmatinvBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Ainv, 0);
+		e = gvg_lib_devptr(c, q->Ainv, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSmatinvBatched)(a_handle, a_n, (const float *const *)(uintptr_t)q->A, a_lda, (float *const *)(uintptr_t)q->Ainv, a_lda_inv, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -14485,7 +14489,7 @@ int gvw_h_cublasSnrm2_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -14517,7 +14521,7 @@ int gvw_h_cublasSnrm2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 4, &a_result);
 	if (!e)
@@ -14552,9 +14556,9 @@ int gvw_h_cublasSrot_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 4);
 	if (!e)
@@ -14595,9 +14599,9 @@ int gvw_h_cublasSrot_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 4);
 	if (!e)
@@ -14686,9 +14690,9 @@ int gvw_h_cublasSrotm_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_param)
 		memcpy(v_param, q->v_param, 20);
 	if (!e)
@@ -14721,9 +14725,9 @@ int gvw_h_cublasSrotm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_param)
 		memcpy(v_param, q->v_param, 20);
 	if (!e)
@@ -14826,15 +14830,15 @@ int gvw_h_cublasSsbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -14877,15 +14881,15 @@ int gvw_h_cublasSsbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -14918,7 +14922,7 @@ int gvw_h_cublasSscal_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -14949,7 +14953,7 @@ int gvw_h_cublasSscal_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -14986,15 +14990,15 @@ int gvw_h_cublasSspmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15033,15 +15037,15 @@ int gvw_h_cublasSspmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15078,11 +15082,11 @@ int gvw_h_cublasSspr2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15117,11 +15121,11 @@ int gvw_h_cublasSspr2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15154,9 +15158,9 @@ int gvw_h_cublasSspr_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15189,9 +15193,9 @@ int gvw_h_cublasSspr_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15218,9 +15222,9 @@ int gvw_h_cublasSswap_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSswap_v2)(a_handle, a_n, (float *)(uintptr_t)q->x, a_incx, (float *)(uintptr_t)q->y, a_incy);
 	else
@@ -15245,9 +15249,9 @@ int gvw_h_cublasSswap_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSswap_v2_64)(a_handle, a_n, (float *)(uintptr_t)q->x, a_incx, (float *)(uintptr_t)q->y, a_incy);
 	else
@@ -15288,15 +15292,15 @@ int gvw_h_cublasSsymm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15341,15 +15345,15 @@ int gvw_h_cublasSsymm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15390,15 +15394,15 @@ int gvw_h_cublasSsymv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15439,15 +15443,15 @@ int gvw_h_cublasSsymv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15486,11 +15490,11 @@ int gvw_h_cublasSsyr2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15527,11 +15531,11 @@ int gvw_h_cublasSsyr2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15574,15 +15578,15 @@ int gvw_h_cublasSsyr2k_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15627,15 +15631,15 @@ int gvw_h_cublasSsyr2k_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15672,9 +15676,9 @@ int gvw_h_cublasSsyr_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15709,9 +15713,9 @@ int gvw_h_cublasSsyr_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -15752,13 +15756,13 @@ int gvw_h_cublasSsyrk_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15801,13 +15805,13 @@ int gvw_h_cublasSsyrk_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15852,15 +15856,15 @@ int gvw_h_cublasSsyrkx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15905,15 +15909,15 @@ int gvw_h_cublasSsyrkx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -15950,9 +15954,9 @@ int gvw_h_cublasStbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStbmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -15985,9 +15989,9 @@ int gvw_h_cublasStbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStbmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16020,9 +16024,9 @@ int gvw_h_cublasStbsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStbsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16055,9 +16059,9 @@ int gvw_h_cublasStbsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStbsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16086,9 +16090,9 @@ int gvw_h_cublasStpmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStpmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const float *)(uintptr_t)q->AP, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16117,9 +16121,9 @@ int gvw_h_cublasStpmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStpmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const float *)(uintptr_t)q->AP, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16148,9 +16152,9 @@ int gvw_h_cublasStpsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStpsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const float *)(uintptr_t)q->AP, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16179,9 +16183,9 @@ int gvw_h_cublasStpsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStpsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const float *)(uintptr_t)q->AP, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16206,9 +16210,9 @@ int gvw_h_cublasStpttr(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStpttr)(a_handle, a_uplo, a_n, (const float *)(uintptr_t)q->AP, (float *)(uintptr_t)q->A, a_lda);
 	else
@@ -16251,11 +16255,11 @@ int gvw_h_cublasStrmm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16300,11 +16304,11 @@ int gvw_h_cublasStrmm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16337,9 +16341,9 @@ int gvw_h_cublasStrmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStrmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16370,9 +16374,9 @@ int gvw_h_cublasStrmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStrmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16415,9 +16419,9 @@ int gvw_h_cublasStrsmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16462,9 +16466,9 @@ int gvw_h_cublasStrsmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16507,9 +16511,9 @@ int gvw_h_cublasStrsm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16552,9 +16556,9 @@ int gvw_h_cublasStrsm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -16587,9 +16591,9 @@ int gvw_h_cublasStrsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStrsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16620,9 +16624,9 @@ int gvw_h_cublasStrsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStrsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->x, a_incx);
 	else
@@ -16647,9 +16651,9 @@ int gvw_h_cublasStrttp(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasStrttp)(a_handle, a_uplo, a_n, (const float *)(uintptr_t)q->A, a_lda, (float *)(uintptr_t)q->AP);
 	else
@@ -16678,9 +16682,9 @@ int gvw_h_cublasSwapEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSwapEx)(a_handle, a_n, (void *)(uintptr_t)q->x, a_xType, a_incx, (void *)(uintptr_t)q->y, a_yType, a_incy);
 	else
@@ -16709,9 +16713,9 @@ int gvw_h_cublasSwapEx_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasSwapEx_64)(a_handle, a_n, (void *)(uintptr_t)q->x, a_xType, a_incx, (void *)(uintptr_t)q->y, a_yType, a_incy);
 	else
@@ -16752,15 +16756,15 @@ int gvw_h_cublasTSSgemvBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -16805,15 +16809,15 @@ int gvw_h_cublasTSSgemvBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -16864,15 +16868,15 @@ int gvw_h_cublasTSSgemvStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -16923,15 +16927,15 @@ int gvw_h_cublasTSSgemvStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -16976,15 +16980,15 @@ int gvw_h_cublasTSTgemvBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -17029,15 +17033,15 @@ int gvw_h_cublasTSTgemvBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -17088,15 +17092,15 @@ int gvw_h_cublasTSTgemvStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -17147,15 +17151,15 @@ int gvw_h_cublasTSTgemvStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 4, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 4);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 4, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -17206,11 +17210,11 @@ int gvw_h_cublasUint8gemmBias(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasUint8gemmBias)(a_handle, a_transa, a_transb, a_transc, a_m, a_n, a_k, (const unsigned char *)(uintptr_t)q->A, a_A_bias, a_lda, (const unsigned char *)(uintptr_t)q->B, a_B_bias, a_ldb, (unsigned char *)(uintptr_t)q->C, a_C_bias, a_ldc, a_C_mult, a_C_shift);
 	else
@@ -17241,9 +17245,9 @@ int gvw_h_cublasZaxpy_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17276,9 +17280,9 @@ int gvw_h_cublasZaxpy_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17305,9 +17309,9 @@ int gvw_h_cublasZcopy_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZcopy_v2)(a_handle, a_n, (const cuDoubleComplex *)(uintptr_t)q->x, a_incx, (cuDoubleComplex *)(uintptr_t)q->y, a_incy);
 	else
@@ -17332,9 +17336,9 @@ int gvw_h_cublasZcopy_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZcopy_v2_64)(a_handle, a_n, (const cuDoubleComplex *)(uintptr_t)q->x, a_incx, (cuDoubleComplex *)(uintptr_t)q->y, a_incy);
 	else
@@ -17365,11 +17369,11 @@ int gvw_h_cublasZdgmm(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZdgmm)(a_handle, a_mode, a_m, a_n, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (const cuDoubleComplex *)(uintptr_t)q->x, a_incx, (cuDoubleComplex *)(uintptr_t)q->C, a_ldc);
 	else
@@ -17400,11 +17404,11 @@ int gvw_h_cublasZdgmm_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZdgmm_64)(a_handle, a_mode, a_m, a_n, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (const cuDoubleComplex *)(uintptr_t)q->x, a_incx, (cuDoubleComplex *)(uintptr_t)q->C, a_ldc);
 	else
@@ -17432,9 +17436,9 @@ int gvw_h_cublasZdotc_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 16, &a_result);
 	if (!e)
@@ -17468,9 +17472,9 @@ int gvw_h_cublasZdotc_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 16, &a_result);
 	if (!e)
@@ -17504,9 +17508,9 @@ int gvw_h_cublasZdotu_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 16, &a_result);
 	if (!e)
@@ -17540,9 +17544,9 @@ int gvw_h_cublasZdotu_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = q->host_result ? 0 : gvg_devptr_at(c, q->result, 16, &a_result);
 	if (!e)
@@ -17577,9 +17581,9 @@ int gvw_h_cublasZdrot_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 8);
 	if (!e)
@@ -17620,9 +17624,9 @@ int gvw_h_cublasZdrot_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 8);
 	if (!e)
@@ -17663,7 +17667,7 @@ int gvw_h_cublasZdscal_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17694,7 +17698,7 @@ int gvw_h_cublasZdscal_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -17739,15 +17743,15 @@ int gvw_h_cublasZgbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -17794,15 +17798,15 @@ int gvw_h_cublasZgbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -17847,15 +17851,15 @@ int gvw_h_cublasZgeam(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -17900,15 +17904,15 @@ int gvw_h_cublasZgeam_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -17947,11 +17951,11 @@ int gvw_h_cublasZgelsBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->devInfoArray, 0);
+		e = gvg_lib_devptr(c, q->devInfoArray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZgelsBatched)(a_handle, a_trans, a_m, a_n, a_nrhs, (cuDoubleComplex *const *)(uintptr_t)q->Aarray, a_lda, (cuDoubleComplex *const *)(uintptr_t)q->Carray, a_ldc, &o_info, (int *)(uintptr_t)q->devInfoArray, a_batchSize);
 	else
@@ -17996,15 +18000,15 @@ int gvw_h_cublasZgemm3m(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18051,15 +18055,15 @@ int gvw_h_cublasZgemm3m_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18108,15 +18112,15 @@ int gvw_h_cublasZgemmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18165,15 +18169,15 @@ int gvw_h_cublasZgemmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->Carray, 0);
+		e = gvg_lib_devptr(c, q->Carray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18228,15 +18232,15 @@ int gvw_h_cublasZgemmStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18291,15 +18295,15 @@ int gvw_h_cublasZgemmStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18346,15 +18350,15 @@ int gvw_h_cublasZgemm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18401,15 +18405,15 @@ int gvw_h_cublasZgemm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18454,15 +18458,15 @@ int gvw_h_cublasZgemvBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18507,15 +18511,15 @@ int gvw_h_cublasZgemvBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->xarray, 0);
+		e = gvg_lib_devptr(c, q->xarray, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->yarray, 0);
+		e = gvg_lib_devptr(c, q->yarray, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18566,15 +18570,15 @@ int gvw_h_cublasZgemvStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18625,15 +18629,15 @@ int gvw_h_cublasZgemvStridedBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18676,15 +18680,15 @@ int gvw_h_cublasZgemv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18727,15 +18731,15 @@ int gvw_h_cublasZgemv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -18768,9 +18772,9 @@ int gvw_h_cublasZgeqrfBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->TauArray, 0);
+		e = gvg_lib_devptr(c, q->TauArray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZgeqrfBatched)(a_handle, a_m, a_n, (cuDoubleComplex *const *)(uintptr_t)q->Aarray, a_lda, (cuDoubleComplex *const *)(uintptr_t)q->TauArray, &o_info, a_batchSize);
 	else
@@ -18807,11 +18811,11 @@ int gvw_h_cublasZgerc_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18848,11 +18852,11 @@ int gvw_h_cublasZgerc_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18889,11 +18893,11 @@ int gvw_h_cublasZgeru_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18930,11 +18934,11 @@ int gvw_h_cublasZgeru_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -18961,11 +18965,11 @@ int gvw_h_cublasZgetrfBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->P, 0);
+		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZgetrfBatched)(a_handle, a_n, (cuDoubleComplex *const *)(uintptr_t)q->A, a_lda, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -18992,13 +18996,13 @@ int gvw_h_cublasZgetriBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->P, 0);
+		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZgetriBatched)(a_handle, a_n, (const cuDoubleComplex *const *)(uintptr_t)q->A, a_lda, (const int *)(uintptr_t)q->P, (cuDoubleComplex *const *)(uintptr_t)q->C, a_ldc, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -19031,11 +19035,11 @@ int gvw_h_cublasZgetrsBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->Aarray, 0);
+		e = gvg_lib_devptr(c, q->Aarray, 0);
 	if (!e)
-		e = gvg_devptr(c, q->devIpiv, 0);
+		e = gvg_lib_devptr(c, q->devIpiv, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Barray, 0);
+		e = gvg_lib_devptr(c, q->Barray, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZgetrsBatched)(a_handle, a_trans, a_n, a_nrhs, (const cuDoubleComplex *const *)(uintptr_t)q->Aarray, a_lda, (const int *)(uintptr_t)q->devIpiv, (cuDoubleComplex *const *)(uintptr_t)q->Barray, a_ldb, &o_info, a_batchSize);
 	else
@@ -19076,15 +19080,15 @@ int gvw_h_cublasZhbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19127,15 +19131,15 @@ int gvw_h_cublasZhbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19180,15 +19184,15 @@ int gvw_h_cublasZhemm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19233,15 +19237,15 @@ int gvw_h_cublasZhemm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19282,15 +19286,15 @@ int gvw_h_cublasZhemv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19331,15 +19335,15 @@ int gvw_h_cublasZhemv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19378,11 +19382,11 @@ int gvw_h_cublasZher2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -19419,11 +19423,11 @@ int gvw_h_cublasZher2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -19466,15 +19470,15 @@ int gvw_h_cublasZher2k_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19519,15 +19523,15 @@ int gvw_h_cublasZher2k_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19564,9 +19568,9 @@ int gvw_h_cublasZher_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -19601,9 +19605,9 @@ int gvw_h_cublasZher_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -19644,13 +19648,13 @@ int gvw_h_cublasZherk_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19693,13 +19697,13 @@ int gvw_h_cublasZherk_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19744,15 +19748,15 @@ int gvw_h_cublasZherkx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19797,15 +19801,15 @@ int gvw_h_cublasZherkx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 8);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 8, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19844,15 +19848,15 @@ int gvw_h_cublasZhpmv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19891,15 +19895,15 @@ int gvw_h_cublasZhpmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -19936,11 +19940,11 @@ int gvw_h_cublasZhpr2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -19975,11 +19979,11 @@ int gvw_h_cublasZhpr2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20012,9 +20016,9 @@ int gvw_h_cublasZhpr_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20047,9 +20051,9 @@ int gvw_h_cublasZhpr_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 8, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20078,11 +20082,11 @@ int gvw_h_cublasZmatinvBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->Ainv, 0);
+		e = gvg_lib_devptr(c, q->Ainv, 0);
 	if (!e)
-		e = gvg_devptr(c, q->info, 0);
+		e = gvg_lib_devptr(c, q->info, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZmatinvBatched)(a_handle, a_n, (const cuDoubleComplex *const *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *const *)(uintptr_t)q->Ainv, a_lda_inv, (int *)(uintptr_t)q->info, a_batchSize);
 	else
@@ -20111,9 +20115,9 @@ int gvw_h_cublasZrot_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 8);
 	if (!e)
@@ -20154,9 +20158,9 @@ int gvw_h_cublasZrot_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && q->host_c)
 		memcpy(v_c, q->v_c, 8);
 	if (!e)
@@ -20247,7 +20251,7 @@ int gvw_h_cublasZscal_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20278,7 +20282,7 @@ int gvw_h_cublasZscal_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20305,9 +20309,9 @@ int gvw_h_cublasZswap_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZswap_v2)(a_handle, a_n, (cuDoubleComplex *)(uintptr_t)q->x, a_incx, (cuDoubleComplex *)(uintptr_t)q->y, a_incy);
 	else
@@ -20332,9 +20336,9 @@ int gvw_h_cublasZswap_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZswap_v2_64)(a_handle, a_n, (cuDoubleComplex *)(uintptr_t)q->x, a_incx, (cuDoubleComplex *)(uintptr_t)q->y, a_incy);
 	else
@@ -20375,15 +20379,15 @@ int gvw_h_cublasZsymm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20428,15 +20432,15 @@ int gvw_h_cublasZsymm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20477,15 +20481,15 @@ int gvw_h_cublasZsymv_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20526,15 +20530,15 @@ int gvw_h_cublasZsymv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20573,11 +20577,11 @@ int gvw_h_cublasZsyr2_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20614,11 +20618,11 @@ int gvw_h_cublasZsyr2_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->y, 0);
+		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20661,15 +20665,15 @@ int gvw_h_cublasZsyr2k_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20714,15 +20718,15 @@ int gvw_h_cublasZsyr2k_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20759,9 +20763,9 @@ int gvw_h_cublasZsyr_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20796,9 +20800,9 @@ int gvw_h_cublasZsyr_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -20839,13 +20843,13 @@ int gvw_h_cublasZsyrk_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20888,13 +20892,13 @@ int gvw_h_cublasZsyrk_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20939,15 +20943,15 @@ int gvw_h_cublasZsyrkx(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -20992,15 +20996,15 @@ int gvw_h_cublasZsyrkx_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
 		e = q->host_beta ? 0 : gvg_devptr_at(c, q->beta, 16, (void **)&a_beta);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -21037,9 +21041,9 @@ int gvw_h_cublasZtbmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtbmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21072,9 +21076,9 @@ int gvw_h_cublasZtbmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtbmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21107,9 +21111,9 @@ int gvw_h_cublasZtbsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtbsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21142,9 +21146,9 @@ int gvw_h_cublasZtbsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtbsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, a_k, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21173,9 +21177,9 @@ int gvw_h_cublasZtpmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtpmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuDoubleComplex *)(uintptr_t)q->AP, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21204,9 +21208,9 @@ int gvw_h_cublasZtpmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtpmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuDoubleComplex *)(uintptr_t)q->AP, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21235,9 +21239,9 @@ int gvw_h_cublasZtpsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtpsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuDoubleComplex *)(uintptr_t)q->AP, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21266,9 +21270,9 @@ int gvw_h_cublasZtpsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtpsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuDoubleComplex *)(uintptr_t)q->AP, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21293,9 +21297,9 @@ int gvw_h_cublasZtpttr(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtpttr)(a_handle, a_uplo, a_n, (const cuDoubleComplex *)(uintptr_t)q->AP, (cuDoubleComplex *)(uintptr_t)q->A, a_lda);
 	else
@@ -21338,11 +21342,11 @@ int gvw_h_cublasZtrmm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -21387,11 +21391,11 @@ int gvw_h_cublasZtrmm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
-		e = gvg_devptr(c, q->C, 0);
+		e = gvg_lib_devptr(c, q->C, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -21424,9 +21428,9 @@ int gvw_h_cublasZtrmv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtrmv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21457,9 +21461,9 @@ int gvw_h_cublasZtrmv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtrmv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21502,9 +21506,9 @@ int gvw_h_cublasZtrsmBatched(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -21549,9 +21553,9 @@ int gvw_h_cublasZtrsmBatched_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -21594,9 +21598,9 @@ int gvw_h_cublasZtrsm_v2(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -21639,9 +21643,9 @@ int gvw_h_cublasZtrsm_v2_64(struct gvw_call *c)
 	if (!e)
 		e = q->host_alpha ? 0 : gvg_devptr_at(c, q->alpha, 16, (void **)&a_alpha);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->B, 0);
+		e = gvg_lib_devptr(c, q->B, 0);
 	if (!e)
 		e = gvg_cublas_pointer_mode(c, a_handle, q->host_alpha);
 	if (!e)
@@ -21674,9 +21678,9 @@ int gvw_h_cublasZtrsv_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtrsv_v2)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21707,9 +21711,9 @@ int gvw_h_cublasZtrsv_v2_64(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->x, 0);
+		e = gvg_lib_devptr(c, q->x, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtrsv_v2_64)(a_handle, a_uplo, a_trans, a_diag, a_n, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->x, a_incx);
 	else
@@ -21734,9 +21738,9 @@ int gvw_h_cublasZtrttp(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUBLAS, (void **)&a_handle);
 	if (!e)
-		e = gvg_devptr(c, q->A, 0);
+		e = gvg_lib_devptr(c, q->A, 0);
 	if (!e)
-		e = gvg_devptr(c, q->AP, 0);
+		e = gvg_lib_devptr(c, q->AP, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cublas, cublasZtrttp)(a_handle, a_uplo, a_n, (const cuDoubleComplex *)(uintptr_t)q->A, a_lda, (cuDoubleComplex *)(uintptr_t)q->AP);
 	else

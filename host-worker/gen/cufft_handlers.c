@@ -6,8 +6,12 @@
 static int status(int e)
 {
 	switch (e) {
+	case GVG_FAULTED:
+		return CUFFT_SUCCESS;
 	case CUDA_ERROR_INVALID_VALUE:
 		return CUFFT_INVALID_VALUE;
+	case CUDA_ERROR_ILLEGAL_ADDRESS:
+		return CUFFT_EXEC_FAILED;
 	case CUDA_ERROR_INVALID_HANDLE:
 		return CUFFT_INVALID_PLAN;
 	case CUDA_ERROR_OUT_OF_MEMORY:
@@ -197,9 +201,9 @@ int gvw_h_cufftExecC2C(struct gvw_call *c)
 	if (!e)
 		e = (a_plan = (cufftHandle)(intptr_t)h_plan, 0);
 	if (!e)
-		e = gvg_devptr(c, q->idata, 0);
+		e = gvg_lib_devptr(c, q->idata, 0);
 	if (!e)
-		e = gvg_devptr(c, q->odata, 0);
+		e = gvg_lib_devptr(c, q->odata, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftExecC2C)(a_plan, (cufftComplex *)(uintptr_t)q->idata, (cufftComplex *)(uintptr_t)q->odata, a_direction);
 	else
@@ -221,9 +225,9 @@ int gvw_h_cufftExecC2R(struct gvw_call *c)
 	if (!e)
 		e = (a_plan = (cufftHandle)(intptr_t)h_plan, 0);
 	if (!e)
-		e = gvg_devptr(c, q->idata, 0);
+		e = gvg_lib_devptr(c, q->idata, 0);
 	if (!e)
-		e = gvg_devptr(c, q->odata, 0);
+		e = gvg_lib_devptr(c, q->odata, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftExecC2R)(a_plan, (cufftComplex *)(uintptr_t)q->idata, (cufftReal *)(uintptr_t)q->odata);
 	else
@@ -245,9 +249,9 @@ int gvw_h_cufftExecD2Z(struct gvw_call *c)
 	if (!e)
 		e = (a_plan = (cufftHandle)(intptr_t)h_plan, 0);
 	if (!e)
-		e = gvg_devptr(c, q->idata, 0);
+		e = gvg_lib_devptr(c, q->idata, 0);
 	if (!e)
-		e = gvg_devptr(c, q->odata, 0);
+		e = gvg_lib_devptr(c, q->odata, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftExecD2Z)(a_plan, (cufftDoubleReal *)(uintptr_t)q->idata, (cufftDoubleComplex *)(uintptr_t)q->odata);
 	else
@@ -269,9 +273,9 @@ int gvw_h_cufftExecR2C(struct gvw_call *c)
 	if (!e)
 		e = (a_plan = (cufftHandle)(intptr_t)h_plan, 0);
 	if (!e)
-		e = gvg_devptr(c, q->idata, 0);
+		e = gvg_lib_devptr(c, q->idata, 0);
 	if (!e)
-		e = gvg_devptr(c, q->odata, 0);
+		e = gvg_lib_devptr(c, q->odata, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftExecR2C)(a_plan, (cufftReal *)(uintptr_t)q->idata, (cufftComplex *)(uintptr_t)q->odata);
 	else
@@ -293,9 +297,9 @@ int gvw_h_cufftExecZ2D(struct gvw_call *c)
 	if (!e)
 		e = (a_plan = (cufftHandle)(intptr_t)h_plan, 0);
 	if (!e)
-		e = gvg_devptr(c, q->idata, 0);
+		e = gvg_lib_devptr(c, q->idata, 0);
 	if (!e)
-		e = gvg_devptr(c, q->odata, 0);
+		e = gvg_lib_devptr(c, q->odata, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftExecZ2D)(a_plan, (cufftDoubleComplex *)(uintptr_t)q->idata, (cufftDoubleReal *)(uintptr_t)q->odata);
 	else
@@ -319,9 +323,9 @@ int gvw_h_cufftExecZ2Z(struct gvw_call *c)
 	if (!e)
 		e = (a_plan = (cufftHandle)(intptr_t)h_plan, 0);
 	if (!e)
-		e = gvg_devptr(c, q->idata, 0);
+		e = gvg_lib_devptr(c, q->idata, 0);
 	if (!e)
-		e = gvg_devptr(c, q->odata, 0);
+		e = gvg_lib_devptr(c, q->odata, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftExecZ2Z)(a_plan, (cufftDoubleComplex *)(uintptr_t)q->idata, (cufftDoubleComplex *)(uintptr_t)q->odata, a_direction);
 	else
@@ -511,7 +515,7 @@ int gvw_h_cufftGetSizeMany(struct gvw_call *c)
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->rank, sizeof(*a_onembed), (void **)&a_onembed);
 	if (!e)
-		e = gvg_devptr(c, q->workArea, 0);
+		e = gvg_lib_devptr(c, q->workArea, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftGetSizeMany)(a_handle, a_rank, a_n, q->has_inembed ? a_inembed : NULL, a_istride, a_idist, q->has_onembed ? a_onembed : NULL, a_ostride, a_odist, a_type, a_batch, (size_t *)(uintptr_t)q->workArea);
 	else
@@ -1007,7 +1011,7 @@ int gvw_h_cufftSetWorkArea(struct gvw_call *c)
 	if (!e)
 		e = (a_plan = (cufftHandle)(intptr_t)h_plan, 0);
 	if (!e)
-		e = gvg_devptr(c, q->workArea, 0);
+		e = gvg_lib_devptr(c, q->workArea, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftSetWorkArea)(a_plan, (void *)(uintptr_t)q->workArea);
 	else
@@ -1031,9 +1035,9 @@ int gvw_h_cufftXtExec(struct gvw_call *c)
 	if (!e)
 		e = (a_plan = (cufftHandle)(intptr_t)h_plan, 0);
 	if (!e)
-		e = gvg_devptr(c, q->input, 0);
+		e = gvg_lib_devptr(c, q->input, 0);
 	if (!e)
-		e = gvg_devptr(c, q->output, 0);
+		e = gvg_lib_devptr(c, q->output, 0);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cufft, cufftXtExec)(a_plan, (void *)(uintptr_t)q->input, (void *)(uintptr_t)q->output, a_direction);
 	else
