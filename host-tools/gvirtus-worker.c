@@ -146,6 +146,12 @@ int main(int argc, char **argv)
 	if (fd < 0 || id < 0)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * What the libraries print on stdout (cuBLAS's " ** On entry to ..."
+	 * for a refused argument) belongs in the host's log, beside ours, not
+	 * on the stdout of QEMU or the backend, which may be a guest console.
+	 */
+	dup2(STDERR_FILENO, STDOUT_FILENO);
 	/* Never outlive the device or backend that started us (see watchdog). */
 	wt.fd[0] = fd;
 	wt.fd[1] = relay_fd;
