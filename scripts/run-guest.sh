@@ -31,7 +31,8 @@ for f in "$b/qemu/bin/qemu-system-x86_64" "$b/kernel/vmlinuz" "$b/guest/initramf
 done
 # A GPU machine without Debian's packages gets QEMU's libraries from here.
 [ -d "$b/qemu/lib" ] && export LD_LIBRARY_PATH=$b/qemu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-smp=$(nproc)
+# GVIRTUS_GUEST_SMP: vCPUs of this guest, for hosts that run several at once.
+smp=${GVIRTUS_GUEST_SMP:-$(nproc)}
 [ "$smp" -gt 8 ] && smp=8
 set +e
 timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \

@@ -5,16 +5,17 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
+executor=${1:-cpu-reference}
 log=$b/guest-monitor.log
 sock=$(mktemp -u /tmp/gvirtus-qmp.XXXXXX)
-"$repo/scripts/run-guest.sh" -e "${1:-cpu-reference}" -t 300 -l "$log" \
+"$repo/scripts/run-guest.sh" -e "$executor" -t 300 -l "$log" \
 	-q -qmp -q "unix:$sock,server=on,wait=off" -a MONITOR_SECONDS=40 monitor.sh \
 	>/dev/null 2>&1 &
 guest=$!
-python3 - "$sock" <<'PY'
+python3 - "$sock" "$executor" <<'PY'
 import json, socket, sys, time
 
-sock_path = sys.argv[1]
+sock_path, executor = sys.argv[1], sys.argv[2]
 passed = failed = 0
 
 def check(what, cond, detail=""):
@@ -63,7 +64,7 @@ if s:
         if not session:
             time.sleep(1)
     check("query-gvirtus lists the device", len(devs) == 1 and
-          devs[0]["executor"] == "cpu-reference", json.dumps(r)[:300])
+          devs[0]["executor"] == executor, json.dumps(r)[:300])
     check("a busy session: guest pid, calls, bytes moved", session is not None,
           json.dumps(r)[:300])
     if session:
@@ -73,7 +74,7 @@ if s:
     r = call(f, s, "human-monitor-command", **{"command-line": "info gvirtus"})
     out = r.get("return", "")
     print(out.rstrip())
-    check("info gvirtus prints the table", "executor cpu-reference" in out and
+    check("info gvirtus prints the table", ("executor " + executor) in out and
           "guest-pid" in out and (not session or (" %d " % session["guest-pid"]) in out), out[:400])
     s.close()
 print("qmp_monitor: %d passed, %d failed" % (passed, failed))
@@ -83,7 +84,7 @@ rc=$?
 # gvirtus-top reads the same socket (the guest is still busy for a while).
 top=$("$repo/host-tools/gvirtus-top" --once --qmp "$sock" 2>&1)
 echo "$top"
-if echo "$top" | grep -q 'executor cpu-reference' && echo "$top" | grep -qE '^ +[0-9]+ +[1-9][0-9]* +[1-9][0-9]* open'; then
+if echo "$top" | grep -q "executor $executor" && echo "$top" | grep -qE '^ +[0-9]+ +[1-9][0-9]* +[1-9][0-9]* open'; then
 	echo "gvirtus_top: 1 passed, 0 failed"
 else
 	echo "gvirtus_top: 0 passed, 1 failed"

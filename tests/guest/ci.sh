@@ -16,8 +16,12 @@ gvtest_rdc || fail=1
 step "the driver API (libcuda.so.1), sharing the runtime's session"
 gvtest_driver || fail=1
 
-step "the math shims: local calls, strided copies, the CPU double's not-supported"
-gvtest_math || fail=1
+# On a GPU (gpu.sh) the host serves the libraries: the math_* programs of
+# tests/gpu test them there.
+if [ -z "${GVTEST_GPU:-}" ]; then
+	step "the math shims: local calls, strided copies, the CPU double's not-supported"
+	gvtest_math || fail=1
+fi
 
 step "four processes at once"
 for s in 11 12 13 14; do gvtest_calls stress $s 6 > /tmp/stress.$s 2>&1 & done

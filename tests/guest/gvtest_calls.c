@@ -51,11 +51,10 @@ static void test_errors(void)
 	CHECK_CUDA(cudaGetLastError(), cudaSuccess);
 	CHECK_CUDA(cudaGetDevice(NULL), cudaErrorInvalidValue);
 	CHECK_CUDA(cudaGetLastError(), cudaErrorInvalidValue);
-	/* On gvirtus, an unimplemented call fails, never succeeds. */
+	/* On gvirtus, an unimplemented call fails, never succeeds (graphics
+	 * interop: out of scope on every executor). */
 	if (on_gvirtus()) {
-		cudaGraph_t g;
-
-		CHECK_CUDA(cudaGraphCreate(&g, 0), cudaErrorNotSupported);
+		CHECK_CUDA(cudaGraphicsUnregisterResource(NULL), cudaErrorNotSupported);
 		CHECK_CUDA(cudaGetLastError(), cudaErrorNotSupported);
 	}
 }
@@ -252,7 +251,12 @@ static void test_memory_api(unsigned long long seed)
 
 	CHECK_CUDA(cudaFree(d), cudaSuccess);
 	CHECK_CUDA(cudaMemGetInfo(&f1, &t1), cudaSuccess);
-	CHECK(f1 == f0, "free memory back to %zu, is %zu", f0, f1);
+	/* Free memory is the whole GPU's: other processes move it too. */
+	if (getenv("GVTEST_SHARED_GPU"))
+		printf("note: free memory not compared (GVTEST_SHARED_GPU): %zu, then %zu\n", f0,
+		       f1);
+	else
+		CHECK(f1 == f0, "free memory back to %zu, is %zu", f0, f1);
 	/* cudaDeviceReset frees what the process still holds */
 	CHECK_CUDA(cudaMalloc((void **)&d, MiB), cudaSuccess);
 	CHECK_CUDA(cudaDeviceReset(), cudaSuccess);
