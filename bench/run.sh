@@ -10,7 +10,8 @@
 # natively and over TCP (e.g. "quick"); MATHBENCH_GUEST_DIV: the divisor
 # of its iteration counts in the guest (default 10: TCG), which gets
 # MATHBENCH_GUEST_EXTRA_S more seconds (default 180); MATHBENCH_TIMEOUT:
-# seconds per native or TCP run (default 600).
+# seconds per native or TCP run (default 600).  BENCH_GUEST_TIMEOUT: the
+# guest's seconds for gvbench (default 540).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
@@ -74,7 +75,7 @@ echo "== guest over virtio-gvirtus (TCG)"
 # The guest's tests/guest/bench.sh runs mathbench after gvbench when the
 # image has it; the kernel command line hands it its divisor, and it gets
 # more time.  Its rows land in the same log and CSV as gvbench's.
-guest_t=540 guest_args=
+guest_t=${BENCH_GUEST_TIMEOUT:-540} guest_args=
 if [ -n "$math" ]; then
 	guest_t=$((guest_t + ${MATHBENCH_GUEST_EXTRA_S:-180}))
 	guest_args="MATHBENCH_DIV=${MATHBENCH_GUEST_DIV:-10}"
