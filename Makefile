@@ -195,6 +195,10 @@ $(B)/guest/progs/%: tests/guest/%.cu
 $(B)/guest/progs/%: tests/gpu/%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@
+# The runtime and the driver API in one program.
+$(B)/guest/progs/mixed_init: tests/gpu/mixed_init.cu
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCC_FLAGS) $< -o $@ -L$(CUDA_HOME)/lib64/stubs -lcuda
 # Programs of the math libraries: NVIDIA's libraries at link time, our shims
 # of the same sonames at run time in the guest.
 MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand

@@ -82,6 +82,7 @@ GVRT_EXPORT cudaError_t cudaGetDeviceCount(int *count)
 	if (s->count_result != cudaSuccess)
 		return gv_ret(s->count_result);
 	*count = s->device_count;
+	gv_runtime_init_mark();
 	return cudaSuccess;
 }
 
@@ -100,6 +101,8 @@ GVRT_EXPORT cudaError_t cudaSetDevice(int device)
 	if (e)
 		return gv_ret(e);
 	current_device = device;
+	/* Since CUDA 12 this makes the device's primary context current. */
+	gv_runtime_mark();
 	return cudaSuccess;
 }
 
@@ -114,6 +117,7 @@ GVRT_EXPORT cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *prop, int
 	if (!i)
 		return gv_ret(e);
 	gv_fill_device_prop(prop, i);
+	gv_runtime_init_mark();
 	return cudaSuccess;
 }
 
@@ -131,6 +135,7 @@ GVRT_EXPORT cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr a
 	if (a <= 0 || a >= GV_ATTR_SLOTS || !(i->attr_valid[a / 8] & (1u << (a % 8))))
 		return gv_ret(cudaErrorInvalidValue);
 	*value = i->attrs[a];
+	gv_runtime_init_mark();
 	return cudaSuccess;
 }
 

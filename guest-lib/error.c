@@ -19,20 +19,32 @@ static const struct gv_error_text error_table[] = {
 };
 
 static _Thread_local cudaError_t last_error = cudaSuccess;
-static atomic_int runtime_used;
+static atomic_int runtime_inited, runtime_used;
 
 cudaError_t gv_ret(cudaError_t err)
 {
-	/* Every runtime call ends here: the runtime has made its primary
-	 * context current, which the driver API then sees (as natively). */
-	atomic_store_explicit(&runtime_used, 1, memory_order_relaxed);
+	/* Every runtime call that reaches the host ends here: the runtime has
+	 * made its primary context current, which the driver API then sees
+	 * (as natively). */
+	gv_runtime_mark();
 	if (err != cudaSuccess)
 		last_error = err;
 	return err;
 }
 
+void gv_runtime_init_mark(void)
+{
+	atomic_store_explicit(&runtime_inited, 1, memory_order_relaxed);
+}
+
+int gv_runtime_inited(void)
+{
+	return atomic_load_explicit(&runtime_inited, memory_order_relaxed);
+}
+
 void gv_runtime_mark(void)
 {
+	gv_runtime_init_mark();
 	atomic_store_explicit(&runtime_used, 1, memory_order_relaxed);
 }
 

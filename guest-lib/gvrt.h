@@ -94,7 +94,14 @@ int gv_current_device(void);
 void gv_set_current_device(int dev);
 /* NVIDIA's runtime text for an error code, or NULL. */
 const char *gv_error_text(int code);
-/* 1 once any runtime call has run in this process. */
+/*
+ * What the runtime has done to the driver, as the driver API sees it:
+ * initialized it (any call that needs the devices: cuInit's effect), and
+ * made the device's primary context current (cudaSetDevice, or any call
+ * that needs a context).  gv_ret marks both.
+ */
+int gv_runtime_inited(void);
+void gv_runtime_init_mark(void);
 int gv_runtime_used(void);
 void gv_runtime_mark(void);
 

@@ -25,7 +25,7 @@ CUresult gvcu_initialized(void)
 {
 	const struct gv_session_info *s;
 
-	if (!atomic_load(&initialized) && !gv_runtime_used())
+	if (!atomic_load(&initialized) && !gv_runtime_inited())
 		return CUDA_ERROR_NOT_INITIALIZED;
 	s = gv_session();
 	if (!s->ready)

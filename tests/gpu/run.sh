@@ -47,7 +47,7 @@ echo "== nvcc programs (tests/gpu): native, then in the guest, outputs compared"
 # The console adds carriage returns and kernel lines; keep the programs'.
 cut_out() { tr -d '\r' <"$1" | sed -n '/^=== BEGIN/,/^=== END/p' | grep -v '^gvirtus'; }
 run_programs() {
-	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi runtime_ext math_curand math_cublas math_cufft; do
+	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft; do
 		echo "=== BEGIN $p"
 		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $p)
 		echo "=== END $p rc=$?"

@@ -15,6 +15,7 @@ gvtest_rdc || fail=1
 
 step "the driver API (libcuda.so.1), sharing the runtime's session"
 gvtest_driver || fail=1
+mixed_init || fail=1
 
 # On a GPU (gpu.sh) the host serves the libraries: the math_* programs of
 # tests/gpu test them there.

@@ -2,7 +2,7 @@
 # The nvcc programs of tests/gpu, each between markers so the host can cut
 # its output out of the console and compare it with the native run.
 fail=0
-for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi runtime_ext math_curand math_cublas math_cufft; do
+for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft; do
 	echo "=== BEGIN $p"
 	$p
 	rc=$?
