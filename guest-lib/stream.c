@@ -203,19 +203,25 @@ static cudaError_t enqueue_host_call(cudaStream_t stream, cudaHostFn_t fn, cudaS
 	c->cb = cb;
 	c->stream = stream;
 	c->data = data;
-	/* Filed under the lock so the callback thread finds it by token. */
-	pthread_mutex_lock(&calls_lock);
+	/*
+	 * Not under calls_lock: the request can wait on the host behind a
+	 * call that waits for a stream held at another gate, which only the
+	 * callback thread, taking calls_lock, can release (a deadlock seen
+	 * over TCP with cuda-samples' simpleCallback).  The callback thread
+	 * waits for the call to be filed if its gate is reached first.
+	 */
 	e = GV_RPC(HOST_FUNC_ENQUEUE, &q, &r, NULL, 0);
-	if (e == cudaSuccess) {
-		gate_key = r.key;
-		gate_owner = r.owner;
-		c->token = r.token;
-		c->next = calls;
-		calls = c;
-		pthread_cond_broadcast(&calls_cond);
-	} else {
+	if (e != cudaSuccess) {
 		free(c);
+		return e;
 	}
+	pthread_mutex_lock(&calls_lock);
+	gate_key = r.key;
+	gate_owner = r.owner;
+	c->token = r.token;
+	c->next = calls;
+	calls = c;
+	pthread_cond_broadcast(&calls_cond);
 	pthread_mutex_unlock(&calls_lock);
 	return e;
 }

@@ -11,7 +11,9 @@
 #include <cuda_runtime_api.h>
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -298,6 +300,76 @@ static int finish(const char *what)
 	return check_failures ? 1 : 0;
 }
 
+/*
+ * A host function's gate reached while another thread's enqueue waits on
+ * the host behind a synchronizing call: the process's callback thread
+ * must still run it.  Over TCP this once deadlocked (cuda-samples'
+ * simpleCallback on the H200): the enqueuing thread held the lock the
+ * callback thread needed for as long as its request waited.
+ */
+static atomic_int hf_ran;
+static cudaStream_t hf_stream2;
+
+static void CUDART_CB hf_slow(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	atomic_fetch_add(&hf_ran, 1);
+}
+
+static void CUDART_CB hf_count(void *arg)
+{
+	(void)arg;
+	atomic_fetch_add(&hf_ran, 1);
+}
+
+static void *hf_sync(void *arg)
+{
+	*(cudaError_t *)arg = cudaDeviceSynchronize();
+	return NULL;
+}
+
+static void *hf_enqueue(void *arg)
+{
+	*(cudaError_t *)arg = cudaLaunchHostFunc(hf_stream2, hf_count, NULL);
+	return NULL;
+}
+
+static void *hf_watchdog(void *arg)
+{
+	(void)arg;
+	sleep(30);
+	printf("FAIL host functions: deadlocked (no progress in 30 s)\n");
+	fflush(stdout);
+	_exit(3);
+}
+
+static void test_host_functions(void)
+{
+	cudaStream_t s1;
+	pthread_t a, b, w;
+	cudaError_t ea = cudaErrorUnknown, eb = cudaErrorUnknown;
+
+	pthread_create(&w, NULL, hf_watchdog, NULL);
+	CHECK_CUDA(cudaStreamCreate(&s1), cudaSuccess);
+	CHECK_CUDA(cudaStreamCreate(&hf_stream2), cudaSuccess);
+	CHECK_CUDA(cudaLaunchHostFunc(s1, hf_slow, NULL), cudaSuccess);
+	CHECK_CUDA(cudaLaunchHostFunc(s1, hf_count, NULL), cudaSuccess);
+	usleep(50000); /* hf_slow runs in the callback thread */
+	pthread_create(&a, NULL, hf_sync, &ea);
+	usleep(50000); /* a waits behind both gates */
+	pthread_create(&b, NULL, hf_enqueue, &eb);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	CHECK_CUDA(cudaDeviceSynchronize(), cudaSuccess);
+	pthread_cancel(w);
+	pthread_join(w, NULL);
+	CHECK(ea == cudaSuccess && eb == cudaSuccess, "synchronize %d, enqueue %d", ea, eb);
+	CHECK(atomic_load(&hf_ran) == 3, "%d of 3 host functions ran", atomic_load(&hf_ran));
+	CHECK_CUDA(cudaStreamDestroy(s1), cudaSuccess);
+	CHECK_CUDA(cudaStreamDestroy(hf_stream2), cudaSuccess);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "all";
@@ -309,6 +381,7 @@ int main(int argc, char **argv)
 		test_device();
 		test_copies(seed);
 		test_memory_api(seed);
+		test_host_functions();
 		return finish("gvtest_calls all");
 	}
 	if (!strcmp(mode, "stress")) {
