@@ -156,8 +156,15 @@ static int resource(struct gvw_call *c, const struct gv_res_desc *r, CUDA_RESOUR
 		out->res.linear.format = (CUarray_format)r->format;
 		out->res.linear.numChannels = r->channels;
 		out->res.linear.sizeInBytes = r->size;
-		return r->handle && gvg_devptr(c, r->handle, r->size) ? CUDA_ERROR_INVALID_VALUE
-								      : CUDA_SUCCESS;
+		/*
+		 * Only the start must be the session's: the driver does not hold
+		 * the size to the allocation (cuda-samples' convolutionFFT2D
+		 * describes more than it allocated), and only the GPU reads
+		 * through a texture, in this session's own context, as a kernel
+		 * may read any address there.
+		 */
+		return r->handle && gvg_devptr(c, r->handle, 1) ? CUDA_ERROR_INVALID_VALUE
+								: CUDA_SUCCESS;
 	case GV_RES_PITCH2D:
 		out->res.pitch2D.devPtr = r->handle;
 		out->res.pitch2D.format = (CUarray_format)r->format;
@@ -165,10 +172,9 @@ static int resource(struct gvw_call *c, const struct gv_res_desc *r, CUDA_RESOUR
 		out->res.pitch2D.width = r->width;
 		out->res.pitch2D.height = r->height;
 		out->res.pitch2D.pitchInBytes = r->pitch;
-		/* The rows the texture reads: height of them, pitch apart. */
-		return r->handle && gvg_devptr(c, r->handle, gvg_mul(r->pitch, r->height))
-			   ? CUDA_ERROR_INVALID_VALUE
-			   : CUDA_SUCCESS;
+		/* As for linear memory: the start only. */
+		return r->handle && gvg_devptr(c, r->handle, 1) ? CUDA_ERROR_INVALID_VALUE
+								: CUDA_SUCCESS;
 	default:
 		return CUDA_ERROR_INVALID_VALUE;
 	}

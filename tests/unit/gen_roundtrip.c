@@ -368,7 +368,15 @@ static void arrays_and_textures(struct gvg_cuda_fns *t)
 	rd.res.linear.devPtr = (void *)(uintptr_t)rt_devptr;
 	rd.res.linear.desc = fd;
 	rd.res.linear.sizeInBytes = 2 << 20;
+	/* As the driver: the size is not held to the allocation (only the
+	 * GPU reads through it, in the session's context); the start is. */
 	RT_TRUE("cudaCreateTextureObject", "linear memory past the allocation",
+		cudaCreateTextureObject(&tex, &rd, &td, NULL) == cudaSuccess &&
+		    arr.res.resType == CU_RESOURCE_TYPE_LINEAR &&
+		    arr.res.res.linear.devPtr == rt_devptr &&
+		    arr.res.res.linear.sizeInBytes == 2 << 20);
+	rd.res.linear.devPtr = (void *)(uintptr_t)0x7ead0000;
+	RT_TRUE("cudaCreateTextureObject", "linear memory outside the session",
 		cudaCreateTextureObject(&tex, &rd, &td, NULL) == cudaErrorInvalidValue);
 	rd.resType = cudaResourceTypeArray;
 	rd.res.array.array = a;
