@@ -46,6 +46,20 @@ guest_run demo 180 demo.sh &
 echo "== nvcc programs (tests/gpu): native, then in the guest, outputs compared"
 # The console adds carriage returns and kernel lines; keep the programs'.
 cut_out() { tr -d '\r' <"$1" | sed -n '/^=== BEGIN/,/^=== END/p' | grep -v '^gvirtus'; }
+# compare_with_native MODE LABEL KEY: MODE's programs' output against the
+# native run's, line by line; result[KEY] says whether they are identical.
+compare_with_native() {
+	cut_out "$out/programs-$1.log" >"$out/programs-$1.txt"
+	grep -E '^=== END|passed' "$out/programs-$1.txt" | sed "s/^/$1: /"
+	if diff -u "$out/programs-native.txt" "$out/programs-$1.txt" >"$out/programs-$1.diff"; then
+		echo "native and $2 outputs identical ($(wc -l <"$out/programs-$1.txt") lines)"
+		result[$3]=0
+	else
+		echo "native and $2 outputs DIFFER:"
+		head -40 "$out/programs-$1.diff"
+		result[$3]=1
+	fi
+}
 run_programs() {
 	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft; do
 		echo "=== BEGIN $p"
@@ -69,16 +83,7 @@ sleep 2
 GVIRTUS_HOME=$home GVIRTUS_TRANSPORT=tcp LD_LIBRARY_PATH=$b/guest-lib run_programs >"$out/programs-tcp.log" 2>&1
 kill -TERM $backend
 wait $backend
-cut_out "$out/programs-tcp.log" >"$out/programs-tcp.txt"
-grep -E '^=== END|passed' "$out/programs-tcp.txt" | sed 's/^/tcp:    /'
-if diff -u "$out/programs-native.txt" "$out/programs-tcp.txt" >"$out/programs-tcp.diff"; then
-	echo "native and TCP outputs identical ($(wc -l <"$out/programs-tcp.txt") lines)"
-	result[tcp_identical]=0
-else
-	echo "native and TCP outputs DIFFER:"
-	head -30 "$out/programs-tcp.diff"
-	result[tcp_identical]=1
-fi
+compare_with_native tcp TCP tcp_identical
 rm -rf "$home"
 
 echo "== network mode checks with the GPU (tests/net/run.sh cuda)"
@@ -113,17 +118,8 @@ grep -vE '^\s*$|^\[ ' "$out/guest-gpu.log"
 sed 's/^/host: /' "$out/guest-gpu.log.host"
 
 echo "== nvcc programs in the guest, compared with native"
-cut_out "$out/programs-guest.log" >"$out/programs-guest.txt"
 grep -E '^=== END|passed' "$out/programs-native.txt" | sed 's/^/native: /'
-grep -E '^=== END|passed' "$out/programs-guest.txt" | sed 's/^/guest:  /'
-if diff -u "$out/programs-native.txt" "$out/programs-guest.txt" >"$out/programs.diff"; then
-	echo "native and guest outputs identical ($(wc -l <"$out/programs-native.txt") lines)"
-	result[identical]=0
-else
-	echo "native and guest outputs DIFFER:"
-	head -40 "$out/programs.diff"
-	result[identical]=1
-fi
+compare_with_native guest guest identical
 
 echo "== make run (demo)"
 grep -E 'gvdemo|GVIRTUS_EXIT' "$out/demo.log"
