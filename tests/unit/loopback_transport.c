@@ -59,18 +59,28 @@ static int loop_call(struct gv_transport *t, const void *msg, size_t msg_len, vo
 /* The worker behind the transport, for tests that change its executor. */
 struct gvw_worker *gv_loopback_worker;
 
+/*
+ * One worker for the process, as a device with sessions in QEMU: a second
+ * transport (the callback thread's session for host functions) is a
+ * second session of it, where that session finds the first's gates.
+ */
 struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len)
 {
+	static uint32_t sessions;
 	struct gvw_config cfg = {.executor = GVW_EXEC_CPU_REFERENCE,
 				 .max_sessions = 4,
 				 .cpu_reference_devices = 1,
 				 .label = "loopback"};
 	struct loopback *l = calloc(1, sizeof(*l));
 
-	if (!l || gvw_worker_create(&cfg, &l->w, err, err_len))
+	if (!l)
 		return NULL;
-	l->s = gvw_session_open(l->w, 1);
-	gv_loopback_worker = l->w;
+	if (!gv_loopback_worker && gvw_worker_create(&cfg, &gv_loopback_worker, err, err_len)) {
+		free(l);
+		return NULL;
+	}
+	l->w = gv_loopback_worker;
+	l->s = gvw_session_open(l->w, ++sessions);
 	l->t.name = "loopback";
 	l->t.call = loop_call;
 	l->t.max_bulk = 256u << 20;
