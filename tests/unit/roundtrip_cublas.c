@@ -268,6 +268,47 @@ static void legacy_api(struct gvg_cublas_fns *t)
 	(void)cublasGetError();
 }
 
+/*
+ * With an executor that can fault (the GPU's), an address outside the
+ * session is never handed to the library: the session's context takes
+ * the fault a library kernel would, and the call answers success, as
+ * natively; in a context that has faulted already, execution failed.
+ */
+static int faults, fault_result;
+
+static int fake_fault(void *ctx)
+{
+	(void)ctx;
+	faults++;
+	return fault_result;
+}
+
+static void outside_faults(cublasHandle_t h)
+{
+	const struct gvw_executor *saved = gv_loopback_worker->ex;
+	struct gvw_executor ex = *saved;
+	float *outside = (float *)(uintptr_t)0x10;
+
+	ex.fault = fake_fault;
+	gv_loopback_worker->ex = &ex;
+	calls = faults = fault_result = 0;
+	RT_TRUE("cublasSdot_v2", "y outside the session: the context faults, the call succeeds",
+		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, outside, 1,
+			      (float *)(uintptr_t)rt_devptr) == CUBLAS_STATUS_SUCCESS &&
+		    calls == 0 && faults == 1);
+	fault_result = CUDA_ERROR_ILLEGAL_ADDRESS;
+	RT_TRUE("cublasSdot_v2", "in a context that has faulted: execution failed",
+		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, outside, 1,
+			      (float *)(uintptr_t)rt_devptr) == CUBLAS_STATUS_EXECUTION_FAILED &&
+		    calls == 0 && faults == 2);
+	RT_TRUE("cublasSdot_v2", "inside the session: no fault",
+		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, (float *)(uintptr_t)rt_devptr,
+			      1, (float *)(uintptr_t)rt_devptr) == CUBLAS_STATUS_SUCCESS &&
+		    calls == 1 && faults == 2);
+	gv_loopback_worker->ex = saved;
+	calls = 0;
+}
+
 void cublas_pointer_modes(struct gvg_cublas_fns *t)
 {
 	cublasHandle_t h = NULL;
@@ -317,6 +358,7 @@ void cublas_pointer_modes(struct gvg_cublas_fns *t)
 		cublasSdot_v2(h, 4, (float *)(uintptr_t)rt_devptr, 1, (float *)(uintptr_t)rt_devptr,
 			      1, &result) == CUBLAS_STATUS_INVALID_VALUE &&
 		    calls == 0);
+	outside_faults(h);
 
 	/* Scalars of one call in two modes are refused, whichever the library's. */
 	t->cublasSgemm_v2 = fake_sgemm;
