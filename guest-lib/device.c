@@ -28,15 +28,32 @@ void gv_set_current_device(int dev)
 	current_device = dev;
 }
 
-/* cudaSuccess when dev names a device this guest may use. */
-static cudaError_t check_device(int dev)
+/*
+ * The session's devices, for a runtime call that needs them.  Natively
+ * such a call initializes the driver (cuInit's effect, no context yet),
+ * which the driver API then sees.
+ */
+static cudaError_t devices_ready(const struct gv_session_info **out)
 {
 	const struct gv_session_info *s = gv_session();
 
+	*out = s;
 	if (!s->ready)
 		return s->init_error;
 	if (s->count_result != cudaSuccess)
 		return s->count_result;
+	gv_runtime_init_mark();
+	return cudaSuccess;
+}
+
+/* cudaSuccess when dev names a device this guest may use. */
+static cudaError_t check_device(int dev)
+{
+	const struct gv_session_info *s;
+	cudaError_t e = devices_ready(&s);
+
+	if (e)
+		return e;
 	if (dev < 0 || dev >= s->device_count)
 		return cudaErrorInvalidDevice;
 	return cudaSuccess;
@@ -73,16 +90,15 @@ const struct gv_device_info_resp *gv_device_info(int dev, cudaError_t *err)
 
 GVRT_EXPORT cudaError_t cudaGetDeviceCount(int *count)
 {
-	const struct gv_session_info *s = gv_session();
+	const struct gv_session_info *s;
+	cudaError_t e;
 
 	if (!count)
 		return gv_ret(cudaErrorInvalidValue);
-	if (!s->ready)
-		return gv_ret(s->init_error);
-	if (s->count_result != cudaSuccess)
-		return gv_ret(s->count_result);
+	e = devices_ready(&s);
+	if (e)
+		return gv_ret(e);
 	*count = s->device_count;
-	gv_runtime_init_mark();
 	return cudaSuccess;
 }
 
@@ -117,7 +133,6 @@ GVRT_EXPORT cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *prop, int
 	if (!i)
 		return gv_ret(e);
 	gv_fill_device_prop(prop, i);
-	gv_runtime_init_mark();
 	return cudaSuccess;
 }
 
@@ -135,7 +150,6 @@ GVRT_EXPORT cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr a
 	if (a <= 0 || a >= GV_ATTR_SLOTS || !(i->attr_valid[a / 8] & (1u << (a % 8))))
 		return gv_ret(cudaErrorInvalidValue);
 	*value = i->attrs[a];
-	gv_runtime_init_mark();
 	return cudaSuccess;
 }
 
