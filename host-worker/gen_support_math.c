@@ -29,7 +29,7 @@ int gvg_lib_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len)
 
 	if (e != CUDA_ERROR_INVALID_VALUE || !ex->fault)
 		return e;
-	gvw_log(GVW_INFO,
+	gvw_log(GVW_DEBUG,
 		"session %u: a library call names 0x%llx, outside the session's memory: "
 		"its context faults, as the library's kernel would",
 		c->s->id, (unsigned long long)ptr);

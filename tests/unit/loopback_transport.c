@@ -14,7 +14,6 @@
 
 struct loopback {
 	struct gv_transport t;
-	struct gvw_worker *w;
 	struct gvw_session *s;
 };
 
@@ -79,8 +78,7 @@ struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len)
 		free(l);
 		return NULL;
 	}
-	l->w = gv_loopback_worker;
-	l->s = gvw_session_open(l->w, ++sessions);
+	l->s = gvw_session_open(gv_loopback_worker, ++sessions);
 	l->t.name = "loopback";
 	l->t.call = loop_call;
 	l->t.max_bulk = 256u << 20;
