@@ -156,15 +156,7 @@ static int resource(struct gvw_call *c, const struct gv_res_desc *r, CUDA_RESOUR
 		out->res.linear.format = (CUarray_format)r->format;
 		out->res.linear.numChannels = r->channels;
 		out->res.linear.sizeInBytes = r->size;
-		/*
-		 * Only the start must be the session's: the driver does not hold
-		 * the size to the allocation (cuda-samples' convolutionFFT2D
-		 * describes more than it allocated), and only the GPU reads
-		 * through a texture, in this session's own context, as a kernel
-		 * may read any address there.
-		 */
-		return r->handle && gvg_devptr(c, r->handle, 1) ? CUDA_ERROR_INVALID_VALUE
-								: CUDA_SUCCESS;
+		break;
 	case GV_RES_PITCH2D:
 		out->res.pitch2D.devPtr = r->handle;
 		out->res.pitch2D.format = (CUarray_format)r->format;
@@ -172,12 +164,18 @@ static int resource(struct gvw_call *c, const struct gv_res_desc *r, CUDA_RESOUR
 		out->res.pitch2D.width = r->width;
 		out->res.pitch2D.height = r->height;
 		out->res.pitch2D.pitchInBytes = r->pitch;
-		/* As for linear memory: the start only. */
-		return r->handle && gvg_devptr(c, r->handle, 1) ? CUDA_ERROR_INVALID_VALUE
-								: CUDA_SUCCESS;
+		break;
 	default:
 		return CUDA_ERROR_INVALID_VALUE;
 	}
+	/*
+	 * Memory: only the start must be the session's.  The driver does not
+	 * hold the size to the allocation (cuda-samples' convolutionFFT2D
+	 * describes more than it allocated), and only the GPU reads through a
+	 * texture, in this session's own context, as a kernel may read any
+	 * address there.
+	 */
+	return r->handle && gvg_devptr(c, r->handle, 1) ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
 }
 
 int gvw_h_TEX_CREATE(struct gvw_call *c)
