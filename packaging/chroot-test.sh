@@ -28,7 +28,7 @@ abi=$1
 version=$2
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 log=/tmp/checks.log
-pass() { echo "PASS: $*"; }
+pass() { echo "pass: $*"; }
 fail() { echo "FAIL: $*"; }
 # check DESCRIPTION COMMAND...: the command's output goes to the log, shown
 # when it fails.

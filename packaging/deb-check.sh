@@ -21,7 +21,7 @@ fail=0
 result() {
 	if [ "$1" = 0 ]; then
 		pass=$((pass + 1))
-		echo "PASS: $2"
+		echo "pass: $2"
 	else
 		fail=$((fail + 1))
 		echo "FAIL: $2"

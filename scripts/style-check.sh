@@ -11,7 +11,7 @@ cd "$repo"
 pass=0 fail=0
 result() {
 	if [ "$2" = 0 ]; then
-		echo "ok $1"
+		echo "pass: $1"
 		pass=$((pass + 1))
 	else
 		echo "FAIL $1"

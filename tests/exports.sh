@@ -12,7 +12,7 @@ cuda_home=${CUDA_HOME:-/usr/local/cuda}
 pass=0 fail=0
 check() {
 	if [ -z "$2" ]; then
-		echo "ok $1"
+		echo "pass: $1"
 		pass=$((pass + 1))
 	else
 		echo "FAIL $1: $(echo "$2" | head -5 | tr '\n' ' ')"

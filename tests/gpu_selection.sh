@@ -7,7 +7,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
 executor=${1:-cpu-reference}
 pass=0 fail=0
-ok() { echo "ok $*"; pass=$((pass + 1)); }
+ok() { echo "pass: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 [ -d "$b/qemu/lib" ] && export LD_LIBRARY_PATH=$b/qemu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 start_fails() {

@@ -22,7 +22,7 @@ def check(what, cond, detail=""):
     global passed, failed
     if cond:
         passed += 1
-        print("ok " + what)
+        print("pass: " + what)
     else:
         failed += 1
         print("FAIL %s %s" % (what, detail))

@@ -9,7 +9,7 @@ log=$b/guest-trace.log
 pass=0 fail=0
 check() {
 	if grep -q "$2" "$log.host"; then
-		echo "ok $1"
+		echo "pass: $1"
 		pass=$((pass + 1))
 	else
 		echo "FAIL $1: no '$2' in $log.host"

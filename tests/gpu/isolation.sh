@@ -35,7 +35,7 @@ src=$?
 
 if [ $erc -eq 0 ]; then
 	pass=$((pass + 1))
-	echo "ok errors illegal"
+	echo "pass: errors illegal"
 else
 	fail=$((fail + 1))
 	echo "FAIL errors illegal: got exit status $erc expected 0"
@@ -44,7 +44,7 @@ fi
 
 if [ $src -eq 0 ]; then
 	pass=$((pass + 1))
-	echo "ok streams x3 beside it"
+	echo "pass: streams x3 beside it"
 else
 	fail=$((fail + 1))
 	echo "FAIL streams x3 beside it: got exit status $src expected 0"

@@ -34,7 +34,7 @@ static void check_st(const char *what, cublasStatus_t got, cublasStatus_t exp)
 {
 	if (got == exp) {
 		g_pass++;
-		printf("ok %s: %s\n", what, cublasGetStatusName(got));
+		printf("pass: %s: %s\n", what, cublasGetStatusName(got));
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %s expected %s\n", what, cublasGetStatusName(got),
@@ -55,7 +55,7 @@ static void check_near(const char *what, int n, const double *got, const double 
 			first = i;
 	if (bad == 0) {
 		g_pass++;
-		printf("ok %s (%d values)\n", what, n);
+		printf("pass: %s (%d values)\n", what, n);
 	} else {
 		g_fail++;
 		printf("FAIL %s[%d]: got %.9g expected %.9g (%d of %d out of tolerance)\n", what,

@@ -53,7 +53,7 @@ static void check_fft(const char *what, cufftResult got, cufftResult exp)
 {
 	if (got == exp) {
 		g_pass++;
-		printf("ok %s: %s\n", what, fft_name(got));
+		printf("pass: %s: %s\n", what, fft_name(got));
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %s (%d) expected %s\n", what, fft_name(got), (int)got,
@@ -72,7 +72,7 @@ static void check_near(const char *what, int n, const double *got, const double 
 			first = i;
 	if (bad == 0) {
 		g_pass++;
-		printf("ok %s (%d values)\n", what, n);
+		printf("pass: %s (%d values)\n", what, n);
 	} else {
 		g_fail++;
 		printf("FAIL %s[%d]: got %.9g expected %.9g (%d of %d out of tolerance)\n", what,

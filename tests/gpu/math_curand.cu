@@ -60,7 +60,7 @@ static void check_r(const char *what, curandStatus_t got, curandStatus_t exp)
 {
 	if (got == exp) {
 		g_pass++;
-		printf("ok %s: %s\n", what, rand_name(got));
+		printf("pass: %s: %s\n", what, rand_name(got));
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %s (%d) expected %s\n", what, rand_name(got), (int)got,
@@ -74,7 +74,7 @@ static void check_range(const char *what, double v, double lo, double hi)
 {
 	if (v >= lo && v <= hi) {
 		g_pass++;
-		printf("ok %s\n", what);
+		printf("pass: %s\n", what);
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %.9g expected within [%g, %g]\n", what, v, lo, hi);

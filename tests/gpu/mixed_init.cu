@@ -15,7 +15,7 @@ static void expect(const char *what, int got, int want)
 {
 	if (got == want) {
 		g_pass++;
-		printf("ok %s: %d\n", what, got);
+		printf("pass: %s: %d\n", what, got);
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %d expected %d\n", what, got, want);

@@ -27,7 +27,7 @@ static void check_err(const char *what, cudaError_t got)
 {
 	if (got != cudaSuccess) {
 		g_pass++;
-		printf("ok %s: %s\n", what, cudaGetErrorName(got));
+		printf("pass: %s: %s\n", what, cudaGetErrorName(got));
 	} else {
 		g_fail++;
 		printf("FAIL %s: got cudaSuccess expected an error\n", what);

@@ -37,7 +37,7 @@ int main()
 		bool ok = e == cudaSuccess && strstr(rec.name, "parent") && rec.args_len == 8 &&
 			  !memcmp(rec.args, &p, 8);
 		ok ? passed++ : failed++;
-		printf("%s: the double received parent<<<1, 1>>>(p)\n", ok ? "ok" : "FAIL");
+		printf("%s: the double received parent<<<1, 1>>>(p)\n", ok ? "pass" : "FAIL");
 	} else {
 		bool ok = e == cudaSuccess &&
 			  cudaMemcpy(h, p, sizeof(h), cudaMemcpyDeviceToHost) == cudaSuccess;

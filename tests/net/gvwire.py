@@ -122,7 +122,7 @@ class Checks:
         if cond:
             self.passed += 1
             if self.verbose:
-                print("ok", what)
+                print("pass:", what)
         else:
             self.failed += 1
             print("FAIL", what)

@@ -26,7 +26,7 @@ export GVIRTUS_HOME=$home GVIRTUS_TRANSPORT=tcp
 client_progs "$b" "$home/progs"
 progs=$home/progs
 pass=0 fail=0
-ok() { echo "ok $*"; pass=$((pass + 1)); }
+ok() { echo "pass: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 start_backend() {
 	"$b/bin/gvirtus-backend" --executor "$executor" "$home/etc/properties.json" \

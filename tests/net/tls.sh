@@ -24,7 +24,7 @@ trap cleanup EXIT
 export GVIRTUS_TRANSPORT=tcp
 unset GVIRTUS_HOME
 pass=0 fail=0
-ok() { echo "ok $*"; pass=$((pass + 1)); }
+ok() { echo "pass: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 
 # ---- credentials ----

@@ -53,7 +53,7 @@ exec > >(tee "$out/soak.log") 2>&1
 [ -d "$b/qemu/lib" ] && export LD_LIBRARY_PATH=$b/qemu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
 pass=0 fail=0
-ok() { echo "ok $*"; pass=$((pass + 1)); }
+ok() { echo "pass: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 finish() {
 	echo "soak: $pass passed, $fail failed"

@@ -29,7 +29,7 @@ export GVSOAK_NO_KERNELS
 
 pass=0
 fail=0
-ok() { echo "ok $*"; pass=$((pass + 1)); }
+ok() { echo "pass: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL $*"; fail=$((fail + 1)); }
 tmp=/tmp/soak
 mkdir -p $tmp
