@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The checks the programs of tests/gpu share.  Each prints one line, "ok
+// The checks the programs of tests/gpu share.  Each prints one line, "pass:
 // <what>" or "FAIL <what>: got X expected Y", and counts; the output must
 // be the same on any correct CUDA implementation (no pointers, no timings).
 #ifndef GVIRTUS_GPU_CHECK_CUH
@@ -15,7 +15,7 @@ static inline void check_i(const char *what, long long got, long long exp)
 {
 	if (got == exp) {
 		g_pass++;
-		printf("ok %s\n", what);
+		printf("pass: %s\n", what);
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %lld expected %lld\n", what, got, exp);
@@ -26,7 +26,7 @@ static inline void check_d(const char *what, double got, double exp)
 {
 	if (got == exp) {
 		g_pass++;
-		printf("ok %s\n", what);
+		printf("pass: %s\n", what);
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %.17g expected %.17g\n", what, got, exp);
@@ -37,7 +37,7 @@ static inline void check_e(const char *what, cudaError_t got, cudaError_t exp)
 {
 	if (got == exp) {
 		g_pass++;
-		printf("ok %s: %s\n", what, cudaGetErrorName(got));
+		printf("pass: %s: %s\n", what, cudaGetErrorName(got));
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %s expected %s\n", what, cudaGetErrorName(got),
@@ -55,7 +55,7 @@ static inline void check_arr(const char *what, const T *got, const T *exp, int n
 			first = i;
 	if (bad == 0) {
 		g_pass++;
-		printf("ok %s (%d values)\n", what, n);
+		printf("pass: %s (%d values)\n", what, n);
 	} else if (std::numeric_limits<T>::is_integer) {
 		g_fail++;
 		printf("FAIL %s[%d]: got %lld expected %lld (%d of %d differ)\n", what, first,

@@ -44,7 +44,7 @@ int main()
 		for (int i = 0; ok && i < 32; i++)
 			ok = h[i] == i * 3 + 1;
 		ok ? passed++ : failed++;
-		printf("%s: the child kernel wrote its values (%s)\n", ok ? "ok" : "FAIL",
+		printf("%s: the child kernel wrote its values (%s)\n", ok ? "pass" : "FAIL",
 		       cudaGetErrorName(e));
 	}
 	cudaFree(p);
