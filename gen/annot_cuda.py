@@ -74,6 +74,9 @@ HOST_AFTER = {
 # A graph's nodes (and its child graphs) go with it: their handles must
 # too, or a later call would hand the driver a freed object.
 HOST_BEFORE = {"cuGraphDestroy": "e = gvg_graph_doom(c, a_hGraph);"}
+# A stream's access-policy window names device memory: the session's own.
+HOST_BEFORE.update({f: "e = gvg_access_window(c, (int)a_attr, v_value);"
+                    for f in ("cuStreamSetAttribute", "cuStreamSetAttribute_ptsz")})
 
 # The device ordinal type: the guest's ordinal is mapped to the host's.
 DEVICE_TYPE = "CUdevice"
@@ -83,6 +86,31 @@ DEVICE_TYPE = "CUdevice"
 BULK_IN = {("srcHost", "ByteCount")}
 BULK_OUT = {("dstHost", "ByteCount"), ("pciBusId", "len")}
 
+# Values whose size the call's attribute decides: (function, parameter) ->
+# (direction, the attribute parameter, the function of
+# include/gvirtus/attr_values.h giving its bytes, an attribute the CI
+# round trip passes).  Per-thread variants share their call's row.
+ATTR_VALUES = {
+    ("cuMemPoolSetAttribute", "value"):
+        ("in", "attr", "gv_mempool_attr_bytes", "CU_MEMPOOL_ATTR_RELEASE_THRESHOLD"),
+    ("cuMemPoolGetAttribute", "value"):
+        ("out", "attr", "gv_mempool_attr_bytes", "CU_MEMPOOL_ATTR_REUSE_ALLOW_OPPORTUNISTIC"),
+    ("cuDeviceSetGraphMemAttribute", "value"):
+        ("in", "attr", "gv_graphmem_attr_bytes", "CU_GRAPH_MEM_ATTR_USED_MEM_HIGH"),
+    ("cuDeviceGetGraphMemAttribute", "value"):
+        ("out", "attr", "gv_graphmem_attr_bytes", "CU_GRAPH_MEM_ATTR_RESERVED_MEM_CURRENT"),
+    ("cuStreamSetAttribute", "value"):
+        ("in", "attr", "gv_stream_attr_bytes", "CU_LAUNCH_ATTRIBUTE_PRIORITY"),
+    ("cuStreamGetAttribute", "value_out"):
+        ("out", "attr", "gv_stream_attr_bytes", "CU_LAUNCH_ATTRIBUTE_SYNCHRONIZATION_POLICY"),
+}
+
+# Pointer fields of a call's structs that mean nothing on a Linux host: the
+# guest's value travels but the host hands the driver NULL (field -> why).
+NULLED_FIELDS = {
+    "win32SecurityAttributes": "Windows only: NULL on Linux",
+}
+
 # Calls whose CUdeviceptr out-parameter is an address of memory the session
 # already holds (a value, not a new allocation to track).
 DEVPTR_OUT_OK = {"cuMemGetAddressRange_v2"}
@@ -90,6 +118,11 @@ DEVPTR_OUT_OK = {"cuMemGetAddressRange_v2"}
 # Arrays a call only reads although the header does not say const.
 ARRAY_IN = {("cuStreamUpdateCaptureDependencies_v2", "dependencies"),
             ("cuStreamUpdateCaptureDependencies_v2_ptsz", "dependencies")}
+
+# Pointers to one value a call only reads although the header does not say
+# const (the memory location whose pool is asked for or set).
+READS = {("cuMemGetDefaultMemPool", "location"), ("cuMemGetMemPool", "location"),
+         ("cuMemSetMemPool", "location"), ("cuMemPoolGetAccess", "location")}
 
 # Pointers the array rule would take for arrays but that name one value.
 NOT_ARRAY = {("cuDeviceGetTexture1DLinearMaxWidth", "maxWidthInElements")}

@@ -121,6 +121,28 @@ class Param:
         self.spelling = c_spelling(cursor.type.spelling)
 
 
+MEM_LOCATION = "struct CUmemLocation_st"
+
+
+def location_paths(t):
+    """Where a CUmemLocation lies in a value of type t: "" for t itself,
+    ".field" for a top-level field; its device id is the guest's ordinal."""
+    t = t.get_canonical()
+    if t.spelling == MEM_LOCATION:
+        return [""]
+    if t.kind != ci.TypeKind.RECORD:
+        return []
+    return ["." + f.spelling for f in t.get_fields() if f.type.get_canonical().spelling == MEM_LOCATION]
+
+
+def nulled_fields(t, ann):
+    """The top-level fields of record t that the host sets to NULL."""
+    t = t.get_canonical()
+    if t.kind != ci.TypeKind.RECORD:
+        return []
+    return [f.spelling for f in t.get_fields() if f.spelling in getattr(ann, "NULLED_FIELDS", ())]
+
+
 def is_pod(t, ann, depth=0):
     """Plain data: no pointers, handles or device addresses, at any depth."""
     t = t.get_canonical() if t.spelling not in ann.VALUE_TYPES else t
@@ -134,6 +156,8 @@ def is_pod(t, ann, depth=0):
         fields = list(t.get_fields())
         for f in fields:
             ft = f.type
+            if depth == 0 and f.spelling in getattr(ann, "NULLED_FIELDS", ()):
+                continue
             if ft.spelling in ann.VALUE_TYPES or "CUdeviceptr" in ft.spelling:
                 return False
             if not is_pod(ft, ann, depth + 1):
@@ -193,6 +217,14 @@ class Fn:
         for i, p in enumerate(self.params):
             t = p.type
             sp = p.spelling
+            av = getattr(ann, "ATTR_VALUES", {}).get((re.sub(r"_ptsz$", "", self.name), p.name))
+            if av:
+                # A value whose size the call's attribute decides (attr_values.h).
+                direction, attr, size_fn, example = av
+                if attr not in names:
+                    return "attribute value %s names no parameter %s" % (p.name, attr)
+                self.wire.append(("attr_" + direction, p, (attr, size_fn, example)))
+                continue
             if getattr(ann, "MATH", False):
                 mrole = math_role(self, p, ann)
                 if isinstance(mrole, str):
@@ -244,7 +276,8 @@ class Fn:
             if t.kind == ci.TypeKind.POINTER:
                 pt = t.get_pointee()
                 psp = pt.spelling
-                const = pt.is_const_qualified()
+                const = pt.is_const_qualified() or \
+                    (re.sub(r"_ptsz$", "", self.name), p.name) in getattr(ann, "READS", ())
                 base = re.sub(r"^const ", "", psp)
                 if base == "char" and const:
                     if nstr or arrays:
@@ -407,6 +440,10 @@ def fdecl(t, n):
     return "%s %s%s;" % (ty, n, "[%d]" % arr if arr else "")
 
 
+# attr_values.h's GV_ATTR_VALUE_MAX: the wire's room for an attribute value.
+ATTR_VALUE_MAX = 64
+
+
 def field(role, p, extra):
     """Request and response fields of one parameter."""
     n = p.name
@@ -442,6 +479,10 @@ def field(role, p, extra):
         return [], ["int32_t %s;" % n]
     if role == "string":
         return [], []
+    if role == "attr_in":
+        return ["uint8_t %s[%d];" % (n, ATTR_VALUE_MAX)], []
+    if role == "attr_out":
+        return [], ["uint8_t %s[%d];" % (n, ATTR_VALUE_MAX)]
     if role == "array_in" and extra[0] == "pod" and n in extra[5]:
         return ["uint8_t has_%s;" % n], []
     if role in ("bulk_in", "bulk_out", "array_in"):
@@ -686,6 +727,8 @@ def emit_guest(lib, ann, remote, out_fns, banner):
     c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
          "#include <stdint.h>", "#include <stdlib.h>", "#include <string.h>", "",
          '#include "%s"' % cv["include"], '#include "gen/%s_msgs.h"' % lib, ""]
+    if getattr(ann, "ATTR_VALUES", None):
+        c[-1:] = ['#include "attr_values.h"', ""]
     if math:
         c[3:3] = ["#include <%s>" % ann.HEADER]
         c[-1:] = ['#include "%s"' % x for x in getattr(ann, "GUEST_INCLUDE", [])] + [""]
@@ -708,6 +751,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             c.append("\tint host_ = %s;" % ann.MODE_GUEST.format(lib=lib, handle=mhandle(f).name))
         if any(x[0] == "modal_buf" for x in f.wire):
             c.append("\tunsigned int nb_ = 0;")
+        attrs = [x for x in f.wire if x[0] in ("attr_in", "attr_out")]
+        if attrs:
+            c.append("\tsize_t nv_;")
         c.append("\t%s e;" % cv["ret"])
         c.append("")
         c.append("\tmemset(&q, 0, sizeof(q));")
@@ -729,6 +775,12 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 c.append("\t\treturn %s;" % cv["inval"])
             if role == "inout":
                 c.append("\tif (!%s)" % n)
+                c.append("\t\treturn %s;" % cv["inval"])
+            if role in ("attr_in", "attr_out"):
+                # Only the bytes the attribute has: the caller's value may be
+                # an int where another attribute's is 64-bit.
+                c.append("\tnv_ = %s((int)%s);" % (extra[1], extra[0]))
+                c.append("\tif (!nv_ || !%s)" % n)
                 c.append("\t\treturn %s;" % cv["inval"])
             if role == "modal_buf":
                 # More than one bulk buffer carries is not a host generator's job.
@@ -788,6 +840,8 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 c.append("\tb.dir = GV_BULK_FROM_HOST;")
             elif role == "inout":
                 c.append("\t%s(&q.%s, %s);" % (cv["copy"], n, n))
+            elif role == "attr_in":
+                c.append("\tmemcpy(q.%s, %s, nv_);" % (n, n))
             elif role in ("bulk_in", "bulk_out"):
                 c.append("\tb.addr = %s;" % n)
                 c.append("\tb.len = %s;" % extra)
@@ -835,7 +889,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         if arrs:
             c.append("\tfree(t_);")
         outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
-                                              "modal_io")]
+                                              "modal_io", "attr_out")]
         if outs:
             c.append("\tif (e == %s) {" % cv["ok"])
             for role, p, extra in outs:
@@ -849,6 +903,8 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 elif role in ("modal_out", "modal_io"):
                     c.append("\t\tif (host_)")
                     c.append("\t\t\tmemcpy(%s, r.%s, %s);" % (n, n, extra[1]))
+                elif role == "attr_out":
+                    c.append("\t\tmemcpy(%s, r.%s, nv_);" % (n, n))
                 else:
                     c.append("\t\t%s(%s, &r.%s);" % (cv["copy"], n, n))
             c.append("\t}")
@@ -915,7 +971,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
         if any(r not in ("out", "out_handle", "out_device", "string") for r, _, _ in f.wire):
             c.append("\tconst struct gvg_%s_req *q = c->req;" % f.name)
         outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
-                                              "modal_io")]
+                                              "modal_io", "attr_out")]
         if outs:
             c.append("\tstruct gvg_%s_resp *r = c->resp;" % f.name)
         for role, p, extra in f.wire:
@@ -964,6 +1020,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\tint staged_%s = 0;" % n)
             elif role == "inout":
                 c.append("\t%s a_%s;" % (extra, n))
+            elif role in ("attr_in", "attr_out"):
+                c.append("\tuint64_t %s_%s[GV_ATTR_VALUE_MAX / 8] = { 0 };" % (
+                    "v" if role == "attr_in" else "o", n))
+                c.append("\tsize_t nv_ = 0;")
             if role == "handle" and (extra in host_kind or extra in alias):
                 c.append("\tenum gvw_handle_kind k_%s = GVW_H_%s;" % (n, kinds[extra]))
         arrs = [x for x in f.wire if x[0] == "array_in"]
@@ -980,6 +1040,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
         for role, p, extra in f.wire:
             if role in ("value", "in", "inout"):
                 c.append("\tGVG_COPY(a_%s, q->%s);" % (p.name, p.name))
+            if role == "in":
+                for fld in nulled_fields(p.type.get_pointee(), ann):
+                    c.append("\ta_%s.%s = NULL;\t/* %s */" % (p.name, fld, ann.NULLED_FIELDS[fld]))
         for role, p, extra in f.wire:
             n = p.name
             chk = None
@@ -1025,6 +1088,13 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\tif (!e && q->host_%s)" % n)
                 c.append("\t\tmemcpy(v_%s, q->v_%s, %s);" % (n, n, extra[2]))
                 chk = "q->host_%s ? 0 : gvg_devptr_at(c, q->%s, %s, &a_%s)" % (n, n, extra[3], n)
+            elif role in ("attr_in", "attr_out"):
+                # The attribute decides the size, as the guest computed it.
+                c.append("\tif (!e && !(nv_ = %s((int)a_%s)))" % (extra[1], extra[0]))
+                c.append("\t\te = CUDA_ERROR_INVALID_VALUE;")
+                if role == "attr_in":
+                    c.append("\tif (!e)")
+                    c.append("\t\tmemcpy(v_%s, q->%s, nv_);" % (n, n))
             elif role == "context":
                 chk = "gvg_context(c, q->%s, &a_%s)" % (n, n)
             elif role == "device":
@@ -1053,6 +1123,22 @@ def emit_host(lib, ann, remote, host_calls, banner):
             if chk:
                 c.append("\tif (!e)")
                 c.append("\t\te = %s;" % chk)
+        for role, p, extra in f.wire:
+            # A memory location names a device by the guest's ordinal.
+            n = p.name
+            if role == "value":
+                for path in location_paths(p.type):
+                    c.append("\tif (!e)")
+                    c.append("\t\te = gvg_location(c, &a_%s%s);" % (n, path))
+            elif role == "in":
+                for path in location_paths(p.type.get_pointee()):
+                    c.append("\tif (!e && q->has_%s)" % n)
+                    c.append("\t\te = gvg_location(c, &a_%s%s);" % (n, path))
+            elif role == "array_in" and extra[0] == "pod":
+                pt = p.type.get_pointee() if p.type.kind == ci.TypeKind.POINTER else p.type.element_type
+                for path in location_paths(pt):
+                    c.append("\tfor (size_t i_ = 0; !e && a_%s && i_ < (size_t)q->%s; i_++)" % (n, extra[4]))
+                    c.append("\t\te = gvg_location(c, &a_%s[i_]%s);" % (n, path))
         if any(x[0] in ("modal_in", "modal_out", "modal_io") for x in modal):
             # One mode for all of a call's scalars: a request that mixes
             # them would have the library read an address as the other kind.
@@ -1082,6 +1168,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("(%s)a_%s" % (ptype(p), n))
             elif role == "inout":
                 args.append("&a_" + n)
+            elif role in ("attr_in", "attr_out"):
+                args.append("(%s)%s_%s" % (p.spelling, "v" if role == "attr_in" else "o", n))
             elif role == "value":
                 args.append("a_" + n)
             elif role == "in":
@@ -1159,6 +1247,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\t\te = CUDA_ERROR_INVALID_DEVICE;")
             elif role in ("modal_out", "inout", "modal_io"):
                 continue
+            elif role == "attr_out":
+                c.append("\tif (!e)")
+                c.append("\t\tmemcpy(r->%s, o_%s, nv_);" % (n, n))
             else:
                 c.append("\tif (!e)")
                 c.append("\t\tGVG_COPY(r->%s, o_%s);" % (n, n))
@@ -1222,6 +1313,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\t%s %s;" % (extra, p.name))
             elif role == "array_in" and extra[0] == "pod":
                 c.append("\t%s %s[4];" % (extra[2], p.name))
+            elif role == "attr_in":
+                c.append("\tunsigned char %s[%d];" % (p.name, ATTR_VALUE_MAX))
         c.append("\tint called;")
         c.append("} x_%s;" % n)
         c.append("")
@@ -1267,6 +1360,11 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                          % (n, pn, extra[4], pn, n, pn, extra[4], pn))
             elif role == "out":
                 c.append("\trt_pattern(%s, sizeof(*%s), %d);" % (pn, pn, ids[n]))
+            elif role == "attr_in":
+                c.append("\tRT_SAME(\"%s\", \"%s\", %s, x_%s.%s, %s((int)%s));" % (
+                    n, pn, pn, n, pn, extra[1], extra[0]))
+            elif role == "attr_out":
+                c.append("\trt_pattern(%s, %s((int)%s), %d);" % (pn, extra[1], extra[0], ids[n]))
             elif role == "out_handle":
                 if p.type.get_pointee().get_canonical().kind in INT_KINDS:
                     c.append("\t*%s = RT_INT_OBJECT;" % pn)
@@ -1323,6 +1421,11 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "array_in" and extra[0] == "handle":
                 decls.append("\t%s h_%s[4] = { 0 };" % (extra[2], pn))
                 args.append("h_%s" % pn)
+            elif role == "attr_in":
+                args.append("(%s)x_%s.%s" % (p.spelling, n, pn))
+            elif role == "attr_out":
+                decls.append("\tunsigned char o_%s[%d] = { 0 };" % (pn, ATTR_VALUE_MAX))
+                args.append("(%s)o_%s" % (p.spelling, pn))
             elif role == "array_in":
                 args.append("x_%s.%s" % (n, pn))
         c += decls
@@ -1339,12 +1442,21 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         lens = {extra for role, _, extra in f.wire if role in ("bulk_in", "bulk_out")}
         n_outs = {extra[0] for role, _, extra in f.wire if role == "bulk_out_n"}
         counts = {extra[4] for role, _, extra in f.wire if role == "array_in"}
+        attr_of = {extra[0]: extra for role, _, extra in f.wire if role in ("attr_in", "attr_out")}
         for role, p, extra in f.wire:
             pn = p.name
-            if role == "value" and pn in counts:
+            if role == "value" and pn in attr_of:
+                c.append("\tx_%s.%s = (%s)%s;" % (n, pn, p.spelling, attr_of[pn][2]))
+            elif role == "attr_in":
+                c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+            elif role == "value" and pn in counts:
                 c.append("\tx_%s.%s = (%s)(1 + rt_small(4));" % (n, pn, p.spelling))
             elif role == "array_in" and extra[0] == "pod":
                 c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+                for path in location_paths(p.type.get_pointee() if p.type.kind == ci.TypeKind.POINTER
+                                           else p.type.element_type):
+                    c.append("\tfor (size_t i_ = 0; i_ < 4; i_++)")
+                    c.append("\t\tx_%s.%s[i_]%s = rt_device_location();" % (n, pn, path))
             elif role == "value" and pn in n_outs:
                 c.append("\tx_%s.%s = (%s)rt_small(5);" % (n, pn, p.spelling))
             elif role == "inout":
@@ -1356,6 +1468,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     c.append("\tx_%s.%s = (%s)rt_small(64);" % (n, pn, p.spelling))
                 else:
                     c.append("\trt_random(&x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+                    for path in location_paths(p.type):
+                        c.append("\tx_%s.%s%s = rt_device_location();" % (n, pn, path))
             elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, ptype(p)))
             elif role in ("modal_buf", "modal_out", "modal_io"):
@@ -1368,6 +1482,10 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tx_%s.%s = 0;" % (n, pn))
             elif role == "in":
                 c.append("\trt_random(&x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+                for fld in nulled_fields(p.type.get_pointee(), ann):
+                    c.append("\tx_%s.%s.%s = NULL;" % (n, pn, fld))
+                for path in location_paths(p.type.get_pointee()):
+                    c.append("\tx_%s.%s%s = rt_device_location();" % (n, pn, path))
                 c.append("\tx_%s.has_%s = (int)rt_small(4) != 0;" % (n, pn))
             elif role == "string":
                 c.append("\trt_string(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
@@ -1396,6 +1514,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     n, pn, pn, "0" if p.type.get_pointee().get_canonical().kind in INT_KINDS else "NULL"))
             elif role == "out_device":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s == 0);" % (n, pn, pn))
+            elif role == "attr_out":
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, %s((int)%s), %d));" % (
+                    n, pn, pn, extra[1], extra[2], ids[n]))
         if f.name in ann.DESTROYS and int_handle(next(p for p in f.params if p.name == ann.DESTROYS[f.name])):
             hp = next(p for p in f.params if p.name == ann.DESTROYS[f.name])
             c.append("\t/* Destroyed: a new one. */")
@@ -1434,6 +1555,14 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             c.append("\tx_%s.called = 0;" % n)
             c.append("\te = %s(%s);" % (n, ", ".join(hargs)))
             c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 0, e);" % (n, bad[2], n))
+        for attr in attr_of:
+            # An attribute of no known size never reaches the host.
+            i = [pp.name for pp in f.params].index(attr)
+            hargs = list(args)
+            hargs[i] = "(%s)0x7fff" % f.params[i].spelling
+            c.append("\tx_%s.called = 0;" % n)
+            c.append("\te = %s(%s);" % (n, ", ".join(hargs)))
+            c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 0, e);" % (n, cv["inval"], n))
         c.append("}")
         c.append("#endif")
         c.append("")

@@ -126,6 +126,32 @@ int gvg_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len)
 	return CUDA_SUCCESS;
 }
 
+int gvg_location(struct gvw_call *c, CUmemLocation *l)
+{
+	CUdevice d;
+	int e;
+
+	if (l->type != CU_MEM_LOCATION_TYPE_DEVICE)
+		return CUDA_SUCCESS; /* the host's memory, or a type the driver refuses */
+	e = gvg_device(c, l->id, &d);
+	if (!e)
+		l->id = d;
+	return e;
+}
+
+int gvg_access_window(struct gvw_call *c, int attr, const void *value)
+{
+	CUaccessPolicyWindow w;
+
+	if (attr != CU_LAUNCH_ATTRIBUTE_ACCESS_POLICY_WINDOW)
+		return CUDA_SUCCESS;
+	memcpy(&w, value, sizeof(w));
+	/* An empty window resets the stream's: its stale address is no use. */
+	if (w.num_bytes == 0)
+		return CUDA_SUCCESS;
+	return gvg_devptr(c, (uint64_t)(uintptr_t)w.base_ptr, w.num_bytes);
+}
+
 int gvg_string(struct gvw_call *c, const char **out)
 {
 	const char *t = c->tail;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attr_values.h"
 #include "gen/cuda_driver_fns.h"
 #include "gen/cuda_msgs.h"
 #include "handlers.h"
@@ -58,6 +59,12 @@ int gvg_context(struct gvw_call *c, int32_t dev, CUcontext *out);
 /* ptr, unless 0, lies in one of the session's allocations with len bytes
  * (len 0: only ptr itself is checked). */
 int gvg_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len);
+/* A memory location naming a guest device as the host's (other types pass:
+ * host memory, or a type the driver itself refuses). */
+int gvg_location(struct gvw_call *c, CUmemLocation *l);
+/* An access-policy window (attribute attr's value) that names memory names
+ * the session's: the L2 hint may not point the GPU at another's. */
+int gvg_access_window(struct gvw_call *c, int attr, const void *value);
 /* The request's tail as a NUL-terminated string, or NULL if it is empty. */
 int gvg_string(struct gvw_call *c, const char **out);
 /* The message's bulk buffer, of direction dir and exactly len bytes, as one

@@ -1,36 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Launches with attributes (LAUNCH_EX): cooperative launches, clusters,
- * priorities and the other attributes whose values are plain numbers.
- * Attributes that carry an event, a graph node or a device address are not
- * carried (their values would be host objects or unchecked addresses).  The
+ * priorities and the other attributes whose values are plain numbers, and
+ * access-policy windows over the session's memory.  Attributes that carry
+ * an event or a graph node are not carried (their values would be host
+ * objects).  The
  * arguments are checked as for LAUNCH and handed to the driver packed.
  */
+#include "attr_values.h"
 #include "gen_support.h"
 #include "log.h"
 
 _Static_assert(sizeof(CUlaunchAttributeValue) == sizeof(((struct gv_launch_attr *)0)->value),
 	       "launch attribute values are 64 bytes");
-
-static int plain_attribute(uint32_t id)
-{
-	switch (id) {
-	case CU_LAUNCH_ATTRIBUTE_IGNORE:
-	case CU_LAUNCH_ATTRIBUTE_COOPERATIVE:
-	case CU_LAUNCH_ATTRIBUTE_SYNCHRONIZATION_POLICY:
-	case CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION:
-	case CU_LAUNCH_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE:
-	case CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION:
-	case CU_LAUNCH_ATTRIBUTE_PRIORITY:
-	case CU_LAUNCH_ATTRIBUTE_MEM_SYNC_DOMAIN_MAP:
-	case CU_LAUNCH_ATTRIBUTE_MEM_SYNC_DOMAIN:
-	case CU_LAUNCH_ATTRIBUTE_PREFERRED_CLUSTER_DIMENSION:
-	case CU_LAUNCH_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT:
-		return 1;
-	default:
-		return 0;
-	}
-}
 
 int gvw_h_LAUNCH_EX(struct gvw_call *c)
 {
@@ -60,7 +42,11 @@ int gvw_h_LAUNCH_EX(struct gvw_call *c)
 	if (e)
 		return e;
 	for (i = 0; i < q->nattrs; i++) {
-		if (!plain_attribute(q->attrs[i].id)) {
+		e = gvg_access_window(c, (int)q->attrs[i].id, q->attrs[i].value);
+		if (e)
+			return e;
+		if (!gv_launch_attr_plain((int)q->attrs[i].id) &&
+		    q->attrs[i].id != CU_LAUNCH_ATTRIBUTE_ACCESS_POLICY_WINDOW) {
 			gvw_log(GVW_DEBUG, "session %u: launch attribute %u is not carried",
 				c->s->id, q->attrs[i].id);
 			return CUDA_ERROR_NOT_SUPPORTED;

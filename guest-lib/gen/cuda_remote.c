@@ -6,6 +6,7 @@
 
 #include "gvcu.h"
 #include "gen/cuda_msgs.h"
+#include "attr_values.h"
 
 GVCU_EXPORT CUresult cuArray3DCreate_v2(CUarray * pHandle, const CUDA_ARRAY3D_DESCRIPTOR * pAllocateArray)
 {
@@ -462,6 +463,26 @@ GVCU_EXPORT CUresult cuDeviceGetExecAffinitySupport(int * pi, CUexecAffinityType
 	return e;
 }
 
+GVCU_EXPORT CUresult cuDeviceGetGraphMemAttribute(CUdevice device, CUgraphMem_attribute attr, void * value)
+{
+	struct gvg_cuDeviceGetGraphMemAttribute_req q;
+	struct gvg_cuDeviceGetGraphMemAttribute_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_graphmem_attr_bytes((int)attr);
+	if (!nv_ || !value)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.device = device;
+	GVCU_COPY(&q.attr, &attr);
+	e = gvcu_call(GV_OP_cuDeviceGetGraphMemAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		memcpy(value, r.value, nv_);
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuDeviceGetMemPool(CUmemoryPool * pool, CUdevice dev)
 {
 	struct gvg_cuDeviceGetMemPool_req q;
@@ -545,6 +566,24 @@ GVCU_EXPORT CUresult cuDeviceGraphMemTrim(CUdevice device)
 	memset(&q, 0, sizeof(q));
 	q.device = device;
 	e = gvcu_call(GV_OP_cuDeviceGraphMemTrim, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuDeviceSetGraphMemAttribute(CUdevice device, CUgraphMem_attribute attr, void * value)
+{
+	struct gvg_cuDeviceSetGraphMemAttribute_req q;
+	struct gvg_cuDeviceSetGraphMemAttribute_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_graphmem_attr_bytes((int)attr);
+	if (!nv_ || !value)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.device = device;
+	GVCU_COPY(&q.attr, &attr);
+	memcpy(q.value, value, nv_);
+	e = gvcu_call(GV_OP_cuDeviceSetGraphMemAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
 }
 
@@ -1511,13 +1550,14 @@ GVCU_EXPORT CUresult cuMemGetDefaultMemPool(CUmemoryPool * pool_out, CUmemLocati
 	memset(&q, 0, sizeof(q));
 	if (!pool_out)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (!location)
-		return CUDA_ERROR_INVALID_VALUE;
+	if (location) {
+		GVCU_COPY(&q.location, location);
+		q.has_location = 1;
+	}
 	GVCU_COPY(&q.type, &type);
 	e = gvcu_call(GV_OP_cuMemGetDefaultMemPool, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUDA_SUCCESS) {
 		*pool_out = (CUmemoryPool)(uintptr_t)r.pool_out;
-		GVCU_COPY(location, &r.location);
 	}
 	return e;
 }
@@ -1531,13 +1571,14 @@ GVCU_EXPORT CUresult cuMemGetMemPool(CUmemoryPool * pool, CUmemLocation * locati
 	memset(&q, 0, sizeof(q));
 	if (!pool)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (!location)
-		return CUDA_ERROR_INVALID_VALUE;
+	if (location) {
+		GVCU_COPY(&q.location, location);
+		q.has_location = 1;
+	}
 	GVCU_COPY(&q.type, &type);
 	e = gvcu_call(GV_OP_cuMemGetMemPool, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUDA_SUCCESS) {
 		*pool = (CUmemoryPool)(uintptr_t)r.pool;
-		GVCU_COPY(location, &r.location);
 	}
 	return e;
 }
@@ -1555,6 +1596,26 @@ GVCU_EXPORT CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmem
 	GVCU_COPY(&q.handle, &handle);
 	GVCU_COPY(&q.flags, &flags);
 	e = gvcu_call(GV_OP_cuMemMap, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemPoolCreate(CUmemoryPool * pool, const CUmemPoolProps * poolProps)
+{
+	struct gvg_cuMemPoolCreate_req q;
+	struct gvg_cuMemPoolCreate_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!pool)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (poolProps) {
+		GVCU_COPY(&q.poolProps, poolProps);
+		q.has_poolProps = 1;
+	}
+	e = gvcu_call(GV_OP_cuMemPoolCreate, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*pool = (CUmemoryPool)(uintptr_t)r.pool;
+	}
 	return e;
 }
 
@@ -1596,13 +1657,34 @@ GVCU_EXPORT CUresult cuMemPoolGetAccess(CUmemAccess_flags * flags, CUmemoryPool 
 	memset(&q, 0, sizeof(q));
 	if (!flags)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (!location)
-		return CUDA_ERROR_INVALID_VALUE;
 	q.memPool = (uint64_t)(uintptr_t)memPool;
+	if (location) {
+		GVCU_COPY(&q.location, location);
+		q.has_location = 1;
+	}
 	e = gvcu_call(GV_OP_cuMemPoolGetAccess, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUDA_SUCCESS) {
 		GVCU_COPY(flags, &r.flags);
-		GVCU_COPY(location, &r.location);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemPoolGetAttribute(CUmemoryPool pool, CUmemPool_attribute attr, void * value)
+{
+	struct gvg_cuMemPoolGetAttribute_req q;
+	struct gvg_cuMemPoolGetAttribute_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_mempool_attr_bytes((int)attr);
+	if (!nv_ || !value)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.pool = (uint64_t)(uintptr_t)pool;
+	GVCU_COPY(&q.attr, &attr);
+	e = gvcu_call(GV_OP_cuMemPoolGetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		memcpy(value, r.value, nv_);
 	}
 	return e;
 }
@@ -1631,6 +1713,24 @@ GVCU_EXPORT CUresult cuMemPoolSetAccess(CUmemoryPool pool, const CUmemAccessDesc
 	at_ += n_ * 12;
 	e = gvcu_call(GV_OP_cuMemPoolSetAccess, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
 	free(t_);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemPoolSetAttribute(CUmemoryPool pool, CUmemPool_attribute attr, void * value)
+{
+	struct gvg_cuMemPoolSetAttribute_req q;
+	struct gvg_cuMemPoolSetAttribute_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_mempool_attr_bytes((int)attr);
+	if (!nv_ || !value)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.pool = (uint64_t)(uintptr_t)pool;
+	GVCU_COPY(&q.attr, &attr);
+	memcpy(q.value, value, nv_);
+	e = gvcu_call(GV_OP_cuMemPoolSetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
 }
 
@@ -1726,14 +1826,13 @@ GVCU_EXPORT CUresult cuMemSetMemPool(CUmemLocation * location, CUmemAllocationTy
 	CUresult e;
 
 	memset(&q, 0, sizeof(q));
-	if (!location)
-		return CUDA_ERROR_INVALID_VALUE;
+	if (location) {
+		GVCU_COPY(&q.location, location);
+		q.has_location = 1;
+	}
 	GVCU_COPY(&q.type, &type);
 	q.pool = (uint64_t)(uintptr_t)pool;
 	e = gvcu_call(GV_OP_cuMemSetMemPool, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (e == CUDA_SUCCESS) {
-		GVCU_COPY(location, &r.location);
-	}
 	return e;
 }
 
@@ -3011,6 +3110,46 @@ GVCU_EXPORT CUresult cuStreamEndCapture_ptsz(CUstream hStream, CUgraph * phGraph
 	return e;
 }
 
+GVCU_EXPORT CUresult cuStreamGetAttribute(CUstream hStream, CUstreamAttrID attr, CUstreamAttrValue * value_out)
+{
+	struct gvg_cuStreamGetAttribute_req q;
+	struct gvg_cuStreamGetAttribute_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_stream_attr_bytes((int)attr);
+	if (!nv_ || !value_out)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	GVCU_COPY(&q.attr, &attr);
+	e = gvcu_call(GV_OP_cuStreamGetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		memcpy(value_out, r.value_out, nv_);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuStreamGetAttribute_ptsz(CUstream hStream, CUstreamAttrID attr, CUstreamAttrValue * value_out)
+{
+	struct gvg_cuStreamGetAttribute_ptsz_req q;
+	struct gvg_cuStreamGetAttribute_ptsz_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_stream_attr_bytes((int)attr);
+	if (!nv_ || !value_out)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	GVCU_COPY(&q.attr, &attr);
+	e = gvcu_call(GV_OP_cuStreamGetAttribute_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		memcpy(value_out, r.value_out, nv_);
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuStreamGetDevice(CUstream hStream, CUdevice * device)
 {
 	struct gvg_cuStreamGetDevice_req q;
@@ -3190,6 +3329,42 @@ GVCU_EXPORT CUresult cuStreamQuery_ptsz(CUstream hStream)
 	memset(&q, 0, sizeof(q));
 	q.hStream = (uint64_t)(uintptr_t)hStream;
 	e = gvcu_call(GV_OP_cuStreamQuery_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuStreamSetAttribute(CUstream hStream, CUstreamAttrID attr, const CUstreamAttrValue * value)
+{
+	struct gvg_cuStreamSetAttribute_req q;
+	struct gvg_cuStreamSetAttribute_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_stream_attr_bytes((int)attr);
+	if (!nv_ || !value)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	GVCU_COPY(&q.attr, &attr);
+	memcpy(q.value, value, nv_);
+	e = gvcu_call(GV_OP_cuStreamSetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuStreamSetAttribute_ptsz(CUstream hStream, CUstreamAttrID attr, const CUstreamAttrValue * value)
+{
+	struct gvg_cuStreamSetAttribute_ptsz_req q;
+	struct gvg_cuStreamSetAttribute_ptsz_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_stream_attr_bytes((int)attr);
+	if (!nv_ || !value)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	GVCU_COPY(&q.attr, &attr);
+	memcpy(q.value, value, nv_);
+	e = gvcu_call(GV_OP_cuStreamSetAttribute_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
 }
 

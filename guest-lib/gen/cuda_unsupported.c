@@ -23,7 +23,6 @@ GV_CU_UNSUPPORTED(cuCtxPopCurrent) /* legacy ABI: headers since CUDA 3.2 name it
 GV_CU_UNSUPPORTED(cuCtxPushCurrent) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDevResourceGenerateDesc) /* parameter phDesc (CUdevResourceDesc *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuDevSmResourceSplitByCount) /* result is an array sized by nbGroups */
-GV_CU_UNSUPPORTED(cuDeviceGetGraphMemAttribute) /* parameter value (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuDeviceGetHostAtomicCapabilities) /* parameter capabilities (unsigned int *) is an array */
 GV_CU_UNSUPPORTED(cuDeviceGetNvSciSyncAttributes) /* parameter nvSciSyncAttrList (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuDeviceGetP2PAtomicCapabilities) /* parameter capabilities (unsigned int *) is an array */
@@ -32,7 +31,6 @@ GV_CU_UNSUPPORTED(cuDevicePrimaryCtxRelease) /* legacy ABI: headers since CUDA 3
 GV_CU_UNSUPPORTED(cuDevicePrimaryCtxReset) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDevicePrimaryCtxSetFlags) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDeviceRegisterAsyncNotification) /* parameter callbackFunc (CUasyncCallback) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuDeviceSetGraphMemAttribute) /* parameter value (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuDeviceTotalMem) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDeviceUnregisterAsyncNotification) /* parameter callback (CUasyncCallbackHandle) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuEventDestroy) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -195,12 +193,9 @@ GV_CU_UNSUPPORTED(cuMemHostUnregister) /* needs guest RAM registered on the host
 GV_CU_UNSUPPORTED(cuMemImportFromShareableHandle) /* parameter osHandle (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemMapArrayAsync) /* parameter mapInfoList (CUarrayMapInfo *) is an array */
 GV_CU_UNSUPPORTED(cuMemMapArrayAsync_ptsz) /* parameter mapInfoList (CUarrayMapInfo *) is an array */
-GV_CU_UNSUPPORTED(cuMemPoolCreate) /* parameter poolProps (const CUmemPoolProps *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemPoolExportToShareableHandle) /* parameter handle_out (void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuMemPoolGetAttribute) /* parameter value (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemPoolImportFromShareableHandle) /* parameter handle (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemPoolImportPointer) /* returns device memory the session must track (ptr_out) */
-GV_CU_UNSUPPORTED(cuMemPoolSetAttribute) /* parameter value (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemPrefetchAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemPrefetchAsync_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemPrefetchBatchAsync) /* parameter dptrs (CUdeviceptr *) is an array */
@@ -277,8 +272,6 @@ GV_CU_UNSUPPORTED(cuStreamBatchMemOp_v2_ptsz) /* parameter paramArray (CUstreamB
 GV_CU_UNSUPPORTED(cuStreamBeginCapture) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamBeginCapture_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamDestroy) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuStreamGetAttribute) /* parameter value_out (CUstreamAttrValue *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuStreamGetAttribute_ptsz) /* parameter value_out (CUstreamAttrValue *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_v2) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -288,8 +281,6 @@ GV_CU_UNSUPPORTED(cuStreamGetCtx_ptsz) /* returns a context (pctx) */
 GV_CU_UNSUPPORTED(cuStreamGetCtx_v2) /* returns a context (pCtx) */
 GV_CU_UNSUPPORTED(cuStreamGetCtx_v2_ptsz) /* returns a context (pCtx) */
 GV_CU_UNSUPPORTED(cuStreamGetGreenCtx) /* parameter phCtx (CUgreenCtx *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuStreamSetAttribute) /* parameter value (const CUstreamAttrValue *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuStreamSetAttribute_ptsz) /* parameter value (const CUstreamAttrValue *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuStreamUpdateCaptureDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamUpdateCaptureDependencies_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamWaitValue32) /* legacy ABI: headers since CUDA 3.2 name its successor */

@@ -24,10 +24,12 @@ static struct {
 	CUresult (*cuDestroyExternalSemaphore)(CUexternalSemaphore);
 	CUresult (*cuDeviceGetByPCIBusId)(CUdevice *, const char *);
 	CUresult (*cuDeviceGetDefaultMemPool)(CUmemoryPool *, CUdevice);
+	CUresult (*cuDeviceGetGraphMemAttribute)(CUdevice, CUgraphMem_attribute, void *);
 	CUresult (*cuDeviceGetMemPool)(CUmemoryPool *, CUdevice);
 	CUresult (*cuDeviceGetP2PAttribute)(int *, CUdevice_P2PAttribute, CUdevice, CUdevice);
 	CUresult (*cuDeviceGetPCIBusId)(char *, int, CUdevice);
 	CUresult (*cuDeviceGraphMemTrim)(CUdevice);
+	CUresult (*cuDeviceSetGraphMemAttribute)(CUdevice, CUgraphMem_attribute, void *);
 	CUresult (*cuDeviceSetMemPool)(CUdevice, CUmemoryPool);
 	CUresult (*cuEventRecordWithFlags)(CUevent, CUstream, unsigned int);
 	CUresult (*cuFlushGPUDirectRDMAWrites)(CUflushGPUDirectRDMAWritesTarget, CUflushGPUDirectRDMAWritesScope);
@@ -67,9 +69,13 @@ static struct {
 	CUresult (*cuMemAdvise_v2)(CUdeviceptr, size_t, CUmem_advise, CUmemLocation);
 	CUresult (*cuMemGetDefaultMemPool)(CUmemoryPool *, CUmemLocation *, CUmemAllocationType);
 	CUresult (*cuMemGetMemPool)(CUmemoryPool *, CUmemLocation *, CUmemAllocationType);
+	CUresult (*cuMemPoolCreate)(CUmemoryPool *, const CUmemPoolProps *);
 	CUresult (*cuMemPoolDestroy)(CUmemoryPool);
 	CUresult (*cuMemPoolExportPointer)(CUmemPoolPtrExportData *, CUdeviceptr);
 	CUresult (*cuMemPoolGetAccess)(CUmemAccess_flags *, CUmemoryPool, CUmemLocation *);
+	CUresult (*cuMemPoolGetAttribute)(CUmemoryPool, CUmemPool_attribute, void *);
+	CUresult (*cuMemPoolSetAccess)(CUmemoryPool, const CUmemAccessDesc *, size_t);
+	CUresult (*cuMemPoolSetAttribute)(CUmemoryPool, CUmemPool_attribute, void *);
 	CUresult (*cuMemPoolTrimTo)(CUmemoryPool, size_t);
 	CUresult (*cuMemPrefetchAsync_v2)(CUdeviceptr, size_t, CUmemLocation, unsigned int, CUstream);
 	CUresult (*cuMemSetMemPool)(CUmemLocation *, CUmemAllocationType, CUmemoryPool);
@@ -86,11 +92,13 @@ static struct {
 	CUresult (*cuStreamBeginCapture_v2)(CUstream, CUstreamCaptureMode);
 	CUresult (*cuStreamCopyAttributes)(CUstream, CUstream);
 	CUresult (*cuStreamEndCapture)(CUstream, CUgraph *);
+	CUresult (*cuStreamGetAttribute)(CUstream, CUstreamAttrID, CUstreamAttrValue *);
 	CUresult (*cuStreamGetDevice)(CUstream, CUdevice *);
 	CUresult (*cuStreamGetFlags)(CUstream, unsigned int *);
 	CUresult (*cuStreamGetId)(CUstream, unsigned long long *);
 	CUresult (*cuStreamGetPriority)(CUstream, int *);
 	CUresult (*cuStreamIsCapturing)(CUstream, CUstreamCaptureStatus *);
+	CUresult (*cuStreamSetAttribute)(CUstream, CUstreamAttrID, const CUstreamAttrValue *);
 	CUresult (*cuStreamUpdateCaptureDependencies_v2)(CUstream, CUgraphNode *, const CUgraphEdgeData *, size_t, unsigned int);
 	CUresult (*cuSurfObjectDestroy)(CUsurfObject);
 	CUresult (*cuTexObjectDestroy)(CUtexObject);
@@ -176,6 +184,13 @@ GVRT_EXPORT cudaError_t cudaDeviceGetDefaultMemPool(cudaMemPool_t * memPool, int
 	return gv_ret((cudaError_t)gv_drv.cuDeviceGetDefaultMemPool((CUmemoryPool *)(memPool), (CUdevice)(device)));
 }
 
+GVRT_EXPORT cudaError_t cudaDeviceGetGraphMemAttribute(int device, enum cudaGraphMemAttributeType attr, void * value)
+{
+	if (!gv_drv.cuDeviceGetGraphMemAttribute && gv_driver_load(&gv_drv.cuDeviceGetGraphMemAttribute, "cuDeviceGetGraphMemAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuDeviceGetGraphMemAttribute((CUdevice)(device), (CUgraphMem_attribute)(attr), (void *)(value)));
+}
+
 GVRT_EXPORT cudaError_t cudaDeviceGetLimit(size_t * pValue, enum cudaLimit limit)
 {
 	if (!gv_drv.cuCtxGetLimit && gv_driver_load(&gv_drv.cuCtxGetLimit, "cuCtxGetLimit"))
@@ -223,6 +238,13 @@ GVRT_EXPORT cudaError_t cudaDeviceSetCacheConfig(enum cudaFuncCache cacheConfig)
 	if (!gv_drv.cuCtxSetCacheConfig && gv_driver_load(&gv_drv.cuCtxSetCacheConfig, "cuCtxSetCacheConfig"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuCtxSetCacheConfig((CUfunc_cache)(cacheConfig)));
+}
+
+GVRT_EXPORT cudaError_t cudaDeviceSetGraphMemAttribute(int device, enum cudaGraphMemAttributeType attr, void * value)
+{
+	if (!gv_drv.cuDeviceSetGraphMemAttribute && gv_driver_load(&gv_drv.cuDeviceSetGraphMemAttribute, "cuDeviceSetGraphMemAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuDeviceSetGraphMemAttribute((CUdevice)(device), (CUgraphMem_attribute)(attr), (void *)(value)));
 }
 
 GVRT_EXPORT cudaError_t cudaDeviceSetLimit(enum cudaLimit limit, size_t value)
@@ -548,6 +570,13 @@ GVRT_EXPORT cudaError_t cudaMemGetMemPool(cudaMemPool_t * memPool, struct cudaMe
 	return gv_ret((cudaError_t)gv_drv.cuMemGetMemPool((CUmemoryPool *)(memPool), (CUmemLocation *)(location), (CUmemAllocationType)(type)));
 }
 
+GVRT_EXPORT cudaError_t cudaMemPoolCreate(cudaMemPool_t * memPool, const struct cudaMemPoolProps * poolProps)
+{
+	if (!gv_drv.cuMemPoolCreate && gv_driver_load(&gv_drv.cuMemPoolCreate, "cuMemPoolCreate"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemPoolCreate((CUmemoryPool *)(memPool), (const CUmemPoolProps *)(poolProps)));
+}
+
 GVRT_EXPORT cudaError_t cudaMemPoolDestroy(cudaMemPool_t memPool)
 {
 	if (!gv_drv.cuMemPoolDestroy && gv_driver_load(&gv_drv.cuMemPoolDestroy, "cuMemPoolDestroy"))
@@ -567,6 +596,27 @@ GVRT_EXPORT cudaError_t cudaMemPoolGetAccess(enum cudaMemAccessFlags * flags, cu
 	if (!gv_drv.cuMemPoolGetAccess && gv_driver_load(&gv_drv.cuMemPoolGetAccess, "cuMemPoolGetAccess"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuMemPoolGetAccess((CUmemAccess_flags *)(flags), (CUmemoryPool)(memPool), (CUmemLocation *)(location)));
+}
+
+GVRT_EXPORT cudaError_t cudaMemPoolGetAttribute(cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void * value)
+{
+	if (!gv_drv.cuMemPoolGetAttribute && gv_driver_load(&gv_drv.cuMemPoolGetAttribute, "cuMemPoolGetAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemPoolGetAttribute((CUmemoryPool)(memPool), (CUmemPool_attribute)(attr), (void *)(value)));
+}
+
+GVRT_EXPORT cudaError_t cudaMemPoolSetAccess(cudaMemPool_t memPool, const struct cudaMemAccessDesc * descList, size_t count)
+{
+	if (!gv_drv.cuMemPoolSetAccess && gv_driver_load(&gv_drv.cuMemPoolSetAccess, "cuMemPoolSetAccess"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemPoolSetAccess((CUmemoryPool)(memPool), (const CUmemAccessDesc *)(descList), (size_t)(count)));
+}
+
+GVRT_EXPORT cudaError_t cudaMemPoolSetAttribute(cudaMemPool_t memPool, enum cudaMemPoolAttr attr, void * value)
+{
+	if (!gv_drv.cuMemPoolSetAttribute && gv_driver_load(&gv_drv.cuMemPoolSetAttribute, "cuMemPoolSetAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemPoolSetAttribute((CUmemoryPool)(memPool), (CUmemPool_attribute)(attr), (void *)(value)));
 }
 
 GVRT_EXPORT cudaError_t cudaMemPoolTrimTo(cudaMemPool_t memPool, size_t minBytesToKeep)
@@ -672,6 +722,13 @@ GVRT_EXPORT cudaError_t cudaStreamEndCapture(cudaStream_t stream, cudaGraph_t * 
 	return gv_ret((cudaError_t)gv_drv.cuStreamEndCapture((CUstream)(stream), (CUgraph *)(pGraph)));
 }
 
+GVRT_EXPORT cudaError_t cudaStreamGetAttribute(cudaStream_t hStream, cudaLaunchAttributeID attr, cudaLaunchAttributeValue * value_out)
+{
+	if (!gv_drv.cuStreamGetAttribute && gv_driver_load(&gv_drv.cuStreamGetAttribute, "cuStreamGetAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuStreamGetAttribute((CUstream)(hStream), (CUstreamAttrID)(attr), (CUstreamAttrValue *)(value_out)));
+}
+
 GVRT_EXPORT cudaError_t cudaStreamGetDevice(cudaStream_t hStream, int * device)
 {
 	if (!gv_drv.cuStreamGetDevice && gv_driver_load(&gv_drv.cuStreamGetDevice, "cuStreamGetDevice"))
@@ -705,6 +762,13 @@ GVRT_EXPORT cudaError_t cudaStreamIsCapturing(cudaStream_t stream, enum cudaStre
 	if (!gv_drv.cuStreamIsCapturing && gv_driver_load(&gv_drv.cuStreamIsCapturing, "cuStreamIsCapturing"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuStreamIsCapturing((CUstream)(stream), (CUstreamCaptureStatus *)(pCaptureStatus)));
+}
+
+GVRT_EXPORT cudaError_t cudaStreamSetAttribute(cudaStream_t hStream, cudaLaunchAttributeID attr, const cudaLaunchAttributeValue * value)
+{
+	if (!gv_drv.cuStreamSetAttribute && gv_driver_load(&gv_drv.cuStreamSetAttribute, "cuStreamSetAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuStreamSetAttribute((CUstream)(hStream), (CUstreamAttrID)(attr), (const CUstreamAttrValue *)(value)));
 }
 
 GVRT_EXPORT cudaError_t cudaStreamUpdateCaptureDependencies(cudaStream_t stream, cudaGraphNode_t * dependencies, const cudaGraphEdgeData * dependencyData, size_t numDependencies, unsigned int flags)
@@ -1000,6 +1064,12 @@ GVRT_EXPORT cudaError_t cudaStreamEndCapture_ptsz(cudaStream_t stream, cudaGraph
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaStreamGetAttribute_ptsz(cudaStream_t hStream, cudaLaunchAttributeID attr, cudaLaunchAttributeValue * value_out)
+{
+	return cudaStreamGetAttribute(hStream ? hStream : cudaStreamPerThread, attr, value_out);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaStreamGetCaptureInfo_ptsz(cudaStream_t stream, enum cudaStreamCaptureStatus * captureStatus_out, unsigned long long * id_out, cudaGraph_t * graph_out, const cudaGraphNode_t ** dependencies_out, const cudaGraphEdgeData ** edgeData_out, size_t * numDependencies_out)
 {
 	return cudaStreamGetCaptureInfo(stream ? stream : cudaStreamPerThread, captureStatus_out, id_out, graph_out, dependencies_out, edgeData_out, numDependencies_out);
@@ -1039,6 +1109,12 @@ GVRT_EXPORT cudaError_t cudaStreamIsCapturing_ptsz(cudaStream_t stream, enum cud
 GVRT_EXPORT cudaError_t cudaStreamQuery_ptsz(cudaStream_t stream)
 {
 	return cudaStreamQuery(stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaStreamSetAttribute_ptsz(cudaStream_t hStream, cudaLaunchAttributeID attr, const cudaLaunchAttributeValue * value)
+{
+	return cudaStreamSetAttribute(hStream ? hStream : cudaStreamPerThread, attr, value);
 }
 
 /* On the per-thread default stream. */

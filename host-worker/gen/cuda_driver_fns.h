@@ -31,11 +31,13 @@
 	X(cuDeviceGetDefaultMemPool, CUresult, (CUmemoryPool *, CUdevice)) \
 	X(cuDeviceGetDevResource, CUresult, (CUdevice, CUdevResource *, CUdevResourceType)) \
 	X(cuDeviceGetExecAffinitySupport, CUresult, (int *, CUexecAffinityType, CUdevice)) \
+	X(cuDeviceGetGraphMemAttribute, CUresult, (CUdevice, CUgraphMem_attribute, void *)) \
 	X(cuDeviceGetMemPool, CUresult, (CUmemoryPool *, CUdevice)) \
 	X(cuDeviceGetP2PAttribute, CUresult, (int *, CUdevice_P2PAttribute, CUdevice, CUdevice)) \
 	X(cuDeviceGetPCIBusId, CUresult, (char *, int, CUdevice)) \
 	X(cuDeviceGetTexture1DLinearMaxWidth, CUresult, (size_t *, CUarray_format, unsigned int, CUdevice)) \
 	X(cuDeviceGraphMemTrim, CUresult, (CUdevice)) \
+	X(cuDeviceSetGraphMemAttribute, CUresult, (CUdevice, CUgraphMem_attribute, void *)) \
 	X(cuDeviceSetMemPool, CUresult, (CUdevice, CUmemoryPool)) \
 	X(cuEventRecordWithFlags, CUresult, (CUevent, CUstream, unsigned int)) \
 	X(cuEventRecordWithFlags_ptsz, CUresult, (CUevent, CUstream, unsigned int)) \
@@ -93,10 +95,13 @@
 	X(cuMemGetDefaultMemPool, CUresult, (CUmemoryPool *, CUmemLocation *, CUmemAllocationType)) \
 	X(cuMemGetMemPool, CUresult, (CUmemoryPool *, CUmemLocation *, CUmemAllocationType)) \
 	X(cuMemMap, CUresult, (CUdeviceptr, size_t, size_t, CUmemGenericAllocationHandle, unsigned long long)) \
+	X(cuMemPoolCreate, CUresult, (CUmemoryPool *, const CUmemPoolProps *)) \
 	X(cuMemPoolDestroy, CUresult, (CUmemoryPool)) \
 	X(cuMemPoolExportPointer, CUresult, (CUmemPoolPtrExportData *, CUdeviceptr)) \
 	X(cuMemPoolGetAccess, CUresult, (CUmemAccess_flags *, CUmemoryPool, CUmemLocation *)) \
+	X(cuMemPoolGetAttribute, CUresult, (CUmemoryPool, CUmemPool_attribute, void *)) \
 	X(cuMemPoolSetAccess, CUresult, (CUmemoryPool, const CUmemAccessDesc *, size_t)) \
+	X(cuMemPoolSetAttribute, CUresult, (CUmemoryPool, CUmemPool_attribute, void *)) \
 	X(cuMemPoolTrimTo, CUresult, (CUmemoryPool, size_t)) \
 	X(cuMemPrefetchAsync_v2, CUresult, (CUdeviceptr, size_t, CUmemLocation, unsigned int, CUstream)) \
 	X(cuMemPrefetchAsync_v2_ptsz, CUresult, (CUdeviceptr, size_t, CUmemLocation, unsigned int, CUstream)) \
@@ -180,6 +185,8 @@
 	X(cuStreamCopyAttributes_ptsz, CUresult, (CUstream, CUstream)) \
 	X(cuStreamEndCapture, CUresult, (CUstream, CUgraph *)) \
 	X(cuStreamEndCapture_ptsz, CUresult, (CUstream, CUgraph *)) \
+	X(cuStreamGetAttribute, CUresult, (CUstream, CUstreamAttrID, CUstreamAttrValue *)) \
+	X(cuStreamGetAttribute_ptsz, CUresult, (CUstream, CUstreamAttrID, CUstreamAttrValue *)) \
 	X(cuStreamGetDevice, CUresult, (CUstream, CUdevice *)) \
 	X(cuStreamGetDevice_ptsz, CUresult, (CUstream, CUdevice *)) \
 	X(cuStreamGetFlags, CUresult, (CUstream, unsigned int *)) \
@@ -191,6 +198,8 @@
 	X(cuStreamIsCapturing, CUresult, (CUstream, CUstreamCaptureStatus *)) \
 	X(cuStreamIsCapturing_ptsz, CUresult, (CUstream, CUstreamCaptureStatus *)) \
 	X(cuStreamQuery_ptsz, CUresult, (CUstream)) \
+	X(cuStreamSetAttribute, CUresult, (CUstream, CUstreamAttrID, const CUstreamAttrValue *)) \
+	X(cuStreamSetAttribute_ptsz, CUresult, (CUstream, CUstreamAttrID, const CUstreamAttrValue *)) \
 	X(cuStreamSynchronize_ptsz, CUresult, (CUstream)) \
 	X(cuStreamUpdateCaptureDependencies_v2, CUresult, (CUstream, CUgraphNode *, const CUgraphEdgeData *, size_t, unsigned int)) \
 	X(cuStreamUpdateCaptureDependencies_v2_ptsz, CUresult, (CUstream, CUgraphNode *, const CUgraphEdgeData *, size_t, unsigned int)) \

@@ -524,6 +524,30 @@ int gvw_h_cuDeviceGetExecAffinitySupport(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuDeviceGetGraphMemAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuDeviceGetGraphMemAttribute_req *q = c->req;
+	struct gvg_cuDeviceGetGraphMemAttribute_resp *r = c->resp;
+	CUdevice a_device;
+	CUgraphMem_attribute a_attr;
+	uint64_t o_value[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuDeviceGetGraphMemAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_device(c, q->device, &a_device);
+	if (!e && !(nv_ = gv_graphmem_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuDeviceGetGraphMemAttribute)(a_device, a_attr, (void *)o_value);
+	if (!e)
+		memcpy(r->value, o_value, nv_);
+	return e;
+}
+
 int gvw_h_cuDeviceGetMemPool(struct gvw_call *c)
 {
 	const struct gvg_cuDeviceGetMemPool_req *q = c->req;
@@ -627,6 +651,29 @@ int gvw_h_cuDeviceGraphMemTrim(struct gvw_call *c)
 		e = gvg_device(c, q->device, &a_device);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuDeviceGraphMemTrim)(a_device);
+	return e;
+}
+
+int gvw_h_cuDeviceSetGraphMemAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuDeviceSetGraphMemAttribute_req *q = c->req;
+	CUdevice a_device;
+	CUgraphMem_attribute a_attr;
+	uint64_t v_value[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuDeviceSetGraphMemAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_device(c, q->device, &a_device);
+	if (!e && !(nv_ = gv_graphmem_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		memcpy(v_value, q->value, nv_);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuDeviceSetGraphMemAttribute)(a_device, a_attr, (void *)v_value);
 	return e;
 }
 
@@ -1702,6 +1749,8 @@ int gvw_h_cuMemAdvise_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_devptr(c, q->devPtr, q->count);
 	if (!e)
+		e = gvg_location(c, &a_location);
+	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemAdvise_v2)(q->devPtr, a_count, a_advice, a_location);
 	return e;
 }
@@ -1752,19 +1801,20 @@ int gvw_h_cuMemGetDefaultMemPool(struct gvw_call *c)
 	const struct gvg_cuMemGetDefaultMemPool_req *q = c->req;
 	struct gvg_cuMemGetDefaultMemPool_resp *r = c->resp;
 	CUmemoryPool o_pool_out = NULL;
-	CUmemLocation o_location;
+	CUmemLocation a_location;
 	CUmemAllocationType a_type;
 	int e = gvg_enter(c, GVG_FN(cuda, cuMemGetDefaultMemPool));
 
 	if (e)
 		return e;
+	GVG_COPY(a_location, q->location);
 	GVG_COPY(a_type, q->type);
+	if (!e && q->has_location)
+		e = gvg_location(c, &a_location);
 	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuMemGetDefaultMemPool)(&o_pool_out, &o_location, a_type);
+		e = (int)GVG_DRV(c, cuda, cuMemGetDefaultMemPool)(&o_pool_out, q->has_location ? &a_location : NULL, a_type);
 	if (!e && !(r->pool_out = gvg_handle_new(c, GVW_H_MEMPOOL, o_pool_out)))
 		e = CUDA_ERROR_OUT_OF_MEMORY;
-	if (!e)
-		GVG_COPY(r->location, o_location);
 	return e;
 }
 
@@ -1773,19 +1823,20 @@ int gvw_h_cuMemGetMemPool(struct gvw_call *c)
 	const struct gvg_cuMemGetMemPool_req *q = c->req;
 	struct gvg_cuMemGetMemPool_resp *r = c->resp;
 	CUmemoryPool o_pool = NULL;
-	CUmemLocation o_location;
+	CUmemLocation a_location;
 	CUmemAllocationType a_type;
 	int e = gvg_enter(c, GVG_FN(cuda, cuMemGetMemPool));
 
 	if (e)
 		return e;
+	GVG_COPY(a_location, q->location);
 	GVG_COPY(a_type, q->type);
+	if (!e && q->has_location)
+		e = gvg_location(c, &a_location);
 	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuMemGetMemPool)(&o_pool, &o_location, a_type);
+		e = (int)GVG_DRV(c, cuda, cuMemGetMemPool)(&o_pool, q->has_location ? &a_location : NULL, a_type);
 	if (!e && !(r->pool = gvg_handle_new(c, GVW_H_MEMPOOL, o_pool)))
 		e = CUDA_ERROR_OUT_OF_MEMORY;
-	if (!e)
-		GVG_COPY(r->location, o_location);
 	return e;
 }
 
@@ -1808,6 +1859,27 @@ int gvw_h_cuMemMap(struct gvw_call *c)
 		e = gvg_devptr(c, q->ptr, 0);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemMap)(q->ptr, a_size, a_offset, a_handle, a_flags);
+	return e;
+}
+
+int gvw_h_cuMemPoolCreate(struct gvw_call *c)
+{
+	const struct gvg_cuMemPoolCreate_req *q = c->req;
+	struct gvg_cuMemPoolCreate_resp *r = c->resp;
+	CUmemoryPool o_pool = NULL;
+	CUmemPoolProps a_poolProps;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemPoolCreate));
+
+	if (e)
+		return e;
+	GVG_COPY(a_poolProps, q->poolProps);
+	a_poolProps.win32SecurityAttributes = NULL;	/* Windows only: NULL on Linux */
+	if (!e && q->has_poolProps)
+		e = gvg_location(c, &a_poolProps.location);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemPoolCreate)(&o_pool, q->has_poolProps ? &a_poolProps : NULL);
+	if (!e && !(r->pool = gvg_handle_new(c, GVW_H_MEMPOOL, o_pool)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
 	return e;
 }
 
@@ -1852,19 +1924,44 @@ int gvw_h_cuMemPoolGetAccess(struct gvw_call *c)
 	struct gvg_cuMemPoolGetAccess_resp *r = c->resp;
 	CUmemAccess_flags o_flags;
 	CUmemoryPool a_memPool;
-	CUmemLocation o_location;
+	CUmemLocation a_location;
 	int e = gvg_enter(c, GVG_FN(cuda, cuMemPoolGetAccess));
 
 	if (e)
 		return e;
+	GVG_COPY(a_location, q->location);
 	if (!e)
 		e = gvg_handle(c, q->memPool, GVW_H_MEMPOOL, (void **)&a_memPool);
+	if (!e && q->has_location)
+		e = gvg_location(c, &a_location);
 	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuMemPoolGetAccess)(&o_flags, a_memPool, &o_location);
+		e = (int)GVG_DRV(c, cuda, cuMemPoolGetAccess)(&o_flags, a_memPool, q->has_location ? &a_location : NULL);
 	if (!e)
 		GVG_COPY(r->flags, o_flags);
+	return e;
+}
+
+int gvw_h_cuMemPoolGetAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuMemPoolGetAttribute_req *q = c->req;
+	struct gvg_cuMemPoolGetAttribute_resp *r = c->resp;
+	CUmemoryPool a_pool;
+	CUmemPool_attribute a_attr;
+	uint64_t o_value[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemPoolGetAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
 	if (!e)
-		GVG_COPY(r->location, o_location);
+		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
+	if (!e && !(nv_ = gv_mempool_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemPoolGetAttribute)(a_pool, a_attr, (void *)o_value);
+	if (!e)
+		memcpy(r->value, o_value, nv_);
 	return e;
 }
 
@@ -1886,9 +1983,34 @@ int gvw_h_cuMemPoolSetAccess(struct gvw_call *c)
 		e = gvg_arrays(c, q->count, 12);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->count, sizeof(*a_map), (void **)&a_map);
+	for (size_t i_ = 0; !e && a_map && i_ < (size_t)q->count; i_++)
+		e = gvg_location(c, &a_map[i_].location);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemPoolSetAccess)(a_pool, a_map, a_count);
 	free(a_map);
+	return e;
+}
+
+int gvw_h_cuMemPoolSetAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuMemPoolSetAttribute_req *q = c->req;
+	CUmemoryPool a_pool;
+	CUmemPool_attribute a_attr;
+	uint64_t v_value[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemPoolSetAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
+	if (!e && !(nv_ = gv_mempool_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		memcpy(v_value, q->value, nv_);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemPoolSetAttribute)(a_pool, a_attr, (void *)v_value);
 	return e;
 }
 
@@ -1928,6 +2050,8 @@ int gvw_h_cuMemPrefetchAsync_v2(struct gvw_call *c)
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
+		e = gvg_location(c, &a_location);
+	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemPrefetchAsync_v2)(q->devPtr, a_count, a_location, a_flags, a_hStream);
 	return e;
 }
@@ -1950,6 +2074,8 @@ int gvw_h_cuMemPrefetchAsync_v2_ptsz(struct gvw_call *c)
 		e = gvg_devptr(c, q->devPtr, q->count);
 	if (!e)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_location(c, &a_location);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemPrefetchAsync_v2_ptsz)(q->devPtr, a_count, a_location, a_flags, a_hStream);
 	return e;
@@ -1988,6 +2114,8 @@ int gvw_h_cuMemSetAccess(struct gvw_call *c)
 		e = gvg_arrays(c, q->count, 12);
 	if (!e)
 		e = gvg_pod_array(c, &at_, q->count, sizeof(*a_desc), (void **)&a_desc);
+	for (size_t i_ = 0; !e && a_desc && i_ < (size_t)q->count; i_++)
+		e = gvg_location(c, &a_desc[i_].location);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemSetAccess)(q->ptr, a_size, a_desc, a_count);
 	free(a_desc);
@@ -1997,21 +2125,21 @@ int gvw_h_cuMemSetAccess(struct gvw_call *c)
 int gvw_h_cuMemSetMemPool(struct gvw_call *c)
 {
 	const struct gvg_cuMemSetMemPool_req *q = c->req;
-	struct gvg_cuMemSetMemPool_resp *r = c->resp;
-	CUmemLocation o_location;
+	CUmemLocation a_location;
 	CUmemAllocationType a_type;
 	CUmemoryPool a_pool;
 	int e = gvg_enter(c, GVG_FN(cuda, cuMemSetMemPool));
 
 	if (e)
 		return e;
+	GVG_COPY(a_location, q->location);
 	GVG_COPY(a_type, q->type);
 	if (!e)
 		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
+	if (!e && q->has_location)
+		e = gvg_location(c, &a_location);
 	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuMemSetMemPool)(&o_location, a_type, a_pool);
-	if (!e)
-		GVG_COPY(r->location, o_location);
+		e = (int)GVG_DRV(c, cuda, cuMemSetMemPool)(q->has_location ? &a_location : NULL, a_type, a_pool);
 	return e;
 }
 
@@ -3707,6 +3835,54 @@ int gvw_h_cuStreamEndCapture_ptsz(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuStreamGetAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuStreamGetAttribute_req *q = c->req;
+	struct gvg_cuStreamGetAttribute_resp *r = c->resp;
+	CUstream a_hStream;
+	CUstreamAttrID a_attr;
+	uint64_t o_value_out[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamGetAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e && !(nv_ = gv_stream_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamGetAttribute)(a_hStream, a_attr, (CUstreamAttrValue *)o_value_out);
+	if (!e)
+		memcpy(r->value_out, o_value_out, nv_);
+	return e;
+}
+
+int gvw_h_cuStreamGetAttribute_ptsz(struct gvw_call *c)
+{
+	const struct gvg_cuStreamGetAttribute_ptsz_req *q = c->req;
+	struct gvg_cuStreamGetAttribute_ptsz_resp *r = c->resp;
+	CUstream a_hStream;
+	CUstreamAttrID a_attr;
+	uint64_t o_value_out[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamGetAttribute_ptsz));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e && !(nv_ = gv_stream_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamGetAttribute_ptsz)(a_hStream, a_attr, (CUstreamAttrValue *)o_value_out);
+	if (!e)
+		memcpy(r->value_out, o_value_out, nv_);
+	return e;
+}
+
 int gvw_h_cuStreamGetDevice(struct gvw_call *c)
 {
 	const struct gvg_cuStreamGetDevice_req *q = c->req;
@@ -3909,6 +4085,56 @@ int gvw_h_cuStreamQuery_ptsz(struct gvw_call *c)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuStreamQuery_ptsz)(a_hStream);
+	return e;
+}
+
+int gvw_h_cuStreamSetAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuStreamSetAttribute_req *q = c->req;
+	CUstream a_hStream;
+	CUstreamAttrID a_attr;
+	uint64_t v_value[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamSetAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e && !(nv_ = gv_stream_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		memcpy(v_value, q->value, nv_);
+	if (!e)
+		e = gvg_access_window(c, (int)a_attr, v_value);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamSetAttribute)(a_hStream, a_attr, (const CUstreamAttrValue *)v_value);
+	return e;
+}
+
+int gvw_h_cuStreamSetAttribute_ptsz(struct gvw_call *c)
+{
+	const struct gvg_cuStreamSetAttribute_ptsz_req *q = c->req;
+	CUstream a_hStream;
+	CUstreamAttrID a_attr;
+	uint64_t v_value[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamSetAttribute_ptsz));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e && !(nv_ = gv_stream_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		memcpy(v_value, q->value, nv_);
+	if (!e)
+		e = gvg_access_window(c, (int)a_attr, v_value);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamSetAttribute_ptsz)(a_hStream, a_attr, (const CUstreamAttrValue *)v_value);
 	return e;
 }
 

@@ -1,7 +1,7 @@
 // runtime_ext.cu: newer CUDA runtime features of an unmodified nvcc program.
 // Covers device limits and cache/flag configuration, PCI bus id round trip,
 // stream priority/flags queries, stream-ordered allocation (cudaMallocAsync /
-// cudaFreeAsync), stream capture into a graph (memset, kernels, D2D copy),
+// cudaFreeAsync), stream, memory pool and graph memory attributes, stream capture into a graph (memset, kernels, D2D copy),
 // graph instantiate / upload / launch / clone, CUDA arrays with texture and
 // surface objects, a linear-memory texture, cudaMemcpy3D and cudaMemset3D,
 // cooperative launches (cudaLaunchCooperativeKernel and cudaLaunchKernelExC
@@ -190,6 +190,70 @@ static void sec_mallocasync(cudaStream_t s)
 	for (int i = 0; i < N; i++)
 		h_e[i] = 5 * i - 3;
 	check_arr("cudaMallocAsync -> kernel -> cudaMemcpyAsync", h_i, h_e, N);
+}
+
+// Attribute values whose size the attribute decides: stream attributes
+// (a whole cudaStreamAttrValue), memory pool attributes (int or 64-bit) and
+// the graph memory counters (64-bit).  The bytes past an int attribute's
+// value must stay as they were.
+static void sec_attributes(cudaStream_t s)
+{
+	printf("== attributes\n");
+	cudaStreamAttrValue v;
+	memset(&v, 0, sizeof(v));
+	v.syncPolicy = cudaSyncPolicyYield;
+	CK(cudaStreamSetAttribute(s, cudaStreamAttributeSynchronizationPolicy, &v));
+	memset(&v, 0x5a, sizeof(v));
+	CK(cudaStreamGetAttribute(s, cudaStreamAttributeSynchronizationPolicy, &v));
+	check_i("stream synchronization policy == cudaSyncPolicyYield", v.syncPolicy,
+		cudaSyncPolicyYield);
+
+	int *d = NULL;
+	CK(cudaMalloc((void **)&d, N * sizeof(int)));
+	memset(&v, 0, sizeof(v));
+	v.accessPolicyWindow.base_ptr = d;
+	v.accessPolicyWindow.num_bytes = N * sizeof(int);
+	v.accessPolicyWindow.hitRatio = 0.5f;
+	v.accessPolicyWindow.hitProp = cudaAccessPropertyPersisting;
+	v.accessPolicyWindow.missProp = cudaAccessPropertyStreaming;
+	CK(cudaStreamSetAttribute(s, cudaStreamAttributeAccessPolicyWindow, &v));
+	memset(&v, 0, sizeof(v));
+	CK(cudaStreamGetAttribute(s, cudaStreamAttributeAccessPolicyWindow, &v));
+	check_i("access policy window base is the allocation", v.accessPolicyWindow.base_ptr == d, 1);
+	check_i("access policy window bytes", (long long)v.accessPolicyWindow.num_bytes,
+		N * (long long)sizeof(int));
+	k_fill<<<NB, TPB, 0, s>>>(d, N, 2, 1);
+	LAUNCHED("k_fill under an access policy window");
+	CK(cudaStreamSynchronize(s));
+	check_dev("k_fill under an access policy window", d, N, [](int i) { return 2 * i + 1; });
+	memset(&v, 0, sizeof(v)); // an empty window resets the stream's
+	CK(cudaStreamSetAttribute(s, cudaStreamAttributeAccessPolicyWindow, &v));
+	CK(cudaFree(d));
+	check_err("cudaStreamSetAttribute(attribute 0x7fff)",
+		  cudaStreamSetAttribute(s, (cudaStreamAttrID)0x7fff, &v));
+
+	cudaMemPool_t pool;
+	CK(cudaDeviceGetDefaultMemPool(&pool, 0));
+	unsigned long long thr = 64ull << 20, got = 0;
+	CK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &thr));
+	CK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &got));
+	check_i("default pool release threshold == 64 MiB", (long long)got, 64ll << 20);
+	thr = 0;
+	CK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &thr));
+	int reuse[2] = {-1, 0x5a5a5a5a};
+	CK(cudaMemPoolGetAttribute(pool, cudaMemPoolReuseAllowOpportunistic, &reuse[0]));
+	check_i("pool reuse flag is 0 or 1", reuse[0] == 0 || reuse[0] == 1, 1);
+	check_i("an int attribute writes one int", reuse[1], 0x5a5a5a5a);
+	check_err("cudaMemPoolGetAttribute(attribute 0x7fff)",
+		  cudaMemPoolGetAttribute(pool, (cudaMemPoolAttr)0x7fff, &got));
+
+	got = 12345;
+	CK(cudaDeviceGetGraphMemAttribute(0, cudaGraphMemAttrUsedMemCurrent, &got));
+	check_i("graph memory in use with no graph allocation", (long long)got, 0);
+	got = 0;
+	CK(cudaDeviceSetGraphMemAttribute(0, cudaGraphMemAttrUsedMemHigh, &got));
+	check_err("cudaDeviceSetGraphMemAttribute(used memory, a current value)",
+		  cudaDeviceSetGraphMemAttribute(0, cudaGraphMemAttrUsedMemCurrent, &got));
 }
 
 static void sec_graphs(cudaStream_t s)
@@ -577,6 +641,7 @@ int main()
 	cudaStream_t s = 0;
 	CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
 	sec_mallocasync(s);
+	sec_attributes(s);
 	sec_graphs(s);
 	sec_arrays();
 	sec_coop(s);

@@ -27,6 +27,14 @@ void rt_pattern(void *p, size_t n, int seed);
 int rt_is_pattern(const void *p, size_t n, int seed);
 void *rt_object(void);
 
+/* Device 0's memory location: the host maps its ordinal (device 0 here). */
+static inline CUmemLocation rt_device_location(void)
+{
+	CUmemLocation l = {.type = CU_MEM_LOCATION_TYPE_DEVICE, .id = 0};
+
+	return l;
+}
+
 /* memcmp that allows a null pointer with a zero length, which the host
  * passes for an empty array. */
 static inline int rt_differs(const void *a, const void *b, size_t n)

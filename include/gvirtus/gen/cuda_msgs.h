@@ -540,18 +540,20 @@ struct __attribute__((packed)) gvg_cuMemGetAccess_resp {
 	uint64_t flags;
 };
 struct __attribute__((packed)) gvg_cuMemGetDefaultMemPool_req {
+	uint8_t location[8];
+	uint8_t has_location;
 	int32_t type;
 };
 struct __attribute__((packed)) gvg_cuMemGetDefaultMemPool_resp {
 	uint64_t pool_out;
-	uint8_t location[8];
 };
 struct __attribute__((packed)) gvg_cuMemGetMemPool_req {
+	uint8_t location[8];
+	uint8_t has_location;
 	int32_t type;
 };
 struct __attribute__((packed)) gvg_cuMemGetMemPool_resp {
 	uint64_t pool;
-	uint8_t location[8];
 };
 struct __attribute__((packed)) gvg_cuMemMap_req {
 	uint64_t ptr;
@@ -577,10 +579,11 @@ struct __attribute__((packed)) gvg_cuMemPoolExportPointer_resp {
 };
 struct __attribute__((packed)) gvg_cuMemPoolGetAccess_req {
 	uint64_t memPool;
+	uint8_t location[8];
+	uint8_t has_location;
 };
 struct __attribute__((packed)) gvg_cuMemPoolGetAccess_resp {
 	int32_t flags;
-	uint8_t location[8];
 };
 struct __attribute__((packed)) gvg_cuMemPoolSetAccess_req {
 	uint64_t pool;
@@ -631,11 +634,13 @@ struct __attribute__((packed)) gvg_cuMemSetAccess_resp {
 	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cuMemSetMemPool_req {
+	uint8_t location[8];
+	uint8_t has_location;
 	int32_t type;
 	uint64_t pool;
 };
 struct __attribute__((packed)) gvg_cuMemSetMemPool_resp {
-	uint8_t location[8];
+	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cuMemUnmap_req {
 	uint64_t ptr;
@@ -1586,6 +1591,73 @@ struct __attribute__((packed)) gvg_cuStreamUpdateCaptureDependencies_v2_ptsz_req
 };
 struct __attribute__((packed)) gvg_cuStreamUpdateCaptureDependencies_v2_ptsz_resp {
 	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuDeviceGetGraphMemAttribute_req {
+	int32_t device;
+	int32_t attr;
+};
+struct __attribute__((packed)) gvg_cuDeviceGetGraphMemAttribute_resp {
+	uint8_t value[64];
+};
+struct __attribute__((packed)) gvg_cuDeviceSetGraphMemAttribute_req {
+	int32_t device;
+	int32_t attr;
+	uint8_t value[64];
+};
+struct __attribute__((packed)) gvg_cuDeviceSetGraphMemAttribute_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuMemPoolGetAttribute_req {
+	uint64_t pool;
+	int32_t attr;
+};
+struct __attribute__((packed)) gvg_cuMemPoolGetAttribute_resp {
+	uint8_t value[64];
+};
+struct __attribute__((packed)) gvg_cuMemPoolSetAttribute_req {
+	uint64_t pool;
+	int32_t attr;
+	uint8_t value[64];
+};
+struct __attribute__((packed)) gvg_cuMemPoolSetAttribute_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuStreamGetAttribute_req {
+	uint64_t hStream;
+	int32_t attr;
+};
+struct __attribute__((packed)) gvg_cuStreamGetAttribute_resp {
+	uint8_t value_out[64];
+};
+struct __attribute__((packed)) gvg_cuStreamGetAttribute_ptsz_req {
+	uint64_t hStream;
+	int32_t attr;
+};
+struct __attribute__((packed)) gvg_cuStreamGetAttribute_ptsz_resp {
+	uint8_t value_out[64];
+};
+struct __attribute__((packed)) gvg_cuStreamSetAttribute_req {
+	uint64_t hStream;
+	int32_t attr;
+	uint8_t value[64];
+};
+struct __attribute__((packed)) gvg_cuStreamSetAttribute_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuStreamSetAttribute_ptsz_req {
+	uint64_t hStream;
+	int32_t attr;
+	uint8_t value[64];
+};
+struct __attribute__((packed)) gvg_cuStreamSetAttribute_ptsz_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuMemPoolCreate_req {
+	uint8_t poolProps[88];
+	uint8_t has_poolProps;
+};
+struct __attribute__((packed)) gvg_cuMemPoolCreate_resp {
+	uint64_t pool;
 };
 
 #endif
