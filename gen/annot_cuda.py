@@ -111,6 +111,16 @@ NULLED_FIELDS = {
     "win32SecurityAttributes": "Windows only: NULL on Linux",
 }
 
+# Stream-ordered allocation: calls that make device memory the session
+# tracks (function -> (its address out-parameter, its size parameter)), and
+# the call that frees it (function -> the address; only an allocation's
+# start, and the session forgets it once the call succeeds).
+ALLOCS = {f: ("dptr", "bytesize") for f in (
+    "cuMemAllocAsync", "cuMemAllocAsync_ptsz", "cuMemAllocFromPoolAsync",
+    "cuMemAllocFromPoolAsync_ptsz")}
+FREES = {"cuMemFreeAsync": "dptr", "cuMemFreeAsync_ptsz": "dptr"}
+GUEST_AFTER = {f: "gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);" for f in FREES}
+
 # Calls whose CUdeviceptr out-parameter is an address of memory the session
 # already holds (a value, not a new allocation to track).
 DEVPTR_OUT_OK = {"cuMemGetAddressRange_v2"}
@@ -212,8 +222,6 @@ NOT_GENERIC = {
     "cuMemHostGetDevicePointer": "needs guest RAM registered on the host (data-plane issue)",
     "cuMemHostGetDevicePointer_v2": "needs guest RAM registered on the host (data-plane issue)",
     "cuProfilerInitialize": "removed from CUDA 12+ drivers",
-    "cuMemFreeAsync": "frees device memory the session tracks: stream-ordered allocation is not remoted yet",
-    "cuMemFreeAsync_ptsz": "frees device memory the session tracks: stream-ordered allocation is not remoted yet",
     # these act on the host itself, not on the session's GPU state
     "cuCheckpointProcessCheckpoint": "acts on a host process by pid",
     "cuCheckpointProcessGetRestoreThreadId": "acts on a host process by pid",

@@ -308,6 +308,10 @@ class Fn:
                     self.wire.append(("out_device", p, None))
                     continue
                 if base == "CUdeviceptr":
+                    alloc = getattr(ann, "ALLOCS", {}).get(self.name)
+                    if alloc and alloc[0] == p.name and alloc[1] in names:
+                        self.wire.append(("out_alloc", p, alloc[1]))
+                        continue
                     if self.name not in getattr(ann, "DEVPTR_OUT_OK", ()):
                         return "returns device memory the session must track (%s)" % p.name
                     self.wire.append(("out", p, base))
@@ -473,7 +477,7 @@ def field(role, p, extra):
         return [fdecl(pt, n), "uint8_t has_%s;" % n], []
     if role == "out":
         return [], [fdecl(pt, n)]
-    if role == "out_handle":
+    if role in ("out_handle", "out_alloc"):
         return [], ["uint64_t %s;" % n]
     if role == "out_device":
         return [], ["int32_t %s;" % n]
@@ -762,7 +766,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             c.append("\t\treturn %s;\t/* a pointer mode not remoted */" % cv["unsup"])
         for role, p, extra in f.wire:
             n = p.name
-            if role in ("out", "out_handle", "out_device"):
+            if role in ("out", "out_handle", "out_device", "out_alloc"):
                 c.append("\tif (!%s)" % n)
                 c.append("\t\treturn %s;" % cv["inval"])
             if role in ("bulk_in", "bulk_out"):
@@ -889,7 +893,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         if arrs:
             c.append("\tfree(t_);")
         outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
-                                              "modal_io", "attr_out")]
+                                              "modal_io", "attr_out", "out_alloc")]
         if outs:
             c.append("\tif (e == %s) {" % cv["ok"])
             for role, p, extra in outs:
@@ -905,6 +909,10 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                     c.append("\t\t\tmemcpy(%s, r.%s, %s);" % (n, n, extra[1]))
                 elif role == "attr_out":
                     c.append("\t\tmemcpy(%s, r.%s, nv_);" % (n, n))
+                elif role == "out_alloc":
+                    # cudaMemcpyDefault and the pointer queries know it as device memory.
+                    c.append("\t\t*%s = (CUdeviceptr)r.%s;" % (n, n))
+                    c.append("\t\tgv_track_device(cudaSuccess, r.%s, %s);" % (n, extra))
                 else:
                     c.append("\t\t%s(%s, &r.%s);" % (cv["copy"], n, n))
             c.append("\t}")
@@ -971,7 +979,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
         if any(r not in ("out", "out_handle", "out_device", "string") for r, _, _ in f.wire):
             c.append("\tconst struct gvg_%s_req *q = c->req;" % f.name)
         outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
-                                              "modal_io", "attr_out")]
+                                              "modal_io", "attr_out", "out_alloc")]
         if outs:
             c.append("\tstruct gvg_%s_resp *r = c->resp;" % f.name)
         for role, p, extra in f.wire:
@@ -995,6 +1003,8 @@ def emit_host(lib, ann, remote, host_calls, banner):
                     extra, n, "0" if p.type.get_pointee().get_canonical().kind in INT_KINDS else "NULL"))
             elif role == "out_device":
                 c.append("\tCUdevice o_%s = 0;" % n)
+            elif role == "out_alloc":
+                c.append("\tCUdeviceptr o_%s = 0;" % n)
             elif role == "out":
                 c.append("\t%s o_%s;" % (extra, n))
             elif role == "value":
@@ -1174,12 +1184,22 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("a_" + n)
             elif role == "in":
                 args.append("q->has_%s ? &a_%s : NULL" % (n, n))
-            elif role in ("out", "out_handle", "out_device"):
+            elif role in ("out", "out_handle", "out_device", "out_alloc"):
                 args.append("&o_" + n)
             elif role == "array_in" and extra[0] == "pod" and n in extra[5]:
                 args.append("q->has_%s ? a_%s : NULL" % (n, n))
             elif role == "array_in":
                 args.append("a_" + n)
+        for role, p, extra in f.wire:
+            if role == "out_alloc":
+                # Refused past the session's device memory before it is made.
+                c.append("\tif (!e)")
+                c.append("\t\te = gvg_alloc_room(c, a_%s);" % extra)
+        freed = getattr(ann, "FREES", {}).get(f.name)
+        if freed:
+            # Only an allocation's start, and only one the session made.
+            c.append("\tif (!e)")
+            c.append("\t\te = gvg_alloc_freeable(c, q->%s);" % freed)
         if f.name in getattr(ann, "HOST_BEFORE", {}):
             c.append("\tif (!e)")
             c.append("\t\t" + ann.HOST_BEFORE[f.name])
@@ -1213,6 +1233,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
             if role in ("bulk_in", "bulk_out", "bulk_out_n", "modal_buf"):
                 c.append("\tif (staged_%s)" % p.name)
                 c.append("\t\tfree(a_%s);" % p.name)
+        if freed:
+            c.append("\tif (!e)")
+            c.append("\t\tgvg_alloc_forget(c, q->%s);" % freed)
         if f.name in getattr(ann, "HOST_AFTER", {}):
             c.append("\tif (!e)")
             c.append("\t\t" + ann.HOST_AFTER[f.name])
@@ -1250,6 +1273,12 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "attr_out":
                 c.append("\tif (!e)")
                 c.append("\t\tmemcpy(r->%s, o_%s, nv_);" % (n, n))
+            elif role == "out_alloc":
+                # Tracked, or freed again past the session's limits.
+                c.append("\tif (!e)")
+                c.append("\t\te = gvg_alloc_new(c, o_%s, a_%s);" % (n, extra))
+                c.append("\tif (!e)")
+                c.append("\t\tr->%s = o_%s;" % (n, n))
             else:
                 c.append("\tif (!e)")
                 c.append("\t\tGVG_COPY(r->%s, o_%s);" % (n, n))
@@ -1365,6 +1394,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     n, pn, pn, n, pn, extra[1], extra[0]))
             elif role == "attr_out":
                 c.append("\trt_pattern(%s, %s((int)%s), %d);" % (pn, extra[1], extra[0], ids[n]))
+            elif role == "out_alloc":
+                c.append("\t*%s = rt_fresh_address();" % pn)
             elif role == "out_handle":
                 if p.type.get_pointee().get_canonical().kind in INT_KINDS:
                     c.append("\t*%s = RT_INT_OBJECT;" % pn)
@@ -1426,6 +1457,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "attr_out":
                 decls.append("\tunsigned char o_%s[%d] = { 0 };" % (pn, ATTR_VALUE_MAX))
                 args.append("(%s)o_%s" % (p.spelling, pn))
+            elif role == "out_alloc":
+                decls.append("\tCUdeviceptr o_%s = 0;" % pn)
+                args.append("&o_%s" % pn)
             elif role == "array_in":
                 args.append("x_%s.%s" % (n, pn))
         c += decls
@@ -1476,6 +1510,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
             elif role == "modal_in":
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling.replace("const ", "")))
+            elif role == "devptr" and getattr(ann, "FREES", {}).get(n) == pn:
+                # Freed by the call: one made for it, not the shared one.
+                c.append("\tx_%s.%s = rt_fresh_devptr();" % (n, pn))
             elif role == "devptr":
                 c.append("\tx_%s.%s = rt_devptr;" % (n, pn))
             elif role == "device":
@@ -1517,6 +1554,16 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "attr_out":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, %s((int)%s), %d));" % (
                     n, pn, pn, extra[1], extra[2], ids[n]))
+            elif role == "out_alloc":
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s != 0);" % (n, pn, pn))
+        if getattr(ann, "FREES", {}).get(n):
+            fp = ann.FREES[n]
+            c.append("\t/* Freed and forgotten: a second free is refused on the host. */")
+            c.append("\tx_%s.called = 0;" % n)
+            c.append("\te = %s(%s);" % (n, ", ".join(args)))
+            c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 0, e);" % (n, cv["inval"], n))
+            c.append("\tx_%s.called = 1;" % n)
+            c.append("\tx_%s.%s = rt_fresh_devptr();" % (n, fp))
         if f.name in ann.DESTROYS and int_handle(next(p for p in f.params if p.name == ann.DESTROYS[f.name])):
             hp = next(p for p in f.params if p.name == ann.DESTROYS[f.name])
             c.append("\t/* Destroyed: a new one. */")
@@ -1563,6 +1610,35 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             c.append("\tx_%s.called = 0;" % n)
             c.append("\te = %s(%s);" % (n, ", ".join(hargs)))
             c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 0, e);" % (n, cv["inval"], n))
+        c.append("}")
+        c.append("#endif")
+        c.append("")
+    allocs = [f for f in remote if f.name in getattr(ann, "ALLOCS", {}) and
+              all(r in ("out_alloc", "value", "stream") for r, _, _ in f.wire)]
+    if allocs:
+        # A fresh tracked allocation (for a call that frees one): through
+        # the first plain allocating call and the fake driver behind it.
+        f = allocs[0]
+        c.append("#ifndef RT_FAKES_ONLY")
+        c.append("CUdeviceptr rt_fresh_devptr(void)")
+        c.append("{")
+        c.append("\tCUdeviceptr p = 0;")
+        c.append("\tint saved = rt_result;")
+        c.append("")
+        a = []
+        for role, p, extra in f.wire:
+            if role == "out_alloc":
+                a.append("&p")
+            elif role == "value":
+                c.append("\tx_%s.%s = 4096;" % (f.name, p.name))
+                a.append("x_%s.%s" % (f.name, p.name))
+            else:
+                a.append("NULL")
+        c.append("\trt_result = %s;" % cv["ok"])
+        c.append("\tRT_TRUE(\"%s\", \"a fresh allocation\", %s(%s) == %s && p);" % (
+            f.name, f.name, ", ".join(a), cv["ok"]))
+        c.append("\trt_result = saved;")
+        c.append("\treturn p;")
         c.append("}")
         c.append("#endif")
         c.append("")

@@ -125,25 +125,6 @@ GVRT_EXPORT cudaError_t cudaDeviceDisablePeerAccess(int peer)
 	return gv_ret(e);
 }
 
-/*
- * Stream-ordered allocation.  The memory comes from the session's
- * allocator at once, which is before the stream needs it; a free waits
- * for the work queued before it on the stream, then frees.  Both keep the
- * runtime's ordering promise, more synchronously than natively.
- */
-GVRT_EXPORT cudaError_t cudaMallocAsync(void **ptr, size_t size, cudaStream_t stream)
-{
-	(void)stream;
-	return cudaMalloc(ptr, size);
-}
-
-GVRT_EXPORT cudaError_t cudaFreeAsync(void *ptr, cudaStream_t stream)
-{
-	cudaError_t e = cudaStreamSynchronize(stream);
-
-	return e ? e : cudaFree(ptr);
-}
-
 /* ---- page-locking the guest's own memory ---- */
 
 GVRT_EXPORT cudaError_t cudaHostRegister(void *ptr, size_t size, unsigned int flags)

@@ -126,6 +126,40 @@ int gvg_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len)
 	return CUDA_SUCCESS;
 }
 
+int gvg_alloc_room(struct gvw_call *c, uint64_t size)
+{
+	return gvw_device_room(c->s, size) ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
+}
+
+int gvg_alloc_new(struct gvw_call *c, CUdeviceptr p, uint64_t size)
+{
+	struct gvw_alloc a = {.base = p, .size = size};
+
+	if (p == 0 || size == 0)
+		return CUDA_SUCCESS; /* nothing the guest can address */
+	return gvw_track(c, &a) ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_SUCCESS;
+}
+
+int gvg_alloc_freeable(struct gvw_call *c, uint64_t ptr)
+{
+	struct gvw_alloc *a = gvw_alloc_find_base(&c->s->allocs, ptr);
+
+	if (!a || a->symbol) {
+		gvw_log(GVW_DEBUG, "session %u: 0x%llx is not an allocation of the session",
+			c->s->id, (unsigned long long)ptr);
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	return CUDA_SUCCESS;
+}
+
+void gvg_alloc_forget(struct gvw_call *c, uint64_t ptr)
+{
+	struct gvw_alloc *a = gvw_alloc_find_base(&c->s->allocs, ptr);
+
+	if (a)
+		gvw_untrack(c->s, a);
+}
+
 int gvg_location(struct gvw_call *c, CUmemLocation *l)
 {
 	CUdevice d;

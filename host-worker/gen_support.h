@@ -59,6 +59,15 @@ int gvg_context(struct gvw_call *c, int32_t dev, CUcontext *out);
 /* ptr, unless 0, lies in one of the session's allocations with len bytes
  * (len 0: only ptr itself is checked). */
 int gvg_devptr(struct gvw_call *c, uint64_t ptr, uint64_t len);
+/*
+ * Stream-ordered allocations the generated calls make and free: room for
+ * size more bytes; a new allocation tracked (freed again past the limits);
+ * whether ptr starts one the guest may free; and forgetting it once freed.
+ */
+int gvg_alloc_room(struct gvw_call *c, uint64_t size);
+int gvg_alloc_new(struct gvw_call *c, CUdeviceptr p, uint64_t size);
+int gvg_alloc_freeable(struct gvw_call *c, uint64_t ptr);
+void gvg_alloc_forget(struct gvw_call *c, uint64_t ptr);
 /* A memory location naming a guest device as the host's (other types pass:
  * host memory, or a type the driver itself refuses). */
 int gvg_location(struct gvw_call *c, CUmemLocation *l);

@@ -66,8 +66,7 @@ int gvw_h_MEM_GET_INFO(struct gvw_call *c)
 	return e;
 }
 
-/* Refuses size more bytes of device memory past max_device_bytes (0: no limit). */
-static int device_room(struct gvw_session *s, uint64_t size)
+int gvw_device_room(struct gvw_session *s, uint64_t size)
 {
 	uint64_t max = s->w->limits.max_device_bytes;
 
@@ -76,11 +75,11 @@ static int device_room(struct gvw_session *s, uint64_t size)
 	return cudaSuccess;
 }
 
-static int track(struct gvw_call *c, struct gvw_alloc *a)
+int gvw_track(struct gvw_call *c, struct gvw_alloc *a)
 {
 	struct gvw_session *s = c->s;
 	size_t grow = gvw_alloc_grow_bytes(&s->allocs);
-	int e = device_room(s, a->size); /* a pitched one may be larger than asked */
+	int e = gvw_device_room(s, a->size); /* a pitched one may be larger than asked */
 
 	if (!e && grow)
 		e = gvw_host_charge(s, grow);
@@ -113,13 +112,13 @@ int gvw_h_MALLOC(struct gvw_call *c)
 		return e;
 	if (q->size == 0)
 		return cudaSuccess; /* native: *devPtr = NULL, success */
-	e = device_room(c->s, q->size);
+	e = gvw_device_room(c->s, q->size);
 	if (e)
 		return e;
 	e = gvw_ex(c)->mem_alloc(c->ctx, q->size, &a);
 	if (e)
 		return e;
-	e = track(c, &a);
+	e = gvw_track(c, &a);
 	if (!e)
 		r->ptr = a.base;
 	return e;
@@ -139,15 +138,15 @@ int gvw_h_MALLOC_PITCH(struct gvw_call *c)
 		return cudaSuccess; /* native: NULL pointer, success */
 	if (q->width > (1ull << 40) || q->height > (1ull << 40))
 		return cudaErrorMemoryAllocation;
-	/* At least width * height (both below 2^40; saturated); track() checks the rest. */
-	e = device_room(c->s,
-			q->height > UINT64_MAX / q->width ? UINT64_MAX : q->width * q->height);
+	/* At least width * height (both below 2^40; saturated); gvw_track() checks the rest. */
+	e = gvw_device_room(c->s,
+			    q->height > UINT64_MAX / q->width ? UINT64_MAX : q->width * q->height);
 	if (e)
 		return e;
 	e = gvw_ex(c)->mem_alloc_pitch(c->ctx, q->width, q->height, &pitch, &a);
 	if (e)
 		return e;
-	e = track(c, &a);
+	e = gvw_track(c, &a);
 	if (!e) {
 		r->ptr = a.base;
 		r->pitch = pitch;
@@ -160,7 +159,6 @@ int gvw_h_FREE(struct gvw_call *c)
 	const struct gv_ptr_req *q = c->req;
 	struct gvw_session *s = c->s;
 	struct gvw_alloc *a;
-	int64_t size;
 	int e;
 
 	if (q->ptr == 0)
@@ -174,11 +172,17 @@ int gvw_h_FREE(struct gvw_call *c)
 		e = gvw_ex(c)->mem_free(s->ctx[a->device], a);
 	if (e)
 		return e;
-	size = (int64_t)a->size;
+	gvw_untrack(s, a);
+	return cudaSuccess;
+}
+
+void gvw_untrack(struct gvw_session *s, struct gvw_alloc *a)
+{
+	int64_t size = (int64_t)a->size;
+
 	s->device_bytes -= a->size;
 	gvw_alloc_remove(&s->allocs, a);
 	gvw_account(s->w, -1, -size);
-	return cudaSuccess;
 }
 
 /*

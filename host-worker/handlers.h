@@ -28,6 +28,13 @@ void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged);
 void gvw_bulk_scatter(const struct gvw_bulk *b, const void *flat);
 /* The executor's stream for a guest stream value of the caller's device. */
 int gvw_stream_of(struct gvw_call *c, uint64_t h, void **out);
+/* Refuses size more bytes of device memory past max_device_bytes (0: no limit). */
+int gvw_device_room(struct gvw_session *s, uint64_t size);
+/* Tracks a new allocation of the caller's device within the session's
+ * limits; past them the executor frees it and the error comes back. */
+int gvw_track(struct gvw_call *c, struct gvw_alloc *a);
+/* Forgets an allocation the executor has freed. */
+void gvw_untrack(struct gvw_session *s, struct gvw_alloc *a);
 /*
  * A handle for obj on the caller's device, within the session's limits;
  * bytes (already charged to the session) go back when it is dropped.

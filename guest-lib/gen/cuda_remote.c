@@ -1500,6 +1500,114 @@ GVCU_EXPORT CUresult cuMemAdvise_v2(CUdeviceptr devPtr, size_t count, CUmem_advi
 	return e;
 }
 
+GVCU_EXPORT CUresult cuMemAllocAsync(CUdeviceptr * dptr, size_t bytesize, CUstream hStream)
+{
+	struct gvg_cuMemAllocAsync_req q;
+	struct gvg_cuMemAllocAsync_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!dptr)
+		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.bytesize, &bytesize);
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	e = gvcu_call(GV_OP_cuMemAllocAsync, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*dptr = (CUdeviceptr)r.dptr;
+		gv_track_device(cudaSuccess, r.dptr, bytesize);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemAllocAsync_ptsz(CUdeviceptr * dptr, size_t bytesize, CUstream hStream)
+{
+	struct gvg_cuMemAllocAsync_ptsz_req q;
+	struct gvg_cuMemAllocAsync_ptsz_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!dptr)
+		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.bytesize, &bytesize);
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	e = gvcu_call(GV_OP_cuMemAllocAsync_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*dptr = (CUdeviceptr)r.dptr;
+		gv_track_device(cudaSuccess, r.dptr, bytesize);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemAllocFromPoolAsync(CUdeviceptr * dptr, size_t bytesize, CUmemoryPool pool, CUstream hStream)
+{
+	struct gvg_cuMemAllocFromPoolAsync_req q;
+	struct gvg_cuMemAllocFromPoolAsync_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!dptr)
+		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.bytesize, &bytesize);
+	q.pool = (uint64_t)(uintptr_t)pool;
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	e = gvcu_call(GV_OP_cuMemAllocFromPoolAsync, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*dptr = (CUdeviceptr)r.dptr;
+		gv_track_device(cudaSuccess, r.dptr, bytesize);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemAllocFromPoolAsync_ptsz(CUdeviceptr * dptr, size_t bytesize, CUmemoryPool pool, CUstream hStream)
+{
+	struct gvg_cuMemAllocFromPoolAsync_ptsz_req q;
+	struct gvg_cuMemAllocFromPoolAsync_ptsz_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!dptr)
+		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.bytesize, &bytesize);
+	q.pool = (uint64_t)(uintptr_t)pool;
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	e = gvcu_call(GV_OP_cuMemAllocFromPoolAsync_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*dptr = (CUdeviceptr)r.dptr;
+		gv_track_device(cudaSuccess, r.dptr, bytesize);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream hStream)
+{
+	struct gvg_cuMemFreeAsync_req q;
+	struct gvg_cuMemFreeAsync_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	q.dptr = dptr;
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	e = gvcu_call(GV_OP_cuMemFreeAsync, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemFreeAsync_ptsz(CUdeviceptr dptr, CUstream hStream)
+{
+	struct gvg_cuMemFreeAsync_ptsz_req q;
+	struct gvg_cuMemFreeAsync_ptsz_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	q.dptr = dptr;
+	q.hStream = (uint64_t)(uintptr_t)hStream;
+	e = gvcu_call(GV_OP_cuMemFreeAsync_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);
+	return e;
+}
+
 GVCU_EXPORT CUresult cuMemGetAccess(unsigned long long * flags, const CUmemLocation * location, CUdeviceptr ptr)
 {
 	struct gvg_cuMemGetAccess_req q;

@@ -162,10 +162,6 @@ GV_CU_UNSUPPORTED(cuLogsUnregisterCallback) /* parameter callback (CUlogsCallbac
 GV_CU_UNSUPPORTED(cuMemAddressReserve) /* returns device memory the session must track (ptr) */
 GV_CU_UNSUPPORTED(cuMemAdvise) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemAlloc) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemAllocAsync) /* returns device memory the session must track (dptr) */
-GV_CU_UNSUPPORTED(cuMemAllocAsync_ptsz) /* returns device memory the session must track (dptr) */
-GV_CU_UNSUPPORTED(cuMemAllocFromPoolAsync) /* returns device memory the session must track (dptr) */
-GV_CU_UNSUPPORTED(cuMemAllocFromPoolAsync_ptsz) /* returns device memory the session must track (dptr) */
 GV_CU_UNSUPPORTED(cuMemAllocHost) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemAllocManaged) /* returns device memory the session must track (dptr) */
 GV_CU_UNSUPPORTED(cuMemAllocPitch) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -178,8 +174,6 @@ GV_CU_UNSUPPORTED(cuMemDiscardBatchAsync) /* parameter dptrs (CUdeviceptr *) is 
 GV_CU_UNSUPPORTED(cuMemDiscardBatchAsync_ptsz) /* parameter dptrs (CUdeviceptr *) is an array */
 GV_CU_UNSUPPORTED(cuMemExportToShareableHandle) /* parameter shareableHandle (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemFree) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemFreeAsync) /* frees device memory the session tracks: stream-ordered allocation is not remoted yet */
-GV_CU_UNSUPPORTED(cuMemFreeAsync_ptsz) /* frees device memory the session tracks: stream-ordered allocation is not remoted yet */
 GV_CU_UNSUPPORTED(cuMemGetAddressRange) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemGetAllocationGranularity) /* parameter prop (const CUmemAllocationProp *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemGetAllocationPropertiesFromHandle) /* parameter prop (CUmemAllocationProp *) holds pointers or device addresses */

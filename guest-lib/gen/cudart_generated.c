@@ -67,6 +67,9 @@ static struct {
 	CUresult (*cuGraphRetainUserObject)(CUgraph, CUuserObject, unsigned int, unsigned int);
 	CUresult (*cuGraphUpload)(CUgraphExec, CUstream);
 	CUresult (*cuMemAdvise_v2)(CUdeviceptr, size_t, CUmem_advise, CUmemLocation);
+	CUresult (*cuMemAllocAsync)(CUdeviceptr *, size_t, CUstream);
+	CUresult (*cuMemAllocFromPoolAsync)(CUdeviceptr *, size_t, CUmemoryPool, CUstream);
+	CUresult (*cuMemFreeAsync)(CUdeviceptr, CUstream);
 	CUresult (*cuMemGetDefaultMemPool)(CUmemoryPool *, CUmemLocation *, CUmemAllocationType);
 	CUresult (*cuMemGetMemPool)(CUmemoryPool *, CUmemLocation *, CUmemAllocationType);
 	CUresult (*cuMemPoolCreate)(CUmemoryPool *, const CUmemPoolProps *);
@@ -280,6 +283,13 @@ GVRT_EXPORT cudaError_t cudaFreeArray(cudaArray_t array)
 	if (!gv_drv.cuArrayDestroy && gv_driver_load(&gv_drv.cuArrayDestroy, "cuArrayDestroy"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuArrayDestroy((CUarray)(array)));
+}
+
+GVRT_EXPORT cudaError_t cudaFreeAsync(void * devPtr, cudaStream_t hStream)
+{
+	if (!gv_drv.cuMemFreeAsync && gv_driver_load(&gv_drv.cuMemFreeAsync, "cuMemFreeAsync"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemFreeAsync((CUdeviceptr)(uintptr_t)(devPtr), (CUstream)(hStream)));
 }
 
 GVRT_EXPORT cudaError_t cudaFreeMipmappedArray(cudaMipmappedArray_t mipmappedArray)
@@ -547,6 +557,20 @@ GVRT_EXPORT cudaError_t cudaGraphUpload(cudaGraphExec_t graphExec, cudaStream_t 
 	if (!gv_drv.cuGraphUpload && gv_driver_load(&gv_drv.cuGraphUpload, "cuGraphUpload"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphUpload((CUgraphExec)(graphExec), (CUstream)(stream)));
+}
+
+GVRT_EXPORT cudaError_t cudaMallocAsync(void ** devPtr, size_t size, cudaStream_t hStream)
+{
+	if (!gv_drv.cuMemAllocAsync && gv_driver_load(&gv_drv.cuMemAllocAsync, "cuMemAllocAsync"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemAllocAsync((CUdeviceptr *)(devPtr), (size_t)(size), (CUstream)(hStream)));
+}
+
+GVRT_EXPORT cudaError_t cudaMallocFromPoolAsync(void ** ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream)
+{
+	if (!gv_drv.cuMemAllocFromPoolAsync && gv_driver_load(&gv_drv.cuMemAllocFromPoolAsync, "cuMemAllocFromPoolAsync"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemAllocFromPoolAsync((CUdeviceptr *)(ptr), (size_t)(size), (CUmemoryPool)(memPool), (CUstream)(stream)));
 }
 
 GVRT_EXPORT cudaError_t cudaMemAdvise(const void * devPtr, size_t count, enum cudaMemoryAdvise advice, struct cudaMemLocation location)
@@ -863,6 +887,12 @@ GVRT_EXPORT cudaError_t cudaLaunchKernel_ptsz(const void * func, dim3 gridDim, d
 GVRT_EXPORT cudaError_t cudaMallocAsync_ptsz(void ** devPtr, size_t size, cudaStream_t hStream)
 {
 	return cudaMallocAsync(devPtr, size, hStream ? hStream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMallocFromPoolAsync_ptsz(void ** ptr, size_t size, cudaMemPool_t memPool, cudaStream_t stream)
+{
+	return cudaMallocFromPoolAsync(ptr, size, memPool, stream ? stream : cudaStreamPerThread);
 }
 
 /* On the per-thread default stream. */

@@ -90,6 +90,12 @@
 	X(cuLogsCurrent, CUresult, (CUlogIterator *, unsigned int)) \
 	X(cuMemAddressFree, CUresult, (CUdeviceptr, size_t)) \
 	X(cuMemAdvise_v2, CUresult, (CUdeviceptr, size_t, CUmem_advise, CUmemLocation)) \
+	X(cuMemAllocAsync, CUresult, (CUdeviceptr *, size_t, CUstream)) \
+	X(cuMemAllocAsync_ptsz, CUresult, (CUdeviceptr *, size_t, CUstream)) \
+	X(cuMemAllocFromPoolAsync, CUresult, (CUdeviceptr *, size_t, CUmemoryPool, CUstream)) \
+	X(cuMemAllocFromPoolAsync_ptsz, CUresult, (CUdeviceptr *, size_t, CUmemoryPool, CUstream)) \
+	X(cuMemFreeAsync, CUresult, (CUdeviceptr, CUstream)) \
+	X(cuMemFreeAsync_ptsz, CUresult, (CUdeviceptr, CUstream)) \
 	X(cuMemGetAccess, CUresult, (unsigned long long *, const CUmemLocation *, CUdeviceptr)) \
 	X(cuMemGetAddressRange_v2, CUresult, (CUdeviceptr *, size_t *, CUdeviceptr)) \
 	X(cuMemGetDefaultMemPool, CUresult, (CUmemoryPool *, CUmemLocation *, CUmemAllocationType)) \

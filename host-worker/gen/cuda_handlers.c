@@ -1755,6 +1755,154 @@ int gvw_h_cuMemAdvise_v2(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuMemAllocAsync(struct gvw_call *c)
+{
+	const struct gvg_cuMemAllocAsync_req *q = c->req;
+	struct gvg_cuMemAllocAsync_resp *r = c->resp;
+	CUdeviceptr o_dptr = 0;
+	size_t a_bytesize;
+	CUstream a_hStream;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemAllocAsync));
+
+	if (e)
+		return e;
+	GVG_COPY(a_bytesize, q->bytesize);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_alloc_room(c, a_bytesize);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemAllocAsync)(&o_dptr, a_bytesize, a_hStream);
+	if (!e)
+		e = gvg_alloc_new(c, o_dptr, a_bytesize);
+	if (!e)
+		r->dptr = o_dptr;
+	return e;
+}
+
+int gvw_h_cuMemAllocAsync_ptsz(struct gvw_call *c)
+{
+	const struct gvg_cuMemAllocAsync_ptsz_req *q = c->req;
+	struct gvg_cuMemAllocAsync_ptsz_resp *r = c->resp;
+	CUdeviceptr o_dptr = 0;
+	size_t a_bytesize;
+	CUstream a_hStream;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemAllocAsync_ptsz));
+
+	if (e)
+		return e;
+	GVG_COPY(a_bytesize, q->bytesize);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_alloc_room(c, a_bytesize);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemAllocAsync_ptsz)(&o_dptr, a_bytesize, a_hStream);
+	if (!e)
+		e = gvg_alloc_new(c, o_dptr, a_bytesize);
+	if (!e)
+		r->dptr = o_dptr;
+	return e;
+}
+
+int gvw_h_cuMemAllocFromPoolAsync(struct gvw_call *c)
+{
+	const struct gvg_cuMemAllocFromPoolAsync_req *q = c->req;
+	struct gvg_cuMemAllocFromPoolAsync_resp *r = c->resp;
+	CUdeviceptr o_dptr = 0;
+	size_t a_bytesize;
+	CUmemoryPool a_pool;
+	CUstream a_hStream;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemAllocFromPoolAsync));
+
+	if (e)
+		return e;
+	GVG_COPY(a_bytesize, q->bytesize);
+	if (!e)
+		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_alloc_room(c, a_bytesize);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemAllocFromPoolAsync)(&o_dptr, a_bytesize, a_pool, a_hStream);
+	if (!e)
+		e = gvg_alloc_new(c, o_dptr, a_bytesize);
+	if (!e)
+		r->dptr = o_dptr;
+	return e;
+}
+
+int gvw_h_cuMemAllocFromPoolAsync_ptsz(struct gvw_call *c)
+{
+	const struct gvg_cuMemAllocFromPoolAsync_ptsz_req *q = c->req;
+	struct gvg_cuMemAllocFromPoolAsync_ptsz_resp *r = c->resp;
+	CUdeviceptr o_dptr = 0;
+	size_t a_bytesize;
+	CUmemoryPool a_pool;
+	CUstream a_hStream;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemAllocFromPoolAsync_ptsz));
+
+	if (e)
+		return e;
+	GVG_COPY(a_bytesize, q->bytesize);
+	if (!e)
+		e = gvg_handle(c, q->pool, GVW_H_MEMPOOL, (void **)&a_pool);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_alloc_room(c, a_bytesize);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemAllocFromPoolAsync_ptsz)(&o_dptr, a_bytesize, a_pool, a_hStream);
+	if (!e)
+		e = gvg_alloc_new(c, o_dptr, a_bytesize);
+	if (!e)
+		r->dptr = o_dptr;
+	return e;
+}
+
+int gvw_h_cuMemFreeAsync(struct gvw_call *c)
+{
+	const struct gvg_cuMemFreeAsync_req *q = c->req;
+	CUstream a_hStream;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemFreeAsync));
+
+	if (e)
+		return e;
+	if (!e)
+		e = gvg_devptr(c, q->dptr, 0);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_alloc_freeable(c, q->dptr);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemFreeAsync)(q->dptr, a_hStream);
+	if (!e)
+		gvg_alloc_forget(c, q->dptr);
+	return e;
+}
+
+int gvw_h_cuMemFreeAsync_ptsz(struct gvw_call *c)
+{
+	const struct gvg_cuMemFreeAsync_ptsz_req *q = c->req;
+	CUstream a_hStream;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemFreeAsync_ptsz));
+
+	if (e)
+		return e;
+	if (!e)
+		e = gvg_devptr(c, q->dptr, 0);
+	if (!e)
+		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
+	if (!e)
+		e = gvg_alloc_freeable(c, q->dptr);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemFreeAsync_ptsz)(q->dptr, a_hStream);
+	if (!e)
+		gvg_alloc_forget(c, q->dptr);
+	return e;
+}
+
 int gvw_h_cuMemGetAccess(struct gvw_call *c)
 {
 	const struct gvg_cuMemGetAccess_req *q = c->req;

@@ -190,6 +190,47 @@ static void sec_mallocasync(cudaStream_t s)
 	for (int i = 0; i < N; i++)
 		h_e[i] = 5 * i - 3;
 	check_arr("cudaMallocAsync -> kernel -> cudaMemcpyAsync", h_i, h_e, N);
+
+	// The allocation comes from the device's pool, as its counters show.
+	cudaMemPool_t def;
+	unsigned long long used = 0;
+	CK(cudaDeviceGetDefaultMemPool(&def, 0));
+	CK(cudaMallocAsync((void **)&d, N * sizeof(int), s));
+	CK(cudaMemPoolGetAttribute(def, cudaMemPoolAttrUsedMemCurrent, &used));
+	check_i("default pool in use >= the allocation", used >= N * sizeof(int), 1);
+	CK(cudaFreeAsync(d, s));
+	CK(cudaStreamSynchronize(s));
+
+	// A pool of its own, and allocations from it.
+	cudaMemPoolProps props = {};
+	props.allocType = cudaMemAllocationTypePinned;
+	props.location.type = cudaMemLocationTypeDevice;
+	props.location.id = 0;
+	cudaMemPool_t pool;
+	CK(cudaMemPoolCreate(&pool, &props));
+	cudaMemLocation loc = {};
+	loc.type = cudaMemLocationTypeDevice;
+	loc.id = 0;
+	cudaMemAccessFlags fl = cudaMemAccessFlagsProtNone;
+	CK(cudaMemPoolGetAccess(&fl, pool, &loc));
+	check_i("a pool's own device may read and write it", fl, cudaMemAccessFlagsProtReadWrite);
+	int *p1 = NULL, *p2 = NULL;
+	CK(cudaMallocFromPoolAsync((void **)&p1, N * sizeof(int), pool, s));
+	CK(cudaMallocFromPoolAsync((void **)&p2, N * sizeof(int), pool, s));
+	k_fill<<<NB, TPB, 0, s>>>(p1, N, 3, 7);
+	LAUNCHED("k_fill on pool memory");
+	CK(cudaMemcpyAsync(p2, p1, N * sizeof(int), cudaMemcpyDefault, s));
+	CK(cudaStreamSynchronize(s));
+	check_dev("cudaMallocFromPoolAsync -> kernel -> cudaMemcpyDefault", p2, N,
+		  [](int i) { return 3 * i + 7; });
+	used = 0;
+	CK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &used));
+	check_i("own pool in use >= two allocations", used >= 2 * N * sizeof(int), 1);
+	CK(cudaFreeAsync(p1, s));
+	CK(cudaFreeAsync(p2, s));
+	CK(cudaStreamSynchronize(s));
+	CK(cudaMemPoolTrimTo(pool, 0));
+	CK(cudaMemPoolDestroy(pool));
 }
 
 // Attribute values whose size the attribute decides: stream attributes

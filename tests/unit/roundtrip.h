@@ -27,6 +27,12 @@ void rt_pattern(void *p, size_t n, int seed);
 int rt_is_pattern(const void *p, size_t n, int seed);
 void *rt_object(void);
 
+/* A device address no allocation holds (what a fake allocation returns),
+ * and a fresh allocation of the session's, for a call that frees one
+ * (generated: through the first allocating call). */
+CUdeviceptr rt_fresh_address(void);
+CUdeviceptr rt_fresh_devptr(void);
+
 /* Device 0's memory location: the host maps its ordinal (device 0 here). */
 static inline CUmemLocation rt_device_location(void)
 {

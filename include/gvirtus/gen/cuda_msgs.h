@@ -531,6 +531,20 @@ struct __attribute__((packed)) gvg_cuMemAdvise_v2_req {
 struct __attribute__((packed)) gvg_cuMemAdvise_v2_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cuMemFreeAsync_req {
+	uint64_t dptr;
+	uint64_t hStream;
+};
+struct __attribute__((packed)) gvg_cuMemFreeAsync_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuMemFreeAsync_ptsz_req {
+	uint64_t dptr;
+	uint64_t hStream;
+};
+struct __attribute__((packed)) gvg_cuMemFreeAsync_ptsz_resp {
+	uint8_t unused[0];
+};
 struct __attribute__((packed)) gvg_cuMemGetAccess_req {
 	uint8_t location[8];
 	uint8_t has_location;
@@ -1658,6 +1672,36 @@ struct __attribute__((packed)) gvg_cuMemPoolCreate_req {
 };
 struct __attribute__((packed)) gvg_cuMemPoolCreate_resp {
 	uint64_t pool;
+};
+struct __attribute__((packed)) gvg_cuMemAllocAsync_req {
+	uint64_t bytesize;
+	uint64_t hStream;
+};
+struct __attribute__((packed)) gvg_cuMemAllocAsync_resp {
+	uint64_t dptr;
+};
+struct __attribute__((packed)) gvg_cuMemAllocAsync_ptsz_req {
+	uint64_t bytesize;
+	uint64_t hStream;
+};
+struct __attribute__((packed)) gvg_cuMemAllocAsync_ptsz_resp {
+	uint64_t dptr;
+};
+struct __attribute__((packed)) gvg_cuMemAllocFromPoolAsync_req {
+	uint64_t bytesize;
+	uint64_t pool;
+	uint64_t hStream;
+};
+struct __attribute__((packed)) gvg_cuMemAllocFromPoolAsync_resp {
+	uint64_t dptr;
+};
+struct __attribute__((packed)) gvg_cuMemAllocFromPoolAsync_ptsz_req {
+	uint64_t bytesize;
+	uint64_t pool;
+	uint64_t hStream;
+};
+struct __attribute__((packed)) gvg_cuMemAllocFromPoolAsync_ptsz_resp {
+	uint64_t dptr;
 };
 
 #endif
