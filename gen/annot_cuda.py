@@ -187,17 +187,22 @@ EXCEPTION = [
     "cuLaunchKernelEx", "cuLaunchCooperativeKernel",
     # a capture's state, with the nodes it ends at (host-worker/handlers_capture.c)
     "cuStreamGetCaptureInfo_v3", "cuStreamGetCaptureInfo_v3_ptsz",
+    # arrays of nodes the driver lists, as the session's handles (handlers_graph.c)
+    "cuGraphGetNodes", "cuGraphGetRootNodes", "cuGraphGetEdges_v2",
+    "cuGraphNodeGetDependencies_v2", "cuGraphNodeGetDependentNodes_v2",
 ]
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
 # double, answers CUDA_ERROR_NOT_SUPPORTED the same way.
 HOST_CALLS = ["cuGraphGetNodes", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
-              "cuLaunchKernelEx", "cuStreamGetCaptureInfo_v3"]
+              "cuLaunchKernelEx", "cuStreamGetCaptureInfo_v3", "cuGraphGetRootNodes",
+              "cuGraphGetEdges_v2", "cuGraphNodeGetDependencies_v2",
+              "cuGraphNodeGetDependentNodes_v2"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
                    "guest-lib/cuda/driver_stream.c", "guest-lib/cuda/driver_array.c",
-                   "guest-lib/cuda/driver_capture.c"]
+                   "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {
@@ -237,5 +242,4 @@ NOT_GENERIC = {
     # arrays with in/out counts that the rules cannot see
     "cuDevSmResourceSplitByCount": "result is an array sized by nbGroups",
     "cuGraphGetEdges": "from/to are arrays sized by numEdges",
-    "cuGraphGetEdges_v2": "from/to are arrays sized by numEdges",
 }

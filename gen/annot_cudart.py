@@ -67,6 +67,13 @@ VIA_DRIVER = {
     "cudaGraphExecDestroy": "cuGraphExecDestroy(graphExec)",
     "cudaGraphExecGetFlags": "cuGraphExecGetFlags(graphExec, flags)",
     "cudaGraphNodeGetType": "cuGraphNodeGetType(node, pType)",
+    "cudaGraphGetNodes": "cuGraphGetNodes(graph, nodes, numNodes)",
+    "cudaGraphGetRootNodes": "cuGraphGetRootNodes(graph, pRootNodes, pNumRootNodes)",
+    "cudaGraphGetEdges": "cuGraphGetEdges_v2(graph, from, to, edgeData, numEdges)",
+    "cudaGraphNodeGetDependencies":
+        "cuGraphNodeGetDependencies_v2(node, pDependencies, edgeData, pNumDependencies)",
+    "cudaGraphNodeGetDependentNodes":
+        "cuGraphNodeGetDependentNodes_v2(node, pDependentNodes, edgeData, pNumDependentNodes)",
     "cudaGraphDestroyNode": "cuGraphDestroyNode(node)",
     "cudaGraphNodeGetEnabled": "cuGraphNodeGetEnabled(hGraphExec, hNode, isEnabled)",
     "cudaGraphNodeSetEnabled": "cuGraphNodeSetEnabled(hGraphExec, hNode, isEnabled)",

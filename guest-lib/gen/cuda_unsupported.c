@@ -72,9 +72,6 @@ GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresSignalNodeSetParams) /* parameter nod
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresWaitNodeGetParams) /* parameter params_out (CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphGetEdges) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphGetEdges_v2) /* from/to are arrays sized by numEdges */
-GV_CU_UNSUPPORTED(cuGraphGetNodes) /* parameter numNodes is an in/out count of an array */
-GV_CU_UNSUPPORTED(cuGraphGetRootNodes) /* parameter numRootNodes is an in/out count of an array */
 GV_CU_UNSUPPORTED(cuGraphHostNodeGetParams) /* parameter nodeParams (CUDA_HOST_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphHostNodeSetParams) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphInstantiate) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -94,9 +91,7 @@ GV_CU_UNSUPPORTED(cuGraphMemcpyNodeSetParams) /* parameter nodeParams (const CUD
 GV_CU_UNSUPPORTED(cuGraphMemsetNodeGetParams) /* parameter nodeParams (CUDA_MEMSET_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphMemsetNodeSetParams) /* parameter nodeParams (const CUDA_MEMSET_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphNodeGetDependencies_v2) /* parameter numDependencies is an in/out count of an array */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes_v2) /* parameter numDependentNodes is an in/out count of an array */
 GV_CU_UNSUPPORTED(cuGraphNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphRemoveDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphicsMapResources) /* graphics interop */

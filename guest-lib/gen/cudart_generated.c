@@ -55,10 +55,15 @@ static struct {
 	CUresult (*cuGraphExecEventRecordNodeSetEvent)(CUgraphExec, CUgraphNode, CUevent);
 	CUresult (*cuGraphExecEventWaitNodeSetEvent)(CUgraphExec, CUgraphNode, CUevent);
 	CUresult (*cuGraphExecGetFlags)(CUgraphExec, cuuint64_t *);
+	CUresult (*cuGraphGetEdges_v2)(CUgraph, CUgraphNode *, CUgraphNode *, CUgraphEdgeData *, size_t *);
+	CUresult (*cuGraphGetNodes)(CUgraph, CUgraphNode *, size_t *);
+	CUresult (*cuGraphGetRootNodes)(CUgraph, CUgraphNode *, size_t *);
 	CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *, CUgraph, unsigned long long);
 	CUresult (*cuGraphKernelNodeCopyAttributes)(CUgraphNode, CUgraphNode);
 	CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
 	CUresult (*cuGraphNodeFindInClone)(CUgraphNode *, CUgraphNode, CUgraph);
+	CUresult (*cuGraphNodeGetDependencies_v2)(CUgraphNode, CUgraphNode *, CUgraphEdgeData *, size_t *);
+	CUresult (*cuGraphNodeGetDependentNodes_v2)(CUgraphNode, CUgraphNode *, CUgraphEdgeData *, size_t *);
 	CUresult (*cuGraphNodeGetEnabled)(CUgraphExec, CUgraphNode, unsigned int *);
 	CUresult (*cuGraphNodeGetType)(CUgraphNode, CUgraphNodeType *);
 	CUresult (*cuGraphNodeSetEnabled)(CUgraphExec, CUgraphNode, unsigned int);
@@ -475,6 +480,27 @@ GVRT_EXPORT cudaError_t cudaGraphExecGetFlags(cudaGraphExec_t graphExec, unsigne
 	return gv_ret((cudaError_t)gv_drv.cuGraphExecGetFlags((CUgraphExec)(graphExec), (cuuint64_t *)(flags)));
 }
 
+GVRT_EXPORT cudaError_t cudaGraphGetEdges(cudaGraph_t graph, cudaGraphNode_t * from, cudaGraphNode_t * to, cudaGraphEdgeData * edgeData, size_t * numEdges)
+{
+	if (!gv_drv.cuGraphGetEdges_v2 && gv_driver_load(&gv_drv.cuGraphGetEdges_v2, "cuGraphGetEdges_v2"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphGetEdges_v2((CUgraph)(graph), (CUgraphNode *)(from), (CUgraphNode *)(to), (CUgraphEdgeData *)(edgeData), (size_t *)(numEdges)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphGetNodes(cudaGraph_t graph, cudaGraphNode_t * nodes, size_t * numNodes)
+{
+	if (!gv_drv.cuGraphGetNodes && gv_driver_load(&gv_drv.cuGraphGetNodes, "cuGraphGetNodes"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphGetNodes((CUgraph)(graph), (CUgraphNode *)(nodes), (size_t *)(numNodes)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphGetRootNodes(cudaGraph_t graph, cudaGraphNode_t * pRootNodes, size_t * pNumRootNodes)
+{
+	if (!gv_drv.cuGraphGetRootNodes && gv_driver_load(&gv_drv.cuGraphGetRootNodes, "cuGraphGetRootNodes"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphGetRootNodes((CUgraph)(graph), (CUgraphNode *)(pRootNodes), (size_t *)(pNumRootNodes)));
+}
+
 GVRT_EXPORT cudaError_t cudaGraphInstantiate(cudaGraphExec_t * pGraphExec, cudaGraph_t graph, unsigned long long flags)
 {
 	if (!gv_drv.cuGraphInstantiateWithFlags && gv_driver_load(&gv_drv.cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags"))
@@ -508,6 +534,20 @@ GVRT_EXPORT cudaError_t cudaGraphNodeFindInClone(cudaGraphNode_t * pNode, cudaGr
 	if (!gv_drv.cuGraphNodeFindInClone && gv_driver_load(&gv_drv.cuGraphNodeFindInClone, "cuGraphNodeFindInClone"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphNodeFindInClone((CUgraphNode *)(pNode), (CUgraphNode)(originalNode), (CUgraph)(clonedGraph)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphNodeGetDependencies(cudaGraphNode_t node, cudaGraphNode_t * pDependencies, cudaGraphEdgeData * edgeData, size_t * pNumDependencies)
+{
+	if (!gv_drv.cuGraphNodeGetDependencies_v2 && gv_driver_load(&gv_drv.cuGraphNodeGetDependencies_v2, "cuGraphNodeGetDependencies_v2"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphNodeGetDependencies_v2((CUgraphNode)(node), (CUgraphNode *)(pDependencies), (CUgraphEdgeData *)(edgeData), (size_t *)(pNumDependencies)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphNodeGetDependentNodes(cudaGraphNode_t node, cudaGraphNode_t * pDependentNodes, cudaGraphEdgeData * edgeData, size_t * pNumDependentNodes)
+{
+	if (!gv_drv.cuGraphNodeGetDependentNodes_v2 && gv_driver_load(&gv_drv.cuGraphNodeGetDependentNodes_v2, "cuGraphNodeGetDependentNodes_v2"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphNodeGetDependentNodes_v2((CUgraphNode)(node), (CUgraphNode *)(pDependentNodes), (CUgraphEdgeData *)(edgeData), (size_t *)(pNumDependentNodes)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphNodeGetEnabled(cudaGraphExec_t hGraphExec, cudaGraphNode_t hNode, unsigned int * isEnabled)

@@ -231,6 +231,10 @@
 	X(cuSurfObjectCreate, CUresult, (CUsurfObject *, const CUDA_RESOURCE_DESC *)) \
 	X(cuLaunchKernelEx, CUresult, (const CUlaunchConfig *, CUfunction, void **, void **)) \
 	X(cuStreamGetCaptureInfo_v3, CUresult, (CUstream, CUstreamCaptureStatus *, cuuint64_t *, CUgraph *, const CUgraphNode **, const CUgraphEdgeData **, size_t *)) \
+	X(cuGraphGetRootNodes, CUresult, (CUgraph, CUgraphNode *, size_t *)) \
+	X(cuGraphGetEdges_v2, CUresult, (CUgraph, CUgraphNode *, CUgraphNode *, CUgraphEdgeData *, size_t *)) \
+	X(cuGraphNodeGetDependencies_v2, CUresult, (CUgraphNode, CUgraphNode *, CUgraphEdgeData *, size_t *)) \
+	X(cuGraphNodeGetDependentNodes_v2, CUresult, (CUgraphNode, CUgraphNode *, CUgraphEdgeData *, size_t *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

@@ -326,6 +326,33 @@ struct __attribute__((packed)) gv_capture_info_resp {
 	uint8_t edges[GV_MAX_CAPTURE_DEPS][8];
 };
 
+/*
+ * A graph's nodes, roots or edges, or a node's dependencies or dependents
+ * (GRAPH_NODES).  With GV_GRAPH_WANT_NODES the host writes count entries
+ * into the bulk buffer, each one or two node handles (two for edges: from,
+ * then to) and, with GV_GRAPH_WANT_EDGE_DATA, 8 bytes of edge data; a
+ * missing node is 0.  The response holds the number the driver reports.
+ */
+enum gv_graph_nodes_what {
+	GV_GRAPH_ALL_NODES = 0,
+	GV_GRAPH_ROOT_NODES = 1,
+	GV_GRAPH_EDGES = 2,
+	GV_GRAPH_NODE_DEPS = 3,
+	GV_GRAPH_NODE_DEPENDENTS = 4,
+};
+#define GV_GRAPH_WANT_NODES	(1u << 0)
+#define GV_GRAPH_WANT_EDGE_DATA (1u << 1)
+#define GV_MAX_GRAPH_ENTRIES	(1u << 20) /* entries one request lists */
+struct __attribute__((packed)) gv_graph_nodes_req {
+	uint64_t handle; /* the graph, or the node */
+	uint32_t what;	 /* enum gv_graph_nodes_what */
+	uint32_t want;	 /* GV_GRAPH_WANT_* */
+	uint64_t count;	 /* entries the caller has room for */
+};
+struct __attribute__((packed)) gv_graph_nodes_resp {
+	uint64_t count;
+};
+
 /* Kernel attributes, numbered as the driver's CUfunction_attribute. */
 enum gv_func_attr {
 	GV_FA_MAX_THREADS_PER_BLOCK = 0,

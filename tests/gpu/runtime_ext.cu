@@ -343,6 +343,37 @@ static void sec_graphs(cudaStream_t s)
 	CK(cudaStreamGetCaptureInfo(s, &st, NULL, NULL, NULL, NULL, NULL));
 	check_i("capture info after == None", st, cudaStreamCaptureStatusNone);
 
+	// The captured graph as the driver lists it: a chain of five nodes
+	// (memset, three kernels, copy), the memset its root.
+	size_t nn = 0, nr = 0, ne = 0;
+	CK(cudaGraphGetNodes(graph, NULL, &nn));
+	check_i("captured graph has 5 nodes", (long long)nn, 5);
+	cudaGraphNode_t nodes[8] = {}, roots[2] = {}, from[8] = {}, to[8] = {};
+	nn = 8;
+	CK(cudaGraphGetNodes(graph, nodes, &nn));
+	check_i("cudaGraphGetNodes fills 5, the rest NULL", nn == 5 && nodes[4] && !nodes[5], 1);
+	nr = 2;
+	CK(cudaGraphGetRootNodes(graph, roots, &nr));
+	check_i("one root", (long long)nr, 1);
+	cudaGraphNodeType ty = cudaGraphNodeTypeCount;
+	CK(cudaGraphNodeGetType(roots[0], &ty));
+	check_i("the root is the memset", ty, cudaGraphNodeTypeMemset);
+	ne = 8;
+	CK(cudaGraphGetEdges(graph, from, to, NULL, &ne));
+	check_i("captured graph has 4 edges", (long long)ne, 4);
+	size_t nd = 4, nx = 4;
+	cudaGraphNode_t dep[4] = {}, dnt[4] = {};
+	CK(cudaGraphNodeGetDependencies(roots[0], dep, NULL, &nd));
+	check_i("the root depends on nothing", (long long)nd, 0);
+	CK(cudaGraphNodeGetDependentNodes(roots[0], dnt, NULL, &nx));
+	check_i("one node follows the root", (long long)nx, 1);
+	nd = 4;
+	CK(cudaGraphNodeGetDependencies(dnt[0], dep, NULL, &nd));
+	check_i("and it depends on the root", nd == 1 && dep[0] == roots[0], 1);
+	ty = cudaGraphNodeTypeCount;
+	CK(cudaGraphNodeGetType(dnt[0], &ty));
+	check_i("the node after the root is a kernel", ty, cudaGraphNodeTypeKernel);
+
 	// Capturing must not have executed anything.
 	check_dev("da untouched by capture", da, N, [](int i) { return i; });
 	check_dev("db untouched by capture", db, N, [](int) { return 0; });

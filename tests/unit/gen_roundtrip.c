@@ -707,6 +707,97 @@ static CUresult destroy_graph(CUgraph g)
 	return g == gr.graph ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
+static const CUgraphEdgeData an_edge = {.type = CU_GRAPH_DEPENDENCY_TYPE_PROGRAMMATIC};
+
+/* One edge, from the first node added to the second, with its data. */
+static CUresult list_edges(CUgraph g, CUgraphNode *from, CUgraphNode *to, CUgraphEdgeData *d,
+			   size_t *n)
+{
+	if (from && *n) {
+		from[0] = gr.nodes[0];
+		to[0] = gr.nodes[1];
+		if (d)
+			d[0] = an_edge;
+	}
+	*n = 1;
+	return g == gr.graph ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+static CUresult list_deps(CUgraphNode node, CUgraphNode *deps, CUgraphEdgeData *d, size_t *n)
+{
+	(void)node, (void)deps, (void)d;
+	*n = 0;
+	return CUDA_SUCCESS;
+}
+
+/* GRAPH_NODES: the driver's nodes come back as the handles the guest holds. */
+static void graph_listing(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a,
+			  cudaGraphNode_t b)
+{
+	cudaGraphNode_t nodes[4] = {NULL, NULL, a, a}, from[2] = {NULL}, to[2] = {NULL};
+	cudaGraphEdgeData data[2];
+	struct gv_graph_nodes_req q = {.handle = (uint64_t)(uintptr_t)g,
+				       .what = GV_GRAPH_ALL_NODES};
+	struct gv_graph_nodes_resp r;
+	unsigned char buf[24];
+	struct gv_buf bb = {.addr = buf, .len = 16, .dir = GV_BULK_FROM_HOST};
+	size_t n = 0;
+
+	t->cuGraphGetNodes = list_nodes;
+	t->cuGraphGetEdges_v2 = list_edges;
+	t->cuGraphNodeGetDependencies_v2 = list_deps;
+	RT_TRUE("cudaGraphGetNodes", "the count alone",
+		cudaGraphGetNodes(g, NULL, &n) == cudaSuccess && n == 2);
+	n = 4;
+	RT_TRUE("cudaGraphGetNodes", "the nodes as the guest's handles, the rest NULL",
+		cudaGraphGetNodes(g, nodes, &n) == cudaSuccess && n == 2 && nodes[0] == a &&
+		    nodes[1] == b && !nodes[2] && !nodes[3]);
+	n = 2;
+	RT_TRUE("cudaGraphGetEdges", "from and to",
+		cudaGraphGetEdges(g, from, to, NULL, &n) == cudaSuccess && n == 1 && from[0] == a &&
+		    to[0] == b && !from[1]);
+	n = 2;
+	RT_TRUE("cudaGraphGetEdges", "with the edges' data",
+		cudaGraphGetEdges(g, from, to, data, &n) == cudaSuccess && n == 1 &&
+		    !memcmp(&data[0], &an_edge, sizeof(an_edge)));
+	n = 2;
+	RT_TRUE("cudaGraphGetEdges", "from without to",
+		cudaGraphGetEdges(g, from, NULL, NULL, &n) == cudaErrorInvalidValue);
+	/* What no guest stub sends. */
+	q.want = GV_GRAPH_WANT_NODES;
+	q.count = 2;
+	RT_TRUE("GRAPH_NODES", "a well-formed request, sent raw",
+		gv_rpc_tail(GV_OP_GRAPH_NODES, &q, sizeof(q), NULL, 0, &r, sizeof(r), &bb, 1) ==
+			cudaSuccess &&
+		    r.count == 2);
+	bb.len = 24;
+	RT_TRUE("GRAPH_NODES", "a buffer longer than the entries",
+		gv_rpc_tail(GV_OP_GRAPH_NODES, &q, sizeof(q), NULL, 0, &r, sizeof(r), &bb, 1) ==
+		    cudaErrorInvalidValue);
+	q.count = GV_MAX_GRAPH_ENTRIES + 1ull;
+	RT_TRUE("GRAPH_NODES", "more entries than a request lists",
+		gv_rpc_tail(GV_OP_GRAPH_NODES, &q, sizeof(q), NULL, 0, &r, sizeof(r), &bb, 1) ==
+		    cudaErrorInvalidValue);
+	q.count = 0;
+	q.want = 1u << 7;
+	RT_TRUE("GRAPH_NODES", "an unknown want bit",
+		gv_rpc_tail(GV_OP_GRAPH_NODES, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0) ==
+		    cudaErrorInvalidValue);
+	q.want = 0;
+	q.what = 99;
+	RT_TRUE("GRAPH_NODES", "an unknown listing",
+		gv_rpc_tail(GV_OP_GRAPH_NODES, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0) ==
+		    cudaErrorInvalidValue);
+	q.what = GV_GRAPH_NODE_DEPS;
+	RT_TRUE("GRAPH_NODES", "a graph where a node is named",
+		gv_rpc_tail(GV_OP_GRAPH_NODES, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0) ==
+		    cudaErrorInvalidResourceHandle);
+	q.handle = (uint64_t)(uintptr_t)b;
+	RT_TRUE("cudaGraphNodeGetDependencies", "a node's, counted",
+		cudaGraphNodeGetDependencies(b, NULL, NULL, &n) == cudaSuccess && n == 0);
+	(void)cudaGetLastError();
+}
+
 /* A destroyed graph's nodes leave the session's table with it: a later
  * call with one is refused instead of handing the driver a freed node. */
 static void graph_destroy(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a)
@@ -755,6 +846,7 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 		    gr.calls == 0);
 	(void)cudaGetLastError();
 	malformed_arrays(t, g, a, b);
+	graph_listing(t, g, a, b);
 	graph_destroy(t, g, a);
 }
 

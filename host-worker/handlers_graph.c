@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A graph's nodes, roots and edges, and a node's dependencies and dependents
+ * (GRAPH_NODES): the driver's nodes become the session's handles (an object
+ * keeps the one handle it has), written into the guest's buffer.  Nodes the
+ * driver made itself (by stream capture, or in a child graph) get theirs
+ * here, so the guest can name them in later calls.
+ */
+#include "gen_support.h"
+#include "log.h"
+
+_Static_assert(sizeof(CUgraphEdgeData) == 8, "edge data is 8 bytes");
+
+/* The driver's listing: count entries from a (and b, for edges), with edges'
+ * data in d when asked; *count in and out as the driver takes it. */
+static int list(struct gvw_call *c, uint32_t what, void *h, CUgraphNode *a, CUgraphNode *b,
+		CUgraphEdgeData *d, size_t *count)
+{
+	switch (what) {
+	case GV_GRAPH_ALL_NODES:
+		return (int)GVG_DRV(c, cuda, cuGraphGetNodes)(h, a, count);
+	case GV_GRAPH_ROOT_NODES:
+		return (int)GVG_DRV(c, cuda, cuGraphGetRootNodes)(h, a, count);
+	case GV_GRAPH_EDGES:
+		return (int)GVG_DRV(c, cuda, cuGraphGetEdges_v2)(h, a, b, d, count);
+	case GV_GRAPH_NODE_DEPS:
+		return (int)GVG_DRV(c, cuda, cuGraphNodeGetDependencies_v2)(h, a, d, count);
+	default:
+		return (int)GVG_DRV(c, cuda, cuGraphNodeGetDependentNodes_v2)(h, a, d, count);
+	}
+}
+
+static int present(struct gvw_call *c, uint32_t what)
+{
+	switch (what) {
+	case GV_GRAPH_ALL_NODES:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphGetNodes));
+	case GV_GRAPH_ROOT_NODES:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphGetRootNodes));
+	case GV_GRAPH_EDGES:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphGetEdges_v2));
+	case GV_GRAPH_NODE_DEPS:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphNodeGetDependencies_v2));
+	case GV_GRAPH_NODE_DEPENDENTS:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphNodeGetDependentNodes_v2));
+	default:
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+}
+
+/* Entry i's handles and edge data into the flat buffer, as the guest reads it. */
+static int put(struct gvw_call *c, unsigned char *out, int edges, const CUgraphNode a,
+	       const CUgraphNode b, const CUgraphEdgeData *d)
+{
+	uint64_t v;
+
+	if (a && !(v = gvg_handle_new(c, GVW_H_GRAPH_NODE, a)))
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	memcpy(out, a ? &v : &(uint64_t){0}, 8);
+	out += 8;
+	if (edges) {
+		if (b && !(v = gvg_handle_new(c, GVW_H_GRAPH_NODE, b)))
+			return CUDA_ERROR_OUT_OF_MEMORY;
+		memcpy(out, b ? &v : &(uint64_t){0}, 8);
+		out += 8;
+	}
+	if (d)
+		memcpy(out, d, 8);
+	return CUDA_SUCCESS;
+}
+
+int gvw_h_GRAPH_NODES(struct gvw_call *c)
+{
+	const struct gv_graph_nodes_req *q = c->req;
+	struct gv_graph_nodes_resp *r = c->resp;
+	int nodes = !!(q->want & GV_GRAPH_WANT_NODES), edges = q->what == GV_GRAPH_EDGES;
+	int data = !!(q->want & GV_GRAPH_WANT_EDGE_DATA);
+	size_t n = nodes ? (size_t)q->count : 0, per = 8 * (1 + edges + data), count = n, i;
+	CUgraphNode *a = NULL, *b = NULL;
+	CUgraphEdgeData *d = NULL;
+	unsigned char *out = NULL;
+	int staged = 0, e;
+	void *h;
+
+	if (q->want & ~(GV_GRAPH_WANT_NODES | GV_GRAPH_WANT_EDGE_DATA) ||
+	    (data && (!nodes || q->what == GV_GRAPH_ALL_NODES || q->what == GV_GRAPH_ROOT_NODES)) ||
+	    q->count > GV_MAX_GRAPH_ENTRIES || (!nodes && q->count))
+		return CUDA_ERROR_INVALID_VALUE;
+	e = present(c, q->what);
+	if (!e)
+		e = gvg_handle(c, q->handle,
+			       q->what <= GV_GRAPH_EDGES ? GVW_H_GRAPH : GVW_H_GRAPH_NODE, &h);
+	if (!e && n)
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, (uint64_t)n * per, (void **)&out, &staged);
+	else if (!e && c->bulk)
+		e = CUDA_ERROR_INVALID_VALUE; /* a buffer for no entry */
+	if (e)
+		return e;
+	if (n) {
+		a = calloc(n, sizeof(*a));
+		b = edges ? calloc(n, sizeof(*b)) : NULL;
+		d = data ? calloc(n, sizeof(*d)) : NULL;
+		if (!a || (edges && !b) || (data && !d))
+			e = CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	if (!e)
+		e = list(c, q->what, h, a, b, d, &count);
+	for (i = 0; !e && i < n; i++)
+		e = put(c, out + i * per, edges, a[i], edges ? b[i] : NULL, d ? &d[i] : NULL);
+	if (!e && staged)
+		gvg_bulk_unstage(c, out);
+	if (staged)
+		free(out);
+	free(a);
+	free(b);
+	free(d);
+	if (!e)
+		r->count = count;
+	return e;
+}
