@@ -105,6 +105,19 @@ ATTR_VALUES = {
         ("out", "attr", "gv_stream_attr_bytes", "CU_LAUNCH_ATTRIBUTE_SYNCHRONIZATION_POLICY"),
 }
 
+# Device addresses inside a call's structs: struct -> {field: the bytes the
+# call may touch from it, a C expression over the struct v}; the host checks
+# the range against the session's memory.  STRUCT_DEVPTRS_TEST: what the CI
+# round trip sets in a random struct so that the range is the session's.
+STRUCT_DEVPTRS = {
+    "struct CUDA_MEMSET_NODE_PARAMS_st":
+        {"dst": "gvg_pitched(v.pitch, v.height, gvg_mul(v.width, v.elementSize))"},
+}
+STRUCT_DEVPTRS_TEST = {
+    "struct CUDA_MEMSET_NODE_PARAMS_st":
+        {"dst": "rt_devptr", "pitch": "64", "height": "2", "width": "8", "elementSize": "4"},
+}
+
 # Pointer fields of a call's structs that mean nothing on a Linux host: the
 # guest's value travels but the host hands the driver NULL (field -> why).
 NULLED_FIELDS = {
@@ -135,7 +148,8 @@ READS = {("cuMemGetDefaultMemPool", "location"), ("cuMemGetMemPool", "location")
          ("cuMemSetMemPool", "location"), ("cuMemPoolGetAccess", "location")}
 
 # Pointers the array rule would take for arrays but that name one value.
-NOT_ARRAY = {("cuDeviceGetTexture1DLinearMaxWidth", "maxWidthInElements")}
+NOT_ARRAY = {("cuDeviceGetTexture1DLinearMaxWidth", "maxWidthInElements"),
+             ("cuGraphAddMemsetNode", "memsetParams")}
 
 # Explicit classes.  Everything not named here is 'remote' when the rules
 # can marshal every parameter, else 'unsupported' with the reason the

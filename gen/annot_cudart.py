@@ -67,6 +67,13 @@ VIA_DRIVER = {
     "cudaGraphExecDestroy": "cuGraphExecDestroy(graphExec)",
     "cudaGraphExecGetFlags": "cuGraphExecGetFlags(graphExec, flags)",
     "cudaGraphNodeGetType": "cuGraphNodeGetType(node, pType)",
+    # NULL: the current context
+    "cudaGraphAddMemsetNode":
+        "cuGraphAddMemsetNode(pGraphNode, graph, pDependencies, numDependencies, pMemsetParams, NULL)",
+    "cudaGraphMemsetNodeSetParams": "cuGraphMemsetNodeSetParams(node, pNodeParams)",
+    "cudaGraphMemsetNodeGetParams": "cuGraphMemsetNodeGetParams(node, pNodeParams)",
+    "cudaGraphExecMemsetNodeSetParams":
+        "cuGraphExecMemsetNodeSetParams(hGraphExec, node, pNodeParams, NULL)",
     "cudaGraphGetNodes": "cuGraphGetNodes(graph, nodes, numNodes)",
     "cudaGraphGetRootNodes": "cuGraphGetRootNodes(graph, pRootNodes, pNumRootNodes)",
     "cudaGraphGetEdges": "cuGraphGetEdges_v2(graph, from, to, edgeData, numEdges)",

@@ -135,6 +135,12 @@ def location_paths(t):
     return ["." + f.spelling for f in t.get_fields() if f.type.get_canonical().spelling == MEM_LOCATION]
 
 
+def struct_devptrs(t, ann):
+    """(field, bytes expression over v) of record t's device addresses."""
+    sp = re.sub(r"^const ", "", t.get_canonical().spelling)
+    return sorted(getattr(ann, "STRUCT_DEVPTRS", {}).get(sp, {}).items())
+
+
 def nulled_fields(t, ann):
     """The top-level fields of record t that the host sets to NULL."""
     t = t.get_canonical()
@@ -154,10 +160,13 @@ def is_pod(t, ann, depth=0):
         return is_pod(t.element_type, ann, depth + 1)
     if t.kind == ci.TypeKind.RECORD and depth < 8:
         fields = list(t.get_fields())
+        checked = getattr(ann, "STRUCT_DEVPTRS", {}).get(re.sub(r"^const ", "", t.spelling), {})
         for f in fields:
             ft = f.type
             if depth == 0 and f.spelling in getattr(ann, "NULLED_FIELDS", ()):
                 continue
+            if depth == 0 and f.spelling in checked:
+                continue  # a device address the host checks (STRUCT_DEVPTRS)
             if ft.spelling in ann.VALUE_TYPES or "CUdeviceptr" in ft.spelling:
                 return False
             if not is_pod(ft, ann, depth + 1):
@@ -206,6 +215,8 @@ class Fn:
             base = re.sub(r"^const ", "", c_spelling(pt.spelling))
             if not pt.is_const_qualified() and \
                     (self.name, p.name) not in getattr(ann, "ARRAY_IN", ()):
+                continue
+            if (self.name, p.name) in getattr(ann, "NOT_ARRAY", ()):
                 continue
             if base in ann.HANDLES or base in ann.CORE_HANDLES:
                 kind = (ann.HANDLES.get(base) or ann.CORE_HANDLES[base])
@@ -1144,6 +1155,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 for path in location_paths(p.type.get_pointee()):
                     c.append("\tif (!e && q->has_%s)" % n)
                     c.append("\t\te = gvg_location(c, &a_%s%s);" % (n, path))
+                for fld, expr in struct_devptrs(p.type.get_pointee(), ann):
+                    # The range the call may touch lies in the session's memory.
+                    c.append("\tif (!e && q->has_%s)" % n)
+                    c.append("\t\te = gvg_devptr(c, a_%s.%s, %s);" % (
+                        n, fld, re.sub(r"\bv\.", "a_%s." % n, expr)))
             elif role == "array_in" and extra[0] == "pod":
                 pt = p.type.get_pointee() if p.type.kind == ci.TypeKind.POINTER else p.type.element_type
                 for path in location_paths(pt):
@@ -1523,6 +1539,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     c.append("\tx_%s.%s.%s = NULL;" % (n, pn, fld))
                 for path in location_paths(p.type.get_pointee()):
                     c.append("\tx_%s.%s%s = rt_device_location();" % (n, pn, path))
+                for fld, init in sorted(getattr(ann, "STRUCT_DEVPTRS_TEST", {}).get(re.sub(
+                        r"^const ", "", p.type.get_pointee().get_canonical().spelling), {}).items()):
+                    c.append("\tx_%s.%s.%s = %s;" % (n, pn, fld, init))
                 c.append("\tx_%s.has_%s = (int)rt_small(4) != 0;" % (n, pn))
             elif role == "string":
                 c.append("\trt_string(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))

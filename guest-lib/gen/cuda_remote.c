@@ -992,6 +992,45 @@ GVCU_EXPORT CUresult cuGraphAddMemFreeNode(CUgraphNode * phGraphNode, CUgraph hG
 	return e;
 }
 
+GVCU_EXPORT CUresult cuGraphAddMemsetNode(CUgraphNode * phGraphNode, CUgraph hGraph, const CUgraphNode * dependencies, size_t numDependencies, const CUDA_MEMSET_NODE_PARAMS * memsetParams, CUcontext ctx)
+{
+	struct gvg_cuGraphAddMemsetNode_req q;
+	struct gvg_cuGraphAddMemsetNode_resp r;
+	unsigned char *t_ = NULL;
+	size_t n_, at_ = 0, i_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!phGraphNode)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hGraph = (uint64_t)(uintptr_t)hGraph;
+	GVCU_COPY(&q.numDependencies, &numDependencies);
+	if (memsetParams) {
+		GVCU_COPY(&q.memsetParams, memsetParams);
+		q.has_memsetParams = 1;
+	}
+	q.ctx = gvcu_ctx_device(ctx);
+	n_ = (size_t)numDependencies;
+	if (n_ > GV_MAX_ARRAY || n_ * (8) > GV_MAX_ARGS)
+		return CUDA_ERROR_NOT_SUPPORTED;	/* longer than one request carries */
+	if (n_ && (!dependencies))
+		return CUDA_ERROR_INVALID_VALUE;
+	t_ = n_ ? malloc(n_ * (8)) : NULL;
+	if (n_ && !t_)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	for (i_ = 0; i_ < n_; i_++, at_ += 8) {
+		uint64_t v_ = (uint64_t)(uintptr_t)dependencies[i_];
+
+		memcpy(t_ + at_, &v_, 8);
+	}
+	e = gvcu_call(GV_OP_cuGraphAddMemsetNode, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	free(t_);
+	if (e == CUDA_SUCCESS) {
+		*phGraphNode = (CUgraphNode)(uintptr_t)r.phGraphNode;
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuGraphChildGraphNodeGetGraph(CUgraphNode hNode, CUgraph * phGraph)
 {
 	struct gvg_cuGraphChildGraphNodeGetGraph_req q;
@@ -1184,6 +1223,24 @@ GVCU_EXPORT CUresult cuGraphExecGetFlags(CUgraphExec hGraphExec, cuuint64_t * fl
 	return e;
 }
 
+GVCU_EXPORT CUresult cuGraphExecMemsetNodeSetParams(CUgraphExec hGraphExec, CUgraphNode hNode, const CUDA_MEMSET_NODE_PARAMS * memsetParams, CUcontext ctx)
+{
+	struct gvg_cuGraphExecMemsetNodeSetParams_req q;
+	struct gvg_cuGraphExecMemsetNodeSetParams_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	q.hGraphExec = (uint64_t)(uintptr_t)hGraphExec;
+	q.hNode = (uint64_t)(uintptr_t)hNode;
+	if (memsetParams) {
+		GVCU_COPY(&q.memsetParams, memsetParams);
+		q.has_memsetParams = 1;
+	}
+	q.ctx = gvcu_ctx_device(ctx);
+	e = gvcu_call(GV_OP_cuGraphExecMemsetNodeSetParams, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
 GVCU_EXPORT CUresult cuGraphInstantiateWithFlags(CUgraphExec * phGraphExec, CUgraph hGraph, unsigned long long flags)
 {
 	struct gvg_cuGraphInstantiateWithFlags_req q;
@@ -1238,6 +1295,39 @@ GVCU_EXPORT CUresult cuGraphLaunch_ptsz(CUgraphExec hGraphExec, CUstream hStream
 	q.hGraphExec = (uint64_t)(uintptr_t)hGraphExec;
 	q.hStream = (uint64_t)(uintptr_t)hStream;
 	e = gvcu_call(GV_OP_cuGraphLaunch_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuGraphMemsetNodeGetParams(CUgraphNode hNode, CUDA_MEMSET_NODE_PARAMS * nodeParams)
+{
+	struct gvg_cuGraphMemsetNodeGetParams_req q;
+	struct gvg_cuGraphMemsetNodeGetParams_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!nodeParams)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hNode = (uint64_t)(uintptr_t)hNode;
+	e = gvcu_call(GV_OP_cuGraphMemsetNodeGetParams, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		GVCU_COPY(nodeParams, &r.nodeParams);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuGraphMemsetNodeSetParams(CUgraphNode hNode, const CUDA_MEMSET_NODE_PARAMS * nodeParams)
+{
+	struct gvg_cuGraphMemsetNodeSetParams_req q;
+	struct gvg_cuGraphMemsetNodeSetParams_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	q.hNode = (uint64_t)(uintptr_t)hNode;
+	if (nodeParams) {
+		GVCU_COPY(&q.nodeParams, nodeParams);
+		q.has_nodeParams = 1;
+	}
+	e = gvcu_call(GV_OP_cuGraphMemsetNodeSetParams, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
 }
 

@@ -48,7 +48,6 @@ GV_CU_UNSUPPORTED(cuGraphAddKernelNode) /* legacy ABI: headers since CUDA 3.2 na
 GV_CU_UNSUPPORTED(cuGraphAddKernelNode_v2) /* parameter nodeParams (const CUDA_KERNEL_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddMemAllocNode) /* parameter nodeParams (CUDA_MEM_ALLOC_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddMemcpyNode) /* parameter copyParams (const CUDA_MEMCPY3D *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddMemsetNode) /* parameter memsetParams (const CUDA_MEMSET_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphAddNode_v2) /* parameter nodeParams (CUgraphNodeParams *) is an array */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeGetParams) /* parameter nodeParams_out (CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
@@ -63,7 +62,6 @@ GV_CU_UNSUPPORTED(cuGraphExecHostNodeSetParams) /* parameter nodeParams (const C
 GV_CU_UNSUPPORTED(cuGraphExecKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphExecKernelNodeSetParams_v2) /* parameter nodeParams (const CUDA_KERNEL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecMemcpyNodeSetParams) /* parameter copyParams (const CUDA_MEMCPY3D *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphExecMemsetNodeSetParams) /* parameter memsetParams (const CUDA_MEMSET_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate_v2) /* parameter resultInfo (CUgraphExecUpdateResultInfo *) holds pointers or device addresses */
@@ -88,8 +86,6 @@ GV_CU_UNSUPPORTED(cuGraphMemAllocNodeGetParams) /* parameter params_out (CUDA_ME
 GV_CU_UNSUPPORTED(cuGraphMemFreeNodeGetParams) /* returns device memory the session must track (dptr_out) */
 GV_CU_UNSUPPORTED(cuGraphMemcpyNodeGetParams) /* parameter nodeParams (CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphMemcpyNodeSetParams) /* parameter nodeParams (const CUDA_MEMCPY3D *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphMemsetNodeGetParams) /* parameter nodeParams (CUDA_MEMSET_NODE_PARAMS *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphMemsetNodeSetParams) /* parameter nodeParams (const CUDA_MEMSET_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */

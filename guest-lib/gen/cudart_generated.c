@@ -42,6 +42,7 @@ static struct {
 	CUresult (*cuGraphAddEventRecordNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent);
 	CUresult (*cuGraphAddEventWaitNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent);
 	CUresult (*cuGraphAddMemFreeNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUdeviceptr);
+	CUresult (*cuGraphAddMemsetNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_MEMSET_NODE_PARAMS *, CUcontext);
 	CUresult (*cuGraphChildGraphNodeGetGraph)(CUgraphNode, CUgraph *);
 	CUresult (*cuGraphClone)(CUgraph *, CUgraph);
 	CUresult (*cuGraphConditionalHandleCreate)(CUgraphConditionalHandle *, CUgraph, CUcontext, unsigned int, unsigned int);
@@ -55,12 +56,15 @@ static struct {
 	CUresult (*cuGraphExecEventRecordNodeSetEvent)(CUgraphExec, CUgraphNode, CUevent);
 	CUresult (*cuGraphExecEventWaitNodeSetEvent)(CUgraphExec, CUgraphNode, CUevent);
 	CUresult (*cuGraphExecGetFlags)(CUgraphExec, cuuint64_t *);
+	CUresult (*cuGraphExecMemsetNodeSetParams)(CUgraphExec, CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *, CUcontext);
 	CUresult (*cuGraphGetEdges_v2)(CUgraph, CUgraphNode *, CUgraphNode *, CUgraphEdgeData *, size_t *);
 	CUresult (*cuGraphGetNodes)(CUgraph, CUgraphNode *, size_t *);
 	CUresult (*cuGraphGetRootNodes)(CUgraph, CUgraphNode *, size_t *);
 	CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *, CUgraph, unsigned long long);
 	CUresult (*cuGraphKernelNodeCopyAttributes)(CUgraphNode, CUgraphNode);
 	CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
+	CUresult (*cuGraphMemsetNodeGetParams)(CUgraphNode, CUDA_MEMSET_NODE_PARAMS *);
+	CUresult (*cuGraphMemsetNodeSetParams)(CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *);
 	CUresult (*cuGraphNodeFindInClone)(CUgraphNode *, CUgraphNode, CUgraph);
 	CUresult (*cuGraphNodeGetDependencies_v2)(CUgraphNode, CUgraphNode *, CUgraphEdgeData *, size_t *);
 	CUresult (*cuGraphNodeGetDependentNodes_v2)(CUgraphNode, CUgraphNode *, CUgraphEdgeData *, size_t *);
@@ -389,6 +393,13 @@ GVRT_EXPORT cudaError_t cudaGraphAddMemFreeNode(cudaGraphNode_t * pGraphNode, cu
 	return gv_ret((cudaError_t)gv_drv.cuGraphAddMemFreeNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (CUdeviceptr)(uintptr_t)(dptr)));
 }
 
+GVRT_EXPORT cudaError_t cudaGraphAddMemsetNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies, const struct cudaMemsetParams * pMemsetParams)
+{
+	if (!gv_drv.cuGraphAddMemsetNode && gv_driver_load(&gv_drv.cuGraphAddMemsetNode, "cuGraphAddMemsetNode"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddMemsetNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (const CUDA_MEMSET_NODE_PARAMS *)(pMemsetParams), NULL));
+}
+
 GVRT_EXPORT cudaError_t cudaGraphChildGraphNodeGetGraph(cudaGraphNode_t node, cudaGraph_t * pGraph)
 {
 	if (!gv_drv.cuGraphChildGraphNodeGetGraph && gv_driver_load(&gv_drv.cuGraphChildGraphNodeGetGraph, "cuGraphChildGraphNodeGetGraph"))
@@ -480,6 +491,13 @@ GVRT_EXPORT cudaError_t cudaGraphExecGetFlags(cudaGraphExec_t graphExec, unsigne
 	return gv_ret((cudaError_t)gv_drv.cuGraphExecGetFlags((CUgraphExec)(graphExec), (cuuint64_t *)(flags)));
 }
 
+GVRT_EXPORT cudaError_t cudaGraphExecMemsetNodeSetParams(cudaGraphExec_t hGraphExec, cudaGraphNode_t node, const struct cudaMemsetParams * pNodeParams)
+{
+	if (!gv_drv.cuGraphExecMemsetNodeSetParams && gv_driver_load(&gv_drv.cuGraphExecMemsetNodeSetParams, "cuGraphExecMemsetNodeSetParams"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphExecMemsetNodeSetParams((CUgraphExec)(hGraphExec), (CUgraphNode)(node), (const CUDA_MEMSET_NODE_PARAMS *)(pNodeParams), NULL));
+}
+
 GVRT_EXPORT cudaError_t cudaGraphGetEdges(cudaGraph_t graph, cudaGraphNode_t * from, cudaGraphNode_t * to, cudaGraphEdgeData * edgeData, size_t * numEdges)
 {
 	if (!gv_drv.cuGraphGetEdges_v2 && gv_driver_load(&gv_drv.cuGraphGetEdges_v2, "cuGraphGetEdges_v2"))
@@ -527,6 +545,20 @@ GVRT_EXPORT cudaError_t cudaGraphLaunch(cudaGraphExec_t graphExec, cudaStream_t 
 	if (!gv_drv.cuGraphLaunch && gv_driver_load(&gv_drv.cuGraphLaunch, "cuGraphLaunch"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphLaunch((CUgraphExec)(graphExec), (CUstream)(stream)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemsetNodeGetParams(cudaGraphNode_t node, struct cudaMemsetParams * pNodeParams)
+{
+	if (!gv_drv.cuGraphMemsetNodeGetParams && gv_driver_load(&gv_drv.cuGraphMemsetNodeGetParams, "cuGraphMemsetNodeGetParams"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphMemsetNodeGetParams((CUgraphNode)(node), (CUDA_MEMSET_NODE_PARAMS *)(pNodeParams)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemsetNodeSetParams(cudaGraphNode_t node, const struct cudaMemsetParams * pNodeParams)
+{
+	if (!gv_drv.cuGraphMemsetNodeSetParams && gv_driver_load(&gv_drv.cuGraphMemsetNodeSetParams, "cuGraphMemsetNodeSetParams"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphMemsetNodeSetParams((CUgraphNode)(node), (const CUDA_MEMSET_NODE_PARAMS *)(pNodeParams)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphNodeFindInClone(cudaGraphNode_t * pNode, cudaGraphNode_t originalNode, cudaGraph_t clonedGraph)

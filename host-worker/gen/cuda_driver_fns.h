@@ -57,6 +57,7 @@
 	X(cuGraphAddEventRecordNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent)) \
 	X(cuGraphAddEventWaitNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent)) \
 	X(cuGraphAddMemFreeNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUdeviceptr)) \
+	X(cuGraphAddMemsetNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_MEMSET_NODE_PARAMS *, CUcontext)) \
 	X(cuGraphChildGraphNodeGetGraph, CUresult, (CUgraphNode, CUgraph *)) \
 	X(cuGraphClone, CUresult, (CUgraph *, CUgraph)) \
 	X(cuGraphConditionalHandleCreate, CUresult, (CUgraphConditionalHandle *, CUgraph, CUcontext, unsigned int, unsigned int)) \
@@ -70,10 +71,13 @@
 	X(cuGraphExecEventRecordNodeSetEvent, CUresult, (CUgraphExec, CUgraphNode, CUevent)) \
 	X(cuGraphExecEventWaitNodeSetEvent, CUresult, (CUgraphExec, CUgraphNode, CUevent)) \
 	X(cuGraphExecGetFlags, CUresult, (CUgraphExec, cuuint64_t *)) \
+	X(cuGraphExecMemsetNodeSetParams, CUresult, (CUgraphExec, CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *, CUcontext)) \
 	X(cuGraphInstantiateWithFlags, CUresult, (CUgraphExec *, CUgraph, unsigned long long)) \
 	X(cuGraphKernelNodeCopyAttributes, CUresult, (CUgraphNode, CUgraphNode)) \
 	X(cuGraphLaunch, CUresult, (CUgraphExec, CUstream)) \
 	X(cuGraphLaunch_ptsz, CUresult, (CUgraphExec, CUstream)) \
+	X(cuGraphMemsetNodeGetParams, CUresult, (CUgraphNode, CUDA_MEMSET_NODE_PARAMS *)) \
+	X(cuGraphMemsetNodeSetParams, CUresult, (CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *)) \
 	X(cuGraphNodeFindInClone, CUresult, (CUgraphNode *, CUgraphNode, CUgraph)) \
 	X(cuGraphNodeGetEnabled, CUresult, (CUgraphExec, CUgraphNode, unsigned int *)) \
 	X(cuGraphNodeGetType, CUresult, (CUgraphNode, CUgraphNodeType *)) \

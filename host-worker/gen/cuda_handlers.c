@@ -1103,6 +1103,41 @@ int gvw_h_cuGraphAddMemFreeNode(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuGraphAddMemsetNode(struct gvw_call *c)
+{
+	const struct gvg_cuGraphAddMemsetNode_req *q = c->req;
+	struct gvg_cuGraphAddMemsetNode_resp *r = c->resp;
+	CUgraphNode o_phGraphNode = NULL;
+	CUgraph a_hGraph;
+	CUgraphNode *a_dependencies = NULL;
+	size_t a_numDependencies;
+	CUDA_MEMSET_NODE_PARAMS a_memsetParams;
+	CUcontext a_ctx;
+	uint32_t at_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphAddMemsetNode));
+
+	if (e)
+		return e;
+	GVG_COPY(a_numDependencies, q->numDependencies);
+	GVG_COPY(a_memsetParams, q->memsetParams);
+	if (!e)
+		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
+	if (!e)
+		e = gvg_arrays(c, q->numDependencies, 8);
+	if (!e)
+		e = gvg_handle_array(c, &at_, q->numDependencies, GVW_H_GRAPH_NODE, (void **)&a_dependencies);
+	if (!e)
+		e = gvg_context(c, q->ctx, &a_ctx);
+	if (!e && q->has_memsetParams)
+		e = gvg_devptr(c, a_memsetParams.dst, gvg_pitched(a_memsetParams.pitch, a_memsetParams.height, gvg_mul(a_memsetParams.width, a_memsetParams.elementSize)));
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphAddMemsetNode)(&o_phGraphNode, a_hGraph, a_dependencies, a_numDependencies, q->has_memsetParams ? &a_memsetParams : NULL, a_ctx);
+	free(a_dependencies);
+	if (!e && !(r->phGraphNode = gvg_handle_new(c, GVW_H_GRAPH_NODE, o_phGraphNode)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}
+
 int gvw_h_cuGraphChildGraphNodeGetGraph(struct gvw_call *c)
 {
 	const struct gvg_cuGraphChildGraphNodeGetGraph_req *q = c->req;
@@ -1358,6 +1393,31 @@ int gvw_h_cuGraphExecGetFlags(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuGraphExecMemsetNodeSetParams(struct gvw_call *c)
+{
+	const struct gvg_cuGraphExecMemsetNodeSetParams_req *q = c->req;
+	CUgraphExec a_hGraphExec;
+	CUgraphNode a_hNode;
+	CUDA_MEMSET_NODE_PARAMS a_memsetParams;
+	CUcontext a_ctx;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphExecMemsetNodeSetParams));
+
+	if (e)
+		return e;
+	GVG_COPY(a_memsetParams, q->memsetParams);
+	if (!e)
+		e = gvg_handle(c, q->hGraphExec, GVW_H_GRAPH_EXEC, (void **)&a_hGraphExec);
+	if (!e)
+		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
+	if (!e)
+		e = gvg_context(c, q->ctx, &a_ctx);
+	if (!e && q->has_memsetParams)
+		e = gvg_devptr(c, a_memsetParams.dst, gvg_pitched(a_memsetParams.pitch, a_memsetParams.height, gvg_mul(a_memsetParams.width, a_memsetParams.elementSize)));
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphExecMemsetNodeSetParams)(a_hGraphExec, a_hNode, q->has_memsetParams ? &a_memsetParams : NULL, a_ctx);
+	return e;
+}
+
 int gvw_h_cuGraphInstantiateWithFlags(struct gvw_call *c)
 {
 	const struct gvg_cuGraphInstantiateWithFlags_req *q = c->req;
@@ -1430,6 +1490,44 @@ int gvw_h_cuGraphLaunch_ptsz(struct gvw_call *c)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphLaunch_ptsz)(a_hGraphExec, a_hStream);
+	return e;
+}
+
+int gvw_h_cuGraphMemsetNodeGetParams(struct gvw_call *c)
+{
+	const struct gvg_cuGraphMemsetNodeGetParams_req *q = c->req;
+	struct gvg_cuGraphMemsetNodeGetParams_resp *r = c->resp;
+	CUgraphNode a_hNode;
+	CUDA_MEMSET_NODE_PARAMS o_nodeParams;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphMemsetNodeGetParams));
+
+	if (e)
+		return e;
+	if (!e)
+		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphMemsetNodeGetParams)(a_hNode, &o_nodeParams);
+	if (!e)
+		GVG_COPY(r->nodeParams, o_nodeParams);
+	return e;
+}
+
+int gvw_h_cuGraphMemsetNodeSetParams(struct gvw_call *c)
+{
+	const struct gvg_cuGraphMemsetNodeSetParams_req *q = c->req;
+	CUgraphNode a_hNode;
+	CUDA_MEMSET_NODE_PARAMS a_nodeParams;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphMemsetNodeSetParams));
+
+	if (e)
+		return e;
+	GVG_COPY(a_nodeParams, q->nodeParams);
+	if (!e)
+		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
+	if (!e && q->has_nodeParams)
+		e = gvg_devptr(c, a_nodeParams.dst, gvg_pitched(a_nodeParams.pitch, a_nodeParams.height, gvg_mul(a_nodeParams.width, a_nodeParams.elementSize)));
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphMemsetNodeSetParams)(a_hNode, q->has_nodeParams ? &a_nodeParams : NULL);
 	return e;
 }
 

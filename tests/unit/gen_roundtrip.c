@@ -730,6 +730,47 @@ static CUresult list_deps(CUgraphNode node, CUgraphNode *deps, CUgraphEdgeData *
 	return CUDA_SUCCESS;
 }
 
+static int memset_nodes;
+
+static CUresult see_memset_node(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t n,
+				const CUDA_MEMSET_NODE_PARAMS *p, CUcontext ctx)
+{
+	(void)g, (void)deps, (void)n, (void)p, (void)ctx;
+	memset_nodes++;
+	*node = rt_object();
+	return CUDA_SUCCESS;
+}
+
+/* A memset node's range must lie in the session's memory, all of it. */
+static void memset_node_ranges(struct gvg_cuda_fns *t, cudaGraph_t g)
+{
+	struct cudaMemsetParams p = {
+	    .dst = (void *)(uintptr_t)rt_devptr, .elementSize = 4, .width = 64, .height = 1};
+	cudaGraphNode_t n = NULL;
+
+	t->cuGraphAddMemsetNode = see_memset_node;
+	RT_TRUE("cudaGraphAddMemsetNode", "inside an allocation",
+		cudaGraphAddMemsetNode(&n, g, NULL, 0, &p) == cudaSuccess && n &&
+		    memset_nodes == 1);
+	p.dst = (void *)(uintptr_t)(rt_devptr + (1 << 20) - 128);
+	p.pitch = 256;
+	p.height = 2;
+	RT_TRUE("cudaGraphAddMemsetNode", "a second row past the allocation's end",
+		cudaGraphAddMemsetNode(&n, g, NULL, 0, &p) == cudaErrorInvalidValue &&
+		    memset_nodes == 1);
+	p.dst = (void *)(uintptr_t)(rt_devptr + (64u << 20));
+	p.height = 1;
+	RT_TRUE("cudaGraphAddMemsetNode", "outside the session's memory",
+		cudaGraphAddMemsetNode(&n, g, NULL, 0, &p) == cudaErrorInvalidValue &&
+		    memset_nodes == 1);
+	p.dst = (void *)(uintptr_t)rt_devptr;
+	p.width = SIZE_MAX / 2;
+	RT_TRUE("cudaGraphAddMemsetNode", "a size that overflows",
+		cudaGraphAddMemsetNode(&n, g, NULL, 0, &p) == cudaErrorInvalidValue &&
+		    memset_nodes == 1);
+	(void)cudaGetLastError();
+}
+
 /* GRAPH_NODES: the driver's nodes come back as the handles the guest holds. */
 static void graph_listing(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a,
 			  cudaGraphNode_t b)
@@ -847,6 +888,7 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 	(void)cudaGetLastError();
 	malformed_arrays(t, g, a, b);
 	graph_listing(t, g, a, b);
+	memset_node_ranges(t, g);
 	graph_destroy(t, g, a);
 }
 

@@ -1703,5 +1703,39 @@ struct __attribute__((packed)) gvg_cuMemAllocFromPoolAsync_ptsz_req {
 struct __attribute__((packed)) gvg_cuMemAllocFromPoolAsync_ptsz_resp {
 	uint64_t dptr;
 };
+struct __attribute__((packed)) gvg_cuGraphMemsetNodeGetParams_req {
+	uint64_t hNode;
+};
+struct __attribute__((packed)) gvg_cuGraphMemsetNodeGetParams_resp {
+	uint8_t nodeParams[40];
+};
+struct __attribute__((packed)) gvg_cuGraphAddMemsetNode_req {
+	uint64_t hGraph;
+	uint64_t numDependencies;
+	uint8_t memsetParams[40];
+	uint8_t has_memsetParams;
+	int32_t ctx;
+};
+struct __attribute__((packed)) gvg_cuGraphAddMemsetNode_resp {
+	uint64_t phGraphNode;
+};
+struct __attribute__((packed)) gvg_cuGraphExecMemsetNodeSetParams_req {
+	uint64_t hGraphExec;
+	uint64_t hNode;
+	uint8_t memsetParams[40];
+	uint8_t has_memsetParams;
+	int32_t ctx;
+};
+struct __attribute__((packed)) gvg_cuGraphExecMemsetNodeSetParams_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cuGraphMemsetNodeSetParams_req {
+	uint64_t hNode;
+	uint8_t nodeParams[40];
+	uint8_t has_nodeParams;
+};
+struct __attribute__((packed)) gvg_cuGraphMemsetNodeSetParams_resp {
+	uint8_t unused[0];
+};
 
 #endif
