@@ -147,6 +147,10 @@ ARRAY_IN = {("cuStreamUpdateCaptureDependencies_v2", "dependencies"),
 READS = {("cuMemGetDefaultMemPool", "location"), ("cuMemGetMemPool", "location"),
          ("cuMemSetMemPool", "location"), ("cuMemPoolGetAccess", "location")}
 
+# Out-parameters named like an array's count that are one value.
+NOT_COUNT = {("cuOccupancyMaxActiveBlocksPerMultiprocessor", "numBlocks"),
+             ("cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags", "numBlocks")}
+
 # Pointers the array rule would take for arrays but that name one value.
 NOT_ARRAY = {("cuDeviceGetTexture1DLinearMaxWidth", "maxWidthInElements"),
              ("cuGraphAddMemsetNode", "memsetParams")}
@@ -201,6 +205,9 @@ EXCEPTION = [
     "cuLaunchKernelEx", "cuLaunchCooperativeKernel",
     # a capture's state, with the nodes it ends at (host-worker/handlers_capture.c)
     "cuStreamGetCaptureInfo_v3", "cuStreamGetCaptureInfo_v3_ptsz",
+    # the occupancy calculator, over the occupancy of each block size
+    # (guest-lib/cuda/driver_occupancy.c): its callback is the guest's
+    "cuOccupancyMaxPotentialBlockSize", "cuOccupancyMaxPotentialBlockSizeWithFlags",
     # arrays of nodes the driver lists, as the session's handles (handlers_graph.c)
     "cuGraphGetNodes", "cuGraphGetRootNodes", "cuGraphGetEdges_v2",
     "cuGraphNodeGetDependencies_v2", "cuGraphNodeGetDependentNodes_v2",
@@ -216,7 +223,8 @@ HOST_CALLS = ["cuGraphGetNodes", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuS
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
                    "guest-lib/cuda/driver_stream.c", "guest-lib/cuda/driver_array.c",
-                   "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c"]
+                   "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c",
+                   "guest-lib/cuda/driver_occupancy.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

@@ -199,6 +199,7 @@ class Fn:
         names = [p.name for p in self.params]
         for p in self.params:
             if p.type.kind == ci.TypeKind.POINTER and \
+                    (self.name, p.name) not in getattr(ann, "NOT_COUNT", ()) and \
                     re.match(r"^(num|count|nb|n[A-Z])|Count$|Size_out$", p.name):
                 return "parameter %s is an in/out count of an array" % p.name
         # Arrays the call reads: a pointer to handles or plain data, sized by

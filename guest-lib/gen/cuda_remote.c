@@ -3057,6 +3057,45 @@ GVCU_EXPORT CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t * dynamicSme
 	return e;
 }
 
+GVCU_EXPORT CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int * numBlocks, CUfunction func, int blockSize, size_t dynamicSMemSize)
+{
+	struct gvg_cuOccupancyMaxActiveBlocksPerMultiprocessor_req q;
+	struct gvg_cuOccupancyMaxActiveBlocksPerMultiprocessor_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!numBlocks)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.func = (uint64_t)(uintptr_t)func;
+	GVCU_COPY(&q.blockSize, &blockSize);
+	GVCU_COPY(&q.dynamicSMemSize, &dynamicSMemSize);
+	e = gvcu_call(GV_OP_cuOccupancyMaxActiveBlocksPerMultiprocessor, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		GVCU_COPY(numBlocks, &r.numBlocks);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int * numBlocks, CUfunction func, int blockSize, size_t dynamicSMemSize, unsigned int flags)
+{
+	struct gvg_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags_req q;
+	struct gvg_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!numBlocks)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.func = (uint64_t)(uintptr_t)func;
+	GVCU_COPY(&q.blockSize, &blockSize);
+	GVCU_COPY(&q.dynamicSMemSize, &dynamicSMemSize);
+	GVCU_COPY(&q.flags, &flags);
+	e = gvcu_call(GV_OP_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		GVCU_COPY(numBlocks, &r.numBlocks);
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuParamSetSize(CUfunction hfunc, unsigned int numbytes)
 {
 	struct gvg_cuParamSetSize_req q;

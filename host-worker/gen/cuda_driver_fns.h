@@ -180,6 +180,8 @@
 	X(cuMulticastGetGranularity, CUresult, (size_t *, const CUmulticastObjectProp *, CUmulticastGranularity_flags)) \
 	X(cuMulticastUnbind, CUresult, (CUmemGenericAllocationHandle, CUdevice, size_t, size_t)) \
 	X(cuOccupancyAvailableDynamicSMemPerBlock, CUresult, (size_t *, CUfunction, int, int)) \
+	X(cuOccupancyMaxActiveBlocksPerMultiprocessor, CUresult, (int *, CUfunction, int, size_t)) \
+	X(cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags, CUresult, (int *, CUfunction, int, size_t, unsigned int)) \
 	X(cuParamSetSize, CUresult, (CUfunction, unsigned int)) \
 	X(cuParamSetf, CUresult, (CUfunction, int, float)) \
 	X(cuParamSeti, CUresult, (CUfunction, int, unsigned int)) \

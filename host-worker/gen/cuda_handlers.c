@@ -3788,6 +3788,54 @@ int gvw_h_cuOccupancyAvailableDynamicSMemPerBlock(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuOccupancyMaxActiveBlocksPerMultiprocessor(struct gvw_call *c)
+{
+	const struct gvg_cuOccupancyMaxActiveBlocksPerMultiprocessor_req *q = c->req;
+	struct gvg_cuOccupancyMaxActiveBlocksPerMultiprocessor_resp *r = c->resp;
+	int o_numBlocks;
+	CUfunction a_func;
+	int a_blockSize;
+	size_t a_dynamicSMemSize;
+	int e = gvg_enter(c, GVG_FN(cuda, cuOccupancyMaxActiveBlocksPerMultiprocessor));
+
+	if (e)
+		return e;
+	GVG_COPY(a_blockSize, q->blockSize);
+	GVG_COPY(a_dynamicSMemSize, q->dynamicSMemSize);
+	if (!e)
+		e = gvg_handle(c, q->func, GVW_H_FUNCTION, (void **)&a_func);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuOccupancyMaxActiveBlocksPerMultiprocessor)(&o_numBlocks, a_func, a_blockSize, a_dynamicSMemSize);
+	if (!e)
+		GVG_COPY(r->numBlocks, o_numBlocks);
+	return e;
+}
+
+int gvw_h_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(struct gvw_call *c)
+{
+	const struct gvg_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags_req *q = c->req;
+	struct gvg_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags_resp *r = c->resp;
+	int o_numBlocks;
+	CUfunction a_func;
+	int a_blockSize;
+	size_t a_dynamicSMemSize;
+	unsigned int a_flags;
+	int e = gvg_enter(c, GVG_FN(cuda, cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags));
+
+	if (e)
+		return e;
+	GVG_COPY(a_blockSize, q->blockSize);
+	GVG_COPY(a_dynamicSMemSize, q->dynamicSMemSize);
+	GVG_COPY(a_flags, q->flags);
+	if (!e)
+		e = gvg_handle(c, q->func, GVW_H_FUNCTION, (void **)&a_func);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags)(&o_numBlocks, a_func, a_blockSize, a_dynamicSMemSize, a_flags);
+	if (!e)
+		GVG_COPY(r->numBlocks, o_numBlocks);
+	return e;
+}
+
 int gvw_h_cuParamSetSize(struct gvw_call *c)
 {
 	const struct gvg_cuParamSetSize_req *q = c->req;

@@ -401,6 +401,35 @@ static void sec_launch(void)
 
 // ---- 6. streams, events, pinned memory -----------------------------------------
 
+/* Dynamic shared memory that grows with the block, for the calculator. */
+static size_t smem_per_block(int block)
+{
+	return (size_t)block * 16;
+}
+
+/* The occupancy calculator: the same answers as NVIDIA's driver. */
+static void sec_occupancy(void)
+{
+	int blocks = -1, grid = -1, block = -1;
+
+	CHECK(cuOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, f_saxpy, 256, 0));
+	printf("saxpy: %d blocks of 256 per multiprocessor\n", blocks);
+	check_b("active blocks > 0", blocks > 0);
+	CHECK(cuOccupancyMaxPotentialBlockSize(&grid, &block, f_saxpy, NULL, 0, 0));
+	printf("saxpy: block %d, minimum grid %d\n", block, grid);
+	CHECK(cuOccupancyMaxPotentialBlockSize(&grid, &block, f_big, NULL, 0, 0));
+	printf("big: block %d, minimum grid %d\n", block, grid);
+	CHECK(cuOccupancyMaxPotentialBlockSize(&grid, &block, f_saxpy, smem_per_block, 0, 0));
+	printf("saxpy, 16 bytes of shared memory a thread: block %d, minimum grid %d\n", block,
+	       grid);
+	CHECK(cuOccupancyMaxPotentialBlockSizeWithFlags(&grid, &block, f_fill, NULL, 1024, 96,
+							CU_OCCUPANCY_DISABLE_CACHING_OVERRIDE));
+	printf("fill, at most 96 threads: block %d, minimum grid %d\n", block, grid);
+	check_e("cuOccupancyMaxPotentialBlockSize(NULL, ...)",
+		cuOccupancyMaxPotentialBlockSize(NULL, &block, f_saxpy, NULL, 0, 0),
+		CUDA_ERROR_INVALID_VALUE);
+}
+
 static void sec_streams(void)
 {
 	enum { N = 1 << 16 };
@@ -478,6 +507,7 @@ int main(void)
 		sec_memory();
 		if (sec_module()) {
 			sec_launch();
+			sec_occupancy();
 			sec_streams();
 			sec_misuse();
 			CHECK(cuModuleUnload(mod));

@@ -295,6 +295,8 @@ static void sec_attributes(cudaStream_t s)
 	CK(cudaDeviceSetGraphMemAttribute(0, cudaGraphMemAttrUsedMemHigh, &got));
 	check_err("cudaDeviceSetGraphMemAttribute(used memory, a current value)",
 		  cudaDeviceSetGraphMemAttribute(0, cudaGraphMemAttrUsedMemCurrent, &got));
+	// The misuses above left their error for cudaGetLastError, as natively.
+	check_e("cudaGetLastError after the misuses", cudaGetLastError(), cudaErrorInvalidValue);
 }
 
 static void sec_graphs(cudaStream_t s)

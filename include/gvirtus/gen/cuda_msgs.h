@@ -1196,6 +1196,23 @@ struct __attribute__((packed)) gvg_cuOccupancyAvailableDynamicSMemPerBlock_req {
 struct __attribute__((packed)) gvg_cuOccupancyAvailableDynamicSMemPerBlock_resp {
 	uint64_t dynamicSmemSize;
 };
+struct __attribute__((packed)) gvg_cuOccupancyMaxActiveBlocksPerMultiprocessor_req {
+	uint64_t func;
+	int32_t blockSize;
+	uint64_t dynamicSMemSize;
+};
+struct __attribute__((packed)) gvg_cuOccupancyMaxActiveBlocksPerMultiprocessor_resp {
+	int32_t numBlocks;
+};
+struct __attribute__((packed)) gvg_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags_req {
+	uint64_t func;
+	int32_t blockSize;
+	uint64_t dynamicSMemSize;
+	uint32_t flags;
+};
+struct __attribute__((packed)) gvg_cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags_resp {
+	int32_t numBlocks;
+};
 struct __attribute__((packed)) gvg_cuParamSetSize_req {
 	uint64_t hfunc;
 	uint32_t numbytes;
