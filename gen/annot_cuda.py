@@ -208,6 +208,9 @@ EXCEPTION = [
     # the occupancy calculator, over the occupancy of each block size
     # (guest-lib/cuda/driver_occupancy.c): its callback is the guest's
     "cuOccupancyMaxPotentialBlockSize", "cuOccupancyMaxPotentialBlockSizeWithFlags",
+    # kernel nodes, their arguments packed as for launches (handlers_graph.c)
+    "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
+    "cuGraphExecKernelNodeSetParams_v2",
     # arrays of nodes the driver lists, as the session's handles (handlers_graph.c)
     "cuGraphGetNodes", "cuGraphGetRootNodes", "cuGraphGetEdges_v2",
     "cuGraphNodeGetDependencies_v2", "cuGraphNodeGetDependentNodes_v2",
@@ -215,7 +218,8 @@ EXCEPTION = [
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
 # double, answers CUDA_ERROR_NOT_SUPPORTED the same way.
-HOST_CALLS = ["cuGraphGetNodes", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
+HOST_CALLS = ["cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
+              "cuGraphExecKernelNodeSetParams_v2", "cuGraphGetNodes", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
               "cuLaunchKernelEx", "cuStreamGetCaptureInfo_v3", "cuGraphGetRootNodes",
               "cuGraphGetEdges_v2", "cuGraphNodeGetDependencies_v2",
               "cuGraphNodeGetDependentNodes_v2"]

@@ -364,6 +364,86 @@ static cudaError_t launch(struct gv_kernel *k, dim3 g, dim3 b, void **args, size
 	return launch_attrs(k, g, b, args, shmem, stream, NULL, 0);
 }
 
+/* ---- graph kernel nodes (KERNEL_NODE) ---- */
+
+/* A node's kernel, geometry and arguments, packed as for a launch; ADD's
+ * dependencies follow the arguments in the tail. */
+static cudaError_t kernel_node(uint32_t op, cudaGraph_t g, cudaGraphExec_t x, cudaGraphNode_t n,
+			       const cudaGraphNode_t *deps, size_t ndeps,
+			       const struct cudaKernelNodeParams *p, cudaGraphNode_t *out)
+{
+	struct gv_kernel_node_req q = {.op = op};
+	struct gv_handle_resp r = {0};
+	struct gv_kernel *k;
+	unsigned char *tail;
+	uint64_t fn;
+	size_t len, i;
+	cudaError_t e;
+
+	if (!p || (ndeps && !deps))
+		return cudaErrorInvalidValue;
+	k = kernel_of(p->func);
+	if (!k)
+		return cudaErrorInvalidDeviceFunction;
+	e = check_config(p->gridDim, p->blockDim);
+	if (!e)
+		e = kernel_handle(k, &fn);
+	if (e)
+		return e;
+	if (k->nparams && !p->kernelParams)
+		return cudaErrorInvalidValue;
+	if (ndeps > GV_MAX_ARRAY || k->args_size + ndeps * 8 > GV_MAX_ARGS)
+		return cudaErrorNotSupported; /* more than one request carries */
+	len = k->args_size + ndeps * 8;
+	tail = calloc(1, len ? len : 1);
+	if (!tail)
+		return cudaErrorMemoryAllocation;
+	for (i = 0; i < k->nparams; i++)
+		memcpy(tail + k->params[i].offset, p->kernelParams[i], k->params[i].size);
+	for (i = 0; i < ndeps; i++) {
+		uint64_t v = (uintptr_t)deps[i];
+
+		memcpy(tail + k->args_size + i * 8, &v, 8);
+	}
+	q.ndeps = (uint32_t)ndeps;
+	q.graph = op == GV_KERNEL_NODE_EXEC_SET ? (uintptr_t)x : (uintptr_t)g;
+	q.node = (uintptr_t)n;
+	q.launch = (struct gv_launch_req){
+	    .function = fn,
+	    .grid = {p->gridDim.x, p->gridDim.y, p->gridDim.z},
+	    .block = {p->blockDim.x, p->blockDim.y, p->blockDim.z},
+	    .shared_mem = p->sharedMemBytes,
+	    .args_len = k->args_size,
+	};
+	e = gv_rpc_tail(GV_OP_KERNEL_NODE, &q, sizeof(q), tail, (uint32_t)len, &r, sizeof(r), NULL,
+			0);
+	free(tail);
+	if (!e && out)
+		*out = (cudaGraphNode_t)(uintptr_t)r.handle;
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddKernelNode(cudaGraphNode_t *node, cudaGraph_t g,
+					       const cudaGraphNode_t *deps, size_t ndeps,
+					       const struct cudaKernelNodeParams *p)
+{
+	if (!node)
+		return gv_ret(cudaErrorInvalidValue);
+	return gv_ret(kernel_node(GV_KERNEL_NODE_ADD, g, NULL, NULL, deps, ndeps, p, node));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphKernelNodeSetParams(cudaGraphNode_t node,
+						     const struct cudaKernelNodeParams *p)
+{
+	return gv_ret(kernel_node(GV_KERNEL_NODE_SET, NULL, NULL, node, NULL, 0, p, NULL));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphExecKernelNodeSetParams(cudaGraphExec_t x, cudaGraphNode_t node,
+							 const struct cudaKernelNodeParams *p)
+{
+	return gv_ret(kernel_node(GV_KERNEL_NODE_EXEC_SET, NULL, x, node, NULL, 0, p, NULL));
+}
+
 /* ---- the call configuration of <<<...>>>, per thread ---- */
 
 struct call_config {

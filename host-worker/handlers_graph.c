@@ -118,3 +118,90 @@ int gvw_h_GRAPH_NODES(struct gvw_call *c)
 		r->count = count;
 	return e;
 }
+
+static int kernel_node_present(struct gvw_call *c, uint32_t op)
+{
+	switch (op) {
+	case GV_KERNEL_NODE_ADD:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphAddKernelNode_v2));
+	case GV_KERNEL_NODE_SET:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphKernelNodeSetParams_v2));
+	case GV_KERNEL_NODE_EXEC_SET:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphExecKernelNodeSetParams_v2));
+	default:
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+}
+
+/*
+ * A kernel node's parameters: the session's function, LAUNCH's checks, and
+ * the packed arguments handed to the driver as one buffer, which it copies
+ * into the node.  Dependencies follow the arguments in the tail.
+ */
+int gvw_h_KERNEL_NODE(struct gvw_call *c)
+{
+	const struct gv_kernel_node_req *q = c->req;
+	struct gv_handle_resp *r = c->resp;
+	const struct gv_launch_req *l = &q->launch;
+	struct gvw_handle_slot *slot;
+	struct gvw_function *fn;
+	CUgraphNode *deps = NULL, node = NULL;
+	CUDA_KERNEL_NODE_PARAMS p = {0};
+	void *buf = (void *)c->tail, *h = NULL;
+	size_t size;
+	void *extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, buf, CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
+			 CU_LAUNCH_PARAM_END};
+	int e = kernel_node_present(c, q->op);
+
+	if (e)
+		return e;
+	slot = gvw_handle_get(&c->s->handles, l->function, GVW_H_FUNCTION);
+	if (!slot || slot->device != c->dev)
+		return CUDA_ERROR_INVALID_HANDLE;
+	fn = slot->obj;
+	/* Exactly the function's arguments, then exactly the dependencies. */
+	if (l->args_len != fn->args_size || (q->op != GV_KERNEL_NODE_ADD && q->ndeps) ||
+	    q->ndeps > GV_MAX_ARRAY || c->tail_len != (uint64_t)l->args_len + 8ull * q->ndeps)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (q->ndeps) {
+		uint32_t at = l->args_len;
+
+		e = gvg_handle_array(c, &at, q->ndeps, GVW_H_GRAPH_NODE, (void **)&deps);
+		if (e)
+			return e;
+	}
+	p.func = (CUfunction)fn->exec;
+	p.gridDimX = l->grid[0];
+	p.gridDimY = l->grid[1];
+	p.gridDimZ = l->grid[2];
+	p.blockDimX = l->block[0];
+	p.blockDimY = l->block[1];
+	p.blockDimZ = l->block[2];
+	p.sharedMemBytes = l->shared_mem;
+	size = fn->args_size;
+	p.extra = size ? extra : NULL;
+	switch (q->op) {
+	case GV_KERNEL_NODE_ADD:
+		e = gvg_handle(c, q->graph, GVW_H_GRAPH, &h);
+		if (!e)
+			e = (int)GVG_DRV(c, cuda, cuGraphAddKernelNode_v2)(&node, h, deps, q->ndeps,
+									   &p);
+		if (!e && !(r->handle = gvg_handle_new(c, GVW_H_GRAPH_NODE, node)))
+			e = CUDA_ERROR_OUT_OF_MEMORY;
+		break;
+	case GV_KERNEL_NODE_SET:
+		e = gvg_handle(c, q->node, GVW_H_GRAPH_NODE, (void **)&node);
+		if (!e)
+			e = (int)GVG_DRV(c, cuda, cuGraphKernelNodeSetParams_v2)(node, &p);
+		break;
+	default:
+		e = gvg_handle(c, q->graph, GVW_H_GRAPH_EXEC, &h);
+		if (!e)
+			e = gvg_handle(c, q->node, GVW_H_GRAPH_NODE, (void **)&node);
+		if (!e)
+			e = (int)GVG_DRV(c, cuda, cuGraphExecKernelNodeSetParams_v2)(h, node, &p);
+		break;
+	}
+	free(deps);
+	return e;
+}

@@ -454,3 +454,74 @@ GVCU_EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned int gx, un
 	coop.value.cooperative = 1;
 	return launch_ex(f, &cfg, params, NULL);
 }
+
+/* ---- graph kernel nodes (KERNEL_NODE) ---- */
+
+/* The node's parameters packed as for a launch; ADD's dependencies follow
+ * the arguments.  A node naming a CUkernel instead of a function is not
+ * carried (context-independent loading is not). */
+static CUresult kernel_node(uint32_t op, uint64_t graph, uint64_t node, const CUgraphNode *deps,
+			    size_t ndeps, const CUDA_KERNEL_NODE_PARAMS *p, CUgraphNode *out)
+{
+	struct gv_kernel_node_req q = {.op = op, .graph = graph, .node = node};
+	struct gv_handle_resp r = {0};
+	const struct fn_layout *l;
+	unsigned char *tail;
+	size_t i, len;
+	CUresult e;
+
+	if (!p || (ndeps && !deps))
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!p->func)
+		return p->kern ? CUDA_ERROR_NOT_SUPPORTED : CUDA_ERROR_INVALID_VALUE;
+	e = prepare(p->func, p->gridDimX, p->gridDimY, p->gridDimZ, p->blockDimX, p->blockDimY,
+		    p->blockDimZ, p->kernelParams, p->extra, &l);
+	if (e)
+		return e;
+	if (ndeps > GV_MAX_ARRAY || l->args_size + ndeps * 8 > GV_MAX_ARGS)
+		return CUDA_ERROR_NOT_SUPPORTED; /* more than one request carries */
+	len = l->args_size + ndeps * 8;
+	tail = malloc(len ? len : 1);
+	if (!tail)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	memcpy(tail, argbuf, l->args_size);
+	for (i = 0; i < ndeps; i++) {
+		uint64_t v = (uintptr_t)deps[i];
+
+		memcpy(tail + l->args_size + i * 8, &v, 8);
+	}
+	q.ndeps = (uint32_t)ndeps;
+	q.launch = (struct gv_launch_req){
+	    .function = (uintptr_t)p->func,
+	    .grid = {p->gridDimX, p->gridDimY, p->gridDimZ},
+	    .block = {p->blockDimX, p->blockDimY, p->blockDimZ},
+	    .shared_mem = p->sharedMemBytes,
+	    .args_len = l->args_size,
+	};
+	e = gvcu_rpc(GV_OP_KERNEL_NODE, &q, sizeof(q), tail, (uint32_t)len, &r, sizeof(r), NULL, 0);
+	free(tail);
+	if (!e && out)
+		*out = (CUgraphNode)(uintptr_t)r.handle;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuGraphAddKernelNode_v2(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
+					     size_t ndeps, const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	if (!node)
+		return CUDA_ERROR_INVALID_VALUE;
+	return kernel_node(GV_KERNEL_NODE_ADD, (uintptr_t)g, 0, deps, ndeps, p, node);
+}
+
+GVCU_EXPORT CUresult cuGraphKernelNodeSetParams_v2(CUgraphNode node,
+						   const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	return kernel_node(GV_KERNEL_NODE_SET, 0, (uintptr_t)node, NULL, 0, p, NULL);
+}
+
+GVCU_EXPORT CUresult cuGraphExecKernelNodeSetParams_v2(CUgraphExec exec, CUgraphNode node,
+						       const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	return kernel_node(GV_KERNEL_NODE_EXEC_SET, (uintptr_t)exec, (uintptr_t)node, NULL, 0, p,
+			   NULL);
+}

@@ -45,7 +45,6 @@ GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresSignalNode) /* parameter nodeParam
 GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresWaitNode) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddHostNode) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddKernelNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphAddKernelNode_v2) /* parameter nodeParams (const CUDA_KERNEL_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddMemAllocNode) /* parameter nodeParams (CUDA_MEM_ALLOC_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddMemcpyNode) /* parameter copyParams (const CUDA_MEMCPY3D *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -60,7 +59,6 @@ GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresSignalNodeSetParams) /* parameter
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecHostNodeSetParams) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphExecKernelNodeSetParams_v2) /* parameter nodeParams (const CUDA_KERNEL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecMemcpyNodeSetParams) /* parameter copyParams (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -81,7 +79,6 @@ GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams) /* legacy ABI: headers since CUDA 
 GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams_v2) /* parameter nodeParams (CUDA_KERNEL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeSetAttribute) /* parameter value (const CUkernelNodeAttrValue *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphKernelNodeSetParams_v2) /* parameter nodeParams (const CUDA_KERNEL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphMemAllocNodeGetParams) /* parameter params_out (CUDA_MEM_ALLOC_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphMemFreeNodeGetParams) /* returns device memory the session must track (dptr_out) */
 GV_CU_UNSUPPORTED(cuGraphMemcpyNodeGetParams) /* parameter nodeParams (CUDA_MEMCPY3D *) holds pointers or device addresses */

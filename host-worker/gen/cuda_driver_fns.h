@@ -231,6 +231,9 @@
 	X(cuThreadExchangeStreamCaptureMode, CUresult, (CUstreamCaptureMode *)) \
 	X(cuUserObjectRelease, CUresult, (CUuserObject, unsigned int)) \
 	X(cuUserObjectRetain, CUresult, (CUuserObject, unsigned int)) \
+	X(cuGraphAddKernelNode_v2, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_KERNEL_NODE_PARAMS *)) \
+	X(cuGraphKernelNodeSetParams_v2, CUresult, (CUgraphNode, const CUDA_KERNEL_NODE_PARAMS *)) \
+	X(cuGraphExecKernelNodeSetParams_v2, CUresult, (CUgraphExec, CUgraphNode, const CUDA_KERNEL_NODE_PARAMS *)) \
 	X(cuGraphGetNodes, CUresult, (CUgraph, CUgraphNode *, size_t *)) \
 	X(cuMemcpy3DAsync_v2, CUresult, (const CUDA_MEMCPY3D *, CUstream)) \
 	X(cuTexObjectCreate, CUresult, (CUtexObject *, const CUDA_RESOURCE_DESC *, const CUDA_TEXTURE_DESC *, const CUDA_RESOURCE_VIEW_DESC *)) \

@@ -353,6 +353,25 @@ struct __attribute__((packed)) gv_graph_nodes_resp {
 	uint64_t count;
 };
 
+/*
+ * A graph's kernel node (KERNEL_NODE): added to a graph after ndeps nodes,
+ * or its parameters set in the graph or in an executable graph.  LAUNCH's
+ * function, geometry and packed arguments (its stream unused); the tail
+ * holds the arguments, then ADD's dependencies as node handles.
+ */
+enum gv_kernel_node_op {
+	GV_KERNEL_NODE_ADD = 0,
+	GV_KERNEL_NODE_SET = 1,
+	GV_KERNEL_NODE_EXEC_SET = 2,
+};
+struct __attribute__((packed)) gv_kernel_node_req {
+	uint32_t op;	/* enum gv_kernel_node_op */
+	uint32_t ndeps; /* ADD; with the arguments, at most GV_MAX_ARGS bytes */
+	uint64_t graph; /* ADD: the graph; EXEC_SET: the executable graph */
+	uint64_t node;	/* SET and EXEC_SET: the node */
+	struct gv_launch_req launch;
+};
+
 /* Kernel attributes, numbered as the driver's CUfunction_attribute. */
 enum gv_func_attr {
 	GV_FA_MAX_THREADS_PER_BLOCK = 0,

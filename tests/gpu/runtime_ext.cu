@@ -406,6 +406,79 @@ static void sec_graphs(cudaStream_t s)
 	CK(cudaFree(db));
 }
 
+// A graph built node by node: a memset, then k_fill, then k_add1; launched,
+// its kernel's arguments changed in the executable graph and in the graph.
+static void sec_graph_nodes(cudaStream_t s)
+{
+	printf("== graph nodes\n");
+	int *d = NULL;
+	CK(cudaMalloc((void **)&d, N * sizeof(int)));
+	cudaGraph_t g = NULL;
+	CK(cudaGraphCreate(&g, 0));
+	cudaMemsetParams mp = {};
+	mp.dst = d;
+	mp.value = 0x7f;
+	mp.elementSize = 4;
+	mp.width = N;
+	mp.height = 1;
+	cudaGraphNode_t ms = NULL, fill = NULL, add = NULL;
+	CK(cudaGraphAddMemsetNode(&ms, g, NULL, 0, &mp));
+	int n = N, mul = 2, add0 = 5;
+	void *fargs[] = {&d, &n, &mul, &add0};
+	cudaKernelNodeParams kp = {};
+	kp.func = (void *)k_fill;
+	kp.gridDim = dim3(NB);
+	kp.blockDim = dim3(TPB);
+	kp.kernelParams = fargs;
+	CK(cudaGraphAddKernelNode(&fill, g, &ms, 1, &kp));
+	void *aargs[] = {&d, &n};
+	cudaKernelNodeParams ap = kp;
+	ap.func = (void *)k_add1;
+	ap.kernelParams = aargs;
+	CK(cudaGraphAddKernelNode(&add, g, &fill, 1, &ap));
+	size_t nn = 0;
+	CK(cudaGraphGetNodes(g, NULL, &nn));
+	check_i("three nodes", (long long)nn, 3);
+	cudaMemsetParams back = {};
+	CK(cudaGraphMemsetNodeGetParams(ms, &back));
+	check_i("memset node parameters back", back.dst == d && back.value == 0x7f && back.width == N,
+		1);
+	cudaGraphExec_t x = NULL;
+	CK(cudaGraphInstantiate(&x, g, 0));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_dev("memset, k_fill(2i + 5), k_add1", d, N, [](int i) { return 2 * i + 6; });
+	int mul2 = 3, add2 = -7;
+	void *fargs2[] = {&d, &n, &mul2, &add2};
+	kp.kernelParams = fargs2;
+	CK(cudaGraphExecKernelNodeSetParams(x, fill, &kp));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_dev("after cudaGraphExecKernelNodeSetParams", d, N, [](int i) { return 3 * i - 6; });
+	mp.value = 0;
+	CK(cudaGraphExecMemsetNodeSetParams(x, ms, &mp));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_dev("the executable graph's parameters stay", d, N, [](int i) { return 3 * i - 6; });
+	add0 = 100;
+	kp.kernelParams = fargs;
+	CK(cudaGraphKernelNodeSetParams(fill, &kp));
+	cudaGraphExec_t x2 = NULL;
+	CK(cudaGraphInstantiate(&x2, g, 0));
+	CK(cudaGraphLaunch(x2, s));
+	CK(cudaStreamSynchronize(s));
+	check_dev("a new instance has the graph's new parameters", d, N,
+		  [](int i) { return 2 * i + 101; });
+	kp.func = (void *)sec_graph_nodes; // not a kernel
+	check_e("cudaGraphAddKernelNode of a host function",
+		cudaGraphAddKernelNode(&fill, g, NULL, 0, &kp), cudaErrorInvalidDeviceFunction);
+	(void)cudaGetLastError();
+	CK(cudaGraphExecDestroy(x2));
+	CK(cudaGraphExecDestroy(x));
+	CK(cudaGraphDestroy(g));
+	CK(cudaFree(d));
+}
+
 static void sec_arrays(void)
 {
 	printf("== arrays\n");
@@ -717,6 +790,7 @@ int main()
 	sec_mallocasync(s);
 	sec_attributes(s);
 	sec_graphs(s);
+	sec_graph_nodes(s);
 	sec_arrays();
 	sec_coop(s);
 	sec_queries();

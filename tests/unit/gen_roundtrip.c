@@ -707,6 +707,140 @@ static CUresult destroy_graph(CUgraph g)
 	return g == gr.graph ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
+static struct {
+	CUDA_KERNEL_NODE_PARAMS p;
+	unsigned char args[64];
+	size_t size, ndeps;
+	void *deps[4], *graph, *node;
+	int calls;
+} kn;
+
+static void see_kernel_params(const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	kn.calls++;
+	kn.p = *p;
+	kn.size = 0;
+	if (!p->kernelParams && p->extra && p->extra[0] == CU_LAUNCH_PARAM_BUFFER_POINTER &&
+	    p->extra[2] == CU_LAUNCH_PARAM_BUFFER_SIZE) {
+		kn.size = *(size_t *)p->extra[3];
+		memcpy(kn.args, p->extra[1], kn.size < sizeof(kn.args) ? kn.size : sizeof(kn.args));
+	}
+}
+
+static CUresult see_add_kernel_node(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t n,
+				    const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	see_kernel_params(p);
+	kn.graph = g;
+	kn.ndeps = n;
+	memcpy(kn.deps, deps, (n < 4 ? n : 4) * sizeof(*deps));
+	*node = kn.node = rt_object();
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_set_kernel_node(CUgraphNode node, const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	see_kernel_params(p);
+	return node == kn.node ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+static CUresult see_exec_set_kernel_node(CUgraphExec x, CUgraphNode node,
+					 const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	see_kernel_params(p);
+	(void)x;
+	return node == kn.node ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+/* KERNEL_NODE: a node's function, geometry and packed arguments reach the
+ * driver as for a launch; dependencies as the driver's nodes. */
+static void kernel_nodes(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a,
+			 cudaGraphNode_t b)
+{
+	CUmodule mod = NULL;
+	CUfunction fn = NULL;
+	CUgraphNode node = NULL, deps[2] = {(CUgraphNode)a, (CUgraphNode)b};
+	char c = 'k';
+	double d = -1.5;
+	int *p = (int *)(uintptr_t)rt_devptr;
+	void *params[] = {&c, &d, &p};
+	unsigned char want[24] = {'k'};
+	CUDA_KERNEL_NODE_PARAMS kp = {.gridDimX = 3,
+				      .gridDimY = 1,
+				      .gridDimZ = 1,
+				      .blockDimX = 128,
+				      .blockDimY = 1,
+				      .blockDimZ = 1,
+				      .sharedMemBytes = 64,
+				      .kernelParams = params};
+	struct gv_kernel_node_req q = {.op = GV_KERNEL_NODE_ADD};
+	struct gv_handle_resp r;
+	unsigned char tail[32] = {0};
+
+	t->cuGraphAddKernelNode_v2 = see_add_kernel_node;
+	t->cuGraphKernelNodeSetParams_v2 = see_set_kernel_node;
+	t->cuGraphExecKernelNodeSetParams_v2 = see_exec_set_kernel_node;
+	memcpy(want + 8, &d, 8);
+	memcpy(want + 16, &p, 8);
+	RT_TRUE("cuModuleLoadData", "the test's fatbin",
+		cuModuleLoadData(&mod, fatbin) == CUDA_SUCCESS &&
+		    cuModuleGetFunction(&fn, mod, "_Z2k1cdPi") == CUDA_SUCCESS);
+	kp.func = fn;
+	RT_TRUE("cuGraphAddKernelNode", "result",
+		cuGraphAddKernelNode(&node, (CUgraph)g, deps, 2, &kp) == CUDA_SUCCESS && node &&
+		    kn.calls == 1);
+	RT_TRUE("cuGraphAddKernelNode", "geometry, packed arguments, dependencies",
+		kn.p.gridDimX == 3 && kn.p.blockDimX == 128 && kn.p.sharedMemBytes == 64 &&
+		    kn.size == 24 && !memcmp(kn.args, want, 24) && kn.ndeps == 2 &&
+		    kn.deps[0] == gr.nodes[0] && kn.deps[1] == gr.nodes[1] && kn.graph == gr.graph);
+	c = 'z';
+	want[0] = 'z';
+	RT_TRUE("cuGraphKernelNodeSetParams", "new arguments",
+		cuGraphKernelNodeSetParams(node, &kp) == CUDA_SUCCESS && kn.calls == 2 &&
+		    !memcmp(kn.args, want, 24));
+	RT_TRUE("cuGraphKernelNodeSetParams", "a node of no graph refused",
+		cuGraphKernelNodeSetParams((CUgraphNode)(uintptr_t)0x5550, &kp) ==
+			CUDA_ERROR_INVALID_HANDLE &&
+		    kn.calls == 2);
+	kp.func = NULL;
+	RT_TRUE("cuGraphAddKernelNode", "no function",
+		cuGraphAddKernelNode(&node, (CUgraph)g, NULL, 0, &kp) == CUDA_ERROR_INVALID_VALUE &&
+		    kn.calls == 2);
+	/* What no guest stub sends: arguments of another size, a SET with
+	 * dependencies, a forged dependency. */
+	q.graph = (uint64_t)(uintptr_t)g;
+	q.launch = (struct gv_launch_req){
+	    .function = (uintptr_t)fn, .grid = {1, 1, 1}, .block = {1, 1, 1}, .args_len = 24};
+	RT_TRUE("KERNEL_NODE", "a well-formed request, sent raw",
+		gv_rpc_tail(GV_OP_KERNEL_NODE, &q, sizeof(q), tail, 24, &r, sizeof(r), NULL, 0) ==
+			cudaSuccess &&
+		    kn.calls == 3);
+	q.launch.args_len = 16;
+	RT_TRUE("KERNEL_NODE", "arguments of another size",
+		gv_rpc_tail(GV_OP_KERNEL_NODE, &q, sizeof(q), tail, 16, &r, sizeof(r), NULL, 0) ==
+			cudaErrorInvalidValue &&
+		    kn.calls == 3);
+	q.launch.args_len = 24;
+	q.ndeps = 1;
+	memset(tail + 24, 0x77, 8);
+	RT_TRUE("KERNEL_NODE", "a forged dependency",
+		gv_rpc_tail(GV_OP_KERNEL_NODE, &q, sizeof(q), tail, 32, &r, sizeof(r), NULL, 0) ==
+			cudaErrorInvalidResourceHandle &&
+		    kn.calls == 3);
+	RT_TRUE("KERNEL_NODE", "a dependency the tail does not hold",
+		gv_rpc_tail(GV_OP_KERNEL_NODE, &q, sizeof(q), tail, 24, &r, sizeof(r), NULL, 0) ==
+			cudaErrorInvalidValue &&
+		    kn.calls == 3);
+	q.op = GV_KERNEL_NODE_SET;
+	q.node = (uint64_t)(uintptr_t)node;
+	RT_TRUE("KERNEL_NODE", "a SET with dependencies",
+		gv_rpc_tail(GV_OP_KERNEL_NODE, &q, sizeof(q), tail, 32, &r, sizeof(r), NULL, 0) ==
+			cudaErrorInvalidValue &&
+		    kn.calls == 3);
+	RT_TRUE("cuModuleUnload", "result", cuModuleUnload(mod) == CUDA_SUCCESS);
+	(void)cudaGetLastError();
+}
+
 static const CUgraphEdgeData an_edge = {.type = CU_GRAPH_DEPENDENCY_TYPE_PROGRAMMATIC};
 
 /* One edge, from the first node added to the second, with its data. */
@@ -889,6 +1023,7 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 	malformed_arrays(t, g, a, b);
 	graph_listing(t, g, a, b);
 	memset_node_ranges(t, g);
+	kernel_nodes(t, g, a, b);
 	graph_destroy(t, g, a);
 }
 
