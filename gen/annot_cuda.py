@@ -55,6 +55,9 @@ DESTROYS = {
 # cuMemsetD{8,16,32}: N elements; cuMemsetD2D*: dstPitch rows.
 DEVRANGE = {(f, "devPtr"): "count" for f in (
     "cuMemPrefetchAsync_v2", "cuMemPrefetchAsync_v2_ptsz", "cuMemAdvise_v2")}
+# (The virtual memory calls act on size bytes from ptr.)
+DEVRANGE.update({(f, "ptr"): "size" for f in (
+    "cuMemMap", "cuMemUnmap", "cuMemSetAccess", "cuMemAddressFree")})
 # Handles the runtime ops already own (host-worker/handles.h kinds).
 CORE_HANDLES = {"CUmodule": "MODULE", "CUfunction": "FUNCTION",
                 "CUstream": "STREAM", "CUevent": "EVENT"}
@@ -67,6 +70,11 @@ VALUE_TYPES = {"CUtexObject", "CUsurfObject", "CUmemGenericAllocationHandle",
 # in host-worker/handlers_array.c, dropped here once destroyed.
 EXTRA_KINDS = ["TEXTURE", "SURFACE"]
 HOST_AFTER = {
+    "cuMemCreate": "e = gvg_phys_new(c, o_handle, a_size);",
+    "cuMemRelease": "gvg_phys_release(c, a_handle);",
+    "cuMemMap": "e = gvg_vmap_add(c, q->ptr, a_size, a_handle);",
+    "cuMemUnmap": "gvg_vmap_remove(c, q->ptr, a_size);",
+    "cuMemGetAllocationPropertiesFromHandle": "e = gvg_location_out(c, &o_prop.location);",
     "cuTexObjectDestroy": "gvg_raw_forget(c, q->texObject, GVW_H_TEXTURE);",
     "cuSurfObjectDestroy": "gvg_raw_forget(c, q->surfObject, GVW_H_SURFACE);",
     "cuGraphDestroy": "gvg_graph_forget_doomed(c);",
@@ -74,6 +82,14 @@ HOST_AFTER = {
 # A graph's nodes (and its child graphs) go with it: their handles must
 # too, or a later call would hand the driver a freed object.
 HOST_BEFORE = {"cuGraphDestroy": "e = gvg_graph_doom(c, a_hGraph);"}
+# Physical allocations are the session's objects, charged to its device
+# bytes; a mapping must name one (host-worker/vmm.c).
+HOST_BEFORE.update({
+    "cuMemCreate": "e = gvg_alloc_room(c, a_size);",
+    "cuMemRelease": "e = gvg_phys_check(c, a_handle);",
+    "cuMemMap": "e = gvg_phys_check(c, a_handle);",
+    "cuMemGetAllocationPropertiesFromHandle": "e = gvg_phys_check(c, a_handle);",
+})
 # A stream's access-policy window names device memory: the session's own.
 HOST_BEFORE.update({f: "e = gvg_access_window(c, (int)a_attr, v_value);"
                     for f in ("cuStreamSetAttribute", "cuStreamSetAttribute_ptsz")})
@@ -122,6 +138,7 @@ STRUCT_DEVPTRS_TEST = {
 # guest's value travels but the host hands the driver NULL (field -> why).
 NULLED_FIELDS = {
     "win32SecurityAttributes": "Windows only: NULL on Linux",
+    "win32HandleMetaData": "Windows only: NULL on Linux",
 }
 
 # Stream-ordered allocation: calls that make device memory the session
@@ -132,7 +149,30 @@ ALLOCS = {f: ("dptr", "bytesize") for f in (
     "cuMemAllocAsync", "cuMemAllocAsync_ptsz", "cuMemAllocFromPoolAsync",
     "cuMemAllocFromPoolAsync_ptsz")}
 FREES = {"cuMemFreeAsync": "dptr", "cuMemFreeAsync_ptsz": "dptr"}
-GUEST_AFTER = {f: "gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);" for f in FREES}
+# The virtual memory calls: a reserved range is tracked like an allocation
+# but holds no memory (host-worker/vmm.c); it is freed whole.
+ALLOCS["cuMemAddressReserve"] = ("ptr", "size", "reserve")
+FREES["cuMemAddressFree"] = ("ptr", "size")
+GUEST_AFTER = {"cuMemFreeAsync": "gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);",
+               "cuMemFreeAsync_ptsz": "gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);",
+               "cuMemAddressFree": "gv_region_remove((uintptr_t)ptr, GV_REGION_DEVICE, NULL);"}
+
+# What the CI round trip passes for a parameter that must name a live object
+# of the session's (TEST_VALUES), or one the call uses up, made anew for
+# each call (TEST_FRESH; a second call with the old one is refused).
+TEST_VALUES = {("cuMemMap", "handle"): "rt_fresh_phys(4096)",
+               ("cuMemGetAllocationPropertiesFromHandle", "handle"): "rt_fresh_phys(4096)",
+               ("cuMemAddressFree", "size"): "4096"}
+TEST_FRESH = {("cuMemFreeAsync", "dptr"): "rt_fresh_devptr()",
+              ("cuMemFreeAsync_ptsz", "dptr"): "rt_fresh_devptr()",
+              ("cuMemRelease", "handle"): "rt_fresh_phys(4096)",
+              ("cuMemAddressFree", "ptr"): "rt_fresh_reserve(4096)"}
+
+# What the fake driver returns for an out-parameter the host keeps as an
+# object (unique, as the driver's own are).
+TEST_FAKE_OUT = {("cuMemCreate", "handle"): "rt_fresh_address()"}
+TEST_MAKERS = {"rt_fresh_phys": ("cuMemCreate", "handle", "CUmemGenericAllocationHandle", "size"),
+               "rt_fresh_reserve": ("cuMemAddressReserve", "ptr", "CUdeviceptr", "size")}
 
 # Calls whose CUdeviceptr out-parameter is an address of memory the session
 # already holds (a value, not a new allocation to track).

@@ -322,7 +322,8 @@ class Fn:
                 if base == "CUdeviceptr":
                     alloc = getattr(ann, "ALLOCS", {}).get(self.name)
                     if alloc and alloc[0] == p.name and alloc[1] in names:
-                        self.wire.append(("out_alloc", p, alloc[1]))
+                        self.wire.append(("out_reserve" if alloc[2:] == ("reserve",) else "out_alloc",
+                                          p, alloc[1]))
                         continue
                     if self.name not in getattr(ann, "DEVPTR_OUT_OK", ()):
                         return "returns device memory the session must track (%s)" % p.name
@@ -489,7 +490,7 @@ def field(role, p, extra):
         return [fdecl(pt, n), "uint8_t has_%s;" % n], []
     if role == "out":
         return [], [fdecl(pt, n)]
-    if role in ("out_handle", "out_alloc"):
+    if role in ("out_handle", "out_alloc", "out_reserve"):
         return [], ["uint64_t %s;" % n]
     if role == "out_device":
         return [], ["int32_t %s;" % n]
@@ -778,7 +779,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             c.append("\t\treturn %s;\t/* a pointer mode not remoted */" % cv["unsup"])
         for role, p, extra in f.wire:
             n = p.name
-            if role in ("out", "out_handle", "out_device", "out_alloc"):
+            if role in ("out", "out_handle", "out_device", "out_alloc", "out_reserve"):
                 c.append("\tif (!%s)" % n)
                 c.append("\t\treturn %s;" % cv["inval"])
             if role in ("bulk_in", "bulk_out"):
@@ -905,7 +906,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         if arrs:
             c.append("\tfree(t_);")
         outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
-                                              "modal_io", "attr_out", "out_alloc")]
+                                              "modal_io", "attr_out", "out_alloc", "out_reserve")]
         if outs:
             c.append("\tif (e == %s) {" % cv["ok"])
             for role, p, extra in outs:
@@ -921,7 +922,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                     c.append("\t\t\tmemcpy(%s, r.%s, %s);" % (n, n, extra[1]))
                 elif role == "attr_out":
                     c.append("\t\tmemcpy(%s, r.%s, nv_);" % (n, n))
-                elif role == "out_alloc":
+                elif role in ("out_alloc", "out_reserve"):
                     # cudaMemcpyDefault and the pointer queries know it as device memory.
                     c.append("\t\t*%s = (CUdeviceptr)r.%s;" % (n, n))
                     c.append("\t\tgv_track_device(cudaSuccess, r.%s, %s);" % (n, extra))
@@ -991,7 +992,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
         if any(r not in ("out", "out_handle", "out_device", "string") for r, _, _ in f.wire):
             c.append("\tconst struct gvg_%s_req *q = c->req;" % f.name)
         outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
-                                              "modal_io", "attr_out", "out_alloc")]
+                                              "modal_io", "attr_out", "out_alloc", "out_reserve")]
         if outs:
             c.append("\tstruct gvg_%s_resp *r = c->resp;" % f.name)
         for role, p, extra in f.wire:
@@ -1015,7 +1016,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
                     extra, n, "0" if p.type.get_pointee().get_canonical().kind in INT_KINDS else "NULL"))
             elif role == "out_device":
                 c.append("\tCUdevice o_%s = 0;" % n)
-            elif role == "out_alloc":
+            elif role in ("out_alloc", "out_reserve"):
                 c.append("\tCUdeviceptr o_%s = 0;" % n)
             elif role == "out":
                 c.append("\t%s o_%s;" % (extra, n))
@@ -1201,7 +1202,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("a_" + n)
             elif role == "in":
                 args.append("q->has_%s ? &a_%s : NULL" % (n, n))
-            elif role in ("out", "out_handle", "out_device", "out_alloc"):
+            elif role in ("out", "out_handle", "out_device", "out_alloc", "out_reserve"):
                 args.append("&o_" + n)
             elif role == "array_in" and extra[0] == "pod" and n in extra[5]:
                 args.append("q->has_%s ? a_%s : NULL" % (n, n))
@@ -1213,7 +1214,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\tif (!e)")
                 c.append("\t\te = gvg_alloc_room(c, a_%s);" % extra)
         freed = getattr(ann, "FREES", {}).get(f.name)
-        if freed:
+        if isinstance(freed, tuple):
+            # A reserved range, whole.
+            c.append("\tif (!e)")
+            c.append("\t\te = gvg_reserve_freeable(c, q->%s, a_%s);" % freed)
+        elif freed:
             # Only an allocation's start, and only one the session made.
             c.append("\tif (!e)")
             c.append("\t\te = gvg_alloc_freeable(c, q->%s);" % freed)
@@ -1252,7 +1257,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\t\tfree(a_%s);" % p.name)
         if freed:
             c.append("\tif (!e)")
-            c.append("\t\tgvg_alloc_forget(c, q->%s);" % freed)
+            if isinstance(freed, tuple):
+                c.append("\t\tgvg_reserve_forget(c, q->%s);" % freed[0])
+            else:
+                c.append("\t\tgvg_alloc_forget(c, q->%s);" % freed)
         if f.name in getattr(ann, "HOST_AFTER", {}):
             c.append("\tif (!e)")
             c.append("\t\t" + ann.HOST_AFTER[f.name])
@@ -1290,10 +1298,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "attr_out":
                 c.append("\tif (!e)")
                 c.append("\t\tmemcpy(r->%s, o_%s, nv_);" % (n, n))
-            elif role == "out_alloc":
+            elif role in ("out_alloc", "out_reserve"):
                 # Tracked, or freed again past the session's limits.
                 c.append("\tif (!e)")
-                c.append("\t\te = gvg_alloc_new(c, o_%s, a_%s);" % (n, extra))
+                c.append("\t\te = %s(c, o_%s, a_%s);" % (
+                    "gvg_alloc_new" if role == "out_alloc" else "gvg_reserve_new", n, extra))
                 c.append("\tif (!e)")
                 c.append("\t\tr->%s = o_%s;" % (n, n))
             else:
@@ -1404,6 +1413,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 # fuzzer sends one) fails the check rather than overreading.
                 c.append("\tRT_TRUE(\"%s\", \"%s\", (size_t)%s <= 4 && !rt_differs(%s, x_%s.%s, (size_t)%s * sizeof(*%s)));"
                          % (n, pn, extra[4], pn, n, pn, extra[4], pn))
+            elif role == "out" and (n, pn) in getattr(ann, "TEST_FAKE_OUT", {}):
+                # A value the host keeps as an object: a new one each call.
+                c.append("\t*%s = %s;" % (pn, ann.TEST_FAKE_OUT[(n, pn)]))
             elif role == "out":
                 c.append("\trt_pattern(%s, sizeof(*%s), %d);" % (pn, pn, ids[n]))
             elif role == "attr_in":
@@ -1411,7 +1423,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                     n, pn, pn, n, pn, extra[1], extra[0]))
             elif role == "attr_out":
                 c.append("\trt_pattern(%s, %s((int)%s), %d);" % (pn, extra[1], extra[0], ids[n]))
-            elif role == "out_alloc":
+            elif role in ("out_alloc", "out_reserve"):
                 c.append("\t*%s = rt_fresh_address();" % pn)
             elif role == "out_handle":
                 if p.type.get_pointee().get_canonical().kind in INT_KINDS:
@@ -1474,7 +1486,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "attr_out":
                 decls.append("\tunsigned char o_%s[%d] = { 0 };" % (pn, ATTR_VALUE_MAX))
                 args.append("(%s)o_%s" % (p.spelling, pn))
-            elif role == "out_alloc":
+            elif role in ("out_alloc", "out_reserve"):
                 decls.append("\tCUdeviceptr o_%s = 0;" % pn)
                 args.append("&o_%s" % pn)
             elif role == "array_in":
@@ -1494,9 +1506,13 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         n_outs = {extra[0] for role, _, extra in f.wire if role == "bulk_out_n"}
         counts = {extra[4] for role, _, extra in f.wire if role == "array_in"}
         attr_of = {extra[0]: extra for role, _, extra in f.wire if role in ("attr_in", "attr_out")}
+        given = {**getattr(ann, "TEST_VALUES", {}), **getattr(ann, "TEST_FRESH", {})}
         for role, p, extra in f.wire:
             pn = p.name
-            if role == "value" and pn in attr_of:
+            if (n, pn) in given:
+                # Used up by the call, or a live object of the session's.
+                c.append("\tx_%s.%s = %s;" % (n, pn, given[(n, pn)]))
+            elif role == "value" and pn in attr_of:
                 c.append("\tx_%s.%s = (%s)%s;" % (n, pn, p.spelling, attr_of[pn][2]))
             elif role == "attr_in":
                 c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
@@ -1527,9 +1543,6 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
             elif role == "modal_in":
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling.replace("const ", "")))
-            elif role == "devptr" and getattr(ann, "FREES", {}).get(n) == pn:
-                # Freed by the call: one made for it, not the shared one.
-                c.append("\tx_%s.%s = rt_fresh_devptr();" % (n, pn))
             elif role == "devptr":
                 c.append("\tx_%s.%s = rt_devptr;" % (n, pn))
             elif role == "device":
@@ -1556,7 +1569,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 1, e);" % (n, cv["ok"], n))
         for role, p, extra in f.wire:
             pn = p.name
-            if role == "out":
+            if role == "out" and (n, pn) in getattr(ann, "TEST_FAKE_OUT", {}):
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s != 0);" % (n, pn, pn))
+            elif role == "out":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(&o_%s, sizeof(o_%s), %d));" % (n, pn, pn, pn, ids[n]))
             elif role == "bulk_out":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, (size_t)x_%s.%s, %d));" % (n, pn, pn, n, extra, ids[n]))
@@ -1574,16 +1589,17 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "attr_out":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, %s((int)%s), %d));" % (
                     n, pn, pn, extra[1], extra[2], ids[n]))
-            elif role == "out_alloc":
+            elif role in ("out_alloc", "out_reserve"):
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", o_%s != 0);" % (n, pn, pn))
-        if getattr(ann, "FREES", {}).get(n):
-            fp = ann.FREES[n]
-            c.append("\t/* Freed and forgotten: a second free is refused on the host. */")
+        fresh = {pp: v for (fn, pp), v in getattr(ann, "TEST_FRESH", {}).items() if fn == n}
+        if fresh:
+            c.append("\t/* Used up and forgotten: a second call is refused on the host. */")
             c.append("\tx_%s.called = 0;" % n)
             c.append("\te = %s(%s);" % (n, ", ".join(args)))
             c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 0, e);" % (n, cv["inval"], n))
             c.append("\tx_%s.called = 1;" % n)
-            c.append("\tx_%s.%s = rt_fresh_devptr();" % (n, fp))
+            for pp, v in sorted(fresh.items()):
+                c.append("\tx_%s.%s = %s;" % (n, pp, v))
         if f.name in ann.DESTROYS and int_handle(next(p for p in f.params if p.name == ann.DESTROYS[f.name])):
             hp = next(p for p in f.params if p.name == ann.DESTROYS[f.name])
             c.append("\t/* Destroyed: a new one. */")
@@ -1659,6 +1675,41 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             f.name, f.name, ", ".join(a), cv["ok"]))
         c.append("\trt_result = saved;")
         c.append("\treturn p;")
+        c.append("}")
+        c.append("#endif")
+        c.append("")
+    # Objects other tests need, made through the generated calls and the fake
+    # driver (TEST_MAKERS: name -> (call, its out-parameter, the C type, the
+    # parameter the maker's argument sets, or None)).
+    byname = {f.name: f for f in remote}
+    for mk, (fname, outp, ty, arg) in sorted(getattr(ann, "TEST_MAKERS", {}).items()):
+        f = byname[fname]
+        c.append("#ifndef RT_FAKES_ONLY")
+        c.append("%s %s(%s)" % (ty, mk, "size_t n_" if arg else "void"))
+        c.append("{")
+        c.append("\t%s v_ = 0;" % ty)
+        c.append("\tint saved = rt_result;")
+        c.append("")
+        a = []
+        for role, p, extra in f.wire:
+            if p.name == outp:
+                a.append("&v_")
+            elif role == "value":
+                c.append("\tx_%s.%s = %s;" % (f.name, p.name, "n_" if p.name == arg else "0"))
+                a.append("x_%s.%s" % (f.name, p.name))
+            elif role == "in":
+                c.append("\tx_%s.has_%s = 0;" % (f.name, p.name))
+                a.append("NULL")
+            elif role == "devptr":
+                c.append("\tx_%s.%s = 0;" % (f.name, p.name))
+                a.append("0")
+            else:
+                a.append("NULL")
+        c.append("\trt_result = %s;" % cv["ok"])
+        c.append("\tRT_TRUE(\"%s\", \"a fresh object\", %s(%s) == %s && v_);" % (
+            f.name, f.name, ", ".join(a), cv["ok"]))
+        c.append("\trt_result = saved;")
+        c.append("\treturn v_;")
         c.append("}")
         c.append("#endif")
         c.append("")

@@ -16,6 +16,7 @@ struct gvw_alloc {
 	uint64_t size;
 	int device;
 	int symbol;	 /* a module's global: not the guest's to free */
+	int reserved;	 /* a cuMemAddressReserve range: addresses, no memory */
 	uint64_t module; /* a global's module handle: it goes when that unloads */
 	void *priv;	 /* executor's own (host buffer for the CPU double) */
 };

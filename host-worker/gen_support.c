@@ -144,7 +144,7 @@ int gvg_alloc_freeable(struct gvw_call *c, uint64_t ptr)
 {
 	struct gvw_alloc *a = gvw_alloc_find_base(&c->s->allocs, ptr);
 
-	if (!a || a->symbol) {
+	if (!a || a->symbol || a->reserved) {
 		gvw_log(GVW_DEBUG, "session %u: 0x%llx is not an allocation of the session",
 			c->s->id, (unsigned long long)ptr);
 		return CUDA_ERROR_INVALID_VALUE;
@@ -171,6 +171,19 @@ int gvg_location(struct gvw_call *c, CUmemLocation *l)
 	if (!e)
 		l->id = d;
 	return e;
+}
+
+int gvg_location_out(struct gvw_call *c, CUmemLocation *l)
+{
+	int32_t d;
+
+	if (l->type != CU_MEM_LOCATION_TYPE_DEVICE)
+		return CUDA_SUCCESS;
+	d = gvg_device_out(c, l->id);
+	if (d < 0)
+		return CUDA_ERROR_INVALID_DEVICE; /* a device this guest does not see */
+	l->id = d;
+	return CUDA_SUCCESS;
 }
 
 int gvg_access_window(struct gvw_call *c, int attr, const void *value)

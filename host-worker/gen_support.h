@@ -68,9 +68,25 @@ int gvg_alloc_room(struct gvw_call *c, uint64_t size);
 int gvg_alloc_new(struct gvw_call *c, CUdeviceptr p, uint64_t size);
 int gvg_alloc_freeable(struct gvw_call *c, uint64_t ptr);
 void gvg_alloc_forget(struct gvw_call *c, uint64_t ptr);
+/*
+ * The virtual memory calls' bookkeeping (vmm.c): a physical allocation made
+ * (charged, or released again past the limits), checked as the session's,
+ * released; a mapping of one added or a range unmapped; a reserved range
+ * tracked, checked as one the guest may free (its whole size), forgotten.
+ */
+int gvg_phys_new(struct gvw_call *c, CUmemGenericAllocationHandle h, uint64_t size);
+int gvg_phys_check(struct gvw_call *c, CUmemGenericAllocationHandle h);
+void gvg_phys_release(struct gvw_call *c, CUmemGenericAllocationHandle h);
+int gvg_vmap_add(struct gvw_call *c, uint64_t ptr, uint64_t size, CUmemGenericAllocationHandle h);
+void gvg_vmap_remove(struct gvw_call *c, uint64_t ptr, uint64_t size);
+int gvg_reserve_new(struct gvw_call *c, CUdeviceptr p, uint64_t size);
+int gvg_reserve_freeable(struct gvw_call *c, uint64_t ptr, uint64_t size);
+void gvg_reserve_forget(struct gvw_call *c, uint64_t ptr);
 /* A memory location naming a guest device as the host's (other types pass:
  * host memory, or a type the driver itself refuses). */
 int gvg_location(struct gvw_call *c, CUmemLocation *l);
+/* The same back: a host device's location as the guest's ordinal. */
+int gvg_location_out(struct gvw_call *c, CUmemLocation *l);
 /* An access-policy window (attribute attr's value) that names memory names
  * the session's: the L2 hint may not point the GPU at another's. */
 int gvg_access_window(struct gvw_call *c, int attr, const void *value);

@@ -164,7 +164,7 @@ int gvw_h_FREE(struct gvw_call *c)
 	if (q->ptr == 0)
 		return cudaSuccess;
 	a = gvw_alloc_find_base(&s->allocs, q->ptr);
-	if (!a || a->symbol)
+	if (!a || a->symbol || a->reserved)
 		return cudaErrorInvalidValue;
 	/* The allocation may belong to another device than the current one. */
 	e = gvw_ex(c)->ctx_enter(s->ctx[a->device]);

@@ -379,7 +379,7 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 
 		if (a->device != dev)
 			continue;
-		if (!a->symbol) {
+		if (!a->symbol && !a->reserved) {
 			ex->mem_free(ctx, a);
 			n++;
 			bytes += a->size;
@@ -401,7 +401,8 @@ void gvw_session_close(struct gvw_session *s)
 	int d;
 
 	for (i = 0; i < s->allocs.n; i++)
-		n += !s->allocs.v[i].symbol;
+		n += !s->allocs.v[i].symbol && !s->allocs.v[i].reserved;
+	gvw_vmm_drop(s);
 	/* Streams held at host-function gates must move before contexts go. */
 	gvw_gate_release_all(w, s->id);
 	for (d = 0; d < GVW_MAX_DEVICES; d++)

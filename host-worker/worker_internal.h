@@ -184,11 +184,29 @@ union gvw_any_resp {
 #undef GV_OP
 };
 
+/* The virtual memory calls' objects: physical allocations (cuMemCreate),
+ * charged to the session's device bytes until released and unmapped, and
+ * the mappings of them (cuMemMap) into its reserved ranges. */
+struct gvw_phys {
+	uint64_t handle, size;
+	uint32_t maps;
+	int released;
+};
+struct gvw_vmap {
+	uint64_t ptr, size, handle;
+};
+struct gvw_vmm {
+	struct gvw_phys *phys;
+	struct gvw_vmap *maps;
+	size_t nphys, nmaps;
+};
+
 struct gvw_session {
 	struct gvw_worker *w;
 	uint32_t id;
 	void *ctx[GVW_MAX_DEVICES]; /* created at first use */
 	struct gvw_alloc_table allocs;
+	struct gvw_vmm vmm;
 	struct gvw_handles handles;
 	struct gv_launch_log_resp *launch_log; /* ex->record_launch's; NULL: none */
 	/* In a worker process, the VM-wide figures the parent last sent. */
@@ -218,6 +236,10 @@ struct gvw_call {
 	uint32_t tail_len;
 	void *ctx; /* s->ctx[dev], entered */
 };
+
+/* Forgets the session's physical allocations and mappings, uncharging them
+ * (their memory goes with the contexts). */
+void gvw_vmm_drop(struct gvw_session *s);
 
 /* Frees what the session has on dev; returns device bytes freed. */
 uint64_t gvw_session_drop_device(struct gvw_session *s, int dev);

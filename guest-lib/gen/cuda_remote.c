@@ -1572,6 +1572,29 @@ GVCU_EXPORT CUresult cuMemAddressFree(CUdeviceptr ptr, size_t size)
 	q.ptr = ptr;
 	GVCU_COPY(&q.size, &size);
 	e = gvcu_call(GV_OP_cuMemAddressFree, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_region_remove((uintptr_t)ptr, GV_REGION_DEVICE, NULL);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemAddressReserve(CUdeviceptr * ptr, size_t size, size_t alignment, CUdeviceptr addr, unsigned long long flags)
+{
+	struct gvg_cuMemAddressReserve_req q;
+	struct gvg_cuMemAddressReserve_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!ptr)
+		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.size, &size);
+	GVCU_COPY(&q.alignment, &alignment);
+	q.addr = addr;
+	GVCU_COPY(&q.flags, &flags);
+	e = gvcu_call(GV_OP_cuMemAddressReserve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*ptr = (CUdeviceptr)r.ptr;
+		gv_track_device(cudaSuccess, r.ptr, size);
+	}
 	return e;
 }
 
@@ -1668,6 +1691,28 @@ GVCU_EXPORT CUresult cuMemAllocFromPoolAsync_ptsz(CUdeviceptr * dptr, size_t byt
 	return e;
 }
 
+GVCU_EXPORT CUresult cuMemCreate(CUmemGenericAllocationHandle * handle, size_t size, const CUmemAllocationProp * prop, unsigned long long flags)
+{
+	struct gvg_cuMemCreate_req q;
+	struct gvg_cuMemCreate_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!handle)
+		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.size, &size);
+	if (prop) {
+		GVCU_COPY(&q.prop, prop);
+		q.has_prop = 1;
+	}
+	GVCU_COPY(&q.flags, &flags);
+	e = gvcu_call(GV_OP_cuMemCreate, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		GVCU_COPY(handle, &r.handle);
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuMemFreeAsync(CUdeviceptr dptr, CUstream hStream)
 {
 	struct gvg_cuMemFreeAsync_req q;
@@ -1735,6 +1780,44 @@ GVCU_EXPORT CUresult cuMemGetAddressRange_v2(CUdeviceptr * pbase, size_t * psize
 	if (e == CUDA_SUCCESS) {
 		GVCU_COPY(pbase, &r.pbase);
 		GVCU_COPY(psize, &r.psize);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemGetAllocationGranularity(size_t * granularity, const CUmemAllocationProp * prop, CUmemAllocationGranularity_flags option)
+{
+	struct gvg_cuMemGetAllocationGranularity_req q;
+	struct gvg_cuMemGetAllocationGranularity_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!granularity)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (prop) {
+		GVCU_COPY(&q.prop, prop);
+		q.has_prop = 1;
+	}
+	GVCU_COPY(&q.option, &option);
+	e = gvcu_call(GV_OP_cuMemGetAllocationGranularity, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		GVCU_COPY(granularity, &r.granularity);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuMemGetAllocationPropertiesFromHandle(CUmemAllocationProp * prop, CUmemGenericAllocationHandle handle)
+{
+	struct gvg_cuMemGetAllocationPropertiesFromHandle_req q;
+	struct gvg_cuMemGetAllocationPropertiesFromHandle_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!prop)
+		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.handle, &handle);
+	e = gvcu_call(GV_OP_cuMemGetAllocationPropertiesFromHandle, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		GVCU_COPY(prop, &r.prop);
 	}
 	return e;
 }

@@ -147,7 +147,6 @@ GV_CU_UNSUPPORTED(cuLogsDumpToFile) /* writes a file on the host */
 GV_CU_UNSUPPORTED(cuLogsDumpToMemory) /* parameter buffer (char *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLogsRegisterCallback) /* parameter callbackFunc (CUlogsCallback) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuLogsUnregisterCallback) /* parameter callback (CUlogsCallbackHandle) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuMemAddressReserve) /* returns device memory the session must track (ptr) */
 GV_CU_UNSUPPORTED(cuMemAdvise) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemAlloc) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemAllocHost) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -155,7 +154,6 @@ GV_CU_UNSUPPORTED(cuMemAllocManaged) /* returns device memory the session must t
 GV_CU_UNSUPPORTED(cuMemAllocPitch) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemBatchDecompressAsync) /* parameter paramsArray (CUmemDecompressParams *) is an array */
 GV_CU_UNSUPPORTED(cuMemBatchDecompressAsync_ptsz) /* parameter paramsArray (CUmemDecompressParams *) is an array */
-GV_CU_UNSUPPORTED(cuMemCreate) /* parameter prop (const CUmemAllocationProp *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemDiscardAndPrefetchBatchAsync) /* parameter dptrs (CUdeviceptr *) is an array */
 GV_CU_UNSUPPORTED(cuMemDiscardAndPrefetchBatchAsync_ptsz) /* parameter dptrs (CUdeviceptr *) is an array */
 GV_CU_UNSUPPORTED(cuMemDiscardBatchAsync) /* parameter dptrs (CUdeviceptr *) is an array */
@@ -163,8 +161,6 @@ GV_CU_UNSUPPORTED(cuMemDiscardBatchAsync_ptsz) /* parameter dptrs (CUdeviceptr *
 GV_CU_UNSUPPORTED(cuMemExportToShareableHandle) /* parameter shareableHandle (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemFree) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemGetAddressRange) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemGetAllocationGranularity) /* parameter prop (const CUmemAllocationProp *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuMemGetAllocationPropertiesFromHandle) /* parameter prop (CUmemAllocationProp *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemGetHandleForAddressRange) /* parameter handle (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemGetInfo) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemHostGetDevicePointer) /* legacy ABI: headers since CUDA 3.2 name its successor */

@@ -93,15 +93,19 @@
 	X(cuLinkDestroy, CUresult, (CUlinkState)) \
 	X(cuLogsCurrent, CUresult, (CUlogIterator *, unsigned int)) \
 	X(cuMemAddressFree, CUresult, (CUdeviceptr, size_t)) \
+	X(cuMemAddressReserve, CUresult, (CUdeviceptr *, size_t, size_t, CUdeviceptr, unsigned long long)) \
 	X(cuMemAdvise_v2, CUresult, (CUdeviceptr, size_t, CUmem_advise, CUmemLocation)) \
 	X(cuMemAllocAsync, CUresult, (CUdeviceptr *, size_t, CUstream)) \
 	X(cuMemAllocAsync_ptsz, CUresult, (CUdeviceptr *, size_t, CUstream)) \
 	X(cuMemAllocFromPoolAsync, CUresult, (CUdeviceptr *, size_t, CUmemoryPool, CUstream)) \
 	X(cuMemAllocFromPoolAsync_ptsz, CUresult, (CUdeviceptr *, size_t, CUmemoryPool, CUstream)) \
+	X(cuMemCreate, CUresult, (CUmemGenericAllocationHandle *, size_t, const CUmemAllocationProp *, unsigned long long)) \
 	X(cuMemFreeAsync, CUresult, (CUdeviceptr, CUstream)) \
 	X(cuMemFreeAsync_ptsz, CUresult, (CUdeviceptr, CUstream)) \
 	X(cuMemGetAccess, CUresult, (unsigned long long *, const CUmemLocation *, CUdeviceptr)) \
 	X(cuMemGetAddressRange_v2, CUresult, (CUdeviceptr *, size_t *, CUdeviceptr)) \
+	X(cuMemGetAllocationGranularity, CUresult, (size_t *, const CUmemAllocationProp *, CUmemAllocationGranularity_flags)) \
+	X(cuMemGetAllocationPropertiesFromHandle, CUresult, (CUmemAllocationProp *, CUmemGenericAllocationHandle)) \
 	X(cuMemGetDefaultMemPool, CUresult, (CUmemoryPool *, CUmemLocation *, CUmemAllocationType)) \
 	X(cuMemGetMemPool, CUresult, (CUmemoryPool *, CUmemLocation *, CUmemAllocationType)) \
 	X(cuMemMap, CUresult, (CUdeviceptr, size_t, size_t, CUmemGenericAllocationHandle, unsigned long long)) \

@@ -1825,9 +1825,39 @@ int gvw_h_cuMemAddressFree(struct gvw_call *c)
 		return e;
 	GVG_COPY(a_size, q->size);
 	if (!e)
-		e = gvg_devptr(c, q->ptr, 0);
+		e = gvg_devptr(c, q->ptr, q->size);
+	if (!e)
+		e = gvg_reserve_freeable(c, q->ptr, a_size);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemAddressFree)(q->ptr, a_size);
+	if (!e)
+		gvg_reserve_forget(c, q->ptr);
+	return e;
+}
+
+int gvw_h_cuMemAddressReserve(struct gvw_call *c)
+{
+	const struct gvg_cuMemAddressReserve_req *q = c->req;
+	struct gvg_cuMemAddressReserve_resp *r = c->resp;
+	CUdeviceptr o_ptr = 0;
+	size_t a_size;
+	size_t a_alignment;
+	unsigned long long a_flags;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemAddressReserve));
+
+	if (e)
+		return e;
+	GVG_COPY(a_size, q->size);
+	GVG_COPY(a_alignment, q->alignment);
+	GVG_COPY(a_flags, q->flags);
+	if (!e)
+		e = gvg_devptr(c, q->addr, 0);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemAddressReserve)(&o_ptr, a_size, a_alignment, q->addr, a_flags);
+	if (!e)
+		e = gvg_reserve_new(c, o_ptr, a_size);
+	if (!e)
+		r->ptr = o_ptr;
 	return e;
 }
 
@@ -1959,6 +1989,35 @@ int gvw_h_cuMemAllocFromPoolAsync_ptsz(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuMemCreate(struct gvw_call *c)
+{
+	const struct gvg_cuMemCreate_req *q = c->req;
+	struct gvg_cuMemCreate_resp *r = c->resp;
+	CUmemGenericAllocationHandle o_handle;
+	size_t a_size;
+	CUmemAllocationProp a_prop;
+	unsigned long long a_flags;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemCreate));
+
+	if (e)
+		return e;
+	GVG_COPY(a_size, q->size);
+	GVG_COPY(a_prop, q->prop);
+	a_prop.win32HandleMetaData = NULL;	/* Windows only: NULL on Linux */
+	GVG_COPY(a_flags, q->flags);
+	if (!e && q->has_prop)
+		e = gvg_location(c, &a_prop.location);
+	if (!e)
+		e = gvg_alloc_room(c, a_size);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemCreate)(&o_handle, a_size, q->has_prop ? &a_prop : NULL, a_flags);
+	if (!e)
+		e = gvg_phys_new(c, o_handle, a_size);
+	if (!e)
+		GVG_COPY(r->handle, o_handle);
+	return e;
+}
+
 int gvw_h_cuMemFreeAsync(struct gvw_call *c)
 {
 	const struct gvg_cuMemFreeAsync_req *q = c->req;
@@ -2042,6 +2101,51 @@ int gvw_h_cuMemGetAddressRange_v2(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuMemGetAllocationGranularity(struct gvw_call *c)
+{
+	const struct gvg_cuMemGetAllocationGranularity_req *q = c->req;
+	struct gvg_cuMemGetAllocationGranularity_resp *r = c->resp;
+	size_t o_granularity;
+	CUmemAllocationProp a_prop;
+	CUmemAllocationGranularity_flags a_option;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemGetAllocationGranularity));
+
+	if (e)
+		return e;
+	GVG_COPY(a_prop, q->prop);
+	a_prop.win32HandleMetaData = NULL;	/* Windows only: NULL on Linux */
+	GVG_COPY(a_option, q->option);
+	if (!e && q->has_prop)
+		e = gvg_location(c, &a_prop.location);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemGetAllocationGranularity)(&o_granularity, q->has_prop ? &a_prop : NULL, a_option);
+	if (!e)
+		GVG_COPY(r->granularity, o_granularity);
+	return e;
+}
+
+int gvw_h_cuMemGetAllocationPropertiesFromHandle(struct gvw_call *c)
+{
+	const struct gvg_cuMemGetAllocationPropertiesFromHandle_req *q = c->req;
+	struct gvg_cuMemGetAllocationPropertiesFromHandle_resp *r = c->resp;
+	CUmemAllocationProp o_prop;
+	CUmemGenericAllocationHandle a_handle;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemGetAllocationPropertiesFromHandle));
+
+	if (e)
+		return e;
+	GVG_COPY(a_handle, q->handle);
+	if (!e)
+		e = gvg_phys_check(c, a_handle);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemGetAllocationPropertiesFromHandle)(&o_prop, a_handle);
+	if (!e)
+		e = gvg_location_out(c, &o_prop.location);
+	if (!e)
+		GVG_COPY(r->prop, o_prop);
+	return e;
+}
+
 int gvw_h_cuMemGetDefaultMemPool(struct gvw_call *c)
 {
 	const struct gvg_cuMemGetDefaultMemPool_req *q = c->req;
@@ -2102,9 +2206,13 @@ int gvw_h_cuMemMap(struct gvw_call *c)
 	GVG_COPY(a_handle, q->handle);
 	GVG_COPY(a_flags, q->flags);
 	if (!e)
-		e = gvg_devptr(c, q->ptr, 0);
+		e = gvg_devptr(c, q->ptr, q->size);
+	if (!e)
+		e = gvg_phys_check(c, a_handle);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemMap)(q->ptr, a_size, a_offset, a_handle, a_flags);
+	if (!e)
+		e = gvg_vmap_add(c, q->ptr, a_size, a_handle);
 	return e;
 }
 
@@ -2337,7 +2445,11 @@ int gvw_h_cuMemRelease(struct gvw_call *c)
 		return e;
 	GVG_COPY(a_handle, q->handle);
 	if (!e)
+		e = gvg_phys_check(c, a_handle);
+	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemRelease)(a_handle);
+	if (!e)
+		gvg_phys_release(c, a_handle);
 	return e;
 }
 
@@ -2355,7 +2467,7 @@ int gvw_h_cuMemSetAccess(struct gvw_call *c)
 	GVG_COPY(a_size, q->size);
 	GVG_COPY(a_count, q->count);
 	if (!e)
-		e = gvg_devptr(c, q->ptr, 0);
+		e = gvg_devptr(c, q->ptr, q->size);
 	if (!e)
 		e = gvg_arrays(c, q->count, 12);
 	if (!e)
@@ -2399,9 +2511,11 @@ int gvw_h_cuMemUnmap(struct gvw_call *c)
 		return e;
 	GVG_COPY(a_size, q->size);
 	if (!e)
-		e = gvg_devptr(c, q->ptr, 0);
+		e = gvg_devptr(c, q->ptr, q->size);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemUnmap)(q->ptr, a_size);
+	if (!e)
+		gvg_vmap_remove(c, q->ptr, a_size);
 	return e;
 }
 

@@ -401,6 +401,54 @@ static void sec_launch(void)
 
 // ---- 6. streams, events, pinned memory -----------------------------------------
 
+/* Virtual memory: physical memory mapped into a reserved range, used by
+ * copies and a kernel, then unmapped and released. */
+static void sec_vmm(void)
+{
+	enum { N = 1000 };
+	static uint32_t u[N], uref[N];
+	CUmemAllocationProp prop = {0};
+	CUmemAccessDesc acc = {0};
+	CUmemGenericAllocationHandle h = 0;
+	CUdeviceptr r = 0;
+	size_t gran = 0, size;
+	uint32_t val = 0xabcdu, n = N;
+	void *args[] = {&r, &val, &n};
+	CUmemAllocationProp back = {0};
+
+	prop.type = CU_MEM_ALLOCATION_TYPE_PINNED;
+	prop.location.type = CU_MEM_LOCATION_TYPE_DEVICE;
+	prop.location.id = 0;
+	if (!CHECK(cuMemGetAllocationGranularity(&gran, &prop, CU_MEM_ALLOC_GRANULARITY_MINIMUM)))
+		return;
+	check_b("granularity is a power of two", gran && !(gran & (gran - 1)));
+	size = 2 * gran;
+	if (!CHECK(cuMemCreate(&h, size, &prop, 0)))
+		return;
+	CHECK(cuMemGetAllocationPropertiesFromHandle(&back, h));
+	check_b("properties back: pinned, device 0",
+		back.type == CU_MEM_ALLOCATION_TYPE_PINNED &&
+		    back.location.type == CU_MEM_LOCATION_TYPE_DEVICE && back.location.id == 0);
+	CHECK(cuMemAddressReserve(&r, 4 * gran, 0, 0, 0));
+	CHECK(cuMemMap(r, size, 0, h, 0));
+	acc.location = prop.location;
+	acc.flags = CU_MEM_ACCESS_FLAGS_PROT_READWRITE;
+	CHECK(cuMemSetAccess(r, size, &acc, 1));
+	CHECK(cuLaunchKernel(f_fill, 4, 1, 1, 256, 1, 1, 0, NULL, args, NULL));
+	CHECK(cuCtxSynchronize());
+	CHECK(cuMemcpyDtoH(u, r, sizeof(u)));
+	for (int i = 0; i < N; i++)
+		uref[i] = val;
+	check_mem("fill into mapped memory, read back", u, uref, N, 4);
+	CUresult over = cuMemMap(r, size, 0, h, 0);
+
+	printf("cuMemMap over a mapping: %s\n", ename(over));
+	check_b("cuMemMap over a mapping fails", over != CUDA_SUCCESS);
+	CHECK(cuMemUnmap(r, size));
+	CHECK(cuMemRelease(h));
+	CHECK(cuMemAddressFree(r, 4 * gran));
+}
+
 /* Dynamic shared memory that grows with the block, for the calculator. */
 static size_t smem_per_block(int block)
 {
@@ -508,6 +556,7 @@ int main(void)
 		if (sec_module()) {
 			sec_launch();
 			sec_occupancy();
+			sec_vmm();
 			sec_streams();
 			sec_misuse();
 			CHECK(cuModuleUnload(mod));

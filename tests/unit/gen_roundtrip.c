@@ -525,6 +525,66 @@ static void launches_with_attributes(struct gvg_cuda_fns *t)
 	RT_TRUE("cuModuleUnload", "result", cuModuleUnload(mod) == CUDA_SUCCESS);
 }
 
+static int vmm_calls;
+
+static CUresult see_map(CUdeviceptr p, size_t n, size_t off, CUmemGenericAllocationHandle h,
+			unsigned long long flags)
+{
+	(void)p, (void)n, (void)off, (void)h, (void)flags;
+	vmm_calls++;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_release(CUmemGenericAllocationHandle h)
+{
+	(void)h;
+	vmm_calls++;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_address_free(CUdeviceptr p, size_t n)
+{
+	(void)p, (void)n;
+	vmm_calls++;
+	return CUDA_SUCCESS;
+}
+
+/* The virtual memory calls take only the session's own objects: a mapping
+ * into its reserved range of its physical allocation; a release of one it
+ * made; a reserved range freed whole, and no other memory. */
+static void vmm_objects(struct gvg_cuda_fns *t)
+{
+	CUmemGenericAllocationHandle h = rt_fresh_phys(1 << 16), forged = h ^ 0x5550;
+	CUdeviceptr r = rt_fresh_reserve(1 << 20);
+
+	t->cuMemMap = see_map;
+	t->cuMemRelease = see_release;
+	t->cuMemAddressFree = see_address_free;
+	vmm_calls = 0;
+	RT_TRUE("cuMemMap", "a forged handle refused",
+		cuMemMap(r, 1 << 16, 0, forged, 0) == CUDA_ERROR_INVALID_VALUE && vmm_calls == 0);
+	RT_TRUE("cuMemMap", "past the reserved range refused",
+		cuMemMap(r + (1 << 20) - 4096, 1 << 16, 0, h, 0) == CUDA_ERROR_INVALID_VALUE &&
+		    vmm_calls == 0);
+	RT_TRUE("cuMemMap", "the session's allocation into its range",
+		cuMemMap(r, 1 << 16, 0, h, 0) == CUDA_SUCCESS && vmm_calls == 1);
+	RT_TRUE("cuMemRelease", "a forged handle refused",
+		cuMemRelease(forged) == CUDA_ERROR_INVALID_VALUE && vmm_calls == 1);
+	RT_TRUE("cuMemRelease", "while mapped", cuMemRelease(h) == CUDA_SUCCESS && vmm_calls == 2);
+	RT_TRUE("cuMemRelease", "twice refused",
+		cuMemRelease(h) == CUDA_ERROR_INVALID_VALUE && vmm_calls == 2);
+	RT_TRUE("cuMemAddressFree", "an allocation that is no reserved range",
+		cuMemAddressFree(rt_devptr, 1 << 20) == CUDA_ERROR_INVALID_VALUE && vmm_calls == 2);
+	RT_TRUE("cuMemAddressFree", "part of a range",
+		cuMemAddressFree(r, 4096) == CUDA_ERROR_INVALID_VALUE && vmm_calls == 2);
+	RT_TRUE("cuMemAddressFree", "the whole range",
+		cuMemAddressFree(r, 1 << 20) == CUDA_SUCCESS && vmm_calls == 3);
+	RT_TRUE("cuMemMap", "into a freed range refused",
+		cuMemMap(r, 1 << 16, 0, rt_fresh_phys(1 << 16), 0) == CUDA_ERROR_INVALID_VALUE &&
+		    vmm_calls == 3);
+	(void)cudaGetLastError();
+}
+
 /* Capture state: statuses, ids, and nodes that keep one handle each. */
 static void *cap_nodes[65];
 static size_t cap_n;
@@ -1082,6 +1142,7 @@ int main(void)
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);
+	vmm_objects(&fake);
 	capture_info(&fake);
 	graph_nodes(&fake);
 	module_globals();

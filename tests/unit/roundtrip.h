@@ -32,6 +32,8 @@ void *rt_object(void);
  * (generated: through the first allocating call). */
 CUdeviceptr rt_fresh_address(void);
 CUdeviceptr rt_fresh_devptr(void);
+CUmemGenericAllocationHandle rt_fresh_phys(size_t n);
+CUdeviceptr rt_fresh_reserve(size_t n);
 
 /* Device 0's memory location: the host maps its ordinal (device 0 here). */
 static inline CUmemLocation rt_device_location(void)

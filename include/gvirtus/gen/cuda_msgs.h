@@ -1754,5 +1754,37 @@ struct __attribute__((packed)) gvg_cuGraphMemsetNodeSetParams_req {
 struct __attribute__((packed)) gvg_cuGraphMemsetNodeSetParams_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cuMemAddressReserve_req {
+	uint64_t size;
+	uint64_t alignment;
+	uint64_t addr;
+	uint64_t flags;
+};
+struct __attribute__((packed)) gvg_cuMemAddressReserve_resp {
+	uint64_t ptr;
+};
+struct __attribute__((packed)) gvg_cuMemCreate_req {
+	uint64_t size;
+	uint8_t prop[32];
+	uint8_t has_prop;
+	uint64_t flags;
+};
+struct __attribute__((packed)) gvg_cuMemCreate_resp {
+	uint64_t handle;
+};
+struct __attribute__((packed)) gvg_cuMemGetAllocationGranularity_req {
+	uint8_t prop[32];
+	uint8_t has_prop;
+	int32_t option;
+};
+struct __attribute__((packed)) gvg_cuMemGetAllocationGranularity_resp {
+	uint64_t granularity;
+};
+struct __attribute__((packed)) gvg_cuMemGetAllocationPropertiesFromHandle_req {
+	uint64_t handle;
+};
+struct __attribute__((packed)) gvg_cuMemGetAllocationPropertiesFromHandle_resp {
+	uint8_t prop[32];
+};
 
 #endif
