@@ -70,6 +70,9 @@ VALUE_TYPES = {"CUtexObject", "CUsurfObject", "CUmemGenericAllocationHandle",
 # in host-worker/handlers_array.c, dropped here once destroyed.
 EXTRA_KINDS = ["TEXTURE", "SURFACE"]
 HOST_AFTER = {
+    "cuGraphDestroyNode": "gvg_graph_forget_doomed(c);",
+    # a conditional node may name only a handle the session made (conds.c)
+    "cuGraphConditionalHandleCreate": "e = gvg_cond_handle_new(c, o_pHandle_out);",
     "cuMemCreate": "e = gvg_phys_new(c, o_handle, a_size);",
     "cuMemRelease": "gvg_phys_release(c, a_handle);",
     "cuMemMap": "e = gvg_vmap_add(c, q->ptr, a_size, a_handle);",
@@ -81,7 +84,8 @@ HOST_AFTER = {
 }
 # A graph's nodes (and its child graphs) go with it: their handles must
 # too, or a later call would hand the driver a freed object.
-HOST_BEFORE = {"cuGraphDestroy": "e = gvg_graph_doom(c, a_hGraph);"}
+HOST_BEFORE = {"cuGraphDestroy": "e = gvg_graph_doom(c, a_hGraph);",
+               "cuGraphDestroyNode": "e = gvg_node_doom(c, a_hNode);"}
 # Physical allocations are the session's objects, charged to its device
 # bytes; a mapping must name one (host-worker/vmm.c).
 HOST_BEFORE.update({
@@ -248,6 +252,9 @@ EXCEPTION = [
     # the occupancy calculator, over the occupancy of each block size
     # (guest-lib/cuda/driver_occupancy.c): its callback is the guest's
     "cuOccupancyMaxPotentialBlockSize", "cuOccupancyMaxPotentialBlockSizeWithFlags",
+    # nodes by their parameters, each type as its own call, conditional
+    # nodes with their body graphs (driver_graph.c, handlers_graph.c)
+    "cuGraphAddNode_v2",
     # kernel nodes, their arguments packed as for launches (handlers_graph.c)
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
     "cuGraphExecKernelNodeSetParams_v2",
@@ -258,7 +265,7 @@ EXCEPTION = [
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
 # double, answers CUDA_ERROR_NOT_SUPPORTED the same way.
-HOST_CALLS = ["cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
+HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
               "cuGraphExecKernelNodeSetParams_v2", "cuGraphGetNodes", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
               "cuLaunchKernelEx", "cuStreamGetCaptureInfo_v3", "cuGraphGetRootNodes",
               "cuGraphGetEdges_v2", "cuGraphNodeGetDependencies_v2",

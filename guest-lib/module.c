@@ -7,6 +7,7 @@
  * handle (the host asks the driver) and is cached, so a launch packs the
  * arguments and costs one request.
  */
+#include <cuda.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -442,6 +443,45 @@ GVRT_EXPORT cudaError_t cudaGraphExecKernelNodeSetParams(cudaGraphExec_t x, cuda
 							 const struct cudaKernelNodeParams *p)
 {
 	return gv_ret(kernel_node(GV_KERNEL_NODE_EXEC_SET, NULL, x, node, NULL, 0, p, NULL));
+}
+
+/* A node by its parameters: a kernel node here (its kernel is named by its
+ * host stub), every other type through the driver's call, whose parameter
+ * layouts are the runtime's. */
+GVRT_EXPORT cudaError_t cudaGraphAddNode(cudaGraphNode_t *node, cudaGraph_t g,
+					 const cudaGraphNode_t *deps,
+					 const cudaGraphEdgeData *edges, size_t ndeps,
+					 struct cudaGraphNodeParams *p)
+{
+	static CUresult (*add)(CUgraphNode *, CUgraph, const CUgraphNode *, const CUgraphEdgeData *,
+			       size_t, CUgraphNodeParams *);
+	static const cudaGraphEdgeData zero;
+	struct cudaKernelNodeParams k;
+	size_t i;
+
+	_Static_assert(sizeof(struct cudaGraphNodeParams) == sizeof(CUgraphNodeParams),
+		       "the runtime's node parameters are the driver's");
+	if (!p || !node)
+		return gv_ret(cudaErrorInvalidValue);
+	if (p->type != cudaGraphNodeTypeKernel) {
+		if (!add && gv_driver_load(&add, "cuGraphAddNode_v2"))
+			return gv_ret(cudaErrorNotSupported);
+		return gv_ret((cudaError_t)add(
+		    (CUgraphNode *)node, (CUgraph)g, (const CUgraphNode *)deps,
+		    (const CUgraphEdgeData *)edges, ndeps, (CUgraphNodeParams *)p));
+	}
+	for (i = 0; edges && i < ndeps; i++)
+		if (memcmp(&edges[i], &zero, sizeof(zero)))
+			return gv_ret(cudaErrorNotSupported); /* edge data: not carried yet */
+	k = (struct cudaKernelNodeParams){
+	    .func = p->kernel.func,
+	    .gridDim = p->kernel.gridDim,
+	    .blockDim = p->kernel.blockDim,
+	    .sharedMemBytes = p->kernel.sharedMemBytes,
+	    .kernelParams = p->kernel.kernelParams,
+	    .extra = p->kernel.extra,
+	};
+	return gv_ret(kernel_node(GV_KERNEL_NODE_ADD, g, NULL, NULL, deps, ndeps, &k, node));
 }
 
 /* ---- the call configuration of <<<...>>>, per thread ---- */

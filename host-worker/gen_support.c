@@ -398,11 +398,16 @@ static int doom_graph(struct gvw_call *c, CUgraph g, int depth)
 		CUgraphNodeType type;
 		CUgraph child;
 
+		const struct gvw_cond_node *cn = gvg_cond_node_of(c, nodes[i]);
+
 		e = doom_add(nodes[i]);
 		if (!e && t->cuGraphNodeGetType && !t->cuGraphNodeGetType(nodes[i], &type) &&
 		    type == CU_GRAPH_NODE_TYPE_GRAPH && t->cuGraphChildGraphNodeGetGraph &&
 		    !t->cuGraphChildGraphNodeGetGraph(nodes[i], &child))
 			e = doom_add(child) || doom_graph(c, child, depth + 1);
+		/* A conditional node's bodies go with it too. */
+		for (uint32_t k = 0; !e && cn && k < cn->n; k++)
+			e = doom_add(cn->graphs[k]) || doom_graph(c, cn->graphs[k], depth + 1);
 	}
 	free(nodes);
 	return e;
@@ -415,9 +420,13 @@ static int by_address(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The conditional node a node's destruction takes away, if it is one. */
+static _Thread_local void *cond_node_gone;
+
 int gvg_graph_doom(struct gvw_call *c, CUgraph g)
 {
 	doomed.n = 0;
+	cond_node_gone = NULL;
 	if (!g)
 		return CUDA_SUCCESS; /* the driver's own answer to NULL */
 	if (doom_graph(c, g, 0)) {
@@ -433,17 +442,41 @@ int gvg_graph_doom(struct gvw_call *c, CUgraph g)
 	return CUDA_SUCCESS;
 }
 
+int gvg_node_doom(struct gvw_call *c, CUgraphNode node)
+{
+	const struct gvw_cond_node *cn = gvg_cond_node_of(c, node);
+	int e = 0;
+
+	doomed.n = 0;
+	cond_node_gone = cn ? node : NULL;
+	for (uint32_t k = 0; !e && cn && k < cn->n; k++)
+		e = doom_add(cn->graphs[k]) || doom_graph(c, cn->graphs[k], 0);
+	if (e) {
+		doomed.n = 0;
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	qsort(doomed.v, doomed.n, sizeof(*doomed.v), by_address);
+	return CUDA_SUCCESS;
+}
+
 void gvg_graph_forget_doomed(struct gvw_call *c)
 {
 	struct gvw_handles *t = &c->s->handles;
 	uint32_t i;
 
+	if (cond_node_gone) {
+		gvg_cond_node_forget(c, cond_node_gone);
+		cond_node_gone = NULL;
+	}
 	for (i = 0; doomed.n && i < t->n; i++) {
 		struct gvw_handle_slot *s = &t->v[i];
 
 		if ((s->kind == GVW_H_GRAPH_NODE || s->kind == GVW_H_GRAPH) &&
-		    bsearch(&s->obj, doomed.v, doomed.n, sizeof(*doomed.v), by_address))
+		    bsearch(&s->obj, doomed.v, doomed.n, sizeof(*doomed.v), by_address)) {
+			if (s->kind == GVW_H_GRAPH_NODE)
+				gvg_cond_node_forget(c, s->obj);
 			gvw_handle_drop(c->s, s);
+		}
 	}
 	doomed.n = 0;
 }

@@ -82,6 +82,16 @@ void gvg_vmap_remove(struct gvw_call *c, uint64_t ptr, uint64_t size);
 int gvg_reserve_new(struct gvw_call *c, CUdeviceptr p, uint64_t size);
 int gvg_reserve_freeable(struct gvw_call *c, uint64_t ptr, uint64_t size);
 void gvg_reserve_forget(struct gvw_call *c, uint64_t ptr);
+/*
+ * Conditional nodes (conds.c): a conditional handle the session made, and
+ * the check that a node names one; a conditional node's body graphs
+ * recorded, found (for a graph's destruction) and forgotten.
+ */
+int gvg_cond_handle_new(struct gvw_call *c, uint64_t h);
+int gvg_cond_handle_check(struct gvw_call *c, uint64_t h);
+int gvg_cond_node_add(struct gvw_call *c, void *node, void *const *graphs, uint32_t n);
+const struct gvw_cond_node *gvg_cond_node_of(struct gvw_call *c, const void *node);
+void gvg_cond_node_forget(struct gvw_call *c, const void *node);
 /* A memory location naming a guest device as the host's (other types pass:
  * host memory, or a type the driver itself refuses). */
 int gvg_location(struct gvw_call *c, CUmemLocation *l);
@@ -120,6 +130,8 @@ void gvg_raw_forget(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind);
 /* Before cuGraphDestroy: note the graph's nodes and child graphs (an
  * error if they cannot be listed); after it succeeded: drop their slots. */
 int gvg_graph_doom(struct gvw_call *c, CUgraph g);
+/* The same for one node: a conditional node's bodies go with it. */
+int gvg_node_doom(struct gvw_call *c, CUgraphNode node);
 void gvg_graph_forget_doomed(struct gvw_call *c);
 
 /* The handle of an object a call returned (its existing one, if it has one),

@@ -205,3 +205,50 @@ int gvw_h_KERNEL_NODE(struct gvw_call *c)
 	free(deps);
 	return e;
 }
+
+/*
+ * A conditional node on one of the session's conditional handles; the body
+ * graphs the driver makes for it become the session's handles, and are
+ * recorded so that they go with the node.
+ */
+int gvw_h_COND_NODE(struct gvw_call *c)
+{
+	const struct gv_cond_node_req *q = c->req;
+	struct gv_cond_node_resp *r = c->resp;
+	CUgraphNodeParams p;
+	CUgraphNode *deps = NULL, node = NULL;
+	uint32_t at = 0, i;
+	void *g = NULL;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphAddNode_v2));
+
+	if (e)
+		return e;
+	if (q->size == 0 || q->size > GV_MAX_COND_GRAPHS || q->reserved)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = gvg_arrays(c, q->ndeps, 8);
+	if (!e)
+		e = gvg_handle(c, q->graph, GVW_H_GRAPH, &g);
+	if (!e)
+		e = gvg_cond_handle_check(c, q->handle);
+	if (!e)
+		e = gvg_handle_array(c, &at, q->ndeps, GVW_H_GRAPH_NODE, (void **)&deps);
+	if (e)
+		return e;
+	memset(&p, 0, sizeof(p));
+	p.type = CU_GRAPH_NODE_TYPE_CONDITIONAL;
+	p.conditional.handle = q->handle;
+	p.conditional.type = (CUgraphConditionalNodeType)q->type;
+	p.conditional.size = q->size;
+	e = (int)GVG_DRV(c, cuda, cuGraphAddNode_v2)(&node, g, deps, NULL, q->ndeps, &p);
+	free(deps);
+	if (!e && !p.conditional.phGraph_out)
+		e = CUDA_ERROR_UNKNOWN; /* no bodies from the driver */
+	if (!e)
+		e = gvg_cond_node_add(c, node, (void *const *)p.conditional.phGraph_out, q->size);
+	if (!e && !(r->node = gvg_handle_new(c, GVW_H_GRAPH_NODE, node)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	for (i = 0; !e && i < q->size; i++)
+		if (!(r->graphs[i] = gvg_handle_new(c, GVW_H_GRAPH, p.conditional.phGraph_out[i])))
+			e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}

@@ -403,6 +403,7 @@ void gvw_session_close(struct gvw_session *s)
 	for (i = 0; i < s->allocs.n; i++)
 		n += !s->allocs.v[i].symbol && !s->allocs.v[i].reserved;
 	gvw_vmm_drop(s);
+	gvw_conds_drop(s);
 	/* Streams held at host-function gates must move before contexts go. */
 	gvw_gate_release_all(w, s->id);
 	for (d = 0; d < GVW_MAX_DEVICES; d++)

@@ -201,12 +201,26 @@ struct gvw_vmm {
 	size_t nphys, nmaps;
 };
 
+/* A conditional node's body graphs, which go with it (the driver lists
+ * them nowhere else). */
+struct gvw_cond_node {
+	void *node;
+	uint32_t n;
+	void *graphs[GV_MAX_COND_GRAPHS];
+};
+struct gvw_conds {
+	struct gvw_cond_node *nodes;
+	uint64_t *handles; /* the conditional handles the session made */
+	size_t nnodes, nhandles;
+};
+
 struct gvw_session {
 	struct gvw_worker *w;
 	uint32_t id;
 	void *ctx[GVW_MAX_DEVICES]; /* created at first use */
 	struct gvw_alloc_table allocs;
 	struct gvw_vmm vmm;
+	struct gvw_conds conds;
 	struct gvw_handles handles;
 	struct gv_launch_log_resp *launch_log; /* ex->record_launch's; NULL: none */
 	/* In a worker process, the VM-wide figures the parent last sent. */
@@ -240,6 +254,9 @@ struct gvw_call {
 /* Forgets the session's physical allocations and mappings, uncharging them
  * (their memory goes with the contexts). */
 void gvw_vmm_drop(struct gvw_session *s);
+
+/* Forgets the session's conditional nodes and handles. */
+void gvw_conds_drop(struct gvw_session *s);
 
 /* Frees what the session has on dev; returns device bytes freed. */
 uint64_t gvw_session_drop_device(struct gvw_session *s, int dev);

@@ -82,3 +82,115 @@ GVCU_EXPORT CUresult cuGraphNodeGetDependentNodes_v2(CUgraphNode node, CUgraphNo
 {
 	return graph_nodes(GV_GRAPH_NODE_DEPENDENTS, (uintptr_t)node, dependents, NULL, data, n);
 }
+
+/* A conditional node (COND_NODE): its body graphs live as long as the node,
+ * in an array of the guest's that is never freed (as the driver's own). */
+static CUresult cond_node(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t ndeps,
+			  CUDA_CONDITIONAL_NODE_PARAMS *p)
+{
+	struct gv_cond_node_req q = {.graph = (uintptr_t)g,
+				     .handle = p->handle,
+				     .type = p->type,
+				     .size = p->size,
+				     .ndeps = (uint32_t)ndeps};
+	struct gv_cond_node_resp *r;
+	uint64_t tail[GV_MAX_ARRAY];
+	CUgraph *bodies;
+	CUresult e;
+	size_t i;
+
+	if (p->size == 0 || p->size > GV_MAX_COND_GRAPHS)
+		return p->size ? CUDA_ERROR_NOT_SUPPORTED : CUDA_ERROR_INVALID_VALUE;
+	if (ndeps > GV_MAX_ARRAY)
+		return CUDA_ERROR_NOT_SUPPORTED;
+	for (i = 0; i < ndeps; i++)
+		tail[i] = (uintptr_t)deps[i];
+	r = malloc(sizeof(*r));
+	bodies = calloc(p->size, sizeof(*bodies));
+	if (!r || !bodies) {
+		free(r);
+		free(bodies);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	e = gvcu_rpc(GV_OP_COND_NODE, &q, sizeof(q), tail, (uint32_t)(ndeps * 8), r, sizeof(*r),
+		     NULL, 0);
+	if (!e) {
+		for (i = 0; i < p->size; i++)
+			bodies[i] = (CUgraph)(uintptr_t)r->graphs[i];
+		p->phGraph_out = bodies;
+		*node = (CUgraphNode)(uintptr_t)r->node;
+	} else {
+		free(bodies);
+	}
+	free(r);
+	return e;
+}
+
+static int default_edges(const CUgraphEdgeData *d, size_t n)
+{
+	static const CUgraphEdgeData zero;
+
+	for (size_t i = 0; d && i < n; i++)
+		if (memcmp(&d[i], &zero, sizeof(zero)))
+			return 0;
+	return 1;
+}
+
+/* A node by its parameters: each type through the call that adds it. */
+GVCU_EXPORT CUresult cuGraphAddNode_v2(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
+				       const CUgraphEdgeData *edges, size_t ndeps,
+				       CUgraphNodeParams *p)
+{
+	if (!node || !p || (ndeps && !deps))
+		return CUDA_ERROR_INVALID_VALUE;
+	if (!default_edges(edges, ndeps))
+		return CUDA_ERROR_NOT_SUPPORTED; /* edges with data: not carried yet */
+	switch (p->type) {
+	case CU_GRAPH_NODE_TYPE_KERNEL: {
+		CUDA_KERNEL_NODE_PARAMS k = {
+		    .func = p->kernel.func,
+		    .gridDimX = p->kernel.gridDimX,
+		    .gridDimY = p->kernel.gridDimY,
+		    .gridDimZ = p->kernel.gridDimZ,
+		    .blockDimX = p->kernel.blockDimX,
+		    .blockDimY = p->kernel.blockDimY,
+		    .blockDimZ = p->kernel.blockDimZ,
+		    .sharedMemBytes = p->kernel.sharedMemBytes,
+		    .kernelParams = p->kernel.kernelParams,
+		    .extra = p->kernel.extra,
+		    .kern = p->kernel.kern,
+		    .ctx = p->kernel.ctx,
+		};
+
+		return cuGraphAddKernelNode(node, g, deps, ndeps, &k);
+	}
+	case CU_GRAPH_NODE_TYPE_MEMSET: {
+		CUDA_MEMSET_NODE_PARAMS m = {
+		    .dst = p->memset.dst,
+		    .pitch = p->memset.pitch,
+		    .value = p->memset.value,
+		    .elementSize = p->memset.elementSize,
+		    .width = p->memset.width,
+		    .height = p->memset.height,
+		};
+
+		return cuGraphAddMemsetNode(node, g, deps, ndeps, &m, p->memset.ctx);
+	}
+	case CU_GRAPH_NODE_TYPE_EMPTY:
+		return cuGraphAddEmptyNode(node, g, deps, ndeps);
+	case CU_GRAPH_NODE_TYPE_GRAPH:
+		if (p->graph.ownership != CU_GRAPH_CHILD_GRAPH_OWNERSHIP_CLONE)
+			return CUDA_ERROR_NOT_SUPPORTED; /* a moved child: not carried yet */
+		return cuGraphAddChildGraphNode(node, g, deps, ndeps, p->graph.graph);
+	case CU_GRAPH_NODE_TYPE_EVENT_RECORD:
+		return cuGraphAddEventRecordNode(node, g, deps, ndeps, p->eventRecord.event);
+	case CU_GRAPH_NODE_TYPE_WAIT_EVENT:
+		return cuGraphAddEventWaitNode(node, g, deps, ndeps, p->eventWait.event);
+	case CU_GRAPH_NODE_TYPE_CONDITIONAL:
+		return cond_node(node, g, deps, ndeps, &p->conditional);
+	default:
+		/* Copies with the guest's host memory, host callbacks, memory
+		 * nodes, semaphores and memory operations: not carried yet. */
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+}

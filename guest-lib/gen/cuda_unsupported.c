@@ -48,7 +48,6 @@ GV_CU_UNSUPPORTED(cuGraphAddKernelNode) /* legacy ABI: headers since CUDA 3.2 na
 GV_CU_UNSUPPORTED(cuGraphAddMemAllocNode) /* parameter nodeParams (CUDA_MEM_ALLOC_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddMemcpyNode) /* parameter copyParams (const CUDA_MEMCPY3D *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphAddNode_v2) /* parameter nodeParams (CUgraphNodeParams *) is an array */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeGetParams) /* parameter nodeParams_out (CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeSetParams) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphDebugDotPrint) /* writes a file on the host */

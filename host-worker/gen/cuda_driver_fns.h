@@ -235,6 +235,7 @@
 	X(cuThreadExchangeStreamCaptureMode, CUresult, (CUstreamCaptureMode *)) \
 	X(cuUserObjectRelease, CUresult, (CUuserObject, unsigned int)) \
 	X(cuUserObjectRetain, CUresult, (CUuserObject, unsigned int)) \
+	X(cuGraphAddNode_v2, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, const CUgraphEdgeData *, size_t, CUgraphNodeParams *)) \
 	X(cuGraphAddKernelNode_v2, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_KERNEL_NODE_PARAMS *)) \
 	X(cuGraphKernelNodeSetParams_v2, CUresult, (CUgraphNode, const CUDA_KERNEL_NODE_PARAMS *)) \
 	X(cuGraphExecKernelNodeSetParams_v2, CUresult, (CUgraphExec, CUgraphNode, const CUDA_KERNEL_NODE_PARAMS *)) \

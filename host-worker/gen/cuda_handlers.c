@@ -1198,6 +1198,8 @@ int gvw_h_cuGraphConditionalHandleCreate(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphConditionalHandleCreate)(&o_pHandle_out, a_hGraph, a_ctx, a_defaultLaunchValue, a_flags);
 	if (!e)
+		e = gvg_cond_handle_new(c, o_pHandle_out);
+	if (!e)
 		GVG_COPY(r->pHandle_out, o_pHandle_out);
 	return e;
 }
@@ -1252,7 +1254,11 @@ int gvw_h_cuGraphDestroyNode(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
 	if (!e)
+		e = gvg_node_doom(c, a_hNode);
+	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphDestroyNode)(a_hNode);
+	if (!e)
+		gvg_graph_forget_doomed(c);
 	if (!e)
 		gvg_handle_forget(c, q->hNode, GVW_H_GRAPH_NODE);
 	return e;

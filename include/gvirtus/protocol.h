@@ -372,6 +372,25 @@ struct __attribute__((packed)) gv_kernel_node_req {
 	struct gv_launch_req launch;
 };
 
+/*
+ * A conditional node (COND_NODE): added to a graph after ndeps nodes (the
+ * tail), on a conditional handle of the session's; the body graphs the
+ * driver makes for it come back as the session's handles.
+ */
+#define GV_MAX_COND_GRAPHS 64
+struct __attribute__((packed)) gv_cond_node_req {
+	uint64_t graph;
+	uint64_t handle; /* CUgraphConditionalHandle */
+	uint32_t type;	 /* CUgraphConditionalNodeType */
+	uint32_t size;	 /* body graphs: 1 to GV_MAX_COND_GRAPHS */
+	uint32_t ndeps;
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_cond_node_resp {
+	uint64_t node;
+	uint64_t graphs[GV_MAX_COND_GRAPHS];
+};
+
 /* Kernel attributes, numbered as the driver's CUfunction_attribute. */
 enum gv_func_attr {
 	GV_FA_MAX_THREADS_PER_BLOCK = 0,

@@ -93,6 +93,11 @@ __global__ void k_coop(int *buf, int *out, int mul)
 
 __global__ void k_params(int a, double b, char *c) { c[0] = (char)(a + (int)(b * 2.0)); }
 
+__global__ void k_set_cond(cudaGraphConditionalHandle h, int v)
+{
+	cudaGraphSetConditional(h, v);
+}
+
 // ---- host -------------------------------------------------------------------
 
 #define N 4096
@@ -479,6 +484,58 @@ static void sec_graph_nodes(cudaStream_t s)
 	CK(cudaFree(d));
 }
 
+// Nodes by their parameters (cudaGraphAddNode): a kernel sets a conditional
+// handle, and an IF node runs its body graph (a kernel node) only when set.
+static void sec_graph_conditional(cudaStream_t s)
+{
+	printf("== conditional nodes\n");
+	for (int set = 1; set >= 0; set--) {
+		int *d = NULL;
+		CK(cudaMalloc((void **)&d, N * sizeof(int)));
+		CK(cudaMemset(d, 0, N * sizeof(int)));
+		cudaGraph_t g = NULL;
+		CK(cudaGraphCreate(&g, 0));
+		cudaGraphConditionalHandle h = 0;
+		CK(cudaGraphConditionalHandleCreate(&h, g, 0, 0));
+		cudaGraphNodeParams kp = {};
+		kp.type = cudaGraphNodeTypeKernel;
+		void *sargs[] = {&h, &set};
+		kp.kernel.func = (void *)k_set_cond;
+		kp.kernel.gridDim = dim3(1);
+		kp.kernel.blockDim = dim3(1);
+		kp.kernel.kernelParams = sargs;
+		cudaGraphNode_t setter = NULL, cond = NULL, body = NULL;
+		CK(cudaGraphAddNode(&setter, g, NULL, NULL, 0, &kp));
+		cudaGraphNodeParams cp = {};
+		cp.type = cudaGraphNodeTypeConditional;
+		cp.conditional.handle = h;
+		cp.conditional.type = cudaGraphCondTypeIf;
+		cp.conditional.size = 1;
+		CK(cudaGraphAddNode(&cond, g, &setter, NULL, 1, &cp));
+		check_i("the IF node's body graph", cp.conditional.phGraph_out != NULL, 1);
+		int n = N, mul = 4, add = 1;
+		void *fargs[] = {&d, &n, &mul, &add};
+		cudaGraphNodeParams bp = {};
+		bp.type = cudaGraphNodeTypeKernel;
+		bp.kernel.func = (void *)k_fill;
+		bp.kernel.gridDim = dim3(NB);
+		bp.kernel.blockDim = dim3(TPB);
+		bp.kernel.kernelParams = fargs;
+		CK(cudaGraphAddNode(&body, cp.conditional.phGraph_out[0], NULL, NULL, 0, &bp));
+		cudaGraphExec_t x = NULL;
+		CK(cudaGraphInstantiate(&x, g, 0));
+		CK(cudaGraphLaunch(x, s));
+		CK(cudaStreamSynchronize(s));
+		if (set)
+			check_dev("condition set: the body ran", d, N, [](int i) { return 4 * i + 1; });
+		else
+			check_dev("condition clear: the body did not run", d, N, [](int) { return 0; });
+		CK(cudaGraphExecDestroy(x));
+		CK(cudaGraphDestroy(g));
+		CK(cudaFree(d));
+	}
+}
+
 static void sec_arrays(void)
 {
 	printf("== arrays\n");
@@ -791,6 +848,7 @@ int main()
 	sec_attributes(s);
 	sec_graphs(s);
 	sec_graph_nodes(s);
+	sec_graph_conditional(s);
 	sec_arrays();
 	sec_coop(s);
 	sec_queries();

@@ -743,11 +743,19 @@ static void malformed_arrays(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNod
 	(void)cudaGetLastError();
 }
 
+/* A conditional node's bodies, as the fake driver makes them. */
+static void *bodies[2];
+static cudaGraph_t body_handle; /* the guest's handle of bodies[1] */
+
 /* The graph's nodes, as the driver lists them; its destruction. */
 static CUresult list_nodes(CUgraph g, CUgraphNode *nodes, size_t *n)
 {
 	size_t i;
 
+	if (g && (g == bodies[0] || g == bodies[1])) {
+		*n = 0; /* a conditional node's empty bodies */
+		return CUDA_SUCCESS;
+	}
 	if (nodes)
 		for (i = 0; i < *n && i < gr.added; i++)
 			nodes[i] = gr.nodes[i];
@@ -965,6 +973,76 @@ static void memset_node_ranges(struct gvg_cuda_fns *t, cudaGraph_t g)
 	(void)cudaGetLastError();
 }
 
+static CUresult see_cond_handle(CUgraphConditionalHandle *h, CUgraph g, CUcontext ctx,
+				unsigned int dflt, unsigned int flags)
+{
+	(void)g, (void)ctx, (void)dflt, (void)flags;
+	*h = 0xc0de;
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_add_node(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
+			     const CUgraphEdgeData *edges, size_t n, CUgraphNodeParams *p)
+{
+	(void)g, (void)deps, (void)edges, (void)n;
+	if (p->type != CU_GRAPH_NODE_TYPE_CONDITIONAL || p->conditional.handle != 0xc0de ||
+	    p->conditional.size != 2)
+		return CUDA_ERROR_INVALID_VALUE;
+	bodies[0] = rt_object();
+	bodies[1] = rt_object();
+	p->conditional.phGraph_out = (CUgraph *)bodies;
+	*node = gr.nodes[gr.added++] = rt_object();
+	return CUDA_SUCCESS;
+}
+
+static CUresult see_body_empty_node(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t n)
+{
+	(void)deps, (void)n;
+	*node = rt_object();
+	return g == bodies[1] ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+/* COND_NODE: a conditional node on the session's own handle; its bodies as
+ * the session's graphs, which later calls can fill. */
+static void conditional_nodes(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a)
+{
+	cudaGraphConditionalHandle h = 0;
+	struct cudaGraphNodeParams p = {.type = cudaGraphNodeTypeConditional};
+	cudaGraphNode_t node = NULL, inner = NULL;
+	struct gv_cond_node_req q = {.graph = (uint64_t)(uintptr_t)g, .handle = 0xbad, .size = 1};
+	struct gv_cond_node_resp *r = calloc(1, sizeof(*r));
+
+	t->cuGraphConditionalHandleCreate = see_cond_handle;
+	t->cuGraphAddNode_v2 = see_add_node;
+	RT_TRUE("COND_NODE", "a forged conditional handle refused",
+		r && gv_rpc_tail(GV_OP_COND_NODE, &q, sizeof(q), NULL, 0, r, sizeof(*r), NULL, 0) ==
+			 cudaErrorInvalidValue);
+	RT_TRUE("cudaGraphConditionalHandleCreate", "the session's handle",
+		cudaGraphConditionalHandleCreate(&h, g, 0, 0) == cudaSuccess && h == 0xc0de);
+	p.conditional.handle = h;
+	p.conditional.type = cudaGraphCondTypeIf;
+	p.conditional.size = 2;
+	RT_TRUE("cudaGraphAddNode", "a conditional node, its bodies back",
+		cudaGraphAddNode(&node, g, &a, NULL, 1, &p) == cudaSuccess && node &&
+		    p.conditional.phGraph_out && p.conditional.phGraph_out[0] &&
+		    p.conditional.phGraph_out[1] &&
+		    p.conditional.phGraph_out[0] != p.conditional.phGraph_out[1]);
+	t->cuGraphAddEmptyNode = see_body_empty_node;
+	RT_TRUE("cudaGraphAddEmptyNode", "into a body graph",
+		node && cudaGraphAddEmptyNode(&inner, p.conditional.phGraph_out[1], NULL, 0) ==
+			    cudaSuccess);
+	t->cuGraphAddEmptyNode = see_empty_node;
+	body_handle = p.conditional.phGraph_out ? p.conditional.phGraph_out[1] : NULL;
+	p.conditional.size = GV_MAX_COND_GRAPHS + 1;
+	RT_TRUE("cudaGraphAddNode", "more bodies than carried",
+		cudaGraphAddNode(&node, g, NULL, NULL, 0, &p) == cudaErrorNotSupported);
+	p.type = cudaGraphNodeTypeHost;
+	RT_TRUE("cudaGraphAddNode", "a host node: not carried",
+		cudaGraphAddNode(&node, g, NULL, NULL, 0, &p) == cudaErrorNotSupported);
+	free(r);
+	(void)cudaGetLastError();
+}
+
 /* GRAPH_NODES: the driver's nodes come back as the handles the guest holds. */
 static void graph_listing(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a,
 			  cudaGraphNode_t b)
@@ -1052,6 +1130,9 @@ static void graph_destroy(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t
 		    gr.calls == 0);
 	RT_TRUE("cudaGraphAddEmptyNode", "in the new graph",
 		cudaGraphAddEmptyNode(&after, g2, NULL, 0) == cudaSuccess && gr.calls == 1);
+	RT_TRUE("cudaGraphAddEmptyNode", "in a destroyed conditional node's body: refused",
+		body_handle && cudaGraphAddEmptyNode(&after, body_handle, NULL, 0) ==
+				   cudaErrorInvalidResourceHandle);
 	(void)cudaGetLastError();
 }
 
@@ -1084,6 +1165,7 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 	graph_listing(t, g, a, b);
 	memset_node_ranges(t, g);
 	kernel_nodes(t, g, a, b);
+	conditional_nodes(t, g, a);
 	graph_destroy(t, g, a);
 }
 
