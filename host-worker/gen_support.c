@@ -156,8 +156,13 @@ void gvg_alloc_forget(struct gvw_call *c, uint64_t ptr)
 {
 	struct gvw_alloc *a = gvw_alloc_find_base(&c->s->allocs, ptr);
 
-	if (a)
-		gvw_untrack(c->s, a);
+	if (!a)
+		return;
+	/* The driver freed the memory; what the executor keeps beside it
+	 * (the CPU double's host buffer) goes too. */
+	if (a->priv)
+		gvw_ex(c)->mem_free(c->ctx, a);
+	gvw_untrack(c->s, a);
 }
 
 int gvg_location(struct gvw_call *c, CUmemLocation *l)
@@ -438,7 +443,8 @@ int gvg_graph_doom(struct gvw_call *c, CUgraph g)
 		doomed.n = 0;
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	}
-	qsort(doomed.v, doomed.n, sizeof(*doomed.v), by_address);
+	if (doomed.n)
+		qsort(doomed.v, doomed.n, sizeof(*doomed.v), by_address);
 	return CUDA_SUCCESS;
 }
 
@@ -455,7 +461,8 @@ int gvg_node_doom(struct gvw_call *c, CUgraphNode node)
 		doomed.n = 0;
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	}
-	qsort(doomed.v, doomed.n, sizeof(*doomed.v), by_address);
+	if (doomed.n)
+		qsort(doomed.v, doomed.n, sizeof(*doomed.v), by_address);
 	return CUDA_SUCCESS;
 }
 
