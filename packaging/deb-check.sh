@@ -62,7 +62,7 @@ abi=$(cat build/kernel/abi 2>/dev/null || scripts/kernel-abi.sh || true)
 if [ -z "$abi" ]; then
 	result 1 "guest kernel ABI known (build/kernel/abi or scripts/kernel-abi.sh)"
 else
-	# PASS:/FAIL: lines from the chroot, counted here; shown as they come.
+	# pass:/FAIL: lines from the chroot, counted here; shown as they come.
 	rm -f "$work/chroot.rc"
 	{
 		rc=0
@@ -70,7 +70,7 @@ else
 			packaging/chroot-test.sh "$abi" "$out" "$work" 2>&1 || rc=$?
 		echo "$rc" >"$work/chroot.rc"
 	} | tee "$work/chroot.log"
-	n=$(grep -c '^PASS:' "$work/chroot.log" || true)
+	n=$(grep -c '^pass:' "$work/chroot.log" || true)
 	m=$(grep -c '^FAIL:' "$work/chroot.log" || true)
 	pass=$((pass + n))
 	fail=$((fail + m))

@@ -89,12 +89,12 @@ rm -rf "$home"
 echo "== network mode checks with the GPU (tests/net/run.sh cuda)"
 "$repo/tests/net/run.sh" cuda >"$out/net.log" 2>&1
 result[net]=$?
-grep -E '^(ok|FAIL)|net:' "$out/net.log"
+grep -E '^(pass:|FAIL)|net:' "$out/net.log"
 
 echo "== GPU selection (gpus=) on this host"
 "$repo/tests/gpu_selection.sh" cuda >"$out/selection.log" 2>&1
 result[selection]=$?
-grep -E '^(ok|FAIL)|gvdemo|selection:' "$out/selection.log"
+grep -E '^(pass:|FAIL)|gvdemo|selection:' "$out/selection.log"
 if [ "$(nvidia-smi -L | wc -l)" -ge 2 ]; then
 	echo "== two GPUs in one guest (gpus=0:1): a kernel on each, a peer copy"
 	"$repo/scripts/run-guest.sh" -e cuda -d gpus=0:1 -t 300 -l "$out/multigpu.log" \

@@ -260,7 +260,7 @@ if [ "$guest" = 1 ]; then
 	wait "$guest_pid"
 	grc=$?
 	glog=$out/guest-soak.log
-	tr -d '\r' <"$glog" | grep -E '^(soak-guest|ok|FAIL)' | sed 's/^/guest: /'
+	tr -d '\r' <"$glog" | grep -E '^(soak-guest|pass:|FAIL)' | sed 's/^/guest: /'
 	summary=$(tr -d '\r' <"$glog" | grep -E '^soak-guest: [0-9]+ passed, [0-9]+ failed' | tail -n1)
 	if [ $grc = 0 ] && [ -n "$summary" ] && grep -q 'GVIRTUS_EXIT=0' "$glog"; then
 		ok "guest soak and kill storm ($summary); QEMU lived until the script ended"
