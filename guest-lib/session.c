@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -133,6 +134,7 @@ static void session_open(void)
 {
 	struct gv_hello_req q = {.guest_version = GV_PROTOCOL_VERSION, .pid = (uint32_t)getpid()};
 	struct gv_hello_resp r;
+	const char *vis;
 	char why[256];
 	cudaError_t e;
 
@@ -150,6 +152,26 @@ static void session_open(void)
 		info.init_error =
 		    e == cudaErrorInsufficientDriver ? e : cudaErrorInitializationError;
 		return;
+	}
+	/* The devices this process may see, as natively (CUDA_VISIBLE_DEVICES
+	 * over the devices the host gives the guest). */
+	vis = getenv("CUDA_VISIBLE_DEVICES");
+	if (vis) {
+		size_t len = strnlen(vis, GV_MAX_VISIBLE);
+
+		if (len == GV_MAX_VISIBLE) {
+			gv_log(GV_LOG_WARN,
+			       "CUDA_VISIBLE_DEVICES is longer than %d characters: "
+			       "it names no device",
+			       GV_MAX_VISIBLE - 1);
+			len = 0;
+		}
+		e = gv_rpc_on(info.t, GV_OP_VISIBLE_DEVICES, NULL, 0, len ? vis : "",
+			      (uint32_t)len + 1, &r, sizeof(r), NULL, 0);
+		if (e != cudaSuccess) {
+			info.init_error = cudaErrorInitializationError;
+			return;
+		}
 	}
 	info.session_id = r.session_id;
 	info.driver_version = r.driver_version;

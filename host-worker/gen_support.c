@@ -75,23 +75,23 @@ int gvg_handle(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind, void *
 
 int gvg_device(struct gvw_call *c, int32_t dev, CUdevice *out)
 {
-	struct gvw_worker *w = c->s->w;
+	struct gvw_session *s = c->s;
 
 	if (dev == -1)
 		dev = c->dev;
-	if (dev < 0 || dev >= w->device_count)
+	if (dev < 0 || dev >= s->device_count)
 		return CUDA_ERROR_INVALID_DEVICE;
-	*out = w->host_dev[dev];
+	*out = s->host_dev[dev];
 	return CUDA_SUCCESS;
 }
 
 int32_t gvg_device_out(struct gvw_call *c, CUdevice dev)
 {
-	struct gvw_worker *w = c->s->w;
+	struct gvw_session *s = c->s;
 	int i;
 
-	for (i = 0; i < w->device_count; i++)
-		if (w->host_dev[i] == dev)
+	for (i = 0; i < s->device_count; i++)
+		if (s->host_dev[i] == dev)
 			return i;
 	return -1;
 }
@@ -102,7 +102,7 @@ int gvg_context(struct gvw_call *c, int32_t dev, CUcontext *out)
 
 	if (dev == -1)
 		dev = c->dev;
-	if (dev < 0 || dev >= c->s->w->device_count)
+	if (dev < 0 || dev >= c->s->device_count)
 		return CUDA_ERROR_INVALID_CONTEXT;
 	c->dev = dev;
 	e = gvw_enter_device(c);

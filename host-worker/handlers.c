@@ -5,9 +5,12 @@
  * allocation table, every bulk buffer is checked against the sizes the
  * request states, and arithmetic on guest values is checked for overflow.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "gen_support.h"
 #include "handlers.h"
 #include "log.h"
 
@@ -20,10 +23,92 @@ int gvw_h_HELLO(struct gvw_call *c)
 	r->host_version = GV_PROTOCOL_VERSION;
 	r->session_id = c->s->id;
 	r->driver_version = w->driver_version;
-	r->device_count = w->device_count;
-	r->device_count_result = w->count_result;
+	r->device_count = c->s->device_count;
+	r->device_count_result =
+	    c->s->device_count || w->count_result ? w->count_result : cudaErrorNoDevice;
 	r->apis = w->cfg.apis ? w->cfg.apis : GV_API_ALL;
 	gvw_log(GVW_DEBUG, "session %u: hello from guest pid %u", c->s->id, q->pid);
+	return cudaSuccess;
+}
+
+/* Which of the session's devices an entry of CUDA_VISIBLE_DEVICES names: an
+ * index, or a GPU- UUID or a unique prefix of one; -1 if none. */
+static int visible_entry(struct gvw_call *c, const char *tok)
+{
+	struct gvw_session *s = c->s;
+	int d, found = -1;
+	char *end;
+	long idx;
+
+	if (*tok >= '0' && *tok <= '9') {
+		idx = strtol(tok, &end, 10);
+		return !*end && idx < s->device_count ? (int)idx : -1;
+	}
+	if (strncasecmp(tok, "GPU-", 4) || !tok[4])
+		return -1; /* MIG instances and anything else: not a device here */
+	for (d = 0; d < s->device_count; d++) {
+		struct gv_device_info_resp *info = calloc(1, sizeof(*info));
+		const uint8_t *u;
+		char uuid[64];
+
+		if (!info)
+			return -1;
+		if (gvw_ex(c)->device_info(s->w, s->host_dev[d], info) == cudaSuccess) {
+			u = info->uuid;
+			snprintf(uuid, sizeof(uuid),
+				 "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+				 "%02x%02x%02x%02x%02x%02x",
+				 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+				 u[11], u[12], u[13], u[14], u[15]);
+			if (!strncasecmp(uuid, tok, strlen(tok)))
+				found = found < 0 ? d : -2; /* a prefix of two: neither */
+		}
+		free(info);
+	}
+	return found < 0 ? -1 : found;
+}
+
+int gvw_h_VISIBLE_DEVICES(struct gvw_call *c)
+{
+	struct gvw_session *s = c->s;
+	struct gv_hello_resp *r = c->resp;
+	int dev[GVW_MAX_DEVICES], n = 0, d, i;
+	char *spec, *tok, *save = NULL;
+	const char *t;
+	int e = gvg_string(c, &t);
+
+	if (e)
+		return e;
+	for (d = 0; d < GVW_MAX_DEVICES; d++)
+		if (s->ctx[d])
+			return cudaErrorSetOnActiveProcess; /* devices in use already */
+	spec = strdup(t ? t : "");
+	if (!spec)
+		return cudaErrorMemoryAllocation;
+	for (tok = strtok_r(spec, ",", &save); tok && n < GVW_MAX_DEVICES;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		d = visible_entry(c, tok);
+		for (i = 0; d >= 0 && i < n; i++)
+			if (dev[i] == d)
+				d = -1; /* named twice: the list ends, as natively */
+		if (d < 0)
+			break;
+		dev[n++] = d;
+	}
+	free(spec);
+	for (i = 0; i < n; i++)
+		dev[i] = s->host_dev[dev[i]];
+	memcpy(s->host_dev, dev, n * sizeof(*dev));
+	s->device_count = n;
+	gvw_log(GVW_DEBUG, "session %u: CUDA_VISIBLE_DEVICES leaves %d device(s)", s->id, n);
+	r->host_version = GV_PROTOCOL_VERSION;
+	r->session_id = s->id;
+	r->driver_version = s->w->driver_version;
+	r->device_count = n;
+	r->device_count_result = n || s->w->count_result ? s->w->count_result : cudaErrorNoDevice;
+	r->apis = s->w->cfg.apis ? s->w->cfg.apis : GV_API_ALL;
 	return cudaSuccess;
 }
 
@@ -31,7 +116,7 @@ int gvw_h_DEVICE_INFO(struct gvw_call *c)
 {
 	int r = gvw_valid_device(c);
 
-	return r ? r : gvw_ex(c)->device_info(c->s->w, c->s->w->host_dev[c->dev], c->resp);
+	return r ? r : gvw_ex(c)->device_info(c->s->w, c->s->host_dev[c->dev], c->resp);
 }
 
 int gvw_h_DEVICE_SYNCHRONIZE(struct gvw_call *c)

@@ -12,9 +12,9 @@ int gvw_valid_device(struct gvw_call *c)
 {
 	struct gvw_worker *w = c->s->w;
 
-	if (w->device_count <= 0)
+	if (c->s->device_count <= 0)
 		return w->count_result ? w->count_result : cudaErrorNoDevice;
-	if (c->dev < 0 || c->dev >= w->device_count || c->dev >= GVW_MAX_DEVICES)
+	if (c->dev < 0 || c->dev >= c->s->device_count || c->dev >= GVW_MAX_DEVICES)
 		return cudaErrorInvalidDevice;
 	return cudaSuccess;
 }
@@ -27,7 +27,7 @@ int gvw_enter_device(struct gvw_call *c)
 	if (r)
 		return r;
 	if (!c->s->ctx[c->dev]) {
-		r = gvw_ex(c)->ctx_create(c->s->w, c->s->w->host_dev[c->dev], &c->s->ctx[c->dev]);
+		r = gvw_ex(c)->ctx_create(c->s->w, c->s->host_dev[c->dev], &c->s->ctx[c->dev]);
 		if (r)
 			return r;
 	}

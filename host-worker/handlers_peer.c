@@ -16,9 +16,7 @@ static int context_of(struct gvw_call *c, int dev, void **ctx)
 
 static int valid_peer(struct gvw_call *c, int peer)
 {
-	struct gvw_worker *w = c->s->w;
-
-	return peer < 0 || peer >= w->device_count ? cudaErrorInvalidDevice : cudaSuccess;
+	return peer < 0 || peer >= c->s->device_count ? cudaErrorInvalidDevice : cudaSuccess;
 }
 
 int gvw_h_PEER_CAN_ACCESS(struct gvw_call *c)
@@ -33,7 +31,8 @@ int gvw_h_PEER_CAN_ACCESS(struct gvw_call *c)
 	if (e)
 		return e;
 	if (q->peer != c->dev)
-		e = gvw_ex(c)->can_access_peer(w, w->host_dev[c->dev], w->host_dev[q->peer], &v);
+		e = gvw_ex(c)->can_access_peer(w, c->s->host_dev[c->dev], c->s->host_dev[q->peer],
+					       &v);
 	r->value = v;
 	return e;
 }

@@ -307,6 +307,8 @@ struct gvw_session *gvw_session_open(struct gvw_worker *w, uint32_t id)
 		goto out;
 	s->w = w;
 	s->id = id;
+	s->device_count = w->device_count;
+	memcpy(s->host_dev, w->host_dev, sizeof(s->host_dev));
 	w->sessions[w->nsessions++] = s;
 out:
 	pthread_mutex_unlock(&w->lock);

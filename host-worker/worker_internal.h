@@ -221,6 +221,10 @@ struct gvw_session {
 	struct gvw_alloc_table allocs;
 	struct gvw_vmm vmm;
 	struct gvw_conds conds;
+	/* The devices this session sees: the worker's, as CUDA_VISIBLE_DEVICES
+	 * in the guest process narrows them (host ordinals, in guest order). */
+	int device_count;
+	int host_dev[GVW_MAX_DEVICES];
 	struct gvw_handles handles;
 	struct gv_launch_log_resp *launch_log; /* ex->record_launch's; NULL: none */
 	/* In a worker process, the VM-wide figures the parent last sent. */

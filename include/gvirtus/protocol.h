@@ -108,6 +108,16 @@ struct __attribute__((packed)) gv_hello_resp {
 	uint32_t apis;		     /* GV_API_* this host serves the session */
 };
 
+/*
+ * The guest process's CUDA_VISIBLE_DEVICES (VISIBLE_DEVICES, after HELLO
+ * and before any context): the tail holds it as a string; the session's
+ * devices become those it names, in its order, as natively (indices of the
+ * devices HELLO counted, or GPU- UUIDs; the list ends at the first entry
+ * that names none or one already named).  The response is HELLO's, with
+ * the new count.
+ */
+#define GV_MAX_VISIBLE 1024
+
 #define GV_NAME_LEN   256
 #define GV_ATTR_SLOTS 256 /* indexed by cudaDeviceAttr / CUdevice_attribute */
 

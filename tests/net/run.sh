@@ -152,6 +152,22 @@ JSON
 	GVIRTUS_CONFIG=$home/etc/front3.json "$progs/gvtest_multigpu" 2 "device 2" >"$home/mg3" 2>&1 &&
 		ok "endpoint with gpus [2, 1]: two devices, host device 2 first" ||
 		{ cat "$home/mg3"; bad "endpoint gpus [2, 1]"; }
+	# CUDA_VISIBLE_DEVICES in the client narrows the endpoint's devices (2, 1)
+	# as natively: by index or UUID, in its order, up to the first bad entry.
+	vis() { # vis VALUE COUNT [NAME]: what the client sees with that value
+		CUDA_VISIBLE_DEVICES=$1 GVIRTUS_CONFIG=$home/etc/front3.json \
+			"$progs/gvtest_multigpu" "$2" ${3:+"$3"} >"$home/vis" 2>&1
+	}
+	vis 1 1 "device 1" && ok "CUDA_VISIBLE_DEVICES=1: the endpoint's second device" ||
+		{ cat "$home/vis"; bad "CUDA_VISIBLE_DEVICES=1"; }
+	vis "1,0" 2 "device 1" && ok "CUDA_VISIBLE_DEVICES=1,0: both, reordered" ||
+		{ cat "$home/vis"; bad "CUDA_VISIBLE_DEVICES=1,0"; }
+	vis "0,7,1" 1 "device 2" && ok "CUDA_VISIBLE_DEVICES=0,7,1: the list ends at 7" ||
+		{ cat "$home/vis"; bad "CUDA_VISIBLE_DEVICES=0,7,1"; }
+	vis "0,0" 1 "device 2" && ok "CUDA_VISIBLE_DEVICES=0,0: the list ends at the repeat" ||
+		{ cat "$home/vis"; bad "CUDA_VISIBLE_DEVICES=0,0"; }
+	vis "" 0 && ok "CUDA_VISIBLE_DEVICES empty: no device" ||
+		{ cat "$home/vis"; bad "CUDA_VISIBLE_DEVICES empty"; }
 	kill -TERM $two
 	wait $two
 fi

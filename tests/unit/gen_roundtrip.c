@@ -585,6 +585,20 @@ static void vmm_objects(struct gvg_cuda_fns *t)
 	(void)cudaGetLastError();
 }
 
+/* VISIBLE_DEVICES: only before the session uses a device, only a string. */
+static void visible_devices(void)
+{
+	struct gv_hello_resp r;
+
+	RT_TRUE("VISIBLE_DEVICES", "an unterminated list refused",
+		gv_rpc_tail(GV_OP_VISIBLE_DEVICES, NULL, 0, "0,1", 3, &r, sizeof(r), NULL, 0) ==
+		    cudaErrorInvalidValue);
+	RT_TRUE("VISIBLE_DEVICES", "refused once the session has a context",
+		gv_rpc_tail(GV_OP_VISIBLE_DEVICES, NULL, 0, "0", 2, &r, sizeof(r), NULL, 0) ==
+		    cudaErrorSetOnActiveProcess);
+	(void)cudaGetLastError();
+}
+
 /* Capture state: statuses, ids, and nodes that keep one handle each. */
 static void *cap_nodes[65];
 static size_t cap_n;
@@ -1225,6 +1239,7 @@ int main(void)
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);
 	vmm_objects(&fake);
+	visible_devices();
 	capture_info(&fake);
 	graph_nodes(&fake);
 	module_globals();
