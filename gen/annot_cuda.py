@@ -167,15 +167,16 @@ GUEST_AFTER = {"cuMemFreeAsync": "gv_region_remove((uintptr_t)dptr, GV_REGION_DE
 TEST_VALUES = {("cuMemMap", "handle"): "rt_fresh_phys(4096)",
                ("cuMemGetAllocationPropertiesFromHandle", "handle"): "rt_fresh_phys(4096)",
                ("cuMemAddressFree", "size"): "4096"}
-TEST_FRESH = {("cuMemFreeAsync", "dptr"): "rt_fresh_devptr()",
-              ("cuMemFreeAsync_ptsz", "dptr"): "rt_fresh_devptr()",
+TEST_FRESH = {("cuMemFreeAsync", "dptr"): "rt_fresh_devptr(4096)",
+              ("cuMemFreeAsync_ptsz", "dptr"): "rt_fresh_devptr(4096)",
               ("cuMemRelease", "handle"): "rt_fresh_phys(4096)",
               ("cuMemAddressFree", "ptr"): "rt_fresh_reserve(4096)"}
 
 # What the fake driver returns for an out-parameter the host keeps as an
 # object (unique, as the driver's own are).
 TEST_FAKE_OUT = {("cuMemCreate", "handle"): "rt_fresh_address()"}
-TEST_MAKERS = {"rt_fresh_phys": ("cuMemCreate", "handle", "CUmemGenericAllocationHandle", "size"),
+TEST_MAKERS = {"rt_fresh_devptr": ("cuMemAllocAsync", "dptr", "CUdeviceptr", "bytesize"),
+               "rt_fresh_phys": ("cuMemCreate", "handle", "CUmemGenericAllocationHandle", "size"),
                "rt_fresh_reserve": ("cuMemAddressReserve", "ptr", "CUdeviceptr", "size")}
 
 # Calls whose CUdeviceptr out-parameter is an address of memory the session

@@ -1652,35 +1652,6 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         c.append("}")
         c.append("#endif")
         c.append("")
-    allocs = [f for f in remote if f.name in getattr(ann, "ALLOCS", {}) and
-              all(r in ("out_alloc", "value", "stream") for r, _, _ in f.wire)]
-    if allocs:
-        # A fresh tracked allocation (for a call that frees one): through
-        # the first plain allocating call and the fake driver behind it.
-        f = allocs[0]
-        c.append("#ifndef RT_FAKES_ONLY")
-        c.append("CUdeviceptr rt_fresh_devptr(void)")
-        c.append("{")
-        c.append("\tCUdeviceptr p = 0;")
-        c.append("\tint saved = rt_result;")
-        c.append("")
-        a = []
-        for role, p, extra in f.wire:
-            if role == "out_alloc":
-                a.append("&p")
-            elif role == "value":
-                c.append("\tx_%s.%s = 4096;" % (f.name, p.name))
-                a.append("x_%s.%s" % (f.name, p.name))
-            else:
-                a.append("NULL")
-        c.append("\trt_result = %s;" % cv["ok"])
-        c.append("\tRT_TRUE(\"%s\", \"a fresh allocation\", %s(%s) == %s && p);" % (
-            f.name, f.name, ", ".join(a), cv["ok"]))
-        c.append("\trt_result = saved;")
-        c.append("\treturn p;")
-        c.append("}")
-        c.append("#endif")
-        c.append("")
     # Objects other tests need, made through the generated calls and the fake
     # driver (TEST_MAKERS: name -> (call, its out-parameter, the C type, the
     # parameter the maker's argument sets, or None)).

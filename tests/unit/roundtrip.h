@@ -31,7 +31,7 @@ void *rt_object(void);
  * and a fresh allocation of the session's, for a call that frees one
  * (generated: through the first allocating call). */
 CUdeviceptr rt_fresh_address(void);
-CUdeviceptr rt_fresh_devptr(void);
+CUdeviceptr rt_fresh_devptr(size_t n);
 CUmemGenericAllocationHandle rt_fresh_phys(size_t n);
 CUdeviceptr rt_fresh_reserve(size_t n);
 
