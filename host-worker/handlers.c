@@ -14,19 +14,25 @@
 #include "handlers.h"
 #include "log.h"
 
+/* What HELLO answers, and VISIBLE_DEVICES again once the devices changed. */
+static void hello_resp(const struct gvw_session *s, struct gv_hello_resp *r)
+{
+	const struct gvw_worker *w = s->w;
+
+	r->host_version = GV_PROTOCOL_VERSION;
+	r->session_id = s->id;
+	r->driver_version = w->driver_version;
+	r->device_count = s->device_count;
+	r->device_count_result =
+	    s->device_count || w->count_result ? w->count_result : cudaErrorNoDevice;
+	r->apis = w->cfg.apis ? w->cfg.apis : GV_API_ALL;
+}
+
 int gvw_h_HELLO(struct gvw_call *c)
 {
 	const struct gv_hello_req *q = c->req;
-	struct gv_hello_resp *r = c->resp;
-	struct gvw_worker *w = c->s->w;
 
-	r->host_version = GV_PROTOCOL_VERSION;
-	r->session_id = c->s->id;
-	r->driver_version = w->driver_version;
-	r->device_count = c->s->device_count;
-	r->device_count_result =
-	    c->s->device_count || w->count_result ? w->count_result : cudaErrorNoDevice;
-	r->apis = w->cfg.apis ? w->cfg.apis : GV_API_ALL;
+	hello_resp(c->s, c->resp);
 	gvw_log(GVW_DEBUG, "session %u: hello from guest pid %u", c->s->id, q->pid);
 	return cudaSuccess;
 }
@@ -47,23 +53,11 @@ static int visible_entry(struct gvw_call *c, const char *tok)
 	if (strncasecmp(tok, "GPU-", 4) || !tok[4])
 		return -1; /* MIG instances and anything else: not a device here */
 	for (d = 0; d < s->device_count; d++) {
-		struct gv_device_info_resp *info = calloc(1, sizeof(*info));
-		const uint8_t *u;
-		char uuid[64];
+		char uuid[GVW_UUID_LEN];
 
-		if (!info)
-			return -1;
-		if (gvw_ex(c)->device_info(s->w, s->host_dev[d], info) == cudaSuccess) {
-			u = info->uuid;
-			snprintf(uuid, sizeof(uuid),
-				 "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-				 "%02x%02x%02x%02x%02x%02x",
-				 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
-				 u[11], u[12], u[13], u[14], u[15]);
-			if (!strncasecmp(uuid, tok, strlen(tok)))
-				found = found < 0 ? d : -2; /* a prefix of two: neither */
-		}
-		free(info);
+		if (!gvw_device_uuid(s->w, s->host_dev[d], uuid) &&
+		    !strncasecmp(uuid, tok, strlen(tok)))
+			found = found < 0 ? d : -2; /* a prefix of two: neither */
 	}
 	return found < 0 ? -1 : found;
 }
@@ -103,12 +97,7 @@ int gvw_h_VISIBLE_DEVICES(struct gvw_call *c)
 	memcpy(s->host_dev, dev, n * sizeof(*dev));
 	s->device_count = n;
 	gvw_log(GVW_DEBUG, "session %u: CUDA_VISIBLE_DEVICES leaves %d device(s)", s->id, n);
-	r->host_version = GV_PROTOCOL_VERSION;
-	r->session_id = s->id;
-	r->driver_version = s->w->driver_version;
-	r->device_count = n;
-	r->device_count_result = n || s->w->count_result ? s->w->count_result : cudaErrorNoDevice;
-	r->apis = s->w->cfg.apis ? s->w->cfg.apis : GV_API_ALL;
+	hello_resp(s, r);
 	return cudaSuccess;
 }
 

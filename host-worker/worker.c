@@ -39,6 +39,24 @@ int gvw_executor_parse(const char *name, enum gvw_executor_kind *out)
  * Applies cfg.gpus: which host devices the guest sees, in the order
  * given.  Returns 0, or -1 with err naming the entry and what exists.
  */
+int gvw_device_uuid(struct gvw_worker *w, int dev, char out[GVW_UUID_LEN])
+{
+	struct gv_device_info_resp *info = calloc(1, sizeof(*info));
+	const uint8_t *u;
+	int e = -1;
+
+	if (info && w->ex->device_info(w, dev, info) == cudaSuccess) {
+		u = info->uuid;
+		snprintf(out, GVW_UUID_LEN,
+			 "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+			 u[12], u[13], u[14], u[15]);
+		e = 0;
+	}
+	free(info);
+	return e;
+}
+
 static int select_gpus(struct gvw_worker *w, char *err, size_t err_len)
 {
 	const char *spec = w->cfg.gpus;
@@ -66,24 +84,11 @@ static int select_gpus(struct gvw_worker *w, char *err, size_t err_len)
 			found = idx >= 0 && idx < host_count ? (int)idx : -1;
 		} else {
 			for (d = 0; d < host_count && found < 0; d++) {
-				struct gv_device_info_resp *info = calloc(1, sizeof(*info));
-				char uuid[64];
-				const uint8_t *u;
+				char uuid[GVW_UUID_LEN];
 
-				if (!info)
-					break;
-				if (w->ex->device_info(w, d, info) == cudaSuccess) {
-					u = info->uuid;
-					snprintf(uuid, sizeof(uuid),
-						 "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-						 "%02x%02x%02x%02x%02x%02x",
-						 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
-						 u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-						 u[15]);
-					if (!strcasecmp(uuid, tok) || !strcasecmp(uuid + 4, tok))
-						found = d;
-				}
-				free(info);
+				if (!gvw_device_uuid(w, d, uuid) &&
+				    (!strcasecmp(uuid, tok) || !strcasecmp(uuid + 4, tok)))
+					found = d;
 			}
 		}
 		if (found < 0) {

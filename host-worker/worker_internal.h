@@ -259,6 +259,11 @@ struct gvw_call {
  * (their memory goes with the contexts). */
 void gvw_vmm_drop(struct gvw_session *s);
 
+/* A host device's UUID as nvidia-smi -L prints it ("GPU-xxxxxxxx-..."):
+ * 0, or -1 when the executor cannot say. */
+#define GVW_UUID_LEN 64
+int gvw_device_uuid(struct gvw_worker *w, int dev, char out[GVW_UUID_LEN]);
+
 /* Forgets the session's conditional nodes and handles. */
 void gvw_conds_drop(struct gvw_session *s);
 
