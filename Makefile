@@ -269,7 +269,7 @@ $(B)/tests/fatbin_kernels.fatbin: tests/unit/fatbin_kernels.cu
 	@mkdir -p $(@D)
 	$(CUDA_HOME)/bin/nvcc -arch=sm_90 -no-compress -fatbin -o $@ $<
 unit-test: $(B)/tests/fatbin_kernels.fatbin
-# test_remote_lifetime spawns the real worker process.
+# test_remote_lifetime and test_guest_ram spawn the real worker process.
 unit-test: $(B)/bin/gvirtus-worker
 
 # Under valgrind when it is there: the hostile-input paths must not read
@@ -282,6 +282,7 @@ unit-test: $(UNIT_TESTS) $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 guest-test: all
 	scripts/run-guest.sh -e cpu-reference -t 900 ci.sh
 	tests/gpu_selection.sh cpu-reference
+	tests/data_plane.sh cpu-reference
 	tests/trace_events.sh cpu-reference
 	tests/qmp_monitor.sh cpu-reference
 

@@ -6,6 +6,7 @@
 // call (gvirtus only; -1 natively), which separates host cost from
 // transport and guest cost.
 //   gvbench [quick]     quick: tiny sizes, for CI on the CPU double
+//   gvbench copies      the memcpy rows alone (full sizes)
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 #include <stdint.h>
@@ -225,6 +226,10 @@ int main(int argc, char **argv)
 	bench_init();
 	CK(cudaFree(0));
 	printf("metric,value,unit,host_us_per_call\n");
+	if (argc > 1 && !strcmp(argv[1], "copies")) {
+		bench_memcpy();
+		return 0;
+	}
 	bench_round_trip();
 	bench_launches();
 	bench_memcpy();

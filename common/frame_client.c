@@ -21,6 +21,14 @@ static int send_pieces(const struct gv_frame_io *io, const struct gv_frame_buf *
 	return 0;
 }
 
+static int send_pages(const struct gv_frame_io *io, const struct gv_frame_buf *b)
+{
+	struct gv_frame_pages ph = {b->page_offset, b->npages};
+	struct iovec v[2] = {{&ph, sizeof(ph)}, {(void *)b->pages, (size_t)b->npages * 8}};
+
+	return io->writev(io->ctx, v, 2);
+}
+
 static int receive_pieces(const struct gv_frame_io *io, const struct gv_frame_buf *b)
 {
 	unsigned int i;
@@ -42,17 +50,27 @@ int gv_frame_call(const struct gv_frame_io *io, const struct gv_frame_req *h, co
 	if (h->nbulk > GV_FRAME_MAX_BULK || h->msg_len > GV_FRAME_MAX_MSG)
 		return GV_FRAME_EPROTO;
 	for (i = 0; i < h->nbulk; i++)
-		fb[i] = (struct gv_frame_bulk){bufs[i].len, bufs[i].dir, 0};
+		fb[i] = (struct gv_frame_bulk){bufs[i].len, bufs[i].dir,
+					       bufs[i].pages ? GV_FRAME_BULK_GUEST_PAGES
+							     : GV_FRAME_BULK_BYTES};
 	v[0] = (struct iovec){(void *)h, sizeof(*h)};
 	v[1] = (struct iovec){fb, h->nbulk * sizeof(fb[0])};
 	v[2] = (struct iovec){(void *)msg, h->msg_len};
 	if (io->writev(io->ctx, v, 3))
 		return GV_FRAME_EIO;
-	for (i = 0; i < h->nbulk; i++)
-		if (GV_BULK_HOST_READS(bufs[i].dir) && send_pieces(io, &bufs[i]))
+	for (i = 0; i < h->nbulk; i++) {
+		if (bufs[i].pages) {
+			if (send_pages(io, &bufs[i]))
+				return GV_FRAME_EIO;
+		} else if (GV_BULK_HOST_READS(bufs[i].dir) && send_pieces(io, &bufs[i])) {
 			return GV_FRAME_EIO;
+		}
+	}
 	if (io->read(io->ctx, rh, sizeof(*rh)))
 		return GV_FRAME_EIO;
+	if (rh->magic == GV_FRAME_REPLY_MAGIC && rh->status == GV_FRAME_STATUS_FAULT &&
+	    !rh->resp_len)
+		return GV_FRAME_EFAULT;
 	/* Never more than either side's room (0 in the request is the most);
 	 * a refused frame says nothing about what would follow. */
 	if (rh->magic != GV_FRAME_REPLY_MAGIC || rh->status || rh->resp_len > resp_cap ||
@@ -61,7 +79,8 @@ int gv_frame_call(const struct gv_frame_io *io, const struct gv_frame_req *h, co
 	if (io->read(io->ctx, resp, rh->resp_len))
 		return GV_FRAME_EIO;
 	for (i = 0; i < h->nbulk; i++)
-		if (GV_BULK_HOST_WRITES(bufs[i].dir) && receive_pieces(io, &bufs[i]))
+		if (!bufs[i].pages && GV_BULK_HOST_WRITES(bufs[i].dir) &&
+		    receive_pieces(io, &bufs[i]))
 			return GV_FRAME_EIO;
 	return 0;
 }

@@ -282,7 +282,7 @@ static void *serve_client(void *arg)
 				break;
 			/* A frame once begun must end within io_timeout_ms (slow senders). */
 			set_deadline(c, io_ms, "a frame (io_timeout_ms)");
-			got = gvw_frame_recv(&c->st, &in, msg);
+			got = gvw_frame_recv(&c->st, &in, msg, NULL); /* never guest pages */
 			if (clear_deadline(c)) {
 				gvw_log(GVW_WARN,
 					"client %s: frame not complete within %u ms "

@@ -22,7 +22,8 @@ static void usage(void)
 	fprintf(stderr, "usage: gvirtus-worker (--probe | --fd N --session ID "
 			"[--relay-fd N] [--parent PID]) "
 			"[--executor cuda|cpu-reference] [--cpu-reference-devices N] "
-			"[--gpus LIST] [--limits HANDLES,GATES,MODULE,DEVICE,HOST,LIBRARY]\n");
+			"[--gpus LIST] [--limits HANDLES,GATES,MODULE,DEVICE,HOST,LIBRARY] "
+			"[--guest-ram GPA:LEN:FD:OFFSET,...]\n");
 	exit(2);
 }
 
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 				 .label = "gvirtus-worker",
 				 .in_worker_process = 1};
 	static struct watch wt;
+	const char *guest_ram = NULL;
 	int fd = -1, relay_fd = -1, probe = 0, i;
 	long id = -1, parent = 0;
 	pthread_t t;
@@ -124,6 +126,8 @@ int main(int argc, char **argv)
 			cfg.apis = (unsigned int)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--gpus") && i + 1 < argc)
 			cfg.gpus = argv[++i];
+		else if (!strcmp(argv[i], "--guest-ram") && i + 1 < argc)
+			guest_ram = argv[++i];
 		else if (!strcmp(argv[i], "--limits") && i + 1 < argc) {
 			if (parse_limits(argv[++i], &cfg.limits))
 				usage();
@@ -159,5 +163,5 @@ int main(int argc, char **argv)
 	if ((parent > 0 && getppid() != (pid_t)parent) || pthread_create(&t, NULL, watchdog, &wt))
 		return 1;
 	pthread_detach(t);
-	return gvw_serve_fd(fd, &cfg, (uint32_t)id, relay_fd) ? 1 : 0;
+	return gvw_serve_fd(fd, &cfg, (uint32_t)id, relay_fd, guest_ram) ? 1 : 0;
 }

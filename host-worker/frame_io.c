@@ -1,17 +1,49 @@
 /* SPDX-License-Identifier: MIT */
 #include "frame_io.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 
-int gvw_frame_recv(struct gv_stream *fd, struct gvw_frame_in *in, unsigned char *msg)
+/* A GUEST_PAGES run's list, read whole; its pieces, or a fault. */
+static int recv_pages(struct gv_stream *fd, const struct gvw_guest_ram *ram,
+		      const struct gv_frame_bulk *fb, struct gv_frame_piece **out,
+		      unsigned int *nout)
+{
+	struct gv_frame_pages ph;
+	uint64_t *pages;
+	uint32_t i;
+	int e;
+
+	if (gv_stream_read_full(fd, &ph, sizeof(ph)))
+		return -1;
+	if (ph.offset >= GV_PAGE_SIZE || ph.npages != gvw_guest_ram_npages(ph.offset, fb->len)) {
+		gvw_log(GVW_WARN, "frame refused: %u guest pages for %llu bytes from offset %u",
+			ph.npages, (unsigned long long)fb->len, ph.offset);
+		return -1;
+	}
+	pages = malloc(ph.npages ? ph.npages * sizeof(*pages) : 1);
+	if (!pages || gv_stream_read_full(fd, pages, ph.npages * sizeof(*pages))) {
+		free(pages);
+		return -1;
+	}
+	for (i = 0; i < ph.npages; i++)
+		pages[i] = le64toh(pages[i]);
+	e = gvw_guest_ram_pieces(ram, ph.offset, fb->len, pages, ph.npages, out, nout);
+	free(pages);
+	return e ? GVW_FRAME_FAULT : 0;
+}
+
+int gvw_frame_recv(struct gv_stream *fd, struct gvw_frame_in *in, unsigned char *msg,
+		   const struct gvw_guest_ram *ram)
 {
 	struct gv_frame_bulk fb[GV_FRAME_MAX_BULK];
 	uint64_t total = 0;
 	unsigned int i;
+	int fault = 0;
 
 	memset(in, 0, sizeof(*in));
 	if (gv_stream_read_full(fd, &in->h, sizeof(in->h)))
@@ -31,27 +63,47 @@ int gvw_frame_recv(struct gv_stream *fd, struct gvw_frame_in *in, unsigned char 
 	for (i = 0; i < in->h.nbulk; i++) {
 		total += fb[i].len;
 		if (fb[i].len > GV_FRAME_MAX_BULK_BYTES || total > GV_FRAME_MAX_BULK_BYTES ||
-		    (!GV_BULK_HOST_READS(fb[i].dir) && !GV_BULK_HOST_WRITES(fb[i].dir))) {
-			gvw_log(GVW_WARN, "frame refused: bulk run %u of %llu bytes, dir %u", i,
-				(unsigned long long)fb[i].len, fb[i].dir);
-			gvw_frame_free(in);
+		    (!GV_BULK_HOST_READS(fb[i].dir) && !GV_BULK_HOST_WRITES(fb[i].dir)) ||
+		    (fb[i].form != GV_FRAME_BULK_BYTES &&
+		     (fb[i].form != GV_FRAME_BULK_GUEST_PAGES || !ram))) {
+			gvw_log(
+			    GVW_WARN, "frame refused: bulk run %u of %llu bytes, dir %u, form %u%s",
+			    i, (unsigned long long)fb[i].len, fb[i].dir, fb[i].form,
+			    fb[i].form == GV_FRAME_BULK_GUEST_PAGES && !ram
+				? " (guest pages, and no guest RAM was shared with this process)"
+				: "");
+			in->h.nbulk = 0;
 			return -1;
 		}
 	}
 	for (i = 0; i < in->h.nbulk; i++) {
 		in->iov[i].len = fb[i].len;
+		if (fb[i].form == GV_FRAME_BULK_GUEST_PAGES) {
+			unsigned int n = 0;
+			int e = recv_pages(fd, ram, &fb[i], &in->pages[i], &n);
+
+			if (e < 0) {
+				gvw_frame_free(in);
+				return -1;
+			}
+			fault |= e == GVW_FRAME_FAULT;
+			in->bulk[i] = (struct gvw_bulk){
+			    .iov = in->pages[i], .niov = n, .len = fb[i].len, .dir = fb[i].dir};
+			continue;
+		}
 		/* A from-host run goes back whole: what the call did not write is zeros. */
 		in->iov[i].base = GV_BULK_HOST_READS(fb[i].dir)
 				      ? malloc(fb[i].len ? fb[i].len : 1)
 				      : calloc(1, fb[i].len ? fb[i].len : 1);
-		in->bulk[i] = (struct gvw_bulk){&in->iov[i], 1, fb[i].len, fb[i].dir};
+		in->bulk[i] = (struct gvw_bulk){
+		    .iov = &in->iov[i], .niov = 1, .len = fb[i].len, .dir = fb[i].dir};
 		if (!in->iov[i].base || (GV_BULK_HOST_READS(fb[i].dir) &&
 					 gv_stream_read_full(fd, in->iov[i].base, fb[i].len))) {
 			gvw_frame_free(in);
 			return -1;
 		}
 	}
-	return 1;
+	return fault ? GVW_FRAME_FAULT : 1;
 }
 
 void gvw_frame_free(struct gvw_frame_in *in)
@@ -61,6 +113,8 @@ void gvw_frame_free(struct gvw_frame_in *in)
 	for (i = 0; i < in->h.nbulk && i < GV_FRAME_MAX_BULK; i++) {
 		free(in->iov[i].base);
 		in->iov[i].base = NULL;
+		free(in->pages[i]);
+		in->pages[i] = NULL;
 	}
 }
 
@@ -81,7 +135,20 @@ int gvw_frame_reply(struct gv_stream *fd, uint64_t allocs, uint64_t bytes, const
 	if (resp_len)
 		v[n++] = (struct iovec){(void *)resp, resp_len};
 	for (i = 0; i < in->h.nbulk; i++)
-		if (GV_BULK_HOST_WRITES(in->bulk[i].dir) && in->bulk[i].len)
+		if (GV_BULK_HOST_WRITES(in->bulk[i].dir) && in->bulk[i].len && !in->pages[i] &&
+		    in->iov[i].base)
 			v[n++] = (struct iovec){in->iov[i].base, in->bulk[i].len};
 	return gv_stream_writev_full(fd, v, n);
+}
+
+int gvw_frame_reply_fault(struct gv_stream *st, uint64_t allocs, uint64_t bytes)
+{
+	struct gv_frame_reply h = {
+	    .magic = GV_FRAME_REPLY_MAGIC,
+	    .status = GV_FRAME_STATUS_FAULT,
+	    .session_allocs = allocs,
+	    .session_bytes = bytes,
+	};
+
+	return gv_stream_write_full(st, &h, sizeof(h));
 }

@@ -81,12 +81,20 @@ struct gvw_session *gvw_session_open(struct gvw_worker *w, uint32_t id);
 void gvw_session_close(struct gvw_session *s);
 uint32_t gvw_session_id(const struct gvw_session *s);
 
-/* A bulk buffer as pieces of memory (frame.h's gv_frame_piece). */
+/*
+ * A bulk buffer as pieces of memory (frame.h's gv_frame_piece); or, for
+ * gvw_remote_exec to a worker that shares guest RAM (pages set), as a
+ * guest page list that the worker maps itself: npages le64 guest-physical
+ * addresses, len bytes from page_offset into the first, no pieces.
+ */
 struct gvw_bulk {
 	const struct gv_frame_piece *iov;
 	unsigned int niov;
 	uint64_t len; /* sum of iov lengths */
 	uint32_t dir; /* GV_BULK_TO_HOST / GV_BULK_FROM_HOST */
+	const void *pages;
+	uint32_t npages;
+	uint32_t page_offset;
 };
 
 /*
@@ -106,9 +114,21 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 struct gvw_remote;
 struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id);
 /*
+ * Guest RAM that worker processes started from now on share (guest_ram.h:
+ * ranges with the parent's descriptors, which must stay open while any
+ * worker may start; NULL or no ranges: none).  Workers started before
+ * keep what they had: gvw_remote_shares_ram says whether a session's
+ * worker maps the guest RAM as it is now, so that page lists are sent
+ * only to those.
+ */
+struct gvw_guest_ram;
+void gvw_worker_set_guest_ram(struct gvw_worker *w, const struct gvw_guest_ram *g);
+int gvw_remote_shares_ram(struct gvw_remote *r);
+/*
  * As gvw_session_exec; -1 when the worker process is gone (it died, it
- * was aborted, or the watched client hung up and it was killed).  A
- * response that does not fit resp_cap is answered GV_ERESP.
+ * was aborted, or the watched client hung up and it was killed); 1 when
+ * a page list named memory outside the guest RAM the worker maps (nothing
+ * ran).  A response that does not fit resp_cap is answered GV_ERESP.
  */
 int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp, size_t resp_cap,
@@ -159,8 +179,10 @@ int gvw_remote_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len, 
 /*
  * A worker process's loop: one session over the stream fd until EOF.
  * relay_fd (or -1) carries host-function gates to the parent; its first
- * eight bytes are the session's gate key.
+ * eight bytes are the session's gate key.  guest_ram (or NULL) is the
+ * --guest-ram spec of the memory QEMU shares (guest_ram.h).
  */
-int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd);
+int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd,
+		 const char *guest_ram);
 
 #endif

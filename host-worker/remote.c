@@ -15,6 +15,7 @@
 #define _GNU_SOURCE /* environ, POLLRDHUP */
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -29,6 +30,7 @@
 #include "fdio.h"
 #include "frame.h"
 #include "frame_client.h"
+#include "guest_ram.h"
 #include "handlers.h"
 #include "log.h"
 #include "worker_internal.h"
@@ -46,6 +48,7 @@ struct gvw_remote {
 	pthread_mutex_t lock; /* guards pid against gvw_remote_abort */
 	pid_t pid;	      /* 0 once reaped: never signalled after that */
 	int aborted;
+	uint64_t guest_ram_gen; /* of the guest RAM its worker maps; 0: none */
 };
 
 /* Gates the worker process reached: mirrored here for the callback session. */
@@ -162,12 +165,98 @@ int gvw_remote_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len, 
 	return local_gate_call(w, msg, msg_len, resp, resp_cap, resp_len);
 }
 
+void gvw_worker_set_guest_ram(struct gvw_worker *w, const struct gvw_guest_ram *g)
+{
+	struct gvw_guest_ram *copy = NULL;
+	uint64_t bytes = 0;
+	unsigned int i;
+
+	if (g && g->n) {
+		copy = malloc(sizeof(*copy));
+		if (copy)
+			*copy = *g;
+		for (i = 0; i < g->n; i++)
+			bytes += g->r[i].len;
+	}
+	if (copy)
+		gvw_log(GVW_INFO,
+			"guest RAM shared with new workers: %u range(s), %llu MiB; "
+			"bulk data is read and written in place",
+			copy->n, (unsigned long long)(bytes >> 20));
+	pthread_mutex_lock(&w->lock);
+	free(w->guest_ram);
+	w->guest_ram = copy;
+	w->guest_ram_gen++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+int gvw_remote_shares_ram(struct gvw_remote *r)
+{
+	int yes;
+
+	pthread_mutex_lock(&r->w->lock);
+	yes = r->guest_ram_gen && r->guest_ram_gen == r->w->guest_ram_gen;
+	pthread_mutex_unlock(&r->w->lock);
+	return yes;
+}
+
+/*
+ * The guest RAM a new worker gets: its --guest-ram spec (*spec, malloced)
+ * and descriptors, dup'ed first above any number the spawn's dup2s write
+ * (tmp[], closed by the caller after the spawn) and then to their
+ * numbers from GVW_GUEST_RAM_FIRST_FD on.  Returns how many descriptors
+ * (0: none shared, *spec untouched), or -1 (logged; none shared).
+ */
+static int share_guest_ram(struct gvw_worker *w, posix_spawn_file_actions_t *fa, char **spec,
+			   int fds[GVW_GUEST_RAM_MAX_RANGES], int tmp[GVW_GUEST_RAM_MAX_RANGES],
+			   uint64_t *gen)
+{
+	size_t len = GVW_GUEST_RAM_MAX_RANGES * 72;
+	char *s;
+	int n = 0, k;
+
+	pthread_mutex_lock(&w->lock);
+	*gen = w->guest_ram_gen;
+	if (!w->guest_ram) {
+		pthread_mutex_unlock(&w->lock);
+		return 0;
+	}
+	s = malloc(len);
+	if (s)
+		n = gvw_guest_ram_spec(w->guest_ram, s, len, fds);
+	for (k = 0; s && k < n; k++) {
+		tmp[k] = fcntl(fds[k], F_DUPFD_CLOEXEC, 64);
+		if (tmp[k] < 0)
+			break;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!s || n <= 0 || k < n) {
+		gvw_log(GVW_WARN, "guest RAM not shared with a new worker: %s",
+			!s	 ? "out of memory"
+			: n <= 0 ? "layout too large"
+				 : strerror(errno));
+		while (k-- > 0)
+			close(tmp[k]);
+		free(s);
+		return -1;
+	}
+	for (k = 0; k < n; k++)
+		posix_spawn_file_actions_adddup2(fa, tmp[k], GVW_GUEST_RAM_FIRST_FD + k);
+	*spec = s;
+	return n;
+}
+
 struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 {
 	const struct gvw_config *cfg = &w->cfg;
 	const struct gvw_limits *l = &cfg->limits;
 	char s_id[16], s_dev[16], s_fd[8] = "3", s_rfd[8] = "4", s_parent[16];
 	char s_limits[112], s_apis[16];
+	static char no_ram[] = "";
+	char *s_ram = no_ram;
+	int ram_fds[GVW_GUEST_RAM_MAX_RANGES], ram_tmp[GVW_GUEST_RAM_MAX_RANGES];
+	int nram = 0, k;
+	uint64_t ram_gen = 0;
 	const char *executor = cfg->executor == GVW_EXEC_CUDA ? "cuda" : "cpu-reference";
 	char *argv[] = {(char *)cfg->worker_path,
 			(char *)"--fd",
@@ -188,6 +277,8 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 			s_apis,
 			(char *)"--gpus",
 			(char *)(cfg->gpus ? cfg->gpus : ""),
+			NULL, /* --guest-ram */
+			NULL,
 			NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -241,6 +332,11 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
 	posix_spawn_file_actions_adddup2(&fa, rv[1], 4);
+	nram = share_guest_ram(w, &fa, &s_ram, ram_fds, ram_tmp, &ram_gen);
+	if (nram >= 0 && s_ram != no_ram) {
+		argv[sizeof(argv) / sizeof(argv[0]) - 3] = (char *)"--guest-ram";
+		argv[sizeof(argv) / sizeof(argv[0]) - 2] = s_ram;
+	}
 	/*
 	 * The spawning thread may be a vCPU thread of QEMU with signals
 	 * blocked: the worker starts with none blocked and SIGTERM/SIGINT at
@@ -257,6 +353,10 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	err = posix_spawn(&r->pid, cfg->worker_path, &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
+	for (k = 0; k < nram; k++)
+		close(ram_tmp[k]);
+	if (s_ram != no_ram)
+		free(s_ram);
 	close(sv[1]);
 	close(rv[1]);
 	if (err) {
@@ -269,6 +369,7 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	}
 	r->w = w;
 	r->id = id;
+	r->guest_ram_gen = nram > 0 ? ram_gen : 0;
 	r->fd = sv[0];
 	r->relay_fd = rv[0];
 	r->watch_fd = -1;
@@ -519,8 +620,14 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 	h.vm.bytes_freed_at_close = r->w->bytes_freed_at_close;
 	pthread_mutex_unlock(&r->w->lock);
 	for (i = 0; i < nbulk; i++)
-		fb[i] = (struct gv_frame_buf){bulk[i].iov, bulk[i].niov, bulk[i].len, bulk[i].dir};
+		fb[i] = (struct gv_frame_buf){bulk[i].iov,	  bulk[i].niov,	 bulk[i].len,
+					      bulk[i].dir,	  bulk[i].pages, bulk[i].npages,
+					      bulk[i].page_offset};
 	e = gv_frame_call(&io, &h, msg, fb, resp, resp_cap, &rh);
+	if (e == GV_FRAME_EFAULT) {
+		account(r, rh.session_allocs, rh.session_bytes);
+		return 1;
+	}
 	if (e == GV_FRAME_EPROTO) {
 		gvw_log(GVW_ERROR, "session %u: worker process sent a malformed reply", r->id);
 		gvw_remote_abort(r);

@@ -28,8 +28,24 @@ static void *relay_reader(void *arg)
 	return NULL;
 }
 
-int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd)
+/* The guest's own allocations; a module's globals go with the module. */
+static void held(const struct gvw_session *s, uint64_t *allocs, uint64_t *bytes)
 {
+	unsigned int i;
+
+	*allocs = *bytes = 0;
+	for (i = 0; i < s->allocs.n; i++) {
+		if (!s->allocs.v[i].symbol) {
+			(*allocs)++;
+			*bytes += s->allocs.v[i].size;
+		}
+	}
+}
+
+int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd,
+		 const char *guest_ram)
+{
+	static struct gvw_guest_ram ram;
 	pthread_t relay;
 	int have_relay = 0;
 	static unsigned char msg[GV_FRAME_MAX_MSG], resp[GV_FRAME_MAX_MSG];
@@ -39,8 +55,13 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 	struct gv_stream st = gv_stream_plain(fd);
 	int rc = 0;
 
+	if (guest_ram && gvw_guest_ram_map(guest_ram, &ram, err, sizeof(err))) {
+		gvw_log(GVW_ERROR, "worker process: %s", err);
+		return -1;
+	}
 	if (gvw_worker_create(cfg, &w, err, sizeof(err))) {
 		gvw_log(GVW_ERROR, "worker process: %s", err);
+		gvw_guest_ram_unmap(&ram);
 		return -1;
 	}
 	s = gvw_session_open(w, id);
@@ -61,27 +82,28 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 	}
 	for (;;) {
 		struct gvw_frame_in in;
-		uint64_t allocs = 0, bytes = 0;
+		uint64_t allocs, bytes;
 		size_t resp_len = 0, cap;
-		unsigned int i;
-		int got = gvw_frame_recv(&st, &in, msg);
+		int got = gvw_frame_recv(&st, &in, msg, guest_ram ? &ram : NULL);
 
 		if (got <= 0) {
 			rc = got; /* EOF: the session ends; -1: malformed */
 			break;
+		}
+		if (got == GVW_FRAME_FAULT) {
+			/* QEMU answers the guest EFAULT, as for a page it cannot map. */
+			gvw_frame_free(&in);
+			held(s, &allocs, &bytes);
+			if ((rc = gvw_frame_reply_fault(&st, allocs, bytes)))
+				break;
+			continue;
 		}
 		s->vm_stats = in.h.vm;
 		s->have_vm_stats = 1;
 		/* The parent's room for the responses: what does not fit is GV_ERESP. */
 		cap = in.h.resp_cap && in.h.resp_cap < sizeof(resp) ? in.h.resp_cap : sizeof(resp);
 		gvw_session_exec(s, msg, in.h.msg_len, in.bulk, in.h.nbulk, resp, cap, &resp_len);
-		/* The guest's own allocations; a module's globals go with the module. */
-		for (i = 0; i < s->allocs.n; i++) {
-			if (!s->allocs.v[i].symbol) {
-				allocs++;
-				bytes += s->allocs.v[i].size;
-			}
-		}
+		held(s, &allocs, &bytes);
 		rc = gvw_frame_reply(&st, allocs, bytes, resp, (uint32_t)resp_len, &in);
 		gvw_frame_free(&in);
 		if (rc)
@@ -93,5 +115,6 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd
 		pthread_join(relay, NULL);
 	}
 	gvw_worker_destroy(w);
+	gvw_guest_ram_unmap(&ram);
 	return rc;
 }

@@ -277,6 +277,7 @@ void gvw_worker_destroy(struct gvw_worker *w)
 		gvw_session_close(w->sessions[0]);
 	free(w->sessions);
 	free(w->remotes);
+	free(w->guest_ram);
 	gvw_gates_destroy(w);
 	pthread_cond_destroy(&w->gate_cond);
 	pthread_mutex_destroy(&w->lock);

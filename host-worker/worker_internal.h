@@ -170,6 +170,9 @@ struct gvw_worker {
 	/* In a parent of worker processes: its sessions, to relay releases. */
 	struct gvw_remote **remotes;
 	unsigned int nremotes;
+	/* ... and the guest RAM new workers share, and its generation (0: none). */
+	struct gvw_guest_ram *guest_ram;
+	uint64_t guest_ram_gen;
 };
 
 /* Every request and response payload, to size the session's buffers. */

@@ -15,6 +15,8 @@
 
 #include "qemu/osdep.h"
 
+#include "exec/ramblock.h"
+#include "hw/boards.h"
 #include "hw/qdev-properties.h"
 #include "hw/virtio/virtio-pci.h"
 #include "hw/virtio/virtio.h"
@@ -33,6 +35,7 @@
 #include "monitor/monitor.h"
 #include "qapi/qapi-commands-gvirtus.h"
 
+#include "guest_ram.h"
 #include "gvirtus_framing.h"
 #include "gvirtus_worker.h"
 #include "protocol.h"
@@ -84,6 +87,7 @@ struct VirtIOGvirtus {
     uint64_t max_device_bytes;
     uint64_t max_host_bytes;
     uint32_t max_library_objects;
+    bool share_ram;
 
     VirtQueue *vq;
     struct gvw_worker *wk;
@@ -93,6 +97,16 @@ struct VirtIOGvirtus {
     QemuMutex done_lock;
     QSIMPLEQ_HEAD(, GvJob) done;
     QEMUBH *done_bh;
+
+    /*
+     * Guest RAM shared with the worker processes (the data plane): its
+     * layout as last given to the workers, kept current by a listener on
+     * the system address space.  Under the BQL.
+     */
+    MemoryListener ram_listener;
+    bool ram_listening;
+    bool ram_checked;           /* first session: the fallback's warning */
+    struct gvw_guest_ram ram;
 };
 
 /* Maps a guest buffer given as a page list; what was mapped is undone. */
@@ -170,6 +184,129 @@ static bool gv_map(VirtIOGvirtus *s, const GvFramedBulk *b, GvMapping *m)
     return true;
 }
 
+/*
+ * The data plane's guest RAM: every writable RAM range of the system
+ * address space that a shared file backs (memory-backend-memfd or -file
+ * with share=on).  A worker maps these and reads and writes bulk data in
+ * place; QEMU then sends page lists instead of bytes (frame.h).
+ */
+typedef struct GvRamScan {
+    struct gvw_guest_ram g;
+    bool overflow;
+} GvRamScan;
+
+static bool gv_ram_range(Int128 start, Int128 len, const MemoryRegion *mr,
+                         hwaddr offset_in_region, void *opaque)
+{
+    GvRamScan *sc = opaque;
+    MemoryRegion *m = (MemoryRegion *)mr;
+    RAMBlock *rb = mr->ram_block;
+    uint64_t gpa = int128_get64(start), n = int128_get64(len), off;
+    struct gvw_guest_ram_range *prev;
+
+    if (!rb || !memory_region_is_ram(m) || memory_region_is_ram_device(m) ||
+        memory_region_is_rom(m) || mr->rom_device ||
+        qemu_ram_get_fd(rb) < 0 || !qemu_ram_is_shared(rb)) {
+        return false;
+    }
+    off = rb->fd_offset + offset_in_region;
+    if ((gpa | n | off) & (GV_PAGE_SIZE - 1)) {
+        return false;
+    }
+    prev = sc->g.n ? &sc->g.r[sc->g.n - 1] : NULL;
+    if (prev && prev->fd == qemu_ram_get_fd(rb) &&
+        prev->gpa + prev->len == gpa && prev->fd_offset + prev->len == off) {
+        prev->len += n;
+        return false;
+    }
+    if (sc->g.n == GVW_GUEST_RAM_MAX_RANGES) {
+        sc->overflow = true;
+        return true;
+    }
+    sc->g.r[sc->g.n++] = (struct gvw_guest_ram_range){
+        .gpa = gpa, .len = n, .fd = qemu_ram_get_fd(rb), .fd_offset = off,
+    };
+    return false;
+}
+
+/* Why the machine's main RAM cannot be shared with workers, or NULL. */
+static const char *gv_ram_unshareable(VirtIOGvirtus *s)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+
+    if (!ms->ram || memory_region_get_fd(ms->ram) < 0 ||
+        !ms->ram->ram_block || !qemu_ram_is_shared(ms->ram->ram_block)) {
+        return "guest RAM is not a shared file";
+    }
+    return NULL;
+}
+
+static void gv_ram_commit(MemoryListener *l)
+{
+    VirtIOGvirtus *s = container_of(l, VirtIOGvirtus, ram_listener);
+    GvRamScan sc = { 0 };
+
+    if (!gv_ram_unshareable(s)) {
+        WITH_RCU_READ_LOCK_GUARD() {
+            flatview_for_each_range(
+                address_space_to_flatview(&address_space_memory),
+                gv_ram_range, &sc);
+        }
+        if (sc.overflow) {
+            warn_report_once("virtio-gvirtus: guest RAM has more than %d "
+                             "ranges; bulk data goes through the workers' "
+                             "sockets", GVW_GUEST_RAM_MAX_RANGES);
+            sc.g.n = 0;
+        }
+    }
+    if (sc.g.n == s->ram.n &&
+        !memcmp(sc.g.r, s->ram.r, sc.g.n * sizeof(sc.g.r[0]))) {
+        return;
+    }
+    s->ram = sc.g;
+    gvw_worker_set_guest_ram(s->wk, &s->ram);
+}
+
+static void gv_ram_stop(VirtIOGvirtus *s)
+{
+    if (s->ram_listening) {
+        memory_listener_unregister(&s->ram_listener);
+        s->ram_listening = false;
+        s->ram.n = 0;
+        gvw_worker_set_guest_ram(s->wk, NULL);
+    }
+}
+
+/*
+ * At the first session, when the device's DMA address space is known:
+ * says once why bulk data is not shared, and how to make it so.
+ */
+static void gv_ram_check(VirtIOGvirtus *s)
+{
+    VirtIODevice *vdev = VIRTIO_DEVICE(s);
+    const char *why = NULL;
+
+    if (s->ram_checked || !s->worker || !*s->worker) {
+        return;
+    }
+    s->ram_checked = true;
+    if (!s->share_ram) {
+        why = "share-ram=off";
+    } else if (vdev->dma_as != &address_space_memory) {
+        why = "the device is behind an IOMMU";
+    } else {
+        why = gv_ram_unshareable(s);
+    }
+    if (why) {
+        gv_ram_stop(s);
+        warn_report("virtio-gvirtus: %s: bulk data is copied through each "
+                    "session's worker socket (slower).  For the shared "
+                    "path start QEMU with -object memory-backend-memfd,"
+                    "id=mem,size=<RAM>,share=on -machine memory-backend=mem, "
+                    "without an IOMMU for this device", why);
+    }
+}
+
 static size_t gv_reply_status(VirtQueueElement *elem, uint32_t status)
 {
     struct gv_vq_resp_hdr h = { .status = cpu_to_le32(status) };
@@ -191,6 +328,7 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
     size_t resp_cap, resp_len = 0, written;
     uint32_t status = GV_VQ_EBADREQ, i;
     const char *why = NULL;
+    bool shared;
     GvFraming f;
 
     /* gv_handle_request checked the headers fit. */
@@ -206,7 +344,20 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
                           ss->id, why);
         goto reply;
     }
+    /* With guest RAM shared, the worker maps the pages itself. */
+    shared = ss->wr && gvw_remote_shares_ram(ss->wr);
     for (i = 0; i < f.nbulk; i++) {
+        if (shared) {
+            bulk[i] = (struct gvw_bulk){
+                .len = f.bulk[i].len,
+                .dir = f.bulk[i].dir,
+                .pages = f.bulk[i].pages,
+                .npages = gvw_guest_ram_npages(f.bulk[i].offset,
+                                               f.bulk[i].len),
+                .page_offset = f.bulk[i].offset,
+            };
+            continue;
+        }
         maps[i].write = GV_BULK_HOST_WRITES(f.bulk[i].dir);
         if (!gv_map(s, &f.bulk[i], &maps[i])) {
             error_report_once("virtio-gvirtus: session %u: bulk buffer %u "
@@ -215,17 +366,24 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
             status = GV_VQ_EFAULT;
             goto unmap;
         }
-        bulk[i].iov = maps[i].iov;
-        bulk[i].niov = maps[i].niov;
-        bulk[i].len = f.bulk[i].len;
-        bulk[i].dir = f.bulk[i].dir;
+        bulk[i] = (struct gvw_bulk){
+            .iov = maps[i].iov,
+            .niov = maps[i].niov,
+            .len = f.bulk[i].len,
+            .dir = f.bulk[i].dir,
+        };
     }
     resp_cap = MIN(in_len - sizeof(rh), GV_VQ_MAX_MSG);
     resp = g_malloc(resp_cap);
     if (ss->wr) {
-        status = gvw_remote_exec(ss->wr, f.msg, f.msg_len, bulk, f.nbulk,
-                                 resp, resp_cap, &resp_len)
-                     ? GV_VQ_EWORKER : GV_VQ_OK;
+        int e = gvw_remote_exec(ss->wr, f.msg, f.msg_len, bulk, f.nbulk,
+                                resp, resp_cap, &resp_len);
+
+        status = e < 0 ? GV_VQ_EWORKER : e ? GV_VQ_EFAULT : GV_VQ_OK;
+        if (e > 0) {
+            error_report_once("virtio-gvirtus: session %u: a bulk buffer "
+                              "names memory that is not guest RAM", ss->id);
+        }
     } else {
         gvw_session_exec(ss->ws, f.msg, f.msg_len, bulk, f.nbulk,
                          resp, resp_cap, &resp_len);
@@ -403,6 +561,7 @@ static GvSession *gv_session_get(VirtIOGvirtus *s, uint32_t id)
     if (ss) {
         return ss;
     }
+    gv_ram_check(s);
     ss = g_new0(GvSession, 1);
     if (s->worker && *s->worker) {
         ss->wr = gvw_remote_open(s->wk, id);
@@ -604,6 +763,14 @@ static void gv_realize(DeviceState *dev, Error **errp)
      * own MMIO cannot re-enter it (QEMU's DMA re-entrancy guard).
      */
     s->done_bh = virtio_bh_new_guarded(DEVICE(s), gv_done_bh, s);
+    if (s->share_ram && cfg.worker_path) {
+        s->ram_listener = (MemoryListener){
+            .name = "virtio-gvirtus",
+            .commit = gv_ram_commit,
+        };
+        memory_listener_register(&s->ram_listener, &address_space_memory);
+        s->ram_listening = true;
+    }
     virtio_init(vdev, GV_VIRTIO_ID, 0);
     s->vq = virtio_add_queue(vdev, GV_VQ_SIZE, gv_handle_request);
 }
@@ -614,6 +781,7 @@ static void gv_unrealize(DeviceState *dev)
     VirtIOGvirtus *s = VIRTIO_GVIRTUS(dev);
 
     gv_drop_all(s);
+    gv_ram_stop(s);
     qemu_bh_delete(s->done_bh);
     qemu_mutex_destroy(&s->done_lock);
     g_hash_table_destroy(s->sessions);
@@ -629,6 +797,8 @@ static const Property gv_properties[] = {
     DEFINE_PROP_STRING("worker", VirtIOGvirtus, worker),
     DEFINE_PROP_STRING("gpus", VirtIOGvirtus, gpus),
     DEFINE_PROP_UINT32("max-sessions", VirtIOGvirtus, max_sessions, 64),
+    /* Workers map guest RAM when it is a shared file (the data plane). */
+    DEFINE_PROP_BOOL("share-ram", VirtIOGvirtus, share_ram, true),
     DEFINE_PROP_UINT32("cpu-reference-devices", VirtIOGvirtus,
                        cpu_reference_devices, 1),
     /* Per session; 0 is the worker's default (README, "limits"). */

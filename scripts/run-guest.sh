@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # usage: run-guest.sh [-e EXECUTOR] [-d DEVICE_OPTIONS] [-t TIMEOUT_S] [-l LOG] [-a ARGS]
-#                     [-q QEMU_OPTION] SCRIPT
+#                     [-q QEMU_OPTION] [-p] SCRIPT
 # Boots the gvirtus guest under TCG with virtio-gvirtus-pci and runs
 # tests/guest/SCRIPT inside it.  Exits with the script's exit code.
 # EXECUTOR: cuda (the host GPU, default) or cpu-reference (no GPU needed).
 # ARGS: more of the kernel command line, e.g. "SOAK_SECONDS=60": the kernel
 # hands NAME=VALUE words it does not know to init, so the script sees them.
 # QEMU_OPTION: one more word of QEMU options; -q -trace -q "gvirtus_*" gives two.
+# Guest RAM is a shared memfd, which the session workers map (the data
+# plane: bulk data is not copied through their sockets); -p gives the
+# guest private RAM instead, the fallback path.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
-executor=cuda timeout_s=600 log= devopts= args=
+executor=cuda timeout_s=600 log= devopts= args= ram=shared
 qemu_opts=()
-while getopts "e:t:l:d:a:q:" o; do
+while getopts "e:t:l:d:a:q:p" o; do
 	case $o in
 	e) executor=$OPTARG ;;
 	d) devopts=",$OPTARG" ;;
@@ -20,6 +23,7 @@ while getopts "e:t:l:d:a:q:" o; do
 	l) log=$OPTARG ;;
 	a) args=" $OPTARG" ;;
 	q) qemu_opts+=("$OPTARG") ;;
+	p) ram=private ;;
 	*) exit 2 ;;
 	esac
 done
@@ -34,10 +38,13 @@ done
 # GVIRTUS_GUEST_SMP: vCPUs of this guest, for hosts that run several at once.
 smp=${GVIRTUS_GUEST_SMP:-$(nproc)}
 [ "$smp" -gt 8 ] && smp=8
+mem=(-m 2G)
+[ "$ram" = shared ] &&
+	mem+=(-object memory-backend-memfd,id=gvmem,size=2G,share=on -machine memory-backend=gvmem)
 set +e
 timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \
 	-L "$b/qemu/share/qemu" -M q35 -accel tcg,thread=multi -cpu max \
-	-smp "$smp" -m 2G -nodefaults -display none -serial stdio -no-reboot \
+	-smp "$smp" "${mem[@]}" -nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$b/kernel/vmlinuz" -initrd "$b/guest/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script$args" \
 	-device "virtio-gvirtus-pci,executor=$executor$devopts" ${qemu_opts[@]+"${qemu_opts[@]}"} \

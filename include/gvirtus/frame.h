@@ -48,18 +48,48 @@ _Static_assert(sizeof(struct gv_frame_req) == 56, "gv_frame_req is 56 bytes on t
 struct __attribute__((packed)) gv_frame_bulk {
 	uint64_t len;
 	uint32_t dir;
-	uint32_t reserved;
+	uint32_t form; /* GV_FRAME_BULK_* */
+};
+
+/*
+ * How a bulk run travels.  BYTES: its bytes follow in the stream (to-host
+ * in the request, from-host in the reply).  GUEST_PAGES: only a list of
+ * guest-physical pages follows in the request, and the worker process
+ * reads or writes those pages itself in the guest RAM QEMU shared with it
+ * at its start (guest_ram.h); nothing of the run comes back in the reply.
+ * Only QEMU sends GUEST_PAGES, and only to a worker it gave guest RAM: a
+ * receiver without guest RAM refuses the frame.
+ */
+#define GV_FRAME_BULK_BYTES	  0u
+#define GV_FRAME_BULK_GUEST_PAGES 1u
+
+/*
+ * The page list of a GUEST_PAGES run, after the request's messages, in
+ * the order of the runs: this header, then npages le64 guest-physical
+ * page addresses.  The run is len bytes from offset into its first page;
+ * npages is exactly the number of pages those bytes touch.
+ */
+struct __attribute__((packed)) gv_frame_pages {
+	uint32_t offset; /* < GV_PAGE_SIZE */
+	uint32_t npages;
 };
 
 struct __attribute__((packed)) gv_frame_reply {
 	uint32_t magic; /* GV_FRAME_REPLY_MAGIC */
 	uint32_t resp_len;
-	uint32_t status; /* 0, or the request's framing was refused */
+	uint32_t status; /* GV_FRAME_STATUS_* */
 	uint32_t reserved;
 	uint64_t session_allocs; /* what the session holds now */
 	uint64_t session_bytes;
 	/* then resp_len bytes, then the from-host runs */
 };
+
+/*
+ * Reply status.  FAULT: a GUEST_PAGES run named memory that is not the
+ * guest RAM the worker maps; no message ran, and only the header comes.
+ */
+#define GV_FRAME_STATUS_OK    0u
+#define GV_FRAME_STATUS_FAULT 2u
 
 /* A piece of a bulk buffer in the memory of whoever sends or receives it. */
 struct gv_frame_piece {

@@ -97,7 +97,8 @@ static void setup(struct fz_worker *f)
 	if (fatbin) {
 		static const char name[] = "_Z2k1cdPi";
 		struct gv_frame_piece iov = {fatbin, fatbin_len};
-		struct gvw_bulk b = {&iov, 1, fatbin_len, GV_BULK_TO_HOST};
+		struct gvw_bulk b = {
+		    .iov = &iov, .niov = 1, .len = fatbin_len, .dir = GV_BULK_TO_HOST};
 		struct gv_module_load_req ml = {.size = fatbin_len};
 		struct {
 			struct gv_name_req q;
@@ -230,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size -= k;
 		}
 	}
-	bulk[0] = (struct gvw_bulk){iov, n, bulk_len, dir};
+	bulk[0] = (struct gvw_bulk){.iov = iov, .niov = n, .len = bulk_len, .dir = dir};
 	bulk[1] = bulk[0];
 
 	fz_worker_start(&f, 0);

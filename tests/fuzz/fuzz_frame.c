@@ -27,9 +27,41 @@ static void die(const char *what)
 	abort();
 }
 
-/* Checks frame *in, read from the input at *at, and moves *at past it. */
-static void check(const struct gvw_frame_in *in, const unsigned char *msg, const uint8_t *data,
-		  size_t size, size_t *at)
+/*
+ * Guest RAM as a worker would map it, over a buffer of ours: guest pages
+ * 0x0-0xffff and 0x100000-0x11ffff.  Page lists in the input are checked
+ * against it, and every piece a frame yields must lie inside it.
+ */
+static unsigned char ram_bytes[0x30000];
+static struct gvw_guest_ram ram = {
+    .n = 2,
+    .r = {{.gpa = 0, .len = 0x10000, .host = ram_bytes},
+	  {.gpa = 0x100000, .len = 0x20000, .host = ram_bytes + 0x10000}},
+};
+
+static void check_pieces(const struct gvw_bulk *b)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < b->niov; i++) {
+		const unsigned char *p = b->iov[i].base;
+
+		if (p < ram_bytes || b->iov[i].len > sizeof(ram_bytes) ||
+		    p - ram_bytes > (ptrdiff_t)(sizeof(ram_bytes) - b->iov[i].len))
+			die("has a guest piece outside guest RAM");
+		sum += b->iov[i].len;
+	}
+	if (sum != b->len)
+		die("has guest pieces that do not add up to the run");
+}
+
+/*
+ * Checks frame *in (of result r), read from the input at *at, and moves
+ * *at past it.
+ */
+static void check(const struct gvw_frame_in *in, int r, const unsigned char *msg,
+		  const uint8_t *data, size_t size, size_t *at)
 {
 	struct gv_frame_req h;
 	struct gv_frame_bulk fb;
@@ -51,6 +83,19 @@ static void check(const struct gvw_frame_in *in, const unsigned char *msg, const
 		const struct gvw_bulk *b = &in->bulk[i];
 
 		memcpy(&fb, data + off + i * sizeof(fb), sizeof(fb));
+		if (fb.form == GV_FRAME_BULK_GUEST_PAGES) {
+			struct gv_frame_pages ph;
+
+			if (size - runs < sizeof(ph))
+				die("took a page list longer than the input");
+			memcpy(&ph, data + runs, sizeof(ph));
+			runs += sizeof(ph) + (size_t)ph.npages * 8;
+			if (runs > size)
+				die("took a page list longer than the input");
+			if (r == 1)
+				check_pieces(b);
+			continue;
+		}
 		if (b->len != fb.len || b->dir != fb.dir || b->niov != 1 ||
 		    b->iov[0].len != fb.len || !b->iov[0].base)
 			die("describes a bulk run other than the one sent");
@@ -80,12 +125,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size && write(fds[1], data, size) != (ssize_t)size)
 		abort();
 	close(fds[1]);
-	while ((r = gvw_frame_recv(FRAME_SOURCE(fds[0]), in, msg)) == 1) {
-		check(in, msg, data, size, &at);
+	while ((r = gvw_frame_recv(FRAME_SOURCE(fds[0]), in, msg, &ram)) == 1 ||
+	       r == GVW_FRAME_FAULT) {
+		check(in, r, msg, data, size, &at);
 		gvw_frame_free(in);
 	}
 	if (r != 0 && r != -1)
-		die("returned neither 1, 0 nor -1");
+		die("returned neither 1, 2, 0 nor -1");
 	close(fds[0]);
 	free(in);
 	return 0;

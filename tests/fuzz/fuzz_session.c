@@ -111,7 +111,8 @@ static void run(struct fz_worker *f, const struct record *r)
 			else
 				memset(iov[i][k].base, 0xa5, iov[i][k].len);
 		}
-		bulk[i] = (struct gvw_bulk){iov[i], n, r->len[i], r->dir[i]};
+		bulk[i] =
+		    (struct gvw_bulk){.iov = iov[i], .niov = n, .len = r->len[i], .dir = r->dir[i]};
 	}
 	rc = gvw_session_exec(f->s, msg, r->msg_len, bulk, r->nbulk, resp, r->room, &resp_len);
 	fz_check_responses(resp, resp_len, r->room, rc);

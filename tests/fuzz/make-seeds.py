@@ -345,13 +345,23 @@ def properties_seeds(path):
 
 
 # ---- fuzz_frame: gv_frame_req, bulk table, message, to-host runs ----
+# A bulk given as (length, dir, (offset, [guest pages])) is a GUEST_PAGES
+# run: its page list follows instead of bytes (frame.h).  fuzz_frame maps
+# guest pages 0x0-0xffff and 0x100000-0x11ffff.
 
 def frame_seeds():
     def frame(message, bulks):
         out = struct.pack("<IIII", 0x52465647, len(message), len(bulks), 0)
         out += struct.pack("<IIQQQQ", 1, 0, 2, 8192, 0, 0)
         runs = b""
-        for length, d in bulks:
+        for b in bulks:
+            length, d = b[0], b[1]
+            if len(b) == 3:
+                offset, pages = b[2]
+                out += struct.pack("<QII", length, d, 1)
+                runs += struct.pack("<II", offset, len(pages))
+                runs += b"".join(struct.pack("<Q", p) for p in pages)
+                continue
             out += struct.pack("<QII", length, d, 0)
             if d in (TO_HOST, UPDATE):
                 runs += bytes((i * 5) & 0xFF for i in range(length))
@@ -363,6 +373,9 @@ def frame_seeds():
         "hello": frame(hello, []),
         "bulk": frame(copy, [(16, TO_HOST), (32, FROM_HOST), (8, UPDATE)]),
         "two": frame(hello, []) + frame(copy, [(16, TO_HOST)]),
+        "pages": frame(copy, [(8192, TO_HOST, (16, [0x1000, 0x2000, 0x101000])),
+                              (4096, FROM_HOST, (0, [0x100000]))]),
+        "pages_fault": frame(copy, [(16, TO_HOST, (0, [0x50000]))]) + frame(hello, []),
     }
 
 

@@ -23,7 +23,7 @@ GV_OK, GV_EMAGIC, GV_EVERSION, GV_EOP, GV_ELEN, GV_ENOMEM, GV_ERESP = range(7)
 
 FRAME_FMT = "<IIII"             # gv_frame_req, then 40 bytes of gv_frame_vm_stats
 VM_STATS_LEN = 40
-BULK_FMT = "<QII"               # gv_frame_bulk: len, dir, reserved
+BULK_FMT = "<QII"               # gv_frame_bulk: len, dir, form
 REPLY_FMT = "<IIIIQQ"           # gv_frame_reply (32 bytes)
 MSG_FMT = "<IHHIIQII"           # gv_msg_hdr (32 bytes)
 RESP_FMT = "<IHHIiQII"          # gv_resp_hdr (32 bytes): result is a signed cudaError_t
@@ -63,9 +63,9 @@ def frame(msgs, bulk=b"", nbulk=0, runs=b"", resp_cap=0, msg_len=None, magic=FRA
     return hdr + b"\0" * VM_STATS_LEN + bulk + msgs + runs
 
 
-def bulk_desc(length, direction):
-    """One gv_frame_bulk descriptor."""
-    return struct.pack(BULK_FMT, length, direction, 0)
+def bulk_desc(length, direction, form=0):
+    """One gv_frame_bulk descriptor (form 1: guest pages, which only QEMU sends)."""
+    return struct.pack(BULK_FMT, length, direction, form)
 
 
 def hello_payload(pid=0, version=PROTOCOL_VERSION):

@@ -66,6 +66,15 @@ s.sendall(frame(b"", nbulk=99))
 check(closed_by_peer(s), "99 bulk runs: connection closed")
 s.close()
 
+# 4b. a guest page list (the data plane's form, QEMU to its own workers):
+# the backend shares no memory with anyone, so it names nothing of the host
+s = conn_hello()
+s.sendall(frame(message(OP_MEMCPY_HTOD, struct.pack("<QQQQ", 0, 0, 4096, 0), nbulk=1),
+                bulk=bulk_desc(4096, TO_HOST, form=1), nbulk=1,
+                runs=struct.pack("<II", 0, 1) + struct.pack("<Q", 0x1000)))
+check(closed_by_peer(s), "a guest page list over TCP: connection closed")
+s.close()
+
 # 5. a wrong protocol version gets an answer saying so
 s = conn()
 s.sendall(frame(message(OP_HELLO, hello_payload(version=9), version=9)))

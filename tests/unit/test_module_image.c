@@ -26,7 +26,7 @@
 static int check(const void *src, size_t len, const char **why)
 {
 	struct gv_frame_piece iov = {(void *)src, len};
-	struct gvw_bulk b = {&iov, 1, len, 1};
+	struct gvw_bulk b = {.iov = &iov, .niov = 1, .len = len, .dir = 1};
 	uint8_t *p = gvw_module_image_copy(&b);
 	int k;
 
@@ -64,7 +64,7 @@ static void test_ptx(void)
 	const char *why = NULL;
 	char buf[128];
 	struct gv_frame_piece iov = {(void *)ptx, sizeof(ptx) - 1};
-	struct gvw_bulk b = {&iov, 1, sizeof(ptx) - 1, 1};
+	struct gvw_bulk b = {.iov = &iov, .niov = 1, .len = sizeof(ptx) - 1, .dir = 1};
 	uint8_t *p;
 
 	/* Without its NUL: accepted, and our copy ends in one. */

@@ -144,8 +144,9 @@ static void test_bulk_checks(void)
 {
 	unsigned char host[8192];
 	struct gv_frame_piece iov = {host, sizeof(host)};
-	struct gvw_bulk to = {&iov, 1, sizeof(host), GV_BULK_TO_HOST};
-	struct gvw_bulk from = {&iov, 1, sizeof(host), GV_BULK_FROM_HOST};
+	struct gvw_bulk to = {.iov = &iov, .niov = 1, .len = sizeof(host), .dir = GV_BULK_TO_HOST};
+	struct gvw_bulk from = {
+	    .iov = &iov, .niov = 1, .len = sizeof(host), .dir = GV_BULK_FROM_HOST};
 	struct gv_malloc_req mq = {.size = 8192};
 	struct gv_memcpy_req cq;
 	struct gv_ptr_resp p;

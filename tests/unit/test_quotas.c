@@ -60,7 +60,7 @@ static int module_load(struct gvw_session *s, const void *image, size_t len, uin
 {
 	struct gv_module_load_req q = {.size = len};
 	struct gv_frame_piece iov = {(void *)image, len};
-	struct gvw_bulk b = {&iov, 1, len, GV_BULK_TO_HOST};
+	struct gvw_bulk b = {.iov = &iov, .niov = 1, .len = len, .dir = GV_BULK_TO_HOST};
 	struct reply r = call(s, GV_OP_MODULE_LOAD, &q, sizeof(q), NULL, 0, &b);
 
 	if (h)
