@@ -4,20 +4,39 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fdio.h"
 
-/* Waits for the socket to be ready for events, within the stream's timeout. */
+long long gv_stream_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits for the socket to be ready for events, within the stream's timeout and deadline. */
 static int wait_ready(struct gv_stream *s, short events)
 {
 	struct pollfd p = {.fd = s->fd, .events = events};
-	int n;
+	int n, ms = s->io_timeout_ms;
 
-	if (s->io_timeout_ms <= 0)
+	if (s->deadline_ms) {
+		long long left = s->deadline_ms - gv_stream_now_ms();
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (ms <= 0 || left < ms)
+			ms = (int)left;
+	}
+	if (ms <= 0)
 		return 0;
 	do
-		n = poll(&p, 1, s->io_timeout_ms);
+		n = poll(&p, 1, ms);
 	while (n < 0 && errno == EINTR);
 	if (n == 0)
 		errno = ETIMEDOUT;

@@ -31,7 +31,16 @@ struct gv_stream {
 	 * call with ETIMEDOUT.
 	 */
 	int io_timeout_ms;
+	/*
+	 * A deadline for everything until it is cleared: CLOCK_MONOTONIC
+	 * milliseconds (gv_stream_now_ms), 0 for none.  Past it, reads and
+	 * writes fail with ETIMEDOUT, however steadily bytes trickle in: a
+	 * whole frame must arrive in time, not only each piece of it.
+	 */
+	long long deadline_ms;
 };
+
+long long gv_stream_now_ms(void);
 
 /* A plain stream on fd. */
 static inline struct gv_stream gv_stream_plain(int fd)

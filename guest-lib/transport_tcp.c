@@ -57,7 +57,8 @@ static int exchange(struct tcp_transport *c, const void *msg, size_t msg_len, vo
 	/* Each of the caller's buffers is one piece of its own memory. */
 	for (i = 0; i < nbufs; i++) {
 		pieces[i] = (struct gv_frame_piece){(void *)bufs[i].addr, bufs[i].len};
-		fb[i] = (struct gv_frame_buf){&pieces[i], 1, bufs[i].len, bufs[i].dir};
+		fb[i] = (struct gv_frame_buf){
+		    .piece = &pieces[i], .npieces = 1, .len = bufs[i].len, .dir = bufs[i].dir};
 	}
 	e = gv_frame_call(&io, &h, msg, fb, resp, resp_cap, &rh);
 	if (e)

@@ -228,7 +228,7 @@ static void *serve_client(void *arg)
 	struct gvw_remote *r = NULL;
 	struct gvw_frame_in in;
 	char err[256];
-	int got, first;
+	int got, first, handoff;
 
 	/* The handshake and the first frame within hello_timeout_ms; nothing spawned yet. */
 	set_deadline(c, hello_ms, "the TLS handshake and HELLO (hello_timeout_ms)");
@@ -263,7 +263,14 @@ static void *serve_client(void *arg)
 	}
 	if (!got)
 		goto out;
-	r = gvw_remote_open(c->worker, c->id);
+	/*
+	 * Plain TCP: the worker takes the client's socket after the HELLO and
+	 * serves it directly (no relay, one copy of bulk data fewer), within
+	 * the same timeouts.  TLS stays here: its session state cannot move.
+	 */
+	handoff = !c->st.ops;
+	r = handoff ? gvw_remote_open_client(c->worker, c->id, c->fd, io_ms, idle_s)
+		    : gvw_remote_open(c->worker, c->id);
 	if (!r) {
 		gvw_log(GVW_WARN, "client %s: no session (max sessions, or no worker process)",
 			c->peer);
@@ -320,8 +327,15 @@ static void *serve_client(void *arg)
 		gvw_frame_free(&in);
 		if (got)
 			break;
+		if (handoff) {
+			/* The worker has the client now; wait for the session's end. */
+			gvw_remote_wait_end(r);
+			break;
+		}
 	}
 	pthread_mutex_lock(&clients_lock);
+	if (handoff)
+		gvw_remote_activity(r, &c->act);
 	c->remote = NULL;
 	pthread_mutex_unlock(&clients_lock);
 	gvw_remote_close(r);
@@ -556,8 +570,11 @@ static void control_answer(int lfd, const struct gv_properties *props)
 
 			if (c->done)
 				continue;
-			if (c->remote)
+			if (c->remote) {
 				gvw_remote_held(c->remote, &held);
+				/* A handed-off session reports on its own page. */
+				gvw_remote_activity(c->remote, &c->act);
+			}
 			fprintf(
 			    f,
 			    "%s{\"session\": %u, \"peer\": \"%s\", \"endpoint\": \"%s:%d\", "

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "gvirtus_worker.h"
@@ -23,7 +24,8 @@ static void usage(void)
 			"[--relay-fd N] [--parent PID]) "
 			"[--executor cuda|cpu-reference] [--cpu-reference-devices N] "
 			"[--gpus LIST] [--limits HANDLES,GATES,MODULE,DEVICE,HOST,LIBRARY] "
-			"[--guest-ram GPA:LEN:FD:OFFSET,...]\n");
+			"[--guest-ram GPA:LEN:FD:OFFSET,...] "
+			"[--client-fd N --client-timeouts IO_MS,IDLE_S --stats-fd N]\n");
 	exit(2);
 }
 
@@ -58,6 +60,7 @@ static int parse_limits(const char *s, struct gvw_limits *l)
 struct watch {
 	int fd[2];
 	pid_t parent;
+	int client_fd; /* a TCP client served directly, or -1 */
 };
 
 /*
@@ -88,6 +91,9 @@ static void *watchdog(void *arg)
 		    (wt->parent > 0 && getppid() != wt->parent))
 			break;
 	}
+	/* Its client learns at once, as when the backend held its socket. */
+	if (wt->client_fd >= 0)
+		shutdown(wt->client_fd, SHUT_RDWR);
 	sleep(2);
 	_exit(3);
 	return NULL;
@@ -101,8 +107,8 @@ int main(int argc, char **argv)
 				 .label = "gvirtus-worker",
 				 .in_worker_process = 1};
 	static struct watch wt;
-	const char *guest_ram = NULL;
-	int fd = -1, relay_fd = -1, probe = 0, i;
+	struct gvw_serve_opts o = {.relay_fd = -1, .client_fd = -1, .stats_fd = -1};
+	int fd = -1, probe = 0, i;
 	long id = -1, parent = 0;
 	pthread_t t;
 
@@ -112,8 +118,15 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--fd") && i + 1 < argc)
 			fd = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--relay-fd") && i + 1 < argc)
-			relay_fd = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--session") && i + 1 < argc)
+			o.relay_fd = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--client-fd") && i + 1 < argc)
+			o.client_fd = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--stats-fd") && i + 1 < argc)
+			o.stats_fd = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--client-timeouts") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%u,%u", &o.client_io_ms, &o.client_idle_s) != 2)
+				usage();
+		} else if (!strcmp(argv[i], "--session") && i + 1 < argc)
 			id = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--parent") && i + 1 < argc)
 			parent = atol(argv[++i]);
@@ -127,7 +140,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--gpus") && i + 1 < argc)
 			cfg.gpus = argv[++i];
 		else if (!strcmp(argv[i], "--guest-ram") && i + 1 < argc)
-			guest_ram = argv[++i];
+			o.guest_ram = argv[++i];
 		else if (!strcmp(argv[i], "--limits") && i + 1 < argc) {
 			if (parse_limits(argv[++i], &cfg.limits))
 				usage();
@@ -158,10 +171,13 @@ int main(int argc, char **argv)
 	dup2(STDERR_FILENO, STDOUT_FILENO);
 	/* Never outlive the device or backend that started us (see watchdog). */
 	wt.fd[0] = fd;
-	wt.fd[1] = relay_fd;
+	wt.fd[1] = o.relay_fd;
+	wt.client_fd = o.client_fd;
 	wt.parent = (pid_t)parent;
 	if ((parent > 0 && getppid() != (pid_t)parent) || pthread_create(&t, NULL, watchdog, &wt))
 		return 1;
 	pthread_detach(t);
-	return gvw_serve_fd(fd, &cfg, (uint32_t)id, relay_fd, guest_ram) ? 1 : 0;
+	if ((o.client_fd >= 0) != (o.stats_fd >= 0))
+		usage();
+	return gvw_serve_fd(fd, &cfg, (uint32_t)id, &o) ? 1 : 0;
 }

@@ -122,6 +122,21 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id);
  * only to those.
  */
 struct gvw_guest_ram;
+/*
+ * A session whose worker serves the TCP client itself after the first
+ * frame (gvirtus-backend, plain TCP): the worker gets client_fd and the
+ * backend's timeouts (a frame or reply within io_ms, idle_s between
+ * frames).  The caller sends that first frame (the HELLO) with
+ * gvw_remote_exec and forwards its reply, then reads nothing more from
+ * the client: gvw_remote_wait_end waits until the worker ends the
+ * session (0), killing it if the client hangs up while a call never
+ * returns (-1).  What the session did comes from gvw_remote_activity.
+ */
+struct gvw_remote *gvw_remote_open_client(struct gvw_worker *w, uint32_t id, int client_fd,
+					  unsigned int io_ms, unsigned int idle_s);
+int gvw_remote_wait_end(struct gvw_remote *r);
+struct gvw_activity;
+int gvw_remote_activity(struct gvw_remote *r, struct gvw_activity *out);
 void gvw_worker_set_guest_ram(struct gvw_worker *w, const struct gvw_guest_ram *g);
 int gvw_remote_shares_ram(struct gvw_remote *r);
 /*
@@ -180,9 +195,18 @@ int gvw_remote_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len, 
  * A worker process's loop: one session over the stream fd until EOF.
  * relay_fd (or -1) carries host-function gates to the parent; its first
  * eight bytes are the session's gate key.  guest_ram (or NULL) is the
- * --guest-ram spec of the memory QEMU shares (guest_ram.h).
+ * --guest-ram spec of the memory QEMU shares (guest_ram.h).  client_fd
+ * (or -1): after the first frame, the session goes on with this TCP
+ * client directly, within the backend's timeouts, reporting on the page
+ * of stats_fd (gvw_remote_open_client).
  */
-int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, int relay_fd,
-		 const char *guest_ram);
+struct gvw_serve_opts {
+	int relay_fd;
+	const char *guest_ram;
+	int client_fd;
+	unsigned int client_io_ms, client_idle_s;
+	int stats_fd;
+};
+int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct gvw_serve_opts *o);
 
 #endif

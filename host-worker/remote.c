@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,7 +50,75 @@ struct gvw_remote {
 	pid_t pid;	      /* 0 once reaped: never signalled after that */
 	int aborted;
 	uint64_t guest_ram_gen; /* of the guest RAM its worker maps; 0: none */
+	/* Handed a TCP client (gvw_remote_open_client): what it reports. */
+	struct gvw_shared_stats *shared;
 };
+
+/*
+ * A handed-off session's holdings, from the page its worker updates, into
+ * the VM-wide totals; under w->lock (registered remotes stay alive).
+ */
+static void refresh_locked(struct gvw_remote *r)
+{
+	uint64_t a = __atomic_load_n(&r->shared->allocs, __ATOMIC_RELAXED);
+	uint64_t b = __atomic_load_n(&r->shared->bytes, __ATOMIC_RELAXED);
+
+	r->w->total_allocs += a - r->allocs;
+	r->w->total_bytes += b - r->bytes;
+	__atomic_store_n(&r->allocs, a, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->bytes, b, __ATOMIC_RELAXED);
+}
+
+/*
+ * A worker serving its TCP client itself asks for the VM-wide figures of
+ * its STATS op, which a relayed frame carries in its header: the
+ * holdings of every handed-off session are read from their pages first.
+ */
+static void answer_vm_stats(struct gvw_remote *r)
+{
+	struct gvw_worker *w = r->w;
+	struct gv_relay_msg m = {GV_RELAY_VM_STATS, 0, 0};
+	struct gv_frame_vm_stats v;
+	unsigned int i;
+
+	pthread_mutex_lock(&w->lock);
+	for (i = 0; i < w->nremotes; i++)
+		if (w->remotes[i]->shared)
+			refresh_locked(w->remotes[i]);
+	v = (struct gv_frame_vm_stats){.sessions = w->nsessions,
+				       .total_allocs = w->total_allocs,
+				       .total_bytes = w->total_bytes,
+				       .sessions_closed = w->sessions_closed,
+				       .bytes_freed_at_close = w->bytes_freed_at_close};
+	m.reserved = sizeof(v);
+	/* Under the lock, as relay_release: one message at a time on the relay. */
+	if (gvw_write_full(r->relay_fd, &m, sizeof(m)) == 0)
+		gvw_write_full(r->relay_fd, &v, sizeof(v));
+	pthread_mutex_unlock(&w->lock);
+}
+
+static int local_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len, void *resp,
+			   size_t resp_cap, size_t *resp_len);
+
+/* A callback session's gate call, from the worker that serves its client. */
+static int answer_gate_call(struct gvw_remote *r, uint32_t len)
+{
+	unsigned char msg[GV_RELAY_MAX_PAYLOAD], resp[GV_RELAY_MAX_PAYLOAD];
+	struct gv_relay_msg m = {GV_RELAY_GATE_ANSWER, 0, 0};
+	size_t resp_len = 0;
+
+	if (len > sizeof(msg) || gvw_read_full(r->relay_fd, msg, len))
+		return -1;
+	/* Not a gate call after all: an empty answer, which the worker refuses. */
+	if (!local_gate_call(r->w, msg, len, resp, sizeof(resp), &resp_len))
+		resp_len = 0;
+	m.reserved = (uint32_t)resp_len;
+	pthread_mutex_lock(&r->w->lock);
+	if (gvw_write_full(r->relay_fd, &m, sizeof(m)) == 0 && resp_len)
+		gvw_write_full(r->relay_fd, resp, resp_len);
+	pthread_mutex_unlock(&r->w->lock);
+	return 0;
+}
 
 /* Gates the worker process reached: mirrored here for the callback session. */
 static void *relay_reader(void *arg)
@@ -57,9 +126,15 @@ static void *relay_reader(void *arg)
 	struct gvw_remote *r = arg;
 	struct gv_relay_msg m;
 
-	while (gvw_read_full(r->relay_fd, &m, sizeof(m)) == 0)
+	while (gvw_read_full(r->relay_fd, &m, sizeof(m)) == 0) {
 		if (m.type == GV_RELAY_REACHED)
 			gvw_gate_mirror(r->w, r->id, m.token);
+		else if (m.type == GV_RELAY_VM_STATS_ASK && r->shared)
+			answer_vm_stats(r);
+		else if (m.type == GV_RELAY_GATE_CALL && r->shared &&
+			 answer_gate_call(r, m.reserved))
+			break;
+	}
 	return NULL;
 }
 
@@ -246,7 +321,65 @@ static int share_guest_ram(struct gvw_worker *w, posix_spawn_file_actions_t *fa,
 	return n;
 }
 
+/*
+ * What a worker that serves its TCP client itself is given: the client's
+ * socket as fd 5, the backend's timeouts, and a page (a memfd, fd 6) for
+ * what it reports.
+ */
+struct handoff {
+	int client_fd;
+	unsigned int io_ms, idle_s;
+	int stats_fd;
+	char s_timeouts[32];
+};
+
+static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct handoff *h);
+
 struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
+{
+	return open_remote(w, id, NULL);
+}
+
+struct gvw_remote *gvw_remote_open_client(struct gvw_worker *w, uint32_t id, int client_fd,
+					  unsigned int io_ms, unsigned int idle_s)
+{
+	struct handoff h = {.client_fd = client_fd, .io_ms = io_ms, .idle_s = idle_s};
+	struct gvw_shared_stats *page;
+	struct gvw_remote *r;
+
+	/* Above any number the spawn's dup2s write, so that none clobbers another. */
+	h.client_fd = fcntl(client_fd, F_DUPFD_CLOEXEC, 64);
+	h.stats_fd = memfd_create("gvirtus-session-stats", MFD_CLOEXEC);
+	if (h.stats_fd >= 0 && h.stats_fd < 64) {
+		int hi = fcntl(h.stats_fd, F_DUPFD_CLOEXEC, 64);
+
+		close(h.stats_fd);
+		h.stats_fd = hi;
+	}
+	if (h.client_fd < 0 || h.stats_fd < 0 || ftruncate(h.stats_fd, sizeof(*page)) ||
+	    (page = mmap(NULL, sizeof(*page), PROT_READ, MAP_SHARED, h.stats_fd, 0)) ==
+		MAP_FAILED) {
+		gvw_log(GVW_ERROR, "session %u: no page for its worker's figures: %s", id,
+			strerror(errno));
+		if (h.stats_fd >= 0)
+			close(h.stats_fd);
+		if (h.client_fd >= 0)
+			close(h.client_fd);
+		return NULL;
+	}
+	snprintf(h.s_timeouts, sizeof(h.s_timeouts), "%u,%u", io_ms, idle_s);
+	r = open_remote(w, id, &h);
+	close(h.stats_fd);
+	close(h.client_fd);
+	if (!r) {
+		munmap(page, sizeof(*page));
+		return NULL;
+	}
+	r->shared = page;
+	return r;
+}
+
+static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct handoff *h)
 {
 	const struct gvw_config *cfg = &w->cfg;
 	const struct gvw_limits *l = &cfg->limits;
@@ -277,9 +410,14 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 			s_apis,
 			(char *)"--gpus",
 			(char *)(cfg->gpus ? cfg->gpus : ""),
-			NULL, /* --guest-ram */
+			NULL, /* --guest-ram, or the handoff's options */
+			NULL,
+			NULL,
+			NULL,
+			NULL,
 			NULL,
 			NULL};
+	const int more = 19; /* the index of the first of those */
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
@@ -332,10 +470,22 @@ struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
 	posix_spawn_file_actions_adddup2(&fa, rv[1], 4);
-	nram = share_guest_ram(w, &fa, &s_ram, ram_fds, ram_tmp, &ram_gen);
-	if (nram >= 0 && s_ram != no_ram) {
-		argv[sizeof(argv) / sizeof(argv[0]) - 3] = (char *)"--guest-ram";
-		argv[sizeof(argv) / sizeof(argv[0]) - 2] = s_ram;
+	if (h) {
+		/* A TCP client's worker: never guest RAM (the fds would meet). */
+		posix_spawn_file_actions_adddup2(&fa, h->client_fd, 5);
+		posix_spawn_file_actions_adddup2(&fa, h->stats_fd, 6);
+		argv[more] = (char *)"--client-fd";
+		argv[more + 1] = (char *)"5";
+		argv[more + 2] = (char *)"--client-timeouts";
+		argv[more + 3] = h->s_timeouts;
+		argv[more + 4] = (char *)"--stats-fd";
+		argv[more + 5] = (char *)"6";
+	} else {
+		nram = share_guest_ram(w, &fa, &s_ram, ram_fds, ram_tmp, &ram_gen);
+		if (nram >= 0 && s_ram != no_ram) {
+			argv[more] = (char *)"--guest-ram";
+			argv[more + 1] = s_ram;
+		}
 	}
 	/*
 	 * The spawning thread may be a vCPU thread of QEMU with signals
@@ -644,6 +794,11 @@ void gvw_remote_close(struct gvw_remote *r)
 	struct gvw_worker *w = r->w;
 
 	/* EOF ends the worker's loop; it frees everything and exits. */
+	if (r->shared) {
+		pthread_mutex_lock(&w->lock);
+		refresh_locked(r);
+		pthread_mutex_unlock(&w->lock);
+	}
 	registry_remove(w, r);
 	gvw_gate_release_all(w, r->id);
 	shutdown(r->fd, SHUT_RDWR);
@@ -654,6 +809,8 @@ void gvw_remote_close(struct gvw_remote *r)
 		reap(r, 5000);
 	close(r->fd);
 	close(r->relay_fd);
+	if (r->shared)
+		munmap(r->shared, sizeof(*r->shared));
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_lock(&w->lock);
 	w->nsessions--;
@@ -677,4 +834,52 @@ void gvw_remote_held(struct gvw_remote *r, struct gvw_held *out)
 	/* The session's thread updates these after each call: one call old at most. */
 	out->allocs = __atomic_load_n(&r->allocs, __ATOMIC_RELAXED);
 	out->device_bytes = __atomic_load_n(&r->bytes, __ATOMIC_RELAXED);
+	if (r->shared) {
+		out->allocs = __atomic_load_n(&r->shared->allocs, __ATOMIC_RELAXED);
+		out->device_bytes = __atomic_load_n(&r->shared->bytes, __ATOMIC_RELAXED);
+	}
+}
+
+int gvw_remote_activity(struct gvw_remote *r, struct gvw_activity *out)
+{
+	if (!r->shared)
+		return -1;
+	out->guest_pid = __atomic_load_n(&r->shared->act.guest_pid, __ATOMIC_RELAXED);
+	out->last_error = __atomic_load_n(&r->shared->act.last_error, __ATOMIC_RELAXED);
+	out->requests = __atomic_load_n(&r->shared->act.requests, __ATOMIC_RELAXED);
+	out->calls = __atomic_load_n(&r->shared->act.calls, __ATOMIC_RELAXED);
+	out->bytes_moved = __atomic_load_n(&r->shared->act.bytes_moved, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int gvw_remote_wait_end(struct gvw_remote *r)
+{
+	struct pollfd p[2] = {{.fd = r->fd, .events = POLLIN | POLLRDHUP},
+			      {.fd = r->watch_fd, .events = POLLRDHUP}};
+	int n;
+
+	for (;;) {
+		n = poll(p, r->watch_fd >= 0 ? 2 : 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (p[0].revents)
+			return 0; /* the worker ended the session */
+		if (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			/* It sees the EOF itself unless a call never returns. */
+			do
+				n = poll(p, 1, 2000);
+			while (n < 0 && errno == EINTR);
+			if (n > 0)
+				return 0;
+			gvw_log(GVW_WARN,
+				"session %u: the client hung up during a call; "
+				"killing its worker process",
+				r->id);
+			break;
+		}
+	}
+	gvw_remote_abort(r);
+	return -1;
 }

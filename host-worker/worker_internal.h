@@ -175,6 +175,16 @@ struct gvw_worker {
 	uint64_t guest_ram_gen;
 };
 
+/*
+ * What a worker serving its TCP client itself reports to the backend, on
+ * a page they share (gvw_remote_open_client): each field stored whole
+ * after every frame, read by monitors without a lock.
+ */
+struct gvw_shared_stats {
+	struct gvw_activity act;
+	uint64_t allocs, bytes; /* the guest's own allocations */
+};
+
 /* Every request and response payload, to size the session's buffers. */
 union gvw_any_req {
 #define GV_OP(name, num, req, resp, nb, tail) struct req name;

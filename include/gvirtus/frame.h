@@ -110,5 +110,19 @@ struct __attribute__((packed)) gv_relay_msg {
 _Static_assert(sizeof(struct gv_relay_msg) == 16, "gv_relay_msg is 16 bytes");
 #define GV_RELAY_REACHED 1u
 #define GV_RELAY_RELEASE 2u
+/*
+ * A worker that serves its TCP client itself asks its parent what the
+ * parent answers for relayed frames: the VM-wide figures a frame's header
+ * carries (for its STATS op), and a callback session's gate calls, which
+ * only the parent's mirrors can answer.  These messages are followed by
+ * `reserved` bytes: none for VM_STATS_ASK, a gv_frame_vm_stats for
+ * VM_STATS, the frame's messages for GATE_CALL and the responses for
+ * GATE_ANSWER (at most GV_RELAY_MAX_PAYLOAD).
+ */
+#define GV_RELAY_VM_STATS_ASK 3u
+#define GV_RELAY_VM_STATS     4u
+#define GV_RELAY_GATE_CALL    5u
+#define GV_RELAY_GATE_ANSWER  6u
+#define GV_RELAY_MAX_PAYLOAD  256u
 
 #endif
