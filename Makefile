@@ -181,6 +181,13 @@ $(B)/guest/progs/gvtest_math: tests/guest/gvtest_math.c $(MATH_SHIMS) $(wildcard
 $(B)/guest/progs/gvtest_rdc: tests/guest/gvtest_rdc.cu
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) -rdc=true $< -o $@ -lcudadevrt
+# NVRTC runs where the program runs: NVIDIA's libnvrtc, from the toolkit
+# (in a guest, the host's toolkit shared at the same path, run-guest.sh -s, and
+# its lib64 on LD_LIBRARY_PATH after the shims, as natively).
+$(B)/guest/progs/nvrtc_driver: tests/gpu/nvrtc_driver.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(CFLAGS) $(WARN) -I$(CUDA_HOME)/include $< -o $@ -L$(CUDA_HOME)/lib64/stubs -lcuda \
+		-L$(CUDA_HOME)/lib64 -lnvrtc
 $(B)/guest/progs/%: tests/gpu/%.c
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -I$(CUDA_HOME)/include $< -o $@ -L$(CUDA_HOME)/lib64/stubs -lcuda
@@ -223,7 +230,7 @@ image: $(B)/guest/initramfs.cpio.gz
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/host/libgvirtus-host.a qemu-device/gvirtus_framing.c \
 		$(wildcard tests/unit/*.h qemu-device/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(CFLAGS) $(WARN) -Ihost-worker -Iqemu-device $(INC) -Itests/unit $< \
+	$(CC) $(STD) $(CFLAGS) $(WARN) -Ihost-worker -Iqemu-device $(INC) -Itests/unit -I$(B)/tests $< \
 		qemu-device/gvirtus_framing.c -o $@ $(B)/host/libgvirtus-host.a -lpthread -ldl
 # The guest test program against an in-process worker: no VM needed.
 LOOPBACK_RT_OBJ := $(filter-out $(B)/guest-lib/transport_vdev.o,$(RT_OBJ)) $(B)/guest-lib/unsupported_stubs.o
@@ -269,6 +276,16 @@ $(B)/tests/fatbin_kernels.fatbin: tests/unit/fatbin_kernels.cu
 	@mkdir -p $(@D)
 	$(CUDA_HOME)/bin/nvcc -arch=sm_90 -no-compress -fatbin -o $@ $<
 unit-test: $(B)/tests/fatbin_kernels.fatbin
+# The same kernels as PTX and as a cubin: test_ptx_params compares layouts.
+$(B)/tests/ptx_kernels.ptx: tests/unit/ptx_kernels.cu
+	@mkdir -p $(@D)
+	$(CUDA_HOME)/bin/nvcc -arch=sm_90 -ptx -o $@ $<
+$(B)/tests/ptx_kernels.cubin: tests/unit/ptx_kernels.cu
+	@mkdir -p $(@D)
+	$(CUDA_HOME)/bin/nvcc -arch=sm_90 -cubin -o $@ $<
+$(B)/tests/%.inc: $(B)/tests/%
+	(od -An -v -tu1 $< && echo 0) | sed 's/[0-9]\+/&,/g' >$@
+$(B)/tests/test_ptx_params: $(B)/tests/ptx_kernels.ptx.inc $(B)/tests/ptx_kernels.cubin.inc
 # test_remote_lifetime and test_guest_ram spawn the real worker process.
 unit-test: $(B)/bin/gvirtus-worker
 
@@ -283,6 +300,7 @@ guest-test: all
 	scripts/run-guest.sh -e cpu-reference -t 900 ci.sh
 	tests/gpu_selection.sh cpu-reference
 	tests/data_plane.sh cpu-reference
+	tests/share_dir.sh cpu-reference
 	tests/trace_events.sh cpu-reference
 	tests/qmp_monitor.sh cpu-reference
 

@@ -14,6 +14,7 @@
 
 #include "fatbin_params.h"
 #include "handlers.h"
+#include "module_image.h"
 
 #define CPUREF_MEM_PER_DEVICE (4ull << 30)
 #define CPUREF_VA_BASE	      0x600000000000ull /* clear of usual guest mappings */
@@ -265,14 +266,19 @@ struct cpuref_global {
 };
 
 struct cpuref_module {
-	void *image;
+	unsigned char *image;
 	size_t len;
+	int kind; /* GVW_IMAGE_* */
 	struct cpuref_global *globals;
 	size_t nglobals;
 };
 
 #define CPUREF_MAX_GLOBAL (64ull << 20)
 
+/*
+ * A fatbin, a bare ELF cubin or PTX text (the handler checked which, and
+ * terminated it): kept whole, for the kernels' parameter layouts.
+ */
 static int cpuref_module_load(void *ctx, const void *image, size_t len, void **mod)
 {
 	struct cpuref_module *m = calloc(1, sizeof(*m));
@@ -280,16 +286,26 @@ static int cpuref_module_load(void *ctx, const void *image, size_t len, void **m
 
 	if (!m)
 		return cudaErrorMemoryAllocation;
+	m->kind = size ? GVW_IMAGE_FATBIN
+		  : len >= 4 && !memcmp(image,
+					"\x7f"
+					"ELF",
+					4)
+		      ? GVW_IMAGE_ELF
+		      : GVW_IMAGE_PTX;
+	if (!size)
+		size = m->kind == GVW_IMAGE_PTX ? strnlen(image, len) : len;
 	if (size == 0 || size > len) {
 		free(m);
 		return cudaErrorInvalidKernelImage;
 	}
-	m->image = malloc(size);
+	m->image = malloc(size + 1);
 	if (!m->image) {
 		free(m);
 		return cudaErrorMemoryAllocation;
 	}
 	memcpy(m->image, image, size);
+	m->image[size] = 0; /* PTX is read as a string */
 	m->len = size;
 	*mod = m;
 	return cudaSuccess;
@@ -313,7 +329,11 @@ static int cpuref_function_get(void *ctx, void *mod, const char *name, struct gv
 	struct gvw_param p[GV_MAX_PARAMS];
 	const char *why = NULL;
 	uint32_t end = 0;
-	int i, n = gvw_fatbin_param_layout(m->image, m->len, name, p, GV_MAX_PARAMS, &why);
+	int i, n = m->kind == GVW_IMAGE_FATBIN
+		       ? gvw_fatbin_param_layout(m->image, m->len, name, p, GV_MAX_PARAMS, &why)
+		   : m->kind == GVW_IMAGE_ELF
+		       ? gvw_elf_param_layout(m->image, m->len, name, p, GV_MAX_PARAMS, &why)
+		       : gvw_ptx_param_layout((const char *)m->image, name, p, GV_MAX_PARAMS, &why);
 
 	if (n < 0 || n > GV_MAX_PARAMS)
 		return cudaErrorInvalidDeviceFunction;

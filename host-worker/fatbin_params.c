@@ -420,3 +420,32 @@ int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 				      : "fatbin holds no ELF cubin";
 	return -1;
 }
+
+int gvw_elf_param_layout(const void *elf, size_t len, const char *kernel, struct gvw_param *out,
+			 int max, const char **why)
+{
+	const char *ignored;
+	struct span image = {elf, len}, info;
+	int r;
+
+	if (!why)
+		why = &ignored;
+	*why = NULL;
+	if (!kernel || !*kernel || len < 4 ||
+	    memcmp(elf,
+		   "\x7f"
+		   "ELF",
+		   4)) {
+		*why = !kernel || !*kernel ? "no kernel name" : "not an ELF cubin";
+		return -1;
+	}
+	if (!out || max < 0)
+		max = 0;
+	r = find_kernel_info(image, kernel, &info, why);
+	if (r <= 0) {
+		if (r == 0)
+			*why = "kernel not found in the cubin";
+		return -1;
+	}
+	return parse_kernel_info(info, out, max, why);
+}

@@ -27,6 +27,18 @@ struct gvw_param {
 int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 			    struct gvw_param *out, int max, const char **why);
 
+/* The same for a bare ELF cubin of len bytes (cuModuleLoadData of one). */
+int gvw_elf_param_layout(const void *elf, size_t len, const char *kernel, struct gvw_param *out,
+			 int max, const char **why);
+
+/*
+ * The same for PTX text (NUL-terminated): the layout the ABI gives the
+ * .param list of the kernel's .entry, each parameter at the next multiple
+ * of its alignment (.align N, else its type's size).
+ */
+int gvw_ptx_param_layout(const char *ptx, const char *kernel, struct gvw_param *out, int max,
+			 const char **why);
+
 /*
  * Total size in bytes of the fatbin starting at p (header + payload), or 0
  * if p is not a fatbin.  len_avail bounds reads: a fatbin whose header says

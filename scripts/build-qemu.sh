@@ -109,13 +109,17 @@ rm -f "$dst/meson.build.new"
 hash=$( (cd "$repo" && cat $files qemu-device/trace-events qemu-device/qapi/gvirtus.json \
 	qemu-device/patches/*.patch scripts/build-qemu.sh) | sha256sum | cut -c1-16)
 bin=$cache/bin/qemu-$upver-$hash
+# virtfs (virtio-9p, with glibc's xattr calls, no new library): host
+# directories shared read-only into the guest (run-guest.sh -s).
+config=(--python=/usr/bin/python3 --target-list=x86_64-softmmu --without-default-features
+	--disable-docs --enable-tcg --enable-kvm --enable-attr --enable-virtfs
+	--disable-install-blobs --disable-werror)
 if [ ! -x "$bin/qemu-system-x86_64" ]; then
-	if [ ! -f "$build/build.ninja" ]; then
+	# A build configured otherwise is configured anew.
+	if [ ! -f "$build/build.ninja" ] || [ "$(cat "$build/.gvirtus-config" 2>/dev/null)" != "${config[*]}" ]; then
 		rm -rf "$build" && mkdir -p "$build"
-		(cd "$build" && "$src/configure" --python=/usr/bin/python3 \
-			--target-list=x86_64-softmmu --without-default-features \
-			--disable-docs --enable-tcg --enable-kvm \
-			--disable-install-blobs --disable-werror)
+		(cd "$build" && "$src/configure" "${config[@]}")
+		echo "${config[*]}" >"$build/.gvirtus-config"
 	fi
 	ninja -C "$build" qemu-system-x86_64
 	make -s -C "$build/pc-bios/optionrom"

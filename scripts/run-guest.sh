@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # usage: run-guest.sh [-e EXECUTOR] [-d DEVICE_OPTIONS] [-t TIMEOUT_S] [-l LOG] [-a ARGS]
-#                     [-q QEMU_OPTION] [-p] SCRIPT
+#                     [-q QEMU_OPTION] [-p] [-s HOST_DIR:GUEST_DIR] SCRIPT
 # Boots the gvirtus guest under TCG with virtio-gvirtus-pci and runs
 # tests/guest/SCRIPT inside it.  Exits with the script's exit code.
 # EXECUTOR: cuda (the host GPU, default) or cpu-reference (no GPU needed).
@@ -10,12 +10,15 @@
 # Guest RAM is a shared memfd, which the session workers map (the data
 # plane: bulk data is not copied through their sockets); -p gives the
 # guest private RAM instead, the fallback path.
+# -s HOST_DIR:GUEST_DIR (repeatable) shares a host directory read-only
+# (virtio-9p), mounted at GUEST_DIR before the script runs: e.g. the
+# host's CUDA toolkit for NVRTC, which runs in the guest as it is.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 b=${GVIRTUS_BUILD:-$repo/build}
-executor=cuda timeout_s=600 log= devopts= args= ram=shared
+executor=cuda timeout_s=600 log= devopts= args= ram=shared shares=
 qemu_opts=()
-while getopts "e:t:l:d:a:q:p" o; do
+while getopts "e:t:l:d:a:q:ps:" o; do
 	case $o in
 	e) executor=$OPTARG ;;
 	d) devopts=",$OPTARG" ;;
@@ -24,6 +27,17 @@ while getopts "e:t:l:d:a:q:p" o; do
 	a) args=" $OPTARG" ;;
 	q) qemu_opts+=("$OPTARG") ;;
 	p) ram=private ;;
+	s)
+		host_dir=${OPTARG%%:*} guest_dir=${OPTARG#*:}
+		case $OPTARG in *,* | *" "*)
+			echo "run-guest: -s $OPTARG: no commas or spaces in shared paths" >&2; exit 2 ;;
+		esac
+		[ -d "$host_dir" ] && [ "${guest_dir#/}" != "$guest_dir" ] ||
+			{ echo "run-guest: -s $OPTARG: want an existing HOST_DIR:/GUEST_DIR" >&2; exit 2; }
+		tag=share${#qemu_opts[@]}
+		qemu_opts+=(-virtfs "local,path=$host_dir,mount_tag=$tag,security_model=none,readonly=on")
+		shares=${shares:+$shares,}$tag:$guest_dir
+		;;
 	*) exit 2 ;;
 	esac
 done
@@ -46,7 +60,7 @@ timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \
 	-L "$b/qemu/share/qemu" -M q35 -accel tcg,thread=multi -cpu max \
 	-smp "$smp" "${mem[@]}" -nodefaults -display none -serial stdio -no-reboot \
 	-kernel "$b/kernel/vmlinuz" -initrd "$b/guest/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script$args" \
+	-append "console=ttyS0 quiet panic=-1 gvirtus.run=$script${shares:+ gvirtus.share=$shares}$args" \
 	-device "virtio-gvirtus-pci,executor=$executor$devopts" ${qemu_opts[@]+"${qemu_opts[@]}"} \
 	2>"$log.host" | tee "$log"
 qrc=${PIPESTATUS[0]}

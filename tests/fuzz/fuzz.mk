@@ -32,7 +32,7 @@ FUZZ_SRC_session := $(FUZZ_WORKER_SRC)
 FUZZ_SRC_codecs := $(FUZZ_WORKER_SRC) $(GEN_TESTS) tests/fuzz/fuzz_fakes.c
 $(FUZZ_O)/$(B)/tests/gen/%_roundtrip.o: FUZZ_CFLAGS += -DRT_FAKES_ONLY -Wno-deprecated-declarations
 FUZZ_SRC_framing := qemu-device/gvirtus_framing.c
-FUZZ_SRC_fatbin := host-worker/fatbin_params.c
+FUZZ_SRC_fatbin := host-worker/fatbin_params.c host-worker/ptx_params.c
 FUZZ_SRC_properties := common/properties.c common/json.c
 FUZZ_SRC_frame := host-worker/frame_io.c host-worker/guest_ram.c host-worker/log.c \
 	$(wildcard common/sockstream.c common/fdio.c common/loglevel.c)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: the fatbin parser (host-worker/fatbin_params.c), on
- * images a guest may ship with MODULE_LOAD.
+ * images a guest may ship with MODULE_LOAD; the same bytes as a bare ELF
+ * cubin, and as PTX text (host-worker/ptx_params.c, NUL-terminated as the
+ * host terminates an image).
  *
  * Input: u8 ctl (bits 0-3: the image's misalignment, as a bulk buffer at
  * any page offset has; bits 4-5: how many parameters out holds), u8
@@ -61,6 +63,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = gvw_fatbin_param_layout(block + misalign, len, name, out, max, &why);
 	if (n < -1 || (n == -1 && !why) || (n >= 0 && why))
 		die("gvw_fatbin_param_layout's result and reason disagree");
+	n = gvw_elf_param_layout(block + misalign, len, name, out, max, &why);
+	if (n < -1 || (n == -1 && !why) || (n >= 0 && why))
+		die("gvw_elf_param_layout's result and reason disagree");
+	{
+		char *text = malloc(len + 1);
+
+		if (!text)
+			abort();
+		memcpy(text, data, len);
+		text[len] = 0;
+		n = gvw_ptx_param_layout(text, name, out, max, &why);
+		if (n < -1 || (n == -1 && !why) || (n >= 0 && why))
+			die("gvw_ptx_param_layout's result and reason disagree");
+		free(text);
+	}
 	free(out);
 	free(block);
 	free(name);

@@ -314,6 +314,12 @@ def fatbin_seeds(fatbin):
     # A fatbin header with no entries: magic, version 1, header size 16, payload 0.
     empty = struct.pack("<IHHQ", 0xBA55ED50, 1, 16, 0)
     s = {"empty": seed(0, "k", empty), "null-name": seed(0x10, "", empty)}
+    # PTX as NVRTC writes it (fuzz_fatbin reads the bytes as PTX too).
+    ptx = (b".version 8.8\n.target sm_90\n.address_size 64\n"
+           b".visible .entry saxpy(\n\t.param .f32 saxpy_param_0,\n"
+           b"\t.param .u64 .ptr .align 1 saxpy_param_1,\n\t.param .align 8 .b8 s[80],\n"
+           b"\t.param .u32 saxpy_param_3\n)\n{\n\tret;\n}\n")
+    s["ptx"] = seed(0x20, "saxpy", ptx)
     if fatbin:
         s["k1"] = seed(0x20, "_Z2k1cdPi", fatbin)
         s["huge"] = seed(0x33, "_Z6k_hugec7Huge20kPi", fatbin)

@@ -33,14 +33,18 @@ export GVIRTUS_GUEST_SMP=${GVIRTUS_GUEST_SMP:-$(($(nproc) / 4 > 0 ? $(nproc) / 4
 # compare their cudaMemGetInfo readings; the nvidia-smi reading at the
 # end, once everything has exited, still must match the first.
 export GVTEST_SHARED_GPU=1
-guest_run() { # NAME TIMEOUT SCRIPT: the exit code lands in $out/NAME.rc
-	"$repo/scripts/run-guest.sh" -e cuda -t "$2" -l "$out/$1.log" -a GVTEST_SHARED_GPU=1 "$3" \
-		>/dev/null 2>&1
-	echo $? >"$out/$1.rc"
+guest_run() { # NAME TIMEOUT SCRIPT [run-guest options]: the exit code lands in $out/NAME.rc
+	local name=$1 t=$2 script=$3
+	shift 3
+	"$repo/scripts/run-guest.sh" -e cuda -t "$t" -l "$out/$name.log" -a GVTEST_SHARED_GPU=1 "$@" \
+		"$script" >/dev/null 2>&1
+	echo $? >"$out/$name.rc"
 }
+# NVRTC runs in the guest from the host's toolkit, shared at its own path.
+cuda_lib=${CUDA_HOME:-/usr/local/cuda}/lib64
 t0=$(date +%s)
 guest_run guest-gpu 300 gpu.sh &
-guest_run programs-guest 360 gpu_programs.sh &
+guest_run programs-guest 360 gpu_programs.sh -s "$cuda_lib:$cuda_lib" &
 guest_run demo 180 demo.sh &
 
 echo "== nvcc programs (tests/gpu): native, then in the guest, outputs compared"
@@ -61,7 +65,7 @@ compare_with_native() {
 	fi
 }
 run_programs() {
-	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft; do
+	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft nvrtc_driver; do
 		echo "=== BEGIN $p"
 		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $p)
 		echo "=== END $p rc=$?"
@@ -80,7 +84,9 @@ printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp"
 "$b/bin/gvirtus-backend" "$home/etc/properties.json" 2>"$out/backend.log" &
 backend=$!
 sleep 2
-GVIRTUS_HOME=$home GVIRTUS_TRANSPORT=tcp LD_LIBRARY_PATH=$b/guest-lib run_programs >"$out/programs-tcp.log" 2>&1
+# The toolkit after the shims: NVRTC (nvrtc_driver) as natively, ours first.
+GVIRTUS_HOME=$home GVIRTUS_TRANSPORT=tcp LD_LIBRARY_PATH=$b/guest-lib:${CUDA_HOME:-/usr/local/cuda}/lib64 \
+	run_programs >"$out/programs-tcp.log" 2>&1
 kill -TERM $backend
 wait $backend
 compare_with_native tcp TCP tcp_identical

@@ -2,7 +2,9 @@
 # The nvcc programs of tests/gpu, each between markers so the host can cut
 # its output out of the console and compare it with the native run.
 fail=0
-for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft; do
+# NVRTC from the host's toolkit, shared at its own path: after the shims.
+[ -d /usr/local/cuda/lib64 ] && export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/usr/local/cuda/lib64
+for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft nvrtc_driver; do
 	echo "=== BEGIN $p"
 	$p
 	rc=$?

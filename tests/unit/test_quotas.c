@@ -177,9 +177,18 @@ static void test_modules(struct gvw_session *s)
 	EXPECT(e == cudaErrorInvalidKernelImage, "fatbin claiming more: %d", e);
 	e = module_load(s, fatbin + 0, 16, NULL);
 	EXPECT(e == cudaErrorInvalidKernelImage, "fatbin header alone: %d", e);
-	/* PTX without a NUL gets one; the CPU double then says it loads fatbins only. */
-	e = module_load(s, ptx, sizeof(ptx) - 1, NULL);
-	EXPECT(e == cudaErrorInvalidKernelImage, "PTX to the double: %d", e);
+	/* PTX without a NUL gets one (the host terminates every image), and loads. */
+	{
+		uint64_t h = 0;
+		struct gv_handle_req uq;
+
+		e = module_load(s, ptx, sizeof(ptx) - 1, &h);
+		EXPECT(e == cudaSuccess && h, "PTX without its NUL loads: %d", e);
+		uq.handle = h;
+		EXPECT(call(s, GV_OP_MODULE_UNLOAD, &uq, sizeof(uq), NULL, 0, NULL).h.result ==
+			   cudaSuccess,
+		       "and unloads, giving its bytes back");
+	}
 	free(bad);
 	EXPECT(module_load(s, fatbin, fatbin_len, NULL) == cudaSuccess, "module 1");
 	EXPECT(module_load(s, fatbin, fatbin_len, NULL) == cudaSuccess, "module 2");
