@@ -16,14 +16,23 @@ struct worker_stats {
 	uint32_t sessions, session_id;
 	uint64_t session_allocs, session_bytes, total_allocs, total_bytes;
 	uint64_t sessions_closed, bytes_freed_at_close, session_calls, session_exec_ns;
+	uint64_t session_requests;
 };
 
-static int (*get_stats)(worker_stats *);
+static int (*get_stats_sized)(worker_stats *, size_t);
 static worker_stats before;
+
+static int get_stats_fn(worker_stats *s)
+{
+	return get_stats_sized(s, sizeof(*s));
+}
+static int (*get_stats)(worker_stats *);
 
 static void bench_init()
 {
-	get_stats = (int (*)(worker_stats *))dlsym(RTLD_DEFAULT, "gvirtusGetWorkerStats");
+	get_stats_sized =
+	    (int (*)(worker_stats *, size_t))dlsym(RTLD_DEFAULT, "gvirtusGetWorkerStatsSized");
+	get_stats = get_stats_sized ? get_stats_fn : nullptr;
 }
 
 static double now_us()

@@ -109,6 +109,11 @@ static void bench_launches()
 	CK(cudaDeviceSynchronize());
 	report("host messages per (cudaGetLastError + launch + cudaPeekAtLastError)",
 	       counted ? (double)(s1.session_calls - s0.session_calls - 1) / n : 0, "calls", -1);
+	// Of which round trips: launches are queued and go with the next
+	// synchronous call (here, the second stats call).
+	report("round trips per (cudaGetLastError + launch + cudaPeekAtLastError)",
+	       counted ? (double)(s1.session_requests - s0.session_requests - 1) / n : 0,
+	       "requests", -1);
 }
 
 static void bench_memcpy()

@@ -19,7 +19,27 @@ static const struct gv_error_text error_table[] = {
 };
 
 static _Thread_local cudaError_t last_error = cudaSuccess;
-static atomic_int runtime_inited, runtime_used;
+static atomic_int runtime_inited, runtime_used, sticky_seen;
+
+/* Errors after which the context is broken and every call fails. */
+static int is_sticky(cudaError_t err)
+{
+	switch ((int)err) {
+	case 700: /* cudaErrorIllegalAddress */
+	case 702: /* cudaErrorLaunchTimeout */
+	case 710: /* cudaErrorAssert */
+	case 714: /* cudaErrorHardwareStackError */
+	case 715: /* cudaErrorIllegalInstruction */
+	case 716: /* cudaErrorMisalignedAddress */
+	case 717: /* cudaErrorInvalidAddressSpace */
+	case 718: /* cudaErrorInvalidPc */
+	case 719: /* cudaErrorLaunchFailure */
+	case 214: /* cudaErrorECCUncorrectable */
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 cudaError_t gv_ret(cudaError_t err)
 {
@@ -27,9 +47,25 @@ cudaError_t gv_ret(cudaError_t err)
 	 * made its primary context current, which the driver API then sees
 	 * (as natively). */
 	gv_runtime_mark();
-	if (err != cudaSuccess)
+	if (err != cudaSuccess) {
 		last_error = err;
+		/* From here on, launches fail at the call, as natively: none queued. */
+		if (is_sticky(err))
+			atomic_store_explicit(&sticky_seen, 1, memory_order_relaxed);
+	}
 	return err;
+}
+
+void gv_async_failed(cudaError_t err)
+{
+	last_error = err;
+	if (is_sticky(err))
+		atomic_store_explicit(&sticky_seen, 1, memory_order_relaxed);
+}
+
+int gv_sticky_seen(void)
+{
+	return atomic_load_explicit(&sticky_seen, memory_order_relaxed);
 }
 
 void gv_runtime_init_mark(void)

@@ -74,6 +74,22 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 			  const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
 			  const struct gv_buf *bufs, unsigned int nbufs, int32_t *result);
 
+/*
+ * An asynchronous call (the async class): queued as a message that wants
+ * no reply, sent with the session's next synchronous call; its error, if
+ * the host's differs from the guest's checks, surfaces there
+ * (gv_async_failed).  cudaSuccess, or cudaErrorInvalidValue for a message
+ * too large.  gv_async_enabled: whether calls may go this way now
+ * (GVIRTUS_ASYNC=0 turns it off; so does a sticky error).
+ */
+cudaError_t gv_rpc_async(uint32_t op, const void *req, uint32_t req_len, const void *tail,
+			 uint32_t tail_len);
+int gv_async_enabled(void);
+/* An asynchronous call failed on the host: the thread's last error, as natively. */
+void gv_async_failed(cudaError_t err);
+/* Whether a sticky error (the context is broken) has been seen. */
+int gv_sticky_seen(void);
+
 /* Set while the driver API (our libcuda.so.1) makes a call on the session. */
 extern _Thread_local int gv_driver_call;
 
@@ -153,6 +169,8 @@ static inline uint64_t gv_stream_value(cudaStream_t s)
 {
 	return (uint64_t)(uintptr_t)s;
 }
+/* A default stream, or one this process's runtime created and still has. */
+int gv_stream_known(cudaStream_t stream);
 
 /* ---- copies (memory.c), shared by the plain, Async and symbol forms ---- */
 

@@ -351,25 +351,37 @@ GVRT_EXPORT cudaError_t cudaPointerGetAttributes(struct cudaPointerAttributes *a
 	return cudaSuccess;
 }
 
-GVRT_EXPORT int gvirtusGetWorkerStats(struct gvirtus_worker_stats *out)
+GVRT_EXPORT int gvirtusGetWorkerStatsSized(struct gvirtus_worker_stats *out, size_t size)
 {
 	struct gv_empty q;
 	struct gv_stats_resp r;
+	struct gvirtus_worker_stats all;
 	cudaError_t e = GV_RPC(STATS, &q, &r, NULL, 0);
 
 	if (e == cudaSuccess) {
-		out->sessions = r.sessions;
-		out->session_id = r.session_id;
-		out->session_allocs = r.session_allocs;
-		out->session_bytes = r.session_bytes;
-		out->total_allocs = r.total_allocs;
-		out->total_bytes = r.total_bytes;
-		out->sessions_closed = r.sessions_closed;
-		out->bytes_freed_at_close = r.bytes_freed_at_close;
-		out->session_calls = r.session_calls;
-		out->session_exec_ns = r.session_exec_ns;
+		all = (struct gvirtus_worker_stats){
+		    .sessions = r.sessions,
+		    .session_id = r.session_id,
+		    .session_allocs = r.session_allocs,
+		    .session_bytes = r.session_bytes,
+		    .total_allocs = r.total_allocs,
+		    .total_bytes = r.total_bytes,
+		    .sessions_closed = r.sessions_closed,
+		    .bytes_freed_at_close = r.bytes_freed_at_close,
+		    .session_calls = r.session_calls,
+		    .session_exec_ns = r.session_exec_ns,
+		    .session_requests = r.session_requests,
+		};
+		memcpy(out, &all, size < sizeof(all) ? size : sizeof(all));
 	}
 	return e;
+}
+
+GVRT_EXPORT int gvirtusGetWorkerStats(struct gvirtus_worker_stats *out)
+{
+	return gvirtusGetWorkerStatsSized(out,
+					  offsetof(struct gvirtus_worker_stats, session_exec_ns) +
+					      sizeof(out->session_exec_ns));
 }
 
 GVRT_EXPORT cudaError_t cudaMemcpyPeerAsync(void *dst, int dst_device, const void *src,

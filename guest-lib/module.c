@@ -9,6 +9,7 @@
  */
 #include <cuda.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,8 @@ struct gv_kernel {
 	int have_layout;
 	uint32_t nparams, args_size;
 	struct gv_param_info *params;
+	/* Its own limits per device, for launches that are queued (0: not known). */
+	_Atomic int32_t max_threads[GVRT_MAX_DEVICES], max_dyn_smem[GVRT_MAX_DEVICES];
 };
 
 struct gv_symbol {
@@ -309,6 +312,49 @@ static cudaError_t check_config(dim3 g, dim3 b)
 static _Thread_local unsigned char argbuf[GV_MAX_ARGS];
 
 /*
+ * Whether a launch may be queued (the async class): the host could refuse
+ * it only for what it alone knows, so a launch goes the synchronous way
+ * unless the guest knows the answer too.  Geometry is checked already;
+ * here the stream must be one the guest knows live, and the block and
+ * dynamic shared memory within the kernel's own limits, asked of the host
+ * once per kernel and device.
+ */
+static int may_queue(struct gv_kernel *k, uint64_t fn, dim3 b, size_t shmem, cudaStream_t stream)
+{
+	int dev = gv_current_device();
+	int32_t threads, smem;
+
+	if (!gv_async_enabled() || !gv_stream_known(stream) || dev < 0 || dev >= GVRT_MAX_DEVICES)
+		return 0;
+	threads = atomic_load(&k->max_threads[dev]);
+	smem = atomic_load(&k->max_dyn_smem[dev]);
+	if (!threads) {
+		struct gv_handle_req q = {.handle = fn};
+		struct gv_func_attrs_resp r;
+
+		if (GV_RPC(FUNC_ATTRS, &q, &r, NULL, 0) ||
+		    !((r.valid >> GV_FA_MAX_THREADS_PER_BLOCK) & 1) ||
+		    !((r.valid >> GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES) & 1) ||
+		    r.values[GV_FA_MAX_THREADS_PER_BLOCK] <= 0)
+			return 0;
+		threads = r.values[GV_FA_MAX_THREADS_PER_BLOCK];
+		smem = r.values[GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES];
+		atomic_store(&k->max_dyn_smem[dev], smem);
+		atomic_store(&k->max_threads[dev], threads);
+	}
+	return (uint64_t)b.x * b.y * b.z <= (uint64_t)threads && smem >= 0 && shmem <= (size_t)smem;
+}
+
+/* cudaFuncSetAttribute may change the limits: asked again at the next launch. */
+static void forget_limits(struct gv_kernel *k)
+{
+	int d;
+
+	for (d = 0; k && d < GVRT_MAX_DEVICES; d++)
+		atomic_store(&k->max_threads[d], 0);
+}
+
+/*
  * A launch: LAUNCH, or LAUNCH_EX when it has attributes (cudaLaunchAttribute
  * has the driver's ids and 64-byte values).
  */
@@ -347,6 +393,8 @@ static cudaError_t launch_attrs(struct gv_kernel *k, dim3 g, dim3 b, void **args
 	for (i = 0; i < k->nparams; i++)
 		memcpy(argbuf + k->params[i].offset, args[i], k->params[i].size);
 	q->args_len = k->args_size;
+	if (!nattrs && may_queue(k, fn, b, shmem, stream))
+		return gv_rpc_async(GV_OP_LAUNCH, q, sizeof(*q), argbuf, q->args_len);
 	if (!nattrs)
 		return gv_rpc_tail(GV_OP_LAUNCH, q, sizeof(*q), argbuf, q->args_len, &r, 0, NULL,
 				   0);
@@ -678,6 +726,7 @@ static cudaError_t set_attribute(struct gv_kernel *k, enum cudaFuncAttribute att
 GVRT_EXPORT cudaError_t cudaFuncSetAttribute(const void *func, enum cudaFuncAttribute attr,
 					     int value)
 {
+	forget_limits(kernel_of(func));
 	return gv_ret(set_attribute(kernel_of(func), attr, value));
 }
 
@@ -695,6 +744,7 @@ GVRT_EXPORT cudaError_t cudaKernelSetAttributeForDevice(cudaKernel_t kernel,
 	if (device < 0 || device >= s->device_count)
 		return gv_ret(cudaErrorInvalidDevice);
 	gv_set_current_device(device);
+	forget_limits((struct gv_kernel *)kernel);
 	e = set_attribute((struct gv_kernel *)kernel, attr, value);
 	gv_set_current_device(saved);
 	return gv_ret(e);

@@ -61,6 +61,60 @@ _Static_assert(sizeof(msg) <= GV_FRAME_MAX_MSG && sizeof(msg) <= GV_VQ_MAX_MSG,
 _Static_assert(sizeof(in) <= GV_FRAME_MAX_MSG && sizeof(in) <= GV_VQ_MAX_MSG,
 	       "every response fits a TCP frame and a virtqueue message");
 
+/*
+ * Asynchronous calls (the async call class: launches for now) wait here,
+ * in program order across threads, as messages that want no reply.  The
+ * next synchronous call on the session carries them before its own
+ * message, so the host runs everything in the order it was called; a full
+ * queue goes with a FLUSH.  A synchronous call waits for a flush in flight
+ * before it is sent, so that no call overtakes the calls queued before it.
+ */
+#define GV_ASYNC_QUEUE_BYTES (GV_VQ_MAX_MSG - sizeof(msg) - 64)
+static pthread_mutex_t async_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t async_cond = PTHREAD_COND_INITIALIZER;
+static unsigned char async_queue[GV_ASYNC_QUEUE_BYTES];
+static size_t async_len;
+static int async_flushing;
+_Static_assert(GV_ASYNC_QUEUE_BYTES + sizeof(msg) <= GV_FRAME_MAX_MSG,
+	       "the queue and one message fit a TCP frame and a virtqueue message");
+
+/*
+ * Takes what is queued for a request of msg_len bytes: *out (malloced: the
+ * queue, then room for the message) and its queued length, or NULL with
+ * nothing queued.  The caller sends, then calls async_done.
+ */
+static unsigned char *async_take(size_t msg_len, size_t *queued)
+{
+	unsigned char *out = NULL;
+
+	*queued = 0;
+	pthread_mutex_lock(&async_lock);
+	while (async_flushing)
+		pthread_cond_wait(&async_cond, &async_lock);
+	if (async_len) {
+		out = malloc(async_len + msg_len);
+		if (out) {
+			memcpy(out, async_queue, async_len);
+			*queued = async_len;
+			async_len = 0;
+			async_flushing = 1;
+		}
+	}
+	pthread_mutex_unlock(&async_lock);
+	return out;
+}
+
+static void async_done(unsigned char *buf)
+{
+	if (!buf)
+		return;
+	free(buf);
+	pthread_mutex_lock(&async_lock);
+	async_flushing = 0;
+	pthread_cond_broadcast(&async_cond);
+	pthread_mutex_unlock(&async_lock);
+}
+
 cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
 		      const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
 		      const struct gv_buf *bufs, unsigned int nbufs)
@@ -86,7 +140,8 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 	    .nbulk = nbufs,
 	};
 	struct gv_resp_hdr r;
-	size_t got = 0;
+	size_t got = 0, len = sizeof(h) + req_len + tail_len, queued = 0;
+	unsigned char *batch = NULL;
 	int err;
 
 	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS || resp_len > sizeof(in) - sizeof(r))
@@ -95,8 +150,16 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 	memcpy(msg + sizeof(h), req, req_len);
 	if (tail_len)
 		memcpy(msg + sizeof(h) + req_len, tail, tail_len);
-	err = t->call(t, msg, sizeof(h) + req_len + tail_len, in, sizeof(r) + resp_len, &got, bufs,
-		      nbufs);
+	/* The session's queued asynchronous calls go first. */
+	if (t == info.t)
+		batch = async_take(len, &queued);
+	if (batch) {
+		memcpy(batch + queued, msg, len);
+		err = t->call(t, batch, queued + len, in, sizeof(r) + resp_len, &got, bufs, nbufs);
+	} else {
+		err = t->call(t, msg, len, in, sizeof(r) + resp_len, &got, bufs, nbufs);
+	}
+	async_done(batch);
 	if (err)
 		return transport_error(err, op);
 	if (got < sizeof(r)) {
@@ -127,7 +190,71 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 	}
 	memcpy(resp, in + sizeof(r), resp_len);
 	*result = r.result;
+	if (r.deferred)
+		gv_async_failed((cudaError_t)r.deferred);
 	return cudaSuccess;
+}
+
+int gv_async_enabled(void)
+{
+	static int enabled = -1;
+
+	if (enabled < 0) {
+		const char *v = getenv("GVIRTUS_ASYNC");
+
+		enabled = !(v && !strcmp(v, "0"));
+	}
+	return enabled && gv_session()->ready && !gv_sticky_seen();
+}
+
+cudaError_t gv_rpc_async(uint32_t op, const void *req, uint32_t req_len, const void *tail,
+			 uint32_t tail_len)
+{
+	struct gv_msg_hdr h = {
+	    .magic = GV_MSG_MAGIC,
+	    .version = GV_PROTOCOL_VERSION,
+	    .flags = GV_MSG_F_NO_REPLY,
+	    .op = op,
+	    .device = (uint32_t)gv_current_device(),
+	    .req_id = atomic_fetch_add(&next_req_id, 1),
+	    .payload_len = req_len + tail_len,
+	};
+	size_t len = sizeof(h) + req_len + tail_len;
+	struct gv_empty r;
+
+	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS)
+		return cudaErrorInvalidValue;
+	for (;;) {
+		pthread_mutex_lock(&async_lock);
+		while (async_flushing)
+			pthread_cond_wait(&async_cond, &async_lock);
+		if (async_len + len <= sizeof(async_queue)) {
+			memcpy(async_queue + async_len, &h, sizeof(h));
+			memcpy(async_queue + async_len + sizeof(h), req, req_len);
+			if (tail_len)
+				memcpy(async_queue + async_len + sizeof(h) + req_len, tail,
+				       tail_len);
+			async_len += len;
+			pthread_mutex_unlock(&async_lock);
+			return cudaSuccess;
+		}
+		pthread_mutex_unlock(&async_lock);
+		/* Full: what is queued goes now, ahead of a FLUSH. */
+		(void)gv_rpc_on(info.t, GV_OP_FLUSH, NULL, 0, NULL, 0, &r, 0, NULL, 0);
+	}
+}
+
+static void async_at_exit(void)
+{
+	struct gv_empty r;
+	size_t pending;
+
+	pthread_mutex_lock(&async_lock);
+	pending = async_len;
+	pthread_mutex_unlock(&async_lock);
+	/* Work the process launched still runs, as natively, before it goes. */
+	if (pending && info.ready)
+		(void)gv_rpc_on(info.t, GV_OP_FLUSH, NULL, 0, NULL, 0, &r, 0, NULL, 0);
 }
 
 static void session_open(void)
@@ -182,6 +309,7 @@ static void session_open(void)
 		info.device_count = info.device_count < 0 ? 0 : GVRT_MAX_DEVICES;
 	gv_log(GV_LOG_DEBUG, "session %u over %s: driver %d, %d device(s)", r.session_id,
 	       info.t->name, info.driver_version, info.device_count);
+	atexit(async_at_exit);
 	info.ready = 1;
 }
 

@@ -17,6 +17,45 @@ static cudaError_t handle_call(uint32_t op, uint64_t h)
 	return gv_rpc(op, &q, sizeof(q), &r, 0, NULL, 0);
 }
 
+/*
+ * The streams this process's runtime created and has not destroyed: a
+ * launch may be queued (the async class) only on one of these or on a
+ * default stream, since the host alone would know another is not valid,
+ * which natively the launch itself says.
+ */
+#define KNOWN_STREAMS 1024
+static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t known[KNOWN_STREAMS]; /* 0: a free slot */
+
+static void known_set(uint64_t h, int add)
+{
+	unsigned int i, slot = h % KNOWN_STREAMS;
+
+	pthread_mutex_lock(&known_lock);
+	for (i = 0; i < KNOWN_STREAMS; i++, slot = (slot + 1) % KNOWN_STREAMS) {
+		if (add ? known[slot] == 0 : known[slot] == h) {
+			known[slot] = add ? h : 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&known_lock);
+}
+
+int gv_stream_known(cudaStream_t stream)
+{
+	uint64_t h = gv_stream_value(stream);
+	unsigned int i, slot = h % KNOWN_STREAMS;
+	int found = 0;
+
+	if (h <= 2) /* 0, cudaStreamLegacy, cudaStreamPerThread */
+		return 1;
+	pthread_mutex_lock(&known_lock);
+	for (i = 0; i < KNOWN_STREAMS && !found; i++, slot = (slot + 1) % KNOWN_STREAMS)
+		found = known[slot] == h;
+	pthread_mutex_unlock(&known_lock);
+	return found;
+}
+
 GVRT_EXPORT cudaError_t cudaStreamCreateWithPriority(cudaStream_t *stream, unsigned int flags,
 						     int priority)
 {
@@ -27,8 +66,10 @@ GVRT_EXPORT cudaError_t cudaStreamCreateWithPriority(cudaStream_t *stream, unsig
 	if (!stream)
 		return gv_ret(cudaErrorInvalidValue);
 	e = GV_RPC(STREAM_CREATE, &q, &r, NULL, 0);
-	if (!e)
+	if (!e) {
 		*stream = (cudaStream_t)(uintptr_t)r.handle;
+		known_set(r.handle, 1);
+	}
 	return gv_ret(e);
 }
 
@@ -44,6 +85,9 @@ GVRT_EXPORT cudaError_t cudaStreamCreate(cudaStream_t *stream)
 
 GVRT_EXPORT cudaError_t cudaStreamDestroy(cudaStream_t stream)
 {
+	/* Forgotten first: a launch racing the destroy goes the exact way. */
+	if (gv_stream_value(stream) > 2)
+		known_set(gv_stream_value(stream), 0);
 	return gv_ret(handle_call(GV_OP_STREAM_DESTROY, gv_stream_value(stream)));
 }
 

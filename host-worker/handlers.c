@@ -456,6 +456,12 @@ int gvw_h_POINTER_ATTRS(struct gvw_call *c)
 	return cudaSuccess;
 }
 
+/* The guest's queue of asynchronous calls was full: they came before this. */
+int gvw_h_FLUSH(struct gvw_call *c)
+{
+	return cudaSuccess;
+}
+
 int gvw_h_STATS(struct gvw_call *c)
 {
 	struct gv_stats_resp *r = c->resp;
@@ -463,6 +469,7 @@ int gvw_h_STATS(struct gvw_call *c)
 
 	r->session_id = c->s->id;
 	r->session_calls = c->s->calls;
+	r->session_requests = c->s->requests;
 	r->session_exec_ns = c->s->exec_ns;
 	r->session_allocs = c->s->allocs.n;
 	r->session_bytes = c->s->allocs.bytes;

@@ -37,10 +37,22 @@ static const struct op_desc ops[GV_OP_LIMIT] = {
 _Static_assert(sizeof(struct gv_resp_hdr) + sizeof(union gvw_any_resp) <= GV_FRAME_MAX_MSG,
 	       "every response fits a frame");
 
+static int put_resp_deferred(void *resp, size_t cap, size_t *used, const struct gv_msg_hdr *m,
+			     uint16_t status, int32_t result, const void *payload,
+			     uint32_t payload_len, int32_t deferred);
+
 static int put_resp(void *resp, size_t cap, size_t *used, const struct gv_msg_hdr *m,
 		    uint16_t status, int32_t result, const void *payload, uint32_t payload_len)
 {
+	return put_resp_deferred(resp, cap, used, m, status, result, payload, payload_len, 0);
+}
+
+static int put_resp_deferred(void *resp, size_t cap, size_t *used, const struct gv_msg_hdr *m,
+			     uint16_t status, int32_t result, const void *payload,
+			     uint32_t payload_len, int32_t deferred)
+{
 	struct gv_resp_hdr h = {
+	    .deferred = deferred,
 	    .magic = GV_RESP_MAGIC,
 	    .version = GV_PROTOCOL_VERSION,
 	    .status = status,
@@ -73,6 +85,7 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 	unsigned int bulk_next = 0;
 
 	*resp_len = 0;
+	s->requests++;
 	if (msg_len == 0) {
 		gvw_log(GVW_WARN, "session %u: empty request", s->id);
 		return put_resp(resp, resp_cap, resp_len, NULL, GV_ELEN, cudaErrorInvalidValue,
@@ -155,15 +168,24 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 			gvw_log(GVW_TRACE, "session %u: %s -> %d", s->id, d->name, result);
 		}
 		bulk_next += m.nbulk <= nbulk - bulk_next ? m.nbulk : 0;
-		if (!reply)
+		if (!reply) {
+			/* An asynchronous call: its error goes with the next response. */
+			if ((status != GV_OK || result != cudaSuccess) && !s->deferred) {
+				s->deferred = status != GV_OK ? cudaErrorInvalidValue : result;
+				gvw_log(GVW_DEBUG, "session %u: asynchronous %s failed: %d", s->id,
+					op_name(m.op), s->deferred);
+			}
 			continue;
-		if (put_resp(resp, resp_cap, &used, &m, status, result,
-			     status == GV_OK ? out : NULL, status == GV_OK ? d->resp_size : 0)) {
+		}
+		if (put_resp_deferred(resp, resp_cap, &used, &m, status, result,
+				      status == GV_OK ? out : NULL,
+				      status == GV_OK ? d->resp_size : 0, s->deferred)) {
 			gvw_log(GVW_WARN, "session %u: response to %s does not fit in %zu bytes",
 				s->id, op_name(m.op), resp_cap);
 			put_resp(resp, resp_cap, &used, &m, GV_ERESP, result, NULL, 0);
 			break;
 		}
+		s->deferred = 0;
 	}
 	*resp_len = used;
 	return used ? 0 : -1;

@@ -244,6 +244,8 @@ struct gvw_session {
 	struct gv_frame_vm_stats vm_stats;
 	int have_vm_stats;
 	uint64_t calls, exec_ns; /* messages run, and the time they took */
+	uint64_t requests;	 /* gvw_session_exec calls that carried them */
+	int32_t deferred; /* the first failed NO_REPLY message's error, for the next response */
 	/* What the session holds against w->limits. */
 	uint64_t module_bytes, device_bytes, host_bytes;
 	uint32_t library_objects;    /* the math libraries' live objects */

@@ -77,7 +77,12 @@ struct __attribute__((packed)) gv_resp_hdr {
 	int32_t result; /* cudaError_t of the call when status is GV_OK */
 	uint64_t req_id;
 	uint32_t payload_len;
-	uint32_t reserved;
+	/*
+	 * The first failure (a cudaError_t) of a GV_MSG_F_NO_REPLY message the
+	 * host ran since its previous response, or 0: an asynchronous call's
+	 * error, which the guest reports where the native runtime would have.
+	 */
+	int32_t deferred;
 };
 _Static_assert(sizeof(struct gv_resp_hdr) == 32, "gv_resp_hdr is 32 bytes");
 
@@ -603,6 +608,7 @@ struct __attribute__((packed)) gv_stats_resp {
 	uint64_t bytes_freed_at_close; /* ever, by session teardown */
 	uint64_t session_calls;	       /* messages this session's worker ran */
 	uint64_t session_exec_ns;      /* time the host worker spent on them */
+	uint64_t session_requests;     /* requests (round trips) that carried them */
 };
 
 #endif

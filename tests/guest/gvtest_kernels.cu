@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int passed, failed;
@@ -311,6 +312,37 @@ int main()
 	CHECK(got == want && (records || (off == 8 && size == 8)),
 	      "cudaFuncGetParamInfo: %s, %zu, %zu", cudaGetErrorName(got), off, size);
 	(void)cudaGetLastError();
+
+	// Launches are asynchronous calls: queued in order, sent with the next
+	// synchronizing call (the launch record shows the last one arrived).
+	{
+		struct {
+			uint32_t sessions, session_id;
+			uint64_t v[8], session_requests;
+		} s0, s1;
+		static int (*get)(void *, size_t) =
+			(int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "gvirtusGetWorkerStatsSized");
+		auto stats = [](void *p) { return get ? get(p, sizeof(s0)) : -1; };
+		const char *async = getenv("GVIRTUS_ASYNC");
+
+		k_char<<<1, 1>>>(0); // learns k_char's limits once
+		CHECK(stats(&s0) == 0, "gvirtusGetWorkerStatsSized");
+		for (int i = 1; i <= 300; i++)
+			k_char<<<1, 1>>>((char)i);
+		CHECK(cudaGetLastError() == cudaSuccess, "300 launches");
+		CHECK(cudaDeviceSynchronize() == cudaSuccess, "then one cudaDeviceSynchronize");
+		CHECK(stats(&s1) == 0, "gvirtusGetWorkerStatsSized again");
+		uint64_t requests = s1.session_requests - s0.session_requests;
+		if (async && !strcmp(async, "0"))
+			CHECK(requests >= 301, "GVIRTUS_ASYNC=0: each launch a request (%llu)",
+			      (unsigned long long)requests);
+		else
+			CHECK(requests <= 3, "300 launches and a synchronize in %llu request(s)",
+			      (unsigned long long)requests);
+		if (fetch_last() || records)
+			CHECK(last.args[0] == (uint8_t)44, "the last launch ran last (argument %u)",
+			      last.args[0]);
+	}
 
 	printf("gvtest_kernels: %d passed, %d failed\n", passed, failed);
 	return failed != 0;

@@ -599,6 +599,43 @@ static void visible_devices(void)
 	(void)cudaGetLastError();
 }
 
+/*
+ * Asynchronous calls: queued in order, sent with the next synchronous call,
+ * and a failure the host found surfaces as the thread's last error there,
+ * while that call itself answers for itself.  LAUNCH with a function handle
+ * the session never had is one the host refuses (the guest's own launch
+ * path would have checked; this goes around it).
+ */
+static void async_calls(void)
+{
+	struct gv_launch_req q = {.function = 0x7777, .grid = {1, 1, 1}, .block = {1, 1, 1}};
+	struct gv_stats_resp s0, s1;
+	struct gv_empty e;
+	int i, ok = 1;
+
+	(void)cudaGetLastError();
+	RT_TRUE("async", "STATS", GV_RPC(STATS, &e, &s0, NULL, 0) == cudaSuccess);
+	for (i = 0; i < 3000 && ok; i++)
+		ok = gv_rpc_async(GV_OP_FLUSH, NULL, 0, NULL, 0) == cudaSuccess;
+	RT_TRUE("async", "3000 calls queued (a full queue flushes itself)", ok);
+	RT_TRUE("async", "STATS after them", GV_RPC(STATS, &e, &s1, NULL, 0) == cudaSuccess);
+	/* Each request carried queued calls and one synchronous message (FLUSH, or STATS). */
+	RT_TRUE("async", "the host ran every one, in few requests",
+		s1.session_calls - s0.session_calls ==
+			3000 + (s1.session_requests - s0.session_requests) &&
+		    s1.session_requests - s0.session_requests < 10);
+	RT_TRUE("async", "nothing failed: no last error", cudaGetLastError() == cudaSuccess);
+	RT_TRUE("async", "a launch the host refuses is queued",
+		gv_rpc_async(GV_OP_LAUNCH, &q, sizeof(q), NULL, 0) == cudaSuccess);
+	RT_TRUE("async", "the next synchronous call answers for itself",
+		cudaDeviceSynchronize() == cudaSuccess);
+	RT_TRUE("async", "and the launch's error is the last error",
+		cudaGetLastError() == cudaErrorInvalidResourceHandle);
+	RT_TRUE("async", "once", cudaGetLastError() == cudaSuccess);
+	RT_TRUE("async", "the next response carries none",
+		cudaDeviceSynchronize() == cudaSuccess && cudaGetLastError() == cudaSuccess);
+}
+
 /* Capture state: statuses, ids, and nodes that keep one handle each. */
 static void *cap_nodes[65];
 static size_t cap_n;
@@ -1240,6 +1277,7 @@ int main(void)
 	launches_with_attributes(&fake);
 	vmm_objects(&fake);
 	visible_devices();
+	async_calls();
 	capture_info(&fake);
 	graph_nodes(&fake);
 	module_globals();
