@@ -68,6 +68,8 @@ _Static_assert(sizeof(in) <= GV_FRAME_MAX_MSG && sizeof(in) <= GV_VQ_MAX_MSG,
  * message, so the host runs everything in the order it was called; a full
  * queue goes with a FLUSH.  A synchronous call waits for a flush in flight
  * before it is sent, so that no call overtakes the calls queued before it.
+ * That wait adds none: the host runs a session's requests one at a time,
+ * so the call would have waited there behind the flushing one.
  */
 #define GV_ASYNC_QUEUE_BYTES (GV_VQ_MAX_MSG - sizeof(msg) - 64)
 static pthread_mutex_t async_lock = PTHREAD_MUTEX_INITIALIZER;
