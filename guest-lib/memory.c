@@ -163,6 +163,23 @@ GVRT_EXPORT cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count
 	return gv_memcpy(dst, src, count, kind, stream);
 }
 
+/*
+ * A memset is an asynchronous call (queued, gv_rpc_async) when the guest
+ * knows what the host would answer: the bytes lie in one allocation of
+ * the current device this process made and has not freed, on a stream
+ * the guest knows live.  Anything else asks the host at once.
+ */
+static int memset_may_queue(const void *dst, size_t count, cudaStream_t stream)
+{
+	struct gv_region r;
+	uintptr_t at = (uintptr_t)dst;
+
+	return count && gv_async_enabled() && gv_stream_known(stream) &&
+	       gv_region_find(dst, &r) == 0 && r.kind == GV_REGION_DEVICE &&
+	       r.device == gv_current_device() && at >= r.base && at - r.base <= r.size &&
+	       count <= r.size - (at - r.base);
+}
+
 GVRT_EXPORT cudaError_t cudaMemsetAsync(void *dst, int value, size_t count, cudaStream_t stream)
 {
 	struct gv_memset_req q = {.dst = (uintptr_t)dst,
@@ -171,6 +188,8 @@ GVRT_EXPORT cudaError_t cudaMemsetAsync(void *dst, int value, size_t count, cuda
 				  .stream = gv_stream_value(stream)};
 	struct gv_empty r;
 
+	if (memset_may_queue(dst, count, stream))
+		return gv_ret(gv_rpc_async(GV_OP_MEMSET, &q, sizeof(q), NULL, 0));
 	return gv_ret(GV_RPC(MEMSET, &q, &r, NULL, 0));
 }
 

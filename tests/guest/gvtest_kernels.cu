@@ -342,6 +342,29 @@ int main()
 		if (fetch_last() || records)
 			CHECK(last.args[0] == (uint8_t)44, "the last launch ran last (argument %u)",
 			      last.args[0]);
+
+		// Memsets into this process's allocations are queued too, in order.
+		unsigned char *dm = NULL, hm[256];
+		CHECK(cudaMalloc(&dm, sizeof(hm)) == cudaSuccess, "cudaMalloc for memsets");
+		CHECK(stats(&s0) == 0, "gvirtusGetWorkerStatsSized");
+		for (int i = 0; i < 256; i++)
+			cudaMemsetAsync(dm + i, i, 256 - i, 0); // byte j ends as j
+		CHECK(cudaGetLastError() == cudaSuccess, "256 overlapping memsets");
+		CHECK(cudaMemcpy(hm, dm, sizeof(hm), cudaMemcpyDeviceToHost) == cudaSuccess,
+		      "then one copy back");
+		CHECK(stats(&s1) == 0, "gvirtusGetWorkerStatsSized again");
+		int in_order = 1;
+		for (int i = 0; i < 256; i++)
+			in_order &= hm[i] == (unsigned char)i;
+		CHECK(in_order, "the memsets ran in order");
+		requests = s1.session_requests - s0.session_requests;
+		if (!(async && !strcmp(async, "0")))
+			CHECK(requests <= 2, "256 memsets and a copy in %llu request(s)",
+			      (unsigned long long)requests);
+		CHECK(cudaMemset(dm + 200, 0, 100) == cudaErrorInvalidValue,
+		      "a memset past the allocation fails at the call");
+		(void)cudaGetLastError();
+		cudaFree(dm);
 	}
 
 	printf("gvtest_kernels: %d passed, %d failed\n", passed, failed);
