@@ -357,6 +357,18 @@ int gvw_fatbin_next(const void *p, size_t total, size_t *pos, struct gvw_fatbin_
 	return 1;
 }
 
+int gvw_layout_start(const char *kernel, const struct gvw_param *out, int *max, const char **why)
+{
+	*why = NULL;
+	if (!kernel || !*kernel) {
+		*why = "no kernel name";
+		return -1;
+	}
+	if (!out || *max < 0)
+		*max = 0;
+	return 0;
+}
+
 int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 			    struct gvw_param *out, int max, const char **why)
 {
@@ -369,13 +381,8 @@ int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 
 	if (!why)
 		why = &ignored;
-	*why = NULL;
-	if (!kernel || !*kernel) {
-		*why = "no kernel name";
+	if (gvw_layout_start(kernel, out, &max, why))
 		return -1;
-	}
-	if (!out || max < 0)
-		max = 0;
 	total = fatbin_total(fatbin, len, why);
 	if (!total)
 		return -1;
@@ -430,17 +437,15 @@ int gvw_elf_param_layout(const void *elf, size_t len, const char *kernel, struct
 
 	if (!why)
 		why = &ignored;
-	*why = NULL;
-	if (!kernel || !*kernel || len < 4 ||
-	    memcmp(elf,
-		   "\x7f"
-		   "ELF",
-		   4)) {
-		*why = !kernel || !*kernel ? "no kernel name" : "not an ELF cubin";
+	if (gvw_layout_start(kernel, out, &max, why))
+		return -1;
+	if (len < 4 || memcmp(elf,
+			      "\x7f"
+			      "ELF",
+			      4)) {
+		*why = "not an ELF cubin";
 		return -1;
 	}
-	if (!out || max < 0)
-		max = 0;
 	r = find_kernel_info(image, kernel, &info, why);
 	if (r <= 0) {
 		if (r == 0)

@@ -27,6 +27,12 @@ struct gvw_param {
 int gvw_fatbin_param_layout(const void *fatbin, size_t len, const char *kernel,
 			    struct gvw_param *out, int max, const char **why);
 
+/*
+ * What every layout reader checks first: a kernel name (else -1, *why
+ * says so), and out/max (max becomes 0 without out).  *why is set to NULL.
+ */
+int gvw_layout_start(const char *kernel, const struct gvw_param *out, int *max, const char **why);
+
 /* The same for a bare ELF cubin of len bytes (cuModuleLoadData of one). */
 int gvw_elf_param_layout(const void *elf, size_t len, const char *kernel, struct gvw_param *out,
 			 int max, const char **why);

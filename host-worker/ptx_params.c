@@ -143,13 +143,8 @@ int gvw_ptx_param_layout(const char *ptx, const char *kernel, struct gvw_param *
 
 	if (!why)
 		why = &ignored;
-	*why = NULL;
-	if (!kernel || !*kernel) {
-		*why = "no kernel name";
+	if (gvw_layout_start(kernel, out, &max, why))
 		return -1;
-	}
-	if (!out || max < 0)
-		max = 0;
 	klen = strlen(kernel);
 	while ((p = strstr(p, ".entry")) != NULL) {
 		const char *name = skip_space(p + 6);
