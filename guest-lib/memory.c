@@ -93,6 +93,29 @@ static uint64_t max_bulk(void)
 	return s->ready ? s->t->max_bulk : UINT64_MAX;
 }
 
+/*
+ * Memsets and device-to-device copies are asynchronous calls (queued,
+ * gv_rpc_async) when the guest knows what the host would answer: the
+ * bytes lie in one allocation of the current device that this process
+ * made and has not freed, on a stream the guest knows live, from the
+ * runtime (the driver API has no last error to carry a late one).
+ * Anything else asks the host at once.
+ */
+static int own_bytes(const void *p, size_t count)
+{
+	struct gv_region r;
+	uintptr_t at = (uintptr_t)p;
+
+	return gv_region_find(p, &r) == 0 && r.kind == GV_REGION_DEVICE &&
+	       r.device == gv_current_device() && at >= r.base && at - r.base <= r.size &&
+	       count <= r.size - (at - r.base);
+}
+
+static int may_queue_on(cudaStream_t stream, size_t count)
+{
+	return count && !gv_driver_call && gv_async_enabled() && gv_stream_known(stream);
+}
+
 cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
 		    cudaStream_t stream)
 {
@@ -136,6 +159,8 @@ cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKin
 	default:
 		q = (struct gv_memcpy_req){(uintptr_t)dst, (uintptr_t)src, count,
 					   gv_stream_value(stream)};
+		if (may_queue_on(stream, count) && own_bytes(dst, count) && own_bytes(src, count))
+			return gv_rpc_async(GV_OP_MEMCPY_DTOD, &q, sizeof(q), NULL, 0);
 		return GV_RPC(MEMCPY_DTOD, &q, &r, NULL, 0);
 	}
 }
@@ -163,23 +188,6 @@ GVRT_EXPORT cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count
 	return gv_memcpy(dst, src, count, kind, stream);
 }
 
-/*
- * A memset is an asynchronous call (queued, gv_rpc_async) when the guest
- * knows what the host would answer: the bytes lie in one allocation of
- * the current device this process made and has not freed, on a stream
- * the guest knows live.  Anything else asks the host at once.
- */
-static int memset_may_queue(const void *dst, size_t count, cudaStream_t stream)
-{
-	struct gv_region r;
-	uintptr_t at = (uintptr_t)dst;
-
-	return count && gv_async_enabled() && gv_stream_known(stream) &&
-	       gv_region_find(dst, &r) == 0 && r.kind == GV_REGION_DEVICE &&
-	       r.device == gv_current_device() && at >= r.base && at - r.base <= r.size &&
-	       count <= r.size - (at - r.base);
-}
-
 GVRT_EXPORT cudaError_t cudaMemsetAsync(void *dst, int value, size_t count, cudaStream_t stream)
 {
 	struct gv_memset_req q = {.dst = (uintptr_t)dst,
@@ -188,7 +196,7 @@ GVRT_EXPORT cudaError_t cudaMemsetAsync(void *dst, int value, size_t count, cuda
 				  .stream = gv_stream_value(stream)};
 	struct gv_empty r;
 
-	if (memset_may_queue(dst, count, stream))
+	if (may_queue_on(stream, count) && own_bytes(dst, count))
 		return gv_ret(gv_rpc_async(GV_OP_MEMSET, &q, sizeof(q), NULL, 0));
 	return gv_ret(GV_RPC(MEMSET, &q, &r, NULL, 0));
 }

@@ -364,6 +364,29 @@ int main()
 		CHECK(cudaMemset(dm + 200, 0, 100) == cudaErrorInvalidValue,
 		      "a memset past the allocation fails at the call");
 		(void)cudaGetLastError();
+
+		// And copies between them: 64 device-to-device copies, then one back.
+		unsigned char *dm2 = NULL;
+		CHECK(cudaMalloc(&dm2, sizeof(hm)) == cudaSuccess, "cudaMalloc for copies");
+		CHECK(stats(&s0) == 0, "gvirtusGetWorkerStatsSized");
+		for (int i = 0; i < 64; i++)
+			cudaMemcpyAsync(dm2 + 4 * i, dm + 4 * (63 - i), 4, cudaMemcpyDeviceToDevice, 0);
+		CHECK(cudaMemcpy(hm, dm2, sizeof(hm), cudaMemcpyDeviceToHost) == cudaSuccess,
+		      "then one copy back");
+		CHECK(stats(&s1) == 0, "gvirtusGetWorkerStatsSized again");
+		in_order = 1;
+		for (int i = 0; i < 64; i++)
+			for (int j = 0; j < 4; j++)
+				in_order &= hm[4 * i + j] == (unsigned char)(4 * (63 - i) + j);
+		CHECK(in_order, "the device-to-device copies moved the right bytes");
+		requests = s1.session_requests - s0.session_requests;
+		if (!(async && !strcmp(async, "0")))
+			CHECK(requests <= 2, "64 copies and a copy back in %llu request(s)",
+			      (unsigned long long)requests);
+		CHECK(cudaMemcpy(dm2, dm + 128, 200, cudaMemcpyDeviceToDevice) == cudaErrorInvalidValue,
+		      "a copy past the source allocation fails at the call");
+		(void)cudaGetLastError();
+		cudaFree(dm2);
 		cudaFree(dm);
 	}
 
