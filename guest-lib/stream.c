@@ -18,42 +18,50 @@ static cudaError_t handle_call(uint32_t op, uint64_t h)
 }
 
 /*
- * The streams this process's runtime created and has not destroyed: a
- * launch may be queued (the async class) only on one of these or on a
- * default stream, since the host alone would know another is not valid,
- * which natively the launch itself says.
+ * The streams and events this process's runtime created and has not
+ * destroyed: a call may be queued (the async class) only on handles the
+ * guest knows live, since the host alone would know another is not
+ * valid, which natively the call itself says.
  */
-#define KNOWN_STREAMS 1024
-static pthread_mutex_t known_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint64_t known[KNOWN_STREAMS]; /* 0: a free slot */
+#define KNOWN_SLOTS 1024
+struct known_set {
+	pthread_mutex_t lock;
+	uint64_t h[KNOWN_SLOTS]; /* 0: a free slot */
+};
+static struct known_set streams = {PTHREAD_MUTEX_INITIALIZER, {0}};
+static struct known_set events = {PTHREAD_MUTEX_INITIALIZER, {0}};
 
-static void known_set(uint64_t h, int add)
+static void known_set(struct known_set *k, uint64_t h, int add)
 {
-	unsigned int i, slot = h % KNOWN_STREAMS;
+	unsigned int i, slot = h % KNOWN_SLOTS;
 
-	pthread_mutex_lock(&known_lock);
-	for (i = 0; i < KNOWN_STREAMS; i++, slot = (slot + 1) % KNOWN_STREAMS) {
-		if (add ? known[slot] == 0 : known[slot] == h) {
-			known[slot] = add ? h : 0;
+	pthread_mutex_lock(&k->lock);
+	for (i = 0; i < KNOWN_SLOTS; i++, slot = (slot + 1) % KNOWN_SLOTS) {
+		if (add ? k->h[slot] == 0 : k->h[slot] == h) {
+			k->h[slot] = add ? h : 0;
 			break;
 		}
 	}
-	pthread_mutex_unlock(&known_lock);
+	pthread_mutex_unlock(&k->lock);
+}
+
+static int known(struct known_set *k, uint64_t h)
+{
+	unsigned int i, slot = h % KNOWN_SLOTS;
+	int found = 0;
+
+	pthread_mutex_lock(&k->lock);
+	for (i = 0; i < KNOWN_SLOTS && !found; i++, slot = (slot + 1) % KNOWN_SLOTS)
+		found = k->h[slot] == h;
+	pthread_mutex_unlock(&k->lock);
+	return found;
 }
 
 int gv_stream_known(cudaStream_t stream)
 {
 	uint64_t h = gv_stream_value(stream);
-	unsigned int i, slot = h % KNOWN_STREAMS;
-	int found = 0;
 
-	if (h <= 2) /* 0, cudaStreamLegacy, cudaStreamPerThread */
-		return 1;
-	pthread_mutex_lock(&known_lock);
-	for (i = 0; i < KNOWN_STREAMS && !found; i++, slot = (slot + 1) % KNOWN_STREAMS)
-		found = known[slot] == h;
-	pthread_mutex_unlock(&known_lock);
-	return found;
+	return h <= 2 /* 0, cudaStreamLegacy, cudaStreamPerThread */ || known(&streams, h);
 }
 
 GVRT_EXPORT cudaError_t cudaStreamCreateWithPriority(cudaStream_t *stream, unsigned int flags,
@@ -68,7 +76,7 @@ GVRT_EXPORT cudaError_t cudaStreamCreateWithPriority(cudaStream_t *stream, unsig
 	e = GV_RPC(STREAM_CREATE, &q, &r, NULL, 0);
 	if (!e) {
 		*stream = (cudaStream_t)(uintptr_t)r.handle;
-		known_set(r.handle, 1);
+		known_set(&streams, r.handle, 1);
 	}
 	return gv_ret(e);
 }
@@ -87,7 +95,7 @@ GVRT_EXPORT cudaError_t cudaStreamDestroy(cudaStream_t stream)
 {
 	/* Forgotten first: a launch racing the destroy goes the exact way. */
 	if (gv_stream_value(stream) > 2)
-		known_set(gv_stream_value(stream), 0);
+		known_set(&streams, gv_stream_value(stream), 0);
 	return gv_ret(handle_call(GV_OP_STREAM_DESTROY, gv_stream_value(stream)));
 }
 
@@ -111,6 +119,10 @@ GVRT_EXPORT cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t eve
 	    .stream = gv_stream_value(stream), .event = (uintptr_t)event, .flags = flags};
 	struct gv_empty r;
 
+	/* An asynchronous call when the guest knows both handles live. */
+	if (!flags && gv_async_enabled() && gv_stream_known(stream) &&
+	    known(&events, (uintptr_t)event))
+		return gv_ret(gv_rpc_async(GV_OP_STREAM_WAIT_EVENT, &q, sizeof(q), NULL, 0));
 	return gv_ret(GV_RPC(STREAM_WAIT_EVENT, &q, &r, NULL, 0));
 }
 
@@ -294,8 +306,10 @@ GVRT_EXPORT cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned in
 	if (!event)
 		return gv_ret(cudaErrorInvalidValue);
 	e = GV_RPC(EVENT_CREATE, &q, &r, NULL, 0);
-	if (!e)
+	if (!e) {
 		*event = (cudaEvent_t)(uintptr_t)r.handle;
+		known_set(&events, r.handle, 1);
+	}
 	return gv_ret(e);
 }
 
@@ -310,6 +324,9 @@ GVRT_EXPORT cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream)
 					.stream = gv_stream_value(stream)};
 	struct gv_empty r;
 
+	/* An asynchronous call when the guest knows both handles live. */
+	if (gv_async_enabled() && gv_stream_known(stream) && known(&events, (uintptr_t)event))
+		return gv_ret(gv_rpc_async(GV_OP_EVENT_RECORD, &q, sizeof(q), NULL, 0));
 	return gv_ret(GV_RPC(EVENT_RECORD, &q, &r, NULL, 0));
 }
 
@@ -341,5 +358,8 @@ GVRT_EXPORT cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t start, cudaE
 
 GVRT_EXPORT cudaError_t cudaEventDestroy(cudaEvent_t event)
 {
+	/* Forgotten first: a record racing the destroy goes the exact way. */
+	if (event)
+		known_set(&events, (uintptr_t)event, 0);
 	return gv_ret(handle_call(GV_OP_EVENT_DESTROY, (uintptr_t)event));
 }

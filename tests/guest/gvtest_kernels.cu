@@ -388,6 +388,29 @@ int main()
 		(void)cudaGetLastError();
 		cudaFree(dm2);
 		cudaFree(dm);
+
+		// Event records and stream waits on known handles are queued too.
+		cudaEvent_t ev;
+		cudaStream_t s2;
+		CHECK(cudaEventCreate(&ev) == cudaSuccess && cudaStreamCreate(&s2) == cudaSuccess,
+		      "an event and a stream");
+		CHECK(stats(&s0) == 0, "gvirtusGetWorkerStatsSized");
+		for (int i = 0; i < 50; i++) {
+			k_char<<<1, 1>>>((char)i);
+			cudaEventRecord(ev, 0);
+			cudaStreamWaitEvent(s2, ev, 0);
+		}
+		CHECK(cudaGetLastError() == cudaSuccess, "50 launches, records and waits");
+		CHECK(cudaEventSynchronize(ev) == cudaSuccess, "then cudaEventSynchronize");
+		CHECK(stats(&s1) == 0, "gvirtusGetWorkerStatsSized again");
+		requests = s1.session_requests - s0.session_requests;
+		if (!(async && !strcmp(async, "0")))
+			CHECK(requests <= 2, "150 calls and a synchronize in %llu request(s)",
+			      (unsigned long long)requests);
+		CHECK(cudaEventQuery(ev) == cudaSuccess, "the event has completed");
+		CHECK(cudaStreamSynchronize(s2) == cudaSuccess, "the waiting stream too");
+		cudaStreamDestroy(s2);
+		cudaEventDestroy(ev);
 	}
 
 	printf("gvtest_kernels: %d passed, %d failed\n", passed, failed);
