@@ -260,8 +260,73 @@ void gvw_untrack(struct gvw_session *s, struct gvw_alloc *a)
 }
 
 /*
+ * Pieces smaller than this on average go through a staging buffer: one
+ * driver copy per few megabytes instead of one per guest page (guest RAM
+ * mapped by a worker comes as the guest's pages, often 4 KiB apart).
+ */
+#define STAGE_BELOW (256u << 10)
+#define STAGE_CHUNK (8u << 20)
+
+/*
+ * The same through a staging buffer of STAGE_CHUNK bytes at most: pieces
+ * gathered into it and copied to the device, or copied from the device
+ * into it and scattered.  The driver is done with a pageable buffer when
+ * its copy returns, so the one buffer serves every chunk.
+ */
+static int staged_copy(struct gvw_call *c, const struct gvw_alloc *a, uint64_t at, void *stream,
+		       int to_device)
+{
+	const struct gvw_bulk *b = c->bulk;
+	size_t cap = b->len < STAGE_CHUNK ? (size_t)b->len : STAGE_CHUNK;
+	unsigned char *buf = malloc(cap);
+	unsigned int i = 0;
+	size_t in_piece = 0;
+	uint64_t left = b->len;
+	int e = 0;
+
+	if (!buf)
+		return cudaErrorMemoryAllocation;
+	while (left && !e) {
+		size_t n = left < cap ? (size_t)left : cap, done = 0;
+
+		if (!to_device)
+			e = gvw_ex(c)->dtoh(c->ctx, buf, a, at, n, stream);
+		while (!e && done < n) {
+			unsigned char *p;
+			size_t take;
+
+			if (i == b->niov) { /* pieces short of b->len: never from our builders */
+				e = cudaErrorInvalidValue;
+				break;
+			}
+			take = b->iov[i].len - in_piece;
+			p = (unsigned char *)b->iov[i].base + in_piece;
+			if (take > n - done)
+				take = n - done;
+			if (to_device)
+				memcpy(buf + done, p, take);
+			else
+				memcpy(p, buf + done, take);
+			done += take;
+			in_piece += take;
+			if (in_piece == b->iov[i].len) {
+				i++;
+				in_piece = 0;
+			}
+		}
+		if (to_device && !e)
+			e = gvw_ex(c)->htod(c->ctx, a, at, buf, n, stream);
+		at += n;
+		left -= n;
+	}
+	free(buf);
+	return e;
+}
+
+/*
  * A copy between the message's bulk buffer and the device range at addr,
- * iovec by iovec: to the device when to_device, else from it.
+ * iovec by iovec (or staged, for many small ones): to the device when
+ * to_device, else from it.
  */
 static int bulk_copy(struct gvw_call *c, uint64_t addr, uint64_t size, uint64_t stream_h,
 		     int to_device)
@@ -282,6 +347,8 @@ static int bulk_copy(struct gvw_call *c, uint64_t addr, uint64_t size, uint64_t 
 	a = gvw_alloc_find_range(&c->s->allocs, addr, size);
 	if (!a)
 		return cudaErrorInvalidValue;
+	if (c->bulk->niov > 1 && c->bulk->len / c->bulk->niov < STAGE_BELOW)
+		return staged_copy(c, a, addr, stream, to_device);
 	for (i = 0; i < c->bulk->niov && !e; i++) {
 		void *host = c->bulk->iov[i].base;
 		size_t n = c->bulk->iov[i].len;

@@ -229,10 +229,99 @@ out:
 	close(fd);
 }
 
+/*
+ * A copy of 17 MiB and a bit from 4 KiB pages in reverse order, there and
+ * back: the worker stages small pieces through a buffer of a few
+ * megabytes, so chunk and page boundaries fall everywhere.
+ */
+static void test_staged(void)
+{
+	const size_t ram_len = 40u << 20, len = (17u << 20) + 1234;
+	const uint32_t npages = (uint32_t)((len + 4095 + 7) / 4096);
+	const uint64_t base = 0x100000000ull;
+	struct gvw_config cfg = {.executor = GVW_EXEC_CPU_REFERENCE,
+				 .max_sessions = 4,
+				 .cpu_reference_devices = 1,
+				 .label = "test_guest_ram"};
+	const char *path = getenv("GVIRTUS_WORKER");
+	struct gv_hello_req hq = {GV_PROTOCOL_VERSION, 1};
+	struct gv_malloc_req mq = {len};
+	struct gv_ptr_resp dev = {0};
+	struct gvw_guest_ram g = {0};
+	uint64_t *in = calloc(npages, 8), *out = calloc(npages, 8);
+	struct gvw_worker *w;
+	struct gvw_remote *r;
+	unsigned char *ram;
+	char err[256];
+	int fd = memfd_create("guest-ram", MFD_CLOEXEC), bad = 0;
+	int32_t res = -1;
+	size_t i;
+
+	cfg.worker_path = path && *path ? path : "build/bin/gvirtus-worker";
+	if (!in || !out || fd < 0 || ftruncate(fd, (off_t)ram_len) ||
+	    (ram = mmap(NULL, ram_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED ||
+	    gvw_worker_create(&cfg, &w, err, sizeof(err))) {
+		EXPECT(0, "set-up for the staged copies");
+		return;
+	}
+	g.n = 1;
+	g.r[0] = (struct gvw_guest_ram_range){.gpa = base, .len = ram_len, .fd = fd};
+	gvw_worker_set_guest_ram(w, &g);
+	r = gvw_remote_open(w, 8);
+	for (i = 0; i < npages; i++) {
+		in[i] = base + (uint64_t)(npages - 1 - i) * 4096; /* first half, backwards */
+		out[i] = base + (20u << 20) + (uint64_t)(npages - 1 - i) * 4096; /* second half */
+	}
+	for (i = 0; i < ram_len / 2; i++)
+		ram[i] = (unsigned char)(i * 13 + i / 4096);
+	EXPECT(r && call(r, GV_OP_HELLO, &hq, sizeof(hq), NULL, &res, NULL, 0) == 0 && res == 0,
+	       "HELLO (staged)");
+	EXPECT(r && call(r, GV_OP_MALLOC, &mq, sizeof(mq), NULL, &res, &dev, sizeof(dev)) == 0 &&
+		   res == 0,
+	       "cudaMalloc of 17 MiB");
+	if (r && !res) {
+		struct gv_memcpy_req q = {.dst = dev.ptr, .size = len};
+		struct gvw_bulk b = {.len = len,
+				     .dir = GV_BULK_TO_HOST,
+				     .pages = in,
+				     .npages = npages,
+				     .page_offset = 7};
+
+		EXPECT(call(r, GV_OP_MEMCPY_HTOD, &q, sizeof(q), &b, &res, NULL, 0) == 0 &&
+			   res == 0,
+		       "17 MiB to the device from reversed pages");
+		q = (struct gv_memcpy_req){.src = dev.ptr, .size = len};
+		b = (struct gvw_bulk){.len = len,
+				      .dir = GV_BULK_FROM_HOST,
+				      .pages = out,
+				      .npages = npages,
+				      .page_offset = 7};
+		EXPECT(call(r, GV_OP_MEMCPY_DTOH, &q, sizeof(q), &b, &res, NULL, 0) == 0 &&
+			   res == 0,
+		       "and back into other reversed pages");
+		for (i = 0; i < len && !bad; i++) {
+			size_t page = (7 + i) / 4096, off = (7 + i) % 4096;
+
+			bad = ram[(20u << 20) + (npages - 1 - page) * 4096 + off] !=
+			      ram[(npages - 1 - page) * 4096 + off];
+		}
+		EXPECT(!bad, "every byte came back where it belongs (first difference at %zu)",
+		       i - 1);
+	}
+	if (r)
+		gvw_remote_close(r);
+	gvw_worker_destroy(w);
+	munmap(ram, ram_len);
+	close(fd);
+	free(in);
+	free(out);
+}
+
 int main(void)
 {
 	test_translation();
 	test_spec();
 	test_worker();
+	test_staged();
 	return unit_summary("test_guest_ram");
 }
