@@ -63,6 +63,12 @@ void gv_async_failed(cudaError_t err)
 		atomic_store_explicit(&sticky_seen, 1, memory_order_relaxed);
 }
 
+void gv_sticky_note(int err)
+{
+	if (is_sticky((cudaError_t)err))
+		atomic_store_explicit(&sticky_seen, 1, memory_order_relaxed);
+}
+
 int gv_sticky_seen(void)
 {
 	return atomic_load_explicit(&sticky_seen, memory_order_relaxed);

@@ -89,6 +89,8 @@ int gv_async_enabled(void);
 void gv_async_failed(cudaError_t err);
 /* Whether a sticky error (the context is broken) has been seen. */
 int gv_sticky_seen(void);
+/* A driver-API call's result: notes a sticky error (the runtime's calls then queue nothing). */
+void gv_sticky_note(int err);
 
 /* Set while the driver API (our libcuda.so.1) makes a call on the session. */
 extern _Thread_local int gv_driver_call;

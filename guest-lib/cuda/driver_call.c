@@ -40,6 +40,7 @@ CUresult gvcu_rpc(uint32_t op, const void *req, uint32_t req_len, const void *ta
 	gv_driver_call = 1;
 	r = gv_rpc_tail(op, req, req_len, tail, tail_len, resp, resp_len, bufs, nbufs);
 	gv_driver_call = 0;
+	gv_sticky_note(r); /* the context the runtime shares is broken too */
 	return gvcu_result(r);
 }
 
@@ -56,6 +57,7 @@ CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *t
 	gv_driver_call = 1;
 	e = (CUresult)gv_rpc_tail(op, req, req_len, tail, tail_len, resp, resp_len, bufs, nbufs);
 	gv_driver_call = 0;
+	gv_sticky_note((int)e); /* sticky codes have the same numbers in both APIs */
 	return e;
 }
 

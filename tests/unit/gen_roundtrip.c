@@ -636,6 +636,28 @@ static void async_calls(void)
 		cudaDeviceSynchronize() == cudaSuccess && cudaGetLastError() == cudaSuccess);
 }
 
+/*
+ * A sticky error seen through the driver API (the context the runtime
+ * shares is broken): from then on nothing is queued, for the rest of the
+ * process (async_calls queues with gv_rpc_async itself).
+ */
+static CUresult broken_limit(CUlimit limit, size_t value)
+{
+	return CUDA_ERROR_ILLEGAL_ADDRESS;
+}
+
+static void sticky_from_driver(struct gvg_cuda_fns *t)
+{
+	CUresult (*saved)(CUlimit, size_t) = t->cuCtxSetLimit;
+
+	RT_TRUE("async", "calls may be queued before", gv_async_enabled());
+	t->cuCtxSetLimit = broken_limit;
+	RT_TRUE("async", "a driver call answers a sticky error",
+		cuCtxSetLimit(CU_LIMIT_PRINTF_FIFO_SIZE, 1 << 20) == CUDA_ERROR_ILLEGAL_ADDRESS);
+	RT_TRUE("async", "then nothing is queued", !gv_async_enabled());
+	t->cuCtxSetLimit = saved;
+}
+
 /* Capture state: statuses, ids, and nodes that keep one handle each. */
 static void *cap_nodes[65];
 static size_t cap_n;
@@ -1263,6 +1285,8 @@ int main(void)
 	rt_install_cublasLt(&fake_cublasLt);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
+	/* First: the generated calls' fakes answer sticky codes too. */
+	sticky_from_driver(&fake);
 	rt_run_all();
 	rt_run_all_curand();
 	curand_host_generators(&fake_curand);
