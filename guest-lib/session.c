@@ -81,36 +81,35 @@ _Static_assert(GV_ASYNC_QUEUE_BYTES + sizeof(msg) <= GV_FRAME_MAX_MSG,
 	       "the queue and one message fit a TCP frame and a virtqueue message");
 
 /*
- * Takes what is queued for a request of msg_len bytes: *out (malloced: the
- * queue, then room for the message) and its queued length, or NULL with
- * nothing queued.  The caller sends, then calls async_done.
+ * What a request that carries the queue sends: the queue, then the
+ * caller's message.  One flush at a time (async_flushing) uses it.
  */
-static unsigned char *async_take(size_t msg_len, size_t *queued)
-{
-	unsigned char *out = NULL;
+static unsigned char flush_buf[GV_ASYNC_QUEUE_BYTES + sizeof(msg)];
 
-	*queued = 0;
+/*
+ * Takes what is queued into flush_buf, for a request whose own message
+ * follows: the queued length (0: nothing queued, flush_buf not taken).
+ * The caller sends, then calls async_done when it took something.
+ */
+static size_t async_take(void)
+{
+	size_t queued;
+
 	pthread_mutex_lock(&async_lock);
 	while (async_flushing)
 		pthread_cond_wait(&async_cond, &async_lock);
-	if (async_len) {
-		out = malloc(async_len + msg_len);
-		if (out) {
-			memcpy(out, async_queue, async_len);
-			*queued = async_len;
-			async_len = 0;
-			async_flushing = 1;
-		}
+	queued = async_len;
+	if (queued) {
+		memcpy(flush_buf, async_queue, queued);
+		async_len = 0;
+		async_flushing = 1;
 	}
 	pthread_mutex_unlock(&async_lock);
-	return out;
+	return queued;
 }
 
-static void async_done(unsigned char *buf)
+static void async_done(void)
 {
-	if (!buf)
-		return;
-	free(buf);
 	pthread_mutex_lock(&async_lock);
 	async_flushing = 0;
 	pthread_cond_broadcast(&async_cond);
@@ -143,7 +142,6 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 	};
 	struct gv_resp_hdr r;
 	size_t got = 0, len = sizeof(h) + req_len + tail_len, queued = 0;
-	unsigned char *batch = NULL;
 	int err;
 
 	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS || resp_len > sizeof(in) - sizeof(r))
@@ -154,14 +152,15 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 		memcpy(msg + sizeof(h) + req_len, tail, tail_len);
 	/* The session's queued asynchronous calls go first. */
 	if (t == info.t)
-		batch = async_take(len, &queued);
-	if (batch) {
-		memcpy(batch + queued, msg, len);
-		err = t->call(t, batch, queued + len, in, sizeof(r) + resp_len, &got, bufs, nbufs);
+		queued = async_take();
+	if (queued) {
+		memcpy(flush_buf + queued, msg, len);
+		err = t->call(t, flush_buf, queued + len, in, sizeof(r) + resp_len, &got, bufs,
+			      nbufs);
+		async_done();
 	} else {
 		err = t->call(t, msg, len, in, sizeof(r) + resp_len, &got, bufs, nbufs);
 	}
-	async_done(batch);
 	if (err)
 		return transport_error(err, op);
 	if (got < sizeof(r)) {

@@ -417,7 +417,7 @@ static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct 
 			NULL,
 			NULL,
 			NULL};
-	const int more = 19; /* the index of the first of those */
+	int more = 0; /* the index of the first of those */
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
@@ -467,6 +467,8 @@ static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct 
 		free(r);
 		goto undo;
 	}
+	while (argv[more])
+		more++;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
 	posix_spawn_file_actions_adddup2(&fa, rv[1], 4);

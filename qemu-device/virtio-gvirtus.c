@@ -230,7 +230,7 @@ static bool gv_ram_range(Int128 start, Int128 len, const MemoryRegion *mr,
 }
 
 /* Why the machine's main RAM cannot be shared with workers, or NULL. */
-static const char *gv_ram_unshareable(VirtIOGvirtus *s)
+static const char *gv_ram_unshareable(void)
 {
     MachineState *ms = MACHINE(qdev_get_machine());
 
@@ -246,7 +246,7 @@ static void gv_ram_commit(MemoryListener *l)
     VirtIOGvirtus *s = container_of(l, VirtIOGvirtus, ram_listener);
     GvRamScan sc = { 0 };
 
-    if (!gv_ram_unshareable(s)) {
+    if (!gv_ram_unshareable()) {
         WITH_RCU_READ_LOCK_GUARD() {
             flatview_for_each_range(
                 address_space_to_flatview(&address_space_memory),
@@ -295,7 +295,7 @@ static void gv_ram_check(VirtIOGvirtus *s)
     } else if (vdev->dma_as != &address_space_memory) {
         why = "the device is behind an IOMMU";
     } else {
-        why = gv_ram_unshareable(s);
+        why = gv_ram_unshareable();
     }
     if (why) {
         gv_ram_stop(s);

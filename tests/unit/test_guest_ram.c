@@ -124,44 +124,78 @@ static int call(struct gvw_remote *r, uint32_t op, const void *q, uint32_t len,
 	return 0;
 }
 
-static void test_worker(void)
+/* A real worker sharing a memfd as guest RAM at base, HELLO said. */
+struct shared_worker {
+	int fd;
+	unsigned char *ram;
+	size_t len;
+	struct gvw_worker *w;
+	struct gvw_remote *r;
+};
+
+static int shared_worker_open(struct shared_worker *sw, size_t len, uint64_t base, uint32_t id)
 {
-	const size_t ram_len = 1 << 20;
-	const uint64_t base = 0x40000000;
 	struct gvw_config cfg = {.executor = GVW_EXEC_CPU_REFERENCE,
 				 .max_sessions = 4,
 				 .cpu_reference_devices = 1,
 				 .label = "test_guest_ram"};
 	const char *path = getenv("GVIRTUS_WORKER");
 	struct gv_hello_req hq = {GV_PROTOCOL_VERSION, 1};
+	struct gvw_guest_ram g = {.n = 1};
+	char err[256];
+	int32_t res = -1;
+
+	memset(sw, 0, sizeof(*sw));
+	sw->len = len;
+	sw->fd = memfd_create("guest-ram", MFD_CLOEXEC);
+	cfg.worker_path = path && *path ? path : "build/bin/gvirtus-worker";
+	if (sw->fd < 0 || ftruncate(sw->fd, (off_t)len) ||
+	    (sw->ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sw->fd, 0)) ==
+		MAP_FAILED ||
+	    gvw_worker_create(&cfg, &sw->w, err, sizeof(err))) {
+		EXPECT(0, "set-up: memfd, mapping and worker");
+		return -1;
+	}
+	g.r[0] = (struct gvw_guest_ram_range){.gpa = base, .len = len, .fd = sw->fd};
+	gvw_worker_set_guest_ram(sw->w, &g);
+	sw->r = gvw_remote_open(sw->w, id);
+	EXPECT(sw->r && gvw_remote_shares_ram(sw->r), "a new worker shares guest RAM");
+	EXPECT(sw->r && call(sw->r, GV_OP_HELLO, &hq, sizeof(hq), NULL, &res, NULL, 0) == 0 &&
+		   res == 0,
+	       "HELLO");
+	return sw->r ? 0 : -1;
+}
+
+static void shared_worker_close(struct shared_worker *sw)
+{
+	if (sw->r)
+		gvw_remote_close(sw->r);
+	if (sw->w)
+		gvw_worker_destroy(sw->w);
+	if (sw->ram && sw->ram != MAP_FAILED)
+		munmap(sw->ram, sw->len);
+	if (sw->fd >= 0)
+		close(sw->fd);
+}
+
+static void test_worker(void)
+{
+	const size_t ram_len = 1 << 20;
+	const uint64_t base = 0x40000000;
 	struct gv_malloc_req mq = {64 * 1024};
-	struct gvw_guest_ram g = {0};
-	struct gvw_worker *w;
+	struct shared_worker sw = {.fd = -1};
 	struct gvw_remote *r;
 	uint64_t in_pages[16], out_pages[16], stray = base + ram_len;
 	unsigned char *ram, want[16 * PG];
 	struct gv_ptr_resp dev = {0};
-	char err[256];
-	int fd = memfd_create("guest-ram", MFD_CLOEXEC), same = 1;
+	int same = 1;
 	int32_t res = -1;
 	unsigned int i;
 
-	cfg.worker_path = path && *path ? path : "build/bin/gvirtus-worker";
-	if (fd < 0 || ftruncate(fd, (off_t)ram_len) ||
-	    (ram = mmap(NULL, ram_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED ||
-	    gvw_worker_create(&cfg, &w, err, sizeof(err))) {
-		EXPECT(0, "set-up: memfd, mapping and worker");
-		return;
-	}
-	g.n = 1;
-	g.r[0] = (struct gvw_guest_ram_range){.gpa = base, .len = ram_len, .fd = fd};
-	gvw_worker_set_guest_ram(w, &g);
-	r = gvw_remote_open(w, 7);
-	EXPECT(r && gvw_remote_shares_ram(r), "a new worker shares guest RAM");
-	if (!r)
+	if (shared_worker_open(&sw, ram_len, base, 7))
 		goto out;
-	EXPECT(call(r, GV_OP_HELLO, &hq, sizeof(hq), NULL, &res, NULL, 0) == 0 && res == 0,
-	       "HELLO");
+	r = sw.r;
+	ram = sw.ram;
 	EXPECT(call(r, GV_OP_MALLOC, &mq, sizeof(mq), NULL, &res, &dev, sizeof(dev)) == 0 &&
 		   res == 0 && dev.ptr,
 	       "cudaMalloc");
@@ -219,14 +253,11 @@ static void test_worker(void)
 			   res == 0,
 		       "the session works after the fault");
 	}
-	gvw_worker_set_guest_ram(w, NULL);
+	gvw_worker_set_guest_ram(sw.w, NULL);
 	EXPECT(!gvw_remote_shares_ram(r),
 	       "after a layout change, the old worker is not sent pages");
-	gvw_remote_close(r);
 out:
-	gvw_worker_destroy(w);
-	munmap(ram, ram_len);
-	close(fd);
+	shared_worker_close(&sw);
 }
 
 /*
@@ -239,47 +270,30 @@ static void test_staged(void)
 	const size_t ram_len = 40u << 20, len = (17u << 20) + 1234;
 	const uint32_t npages = (uint32_t)((len + 4095 + 7) / 4096);
 	const uint64_t base = 0x100000000ull;
-	struct gvw_config cfg = {.executor = GVW_EXEC_CPU_REFERENCE,
-				 .max_sessions = 4,
-				 .cpu_reference_devices = 1,
-				 .label = "test_guest_ram"};
-	const char *path = getenv("GVIRTUS_WORKER");
-	struct gv_hello_req hq = {GV_PROTOCOL_VERSION, 1};
 	struct gv_malloc_req mq = {len};
 	struct gv_ptr_resp dev = {0};
-	struct gvw_guest_ram g = {0};
 	uint64_t *in = calloc(npages, 8), *out = calloc(npages, 8);
-	struct gvw_worker *w;
+	struct shared_worker sw = {.fd = -1};
 	struct gvw_remote *r;
 	unsigned char *ram;
-	char err[256];
-	int fd = memfd_create("guest-ram", MFD_CLOEXEC), bad = 0;
+	int bad = 0;
 	int32_t res = -1;
 	size_t i;
 
-	cfg.worker_path = path && *path ? path : "build/bin/gvirtus-worker";
-	if (!in || !out || fd < 0 || ftruncate(fd, (off_t)ram_len) ||
-	    (ram = mmap(NULL, ram_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED ||
-	    gvw_worker_create(&cfg, &w, err, sizeof(err))) {
-		EXPECT(0, "set-up for the staged copies");
-		return;
-	}
-	g.n = 1;
-	g.r[0] = (struct gvw_guest_ram_range){.gpa = base, .len = ram_len, .fd = fd};
-	gvw_worker_set_guest_ram(w, &g);
-	r = gvw_remote_open(w, 8);
+	if (!in || !out || shared_worker_open(&sw, ram_len, base, 8))
+		goto done;
+	r = sw.r;
+	ram = sw.ram;
 	for (i = 0; i < npages; i++) {
 		in[i] = base + (uint64_t)(npages - 1 - i) * 4096; /* first half, backwards */
 		out[i] = base + (20u << 20) + (uint64_t)(npages - 1 - i) * 4096; /* second half */
 	}
 	for (i = 0; i < ram_len / 2; i++)
 		ram[i] = (unsigned char)(i * 13 + i / 4096);
-	EXPECT(r && call(r, GV_OP_HELLO, &hq, sizeof(hq), NULL, &res, NULL, 0) == 0 && res == 0,
-	       "HELLO (staged)");
-	EXPECT(r && call(r, GV_OP_MALLOC, &mq, sizeof(mq), NULL, &res, &dev, sizeof(dev)) == 0 &&
+	EXPECT(call(r, GV_OP_MALLOC, &mq, sizeof(mq), NULL, &res, &dev, sizeof(dev)) == 0 &&
 		   res == 0,
 	       "cudaMalloc of 17 MiB");
-	if (r && !res) {
+	if (!res) {
 		struct gv_memcpy_req q = {.dst = dev.ptr, .size = len};
 		struct gvw_bulk b = {.len = len,
 				     .dir = GV_BULK_TO_HOST,
@@ -308,11 +322,8 @@ static void test_staged(void)
 		EXPECT(!bad, "every byte came back where it belongs (first difference at %zu)",
 		       i - 1);
 	}
-	if (r)
-		gvw_remote_close(r);
-	gvw_worker_destroy(w);
-	munmap(ram, ram_len);
-	close(fd);
+done:
+	shared_worker_close(&sw);
 	free(in);
 	free(out);
 }
