@@ -140,7 +140,7 @@ $(B)/guest-lib/gen/%.o: CFLAGS += -Iguest-lib/math
 $(B)/guest-lib/math/%.o: guest-lib/math/%.c $(wildcard guest-lib/*.h guest-lib/math/*.h include/gvirtus/* include/gvirtus/gen/*)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Iguest-lib $(INC) -c $< -o $@
-MATH_CORE_OBJ := $(B)/guest-lib/math/gvm_call.o $(B)/guest-lib/math/gvm_table.o
+MATH_CORE_OBJ := $(B)/guest-lib/math/gvm_call.o $(B)/guest-lib/math/gvm_table.o $(B)/guest-lib/math/gvm_async.o
 GEN_O := $(B)/guest-lib/gen
 MATH_O := $(B)/guest-lib/math
 CURAND_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/curand_local.o $(GEN_O)/curand_remote.o $(GEN_O)/curand_unsupported.o
@@ -256,14 +256,14 @@ $(GEN_TESTS): $(B)/tests/gen/.stamp
 # fake library (gen/gvgen.py writes the test with the calls).
 $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(B)/tests/gen/.stamp tests/unit/roundtrip.h \
 		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c \
-		tests/unit/roundtrip_cufft.c tests/unit/roundtrip_cublaslt.c \
+		tests/unit/roundtrip_cufft.c tests/unit/roundtrip_cublaslt.c tests/unit/roundtrip_async_math.c \
 		$(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
 		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c $(GEN_TESTS) tests/unit/loopback_transport.c \
 		tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c tests/unit/roundtrip_cufft.c \
-		tests/unit/roundtrip_cublaslt.c \
+		tests/unit/roundtrip_cublaslt.c tests/unit/roundtrip_async_math.c \
 		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ)) \
 		$(B)/host/libgvirtus-host.a \
 		-o $@ -rdynamic \

@@ -48,13 +48,18 @@ static void mark()
 		get_stats(&before);
 }
 
+static worker_stats after; // host_us()'s figures, for report_trips()
+static bool after_ok;
+
 // Host worker time per call since mark(), in microseconds.
 static double host_us()
 {
-	worker_stats s;
+	worker_stats &s = after;
 
+	after_ok = false;
 	if (!get_stats || get_stats(&s))
 		return -1;
+	after_ok = true;
 	uint64_t calls = s.session_calls - before.session_calls - 1; // minus the stats call
 	return calls ? (s.session_exec_ns - before.session_exec_ns) / 1e3 / calls : -1;
 }
@@ -63,6 +68,18 @@ static void report(const char *metric, double value, const char *unit, double hu
 {
 	printf("%s,%.3f,%s,%.3f\n", metric, value, unit, hus);
 	fflush(stdout);
+}
+
+// Synchronous round trips per iteration of a loop between mark() and
+// host_us(), less the loop's closing synchronization and host_us()'s own
+// stats call: 0 natively, and where every call of the loop was queued.
+static void report_trips(const char *loop, int reps)
+{
+	double n = after_ok ? (double)(after.session_requests - before.session_requests) - 2 : 0;
+	char m[200];
+
+	snprintf(m, sizeof(m), "round trips per %s", loop);
+	report(m, n > 0 ? n / reps : 0, "requests", -1);
 }
 
 #endif

@@ -183,6 +183,7 @@ static void bench_sgemm_large(cublasHandle_t h)
 	double us = (now_us() - t0) / reps, hus = host_us();
 	report("cublasSgemm 4096x4096x4096", us / 1e3, "ms/iter", hus);
 	report("cublasSgemm 4096x4096x4096 throughput", 2.0 * n * n * n / us / 1e6, "TFLOP/s", hus);
+	report_trips("cublasSgemm 4096", reps);
 	CK(cudaFree(a));
 	CK(cudaFree(b));
 	CK(cudaFree(c));
@@ -211,6 +212,7 @@ static void bench_sgemm_small(cublasHandle_t h)
 				n));
 	CK(cudaDeviceSynchronize());
 	report("cublasSgemm 64x64x64 call", (now_us() - t0) / reps, "us/call", host_us());
+	report_trips("cublasSgemm 64", reps);
 	CK(cudaFree(a));
 	CK(cudaFree(b));
 	CK(cudaFree(c));
@@ -237,6 +239,7 @@ static void bench_fft()
 		CKF(cufftExecC2C(plan, in, out, CUFFT_FORWARD));
 	CK(cudaDeviceSynchronize());
 	report("cufftExecC2C 2D 2048x2048", (now_us() - t0) / reps / 1e3, "ms/exec", host_us());
+	report_trips("cufftExecC2C", reps);
 	CKF(cufftDestroy(plan));
 	CK(cudaFree(in));
 	CK(cudaFree(out));
@@ -266,6 +269,7 @@ static void bench_rand()
 	report("curandGenerateUniform 256Mi floats", us / 1e3, "ms", hus);
 	report("curandGenerateUniform 256Mi floats written", n * sizeof(float) / us / 1e3, "GB/s",
 	       hus);
+	report_trips("curandGenerateUniform", reps);
 	CKR(curandDestroyGenerator(g));
 	CK(cudaFree(d));
 }

@@ -10,6 +10,7 @@ the host holds each call to the mode the library itself has for the
 handle (host-worker/math_cublas.c), so a guest that lies gets an error,
 never a host pointer dereferenced as a device one or the reverse.
 """
+import re
 
 LIBRARY = "cublas"
 MATH = True
@@ -155,3 +156,59 @@ NOT_GENERIC = {
 # wrappers of the v2 calls (guest-lib/gen/cublas_legacy.c).
 LEGACY_CORE = ["cublasInit", "cublasShutdown", "cublasGetError", "cublasGetVersion",
                "cublasAlloc", "cublasFree", "cublasSetKernelStream"]
+
+
+# The async class (gen/gvasync.py): compute calls, not handle state.
+ASYNC = r"^cublas(?!.*(Create|Destroy|Set|Get|Logger|Version|Property|Status|Migrate|Xerbla))"
+ASYNC_RESET = r"Destroy"
+# Arguments the guard proves; leading dimensions and strides go into the
+# key by their alignment class.
+ASYNC_COVERED = {"m", "n", "k", "kl", "ku", "batchCount", "incx", "incy"}
+ASYNC_ALIGNED = r"^(ld[abc]|stride)"
+
+
+def async_guard(fn, names):
+    """C conditions under which the library's argument checks pass: what
+    the BLAS reference checks of each family (dimensions not negative,
+    each leading dimension at least max(1, its matrix's rows)), with
+    positive increments only.  A family not listed gets every leading
+    dimension held to the largest of its dimensions (k + 1 and kl + ku + 1
+    for banded matrices), which is never less than the library asks."""
+    g = ["%s >= 0" % d for d in ("m", "n", "k", "kl", "ku", "batchCount") if d in names]
+    g += ["%s > 0" % i for i in ("incx", "incy") if i in names]
+    low = fn.lower()
+    rows = None
+    if "gemm" in low and {"transa", "transb", "k"} <= names:
+        g += ["(unsigned)transa <= 2u", "(unsigned)transb <= 2u"]
+        rows = {"lda": "transa == CUBLAS_OP_N ? m : k", "ldb": "transb == CUBLAS_OP_N ? k : n",
+                "ldc": "m"}
+    elif "geam" in low:
+        g += ["(unsigned)transa <= 2u", "(unsigned)transb <= 2u"]
+        rows = {"lda": "transa == CUBLAS_OP_N ? m : n", "ldb": "transb == CUBLAS_OP_N ? m : n",
+                "ldc": "m"}
+    elif "gemv" in low:
+        g += ["(unsigned)trans <= 2u"]
+        rows = {"lda": "m"}
+    elif re.search(r"tr[sm]m", low) and "side" in names:
+        g += ["(unsigned)side <= 1u"]
+        rows = {"lda": "side == CUBLAS_SIDE_LEFT ? m : n", "ldb": "m", "ldc": "m"}
+    elif re.search(r"(sy|he)(rk|r2k|rkx)", low) and "trans" in names:
+        g += ["(unsigned)trans <= 2u"]
+        rows = {"lda": "trans == CUBLAS_OP_N ? n : k", "ldb": "trans == CUBLAS_OP_N ? n : k",
+                "ldc": "n"}
+    elif re.search(r"(sy|he)mm", low) and "side" in names:
+        g += ["(unsigned)side <= 1u"]
+        rows = {"lda": "side == CUBLAS_SIDE_LEFT ? m : n", "ldb": "m", "ldc": "m"}
+    for ld in ("lda", "ldb", "ldc"):
+        if ld not in names:
+            continue
+        if rows and ld in rows:
+            g.append("%s >= GVM_MAX1(%s)" % (ld, rows[ld]))
+            continue
+        g.append("%s >= 1" % ld)
+        g += ["%s >= %s" % (ld, d) for d in ("m", "n") if d in names]
+        if "k" in names:
+            g.append("%s > k" % ld)
+        if {"kl", "ku"} <= names:
+            g.append("(int64_t)%s > (int64_t)kl + ku" % ld)
+    return g

@@ -88,3 +88,13 @@ NOT_GENERIC = {
 }
 # What makes a plan, for the round-trip test's calls that need a live one.
 CREATE_FN = {"cufftHandle": "cufftCreate"}
+
+# The async class (gen/gvasync.py): executions, once a plan has run one of
+# the same key (plan, direction, alignment classes, in place or not).
+ASYNC = r"^cufftExec(C2C|R2C|C2R|Z2Z|D2Z|Z2D)$"
+# Any other call but a stream's may change what an execution of a plan needs.
+ASYNC_RESET = r"^(?!cufftSetStream$)"
+
+
+def async_guard(fn, names):
+    return []

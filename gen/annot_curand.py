@@ -87,3 +87,15 @@ def scalar_count(fn, param):
 
 def scalar_bytes(fn, param, params):
     return None
+
+# The async class (gen/gvasync.py): device generators' output, once a
+# call of the same key (generator, count, parameters, alignment class)
+# has succeeded.
+ASYNC = r"^curandGenerate(?!Seeds)"
+# Seeds, offsets, orderings and dimensions decide what a call may ask (a
+# stream does not).
+ASYNC_RESET = r"^(?!curandSetStream$)"
+
+
+def async_guard(fn, names):
+    return []

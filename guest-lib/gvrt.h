@@ -85,6 +85,12 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 cudaError_t gv_rpc_async(uint32_t op, const void *req, uint32_t req_len, const void *tail,
 			 uint32_t tail_len);
 int gv_async_enabled(void);
+/*
+ * A queued call of op's library that failed on the host: 1 and its status
+ * and op, taken, or 0.  The library's next call that waits for the host
+ * returns it.
+ */
+int gv_lib_deferred_take(uint32_t op, int32_t *status, uint32_t *failed_op);
 /* An asynchronous call failed on the host: the thread's last error, as natively. */
 void gv_async_failed(cudaError_t err);
 /* Whether a sticky error (the context is broken) has been seen. */

@@ -116,6 +116,48 @@ static void async_done(void)
 	pthread_mutex_unlock(&async_lock);
 }
 
+/*
+ * Math library calls that failed on the host after being queued, one per
+ * library (its first failure, as a cudaError_t's first is kept): the next
+ * call of that library that waits for the host returns the status
+ * (gv_lib_deferred_take).  A slot per library's op range is plenty.
+ */
+#define LIB_DEFERRED_SLOTS 4
+static pthread_mutex_t lib_deferred_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	uint32_t op; /* 0: none */
+	int32_t status;
+} lib_deferred[LIB_DEFERRED_SLOTS];
+
+static int lib_slot(uint32_t op)
+{
+	if (op >= GV_OPS_CUBLASLT && op < GV_OPS_LIB_END)
+		return 3;
+	if (op >= GV_OPS_CUBLAS && op < GV_OPS_CUBLASLT)
+		return 2;
+	if (op >= GV_OPS_CUFFT && op < GV_OPS_CUBLAS)
+		return 1;
+	if (op >= GV_OPS_CURAND && op < GV_OPS_CUFFT)
+		return 0;
+	return -1;
+}
+
+static void lib_deferred_put(uint32_t op, int32_t status)
+{
+	int i = lib_slot(op);
+
+	if (i < 0) {
+		gv_log(GV_LOG_ERROR, "a deferred status of op %u, of no library", op);
+		return;
+	}
+	pthread_mutex_lock(&lib_deferred_lock);
+	if (!lib_deferred[i].op) {
+		lib_deferred[i].op = op;
+		lib_deferred[i].status = status;
+	}
+	pthread_mutex_unlock(&lib_deferred_lock);
+}
+
 cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
 		      const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
 		      const struct gv_buf *bufs, unsigned int nbufs)
@@ -191,9 +233,28 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 	}
 	memcpy(resp, in + sizeof(r), resp_len);
 	*result = r.result;
-	if (r.deferred)
+	if (r.deferred < 0)
+		lib_deferred_put(GV_DEFERRED_OP(r.deferred), GV_DEFERRED_STATUS(r.deferred));
+	else if (r.deferred)
 		gv_async_failed((cudaError_t)r.deferred);
 	return cudaSuccess;
+}
+
+int gv_lib_deferred_take(uint32_t op, int32_t *status, uint32_t *failed_op)
+{
+	int i = lib_slot(op), found = 0;
+
+	if (i < 0)
+		return 0;
+	pthread_mutex_lock(&lib_deferred_lock);
+	if (lib_deferred[i].op) {
+		*status = lib_deferred[i].status;
+		*failed_op = lib_deferred[i].op;
+		lib_deferred[i].op = 0;
+		found = 1;
+	}
+	pthread_mutex_unlock(&lib_deferred_lock);
+	return found;
 }
 
 int gv_async_enabled(void)

@@ -171,7 +171,12 @@ int gvw_session_exec(struct gvw_session *s, const void *msg, size_t msg_len,
 		if (!reply) {
 			/* An asynchronous call: its error goes with the next response. */
 			if ((status != GV_OK || result != cudaSuccess) && !s->deferred) {
-				s->deferred = status != GV_OK ? cudaErrorInvalidValue : result;
+				if (status != GV_OK)
+					s->deferred = cudaErrorInvalidValue;
+				else if (m.op >= GV_OP_FIRST_LIB)
+					s->deferred = GV_DEFERRED_LIB(m.op, result);
+				else
+					s->deferred = result;
 				gvw_log(GVW_DEBUG, "session %u: asynchronous %s failed: %d", s->id,
 					op_name(m.op), s->deferred);
 			}

@@ -14,6 +14,8 @@ GVM_EXPORT cublasStatus_t cublasAsumEx(cublasHandle_t handle, int n, const void 
 	struct gvg_cublasAsumEx_req q;
 	struct gvg_cublasAsumEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)resultType, (uint64_t)(int64_t)executiontype, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -29,7 +31,11 @@ GVM_EXPORT cublasStatus_t cublasAsumEx(cublasHandle_t handle, int n, const void 
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executiontype, &executiontype);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAsumEx, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAsumEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasAsumEx, k_, 7);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -42,6 +48,8 @@ GVM_EXPORT cublasStatus_t cublasAsumEx_64(cublasHandle_t handle, int64_t n, cons
 	struct gvg_cublasAsumEx_64_req q;
 	struct gvg_cublasAsumEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)resultType, (uint64_t)(int64_t)executiontype, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -57,7 +65,11 @@ GVM_EXPORT cublasStatus_t cublasAsumEx_64(cublasHandle_t handle, int64_t n, cons
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executiontype, &executiontype);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, k_, 7);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -70,6 +82,8 @@ GVM_EXPORT cublasStatus_t cublasAxpyEx(cublasHandle_t handle, int n, const void 
 	struct gvg_cublasAxpyEx_req q;
 	struct gvg_cublasAxpyEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)alphaType, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)executiontype, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -88,7 +102,11 @@ GVM_EXPORT cublasStatus_t cublasAxpyEx(cublasHandle_t handle, int n, const void 
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.executiontype, &executiontype);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAxpyEx, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAxpyEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasAxpyEx, k_, 10);
 	return e;
 }
 
@@ -97,6 +115,8 @@ GVM_EXPORT cublasStatus_t cublasAxpyEx_64(cublasHandle_t handle, int64_t n, cons
 	struct gvg_cublasAxpyEx_64_req q;
 	struct gvg_cublasAxpyEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)alphaType, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)executiontype, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -115,7 +135,11 @@ GVM_EXPORT cublasStatus_t cublasAxpyEx_64(cublasHandle_t handle, int64_t n, cons
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.executiontype, &executiontype);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, k_, 10);
 	return e;
 }
 
@@ -124,6 +148,8 @@ GVM_EXPORT cublasStatus_t cublasCaxpy_v2(cublasHandle_t handle, int n, const cuC
 	struct gvg_cublasCaxpy_v2_req q;
 	struct gvg_cublasCaxpy_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -138,7 +164,11 @@ GVM_EXPORT cublasStatus_t cublasCaxpy_v2(cublasHandle_t handle, int n, const cuC
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, k_, 6);
 	return e;
 }
 
@@ -147,6 +177,8 @@ GVM_EXPORT cublasStatus_t cublasCaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasCaxpy_v2_64_req q;
 	struct gvg_cublasCaxpy_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -161,7 +193,11 @@ GVM_EXPORT cublasStatus_t cublasCaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, k_, 6);
 	return e;
 }
 
@@ -169,6 +205,8 @@ GVM_EXPORT cublasStatus_t cublasCcopy_v2(cublasHandle_t handle, int n, const cuC
 {
 	struct gvg_cublasCcopy_v2_req q;
 	struct gvg_cublasCcopy_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -178,7 +216,11 @@ GVM_EXPORT cublasStatus_t cublasCcopy_v2(cublasHandle_t handle, int n, const cuC
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, k_, 4);
 	return e;
 }
 
@@ -186,6 +228,8 @@ GVM_EXPORT cublasStatus_t cublasCcopy_v2_64(cublasHandle_t handle, int64_t n, co
 {
 	struct gvg_cublasCcopy_v2_64_req q;
 	struct gvg_cublasCcopy_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -195,7 +239,11 @@ GVM_EXPORT cublasStatus_t cublasCcopy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, k_, 4);
 	return e;
 }
 
@@ -203,6 +251,8 @@ GVM_EXPORT cublasStatus_t cublasCdgmm(cublasHandle_t handle, cublasSideMode_t mo
 {
 	struct gvg_cublasCdgmm_req q;
 	struct gvg_cublasCdgmm_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -216,7 +266,11 @@ GVM_EXPORT cublasStatus_t cublasCdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdgmm, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdgmm, k_, 8);
 	return e;
 }
 
@@ -224,6 +278,8 @@ GVM_EXPORT cublasStatus_t cublasCdgmm_64(cublasHandle_t handle, cublasSideMode_t
 {
 	struct gvg_cublasCdgmm_64_req q;
 	struct gvg_cublasCdgmm_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -237,7 +293,11 @@ GVM_EXPORT cublasStatus_t cublasCdgmm_64(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, k_, 8);
 	return e;
 }
 
@@ -246,6 +306,8 @@ GVM_EXPORT cublasStatus_t cublasCdotc_v2(cublasHandle_t handle, int n, const cuC
 	struct gvg_cublasCdotc_v2_req q;
 	struct gvg_cublasCdotc_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -260,7 +322,11 @@ GVM_EXPORT cublasStatus_t cublasCdotc_v2(cublasHandle_t handle, int n, const cuC
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -273,6 +339,8 @@ GVM_EXPORT cublasStatus_t cublasCdotc_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasCdotc_v2_64_req q;
 	struct gvg_cublasCdotc_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -287,7 +355,11 @@ GVM_EXPORT cublasStatus_t cublasCdotc_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -300,6 +372,8 @@ GVM_EXPORT cublasStatus_t cublasCdotu_v2(cublasHandle_t handle, int n, const cuC
 	struct gvg_cublasCdotu_v2_req q;
 	struct gvg_cublasCdotu_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -314,7 +388,11 @@ GVM_EXPORT cublasStatus_t cublasCdotu_v2(cublasHandle_t handle, int n, const cuC
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -327,6 +405,8 @@ GVM_EXPORT cublasStatus_t cublasCdotu_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasCdotu_v2_64_req q;
 	struct gvg_cublasCdotu_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -341,7 +421,11 @@ GVM_EXPORT cublasStatus_t cublasCdotu_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -354,6 +438,8 @@ GVM_EXPORT cublasStatus_t cublasCgbmv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasCgbmv_v2_req q;
 	struct gvg_cublasCgbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -379,7 +465,11 @@ GVM_EXPORT cublasStatus_t cublasCgbmv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, k_, 10);
 	return e;
 }
 
@@ -388,6 +478,8 @@ GVM_EXPORT cublasStatus_t cublasCgbmv_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasCgbmv_v2_64_req q;
 	struct gvg_cublasCgbmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -413,7 +505,11 @@ GVM_EXPORT cublasStatus_t cublasCgbmv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, k_, 10);
 	return e;
 }
 
@@ -422,6 +518,8 @@ GVM_EXPORT cublasStatus_t cublasCgeam(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasCgeam_req q;
 	struct gvg_cublasCgeam_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -446,7 +544,11 @@ GVM_EXPORT cublasStatus_t cublasCgeam(cublasHandle_t handle, cublasOperation_t t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeam, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeam, k_, 13);
 	return e;
 }
 
@@ -455,6 +557,8 @@ GVM_EXPORT cublasStatus_t cublasCgeam_64(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasCgeam_64_req q;
 	struct gvg_cublasCgeam_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -479,7 +583,11 @@ GVM_EXPORT cublasStatus_t cublasCgeam_64(cublasHandle_t handle, cublasOperation_
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeam_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeam_64, k_, 13);
 	return e;
 }
 
@@ -515,6 +623,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm3m(cublasHandle_t handle, cublasOperation_t
 	struct gvg_cublasCgemm3m_req q;
 	struct gvg_cublasCgemm3m_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -540,7 +650,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm3m(cublasHandle_t handle, cublasOperation_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3m, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3m, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3m, k_, 13);
 	return e;
 }
 
@@ -549,6 +663,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasCgemm3mBatched_req q;
 	struct gvg_cublasCgemm3mBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -575,7 +691,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mBatched(cublasHandle_t handle, cublasOper
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, k_, 13);
 	return e;
 }
 
@@ -584,6 +704,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mBatched_64(cublasHandle_t handle, cublasO
 	struct gvg_cublasCgemm3mBatched_64_req q;
 	struct gvg_cublasCgemm3mBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -610,7 +732,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mBatched_64(cublasHandle_t handle, cublasO
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, k_, 13);
 	return e;
 }
 
@@ -619,6 +745,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mEx(cublasHandle_t handle, cublasOperation
 	struct gvg_cublasCgemm3mEx_req q;
 	struct gvg_cublasCgemm3mEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -647,7 +775,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mEx(cublasHandle_t handle, cublasOperation
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, k_, 16);
 	return e;
 }
 
@@ -656,6 +788,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mEx_64(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasCgemm3mEx_64_req q;
 	struct gvg_cublasCgemm3mEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -684,7 +818,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mEx_64(cublasHandle_t handle, cublasOperat
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, k_, 16);
 	return e;
 }
 
@@ -693,6 +831,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasCgemm3mStridedBatched_req q;
 	struct gvg_cublasCgemm3mStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -722,7 +862,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, k_, 16);
 	return e;
 }
 
@@ -731,6 +875,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mStridedBatched_64(cublasHandle_t handle, 
 	struct gvg_cublasCgemm3mStridedBatched_64_req q;
 	struct gvg_cublasCgemm3mStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -760,7 +906,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, k_, 16);
 	return e;
 }
 
@@ -769,6 +919,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm3m_64(cublasHandle_t handle, cublasOperatio
 	struct gvg_cublasCgemm3m_64_req q;
 	struct gvg_cublasCgemm3m_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -794,7 +946,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm3m_64(cublasHandle_t handle, cublasOperatio
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, k_, 13);
 	return e;
 }
 
@@ -803,6 +959,8 @@ GVM_EXPORT cublasStatus_t cublasCgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasCgemmBatched_req q;
 	struct gvg_cublasCgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -829,7 +987,11 @@ GVM_EXPORT cublasStatus_t cublasCgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, k_, 13);
 	return e;
 }
 
@@ -838,6 +1000,8 @@ GVM_EXPORT cublasStatus_t cublasCgemmBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasCgemmBatched_64_req q;
 	struct gvg_cublasCgemmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -864,7 +1028,11 @@ GVM_EXPORT cublasStatus_t cublasCgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, k_, 13);
 	return e;
 }
 
@@ -873,6 +1041,8 @@ GVM_EXPORT cublasStatus_t cublasCgemmEx(cublasHandle_t handle, cublasOperation_t
 	struct gvg_cublasCgemmEx_req q;
 	struct gvg_cublasCgemmEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -901,7 +1071,11 @@ GVM_EXPORT cublasStatus_t cublasCgemmEx(cublasHandle_t handle, cublasOperation_t
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmEx, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmEx, k_, 16);
 	return e;
 }
 
@@ -910,6 +1084,8 @@ GVM_EXPORT cublasStatus_t cublasCgemmEx_64(cublasHandle_t handle, cublasOperatio
 	struct gvg_cublasCgemmEx_64_req q;
 	struct gvg_cublasCgemmEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -938,7 +1114,11 @@ GVM_EXPORT cublasStatus_t cublasCgemmEx_64(cublasHandle_t handle, cublasOperatio
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, k_, 16);
 	return e;
 }
 
@@ -947,6 +1127,8 @@ GVM_EXPORT cublasStatus_t cublasCgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasCgemmStridedBatched_req q;
 	struct gvg_cublasCgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -976,7 +1158,11 @@ GVM_EXPORT cublasStatus_t cublasCgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, k_, 16);
 	return e;
 }
 
@@ -985,6 +1171,8 @@ GVM_EXPORT cublasStatus_t cublasCgemmStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasCgemmStridedBatched_64_req q;
 	struct gvg_cublasCgemmStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1014,7 +1202,11 @@ GVM_EXPORT cublasStatus_t cublasCgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, k_, 16);
 	return e;
 }
 
@@ -1023,6 +1215,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasCgemm_v2_req q;
 	struct gvg_cublasCgemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1048,7 +1242,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, k_, 13);
 	return e;
 }
 
@@ -1057,6 +1255,8 @@ GVM_EXPORT cublasStatus_t cublasCgemm_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasCgemm_v2_64_req q;
 	struct gvg_cublasCgemm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1082,7 +1282,11 @@ GVM_EXPORT cublasStatus_t cublasCgemm_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, k_, 13);
 	return e;
 }
 
@@ -1091,6 +1295,8 @@ GVM_EXPORT cublasStatus_t cublasCgemvBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasCgemvBatched_req q;
 	struct gvg_cublasCgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1115,7 +1321,11 @@ GVM_EXPORT cublasStatus_t cublasCgemvBatched(cublasHandle_t handle, cublasOperat
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, k_, 10);
 	return e;
 }
 
@@ -1124,6 +1334,8 @@ GVM_EXPORT cublasStatus_t cublasCgemvBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasCgemvBatched_64_req q;
 	struct gvg_cublasCgemvBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1148,7 +1360,11 @@ GVM_EXPORT cublasStatus_t cublasCgemvBatched_64(cublasHandle_t handle, cublasOpe
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, k_, 10);
 	return e;
 }
 
@@ -1157,6 +1373,8 @@ GVM_EXPORT cublasStatus_t cublasCgemvStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasCgemvStridedBatched_req q;
 	struct gvg_cublasCgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1184,7 +1402,11 @@ GVM_EXPORT cublasStatus_t cublasCgemvStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, k_, 13);
 	return e;
 }
 
@@ -1193,6 +1415,8 @@ GVM_EXPORT cublasStatus_t cublasCgemvStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasCgemvStridedBatched_64_req q;
 	struct gvg_cublasCgemvStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1220,7 +1444,11 @@ GVM_EXPORT cublasStatus_t cublasCgemvStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, k_, 13);
 	return e;
 }
 
@@ -1229,6 +1457,8 @@ GVM_EXPORT cublasStatus_t cublasCgemv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasCgemv_v2_req q;
 	struct gvg_cublasCgemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1252,7 +1482,11 @@ GVM_EXPORT cublasStatus_t cublasCgemv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, k_, 10);
 	return e;
 }
 
@@ -1261,6 +1495,8 @@ GVM_EXPORT cublasStatus_t cublasCgemv_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasCgemv_v2_64_req q;
 	struct gvg_cublasCgemv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1284,7 +1520,11 @@ GVM_EXPORT cublasStatus_t cublasCgemv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, k_, 10);
 	return e;
 }
 
@@ -1316,6 +1556,8 @@ GVM_EXPORT cublasStatus_t cublasCgerc_v2(cublasHandle_t handle, int m, int n, co
 	struct gvg_cublasCgerc_v2_req q;
 	struct gvg_cublasCgerc_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1333,7 +1575,11 @@ GVM_EXPORT cublasStatus_t cublasCgerc_v2(cublasHandle_t handle, int m, int n, co
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, k_, 8);
 	return e;
 }
 
@@ -1342,6 +1588,8 @@ GVM_EXPORT cublasStatus_t cublasCgerc_v2_64(cublasHandle_t handle, int64_t m, in
 	struct gvg_cublasCgerc_v2_64_req q;
 	struct gvg_cublasCgerc_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1359,7 +1607,11 @@ GVM_EXPORT cublasStatus_t cublasCgerc_v2_64(cublasHandle_t handle, int64_t m, in
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, k_, 8);
 	return e;
 }
 
@@ -1368,6 +1620,8 @@ GVM_EXPORT cublasStatus_t cublasCgeru_v2(cublasHandle_t handle, int m, int n, co
 	struct gvg_cublasCgeru_v2_req q;
 	struct gvg_cublasCgeru_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1385,7 +1639,11 @@ GVM_EXPORT cublasStatus_t cublasCgeru_v2(cublasHandle_t handle, int m, int n, co
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, k_, 8);
 	return e;
 }
 
@@ -1394,6 +1652,8 @@ GVM_EXPORT cublasStatus_t cublasCgeru_v2_64(cublasHandle_t handle, int64_t m, in
 	struct gvg_cublasCgeru_v2_64_req q;
 	struct gvg_cublasCgeru_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1411,7 +1671,11 @@ GVM_EXPORT cublasStatus_t cublasCgeru_v2_64(cublasHandle_t handle, int64_t m, in
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, k_, 8);
 	return e;
 }
 
@@ -1419,6 +1683,8 @@ GVM_EXPORT cublasStatus_t cublasCgetrfBatched(cublasHandle_t handle, int n, cuCo
 {
 	struct gvg_cublasCgetrfBatched_req q;
 	struct gvg_cublasCgetrfBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 2};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1429,7 +1695,11 @@ GVM_EXPORT cublasStatus_t cublasCgetrfBatched(cublasHandle_t handle, int n, cuCo
 	q.P = (uint64_t)(uintptr_t)P;
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, k_, 7);
 	return e;
 }
 
@@ -1437,6 +1707,8 @@ GVM_EXPORT cublasStatus_t cublasCgetriBatched(cublasHandle_t handle, int n, cons
 {
 	struct gvg_cublasCgetriBatched_req q;
 	struct gvg_cublasCgetriBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(C), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 2 | (uint64_t)((const volatile void *)P == (const volatile void *)C) << 3 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 4 | (uint64_t)((const volatile void *)C == (const volatile void *)info) << 5};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1449,7 +1721,11 @@ GVM_EXPORT cublasStatus_t cublasCgetriBatched(cublasHandle_t handle, int n, cons
 	GVM_COPY(&q.ldc, &ldc);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, k_, 9);
 	return e;
 }
 
@@ -1484,6 +1760,8 @@ GVM_EXPORT cublasStatus_t cublasChbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasChbmv_v2_req q;
 	struct gvg_cublasChbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1507,7 +1785,11 @@ GVM_EXPORT cublasStatus_t cublasChbmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, k_, 10);
 	return e;
 }
 
@@ -1516,6 +1798,8 @@ GVM_EXPORT cublasStatus_t cublasChbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasChbmv_v2_64_req q;
 	struct gvg_cublasChbmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1539,7 +1823,11 @@ GVM_EXPORT cublasStatus_t cublasChbmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, k_, 10);
 	return e;
 }
 
@@ -1548,6 +1836,8 @@ GVM_EXPORT cublasStatus_t cublasChemm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasChemm_v2_req q;
 	struct gvg_cublasChemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1572,7 +1862,11 @@ GVM_EXPORT cublasStatus_t cublasChemm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemm_v2, k_, 13);
 	return e;
 }
 
@@ -1581,6 +1875,8 @@ GVM_EXPORT cublasStatus_t cublasChemm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasChemm_v2_64_req q;
 	struct gvg_cublasChemm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1605,7 +1901,11 @@ GVM_EXPORT cublasStatus_t cublasChemm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, k_, 13);
 	return e;
 }
 
@@ -1614,6 +1914,8 @@ GVM_EXPORT cublasStatus_t cublasChemv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasChemv_v2_req q;
 	struct gvg_cublasChemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1636,7 +1938,11 @@ GVM_EXPORT cublasStatus_t cublasChemv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemv_v2, k_, 10);
 	return e;
 }
 
@@ -1645,6 +1951,8 @@ GVM_EXPORT cublasStatus_t cublasChemv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasChemv_v2_64_req q;
 	struct gvg_cublasChemv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1667,7 +1975,11 @@ GVM_EXPORT cublasStatus_t cublasChemv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, k_, 10);
 	return e;
 }
 
@@ -1676,6 +1988,8 @@ GVM_EXPORT cublasStatus_t cublasCher2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCher2_v2_req q;
 	struct gvg_cublasCher2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1693,7 +2007,11 @@ GVM_EXPORT cublasStatus_t cublasCher2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2_v2, k_, 9);
 	return e;
 }
 
@@ -1702,6 +2020,8 @@ GVM_EXPORT cublasStatus_t cublasCher2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasCher2_v2_64_req q;
 	struct gvg_cublasCher2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1719,7 +2039,11 @@ GVM_EXPORT cublasStatus_t cublasCher2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, k_, 9);
 	return e;
 }
 
@@ -1728,6 +2052,8 @@ GVM_EXPORT cublasStatus_t cublasCher2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCher2k_v2_req q;
 	struct gvg_cublasCher2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1752,7 +2078,11 @@ GVM_EXPORT cublasStatus_t cublasCher2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, k_, 13);
 	return e;
 }
 
@@ -1761,6 +2091,8 @@ GVM_EXPORT cublasStatus_t cublasCher2k_v2_64(cublasHandle_t handle, cublasFillMo
 	struct gvg_cublasCher2k_v2_64_req q;
 	struct gvg_cublasCher2k_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1785,7 +2117,11 @@ GVM_EXPORT cublasStatus_t cublasCher2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, k_, 13);
 	return e;
 }
 
@@ -1794,6 +2130,8 @@ GVM_EXPORT cublasStatus_t cublasCher_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasCher_v2_req q;
 	struct gvg_cublasCher_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1809,7 +2147,11 @@ GVM_EXPORT cublasStatus_t cublasCher_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher_v2, k_, 8);
 	return e;
 }
 
@@ -1818,6 +2160,8 @@ GVM_EXPORT cublasStatus_t cublasCher_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasCher_v2_64_req q;
 	struct gvg_cublasCher_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1833,7 +2177,11 @@ GVM_EXPORT cublasStatus_t cublasCher_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, k_, 8);
 	return e;
 }
 
@@ -1842,6 +2190,8 @@ GVM_EXPORT cublasStatus_t cublasCherk3mEx(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCherk3mEx_req q;
 	struct gvg_cublasCherk3mEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1866,7 +2216,11 @@ GVM_EXPORT cublasStatus_t cublasCherk3mEx(cublasHandle_t handle, cublasFillMode_
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, k_, 13);
 	return e;
 }
 
@@ -1875,6 +2229,8 @@ GVM_EXPORT cublasStatus_t cublasCherk3mEx_64(cublasHandle_t handle, cublasFillMo
 	struct gvg_cublasCherk3mEx_64_req q;
 	struct gvg_cublasCherk3mEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1899,7 +2255,11 @@ GVM_EXPORT cublasStatus_t cublasCherk3mEx_64(cublasHandle_t handle, cublasFillMo
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, k_, 13);
 	return e;
 }
 
@@ -1908,6 +2268,8 @@ GVM_EXPORT cublasStatus_t cublasCherkEx(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasCherkEx_req q;
 	struct gvg_cublasCherkEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1932,7 +2294,11 @@ GVM_EXPORT cublasStatus_t cublasCherkEx(cublasHandle_t handle, cublasFillMode_t 
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkEx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkEx, k_, 13);
 	return e;
 }
 
@@ -1941,6 +2307,8 @@ GVM_EXPORT cublasStatus_t cublasCherkEx_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasCherkEx_64_req q;
 	struct gvg_cublasCherkEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1965,7 +2333,11 @@ GVM_EXPORT cublasStatus_t cublasCherkEx_64(cublasHandle_t handle, cublasFillMode
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, k_, 13);
 	return e;
 }
 
@@ -1974,6 +2346,8 @@ GVM_EXPORT cublasStatus_t cublasCherk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCherk_v2_req q;
 	struct gvg_cublasCherk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1996,7 +2370,11 @@ GVM_EXPORT cublasStatus_t cublasCherk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk_v2, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk_v2, k_, 11);
 	return e;
 }
 
@@ -2005,6 +2383,8 @@ GVM_EXPORT cublasStatus_t cublasCherk_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasCherk_v2_64_req q;
 	struct gvg_cublasCherk_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2027,7 +2407,11 @@ GVM_EXPORT cublasStatus_t cublasCherk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, k_, 11);
 	return e;
 }
 
@@ -2036,6 +2420,8 @@ GVM_EXPORT cublasStatus_t cublasCherkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasCherkx_req q;
 	struct gvg_cublasCherkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2060,7 +2446,11 @@ GVM_EXPORT cublasStatus_t cublasCherkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkx, k_, 13);
 	return e;
 }
 
@@ -2069,6 +2459,8 @@ GVM_EXPORT cublasStatus_t cublasCherkx_64(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCherkx_64_req q;
 	struct gvg_cublasCherkx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2093,7 +2485,11 @@ GVM_EXPORT cublasStatus_t cublasCherkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkx_64, k_, 13);
 	return e;
 }
 
@@ -2102,6 +2498,8 @@ GVM_EXPORT cublasStatus_t cublasChpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasChpmv_v2_req q;
 	struct gvg_cublasChpmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(AP), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)AP == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2123,7 +2521,11 @@ GVM_EXPORT cublasStatus_t cublasChpmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, k_, 9);
 	return e;
 }
 
@@ -2132,6 +2534,8 @@ GVM_EXPORT cublasStatus_t cublasChpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasChpmv_v2_64_req q;
 	struct gvg_cublasChpmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(AP), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)AP == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2153,7 +2557,11 @@ GVM_EXPORT cublasStatus_t cublasChpmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, k_, 9);
 	return e;
 }
 
@@ -2162,6 +2570,8 @@ GVM_EXPORT cublasStatus_t cublasChpr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasChpr2_v2_req q;
 	struct gvg_cublasChpr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)AP) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2178,7 +2588,11 @@ GVM_EXPORT cublasStatus_t cublasChpr2_v2(cublasHandle_t handle, cublasFillMode_t
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, k_, 8);
 	return e;
 }
 
@@ -2187,6 +2601,8 @@ GVM_EXPORT cublasStatus_t cublasChpr2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasChpr2_v2_64_req q;
 	struct gvg_cublasChpr2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)AP) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2203,7 +2619,11 @@ GVM_EXPORT cublasStatus_t cublasChpr2_v2_64(cublasHandle_t handle, cublasFillMod
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, k_, 8);
 	return e;
 }
 
@@ -2212,6 +2632,8 @@ GVM_EXPORT cublasStatus_t cublasChpr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasChpr_v2_req q;
 	struct gvg_cublasChpr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2226,7 +2648,11 @@ GVM_EXPORT cublasStatus_t cublasChpr_v2(cublasHandle_t handle, cublasFillMode_t 
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr_v2, k_, 7);
 	return e;
 }
 
@@ -2235,6 +2661,8 @@ GVM_EXPORT cublasStatus_t cublasChpr_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasChpr_v2_64_req q;
 	struct gvg_cublasChpr_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2249,7 +2677,11 @@ GVM_EXPORT cublasStatus_t cublasChpr_v2_64(cublasHandle_t handle, cublasFillMode
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, k_, 7);
 	return e;
 }
 
@@ -2257,6 +2689,8 @@ GVM_EXPORT cublasStatus_t cublasCmatinvBatched(cublasHandle_t handle, int n, con
 {
 	struct gvg_cublasCmatinvBatched_req q;
 	struct gvg_cublasCmatinvBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)lda_inv & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(Ainv), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)Ainv) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)Ainv == (const volatile void *)info) << 2};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2268,7 +2702,11 @@ GVM_EXPORT cublasStatus_t cublasCmatinvBatched(cublasHandle_t handle, int n, con
 	GVM_COPY(&q.lda_inv, &lda_inv);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, k_, 8);
 	return e;
 }
 
@@ -2276,6 +2714,8 @@ GVM_EXPORT cublasStatus_t cublasCopyEx(cublasHandle_t handle, int n, const void 
 {
 	struct gvg_cublasCopyEx_req q;
 	struct gvg_cublasCopyEx_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2287,7 +2727,11 @@ GVM_EXPORT cublasStatus_t cublasCopyEx(cublasHandle_t handle, int n, const void 
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCopyEx, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCopyEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCopyEx, k_, 6);
 	return e;
 }
 
@@ -2295,6 +2739,8 @@ GVM_EXPORT cublasStatus_t cublasCopyEx_64(cublasHandle_t handle, int64_t n, cons
 {
 	struct gvg_cublasCopyEx_64_req q;
 	struct gvg_cublasCopyEx_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2306,7 +2752,11 @@ GVM_EXPORT cublasStatus_t cublasCopyEx_64(cublasHandle_t handle, int64_t n, cons
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, k_, 6);
 	return e;
 }
 
@@ -2333,6 +2783,8 @@ GVM_EXPORT cublasStatus_t cublasCrot_v2(cublasHandle_t handle, int n, cuComplex 
 	struct gvg_cublasCrot_v2_req q;
 	struct gvg_cublasCrot_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2352,7 +2804,11 @@ GVM_EXPORT cublasStatus_t cublasCrot_v2(cublasHandle_t handle, int n, cuComplex 
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCrot_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCrot_v2, k_, 7);
 	return e;
 }
 
@@ -2361,6 +2817,8 @@ GVM_EXPORT cublasStatus_t cublasCrot_v2_64(cublasHandle_t handle, int64_t n, cuC
 	struct gvg_cublasCrot_v2_64_req q;
 	struct gvg_cublasCrot_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2380,7 +2838,11 @@ GVM_EXPORT cublasStatus_t cublasCrot_v2_64(cublasHandle_t handle, int64_t n, cuC
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, k_, 7);
 	return e;
 }
 
@@ -2436,6 +2898,8 @@ GVM_EXPORT cublasStatus_t cublasCscal_v2(cublasHandle_t handle, int n, const cuC
 	struct gvg_cublasCscal_v2_req q;
 	struct gvg_cublasCscal_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2448,7 +2912,11 @@ GVM_EXPORT cublasStatus_t cublasCscal_v2(cublasHandle_t handle, int n, const cuC
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCscal_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCscal_v2, k_, 4);
 	return e;
 }
 
@@ -2457,6 +2925,8 @@ GVM_EXPORT cublasStatus_t cublasCscal_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasCscal_v2_64_req q;
 	struct gvg_cublasCscal_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2469,7 +2939,11 @@ GVM_EXPORT cublasStatus_t cublasCscal_v2_64(cublasHandle_t handle, int64_t n, co
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, k_, 4);
 	return e;
 }
 
@@ -2478,6 +2952,8 @@ GVM_EXPORT cublasStatus_t cublasCsrot_v2(cublasHandle_t handle, int n, cuComplex
 	struct gvg_cublasCsrot_v2_req q;
 	struct gvg_cublasCsrot_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2497,7 +2973,11 @@ GVM_EXPORT cublasStatus_t cublasCsrot_v2(cublasHandle_t handle, int n, cuComplex
 		memcpy(q.v_s, s, 4);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, k_, 7);
 	return e;
 }
 
@@ -2506,6 +2986,8 @@ GVM_EXPORT cublasStatus_t cublasCsrot_v2_64(cublasHandle_t handle, int64_t n, cu
 	struct gvg_cublasCsrot_v2_64_req q;
 	struct gvg_cublasCsrot_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2525,7 +3007,11 @@ GVM_EXPORT cublasStatus_t cublasCsrot_v2_64(cublasHandle_t handle, int64_t n, cu
 		memcpy(q.v_s, s, 4);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, k_, 7);
 	return e;
 }
 
@@ -2534,6 +3020,8 @@ GVM_EXPORT cublasStatus_t cublasCsscal_v2(cublasHandle_t handle, int n, const fl
 	struct gvg_cublasCsscal_v2_req q;
 	struct gvg_cublasCsscal_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2546,7 +3034,11 @@ GVM_EXPORT cublasStatus_t cublasCsscal_v2(cublasHandle_t handle, int n, const fl
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, k_, 4);
 	return e;
 }
 
@@ -2555,6 +3047,8 @@ GVM_EXPORT cublasStatus_t cublasCsscal_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasCsscal_v2_64_req q;
 	struct gvg_cublasCsscal_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2567,7 +3061,11 @@ GVM_EXPORT cublasStatus_t cublasCsscal_v2_64(cublasHandle_t handle, int64_t n, c
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, k_, 4);
 	return e;
 }
 
@@ -2575,6 +3073,8 @@ GVM_EXPORT cublasStatus_t cublasCswap_v2(cublasHandle_t handle, int n, cuComplex
 {
 	struct gvg_cublasCswap_v2_req q;
 	struct gvg_cublasCswap_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2584,7 +3084,11 @@ GVM_EXPORT cublasStatus_t cublasCswap_v2(cublasHandle_t handle, int n, cuComplex
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCswap_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCswap_v2, k_, 4);
 	return e;
 }
 
@@ -2592,6 +3096,8 @@ GVM_EXPORT cublasStatus_t cublasCswap_v2_64(cublasHandle_t handle, int64_t n, cu
 {
 	struct gvg_cublasCswap_v2_64_req q;
 	struct gvg_cublasCswap_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2601,7 +3107,11 @@ GVM_EXPORT cublasStatus_t cublasCswap_v2_64(cublasHandle_t handle, int64_t n, cu
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, k_, 4);
 	return e;
 }
 
@@ -2610,6 +3120,8 @@ GVM_EXPORT cublasStatus_t cublasCsymm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasCsymm_v2_req q;
 	struct gvg_cublasCsymm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2634,7 +3146,11 @@ GVM_EXPORT cublasStatus_t cublasCsymm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, k_, 13);
 	return e;
 }
 
@@ -2643,6 +3159,8 @@ GVM_EXPORT cublasStatus_t cublasCsymm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasCsymm_v2_64_req q;
 	struct gvg_cublasCsymm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2667,7 +3185,11 @@ GVM_EXPORT cublasStatus_t cublasCsymm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, k_, 13);
 	return e;
 }
 
@@ -2676,6 +3198,8 @@ GVM_EXPORT cublasStatus_t cublasCsymv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCsymv_v2_req q;
 	struct gvg_cublasCsymv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2698,7 +3222,11 @@ GVM_EXPORT cublasStatus_t cublasCsymv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, k_, 10);
 	return e;
 }
 
@@ -2707,6 +3235,8 @@ GVM_EXPORT cublasStatus_t cublasCsymv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasCsymv_v2_64_req q;
 	struct gvg_cublasCsymv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2729,7 +3259,11 @@ GVM_EXPORT cublasStatus_t cublasCsymv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, k_, 10);
 	return e;
 }
 
@@ -2738,6 +3272,8 @@ GVM_EXPORT cublasStatus_t cublasCsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCsyr2_v2_req q;
 	struct gvg_cublasCsyr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2755,7 +3291,11 @@ GVM_EXPORT cublasStatus_t cublasCsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, k_, 9);
 	return e;
 }
 
@@ -2764,6 +3304,8 @@ GVM_EXPORT cublasStatus_t cublasCsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasCsyr2_v2_64_req q;
 	struct gvg_cublasCsyr2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2781,7 +3323,11 @@ GVM_EXPORT cublasStatus_t cublasCsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, k_, 9);
 	return e;
 }
 
@@ -2790,6 +3336,8 @@ GVM_EXPORT cublasStatus_t cublasCsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCsyr2k_v2_req q;
 	struct gvg_cublasCsyr2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2814,7 +3362,11 @@ GVM_EXPORT cublasStatus_t cublasCsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, k_, 13);
 	return e;
 }
 
@@ -2823,6 +3375,8 @@ GVM_EXPORT cublasStatus_t cublasCsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 	struct gvg_cublasCsyr2k_v2_64_req q;
 	struct gvg_cublasCsyr2k_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2847,7 +3401,11 @@ GVM_EXPORT cublasStatus_t cublasCsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, k_, 13);
 	return e;
 }
 
@@ -2856,6 +3414,8 @@ GVM_EXPORT cublasStatus_t cublasCsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasCsyr_v2_req q;
 	struct gvg_cublasCsyr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2871,7 +3431,11 @@ GVM_EXPORT cublasStatus_t cublasCsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, k_, 8);
 	return e;
 }
 
@@ -2880,6 +3444,8 @@ GVM_EXPORT cublasStatus_t cublasCsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasCsyr_v2_64_req q;
 	struct gvg_cublasCsyr_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2895,7 +3461,11 @@ GVM_EXPORT cublasStatus_t cublasCsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, k_, 8);
 	return e;
 }
 
@@ -2904,6 +3474,8 @@ GVM_EXPORT cublasStatus_t cublasCsyrk3mEx(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCsyrk3mEx_req q;
 	struct gvg_cublasCsyrk3mEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2928,7 +3500,11 @@ GVM_EXPORT cublasStatus_t cublasCsyrk3mEx(cublasHandle_t handle, cublasFillMode_
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, k_, 13);
 	return e;
 }
 
@@ -2937,6 +3513,8 @@ GVM_EXPORT cublasStatus_t cublasCsyrk3mEx_64(cublasHandle_t handle, cublasFillMo
 	struct gvg_cublasCsyrk3mEx_64_req q;
 	struct gvg_cublasCsyrk3mEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2961,7 +3539,11 @@ GVM_EXPORT cublasStatus_t cublasCsyrk3mEx_64(cublasHandle_t handle, cublasFillMo
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, k_, 13);
 	return e;
 }
 
@@ -2970,6 +3552,8 @@ GVM_EXPORT cublasStatus_t cublasCsyrkEx(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasCsyrkEx_req q;
 	struct gvg_cublasCsyrkEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2994,7 +3578,11 @@ GVM_EXPORT cublasStatus_t cublasCsyrkEx(cublasHandle_t handle, cublasFillMode_t 
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, k_, 13);
 	return e;
 }
 
@@ -3003,6 +3591,8 @@ GVM_EXPORT cublasStatus_t cublasCsyrkEx_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasCsyrkEx_64_req q;
 	struct gvg_cublasCsyrkEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3027,7 +3617,11 @@ GVM_EXPORT cublasStatus_t cublasCsyrkEx_64(cublasHandle_t handle, cublasFillMode
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, k_, 13);
 	return e;
 }
 
@@ -3036,6 +3630,8 @@ GVM_EXPORT cublasStatus_t cublasCsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCsyrk_v2_req q;
 	struct gvg_cublasCsyrk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3058,7 +3654,11 @@ GVM_EXPORT cublasStatus_t cublasCsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, k_, 11);
 	return e;
 }
 
@@ -3067,6 +3667,8 @@ GVM_EXPORT cublasStatus_t cublasCsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasCsyrk_v2_64_req q;
 	struct gvg_cublasCsyrk_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3089,7 +3691,11 @@ GVM_EXPORT cublasStatus_t cublasCsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, k_, 11);
 	return e;
 }
 
@@ -3098,6 +3704,8 @@ GVM_EXPORT cublasStatus_t cublasCsyrkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasCsyrkx_req q;
 	struct gvg_cublasCsyrkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3122,7 +3730,11 @@ GVM_EXPORT cublasStatus_t cublasCsyrkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkx, k_, 13);
 	return e;
 }
 
@@ -3131,6 +3743,8 @@ GVM_EXPORT cublasStatus_t cublasCsyrkx_64(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCsyrkx_64_req q;
 	struct gvg_cublasCsyrkx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3155,7 +3769,11 @@ GVM_EXPORT cublasStatus_t cublasCsyrkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, k_, 13);
 	return e;
 }
 
@@ -3163,6 +3781,8 @@ GVM_EXPORT cublasStatus_t cublasCtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasCtbmv_v2_req q;
 	struct gvg_cublasCtbmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3176,7 +3796,11 @@ GVM_EXPORT cublasStatus_t cublasCtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, k_, 8);
 	return e;
 }
 
@@ -3184,6 +3808,8 @@ GVM_EXPORT cublasStatus_t cublasCtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasCtbmv_v2_64_req q;
 	struct gvg_cublasCtbmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3197,7 +3823,11 @@ GVM_EXPORT cublasStatus_t cublasCtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, k_, 8);
 	return e;
 }
 
@@ -3205,6 +3835,8 @@ GVM_EXPORT cublasStatus_t cublasCtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasCtbsv_v2_req q;
 	struct gvg_cublasCtbsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3218,7 +3850,11 @@ GVM_EXPORT cublasStatus_t cublasCtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, k_, 8);
 	return e;
 }
 
@@ -3226,6 +3862,8 @@ GVM_EXPORT cublasStatus_t cublasCtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasCtbsv_v2_64_req q;
 	struct gvg_cublasCtbsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3239,7 +3877,11 @@ GVM_EXPORT cublasStatus_t cublasCtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, k_, 8);
 	return e;
 }
 
@@ -3247,6 +3889,8 @@ GVM_EXPORT cublasStatus_t cublasCtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasCtpmv_v2_req q;
 	struct gvg_cublasCtpmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3258,7 +3902,11 @@ GVM_EXPORT cublasStatus_t cublasCtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, k_, 7);
 	return e;
 }
 
@@ -3266,6 +3914,8 @@ GVM_EXPORT cublasStatus_t cublasCtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasCtpmv_v2_64_req q;
 	struct gvg_cublasCtpmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3277,7 +3927,11 @@ GVM_EXPORT cublasStatus_t cublasCtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, k_, 7);
 	return e;
 }
 
@@ -3285,6 +3939,8 @@ GVM_EXPORT cublasStatus_t cublasCtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasCtpsv_v2_req q;
 	struct gvg_cublasCtpsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3296,7 +3952,11 @@ GVM_EXPORT cublasStatus_t cublasCtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, k_, 7);
 	return e;
 }
 
@@ -3304,6 +3964,8 @@ GVM_EXPORT cublasStatus_t cublasCtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasCtpsv_v2_64_req q;
 	struct gvg_cublasCtpsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3315,7 +3977,11 @@ GVM_EXPORT cublasStatus_t cublasCtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, k_, 7);
 	return e;
 }
 
@@ -3323,6 +3989,8 @@ GVM_EXPORT cublasStatus_t cublasCtpttr(cublasHandle_t handle, cublasFillMode_t u
 {
 	struct gvg_cublasCtpttr_req q;
 	struct gvg_cublasCtpttr_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(AP), gvm_ptr_class(A), (uint64_t)((const volatile void *)AP == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3332,7 +4000,11 @@ GVM_EXPORT cublasStatus_t cublasCtpttr(cublasHandle_t handle, cublasFillMode_t u
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpttr, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpttr, k_, 6);
 	return e;
 }
 
@@ -3341,6 +4013,8 @@ GVM_EXPORT cublasStatus_t cublasCtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasCtrmm_v2_req q;
 	struct gvg_cublasCtrmm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3362,7 +4036,11 @@ GVM_EXPORT cublasStatus_t cublasCtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, k_, 14, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, k_, 14);
 	return e;
 }
 
@@ -3371,6 +4049,8 @@ GVM_EXPORT cublasStatus_t cublasCtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasCtrmm_v2_64_req q;
 	struct gvg_cublasCtrmm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3392,7 +4072,11 @@ GVM_EXPORT cublasStatus_t cublasCtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, k_, 14, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, k_, 14);
 	return e;
 }
 
@@ -3400,6 +4084,8 @@ GVM_EXPORT cublasStatus_t cublasCtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasCtrmv_v2_req q;
 	struct gvg_cublasCtrmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3412,7 +4098,11 @@ GVM_EXPORT cublasStatus_t cublasCtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, k_, 8);
 	return e;
 }
 
@@ -3420,6 +4110,8 @@ GVM_EXPORT cublasStatus_t cublasCtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasCtrmv_v2_64_req q;
 	struct gvg_cublasCtrmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3432,7 +4124,11 @@ GVM_EXPORT cublasStatus_t cublasCtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, k_, 8);
 	return e;
 }
 
@@ -3441,6 +4137,8 @@ GVM_EXPORT cublasStatus_t cublasCtrsmBatched(cublasHandle_t handle, cublasSideMo
 	struct gvg_cublasCtrsmBatched_req q;
 	struct gvg_cublasCtrsmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3461,7 +4159,11 @@ GVM_EXPORT cublasStatus_t cublasCtrsmBatched(cublasHandle_t handle, cublasSideMo
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, k_, 12);
 	return e;
 }
 
@@ -3470,6 +4172,8 @@ GVM_EXPORT cublasStatus_t cublasCtrsmBatched_64(cublasHandle_t handle, cublasSid
 	struct gvg_cublasCtrsmBatched_64_req q;
 	struct gvg_cublasCtrsmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3490,7 +4194,11 @@ GVM_EXPORT cublasStatus_t cublasCtrsmBatched_64(cublasHandle_t handle, cublasSid
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, k_, 12);
 	return e;
 }
 
@@ -3499,6 +4207,8 @@ GVM_EXPORT cublasStatus_t cublasCtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasCtrsm_v2_req q;
 	struct gvg_cublasCtrsm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3518,7 +4228,11 @@ GVM_EXPORT cublasStatus_t cublasCtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, k_, 12);
 	return e;
 }
 
@@ -3527,6 +4241,8 @@ GVM_EXPORT cublasStatus_t cublasCtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasCtrsm_v2_64_req q;
 	struct gvg_cublasCtrsm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3546,7 +4262,11 @@ GVM_EXPORT cublasStatus_t cublasCtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, k_, 12);
 	return e;
 }
 
@@ -3554,6 +4274,8 @@ GVM_EXPORT cublasStatus_t cublasCtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasCtrsv_v2_req q;
 	struct gvg_cublasCtrsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3566,7 +4288,11 @@ GVM_EXPORT cublasStatus_t cublasCtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, k_, 8);
 	return e;
 }
 
@@ -3574,6 +4300,8 @@ GVM_EXPORT cublasStatus_t cublasCtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasCtrsv_v2_64_req q;
 	struct gvg_cublasCtrsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3586,7 +4314,11 @@ GVM_EXPORT cublasStatus_t cublasCtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, k_, 8);
 	return e;
 }
 
@@ -3594,6 +4326,8 @@ GVM_EXPORT cublasStatus_t cublasCtrttp(cublasHandle_t handle, cublasFillMode_t u
 {
 	struct gvg_cublasCtrttp_req q;
 	struct gvg_cublasCtrttp_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(AP), (uint64_t)((const volatile void *)A == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3603,7 +4337,11 @@ GVM_EXPORT cublasStatus_t cublasCtrttp(cublasHandle_t handle, cublasFillMode_t u
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrttp, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrttp, k_, 6);
 	return e;
 }
 
@@ -3612,6 +4350,8 @@ GVM_EXPORT cublasStatus_t cublasDasum_v2(cublasHandle_t handle, int n, const dou
 	struct gvg_cublasDasum_v2_req q;
 	struct gvg_cublasDasum_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3624,7 +4364,11 @@ GVM_EXPORT cublasStatus_t cublasDasum_v2(cublasHandle_t handle, int n, const dou
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDasum_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDasum_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -3637,6 +4381,8 @@ GVM_EXPORT cublasStatus_t cublasDasum_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasDasum_v2_64_req q;
 	struct gvg_cublasDasum_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3649,7 +4395,11 @@ GVM_EXPORT cublasStatus_t cublasDasum_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -3662,6 +4412,8 @@ GVM_EXPORT cublasStatus_t cublasDaxpy_v2(cublasHandle_t handle, int n, const dou
 	struct gvg_cublasDaxpy_v2_req q;
 	struct gvg_cublasDaxpy_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3676,7 +4428,11 @@ GVM_EXPORT cublasStatus_t cublasDaxpy_v2(cublasHandle_t handle, int n, const dou
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, k_, 6);
 	return e;
 }
 
@@ -3685,6 +4441,8 @@ GVM_EXPORT cublasStatus_t cublasDaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasDaxpy_v2_64_req q;
 	struct gvg_cublasDaxpy_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3699,7 +4457,11 @@ GVM_EXPORT cublasStatus_t cublasDaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, k_, 6);
 	return e;
 }
 
@@ -3707,6 +4469,8 @@ GVM_EXPORT cublasStatus_t cublasDcopy_v2(cublasHandle_t handle, int n, const dou
 {
 	struct gvg_cublasDcopy_v2_req q;
 	struct gvg_cublasDcopy_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3716,7 +4480,11 @@ GVM_EXPORT cublasStatus_t cublasDcopy_v2(cublasHandle_t handle, int n, const dou
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, k_, 4);
 	return e;
 }
 
@@ -3724,6 +4492,8 @@ GVM_EXPORT cublasStatus_t cublasDcopy_v2_64(cublasHandle_t handle, int64_t n, co
 {
 	struct gvg_cublasDcopy_v2_64_req q;
 	struct gvg_cublasDcopy_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3733,7 +4503,11 @@ GVM_EXPORT cublasStatus_t cublasDcopy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, k_, 4);
 	return e;
 }
 
@@ -3741,6 +4515,8 @@ GVM_EXPORT cublasStatus_t cublasDdgmm(cublasHandle_t handle, cublasSideMode_t mo
 {
 	struct gvg_cublasDdgmm_req q;
 	struct gvg_cublasDdgmm_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3754,7 +4530,11 @@ GVM_EXPORT cublasStatus_t cublasDdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdgmm, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdgmm, k_, 8);
 	return e;
 }
 
@@ -3762,6 +4542,8 @@ GVM_EXPORT cublasStatus_t cublasDdgmm_64(cublasHandle_t handle, cublasSideMode_t
 {
 	struct gvg_cublasDdgmm_64_req q;
 	struct gvg_cublasDdgmm_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3775,7 +4557,11 @@ GVM_EXPORT cublasStatus_t cublasDdgmm_64(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, k_, 8);
 	return e;
 }
 
@@ -3784,6 +4570,8 @@ GVM_EXPORT cublasStatus_t cublasDdot_v2(cublasHandle_t handle, int n, const doub
 	struct gvg_cublasDdot_v2_req q;
 	struct gvg_cublasDdot_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3798,7 +4586,11 @@ GVM_EXPORT cublasStatus_t cublasDdot_v2(cublasHandle_t handle, int n, const doub
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdot_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdot_v2, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -3811,6 +4603,8 @@ GVM_EXPORT cublasStatus_t cublasDdot_v2_64(cublasHandle_t handle, int64_t n, con
 	struct gvg_cublasDdot_v2_64_req q;
 	struct gvg_cublasDdot_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3825,7 +4619,11 @@ GVM_EXPORT cublasStatus_t cublasDdot_v2_64(cublasHandle_t handle, int64_t n, con
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -3842,6 +4640,7 @@ GVM_EXPORT cublasStatus_t cublasDestroy_v2(cublasHandle_t handle)
 	memset(&q, 0, sizeof(q));
 	q.handle = (uint64_t)(uintptr_t)handle;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDestroy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cublas);
 	if (e == CUBLAS_STATUS_SUCCESS)
 		gvm_cublas_destroyed(handle);
 	return e;
@@ -3852,6 +4651,8 @@ GVM_EXPORT cublasStatus_t cublasDgbmv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasDgbmv_v2_req q;
 	struct gvg_cublasDgbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3877,7 +4678,11 @@ GVM_EXPORT cublasStatus_t cublasDgbmv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, k_, 10);
 	return e;
 }
 
@@ -3886,6 +4691,8 @@ GVM_EXPORT cublasStatus_t cublasDgbmv_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasDgbmv_v2_64_req q;
 	struct gvg_cublasDgbmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3911,7 +4718,11 @@ GVM_EXPORT cublasStatus_t cublasDgbmv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, k_, 10);
 	return e;
 }
 
@@ -3920,6 +4731,8 @@ GVM_EXPORT cublasStatus_t cublasDgeam(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasDgeam_req q;
 	struct gvg_cublasDgeam_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3944,7 +4757,11 @@ GVM_EXPORT cublasStatus_t cublasDgeam(cublasHandle_t handle, cublasOperation_t t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgeam, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgeam, k_, 13);
 	return e;
 }
 
@@ -3953,6 +4770,8 @@ GVM_EXPORT cublasStatus_t cublasDgeam_64(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasDgeam_64_req q;
 	struct gvg_cublasDgeam_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3977,7 +4796,11 @@ GVM_EXPORT cublasStatus_t cublasDgeam_64(cublasHandle_t handle, cublasOperation_
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgeam_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgeam_64, k_, 13);
 	return e;
 }
 
@@ -4013,6 +4836,8 @@ GVM_EXPORT cublasStatus_t cublasDgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasDgemmBatched_req q;
 	struct gvg_cublasDgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4039,7 +4864,11 @@ GVM_EXPORT cublasStatus_t cublasDgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, k_, 13);
 	return e;
 }
 
@@ -4048,6 +4877,8 @@ GVM_EXPORT cublasStatus_t cublasDgemmBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasDgemmBatched_64_req q;
 	struct gvg_cublasDgemmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4074,7 +4905,11 @@ GVM_EXPORT cublasStatus_t cublasDgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, k_, 13);
 	return e;
 }
 
@@ -4247,6 +5082,8 @@ GVM_EXPORT cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasDgemmStridedBatched_req q;
 	struct gvg_cublasDgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4276,7 +5113,11 @@ GVM_EXPORT cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, k_, 16);
 	return e;
 }
 
@@ -4285,6 +5126,8 @@ GVM_EXPORT cublasStatus_t cublasDgemmStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasDgemmStridedBatched_64_req q;
 	struct gvg_cublasDgemmStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4314,7 +5157,11 @@ GVM_EXPORT cublasStatus_t cublasDgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, k_, 16);
 	return e;
 }
 
@@ -4323,6 +5170,8 @@ GVM_EXPORT cublasStatus_t cublasDgemm_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasDgemm_v2_req q;
 	struct gvg_cublasDgemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4348,7 +5197,11 @@ GVM_EXPORT cublasStatus_t cublasDgemm_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, k_, 13);
 	return e;
 }
 
@@ -4357,6 +5210,8 @@ GVM_EXPORT cublasStatus_t cublasDgemm_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasDgemm_v2_64_req q;
 	struct gvg_cublasDgemm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4382,7 +5237,11 @@ GVM_EXPORT cublasStatus_t cublasDgemm_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, k_, 13);
 	return e;
 }
 
@@ -4391,6 +5250,8 @@ GVM_EXPORT cublasStatus_t cublasDgemvBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasDgemvBatched_req q;
 	struct gvg_cublasDgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4415,7 +5276,11 @@ GVM_EXPORT cublasStatus_t cublasDgemvBatched(cublasHandle_t handle, cublasOperat
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, k_, 10);
 	return e;
 }
 
@@ -4424,6 +5289,8 @@ GVM_EXPORT cublasStatus_t cublasDgemvBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasDgemvBatched_64_req q;
 	struct gvg_cublasDgemvBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4448,7 +5315,11 @@ GVM_EXPORT cublasStatus_t cublasDgemvBatched_64(cublasHandle_t handle, cublasOpe
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, k_, 10);
 	return e;
 }
 
@@ -4457,6 +5328,8 @@ GVM_EXPORT cublasStatus_t cublasDgemvStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasDgemvStridedBatched_req q;
 	struct gvg_cublasDgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4484,7 +5357,11 @@ GVM_EXPORT cublasStatus_t cublasDgemvStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, k_, 13);
 	return e;
 }
 
@@ -4493,6 +5370,8 @@ GVM_EXPORT cublasStatus_t cublasDgemvStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasDgemvStridedBatched_64_req q;
 	struct gvg_cublasDgemvStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4520,7 +5399,11 @@ GVM_EXPORT cublasStatus_t cublasDgemvStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, k_, 13);
 	return e;
 }
 
@@ -4529,6 +5412,8 @@ GVM_EXPORT cublasStatus_t cublasDgemv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasDgemv_v2_req q;
 	struct gvg_cublasDgemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4552,7 +5437,11 @@ GVM_EXPORT cublasStatus_t cublasDgemv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, k_, 10);
 	return e;
 }
 
@@ -4561,6 +5450,8 @@ GVM_EXPORT cublasStatus_t cublasDgemv_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasDgemv_v2_64_req q;
 	struct gvg_cublasDgemv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4584,7 +5475,11 @@ GVM_EXPORT cublasStatus_t cublasDgemv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, k_, 10);
 	return e;
 }
 
@@ -4616,6 +5511,8 @@ GVM_EXPORT cublasStatus_t cublasDger_v2(cublasHandle_t handle, int m, int n, con
 	struct gvg_cublasDger_v2_req q;
 	struct gvg_cublasDger_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4633,7 +5530,11 @@ GVM_EXPORT cublasStatus_t cublasDger_v2(cublasHandle_t handle, int m, int n, con
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDger_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDger_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDger_v2, k_, 8);
 	return e;
 }
 
@@ -4642,6 +5543,8 @@ GVM_EXPORT cublasStatus_t cublasDger_v2_64(cublasHandle_t handle, int64_t m, int
 	struct gvg_cublasDger_v2_64_req q;
 	struct gvg_cublasDger_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4659,7 +5562,11 @@ GVM_EXPORT cublasStatus_t cublasDger_v2_64(cublasHandle_t handle, int64_t m, int
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, k_, 8);
 	return e;
 }
 
@@ -4667,6 +5574,8 @@ GVM_EXPORT cublasStatus_t cublasDgetrfBatched(cublasHandle_t handle, int n, doub
 {
 	struct gvg_cublasDgetrfBatched_req q;
 	struct gvg_cublasDgetrfBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 2};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4677,7 +5586,11 @@ GVM_EXPORT cublasStatus_t cublasDgetrfBatched(cublasHandle_t handle, int n, doub
 	q.P = (uint64_t)(uintptr_t)P;
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, k_, 7);
 	return e;
 }
 
@@ -4685,6 +5598,8 @@ GVM_EXPORT cublasStatus_t cublasDgetriBatched(cublasHandle_t handle, int n, cons
 {
 	struct gvg_cublasDgetriBatched_req q;
 	struct gvg_cublasDgetriBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(C), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 2 | (uint64_t)((const volatile void *)P == (const volatile void *)C) << 3 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 4 | (uint64_t)((const volatile void *)C == (const volatile void *)info) << 5};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4697,7 +5612,11 @@ GVM_EXPORT cublasStatus_t cublasDgetriBatched(cublasHandle_t handle, int n, cons
 	GVM_COPY(&q.ldc, &ldc);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, k_, 9);
 	return e;
 }
 
@@ -4731,6 +5650,8 @@ GVM_EXPORT cublasStatus_t cublasDmatinvBatched(cublasHandle_t handle, int n, con
 {
 	struct gvg_cublasDmatinvBatched_req q;
 	struct gvg_cublasDmatinvBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)lda_inv & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(Ainv), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)Ainv) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)Ainv == (const volatile void *)info) << 2};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4742,7 +5663,11 @@ GVM_EXPORT cublasStatus_t cublasDmatinvBatched(cublasHandle_t handle, int n, con
 	GVM_COPY(&q.lda_inv, &lda_inv);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, k_, 8);
 	return e;
 }
 
@@ -4751,6 +5676,8 @@ GVM_EXPORT cublasStatus_t cublasDnrm2_v2(cublasHandle_t handle, int n, const dou
 	struct gvg_cublasDnrm2_v2_req q;
 	struct gvg_cublasDnrm2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4763,7 +5690,11 @@ GVM_EXPORT cublasStatus_t cublasDnrm2_v2(cublasHandle_t handle, int n, const dou
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -4776,6 +5707,8 @@ GVM_EXPORT cublasStatus_t cublasDnrm2_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasDnrm2_v2_64_req q;
 	struct gvg_cublasDnrm2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4788,7 +5721,11 @@ GVM_EXPORT cublasStatus_t cublasDnrm2_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -4801,6 +5738,8 @@ GVM_EXPORT cublasStatus_t cublasDotEx(cublasHandle_t handle, int n, const void *
 	struct gvg_cublasDotEx_req q;
 	struct gvg_cublasDotEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)resultType, (uint64_t)(int64_t)executionType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4819,7 +5758,11 @@ GVM_EXPORT cublasStatus_t cublasDotEx(cublasHandle_t handle, int n, const void *
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotEx, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotEx, k_, 10);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -4832,6 +5775,8 @@ GVM_EXPORT cublasStatus_t cublasDotEx_64(cublasHandle_t handle, int64_t n, const
 	struct gvg_cublasDotEx_64_req q;
 	struct gvg_cublasDotEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)resultType, (uint64_t)(int64_t)executionType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4850,7 +5795,11 @@ GVM_EXPORT cublasStatus_t cublasDotEx_64(cublasHandle_t handle, int64_t n, const
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotEx_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotEx_64, k_, 10);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -4863,6 +5812,8 @@ GVM_EXPORT cublasStatus_t cublasDotcEx(cublasHandle_t handle, int n, const void 
 	struct gvg_cublasDotcEx_req q;
 	struct gvg_cublasDotcEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)resultType, (uint64_t)(int64_t)executionType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4881,7 +5832,11 @@ GVM_EXPORT cublasStatus_t cublasDotcEx(cublasHandle_t handle, int n, const void 
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotcEx, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotcEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotcEx, k_, 10);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -4894,6 +5849,8 @@ GVM_EXPORT cublasStatus_t cublasDotcEx_64(cublasHandle_t handle, int64_t n, cons
 	struct gvg_cublasDotcEx_64_req q;
 	struct gvg_cublasDotcEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)resultType, (uint64_t)(int64_t)executionType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4912,7 +5869,11 @@ GVM_EXPORT cublasStatus_t cublasDotcEx_64(cublasHandle_t handle, int64_t n, cons
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, k_, 10);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -4925,6 +5886,8 @@ GVM_EXPORT cublasStatus_t cublasDrot_v2(cublasHandle_t handle, int n, double * x
 	struct gvg_cublasDrot_v2_req q;
 	struct gvg_cublasDrot_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4944,7 +5907,11 @@ GVM_EXPORT cublasStatus_t cublasDrot_v2(cublasHandle_t handle, int n, double * x
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrot_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrot_v2, k_, 7);
 	return e;
 }
 
@@ -4953,6 +5920,8 @@ GVM_EXPORT cublasStatus_t cublasDrot_v2_64(cublasHandle_t handle, int64_t n, dou
 	struct gvg_cublasDrot_v2_64_req q;
 	struct gvg_cublasDrot_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4972,7 +5941,11 @@ GVM_EXPORT cublasStatus_t cublasDrot_v2_64(cublasHandle_t handle, int64_t n, dou
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, k_, 7);
 	return e;
 }
 
@@ -5028,6 +6001,8 @@ GVM_EXPORT cublasStatus_t cublasDrotm_v2(cublasHandle_t handle, int n, double * 
 	struct gvg_cublasDrotm_v2_req q;
 	struct gvg_cublasDrotm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(param)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && param != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5042,7 +6017,11 @@ GVM_EXPORT cublasStatus_t cublasDrotm_v2(cublasHandle_t handle, int n, double * 
 		memcpy(q.v_param, param, 40);
 	else
 		q.param = (uint64_t)(uintptr_t)param;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, k_, 6);
 	return e;
 }
 
@@ -5051,6 +6030,8 @@ GVM_EXPORT cublasStatus_t cublasDrotm_v2_64(cublasHandle_t handle, int64_t n, do
 	struct gvg_cublasDrotm_v2_64_req q;
 	struct gvg_cublasDrotm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(param)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && param != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5065,7 +6046,11 @@ GVM_EXPORT cublasStatus_t cublasDrotm_v2_64(cublasHandle_t handle, int64_t n, do
 		memcpy(q.v_param, param, 40);
 	else
 		q.param = (uint64_t)(uintptr_t)param;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, k_, 6);
 	return e;
 }
 
@@ -5128,6 +6113,8 @@ GVM_EXPORT cublasStatus_t cublasDsbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDsbmv_v2_req q;
 	struct gvg_cublasDsbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5151,7 +6138,11 @@ GVM_EXPORT cublasStatus_t cublasDsbmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, k_, 10);
 	return e;
 }
 
@@ -5160,6 +6151,8 @@ GVM_EXPORT cublasStatus_t cublasDsbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasDsbmv_v2_64_req q;
 	struct gvg_cublasDsbmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5183,7 +6176,11 @@ GVM_EXPORT cublasStatus_t cublasDsbmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, k_, 10);
 	return e;
 }
 
@@ -5192,6 +6189,8 @@ GVM_EXPORT cublasStatus_t cublasDscal_v2(cublasHandle_t handle, int n, const dou
 	struct gvg_cublasDscal_v2_req q;
 	struct gvg_cublasDscal_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5204,7 +6203,11 @@ GVM_EXPORT cublasStatus_t cublasDscal_v2(cublasHandle_t handle, int n, const dou
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDscal_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDscal_v2, k_, 4);
 	return e;
 }
 
@@ -5213,6 +6216,8 @@ GVM_EXPORT cublasStatus_t cublasDscal_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasDscal_v2_64_req q;
 	struct gvg_cublasDscal_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5225,7 +6230,11 @@ GVM_EXPORT cublasStatus_t cublasDscal_v2_64(cublasHandle_t handle, int64_t n, co
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, k_, 4);
 	return e;
 }
 
@@ -5234,6 +6243,8 @@ GVM_EXPORT cublasStatus_t cublasDspmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDspmv_v2_req q;
 	struct gvg_cublasDspmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(AP), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)AP == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5255,7 +6266,11 @@ GVM_EXPORT cublasStatus_t cublasDspmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, k_, 9);
 	return e;
 }
 
@@ -5264,6 +6279,8 @@ GVM_EXPORT cublasStatus_t cublasDspmv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasDspmv_v2_64_req q;
 	struct gvg_cublasDspmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(AP), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)AP == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5285,7 +6302,11 @@ GVM_EXPORT cublasStatus_t cublasDspmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, k_, 9);
 	return e;
 }
 
@@ -5294,6 +6315,8 @@ GVM_EXPORT cublasStatus_t cublasDspr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDspr2_v2_req q;
 	struct gvg_cublasDspr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)AP) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5310,7 +6333,11 @@ GVM_EXPORT cublasStatus_t cublasDspr2_v2(cublasHandle_t handle, cublasFillMode_t
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, k_, 8);
 	return e;
 }
 
@@ -5319,6 +6346,8 @@ GVM_EXPORT cublasStatus_t cublasDspr2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasDspr2_v2_64_req q;
 	struct gvg_cublasDspr2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)AP) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5335,7 +6364,11 @@ GVM_EXPORT cublasStatus_t cublasDspr2_v2_64(cublasHandle_t handle, cublasFillMod
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, k_, 8);
 	return e;
 }
 
@@ -5344,6 +6377,8 @@ GVM_EXPORT cublasStatus_t cublasDspr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasDspr_v2_req q;
 	struct gvg_cublasDspr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5358,7 +6393,11 @@ GVM_EXPORT cublasStatus_t cublasDspr_v2(cublasHandle_t handle, cublasFillMode_t 
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr_v2, k_, 7);
 	return e;
 }
 
@@ -5367,6 +6406,8 @@ GVM_EXPORT cublasStatus_t cublasDspr_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasDspr_v2_64_req q;
 	struct gvg_cublasDspr_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5381,7 +6422,11 @@ GVM_EXPORT cublasStatus_t cublasDspr_v2_64(cublasHandle_t handle, cublasFillMode
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, k_, 7);
 	return e;
 }
 
@@ -5389,6 +6434,8 @@ GVM_EXPORT cublasStatus_t cublasDswap_v2(cublasHandle_t handle, int n, double * 
 {
 	struct gvg_cublasDswap_v2_req q;
 	struct gvg_cublasDswap_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5398,7 +6445,11 @@ GVM_EXPORT cublasStatus_t cublasDswap_v2(cublasHandle_t handle, int n, double * 
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDswap_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDswap_v2, k_, 4);
 	return e;
 }
 
@@ -5406,6 +6457,8 @@ GVM_EXPORT cublasStatus_t cublasDswap_v2_64(cublasHandle_t handle, int64_t n, do
 {
 	struct gvg_cublasDswap_v2_64_req q;
 	struct gvg_cublasDswap_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5415,7 +6468,11 @@ GVM_EXPORT cublasStatus_t cublasDswap_v2_64(cublasHandle_t handle, int64_t n, do
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, k_, 4);
 	return e;
 }
 
@@ -5424,6 +6481,8 @@ GVM_EXPORT cublasStatus_t cublasDsymm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasDsymm_v2_req q;
 	struct gvg_cublasDsymm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5448,7 +6507,11 @@ GVM_EXPORT cublasStatus_t cublasDsymm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, k_, 13);
 	return e;
 }
 
@@ -5457,6 +6520,8 @@ GVM_EXPORT cublasStatus_t cublasDsymm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasDsymm_v2_64_req q;
 	struct gvg_cublasDsymm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5481,7 +6546,11 @@ GVM_EXPORT cublasStatus_t cublasDsymm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, k_, 13);
 	return e;
 }
 
@@ -5490,6 +6559,8 @@ GVM_EXPORT cublasStatus_t cublasDsymv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDsymv_v2_req q;
 	struct gvg_cublasDsymv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5512,7 +6583,11 @@ GVM_EXPORT cublasStatus_t cublasDsymv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, k_, 10);
 	return e;
 }
 
@@ -5521,6 +6596,8 @@ GVM_EXPORT cublasStatus_t cublasDsymv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasDsymv_v2_64_req q;
 	struct gvg_cublasDsymv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5543,7 +6620,11 @@ GVM_EXPORT cublasStatus_t cublasDsymv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, k_, 10);
 	return e;
 }
 
@@ -5552,6 +6633,8 @@ GVM_EXPORT cublasStatus_t cublasDsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDsyr2_v2_req q;
 	struct gvg_cublasDsyr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5569,7 +6652,11 @@ GVM_EXPORT cublasStatus_t cublasDsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, k_, 9);
 	return e;
 }
 
@@ -5578,6 +6665,8 @@ GVM_EXPORT cublasStatus_t cublasDsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasDsyr2_v2_64_req q;
 	struct gvg_cublasDsyr2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5595,7 +6684,11 @@ GVM_EXPORT cublasStatus_t cublasDsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, k_, 9);
 	return e;
 }
 
@@ -5604,6 +6697,8 @@ GVM_EXPORT cublasStatus_t cublasDsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasDsyr2k_v2_req q;
 	struct gvg_cublasDsyr2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5628,7 +6723,11 @@ GVM_EXPORT cublasStatus_t cublasDsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, k_, 13);
 	return e;
 }
 
@@ -5637,6 +6736,8 @@ GVM_EXPORT cublasStatus_t cublasDsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 	struct gvg_cublasDsyr2k_v2_64_req q;
 	struct gvg_cublasDsyr2k_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5661,7 +6762,11 @@ GVM_EXPORT cublasStatus_t cublasDsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, k_, 13);
 	return e;
 }
 
@@ -5670,6 +6775,8 @@ GVM_EXPORT cublasStatus_t cublasDsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasDsyr_v2_req q;
 	struct gvg_cublasDsyr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5685,7 +6792,11 @@ GVM_EXPORT cublasStatus_t cublasDsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, k_, 8);
 	return e;
 }
 
@@ -5694,6 +6805,8 @@ GVM_EXPORT cublasStatus_t cublasDsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasDsyr_v2_64_req q;
 	struct gvg_cublasDsyr_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5709,7 +6822,11 @@ GVM_EXPORT cublasStatus_t cublasDsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, k_, 8);
 	return e;
 }
 
@@ -5718,6 +6835,8 @@ GVM_EXPORT cublasStatus_t cublasDsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDsyrk_v2_req q;
 	struct gvg_cublasDsyrk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5740,7 +6859,11 @@ GVM_EXPORT cublasStatus_t cublasDsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, k_, 11);
 	return e;
 }
 
@@ -5749,6 +6872,8 @@ GVM_EXPORT cublasStatus_t cublasDsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasDsyrk_v2_64_req q;
 	struct gvg_cublasDsyrk_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5771,7 +6896,11 @@ GVM_EXPORT cublasStatus_t cublasDsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, k_, 11);
 	return e;
 }
 
@@ -5780,6 +6909,8 @@ GVM_EXPORT cublasStatus_t cublasDsyrkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasDsyrkx_req q;
 	struct gvg_cublasDsyrkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5804,7 +6935,11 @@ GVM_EXPORT cublasStatus_t cublasDsyrkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrkx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrkx, k_, 13);
 	return e;
 }
 
@@ -5813,6 +6948,8 @@ GVM_EXPORT cublasStatus_t cublasDsyrkx_64(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasDsyrkx_64_req q;
 	struct gvg_cublasDsyrkx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5837,7 +6974,11 @@ GVM_EXPORT cublasStatus_t cublasDsyrkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, k_, 13);
 	return e;
 }
 
@@ -5845,6 +6986,8 @@ GVM_EXPORT cublasStatus_t cublasDtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasDtbmv_v2_req q;
 	struct gvg_cublasDtbmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5858,7 +7001,11 @@ GVM_EXPORT cublasStatus_t cublasDtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, k_, 8);
 	return e;
 }
 
@@ -5866,6 +7013,8 @@ GVM_EXPORT cublasStatus_t cublasDtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasDtbmv_v2_64_req q;
 	struct gvg_cublasDtbmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5879,7 +7028,11 @@ GVM_EXPORT cublasStatus_t cublasDtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, k_, 8);
 	return e;
 }
 
@@ -5887,6 +7040,8 @@ GVM_EXPORT cublasStatus_t cublasDtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasDtbsv_v2_req q;
 	struct gvg_cublasDtbsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5900,7 +7055,11 @@ GVM_EXPORT cublasStatus_t cublasDtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, k_, 8);
 	return e;
 }
 
@@ -5908,6 +7067,8 @@ GVM_EXPORT cublasStatus_t cublasDtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasDtbsv_v2_64_req q;
 	struct gvg_cublasDtbsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5921,7 +7082,11 @@ GVM_EXPORT cublasStatus_t cublasDtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, k_, 8);
 	return e;
 }
 
@@ -5929,6 +7094,8 @@ GVM_EXPORT cublasStatus_t cublasDtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasDtpmv_v2_req q;
 	struct gvg_cublasDtpmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5940,7 +7107,11 @@ GVM_EXPORT cublasStatus_t cublasDtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, k_, 7);
 	return e;
 }
 
@@ -5948,6 +7119,8 @@ GVM_EXPORT cublasStatus_t cublasDtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasDtpmv_v2_64_req q;
 	struct gvg_cublasDtpmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5959,7 +7132,11 @@ GVM_EXPORT cublasStatus_t cublasDtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, k_, 7);
 	return e;
 }
 
@@ -5967,6 +7144,8 @@ GVM_EXPORT cublasStatus_t cublasDtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasDtpsv_v2_req q;
 	struct gvg_cublasDtpsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5978,7 +7157,11 @@ GVM_EXPORT cublasStatus_t cublasDtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, k_, 7);
 	return e;
 }
 
@@ -5986,6 +7169,8 @@ GVM_EXPORT cublasStatus_t cublasDtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasDtpsv_v2_64_req q;
 	struct gvg_cublasDtpsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5997,7 +7182,11 @@ GVM_EXPORT cublasStatus_t cublasDtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, k_, 7);
 	return e;
 }
 
@@ -6005,6 +7194,8 @@ GVM_EXPORT cublasStatus_t cublasDtpttr(cublasHandle_t handle, cublasFillMode_t u
 {
 	struct gvg_cublasDtpttr_req q;
 	struct gvg_cublasDtpttr_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(AP), gvm_ptr_class(A), (uint64_t)((const volatile void *)AP == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6014,7 +7205,11 @@ GVM_EXPORT cublasStatus_t cublasDtpttr(cublasHandle_t handle, cublasFillMode_t u
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpttr, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpttr, k_, 6);
 	return e;
 }
 
@@ -6023,6 +7218,8 @@ GVM_EXPORT cublasStatus_t cublasDtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasDtrmm_v2_req q;
 	struct gvg_cublasDtrmm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6044,7 +7241,11 @@ GVM_EXPORT cublasStatus_t cublasDtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, k_, 14, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, k_, 14);
 	return e;
 }
 
@@ -6053,6 +7254,8 @@ GVM_EXPORT cublasStatus_t cublasDtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasDtrmm_v2_64_req q;
 	struct gvg_cublasDtrmm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6074,7 +7277,11 @@ GVM_EXPORT cublasStatus_t cublasDtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, k_, 14, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, k_, 14);
 	return e;
 }
 
@@ -6082,6 +7289,8 @@ GVM_EXPORT cublasStatus_t cublasDtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasDtrmv_v2_req q;
 	struct gvg_cublasDtrmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6094,7 +7303,11 @@ GVM_EXPORT cublasStatus_t cublasDtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, k_, 8);
 	return e;
 }
 
@@ -6102,6 +7315,8 @@ GVM_EXPORT cublasStatus_t cublasDtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasDtrmv_v2_64_req q;
 	struct gvg_cublasDtrmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6114,7 +7329,11 @@ GVM_EXPORT cublasStatus_t cublasDtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, k_, 8);
 	return e;
 }
 
@@ -6123,6 +7342,8 @@ GVM_EXPORT cublasStatus_t cublasDtrsmBatched(cublasHandle_t handle, cublasSideMo
 	struct gvg_cublasDtrsmBatched_req q;
 	struct gvg_cublasDtrsmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6143,7 +7364,11 @@ GVM_EXPORT cublasStatus_t cublasDtrsmBatched(cublasHandle_t handle, cublasSideMo
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, k_, 12);
 	return e;
 }
 
@@ -6152,6 +7377,8 @@ GVM_EXPORT cublasStatus_t cublasDtrsmBatched_64(cublasHandle_t handle, cublasSid
 	struct gvg_cublasDtrsmBatched_64_req q;
 	struct gvg_cublasDtrsmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6172,7 +7399,11 @@ GVM_EXPORT cublasStatus_t cublasDtrsmBatched_64(cublasHandle_t handle, cublasSid
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, k_, 12);
 	return e;
 }
 
@@ -6181,6 +7412,8 @@ GVM_EXPORT cublasStatus_t cublasDtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasDtrsm_v2_req q;
 	struct gvg_cublasDtrsm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6200,7 +7433,11 @@ GVM_EXPORT cublasStatus_t cublasDtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, k_, 12);
 	return e;
 }
 
@@ -6209,6 +7446,8 @@ GVM_EXPORT cublasStatus_t cublasDtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasDtrsm_v2_64_req q;
 	struct gvg_cublasDtrsm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6228,7 +7467,11 @@ GVM_EXPORT cublasStatus_t cublasDtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, k_, 12);
 	return e;
 }
 
@@ -6236,6 +7479,8 @@ GVM_EXPORT cublasStatus_t cublasDtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasDtrsv_v2_req q;
 	struct gvg_cublasDtrsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6248,7 +7493,11 @@ GVM_EXPORT cublasStatus_t cublasDtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, k_, 8);
 	return e;
 }
 
@@ -6256,6 +7505,8 @@ GVM_EXPORT cublasStatus_t cublasDtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasDtrsv_v2_64_req q;
 	struct gvg_cublasDtrsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6268,7 +7519,11 @@ GVM_EXPORT cublasStatus_t cublasDtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, k_, 8);
 	return e;
 }
 
@@ -6276,6 +7531,8 @@ GVM_EXPORT cublasStatus_t cublasDtrttp(cublasHandle_t handle, cublasFillMode_t u
 {
 	struct gvg_cublasDtrttp_req q;
 	struct gvg_cublasDtrttp_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(AP), (uint64_t)((const volatile void *)A == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6285,7 +7542,11 @@ GVM_EXPORT cublasStatus_t cublasDtrttp(cublasHandle_t handle, cublasFillMode_t u
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrttp, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrttp, k_, 6);
 	return e;
 }
 
@@ -6294,6 +7555,8 @@ GVM_EXPORT cublasStatus_t cublasDzasum_v2(cublasHandle_t handle, int n, const cu
 	struct gvg_cublasDzasum_v2_req q;
 	struct gvg_cublasDzasum_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6306,7 +7569,11 @@ GVM_EXPORT cublasStatus_t cublasDzasum_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -6319,6 +7586,8 @@ GVM_EXPORT cublasStatus_t cublasDzasum_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasDzasum_v2_64_req q;
 	struct gvg_cublasDzasum_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6331,7 +7600,11 @@ GVM_EXPORT cublasStatus_t cublasDzasum_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -6344,6 +7617,8 @@ GVM_EXPORT cublasStatus_t cublasDznrm2_v2(cublasHandle_t handle, int n, const cu
 	struct gvg_cublasDznrm2_v2_req q;
 	struct gvg_cublasDznrm2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6356,7 +7631,11 @@ GVM_EXPORT cublasStatus_t cublasDznrm2_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -6369,6 +7648,8 @@ GVM_EXPORT cublasStatus_t cublasDznrm2_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasDznrm2_v2_64_req q;
 	struct gvg_cublasDznrm2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6381,7 +7662,11 @@ GVM_EXPORT cublasStatus_t cublasDznrm2_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -6394,6 +7679,8 @@ GVM_EXPORT cublasStatus_t cublasGemmBatchedEx(cublasHandle_t handle, cublasOpera
 	struct gvg_cublasGemmBatchedEx_req q;
 	struct gvg_cublasGemmBatchedEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6425,7 +7712,11 @@ GVM_EXPORT cublasStatus_t cublasGemmBatchedEx(cublasHandle_t handle, cublasOpera
 	GVM_COPY(&q.batchCount, &batchCount);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, k_, 18, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, k_, 18);
 	return e;
 }
 
@@ -6434,6 +7725,8 @@ GVM_EXPORT cublasStatus_t cublasGemmBatchedEx_64(cublasHandle_t handle, cublasOp
 	struct gvg_cublasGemmBatchedEx_64_req q;
 	struct gvg_cublasGemmBatchedEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6465,7 +7758,11 @@ GVM_EXPORT cublasStatus_t cublasGemmBatchedEx_64(cublasHandle_t handle, cublasOp
 	GVM_COPY(&q.batchCount, &batchCount);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, k_, 18, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, k_, 18);
 	return e;
 }
 
@@ -6474,6 +7771,8 @@ GVM_EXPORT cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t 
 	struct gvg_cublasGemmEx_req q;
 	struct gvg_cublasGemmEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6504,7 +7803,11 @@ GVM_EXPORT cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t 
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmEx, k_, 18, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmEx, k_, 18);
 	return e;
 }
 
@@ -6513,6 +7816,8 @@ GVM_EXPORT cublasStatus_t cublasGemmEx_64(cublasHandle_t handle, cublasOperation
 	struct gvg_cublasGemmEx_64_req q;
 	struct gvg_cublasGemmEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6543,7 +7848,11 @@ GVM_EXPORT cublasStatus_t cublasGemmEx_64(cublasHandle_t handle, cublasOperation
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, k_, 18, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, k_, 18);
 	return e;
 }
 
@@ -6552,6 +7861,8 @@ GVM_EXPORT cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cubl
 	struct gvg_cublasGemmStridedBatchedEx_req q;
 	struct gvg_cublasGemmStridedBatchedEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6586,7 +7897,11 @@ GVM_EXPORT cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cubl
 	GVM_COPY(&q.batchCount, &batchCount);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, k_, 21, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, k_, 21);
 	return e;
 }
 
@@ -6595,6 +7910,8 @@ GVM_EXPORT cublasStatus_t cublasGemmStridedBatchedEx_64(cublasHandle_t handle, c
 	struct gvg_cublasGemmStridedBatchedEx_64_req q;
 	struct gvg_cublasGemmStridedBatchedEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6629,7 +7946,11 @@ GVM_EXPORT cublasStatus_t cublasGemmStridedBatchedEx_64(cublasHandle_t handle, c
 	GVM_COPY(&q.batchCount, &batchCount);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, k_, 21, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, k_, 21);
 	return e;
 }
 
@@ -6774,6 +8095,8 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasHSHgemvBatched_req q;
 	struct gvg_cublasHSHgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6798,7 +8121,11 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvBatched(cublasHandle_t handle, cublasOper
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, k_, 10);
 	return e;
 }
 
@@ -6807,6 +8134,8 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvBatched_64(cublasHandle_t handle, cublasO
 	struct gvg_cublasHSHgemvBatched_64_req q;
 	struct gvg_cublasHSHgemvBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6831,7 +8160,11 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvBatched_64(cublasHandle_t handle, cublasO
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, k_, 10);
 	return e;
 }
 
@@ -6840,6 +8173,8 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasHSHgemvStridedBatched_req q;
 	struct gvg_cublasHSHgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6867,7 +8202,11 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, k_, 13);
 	return e;
 }
 
@@ -6876,6 +8215,8 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched_64(cublasHandle_t handle, 
 	struct gvg_cublasHSHgemvStridedBatched_64_req q;
 	struct gvg_cublasHSHgemvStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6903,7 +8244,11 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, k_, 13);
 	return e;
 }
 
@@ -6912,6 +8257,8 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasHSSgemvBatched_req q;
 	struct gvg_cublasHSSgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6936,7 +8283,11 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvBatched(cublasHandle_t handle, cublasOper
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, k_, 10);
 	return e;
 }
 
@@ -6945,6 +8296,8 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvBatched_64(cublasHandle_t handle, cublasO
 	struct gvg_cublasHSSgemvBatched_64_req q;
 	struct gvg_cublasHSSgemvBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6969,7 +8322,11 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvBatched_64(cublasHandle_t handle, cublasO
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, k_, 10);
 	return e;
 }
 
@@ -6978,6 +8335,8 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasHSSgemvStridedBatched_req q;
 	struct gvg_cublasHSSgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7005,7 +8364,11 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, k_, 13);
 	return e;
 }
 
@@ -7014,6 +8377,8 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched_64(cublasHandle_t handle, 
 	struct gvg_cublasHSSgemvStridedBatched_64_req q;
 	struct gvg_cublasHSSgemvStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7041,7 +8406,11 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, k_, 13);
 	return e;
 }
 
@@ -7050,6 +8419,8 @@ GVM_EXPORT cublasStatus_t cublasHgemm(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasHgemm_req q;
 	struct gvg_cublasHgemm_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7075,7 +8446,11 @@ GVM_EXPORT cublasStatus_t cublasHgemm(cublasHandle_t handle, cublasOperation_t t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemm, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemm, k_, 13);
 	return e;
 }
 
@@ -7084,6 +8459,8 @@ GVM_EXPORT cublasStatus_t cublasHgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasHgemmBatched_req q;
 	struct gvg_cublasHgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7110,7 +8487,11 @@ GVM_EXPORT cublasStatus_t cublasHgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, k_, 13);
 	return e;
 }
 
@@ -7119,6 +8500,8 @@ GVM_EXPORT cublasStatus_t cublasHgemmBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasHgemmBatched_64_req q;
 	struct gvg_cublasHgemmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7145,7 +8528,11 @@ GVM_EXPORT cublasStatus_t cublasHgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, k_, 13);
 	return e;
 }
 
@@ -7154,6 +8541,8 @@ GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasHgemmStridedBatched_req q;
 	struct gvg_cublasHgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7183,7 +8572,11 @@ GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, k_, 16);
 	return e;
 }
 
@@ -7192,6 +8585,8 @@ GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasHgemmStridedBatched_64_req q;
 	struct gvg_cublasHgemmStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7221,7 +8616,11 @@ GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, k_, 16);
 	return e;
 }
 
@@ -7230,6 +8629,8 @@ GVM_EXPORT cublasStatus_t cublasHgemm_64(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasHgemm_64_req q;
 	struct gvg_cublasHgemm_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7255,7 +8656,11 @@ GVM_EXPORT cublasStatus_t cublasHgemm_64(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemm_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemm_64, k_, 13);
 	return e;
 }
 
@@ -7264,6 +8669,8 @@ GVM_EXPORT cublasStatus_t cublasIamaxEx(cublasHandle_t handle, int n, const void
 	struct gvg_cublasIamaxEx_req q;
 	struct gvg_cublasIamaxEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7277,7 +8684,11 @@ GVM_EXPORT cublasStatus_t cublasIamaxEx(cublasHandle_t handle, int n, const void
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIamaxEx, k_, 5, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIamaxEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIamaxEx, k_, 5);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7290,6 +8701,8 @@ GVM_EXPORT cublasStatus_t cublasIamaxEx_64(cublasHandle_t handle, int64_t n, con
 	struct gvg_cublasIamaxEx_64_req q;
 	struct gvg_cublasIamaxEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7303,7 +8716,11 @@ GVM_EXPORT cublasStatus_t cublasIamaxEx_64(cublasHandle_t handle, int64_t n, con
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, k_, 5, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, k_, 5);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7316,6 +8733,8 @@ GVM_EXPORT cublasStatus_t cublasIaminEx(cublasHandle_t handle, int n, const void
 	struct gvg_cublasIaminEx_req q;
 	struct gvg_cublasIaminEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7329,7 +8748,11 @@ GVM_EXPORT cublasStatus_t cublasIaminEx(cublasHandle_t handle, int n, const void
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIaminEx, k_, 5, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIaminEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIaminEx, k_, 5);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7342,6 +8765,8 @@ GVM_EXPORT cublasStatus_t cublasIaminEx_64(cublasHandle_t handle, int64_t n, con
 	struct gvg_cublasIaminEx_64_req q;
 	struct gvg_cublasIaminEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7355,7 +8780,11 @@ GVM_EXPORT cublasStatus_t cublasIaminEx_64(cublasHandle_t handle, int64_t n, con
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, k_, 5, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, k_, 5);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7368,6 +8797,8 @@ GVM_EXPORT cublasStatus_t cublasIcamax_v2(cublasHandle_t handle, int n, const cu
 	struct gvg_cublasIcamax_v2_req q;
 	struct gvg_cublasIcamax_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7380,7 +8811,11 @@ GVM_EXPORT cublasStatus_t cublasIcamax_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7393,6 +8828,8 @@ GVM_EXPORT cublasStatus_t cublasIcamax_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasIcamax_v2_64_req q;
 	struct gvg_cublasIcamax_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7405,7 +8842,11 @@ GVM_EXPORT cublasStatus_t cublasIcamax_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7418,6 +8859,8 @@ GVM_EXPORT cublasStatus_t cublasIcamin_v2(cublasHandle_t handle, int n, const cu
 	struct gvg_cublasIcamin_v2_req q;
 	struct gvg_cublasIcamin_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7430,7 +8873,11 @@ GVM_EXPORT cublasStatus_t cublasIcamin_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7443,6 +8890,8 @@ GVM_EXPORT cublasStatus_t cublasIcamin_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasIcamin_v2_64_req q;
 	struct gvg_cublasIcamin_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7455,7 +8904,11 @@ GVM_EXPORT cublasStatus_t cublasIcamin_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7468,6 +8921,8 @@ GVM_EXPORT cublasStatus_t cublasIdamax_v2(cublasHandle_t handle, int n, const do
 	struct gvg_cublasIdamax_v2_req q;
 	struct gvg_cublasIdamax_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7480,7 +8935,11 @@ GVM_EXPORT cublasStatus_t cublasIdamax_v2(cublasHandle_t handle, int n, const do
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7493,6 +8952,8 @@ GVM_EXPORT cublasStatus_t cublasIdamax_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasIdamax_v2_64_req q;
 	struct gvg_cublasIdamax_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7505,7 +8966,11 @@ GVM_EXPORT cublasStatus_t cublasIdamax_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7518,6 +8983,8 @@ GVM_EXPORT cublasStatus_t cublasIdamin_v2(cublasHandle_t handle, int n, const do
 	struct gvg_cublasIdamin_v2_req q;
 	struct gvg_cublasIdamin_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7530,7 +8997,11 @@ GVM_EXPORT cublasStatus_t cublasIdamin_v2(cublasHandle_t handle, int n, const do
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7543,6 +9014,8 @@ GVM_EXPORT cublasStatus_t cublasIdamin_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasIdamin_v2_64_req q;
 	struct gvg_cublasIdamin_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7555,7 +9028,11 @@ GVM_EXPORT cublasStatus_t cublasIdamin_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7568,6 +9045,8 @@ GVM_EXPORT cublasStatus_t cublasIsamax_v2(cublasHandle_t handle, int n, const fl
 	struct gvg_cublasIsamax_v2_req q;
 	struct gvg_cublasIsamax_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7580,7 +9059,11 @@ GVM_EXPORT cublasStatus_t cublasIsamax_v2(cublasHandle_t handle, int n, const fl
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7593,6 +9076,8 @@ GVM_EXPORT cublasStatus_t cublasIsamax_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasIsamax_v2_64_req q;
 	struct gvg_cublasIsamax_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7605,7 +9090,11 @@ GVM_EXPORT cublasStatus_t cublasIsamax_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7618,6 +9107,8 @@ GVM_EXPORT cublasStatus_t cublasIsamin_v2(cublasHandle_t handle, int n, const fl
 	struct gvg_cublasIsamin_v2_req q;
 	struct gvg_cublasIsamin_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7630,7 +9121,11 @@ GVM_EXPORT cublasStatus_t cublasIsamin_v2(cublasHandle_t handle, int n, const fl
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7643,6 +9138,8 @@ GVM_EXPORT cublasStatus_t cublasIsamin_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasIsamin_v2_64_req q;
 	struct gvg_cublasIsamin_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7655,7 +9152,11 @@ GVM_EXPORT cublasStatus_t cublasIsamin_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7668,6 +9169,8 @@ GVM_EXPORT cublasStatus_t cublasIzamax_v2(cublasHandle_t handle, int n, const cu
 	struct gvg_cublasIzamax_v2_req q;
 	struct gvg_cublasIzamax_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7680,7 +9183,11 @@ GVM_EXPORT cublasStatus_t cublasIzamax_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7693,6 +9200,8 @@ GVM_EXPORT cublasStatus_t cublasIzamax_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasIzamax_v2_64_req q;
 	struct gvg_cublasIzamax_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7705,7 +9214,11 @@ GVM_EXPORT cublasStatus_t cublasIzamax_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7718,6 +9231,8 @@ GVM_EXPORT cublasStatus_t cublasIzamin_v2(cublasHandle_t handle, int n, const cu
 	struct gvg_cublasIzamin_v2_req q;
 	struct gvg_cublasIzamin_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7730,7 +9245,11 @@ GVM_EXPORT cublasStatus_t cublasIzamin_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -7743,6 +9262,8 @@ GVM_EXPORT cublasStatus_t cublasIzamin_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasIzamin_v2_64_req q;
 	struct gvg_cublasIzamin_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7755,7 +9276,11 @@ GVM_EXPORT cublasStatus_t cublasIzamin_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7768,6 +9293,8 @@ GVM_EXPORT cublasStatus_t cublasNrm2Ex(cublasHandle_t handle, int n, const void 
 	struct gvg_cublasNrm2Ex_req q;
 	struct gvg_cublasNrm2Ex_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)resultType, (uint64_t)(int64_t)executionType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7783,7 +9310,11 @@ GVM_EXPORT cublasStatus_t cublasNrm2Ex(cublasHandle_t handle, int n, const void 
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, k_, 7);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -7796,6 +9327,8 @@ GVM_EXPORT cublasStatus_t cublasNrm2Ex_64(cublasHandle_t handle, int64_t n, cons
 	struct gvg_cublasNrm2Ex_64_req q;
 	struct gvg_cublasNrm2Ex_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)resultType, (uint64_t)(int64_t)executionType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7811,7 +9344,11 @@ GVM_EXPORT cublasStatus_t cublasNrm2Ex_64(cublasHandle_t handle, int64_t n, cons
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, k_, 7);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -7824,6 +9361,8 @@ GVM_EXPORT cublasStatus_t cublasRotEx(cublasHandle_t handle, int n, void * x, cu
 	struct gvg_cublasRotEx_req q;
 	struct gvg_cublasRotEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)csType, (uint64_t)(int64_t)executiontype, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7847,7 +9386,11 @@ GVM_EXPORT cublasStatus_t cublasRotEx(cublasHandle_t handle, int n, void * x, cu
 		q.s = (uint64_t)(uintptr_t)s;
 	GVM_COPY(&q.csType, &csType);
 	GVM_COPY(&q.executiontype, &executiontype);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotEx, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotEx, k_, 11);
 	return e;
 }
 
@@ -7856,6 +9399,8 @@ GVM_EXPORT cublasStatus_t cublasRotEx_64(cublasHandle_t handle, int64_t n, void 
 	struct gvg_cublasRotEx_64_req q;
 	struct gvg_cublasRotEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)csType, (uint64_t)(int64_t)executiontype, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7879,7 +9424,11 @@ GVM_EXPORT cublasStatus_t cublasRotEx_64(cublasHandle_t handle, int64_t n, void 
 		q.s = (uint64_t)(uintptr_t)s;
 	GVM_COPY(&q.csType, &csType);
 	GVM_COPY(&q.executiontype, &executiontype);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotEx_64, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotEx_64, k_, 11);
 	return e;
 }
 
@@ -7938,6 +9487,8 @@ GVM_EXPORT cublasStatus_t cublasRotmEx(cublasHandle_t handle, int n, void * x, c
 	struct gvg_cublasRotmEx_req q;
 	struct gvg_cublasRotmEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)paramType, (uint64_t)(int64_t)executiontype, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(param)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && param != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7956,7 +9507,11 @@ GVM_EXPORT cublasStatus_t cublasRotmEx(cublasHandle_t handle, int n, void * x, c
 		q.param = (uint64_t)(uintptr_t)param;
 	GVM_COPY(&q.paramType, &paramType);
 	GVM_COPY(&q.executiontype, &executiontype);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotmEx, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotmEx, k_, 10);
 	return e;
 }
 
@@ -7965,6 +9520,8 @@ GVM_EXPORT cublasStatus_t cublasRotmEx_64(cublasHandle_t handle, int64_t n, void
 	struct gvg_cublasRotmEx_64_req q;
 	struct gvg_cublasRotmEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, (uint64_t)(int64_t)paramType, (uint64_t)(int64_t)executiontype, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(param)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && param != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7983,7 +9540,11 @@ GVM_EXPORT cublasStatus_t cublasRotmEx_64(cublasHandle_t handle, int64_t n, void
 		q.param = (uint64_t)(uintptr_t)param;
 	GVM_COPY(&q.paramType, &paramType);
 	GVM_COPY(&q.executiontype, &executiontype);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, k_, 10);
 	return e;
 }
 
@@ -8052,6 +9613,8 @@ GVM_EXPORT cublasStatus_t cublasSasum_v2(cublasHandle_t handle, int n, const flo
 	struct gvg_cublasSasum_v2_req q;
 	struct gvg_cublasSasum_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8064,7 +9627,11 @@ GVM_EXPORT cublasStatus_t cublasSasum_v2(cublasHandle_t handle, int n, const flo
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSasum_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSasum_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8077,6 +9644,8 @@ GVM_EXPORT cublasStatus_t cublasSasum_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasSasum_v2_64_req q;
 	struct gvg_cublasSasum_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8089,7 +9658,11 @@ GVM_EXPORT cublasStatus_t cublasSasum_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8102,6 +9675,8 @@ GVM_EXPORT cublasStatus_t cublasSaxpy_v2(cublasHandle_t handle, int n, const flo
 	struct gvg_cublasSaxpy_v2_req q;
 	struct gvg_cublasSaxpy_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8116,7 +9691,11 @@ GVM_EXPORT cublasStatus_t cublasSaxpy_v2(cublasHandle_t handle, int n, const flo
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, k_, 6);
 	return e;
 }
 
@@ -8125,6 +9704,8 @@ GVM_EXPORT cublasStatus_t cublasSaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasSaxpy_v2_64_req q;
 	struct gvg_cublasSaxpy_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8139,7 +9720,11 @@ GVM_EXPORT cublasStatus_t cublasSaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, k_, 6);
 	return e;
 }
 
@@ -8148,6 +9733,8 @@ GVM_EXPORT cublasStatus_t cublasScalEx(cublasHandle_t handle, int n, const void 
 	struct gvg_cublasScalEx_req q;
 	struct gvg_cublasScalEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)alphaType, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)executionType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8163,7 +9750,11 @@ GVM_EXPORT cublasStatus_t cublasScalEx(cublasHandle_t handle, int n, const void 
 	GVM_COPY(&q.xType, &xType);
 	GVM_COPY(&q.incx, &incx);
 	GVM_COPY(&q.executionType, &executionType);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScalEx, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScalEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScalEx, k_, 7);
 	return e;
 }
 
@@ -8172,6 +9763,8 @@ GVM_EXPORT cublasStatus_t cublasScalEx_64(cublasHandle_t handle, int64_t n, cons
 	struct gvg_cublasScalEx_64_req q;
 	struct gvg_cublasScalEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)alphaType, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)executionType, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8187,7 +9780,11 @@ GVM_EXPORT cublasStatus_t cublasScalEx_64(cublasHandle_t handle, int64_t n, cons
 	GVM_COPY(&q.xType, &xType);
 	GVM_COPY(&q.incx, &incx);
 	GVM_COPY(&q.executionType, &executionType);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScalEx_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScalEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScalEx_64, k_, 7);
 	return e;
 }
 
@@ -8196,6 +9793,8 @@ GVM_EXPORT cublasStatus_t cublasScasum_v2(cublasHandle_t handle, int n, const cu
 	struct gvg_cublasScasum_v2_req q;
 	struct gvg_cublasScasum_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8208,7 +9807,11 @@ GVM_EXPORT cublasStatus_t cublasScasum_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScasum_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScasum_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8221,6 +9824,8 @@ GVM_EXPORT cublasStatus_t cublasScasum_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasScasum_v2_64_req q;
 	struct gvg_cublasScasum_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8233,7 +9838,11 @@ GVM_EXPORT cublasStatus_t cublasScasum_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8246,6 +9855,8 @@ GVM_EXPORT cublasStatus_t cublasScnrm2_v2(cublasHandle_t handle, int n, const cu
 	struct gvg_cublasScnrm2_v2_req q;
 	struct gvg_cublasScnrm2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8258,7 +9869,11 @@ GVM_EXPORT cublasStatus_t cublasScnrm2_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8271,6 +9886,8 @@ GVM_EXPORT cublasStatus_t cublasScnrm2_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasScnrm2_v2_64_req q;
 	struct gvg_cublasScnrm2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8283,7 +9900,11 @@ GVM_EXPORT cublasStatus_t cublasScnrm2_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8295,6 +9916,8 @@ GVM_EXPORT cublasStatus_t cublasScopy_v2(cublasHandle_t handle, int n, const flo
 {
 	struct gvg_cublasScopy_v2_req q;
 	struct gvg_cublasScopy_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8304,7 +9927,11 @@ GVM_EXPORT cublasStatus_t cublasScopy_v2(cublasHandle_t handle, int n, const flo
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScopy_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScopy_v2, k_, 4);
 	return e;
 }
 
@@ -8312,6 +9939,8 @@ GVM_EXPORT cublasStatus_t cublasScopy_v2_64(cublasHandle_t handle, int64_t n, co
 {
 	struct gvg_cublasScopy_v2_64_req q;
 	struct gvg_cublasScopy_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8321,7 +9950,11 @@ GVM_EXPORT cublasStatus_t cublasScopy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, k_, 4);
 	return e;
 }
 
@@ -8329,6 +9962,8 @@ GVM_EXPORT cublasStatus_t cublasSdgmm(cublasHandle_t handle, cublasSideMode_t mo
 {
 	struct gvg_cublasSdgmm_req q;
 	struct gvg_cublasSdgmm_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8342,7 +9977,11 @@ GVM_EXPORT cublasStatus_t cublasSdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdgmm, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdgmm, k_, 8);
 	return e;
 }
 
@@ -8350,6 +9989,8 @@ GVM_EXPORT cublasStatus_t cublasSdgmm_64(cublasHandle_t handle, cublasSideMode_t
 {
 	struct gvg_cublasSdgmm_64_req q;
 	struct gvg_cublasSdgmm_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8363,7 +10004,11 @@ GVM_EXPORT cublasStatus_t cublasSdgmm_64(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, k_, 8);
 	return e;
 }
 
@@ -8372,6 +10017,8 @@ GVM_EXPORT cublasStatus_t cublasSdot_v2(cublasHandle_t handle, int n, const floa
 	struct gvg_cublasSdot_v2_req q;
 	struct gvg_cublasSdot_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8386,7 +10033,11 @@ GVM_EXPORT cublasStatus_t cublasSdot_v2(cublasHandle_t handle, int n, const floa
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdot_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdot_v2, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8399,6 +10050,8 @@ GVM_EXPORT cublasStatus_t cublasSdot_v2_64(cublasHandle_t handle, int64_t n, con
 	struct gvg_cublasSdot_v2_64_req q;
 	struct gvg_cublasSdot_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8413,7 +10066,11 @@ GVM_EXPORT cublasStatus_t cublasSdot_v2_64(cublasHandle_t handle, int64_t n, con
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8574,6 +10231,8 @@ GVM_EXPORT cublasStatus_t cublasSgbmv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasSgbmv_v2_req q;
 	struct gvg_cublasSgbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8599,7 +10258,11 @@ GVM_EXPORT cublasStatus_t cublasSgbmv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, k_, 10);
 	return e;
 }
 
@@ -8608,6 +10271,8 @@ GVM_EXPORT cublasStatus_t cublasSgbmv_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasSgbmv_v2_64_req q;
 	struct gvg_cublasSgbmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8633,7 +10298,11 @@ GVM_EXPORT cublasStatus_t cublasSgbmv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, k_, 10);
 	return e;
 }
 
@@ -8642,6 +10311,8 @@ GVM_EXPORT cublasStatus_t cublasSgeam(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasSgeam_req q;
 	struct gvg_cublasSgeam_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8666,7 +10337,11 @@ GVM_EXPORT cublasStatus_t cublasSgeam(cublasHandle_t handle, cublasOperation_t t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgeam, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgeam, k_, 13);
 	return e;
 }
 
@@ -8675,6 +10350,8 @@ GVM_EXPORT cublasStatus_t cublasSgeam_64(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasSgeam_64_req q;
 	struct gvg_cublasSgeam_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8699,7 +10376,11 @@ GVM_EXPORT cublasStatus_t cublasSgeam_64(cublasHandle_t handle, cublasOperation_
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgeam_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgeam_64, k_, 13);
 	return e;
 }
 
@@ -8735,6 +10416,8 @@ GVM_EXPORT cublasStatus_t cublasSgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasSgemmBatched_req q;
 	struct gvg_cublasSgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8761,7 +10444,11 @@ GVM_EXPORT cublasStatus_t cublasSgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, k_, 13);
 	return e;
 }
 
@@ -8770,6 +10457,8 @@ GVM_EXPORT cublasStatus_t cublasSgemmBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasSgemmBatched_64_req q;
 	struct gvg_cublasSgemmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8796,7 +10485,11 @@ GVM_EXPORT cublasStatus_t cublasSgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, k_, 13);
 	return e;
 }
 
@@ -8805,6 +10498,8 @@ GVM_EXPORT cublasStatus_t cublasSgemmEx(cublasHandle_t handle, cublasOperation_t
 	struct gvg_cublasSgemmEx_req q;
 	struct gvg_cublasSgemmEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8833,7 +10528,11 @@ GVM_EXPORT cublasStatus_t cublasSgemmEx(cublasHandle_t handle, cublasOperation_t
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmEx, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmEx, k_, 16);
 	return e;
 }
 
@@ -8842,6 +10541,8 @@ GVM_EXPORT cublasStatus_t cublasSgemmEx_64(cublasHandle_t handle, cublasOperatio
 	struct gvg_cublasSgemmEx_64_req q;
 	struct gvg_cublasSgemmEx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8870,7 +10571,11 @@ GVM_EXPORT cublasStatus_t cublasSgemmEx_64(cublasHandle_t handle, cublasOperatio
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, k_, 16);
 	return e;
 }
 
@@ -9043,6 +10748,8 @@ GVM_EXPORT cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasSgemmStridedBatched_req q;
 	struct gvg_cublasSgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9072,7 +10779,11 @@ GVM_EXPORT cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, k_, 16);
 	return e;
 }
 
@@ -9081,6 +10792,8 @@ GVM_EXPORT cublasStatus_t cublasSgemmStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasSgemmStridedBatched_64_req q;
 	struct gvg_cublasSgemmStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9110,7 +10823,11 @@ GVM_EXPORT cublasStatus_t cublasSgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, k_, 16);
 	return e;
 }
 
@@ -9119,6 +10836,8 @@ GVM_EXPORT cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasSgemm_v2_req q;
 	struct gvg_cublasSgemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9144,7 +10863,11 @@ GVM_EXPORT cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, k_, 13);
 	return e;
 }
 
@@ -9153,6 +10876,8 @@ GVM_EXPORT cublasStatus_t cublasSgemm_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasSgemm_v2_64_req q;
 	struct gvg_cublasSgemm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9178,7 +10903,11 @@ GVM_EXPORT cublasStatus_t cublasSgemm_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, k_, 13);
 	return e;
 }
 
@@ -9187,6 +10916,8 @@ GVM_EXPORT cublasStatus_t cublasSgemvBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasSgemvBatched_req q;
 	struct gvg_cublasSgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9211,7 +10942,11 @@ GVM_EXPORT cublasStatus_t cublasSgemvBatched(cublasHandle_t handle, cublasOperat
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, k_, 10);
 	return e;
 }
 
@@ -9220,6 +10955,8 @@ GVM_EXPORT cublasStatus_t cublasSgemvBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasSgemvBatched_64_req q;
 	struct gvg_cublasSgemvBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9244,7 +10981,11 @@ GVM_EXPORT cublasStatus_t cublasSgemvBatched_64(cublasHandle_t handle, cublasOpe
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, k_, 10);
 	return e;
 }
 
@@ -9253,6 +10994,8 @@ GVM_EXPORT cublasStatus_t cublasSgemvStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasSgemvStridedBatched_req q;
 	struct gvg_cublasSgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9280,7 +11023,11 @@ GVM_EXPORT cublasStatus_t cublasSgemvStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, k_, 13);
 	return e;
 }
 
@@ -9289,6 +11036,8 @@ GVM_EXPORT cublasStatus_t cublasSgemvStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasSgemvStridedBatched_64_req q;
 	struct gvg_cublasSgemvStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9316,7 +11065,11 @@ GVM_EXPORT cublasStatus_t cublasSgemvStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, k_, 13);
 	return e;
 }
 
@@ -9325,6 +11078,8 @@ GVM_EXPORT cublasStatus_t cublasSgemv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasSgemv_v2_req q;
 	struct gvg_cublasSgemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9348,7 +11103,11 @@ GVM_EXPORT cublasStatus_t cublasSgemv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, k_, 10);
 	return e;
 }
 
@@ -9357,6 +11116,8 @@ GVM_EXPORT cublasStatus_t cublasSgemv_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasSgemv_v2_64_req q;
 	struct gvg_cublasSgemv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9380,7 +11141,11 @@ GVM_EXPORT cublasStatus_t cublasSgemv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, k_, 10);
 	return e;
 }
 
@@ -9412,6 +11177,8 @@ GVM_EXPORT cublasStatus_t cublasSger_v2(cublasHandle_t handle, int m, int n, con
 	struct gvg_cublasSger_v2_req q;
 	struct gvg_cublasSger_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9429,7 +11196,11 @@ GVM_EXPORT cublasStatus_t cublasSger_v2(cublasHandle_t handle, int m, int n, con
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSger_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSger_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSger_v2, k_, 8);
 	return e;
 }
 
@@ -9438,6 +11209,8 @@ GVM_EXPORT cublasStatus_t cublasSger_v2_64(cublasHandle_t handle, int64_t m, int
 	struct gvg_cublasSger_v2_64_req q;
 	struct gvg_cublasSger_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9455,7 +11228,11 @@ GVM_EXPORT cublasStatus_t cublasSger_v2_64(cublasHandle_t handle, int64_t m, int
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, k_, 8);
 	return e;
 }
 
@@ -9463,6 +11240,8 @@ GVM_EXPORT cublasStatus_t cublasSgetrfBatched(cublasHandle_t handle, int n, floa
 {
 	struct gvg_cublasSgetrfBatched_req q;
 	struct gvg_cublasSgetrfBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 2};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9473,7 +11252,11 @@ GVM_EXPORT cublasStatus_t cublasSgetrfBatched(cublasHandle_t handle, int n, floa
 	q.P = (uint64_t)(uintptr_t)P;
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, k_, 7);
 	return e;
 }
 
@@ -9481,6 +11264,8 @@ GVM_EXPORT cublasStatus_t cublasSgetriBatched(cublasHandle_t handle, int n, cons
 {
 	struct gvg_cublasSgetriBatched_req q;
 	struct gvg_cublasSgetriBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(C), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 2 | (uint64_t)((const volatile void *)P == (const volatile void *)C) << 3 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 4 | (uint64_t)((const volatile void *)C == (const volatile void *)info) << 5};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9493,7 +11278,11 @@ GVM_EXPORT cublasStatus_t cublasSgetriBatched(cublasHandle_t handle, int n, cons
 	GVM_COPY(&q.ldc, &ldc);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, k_, 9);
 	return e;
 }
 
@@ -9527,6 +11316,8 @@ GVM_EXPORT cublasStatus_t cublasSmatinvBatched(cublasHandle_t handle, int n, con
 {
 	struct gvg_cublasSmatinvBatched_req q;
 	struct gvg_cublasSmatinvBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)lda_inv & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(Ainv), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)Ainv) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)Ainv == (const volatile void *)info) << 2};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9538,7 +11329,11 @@ GVM_EXPORT cublasStatus_t cublasSmatinvBatched(cublasHandle_t handle, int n, con
 	GVM_COPY(&q.lda_inv, &lda_inv);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, k_, 8);
 	return e;
 }
 
@@ -9547,6 +11342,8 @@ GVM_EXPORT cublasStatus_t cublasSnrm2_v2(cublasHandle_t handle, int n, const flo
 	struct gvg_cublasSnrm2_v2_req q;
 	struct gvg_cublasSnrm2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9559,7 +11356,11 @@ GVM_EXPORT cublasStatus_t cublasSnrm2_v2(cublasHandle_t handle, int n, const flo
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9572,6 +11373,8 @@ GVM_EXPORT cublasStatus_t cublasSnrm2_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasSnrm2_v2_64_req q;
 	struct gvg_cublasSnrm2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9584,7 +11387,11 @@ GVM_EXPORT cublasStatus_t cublasSnrm2_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, k_, 4);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9597,6 +11404,8 @@ GVM_EXPORT cublasStatus_t cublasSrot_v2(cublasHandle_t handle, int n, float * x,
 	struct gvg_cublasSrot_v2_req q;
 	struct gvg_cublasSrot_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9616,7 +11425,11 @@ GVM_EXPORT cublasStatus_t cublasSrot_v2(cublasHandle_t handle, int n, float * x,
 		memcpy(q.v_s, s, 4);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrot_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrot_v2, k_, 7);
 	return e;
 }
 
@@ -9625,6 +11438,8 @@ GVM_EXPORT cublasStatus_t cublasSrot_v2_64(cublasHandle_t handle, int64_t n, flo
 	struct gvg_cublasSrot_v2_64_req q;
 	struct gvg_cublasSrot_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9644,7 +11459,11 @@ GVM_EXPORT cublasStatus_t cublasSrot_v2_64(cublasHandle_t handle, int64_t n, flo
 		memcpy(q.v_s, s, 4);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, k_, 7);
 	return e;
 }
 
@@ -9700,6 +11519,8 @@ GVM_EXPORT cublasStatus_t cublasSrotm_v2(cublasHandle_t handle, int n, float * x
 	struct gvg_cublasSrotm_v2_req q;
 	struct gvg_cublasSrotm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(param)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && param != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9714,7 +11535,11 @@ GVM_EXPORT cublasStatus_t cublasSrotm_v2(cublasHandle_t handle, int n, float * x
 		memcpy(q.v_param, param, 20);
 	else
 		q.param = (uint64_t)(uintptr_t)param;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, k_, 6);
 	return e;
 }
 
@@ -9723,6 +11548,8 @@ GVM_EXPORT cublasStatus_t cublasSrotm_v2_64(cublasHandle_t handle, int64_t n, fl
 	struct gvg_cublasSrotm_v2_64_req q;
 	struct gvg_cublasSrotm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(param)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && param != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9737,7 +11564,11 @@ GVM_EXPORT cublasStatus_t cublasSrotm_v2_64(cublasHandle_t handle, int64_t n, fl
 		memcpy(q.v_param, param, 20);
 	else
 		q.param = (uint64_t)(uintptr_t)param;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, k_, 6);
 	return e;
 }
 
@@ -9800,6 +11631,8 @@ GVM_EXPORT cublasStatus_t cublasSsbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSsbmv_v2_req q;
 	struct gvg_cublasSsbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9823,7 +11656,11 @@ GVM_EXPORT cublasStatus_t cublasSsbmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, k_, 10);
 	return e;
 }
 
@@ -9832,6 +11669,8 @@ GVM_EXPORT cublasStatus_t cublasSsbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasSsbmv_v2_64_req q;
 	struct gvg_cublasSsbmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9855,7 +11694,11 @@ GVM_EXPORT cublasStatus_t cublasSsbmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, k_, 10);
 	return e;
 }
 
@@ -9864,6 +11707,8 @@ GVM_EXPORT cublasStatus_t cublasSscal_v2(cublasHandle_t handle, int n, const flo
 	struct gvg_cublasSscal_v2_req q;
 	struct gvg_cublasSscal_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9876,7 +11721,11 @@ GVM_EXPORT cublasStatus_t cublasSscal_v2(cublasHandle_t handle, int n, const flo
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSscal_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSscal_v2, k_, 4);
 	return e;
 }
 
@@ -9885,6 +11734,8 @@ GVM_EXPORT cublasStatus_t cublasSscal_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasSscal_v2_64_req q;
 	struct gvg_cublasSscal_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9897,7 +11748,11 @@ GVM_EXPORT cublasStatus_t cublasSscal_v2_64(cublasHandle_t handle, int64_t n, co
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, k_, 4);
 	return e;
 }
 
@@ -9906,6 +11761,8 @@ GVM_EXPORT cublasStatus_t cublasSspmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSspmv_v2_req q;
 	struct gvg_cublasSspmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(AP), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)AP == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9927,7 +11784,11 @@ GVM_EXPORT cublasStatus_t cublasSspmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, k_, 9);
 	return e;
 }
 
@@ -9936,6 +11797,8 @@ GVM_EXPORT cublasStatus_t cublasSspmv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasSspmv_v2_64_req q;
 	struct gvg_cublasSspmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(AP), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)AP == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9957,7 +11820,11 @@ GVM_EXPORT cublasStatus_t cublasSspmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, k_, 9);
 	return e;
 }
 
@@ -9966,6 +11833,8 @@ GVM_EXPORT cublasStatus_t cublasSspr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSspr2_v2_req q;
 	struct gvg_cublasSspr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)AP) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9982,7 +11851,11 @@ GVM_EXPORT cublasStatus_t cublasSspr2_v2(cublasHandle_t handle, cublasFillMode_t
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, k_, 8);
 	return e;
 }
 
@@ -9991,6 +11864,8 @@ GVM_EXPORT cublasStatus_t cublasSspr2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasSspr2_v2_64_req q;
 	struct gvg_cublasSspr2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)AP) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10007,7 +11882,11 @@ GVM_EXPORT cublasStatus_t cublasSspr2_v2_64(cublasHandle_t handle, cublasFillMod
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, k_, 8);
 	return e;
 }
 
@@ -10016,6 +11895,8 @@ GVM_EXPORT cublasStatus_t cublasSspr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasSspr_v2_req q;
 	struct gvg_cublasSspr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10030,7 +11911,11 @@ GVM_EXPORT cublasStatus_t cublasSspr_v2(cublasHandle_t handle, cublasFillMode_t 
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr_v2, k_, 7);
 	return e;
 }
 
@@ -10039,6 +11924,8 @@ GVM_EXPORT cublasStatus_t cublasSspr_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasSspr_v2_64_req q;
 	struct gvg_cublasSspr_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10053,7 +11940,11 @@ GVM_EXPORT cublasStatus_t cublasSspr_v2_64(cublasHandle_t handle, cublasFillMode
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, k_, 7);
 	return e;
 }
 
@@ -10061,6 +11952,8 @@ GVM_EXPORT cublasStatus_t cublasSswap_v2(cublasHandle_t handle, int n, float * x
 {
 	struct gvg_cublasSswap_v2_req q;
 	struct gvg_cublasSswap_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10070,7 +11963,11 @@ GVM_EXPORT cublasStatus_t cublasSswap_v2(cublasHandle_t handle, int n, float * x
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSswap_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSswap_v2, k_, 4);
 	return e;
 }
 
@@ -10078,6 +11975,8 @@ GVM_EXPORT cublasStatus_t cublasSswap_v2_64(cublasHandle_t handle, int64_t n, fl
 {
 	struct gvg_cublasSswap_v2_64_req q;
 	struct gvg_cublasSswap_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10087,7 +11986,11 @@ GVM_EXPORT cublasStatus_t cublasSswap_v2_64(cublasHandle_t handle, int64_t n, fl
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, k_, 4);
 	return e;
 }
 
@@ -10096,6 +11999,8 @@ GVM_EXPORT cublasStatus_t cublasSsymm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasSsymm_v2_req q;
 	struct gvg_cublasSsymm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10120,7 +12025,11 @@ GVM_EXPORT cublasStatus_t cublasSsymm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, k_, 13);
 	return e;
 }
 
@@ -10129,6 +12038,8 @@ GVM_EXPORT cublasStatus_t cublasSsymm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasSsymm_v2_64_req q;
 	struct gvg_cublasSsymm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10153,7 +12064,11 @@ GVM_EXPORT cublasStatus_t cublasSsymm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, k_, 13);
 	return e;
 }
 
@@ -10162,6 +12077,8 @@ GVM_EXPORT cublasStatus_t cublasSsymv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSsymv_v2_req q;
 	struct gvg_cublasSsymv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10184,7 +12101,11 @@ GVM_EXPORT cublasStatus_t cublasSsymv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, k_, 10);
 	return e;
 }
 
@@ -10193,6 +12114,8 @@ GVM_EXPORT cublasStatus_t cublasSsymv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasSsymv_v2_64_req q;
 	struct gvg_cublasSsymv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10215,7 +12138,11 @@ GVM_EXPORT cublasStatus_t cublasSsymv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, k_, 10);
 	return e;
 }
 
@@ -10224,6 +12151,8 @@ GVM_EXPORT cublasStatus_t cublasSsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSsyr2_v2_req q;
 	struct gvg_cublasSsyr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10241,7 +12170,11 @@ GVM_EXPORT cublasStatus_t cublasSsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, k_, 9);
 	return e;
 }
 
@@ -10250,6 +12183,8 @@ GVM_EXPORT cublasStatus_t cublasSsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasSsyr2_v2_64_req q;
 	struct gvg_cublasSsyr2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10267,7 +12202,11 @@ GVM_EXPORT cublasStatus_t cublasSsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, k_, 9);
 	return e;
 }
 
@@ -10276,6 +12215,8 @@ GVM_EXPORT cublasStatus_t cublasSsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasSsyr2k_v2_req q;
 	struct gvg_cublasSsyr2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10300,7 +12241,11 @@ GVM_EXPORT cublasStatus_t cublasSsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, k_, 13);
 	return e;
 }
 
@@ -10309,6 +12254,8 @@ GVM_EXPORT cublasStatus_t cublasSsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 	struct gvg_cublasSsyr2k_v2_64_req q;
 	struct gvg_cublasSsyr2k_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10333,7 +12280,11 @@ GVM_EXPORT cublasStatus_t cublasSsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, k_, 13);
 	return e;
 }
 
@@ -10342,6 +12293,8 @@ GVM_EXPORT cublasStatus_t cublasSsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasSsyr_v2_req q;
 	struct gvg_cublasSsyr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10357,7 +12310,11 @@ GVM_EXPORT cublasStatus_t cublasSsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, k_, 8);
 	return e;
 }
 
@@ -10366,6 +12323,8 @@ GVM_EXPORT cublasStatus_t cublasSsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasSsyr_v2_64_req q;
 	struct gvg_cublasSsyr_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10381,7 +12340,11 @@ GVM_EXPORT cublasStatus_t cublasSsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, k_, 8);
 	return e;
 }
 
@@ -10390,6 +12353,8 @@ GVM_EXPORT cublasStatus_t cublasSsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSsyrk_v2_req q;
 	struct gvg_cublasSsyrk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10412,7 +12377,11 @@ GVM_EXPORT cublasStatus_t cublasSsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, k_, 11);
 	return e;
 }
 
@@ -10421,6 +12390,8 @@ GVM_EXPORT cublasStatus_t cublasSsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasSsyrk_v2_64_req q;
 	struct gvg_cublasSsyrk_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10443,7 +12414,11 @@ GVM_EXPORT cublasStatus_t cublasSsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, k_, 11);
 	return e;
 }
 
@@ -10452,6 +12427,8 @@ GVM_EXPORT cublasStatus_t cublasSsyrkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasSsyrkx_req q;
 	struct gvg_cublasSsyrkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10476,7 +12453,11 @@ GVM_EXPORT cublasStatus_t cublasSsyrkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrkx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrkx, k_, 13);
 	return e;
 }
 
@@ -10485,6 +12466,8 @@ GVM_EXPORT cublasStatus_t cublasSsyrkx_64(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasSsyrkx_64_req q;
 	struct gvg_cublasSsyrkx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10509,7 +12492,11 @@ GVM_EXPORT cublasStatus_t cublasSsyrkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, k_, 13);
 	return e;
 }
 
@@ -10517,6 +12504,8 @@ GVM_EXPORT cublasStatus_t cublasStbmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasStbmv_v2_req q;
 	struct gvg_cublasStbmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10530,7 +12519,11 @@ GVM_EXPORT cublasStatus_t cublasStbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, k_, 8);
 	return e;
 }
 
@@ -10538,6 +12531,8 @@ GVM_EXPORT cublasStatus_t cublasStbmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasStbmv_v2_64_req q;
 	struct gvg_cublasStbmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10551,7 +12546,11 @@ GVM_EXPORT cublasStatus_t cublasStbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, k_, 8);
 	return e;
 }
 
@@ -10559,6 +12558,8 @@ GVM_EXPORT cublasStatus_t cublasStbsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasStbsv_v2_req q;
 	struct gvg_cublasStbsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10572,7 +12573,11 @@ GVM_EXPORT cublasStatus_t cublasStbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, k_, 8);
 	return e;
 }
 
@@ -10580,6 +12585,8 @@ GVM_EXPORT cublasStatus_t cublasStbsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasStbsv_v2_64_req q;
 	struct gvg_cublasStbsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10593,7 +12600,11 @@ GVM_EXPORT cublasStatus_t cublasStbsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, k_, 8);
 	return e;
 }
 
@@ -10601,6 +12612,8 @@ GVM_EXPORT cublasStatus_t cublasStpmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasStpmv_v2_req q;
 	struct gvg_cublasStpmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10612,7 +12625,11 @@ GVM_EXPORT cublasStatus_t cublasStpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, k_, 7);
 	return e;
 }
 
@@ -10620,6 +12637,8 @@ GVM_EXPORT cublasStatus_t cublasStpmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasStpmv_v2_64_req q;
 	struct gvg_cublasStpmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10631,7 +12650,11 @@ GVM_EXPORT cublasStatus_t cublasStpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, k_, 7);
 	return e;
 }
 
@@ -10639,6 +12662,8 @@ GVM_EXPORT cublasStatus_t cublasStpsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasStpsv_v2_req q;
 	struct gvg_cublasStpsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10650,7 +12675,11 @@ GVM_EXPORT cublasStatus_t cublasStpsv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, k_, 7);
 	return e;
 }
 
@@ -10658,6 +12687,8 @@ GVM_EXPORT cublasStatus_t cublasStpsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasStpsv_v2_64_req q;
 	struct gvg_cublasStpsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10669,7 +12700,11 @@ GVM_EXPORT cublasStatus_t cublasStpsv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, k_, 7);
 	return e;
 }
 
@@ -10677,6 +12712,8 @@ GVM_EXPORT cublasStatus_t cublasStpttr(cublasHandle_t handle, cublasFillMode_t u
 {
 	struct gvg_cublasStpttr_req q;
 	struct gvg_cublasStpttr_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(AP), gvm_ptr_class(A), (uint64_t)((const volatile void *)AP == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10686,7 +12723,11 @@ GVM_EXPORT cublasStatus_t cublasStpttr(cublasHandle_t handle, cublasFillMode_t u
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpttr, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpttr, k_, 6);
 	return e;
 }
 
@@ -10695,6 +12736,8 @@ GVM_EXPORT cublasStatus_t cublasStrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasStrmm_v2_req q;
 	struct gvg_cublasStrmm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10716,7 +12759,11 @@ GVM_EXPORT cublasStatus_t cublasStrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, k_, 14, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, k_, 14);
 	return e;
 }
 
@@ -10725,6 +12772,8 @@ GVM_EXPORT cublasStatus_t cublasStrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasStrmm_v2_64_req q;
 	struct gvg_cublasStrmm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10746,7 +12795,11 @@ GVM_EXPORT cublasStatus_t cublasStrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, k_, 14, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, k_, 14);
 	return e;
 }
 
@@ -10754,6 +12807,8 @@ GVM_EXPORT cublasStatus_t cublasStrmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasStrmv_v2_req q;
 	struct gvg_cublasStrmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10766,7 +12821,11 @@ GVM_EXPORT cublasStatus_t cublasStrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, k_, 8);
 	return e;
 }
 
@@ -10774,6 +12833,8 @@ GVM_EXPORT cublasStatus_t cublasStrmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasStrmv_v2_64_req q;
 	struct gvg_cublasStrmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10786,7 +12847,11 @@ GVM_EXPORT cublasStatus_t cublasStrmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, k_, 8);
 	return e;
 }
 
@@ -10795,6 +12860,8 @@ GVM_EXPORT cublasStatus_t cublasStrsmBatched(cublasHandle_t handle, cublasSideMo
 	struct gvg_cublasStrsmBatched_req q;
 	struct gvg_cublasStrsmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10815,7 +12882,11 @@ GVM_EXPORT cublasStatus_t cublasStrsmBatched(cublasHandle_t handle, cublasSideMo
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, k_, 12);
 	return e;
 }
 
@@ -10824,6 +12895,8 @@ GVM_EXPORT cublasStatus_t cublasStrsmBatched_64(cublasHandle_t handle, cublasSid
 	struct gvg_cublasStrsmBatched_64_req q;
 	struct gvg_cublasStrsmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10844,7 +12917,11 @@ GVM_EXPORT cublasStatus_t cublasStrsmBatched_64(cublasHandle_t handle, cublasSid
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, k_, 12);
 	return e;
 }
 
@@ -10853,6 +12930,8 @@ GVM_EXPORT cublasStatus_t cublasStrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasStrsm_v2_req q;
 	struct gvg_cublasStrsm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10872,7 +12951,11 @@ GVM_EXPORT cublasStatus_t cublasStrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, k_, 12);
 	return e;
 }
 
@@ -10881,6 +12964,8 @@ GVM_EXPORT cublasStatus_t cublasStrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasStrsm_v2_64_req q;
 	struct gvg_cublasStrsm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10900,7 +12985,11 @@ GVM_EXPORT cublasStatus_t cublasStrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, k_, 12);
 	return e;
 }
 
@@ -10908,6 +12997,8 @@ GVM_EXPORT cublasStatus_t cublasStrsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasStrsv_v2_req q;
 	struct gvg_cublasStrsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10920,7 +13011,11 @@ GVM_EXPORT cublasStatus_t cublasStrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, k_, 8);
 	return e;
 }
 
@@ -10928,6 +13023,8 @@ GVM_EXPORT cublasStatus_t cublasStrsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasStrsv_v2_64_req q;
 	struct gvg_cublasStrsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10940,7 +13037,11 @@ GVM_EXPORT cublasStatus_t cublasStrsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, k_, 8);
 	return e;
 }
 
@@ -10948,6 +13049,8 @@ GVM_EXPORT cublasStatus_t cublasStrttp(cublasHandle_t handle, cublasFillMode_t u
 {
 	struct gvg_cublasStrttp_req q;
 	struct gvg_cublasStrttp_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(AP), (uint64_t)((const volatile void *)A == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10957,7 +13060,11 @@ GVM_EXPORT cublasStatus_t cublasStrttp(cublasHandle_t handle, cublasFillMode_t u
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrttp, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrttp, k_, 6);
 	return e;
 }
 
@@ -10965,6 +13072,8 @@ GVM_EXPORT cublasStatus_t cublasSwapEx(cublasHandle_t handle, int n, void * x, c
 {
 	struct gvg_cublasSwapEx_req q;
 	struct gvg_cublasSwapEx_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10976,7 +13085,11 @@ GVM_EXPORT cublasStatus_t cublasSwapEx(cublasHandle_t handle, int n, void * x, c
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSwapEx, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSwapEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSwapEx, k_, 6);
 	return e;
 }
 
@@ -10984,6 +13097,8 @@ GVM_EXPORT cublasStatus_t cublasSwapEx_64(cublasHandle_t handle, int64_t n, void
 {
 	struct gvg_cublasSwapEx_64_req q;
 	struct gvg_cublasSwapEx_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)xType, (uint64_t)(int64_t)yType, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10995,7 +13110,11 @@ GVM_EXPORT cublasStatus_t cublasSwapEx_64(cublasHandle_t handle, int64_t n, void
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, k_, 6);
 	return e;
 }
 
@@ -11004,6 +13123,8 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasTSSgemvBatched_req q;
 	struct gvg_cublasTSSgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11028,7 +13149,11 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvBatched(cublasHandle_t handle, cublasOper
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, k_, 10);
 	return e;
 }
 
@@ -11037,6 +13162,8 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvBatched_64(cublasHandle_t handle, cublasO
 	struct gvg_cublasTSSgemvBatched_64_req q;
 	struct gvg_cublasTSSgemvBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11061,7 +13188,11 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvBatched_64(cublasHandle_t handle, cublasO
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, k_, 10);
 	return e;
 }
 
@@ -11070,6 +13201,8 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasTSSgemvStridedBatched_req q;
 	struct gvg_cublasTSSgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11097,7 +13230,11 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, k_, 13);
 	return e;
 }
 
@@ -11106,6 +13243,8 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched_64(cublasHandle_t handle, 
 	struct gvg_cublasTSSgemvStridedBatched_64_req q;
 	struct gvg_cublasTSSgemvStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11133,7 +13272,11 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, k_, 13);
 	return e;
 }
 
@@ -11142,6 +13285,8 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasTSTgemvBatched_req q;
 	struct gvg_cublasTSTgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11166,7 +13311,11 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvBatched(cublasHandle_t handle, cublasOper
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, k_, 10);
 	return e;
 }
 
@@ -11175,6 +13324,8 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvBatched_64(cublasHandle_t handle, cublasO
 	struct gvg_cublasTSTgemvBatched_64_req q;
 	struct gvg_cublasTSTgemvBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11199,7 +13350,11 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvBatched_64(cublasHandle_t handle, cublasO
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, k_, 10);
 	return e;
 }
 
@@ -11208,6 +13363,8 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasTSTgemvStridedBatched_req q;
 	struct gvg_cublasTSTgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11235,7 +13392,11 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, k_, 13);
 	return e;
 }
 
@@ -11244,6 +13405,8 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched_64(cublasHandle_t handle, 
 	struct gvg_cublasTSTgemvStridedBatched_64_req q;
 	struct gvg_cublasTSTgemvStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11271,7 +13434,11 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, k_, 13);
 	return e;
 }
 
@@ -11279,6 +13446,8 @@ GVM_EXPORT cublasStatus_t cublasUint8gemmBias(cublasHandle_t handle, cublasOpera
 {
 	struct gvg_cublasUint8gemmBias_req q;
 	struct gvg_cublasUint8gemmBias_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)transc, (uint64_t)(int64_t)A_bias, (uint64_t)lda & 15u, (uint64_t)(int64_t)B_bias, (uint64_t)ldb & 15u, (uint64_t)(int64_t)C_bias, (uint64_t)ldc & 15u, (uint64_t)(int64_t)C_mult, (uint64_t)(int64_t)C_shift, gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m);
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11300,7 +13469,11 @@ GVM_EXPORT cublasStatus_t cublasUint8gemmBias(cublasHandle_t handle, cublasOpera
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.C_mult, &C_mult);
 	GVM_COPY(&q.C_shift, &C_shift);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, k_, 16);
 	return e;
 }
 
@@ -11309,6 +13482,8 @@ GVM_EXPORT cublasStatus_t cublasZaxpy_v2(cublasHandle_t handle, int n, const cuD
 	struct gvg_cublasZaxpy_v2_req q;
 	struct gvg_cublasZaxpy_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11323,7 +13498,11 @@ GVM_EXPORT cublasStatus_t cublasZaxpy_v2(cublasHandle_t handle, int n, const cuD
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, k_, 6);
 	return e;
 }
 
@@ -11332,6 +13511,8 @@ GVM_EXPORT cublasStatus_t cublasZaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasZaxpy_v2_64_req q;
 	struct gvg_cublasZaxpy_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11346,7 +13527,11 @@ GVM_EXPORT cublasStatus_t cublasZaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, k_, 6);
 	return e;
 }
 
@@ -11354,6 +13539,8 @@ GVM_EXPORT cublasStatus_t cublasZcopy_v2(cublasHandle_t handle, int n, const cuD
 {
 	struct gvg_cublasZcopy_v2_req q;
 	struct gvg_cublasZcopy_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11363,7 +13550,11 @@ GVM_EXPORT cublasStatus_t cublasZcopy_v2(cublasHandle_t handle, int n, const cuD
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, k_, 4);
 	return e;
 }
 
@@ -11371,6 +13562,8 @@ GVM_EXPORT cublasStatus_t cublasZcopy_v2_64(cublasHandle_t handle, int64_t n, co
 {
 	struct gvg_cublasZcopy_v2_64_req q;
 	struct gvg_cublasZcopy_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11380,7 +13573,11 @@ GVM_EXPORT cublasStatus_t cublasZcopy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, k_, 4);
 	return e;
 }
 
@@ -11388,6 +13585,8 @@ GVM_EXPORT cublasStatus_t cublasZdgmm(cublasHandle_t handle, cublasSideMode_t mo
 {
 	struct gvg_cublasZdgmm_req q;
 	struct gvg_cublasZdgmm_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11401,7 +13600,11 @@ GVM_EXPORT cublasStatus_t cublasZdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdgmm, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdgmm, k_, 8);
 	return e;
 }
 
@@ -11409,6 +13612,8 @@ GVM_EXPORT cublasStatus_t cublasZdgmm_64(cublasHandle_t handle, cublasSideMode_t
 {
 	struct gvg_cublasZdgmm_64_req q;
 	struct gvg_cublasZdgmm_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11422,7 +13627,11 @@ GVM_EXPORT cublasStatus_t cublasZdgmm_64(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, k_, 8);
 	return e;
 }
 
@@ -11431,6 +13640,8 @@ GVM_EXPORT cublasStatus_t cublasZdotc_v2(cublasHandle_t handle, int n, const cuD
 	struct gvg_cublasZdotc_v2_req q;
 	struct gvg_cublasZdotc_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11445,7 +13656,11 @@ GVM_EXPORT cublasStatus_t cublasZdotc_v2(cublasHandle_t handle, int n, const cuD
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 16);
@@ -11458,6 +13673,8 @@ GVM_EXPORT cublasStatus_t cublasZdotc_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasZdotc_v2_64_req q;
 	struct gvg_cublasZdotc_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11472,7 +13689,11 @@ GVM_EXPORT cublasStatus_t cublasZdotc_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 16);
@@ -11485,6 +13706,8 @@ GVM_EXPORT cublasStatus_t cublasZdotu_v2(cublasHandle_t handle, int n, const cuD
 	struct gvg_cublasZdotu_v2_req q;
 	struct gvg_cublasZdotu_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11499,7 +13722,11 @@ GVM_EXPORT cublasStatus_t cublasZdotu_v2(cublasHandle_t handle, int n, const cuD
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 16);
@@ -11512,6 +13739,8 @@ GVM_EXPORT cublasStatus_t cublasZdotu_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasZdotu_v2_64_req q;
 	struct gvg_cublasZdotu_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(result)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && result != NULL && !host_;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11526,7 +13755,11 @@ GVM_EXPORT cublasStatus_t cublasZdotu_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, k_, 6);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 16);
@@ -11539,6 +13772,8 @@ GVM_EXPORT cublasStatus_t cublasZdrot_v2(cublasHandle_t handle, int n, cuDoubleC
 	struct gvg_cublasZdrot_v2_req q;
 	struct gvg_cublasZdrot_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11558,7 +13793,11 @@ GVM_EXPORT cublasStatus_t cublasZdrot_v2(cublasHandle_t handle, int n, cuDoubleC
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, k_, 7);
 	return e;
 }
 
@@ -11567,6 +13806,8 @@ GVM_EXPORT cublasStatus_t cublasZdrot_v2_64(cublasHandle_t handle, int64_t n, cu
 	struct gvg_cublasZdrot_v2_64_req q;
 	struct gvg_cublasZdrot_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11586,7 +13827,11 @@ GVM_EXPORT cublasStatus_t cublasZdrot_v2_64(cublasHandle_t handle, int64_t n, cu
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, k_, 7);
 	return e;
 }
 
@@ -11595,6 +13840,8 @@ GVM_EXPORT cublasStatus_t cublasZdscal_v2(cublasHandle_t handle, int n, const do
 	struct gvg_cublasZdscal_v2_req q;
 	struct gvg_cublasZdscal_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11607,7 +13854,11 @@ GVM_EXPORT cublasStatus_t cublasZdscal_v2(cublasHandle_t handle, int n, const do
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, k_, 4);
 	return e;
 }
 
@@ -11616,6 +13867,8 @@ GVM_EXPORT cublasStatus_t cublasZdscal_v2_64(cublasHandle_t handle, int64_t n, c
 	struct gvg_cublasZdscal_v2_64_req q;
 	struct gvg_cublasZdscal_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11628,7 +13881,11 @@ GVM_EXPORT cublasStatus_t cublasZdscal_v2_64(cublasHandle_t handle, int64_t n, c
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, k_, 4);
 	return e;
 }
 
@@ -11637,6 +13894,8 @@ GVM_EXPORT cublasStatus_t cublasZgbmv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasZgbmv_v2_req q;
 	struct gvg_cublasZgbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11662,7 +13921,11 @@ GVM_EXPORT cublasStatus_t cublasZgbmv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, k_, 10);
 	return e;
 }
 
@@ -11671,6 +13934,8 @@ GVM_EXPORT cublasStatus_t cublasZgbmv_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasZgbmv_v2_64_req q;
 	struct gvg_cublasZgbmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11696,7 +13961,11 @@ GVM_EXPORT cublasStatus_t cublasZgbmv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, k_, 10);
 	return e;
 }
 
@@ -11705,6 +13974,8 @@ GVM_EXPORT cublasStatus_t cublasZgeam(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasZgeam_req q;
 	struct gvg_cublasZgeam_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11729,7 +14000,11 @@ GVM_EXPORT cublasStatus_t cublasZgeam(cublasHandle_t handle, cublasOperation_t t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeam, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeam, k_, 13);
 	return e;
 }
 
@@ -11738,6 +14013,8 @@ GVM_EXPORT cublasStatus_t cublasZgeam_64(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasZgeam_64_req q;
 	struct gvg_cublasZgeam_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11762,7 +14039,11 @@ GVM_EXPORT cublasStatus_t cublasZgeam_64(cublasHandle_t handle, cublasOperation_
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeam_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeam_64, k_, 13);
 	return e;
 }
 
@@ -11798,6 +14079,8 @@ GVM_EXPORT cublasStatus_t cublasZgemm3m(cublasHandle_t handle, cublasOperation_t
 	struct gvg_cublasZgemm3m_req q;
 	struct gvg_cublasZgemm3m_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11823,7 +14106,11 @@ GVM_EXPORT cublasStatus_t cublasZgemm3m(cublasHandle_t handle, cublasOperation_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm3m, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm3m, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm3m, k_, 13);
 	return e;
 }
 
@@ -11832,6 +14119,8 @@ GVM_EXPORT cublasStatus_t cublasZgemm3m_64(cublasHandle_t handle, cublasOperatio
 	struct gvg_cublasZgemm3m_64_req q;
 	struct gvg_cublasZgemm3m_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11857,7 +14146,11 @@ GVM_EXPORT cublasStatus_t cublasZgemm3m_64(cublasHandle_t handle, cublasOperatio
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, k_, 13);
 	return e;
 }
 
@@ -11866,6 +14159,8 @@ GVM_EXPORT cublasStatus_t cublasZgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasZgemmBatched_req q;
 	struct gvg_cublasZgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11892,7 +14187,11 @@ GVM_EXPORT cublasStatus_t cublasZgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, k_, 13);
 	return e;
 }
 
@@ -11901,6 +14200,8 @@ GVM_EXPORT cublasStatus_t cublasZgemmBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasZgemmBatched_64_req q;
 	struct gvg_cublasZgemmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11927,7 +14228,11 @@ GVM_EXPORT cublasStatus_t cublasZgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, k_, 13);
 	return e;
 }
 
@@ -11936,6 +14241,8 @@ GVM_EXPORT cublasStatus_t cublasZgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasZgemmStridedBatched_req q;
 	struct gvg_cublasZgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11965,7 +14272,11 @@ GVM_EXPORT cublasStatus_t cublasZgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, k_, 16);
 	return e;
 }
 
@@ -11974,6 +14285,8 @@ GVM_EXPORT cublasStatus_t cublasZgemmStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasZgemmStridedBatched_64_req q;
 	struct gvg_cublasZgemmStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12003,7 +14316,11 @@ GVM_EXPORT cublasStatus_t cublasZgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, k_, 16);
 	return e;
 }
 
@@ -12012,6 +14329,8 @@ GVM_EXPORT cublasStatus_t cublasZgemm_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasZgemm_v2_req q;
 	struct gvg_cublasZgemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12037,7 +14356,11 @@ GVM_EXPORT cublasStatus_t cublasZgemm_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, k_, 13);
 	return e;
 }
 
@@ -12046,6 +14369,8 @@ GVM_EXPORT cublasStatus_t cublasZgemm_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasZgemm_v2_64_req q;
 	struct gvg_cublasZgemm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12071,7 +14396,11 @@ GVM_EXPORT cublasStatus_t cublasZgemm_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, k_, 13);
 	return e;
 }
 
@@ -12080,6 +14409,8 @@ GVM_EXPORT cublasStatus_t cublasZgemvBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasZgemvBatched_req q;
 	struct gvg_cublasZgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12104,7 +14435,11 @@ GVM_EXPORT cublasStatus_t cublasZgemvBatched(cublasHandle_t handle, cublasOperat
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, k_, 10);
 	return e;
 }
 
@@ -12113,6 +14448,8 @@ GVM_EXPORT cublasStatus_t cublasZgemvBatched_64(cublasHandle_t handle, cublasOpe
 	struct gvg_cublasZgemvBatched_64_req q;
 	struct gvg_cublasZgemvBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12137,7 +14474,11 @@ GVM_EXPORT cublasStatus_t cublasZgemvBatched_64(cublasHandle_t handle, cublasOpe
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, k_, 10);
 	return e;
 }
 
@@ -12146,6 +14487,8 @@ GVM_EXPORT cublasStatus_t cublasZgemvStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasZgemvStridedBatched_req q;
 	struct gvg_cublasZgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12173,7 +14516,11 @@ GVM_EXPORT cublasStatus_t cublasZgemvStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, k_, 13);
 	return e;
 }
 
@@ -12182,6 +14529,8 @@ GVM_EXPORT cublasStatus_t cublasZgemvStridedBatched_64(cublasHandle_t handle, cu
 	struct gvg_cublasZgemvStridedBatched_64_req q;
 	struct gvg_cublasZgemvStridedBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12209,7 +14558,11 @@ GVM_EXPORT cublasStatus_t cublasZgemvStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, k_, 13);
 	return e;
 }
 
@@ -12218,6 +14571,8 @@ GVM_EXPORT cublasStatus_t cublasZgemv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasZgemv_v2_req q;
 	struct gvg_cublasZgemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12241,7 +14596,11 @@ GVM_EXPORT cublasStatus_t cublasZgemv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, k_, 10);
 	return e;
 }
 
@@ -12250,6 +14609,8 @@ GVM_EXPORT cublasStatus_t cublasZgemv_v2_64(cublasHandle_t handle, cublasOperati
 	struct gvg_cublasZgemv_v2_64_req q;
 	struct gvg_cublasZgemv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12273,7 +14634,11 @@ GVM_EXPORT cublasStatus_t cublasZgemv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, k_, 10);
 	return e;
 }
 
@@ -12305,6 +14670,8 @@ GVM_EXPORT cublasStatus_t cublasZgerc_v2(cublasHandle_t handle, int m, int n, co
 	struct gvg_cublasZgerc_v2_req q;
 	struct gvg_cublasZgerc_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12322,7 +14689,11 @@ GVM_EXPORT cublasStatus_t cublasZgerc_v2(cublasHandle_t handle, int m, int n, co
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, k_, 8);
 	return e;
 }
 
@@ -12331,6 +14702,8 @@ GVM_EXPORT cublasStatus_t cublasZgerc_v2_64(cublasHandle_t handle, int64_t m, in
 	struct gvg_cublasZgerc_v2_64_req q;
 	struct gvg_cublasZgerc_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12348,7 +14721,11 @@ GVM_EXPORT cublasStatus_t cublasZgerc_v2_64(cublasHandle_t handle, int64_t m, in
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, k_, 8);
 	return e;
 }
 
@@ -12357,6 +14734,8 @@ GVM_EXPORT cublasStatus_t cublasZgeru_v2(cublasHandle_t handle, int m, int n, co
 	struct gvg_cublasZgeru_v2_req q;
 	struct gvg_cublasZgeru_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12374,7 +14753,11 @@ GVM_EXPORT cublasStatus_t cublasZgeru_v2(cublasHandle_t handle, int m, int n, co
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, k_, 8);
 	return e;
 }
 
@@ -12383,6 +14766,8 @@ GVM_EXPORT cublasStatus_t cublasZgeru_v2_64(cublasHandle_t handle, int64_t m, in
 	struct gvg_cublasZgeru_v2_64_req q;
 	struct gvg_cublasZgeru_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12400,7 +14785,11 @@ GVM_EXPORT cublasStatus_t cublasZgeru_v2_64(cublasHandle_t handle, int64_t m, in
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, k_, 8);
 	return e;
 }
 
@@ -12408,6 +14797,8 @@ GVM_EXPORT cublasStatus_t cublasZgetrfBatched(cublasHandle_t handle, int n, cuDo
 {
 	struct gvg_cublasZgetrfBatched_req q;
 	struct gvg_cublasZgetrfBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 2};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12418,7 +14809,11 @@ GVM_EXPORT cublasStatus_t cublasZgetrfBatched(cublasHandle_t handle, int n, cuDo
 	q.P = (uint64_t)(uintptr_t)P;
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, k_, 7);
 	return e;
 }
 
@@ -12426,6 +14821,8 @@ GVM_EXPORT cublasStatus_t cublasZgetriBatched(cublasHandle_t handle, int n, cons
 {
 	struct gvg_cublasZgetriBatched_req q;
 	struct gvg_cublasZgetriBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(C), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 2 | (uint64_t)((const volatile void *)P == (const volatile void *)C) << 3 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 4 | (uint64_t)((const volatile void *)C == (const volatile void *)info) << 5};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12438,7 +14835,11 @@ GVM_EXPORT cublasStatus_t cublasZgetriBatched(cublasHandle_t handle, int n, cons
 	GVM_COPY(&q.ldc, &ldc);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, k_, 9);
 	return e;
 }
 
@@ -12473,6 +14874,8 @@ GVM_EXPORT cublasStatus_t cublasZhbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZhbmv_v2_req q;
 	struct gvg_cublasZhbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12496,7 +14899,11 @@ GVM_EXPORT cublasStatus_t cublasZhbmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, k_, 10);
 	return e;
 }
 
@@ -12505,6 +14912,8 @@ GVM_EXPORT cublasStatus_t cublasZhbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZhbmv_v2_64_req q;
 	struct gvg_cublasZhbmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12528,7 +14937,11 @@ GVM_EXPORT cublasStatus_t cublasZhbmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, k_, 10);
 	return e;
 }
 
@@ -12537,6 +14950,8 @@ GVM_EXPORT cublasStatus_t cublasZhemm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasZhemm_v2_req q;
 	struct gvg_cublasZhemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12561,7 +14976,11 @@ GVM_EXPORT cublasStatus_t cublasZhemm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, k_, 13);
 	return e;
 }
 
@@ -12570,6 +14989,8 @@ GVM_EXPORT cublasStatus_t cublasZhemm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasZhemm_v2_64_req q;
 	struct gvg_cublasZhemm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12594,7 +15015,11 @@ GVM_EXPORT cublasStatus_t cublasZhemm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, k_, 13);
 	return e;
 }
 
@@ -12603,6 +15028,8 @@ GVM_EXPORT cublasStatus_t cublasZhemv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZhemv_v2_req q;
 	struct gvg_cublasZhemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12625,7 +15052,11 @@ GVM_EXPORT cublasStatus_t cublasZhemv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, k_, 10);
 	return e;
 }
 
@@ -12634,6 +15065,8 @@ GVM_EXPORT cublasStatus_t cublasZhemv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZhemv_v2_64_req q;
 	struct gvg_cublasZhemv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12656,7 +15089,11 @@ GVM_EXPORT cublasStatus_t cublasZhemv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, k_, 10);
 	return e;
 }
 
@@ -12665,6 +15102,8 @@ GVM_EXPORT cublasStatus_t cublasZher2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZher2_v2_req q;
 	struct gvg_cublasZher2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12682,7 +15121,11 @@ GVM_EXPORT cublasStatus_t cublasZher2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2_v2, k_, 9);
 	return e;
 }
 
@@ -12691,6 +15134,8 @@ GVM_EXPORT cublasStatus_t cublasZher2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZher2_v2_64_req q;
 	struct gvg_cublasZher2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12708,7 +15153,11 @@ GVM_EXPORT cublasStatus_t cublasZher2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, k_, 9);
 	return e;
 }
 
@@ -12717,6 +15166,8 @@ GVM_EXPORT cublasStatus_t cublasZher2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasZher2k_v2_req q;
 	struct gvg_cublasZher2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12741,7 +15192,11 @@ GVM_EXPORT cublasStatus_t cublasZher2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, k_, 13);
 	return e;
 }
 
@@ -12750,6 +15205,8 @@ GVM_EXPORT cublasStatus_t cublasZher2k_v2_64(cublasHandle_t handle, cublasFillMo
 	struct gvg_cublasZher2k_v2_64_req q;
 	struct gvg_cublasZher2k_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12774,7 +15231,11 @@ GVM_EXPORT cublasStatus_t cublasZher2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, k_, 13);
 	return e;
 }
 
@@ -12783,6 +15244,8 @@ GVM_EXPORT cublasStatus_t cublasZher_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasZher_v2_req q;
 	struct gvg_cublasZher_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12798,7 +15261,11 @@ GVM_EXPORT cublasStatus_t cublasZher_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher_v2, k_, 8);
 	return e;
 }
 
@@ -12807,6 +15274,8 @@ GVM_EXPORT cublasStatus_t cublasZher_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasZher_v2_64_req q;
 	struct gvg_cublasZher_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12822,7 +15291,11 @@ GVM_EXPORT cublasStatus_t cublasZher_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, k_, 8);
 	return e;
 }
 
@@ -12831,6 +15304,8 @@ GVM_EXPORT cublasStatus_t cublasZherk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZherk_v2_req q;
 	struct gvg_cublasZherk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12853,7 +15328,11 @@ GVM_EXPORT cublasStatus_t cublasZherk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherk_v2, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherk_v2, k_, 11);
 	return e;
 }
 
@@ -12862,6 +15341,8 @@ GVM_EXPORT cublasStatus_t cublasZherk_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZherk_v2_64_req q;
 	struct gvg_cublasZherk_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12884,7 +15365,11 @@ GVM_EXPORT cublasStatus_t cublasZherk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, k_, 11);
 	return e;
 }
 
@@ -12893,6 +15378,8 @@ GVM_EXPORT cublasStatus_t cublasZherkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasZherkx_req q;
 	struct gvg_cublasZherkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12917,7 +15404,11 @@ GVM_EXPORT cublasStatus_t cublasZherkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherkx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherkx, k_, 13);
 	return e;
 }
 
@@ -12926,6 +15417,8 @@ GVM_EXPORT cublasStatus_t cublasZherkx_64(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasZherkx_64_req q;
 	struct gvg_cublasZherkx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12950,7 +15443,11 @@ GVM_EXPORT cublasStatus_t cublasZherkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherkx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherkx_64, k_, 13);
 	return e;
 }
 
@@ -12959,6 +15456,8 @@ GVM_EXPORT cublasStatus_t cublasZhpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZhpmv_v2_req q;
 	struct gvg_cublasZhpmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(AP), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)AP == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12980,7 +15479,11 @@ GVM_EXPORT cublasStatus_t cublasZhpmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, k_, 9);
 	return e;
 }
 
@@ -12989,6 +15492,8 @@ GVM_EXPORT cublasStatus_t cublasZhpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZhpmv_v2_64_req q;
 	struct gvg_cublasZhpmv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(AP), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)AP == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13010,7 +15515,11 @@ GVM_EXPORT cublasStatus_t cublasZhpmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, k_, 9);
 	return e;
 }
 
@@ -13019,6 +15528,8 @@ GVM_EXPORT cublasStatus_t cublasZhpr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZhpr2_v2_req q;
 	struct gvg_cublasZhpr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)AP) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13035,7 +15546,11 @@ GVM_EXPORT cublasStatus_t cublasZhpr2_v2(cublasHandle_t handle, cublasFillMode_t
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, k_, 8);
 	return e;
 }
 
@@ -13044,6 +15559,8 @@ GVM_EXPORT cublasStatus_t cublasZhpr2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZhpr2_v2_64_req q;
 	struct gvg_cublasZhpr2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)AP) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13060,7 +15577,11 @@ GVM_EXPORT cublasStatus_t cublasZhpr2_v2_64(cublasHandle_t handle, cublasFillMod
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, k_, 8);
 	return e;
 }
 
@@ -13069,6 +15590,8 @@ GVM_EXPORT cublasStatus_t cublasZhpr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasZhpr_v2_req q;
 	struct gvg_cublasZhpr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13083,7 +15606,11 @@ GVM_EXPORT cublasStatus_t cublasZhpr_v2(cublasHandle_t handle, cublasFillMode_t 
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, k_, 7);
 	return e;
 }
 
@@ -13092,6 +15619,8 @@ GVM_EXPORT cublasStatus_t cublasZhpr_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasZhpr_v2_64_req q;
 	struct gvg_cublasZhpr_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(AP), (uint64_t)((const volatile void *)x == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13106,7 +15635,11 @@ GVM_EXPORT cublasStatus_t cublasZhpr_v2_64(cublasHandle_t handle, cublasFillMode
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, k_, 7);
 	return e;
 }
 
@@ -13114,6 +15647,8 @@ GVM_EXPORT cublasStatus_t cublasZmatinvBatched(cublasHandle_t handle, int n, con
 {
 	struct gvg_cublasZmatinvBatched_req q;
 	struct gvg_cublasZmatinvBatched_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)lda_inv & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(Ainv), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)Ainv) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)Ainv == (const volatile void *)info) << 2};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13125,7 +15660,11 @@ GVM_EXPORT cublasStatus_t cublasZmatinvBatched(cublasHandle_t handle, int n, con
 	GVM_COPY(&q.lda_inv, &lda_inv);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, k_, 8);
 	return e;
 }
 
@@ -13134,6 +15673,8 @@ GVM_EXPORT cublasStatus_t cublasZrot_v2(cublasHandle_t handle, int n, cuDoubleCo
 	struct gvg_cublasZrot_v2_req q;
 	struct gvg_cublasZrot_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13153,7 +15694,11 @@ GVM_EXPORT cublasStatus_t cublasZrot_v2(cublasHandle_t handle, int n, cuDoubleCo
 		memcpy(q.v_s, s, 16);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZrot_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZrot_v2, k_, 7);
 	return e;
 }
 
@@ -13162,6 +15707,8 @@ GVM_EXPORT cublasStatus_t cublasZrot_v2_64(cublasHandle_t handle, int64_t n, cuD
 	struct gvg_cublasZrot_v2_64_req q;
 	struct gvg_cublasZrot_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(c)), (host_ ? 0u : gvm_ptr_class(s)), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && c != NULL && s != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13181,7 +15728,11 @@ GVM_EXPORT cublasStatus_t cublasZrot_v2_64(cublasHandle_t handle, int64_t n, cuD
 		memcpy(q.v_s, s, 16);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, k_, 7);
 	return e;
 }
 
@@ -13237,6 +15788,8 @@ GVM_EXPORT cublasStatus_t cublasZscal_v2(cublasHandle_t handle, int n, const cuD
 	struct gvg_cublasZscal_v2_req q;
 	struct gvg_cublasZscal_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13249,7 +15802,11 @@ GVM_EXPORT cublasStatus_t cublasZscal_v2(cublasHandle_t handle, int n, const cuD
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZscal_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZscal_v2, k_, 4);
 	return e;
 }
 
@@ -13258,6 +15815,8 @@ GVM_EXPORT cublasStatus_t cublasZscal_v2_64(cublasHandle_t handle, int64_t n, co
 	struct gvg_cublasZscal_v2_64_req q;
 	struct gvg_cublasZscal_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x)};
+	const int g_ = n >= 0 && incx > 0 && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13270,7 +15829,11 @@ GVM_EXPORT cublasStatus_t cublasZscal_v2_64(cublasHandle_t handle, int64_t n, co
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, k_, 4);
 	return e;
 }
 
@@ -13278,6 +15841,8 @@ GVM_EXPORT cublasStatus_t cublasZswap_v2(cublasHandle_t handle, int n, cuDoubleC
 {
 	struct gvg_cublasZswap_v2_req q;
 	struct gvg_cublasZswap_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13287,7 +15852,11 @@ GVM_EXPORT cublasStatus_t cublasZswap_v2(cublasHandle_t handle, int n, cuDoubleC
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZswap_v2, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZswap_v2, k_, 4);
 	return e;
 }
 
@@ -13295,6 +15864,8 @@ GVM_EXPORT cublasStatus_t cublasZswap_v2_64(cublasHandle_t handle, int64_t n, cu
 {
 	struct gvg_cublasZswap_v2_64_req q;
 	struct gvg_cublasZswap_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0};
+	const int g_ = n >= 0 && incx > 0 && incy > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13304,7 +15875,11 @@ GVM_EXPORT cublasStatus_t cublasZswap_v2_64(cublasHandle_t handle, int64_t n, cu
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, k_, 4, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, k_, 4);
 	return e;
 }
 
@@ -13313,6 +15888,8 @@ GVM_EXPORT cublasStatus_t cublasZsymm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasZsymm_v2_req q;
 	struct gvg_cublasZsymm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13337,7 +15914,11 @@ GVM_EXPORT cublasStatus_t cublasZsymm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, k_, 13);
 	return e;
 }
 
@@ -13346,6 +15927,8 @@ GVM_EXPORT cublasStatus_t cublasZsymm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasZsymm_v2_64_req q;
 	struct gvg_cublasZsymm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13370,7 +15953,11 @@ GVM_EXPORT cublasStatus_t cublasZsymm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, k_, 13);
 	return e;
 }
 
@@ -13379,6 +15966,8 @@ GVM_EXPORT cublasStatus_t cublasZsymv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZsymv_v2_req q;
 	struct gvg_cublasZsymv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13401,7 +15990,11 @@ GVM_EXPORT cublasStatus_t cublasZsymv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, k_, 10);
 	return e;
 }
 
@@ -13410,6 +16003,8 @@ GVM_EXPORT cublasStatus_t cublasZsymv_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZsymv_v2_64_req q;
 	struct gvg_cublasZsymv_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13432,7 +16027,11 @@ GVM_EXPORT cublasStatus_t cublasZsymv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, k_, 10, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, k_, 10);
 	return e;
 }
 
@@ -13441,6 +16040,8 @@ GVM_EXPORT cublasStatus_t cublasZsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZsyr2_v2_req q;
 	struct gvg_cublasZsyr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13458,7 +16059,11 @@ GVM_EXPORT cublasStatus_t cublasZsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, k_, 9);
 	return e;
 }
 
@@ -13467,6 +16072,8 @@ GVM_EXPORT cublasStatus_t cublasZsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZsyr2_v2_64_req q;
 	struct gvg_cublasZsyr2_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13484,7 +16091,11 @@ GVM_EXPORT cublasStatus_t cublasZsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, k_, 9, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, k_, 9);
 	return e;
 }
 
@@ -13493,6 +16104,8 @@ GVM_EXPORT cublasStatus_t cublasZsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasZsyr2k_v2_req q;
 	struct gvg_cublasZsyr2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13517,7 +16130,11 @@ GVM_EXPORT cublasStatus_t cublasZsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, k_, 13);
 	return e;
 }
 
@@ -13526,6 +16143,8 @@ GVM_EXPORT cublasStatus_t cublasZsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 	struct gvg_cublasZsyr2k_v2_64_req q;
 	struct gvg_cublasZsyr2k_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13550,7 +16169,11 @@ GVM_EXPORT cublasStatus_t cublasZsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, k_, 13);
 	return e;
 }
 
@@ -13559,6 +16182,8 @@ GVM_EXPORT cublasStatus_t cublasZsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasZsyr_v2_req q;
 	struct gvg_cublasZsyr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13574,7 +16199,11 @@ GVM_EXPORT cublasStatus_t cublasZsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, k_, 8);
 	return e;
 }
 
@@ -13583,6 +16212,8 @@ GVM_EXPORT cublasStatus_t cublasZsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	struct gvg_cublasZsyr_v2_64_req q;
 	struct gvg_cublasZsyr_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13598,7 +16229,11 @@ GVM_EXPORT cublasStatus_t cublasZsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, k_, 8);
 	return e;
 }
 
@@ -13607,6 +16242,8 @@ GVM_EXPORT cublasStatus_t cublasZsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZsyrk_v2_req q;
 	struct gvg_cublasZsyrk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13629,7 +16266,11 @@ GVM_EXPORT cublasStatus_t cublasZsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, k_, 11);
 	return e;
 }
 
@@ -13638,6 +16279,8 @@ GVM_EXPORT cublasStatus_t cublasZsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 	struct gvg_cublasZsyrk_v2_64_req q;
 	struct gvg_cublasZsyrk_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13660,7 +16303,11 @@ GVM_EXPORT cublasStatus_t cublasZsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, k_, 11, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, k_, 11);
 	return e;
 }
 
@@ -13669,6 +16316,8 @@ GVM_EXPORT cublasStatus_t cublasZsyrkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasZsyrkx_req q;
 	struct gvg_cublasZsyrkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13693,7 +16342,11 @@ GVM_EXPORT cublasStatus_t cublasZsyrkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrkx, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrkx, k_, 13);
 	return e;
 }
 
@@ -13702,6 +16355,8 @@ GVM_EXPORT cublasStatus_t cublasZsyrkx_64(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasZsyrkx_64_req q;
 	struct gvg_cublasZsyrkx_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13726,7 +16381,11 @@ GVM_EXPORT cublasStatus_t cublasZsyrkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, k_, 13, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, k_, 13);
 	return e;
 }
 
@@ -13734,6 +16393,8 @@ GVM_EXPORT cublasStatus_t cublasZtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasZtbmv_v2_req q;
 	struct gvg_cublasZtbmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13747,7 +16408,11 @@ GVM_EXPORT cublasStatus_t cublasZtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, k_, 8);
 	return e;
 }
 
@@ -13755,6 +16420,8 @@ GVM_EXPORT cublasStatus_t cublasZtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasZtbmv_v2_64_req q;
 	struct gvg_cublasZtbmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13768,7 +16435,11 @@ GVM_EXPORT cublasStatus_t cublasZtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, k_, 8);
 	return e;
 }
 
@@ -13776,6 +16447,8 @@ GVM_EXPORT cublasStatus_t cublasZtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasZtbsv_v2_req q;
 	struct gvg_cublasZtbsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13789,7 +16462,11 @@ GVM_EXPORT cublasStatus_t cublasZtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, k_, 8);
 	return e;
 }
 
@@ -13797,6 +16474,8 @@ GVM_EXPORT cublasStatus_t cublasZtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasZtbsv_v2_64_req q;
 	struct gvg_cublasZtbsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13810,7 +16489,11 @@ GVM_EXPORT cublasStatus_t cublasZtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, k_, 8);
 	return e;
 }
 
@@ -13818,6 +16501,8 @@ GVM_EXPORT cublasStatus_t cublasZtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasZtpmv_v2_req q;
 	struct gvg_cublasZtpmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13829,7 +16514,11 @@ GVM_EXPORT cublasStatus_t cublasZtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, k_, 7);
 	return e;
 }
 
@@ -13837,6 +16526,8 @@ GVM_EXPORT cublasStatus_t cublasZtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasZtpmv_v2_64_req q;
 	struct gvg_cublasZtpmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13848,7 +16539,11 @@ GVM_EXPORT cublasStatus_t cublasZtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, k_, 7);
 	return e;
 }
 
@@ -13856,6 +16551,8 @@ GVM_EXPORT cublasStatus_t cublasZtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasZtpsv_v2_req q;
 	struct gvg_cublasZtpsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13867,7 +16564,11 @@ GVM_EXPORT cublasStatus_t cublasZtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, k_, 7);
 	return e;
 }
 
@@ -13875,6 +16576,8 @@ GVM_EXPORT cublasStatus_t cublasZtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasZtpsv_v2_64_req q;
 	struct gvg_cublasZtpsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, gvm_ptr_class(AP), gvm_ptr_class(x), (uint64_t)((const volatile void *)AP == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13886,7 +16589,11 @@ GVM_EXPORT cublasStatus_t cublasZtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, k_, 7, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, k_, 7);
 	return e;
 }
 
@@ -13894,6 +16601,8 @@ GVM_EXPORT cublasStatus_t cublasZtpttr(cublasHandle_t handle, cublasFillMode_t u
 {
 	struct gvg_cublasZtpttr_req q;
 	struct gvg_cublasZtpttr_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(AP), gvm_ptr_class(A), (uint64_t)((const volatile void *)AP == (const volatile void *)A) << 0};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13903,7 +16612,11 @@ GVM_EXPORT cublasStatus_t cublasZtpttr(cublasHandle_t handle, cublasFillMode_t u
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpttr, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpttr, k_, 6);
 	return e;
 }
 
@@ -13912,6 +16625,8 @@ GVM_EXPORT cublasStatus_t cublasZtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasZtrmm_v2_req q;
 	struct gvg_cublasZtrmm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13933,7 +16648,11 @@ GVM_EXPORT cublasStatus_t cublasZtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, k_, 14, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, k_, 14);
 	return e;
 }
 
@@ -13942,6 +16661,8 @@ GVM_EXPORT cublasStatus_t cublasZtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasZtrmm_v2_64_req q;
 	struct gvg_cublasZtrmm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13963,7 +16684,11 @@ GVM_EXPORT cublasStatus_t cublasZtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, k_, 14, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, k_, 14);
 	return e;
 }
 
@@ -13971,6 +16696,8 @@ GVM_EXPORT cublasStatus_t cublasZtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasZtrmv_v2_req q;
 	struct gvg_cublasZtrmv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13983,7 +16710,11 @@ GVM_EXPORT cublasStatus_t cublasZtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, k_, 8);
 	return e;
 }
 
@@ -13991,6 +16722,8 @@ GVM_EXPORT cublasStatus_t cublasZtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasZtrmv_v2_64_req q;
 	struct gvg_cublasZtrmv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14003,7 +16736,11 @@ GVM_EXPORT cublasStatus_t cublasZtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, k_, 8);
 	return e;
 }
 
@@ -14012,6 +16749,8 @@ GVM_EXPORT cublasStatus_t cublasZtrsmBatched(cublasHandle_t handle, cublasSideMo
 	struct gvg_cublasZtrsmBatched_req q;
 	struct gvg_cublasZtrsmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14032,7 +16771,11 @@ GVM_EXPORT cublasStatus_t cublasZtrsmBatched(cublasHandle_t handle, cublasSideMo
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, k_, 12);
 	return e;
 }
 
@@ -14041,6 +16784,8 @@ GVM_EXPORT cublasStatus_t cublasZtrsmBatched_64(cublasHandle_t handle, cublasSid
 	struct gvg_cublasZtrsmBatched_64_req q;
 	struct gvg_cublasZtrsmBatched_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14061,7 +16806,11 @@ GVM_EXPORT cublasStatus_t cublasZtrsmBatched_64(cublasHandle_t handle, cublasSid
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, k_, 12);
 	return e;
 }
 
@@ -14070,6 +16819,8 @@ GVM_EXPORT cublasStatus_t cublasZtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasZtrsm_v2_req q;
 	struct gvg_cublasZtrsm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14089,7 +16840,11 @@ GVM_EXPORT cublasStatus_t cublasZtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, k_, 12);
 	return e;
 }
 
@@ -14098,6 +16853,8 @@ GVM_EXPORT cublasStatus_t cublasZtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	struct gvg_cublasZtrsm_v2_64_req q;
 	struct gvg_cublasZtrsm_v2_64_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14117,7 +16874,11 @@ GVM_EXPORT cublasStatus_t cublasZtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, k_, 12, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, k_, 12);
 	return e;
 }
 
@@ -14125,6 +16886,8 @@ GVM_EXPORT cublasStatus_t cublasZtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 {
 	struct gvg_cublasZtrsv_v2_req q;
 	struct gvg_cublasZtrsv_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14137,7 +16900,11 @@ GVM_EXPORT cublasStatus_t cublasZtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, k_, 8);
 	return e;
 }
 
@@ -14145,6 +16912,8 @@ GVM_EXPORT cublasStatus_t cublasZtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 {
 	struct gvg_cublasZtrsv_v2_64_req q;
 	struct gvg_cublasZtrsv_v2_64_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
+	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14157,7 +16926,11 @@ GVM_EXPORT cublasStatus_t cublasZtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, k_, 8, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, k_, 8);
 	return e;
 }
 
@@ -14165,6 +16938,8 @@ GVM_EXPORT cublasStatus_t cublasZtrttp(cublasHandle_t handle, cublasFillMode_t u
 {
 	struct gvg_cublasZtrttp_req q;
 	struct gvg_cublasZtrttp_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(AP), (uint64_t)((const volatile void *)A == (const volatile void *)AP) << 0};
+	const int g_ = n >= 0 && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14174,6 +16949,10 @@ GVM_EXPORT cublasStatus_t cublasZtrttp(cublasHandle_t handle, cublasFillMode_t u
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
 	q.AP = (uint64_t)(uintptr_t)AP;
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrttp, k_, 6, &q, sizeof(q)))
+		return CUBLAS_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUBLAS_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrttp, k_, 6);
 	return e;
 }

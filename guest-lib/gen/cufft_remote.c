@@ -18,6 +18,7 @@ GVM_EXPORT cufftResult cufftCreate(cufftHandle * handle)
 	if (!handle)
 		return CUFFT_INVALID_VALUE;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftCreate, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		*handle = (cufftHandle)(uint32_t)r.handle;
 	}
@@ -33,6 +34,7 @@ GVM_EXPORT cufftResult cufftDestroy(cufftHandle plan)
 	memset(&q, 0, sizeof(q));
 	q.plan = (uint32_t)plan;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	return e;
 }
 
@@ -49,6 +51,7 @@ GVM_EXPORT cufftResult cufftEstimate1d(int nx, cufftType type, int batch, size_t
 	GVM_COPY(&q.type, &type);
 	GVM_COPY(&q.batch, &batch);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftEstimate1d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -68,6 +71,7 @@ GVM_EXPORT cufftResult cufftEstimate2d(int nx, int ny, cufftType type, size_t * 
 	GVM_COPY(&q.ny, &ny);
 	GVM_COPY(&q.type, &type);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftEstimate2d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -88,6 +92,7 @@ GVM_EXPORT cufftResult cufftEstimate3d(int nx, int ny, int nz, cufftType type, s
 	GVM_COPY(&q.nz, &nz);
 	GVM_COPY(&q.type, &type);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftEstimate3d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -138,6 +143,7 @@ GVM_EXPORT cufftResult cufftEstimateMany(int rank, int * n, int * inembed, int i
 		memset(t_ + at_, 0, n_ * 4);
 	at_ += n_ * 4;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftEstimateMany, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	free(t_);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
@@ -149,6 +155,8 @@ GVM_EXPORT cufftResult cufftExecC2C(cufftHandle plan, cufftComplex * idata, cuff
 {
 	struct gvg_cufftExecC2C_req q;
 	struct gvg_cufftExecC2C_resp r;
+	const uint64_t k_[] = {(uint64_t)(int64_t)plan, (uint64_t)(int64_t)direction, gvm_ptr_class(idata), gvm_ptr_class(odata), (uint64_t)((const volatile void *)idata == (const volatile void *)odata) << 0};
+	const int g_ = 1;
 	cufftResult e;
 
 	memset(&q, 0, sizeof(q));
@@ -156,7 +164,11 @@ GVM_EXPORT cufftResult cufftExecC2C(cufftHandle plan, cufftComplex * idata, cuff
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
 	GVM_COPY(&q.direction, &direction);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecC2C, k_, 5, &q, sizeof(q)))
+		return CUFFT_SUCCESS;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecC2C, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUFFT_SUCCESS)
+		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecC2C, k_, 5);
 	return e;
 }
 
@@ -164,13 +176,19 @@ GVM_EXPORT cufftResult cufftExecC2R(cufftHandle plan, cufftComplex * idata, cuff
 {
 	struct gvg_cufftExecC2R_req q;
 	struct gvg_cufftExecC2R_resp r;
+	const uint64_t k_[] = {(uint64_t)(int64_t)plan, gvm_ptr_class(idata), gvm_ptr_class(odata), (uint64_t)((const volatile void *)idata == (const volatile void *)odata) << 0};
+	const int g_ = 1;
 	cufftResult e;
 
 	memset(&q, 0, sizeof(q));
 	q.plan = (uint32_t)plan;
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecC2R, k_, 4, &q, sizeof(q)))
+		return CUFFT_SUCCESS;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecC2R, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUFFT_SUCCESS)
+		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecC2R, k_, 4);
 	return e;
 }
 
@@ -178,13 +196,19 @@ GVM_EXPORT cufftResult cufftExecD2Z(cufftHandle plan, cufftDoubleReal * idata, c
 {
 	struct gvg_cufftExecD2Z_req q;
 	struct gvg_cufftExecD2Z_resp r;
+	const uint64_t k_[] = {(uint64_t)(int64_t)plan, gvm_ptr_class(idata), gvm_ptr_class(odata), (uint64_t)((const volatile void *)idata == (const volatile void *)odata) << 0};
+	const int g_ = 1;
 	cufftResult e;
 
 	memset(&q, 0, sizeof(q));
 	q.plan = (uint32_t)plan;
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecD2Z, k_, 4, &q, sizeof(q)))
+		return CUFFT_SUCCESS;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecD2Z, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUFFT_SUCCESS)
+		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecD2Z, k_, 4);
 	return e;
 }
 
@@ -192,13 +216,19 @@ GVM_EXPORT cufftResult cufftExecR2C(cufftHandle plan, cufftReal * idata, cufftCo
 {
 	struct gvg_cufftExecR2C_req q;
 	struct gvg_cufftExecR2C_resp r;
+	const uint64_t k_[] = {(uint64_t)(int64_t)plan, gvm_ptr_class(idata), gvm_ptr_class(odata), (uint64_t)((const volatile void *)idata == (const volatile void *)odata) << 0};
+	const int g_ = 1;
 	cufftResult e;
 
 	memset(&q, 0, sizeof(q));
 	q.plan = (uint32_t)plan;
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecR2C, k_, 4, &q, sizeof(q)))
+		return CUFFT_SUCCESS;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecR2C, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUFFT_SUCCESS)
+		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecR2C, k_, 4);
 	return e;
 }
 
@@ -206,13 +236,19 @@ GVM_EXPORT cufftResult cufftExecZ2D(cufftHandle plan, cufftDoubleComplex * idata
 {
 	struct gvg_cufftExecZ2D_req q;
 	struct gvg_cufftExecZ2D_resp r;
+	const uint64_t k_[] = {(uint64_t)(int64_t)plan, gvm_ptr_class(idata), gvm_ptr_class(odata), (uint64_t)((const volatile void *)idata == (const volatile void *)odata) << 0};
+	const int g_ = 1;
 	cufftResult e;
 
 	memset(&q, 0, sizeof(q));
 	q.plan = (uint32_t)plan;
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecZ2D, k_, 4, &q, sizeof(q)))
+		return CUFFT_SUCCESS;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecZ2D, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUFFT_SUCCESS)
+		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecZ2D, k_, 4);
 	return e;
 }
 
@@ -220,6 +256,8 @@ GVM_EXPORT cufftResult cufftExecZ2Z(cufftHandle plan, cufftDoubleComplex * idata
 {
 	struct gvg_cufftExecZ2Z_req q;
 	struct gvg_cufftExecZ2Z_resp r;
+	const uint64_t k_[] = {(uint64_t)(int64_t)plan, (uint64_t)(int64_t)direction, gvm_ptr_class(idata), gvm_ptr_class(odata), (uint64_t)((const volatile void *)idata == (const volatile void *)odata) << 0};
+	const int g_ = 1;
 	cufftResult e;
 
 	memset(&q, 0, sizeof(q));
@@ -227,7 +265,11 @@ GVM_EXPORT cufftResult cufftExecZ2Z(cufftHandle plan, cufftDoubleComplex * idata
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
 	GVM_COPY(&q.direction, &direction);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, k_, 5, &q, sizeof(q)))
+		return CUFFT_SUCCESS;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && e == CUFFT_SUCCESS)
+		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, k_, 5);
 	return e;
 }
 
@@ -243,6 +285,7 @@ GVM_EXPORT cufftResult cufftGetPlanPropertyInt64(cufftHandle plan, cufftProperty
 	q.plan = (uint32_t)plan;
 	GVM_COPY(&q.property, &property);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftGetPlanPropertyInt64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(returnPtrValue, &r.returnPtrValue);
 	}
@@ -260,6 +303,7 @@ GVM_EXPORT cufftResult cufftGetSize(cufftHandle handle, size_t * workSize)
 		return CUFFT_INVALID_VALUE;
 	q.handle = (uint32_t)handle;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftGetSize, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -280,6 +324,7 @@ GVM_EXPORT cufftResult cufftGetSize1d(cufftHandle handle, int nx, cufftType type
 	GVM_COPY(&q.type, &type);
 	GVM_COPY(&q.batch, &batch);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftGetSize1d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -300,6 +345,7 @@ GVM_EXPORT cufftResult cufftGetSize2d(cufftHandle handle, int nx, int ny, cufftT
 	GVM_COPY(&q.ny, &ny);
 	GVM_COPY(&q.type, &type);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftGetSize2d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -321,6 +367,7 @@ GVM_EXPORT cufftResult cufftGetSize3d(cufftHandle handle, int nx, int ny, int nz
 	GVM_COPY(&q.nz, &nz);
 	GVM_COPY(&q.type, &type);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftGetSize3d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -371,6 +418,7 @@ GVM_EXPORT cufftResult cufftGetSizeMany(cufftHandle handle, int rank, int * n, i
 		memset(t_ + at_, 0, n_ * 4);
 	at_ += n_ * 4;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftGetSizeMany, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	free(t_);
 	return e;
 }
@@ -420,6 +468,7 @@ GVM_EXPORT cufftResult cufftGetSizeMany64(cufftHandle plan, int rank, long long 
 		memset(t_ + at_, 0, n_ * 8);
 	at_ += n_ * 8;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftGetSizeMany64, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	free(t_);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
@@ -441,6 +490,7 @@ GVM_EXPORT cufftResult cufftMakePlan1d(cufftHandle plan, int nx, cufftType type,
 	GVM_COPY(&q.type, &type);
 	GVM_COPY(&q.batch, &batch);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftMakePlan1d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -461,6 +511,7 @@ GVM_EXPORT cufftResult cufftMakePlan2d(cufftHandle plan, int nx, int ny, cufftTy
 	GVM_COPY(&q.ny, &ny);
 	GVM_COPY(&q.type, &type);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftMakePlan2d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -482,6 +533,7 @@ GVM_EXPORT cufftResult cufftMakePlan3d(cufftHandle plan, int nx, int ny, int nz,
 	GVM_COPY(&q.nz, &nz);
 	GVM_COPY(&q.type, &type);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftMakePlan3d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
 	}
@@ -533,6 +585,7 @@ GVM_EXPORT cufftResult cufftMakePlanMany(cufftHandle plan, int rank, int * n, in
 		memset(t_ + at_, 0, n_ * 4);
 	at_ += n_ * 4;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftMakePlanMany, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	free(t_);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
@@ -585,6 +638,7 @@ GVM_EXPORT cufftResult cufftMakePlanMany64(cufftHandle plan, int rank, long long
 		memset(t_ + at_, 0, n_ * 8);
 	at_ += n_ * 8;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftMakePlanMany64, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	free(t_);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
@@ -605,6 +659,7 @@ GVM_EXPORT cufftResult cufftPlan1d(cufftHandle * plan, int nx, cufftType type, i
 	GVM_COPY(&q.type, &type);
 	GVM_COPY(&q.batch, &batch);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftPlan1d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		*plan = (cufftHandle)(uint32_t)r.plan;
 	}
@@ -624,6 +679,7 @@ GVM_EXPORT cufftResult cufftPlan2d(cufftHandle * plan, int nx, int ny, cufftType
 	GVM_COPY(&q.ny, &ny);
 	GVM_COPY(&q.type, &type);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftPlan2d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		*plan = (cufftHandle)(uint32_t)r.plan;
 	}
@@ -644,6 +700,7 @@ GVM_EXPORT cufftResult cufftPlan3d(cufftHandle * plan, int nx, int ny, int nz, c
 	GVM_COPY(&q.nz, &nz);
 	GVM_COPY(&q.type, &type);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftPlan3d, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	if (e == CUFFT_SUCCESS) {
 		*plan = (cufftHandle)(uint32_t)r.plan;
 	}
@@ -694,6 +751,7 @@ GVM_EXPORT cufftResult cufftPlanMany(cufftHandle * plan, int rank, int * n, int 
 		memset(t_ + at_, 0, n_ * 4);
 	at_ += n_ * 4;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftPlanMany, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	free(t_);
 	if (e == CUFFT_SUCCESS) {
 		*plan = (cufftHandle)(uint32_t)r.plan;
@@ -711,6 +769,7 @@ GVM_EXPORT cufftResult cufftResetPlanProperty(cufftHandle plan, cufftProperty pr
 	q.plan = (uint32_t)plan;
 	GVM_COPY(&q.property, &property);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftResetPlanProperty, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	return e;
 }
 
@@ -724,6 +783,7 @@ GVM_EXPORT cufftResult cufftSetAutoAllocation(cufftHandle plan, int autoAllocate
 	q.plan = (uint32_t)plan;
 	GVM_COPY(&q.autoAllocate, &autoAllocate);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftSetAutoAllocation, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	return e;
 }
 
@@ -738,6 +798,7 @@ GVM_EXPORT cufftResult cufftSetPlanPropertyInt64(cufftHandle plan, cufftProperty
 	GVM_COPY(&q.property, &property);
 	GVM_COPY(&q.inputValueInt, &inputValueInt);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftSetPlanPropertyInt64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	return e;
 }
 
@@ -764,6 +825,7 @@ GVM_EXPORT cufftResult cufftSetWorkArea(cufftHandle plan, void * workArea)
 	q.plan = (uint32_t)plan;
 	q.workArea = (uint64_t)(uintptr_t)workArea;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftSetWorkArea, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	return e;
 }
 
@@ -779,6 +841,7 @@ GVM_EXPORT cufftResult cufftXtExec(cufftHandle plan, void * input, void * output
 	q.output = (uint64_t)(uintptr_t)output;
 	GVM_COPY(&q.direction, &direction);
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftXtExec, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	return e;
 }
 
@@ -829,6 +892,7 @@ GVM_EXPORT cufftResult cufftXtGetSizeMany(cufftHandle plan, int rank, long long 
 		memset(t_ + at_, 0, n_ * 8);
 	at_ += n_ * 8;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftXtGetSizeMany, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	free(t_);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);
@@ -883,6 +947,7 @@ GVM_EXPORT cufftResult cufftXtMakePlanMany(cufftHandle plan, int rank, long long
 		memset(t_ + at_, 0, n_ * 8);
 	at_ += n_ * 8;
 	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftXtMakePlanMany, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cufft);
 	free(t_);
 	if (e == CUFFT_SUCCESS) {
 		GVM_COPY(workSize, &r.workSize);

@@ -19,6 +19,7 @@ GVM_EXPORT curandStatus_t curandCreateGenerator(curandGenerator_t * generator, c
 		return CURAND_STATUS_OUT_OF_RANGE;
 	GVM_COPY(&q.rng_type, &rng_type);
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandCreateGenerator, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	if (e == CURAND_STATUS_SUCCESS) {
 		*generator = (curandGenerator_t)(uintptr_t)r.generator;
 	}
@@ -36,6 +37,7 @@ GVM_EXPORT curandStatus_t curandCreateGeneratorHost(curandGenerator_t * generato
 		return CURAND_STATUS_OUT_OF_RANGE;
 	GVM_COPY(&q.rng_type, &rng_type);
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandCreateGeneratorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	if (e == CURAND_STATUS_SUCCESS) {
 		*generator = (curandGenerator_t)(uintptr_t)r.generator;
 	}
@@ -55,6 +57,7 @@ GVM_EXPORT curandStatus_t curandCreatePoissonDistribution(double lambda, curandD
 		return CURAND_STATUS_OUT_OF_RANGE;
 	GVM_COPY(&q.lambda, &lambda);
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandCreatePoissonDistribution, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	if (e == CURAND_STATUS_SUCCESS) {
 		*discrete_distribution = (curandDiscreteDistribution_t)(uintptr_t)r.discrete_distribution;
 	}
@@ -70,6 +73,7 @@ GVM_EXPORT curandStatus_t curandDestroyDistribution(curandDiscreteDistribution_t
 	memset(&q, 0, sizeof(q));
 	q.discrete_distribution = (uint64_t)(uintptr_t)discrete_distribution;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandDestroyDistribution, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	return e;
 }
 
@@ -82,6 +86,7 @@ GVM_EXPORT curandStatus_t curandDestroyGenerator(curandGenerator_t generator)
 	memset(&q, 0, sizeof(q));
 	q.generator = (uint64_t)(uintptr_t)generator;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandDestroyGenerator, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	if (e == CURAND_STATUS_SUCCESS)
 		gvm_host_object_del(&gvm_lib_curand, q.generator);
 	return e;
@@ -94,6 +99,8 @@ GVM_EXPORT curandStatus_t curandGenerate(curandGenerator_t generator, unsigned i
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)num, (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -110,7 +117,11 @@ GVM_EXPORT curandStatus_t curandGenerate(curandGenerator_t generator, unsigned i
 		q.outputPtr = (uint64_t)(uintptr_t)outputPtr;
 	}
 	GVM_COPY(&q.num, &num);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerate, k_, 4, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerate, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerate, k_, 4);
 	return e;
 }
 
@@ -121,6 +132,8 @@ GVM_EXPORT curandStatus_t curandGenerateLogNormal(curandGenerator_t generator, f
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)n, gvm_bits(mean), gvm_bits(stddev), (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -139,7 +152,11 @@ GVM_EXPORT curandStatus_t curandGenerateLogNormal(curandGenerator_t generator, f
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.mean, &mean);
 	GVM_COPY(&q.stddev, &stddev);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, k_, 6, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, k_, 6);
 	return e;
 }
 
@@ -150,6 +167,8 @@ GVM_EXPORT curandStatus_t curandGenerateLogNormalDouble(curandGenerator_t genera
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)n, gvm_bits(mean), gvm_bits(stddev), (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -168,7 +187,11 @@ GVM_EXPORT curandStatus_t curandGenerateLogNormalDouble(curandGenerator_t genera
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.mean, &mean);
 	GVM_COPY(&q.stddev, &stddev);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, k_, 6, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, k_, 6);
 	return e;
 }
 
@@ -179,6 +202,8 @@ GVM_EXPORT curandStatus_t curandGenerateLongLong(curandGenerator_t generator, un
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)num, (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -195,7 +220,11 @@ GVM_EXPORT curandStatus_t curandGenerateLongLong(curandGenerator_t generator, un
 		q.outputPtr = (uint64_t)(uintptr_t)outputPtr;
 	}
 	GVM_COPY(&q.num, &num);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLongLong, k_, 4, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLongLong, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLongLong, k_, 4);
 	return e;
 }
 
@@ -206,6 +235,8 @@ GVM_EXPORT curandStatus_t curandGenerateNormal(curandGenerator_t generator, floa
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)n, gvm_bits(mean), gvm_bits(stddev), (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -224,7 +255,11 @@ GVM_EXPORT curandStatus_t curandGenerateNormal(curandGenerator_t generator, floa
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.mean, &mean);
 	GVM_COPY(&q.stddev, &stddev);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateNormal, k_, 6, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateNormal, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateNormal, k_, 6);
 	return e;
 }
 
@@ -235,6 +270,8 @@ GVM_EXPORT curandStatus_t curandGenerateNormalDouble(curandGenerator_t generator
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)n, gvm_bits(mean), gvm_bits(stddev), (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -253,7 +290,11 @@ GVM_EXPORT curandStatus_t curandGenerateNormalDouble(curandGenerator_t generator
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.mean, &mean);
 	GVM_COPY(&q.stddev, &stddev);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, k_, 6, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, k_, 6);
 	return e;
 }
 
@@ -264,6 +305,8 @@ GVM_EXPORT curandStatus_t curandGeneratePoisson(curandGenerator_t generator, uns
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)n, gvm_bits(lambda), (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -281,7 +324,11 @@ GVM_EXPORT curandStatus_t curandGeneratePoisson(curandGenerator_t generator, uns
 	}
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.lambda, &lambda);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGeneratePoisson, k_, 5, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGeneratePoisson, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGeneratePoisson, k_, 5);
 	return e;
 }
 
@@ -292,6 +339,8 @@ GVM_EXPORT curandStatus_t curandGeneratePoissonMethod(curandGenerator_t generato
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)n, gvm_bits(lambda), (uint64_t)(int64_t)method, (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -310,7 +359,11 @@ GVM_EXPORT curandStatus_t curandGeneratePoissonMethod(curandGenerator_t generato
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.lambda, &lambda);
 	GVM_COPY(&q.method, &method);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, k_, 6, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, k_, 6);
 	return e;
 }
 
@@ -323,6 +376,7 @@ GVM_EXPORT curandStatus_t curandGenerateSeeds(curandGenerator_t generator)
 	memset(&q, 0, sizeof(q));
 	q.generator = (uint64_t)(uintptr_t)generator;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateSeeds, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	return e;
 }
 
@@ -333,6 +387,8 @@ GVM_EXPORT curandStatus_t curandGenerateUniform(curandGenerator_t generator, flo
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)num, (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -349,7 +405,11 @@ GVM_EXPORT curandStatus_t curandGenerateUniform(curandGenerator_t generator, flo
 		q.outputPtr = (uint64_t)(uintptr_t)outputPtr;
 	}
 	GVM_COPY(&q.num, &num);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateUniform, k_, 4, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateUniform, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateUniform, k_, 4);
 	return e;
 }
 
@@ -360,6 +420,8 @@ GVM_EXPORT curandStatus_t curandGenerateUniformDouble(curandGenerator_t generato
 	struct gv_buf b;
 	int host_ = gvm_host_object(&gvm_lib_curand, (uint64_t)(uintptr_t)generator);
 	unsigned int nb_ = 0;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(int64_t)num, (uint64_t)host_, gvm_ptr_class(outputPtr)};
+	const int g_ = outputPtr != NULL && !host_;
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -376,7 +438,11 @@ GVM_EXPORT curandStatus_t curandGenerateUniformDouble(curandGenerator_t generato
 		q.outputPtr = (uint64_t)(uintptr_t)outputPtr;
 	}
 	GVM_COPY(&q.num, &num);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, k_, 4, &q, sizeof(q)))
+		return CURAND_STATUS_SUCCESS;
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (g_ && e == CURAND_STATUS_SUCCESS)
+		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, k_, 4);
 	return e;
 }
 
@@ -390,6 +456,7 @@ GVM_EXPORT curandStatus_t curandSetGeneratorOffset(curandGenerator_t generator, 
 	q.generator = (uint64_t)(uintptr_t)generator;
 	GVM_COPY(&q.offset, &offset);
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandSetGeneratorOffset, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	return e;
 }
 
@@ -403,6 +470,7 @@ GVM_EXPORT curandStatus_t curandSetGeneratorOrdering(curandGenerator_t generator
 	q.generator = (uint64_t)(uintptr_t)generator;
 	GVM_COPY(&q.order, &order);
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandSetGeneratorOrdering, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	return e;
 }
 
@@ -416,6 +484,7 @@ GVM_EXPORT curandStatus_t curandSetPseudoRandomGeneratorSeed(curandGenerator_t g
 	q.generator = (uint64_t)(uintptr_t)generator;
 	GVM_COPY(&q.seed, &seed);
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandSetPseudoRandomGeneratorSeed, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	return e;
 }
 
@@ -429,6 +498,7 @@ GVM_EXPORT curandStatus_t curandSetQuasiRandomGeneratorDimensions(curandGenerato
 	q.generator = (uint64_t)(uintptr_t)generator;
 	GVM_COPY(&q.num_dimensions, &num_dimensions);
 	e = gvm_call(&gvm_lib_curand, GV_OP_curandSetQuasiRandomGeneratorDimensions, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_curand);
 	return e;
 }
 

@@ -28,12 +28,13 @@
 
 /* A library, as its stubs' round trips and stubs' failures say it. */
 struct gvm_lib {
-	const char *name;     /* "cuRAND" */
-	const char *plugin;   /* its name in properties.json's "plugins" */
-	unsigned int api;     /* GV_API_* */
-	int not_supported;    /* the library's status for a call it cannot make */
-	int no_host;	      /* ... when no host answers */
-	atomic_flag unserved; /* the host does not serve it: logged once */
+	const char *name;	     /* "cuRAND" */
+	const char *plugin;	     /* its name in properties.json's "plugins" */
+	unsigned int api;	     /* GV_API_* */
+	int not_supported;	     /* the library's status for a call it cannot make */
+	int no_host;		     /* ... when no host answers */
+	atomic_flag unserved;	     /* the host does not serve it: logged once */
+	_Atomic uint64_t generation; /* of its objects: keys learned before are void */
 };
 
 extern struct gvm_lib gvm_lib_curand;
@@ -47,6 +48,39 @@ extern struct gvm_lib gvm_lib_cublasLt;
 int gvm_call(struct gvm_lib *lib, uint32_t op, const void *req, uint32_t req_len, const void *tail,
 	     uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
 	     unsigned int nbufs);
+
+/*
+ * The async class (gvm_async.c).  A generated compute call whose guard
+ * holds sends its request with no reply when a call of the same key (op,
+ * objects, modes, types, alignment classes) succeeded synchronously
+ * before: 1 when it went so (the call returns success), else 0 and it
+ * goes synchronously, learning its key if it succeeds (gvm_learn).
+ * gvm_async_reset voids what was learned: an object was destroyed, or
+ * state a call's validity depends on changed.  A queued call that fails on
+ * the host returns its status from the library's next synchronous call.
+ */
+int gvm_async(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned int n,
+	      const void *req, uint32_t req_len);
+void gvm_learn(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned int n);
+void gvm_async_reset(struct gvm_lib *lib);
+
+/* A key term: a pointer's alignment class and whether it is NULL. */
+static inline uint64_t gvm_ptr_class(const volatile void *p)
+{
+	return ((uintptr_t)p & 255u) | (p ? 0u : 256u);
+}
+
+/* A key term: a floating-point value's bits. */
+static inline uint64_t gvm_bits(double v)
+{
+	uint64_t b;
+
+	memcpy(&b, &v, sizeof(b));
+	return b;
+}
+
+/* A dimension's lower bound as the libraries check leading dimensions. */
+#define GVM_MAX1(x) ((x) > 1 ? (x) : 1)
 
 /*
  * The guest's shadow of library objects' state, by handle value: two

@@ -8,7 +8,8 @@ int gvm_call(struct gvm_lib *lib, uint32_t op, const void *req, uint32_t req_len
 	     unsigned int nbufs)
 {
 	const struct gv_session_info *s = gv_session();
-	int32_t result;
+	int32_t result, deferred;
+	uint32_t failed_op;
 
 	if (!s->ready)
 		return lib->no_host;
@@ -23,6 +24,14 @@ int gvm_call(struct gvm_lib *lib, uint32_t op, const void *req, uint32_t req_len
 	if (gv_rpc_result(s->t, op, req, req_len, tail, tail_len, resp, resp_len, bufs, nbufs,
 			  &result))
 		return lib->no_host;
+	if (result == 0 && gv_lib_deferred_take(op, &deferred, &failed_op)) {
+		/* Natively the queued call itself would have returned it. */
+		gv_log(GV_LOG_WARN,
+		       "a %s call queued earlier (op %u) failed on the host with status %d: "
+		       "returned by this call (op %u), the next that waits for the host",
+		       lib->name, failed_op, deferred, op);
+		return deferred;
+	}
 	return result;
 }
 

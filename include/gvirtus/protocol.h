@@ -34,6 +34,25 @@
 #define GV_MSG_F_NO_REPLY 1u
 
 /*
+ * Ops from GV_OP_FIRST_LIB on are the math libraries' generated calls,
+ * whose result is their library's status, not a cudaError_t.  A deferred
+ * failure of one travels as its op and status, negative.
+ */
+#define GV_OP_FIRST_LIB 3000u
+/* Each library's ops (gen/annot_<lib>.py's OP_BASE), in order. */
+enum gv_lib_ops {
+	GV_OPS_CURAND = 3000,
+	GV_OPS_CUFFT = 3500,
+	GV_OPS_CUBLAS = 4000,
+	GV_OPS_CUBLASLT = 6000,
+	GV_OPS_LIB_END = 7000,
+};
+#define GV_DEFERRED_LIB(op, status)                                                                \
+	((int32_t)(0x80000000u | ((uint32_t)(op)&0x7fffu) << 16 | ((uint32_t)(status)&0xffffu)))
+#define GV_DEFERRED_OP(d)     (((uint32_t)(d) >> 16) & 0x7fffu)
+#define GV_DEFERRED_STATUS(d) ((int32_t)((uint32_t)(d)&0xffffu))
+
+/*
  * The APIs a host serves a session (properties.json "plugins"): each
  * library's calls fail with its not-supported error on a host that does
  * not serve it.
@@ -78,9 +97,10 @@ struct __attribute__((packed)) gv_resp_hdr {
 	uint64_t req_id;
 	uint32_t payload_len;
 	/*
-	 * The first failure (a cudaError_t) of a GV_MSG_F_NO_REPLY message the
-	 * host ran since its previous response, or 0: an asynchronous call's
-	 * error, which the guest reports where the native runtime would have.
+	 * The first failure of a GV_MSG_F_NO_REPLY message the host ran since
+	 * its previous response, or 0: an asynchronous call's error, which the
+	 * guest reports where the native runtime would have.  A cudaError_t,
+	 * or, negative, a math library's status (gv_deferred_lib).
 	 */
 	int32_t deferred;
 };

@@ -542,6 +542,39 @@ int main(int argc, char **argv)
 	check_i("cublasGetStream returns NULL after setting NULL", g == NULL, 1);
 	CK(cudaStreamDestroy(s));
 
+	// The same GEMM again and again (a remoting layer may queue it once
+	// the library has accepted it): C += A B eight times, with a call of
+	// the same shape but lda < m in the middle, refused at once, as
+	// natively, while those before it still run.
+	{
+		const int m = 24, n = 20, k = 16;
+		float *hA = fill<float>(m * k, 7), *hB = fill<float>(k * n, 8),
+		      *hC = fill<float>(m * n, 9);
+		float *dA = to_dev(hA, m * k), *dB = to_dev(hB, k * n), *dC = to_dev(hC, m * n);
+		double *exp = (double *)malloc(m * n * sizeof(double)),
+		       *bnd = (double *)malloc(m * n * sizeof(double));
+		float one = 1.0f;
+		cpu_gemm(CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, 8.0, hA, m, hB, k, 1.0, hC, m, exp,
+			 bnd);
+		for (int r = 0; r < 8; r++) {
+			CB(cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &one, dA, m, dB, k,
+				       &one, dC, m));
+			if (r == 3) {
+				quiet_begin();
+				cublasStatus_t e = cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n,
+							       k, &one, dA, m - 1, dB, k, &one,
+							       dC, m);
+				quiet_end();
+				check_st("the same GEMM with lda < m, after queued ones", e,
+					 CUBLAS_STATUS_INVALID_VALUE);
+			}
+		}
+		double *got = from_dev(dC, m * n);
+		check_near("sgemm 24x20x16 C += A B eight times", m * n, got, exp, bnd, 1e-6);
+		free(got), free(exp), free(bnd), free(hA), free(hB), free(hC);
+		CK(cudaFree(dA)), CK(cudaFree(dB)), CK(cudaFree(dC));
+	}
+
 	// Argument errors: status only, nothing launched.
 	{
 		float one = 1.0f, *d = NULL;

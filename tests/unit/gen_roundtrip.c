@@ -1285,7 +1285,9 @@ int main(void)
 	rt_install_cublasLt(&fake_cublasLt);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
-	/* First: the generated calls' fakes answer sticky codes too. */
+	/* Queued math calls, before anything sticky stops queueing. */
+	math_async(&fake_cublas, &fake_cufft, &fake_curand);
+	/* Then: the generated calls' fakes answer sticky codes too. */
 	sticky_from_driver(&fake);
 	rt_run_all();
 	rt_run_all_curand();
