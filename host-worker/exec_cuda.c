@@ -41,6 +41,8 @@
 	X(cuMemAllocPitch) \
 	X(cuMemFree) \
 	X(cuMemcpyHtoDAsync) \
+	X(cuMemHostRegister) \
+	X(cuMemHostUnregister) \
 	X(cuMemcpyDtoHAsync) \
 	X(cuMemcpyDtoDAsync) \
 	X(cuMemsetD8Async) \
@@ -317,6 +319,25 @@ static int cuda_dtoh(void *ctx, void *dst, const struct gvw_alloc *a, uint64_t a
 	return (int)r;
 }
 
+/*
+ * Pinned for every context (PORTABLE): copies from it are DMA; guest RAM
+ * is shared memory QEMU also maps, which the driver pins like any.
+ */
+static int cuda_host_register(void *ctx, void *p, size_t len)
+{
+	CUresult r = drv.cuCtxSetCurrent(ctx);
+
+	if (r == CUDA_SUCCESS)
+		r = drv.cuMemHostRegister(p, len, CU_MEMHOSTREGISTER_PORTABLE);
+	return (int)r;
+}
+
+static void cuda_host_unregister(void *ctx, void *p)
+{
+	if (drv.cuCtxSetCurrent(ctx) == CUDA_SUCCESS)
+		drv.cuMemHostUnregister(p);
+}
+
 static int cuda_dtod(void *ctx, const struct gvw_alloc *da, uint64_t dst,
 		     const struct gvw_alloc *sa, uint64_t src, size_t n, void *stream)
 {
@@ -584,6 +605,8 @@ const struct gvw_executor gvw_exec_cuda = {
     .mem_free = cuda_mem_free,
     .htod = cuda_htod,
     .dtoh = cuda_dtoh,
+    .host_register = cuda_host_register,
+    .host_unregister = cuda_host_unregister,
     .dtod = cuda_dtod,
     .memset8 = cuda_memset8,
     .copy2d = cuda_copy2d,

@@ -13,6 +13,7 @@
 #include "gen_support.h"
 #include "handlers.h"
 #include "log.h"
+#include "ram_pin.h"
 
 /* What HELLO answers, and VISIBLE_DEVICES again once the devices changed. */
 static void hello_resp(const struct gvw_session *s, struct gv_hello_resp *r)
@@ -278,7 +279,8 @@ static int staged_copy(struct gvw_call *c, const struct gvw_alloc *a, uint64_t a
 {
 	const struct gvw_bulk *b = c->bulk;
 	size_t cap = b->len < STAGE_CHUNK ? (size_t)b->len : STAGE_CHUNK;
-	unsigned char *buf = malloc(cap);
+	/* Always a whole chunk: one buffer, pinned once, for every copy. */
+	unsigned char *buf = gvw_stage_buf(c->s, c->ctx, STAGE_CHUNK);
 	unsigned int i = 0;
 	size_t in_piece = 0;
 	uint64_t left = b->len;
@@ -319,7 +321,6 @@ static int staged_copy(struct gvw_call *c, const struct gvw_alloc *a, uint64_t a
 		at += n;
 		left -= n;
 	}
-	free(buf);
 	return e;
 }
 

@@ -2,6 +2,7 @@
 /* Checks every handler shares: the device, the context, bulk buffers, streams. */
 #include "handlers.h"
 #include "log.h"
+#include "ram_pin.h"
 
 const struct gvw_executor *gvw_ex(struct gvw_call *c)
 {
@@ -30,6 +31,7 @@ int gvw_enter_device(struct gvw_call *c)
 		r = gvw_ex(c)->ctx_create(c->s->w, c->s->host_dev[c->dev], &c->s->ctx[c->dev]);
 		if (r)
 			return r;
+		gvw_ram_pin_start(c->s->w, c->s->ctx[c->dev]);
 	}
 	c->ctx = c->s->ctx[c->dev];
 	return gvw_ex(c)->ctx_enter(c->ctx);

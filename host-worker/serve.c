@@ -18,6 +18,7 @@
 #include "fdio.h"
 #include "frame_io.h"
 #include "log.h"
+#include "ram_pin.h"
 #include "worker_internal.h"
 
 /*
@@ -242,8 +243,11 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 		gvw_guest_ram_unmap(&ram);
 		return -1;
 	}
+	if (o->guest_ram)
+		gvw_ram_pin_set(w, &ram);
 	s = gvw_session_open(w, id);
 	if (!s) {
+		gvw_ram_pin_stop(w);
 		gvw_worker_destroy(w);
 		return -1;
 	}
@@ -252,6 +256,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 		if (gvw_read_full(o->relay_fd, &w->relay_key, sizeof(w->relay_key))) {
 			gvw_log(GVW_ERROR, "worker process: no gate key on the relay socket");
 			gvw_session_close(s);
+			gvw_ram_pin_stop(w);
 			gvw_worker_destroy(w);
 			return -1;
 		}
@@ -319,6 +324,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 		shutdown(o->relay_fd, SHUT_RDWR);
 		pthread_join(relay, NULL);
 	}
+	gvw_ram_pin_stop(w);
 	gvw_worker_destroy(w);
 	gvw_guest_ram_unmap(&ram);
 	if (o->client_fd >= 0) {

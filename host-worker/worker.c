@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "math_libs.h"
+#include "ram_pin.h"
 #include "worker_internal.h"
 
 int gvw_executor_parse(const char *name, enum gvw_executor_kind *out)
@@ -395,6 +396,9 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 		}
 		gvw_alloc_remove(&s->allocs, a);
 	}
+	if (s->stage_ctx == ctx)
+		gvw_stage_free(s);
+	gvw_ram_pin_ctx_gone(s->w, ctx);
 	ex->ctx_destroy(ctx);
 	s->ctx[dev] = NULL;
 	gvw_account(s->w, -(int64_t)n, -(int64_t)bytes);
@@ -416,6 +420,7 @@ void gvw_session_close(struct gvw_session *s)
 	gvw_gate_release_all(w, s->id);
 	for (d = 0; d < GVW_MAX_DEVICES; d++)
 		bytes += gvw_session_drop_device(s, d);
+	gvw_stage_free(s);
 	gvw_alloc_table_free(&s->allocs);
 	gvw_handles_destroy(&s->handles);
 	gvw_functions_destroy(s);

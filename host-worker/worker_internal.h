@@ -119,6 +119,13 @@ struct gvw_executor {
 	int (*fault)(void *ctx);
 	/* Before a synchronizing call: waits for what a stream would wait for. */
 	void (*on_synchronize)(struct gvw_session *s);
+	/*
+	 * Registers host memory for DMA in ctx's device (current on the
+	 * calling thread, which may be any), and undoes it.  NULL: host memory
+	 * is never pinned (copies take what the executor does with any).
+	 */
+	int (*host_register)(void *ctx, void *p, size_t len);
+	void (*host_unregister)(void *ctx, void *p);
 	/* After a launch that succeeded: keeps it in s->launch_log for tests. */
 	void (*record_launch)(struct gvw_session *s, const struct gvw_function *fn,
 			      const struct gv_launch_req *q, const void *args);
@@ -173,6 +180,8 @@ struct gvw_worker {
 	/* ... and the guest RAM new workers share, and its generation (0: none). */
 	struct gvw_guest_ram *guest_ram;
 	uint64_t guest_ram_gen;
+	/* In a worker process: its guest RAM's registration (ram_pin.c). */
+	struct gvw_ram_pin *ram_pin;
 };
 
 /*
@@ -246,6 +255,9 @@ struct gvw_session {
 	uint64_t calls, exec_ns; /* messages run, and the time they took */
 	uint64_t requests;	 /* gvw_session_exec calls that carried them */
 	int32_t deferred; /* the first failed NO_REPLY message's error, for the next response */
+	/* Staged copies' buffer (ram_pin.c), and the context it is pinned in. */
+	void *stage, *stage_ctx;
+	size_t stage_len;
 	/* What the session holds against w->limits. */
 	uint64_t module_bytes, device_bytes, host_bytes;
 	uint32_t library_objects;    /* the math libraries' live objects */
