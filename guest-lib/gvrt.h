@@ -179,6 +179,8 @@ static inline uint64_t gv_stream_value(cudaStream_t s)
 }
 /* A default stream, or one this process's runtime created and still has. */
 int gv_stream_known(cudaStream_t stream);
+/* The driver API made (live) or is about to destroy a stream. */
+void gv_stream_note(uint64_t h, int live);
 
 /* ---- copies (memory.c), shared by the plain, Async and symbol forms ---- */
 

@@ -64,6 +64,12 @@ int gv_stream_known(cudaStream_t stream)
 	return h <= 2 /* 0, cudaStreamLegacy, cudaStreamPerThread */ || known(&streams, h);
 }
 
+void gv_stream_note(uint64_t h, int live)
+{
+	if (h > 2)
+		known_set(&streams, h, live);
+}
+
 GVRT_EXPORT cudaError_t cudaStreamCreateWithPriority(cudaStream_t *stream, unsigned int flags,
 						     int priority)
 {

@@ -382,9 +382,17 @@ static int cpuref_global_get(void *ctx, void *mod, const char *name, uint64_t si
 	return cudaSuccess;
 }
 
+/* The double's kernels' limits, as cpuref_func_attrs says them. */
+#define CPUREF_MAX_THREADS  1024
+#define CPUREF_MAX_DYN_SMEM 49152
+
 static int cpuref_launch(void *ctx, struct gvw_function *fn, const struct gv_launch_req *q,
 			 const void *args, void *stream)
 {
+	/* Past the kernel's own limits a launch fails, as on a GPU. */
+	if ((uint64_t)q->block[0] * q->block[1] * q->block[2] > CPUREF_MAX_THREADS ||
+	    q->shared_mem > CPUREF_MAX_DYN_SMEM)
+		return cudaErrorInvalidValue;
 	return cudaSuccess; /* nothing runs: cpuref_record_launch keeps it */
 }
 
@@ -414,11 +422,11 @@ static void cpuref_record_launch(struct gvw_session *s, const struct gvw_functio
 
 static int cpuref_func_attrs(void *ctx, struct gvw_function *fn, struct gv_func_attrs_resp *out)
 {
-	out->values[CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK] = 1024;
+	out->values[CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK] = CPUREF_MAX_THREADS;
 	out->values[CU_FUNC_ATTRIBUTE_NUM_REGS] = 16;
 	out->values[CU_FUNC_ATTRIBUTE_PTX_VERSION] = 90;
 	out->values[CU_FUNC_ATTRIBUTE_BINARY_VERSION] = 90;
-	out->values[CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES] = 49152;
+	out->values[CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES] = CPUREF_MAX_DYN_SMEM;
 	out->valid =
 	    1u << CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK | 1u << CU_FUNC_ATTRIBUTE_NUM_REGS |
 	    1u << CU_FUNC_ATTRIBUTE_PTX_VERSION | 1u << CU_FUNC_ATTRIBUTE_BINARY_VERSION |

@@ -6,6 +6,7 @@
  * at lookup) is kept here to pack kernelParams.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -173,10 +174,14 @@ GVCU_EXPORT CUresult cuModuleLoad(CUmodule *module, const char *fname)
 /* ---- functions and their layouts ---- */
 
 struct fn_layout {
-	uint64_t handle;
+	uint64_t handle, module;
 	uint32_t nparams, args_size;
 	struct gv_param_info *params;
 	struct fn_layout *next;
+	/* Its module is unloaded: launches go the synchronous way. */
+	_Atomic int unloaded;
+	/* Per device, the kernel's limits the host gave (0: not asked yet). */
+	_Atomic int32_t max_threads[GVRT_MAX_DEVICES], max_dyn_smem[GVRT_MAX_DEVICES];
 };
 
 #define LAYOUT_BUCKETS 256
@@ -197,6 +202,19 @@ static const struct fn_layout *layout_of(uint64_t h)
 		;
 	pthread_mutex_unlock(&layout_lock);
 	return l;
+}
+
+static void mark_unloaded(uint64_t module)
+{
+	struct fn_layout *l;
+	unsigned int b;
+
+	pthread_mutex_lock(&layout_lock);
+	for (b = 0; b < LAYOUT_BUCKETS; b++)
+		for (l = layouts[b]; l; l = l->next)
+			if (l->module == module)
+				atomic_store(&l->unloaded, 1);
+	pthread_mutex_unlock(&layout_lock);
 }
 
 GVCU_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name)
@@ -228,6 +246,7 @@ GVCU_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const
 			e = CUDA_ERROR_OUT_OF_MEMORY;
 		} else {
 			l->handle = r->function;
+			l->module = q.module;
 			l->nparams = r->nparams;
 			l->args_size = r->args_size;
 			memcpy(l->params, r->params, r->nparams * sizeof(*l->params));
@@ -248,8 +267,9 @@ GVCU_EXPORT CUresult cuModuleUnload(CUmodule hmod)
 	struct gv_handle_req q = {.handle = (uintptr_t)hmod};
 	struct gv_empty r;
 
-	/* The module's layouts stay: a handle is never reused with the same
-	 * generation, so they are never found again, and they are small. */
+	/* The module's layouts stay (small; a handle is never reused with the
+	 * same generation), marked so that no launch of them is queued. */
+	mark_unloaded((uintptr_t)hmod);
 	return GVCU_RPC(MODULE_UNLOAD, &q, &r, NULL, 0);
 }
 
@@ -355,6 +375,39 @@ static CUresult prepare(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 	return e ? e : pack(*l, params, extra);
 }
 
+/*
+ * Whether a launch may be queued (the async class), as the runtime's: the
+ * stream is one this process knows live, the module loaded, and the block
+ * and dynamic shared memory within the kernel's own limits, asked of the
+ * host once per kernel and device.  Geometry and arguments are checked.
+ */
+static int may_queue(struct fn_layout *l, uint64_t threads, unsigned int shmem, CUstream stream)
+{
+	int dev = gv_current_device();
+	int32_t max_threads, max_smem;
+
+	if (!gv_async_enabled() || atomic_load(&l->unloaded) ||
+	    !gv_stream_known((cudaStream_t)stream) || dev < 0 || dev >= GVRT_MAX_DEVICES)
+		return 0;
+	max_threads = atomic_load(&l->max_threads[dev]);
+	max_smem = atomic_load(&l->max_dyn_smem[dev]);
+	if (!max_threads) {
+		struct gv_handle_req q = {.handle = l->handle};
+		struct gv_func_attrs_resp r;
+
+		if (GVCU_RPC(FUNC_ATTRS, &q, &r, NULL, 0) ||
+		    !((r.valid >> GV_FA_MAX_THREADS_PER_BLOCK) & 1) ||
+		    !((r.valid >> GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES) & 1) ||
+		    r.values[GV_FA_MAX_THREADS_PER_BLOCK] <= 0)
+			return 0;
+		max_threads = r.values[GV_FA_MAX_THREADS_PER_BLOCK];
+		max_smem = r.values[GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES];
+		atomic_store(&l->max_dyn_smem[dev], max_smem);
+		atomic_store(&l->max_threads[dev], max_threads);
+	}
+	return threads <= (uint64_t)max_threads && max_smem >= 0 && shmem <= (unsigned int)max_smem;
+}
+
 GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
 				    unsigned int bx, unsigned int by, unsigned int bz,
 				    unsigned int shmem, CUstream stream, void **params,
@@ -374,6 +427,10 @@ GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int 
 	if (e)
 		return e;
 	q.args_len = l->args_size;
+	if (may_queue((struct fn_layout *)l, (uint64_t)bx * by * bz, shmem, stream))
+		return gv_rpc_async(GV_OP_LAUNCH, &q, sizeof(q), argbuf, l->args_size)
+			   ? CUDA_ERROR_INVALID_VALUE
+			   : CUDA_SUCCESS;
 	return gvcu_rpc(GV_OP_LAUNCH, &q, sizeof(q), argbuf, l->args_size, &r, 0, NULL, 0);
 }
 
@@ -401,8 +458,15 @@ GVCU_EXPORT CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute attri
 	struct gv_func_set_attr_req q = {.function = (uintptr_t)f, .attr = attrib, .value = value};
 	struct gv_empty r;
 
+	const struct fn_layout *l;
+	int d;
+
 	if (!f)
 		return CUDA_ERROR_INVALID_HANDLE;
+	/* The limits may change: asked again at the next launch. */
+	l = layout_of((uintptr_t)f);
+	for (d = 0; l && d < GVRT_MAX_DEVICES; d++)
+		atomic_store(&((struct fn_layout *)l)->max_threads[d], 0);
 	return GVCU_RPC(FUNC_SET_ATTR, &q, &r, NULL, 0);
 }
 

@@ -11,8 +11,10 @@ static CUresult stream_create(CUstream *ph, unsigned int flags, int priority)
 	if (!ph || (flags & ~CU_STREAM_NON_BLOCKING))
 		return CUDA_ERROR_INVALID_VALUE;
 	e = GVCU_RPC(STREAM_CREATE, &q, &r, NULL, 0);
-	if (!e)
+	if (!e) {
 		*ph = (CUstream)(uintptr_t)r.handle;
+		gv_stream_note(r.handle, 1);
+	}
 	return e;
 }
 
@@ -42,6 +44,8 @@ static CUresult on_stream(uint32_t op, CUstream s)
 
 GVCU_EXPORT CUresult cuStreamDestroy_v2(CUstream s)
 {
+	/* Forgotten first: a launch racing the destroy goes the exact way. */
+	gv_stream_note(gv_stream_value((cudaStream_t)s), 0);
 	return on_stream(GV_OP_STREAM_DESTROY, s);
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "gvirtus_ext.h"
 #include "protocol.h"
 
 /* An nvcc fatbin of tests/unit/fatbin_kernels.cu (k1 is char, double, int *). */
@@ -244,6 +245,42 @@ int main(int argc, char **argv)
 				  rec.shared_mem == 128,
 			      "launch geometry");
 		}
+	}
+	/*
+	 * Launches are queued once the kernel's limits are known (the async
+	 * class): many launches, few round trips, and all of them run, in
+	 * order, by the next synchronizing call.
+	 */
+	{
+		int (*stats)(struct gvirtus_worker_stats *, size_t) =
+		    (int (*)(struct gvirtus_worker_stats *, size_t))dlsym(
+			RTLD_DEFAULT, "gvirtusGetWorkerStatsSized");
+		struct gvirtus_worker_stats s0, s1;
+		char c = 'q';
+		double dd = 0.5;
+		int *p = (int *)(uintptr_t)d, ok = 1;
+		void *params[] = {&c, &dd, &p};
+		const char *env = getenv("GVIRTUS_ASYNC");
+
+		CHECK(stats && !stats(&s0, sizeof(s0)), "worker stats");
+		for (i = 0; i < 100; i++)
+			ok &= cuLaunchKernel(fn, 1 + (unsigned int)i, 1, 1, 32, 1, 1, 0, s, params,
+					     NULL) == CUDA_SUCCESS;
+		CHECK(ok, "100 launches");
+		CHECK(stats && !stats(&s1, sizeof(s1)), "worker stats");
+		if (!env || strcmp(env, "0"))
+			CHECK(s1.session_requests - s0.session_requests < 5,
+			      "100 launches in %llu round trips",
+			      (unsigned long long)(s1.session_requests - s0.session_requests));
+		CHECK(s1.session_calls - s0.session_calls >= 100, "the host ran every launch");
+		CHECK_CU(cuStreamSynchronize(s), CUDA_SUCCESS);
+		if (cpu_double)
+			CHECK(last_launch(&rec, sizeof(rec)) == 0 && rec.grid[0] == 100 &&
+				  rec.block[0] == 32,
+			      "the last launch ran last");
+		/* Past the kernel's limits: refused at the call, as natively. */
+		CHECK_CU(cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 1u << 30, s, params, NULL),
+			 CUDA_ERROR_INVALID_VALUE);
 	}
 	CHECK_CU(cuModuleUnload(mod), CUDA_SUCCESS);
 	CHECK_CU(cuModuleGetFunction(&fn, mod, "_Z2k1cdPi"), CUDA_ERROR_INVALID_HANDLE);
