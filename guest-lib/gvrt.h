@@ -182,6 +182,21 @@ int gv_stream_known(cudaStream_t stream);
 /* The driver API made (live) or is about to destroy a stream. */
 void gv_stream_note(uint64_t h, int live);
 
+/* A kernel's launch limits per device, as the host gave them (0: not asked). */
+struct gv_launch_limits {
+	_Atomic int32_t max_threads[GVRT_MAX_DEVICES], max_dyn_smem[GVRT_MAX_DEVICES];
+};
+/*
+ * Whether a launch of kernel fn may be queued (the async class): queueing
+ * is on, the stream is one this process knows live, and the block and
+ * dynamic shared memory are within the kernel's own limits, asked of the
+ * host once per kernel and device.  The caller has checked the geometry.
+ */
+int gv_launch_may_queue(struct gv_launch_limits *l, uint64_t fn, uint64_t threads, uint64_t shmem,
+			cudaStream_t stream);
+/* The limits may have changed (a function attribute was set): asked again. */
+void gv_launch_limits_forget(struct gv_launch_limits *l);
+
 /* ---- copies (memory.c), shared by the plain, Async and symbol forms ---- */
 
 cudaError_t gv_memcpy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,

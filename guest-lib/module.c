@@ -33,7 +33,7 @@ struct gv_kernel {
 	uint32_t nparams, args_size;
 	struct gv_param_info *params;
 	/* Its own limits per device, for launches that are queued (0: not known). */
-	_Atomic int32_t max_threads[GVRT_MAX_DEVICES], max_dyn_smem[GVRT_MAX_DEVICES];
+	struct gv_launch_limits limits;
 };
 
 struct gv_symbol {
@@ -311,24 +311,17 @@ static cudaError_t check_config(dim3 g, dim3 b)
 
 static _Thread_local unsigned char argbuf[GV_MAX_ARGS];
 
-/*
- * Whether a launch may be queued (the async class): the host could refuse
- * it only for what it alone knows, so a launch goes the synchronous way
- * unless the guest knows the answer too.  Geometry is checked already;
- * here the stream must be one the guest knows live, and the block and
- * dynamic shared memory within the kernel's own limits, asked of the host
- * once per kernel and device.
- */
-static int may_queue(struct gv_kernel *k, uint64_t fn, dim3 b, size_t shmem, cudaStream_t stream)
+int gv_launch_may_queue(struct gv_launch_limits *l, uint64_t fn, uint64_t threads, uint64_t shmem,
+			cudaStream_t stream)
 {
 	int dev = gv_current_device();
-	int32_t threads, smem;
+	int32_t max_threads, max_smem;
 
 	if (!gv_async_enabled() || !gv_stream_known(stream) || dev < 0 || dev >= GVRT_MAX_DEVICES)
 		return 0;
-	threads = atomic_load(&k->max_threads[dev]);
-	smem = atomic_load(&k->max_dyn_smem[dev]);
-	if (!threads) {
+	max_threads = atomic_load(&l->max_threads[dev]);
+	max_smem = atomic_load(&l->max_dyn_smem[dev]);
+	if (!max_threads) {
 		struct gv_handle_req q = {.handle = fn};
 		struct gv_func_attrs_resp r;
 
@@ -337,21 +330,27 @@ static int may_queue(struct gv_kernel *k, uint64_t fn, dim3 b, size_t shmem, cud
 		    !((r.valid >> GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES) & 1) ||
 		    r.values[GV_FA_MAX_THREADS_PER_BLOCK] <= 0)
 			return 0;
-		threads = r.values[GV_FA_MAX_THREADS_PER_BLOCK];
-		smem = r.values[GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES];
-		atomic_store(&k->max_dyn_smem[dev], smem);
-		atomic_store(&k->max_threads[dev], threads);
+		max_threads = r.values[GV_FA_MAX_THREADS_PER_BLOCK];
+		max_smem = r.values[GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES];
+		atomic_store(&l->max_dyn_smem[dev], max_smem);
+		atomic_store(&l->max_threads[dev], max_threads);
 	}
-	return (uint64_t)b.x * b.y * b.z <= (uint64_t)threads && smem >= 0 && shmem <= (size_t)smem;
+	return threads <= (uint64_t)max_threads && max_smem >= 0 && shmem <= (uint64_t)max_smem;
+}
+
+void gv_launch_limits_forget(struct gv_launch_limits *l)
+{
+	int d;
+
+	for (d = 0; l && d < GVRT_MAX_DEVICES; d++)
+		atomic_store(&l->max_threads[d], 0);
 }
 
 /* cudaFuncSetAttribute may change the limits: asked again at the next launch. */
 static void forget_limits(struct gv_kernel *k)
 {
-	int d;
-
-	for (d = 0; k && d < GVRT_MAX_DEVICES; d++)
-		atomic_store(&k->max_threads[d], 0);
+	if (k)
+		gv_launch_limits_forget(&k->limits);
 }
 
 /*
@@ -393,7 +392,8 @@ static cudaError_t launch_attrs(struct gv_kernel *k, dim3 g, dim3 b, void **args
 	for (i = 0; i < k->nparams; i++)
 		memcpy(argbuf + k->params[i].offset, args[i], k->params[i].size);
 	q->args_len = k->args_size;
-	if (!nattrs && may_queue(k, fn, b, shmem, stream))
+	if (!nattrs &&
+	    gv_launch_may_queue(&k->limits, fn, (uint64_t)b.x * b.y * b.z, shmem, stream))
 		return gv_rpc_async(GV_OP_LAUNCH, q, sizeof(*q), argbuf, q->args_len);
 	if (!nattrs)
 		return gv_rpc_tail(GV_OP_LAUNCH, q, sizeof(*q), argbuf, q->args_len, &r, 0, NULL,

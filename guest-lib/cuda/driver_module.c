@@ -180,8 +180,7 @@ struct fn_layout {
 	struct fn_layout *next;
 	/* Its module is unloaded: launches go the synchronous way. */
 	_Atomic int unloaded;
-	/* Per device, the kernel's limits the host gave (0: not asked yet). */
-	_Atomic int32_t max_threads[GVRT_MAX_DEVICES], max_dyn_smem[GVRT_MAX_DEVICES];
+	struct gv_launch_limits limits;
 };
 
 #define LAYOUT_BUCKETS 256
@@ -375,39 +374,6 @@ static CUresult prepare(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 	return e ? e : pack(*l, params, extra);
 }
 
-/*
- * Whether a launch may be queued (the async class), as the runtime's: the
- * stream is one this process knows live, the module loaded, and the block
- * and dynamic shared memory within the kernel's own limits, asked of the
- * host once per kernel and device.  Geometry and arguments are checked.
- */
-static int may_queue(struct fn_layout *l, uint64_t threads, unsigned int shmem, CUstream stream)
-{
-	int dev = gv_current_device();
-	int32_t max_threads, max_smem;
-
-	if (!gv_async_enabled() || atomic_load(&l->unloaded) ||
-	    !gv_stream_known((cudaStream_t)stream) || dev < 0 || dev >= GVRT_MAX_DEVICES)
-		return 0;
-	max_threads = atomic_load(&l->max_threads[dev]);
-	max_smem = atomic_load(&l->max_dyn_smem[dev]);
-	if (!max_threads) {
-		struct gv_handle_req q = {.handle = l->handle};
-		struct gv_func_attrs_resp r;
-
-		if (GVCU_RPC(FUNC_ATTRS, &q, &r, NULL, 0) ||
-		    !((r.valid >> GV_FA_MAX_THREADS_PER_BLOCK) & 1) ||
-		    !((r.valid >> GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES) & 1) ||
-		    r.values[GV_FA_MAX_THREADS_PER_BLOCK] <= 0)
-			return 0;
-		max_threads = r.values[GV_FA_MAX_THREADS_PER_BLOCK];
-		max_smem = r.values[GV_FA_MAX_DYNAMIC_SHARED_SIZE_BYTES];
-		atomic_store(&l->max_dyn_smem[dev], max_smem);
-		atomic_store(&l->max_threads[dev], max_threads);
-	}
-	return threads <= (uint64_t)max_threads && max_smem >= 0 && shmem <= (unsigned int)max_smem;
-}
-
 GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
 				    unsigned int bx, unsigned int by, unsigned int bz,
 				    unsigned int shmem, CUstream stream, void **params,
@@ -427,7 +393,10 @@ GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int 
 	if (e)
 		return e;
 	q.args_len = l->args_size;
-	if (may_queue((struct fn_layout *)l, (uint64_t)bx * by * bz, shmem, stream))
+	/* Queued as the runtime's launches are; never one of an unloaded module. */
+	if (!atomic_load(&l->unloaded) &&
+	    gv_launch_may_queue(&((struct fn_layout *)l)->limits, l->handle, (uint64_t)bx * by * bz,
+				shmem, (cudaStream_t)stream))
 		return gv_rpc_async(GV_OP_LAUNCH, &q, sizeof(q), argbuf, l->args_size)
 			   ? CUDA_ERROR_INVALID_VALUE
 			   : CUDA_SUCCESS;
@@ -459,14 +428,13 @@ GVCU_EXPORT CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute attri
 	struct gv_empty r;
 
 	const struct fn_layout *l;
-	int d;
 
 	if (!f)
 		return CUDA_ERROR_INVALID_HANDLE;
 	/* The limits may change: asked again at the next launch. */
 	l = layout_of((uintptr_t)f);
-	for (d = 0; l && d < GVRT_MAX_DEVICES; d++)
-		atomic_store(&((struct fn_layout *)l)->max_threads[d], 0);
+	if (l)
+		gv_launch_limits_forget(&((struct fn_layout *)l)->limits);
 	return GVCU_RPC(FUNC_SET_ATTR, &q, &r, NULL, 0);
 }
 
