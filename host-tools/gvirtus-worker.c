@@ -24,7 +24,7 @@ static void usage(void)
 			"[--relay-fd N] [--parent PID]) "
 			"[--executor cuda|cpu-reference] [--cpu-reference-devices N] "
 			"[--gpus LIST] [--limits HANDLES,GATES,MODULE,DEVICE,HOST,LIBRARY] "
-			"[--guest-ram GPA:LEN:FD:OFFSET,...] "
+			"[--guest-ram GPA:LEN:FD:OFFSET,... [--register-guest-ram]] "
 			"[--client-fd N --client-timeouts IO_MS,IDLE_S --stats-fd N]\n");
 	exit(2);
 }
@@ -141,6 +141,8 @@ int main(int argc, char **argv)
 			cfg.gpus = argv[++i];
 		else if (!strcmp(argv[i], "--guest-ram") && i + 1 < argc)
 			o.guest_ram = argv[++i];
+		else if (!strcmp(argv[i], "--register-guest-ram"))
+			o.register_guest_ram = 1;
 		else if (!strcmp(argv[i], "--limits") && i + 1 < argc) {
 			if (parse_limits(argv[++i], &cfg.limits))
 				usage();

@@ -63,6 +63,12 @@ struct gvw_config {
 	const char *gpus;
 	struct gvw_limits limits; /* per session */
 	unsigned int apis;	  /* GV_API_* served; 0: all of them */
+	/*
+	 * Worker processes register the guest RAM they share for DMA (QEMU's
+	 * dma-ram=on).  Registered memory is in the GPU's address space of the
+	 * process: the session's kernels could reach all of guest RAM.
+	 */
+	int register_guest_ram;
 };
 
 /* Returns 0, or -1 with a message naming the problem in err. */
@@ -203,6 +209,7 @@ int gvw_remote_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len, 
 struct gvw_serve_opts {
 	int relay_fd;
 	const char *guest_ram;
+	int register_guest_ram; /* --register-guest-ram (gvw_config's) */
 	int client_fd;
 	unsigned int client_io_ms, client_idle_s;
 	int stats_fd;

@@ -416,6 +416,7 @@ static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct 
 			NULL,
 			NULL,
 			NULL,
+			NULL,
 			NULL};
 	int more = 0; /* the index of the first of those */
 	posix_spawn_file_actions_t fa;
@@ -487,6 +488,8 @@ static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct 
 		if (nram >= 0 && s_ram != no_ram) {
 			argv[more] = (char *)"--guest-ram";
 			argv[more + 1] = s_ram;
+			if (cfg->register_guest_ram)
+				argv[more + 2] = (char *)"--register-guest-ram";
 		}
 	}
 	/*

@@ -243,7 +243,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 		gvw_guest_ram_unmap(&ram);
 		return -1;
 	}
-	if (o->guest_ram)
+	if (o->guest_ram && o->register_guest_ram)
 		gvw_ram_pin_set(w, &ram);
 	s = gvw_session_open(w, id);
 	if (!s) {

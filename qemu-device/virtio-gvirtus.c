@@ -88,6 +88,7 @@ struct VirtIOGvirtus {
     uint64_t max_host_bytes;
     uint32_t max_library_objects;
     bool share_ram;
+    bool dma_ram;
 
     VirtQueue *vq;
     struct gvw_worker *wk;
@@ -722,6 +723,22 @@ static void gv_realize(DeviceState *dev, Error **errp)
     }
     cfg.worker_path = *s->worker ? s->worker : NULL;
     cfg.gpus = s->gpus;
+    /*
+     * Registered memory is mapped into the GPU's address space of the
+     * session's process (unified addressing): a kernel of any guest process
+     * could then reach all of guest RAM.  So only on request, for guests
+     * whose processes trust each other.
+     */
+    cfg.register_guest_ram = s->dma_ram && s->share_ram;
+    if (s->dma_ram && !s->share_ram) {
+        warn_report("virtio-gvirtus: dma-ram=on needs share-ram=on; "
+                    "guest RAM is not registered");
+    } else if (s->dma_ram) {
+        info_report("virtio-gvirtus: dma-ram=on: guest RAM is registered for "
+                     "DMA, and every guest process's kernels can reach all of "
+                     "it; use it only for a guest whose processes trust each "
+                     "other");
+    }
     cfg.limits = (struct gvw_limits){
         .max_handles = s->max_handles,
         .max_gates = s->max_gates,
@@ -799,6 +816,8 @@ static const Property gv_properties[] = {
     DEFINE_PROP_UINT32("max-sessions", VirtIOGvirtus, max_sessions, 64),
     /* Workers map guest RAM when it is a shared file (the data plane). */
     DEFINE_PROP_BOOL("share-ram", VirtIOGvirtus, share_ram, true),
+    /* Workers register it for DMA: see gv_realize for what that gives away. */
+    DEFINE_PROP_BOOL("dma-ram", VirtIOGvirtus, dma_ram, false),
     DEFINE_PROP_UINT32("cpu-reference-devices", VirtIOGvirtus,
                        cpu_reference_devices, 1),
     /* Per session; 0 is the worker's default (README, "limits"). */

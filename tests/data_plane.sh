@@ -39,5 +39,12 @@ if run off -d share-ram=off; then ok "share-ram=off: every call passes"; else ba
 grep -q "share-ram=off: $warning" "$b/dataplane-off.log.host" &&
 	ok "share-ram=off: the warning names the property" || bad "share-ram=off: no warning naming share-ram=off"
 
+# Registration for DMA is asked for, and said to expose guest RAM to the
+# guest's kernels (the double registers nothing: it has no DMA).
+if run dma -d dma-ram=on; then ok "dma-ram=on: every call passes"; else bad "dma-ram=on: see $b/dataplane-dma.out"; fi
+grep -q "dma-ram=on: guest RAM is registered for DMA, and every guest process's kernels can reach all of it" \
+	"$b/dataplane-dma.log.host" && ok "dma-ram=on: QEMU says what it gives away" ||
+	bad "dma-ram=on: no line saying what registration exposes"
+
 echo "data_plane: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
