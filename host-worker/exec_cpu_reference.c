@@ -582,6 +582,9 @@ const struct gvw_executor gvw_exec_cpu_reference = {
     .mem_free = cpuref_mem_free,
     .htod = cpuref_htod,
     .dtoh = cpuref_dtoh,
+    /* Its copies are done when they return: started is finished. */
+    .htod_start = cpuref_htod,
+    .dtoh_start = cpuref_dtoh,
     .dtod = cpuref_dtod,
     .memset8 = cpuref_memset8,
     .copy2d = cpuref_copy2d,

@@ -309,6 +309,18 @@ static int cuda_htod(void *ctx, const struct gvw_alloc *a, uint64_t addr, const 
 	return (int)r;
 }
 
+static int cuda_htod_start(void *ctx, const struct gvw_alloc *a, uint64_t addr, const void *src,
+			   size_t n, void *stream)
+{
+	return (int)drv.cuMemcpyHtoDAsync(addr, src, n, stream);
+}
+
+static int cuda_dtoh_start(void *ctx, void *dst, const struct gvw_alloc *a, uint64_t addr, size_t n,
+			   void *stream)
+{
+	return (int)drv.cuMemcpyDtoHAsync(dst, addr, n, stream);
+}
+
 static int cuda_dtoh(void *ctx, void *dst, const struct gvw_alloc *a, uint64_t addr, size_t n,
 		     void *stream)
 {
@@ -605,6 +617,8 @@ const struct gvw_executor gvw_exec_cuda = {
     .mem_free = cuda_mem_free,
     .htod = cuda_htod,
     .dtoh = cuda_dtoh,
+    .htod_start = cuda_htod_start,
+    .dtoh_start = cuda_dtoh_start,
     .host_register = cuda_host_register,
     .host_unregister = cuda_host_unregister,
     .dtod = cuda_dtod,

@@ -13,6 +13,7 @@
 #include "gen_support.h"
 #include "handlers.h"
 #include "log.h"
+#include "par_copy.h"
 #include "ram_pin.h"
 
 /* What HELLO answers, and VISIBLE_DEVICES again once the devices changed. */
@@ -261,65 +262,66 @@ void gvw_untrack(struct gvw_session *s, struct gvw_alloc *a)
 }
 
 /*
- * Pieces smaller than this on average go through a staging buffer: one
- * driver copy per few megabytes instead of one per guest page (guest RAM
- * mapped by a worker comes as the guest's pages, often 4 KiB apart).
+ * Copies go through a staging buffer when their pieces are small (guest
+ * RAM mapped by a worker comes as the guest's pages, often 4 KiB apart:
+ * one driver copy per chunk instead of one per page), or when the buffer
+ * is pinned and the copy large: pinned, the GPU moves one chunk while
+ * several threads gather (or scatter) the next, faster than the driver's
+ * own path for pageable memory.
  */
-#define STAGE_BELOW (256u << 10)
-#define STAGE_CHUNK (8u << 20)
+#define STAGE_BELOW	  (256u << 10)
+#define STAGE_PINNED_FROM (1u << 20)
+#define STAGE_CHUNK	  (GVW_STAGE_BYTES / 2)
 
 /*
- * The same through a staging buffer of STAGE_CHUNK bytes at most: pieces
- * gathered into it and copied to the device, or copied from the device
- * into it and scattered.  The driver is done with a pageable buffer when
- * its copy returns, so the one buffer serves every chunk.
+ * The copy through two chunk buffers: to the device, chunk k is gathered
+ * while chunk k - 1 moves; from it, chunk k is scattered while k + 1
+ * moves.  stream_sync waits for the one in flight before its buffer is
+ * used again.
  */
 static int staged_copy(struct gvw_call *c, const struct gvw_alloc *a, uint64_t at, void *stream,
 		       int to_device)
 {
+	const struct gvw_executor *ex = gvw_ex(c);
 	const struct gvw_bulk *b = c->bulk;
-	size_t cap = b->len < STAGE_CHUNK ? (size_t)b->len : STAGE_CHUNK;
-	/* Always a whole chunk: one buffer, pinned once, for every copy. */
-	unsigned char *buf = gvw_stage_buf(c->s, c->ctx, STAGE_CHUNK);
-	unsigned int i = 0;
-	size_t in_piece = 0;
-	uint64_t left = b->len;
+	unsigned char *buf = gvw_stage_buf(c->s, c->ctx, GVW_STAGE_BYTES), *half[2];
+	struct gvw_piece_at cur = {0, 0};
+	uint64_t left = b->len, pos = at;
+	size_t n = 0, prev_n = 0;
+	unsigned int k;
 	int e = 0;
 
 	if (!buf)
 		return cudaErrorMemoryAllocation;
-	while (left && !e) {
-		size_t n = left < cap ? (size_t)left : cap, done = 0;
-
-		if (!to_device)
-			e = gvw_ex(c)->dtoh(c->ctx, buf, a, at, n, stream);
-		while (!e && done < n) {
-			unsigned char *p;
-			size_t take;
-
-			if (i == b->niov) { /* pieces short of b->len: never from our builders */
-				e = cudaErrorInvalidValue;
-				break;
-			}
-			take = b->iov[i].len - in_piece;
-			p = (unsigned char *)b->iov[i].base + in_piece;
-			if (take > n - done)
-				take = n - done;
-			if (to_device)
-				memcpy(buf + done, p, take);
-			else
-				memcpy(p, buf + done, take);
-			done += take;
-			in_piece += take;
-			if (in_piece == b->iov[i].len) {
-				i++;
-				in_piece = 0;
-			}
+	half[0] = buf;
+	half[1] = buf + STAGE_CHUNK;
+	if (to_device) {
+		for (k = 0; left && !e; k++) {
+			n = left < STAGE_CHUNK ? (size_t)left : STAGE_CHUNK;
+			if (gvw_par_copy(b, &cur, half[k & 1], n, 1))
+				e = cudaErrorInvalidValue; /* pieces short of b->len */
+			if (!e && k)
+				e = ex->stream_sync(c->ctx, stream); /* chunk k - 1 moved */
+			if (!e)
+				e = ex->htod_start(c->ctx, a, pos, half[k & 1], n, stream);
+			pos += n;
+			left -= n;
 		}
-		if (to_device && !e)
-			e = gvw_ex(c)->htod(c->ctx, a, at, buf, n, stream);
-		at += n;
-		left -= n;
+		return e ? e : ex->stream_sync(c->ctx, stream);
+	}
+	n = left < STAGE_CHUNK ? (size_t)left : STAGE_CHUNK;
+	e = ex->dtoh_start(c->ctx, half[0], a, pos, n, stream);
+	for (k = 0; left && !e; k++) {
+		e = ex->stream_sync(c->ctx, stream); /* chunk k is in its buffer */
+		prev_n = n;
+		pos += prev_n;
+		left -= prev_n;
+		if (!e && left) {
+			n = left < STAGE_CHUNK ? (size_t)left : STAGE_CHUNK;
+			e = ex->dtoh_start(c->ctx, half[(k + 1) & 1], a, pos, n, stream);
+		}
+		if (!e && gvw_par_copy(b, &cur, half[k & 1], prev_n, 0))
+			e = cudaErrorInvalidValue;
 	}
 	return e;
 }
@@ -348,7 +350,8 @@ static int bulk_copy(struct gvw_call *c, uint64_t addr, uint64_t size, uint64_t 
 	a = gvw_alloc_find_range(&c->s->allocs, addr, size);
 	if (!a)
 		return cudaErrorInvalidValue;
-	if (c->bulk->niov > 1 && c->bulk->len / c->bulk->niov < STAGE_BELOW)
+	if ((c->bulk->niov > 1 && c->bulk->len / c->bulk->niov < STAGE_BELOW) ||
+	    (c->bulk->len >= STAGE_PINNED_FROM && gvw_stage_pinned(c->s, c->ctx)))
 		return staged_copy(c, a, addr, stream, to_device);
 	for (i = 0; i < c->bulk->niov && !e; i++) {
 		void *host = c->bulk->iov[i].base;

@@ -133,3 +133,12 @@ void gvw_stage_free(struct gvw_session *s)
 	s->stage_ctx = NULL;
 	s->stage_len = 0;
 }
+
+int gvw_stage_pinned(struct gvw_session *s, void *ctx)
+{
+	if (!s->w->ex->host_register)
+		return 0;
+	if (!s->stage)
+		gvw_stage_buf(s, ctx, GVW_STAGE_BYTES);
+	return s->stage_ctx != NULL;
+}

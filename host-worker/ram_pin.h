@@ -24,10 +24,15 @@ void gvw_ram_pin_ctx_gone(struct gvw_worker *w, void *ctx);
 /* Waits for a registration in progress, and forgets the RAM (the worker goes). */
 void gvw_ram_pin_stop(struct gvw_worker *w);
 
+/* What a session's staging buffer holds: two chunks of a staged copy. */
+#define GVW_STAGE_BYTES (16u << 20)
+
 /* The session's staging buffer of len bytes (registered in ctx, the
  * current one, where the executor can), or NULL; gvw_stage_free at the
  * session's end. */
 void *gvw_stage_buf(struct gvw_session *s, void *ctx, size_t len);
 void gvw_stage_free(struct gvw_session *s);
+/* Whether the session's staging buffer is (or, made now in ctx, would be) pinned. */
+int gvw_stage_pinned(struct gvw_session *s, void *ctx);
 
 #endif

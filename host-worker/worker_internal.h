@@ -55,6 +55,15 @@ struct gvw_executor {
 		    void *stream);
 	int (*dtoh)(void *ctx, void *dst, const struct gvw_alloc *a, uint64_t addr, size_t n,
 		    void *stream);
+	/*
+	 * The same, started and not waited for (host memory pinned, and left
+	 * alone until stream_sync): staged copies overlap them with the CPU's
+	 * part.  An executor may complete them before returning.
+	 */
+	int (*htod_start)(void *ctx, const struct gvw_alloc *a, uint64_t addr, const void *src,
+			  size_t n, void *stream);
+	int (*dtoh_start)(void *ctx, void *dst, const struct gvw_alloc *a, uint64_t addr, size_t n,
+			  void *stream);
 	int (*dtod)(void *ctx, const struct gvw_alloc *da, uint64_t dst, const struct gvw_alloc *sa,
 		    uint64_t src, size_t n, void *stream);
 	int (*memset8)(void *ctx, const struct gvw_alloc *a, uint64_t addr, uint8_t value, size_t n,
