@@ -52,9 +52,11 @@ done
 # GVIRTUS_GUEST_SMP: vCPUs of this guest, for hosts that run several at once.
 smp=${GVIRTUS_GUEST_SMP:-$(nproc)}
 [ "$smp" -gt 8 ] && smp=8
-mem=(-m 2G)
+# GVIRTUS_GUEST_MEM: guest RAM (QEMU's size syntax), 2G unless set.
+gmem=${GVIRTUS_GUEST_MEM:-2G}
+mem=(-m "$gmem")
 [ "$ram" = shared ] &&
-	mem+=(-object memory-backend-memfd,id=gvmem,size=2G,share=on -machine memory-backend=gvmem)
+	mem+=(-object "memory-backend-memfd,id=gvmem,size=$gmem,share=on" -machine memory-backend=gvmem)
 set +e
 timeout --foreground -k 5 "$timeout_s" "$b/qemu/bin/qemu-system-x86_64" \
 	-L "$b/qemu/share/qemu" -M q35 -accel tcg,thread=multi -cpu max \
