@@ -159,7 +159,11 @@ LEGACY_CORE = ["cublasInit", "cublasShutdown", "cublasGetError", "cublasGetVersi
 
 
 # The async class (gen/gvasync.py): compute calls, not handle state.
-ASYNC = r"^cublas(?!.*(Create|Destroy|Set|Get|Logger|Version|Property|Status|Migrate|Xerbla))"
+ASYNC = (r"^cublas(?!.*(Create|Destroy|Set|Get|Logger|Version|Property|Status|Migrate|Xerbla))"
+         r"|^cublas(SetStream_v2|SetWorkspace_v2|SetMathMode)$")
+# Handle state PyTorch sets before every call: queued too, once the same
+# value has been set before (the stream must be one the process knows).
+ASYNC_SETTERS = {"cublasSetStream_v2", "cublasSetWorkspace_v2", "cublasSetMathMode"}
 ASYNC_RESET = r"Destroy"
 # Arguments the guard proves; leading dimensions and strides go into the
 # key by their alignment class.

@@ -91,7 +91,9 @@ CREATE_FN = {"cufftHandle": "cufftCreate"}
 
 # The async class (gen/gvasync.py): executions, once a plan has run one of
 # the same key (plan, direction, alignment classes, in place or not).
-ASYNC = r"^cufftExec(C2C|R2C|C2R|Z2Z|D2Z|Z2D)$"
+ASYNC = r"^cufftExec(C2C|R2C|C2R|Z2Z|D2Z|Z2D)$|^cufftSetStream$"
+# Set before every execution by PyTorch: queued once the same stream was set.
+ASYNC_SETTERS = {"cufftSetStream"}
 # Any other call but a stream's may change what an execution of a plan needs.
 ASYNC_RESET = r"^(?!cufftSetStream$)"
 

@@ -91,7 +91,8 @@ def scalar_bytes(fn, param, params):
 # The async class (gen/gvasync.py): device generators' output, once a
 # call of the same key (generator, count, parameters, alignment class)
 # has succeeded.
-ASYNC = r"^curandGenerate(?!Seeds)"
+ASYNC = r"^curandGenerate(?!Seeds)|^curandSetStream$"
+ASYNC_SETTERS = {"curandSetStream"}
 # Seeds, offsets, orderings and dimensions decide what a call may ask (a
 # stream does not).
 ASYNC_RESET = r"^(?!curandSetStream$)"

@@ -28,10 +28,15 @@ def plan(f, ann):
         return None
     if any(r not in ASYNC_ROLES for r, _, _ in f.wire):
         return None
-    if not any(r in ("devptr", "modal_buf") for r, _, _ in f.wire):
+    # A compute call reads or writes device memory; a setter of handle
+    # state that only the calls after it use may be listed instead.
+    if not any(r in ("devptr", "modal_buf") for r, _, _ in f.wire) and \
+            f.name not in getattr(ann, "ASYNC_SETTERS", ()):
         return None
     names = {p.name for p in f.params}
     guard = list(ann.async_guard(f.name, names))
+    # A stream argument must be one this process knows live.
+    guard += ["gv_stream_known(%s)" % p.name for r, p, _ in f.wire if r == "stream"]
     covered = getattr(ann, "ASYNC_COVERED", set())
     aligned = getattr(ann, "ASYNC_ALIGNED", None)
     modal = False

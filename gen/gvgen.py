@@ -910,16 +910,21 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                     c.append("\tat_ += n_ * %d;" % extra[3])
             tail = "t_, (uint32_t)at_"
         nb = "nb_" if any(x[0] == "modal_buf" for x in f.wire) else str(len(bufs))
+        call = "%sGV_OP_%s, &q, sizeof(q), %s, &r, sizeof(r), %s, %s);" % \
+            (cv["call"], f.name, tail, "&b" if bufs else "NULL", nb)
         if aplan:
-            c.append("\tif (g_ && gvm_async(&gvm_lib_%s, GV_OP_%s, k_, %d, &q, sizeof(q)))" %
+            # Queued, it has succeeded as far as the caller can tell.
+            c.append("\tif (g_ && gvm_async(&gvm_lib_%s, GV_OP_%s, k_, %d, &q, sizeof(q))) {" %
                      (lib, f.name, len(aplan[1])))
-            c.append("\t\treturn %s;" % cv["ok"])
-        c.append("\te = %sGV_OP_%s, &q, sizeof(q), %s, &r, sizeof(r), %s, %s);" %
-                 (cv["call"], f.name, tail, "&b" if bufs else "NULL", nb))
-        if aplan:
-            c.append("\tif (g_ && e == %s)" % cv["ok"])
-            c.append("\t\tgvm_learn(&gvm_lib_%s, GV_OP_%s, k_, %d);" % (lib, f.name, len(aplan[1])))
-        elif math and gvasync.resets(f, ann):
+            c.append("\t\te = %s;" % cv["ok"])
+            c.append("\t} else {")
+            c.append("\t\te = " + call)
+            c.append("\t\tif (g_ && e == %s)" % cv["ok"])
+            c.append("\t\t\tgvm_learn(&gvm_lib_%s, GV_OP_%s, k_, %d);" % (lib, f.name, len(aplan[1])))
+            c.append("\t}")
+        else:
+            c.append("\te = " + call)
+        if not aplan and math and gvasync.resets(f, ann):
             c.append("\tgvm_async_reset(&gvm_lib_%s);" % lib)
         if arrs:
             c.append("\tfree(t_);")

@@ -31,11 +31,13 @@ GVM_EXPORT cublasStatus_t cublasAsumEx(cublasHandle_t handle, int n, const void 
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executiontype, &executiontype);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAsumEx, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAsumEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasAsumEx, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAsumEx, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAsumEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasAsumEx, k_, 7);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -65,11 +67,13 @@ GVM_EXPORT cublasStatus_t cublasAsumEx_64(cublasHandle_t handle, int64_t n, cons
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executiontype, &executiontype);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasAsumEx_64, k_, 7);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -102,11 +106,13 @@ GVM_EXPORT cublasStatus_t cublasAxpyEx(cublasHandle_t handle, int n, const void 
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.executiontype, &executiontype);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAxpyEx, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAxpyEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasAxpyEx, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAxpyEx, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAxpyEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasAxpyEx, k_, 10);
+	}
 	return e;
 }
 
@@ -135,11 +141,13 @@ GVM_EXPORT cublasStatus_t cublasAxpyEx_64(cublasHandle_t handle, int64_t n, cons
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.executiontype, &executiontype);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasAxpyEx_64, k_, 10);
+	}
 	return e;
 }
 
@@ -164,11 +172,13 @@ GVM_EXPORT cublasStatus_t cublasCaxpy_v2(cublasHandle_t handle, int n, const cuC
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2, k_, 6);
+	}
 	return e;
 }
 
@@ -193,11 +203,13 @@ GVM_EXPORT cublasStatus_t cublasCaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCaxpy_v2_64, k_, 6);
+	}
 	return e;
 }
 
@@ -216,11 +228,13 @@ GVM_EXPORT cublasStatus_t cublasCcopy_v2(cublasHandle_t handle, int n, const cuC
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCcopy_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -239,11 +253,13 @@ GVM_EXPORT cublasStatus_t cublasCcopy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCcopy_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -266,11 +282,13 @@ GVM_EXPORT cublasStatus_t cublasCdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdgmm, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdgmm, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdgmm, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdgmm, k_, 8);
+	}
 	return e;
 }
 
@@ -293,11 +311,13 @@ GVM_EXPORT cublasStatus_t cublasCdgmm_64(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdgmm_64, k_, 8);
+	}
 	return e;
 }
 
@@ -322,11 +342,13 @@ GVM_EXPORT cublasStatus_t cublasCdotc_v2(cublasHandle_t handle, int n, const cuC
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotc_v2, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -355,11 +377,13 @@ GVM_EXPORT cublasStatus_t cublasCdotc_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotc_v2_64, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -388,11 +412,13 @@ GVM_EXPORT cublasStatus_t cublasCdotu_v2(cublasHandle_t handle, int n, const cuC
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotu_v2, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -421,11 +447,13 @@ GVM_EXPORT cublasStatus_t cublasCdotu_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCdotu_v2_64, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -465,11 +493,13 @@ GVM_EXPORT cublasStatus_t cublasCgbmv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -505,11 +535,13 @@ GVM_EXPORT cublasStatus_t cublasCgbmv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgbmv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -544,11 +576,13 @@ GVM_EXPORT cublasStatus_t cublasCgeam(cublasHandle_t handle, cublasOperation_t t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeam, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeam, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeam, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeam, k_, 13);
+	}
 	return e;
 }
 
@@ -583,11 +617,13 @@ GVM_EXPORT cublasStatus_t cublasCgeam_64(cublasHandle_t handle, cublasOperation_
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeam_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeam_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeam_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeam_64, k_, 13);
+	}
 	return e;
 }
 
@@ -650,11 +686,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm3m(cublasHandle_t handle, cublasOperation_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3m, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3m, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3m, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3m, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3m, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3m, k_, 13);
+	}
 	return e;
 }
 
@@ -691,11 +729,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mBatched(cublasHandle_t handle, cublasOper
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -732,11 +772,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mBatched_64(cublasHandle_t handle, cublasO
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -775,11 +817,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mEx(cublasHandle_t handle, cublasOperation
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx, k_, 16);
+	}
 	return e;
 }
 
@@ -818,11 +862,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mEx_64(cublasHandle_t handle, cublasOperat
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mEx_64, k_, 16);
+	}
 	return e;
 }
 
@@ -862,11 +908,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched, k_, 16);
+	}
 	return e;
 }
 
@@ -906,11 +954,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3mStridedBatched_64, k_, 16);
+	}
 	return e;
 }
 
@@ -946,11 +996,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm3m_64(cublasHandle_t handle, cublasOperatio
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm3m_64, k_, 13);
+	}
 	return e;
 }
 
@@ -987,11 +1039,13 @@ GVM_EXPORT cublasStatus_t cublasCgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -1028,11 +1082,13 @@ GVM_EXPORT cublasStatus_t cublasCgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -1071,11 +1127,13 @@ GVM_EXPORT cublasStatus_t cublasCgemmEx(cublasHandle_t handle, cublasOperation_t
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmEx, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmEx, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmEx, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmEx, k_, 16);
+	}
 	return e;
 }
 
@@ -1114,11 +1172,13 @@ GVM_EXPORT cublasStatus_t cublasCgemmEx_64(cublasHandle_t handle, cublasOperatio
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmEx_64, k_, 16);
+	}
 	return e;
 }
 
@@ -1158,11 +1218,13 @@ GVM_EXPORT cublasStatus_t cublasCgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched, k_, 16);
+	}
 	return e;
 }
 
@@ -1202,11 +1264,13 @@ GVM_EXPORT cublasStatus_t cublasCgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemmStridedBatched_64, k_, 16);
+	}
 	return e;
 }
 
@@ -1242,11 +1306,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -1282,11 +1348,13 @@ GVM_EXPORT cublasStatus_t cublasCgemm_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -1321,11 +1389,13 @@ GVM_EXPORT cublasStatus_t cublasCgemvBatched(cublasHandle_t handle, cublasOperat
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvBatched, k_, 10);
+	}
 	return e;
 }
 
@@ -1360,11 +1430,13 @@ GVM_EXPORT cublasStatus_t cublasCgemvBatched_64(cublasHandle_t handle, cublasOpe
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvBatched_64, k_, 10);
+	}
 	return e;
 }
 
@@ -1402,11 +1474,13 @@ GVM_EXPORT cublasStatus_t cublasCgemvStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -1444,11 +1518,13 @@ GVM_EXPORT cublasStatus_t cublasCgemvStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemvStridedBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -1482,11 +1558,13 @@ GVM_EXPORT cublasStatus_t cublasCgemv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -1520,11 +1598,13 @@ GVM_EXPORT cublasStatus_t cublasCgemv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgemv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -1575,11 +1655,13 @@ GVM_EXPORT cublasStatus_t cublasCgerc_v2(cublasHandle_t handle, int m, int n, co
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgerc_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -1607,11 +1689,13 @@ GVM_EXPORT cublasStatus_t cublasCgerc_v2_64(cublasHandle_t handle, int64_t m, in
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgerc_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -1639,11 +1723,13 @@ GVM_EXPORT cublasStatus_t cublasCgeru_v2(cublasHandle_t handle, int m, int n, co
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeru_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -1671,11 +1757,13 @@ GVM_EXPORT cublasStatus_t cublasCgeru_v2_64(cublasHandle_t handle, int64_t m, in
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgeru_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -1695,11 +1783,13 @@ GVM_EXPORT cublasStatus_t cublasCgetrfBatched(cublasHandle_t handle, int n, cuCo
 	q.P = (uint64_t)(uintptr_t)P;
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgetrfBatched, k_, 7);
+	}
 	return e;
 }
 
@@ -1721,11 +1811,13 @@ GVM_EXPORT cublasStatus_t cublasCgetriBatched(cublasHandle_t handle, int n, cons
 	GVM_COPY(&q.ldc, &ldc);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCgetriBatched, k_, 9);
+	}
 	return e;
 }
 
@@ -1785,11 +1877,13 @@ GVM_EXPORT cublasStatus_t cublasChbmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChbmv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -1823,11 +1917,13 @@ GVM_EXPORT cublasStatus_t cublasChbmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChbmv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -1862,11 +1958,13 @@ GVM_EXPORT cublasStatus_t cublasChemm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -1901,11 +1999,13 @@ GVM_EXPORT cublasStatus_t cublasChemm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -1938,11 +2038,13 @@ GVM_EXPORT cublasStatus_t cublasChemv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -1975,11 +2077,13 @@ GVM_EXPORT cublasStatus_t cublasChemv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChemv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -2007,11 +2111,13 @@ GVM_EXPORT cublasStatus_t cublasCher2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -2039,11 +2145,13 @@ GVM_EXPORT cublasStatus_t cublasCher2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -2078,11 +2186,13 @@ GVM_EXPORT cublasStatus_t cublasCher2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2k_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -2117,11 +2227,13 @@ GVM_EXPORT cublasStatus_t cublasCher2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher2k_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -2147,11 +2259,13 @@ GVM_EXPORT cublasStatus_t cublasCher_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -2177,11 +2291,13 @@ GVM_EXPORT cublasStatus_t cublasCher_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCher_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -2216,11 +2332,13 @@ GVM_EXPORT cublasStatus_t cublasCherk3mEx(cublasHandle_t handle, cublasFillMode_
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk3mEx, k_, 13);
+	}
 	return e;
 }
 
@@ -2255,11 +2373,13 @@ GVM_EXPORT cublasStatus_t cublasCherk3mEx_64(cublasHandle_t handle, cublasFillMo
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk3mEx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -2294,11 +2414,13 @@ GVM_EXPORT cublasStatus_t cublasCherkEx(cublasHandle_t handle, cublasFillMode_t 
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkEx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkEx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkEx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkEx, k_, 13);
+	}
 	return e;
 }
 
@@ -2333,11 +2455,13 @@ GVM_EXPORT cublasStatus_t cublasCherkEx_64(cublasHandle_t handle, cublasFillMode
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkEx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -2370,11 +2494,13 @@ GVM_EXPORT cublasStatus_t cublasCherk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk_v2, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk_v2, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk_v2, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk_v2, k_, 11);
+	}
 	return e;
 }
 
@@ -2407,11 +2533,13 @@ GVM_EXPORT cublasStatus_t cublasCherk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherk_v2_64, k_, 11);
+	}
 	return e;
 }
 
@@ -2446,11 +2574,13 @@ GVM_EXPORT cublasStatus_t cublasCherkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkx, k_, 13);
+	}
 	return e;
 }
 
@@ -2485,11 +2615,13 @@ GVM_EXPORT cublasStatus_t cublasCherkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCherkx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCherkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCherkx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -2521,11 +2653,13 @@ GVM_EXPORT cublasStatus_t cublasChpmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpmv_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -2557,11 +2691,13 @@ GVM_EXPORT cublasStatus_t cublasChpmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpmv_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -2588,11 +2724,13 @@ GVM_EXPORT cublasStatus_t cublasChpr2_v2(cublasHandle_t handle, cublasFillMode_t
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr2_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -2619,11 +2757,13 @@ GVM_EXPORT cublasStatus_t cublasChpr2_v2_64(cublasHandle_t handle, cublasFillMod
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr2_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -2648,11 +2788,13 @@ GVM_EXPORT cublasStatus_t cublasChpr_v2(cublasHandle_t handle, cublasFillMode_t 
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -2677,11 +2819,13 @@ GVM_EXPORT cublasStatus_t cublasChpr_v2_64(cublasHandle_t handle, cublasFillMode
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasChpr_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -2702,11 +2846,13 @@ GVM_EXPORT cublasStatus_t cublasCmatinvBatched(cublasHandle_t handle, int n, con
 	GVM_COPY(&q.lda_inv, &lda_inv);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCmatinvBatched, k_, 8);
+	}
 	return e;
 }
 
@@ -2727,11 +2873,13 @@ GVM_EXPORT cublasStatus_t cublasCopyEx(cublasHandle_t handle, int n, const void 
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCopyEx, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCopyEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCopyEx, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCopyEx, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCopyEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCopyEx, k_, 6);
+	}
 	return e;
 }
 
@@ -2752,11 +2900,13 @@ GVM_EXPORT cublasStatus_t cublasCopyEx_64(cublasHandle_t handle, int64_t n, cons
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCopyEx_64, k_, 6);
+	}
 	return e;
 }
 
@@ -2804,11 +2954,13 @@ GVM_EXPORT cublasStatus_t cublasCrot_v2(cublasHandle_t handle, int n, cuComplex 
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCrot_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCrot_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCrot_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCrot_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -2838,11 +2990,13 @@ GVM_EXPORT cublasStatus_t cublasCrot_v2_64(cublasHandle_t handle, int64_t n, cuC
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCrot_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -2912,11 +3066,13 @@ GVM_EXPORT cublasStatus_t cublasCscal_v2(cublasHandle_t handle, int n, const cuC
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCscal_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCscal_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCscal_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCscal_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -2939,11 +3095,13 @@ GVM_EXPORT cublasStatus_t cublasCscal_v2_64(cublasHandle_t handle, int64_t n, co
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCscal_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -2973,11 +3131,13 @@ GVM_EXPORT cublasStatus_t cublasCsrot_v2(cublasHandle_t handle, int n, cuComplex
 		memcpy(q.v_s, s, 4);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsrot_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -3007,11 +3167,13 @@ GVM_EXPORT cublasStatus_t cublasCsrot_v2_64(cublasHandle_t handle, int64_t n, cu
 		memcpy(q.v_s, s, 4);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsrot_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -3034,11 +3196,13 @@ GVM_EXPORT cublasStatus_t cublasCsscal_v2(cublasHandle_t handle, int n, const fl
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsscal_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -3061,11 +3225,13 @@ GVM_EXPORT cublasStatus_t cublasCsscal_v2_64(cublasHandle_t handle, int64_t n, c
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsscal_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -3084,11 +3250,13 @@ GVM_EXPORT cublasStatus_t cublasCswap_v2(cublasHandle_t handle, int n, cuComplex
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCswap_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCswap_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCswap_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCswap_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -3107,11 +3275,13 @@ GVM_EXPORT cublasStatus_t cublasCswap_v2_64(cublasHandle_t handle, int64_t n, cu
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCswap_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -3146,11 +3316,13 @@ GVM_EXPORT cublasStatus_t cublasCsymm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -3185,11 +3357,13 @@ GVM_EXPORT cublasStatus_t cublasCsymm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -3222,11 +3396,13 @@ GVM_EXPORT cublasStatus_t cublasCsymv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -3259,11 +3435,13 @@ GVM_EXPORT cublasStatus_t cublasCsymv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsymv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -3291,11 +3469,13 @@ GVM_EXPORT cublasStatus_t cublasCsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -3323,11 +3503,13 @@ GVM_EXPORT cublasStatus_t cublasCsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -3362,11 +3544,13 @@ GVM_EXPORT cublasStatus_t cublasCsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -3401,11 +3585,13 @@ GVM_EXPORT cublasStatus_t cublasCsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr2k_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -3431,11 +3617,13 @@ GVM_EXPORT cublasStatus_t cublasCsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -3461,11 +3649,13 @@ GVM_EXPORT cublasStatus_t cublasCsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyr_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -3500,11 +3690,13 @@ GVM_EXPORT cublasStatus_t cublasCsyrk3mEx(cublasHandle_t handle, cublasFillMode_
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx, k_, 13);
+	}
 	return e;
 }
 
@@ -3539,11 +3731,13 @@ GVM_EXPORT cublasStatus_t cublasCsyrk3mEx_64(cublasHandle_t handle, cublasFillMo
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk3mEx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -3578,11 +3772,13 @@ GVM_EXPORT cublasStatus_t cublasCsyrkEx(cublasHandle_t handle, cublasFillMode_t 
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkEx, k_, 13);
+	}
 	return e;
 }
 
@@ -3617,11 +3813,13 @@ GVM_EXPORT cublasStatus_t cublasCsyrkEx_64(cublasHandle_t handle, cublasFillMode
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkEx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -3654,11 +3852,13 @@ GVM_EXPORT cublasStatus_t cublasCsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2, k_, 11);
+	}
 	return e;
 }
 
@@ -3691,11 +3891,13 @@ GVM_EXPORT cublasStatus_t cublasCsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrk_v2_64, k_, 11);
+	}
 	return e;
 }
 
@@ -3730,11 +3932,13 @@ GVM_EXPORT cublasStatus_t cublasCsyrkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkx, k_, 13);
+	}
 	return e;
 }
 
@@ -3769,11 +3973,13 @@ GVM_EXPORT cublasStatus_t cublasCsyrkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCsyrkx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -3796,11 +4002,13 @@ GVM_EXPORT cublasStatus_t cublasCtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -3823,11 +4031,13 @@ GVM_EXPORT cublasStatus_t cublasCtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbmv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -3850,11 +4060,13 @@ GVM_EXPORT cublasStatus_t cublasCtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -3877,11 +4089,13 @@ GVM_EXPORT cublasStatus_t cublasCtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtbsv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -3902,11 +4116,13 @@ GVM_EXPORT cublasStatus_t cublasCtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -3927,11 +4143,13 @@ GVM_EXPORT cublasStatus_t cublasCtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpmv_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -3952,11 +4170,13 @@ GVM_EXPORT cublasStatus_t cublasCtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -3977,11 +4197,13 @@ GVM_EXPORT cublasStatus_t cublasCtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpsv_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -4000,11 +4222,13 @@ GVM_EXPORT cublasStatus_t cublasCtpttr(cublasHandle_t handle, cublasFillMode_t u
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpttr, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpttr, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtpttr, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtpttr, k_, 6);
+	}
 	return e;
 }
 
@@ -4036,11 +4260,13 @@ GVM_EXPORT cublasStatus_t cublasCtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, k_, 14, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, k_, 14);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, k_, 14, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2, k_, 14);
+	}
 	return e;
 }
 
@@ -4072,11 +4298,13 @@ GVM_EXPORT cublasStatus_t cublasCtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, k_, 14, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, k_, 14);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, k_, 14, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmm_v2_64, k_, 14);
+	}
 	return e;
 }
 
@@ -4098,11 +4326,13 @@ GVM_EXPORT cublasStatus_t cublasCtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -4124,11 +4354,13 @@ GVM_EXPORT cublasStatus_t cublasCtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrmv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -4159,11 +4391,13 @@ GVM_EXPORT cublasStatus_t cublasCtrsmBatched(cublasHandle_t handle, cublasSideMo
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched, k_, 12);
+	}
 	return e;
 }
 
@@ -4194,11 +4428,13 @@ GVM_EXPORT cublasStatus_t cublasCtrsmBatched_64(cublasHandle_t handle, cublasSid
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsmBatched_64, k_, 12);
+	}
 	return e;
 }
 
@@ -4228,11 +4464,13 @@ GVM_EXPORT cublasStatus_t cublasCtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2, k_, 12);
+	}
 	return e;
 }
 
@@ -4262,11 +4500,13 @@ GVM_EXPORT cublasStatus_t cublasCtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsm_v2_64, k_, 12);
+	}
 	return e;
 }
 
@@ -4288,11 +4528,13 @@ GVM_EXPORT cublasStatus_t cublasCtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -4314,11 +4556,13 @@ GVM_EXPORT cublasStatus_t cublasCtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrsv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -4337,11 +4581,13 @@ GVM_EXPORT cublasStatus_t cublasCtrttp(cublasHandle_t handle, cublasFillMode_t u
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrttp, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrttp, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasCtrttp, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasCtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasCtrttp, k_, 6);
+	}
 	return e;
 }
 
@@ -4364,11 +4610,13 @@ GVM_EXPORT cublasStatus_t cublasDasum_v2(cublasHandle_t handle, int n, const dou
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDasum_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDasum_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDasum_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDasum_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -4395,11 +4643,13 @@ GVM_EXPORT cublasStatus_t cublasDasum_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDasum_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -4428,11 +4678,13 @@ GVM_EXPORT cublasStatus_t cublasDaxpy_v2(cublasHandle_t handle, int n, const dou
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2, k_, 6);
+	}
 	return e;
 }
 
@@ -4457,11 +4709,13 @@ GVM_EXPORT cublasStatus_t cublasDaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDaxpy_v2_64, k_, 6);
+	}
 	return e;
 }
 
@@ -4480,11 +4734,13 @@ GVM_EXPORT cublasStatus_t cublasDcopy_v2(cublasHandle_t handle, int n, const dou
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDcopy_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -4503,11 +4759,13 @@ GVM_EXPORT cublasStatus_t cublasDcopy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDcopy_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -4530,11 +4788,13 @@ GVM_EXPORT cublasStatus_t cublasDdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdgmm, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdgmm, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdgmm, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdgmm, k_, 8);
+	}
 	return e;
 }
 
@@ -4557,11 +4817,13 @@ GVM_EXPORT cublasStatus_t cublasDdgmm_64(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdgmm_64, k_, 8);
+	}
 	return e;
 }
 
@@ -4586,11 +4848,13 @@ GVM_EXPORT cublasStatus_t cublasDdot_v2(cublasHandle_t handle, int n, const doub
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdot_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdot_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdot_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdot_v2, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -4619,11 +4883,13 @@ GVM_EXPORT cublasStatus_t cublasDdot_v2_64(cublasHandle_t handle, int64_t n, con
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDdot_v2_64, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -4678,11 +4944,13 @@ GVM_EXPORT cublasStatus_t cublasDgbmv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -4718,11 +4986,13 @@ GVM_EXPORT cublasStatus_t cublasDgbmv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgbmv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -4757,11 +5027,13 @@ GVM_EXPORT cublasStatus_t cublasDgeam(cublasHandle_t handle, cublasOperation_t t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgeam, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgeam, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgeam, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgeam, k_, 13);
+	}
 	return e;
 }
 
@@ -4796,11 +5068,13 @@ GVM_EXPORT cublasStatus_t cublasDgeam_64(cublasHandle_t handle, cublasOperation_
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgeam_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgeam_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgeam_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgeam_64, k_, 13);
+	}
 	return e;
 }
 
@@ -4864,11 +5138,13 @@ GVM_EXPORT cublasStatus_t cublasDgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -4905,11 +5181,13 @@ GVM_EXPORT cublasStatus_t cublasDgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -5113,11 +5391,13 @@ GVM_EXPORT cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched, k_, 16);
+	}
 	return e;
 }
 
@@ -5157,11 +5437,13 @@ GVM_EXPORT cublasStatus_t cublasDgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemmStridedBatched_64, k_, 16);
+	}
 	return e;
 }
 
@@ -5197,11 +5479,13 @@ GVM_EXPORT cublasStatus_t cublasDgemm_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -5237,11 +5521,13 @@ GVM_EXPORT cublasStatus_t cublasDgemm_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -5276,11 +5562,13 @@ GVM_EXPORT cublasStatus_t cublasDgemvBatched(cublasHandle_t handle, cublasOperat
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvBatched, k_, 10);
+	}
 	return e;
 }
 
@@ -5315,11 +5603,13 @@ GVM_EXPORT cublasStatus_t cublasDgemvBatched_64(cublasHandle_t handle, cublasOpe
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvBatched_64, k_, 10);
+	}
 	return e;
 }
 
@@ -5357,11 +5647,13 @@ GVM_EXPORT cublasStatus_t cublasDgemvStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -5399,11 +5691,13 @@ GVM_EXPORT cublasStatus_t cublasDgemvStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemvStridedBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -5437,11 +5731,13 @@ GVM_EXPORT cublasStatus_t cublasDgemv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -5475,11 +5771,13 @@ GVM_EXPORT cublasStatus_t cublasDgemv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgemv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -5530,11 +5828,13 @@ GVM_EXPORT cublasStatus_t cublasDger_v2(cublasHandle_t handle, int m, int n, con
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDger_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDger_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDger_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDger_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDger_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDger_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -5562,11 +5862,13 @@ GVM_EXPORT cublasStatus_t cublasDger_v2_64(cublasHandle_t handle, int64_t m, int
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDger_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -5586,11 +5888,13 @@ GVM_EXPORT cublasStatus_t cublasDgetrfBatched(cublasHandle_t handle, int n, doub
 	q.P = (uint64_t)(uintptr_t)P;
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgetrfBatched, k_, 7);
+	}
 	return e;
 }
 
@@ -5612,11 +5916,13 @@ GVM_EXPORT cublasStatus_t cublasDgetriBatched(cublasHandle_t handle, int n, cons
 	GVM_COPY(&q.ldc, &ldc);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDgetriBatched, k_, 9);
+	}
 	return e;
 }
 
@@ -5663,11 +5969,13 @@ GVM_EXPORT cublasStatus_t cublasDmatinvBatched(cublasHandle_t handle, int n, con
 	GVM_COPY(&q.lda_inv, &lda_inv);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDmatinvBatched, k_, 8);
+	}
 	return e;
 }
 
@@ -5690,11 +5998,13 @@ GVM_EXPORT cublasStatus_t cublasDnrm2_v2(cublasHandle_t handle, int n, const dou
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -5721,11 +6031,13 @@ GVM_EXPORT cublasStatus_t cublasDnrm2_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDnrm2_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -5758,11 +6070,13 @@ GVM_EXPORT cublasStatus_t cublasDotEx(cublasHandle_t handle, int n, const void *
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotEx, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotEx, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotEx, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotEx, k_, 10);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -5795,11 +6109,13 @@ GVM_EXPORT cublasStatus_t cublasDotEx_64(cublasHandle_t handle, int64_t n, const
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotEx_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotEx_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotEx_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotEx_64, k_, 10);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -5832,11 +6148,13 @@ GVM_EXPORT cublasStatus_t cublasDotcEx(cublasHandle_t handle, int n, const void 
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotcEx, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotcEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotcEx, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotcEx, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotcEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotcEx, k_, 10);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -5869,11 +6187,13 @@ GVM_EXPORT cublasStatus_t cublasDotcEx_64(cublasHandle_t handle, int64_t n, cons
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDotcEx_64, k_, 10);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -5907,11 +6227,13 @@ GVM_EXPORT cublasStatus_t cublasDrot_v2(cublasHandle_t handle, int n, double * x
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrot_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrot_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrot_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrot_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -5941,11 +6263,13 @@ GVM_EXPORT cublasStatus_t cublasDrot_v2_64(cublasHandle_t handle, int64_t n, dou
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrot_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -6017,11 +6341,13 @@ GVM_EXPORT cublasStatus_t cublasDrotm_v2(cublasHandle_t handle, int n, double * 
 		memcpy(q.v_param, param, 40);
 	else
 		q.param = (uint64_t)(uintptr_t)param;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrotm_v2, k_, 6);
+	}
 	return e;
 }
 
@@ -6046,11 +6372,13 @@ GVM_EXPORT cublasStatus_t cublasDrotm_v2_64(cublasHandle_t handle, int64_t n, do
 		memcpy(q.v_param, param, 40);
 	else
 		q.param = (uint64_t)(uintptr_t)param;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDrotm_v2_64, k_, 6);
+	}
 	return e;
 }
 
@@ -6138,11 +6466,13 @@ GVM_EXPORT cublasStatus_t cublasDsbmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -6176,11 +6506,13 @@ GVM_EXPORT cublasStatus_t cublasDsbmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsbmv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -6203,11 +6535,13 @@ GVM_EXPORT cublasStatus_t cublasDscal_v2(cublasHandle_t handle, int n, const dou
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDscal_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDscal_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDscal_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDscal_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -6230,11 +6564,13 @@ GVM_EXPORT cublasStatus_t cublasDscal_v2_64(cublasHandle_t handle, int64_t n, co
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDscal_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -6266,11 +6602,13 @@ GVM_EXPORT cublasStatus_t cublasDspmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspmv_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -6302,11 +6640,13 @@ GVM_EXPORT cublasStatus_t cublasDspmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspmv_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -6333,11 +6673,13 @@ GVM_EXPORT cublasStatus_t cublasDspr2_v2(cublasHandle_t handle, cublasFillMode_t
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr2_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -6364,11 +6706,13 @@ GVM_EXPORT cublasStatus_t cublasDspr2_v2_64(cublasHandle_t handle, cublasFillMod
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr2_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -6393,11 +6737,13 @@ GVM_EXPORT cublasStatus_t cublasDspr_v2(cublasHandle_t handle, cublasFillMode_t 
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -6422,11 +6768,13 @@ GVM_EXPORT cublasStatus_t cublasDspr_v2_64(cublasHandle_t handle, cublasFillMode
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDspr_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -6445,11 +6793,13 @@ GVM_EXPORT cublasStatus_t cublasDswap_v2(cublasHandle_t handle, int n, double * 
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDswap_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDswap_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDswap_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDswap_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -6468,11 +6818,13 @@ GVM_EXPORT cublasStatus_t cublasDswap_v2_64(cublasHandle_t handle, int64_t n, do
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDswap_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -6507,11 +6859,13 @@ GVM_EXPORT cublasStatus_t cublasDsymm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -6546,11 +6900,13 @@ GVM_EXPORT cublasStatus_t cublasDsymm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -6583,11 +6939,13 @@ GVM_EXPORT cublasStatus_t cublasDsymv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -6620,11 +6978,13 @@ GVM_EXPORT cublasStatus_t cublasDsymv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsymv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -6652,11 +7012,13 @@ GVM_EXPORT cublasStatus_t cublasDsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -6684,11 +7046,13 @@ GVM_EXPORT cublasStatus_t cublasDsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -6723,11 +7087,13 @@ GVM_EXPORT cublasStatus_t cublasDsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -6762,11 +7128,13 @@ GVM_EXPORT cublasStatus_t cublasDsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr2k_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -6792,11 +7160,13 @@ GVM_EXPORT cublasStatus_t cublasDsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -6822,11 +7192,13 @@ GVM_EXPORT cublasStatus_t cublasDsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyr_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -6859,11 +7231,13 @@ GVM_EXPORT cublasStatus_t cublasDsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2, k_, 11);
+	}
 	return e;
 }
 
@@ -6896,11 +7270,13 @@ GVM_EXPORT cublasStatus_t cublasDsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrk_v2_64, k_, 11);
+	}
 	return e;
 }
 
@@ -6935,11 +7311,13 @@ GVM_EXPORT cublasStatus_t cublasDsyrkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrkx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrkx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrkx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrkx, k_, 13);
+	}
 	return e;
 }
 
@@ -6974,11 +7352,13 @@ GVM_EXPORT cublasStatus_t cublasDsyrkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDsyrkx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -7001,11 +7381,13 @@ GVM_EXPORT cublasStatus_t cublasDtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -7028,11 +7410,13 @@ GVM_EXPORT cublasStatus_t cublasDtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbmv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -7055,11 +7439,13 @@ GVM_EXPORT cublasStatus_t cublasDtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -7082,11 +7468,13 @@ GVM_EXPORT cublasStatus_t cublasDtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtbsv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -7107,11 +7495,13 @@ GVM_EXPORT cublasStatus_t cublasDtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -7132,11 +7522,13 @@ GVM_EXPORT cublasStatus_t cublasDtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpmv_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -7157,11 +7549,13 @@ GVM_EXPORT cublasStatus_t cublasDtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -7182,11 +7576,13 @@ GVM_EXPORT cublasStatus_t cublasDtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpsv_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -7205,11 +7601,13 @@ GVM_EXPORT cublasStatus_t cublasDtpttr(cublasHandle_t handle, cublasFillMode_t u
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpttr, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpttr, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtpttr, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtpttr, k_, 6);
+	}
 	return e;
 }
 
@@ -7241,11 +7639,13 @@ GVM_EXPORT cublasStatus_t cublasDtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, k_, 14, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, k_, 14);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, k_, 14, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2, k_, 14);
+	}
 	return e;
 }
 
@@ -7277,11 +7677,13 @@ GVM_EXPORT cublasStatus_t cublasDtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, k_, 14, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, k_, 14);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, k_, 14, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmm_v2_64, k_, 14);
+	}
 	return e;
 }
 
@@ -7303,11 +7705,13 @@ GVM_EXPORT cublasStatus_t cublasDtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -7329,11 +7733,13 @@ GVM_EXPORT cublasStatus_t cublasDtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrmv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -7364,11 +7770,13 @@ GVM_EXPORT cublasStatus_t cublasDtrsmBatched(cublasHandle_t handle, cublasSideMo
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched, k_, 12);
+	}
 	return e;
 }
 
@@ -7399,11 +7807,13 @@ GVM_EXPORT cublasStatus_t cublasDtrsmBatched_64(cublasHandle_t handle, cublasSid
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsmBatched_64, k_, 12);
+	}
 	return e;
 }
 
@@ -7433,11 +7843,13 @@ GVM_EXPORT cublasStatus_t cublasDtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2, k_, 12);
+	}
 	return e;
 }
 
@@ -7467,11 +7879,13 @@ GVM_EXPORT cublasStatus_t cublasDtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsm_v2_64, k_, 12);
+	}
 	return e;
 }
 
@@ -7493,11 +7907,13 @@ GVM_EXPORT cublasStatus_t cublasDtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -7519,11 +7935,13 @@ GVM_EXPORT cublasStatus_t cublasDtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrsv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -7542,11 +7960,13 @@ GVM_EXPORT cublasStatus_t cublasDtrttp(cublasHandle_t handle, cublasFillMode_t u
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrttp, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrttp, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDtrttp, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDtrttp, k_, 6);
+	}
 	return e;
 }
 
@@ -7569,11 +7989,13 @@ GVM_EXPORT cublasStatus_t cublasDzasum_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDzasum_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7600,11 +8022,13 @@ GVM_EXPORT cublasStatus_t cublasDzasum_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDzasum_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7631,11 +8055,13 @@ GVM_EXPORT cublasStatus_t cublasDznrm2_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7662,11 +8088,13 @@ GVM_EXPORT cublasStatus_t cublasDznrm2_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasDznrm2_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -7712,11 +8140,13 @@ GVM_EXPORT cublasStatus_t cublasGemmBatchedEx(cublasHandle_t handle, cublasOpera
 	GVM_COPY(&q.batchCount, &batchCount);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, k_, 18, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, k_, 18);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, k_, 18, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx, k_, 18);
+	}
 	return e;
 }
 
@@ -7758,11 +8188,13 @@ GVM_EXPORT cublasStatus_t cublasGemmBatchedEx_64(cublasHandle_t handle, cublasOp
 	GVM_COPY(&q.batchCount, &batchCount);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, k_, 18, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, k_, 18);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, k_, 18, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmBatchedEx_64, k_, 18);
+	}
 	return e;
 }
 
@@ -7803,11 +8235,13 @@ GVM_EXPORT cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t 
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmEx, k_, 18, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmEx, k_, 18);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmEx, k_, 18, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmEx, k_, 18);
+	}
 	return e;
 }
 
@@ -7848,11 +8282,13 @@ GVM_EXPORT cublasStatus_t cublasGemmEx_64(cublasHandle_t handle, cublasOperation
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, k_, 18, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, k_, 18);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, k_, 18, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmEx_64, k_, 18);
+	}
 	return e;
 }
 
@@ -7897,11 +8333,13 @@ GVM_EXPORT cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cubl
 	GVM_COPY(&q.batchCount, &batchCount);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, k_, 21, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, k_, 21);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, k_, 21, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx, k_, 21);
+	}
 	return e;
 }
 
@@ -7946,11 +8384,13 @@ GVM_EXPORT cublasStatus_t cublasGemmStridedBatchedEx_64(cublasHandle_t handle, c
 	GVM_COPY(&q.batchCount, &batchCount);
 	GVM_COPY(&q.computeType, &computeType);
 	GVM_COPY(&q.algo, &algo);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, k_, 21, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, k_, 21);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, k_, 21, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasGemmStridedBatchedEx_64, k_, 21);
+	}
 	return e;
 }
 
@@ -8121,11 +8561,13 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvBatched(cublasHandle_t handle, cublasOper
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched, k_, 10);
+	}
 	return e;
 }
 
@@ -8160,11 +8602,13 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvBatched_64(cublasHandle_t handle, cublasO
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvBatched_64, k_, 10);
+	}
 	return e;
 }
 
@@ -8202,11 +8646,13 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -8244,11 +8690,13 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSHgemvStridedBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -8283,11 +8731,13 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvBatched(cublasHandle_t handle, cublasOper
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched, k_, 10);
+	}
 	return e;
 }
 
@@ -8322,11 +8772,13 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvBatched_64(cublasHandle_t handle, cublasO
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvBatched_64, k_, 10);
+	}
 	return e;
 }
 
@@ -8364,11 +8816,13 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -8406,11 +8860,13 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHSSgemvStridedBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -8446,11 +8902,13 @@ GVM_EXPORT cublasStatus_t cublasHgemm(cublasHandle_t handle, cublasOperation_t t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemm, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemm, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemm, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemm, k_, 13);
+	}
 	return e;
 }
 
@@ -8487,11 +8945,13 @@ GVM_EXPORT cublasStatus_t cublasHgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -8528,11 +8988,13 @@ GVM_EXPORT cublasStatus_t cublasHgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -8572,11 +9034,13 @@ GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched, k_, 16);
+	}
 	return e;
 }
 
@@ -8616,11 +9080,13 @@ GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemmStridedBatched_64, k_, 16);
+	}
 	return e;
 }
 
@@ -8656,11 +9122,13 @@ GVM_EXPORT cublasStatus_t cublasHgemm_64(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemm_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemm_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasHgemm_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasHgemm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasHgemm_64, k_, 13);
+	}
 	return e;
 }
 
@@ -8684,11 +9152,13 @@ GVM_EXPORT cublasStatus_t cublasIamaxEx(cublasHandle_t handle, int n, const void
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIamaxEx, k_, 5, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIamaxEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIamaxEx, k_, 5);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIamaxEx, k_, 5, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIamaxEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIamaxEx, k_, 5);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8716,11 +9186,13 @@ GVM_EXPORT cublasStatus_t cublasIamaxEx_64(cublasHandle_t handle, int64_t n, con
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, k_, 5, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, k_, 5);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, k_, 5, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIamaxEx_64, k_, 5);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -8748,11 +9220,13 @@ GVM_EXPORT cublasStatus_t cublasIaminEx(cublasHandle_t handle, int n, const void
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIaminEx, k_, 5, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIaminEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIaminEx, k_, 5);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIaminEx, k_, 5, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIaminEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIaminEx, k_, 5);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8780,11 +9254,13 @@ GVM_EXPORT cublasStatus_t cublasIaminEx_64(cublasHandle_t handle, int64_t n, con
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, k_, 5, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, k_, 5);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, k_, 5, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIaminEx_64, k_, 5);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -8811,11 +9287,13 @@ GVM_EXPORT cublasStatus_t cublasIcamax_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamax_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8842,11 +9320,13 @@ GVM_EXPORT cublasStatus_t cublasIcamax_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamax_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -8873,11 +9353,13 @@ GVM_EXPORT cublasStatus_t cublasIcamin_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamin_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8904,11 +9386,13 @@ GVM_EXPORT cublasStatus_t cublasIcamin_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIcamin_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -8935,11 +9419,13 @@ GVM_EXPORT cublasStatus_t cublasIdamax_v2(cublasHandle_t handle, int n, const do
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamax_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -8966,11 +9452,13 @@ GVM_EXPORT cublasStatus_t cublasIdamax_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamax_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -8997,11 +9485,13 @@ GVM_EXPORT cublasStatus_t cublasIdamin_v2(cublasHandle_t handle, int n, const do
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamin_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9028,11 +9518,13 @@ GVM_EXPORT cublasStatus_t cublasIdamin_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIdamin_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -9059,11 +9551,13 @@ GVM_EXPORT cublasStatus_t cublasIsamax_v2(cublasHandle_t handle, int n, const fl
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamax_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9090,11 +9584,13 @@ GVM_EXPORT cublasStatus_t cublasIsamax_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamax_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -9121,11 +9617,13 @@ GVM_EXPORT cublasStatus_t cublasIsamin_v2(cublasHandle_t handle, int n, const fl
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamin_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9152,11 +9650,13 @@ GVM_EXPORT cublasStatus_t cublasIsamin_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIsamin_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -9183,11 +9683,13 @@ GVM_EXPORT cublasStatus_t cublasIzamax_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamax_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9214,11 +9716,13 @@ GVM_EXPORT cublasStatus_t cublasIzamax_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamax_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -9245,11 +9749,13 @@ GVM_EXPORT cublasStatus_t cublasIzamin_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamin_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9276,11 +9782,13 @@ GVM_EXPORT cublasStatus_t cublasIzamin_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasIzamin_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 8);
@@ -9310,11 +9818,13 @@ GVM_EXPORT cublasStatus_t cublasNrm2Ex(cublasHandle_t handle, int n, const void 
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasNrm2Ex, k_, 7);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -9344,11 +9854,13 @@ GVM_EXPORT cublasStatus_t cublasNrm2Ex_64(cublasHandle_t handle, int64_t n, cons
 		return CUBLAS_STATUS_INVALID_VALUE;
 	GVM_COPY(&q.resultType, &resultType);
 	GVM_COPY(&q.executionType, &executionType);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasNrm2Ex_64, k_, 7);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
@@ -9386,11 +9898,13 @@ GVM_EXPORT cublasStatus_t cublasRotEx(cublasHandle_t handle, int n, void * x, cu
 		q.s = (uint64_t)(uintptr_t)s;
 	GVM_COPY(&q.csType, &csType);
 	GVM_COPY(&q.executiontype, &executiontype);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotEx, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotEx, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotEx, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotEx, k_, 11);
+	}
 	return e;
 }
 
@@ -9424,11 +9938,13 @@ GVM_EXPORT cublasStatus_t cublasRotEx_64(cublasHandle_t handle, int64_t n, void 
 		q.s = (uint64_t)(uintptr_t)s;
 	GVM_COPY(&q.csType, &csType);
 	GVM_COPY(&q.executiontype, &executiontype);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotEx_64, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotEx_64, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotEx_64, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotEx_64, k_, 11);
+	}
 	return e;
 }
 
@@ -9507,11 +10023,13 @@ GVM_EXPORT cublasStatus_t cublasRotmEx(cublasHandle_t handle, int n, void * x, c
 		q.param = (uint64_t)(uintptr_t)param;
 	GVM_COPY(&q.paramType, &paramType);
 	GVM_COPY(&q.executiontype, &executiontype);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotmEx, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotmEx, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotmEx, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotmEx, k_, 10);
+	}
 	return e;
 }
 
@@ -9540,11 +10058,13 @@ GVM_EXPORT cublasStatus_t cublasRotmEx_64(cublasHandle_t handle, int64_t n, void
 		q.param = (uint64_t)(uintptr_t)param;
 	GVM_COPY(&q.paramType, &paramType);
 	GVM_COPY(&q.executiontype, &executiontype);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasRotmEx_64, k_, 10);
+	}
 	return e;
 }
 
@@ -9627,11 +10147,13 @@ GVM_EXPORT cublasStatus_t cublasSasum_v2(cublasHandle_t handle, int n, const flo
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSasum_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSasum_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSasum_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSasum_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9658,11 +10180,13 @@ GVM_EXPORT cublasStatus_t cublasSasum_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSasum_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9691,11 +10215,13 @@ GVM_EXPORT cublasStatus_t cublasSaxpy_v2(cublasHandle_t handle, int n, const flo
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2, k_, 6);
+	}
 	return e;
 }
 
@@ -9720,11 +10246,13 @@ GVM_EXPORT cublasStatus_t cublasSaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSaxpy_v2_64, k_, 6);
+	}
 	return e;
 }
 
@@ -9750,11 +10278,13 @@ GVM_EXPORT cublasStatus_t cublasScalEx(cublasHandle_t handle, int n, const void 
 	GVM_COPY(&q.xType, &xType);
 	GVM_COPY(&q.incx, &incx);
 	GVM_COPY(&q.executionType, &executionType);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScalEx, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScalEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScalEx, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScalEx, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScalEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasScalEx, k_, 7);
+	}
 	return e;
 }
 
@@ -9780,11 +10310,13 @@ GVM_EXPORT cublasStatus_t cublasScalEx_64(cublasHandle_t handle, int64_t n, cons
 	GVM_COPY(&q.xType, &xType);
 	GVM_COPY(&q.incx, &incx);
 	GVM_COPY(&q.executionType, &executionType);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScalEx_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScalEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScalEx_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScalEx_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScalEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasScalEx_64, k_, 7);
+	}
 	return e;
 }
 
@@ -9807,11 +10339,13 @@ GVM_EXPORT cublasStatus_t cublasScasum_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScasum_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScasum_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScasum_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScasum_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasScasum_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9838,11 +10372,13 @@ GVM_EXPORT cublasStatus_t cublasScasum_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasScasum_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9869,11 +10405,13 @@ GVM_EXPORT cublasStatus_t cublasScnrm2_v2(cublasHandle_t handle, int n, const cu
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9900,11 +10438,13 @@ GVM_EXPORT cublasStatus_t cublasScnrm2_v2_64(cublasHandle_t handle, int64_t n, c
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasScnrm2_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -9927,11 +10467,13 @@ GVM_EXPORT cublasStatus_t cublasScopy_v2(cublasHandle_t handle, int n, const flo
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScopy_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScopy_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScopy_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasScopy_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -9950,11 +10492,13 @@ GVM_EXPORT cublasStatus_t cublasScopy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasScopy_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -9977,11 +10521,13 @@ GVM_EXPORT cublasStatus_t cublasSdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdgmm, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdgmm, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdgmm, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdgmm, k_, 8);
+	}
 	return e;
 }
 
@@ -10004,11 +10550,13 @@ GVM_EXPORT cublasStatus_t cublasSdgmm_64(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdgmm_64, k_, 8);
+	}
 	return e;
 }
 
@@ -10033,11 +10581,13 @@ GVM_EXPORT cublasStatus_t cublasSdot_v2(cublasHandle_t handle, int n, const floa
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdot_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdot_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdot_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdot_v2, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -10066,11 +10616,13 @@ GVM_EXPORT cublasStatus_t cublasSdot_v2_64(cublasHandle_t handle, int64_t n, con
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSdot_v2_64, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -10160,12 +10712,20 @@ GVM_EXPORT cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t 
 {
 	struct gvg_cublasSetMathMode_req q;
 	struct gvg_cublasSetMathMode_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode};
+	const int g_ = 1;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSetMathMode, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSetMathMode, k_, 2, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSetMathMode, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSetMathMode, k_, 2);
+	}
 	return e;
 }
 
@@ -10201,12 +10761,20 @@ GVM_EXPORT cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t
 {
 	struct gvg_cublasSetStream_v2_req q;
 	struct gvg_cublasSetStream_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(uintptr_t)streamId};
+	const int g_ = gv_stream_known(streamId);
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.streamId = (uint64_t)(uintptr_t)streamId;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSetStream_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSetStream_v2, k_, 2, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSetStream_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSetStream_v2, k_, 2);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS)
 		gvm_cublas_set_stream(handle, streamId);
 	return e;
@@ -10216,13 +10784,21 @@ GVM_EXPORT cublasStatus_t cublasSetWorkspace_v2(cublasHandle_t handle, void * wo
 {
 	struct gvg_cublasSetWorkspace_v2_req q;
 	struct gvg_cublasSetWorkspace_v2_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)workspaceSizeInBytes, gvm_ptr_class(workspace)};
+	const int g_ = 1;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.workspace = (uint64_t)(uintptr_t)workspace;
 	GVM_COPY(&q.workspaceSizeInBytes, &workspaceSizeInBytes);
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSetWorkspace_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSetWorkspace_v2, k_, 3, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSetWorkspace_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSetWorkspace_v2, k_, 3);
+	}
 	return e;
 }
 
@@ -10258,11 +10834,13 @@ GVM_EXPORT cublasStatus_t cublasSgbmv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -10298,11 +10876,13 @@ GVM_EXPORT cublasStatus_t cublasSgbmv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgbmv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -10337,11 +10917,13 @@ GVM_EXPORT cublasStatus_t cublasSgeam(cublasHandle_t handle, cublasOperation_t t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgeam, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgeam, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgeam, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgeam, k_, 13);
+	}
 	return e;
 }
 
@@ -10376,11 +10958,13 @@ GVM_EXPORT cublasStatus_t cublasSgeam_64(cublasHandle_t handle, cublasOperation_
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgeam_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgeam_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgeam_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgeam_64, k_, 13);
+	}
 	return e;
 }
 
@@ -10444,11 +11028,13 @@ GVM_EXPORT cublasStatus_t cublasSgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -10485,11 +11071,13 @@ GVM_EXPORT cublasStatus_t cublasSgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -10528,11 +11116,13 @@ GVM_EXPORT cublasStatus_t cublasSgemmEx(cublasHandle_t handle, cublasOperation_t
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmEx, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmEx, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmEx, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmEx, k_, 16);
+	}
 	return e;
 }
 
@@ -10571,11 +11161,13 @@ GVM_EXPORT cublasStatus_t cublasSgemmEx_64(cublasHandle_t handle, cublasOperatio
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.Ctype, &Ctype);
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmEx_64, k_, 16);
+	}
 	return e;
 }
 
@@ -10779,11 +11371,13 @@ GVM_EXPORT cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched, k_, 16);
+	}
 	return e;
 }
 
@@ -10823,11 +11417,13 @@ GVM_EXPORT cublasStatus_t cublasSgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemmStridedBatched_64, k_, 16);
+	}
 	return e;
 }
 
@@ -10863,11 +11459,13 @@ GVM_EXPORT cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -10903,11 +11501,13 @@ GVM_EXPORT cublasStatus_t cublasSgemm_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -10942,11 +11542,13 @@ GVM_EXPORT cublasStatus_t cublasSgemvBatched(cublasHandle_t handle, cublasOperat
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvBatched, k_, 10);
+	}
 	return e;
 }
 
@@ -10981,11 +11583,13 @@ GVM_EXPORT cublasStatus_t cublasSgemvBatched_64(cublasHandle_t handle, cublasOpe
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvBatched_64, k_, 10);
+	}
 	return e;
 }
 
@@ -11023,11 +11627,13 @@ GVM_EXPORT cublasStatus_t cublasSgemvStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -11065,11 +11671,13 @@ GVM_EXPORT cublasStatus_t cublasSgemvStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemvStridedBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -11103,11 +11711,13 @@ GVM_EXPORT cublasStatus_t cublasSgemv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -11141,11 +11751,13 @@ GVM_EXPORT cublasStatus_t cublasSgemv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgemv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -11196,11 +11808,13 @@ GVM_EXPORT cublasStatus_t cublasSger_v2(cublasHandle_t handle, int m, int n, con
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSger_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSger_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSger_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSger_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSger_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSger_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -11228,11 +11842,13 @@ GVM_EXPORT cublasStatus_t cublasSger_v2_64(cublasHandle_t handle, int64_t m, int
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSger_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -11252,11 +11868,13 @@ GVM_EXPORT cublasStatus_t cublasSgetrfBatched(cublasHandle_t handle, int n, floa
 	q.P = (uint64_t)(uintptr_t)P;
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgetrfBatched, k_, 7);
+	}
 	return e;
 }
 
@@ -11278,11 +11896,13 @@ GVM_EXPORT cublasStatus_t cublasSgetriBatched(cublasHandle_t handle, int n, cons
 	GVM_COPY(&q.ldc, &ldc);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSgetriBatched, k_, 9);
+	}
 	return e;
 }
 
@@ -11329,11 +11949,13 @@ GVM_EXPORT cublasStatus_t cublasSmatinvBatched(cublasHandle_t handle, int n, con
 	GVM_COPY(&q.lda_inv, &lda_inv);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSmatinvBatched, k_, 8);
+	}
 	return e;
 }
 
@@ -11356,11 +11978,13 @@ GVM_EXPORT cublasStatus_t cublasSnrm2_v2(cublasHandle_t handle, int n, const flo
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -11387,11 +12011,13 @@ GVM_EXPORT cublasStatus_t cublasSnrm2_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSnrm2_v2_64, k_, 4);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 4);
@@ -11425,11 +12051,13 @@ GVM_EXPORT cublasStatus_t cublasSrot_v2(cublasHandle_t handle, int n, float * x,
 		memcpy(q.v_s, s, 4);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrot_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrot_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrot_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrot_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -11459,11 +12087,13 @@ GVM_EXPORT cublasStatus_t cublasSrot_v2_64(cublasHandle_t handle, int64_t n, flo
 		memcpy(q.v_s, s, 4);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrot_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -11535,11 +12165,13 @@ GVM_EXPORT cublasStatus_t cublasSrotm_v2(cublasHandle_t handle, int n, float * x
 		memcpy(q.v_param, param, 20);
 	else
 		q.param = (uint64_t)(uintptr_t)param;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrotm_v2, k_, 6);
+	}
 	return e;
 }
 
@@ -11564,11 +12196,13 @@ GVM_EXPORT cublasStatus_t cublasSrotm_v2_64(cublasHandle_t handle, int64_t n, fl
 		memcpy(q.v_param, param, 20);
 	else
 		q.param = (uint64_t)(uintptr_t)param;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSrotm_v2_64, k_, 6);
+	}
 	return e;
 }
 
@@ -11656,11 +12290,13 @@ GVM_EXPORT cublasStatus_t cublasSsbmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -11694,11 +12330,13 @@ GVM_EXPORT cublasStatus_t cublasSsbmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsbmv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -11721,11 +12359,13 @@ GVM_EXPORT cublasStatus_t cublasSscal_v2(cublasHandle_t handle, int n, const flo
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSscal_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSscal_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSscal_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSscal_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -11748,11 +12388,13 @@ GVM_EXPORT cublasStatus_t cublasSscal_v2_64(cublasHandle_t handle, int64_t n, co
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSscal_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -11784,11 +12426,13 @@ GVM_EXPORT cublasStatus_t cublasSspmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspmv_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -11820,11 +12464,13 @@ GVM_EXPORT cublasStatus_t cublasSspmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspmv_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -11851,11 +12497,13 @@ GVM_EXPORT cublasStatus_t cublasSspr2_v2(cublasHandle_t handle, cublasFillMode_t
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr2_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -11882,11 +12530,13 @@ GVM_EXPORT cublasStatus_t cublasSspr2_v2_64(cublasHandle_t handle, cublasFillMod
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr2_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -11911,11 +12561,13 @@ GVM_EXPORT cublasStatus_t cublasSspr_v2(cublasHandle_t handle, cublasFillMode_t 
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -11940,11 +12592,13 @@ GVM_EXPORT cublasStatus_t cublasSspr_v2_64(cublasHandle_t handle, cublasFillMode
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSspr_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -11963,11 +12617,13 @@ GVM_EXPORT cublasStatus_t cublasSswap_v2(cublasHandle_t handle, int n, float * x
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSswap_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSswap_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSswap_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSswap_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -11986,11 +12642,13 @@ GVM_EXPORT cublasStatus_t cublasSswap_v2_64(cublasHandle_t handle, int64_t n, fl
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSswap_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -12025,11 +12683,13 @@ GVM_EXPORT cublasStatus_t cublasSsymm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -12064,11 +12724,13 @@ GVM_EXPORT cublasStatus_t cublasSsymm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -12101,11 +12763,13 @@ GVM_EXPORT cublasStatus_t cublasSsymv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -12138,11 +12802,13 @@ GVM_EXPORT cublasStatus_t cublasSsymv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsymv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -12170,11 +12836,13 @@ GVM_EXPORT cublasStatus_t cublasSsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -12202,11 +12870,13 @@ GVM_EXPORT cublasStatus_t cublasSsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -12241,11 +12911,13 @@ GVM_EXPORT cublasStatus_t cublasSsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -12280,11 +12952,13 @@ GVM_EXPORT cublasStatus_t cublasSsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr2k_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -12310,11 +12984,13 @@ GVM_EXPORT cublasStatus_t cublasSsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -12340,11 +13016,13 @@ GVM_EXPORT cublasStatus_t cublasSsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyr_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -12377,11 +13055,13 @@ GVM_EXPORT cublasStatus_t cublasSsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2, k_, 11);
+	}
 	return e;
 }
 
@@ -12414,11 +13094,13 @@ GVM_EXPORT cublasStatus_t cublasSsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrk_v2_64, k_, 11);
+	}
 	return e;
 }
 
@@ -12453,11 +13135,13 @@ GVM_EXPORT cublasStatus_t cublasSsyrkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrkx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrkx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrkx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrkx, k_, 13);
+	}
 	return e;
 }
 
@@ -12492,11 +13176,13 @@ GVM_EXPORT cublasStatus_t cublasSsyrkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSsyrkx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -12519,11 +13205,13 @@ GVM_EXPORT cublasStatus_t cublasStbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbmv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -12546,11 +13234,13 @@ GVM_EXPORT cublasStatus_t cublasStbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbmv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -12573,11 +13263,13 @@ GVM_EXPORT cublasStatus_t cublasStbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbsv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -12600,11 +13292,13 @@ GVM_EXPORT cublasStatus_t cublasStbsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStbsv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -12625,11 +13319,13 @@ GVM_EXPORT cublasStatus_t cublasStpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpmv_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -12650,11 +13346,13 @@ GVM_EXPORT cublasStatus_t cublasStpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpmv_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -12675,11 +13373,13 @@ GVM_EXPORT cublasStatus_t cublasStpsv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpsv_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -12700,11 +13400,13 @@ GVM_EXPORT cublasStatus_t cublasStpsv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpsv_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -12723,11 +13425,13 @@ GVM_EXPORT cublasStatus_t cublasStpttr(cublasHandle_t handle, cublasFillMode_t u
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpttr, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpttr, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStpttr, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStpttr, k_, 6);
+	}
 	return e;
 }
 
@@ -12759,11 +13463,13 @@ GVM_EXPORT cublasStatus_t cublasStrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, k_, 14, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, k_, 14);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, k_, 14, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmm_v2, k_, 14);
+	}
 	return e;
 }
 
@@ -12795,11 +13501,13 @@ GVM_EXPORT cublasStatus_t cublasStrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, k_, 14, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, k_, 14);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, k_, 14, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmm_v2_64, k_, 14);
+	}
 	return e;
 }
 
@@ -12821,11 +13529,13 @@ GVM_EXPORT cublasStatus_t cublasStrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -12847,11 +13557,13 @@ GVM_EXPORT cublasStatus_t cublasStrmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrmv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -12882,11 +13594,13 @@ GVM_EXPORT cublasStatus_t cublasStrsmBatched(cublasHandle_t handle, cublasSideMo
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsmBatched, k_, 12);
+	}
 	return e;
 }
 
@@ -12917,11 +13631,13 @@ GVM_EXPORT cublasStatus_t cublasStrsmBatched_64(cublasHandle_t handle, cublasSid
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsmBatched_64, k_, 12);
+	}
 	return e;
 }
 
@@ -12951,11 +13667,13 @@ GVM_EXPORT cublasStatus_t cublasStrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsm_v2, k_, 12);
+	}
 	return e;
 }
 
@@ -12985,11 +13703,13 @@ GVM_EXPORT cublasStatus_t cublasStrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsm_v2_64, k_, 12);
+	}
 	return e;
 }
 
@@ -13011,11 +13731,13 @@ GVM_EXPORT cublasStatus_t cublasStrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -13037,11 +13759,13 @@ GVM_EXPORT cublasStatus_t cublasStrsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrsv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -13060,11 +13784,13 @@ GVM_EXPORT cublasStatus_t cublasStrttp(cublasHandle_t handle, cublasFillMode_t u
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrttp, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrttp, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasStrttp, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasStrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasStrttp, k_, 6);
+	}
 	return e;
 }
 
@@ -13085,11 +13811,13 @@ GVM_EXPORT cublasStatus_t cublasSwapEx(cublasHandle_t handle, int n, void * x, c
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSwapEx, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSwapEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSwapEx, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSwapEx, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSwapEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSwapEx, k_, 6);
+	}
 	return e;
 }
 
@@ -13110,11 +13838,13 @@ GVM_EXPORT cublasStatus_t cublasSwapEx_64(cublasHandle_t handle, int64_t n, void
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.yType, &yType);
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasSwapEx_64, k_, 6);
+	}
 	return e;
 }
 
@@ -13149,11 +13879,13 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvBatched(cublasHandle_t handle, cublasOper
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched, k_, 10);
+	}
 	return e;
 }
 
@@ -13188,11 +13920,13 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvBatched_64(cublasHandle_t handle, cublasO
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvBatched_64, k_, 10);
+	}
 	return e;
 }
 
@@ -13230,11 +13964,13 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -13272,11 +14008,13 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSSgemvStridedBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -13311,11 +14049,13 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvBatched(cublasHandle_t handle, cublasOper
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched, k_, 10);
+	}
 	return e;
 }
 
@@ -13350,11 +14090,13 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvBatched_64(cublasHandle_t handle, cublasO
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvBatched_64, k_, 10);
+	}
 	return e;
 }
 
@@ -13392,11 +14134,13 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched(cublasHandle_t handle, cub
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -13434,11 +14178,13 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched_64(cublasHandle_t handle, 
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasTSTgemvStridedBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -13469,11 +14215,13 @@ GVM_EXPORT cublasStatus_t cublasUint8gemmBias(cublasHandle_t handle, cublasOpera
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.C_mult, &C_mult);
 	GVM_COPY(&q.C_shift, &C_shift);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasUint8gemmBias, k_, 16);
+	}
 	return e;
 }
 
@@ -13498,11 +14246,13 @@ GVM_EXPORT cublasStatus_t cublasZaxpy_v2(cublasHandle_t handle, int n, const cuD
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2, k_, 6);
+	}
 	return e;
 }
 
@@ -13527,11 +14277,13 @@ GVM_EXPORT cublasStatus_t cublasZaxpy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZaxpy_v2_64, k_, 6);
+	}
 	return e;
 }
 
@@ -13550,11 +14302,13 @@ GVM_EXPORT cublasStatus_t cublasZcopy_v2(cublasHandle_t handle, int n, const cuD
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZcopy_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -13573,11 +14327,13 @@ GVM_EXPORT cublasStatus_t cublasZcopy_v2_64(cublasHandle_t handle, int64_t n, co
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZcopy_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -13600,11 +14356,13 @@ GVM_EXPORT cublasStatus_t cublasZdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdgmm, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdgmm, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdgmm, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdgmm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdgmm, k_, 8);
+	}
 	return e;
 }
 
@@ -13627,11 +14385,13 @@ GVM_EXPORT cublasStatus_t cublasZdgmm_64(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.incx, &incx);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdgmm_64, k_, 8);
+	}
 	return e;
 }
 
@@ -13656,11 +14416,13 @@ GVM_EXPORT cublasStatus_t cublasZdotc_v2(cublasHandle_t handle, int n, const cuD
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotc_v2, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 16);
@@ -13689,11 +14451,13 @@ GVM_EXPORT cublasStatus_t cublasZdotc_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotc_v2_64, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 16);
@@ -13722,11 +14486,13 @@ GVM_EXPORT cublasStatus_t cublasZdotu_v2(cublasHandle_t handle, int n, const cuD
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotu_v2, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 16);
@@ -13755,11 +14521,13 @@ GVM_EXPORT cublasStatus_t cublasZdotu_v2_64(cublasHandle_t handle, int64_t n, co
 		q.result = (uint64_t)(uintptr_t)result;
 	else if (!result)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdotu_v2_64, k_, 6);
+	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
 			memcpy(result, r.result, 16);
@@ -13793,11 +14561,13 @@ GVM_EXPORT cublasStatus_t cublasZdrot_v2(cublasHandle_t handle, int n, cuDoubleC
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdrot_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -13827,11 +14597,13 @@ GVM_EXPORT cublasStatus_t cublasZdrot_v2_64(cublasHandle_t handle, int64_t n, cu
 		memcpy(q.v_s, s, 8);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdrot_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -13854,11 +14626,13 @@ GVM_EXPORT cublasStatus_t cublasZdscal_v2(cublasHandle_t handle, int n, const do
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdscal_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -13881,11 +14655,13 @@ GVM_EXPORT cublasStatus_t cublasZdscal_v2_64(cublasHandle_t handle, int64_t n, c
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZdscal_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -13921,11 +14697,13 @@ GVM_EXPORT cublasStatus_t cublasZgbmv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -13961,11 +14739,13 @@ GVM_EXPORT cublasStatus_t cublasZgbmv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgbmv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -14000,11 +14780,13 @@ GVM_EXPORT cublasStatus_t cublasZgeam(cublasHandle_t handle, cublasOperation_t t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeam, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeam, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeam, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeam, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeam, k_, 13);
+	}
 	return e;
 }
 
@@ -14039,11 +14821,13 @@ GVM_EXPORT cublasStatus_t cublasZgeam_64(cublasHandle_t handle, cublasOperation_
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeam_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeam_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeam_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeam_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeam_64, k_, 13);
+	}
 	return e;
 }
 
@@ -14106,11 +14890,13 @@ GVM_EXPORT cublasStatus_t cublasZgemm3m(cublasHandle_t handle, cublasOperation_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm3m, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm3m, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm3m, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm3m, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm3m, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm3m, k_, 13);
+	}
 	return e;
 }
 
@@ -14146,11 +14932,13 @@ GVM_EXPORT cublasStatus_t cublasZgemm3m_64(cublasHandle_t handle, cublasOperatio
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm3m_64, k_, 13);
+	}
 	return e;
 }
 
@@ -14187,11 +14975,13 @@ GVM_EXPORT cublasStatus_t cublasZgemmBatched(cublasHandle_t handle, cublasOperat
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -14228,11 +15018,13 @@ GVM_EXPORT cublasStatus_t cublasZgemmBatched_64(cublasHandle_t handle, cublasOpe
 	q.Carray = (uint64_t)(uintptr_t)Carray;
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -14272,11 +15064,13 @@ GVM_EXPORT cublasStatus_t cublasZgemmStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched, k_, 16);
+	}
 	return e;
 }
 
@@ -14316,11 +15110,13 @@ GVM_EXPORT cublasStatus_t cublasZgemmStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.ldc, &ldc);
 	GVM_COPY(&q.strideC, &strideC);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, k_, 16, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, k_, 16);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, k_, 16, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemmStridedBatched_64, k_, 16);
+	}
 	return e;
 }
 
@@ -14356,11 +15152,13 @@ GVM_EXPORT cublasStatus_t cublasZgemm_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -14396,11 +15194,13 @@ GVM_EXPORT cublasStatus_t cublasZgemm_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -14435,11 +15235,13 @@ GVM_EXPORT cublasStatus_t cublasZgemvBatched(cublasHandle_t handle, cublasOperat
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvBatched, k_, 10);
+	}
 	return e;
 }
 
@@ -14474,11 +15276,13 @@ GVM_EXPORT cublasStatus_t cublasZgemvBatched_64(cublasHandle_t handle, cublasOpe
 	q.yarray = (uint64_t)(uintptr_t)yarray;
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvBatched_64, k_, 10);
+	}
 	return e;
 }
 
@@ -14516,11 +15320,13 @@ GVM_EXPORT cublasStatus_t cublasZgemvStridedBatched(cublasHandle_t handle, cubla
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched, k_, 13);
+	}
 	return e;
 }
 
@@ -14558,11 +15364,13 @@ GVM_EXPORT cublasStatus_t cublasZgemvStridedBatched_64(cublasHandle_t handle, cu
 	GVM_COPY(&q.incy, &incy);
 	GVM_COPY(&q.stridey, &stridey);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemvStridedBatched_64, k_, 13);
+	}
 	return e;
 }
 
@@ -14596,11 +15404,13 @@ GVM_EXPORT cublasStatus_t cublasZgemv_v2(cublasHandle_t handle, cublasOperation_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -14634,11 +15444,13 @@ GVM_EXPORT cublasStatus_t cublasZgemv_v2_64(cublasHandle_t handle, cublasOperati
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgemv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -14689,11 +15501,13 @@ GVM_EXPORT cublasStatus_t cublasZgerc_v2(cublasHandle_t handle, int m, int n, co
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgerc_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -14721,11 +15535,13 @@ GVM_EXPORT cublasStatus_t cublasZgerc_v2_64(cublasHandle_t handle, int64_t m, in
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgerc_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -14753,11 +15569,13 @@ GVM_EXPORT cublasStatus_t cublasZgeru_v2(cublasHandle_t handle, int m, int n, co
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeru_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -14785,11 +15603,13 @@ GVM_EXPORT cublasStatus_t cublasZgeru_v2_64(cublasHandle_t handle, int64_t m, in
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgeru_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -14809,11 +15629,13 @@ GVM_EXPORT cublasStatus_t cublasZgetrfBatched(cublasHandle_t handle, int n, cuDo
 	q.P = (uint64_t)(uintptr_t)P;
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgetrfBatched, k_, 7);
+	}
 	return e;
 }
 
@@ -14835,11 +15657,13 @@ GVM_EXPORT cublasStatus_t cublasZgetriBatched(cublasHandle_t handle, int n, cons
 	GVM_COPY(&q.ldc, &ldc);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZgetriBatched, k_, 9);
+	}
 	return e;
 }
 
@@ -14899,11 +15723,13 @@ GVM_EXPORT cublasStatus_t cublasZhbmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -14937,11 +15763,13 @@ GVM_EXPORT cublasStatus_t cublasZhbmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhbmv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -14976,11 +15804,13 @@ GVM_EXPORT cublasStatus_t cublasZhemm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -15015,11 +15845,13 @@ GVM_EXPORT cublasStatus_t cublasZhemm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -15052,11 +15884,13 @@ GVM_EXPORT cublasStatus_t cublasZhemv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -15089,11 +15923,13 @@ GVM_EXPORT cublasStatus_t cublasZhemv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhemv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -15121,11 +15957,13 @@ GVM_EXPORT cublasStatus_t cublasZher2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -15153,11 +15991,13 @@ GVM_EXPORT cublasStatus_t cublasZher2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -15192,11 +16032,13 @@ GVM_EXPORT cublasStatus_t cublasZher2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2k_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -15231,11 +16073,13 @@ GVM_EXPORT cublasStatus_t cublasZher2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher2k_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -15261,11 +16105,13 @@ GVM_EXPORT cublasStatus_t cublasZher_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -15291,11 +16137,13 @@ GVM_EXPORT cublasStatus_t cublasZher_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZher_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -15328,11 +16176,13 @@ GVM_EXPORT cublasStatus_t cublasZherk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherk_v2, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherk_v2, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherk_v2, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherk_v2, k_, 11);
+	}
 	return e;
 }
 
@@ -15365,11 +16215,13 @@ GVM_EXPORT cublasStatus_t cublasZherk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherk_v2_64, k_, 11);
+	}
 	return e;
 }
 
@@ -15404,11 +16256,13 @@ GVM_EXPORT cublasStatus_t cublasZherkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherkx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherkx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherkx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherkx, k_, 13);
+	}
 	return e;
 }
 
@@ -15443,11 +16297,13 @@ GVM_EXPORT cublasStatus_t cublasZherkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherkx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherkx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZherkx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZherkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZherkx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -15479,11 +16335,13 @@ GVM_EXPORT cublasStatus_t cublasZhpmv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -15515,11 +16373,13 @@ GVM_EXPORT cublasStatus_t cublasZhpmv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpmv_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -15546,11 +16406,13 @@ GVM_EXPORT cublasStatus_t cublasZhpr2_v2(cublasHandle_t handle, cublasFillMode_t
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -15577,11 +16439,13 @@ GVM_EXPORT cublasStatus_t cublasZhpr2_v2_64(cublasHandle_t handle, cublasFillMod
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr2_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -15606,11 +16470,13 @@ GVM_EXPORT cublasStatus_t cublasZhpr_v2(cublasHandle_t handle, cublasFillMode_t 
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -15635,11 +16501,13 @@ GVM_EXPORT cublasStatus_t cublasZhpr_v2_64(cublasHandle_t handle, cublasFillMode
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZhpr_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -15660,11 +16528,13 @@ GVM_EXPORT cublasStatus_t cublasZmatinvBatched(cublasHandle_t handle, int n, con
 	GVM_COPY(&q.lda_inv, &lda_inv);
 	q.info = (uint64_t)(uintptr_t)info;
 	GVM_COPY(&q.batchSize, &batchSize);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZmatinvBatched, k_, 8);
+	}
 	return e;
 }
 
@@ -15694,11 +16564,13 @@ GVM_EXPORT cublasStatus_t cublasZrot_v2(cublasHandle_t handle, int n, cuDoubleCo
 		memcpy(q.v_s, s, 16);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZrot_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZrot_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZrot_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZrot_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZrot_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -15728,11 +16600,13 @@ GVM_EXPORT cublasStatus_t cublasZrot_v2_64(cublasHandle_t handle, int64_t n, cuD
 		memcpy(q.v_s, s, 16);
 	else
 		q.s = (uint64_t)(uintptr_t)s;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZrot_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -15802,11 +16676,13 @@ GVM_EXPORT cublasStatus_t cublasZscal_v2(cublasHandle_t handle, int n, const cuD
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZscal_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZscal_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZscal_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZscal_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZscal_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -15829,11 +16705,13 @@ GVM_EXPORT cublasStatus_t cublasZscal_v2_64(cublasHandle_t handle, int64_t n, co
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZscal_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -15852,11 +16730,13 @@ GVM_EXPORT cublasStatus_t cublasZswap_v2(cublasHandle_t handle, int n, cuDoubleC
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZswap_v2, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZswap_v2, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZswap_v2, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZswap_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZswap_v2, k_, 4);
+	}
 	return e;
 }
 
@@ -15875,11 +16755,13 @@ GVM_EXPORT cublasStatus_t cublasZswap_v2_64(cublasHandle_t handle, int64_t n, cu
 	GVM_COPY(&q.incx, &incx);
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, k_, 4, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, k_, 4, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZswap_v2_64, k_, 4);
+	}
 	return e;
 }
 
@@ -15914,11 +16796,13 @@ GVM_EXPORT cublasStatus_t cublasZsymm_v2(cublasHandle_t handle, cublasSideMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymm_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -15953,11 +16837,13 @@ GVM_EXPORT cublasStatus_t cublasZsymm_v2_64(cublasHandle_t handle, cublasSideMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymm_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -15990,11 +16876,13 @@ GVM_EXPORT cublasStatus_t cublasZsymv_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymv_v2, k_, 10);
+	}
 	return e;
 }
 
@@ -16027,11 +16915,13 @@ GVM_EXPORT cublasStatus_t cublasZsymv_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.incy, &incy);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, k_, 10, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, k_, 10);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, k_, 10, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsymv_v2_64, k_, 10);
+	}
 	return e;
 }
 
@@ -16059,11 +16949,13 @@ GVM_EXPORT cublasStatus_t cublasZsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2, k_, 9);
+	}
 	return e;
 }
 
@@ -16091,11 +16983,13 @@ GVM_EXPORT cublasStatus_t cublasZsyr2_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.incy, &incy);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, k_, 9, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, k_, 9);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, k_, 9, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2_v2_64, k_, 9);
+	}
 	return e;
 }
 
@@ -16130,11 +17024,13 @@ GVM_EXPORT cublasStatus_t cublasZsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2, k_, 13);
+	}
 	return e;
 }
 
@@ -16169,11 +17065,13 @@ GVM_EXPORT cublasStatus_t cublasZsyr2k_v2_64(cublasHandle_t handle, cublasFillMo
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr2k_v2_64, k_, 13);
+	}
 	return e;
 }
 
@@ -16199,11 +17097,13 @@ GVM_EXPORT cublasStatus_t cublasZsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -16229,11 +17129,13 @@ GVM_EXPORT cublasStatus_t cublasZsyr_v2_64(cublasHandle_t handle, cublasFillMode
 	GVM_COPY(&q.incx, &incx);
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyr_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -16266,11 +17168,13 @@ GVM_EXPORT cublasStatus_t cublasZsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2, k_, 11);
+	}
 	return e;
 }
 
@@ -16303,11 +17207,13 @@ GVM_EXPORT cublasStatus_t cublasZsyrk_v2_64(cublasHandle_t handle, cublasFillMod
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, k_, 11, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, k_, 11);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, k_, 11, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrk_v2_64, k_, 11);
+	}
 	return e;
 }
 
@@ -16342,11 +17248,13 @@ GVM_EXPORT cublasStatus_t cublasZsyrkx(cublasHandle_t handle, cublasFillMode_t u
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrkx, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrkx, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrkx, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrkx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrkx, k_, 13);
+	}
 	return e;
 }
 
@@ -16381,11 +17289,13 @@ GVM_EXPORT cublasStatus_t cublasZsyrkx_64(cublasHandle_t handle, cublasFillMode_
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, k_, 13, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, k_, 13);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, k_, 13, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZsyrkx_64, k_, 13);
+	}
 	return e;
 }
 
@@ -16408,11 +17318,13 @@ GVM_EXPORT cublasStatus_t cublasZtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -16435,11 +17347,13 @@ GVM_EXPORT cublasStatus_t cublasZtbmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbmv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -16462,11 +17376,13 @@ GVM_EXPORT cublasStatus_t cublasZtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -16489,11 +17405,13 @@ GVM_EXPORT cublasStatus_t cublasZtbsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtbsv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -16514,11 +17432,13 @@ GVM_EXPORT cublasStatus_t cublasZtpmv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -16539,11 +17459,13 @@ GVM_EXPORT cublasStatus_t cublasZtpmv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpmv_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -16564,11 +17486,13 @@ GVM_EXPORT cublasStatus_t cublasZtpsv_v2(cublasHandle_t handle, cublasFillMode_t
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2, k_, 7);
+	}
 	return e;
 }
 
@@ -16589,11 +17513,13 @@ GVM_EXPORT cublasStatus_t cublasZtpsv_v2_64(cublasHandle_t handle, cublasFillMod
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, k_, 7, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, k_, 7);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, k_, 7, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpsv_v2_64, k_, 7);
+	}
 	return e;
 }
 
@@ -16612,11 +17538,13 @@ GVM_EXPORT cublasStatus_t cublasZtpttr(cublasHandle_t handle, cublasFillMode_t u
 	q.AP = (uint64_t)(uintptr_t)AP;
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpttr, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpttr, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtpttr, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtpttr, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtpttr, k_, 6);
+	}
 	return e;
 }
 
@@ -16648,11 +17576,13 @@ GVM_EXPORT cublasStatus_t cublasZtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, k_, 14, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, k_, 14);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, k_, 14, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2, k_, 14);
+	}
 	return e;
 }
 
@@ -16684,11 +17614,13 @@ GVM_EXPORT cublasStatus_t cublasZtrmm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.ldb, &ldb);
 	q.C = (uint64_t)(uintptr_t)C;
 	GVM_COPY(&q.ldc, &ldc);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, k_, 14, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, k_, 14);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, k_, 14, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmm_v2_64, k_, 14);
+	}
 	return e;
 }
 
@@ -16710,11 +17642,13 @@ GVM_EXPORT cublasStatus_t cublasZtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -16736,11 +17670,13 @@ GVM_EXPORT cublasStatus_t cublasZtrmv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrmv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -16771,11 +17707,13 @@ GVM_EXPORT cublasStatus_t cublasZtrsmBatched(cublasHandle_t handle, cublasSideMo
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched, k_, 12);
+	}
 	return e;
 }
 
@@ -16806,11 +17744,13 @@ GVM_EXPORT cublasStatus_t cublasZtrsmBatched_64(cublasHandle_t handle, cublasSid
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
 	GVM_COPY(&q.batchCount, &batchCount);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsmBatched_64, k_, 12);
+	}
 	return e;
 }
 
@@ -16840,11 +17780,13 @@ GVM_EXPORT cublasStatus_t cublasZtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2, k_, 12);
+	}
 	return e;
 }
 
@@ -16874,11 +17816,13 @@ GVM_EXPORT cublasStatus_t cublasZtrsm_v2_64(cublasHandle_t handle, cublasSideMod
 	GVM_COPY(&q.lda, &lda);
 	q.B = (uint64_t)(uintptr_t)B;
 	GVM_COPY(&q.ldb, &ldb);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, k_, 12, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, k_, 12);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, k_, 12, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsm_v2_64, k_, 12);
+	}
 	return e;
 }
 
@@ -16900,11 +17844,13 @@ GVM_EXPORT cublasStatus_t cublasZtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2, k_, 8);
+	}
 	return e;
 }
 
@@ -16926,11 +17872,13 @@ GVM_EXPORT cublasStatus_t cublasZtrsv_v2_64(cublasHandle_t handle, cublasFillMod
 	GVM_COPY(&q.lda, &lda);
 	q.x = (uint64_t)(uintptr_t)x;
 	GVM_COPY(&q.incx, &incx);
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, k_, 8, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, k_, 8);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, k_, 8, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrsv_v2_64, k_, 8);
+	}
 	return e;
 }
 
@@ -16949,10 +17897,12 @@ GVM_EXPORT cublasStatus_t cublasZtrttp(cublasHandle_t handle, cublasFillMode_t u
 	q.A = (uint64_t)(uintptr_t)A;
 	GVM_COPY(&q.lda, &lda);
 	q.AP = (uint64_t)(uintptr_t)AP;
-	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrttp, k_, 6, &q, sizeof(q)))
-		return CUBLAS_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUBLAS_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrttp, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_cublas, GV_OP_cublasZtrttp, k_, 6, &q, sizeof(q))) {
+		e = CUBLAS_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cublas, GV_OP_cublasZtrttp, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUBLAS_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cublas, GV_OP_cublasZtrttp, k_, 6);
+	}
 	return e;
 }

@@ -164,11 +164,13 @@ GVM_EXPORT cufftResult cufftExecC2C(cufftHandle plan, cufftComplex * idata, cuff
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
 	GVM_COPY(&q.direction, &direction);
-	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecC2C, k_, 5, &q, sizeof(q)))
-		return CUFFT_SUCCESS;
-	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecC2C, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUFFT_SUCCESS)
-		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecC2C, k_, 5);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecC2C, k_, 5, &q, sizeof(q))) {
+		e = CUFFT_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecC2C, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUFFT_SUCCESS)
+			gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecC2C, k_, 5);
+	}
 	return e;
 }
 
@@ -184,11 +186,13 @@ GVM_EXPORT cufftResult cufftExecC2R(cufftHandle plan, cufftComplex * idata, cuff
 	q.plan = (uint32_t)plan;
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
-	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecC2R, k_, 4, &q, sizeof(q)))
-		return CUFFT_SUCCESS;
-	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecC2R, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUFFT_SUCCESS)
-		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecC2R, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecC2R, k_, 4, &q, sizeof(q))) {
+		e = CUFFT_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecC2R, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUFFT_SUCCESS)
+			gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecC2R, k_, 4);
+	}
 	return e;
 }
 
@@ -204,11 +208,13 @@ GVM_EXPORT cufftResult cufftExecD2Z(cufftHandle plan, cufftDoubleReal * idata, c
 	q.plan = (uint32_t)plan;
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
-	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecD2Z, k_, 4, &q, sizeof(q)))
-		return CUFFT_SUCCESS;
-	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecD2Z, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUFFT_SUCCESS)
-		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecD2Z, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecD2Z, k_, 4, &q, sizeof(q))) {
+		e = CUFFT_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecD2Z, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUFFT_SUCCESS)
+			gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecD2Z, k_, 4);
+	}
 	return e;
 }
 
@@ -224,11 +230,13 @@ GVM_EXPORT cufftResult cufftExecR2C(cufftHandle plan, cufftReal * idata, cufftCo
 	q.plan = (uint32_t)plan;
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
-	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecR2C, k_, 4, &q, sizeof(q)))
-		return CUFFT_SUCCESS;
-	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecR2C, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUFFT_SUCCESS)
-		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecR2C, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecR2C, k_, 4, &q, sizeof(q))) {
+		e = CUFFT_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecR2C, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUFFT_SUCCESS)
+			gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecR2C, k_, 4);
+	}
 	return e;
 }
 
@@ -244,11 +252,13 @@ GVM_EXPORT cufftResult cufftExecZ2D(cufftHandle plan, cufftDoubleComplex * idata
 	q.plan = (uint32_t)plan;
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
-	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecZ2D, k_, 4, &q, sizeof(q)))
-		return CUFFT_SUCCESS;
-	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecZ2D, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUFFT_SUCCESS)
-		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecZ2D, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecZ2D, k_, 4, &q, sizeof(q))) {
+		e = CUFFT_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecZ2D, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUFFT_SUCCESS)
+			gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecZ2D, k_, 4);
+	}
 	return e;
 }
 
@@ -265,11 +275,13 @@ GVM_EXPORT cufftResult cufftExecZ2Z(cufftHandle plan, cufftDoubleComplex * idata
 	q.idata = (uint64_t)(uintptr_t)idata;
 	q.odata = (uint64_t)(uintptr_t)odata;
 	GVM_COPY(&q.direction, &direction);
-	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, k_, 5, &q, sizeof(q)))
-		return CUFFT_SUCCESS;
-	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (g_ && e == CUFFT_SUCCESS)
-		gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, k_, 5);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, k_, 5, &q, sizeof(q))) {
+		e = CUFFT_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUFFT_SUCCESS)
+			gvm_learn(&gvm_lib_cufft, GV_OP_cufftExecZ2Z, k_, 5);
+	}
 	return e;
 }
 
@@ -806,12 +818,20 @@ GVM_EXPORT cufftResult cufftSetStream(cufftHandle plan, cudaStream_t stream)
 {
 	struct gvg_cufftSetStream_req q;
 	struct gvg_cufftSetStream_resp r;
+	const uint64_t k_[] = {(uint64_t)(int64_t)plan, (uint64_t)(uintptr_t)stream};
+	const int g_ = gv_stream_known(stream);
 	cufftResult e;
 
 	memset(&q, 0, sizeof(q));
 	q.plan = (uint32_t)plan;
 	q.stream = (uint64_t)(uintptr_t)stream;
-	e = gvm_call(&gvm_lib_cufft, GV_OP_cufftSetStream, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cufft, GV_OP_cufftSetStream, k_, 2, &q, sizeof(q))) {
+		e = CUFFT_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cufft, GV_OP_cufftSetStream, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUFFT_SUCCESS)
+			gvm_learn(&gvm_lib_cufft, GV_OP_cufftSetStream, k_, 2);
+	}
 	return e;
 }
 

@@ -117,11 +117,13 @@ GVM_EXPORT curandStatus_t curandGenerate(curandGenerator_t generator, unsigned i
 		q.outputPtr = (uint64_t)(uintptr_t)outputPtr;
 	}
 	GVM_COPY(&q.num, &num);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerate, k_, 4, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerate, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerate, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerate, k_, 4, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerate, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGenerate, k_, 4);
+	}
 	return e;
 }
 
@@ -152,11 +154,13 @@ GVM_EXPORT curandStatus_t curandGenerateLogNormal(curandGenerator_t generator, f
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.mean, &mean);
 	GVM_COPY(&q.stddev, &stddev);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, k_, 6, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, k_, 6, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLogNormal, k_, 6);
+	}
 	return e;
 }
 
@@ -187,11 +191,13 @@ GVM_EXPORT curandStatus_t curandGenerateLogNormalDouble(curandGenerator_t genera
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.mean, &mean);
 	GVM_COPY(&q.stddev, &stddev);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, k_, 6, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, k_, 6, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLogNormalDouble, k_, 6);
+	}
 	return e;
 }
 
@@ -220,11 +226,13 @@ GVM_EXPORT curandStatus_t curandGenerateLongLong(curandGenerator_t generator, un
 		q.outputPtr = (uint64_t)(uintptr_t)outputPtr;
 	}
 	GVM_COPY(&q.num, &num);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLongLong, k_, 4, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLongLong, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLongLong, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateLongLong, k_, 4, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateLongLong, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateLongLong, k_, 4);
+	}
 	return e;
 }
 
@@ -255,11 +263,13 @@ GVM_EXPORT curandStatus_t curandGenerateNormal(curandGenerator_t generator, floa
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.mean, &mean);
 	GVM_COPY(&q.stddev, &stddev);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateNormal, k_, 6, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateNormal, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateNormal, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateNormal, k_, 6, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateNormal, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateNormal, k_, 6);
+	}
 	return e;
 }
 
@@ -290,11 +300,13 @@ GVM_EXPORT curandStatus_t curandGenerateNormalDouble(curandGenerator_t generator
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.mean, &mean);
 	GVM_COPY(&q.stddev, &stddev);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, k_, 6, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, k_, 6, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateNormalDouble, k_, 6);
+	}
 	return e;
 }
 
@@ -324,11 +336,13 @@ GVM_EXPORT curandStatus_t curandGeneratePoisson(curandGenerator_t generator, uns
 	}
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.lambda, &lambda);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGeneratePoisson, k_, 5, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGeneratePoisson, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGeneratePoisson, k_, 5);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGeneratePoisson, k_, 5, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGeneratePoisson, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGeneratePoisson, k_, 5);
+	}
 	return e;
 }
 
@@ -359,11 +373,13 @@ GVM_EXPORT curandStatus_t curandGeneratePoissonMethod(curandGenerator_t generato
 	GVM_COPY(&q.n, &n);
 	GVM_COPY(&q.lambda, &lambda);
 	GVM_COPY(&q.method, &method);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, k_, 6, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, k_, 6);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, k_, 6, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGeneratePoissonMethod, k_, 6);
+	}
 	return e;
 }
 
@@ -405,11 +421,13 @@ GVM_EXPORT curandStatus_t curandGenerateUniform(curandGenerator_t generator, flo
 		q.outputPtr = (uint64_t)(uintptr_t)outputPtr;
 	}
 	GVM_COPY(&q.num, &num);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateUniform, k_, 4, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateUniform, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateUniform, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateUniform, k_, 4, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateUniform, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateUniform, k_, 4);
+	}
 	return e;
 }
 
@@ -438,11 +456,13 @@ GVM_EXPORT curandStatus_t curandGenerateUniformDouble(curandGenerator_t generato
 		q.outputPtr = (uint64_t)(uintptr_t)outputPtr;
 	}
 	GVM_COPY(&q.num, &num);
-	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, k_, 4, &q, sizeof(q)))
-		return CURAND_STATUS_SUCCESS;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
-	if (g_ && e == CURAND_STATUS_SUCCESS)
-		gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, k_, 4);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, k_, 4, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandGenerateUniformDouble, k_, 4);
+	}
 	return e;
 }
 
@@ -506,11 +526,19 @@ GVM_EXPORT curandStatus_t curandSetStream(curandGenerator_t generator, cudaStrea
 {
 	struct gvg_curandSetStream_req q;
 	struct gvg_curandSetStream_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)generator, (uint64_t)(uintptr_t)stream};
+	const int g_ = gv_stream_known(stream);
 	curandStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.generator = (uint64_t)(uintptr_t)generator;
 	q.stream = (uint64_t)(uintptr_t)stream;
-	e = gvm_call(&gvm_lib_curand, GV_OP_curandSetStream, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_curand, GV_OP_curandSetStream, k_, 2, &q, sizeof(q))) {
+		e = CURAND_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_curand, GV_OP_curandSetStream, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CURAND_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_curand, GV_OP_curandSetStream, k_, 2);
+	}
 	return e;
 }

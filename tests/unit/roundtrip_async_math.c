@@ -44,6 +44,14 @@ static cublasStatus_t fake_sgemm(cublasHandle_t h, cublasOperation_t ta, cublasO
 	return CUBLAS_STATUS_SUCCESS;
 }
 
+static int stream_sets;
+
+static cublasStatus_t fake_set_stream(cublasHandle_t h, cudaStream_t s)
+{
+	stream_sets++;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
 static cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, int m, int lda)
 {
 	static const float one = 1.0f, zero = 0.0f;
@@ -102,6 +110,23 @@ static void cublas_async(struct gvg_cublas_fns *t)
 		    cudaDeviceSynchronize() == cudaSuccess && cudaGetLastError() == cudaSuccess);
 	RT_TRUE("async cuBLAS", "waits for the library's next synchronous call",
 		gemm(h, CUBLAS_OP_N, 8, 4) == CUBLAS_STATUS_EXECUTION_FAILED);
+	/* Handle state set before every call (as PyTorch does): queued too. */
+	{
+		cudaStream_t got = (cudaStream_t)1;
+
+		t->cublasSetStream_v2 = fake_set_stream;
+		stream_sets = 0;
+		RT_TRUE("async cuBLAS", "a first cublasSetStream waits",
+			cublasSetStream_v2(h, NULL) == CUBLAS_STATUS_SUCCESS && stream_sets == 1);
+		RT_TRUE("async cuBLAS", "the same stream again is queued",
+			cublasSetStream_v2(h, NULL) == CUBLAS_STATUS_SUCCESS && stream_sets == 1);
+		RT_TRUE("async cuBLAS", "and shadowed at once",
+			cublasGetStream_v2(h, &got) == CUBLAS_STATUS_SUCCESS && got == NULL);
+		RT_TRUE("async cuBLAS", "a stream the process does not know: the host's answer",
+			cublasSetStream_v2(h, (cudaStream_t)0x7777) != CUBLAS_STATUS_SUCCESS &&
+			    stream_sets == 2);
+		cublasSetStream_v2(h, NULL);
+	}
 	/* Destroying a handle voids what was learned (its value comes back). */
 	RT_TRUE("async cuBLAS", "destroy", cublasDestroy_v2(h) == CUBLAS_STATUS_SUCCESS);
 	RT_TRUE("async cuBLAS", "a destroyed handle's call waits for the host",
@@ -126,7 +151,7 @@ static cufftResult fake_plan_destroy(cufftHandle plan)
 	return CUFFT_SUCCESS;
 }
 
-static cufftResult fake_set_stream(cufftHandle plan, cudaStream_t s)
+static cufftResult fake_plan_stream(cufftHandle plan, cudaStream_t s)
 {
 	return CUFFT_SUCCESS;
 }
@@ -149,7 +174,7 @@ static void cufft_async(struct gvg_cufft_fns *t)
 
 	t->cufftCreate = fake_plan_create;
 	t->cufftDestroy = fake_plan_destroy;
-	t->cufftSetStream = fake_set_stream;
+	t->cufftSetStream = fake_plan_stream;
 	t->cufftSetAutoAllocation = fake_auto_alloc;
 	t->cufftExecC2C = fake_c2c;
 	RT_TRUE("async cuFFT", "plan", cufftCreate(&plan) == CUFFT_SUCCESS);
