@@ -203,6 +203,13 @@ def async_guard(fn, names):
     elif re.search(r"(sy|he)mm", low) and "side" in names:
         g += ["(unsigned)side <= 1u"]
         rows = {"lda": "side == CUBLAS_SIDE_LEFT ? m : n", "ldb": "m", "ldc": "m"}
+    # The 32-bit API, far from its limits: a matrix of under 2^31 elements
+    # (where a larger one might be refused, its call waits for the answer).
+    dims = [d for d in ("m", "n", "k") if d in names]
+    if not fn.endswith("_64") and dims:
+        big = "gvm_dims_max(%s)" % ", ".join(dims + ["0"] * (3 - len(dims)))
+        g += ["(int64_t)%s * %s < 2147483648ll" % (ld, big)
+              for ld in ("lda", "ldb", "ldc") if ld in names]
     for ld in ("lda", "ldb", "ldc"):
         if ld not in names:
             continue

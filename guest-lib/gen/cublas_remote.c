@@ -268,7 +268,7 @@ GVM_EXPORT cublasStatus_t cublasCdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	struct gvg_cublasCdgmm_req q;
 	struct gvg_cublasCdgmm_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -467,7 +467,7 @@ GVM_EXPORT cublasStatus_t cublasCgbmv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasCgbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -551,7 +551,7 @@ GVM_EXPORT cublasStatus_t cublasCgeam(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasCgeam_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -660,7 +660,7 @@ GVM_EXPORT cublasStatus_t cublasCgemm3m(cublasHandle_t handle, cublasOperation_t
 	struct gvg_cublasCgemm3m_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -702,7 +702,7 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasCgemm3mBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -788,7 +788,7 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mEx(cublasHandle_t handle, cublasOperation
 	struct gvg_cublasCgemm3mEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -878,7 +878,7 @@ GVM_EXPORT cublasStatus_t cublasCgemm3mStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasCgemm3mStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1012,7 +1012,7 @@ GVM_EXPORT cublasStatus_t cublasCgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasCgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1098,7 +1098,7 @@ GVM_EXPORT cublasStatus_t cublasCgemmEx(cublasHandle_t handle, cublasOperation_t
 	struct gvg_cublasCgemmEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1188,7 +1188,7 @@ GVM_EXPORT cublasStatus_t cublasCgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasCgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1280,7 +1280,7 @@ GVM_EXPORT cublasStatus_t cublasCgemm_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasCgemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1364,7 +1364,7 @@ GVM_EXPORT cublasStatus_t cublasCgemvBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasCgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1446,7 +1446,7 @@ GVM_EXPORT cublasStatus_t cublasCgemvStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasCgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1534,7 +1534,7 @@ GVM_EXPORT cublasStatus_t cublasCgemv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasCgemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1637,7 +1637,7 @@ GVM_EXPORT cublasStatus_t cublasCgerc_v2(cublasHandle_t handle, int m, int n, co
 	struct gvg_cublasCgerc_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1705,7 +1705,7 @@ GVM_EXPORT cublasStatus_t cublasCgeru_v2(cublasHandle_t handle, int m, int n, co
 	struct gvg_cublasCgeru_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1772,7 +1772,7 @@ GVM_EXPORT cublasStatus_t cublasCgetrfBatched(cublasHandle_t handle, int n, cuCo
 	struct gvg_cublasCgetrfBatched_req q;
 	struct gvg_cublasCgetrfBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 2};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1798,7 +1798,7 @@ GVM_EXPORT cublasStatus_t cublasCgetriBatched(cublasHandle_t handle, int n, cons
 	struct gvg_cublasCgetriBatched_req q;
 	struct gvg_cublasCgetriBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(C), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 2 | (uint64_t)((const volatile void *)P == (const volatile void *)C) << 3 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 4 | (uint64_t)((const volatile void *)C == (const volatile void *)info) << 5};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1853,7 +1853,7 @@ GVM_EXPORT cublasStatus_t cublasChbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasChbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -1933,7 +1933,7 @@ GVM_EXPORT cublasStatus_t cublasChemm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasChemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2015,7 +2015,7 @@ GVM_EXPORT cublasStatus_t cublasChemv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasChemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2093,7 +2093,7 @@ GVM_EXPORT cublasStatus_t cublasCher2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCher2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2161,7 +2161,7 @@ GVM_EXPORT cublasStatus_t cublasCher2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCher2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2243,7 +2243,7 @@ GVM_EXPORT cublasStatus_t cublasCher_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasCher_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2307,7 +2307,7 @@ GVM_EXPORT cublasStatus_t cublasCherk3mEx(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCherk3mEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2389,7 +2389,7 @@ GVM_EXPORT cublasStatus_t cublasCherkEx(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasCherkEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2471,7 +2471,7 @@ GVM_EXPORT cublasStatus_t cublasCherk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCherk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2549,7 +2549,7 @@ GVM_EXPORT cublasStatus_t cublasCherkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasCherkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -2834,7 +2834,7 @@ GVM_EXPORT cublasStatus_t cublasCmatinvBatched(cublasHandle_t handle, int n, con
 	struct gvg_cublasCmatinvBatched_req q;
 	struct gvg_cublasCmatinvBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)lda_inv & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(Ainv), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)Ainv) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)Ainv == (const volatile void *)info) << 2};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3291,7 +3291,7 @@ GVM_EXPORT cublasStatus_t cublasCsymm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasCsymm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3373,7 +3373,7 @@ GVM_EXPORT cublasStatus_t cublasCsymv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCsymv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3451,7 +3451,7 @@ GVM_EXPORT cublasStatus_t cublasCsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCsyr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3519,7 +3519,7 @@ GVM_EXPORT cublasStatus_t cublasCsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCsyr2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3601,7 +3601,7 @@ GVM_EXPORT cublasStatus_t cublasCsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasCsyr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3665,7 +3665,7 @@ GVM_EXPORT cublasStatus_t cublasCsyrk3mEx(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasCsyrk3mEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3747,7 +3747,7 @@ GVM_EXPORT cublasStatus_t cublasCsyrkEx(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasCsyrkEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3829,7 +3829,7 @@ GVM_EXPORT cublasStatus_t cublasCsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCsyrk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3907,7 +3907,7 @@ GVM_EXPORT cublasStatus_t cublasCsyrkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasCsyrkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -3988,7 +3988,7 @@ GVM_EXPORT cublasStatus_t cublasCtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCtbmv_v2_req q;
 	struct gvg_cublasCtbmv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4046,7 +4046,7 @@ GVM_EXPORT cublasStatus_t cublasCtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCtbsv_v2_req q;
 	struct gvg_cublasCtbsv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4212,7 +4212,7 @@ GVM_EXPORT cublasStatus_t cublasCtpttr(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasCtpttr_req q;
 	struct gvg_cublasCtpttr_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(AP), gvm_ptr_class(A), (uint64_t)((const volatile void *)AP == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4238,7 +4238,7 @@ GVM_EXPORT cublasStatus_t cublasCtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasCtrmm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4313,7 +4313,7 @@ GVM_EXPORT cublasStatus_t cublasCtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCtrmv_v2_req q;
 	struct gvg_cublasCtrmv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4370,7 +4370,7 @@ GVM_EXPORT cublasStatus_t cublasCtrsmBatched(cublasHandle_t handle, cublasSideMo
 	struct gvg_cublasCtrsmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4444,7 +4444,7 @@ GVM_EXPORT cublasStatus_t cublasCtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasCtrsm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4515,7 +4515,7 @@ GVM_EXPORT cublasStatus_t cublasCtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasCtrsv_v2_req q;
 	struct gvg_cublasCtrsv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4571,7 +4571,7 @@ GVM_EXPORT cublasStatus_t cublasCtrttp(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasCtrttp_req q;
 	struct gvg_cublasCtrttp_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(AP), (uint64_t)((const volatile void *)A == (const volatile void *)AP) << 0};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4774,7 +4774,7 @@ GVM_EXPORT cublasStatus_t cublasDdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	struct gvg_cublasDdgmm_req q;
 	struct gvg_cublasDdgmm_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -4918,7 +4918,7 @@ GVM_EXPORT cublasStatus_t cublasDgbmv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasDgbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5002,7 +5002,7 @@ GVM_EXPORT cublasStatus_t cublasDgeam(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasDgeam_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5111,7 +5111,7 @@ GVM_EXPORT cublasStatus_t cublasDgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasDgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5361,7 +5361,7 @@ GVM_EXPORT cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasDgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5453,7 +5453,7 @@ GVM_EXPORT cublasStatus_t cublasDgemm_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasDgemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5537,7 +5537,7 @@ GVM_EXPORT cublasStatus_t cublasDgemvBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasDgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5619,7 +5619,7 @@ GVM_EXPORT cublasStatus_t cublasDgemvStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasDgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5707,7 +5707,7 @@ GVM_EXPORT cublasStatus_t cublasDgemv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasDgemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5810,7 +5810,7 @@ GVM_EXPORT cublasStatus_t cublasDger_v2(cublasHandle_t handle, int m, int n, con
 	struct gvg_cublasDger_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5877,7 +5877,7 @@ GVM_EXPORT cublasStatus_t cublasDgetrfBatched(cublasHandle_t handle, int n, doub
 	struct gvg_cublasDgetrfBatched_req q;
 	struct gvg_cublasDgetrfBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 2};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5903,7 +5903,7 @@ GVM_EXPORT cublasStatus_t cublasDgetriBatched(cublasHandle_t handle, int n, cons
 	struct gvg_cublasDgetriBatched_req q;
 	struct gvg_cublasDgetriBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(C), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 2 | (uint64_t)((const volatile void *)P == (const volatile void *)C) << 3 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 4 | (uint64_t)((const volatile void *)C == (const volatile void *)info) << 5};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -5957,7 +5957,7 @@ GVM_EXPORT cublasStatus_t cublasDmatinvBatched(cublasHandle_t handle, int n, con
 	struct gvg_cublasDmatinvBatched_req q;
 	struct gvg_cublasDmatinvBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)lda_inv & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(Ainv), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)Ainv) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)Ainv == (const volatile void *)info) << 2};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6442,7 +6442,7 @@ GVM_EXPORT cublasStatus_t cublasDsbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDsbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6834,7 +6834,7 @@ GVM_EXPORT cublasStatus_t cublasDsymm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasDsymm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6916,7 +6916,7 @@ GVM_EXPORT cublasStatus_t cublasDsymv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDsymv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -6994,7 +6994,7 @@ GVM_EXPORT cublasStatus_t cublasDsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDsyr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7062,7 +7062,7 @@ GVM_EXPORT cublasStatus_t cublasDsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasDsyr2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7144,7 +7144,7 @@ GVM_EXPORT cublasStatus_t cublasDsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasDsyr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7208,7 +7208,7 @@ GVM_EXPORT cublasStatus_t cublasDsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDsyrk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7286,7 +7286,7 @@ GVM_EXPORT cublasStatus_t cublasDsyrkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasDsyrkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7367,7 +7367,7 @@ GVM_EXPORT cublasStatus_t cublasDtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDtbmv_v2_req q;
 	struct gvg_cublasDtbmv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7425,7 +7425,7 @@ GVM_EXPORT cublasStatus_t cublasDtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDtbsv_v2_req q;
 	struct gvg_cublasDtbsv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7591,7 +7591,7 @@ GVM_EXPORT cublasStatus_t cublasDtpttr(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasDtpttr_req q;
 	struct gvg_cublasDtpttr_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(AP), gvm_ptr_class(A), (uint64_t)((const volatile void *)AP == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7617,7 +7617,7 @@ GVM_EXPORT cublasStatus_t cublasDtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasDtrmm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7692,7 +7692,7 @@ GVM_EXPORT cublasStatus_t cublasDtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDtrmv_v2_req q;
 	struct gvg_cublasDtrmv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7749,7 +7749,7 @@ GVM_EXPORT cublasStatus_t cublasDtrsmBatched(cublasHandle_t handle, cublasSideMo
 	struct gvg_cublasDtrsmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7823,7 +7823,7 @@ GVM_EXPORT cublasStatus_t cublasDtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasDtrsm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7894,7 +7894,7 @@ GVM_EXPORT cublasStatus_t cublasDtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasDtrsv_v2_req q;
 	struct gvg_cublasDtrsv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -7950,7 +7950,7 @@ GVM_EXPORT cublasStatus_t cublasDtrttp(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasDtrttp_req q;
 	struct gvg_cublasDtrttp_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(AP), (uint64_t)((const volatile void *)A == (const volatile void *)AP) << 0};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8108,7 +8108,7 @@ GVM_EXPORT cublasStatus_t cublasGemmBatchedEx(cublasHandle_t handle, cublasOpera
 	struct gvg_cublasGemmBatchedEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8204,7 +8204,7 @@ GVM_EXPORT cublasStatus_t cublasGemmEx(cublasHandle_t handle, cublasOperation_t 
 	struct gvg_cublasGemmEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8298,7 +8298,7 @@ GVM_EXPORT cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cubl
 	struct gvg_cublasGemmStridedBatchedEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)(int64_t)computeType, (uint64_t)(int64_t)algo, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8536,7 +8536,7 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasHSHgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8618,7 +8618,7 @@ GVM_EXPORT cublasStatus_t cublasHSHgemvStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasHSHgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8706,7 +8706,7 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasHSSgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8788,7 +8788,7 @@ GVM_EXPORT cublasStatus_t cublasHSSgemvStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasHSSgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8876,7 +8876,7 @@ GVM_EXPORT cublasStatus_t cublasHgemm(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasHgemm_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -8918,7 +8918,7 @@ GVM_EXPORT cublasStatus_t cublasHgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasHgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -9004,7 +9004,7 @@ GVM_EXPORT cublasStatus_t cublasHgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasHgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10507,7 +10507,7 @@ GVM_EXPORT cublasStatus_t cublasSdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	struct gvg_cublasSdgmm_req q;
 	struct gvg_cublasSdgmm_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10808,7 +10808,7 @@ GVM_EXPORT cublasStatus_t cublasSgbmv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasSgbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -10892,7 +10892,7 @@ GVM_EXPORT cublasStatus_t cublasSgeam(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasSgeam_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11001,7 +11001,7 @@ GVM_EXPORT cublasStatus_t cublasSgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasSgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11087,7 +11087,7 @@ GVM_EXPORT cublasStatus_t cublasSgemmEx(cublasHandle_t handle, cublasOperation_t
 	struct gvg_cublasSgemmEx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)Atype, (uint64_t)lda & 15u, (uint64_t)(int64_t)Btype, (uint64_t)ldb & 15u, (uint64_t)(int64_t)Ctype, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11341,7 +11341,7 @@ GVM_EXPORT cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasSgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11433,7 +11433,7 @@ GVM_EXPORT cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasSgemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11517,7 +11517,7 @@ GVM_EXPORT cublasStatus_t cublasSgemvBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasSgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11599,7 +11599,7 @@ GVM_EXPORT cublasStatus_t cublasSgemvStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasSgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11687,7 +11687,7 @@ GVM_EXPORT cublasStatus_t cublasSgemv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasSgemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11790,7 +11790,7 @@ GVM_EXPORT cublasStatus_t cublasSger_v2(cublasHandle_t handle, int m, int n, con
 	struct gvg_cublasSger_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11857,7 +11857,7 @@ GVM_EXPORT cublasStatus_t cublasSgetrfBatched(cublasHandle_t handle, int n, floa
 	struct gvg_cublasSgetrfBatched_req q;
 	struct gvg_cublasSgetrfBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 2};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11883,7 +11883,7 @@ GVM_EXPORT cublasStatus_t cublasSgetriBatched(cublasHandle_t handle, int n, cons
 	struct gvg_cublasSgetriBatched_req q;
 	struct gvg_cublasSgetriBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(C), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 2 | (uint64_t)((const volatile void *)P == (const volatile void *)C) << 3 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 4 | (uint64_t)((const volatile void *)C == (const volatile void *)info) << 5};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -11937,7 +11937,7 @@ GVM_EXPORT cublasStatus_t cublasSmatinvBatched(cublasHandle_t handle, int n, con
 	struct gvg_cublasSmatinvBatched_req q;
 	struct gvg_cublasSmatinvBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)lda_inv & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(Ainv), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)Ainv) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)Ainv == (const volatile void *)info) << 2};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12266,7 +12266,7 @@ GVM_EXPORT cublasStatus_t cublasSsbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSsbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12658,7 +12658,7 @@ GVM_EXPORT cublasStatus_t cublasSsymm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasSsymm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12740,7 +12740,7 @@ GVM_EXPORT cublasStatus_t cublasSsymv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSsymv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12818,7 +12818,7 @@ GVM_EXPORT cublasStatus_t cublasSsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSsyr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12886,7 +12886,7 @@ GVM_EXPORT cublasStatus_t cublasSsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasSsyr2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -12968,7 +12968,7 @@ GVM_EXPORT cublasStatus_t cublasSsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasSsyr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13032,7 +13032,7 @@ GVM_EXPORT cublasStatus_t cublasSsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasSsyrk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13110,7 +13110,7 @@ GVM_EXPORT cublasStatus_t cublasSsyrkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasSsyrkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13191,7 +13191,7 @@ GVM_EXPORT cublasStatus_t cublasStbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasStbmv_v2_req q;
 	struct gvg_cublasStbmv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13249,7 +13249,7 @@ GVM_EXPORT cublasStatus_t cublasStbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasStbsv_v2_req q;
 	struct gvg_cublasStbsv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13415,7 +13415,7 @@ GVM_EXPORT cublasStatus_t cublasStpttr(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasStpttr_req q;
 	struct gvg_cublasStpttr_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(AP), gvm_ptr_class(A), (uint64_t)((const volatile void *)AP == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13441,7 +13441,7 @@ GVM_EXPORT cublasStatus_t cublasStrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasStrmm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13516,7 +13516,7 @@ GVM_EXPORT cublasStatus_t cublasStrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasStrmv_v2_req q;
 	struct gvg_cublasStrmv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13573,7 +13573,7 @@ GVM_EXPORT cublasStatus_t cublasStrsmBatched(cublasHandle_t handle, cublasSideMo
 	struct gvg_cublasStrsmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13647,7 +13647,7 @@ GVM_EXPORT cublasStatus_t cublasStrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasStrsm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13718,7 +13718,7 @@ GVM_EXPORT cublasStatus_t cublasStrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasStrsv_v2_req q;
 	struct gvg_cublasStrsv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13774,7 +13774,7 @@ GVM_EXPORT cublasStatus_t cublasStrttp(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasStrttp_req q;
 	struct gvg_cublasStrttp_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(AP), (uint64_t)((const volatile void *)A == (const volatile void *)AP) << 0};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13854,7 +13854,7 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasTSSgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -13936,7 +13936,7 @@ GVM_EXPORT cublasStatus_t cublasTSSgemvStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasTSSgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14024,7 +14024,7 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvBatched(cublasHandle_t handle, cublasOper
 	struct gvg_cublasTSTgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14106,7 +14106,7 @@ GVM_EXPORT cublasStatus_t cublasTSTgemvStridedBatched(cublasHandle_t handle, cub
 	struct gvg_cublasTSTgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14193,7 +14193,7 @@ GVM_EXPORT cublasStatus_t cublasUint8gemmBias(cublasHandle_t handle, cublasOpera
 	struct gvg_cublasUint8gemmBias_req q;
 	struct gvg_cublasUint8gemmBias_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)(int64_t)transc, (uint64_t)(int64_t)A_bias, (uint64_t)lda & 15u, (uint64_t)(int64_t)B_bias, (uint64_t)ldb & 15u, (uint64_t)(int64_t)C_bias, (uint64_t)ldc & 15u, (uint64_t)(int64_t)C_mult, (uint64_t)(int64_t)C_shift, gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m);
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m);
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14342,7 +14342,7 @@ GVM_EXPORT cublasStatus_t cublasZdgmm(cublasHandle_t handle, cublasSideMode_t mo
 	struct gvg_cublasZdgmm_req q;
 	struct gvg_cublasZdgmm_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)mode, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && ldc >= 1 && ldc >= m && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14671,7 +14671,7 @@ GVM_EXPORT cublasStatus_t cublasZgbmv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasZgbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && kl >= 0 && ku >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && (int64_t)lda > (int64_t)kl + ku && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14755,7 +14755,7 @@ GVM_EXPORT cublasStatus_t cublasZgeam(cublasHandle_t handle, cublasOperation_t t
 	struct gvg_cublasZgeam_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : n) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? m : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14864,7 +14864,7 @@ GVM_EXPORT cublasStatus_t cublasZgemm3m(cublasHandle_t handle, cublasOperation_t
 	struct gvg_cublasZgemm3m_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -14948,7 +14948,7 @@ GVM_EXPORT cublasStatus_t cublasZgemmBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasZgemmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(Barray), gvm_ptr_class(Carray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)Barray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)Carray) << 1 | (uint64_t)((const volatile void *)Barray == (const volatile void *)Carray) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15034,7 +15034,7 @@ GVM_EXPORT cublasStatus_t cublasZgemmStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasZgemmStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)ldb & 15u, (uint64_t)strideB & 15u, (uint64_t)ldc & 15u, (uint64_t)strideC & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && batchCount >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15126,7 +15126,7 @@ GVM_EXPORT cublasStatus_t cublasZgemm_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasZgemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)transa, (uint64_t)(int64_t)transb, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && k >= 0 && (unsigned)transa <= 2u && (unsigned)transb <= 2u && (int64_t)lda * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, k) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, k) < 2147483648ll && lda >= GVM_MAX1(transa == CUBLAS_OP_N ? m : k) && ldb >= GVM_MAX1(transb == CUBLAS_OP_N ? k : n) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15210,7 +15210,7 @@ GVM_EXPORT cublasStatus_t cublasZgemvBatched(cublasHandle_t handle, cublasOperat
 	struct gvg_cublasZgemvBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(Aarray), gvm_ptr_class(xarray), gvm_ptr_class(yarray), (uint64_t)((const volatile void *)Aarray == (const volatile void *)xarray) << 0 | (uint64_t)((const volatile void *)Aarray == (const volatile void *)yarray) << 1 | (uint64_t)((const volatile void *)xarray == (const volatile void *)yarray) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15292,7 +15292,7 @@ GVM_EXPORT cublasStatus_t cublasZgemvStridedBatched(cublasHandle_t handle, cubla
 	struct gvg_cublasZgemvStridedBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)strideA & 15u, (uint64_t)stridex & 15u, (uint64_t)stridey & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15380,7 +15380,7 @@ GVM_EXPORT cublasStatus_t cublasZgemv_v2(cublasHandle_t handle, cublasOperation_
 	struct gvg_cublasZgemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15483,7 +15483,7 @@ GVM_EXPORT cublasStatus_t cublasZgerc_v2(cublasHandle_t handle, int m, int n, co
 	struct gvg_cublasZgerc_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15551,7 +15551,7 @@ GVM_EXPORT cublasStatus_t cublasZgeru_v2(cublasHandle_t handle, int m, int n, co
 	struct gvg_cublasZgeru_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= 1 && lda >= m && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15618,7 +15618,7 @@ GVM_EXPORT cublasStatus_t cublasZgetrfBatched(cublasHandle_t handle, int n, cuDo
 	struct gvg_cublasZgetrfBatched_req q;
 	struct gvg_cublasZgetrfBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 2};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15644,7 +15644,7 @@ GVM_EXPORT cublasStatus_t cublasZgetriBatched(cublasHandle_t handle, int n, cons
 	struct gvg_cublasZgetriBatched_req q;
 	struct gvg_cublasZgetriBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(P), gvm_ptr_class(C), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)P) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 2 | (uint64_t)((const volatile void *)P == (const volatile void *)C) << 3 | (uint64_t)((const volatile void *)P == (const volatile void *)info) << 4 | (uint64_t)((const volatile void *)C == (const volatile void *)info) << 5};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && ldc >= 1 && ldc >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15699,7 +15699,7 @@ GVM_EXPORT cublasStatus_t cublasZhbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZhbmv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15779,7 +15779,7 @@ GVM_EXPORT cublasStatus_t cublasZhemm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasZhemm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15861,7 +15861,7 @@ GVM_EXPORT cublasStatus_t cublasZhemv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZhemv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -15939,7 +15939,7 @@ GVM_EXPORT cublasStatus_t cublasZher2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZher2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16007,7 +16007,7 @@ GVM_EXPORT cublasStatus_t cublasZher2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasZher2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16089,7 +16089,7 @@ GVM_EXPORT cublasStatus_t cublasZher_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasZher_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16153,7 +16153,7 @@ GVM_EXPORT cublasStatus_t cublasZherk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZherk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16231,7 +16231,7 @@ GVM_EXPORT cublasStatus_t cublasZherkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasZherkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16516,7 +16516,7 @@ GVM_EXPORT cublasStatus_t cublasZmatinvBatched(cublasHandle_t handle, int n, con
 	struct gvg_cublasZmatinvBatched_req q;
 	struct gvg_cublasZmatinvBatched_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)lda & 15u, (uint64_t)lda_inv & 15u, (uint64_t)(int64_t)batchSize, gvm_ptr_class(A), gvm_ptr_class(Ainv), gvm_ptr_class(info), (uint64_t)((const volatile void *)A == (const volatile void *)Ainv) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)info) << 1 | (uint64_t)((const volatile void *)Ainv == (const volatile void *)info) << 2};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16771,7 +16771,7 @@ GVM_EXPORT cublasStatus_t cublasZsymm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasZsymm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16853,7 +16853,7 @@ GVM_EXPORT cublasStatus_t cublasZsymv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZsymv_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(x), gvm_ptr_class(y), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)y) << 1 | (uint64_t)((const volatile void *)x == (const volatile void *)y) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16931,7 +16931,7 @@ GVM_EXPORT cublasStatus_t cublasZsyr2_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZsyr2_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(y), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)y) << 0 | (uint64_t)((const volatile void *)x == (const volatile void *)A) << 1 | (uint64_t)((const volatile void *)y == (const volatile void *)A) << 2};
-	const int g_ = n >= 0 && incx > 0 && incy > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && incy > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -16999,7 +16999,7 @@ GVM_EXPORT cublasStatus_t cublasZsyr2k_v2(cublasHandle_t handle, cublasFillMode_
 	struct gvg_cublasZsyr2k_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17081,7 +17081,7 @@ GVM_EXPORT cublasStatus_t cublasZsyr_v2(cublasHandle_t handle, cublasFillMode_t 
 	struct gvg_cublasZsyr_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(x), gvm_ptr_class(A), (uint64_t)((const volatile void *)x == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n && alpha != NULL;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17145,7 +17145,7 @@ GVM_EXPORT cublasStatus_t cublasZsyrk_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZsyrk_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)C) << 0};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17223,7 +17223,7 @@ GVM_EXPORT cublasStatus_t cublasZsyrkx(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasZsyrkx_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), (host_ ? 0u : gvm_ptr_class(beta)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
+	const int g_ = n >= 0 && k >= 0 && (unsigned)trans <= 2u && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(n, k, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldb >= GVM_MAX1(trans == CUBLAS_OP_N ? n : k) && ldc >= GVM_MAX1(n) && alpha != NULL && beta != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17304,7 +17304,7 @@ GVM_EXPORT cublasStatus_t cublasZtbmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZtbmv_v2_req q;
 	struct gvg_cublasZtbmv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17362,7 +17362,7 @@ GVM_EXPORT cublasStatus_t cublasZtbsv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZtbsv_v2_req q;
 	struct gvg_cublasZtbsv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && k >= 0 && incx > 0 && lda >= 1 && lda >= n && lda > k;
+	const int g_ = n >= 0 && k >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, k, 0) < 2147483648ll && lda >= 1 && lda >= n && lda > k;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17528,7 +17528,7 @@ GVM_EXPORT cublasStatus_t cublasZtpttr(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasZtpttr_req q;
 	struct gvg_cublasZtpttr_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(AP), gvm_ptr_class(A), (uint64_t)((const volatile void *)AP == (const volatile void *)A) << 0};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17554,7 +17554,7 @@ GVM_EXPORT cublasStatus_t cublasZtrmm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasZtrmm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)ldc & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), gvm_ptr_class(C), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0 | (uint64_t)((const volatile void *)A == (const volatile void *)C) << 1 | (uint64_t)((const volatile void *)B == (const volatile void *)C) << 2};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldc * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && ldc >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17629,7 +17629,7 @@ GVM_EXPORT cublasStatus_t cublasZtrmv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZtrmv_v2_req q;
 	struct gvg_cublasZtrmv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17686,7 +17686,7 @@ GVM_EXPORT cublasStatus_t cublasZtrsmBatched(cublasHandle_t handle, cublasSideMo
 	struct gvg_cublasZtrsmBatched_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
-	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && batchCount >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17760,7 +17760,7 @@ GVM_EXPORT cublasStatus_t cublasZtrsm_v2(cublasHandle_t handle, cublasSideMode_t
 	struct gvg_cublasZtrsm_v2_resp r;
 	int host_ = gvm_cublas_host_pointers(handle);
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)side, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, (uint64_t)ldb & 15u, (uint64_t)host_, (host_ ? 0u : gvm_ptr_class(alpha)), gvm_ptr_class(A), gvm_ptr_class(B), (uint64_t)((const volatile void *)A == (const volatile void *)B) << 0};
-	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
+	const int g_ = m >= 0 && n >= 0 && (unsigned)side <= 1u && (int64_t)lda * gvm_dims_max(m, n, 0) < 2147483648ll && (int64_t)ldb * gvm_dims_max(m, n, 0) < 2147483648ll && lda >= GVM_MAX1(side == CUBLAS_SIDE_LEFT ? m : n) && ldb >= GVM_MAX1(m) && alpha != NULL;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17831,7 +17831,7 @@ GVM_EXPORT cublasStatus_t cublasZtrsv_v2(cublasHandle_t handle, cublasFillMode_t
 	struct gvg_cublasZtrsv_v2_req q;
 	struct gvg_cublasZtrsv_v2_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)(int64_t)trans, (uint64_t)(int64_t)diag, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(x), (uint64_t)((const volatile void *)A == (const volatile void *)x) << 0};
-	const int g_ = n >= 0 && incx > 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && incx > 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
@@ -17887,7 +17887,7 @@ GVM_EXPORT cublasStatus_t cublasZtrttp(cublasHandle_t handle, cublasFillMode_t u
 	struct gvg_cublasZtrttp_req q;
 	struct gvg_cublasZtrttp_resp r;
 	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(int64_t)uplo, (uint64_t)lda & 15u, gvm_ptr_class(A), gvm_ptr_class(AP), (uint64_t)((const volatile void *)A == (const volatile void *)AP) << 0};
-	const int g_ = n >= 0 && lda >= 1 && lda >= n;
+	const int g_ = n >= 0 && (int64_t)lda * gvm_dims_max(n, 0, 0) < 2147483648ll && lda >= 1 && lda >= n;
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));

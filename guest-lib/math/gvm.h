@@ -82,6 +82,15 @@ static inline uint64_t gvm_bits(double v)
 /* A dimension's lower bound as the libraries check leading dimensions. */
 #define GVM_MAX1(x) ((x) > 1 ? (x) : 1)
 
+/* The largest of three dimensions, at least 1. */
+static inline int64_t gvm_dims_max(int64_t a, int64_t b, int64_t c)
+{
+	int64_t m = a > b ? a : b;
+
+	m = m > c ? m : c;
+	return m > 1 ? m : 1;
+}
+
 /*
  * The guest's shadow of library objects' state, by handle value: two
  * values per object (a pointer mode and a stream, a mode and a scale
