@@ -225,6 +225,8 @@ LOCAL = [
 ]
 
 EXCEPTION = [
+    # JIT linking in the guest by NVIDIA's nvJitLink (driver_jitlink.c)
+    "cuLinkCreate_v2", "cuLinkAddData_v2", "cuLinkAddFile_v2", "cuLinkComplete", "cuLinkDestroy",
     # over the runtime's ops, so both APIs share one session and one state
     "cuInit", "cuCtxSynchronize",
     "cuMemAlloc_v2", "cuMemFree_v2",
@@ -276,7 +278,7 @@ EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c"
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
                    "guest-lib/cuda/driver_stream.c", "guest-lib/cuda/driver_array.c",
                    "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c",
-                   "guest-lib/cuda/driver_occupancy.c"]
+                   "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

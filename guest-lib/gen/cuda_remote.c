@@ -1533,18 +1533,6 @@ GVCU_EXPORT CUresult cuLaunchGridAsync(CUfunction f, int grid_width, int grid_he
 	return e;
 }
 
-GVCU_EXPORT CUresult cuLinkDestroy(CUlinkState state)
-{
-	struct gvg_cuLinkDestroy_req q;
-	struct gvg_cuLinkDestroy_resp r;
-	CUresult e;
-
-	memset(&q, 0, sizeof(q));
-	q.state = (uint64_t)(uintptr_t)state;
-	e = gvcu_call(GV_OP_cuLinkDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	return e;
-}
-
 GVCU_EXPORT CUresult cuLogsCurrent(CUlogIterator * iterator_out, unsigned int flags)
 {
 	struct gvg_cuLogsCurrent_req q;

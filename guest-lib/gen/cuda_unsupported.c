@@ -136,12 +136,8 @@ GV_CU_UNSUPPORTED(cuLibraryLoadData) /* parameter library (CUlibrary *) holds po
 GV_CU_UNSUPPORTED(cuLibraryLoadFromFile) /* parameter library (CUlibrary *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuLibraryUnload) /* parameter library (CUlibrary) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuLinkAddData) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuLinkAddData_v2) /* parameter data (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLinkAddFile) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuLinkAddFile_v2) /* parameter options (CUjit_option *) is an array */
-GV_CU_UNSUPPORTED(cuLinkComplete) /* parameter cubinOut (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLinkCreate) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuLinkCreate_v2) /* parameter options (CUjit_option *) is an array */
 GV_CU_UNSUPPORTED(cuLogsDumpToFile) /* writes a file on the host */
 GV_CU_UNSUPPORTED(cuLogsDumpToMemory) /* parameter buffer (char *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLogsRegisterCallback) /* parameter callbackFunc (CUlogsCallback) cannot be marshalled by rule */

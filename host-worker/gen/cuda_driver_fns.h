@@ -90,7 +90,6 @@
 	X(cuLaunch, CUresult, (CUfunction)) \
 	X(cuLaunchGrid, CUresult, (CUfunction, int, int)) \
 	X(cuLaunchGridAsync, CUresult, (CUfunction, int, int, CUstream)) \
-	X(cuLinkDestroy, CUresult, (CUlinkState)) \
 	X(cuLogsCurrent, CUresult, (CUlogIterator *, unsigned int)) \
 	X(cuMemAddressFree, CUresult, (CUdeviceptr, size_t)) \
 	X(cuMemAddressReserve, CUresult, (CUdeviceptr *, size_t, size_t, CUdeviceptr, unsigned long long)) \

@@ -1786,23 +1786,6 @@ int gvw_h_cuLaunchGridAsync(struct gvw_call *c)
 	return e;
 }
 
-int gvw_h_cuLinkDestroy(struct gvw_call *c)
-{
-	const struct gvg_cuLinkDestroy_req *q = c->req;
-	CUlinkState a_state;
-	int e = gvg_enter(c, GVG_FN(cuda, cuLinkDestroy));
-
-	if (e)
-		return e;
-	if (!e)
-		e = gvg_handle(c, q->state, GVW_H_LINK, (void **)&a_state);
-	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuLinkDestroy)(a_state);
-	if (!e)
-		gvg_handle_forget(c, q->state, GVW_H_LINK);
-	return e;
-}
-
 int gvw_h_cuLogsCurrent(struct gvw_call *c)
 {
 	const struct gvg_cuLogsCurrent_req *q = c->req;

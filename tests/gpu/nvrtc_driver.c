@@ -13,6 +13,7 @@
 //        -L/usr/local/cuda/lib64/stubs -lcuda -L/usr/local/cuda/lib64 -lnvrtc
 #include <cuda.h>
 #include <nvrtc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +134,54 @@ static void run(const char *kind, const char *image, int on_gpu)
 	check(e == CUDA_SUCCESS, what, cu_name(e));
 }
 
+/*
+ * The PTX linked by the driver's JIT linker (cuLink*: in a guest, NVIDIA's
+ * nvJitLink where the program runs), for the current device; the CUBIN it
+ * returns is run.  A PTX that does not compile is refused, by cuLinkAddData
+ * or at the latest by cuLinkComplete, with a message in the error log.
+ */
+static void link_ptx(const char *ptx, size_t len, int on_gpu)
+{
+	static char info[4096], error[4096];
+	CUjit_option opts[] = {CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES,
+			       CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+			       CU_JIT_OPTIMIZATION_LEVEL};
+	void *vals[] = {info, (void *)(uintptr_t)sizeof(info), error,
+			(void *)(uintptr_t)sizeof(error), (void *)(uintptr_t)3};
+	static const char bad[] = ".version 8.0\n.target sm_90\n.address_size 64\nnot ptx at all\n";
+	CUlinkState st;
+	void *cubin = NULL;
+	size_t size = 0;
+	char *copy;
+	CUresult e, e2;
+
+	e = cuLinkCreate(5, opts, vals, &st);
+	check(e == CUDA_SUCCESS, "cuLinkCreate with log buffers", cu_name(e));
+	if (e)
+		return;
+	e = cuLinkAddData(st, CU_JIT_INPUT_PTX, (void *)ptx, len, "saxpy.ptx", 0, NULL, NULL);
+	check(e == CUDA_SUCCESS, "cuLinkAddData PTX", cu_name(e));
+	e = cuLinkComplete(st, &cubin, &size);
+	check(e == CUDA_SUCCESS && cubin && size > 4 && !memcmp(cubin, "\177ELF", 4),
+	      "cuLinkComplete: a CUBIN", cu_name(e));
+	if (!e && (copy = malloc(size))) {
+		memcpy(copy, cubin, size);
+		run("LINKED", copy, on_gpu);
+		free(copy);
+	}
+	check(cuLinkDestroy(st) == CUDA_SUCCESS, "cuLinkDestroy", NULL);
+
+	error[0] = 0;
+	e = cuLinkCreate(5, opts, vals, &st);
+	if (e)
+		return;
+	e = cuLinkAddData(st, CU_JIT_INPUT_PTX, (void *)bad, sizeof(bad), "bad.ptx", 0, NULL, NULL);
+	e2 = e ? e : cuLinkComplete(st, &cubin, &size);
+	check(e2 == CUDA_ERROR_INVALID_PTX, "a PTX that does not compile is refused", cu_name(e2));
+	check(error[0] != 0, "with a message in the error log", NULL);
+	cuLinkDestroy(st);
+}
+
 int main(void)
 {
 	char *cubin, *ptx, name[256] = "";
@@ -161,6 +210,8 @@ int main(void)
 		run("CUBIN", cubin, on_gpu);
 	if (ptx)
 		run("PTX", ptx, on_gpu);
+	if (ptx)
+		link_ptx(ptx, ptx_len, on_gpu);
 	free(cubin);
 	free(ptx);
 	cuDevicePrimaryCtxRelease(dev);

@@ -503,12 +503,6 @@ struct __attribute__((packed)) gvg_cuLaunchGridAsync_req {
 struct __attribute__((packed)) gvg_cuLaunchGridAsync_resp {
 	uint8_t unused[0];
 };
-struct __attribute__((packed)) gvg_cuLinkDestroy_req {
-	uint64_t state;
-};
-struct __attribute__((packed)) gvg_cuLinkDestroy_resp {
-	uint8_t unused[0];
-};
 struct __attribute__((packed)) gvg_cuLogsCurrent_req {
 	uint32_t flags;
 };
