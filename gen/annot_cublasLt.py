@@ -90,6 +90,9 @@ GUEST_AFTER = {
         "attr == CUBLASLT_MATRIX_TRANSFORM_DESC_SCALE_TYPE, buf, sizeInBytes);",
 }
 HOST_CALLS = ["cublasLtMatmulDescGetAttribute", "cublasLtMatrixTransformDescGetAttribute"]
+# The emulation descriptor attribute is a host object's address: one the session holds.
+HOST_BEFORE = {"cublasLtMatmulDescSetAttribute":
+               "e = gvg_cublaslt_desc_attr(c, (int)a_attr, a_buf, a_sizeInBytes);"}
 
 DEVICE_NAMES = {"A", "B", "C", "D", "workspace"}
 

@@ -110,11 +110,79 @@ static int lt_mode(struct gvw_call *c, cublasStatus_t got, cublasLtPointerMode_t
 		got = t->get(d, attr, &mode, sizeof(mode), &n);                                    \
 		return lt_mode(c, got, mode, host);                                                \
 	}
-LT_MODE(gvg_cublaslt_matmul_mode, cublasLtMatmulDesc_t, cublasLtMatmulDescGetAttribute,
+static int lt_matmul_mode(struct gvw_call *c, cublasLtMatmulDesc_t d, int host);
+LT_MODE(lt_matmul_mode, cublasLtMatmulDesc_t, cublasLtMatmulDescGetAttribute,
 	CUBLASLT_MATMUL_DESC_POINTER_MODE)
 LT_MODE(gvg_cublaslt_transform_mode, cublasLtMatrixTransformDesc_t,
 	cublasLtMatrixTransformDescGetAttribute, CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE)
 #undef LT_MODE
+
+/* A matmul descriptor's attributes that are device addresses its kernels use. */
+static const cublasLtMatmulDescAttributes_t lt_device_pointers[] = {
+    CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+    CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER,
+    CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
+    CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
+    CUBLASLT_MATMUL_DESC_C_SCALE_POINTER,
+    CUBLASLT_MATMUL_DESC_D_SCALE_POINTER,
+    CUBLASLT_MATMUL_DESC_AMAX_D_POINTER,
+    CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_SCALE_POINTER,
+    CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_AMAX_POINTER,
+    CUBLASLT_MATMUL_DESC_D_OUT_SCALE_POINTER,
+};
+
+/* The emulation descriptor a matmul descriptor names (a host object), if any. */
+static int lt_emulation_ok(struct gvw_call *c, uint64_t v)
+{
+	if (!v || gvg_raw_slot(c, v, GVW_H_LT_EMULATION_DESC))
+		return CUDA_SUCCESS;
+	gvw_log(GVW_WARN,
+		"session %u: a matmul descriptor names 0x%llx, no emulation descriptor "
+		"of the session",
+		c->s->id, (unsigned long long)v);
+	return CUDA_ERROR_INVALID_VALUE;
+}
+
+int gvg_cublaslt_desc_attr(struct gvw_call *c, int attr, const void *buf, size_t size)
+{
+	uint64_t v = 0;
+
+	/* The library keeps the pointer and reads the object it names. */
+	if (attr != CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR || size != sizeof(v) || !buf)
+		return CUDA_SUCCESS;
+	memcpy(&v, buf, sizeof(v));
+	return lt_emulation_ok(c, v);
+}
+
+int gvg_cublaslt_matmul_mode(struct gvw_call *c, cublasLtMatmulDesc_t d, int host)
+{
+	const struct gvg_cublasLt_fns *t = gvg_lib_fns_cublasLt(c);
+	int e = lt_matmul_mode(c, d, host);
+	size_t i, n;
+	uint64_t v;
+
+	/*
+	 * What the descriptor points at, checked as the call's own pointers
+	 * are: an address outside the session's memory faults its context
+	 * instead of reaching the library, and the emulation descriptor must
+	 * still be one the session holds.
+	 */
+	for (i = 0; !e && d && i < sizeof(lt_device_pointers) / sizeof(lt_device_pointers[0]);
+	     i++) {
+		v = 0;
+		if (t->cublasLtMatmulDescGetAttribute(d, lt_device_pointers[i], &v, sizeof(v),
+						      &n) == CUBLAS_STATUS_SUCCESS &&
+		    n == sizeof(v) && v)
+			e = gvg_lib_devptr(c, v, 0);
+	}
+	v = 0;
+	if (!e && d &&
+	    t->cublasLtMatmulDescGetAttribute(d, CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR, &v,
+					      sizeof(v), &n) == CUBLAS_STATUS_SUCCESS &&
+	    n == sizeof(v))
+		e = lt_emulation_ok(c, v);
+	return e;
+}
 
 uint64_t gvg_lib_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
 {

@@ -86,9 +86,13 @@ int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 /* 0 when host (1: host memory, 0: device memory) is the pointer mode the
  * library holds for the handle; a NULL handle is the library's to refuse. */
 int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host);
-/* The same for a cuBLASLt matmul or transform descriptor. */
+/* The same for a cuBLASLt matmul or transform descriptor; for a matmul
+ * descriptor, also the device addresses and the emulation descriptor its
+ * attributes name (checked as the call's own pointers and handles are). */
 int gvg_cublaslt_matmul_mode(struct gvw_call *c, cublasLtMatmulDesc_t d, int host);
 int gvg_cublaslt_transform_mode(struct gvw_call *c, cublasLtMatrixTransformDesc_t d, int host);
+/* A matmul descriptor attribute that names a host object: one the session holds. */
+int gvg_cublaslt_desc_attr(struct gvw_call *c, int attr, const void *buf, size_t size);
 #define gvg_cublaslt_pointer_mode(c, d, host)                                                      \
 	_Generic((d), cublasLtMatmulDesc_t                                                         \
 		 : gvg_cublaslt_matmul_mode, cublasLtMatrixTransformDesc_t                         \

@@ -616,6 +616,8 @@ int gvw_h_cublasLtMatmulDescSetAttribute(struct gvw_call *c)
 	if (!e)
 		e = gvg_bulk(c, GV_BULK_TO_HOST, q->sizeInBytes, &a_buf, &staged_buf);
 	if (!e)
+		e = gvg_cublaslt_desc_attr(c, (int)a_attr, a_buf, a_sizeInBytes);
+	if (!e)
 		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatmulDescSetAttribute)(a_matmulDesc, a_attr, a_buf, a_sizeInBytes);
 	else
 		e = status(e);

@@ -24,20 +24,35 @@ static cublasStatus_t fake_desc_create(cublasLtMatmulDesc_t *d, cublasComputeTyp
 	return CUBLAS_STATUS_SUCCESS;
 }
 
+static uint64_t desc_bias, desc_emulation; /* the descriptor's pointer attributes */
+static int desc_sets;
+
 static cublasStatus_t fake_desc_set(cublasLtMatmulDesc_t d, cublasLtMatmulDescAttributes_t attr,
 				    const void *buf, size_t size)
 {
+	desc_sets++;
 	if (attr == CUBLASLT_MATMUL_DESC_POINTER_MODE && size == sizeof(desc_mode))
 		memcpy(&desc_mode, buf, size);
+	if (attr == CUBLASLT_MATMUL_DESC_BIAS_POINTER && size == sizeof(desc_bias))
+		memcpy(&desc_bias, buf, size);
+	if (attr == CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR && size == sizeof(desc_emulation))
+		memcpy(&desc_emulation, buf, size);
 	return CUBLAS_STATUS_SUCCESS;
 }
 
 static cublasStatus_t fake_desc_get(cublasLtMatmulDesc_t d, cublasLtMatmulDescAttributes_t attr,
 				    void *buf, size_t size, size_t *written)
 {
-	if (attr != CUBLASLT_MATMUL_DESC_POINTER_MODE || size != sizeof(desc_mode))
+	const void *v = attr == CUBLASLT_MATMUL_DESC_POINTER_MODE   ? (const void *)&desc_mode
+			: attr == CUBLASLT_MATMUL_DESC_BIAS_POINTER ? (const void *)&desc_bias
+			: attr == CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR
+			    ? (const void *)&desc_emulation
+			    : NULL;
+	size_t n = attr == CUBLASLT_MATMUL_DESC_POINTER_MODE ? sizeof(desc_mode) : 8;
+
+	if (!v || size != n)
 		return CUBLAS_STATUS_INVALID_VALUE;
-	memcpy(buf, &desc_mode, size);
+	memcpy(buf, v, size);
 	*written = size;
 	return CUBLAS_STATUS_SUCCESS;
 }
@@ -128,6 +143,45 @@ void cublaslt_calls(struct gvg_cublasLt_fns *lt, struct gvg_cublas_fns *blas)
 		cublasLtMatmul((cublasLtHandle_t)bh, d, dev, dev, NULL, dev, NULL, dev, dev, NULL,
 			       dev, NULL, NULL, NULL, 0, NULL) == CUBLAS_STATUS_NOT_SUPPORTED &&
 		    matmuls == 2);
+
+	/*
+	 * What the descriptor points at is checked as the call's own pointers
+	 * are: a bias outside the session's memory never reaches the library,
+	 * nor an emulation descriptor the session does not hold.
+	 */
+	mode = CUBLASLT_POINTER_MODE_HOST;
+	cublasLtMatmulDescSetAttribute(d, CUBLASLT_MATMUL_DESC_POINTER_MODE, &mode, sizeof(mode));
+	{
+		uint64_t bias = rt_devptr + 64, outside = 0x10, forged = 0x7e7e7e7e000ull;
+
+		cublasLtMatmulDescSetAttribute(d, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, 8);
+		RT_TRUE("cublasLtMatmul", "a bias in the session's memory",
+			cublasLtMatmul((cublasLtHandle_t)bh, d, &alpha, dev, NULL, dev, NULL, &beta,
+				       dev, NULL, dev, NULL, NULL, NULL, 0,
+				       NULL) == CUBLAS_STATUS_SUCCESS &&
+			    matmuls == 3);
+		cublasLtMatmulDescSetAttribute(d, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &outside, 8);
+		RT_TRUE("cublasLtMatmul", "a bias outside it never reaches the library",
+			cublasLtMatmul((cublasLtHandle_t)bh, d, &alpha, dev, NULL, dev, NULL, &beta,
+				       dev, NULL, dev, NULL, NULL, NULL, 0,
+				       NULL) == CUBLAS_STATUS_INVALID_VALUE &&
+			    matmuls == 3);
+		bias = 0;
+		cublasLtMatmulDescSetAttribute(d, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, 8);
+		desc_sets = 0;
+		RT_TRUE("cublasLtMatmulDescSetAttribute",
+			"a forged emulation descriptor is refused",
+			cublasLtMatmulDescSetAttribute(d, CUBLASLT_MATMUL_DESC_EMULATION_DESCRIPTOR,
+						       &forged, 8) == CUBLAS_STATUS_INVALID_VALUE &&
+			    desc_sets == 0);
+		desc_emulation = forged; /* as if set around the check */
+		RT_TRUE("cublasLtMatmul", "nor does a forged emulation descriptor",
+			cublasLtMatmul((cublasLtHandle_t)bh, d, &alpha, dev, NULL, dev, NULL, &beta,
+				       dev, NULL, dev, NULL, NULL, NULL, 0,
+				       NULL) == CUBLAS_STATUS_INVALID_VALUE &&
+			    matmuls == 3);
+		desc_emulation = 0;
+	}
 
 	RT_TRUE("cublasLtMatmulAlgoGetHeuristic", "three results",
 		cublasLtMatmulAlgoGetHeuristic((cublasLtHandle_t)bh, d, NULL, NULL, NULL, NULL,
