@@ -185,6 +185,24 @@ GVRT_EXPORT cudaError_t cudaMemcpy(void *dst, const void *src, size_t count,
 GVRT_EXPORT cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count,
 					enum cudaMemcpyKind kind, cudaStream_t stream)
 {
+	struct gv_region r;
+
+	/*
+	 * A small copy from host memory into this process's own allocation is
+	 * queued with its bytes (the async class): taken now, as the driver
+	 * stages pageable memory, and written in stream order.  cudaMemcpy
+	 * itself stays synchronous: natively it waits for the stream first,
+	 * and reports what earlier work did.
+	 */
+	if (count <= GV_INLINE_COPY_MAX && dst && src && (unsigned int)kind <= cudaMemcpyDefault &&
+	    resolve_kind(dst, src, kind) == cudaMemcpyHostToDevice &&
+	    (gv_region_find(src, &r) != 0 || r.kind != GV_REGION_DEVICE) &&
+	    may_queue_on(stream, count) && own_bytes(dst, count)) {
+		struct gv_memcpy_req q = {(uintptr_t)dst, 0, count, gv_stream_value(stream)};
+
+		return gv_ret(
+		    gv_rpc_async(GV_OP_MEMCPY_HTOD_INLINE, &q, sizeof(q), src, (uint32_t)count));
+	}
 	return gv_memcpy(dst, src, count, kind, stream);
 }
 

@@ -371,6 +371,25 @@ int gvw_h_MEMCPY_HTOD(struct gvw_call *c)
 	return bulk_copy(c, q->dst, q->size, q->stream, 1);
 }
 
+/* The bytes are the request's tail, copied out of the message already. */
+int gvw_h_MEMCPY_HTOD_INLINE(struct gvw_call *c)
+{
+	const struct gv_memcpy_req *q = c->req;
+	const struct gvw_alloc *a;
+	void *stream;
+	int e;
+
+	if (q->size != c->tail_len || q->src)
+		return cudaErrorInvalidValue;
+	e = gvw_enter_stream(c, q->stream, &stream);
+	if (e || q->size == 0)
+		return e;
+	a = gvw_alloc_find_range(&c->s->allocs, q->dst, q->size);
+	if (!a)
+		return cudaErrorInvalidValue;
+	return gvw_ex(c)->htod(c->ctx, a, q->dst, c->tail, q->size, stream);
+}
+
 int gvw_h_MEMCPY_DTOH(struct gvw_call *c)
 {
 	const struct gv_memcpy_req *q = c->req;

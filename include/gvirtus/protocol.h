@@ -238,10 +238,11 @@ struct __attribute__((packed)) gv_pointer_attrs_resp {
 #define GV_STREAM_LEGACY     1u
 #define GV_STREAM_PER_THREAD 2u
 
-#define GV_MAX_NAME   4096  /* kernel and symbol names, mangled */
-#define GV_MAX_ARGS   32768 /* kernel argument bytes (CUDA allows 32764) */
-#define GV_MAX_PARAMS 1024
-#define GV_MAX_ARRAY  1024 /* elements of an array a generated call carries */
+#define GV_MAX_NAME	   4096	 /* kernel and symbol names, mangled */
+#define GV_MAX_ARGS	   32768 /* kernel argument bytes (CUDA allows 32764) */
+#define GV_INLINE_COPY_MAX 4096	 /* a queued cudaMemcpyAsync's bytes (MEMCPY_HTOD_INLINE) */
+#define GV_MAX_PARAMS	   1024
+#define GV_MAX_ARRAY	   1024 /* elements of an array a generated call carries */
 
 struct __attribute__((packed)) gv_handle_req {
 	uint64_t handle;

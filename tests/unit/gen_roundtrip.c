@@ -637,6 +637,51 @@ static void async_calls(void)
 }
 
 /*
+ * Small cudaMemcpyAsync copies into the process's own allocations are
+ * queued with their bytes, taken at the call: the host writes them, in
+ * order, by the next synchronous call.  cudaMemcpy, larger copies and
+ * copies into memory the runtime did not allocate ask the host at once.
+ */
+static void inline_copies(void)
+{
+	unsigned char a[4096], b[4096], back[8192];
+	struct gv_stats_resp s0, s1, s2;
+	struct gv_empty e;
+	char *dev = NULL;
+	int i;
+
+	for (i = 0; i < 4096; i++)
+		a[i] = (unsigned char)i, b[i] = (unsigned char)(255 - i);
+	RT_TRUE("async copy", "cudaMalloc", cudaMalloc((void **)&dev, 1 << 20) == cudaSuccess);
+	RT_TRUE("async copy", "STATS", GV_RPC(STATS, &e, &s0, NULL, 0) == cudaSuccess);
+	RT_TRUE("async copy", "two small copies",
+		cudaMemcpyAsync(dev, a, 4096, cudaMemcpyHostToDevice, 0) == cudaSuccess &&
+		    cudaMemcpyAsync(dev + 4096, b, 4096, cudaMemcpyDefault, 0) == cudaSuccess);
+	memset(a, 0x77, sizeof(a)); /* the bytes were taken at the call */
+	RT_TRUE("async copy", "STATS after them", GV_RPC(STATS, &e, &s1, NULL, 0) == cudaSuccess);
+	RT_TRUE("async copy", "queued: no round trip of their own",
+		s1.session_requests - s0.session_requests == 1 &&
+		    s1.session_calls - s0.session_calls == 3);
+	RT_TRUE("async copy", "read back",
+		cudaMemcpy(back, dev, sizeof(back), cudaMemcpyDeviceToHost) == cudaSuccess);
+	for (i = 0;
+	     i < 4096 && back[i] == (unsigned char)i && back[4096 + i] == (unsigned char)(255 - i);
+	     i++)
+		;
+	RT_TRUE("async copy", "the bytes of the call, in place", i == 4096);
+	RT_TRUE("async copy", "STATS", GV_RPC(STATS, &e, &s1, NULL, 0) == cudaSuccess);
+	RT_TRUE("async copy", "cudaMemcpy and a larger copy wait",
+		cudaMemcpy(dev, a, 16, cudaMemcpyHostToDevice) == cudaSuccess &&
+		    cudaMemcpyAsync(dev, back, 8192, cudaMemcpyHostToDevice, 0) == cudaSuccess &&
+		    GV_RPC(STATS, &e, &s2, NULL, 0) == cudaSuccess &&
+		    s2.session_requests - s1.session_requests == 3);
+	RT_TRUE("async copy", "past the allocation: the host's answer at once",
+		cudaMemcpyAsync(dev + (1 << 20) - 8, a, 16, cudaMemcpyHostToDevice, 0) ==
+		    cudaErrorInvalidValue);
+	cudaFree(dev);
+}
+
+/*
  * A sticky error seen through the driver API (the context the runtime
  * shares is broken): from then on nothing is queued, for the rest of the
  * process (async_calls queues with gv_rpc_async itself).
@@ -1285,8 +1330,9 @@ int main(void)
 	rt_install_cublasLt(&fake_cublasLt);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
-	/* Queued math calls, before anything sticky stops queueing. */
+	/* Queued calls, before anything sticky stops queueing. */
 	math_async(&fake_cublas, &fake_cufft, &fake_curand);
+	inline_copies();
 	/* Then: the generated calls' fakes answer sticky codes too. */
 	sticky_from_driver(&fake);
 	rt_run_all();
