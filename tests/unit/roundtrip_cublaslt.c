@@ -89,6 +89,16 @@ static cublasStatus_t fake_heuristic(cublasLtHandle_t h, cublasLtMatmulDesc_t d,
 	return CUBLAS_STATUS_SUCCESS;
 }
 
+/* A matmul of host-mode scalars on the session's memory. */
+static cublasStatus_t host_matmul(cublasHandle_t bh, cublasLtMatmulDesc_t d)
+{
+	static const double alpha = 0.75, beta = 0;
+	float *dev = (float *)(uintptr_t)rt_devptr;
+
+	return cublasLtMatmul((cublasLtHandle_t)bh, d, &alpha, dev, NULL, dev, NULL, &beta, dev,
+			      NULL, dev, NULL, NULL, NULL, 0, NULL);
+}
+
 static cublasStatus_t fake_blas_create(cublasHandle_t *h)
 {
 	*h = (void *)0x6c6c;
@@ -156,16 +166,10 @@ void cublaslt_calls(struct gvg_cublasLt_fns *lt, struct gvg_cublas_fns *blas)
 
 		cublasLtMatmulDescSetAttribute(d, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, 8);
 		RT_TRUE("cublasLtMatmul", "a bias in the session's memory",
-			cublasLtMatmul((cublasLtHandle_t)bh, d, &alpha, dev, NULL, dev, NULL, &beta,
-				       dev, NULL, dev, NULL, NULL, NULL, 0,
-				       NULL) == CUBLAS_STATUS_SUCCESS &&
-			    matmuls == 3);
+			host_matmul(bh, d) == CUBLAS_STATUS_SUCCESS && matmuls == 3);
 		cublasLtMatmulDescSetAttribute(d, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &outside, 8);
 		RT_TRUE("cublasLtMatmul", "a bias outside it never reaches the library",
-			cublasLtMatmul((cublasLtHandle_t)bh, d, &alpha, dev, NULL, dev, NULL, &beta,
-				       dev, NULL, dev, NULL, NULL, NULL, 0,
-				       NULL) == CUBLAS_STATUS_INVALID_VALUE &&
-			    matmuls == 3);
+			host_matmul(bh, d) == CUBLAS_STATUS_INVALID_VALUE && matmuls == 3);
 		bias = 0;
 		cublasLtMatmulDescSetAttribute(d, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, 8);
 		desc_sets = 0;
@@ -176,10 +180,7 @@ void cublaslt_calls(struct gvg_cublasLt_fns *lt, struct gvg_cublas_fns *blas)
 			    desc_sets == 0);
 		desc_emulation = forged; /* as if set around the check */
 		RT_TRUE("cublasLtMatmul", "nor does a forged emulation descriptor",
-			cublasLtMatmul((cublasLtHandle_t)bh, d, &alpha, dev, NULL, dev, NULL, &beta,
-				       dev, NULL, dev, NULL, NULL, NULL, 0,
-				       NULL) == CUBLAS_STATUS_INVALID_VALUE &&
-			    matmuls == 3);
+			host_matmul(bh, d) == CUBLAS_STATUS_INVALID_VALUE && matmuls == 3);
 		desc_emulation = 0;
 	}
 
