@@ -77,9 +77,13 @@ MODE_CAN_FAIL = True  # MODE_GUEST is -1 for the vector modes, not remoted
 GUEST_INCLUDE = ["gvm_cublaslt.h"]
 GUEST_AFTER = {
     "cublasLtMatmulDescCreate":
-        "gvm_cublaslt_desc_created((void *)(uintptr_t)r.matmulDesc, scaleType);",
+        "gvm_cublaslt_desc_created((void *)(uintptr_t)r.matmulDesc, scaleType), "
+        "gvm_cublaslt_live((void *)(uintptr_t)r.matmulDesc);",
     "cublasLtMatrixTransformDescCreate":
-        "gvm_cublaslt_desc_created((void *)(uintptr_t)r.transformDesc, scaleType);",
+        "gvm_cublaslt_desc_created((void *)(uintptr_t)r.transformDesc, scaleType), "
+        "gvm_cublaslt_live((void *)(uintptr_t)r.transformDesc);",
+    "cublasLtMatrixLayoutCreate": "gvm_cublaslt_live((void *)(uintptr_t)r.matLayout);",
+    "cublasLtMatmulPreferenceCreate": "gvm_cublaslt_live((void *)(uintptr_t)r.pref);",
     "cublasLtMatmulDescDestroy": "gvm_cublaslt_desc_destroyed(matmulDesc);",
     "cublasLtMatrixTransformDescDestroy": "gvm_cublaslt_desc_destroyed(transformDesc);",
     "cublasLtMatmulDescSetAttribute":
@@ -130,3 +134,19 @@ for _t in ("MatrixLayout", "MatmulDesc", "MatrixTransformDesc", "EmulationDesc",
     for _s in ("Init", "Init_internal"):
         NOT_GENERIC["cublasLt%s%s" % (_t, _s)] = \
             "initializes a descriptor in the caller's memory: the Create call makes one on the host"
+
+
+# The async class (gen/gvasync.py): destroying an object this process made
+# and has not destroyed cannot fail, so it goes without a reply (PyTorch
+# makes and destroys a descriptor, three layouts and a preference for every
+# matmul).  The guard alone proves it (ASYNC_PROVEN): nothing to learn.
+_DESTROYED = {"cublasLtMatmulDescDestroy": "matmulDesc", "cublasLtMatrixLayoutDestroy": "matLayout",
+              "cublasLtMatmulPreferenceDestroy": "pref",
+              "cublasLtMatrixTransformDescDestroy": "transformDesc"}
+ASYNC = "^(%s)$" % "|".join(_DESTROYED)
+ASYNC_SETTERS = set(_DESTROYED)
+ASYNC_PROVEN = set(_DESTROYED)
+
+
+def async_guard(fn, names):
+    return ["gvm_cublaslt_dying((void *)%s)" % _DESTROYED[fn]]

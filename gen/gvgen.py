@@ -777,8 +777,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         if attrs:
             c.append("\tsize_t nv_;")
         aplan = gvasync.plan(f, ann) if math else None
-        if aplan:
+        if aplan and f.name not in getattr(ann, "ASYNC_PROVEN", ()):
             c.append("\tconst uint64_t k_[] = {%s};" % ", ".join(aplan[1]))
+        if aplan:
             c.append("\tconst int g_ = %s;" % aplan[0])
         c.append("\t%s e;" % cv["ret"])
         c.append("")
@@ -912,7 +913,15 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         nb = "nb_" if any(x[0] == "modal_buf" for x in f.wire) else str(len(bufs))
         call = "%sGV_OP_%s, &q, sizeof(q), %s, &r, sizeof(r), %s, %s);" % \
             (cv["call"], f.name, tail, "&b" if bufs else "NULL", nb)
-        if aplan:
+        proven = f.name in getattr(ann, "ASYNC_PROVEN", ())
+        if aplan and proven:
+            # The guard proves the call cannot fail: no key to learn.
+            c.append("\tif (g_ && gvm_async(&gvm_lib_%s, GV_OP_%s, NULL, 0, &q, sizeof(q)))" %
+                     (lib, f.name))
+            c.append("\t\te = %s;" % cv["ok"])
+            c.append("\telse")
+            c.append("\t\te = " + call)
+        elif aplan:
             # Queued, it has succeeded as far as the caller can tell.
             c.append("\tif (g_ && gvm_async(&gvm_lib_%s, GV_OP_%s, k_, %d, &q, sizeof(q))) {" %
                      (lib, f.name, len(aplan[1])))

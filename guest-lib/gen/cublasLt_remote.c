@@ -376,7 +376,7 @@ GVM_EXPORT cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t * matmul
 		*matmulDesc = (cublasLtMatmulDesc_t)(uintptr_t)r.matmulDesc;
 	}
 	if (e == CUBLAS_STATUS_SUCCESS)
-		gvm_cublaslt_desc_created((void *)(uintptr_t)r.matmulDesc, scaleType);
+		gvm_cublaslt_desc_created((void *)(uintptr_t)r.matmulDesc, scaleType), gvm_cublaslt_live((void *)(uintptr_t)r.matmulDesc);
 	return e;
 }
 
@@ -384,11 +384,15 @@ GVM_EXPORT cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t matmulD
 {
 	struct gvg_cublasLtMatmulDescDestroy_req q;
 	struct gvg_cublasLtMatmulDescDestroy_resp r;
+	const int g_ = gvm_cublaslt_dying((void *)matmulDesc);
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.matmulDesc = (uint64_t)(uintptr_t)matmulDesc;
-	e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatmulDescDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cublasLt, GV_OP_cublasLtMatmulDescDestroy, NULL, 0, &q, sizeof(q)))
+		e = CUBLAS_STATUS_SUCCESS;
+	else
+		e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatmulDescDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUBLAS_STATUS_SUCCESS)
 		gvm_cublaslt_desc_destroyed(matmulDesc);
 	return e;
@@ -450,6 +454,8 @@ GVM_EXPORT cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreferenc
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		*pref = (cublasLtMatmulPreference_t)(uintptr_t)r.pref;
 	}
+	if (e == CUBLAS_STATUS_SUCCESS)
+		gvm_cublaslt_live((void *)(uintptr_t)r.pref);
 	return e;
 }
 
@@ -457,11 +463,15 @@ GVM_EXPORT cublasStatus_t cublasLtMatmulPreferenceDestroy(cublasLtMatmulPreferen
 {
 	struct gvg_cublasLtMatmulPreferenceDestroy_req q;
 	struct gvg_cublasLtMatmulPreferenceDestroy_resp r;
+	const int g_ = gvm_cublaslt_dying((void *)pref);
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.pref = (uint64_t)(uintptr_t)pref;
-	e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatmulPreferenceDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cublasLt, GV_OP_cublasLtMatmulPreferenceDestroy, NULL, 0, &q, sizeof(q)))
+		e = CUBLAS_STATUS_SUCCESS;
+	else
+		e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatmulPreferenceDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
 }
 
@@ -523,6 +533,8 @@ GVM_EXPORT cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t * ma
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		*matLayout = (cublasLtMatrixLayout_t)(uintptr_t)r.matLayout;
 	}
+	if (e == CUBLAS_STATUS_SUCCESS)
+		gvm_cublaslt_live((void *)(uintptr_t)r.matLayout);
 	return e;
 }
 
@@ -530,11 +542,15 @@ GVM_EXPORT cublasStatus_t cublasLtMatrixLayoutDestroy(cublasLtMatrixLayout_t mat
 {
 	struct gvg_cublasLtMatrixLayoutDestroy_req q;
 	struct gvg_cublasLtMatrixLayoutDestroy_resp r;
+	const int g_ = gvm_cublaslt_dying((void *)matLayout);
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.matLayout = (uint64_t)(uintptr_t)matLayout;
-	e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatrixLayoutDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cublasLt, GV_OP_cublasLtMatrixLayoutDestroy, NULL, 0, &q, sizeof(q)))
+		e = CUBLAS_STATUS_SUCCESS;
+	else
+		e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatrixLayoutDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
 }
 
@@ -627,7 +643,7 @@ GVM_EXPORT cublasStatus_t cublasLtMatrixTransformDescCreate(cublasLtMatrixTransf
 		*transformDesc = (cublasLtMatrixTransformDesc_t)(uintptr_t)r.transformDesc;
 	}
 	if (e == CUBLAS_STATUS_SUCCESS)
-		gvm_cublaslt_desc_created((void *)(uintptr_t)r.transformDesc, scaleType);
+		gvm_cublaslt_desc_created((void *)(uintptr_t)r.transformDesc, scaleType), gvm_cublaslt_live((void *)(uintptr_t)r.transformDesc);
 	return e;
 }
 
@@ -635,11 +651,15 @@ GVM_EXPORT cublasStatus_t cublasLtMatrixTransformDescDestroy(cublasLtMatrixTrans
 {
 	struct gvg_cublasLtMatrixTransformDescDestroy_req q;
 	struct gvg_cublasLtMatrixTransformDescDestroy_resp r;
+	const int g_ = gvm_cublaslt_dying((void *)transformDesc);
 	cublasStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.transformDesc = (uint64_t)(uintptr_t)transformDesc;
-	e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatrixTransformDescDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cublasLt, GV_OP_cublasLtMatrixTransformDescDestroy, NULL, 0, &q, sizeof(q)))
+		e = CUBLAS_STATUS_SUCCESS;
+	else
+		e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatrixTransformDescDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUBLAS_STATUS_SUCCESS)
 		gvm_cublaslt_desc_destroyed(transformDesc);
 	return e;

@@ -47,6 +47,23 @@ void gvm_cublaslt_desc_set(void *d, int mode, int scale, const void *buf, size_t
 	gvm_table_set(&descs, (uint64_t)(uintptr_t)d, mode ? 0 : 1, v);
 }
 
+/* Objects made here and not destroyed (their handle values, v unused). */
+static struct gvm_table live = GVM_TABLE_INIT;
+
+void gvm_cublaslt_live(void *obj)
+{
+	gvm_table_put(&live, (uint64_t)(uintptr_t)obj, 0, 0);
+}
+
+int gvm_cublaslt_dying(void *obj)
+{
+	int was = gvm_table_get(&live, (uint64_t)(uintptr_t)obj, NULL);
+
+	if (was)
+		gvm_table_del(&live, (uint64_t)(uintptr_t)obj);
+	return was;
+}
+
 int gvm_cublaslt_host_scalars(void *d)
 {
 	int64_t v[2];

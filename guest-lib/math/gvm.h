@@ -54,7 +54,8 @@ int gvm_call(struct gvm_lib *lib, uint32_t op, const void *req, uint32_t req_len
  * holds sends its request with no reply when a call of the same key (op,
  * objects, modes, types, alignment classes) succeeded synchronously
  * before: 1 when it went so (the call returns success), else 0 and it
- * goes synchronously, learning its key if it succeeds (gvm_learn).
+ * goes synchronously, learning its key if it succeeds (gvm_learn).  A
+ * NULL key: the call's guard proves it cannot fail, nothing is learned.
  * gvm_async_reset voids what was learned: an object was destroyed, or
  * state a call's validity depends on changed.  A queued call that fails on
  * the host returns its status from the library's next synchronous call.

@@ -42,8 +42,9 @@ int gvm_async(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned in
 
 	if (!s->ready || !(s->apis & lib->api) || !gv_async_enabled())
 		return 0;
-	h = key_hash(lib, op, key, n);
-	if (atomic_load_explicit(&learned[h % LEARNED_SLOTS], memory_order_relaxed) != h)
+	/* No key: the caller's guard proves the call cannot fail. */
+	h = key ? key_hash(lib, op, key, n) : 0;
+	if (key && atomic_load_explicit(&learned[h % LEARNED_SLOTS], memory_order_relaxed) != h)
 		return 0;
 	return gv_rpc_async(op, req, req_len, NULL, 0) == cudaSuccess;
 }

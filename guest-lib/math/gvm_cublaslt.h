@@ -19,5 +19,13 @@ void gvm_cublaslt_desc_set(void *desc, int mode, int scale, const void *buf, siz
  * vector pointer mode, which gvirtus does not remote yet. */
 int gvm_cublaslt_host_scalars(void *desc);
 size_t gvm_cublaslt_scale_bytes(void *desc);
+/*
+ * The descriptors, layouts and preferences this process made and has not
+ * destroyed: a destroy of one is queued (nothing can fail it).  _dying
+ * forgets obj and says whether it was live, so a second destroy asks the
+ * host, which refuses it as natively.
+ */
+void gvm_cublaslt_live(void *obj);
+int gvm_cublaslt_dying(void *obj);
 
 #endif

@@ -1331,7 +1331,7 @@ int main(void)
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
 	/* Queued calls, before anything sticky stops queueing. */
-	math_async(&fake_cublas, &fake_cufft, &fake_curand);
+	math_async(&fake_cublas, &fake_cufft, &fake_curand, &fake_cublasLt);
 	inline_copies();
 	/* Then: the generated calls' fakes answer sticky codes too. */
 	sticky_from_driver(&fake);

@@ -243,17 +243,54 @@ static void curand_async(struct gvg_curand_fns *t)
 	RT_TRUE("async cuRAND", "all ran", cudaDeviceSynchronize() == cudaSuccess);
 }
 
-void math_async(struct gvg_cublas_fns *b, struct gvg_cufft_fns *f, struct gvg_curand_fns *r)
+static int layouts_destroyed;
+
+static cublasStatus_t fake_layout_create(cublasLtMatrixLayout_t *l, cudaDataType t, uint64_t rows,
+					 uint64_t cols, int64_t ld)
+{
+	*l = (void *)0x7a7a;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+static cublasStatus_t fake_layout_destroy(cublasLtMatrixLayout_t l)
+{
+	layouts_destroyed++;
+	return CUBLAS_STATUS_SUCCESS;
+}
+
+/* Destroying a layout this process made cannot fail: queued. */
+static void cublaslt_async(struct gvg_cublasLt_fns *t)
+{
+	cublasLtMatrixLayout_t l = NULL;
+
+	t->cublasLtMatrixLayoutCreate = fake_layout_create;
+	t->cublasLtMatrixLayoutDestroy = fake_layout_destroy;
+	layouts_destroyed = 0;
+	RT_TRUE("async cuBLASLt", "a layout",
+		cublasLtMatrixLayoutCreate(&l, CUDA_R_32F, 4, 4, 4) == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("async cuBLASLt", "its destroy is queued",
+		cublasLtMatrixLayoutDestroy(l) == CUBLAS_STATUS_SUCCESS && layouts_destroyed == 0);
+	RT_TRUE("async cuBLASLt", "and run by the next synchronous call",
+		cudaDeviceSynchronize() == cudaSuccess && layouts_destroyed == 1);
+	RT_TRUE("async cuBLASLt", "a second destroy asks the host, which refuses it",
+		cublasLtMatrixLayoutDestroy(l) != CUBLAS_STATUS_SUCCESS && layouts_destroyed == 1);
+}
+
+void math_async(struct gvg_cublas_fns *b, struct gvg_cufft_fns *f, struct gvg_curand_fns *r,
+		struct gvg_cublasLt_fns *lt)
 {
 	struct gvg_cublas_fns sb = *b;
 	struct gvg_cufft_fns sf = *f;
 	struct gvg_curand_fns sr = *r;
+	struct gvg_cublasLt_fns slt = *lt;
 
 	RT_TRUE("async math", "calls may be queued", gv_async_enabled());
 	cublas_async(b);
 	cufft_async(f);
 	curand_async(r);
+	cublaslt_async(lt);
 	*b = sb;
 	*f = sf;
 	*r = sr;
+	*lt = slt;
 }

@@ -34,8 +34,9 @@ void cublas_pointer_modes(struct gvg_cublas_fns *t);
 /* Host generators and requests that lie about them (roundtrip_curand.c). */
 void curand_host_generators(struct gvg_curand_fns *t);
 
-/* The async class of cuBLAS, cuFFT and cuRAND (roundtrip_async_math.c):
+/* The async class of cuBLAS(Lt), cuFFT and cuRAND (roundtrip_async_math.c):
  * run while nothing sticky has been seen. */
-void math_async(struct gvg_cublas_fns *b, struct gvg_cufft_fns *f, struct gvg_curand_fns *r);
+void math_async(struct gvg_cublas_fns *b, struct gvg_cufft_fns *f, struct gvg_curand_fns *r,
+		struct gvg_cublasLt_fns *lt);
 
 #endif
