@@ -179,6 +179,12 @@ static inline uint64_t gv_stream_value(cudaStream_t s)
 }
 /* A default stream, or one this process's runtime created and still has. */
 int gv_stream_known(cudaStream_t stream);
+/*
+ * Whether a memset of count bytes at dst on stream may be queued: they lie
+ * in one allocation of the current device this process made and has not
+ * freed, on a stream it knows live (the driver API's memsets ask too).
+ */
+int gv_may_queue_set(const void *dst, size_t count, cudaStream_t stream);
 /* The driver API made (live) or is about to destroy a stream. */
 void gv_stream_note(uint64_t h, int live);
 

@@ -116,6 +116,11 @@ static int may_queue_on(cudaStream_t stream, size_t count)
 	return count && !gv_driver_call && gv_async_enabled() && gv_stream_known(stream);
 }
 
+int gv_may_queue_set(const void *dst, size_t count, cudaStream_t stream)
+{
+	return count && gv_async_enabled() && gv_stream_known(stream) && own_bytes(dst, count);
+}
+
 cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
 		    cudaStream_t stream)
 {

@@ -15,8 +15,9 @@ GVCU_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)
 		return e;
 	if (!dptr || bytesize == 0)
 		return CUDA_ERROR_INVALID_VALUE; /* unlike cudaMalloc(0) */
-	e = (CUresult)gv_track_device((cudaError_t)GVCU_RPC(MALLOC, &q, &r, NULL, 0), r.ptr,
-				      bytesize);
+	/* The call first: r.ptr is its answer (argument order is unspecified). */
+	e = GVCU_RPC(MALLOC, &q, &r, NULL, 0);
+	e = (CUresult)gv_track_device((cudaError_t)e, r.ptr, bytesize);
 	if (!e)
 		*dptr = r.ptr;
 	return e;
@@ -33,8 +34,8 @@ GVCU_EXPORT CUresult cuMemAllocPitch_v2(CUdeviceptr *dptr, size_t *pitch, size_t
 		return e;
 	if (!dptr || !pitch || !width || !height || (elem != 4 && elem != 8 && elem != 16))
 		return CUDA_ERROR_INVALID_VALUE;
-	e = (CUresult)gv_track_device((cudaError_t)GVCU_RPC(MALLOC_PITCH, &q, &r, NULL, 0), r.ptr,
-				      r.pitch * height);
+	e = GVCU_RPC(MALLOC_PITCH, &q, &r, NULL, 0);
+	e = (CUresult)gv_track_device((cudaError_t)e, r.ptr, r.pitch * height);
 	if (!e) {
 		*dptr = r.ptr;
 		*pitch = r.pitch;
@@ -223,7 +224,13 @@ static CUresult set8(CUdeviceptr dst, unsigned char v, size_t n, CUstream s)
 	struct gv_memset_req q = {
 	    .dst = dst, .size = n, .value = v, .stream = gv_stream_value((cudaStream_t)s)};
 	struct gv_empty r;
+	CUresult e = gvcu_need_ctx();
 
+	if (e)
+		return e;
+	/* Queued as the runtime's memsets are: nothing at the call can fail. */
+	if (gv_may_queue_set((void *)(uintptr_t)dst, n, (cudaStream_t)s))
+		return gvcu_result(gv_rpc_async(GV_OP_MEMSET, &q, sizeof(q), NULL, 0));
 	return GVCU_RPC(MEMSET, &q, &r, NULL, 0);
 }
 

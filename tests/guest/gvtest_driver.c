@@ -278,6 +278,19 @@ int main(int argc, char **argv)
 			CHECK(last_launch(&rec, sizeof(rec)) == 0 && rec.grid[0] == 100 &&
 				  rec.block[0] == 32,
 			      "the last launch ran last");
+		/* Memsets likewise: 100 of them, few round trips, in order. */
+		CHECK(stats && !stats(&s0, sizeof(s0)), "worker stats");
+		for (i = 0, ok = 1; i < 100; i++)
+			ok &= cuMemsetD8Async(d + i, (unsigned char)i, 1, s) == CUDA_SUCCESS;
+		CHECK(ok && stats && !stats(&s1, sizeof(s1)), "100 memsets");
+		if (!env || strcmp(env, "0"))
+			CHECK(s1.session_requests - s0.session_requests < 5,
+			      "100 memsets in %llu round trips",
+			      (unsigned long long)(s1.session_requests - s0.session_requests));
+		CHECK_CU(cuMemcpyDtoH(g, d, 100), CUDA_SUCCESS);
+		for (i = 0, ok = 1; i < 100; i++)
+			ok &= g[i] == (unsigned char)i;
+		CHECK(ok, "each memset's byte, in order");
 		/* Past the kernel's limits: refused at the call, as natively. */
 		CHECK_CU(cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 1u << 30, s, params, NULL),
 			 CUDA_ERROR_INVALID_VALUE);
