@@ -97,9 +97,10 @@ static uint64_t max_bulk(void)
  * Memsets and device-to-device copies are asynchronous calls (queued,
  * gv_rpc_async) when the guest knows what the host would answer: the
  * bytes lie in one allocation of the current device that this process
- * made and has not freed, on a stream the guest knows live, from the
- * runtime (the driver API has no last error to carry a late one).
- * Anything else asks the host at once.
+ * made (through either API) and has not freed, on a stream the guest
+ * knows live.  Anything else asks the host at once.  A call the driver
+ * API makes through the runtime's ops (gv_driver_call) is not queued
+ * here: its own paths decide (gv_may_queue_set, gv_copy through copy()).
  */
 static int own_bytes(const void *p, size_t count)
 {
