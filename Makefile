@@ -146,7 +146,7 @@ MATH_O := $(B)/guest-lib/math
 CURAND_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/curand_local.o $(GEN_O)/curand_remote.o $(GEN_O)/curand_unsupported.o
 CUFFT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cufft_local.o $(GEN_O)/cufft_remote.o $(GEN_O)/cufft_unsupported.o
 # cuBLASLt (served by the "cublas" plugin), and cuBLAS on it, as NVIDIA's.
-CUBLASLT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublaslt_local.o $(MATH_O)/cublas_status.o $(MATH_O)/cublas_types.o \
+CUBLASLT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublaslt_local.o $(MATH_O)/cublaslt_attr.o $(MATH_O)/cublas_status.o $(MATH_O)/cublas_types.o \
 	$(GEN_O)/cublasLt_remote.o $(GEN_O)/cublasLt_unsupported.o
 CUBLAS_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublas_local.o $(MATH_O)/cublas_copy.o $(MATH_O)/cublas_types.o \
 	$(MATH_O)/cublas_legacy.o $(GEN_O)/cublas_remote.o $(GEN_O)/cublas_legacy.o $(GEN_O)/cublas_unsupported.o

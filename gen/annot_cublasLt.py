@@ -86,17 +86,14 @@ GUEST_AFTER = {
     "cublasLtMatmulPreferenceCreate": "gvm_cublaslt_live((void *)(uintptr_t)r.pref);",
     "cublasLtMatmulDescDestroy": "gvm_cublaslt_desc_destroyed(matmulDesc);",
     "cublasLtMatrixTransformDescDestroy": "gvm_cublaslt_desc_destroyed(transformDesc);",
-    "cublasLtMatmulDescSetAttribute":
-        "gvm_cublaslt_desc_set(matmulDesc, attr == CUBLASLT_MATMUL_DESC_POINTER_MODE, "
-        "attr == CUBLASLT_MATMUL_DESC_SCALE_TYPE, buf, sizeInBytes);",
-    "cublasLtMatrixTransformDescSetAttribute":
-        "gvm_cublaslt_desc_set(transformDesc, attr == CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE, "
-        "attr == CUBLASLT_MATRIX_TRANSFORM_DESC_SCALE_TYPE, buf, sizeInBytes);",
+    "cublasLtEmulationDescCreate": "gvm_cublaslt_live((void *)(uintptr_t)r.emulationDesc);",
 }
-HOST_CALLS = ["cublasLtMatmulDescGetAttribute", "cublasLtMatrixTransformDescGetAttribute"]
-# The emulation descriptor attribute is a host object's address: one the session holds.
-HOST_BEFORE = {"cublasLtMatmulDescSetAttribute":
-               "e = gvg_cublaslt_desc_attr(c, (int)a_attr, a_buf, a_sizeInBytes);"}
+# The SetAttribute calls are hand-written over LT_SET_ATTR, so that they can
+# be queued (guest-lib/math/cublaslt_attr.c, host-worker/handlers_lt_attr.c).
+SET_ATTRIBUTE = ["cublasLtMatmulDescSetAttribute", "cublasLtMatrixLayoutSetAttribute",
+                 "cublasLtMatmulPreferenceSetAttribute", "cublasLtMatrixTransformDescSetAttribute"]
+HOST_CALLS = ["cublasLtMatmulDescGetAttribute", "cublasLtMatrixTransformDescGetAttribute"] + \
+    SET_ATTRIBUTE
 
 DEVICE_NAMES = {"A", "B", "C", "D", "workspace"}
 
@@ -119,8 +116,9 @@ def scalar_bytes(fn, param, params):
 
 LOCAL = ["cublasLtGetStatusName", "cublasLtGetStatusString", "cublasLtGetVersion",
          "cublasLtGetCudartVersion", "cublasLtGetProperty"]
-EXCEPTION = []
-EXCEPTION_FILES = ["guest-lib/math/cublaslt_local.c", "guest-lib/math/cublas_status.c"]
+EXCEPTION = list(SET_ATTRIBUTE)
+EXCEPTION_FILES = ["guest-lib/math/cublaslt_local.c", "guest-lib/math/cublas_status.c",
+                   "guest-lib/math/cublaslt_attr.c"]
 UNSUPPORTED_PREFIX = {
     "cublasLtLogger": "the library's own API log, written on the host",
 }

@@ -50,6 +50,8 @@ GVM_EXPORT cublasStatus_t cublasLtEmulationDescCreate(cublasLtEmulationDesc_t * 
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		*emulationDesc = (cublasLtEmulationDesc_t)(uintptr_t)r.emulationDesc;
 	}
+	if (e == CUBLAS_STATUS_SUCCESS)
+		gvm_cublaslt_live((void *)(uintptr_t)r.emulationDesc);
 	return e;
 }
 
@@ -421,26 +423,6 @@ GVM_EXPORT cublasStatus_t cublasLtMatmulDescGetAttribute(cublasLtMatmulDesc_t ma
 	return e;
 }
 
-GVM_EXPORT cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t matmulDesc, cublasLtMatmulDescAttributes_t attr, const void * buf, size_t sizeInBytes)
-{
-	struct gvg_cublasLtMatmulDescSetAttribute_req q;
-	struct gvg_cublasLtMatmulDescSetAttribute_resp r;
-	struct gv_buf b;
-	cublasStatus_t e;
-
-	memset(&q, 0, sizeof(q));
-	q.matmulDesc = (uint64_t)(uintptr_t)matmulDesc;
-	GVM_COPY(&q.attr, &attr);
-	b.addr = buf;
-	b.len = sizeInBytes;
-	b.dir = GV_BULK_TO_HOST;
-	GVM_COPY(&q.sizeInBytes, &sizeInBytes);
-	e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatmulDescSetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
-	if (e == CUBLAS_STATUS_SUCCESS)
-		gvm_cublaslt_desc_set(matmulDesc, attr == CUBLASLT_MATMUL_DESC_POINTER_MODE, attr == CUBLASLT_MATMUL_DESC_SCALE_TYPE, buf, sizeInBytes);
-	return e;
-}
-
 GVM_EXPORT cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreference_t * pref)
 {
 	struct gvg_cublasLtMatmulPreferenceCreate_req q;
@@ -495,24 +477,6 @@ GVM_EXPORT cublasStatus_t cublasLtMatmulPreferenceGetAttribute(cublasLtMatmulPre
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		GVM_COPY(sizeWritten, &r.sizeWritten);
 	}
-	return e;
-}
-
-GVM_EXPORT cublasStatus_t cublasLtMatmulPreferenceSetAttribute(cublasLtMatmulPreference_t pref, cublasLtMatmulPreferenceAttributes_t attr, const void * buf, size_t sizeInBytes)
-{
-	struct gvg_cublasLtMatmulPreferenceSetAttribute_req q;
-	struct gvg_cublasLtMatmulPreferenceSetAttribute_resp r;
-	struct gv_buf b;
-	cublasStatus_t e;
-
-	memset(&q, 0, sizeof(q));
-	q.pref = (uint64_t)(uintptr_t)pref;
-	GVM_COPY(&q.attr, &attr);
-	b.addr = buf;
-	b.len = sizeInBytes;
-	b.dir = GV_BULK_TO_HOST;
-	GVM_COPY(&q.sizeInBytes, &sizeInBytes);
-	e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatmulPreferenceSetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	return e;
 }
 
@@ -574,24 +538,6 @@ GVM_EXPORT cublasStatus_t cublasLtMatrixLayoutGetAttribute(cublasLtMatrixLayout_
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		GVM_COPY(sizeWritten, &r.sizeWritten);
 	}
-	return e;
-}
-
-GVM_EXPORT cublasStatus_t cublasLtMatrixLayoutSetAttribute(cublasLtMatrixLayout_t matLayout, cublasLtMatrixLayoutAttribute_t attr, const void * buf, size_t sizeInBytes)
-{
-	struct gvg_cublasLtMatrixLayoutSetAttribute_req q;
-	struct gvg_cublasLtMatrixLayoutSetAttribute_resp r;
-	struct gv_buf b;
-	cublasStatus_t e;
-
-	memset(&q, 0, sizeof(q));
-	q.matLayout = (uint64_t)(uintptr_t)matLayout;
-	GVM_COPY(&q.attr, &attr);
-	b.addr = buf;
-	b.len = sizeInBytes;
-	b.dir = GV_BULK_TO_HOST;
-	GVM_COPY(&q.sizeInBytes, &sizeInBytes);
-	e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatrixLayoutSetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	return e;
 }
 
@@ -685,25 +631,5 @@ GVM_EXPORT cublasStatus_t cublasLtMatrixTransformDescGetAttribute(cublasLtMatrix
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		GVM_COPY(sizeWritten, &r.sizeWritten);
 	}
-	return e;
-}
-
-GVM_EXPORT cublasStatus_t cublasLtMatrixTransformDescSetAttribute(cublasLtMatrixTransformDesc_t transformDesc, cublasLtMatrixTransformDescAttributes_t attr, const void * buf, size_t sizeInBytes)
-{
-	struct gvg_cublasLtMatrixTransformDescSetAttribute_req q;
-	struct gvg_cublasLtMatrixTransformDescSetAttribute_resp r;
-	struct gv_buf b;
-	cublasStatus_t e;
-
-	memset(&q, 0, sizeof(q));
-	q.transformDesc = (uint64_t)(uintptr_t)transformDesc;
-	GVM_COPY(&q.attr, &attr);
-	b.addr = buf;
-	b.len = sizeInBytes;
-	b.dir = GV_BULK_TO_HOST;
-	GVM_COPY(&q.sizeInBytes, &sizeInBytes);
-	e = gvm_call(&gvm_lib_cublasLt, GV_OP_cublasLtMatrixTransformDescSetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
-	if (e == CUBLAS_STATUS_SUCCESS)
-		gvm_cublaslt_desc_set(transformDesc, attr == CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE, attr == CUBLASLT_MATRIX_TRANSFORM_DESC_SCALE_TYPE, buf, sizeInBytes);
 	return e;
 }

@@ -55,6 +55,11 @@ void gvm_cublaslt_live(void *obj)
 	gvm_table_put(&live, (uint64_t)(uintptr_t)obj, 0, 0);
 }
 
+int gvm_cublaslt_is_live(void *obj)
+{
+	return gvm_table_get(&live, (uint64_t)(uintptr_t)obj, NULL);
+}
+
 int gvm_cublaslt_dying(void *obj)
 {
 	int was = gvm_table_get(&live, (uint64_t)(uintptr_t)obj, NULL);

@@ -62,6 +62,9 @@ int gvm_call(struct gvm_lib *lib, uint32_t op, const void *req, uint32_t req_len
  */
 int gvm_async(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned int n,
 	      const void *req, uint32_t req_len);
+/* The same, with tail_len bytes after the request (taken now). */
+int gvm_async_tail(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned int n,
+		   const void *req, uint32_t req_len, const void *tail, uint32_t tail_len);
 void gvm_learn(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned int n);
 void gvm_async_reset(struct gvm_lib *lib);
 

@@ -37,6 +37,12 @@ static uint64_t key_hash(struct gvm_lib *lib, uint32_t op, const uint64_t *key, 
 int gvm_async(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned int n,
 	      const void *req, uint32_t req_len)
 {
+	return gvm_async_tail(lib, op, key, n, req, req_len, NULL, 0);
+}
+
+int gvm_async_tail(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned int n,
+		   const void *req, uint32_t req_len, const void *tail, uint32_t tail_len)
+{
 	const struct gv_session_info *s = gv_session();
 	uint64_t h;
 
@@ -46,7 +52,7 @@ int gvm_async(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned in
 	h = key ? key_hash(lib, op, key, n) : 0;
 	if (key && atomic_load_explicit(&learned[h % LEARNED_SLOTS], memory_order_relaxed) != h)
 		return 0;
-	return gv_rpc_async(op, req, req_len, NULL, 0) == cudaSuccess;
+	return gv_rpc_async(op, req, req_len, tail, tail_len) == cudaSuccess;
 }
 
 void gvm_learn(struct gvm_lib *lib, uint32_t op, const uint64_t *key, unsigned int n)

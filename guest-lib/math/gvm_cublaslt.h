@@ -27,5 +27,6 @@ size_t gvm_cublaslt_scale_bytes(void *desc);
  */
 void gvm_cublaslt_live(void *obj);
 int gvm_cublaslt_dying(void *obj);
+int gvm_cublaslt_is_live(void *obj);
 
 #endif

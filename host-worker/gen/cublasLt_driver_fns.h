@@ -20,19 +20,19 @@
 	X(cublasLtMatmulDescCreate, cublasStatus_t, (cublasLtMatmulDesc_t *, cublasComputeType_t, cudaDataType_t)) \
 	X(cublasLtMatmulDescDestroy, cublasStatus_t, (cublasLtMatmulDesc_t)) \
 	X(cublasLtMatmulDescGetAttribute, cublasStatus_t, (cublasLtMatmulDesc_t, cublasLtMatmulDescAttributes_t, void *, size_t, size_t *)) \
-	X(cublasLtMatmulDescSetAttribute, cublasStatus_t, (cublasLtMatmulDesc_t, cublasLtMatmulDescAttributes_t, const void *, size_t)) \
 	X(cublasLtMatmulPreferenceCreate, cublasStatus_t, (cublasLtMatmulPreference_t *)) \
 	X(cublasLtMatmulPreferenceDestroy, cublasStatus_t, (cublasLtMatmulPreference_t)) \
 	X(cublasLtMatmulPreferenceGetAttribute, cublasStatus_t, (cublasLtMatmulPreference_t, cublasLtMatmulPreferenceAttributes_t, void *, size_t, size_t *)) \
-	X(cublasLtMatmulPreferenceSetAttribute, cublasStatus_t, (cublasLtMatmulPreference_t, cublasLtMatmulPreferenceAttributes_t, const void *, size_t)) \
 	X(cublasLtMatrixLayoutCreate, cublasStatus_t, (cublasLtMatrixLayout_t *, cudaDataType, uint64_t, uint64_t, int64_t)) \
 	X(cublasLtMatrixLayoutDestroy, cublasStatus_t, (cublasLtMatrixLayout_t)) \
 	X(cublasLtMatrixLayoutGetAttribute, cublasStatus_t, (cublasLtMatrixLayout_t, cublasLtMatrixLayoutAttribute_t, void *, size_t, size_t *)) \
-	X(cublasLtMatrixLayoutSetAttribute, cublasStatus_t, (cublasLtMatrixLayout_t, cublasLtMatrixLayoutAttribute_t, const void *, size_t)) \
 	X(cublasLtMatrixTransform, cublasStatus_t, (cublasLtHandle_t, cublasLtMatrixTransformDesc_t, const void *, const void *, cublasLtMatrixLayout_t, const void *, const void *, cublasLtMatrixLayout_t, void *, cublasLtMatrixLayout_t, cudaStream_t)) \
 	X(cublasLtMatrixTransformDescCreate, cublasStatus_t, (cublasLtMatrixTransformDesc_t *, cudaDataType)) \
 	X(cublasLtMatrixTransformDescDestroy, cublasStatus_t, (cublasLtMatrixTransformDesc_t)) \
 	X(cublasLtMatrixTransformDescGetAttribute, cublasStatus_t, (cublasLtMatrixTransformDesc_t, cublasLtMatrixTransformDescAttributes_t, void *, size_t, size_t *)) \
+	X(cublasLtMatmulDescSetAttribute, cublasStatus_t, (cublasLtMatmulDesc_t, cublasLtMatmulDescAttributes_t, const void *, size_t)) \
+	X(cublasLtMatrixLayoutSetAttribute, cublasStatus_t, (cublasLtMatrixLayout_t, cublasLtMatrixLayoutAttribute_t, const void *, size_t)) \
+	X(cublasLtMatmulPreferenceSetAttribute, cublasStatus_t, (cublasLtMatmulPreference_t, cublasLtMatmulPreferenceAttributes_t, const void *, size_t)) \
 	X(cublasLtMatrixTransformDescSetAttribute, cublasStatus_t, (cublasLtMatrixTransformDesc_t, cublasLtMatrixTransformDescAttributes_t, const void *, size_t)) \
 	/* end */
 

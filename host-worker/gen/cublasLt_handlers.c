@@ -597,35 +597,6 @@ int gvw_h_cublasLtMatmulDescGetAttribute(struct gvw_call *c)
 	return e;
 }
 
-int gvw_h_cublasLtMatmulDescSetAttribute(struct gvw_call *c)
-{
-	const struct gvg_cublasLtMatmulDescSetAttribute_req *q = c->req;
-	cublasLtMatmulDesc_t a_matmulDesc;
-	cublasLtMatmulDescAttributes_t a_attr;
-	void *a_buf;
-	int staged_buf = 0;
-	size_t a_sizeInBytes;
-	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublasLt, cublasLtMatmulDescSetAttribute));
-
-	if (e)
-		return status(e);
-	GVG_COPY(a_attr, q->attr);
-	GVG_COPY(a_sizeInBytes, q->sizeInBytes);
-	if (!e)
-		e = gvg_handle(c, q->matmulDesc, GVW_H_LT_MATMUL_DESC, (void **)&a_matmulDesc);
-	if (!e)
-		e = gvg_bulk(c, GV_BULK_TO_HOST, q->sizeInBytes, &a_buf, &staged_buf);
-	if (!e)
-		e = gvg_cublaslt_desc_attr(c, (int)a_attr, a_buf, a_sizeInBytes);
-	if (!e)
-		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatmulDescSetAttribute)(a_matmulDesc, a_attr, a_buf, a_sizeInBytes);
-	else
-		e = status(e);
-	if (staged_buf)
-		free(a_buf);
-	return e;
-}
-
 int gvw_h_cublasLtMatmulPreferenceCreate(struct gvw_call *c)
 {
 	struct gvg_cublasLtMatmulPreferenceCreate_resp *r = c->resp;
@@ -694,33 +665,6 @@ int gvw_h_cublasLtMatmulPreferenceGetAttribute(struct gvw_call *c)
 		free(a_buf);
 	if (!e)
 		GVG_COPY(r->sizeWritten, o_sizeWritten);
-	return e;
-}
-
-int gvw_h_cublasLtMatmulPreferenceSetAttribute(struct gvw_call *c)
-{
-	const struct gvg_cublasLtMatmulPreferenceSetAttribute_req *q = c->req;
-	cublasLtMatmulPreference_t a_pref;
-	cublasLtMatmulPreferenceAttributes_t a_attr;
-	void *a_buf;
-	int staged_buf = 0;
-	size_t a_sizeInBytes;
-	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublasLt, cublasLtMatmulPreferenceSetAttribute));
-
-	if (e)
-		return status(e);
-	GVG_COPY(a_attr, q->attr);
-	GVG_COPY(a_sizeInBytes, q->sizeInBytes);
-	if (!e)
-		e = gvg_handle(c, q->pref, GVW_H_LT_PREFERENCE, (void **)&a_pref);
-	if (!e)
-		e = gvg_bulk(c, GV_BULK_TO_HOST, q->sizeInBytes, &a_buf, &staged_buf);
-	if (!e)
-		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatmulPreferenceSetAttribute)(a_pref, a_attr, a_buf, a_sizeInBytes);
-	else
-		e = status(e);
-	if (staged_buf)
-		free(a_buf);
 	return e;
 }
 
@@ -801,33 +745,6 @@ int gvw_h_cublasLtMatrixLayoutGetAttribute(struct gvw_call *c)
 		free(a_buf);
 	if (!e)
 		GVG_COPY(r->sizeWritten, o_sizeWritten);
-	return e;
-}
-
-int gvw_h_cublasLtMatrixLayoutSetAttribute(struct gvw_call *c)
-{
-	const struct gvg_cublasLtMatrixLayoutSetAttribute_req *q = c->req;
-	cublasLtMatrixLayout_t a_matLayout;
-	cublasLtMatrixLayoutAttribute_t a_attr;
-	void *a_buf;
-	int staged_buf = 0;
-	size_t a_sizeInBytes;
-	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublasLt, cublasLtMatrixLayoutSetAttribute));
-
-	if (e)
-		return status(e);
-	GVG_COPY(a_attr, q->attr);
-	GVG_COPY(a_sizeInBytes, q->sizeInBytes);
-	if (!e)
-		e = gvg_handle(c, q->matLayout, GVW_H_LT_LAYOUT, (void **)&a_matLayout);
-	if (!e)
-		e = gvg_bulk(c, GV_BULK_TO_HOST, q->sizeInBytes, &a_buf, &staged_buf);
-	if (!e)
-		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatrixLayoutSetAttribute)(a_matLayout, a_attr, a_buf, a_sizeInBytes);
-	else
-		e = status(e);
-	if (staged_buf)
-		free(a_buf);
 	return e;
 }
 
@@ -957,32 +874,5 @@ int gvw_h_cublasLtMatrixTransformDescGetAttribute(struct gvw_call *c)
 		free(a_buf);
 	if (!e)
 		GVG_COPY(r->sizeWritten, o_sizeWritten);
-	return e;
-}
-
-int gvw_h_cublasLtMatrixTransformDescSetAttribute(struct gvw_call *c)
-{
-	const struct gvg_cublasLtMatrixTransformDescSetAttribute_req *q = c->req;
-	cublasLtMatrixTransformDesc_t a_transformDesc;
-	cublasLtMatrixTransformDescAttributes_t a_attr;
-	void *a_buf;
-	int staged_buf = 0;
-	size_t a_sizeInBytes;
-	int e = gvg_enter_lib(c, GV_API_CUBLAS, GVG_LIBFN(cublasLt, cublasLtMatrixTransformDescSetAttribute));
-
-	if (e)
-		return status(e);
-	GVG_COPY(a_attr, q->attr);
-	GVG_COPY(a_sizeInBytes, q->sizeInBytes);
-	if (!e)
-		e = gvg_handle(c, q->transformDesc, GVW_H_LT_TRANSFORM_DESC, (void **)&a_transformDesc);
-	if (!e)
-		e = gvg_bulk(c, GV_BULK_TO_HOST, q->sizeInBytes, &a_buf, &staged_buf);
-	if (!e)
-		e = (int)GVG_LIBDRV(c, cublasLt, cublasLtMatrixTransformDescSetAttribute)(a_transformDesc, a_attr, a_buf, a_sizeInBytes);
-	else
-		e = status(e);
-	if (staged_buf)
-		free(a_buf);
 	return e;
 }

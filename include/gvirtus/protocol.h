@@ -347,6 +347,21 @@ struct __attribute__((packed)) gv_curand_table_req {
 	uint32_t set;	/* curandDirectionVectorSet_t, for the direction vectors */
 };
 
+/* cuBLASLt's objects whose attributes LT_SET_ATTR sets. */
+enum gv_lt_kind {
+	GV_LT_MATMUL_DESC,
+	GV_LT_LAYOUT,
+	GV_LT_PREFERENCE,
+	GV_LT_TRANSFORM_DESC,
+};
+#define GV_LT_ATTR_MAX 256 /* a value's bytes: every attribute's fit */
+struct __attribute__((packed)) gv_lt_set_attr_req {
+	uint64_t object; /* its handle */
+	uint32_t kind;	 /* enum gv_lt_kind */
+	int32_t attr;
+	uint32_t size; /* the tail's length */
+};
+
 struct __attribute__((packed)) gv_capture_info_req {
 	uint64_t stream;
 	uint32_t want; /* GV_CAPTURE_WANT_* */

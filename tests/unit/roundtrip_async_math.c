@@ -258,16 +258,51 @@ static cublasStatus_t fake_layout_destroy(cublasLtMatrixLayout_t l)
 	return CUBLAS_STATUS_SUCCESS;
 }
 
-/* Destroying a layout this process made cannot fail: queued. */
+static int layout_sets;
+static int64_t layout_ld;
+
+static cublasStatus_t fake_layout_set(cublasLtMatrixLayout_t l, cublasLtMatrixLayoutAttribute_t a,
+				      const void *buf, size_t size)
+{
+	layout_sets++;
+	if (a == CUBLASLT_MATRIX_LAYOUT_LD && size == sizeof(layout_ld))
+		memcpy(&layout_ld, buf, size);
+	return size == 8 ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_INVALID_VALUE;
+}
+
+/*
+ * A layout's attribute set again with a value of the same key is queued,
+ * its value taken at the call; destroying a layout this process made
+ * cannot fail: queued.
+ */
 static void cublaslt_async(struct gvg_cublasLt_fns *t)
 {
 	cublasLtMatrixLayout_t l = NULL;
+	int64_t ld = 8;
+	int32_t bad = 1;
 
 	t->cublasLtMatrixLayoutCreate = fake_layout_create;
 	t->cublasLtMatrixLayoutDestroy = fake_layout_destroy;
-	layouts_destroyed = 0;
+	t->cublasLtMatrixLayoutSetAttribute = fake_layout_set;
+	layouts_destroyed = layout_sets = 0;
 	RT_TRUE("async cuBLASLt", "a layout",
 		cublasLtMatrixLayoutCreate(&l, CUDA_R_32F, 4, 4, 4) == CUBLAS_STATUS_SUCCESS);
+	RT_TRUE("async cuBLASLt", "a first SetAttribute waits",
+		cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_LD, &ld, sizeof(ld)) ==
+			CUBLAS_STATUS_SUCCESS &&
+		    layout_sets == 1 && layout_ld == 8);
+	RT_TRUE("async cuBLASLt", "the same again is queued",
+		cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_LD, &ld, sizeof(ld)) ==
+			CUBLAS_STATUS_SUCCESS &&
+		    layout_sets == 1);
+	ld = 16;
+	RT_TRUE("async cuBLASLt", "another value is another key: it waits",
+		cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_LD, &ld, sizeof(ld)) ==
+			CUBLAS_STATUS_SUCCESS &&
+		    layout_sets == 3 && layout_ld == 16);
+	RT_TRUE("async cuBLASLt", "a size the library refuses: its answer, at the call",
+		cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_LD, &bad, sizeof(bad)) ==
+		    CUBLAS_STATUS_INVALID_VALUE);
 	RT_TRUE("async cuBLASLt", "its destroy is queued",
 		cublasLtMatrixLayoutDestroy(l) == CUBLAS_STATUS_SUCCESS && layouts_destroyed == 0);
 	RT_TRUE("async cuBLASLt", "and run by the next synchronous call",

@@ -182,14 +182,6 @@ struct __attribute__((packed)) gvg_cublasLtMatmulDescGetAttribute_req {
 struct __attribute__((packed)) gvg_cublasLtMatmulDescGetAttribute_resp {
 	uint64_t sizeWritten;
 };
-struct __attribute__((packed)) gvg_cublasLtMatmulDescSetAttribute_req {
-	uint64_t matmulDesc;
-	int32_t attr;
-	uint64_t sizeInBytes;
-};
-struct __attribute__((packed)) gvg_cublasLtMatmulDescSetAttribute_resp {
-	uint8_t unused[0];
-};
 struct __attribute__((packed)) gvg_cublasLtMatmulPreferenceCreate_req {
 	uint8_t unused[0];
 };
@@ -209,14 +201,6 @@ struct __attribute__((packed)) gvg_cublasLtMatmulPreferenceGetAttribute_req {
 };
 struct __attribute__((packed)) gvg_cublasLtMatmulPreferenceGetAttribute_resp {
 	uint64_t sizeWritten;
-};
-struct __attribute__((packed)) gvg_cublasLtMatmulPreferenceSetAttribute_req {
-	uint64_t pref;
-	int32_t attr;
-	uint64_t sizeInBytes;
-};
-struct __attribute__((packed)) gvg_cublasLtMatmulPreferenceSetAttribute_resp {
-	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cublasLtMatrixLayoutCreate_req {
 	int32_t type;
@@ -240,14 +224,6 @@ struct __attribute__((packed)) gvg_cublasLtMatrixLayoutGetAttribute_req {
 };
 struct __attribute__((packed)) gvg_cublasLtMatrixLayoutGetAttribute_resp {
 	uint64_t sizeWritten;
-};
-struct __attribute__((packed)) gvg_cublasLtMatrixLayoutSetAttribute_req {
-	uint64_t matLayout;
-	int32_t attr;
-	uint64_t sizeInBytes;
-};
-struct __attribute__((packed)) gvg_cublasLtMatrixLayoutSetAttribute_resp {
-	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cublasLtMatrixTransform_req {
 	uint64_t lightHandle;
@@ -288,14 +264,6 @@ struct __attribute__((packed)) gvg_cublasLtMatrixTransformDescGetAttribute_req {
 };
 struct __attribute__((packed)) gvg_cublasLtMatrixTransformDescGetAttribute_resp {
 	uint64_t sizeWritten;
-};
-struct __attribute__((packed)) gvg_cublasLtMatrixTransformDescSetAttribute_req {
-	uint64_t transformDesc;
-	int32_t attr;
-	uint64_t sizeInBytes;
-};
-struct __attribute__((packed)) gvg_cublasLtMatrixTransformDescSetAttribute_resp {
-	uint8_t unused[0];
 };
 
 #endif
