@@ -160,6 +160,13 @@ FREES["cuMemAddressFree"] = ("ptr", "size")
 GUEST_AFTER = {"cuMemFreeAsync": "gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);",
                "cuMemFreeAsync_ptsz": "gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);",
                "cuMemAddressFree": "gv_region_remove((uintptr_t)ptr, GV_REGION_DEVICE, NULL);"}
+# Captures in progress: small host-to-device copies are not queued then
+# (guest-lib/memory.c), so that a capture's refusal of one is said at the call.
+for _f in ("cuStreamBeginCapture_v2", "cuStreamBeginCaptureToGraph"):
+    for _sfx in ("", "_ptsz"):
+        GUEST_AFTER[_f + _sfx] = "gv_capture_note(1);"
+for _sfx in ("", "_ptsz"):
+    GUEST_AFTER["cuStreamEndCapture" + _sfx] = "gv_capture_note(-1);"
 
 # What the CI round trip passes for a parameter that must name a live object
 # of the session's (TEST_VALUES), or one the call uses up, made anew for

@@ -185,6 +185,9 @@ int gv_stream_known(cudaStream_t stream);
  * freed, on a stream it knows live (the driver API's memsets ask too).
  */
 int gv_may_queue_set(const void *dst, size_t count, cudaStream_t stream);
+/* A stream capture began (1) or ended (-1); whether any may be in progress. */
+void gv_capture_note(int delta);
+int gv_capturing(void);
 /* The driver API made (live) or is about to destroy a stream. */
 void gv_stream_note(uint64_t h, int live);
 

@@ -198,11 +198,12 @@ GVRT_EXPORT cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t count
 	 * queued with its bytes (the async class): taken now, as the driver
 	 * stages pageable memory, and written in stream order.  cudaMemcpy
 	 * itself stays synchronous: natively it waits for the stream first,
-	 * and reports what earlier work did.
+	 * and reports what earlier work did.  While a capture may be in
+	 * progress, the copy asks the host, which says whether it is allowed.
 	 */
 	if (count <= GV_INLINE_COPY_MAX && dst && src && (unsigned int)kind <= cudaMemcpyDefault &&
 	    resolve_kind(dst, src, kind) == cudaMemcpyHostToDevice &&
-	    (gv_region_find(src, &r) != 0 || r.kind != GV_REGION_DEVICE) &&
+	    (gv_region_find(src, &r) != 0 || r.kind != GV_REGION_DEVICE) && !gv_capturing() &&
 	    may_queue_on(stream, count) && own_bytes(dst, count)) {
 		struct gv_memcpy_req q = {(uintptr_t)dst, 0, count, gv_stream_value(stream)};
 

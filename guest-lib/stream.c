@@ -5,6 +5,7 @@
  * in this process in stream order, on a thread of its own (below).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "gvrt.h"
@@ -62,6 +63,22 @@ int gv_stream_known(cudaStream_t stream)
 	uint64_t h = gv_stream_value(stream);
 
 	return h <= 2 /* 0, cudaStreamLegacy, cudaStreamPerThread */ || known(&streams, h);
+}
+
+/*
+ * Stream captures begun and not ended successfully (one whose end failed
+ * is counted for good: nothing is lost but queueing of small copies).
+ */
+static atomic_int captures;
+
+void gv_capture_note(int delta)
+{
+	atomic_fetch_add(&captures, delta);
+}
+
+int gv_capturing(void)
+{
+	return atomic_load(&captures) > 0;
 }
 
 void gv_stream_note(uint64_t h, int live)

@@ -3293,6 +3293,8 @@ GVCU_EXPORT CUresult cuStreamBeginCaptureToGraph(CUstream hStream, CUgraph hGrap
 	at_ += n_ * 8;
 	e = gvcu_call(GV_OP_cuStreamBeginCaptureToGraph, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
 	free(t_);
+	if (e == CUDA_SUCCESS)
+		gv_capture_note(1);
 	return e;
 }
 
@@ -3329,6 +3331,8 @@ GVCU_EXPORT CUresult cuStreamBeginCaptureToGraph_ptsz(CUstream hStream, CUgraph 
 	at_ += n_ * 8;
 	e = gvcu_call(GV_OP_cuStreamBeginCaptureToGraph_ptsz, &q, sizeof(q), t_, (uint32_t)at_, &r, sizeof(r), NULL, 0);
 	free(t_);
+	if (e == CUDA_SUCCESS)
+		gv_capture_note(1);
 	return e;
 }
 
@@ -3342,6 +3346,8 @@ GVCU_EXPORT CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMo
 	q.hStream = (uint64_t)(uintptr_t)hStream;
 	GVCU_COPY(&q.mode, &mode);
 	e = gvcu_call(GV_OP_cuStreamBeginCapture_v2, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_capture_note(1);
 	return e;
 }
 
@@ -3355,6 +3361,8 @@ GVCU_EXPORT CUresult cuStreamBeginCapture_v2_ptsz(CUstream hStream, CUstreamCapt
 	q.hStream = (uint64_t)(uintptr_t)hStream;
 	GVCU_COPY(&q.mode, &mode);
 	e = gvcu_call(GV_OP_cuStreamBeginCapture_v2_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_capture_note(1);
 	return e;
 }
 
@@ -3398,6 +3406,8 @@ GVCU_EXPORT CUresult cuStreamEndCapture(CUstream hStream, CUgraph * phGraph)
 	if (e == CUDA_SUCCESS) {
 		*phGraph = (CUgraph)(uintptr_t)r.phGraph;
 	}
+	if (e == CUDA_SUCCESS)
+		gv_capture_note(-1);
 	return e;
 }
 
@@ -3415,6 +3425,8 @@ GVCU_EXPORT CUresult cuStreamEndCapture_ptsz(CUstream hStream, CUgraph * phGraph
 	if (e == CUDA_SUCCESS) {
 		*phGraph = (CUgraph)(uintptr_t)r.phGraph;
 	}
+	if (e == CUDA_SUCCESS)
+		gv_capture_note(-1);
 	return e;
 }
 

@@ -642,7 +642,18 @@ static void async_calls(void)
  * order, by the next synchronous call.  cudaMemcpy, larger copies and
  * copies into memory the runtime did not allocate ask the host at once.
  */
-static void inline_copies(void)
+static CUresult begin_capture(CUstream s, CUstreamCaptureMode mode)
+{
+	return CUDA_SUCCESS;
+}
+
+static CUresult end_capture(CUstream s, CUgraph *g)
+{
+	*g = NULL;
+	return CUDA_SUCCESS;
+}
+
+static void inline_copies(struct gvg_cuda_fns *t)
 {
 	unsigned char a[4096], b[4096], back[8192];
 	struct gv_stats_resp s0, s1, s2;
@@ -678,6 +689,31 @@ static void inline_copies(void)
 	RT_TRUE("async copy", "past the allocation: the host's answer at once",
 		cudaMemcpyAsync(dev + (1 << 20) - 8, a, 16, cudaMemcpyHostToDevice, 0) ==
 		    cudaErrorInvalidValue);
+	/* While a capture may be in progress, the host says whether it may. */
+	{
+		CUresult (*begin)(CUstream, CUstreamCaptureMode) = t->cuStreamBeginCapture_v2;
+		CUresult (*end)(CUstream, CUgraph *) = t->cuStreamEndCapture;
+		cudaGraph_t g;
+
+		t->cuStreamBeginCapture_v2 = begin_capture;
+		t->cuStreamEndCapture = end_capture;
+		RT_TRUE("async copy", "a capture begins",
+			cudaStreamBeginCapture(0, cudaStreamCaptureModeGlobal) == cudaSuccess);
+		RT_TRUE("async copy", "STATS", GV_RPC(STATS, &e, &s1, NULL, 0) == cudaSuccess);
+		RT_TRUE("async copy", "a small copy during it waits",
+			cudaMemcpyAsync(dev, a, 16, cudaMemcpyHostToDevice, 0) == cudaSuccess &&
+			    GV_RPC(STATS, &e, &s2, NULL, 0) == cudaSuccess &&
+			    s2.session_requests - s1.session_requests == 2);
+		RT_TRUE("async copy", "the capture ends",
+			cudaStreamEndCapture(0, &g) == cudaSuccess &&
+			    GV_RPC(STATS, &e, &s2, NULL, 0) == cudaSuccess);
+		RT_TRUE("async copy", "then small copies are queued again",
+			cudaMemcpyAsync(dev, a, 16, cudaMemcpyHostToDevice, 0) == cudaSuccess &&
+			    GV_RPC(STATS, &e, &s1, NULL, 0) == cudaSuccess &&
+			    s1.session_requests - s2.session_requests == 1);
+		t->cuStreamBeginCapture_v2 = begin;
+		t->cuStreamEndCapture = end;
+	}
 	cudaFree(dev);
 }
 
@@ -1332,7 +1368,7 @@ int main(void)
 	gv_loopback_worker->ex = &ex;
 	/* Queued calls, before anything sticky stops queueing. */
 	math_async(&fake_cublas, &fake_cufft, &fake_curand, &fake_cublasLt);
-	inline_copies();
+	inline_copies(&fake);
 	/* Then: the generated calls' fakes answer sticky codes too. */
 	sticky_from_driver(&fake);
 	rt_run_all();
