@@ -189,6 +189,7 @@ class Fn:
         self.ret = cursor.result_type.spelling
         self.cls = None
         self.reason = ""
+        self.aplan = None   # (guard, key terms) of the async class, or None
         self.wire = []      # (role, param, extra)
 
     def decl(self, name=None):
@@ -568,6 +569,10 @@ def gen_lib(lib, check):
     if legacy_api:
         out_fns, files = settle_legacy(lib, ann, out_fns, legacy_api, normal)
     remote = [f for _, f, c, _ in out_fns if c == "remote"]
+    # Each generated call's async plan (gen/gvasync.py), once: the guest
+    # stubs use it and the class list names it.
+    for f in remote:
+        f.aplan = gvasync.plan(f, ann) if getattr(ann, "MATH", False) else None
     ids, ids_text = load_ids(lib, [f.name for f in remote], ann.OP_BASE)
     files[os.path.join("gen", "ids", lib + ".ids")] = ids_text
     banner = BANNER.format(hdr=hdr, lib=lib)
@@ -584,7 +589,7 @@ def gen_lib(lib, check):
             "/* %s */\n" % banner + "".join('{ %d, "%s" },\n' % (v, n) for n, v in
                                           enum_constants(hdr, ann.RESULT_ENUM)))
     # Generated calls that may go without a reply: their own class.
-    asyn = {f.name for f in remote if getattr(ann, "MATH", False) and gvasync.plan(f, ann)}
+    asyn = {f.name for f in remote if f.aplan}
     files[os.path.join("gen", "out", lib + "_classes.txt")] = "".join(
         "%s %s%s\n" % (n, "async" if n in asyn else c, (" " + r) if r else "")
         for n, _, c, r in out_fns)
@@ -776,7 +781,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         attrs = [x for x in f.wire if x[0] in ("attr_in", "attr_out")]
         if attrs:
             c.append("\tsize_t nv_;")
-        aplan = gvasync.plan(f, ann) if math else None
+        aplan = f.aplan
         if aplan and f.name not in getattr(ann, "ASYNC_PROVEN", ()):
             c.append("\tconst uint64_t k_[] = {%s};" % ", ".join(aplan[1]))
         if aplan:

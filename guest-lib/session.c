@@ -169,29 +169,45 @@ cudaError_t gv_rpc_on(struct gv_transport *t, uint32_t op, const void *req, uint
 	return e ? e : (cudaError_t)result;
 }
 
-cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
-			  const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
-			  const struct gv_buf *bufs, unsigned int nbufs, int32_t *result)
+/*
+ * One message at to: its header (a new request id, the caller's device),
+ * the request and its tail.  Returns the header; the message's length is
+ * sizeof(header) + req_len + tail_len.
+ */
+static struct gv_msg_hdr put_msg(unsigned char *to, uint16_t flags, uint32_t op, uint32_t nbulk,
+				 const void *req, uint32_t req_len, const void *tail,
+				 uint32_t tail_len)
 {
 	struct gv_msg_hdr h = {
 	    .magic = GV_MSG_MAGIC,
 	    .version = GV_PROTOCOL_VERSION,
+	    .flags = flags,
 	    .op = op,
 	    .device = (uint32_t)gv_current_device(),
 	    .req_id = atomic_fetch_add(&next_req_id, 1),
 	    .payload_len = req_len + tail_len,
-	    .nbulk = nbufs,
+	    .nbulk = nbulk,
 	};
+
+	memcpy(to, &h, sizeof(h));
+	memcpy(to + sizeof(h), req, req_len);
+	if (tail_len)
+		memcpy(to + sizeof(h) + req_len, tail, tail_len);
+	return h;
+}
+
+cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, uint32_t req_len,
+			  const void *tail, uint32_t tail_len, void *resp, uint32_t resp_len,
+			  const struct gv_buf *bufs, unsigned int nbufs, int32_t *result)
+{
+	struct gv_msg_hdr h;
 	struct gv_resp_hdr r;
 	size_t got = 0, len = sizeof(h) + req_len + tail_len, queued = 0;
 	int err;
 
 	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS || resp_len > sizeof(in) - sizeof(r))
 		return cudaErrorInvalidValue;
-	memcpy(msg, &h, sizeof(h));
-	memcpy(msg + sizeof(h), req, req_len);
-	if (tail_len)
-		memcpy(msg + sizeof(h) + req_len, tail, tail_len);
+	h = put_msg(msg, 0, op, nbufs, req, req_len, tail, tail_len);
 	/* The session's queued asynchronous calls go first. */
 	if (t == info.t)
 		queued = async_take();
@@ -272,16 +288,7 @@ int gv_async_enabled(void)
 cudaError_t gv_rpc_async(uint32_t op, const void *req, uint32_t req_len, const void *tail,
 			 uint32_t tail_len)
 {
-	struct gv_msg_hdr h = {
-	    .magic = GV_MSG_MAGIC,
-	    .version = GV_PROTOCOL_VERSION,
-	    .flags = GV_MSG_F_NO_REPLY,
-	    .op = op,
-	    .device = (uint32_t)gv_current_device(),
-	    .req_id = atomic_fetch_add(&next_req_id, 1),
-	    .payload_len = req_len + tail_len,
-	};
-	size_t len = sizeof(h) + req_len + tail_len;
+	size_t len = sizeof(struct gv_msg_hdr) + req_len + tail_len;
 	struct gv_empty r;
 
 	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS)
@@ -291,11 +298,8 @@ cudaError_t gv_rpc_async(uint32_t op, const void *req, uint32_t req_len, const v
 		while (async_flushing)
 			pthread_cond_wait(&async_cond, &async_lock);
 		if (async_len + len <= sizeof(async_queue)) {
-			memcpy(async_queue + async_len, &h, sizeof(h));
-			memcpy(async_queue + async_len + sizeof(h), req, req_len);
-			if (tail_len)
-				memcpy(async_queue + async_len + sizeof(h) + req_len, tail,
-				       tail_len);
+			put_msg(async_queue + async_len, GV_MSG_F_NO_REPLY, op, 0, req, req_len,
+				tail, tail_len);
 			async_len += len;
 			pthread_mutex_unlock(&async_lock);
 			return cudaSuccess;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The checks of host-worker/gen_support_math.h. */
 #include "gen_support_math.h"
+#include "lt_attrs.h"
 
 #include "log.h"
 #include "worker_internal.h"
@@ -117,20 +118,6 @@ LT_MODE(gvg_cublaslt_transform_mode, cublasLtMatrixTransformDesc_t,
 	cublasLtMatrixTransformDescGetAttribute, CUBLASLT_MATRIX_TRANSFORM_DESC_POINTER_MODE)
 #undef LT_MODE
 
-/* A matmul descriptor's attributes that are device addresses its kernels use. */
-static const cublasLtMatmulDescAttributes_t lt_device_pointers[] = {
-    CUBLASLT_MATMUL_DESC_BIAS_POINTER,
-    CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER,
-    CUBLASLT_MATMUL_DESC_A_SCALE_POINTER,
-    CUBLASLT_MATMUL_DESC_B_SCALE_POINTER,
-    CUBLASLT_MATMUL_DESC_C_SCALE_POINTER,
-    CUBLASLT_MATMUL_DESC_D_SCALE_POINTER,
-    CUBLASLT_MATMUL_DESC_AMAX_D_POINTER,
-    CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_SCALE_POINTER,
-    CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_AMAX_POINTER,
-    CUBLASLT_MATMUL_DESC_D_OUT_SCALE_POINTER,
-};
-
 /* The emulation descriptor a matmul descriptor names (a host object), if any. */
 static int lt_emulation_ok(struct gvw_call *c, uint64_t v)
 {
@@ -167,10 +154,9 @@ int gvg_cublaslt_matmul_mode(struct gvw_call *c, cublasLtMatmulDesc_t d, int hos
 	 * instead of reaching the library, and the emulation descriptor must
 	 * still be one the session holds.
 	 */
-	for (i = 0; !e && d && i < sizeof(lt_device_pointers) / sizeof(lt_device_pointers[0]);
-	     i++) {
+	for (i = 0; !e && d && i < GV_LT_DESC_ADDRESSES; i++) {
 		v = 0;
-		if (t->cublasLtMatmulDescGetAttribute(d, lt_device_pointers[i], &v, sizeof(v),
+		if (t->cublasLtMatmulDescGetAttribute(d, gv_lt_desc_addresses[i], &v, sizeof(v),
 						      &n) == CUBLAS_STATUS_SUCCESS &&
 		    n == sizeof(v) && v)
 			e = gvg_lib_devptr(c, v, 0);

@@ -36,13 +36,8 @@ int gvw_h_LT_SET_ATTR(struct gvw_call *c)
 	const struct gvg_cublasLt_fns *t = gvg_lib_fns_cublasLt(c);
 	/* The value, aligned for the library's reads. */
 	_Alignas(16) unsigned char v[GV_LT_ATTR_MAX];
-	static const char *const names[] = {
-	    [GV_LT_MATMUL_DESC] = "cublasLtMatmulDescSetAttribute",
-	    [GV_LT_LAYOUT] = "cublasLtMatrixLayoutSetAttribute",
-	    [GV_LT_PREFERENCE] = "cublasLtMatmulPreferenceSetAttribute",
-	    [GV_LT_TRANSFORM_DESC] = "cublasLtMatrixTransformDescSetAttribute",
-	};
 	void *obj = NULL;
+	const char *name;
 	int e, present;
 
 	if (q->kind >= sizeof(kinds) / sizeof(kinds[0]) || q->size != c->tail_len ||
@@ -54,18 +49,22 @@ int gvw_h_LT_SET_ATTR(struct gvw_call *c)
 	switch (q->kind) {
 	case GV_LT_MATMUL_DESC:
 		present = t && t->cublasLtMatmulDescSetAttribute;
+		name = "cublasLtMatmulDescSetAttribute";
 		break;
 	case GV_LT_LAYOUT:
 		present = t && t->cublasLtMatrixLayoutSetAttribute;
+		name = "cublasLtMatrixLayoutSetAttribute";
 		break;
 	case GV_LT_PREFERENCE:
 		present = t && t->cublasLtMatmulPreferenceSetAttribute;
+		name = "cublasLtMatmulPreferenceSetAttribute";
 		break;
 	default:
 		present = t && t->cublasLtMatrixTransformDescSetAttribute;
+		name = "cublasLtMatrixTransformDescSetAttribute";
 		break;
 	}
-	e = gvg_enter_lib(c, GV_API_CUBLAS, present, names[q->kind]);
+	e = gvg_enter_lib(c, GV_API_CUBLAS, present, name);
 	if (!e)
 		e = gvg_handle(c, q->object, kinds[q->kind], &obj);
 	memcpy(v, c->tail, q->size);

@@ -15,6 +15,7 @@
 
 #include "gvm.h"
 #include "gvm_cublaslt.h"
+#include "lt_attrs.h"
 #include "protocol.h"
 
 /* The value as a key term: an address by its alignment class, else its bytes. */
@@ -30,25 +31,6 @@ static uint64_t value_term(int address, const void *buf, size_t size)
 	for (i = 0; i < size; i++)
 		h = (h ^ ((const unsigned char *)buf)[i]) * 0x100000001b3ull;
 	return h;
-}
-
-static int is_device_address(cublasLtMatmulDescAttributes_t a)
-{
-	switch (a) {
-	case CUBLASLT_MATMUL_DESC_BIAS_POINTER:
-	case CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER:
-	case CUBLASLT_MATMUL_DESC_A_SCALE_POINTER:
-	case CUBLASLT_MATMUL_DESC_B_SCALE_POINTER:
-	case CUBLASLT_MATMUL_DESC_C_SCALE_POINTER:
-	case CUBLASLT_MATMUL_DESC_D_SCALE_POINTER:
-	case CUBLASLT_MATMUL_DESC_AMAX_D_POINTER:
-	case CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_SCALE_POINTER:
-	case CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_AMAX_POINTER:
-	case CUBLASLT_MATMUL_DESC_D_OUT_SCALE_POINTER:
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 static cublasStatus_t set_attr(enum gv_lt_kind kind, void *obj, int attr, const void *buf,
@@ -89,7 +71,7 @@ GVM_EXPORT cublasStatus_t cublasLtMatmulDescSetAttribute(cublasLtMatmulDesc_t d,
 		   (buf && size == sizeof(v) && (memcpy(&v, buf, sizeof(v)), 1) &&
 		    (!v || gvm_cublaslt_is_live((void *)(uintptr_t)v)));
 	cublasStatus_t e =
-	    set_attr(GV_LT_MATMUL_DESC, d, attr, buf, size, is_device_address(attr), ours);
+	    set_attr(GV_LT_MATMUL_DESC, d, attr, buf, size, gv_lt_desc_address(attr), ours);
 
 	if (e == CUBLAS_STATUS_SUCCESS)
 		gvm_cublaslt_desc_set(d, attr == CUBLASLT_MATMUL_DESC_POINTER_MODE,
