@@ -432,8 +432,10 @@ static cudaError_t kernel_node(uint32_t op, cudaGraph_t g, cudaGraphExec_t x, cu
 	if (!p || (ndeps && !deps))
 		return cudaErrorInvalidValue;
 	k = kernel_of(p->func);
+	/* Not cudaErrorInvalidDeviceFunction as a launch gives: the native
+	 * runtime answers a graph's unknown function this way (driver 580). */
 	if (!k)
-		return cudaErrorInvalidDeviceFunction;
+		return cudaErrorInvalidResourceHandle;
 	e = check_config(p->gridDim, p->blockDim);
 	if (!e)
 		e = kernel_handle(k, &fn);

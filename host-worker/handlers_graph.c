@@ -239,6 +239,8 @@ int gvw_h_COND_NODE(struct gvw_call *c)
 	p.conditional.handle = q->handle;
 	p.conditional.type = (CUgraphConditionalNodeType)q->type;
 	p.conditional.size = q->size;
+	/* The driver refuses a conditional node without its context. */
+	p.conditional.ctx = (CUcontext)c->ctx;
 	e = (int)GVG_DRV(c, cuda, cuGraphAddNode_v2)(&node, g, deps, NULL, q->ndeps, &p);
 	free(deps);
 	if (!e && !p.conditional.phGraph_out)

@@ -138,7 +138,8 @@ static void run(const char *kind, const char *image, int on_gpu)
  * The PTX linked by the driver's JIT linker (cuLink*: in a guest, NVIDIA's
  * nvJitLink where the program runs), for the current device; the CUBIN it
  * returns is run.  A PTX that does not compile is refused, by cuLinkAddData
- * or at the latest by cuLinkComplete, with a message in the error log.
+ * or at the latest by cuLinkComplete.  (The error log is not compared: the
+ * native driver leaves it empty, nvJitLink fills it.)
  */
 static void link_ptx(const char *ptx, size_t len, int on_gpu)
 {
@@ -178,7 +179,6 @@ static void link_ptx(const char *ptx, size_t len, int on_gpu)
 	e = cuLinkAddData(st, CU_JIT_INPUT_PTX, (void *)bad, sizeof(bad), "bad.ptx", 0, NULL, NULL);
 	e2 = e ? e : cuLinkComplete(st, &cubin, &size);
 	check(e2 == CUDA_ERROR_INVALID_PTX, "a PTX that does not compile is refused", cu_name(e2));
-	check(error[0] != 0, "with a message in the error log", NULL);
 	cuLinkDestroy(st);
 }
 

@@ -476,7 +476,7 @@ static void sec_graph_nodes(cudaStream_t s)
 		  [](int i) { return 2 * i + 101; });
 	kp.func = (void *)sec_graph_nodes; // not a kernel
 	check_e("cudaGraphAddKernelNode of a host function",
-		cudaGraphAddKernelNode(&fill, g, NULL, 0, &kp), cudaErrorInvalidDeviceFunction);
+		cudaGraphAddKernelNode(&fill, g, NULL, 0, &kp), cudaErrorInvalidResourceHandle);
 	(void)cudaGetLastError();
 	CK(cudaGraphExecDestroy(x2));
 	CK(cudaGraphExecDestroy(x));

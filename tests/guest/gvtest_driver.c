@@ -287,6 +287,8 @@ int main(int argc, char **argv)
 			CHECK(s1.session_requests - s0.session_requests < 5,
 			      "100 memsets in %llu round trips",
 			      (unsigned long long)(s1.session_requests - s0.session_requests));
+		/* The stream is non-blocking: the copy waits for nothing natively. */
+		CHECK_CU(cuStreamSynchronize(s), CUDA_SUCCESS);
 		CHECK_CU(cuMemcpyDtoH(g, d, 100), CUDA_SUCCESS);
 		for (i = 0, ok = 1; i < 100; i++)
 			ok &= g[i] == (unsigned char)i;
