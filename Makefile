@@ -149,7 +149,7 @@ CUFFT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cufft_local.o $(GEN_O)/cufft_remote.o $(
 CUBLASLT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublaslt_local.o $(MATH_O)/cublaslt_attr.o $(MATH_O)/cublas_status.o $(MATH_O)/cublas_types.o \
 	$(GEN_O)/cublasLt_remote.o $(GEN_O)/cublasLt_unsupported.o
 CUBLAS_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublas_local.o $(MATH_O)/cublas_copy.o $(MATH_O)/cublas_types.o \
-	$(MATH_O)/cublas_legacy.o $(GEN_O)/cublas_remote.o $(GEN_O)/cublas_legacy.o $(GEN_O)/cublas_unsupported.o
+	$(MATH_O)/cublas_legacy.o $(MATH_O)/cublasxt.o $(GEN_O)/cublas_remote.o $(GEN_O)/cublas_legacy.o $(GEN_O)/cublas_unsupported.o
 # $(call MATH_SHIM,soname,lib,objects,shims it links before libcudart)
 define MATH_SHIM
 $(B)/guest-lib/$(1): $(3) $(B)/guest-lib/libcudart.so.13 $(patsubst %,$(B)/guest-lib/%,$(4)) guest-lib/gen/$(2).map

@@ -134,14 +134,21 @@ LOCAL = [
     "cublasGetVersion_v2", "cublasGetProperty", "cublasGetStatusName", "cublasGetStatusString",
     "cublasGetCudartVersion", "cublasGetPointerMode_v2", "cublasGetStream_v2", "cublasXerbla",
 ]
-EXCEPTION = [f + s for f in COPIES for s in ("", "Async", "_64", "Async_64")]
+# cuBLAS-XT: BLAS3 on host or device matrices, in the guest over the
+# remoted cuBLAS calls (guest-lib/math/cublasxt.c).
+XT = (["cublasXt" + f for f in ("Create", "Destroy", "GetNumBoards", "MaxBoards", "DeviceSelect",
+                                "SetBlockDim", "GetBlockDim", "GetPinningMemMode",
+                                "SetPinningMemMode", "SetCpuRoutine", "SetCpuRatio")] +
+      ["cublasXt" + t + f for t in "SDCZ"
+       for f in ("gemm", "symm", "syrk", "syr2k", "syrkx", "trsm", "trmm", "spmm")] +
+      ["cublasXt" + t + f for t in "CZ" for f in ("hemm", "herk", "her2k", "herkx")])
+EXCEPTION = [f + s for f in COPIES for s in ("", "Async", "_64", "Async_64")] + XT
 EXCEPTION_FILES = ["guest-lib/math/cublas_local.c", "guest-lib/math/cublas_copy.c",
-                   "guest-lib/math/cublas_legacy.c"]
+                   "guest-lib/math/cublas_legacy.c", "guest-lib/math/cublasxt.c"]
 # The half and bfloat16 calls cublas_api.h declares for C++ only: read as
 # C++ sees them, declared in C with __half_raw and __nv_bfloat16_raw.
 CXX_ONLY = True
 UNSUPPORTED_PREFIX = {
-    "cublasXt": "cublasXt: multi-GPU calls on host memory, not remoted yet",
     "cublasLogger": "the library's own API log, written on the host",
     "cublasSetLoggerCallback": "the library's own API log, written on the host",
     "cublasGetLoggerCallback": "the library's own API log, written on the host",

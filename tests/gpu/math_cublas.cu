@@ -23,6 +23,7 @@
 #include <cstring>
 #include <cuComplex.h>
 #include <cublasLt.h>
+#include <cublasXt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <fcntl.h>
@@ -491,6 +492,48 @@ static void lt_case(const char *what, cublasLtHandle_t lt, int heuristic, cublas
 	CK(cudaFree(dA)), CK(cudaFree(dB)), CK(cudaFree(dC)), CK(cudaFree(dD)), CK(cudaFree(ws));
 }
 
+// cuBLAS-XT: GEMMs on host matrices (with padded leading dimensions) and on
+// a mix of host and device ones, blocked small so that the library tiles
+// them, compared with cpu_gemm.
+static void xt_case(void)
+{
+	const int m = 100, n = 90, k = 70, lda = m + 3, ldb = k + 1, ldc = m + 5;
+	cublasXtHandle_t x = NULL;
+	int dev = 0, bd = 0;
+	float *A = fill<float>(lda * k, 21), *B = fill<float>(ldb * n, 22),
+	      *C = fill<float>(ldc * n, 23), *C0 = (float *)malloc(ldc * n * sizeof(float));
+	double *exp = (double *)malloc(ldc * n * sizeof(double)),
+	       *bnd = (double *)calloc(ldc * n, sizeof(double)),
+	       *got = (double *)malloc(ldc * n * sizeof(double));
+	float al = 0.5f, be = -1.25f;
+
+	memcpy(C0, C, ldc * n * sizeof(float));
+	CB(cublasXtCreate(&x));
+	CB(cublasXtDeviceSelect(x, 1, &dev));
+	CB(cublasXtSetBlockDim(x, 32));
+	CB(cublasXtGetBlockDim(x, &bd));
+	check_i("cublasXtGetBlockDim returns the block set", bd, 32);
+	cpu_gemm(CUBLAS_OP_N, CUBLAS_OP_T, m, n, k, al, A, lda, B, ldb, be, C0, ldc, exp, bnd);
+	for (int i = 0; i < ldc * n; i++)
+		if (i % ldc >= m)
+			exp[i] = C0[i]; // padding rows stay
+	CB(cublasXtSgemm(x, CUBLAS_OP_N, CUBLAS_OP_T, m, n, k, &al, A, lda, B, ldb, &be, C, ldc));
+	for (int i = 0; i < ldc * n; i++)
+		got[i] = C[i];
+	check_near("cublasXtSgemm N,T on host matrices", ldc * n, got, exp, bnd, 1e-6);
+
+	// The same with A on the device and C back from its start values.
+	float *dA = to_dev(A, lda * k);
+	memcpy(C, C0, ldc * n * sizeof(float));
+	CB(cublasXtSgemm(x, CUBLAS_OP_N, CUBLAS_OP_T, m, n, k, &al, dA, lda, B, ldb, &be, C, ldc));
+	for (int i = 0; i < ldc * n; i++)
+		got[i] = C[i];
+	check_near("cublasXtSgemm with A in device memory", ldc * n, got, exp, bnd, 1e-6);
+	CK(cudaFree(dA));
+	CB(cublasXtDestroy(x));
+	free(A), free(B), free(C), free(C0), free(exp), free(bnd), free(got);
+}
+
 int main(int argc, char **argv)
 {
 	int fault = !(argc > 1 && strcmp(argv[1], "nofault") == 0);
@@ -526,6 +569,7 @@ int main(int argc, char **argv)
 	level2(h);
 	batched(h);
 	setget();
+	xt_case();
 
 	// A stream of its own: what cublasGetStream returns, and a GEMM in
 	// it.  A blocking stream, so the synchronous cudaMemcpy calls around

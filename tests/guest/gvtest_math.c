@@ -10,6 +10,7 @@
  *   gvtest_math unserved     on an endpoint serving only "cudart"
  */
 #include <cublasLt.h>
+#include <cublasXt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <cufft.h>
@@ -17,6 +18,34 @@
 #include <string.h>
 
 #include "check.h"
+
+/* cuBLAS-XT is the guest's own, over the remoted cuBLAS: its settings are
+ * answered here, and a GEMM gets the status cuBLAS gives. */
+static void xt(void)
+{
+	cublasXtHandle_t x = NULL;
+	int bd = 0, zero = 0, absent = 99;
+	float al = 1, be = 0, a[4] = {0}, c[4] = {0};
+	cublasXtPinnedMemMode_t pin = CUBLASXT_PINNING_ENABLED;
+
+	CHECK(cublasXtCreate(&x) == CUBLAS_STATUS_SUCCESS, "cublasXtCreate");
+	CHECK(cublasXtSetBlockDim(x, 64) == CUBLAS_STATUS_SUCCESS &&
+		  cublasXtGetBlockDim(x, &bd) == CUBLAS_STATUS_SUCCESS && bd == 64,
+	      "cublasXtGetBlockDim returns the block set: %d", bd);
+	CHECK(cublasXtGetPinningMemMode(x, &pin) == CUBLAS_STATUS_SUCCESS &&
+		  pin == CUBLASXT_PINNING_DISABLED,
+	      "pinning is off by default");
+	CHECK(cublasXtDeviceSelect(x, 1, &absent) == CUBLAS_STATUS_INVALID_VALUE,
+	      "cublasXtDeviceSelect of a device that is not there");
+	CHECK(cublasXtDeviceSelect(x, 1, &zero) == CUBLAS_STATUS_SUCCESS, "cublasXtDeviceSelect");
+	CHECK(cublasXtSgemm(x, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 2, &al, a, 1, a, 2, &be, c, 2) ==
+		  CUBLAS_STATUS_INVALID_VALUE,
+	      "cublasXtSgemm with lda below rows");
+	CHECK(cublasXtSgemm(x, CUBLAS_OP_N, CUBLAS_OP_N, 2, 2, 2, &al, a, 2, a, 2, &be, c, 2) ==
+		  CUBLAS_STATUS_NOT_SUPPORTED,
+	      "cublasXtSgemm where the host serves no cuBLAS");
+	CHECK(cublasXtDestroy(x) == CUBLAS_STATUS_SUCCESS, "cublasXtDestroy");
+}
 
 int main(int argc, char **argv)
 {
@@ -59,6 +88,7 @@ int main(int argc, char **argv)
 	/* cuRAND has no not-supported status: its internal error says it. */
 	CHECK(curandCreateGenerator(&g, CURAND_RNG_PSEUDO_DEFAULT) == CURAND_STATUS_INTERNAL_ERROR,
 	      "curandCreateGenerator");
+	xt();
 	CHECK_CUDA(cudaFree(dev), cudaSuccess);
 	printf("gvtest_math%s: %d passed, %d failed\n", unserved ? " unserved" : "", check_passes,
 	       check_failures);
