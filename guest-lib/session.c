@@ -293,6 +293,10 @@ cudaError_t gv_rpc_async(uint32_t op, const void *req, uint32_t req_len, const v
 
 	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS)
 		return cudaErrorInvalidValue;
+	/* Larger than the whole queue (a launch with tens of KiB of
+	 * arguments): it goes as a call of its own, after what is queued. */
+	if (len > sizeof(async_queue))
+		return gv_rpc_on(info.t, op, req, req_len, tail, tail_len, &r, 0, NULL, 0);
 	for (;;) {
 		pthread_mutex_lock(&async_lock);
 		while (async_flushing)

@@ -78,6 +78,7 @@ static void expect_launch(const char *what, const char *name_part, const Args &a
 struct s24 { double a; int b; char c; long long d; };
 struct s48 { double v[6]; };
 struct s4004 { char c[4001]; int x; };
+struct s32000 { int v[8000]; };
 
 __global__ void k_none() {}
 __global__ void k_char(char c) {}
@@ -86,6 +87,7 @@ __global__ void k_mixed(char c, double d, int *p) {}
 __global__ void k_s24(s24 s, int *p) {}
 __global__ void k_s48(char c, s48 s) {}
 __global__ void k_s4004(s4004 s, int *p) {}
+__global__ void k_s32000(s32000 s, int *p) {}
 __global__ void k_dyn(float *p, int n) { extern __shared__ float sh[]; if (n) sh[0] = p[0]; }
 extern "C" __global__ void k_extern_c(short a, int b) {}
 namespace gvns {
@@ -180,6 +182,19 @@ int main()
 	a4004.p = dp + 17;
 	k_s4004<<<7, 64>>>(a4004.s, a4004.p);
 	expect_launch("4004-byte struct", "k_s4004", a4004, dim3(7), dim3(64), 0);
+
+	// Arguments larger than the whole queue of asynchronous calls (CUDA
+	// 12.1 allows 32764 bytes): each such launch is a call of its own.
+	static s32000 big;
+	for (int i = 0; i < 8000; i++)
+		big.v[i] = i * 3 + 1;
+	for (int r = 0; r < 3; r++)
+		k_s32000<<<r + 1, 1>>>(big, dp);
+	CHECK(cudaDeviceSynchronize() == cudaSuccess, "three launches of 32 KiB arguments");
+	if (fetch_last() || records)
+		CHECK(records && last.grid[0] == 3 && last.args_len == sizeof(big) + 8 &&
+			      !memcmp(last.args, big.v, sizeof(last.args)),
+		      "the last 32 KiB launch ran last, with its arguments");
 
 	A_dyn ad = { fp, 9 };
 	k_dyn<<<2, 128, 4096>>>(ad.p, ad.n);
