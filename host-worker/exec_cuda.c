@@ -61,6 +61,7 @@
 	X(cuStreamDestroy) \
 	X(cuStreamSynchronize) \
 	X(cuStreamQuery) \
+	X(cuStreamIsCapturing) \
 	X(cuStreamWaitEvent) \
 	X(cuCtxGetStreamPriorityRange) \
 	X(cuEventCreate) \
@@ -595,8 +596,20 @@ static void CUDA_CB cuda_gate_callback(void *g)
 	gvw_gate_reached(g);
 }
 
+/*
+ * A gate is reached once; a host function captured into a graph would
+ * reach its gate at every launch of the graph, long after the gate went.
+ * So a capturing stream gets no gate (host nodes are not supported yet).
+ */
 static int cuda_host_gate(void *ctx, void *stream, struct gvw_gate *g)
 {
+	CUstreamCaptureStatus st = CU_STREAM_CAPTURE_STATUS_NONE;
+	CUresult r = drv.cuStreamIsCapturing(stream, &st);
+
+	if (r != CUDA_SUCCESS)
+		return (int)r;
+	if (st != CU_STREAM_CAPTURE_STATUS_NONE)
+		return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
 	return (int)drv.cuLaunchHostFunc(stream, cuda_gate_callback, g);
 }
 
