@@ -326,3 +326,10 @@ NOT_GENERIC = {
     "cuDevSmResourceSplitByCount": "result is an array sized by nbGroups",
     "cuGraphGetEdges": "from/to are arrays sized by numEdges",
 }
+
+# Pointers the call reads and writes back (the rest are outputs only).
+INOUT = {("cuThreadExchangeStreamCaptureMode", "mode")}
+# Outputs a caller may leave NULL: a capture into a graph of the caller's
+# own ends with that graph, which the caller need not be told again (the
+# host still gets a graph back, and gives the handle the graph has).
+OUT_OPTIONAL = {("cuStreamEndCapture", "phGraph")}

@@ -307,6 +307,9 @@ class Fn:
                 if arrayish and re.search(r"(s|List|Array|Params)$", p.name) and \
                         (self.name, p.name) not in getattr(ann, "NOT_ARRAY", ()):
                     return "parameter %s (%s) is an array" % (p.name, sp)
+                if (self.name, p.name) in getattr(ann, "INOUT", ()) and is_pod(pt, ann):
+                    self.wire.append(("inout", p, base))
+                    continue
                 if const:
                     if base in ann.HANDLES or base in ann.CORE_HANDLES or base == "CUcontext":
                         return "parameter %s (%s) is an array of handles" % (p.name, sp)
@@ -794,7 +797,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             c.append("\t\treturn %s;\t/* a pointer mode not remoted */" % cv["unsup"])
         for role, p, extra in f.wire:
             n = p.name
-            if role in ("out", "out_handle", "out_device", "out_alloc", "out_reserve"):
+            optional = (re.sub(r"_ptsz$", "", f.name), n) in getattr(ann, "OUT_OPTIONAL", ())
+            if role in ("out", "out_handle", "out_device", "out_alloc", "out_reserve") and \
+                    not optional:
                 c.append("\tif (!%s)" % n)
                 c.append("\t\treturn %s;" % cv["inval"])
             if role in ("bulk_in", "bulk_out"):
@@ -951,7 +956,11 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 if role == "out_handle" and p.type.get_pointee().get_canonical().kind in INT_KINDS:
                     c.append("\t\t*%s = (%s)(uint32_t)r.%s;" % (n, extra, n))
                 elif role == "out_handle":
-                    c.append("\t\t*%s = (%s)(uintptr_t)r.%s;" % (n, extra, n))
+                    if (re.sub(r"_ptsz$", "", f.name), n) in getattr(ann, "OUT_OPTIONAL", ()):
+                        c.append("\t\tif (%s)" % n)
+                        c.append("\t\t\t*%s = (%s)(uintptr_t)r.%s;" % (n, extra, n))
+                    else:
+                        c.append("\t\t*%s = (%s)(uintptr_t)r.%s;" % (n, extra, n))
                 elif role == "out_device":
                     c.append("\t\t*%s = r.%s;" % (n, n))
                 elif role in ("modal_out", "modal_io"):

@@ -3399,12 +3399,11 @@ GVCU_EXPORT CUresult cuStreamEndCapture(CUstream hStream, CUgraph * phGraph)
 	CUresult e;
 
 	memset(&q, 0, sizeof(q));
-	if (!phGraph)
-		return CUDA_ERROR_INVALID_VALUE;
 	q.hStream = (uint64_t)(uintptr_t)hStream;
 	e = gvcu_call(GV_OP_cuStreamEndCapture, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUDA_SUCCESS) {
-		*phGraph = (CUgraph)(uintptr_t)r.phGraph;
+		if (phGraph)
+			*phGraph = (CUgraph)(uintptr_t)r.phGraph;
 	}
 	if (e == CUDA_SUCCESS)
 		gv_capture_note(-1);
@@ -3418,12 +3417,11 @@ GVCU_EXPORT CUresult cuStreamEndCapture_ptsz(CUstream hStream, CUgraph * phGraph
 	CUresult e;
 
 	memset(&q, 0, sizeof(q));
-	if (!phGraph)
-		return CUDA_ERROR_INVALID_VALUE;
 	q.hStream = (uint64_t)(uintptr_t)hStream;
 	e = gvcu_call(GV_OP_cuStreamEndCapture_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUDA_SUCCESS) {
-		*phGraph = (CUgraph)(uintptr_t)r.phGraph;
+		if (phGraph)
+			*phGraph = (CUgraph)(uintptr_t)r.phGraph;
 	}
 	if (e == CUDA_SUCCESS)
 		gv_capture_note(-1);
@@ -3971,6 +3969,7 @@ GVCU_EXPORT CUresult cuThreadExchangeStreamCaptureMode(CUstreamCaptureMode * mod
 	memset(&q, 0, sizeof(q));
 	if (!mode)
 		return CUDA_ERROR_INVALID_VALUE;
+	GVCU_COPY(&q.mode, mode);
 	e = gvcu_call(GV_OP_cuThreadExchangeStreamCaptureMode, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUDA_SUCCESS) {
 		GVCU_COPY(mode, &r.mode);

@@ -4868,16 +4868,18 @@ int gvw_h_cuTexObjectGetTextureDesc(struct gvw_call *c)
 
 int gvw_h_cuThreadExchangeStreamCaptureMode(struct gvw_call *c)
 {
+	const struct gvg_cuThreadExchangeStreamCaptureMode_req *q = c->req;
 	struct gvg_cuThreadExchangeStreamCaptureMode_resp *r = c->resp;
-	CUstreamCaptureMode o_mode;
+	CUstreamCaptureMode a_mode;
 	int e = gvg_enter(c, GVG_FN(cuda, cuThreadExchangeStreamCaptureMode));
 
 	if (e)
 		return e;
+	GVG_COPY(a_mode, q->mode);
 	if (!e)
-		e = (int)GVG_DRV(c, cuda, cuThreadExchangeStreamCaptureMode)(&o_mode);
+		e = (int)GVG_DRV(c, cuda, cuThreadExchangeStreamCaptureMode)(&a_mode);
 	if (!e)
-		GVG_COPY(r->mode, o_mode);
+		GVG_COPY(r->mode, a_mode);
 	return e;
 }
 

@@ -497,10 +497,10 @@ static void lt_case(const char *what, cublasLtHandle_t lt, int heuristic, cublas
 // them, compared with cpu_gemm.
 static void xt_case(void)
 {
-	const int m = 100, n = 90, k = 70, lda = m + 3, ldb = k + 1, ldc = m + 5;
+	const int m = 100, n = 90, k = 70, lda = m + 3, ldb = n + 1, ldc = m + 5; // B is n x k
 	cublasXtHandle_t x = NULL;
 	int dev = 0, bd = 0;
-	float *A = fill<float>(lda * k, 21), *B = fill<float>(ldb * n, 22),
+	float *A = fill<float>(lda * k, 21), *B = fill<float>(ldb * k, 22),
 	      *C = fill<float>(ldc * n, 23), *C0 = (float *)malloc(ldc * n * sizeof(float));
 	double *exp = (double *)malloc(ldc * n * sizeof(double)),
 	       *bnd = (double *)calloc(ldc * n, sizeof(double)),

@@ -1465,7 +1465,7 @@ struct __attribute__((packed)) gvg_cuTexObjectGetTextureDesc_resp {
 	uint8_t pTexDesc[104];
 };
 struct __attribute__((packed)) gvg_cuThreadExchangeStreamCaptureMode_req {
-	uint8_t unused[0];
+	int32_t mode;
 };
 struct __attribute__((packed)) gvg_cuThreadExchangeStreamCaptureMode_resp {
 	int32_t mode;
