@@ -237,7 +237,7 @@ EXCEPTION = [
     # over the runtime's ops, so both APIs share one session and one state
     "cuInit", "cuCtxSynchronize",
     "cuMemAlloc_v2", "cuMemFree_v2",
-    "cuMemAllocPitch_v2", "cuMemGetInfo_v2",
+    "cuMemAllocPitch_v2", "cuMemGetInfo_v2", "cuPointerGetAttribute",
     "cuMemcpyHtoD_v2", "cuMemcpyDtoH_v2",
     "cuMemcpyDtoD_v2",
     "cuMemcpyHtoDAsync_v2", "cuMemcpyDtoHAsync_v2", "cuMemcpyDtoDAsync_v2",

@@ -3,6 +3,8 @@
  * Memory through the runtime's ops, so that an allocation made with either
  * API is the same allocation on the host and in the guest's tables.
  */
+#include <stdatomic.h>
+
 #include "gvcu.h"
 
 GVCU_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *dptr, size_t bytesize)
@@ -283,4 +285,80 @@ GVCU_EXPORT CUresult cuMemHostGetFlags(unsigned int *flags, void *p)
 		return CUDA_ERROR_INVALID_VALUE;
 	*flags = r.flags;
 	return CUDA_SUCCESS;
+}
+
+/*
+ * One attribute of a pointer, from what the guest knows of its own pinned
+ * host memory and what the host knows of the session's device
+ * allocations.  A pointer neither knows is not CUDA memory:
+ * CUDA_ERROR_INVALID_VALUE, as natively (Triton's launcher tells a CPU
+ * tensor so).  Attributes that need more than that are not supported yet.
+ */
+GVCU_EXPORT CUresult cuPointerGetAttribute(void *data, CUpointer_attribute attribute,
+					   CUdeviceptr ptr)
+{
+	static atomic_flag logged = ATOMIC_FLAG_INIT;
+	struct gv_ptr_req q = {.ptr = ptr};
+	struct gv_pointer_attrs_resp r = {0};
+	struct gv_region reg;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!data)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (gv_region_find((const void *)(uintptr_t)ptr, &reg) == 0 && reg.kind == GV_REGION_HOST) {
+		switch (attribute) {
+		case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+			*(unsigned int *)data = CU_MEMORYTYPE_HOST;
+			return CUDA_SUCCESS;
+		case CU_POINTER_ATTRIBUTE_HOST_POINTER:
+			*(void **)data = (void *)(uintptr_t)ptr;
+			return CUDA_SUCCESS;
+		case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
+			*(int *)data = reg.device;
+			return CUDA_SUCCESS;
+		case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
+			*(void **)data = (void *)reg.base;
+			return CUDA_SUCCESS;
+		case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
+			*(size_t *)data = reg.size;
+			return CUDA_SUCCESS;
+		default:
+			break; /* the device's view of pinned memory: not yet */
+		}
+	} else {
+		e = GVCU_RPC(POINTER_ATTRS, &q, &r, NULL, 0);
+		if (e)
+			return e;
+		if (r.type != GV_MEM_DEVICE)
+			return CUDA_ERROR_INVALID_VALUE;
+		switch (attribute) {
+		case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+			*(unsigned int *)data = CU_MEMORYTYPE_DEVICE;
+			return CUDA_SUCCESS;
+		case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
+			*(CUdeviceptr *)data = ptr;
+			return CUDA_SUCCESS;
+		case CU_POINTER_ATTRIBUTE_HOST_POINTER:
+			return CUDA_ERROR_INVALID_VALUE; /* device memory has none */
+		case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
+			*(int *)data = r.device;
+			return CUDA_SUCCESS;
+		case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
+			*(CUdeviceptr *)data = r.alloc_base;
+			return CUDA_SUCCESS;
+		case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
+			*(size_t *)data = r.alloc_size;
+			return CUDA_SUCCESS;
+		default:
+			break;
+		}
+	}
+	if (!atomic_flag_test_and_set(&logged))
+		gv_log(GV_LOG_WARN,
+		       "cuPointerGetAttribute: attribute %d is not supported by gvirtus yet; "
+		       "it returns CUDA_ERROR_NOT_SUPPORTED",
+		       (int)attribute);
+	return CUDA_ERROR_NOT_SUPPORTED;
 }

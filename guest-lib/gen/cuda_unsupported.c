@@ -226,7 +226,6 @@ GV_CU_UNSUPPORTED(cuOccupancyMaxActiveClusters) /* parameter numClusters is an i
 GV_CU_UNSUPPORTED(cuOccupancyMaxPotentialClusterSize) /* parameter config (const CUlaunchConfig *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuParamSetTexRef) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuParamSetv) /* parameter ptr (void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuPointerGetAttribute) /* parameter data (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuPointerGetAttributes) /* parameter attributes (CUpointer_attribute *) is an array */
 GV_CU_UNSUPPORTED(cuPointerSetAttribute) /* parameter value (const void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuProfilerInitialize) /* removed from CUDA 12+ drivers */

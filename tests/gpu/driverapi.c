@@ -260,6 +260,27 @@ static void sec_memory(void)
 	CHECK(cuMemGetInfo(&fr, &tot));
 	check_b("cuMemGetInfo free <= total, total > 0", fr <= tot && tot > 0);
 
+	/* A device pointer's attributes, one at a time (Triton's launcher asks so). */
+	{
+		CUdeviceptr dp = 0, start = 0;
+		unsigned int type = 0;
+		int ordinal = -1;
+		void *hp = NULL;
+
+		CHECK(cuPointerGetAttribute(&dp, CU_POINTER_ATTRIBUTE_DEVICE_POINTER, d2 + 16));
+		check_b("cuPointerGetAttribute DEVICE_POINTER is the pointer", dp == d2 + 16);
+		CHECK(cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, d2 + 16));
+		check_u("cuPointerGetAttribute MEMORY_TYPE", type, CU_MEMORYTYPE_DEVICE);
+		CHECK(cuPointerGetAttribute(&ordinal, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL, d2));
+		check_u("cuPointerGetAttribute DEVICE_ORDINAL", (unsigned long long)ordinal, 0);
+		CHECK(cuPointerGetAttribute(&start, CU_POINTER_ATTRIBUTE_RANGE_START_ADDR,
+					    d2 + 1000));
+		check_b("cuPointerGetAttribute RANGE_START_ADDR is the allocation", start == d2);
+		check_e("cuPointerGetAttribute HOST_POINTER of device memory",
+			cuPointerGetAttribute(&hp, CU_POINTER_ATTRIBUTE_HOST_POINTER, d2),
+			CUDA_ERROR_INVALID_VALUE);
+	}
+
 	// 37x13 bytes through pitched device memory; host pitches 41 and 50
 	if (CHECK(cuMemAllocPitch(&p, &pitch, W, H, 4))) {
 		check_b("cuMemAllocPitch pitch >= width", pitch >= W);

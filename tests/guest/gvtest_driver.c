@@ -147,6 +147,34 @@ int main(int argc, char **argv)
 	CHECK_CU(cuMemAlloc(&d, 1 << 20), CUDA_SUCCESS);
 	CHECK_CU(cuMemAlloc(&d2, 1 << 20), CUDA_SUCCESS);
 	CHECK_CU(cuMemAlloc(&d2, 0), CUDA_ERROR_INVALID_VALUE);
+	{
+		CUdeviceptr dp = 0, start = 0;
+		unsigned int type = 0;
+		size_t range = 0;
+		void *hp = NULL;
+		int local = 0;
+
+		CHECK_CU(cuPointerGetAttribute(&dp, CU_POINTER_ATTRIBUTE_DEVICE_POINTER, d + 16),
+			 CUDA_SUCCESS);
+		CHECK(dp == d + 16, "DEVICE_POINTER is the pointer");
+		CHECK_CU(cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, d),
+			 CUDA_SUCCESS);
+		CHECK(type == CU_MEMORYTYPE_DEVICE, "MEMORY_TYPE is device: %u", type);
+		CHECK_CU(
+		    cuPointerGetAttribute(&start, CU_POINTER_ATTRIBUTE_RANGE_START_ADDR, d + 99),
+		    CUDA_SUCCESS);
+		CHECK_CU(cuPointerGetAttribute(&range, CU_POINTER_ATTRIBUTE_RANGE_SIZE, d + 99),
+			 CUDA_SUCCESS);
+		CHECK(start == d && range == 1 << 20, "the range is the allocation");
+		CHECK_CU(cuPointerGetAttribute(&hp, CU_POINTER_ATTRIBUTE_HOST_POINTER, d),
+			 CUDA_ERROR_INVALID_VALUE);
+		/* Not CUDA memory, and no place to answer: refused. */
+		CHECK_CU(cuPointerGetAttribute(&dp, CU_POINTER_ATTRIBUTE_DEVICE_POINTER,
+					       (CUdeviceptr)(uintptr_t)&local),
+			 CUDA_ERROR_INVALID_VALUE);
+		CHECK_CU(cuPointerGetAttribute(NULL, CU_POINTER_ATTRIBUTE_DEVICE_POINTER, d),
+			 CUDA_ERROR_INVALID_VALUE);
+	}
 	CHECK_CU(cuMemcpyHtoD(d, h, 1 << 20), CUDA_SUCCESS);
 	CHECK_CU(cuMemcpyDtoD(d2, d, 1 << 20), CUDA_SUCCESS);
 	CHECK_CU(cuMemsetD8(d2 + 100, 0xa5, 1000), CUDA_SUCCESS);

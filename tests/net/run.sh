@@ -190,7 +190,9 @@ wait "$victim" 2>/dev/null
 grep -q "connection to gvirtus-backend lost" "$home/victim.log" && ok "the frontend says why" ||
 	bad "the frontend did not log the lost connection"
 sleep 1
-pgrep -f "$b/bin/gvirtus-worker" >/dev/null && bad "worker processes outlived the backend" ||
+# This backend's workers only: other backends may run on the same machine.
+pgrep -f -- "gvirtus-worker .*--parent $backend( |\$)" >/dev/null &&
+	bad "worker processes outlived the backend" ||
 	ok "no worker process outlived the backend"
 
 start_backend && ok "backend restarted" || bad "backend did not restart"
