@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk_buf.h"
 #include "log.h"
 
 /* A GUEST_PAGES run's list, read whole; its pieces, or a fault. */
@@ -92,9 +93,7 @@ int gvw_frame_recv(struct gv_stream *fd, struct gvw_frame_in *in, unsigned char 
 			continue;
 		}
 		/* A from-host run goes back whole: what the call did not write is zeros. */
-		in->iov[i].base = GV_BULK_HOST_READS(fb[i].dir)
-				      ? malloc(fb[i].len ? fb[i].len : 1)
-				      : calloc(1, fb[i].len ? fb[i].len : 1);
+		in->iov[i].base = gvw_bulk_buf_alloc(fb[i].len, !GV_BULK_HOST_READS(fb[i].dir));
 		in->bulk[i] = (struct gvw_bulk){
 		    .iov = &in->iov[i], .niov = 1, .len = fb[i].len, .dir = fb[i].dir};
 		if (!in->iov[i].base || (GV_BULK_HOST_READS(fb[i].dir) &&
@@ -111,7 +110,7 @@ void gvw_frame_free(struct gvw_frame_in *in)
 	unsigned int i;
 
 	for (i = 0; i < in->h.nbulk && i < GV_FRAME_MAX_BULK; i++) {
-		free(in->iov[i].base);
+		gvw_bulk_buf_free(in->iov[i].base, in->iov[i].len);
 		in->iov[i].base = NULL;
 		free(in->pages[i]);
 		in->pages[i] = NULL;

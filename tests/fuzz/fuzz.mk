@@ -34,7 +34,7 @@ $(FUZZ_O)/$(B)/tests/gen/%_roundtrip.o: FUZZ_CFLAGS += -DRT_FAKES_ONLY -Wno-depr
 FUZZ_SRC_framing := qemu-device/gvirtus_framing.c
 FUZZ_SRC_fatbin := host-worker/fatbin_params.c host-worker/ptx_params.c
 FUZZ_SRC_properties := common/properties.c common/json.c
-FUZZ_SRC_frame := host-worker/frame_io.c host-worker/guest_ram.c host-worker/log.c \
+FUZZ_SRC_frame := host-worker/frame_io.c host-worker/bulk_buf.c host-worker/guest_ram.c host-worker/log.c \
 	$(wildcard common/sockstream.c common/fdio.c common/loglevel.c)
 
 -include $(shell find $(FUZZ_O) -name '*.d' 2>/dev/null)
