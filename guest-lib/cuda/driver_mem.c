@@ -301,59 +301,52 @@ GVCU_EXPORT CUresult cuPointerGetAttribute(void *data, CUpointer_attribute attri
 	struct gv_ptr_req q = {.ptr = ptr};
 	struct gv_pointer_attrs_resp r = {0};
 	struct gv_region reg;
+	int host;
 	CUresult e = gvcu_need_ctx();
 
 	if (e)
 		return e;
 	if (!data)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (gv_region_find((const void *)(uintptr_t)ptr, &reg) == 0 && reg.kind == GV_REGION_HOST) {
-		switch (attribute) {
-		case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
-			*(unsigned int *)data = CU_MEMORYTYPE_HOST;
-			return CUDA_SUCCESS;
-		case CU_POINTER_ATTRIBUTE_HOST_POINTER:
-			*(void **)data = (void *)(uintptr_t)ptr;
-			return CUDA_SUCCESS;
-		case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
-			*(int *)data = reg.device;
-			return CUDA_SUCCESS;
-		case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
-			*(void **)data = (void *)reg.base;
-			return CUDA_SUCCESS;
-		case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
-			*(size_t *)data = reg.size;
-			return CUDA_SUCCESS;
-		default:
-			break; /* the device's view of pinned memory: not yet */
-		}
-	} else {
+	/* The allocation holding ptr, from whichever side knows it. */
+	host =
+	    gv_region_find((const void *)(uintptr_t)ptr, &reg) == 0 && reg.kind == GV_REGION_HOST;
+	if (!host) {
 		e = GVCU_RPC(POINTER_ATTRS, &q, &r, NULL, 0);
 		if (e)
 			return e;
 		if (r.type != GV_MEM_DEVICE)
 			return CUDA_ERROR_INVALID_VALUE;
-		switch (attribute) {
-		case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
-			*(unsigned int *)data = CU_MEMORYTYPE_DEVICE;
-			return CUDA_SUCCESS;
-		case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
-			*(CUdeviceptr *)data = ptr;
-			return CUDA_SUCCESS;
-		case CU_POINTER_ATTRIBUTE_HOST_POINTER:
+		reg = (struct gv_region){.base = r.alloc_base,
+					 .size = r.alloc_size,
+					 .device = r.device,
+					 .kind = GV_REGION_DEVICE};
+	}
+	switch (attribute) {
+	case CU_POINTER_ATTRIBUTE_MEMORY_TYPE:
+		*(unsigned int *)data = host ? CU_MEMORYTYPE_HOST : CU_MEMORYTYPE_DEVICE;
+		return CUDA_SUCCESS;
+	case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
+		if (host)
+			break; /* the device's view of pinned memory: not yet */
+		*(CUdeviceptr *)data = ptr;
+		return CUDA_SUCCESS;
+	case CU_POINTER_ATTRIBUTE_HOST_POINTER:
+		if (!host)
 			return CUDA_ERROR_INVALID_VALUE; /* device memory has none */
-		case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
-			*(int *)data = r.device;
-			return CUDA_SUCCESS;
-		case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
-			*(CUdeviceptr *)data = r.alloc_base;
-			return CUDA_SUCCESS;
-		case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
-			*(size_t *)data = r.alloc_size;
-			return CUDA_SUCCESS;
-		default:
-			break;
-		}
+		*(void **)data = (void *)(uintptr_t)ptr;
+		return CUDA_SUCCESS;
+	case CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL:
+		*(int *)data = reg.device;
+		return CUDA_SUCCESS;
+	case CU_POINTER_ATTRIBUTE_RANGE_START_ADDR:
+		*(CUdeviceptr *)data = (CUdeviceptr)reg.base;
+		return CUDA_SUCCESS;
+	case CU_POINTER_ATTRIBUTE_RANGE_SIZE:
+		*(size_t *)data = reg.size;
+		return CUDA_SUCCESS;
+	default:
+		break;
 	}
 	if (!atomic_flag_test_and_set(&logged))
 		gv_log(GV_LOG_WARN,

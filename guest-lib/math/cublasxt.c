@@ -125,25 +125,31 @@ GVM_EXPORT cublasStatus_t cublasXtSetBlockDim(cublasXtHandle_t handle, int block
 	return CUBLAS_STATUS_SUCCESS;
 }
 
-GVM_EXPORT cublasStatus_t cublasXtGetBlockDim(cublasXtHandle_t handle, int *blockDim)
+/* A getter's checks: a handle, then somewhere to answer. */
+static cublasStatus_t getter(cublasXtHandle_t handle, const void *out)
 {
 	if (!handle)
 		return CUBLAS_STATUS_NOT_INITIALIZED;
-	if (!blockDim)
-		return CUBLAS_STATUS_INVALID_VALUE;
-	*blockDim = handle->block_dim;
-	return CUBLAS_STATUS_SUCCESS;
+	return out ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_INVALID_VALUE;
+}
+
+GVM_EXPORT cublasStatus_t cublasXtGetBlockDim(cublasXtHandle_t handle, int *blockDim)
+{
+	cublasStatus_t s = getter(handle, blockDim);
+
+	if (s == CUBLAS_STATUS_SUCCESS)
+		*blockDim = handle->block_dim;
+	return s;
 }
 
 GVM_EXPORT cublasStatus_t cublasXtGetPinningMemMode(cublasXtHandle_t handle,
 						    cublasXtPinnedMemMode_t *mode)
 {
-	if (!handle)
-		return CUBLAS_STATUS_NOT_INITIALIZED;
-	if (!mode)
-		return CUBLAS_STATUS_INVALID_VALUE;
-	*mode = handle->pinning;
-	return CUBLAS_STATUS_SUCCESS;
+	cublasStatus_t s = getter(handle, mode);
+
+	if (s == CUBLAS_STATUS_SUCCESS)
+		*mode = handle->pinning;
+	return s;
 }
 
 GVM_EXPORT cublasStatus_t cublasXtSetPinningMemMode(cublasXtHandle_t handle,
