@@ -149,6 +149,7 @@ struct gv_region {
 	int device;
 	enum gv_region_kind kind;
 	unsigned int flags;
+	int reserved; /* a device region's pages are held in this process (memtab.c) */
 };
 
 void gv_region_add(const struct gv_region *r);

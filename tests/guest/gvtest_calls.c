@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -382,6 +383,32 @@ static void test_host_functions(void)
 	CHECK_CUDA(cudaStreamDestroy(hf_stream2), cudaSuccess);
 }
 
+/*
+ * Device memory's addresses are not this process's to map, as with unified
+ * addressing natively: a host buffer can never be taken for device memory.
+ */
+static void test_device_addresses(void)
+{
+	const size_t sz = 4 * MiB, page = (size_t)sysconf(_SC_PAGESIZE);
+	unsigned char *d = NULL;
+	size_t off;
+	int held = 1;
+
+	CHECK_CUDA(cudaMalloc((void **)&d, sz), cudaSuccess);
+	for (off = 0; d && off < sz; off += sz / 4) {
+		void *want = (void *)(((uintptr_t)d + off) & ~(uintptr_t)(page - 1));
+		void *p = mmap(want, page, PROT_READ,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == want)
+			held = 0;
+		if (p != MAP_FAILED)
+			munmap(p, page);
+	}
+	CHECK(held, "no mapping of this process's can land on device memory");
+	CHECK_CUDA(cudaFree(d), cudaSuccess);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "all";
@@ -393,6 +420,7 @@ int main(int argc, char **argv)
 		test_device();
 		test_copies(seed);
 		test_memory_api(seed);
+		test_device_addresses();
 		test_host_functions();
 		return finish("gvtest_calls all");
 	}
