@@ -1927,7 +1927,7 @@ def main(argv):
     tests = argv[argv.index("--tests") + 1] if "--tests" in argv else None
     if tests:
         argv = [a for a in argv if a not in ("--tests", tests)]
-    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft", "cublasLt"]
+    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft", "cublasLt", "cusparse"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
     for lib in libs:

@@ -22,6 +22,7 @@
 #include "gen/cuda_msgs.h"
 #include "gen/cufft_msgs.h"
 #include "gen/curand_msgs.h"
+#include "gen/cusparse_msgs.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "gvirtus lays protocol structs out in host order: little-endian hosts only"
