@@ -213,7 +213,7 @@ $(B)/guest/progs/mixed_init: tests/gpu/mixed_init.cu
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ -L$(CUDA_HOME)/lib64/stubs -lcuda
 # Programs of the math libraries: NVIDIA's libraries at link time, our shims
 # of the same sonames at run time in the guest.
-MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand
+MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand -lcusparse
 $(B)/guest/progs/math_%: tests/gpu/math_%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
