@@ -254,8 +254,11 @@ class Fn:
                 self.wire.append(("array_in", p, arrays[p.name] +
                                   (counts[0], getattr(ann, "ARRAY_NULLABLE", set()))))
                 continue
-            if sp in ann.HANDLES or sp in ann.CORE_HANDLES:
-                self.wire.append(("stream" if sp in ("CUstream", "cudaStream_t") else "handle", p, sp))
+            # A handle passed as const (cuSPARSE's const cusparseMatDescr_t)
+            # is a handle of its type all the same.
+            hsp = re.sub(r"^const ", "", sp)
+            if hsp in ann.HANDLES or sp in ann.CORE_HANDLES:
+                self.wire.append(("stream" if sp in ("CUstream", "cudaStream_t") else "handle", p, hsp))
                 continue
             if sp == ann.DEVICE_TYPE:
                 self.wire.append(("device", p, None))
@@ -560,6 +563,10 @@ def gen_lib(lib, check):
             f.cls, f.reason = "unsupported", "legacy ABI: headers since CUDA 3.2 name its successor"
         elif name in ann.NOT_GENERIC:
             f.cls, f.reason = "unsupported", ann.NOT_GENERIC[name]
+        elif getattr(ann, "MATH", False) and f.ret != ann.RESULT_TYPE:
+            # The call's result is its value (cusparseGetMatType): a round
+            # trip that failed would have no status to say so with.
+            f.cls, f.reason = "unsupported", "returns a %s, not a status to fail with" % f.ret
         else:
             why = f.classify_remote()
             if why:
@@ -1015,7 +1022,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
     x += ["\t/* end */", ""]
     x += ["/* Handle kinds of this library's objects, and what frees them. */",
           "#define GVG_%s_KINDS(X) \\" % lib.upper()]
-    x += ["\tX(%s) \\" % k for t, k in list(ann.HANDLES.items()) + list(host_kind.items())]
+    # One kind may serve several types (cuSPARSE's Const descriptors).
+    x += ["\tX(%s) \\" % k for k in dict.fromkeys(
+        list(ann.HANDLES.values()) + list(host_kind.values()))]
     x += ["\tX(%s) \\" % k for k in getattr(ann, "EXTRA_KINDS", [])]
     x += ["\t/* end */", ""]
     c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
@@ -1047,7 +1056,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\t%s a_%s = 0;" % (p.spelling, n))
                 c.append("\tvoid *h_%s;" % n)
             elif role in ("handle", "stream"):
-                c.append("\t%s a_%s;" % (p.spelling, n))
+                c.append("\t%s a_%s;" % (re.sub(r"^const ", "", p.spelling), n))
             elif role == "context":
                 c.append("\tCUcontext a_%s;" % n)
             elif role == "device":
@@ -1918,7 +1927,7 @@ def main(argv):
     tests = argv[argv.index("--tests") + 1] if "--tests" in argv else None
     if tests:
         argv = [a for a in argv if a not in ("--tests", tests)]
-    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft", "cublasLt"]
+    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft", "cublasLt", "cusparse"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
     for lib in libs:

@@ -9,9 +9,10 @@
 int gvg_enter_lib(struct gvw_call *c, unsigned int api, int present, const char *name)
 {
 	return gvg_enter_api(c, api,
-			     api == GV_API_CUBLAS  ? "\"cublas\""
-			     : api == GV_API_CUFFT ? "\"cufft\""
-						   : "\"curand\"",
+			     api == GV_API_CUBLAS     ? "\"cublas\""
+			     : api == GV_API_CUFFT    ? "\"cufft\""
+			     : api == GV_API_CUSPARSE ? "\"cusparse\""
+						      : "\"curand\"",
 			     present, name);
 }
 
@@ -62,6 +63,26 @@ int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host)
 			"handle's pointer mode is the %s's",
 			c->s->id, host ? "host" : "device",
 			mode == CUBLAS_POINTER_MODE_HOST ? "host" : "device");
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	return CUDA_SUCCESS;
+}
+
+int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host)
+{
+	const struct gvg_cusparse_fns *t = gvg_lib_fns_cusparse(c);
+	cusparsePointerMode_t mode;
+
+	if (!h)
+		return CUDA_SUCCESS;
+	if (!t->cusparseGetPointerMode || t->cusparseGetPointerMode(h, &mode))
+		return CUDA_ERROR_NOT_SUPPORTED;
+	if ((mode == CUSPARSE_POINTER_MODE_HOST) != !!host) {
+		gvw_log(GVW_WARN,
+			"session %u: a cuSPARSE call's scalars claim %s memory, but its "
+			"handle's pointer mode is the %s's",
+			c->s->id, host ? "host" : "device",
+			mode == CUSPARSE_POINTER_MODE_HOST ? "host" : "device");
 		return CUDA_ERROR_INVALID_VALUE;
 	}
 	return CUDA_SUCCESS;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the generated host dispatch of the math libraries (cuRAND, cuFFT,
- * cuBLAS) adds to gen_support.h: each library's function table, found the
+ * cuBLAS, cuSPARSE) adds to gen_support.h: each library's function table, found the
  * first time a session calls into it, and the checks of their roles.
  * Checks return CUresult codes; the generated handler says them as the
  * library's status (its static status()).
@@ -13,6 +13,7 @@
 #include <cublas_api.h>
 #include <cufftXt.h>
 #include <curand.h>
+#include <cusparse.h>
 
 #include "gen/cublasLt_driver_fns.h"
 #include "gen/cublasLt_msgs.h"
@@ -22,6 +23,8 @@
 #include "gen/cufft_msgs.h"
 #include "gen/curand_driver_fns.h"
 #include "gen/curand_msgs.h"
+#include "gen/cusparse_driver_fns.h"
+#include "gen/cusparse_msgs.h"
 #include "gen_support.h"
 #include "math_libs.h"
 
@@ -44,6 +47,7 @@ GVG_MATH_TABLE(curand, GVG_CURAND_FNS, GVW_LIB_CURAND)
 GVG_MATH_TABLE(cublas, GVG_CUBLAS_FNS, GVW_LIB_CUBLAS)
 GVG_MATH_TABLE(cublasLt, GVG_CUBLASLT_FNS, GVW_LIB_CUBLASLT)
 GVG_MATH_TABLE(cufft, GVG_CUFFT_FNS, GVW_LIB_CUFFT)
+GVG_MATH_TABLE(cusparse, GVG_CUSPARSE_FNS, GVW_LIB_CUSPARSE)
 #undef GVG_MATH_TABLE
 #undef GVG_MATH_TYPE
 #undef GVG_MATH_FIELD
@@ -86,6 +90,8 @@ int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 /* 0 when host (1: host memory, 0: device memory) is the pointer mode the
  * library holds for the handle; a NULL handle is the library's to refuse. */
 int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host);
+/* The same for a cuSPARSE handle. */
+int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host);
 /* The same for a cuBLASLt matmul or transform descriptor; for a matmul
  * descriptor, also the device addresses and the emulation descriptor its
  * attributes name (checked as the call's own pointers and handles are). */

@@ -17,6 +17,7 @@
 #include "gen/cuda_driver_fns.h"
 #include "gen/cufft_driver_fns.h"
 #include "gen/curand_driver_fns.h"
+#include "gen/cusparse_driver_fns.h"
 
 enum gvw_handle_kind {
 	GVW_H_MODULE = 1,
@@ -26,7 +27,7 @@ enum gvw_handle_kind {
 /* The generated libraries' object kinds (gen/annot_*.py). */
 #define GVG_KIND(k) GVW_H_##k,
 	GVG_CUDA_KINDS(GVG_KIND) GVG_CURAND_KINDS(GVG_KIND) GVG_CUBLAS_KINDS(GVG_KIND)
-	    GVG_CUFFT_KINDS(GVG_KIND) GVG_CUBLASLT_KINDS(GVG_KIND)
+	    GVG_CUFFT_KINDS(GVG_KIND) GVG_CUBLASLT_KINDS(GVG_KIND) GVG_CUSPARSE_KINDS(GVG_KIND)
 #undef GVG_KIND
 		GVW_H_KIND_LIMIT
 };

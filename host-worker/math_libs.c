@@ -18,6 +18,7 @@ static struct gvg_curand_fns curand_fns;
 static struct gvg_cublas_fns cublas_fns;
 static struct gvg_cufft_fns cufft_fns;
 static struct gvg_cublasLt_fns cublasLt_fns;
+static struct gvg_cusparse_fns cusparse_fns;
 
 static const struct {
 	const char *soname;
@@ -27,6 +28,7 @@ static const struct {
     [GVW_LIB_CUBLAS] = {"libcublas.so.13", &cublas_fns},
     [GVW_LIB_CUFFT] = {"libcufft.so.12", &cufft_fns},
     [GVW_LIB_CUBLASLT] = {"libcublasLt.so.13", &cublasLt_fns},
+    [GVW_LIB_CUSPARSE] = {"libcusparse.so.12", &cusparse_fns},
 };
 
 /* Each library's table, every function found by its name. */
@@ -42,14 +44,14 @@ RESOLVER(curand, GVG_CURAND_FNS)
 RESOLVER(cublas, GVG_CUBLAS_FNS)
 RESOLVER(cufft, GVG_CUFFT_FNS)
 RESOLVER(cublasLt, GVG_CUBLASLT_FNS)
+RESOLVER(cusparse, GVG_CUSPARSE_FNS)
 #undef RESOLVER
 #undef LOAD
 
 static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
-    [GVW_LIB_CURAND] = resolve_curand,
-    [GVW_LIB_CUBLAS] = resolve_cublas,
-    [GVW_LIB_CUFFT] = resolve_cufft,
-    [GVW_LIB_CUBLASLT] = resolve_cublasLt,
+    [GVW_LIB_CURAND] = resolve_curand,	   [GVW_LIB_CUBLAS] = resolve_cublas,
+    [GVW_LIB_CUFFT] = resolve_cufft,	   [GVW_LIB_CUBLASLT] = resolve_cublasLt,
+    [GVW_LIB_CUSPARSE] = resolve_cusparse,
 };
 
 static const void *opened[GVW_LIB_LIMIT];
@@ -154,7 +156,10 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 		lib = GVW_LIB_CURAND;
 		break;
 	default:
-		return 0;
+		if (!gvw_cusparse_kind(h->kind))
+			return 0;
+		lib = GVW_LIB_CUSPARSE;
+		break;
 	}
 	s->library_objects--;
 	/* An object exists only where its library was opened. */
@@ -177,6 +182,9 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 			rnd->curandDestroyDistribution(h->obj);
 		else if (h->kind != GVW_H_CURAND_DISTRIBUTION && rnd->curandDestroyGenerator)
 			rnd->curandDestroyGenerator(h->obj);
+		break;
+	case GVW_LIB_CUSPARSE:
+		gvw_cusparse_destroy(ex->math_fns(lib), h);
 		break;
 	default:
 		lt = ex->math_fns(lib);

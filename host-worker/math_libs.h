@@ -14,6 +14,7 @@ enum gvw_math_lib {
 	GVW_LIB_CUBLAS,
 	GVW_LIB_CUFFT,
 	GVW_LIB_CUBLASLT,
+	GVW_LIB_CUSPARSE,
 	GVW_LIB_LIMIT,
 };
 
@@ -29,6 +30,12 @@ const void *gvw_math_fns(struct gvw_call *c, enum gvw_math_lib lib);
 struct gvw_session;
 struct gvw_handle_slot;
 int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h);
+
+/* cuSPARSE's objects (math_cusparse.c): whether kind is one, and its
+ * destruction by the library's table t. */
+int gvw_cusparse_kind(int kind);
+struct gvg_cusparse_fns;
+void gvw_cusparse_destroy(const struct gvg_cusparse_fns *t, struct gvw_handle_slot *h);
 
 /* For executors: open lib's soname with sym from dlsym, once per process. */
 const void *gvw_math_open(enum gvw_math_lib lib);

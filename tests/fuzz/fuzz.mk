@@ -17,7 +17,7 @@ FUZZ_TARGETS := session codecs framing fatbin properties frame
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) \
 	-Iinclude/gvirtus -Icommon -Ihost-worker -Iqemu-device -Itests/fuzz -Itests/unit -I$(B)/tests \
-	-I$(CUDA_HOME)/include
+	-I$(CUDA_HOME)/include -DDISABLE_CUSPARSE_DEPRECATED
 FUZZ_O := $(B)/fuzz/obj
 FUZZ_BIN := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 

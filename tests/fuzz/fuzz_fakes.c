@@ -76,6 +76,7 @@ static struct gvg_curand_fns curand_fakes;
 static struct gvg_cublas_fns cublas_fakes;
 static struct gvg_cufft_fns cufft_fakes;
 static struct gvg_cublasLt_fns cublasLt_fakes;
+static struct gvg_cusparse_fns cusparse_fakes;
 
 /* The library's pointer mode of any handle: host, cuBLAS's default. */
 static cublasStatus_t host_pointer_mode(cublasHandle_t h, cublasPointerMode_t *mode)
@@ -83,6 +84,14 @@ static cublasStatus_t host_pointer_mode(cublasHandle_t h, cublasPointerMode_t *m
 	(void)h;
 	*mode = CUBLAS_POINTER_MODE_HOST;
 	return CUBLAS_STATUS_SUCCESS;
+}
+
+/* The same of cuSPARSE, whose default is also host memory. */
+static cusparseStatus_t cusparse_host_pointer_mode(cusparseHandle_t h, cusparsePointerMode_t *mode)
+{
+	(void)h;
+	*mode = CUSPARSE_POINTER_MODE_HOST;
+	return CUSPARSE_STATUS_SUCCESS;
 }
 
 static const void *math_fakes(int lib)
@@ -96,6 +105,8 @@ static const void *math_fakes(int lib)
 		return &cufft_fakes;
 	case GVW_LIB_CUBLASLT:
 		return &cublasLt_fakes;
+	case GVW_LIB_CUSPARSE:
+		return &cusparse_fakes;
 	default:
 		return NULL;
 	}
@@ -112,6 +123,8 @@ void fz_install_fakes(struct gvw_worker *w)
 	cublas_fakes.cublasGetPointerMode_v2 = host_pointer_mode;
 	rt_install_cufft(&cufft_fakes);
 	rt_install_cublasLt(&cublasLt_fakes);
+	rt_install_cusparse(&cusparse_fakes);
+	cusparse_fakes.cusparseGetPointerMode = cusparse_host_pointer_mode;
 	ex = *w->ex;
 	ex.cuda_fns = &fakes;
 	ex.math_fns = math_fakes;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The math shims against a host without the libraries' GPU work: the CPU
- * double (whose executor has no cuBLAS, cuFFT or cuRAND), or an endpoint
+ * double (whose executor has no cuBLAS, cuFFT, cuRAND or cuSPARSE), or an endpoint
  * whose "plugins" leave them out.  What answers in the guest answers, the
  * strided cuBLAS copies move real data through the runtime, and every
  * remoted call fails with its library's own not-supported status.
@@ -15,9 +15,33 @@
 #include <cuda_runtime_api.h>
 #include <cufft.h>
 #include <curand.h>
+#include <cusparse.h>
 #include <string.h>
 
 #include "check.h"
+
+/* cuSPARSE's version, properties and status names answer in the guest;
+ * its objects are the host's, and a host without it says not supported. */
+static void sparse(void)
+{
+	cusparseHandle_t sp = NULL;
+	cusparseMatDescr_t descr = NULL;
+	int v = 0;
+
+	CHECK(cusparseGetVersion(NULL, &v) == CUSPARSE_STATUS_SUCCESS && v == CUSPARSE_VERSION,
+	      "cusparseGetVersion %d", v);
+	CHECK(cusparseGetProperty(MAJOR_VERSION, &v) == CUSPARSE_STATUS_SUCCESS &&
+		  v == CUSPARSE_VER_MAJOR,
+	      "cusparseGetProperty MAJOR_VERSION %d", v);
+	CHECK(!strcmp(cusparseGetErrorName(CUSPARSE_STATUS_INVALID_VALUE),
+		      "CUSPARSE_STATUS_INVALID_VALUE"),
+	      "cusparseGetErrorName");
+	CHECK(!strcmp(cusparseGetErrorString(CUSPARSE_STATUS_SUCCESS), "success"),
+	      "cusparseGetErrorString");
+	CHECK(cusparseCreate(&sp) == CUSPARSE_STATUS_NOT_SUPPORTED, "cusparseCreate");
+	CHECK(cusparseCreateMatDescr(&descr) == CUSPARSE_STATUS_NOT_SUPPORTED,
+	      "cusparseCreateMatDescr");
+}
 
 /* cuBLAS-XT is the guest's own, over the remoted cuBLAS: its settings are
  * answered here, and a GEMM gets the status cuBLAS gives. */
@@ -89,6 +113,7 @@ int main(int argc, char **argv)
 	CHECK(curandCreateGenerator(&g, CURAND_RNG_PSEUDO_DEFAULT) == CURAND_STATUS_INTERNAL_ERROR,
 	      "curandCreateGenerator");
 	xt();
+	sparse();
 	CHECK_CUDA(cudaFree(dev), cudaSuccess);
 	printf("gvtest_math%s: %d passed, %d failed\n", unserved ? " unserved" : "", check_passes,
 	       check_failures);

@@ -1328,6 +1328,7 @@ static struct gvg_curand_fns fake_curand;
 static struct gvg_cublas_fns fake_cublas;
 static struct gvg_cufft_fns fake_cufft;
 static struct gvg_cublasLt_fns fake_cublasLt;
+static struct gvg_cusparse_fns fake_cusparse;
 
 static const void *fake_math_fns(int lib)
 {
@@ -1340,6 +1341,8 @@ static const void *fake_math_fns(int lib)
 		return &fake_cufft;
 	case GVW_LIB_CUBLASLT:
 		return &fake_cublasLt;
+	case GVW_LIB_CUSPARSE:
+		return &fake_cusparse;
 	default:
 		return NULL;
 	}
@@ -1364,6 +1367,7 @@ int main(void)
 	rt_install_cublas(&fake_cublas);
 	rt_install_cufft(&fake_cufft);
 	rt_install_cublasLt(&fake_cublasLt);
+	rt_install_cusparse(&fake_cusparse);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
 	/* Queued calls, before anything sticky stops queueing. */
@@ -1380,6 +1384,7 @@ int main(void)
 	cufft_plans(&fake_cufft);
 	rt_run_all_cublasLt();
 	cublaslt_calls(&fake_cublasLt, &fake_cublas);
+	rt_run_all_cusparse();
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);

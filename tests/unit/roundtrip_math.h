@@ -7,11 +7,13 @@
 #include <cublas_api.h>
 #include <cufftXt.h>
 #include <curand.h>
+#include <cusparse.h>
 
 #include "gen/cublasLt_protos.h"
 #include "gen/cublas_protos.h"
 #include "gen/cufft_protos.h"
 #include "gen/curand_protos.h"
+#include "gen/cusparse_protos.h"
 #include "gen_support_math.h"
 #include "roundtrip.h"
 
@@ -25,6 +27,8 @@ void rt_run_all_cublasLt(void);
 void cublaslt_calls(struct gvg_cublasLt_fns *lt, struct gvg_cublas_fns *blas);
 void rt_install_cufft(struct gvg_cufft_fns *t);
 void rt_run_all_cufft(void);
+void rt_install_cusparse(struct gvg_cusparse_fns *t);
+void rt_run_all_cusparse(void);
 /* Plans as short handles, their arrays (roundtrip_cufft.c). */
 void cufft_plans(struct gvg_cufft_fns *t);
 /* The object a fake returns for a handle the library declares as an int. */
