@@ -17,7 +17,7 @@ mount -t tmpfs tmp "$root/tmp" &&
 mkdir -p "$root/tmp/gvirtus"
 cp -a /usr/lib/gvirtus/. "$root/tmp/gvirtus/"
 g=/tmp/gvirtus
-pre=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10
+pre=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12
 only=
 [ "${TORCH_ONLY:-all}" = all ] || only=$(echo "$TORCH_ONLY" | tr ',' ' ')
 # shellcheck disable=SC2086 # the checks' names, one word each

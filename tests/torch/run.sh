@@ -20,7 +20,7 @@ shift || true
 out=${OUT:-$b/torch-results}
 mkdir -p "$out"
 g=$b/guest-lib
-preload=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10
+preload=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12
 [ -x "$py" ] || { echo "torch: no Python at $py (give its path)"; exit 2; }
 
 native() {
@@ -32,7 +32,7 @@ tcp() {
 	port=$((20000 + RANDOM % 20000))
 	home=$(mktemp -d)
 	mkdir -p "$home/etc"
-	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand" ] } ], "secure_application": false }\n' \
+	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse" ] } ], "secure_application": false }\n' \
 		"$port" >"$home/etc/properties.json"
 	"$b/bin/gvirtus-backend" "$home/etc/properties.json" 2>"$out/tcp-backend.log" &
 	backend=$!
