@@ -138,12 +138,17 @@ UNSUPPORTED_PREFIX = {
 NO_PROTOTYPE = "no C prototype in cusparse.h: the half-precision prune calls are C++ only"
 NOT_GENERIC = {}
 # The getters of a descriptor's arrays return the device addresses it was
-# made with, which the host holds and the guest does not shadow.
-for _g in ("CsrGet", "CscGet", "CooGet", "BlockedEllGet", "SpVecGet", "SpVecGetValues",
-           "SpMatGetValues", "DnVecGet", "DnVecGetValues", "DnMatGet", "DnMatGetValues"):
-    for _c in ("", "Const"):
-        NOT_GENERIC["cusparse%s%s" % (_c, _g)] = \
-            "returns the descriptor's device addresses, which the guest does not shadow"
+# made with: the guest's own device addresses (they pass through the wire
+# unchanged), so they come back as plain values.
+_ADDRS = {"CsrGet": ("csrRowOffsets", "csrColInd", "csrValues"),
+          "CscGet": ("cscColOffsets", "cscRowInd", "cscValues"),
+          "CooGet": ("cooRowInd", "cooColInd", "cooValues"),
+          "BlockedEllGet": ("ellColInd", "ellValue"),
+          "SpVecGet": ("indices", "values"), "SpVecGetValues": ("values",),
+          "SpMatGetValues": ("values",), "DnVecGet": ("values",),
+          "DnVecGetValues": ("values",), "DnMatGet": ("values",), "DnMatGetValues": ("values",)}
+OUT_ADDR = {("cusparse%s%s" % (_c, _g), _p) for _g, _ps in _ADDRS.items() for _c in ("", "Const")
+            for _p in _ps}
 # A result, not the count of an array.
 NOT_COUNT = {("cusparseSpGEMM_getNumProducts", "num_prods")}
 

@@ -359,6 +359,9 @@ def math_role(f, p, ann):
         return ("bulk_out_n", p, (n_out, el.get_canonical().get_size()))
     if (f.name, p.name) in getattr(ann, "INOUT", ()):
         return ("inout", p, re.sub(r"^const ", "", t.get_pointee().spelling))
+    if (f.name, p.name) in getattr(ann, "OUT_ADDR", ()):
+        # An address the caller gave the library earlier, as a plain value.
+        return ("out", p, t.get_pointee().spelling)
     if t.kind == ci.TypeKind.INCOMPLETEARRAY:
         # An array of device pointers is itself in device memory.
         return ("devptr", p, None) if ann.is_device_pointer(f.name, p.name, ptype(p)) else None

@@ -9,6 +9,47 @@
 #include "gen/cusparse_msgs.h"
 #include "gvm_cusparse.h"
 
+GVM_EXPORT cusparseStatus_t cusparseBlockedEllGet(cusparseSpMatDescr_t spMatDescr, int64_t * rows, int64_t * cols, int64_t * ellBlockSize, int64_t * ellCols, void ** ellColInd, void ** ellValue, cusparseIndexType_t * ellIdxType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseBlockedEllGet_req q;
+	struct gvg_cusparseBlockedEllGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellBlockSize)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellCols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellColInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellValue)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellIdxType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseBlockedEllGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(ellBlockSize, &r.ellBlockSize);
+		GVM_COPY(ellCols, &r.ellCols);
+		GVM_COPY(ellColInd, &r.ellColInd);
+		GVM_COPY(ellValue, &r.ellValue);
+		GVM_COPY(ellIdxType, &r.ellIdxType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
 GVM_EXPORT cusparseStatus_t cusparseBsrSetStridedBatch(cusparseSpMatDescr_t spMatDescr, int batchCount, int64_t offsetsBatchStride, int64_t columnsBatchStride, int64_t ValuesBatchStride)
 {
 	struct gvg_cusparseBsrSetStridedBatch_req q;
@@ -1409,6 +1450,375 @@ GVM_EXPORT cusparseStatus_t cusparseCnnz_compress(cusparseHandle_t handle, int m
 	return e;
 }
 
+GVM_EXPORT cusparseStatus_t cusparseConstBlockedEllGet(cusparseConstSpMatDescr_t spMatDescr, int64_t * rows, int64_t * cols, int64_t * ellBlockSize, int64_t * ellCols, const void ** ellColInd, const void ** ellValue, cusparseIndexType_t * ellIdxType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseConstBlockedEllGet_req q;
+	struct gvg_cusparseConstBlockedEllGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellBlockSize)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellCols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellColInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellValue)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ellIdxType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstBlockedEllGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(ellBlockSize, &r.ellBlockSize);
+		GVM_COPY(ellCols, &r.ellCols);
+		GVM_COPY(ellColInd, &r.ellColInd);
+		GVM_COPY(ellValue, &r.ellValue);
+		GVM_COPY(ellIdxType, &r.ellIdxType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstCooGet(cusparseConstSpMatDescr_t spMatDescr, int64_t * rows, int64_t * cols, int64_t * nnz, const void ** cooRowInd, const void ** cooColInd, const void ** cooValues, cusparseIndexType_t * idxType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseConstCooGet_req q;
+	struct gvg_cusparseConstCooGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!nnz)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cooRowInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cooColInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cooValues)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstCooGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(nnz, &r.nnz);
+		GVM_COPY(cooRowInd, &r.cooRowInd);
+		GVM_COPY(cooColInd, &r.cooColInd);
+		GVM_COPY(cooValues, &r.cooValues);
+		GVM_COPY(idxType, &r.idxType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstCscGet(cusparseConstSpMatDescr_t spMatDescr, int64_t * rows, int64_t * cols, int64_t * nnz, const void ** cscColOffsets, const void ** cscRowInd, const void ** cscValues, cusparseIndexType_t * cscColOffsetsType, cusparseIndexType_t * cscRowIndType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseConstCscGet_req q;
+	struct gvg_cusparseConstCscGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!nnz)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscColOffsets)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscRowInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscValues)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscColOffsetsType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscRowIndType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstCscGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(nnz, &r.nnz);
+		GVM_COPY(cscColOffsets, &r.cscColOffsets);
+		GVM_COPY(cscRowInd, &r.cscRowInd);
+		GVM_COPY(cscValues, &r.cscValues);
+		GVM_COPY(cscColOffsetsType, &r.cscColOffsetsType);
+		GVM_COPY(cscRowIndType, &r.cscRowIndType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstCsrGet(cusparseConstSpMatDescr_t spMatDescr, int64_t * rows, int64_t * cols, int64_t * nnz, const void ** csrRowOffsets, const void ** csrColInd, const void ** csrValues, cusparseIndexType_t * csrRowOffsetsType, cusparseIndexType_t * csrColIndType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseConstCsrGet_req q;
+	struct gvg_cusparseConstCsrGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!nnz)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrRowOffsets)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrColInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrValues)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrRowOffsetsType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrColIndType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstCsrGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(nnz, &r.nnz);
+		GVM_COPY(csrRowOffsets, &r.csrRowOffsets);
+		GVM_COPY(csrColInd, &r.csrColInd);
+		GVM_COPY(csrValues, &r.csrValues);
+		GVM_COPY(csrRowOffsetsType, &r.csrRowOffsetsType);
+		GVM_COPY(csrColIndType, &r.csrColIndType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstDnMatGet(cusparseConstDnMatDescr_t dnMatDescr, int64_t * rows, int64_t * cols, int64_t * ld, const void ** values, cudaDataType * type, cusparseOrder_t * order)
+{
+	struct gvg_cusparseConstDnMatGet_req q;
+	struct gvg_cusparseConstDnMatGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ld)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!type)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!order)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.dnMatDescr = (uint64_t)(uintptr_t)dnMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstDnMatGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(ld, &r.ld);
+		GVM_COPY(values, &r.values);
+		GVM_COPY(type, &r.type);
+		GVM_COPY(order, &r.order);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstDnMatGetValues(cusparseConstDnMatDescr_t dnMatDescr, const void ** values)
+{
+	struct gvg_cusparseConstDnMatGetValues_req q;
+	struct gvg_cusparseConstDnMatGetValues_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.dnMatDescr = (uint64_t)(uintptr_t)dnMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstDnMatGetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(values, &r.values);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstDnVecGet(cusparseConstDnVecDescr_t dnVecDescr, int64_t * size, const void ** values, cudaDataType * valueType)
+{
+	struct gvg_cusparseConstDnVecGet_req q;
+	struct gvg_cusparseConstDnVecGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!size)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.dnVecDescr = (uint64_t)(uintptr_t)dnVecDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstDnVecGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(size, &r.size);
+		GVM_COPY(values, &r.values);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstDnVecGetValues(cusparseConstDnVecDescr_t dnVecDescr, const void ** values)
+{
+	struct gvg_cusparseConstDnVecGetValues_req q;
+	struct gvg_cusparseConstDnVecGetValues_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.dnVecDescr = (uint64_t)(uintptr_t)dnVecDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstDnVecGetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(values, &r.values);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstSpMatGetValues(cusparseConstSpMatDescr_t spMatDescr, const void ** values)
+{
+	struct gvg_cusparseConstSpMatGetValues_req q;
+	struct gvg_cusparseConstSpMatGetValues_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstSpMatGetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(values, &r.values);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstSpVecGet(cusparseConstSpVecDescr_t spVecDescr, int64_t * size, int64_t * nnz, const void ** indices, const void ** values, cusparseIndexType_t * idxType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseConstSpVecGet_req q;
+	struct gvg_cusparseConstSpVecGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!size)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!nnz)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!indices)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spVecDescr = (uint64_t)(uintptr_t)spVecDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstSpVecGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(size, &r.size);
+		GVM_COPY(nnz, &r.nnz);
+		GVM_COPY(indices, &r.indices);
+		GVM_COPY(values, &r.values);
+		GVM_COPY(idxType, &r.idxType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseConstSpVecGetValues(cusparseConstSpVecDescr_t spVecDescr, const void ** values)
+{
+	struct gvg_cusparseConstSpVecGetValues_req q;
+	struct gvg_cusparseConstSpVecGetValues_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spVecDescr = (uint64_t)(uintptr_t)spVecDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseConstSpVecGetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(values, &r.values);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseCooGet(cusparseSpMatDescr_t spMatDescr, int64_t * rows, int64_t * cols, int64_t * nnz, void ** cooRowInd, void ** cooColInd, void ** cooValues, cusparseIndexType_t * idxType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseCooGet_req q;
+	struct gvg_cusparseCooGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!nnz)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cooRowInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cooColInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cooValues)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseCooGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(nnz, &r.nnz);
+		GVM_COPY(cooRowInd, &r.cooRowInd);
+		GVM_COPY(cooColInd, &r.cooColInd);
+		GVM_COPY(cooValues, &r.cooValues);
+		GVM_COPY(idxType, &r.idxType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
 GVM_EXPORT cusparseStatus_t cusparseCooSetPointers(cusparseSpMatDescr_t spMatDescr, void * cooRows, void * cooColumns, void * cooValues)
 {
 	struct gvg_cusparseCooSetPointers_req q;
@@ -2076,6 +2486,50 @@ GVM_EXPORT cusparseStatus_t cusparseCreateSpVec(cusparseSpVecDescr_t * spVecDesc
 	return e;
 }
 
+GVM_EXPORT cusparseStatus_t cusparseCscGet(cusparseSpMatDescr_t spMatDescr, int64_t * rows, int64_t * cols, int64_t * nnz, void ** cscColOffsets, void ** cscRowInd, void ** cscValues, cusparseIndexType_t * cscColOffsetsType, cusparseIndexType_t * cscRowIndType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseCscGet_req q;
+	struct gvg_cusparseCscGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!nnz)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscColOffsets)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscRowInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscValues)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscColOffsetsType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cscRowIndType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseCscGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(nnz, &r.nnz);
+		GVM_COPY(cscColOffsets, &r.cscColOffsets);
+		GVM_COPY(cscRowInd, &r.cscRowInd);
+		GVM_COPY(cscValues, &r.cscValues);
+		GVM_COPY(cscColOffsetsType, &r.cscColOffsetsType);
+		GVM_COPY(cscRowIndType, &r.cscRowIndType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
 GVM_EXPORT cusparseStatus_t cusparseCscSetPointers(cusparseSpMatDescr_t spMatDescr, void * cscColOffsets, void * cscRowInd, void * cscValues)
 {
 	struct gvg_cusparseCscSetPointers_req q;
@@ -2143,6 +2597,50 @@ GVM_EXPORT cusparseStatus_t cusparseCsr2cscEx2_bufferSize(cusparseHandle_t handl
 	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseCsr2cscEx2_bufferSize, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUSPARSE_STATUS_SUCCESS) {
 		GVM_COPY(bufferSize, &r.bufferSize);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseCsrGet(cusparseSpMatDescr_t spMatDescr, int64_t * rows, int64_t * cols, int64_t * nnz, void ** csrRowOffsets, void ** csrColInd, void ** csrValues, cusparseIndexType_t * csrRowOffsetsType, cusparseIndexType_t * csrColIndType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseCsrGet_req q;
+	struct gvg_cusparseCsrGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!nnz)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrRowOffsets)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrColInd)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrValues)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrRowOffsetsType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!csrColIndType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseCsrGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(nnz, &r.nnz);
+		GVM_COPY(csrRowOffsets, &r.csrRowOffsets);
+		GVM_COPY(csrColInd, &r.csrColInd);
+		GVM_COPY(csrValues, &r.csrValues);
+		GVM_COPY(csrRowOffsetsType, &r.csrRowOffsetsType);
+		GVM_COPY(csrColIndType, &r.csrColIndType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
 	}
 	return e;
 }
@@ -3738,6 +4236,38 @@ GVM_EXPORT cusparseStatus_t cusparseDgtsvInterleavedBatch_bufferSizeExt(cusparse
 	return e;
 }
 
+GVM_EXPORT cusparseStatus_t cusparseDnMatGet(cusparseDnMatDescr_t dnMatDescr, int64_t * rows, int64_t * cols, int64_t * ld, void ** values, cudaDataType * type, cusparseOrder_t * order)
+{
+	struct gvg_cusparseDnMatGet_req q;
+	struct gvg_cusparseDnMatGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!rows)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!cols)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!ld)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!type)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!order)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.dnMatDescr = (uint64_t)(uintptr_t)dnMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseDnMatGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(rows, &r.rows);
+		GVM_COPY(cols, &r.cols);
+		GVM_COPY(ld, &r.ld);
+		GVM_COPY(values, &r.values);
+		GVM_COPY(type, &r.type);
+		GVM_COPY(order, &r.order);
+	}
+	return e;
+}
+
 GVM_EXPORT cusparseStatus_t cusparseDnMatGetStridedBatch(cusparseConstDnMatDescr_t dnMatDescr, int * batchCount, int64_t * batchStride)
 {
 	struct gvg_cusparseDnMatGetStridedBatch_req q;
@@ -3754,6 +4284,23 @@ GVM_EXPORT cusparseStatus_t cusparseDnMatGetStridedBatch(cusparseConstDnMatDescr
 	if (e == CUSPARSE_STATUS_SUCCESS) {
 		GVM_COPY(batchCount, &r.batchCount);
 		GVM_COPY(batchStride, &r.batchStride);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseDnMatGetValues(cusparseDnMatDescr_t dnMatDescr, void ** values)
+{
+	struct gvg_cusparseDnMatGetValues_req q;
+	struct gvg_cusparseDnMatGetValues_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.dnMatDescr = (uint64_t)(uintptr_t)dnMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseDnMatGetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(values, &r.values);
 	}
 	return e;
 }
@@ -3782,6 +4329,46 @@ GVM_EXPORT cusparseStatus_t cusparseDnMatSetValues(cusparseDnMatDescr_t dnMatDes
 	q.dnMatDescr = (uint64_t)(uintptr_t)dnMatDescr;
 	q.values = (uint64_t)(uintptr_t)values;
 	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseDnMatSetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseDnVecGet(cusparseDnVecDescr_t dnVecDescr, int64_t * size, void ** values, cudaDataType * valueType)
+{
+	struct gvg_cusparseDnVecGet_req q;
+	struct gvg_cusparseDnVecGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!size)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.dnVecDescr = (uint64_t)(uintptr_t)dnVecDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseDnVecGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(size, &r.size);
+		GVM_COPY(values, &r.values);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseDnVecGetValues(cusparseDnVecDescr_t dnVecDescr, void ** values)
+{
+	struct gvg_cusparseDnVecGetValues_req q;
+	struct gvg_cusparseDnVecGetValues_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.dnVecDescr = (uint64_t)(uintptr_t)dnVecDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseDnVecGetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(values, &r.values);
+	}
 	return e;
 }
 
@@ -6398,6 +6985,23 @@ GVM_EXPORT cusparseStatus_t cusparseSpMatGetStridedBatch(cusparseConstSpMatDescr
 	return e;
 }
 
+GVM_EXPORT cusparseStatus_t cusparseSpMatGetValues(cusparseSpMatDescr_t spMatDescr, void ** values)
+{
+	struct gvg_cusparseSpMatGetValues_req q;
+	struct gvg_cusparseSpMatGetValues_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spMatDescr = (uint64_t)(uintptr_t)spMatDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseSpMatGetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(values, &r.values);
+	}
+	return e;
+}
+
 GVM_EXPORT cusparseStatus_t cusparseSpMatSetAttribute(cusparseSpMatDescr_t spMatDescr, cusparseSpMatAttribute_t attribute, void * data, size_t dataSize)
 {
 	struct gvg_cusparseSpMatSetAttribute_req q;
@@ -6734,6 +7338,41 @@ GVM_EXPORT cusparseStatus_t cusparseSpVV_bufferSize(cusparseHandle_t handle, cus
 	return e;
 }
 
+GVM_EXPORT cusparseStatus_t cusparseSpVecGet(cusparseSpVecDescr_t spVecDescr, int64_t * size, int64_t * nnz, void ** indices, void ** values, cusparseIndexType_t * idxType, cusparseIndexBase_t * idxBase, cudaDataType * valueType)
+{
+	struct gvg_cusparseSpVecGet_req q;
+	struct gvg_cusparseSpVecGet_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!size)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!nnz)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!indices)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!idxBase)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	if (!valueType)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spVecDescr = (uint64_t)(uintptr_t)spVecDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseSpVecGet, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(size, &r.size);
+		GVM_COPY(nnz, &r.nnz);
+		GVM_COPY(indices, &r.indices);
+		GVM_COPY(values, &r.values);
+		GVM_COPY(idxType, &r.idxType);
+		GVM_COPY(idxBase, &r.idxBase);
+		GVM_COPY(valueType, &r.valueType);
+	}
+	return e;
+}
+
 GVM_EXPORT cusparseStatus_t cusparseSpVecGetIndexBase(cusparseConstSpVecDescr_t spVecDescr, cusparseIndexBase_t * idxBase)
 {
 	struct gvg_cusparseSpVecGetIndexBase_req q;
@@ -6747,6 +7386,23 @@ GVM_EXPORT cusparseStatus_t cusparseSpVecGetIndexBase(cusparseConstSpVecDescr_t 
 	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseSpVecGetIndexBase, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUSPARSE_STATUS_SUCCESS) {
 		GVM_COPY(idxBase, &r.idxBase);
+	}
+	return e;
+}
+
+GVM_EXPORT cusparseStatus_t cusparseSpVecGetValues(cusparseSpVecDescr_t spVecDescr, void ** values)
+{
+	struct gvg_cusparseSpVecGetValues_req q;
+	struct gvg_cusparseSpVecGetValues_resp r;
+	cusparseStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!values)
+		return CUSPARSE_STATUS_INVALID_VALUE;
+	q.spVecDescr = (uint64_t)(uintptr_t)spVecDescr;
+	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseSpVecGetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSPARSE_STATUS_SUCCESS) {
+		GVM_COPY(values, &r.values);
 	}
 	return e;
 }

@@ -2,25 +2,6 @@
 #include "gvm.h"
 
 GVM_UNSUPPORTED(cusparseAxpby, cusparse) /* parameter alpha (const void *) is a scalar of a type the call names */
-GVM_UNSUPPORTED(cusparseBlockedEllGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstBlockedEllGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstCooGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstCscGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstCsrGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstDnMatGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstDnMatGetValues, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstDnVecGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstDnVecGetValues, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstSpMatGetValues, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstSpVecGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseConstSpVecGetValues, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseCooGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseCscGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseCsrGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseDnMatGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseDnMatGetValues, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseDnVecGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseDnVecGetValues, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
 GVM_UNSUPPORTED(cusparseGetMatDiagType, cusparse) /* returns a cusparseDiagType_t, not a status to fail with */
 GVM_UNSUPPORTED(cusparseGetMatFillMode, cusparse) /* returns a cusparseFillMode_t, not a status to fail with */
 GVM_UNSUPPORTED(cusparseGetMatIndexBase, cusparse) /* returns a cusparseIndexBase_t, not a status to fail with */
@@ -47,6 +28,3 @@ GVM_UNSUPPORTED(cusparseRot, cusparse) /* parameter c_coeff (const void *) is a 
 GVM_UNSUPPORTED(cusparseSpMMOp, cusparse) /* the operators are device code (LTO-IR) the host library links */
 GVM_UNSUPPORTED(cusparseSpMMOp_createPlan, cusparse) /* the operators are device code (LTO-IR) the host library links */
 GVM_UNSUPPORTED(cusparseSpMMOp_destroyPlan, cusparse) /* the operators are device code (LTO-IR) the host library links */
-GVM_UNSUPPORTED(cusparseSpMatGetValues, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseSpVecGet, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */
-GVM_UNSUPPORTED(cusparseSpVecGetValues, cusparse) /* returns the descriptor's device addresses, which the guest does not shadow */

@@ -23,6 +23,51 @@ static int status(int e)
 	}
 }
 
+int gvw_h_cusparseBlockedEllGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseBlockedEllGet_req *q = c->req;
+	struct gvg_cusparseBlockedEllGet_resp *r = c->resp;
+	cusparseSpMatDescr_t a_spMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_ellBlockSize;
+	int64_t o_ellCols;
+	void * o_ellColInd;
+	void * o_ellValue;
+	cusparseIndexType_t o_ellIdxType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseBlockedEllGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseBlockedEllGet)(a_spMatDescr, &o_rows, &o_cols, &o_ellBlockSize, &o_ellCols, &o_ellColInd, &o_ellValue, &o_ellIdxType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->ellBlockSize, o_ellBlockSize);
+	if (!e)
+		GVG_COPY(r->ellCols, o_ellCols);
+	if (!e)
+		GVG_COPY(r->ellColInd, o_ellColInd);
+	if (!e)
+		GVG_COPY(r->ellValue, o_ellValue);
+	if (!e)
+		GVG_COPY(r->ellIdxType, o_ellIdxType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
 int gvw_h_cusparseBsrSetStridedBatch(struct gvw_call *c)
 {
 	const struct gvg_cusparseBsrSetStridedBatch_req *q = c->req;
@@ -2314,6 +2359,423 @@ int gvw_h_cusparseCnnz_compress(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusparseConstBlockedEllGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstBlockedEllGet_req *q = c->req;
+	struct gvg_cusparseConstBlockedEllGet_resp *r = c->resp;
+	cusparseConstSpMatDescr_t a_spMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_ellBlockSize;
+	int64_t o_ellCols;
+	const void * o_ellColInd;
+	const void * o_ellValue;
+	cusparseIndexType_t o_ellIdxType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstBlockedEllGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstBlockedEllGet)(a_spMatDescr, &o_rows, &o_cols, &o_ellBlockSize, &o_ellCols, &o_ellColInd, &o_ellValue, &o_ellIdxType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->ellBlockSize, o_ellBlockSize);
+	if (!e)
+		GVG_COPY(r->ellCols, o_ellCols);
+	if (!e)
+		GVG_COPY(r->ellColInd, o_ellColInd);
+	if (!e)
+		GVG_COPY(r->ellValue, o_ellValue);
+	if (!e)
+		GVG_COPY(r->ellIdxType, o_ellIdxType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
+int gvw_h_cusparseConstCooGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstCooGet_req *q = c->req;
+	struct gvg_cusparseConstCooGet_resp *r = c->resp;
+	cusparseConstSpMatDescr_t a_spMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_nnz;
+	const void * o_cooRowInd;
+	const void * o_cooColInd;
+	const void * o_cooValues;
+	cusparseIndexType_t o_idxType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstCooGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstCooGet)(a_spMatDescr, &o_rows, &o_cols, &o_nnz, &o_cooRowInd, &o_cooColInd, &o_cooValues, &o_idxType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->nnz, o_nnz);
+	if (!e)
+		GVG_COPY(r->cooRowInd, o_cooRowInd);
+	if (!e)
+		GVG_COPY(r->cooColInd, o_cooColInd);
+	if (!e)
+		GVG_COPY(r->cooValues, o_cooValues);
+	if (!e)
+		GVG_COPY(r->idxType, o_idxType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
+int gvw_h_cusparseConstCscGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstCscGet_req *q = c->req;
+	struct gvg_cusparseConstCscGet_resp *r = c->resp;
+	cusparseConstSpMatDescr_t a_spMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_nnz;
+	const void * o_cscColOffsets;
+	const void * o_cscRowInd;
+	const void * o_cscValues;
+	cusparseIndexType_t o_cscColOffsetsType;
+	cusparseIndexType_t o_cscRowIndType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstCscGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstCscGet)(a_spMatDescr, &o_rows, &o_cols, &o_nnz, &o_cscColOffsets, &o_cscRowInd, &o_cscValues, &o_cscColOffsetsType, &o_cscRowIndType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->nnz, o_nnz);
+	if (!e)
+		GVG_COPY(r->cscColOffsets, o_cscColOffsets);
+	if (!e)
+		GVG_COPY(r->cscRowInd, o_cscRowInd);
+	if (!e)
+		GVG_COPY(r->cscValues, o_cscValues);
+	if (!e)
+		GVG_COPY(r->cscColOffsetsType, o_cscColOffsetsType);
+	if (!e)
+		GVG_COPY(r->cscRowIndType, o_cscRowIndType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
+int gvw_h_cusparseConstCsrGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstCsrGet_req *q = c->req;
+	struct gvg_cusparseConstCsrGet_resp *r = c->resp;
+	cusparseConstSpMatDescr_t a_spMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_nnz;
+	const void * o_csrRowOffsets;
+	const void * o_csrColInd;
+	const void * o_csrValues;
+	cusparseIndexType_t o_csrRowOffsetsType;
+	cusparseIndexType_t o_csrColIndType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstCsrGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstCsrGet)(a_spMatDescr, &o_rows, &o_cols, &o_nnz, &o_csrRowOffsets, &o_csrColInd, &o_csrValues, &o_csrRowOffsetsType, &o_csrColIndType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->nnz, o_nnz);
+	if (!e)
+		GVG_COPY(r->csrRowOffsets, o_csrRowOffsets);
+	if (!e)
+		GVG_COPY(r->csrColInd, o_csrColInd);
+	if (!e)
+		GVG_COPY(r->csrValues, o_csrValues);
+	if (!e)
+		GVG_COPY(r->csrRowOffsetsType, o_csrRowOffsetsType);
+	if (!e)
+		GVG_COPY(r->csrColIndType, o_csrColIndType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
+int gvw_h_cusparseConstDnMatGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstDnMatGet_req *q = c->req;
+	struct gvg_cusparseConstDnMatGet_resp *r = c->resp;
+	cusparseConstDnMatDescr_t a_dnMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_ld;
+	const void * o_values;
+	cudaDataType o_type;
+	cusparseOrder_t o_order;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstDnMatGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->dnMatDescr, GVW_H_CUSPARSE_DNMAT, (void **)&a_dnMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstDnMatGet)(a_dnMatDescr, &o_rows, &o_cols, &o_ld, &o_values, &o_type, &o_order);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->ld, o_ld);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	if (!e)
+		GVG_COPY(r->type, o_type);
+	if (!e)
+		GVG_COPY(r->order, o_order);
+	return e;
+}
+
+int gvw_h_cusparseConstDnMatGetValues(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstDnMatGetValues_req *q = c->req;
+	struct gvg_cusparseConstDnMatGetValues_resp *r = c->resp;
+	cusparseConstDnMatDescr_t a_dnMatDescr;
+	const void * o_values;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstDnMatGetValues));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->dnMatDescr, GVW_H_CUSPARSE_DNMAT, (void **)&a_dnMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstDnMatGetValues)(a_dnMatDescr, &o_values);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	return e;
+}
+
+int gvw_h_cusparseConstDnVecGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstDnVecGet_req *q = c->req;
+	struct gvg_cusparseConstDnVecGet_resp *r = c->resp;
+	cusparseConstDnVecDescr_t a_dnVecDescr;
+	int64_t o_size;
+	const void * o_values;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstDnVecGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->dnVecDescr, GVW_H_CUSPARSE_DNVEC, (void **)&a_dnVecDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstDnVecGet)(a_dnVecDescr, &o_size, &o_values, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->size, o_size);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
+int gvw_h_cusparseConstDnVecGetValues(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstDnVecGetValues_req *q = c->req;
+	struct gvg_cusparseConstDnVecGetValues_resp *r = c->resp;
+	cusparseConstDnVecDescr_t a_dnVecDescr;
+	const void * o_values;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstDnVecGetValues));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->dnVecDescr, GVW_H_CUSPARSE_DNVEC, (void **)&a_dnVecDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstDnVecGetValues)(a_dnVecDescr, &o_values);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	return e;
+}
+
+int gvw_h_cusparseConstSpMatGetValues(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstSpMatGetValues_req *q = c->req;
+	struct gvg_cusparseConstSpMatGetValues_resp *r = c->resp;
+	cusparseConstSpMatDescr_t a_spMatDescr;
+	const void * o_values;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstSpMatGetValues));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstSpMatGetValues)(a_spMatDescr, &o_values);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	return e;
+}
+
+int gvw_h_cusparseConstSpVecGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstSpVecGet_req *q = c->req;
+	struct gvg_cusparseConstSpVecGet_resp *r = c->resp;
+	cusparseConstSpVecDescr_t a_spVecDescr;
+	int64_t o_size;
+	int64_t o_nnz;
+	const void * o_indices;
+	const void * o_values;
+	cusparseIndexType_t o_idxType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstSpVecGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spVecDescr, GVW_H_CUSPARSE_SPVEC, (void **)&a_spVecDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstSpVecGet)(a_spVecDescr, &o_size, &o_nnz, &o_indices, &o_values, &o_idxType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->size, o_size);
+	if (!e)
+		GVG_COPY(r->nnz, o_nnz);
+	if (!e)
+		GVG_COPY(r->indices, o_indices);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	if (!e)
+		GVG_COPY(r->idxType, o_idxType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
+int gvw_h_cusparseConstSpVecGetValues(struct gvw_call *c)
+{
+	const struct gvg_cusparseConstSpVecGetValues_req *q = c->req;
+	struct gvg_cusparseConstSpVecGetValues_resp *r = c->resp;
+	cusparseConstSpVecDescr_t a_spVecDescr;
+	const void * o_values;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseConstSpVecGetValues));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spVecDescr, GVW_H_CUSPARSE_SPVEC, (void **)&a_spVecDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseConstSpVecGetValues)(a_spVecDescr, &o_values);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	return e;
+}
+
+int gvw_h_cusparseCooGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseCooGet_req *q = c->req;
+	struct gvg_cusparseCooGet_resp *r = c->resp;
+	cusparseSpMatDescr_t a_spMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_nnz;
+	void * o_cooRowInd;
+	void * o_cooColInd;
+	void * o_cooValues;
+	cusparseIndexType_t o_idxType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseCooGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseCooGet)(a_spMatDescr, &o_rows, &o_cols, &o_nnz, &o_cooRowInd, &o_cooColInd, &o_cooValues, &o_idxType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->nnz, o_nnz);
+	if (!e)
+		GVG_COPY(r->cooRowInd, o_cooRowInd);
+	if (!e)
+		GVG_COPY(r->cooColInd, o_cooColInd);
+	if (!e)
+		GVG_COPY(r->cooValues, o_cooValues);
+	if (!e)
+		GVG_COPY(r->idxType, o_idxType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
 int gvw_h_cusparseCooSetPointers(struct gvw_call *c)
 {
 	const struct gvg_cusparseCooSetPointers_req *q = c->req;
@@ -3264,6 +3726,54 @@ int gvw_h_cusparseCreateSpVec(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusparseCscGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseCscGet_req *q = c->req;
+	struct gvg_cusparseCscGet_resp *r = c->resp;
+	cusparseSpMatDescr_t a_spMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_nnz;
+	void * o_cscColOffsets;
+	void * o_cscRowInd;
+	void * o_cscValues;
+	cusparseIndexType_t o_cscColOffsetsType;
+	cusparseIndexType_t o_cscRowIndType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseCscGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseCscGet)(a_spMatDescr, &o_rows, &o_cols, &o_nnz, &o_cscColOffsets, &o_cscRowInd, &o_cscValues, &o_cscColOffsetsType, &o_cscRowIndType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->nnz, o_nnz);
+	if (!e)
+		GVG_COPY(r->cscColOffsets, o_cscColOffsets);
+	if (!e)
+		GVG_COPY(r->cscRowInd, o_cscRowInd);
+	if (!e)
+		GVG_COPY(r->cscValues, o_cscValues);
+	if (!e)
+		GVG_COPY(r->cscColOffsetsType, o_cscColOffsetsType);
+	if (!e)
+		GVG_COPY(r->cscRowIndType, o_cscRowIndType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
 int gvw_h_cusparseCscSetPointers(struct gvw_call *c)
 {
 	const struct gvg_cusparseCscSetPointers_req *q = c->req;
@@ -3376,6 +3886,54 @@ int gvw_h_cusparseCsr2cscEx2_bufferSize(struct gvw_call *c)
 		e = status(e);
 	if (!e)
 		GVG_COPY(r->bufferSize, o_bufferSize);
+	return e;
+}
+
+int gvw_h_cusparseCsrGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseCsrGet_req *q = c->req;
+	struct gvg_cusparseCsrGet_resp *r = c->resp;
+	cusparseSpMatDescr_t a_spMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_nnz;
+	void * o_csrRowOffsets;
+	void * o_csrColInd;
+	void * o_csrValues;
+	cusparseIndexType_t o_csrRowOffsetsType;
+	cusparseIndexType_t o_csrColIndType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseCsrGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseCsrGet)(a_spMatDescr, &o_rows, &o_cols, &o_nnz, &o_csrRowOffsets, &o_csrColInd, &o_csrValues, &o_csrRowOffsetsType, &o_csrColIndType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->nnz, o_nnz);
+	if (!e)
+		GVG_COPY(r->csrRowOffsets, o_csrRowOffsets);
+	if (!e)
+		GVG_COPY(r->csrColInd, o_csrColInd);
+	if (!e)
+		GVG_COPY(r->csrValues, o_csrValues);
+	if (!e)
+		GVG_COPY(r->csrRowOffsetsType, o_csrRowOffsetsType);
+	if (!e)
+		GVG_COPY(r->csrColIndType, o_csrColIndType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
 	return e;
 }
 
@@ -5979,6 +6537,42 @@ int gvw_h_cusparseDgtsvInterleavedBatch_bufferSizeExt(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusparseDnMatGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseDnMatGet_req *q = c->req;
+	struct gvg_cusparseDnMatGet_resp *r = c->resp;
+	cusparseDnMatDescr_t a_dnMatDescr;
+	int64_t o_rows;
+	int64_t o_cols;
+	int64_t o_ld;
+	void * o_values;
+	cudaDataType o_type;
+	cusparseOrder_t o_order;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseDnMatGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->dnMatDescr, GVW_H_CUSPARSE_DNMAT, (void **)&a_dnMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseDnMatGet)(a_dnMatDescr, &o_rows, &o_cols, &o_ld, &o_values, &o_type, &o_order);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->rows, o_rows);
+	if (!e)
+		GVG_COPY(r->cols, o_cols);
+	if (!e)
+		GVG_COPY(r->ld, o_ld);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	if (!e)
+		GVG_COPY(r->type, o_type);
+	if (!e)
+		GVG_COPY(r->order, o_order);
+	return e;
+}
+
 int gvw_h_cusparseDnMatGetStridedBatch(struct gvw_call *c)
 {
 	const struct gvg_cusparseDnMatGetStridedBatch_req *q = c->req;
@@ -6000,6 +6594,27 @@ int gvw_h_cusparseDnMatGetStridedBatch(struct gvw_call *c)
 		GVG_COPY(r->batchCount, o_batchCount);
 	if (!e)
 		GVG_COPY(r->batchStride, o_batchStride);
+	return e;
+}
+
+int gvw_h_cusparseDnMatGetValues(struct gvw_call *c)
+{
+	const struct gvg_cusparseDnMatGetValues_req *q = c->req;
+	struct gvg_cusparseDnMatGetValues_resp *r = c->resp;
+	cusparseDnMatDescr_t a_dnMatDescr;
+	void * o_values;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseDnMatGetValues));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->dnMatDescr, GVW_H_CUSPARSE_DNMAT, (void **)&a_dnMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseDnMatGetValues)(a_dnMatDescr, &o_values);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->values, o_values);
 	return e;
 }
 
@@ -6040,6 +6655,54 @@ int gvw_h_cusparseDnMatSetValues(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusparse, cusparseDnMatSetValues)(a_dnMatDescr, (void *)(uintptr_t)q->values);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusparseDnVecGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseDnVecGet_req *q = c->req;
+	struct gvg_cusparseDnVecGet_resp *r = c->resp;
+	cusparseDnVecDescr_t a_dnVecDescr;
+	int64_t o_size;
+	void * o_values;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseDnVecGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->dnVecDescr, GVW_H_CUSPARSE_DNVEC, (void **)&a_dnVecDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseDnVecGet)(a_dnVecDescr, &o_size, &o_values, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->size, o_size);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
+int gvw_h_cusparseDnVecGetValues(struct gvw_call *c)
+{
+	const struct gvg_cusparseDnVecGetValues_req *q = c->req;
+	struct gvg_cusparseDnVecGetValues_resp *r = c->resp;
+	cusparseDnVecDescr_t a_dnVecDescr;
+	void * o_values;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseDnVecGetValues));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->dnVecDescr, GVW_H_CUSPARSE_DNVEC, (void **)&a_dnVecDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseDnVecGetValues)(a_dnVecDescr, &o_values);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->values, o_values);
 	return e;
 }
 
@@ -10216,6 +10879,27 @@ int gvw_h_cusparseSpMatGetStridedBatch(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusparseSpMatGetValues(struct gvw_call *c)
+{
+	const struct gvg_cusparseSpMatGetValues_req *q = c->req;
+	struct gvg_cusparseSpMatGetValues_resp *r = c->resp;
+	cusparseSpMatDescr_t a_spMatDescr;
+	void * o_values;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseSpMatGetValues));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spMatDescr, GVW_H_CUSPARSE_SPMAT, (void **)&a_spMatDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseSpMatGetValues)(a_spMatDescr, &o_values);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	return e;
+}
+
 int gvw_h_cusparseSpMatSetAttribute(struct gvw_call *c)
 {
 	const struct gvg_cusparseSpMatSetAttribute_req *q = c->req;
@@ -10741,6 +11425,45 @@ int gvw_h_cusparseSpVV_bufferSize(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusparseSpVecGet(struct gvw_call *c)
+{
+	const struct gvg_cusparseSpVecGet_req *q = c->req;
+	struct gvg_cusparseSpVecGet_resp *r = c->resp;
+	cusparseSpVecDescr_t a_spVecDescr;
+	int64_t o_size;
+	int64_t o_nnz;
+	void * o_indices;
+	void * o_values;
+	cusparseIndexType_t o_idxType;
+	cusparseIndexBase_t o_idxBase;
+	cudaDataType o_valueType;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseSpVecGet));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spVecDescr, GVW_H_CUSPARSE_SPVEC, (void **)&a_spVecDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseSpVecGet)(a_spVecDescr, &o_size, &o_nnz, &o_indices, &o_values, &o_idxType, &o_idxBase, &o_valueType);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->size, o_size);
+	if (!e)
+		GVG_COPY(r->nnz, o_nnz);
+	if (!e)
+		GVG_COPY(r->indices, o_indices);
+	if (!e)
+		GVG_COPY(r->values, o_values);
+	if (!e)
+		GVG_COPY(r->idxType, o_idxType);
+	if (!e)
+		GVG_COPY(r->idxBase, o_idxBase);
+	if (!e)
+		GVG_COPY(r->valueType, o_valueType);
+	return e;
+}
+
 int gvw_h_cusparseSpVecGetIndexBase(struct gvw_call *c)
 {
 	const struct gvg_cusparseSpVecGetIndexBase_req *q = c->req;
@@ -10759,6 +11482,27 @@ int gvw_h_cusparseSpVecGetIndexBase(struct gvw_call *c)
 		e = status(e);
 	if (!e)
 		GVG_COPY(r->idxBase, o_idxBase);
+	return e;
+}
+
+int gvw_h_cusparseSpVecGetValues(struct gvw_call *c)
+{
+	const struct gvg_cusparseSpVecGetValues_req *q = c->req;
+	struct gvg_cusparseSpVecGetValues_resp *r = c->resp;
+	cusparseSpVecDescr_t a_spVecDescr;
+	void * o_values;
+	int e = gvg_enter_lib(c, GV_API_CUSPARSE, GVG_LIBFN(cusparse, cusparseSpVecGetValues));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->spVecDescr, GVW_H_CUSPARSE_SPVEC, (void **)&a_spVecDescr);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusparse, cusparseSpVecGetValues)(a_spVecDescr, &o_values);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->values, o_values);
 	return e;
 }
 

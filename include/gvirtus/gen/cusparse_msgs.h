@@ -5557,5 +5557,231 @@ struct __attribute__((packed)) gvg_cusparseSpGEMM_getNumProducts_req {
 struct __attribute__((packed)) gvg_cusparseSpGEMM_getNumProducts_resp {
 	int64_t num_prods;
 };
+struct __attribute__((packed)) gvg_cusparseBlockedEllGet_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseBlockedEllGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t ellBlockSize;
+	int64_t ellCols;
+	uint8_t ellColInd[8];
+	uint8_t ellValue[8];
+	int32_t ellIdxType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseConstBlockedEllGet_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstBlockedEllGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t ellBlockSize;
+	int64_t ellCols;
+	uint8_t ellColInd[8];
+	uint8_t ellValue[8];
+	int32_t ellIdxType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseConstCooGet_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstCooGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t nnz;
+	uint8_t cooRowInd[8];
+	uint8_t cooColInd[8];
+	uint8_t cooValues[8];
+	int32_t idxType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseConstCscGet_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstCscGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t nnz;
+	uint8_t cscColOffsets[8];
+	uint8_t cscRowInd[8];
+	uint8_t cscValues[8];
+	int32_t cscColOffsetsType;
+	int32_t cscRowIndType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseConstCsrGet_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstCsrGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t nnz;
+	uint8_t csrRowOffsets[8];
+	uint8_t csrColInd[8];
+	uint8_t csrValues[8];
+	int32_t csrRowOffsetsType;
+	int32_t csrColIndType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseConstDnMatGet_req {
+	uint64_t dnMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstDnMatGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t ld;
+	uint8_t values[8];
+	int32_t type;
+	int32_t order;
+};
+struct __attribute__((packed)) gvg_cusparseConstDnMatGetValues_req {
+	uint64_t dnMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstDnMatGetValues_resp {
+	uint8_t values[8];
+};
+struct __attribute__((packed)) gvg_cusparseConstDnVecGet_req {
+	uint64_t dnVecDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstDnVecGet_resp {
+	int64_t size;
+	uint8_t values[8];
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseConstDnVecGetValues_req {
+	uint64_t dnVecDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstDnVecGetValues_resp {
+	uint8_t values[8];
+};
+struct __attribute__((packed)) gvg_cusparseConstSpMatGetValues_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstSpMatGetValues_resp {
+	uint8_t values[8];
+};
+struct __attribute__((packed)) gvg_cusparseConstSpVecGet_req {
+	uint64_t spVecDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstSpVecGet_resp {
+	int64_t size;
+	int64_t nnz;
+	uint8_t indices[8];
+	uint8_t values[8];
+	int32_t idxType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseConstSpVecGetValues_req {
+	uint64_t spVecDescr;
+};
+struct __attribute__((packed)) gvg_cusparseConstSpVecGetValues_resp {
+	uint8_t values[8];
+};
+struct __attribute__((packed)) gvg_cusparseCooGet_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseCooGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t nnz;
+	uint8_t cooRowInd[8];
+	uint8_t cooColInd[8];
+	uint8_t cooValues[8];
+	int32_t idxType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseCscGet_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseCscGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t nnz;
+	uint8_t cscColOffsets[8];
+	uint8_t cscRowInd[8];
+	uint8_t cscValues[8];
+	int32_t cscColOffsetsType;
+	int32_t cscRowIndType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseCsrGet_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseCsrGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t nnz;
+	uint8_t csrRowOffsets[8];
+	uint8_t csrColInd[8];
+	uint8_t csrValues[8];
+	int32_t csrRowOffsetsType;
+	int32_t csrColIndType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseDnMatGet_req {
+	uint64_t dnMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseDnMatGet_resp {
+	int64_t rows;
+	int64_t cols;
+	int64_t ld;
+	uint8_t values[8];
+	int32_t type;
+	int32_t order;
+};
+struct __attribute__((packed)) gvg_cusparseDnMatGetValues_req {
+	uint64_t dnMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseDnMatGetValues_resp {
+	uint8_t values[8];
+};
+struct __attribute__((packed)) gvg_cusparseDnVecGet_req {
+	uint64_t dnVecDescr;
+};
+struct __attribute__((packed)) gvg_cusparseDnVecGet_resp {
+	int64_t size;
+	uint8_t values[8];
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseDnVecGetValues_req {
+	uint64_t dnVecDescr;
+};
+struct __attribute__((packed)) gvg_cusparseDnVecGetValues_resp {
+	uint8_t values[8];
+};
+struct __attribute__((packed)) gvg_cusparseSpMatGetValues_req {
+	uint64_t spMatDescr;
+};
+struct __attribute__((packed)) gvg_cusparseSpMatGetValues_resp {
+	uint8_t values[8];
+};
+struct __attribute__((packed)) gvg_cusparseSpVecGet_req {
+	uint64_t spVecDescr;
+};
+struct __attribute__((packed)) gvg_cusparseSpVecGet_resp {
+	int64_t size;
+	int64_t nnz;
+	uint8_t indices[8];
+	uint8_t values[8];
+	int32_t idxType;
+	int32_t idxBase;
+	int32_t valueType;
+};
+struct __attribute__((packed)) gvg_cusparseSpVecGetValues_req {
+	uint64_t spVecDescr;
+};
+struct __attribute__((packed)) gvg_cusparseSpVecGetValues_resp {
+	uint8_t values[8];
+};
 
 #endif
