@@ -142,7 +142,8 @@ $(B)/guest-lib/gen/%.o: CFLAGS += -Iguest-lib/math
 $(B)/guest-lib/math/%.o: guest-lib/math/%.c $(wildcard guest-lib/*.h guest-lib/math/*.h include/gvirtus/* include/gvirtus/gen/*)
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -fPIC -Iguest-lib $(INC) -c $< -o $@
-MATH_CORE_OBJ := $(B)/guest-lib/math/gvm_call.o $(B)/guest-lib/math/gvm_table.o $(B)/guest-lib/math/gvm_async.o
+MATH_CORE_OBJ := $(B)/guest-lib/math/gvm_call.o $(B)/guest-lib/math/gvm_table.o $(B)/guest-lib/math/gvm_async.o \
+	$(B)/guest-lib/math/gvm_types.o
 GEN_O := $(B)/guest-lib/gen
 MATH_O := $(B)/guest-lib/math
 CURAND_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/curand_local.o $(GEN_O)/curand_remote.o $(GEN_O)/curand_unsupported.o

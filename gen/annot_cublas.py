@@ -86,10 +86,10 @@ def scalar_bytes(fn, param, params):
     own = {"a": "abType", "b": "abType", "c": "csType", "s": "csType", "param": "paramType",
            "d1": "d1Type", "d2": "d2Type", "x1": "x1Type", "y1": "y1Type"}.get(param)
     if own in params:
-        return "gvm_cublas_type_bytes(%s)" % own
+        return "gvm_type_bytes(%s)" % own
     for t in ("alphaType", "resultType", "csType", "paramType"):
         if t in params:
-            return "gvm_cublas_type_bytes(%s)" % t
+            return "gvm_type_bytes(%s)" % t
     if "computeType" in params and "Ctype" in params:
         return "gvm_cublas_compute_bytes(computeType, Ctype)"
     return None

@@ -120,7 +120,7 @@ def scalar_count(fn, param):
 def scalar_bytes(fn, param, params):
     """A generic call's void scalars are of its computeType."""
     if "computeType" in params:
-        return "gvm_cusparse_type_bytes(computeType)"
+        return "gvm_type_bytes(computeType)"
     return None
 
 

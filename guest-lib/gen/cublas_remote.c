@@ -40,7 +40,7 @@ GVM_EXPORT cublasStatus_t cublasAsumEx(cublasHandle_t handle, int n, const void 
 	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
+			memcpy(result, r.result, gvm_type_bytes(resultType));
 	}
 	return e;
 }
@@ -76,7 +76,7 @@ GVM_EXPORT cublasStatus_t cublasAsumEx_64(cublasHandle_t handle, int64_t n, cons
 	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
+			memcpy(result, r.result, gvm_type_bytes(resultType));
 	}
 	return e;
 }
@@ -95,7 +95,7 @@ GVM_EXPORT cublasStatus_t cublasAxpyEx(cublasHandle_t handle, int n, const void 
 	GVM_COPY(&q.n, &n);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cublas_type_bytes(alphaType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(alphaType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	GVM_COPY(&q.alphaType, &alphaType);
@@ -130,7 +130,7 @@ GVM_EXPORT cublasStatus_t cublasAxpyEx_64(cublasHandle_t handle, int64_t n, cons
 	GVM_COPY(&q.n, &n);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cublas_type_bytes(alphaType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(alphaType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	GVM_COPY(&q.alphaType, &alphaType);
@@ -6079,7 +6079,7 @@ GVM_EXPORT cublasStatus_t cublasDotEx(cublasHandle_t handle, int n, const void *
 	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
+			memcpy(result, r.result, gvm_type_bytes(resultType));
 	}
 	return e;
 }
@@ -6118,7 +6118,7 @@ GVM_EXPORT cublasStatus_t cublasDotEx_64(cublasHandle_t handle, int64_t n, const
 	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
+			memcpy(result, r.result, gvm_type_bytes(resultType));
 	}
 	return e;
 }
@@ -6157,7 +6157,7 @@ GVM_EXPORT cublasStatus_t cublasDotcEx(cublasHandle_t handle, int n, const void 
 	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
+			memcpy(result, r.result, gvm_type_bytes(resultType));
 	}
 	return e;
 }
@@ -6196,7 +6196,7 @@ GVM_EXPORT cublasStatus_t cublasDotcEx_64(cublasHandle_t handle, int64_t n, cons
 	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
+			memcpy(result, r.result, gvm_type_bytes(resultType));
 	}
 	return e;
 }
@@ -9827,7 +9827,7 @@ GVM_EXPORT cublasStatus_t cublasNrm2Ex(cublasHandle_t handle, int n, const void 
 	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
+			memcpy(result, r.result, gvm_type_bytes(resultType));
 	}
 	return e;
 }
@@ -9863,7 +9863,7 @@ GVM_EXPORT cublasStatus_t cublasNrm2Ex_64(cublasHandle_t handle, int64_t n, cons
 	}
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cublas_type_bytes(resultType));
+			memcpy(result, r.result, gvm_type_bytes(resultType));
 	}
 	return e;
 }
@@ -9888,12 +9888,12 @@ GVM_EXPORT cublasStatus_t cublasRotEx(cublasHandle_t handle, int n, void * x, cu
 	GVM_COPY(&q.incy, &incy);
 	q.host_c = (uint8_t)host_;
 	if (host_ && c)
-		memcpy(q.v_c, c, gvm_cublas_type_bytes(csType));
+		memcpy(q.v_c, c, gvm_type_bytes(csType));
 	else
 		q.c = (uint64_t)(uintptr_t)c;
 	q.host_s = (uint8_t)host_;
 	if (host_ && s)
-		memcpy(q.v_s, s, gvm_cublas_type_bytes(csType));
+		memcpy(q.v_s, s, gvm_type_bytes(csType));
 	else
 		q.s = (uint64_t)(uintptr_t)s;
 	GVM_COPY(&q.csType, &csType);
@@ -9928,12 +9928,12 @@ GVM_EXPORT cublasStatus_t cublasRotEx_64(cublasHandle_t handle, int64_t n, void 
 	GVM_COPY(&q.incy, &incy);
 	q.host_c = (uint8_t)host_;
 	if (host_ && c)
-		memcpy(q.v_c, c, gvm_cublas_type_bytes(csType));
+		memcpy(q.v_c, c, gvm_type_bytes(csType));
 	else
 		q.c = (uint64_t)(uintptr_t)c;
 	q.host_s = (uint8_t)host_;
 	if (host_ && s)
-		memcpy(q.v_s, s, gvm_cublas_type_bytes(csType));
+		memcpy(q.v_s, s, gvm_type_bytes(csType));
 	else
 		q.s = (uint64_t)(uintptr_t)s;
 	GVM_COPY(&q.csType, &csType);
@@ -9963,14 +9963,14 @@ GVM_EXPORT cublasStatus_t cublasRotgEx(cublasHandle_t handle, void * a, void * b
 	else if (!a)
 		return CUBLAS_STATUS_INVALID_VALUE;
 	else
-		memcpy(q.v_a, a, gvm_cublas_type_bytes(abType));
+		memcpy(q.v_a, a, gvm_type_bytes(abType));
 	q.host_b = (uint8_t)host_;
 	if (!host_)
 		q.b = (uint64_t)(uintptr_t)b;
 	else if (!b)
 		return CUBLAS_STATUS_INVALID_VALUE;
 	else
-		memcpy(q.v_b, b, gvm_cublas_type_bytes(abType));
+		memcpy(q.v_b, b, gvm_type_bytes(abType));
 	GVM_COPY(&q.abType, &abType);
 	q.host_c = (uint8_t)host_;
 	if (!host_)
@@ -9987,13 +9987,13 @@ GVM_EXPORT cublasStatus_t cublasRotgEx(cublasHandle_t handle, void * a, void * b
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotgEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(a, r.a, gvm_cublas_type_bytes(abType));
+			memcpy(a, r.a, gvm_type_bytes(abType));
 		if (host_)
-			memcpy(b, r.b, gvm_cublas_type_bytes(abType));
+			memcpy(b, r.b, gvm_type_bytes(abType));
 		if (host_)
-			memcpy(c, r.c, gvm_cublas_type_bytes(csType));
+			memcpy(c, r.c, gvm_type_bytes(csType));
 		if (host_)
-			memcpy(s, r.s, gvm_cublas_type_bytes(csType));
+			memcpy(s, r.s, gvm_type_bytes(csType));
 	}
 	return e;
 }
@@ -10018,7 +10018,7 @@ GVM_EXPORT cublasStatus_t cublasRotmEx(cublasHandle_t handle, int n, void * x, c
 	GVM_COPY(&q.incy, &incy);
 	q.host_param = (uint8_t)host_;
 	if (host_ && param)
-		memcpy(q.v_param, param, 5 * gvm_cublas_type_bytes(paramType));
+		memcpy(q.v_param, param, 5 * gvm_type_bytes(paramType));
 	else
 		q.param = (uint64_t)(uintptr_t)param;
 	GVM_COPY(&q.paramType, &paramType);
@@ -10053,7 +10053,7 @@ GVM_EXPORT cublasStatus_t cublasRotmEx_64(cublasHandle_t handle, int64_t n, void
 	GVM_COPY(&q.incy, &incy);
 	q.host_param = (uint8_t)host_;
 	if (host_ && param)
-		memcpy(q.v_param, param, 5 * gvm_cublas_type_bytes(paramType));
+		memcpy(q.v_param, param, 5 * gvm_type_bytes(paramType));
 	else
 		q.param = (uint64_t)(uintptr_t)param;
 	GVM_COPY(&q.paramType, &paramType);
@@ -10083,7 +10083,7 @@ GVM_EXPORT cublasStatus_t cublasRotmgEx(cublasHandle_t handle, void * d1, cudaDa
 	else if (!d1)
 		return CUBLAS_STATUS_INVALID_VALUE;
 	else
-		memcpy(q.v_d1, d1, gvm_cublas_type_bytes(d1Type));
+		memcpy(q.v_d1, d1, gvm_type_bytes(d1Type));
 	GVM_COPY(&q.d1Type, &d1Type);
 	q.host_d2 = (uint8_t)host_;
 	if (!host_)
@@ -10091,7 +10091,7 @@ GVM_EXPORT cublasStatus_t cublasRotmgEx(cublasHandle_t handle, void * d1, cudaDa
 	else if (!d2)
 		return CUBLAS_STATUS_INVALID_VALUE;
 	else
-		memcpy(q.v_d2, d2, gvm_cublas_type_bytes(d2Type));
+		memcpy(q.v_d2, d2, gvm_type_bytes(d2Type));
 	GVM_COPY(&q.d2Type, &d2Type);
 	q.host_x1 = (uint8_t)host_;
 	if (!host_)
@@ -10099,11 +10099,11 @@ GVM_EXPORT cublasStatus_t cublasRotmgEx(cublasHandle_t handle, void * d1, cudaDa
 	else if (!x1)
 		return CUBLAS_STATUS_INVALID_VALUE;
 	else
-		memcpy(q.v_x1, x1, gvm_cublas_type_bytes(x1Type));
+		memcpy(q.v_x1, x1, gvm_type_bytes(x1Type));
 	GVM_COPY(&q.x1Type, &x1Type);
 	q.host_y1 = (uint8_t)host_;
 	if (host_ && y1)
-		memcpy(q.v_y1, y1, gvm_cublas_type_bytes(y1Type));
+		memcpy(q.v_y1, y1, gvm_type_bytes(y1Type));
 	else
 		q.y1 = (uint64_t)(uintptr_t)y1;
 	GVM_COPY(&q.y1Type, &y1Type);
@@ -10117,13 +10117,13 @@ GVM_EXPORT cublasStatus_t cublasRotmgEx(cublasHandle_t handle, void * d1, cudaDa
 	e = gvm_call(&gvm_lib_cublas, GV_OP_cublasRotmgEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUBLAS_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(d1, r.d1, gvm_cublas_type_bytes(d1Type));
+			memcpy(d1, r.d1, gvm_type_bytes(d1Type));
 		if (host_)
-			memcpy(d2, r.d2, gvm_cublas_type_bytes(d2Type));
+			memcpy(d2, r.d2, gvm_type_bytes(d2Type));
 		if (host_)
-			memcpy(x1, r.x1, gvm_cublas_type_bytes(x1Type));
+			memcpy(x1, r.x1, gvm_type_bytes(x1Type));
 		if (host_)
-			memcpy(param, r.param, 5 * gvm_cublas_type_bytes(paramType));
+			memcpy(param, r.param, 5 * gvm_type_bytes(paramType));
 	}
 	return e;
 }
@@ -10270,7 +10270,7 @@ GVM_EXPORT cublasStatus_t cublasScalEx(cublasHandle_t handle, int n, const void 
 	GVM_COPY(&q.n, &n);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cublas_type_bytes(alphaType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(alphaType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	GVM_COPY(&q.alphaType, &alphaType);
@@ -10302,7 +10302,7 @@ GVM_EXPORT cublasStatus_t cublasScalEx_64(cublasHandle_t handle, int64_t n, cons
 	GVM_COPY(&q.n, &n);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cublas_type_bytes(alphaType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(alphaType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	GVM_COPY(&q.alphaType, &alphaType);

@@ -4833,14 +4833,14 @@ GVM_EXPORT cusparseStatus_t cusparseSDDMM(cusparseHandle_t handle, cusparseOpera
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -4866,14 +4866,14 @@ GVM_EXPORT cusparseStatus_t cusparseSDDMM_bufferSize(cusparseHandle_t handle, cu
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -4899,14 +4899,14 @@ GVM_EXPORT cusparseStatus_t cusparseSDDMM_preprocess(cusparseHandle_t handle, cu
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6412,14 +6412,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpGEMM_compute(cusparseHandle_t handle, cusp
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6447,14 +6447,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpGEMM_copy(cusparseHandle_t handle, cuspars
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6510,14 +6510,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpGEMM_estimateMemory(cusparseHandle_t handl
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6566,14 +6566,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpGEMM_workEstimation(cusparseHandle_t handl
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6601,14 +6601,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpGEMMreuse_compute(cusparseHandle_t handle,
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6715,14 +6715,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpMM(cusparseHandle_t handle, cusparseOperat
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6748,14 +6748,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpMM_bufferSize(cusparseHandle_t handle, cus
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6781,14 +6781,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpMM_preprocess(cusparseHandle_t handle, cus
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.matB = (uint64_t)(uintptr_t)matB;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.matC = (uint64_t)(uintptr_t)matC;
@@ -6811,14 +6811,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpMV(cusparseHandle_t handle, cusparseOperat
 	GVM_COPY(&q.opA, &opA);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.vecX = (uint64_t)(uintptr_t)vecX;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.vecY = (uint64_t)(uintptr_t)vecY;
@@ -6843,14 +6843,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpMV_bufferSize(cusparseHandle_t handle, cus
 	GVM_COPY(&q.opA, &opA);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.vecX = (uint64_t)(uintptr_t)vecX;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.vecY = (uint64_t)(uintptr_t)vecY;
@@ -6875,14 +6875,14 @@ GVM_EXPORT cusparseStatus_t cusparseSpMV_preprocess(cusparseHandle_t handle, cus
 	GVM_COPY(&q.opA, &opA);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
 	q.vecX = (uint64_t)(uintptr_t)vecX;
 	q.host_beta = (uint8_t)host_;
 	if (host_ && beta)
-		memcpy(q.v_beta, beta, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_beta, beta, gvm_type_bytes(computeType));
 	else
 		q.beta = (uint64_t)(uintptr_t)beta;
 	q.vecY = (uint64_t)(uintptr_t)vecY;
@@ -7046,7 +7046,7 @@ GVM_EXPORT cusparseStatus_t cusparseSpSM_analysis(cusparseHandle_t handle, cuspa
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
@@ -7075,7 +7075,7 @@ GVM_EXPORT cusparseStatus_t cusparseSpSM_bufferSize(cusparseHandle_t handle, cus
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
@@ -7132,7 +7132,7 @@ GVM_EXPORT cusparseStatus_t cusparseSpSM_solve(cusparseHandle_t handle, cusparse
 	GVM_COPY(&q.opB, &opB);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
@@ -7172,7 +7172,7 @@ GVM_EXPORT cusparseStatus_t cusparseSpSV_analysis(cusparseHandle_t handle, cuspa
 	GVM_COPY(&q.opA, &opA);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
@@ -7200,7 +7200,7 @@ GVM_EXPORT cusparseStatus_t cusparseSpSV_bufferSize(cusparseHandle_t handle, cus
 	GVM_COPY(&q.opA, &opA);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
@@ -7256,7 +7256,7 @@ GVM_EXPORT cusparseStatus_t cusparseSpSV_solve(cusparseHandle_t handle, cusparse
 	GVM_COPY(&q.opA, &opA);
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
-		memcpy(q.v_alpha, alpha, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_alpha, alpha, gvm_type_bytes(computeType));
 	else
 		q.alpha = (uint64_t)(uintptr_t)alpha;
 	q.matA = (uint64_t)(uintptr_t)matA;
@@ -7306,7 +7306,7 @@ GVM_EXPORT cusparseStatus_t cusparseSpVV(cusparseHandle_t handle, cusparseOperat
 	e = gvm_call(&gvm_lib_cusparse, GV_OP_cusparseSpVV, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUSPARSE_STATUS_SUCCESS) {
 		if (host_)
-			memcpy(result, r.result, gvm_cusparse_type_bytes(computeType));
+			memcpy(result, r.result, gvm_type_bytes(computeType));
 	}
 	return e;
 }
@@ -7327,7 +7327,7 @@ GVM_EXPORT cusparseStatus_t cusparseSpVV_bufferSize(cusparseHandle_t handle, cus
 	q.vecY = (uint64_t)(uintptr_t)vecY;
 	q.host_result = (uint8_t)host_;
 	if (host_ && result)
-		memcpy(q.v_result, result, gvm_cusparse_type_bytes(computeType));
+		memcpy(q.v_result, result, gvm_type_bytes(computeType));
 	else
 		q.result = (uint64_t)(uintptr_t)result;
 	GVM_COPY(&q.computeType, &computeType);

@@ -1,36 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Scalar sizes of the types cuBLAS and cuBLASLt calls name, for the void
- * scalars their stubs copy (built into both shims).
+ * The scale type's size of cuBLAS and cuBLASLt calls that name a compute
+ * type, for the void scalars their stubs copy (built into both shims).
  */
 #include <cublas_api.h>
 #include <library_types.h>
 
 #include "gvm_cublas.h"
-
-size_t gvm_cublas_type_bytes(cudaDataType t)
-{
-	switch (t) {
-	case CUDA_R_16F:
-	case CUDA_R_16BF:
-		return 2;
-	case CUDA_R_32F:
-	case CUDA_R_32I:
-	case CUDA_C_16F:
-	case CUDA_C_16BF:
-		return 4;
-	case CUDA_R_64F:
-	case CUDA_C_32F:
-		return 8;
-	case CUDA_C_64F:
-		return 16;
-	case CUDA_R_8I:
-	case CUDA_R_8U:
-		return 1;
-	default:
-		return 0; /* the library refuses the type itself */
-	}
-}
 
 size_t gvm_cublas_compute_bytes(cublasComputeType_t compute, cudaDataType ctype)
 {

@@ -85,9 +85,8 @@ size_t gvm_cublaslt_scale_bytes(void *d)
 {
 	int64_t v[2];
 
-	return gvm_table_get(&descs, (uint64_t)(uintptr_t)d, v)
-		   ? gvm_cublas_type_bytes((cudaDataType)v[1])
-		   : 0;
+	return gvm_table_get(&descs, (uint64_t)(uintptr_t)d, v) ? gvm_type_bytes((cudaDataType)v[1])
+								: 0;
 }
 
 /* cuBLASLt's version is cuBLAS's (cublas_api.h), of the headers this

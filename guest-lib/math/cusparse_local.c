@@ -58,30 +58,6 @@ int gvm_cusparse_host_pointers(cusparseHandle_t h)
 	return gvm_table_get(&shadows, key(h), v) && v[0] == CUSPARSE_POINTER_MODE_HOST;
 }
 
-size_t gvm_cusparse_type_bytes(cudaDataType t)
-{
-	switch (t) {
-	case CUDA_R_16F:
-	case CUDA_R_16BF:
-		return 2;
-	case CUDA_R_32F:
-	case CUDA_R_32I:
-	case CUDA_C_16F:
-	case CUDA_C_16BF:
-		return 4;
-	case CUDA_R_64F:
-	case CUDA_C_32F:
-		return 8;
-	case CUDA_C_64F:
-		return 16;
-	case CUDA_R_8I:
-	case CUDA_R_8U:
-		return 1;
-	default:
-		return 0; /* the library refuses the type itself */
-	}
-}
-
 /* Getters of handle state, from the shadow; an unknown handle is what
  * the library calls not initialized. */
 GVM_EXPORT cusparseStatus_t cusparseGetPointerMode(cusparseHandle_t h, cusparsePointerMode_t *mode)

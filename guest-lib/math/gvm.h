@@ -8,6 +8,7 @@
 #ifndef GVIRTUS_GVM_H
 #define GVIRTUS_GVM_H
 
+#include <library_types.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -127,6 +128,9 @@ void gvm_host_object_add(struct gvm_lib *lib, uint64_t h);
 void gvm_host_object_del(struct gvm_lib *lib, uint64_t h);
 int gvm_host_object(struct gvm_lib *lib, uint64_t h);
 
+/* Bytes of a scalar of a data type; 0 for a type the library refuses
+ * itself.  At most 16 (the wire's room). */
+size_t gvm_type_bytes(cudaDataType t);
 /* A function gvirtus does not serve: the library's status, its name logged once. */
 int gvm_unsupported(struct gvm_lib *lib, const char *name, atomic_flag *logged);
 

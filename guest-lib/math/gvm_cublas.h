@@ -26,9 +26,7 @@ int gvm_cublas_legacy_fill(char c, cublasFillMode_t *out);
 int gvm_cublas_legacy_diag(char c, cublasDiagType_t *out);
 int gvm_cublas_legacy_side(char c, cublasSideMode_t *out);
 
-/* Bytes of a scalar of a data type, or of a GEMM's scale type; 0 for a
- * type the library refuses itself.  At most 16 (the wire's room). */
-size_t gvm_cublas_type_bytes(cudaDataType t);
+/* Bytes of a GEMM's scale type; 0 for a type the library refuses itself. */
 size_t gvm_cublas_compute_bytes(cublasComputeType_t compute, cudaDataType ctype);
 
 #endif

@@ -15,8 +15,5 @@ void gvm_cusparse_set_stream(cusparseHandle_t h, cudaStream_t stream);
 /* 1: the handle's scalars are host memory (the default mode); 0 for a
  * handle this process did not create. */
 int gvm_cusparse_host_pointers(cusparseHandle_t h);
-/* Bytes of a scalar of a generic call's compute type; 0 for a type the
- * library refuses itself.  At most 16 (the wire's room). */
-size_t gvm_cusparse_type_bytes(cudaDataType t);
 
 #endif
