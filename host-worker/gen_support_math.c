@@ -48,44 +48,48 @@ int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out)
 	return e;
 }
 
-int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host)
+/*
+ * A call's scalars claim host (or device) memory by the guest's shadow of
+ * the handle's mode; the library's own mode must agree.  got: the
+ * library's answer to its mode getter (0: the mode is host_mode).
+ */
+static int mode_agrees(struct gvw_call *c, const char *lib, int got, int is_host, int host)
 {
-	const struct gvg_cublas_fns *t = gvg_lib_fns_cublas(c);
-	cublasPointerMode_t mode;
-
-	if (!h)
-		return CUDA_SUCCESS;
-	if (!t->cublasGetPointerMode_v2 || t->cublasGetPointerMode_v2(h, &mode))
+	if (got)
 		return CUDA_ERROR_NOT_SUPPORTED;
-	if ((mode == CUBLAS_POINTER_MODE_HOST) != !!host) {
+	if (is_host != !!host) {
 		gvw_log(GVW_WARN,
-			"session %u: a cuBLAS call's scalars claim %s memory, but its "
+			"session %u: a %s call's scalars claim %s memory, but its "
 			"handle's pointer mode is the %s's",
-			c->s->id, host ? "host" : "device",
-			mode == CUBLAS_POINTER_MODE_HOST ? "host" : "device");
+			c->s->id, lib, host ? "host" : "device", is_host ? "host" : "device");
 		return CUDA_ERROR_INVALID_VALUE;
 	}
 	return CUDA_SUCCESS;
 }
 
-int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host)
+int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host)
 {
-	const struct gvg_cusparse_fns *t = gvg_lib_fns_cusparse(c);
-	cusparsePointerMode_t mode;
+	const struct gvg_cublas_fns *t = gvg_lib_fns_cublas(c);
+	cublasPointerMode_t mode = CUBLAS_POINTER_MODE_HOST;
+	int got;
 
 	if (!h)
 		return CUDA_SUCCESS;
-	if (!t->cusparseGetPointerMode || t->cusparseGetPointerMode(h, &mode))
-		return CUDA_ERROR_NOT_SUPPORTED;
-	if ((mode == CUSPARSE_POINTER_MODE_HOST) != !!host) {
-		gvw_log(GVW_WARN,
-			"session %u: a cuSPARSE call's scalars claim %s memory, but its "
-			"handle's pointer mode is the %s's",
-			c->s->id, host ? "host" : "device",
-			mode == CUSPARSE_POINTER_MODE_HOST ? "host" : "device");
-		return CUDA_ERROR_INVALID_VALUE;
-	}
-	return CUDA_SUCCESS;
+	/* The getter first: argument order is unspecified. */
+	got = !t->cublasGetPointerMode_v2 || t->cublasGetPointerMode_v2(h, &mode);
+	return mode_agrees(c, "cuBLAS", got, mode == CUBLAS_POINTER_MODE_HOST, host);
+}
+
+int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host)
+{
+	const struct gvg_cusparse_fns *t = gvg_lib_fns_cusparse(c);
+	cusparsePointerMode_t mode = CUSPARSE_POINTER_MODE_HOST;
+	int got;
+
+	if (!h)
+		return CUDA_SUCCESS;
+	got = !t->cusparseGetPointerMode || t->cusparseGetPointerMode(h, &mode);
+	return mode_agrees(c, "cuSPARSE", got, mode == CUSPARSE_POINTER_MODE_HOST, host);
 }
 
 uint64_t gvg_handle_full(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind)
