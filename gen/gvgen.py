@@ -404,6 +404,12 @@ def ptype(p):
     return p.spelling
 
 
+def out_optional(f, name, ann):
+    """An output the caller may leave NULL (the annotation names the call
+    without its per-thread-stream suffix)."""
+    return (re.sub(r"_ptsz$", "", f.name), name) in getattr(ann, "OUT_OPTIONAL", ())
+
+
 def int_handle(p):
     """A handle the library declares as an int (cuFFT's plans): it travels
     in its short form (gvg_handle_full)."""
@@ -807,7 +813,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             c.append("\t\treturn %s;\t/* a pointer mode not remoted */" % cv["unsup"])
         for role, p, extra in f.wire:
             n = p.name
-            optional = (re.sub(r"_ptsz$", "", f.name), n) in getattr(ann, "OUT_OPTIONAL", ())
+            optional = out_optional(f, n, ann)
             if role in ("out", "out_handle", "out_device", "out_alloc", "out_reserve") and \
                     not optional:
                 c.append("\tif (!%s)" % n)
@@ -966,7 +972,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 if role == "out_handle" and p.type.get_pointee().get_canonical().kind in INT_KINDS:
                     c.append("\t\t*%s = (%s)(uint32_t)r.%s;" % (n, extra, n))
                 elif role == "out_handle":
-                    if (re.sub(r"_ptsz$", "", f.name), n) in getattr(ann, "OUT_OPTIONAL", ()):
+                    if out_optional(f, n, ann):
                         c.append("\t\tif (%s)" % n)
                         c.append("\t\t\t*%s = (%s)(uintptr_t)r.%s;" % (n, extra, n))
                     else:
