@@ -8,12 +8,14 @@
 root=/host
 py=${TORCH_PYTHON:-/opt/torch/.venv/bin/python3}
 checks=${TORCH_CHECKS:?TORCH_CHECKS names checks.py on the host}
-[ -x "$root$py" ] || { echo "FAIL torch: no $py in the host's root"; exit 1; }
 mount -t tmpfs tmp "$root/tmp" &&
 	mount -o bind /dev "$root/dev" &&
 	mount -t proc proc "$root/proc" &&
 	mount -t sysfs sys "$root/sys" ||
 	{ echo "FAIL torch: cannot set up the chroot"; exit 1; }
+# Inside the chroot: a venv's python3 is a link to an absolute path of the host.
+chroot "$root" /bin/sh -c '[ -x "$1" ]' sh "$py" ||
+	{ echo "FAIL torch: no $py in the host's root"; exit 1; }
 mkdir -p "$root/tmp/gvirtus"
 cp -a /usr/lib/gvirtus/. "$root/tmp/gvirtus/"
 g=/tmp/gvirtus
