@@ -10,6 +10,7 @@
 #        gvirtus.
 #   guest: the host's root shared read-only into the guest (-s /:/host) and
 #        the same Python run there in a chroot (tests/guest/torch.sh).
+# TORCH_SCRIPT runs in place of checks.py (bench/torch.sh's step times).
 # OUT (default build/torch-results) gets each mode's output.  MODES picks
 # (default "native tcp guest"); TORCH_GUEST_TIMEOUT bounds the guest (900 s).
 set -uo pipefail
@@ -18,13 +19,14 @@ b=${GVIRTUS_BUILD:-$repo/build}
 py=${1:-/opt/torch/.venv/bin/python3}
 shift || true
 out=${OUT:-$b/torch-results}
+script=${TORCH_SCRIPT:-$repo/tests/torch/checks.py}
 mkdir -p "$out"
 g=$b/guest-lib
 preload=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12
 [ -x "$py" ] || { echo "torch: no Python at $py (give its path)"; exit 2; }
 
 native() {
-	timeout 600 "$py" "$repo/tests/torch/checks.py" "$@"
+	timeout 600 "$py" "$script" "$@"
 }
 
 tcp() {
@@ -40,7 +42,7 @@ tcp() {
 	GVIRTUS_HOME=$home GVIRTUS_TRANSPORT=tcp LD_LIBRARY_PATH=$g LD_PRELOAD=$preload \
 		timeout 900 unshare --mount sh -c \
 		'for d in /dev/nvidia*; do mount --bind /dev/null "$d"; done; exec "$0" "$@"' \
-		"$py" "$repo/tests/torch/checks.py" "$@"
+		"$py" "$script" "$@"
 	rc=$?
 	kill -TERM $backend
 	wait $backend
@@ -54,7 +56,7 @@ guest() {
 	# PyTorch's libraries take gigabytes of the guest's page cache.
 	GVIRTUS_GUEST_MEM=${GVIRTUS_GUEST_MEM:-8G} "$repo/scripts/run-guest.sh" -e cuda -s /:/host \
 		-t "${TORCH_GUEST_TIMEOUT:-900}" -l "$out/guest.log" \
-		-a "TORCH_PYTHON=$py TORCH_CHECKS=$repo/tests/torch/checks.py TORCH_ONLY=$only" torch.sh
+		-a "TORCH_PYTHON=$py TORCH_CHECKS=$script TORCH_ONLY=$only" torch.sh
 	tr -d '\r' <"$out/guest.log"
 }
 
