@@ -106,6 +106,13 @@ cudaError_t gv_rpc_tail(uint32_t op, const void *req, uint32_t req_len, const vo
 			uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
 			unsigned int nbufs);
 
+/*
+ * The worker has output for this program's stdout (GV_RESP_F_OUTPUT):
+ * gv_output_waiting notes it, gv_output_fetch writes it (output.c).
+ */
+void gv_output_waiting(void);
+void gv_output_fetch(void);
+
 #define GV_RPC(op, reqp, respp, bufs, nbufs)                                                       \
 	gv_rpc(GV_OP_##op, (reqp), sizeof(*(reqp)), (respp), sizeof(*(respp)), (bufs), (nbufs))
 

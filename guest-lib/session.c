@@ -255,6 +255,10 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 		lib_deferred_put(GV_DEFERRED_OP(r.deferred), GV_DEFERRED_STATUS(r.deferred));
 	else if (r.deferred)
 		gv_async_failed((cudaError_t)r.deferred);
+	if ((r.flags & GV_RESP_F_OUTPUT) && t == info.t) {
+		gv_output_waiting();
+		gv_output_fetch();
+	}
 	return cudaSuccess;
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gvirtus_worker.h"
+#include "output.h"
 
 static void usage(void)
 {
@@ -166,11 +167,13 @@ int main(int argc, char **argv)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	/*
-	 * What the libraries print on stdout (cuBLAS's " ** On entry to ..."
-	 * for a refused argument) belongs in the host's log, beside ours, not
-	 * on the stdout of QEMU or the backend, which may be a guest console.
+	 * What kernels and libraries print on stdout (device printf, cuBLAS's
+	 * " ** On entry to ...") is the guest program's output: kept for it
+	 * (host-worker/output.h).  Failing that, the host's log, beside ours,
+	 * never the stdout of QEMU or the backend, which may be a console.
 	 */
-	dup2(STDERR_FILENO, STDOUT_FILENO);
+	if (gvw_output_capture())
+		dup2(STDERR_FILENO, STDOUT_FILENO);
 	/* Never outlive the device or backend that started us (see watchdog). */
 	wt.fd[0] = fd;
 	wt.fd[1] = o.relay_fd;

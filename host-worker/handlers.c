@@ -13,6 +13,7 @@
 #include "gen_support.h"
 #include "handlers.h"
 #include "log.h"
+#include "output.h"
 #include "par_copy.h"
 #include "ram_pin.h"
 
@@ -549,6 +550,17 @@ int gvw_h_POINTER_ATTRS(struct gvw_call *c)
 /* The guest's queue of asynchronous calls was full: they came before this. */
 int gvw_h_FLUSH(struct gvw_call *c)
 {
+	return cudaSuccess;
+}
+
+/* The worker's captured stdout, a chunk at a time (GV_RESP_F_OUTPUT says more). */
+int gvw_h_TAKE_OUTPUT(struct gvw_call *c)
+{
+	struct gv_output_resp *r = c->resp;
+	uint32_t dropped;
+
+	r->len = (uint32_t)gvw_output_take(r->data, sizeof(r->data), &dropped);
+	r->dropped = dropped;
 	return cudaSuccess;
 }
 

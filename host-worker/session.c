@@ -10,6 +10,7 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "output.h"
 #include "worker_internal.h"
 
 struct op_desc {
@@ -55,7 +56,8 @@ static int put_resp_deferred(void *resp, size_t cap, size_t *used, const struct 
 	    .deferred = deferred,
 	    .magic = GV_RESP_MAGIC,
 	    .version = GV_PROTOCOL_VERSION,
-	    .status = status,
+	    .status = (uint8_t)status,
+	    .flags = gvw_output_pending() ? GV_RESP_F_OUTPUT : 0,
 	    .op = m ? m->op : 0,
 	    .result = result,
 	    .req_id = m ? m->req_id : 0,

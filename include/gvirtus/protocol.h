@@ -30,7 +30,7 @@
 
 #define GV_MSG_MAGIC	    0x54525647u /* "GVRT" */
 #define GV_RESP_MAGIC	    0x50525647u /* "GVRP" */
-#define GV_PROTOCOL_VERSION 1u
+#define GV_PROTOCOL_VERSION 2u
 
 #define GV_MSG_F_NO_REPLY 1u
 
@@ -96,7 +96,8 @@ enum gv_status {
 struct __attribute__((packed)) gv_resp_hdr {
 	uint32_t magic;	  /* GV_RESP_MAGIC */
 	uint16_t version; /* the host's GV_PROTOCOL_VERSION */
-	uint16_t status;  /* enum gv_status */
+	uint8_t status;	  /* enum gv_status */
+	uint8_t flags;	  /* GV_RESP_F_* */
 	uint32_t op;
 	int32_t result; /* cudaError_t of the call when status is GV_OK */
 	uint64_t req_id;
@@ -110,6 +111,13 @@ struct __attribute__((packed)) gv_resp_hdr {
 	int32_t deferred;
 };
 _Static_assert(sizeof(struct gv_resp_hdr) == 32, "gv_resp_hdr is 32 bytes");
+/*
+ * The session's worker printed on its stdout (device printf, a library's
+ * diagnostics) and the bytes wait for the guest program: it fetches them
+ * with TAKE_OUTPUT before it returns from the call, as the native driver
+ * would have written them during it.
+ */
+#define GV_RESP_F_OUTPUT 0x01u
 
 /* Ops.  calls.def lists each once with its request and response types. */
 enum gv_op {
@@ -638,6 +646,14 @@ struct __attribute__((packed)) gv_tex_create_req {
 };
 
 /* Host worker accounting, for tests: this VM's sessions and allocations. */
+/* TAKE_OUTPUT: the next bytes of the worker's stdout (GV_RESP_F_OUTPUT). */
+#define GV_OUTPUT_CHUNK 4096
+struct __attribute__((packed)) gv_output_resp {
+	uint32_t len;	  /* bytes of data */
+	uint32_t dropped; /* bytes lost since the last take: the host's buffer was full */
+	uint8_t data[GV_OUTPUT_CHUNK];
+};
+
 struct __attribute__((packed)) gv_stats_resp {
 	uint32_t sessions; /* live sessions, this one included */
 	uint32_t session_id;

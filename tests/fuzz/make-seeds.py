@@ -19,7 +19,8 @@ import struct
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 MSG_MAGIC = 0x54525647
-VERSION = 1
+with open(os.path.join(ROOT, "include", "gvirtus", "protocol.h")) as _f:
+    VERSION = int(re.search(r"#define GV_PROTOCOL_VERSION (\d+)u", _f.read()).group(1))
 F_NO_REPLY = 1
 TO_HOST, FROM_HOST, UPDATE = 1, 2, 3
 

@@ -43,6 +43,16 @@ __global__ void k_fill(int *p, int n, int mul, int add)
 		p[i] = i * mul + add;
 }
 
+// Device printf: natively its lines reach the program's stdout during the
+// synchronization that flushes them; under gvirtus the host worker prints
+// them and the guest library writes them before that call returns.
+__global__ void k_printf(int base)
+{
+	if (threadIdx.x < 3)
+		printf("device printf: block %d thread %d value %d\n", (int)blockIdx.x,
+		       (int)threadIdx.x, base + (int)threadIdx.x);
+}
+
 __global__ void k_add1(int *p, int n)
 {
 	int i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -142,6 +152,13 @@ static void sec_limits(void)
 	v = 0;
 	CK(cudaDeviceGetLimit(&v, cudaLimitPrintfFifoSize));
 	check_i("printf FIFO size limit >= 2 MiB", v >= (size_t)(2 << 20), 1);
+	// Flushed on both sides of the launch and the synchronization, so that
+	// the lines land in the same place whatever stdout is (a file here).
+	fflush(stdout);
+	k_printf<<<1, 32>>>(100);
+	CK(cudaDeviceSynchronize());
+	fflush(stdout);
+	printf("after the device printf's synchronization\n");
 
 	cudaFuncCache fc = cudaFuncCachePreferNone;
 	CK(cudaDeviceSetCacheConfig(cudaFuncCachePreferShared));

@@ -15,7 +15,7 @@ CALLS_DEF = os.path.join(REPO, "include", "gvirtus", "calls.def")
 
 FRAME_MAGIC, REPLY_MAGIC = 0x52465647, 0x50465647   # GV_FRAME_MAGIC, GV_FRAME_REPLY_MAGIC
 MSG_MAGIC, RESP_MAGIC = 0x54525647, 0x50525647       # GV_MSG_MAGIC, GV_RESP_MAGIC
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 NO_REPLY = 1                                          # GV_MSG_F_NO_REPLY
 TO_HOST, FROM_HOST = 1, 2                             # GV_BULK_TO_HOST, GV_BULK_FROM_HOST
 # enum gv_status
@@ -26,7 +26,8 @@ VM_STATS_LEN = 40
 BULK_FMT = "<QII"               # gv_frame_bulk: len, dir, form
 REPLY_FMT = "<IIIIQQ"           # gv_frame_reply (32 bytes)
 MSG_FMT = "<IHHIIQII"           # gv_msg_hdr (32 bytes)
-RESP_FMT = "<IHHIiQII"          # gv_resp_hdr (32 bytes): result is a signed cudaError_t
+RESP_FMT = "<IHHIiQII"          # gv_resp_hdr (32 bytes): result is a signed cudaError_t; the
+#                                 third field is status, with GV_RESP_F_* flags in its high byte
 HDR_LEN = 32
 
 

@@ -103,7 +103,7 @@ r = reply(s)
 check(r is not None and struct.unpack_from(RESP_FMT, r[2])[2] == GV_ELEN,
       "short payload: GV_ELEN")
 # a message header that claims more payload than was sent
-bad = struct.pack(MSG_FMT, MSG_MAGIC, 1, 0, OP_MALLOC, 0, 8, 5000, 0)
+bad = struct.pack(MSG_FMT, MSG_MAGIC, gvwire.PROTOCOL_VERSION, 0, OP_MALLOC, 0, 8, 5000, 0)
 s.sendall(frame(bad))
 r = reply(s)
 check(r is not None and struct.unpack_from(RESP_FMT, r[2])[2] == GV_ELEN,
