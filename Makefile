@@ -299,7 +299,8 @@ unit-test: $(B)/bin/gvirtus-worker
 # or write out of bounds.
 VALGRIND := $(shell command -v valgrind >/dev/null && echo valgrind -q --error-exitcode=9)
 unit-test: $(UNIT_TESTS) $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; GVIRTUS_LOGLEVEL=50000 $(VALGRIND) $$t; done
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; GVIRTUS_LOGLEVEL=50000 \
+		GVTEST_VALGRIND=$(if $(VALGRIND),1,0) $(VALGRIND) $$t; done
 	tests/exports.sh
 
 guest-test: all

@@ -236,7 +236,7 @@ EXCEPTION = [
     "cuLinkCreate_v2", "cuLinkAddData_v2", "cuLinkAddFile_v2", "cuLinkComplete", "cuLinkDestroy",
     # over the runtime's ops, so both APIs share one session and one state
     "cuInit", "cuCtxSynchronize",
-    "cuMemAlloc_v2", "cuMemFree_v2",
+    "cuMemAlloc_v2", "cuMemFree_v2", "cuMemAllocManaged",
     "cuMemAllocPitch_v2", "cuMemGetInfo_v2", "cuPointerGetAttribute",
     "cuMemcpyHtoD_v2", "cuMemcpyDtoH_v2",
     "cuMemcpyDtoD_v2",

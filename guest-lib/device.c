@@ -59,6 +59,25 @@ static cudaError_t check_device(int dev)
 	return cudaSuccess;
 }
 
+/*
+ * What differs between the host's device and the one this process sees:
+ * managed memory is mirrored, not shared page by page (managed.c), so the
+ * CPU and the GPU cannot use it at once, and the GPU cannot reach this
+ * process's pageable memory.
+ */
+static void as_seen_here(struct gv_device_info_resp *r)
+{
+	static const int off[] = {cudaDevAttrConcurrentManagedAccess,
+				  cudaDevAttrPageableMemoryAccess,
+				  cudaDevAttrPageableMemoryAccessUsesHostPageTables,
+				  cudaDevAttrDirectManagedMemAccessFromHost};
+	size_t k;
+
+	for (k = 0; k < sizeof(off) / sizeof(off[0]); k++)
+		if (off[k] < GV_ATTR_SLOTS)
+			r->attrs[off[k]] = 0;
+}
+
 const struct gv_device_info_resp *gv_device_info(int dev, cudaError_t *err)
 {
 	struct gv_device_info_resp *r;
@@ -78,6 +97,7 @@ const struct gv_device_info_resp *gv_device_info(int dev, cudaError_t *err)
 			*err = GV_RPC(DEVICE_INFO, &q, r, NULL, 0);
 			current_device = saved;
 			if (*err == cudaSuccess) {
+				as_seen_here(r);
 				cache.info[dev] = *r;
 				cache.have[dev] = 1;
 			}
@@ -165,8 +185,10 @@ GVRT_EXPORT cudaError_t cudaDeviceReset(void)
 	struct gv_empty q, r;
 	cudaError_t e = GV_RPC(DEVICE_RESET, &q, &r, NULL, 0);
 
-	if (e == cudaSuccess)
+	if (e == cudaSuccess) {
+		gv_managed_forget_device(current_device);
 		gv_region_drop_device(current_device);
+	}
 	return gv_ret(e);
 }
 

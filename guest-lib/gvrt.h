@@ -170,6 +170,17 @@ int gv_region_remove(uintptr_t base, enum gv_region_kind kind, struct gv_region 
 /* Removes every device region of dev (cudaDeviceReset). */
 void gv_region_drop_device(int dev);
 
+/* ---- managed memory (managed.c) ---- */
+
+/* After MALLOC_MANAGED: e, with [ptr, ptr + size) tracked as device memory
+ * whose bytes this process mirrors; cudaErrorMemoryAllocation if it cannot. */
+cudaError_t gv_managed_track(cudaError_t e, uint64_t ptr, uint64_t size);
+/* Before any call reaches the host: the CPU's managed bytes go to it. */
+void gv_managed_before_host(void);
+/* Before a managed allocation at base, or every one of dev, goes. */
+void gv_managed_forget(uintptr_t base);
+void gv_managed_forget_device(int dev);
+
 /* ---- kernels and symbols (module.c) ---- */
 
 /* The host module of a registered fatbin on the current device. */

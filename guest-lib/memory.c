@@ -64,8 +64,34 @@ GVRT_EXPORT cudaError_t cudaFree(void *ptr)
 	struct gv_empty r;
 	cudaError_t e = GV_RPC(FREE, &q, &r, NULL, 0);
 
-	if (e == cudaSuccess && ptr)
+	if (e == cudaSuccess && ptr) {
+		gv_managed_forget((uintptr_t)ptr);
 		gv_region_remove((uintptr_t)ptr, GV_REGION_DEVICE, NULL);
+	}
+	return gv_ret(e);
+}
+
+/* Managed memory: the host's allocation, mirrored here (managed.c). */
+GVRT_EXPORT cudaError_t cudaMallocManaged(void **ptr, size_t size, unsigned int flags)
+{
+	struct gv_malloc_managed_req q = {.size = size, .flags = flags};
+	struct gv_ptr_resp r = {0};
+	struct gv_ptr_req fq;
+	struct gv_empty fr;
+	cudaError_t e;
+
+	if (!ptr)
+		return gv_ret(cudaErrorInvalidValue);
+	e = GV_RPC(MALLOC_MANAGED, &q, &r, NULL, 0);
+	e = gv_managed_track(e, r.ptr, size);
+	if (e == cudaSuccess) {
+		*ptr = (void *)(uintptr_t)r.ptr;
+	} else if (r.ptr) {
+		/* Allocated on the host, not mirrored here: it goes. */
+		fq.ptr = r.ptr;
+		(void)GV_RPC(FREE, &fq, &fr, NULL, 0);
+		gv_region_remove((uintptr_t)r.ptr, GV_REGION_DEVICE, NULL);
+	}
 	return gv_ret(e);
 }
 

@@ -209,6 +209,8 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 
 	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS || resp_len > sizeof(in) - sizeof(r))
 		return cudaErrorInvalidValue;
+	/* First: its moves are calls of their own, through msg and in. */
+	gv_managed_before_host();
 	h = put_msg(msg, 0, op, nbufs, req, req_len, tail, tail_len);
 	/* The session's queued asynchronous calls go first. */
 	if (t == info.t)
@@ -299,6 +301,7 @@ cudaError_t gv_rpc_async(uint32_t op, const void *req, uint32_t req_len, const v
 
 	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS)
 		return cudaErrorInvalidValue;
+	gv_managed_before_host();
 	/* Larger than the whole queue (a launch with tens of KiB of
 	 * arguments): it goes as a call of its own, after what is queued. */
 	if (len > sizeof(async_queue))

@@ -19,6 +19,7 @@ struct gvw_alloc {
 	int reserved;	 /* a cuMemAddressReserve range: addresses, no memory */
 	uint64_t module; /* a global's module handle: it goes when that unloads */
 	void *priv;	 /* executor's own (host buffer for the CPU double) */
+	void *cpu;	 /* managed memory: where this process's CPU reaches it; else NULL */
 };
 
 struct gvw_alloc_table {

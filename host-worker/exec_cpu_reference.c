@@ -182,6 +182,18 @@ static int cpuref_mem_alloc(void *ctx, uint64_t size, struct gvw_alloc *a)
 	return cudaSuccess;
 }
 
+/* Its device memory is this process's memory already. */
+static int cpuref_mem_alloc_managed(void *ctx, uint64_t size, unsigned int flags,
+				    struct gvw_alloc *a)
+{
+	int e = cpuref_mem_alloc(ctx, size, a);
+
+	(void)flags;
+	if (!e)
+		a->cpu = a->priv;
+	return e;
+}
+
 static int cpuref_mem_alloc_pitch(void *ctx, uint64_t width, uint64_t height, uint64_t *pitch,
 				  struct gvw_alloc *a)
 {
@@ -578,6 +590,7 @@ const struct gvw_executor gvw_exec_cpu_reference = {
     .synchronize = cpuref_synchronize,
     .mem_get_info = cpuref_mem_get_info,
     .mem_alloc = cpuref_mem_alloc,
+    .mem_alloc_managed = cpuref_mem_alloc_managed,
     .mem_alloc_pitch = cpuref_mem_alloc_pitch,
     .mem_free = cpuref_mem_free,
     .htod = cpuref_htod,

@@ -39,6 +39,7 @@
 	X(cuMemGetInfo) \
 	X(cuMemAlloc) \
 	X(cuMemAllocPitch) \
+	X(cuMemAllocManaged) \
 	X(cuMemFree) \
 	X(cuMemcpyHtoDAsync) \
 	X(cuMemHostRegister) \
@@ -273,6 +274,22 @@ static int cuda_mem_alloc(void *ctx, uint64_t size, struct gvw_alloc *a)
 		return (int)r;
 	a->base = p;
 	a->size = size;
+	return cudaSuccess;
+}
+
+/* The worker's CPU reaches managed memory at its device address (unified
+ * addressing), migrating pages on the driver's faults. */
+static int cuda_mem_alloc_managed(void *ctx, uint64_t size, unsigned int flags, struct gvw_alloc *a)
+{
+	CUdeviceptr p;
+	CUresult r = drv.cuMemAllocManaged(&p, size, flags);
+
+	(void)ctx;
+	if (r != CUDA_SUCCESS)
+		return (int)r;
+	a->base = p;
+	a->size = size;
+	a->cpu = (void *)(uintptr_t)p;
 	return cudaSuccess;
 }
 
@@ -626,6 +643,7 @@ const struct gvw_executor gvw_exec_cuda = {
     .fault = cuda_fault,
     .mem_get_info = cuda_mem_get_info,
     .mem_alloc = cuda_mem_alloc,
+    .mem_alloc_managed = cuda_mem_alloc_managed,
     .mem_alloc_pitch = cuda_mem_alloc_pitch,
     .mem_free = cuda_mem_free,
     .htod = cuda_htod,

@@ -42,6 +42,8 @@ struct gvw_executor {
 	int (*synchronize)(void *ctx);
 	int (*mem_get_info)(void *ctx, uint64_t *free_b, uint64_t *total_b);
 	int (*mem_alloc)(void *ctx, uint64_t size, struct gvw_alloc *a);
+	/* Managed memory (cudaMemAttach* flags), with a->cpu set. */
+	int (*mem_alloc_managed)(void *ctx, uint64_t size, unsigned int flags, struct gvw_alloc *a);
 	int (*mem_alloc_pitch)(void *ctx, uint64_t width, uint64_t height, uint64_t *pitch,
 			       struct gvw_alloc *a);
 	int (*mem_free)(void *ctx, struct gvw_alloc *a);

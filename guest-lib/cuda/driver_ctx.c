@@ -192,8 +192,10 @@ GVCU_EXPORT CUresult cuDevicePrimaryCtxReset_v2(CUdevice dev)
 	gv_set_current_device(dev);
 	e = gvcu_result(GVCU_AS_DRIVER(gv_rpc(GV_OP_DEVICE_RESET, &q, 0, &r, 0, NULL, 0)));
 	gv_set_current_device(saved);
-	if (!e)
+	if (!e) {
+		gv_managed_forget_device(dev);
 		gv_region_drop_device(dev);
+	}
 	return e;
 }
 

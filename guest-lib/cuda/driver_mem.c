@@ -54,8 +54,35 @@ GVCU_EXPORT CUresult cuMemFree_v2(CUdeviceptr dptr)
 	if (e)
 		return e;
 	e = GVCU_RPC(FREE, &q, &r, NULL, 0);
-	if (!e && dptr)
+	if (!e && dptr) {
+		gv_managed_forget((uintptr_t)dptr);
 		gv_region_remove((uintptr_t)dptr, GV_REGION_DEVICE, NULL);
+	}
+	return e;
+}
+
+/* Managed memory, as the runtime's (guest-lib/managed.c). */
+GVCU_EXPORT CUresult cuMemAllocManaged(CUdeviceptr *dptr, size_t bytesize, unsigned int flags)
+{
+	struct gv_malloc_managed_req q = {.size = bytesize, .flags = flags};
+	struct gv_ptr_resp r = {0};
+	struct gv_ptr_req fq;
+	struct gv_empty fr;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!dptr)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = GVCU_RPC(MALLOC_MANAGED, &q, &r, NULL, 0);
+	if (!e && gv_managed_track(cudaSuccess, r.ptr, bytesize) != cudaSuccess) {
+		fq.ptr = r.ptr;
+		(void)GVCU_RPC(FREE, &fq, &fr, NULL, 0);
+		gv_region_remove((uintptr_t)r.ptr, GV_REGION_DEVICE, NULL);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	if (!e)
+		*dptr = r.ptr;
 	return e;
 }
 

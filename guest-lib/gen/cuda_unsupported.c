@@ -145,7 +145,6 @@ GV_CU_UNSUPPORTED(cuLogsUnregisterCallback) /* parameter callback (CUlogsCallbac
 GV_CU_UNSUPPORTED(cuMemAdvise) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemAlloc) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemAllocHost) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemAllocManaged) /* returns device memory the session must track (dptr) */
 GV_CU_UNSUPPORTED(cuMemAllocPitch) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemBatchDecompressAsync) /* parameter paramsArray (CUmemDecompressParams *) is an array */
 GV_CU_UNSUPPORTED(cuMemBatchDecompressAsync_ptsz) /* parameter paramsArray (CUmemDecompressParams *) is an array */

@@ -181,6 +181,21 @@ struct __attribute__((packed)) gv_malloc_req {
 struct __attribute__((packed)) gv_ptr_resp {
 	uint64_t ptr;
 };
+/* MALLOC_MANAGED: cudaMallocManaged's size and flags (cudaMemAttach*). */
+struct __attribute__((packed)) gv_malloc_managed_req {
+	uint64_t size;
+	uint32_t flags;
+	uint32_t reserved; /* 0 */
+};
+/*
+ * MANAGED_READ / MANAGED_WRITE: len bytes at ptr, inside one managed
+ * allocation of the session, read or written by the host's CPU into or
+ * from the bulk buffer (guest-lib/managed.c keeps the guest's copy).
+ */
+struct __attribute__((packed)) gv_managed_io_req {
+	uint64_t ptr;
+	uint64_t len;
+};
 struct __attribute__((packed)) gv_ptr_req {
 	uint64_t ptr;
 };

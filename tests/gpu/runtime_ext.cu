@@ -160,6 +160,24 @@ static void sec_limits(void)
 	fflush(stdout);
 	printf("after the device printf's synchronization\n");
 
+	// Managed memory: written by the CPU, incremented by a kernel, read
+	// back by the CPU after the synchronization.
+	int *m = nullptr;
+	const int mn = 300000;
+	CK(cudaMallocManaged(&m, mn * sizeof(int)));
+	for (int i = 0; i < mn; i++)
+		m[i] = 3 * i;
+	k_add1<<<(mn + 255) / 256, 256>>>(m, mn);
+	CK(cudaDeviceSynchronize());
+	int bad = 0;
+	for (int i = 0; i < mn; i++)
+		bad += m[i] != 3 * i + 1;
+	check_i("a kernel's increments of managed memory, seen by the CPU", bad, 0);
+	k_add1<<<(mn + 255) / 256, 256>>>(m, mn);
+	CK(cudaDeviceSynchronize());
+	check_i("managed memory after a second kernel", m[mn - 1], 3 * (mn - 1) + 2);
+	CK(cudaFree(m));
+
 	cudaFuncCache fc = cudaFuncCachePreferNone;
 	CK(cudaDeviceSetCacheConfig(cudaFuncCachePreferShared));
 	CK(cudaDeviceGetCacheConfig(&fc));
