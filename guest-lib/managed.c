@@ -22,6 +22,7 @@
  * managed bytes itself but through these moves: copies and memsets of
  * managed memory are the host's, as for any device address.
  */
+#define _GNU_SOURCE /* mremap */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -57,8 +58,9 @@ static void span(const struct managed *m, uintptr_t *lo, size_t *len)
 	*len = ((m->base + m->size + ps - 1) & ~(ps - 1)) - *lo;
 }
 
-/* Bulk moves in the transport's largest pieces; read: host to guest. */
-static cudaError_t move(const struct managed *m, int read)
+/* Bulk moves in the transport's largest pieces; read: host to guest, into
+ * the allocation's bytes at here (its own address, or a staging copy). */
+static cudaError_t move(const struct managed *m, int read, unsigned char *here)
 {
 	const struct gv_session_info *s = gv_session();
 	uint64_t chunk = s->ready && s->t->max_bulk ? s->t->max_bulk : m->size;
@@ -68,8 +70,7 @@ static cudaError_t move(const struct managed *m, int read)
 	for (off = 0; off < m->size && e == cudaSuccess; off += chunk) {
 		uint64_t len = m->size - off < chunk ? m->size - off : chunk;
 		struct gv_managed_io_req q = {m->base + off, len};
-		struct gv_buf b = {(void *)(m->base + off), len,
-				   read ? GV_BULK_FROM_HOST : GV_BULK_TO_HOST};
+		struct gv_buf b = {here + off, len, read ? GV_BULK_FROM_HOST : GV_BULK_TO_HOST};
 		struct gv_empty r;
 
 		e = gv_rpc(read ? GV_OP_MANAGED_READ : GV_OP_MANAGED_WRITE, &q, sizeof(q), &r,
@@ -92,11 +93,14 @@ void gv_managed_before_host(void)
 
 		if (!v[i].on_cpu)
 			continue;
-		if (move(&v[i], 0) != cudaSuccess)
+		/* Read-only first: a thread writing meanwhile faults and waits
+		 * for the lock, then pages the bytes back in, its write kept. */
+		span(&v[i], &lo, &len);
+		mprotect((void *)lo, len, PROT_READ);
+		if (move(&v[i], 0, (unsigned char *)v[i].base) != cudaSuccess)
 			gv_log(GV_LOG_ERROR,
 			       "managed memory at 0x%lx: the CPU's writes could not reach the host",
 			       (unsigned long)v[i].base);
-		span(&v[i], &lo, &len);
 		mprotect((void *)lo, len, PROT_NONE);
 		v[i].on_cpu = 0;
 		atomic_fetch_sub(&on_cpu, 1);
@@ -108,6 +112,7 @@ void gv_managed_before_host(void)
 /* The allocation at a, brought to this process's CPU: 0, or -1 (not ours). */
 static int fault_in(uintptr_t a)
 {
+	unsigned char *stage;
 	int found = -1;
 	size_t i;
 
@@ -123,14 +128,20 @@ static int fault_in(uintptr_t a)
 			found = 0; /* another thread brought it meanwhile */
 			break;
 		}
+		/* Fetched into fresh pages, then moved over the held ones at once:
+		 * another thread sees no access (and waits) or every byte. */
+		stage = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (stage == MAP_FAILED)
+			break;
 		moving = 1;
-		if (mprotect((void *)lo, len, PROT_READ | PROT_WRITE) == 0 &&
-		    move(&v[i], 1) == cudaSuccess) {
+		if (move(&v[i], 1, stage + (v[i].base - lo)) == cudaSuccess &&
+		    mremap(stage, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)lo) ==
+			(void *)lo) {
 			v[i].on_cpu = 1;
 			atomic_fetch_add(&on_cpu, 1);
 			found = 0;
 		} else {
-			mprotect((void *)lo, len, PROT_NONE);
+			munmap(stage, len);
 		}
 		moving = 0;
 		break;

@@ -209,8 +209,10 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 
 	if (req_len > GVRT_MAX_REQ || tail_len > GV_MAX_ARGS || resp_len > sizeof(in) - sizeof(r))
 		return cudaErrorInvalidValue;
-	/* First: its moves are calls of their own, through msg and in. */
-	gv_managed_before_host();
+	/* First: its moves are calls of their own, through msg and in.  Not
+	 * for the host functions' own session, which waits all the time. */
+	if (t == info.t)
+		gv_managed_before_host();
 	h = put_msg(msg, 0, op, nbufs, req, req_len, tail, tail_len);
 	/* The session's queued asynchronous calls go first. */
 	if (t == info.t)
