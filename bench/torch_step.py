@@ -65,20 +65,23 @@ def measure(name, step, steps):
         row(f"round trips per torch {name} step", max(r1 - r0 - 2, 0) / steps, "requests")
 
 
-def mlp_step():
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(512, 2048), torch.nn.ReLU(),
-                                torch.nn.Linear(2048, 2048), torch.nn.ReLU(),
-                                torch.nn.Linear(2048, 10)).cuda()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.randn(256, 512, device="cuda")
-    y = torch.randint(0, 10, (256,), device="cuda")
-
+def training_step(model, opt, x, y):
+    """One classifier training step on a fixed batch, as a closure."""
     def step():
         opt.zero_grad(set_to_none=True)
         torch.nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
     return step
+
+
+def mlp_step():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(512, 2048), torch.nn.ReLU(),
+                                torch.nn.Linear(2048, 2048), torch.nn.ReLU(),
+                                torch.nn.Linear(2048, 10)).cuda()
+    return training_step(model, torch.optim.Adam(model.parameters(), lr=1e-3),
+                         torch.randn(256, 512, device="cuda"),
+                         torch.randint(0, 10, (256,), device="cuda"))
 
 
 def cnn_step():
@@ -88,15 +91,9 @@ def cnn_step():
         torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.BatchNorm2d(64), torch.nn.ReLU(),
         torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(64 * 8 * 8, 10)).cuda()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.randn(64, 3, 32, 32, device="cuda")
-    y = torch.randint(0, 10, (64,), device="cuda")
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        torch.nn.functional.cross_entropy(model(x), y).backward()
-        opt.step()
-    return step
+    return training_step(model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9),
+                         torch.randn(64, 3, 32, 32, device="cuda"),
+                         torch.randint(0, 10, (64,), device="cuda"))
 
 
 def python_loop():
