@@ -144,6 +144,18 @@ def session_seeds(fatbin):
         record(msg("FREE", u64(p0))),
         record(msg("STATS")),
     ])
+    # Managed memory's host-CPU moves, in and out of bounds, and the
+    # worker's captured output.
+    s["managed"] = b"".join([
+        record(msg("HELLO", struct.pack("<II", VERSION, 1))),
+        record(msg("MALLOC_MANAGED", struct.pack("<QII", 8192, 1, 0))),
+        record(msg("MANAGED_WRITE", u64(p0, 4096), nbulk=1), [(TO_HOST, 4096, None, 1)]),
+        record(msg("MANAGED_READ", u64(p0 + 100, 1000), nbulk=1),
+               [(FROM_HOST, 1000, None, 0)]),
+        record(msg("MANAGED_READ", u64(p0 + 8000, 1000), nbulk=1),
+               [(FROM_HOST, 1000, None, 0)]),
+        record(msg("TAKE_OUTPUT") + msg("FREE", u64(p0))),
+    ])
     s["batch"] = record(
         msg("HELLO", struct.pack("<II", VERSION, 2)) + msg("DEVICE_INFO") +
         msg("MEM_GET_INFO") + msg("DEVICE_SYNCHRONIZE", flags=F_NO_REPLY) +
@@ -210,6 +222,9 @@ def codecs_seeds(fatbin):
     payload = {
         "HELLO": struct.pack("<II", VERSION, 1),
         "MALLOC": u64(4096),
+        "MALLOC_MANAGED": struct.pack("<QII", 4096, 1, 0),
+        "MANAGED_READ": u64(p0, 64),
+        "MANAGED_WRITE": u64(p0, 64),
         "FREE": u64(p0),
         "MALLOC_PITCH": u64(100, 3),
         "MEMCPY_HTOD": memcpy_req(p0, 0, 64, st),
