@@ -149,6 +149,9 @@ MATH_O := $(B)/guest-lib/math
 CURAND_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/curand_local.o $(GEN_O)/curand_remote.o $(GEN_O)/curand_unsupported.o
 CUFFT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cufft_local.o $(GEN_O)/cufft_remote.o $(GEN_O)/cufft_unsupported.o
 CUSPARSE_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cusparse_local.o $(GEN_O)/cusparse_remote.o $(GEN_O)/cusparse_unsupported.o
+# cuDNN builds from gvgen's declarations (include/gvirtus/gen/cudnn_decls.h), not cudnn.h.
+CUDNN_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cudnn_local.o $(MATH_O)/cudnn_backend.o $(GEN_O)/cudnn_remote.o \
+	$(GEN_O)/cudnn_unsupported.o
 # cuBLASLt (served by the "cublas" plugin), and cuBLAS on it, as NVIDIA's.
 CUBLASLT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublaslt_local.o $(MATH_O)/cublaslt_attr.o $(MATH_O)/cublas_status.o $(MATH_O)/cublas_types.o \
 	$(GEN_O)/cublasLt_remote.o $(GEN_O)/cublasLt_unsupported.o
@@ -164,10 +167,11 @@ endef
 $(eval $(call MATH_SHIM,libcurand.so.10,curand,$(CURAND_OBJ),))
 $(eval $(call MATH_SHIM,libcufft.so.12,cufft,$(CUFFT_OBJ),))
 $(eval $(call MATH_SHIM,libcusparse.so.12,cusparse,$(CUSPARSE_OBJ),))
+$(eval $(call MATH_SHIM,libcudnn.so.9,cudnn,$(CUDNN_OBJ),))
 $(eval $(call MATH_SHIM,libcublasLt.so.13,cublasLt,$(CUBLASLT_OBJ),))
 $(eval $(call MATH_SHIM,libcublas.so.13,cublas,$(CUBLAS_OBJ),libcublasLt.so.13))
 MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublasLt.so.13 $(B)/guest-lib/libcublas.so.13 \
-	$(B)/guest-lib/libcufft.so.12 $(B)/guest-lib/libcusparse.so.12
+	$(B)/guest-lib/libcufft.so.12 $(B)/guest-lib/libcusparse.so.12 $(B)/guest-lib/libcudnn.so.9
 guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 
 # ---- guest programs and image ----
@@ -182,7 +186,7 @@ $(B)/guest/progs/gvtest_math: tests/guest/gvtest_math.c $(MATH_SHIMS) $(wildcard
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest $< -o $@ -L$(B)/guest-lib \
 		-l:libcublasLt.so.13 -l:libcublas.so.13 -l:libcufft.so.12 -l:libcurand.so.10 \
-		-l:libcusparse.so.12 -lcudart
+		-l:libcusparse.so.12 -l:libcudnn.so.9 -lcudart
 # Relocatable device code: device-linked with the device runtime by nvcc.
 $(B)/guest/progs/gvtest_rdc: tests/guest/gvtest_rdc.cu
 	@mkdir -p $(@D)
@@ -344,6 +348,7 @@ install: all
 	ln -sf libcurand.so.10 $(GVIRTUS_HOME)/lib/frontend/libcurand.so
 	ln -sf libcufft.so.12 $(GVIRTUS_HOME)/lib/frontend/libcufft.so
 	ln -sf libcusparse.so.12 $(GVIRTUS_HOME)/lib/frontend/libcusparse.so
+	ln -sf libcudnn.so.9 $(GVIRTUS_HOME)/lib/frontend/libcudnn.so
 	ln -sf libcublasLt.so.13 $(GVIRTUS_HOME)/lib/frontend/libcublasLt.so
 	install -m 644 $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \
 		$(GVIRTUS_HOME)/share/gvirtus/guest/

@@ -12,6 +12,7 @@ int gvg_enter_lib(struct gvw_call *c, unsigned int api, int present, const char 
 			     api == GV_API_CUBLAS     ? "\"cublas\""
 			     : api == GV_API_CUFFT    ? "\"cufft\""
 			     : api == GV_API_CUSPARSE ? "\"cusparse\""
+			     : api == GV_API_CUDNN    ? "\"cudnn\""
 						      : "\"curand\"",
 			     present, name);
 }
@@ -90,6 +91,12 @@ int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host)
 		return CUDA_SUCCESS;
 	got = !t->cusparseGetPointerMode || t->cusparseGetPointerMode(h, &mode);
 	return mode_agrees(c, "cuSPARSE", got, mode == CUSPARSE_POINTER_MODE_HOST, host);
+}
+
+int gvg_cudnn_host_scalars(int host)
+{
+	/* A device address would be read by the library as host memory. */
+	return host ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 uint64_t gvg_handle_full(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind)
