@@ -92,6 +92,7 @@ MODAL = {n: ("in", None) for n in (
     "alpha", "beta", "alpha1", "alpha2", "alphaDataDiff", "betaDataDiff", "alphaParamDiff",
     "betaParamDiff", "alphaDgrid", "betaDgrid")}
 MODE_GUEST = "1"
+MODAL_HOST_ONLY = True
 MODE_HOST = "gvg_cudnn_host_scalars({host})"
 GUEST_INCLUDE = ["gvm_cudnn.h"]
 GUEST_AFTER = {

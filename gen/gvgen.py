@@ -1532,6 +1532,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                                         p.name))
             elif role == "modal_in":
                 c.append("\t%s %s;" % (p.spelling.replace("const ", ""), p.name))
+                if getattr(ann, "MODAL_HOST_ONLY", False):
+                    c.append("\tunsigned char v_%s[16];" % p.name)
             elif role == "in":
                 c.append("\t%s %s;" % (extra, p.name))
                 c.append("\tint has_%s;" % p.name)
@@ -1556,6 +1558,11 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             pn = p.name
             if role == "value":
                 c.append("\tRT_SAME(\"%s\", \"%s\", &%s, &x_%s.%s, sizeof(%s));" % (n, pn, pn, n, pn, pn))
+            elif role == "modal_in" and getattr(ann, "MODAL_HOST_ONLY", False):
+                # Host memory always (cuDNN's): the value arrives, in the
+                # fewest bytes a scalar of the call has.
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s && !memcmp(%s, x_%s.v_%s, 4));" %
+                         (n, pn, pn, pn, n, pn))
             elif role in ("devptr", "modal_buf", "modal_in", "modal_out", "modal_io"):
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == x_%s.%s);" % (n, pn, pn, n, pn))
             elif role == "device":
@@ -1719,6 +1726,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, ptype(p)))
             elif role in ("modal_buf", "modal_out", "modal_io"):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
+            elif role == "modal_in" and getattr(ann, "MODAL_HOST_ONLY", False):
+                c.append("\trt_random(x_%s.v_%s, sizeof(x_%s.v_%s));" % (n, pn, n, pn))
+                c.append("\tx_%s.%s = (%s)x_%s.v_%s;" % (n, pn, p.spelling.replace("const ", ""), n, pn))
             elif role == "modal_in":
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling.replace("const ", "")))
             elif role == "devptr":
@@ -1802,6 +1812,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
             elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
                 bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % ptype(p), cv["inval"])
+            elif role == "modal_in" and getattr(ann, "MODAL_HOST_ONLY", False):
+                continue  # host memory: the guest reads it, there is no address to refuse
             elif role in ("modal_buf", "modal_in", "modal_out", "modal_io"):
                 bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % p.spelling, cv["inval"])
             elif role == "devptr":
