@@ -222,6 +222,19 @@ MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand -lcusparse
 $(B)/guest/progs/math_%: tests/gpu/math_%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
+# cuDNN's program: against cuDNN's headers (CUDNN_INCLUDE_DIR), linked with
+# our libcudnn.so.9, whose soname and version node are NVIDIA's (no build
+# machine has NVIDIA's); it runs with either.  Skipped where the headers
+# are not, with a line that says so.
+CUDNN_INCLUDE_DIR ?= /opt/cudnn/include
+$(B)/guest/progs/math_cudnn: tests/gpu/math_cudnn.cu tests/gpu/check.cuh $(B)/guest-lib/libcudnn.so.9
+	@mkdir -p $(@D)
+	@if [ -f $(CUDNN_INCLUDE_DIR)/cudnn.h ]; then \
+		echo "$(NVCC) ... math_cudnn.cu -l:libcudnn.so.9"; \
+		$(NVCC) $(NVCC_FLAGS) -I$(CUDNN_INCLUDE_DIR) $< -o $@ -L$(B)/guest-lib -l:libcudnn.so.9; \
+	else \
+		echo "math_cudnn: skipped: no cudnn.h in $(CUDNN_INCLUDE_DIR) (set CUDNN_INCLUDE_DIR)"; \
+	fi
 $(B)/guest/progs/mathbench: bench/mathbench.cu bench/bench.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
