@@ -189,3 +189,8 @@ ASYNC_RESET = None
 def async_guard(fn, names):
     return []
 RESULT_ENUM = "cudnnStatus_t"  # names for cudnnGetErrorString
+# Results, not the counts of arrays (their names only look like counts).
+NOT_COUNT = {("cudnnGetConvolution%sAlgorithmMaxCount" % k, "count")
+             for k in ("Forward", "BackwardData", "BackwardFilter")}
+NOT_COUNT |= {("cudnnGetTensor4dDescriptor", p) for p in ("nStride", "cStride", "hStride",
+                                                           "wStride")}

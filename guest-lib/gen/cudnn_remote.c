@@ -1827,6 +1827,23 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolution2dForwardOutputDim(const cudnnConvol
 	return e;
 }
 
+GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithmMaxCount(cudnnHandle_t handle, int * count)
+{
+	struct gvg_cudnnGetConvolutionBackwardDataAlgorithmMaxCount_req q;
+	struct gvg_cudnnGetConvolutionBackwardDataAlgorithmMaxCount_resp r;
+	cudnnStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!count)
+		return CUDNN_STATUS_BAD_PARAM;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionBackwardDataAlgorithmMaxCount, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDNN_STATUS_SUCCESS) {
+		GVM_COPY(count, &r.count);
+	}
+	return e;
+}
+
 GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle_t handle, const cudnnFilterDescriptor_t filterDesc, const cudnnTensorDescriptor_t diffDesc, const cudnnConvolutionDescriptor_t convDesc, const cudnnTensorDescriptor_t gradDesc, const int requestedAlgoCount, int * returnedAlgoCount, cudnnConvolutionBwdDataAlgoPerf_t * perfResults)
 {
 	struct gvg_cudnnGetConvolutionBackwardDataAlgorithm_v7_req q;
@@ -1874,6 +1891,23 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandl
 	return e;
 }
 
+GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(cudnnHandle_t handle, int * count)
+{
+	struct gvg_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount_req q;
+	struct gvg_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount_resp r;
+	cudnnStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!count)
+		return CUDNN_STATUS_BAD_PARAM;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDNN_STATUS_SUCCESS) {
+		GVM_COPY(count, &r.count);
+	}
+	return e;
+}
+
 GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHandle_t handle, const cudnnTensorDescriptor_t srcDesc, const cudnnTensorDescriptor_t diffDesc, const cudnnConvolutionDescriptor_t convDesc, const cudnnFilterDescriptor_t gradDesc, const int requestedAlgoCount, int * returnedAlgoCount, cudnnConvolutionBwdFilterAlgoPerf_t * perfResults)
 {
 	struct gvg_cudnnGetConvolutionBackwardFilterAlgorithm_v7_req q;
@@ -1917,6 +1951,23 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(cudnnHan
 	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionBackwardFilterWorkspaceSize, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(sizeInBytes, &r.sizeInBytes);
+	}
+	return e;
+}
+
+GVM_EXPORT cudnnStatus_t cudnnGetConvolutionForwardAlgorithmMaxCount(cudnnHandle_t handle, int * count)
+{
+	struct gvg_cudnnGetConvolutionForwardAlgorithmMaxCount_req q;
+	struct gvg_cudnnGetConvolutionForwardAlgorithmMaxCount_resp r;
+	cudnnStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!count)
+		return CUDNN_STATUS_BAD_PARAM;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionForwardAlgorithmMaxCount, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDNN_STATUS_SUCCESS) {
+		GVM_COPY(count, &r.count);
 	}
 	return e;
 }
@@ -2416,6 +2467,47 @@ GVM_EXPORT cudnnStatus_t cudnnGetReductionWorkspaceSize(cudnnHandle_t handle, co
 	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetReductionWorkspaceSize, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(sizeInBytes, &r.sizeInBytes);
+	}
+	return e;
+}
+
+GVM_EXPORT cudnnStatus_t cudnnGetTensor4dDescriptor(const cudnnTensorDescriptor_t tensorDesc, cudnnDataType_t * dataType, int * n, int * c, int * h, int * w, int * nStride, int * cStride, int * hStride, int * wStride)
+{
+	struct gvg_cudnnGetTensor4dDescriptor_req q;
+	struct gvg_cudnnGetTensor4dDescriptor_resp r;
+	cudnnStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (!dataType)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!n)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!c)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!h)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!w)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!nStride)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!cStride)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!hStride)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!wStride)
+		return CUDNN_STATUS_BAD_PARAM;
+	q.tensorDesc = (uint64_t)(uintptr_t)tensorDesc;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetTensor4dDescriptor, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDNN_STATUS_SUCCESS) {
+		GVM_COPY(dataType, &r.dataType);
+		GVM_COPY(n, &r.n);
+		GVM_COPY(c, &r.c);
+		GVM_COPY(h, &r.h);
+		GVM_COPY(w, &r.w);
+		GVM_COPY(nStride, &r.nStride);
+		GVM_COPY(cStride, &r.cStride);
+		GVM_COPY(hStride, &r.hStride);
+		GVM_COPY(wStride, &r.wStride);
 	}
 	return e;
 }

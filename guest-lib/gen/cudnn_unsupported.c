@@ -8,9 +8,6 @@ GVM_UNSUPPORTED(cudnnCTCLoss_v8, cudnn) /* parameter labels (const int[]) cannot
 GVM_UNSUPPORTED(cudnnGetAttnDescriptor, cudnn) /* parameter nHeads is an in/out count of an array */
 GVM_UNSUPPORTED(cudnnGetBackdoor, cudnn) /* no prototype in cudnn.h */
 GVM_UNSUPPORTED(cudnnGetCallback, cudnn) /* the library's own API log, written on the host */
-GVM_UNSUPPORTED(cudnnGetConvolutionBackwardDataAlgorithmMaxCount, cudnn) /* parameter count is an in/out count of an array */
-GVM_UNSUPPORTED(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount, cudnn) /* parameter count is an in/out count of an array */
-GVM_UNSUPPORTED(cudnnGetConvolutionForwardAlgorithmMaxCount, cudnn) /* parameter count is an in/out count of an array */
 GVM_UNSUPPORTED(cudnnGetConvolutionNdDescriptor, cudnn) /* parameter padA (int[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cudnnGetConvolutionNdForwardOutputDim, cudnn) /* parameter tensorOuputDimA (int[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cudnnGetDropoutDescriptor, cudnn) /* parameter states (void **) is host memory of no declared size */
@@ -26,7 +23,6 @@ GVM_UNSUPPORTED(cudnnGetRNNDescriptor_v8, cudnn) /* parameter numLayers is an in
 GVM_UNSUPPORTED(cudnnGetRNNDropoutLocationsInternal, cudnn) /* no prototype in cudnn.h */
 GVM_UNSUPPORTED(cudnnGetRNNWeightParams, cudnn) /* parameter mAddr (void **) is host memory of no declared size */
 GVM_UNSUPPORTED(cudnnGetSeqDataDescriptor, cudnn) /* parameter nbDims is an in/out count of an array */
-GVM_UNSUPPORTED(cudnnGetTensor4dDescriptor, cudnn) /* parameter nStride is an in/out count of an array */
 GVM_UNSUPPORTED(cudnnGetTensorNdDescriptor, cudnn) /* parameter nbDims is an in/out count of an array */
 GVM_UNSUPPORTED(cudnnGetTensorTransformDescriptor, cudnn) /* parameter padBeforeA (int32_t[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cudnnMultiHeadAttnBackwardData, cudnn) /* parameter loWinIdx (const int[]) cannot be marshalled by rule */

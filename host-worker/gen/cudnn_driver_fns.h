@@ -90,10 +90,13 @@
 	X(cudnnGetCTCLossWorkspaceSize_v8, cudnnStatus_t, (cudnnHandle_t, cudnnCTCLossAlgo_t, cudnnCTCLossDescriptor_t, const cudnnTensorDescriptor_t, const cudnnTensorDescriptor_t, size_t *)) \
 	X(cudnnGetConvolution2dDescriptor, cudnnStatus_t, (const cudnnConvolutionDescriptor_t, int *, int *, int *, int *, int *, int *, cudnnConvolutionMode_t *, cudnnDataType_t *)) \
 	X(cudnnGetConvolution2dForwardOutputDim, cudnnStatus_t, (const cudnnConvolutionDescriptor_t, const cudnnTensorDescriptor_t, const cudnnFilterDescriptor_t, int *, int *, int *, int *)) \
+	X(cudnnGetConvolutionBackwardDataAlgorithmMaxCount, cudnnStatus_t, (cudnnHandle_t, int *)) \
 	X(cudnnGetConvolutionBackwardDataAlgorithm_v7, cudnnStatus_t, (cudnnHandle_t, const cudnnFilterDescriptor_t, const cudnnTensorDescriptor_t, const cudnnConvolutionDescriptor_t, const cudnnTensorDescriptor_t, const int, int *, cudnnConvolutionBwdDataAlgoPerf_t *)) \
 	X(cudnnGetConvolutionBackwardDataWorkspaceSize, cudnnStatus_t, (cudnnHandle_t, const cudnnFilterDescriptor_t, const cudnnTensorDescriptor_t, const cudnnConvolutionDescriptor_t, const cudnnTensorDescriptor_t, cudnnConvolutionBwdDataAlgo_t, size_t *)) \
+	X(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount, cudnnStatus_t, (cudnnHandle_t, int *)) \
 	X(cudnnGetConvolutionBackwardFilterAlgorithm_v7, cudnnStatus_t, (cudnnHandle_t, const cudnnTensorDescriptor_t, const cudnnTensorDescriptor_t, const cudnnConvolutionDescriptor_t, const cudnnFilterDescriptor_t, const int, int *, cudnnConvolutionBwdFilterAlgoPerf_t *)) \
 	X(cudnnGetConvolutionBackwardFilterWorkspaceSize, cudnnStatus_t, (cudnnHandle_t, const cudnnTensorDescriptor_t, const cudnnTensorDescriptor_t, const cudnnConvolutionDescriptor_t, const cudnnFilterDescriptor_t, cudnnConvolutionBwdFilterAlgo_t, size_t *)) \
+	X(cudnnGetConvolutionForwardAlgorithmMaxCount, cudnnStatus_t, (cudnnHandle_t, int *)) \
 	X(cudnnGetConvolutionForwardAlgorithm_v7, cudnnStatus_t, (cudnnHandle_t, const cudnnTensorDescriptor_t, const cudnnFilterDescriptor_t, const cudnnConvolutionDescriptor_t, const cudnnTensorDescriptor_t, const int, int *, cudnnConvolutionFwdAlgoPerf_t *)) \
 	X(cudnnGetConvolutionForwardWorkspaceSize, cudnnStatus_t, (cudnnHandle_t, const cudnnTensorDescriptor_t, const cudnnFilterDescriptor_t, const cudnnConvolutionDescriptor_t, const cudnnTensorDescriptor_t, cudnnConvolutionFwdAlgo_t, size_t *)) \
 	X(cudnnGetConvolutionGroupCount, cudnnStatus_t, (cudnnConvolutionDescriptor_t, int *)) \
@@ -115,6 +118,7 @@
 	X(cudnnGetReduceTensorDescriptor, cudnnStatus_t, (const cudnnReduceTensorDescriptor_t, cudnnReduceTensorOp_t *, cudnnDataType_t *, cudnnNanPropagation_t *, cudnnReduceTensorIndices_t *, cudnnIndicesType_t *)) \
 	X(cudnnGetReductionIndicesSize, cudnnStatus_t, (cudnnHandle_t, const cudnnReduceTensorDescriptor_t, const cudnnTensorDescriptor_t, const cudnnTensorDescriptor_t, size_t *)) \
 	X(cudnnGetReductionWorkspaceSize, cudnnStatus_t, (cudnnHandle_t, const cudnnReduceTensorDescriptor_t, const cudnnTensorDescriptor_t, const cudnnTensorDescriptor_t, size_t *)) \
+	X(cudnnGetTensor4dDescriptor, cudnnStatus_t, (const cudnnTensorDescriptor_t, cudnnDataType_t *, int *, int *, int *, int *, int *, int *, int *, int *)) \
 	X(cudnnGetTensorSizeInBytes, cudnnStatus_t, (const cudnnTensorDescriptor_t, size_t *)) \
 	X(cudnnGraphVersionCheck, cudnnStatus_t, (void)) \
 	X(cudnnIm2Col, cudnnStatus_t, (cudnnHandle_t, const cudnnTensorDescriptor_t, const void *, const cudnnFilterDescriptor_t, const cudnnConvolutionDescriptor_t, void *)) \

@@ -2723,6 +2723,27 @@ int gvw_h_cudnnGetConvolution2dForwardOutputDim(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cudnnGetConvolutionBackwardDataAlgorithmMaxCount(struct gvw_call *c)
+{
+	const struct gvg_cudnnGetConvolutionBackwardDataAlgorithmMaxCount_req *q = c->req;
+	struct gvg_cudnnGetConvolutionBackwardDataAlgorithmMaxCount_resp *r = c->resp;
+	cudnnHandle_t a_handle;
+	int o_count;
+	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnGetConvolutionBackwardDataAlgorithmMaxCount));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUDNN, (void **)&a_handle);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionBackwardDataAlgorithmMaxCount)(a_handle, &o_count);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->count, o_count);
+	return e;
+}
+
 int gvw_h_cudnnGetConvolutionBackwardDataAlgorithm_v7(struct gvw_call *c)
 {
 	const struct gvg_cudnnGetConvolutionBackwardDataAlgorithm_v7_req *q = c->req;
@@ -2796,6 +2817,27 @@ int gvw_h_cudnnGetConvolutionBackwardDataWorkspaceSize(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(struct gvw_call *c)
+{
+	const struct gvg_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount_req *q = c->req;
+	struct gvg_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount_resp *r = c->resp;
+	cudnnHandle_t a_handle;
+	int o_count;
+	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnGetConvolutionBackwardFilterAlgorithmMaxCount));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUDNN, (void **)&a_handle);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionBackwardFilterAlgorithmMaxCount)(a_handle, &o_count);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->count, o_count);
+	return e;
+}
+
 int gvw_h_cudnnGetConvolutionBackwardFilterAlgorithm_v7(struct gvw_call *c)
 {
 	const struct gvg_cudnnGetConvolutionBackwardFilterAlgorithm_v7_req *q = c->req;
@@ -2866,6 +2908,27 @@ int gvw_h_cudnnGetConvolutionBackwardFilterWorkspaceSize(struct gvw_call *c)
 		e = status(e);
 	if (!e)
 		GVG_COPY(r->sizeInBytes, o_sizeInBytes);
+	return e;
+}
+
+int gvw_h_cudnnGetConvolutionForwardAlgorithmMaxCount(struct gvw_call *c)
+{
+	const struct gvg_cudnnGetConvolutionForwardAlgorithmMaxCount_req *q = c->req;
+	struct gvg_cudnnGetConvolutionForwardAlgorithmMaxCount_resp *r = c->resp;
+	cudnnHandle_t a_handle;
+	int o_count;
+	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnGetConvolutionForwardAlgorithmMaxCount));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUDNN, (void **)&a_handle);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionForwardAlgorithmMaxCount)(a_handle, &o_count);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->count, o_count);
 	return e;
 }
 
@@ -3560,6 +3623,51 @@ int gvw_h_cudnnGetReductionWorkspaceSize(struct gvw_call *c)
 		e = status(e);
 	if (!e)
 		GVG_COPY(r->sizeInBytes, o_sizeInBytes);
+	return e;
+}
+
+int gvw_h_cudnnGetTensor4dDescriptor(struct gvw_call *c)
+{
+	const struct gvg_cudnnGetTensor4dDescriptor_req *q = c->req;
+	struct gvg_cudnnGetTensor4dDescriptor_resp *r = c->resp;
+	cudnnTensorDescriptor_t a_tensorDesc;
+	cudnnDataType_t o_dataType;
+	int o_n;
+	int o_c;
+	int o_h;
+	int o_w;
+	int o_nStride;
+	int o_cStride;
+	int o_hStride;
+	int o_wStride;
+	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnGetTensor4dDescriptor));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->tensorDesc, GVW_H_CUDNN_TENSOR, (void **)&a_tensorDesc);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetTensor4dDescriptor)(a_tensorDesc, &o_dataType, &o_n, &o_c, &o_h, &o_w, &o_nStride, &o_cStride, &o_hStride, &o_wStride);
+	else
+		e = status(e);
+	if (!e)
+		GVG_COPY(r->dataType, o_dataType);
+	if (!e)
+		GVG_COPY(r->n, o_n);
+	if (!e)
+		GVG_COPY(r->c, o_c);
+	if (!e)
+		GVG_COPY(r->h, o_h);
+	if (!e)
+		GVG_COPY(r->w, o_w);
+	if (!e)
+		GVG_COPY(r->nStride, o_nStride);
+	if (!e)
+		GVG_COPY(r->cStride, o_cStride);
+	if (!e)
+		GVG_COPY(r->hStride, o_hStride);
+	if (!e)
+		GVG_COPY(r->wStride, o_wStride);
 	return e;
 }
 

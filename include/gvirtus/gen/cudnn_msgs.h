@@ -2003,5 +2003,37 @@ struct __attribute__((packed)) gvg_cudnnTransformTensorEx_req {
 struct __attribute__((packed)) gvg_cudnnTransformTensorEx_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardDataAlgorithmMaxCount_req {
+	uint64_t handle;
+};
+struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardDataAlgorithmMaxCount_resp {
+	int32_t count;
+};
+struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount_req {
+	uint64_t handle;
+};
+struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount_resp {
+	int32_t count;
+};
+struct __attribute__((packed)) gvg_cudnnGetConvolutionForwardAlgorithmMaxCount_req {
+	uint64_t handle;
+};
+struct __attribute__((packed)) gvg_cudnnGetConvolutionForwardAlgorithmMaxCount_resp {
+	int32_t count;
+};
+struct __attribute__((packed)) gvg_cudnnGetTensor4dDescriptor_req {
+	uint64_t tensorDesc;
+};
+struct __attribute__((packed)) gvg_cudnnGetTensor4dDescriptor_resp {
+	int32_t dataType;
+	int32_t n;
+	int32_t c;
+	int32_t h;
+	int32_t w;
+	int32_t nStride;
+	int32_t cStride;
+	int32_t hStride;
+	int32_t wStride;
+};
 
 #endif

@@ -4236,6 +4236,39 @@ static void test_cudnnGetConvolution2dForwardOutputDim(void)
 #endif
 
 static struct {
+	int called;
+} x_cudnnGetConvolutionBackwardDataAlgorithmMaxCount;
+
+static cudnnStatus_t fake_cudnnGetConvolutionBackwardDataAlgorithmMaxCount(cudnnHandle_t handle, int * count)
+{
+	x_cudnnGetConvolutionBackwardDataAlgorithmMaxCount.called++;
+	RT_TRUE("cudnnGetConvolutionBackwardDataAlgorithmMaxCount", "handle", handle == NULL);
+	rt_pattern(count, sizeof(*count), 9173);
+	return (cudnnStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cudnnGetConvolutionBackwardDataAlgorithmMaxCount(void)
+{
+	int o_count;
+	cudnnStatus_t e;
+
+	memset(&x_cudnnGetConvolutionBackwardDataAlgorithmMaxCount, 0, sizeof(x_cudnnGetConvolutionBackwardDataAlgorithmMaxCount));
+	rt_result = CUDNN_STATUS_SUCCESS;
+	e = cudnnGetConvolutionBackwardDataAlgorithmMaxCount(NULL, &o_count);
+	RT_CALL("cudnnGetConvolutionBackwardDataAlgorithmMaxCount", e == CUDNN_STATUS_SUCCESS && x_cudnnGetConvolutionBackwardDataAlgorithmMaxCount.called == 1, e);
+	RT_TRUE("cudnnGetConvolutionBackwardDataAlgorithmMaxCount", "count out", rt_is_pattern(&o_count, sizeof(o_count), 9173));
+	/* The host's error comes back as it is. */
+	rt_result = CUDNN_STATUS_EXECUTION_FAILED;
+	e = cudnnGetConvolutionBackwardDataAlgorithmMaxCount(NULL, &o_count);
+	RT_CALL("cudnnGetConvolutionBackwardDataAlgorithmMaxCount", e == CUDNN_STATUS_EXECUTION_FAILED && x_cudnnGetConvolutionBackwardDataAlgorithmMaxCount.called == 2, e);
+	x_cudnnGetConvolutionBackwardDataAlgorithmMaxCount.called = 0;
+	e = cudnnGetConvolutionBackwardDataAlgorithmMaxCount((cudnnHandle_t)(uintptr_t)0x12345670ull, &o_count);
+	RT_CALL("cudnnGetConvolutionBackwardDataAlgorithmMaxCount", e == CUDNN_STATUS_BAD_PARAM && x_cudnnGetConvolutionBackwardDataAlgorithmMaxCount.called == 0, e);
+}
+#endif
+
+static struct {
 	int requestedAlgoCount;
 	int called;
 } x_cudnnGetConvolutionBackwardDataAlgorithm_v7;
@@ -4343,6 +4376,39 @@ static void test_cudnnGetConvolutionBackwardDataWorkspaceSize(void)
 #endif
 
 static struct {
+	int called;
+} x_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount;
+
+static cudnnStatus_t fake_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(cudnnHandle_t handle, int * count)
+{
+	x_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount.called++;
+	RT_TRUE("cudnnGetConvolutionBackwardFilterAlgorithmMaxCount", "handle", handle == NULL);
+	rt_pattern(count, sizeof(*count), 9174);
+	return (cudnnStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(void)
+{
+	int o_count;
+	cudnnStatus_t e;
+
+	memset(&x_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount, 0, sizeof(x_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount));
+	rt_result = CUDNN_STATUS_SUCCESS;
+	e = cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(NULL, &o_count);
+	RT_CALL("cudnnGetConvolutionBackwardFilterAlgorithmMaxCount", e == CUDNN_STATUS_SUCCESS && x_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount.called == 1, e);
+	RT_TRUE("cudnnGetConvolutionBackwardFilterAlgorithmMaxCount", "count out", rt_is_pattern(&o_count, sizeof(o_count), 9174));
+	/* The host's error comes back as it is. */
+	rt_result = CUDNN_STATUS_EXECUTION_FAILED;
+	e = cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(NULL, &o_count);
+	RT_CALL("cudnnGetConvolutionBackwardFilterAlgorithmMaxCount", e == CUDNN_STATUS_EXECUTION_FAILED && x_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount.called == 2, e);
+	x_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount.called = 0;
+	e = cudnnGetConvolutionBackwardFilterAlgorithmMaxCount((cudnnHandle_t)(uintptr_t)0x12345670ull, &o_count);
+	RT_CALL("cudnnGetConvolutionBackwardFilterAlgorithmMaxCount", e == CUDNN_STATUS_BAD_PARAM && x_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount.called == 0, e);
+}
+#endif
+
+static struct {
 	int requestedAlgoCount;
 	int called;
 } x_cudnnGetConvolutionBackwardFilterAlgorithm_v7;
@@ -4446,6 +4512,39 @@ static void test_cudnnGetConvolutionBackwardFilterWorkspaceSize(void)
 	x_cudnnGetConvolutionBackwardFilterWorkspaceSize.called = 0;
 	e = cudnnGetConvolutionBackwardFilterWorkspaceSize(NULL, NULL, NULL, NULL, (const cudnnFilterDescriptor_t)(uintptr_t)0x12345670ull, x_cudnnGetConvolutionBackwardFilterWorkspaceSize.algo, &o_sizeInBytes);
 	RT_CALL("cudnnGetConvolutionBackwardFilterWorkspaceSize", e == CUDNN_STATUS_BAD_PARAM && x_cudnnGetConvolutionBackwardFilterWorkspaceSize.called == 0, e);
+}
+#endif
+
+static struct {
+	int called;
+} x_cudnnGetConvolutionForwardAlgorithmMaxCount;
+
+static cudnnStatus_t fake_cudnnGetConvolutionForwardAlgorithmMaxCount(cudnnHandle_t handle, int * count)
+{
+	x_cudnnGetConvolutionForwardAlgorithmMaxCount.called++;
+	RT_TRUE("cudnnGetConvolutionForwardAlgorithmMaxCount", "handle", handle == NULL);
+	rt_pattern(count, sizeof(*count), 9175);
+	return (cudnnStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cudnnGetConvolutionForwardAlgorithmMaxCount(void)
+{
+	int o_count;
+	cudnnStatus_t e;
+
+	memset(&x_cudnnGetConvolutionForwardAlgorithmMaxCount, 0, sizeof(x_cudnnGetConvolutionForwardAlgorithmMaxCount));
+	rt_result = CUDNN_STATUS_SUCCESS;
+	e = cudnnGetConvolutionForwardAlgorithmMaxCount(NULL, &o_count);
+	RT_CALL("cudnnGetConvolutionForwardAlgorithmMaxCount", e == CUDNN_STATUS_SUCCESS && x_cudnnGetConvolutionForwardAlgorithmMaxCount.called == 1, e);
+	RT_TRUE("cudnnGetConvolutionForwardAlgorithmMaxCount", "count out", rt_is_pattern(&o_count, sizeof(o_count), 9175));
+	/* The host's error comes back as it is. */
+	rt_result = CUDNN_STATUS_EXECUTION_FAILED;
+	e = cudnnGetConvolutionForwardAlgorithmMaxCount(NULL, &o_count);
+	RT_CALL("cudnnGetConvolutionForwardAlgorithmMaxCount", e == CUDNN_STATUS_EXECUTION_FAILED && x_cudnnGetConvolutionForwardAlgorithmMaxCount.called == 2, e);
+	x_cudnnGetConvolutionForwardAlgorithmMaxCount.called = 0;
+	e = cudnnGetConvolutionForwardAlgorithmMaxCount((cudnnHandle_t)(uintptr_t)0x12345670ull, &o_count);
+	RT_CALL("cudnnGetConvolutionForwardAlgorithmMaxCount", e == CUDNN_STATUS_BAD_PARAM && x_cudnnGetConvolutionForwardAlgorithmMaxCount.called == 0, e);
 }
 #endif
 
@@ -5456,6 +5555,63 @@ static void test_cudnnGetReductionWorkspaceSize(void)
 	x_cudnnGetReductionWorkspaceSize.called = 0;
 	e = cudnnGetReductionWorkspaceSize(NULL, NULL, NULL, (const cudnnTensorDescriptor_t)(uintptr_t)0x12345670ull, &o_sizeInBytes);
 	RT_CALL("cudnnGetReductionWorkspaceSize", e == CUDNN_STATUS_BAD_PARAM && x_cudnnGetReductionWorkspaceSize.called == 0, e);
+}
+#endif
+
+static struct {
+	int called;
+} x_cudnnGetTensor4dDescriptor;
+
+static cudnnStatus_t fake_cudnnGetTensor4dDescriptor(const cudnnTensorDescriptor_t tensorDesc, cudnnDataType_t * dataType, int * n, int * c, int * h, int * w, int * nStride, int * cStride, int * hStride, int * wStride)
+{
+	x_cudnnGetTensor4dDescriptor.called++;
+	RT_TRUE("cudnnGetTensor4dDescriptor", "tensorDesc", tensorDesc == NULL);
+	rt_pattern(dataType, sizeof(*dataType), 9176);
+	rt_pattern(n, sizeof(*n), 9176);
+	rt_pattern(c, sizeof(*c), 9176);
+	rt_pattern(h, sizeof(*h), 9176);
+	rt_pattern(w, sizeof(*w), 9176);
+	rt_pattern(nStride, sizeof(*nStride), 9176);
+	rt_pattern(cStride, sizeof(*cStride), 9176);
+	rt_pattern(hStride, sizeof(*hStride), 9176);
+	rt_pattern(wStride, sizeof(*wStride), 9176);
+	return (cudnnStatus_t)rt_result;
+}
+
+#ifndef RT_FAKES_ONLY
+static void test_cudnnGetTensor4dDescriptor(void)
+{
+	cudnnDataType_t o_dataType;
+	int o_n;
+	int o_c;
+	int o_h;
+	int o_w;
+	int o_nStride;
+	int o_cStride;
+	int o_hStride;
+	int o_wStride;
+	cudnnStatus_t e;
+
+	memset(&x_cudnnGetTensor4dDescriptor, 0, sizeof(x_cudnnGetTensor4dDescriptor));
+	rt_result = CUDNN_STATUS_SUCCESS;
+	e = cudnnGetTensor4dDescriptor(NULL, &o_dataType, &o_n, &o_c, &o_h, &o_w, &o_nStride, &o_cStride, &o_hStride, &o_wStride);
+	RT_CALL("cudnnGetTensor4dDescriptor", e == CUDNN_STATUS_SUCCESS && x_cudnnGetTensor4dDescriptor.called == 1, e);
+	RT_TRUE("cudnnGetTensor4dDescriptor", "dataType out", rt_is_pattern(&o_dataType, sizeof(o_dataType), 9176));
+	RT_TRUE("cudnnGetTensor4dDescriptor", "n out", rt_is_pattern(&o_n, sizeof(o_n), 9176));
+	RT_TRUE("cudnnGetTensor4dDescriptor", "c out", rt_is_pattern(&o_c, sizeof(o_c), 9176));
+	RT_TRUE("cudnnGetTensor4dDescriptor", "h out", rt_is_pattern(&o_h, sizeof(o_h), 9176));
+	RT_TRUE("cudnnGetTensor4dDescriptor", "w out", rt_is_pattern(&o_w, sizeof(o_w), 9176));
+	RT_TRUE("cudnnGetTensor4dDescriptor", "nStride out", rt_is_pattern(&o_nStride, sizeof(o_nStride), 9176));
+	RT_TRUE("cudnnGetTensor4dDescriptor", "cStride out", rt_is_pattern(&o_cStride, sizeof(o_cStride), 9176));
+	RT_TRUE("cudnnGetTensor4dDescriptor", "hStride out", rt_is_pattern(&o_hStride, sizeof(o_hStride), 9176));
+	RT_TRUE("cudnnGetTensor4dDescriptor", "wStride out", rt_is_pattern(&o_wStride, sizeof(o_wStride), 9176));
+	/* The host's error comes back as it is. */
+	rt_result = CUDNN_STATUS_EXECUTION_FAILED;
+	e = cudnnGetTensor4dDescriptor(NULL, &o_dataType, &o_n, &o_c, &o_h, &o_w, &o_nStride, &o_cStride, &o_hStride, &o_wStride);
+	RT_CALL("cudnnGetTensor4dDescriptor", e == CUDNN_STATUS_EXECUTION_FAILED && x_cudnnGetTensor4dDescriptor.called == 2, e);
+	x_cudnnGetTensor4dDescriptor.called = 0;
+	e = cudnnGetTensor4dDescriptor((const cudnnTensorDescriptor_t)(uintptr_t)0x12345670ull, &o_dataType, &o_n, &o_c, &o_h, &o_w, &o_nStride, &o_cStride, &o_hStride, &o_wStride);
+	RT_CALL("cudnnGetTensor4dDescriptor", e == CUDNN_STATUS_BAD_PARAM && x_cudnnGetTensor4dDescriptor.called == 0, e);
 }
 #endif
 
@@ -8867,10 +9023,13 @@ void rt_install_cudnn(struct gvg_cudnn_fns *t)
 	t->cudnnGetCTCLossWorkspaceSize_v8 = fake_cudnnGetCTCLossWorkspaceSize_v8;
 	t->cudnnGetConvolution2dDescriptor = fake_cudnnGetConvolution2dDescriptor;
 	t->cudnnGetConvolution2dForwardOutputDim = fake_cudnnGetConvolution2dForwardOutputDim;
+	t->cudnnGetConvolutionBackwardDataAlgorithmMaxCount = fake_cudnnGetConvolutionBackwardDataAlgorithmMaxCount;
 	t->cudnnGetConvolutionBackwardDataAlgorithm_v7 = fake_cudnnGetConvolutionBackwardDataAlgorithm_v7;
 	t->cudnnGetConvolutionBackwardDataWorkspaceSize = fake_cudnnGetConvolutionBackwardDataWorkspaceSize;
+	t->cudnnGetConvolutionBackwardFilterAlgorithmMaxCount = fake_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount;
 	t->cudnnGetConvolutionBackwardFilterAlgorithm_v7 = fake_cudnnGetConvolutionBackwardFilterAlgorithm_v7;
 	t->cudnnGetConvolutionBackwardFilterWorkspaceSize = fake_cudnnGetConvolutionBackwardFilterWorkspaceSize;
+	t->cudnnGetConvolutionForwardAlgorithmMaxCount = fake_cudnnGetConvolutionForwardAlgorithmMaxCount;
 	t->cudnnGetConvolutionForwardAlgorithm_v7 = fake_cudnnGetConvolutionForwardAlgorithm_v7;
 	t->cudnnGetConvolutionForwardWorkspaceSize = fake_cudnnGetConvolutionForwardWorkspaceSize;
 	t->cudnnGetConvolutionGroupCount = fake_cudnnGetConvolutionGroupCount;
@@ -8892,6 +9051,7 @@ void rt_install_cudnn(struct gvg_cudnn_fns *t)
 	t->cudnnGetReduceTensorDescriptor = fake_cudnnGetReduceTensorDescriptor;
 	t->cudnnGetReductionIndicesSize = fake_cudnnGetReductionIndicesSize;
 	t->cudnnGetReductionWorkspaceSize = fake_cudnnGetReductionWorkspaceSize;
+	t->cudnnGetTensor4dDescriptor = fake_cudnnGetTensor4dDescriptor;
 	t->cudnnGetTensorSizeInBytes = fake_cudnnGetTensorSizeInBytes;
 	t->cudnnGraphVersionCheck = fake_cudnnGraphVersionCheck;
 	t->cudnnIm2Col = fake_cudnnIm2Col;
@@ -9044,10 +9204,13 @@ void rt_run_all_cudnn(void)
 	test_cudnnGetCTCLossWorkspaceSize_v8();
 	test_cudnnGetConvolution2dDescriptor();
 	test_cudnnGetConvolution2dForwardOutputDim();
+	test_cudnnGetConvolutionBackwardDataAlgorithmMaxCount();
 	test_cudnnGetConvolutionBackwardDataAlgorithm_v7();
 	test_cudnnGetConvolutionBackwardDataWorkspaceSize();
+	test_cudnnGetConvolutionBackwardFilterAlgorithmMaxCount();
 	test_cudnnGetConvolutionBackwardFilterAlgorithm_v7();
 	test_cudnnGetConvolutionBackwardFilterWorkspaceSize();
+	test_cudnnGetConvolutionForwardAlgorithmMaxCount();
 	test_cudnnGetConvolutionForwardAlgorithm_v7();
 	test_cudnnGetConvolutionForwardWorkspaceSize();
 	test_cudnnGetConvolutionGroupCount();
@@ -9069,6 +9232,7 @@ void rt_run_all_cudnn(void)
 	test_cudnnGetReduceTensorDescriptor();
 	test_cudnnGetReductionIndicesSize();
 	test_cudnnGetReductionWorkspaceSize();
+	test_cudnnGetTensor4dDescriptor();
 	test_cudnnGetTensorSizeInBytes();
 	test_cudnnGraphVersionCheck();
 	test_cudnnIm2Col();
