@@ -136,12 +136,25 @@ def scalar_bytes(fn, param, params):
     return "gvm_cudnn_scalar_bytes(%s)" % desc
 
 
+# Buffers the call is told the size of: the host checks the whole range
+# lies in the session's memory (DEVRANGE), not only its start.
+_SIZED = {"workSpace": ("workSpaceSizeInBytes", "workspaceSizeInBytes", "workSpaceSize"),
+          "workspace": ("workSpaceSizeInBytes", "workspaceSizeInBytes", "workSpaceSize"),
+          "reserveSpace": ("reserveSpaceSizeInBytes", "reserveSpaceSize"),
+          "states": ("stateSizeInBytes",), "weightSpace": ("weightSpaceSize",),
+          "dweightSpace": ("weightSpaceSize",), "indices": ("indicesSizeInBytes",)}
+
+
 def note_params(fn, params):
     """gvgen tells the table each call's parameters: (name, type)."""
+    names = [n for n, _ in params]
     for n, t in params:
-        if t.replace("const ", "") == "cudnnTensorDescriptor_t":
+        if t.replace("const ", "") == "cudnnTensorDescriptor_t" and fn not in _TENSOR_PARAMS:
             _TENSOR_PARAMS[fn] = n
-            return
+        for size in _SIZED.get(n, ()):
+            if size in names and t.replace(" ", "") in ("void*", "constvoid*"):
+                DEVRANGE[(fn, n)] = size
+                break
 
 
 # Arrays of dimensions, strides and paddings: the count is nbDims or

@@ -444,9 +444,9 @@ int gvw_h_cudnnBatchNormalizationBackwardEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->activationDesc, GVW_H_CUDNN_ACTIVATION, (void **)&a_activationDesc);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
-		e = gvg_lib_devptr(c, q->reserveSpace, 0);
+		e = gvg_lib_devptr(c, q->reserveSpace, q->reserveSpaceSizeInBytes);
 	if (!e && (q->host_betaDataDiff != q->host_alphaDataDiff || q->host_alphaParamDiff != q->host_alphaDataDiff || q->host_betaParamDiff != q->host_alphaDataDiff))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -648,9 +648,9 @@ int gvw_h_cudnnBatchNormalizationForwardTrainingEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->activationDesc, GVW_H_CUDNN_ACTIVATION, (void **)&a_activationDesc);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workspace, 0);
+		e = gvg_lib_devptr(c, q->workspace, q->workSpaceSizeInBytes);
 	if (!e)
-		e = gvg_lib_devptr(c, q->reserveSpace, 0);
+		e = gvg_lib_devptr(c, q->reserveSpace, q->reserveSpaceSizeInBytes);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -777,7 +777,7 @@ int gvw_h_cudnnConvolutionBackwardData(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->convDesc, GVW_H_CUDNN_CONVOLUTION, (void **)&a_convDesc);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
@@ -834,7 +834,7 @@ int gvw_h_cudnnConvolutionBackwardFilter(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->convDesc, GVW_H_CUDNN_CONVOLUTION, (void **)&a_convDesc);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
@@ -894,7 +894,7 @@ int gvw_h_cudnnConvolutionBiasActivationForward(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->convDesc, GVW_H_CUDNN_CONVOLUTION, (void **)&a_convDesc);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e && q->host_alpha2)
 		memcpy(v_alpha2, q->v_alpha2, 16);
 	if (!e)
@@ -961,7 +961,7 @@ int gvw_h_cudnnConvolutionForward(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->convDesc, GVW_H_CUDNN_CONVOLUTION, (void **)&a_convDesc);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e && q->host_beta)
 		memcpy(v_beta, q->v_beta, 16);
 	if (!e)
@@ -1937,7 +1937,7 @@ int gvw_h_cudnnDropoutBackward(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->dx, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->reserveSpace, 0);
+		e = gvg_lib_devptr(c, q->reserveSpace, q->reserveSpaceSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cudnn, cudnnDropoutBackward)(a_handle, a_dropoutDesc, a_dydesc, (const void *)(uintptr_t)q->dy, a_dxdesc, (void *)(uintptr_t)q->dx, (void *)(uintptr_t)q->reserveSpace, a_reserveSpaceSizeInBytes);
 	else
@@ -1971,7 +1971,7 @@ int gvw_h_cudnnDropoutForward(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->reserveSpace, 0);
+		e = gvg_lib_devptr(c, q->reserveSpace, q->reserveSpaceSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cudnn, cudnnDropoutForward)(a_handle, a_dropoutDesc, a_xdesc, (const void *)(uintptr_t)q->x, a_ydesc, (void *)(uintptr_t)q->y, (void *)(uintptr_t)q->reserveSpace, a_reserveSpaceSizeInBytes);
 	else
@@ -2095,7 +2095,7 @@ int gvw_h_cudnnFindConvolutionBackwardDataAlgorithmEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->dx, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardDataAlgorithmEx)(a_handle, a_wDesc, (const void *)(uintptr_t)q->w, a_dyDesc, (const void *)(uintptr_t)q->dy, a_convDesc, a_dxDesc, (void *)(uintptr_t)q->dx, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
 	else
@@ -2181,7 +2181,7 @@ int gvw_h_cudnnFindConvolutionBackwardFilterAlgorithmEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->dw, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardFilterAlgorithmEx)(a_handle, a_xDesc, (const void *)(uintptr_t)q->x, a_dyDesc, (const void *)(uintptr_t)q->y, a_convDesc, a_dwDesc, (void *)(uintptr_t)q->dw, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
 	else
@@ -2267,7 +2267,7 @@ int gvw_h_cudnnFindConvolutionForwardAlgorithmEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionForwardAlgorithmEx)(a_handle, a_xDesc, (const void *)(uintptr_t)q->x, a_wDesc, (const void *)(uintptr_t)q->w, a_convDesc, a_yDesc, (void *)(uintptr_t)q->y, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
 	else
@@ -3941,9 +3941,9 @@ int gvw_h_cudnnMultiHeadAttnBackwardWeights(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->dweights, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
-		e = gvg_lib_devptr(c, q->reserveSpace, 0);
+		e = gvg_lib_devptr(c, q->reserveSpace, q->reserveSpaceSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cudnn, cudnnMultiHeadAttnBackwardWeights)(a_handle, a_attnDesc, a_addGrad, a_qDesc, (const void *)(uintptr_t)q->queries, a_kDesc, (const void *)(uintptr_t)q->keys, a_vDesc, (const void *)(uintptr_t)q->values, a_doDesc, (const void *)(uintptr_t)q->dout, a_weightSizeInBytes, (const void *)(uintptr_t)q->weights, (void *)(uintptr_t)q->dweights, a_workSpaceSizeInBytes, (void *)(uintptr_t)q->workSpace, a_reserveSpaceSizeInBytes, (void *)(uintptr_t)q->reserveSpace);
 	else
@@ -4046,9 +4046,9 @@ int gvw_h_cudnnNormalizationBackward(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->activationDesc, GVW_H_CUDNN_ACTIVATION, (void **)&a_activationDesc);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workSpace, 0);
+		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
-		e = gvg_lib_devptr(c, q->reserveSpace, 0);
+		e = gvg_lib_devptr(c, q->reserveSpace, q->reserveSpaceSizeInBytes);
 	if (!e && (q->host_betaDataDiff != q->host_alphaDataDiff || q->host_alphaParamDiff != q->host_alphaDataDiff || q->host_betaParamDiff != q->host_alphaDataDiff))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4210,9 +4210,9 @@ int gvw_h_cudnnNormalizationForwardTraining(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->yData, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workspace, 0);
+		e = gvg_lib_devptr(c, q->workspace, q->workSpaceSizeInBytes);
 	if (!e)
-		e = gvg_lib_devptr(c, q->reserveSpace, 0);
+		e = gvg_lib_devptr(c, q->reserveSpace, q->reserveSpaceSizeInBytes);
 	if (!e && (q->host_beta != q->host_alpha))
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e)
@@ -4525,9 +4525,9 @@ int gvw_h_cudnnReduceTensor(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->reduceTensorDesc, GVW_H_CUDNN_REDUCETENSOR, (void **)&a_reduceTensorDesc);
 	if (!e)
-		e = gvg_lib_devptr(c, q->indices, 0);
+		e = gvg_lib_devptr(c, q->indices, q->indicesSizeInBytes);
 	if (!e)
-		e = gvg_lib_devptr(c, q->workspace, 0);
+		e = gvg_lib_devptr(c, q->workspace, q->workspaceSizeInBytes);
 	if (!e && q->host_alpha)
 		memcpy(v_alpha, q->v_alpha, 16);
 	if (!e)
@@ -4607,7 +4607,7 @@ int gvw_h_cudnnRestoreDropoutDescriptor(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUDNN, (void **)&a_handle);
 	if (!e)
-		e = gvg_lib_devptr(c, q->states, 0);
+		e = gvg_lib_devptr(c, q->states, q->stateSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cudnn, cudnnRestoreDropoutDescriptor)(a_dropoutDesc, a_handle, a_dropout, (void *)(uintptr_t)q->states, a_stateSizeInBytes, a_seed);
 	else
@@ -4984,7 +4984,7 @@ int gvw_h_cudnnSetDropoutDescriptor(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUDNN, (void **)&a_handle);
 	if (!e)
-		e = gvg_lib_devptr(c, q->states, 0);
+		e = gvg_lib_devptr(c, q->states, q->stateSizeInBytes);
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cudnn, cudnnSetDropoutDescriptor)(a_dropoutDesc, a_handle, a_dropout, (void *)(uintptr_t)q->states, a_stateSizeInBytes, a_seed);
 	else
