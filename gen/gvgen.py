@@ -937,7 +937,8 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             if role == "bulk_out_n":
                 c.append("\tif (%s < 0)" % extra[0])
                 c.append("\t\treturn %s;" % cv["inval"])
-            if role == "inout":
+            if role == "inout" or (role == "modal_in" and getattr(ann, "MODAL_HOST_ONLY", False)):
+                # A scalar always in host memory (cuDNN's) must be there.
                 c.append("\tif (!%s)" % n)
                 c.append("\t\treturn %s;" % cv["inval"])
             if role in ("attr_in", "attr_out"):

@@ -17,6 +17,10 @@ GVM_EXPORT cudnnStatus_t cudnnActivationBackward(cudnnHandle_t handle, cudnnActi
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.activationDesc = (uint64_t)(uintptr_t)activationDesc;
 	q.host_alpha = (uint8_t)host_;
@@ -49,6 +53,10 @@ GVM_EXPORT cudnnStatus_t cudnnActivationForward(cudnnHandle_t handle, cudnnActiv
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.activationDesc = (uint64_t)(uintptr_t)activationDesc;
 	q.host_alpha = (uint8_t)host_;
@@ -77,6 +85,10 @@ GVM_EXPORT cudnnStatus_t cudnnAddTensor(cudnnHandle_t handle, const void * alpha
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
@@ -182,6 +194,14 @@ GVM_EXPORT cudnnStatus_t cudnnBatchNormalizationBackward(cudnnHandle_t handle, c
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alphaDataDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!betaDataDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!alphaParamDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!betaParamDiff)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
 	q.host_alphaDataDiff = (uint8_t)host_;
@@ -229,6 +249,14 @@ GVM_EXPORT cudnnStatus_t cudnnBatchNormalizationBackwardEx(cudnnHandle_t handle,
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alphaDataDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!betaDataDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!alphaParamDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!betaParamDiff)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
 	GVM_COPY(&q.bnOps, &bnOps);
@@ -287,6 +315,10 @@ GVM_EXPORT cudnnStatus_t cudnnBatchNormalizationForwardInference(cudnnHandle_t h
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
 	q.host_alpha = (uint8_t)host_;
@@ -321,6 +353,10 @@ GVM_EXPORT cudnnStatus_t cudnnBatchNormalizationForwardTraining(cudnnHandle_t ha
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
 	q.host_alpha = (uint8_t)host_;
@@ -358,6 +394,10 @@ GVM_EXPORT cudnnStatus_t cudnnBatchNormalizationForwardTrainingEx(cudnnHandle_t 
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
 	GVM_COPY(&q.bnOps, &bnOps);
@@ -428,6 +468,10 @@ GVM_EXPORT cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, cons
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
@@ -455,6 +499,10 @@ GVM_EXPORT cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, cons
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
@@ -488,6 +536,10 @@ GVM_EXPORT cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, co
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
@@ -521,6 +573,10 @@ GVM_EXPORT cudnnStatus_t cudnnConvolutionBiasActivationForward(cudnnHandle_t han
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha1)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!alpha2)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.host_alpha1 = (uint8_t)host_;
 	if (host_ && alpha1)
@@ -559,6 +615,10 @@ GVM_EXPORT cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const voi
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
@@ -1195,6 +1255,10 @@ GVM_EXPORT cudnnStatus_t cudnnDivisiveNormalizationBackward(cudnnHandle_t handle
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.normDesc = (uint64_t)(uintptr_t)normDesc;
 	GVM_COPY(&q.mode, &mode);
@@ -1229,6 +1293,10 @@ GVM_EXPORT cudnnStatus_t cudnnDivisiveNormalizationForward(cudnnHandle_t handle,
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.normDesc = (uint64_t)(uintptr_t)normDesc;
 	GVM_COPY(&q.mode, &mode);
@@ -2584,6 +2652,10 @@ GVM_EXPORT cudnnStatus_t cudnnLRNCrossChannelBackward(cudnnHandle_t handle, cudn
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.normDesc = (uint64_t)(uintptr_t)normDesc;
 	GVM_COPY(&q.lrnMode, &lrnMode);
@@ -2617,6 +2689,10 @@ GVM_EXPORT cudnnStatus_t cudnnLRNCrossChannelForward(cudnnHandle_t handle, cudnn
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.normDesc = (uint64_t)(uintptr_t)normDesc;
 	GVM_COPY(&q.lrnMode, &lrnMode);
@@ -2694,6 +2770,14 @@ GVM_EXPORT cudnnStatus_t cudnnNormalizationBackward(cudnnHandle_t handle, cudnnN
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alphaDataDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!betaDataDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!alphaParamDiff)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!betaParamDiff)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
 	GVM_COPY(&q.normOps, &normOps);
@@ -2755,6 +2839,10 @@ GVM_EXPORT cudnnStatus_t cudnnNormalizationForwardInference(cudnnHandle_t handle
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
 	GVM_COPY(&q.normOps, &normOps);
@@ -2796,6 +2884,10 @@ GVM_EXPORT cudnnStatus_t cudnnNormalizationForwardTraining(cudnnHandle_t handle,
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.mode, &mode);
 	GVM_COPY(&q.normOps, &normOps);
@@ -2844,6 +2936,12 @@ GVM_EXPORT cudnnStatus_t cudnnOpTensor(cudnnHandle_t handle, const cudnnOpTensor
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha1)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!alpha2)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.opTensorDesc = (uint64_t)(uintptr_t)opTensorDesc;
 	q.host_alpha1 = (uint8_t)host_;
@@ -2890,6 +2988,10 @@ GVM_EXPORT cudnnStatus_t cudnnPoolingBackward(cudnnHandle_t handle, const cudnnP
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.poolingDesc = (uint64_t)(uintptr_t)poolingDesc;
 	q.host_alpha = (uint8_t)host_;
@@ -2922,6 +3024,10 @@ GVM_EXPORT cudnnStatus_t cudnnPoolingForward(cudnnHandle_t handle, const cudnnPo
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.poolingDesc = (uint64_t)(uintptr_t)poolingDesc;
 	q.host_alpha = (uint8_t)host_;
@@ -3030,6 +3136,10 @@ GVM_EXPORT cudnnStatus_t cudnnReduceTensor(cudnnHandle_t handle, const cudnnRedu
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.reduceTensorDesc = (uint64_t)(uintptr_t)reduceTensorDesc;
 	q.indices = (uint64_t)(uintptr_t)indices;
@@ -3098,6 +3208,8 @@ GVM_EXPORT cudnnStatus_t cudnnScaleTensor(cudnnHandle_t handle, const cudnnTenso
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.yDesc = (uint64_t)(uintptr_t)yDesc;
 	q.y = (uint64_t)(uintptr_t)y;
@@ -3697,6 +3809,10 @@ GVM_EXPORT cudnnStatus_t cudnnSoftmaxBackward(cudnnHandle_t handle, cudnnSoftmax
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.algo, &algo);
 	GVM_COPY(&q.mode, &mode);
@@ -3728,6 +3844,10 @@ GVM_EXPORT cudnnStatus_t cudnnSoftmaxForward(cudnnHandle_t handle, cudnnSoftmaxA
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.algo, &algo);
 	GVM_COPY(&q.mode, &mode);
@@ -3787,6 +3907,14 @@ GVM_EXPORT cudnnStatus_t cudnnSpatialTfSamplerBackward(cudnnHandle_t handle, cud
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!alphaDgrid)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!betaDgrid)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.stDesc = (uint64_t)(uintptr_t)stDesc;
 	q.host_alpha = (uint8_t)host_;
@@ -3829,6 +3957,10 @@ GVM_EXPORT cudnnStatus_t cudnnSpatialTfSamplerForward(cudnnHandle_t handle, cudn
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.stDesc = (uint64_t)(uintptr_t)stDesc;
 	q.host_alpha = (uint8_t)host_;
@@ -3858,6 +3990,10 @@ GVM_EXPORT cudnnStatus_t cudnnTransformTensor(cudnnHandle_t handle, const void *
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.host_alpha = (uint8_t)host_;
 	if (host_ && alpha)
@@ -3885,6 +4021,10 @@ GVM_EXPORT cudnnStatus_t cudnnTransformTensorEx(cudnnHandle_t handle, const cudn
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
+	if (!alpha)
+		return CUDNN_STATUS_BAD_PARAM;
+	if (!beta)
+		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.transDesc = (uint64_t)(uintptr_t)transDesc;
 	q.host_alpha = (uint8_t)host_;
