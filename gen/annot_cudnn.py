@@ -191,7 +191,18 @@ UNSUPPORTED_PREFIX = {
     "cudnnBackendUpdateCudaGraph": "CUDA graphs built inside the host library are not remoted",
 }
 NO_PROTOTYPE = "no prototype in cudnn.h"
-NOT_GENERIC = {}
+# Host arrays whose length the descriptors decide (the batch, the labels'
+# total), which the wire cannot size.
+NOT_GENERIC = {"cudnnGetCTCLossWorkspaceSize":
+               "its label and length arrays are host memory sized by the descriptors' batch"}
+# The algorithm searches write up to requestedAlgoCount results: they come
+# back in a bulk buffer of that many, never into one result on the host.
+BULK_OUT_ELEMS = {("cudnn%s" % f, "perfResults"): "requestedAlgoCount" for f in (
+    "FindConvolutionForwardAlgorithm", "FindConvolutionForwardAlgorithmEx",
+    "FindConvolutionBackwardDataAlgorithm", "FindConvolutionBackwardDataAlgorithmEx",
+    "FindConvolutionBackwardFilterAlgorithm", "FindConvolutionBackwardFilterAlgorithmEx",
+    "GetConvolutionForwardAlgorithm_v7", "GetConvolutionBackwardDataAlgorithm_v7",
+    "GetConvolutionBackwardFilterAlgorithm_v7")}
 
 # Every remote call waits for its reply (async is not used yet).
 ASYNC = None

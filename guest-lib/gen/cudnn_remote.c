@@ -1397,12 +1397,13 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithm(cudnnHandle_t
 {
 	struct gvg_cudnnFindConvolutionBackwardDataAlgorithm_req q;
 	struct gvg_cudnnFindConvolutionBackwardDataAlgorithm_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.wDesc = (uint64_t)(uintptr_t)wDesc;
@@ -1410,10 +1411,12 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithm(cudnnHandle_t
 	q.convDesc = (uint64_t)(uintptr_t)convDesc;
 	q.dxDesc = (uint64_t)(uintptr_t)dxDesc;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionBackwardDataAlgorithm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionBackwardDataAlgorithm, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }
@@ -1422,12 +1425,13 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle
 {
 	struct gvg_cudnnFindConvolutionBackwardDataAlgorithmEx_req q;
 	struct gvg_cudnnFindConvolutionBackwardDataAlgorithmEx_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.wDesc = (uint64_t)(uintptr_t)wDesc;
@@ -1438,12 +1442,14 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle
 	q.dxDesc = (uint64_t)(uintptr_t)dxDesc;
 	q.dx = (uint64_t)(uintptr_t)dx;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
 	q.workSpace = (uint64_t)(uintptr_t)workSpace;
 	GVM_COPY(&q.workSpaceSizeInBytes, &workSpaceSizeInBytes);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionBackwardDataAlgorithmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionBackwardDataAlgorithmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }
@@ -1452,12 +1458,13 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithm(cudnnHandle
 {
 	struct gvg_cudnnFindConvolutionBackwardFilterAlgorithm_req q;
 	struct gvg_cudnnFindConvolutionBackwardFilterAlgorithm_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.xDesc = (uint64_t)(uintptr_t)xDesc;
@@ -1465,10 +1472,12 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithm(cudnnHandle
 	q.convDesc = (uint64_t)(uintptr_t)convDesc;
 	q.dwDesc = (uint64_t)(uintptr_t)dwDesc;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionBackwardFilterAlgorithm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionBackwardFilterAlgorithm, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }
@@ -1477,12 +1486,13 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnnHand
 {
 	struct gvg_cudnnFindConvolutionBackwardFilterAlgorithmEx_req q;
 	struct gvg_cudnnFindConvolutionBackwardFilterAlgorithmEx_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.xDesc = (uint64_t)(uintptr_t)xDesc;
@@ -1493,12 +1503,14 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnnHand
 	q.dwDesc = (uint64_t)(uintptr_t)dwDesc;
 	q.dw = (uint64_t)(uintptr_t)dw;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
 	q.workSpace = (uint64_t)(uintptr_t)workSpace;
 	GVM_COPY(&q.workSpaceSizeInBytes, &workSpaceSizeInBytes);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionBackwardFilterAlgorithmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionBackwardFilterAlgorithmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }
@@ -1507,12 +1519,13 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(cudnnHandle_t hand
 {
 	struct gvg_cudnnFindConvolutionForwardAlgorithm_req q;
 	struct gvg_cudnnFindConvolutionForwardAlgorithm_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.xDesc = (uint64_t)(uintptr_t)xDesc;
@@ -1520,10 +1533,12 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(cudnnHandle_t hand
 	q.convDesc = (uint64_t)(uintptr_t)convDesc;
 	q.yDesc = (uint64_t)(uintptr_t)yDesc;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionForwardAlgorithm, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionForwardAlgorithm, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }
@@ -1532,12 +1547,13 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t ha
 {
 	struct gvg_cudnnFindConvolutionForwardAlgorithmEx_req q;
 	struct gvg_cudnnFindConvolutionForwardAlgorithmEx_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.xDesc = (uint64_t)(uintptr_t)xDesc;
@@ -1548,12 +1564,14 @@ GVM_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t ha
 	q.yDesc = (uint64_t)(uintptr_t)yDesc;
 	q.y = (uint64_t)(uintptr_t)y;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
 	q.workSpace = (uint64_t)(uintptr_t)workSpace;
 	GVM_COPY(&q.workSpaceSizeInBytes, &workSpaceSizeInBytes);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionForwardAlgorithmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnFindConvolutionForwardAlgorithmEx, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }
@@ -1775,39 +1793,6 @@ GVM_EXPORT cudnnStatus_t cudnnGetCTCLossDescriptor_v9(cudnnCTCLossDescriptor_t c
 	return e;
 }
 
-GVM_EXPORT cudnnStatus_t cudnnGetCTCLossWorkspaceSize(cudnnHandle_t handle, const cudnnTensorDescriptor_t probsDesc, const cudnnTensorDescriptor_t gradientsDesc, const int * labels, const int * labelLengths, const int * inputLengths, cudnnCTCLossAlgo_t algo, cudnnCTCLossDescriptor_t ctcLossDesc, size_t * sizeInBytes)
-{
-	struct gvg_cudnnGetCTCLossWorkspaceSize_req q;
-	struct gvg_cudnnGetCTCLossWorkspaceSize_resp r;
-	cudnnStatus_t e;
-
-	memset(&q, 0, sizeof(q));
-	if (!sizeInBytes)
-		return CUDNN_STATUS_BAD_PARAM;
-	q.handle = (uint64_t)(uintptr_t)handle;
-	q.probsDesc = (uint64_t)(uintptr_t)probsDesc;
-	q.gradientsDesc = (uint64_t)(uintptr_t)gradientsDesc;
-	if (labels) {
-		GVM_COPY(&q.labels, labels);
-		q.has_labels = 1;
-	}
-	if (labelLengths) {
-		GVM_COPY(&q.labelLengths, labelLengths);
-		q.has_labelLengths = 1;
-	}
-	if (inputLengths) {
-		GVM_COPY(&q.inputLengths, inputLengths);
-		q.has_inputLengths = 1;
-	}
-	GVM_COPY(&q.algo, &algo);
-	q.ctcLossDesc = (uint64_t)(uintptr_t)ctcLossDesc;
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetCTCLossWorkspaceSize, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (e == CUDNN_STATUS_SUCCESS) {
-		GVM_COPY(sizeInBytes, &r.sizeInBytes);
-	}
-	return e;
-}
-
 GVM_EXPORT cudnnStatus_t cudnnGetCTCLossWorkspaceSize_v8(cudnnHandle_t handle, cudnnCTCLossAlgo_t algo, cudnnCTCLossDescriptor_t ctcLossDesc, const cudnnTensorDescriptor_t probsDesc, const cudnnTensorDescriptor_t gradientsDesc, size_t * sizeInBytes)
 {
 	struct gvg_cudnnGetCTCLossWorkspaceSize_v8_req q;
@@ -1916,12 +1901,13 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle
 {
 	struct gvg_cudnnGetConvolutionBackwardDataAlgorithm_v7_req q;
 	struct gvg_cudnnGetConvolutionBackwardDataAlgorithm_v7_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.filterDesc = (uint64_t)(uintptr_t)filterDesc;
@@ -1929,10 +1915,12 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithm_v7(cudnnHandle
 	q.convDesc = (uint64_t)(uintptr_t)convDesc;
 	q.gradDesc = (uint64_t)(uintptr_t)gradDesc;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionBackwardDataAlgorithm_v7, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionBackwardDataAlgorithm_v7, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }
@@ -1980,12 +1968,13 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHand
 {
 	struct gvg_cudnnGetConvolutionBackwardFilterAlgorithm_v7_req q;
 	struct gvg_cudnnGetConvolutionBackwardFilterAlgorithm_v7_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.srcDesc = (uint64_t)(uintptr_t)srcDesc;
@@ -1993,10 +1982,12 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithm_v7(cudnnHand
 	q.convDesc = (uint64_t)(uintptr_t)convDesc;
 	q.gradDesc = (uint64_t)(uintptr_t)gradDesc;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionBackwardFilterAlgorithm_v7, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionBackwardFilterAlgorithm_v7, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }
@@ -2044,12 +2035,13 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t ha
 {
 	struct gvg_cudnnGetConvolutionForwardAlgorithm_v7_req q;
 	struct gvg_cudnnGetConvolutionForwardAlgorithm_v7_resp r;
+	struct gv_buf b;
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	if (!returnedAlgoCount)
 		return CUDNN_STATUS_BAD_PARAM;
-	if (!perfResults)
+	if (requestedAlgoCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.srcDesc = (uint64_t)(uintptr_t)srcDesc;
@@ -2057,10 +2049,12 @@ GVM_EXPORT cudnnStatus_t cudnnGetConvolutionForwardAlgorithm_v7(cudnnHandle_t ha
 	q.convDesc = (uint64_t)(uintptr_t)convDesc;
 	q.destDesc = (uint64_t)(uintptr_t)destDesc;
 	GVM_COPY(&q.requestedAlgoCount, &requestedAlgoCount);
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionForwardAlgorithm_v7, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	b.addr = perfResults;
+	b.len = (size_t)requestedAlgoCount * 48;
+	b.dir = GV_BULK_FROM_HOST;
+	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnGetConvolutionForwardAlgorithm_v7, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	if (e == CUDNN_STATUS_SUCCESS) {
 		GVM_COPY(returnedAlgoCount, &r.returnedAlgoCount);
-		GVM_COPY(perfResults, &r.perfResults);
 	}
 	return e;
 }

@@ -7,6 +7,7 @@ GVM_UNSUPPORTED(cudnnCTCLoss, cudnn) /* parameter hostLabels (const int[]) canno
 GVM_UNSUPPORTED(cudnnCTCLoss_v8, cudnn) /* parameter labels (const int[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cudnnGetAttnDescriptor, cudnn) /* parameter nHeads is an in/out count of an array */
 GVM_UNSUPPORTED(cudnnGetBackdoor, cudnn) /* no prototype in cudnn.h */
+GVM_UNSUPPORTED(cudnnGetCTCLossWorkspaceSize, cudnn) /* its label and length arrays are host memory sized by the descriptors' batch */
 GVM_UNSUPPORTED(cudnnGetCallback, cudnn) /* the library's own API log, written on the host */
 GVM_UNSUPPORTED(cudnnGetConvolutionNdDescriptor, cudnn) /* parameter padA (int[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cudnnGetConvolutionNdForwardOutputDim, cudnn) /* parameter tensorOuputDimA (int[]) cannot be marshalled by rule */

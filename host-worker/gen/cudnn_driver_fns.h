@@ -86,7 +86,6 @@
 	X(cudnnGetCTCLossDescriptorEx, cudnnStatus_t, (cudnnCTCLossDescriptor_t, cudnnDataType_t *, cudnnLossNormalizationMode_t *, cudnnNanPropagation_t *)) \
 	X(cudnnGetCTCLossDescriptor_v8, cudnnStatus_t, (cudnnCTCLossDescriptor_t, cudnnDataType_t *, cudnnLossNormalizationMode_t *, cudnnNanPropagation_t *, int *)) \
 	X(cudnnGetCTCLossDescriptor_v9, cudnnStatus_t, (cudnnCTCLossDescriptor_t, cudnnDataType_t *, cudnnLossNormalizationMode_t *, cudnnCTCGradMode_t *, int *)) \
-	X(cudnnGetCTCLossWorkspaceSize, cudnnStatus_t, (cudnnHandle_t, const cudnnTensorDescriptor_t, const cudnnTensorDescriptor_t, const int *, const int *, const int *, cudnnCTCLossAlgo_t, cudnnCTCLossDescriptor_t, size_t *)) \
 	X(cudnnGetCTCLossWorkspaceSize_v8, cudnnStatus_t, (cudnnHandle_t, cudnnCTCLossAlgo_t, cudnnCTCLossDescriptor_t, const cudnnTensorDescriptor_t, const cudnnTensorDescriptor_t, size_t *)) \
 	X(cudnnGetConvolution2dDescriptor, cudnnStatus_t, (const cudnnConvolutionDescriptor_t, int *, int *, int *, int *, int *, int *, cudnnConvolutionMode_t *, cudnnDataType_t *)) \
 	X(cudnnGetConvolution2dForwardOutputDim, cudnnStatus_t, (const cudnnConvolutionDescriptor_t, const cudnnTensorDescriptor_t, const cudnnFilterDescriptor_t, int *, int *, int *, int *)) \

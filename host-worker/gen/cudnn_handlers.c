@@ -2032,7 +2032,8 @@ int gvw_h_cudnnFindConvolutionBackwardDataAlgorithm(struct gvw_call *c)
 	cudnnTensorDescriptor_t a_dxDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionBwdDataAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnFindConvolutionBackwardDataAlgorithm));
 
 	if (e)
@@ -2049,13 +2050,17 @@ int gvw_h_cudnnFindConvolutionBackwardDataAlgorithm(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->dxDesc, GVW_H_CUDNN_TENSOR, (void **)&a_dxDesc);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardDataAlgorithm)(a_handle, a_wDesc, a_dyDesc, a_convDesc, a_dxDesc, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardDataAlgorithm)(a_handle, a_wDesc, a_dyDesc, a_convDesc, a_dxDesc, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionBwdDataAlgoPerf_t *)a_perfResults);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 
@@ -2070,7 +2075,8 @@ int gvw_h_cudnnFindConvolutionBackwardDataAlgorithmEx(struct gvw_call *c)
 	cudnnTensorDescriptor_t a_dxDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionBwdDataAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	size_t a_workSpaceSizeInBytes;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnFindConvolutionBackwardDataAlgorithmEx));
 
@@ -2095,15 +2101,19 @@ int gvw_h_cudnnFindConvolutionBackwardDataAlgorithmEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->dx, 0);
 	if (!e)
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
 		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardDataAlgorithmEx)(a_handle, a_wDesc, (const void *)(uintptr_t)q->w, a_dyDesc, (const void *)(uintptr_t)q->dy, a_convDesc, a_dxDesc, (void *)(uintptr_t)q->dx, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardDataAlgorithmEx)(a_handle, a_wDesc, (const void *)(uintptr_t)q->w, a_dyDesc, (const void *)(uintptr_t)q->dy, a_convDesc, a_dxDesc, (void *)(uintptr_t)q->dx, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionBwdDataAlgoPerf_t *)a_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 
@@ -2118,7 +2128,8 @@ int gvw_h_cudnnFindConvolutionBackwardFilterAlgorithm(struct gvw_call *c)
 	cudnnFilterDescriptor_t a_dwDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionBwdFilterAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnFindConvolutionBackwardFilterAlgorithm));
 
 	if (e)
@@ -2135,13 +2146,17 @@ int gvw_h_cudnnFindConvolutionBackwardFilterAlgorithm(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->dwDesc, GVW_H_CUDNN_FILTER, (void **)&a_dwDesc);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardFilterAlgorithm)(a_handle, a_xDesc, a_dyDesc, a_convDesc, a_dwDesc, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardFilterAlgorithm)(a_handle, a_xDesc, a_dyDesc, a_convDesc, a_dwDesc, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionBwdFilterAlgoPerf_t *)a_perfResults);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 
@@ -2156,7 +2171,8 @@ int gvw_h_cudnnFindConvolutionBackwardFilterAlgorithmEx(struct gvw_call *c)
 	cudnnFilterDescriptor_t a_dwDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionBwdFilterAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	size_t a_workSpaceSizeInBytes;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnFindConvolutionBackwardFilterAlgorithmEx));
 
@@ -2181,15 +2197,19 @@ int gvw_h_cudnnFindConvolutionBackwardFilterAlgorithmEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->dw, 0);
 	if (!e)
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
 		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardFilterAlgorithmEx)(a_handle, a_xDesc, (const void *)(uintptr_t)q->x, a_dyDesc, (const void *)(uintptr_t)q->y, a_convDesc, a_dwDesc, (void *)(uintptr_t)q->dw, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionBackwardFilterAlgorithmEx)(a_handle, a_xDesc, (const void *)(uintptr_t)q->x, a_dyDesc, (const void *)(uintptr_t)q->y, a_convDesc, a_dwDesc, (void *)(uintptr_t)q->dw, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionBwdFilterAlgoPerf_t *)a_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 
@@ -2204,7 +2224,8 @@ int gvw_h_cudnnFindConvolutionForwardAlgorithm(struct gvw_call *c)
 	cudnnTensorDescriptor_t a_yDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionFwdAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnFindConvolutionForwardAlgorithm));
 
 	if (e)
@@ -2221,13 +2242,17 @@ int gvw_h_cudnnFindConvolutionForwardAlgorithm(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->yDesc, GVW_H_CUDNN_TENSOR, (void **)&a_yDesc);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionForwardAlgorithm)(a_handle, a_xDesc, a_wDesc, a_convDesc, a_yDesc, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionForwardAlgorithm)(a_handle, a_xDesc, a_wDesc, a_convDesc, a_yDesc, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionFwdAlgoPerf_t *)a_perfResults);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 
@@ -2242,7 +2267,8 @@ int gvw_h_cudnnFindConvolutionForwardAlgorithmEx(struct gvw_call *c)
 	cudnnTensorDescriptor_t a_yDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionFwdAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	size_t a_workSpaceSizeInBytes;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnFindConvolutionForwardAlgorithmEx));
 
@@ -2267,15 +2293,19 @@ int gvw_h_cudnnFindConvolutionForwardAlgorithmEx(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->y, 0);
 	if (!e)
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
 		e = gvg_lib_devptr(c, q->workSpace, q->workSpaceSizeInBytes);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionForwardAlgorithmEx)(a_handle, a_xDesc, (const void *)(uintptr_t)q->x, a_wDesc, (const void *)(uintptr_t)q->w, a_convDesc, a_yDesc, (void *)(uintptr_t)q->y, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnFindConvolutionForwardAlgorithmEx)(a_handle, a_xDesc, (const void *)(uintptr_t)q->x, a_wDesc, (const void *)(uintptr_t)q->w, a_convDesc, a_yDesc, (void *)(uintptr_t)q->y, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionFwdAlgoPerf_t *)a_perfResults, (void *)(uintptr_t)q->workSpace, a_workSpaceSizeInBytes);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 
@@ -2575,44 +2605,6 @@ int gvw_h_cudnnGetCTCLossDescriptor_v9(struct gvw_call *c)
 	return e;
 }
 
-int gvw_h_cudnnGetCTCLossWorkspaceSize(struct gvw_call *c)
-{
-	const struct gvg_cudnnGetCTCLossWorkspaceSize_req *q = c->req;
-	struct gvg_cudnnGetCTCLossWorkspaceSize_resp *r = c->resp;
-	cudnnHandle_t a_handle;
-	cudnnTensorDescriptor_t a_probsDesc;
-	cudnnTensorDescriptor_t a_gradientsDesc;
-	int a_labels;
-	int a_labelLengths;
-	int a_inputLengths;
-	cudnnCTCLossAlgo_t a_algo;
-	cudnnCTCLossDescriptor_t a_ctcLossDesc;
-	size_t o_sizeInBytes;
-	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnGetCTCLossWorkspaceSize));
-
-	if (e)
-		return status(e);
-	GVG_COPY(a_labels, q->labels);
-	GVG_COPY(a_labelLengths, q->labelLengths);
-	GVG_COPY(a_inputLengths, q->inputLengths);
-	GVG_COPY(a_algo, q->algo);
-	if (!e)
-		e = gvg_handle(c, q->handle, GVW_H_CUDNN, (void **)&a_handle);
-	if (!e)
-		e = gvg_handle(c, q->probsDesc, GVW_H_CUDNN_TENSOR, (void **)&a_probsDesc);
-	if (!e)
-		e = gvg_handle(c, q->gradientsDesc, GVW_H_CUDNN_TENSOR, (void **)&a_gradientsDesc);
-	if (!e)
-		e = gvg_handle(c, q->ctcLossDesc, GVW_H_CUDNN_CTCLOSS, (void **)&a_ctcLossDesc);
-	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetCTCLossWorkspaceSize)(a_handle, a_probsDesc, a_gradientsDesc, q->has_labels ? &a_labels : NULL, q->has_labelLengths ? &a_labelLengths : NULL, q->has_inputLengths ? &a_inputLengths : NULL, a_algo, a_ctcLossDesc, &o_sizeInBytes);
-	else
-		e = status(e);
-	if (!e)
-		GVG_COPY(r->sizeInBytes, o_sizeInBytes);
-	return e;
-}
-
 int gvw_h_cudnnGetCTCLossWorkspaceSize_v8(struct gvw_call *c)
 {
 	const struct gvg_cudnnGetCTCLossWorkspaceSize_v8_req *q = c->req;
@@ -2755,7 +2747,8 @@ int gvw_h_cudnnGetConvolutionBackwardDataAlgorithm_v7(struct gvw_call *c)
 	cudnnTensorDescriptor_t a_gradDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionBwdDataAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnGetConvolutionBackwardDataAlgorithm_v7));
 
 	if (e)
@@ -2772,13 +2765,17 @@ int gvw_h_cudnnGetConvolutionBackwardDataAlgorithm_v7(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->gradDesc, GVW_H_CUDNN_TENSOR, (void **)&a_gradDesc);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionBackwardDataAlgorithm_v7)(a_handle, a_filterDesc, a_diffDesc, a_convDesc, a_gradDesc, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionBackwardDataAlgorithm_v7)(a_handle, a_filterDesc, a_diffDesc, a_convDesc, a_gradDesc, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionBwdDataAlgoPerf_t *)a_perfResults);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 
@@ -2849,7 +2846,8 @@ int gvw_h_cudnnGetConvolutionBackwardFilterAlgorithm_v7(struct gvw_call *c)
 	cudnnFilterDescriptor_t a_gradDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionBwdFilterAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnGetConvolutionBackwardFilterAlgorithm_v7));
 
 	if (e)
@@ -2866,13 +2864,17 @@ int gvw_h_cudnnGetConvolutionBackwardFilterAlgorithm_v7(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->gradDesc, GVW_H_CUDNN_FILTER, (void **)&a_gradDesc);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionBackwardFilterAlgorithm_v7)(a_handle, a_srcDesc, a_diffDesc, a_convDesc, a_gradDesc, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionBackwardFilterAlgorithm_v7)(a_handle, a_srcDesc, a_diffDesc, a_convDesc, a_gradDesc, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionBwdFilterAlgoPerf_t *)a_perfResults);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 
@@ -2943,7 +2945,8 @@ int gvw_h_cudnnGetConvolutionForwardAlgorithm_v7(struct gvw_call *c)
 	cudnnTensorDescriptor_t a_destDesc;
 	int a_requestedAlgoCount;
 	int o_returnedAlgoCount;
-	cudnnConvolutionFwdAlgoPerf_t o_perfResults;
+	void *a_perfResults;
+	int staged_perfResults = 0;
 	int e = gvg_enter_lib(c, GV_API_CUDNN, GVG_LIBFN(cudnn, cudnnGetConvolutionForwardAlgorithm_v7));
 
 	if (e)
@@ -2960,13 +2963,17 @@ int gvw_h_cudnnGetConvolutionForwardAlgorithm_v7(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->destDesc, GVW_H_CUDNN_TENSOR, (void **)&a_destDesc);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionForwardAlgorithm_v7)(a_handle, a_srcDesc, a_filterDesc, a_convDesc, a_destDesc, a_requestedAlgoCount, &o_returnedAlgoCount, &o_perfResults);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->requestedAlgoCount, 48), &a_perfResults, &staged_perfResults);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cudnn, cudnnGetConvolutionForwardAlgorithm_v7)(a_handle, a_srcDesc, a_filterDesc, a_convDesc, a_destDesc, a_requestedAlgoCount, &o_returnedAlgoCount, (cudnnConvolutionFwdAlgoPerf_t *)a_perfResults);
 	else
 		e = status(e);
+	if (!e && staged_perfResults)
+		gvg_bulk_unstage(c, a_perfResults);
+	if (staged_perfResults)
+		free(a_perfResults);
 	if (!e)
 		GVG_COPY(r->returnedAlgoCount, o_returnedAlgoCount);
-	if (!e)
-		GVG_COPY(r->perfResults, o_perfResults);
 	return e;
 }
 

@@ -728,7 +728,6 @@ struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardDataAlgorithm_req
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardDataAlgorithm_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardDataAlgorithmEx_req {
 	uint64_t handle;
@@ -745,7 +744,6 @@ struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardDataAlgorithmEx_r
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardDataAlgorithmEx_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardFilterAlgorithm_req {
 	uint64_t handle;
@@ -757,7 +755,6 @@ struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardFilterAlgorithm_r
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardFilterAlgorithm_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardFilterAlgorithmEx_req {
 	uint64_t handle;
@@ -774,7 +771,6 @@ struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardFilterAlgorithmEx
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionBackwardFilterAlgorithmEx_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionForwardAlgorithm_req {
 	uint64_t handle;
@@ -786,7 +782,6 @@ struct __attribute__((packed)) gvg_cudnnFindConvolutionForwardAlgorithm_req {
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionForwardAlgorithm_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionForwardAlgorithmEx_req {
 	uint64_t handle;
@@ -803,7 +798,6 @@ struct __attribute__((packed)) gvg_cudnnFindConvolutionForwardAlgorithmEx_req {
 };
 struct __attribute__((packed)) gvg_cudnnFindConvolutionForwardAlgorithmEx_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnFusedOpsExecute_req {
 	uint64_t handle;
@@ -897,22 +891,6 @@ struct __attribute__((packed)) gvg_cudnnGetCTCLossDescriptor_v9_resp {
 	int32_t ctcGradMode;
 	int32_t maxLabelLength;
 };
-struct __attribute__((packed)) gvg_cudnnGetCTCLossWorkspaceSize_req {
-	uint64_t handle;
-	uint64_t probsDesc;
-	uint64_t gradientsDesc;
-	int32_t labels;
-	uint8_t has_labels;
-	int32_t labelLengths;
-	uint8_t has_labelLengths;
-	int32_t inputLengths;
-	uint8_t has_inputLengths;
-	int32_t algo;
-	uint64_t ctcLossDesc;
-};
-struct __attribute__((packed)) gvg_cudnnGetCTCLossWorkspaceSize_resp {
-	uint64_t sizeInBytes;
-};
 struct __attribute__((packed)) gvg_cudnnGetCTCLossWorkspaceSize_v8_req {
 	uint64_t handle;
 	int32_t algo;
@@ -957,7 +935,6 @@ struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardDataAlgorithm_v7_r
 };
 struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardDataAlgorithm_v7_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardDataWorkspaceSize_req {
 	uint64_t handle;
@@ -980,7 +957,6 @@ struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardFilterAlgorithm_v7
 };
 struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardFilterAlgorithm_v7_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnGetConvolutionBackwardFilterWorkspaceSize_req {
 	uint64_t handle;
@@ -1003,7 +979,6 @@ struct __attribute__((packed)) gvg_cudnnGetConvolutionForwardAlgorithm_v7_req {
 };
 struct __attribute__((packed)) gvg_cudnnGetConvolutionForwardAlgorithm_v7_resp {
 	int32_t returnedAlgoCount;
-	uint8_t perfResults[48];
 };
 struct __attribute__((packed)) gvg_cudnnGetConvolutionForwardWorkspaceSize_req {
 	uint64_t handle;
