@@ -28,9 +28,11 @@
 
 static void check_dnn(const char *what, cudnnStatus_t got, cudnnStatus_t exp)
 {
+	// The status's name only where it failed: the pass lines are the same
+	// whichever library (NVIDIA's or gvirtus's) names it.
 	if (got == exp) {
 		g_pass++;
-		printf("pass: %s: %s\n", what, cudnnGetErrorString(got));
+		printf("pass: %s\n", what);
 	} else {
 		g_fail++;
 		printf("FAIL %s: got %s (%d) expected %s\n", what, cudnnGetErrorString(got), (int)got,
