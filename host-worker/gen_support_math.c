@@ -207,13 +207,15 @@ uint64_t gvg_lib_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void 
 	struct gvw_session *s = c->s;
 	uint64_t h;
 
-	if (s->library_objects >= s->w->limits.max_library_objects) {
+	int counted = gvw_counts_as_library_object(kind);
+
+	if (counted && s->library_objects >= s->w->limits.max_library_objects) {
 		gvw_limit_refuse(s, GVW_LIMIT_LIBRARY_OBJECTS, s->library_objects, 1);
 		return 0;
 	}
 	/* A library's new object is never one the table holds already. */
 	h = gvw_handle_add(c, kind, obj, 0);
-	if (h)
+	if (h && counted)
 		s->library_objects++;
 	return h;
 }
@@ -224,7 +226,8 @@ void gvg_lib_object_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind 
 
 	if (slot) {
 		gvw_handle_drop(c->s, slot);
-		c->s->library_objects--;
+		if (gvw_counts_as_library_object(kind))
+			c->s->library_objects--;
 	}
 }
 

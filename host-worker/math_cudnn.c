@@ -21,6 +21,11 @@ int gvw_cudnn_kind(int kind)
 	}
 }
 
+int gvw_counts_as_library_object(int kind)
+{
+	return kind != GVW_H_CUDNN_BACKEND;
+}
+
 /* One kind, its type and the call that destroys it. */
 #define DESTROY(kind, type, fn)                                                                    \
 	case GVW_H_##kind:                                                                         \

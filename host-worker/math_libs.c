@@ -190,7 +190,8 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 			return 0;
 		break;
 	}
-	s->library_objects--;
+	if (gvw_counts_as_library_object(h->kind))
+		s->library_objects--;
 	/* An object exists only where its library was opened. */
 	if (!ex->math_fns || !ex->math_fns(lib))
 		return 1;

@@ -37,6 +37,14 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h);
 int gvw_cusparse_kind(int kind);
 struct gvg_cusparse_fns;
 void gvw_cusparse_destroy(const struct gvg_cusparse_fns *t, struct gvw_handle_slot *h);
+/*
+ * Whether an object of kind counts against max_library_objects, the quota
+ * of objects holding memory of their library's own (handles, plans,
+ * generators).  cuDNN's backend descriptors are small host records that
+ * cudnn-frontend makes by the hundred for each convolution plan (44 knob
+ * choices per engine config): they count against max_handles only.
+ */
+int gvw_counts_as_library_object(int kind);
 /* The same for cuDNN's objects (math_cudnn.c). */
 int gvw_cudnn_kind(int kind);
 struct gvg_cudnn_fns;
