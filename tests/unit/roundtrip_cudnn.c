@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "roundtrip_math.h"
+#include "worker_internal.h"
 
 /* The host objects the fake library makes, in order. */
 static int objects[4];
@@ -187,6 +188,55 @@ static void get_calls(cudnnBackendDescriptor_t d1, cudnnBackendDescriptor_t d2)
 	RT_TRUE(fn, "nothing refused reached the library", seen.calls == 0);
 }
 
+extern struct gvw_worker *gv_loopback_worker;
+
+static cudnnStatus_t fake_create_tensor(cudnnTensorDescriptor_t *d)
+{
+	*d = (cudnnTensorDescriptor_t)(void *)&objects[2];
+	return CUDNN_STATUS_SUCCESS;
+}
+
+static cudnnStatus_t fake_destroy_desc(cudnnBackendDescriptor_t d)
+{
+	return CUDNN_STATUS_SUCCESS;
+}
+
+static cudnnStatus_t fake_destroy_tensor(cudnnTensorDescriptor_t d)
+{
+	return CUDNN_STATUS_SUCCESS;
+}
+
+/* Backend descriptors are not held to max_library_objects (cudnn-frontend
+ * makes hundreds per plan); legacy descriptors are. */
+static void object_limits(struct gvg_cudnn_fns *t)
+{
+	enum { LIMIT = 8, MANY = 3 * LIMIT };
+	uint32_t saved = gv_loopback_worker->limits.max_library_objects;
+	cudnnBackendDescriptor_t d[MANY];
+	cudnnTensorDescriptor_t td[LIMIT + 1];
+	int i, ok = 1, n = 0;
+
+	t->cudnnCreateTensorDescriptor = fake_create_tensor;
+	t->cudnnDestroyTensorDescriptor = fake_destroy_tensor;
+	t->cudnnBackendDestroyDescriptor = fake_destroy_desc;
+	gv_loopback_worker->limits.max_library_objects = LIMIT;
+	for (i = 0; i < MANY; i++)
+		ok &= cudnnBackendCreateDescriptor(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR, &d[i]) ==
+		      CUDNN_STATUS_SUCCESS;
+	RT_TRUE("cudnnBackendCreateDescriptor", "more than max_library_objects", ok);
+	while (n <= LIMIT && cudnnCreateTensorDescriptor(&td[n]) == CUDNN_STATUS_SUCCESS)
+		n++;
+	/* The session holds other libraries' objects already: the refusal
+	 * comes at LIMIT objects in all, maybe before the first of these. */
+	RT_TRUE("cudnnCreateTensorDescriptor", "refused past max_library_objects", n <= LIMIT);
+	for (i = 0; i < MANY; i++)
+		ok &= cudnnBackendDestroyDescriptor(d[i]) == CUDNN_STATUS_SUCCESS;
+	for (i = 0; i < n; i++)
+		ok &= cudnnDestroyTensorDescriptor(td[i]) == CUDNN_STATUS_SUCCESS;
+	RT_TRUE("cudnnBackendDestroyDescriptor", "every one destroyed", ok);
+	gv_loopback_worker->limits.max_library_objects = saved;
+}
+
 void cudnn_backend_attributes(struct gvg_cudnn_fns *t)
 {
 	cudnnBackendDescriptor_t d1 = NULL, d2 = NULL;
@@ -209,4 +259,5 @@ void cudnn_backend_attributes(struct gvg_cudnn_fns *t)
 		return;
 	set_calls(d1, d2, h);
 	get_calls(d1, d2);
+	object_limits(t);
 }
