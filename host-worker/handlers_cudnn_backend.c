@@ -5,7 +5,8 @@
  * Every element that names something is checked and mapped: descriptors
  * must be backend descriptors the session holds, a handle its cuDNN
  * handle, a pointer lies in the session's device memory (the variant
- * pack's data and workspace).  Counts are bounded by GV_CUDNN_ATTR_MAX.
+ * pack's data and workspace).  Counts are bounded by GV_CUDNN_ATTR_MAX
+ * (GV_CUDNN_ATTR_GET_MAX for what comes back in bulk).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +142,8 @@ int gvw_h_CUDNN_BE_GET(struct gvw_call *c)
 			c->s->id, q->type);
 		return CUDNN_STATUS_NOT_SUPPORTED;
 	}
-	if (q->requested < 0 || (uint64_t)q->requested > GV_CUDNN_ATTR_MAX / size)
+	if (q->requested < 0 ||
+	    (uint64_t)q->requested > (descs ? GV_CUDNN_ATTR_MAX : GV_CUDNN_ATTR_GET_MAX) / size)
 		return CUDNN_STATUS_BAD_PARAM;
 	len = q->has_array ? (size_t)q->requested * size : 0;
 	/* The caller's descriptors come in the tail; other elements go back in bulk. */

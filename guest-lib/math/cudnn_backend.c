@@ -79,8 +79,9 @@ GVM_EXPORT cudnnStatus_t cudnnBackendGetAttribute(const cudnnBackendDescriptor_t
 		return not_carried("cudnnBackendGetAttribute", attributeType);
 	if (requestedElementCount < 0)
 		return CUDNN_STATUS_BAD_PARAM;
-	if ((uint64_t)requestedElementCount > GV_CUDNN_ATTR_MAX / size)
-		return CUDNN_STATUS_NOT_SUPPORTED; /* longer than one request carries */
+	if ((uint64_t)requestedElementCount >
+	    (descs ? GV_CUDNN_ATTR_MAX : GV_CUDNN_ATTR_GET_MAX) / size)
+		return CUDNN_STATUS_NOT_SUPPORTED; /* longer than one call carries */
 	len = arrayOfElements ? (size_t)requestedElementCount * size : 0;
 	memset(&r, 0, sizeof(r));
 	if (descs) {

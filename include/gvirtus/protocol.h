@@ -381,7 +381,8 @@ struct __attribute__((packed)) gv_lt_set_attr_req {
  * (their handle values), and nothing comes back for them but the count.
  * The results are cudnnStatus_t.
  */
-#define GV_CUDNN_ATTR_MAX 32768 /* an attribute's bytes, either way */
+#define GV_CUDNN_ATTR_MAX     32768	 /* an attribute's bytes in a tail */
+#define GV_CUDNN_ATTR_GET_MAX (1u << 20) /* ... coming back in bulk (a plan's JSON) */
 struct __attribute__((packed)) gv_cudnn_be_set_req {
 	uint64_t desc; /* its handle */
 	int32_t name;  /* cudnnBackendAttributeName_t */

@@ -175,6 +175,15 @@ static void get_calls(cudnnBackendDescriptor_t d1, cudnnBackendDescriptor_t d2)
 		host_ptr(seen.elems, 0) == &objects[0] && host_ptr(seen.elems, 1) == &objects[1]);
 	RT_TRUE(fn, "the caller's descriptors stay as they were", ds[0] == d1 && ds[1] == d2);
 
+	/* A plan's JSON comes back in bulk, past what a request's tail holds. */
+	static char json[40000];
+	e = cudnnBackendGetAttribute(d2, CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION,
+				     CUDNN_TYPE_CHAR, sizeof(json), &n, json);
+	RT_CALL(fn, e == CUDNN_STATUS_SUCCESS && seen.requested == (int64_t)sizeof(json), e);
+	e = cudnnBackendGetAttribute(d2, CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION,
+				     CUDNN_TYPE_CHAR, GV_CUDNN_ATTR_GET_MAX + 1, &n, json);
+	RT_TRUE(fn, "more than a call carries is not supported", e == CUDNN_STATUS_NOT_SUPPORTED);
+
 	seen.calls = 0;
 	e = cudnnBackendGetAttribute(d1, CUDNN_ATTR_ENGINEHEUR_RESULTS,
 				     CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &n, null_ds);
