@@ -149,6 +149,9 @@ MATH_O := $(B)/guest-lib/math
 CURAND_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/curand_local.o $(GEN_O)/curand_remote.o $(GEN_O)/curand_unsupported.o
 CUFFT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cufft_local.o $(GEN_O)/cufft_remote.o $(GEN_O)/cufft_unsupported.o
 CUSPARSE_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cusparse_local.o $(GEN_O)/cusparse_remote.o $(GEN_O)/cusparse_unsupported.o
+# cuDNN builds from gvgen's declarations (include/gvirtus/gen/cudnn_decls.h), not cudnn.h.
+CUDNN_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cudnn_local.o $(MATH_O)/cudnn_backend.o $(GEN_O)/cudnn_remote.o \
+	$(GEN_O)/cudnn_unsupported.o
 # cuBLASLt (served by the "cublas" plugin), and cuBLAS on it, as NVIDIA's.
 CUBLASLT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cublaslt_local.o $(MATH_O)/cublaslt_attr.o $(MATH_O)/cublas_status.o $(MATH_O)/cublas_types.o \
 	$(GEN_O)/cublasLt_remote.o $(GEN_O)/cublasLt_unsupported.o
@@ -164,10 +167,11 @@ endef
 $(eval $(call MATH_SHIM,libcurand.so.10,curand,$(CURAND_OBJ),))
 $(eval $(call MATH_SHIM,libcufft.so.12,cufft,$(CUFFT_OBJ),))
 $(eval $(call MATH_SHIM,libcusparse.so.12,cusparse,$(CUSPARSE_OBJ),))
+$(eval $(call MATH_SHIM,libcudnn.so.9,cudnn,$(CUDNN_OBJ),))
 $(eval $(call MATH_SHIM,libcublasLt.so.13,cublasLt,$(CUBLASLT_OBJ),))
 $(eval $(call MATH_SHIM,libcublas.so.13,cublas,$(CUBLAS_OBJ),libcublasLt.so.13))
 MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublasLt.so.13 $(B)/guest-lib/libcublas.so.13 \
-	$(B)/guest-lib/libcufft.so.12 $(B)/guest-lib/libcusparse.so.12
+	$(B)/guest-lib/libcufft.so.12 $(B)/guest-lib/libcusparse.so.12 $(B)/guest-lib/libcudnn.so.9
 guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 
 # ---- guest programs and image ----
@@ -182,7 +186,7 @@ $(B)/guest/progs/gvtest_math: tests/guest/gvtest_math.c $(MATH_SHIMS) $(wildcard
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest $< -o $@ -L$(B)/guest-lib \
 		-l:libcublasLt.so.13 -l:libcublas.so.13 -l:libcufft.so.12 -l:libcurand.so.10 \
-		-l:libcusparse.so.12 -lcudart
+		-l:libcusparse.so.12 -l:libcudnn.so.9 -lcudart
 # Relocatable device code: device-linked with the device runtime by nvcc.
 $(B)/guest/progs/gvtest_rdc: tests/guest/gvtest_rdc.cu
 	@mkdir -p $(@D)
@@ -218,6 +222,19 @@ MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand -lcusparse
 $(B)/guest/progs/math_%: tests/gpu/math_%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
+# cuDNN's program: against cuDNN's headers (CUDNN_INCLUDE_DIR), linked with
+# our libcudnn.so.9, whose soname and version node are NVIDIA's (no build
+# machine has NVIDIA's); it runs with either.  Skipped where the headers
+# are not, with a line that says so.
+CUDNN_INCLUDE_DIR ?= /opt/cudnn/include
+$(B)/guest/progs/math_cudnn: tests/gpu/math_cudnn.cu tests/gpu/check.cuh $(B)/guest-lib/libcudnn.so.9
+	@mkdir -p $(@D)
+	@if [ -f $(CUDNN_INCLUDE_DIR)/cudnn.h ]; then \
+		echo "$(NVCC) ... math_cudnn.cu -l:libcudnn.so.9"; \
+		$(NVCC) $(NVCC_FLAGS) -I$(CUDNN_INCLUDE_DIR) $< -o $@ -L$(B)/guest-lib -l:libcudnn.so.9; \
+	else \
+		echo "math_cudnn: skipped: no cudnn.h in $(CUDNN_INCLUDE_DIR) (set CUDNN_INCLUDE_DIR)"; \
+	fi
 $(B)/guest/progs/mathbench: bench/mathbench.cu bench/bench.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
@@ -263,14 +280,16 @@ $(GEN_TESTS): $(B)/tests/gen/.stamp
 $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(B)/tests/gen/.stamp tests/unit/roundtrip.h \
 		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c \
 		tests/unit/roundtrip_cufft.c tests/unit/roundtrip_cublaslt.c tests/unit/roundtrip_async_math.c \
+		tests/unit/roundtrip_cudnn.c tests/unit/gen/cudnn_roundtrip.c tests/unit/gen/cudnn_protos.h \
 		$(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
-		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(B)/host/libgvirtus-host.a
+		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(CUDNN_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c $(GEN_TESTS) tests/unit/loopback_transport.c \
 		tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c tests/unit/roundtrip_cufft.c \
 		tests/unit/roundtrip_cublaslt.c tests/unit/roundtrip_async_math.c \
-		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ)) \
+		tests/unit/roundtrip_cudnn.c tests/unit/gen/cudnn_roundtrip.c \
+		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(CUDNN_OBJ)) \
 		$(B)/host/libgvirtus-host.a \
 		-o $@ -rdynamic \
 		-lssl -lcrypto -lpthread -ldl
@@ -345,6 +364,7 @@ install: all
 	ln -sf libcurand.so.10 $(GVIRTUS_HOME)/lib/frontend/libcurand.so
 	ln -sf libcufft.so.12 $(GVIRTUS_HOME)/lib/frontend/libcufft.so
 	ln -sf libcusparse.so.12 $(GVIRTUS_HOME)/lib/frontend/libcusparse.so
+	ln -sf libcudnn.so.9 $(GVIRTUS_HOME)/lib/frontend/libcudnn.so
 	ln -sf libcublasLt.so.13 $(GVIRTUS_HOME)/lib/frontend/libcublasLt.so
 	install -m 644 $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \
 		$(GVIRTUS_HOME)/share/gvirtus/guest/

@@ -56,14 +56,34 @@ INT_KINDS = {
 }
 
 
+# Headers that are not the toolkit's (cuDNN's), by their file name's
+# prefix: where they are (the library's annotation says).
+HEADER_DIRS = {}
+
+
+def header_dir(header):
+    for pfx, d in HEADER_DIRS.items():
+        if header.startswith(pfx):
+            return d
+    return os.path.join(CUDA_HOME, "include")
+
+
+def include_args():
+    return ["-I" + d for d in HEADER_DIRS.values()] + ["-I" + CUDA_HOME + "/include"]
+
+
 def enum_constants(header, enum_name):
     """[(name, value)] of one enum of a header."""
-    args = ["-x", "c", "-std=c11", "-I" + CUDA_HOME + "/include"]
-    tu = ci.Index.create().parse(os.path.join(CUDA_HOME, "include", header), args=args)
+    args = ["-x", "c", "-std=c11"] + include_args()
+    tu = ci.Index.create().parse(os.path.join(header_dir(header), header), args=args)
     for c in tu.cursor.walk_preorder():
-        if c.kind == ci.CursorKind.ENUM_DECL and c.spelling == enum_name:
-            return [(k.spelling, k.enum_value) for k in c.get_children()
-                    if k.kind == ci.CursorKind.ENUM_CONSTANT_DECL]
+        if c.kind == ci.CursorKind.TYPEDEF_DECL and c.spelling == enum_name and \
+                c.underlying_typedef_type.get_declaration().kind == ci.CursorKind.ENUM_DECL:
+            c = c.underlying_typedef_type.get_declaration()  # typedef enum { ... } name
+        elif c.kind != ci.CursorKind.ENUM_DECL or c.spelling != enum_name:
+            continue
+        return [(k.spelling, k.enum_value) for k in c.get_children()
+                if k.kind == ci.CursorKind.ENUM_CONSTANT_DECL]
     sys.exit("gvgen: no enum %s in %s" % (enum_name, header))
 
 
@@ -71,8 +91,8 @@ def parse(header, defines, cxx=False):
     """A header's functions by name; cxx: as C++ sees it (inside its
     extern "C" block), for the declarations a header gives C++ only."""
     lang = ["-x", "c++", "-std=c++14"] if cxx else ["-x", "c", "-std=c11"]
-    args = lang + ["-I" + CUDA_HOME + "/include"] + ["-D" + d for d in defines]
-    tu = ci.Index.create().parse(os.path.join(CUDA_HOME, "include", header), args=args)
+    args = lang + include_args() + ["-D" + d for d in defines]
+    tu = ci.Index.create().parse(os.path.join(header_dir(header), header), args=args)
     errs = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
     if errs:
         sys.exit("gvgen: %s does not parse: %s" % (header, errs[0]))
@@ -98,7 +118,10 @@ def parse_all(ann, defines):
 
 
 def exports(path):
-    """The library's exported function names, as its own .so lists them."""
+    """The library's exported function names, as its own .so lists them
+    (or a list of them, one a line, for a library no build machine has)."""
+    if path.endswith(".txt"):
+        return sorted({l.strip() for l in open(path) if l.strip()})
     out = subprocess.run(["nm", "-D", "--defined-only", path], check=True,
                          capture_output=True, text=True).stdout
     return sorted({l.split()[2].split("@")[0] for l in out.splitlines()
@@ -160,6 +183,8 @@ def is_pod(t, ann, depth=0):
         return True
     if t.kind == ci.TypeKind.CONSTANTARRAY:
         return is_pod(t.element_type, ann, depth + 1)
+    if t.kind == ci.TypeKind.RECORD and t.get_size() < 0:
+        return False  # incomplete (cuDNN's cudnnRuntimeTag_t): no size to carry
     if t.kind == ci.TypeKind.RECORD and depth < 8:
         fields = list(t.get_fields())
         checked = getattr(ann, "STRUCT_DEVPTRS", {}).get(re.sub(r"^const ", "", t.spelling), {})
@@ -553,6 +578,8 @@ def gen_lib(lib, check):
             continue
         f = Fn(name, cur, ann)
         f.legacy = legacy
+        if hasattr(ann, "note_params"):
+            ann.note_params(name, [(p.name, p.spelling) for p in f.params])
         fns.append((name, f, None, None))
 
     local, exc = set(ann.LOCAL), set(ann.EXCEPTION)
@@ -601,8 +628,15 @@ def gen_lib(lib, check):
                   if n not in {f.name for f in remote}]
     files.update(emit_host(lib, ann, remote, host_calls, banner))
     # The round-trip tests are build outputs (megabytes of them): kept
-    # for --tests, never in the tree.
-    TESTS.update(emit_roundtrip(lib, ann, remote, ids, banner))
+    # for --tests, never in the tree; but for a library whose headers CI
+    # lacks (cuDNN), in the tree, as it could not write them.
+    rt = emit_roundtrip(lib, ann, remote, ids, banner)
+    if getattr(ann, "TESTS_IN_TREE", None):
+        files.update({os.path.join(ann.TESTS_IN_TREE, k): v for k, v in rt.items()})
+    else:
+        TESTS.update(rt)
+    if getattr(ann, "DECLS", None):
+        files[os.path.join("include", "gvirtus", ann.DECLS)] = emit_decls(ann, banner)
     if getattr(ann, "RESULT_ENUM", None):
         files[os.path.join("guest-lib", "gen", lib + "_errors.inc")] = (
             "/* %s */\n" % banner + "".join('{ %d, "%s" },\n' % (v, n) for n, v in
@@ -749,6 +783,82 @@ def emit_wire(lib, ann, remote, ids, banner):
             os.path.join("include", "gvirtus", "gen", lib + "_msgs.h"): "\n".join(h)}
 
 
+def emit_decls(ann, banner):
+    """The declarations the generated and hand-written code uses, derived
+    from the library's headers (types, enum values, prototypes, numeric
+    macros), so that it builds where the headers are not installed."""
+    inc = HEADER_DIRS[ann.HEADER.split("_")[0]]
+    args = ["-x", "c", "-std=c11"] + include_args()
+    tu = ci.Index.create().parse(os.path.join(inc, ann.UMBRELLA), args=args)
+    errs = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
+    if errs:
+        sys.exit("gvgen: %s does not parse: %s" % (ann.UMBRELLA, errs[0]))
+    guard = "GVIRTUS_GEN_%s_DECLS_H" % ann.LIBRARY.upper()
+    out = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
+           "/* What gvirtus uses of %s's interface: its types, constants and functions. */"
+           % ann.UMBRELLA, "#ifndef " + guard, "#define " + guard, "",
+           "#include <cuda_runtime_api.h>", "#include <library_types.h>", "#include <stddef.h>",
+           "#include <stdint.h>", ""]
+    # Numeric macros (versions, limits, masks).
+    seen = set()
+    for h in sorted(os.listdir(inc)):
+        if not h.startswith(ann.LIBRARY) or not h.endswith(".h") or re.search(r"_v\d+\.h$", h):
+            continue
+        for m in re.finditer(r"^#define\s+(CUDNN_\w+)[ \t]+([^\n/]+?)\s*(?:/[*/].*)?$",
+                             open(os.path.join(inc, h)).read(), re.M):
+            n, v = m.groups()
+            if n in seen or not re.fullmatch(r"[\w\s()+\-*<|.]+", v) or \
+                    re.search(r"\b(?!CUDNN_)[A-Za-z_]\w*\b", re.sub(r"\b\d[\w.]*", "", v)):
+                continue
+            seen.add(n)
+            out.append("#define %s %s" % (n, v))
+    out.append("")
+
+    def in_lib(c):
+        return c.location.file and os.path.dirname(os.path.abspath(c.location.file.name)) == \
+            os.path.abspath(inc)
+
+    def anon(d):
+        return not d.spelling or "unnamed" in d.spelling or "anonymous" in d.spelling
+
+    def field_decl(f):
+        t = f.type
+        if t.kind == ci.TypeKind.CONSTANTARRAY:
+            return "%s %s[%d];" % (t.element_type.spelling, f.spelling, t.element_count)
+        return "%s %s;" % (t.spelling, f.spelling)
+
+    def body(d):
+        if d.kind == ci.CursorKind.ENUM_DECL:
+            return ["{"] + ["\t%s = %d," % (k.spelling, k.enum_value) for k in d.get_children()
+                            if k.kind == ci.CursorKind.ENUM_CONSTANT_DECL] + ["}"]
+        return ["{"] + ["\t" + field_decl(f) for f in d.type.get_fields()] + ["}"]
+
+    for c in tu.cursor.get_children():
+        if not in_lib(c):
+            continue
+        if c.kind in (ci.CursorKind.ENUM_DECL, ci.CursorKind.STRUCT_DECL) and \
+                c.is_definition() and not anon(c):
+            kw = "enum" if c.kind == ci.CursorKind.ENUM_DECL else "struct"
+            b = body(c)
+            out += ["%s %s %s" % (kw, c.spelling, b[0])] + b[1:-1] + ["};", ""]
+        elif c.kind == ci.CursorKind.TYPEDEF_DECL:
+            u = c.underlying_typedef_type
+            d = u.get_declaration()
+            if d.kind in (ci.CursorKind.ENUM_DECL, ci.CursorKind.STRUCT_DECL) and anon(d):
+                kw = "enum" if d.kind == ci.CursorKind.ENUM_DECL else "struct"
+                b = body(d)
+                out += ["typedef %s %s" % (kw, b[0])] + b[1:-1] + ["} %s;" % c.spelling, ""]
+            elif "(*)" in u.spelling:
+                out.append("typedef %s;" % u.spelling.replace("(*)", "(*%s)" % c.spelling, 1))
+            else:
+                out.append("typedef %s %s;" % (u.spelling, c.spelling))
+        elif c.kind == ci.CursorKind.FUNCTION_DECL:
+            ps = ", ".join(p_decl(Param(a)) for a in c.get_arguments()) or "void"
+            out.append("%s %s(%s);" % (c.result_type.spelling, c.spelling, ps))
+    out += ["", "#endif", ""]
+    return "\n".join(out)
+
+
 def conv(lib, ann):
     """How a library's guest stubs and host dispatch say things: its status
     type and codes, its round trip, its export macro."""
@@ -776,7 +886,8 @@ def emit_guest(lib, ann, remote, out_fns, banner):
     if getattr(ann, "ATTR_VALUES", None):
         c[-1:] = ['#include "attr_values.h"', ""]
     if math:
-        c[3:3] = ["#include <%s>" % ann.HEADER]
+        c[3:3] = ['#include "%s"' % ann.DECLS if getattr(ann, "DECLS", None)
+                  else "#include <%s>" % ann.HEADER]
         c[-1:] = ['#include "%s"' % x for x in getattr(ann, "GUEST_INCLUDE", [])] + [""]
     for f in remote:
         c.append(cv["export"] + " " + f.decl())
@@ -826,7 +937,8 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             if role == "bulk_out_n":
                 c.append("\tif (%s < 0)" % extra[0])
                 c.append("\t\treturn %s;" % cv["inval"])
-            if role == "inout":
+            if role == "inout" or (role == "modal_in" and getattr(ann, "MODAL_HOST_ONLY", False)):
+                # A scalar always in host memory (cuDNN's) must be there.
                 c.append("\tif (!%s)" % n)
                 c.append("\t\treturn %s;" % cv["inval"])
             if role in ("attr_in", "attr_out"):
@@ -1421,6 +1533,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                                         p.name))
             elif role == "modal_in":
                 c.append("\t%s %s;" % (p.spelling.replace("const ", ""), p.name))
+                if getattr(ann, "MODAL_HOST_ONLY", False):
+                    c.append("\tunsigned char v_%s[16];" % p.name)
             elif role == "in":
                 c.append("\t%s %s;" % (extra, p.name))
                 c.append("\tint has_%s;" % p.name)
@@ -1445,6 +1559,11 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             pn = p.name
             if role == "value":
                 c.append("\tRT_SAME(\"%s\", \"%s\", &%s, &x_%s.%s, sizeof(%s));" % (n, pn, pn, n, pn, pn))
+            elif role == "modal_in" and getattr(ann, "MODAL_HOST_ONLY", False):
+                # Host memory always (cuDNN's): the value arrives, in the
+                # fewest bytes a scalar of the call has.
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s && !memcmp(%s, x_%s.v_%s, 4));" %
+                         (n, pn, pn, pn, n, pn))
             elif role in ("devptr", "modal_buf", "modal_in", "modal_out", "modal_io"):
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s == x_%s.%s);" % (n, pn, pn, n, pn))
             elif role == "device":
@@ -1608,6 +1727,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, ptype(p)))
             elif role in ("modal_buf", "modal_out", "modal_io"):
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling))
+            elif role == "modal_in" and getattr(ann, "MODAL_HOST_ONLY", False):
+                c.append("\trt_random(x_%s.v_%s, sizeof(x_%s.v_%s));" % (n, pn, n, pn))
+                c.append("\tx_%s.%s = (%s)x_%s.v_%s;" % (n, pn, p.spelling.replace("const ", ""), n, pn))
             elif role == "modal_in":
                 c.append("\tx_%s.%s = (%s)(uintptr_t)rt_devptr;" % (n, pn, p.spelling.replace("const ", "")))
             elif role == "devptr":
@@ -1691,6 +1813,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 bad = ("NULL", "(%s)(uintptr_t)0x12345670ull" % p.spelling, cv["bad_handle"])
             elif role == "devptr" and p.type.kind in (ci.TypeKind.POINTER, ci.TypeKind.INCOMPLETEARRAY):
                 bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % ptype(p), cv["inval"])
+            elif role == "modal_in" and getattr(ann, "MODAL_HOST_ONLY", False):
+                continue  # host memory: the guest reads it, there is no address to refuse
             elif role in ("modal_buf", "modal_in", "modal_out", "modal_io"):
                 bad = ("", "(%s)(uintptr_t)(rt_devptr + (64u << 20))" % p.spelling, cv["inval"])
             elif role == "devptr":
@@ -1936,10 +2060,20 @@ def main(argv):
     tests = argv[argv.index("--tests") + 1] if "--tests" in argv else None
     if tests:
         argv = [a for a in argv if a not in ("--tests", tests)]
-    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft", "cublasLt", "cusparse"]
+    libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft",
+                                                          "cublasLt", "cusparse", "cudnn"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
     for lib in libs:
+        ann = importlib.import_module("annot_" + lib)
+        inc = getattr(ann, "INCLUDE_DIR", None)
+        if inc and not os.path.exists(os.path.join(inc, getattr(ann, "UMBRELLA", ann.HEADER))):
+            # Not the toolkit's: its committed output stands as it is.
+            print("gvgen: skipping %s: no %s in %s (set CUDNN_INCLUDE_DIR)" %
+                  (lib, getattr(ann, "UMBRELLA", ann.HEADER), inc))
+            continue
+        if inc:
+            HEADER_DIRS[ann.HEADER.split("_")[0]] = inc
         stale += gen_lib(lib, check)
     stale += gen_cudart(check)
     stale += gen_proc_versions(check)

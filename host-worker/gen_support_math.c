@@ -12,6 +12,7 @@ int gvg_enter_lib(struct gvw_call *c, unsigned int api, int present, const char 
 			     api == GV_API_CUBLAS     ? "\"cublas\""
 			     : api == GV_API_CUFFT    ? "\"cufft\""
 			     : api == GV_API_CUSPARSE ? "\"cusparse\""
+			     : api == GV_API_CUDNN    ? "\"cudnn\""
 						      : "\"curand\"",
 			     present, name);
 }
@@ -90,6 +91,12 @@ int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host)
 		return CUDA_SUCCESS;
 	got = !t->cusparseGetPointerMode || t->cusparseGetPointerMode(h, &mode);
 	return mode_agrees(c, "cuSPARSE", got, mode == CUSPARSE_POINTER_MODE_HOST, host);
+}
+
+int gvg_cudnn_host_scalars(int host)
+{
+	/* A device address would be read by the library as host memory. */
+	return host ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
 }
 
 uint64_t gvg_handle_full(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind)
@@ -200,13 +207,15 @@ uint64_t gvg_lib_object_new(struct gvw_call *c, enum gvw_handle_kind kind, void 
 	struct gvw_session *s = c->s;
 	uint64_t h;
 
-	if (s->library_objects >= s->w->limits.max_library_objects) {
+	int counted = gvw_counts_as_library_object(kind);
+
+	if (counted && s->library_objects >= s->w->limits.max_library_objects) {
 		gvw_limit_refuse(s, GVW_LIMIT_LIBRARY_OBJECTS, s->library_objects, 1);
 		return 0;
 	}
 	/* A library's new object is never one the table holds already. */
 	h = gvw_handle_add(c, kind, obj, 0);
-	if (h)
+	if (h && counted)
 		s->library_objects++;
 	return h;
 }
@@ -217,7 +226,8 @@ void gvg_lib_object_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind 
 
 	if (slot) {
 		gvw_handle_drop(c->s, slot);
-		c->s->library_objects--;
+		if (gvw_counts_as_library_object(kind))
+			c->s->library_objects--;
 	}
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the generated host dispatch of the math libraries (cuRAND, cuFFT,
- * cuBLAS, cuSPARSE) adds to gen_support.h: each library's function table, found the
+ * cuBLAS, cuSPARSE, cuDNN) adds to gen_support.h: each library's function table, found the
  * first time a session calls into it, and the checks of their roles.
  * Checks return CUresult codes; the generated handler says them as the
  * library's status (its static status()).
@@ -19,6 +19,9 @@
 #include "gen/cublasLt_msgs.h"
 #include "gen/cublas_driver_fns.h"
 #include "gen/cublas_msgs.h"
+#include "gen/cudnn_decls.h"
+#include "gen/cudnn_driver_fns.h"
+#include "gen/cudnn_msgs.h"
 #include "gen/cufft_driver_fns.h"
 #include "gen/cufft_msgs.h"
 #include "gen/curand_driver_fns.h"
@@ -48,6 +51,7 @@ GVG_MATH_TABLE(cublas, GVG_CUBLAS_FNS, GVW_LIB_CUBLAS)
 GVG_MATH_TABLE(cublasLt, GVG_CUBLASLT_FNS, GVW_LIB_CUBLASLT)
 GVG_MATH_TABLE(cufft, GVG_CUFFT_FNS, GVW_LIB_CUFFT)
 GVG_MATH_TABLE(cusparse, GVG_CUSPARSE_FNS, GVW_LIB_CUSPARSE)
+GVG_MATH_TABLE(cudnn, GVG_CUDNN_FNS, GVW_LIB_CUDNN)
 #undef GVG_MATH_TABLE
 #undef GVG_MATH_TYPE
 #undef GVG_MATH_FIELD
@@ -92,6 +96,8 @@ int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host);
 /* The same for a cuSPARSE handle. */
 int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host);
+/* cuDNN's scaling factors are host memory always: 0 when host says so. */
+int gvg_cudnn_host_scalars(int host);
 /* The same for a cuBLASLt matmul or transform descriptor; for a matmul
  * descriptor, also the device addresses and the emulation descriptor its
  * attributes name (checked as the call's own pointers and handles are). */

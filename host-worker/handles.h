@@ -15,6 +15,7 @@
 #include "gen/cublasLt_driver_fns.h"
 #include "gen/cublas_driver_fns.h"
 #include "gen/cuda_driver_fns.h"
+#include "gen/cudnn_driver_fns.h"
 #include "gen/cufft_driver_fns.h"
 #include "gen/curand_driver_fns.h"
 #include "gen/cusparse_driver_fns.h"
@@ -28,8 +29,9 @@ enum gvw_handle_kind {
 #define GVG_KIND(k) GVW_H_##k,
 	GVG_CUDA_KINDS(GVG_KIND) GVG_CURAND_KINDS(GVG_KIND) GVG_CUBLAS_KINDS(GVG_KIND)
 	    GVG_CUFFT_KINDS(GVG_KIND) GVG_CUBLASLT_KINDS(GVG_KIND) GVG_CUSPARSE_KINDS(GVG_KIND)
+		GVG_CUDNN_KINDS(GVG_KIND)
 #undef GVG_KIND
-		GVW_H_KIND_LIMIT
+		    GVW_H_KIND_LIMIT
 };
 #define GVW_HANDLE_KIND_BITS 8
 _Static_assert(GVW_H_KIND_LIMIT <= (1 << GVW_HANDLE_KIND_BITS), "handle kinds fit their bits");

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gen_support_math.h"
 #include "handles.h"
@@ -19,6 +20,7 @@ static struct gvg_cublas_fns cublas_fns;
 static struct gvg_cufft_fns cufft_fns;
 static struct gvg_cublasLt_fns cublasLt_fns;
 static struct gvg_cusparse_fns cusparse_fns;
+static struct gvg_cudnn_fns cudnn_fns;
 
 static const struct {
 	const char *soname;
@@ -29,6 +31,7 @@ static const struct {
     [GVW_LIB_CUFFT] = {"libcufft.so.12", &cufft_fns},
     [GVW_LIB_CUBLASLT] = {"libcublasLt.so.13", &cublasLt_fns},
     [GVW_LIB_CUSPARSE] = {"libcusparse.so.12", &cusparse_fns},
+    [GVW_LIB_CUDNN] = {"libcudnn.so.9", &cudnn_fns},
 };
 
 /* Each library's table, every function found by its name. */
@@ -45,29 +48,47 @@ RESOLVER(cublas, GVG_CUBLAS_FNS)
 RESOLVER(cufft, GVG_CUFFT_FNS)
 RESOLVER(cublasLt, GVG_CUBLASLT_FNS)
 RESOLVER(cusparse, GVG_CUSPARSE_FNS)
+RESOLVER(cudnn, GVG_CUDNN_FNS)
 #undef RESOLVER
 #undef LOAD
 
 static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
     [GVW_LIB_CURAND] = resolve_curand,	   [GVW_LIB_CUBLAS] = resolve_cublas,
     [GVW_LIB_CUFFT] = resolve_cufft,	   [GVW_LIB_CUBLASLT] = resolve_cublasLt,
-    [GVW_LIB_CUSPARSE] = resolve_cusparse,
+    [GVW_LIB_CUSPARSE] = resolve_cusparse, [GVW_LIB_CUDNN] = resolve_cudnn,
 };
 
 static const void *opened[GVW_LIB_LIMIT];
 static atomic_bool tried[GVW_LIB_LIMIT];
 
 /*
- * The loader's search first; then the toolkit's own directory, where the
- * math libraries live on a host whose loader was never told of it
- * ($CUDA_HOME/lib64, else /usr/local/cuda/lib64).
+ * cuDNN is not the toolkit's: it lives where it was installed (a Python
+ * wheel's nvidia/cudnn/lib, a tarball).  $GVIRTUS_CUDNN_DIR names that
+ * directory; libcudnn.so.9 opens its sub-libraries from its own directory.
+ */
+#define CUDNN_DIR_ENV "GVIRTUS_CUDNN_DIR"
+
+/*
+ * The loader's search first (for cuDNN, $GVIRTUS_CUDNN_DIR before it);
+ * then the toolkit's own directory, where the math libraries live on a
+ * host whose loader was never told of it ($CUDA_HOME/lib64, else
+ * /usr/local/cuda/lib64).
  */
 static void *open_library(const char *soname, char *why, size_t len)
 {
 	const char *home = getenv("CUDA_HOME");
+	const char *dnn = getenv(CUDNN_DIR_ENV);
 	char path[512];
-	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	void *h;
 
+	if (!strcmp(soname, libs[GVW_LIB_CUDNN].soname) && dnn && *dnn) {
+		snprintf(path, sizeof(path), "%s/%s", dnn, soname);
+		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		if (h)
+			return h;
+		gvw_log(GVW_WARN, "%s: %s", CUDNN_DIR_ENV, dlerror());
+	}
+	h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (h)
 		return h;
 	snprintf(why, len, "%s", dlerror());
@@ -87,6 +108,11 @@ static void open_one(enum gvw_math_lib lib)
 			"as not supported; install NVIDIA's library or put its directory in "
 			"LD_LIBRARY_PATH",
 			libs[lib].soname, why);
+		if (lib == GVW_LIB_CUDNN)
+			gvw_log(GVW_WARN,
+				"cuDNN is not part of the toolkit: set %s to the directory of "
+				"libcudnn.so.9 (a PyTorch venv's site-packages/nvidia/cudnn/lib)",
+				CUDNN_DIR_ENV);
 		return;
 	}
 	/* gvirtus's guest shim of the same soname would send the calls back. */
@@ -156,12 +182,16 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 		lib = GVW_LIB_CURAND;
 		break;
 	default:
-		if (!gvw_cusparse_kind(h->kind))
+		if (gvw_cusparse_kind(h->kind))
+			lib = GVW_LIB_CUSPARSE;
+		else if (gvw_cudnn_kind(h->kind))
+			lib = GVW_LIB_CUDNN;
+		else
 			return 0;
-		lib = GVW_LIB_CUSPARSE;
 		break;
 	}
-	s->library_objects--;
+	if (gvw_counts_as_library_object(h->kind))
+		s->library_objects--;
 	/* An object exists only where its library was opened. */
 	if (!ex->math_fns || !ex->math_fns(lib))
 		return 1;
@@ -185,6 +215,9 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 		break;
 	case GVW_LIB_CUSPARSE:
 		gvw_cusparse_destroy(ex->math_fns(lib), h);
+		break;
+	case GVW_LIB_CUDNN:
+		gvw_cudnn_destroy(ex->math_fns(lib), h);
 		break;
 	default:
 		lt = ex->math_fns(lib);

@@ -15,6 +15,7 @@ enum gvw_math_lib {
 	GVW_LIB_CUFFT,
 	GVW_LIB_CUBLASLT,
 	GVW_LIB_CUSPARSE,
+	GVW_LIB_CUDNN,
 	GVW_LIB_LIMIT,
 };
 
@@ -36,6 +37,18 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h);
 int gvw_cusparse_kind(int kind);
 struct gvg_cusparse_fns;
 void gvw_cusparse_destroy(const struct gvg_cusparse_fns *t, struct gvw_handle_slot *h);
+/*
+ * Whether an object of kind counts against max_library_objects, the quota
+ * of objects holding memory of their library's own (handles, plans,
+ * generators).  cuDNN's backend descriptors are small host records that
+ * cudnn-frontend makes by the hundred for each convolution plan (44 knob
+ * choices per engine config): they count against max_handles only.
+ */
+int gvw_counts_as_library_object(int kind);
+/* The same for cuDNN's objects (math_cudnn.c). */
+int gvw_cudnn_kind(int kind);
+struct gvg_cudnn_fns;
+void gvw_cudnn_destroy(const struct gvg_cudnn_fns *t, struct gvw_handle_slot *h);
 
 /* For executors: open lib's soname with sym from dlsym, once per process. */
 const void *gvw_math_open(enum gvw_math_lib lib);

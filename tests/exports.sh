@@ -37,5 +37,11 @@ for lib in libcurand.so.10 libcublas.so.13 libcublasLt.so.13 libcufft.so.12 libc
 	check "$lib exports every name NVIDIA's does, under its node" "$(comm -13 <(echo "$ours") <(echo "$theirs"))"
 	check "$lib exports nothing else" "$(comm -23 <(echo "$ours") <(echo "$theirs"))"
 done
+# cuDNN is no build machine's: its names are a list read from NVIDIA's
+# libcudnn.so.9 (gen/exports/libcudnn.so.9.txt), all under its node.
+ours=$(objdump -T "$b/guest-lib/libcudnn.so.9" | awk '$4 == ".text" && $6 == "libcudnn.so.9" {print $7}' | sort -u)
+theirs=$(sort -u "$repo/gen/exports/libcudnn.so.9.txt")
+check "libcudnn.so.9 exports every name NVIDIA's does, under its node" "$(comm -13 <(echo "$ours") <(echo "$theirs"))"
+check "libcudnn.so.9 exports nothing else" "$(comm -23 <(names "$b/guest-lib/libcudnn.so.9" | sed 's/@.*//' | sort -u) <(echo "$theirs"))"
 echo "exports: $pass passed, $fail failed"
 [ "$fail" = 0 ]

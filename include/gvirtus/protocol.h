@@ -20,6 +20,7 @@
 #include "gen/cublasLt_msgs.h"
 #include "gen/cublas_msgs.h"
 #include "gen/cuda_msgs.h"
+#include "gen/cudnn_msgs.h"
 #include "gen/cufft_msgs.h"
 #include "gen/curand_msgs.h"
 #include "gen/cusparse_msgs.h"
@@ -47,7 +48,8 @@ enum gv_lib_ops {
 	GV_OPS_CUBLAS = 4000,
 	GV_OPS_CUBLASLT = 6000,
 	GV_OPS_CUSPARSE = 7000,
-	GV_OPS_LIB_END = 8000,
+	GV_OPS_CUDNN = 9000,
+	GV_OPS_LIB_END = 10000,
 };
 #define GV_DEFERRED_LIB(op, status)                                                                \
 	((int32_t)(0x80000000u | ((uint32_t)(op)&0x7fffu) << 16 | ((uint32_t)(status)&0xffffu)))
@@ -65,9 +67,10 @@ enum gv_lib_ops {
 #define GV_API_CUFFT	8u  /* "cufft" */
 #define GV_API_CURAND	16u /* "curand" */
 #define GV_API_CUSPARSE 32u /* "cusparse" */
+#define GV_API_CUDNN	64u /* "cudnn" */
 #define GV_API_ALL                                                                                 \
 	(GV_API_CUDART | GV_API_CUDADR | GV_API_CUBLAS | GV_API_CUFFT | GV_API_CURAND |            \
-	 GV_API_CUSPARSE)
+	 GV_API_CUSPARSE | GV_API_CUDNN)
 #define GV_API_LISTED 0x80000000u /* set whenever a "plugins" list chose: never 0 */
 
 struct __attribute__((packed)) gv_msg_hdr {
@@ -388,6 +391,38 @@ struct __attribute__((packed)) gv_lt_set_attr_req {
 	uint32_t kind;	 /* enum gv_lt_kind */
 	int32_t attr;
 	uint32_t size; /* the tail's length */
+};
+
+/*
+ * cuDNN's backend attributes (guest-lib/math/cudnn_backend.c), whose
+ * elements' type and count are arguments (cudnn_attr.h gives an element's
+ * bytes by type).  CUDNN_BE_SET: the elements in the tail; descriptors,
+ * the cuDNN handle and device pointers among them as the session's handle
+ * values and the guest's addresses, which the host checks and maps.
+ * CUDNN_BE_GET: the elements come back in the bulk buffer; descriptors
+ * the caller made for the library to fill travel in the tail instead
+ * (their handle values), and nothing comes back for them but the count.
+ * The results are cudnnStatus_t.
+ */
+#define GV_CUDNN_ATTR_MAX     32768	 /* an attribute's bytes in a tail */
+#define GV_CUDNN_ATTR_GET_MAX (1u << 20) /* ... coming back in bulk (a plan's JSON) */
+struct __attribute__((packed)) gv_cudnn_be_set_req {
+	uint64_t desc; /* its handle */
+	int32_t name;  /* cudnnBackendAttributeName_t */
+	int32_t type;  /* cudnnBackendAttributeType_t */
+	int64_t count; /* elements in the tail */
+};
+struct __attribute__((packed)) gv_cudnn_be_get_req {
+	uint64_t desc;
+	int32_t name;
+	int32_t type;
+	int64_t requested;  /* elements the caller's array holds */
+	uint8_t want_count; /* the caller asked for the count */
+	uint8_t has_array;  /* the caller passed an array */
+	uint8_t reserved[6];
+};
+struct __attribute__((packed)) gv_cudnn_be_get_resp {
+	int64_t count;
 };
 
 struct __attribute__((packed)) gv_capture_info_req {

@@ -29,8 +29,9 @@ FUZZ_COMMON_SRC := $(filter-out common/tls%.c,$(wildcard common/*.c))
 FUZZ_WORKER_SRC := $(wildcard host-worker/*.c host-worker/gen/*.c) $(FUZZ_COMMON_SRC) tests/fuzz/fuzz_worker.c
 FUZZ_SRC_session := $(FUZZ_WORKER_SRC)
 # The generated fake driver stands behind the generated calls.
-FUZZ_SRC_codecs := $(FUZZ_WORKER_SRC) $(GEN_TESTS) tests/fuzz/fuzz_fakes.c
+FUZZ_SRC_codecs := $(FUZZ_WORKER_SRC) $(GEN_TESTS) tests/unit/gen/cudnn_roundtrip.c tests/fuzz/fuzz_fakes.c
 $(FUZZ_O)/$(B)/tests/gen/%_roundtrip.o: FUZZ_CFLAGS += -DRT_FAKES_ONLY -Wno-deprecated-declarations
+$(FUZZ_O)/tests/unit/gen/%_roundtrip.o: FUZZ_CFLAGS += -DRT_FAKES_ONLY
 FUZZ_SRC_framing := qemu-device/gvirtus_framing.c
 FUZZ_SRC_fatbin := host-worker/fatbin_params.c host-worker/ptx_params.c
 FUZZ_SRC_properties := common/properties.c common/json.c

@@ -6,6 +6,7 @@
  * no driver".  The fakes' argument checks only count here.
  */
 #include "fuzz_fakes.h"
+#include "cudnn_attr.h"
 #include "math_libs.h"
 #include "roundtrip_math.h"
 
@@ -77,6 +78,33 @@ static struct gvg_cublas_fns cublas_fakes;
 static struct gvg_cufft_fns cufft_fakes;
 static struct gvg_cublasLt_fns cublasLt_fakes;
 static struct gvg_cusparse_fns cusparse_fakes;
+static struct gvg_cudnn_fns cudnn_fakes;
+
+/* cuDNN's backend attributes (hand-written handlers): the library reads
+ * every element it is given and writes every element it is asked for. */
+static cudnnStatus_t cudnn_set_attr(cudnnBackendDescriptor_t d, cudnnBackendAttributeName_t name,
+				    cudnnBackendAttributeType_t type, int64_t n, const void *elems)
+{
+	volatile unsigned char sum = 0;
+
+	for (size_t i = 0; elems && i < (size_t)n * gv_cudnn_elem_bytes(type); i++)
+		sum += ((const unsigned char *)elems)[i];
+	(void)sum;
+	return CUDNN_STATUS_SUCCESS;
+}
+
+static cudnnStatus_t cudnn_get_attr(const cudnnBackendDescriptor_t d,
+				    cudnnBackendAttributeName_t name,
+				    cudnnBackendAttributeType_t type, int64_t requested,
+				    int64_t *count, void *elems)
+{
+	if (count)
+		*count = requested;
+	/* Descriptors to fill are objects of the library: only read here. */
+	if (elems && type != CUDNN_TYPE_BACKEND_DESCRIPTOR)
+		memset(elems, 0x5a, (size_t)requested * gv_cudnn_elem_bytes(type));
+	return CUDNN_STATUS_SUCCESS;
+}
 
 /* The library's pointer mode of any handle: host, cuBLAS's default. */
 static cublasStatus_t host_pointer_mode(cublasHandle_t h, cublasPointerMode_t *mode)
@@ -107,6 +135,8 @@ static const void *math_fakes(int lib)
 		return &cublasLt_fakes;
 	case GVW_LIB_CUSPARSE:
 		return &cusparse_fakes;
+	case GVW_LIB_CUDNN:
+		return &cudnn_fakes;
 	default:
 		return NULL;
 	}
@@ -125,6 +155,9 @@ void fz_install_fakes(struct gvw_worker *w)
 	rt_install_cublasLt(&cublasLt_fakes);
 	rt_install_cusparse(&cusparse_fakes);
 	cusparse_fakes.cusparseGetPointerMode = cusparse_host_pointer_mode;
+	rt_install_cudnn(&cudnn_fakes);
+	cudnn_fakes.cudnnBackendSetAttribute = cudnn_set_attr;
+	cudnn_fakes.cudnnBackendGetAttribute = cudnn_get_attr;
 	ex = *w->ex;
 	ex.cuda_fns = &fakes;
 	ex.math_fns = math_fakes;

@@ -10,6 +10,14 @@ out=${OUT:-$b/gpu-results}
 mkdir -p "$out"
 [ -d "$b/qemu/lib" ] && export LD_LIBRARY_PATH=$b/qemu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 declare -A result
+# cuDNN is not the toolkit's: NVIDIA's libcudnn.so.9 (and the sub-libraries
+# it opens from its own directory) comes from PyTorch's venv here.  The
+# native run finds it through LD_LIBRARY_PATH, the host worker (QEMU's,
+# gvirtus-backend's) through GVIRTUS_CUDNN_DIR.
+export GVIRTUS_CUDNN_DIR=${GVIRTUS_CUDNN_DIR:-/opt/torch/.venv/lib/python3.12/site-packages/nvidia/cudnn/lib}
+[ -f "$GVIRTUS_CUDNN_DIR/libcudnn.so.9" ] || echo "== no libcudnn.so.9 in GVIRTUS_CUDNN_DIR=$GVIRTUS_CUDNN_DIR: math_cudnn fails"
+# math_cudnn exists where the build machine had cuDNN's headers.
+dnn=$([ -x "$b/guest/progs/math_cudnn" ] && echo math_cudnn)
 
 used() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits | head -n1; }
 
@@ -65,14 +73,14 @@ compare_with_native() {
 	fi
 }
 run_programs() {
-	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft math_cusparse nvrtc_driver; do
+	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft math_cusparse $dnn nvrtc_driver; do
 		echo "=== BEGIN $p"
 		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $p)
 		echo "=== END $p rc=$?"
 	done
 }
 # Natively, NVIDIA's math libraries come from the toolkit (the math_* programs).
-LD_LIBRARY_PATH=$b/native:${CUDA_HOME:-/usr/local/cuda}/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+LD_LIBRARY_PATH=$b/native:${CUDA_HOME:-/usr/local/cuda}/lib64:$GVIRTUS_CUDNN_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
 	run_programs >"$out/programs-native.log" 2>&1
 cut_out "$out/programs-native.log" >"$out/programs-native.txt"
 
@@ -80,7 +88,7 @@ echo "== nvcc programs over TCP (gvirtus-backend on loopback, executor=cuda)"
 port=$((20000 + RANDOM % 20000))
 home=$(mktemp -d)
 mkdir -p "$home/etc"
-printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse" ] } ], "secure_application": false }\n' "$port" >"$home/etc/properties.json"
+printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse", "cudnn" ] } ], "secure_application": false }\n' "$port" >"$home/etc/properties.json"
 "$b/bin/gvirtus-backend" "$home/etc/properties.json" 2>"$out/backend.log" &
 backend=$!
 sleep 2

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The math shims against a host without the libraries' GPU work: the CPU
- * double (whose executor has no cuBLAS, cuFFT, cuRAND or cuSPARSE), or an endpoint
+ * double (whose executor has no cuBLAS, cuFFT, cuRAND, cuSPARSE or cuDNN), or an endpoint
  * whose "plugins" leave them out.  What answers in the guest answers, the
  * strided cuBLAS copies move real data through the runtime, and every
  * remoted call fails with its library's own not-supported status.
@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "check.h"
+/* cuDNN's declarations as gvgen derived them: no cudnn.h where CI builds. */
+#include "gen/cudnn_decls.h"
 
 /* cuSPARSE's version, properties and status names answer in the guest;
  * its objects are the host's, and a host without it says not supported. */
@@ -41,6 +43,36 @@ static void sparse(void)
 	CHECK(cusparseCreate(&sp) == CUSPARSE_STATUS_NOT_SUPPORTED, "cusparseCreate");
 	CHECK(cusparseCreateMatDescr(&descr) == CUSPARSE_STATUS_NOT_SUPPORTED,
 	      "cusparseCreateMatDescr");
+}
+
+/* cuDNN's version, properties, status strings and a handle's stream answer
+ * in the guest; its objects, the backend API's included, are the host's,
+ * and a host without it says not supported, the attributes too. */
+static void dnn(void)
+{
+	cudnnHandle_t h = NULL;
+	cudnnTensorDescriptor_t t = NULL;
+	cudnnBackendDescriptor_t d = NULL;
+	int64_t dims[4] = {1, 2, 3, 4}, n = 0;
+	int v = 0;
+
+	CHECK(cudnnGetVersion() == CUDNN_VERSION, "cudnnGetVersion %zu", cudnnGetVersion());
+	CHECK(cudnnGetProperty(MINOR_VERSION, &v) == CUDNN_STATUS_SUCCESS && v == CUDNN_MINOR,
+	      "cudnnGetProperty MINOR_VERSION %d", v);
+	CHECK(!strcmp(cudnnGetErrorString(CUDNN_STATUS_BAD_PARAM), "CUDNN_STATUS_BAD_PARAM"),
+	      "cudnnGetErrorString");
+	CHECK(cudnnCreate(&h) == CUDNN_STATUS_NOT_SUPPORTED, "cudnnCreate");
+	CHECK(cudnnCreateTensorDescriptor(&t) == CUDNN_STATUS_NOT_SUPPORTED,
+	      "cudnnCreateTensorDescriptor");
+	CHECK(cudnnBackendCreateDescriptor(CUDNN_BACKEND_TENSOR_DESCRIPTOR, &d) ==
+		  CUDNN_STATUS_NOT_SUPPORTED,
+	      "cudnnBackendCreateDescriptor");
+	CHECK(cudnnBackendSetAttribute(d, CUDNN_ATTR_TENSOR_DIMENSIONS, CUDNN_TYPE_INT64, 4,
+				       dims) == CUDNN_STATUS_NOT_SUPPORTED,
+	      "cudnnBackendSetAttribute");
+	CHECK(cudnnBackendGetAttribute(d, CUDNN_ATTR_TENSOR_DIMENSIONS, CUDNN_TYPE_INT64, 4, &n,
+				       dims) == CUDNN_STATUS_NOT_SUPPORTED,
+	      "cudnnBackendGetAttribute");
 }
 
 /* cuBLAS-XT is the guest's own, over the remoted cuBLAS: its settings are
@@ -114,6 +146,7 @@ int main(int argc, char **argv)
 	      "curandCreateGenerator");
 	xt();
 	sparse();
+	dnn();
 	CHECK_CUDA(cudaFree(dev), cudaSuccess);
 	printf("gvtest_math%s: %d passed, %d failed\n", unserved ? " unserved" : "", check_passes,
 	       check_failures);

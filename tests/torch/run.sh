@@ -5,7 +5,7 @@
 # then the values each mode printed (training losses) compared with native's.
 #   TCP: gvirtus-backend on loopback; the client runs with gvirtus's shims
 #        preloaded by soname in place of NVIDIA's libcudart, libcuda,
-#        cuBLAS(Lt), cuFFT and cuRAND, and /dev/nvidia* hidden from it (a
+#        cuBLAS(Lt), cuFFT, cuRAND, cuSPARSE and cuDNN, and /dev/nvidia* hidden from it (a
 #        private mount namespace) so that it can only reach the GPU through
 #        gvirtus.
 #   guest: the host's root shared read-only into the guest (-s /:/host) and
@@ -22,8 +22,15 @@ out=${OUT:-$b/torch-results}
 script=${TORCH_SCRIPT:-$repo/tests/torch/checks.py}
 mkdir -p "$out"
 g=$b/guest-lib
-preload=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12
+preload=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12:$g/libcudnn.so.9
 [ -x "$py" ] || { echo "torch: no Python at $py (give its path)"; exit 2; }
+# The host workers (gvirtus-backend's, QEMU's) open NVIDIA's libcudnn.so.9
+# from the venv's wheel, which no loader path names.
+if [ -z "${GVIRTUS_CUDNN_DIR:-}" ]; then
+	for d in "$(dirname "$(dirname "$py")")"/lib/python3*/site-packages/nvidia/cudnn/lib; do
+		[ -f "$d/libcudnn.so.9" ] && export GVIRTUS_CUDNN_DIR=$d
+	done
+fi
 
 native() {
 	timeout 600 "$py" "$script" "$@"
@@ -34,7 +41,7 @@ tcp() {
 	port=$((20000 + RANDOM % 20000))
 	home=$(mktemp -d)
 	mkdir -p "$home/etc"
-	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse" ] } ], "secure_application": false }\n' \
+	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse", "cudnn" ] } ], "secure_application": false }\n' \
 		"$port" >"$home/etc/properties.json"
 	"$b/bin/gvirtus-backend" "$home/etc/properties.json" 2>"$out/tcp-backend.log" &
 	backend=$!

@@ -1329,6 +1329,7 @@ static struct gvg_cublas_fns fake_cublas;
 static struct gvg_cufft_fns fake_cufft;
 static struct gvg_cublasLt_fns fake_cublasLt;
 static struct gvg_cusparse_fns fake_cusparse;
+static struct gvg_cudnn_fns fake_cudnn;
 
 static const void *fake_math_fns(int lib)
 {
@@ -1343,6 +1344,8 @@ static const void *fake_math_fns(int lib)
 		return &fake_cublasLt;
 	case GVW_LIB_CUSPARSE:
 		return &fake_cusparse;
+	case GVW_LIB_CUDNN:
+		return &fake_cudnn;
 	default:
 		return NULL;
 	}
@@ -1368,6 +1371,7 @@ int main(void)
 	rt_install_cufft(&fake_cufft);
 	rt_install_cublasLt(&fake_cublasLt);
 	rt_install_cusparse(&fake_cusparse);
+	rt_install_cudnn(&fake_cudnn);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
 	/* Queued calls, before anything sticky stops queueing. */
@@ -1385,6 +1389,8 @@ int main(void)
 	rt_run_all_cublasLt();
 	cublaslt_calls(&fake_cublasLt, &fake_cublas);
 	rt_run_all_cusparse();
+	rt_run_all_cudnn();
+	cudnn_backend_attributes(&fake_cudnn);
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);

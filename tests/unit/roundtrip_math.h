@@ -11,9 +11,12 @@
 
 #include "gen/cublasLt_protos.h"
 #include "gen/cublas_protos.h"
+#include "gen/cudnn_decls.h"
 #include "gen/cufft_protos.h"
 #include "gen/curand_protos.h"
 #include "gen/cusparse_protos.h"
+/* cuDNN's is committed (tests/unit/gen): CI has no cudnn.h to write it from. */
+#include "gen/cudnn_protos.h"
 #include "gen_support_math.h"
 #include "roundtrip.h"
 
@@ -29,6 +32,10 @@ void rt_install_cufft(struct gvg_cufft_fns *t);
 void rt_run_all_cufft(void);
 void rt_install_cusparse(struct gvg_cusparse_fns *t);
 void rt_run_all_cusparse(void);
+void rt_install_cudnn(struct gvg_cudnn_fns *t);
+void rt_run_all_cudnn(void);
+/* The backend API's attributes, hand-written (roundtrip_cudnn.c). */
+void cudnn_backend_attributes(struct gvg_cudnn_fns *t);
 /* Plans as short handles, their arrays (roundtrip_cufft.c). */
 void cufft_plans(struct gvg_cufft_fns *t);
 /* The object a fake returns for a handle the library declares as an int. */

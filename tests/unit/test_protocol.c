@@ -98,7 +98,8 @@ static void test_framing_errors(void)
 	EXPECT(r.h.status == GV_EVERSION && r.h.version == GV_PROTOCOL_VERSION,
 	       "wrong version: status %u version %u", r.h.status, r.h.version);
 
-	r = call(9999, NULL, 0, NULL, 0);
+	/* No op has this number: past cuDNN's generated calls, below its backend's. */
+	r = call(9997, NULL, 0, NULL, 0);
 	EXPECT(r.h.status == GV_EOP, "unknown op: status %u", r.h.status);
 	r = call(0, NULL, 0, NULL, 0);
 	EXPECT(r.h.status == GV_EOP, "op 0: status %u", r.h.status);
