@@ -204,10 +204,14 @@ BULK_OUT_ELEMS = {("cudnn%s" % f, "perfResults"): "requestedAlgoCount" for f in 
     "GetConvolutionForwardAlgorithm_v7", "GetConvolutionBackwardDataAlgorithm_v7",
     "GetConvolutionBackwardFilterAlgorithm_v7")}
 
-# Every remote call waits for its reply (async is not used yet).
-ASYNC = None
-ASYNC_SETTERS = set()
-ASYNC_RESET = None
+# The async class (gen/gvasync.py): PyTorch sets the handle's stream before
+# every cuDNN call; once a value has been set on a handle, setting it again
+# is queued (the stream must be one the process knows).  Compute calls take
+# descriptors PyTorch makes anew for each call, so their keys never repeat:
+# they stay synchronous.
+ASYNC = r"^cudnnSetStream$"
+ASYNC_SETTERS = {"cudnnSetStream"}
+ASYNC_RESET = r"^cudnnDestroy$"  # a handle's learned values go with it
 
 
 def async_guard(fn, names):

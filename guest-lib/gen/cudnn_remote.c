@@ -1012,6 +1012,7 @@ GVM_EXPORT cudnnStatus_t cudnnDestroy(cudnnHandle_t handle)
 	memset(&q, 0, sizeof(q));
 	q.handle = (uint64_t)(uintptr_t)handle;
 	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	gvm_async_reset(&gvm_lib_cudnn);
 	if (e == CUDNN_STATUS_SUCCESS)
 		gvm_cudnn_destroyed(handle);
 	return e;
@@ -3671,12 +3672,20 @@ GVM_EXPORT cudnnStatus_t cudnnSetStream(cudnnHandle_t handle, cudaStream_t strea
 {
 	struct gvg_cudnnSetStream_req q;
 	struct gvg_cudnnSetStream_resp r;
+	const uint64_t k_[] = {(uint64_t)(uintptr_t)handle, (uint64_t)(uintptr_t)streamId};
+	const int g_ = gv_stream_known(streamId);
 	cudnnStatus_t e;
 
 	memset(&q, 0, sizeof(q));
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.streamId = (uint64_t)(uintptr_t)streamId;
-	e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnSetStream, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (g_ && gvm_async(&gvm_lib_cudnn, GV_OP_cudnnSetStream, k_, 2, &q, sizeof(q))) {
+		e = CUDNN_STATUS_SUCCESS;
+	} else {
+		e = gvm_call(&gvm_lib_cudnn, GV_OP_cudnnSetStream, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+		if (g_ && e == CUDNN_STATUS_SUCCESS)
+			gvm_learn(&gvm_lib_cudnn, GV_OP_cudnnSetStream, k_, 2);
+	}
 	if (e == CUDNN_STATUS_SUCCESS)
 		gvm_cudnn_set_stream(handle, streamId);
 	return e;
