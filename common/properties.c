@@ -162,7 +162,7 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 
 /*
  * "plugins": the APIs the endpoint serves (GV_API_*), GVirtuS's names.
- * cuDNN, cuSOLVER and NVRTC are accepted, so that GVirtuS's
+ * cuDNN and NVRTC are accepted, so that GVirtuS's
  * properties.json files load, but serve nothing yet.
  */
 static int plugins(const struct gv_json *pl, const char *path, unsigned int *apis, char *err,
@@ -179,8 +179,8 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 	    {"cufft", GV_API_CUFFT},
 	    {"curand", GV_API_CURAND},
 	    {"cusparse", GV_API_CUSPARSE},
+	    {"cusolver", GV_API_CUSOLVER},
 	    {"cudnn", 0},
-	    {"cusolver", 0},
 	    {"nvrtc", 0},
 	    {NULL, 0},
 	};
@@ -201,8 +201,8 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 		if (!known[i].name) {
 			snprintf(err, len,
 				 "%s line %d: plugin \"%s\" is not known; accepted: "
-				 "cudart, cudadr, cublas, cufft, curand, cusparse (served), "
-				 "cudnn, cusolver, nvrtc (not served yet)",
+				 "cudart, cudadr, cublas, cufft, curand, cusparse, cusolver "
+				 "(served), cudnn, nvrtc (not served yet)",
 				 path, p->line, p->string);
 			return -1;
 		}

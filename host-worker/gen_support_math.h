@@ -15,6 +15,7 @@
 #include <curand.h>
 #include <cusparse.h>
 
+#include "cusolver_h.h"
 #include "gen/cublasLt_driver_fns.h"
 #include "gen/cublasLt_msgs.h"
 #include "gen/cublas_driver_fns.h"
@@ -23,6 +24,8 @@
 #include "gen/cufft_msgs.h"
 #include "gen/curand_driver_fns.h"
 #include "gen/curand_msgs.h"
+#include "gen/cusolver_driver_fns.h"
+#include "gen/cusolver_msgs.h"
 #include "gen/cusparse_driver_fns.h"
 #include "gen/cusparse_msgs.h"
 #include "gen_support.h"
@@ -48,6 +51,7 @@ GVG_MATH_TABLE(cublas, GVG_CUBLAS_FNS, GVW_LIB_CUBLAS)
 GVG_MATH_TABLE(cublasLt, GVG_CUBLASLT_FNS, GVW_LIB_CUBLASLT)
 GVG_MATH_TABLE(cufft, GVG_CUFFT_FNS, GVW_LIB_CUFFT)
 GVG_MATH_TABLE(cusparse, GVG_CUSPARSE_FNS, GVW_LIB_CUSPARSE)
+GVG_MATH_TABLE(cusolver, GVG_CUSOLVER_FNS, GVW_LIB_CUSOLVER)
 #undef GVG_MATH_TABLE
 #undef GVG_MATH_TYPE
 #undef GVG_MATH_FIELD
@@ -92,6 +96,29 @@ int gvg_devptr_at(struct gvw_call *c, uint64_t ptr, uint64_t len, void **out);
 int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host);
 /* The same for a cuSPARSE handle. */
 int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host);
+/*
+ * Host arrays of a call that runs on the host's CPU (cuSOLVER's *Host
+ * calls), packed by the guest in the request's one GV_BULK_UPDATE buffer
+ * of len bytes: *out is the host's private copy of it (NULL for none),
+ * so that the guest's pages cannot change under NVIDIA's CPU code.
+ * gvg_host_arrays_done writes it back to the guest's buffer when back is
+ * set, and frees it.  At most GVG_HOST_ARRAY_MAX elements an array.
+ */
+#define GVG_HOST_ARRAY_MAX (1ll << 28)
+int gvg_host_arrays(struct gvw_call *c, uint64_t len, unsigned char **out);
+void gvg_host_arrays_done(struct gvw_call *c, unsigned char *pk, uint64_t len, int back);
+/* Host workspace of len bytes the call uses (cuSOLVER's bufferOnHost):
+ * the host's own zeroed memory, GVG_HOST_WORK_MAX at most; NULL for 0. */
+#define GVG_HOST_WORK_MAX (256ull << 20)
+int gvg_host_work(struct gvw_call *c, size_t len, void **out);
+/* A CSR matrix of rows x cols with nnz entries in host arrays, as the
+ * descriptor's index base has it: row pointers non-decreasing from the
+ * base to base + nnz (end pointers, where given, within their row),
+ * column indices within the columns.  NVIDIA's CPU code trusts them. */
+int gvg_cusolver_csr(struct gvw_call *c, cusparseMatDescr_t descr, int rows, int cols, int nnz,
+		     const int *row_ptr, const int *end_ptr, const int *col_ind);
+/* A permutation's n entries, each within [0, n) (NULL: none given). */
+int gvg_cusolver_perm(const int *p, int n);
 /* The same for a cuBLASLt matmul or transform descriptor; for a matmul
  * descriptor, also the device addresses and the emulation descriptor its
  * attributes name (checked as the call's own pointers and handles are). */

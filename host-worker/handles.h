@@ -17,6 +17,7 @@
 #include "gen/cuda_driver_fns.h"
 #include "gen/cufft_driver_fns.h"
 #include "gen/curand_driver_fns.h"
+#include "gen/cusolver_driver_fns.h"
 #include "gen/cusparse_driver_fns.h"
 
 enum gvw_handle_kind {
@@ -28,8 +29,9 @@ enum gvw_handle_kind {
 #define GVG_KIND(k) GVW_H_##k,
 	GVG_CUDA_KINDS(GVG_KIND) GVG_CURAND_KINDS(GVG_KIND) GVG_CUBLAS_KINDS(GVG_KIND)
 	    GVG_CUFFT_KINDS(GVG_KIND) GVG_CUBLASLT_KINDS(GVG_KIND) GVG_CUSPARSE_KINDS(GVG_KIND)
+		GVG_CUSOLVER_KINDS(GVG_KIND)
 #undef GVG_KIND
-		GVW_H_KIND_LIMIT
+		    GVW_H_KIND_LIMIT
 };
 #define GVW_HANDLE_KIND_BITS 8
 _Static_assert(GVW_H_KIND_LIMIT <= (1 << GVW_HANDLE_KIND_BITS), "handle kinds fit their bits");

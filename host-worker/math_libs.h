@@ -15,6 +15,7 @@ enum gvw_math_lib {
 	GVW_LIB_CUFFT,
 	GVW_LIB_CUBLASLT,
 	GVW_LIB_CUSPARSE,
+	GVW_LIB_CUSOLVER,
 	GVW_LIB_LIMIT,
 };
 
@@ -36,6 +37,10 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h);
 int gvw_cusparse_kind(int kind);
 struct gvg_cusparse_fns;
 void gvw_cusparse_destroy(const struct gvg_cusparse_fns *t, struct gvw_handle_slot *h);
+/* The same of cuSOLVER's objects (math_cusolver.c). */
+int gvw_cusolver_kind(int kind);
+struct gvg_cusolver_fns;
+void gvw_cusolver_destroy(const struct gvg_cusolver_fns *t, struct gvw_handle_slot *h);
 
 /* For executors: open lib's soname with sym from dlsym, once per process. */
 const void *gvw_math_open(enum gvw_math_lib lib);

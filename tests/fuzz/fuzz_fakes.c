@@ -77,6 +77,7 @@ static struct gvg_cublas_fns cublas_fakes;
 static struct gvg_cufft_fns cufft_fakes;
 static struct gvg_cublasLt_fns cublasLt_fakes;
 static struct gvg_cusparse_fns cusparse_fakes;
+static struct gvg_cusolver_fns cusolver_fakes;
 
 /* The library's pointer mode of any handle: host, cuBLAS's default. */
 static cublasStatus_t host_pointer_mode(cublasHandle_t h, cublasPointerMode_t *mode)
@@ -94,6 +95,14 @@ static cusparseStatus_t cusparse_host_pointer_mode(cusparseHandle_t h, cusparseP
 	return CUSPARSE_STATUS_SUCCESS;
 }
 
+/* A matrix descriptor's index base: zero, cuSPARSE's default (the host's
+ * checks of cuSOLVER's host CSR arrays ask it). */
+static cusparseIndexBase_t cusparse_index_base(const cusparseMatDescr_t descr)
+{
+	(void)descr;
+	return CUSPARSE_INDEX_BASE_ZERO;
+}
+
 static const void *math_fakes(int lib)
 {
 	switch (lib) {
@@ -107,6 +116,8 @@ static const void *math_fakes(int lib)
 		return &cublasLt_fakes;
 	case GVW_LIB_CUSPARSE:
 		return &cusparse_fakes;
+	case GVW_LIB_CUSOLVER:
+		return &cusolver_fakes;
 	default:
 		return NULL;
 	}
@@ -125,6 +136,8 @@ void fz_install_fakes(struct gvw_worker *w)
 	rt_install_cublasLt(&cublasLt_fakes);
 	rt_install_cusparse(&cusparse_fakes);
 	cusparse_fakes.cusparseGetPointerMode = cusparse_host_pointer_mode;
+	cusparse_fakes.cusparseGetMatIndexBase = cusparse_index_base;
+	rt_install_cusolver(&cusolver_fakes);
 	ex = *w->ex;
 	ex.cuda_fns = &fakes;
 	ex.math_fns = math_fakes;

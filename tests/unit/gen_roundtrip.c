@@ -1329,6 +1329,15 @@ static struct gvg_cublas_fns fake_cublas;
 static struct gvg_cufft_fns fake_cufft;
 static struct gvg_cublasLt_fns fake_cublasLt;
 static struct gvg_cusparse_fns fake_cusparse;
+static struct gvg_cusolver_fns fake_cusolver;
+
+/* A matrix descriptor's index base, as cuSPARSE's default: the host's
+ * checks of cuSOLVER's host CSR arrays ask it. */
+static cusparseIndexBase_t rt_index_base_zero(const cusparseMatDescr_t descr)
+{
+	(void)descr;
+	return CUSPARSE_INDEX_BASE_ZERO;
+}
 
 static const void *fake_math_fns(int lib)
 {
@@ -1343,6 +1352,8 @@ static const void *fake_math_fns(int lib)
 		return &fake_cublasLt;
 	case GVW_LIB_CUSPARSE:
 		return &fake_cusparse;
+	case GVW_LIB_CUSOLVER:
+		return &fake_cusolver;
 	default:
 		return NULL;
 	}
@@ -1368,6 +1379,8 @@ int main(void)
 	rt_install_cufft(&fake_cufft);
 	rt_install_cublasLt(&fake_cublasLt);
 	rt_install_cusparse(&fake_cusparse);
+	rt_install_cusolver(&fake_cusolver);
+	fake_cusparse.cusparseGetMatIndexBase = rt_index_base_zero;
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
 	/* Queued calls, before anything sticky stops queueing. */
@@ -1385,6 +1398,7 @@ int main(void)
 	rt_run_all_cublasLt();
 	cublaslt_calls(&fake_cublasLt, &fake_cublas);
 	rt_run_all_cusparse();
+	rt_run_all_cusolver();
 	runtime_via_driver(&fake);
 	arrays_and_textures(&fake);
 	launches_with_attributes(&fake);

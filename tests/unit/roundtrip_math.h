@@ -9,10 +9,12 @@
 #include <curand.h>
 #include <cusparse.h>
 
+#include "cusolver_h.h"
 #include "gen/cublasLt_protos.h"
 #include "gen/cublas_protos.h"
 #include "gen/cufft_protos.h"
 #include "gen/curand_protos.h"
+#include "gen/cusolver_protos.h"
 #include "gen/cusparse_protos.h"
 #include "gen_support_math.h"
 #include "roundtrip.h"
@@ -29,10 +31,15 @@ void rt_install_cufft(struct gvg_cufft_fns *t);
 void rt_run_all_cufft(void);
 void rt_install_cusparse(struct gvg_cusparse_fns *t);
 void rt_run_all_cusparse(void);
+void rt_install_cusolver(struct gvg_cusolver_fns *t);
+void rt_run_all_cusolver(void);
 /* Plans as short handles, their arrays (roundtrip_cufft.c). */
 void cufft_plans(struct gvg_cufft_fns *t);
 /* The object a fake returns for a handle the library declares as an int. */
 #define RT_INT_OBJECT 4242
+/* Room for a host array of cuSOLVER's *Host calls: the tests' dimensions
+ * are below 64, and a row pointer has one more. */
+#define RT_HOST_ARRAY 80
 /* Pointer modes, shadowed state and strided copies (roundtrip_cublas.c). */
 void cublas_pointer_modes(struct gvg_cublas_fns *t);
 /* Host generators and requests that lie about them (roundtrip_curand.c). */

@@ -1,0 +1,255 @@
+# SPDX-License-Identifier: MIT
+"""The annotation table of cuSOLVER (cusolverDn.h, cusolverSp.h,
+cusolverSp_LOWLEVEL_PREVIEW.h, cusolverRf.h, cusolver_common.h): what the
+headers do not say.  gvgen.py writes libcusolver.so.12's shim, its wire
+and its host dispatch from it (classes as in gen/annot_cuda.py).  The
+plugin "cusolver" serves it.
+
+The handles (dense, sparse, refactorization), the parameter objects and
+the info objects (syevj, gesvdj, csrqr, csrchol, csrlu, IRS) are host
+objects behind handles of the session's table.  The sparse calls take a
+cusparseMatDescr_t made by the cuSPARSE shim: the host finds it in the
+same session's table (FOREIGN), so it is the host's cuSPARSE object.
+
+Matrices, vectors, pivots, workspaces and the dense calls' info (devInfo)
+are device memory.  Sizes and counts the calls return (lwork, buffer sizes,
+sweeps, residuals, singularity, rank, positions) are host memory: small
+outputs in the reply.  The 64-bit API's host workspace (bufferOnHost) is
+memory the library uses during the call: the host gives it memory of its
+own of the size the guest names (HOST_WORK), never the guest's.  The
+sparse *Host calls run on the host's CPU: their arrays travel packed in
+one buffer (HOST_ARRAYS), each sized from the call's dimensions, in,
+out or both.
+"""
+import re
+
+LIBRARY = "cusolver"
+MATH = True
+HEADER = "cusolverDn.h"
+EXTRA_HEADERS = ["cusolverSp.h", "cusolverSp_LOWLEVEL_PREVIEW.h", "cusolverRf.h",
+                 "cusolver_common.h"]
+SONAME = "libcusolver.so.12"
+EXPORTS_FROM = "/usr/local/cuda/lib64/libcusolver.so"
+RESULT_TYPE = "cusolverStatus_t"
+API = "GV_API_CUSOLVER"
+OP_BASE = 8000
+STATUS = {
+    "success": "CUSOLVER_STATUS_SUCCESS",
+    "invalid_value": "CUSOLVER_STATUS_INVALID_VALUE",
+    "invalid_handle": "CUSOLVER_STATUS_NOT_INITIALIZED",
+    "not_supported": "CUSOLVER_STATUS_NOT_SUPPORTED",
+    "out_of_memory": "CUSOLVER_STATUS_ALLOC_FAILED",
+    "no_host": "CUSOLVER_STATUS_NOT_INITIALIZED",
+    "exec_failed": "CUSOLVER_STATUS_EXECUTION_FAILED",  # a launch in a context that has faulted
+    "test_failure": "CUSOLVER_STATUS_EXECUTION_FAILED",  # what the round-trip test injects
+}
+
+# Each object type, its kind, the call that destroys it and that call's
+# parameter.
+_OBJECTS = [
+    ("cusolverDnHandle_t", "CUSOLVERDN", "cusolverDnDestroy", "handle"),
+    ("cusolverSpHandle_t", "CUSOLVERSP", "cusolverSpDestroy", "handle"),
+    ("cusolverRfHandle_t", "CUSOLVERRF", "cusolverRfDestroy", "handle"),
+    ("cusolverDnParams_t", "CUSOLVER_DN_PARAMS", "cusolverDnDestroyParams", "params"),
+    ("syevjInfo_t", "CUSOLVER_SYEVJ_INFO", "cusolverDnDestroySyevjInfo", "info"),
+    ("gesvdjInfo_t", "CUSOLVER_GESVDJ_INFO", "cusolverDnDestroyGesvdjInfo", "info"),
+    ("cusolverDnIRSParams_t", "CUSOLVER_IRS_PARAMS", "cusolverDnIRSParamsDestroy", "params"),
+    ("cusolverDnIRSInfos_t", "CUSOLVER_IRS_INFOS", "cusolverDnIRSInfosDestroy", "infos"),
+    ("csrqrInfo_t", "CUSOLVER_CSRQR_INFO", "cusolverSpDestroyCsrqrInfo", "info"),
+    ("csrqrInfoHost_t", "CUSOLVER_CSRQR_INFO_HOST", "cusolverSpDestroyCsrqrInfoHost", "info"),
+    ("csrcholInfo_t", "CUSOLVER_CSRCHOL_INFO", "cusolverSpDestroyCsrcholInfo", "info"),
+    ("csrcholInfoHost_t", "CUSOLVER_CSRCHOL_INFO_HOST", "cusolverSpDestroyCsrcholInfoHost", "info"),
+    ("csrluInfoHost_t", "CUSOLVER_CSRLU_INFO_HOST", "cusolverSpDestroyCsrluInfoHost", "info"),
+]
+HANDLES = {t: k for t, k, _, _ in _OBJECTS}
+DESTROYS = {fn: p for _, _, fn, p in _OBJECTS}
+DESTROY_FN = {t: fn for t, _, fn, _ in _OBJECTS}
+# cuSPARSE's matrix descriptor: a handle of the cuSPARSE shim's kind, in
+# the same session's table; this library neither makes nor frees it.
+FOREIGN = {"cusparseMatDescr_t": "CUSPARSE_MAT_DESCR"}
+HANDLES.update(FOREIGN)
+CORE_HANDLES = {"cudaStream_t": "STREAM"}
+VALUE_TYPES = set()
+DEVICE_TYPE = None
+DEVRANGE = {}
+BULK_IN = set()
+BULK_OUT = set()
+MODAL = {}
+# Parameters named as the generated stubs' locals: the rules below use
+# the new names.
+PARAM_RENAME = {"b": "b_", "q": "q_", "r": "r_", "e": "e_"}
+
+# Host memory: sizes, counts and the results the calls return by pointer.
+# Every other pointer to numbers or to void is device memory.
+HOST_NAMES = {"lwork", "Lwork", "lwork_bytes", "workspaceInBytesOnDevice",
+              "workspaceInBytesOnHost", "residual", "executed_sweeps", "h_meig", "meig",
+              "meig64", "niters", "outer_niters", "iter", "maxiters", "internalDataInBytes",
+              "workspaceInBytes", "bufferSizeInBytes", "singularity", "position", "rankA",
+              "min_norm", "num_eigs", "numnz", "issym", "nnzLRef", "nnzURef", "version",
+              "value", "h_R_nrmF", "h_err_sigma", "zero", "boost", "nnzM", "h_nnzM"}
+_NUMERIC = {"void", "int", "float", "double", "cuComplex", "cuDoubleComplex", "int64_t",
+            "cusolver_int_t"}
+# Results, not the counts of arrays.
+NOT_COUNT = {(f, "num_eigs") for f in ("cusolverSp%scsreigsHost" % t for t in "SDCZ")} | \
+    {(f, "numnz") for f in ("cusolverSp%scsrzfd%s" % (t, h) for t in "SDCZ" for h in ("", "Host"))} | \
+    {(f, "nnzM") for f in ("cusolverRfAccessBundledFactorsDevice",)}
+
+
+def _host_call(fn):
+    """A sparse call that runs on the host's CPU: all its arrays are host memory."""
+    return fn.startswith("cusolverSp") and fn.endswith("Host")
+
+
+def is_device_pointer(fn, param, spelling):
+    s = spelling.replace("const", "").replace(" ", "")
+    if param in HOST_NAMES or _host_call(fn) or not s.endswith("*"):
+        return False
+    if s.endswith("**"):
+        # Only a batched call's array of device pointers (declared T *A[]),
+        # itself in device memory; a T ** parameter returns a pointer.
+        return s[:-2] in _NUMERIC and not fn.startswith("cusolverRf")
+    return s[:-1] in _NUMERIC
+
+
+def scalar_count(fn, param):
+    return 1
+
+
+def scalar_bytes(fn, param, params):
+    return None
+
+
+# The sparse *Host calls' arrays: (direction, element count over the
+# call's parameters).  Rows are m (or n where the matrix is square),
+# columns n (or m); the row pointer has rows + 1 entries.
+HOST_ARRAY_RULES = {
+    # parameter: (direction, count); "rows", "cols" and "nnz" name the call's own
+    "csrValA": ("in", "nnz"), "csrVal": ("in", "nnz"), "csrColIndA": ("in", "nnz"),
+    "csrColInd": ("in", "nnz"), "csrRowPtrA": ("in", "rows + 1"),
+    "csrRowPtr": ("in", "rows + 1"), "csrEndPtrA": ("in", "rows"), "b_": ("in", "rows"),
+    "x0": ("in", "rows"), "x": ("out", "cols"), "p": ("out", "cols"), "P": ("out", "cols"),
+    "q_": ("in", "cols"), "map": ("io", "nnz"), "options": ("in", "8"), "mu": ("out", "1"),
+}
+# Per call, where the rule's direction is not the call's.
+HOST_ARRAY_DIR = {
+    ("cusolverSpXcsrpermHost", "csrRowPtrA"): "io", ("cusolverSpXcsrpermHost", "csrColIndA"): "io",
+    ("cusolverSpXcsrpermHost", "p"): "in",
+    ("cusolverSpXcsrperm_bufferSizeHost", "p"): "in",
+    ("cusolverSpXcsrperm_bufferSizeHost", "q_"): "in",
+}
+for _t in "SDCZ":
+    # The QR calls' right-hand side is overwritten (Q^T b).
+    for _f in ("csrqrFactorHost", "csrqrSolveHost"):
+        HOST_ARRAY_DIR[("cusolverSp%s%s" % (_t, _f), "b_")] = "io"
+    # csrlsqvqr's permutation is of the columns.
+    HOST_ARRAY_DIR[("cusolverSp%scsrlsqvqrHost" % _t, "p")] = "out"
+
+
+def host_arrays(fn, names):
+    """{parameter: (direction, C count over the request's fields)} of a
+    sparse *Host call, or None for any other call."""
+    if not _host_call(fn):
+        return None
+    rows = "m" if "m" in names else "n"
+    cols = "n" if "n" in names else "m"
+    nnz = "nnzA" if "nnzA" in names else "nnz"
+    out = {}
+    for p in names:
+        rule = HOST_ARRAY_RULES.get(p)
+        if not rule:
+            continue
+        d = HOST_ARRAY_DIR.get((fn, p), rule[0])
+        cnt = re.sub(r"\brows\b", rows, re.sub(r"\bcols\b", cols, re.sub(r"\bnnz\b", nnz, rule[1])))
+        out[p] = (d, cnt)
+    return out
+
+
+# The 64-bit API's host workspace: memory the host gives the call, of the
+# size the guest names (bounded), never the guest's own.
+HOST_WORK = {"bufferOnHost": "workspaceInBytesOnHost"}
+
+# Answered in the guest: the version, properties and the handles' streams.
+LOCAL = ["cusolverGetProperty", "cusolverGetVersion", "cusolverDnGetStream",
+         "cusolverSpGetStream"]
+MODE_GUEST = None
+MODE_HOST = None
+GUEST_INCLUDE = ["gvm_cusolver.h"]
+HOST_CALLS = []
+GUEST_AFTER = {
+    "cusolverDnCreate": "gvm_cusolver_created((uint64_t)r.handle);",
+    "cusolverSpCreate": "gvm_cusolver_created((uint64_t)r.handle);",
+    "cusolverDnDestroy": "gvm_cusolver_destroyed((uint64_t)(uintptr_t)handle);",
+    "cusolverSpDestroy": "gvm_cusolver_destroyed((uint64_t)(uintptr_t)handle);",
+    "cusolverDnSetStream": "gvm_cusolver_set_stream((uint64_t)(uintptr_t)handle, streamId);",
+    "cusolverSpSetStream": "gvm_cusolver_set_stream((uint64_t)(uintptr_t)handle, streamId);",
+}
+EXCEPTION = []
+EXCEPTION_FILES = ["guest-lib/math/cusolver_local.c"]
+UNSUPPORTED_PREFIX = {
+    "cusolverDnLogger": "the library's own API log, written on the host",
+    "cublas": "internal to NVIDIA's library: no prototype in the cuSOLVER headers",
+    "pegasus": "internal to NVIDIA's library: no prototype in the cuSOLVER headers",
+}
+NO_PROTOTYPE = "no prototype in the cuSOLVER headers: internal to NVIDIA's library"
+_HOST_PTRS = "returns arrays the library allocates in host memory"
+NOT_GENERIC = {
+    "cusolverDnIRSInfosGetResidualHistory": "returns a pointer to memory the library holds",
+    "cusolverDnXsyevdx": "vl and vu are host scalars of the matrix's data type",
+    "cusolverRfExtractBundledFactorsHost": _HOST_PTRS,
+    "cusolverRfExtractSplitFactorsHost": _HOST_PTRS,
+    "cusolverRfAccessBundledFactorsDevice": "returns device arrays the library holds",
+    "cusolverRfSetupHost": "host arrays whose sizes need the factors' nnz (not yet packed)",
+    "cusolverRfBatchSetupHost": "an array of host arrays",
+}
+for _t in "SDCZ":
+    NOT_GENERIC["cusolverSp%scsrluExtractHost" % _t] = \
+        "the factors' sizes are the info object's (csrluNnzHost), not the call's"
+    NOT_GENERIC["cusolverSp%scsreigsHost" % _t] = \
+        "complex corners of a region, host arrays of no size the call names"
+    for _f in ("csrqrFactorHost", "csrqrSolveHost", "csrcholFactorHost", "csrcholSolveHost",
+               "csrluFactorHost", "csrluSolveHost"):
+        NOT_GENERIC["cusolverSp%s%s" % (_t, _f)] = \
+            "pBuffer is host memory whose size only the earlier BufferInfoHost call says"
+NOT_GENERIC["cusolverSpXcsrpermHost"] = \
+    "pBuffer is host memory whose size only cusolverSpXcsrperm_bufferSizeHost says"
+
+# The async class is not used: every remote call waits for its reply.
+ASYNC = None
+ASYNC_SETTERS = set()
+ASYNC_RESET = None
+
+
+def async_guard(fn, names):
+    return []
+
+
+def host_array_checks(fn, names, arr):
+    """C checks of a *Host call's arrays before NVIDIA's CPU code walks
+    them (arr: parameter -> the host's copy, or NULL): a CSR structure
+    within its own arrays, and permutations within the matrix."""
+    rows = "a_m" if "m" in names else "a_n"
+    cols = "a_n" if "n" in names else "a_m"
+    nnz = "a_nnzA" if "nnzA" in names else "a_nnz"
+    out = []
+    rp = next((p for p in ("csrRowPtrA", "csrRowPtr") if p in arr), None)
+    ci = next((p for p in ("csrColIndA", "csrColInd") if p in arr), None)
+    if rp:
+        out.append("gvg_cusolver_csr(c, a_descrA, %s, %s, %s, %s, %s, %s)" % (
+            rows, cols, nnz, arr[rp], arr.get("csrEndPtrA", "NULL"), arr[ci] if ci else "NULL"))
+    for p in ("p", "q_", "P"):
+        if p in arr and HOST_ARRAY_DIR.get((fn, p), HOST_ARRAY_RULES[p][0]) in ("in", "io"):
+            out.append("gvg_cusolver_perm(%s, %s)" % (arr[p], cols))
+    return out
+
+
+# The round-trip test's sparse host calls: an empty matrix (its index
+# arrays are zero), which the host's checks accept.
+TEST_VALUES = {}
+for _fn in ("cusolverSp%s%s" % (t, f) for t in "SDCZX" for f in (
+        "csrlsvluHost", "csrlsvqrHost", "csrlsvcholHost", "csrlsqvqrHost", "csreigvsiHost",
+        "csrzfdHost", "csrsymrcmHost", "csrsymmdqHost", "csrsymamdHost", "csrmetisndHost",
+        "csrperm_bufferSizeHost", "csrissymHost", "csrqrAnalysisHost", "csrcholAnalysisHost",
+        "csrluAnalysisHost", "csrqrBufferInfoHost", "csrcholBufferInfoHost", "csrluBufferInfoHost",
+        "csrqrSetupHost")):
+    for _p in ("nnz", "nnzA"):
+        TEST_VALUES[(_fn, _p)] = "0"
