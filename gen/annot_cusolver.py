@@ -167,6 +167,9 @@ def host_arrays(fn, names):
 # The 64-bit API's host workspace: memory the host gives the call, of the
 # size the guest names (bounded), never the guest's own.
 HOST_WORK = {"bufferOnHost": "workspaceInBytesOnHost"}
+# Before the host frees it, the handle's stream has done with it.
+HOST_WORK_DONE = "gvg_cusolver_work_done(c, {handle})"
+HOST_CALLS = ["cusolverDnGetStream"]
 
 # Answered in the guest: the version, properties and the handles' streams.
 LOCAL = ["cusolverGetProperty", "cusolverGetVersion", "cusolverDnGetStream",
@@ -174,7 +177,6 @@ LOCAL = ["cusolverGetProperty", "cusolverGetVersion", "cusolverDnGetStream",
 MODE_GUEST = None
 MODE_HOST = None
 GUEST_INCLUDE = ["gvm_cusolver.h"]
-HOST_CALLS = []
 GUEST_AFTER = {
     "cusolverDnCreate": "gvm_cusolver_created((uint64_t)r.handle);",
     "cusolverSpCreate": "gvm_cusolver_created((uint64_t)r.handle);",

@@ -1411,6 +1411,9 @@ def emit_host(lib, ann, remote, host_calls, banner):
             c.append("\tgvg_host_arrays_done(c, pk_, at_pk_, !e);")
         for role, p, extra in f.wire:
             if role == "host_work":
+                # The library's work on it may still be queued: done first.
+                c.append("\tif (a_%s)" % p.name)
+                c.append("\t\t%s;" % ann.HOST_WORK_DONE.format(handle="a_" + mhandle(f).name))
                 c.append("\tfree(a_%s);" % p.name)
         streams = [p for r, p, _ in f.wire if r == "stream"]
         if streams and any(r in ("bulk_in", "bulk_out") for r, _, _ in f.wire):

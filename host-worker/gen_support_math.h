@@ -117,6 +117,9 @@ int gvg_host_work(struct gvw_call *c, size_t len, void **out);
  * column indices within the columns.  NVIDIA's CPU code trusts them. */
 int gvg_cusolver_csr(struct gvw_call *c, cusparseMatDescr_t descr, int rows, int cols, int nnz,
 		     const int *row_ptr, const int *end_ptr, const int *col_ind);
+/* The dense handle's stream, synchronized: the library's queued work on
+ * a host workspace is done before the host frees it. */
+void gvg_cusolver_work_done(struct gvw_call *c, cusolverDnHandle_t h);
 /* A permutation's n entries, each within [0, n) (NULL: none given). */
 int gvg_cusolver_perm(const int *p, int n);
 /* The same for a cuBLASLt matmul or transform descriptor; for a matmul

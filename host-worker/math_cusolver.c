@@ -97,3 +97,12 @@ int gvg_cusolver_perm(const int *p, int n)
 			return CUDA_ERROR_INVALID_VALUE;
 	return CUDA_SUCCESS;
 }
+
+void gvg_cusolver_work_done(struct gvw_call *c, cusolverDnHandle_t h)
+{
+	const struct gvg_cusolver_fns *t = gvg_lib_fns_cusolver(c);
+	cudaStream_t stream = NULL;
+
+	if (t && t->cusolverDnGetStream && !t->cusolverDnGetStream(h, &stream))
+		gvw_ex(c)->stream_sync(c->ctx, stream);
+}

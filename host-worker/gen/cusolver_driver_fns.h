@@ -526,6 +526,7 @@
 	X(cusolverSpZcsrqrZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfoHost_t, double, int *)) \
 	X(cusolverSpZcsrqrsvBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, const cuDoubleComplex *, cuDoubleComplex *, int, csrqrInfo_t, void *)) \
 	X(cusolverSpZcsrzfdHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, int *, int *)) \
+	X(cusolverDnGetStream, cusolverStatus_t, (cusolverDnHandle_t, cudaStream_t *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

@@ -9324,6 +9324,8 @@ int gvw_h_cusolverDnXgeev(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXgeev)(a_handle, a_params, a_jobvl, a_jobvr, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, a_dataTypeW, (void *)(uintptr_t)q->W, a_dataTypeVL, (void *)(uintptr_t)q->VL, a_ldvl, a_dataTypeVR, (void *)(uintptr_t)q->VR, a_ldvr, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->info);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -9429,6 +9431,8 @@ int gvw_h_cusolverDnXgeqrf(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXgeqrf)(a_handle, a_params, a_m, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, a_dataTypeTau, (void *)(uintptr_t)q->tau, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->info);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -9536,6 +9540,8 @@ int gvw_h_cusolverDnXgesvd(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXgesvd)(a_handle, a_params, a_jobu, a_jobvt, a_m, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, a_dataTypeS, (void *)(uintptr_t)q->S, a_dataTypeU, (void *)(uintptr_t)q->U, a_ldu, a_dataTypeVT, (void *)(uintptr_t)q->VT, a_ldvt, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->info);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -9766,6 +9772,8 @@ int gvw_h_cusolverDnXgesvdp(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXgesvdp)(a_handle, a_params, a_jobz, a_econ, a_m, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, a_dataTypeS, (void *)(uintptr_t)q->S, a_dataTypeU, (void *)(uintptr_t)q->U, a_ldu, a_dataTypeV, (void *)(uintptr_t)q->V, a_ldv, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->d_info, &o_h_err_sigma);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	if (!e)
 		GVG_COPY(r->h_err_sigma, o_h_err_sigma);
@@ -9897,6 +9905,8 @@ int gvw_h_cusolverDnXgesvdr(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXgesvdr)(a_handle, a_params, a_jobu, a_jobv, a_m, a_n, a_k, a_p, a_niters, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, a_dataTypeSrand, (void *)(uintptr_t)q->Srand, a_dataTypeUrand, (void *)(uintptr_t)q->Urand, a_ldUrand, a_dataTypeVrand, (void *)(uintptr_t)q->Vrand, a_ldVrand, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->d_info);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -10008,6 +10018,8 @@ int gvw_h_cusolverDnXgetrf(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXgetrf)(a_handle, a_params, a_m, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, (int64_t *)(uintptr_t)q->ipiv, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->info);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -10145,6 +10157,8 @@ int gvw_h_cusolverDnXlarft(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXlarft)(a_handle, a_params, a_direct, a_storev, a_n, a_k, a_dataTypeV, (const void *)(uintptr_t)q->V, a_ldv, a_dataTypeTau, (const void *)(uintptr_t)q->tau, a_dataTypeT, (void *)(uintptr_t)q->T, a_ldt, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -10242,6 +10256,8 @@ int gvw_h_cusolverDnXpotrf(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXpotrf)(a_handle, a_params, a_uplo, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->info);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -10373,6 +10389,8 @@ int gvw_h_cusolverDnXsyevBatched(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXsyevBatched)(a_handle, a_params, a_jobz, a_uplo, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, a_dataTypeW, (void *)(uintptr_t)q->W, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->info, a_batchSize);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -10470,6 +10488,8 @@ int gvw_h_cusolverDnXsyevd(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXsyevd)(a_handle, a_params, a_jobz, a_uplo, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, a_dataTypeW, (void *)(uintptr_t)q->W, a_computeType, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->info);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -10727,6 +10747,8 @@ int gvw_h_cusolverDnXsytrs(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXsytrs)(a_handle, a_uplo, a_n, a_nrhs, a_dataTypeA, (const void *)(uintptr_t)q->A, a_lda, (const int64_t *)(uintptr_t)q->ipiv, a_dataTypeB, (void *)(uintptr_t)q->B, a_ldb, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->info);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }
@@ -10812,6 +10834,8 @@ int gvw_h_cusolverDnXtrtri(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnXtrtri)(a_handle, a_uplo, a_diag, a_n, a_dataTypeA, (void *)(uintptr_t)q->A, a_lda, (void *)(uintptr_t)q->bufferOnDevice, a_workspaceInBytesOnDevice, a_bufferOnHost, a_workspaceInBytesOnHost, (int *)(uintptr_t)q->devInfo);
 	else
 		e = status(e);
+	if (a_bufferOnHost)
+		gvg_cusolver_work_done(c, a_handle);
 	free(a_bufferOnHost);
 	return e;
 }

@@ -4,7 +4,7 @@
 fail=0
 # NVRTC from the host's toolkit, shared at its own path: after the shims.
 [ -d /usr/local/cuda/lib64 ] && export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/usr/local/cuda/lib64
-for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft math_cusparse nvrtc_driver; do
+for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft math_cusparse math_cusolver nvrtc_driver; do
 	echo "=== BEGIN $p"
 	$p
 	rc=$?
