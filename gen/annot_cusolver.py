@@ -128,8 +128,16 @@ HOST_ARRAY_RULES = {
     "csrColInd": ("in", "nnz"), "csrRowPtrA": ("in", "rows + 1"),
     "csrRowPtr": ("in", "rows + 1"), "csrEndPtrA": ("in", "rows"), "b_": ("in", "rows"),
     "x0": ("in", "rows"), "x": ("out", "cols"), "p": ("out", "cols"), "P": ("out", "cols"),
-    "q_": ("in", "cols"), "map": ("io", "nnz"), "options": ("in", "8"), "mu": ("out", "1"),
+    "q_": ("in", "cols"), "map": ("io", "nnz"), "mu": ("out", "1"),
+    # METIS's options array (METIS_NOPTIONS entries), read when given.
+    "options": ("in", "40"),
 }
+# Per call, where the rule's count is not the call's: csrperm permutes
+# rows by p (m of them) and columns by q.
+# csrissym's rows have start and end pointers, m of each.
+HOST_ARRAY_COUNT = {("cusolverSpXcsrpermHost", "p"): "m",
+                    ("cusolverSpXcsrperm_bufferSizeHost", "p"): "m",
+                    ("cusolverSpXcsrissymHost", "csrRowPtrA"): "m"}
 # Per call, where the rule's direction is not the call's.
 HOST_ARRAY_DIR = {
     ("cusolverSpXcsrpermHost", "csrRowPtrA"): "io", ("cusolverSpXcsrpermHost", "csrColIndA"): "io",
@@ -159,7 +167,8 @@ def host_arrays(fn, names):
         if not rule:
             continue
         d = HOST_ARRAY_DIR.get((fn, p), rule[0])
-        cnt = re.sub(r"\brows\b", rows, re.sub(r"\bcols\b", cols, re.sub(r"\bnnz\b", nnz, rule[1])))
+        cnt = HOST_ARRAY_COUNT.get((fn, p), rule[1])
+        cnt = re.sub(r"\brows\b", rows, re.sub(r"\bcols\b", cols, re.sub(r"\bnnz\b", nnz, cnt)))
         out[p] = (d, cnt)
     return out
 
@@ -208,12 +217,32 @@ for _t in "SDCZ":
         "the factors' sizes are the info object's (csrluNnzHost), not the call's"
     NOT_GENERIC["cusolverSp%scsreigsHost" % _t] = \
         "complex corners of a region, host arrays of no size the call names"
-    for _f in ("csrqrFactorHost", "csrqrSolveHost", "csrcholFactorHost", "csrcholSolveHost",
-               "csrluFactorHost", "csrluSolveHost"):
-        NOT_GENERIC["cusolverSp%s%s" % (_t, _f)] = \
-            "pBuffer is host memory whose size only the earlier BufferInfoHost call says"
-NOT_GENERIC["cusolverSpXcsrpermHost"] = \
-    "pBuffer is host memory whose size only cusolverSpXcsrperm_bufferSizeHost says"
+
+# The low-level *Host calls' pBuffer: host memory of the size the info
+# object's BufferInfoHost call returned (csrperm's: the handle's, of the
+# size its bufferSizeHost call returned).  The host keeps one such buffer
+# with each info object (made or grown by BufferInfoHost, charged to the
+# session's host memory, freed with the object) and hands it to the
+# factor, solve and zero-pivot calls in place of the guest's.
+_INFO_KIND = {"csrqr": "CUSOLVER_CSRQR_INFO_HOST", "csrchol": "CUSOLVER_CSRCHOL_INFO_HOST",
+              "csrlu": "CUSOLVER_CSRLU_INFO_HOST"}
+HOST_WORK_CALL = {}
+HOST_AFTER = {}
+for _t in "SDCZ":
+    for _fam, _kind in _INFO_KIND.items():
+        HOST_AFTER["cusolverSp%s%sBufferInfoHost" % (_t, _fam)] = (
+            "e = gvg_cusolver_info_size(c, q->info, GVW_H_%s, o_workspaceInBytes) ? "
+            "CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;" % _kind)
+        for _f in ("FactorHost", "SolveHost"):
+            HOST_WORK_CALL[("cusolverSp%s%s%s" % (_t, _fam, _f), "pBuffer")] = (
+                "kept", "gvg_cusolver_info_work(c, q->info, GVW_H_%s, &a_pBuffer)" % _kind)
+# csrperm's: the size cusolverSpXcsrperm_bufferSizeHost last gave, kept
+# with the sparse handle in the same way.
+HOST_AFTER["cusolverSpXcsrperm_bufferSizeHost"] = (
+    "e = gvg_cusolver_info_size(c, q->handle, GVW_H_CUSOLVERSP, o_bufferSizeInBytes) ? "
+    "CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;")
+HOST_WORK_CALL[("cusolverSpXcsrpermHost", "pBuffer")] = (
+    "kept", "gvg_cusolver_info_work(c, q->handle, GVW_H_CUSOLVERSP, &a_pBuffer)")
 
 # The async class is not used: every remote call waits for its reply.
 ASYNC = None
@@ -238,9 +267,11 @@ def host_array_checks(fn, names, arr):
     if rp:
         out.append("gvg_cusolver_csr(c, a_descrA, %s, %s, %s, %s, %s, %s)" % (
             rows, cols, nnz, arr[rp], arr.get("csrEndPtrA", "NULL"), arr[ci] if ci else "NULL"))
+    counts = host_arrays(fn, names)
     for p in ("p", "q_", "P"):
-        if p in arr and HOST_ARRAY_DIR.get((fn, p), HOST_ARRAY_RULES[p][0]) in ("in", "io"):
-            out.append("gvg_cusolver_perm(%s, %s)" % (arr[p], cols))
+        if p in arr and counts[p][0] in ("in", "io"):
+            n = re.sub(r"\b([A-Za-z_]\w*)\b", r"a_\1", counts[p][1])
+            out.append("gvg_cusolver_perm(%s, %s)" % (arr[p], n))
     return out
 
 
@@ -252,6 +283,6 @@ for _fn in ("cusolverSp%s%s" % (t, f) for t in "SDCZX" for f in (
         "csrzfdHost", "csrsymrcmHost", "csrsymmdqHost", "csrsymamdHost", "csrmetisndHost",
         "csrperm_bufferSizeHost", "csrissymHost", "csrqrAnalysisHost", "csrcholAnalysisHost",
         "csrluAnalysisHost", "csrqrBufferInfoHost", "csrcholBufferInfoHost", "csrluBufferInfoHost",
-        "csrqrSetupHost")):
+        "csrqrSetupHost", "csrpermHost", "csrcholFactorHost", "csrluFactorHost")):
     for _p in ("nnz", "nnzA"):
         TEST_VALUES[(_fn, _p)] = "0"

@@ -371,7 +371,12 @@ def math_role(f, p, ann):
     hw = getattr(ann, "HOST_WORK", {}).get(p.name)
     if hw and hw in [q.name for q in f.params] and t.kind == ci.TypeKind.POINTER:
         # Host workspace: the host's own memory, of the size the call names.
-        return ("host_work", p, hw)
+        return ("host_work", p, ("size", "a_" + hw))
+    hc = getattr(ann, "HOST_WORK_CALL", {}).get((f.name, p.name))
+    if hc and t.kind == ci.TypeKind.POINTER:
+        # Host workspace a host helper sizes and makes ("own": freed after
+        # the call) or finds ("kept": an object's own, kept with it).
+        return ("host_work", p, hc)
     n_out = getattr(ann, "BULK_OUT_ELEMS", {}).get((f.name, p.name))
     if n_out:
         el = t.element_type if t.kind == ci.TypeKind.INCOMPLETEARRAY else t.get_pointee()
@@ -1334,7 +1339,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
         for role, p, extra in f.wire:
             if role == "host_work":
                 c.append("\tif (!e)")
-                c.append("\t\te = gvg_host_work(c, a_%s, &a_%s);" % (extra, p.name))
+                if extra[0] == "size":
+                    c.append("\t\te = gvg_host_work(c, %s, &a_%s);" % (extra[1], p.name))
+                else:
+                    c.append("\t\te = %s;" % extra[1])
         if any(x[0] in ("modal_in", "modal_out", "modal_io") for x in modal):
             # One mode for all of a call's scalars: a request that mixes
             # them would have the library read an address as the other kind.
@@ -1410,10 +1418,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
             # The arrays go back to the guest's buffer only from a call that ran.
             c.append("\tgvg_host_arrays_done(c, pk_, at_pk_, !e);")
         for role, p, extra in f.wire:
-            if role == "host_work":
+            if role == "host_work" and extra[0] == "size":
                 # The library's work on it may still be queued: done first.
                 c.append("\tif (a_%s)" % p.name)
                 c.append("\t\t%s;" % ann.HOST_WORK_DONE.format(handle="a_" + mhandle(f).name))
+            if role == "host_work" and extra[0] != "kept":
                 c.append("\tfree(a_%s);" % p.name)
         streams = [p for r, p, _ in f.wire if r == "stream"]
         if streams and any(r in ("bulk_in", "bulk_out") for r, _, _ in f.wire):
@@ -1598,8 +1607,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 if extra[0] in ("out", "io"):
                     c.append("\tif (%s && %s <= RT_HOST_ARRAY)" % (pn, cnt))
                     c.append("\t\trt_pattern(%s, %s * %d, %d);" % (pn, cnt, extra[2], ids[n]))
-            elif role == "host_work":
-                c.append("\tRT_TRUE(\"%s\", \"%s\", %s != NULL || !%s);" % (n, pn, pn, extra))
+            elif role == "host_work" and extra[0] == "size":
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s != NULL || !%s);" % (n, pn, pn, extra[1][2:]))
             elif role == "inout":
                 c.append("\tRT_SAME(\"%s\", \"%s\", %s, &x_%s.%s, sizeof(*%s));" % (n, pn, pn, n, pn, pn))
                 c.append("\trt_pattern(%s, sizeof(*%s), %d);" % (pn, pn, ids[n]))

@@ -112,14 +112,24 @@ void gvg_host_arrays_done(struct gvw_call *c, unsigned char *pk, uint64_t len, i
 #define GVG_HOST_WORK_MAX (256ull << 20)
 int gvg_host_work(struct gvw_call *c, size_t len, void **out);
 /* A CSR matrix of rows x cols with nnz entries in host arrays, as the
- * descriptor's index base has it: row pointers non-decreasing from the
- * base to base + nnz (end pointers, where given, within their row),
- * column indices within the columns.  NVIDIA's CPU code trusts them. */
+ * descriptor's index base has it: rows + 1 row pointers non-decreasing
+ * from the base to base + nnz, or (end_ptr given) rows start and end
+ * pointers within the entries; column indices within the columns.
+ * NVIDIA's CPU code trusts them. */
 int gvg_cusolver_csr(struct gvw_call *c, cusparseMatDescr_t descr, int rows, int cols, int nnz,
 		     const int *row_ptr, const int *end_ptr, const int *col_ind);
 /* The dense handle's stream, synchronized: the library's queued work on
  * a host workspace is done before the host frees it. */
 void gvg_cusolver_work_done(struct gvw_call *c, cusolverDnHandle_t h);
+/* The host workspace kept with a cuSOLVER *Host info object (a handle
+ * of kind; for csrperm, the sparse handle): made or grown to bytes by its
+ * buffer-size call, charged to the session's host memory; found for its
+ * factor, solve or permute calls (NULL for a NULL object, the library's
+ * to refuse; refused before it is sized). */
+int gvg_cusolver_info_size(struct gvw_call *c, uint64_t info, enum gvw_handle_kind kind,
+			   size_t bytes);
+int gvg_cusolver_info_work(struct gvw_call *c, uint64_t info, enum gvw_handle_kind kind,
+			   void **out);
 /* A permutation's n entries, each within [0, n) (NULL: none given). */
 int gvg_cusolver_perm(const int *p, int n);
 /* The same for a cuBLASLt matmul or transform descriptor; for a matmul

@@ -43,6 +43,9 @@ struct gvw_handle_slot {
 	uint32_t next_free; /* while free: index + 1 of the next free slot, or 0 */
 	uint64_t bytes;	    /* what the object was charged to the session */
 	void *obj;
+	/* Host memory kept with the object, freed with its slot (cuSOLVER's
+	 * info objects' host workspaces); its size is in bytes. */
+	void *aux;
 };
 
 struct gvw_handles {

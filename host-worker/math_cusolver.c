@@ -67,14 +67,18 @@ int gvg_cusolver_csr(struct gvw_call *c, cusparseMatDescr_t descr, int rows, int
 	if (descr && (!sp || !sp->cusparseGetMatIndexBase))
 		return CUDA_ERROR_NOT_SUPPORTED;
 	base = descr && sp->cusparseGetMatIndexBase(descr) == CUSPARSE_INDEX_BASE_ONE;
-	if (row_ptr[0] != base || (int64_t)row_ptr[rows] != (int64_t)base + nnz)
-		goto bad;
-	for (i = 0; i < rows; i++) {
-		if (row_ptr[i + 1] < row_ptr[i])
+	if (end_ptr) {
+		/* Start and end pointers, rows of each (csrissym's four-array form). */
+		for (i = 0; i < rows; i++)
+			if (row_ptr[i] < base || end_ptr[i] < row_ptr[i] ||
+			    (int64_t)end_ptr[i] > (int64_t)base + nnz)
+				goto bad;
+	} else {
+		if (row_ptr[0] != base || (int64_t)row_ptr[rows] != (int64_t)base + nnz)
 			goto bad;
-		if (end_ptr &&
-		    (end_ptr[i] < row_ptr[i] || (int64_t)end_ptr[i] > (int64_t)base + nnz))
-			goto bad;
+		for (i = 0; i < rows; i++)
+			if (row_ptr[i + 1] < row_ptr[i])
+				goto bad;
 	}
 	for (i = 0; i < nnz; i++)
 		if (col_ind[i] < base || (int64_t)col_ind[i] >= (int64_t)base + cols)
@@ -105,4 +109,48 @@ void gvg_cusolver_work_done(struct gvw_call *c, cusolverDnHandle_t h)
 
 	if (t && t->cusolverDnGetStream && !t->cusolverDnGetStream(h, &stream))
 		gvw_ex(c)->stream_sync(c->ctx, stream);
+}
+
+int gvg_cusolver_info_size(struct gvw_call *c, uint64_t info, enum gvw_handle_kind kind,
+			   size_t bytes)
+{
+	struct gvw_handle_slot *slot = gvw_handle_get(&c->s->handles, info, kind);
+	void *buf;
+
+	if (!slot)
+		return info ? CUDA_ERROR_INVALID_HANDLE : CUDA_SUCCESS;
+	if (slot->aux && slot->bytes >= bytes)
+		return CUDA_SUCCESS;
+	if (bytes > GVG_HOST_WORK_MAX || gvw_host_charge(c->s, bytes))
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	buf = calloc(1, bytes ? bytes : 1);
+	if (!buf) {
+		gvw_host_uncharge(c->s, bytes);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	gvw_host_uncharge(c->s, slot->bytes);
+	free(slot->aux);
+	slot->aux = buf;
+	slot->bytes = bytes;
+	return CUDA_SUCCESS;
+}
+
+int gvg_cusolver_info_work(struct gvw_call *c, uint64_t info, enum gvw_handle_kind kind, void **out)
+{
+	struct gvw_handle_slot *slot = gvw_handle_get(&c->s->handles, info, kind);
+
+	*out = NULL;
+	if (!info)
+		return CUDA_SUCCESS;
+	if (!slot)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (!slot->aux) {
+		gvw_log(GVW_WARN,
+			"session %u: a cuSOLVER *Host call's buffer before the call that "
+			"sizes it (BufferInfoHost, csrperm_bufferSizeHost): refused",
+			c->s->id);
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	*out = slot->aux;
+	return CUDA_SUCCESS;
 }

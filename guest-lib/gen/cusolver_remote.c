@@ -9231,6 +9231,62 @@ GVM_EXPORT cusolverStatus_t cusolverSpCcsrcholFactor(cusolverSpHandle_t handle, 
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpCcsrcholFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const cuComplex * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrcholInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpCcsrcholFactorHost_req q;
+	struct gvg_cusolverSpCcsrcholFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrValA, n_csrValA;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValA = csrValA ? (uint64_t)((int64_t)nnzA) * 8 : 0;
+	o_csrValA = at_pk_;
+	at_pk_ += (n_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrValA = csrValA != NULL;
+	if (n_csrValA)
+		memcpy(pk_ + o_csrValA, csrValA, n_csrValA);
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrcholFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpCcsrcholSolve(cusolverSpHandle_t handle, int n, const cuComplex * b_, cuComplex * x, csrcholInfo_t info, void * pBuffer)
 {
 	struct gvg_cusolverSpCcsrcholSolve_req q;
@@ -9245,6 +9301,51 @@ GVM_EXPORT cusolverStatus_t cusolverSpCcsrcholSolve(cusolverSpHandle_t handle, i
 	q.info = (uint64_t)(uintptr_t)info;
 	q.pBuffer = (uint64_t)(uintptr_t)pBuffer;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrcholSolve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpCcsrcholSolveHost(cusolverSpHandle_t handle, int n, const cuComplex * b_, cuComplex * x, csrcholInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpCcsrcholSolveHost_req q;
+	struct gvg_cusolverSpCcsrcholSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrcholSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
 	return e;
 }
 
@@ -9845,6 +9946,108 @@ GVM_EXPORT cusolverStatus_t cusolverSpCcsrluBufferInfoHost(cusolverSpHandle_t ha
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpCcsrluFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const cuComplex * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrluInfoHost_t info, float pivot_threshold, void * pBuffer)
+{
+	struct gvg_cusolverSpCcsrluFactorHost_req q;
+	struct gvg_cusolverSpCcsrluFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrValA, n_csrValA;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValA = csrValA ? (uint64_t)((int64_t)nnzA) * 8 : 0;
+	o_csrValA = at_pk_;
+	at_pk_ += (n_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrValA = csrValA != NULL;
+	if (n_csrValA)
+		memcpy(pk_ + o_csrValA, csrValA, n_csrValA);
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	q.info = (uint64_t)(uintptr_t)info;
+	GVM_COPY(&q.pivot_threshold, &pivot_threshold);
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrluFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpCcsrluSolveHost(cusolverSpHandle_t handle, int n, const cuComplex * b_, cuComplex * x, csrluInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpCcsrluSolveHost_req q;
+	struct gvg_cusolverSpCcsrluSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrluSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpCcsrluZeroPivotHost(cusolverSpHandle_t handle, csrluInfoHost_t info, float tol, int * position)
 {
 	struct gvg_cusolverSpCcsrluZeroPivotHost_req q;
@@ -10005,6 +10208,55 @@ GVM_EXPORT cusolverStatus_t cusolverSpCcsrqrFactor(cusolverSpHandle_t handle, in
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpCcsrqrFactorHost(cusolverSpHandle_t handle, int m, int n, int nnzA, cuComplex * b_, cuComplex * x, csrqrInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpCcsrqrFactorHost_req q;
+	struct gvg_cusolverSpCcsrqrFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)m) * 8 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrqrFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_b_)
+		memcpy(b_, pk_ + o_b_, n_b_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpCcsrqrSetup(cusolverSpHandle_t handle, int m, int n, int nnzA, const cusparseMatDescr_t descrA, const cuComplex * csrValA, const int * csrRowPtrA, const int * csrColIndA, cuComplex mu, csrqrInfo_t info)
 {
 	struct gvg_cusolverSpCcsrqrSetup_req q;
@@ -10099,6 +10351,54 @@ GVM_EXPORT cusolverStatus_t cusolverSpCcsrqrSolve(cusolverSpHandle_t handle, int
 	q.info = (uint64_t)(uintptr_t)info;
 	q.pBuffer = (uint64_t)(uintptr_t)pBuffer;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrqrSolve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpCcsrqrSolveHost(cusolverSpHandle_t handle, int m, int n, cuComplex * b_, cuComplex * x, csrqrInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpCcsrqrSolveHost_req q;
+	struct gvg_cusolverSpCcsrqrSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)m) * 8 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrqrSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_b_)
+		memcpy(b_, pk_ + o_b_, n_b_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
 	return e;
 }
 
@@ -10456,6 +10756,62 @@ GVM_EXPORT cusolverStatus_t cusolverSpDcsrcholFactor(cusolverSpHandle_t handle, 
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpDcsrcholFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const double * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrcholInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpDcsrcholFactorHost_req q;
+	struct gvg_cusolverSpDcsrcholFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrValA, n_csrValA;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValA = csrValA ? (uint64_t)((int64_t)nnzA) * 8 : 0;
+	o_csrValA = at_pk_;
+	at_pk_ += (n_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrValA = csrValA != NULL;
+	if (n_csrValA)
+		memcpy(pk_ + o_csrValA, csrValA, n_csrValA);
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrcholFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpDcsrcholSolve(cusolverSpHandle_t handle, int n, const double * b_, double * x, csrcholInfo_t info, void * pBuffer)
 {
 	struct gvg_cusolverSpDcsrcholSolve_req q;
@@ -10470,6 +10826,51 @@ GVM_EXPORT cusolverStatus_t cusolverSpDcsrcholSolve(cusolverSpHandle_t handle, i
 	q.info = (uint64_t)(uintptr_t)info;
 	q.pBuffer = (uint64_t)(uintptr_t)pBuffer;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrcholSolve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpDcsrcholSolveHost(cusolverSpHandle_t handle, int n, const double * b_, double * x, csrcholInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpDcsrcholSolveHost_req q;
+	struct gvg_cusolverSpDcsrcholSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrcholSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
 	return e;
 }
 
@@ -11070,6 +11471,108 @@ GVM_EXPORT cusolverStatus_t cusolverSpDcsrluBufferInfoHost(cusolverSpHandle_t ha
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpDcsrluFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const double * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrluInfoHost_t info, double pivot_threshold, void * pBuffer)
+{
+	struct gvg_cusolverSpDcsrluFactorHost_req q;
+	struct gvg_cusolverSpDcsrluFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrValA, n_csrValA;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValA = csrValA ? (uint64_t)((int64_t)nnzA) * 8 : 0;
+	o_csrValA = at_pk_;
+	at_pk_ += (n_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrValA = csrValA != NULL;
+	if (n_csrValA)
+		memcpy(pk_ + o_csrValA, csrValA, n_csrValA);
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	q.info = (uint64_t)(uintptr_t)info;
+	GVM_COPY(&q.pivot_threshold, &pivot_threshold);
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrluFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpDcsrluSolveHost(cusolverSpHandle_t handle, int n, const double * b_, double * x, csrluInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpDcsrluSolveHost_req q;
+	struct gvg_cusolverSpDcsrluSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrluSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpDcsrluZeroPivotHost(cusolverSpHandle_t handle, csrluInfoHost_t info, double tol, int * position)
 {
 	struct gvg_cusolverSpDcsrluZeroPivotHost_req q;
@@ -11230,6 +11733,55 @@ GVM_EXPORT cusolverStatus_t cusolverSpDcsrqrFactor(cusolverSpHandle_t handle, in
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpDcsrqrFactorHost(cusolverSpHandle_t handle, int m, int n, int nnzA, double * b_, double * x, csrqrInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpDcsrqrFactorHost_req q;
+	struct gvg_cusolverSpDcsrqrFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)m) * 8 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrqrFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_b_)
+		memcpy(b_, pk_ + o_b_, n_b_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpDcsrqrSetup(cusolverSpHandle_t handle, int m, int n, int nnzA, const cusparseMatDescr_t descrA, const double * csrValA, const int * csrRowPtrA, const int * csrColIndA, double mu, csrqrInfo_t info)
 {
 	struct gvg_cusolverSpDcsrqrSetup_req q;
@@ -11324,6 +11876,54 @@ GVM_EXPORT cusolverStatus_t cusolverSpDcsrqrSolve(cusolverSpHandle_t handle, int
 	q.info = (uint64_t)(uintptr_t)info;
 	q.pBuffer = (uint64_t)(uintptr_t)pBuffer;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrqrSolve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpDcsrqrSolveHost(cusolverSpHandle_t handle, int m, int n, double * b_, double * x, csrqrInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpDcsrqrSolveHost_req q;
+	struct gvg_cusolverSpDcsrqrSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)m) * 8 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 8 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrqrSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_b_)
+		memcpy(b_, pk_ + o_b_, n_b_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
 	return e;
 }
 
@@ -11657,6 +12257,62 @@ GVM_EXPORT cusolverStatus_t cusolverSpScsrcholFactor(cusolverSpHandle_t handle, 
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpScsrcholFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const float * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrcholInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpScsrcholFactorHost_req q;
+	struct gvg_cusolverSpScsrcholFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrValA, n_csrValA;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValA = csrValA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrValA = at_pk_;
+	at_pk_ += (n_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrValA = csrValA != NULL;
+	if (n_csrValA)
+		memcpy(pk_ + o_csrValA, csrValA, n_csrValA);
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrcholFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpScsrcholSolve(cusolverSpHandle_t handle, int n, const float * b_, float * x, csrcholInfo_t info, void * pBuffer)
 {
 	struct gvg_cusolverSpScsrcholSolve_req q;
@@ -11671,6 +12327,51 @@ GVM_EXPORT cusolverStatus_t cusolverSpScsrcholSolve(cusolverSpHandle_t handle, i
 	q.info = (uint64_t)(uintptr_t)info;
 	q.pBuffer = (uint64_t)(uintptr_t)pBuffer;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrcholSolve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpScsrcholSolveHost(cusolverSpHandle_t handle, int n, const float * b_, float * x, csrcholInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpScsrcholSolveHost_req q;
+	struct gvg_cusolverSpScsrcholSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrcholSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
 	return e;
 }
 
@@ -12271,6 +12972,108 @@ GVM_EXPORT cusolverStatus_t cusolverSpScsrluBufferInfoHost(cusolverSpHandle_t ha
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpScsrluFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const float * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrluInfoHost_t info, float pivot_threshold, void * pBuffer)
+{
+	struct gvg_cusolverSpScsrluFactorHost_req q;
+	struct gvg_cusolverSpScsrluFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrValA, n_csrValA;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValA = csrValA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrValA = at_pk_;
+	at_pk_ += (n_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrValA = csrValA != NULL;
+	if (n_csrValA)
+		memcpy(pk_ + o_csrValA, csrValA, n_csrValA);
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	q.info = (uint64_t)(uintptr_t)info;
+	GVM_COPY(&q.pivot_threshold, &pivot_threshold);
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrluFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpScsrluSolveHost(cusolverSpHandle_t handle, int n, const float * b_, float * x, csrluInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpScsrluSolveHost_req q;
+	struct gvg_cusolverSpScsrluSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrluSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpScsrluZeroPivotHost(cusolverSpHandle_t handle, csrluInfoHost_t info, float tol, int * position)
 {
 	struct gvg_cusolverSpScsrluZeroPivotHost_req q;
@@ -12431,6 +13234,55 @@ GVM_EXPORT cusolverStatus_t cusolverSpScsrqrFactor(cusolverSpHandle_t handle, in
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpScsrqrFactorHost(cusolverSpHandle_t handle, int m, int n, int nnzA, float * b_, float * x, csrqrInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpScsrqrFactorHost_req q;
+	struct gvg_cusolverSpScsrqrFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)m) * 4 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrqrFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_b_)
+		memcpy(b_, pk_ + o_b_, n_b_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpScsrqrSetup(cusolverSpHandle_t handle, int m, int n, int nnzA, const cusparseMatDescr_t descrA, const float * csrValA, const int * csrRowPtrA, const int * csrColIndA, float mu, csrqrInfo_t info)
 {
 	struct gvg_cusolverSpScsrqrSetup_req q;
@@ -12525,6 +13377,54 @@ GVM_EXPORT cusolverStatus_t cusolverSpScsrqrSolve(cusolverSpHandle_t handle, int
 	q.info = (uint64_t)(uintptr_t)info;
 	q.pBuffer = (uint64_t)(uintptr_t)pBuffer;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrqrSolve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpScsrqrSolveHost(cusolverSpHandle_t handle, int m, int n, float * b_, float * x, csrqrInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpScsrqrSolveHost_req q;
+	struct gvg_cusolverSpScsrqrSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)m) * 4 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrqrSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_b_)
+		memcpy(b_, pk_ + o_b_, n_b_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
 	return e;
 }
 
@@ -12755,9 +13655,9 @@ GVM_EXPORT cusolverStatus_t cusolverSpXcsrissymHost(cusolverSpHandle_t handle, i
 	memset(&q, 0, sizeof(q));
 	if (!issym)
 		return CUSOLVER_STATUS_INVALID_VALUE;
-	if (((int64_t)m + 1) < 0)
+	if (((int64_t)m) < 0)
 		return CUSOLVER_STATUS_INVALID_VALUE;
-	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)m + 1) * 4 : 0;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)m) * 4 : 0;
 	o_csrRowPtrA = at_pk_;
 	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
 	if (((int64_t)m) < 0)
@@ -12892,9 +13792,9 @@ GVM_EXPORT cusolverStatus_t cusolverSpXcsrmetisndHost(cusolverSpHandle_t handle,
 	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
 	o_csrColIndA = at_pk_;
 	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
-	if ((8) < 0)
+	if ((40) < 0)
 		return CUSOLVER_STATUS_INVALID_VALUE;
-	n_options = options ? (uint64_t)(8) * 8 : 0;
+	n_options = options ? (uint64_t)(40) * 8 : 0;
 	o_options = at_pk_;
 	at_pk_ += (n_options + 15) & ~(uint64_t)15;
 	if (((int64_t)n) < 0)
@@ -12931,6 +13831,86 @@ GVM_EXPORT cusolverStatus_t cusolverSpXcsrmetisndHost(cusolverSpHandle_t handle,
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpXcsrpermHost(cusolverSpHandle_t handle, int m, int n, int nnzA, const cusparseMatDescr_t descrA, int * csrRowPtrA, int * csrColIndA, const int * p, const int * q_, int * map, void * pBuffer)
+{
+	struct gvg_cusolverSpXcsrpermHost_req q;
+	struct gvg_cusolverSpXcsrpermHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	uint64_t o_p, n_p;
+	uint64_t o_q_, n_q_;
+	uint64_t o_map, n_map;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)m + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_p = p ? (uint64_t)((int64_t)m) * 4 : 0;
+	o_p = at_pk_;
+	at_pk_ += (n_p + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_q_ = q_ ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_q_ = at_pk_;
+	at_pk_ += (n_q_ + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_map = map ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_map = at_pk_;
+	at_pk_ += (n_map + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	q.has_p = p != NULL;
+	if (n_p)
+		memcpy(pk_ + o_p, p, n_p);
+	q.has_q_ = q_ != NULL;
+	if (n_q_)
+		memcpy(pk_ + o_q_, q_, n_q_);
+	q.has_map = map != NULL;
+	if (n_map)
+		memcpy(pk_ + o_map, map, n_map);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpXcsrpermHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrA)
+		memcpy(csrRowPtrA, pk_ + o_csrRowPtrA, n_csrRowPtrA);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndA)
+		memcpy(csrColIndA, pk_ + o_csrColIndA, n_csrColIndA);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_map)
+		memcpy(map, pk_ + o_map, n_map);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpXcsrperm_bufferSizeHost(cusolverSpHandle_t handle, int m, int n, int nnzA, const cusparseMatDescr_t descrA, const int * csrRowPtrA, const int * csrColIndA, const int * p, const int * q_, size_t * bufferSizeInBytes)
 {
 	struct gvg_cusolverSpXcsrperm_bufferSizeHost_req q;
@@ -12958,9 +13938,9 @@ GVM_EXPORT cusolverStatus_t cusolverSpXcsrperm_bufferSizeHost(cusolverSpHandle_t
 	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
 	o_csrColIndA = at_pk_;
 	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
-	if (((int64_t)n) < 0)
+	if (((int64_t)m) < 0)
 		return CUSOLVER_STATUS_INVALID_VALUE;
-	n_p = p ? (uint64_t)((int64_t)n) * 4 : 0;
+	n_p = p ? (uint64_t)((int64_t)m) * 4 : 0;
 	o_p = at_pk_;
 	at_pk_ += (n_p + 15) & ~(uint64_t)15;
 	if (((int64_t)n) < 0)
@@ -13377,6 +14357,62 @@ GVM_EXPORT cusolverStatus_t cusolverSpZcsrcholFactor(cusolverSpHandle_t handle, 
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpZcsrcholFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const cuDoubleComplex * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrcholInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpZcsrcholFactorHost_req q;
+	struct gvg_cusolverSpZcsrcholFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrValA, n_csrValA;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValA = csrValA ? (uint64_t)((int64_t)nnzA) * 16 : 0;
+	o_csrValA = at_pk_;
+	at_pk_ += (n_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrValA = csrValA != NULL;
+	if (n_csrValA)
+		memcpy(pk_ + o_csrValA, csrValA, n_csrValA);
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrcholFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpZcsrcholSolve(cusolverSpHandle_t handle, int n, const cuDoubleComplex * b_, cuDoubleComplex * x, csrcholInfo_t info, void * pBuffer)
 {
 	struct gvg_cusolverSpZcsrcholSolve_req q;
@@ -13391,6 +14427,51 @@ GVM_EXPORT cusolverStatus_t cusolverSpZcsrcholSolve(cusolverSpHandle_t handle, i
 	q.info = (uint64_t)(uintptr_t)info;
 	q.pBuffer = (uint64_t)(uintptr_t)pBuffer;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrcholSolve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpZcsrcholSolveHost(cusolverSpHandle_t handle, int n, const cuDoubleComplex * b_, cuDoubleComplex * x, csrcholInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpZcsrcholSolveHost_req q;
+	struct gvg_cusolverSpZcsrcholSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)n) * 16 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 16 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrcholSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
 	return e;
 }
 
@@ -13991,6 +15072,108 @@ GVM_EXPORT cusolverStatus_t cusolverSpZcsrluBufferInfoHost(cusolverSpHandle_t ha
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpZcsrluFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const cuDoubleComplex * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrluInfoHost_t info, double pivot_threshold, void * pBuffer)
+{
+	struct gvg_cusolverSpZcsrluFactorHost_req q;
+	struct gvg_cusolverSpZcsrluFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_csrValA, n_csrValA;
+	uint64_t o_csrRowPtrA, n_csrRowPtrA;
+	uint64_t o_csrColIndA, n_csrColIndA;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValA = csrValA ? (uint64_t)((int64_t)nnzA) * 16 : 0;
+	o_csrValA = at_pk_;
+	at_pk_ += (n_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrA = csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_csrRowPtrA = at_pk_;
+	at_pk_ += (n_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndA = csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_csrColIndA = at_pk_;
+	at_pk_ += (n_csrColIndA + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_csrValA = csrValA != NULL;
+	if (n_csrValA)
+		memcpy(pk_ + o_csrValA, csrValA, n_csrValA);
+	q.has_csrRowPtrA = csrRowPtrA != NULL;
+	if (n_csrRowPtrA)
+		memcpy(pk_ + o_csrRowPtrA, csrRowPtrA, n_csrRowPtrA);
+	q.has_csrColIndA = csrColIndA != NULL;
+	if (n_csrColIndA)
+		memcpy(pk_ + o_csrColIndA, csrColIndA, n_csrColIndA);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.descrA = (uint64_t)(uintptr_t)descrA;
+	q.info = (uint64_t)(uintptr_t)info;
+	GVM_COPY(&q.pivot_threshold, &pivot_threshold);
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrluFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpZcsrluSolveHost(cusolverSpHandle_t handle, int n, const cuDoubleComplex * b_, cuDoubleComplex * x, csrluInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpZcsrluSolveHost_req q;
+	struct gvg_cusolverSpZcsrluSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)n) * 16 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 16 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrluSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpZcsrluZeroPivotHost(cusolverSpHandle_t handle, csrluInfoHost_t info, double tol, int * position)
 {
 	struct gvg_cusolverSpZcsrluZeroPivotHost_req q;
@@ -14151,6 +15334,55 @@ GVM_EXPORT cusolverStatus_t cusolverSpZcsrqrFactor(cusolverSpHandle_t handle, in
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpZcsrqrFactorHost(cusolverSpHandle_t handle, int m, int n, int nnzA, cuDoubleComplex * b_, cuDoubleComplex * x, csrqrInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpZcsrqrFactorHost_req q;
+	struct gvg_cusolverSpZcsrqrFactorHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)m) * 16 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 16 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrqrFactorHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_b_)
+		memcpy(b_, pk_ + o_b_, n_b_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpZcsrqrSetup(cusolverSpHandle_t handle, int m, int n, int nnzA, const cusparseMatDescr_t descrA, const cuDoubleComplex * csrValA, const int * csrRowPtrA, const int * csrColIndA, cuDoubleComplex mu, csrqrInfo_t info)
 {
 	struct gvg_cusolverSpZcsrqrSetup_req q;
@@ -14245,6 +15477,54 @@ GVM_EXPORT cusolverStatus_t cusolverSpZcsrqrSolve(cusolverSpHandle_t handle, int
 	q.info = (uint64_t)(uintptr_t)info;
 	q.pBuffer = (uint64_t)(uintptr_t)pBuffer;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrqrSolve, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpZcsrqrSolveHost(cusolverSpHandle_t handle, int m, int n, cuDoubleComplex * b_, cuDoubleComplex * x, csrqrInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpZcsrqrSolveHost_req q;
+	struct gvg_cusolverSpZcsrqrSolveHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_b_, n_b_;
+	uint64_t o_x, n_x;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)m) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_b_ = b_ ? (uint64_t)((int64_t)m) * 16 : 0;
+	o_b_ = at_pk_;
+	at_pk_ += (n_b_ + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_x = x ? (uint64_t)((int64_t)n) * 16 : 0;
+	o_x = at_pk_;
+	at_pk_ += (n_x + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_b_ = b_ != NULL;
+	if (n_b_)
+		memcpy(pk_ + o_b_, b_, n_b_);
+	q.has_x = x != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	GVM_COPY(&q.m, &m);
+	GVM_COPY(&q.n, &n);
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrqrSolveHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_b_)
+		memcpy(b_, pk_ + o_b_, n_b_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_x)
+		memcpy(x, pk_ + o_x, n_x);
+	free(pk_);
 	return e;
 }
 

@@ -167,18 +167,12 @@ GVM_UNSUPPORTED(cusolverRfExtractSplitFactorsHost, cusolver) /* returns arrays t
 GVM_UNSUPPORTED(cusolverRfSetupHost, cusolver) /* host arrays whose sizes need the factors' nnz (not yet packed) */
 GVM_UNSUPPORTED(cusolverRfSetupM, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsrbtfHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpCcsrcholFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpCcsrcholSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpCcsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */
 GVM_UNSUPPORTED(cusolverSpCcsrluAnalysisHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsrluExtractBTFHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsrluExtractHost, cusolver) /* the factors' sizes are the info object's (csrluNnzHost), not the call's */
 GVM_UNSUPPORTED(cusolverSpCcsrluExtractMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpCcsrluFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpCcsrluSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpCcsrlucondHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpCcsrqrFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpCcsrqrSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpCcsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsrsubm2denseHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCreateGluInfo, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
@@ -189,18 +183,12 @@ GVM_UNSUPPORTED(cusolverSpCsnluSolve, cusolver) /* no prototype in the cuSOLVER 
 GVM_UNSUPPORTED(cusolverSpCsymgthr, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCsymgthrHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpDcsrbtfHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpDcsrcholFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpDcsrcholSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpDcsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */
 GVM_UNSUPPORTED(cusolverSpDcsrluAnalysisHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpDcsrluExtractBTFHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpDcsrluExtractHost, cusolver) /* the factors' sizes are the info object's (csrluNnzHost), not the call's */
 GVM_UNSUPPORTED(cusolverSpDcsrluExtractMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpDcsrluFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpDcsrluSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpDcsrlucondHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpDcsrqrFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpDcsrqrSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpDcsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpDcsrsubm2denseHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpDestroyGluInfo, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
@@ -235,18 +223,12 @@ GVM_UNSUPPORTED(cusolverSpQcsrqrSolveRefine, cusolver) /* no prototype in the cu
 GVM_UNSUPPORTED(cusolverSpQcsrqrZeroPivot, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpQcsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpScsrbtfHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpScsrcholFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpScsrcholSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpScsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */
 GVM_UNSUPPORTED(cusolverSpScsrluAnalysisHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpScsrluExtractBTFHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpScsrluExtractHost, cusolver) /* the factors' sizes are the info object's (csrluNnzHost), not the call's */
 GVM_UNSUPPORTED(cusolverSpScsrluExtractMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpScsrluFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpScsrluSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpScsrlucondHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpScsrqrFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpScsrqrSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpScsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpScsrsubm2denseHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpSsnluBuffersize, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
@@ -259,7 +241,6 @@ GVM_UNSUPPORTED(cusolverSpXcsr2csc_bufferSizeHost, cusolver) /* no prototype in 
 GVM_UNSUPPORTED(cusolverSpXcsrluConfigHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpXcsrluNnzMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpXcsrnsepHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpXcsrpermHost, cusolver) /* pBuffer is host memory whose size only cusolverSpXcsrperm_bufferSizeHost says */
 GVM_UNSUPPORTED(cusolverSpXcsrqrConfigInfo, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpXcsrsubmHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpXcsrsubmNnzHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
@@ -272,18 +253,12 @@ GVM_UNSUPPORTED(cusolverSpXsnluReport, cusolver) /* no prototype in the cuSOLVER
 GVM_UNSUPPORTED(cusolverSpXsnluResizeSupernodeBy, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpXsnluSetReorder, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpZcsrbtfHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpZcsrcholFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpZcsrcholSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpZcsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */
 GVM_UNSUPPORTED(cusolverSpZcsrluAnalysisHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpZcsrluExtractBTFHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpZcsrluExtractHost, cusolver) /* the factors' sizes are the info object's (csrluNnzHost), not the call's */
 GVM_UNSUPPORTED(cusolverSpZcsrluExtractMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpZcsrluFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpZcsrluSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpZcsrlucondHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpZcsrqrFactorHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
-GVM_UNSUPPORTED(cusolverSpZcsrqrSolveHost, cusolver) /* pBuffer is host memory whose size only the earlier BufferInfoHost call says */
 GVM_UNSUPPORTED(cusolverSpZcsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpZcsrsubm2denseHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpZsnluBuffersize, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */

@@ -392,7 +392,9 @@
 	X(cusolverSpCcsrcholBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrcholInfoHost_t, size_t *, size_t *)) \
 	X(cusolverSpCcsrcholDiag, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfo_t, float *)) \
 	X(cusolverSpCcsrcholFactor, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrcholInfo_t, void *)) \
+	X(cusolverSpCcsrcholFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrcholInfoHost_t, void *)) \
 	X(cusolverSpCcsrcholSolve, cusolverStatus_t, (cusolverSpHandle_t, int, const cuComplex *, cuComplex *, csrcholInfo_t, void *)) \
+	X(cusolverSpCcsrcholSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const cuComplex *, cuComplex *, csrcholInfoHost_t, void *)) \
 	X(cusolverSpCcsrcholZeroPivot, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfo_t, float, int *)) \
 	X(cusolverSpCcsrcholZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfoHost_t, float, int *)) \
 	X(cusolverSpCcsreigvsi, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, cuComplex, const cuComplex *, int, float, cuComplex *, cuComplex *)) \
@@ -404,14 +406,18 @@
 	X(cusolverSpCcsrlsvqr, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, const cuComplex *, float, int, cuComplex *, int *)) \
 	X(cusolverSpCcsrlsvqrHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, const cuComplex *, float, int, cuComplex *, int *)) \
 	X(cusolverSpCcsrluBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrluInfoHost_t, size_t *, size_t *)) \
+	X(cusolverSpCcsrluFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrluInfoHost_t, float, void *)) \
+	X(cusolverSpCcsrluSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const cuComplex *, cuComplex *, csrluInfoHost_t, void *)) \
 	X(cusolverSpCcsrluZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrluInfoHost_t, float, int *)) \
 	X(cusolverSpCcsrqrBufferInfo, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrqrInfo_t, size_t *, size_t *)) \
 	X(cusolverSpCcsrqrBufferInfoBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, int, csrqrInfo_t, size_t *, size_t *)) \
 	X(cusolverSpCcsrqrBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrqrInfoHost_t, size_t *, size_t *)) \
 	X(cusolverSpCcsrqrFactor, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, cuComplex *, cuComplex *, csrqrInfo_t, void *)) \
+	X(cusolverSpCcsrqrFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, cuComplex *, cuComplex *, csrqrInfoHost_t, void *)) \
 	X(cusolverSpCcsrqrSetup, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, cuComplex, csrqrInfo_t)) \
 	X(cusolverSpCcsrqrSetupHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, cuComplex, csrqrInfoHost_t)) \
 	X(cusolverSpCcsrqrSolve, cusolverStatus_t, (cusolverSpHandle_t, int, int, cuComplex *, cuComplex *, csrqrInfo_t, void *)) \
+	X(cusolverSpCcsrqrSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, cuComplex *, cuComplex *, csrqrInfoHost_t, void *)) \
 	X(cusolverSpCcsrqrZeroPivot, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfo_t, float, int *)) \
 	X(cusolverSpCcsrqrZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfoHost_t, float, int *)) \
 	X(cusolverSpCcsrqrsvBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, const cuComplex *, cuComplex *, int, csrqrInfo_t, void *)) \
@@ -426,7 +432,9 @@
 	X(cusolverSpDcsrcholBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrcholInfoHost_t, size_t *, size_t *)) \
 	X(cusolverSpDcsrcholDiag, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfo_t, double *)) \
 	X(cusolverSpDcsrcholFactor, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrcholInfo_t, void *)) \
+	X(cusolverSpDcsrcholFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrcholInfoHost_t, void *)) \
 	X(cusolverSpDcsrcholSolve, cusolverStatus_t, (cusolverSpHandle_t, int, const double *, double *, csrcholInfo_t, void *)) \
+	X(cusolverSpDcsrcholSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const double *, double *, csrcholInfoHost_t, void *)) \
 	X(cusolverSpDcsrcholZeroPivot, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfo_t, double, int *)) \
 	X(cusolverSpDcsrcholZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfoHost_t, double, int *)) \
 	X(cusolverSpDcsreigvsi, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, double, const double *, int, double, double *, double *)) \
@@ -438,14 +446,18 @@
 	X(cusolverSpDcsrlsvqr, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, const double *, double, int, double *, int *)) \
 	X(cusolverSpDcsrlsvqrHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, const double *, double, int, double *, int *)) \
 	X(cusolverSpDcsrluBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrluInfoHost_t, size_t *, size_t *)) \
+	X(cusolverSpDcsrluFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrluInfoHost_t, double, void *)) \
+	X(cusolverSpDcsrluSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const double *, double *, csrluInfoHost_t, void *)) \
 	X(cusolverSpDcsrluZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrluInfoHost_t, double, int *)) \
 	X(cusolverSpDcsrqrBufferInfo, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrqrInfo_t, size_t *, size_t *)) \
 	X(cusolverSpDcsrqrBufferInfoBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, int, csrqrInfo_t, size_t *, size_t *)) \
 	X(cusolverSpDcsrqrBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrqrInfoHost_t, size_t *, size_t *)) \
 	X(cusolverSpDcsrqrFactor, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, double *, double *, csrqrInfo_t, void *)) \
+	X(cusolverSpDcsrqrFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, double *, double *, csrqrInfoHost_t, void *)) \
 	X(cusolverSpDcsrqrSetup, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, double, csrqrInfo_t)) \
 	X(cusolverSpDcsrqrSetupHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, double, csrqrInfoHost_t)) \
 	X(cusolverSpDcsrqrSolve, cusolverStatus_t, (cusolverSpHandle_t, int, int, double *, double *, csrqrInfo_t, void *)) \
+	X(cusolverSpDcsrqrSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, double *, double *, csrqrInfoHost_t, void *)) \
 	X(cusolverSpDcsrqrZeroPivot, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfo_t, double, int *)) \
 	X(cusolverSpDcsrqrZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfoHost_t, double, int *)) \
 	X(cusolverSpDcsrqrsvBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, const double *, double *, int, csrqrInfo_t, void *)) \
@@ -460,7 +472,9 @@
 	X(cusolverSpScsrcholBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrcholInfoHost_t, size_t *, size_t *)) \
 	X(cusolverSpScsrcholDiag, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfo_t, float *)) \
 	X(cusolverSpScsrcholFactor, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrcholInfo_t, void *)) \
+	X(cusolverSpScsrcholFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrcholInfoHost_t, void *)) \
 	X(cusolverSpScsrcholSolve, cusolverStatus_t, (cusolverSpHandle_t, int, const float *, float *, csrcholInfo_t, void *)) \
+	X(cusolverSpScsrcholSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const float *, float *, csrcholInfoHost_t, void *)) \
 	X(cusolverSpScsrcholZeroPivot, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfo_t, float, int *)) \
 	X(cusolverSpScsrcholZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfoHost_t, float, int *)) \
 	X(cusolverSpScsreigvsi, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, float, const float *, int, float, float *, float *)) \
@@ -472,14 +486,18 @@
 	X(cusolverSpScsrlsvqr, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, const float *, float, int, float *, int *)) \
 	X(cusolverSpScsrlsvqrHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, const float *, float, int, float *, int *)) \
 	X(cusolverSpScsrluBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrluInfoHost_t, size_t *, size_t *)) \
+	X(cusolverSpScsrluFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrluInfoHost_t, float, void *)) \
+	X(cusolverSpScsrluSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const float *, float *, csrluInfoHost_t, void *)) \
 	X(cusolverSpScsrluZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrluInfoHost_t, float, int *)) \
 	X(cusolverSpScsrqrBufferInfo, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrqrInfo_t, size_t *, size_t *)) \
 	X(cusolverSpScsrqrBufferInfoBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, int, csrqrInfo_t, size_t *, size_t *)) \
 	X(cusolverSpScsrqrBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrqrInfoHost_t, size_t *, size_t *)) \
 	X(cusolverSpScsrqrFactor, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, float *, float *, csrqrInfo_t, void *)) \
+	X(cusolverSpScsrqrFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, float *, float *, csrqrInfoHost_t, void *)) \
 	X(cusolverSpScsrqrSetup, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, float, csrqrInfo_t)) \
 	X(cusolverSpScsrqrSetupHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, float, csrqrInfoHost_t)) \
 	X(cusolverSpScsrqrSolve, cusolverStatus_t, (cusolverSpHandle_t, int, int, float *, float *, csrqrInfo_t, void *)) \
+	X(cusolverSpScsrqrSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, float *, float *, csrqrInfoHost_t, void *)) \
 	X(cusolverSpScsrqrZeroPivot, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfo_t, float, int *)) \
 	X(cusolverSpScsrqrZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfoHost_t, float, int *)) \
 	X(cusolverSpScsrqrsvBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, const float *, float *, int, csrqrInfo_t, void *)) \
@@ -491,6 +509,7 @@
 	X(cusolverSpXcsrluAnalysisHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const int *, const int *, csrluInfoHost_t)) \
 	X(cusolverSpXcsrluNnzHost, cusolverStatus_t, (cusolverSpHandle_t, int *, int *, csrluInfoHost_t)) \
 	X(cusolverSpXcsrmetisndHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const int *, const int *, const int64_t *, int *)) \
+	X(cusolverSpXcsrpermHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, int *, int *, const int *, const int *, int *, void *)) \
 	X(cusolverSpXcsrperm_bufferSizeHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const int *, const int *, const int *, const int *, size_t *)) \
 	X(cusolverSpXcsrqrAnalysis, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const int *, const int *, csrqrInfo_t)) \
 	X(cusolverSpXcsrqrAnalysisBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const int *, const int *, csrqrInfo_t)) \
@@ -502,7 +521,9 @@
 	X(cusolverSpZcsrcholBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrcholInfoHost_t, size_t *, size_t *)) \
 	X(cusolverSpZcsrcholDiag, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfo_t, double *)) \
 	X(cusolverSpZcsrcholFactor, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrcholInfo_t, void *)) \
+	X(cusolverSpZcsrcholFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrcholInfoHost_t, void *)) \
 	X(cusolverSpZcsrcholSolve, cusolverStatus_t, (cusolverSpHandle_t, int, const cuDoubleComplex *, cuDoubleComplex *, csrcholInfo_t, void *)) \
+	X(cusolverSpZcsrcholSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const cuDoubleComplex *, cuDoubleComplex *, csrcholInfoHost_t, void *)) \
 	X(cusolverSpZcsrcholZeroPivot, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfo_t, double, int *)) \
 	X(cusolverSpZcsrcholZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrcholInfoHost_t, double, int *)) \
 	X(cusolverSpZcsreigvsi, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, cuDoubleComplex, const cuDoubleComplex *, int, double, cuDoubleComplex *, cuDoubleComplex *)) \
@@ -514,14 +535,18 @@
 	X(cusolverSpZcsrlsvqr, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, const cuDoubleComplex *, double, int, cuDoubleComplex *, int *)) \
 	X(cusolverSpZcsrlsvqrHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, const cuDoubleComplex *, double, int, cuDoubleComplex *, int *)) \
 	X(cusolverSpZcsrluBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrluInfoHost_t, size_t *, size_t *)) \
+	X(cusolverSpZcsrluFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrluInfoHost_t, double, void *)) \
+	X(cusolverSpZcsrluSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const cuDoubleComplex *, cuDoubleComplex *, csrluInfoHost_t, void *)) \
 	X(cusolverSpZcsrluZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrluInfoHost_t, double, int *)) \
 	X(cusolverSpZcsrqrBufferInfo, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrqrInfo_t, size_t *, size_t *)) \
 	X(cusolverSpZcsrqrBufferInfoBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, int, csrqrInfo_t, size_t *, size_t *)) \
 	X(cusolverSpZcsrqrBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrqrInfoHost_t, size_t *, size_t *)) \
 	X(cusolverSpZcsrqrFactor, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, cuDoubleComplex *, cuDoubleComplex *, csrqrInfo_t, void *)) \
+	X(cusolverSpZcsrqrFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, cuDoubleComplex *, cuDoubleComplex *, csrqrInfoHost_t, void *)) \
 	X(cusolverSpZcsrqrSetup, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, cuDoubleComplex, csrqrInfo_t)) \
 	X(cusolverSpZcsrqrSetupHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, cuDoubleComplex, csrqrInfoHost_t)) \
 	X(cusolverSpZcsrqrSolve, cusolverStatus_t, (cusolverSpHandle_t, int, int, cuDoubleComplex *, cuDoubleComplex *, csrqrInfo_t, void *)) \
+	X(cusolverSpZcsrqrSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, cuDoubleComplex *, cuDoubleComplex *, csrqrInfoHost_t, void *)) \
 	X(cusolverSpZcsrqrZeroPivot, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfo_t, double, int *)) \
 	X(cusolverSpZcsrqrZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrqrInfoHost_t, double, int *)) \
 	X(cusolverSpZcsrqrsvBatched, cusolverStatus_t, (cusolverSpHandle_t, int, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, const cuDoubleComplex *, cuDoubleComplex *, int, csrqrInfo_t, void *)) \

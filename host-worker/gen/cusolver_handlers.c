@@ -14330,6 +14330,8 @@ int gvw_h_cusolverSpCcsrcholBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
@@ -14393,6 +14395,73 @@ int gvw_h_cusolverSpCcsrcholFactor(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusolverSpCcsrcholFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpCcsrcholFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrValA = 0;
+	uint64_t o_csrValA = 0;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	csrcholInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpCcsrcholFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_csrValA = (int64_t)a_nnzA;
+		if (c_csrValA < 0 || c_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValA = at_pk_;
+		if (q->has_csrValA)
+			at_pk_ += ((uint64_t)c_csrValA * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrcholFactorHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrValA ? (const cuComplex *)(pk_ + o_csrValA) : NULL, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
 int gvw_h_cusolverSpCcsrcholSolve(struct gvw_call *c)
 {
 	const struct gvg_cusolverSpCcsrcholSolve_req *q = c->req;
@@ -14418,6 +14487,56 @@ int gvw_h_cusolverSpCcsrcholSolve(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrcholSolve)(a_handle, a_n, (const cuComplex *)(uintptr_t)q->b_, (cuComplex *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpCcsrcholSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpCcsrcholSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrcholInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpCcsrcholSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_n;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrcholSolveHost)(a_handle, a_n, q->has_b_ ? (const cuComplex *)(pk_ + o_b_) : NULL, q->has_x ? (cuComplex *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -15130,9 +15249,130 @@ int gvw_h_cusolverSpCcsrluBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
+	return e;
+}
+
+int gvw_h_cusolverSpCcsrluFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpCcsrluFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrValA = 0;
+	uint64_t o_csrValA = 0;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	csrluInfoHost_t a_info;
+	float a_pivot_threshold;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpCcsrluFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	GVG_COPY(a_pivot_threshold, q->pivot_threshold);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_csrValA = (int64_t)a_nnzA;
+		if (c_csrValA < 0 || c_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValA = at_pk_;
+		if (q->has_csrValA)
+			at_pk_ += ((uint64_t)c_csrValA * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrluFactorHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrValA ? (const cuComplex *)(pk_ + o_csrValA) : NULL, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, a_info, a_pivot_threshold, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
+int gvw_h_cusolverSpCcsrluSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpCcsrluSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrluInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpCcsrluSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_n;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrluSolveHost)(a_handle, a_n, q->has_b_ ? (const cuComplex *)(pk_ + o_b_) : NULL, q->has_x ? (cuComplex *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -15315,6 +15555,8 @@ int gvw_h_cusolverSpCcsrqrBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
@@ -15350,6 +15592,60 @@ int gvw_h_cusolverSpCcsrqrFactor(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrqrFactor)(a_handle, a_m, a_n, a_nnzA, (cuComplex *)(uintptr_t)q->b_, (cuComplex *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpCcsrqrFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpCcsrqrFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int a_nnzA;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrqrInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpCcsrqrFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_m;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrqrFactorHost)(a_handle, a_m, a_n, a_nnzA, q->has_b_ ? (cuComplex *)(pk_ + o_b_) : NULL, q->has_x ? (cuComplex *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -15485,6 +15781,58 @@ int gvw_h_cusolverSpCcsrqrSolve(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrqrSolve)(a_handle, a_m, a_n, (cuComplex *)(uintptr_t)q->b_, (cuComplex *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpCcsrqrSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpCcsrqrSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrqrInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpCcsrqrSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_m;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrqrSolveHost)(a_handle, a_m, a_n, q->has_b_ ? (cuComplex *)(pk_ + o_b_) : NULL, q->has_x ? (cuComplex *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -15877,6 +16225,8 @@ int gvw_h_cusolverSpDcsrcholBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
@@ -15940,6 +16290,73 @@ int gvw_h_cusolverSpDcsrcholFactor(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusolverSpDcsrcholFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpDcsrcholFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrValA = 0;
+	uint64_t o_csrValA = 0;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	csrcholInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpDcsrcholFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_csrValA = (int64_t)a_nnzA;
+		if (c_csrValA < 0 || c_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValA = at_pk_;
+		if (q->has_csrValA)
+			at_pk_ += ((uint64_t)c_csrValA * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrcholFactorHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrValA ? (const double *)(pk_ + o_csrValA) : NULL, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
 int gvw_h_cusolverSpDcsrcholSolve(struct gvw_call *c)
 {
 	const struct gvg_cusolverSpDcsrcholSolve_req *q = c->req;
@@ -15965,6 +16382,56 @@ int gvw_h_cusolverSpDcsrcholSolve(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrcholSolve)(a_handle, a_n, (const double *)(uintptr_t)q->b_, (double *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpDcsrcholSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpDcsrcholSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrcholInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpDcsrcholSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_n;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrcholSolveHost)(a_handle, a_n, q->has_b_ ? (const double *)(pk_ + o_b_) : NULL, q->has_x ? (double *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -16677,9 +17144,130 @@ int gvw_h_cusolverSpDcsrluBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
+	return e;
+}
+
+int gvw_h_cusolverSpDcsrluFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpDcsrluFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrValA = 0;
+	uint64_t o_csrValA = 0;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	csrluInfoHost_t a_info;
+	double a_pivot_threshold;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpDcsrluFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	GVG_COPY(a_pivot_threshold, q->pivot_threshold);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_csrValA = (int64_t)a_nnzA;
+		if (c_csrValA < 0 || c_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValA = at_pk_;
+		if (q->has_csrValA)
+			at_pk_ += ((uint64_t)c_csrValA * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrluFactorHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrValA ? (const double *)(pk_ + o_csrValA) : NULL, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, a_info, a_pivot_threshold, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
+int gvw_h_cusolverSpDcsrluSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpDcsrluSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrluInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpDcsrluSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_n;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrluSolveHost)(a_handle, a_n, q->has_b_ ? (const double *)(pk_ + o_b_) : NULL, q->has_x ? (double *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -16862,6 +17450,8 @@ int gvw_h_cusolverSpDcsrqrBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
@@ -16897,6 +17487,60 @@ int gvw_h_cusolverSpDcsrqrFactor(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrqrFactor)(a_handle, a_m, a_n, a_nnzA, (double *)(uintptr_t)q->b_, (double *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpDcsrqrFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpDcsrqrFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int a_nnzA;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrqrInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpDcsrqrFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_m;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrqrFactorHost)(a_handle, a_m, a_n, a_nnzA, q->has_b_ ? (double *)(pk_ + o_b_) : NULL, q->has_x ? (double *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -17032,6 +17676,58 @@ int gvw_h_cusolverSpDcsrqrSolve(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrqrSolve)(a_handle, a_m, a_n, (double *)(uintptr_t)q->b_, (double *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpDcsrqrSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpDcsrqrSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrqrInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpDcsrqrSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_m;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrqrSolveHost)(a_handle, a_m, a_n, q->has_b_ ? (double *)(pk_ + o_b_) : NULL, q->has_x ? (double *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -17424,6 +18120,8 @@ int gvw_h_cusolverSpScsrcholBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
@@ -17487,6 +18185,73 @@ int gvw_h_cusolverSpScsrcholFactor(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusolverSpScsrcholFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpScsrcholFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrValA = 0;
+	uint64_t o_csrValA = 0;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	csrcholInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpScsrcholFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_csrValA = (int64_t)a_nnzA;
+		if (c_csrValA < 0 || c_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValA = at_pk_;
+		if (q->has_csrValA)
+			at_pk_ += ((uint64_t)c_csrValA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrcholFactorHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrValA ? (const float *)(pk_ + o_csrValA) : NULL, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
 int gvw_h_cusolverSpScsrcholSolve(struct gvw_call *c)
 {
 	const struct gvg_cusolverSpScsrcholSolve_req *q = c->req;
@@ -17512,6 +18277,56 @@ int gvw_h_cusolverSpScsrcholSolve(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrcholSolve)(a_handle, a_n, (const float *)(uintptr_t)q->b_, (float *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpScsrcholSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpScsrcholSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrcholInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpScsrcholSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_n;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrcholSolveHost)(a_handle, a_n, q->has_b_ ? (const float *)(pk_ + o_b_) : NULL, q->has_x ? (float *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -18224,9 +19039,130 @@ int gvw_h_cusolverSpScsrluBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
+	return e;
+}
+
+int gvw_h_cusolverSpScsrluFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpScsrluFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrValA = 0;
+	uint64_t o_csrValA = 0;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	csrluInfoHost_t a_info;
+	float a_pivot_threshold;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpScsrluFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	GVG_COPY(a_pivot_threshold, q->pivot_threshold);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_csrValA = (int64_t)a_nnzA;
+		if (c_csrValA < 0 || c_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValA = at_pk_;
+		if (q->has_csrValA)
+			at_pk_ += ((uint64_t)c_csrValA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrluFactorHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrValA ? (const float *)(pk_ + o_csrValA) : NULL, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, a_info, a_pivot_threshold, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
+int gvw_h_cusolverSpScsrluSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpScsrluSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrluInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpScsrluSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_n;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrluSolveHost)(a_handle, a_n, q->has_b_ ? (const float *)(pk_ + o_b_) : NULL, q->has_x ? (float *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -18409,6 +19345,8 @@ int gvw_h_cusolverSpScsrqrBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
@@ -18444,6 +19382,60 @@ int gvw_h_cusolverSpScsrqrFactor(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrqrFactor)(a_handle, a_m, a_n, a_nnzA, (float *)(uintptr_t)q->b_, (float *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpScsrqrFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpScsrqrFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int a_nnzA;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrqrInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpScsrqrFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_m;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrqrFactorHost)(a_handle, a_m, a_n, a_nnzA, q->has_b_ ? (float *)(pk_ + o_b_) : NULL, q->has_x ? (float *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -18579,6 +19571,58 @@ int gvw_h_cusolverSpScsrqrSolve(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrqrSolve)(a_handle, a_m, a_n, (float *)(uintptr_t)q->b_, (float *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpScsrqrSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpScsrqrSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrqrInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpScsrqrSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_m;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrqrSolveHost)(a_handle, a_m, a_n, q->has_b_ ? (float *)(pk_ + o_b_) : NULL, q->has_x ? (float *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -18885,7 +19929,7 @@ int gvw_h_cusolverSpXcsrissymHost(struct gvw_call *c)
 	if (!e)
 		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
 	if (!e) {
-		c_csrRowPtrA = (int64_t)a_m + 1;
+		c_csrRowPtrA = (int64_t)a_m;
 		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
 			e = CUDA_ERROR_INVALID_VALUE;
 		o_csrRowPtrA = at_pk_;
@@ -19047,7 +20091,7 @@ int gvw_h_cusolverSpXcsrmetisndHost(struct gvw_call *c)
 			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
 	}
 	if (!e) {
-		c_options = 8;
+		c_options = 40;
 		if (c_options < 0 || c_options > GVG_HOST_ARRAY_MAX)
 			e = CUDA_ERROR_INVALID_VALUE;
 		o_options = at_pk_;
@@ -19068,6 +20112,96 @@ int gvw_h_cusolverSpXcsrmetisndHost(struct gvw_call *c)
 		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
 	if (!e)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpXcsrmetisndHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, q->has_options ? (const int64_t *)(pk_ + o_options) : NULL, q->has_p ? (int *)(pk_ + o_p) : NULL);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
+int gvw_h_cusolverSpXcsrpermHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpXcsrpermHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	int64_t c_p = 0;
+	uint64_t o_p = 0;
+	int64_t c_q_ = 0;
+	uint64_t o_q_ = 0;
+	int64_t c_map = 0;
+	uint64_t o_map = 0;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpXcsrpermHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_m + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_p = (int64_t)a_m;
+		if (c_p < 0 || c_p > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_p = at_pk_;
+		if (q->has_p)
+			at_pk_ += ((uint64_t)c_p * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_q_ = (int64_t)a_n;
+		if (c_q_ < 0 || c_q_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_q_ = at_pk_;
+		if (q->has_q_)
+			at_pk_ += ((uint64_t)c_q_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_map = (int64_t)a_nnzA;
+		if (c_map < 0 || c_map > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_map = at_pk_;
+		if (q->has_map)
+			at_pk_ += ((uint64_t)c_map * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_m, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_perm((q->has_p ? (int *)(pk_ + o_p) : NULL), a_m);
+	if (!e)
+		e = gvg_cusolver_perm((q->has_q_ ? (int *)(pk_ + o_q_) : NULL), a_n);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->handle, GVW_H_CUSOLVERSP, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpXcsrpermHost)(a_handle, a_m, a_n, a_nnzA, a_descrA, q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL, q->has_p ? (const int *)(pk_ + o_p) : NULL, q->has_q_ ? (const int *)(pk_ + o_q_) : NULL, q->has_map ? (int *)(pk_ + o_map) : NULL, a_pBuffer);
 	else
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
@@ -19122,7 +20256,7 @@ int gvw_h_cusolverSpXcsrperm_bufferSizeHost(struct gvw_call *c)
 			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
 	}
 	if (!e) {
-		c_p = (int64_t)a_n;
+		c_p = (int64_t)a_m;
 		if (c_p < 0 || c_p > GVG_HOST_ARRAY_MAX)
 			e = CUDA_ERROR_INVALID_VALUE;
 		o_p = at_pk_;
@@ -19142,7 +20276,7 @@ int gvw_h_cusolverSpXcsrperm_bufferSizeHost(struct gvw_call *c)
 	if (!e)
 		e = gvg_cusolver_csr(c, a_descrA, a_m, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
 	if (!e)
-		e = gvg_cusolver_perm((q->has_p ? (int *)(pk_ + o_p) : NULL), a_n);
+		e = gvg_cusolver_perm((q->has_p ? (int *)(pk_ + o_p) : NULL), a_m);
 	if (!e)
 		e = gvg_cusolver_perm((q->has_q_ ? (int *)(pk_ + o_q_) : NULL), a_n);
 	if (!e)
@@ -19150,6 +20284,8 @@ int gvw_h_cusolverSpXcsrperm_bufferSizeHost(struct gvw_call *c)
 	else
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	if (!e)
+		e = gvg_cusolver_info_size(c, q->handle, GVW_H_CUSOLVERSP, o_bufferSizeInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
 	if (!e)
 		GVG_COPY(r->bufferSizeInBytes, o_bufferSizeInBytes);
 	return e;
@@ -19565,6 +20701,8 @@ int gvw_h_cusolverSpZcsrcholBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
@@ -19628,6 +20766,73 @@ int gvw_h_cusolverSpZcsrcholFactor(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusolverSpZcsrcholFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpZcsrcholFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrValA = 0;
+	uint64_t o_csrValA = 0;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	csrcholInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpZcsrcholFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_csrValA = (int64_t)a_nnzA;
+		if (c_csrValA < 0 || c_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValA = at_pk_;
+		if (q->has_csrValA)
+			at_pk_ += ((uint64_t)c_csrValA * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrcholFactorHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrValA ? (const cuDoubleComplex *)(pk_ + o_csrValA) : NULL, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
 int gvw_h_cusolverSpZcsrcholSolve(struct gvw_call *c)
 {
 	const struct gvg_cusolverSpZcsrcholSolve_req *q = c->req;
@@ -19653,6 +20858,56 @@ int gvw_h_cusolverSpZcsrcholSolve(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrcholSolve)(a_handle, a_n, (const cuDoubleComplex *)(uintptr_t)q->b_, (cuDoubleComplex *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpZcsrcholSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpZcsrcholSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrcholInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpZcsrcholSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_n;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRCHOL_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrcholSolveHost)(a_handle, a_n, q->has_b_ ? (const cuDoubleComplex *)(pk_ + o_b_) : NULL, q->has_x ? (cuDoubleComplex *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -20365,9 +21620,130 @@ int gvw_h_cusolverSpZcsrluBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
+	return e;
+}
+
+int gvw_h_cusolverSpZcsrluFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpZcsrluFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int a_nnzA;
+	cusparseMatDescr_t a_descrA;
+	int64_t c_csrValA = 0;
+	uint64_t o_csrValA = 0;
+	int64_t c_csrRowPtrA = 0;
+	uint64_t o_csrRowPtrA = 0;
+	int64_t c_csrColIndA = 0;
+	uint64_t o_csrColIndA = 0;
+	csrluInfoHost_t a_info;
+	double a_pivot_threshold;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpZcsrluFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	GVG_COPY(a_pivot_threshold, q->pivot_threshold);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrA, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrA);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_csrValA = (int64_t)a_nnzA;
+		if (c_csrValA < 0 || c_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValA = at_pk_;
+		if (q->has_csrValA)
+			at_pk_ += ((uint64_t)c_csrValA * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_csrRowPtrA < 0 || c_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrA = at_pk_;
+		if (q->has_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndA = (int64_t)a_nnzA;
+		if (c_csrColIndA < 0 || c_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndA = at_pk_;
+		if (q->has_csrColIndA)
+			at_pk_ += ((uint64_t)c_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, a_descrA, a_n, a_n, a_nnzA, (q->has_csrRowPtrA ? (int *)(pk_ + o_csrRowPtrA) : NULL), NULL, (q->has_csrColIndA ? (int *)(pk_ + o_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrluFactorHost)(a_handle, a_n, a_nnzA, a_descrA, q->has_csrValA ? (const cuDoubleComplex *)(pk_ + o_csrValA) : NULL, q->has_csrRowPtrA ? (const int *)(pk_ + o_csrRowPtrA) : NULL, q->has_csrColIndA ? (const int *)(pk_ + o_csrColIndA) : NULL, a_info, a_pivot_threshold, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
+int gvw_h_cusolverSpZcsrluSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpZcsrluSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrluInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpZcsrluSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_n;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrluSolveHost)(a_handle, a_n, q->has_b_ ? (const cuDoubleComplex *)(pk_ + o_b_) : NULL, q->has_x ? (cuDoubleComplex *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -20550,6 +21926,8 @@ int gvw_h_cusolverSpZcsrqrBufferInfoHost(struct gvw_call *c)
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	if (!e)
+		e = gvg_cusolver_info_size(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, o_workspaceInBytes) ? CUSOLVER_STATUS_ALLOC_FAILED : CUSOLVER_STATUS_SUCCESS;
+	if (!e)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
@@ -20585,6 +21963,60 @@ int gvw_h_cusolverSpZcsrqrFactor(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrqrFactor)(a_handle, a_m, a_n, a_nnzA, (cuDoubleComplex *)(uintptr_t)q->b_, (cuDoubleComplex *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpZcsrqrFactorHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpZcsrqrFactorHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int a_nnzA;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrqrInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpZcsrqrFactorHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_m;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrqrFactorHost)(a_handle, a_m, a_n, a_nnzA, q->has_b_ ? (cuDoubleComplex *)(pk_ + o_b_) : NULL, q->has_x ? (cuDoubleComplex *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -20720,6 +22152,58 @@ int gvw_h_cusolverSpZcsrqrSolve(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrqrSolve)(a_handle, a_m, a_n, (cuDoubleComplex *)(uintptr_t)q->b_, (cuDoubleComplex *)(uintptr_t)q->x, a_info, (void *)(uintptr_t)q->pBuffer);
 	else
 		e = status(e);
+	return e;
+}
+
+int gvw_h_cusolverSpZcsrqrSolveHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpZcsrqrSolveHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int a_m;
+	int a_n;
+	int64_t c_b_ = 0;
+	uint64_t o_b_ = 0;
+	int64_t c_x = 0;
+	uint64_t o_x = 0;
+	csrqrInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpZcsrqrSolveHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_m, q->m);
+	GVG_COPY(a_n, q->n);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_b_ = (int64_t)a_m;
+		if (c_b_ < 0 || c_b_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_b_ = at_pk_;
+		if (q->has_b_)
+			at_pk_ += ((uint64_t)c_b_ * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_x = (int64_t)a_n;
+		if (c_x < 0 || c_x > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_x = at_pk_;
+		if (q->has_x)
+			at_pk_ += ((uint64_t)c_x * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRQR_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrqrSolveHost)(a_handle, a_m, a_n, q->has_b_ ? (cuDoubleComplex *)(pk_ + o_b_) : NULL, q->has_x ? (cuDoubleComplex *)(pk_ + o_x) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 

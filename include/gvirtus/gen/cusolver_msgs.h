@@ -7362,5 +7362,300 @@ struct __attribute__((packed)) gvg_cusolverDnZpotrsBatched_req {
 struct __attribute__((packed)) gvg_cusolverDnZpotrsBatched_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cusolverSpCcsrcholFactorHost_req {
+	uint64_t handle;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrValA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrcholFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrcholSolveHost_req {
+	uint64_t handle;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrcholSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrluFactorHost_req {
+	uint64_t handle;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrValA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint64_t info;
+	float pivot_threshold;
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrluFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrluSolveHost_req {
+	uint64_t handle;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrluSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrqrFactorHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	int32_t nnzA;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrqrFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrqrSolveHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrqrSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrcholFactorHost_req {
+	uint64_t handle;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrValA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrcholFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrcholSolveHost_req {
+	uint64_t handle;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrcholSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrluFactorHost_req {
+	uint64_t handle;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrValA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint64_t info;
+	double pivot_threshold;
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrluFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrluSolveHost_req {
+	uint64_t handle;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrluSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrqrFactorHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	int32_t nnzA;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrqrFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrqrSolveHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrqrSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrcholFactorHost_req {
+	uint64_t handle;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrValA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrcholFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrcholSolveHost_req {
+	uint64_t handle;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrcholSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrluFactorHost_req {
+	uint64_t handle;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrValA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint64_t info;
+	float pivot_threshold;
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrluFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrluSolveHost_req {
+	uint64_t handle;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrluSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrqrFactorHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	int32_t nnzA;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrqrFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrqrSolveHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrqrSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpXcsrpermHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint8_t has_p;
+	uint8_t has_q_;
+	uint8_t has_map;
+};
+struct __attribute__((packed)) gvg_cusolverSpXcsrpermHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrcholFactorHost_req {
+	uint64_t handle;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrValA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrcholFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrcholSolveHost_req {
+	uint64_t handle;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrcholSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrluFactorHost_req {
+	uint64_t handle;
+	int32_t n;
+	int32_t nnzA;
+	uint64_t descrA;
+	uint8_t has_csrValA;
+	uint8_t has_csrRowPtrA;
+	uint8_t has_csrColIndA;
+	uint64_t info;
+	double pivot_threshold;
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrluFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrluSolveHost_req {
+	uint64_t handle;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrluSolveHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrqrFactorHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	int32_t nnzA;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrqrFactorHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrqrSolveHost_req {
+	uint64_t handle;
+	int32_t m;
+	int32_t n;
+	uint8_t has_b_;
+	uint8_t has_x;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrqrSolveHost_resp {
+	uint8_t unused[0];
+};
 
 #endif
