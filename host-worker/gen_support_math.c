@@ -255,8 +255,13 @@ int gvg_host_arrays(struct gvw_call *c, uint64_t len, unsigned char **out)
 	int staged, e;
 
 	*out = NULL;
-	if (!len)
-		return c->bulk && c->bulk->len ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+	if (!len) {
+		/* Arrays of no elements still have an address, as the caller's do. */
+		if (c->bulk && c->bulk->len)
+			return CUDA_ERROR_INVALID_VALUE;
+		*out = calloc(1, 16);
+		return *out ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+	}
 	e = gvg_bulk(c, GV_BULK_UPDATE, len, &flat, &staged);
 	if (e)
 		return e;

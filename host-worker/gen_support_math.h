@@ -100,7 +100,8 @@ int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host);
  * Host arrays of a call that runs on the host's CPU (cuSOLVER's *Host
  * calls), packed by the guest in the request's one GV_BULK_UPDATE buffer
  * of len bytes: *out is the host's private copy of it (NULL for none),
- * so that the guest's pages cannot change under NVIDIA's CPU code.
+ * so that the guest's pages cannot change under NVIDIA's CPU code (never
+ * NULL on success: arrays of no elements point into it too).
  * gvg_host_arrays_done writes it back to the guest's buffer when back is
  * set, and frees it.  At most GVG_HOST_ARRAY_MAX elements an array.
  */
