@@ -96,8 +96,9 @@ NOT_COUNT = {(f, "num_eigs") for f in ("cusolverSp%scsreigsHost" % t for t in "S
 
 
 def _host_call(fn):
-    """A sparse call that runs on the host's CPU: all its arrays are host memory."""
-    return fn.startswith("cusolverSp") and fn.endswith("Host")
+    """A call whose arrays are all host memory: the sparse calls that run
+    on the host's CPU, and the refactorization's setup from host arrays."""
+    return (fn.startswith("cusolverSp") and fn.endswith("Host")) or fn == "cusolverRfSetupHost"
 
 
 def is_device_pointer(fn, param, spelling):
@@ -138,6 +139,13 @@ HOST_ARRAY_RULES = {
 HOST_ARRAY_COUNT = {("cusolverSpXcsrpermHost", "p"): "m",
                     ("cusolverSpXcsrperm_bufferSizeHost", "p"): "m",
                     ("cusolverSpXcsrissymHost", "csrRowPtrA"): "m"}
+# cusolverRfSetupHost's: A, L and U in zero-based CSR, and P and Q.
+for _m in "ALU":
+    HOST_ARRAY_RULES["h_csrRowPtr" + _m] = ("in", "n + 1")
+    HOST_ARRAY_RULES["h_csrColInd" + _m] = ("in", "nnz" + _m)
+    HOST_ARRAY_RULES["h_csrVal" + _m] = ("in", "nnz" + _m)
+HOST_ARRAY_RULES["h_P"] = ("in", "n")
+HOST_ARRAY_RULES["h_Q"] = ("in", "n")
 # Per call, where the rule's direction is not the call's.
 HOST_ARRAY_DIR = {
     ("cusolverSpXcsrpermHost", "csrRowPtrA"): "io", ("cusolverSpXcsrpermHost", "csrColIndA"): "io",
@@ -209,7 +217,6 @@ NOT_GENERIC = {
     "cusolverRfExtractBundledFactorsHost": _HOST_PTRS,
     "cusolverRfExtractSplitFactorsHost": _HOST_PTRS,
     "cusolverRfAccessBundledFactorsDevice": "returns device arrays the library holds",
-    "cusolverRfSetupHost": "host arrays whose sizes need the factors' nnz (not yet packed)",
     "cusolverRfBatchSetupHost": "an array of host arrays",
 }
 for _t in "SDCZ":
@@ -267,8 +274,12 @@ def host_array_checks(fn, names, arr):
     if rp:
         out.append("gvg_cusolver_csr(c, a_descrA, %s, %s, %s, %s, %s, %s)" % (
             rows, cols, nnz, arr[rp], arr.get("csrEndPtrA", "NULL"), arr[ci] if ci else "NULL"))
+    if fn == "cusolverRfSetupHost":
+        # The refactorization's matrices are zero-based (no descriptor).
+        out += ["gvg_cusolver_csr(c, NULL, a_n, a_n, a_nnz%s, %s, NULL, %s)" % (
+            m, arr["h_csrRowPtr" + m], arr["h_csrColInd" + m]) for m in "ALU"]
     counts = host_arrays(fn, names)
-    for p in ("p", "q_", "P"):
+    for p in ("p", "q_", "P", "h_P", "h_Q"):
         if p in arr and counts[p][0] in ("in", "io"):
             n = re.sub(r"\b([A-Za-z_]\w*)\b", r"a_\1", counts[p][1])
             out.append("gvg_cusolver_perm(%s, %s)" % (arr[p], n))
@@ -286,3 +297,5 @@ for _fn in ("cusolverSp%s%s" % (t, f) for t in "SDCZX" for f in (
         "csrqrSetupHost", "csrpermHost", "csrcholFactorHost", "csrluFactorHost")):
     for _p in ("nnz", "nnzA"):
         TEST_VALUES[(_fn, _p)] = "0"
+for _p in ("nnzA", "nnzL", "nnzU"):
+    TEST_VALUES[("cusolverRfSetupHost", _p)] = "0"

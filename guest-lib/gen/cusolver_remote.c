@@ -9087,6 +9087,134 @@ GVM_EXPORT cusolverStatus_t cusolverRfSetupDevice(int n, int nnzA, int * csrRowP
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverRfSetupHost(int n, int nnzA, int * h_csrRowPtrA, int * h_csrColIndA, double * h_csrValA, int nnzL, int * h_csrRowPtrL, int * h_csrColIndL, double * h_csrValL, int nnzU, int * h_csrRowPtrU, int * h_csrColIndU, double * h_csrValU, int * h_P, int * h_Q, cusolverRfHandle_t handle)
+{
+	struct gvg_cusolverRfSetupHost_req q;
+	struct gvg_cusolverRfSetupHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_h_csrRowPtrA, n_h_csrRowPtrA;
+	uint64_t o_h_csrColIndA, n_h_csrColIndA;
+	uint64_t o_h_csrValA, n_h_csrValA;
+	uint64_t o_h_csrRowPtrL, n_h_csrRowPtrL;
+	uint64_t o_h_csrColIndL, n_h_csrColIndL;
+	uint64_t o_h_csrValL, n_h_csrValL;
+	uint64_t o_h_csrRowPtrU, n_h_csrRowPtrU;
+	uint64_t o_h_csrColIndU, n_h_csrColIndU;
+	uint64_t o_h_csrValU, n_h_csrValU;
+	uint64_t o_h_P, n_h_P;
+	uint64_t o_h_Q, n_h_Q;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrRowPtrA = h_csrRowPtrA ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_h_csrRowPtrA = at_pk_;
+	at_pk_ += (n_h_csrRowPtrA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrColIndA = h_csrColIndA ? (uint64_t)((int64_t)nnzA) * 4 : 0;
+	o_h_csrColIndA = at_pk_;
+	at_pk_ += (n_h_csrColIndA + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzA) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrValA = h_csrValA ? (uint64_t)((int64_t)nnzA) * 8 : 0;
+	o_h_csrValA = at_pk_;
+	at_pk_ += (n_h_csrValA + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrRowPtrL = h_csrRowPtrL ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_h_csrRowPtrL = at_pk_;
+	at_pk_ += (n_h_csrRowPtrL + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzL) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrColIndL = h_csrColIndL ? (uint64_t)((int64_t)nnzL) * 4 : 0;
+	o_h_csrColIndL = at_pk_;
+	at_pk_ += (n_h_csrColIndL + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzL) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrValL = h_csrValL ? (uint64_t)((int64_t)nnzL) * 8 : 0;
+	o_h_csrValL = at_pk_;
+	at_pk_ += (n_h_csrValL + 15) & ~(uint64_t)15;
+	if (((int64_t)n + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrRowPtrU = h_csrRowPtrU ? (uint64_t)((int64_t)n + 1) * 4 : 0;
+	o_h_csrRowPtrU = at_pk_;
+	at_pk_ += (n_h_csrRowPtrU + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzU) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrColIndU = h_csrColIndU ? (uint64_t)((int64_t)nnzU) * 4 : 0;
+	o_h_csrColIndU = at_pk_;
+	at_pk_ += (n_h_csrColIndU + 15) & ~(uint64_t)15;
+	if (((int64_t)nnzU) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_csrValU = h_csrValU ? (uint64_t)((int64_t)nnzU) * 8 : 0;
+	o_h_csrValU = at_pk_;
+	at_pk_ += (n_h_csrValU + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_P = h_P ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_h_P = at_pk_;
+	at_pk_ += (n_h_P + 15) & ~(uint64_t)15;
+	if (((int64_t)n) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_h_Q = h_Q ? (uint64_t)((int64_t)n) * 4 : 0;
+	o_h_Q = at_pk_;
+	at_pk_ += (n_h_Q + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_h_csrRowPtrA = h_csrRowPtrA != NULL;
+	if (n_h_csrRowPtrA)
+		memcpy(pk_ + o_h_csrRowPtrA, h_csrRowPtrA, n_h_csrRowPtrA);
+	q.has_h_csrColIndA = h_csrColIndA != NULL;
+	if (n_h_csrColIndA)
+		memcpy(pk_ + o_h_csrColIndA, h_csrColIndA, n_h_csrColIndA);
+	q.has_h_csrValA = h_csrValA != NULL;
+	if (n_h_csrValA)
+		memcpy(pk_ + o_h_csrValA, h_csrValA, n_h_csrValA);
+	q.has_h_csrRowPtrL = h_csrRowPtrL != NULL;
+	if (n_h_csrRowPtrL)
+		memcpy(pk_ + o_h_csrRowPtrL, h_csrRowPtrL, n_h_csrRowPtrL);
+	q.has_h_csrColIndL = h_csrColIndL != NULL;
+	if (n_h_csrColIndL)
+		memcpy(pk_ + o_h_csrColIndL, h_csrColIndL, n_h_csrColIndL);
+	q.has_h_csrValL = h_csrValL != NULL;
+	if (n_h_csrValL)
+		memcpy(pk_ + o_h_csrValL, h_csrValL, n_h_csrValL);
+	q.has_h_csrRowPtrU = h_csrRowPtrU != NULL;
+	if (n_h_csrRowPtrU)
+		memcpy(pk_ + o_h_csrRowPtrU, h_csrRowPtrU, n_h_csrRowPtrU);
+	q.has_h_csrColIndU = h_csrColIndU != NULL;
+	if (n_h_csrColIndU)
+		memcpy(pk_ + o_h_csrColIndU, h_csrColIndU, n_h_csrColIndU);
+	q.has_h_csrValU = h_csrValU != NULL;
+	if (n_h_csrValU)
+		memcpy(pk_ + o_h_csrValU, h_csrValU, n_h_csrValU);
+	q.has_h_P = h_P != NULL;
+	if (n_h_P)
+		memcpy(pk_ + o_h_P, h_P, n_h_P);
+	q.has_h_Q = h_Q != NULL;
+	if (n_h_Q)
+		memcpy(pk_ + o_h_Q, h_Q, n_h_Q);
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	GVM_COPY(&q.n, &n);
+	GVM_COPY(&q.nnzA, &nnzA);
+	GVM_COPY(&q.nnzL, &nnzL);
+	GVM_COPY(&q.nnzU, &nnzU);
+	q.handle = (uint64_t)(uintptr_t)handle;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverRfSetupHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverRfSolve(cusolverRfHandle_t handle, int * P, int * Q, int nrhs, double * Temp, int ldt, double * XF, int ldxf)
 {
 	struct gvg_cusolverRfSolve_req q;

@@ -164,7 +164,6 @@ GVM_UNSUPPORTED(cusolverRfBatchSetupHost, cusolver) /* an array of host arrays *
 GVM_UNSUPPORTED(cusolverRfBatchSolve, cusolver) /* parameter XF_array (double *[]) cannot be marshalled by rule */
 GVM_UNSUPPORTED(cusolverRfExtractBundledFactorsHost, cusolver) /* returns arrays the library allocates in host memory */
 GVM_UNSUPPORTED(cusolverRfExtractSplitFactorsHost, cusolver) /* returns arrays the library allocates in host memory */
-GVM_UNSUPPORTED(cusolverRfSetupHost, cusolver) /* host arrays whose sizes need the factors' nnz (not yet packed) */
 GVM_UNSUPPORTED(cusolverRfSetupM, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsrbtfHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */

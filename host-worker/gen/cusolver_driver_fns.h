@@ -387,6 +387,7 @@
 	X(cusolverRfSetNumericProperties, cusolverStatus_t, (cusolverRfHandle_t, double, double)) \
 	X(cusolverRfSetResetValuesFastMode, cusolverStatus_t, (cusolverRfHandle_t, cusolverRfResetValuesFastMode_t)) \
 	X(cusolverRfSetupDevice, cusolverStatus_t, (int, int, int *, int *, double *, int, int *, int *, double *, int, int *, int *, double *, int *, int *, cusolverRfHandle_t)) \
+	X(cusolverRfSetupHost, cusolverStatus_t, (int, int, int *, int *, double *, int, int *, int *, double *, int, int *, int *, double *, int *, int *, cusolverRfHandle_t)) \
 	X(cusolverRfSolve, cusolverStatus_t, (cusolverRfHandle_t, int *, int *, int, double *, int, double *, int)) \
 	X(cusolverSpCcsrcholBufferInfo, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrcholInfo_t, size_t *, size_t *)) \
 	X(cusolverSpCcsrcholBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrcholInfoHost_t, size_t *, size_t *)) \

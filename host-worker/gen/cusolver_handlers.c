@@ -14194,6 +14194,156 @@ int gvw_h_cusolverRfSetupDevice(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusolverRfSetupHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverRfSetupHost_req *q = c->req;
+	int a_n;
+	int a_nnzA;
+	int64_t c_h_csrRowPtrA = 0;
+	uint64_t o_h_csrRowPtrA = 0;
+	int64_t c_h_csrColIndA = 0;
+	uint64_t o_h_csrColIndA = 0;
+	int64_t c_h_csrValA = 0;
+	uint64_t o_h_csrValA = 0;
+	int a_nnzL;
+	int64_t c_h_csrRowPtrL = 0;
+	uint64_t o_h_csrRowPtrL = 0;
+	int64_t c_h_csrColIndL = 0;
+	uint64_t o_h_csrColIndL = 0;
+	int64_t c_h_csrValL = 0;
+	uint64_t o_h_csrValL = 0;
+	int a_nnzU;
+	int64_t c_h_csrRowPtrU = 0;
+	uint64_t o_h_csrRowPtrU = 0;
+	int64_t c_h_csrColIndU = 0;
+	uint64_t o_h_csrColIndU = 0;
+	int64_t c_h_csrValU = 0;
+	uint64_t o_h_csrValU = 0;
+	int64_t c_h_P = 0;
+	uint64_t o_h_P = 0;
+	int64_t c_h_Q = 0;
+	uint64_t o_h_Q = 0;
+	cusolverRfHandle_t a_handle;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverRfSetupHost));
+
+	if (e)
+		return status(e);
+	GVG_COPY(a_n, q->n);
+	GVG_COPY(a_nnzA, q->nnzA);
+	GVG_COPY(a_nnzL, q->nnzL);
+	GVG_COPY(a_nnzU, q->nnzU);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERRF, (void **)&a_handle);
+	if (!e) {
+		c_h_csrRowPtrA = (int64_t)a_n + 1;
+		if (c_h_csrRowPtrA < 0 || c_h_csrRowPtrA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrRowPtrA = at_pk_;
+		if (q->has_h_csrRowPtrA)
+			at_pk_ += ((uint64_t)c_h_csrRowPtrA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_csrColIndA = (int64_t)a_nnzA;
+		if (c_h_csrColIndA < 0 || c_h_csrColIndA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrColIndA = at_pk_;
+		if (q->has_h_csrColIndA)
+			at_pk_ += ((uint64_t)c_h_csrColIndA * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_csrValA = (int64_t)a_nnzA;
+		if (c_h_csrValA < 0 || c_h_csrValA > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrValA = at_pk_;
+		if (q->has_h_csrValA)
+			at_pk_ += ((uint64_t)c_h_csrValA * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_csrRowPtrL = (int64_t)a_n + 1;
+		if (c_h_csrRowPtrL < 0 || c_h_csrRowPtrL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrRowPtrL = at_pk_;
+		if (q->has_h_csrRowPtrL)
+			at_pk_ += ((uint64_t)c_h_csrRowPtrL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_csrColIndL = (int64_t)a_nnzL;
+		if (c_h_csrColIndL < 0 || c_h_csrColIndL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrColIndL = at_pk_;
+		if (q->has_h_csrColIndL)
+			at_pk_ += ((uint64_t)c_h_csrColIndL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_csrValL = (int64_t)a_nnzL;
+		if (c_h_csrValL < 0 || c_h_csrValL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrValL = at_pk_;
+		if (q->has_h_csrValL)
+			at_pk_ += ((uint64_t)c_h_csrValL * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_csrRowPtrU = (int64_t)a_n + 1;
+		if (c_h_csrRowPtrU < 0 || c_h_csrRowPtrU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrRowPtrU = at_pk_;
+		if (q->has_h_csrRowPtrU)
+			at_pk_ += ((uint64_t)c_h_csrRowPtrU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_csrColIndU = (int64_t)a_nnzU;
+		if (c_h_csrColIndU < 0 || c_h_csrColIndU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrColIndU = at_pk_;
+		if (q->has_h_csrColIndU)
+			at_pk_ += ((uint64_t)c_h_csrColIndU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_csrValU = (int64_t)a_nnzU;
+		if (c_h_csrValU < 0 || c_h_csrValU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_csrValU = at_pk_;
+		if (q->has_h_csrValU)
+			at_pk_ += ((uint64_t)c_h_csrValU * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_P = (int64_t)a_n;
+		if (c_h_P < 0 || c_h_P > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_P = at_pk_;
+		if (q->has_h_P)
+			at_pk_ += ((uint64_t)c_h_P * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_h_Q = (int64_t)a_n;
+		if (c_h_Q < 0 || c_h_Q > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_h_Q = at_pk_;
+		if (q->has_h_Q)
+			at_pk_ += ((uint64_t)c_h_Q * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_csr(c, NULL, a_n, a_n, a_nnzA, (q->has_h_csrRowPtrA ? (int *)(pk_ + o_h_csrRowPtrA) : NULL), NULL, (q->has_h_csrColIndA ? (int *)(pk_ + o_h_csrColIndA) : NULL));
+	if (!e)
+		e = gvg_cusolver_csr(c, NULL, a_n, a_n, a_nnzL, (q->has_h_csrRowPtrL ? (int *)(pk_ + o_h_csrRowPtrL) : NULL), NULL, (q->has_h_csrColIndL ? (int *)(pk_ + o_h_csrColIndL) : NULL));
+	if (!e)
+		e = gvg_cusolver_csr(c, NULL, a_n, a_n, a_nnzU, (q->has_h_csrRowPtrU ? (int *)(pk_ + o_h_csrRowPtrU) : NULL), NULL, (q->has_h_csrColIndU ? (int *)(pk_ + o_h_csrColIndU) : NULL));
+	if (!e)
+		e = gvg_cusolver_perm((q->has_h_P ? (int *)(pk_ + o_h_P) : NULL), a_n);
+	if (!e)
+		e = gvg_cusolver_perm((q->has_h_Q ? (int *)(pk_ + o_h_Q) : NULL), a_n);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfSetupHost)(a_n, a_nnzA, q->has_h_csrRowPtrA ? (int *)(pk_ + o_h_csrRowPtrA) : NULL, q->has_h_csrColIndA ? (int *)(pk_ + o_h_csrColIndA) : NULL, q->has_h_csrValA ? (double *)(pk_ + o_h_csrValA) : NULL, a_nnzL, q->has_h_csrRowPtrL ? (int *)(pk_ + o_h_csrRowPtrL) : NULL, q->has_h_csrColIndL ? (int *)(pk_ + o_h_csrColIndL) : NULL, q->has_h_csrValL ? (double *)(pk_ + o_h_csrValL) : NULL, a_nnzU, q->has_h_csrRowPtrU ? (int *)(pk_ + o_h_csrRowPtrU) : NULL, q->has_h_csrColIndU ? (int *)(pk_ + o_h_csrColIndU) : NULL, q->has_h_csrValU ? (double *)(pk_ + o_h_csrValU) : NULL, q->has_h_P ? (int *)(pk_ + o_h_P) : NULL, q->has_h_Q ? (int *)(pk_ + o_h_Q) : NULL, a_handle);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
 int gvw_h_cusolverRfSolve(struct gvw_call *c)
 {
 	const struct gvg_cusolverRfSolve_req *q = c->req;

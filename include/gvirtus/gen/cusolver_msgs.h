@@ -7657,5 +7657,26 @@ struct __attribute__((packed)) gvg_cusolverSpZcsrqrSolveHost_req {
 struct __attribute__((packed)) gvg_cusolverSpZcsrqrSolveHost_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cusolverRfSetupHost_req {
+	int32_t n;
+	int32_t nnzA;
+	uint8_t has_h_csrRowPtrA;
+	uint8_t has_h_csrColIndA;
+	uint8_t has_h_csrValA;
+	int32_t nnzL;
+	uint8_t has_h_csrRowPtrL;
+	uint8_t has_h_csrColIndL;
+	uint8_t has_h_csrValL;
+	int32_t nnzU;
+	uint8_t has_h_csrRowPtrU;
+	uint8_t has_h_csrColIndU;
+	uint8_t has_h_csrValU;
+	uint8_t has_h_P;
+	uint8_t has_h_Q;
+	uint64_t handle;
+};
+struct __attribute__((packed)) gvg_cusolverRfSetupHost_resp {
+	uint8_t unused[0];
+};
 
 #endif
