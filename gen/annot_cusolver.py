@@ -181,6 +181,12 @@ def host_arrays(fn, names):
     return out
 
 
+# gesvdaStridedBatched's residual norms: a host array, one per matrix,
+# read once the handle's stream is done (BULK_OUT_SYNC).
+BULK_OUT_SYNC = True
+BULK_OUT_ELEMS = {("cusolverDn%sgesvdaStridedBatched" % _t, "h_R_nrmF"): "batchSize"
+                  for _t in "SDCZ"}
+
 # The 64-bit API's host workspace: memory the host gives the call, of the
 # size the guest names (bounded), never the guest's own.
 HOST_WORK = {"bufferOnHost": "workspaceInBytesOnHost"}
@@ -206,8 +212,6 @@ EXCEPTION = []
 EXCEPTION_FILES = ["guest-lib/math/cusolver_local.c"]
 UNSUPPORTED_PREFIX = {
     "cusolverDnLogger": "the library's own API log, written on the host",
-    "cublas": "internal to NVIDIA's library: no prototype in the cuSOLVER headers",
-    "pegasus": "internal to NVIDIA's library: no prototype in the cuSOLVER headers",
 }
 NO_PROTOTYPE = "no prototype in the cuSOLVER headers: internal to NVIDIA's library"
 _HOST_PTRS = "returns arrays the library allocates in host memory"
@@ -218,6 +222,10 @@ NOT_GENERIC = {
     "cusolverRfExtractSplitFactorsHost": _HOST_PTRS,
     "cusolverRfAccessBundledFactorsDevice": "returns device arrays the library holds",
     "cusolverRfBatchSetupHost": "an array of host arrays",
+    "cusolverRfBatchZeroPivot": "position is a host array of the batch's size, which the call "
+                                "does not name",
+    "cusolverRfBatchResetValues": "a host array of device arrays, one per matrix of the batch",
+    "cusolverRfBatchSolve": "a host array of device arrays, one per matrix of the batch",
 }
 for _t in "SDCZ":
     NOT_GENERIC["cusolverSp%scsrluExtractHost" % _t] = \

@@ -1429,6 +1429,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
             # The guest's pages are the host's only for this request.
             c.append("\tif (!e)")
             c.append("\t\te = gvw_ex(c)->stream_sync(c->ctx, a_%s);" % streams[0].name)
+        if getattr(ann, "BULK_OUT_SYNC", False) and any(r == "bulk_out_n" for r, _, _ in f.wire):
+            # Results the library writes to host memory from its stream.
+            c.append("\tif (!e)")
+            c.append("\t\t%s;" % ann.HOST_WORK_DONE.format(handle="a_" + mhandle(f).name))
         for role, p, extra in f.wire:
             if role in ("bulk_out", "bulk_out_n", "modal_buf"):
                 c.append("\tif (!e && staged_%s)" % p.name)

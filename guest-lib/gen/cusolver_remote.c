@@ -590,10 +590,11 @@ GVM_EXPORT cusolverStatus_t cusolverDnCgesvdaStridedBatched(cusolverDnHandle_t h
 {
 	struct gvg_cusolverDnCgesvdaStridedBatched_req q;
 	struct gvg_cusolverDnCgesvdaStridedBatched_resp r;
+	struct gv_buf b;
 	cusolverStatus_t e;
 
 	memset(&q, 0, sizeof(q));
-	if (!h_R_nrmF)
+	if (batchSize < 0)
 		return CUSOLVER_STATUS_INVALID_VALUE;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.jobz, &jobz);
@@ -614,11 +615,11 @@ GVM_EXPORT cusolverStatus_t cusolverDnCgesvdaStridedBatched(cusolverDnHandle_t h
 	q.d_work = (uint64_t)(uintptr_t)d_work;
 	GVM_COPY(&q.lwork, &lwork);
 	q.d_info = (uint64_t)(uintptr_t)d_info;
+	b.addr = h_R_nrmF;
+	b.len = (size_t)batchSize * 8;
+	b.dir = GV_BULK_FROM_HOST;
 	GVM_COPY(&q.batchSize, &batchSize);
-	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverDnCgesvdaStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (e == CUSOLVER_STATUS_SUCCESS) {
-		GVM_COPY(h_R_nrmF, &r.h_R_nrmF);
-	}
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverDnCgesvdaStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	return e;
 }
 
@@ -2569,10 +2570,11 @@ GVM_EXPORT cusolverStatus_t cusolverDnDgesvdaStridedBatched(cusolverDnHandle_t h
 {
 	struct gvg_cusolverDnDgesvdaStridedBatched_req q;
 	struct gvg_cusolverDnDgesvdaStridedBatched_resp r;
+	struct gv_buf b;
 	cusolverStatus_t e;
 
 	memset(&q, 0, sizeof(q));
-	if (!h_R_nrmF)
+	if (batchSize < 0)
 		return CUSOLVER_STATUS_INVALID_VALUE;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.jobz, &jobz);
@@ -2593,11 +2595,11 @@ GVM_EXPORT cusolverStatus_t cusolverDnDgesvdaStridedBatched(cusolverDnHandle_t h
 	q.d_work = (uint64_t)(uintptr_t)d_work;
 	GVM_COPY(&q.lwork, &lwork);
 	q.d_info = (uint64_t)(uintptr_t)d_info;
+	b.addr = h_R_nrmF;
+	b.len = (size_t)batchSize * 8;
+	b.dir = GV_BULK_FROM_HOST;
 	GVM_COPY(&q.batchSize, &batchSize);
-	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverDnDgesvdaStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (e == CUSOLVER_STATUS_SUCCESS) {
-		GVM_COPY(h_R_nrmF, &r.h_R_nrmF);
-	}
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverDnDgesvdaStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	return e;
 }
 
@@ -4806,10 +4808,11 @@ GVM_EXPORT cusolverStatus_t cusolverDnSgesvdaStridedBatched(cusolverDnHandle_t h
 {
 	struct gvg_cusolverDnSgesvdaStridedBatched_req q;
 	struct gvg_cusolverDnSgesvdaStridedBatched_resp r;
+	struct gv_buf b;
 	cusolverStatus_t e;
 
 	memset(&q, 0, sizeof(q));
-	if (!h_R_nrmF)
+	if (batchSize < 0)
 		return CUSOLVER_STATUS_INVALID_VALUE;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.jobz, &jobz);
@@ -4830,11 +4833,11 @@ GVM_EXPORT cusolverStatus_t cusolverDnSgesvdaStridedBatched(cusolverDnHandle_t h
 	q.d_work = (uint64_t)(uintptr_t)d_work;
 	GVM_COPY(&q.lwork, &lwork);
 	q.d_info = (uint64_t)(uintptr_t)d_info;
+	b.addr = h_R_nrmF;
+	b.len = (size_t)batchSize * 8;
+	b.dir = GV_BULK_FROM_HOST;
 	GVM_COPY(&q.batchSize, &batchSize);
-	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverDnSgesvdaStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (e == CUSOLVER_STATUS_SUCCESS) {
-		GVM_COPY(h_R_nrmF, &r.h_R_nrmF);
-	}
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverDnSgesvdaStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	return e;
 }
 
@@ -7629,10 +7632,11 @@ GVM_EXPORT cusolverStatus_t cusolverDnZgesvdaStridedBatched(cusolverDnHandle_t h
 {
 	struct gvg_cusolverDnZgesvdaStridedBatched_req q;
 	struct gvg_cusolverDnZgesvdaStridedBatched_resp r;
+	struct gv_buf b;
 	cusolverStatus_t e;
 
 	memset(&q, 0, sizeof(q));
-	if (!h_R_nrmF)
+	if (batchSize < 0)
 		return CUSOLVER_STATUS_INVALID_VALUE;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	GVM_COPY(&q.jobz, &jobz);
@@ -7653,11 +7657,11 @@ GVM_EXPORT cusolverStatus_t cusolverDnZgesvdaStridedBatched(cusolverDnHandle_t h
 	q.d_work = (uint64_t)(uintptr_t)d_work;
 	GVM_COPY(&q.lwork, &lwork);
 	q.d_info = (uint64_t)(uintptr_t)d_info;
+	b.addr = h_R_nrmF;
+	b.len = (size_t)batchSize * 8;
+	b.dir = GV_BULK_FROM_HOST;
 	GVM_COPY(&q.batchSize, &batchSize);
-	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverDnZgesvdaStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (e == CUSOLVER_STATUS_SUCCESS) {
-		GVM_COPY(h_R_nrmF, &r.h_R_nrmF);
-	}
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverDnZgesvdaStridedBatched, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
 	return e;
 }
 
@@ -8832,23 +8836,6 @@ GVM_EXPORT cusolverStatus_t cusolverRfBatchRefactor(cusolverRfHandle_t handle)
 	memset(&q, 0, sizeof(q));
 	q.handle = (uint64_t)(uintptr_t)handle;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverRfBatchRefactor, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	return e;
-}
-
-GVM_EXPORT cusolverStatus_t cusolverRfBatchZeroPivot(cusolverRfHandle_t handle, int * position)
-{
-	struct gvg_cusolverRfBatchZeroPivot_req q;
-	struct gvg_cusolverRfBatchZeroPivot_resp r;
-	cusolverStatus_t e;
-
-	memset(&q, 0, sizeof(q));
-	if (!position)
-		return CUSOLVER_STATUS_INVALID_VALUE;
-	q.handle = (uint64_t)(uintptr_t)handle;
-	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverRfBatchZeroPivot, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
-	if (e == CUSOLVER_STATUS_SUCCESS) {
-		GVM_COPY(position, &r.position);
-	}
 	return e;
 }
 

@@ -372,7 +372,6 @@
 	X(cusolverRfAnalyze, cusolverStatus_t, (cusolverRfHandle_t)) \
 	X(cusolverRfBatchAnalyze, cusolverStatus_t, (cusolverRfHandle_t)) \
 	X(cusolverRfBatchRefactor, cusolverStatus_t, (cusolverRfHandle_t)) \
-	X(cusolverRfBatchZeroPivot, cusolverStatus_t, (cusolverRfHandle_t, int *)) \
 	X(cusolverRfCreate, cusolverStatus_t, (cusolverRfHandle_t *)) \
 	X(cusolverRfDestroy, cusolverStatus_t, (cusolverRfHandle_t)) \
 	X(cusolverRfGetAlgs, cusolverStatus_t, (cusolverRfHandle_t, cusolverRfFactorization_t *, cusolverRfTriangularSolve_t *)) \

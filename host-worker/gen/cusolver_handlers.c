@@ -912,7 +912,6 @@ int gvw_h_cusolverDnCgesvd_bufferSize(struct gvw_call *c)
 int gvw_h_cusolverDnCgesvdaStridedBatched(struct gvw_call *c)
 {
 	const struct gvg_cusolverDnCgesvdaStridedBatched_req *q = c->req;
-	struct gvg_cusolverDnCgesvdaStridedBatched_resp *r = c->resp;
 	cusolverDnHandle_t a_handle;
 	cusolverEigMode_t a_jobz;
 	int a_rank;
@@ -926,7 +925,8 @@ int gvw_h_cusolverDnCgesvdaStridedBatched(struct gvw_call *c)
 	int a_ldv;
 	long long a_strideV;
 	int a_lwork;
-	double o_h_R_nrmF;
+	void *a_h_R_nrmF;
+	int staged_h_R_nrmF = 0;
 	int a_batchSize;
 	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverDnCgesvdaStridedBatched));
 
@@ -960,11 +960,17 @@ int gvw_h_cusolverDnCgesvdaStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->d_info, 0);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnCgesvdaStridedBatched)(a_handle, a_jobz, a_rank, a_m, a_n, (const cuComplex *)(uintptr_t)q->d_A, a_lda, a_strideA, (float *)(uintptr_t)q->d_S, a_strideS, (cuComplex *)(uintptr_t)q->d_U, a_ldu, a_strideU, (cuComplex *)(uintptr_t)q->d_V, a_ldv, a_strideV, (cuComplex *)(uintptr_t)q->d_work, a_lwork, (int *)(uintptr_t)q->d_info, &o_h_R_nrmF, a_batchSize);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->batchSize, 8), &a_h_R_nrmF, &staged_h_R_nrmF);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnCgesvdaStridedBatched)(a_handle, a_jobz, a_rank, a_m, a_n, (const cuComplex *)(uintptr_t)q->d_A, a_lda, a_strideA, (float *)(uintptr_t)q->d_S, a_strideS, (cuComplex *)(uintptr_t)q->d_U, a_ldu, a_strideU, (cuComplex *)(uintptr_t)q->d_V, a_ldv, a_strideV, (cuComplex *)(uintptr_t)q->d_work, a_lwork, (int *)(uintptr_t)q->d_info, (double *)a_h_R_nrmF, a_batchSize);
 	else
 		e = status(e);
 	if (!e)
-		GVG_COPY(r->h_R_nrmF, o_h_R_nrmF);
+		gvg_cusolver_work_done(c, a_handle);
+	if (!e && staged_h_R_nrmF)
+		gvg_bulk_unstage(c, a_h_R_nrmF);
+	if (staged_h_R_nrmF)
+		free(a_h_R_nrmF);
 	return e;
 }
 
@@ -3981,7 +3987,6 @@ int gvw_h_cusolverDnDgesvd_bufferSize(struct gvw_call *c)
 int gvw_h_cusolverDnDgesvdaStridedBatched(struct gvw_call *c)
 {
 	const struct gvg_cusolverDnDgesvdaStridedBatched_req *q = c->req;
-	struct gvg_cusolverDnDgesvdaStridedBatched_resp *r = c->resp;
 	cusolverDnHandle_t a_handle;
 	cusolverEigMode_t a_jobz;
 	int a_rank;
@@ -3995,7 +4000,8 @@ int gvw_h_cusolverDnDgesvdaStridedBatched(struct gvw_call *c)
 	int a_ldv;
 	long long a_strideV;
 	int a_lwork;
-	double o_h_R_nrmF;
+	void *a_h_R_nrmF;
+	int staged_h_R_nrmF = 0;
 	int a_batchSize;
 	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverDnDgesvdaStridedBatched));
 
@@ -4029,11 +4035,17 @@ int gvw_h_cusolverDnDgesvdaStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->d_info, 0);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnDgesvdaStridedBatched)(a_handle, a_jobz, a_rank, a_m, a_n, (const double *)(uintptr_t)q->d_A, a_lda, a_strideA, (double *)(uintptr_t)q->d_S, a_strideS, (double *)(uintptr_t)q->d_U, a_ldu, a_strideU, (double *)(uintptr_t)q->d_V, a_ldv, a_strideV, (double *)(uintptr_t)q->d_work, a_lwork, (int *)(uintptr_t)q->d_info, &o_h_R_nrmF, a_batchSize);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->batchSize, 8), &a_h_R_nrmF, &staged_h_R_nrmF);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnDgesvdaStridedBatched)(a_handle, a_jobz, a_rank, a_m, a_n, (const double *)(uintptr_t)q->d_A, a_lda, a_strideA, (double *)(uintptr_t)q->d_S, a_strideS, (double *)(uintptr_t)q->d_U, a_ldu, a_strideU, (double *)(uintptr_t)q->d_V, a_ldv, a_strideV, (double *)(uintptr_t)q->d_work, a_lwork, (int *)(uintptr_t)q->d_info, (double *)a_h_R_nrmF, a_batchSize);
 	else
 		e = status(e);
 	if (!e)
-		GVG_COPY(r->h_R_nrmF, o_h_R_nrmF);
+		gvg_cusolver_work_done(c, a_handle);
+	if (!e && staged_h_R_nrmF)
+		gvg_bulk_unstage(c, a_h_R_nrmF);
+	if (staged_h_R_nrmF)
+		free(a_h_R_nrmF);
 	return e;
 }
 
@@ -7410,7 +7422,6 @@ int gvw_h_cusolverDnSgesvd_bufferSize(struct gvw_call *c)
 int gvw_h_cusolverDnSgesvdaStridedBatched(struct gvw_call *c)
 {
 	const struct gvg_cusolverDnSgesvdaStridedBatched_req *q = c->req;
-	struct gvg_cusolverDnSgesvdaStridedBatched_resp *r = c->resp;
 	cusolverDnHandle_t a_handle;
 	cusolverEigMode_t a_jobz;
 	int a_rank;
@@ -7424,7 +7435,8 @@ int gvw_h_cusolverDnSgesvdaStridedBatched(struct gvw_call *c)
 	int a_ldv;
 	long long a_strideV;
 	int a_lwork;
-	double o_h_R_nrmF;
+	void *a_h_R_nrmF;
+	int staged_h_R_nrmF = 0;
 	int a_batchSize;
 	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverDnSgesvdaStridedBatched));
 
@@ -7458,11 +7470,17 @@ int gvw_h_cusolverDnSgesvdaStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->d_info, 0);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnSgesvdaStridedBatched)(a_handle, a_jobz, a_rank, a_m, a_n, (const float *)(uintptr_t)q->d_A, a_lda, a_strideA, (float *)(uintptr_t)q->d_S, a_strideS, (float *)(uintptr_t)q->d_U, a_ldu, a_strideU, (float *)(uintptr_t)q->d_V, a_ldv, a_strideV, (float *)(uintptr_t)q->d_work, a_lwork, (int *)(uintptr_t)q->d_info, &o_h_R_nrmF, a_batchSize);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->batchSize, 8), &a_h_R_nrmF, &staged_h_R_nrmF);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnSgesvdaStridedBatched)(a_handle, a_jobz, a_rank, a_m, a_n, (const float *)(uintptr_t)q->d_A, a_lda, a_strideA, (float *)(uintptr_t)q->d_S, a_strideS, (float *)(uintptr_t)q->d_U, a_ldu, a_strideU, (float *)(uintptr_t)q->d_V, a_ldv, a_strideV, (float *)(uintptr_t)q->d_work, a_lwork, (int *)(uintptr_t)q->d_info, (double *)a_h_R_nrmF, a_batchSize);
 	else
 		e = status(e);
 	if (!e)
-		GVG_COPY(r->h_R_nrmF, o_h_R_nrmF);
+		gvg_cusolver_work_done(c, a_handle);
+	if (!e && staged_h_R_nrmF)
+		gvg_bulk_unstage(c, a_h_R_nrmF);
+	if (staged_h_R_nrmF)
+		free(a_h_R_nrmF);
 	return e;
 }
 
@@ -11937,7 +11955,6 @@ int gvw_h_cusolverDnZgesvd_bufferSize(struct gvw_call *c)
 int gvw_h_cusolverDnZgesvdaStridedBatched(struct gvw_call *c)
 {
 	const struct gvg_cusolverDnZgesvdaStridedBatched_req *q = c->req;
-	struct gvg_cusolverDnZgesvdaStridedBatched_resp *r = c->resp;
 	cusolverDnHandle_t a_handle;
 	cusolverEigMode_t a_jobz;
 	int a_rank;
@@ -11951,7 +11968,8 @@ int gvw_h_cusolverDnZgesvdaStridedBatched(struct gvw_call *c)
 	int a_ldv;
 	long long a_strideV;
 	int a_lwork;
-	double o_h_R_nrmF;
+	void *a_h_R_nrmF;
+	int staged_h_R_nrmF = 0;
 	int a_batchSize;
 	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverDnZgesvdaStridedBatched));
 
@@ -11985,11 +12003,17 @@ int gvw_h_cusolverDnZgesvdaStridedBatched(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->d_info, 0);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnZgesvdaStridedBatched)(a_handle, a_jobz, a_rank, a_m, a_n, (const cuDoubleComplex *)(uintptr_t)q->d_A, a_lda, a_strideA, (double *)(uintptr_t)q->d_S, a_strideS, (cuDoubleComplex *)(uintptr_t)q->d_U, a_ldu, a_strideU, (cuDoubleComplex *)(uintptr_t)q->d_V, a_ldv, a_strideV, (cuDoubleComplex *)(uintptr_t)q->d_work, a_lwork, (int *)(uintptr_t)q->d_info, &o_h_R_nrmF, a_batchSize);
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, gvg_mul(q->batchSize, 8), &a_h_R_nrmF, &staged_h_R_nrmF);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverDnZgesvdaStridedBatched)(a_handle, a_jobz, a_rank, a_m, a_n, (const cuDoubleComplex *)(uintptr_t)q->d_A, a_lda, a_strideA, (double *)(uintptr_t)q->d_S, a_strideS, (cuDoubleComplex *)(uintptr_t)q->d_U, a_ldu, a_strideU, (cuDoubleComplex *)(uintptr_t)q->d_V, a_ldv, a_strideV, (cuDoubleComplex *)(uintptr_t)q->d_work, a_lwork, (int *)(uintptr_t)q->d_info, (double *)a_h_R_nrmF, a_batchSize);
 	else
 		e = status(e);
 	if (!e)
-		GVG_COPY(r->h_R_nrmF, o_h_R_nrmF);
+		gvg_cusolver_work_done(c, a_handle);
+	if (!e && staged_h_R_nrmF)
+		gvg_bulk_unstage(c, a_h_R_nrmF);
+	if (staged_h_R_nrmF)
+		free(a_h_R_nrmF);
 	return e;
 }
 
@@ -13841,27 +13865,6 @@ int gvw_h_cusolverRfBatchRefactor(struct gvw_call *c)
 		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfBatchRefactor)(a_handle);
 	else
 		e = status(e);
-	return e;
-}
-
-int gvw_h_cusolverRfBatchZeroPivot(struct gvw_call *c)
-{
-	const struct gvg_cusolverRfBatchZeroPivot_req *q = c->req;
-	struct gvg_cusolverRfBatchZeroPivot_resp *r = c->resp;
-	cusolverRfHandle_t a_handle;
-	int o_position;
-	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverRfBatchZeroPivot));
-
-	if (e)
-		return status(e);
-	if (!e)
-		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERRF, (void **)&a_handle);
-	if (!e)
-		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfBatchZeroPivot)(a_handle, &o_position);
-	else
-		e = status(e);
-	if (!e)
-		GVG_COPY(r->position, o_position);
 	return e;
 }
 

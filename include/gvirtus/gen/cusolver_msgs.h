@@ -378,7 +378,7 @@ struct __attribute__((packed)) gvg_cusolverDnCgesvdaStridedBatched_req {
 	int32_t batchSize;
 };
 struct __attribute__((packed)) gvg_cusolverDnCgesvdaStridedBatched_resp {
-	double h_R_nrmF;
+	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cusolverDnCgesvdaStridedBatched_bufferSize_req {
 	uint64_t handle;
@@ -1568,7 +1568,7 @@ struct __attribute__((packed)) gvg_cusolverDnDgesvdaStridedBatched_req {
 	int32_t batchSize;
 };
 struct __attribute__((packed)) gvg_cusolverDnDgesvdaStridedBatched_resp {
-	double h_R_nrmF;
+	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cusolverDnDgesvdaStridedBatched_bufferSize_req {
 	uint64_t handle;
@@ -2877,7 +2877,7 @@ struct __attribute__((packed)) gvg_cusolverDnSgesvdaStridedBatched_req {
 	int32_t batchSize;
 };
 struct __attribute__((packed)) gvg_cusolverDnSgesvdaStridedBatched_resp {
-	double h_R_nrmF;
+	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cusolverDnSgesvdaStridedBatched_bufferSize_req {
 	uint64_t handle;
@@ -4639,7 +4639,7 @@ struct __attribute__((packed)) gvg_cusolverDnZgesvdaStridedBatched_req {
 	int32_t batchSize;
 };
 struct __attribute__((packed)) gvg_cusolverDnZgesvdaStridedBatched_resp {
-	double h_R_nrmF;
+	uint8_t unused[0];
 };
 struct __attribute__((packed)) gvg_cusolverDnZgesvdaStridedBatched_bufferSize_req {
 	uint64_t handle;
@@ -5357,12 +5357,6 @@ struct __attribute__((packed)) gvg_cusolverRfBatchRefactor_req {
 };
 struct __attribute__((packed)) gvg_cusolverRfBatchRefactor_resp {
 	uint8_t unused[0];
-};
-struct __attribute__((packed)) gvg_cusolverRfBatchZeroPivot_req {
-	uint64_t handle;
-};
-struct __attribute__((packed)) gvg_cusolverRfBatchZeroPivot_resp {
-	int32_t position;
 };
 struct __attribute__((packed)) gvg_cusolverRfCreate_req {
 	uint8_t unused[0];
