@@ -77,7 +77,7 @@ BULK_OUT = set()
 MODAL = {}
 # Parameters named as the generated stubs' locals: the rules below use
 # the new names.
-PARAM_RENAME = {"b": "b_", "q": "q_", "r": "r_", "e": "e_"}
+PARAM_RENAME = {"b": "b_", "q": "q_", "r": "r_", "e": "e_", "Q": "Q_"}
 
 # Host memory: sizes, counts and the results the calls return by pointer.
 # Every other pointer to numbers or to void is device memory.
@@ -161,11 +161,27 @@ for _t in "SDCZ":
     HOST_ARRAY_DIR[("cusolverSp%scsrlsqvqrHost" % _t, "p")] = "out"
 
 
+# csrluExtractHost's factors: sizes the info object holds, not the call.
+# The guest knows them from its own analysis and nnz calls (shadowed,
+# gvm_cusolver_lu_dim), the host from the library's info object
+# (gvg_cusolver_lu_dim); the two must agree.  (guest, host, test) counts.
+def _lu_dim(i, plus=""):
+    return ("gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, %d)%s" % (i, plus),
+            "gvg_cusolver_lu_dim(c, a_handle, q->info, %d)%s" % (i, plus), "0")
+
+
+_LU_EXTRACT = {"P": _lu_dim(0), "Q_": _lu_dim(0), "csrValL": _lu_dim(1),
+               "csrRowPtrL": _lu_dim(0, " + 1"), "csrColIndL": _lu_dim(1),
+               "csrValU": _lu_dim(2), "csrRowPtrU": _lu_dim(0, " + 1"), "csrColIndU": _lu_dim(2)}
+
+
 def host_arrays(fn, names):
     """{parameter: (direction, C count over the request's fields)} of a
     sparse *Host call, or None for any other call."""
     if not _host_call(fn):
         return None
+    if re.match(r"cusolverSp[SDCZ]csrluExtractHost$", fn):
+        return {p: ("out", cnt) for p, cnt in _LU_EXTRACT.items()}
     rows = "m" if "m" in names else "n"
     cols = "n" if "n" in names else "m"
     nnz = "nnzA" if "nnzA" in names else "nnz"
@@ -228,8 +244,6 @@ NOT_GENERIC = {
     "cusolverRfBatchSolve": "a host array of device arrays, one per matrix of the batch",
 }
 for _t in "SDCZ":
-    NOT_GENERIC["cusolverSp%scsrluExtractHost" % _t] = \
-        "the factors' sizes are the info object's (csrluNnzHost), not the call's"
     NOT_GENERIC["cusolverSp%scsreigsHost" % _t] = \
         "complex corners of a region, host arrays of no size the call names"
 
@@ -251,6 +265,19 @@ for _t in "SDCZ":
         for _f in ("FactorHost", "SolveHost"):
             HOST_WORK_CALL[("cusolverSp%s%s%s" % (_t, _fam, _f), "pBuffer")] = (
                 "kept", "gvg_cusolver_info_work(c, q->info, GVW_H_%s, &a_pBuffer)" % _kind)
+for _t in "SDCZ":
+    HOST_WORK_CALL[("cusolverSp%scsrluExtractHost" % _t, "pBuffer")] = (
+        "kept", "gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer)")
+# The factors' order, kept with the info object by the host and shadowed
+# by the guest; their nnz, shadowed by the guest (the host asks the library).
+HOST_AFTER["cusolverSpXcsrluAnalysisHost"] = (
+    "gvg_cusolver_lu_set_dim(c, q->info, a_n);")
+GUEST_AFTER["cusolverSpXcsrluAnalysisHost"] = \
+    "gvm_cusolver_lu_dims((uint64_t)(uintptr_t)info, n, -1, -1);"
+GUEST_AFTER["cusolverSpXcsrluNnzHost"] = \
+    "gvm_cusolver_lu_dims((uint64_t)(uintptr_t)info, -1, *nnzLRef, *nnzURef);"
+GUEST_AFTER["cusolverSpDestroyCsrluInfoHost"] = \
+    "gvm_cusolver_lu_forget((uint64_t)(uintptr_t)info);"
 # csrperm's: the size cusolverSpXcsrperm_bufferSizeHost last gave, kept
 # with the sparse handle in the same way.
 HOST_AFTER["cusolverSpXcsrperm_bufferSizeHost"] = (

@@ -421,9 +421,13 @@ def math_role(f, p, ann):
     return None
 
 
-def count_expr(expr, prefix):
+def count_expr(expr, prefix, side=0):
     """A host array's element count as C over the call's parameters (each
-    read as int64_t, prefixed as the side names them)."""
+    read as int64_t, prefixed as the side names them); or, where the call
+    does not say it, a triple of C expressions: the guest's, the host's
+    and the round-trip test's (side 0, 1, 2)."""
+    if isinstance(expr, tuple):
+        return expr[side]
     return re.sub(r"\b([A-Za-z_]\w*)\b", r"(int64_t)%s\1" % prefix, expr)
 
 
@@ -1322,7 +1326,7 @@ def emit_host(lib, ann, remote, host_calls, banner):
             for _, p, extra in harrs:
                 n = p.name
                 c.append("\tif (!e) {")
-                c.append("\t\tc_%s = %s;" % (n, count_expr(extra[1], "a_")))
+                c.append("\t\tc_%s = %s;" % (n, count_expr(extra[1], "a_", 1)))
                 c.append("\t\tif (c_%s < 0 || c_%s > GVG_HOST_ARRAY_MAX)" % (n, n))
                 c.append("\t\t\te = CUDA_ERROR_INVALID_VALUE;")
                 c.append("\t\to_%s = at_pk_;" % n)
@@ -1603,7 +1607,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\trt_pattern(%s, (size_t)%s * %d, %d);" % (pn, extra[0], extra[1], ids[n]))
             elif role == "host_arr":
                 # The host's copy, as the guest packed it; results a pattern.
-                cnt = "(size_t)(%s)" % count_expr(extra[1], "")
+                cnt = "(size_t)(%s)" % count_expr(extra[1], "", 2)
                 c.append("\tRT_TRUE(\"%s\", \"%s\", %s && %s <= RT_HOST_ARRAY);" % (n, pn, pn, cnt))
                 if extra[0] in ("in", "io"):
                     c.append("\tRT_TRUE(\"%s\", \"%s in\", %s && %s <= RT_HOST_ARRAY && "
@@ -1804,7 +1808,7 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, (size_t)x_%s.%s * %d, %d));" % (
                     n, pn, pn, n, extra[0], extra[1], ids[n]))
             elif role == "host_arr" and extra[0] in ("out", "io"):
-                cnt = "(size_t)(%s)" % count_expr(extra[1], "x_%s." % n)
+                cnt = "(size_t)(%s)" % count_expr(extra[1], "x_%s." % n, 2)
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, %s * %d, %d));" % (
                     n, pn, pn, cnt, extra[2], ids[n]))
             elif role == "inout":

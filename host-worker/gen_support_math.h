@@ -131,6 +131,12 @@ int gvg_cusolver_info_size(struct gvw_call *c, uint64_t info, enum gvw_handle_ki
 			   size_t bytes);
 int gvg_cusolver_info_work(struct gvw_call *c, uint64_t info, enum gvw_handle_kind kind,
 			   void **out);
+/* csrluExtractHost's sizes, from the library's info object: its order
+ * (i 0, kept by gvg_cusolver_lu_set_dim at its analysis), its L and U
+ * factors' nnz (i 1, 2, asked of the library); 0 for a NULL info (the
+ * library's to refuse), -1 where unknown. */
+void gvg_cusolver_lu_set_dim(struct gvw_call *c, uint64_t info, int n);
+int64_t gvg_cusolver_lu_dim(struct gvw_call *c, cusolverSpHandle_t h, uint64_t info, int i);
 /* A permutation's n entries, each within [0, n) (NULL: none given). */
 int gvg_cusolver_perm(const int *p, int n);
 /* The same for a cuBLASLt matmul or transform descriptor; for a matmul

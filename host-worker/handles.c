@@ -89,6 +89,7 @@ void gvw_handle_free(struct gvw_handles *t, struct gvw_handle_slot *slot)
 	slot->bytes = 0;
 	free(slot->aux);
 	slot->aux = NULL;
+	slot->aux_dim = 0;
 	slot->next_free = t->free_head;
 	t->free_head = (uint32_t)(slot - t->v) + 1;
 	t->live--;

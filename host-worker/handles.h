@@ -46,6 +46,8 @@ struct gvw_handle_slot {
 	/* Host memory kept with the object, freed with its slot (cuSOLVER's
 	 * info objects' host workspaces); its size is in bytes. */
 	void *aux;
+	/* A size kept with the object (cuSOLVER's csrlu info: its order + 1). */
+	int64_t aux_dim;
 };
 
 struct gvw_handles {

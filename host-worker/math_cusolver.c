@@ -154,3 +154,31 @@ int gvg_cusolver_info_work(struct gvw_call *c, uint64_t info, enum gvw_handle_ki
 	*out = slot->aux;
 	return CUDA_SUCCESS;
 }
+
+void gvg_cusolver_lu_set_dim(struct gvw_call *c, uint64_t info, int n)
+{
+	struct gvw_handle_slot *slot =
+	    gvw_handle_get(&c->s->handles, info, GVW_H_CUSOLVER_CSRLU_INFO_HOST);
+
+	if (slot && n >= 0)
+		slot->aux_dim = (int64_t)n + 1;
+}
+
+int64_t gvg_cusolver_lu_dim(struct gvw_call *c, cusolverSpHandle_t h, uint64_t info, int i)
+{
+	struct gvw_handle_slot *slot =
+	    gvw_handle_get(&c->s->handles, info, GVW_H_CUSOLVER_CSRLU_INFO_HOST);
+	const struct gvg_cusolver_fns *t = gvg_lib_fns_cusolver(c);
+	int nnz[2] = {-1, -1};
+
+	if (!info)
+		return 0;
+	if (!slot || !slot->aux_dim)
+		return -1;
+	if (i == 0)
+		return slot->aux_dim - 1;
+	if (!t->cusolverSpXcsrluNnzHost ||
+	    t->cusolverSpXcsrluNnzHost(h, &nnz[0], &nnz[1], (csrluInfoHost_t)slot->obj))
+		return -1;
+	return nnz[i == 1 ? 0 : 1];
+}

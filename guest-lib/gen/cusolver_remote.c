@@ -8973,7 +8973,7 @@ GVM_EXPORT cusolverStatus_t cusolverRfRefactor(cusolverRfHandle_t handle)
 	return e;
 }
 
-GVM_EXPORT cusolverStatus_t cusolverRfResetValues(int n, int nnzA, int * csrRowPtrA, int * csrColIndA, double * csrValA, int * P, int * Q, cusolverRfHandle_t handle)
+GVM_EXPORT cusolverStatus_t cusolverRfResetValues(int n, int nnzA, int * csrRowPtrA, int * csrColIndA, double * csrValA, int * P, int * Q_, cusolverRfHandle_t handle)
 {
 	struct gvg_cusolverRfResetValues_req q;
 	struct gvg_cusolverRfResetValues_resp r;
@@ -8986,7 +8986,7 @@ GVM_EXPORT cusolverStatus_t cusolverRfResetValues(int n, int nnzA, int * csrRowP
 	q.csrColIndA = (uint64_t)(uintptr_t)csrColIndA;
 	q.csrValA = (uint64_t)(uintptr_t)csrValA;
 	q.P = (uint64_t)(uintptr_t)P;
-	q.Q = (uint64_t)(uintptr_t)Q;
+	q.Q_ = (uint64_t)(uintptr_t)Q_;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverRfResetValues, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
@@ -9047,7 +9047,7 @@ GVM_EXPORT cusolverStatus_t cusolverRfSetResetValuesFastMode(cusolverRfHandle_t 
 	return e;
 }
 
-GVM_EXPORT cusolverStatus_t cusolverRfSetupDevice(int n, int nnzA, int * csrRowPtrA, int * csrColIndA, double * csrValA, int nnzL, int * csrRowPtrL, int * csrColIndL, double * csrValL, int nnzU, int * csrRowPtrU, int * csrColIndU, double * csrValU, int * P, int * Q, cusolverRfHandle_t handle)
+GVM_EXPORT cusolverStatus_t cusolverRfSetupDevice(int n, int nnzA, int * csrRowPtrA, int * csrColIndA, double * csrValA, int nnzL, int * csrRowPtrL, int * csrColIndL, double * csrValL, int nnzU, int * csrRowPtrU, int * csrColIndU, double * csrValU, int * P, int * Q_, cusolverRfHandle_t handle)
 {
 	struct gvg_cusolverRfSetupDevice_req q;
 	struct gvg_cusolverRfSetupDevice_resp r;
@@ -9068,7 +9068,7 @@ GVM_EXPORT cusolverStatus_t cusolverRfSetupDevice(int n, int nnzA, int * csrRowP
 	q.csrColIndU = (uint64_t)(uintptr_t)csrColIndU;
 	q.csrValU = (uint64_t)(uintptr_t)csrValU;
 	q.P = (uint64_t)(uintptr_t)P;
-	q.Q = (uint64_t)(uintptr_t)Q;
+	q.Q_ = (uint64_t)(uintptr_t)Q_;
 	q.handle = (uint64_t)(uintptr_t)handle;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverRfSetupDevice, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
 	return e;
@@ -9202,7 +9202,7 @@ GVM_EXPORT cusolverStatus_t cusolverRfSetupHost(int n, int nnzA, int * h_csrRowP
 	return e;
 }
 
-GVM_EXPORT cusolverStatus_t cusolverRfSolve(cusolverRfHandle_t handle, int * P, int * Q, int nrhs, double * Temp, int ldt, double * XF, int ldxf)
+GVM_EXPORT cusolverStatus_t cusolverRfSolve(cusolverRfHandle_t handle, int * P, int * Q_, int nrhs, double * Temp, int ldt, double * XF, int ldxf)
 {
 	struct gvg_cusolverRfSolve_req q;
 	struct gvg_cusolverRfSolve_resp r;
@@ -9211,7 +9211,7 @@ GVM_EXPORT cusolverStatus_t cusolverRfSolve(cusolverRfHandle_t handle, int * P, 
 	memset(&q, 0, sizeof(q));
 	q.handle = (uint64_t)(uintptr_t)handle;
 	q.P = (uint64_t)(uintptr_t)P;
-	q.Q = (uint64_t)(uintptr_t)Q;
+	q.Q_ = (uint64_t)(uintptr_t)Q_;
 	GVM_COPY(&q.nrhs, &nrhs);
 	q.Temp = (uint64_t)(uintptr_t)Temp;
 	GVM_COPY(&q.ldt, &ldt);
@@ -10058,6 +10058,106 @@ GVM_EXPORT cusolverStatus_t cusolverSpCcsrluBufferInfoHost(cusolverSpHandle_t ha
 		GVM_COPY(internalDataInBytes, &r.internalDataInBytes);
 		GVM_COPY(workspaceInBytes, &r.workspaceInBytes);
 	}
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpCcsrluExtractHost(cusolverSpHandle_t handle, int * P, int * Q_, const cusparseMatDescr_t descrL, cuComplex * csrValL, int * csrRowPtrL, int * csrColIndL, const cusparseMatDescr_t descrU, cuComplex * csrValU, int * csrRowPtrU, int * csrColIndU, csrluInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpCcsrluExtractHost_req q;
+	struct gvg_cusolverSpCcsrluExtractHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_P, n_P;
+	uint64_t o_Q_, n_Q_;
+	uint64_t o_csrValL, n_csrValL;
+	uint64_t o_csrRowPtrL, n_csrRowPtrL;
+	uint64_t o_csrColIndL, n_csrColIndL;
+	uint64_t o_csrValU, n_csrValU;
+	uint64_t o_csrRowPtrU, n_csrRowPtrU;
+	uint64_t o_csrColIndU, n_csrColIndU;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_P = P ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) * 4 : 0;
+	o_P = at_pk_;
+	at_pk_ += (n_P + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_Q_ = Q_ ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) * 4 : 0;
+	o_Q_ = at_pk_;
+	at_pk_ += (n_Q_ + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValL = csrValL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) * 8 : 0;
+	o_csrValL = at_pk_;
+	at_pk_ += (n_csrValL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrL = csrRowPtrL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) * 4 : 0;
+	o_csrRowPtrL = at_pk_;
+	at_pk_ += (n_csrRowPtrL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndL = csrColIndL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) * 4 : 0;
+	o_csrColIndL = at_pk_;
+	at_pk_ += (n_csrColIndL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValU = csrValU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) * 8 : 0;
+	o_csrValU = at_pk_;
+	at_pk_ += (n_csrValU + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrU = csrRowPtrU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) * 4 : 0;
+	o_csrRowPtrU = at_pk_;
+	at_pk_ += (n_csrRowPtrU + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndU = csrColIndU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) * 4 : 0;
+	o_csrColIndU = at_pk_;
+	at_pk_ += (n_csrColIndU + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_P = P != NULL;
+	q.has_Q_ = Q_ != NULL;
+	q.has_csrValL = csrValL != NULL;
+	q.has_csrRowPtrL = csrRowPtrL != NULL;
+	q.has_csrColIndL = csrColIndL != NULL;
+	q.has_csrValU = csrValU != NULL;
+	q.has_csrRowPtrU = csrRowPtrU != NULL;
+	q.has_csrColIndU = csrColIndU != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.descrL = (uint64_t)(uintptr_t)descrL;
+	q.descrU = (uint64_t)(uintptr_t)descrU;
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpCcsrluExtractHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_P)
+		memcpy(P, pk_ + o_P, n_P);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_Q_)
+		memcpy(Q_, pk_ + o_Q_, n_Q_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrValL)
+		memcpy(csrValL, pk_ + o_csrValL, n_csrValL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrL)
+		memcpy(csrRowPtrL, pk_ + o_csrRowPtrL, n_csrRowPtrL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndL)
+		memcpy(csrColIndL, pk_ + o_csrColIndL, n_csrColIndL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrValU)
+		memcpy(csrValU, pk_ + o_csrValU, n_csrValU);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrU)
+		memcpy(csrRowPtrU, pk_ + o_csrRowPtrU, n_csrRowPtrU);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndU)
+		memcpy(csrColIndU, pk_ + o_csrColIndU, n_csrColIndU);
+	free(pk_);
 	return e;
 }
 
@@ -11586,6 +11686,106 @@ GVM_EXPORT cusolverStatus_t cusolverSpDcsrluBufferInfoHost(cusolverSpHandle_t ha
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpDcsrluExtractHost(cusolverSpHandle_t handle, int * P, int * Q_, const cusparseMatDescr_t descrL, double * csrValL, int * csrRowPtrL, int * csrColIndL, const cusparseMatDescr_t descrU, double * csrValU, int * csrRowPtrU, int * csrColIndU, csrluInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpDcsrluExtractHost_req q;
+	struct gvg_cusolverSpDcsrluExtractHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_P, n_P;
+	uint64_t o_Q_, n_Q_;
+	uint64_t o_csrValL, n_csrValL;
+	uint64_t o_csrRowPtrL, n_csrRowPtrL;
+	uint64_t o_csrColIndL, n_csrColIndL;
+	uint64_t o_csrValU, n_csrValU;
+	uint64_t o_csrRowPtrU, n_csrRowPtrU;
+	uint64_t o_csrColIndU, n_csrColIndU;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_P = P ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) * 4 : 0;
+	o_P = at_pk_;
+	at_pk_ += (n_P + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_Q_ = Q_ ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) * 4 : 0;
+	o_Q_ = at_pk_;
+	at_pk_ += (n_Q_ + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValL = csrValL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) * 8 : 0;
+	o_csrValL = at_pk_;
+	at_pk_ += (n_csrValL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrL = csrRowPtrL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) * 4 : 0;
+	o_csrRowPtrL = at_pk_;
+	at_pk_ += (n_csrRowPtrL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndL = csrColIndL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) * 4 : 0;
+	o_csrColIndL = at_pk_;
+	at_pk_ += (n_csrColIndL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValU = csrValU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) * 8 : 0;
+	o_csrValU = at_pk_;
+	at_pk_ += (n_csrValU + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrU = csrRowPtrU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) * 4 : 0;
+	o_csrRowPtrU = at_pk_;
+	at_pk_ += (n_csrRowPtrU + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndU = csrColIndU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) * 4 : 0;
+	o_csrColIndU = at_pk_;
+	at_pk_ += (n_csrColIndU + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_P = P != NULL;
+	q.has_Q_ = Q_ != NULL;
+	q.has_csrValL = csrValL != NULL;
+	q.has_csrRowPtrL = csrRowPtrL != NULL;
+	q.has_csrColIndL = csrColIndL != NULL;
+	q.has_csrValU = csrValU != NULL;
+	q.has_csrRowPtrU = csrRowPtrU != NULL;
+	q.has_csrColIndU = csrColIndU != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.descrL = (uint64_t)(uintptr_t)descrL;
+	q.descrU = (uint64_t)(uintptr_t)descrU;
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDcsrluExtractHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_P)
+		memcpy(P, pk_ + o_P, n_P);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_Q_)
+		memcpy(Q_, pk_ + o_Q_, n_Q_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrValL)
+		memcpy(csrValL, pk_ + o_csrValL, n_csrValL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrL)
+		memcpy(csrRowPtrL, pk_ + o_csrRowPtrL, n_csrRowPtrL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndL)
+		memcpy(csrColIndL, pk_ + o_csrColIndL, n_csrColIndL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrValU)
+		memcpy(csrValU, pk_ + o_csrValU, n_csrValU);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrU)
+		memcpy(csrRowPtrU, pk_ + o_csrRowPtrU, n_csrRowPtrU);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndU)
+		memcpy(csrColIndU, pk_ + o_csrColIndU, n_csrColIndU);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpDcsrluFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const double * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrluInfoHost_t info, double pivot_threshold, void * pBuffer)
 {
 	struct gvg_cusolverSpDcsrluFactorHost_req q;
@@ -12220,6 +12420,8 @@ GVM_EXPORT cusolverStatus_t cusolverSpDestroyCsrluInfoHost(csrluInfoHost_t info)
 	memset(&q, 0, sizeof(q));
 	q.info = (uint64_t)(uintptr_t)info;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpDestroyCsrluInfoHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUSOLVER_STATUS_SUCCESS)
+		gvm_cusolver_lu_forget((uint64_t)(uintptr_t)info);
 	return e;
 }
 
@@ -13087,6 +13289,106 @@ GVM_EXPORT cusolverStatus_t cusolverSpScsrluBufferInfoHost(cusolverSpHandle_t ha
 	return e;
 }
 
+GVM_EXPORT cusolverStatus_t cusolverSpScsrluExtractHost(cusolverSpHandle_t handle, int * P, int * Q_, const cusparseMatDescr_t descrL, float * csrValL, int * csrRowPtrL, int * csrColIndL, const cusparseMatDescr_t descrU, float * csrValU, int * csrRowPtrU, int * csrColIndU, csrluInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpScsrluExtractHost_req q;
+	struct gvg_cusolverSpScsrluExtractHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_P, n_P;
+	uint64_t o_Q_, n_Q_;
+	uint64_t o_csrValL, n_csrValL;
+	uint64_t o_csrRowPtrL, n_csrRowPtrL;
+	uint64_t o_csrColIndL, n_csrColIndL;
+	uint64_t o_csrValU, n_csrValU;
+	uint64_t o_csrRowPtrU, n_csrRowPtrU;
+	uint64_t o_csrColIndU, n_csrColIndU;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_P = P ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) * 4 : 0;
+	o_P = at_pk_;
+	at_pk_ += (n_P + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_Q_ = Q_ ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) * 4 : 0;
+	o_Q_ = at_pk_;
+	at_pk_ += (n_Q_ + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValL = csrValL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) * 4 : 0;
+	o_csrValL = at_pk_;
+	at_pk_ += (n_csrValL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrL = csrRowPtrL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) * 4 : 0;
+	o_csrRowPtrL = at_pk_;
+	at_pk_ += (n_csrRowPtrL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndL = csrColIndL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) * 4 : 0;
+	o_csrColIndL = at_pk_;
+	at_pk_ += (n_csrColIndL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValU = csrValU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) * 4 : 0;
+	o_csrValU = at_pk_;
+	at_pk_ += (n_csrValU + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrU = csrRowPtrU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) * 4 : 0;
+	o_csrRowPtrU = at_pk_;
+	at_pk_ += (n_csrRowPtrU + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndU = csrColIndU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) * 4 : 0;
+	o_csrColIndU = at_pk_;
+	at_pk_ += (n_csrColIndU + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_P = P != NULL;
+	q.has_Q_ = Q_ != NULL;
+	q.has_csrValL = csrValL != NULL;
+	q.has_csrRowPtrL = csrRowPtrL != NULL;
+	q.has_csrColIndL = csrColIndL != NULL;
+	q.has_csrValU = csrValU != NULL;
+	q.has_csrRowPtrU = csrRowPtrU != NULL;
+	q.has_csrColIndU = csrColIndU != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.descrL = (uint64_t)(uintptr_t)descrL;
+	q.descrU = (uint64_t)(uintptr_t)descrU;
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpScsrluExtractHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_P)
+		memcpy(P, pk_ + o_P, n_P);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_Q_)
+		memcpy(Q_, pk_ + o_Q_, n_Q_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrValL)
+		memcpy(csrValL, pk_ + o_csrValL, n_csrValL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrL)
+		memcpy(csrRowPtrL, pk_ + o_csrRowPtrL, n_csrRowPtrL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndL)
+		memcpy(csrColIndL, pk_ + o_csrColIndL, n_csrColIndL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrValU)
+		memcpy(csrValU, pk_ + o_csrValU, n_csrValU);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrU)
+		memcpy(csrRowPtrU, pk_ + o_csrRowPtrU, n_csrRowPtrU);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndU)
+		memcpy(csrColIndU, pk_ + o_csrColIndU, n_csrColIndU);
+	free(pk_);
+	return e;
+}
+
 GVM_EXPORT cusolverStatus_t cusolverSpScsrluFactorHost(cusolverSpHandle_t handle, int n, int nnzA, const cusparseMatDescr_t descrA, const float * csrValA, const int * csrRowPtrA, const int * csrColIndA, csrluInfoHost_t info, float pivot_threshold, void * pBuffer)
 {
 	struct gvg_cusolverSpScsrluFactorHost_req q;
@@ -13858,6 +14160,8 @@ GVM_EXPORT cusolverStatus_t cusolverSpXcsrluAnalysisHost(cusolverSpHandle_t hand
 	q.info = (uint64_t)(uintptr_t)info;
 	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpXcsrluAnalysisHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
 	free(pk_);
+	if (e == CUSOLVER_STATUS_SUCCESS)
+		gvm_cusolver_lu_dims((uint64_t)(uintptr_t)info, n, -1, -1);
 	return e;
 }
 
@@ -13879,6 +14183,8 @@ GVM_EXPORT cusolverStatus_t cusolverSpXcsrluNnzHost(cusolverSpHandle_t handle, i
 		GVM_COPY(nnzLRef, &r.nnzLRef);
 		GVM_COPY(nnzURef, &r.nnzURef);
 	}
+	if (e == CUSOLVER_STATUS_SUCCESS)
+		gvm_cusolver_lu_dims((uint64_t)(uintptr_t)info, -1, *nnzLRef, *nnzURef);
 	return e;
 }
 
@@ -15184,6 +15490,106 @@ GVM_EXPORT cusolverStatus_t cusolverSpZcsrluBufferInfoHost(cusolverSpHandle_t ha
 		GVM_COPY(internalDataInBytes, &r.internalDataInBytes);
 		GVM_COPY(workspaceInBytes, &r.workspaceInBytes);
 	}
+	return e;
+}
+
+GVM_EXPORT cusolverStatus_t cusolverSpZcsrluExtractHost(cusolverSpHandle_t handle, int * P, int * Q_, const cusparseMatDescr_t descrL, cuDoubleComplex * csrValL, int * csrRowPtrL, int * csrColIndL, const cusparseMatDescr_t descrU, cuDoubleComplex * csrValU, int * csrRowPtrU, int * csrColIndU, csrluInfoHost_t info, void * pBuffer)
+{
+	struct gvg_cusolverSpZcsrluExtractHost_req q;
+	struct gvg_cusolverSpZcsrluExtractHost_resp r;
+	struct gv_buf b;
+	unsigned int nb_ = 0;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	uint64_t o_P, n_P;
+	uint64_t o_Q_, n_Q_;
+	uint64_t o_csrValL, n_csrValL;
+	uint64_t o_csrRowPtrL, n_csrRowPtrL;
+	uint64_t o_csrColIndL, n_csrColIndL;
+	uint64_t o_csrValU, n_csrValU;
+	uint64_t o_csrRowPtrU, n_csrRowPtrU;
+	uint64_t o_csrColIndU, n_csrColIndU;
+	cusolverStatus_t e;
+
+	memset(&q, 0, sizeof(q));
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_P = P ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) * 4 : 0;
+	o_P = at_pk_;
+	at_pk_ += (n_P + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_Q_ = Q_ ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0)) * 4 : 0;
+	o_Q_ = at_pk_;
+	at_pk_ += (n_Q_ + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValL = csrValL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) * 16 : 0;
+	o_csrValL = at_pk_;
+	at_pk_ += (n_csrValL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrL = csrRowPtrL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) * 4 : 0;
+	o_csrRowPtrL = at_pk_;
+	at_pk_ += (n_csrRowPtrL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndL = csrColIndL ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 1)) * 4 : 0;
+	o_csrColIndL = at_pk_;
+	at_pk_ += (n_csrColIndL + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrValU = csrValU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) * 16 : 0;
+	o_csrValU = at_pk_;
+	at_pk_ += (n_csrValU + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrRowPtrU = csrRowPtrU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 0) + 1) * 4 : 0;
+	o_csrRowPtrU = at_pk_;
+	at_pk_ += (n_csrRowPtrU + 15) & ~(uint64_t)15;
+	if ((gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) < 0)
+		return CUSOLVER_STATUS_INVALID_VALUE;
+	n_csrColIndU = csrColIndU ? (uint64_t)(gvm_cusolver_lu_dim((uint64_t)(uintptr_t)info, 2)) * 4 : 0;
+	o_csrColIndU = at_pk_;
+	at_pk_ += (n_csrColIndU + 15) & ~(uint64_t)15;
+	if (at_pk_ > GV_FRAME_MAX_BULK_BYTES)
+		return CUSOLVER_STATUS_ALLOC_FAILED;	/* more than one request carries */
+	if (at_pk_ && !(pk_ = calloc(1, at_pk_)))
+		return CUSOLVER_STATUS_ALLOC_FAILED;
+	q.has_P = P != NULL;
+	q.has_Q_ = Q_ != NULL;
+	q.has_csrValL = csrValL != NULL;
+	q.has_csrRowPtrL = csrRowPtrL != NULL;
+	q.has_csrColIndL = csrColIndL != NULL;
+	q.has_csrValU = csrValU != NULL;
+	q.has_csrRowPtrU = csrRowPtrU != NULL;
+	q.has_csrColIndU = csrColIndU != NULL;
+	b.addr = pk_;
+	b.len = at_pk_;
+	b.dir = GV_BULK_UPDATE;
+	nb_ = at_pk_ ? 1 : 0;
+	q.handle = (uint64_t)(uintptr_t)handle;
+	q.descrL = (uint64_t)(uintptr_t)descrL;
+	q.descrU = (uint64_t)(uintptr_t)descrU;
+	q.info = (uint64_t)(uintptr_t)info;
+	e = gvm_call(&gvm_lib_cusolver, GV_OP_cusolverSpZcsrluExtractHost, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, nb_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_P)
+		memcpy(P, pk_ + o_P, n_P);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_Q_)
+		memcpy(Q_, pk_ + o_Q_, n_Q_);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrValL)
+		memcpy(csrValL, pk_ + o_csrValL, n_csrValL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrL)
+		memcpy(csrRowPtrL, pk_ + o_csrRowPtrL, n_csrRowPtrL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndL)
+		memcpy(csrColIndL, pk_ + o_csrColIndL, n_csrColIndL);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrValU)
+		memcpy(csrValU, pk_ + o_csrValU, n_csrValU);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrRowPtrU)
+		memcpy(csrRowPtrU, pk_ + o_csrRowPtrU, n_csrRowPtrU);
+	if (e == CUSOLVER_STATUS_SUCCESS && n_csrColIndU)
+		memcpy(csrColIndU, pk_ + o_csrColIndU, n_csrColIndU);
+	free(pk_);
 	return e;
 }
 

@@ -170,7 +170,6 @@ GVM_UNSUPPORTED(cusolverSpCcsrbtfHost, cusolver) /* no prototype in the cuSOLVER
 GVM_UNSUPPORTED(cusolverSpCcsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */
 GVM_UNSUPPORTED(cusolverSpCcsrluAnalysisHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsrluExtractBTFHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpCcsrluExtractHost, cusolver) /* the factors' sizes are the info object's (csrluNnzHost), not the call's */
 GVM_UNSUPPORTED(cusolverSpCcsrluExtractMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsrlucondHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpCcsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
@@ -186,7 +185,6 @@ GVM_UNSUPPORTED(cusolverSpDcsrbtfHost, cusolver) /* no prototype in the cuSOLVER
 GVM_UNSUPPORTED(cusolverSpDcsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */
 GVM_UNSUPPORTED(cusolverSpDcsrluAnalysisHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpDcsrluExtractBTFHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpDcsrluExtractHost, cusolver) /* the factors' sizes are the info object's (csrluNnzHost), not the call's */
 GVM_UNSUPPORTED(cusolverSpDcsrluExtractMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpDcsrlucondHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpDcsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
@@ -226,7 +224,6 @@ GVM_UNSUPPORTED(cusolverSpScsrbtfHost, cusolver) /* no prototype in the cuSOLVER
 GVM_UNSUPPORTED(cusolverSpScsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */
 GVM_UNSUPPORTED(cusolverSpScsrluAnalysisHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpScsrluExtractBTFHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpScsrluExtractHost, cusolver) /* the factors' sizes are the info object's (csrluNnzHost), not the call's */
 GVM_UNSUPPORTED(cusolverSpScsrluExtractMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpScsrlucondHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpScsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
@@ -256,7 +253,6 @@ GVM_UNSUPPORTED(cusolverSpZcsrbtfHost, cusolver) /* no prototype in the cuSOLVER
 GVM_UNSUPPORTED(cusolverSpZcsreigsHost, cusolver) /* complex corners of a region, host arrays of no size the call names */
 GVM_UNSUPPORTED(cusolverSpZcsrluAnalysisHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpZcsrluExtractBTFHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
-GVM_UNSUPPORTED(cusolverSpZcsrluExtractHost, cusolver) /* the factors' sizes are the info object's (csrluNnzHost), not the call's */
 GVM_UNSUPPORTED(cusolverSpZcsrluExtractMHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpZcsrlucondHost, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */
 GVM_UNSUPPORTED(cusolverSpZcsrqrrcond, cusolver) /* no prototype in the cuSOLVER headers: internal to NVIDIA's library */

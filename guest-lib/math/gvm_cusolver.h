@@ -16,5 +16,12 @@
 void gvm_cusolver_created(uint64_t h);
 void gvm_cusolver_destroyed(uint64_t h);
 void gvm_cusolver_set_stream(uint64_t h, cudaStream_t stream);
+/* What a csrlu host info object's analysis and nnz calls said (n, nnzL,
+ * nnzU; -1 leaves one as it was): the sizes of csrluExtractHost's
+ * factors, dim(0) n, (1) nnzL, (2) nnzU; 0 where not said (the host then
+ * refuses the sizes, which are not its own). */
+void gvm_cusolver_lu_dims(uint64_t info, int n, int nnz_l, int nnz_u);
+void gvm_cusolver_lu_forget(uint64_t info);
+int64_t gvm_cusolver_lu_dim(uint64_t info, int i);
 
 #endif

@@ -406,6 +406,7 @@
 	X(cusolverSpCcsrlsvqr, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, const cuComplex *, float, int, cuComplex *, int *)) \
 	X(cusolverSpCcsrlsvqrHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, const cuComplex *, float, int, cuComplex *, int *)) \
 	X(cusolverSpCcsrluBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrluInfoHost_t, size_t *, size_t *)) \
+	X(cusolverSpCcsrluExtractHost, cusolverStatus_t, (cusolverSpHandle_t, int *, int *, const cusparseMatDescr_t, cuComplex *, int *, int *, const cusparseMatDescr_t, cuComplex *, int *, int *, csrluInfoHost_t, void *)) \
 	X(cusolverSpCcsrluFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuComplex *, const int *, const int *, csrluInfoHost_t, float, void *)) \
 	X(cusolverSpCcsrluSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const cuComplex *, cuComplex *, csrluInfoHost_t, void *)) \
 	X(cusolverSpCcsrluZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrluInfoHost_t, float, int *)) \
@@ -446,6 +447,7 @@
 	X(cusolverSpDcsrlsvqr, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, const double *, double, int, double *, int *)) \
 	X(cusolverSpDcsrlsvqrHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, const double *, double, int, double *, int *)) \
 	X(cusolverSpDcsrluBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrluInfoHost_t, size_t *, size_t *)) \
+	X(cusolverSpDcsrluExtractHost, cusolverStatus_t, (cusolverSpHandle_t, int *, int *, const cusparseMatDescr_t, double *, int *, int *, const cusparseMatDescr_t, double *, int *, int *, csrluInfoHost_t, void *)) \
 	X(cusolverSpDcsrluFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const double *, const int *, const int *, csrluInfoHost_t, double, void *)) \
 	X(cusolverSpDcsrluSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const double *, double *, csrluInfoHost_t, void *)) \
 	X(cusolverSpDcsrluZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrluInfoHost_t, double, int *)) \
@@ -486,6 +488,7 @@
 	X(cusolverSpScsrlsvqr, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, const float *, float, int, float *, int *)) \
 	X(cusolverSpScsrlsvqrHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, const float *, float, int, float *, int *)) \
 	X(cusolverSpScsrluBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrluInfoHost_t, size_t *, size_t *)) \
+	X(cusolverSpScsrluExtractHost, cusolverStatus_t, (cusolverSpHandle_t, int *, int *, const cusparseMatDescr_t, float *, int *, int *, const cusparseMatDescr_t, float *, int *, int *, csrluInfoHost_t, void *)) \
 	X(cusolverSpScsrluFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const float *, const int *, const int *, csrluInfoHost_t, float, void *)) \
 	X(cusolverSpScsrluSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const float *, float *, csrluInfoHost_t, void *)) \
 	X(cusolverSpScsrluZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrluInfoHost_t, float, int *)) \
@@ -535,6 +538,7 @@
 	X(cusolverSpZcsrlsvqr, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, const cuDoubleComplex *, double, int, cuDoubleComplex *, int *)) \
 	X(cusolverSpZcsrlsvqrHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, const cuDoubleComplex *, double, int, cuDoubleComplex *, int *)) \
 	X(cusolverSpZcsrluBufferInfoHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrluInfoHost_t, size_t *, size_t *)) \
+	X(cusolverSpZcsrluExtractHost, cusolverStatus_t, (cusolverSpHandle_t, int *, int *, const cusparseMatDescr_t, cuDoubleComplex *, int *, int *, const cusparseMatDescr_t, cuDoubleComplex *, int *, int *, csrluInfoHost_t, void *)) \
 	X(cusolverSpZcsrluFactorHost, cusolverStatus_t, (cusolverSpHandle_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, const int *, csrluInfoHost_t, double, void *)) \
 	X(cusolverSpZcsrluSolveHost, cusolverStatus_t, (cusolverSpHandle_t, int, const cuDoubleComplex *, cuDoubleComplex *, csrluInfoHost_t, void *)) \
 	X(cusolverSpZcsrluZeroPivotHost, cusolverStatus_t, (cusolverSpHandle_t, csrluInfoHost_t, double, int *)) \

@@ -14058,11 +14058,11 @@ int gvw_h_cusolverRfResetValues(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->Q, 0);
+		e = gvg_lib_devptr(c, q->Q_, 0);
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERRF, (void **)&a_handle);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfResetValues)(a_n, a_nnzA, (int *)(uintptr_t)q->csrRowPtrA, (int *)(uintptr_t)q->csrColIndA, (double *)(uintptr_t)q->csrValA, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->Q, a_handle);
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfResetValues)(a_n, a_nnzA, (int *)(uintptr_t)q->csrRowPtrA, (int *)(uintptr_t)q->csrColIndA, (double *)(uintptr_t)q->csrValA, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->Q_, a_handle);
 	else
 		e = status(e);
 	return e;
@@ -14187,11 +14187,11 @@ int gvw_h_cusolverRfSetupDevice(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->Q, 0);
+		e = gvg_lib_devptr(c, q->Q_, 0);
 	if (!e)
 		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERRF, (void **)&a_handle);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfSetupDevice)(a_n, a_nnzA, (int *)(uintptr_t)q->csrRowPtrA, (int *)(uintptr_t)q->csrColIndA, (double *)(uintptr_t)q->csrValA, a_nnzL, (int *)(uintptr_t)q->csrRowPtrL, (int *)(uintptr_t)q->csrColIndL, (double *)(uintptr_t)q->csrValL, a_nnzU, (int *)(uintptr_t)q->csrRowPtrU, (int *)(uintptr_t)q->csrColIndU, (double *)(uintptr_t)q->csrValU, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->Q, a_handle);
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfSetupDevice)(a_n, a_nnzA, (int *)(uintptr_t)q->csrRowPtrA, (int *)(uintptr_t)q->csrColIndA, (double *)(uintptr_t)q->csrValA, a_nnzL, (int *)(uintptr_t)q->csrRowPtrL, (int *)(uintptr_t)q->csrColIndL, (double *)(uintptr_t)q->csrValL, a_nnzU, (int *)(uintptr_t)q->csrRowPtrU, (int *)(uintptr_t)q->csrColIndU, (double *)(uintptr_t)q->csrValU, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->Q_, a_handle);
 	else
 		e = status(e);
 	return e;
@@ -14366,13 +14366,13 @@ int gvw_h_cusolverRfSolve(struct gvw_call *c)
 	if (!e)
 		e = gvg_lib_devptr(c, q->P, 0);
 	if (!e)
-		e = gvg_lib_devptr(c, q->Q, 0);
+		e = gvg_lib_devptr(c, q->Q_, 0);
 	if (!e)
 		e = gvg_lib_devptr(c, q->Temp, 0);
 	if (!e)
 		e = gvg_lib_devptr(c, q->XF, 0);
 	if (!e)
-		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfSolve)(a_handle, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->Q, a_nrhs, (double *)(uintptr_t)q->Temp, a_ldt, (double *)(uintptr_t)q->XF, a_ldxf);
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverRfSolve)(a_handle, (int *)(uintptr_t)q->P, (int *)(uintptr_t)q->Q_, a_nrhs, (double *)(uintptr_t)q->Temp, a_ldt, (double *)(uintptr_t)q->XF, a_ldxf);
 	else
 		e = status(e);
 	return e;
@@ -15407,6 +15407,120 @@ int gvw_h_cusolverSpCcsrluBufferInfoHost(struct gvw_call *c)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
+	return e;
+}
+
+int gvw_h_cusolverSpCcsrluExtractHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpCcsrluExtractHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int64_t c_P = 0;
+	uint64_t o_P = 0;
+	int64_t c_Q_ = 0;
+	uint64_t o_Q_ = 0;
+	cusparseMatDescr_t a_descrL;
+	int64_t c_csrValL = 0;
+	uint64_t o_csrValL = 0;
+	int64_t c_csrRowPtrL = 0;
+	uint64_t o_csrRowPtrL = 0;
+	int64_t c_csrColIndL = 0;
+	uint64_t o_csrColIndL = 0;
+	cusparseMatDescr_t a_descrU;
+	int64_t c_csrValU = 0;
+	uint64_t o_csrValU = 0;
+	int64_t c_csrRowPtrU = 0;
+	uint64_t o_csrRowPtrU = 0;
+	int64_t c_csrColIndU = 0;
+	uint64_t o_csrColIndU = 0;
+	csrluInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpCcsrluExtractHost));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrL, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrL);
+	if (!e)
+		e = gvg_handle(c, q->descrU, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrU);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_P = gvg_cusolver_lu_dim(c, a_handle, q->info, 0);
+		if (c_P < 0 || c_P > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_P = at_pk_;
+		if (q->has_P)
+			at_pk_ += ((uint64_t)c_P * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_Q_ = gvg_cusolver_lu_dim(c, a_handle, q->info, 0);
+		if (c_Q_ < 0 || c_Q_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_Q_ = at_pk_;
+		if (q->has_Q_)
+			at_pk_ += ((uint64_t)c_Q_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrValL = gvg_cusolver_lu_dim(c, a_handle, q->info, 1);
+		if (c_csrValL < 0 || c_csrValL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValL = at_pk_;
+		if (q->has_csrValL)
+			at_pk_ += ((uint64_t)c_csrValL * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrL = gvg_cusolver_lu_dim(c, a_handle, q->info, 0) + 1;
+		if (c_csrRowPtrL < 0 || c_csrRowPtrL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrL = at_pk_;
+		if (q->has_csrRowPtrL)
+			at_pk_ += ((uint64_t)c_csrRowPtrL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndL = gvg_cusolver_lu_dim(c, a_handle, q->info, 1);
+		if (c_csrColIndL < 0 || c_csrColIndL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndL = at_pk_;
+		if (q->has_csrColIndL)
+			at_pk_ += ((uint64_t)c_csrColIndL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrValU = gvg_cusolver_lu_dim(c, a_handle, q->info, 2);
+		if (c_csrValU < 0 || c_csrValU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValU = at_pk_;
+		if (q->has_csrValU)
+			at_pk_ += ((uint64_t)c_csrValU * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrU = gvg_cusolver_lu_dim(c, a_handle, q->info, 0) + 1;
+		if (c_csrRowPtrU < 0 || c_csrRowPtrU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrU = at_pk_;
+		if (q->has_csrRowPtrU)
+			at_pk_ += ((uint64_t)c_csrRowPtrU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndU = gvg_cusolver_lu_dim(c, a_handle, q->info, 2);
+		if (c_csrColIndU < 0 || c_csrColIndU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndU = at_pk_;
+		if (q->has_csrColIndU)
+			at_pk_ += ((uint64_t)c_csrColIndU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpCcsrluExtractHost)(a_handle, q->has_P ? (int *)(pk_ + o_P) : NULL, q->has_Q_ ? (int *)(pk_ + o_Q_) : NULL, a_descrL, q->has_csrValL ? (cuComplex *)(pk_ + o_csrValL) : NULL, q->has_csrRowPtrL ? (int *)(pk_ + o_csrRowPtrL) : NULL, q->has_csrColIndL ? (int *)(pk_ + o_csrColIndL) : NULL, a_descrU, q->has_csrValU ? (cuComplex *)(pk_ + o_csrValU) : NULL, q->has_csrRowPtrU ? (int *)(pk_ + o_csrRowPtrU) : NULL, q->has_csrColIndU ? (int *)(pk_ + o_csrColIndU) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 
@@ -17305,6 +17419,120 @@ int gvw_h_cusolverSpDcsrluBufferInfoHost(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusolverSpDcsrluExtractHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpDcsrluExtractHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int64_t c_P = 0;
+	uint64_t o_P = 0;
+	int64_t c_Q_ = 0;
+	uint64_t o_Q_ = 0;
+	cusparseMatDescr_t a_descrL;
+	int64_t c_csrValL = 0;
+	uint64_t o_csrValL = 0;
+	int64_t c_csrRowPtrL = 0;
+	uint64_t o_csrRowPtrL = 0;
+	int64_t c_csrColIndL = 0;
+	uint64_t o_csrColIndL = 0;
+	cusparseMatDescr_t a_descrU;
+	int64_t c_csrValU = 0;
+	uint64_t o_csrValU = 0;
+	int64_t c_csrRowPtrU = 0;
+	uint64_t o_csrRowPtrU = 0;
+	int64_t c_csrColIndU = 0;
+	uint64_t o_csrColIndU = 0;
+	csrluInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpDcsrluExtractHost));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrL, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrL);
+	if (!e)
+		e = gvg_handle(c, q->descrU, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrU);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_P = gvg_cusolver_lu_dim(c, a_handle, q->info, 0);
+		if (c_P < 0 || c_P > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_P = at_pk_;
+		if (q->has_P)
+			at_pk_ += ((uint64_t)c_P * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_Q_ = gvg_cusolver_lu_dim(c, a_handle, q->info, 0);
+		if (c_Q_ < 0 || c_Q_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_Q_ = at_pk_;
+		if (q->has_Q_)
+			at_pk_ += ((uint64_t)c_Q_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrValL = gvg_cusolver_lu_dim(c, a_handle, q->info, 1);
+		if (c_csrValL < 0 || c_csrValL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValL = at_pk_;
+		if (q->has_csrValL)
+			at_pk_ += ((uint64_t)c_csrValL * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrL = gvg_cusolver_lu_dim(c, a_handle, q->info, 0) + 1;
+		if (c_csrRowPtrL < 0 || c_csrRowPtrL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrL = at_pk_;
+		if (q->has_csrRowPtrL)
+			at_pk_ += ((uint64_t)c_csrRowPtrL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndL = gvg_cusolver_lu_dim(c, a_handle, q->info, 1);
+		if (c_csrColIndL < 0 || c_csrColIndL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndL = at_pk_;
+		if (q->has_csrColIndL)
+			at_pk_ += ((uint64_t)c_csrColIndL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrValU = gvg_cusolver_lu_dim(c, a_handle, q->info, 2);
+		if (c_csrValU < 0 || c_csrValU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValU = at_pk_;
+		if (q->has_csrValU)
+			at_pk_ += ((uint64_t)c_csrValU * 8 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrU = gvg_cusolver_lu_dim(c, a_handle, q->info, 0) + 1;
+		if (c_csrRowPtrU < 0 || c_csrRowPtrU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrU = at_pk_;
+		if (q->has_csrRowPtrU)
+			at_pk_ += ((uint64_t)c_csrRowPtrU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndU = gvg_cusolver_lu_dim(c, a_handle, q->info, 2);
+		if (c_csrColIndU < 0 || c_csrColIndU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndU = at_pk_;
+		if (q->has_csrColIndU)
+			at_pk_ += ((uint64_t)c_csrColIndU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpDcsrluExtractHost)(a_handle, q->has_P ? (int *)(pk_ + o_P) : NULL, q->has_Q_ ? (int *)(pk_ + o_Q_) : NULL, a_descrL, q->has_csrValL ? (double *)(pk_ + o_csrValL) : NULL, q->has_csrRowPtrL ? (int *)(pk_ + o_csrRowPtrL) : NULL, q->has_csrColIndL ? (int *)(pk_ + o_csrColIndL) : NULL, a_descrU, q->has_csrValU ? (double *)(pk_ + o_csrValU) : NULL, q->has_csrRowPtrU ? (int *)(pk_ + o_csrRowPtrU) : NULL, q->has_csrColIndU ? (int *)(pk_ + o_csrColIndU) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
 int gvw_h_cusolverSpDcsrluFactorHost(struct gvw_call *c)
 {
 	const struct gvg_cusolverSpDcsrluFactorHost_req *q = c->req;
@@ -19200,6 +19428,120 @@ int gvw_h_cusolverSpScsrluBufferInfoHost(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cusolverSpScsrluExtractHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpScsrluExtractHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int64_t c_P = 0;
+	uint64_t o_P = 0;
+	int64_t c_Q_ = 0;
+	uint64_t o_Q_ = 0;
+	cusparseMatDescr_t a_descrL;
+	int64_t c_csrValL = 0;
+	uint64_t o_csrValL = 0;
+	int64_t c_csrRowPtrL = 0;
+	uint64_t o_csrRowPtrL = 0;
+	int64_t c_csrColIndL = 0;
+	uint64_t o_csrColIndL = 0;
+	cusparseMatDescr_t a_descrU;
+	int64_t c_csrValU = 0;
+	uint64_t o_csrValU = 0;
+	int64_t c_csrRowPtrU = 0;
+	uint64_t o_csrRowPtrU = 0;
+	int64_t c_csrColIndU = 0;
+	uint64_t o_csrColIndU = 0;
+	csrluInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpScsrluExtractHost));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrL, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrL);
+	if (!e)
+		e = gvg_handle(c, q->descrU, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrU);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_P = gvg_cusolver_lu_dim(c, a_handle, q->info, 0);
+		if (c_P < 0 || c_P > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_P = at_pk_;
+		if (q->has_P)
+			at_pk_ += ((uint64_t)c_P * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_Q_ = gvg_cusolver_lu_dim(c, a_handle, q->info, 0);
+		if (c_Q_ < 0 || c_Q_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_Q_ = at_pk_;
+		if (q->has_Q_)
+			at_pk_ += ((uint64_t)c_Q_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrValL = gvg_cusolver_lu_dim(c, a_handle, q->info, 1);
+		if (c_csrValL < 0 || c_csrValL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValL = at_pk_;
+		if (q->has_csrValL)
+			at_pk_ += ((uint64_t)c_csrValL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrL = gvg_cusolver_lu_dim(c, a_handle, q->info, 0) + 1;
+		if (c_csrRowPtrL < 0 || c_csrRowPtrL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrL = at_pk_;
+		if (q->has_csrRowPtrL)
+			at_pk_ += ((uint64_t)c_csrRowPtrL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndL = gvg_cusolver_lu_dim(c, a_handle, q->info, 1);
+		if (c_csrColIndL < 0 || c_csrColIndL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndL = at_pk_;
+		if (q->has_csrColIndL)
+			at_pk_ += ((uint64_t)c_csrColIndL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrValU = gvg_cusolver_lu_dim(c, a_handle, q->info, 2);
+		if (c_csrValU < 0 || c_csrValU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValU = at_pk_;
+		if (q->has_csrValU)
+			at_pk_ += ((uint64_t)c_csrValU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrU = gvg_cusolver_lu_dim(c, a_handle, q->info, 0) + 1;
+		if (c_csrRowPtrU < 0 || c_csrRowPtrU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrU = at_pk_;
+		if (q->has_csrRowPtrU)
+			at_pk_ += ((uint64_t)c_csrRowPtrU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndU = gvg_cusolver_lu_dim(c, a_handle, q->info, 2);
+		if (c_csrColIndU < 0 || c_csrColIndU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndU = at_pk_;
+		if (q->has_csrColIndU)
+			at_pk_ += ((uint64_t)c_csrColIndU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpScsrluExtractHost)(a_handle, q->has_P ? (int *)(pk_ + o_P) : NULL, q->has_Q_ ? (int *)(pk_ + o_Q_) : NULL, a_descrL, q->has_csrValL ? (float *)(pk_ + o_csrValL) : NULL, q->has_csrRowPtrL ? (int *)(pk_ + o_csrRowPtrL) : NULL, q->has_csrColIndL ? (int *)(pk_ + o_csrColIndL) : NULL, a_descrU, q->has_csrValU ? (float *)(pk_ + o_csrValU) : NULL, q->has_csrRowPtrU ? (int *)(pk_ + o_csrRowPtrU) : NULL, q->has_csrColIndU ? (int *)(pk_ + o_csrColIndU) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	return e;
+}
+
 int gvw_h_cusolverSpScsrluFactorHost(struct gvw_call *c)
 {
 	const struct gvg_cusolverSpScsrluFactorHost_req *q = c->req;
@@ -20170,6 +20512,8 @@ int gvw_h_cusolverSpXcsrluAnalysisHost(struct gvw_call *c)
 	else
 		e = status(e);
 	gvg_host_arrays_done(c, pk_, at_pk_, !e);
+	if (!e)
+		gvg_cusolver_lu_set_dim(c, q->info, a_n);
 	return e;
 }
 
@@ -21778,6 +22122,120 @@ int gvw_h_cusolverSpZcsrluBufferInfoHost(struct gvw_call *c)
 		GVG_COPY(r->internalDataInBytes, o_internalDataInBytes);
 	if (!e)
 		GVG_COPY(r->workspaceInBytes, o_workspaceInBytes);
+	return e;
+}
+
+int gvw_h_cusolverSpZcsrluExtractHost(struct gvw_call *c)
+{
+	const struct gvg_cusolverSpZcsrluExtractHost_req *q = c->req;
+	cusolverSpHandle_t a_handle;
+	int64_t c_P = 0;
+	uint64_t o_P = 0;
+	int64_t c_Q_ = 0;
+	uint64_t o_Q_ = 0;
+	cusparseMatDescr_t a_descrL;
+	int64_t c_csrValL = 0;
+	uint64_t o_csrValL = 0;
+	int64_t c_csrRowPtrL = 0;
+	uint64_t o_csrRowPtrL = 0;
+	int64_t c_csrColIndL = 0;
+	uint64_t o_csrColIndL = 0;
+	cusparseMatDescr_t a_descrU;
+	int64_t c_csrValU = 0;
+	uint64_t o_csrValU = 0;
+	int64_t c_csrRowPtrU = 0;
+	uint64_t o_csrRowPtrU = 0;
+	int64_t c_csrColIndU = 0;
+	uint64_t o_csrColIndU = 0;
+	csrluInfoHost_t a_info;
+	void *a_pBuffer = NULL;
+	unsigned char *pk_ = NULL;
+	uint64_t at_pk_ = 0;
+	int e = gvg_enter_lib(c, GV_API_CUSOLVER, GVG_LIBFN(cusolver, cusolverSpZcsrluExtractHost));
+
+	if (e)
+		return status(e);
+	if (!e)
+		e = gvg_handle(c, q->handle, GVW_H_CUSOLVERSP, (void **)&a_handle);
+	if (!e)
+		e = gvg_handle(c, q->descrL, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrL);
+	if (!e)
+		e = gvg_handle(c, q->descrU, GVW_H_CUSPARSE_MAT_DESCR, (void **)&a_descrU);
+	if (!e)
+		e = gvg_handle(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, (void **)&a_info);
+	if (!e) {
+		c_P = gvg_cusolver_lu_dim(c, a_handle, q->info, 0);
+		if (c_P < 0 || c_P > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_P = at_pk_;
+		if (q->has_P)
+			at_pk_ += ((uint64_t)c_P * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_Q_ = gvg_cusolver_lu_dim(c, a_handle, q->info, 0);
+		if (c_Q_ < 0 || c_Q_ > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_Q_ = at_pk_;
+		if (q->has_Q_)
+			at_pk_ += ((uint64_t)c_Q_ * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrValL = gvg_cusolver_lu_dim(c, a_handle, q->info, 1);
+		if (c_csrValL < 0 || c_csrValL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValL = at_pk_;
+		if (q->has_csrValL)
+			at_pk_ += ((uint64_t)c_csrValL * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrL = gvg_cusolver_lu_dim(c, a_handle, q->info, 0) + 1;
+		if (c_csrRowPtrL < 0 || c_csrRowPtrL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrL = at_pk_;
+		if (q->has_csrRowPtrL)
+			at_pk_ += ((uint64_t)c_csrRowPtrL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndL = gvg_cusolver_lu_dim(c, a_handle, q->info, 1);
+		if (c_csrColIndL < 0 || c_csrColIndL > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndL = at_pk_;
+		if (q->has_csrColIndL)
+			at_pk_ += ((uint64_t)c_csrColIndL * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrValU = gvg_cusolver_lu_dim(c, a_handle, q->info, 2);
+		if (c_csrValU < 0 || c_csrValU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrValU = at_pk_;
+		if (q->has_csrValU)
+			at_pk_ += ((uint64_t)c_csrValU * 16 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrRowPtrU = gvg_cusolver_lu_dim(c, a_handle, q->info, 0) + 1;
+		if (c_csrRowPtrU < 0 || c_csrRowPtrU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrRowPtrU = at_pk_;
+		if (q->has_csrRowPtrU)
+			at_pk_ += ((uint64_t)c_csrRowPtrU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e) {
+		c_csrColIndU = gvg_cusolver_lu_dim(c, a_handle, q->info, 2);
+		if (c_csrColIndU < 0 || c_csrColIndU > GVG_HOST_ARRAY_MAX)
+			e = CUDA_ERROR_INVALID_VALUE;
+		o_csrColIndU = at_pk_;
+		if (q->has_csrColIndU)
+			at_pk_ += ((uint64_t)c_csrColIndU * 4 + 15) & ~(uint64_t)15;
+	}
+	if (!e)
+		e = gvg_host_arrays(c, at_pk_, &pk_);
+	if (!e)
+		e = gvg_cusolver_info_work(c, q->info, GVW_H_CUSOLVER_CSRLU_INFO_HOST, &a_pBuffer);
+	if (!e)
+		e = (int)GVG_LIBDRV(c, cusolver, cusolverSpZcsrluExtractHost)(a_handle, q->has_P ? (int *)(pk_ + o_P) : NULL, q->has_Q_ ? (int *)(pk_ + o_Q_) : NULL, a_descrL, q->has_csrValL ? (cuDoubleComplex *)(pk_ + o_csrValL) : NULL, q->has_csrRowPtrL ? (int *)(pk_ + o_csrRowPtrL) : NULL, q->has_csrColIndL ? (int *)(pk_ + o_csrColIndL) : NULL, a_descrU, q->has_csrValU ? (cuDoubleComplex *)(pk_ + o_csrValU) : NULL, q->has_csrRowPtrU ? (int *)(pk_ + o_csrRowPtrU) : NULL, q->has_csrColIndU ? (int *)(pk_ + o_csrColIndU) : NULL, a_info, a_pBuffer);
+	else
+		e = status(e);
+	gvg_host_arrays_done(c, pk_, at_pk_, !e);
 	return e;
 }
 

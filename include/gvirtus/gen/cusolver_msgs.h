@@ -5416,7 +5416,7 @@ struct __attribute__((packed)) gvg_cusolverRfResetValues_req {
 	uint64_t csrColIndA;
 	uint64_t csrValA;
 	uint64_t P;
-	uint64_t Q;
+	uint64_t Q_;
 	uint64_t handle;
 };
 struct __attribute__((packed)) gvg_cusolverRfResetValues_resp {
@@ -5468,7 +5468,7 @@ struct __attribute__((packed)) gvg_cusolverRfSetupDevice_req {
 	uint64_t csrColIndU;
 	uint64_t csrValU;
 	uint64_t P;
-	uint64_t Q;
+	uint64_t Q_;
 	uint64_t handle;
 };
 struct __attribute__((packed)) gvg_cusolverRfSetupDevice_resp {
@@ -5477,7 +5477,7 @@ struct __attribute__((packed)) gvg_cusolverRfSetupDevice_resp {
 struct __attribute__((packed)) gvg_cusolverRfSolve_req {
 	uint64_t handle;
 	uint64_t P;
-	uint64_t Q;
+	uint64_t Q_;
 	int32_t nrhs;
 	uint64_t Temp;
 	int32_t ldt;
@@ -7670,6 +7670,74 @@ struct __attribute__((packed)) gvg_cusolverRfSetupHost_req {
 	uint64_t handle;
 };
 struct __attribute__((packed)) gvg_cusolverRfSetupHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrluExtractHost_req {
+	uint64_t handle;
+	uint8_t has_P;
+	uint8_t has_Q_;
+	uint64_t descrL;
+	uint8_t has_csrValL;
+	uint8_t has_csrRowPtrL;
+	uint8_t has_csrColIndL;
+	uint64_t descrU;
+	uint8_t has_csrValU;
+	uint8_t has_csrRowPtrU;
+	uint8_t has_csrColIndU;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpCcsrluExtractHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrluExtractHost_req {
+	uint64_t handle;
+	uint8_t has_P;
+	uint8_t has_Q_;
+	uint64_t descrL;
+	uint8_t has_csrValL;
+	uint8_t has_csrRowPtrL;
+	uint8_t has_csrColIndL;
+	uint64_t descrU;
+	uint8_t has_csrValU;
+	uint8_t has_csrRowPtrU;
+	uint8_t has_csrColIndU;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpDcsrluExtractHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrluExtractHost_req {
+	uint64_t handle;
+	uint8_t has_P;
+	uint8_t has_Q_;
+	uint64_t descrL;
+	uint8_t has_csrValL;
+	uint8_t has_csrRowPtrL;
+	uint8_t has_csrColIndL;
+	uint64_t descrU;
+	uint8_t has_csrValU;
+	uint8_t has_csrRowPtrU;
+	uint8_t has_csrColIndU;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpScsrluExtractHost_resp {
+	uint8_t unused[0];
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrluExtractHost_req {
+	uint64_t handle;
+	uint8_t has_P;
+	uint8_t has_Q_;
+	uint64_t descrL;
+	uint8_t has_csrValL;
+	uint8_t has_csrRowPtrL;
+	uint8_t has_csrColIndL;
+	uint64_t descrU;
+	uint8_t has_csrValU;
+	uint8_t has_csrRowPtrU;
+	uint8_t has_csrColIndU;
+	uint64_t info;
+};
+struct __attribute__((packed)) gvg_cusolverSpZcsrluExtractHost_resp {
 	uint8_t unused[0];
 };
 
