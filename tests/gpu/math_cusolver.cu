@@ -9,7 +9,9 @@
 // exact values the CPU references give, symmetric eigenvalues (syevd)
 // against a cyclic Jacobi, and a sparse solve (csrlsvqr on the device,
 // csrlsvqrHost and csrlsvluHost on the host's CPU) against the dense CPU
-// solve, with the cuSPARSE matrix descriptor they take.
+// solve, with the cuSPARSE matrix descriptor they take, and the low-level
+// host Cholesky (analysis, buffer size, factor, zero pivot, solve, with
+// the buffer the library keeps using between calls) of an SPD matrix.
 //
 // Floating results are compared within a relative 1e-9; only pass / FAIL
 // lines are printed, never a computed value on success, so the output is
@@ -25,6 +27,7 @@
 #include <cuda_runtime.h>
 #include <cusolverDn.h>
 #include <cusolverSp.h>
+#include <cusolverSp_LOWLEVEL_PREVIEW.h>
 #include <cusparse.h>
 
 #include "check.cuh"
@@ -430,6 +433,54 @@ static void sparse(void)
 	cudaFree(d_v);
 }
 
+// The low-level Cholesky on the host's CPU, of a 4 x 4 SPD matrix in CSR
+// (its full pattern: the library reads the lower triangle).
+static void cholesky_host(void)
+{
+	static const int rp[N + 1] = {0, 3, 6, 9, 12};
+	static const int ci[12] = {0, 1, 2, 0, 1, 3, 0, 2, 3, 1, 2, 3};
+	static const double v[12] = {5, 1, 2, 1, 6, 1, 2, 7, 3, 1, 3, 8};
+	double dense[N * N] = {0}, b[N] = {1, -1, 2, 3}, x[N], ref[N];
+	cusolverSpHandle_t sp = NULL;
+	cusparseMatDescr_t descr = NULL;
+	csrcholInfoHost_t info = NULL;
+	size_t internal = 0, work = 0;
+	void *buf = NULL;
+	int position = -7;
+
+	for (int r = 0; r < N; r++)
+		for (int k = rp[r]; k < rp[r + 1]; k++)
+			dense[ci[k] * N + r] = v[k];
+	cpu_solve(dense, b, ref, N);
+	check_so("cusolverSpCreate", cusolverSpCreate(&sp), CUSOLVER_STATUS_SUCCESS);
+	cusparseCreateMatDescr(&descr);
+	check_so("cusolverSpCreateCsrcholInfoHost", cusolverSpCreateCsrcholInfoHost(&info),
+		 CUSOLVER_STATUS_SUCCESS);
+	check_so("cusolverSpXcsrcholAnalysisHost",
+		 cusolverSpXcsrcholAnalysisHost(sp, N, 12, descr, rp, ci, info),
+		 CUSOLVER_STATUS_SUCCESS);
+	check_so("cusolverSpDcsrcholBufferInfoHost",
+		 cusolverSpDcsrcholBufferInfoHost(sp, N, 12, descr, v, rp, ci, info, &internal,
+						  &work),
+		 CUSOLVER_STATUS_SUCCESS);
+	buf = malloc(work ? work : 1);
+	check_so("cusolverSpDcsrcholFactorHost",
+		 cusolverSpDcsrcholFactorHost(sp, N, 12, descr, v, rp, ci, info, buf),
+		 CUSOLVER_STATUS_SUCCESS);
+	check_so("cusolverSpDcsrcholZeroPivotHost",
+		 cusolverSpDcsrcholZeroPivotHost(sp, info, 1e-12, &position),
+		 CUSOLVER_STATUS_SUCCESS);
+	check_i("csrcholZeroPivotHost position", position, -1);
+	check_so("cusolverSpDcsrcholSolveHost", cusolverSpDcsrcholSolveHost(sp, N, b, x, info, buf),
+		 CUSOLVER_STATUS_SUCCESS);
+	check_close("csrcholSolveHost solution", x, ref, N);
+	check_so("cusolverSpDestroyCsrcholInfoHost", cusolverSpDestroyCsrcholInfoHost(info),
+		 CUSOLVER_STATUS_SUCCESS);
+	cusparseDestroyMatDescr(descr);
+	check_so("cusolverSpDestroy", cusolverSpDestroy(sp), CUSOLVER_STATUS_SUCCESS);
+	free(buf);
+}
+
 int main()
 {
 	cusolverDnHandle_t h = NULL;
@@ -454,6 +505,7 @@ int main()
 	check_so("cusolverDnDestroy", cusolverDnDestroy(h), CUSOLVER_STATUS_SUCCESS);
 	CK(cudaStreamDestroy(stream));
 	sparse();
+	cholesky_host();
 	printf("math_cusolver: %d passed, %d failed\n", g_pass, g_fail);
 	return g_fail != 0;
 }
