@@ -149,6 +149,7 @@ MATH_O := $(B)/guest-lib/math
 CURAND_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/curand_local.o $(GEN_O)/curand_remote.o $(GEN_O)/curand_unsupported.o
 CUFFT_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cufft_local.o $(GEN_O)/cufft_remote.o $(GEN_O)/cufft_unsupported.o
 CUSPARSE_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cusparse_local.o $(GEN_O)/cusparse_remote.o $(GEN_O)/cusparse_unsupported.o
+CUSOLVER_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cusolver_local.o $(GEN_O)/cusolver_remote.o $(GEN_O)/cusolver_unsupported.o
 # cuDNN builds from gvgen's declarations (include/gvirtus/gen/cudnn_decls.h), not cudnn.h.
 CUDNN_OBJ := $(MATH_CORE_OBJ) $(MATH_O)/cudnn_local.o $(MATH_O)/cudnn_backend.o $(GEN_O)/cudnn_remote.o \
 	$(GEN_O)/cudnn_unsupported.o
@@ -168,10 +169,12 @@ $(eval $(call MATH_SHIM,libcurand.so.10,curand,$(CURAND_OBJ),))
 $(eval $(call MATH_SHIM,libcufft.so.12,cufft,$(CUFFT_OBJ),))
 $(eval $(call MATH_SHIM,libcusparse.so.12,cusparse,$(CUSPARSE_OBJ),))
 $(eval $(call MATH_SHIM,libcudnn.so.9,cudnn,$(CUDNN_OBJ),))
+$(eval $(call MATH_SHIM,libcusolver.so.12,cusolver,$(CUSOLVER_OBJ),))
 $(eval $(call MATH_SHIM,libcublasLt.so.13,cublasLt,$(CUBLASLT_OBJ),))
 $(eval $(call MATH_SHIM,libcublas.so.13,cublas,$(CUBLAS_OBJ),libcublasLt.so.13))
 MATH_SHIMS := $(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublasLt.so.13 $(B)/guest-lib/libcublas.so.13 \
-	$(B)/guest-lib/libcufft.so.12 $(B)/guest-lib/libcusparse.so.12 $(B)/guest-lib/libcudnn.so.9
+	$(B)/guest-lib/libcufft.so.12 $(B)/guest-lib/libcusparse.so.12 $(B)/guest-lib/libcusolver.so.12 \
+	$(B)/guest-lib/libcudnn.so.9
 guest-lib: $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS)
 
 # ---- guest programs and image ----
@@ -186,7 +189,7 @@ $(B)/guest/progs/gvtest_math: tests/guest/gvtest_math.c $(MATH_SHIMS) $(wildcard
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) $(INC) -Itests/guest $< -o $@ -L$(B)/guest-lib \
 		-l:libcublasLt.so.13 -l:libcublas.so.13 -l:libcufft.so.12 -l:libcurand.so.10 \
-		-l:libcusparse.so.12 -l:libcudnn.so.9 -lcudart
+		-l:libcusparse.so.12 -l:libcusolver.so.12 -l:libcudnn.so.9 -lcudart
 # Relocatable device code: device-linked with the device runtime by nvcc.
 $(B)/guest/progs/gvtest_rdc: tests/guest/gvtest_rdc.cu
 	@mkdir -p $(@D)
@@ -218,7 +221,7 @@ $(B)/guest/progs/mixed_init: tests/gpu/mixed_init.cu
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ -L$(CUDA_HOME)/lib64/stubs -lcuda
 # Programs of the math libraries: NVIDIA's libraries at link time, our shims
 # of the same sonames at run time in the guest.
-MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand -lcusparse
+MATH_LIBS := -lcublasLt -lcublas -lcufft -lcurand -lcusparse -lcusolver
 $(B)/guest/progs/math_%: tests/gpu/math_%.cu tests/gpu/check.cuh
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCC_FLAGS) $< -o $@ $(MATH_LIBS)
@@ -268,7 +271,7 @@ UNIT_TESTS += $(B)/tests/loopback_calls
 # fake driver (gen/gvgen.py writes the test with the calls).
 # The generated round-trip tests: build outputs of the generator (their
 # megabytes stay out of the tree), one per library.
-GEN_LIBS := cuda curand cublas cufft cublasLt cusparse
+GEN_LIBS := cuda curand cublas cufft cublasLt cusparse cusolver
 GEN_TESTS := $(patsubst %,$(B)/tests/gen/%_roundtrip.c,$(GEN_LIBS))
 $(B)/tests/gen/.stamp: gen/gvgen.py $(wildcard gen/annot_*.py) $(B)/.deps
 	@mkdir -p $(@D)
@@ -282,14 +285,14 @@ $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(B)/tests/gen/.stamp tests
 		tests/unit/roundtrip_cufft.c tests/unit/roundtrip_cublaslt.c tests/unit/roundtrip_async_math.c \
 		tests/unit/roundtrip_cudnn.c tests/unit/gen/cudnn_roundtrip.c tests/unit/gen/cudnn_protos.h \
 		$(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
-		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(CUDNN_OBJ) $(B)/host/libgvirtus-host.a
+		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(CUSOLVER_OBJ) $(CUDNN_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c $(GEN_TESTS) tests/unit/loopback_transport.c \
 		tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c tests/unit/roundtrip_cufft.c \
 		tests/unit/roundtrip_cublaslt.c tests/unit/roundtrip_async_math.c \
 		tests/unit/roundtrip_cudnn.c tests/unit/gen/cudnn_roundtrip.c \
-		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(CUDNN_OBJ)) \
+		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(CUSOLVER_OBJ) $(CUDNN_OBJ)) \
 		$(B)/host/libgvirtus-host.a \
 		-o $@ -rdynamic \
 		-lssl -lcrypto -lpthread -ldl
@@ -364,6 +367,7 @@ install: all
 	ln -sf libcurand.so.10 $(GVIRTUS_HOME)/lib/frontend/libcurand.so
 	ln -sf libcufft.so.12 $(GVIRTUS_HOME)/lib/frontend/libcufft.so
 	ln -sf libcusparse.so.12 $(GVIRTUS_HOME)/lib/frontend/libcusparse.so
+	ln -sf libcusolver.so.12 $(GVIRTUS_HOME)/lib/frontend/libcusolver.so
 	ln -sf libcudnn.so.9 $(GVIRTUS_HOME)/lib/frontend/libcudnn.so
 	ln -sf libcublasLt.so.13 $(GVIRTUS_HOME)/lib/frontend/libcublasLt.so
 	install -m 644 $(B)/guest/gvirtus.ko $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 $(MATH_SHIMS) \

@@ -162,8 +162,8 @@ static int endpoint(const struct gv_json *e, const char *path, int idx, struct g
 
 /*
  * "plugins": the APIs the endpoint serves (GV_API_*), GVirtuS's names.
- * cuSOLVER and NVRTC are accepted, so that GVirtuS's
- * properties.json files load, but serve nothing yet.
+ * NVRTC is accepted, so that GVirtuS's properties.json files load, but
+ * nothing serves it yet.
  */
 static int plugins(const struct gv_json *pl, const char *path, unsigned int *apis, char *err,
 		   size_t len)
@@ -180,7 +180,7 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 	    {"curand", GV_API_CURAND},
 	    {"cusparse", GV_API_CUSPARSE},
 	    {"cudnn", GV_API_CUDNN},
-	    {"cusolver", 0},
+	    {"cusolver", GV_API_CUSOLVER},
 	    {"nvrtc", 0},
 	    {NULL, 0},
 	};
@@ -201,8 +201,8 @@ static int plugins(const struct gv_json *pl, const char *path, unsigned int *api
 		if (!known[i].name) {
 			snprintf(err, len,
 				 "%s line %d: plugin \"%s\" is not known; accepted: "
-				 "cudart, cudadr, cublas, cufft, curand, cusparse, cudnn (served), "
-				 "cusolver, nvrtc (not served yet)",
+				 "cudart, cudadr, cublas, cufft, curand, cusparse, cudnn, cusolver "
+				 "(served), nvrtc (not served yet)",
 				 path, p->line, p->string);
 			return -1;
 		}

@@ -84,8 +84,9 @@ MODAL = {"alpha": ("in", None), "beta": ("in", None), "c_coeff": ("in", None),
 MODE_GUEST = "gvm_cusparse_host_pointers((cusparseHandle_t){handle})"
 MODE_HOST = "gvg_cusparse_pointer_mode(c, {handle}, {host})"
 GUEST_INCLUDE = ["gvm_cusparse.h"]
-# The host asks the library its handle's mode (gvg_cusparse_pointer_mode).
-HOST_CALLS = ["cusparseGetPointerMode"]
+# The host asks the library its handle's mode (gvg_cusparse_pointer_mode), and a
+# descriptor's index base (cuSOLVER's checks of host CSR arrays).
+HOST_CALLS = ["cusparseGetPointerMode", "cusparseGetMatIndexBase"]
 GUEST_AFTER = {
     "cusparseCreate": "gvm_cusparse_created((cusparseHandle_t)(uintptr_t)r.handle);",
     "cusparseDestroy": "gvm_cusparse_destroyed(handle);",

@@ -8,7 +8,7 @@ usage: coverage.py BUILD_DIR
                    generated into BUILD_DIR/guest-lib/unsupported_stubs.c
                    are the not-supported ones (reasons: gen/annot_cudart.py)
   libcuda.so.1, libcublas.so.13, libcublasLt.so.13, libcufft.so.12, libcurand.so.10, libcusparse.so.12,
-  libcudnn.so.9:
+  libcusolver.so.12, libcudnn.so.9:
                    gen/out/<lib>_classes.txt (written by gen/gvgen.py)
 """
 import os
@@ -51,7 +51,8 @@ def main(build):
     for lib, soname in (("cuda", "libcuda.so.1"), ("cublas", "libcublas.so.13"),
                         ("cublasLt", "libcublasLt.so.13"),
                         ("cufft", "libcufft.so.12"), ("curand", "libcurand.so.10"),
-                        ("cusparse", "libcusparse.so.12"), ("cudnn", "libcudnn.so.9")):
+                        ("cusparse", "libcusparse.so.12"), ("cusolver", "libcusolver.so.12"),
+                        ("cudnn", "libcudnn.so.9")):
         classes, uns, names = {}, {}, []
         for line in open(os.path.join(ROOT, "gen", "out", lib + "_classes.txt")):
             name, cls, *rest = line.rstrip("\n").split(" ", 2)

@@ -211,6 +211,10 @@ class Fn:
         self.cursor = cursor
         self.ann = ann
         self.params = [Param(a) for a in cursor.get_arguments()]
+        for p in self.params:
+            # A parameter named as a stub's local (q, r, b: cuSOLVER's right-
+            # hand side b) takes another name; the prototype's names are free.
+            p.name = getattr(ann, "PARAM_RENAME", {}).get(p.name, p.name)
         self.ret = cursor.result_type.spelling
         self.cls = None
         self.reason = ""
@@ -378,6 +382,26 @@ def math_role(f, p, ann):
     is the host's or the device's by the handle's mode (cuBLAS's pointer
     mode, cuRAND's host generators).  A role, a reason, or None."""
     t = p.type
+    harr = ann.host_arrays(f.name, [q.name for q in f.params]) \
+        if hasattr(ann, "host_arrays") else None
+    if harr and p.name in harr and t.kind == ci.TypeKind.POINTER:
+        # A host array of a call that runs on the host's CPU: packed with
+        # the call's others in one buffer, sized by the call's dimensions.
+        el = t.get_pointee()
+        if el.get_canonical().kind == ci.TypeKind.VOID:
+            return "parameter %s is host memory of no declared type" % p.name
+        d, cnt = harr[p.name]
+        return ("host_arr", p, (d, cnt, el.get_canonical().get_size(),
+                                re.sub(r"^const ", "", c_spelling(el.spelling))))
+    hw = getattr(ann, "HOST_WORK", {}).get(p.name)
+    if hw and hw in [q.name for q in f.params] and t.kind == ci.TypeKind.POINTER:
+        # Host workspace: the host's own memory, of the size the call names.
+        return ("host_work", p, ("size", "a_" + hw))
+    hc = getattr(ann, "HOST_WORK_CALL", {}).get((f.name, p.name))
+    if hc and t.kind == ci.TypeKind.POINTER:
+        # Host workspace a host helper sizes and makes ("own": freed after
+        # the call) or finds ("kept": an object's own, kept with it).
+        return ("host_work", p, hc)
     n_out = getattr(ann, "BULK_OUT_ELEMS", {}).get((f.name, p.name))
     if n_out:
         el = t.element_type if t.kind == ci.TypeKind.INCOMPLETEARRAY else t.get_pointee()
@@ -420,6 +444,16 @@ def math_role(f, p, ann):
     if ann.is_device_pointer(f.name, p.name, p.spelling):
         return ("devptr", p, None)
     return None
+
+
+def count_expr(expr, prefix, side=0):
+    """A host array's element count as C over the call's parameters (each
+    read as int64_t, prefixed as the side names them); or, where the call
+    does not say it, a triple of C expressions: the guest's, the host's
+    and the round-trip test's (side 0, 1, 2)."""
+    if isinstance(expr, tuple):
+        return expr[side]
+    return re.sub(r"\b([A-Za-z_]\w*)\b", r"(int64_t)%s\1" % prefix, expr)
 
 
 def ptype(p):
@@ -519,6 +553,10 @@ def field(role, p, extra):
     if role == "inout":
         return [fdecl(pt, n)], [fdecl(pt, n)]
     if role == "bulk_out_n":
+        return [], []
+    if role == "host_arr":
+        return ["uint8_t has_%s;" % n], []
+    if role == "host_work":
         return [], []
     if role == "modal_in":
         return ["uint64_t %s;" % n, "uint8_t host_%s;" % n, "uint8_t v_%s[%s];" % (n, extra[2])], []
@@ -768,6 +806,8 @@ def emit_wire(lib, ann, remote, ids, banner):
                 tail = "GV_MAX_ARGS"
         if any(r == "modal_buf" for r, _, _ in f.wire):
             nbulk = -1 if not nbulk else 2  # present in host mode only
+        if any(r == "host_arr" for r, _, _ in f.wire):
+            nbulk = -1 if not nbulk else 2  # absent when every array is empty
         if nbulk > 1:
             raise SystemExit("gvgen: %s: more than one bulk buffer" % f.name)
         d.append("GV_OP(%s, %d, gvg_%s_req, gvg_%s_resp, %d, %s)" %
@@ -894,7 +934,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         c.append("{")
         c.append("\tstruct gvg_%s_req q;" % f.name)
         c.append("\tstruct gvg_%s_resp r;" % f.name)
-        bufs = [x for x in f.wire if x[0] in ("bulk_in", "bulk_out", "bulk_out_n", "modal_buf")]
+        bufs = [x for x in f.wire if x[0] in ("bulk_in", "bulk_out", "bulk_out_n", "modal_buf",
+                                              "host_arr")]
+        harrs = [x for x in f.wire if x[0] == "host_arr"]
         modal = [x for x in f.wire if x[0].startswith("modal_")]
         strs = [x for x in f.wire if x[0] == "string"]
         arrs = [x for x in f.wire if x[0] == "array_in"]
@@ -906,8 +948,13 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                      (", i_" if any(a[2][0] == "handle" for a in arrs) else ""))
         if modal:
             c.append("\tint host_ = %s;" % ann.MODE_GUEST.format(lib=lib, handle=mhandle(f).name))
-        if any(x[0] == "modal_buf" for x in f.wire):
+        if any(x[0] == "modal_buf" for x in f.wire) or harrs:
             c.append("\tunsigned int nb_ = 0;")
+        if harrs:
+            c.append("\tunsigned char *pk_ = NULL;")
+            c.append("\tuint64_t at_pk_ = 0;")
+            for _, p, _ in harrs:
+                c.append("\tuint64_t o_%s, n_%s;" % (p.name, p.name))
         attrs = [x for x in f.wire if x[0] in ("attr_in", "attr_out")]
         if attrs:
             c.append("\tsize_t nv_;")
@@ -916,7 +963,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             c.append("\tconst uint64_t k_[] = {%s};" % ", ".join(aplan[1]))
         if aplan:
             c.append("\tconst int g_ = %s;" % aplan[0])
-        c.append("\t%s e;" % cv["ret"])
+        # The status's name, unless a parameter has it (cusolverDnSsytrd's e).
+        ev = "e_" if any(p.name == "e" for p in f.params) else "e"
+        c.append("\t%s %s;" % (cv["ret"], ev))
         c.append("")
         c.append("\tmemset(&q, 0, sizeof(q));")
         if modal and getattr(ann, "MODE_CAN_FAIL", False):
@@ -951,6 +1000,29 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                 # More than one bulk buffer carries is not a host generator's job.
                 c.append("\tif (host_ && %s > (size_t)GV_FRAME_MAX_BULK_BYTES / %s)" % (extra[0], extra[1]))
                 c.append("\t\treturn %s;" % cv["oom"])
+        if harrs:
+            # The host arrays, packed at 16-byte offsets in one buffer the
+            # host reads and writes back; an array left NULL takes no room.
+            for _, p, extra in harrs:
+                cnt = count_expr(extra[1], "")
+                c.append("\tif ((%s) < 0)" % cnt)
+                c.append("\t\treturn %s;" % cv["inval"])
+                c.append("\tn_%s = %s ? (uint64_t)(%s) * %d : 0;" % (p.name, p.name, cnt, extra[2]))
+                c.append("\to_%s = at_pk_;" % p.name)
+                c.append("\tat_pk_ += (n_%s + 15) & ~(uint64_t)15;" % p.name)
+            c.append("\tif (at_pk_ > GV_FRAME_MAX_BULK_BYTES)")
+            c.append("\t\treturn %s;\t/* more than one request carries */" % cv["oom"])
+            c.append("\tif (at_pk_ && !(pk_ = calloc(1, at_pk_)))")
+            c.append("\t\treturn %s;" % cv["oom"])
+            for _, p, extra in harrs:
+                c.append("\tq.has_%s = %s != NULL;" % (p.name, p.name))
+                if extra[0] in ("in", "io"):
+                    c.append("\tif (n_%s)" % p.name)
+                    c.append("\t\tmemcpy(pk_ + o_%s, %s, n_%s);" % (p.name, p.name, p.name))
+            c.append("\tb.addr = pk_;")
+            c.append("\tb.len = at_pk_;")
+            c.append("\tb.dir = GV_BULK_UPDATE;")
+            c.append("\tnb_ = at_pk_ ? 1 : 0;")
         for role, p, extra in f.wire:
             n = p.name
             if role == "handle" and int_handle(p):
@@ -1048,7 +1120,7 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                     c.append("\t\tmemset(t_ + at_, 0, n_ * %d);" % extra[3])
                     c.append("\tat_ += n_ * %d;" % extra[3])
             tail = "t_, (uint32_t)at_"
-        nb = "nb_" if any(x[0] == "modal_buf" for x in f.wire) else str(len(bufs))
+        nb = "nb_" if any(x[0] == "modal_buf" for x in f.wire) or harrs else str(len(bufs))
         call = "%sGV_OP_%s, &q, sizeof(q), %s, &r, sizeof(r), %s, %s);" % \
             (cv["call"], f.name, tail, "&b" if bufs else "NULL", nb)
         proven = f.name in getattr(ann, "ASYNC_PROVEN", ())
@@ -1056,29 +1128,35 @@ def emit_guest(lib, ann, remote, out_fns, banner):
             # The guard proves the call cannot fail: no key to learn.
             c.append("\tif (g_ && gvm_async(&gvm_lib_%s, GV_OP_%s, NULL, 0, &q, sizeof(q)))" %
                      (lib, f.name))
-            c.append("\t\te = %s;" % cv["ok"])
+            c.append("\t\t%s = %s;" % (ev, cv["ok"]))
             c.append("\telse")
-            c.append("\t\te = " + call)
+            c.append("\t\t%s = %s" % (ev, call))
         elif aplan:
             # Queued, it has succeeded as far as the caller can tell.
             c.append("\tif (g_ && gvm_async(&gvm_lib_%s, GV_OP_%s, k_, %d, &q, sizeof(q))) {" %
                      (lib, f.name, len(aplan[1])))
-            c.append("\t\te = %s;" % cv["ok"])
+            c.append("\t\t%s = %s;" % (ev, cv["ok"]))
             c.append("\t} else {")
-            c.append("\t\te = " + call)
-            c.append("\t\tif (g_ && e == %s)" % cv["ok"])
+            c.append("\t\t%s = %s" % (ev, call))
+            c.append("\t\tif (g_ && %s == %s)" % (ev, cv["ok"]))
             c.append("\t\t\tgvm_learn(&gvm_lib_%s, GV_OP_%s, k_, %d);" % (lib, f.name, len(aplan[1])))
             c.append("\t}")
         else:
-            c.append("\te = " + call)
+            c.append("\t%s = %s" % (ev, call))
         if not aplan and math and gvasync.resets(f, ann):
             c.append("\tgvm_async_reset(&gvm_lib_%s);" % lib)
         if arrs:
             c.append("\tfree(t_);")
+        for _, p, extra in harrs:
+            if extra[0] in ("out", "io"):
+                c.append("\tif (%s == %s && n_%s)" % (ev, cv["ok"], p.name))
+                c.append("\t\tmemcpy(%s, pk_ + o_%s, n_%s);" % (p.name, p.name, p.name))
+        if harrs:
+            c.append("\tfree(pk_);")
         outs = [x for x in f.wire if x[0] in ("out", "out_handle", "out_device", "modal_out", "inout",
                                               "modal_io", "attr_out", "out_alloc", "out_reserve")]
         if outs:
-            c.append("\tif (e == %s) {" % cv["ok"])
+            c.append("\tif (%s == %s) {" % (ev, cv["ok"]))
             for role, p, extra in outs:
                 n = p.name
                 if role == "out_handle" and p.type.get_pointee().get_canonical().kind in INT_KINDS:
@@ -1104,9 +1182,9 @@ def emit_guest(lib, ann, remote, out_fns, banner):
                     c.append("\t\t%s(%s, &r.%s);" % (cv["copy"], n, n))
             c.append("\t}")
         if f.name in getattr(ann, "GUEST_AFTER", {}):
-            c.append("\tif (e == %s)" % cv["ok"])
+            c.append("\tif (%s == %s)" % (ev, cv["ok"]))
             c.append("\t\t" + ann.GUEST_AFTER[f.name])
-        c.append("\treturn e;")
+        c.append("\treturn %s;" % ev)
         c.append("}")
         c.append("")
     u = ["/* %s */" % banner, '#include "unsupported.h"', ""]
@@ -1144,8 +1222,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
     x += ["/* Handle kinds of this library's objects, and what frees them. */",
           "#define GVG_%s_KINDS(X) \\" % lib.upper()]
     # One kind may serve several types (cuSPARSE's Const descriptors).
+    # Another library's objects (FOREIGN) are that library's kinds.
+    foreign = set(getattr(ann, "FOREIGN", {}).values())
     x += ["\tX(%s) \\" % k for k in dict.fromkeys(
-        list(ann.HANDLES.values()) + list(host_kind.values()))]
+        list(ann.HANDLES.values()) + list(host_kind.values())) if k not in foreign]
     x += ["\tX(%s) \\" % k for k in getattr(ann, "EXTRA_KINDS", [])]
     x += ["\t/* end */", ""]
     c = ["/* SPDX-License-Identifier: MIT */", "/* %s */" % banner,
@@ -1217,6 +1297,11 @@ def emit_host(lib, ann, remote, host_calls, banner):
             elif role == "bulk_out_n":
                 c.append("\tvoid *a_%s;" % n)
                 c.append("\tint staged_%s = 0;" % n)
+            elif role == "host_arr":
+                c.append("\tint64_t c_%s = 0;" % n)
+                c.append("\tuint64_t o_%s = 0;" % n)
+            elif role == "host_work":
+                c.append("\tvoid *a_%s = NULL;" % n)
             elif role == "inout":
                 c.append("\t%s a_%s;" % (extra, n))
             elif role in ("attr_in", "attr_out"):
@@ -1226,9 +1311,13 @@ def emit_host(lib, ann, remote, host_calls, banner):
             if role == "handle" and (extra in host_kind or extra in alias):
                 c.append("\tenum gvw_handle_kind k_%s = GVW_H_%s;" % (n, kinds[extra]))
         arrs = [x for x in f.wire if x[0] == "array_in"]
+        harrs = [x for x in f.wire if x[0] == "host_arr"]
         modal = [x for x in f.wire if x[0].startswith("modal_")]
         if arrs:
             c.append("\tuint32_t at_ = 0;")
+        if harrs:
+            c.append("\tunsigned char *pk_ = NULL;")
+            c.append("\tuint64_t at_pk_ = 0;")
         if math:
             c.append("\tint e = gvg_enter_lib(c, %s, GVG_LIBFN(%s, %s));" % (ann.API, lib, f.name))
         else:
@@ -1343,6 +1432,33 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 for path in location_paths(pt):
                     c.append("\tfor (size_t i_ = 0; !e && a_%s && i_ < (size_t)q->%s; i_++)" % (n, extra[4]))
                     c.append("\t\te = gvg_location(c, &a_%s[i_]%s);" % (n, path))
+        if harrs:
+            # Each array's size, from the request's own dimensions; then the
+            # host's private copy of them all (the guest's pages may change).
+            for _, p, extra in harrs:
+                n = p.name
+                c.append("\tif (!e) {")
+                c.append("\t\tc_%s = %s;" % (n, count_expr(extra[1], "a_", 1)))
+                c.append("\t\tif (c_%s < 0 || c_%s > GVG_HOST_ARRAY_MAX)" % (n, n))
+                c.append("\t\t\te = CUDA_ERROR_INVALID_VALUE;")
+                c.append("\t\to_%s = at_pk_;" % n)
+                c.append("\t\tif (q->has_%s)" % n)
+                c.append("\t\t\tat_pk_ += ((uint64_t)c_%s * %d + 15) & ~(uint64_t)15;" % (n, extra[2]))
+                c.append("\t}")
+            c.append("\tif (!e)")
+            c.append("\t\te = gvg_host_arrays(c, at_pk_, &pk_);")
+            hx = {p.name: "(q->has_%s ? (%s *)(pk_ + o_%s) : NULL)" % (p.name, extra[3], p.name)
+                  for _, p, extra in harrs}
+            for chk in ann.host_array_checks(f.name, [q.name for q in f.params], hx):
+                c.append("\tif (!e)")
+                c.append("\t\te = %s;" % chk)
+        for role, p, extra in f.wire:
+            if role == "host_work":
+                c.append("\tif (!e)")
+                if extra[0] == "size":
+                    c.append("\t\te = gvg_host_work(c, %s, &a_%s);" % (extra[1], p.name))
+                else:
+                    c.append("\t\te = %s;" % extra[1])
         if any(x[0] in ("modal_in", "modal_out", "modal_io") for x in modal):
             # One mode for all of a call's scalars: a request that mixes
             # them would have the library read an address as the other kind.
@@ -1370,6 +1486,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 args.append("(%s)a_%s" % (p.spelling, n))
             elif role == "bulk_out_n":
                 args.append("(%s)a_%s" % (ptype(p), n))
+            elif role == "host_arr":
+                args.append("q->has_%s ? (%s)(pk_ + o_%s) : NULL" % (n, ptype(p), n))
+            elif role == "host_work":
+                args.append("a_" + n)
             elif role == "inout":
                 args.append("&a_" + n)
             elif role in ("attr_in", "attr_out"):
@@ -1410,11 +1530,25 @@ def emit_host(lib, ann, remote, host_calls, banner):
             c.append("\t\te = (int)GVG_DRV(c, %s, %s)(%s);" % (lib, f.name, ", ".join(args)))
         for role, p, extra in arrs:
             c.append("\tfree(a_%s);" % p.name)
+        if harrs:
+            # The arrays go back to the guest's buffer only from a call that ran.
+            c.append("\tgvg_host_arrays_done(c, pk_, at_pk_, !e);")
+        for role, p, extra in f.wire:
+            if role == "host_work" and extra[0] == "size":
+                # The library's work on it may still be queued: done first.
+                c.append("\tif (a_%s)" % p.name)
+                c.append("\t\t%s;" % ann.HOST_WORK_DONE.format(handle="a_" + mhandle(f).name))
+            if role == "host_work" and extra[0] != "kept":
+                c.append("\tfree(a_%s);" % p.name)
         streams = [p for r, p, _ in f.wire if r == "stream"]
         if streams and any(r in ("bulk_in", "bulk_out") for r, _, _ in f.wire):
             # The guest's pages are the host's only for this request.
             c.append("\tif (!e)")
             c.append("\t\te = gvw_ex(c)->stream_sync(c->ctx, a_%s);" % streams[0].name)
+        if getattr(ann, "BULK_OUT_SYNC", False) and any(r == "bulk_out_n" for r, _, _ in f.wire):
+            # Results the library writes to host memory from its stream.
+            c.append("\tif (!e)")
+            c.append("\t\t%s;" % ann.HOST_WORK_DONE.format(handle="a_" + mhandle(f).name))
         for role, p, extra in f.wire:
             if role in ("bulk_out", "bulk_out_n", "modal_buf"):
                 c.append("\tif (!e && staged_%s)" % p.name)
@@ -1546,6 +1680,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\t%s %s;" % (extra, p.name))
             elif role == "array_in" and extra[0] == "pod":
                 c.append("\t%s %s[4];" % (extra[2], p.name))
+            elif role == "host_arr":
+                c.append("\t%s %s[RT_HOST_ARRAY];" % (extra[3], p.name))
             elif role == "attr_in":
                 c.append("\tunsigned char %s[%d];" % (p.name, ATTR_VALUE_MAX))
         c.append("\tint called;")
@@ -1588,6 +1724,18 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\trt_pattern(%s, %s, %d);" % (pn, extra, ids[n]))
             elif role == "bulk_out_n":
                 c.append("\trt_pattern(%s, (size_t)%s * %d, %d);" % (pn, extra[0], extra[1], ids[n]))
+            elif role == "host_arr":
+                # The host's copy, as the guest packed it; results a pattern.
+                cnt = "(size_t)(%s)" % count_expr(extra[1], "", 2)
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s && %s <= RT_HOST_ARRAY);" % (n, pn, pn, cnt))
+                if extra[0] in ("in", "io"):
+                    c.append("\tRT_TRUE(\"%s\", \"%s in\", %s && %s <= RT_HOST_ARRAY && "
+                             "!rt_differs(%s, x_%s.%s, %s * %d));" % (n, pn, pn, cnt, pn, n, pn, cnt, extra[2]))
+                if extra[0] in ("out", "io"):
+                    c.append("\tif (%s && %s <= RT_HOST_ARRAY)" % (pn, cnt))
+                    c.append("\t\trt_pattern(%s, %s * %d, %d);" % (pn, cnt, extra[2], ids[n]))
+            elif role == "host_work" and extra[0] == "size":
+                c.append("\tRT_TRUE(\"%s\", \"%s\", %s != NULL || !%s);" % (n, pn, pn, extra[1][2:]))
             elif role == "inout":
                 c.append("\tRT_SAME(\"%s\", \"%s\", %s, &x_%s.%s, sizeof(*%s));" % (n, pn, pn, n, pn, pn))
                 c.append("\trt_pattern(%s, sizeof(*%s), %d);" % (pn, pn, ids[n]))
@@ -1651,6 +1799,11 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "bulk_out_n":
                 decls.append("\tunsigned char o_%s[4 * %d] = { 0 };" % (pn, extra[1]))
                 args.append("(void *)o_%s" % pn)
+            elif role == "host_arr":
+                decls.append("\t%s o_%s[RT_HOST_ARRAY];" % (extra[3], pn))
+                args.append("o_%s" % pn)
+            elif role == "host_work":
+                args.append("NULL")
             elif role == "inout":
                 decls.append("\t%s o_%s;" % (extra, pn))
                 args.append("&o_%s" % pn)
@@ -1750,6 +1903,15 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\trt_string(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
             elif role == "bulk_in":
                 c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+            elif role == "host_arr":
+                # Index arrays stay zero: a valid empty matrix, in range.
+                if extra[3] in ("int", "int64_t"):
+                    c.append("\tmemset(x_%s.%s, 0, sizeof(x_%s.%s));" % (n, pn, n, pn))
+                else:
+                    c.append("\trt_random(x_%s.%s, sizeof(x_%s.%s));" % (n, pn, n, pn))
+        for role, p, extra in f.wire:
+            if role == "host_arr":
+                c.append("\tmemcpy(o_%s, x_%s.%s, sizeof(o_%s));" % (p.name, n, p.name, p.name))
         c.append("\trt_result = %s;" % cv["ok"])
         for role, p, extra in f.wire:
             if role == "inout":
@@ -1767,6 +1929,10 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
             elif role == "bulk_out_n":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, (size_t)x_%s.%s * %d, %d));" % (
                     n, pn, pn, n, extra[0], extra[1], ids[n]))
+            elif role == "host_arr" and extra[0] in ("out", "io"):
+                cnt = "(size_t)(%s)" % count_expr(extra[1], "x_%s." % n, 2)
+                c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(o_%s, %s * %d, %d));" % (
+                    n, pn, pn, cnt, extra[2], ids[n]))
             elif role == "inout":
                 c.append("\tRT_TRUE(\"%s\", \"%s out\", rt_is_pattern(&o_%s, sizeof(o_%s), %d));" % (
                     n, pn, pn, pn, ids[n]))
@@ -1799,6 +1965,8 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
         for role, p, extra in f.wire:
             if role == "inout":
                 c.append("\to_%s = x_%s.%s;" % (p.name, n, p.name))
+            if role == "host_arr":
+                c.append("\tmemcpy(o_%s, x_%s.%s, sizeof(o_%s));" % (p.name, n, p.name, p.name))
         c.append("\te = %s(%s);" % (n, ", ".join(args)))
         c.append("\tRT_CALL(\"%s\", e == %s && x_%s.called == 2, e);" % (n, cv["fail"], n))
         # Hostile values: refused before the driver is called.
@@ -2061,7 +2229,8 @@ def main(argv):
     if tests:
         argv = [a for a in argv if a not in ("--tests", tests)]
     libs = [a for a in argv if not a.startswith("-")] or ["cuda", "curand", "cublas", "cufft",
-                                                          "cublasLt", "cusparse", "cudnn"]
+                                                          "cublasLt", "cusparse", "cusolver",
+                                                          "cudnn"]
     sys.path.insert(0, os.path.join(ROOT, "gen"))
     stale = []
     for lib in libs:

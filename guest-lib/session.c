@@ -122,7 +122,7 @@ static void async_done(void)
  * call of that library that waits for the host returns the status
  * (gv_lib_deferred_take).  A slot per library's op range is plenty.
  */
-#define LIB_DEFERRED_SLOTS 6
+#define LIB_DEFERRED_SLOTS 7
 static pthread_mutex_t lib_deferred_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	uint32_t op; /* 0: none */
@@ -132,8 +132,10 @@ static struct {
 static int lib_slot(uint32_t op)
 {
 	if (op >= GV_OPS_CUDNN && op < GV_OPS_LIB_END)
+		return 6;
+	if (op >= GV_OPS_CUSOLVER && op < GV_OPS_CUDNN)
 		return 5;
-	if (op >= GV_OPS_CUSPARSE && op < GV_OPS_CUDNN)
+	if (op >= GV_OPS_CUSPARSE && op < GV_OPS_CUSOLVER)
 		return 4;
 	if (op >= GV_OPS_CUBLASLT && op < GV_OPS_CUSPARSE)
 		return 3;

@@ -13,6 +13,7 @@ int gvg_enter_lib(struct gvw_call *c, unsigned int api, int present, const char 
 			     : api == GV_API_CUFFT    ? "\"cufft\""
 			     : api == GV_API_CUSPARSE ? "\"cusparse\""
 			     : api == GV_API_CUDNN    ? "\"cudnn\""
+			     : api == GV_API_CUSOLVER ? "\"cusolver\""
 						      : "\"curand\"",
 			     present, name);
 }
@@ -256,4 +257,52 @@ uint64_t gvg_raw_full(struct gvw_call *c, uint64_t v, enum gvw_handle_kind kind)
 	struct gvw_handle_slot *slot = gvg_raw_slot(c, v, kind);
 
 	return slot ? gvw_handle_of(&c->s->handles, slot) : UINT64_MAX;
+}
+
+int gvg_host_arrays(struct gvw_call *c, uint64_t len, unsigned char **out)
+{
+	void *flat;
+	int staged, e;
+
+	*out = NULL;
+	if (!len) {
+		/* Arrays of no elements still have an address, as the caller's do. */
+		if (c->bulk && c->bulk->len)
+			return CUDA_ERROR_INVALID_VALUE;
+		*out = calloc(1, 16);
+		return *out ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	e = gvg_bulk(c, GV_BULK_UPDATE, len, &flat, &staged);
+	if (e)
+		return e;
+	if (staged) {
+		*out = flat;
+		return CUDA_SUCCESS;
+	}
+	*out = malloc(len);
+	if (!*out)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	memcpy(*out, flat, len);
+	return CUDA_SUCCESS;
+}
+
+void gvg_host_arrays_done(struct gvw_call *c, unsigned char *pk, uint64_t len, int back)
+{
+	if (pk && len && back)
+		gvg_bulk_unstage(c, pk);
+	free(pk);
+}
+
+int gvg_host_work(struct gvw_call *c, size_t len, void **out)
+{
+	*out = NULL;
+	if (!len)
+		return CUDA_SUCCESS;
+	if (len > GVG_HOST_WORK_MAX) {
+		gvw_log(GVW_WARN, "session %u: a host workspace of %zu bytes is past the limit",
+			c->s->id, len);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	*out = calloc(1, len);
+	return *out ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
 }

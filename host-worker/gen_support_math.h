@@ -15,6 +15,7 @@
 #include <curand.h>
 #include <cusparse.h>
 
+#include "cusolver_h.h"
 #include "gen/cublasLt_driver_fns.h"
 #include "gen/cublasLt_msgs.h"
 #include "gen/cublas_driver_fns.h"
@@ -26,6 +27,8 @@
 #include "gen/cufft_msgs.h"
 #include "gen/curand_driver_fns.h"
 #include "gen/curand_msgs.h"
+#include "gen/cusolver_driver_fns.h"
+#include "gen/cusolver_msgs.h"
 #include "gen/cusparse_driver_fns.h"
 #include "gen/cusparse_msgs.h"
 #include "gen_support.h"
@@ -52,6 +55,7 @@ GVG_MATH_TABLE(cublasLt, GVG_CUBLASLT_FNS, GVW_LIB_CUBLASLT)
 GVG_MATH_TABLE(cufft, GVG_CUFFT_FNS, GVW_LIB_CUFFT)
 GVG_MATH_TABLE(cusparse, GVG_CUSPARSE_FNS, GVW_LIB_CUSPARSE)
 GVG_MATH_TABLE(cudnn, GVG_CUDNN_FNS, GVW_LIB_CUDNN)
+GVG_MATH_TABLE(cusolver, GVG_CUSOLVER_FNS, GVW_LIB_CUSOLVER)
 #undef GVG_MATH_TABLE
 #undef GVG_MATH_TYPE
 #undef GVG_MATH_FIELD
@@ -98,6 +102,49 @@ int gvg_cublas_pointer_mode(struct gvw_call *c, cublasHandle_t h, int host);
 int gvg_cusparse_pointer_mode(struct gvw_call *c, cusparseHandle_t h, int host);
 /* cuDNN's scaling factors are host memory always: 0 when host says so. */
 int gvg_cudnn_host_scalars(int host);
+/*
+ * Host arrays of a call that runs on the host's CPU (cuSOLVER's *Host
+ * calls), packed by the guest in the request's one GV_BULK_UPDATE buffer
+ * of len bytes: *out is the host's private copy of it (NULL for none),
+ * so that the guest's pages cannot change under NVIDIA's CPU code (never
+ * NULL on success: arrays of no elements point into it too).
+ * gvg_host_arrays_done writes it back to the guest's buffer when back is
+ * set, and frees it.  At most GVG_HOST_ARRAY_MAX elements an array.
+ */
+#define GVG_HOST_ARRAY_MAX (1ll << 28)
+int gvg_host_arrays(struct gvw_call *c, uint64_t len, unsigned char **out);
+void gvg_host_arrays_done(struct gvw_call *c, unsigned char *pk, uint64_t len, int back);
+/* Host workspace of len bytes the call uses (cuSOLVER's bufferOnHost):
+ * the host's own zeroed memory, GVG_HOST_WORK_MAX at most; NULL for 0. */
+#define GVG_HOST_WORK_MAX (256ull << 20)
+int gvg_host_work(struct gvw_call *c, size_t len, void **out);
+/* A CSR matrix of rows x cols with nnz entries in host arrays, as the
+ * descriptor's index base has it: rows + 1 row pointers non-decreasing
+ * from the base to base + nnz, or (end_ptr given) rows start and end
+ * pointers within the entries; column indices within the columns.
+ * NVIDIA's CPU code trusts them. */
+int gvg_cusolver_csr(struct gvw_call *c, cusparseMatDescr_t descr, int rows, int cols, int nnz,
+		     const int *row_ptr, const int *end_ptr, const int *col_ind);
+/* The dense handle's stream, synchronized: the library's queued work on
+ * a host workspace is done before the host frees it. */
+void gvg_cusolver_work_done(struct gvw_call *c, cusolverDnHandle_t h);
+/* The host workspace kept with a cuSOLVER *Host info object (a handle
+ * of kind; for csrperm, the sparse handle): made or grown to bytes by its
+ * buffer-size call, charged to the session's host memory; found for its
+ * factor, solve or permute calls (NULL for a NULL object, the library's
+ * to refuse; refused before it is sized). */
+int gvg_cusolver_info_size(struct gvw_call *c, uint64_t info, enum gvw_handle_kind kind,
+			   size_t bytes);
+int gvg_cusolver_info_work(struct gvw_call *c, uint64_t info, enum gvw_handle_kind kind,
+			   void **out);
+/* csrluExtractHost's sizes, from the library's info object: its order
+ * (i 0, kept by gvg_cusolver_lu_set_dim at its analysis), its L and U
+ * factors' nnz (i 1, 2, asked of the library); 0 for a NULL info (the
+ * library's to refuse), -1 where unknown. */
+void gvg_cusolver_lu_set_dim(struct gvw_call *c, uint64_t info, int n);
+int64_t gvg_cusolver_lu_dim(struct gvw_call *c, cusolverSpHandle_t h, uint64_t info, int i);
+/* A permutation's n entries, each within [0, n) (NULL: none given). */
+int gvg_cusolver_perm(const int *p, int n);
 /* The same for a cuBLASLt matmul or transform descriptor; for a matmul
  * descriptor, also the device addresses and the emulation descriptor its
  * attributes name (checked as the call's own pointers and handles are). */

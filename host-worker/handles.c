@@ -87,6 +87,9 @@ void gvw_handle_free(struct gvw_handles *t, struct gvw_handle_slot *slot)
 	slot->kind = 0;
 	slot->obj = NULL;
 	slot->bytes = 0;
+	free(slot->aux);
+	slot->aux = NULL;
+	slot->aux_dim = 0;
 	slot->next_free = t->free_head;
 	t->free_head = (uint32_t)(slot - t->v) + 1;
 	t->live--;
@@ -94,6 +97,8 @@ void gvw_handle_free(struct gvw_handles *t, struct gvw_handle_slot *slot)
 
 void gvw_handles_destroy(struct gvw_handles *t)
 {
+	for (uint32_t i = 0; i < t->n; i++)
+		free(t->v[i].aux);
 	free(t->v);
 	memset(t, 0, sizeof(*t));
 }

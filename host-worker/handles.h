@@ -18,6 +18,7 @@
 #include "gen/cudnn_driver_fns.h"
 #include "gen/cufft_driver_fns.h"
 #include "gen/curand_driver_fns.h"
+#include "gen/cusolver_driver_fns.h"
 #include "gen/cusparse_driver_fns.h"
 
 enum gvw_handle_kind {
@@ -29,7 +30,7 @@ enum gvw_handle_kind {
 #define GVG_KIND(k) GVW_H_##k,
 	GVG_CUDA_KINDS(GVG_KIND) GVG_CURAND_KINDS(GVG_KIND) GVG_CUBLAS_KINDS(GVG_KIND)
 	    GVG_CUFFT_KINDS(GVG_KIND) GVG_CUBLASLT_KINDS(GVG_KIND) GVG_CUSPARSE_KINDS(GVG_KIND)
-		GVG_CUDNN_KINDS(GVG_KIND)
+		GVG_CUSOLVER_KINDS(GVG_KIND) GVG_CUDNN_KINDS(GVG_KIND)
 #undef GVG_KIND
 		    GVW_H_KIND_LIMIT
 };
@@ -43,6 +44,11 @@ struct gvw_handle_slot {
 	uint32_t next_free; /* while free: index + 1 of the next free slot, or 0 */
 	uint64_t bytes;	    /* what the object was charged to the session */
 	void *obj;
+	/* Host memory kept with the object, freed with its slot (cuSOLVER's
+	 * info objects' host workspaces); its size is in bytes. */
+	void *aux;
+	/* A size kept with the object (cuSOLVER's csrlu info: its order + 1). */
+	int64_t aux_dim;
 };
 
 struct gvw_handles {

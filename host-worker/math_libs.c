@@ -21,6 +21,7 @@ static struct gvg_cufft_fns cufft_fns;
 static struct gvg_cublasLt_fns cublasLt_fns;
 static struct gvg_cusparse_fns cusparse_fns;
 static struct gvg_cudnn_fns cudnn_fns;
+static struct gvg_cusolver_fns cusolver_fns;
 
 static const struct {
 	const char *soname;
@@ -32,6 +33,7 @@ static const struct {
     [GVW_LIB_CUBLASLT] = {"libcublasLt.so.13", &cublasLt_fns},
     [GVW_LIB_CUSPARSE] = {"libcusparse.so.12", &cusparse_fns},
     [GVW_LIB_CUDNN] = {"libcudnn.so.9", &cudnn_fns},
+    [GVW_LIB_CUSOLVER] = {"libcusolver.so.12", &cusolver_fns},
 };
 
 /* Each library's table, every function found by its name. */
@@ -49,6 +51,7 @@ RESOLVER(cufft, GVG_CUFFT_FNS)
 RESOLVER(cublasLt, GVG_CUBLASLT_FNS)
 RESOLVER(cusparse, GVG_CUSPARSE_FNS)
 RESOLVER(cudnn, GVG_CUDNN_FNS)
+RESOLVER(cusolver, GVG_CUSOLVER_FNS)
 #undef RESOLVER
 #undef LOAD
 
@@ -56,6 +59,7 @@ static void (*const resolvers[GVW_LIB_LIMIT])(void *, void *) = {
     [GVW_LIB_CURAND] = resolve_curand,	   [GVW_LIB_CUBLAS] = resolve_cublas,
     [GVW_LIB_CUFFT] = resolve_cufft,	   [GVW_LIB_CUBLASLT] = resolve_cublasLt,
     [GVW_LIB_CUSPARSE] = resolve_cusparse, [GVW_LIB_CUDNN] = resolve_cudnn,
+    [GVW_LIB_CUSOLVER] = resolve_cusolver,
 };
 
 static const void *opened[GVW_LIB_LIMIT];
@@ -182,7 +186,9 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 		lib = GVW_LIB_CURAND;
 		break;
 	default:
-		if (gvw_cusparse_kind(h->kind))
+		if (gvw_cusolver_kind(h->kind))
+			lib = GVW_LIB_CUSOLVER;
+		else if (gvw_cusparse_kind(h->kind))
 			lib = GVW_LIB_CUSPARSE;
 		else if (gvw_cudnn_kind(h->kind))
 			lib = GVW_LIB_CUDNN;
@@ -218,6 +224,9 @@ int gvw_math_release(struct gvw_session *s, struct gvw_handle_slot *h)
 		break;
 	case GVW_LIB_CUDNN:
 		gvw_cudnn_destroy(ex->math_fns(lib), h);
+		break;
+	case GVW_LIB_CUSOLVER:
+		gvw_cusolver_destroy(ex->math_fns(lib), h);
 		break;
 	default:
 		lt = ex->math_fns(lib);

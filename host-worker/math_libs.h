@@ -16,6 +16,7 @@ enum gvw_math_lib {
 	GVW_LIB_CUBLASLT,
 	GVW_LIB_CUSPARSE,
 	GVW_LIB_CUDNN,
+	GVW_LIB_CUSOLVER,
 	GVW_LIB_LIMIT,
 };
 
@@ -49,6 +50,10 @@ int gvw_counts_as_library_object(int kind);
 int gvw_cudnn_kind(int kind);
 struct gvg_cudnn_fns;
 void gvw_cudnn_destroy(const struct gvg_cudnn_fns *t, struct gvw_handle_slot *h);
+/* The same of cuSOLVER's objects (math_cusolver.c). */
+int gvw_cusolver_kind(int kind);
+struct gvg_cusolver_fns;
+void gvw_cusolver_destroy(const struct gvg_cusolver_fns *t, struct gvw_handle_slot *h);
 
 /* For executors: open lib's soname with sym from dlsym, once per process. */
 const void *gvw_math_open(enum gvw_math_lib lib);

@@ -11,7 +11,7 @@ B ?= build
 DEB_SHIMS := $(B)/guest-lib/libcudart.so.13 $(B)/guest-lib/libcuda.so.1 \
 	$(B)/guest-lib/libcurand.so.10 $(B)/guest-lib/libcublas.so.13 \
 	$(B)/guest-lib/libcublasLt.so.13 $(B)/guest-lib/libcufft.so.12 \
-	$(B)/guest-lib/libcusparse.so.12 $(B)/guest-lib/libcudnn.so.9
+	$(B)/guest-lib/libcusparse.so.12 $(B)/guest-lib/libcusolver.so.12 $(B)/guest-lib/libcudnn.so.9
 
 .PHONY: deb deb-check
 deb: $(DEB_SHIMS)

@@ -249,13 +249,13 @@ Architecture: amd64
 Depends: $depends
 Section: libs
 Priority: optional
-Description: gvirtus CUDA shims for guests (CUDA runtime, driver, cuBLAS(Lt), cuFFT, cuRAND, cuSPARSE, cuDNN)
+Description: gvirtus CUDA shims for guests (CUDA runtime, driver, cuBLAS(Lt), cuFFT, cuRAND, cuSPARSE, cuSOLVER, cuDNN)
  gvirtus runs the CUDA programs of a QEMU guest without a GPU on the
  host's GPU, through the virtio-gvirtus-pci device and /dev/gvirtus
  (package gvirtus-dkms), or over TCP to a gvirtus-backend.
  .
  This package provides the CUDA runtime and driver libraries, and the
- cuBLAS, cuBLASLt, cuFFT, cuRAND, cuSPARSE and cuDNN libraries, that do so,
+ cuBLAS, cuBLASLt, cuFFT, cuRAND, cuSPARSE, cuSOLVER and cuDNN libraries, that do so,
  in /usr/lib/$multiarch/gvirtus, a directory the dynamic linker searches
  only once enabled: see /usr/share/doc/$pkg/README.Debian.
 EOF

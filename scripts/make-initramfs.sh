@@ -14,7 +14,7 @@ cp "$kdir"/modules/*.ko "$kmod" "$root/lib/modules/"
 # The shims: every NVIDIA soname gvirtus serves (guest-lib/, math/).
 cp -P "$libdir"/libcudart.so* "$libdir"/libcuda.so* "$root/usr/lib/gvirtus/"
 for shim in "$libdir"/libcurand.so* "$libdir"/libcublas.so* "$libdir"/libcublasLt.so* \
-	"$libdir"/libcufft.so* "$libdir"/libcusparse.so* "$libdir"/libcudnn.so*; do
+	"$libdir"/libcufft.so* "$libdir"/libcusparse.so* "$libdir"/libcusolver.so* "$libdir"/libcudnn.so*; do
 	[ -e "$shim" ] && cp -P "$shim" "$root/usr/lib/gvirtus/"
 done
 progs=$(find "$progdir" -maxdepth 1 -type f -perm -u+x | sort)

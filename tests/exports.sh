@@ -31,7 +31,7 @@ rt=$(objdump -T "$b/guest-lib/libcudart.so.13" | awk '$4 == ".text" && $6 == "li
 check "libcudart.so.13 exports every name under libcudart.so.13" \
 	"$(comm -13 <(echo "$rt") <(sort -u "$repo/guest-lib/cudart_exports.txt"))"
 # The math shims: NVIDIA's names under NVIDIA's version node, and no others.
-for lib in libcurand.so.10 libcublas.so.13 libcublasLt.so.13 libcufft.so.12 libcusparse.so.12; do
+for lib in libcurand.so.10 libcublas.so.13 libcublasLt.so.13 libcufft.so.12 libcusparse.so.12 libcusolver.so.12; do
 	ours=$(names "$b/guest-lib/$lib")
 	theirs=$(names "$cuda_home/lib64/$lib")
 	check "$lib exports every name NVIDIA's does, under its node" "$(comm -13 <(echo "$ours") <(echo "$theirs"))"

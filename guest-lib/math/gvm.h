@@ -44,6 +44,7 @@ extern struct gvm_lib gvm_lib_cufft;
 extern struct gvm_lib gvm_lib_cublasLt;
 extern struct gvm_lib gvm_lib_cusparse;
 extern struct gvm_lib gvm_lib_cudnn;
+extern struct gvm_lib gvm_lib_cusolver;
 
 /* One generated call: one round trip; the host's status, or the
  * library's own for a transport that failed or a host that does not

@@ -392,6 +392,7 @@
 	X(cusparseZnnz, cusparseStatus_t, (cusparseHandle_t, cusparseDirection_t, int, int, const cusparseMatDescr_t, const cuDoubleComplex *, int, int *, int *)) \
 	X(cusparseZnnz_compress, cusparseStatus_t, (cusparseHandle_t, int, const cusparseMatDescr_t, const cuDoubleComplex *, const int *, int *, int *, cuDoubleComplex)) \
 	X(cusparseGetPointerMode, cusparseStatus_t, (cusparseHandle_t, cusparsePointerMode_t *)) \
+	X(cusparseGetMatIndexBase, cusparseIndexBase_t, (const cusparseMatDescr_t)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

@@ -23,6 +23,7 @@
 #include "gen/cudnn_msgs.h"
 #include "gen/cufft_msgs.h"
 #include "gen/curand_msgs.h"
+#include "gen/cusolver_msgs.h"
 #include "gen/cusparse_msgs.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -48,6 +49,7 @@ enum gv_lib_ops {
 	GV_OPS_CUBLAS = 4000,
 	GV_OPS_CUBLASLT = 6000,
 	GV_OPS_CUSPARSE = 7000,
+	GV_OPS_CUSOLVER = 8000,
 	GV_OPS_CUDNN = 9000,
 	GV_OPS_LIB_END = 10000,
 };
@@ -61,16 +63,17 @@ enum gv_lib_ops {
  * library's calls fail with its not-supported error on a host that does
  * not serve it.
  */
-#define GV_API_CUDART	1u  /* "cudart": the runtime API */
-#define GV_API_CUDADR	2u  /* "cudadr": the driver API */
-#define GV_API_CUBLAS	4u  /* "cublas": cuBLAS and cuBLASLt */
-#define GV_API_CUFFT	8u  /* "cufft" */
-#define GV_API_CURAND	16u /* "curand" */
-#define GV_API_CUSPARSE 32u /* "cusparse" */
-#define GV_API_CUDNN	64u /* "cudnn" */
+#define GV_API_CUDART	1u   /* "cudart": the runtime API */
+#define GV_API_CUDADR	2u   /* "cudadr": the driver API */
+#define GV_API_CUBLAS	4u   /* "cublas": cuBLAS and cuBLASLt */
+#define GV_API_CUFFT	8u   /* "cufft" */
+#define GV_API_CURAND	16u  /* "curand" */
+#define GV_API_CUSPARSE 32u  /* "cusparse" */
+#define GV_API_CUDNN	64u  /* "cudnn" */
+#define GV_API_CUSOLVER 128u /* "cusolver" */
 #define GV_API_ALL                                                                                 \
 	(GV_API_CUDART | GV_API_CUDADR | GV_API_CUBLAS | GV_API_CUFFT | GV_API_CURAND |            \
-	 GV_API_CUSPARSE | GV_API_CUDNN)
+	 GV_API_CUSPARSE | GV_API_CUDNN | GV_API_CUSOLVER)
 #define GV_API_LISTED 0x80000000u /* set whenever a "plugins" list chose: never 0 */
 
 struct __attribute__((packed)) gv_msg_hdr {

@@ -105,6 +105,7 @@ static cudnnStatus_t cudnn_get_attr(const cudnnBackendDescriptor_t d,
 		memset(elems, 0x5a, (size_t)requested * gv_cudnn_elem_bytes(type));
 	return CUDNN_STATUS_SUCCESS;
 }
+static struct gvg_cusolver_fns cusolver_fakes;
 
 /* The library's pointer mode of any handle: host, cuBLAS's default. */
 static cublasStatus_t host_pointer_mode(cublasHandle_t h, cublasPointerMode_t *mode)
@@ -122,6 +123,14 @@ static cusparseStatus_t cusparse_host_pointer_mode(cusparseHandle_t h, cusparseP
 	return CUSPARSE_STATUS_SUCCESS;
 }
 
+/* A matrix descriptor's index base: zero, cuSPARSE's default (the host's
+ * checks of cuSOLVER's host CSR arrays ask it). */
+static cusparseIndexBase_t cusparse_index_base(const cusparseMatDescr_t descr)
+{
+	(void)descr;
+	return CUSPARSE_INDEX_BASE_ZERO;
+}
+
 static const void *math_fakes(int lib)
 {
 	switch (lib) {
@@ -137,6 +146,8 @@ static const void *math_fakes(int lib)
 		return &cusparse_fakes;
 	case GVW_LIB_CUDNN:
 		return &cudnn_fakes;
+	case GVW_LIB_CUSOLVER:
+		return &cusolver_fakes;
 	default:
 		return NULL;
 	}
@@ -155,6 +166,8 @@ void fz_install_fakes(struct gvw_worker *w)
 	rt_install_cublasLt(&cublasLt_fakes);
 	rt_install_cusparse(&cusparse_fakes);
 	cusparse_fakes.cusparseGetPointerMode = cusparse_host_pointer_mode;
+	cusparse_fakes.cusparseGetMatIndexBase = cusparse_index_base;
+	rt_install_cusolver(&cusolver_fakes);
 	rt_install_cudnn(&cudnn_fakes);
 	cudnn_fakes.cudnnBackendSetAttribute = cudnn_set_attr;
 	cudnn_fakes.cudnnBackendGetAttribute = cudnn_get_attr;

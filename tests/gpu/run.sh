@@ -73,7 +73,7 @@ compare_with_native() {
 	fi
 }
 run_programs() {
-	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft math_cusparse $dnn nvrtc_driver; do
+	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft math_cusparse math_cusolver $dnn nvrtc_driver; do
 		echo "=== BEGIN $p"
 		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $p)
 		echo "=== END $p rc=$?"
@@ -88,7 +88,7 @@ echo "== nvcc programs over TCP (gvirtus-backend on loopback, executor=cuda)"
 port=$((20000 + RANDOM % 20000))
 home=$(mktemp -d)
 mkdir -p "$home/etc"
-printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse", "cudnn" ] } ], "secure_application": false }\n' "$port" >"$home/etc/properties.json"
+printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse", "cudnn", "cusolver" ] } ], "secure_application": false }\n' "$port" >"$home/etc/properties.json"
 "$b/bin/gvirtus-backend" "$home/etc/properties.json" 2>"$out/backend.log" &
 backend=$!
 sleep 2

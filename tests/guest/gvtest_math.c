@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The math shims against a host without the libraries' GPU work: the CPU
- * double (whose executor has no cuBLAS, cuFFT, cuRAND, cuSPARSE or cuDNN), or an endpoint
+ * double (whose executor has no cuBLAS, cuFFT, cuRAND, cuSPARSE, cuSOLVER or cuDNN), or an endpoint
  * whose "plugins" leave them out.  What answers in the guest answers, the
  * strided cuBLAS copies move real data through the runtime, and every
  * remoted call fails with its library's own not-supported status.
@@ -15,6 +15,8 @@
 #include <cuda_runtime_api.h>
 #include <cufft.h>
 #include <curand.h>
+#include <cusolverDn.h>
+#include <cusolverSp.h>
 #include <cusparse.h>
 #include <string.h>
 
@@ -73,6 +75,39 @@ static void dnn(void)
 	CHECK(cudnnBackendGetAttribute(d, CUDNN_ATTR_TENSOR_DIMENSIONS, CUDNN_TYPE_INT64, 4, &n,
 				       dims) == CUDNN_STATUS_NOT_SUPPORTED,
 	      "cudnnBackendGetAttribute");
+}
+
+/* cuSOLVER's version and properties answer in the guest; its handles are
+ * the host's, and a host without it says not supported, as does a call
+ * the shim does not implement. */
+static void solver(void)
+{
+	cusolverDnHandle_t dn = NULL;
+	cusolverSpHandle_t sp = NULL;
+	cusolverDnParams_t params = NULL;
+	cudaStream_t stream = (cudaStream_t)1;
+	int v = 0;
+
+	CHECK(cusolverGetVersion(&v) == CUSOLVER_STATUS_SUCCESS && v == CUSOLVER_VERSION,
+	      "cusolverGetVersion %d", v);
+	CHECK(cusolverGetProperty(MAJOR_VERSION, &v) == CUSOLVER_STATUS_SUCCESS &&
+		  v == CUSOLVER_VER_MAJOR,
+	      "cusolverGetProperty MAJOR_VERSION %d", v);
+	CHECK(cusolverGetProperty(PATCH_LEVEL, NULL) == CUSOLVER_STATUS_INVALID_VALUE,
+	      "cusolverGetProperty NULL");
+	CHECK(cusolverDnCreate(&dn) == CUSOLVER_STATUS_NOT_SUPPORTED, "cusolverDnCreate");
+	CHECK(cusolverSpCreate(&sp) == CUSOLVER_STATUS_NOT_SUPPORTED, "cusolverSpCreate");
+	CHECK(cusolverDnCreateParams(&params) == CUSOLVER_STATUS_NOT_SUPPORTED,
+	      "cusolverDnCreateParams");
+	/* A handle this process never made: what the library calls not initialized. */
+	CHECK(cusolverDnGetStream(dn, &stream) == CUSOLVER_STATUS_NOT_INITIALIZED,
+	      "cusolverDnGetStream");
+	/* Not implemented (its vl and vu are host scalars of a type the call names). */
+	CHECK(cusolverDnXsyevdx(dn, params, CUSOLVER_EIG_MODE_VECTOR, CUSOLVER_EIG_RANGE_ALL,
+				CUBLAS_FILL_MODE_LOWER, 0, CUDA_R_64F, NULL, 1, NULL, NULL, 0, 0,
+				NULL, CUDA_R_64F, NULL, CUDA_R_64F, NULL, 0, NULL, 0,
+				NULL) == CUSOLVER_STATUS_NOT_SUPPORTED,
+	      "cusolverDnXsyevdx");
 }
 
 /* cuBLAS-XT is the guest's own, over the remoted cuBLAS: its settings are
@@ -147,6 +182,7 @@ int main(int argc, char **argv)
 	xt();
 	sparse();
 	dnn();
+	solver();
 	CHECK_CUDA(cudaFree(dev), cudaSuccess);
 	printf("gvtest_math%s: %d passed, %d failed\n", unserved ? " unserved" : "", check_passes,
 	       check_failures);

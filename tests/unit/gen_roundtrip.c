@@ -1330,6 +1330,15 @@ static struct gvg_cufft_fns fake_cufft;
 static struct gvg_cublasLt_fns fake_cublasLt;
 static struct gvg_cusparse_fns fake_cusparse;
 static struct gvg_cudnn_fns fake_cudnn;
+static struct gvg_cusolver_fns fake_cusolver;
+
+/* A matrix descriptor's index base, as cuSPARSE's default: the host's
+ * checks of cuSOLVER's host CSR arrays ask it. */
+static cusparseIndexBase_t rt_index_base_zero(const cusparseMatDescr_t descr)
+{
+	(void)descr;
+	return CUSPARSE_INDEX_BASE_ZERO;
+}
 
 static const void *fake_math_fns(int lib)
 {
@@ -1346,6 +1355,8 @@ static const void *fake_math_fns(int lib)
 		return &fake_cusparse;
 	case GVW_LIB_CUDNN:
 		return &fake_cudnn;
+	case GVW_LIB_CUSOLVER:
+		return &fake_cusolver;
 	default:
 		return NULL;
 	}
@@ -1371,6 +1382,8 @@ int main(void)
 	rt_install_cufft(&fake_cufft);
 	rt_install_cublasLt(&fake_cublasLt);
 	rt_install_cusparse(&fake_cusparse);
+	rt_install_cusolver(&fake_cusolver);
+	fake_cusparse.cusparseGetMatIndexBase = rt_index_base_zero;
 	rt_install_cudnn(&fake_cudnn);
 	ex.math_fns = fake_math_fns;
 	gv_loopback_worker->ex = &ex;
@@ -1389,6 +1402,7 @@ int main(void)
 	rt_run_all_cublasLt();
 	cublaslt_calls(&fake_cublasLt, &fake_cublas);
 	rt_run_all_cusparse();
+	rt_run_all_cusolver();
 	rt_run_all_cudnn();
 	cudnn_backend_attributes(&fake_cudnn);
 	runtime_via_driver(&fake);
