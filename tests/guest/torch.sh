@@ -19,7 +19,7 @@ chroot "$root" /bin/sh -c '[ -x "$1" ]' sh "$py" ||
 mkdir -p "$root/tmp/gvirtus"
 cp -a /usr/lib/gvirtus/. "$root/tmp/gvirtus/"
 g=/tmp/gvirtus
-pre=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12:$g/libcudnn.so.9
+pre=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12:$g/libcusolver.so.12:$g/libcudnn.so.9
 only=
 [ "${TORCH_ONLY:-all}" = all ] || only=$(echo "$TORCH_ONLY" | tr ',' ' ')
 # shellcheck disable=SC2086 # the checks' names, one word each

@@ -22,7 +22,7 @@ out=${OUT:-$b/torch-results}
 script=${TORCH_SCRIPT:-$repo/tests/torch/checks.py}
 mkdir -p "$out"
 g=$b/guest-lib
-preload=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12:$g/libcudnn.so.9
+preload=$g/libcudart.so.13:$g/libcuda.so.1:$g/libcublas.so.13:$g/libcublasLt.so.13:$g/libcufft.so.12:$g/libcurand.so.10:$g/libcusparse.so.12:$g/libcusolver.so.12:$g/libcudnn.so.9
 [ -x "$py" ] || { echo "torch: no Python at $py (give its path)"; exit 2; }
 # The host workers (gvirtus-backend's, QEMU's) open NVIDIA's libcudnn.so.9
 # from the venv's wheel, which no loader path names.
@@ -41,7 +41,7 @@ tcp() {
 	port=$((20000 + RANDOM % 20000))
 	home=$(mktemp -d)
 	mkdir -p "$home/etc"
-	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse", "cudnn" ] } ], "secure_application": false }\n' \
+	printf '{ "communicator": [ { "endpoint": { "suite": "tcp/ip", "protocol": "tcp", "server_address": "127.0.0.1", "port": "%s" }, "plugins": [ "cudart", "cudadr", "cublas", "cufft", "curand", "cusparse", "cusolver", "cudnn" ] } ], "secure_application": false }\n' \
 		"$port" >"$home/etc/properties.json"
 	"$b/bin/gvirtus-backend" "$home/etc/properties.json" 2>"$out/tcp-backend.log" &
 	backend=$!
