@@ -21,10 +21,12 @@ int gvw_h_MALLOC_MANAGED(struct gvw_call *c)
 
 	if (e)
 		return e;
-	/* As natively: a size, and one of the two attach flags. */
-	if (q->size == 0 || q->reserved ||
-	    (q->flags != cudaMemAttachGlobal && q->flags != cudaMemAttachHost))
+	/* As natively: one of the two attach flags; no size, no memory (and
+	 * success, as NVIDIA's runtime answers on the H100's driver 580). */
+	if (q->reserved || (q->flags != cudaMemAttachGlobal && q->flags != cudaMemAttachHost))
 		return cudaErrorInvalidValue;
+	if (q->size == 0)
+		return cudaSuccess;
 	if (!gvw_ex(c)->mem_alloc_managed)
 		return cudaErrorNotSupported;
 	e = gvw_device_room(c->s, q->size);
