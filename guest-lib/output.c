@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the session's host worker printed on its stdout (device printf, a
- * library's diagnostics), written on this program's stdout before the call
+ * What the session's host worker printed on its stdout and stderr (device
+ * printf, a library's diagnostics), written on this program's before the call
  * that flushed it returns, as the native driver writes it during the call
  * (host-worker/output.h).  Through stdio, as natively: the driver's
  * printf shares the program's stdout buffer.
@@ -38,7 +38,7 @@ void gv_output_fetch(void)
 			       "at most 1 MiB between two calls",
 			       r.dropped);
 		if (r.len && r.len <= sizeof(r.data))
-			fwrite(r.data, 1, r.len, stdout);
+			fwrite(r.data, 1, r.len, r.fd == 2 ? stderr : stdout);
 	}
 	waiting = 0;
 	fetching = 0;

@@ -167,10 +167,10 @@ int main(int argc, char **argv)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	/*
-	 * What kernels and libraries print on stdout (device printf, cuBLAS's
-	 * " ** On entry to ...") is the guest program's output: kept for it
-	 * (host-worker/output.h).  Failing that, the host's log, beside ours,
-	 * never the stdout of QEMU or the backend, which may be a console.
+	 * What kernels and libraries print (device printf, cuBLAS's and
+	 * cuSPARSE's " ** On entry to ...") is the guest program's output: kept
+	 * for it (host-worker/output.h).  Failing that, the host's log, beside
+	 * ours, never the stdout of QEMU or the backend, which may be a console.
 	 */
 	if (gvw_output_capture())
 		dup2(STDERR_FILENO, STDOUT_FILENO);

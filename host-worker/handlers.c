@@ -553,14 +553,16 @@ int gvw_h_FLUSH(struct gvw_call *c)
 	return cudaSuccess;
 }
 
-/* The worker's captured stdout, a chunk at a time (GV_RESP_F_OUTPUT says more). */
+/* The worker's captured stdout and stderr, a chunk at a time (GV_RESP_F_OUTPUT says more). */
 int gvw_h_TAKE_OUTPUT(struct gvw_call *c)
 {
 	struct gv_output_resp *r = c->resp;
 	uint32_t dropped;
+	int fd;
 
-	r->len = (uint32_t)gvw_output_take(r->data, sizeof(r->data), &dropped);
+	r->len = (uint32_t)gvw_output_take(r->data, sizeof(r->data), &dropped, &fd);
 	r->dropped = dropped;
+	r->fd = (uint32_t)fd;
 	return cudaSuccess;
 }
 

@@ -16,5 +16,7 @@ enum gvw_log_level {
 };
 
 void gvw_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sends the log to fd from now on (the worker's own stderr is the guest's). */
+int gvw_log_to_fd(int fd);
 
 #endif

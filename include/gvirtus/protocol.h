@@ -118,8 +118,8 @@ struct __attribute__((packed)) gv_resp_hdr {
 };
 _Static_assert(sizeof(struct gv_resp_hdr) == 32, "gv_resp_hdr is 32 bytes");
 /*
- * The session's worker printed on its stdout (device printf, a library's
- * diagnostics) and the bytes wait for the guest program: it fetches them
+ * The session's worker printed on its stdout or stderr (device printf, a
+ * library's diagnostics) and the bytes wait for the guest program: it fetches them
  * with TAKE_OUTPUT before it returns from the call, as the native driver
  * would have written them during it.
  */
@@ -699,11 +699,12 @@ struct __attribute__((packed)) gv_tex_create_req {
 };
 
 /* Host worker accounting, for tests: this VM's sessions and allocations. */
-/* TAKE_OUTPUT: the next bytes of the worker's stdout (GV_RESP_F_OUTPUT). */
+/* TAKE_OUTPUT: the next bytes of the worker's stdout or stderr (GV_RESP_F_OUTPUT). */
 #define GV_OUTPUT_CHUNK 4096
 struct __attribute__((packed)) gv_output_resp {
 	uint32_t len;	  /* bytes of data */
 	uint32_t dropped; /* bytes lost since the last take: the host's buffer was full */
+	uint32_t fd;	  /* 1: stdout's bytes, 2: stderr's */
 	uint8_t data[GV_OUTPUT_CHUNK];
 };
 
