@@ -26,20 +26,15 @@ int gvw_counts_as_library_object(int kind)
 	return kind != GVW_H_CUDNN_BACKEND;
 }
 
-/* One kind, its type and the call that destroys it. */
-#define DESTROY(kind, type, fn)                                                                    \
-	case GVW_H_##kind:                                                                         \
-		if (t->fn)                                                                         \
-			t->fn((type)h->obj);                                                       \
-		break;
 #define DESCRIPTOR(KIND, Name)                                                                     \
-	DESTROY(CUDNN_##KIND, cudnn##Name##Descriptor_t, cudnnDestroy##Name##Descriptor)
+	GVW_DESTROY_CASE(CUDNN_##KIND, cudnn##Name##Descriptor_t, cudnnDestroy##Name##Descriptor)
 
 void gvw_cudnn_destroy(const struct gvg_cudnn_fns *t, struct gvw_handle_slot *h)
 {
 	switch (h->kind) {
-		DESTROY(CUDNN, cudnnHandle_t, cudnnDestroy)
-		DESTROY(CUDNN_BACKEND, cudnnBackendDescriptor_t, cudnnBackendDestroyDescriptor)
+		GVW_DESTROY_CASE(CUDNN, cudnnHandle_t, cudnnDestroy)
+		GVW_DESTROY_CASE(CUDNN_BACKEND, cudnnBackendDescriptor_t,
+				 cudnnBackendDestroyDescriptor)
 		DESCRIPTOR(TENSOR, Tensor)
 		DESCRIPTOR(FILTER, Filter)
 		DESCRIPTOR(CONVOLUTION, Convolution)
@@ -56,11 +51,11 @@ void gvw_cudnn_destroy(const struct gvg_cudnn_fns *t, struct gvw_handle_slot *h)
 		DESCRIPTOR(SEQDATA, SeqData)
 		DESCRIPTOR(ATTN, Attn)
 		DESCRIPTOR(TENSORTRANSFORM, TensorTransform)
-		DESTROY(CUDNN_FUSED_CONST, cudnnFusedOpsConstParamPack_t,
-			cudnnDestroyFusedOpsConstParamPack)
-		DESTROY(CUDNN_FUSED_VARIANT, cudnnFusedOpsVariantParamPack_t,
-			cudnnDestroyFusedOpsVariantParamPack)
-		DESTROY(CUDNN_FUSED_PLAN, cudnnFusedOpsPlan_t, cudnnDestroyFusedOpsPlan)
+		GVW_DESTROY_CASE(CUDNN_FUSED_CONST, cudnnFusedOpsConstParamPack_t,
+				 cudnnDestroyFusedOpsConstParamPack)
+		GVW_DESTROY_CASE(CUDNN_FUSED_VARIANT, cudnnFusedOpsVariantParamPack_t,
+				 cudnnDestroyFusedOpsVariantParamPack)
+		GVW_DESTROY_CASE(CUDNN_FUSED_PLAN, cudnnFusedOpsPlan_t, cudnnDestroyFusedOpsPlan)
 	default:
 		break;
 	}

@@ -24,30 +24,27 @@ int gvw_cusolver_kind(int kind)
 	}
 }
 
-/* One kind, its type and the call that destroys it. */
-#define DESTROY(kind, type, fn)                                                                    \
-	case GVW_H_##kind:                                                                         \
-		if (t->fn)                                                                         \
-			t->fn((type)h->obj);                                                       \
-		break;
-
 void gvw_cusolver_destroy(const struct gvg_cusolver_fns *t, struct gvw_handle_slot *h)
 {
 	switch (h->kind) {
-		DESTROY(CUSOLVERDN, cusolverDnHandle_t, cusolverDnDestroy)
-		DESTROY(CUSOLVERSP, cusolverSpHandle_t, cusolverSpDestroy)
-		DESTROY(CUSOLVERRF, cusolverRfHandle_t, cusolverRfDestroy)
-		DESTROY(CUSOLVER_DN_PARAMS, cusolverDnParams_t, cusolverDnDestroyParams)
-		DESTROY(CUSOLVER_SYEVJ_INFO, syevjInfo_t, cusolverDnDestroySyevjInfo)
-		DESTROY(CUSOLVER_GESVDJ_INFO, gesvdjInfo_t, cusolverDnDestroyGesvdjInfo)
-		DESTROY(CUSOLVER_IRS_PARAMS, cusolverDnIRSParams_t, cusolverDnIRSParamsDestroy)
-		DESTROY(CUSOLVER_IRS_INFOS, cusolverDnIRSInfos_t, cusolverDnIRSInfosDestroy)
-		DESTROY(CUSOLVER_CSRQR_INFO, csrqrInfo_t, cusolverSpDestroyCsrqrInfo)
-		DESTROY(CUSOLVER_CSRQR_INFO_HOST, csrqrInfoHost_t, cusolverSpDestroyCsrqrInfoHost)
-		DESTROY(CUSOLVER_CSRCHOL_INFO, csrcholInfo_t, cusolverSpDestroyCsrcholInfo)
-		DESTROY(CUSOLVER_CSRCHOL_INFO_HOST, csrcholInfoHost_t,
-			cusolverSpDestroyCsrcholInfoHost)
-		DESTROY(CUSOLVER_CSRLU_INFO_HOST, csrluInfoHost_t, cusolverSpDestroyCsrluInfoHost)
+		GVW_DESTROY_CASE(CUSOLVERDN, cusolverDnHandle_t, cusolverDnDestroy)
+		GVW_DESTROY_CASE(CUSOLVERSP, cusolverSpHandle_t, cusolverSpDestroy)
+		GVW_DESTROY_CASE(CUSOLVERRF, cusolverRfHandle_t, cusolverRfDestroy)
+		GVW_DESTROY_CASE(CUSOLVER_DN_PARAMS, cusolverDnParams_t, cusolverDnDestroyParams)
+		GVW_DESTROY_CASE(CUSOLVER_SYEVJ_INFO, syevjInfo_t, cusolverDnDestroySyevjInfo)
+		GVW_DESTROY_CASE(CUSOLVER_GESVDJ_INFO, gesvdjInfo_t, cusolverDnDestroyGesvdjInfo)
+		GVW_DESTROY_CASE(CUSOLVER_IRS_PARAMS, cusolverDnIRSParams_t,
+				 cusolverDnIRSParamsDestroy)
+		GVW_DESTROY_CASE(CUSOLVER_IRS_INFOS, cusolverDnIRSInfos_t,
+				 cusolverDnIRSInfosDestroy)
+		GVW_DESTROY_CASE(CUSOLVER_CSRQR_INFO, csrqrInfo_t, cusolverSpDestroyCsrqrInfo)
+		GVW_DESTROY_CASE(CUSOLVER_CSRQR_INFO_HOST, csrqrInfoHost_t,
+				 cusolverSpDestroyCsrqrInfoHost)
+		GVW_DESTROY_CASE(CUSOLVER_CSRCHOL_INFO, csrcholInfo_t, cusolverSpDestroyCsrcholInfo)
+		GVW_DESTROY_CASE(CUSOLVER_CSRCHOL_INFO_HOST, csrcholInfoHost_t,
+				 cusolverSpDestroyCsrcholInfoHost)
+		GVW_DESTROY_CASE(CUSOLVER_CSRLU_INFO_HOST, csrluInfoHost_t,
+				 cusolverSpDestroyCsrluInfoHost)
 	default:
 		break;
 	}

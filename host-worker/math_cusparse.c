@@ -20,34 +20,33 @@ int gvw_cusparse_kind(int kind)
 	}
 }
 
-/* One kind, its type and the call that destroys it. */
-#define DESTROY(kind, type, fn)                                                                    \
-	case GVW_H_##kind:                                                                         \
-		if (t->fn)                                                                         \
-			t->fn((type)h->obj);                                                       \
-		break;
-
 void gvw_cusparse_destroy(const struct gvg_cusparse_fns *t, struct gvw_handle_slot *h)
 {
 	switch (h->kind) {
-		DESTROY(CUSPARSE, cusparseHandle_t, cusparseDestroy)
-		DESTROY(CUSPARSE_MAT_DESCR, cusparseMatDescr_t, cusparseDestroyMatDescr)
-		DESTROY(CUSPARSE_CSRIC02_INFO, csric02Info_t, cusparseDestroyCsric02Info)
-		DESTROY(CUSPARSE_BSRIC02_INFO, bsric02Info_t, cusparseDestroyBsric02Info)
-		DESTROY(CUSPARSE_CSRILU02_INFO, csrilu02Info_t, cusparseDestroyCsrilu02Info)
-		DESTROY(CUSPARSE_BSRILU02_INFO, bsrilu02Info_t, cusparseDestroyBsrilu02Info)
-		DESTROY(CUSPARSE_BSRSV2_INFO, bsrsv2Info_t, cusparseDestroyBsrsv2Info)
-		DESTROY(CUSPARSE_BSRSM2_INFO, bsrsm2Info_t, cusparseDestroyBsrsm2Info)
-		DESTROY(CUSPARSE_CSRU2CSR_INFO, csru2csrInfo_t, cusparseDestroyCsru2csrInfo)
-		DESTROY(CUSPARSE_COLOR_INFO, cusparseColorInfo_t, cusparseDestroyColorInfo)
-		DESTROY(CUSPARSE_PRUNE_INFO, pruneInfo_t, cusparseDestroyPruneInfo)
-		DESTROY(CUSPARSE_SPVEC, cusparseConstSpVecDescr_t, cusparseDestroySpVec)
-		DESTROY(CUSPARSE_DNVEC, cusparseConstDnVecDescr_t, cusparseDestroyDnVec)
-		DESTROY(CUSPARSE_SPMAT, cusparseConstSpMatDescr_t, cusparseDestroySpMat)
-		DESTROY(CUSPARSE_DNMAT, cusparseConstDnMatDescr_t, cusparseDestroyDnMat)
-		DESTROY(CUSPARSE_SPSV_DESCR, cusparseSpSVDescr_t, cusparseSpSV_destroyDescr)
-		DESTROY(CUSPARSE_SPSM_DESCR, cusparseSpSMDescr_t, cusparseSpSM_destroyDescr)
-		DESTROY(CUSPARSE_SPGEMM_DESCR, cusparseSpGEMMDescr_t, cusparseSpGEMM_destroyDescr)
+		GVW_DESTROY_CASE(CUSPARSE, cusparseHandle_t, cusparseDestroy)
+		GVW_DESTROY_CASE(CUSPARSE_MAT_DESCR, cusparseMatDescr_t, cusparseDestroyMatDescr)
+		GVW_DESTROY_CASE(CUSPARSE_CSRIC02_INFO, csric02Info_t, cusparseDestroyCsric02Info)
+		GVW_DESTROY_CASE(CUSPARSE_BSRIC02_INFO, bsric02Info_t, cusparseDestroyBsric02Info)
+		GVW_DESTROY_CASE(CUSPARSE_CSRILU02_INFO, csrilu02Info_t,
+				 cusparseDestroyCsrilu02Info)
+		GVW_DESTROY_CASE(CUSPARSE_BSRILU02_INFO, bsrilu02Info_t,
+				 cusparseDestroyBsrilu02Info)
+		GVW_DESTROY_CASE(CUSPARSE_BSRSV2_INFO, bsrsv2Info_t, cusparseDestroyBsrsv2Info)
+		GVW_DESTROY_CASE(CUSPARSE_BSRSM2_INFO, bsrsm2Info_t, cusparseDestroyBsrsm2Info)
+		GVW_DESTROY_CASE(CUSPARSE_CSRU2CSR_INFO, csru2csrInfo_t,
+				 cusparseDestroyCsru2csrInfo)
+		GVW_DESTROY_CASE(CUSPARSE_COLOR_INFO, cusparseColorInfo_t, cusparseDestroyColorInfo)
+		GVW_DESTROY_CASE(CUSPARSE_PRUNE_INFO, pruneInfo_t, cusparseDestroyPruneInfo)
+		GVW_DESTROY_CASE(CUSPARSE_SPVEC, cusparseConstSpVecDescr_t, cusparseDestroySpVec)
+		GVW_DESTROY_CASE(CUSPARSE_DNVEC, cusparseConstDnVecDescr_t, cusparseDestroyDnVec)
+		GVW_DESTROY_CASE(CUSPARSE_SPMAT, cusparseConstSpMatDescr_t, cusparseDestroySpMat)
+		GVW_DESTROY_CASE(CUSPARSE_DNMAT, cusparseConstDnMatDescr_t, cusparseDestroyDnMat)
+		GVW_DESTROY_CASE(CUSPARSE_SPSV_DESCR, cusparseSpSVDescr_t,
+				 cusparseSpSV_destroyDescr)
+		GVW_DESTROY_CASE(CUSPARSE_SPSM_DESCR, cusparseSpSMDescr_t,
+				 cusparseSpSM_destroyDescr)
+		GVW_DESTROY_CASE(CUSPARSE_SPGEMM_DESCR, cusparseSpGEMMDescr_t,
+				 cusparseSpGEMM_destroyDescr)
 	default:
 		break;
 	}

@@ -50,6 +50,13 @@ int gvw_counts_as_library_object(int kind);
 int gvw_cudnn_kind(int kind);
 struct gvg_cudnn_fns;
 void gvw_cudnn_destroy(const struct gvg_cudnn_fns *t, struct gvw_handle_slot *h);
+/* A case of a library's destroy switch (t its table, h the slot): one
+ * kind, its type and the call that destroys it. */
+#define GVW_DESTROY_CASE(kind, type, fn)                                                           \
+	case GVW_H_##kind:                                                                         \
+		if (t->fn)                                                                         \
+			t->fn((type)h->obj);                                                       \
+		break;
 /* The same of cuSOLVER's objects (math_cusolver.c). */
 int gvw_cusolver_kind(int kind);
 struct gvg_cusolver_fns;
