@@ -178,27 +178,34 @@ int gvw_track(struct gvw_call *c, struct gvw_alloc *a)
 	return cudaSuccess;
 }
 
-int gvw_h_MALLOC(struct gvw_call *c)
+int gvw_alloc_tracked(struct gvw_call *c, uint64_t size, int managed, unsigned int flags,
+		      struct gv_ptr_resp *r)
 {
-	const struct gv_malloc_req *q = c->req;
-	struct gv_ptr_resp *r = c->resp;
 	struct gvw_alloc a = {0};
-	int e = gvw_enter_device(c);
+	int e;
 
-	if (e)
-		return e;
-	if (q->size == 0)
+	if (size == 0)
 		return cudaSuccess; /* native: *devPtr = NULL, success */
-	e = gvw_device_room(c->s, q->size);
+	e = gvw_device_room(c->s, size);
 	if (e)
 		return e;
-	e = gvw_ex(c)->mem_alloc(c->ctx, q->size, &a);
+	e = managed ? gvw_ex(c)->mem_alloc_managed(c->ctx, size, flags, &a)
+		    : gvw_ex(c)->mem_alloc(c->ctx, size, &a);
 	if (e)
 		return e;
 	e = gvw_track(c, &a);
 	if (!e)
 		r->ptr = a.base;
 	return e;
+}
+
+int gvw_h_MALLOC(struct gvw_call *c)
+{
+	const struct gv_malloc_req *q = c->req;
+	struct gv_ptr_resp *r = c->resp;
+	int e = gvw_enter_device(c);
+
+	return e ? e : gvw_alloc_tracked(c, q->size, 0, 0, r);
 }
 
 int gvw_h_MALLOC_PITCH(struct gvw_call *c)

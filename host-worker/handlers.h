@@ -33,6 +33,11 @@ int gvw_device_room(struct gvw_session *s, uint64_t size);
 /* Tracks a new allocation of the caller's device within the session's
  * limits; past them the executor frees it and the error comes back. */
 int gvw_track(struct gvw_call *c, struct gvw_alloc *a);
+/* size bytes of device memory (managed: of managed memory, cudaMemAttach*
+ * flags) within the session's limits, tracked; r its address; nothing
+ * for 0 bytes (success, as natively).  The caller's device is entered. */
+int gvw_alloc_tracked(struct gvw_call *c, uint64_t size, int managed, unsigned int flags,
+		      struct gv_ptr_resp *r);
 /* Forgets an allocation the executor has freed. */
 void gvw_untrack(struct gvw_session *s, struct gvw_alloc *a);
 /*

@@ -16,7 +16,6 @@ int gvw_h_MALLOC_MANAGED(struct gvw_call *c)
 {
 	const struct gv_malloc_managed_req *q = c->req;
 	struct gv_ptr_resp *r = c->resp;
-	struct gvw_alloc a = {0};
 	int e = gvw_enter_device(c);
 
 	if (e)
@@ -25,20 +24,9 @@ int gvw_h_MALLOC_MANAGED(struct gvw_call *c)
 	 * success, as NVIDIA's runtime answers on the H100's driver 580). */
 	if (q->reserved || (q->flags != cudaMemAttachGlobal && q->flags != cudaMemAttachHost))
 		return cudaErrorInvalidValue;
-	if (q->size == 0)
-		return cudaSuccess;
 	if (!gvw_ex(c)->mem_alloc_managed)
 		return cudaErrorNotSupported;
-	e = gvw_device_room(c->s, q->size);
-	if (e)
-		return e;
-	e = gvw_ex(c)->mem_alloc_managed(c->ctx, q->size, q->flags, &a);
-	if (e)
-		return e;
-	e = gvw_track(c, &a);
-	if (!e)
-		r->ptr = a.base;
-	return e;
+	return gvw_alloc_tracked(c, q->size, 1, q->flags, r);
 }
 
 /* Bulk bytes to (write) or from the host CPU's view of a managed range. */

@@ -108,11 +108,17 @@ int gvw_output_pending(void)
 {
 	int any = 0, i;
 
+	struct pollfd p[2] = {{.fd = streams[0].rfd, .events = POLLIN},
+			      {.fd = streams[1].rfd, .events = POLLIN}};
+
 	if (!capturing)
 		return 0;
+	/* Asked at every reply: one syscall says whether the pipes hold bytes. */
+	(void)poll(p, 2, 0);
 	pthread_mutex_lock(&lock);
 	for (i = 0; i < 2; i++) {
-		drain_locked(&streams[i]);
+		if (p[i].revents & POLLIN)
+			drain_locked(&streams[i]);
 		any |= streams[i].used > 0 || streams[i].dropped > 0;
 	}
 	pthread_mutex_unlock(&lock);
