@@ -11,6 +11,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cudnn_attr.h"
@@ -54,6 +55,38 @@ GVM_EXPORT cudnnStatus_t cudnnBackendSetAttribute(cudnnBackendDescriptor_t descr
 				       sizeof(r), NULL, 0);
 }
 
+/*
+ * Elements that come back in bulk.  The library writes the lesser of the
+ * requested and the attribute's count, and callers count on it:
+ * cudnn-frontend asks for CUDNN_NUMERICAL_NOTE_TYPE_COUNT notes into a
+ * vector sized by the count it learned.  The host's run comes back whole,
+ * so it lands in a buffer of ours, and only the elements the library wrote
+ * reach the caller's array; the count is asked for to know how many.
+ */
+static cudnnStatus_t get_elements(struct gv_cudnn_be_get_req *q, struct gv_cudnn_be_get_resp *r,
+				  void *array, size_t len, size_t size)
+{
+	unsigned char small[256], *stage = len <= sizeof(small) ? small : malloc(len);
+	struct gv_buf b = {.addr = stage, .len = len, .dir = GV_BULK_FROM_HOST};
+	cudnnStatus_t e;
+	int64_t n;
+
+	if (!stage)
+		return CUDNN_STATUS_ALLOC_FAILED;
+	if (len)
+		q->want_count = 1;
+	e = (cudnnStatus_t)gvm_call(&gvm_lib_cudnn, GV_OP_CUDNN_BE_GET, q, sizeof(*q), NULL, 0, r,
+				    sizeof(*r), len ? &b : NULL, len ? 1 : 0);
+	if (e == CUDNN_STATUS_SUCCESS && len) {
+		n = r->count < q->requested ? r->count : q->requested;
+		if (n > 0)
+			memcpy(array, stage, (size_t)n * size);
+	}
+	if (stage != small)
+		free(stage);
+	return e;
+}
+
 GVM_EXPORT cudnnStatus_t cudnnBackendGetAttribute(const cudnnBackendDescriptor_t descriptor,
 						  cudnnBackendAttributeName_t attributeName,
 						  cudnnBackendAttributeType_t attributeType,
@@ -69,7 +102,6 @@ GVM_EXPORT cudnnStatus_t cudnnBackendGetAttribute(const cudnnBackendDescriptor_t
 	    .has_array = arrayOfElements != NULL,
 	};
 	struct gv_cudnn_be_get_resp r;
-	struct gv_buf b;
 	size_t size = gv_cudnn_elem_bytes(attributeType), len;
 	int descs = attributeType == CUDNN_TYPE_BACKEND_DESCRIPTOR;
 	cudnnStatus_t e;
@@ -89,11 +121,7 @@ GVM_EXPORT cudnnStatus_t cudnnBackendGetAttribute(const cudnnBackendDescriptor_t
 		e = (cudnnStatus_t)gvm_call(&gvm_lib_cudnn, GV_OP_CUDNN_BE_GET, &q, sizeof(q),
 					    arrayOfElements, (uint32_t)len, &r, sizeof(r), NULL, 0);
 	} else {
-		b.addr = arrayOfElements;
-		b.len = len;
-		b.dir = GV_BULK_FROM_HOST;
-		e = (cudnnStatus_t)gvm_call(&gvm_lib_cudnn, GV_OP_CUDNN_BE_GET, &q, sizeof(q), NULL,
-					    0, &r, sizeof(r), len ? &b : NULL, len ? 1 : 0);
+		e = get_elements(&q, &r, arrayOfElements, len, size);
 	}
 	if (e == CUDNN_STATUS_SUCCESS && elementCount)
 		*elementCount = r.count;
