@@ -72,10 +72,14 @@ compare_with_native() {
 		result[$3]=1
 	fi
 }
+# stdout line-buffered, as on the guest's console: a library's stderr line
+# (cuSPARSE's argument check) then lands where the program made it, in
+# every mode, instead of ahead of a pipe's buffered stdout.
+linebuf=$(command -v stdbuf >/dev/null && echo "stdbuf -oL")
 run_programs() {
 	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext math_curand math_cublas math_cufft math_cusparse math_cusolver $dnn nvrtc_driver; do
 		echo "=== BEGIN $p"
-		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $p)
+		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $linebuf $p)
 		echo "=== END $p rc=$?"
 	done
 }
