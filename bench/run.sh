@@ -80,6 +80,10 @@ if [ -n "$math" ]; then
 	guest_t=$((guest_t + ${MATHBENCH_GUEST_EXTRA_S:-180}))
 	guest_args="MATHBENCH_DIV=${MATHBENCH_GUEST_DIV:-10}"
 fi
+# BENCH_GUEST_ARGS: more NAME=VALUE words for the guest (GVIRTUS_MAILBOX=0:
+# every call through the driver, the path before the session mailbox).
+guest_args="$guest_args${BENCH_GUEST_ARGS:+ $BENCH_GUEST_ARGS}"
+guest_args=${guest_args# }
 "$repo/scripts/run-guest.sh" -e cuda -t "$guest_t" ${guest_args:+-a "$guest_args"} \
 	-l "$out/virtio.log" bench.sh >/dev/null 2>&1
 tr -d '\r' <"$out/virtio.log" | grep -E '^metric,value|^.+,-?[0-9.]+,[^,]+,-?[0-9.]+$' >"$out/virtio.csv"

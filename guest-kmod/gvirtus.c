@@ -61,6 +61,8 @@ struct gv_file {
 	struct gv_dev *dev;
 	u32 session;
 	unsigned int generation;	/* the device's when the file was opened */
+	struct mutex mbox_lock;
+	struct page *mbox;		/* the session mailbox, once mapped */
 };
 
 static DEFINE_MUTEX(gv_lock);		/* gv_the_dev */
@@ -362,11 +364,140 @@ out:
 	return err;
 }
 
+/*
+ * A request of the driver's own (the mailbox's ATTACH or WAIT): msg_len
+ * message bytes, and the mailbox's pages as one bulk buffer if box.
+ * Returns 0 with the 4-byte answer in *state (WAIT), or an errno.
+ */
+static int gv_mbox_request(struct gv_file *f, u32 flags, const void *msg, u32 msg_len,
+			   struct page *box, u32 *state)
+{
+	struct gv_vq_req_hdr *hdr;
+	struct gv_vq_resp_hdr *rh;
+	struct gv_vq_bulk *bd;
+	struct gv_req *req;
+	unsigned int i, np = box ? 1u << GV_MBOX_ORDER : 0;
+	int err = -ENOMEM;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->out_len = sizeof(*hdr) + msg_len + (box ? sizeof(*bd) : 0);
+	req->out = kzalloc(req->out_len, GFP_KERNEL);
+	req->in_len = sizeof(*rh) + sizeof(*state);
+	req->in = kzalloc(req->in_len, GFP_KERNEL);
+	req->npages = np;
+	if (np)
+		req->pagelist = kvmalloc_array(np, 8, GFP_KERNEL);
+	if (!req->out || !req->in || (np && !req->pagelist))
+		goto out;
+	hdr = req->out;
+	hdr->session = cpu_to_le32(f->session);
+	hdr->flags = cpu_to_le32(flags);
+	hdr->msg_len = cpu_to_le32(msg_len);
+	hdr->nbulk = cpu_to_le32(box ? 1 : 0);
+	memcpy(hdr + 1, msg, msg_len);
+	if (box) {
+		bd = (struct gv_vq_bulk *)((char *)(hdr + 1) + msg_len);
+		bd->len = cpu_to_le64(GV_MBOX_SIZE);
+		bd->npages = cpu_to_le32(np);
+		bd->dir = cpu_to_le32(GV_BULK_UPDATE);
+		for (i = 0; i < np; i++)
+			req->pagelist[i] = cpu_to_le64(page_to_phys(box + i));
+	}
+	if (READ_ONCE(f->dev->generation) != f->generation)
+		err = -ENODEV;
+	else
+		err = gv_submit(f->dev, req, true);
+	if (err == -EINTR)
+		return err;	/* the completion path frees req */
+	if (err)
+		goto out;
+	rh = req->in;
+	err = -EIO;
+	if (req->used_len < sizeof(*rh))
+		goto out;
+	err = le32_to_cpu(rh->status) == GV_VQ_ENOTSUPP ? -ENODEV
+							 : gv_status_errno(le32_to_cpu(rh->status));
+	if (!err && state) {
+		__le32 v;
+
+		err = -EIO;
+		if (le32_to_cpu(rh->msg_len) != sizeof(v) ||
+		    req->used_len < sizeof(*rh) + sizeof(v))
+			goto out;
+		memcpy(&v, rh + 1, sizeof(v));
+		*state = le32_to_cpu(v);
+		err = 0;
+	}
+out:
+	gv_req_free(req);
+	return err;
+}
+
+/*
+ * The session mailbox: physically contiguous pages of the file's own,
+ * told to the host once, then mapped into the caller.  Not copied into a
+ * child at fork: the session is its parent's.
+ */
+static int gv_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct gv_file *f = file->private_data;
+	struct page *box;
+	int err = 0;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != GV_MBOX_SIZE)
+		return -EINVAL;
+	mutex_lock(&f->mbox_lock);
+	if (!f->mbox) {
+		box = alloc_pages(GFP_KERNEL | __GFP_ZERO, GV_MBOX_ORDER);
+		if (!box) {
+			err = -ENOMEM;
+		} else {
+			err = gv_mbox_request(f, GV_VQ_F_MBOX_ATTACH, NULL, 0, box, NULL);
+			if (!err)
+				f->mbox = box;
+			else if (err != -EINTR)
+				__free_pages(box, GV_MBOX_ORDER);
+			/* After EINTR the host may map it yet: never reused. */
+		}
+	}
+	if (!err) {
+		vma->vm_flags |= VM_DONTCOPY;
+		err = remap_pfn_range(vma, vma->vm_start, page_to_pfn(f->mbox), GV_MBOX_SIZE,
+				      vma->vm_page_prot);
+	}
+	mutex_unlock(&f->mbox_lock);
+	return err;
+}
+
+static long gv_ioctl_mbox_wait(struct gv_file *f, u32 __user *useq)
+{
+	__le32 seq;
+	u32 v, state = GV_MBOX_PENDING;
+	int err;
+
+	if (get_user(v, useq))
+		return -EFAULT;
+	if (!READ_ONCE(f->mbox))
+		return -EINVAL;
+	seq = cpu_to_le32(v);
+	err = gv_mbox_request(f, GV_VQ_F_MBOX_WAIT, &seq, sizeof(seq), NULL, &state);
+	if (err)
+		return err;
+	return state == GV_MBOX_ANSWERED ? 0 : 1;
+}
+
 static long gv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	if (cmd != GV_IOC_CALL)
+	switch (cmd) {
+	case GV_IOC_CALL:
+		return gv_ioctl_call(file->private_data, (void __user *)arg);
+	case GV_IOC_MBOX_WAIT:
+		return gv_ioctl_mbox_wait(file->private_data, (u32 __user *)arg);
+	default:
 		return -ENOTTY;
-	return gv_ioctl_call(file->private_data, (void __user *)arg);
+	}
 }
 
 static int gv_open(struct inode *inode, struct file *file)
@@ -394,6 +525,7 @@ static int gv_open(struct inode *inode, struct file *file)
 	}
 	f->session = id;
 	f->generation = READ_ONCE(f->dev->generation);
+	mutex_init(&f->mbox_lock);
 	file->private_data = f;
 	return 0;
 }
@@ -404,6 +536,7 @@ static int gv_release(struct inode *inode, struct file *file)
 	struct gv_file *f = file->private_data;
 	struct gv_vq_req_hdr *hdr;
 	struct gv_req *req;
+	bool ended = false;
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (req) {
@@ -415,13 +548,18 @@ static int gv_release(struct inode *inode, struct file *file)
 			hdr = req->out;
 			hdr->session = cpu_to_le32(f->session);
 			hdr->flags = cpu_to_le32(GV_VQ_F_CLOSE_SESSION);
-			if (gv_submit(f->dev, req, false))
+			ended = !gv_submit(f->dev, req, false);
+			if (!ended)
 				dev_warn(&f->dev->vdev->dev,
 					 "session %u: could not tell the host it ended\n",
 					 f->session);
 		}
 		gv_req_free(req);
 	}
+	/* The host's worker may read a mailbox until its session ended. */
+	if (f->mbox && (ended || f->dev->removed ||
+			READ_ONCE(f->dev->generation) != f->generation))
+		__free_pages(f->mbox, GV_MBOX_ORDER);
 	ida_free(&gv_session_ida, f->session);
 	kref_put(&f->dev->ref, gv_dev_release);
 	kfree(f);
@@ -433,6 +571,7 @@ static const struct file_operations gv_fops = {
 	.open = gv_open,
 	.release = gv_release,
 	.unlocked_ioctl = gv_ioctl,
+	.mmap = gv_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };

@@ -29,6 +29,12 @@ struct gv_transport {
 		    unsigned int nbufs);
 	/* Largest bulk buffer one call may carry. */
 	uint64_t max_bulk;
+	/*
+	 * The host-function callback session: QEMU answers its gate calls
+	 * from its mirrors, so they must pass through it, never through the
+	 * session mailbox.  Set before its first call.
+	 */
+	int gate_calls;
 };
 
 /* The transport this process should use (transport.c), or NULL with why. */

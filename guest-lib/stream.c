@@ -255,6 +255,7 @@ static void start_callback_thread(void)
 		gv_log(GV_LOG_ERROR, "host functions: no second session: %s", why);
 		return;
 	}
+	cb_transport->gate_calls = 1;
 	if (pthread_create(&t, NULL, callback_thread, NULL)) {
 		cb_transport = NULL;
 		return;

@@ -49,7 +49,8 @@ int gvw_frame_recv(struct gv_stream *fd, struct gvw_frame_in *in, unsigned char 
 	memset(in, 0, sizeof(*in));
 	if (gv_stream_read_full(fd, &in->h, sizeof(in->h)))
 		return errno == ECONNRESET ? 0 : -1;
-	if (in->h.magic != GV_FRAME_MAGIC || in->h.msg_len > GV_FRAME_MAX_MSG ||
+	in->mbox = in->h.magic == GV_FRAME_MBOX_MAGIC && ram;
+	if ((in->h.magic != GV_FRAME_MAGIC && !in->mbox) || in->h.msg_len > GV_FRAME_MAX_MSG ||
 	    in->h.nbulk > GV_FRAME_MAX_BULK) {
 		gvw_log(GVW_WARN, "frame refused: magic 0x%08x, %u message bytes, %u bulk runs",
 			in->h.magic, in->h.msg_len, in->h.nbulk);

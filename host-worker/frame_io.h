@@ -17,6 +17,7 @@ struct gvw_frame_in {
 	struct gv_frame_piece iov[GV_FRAME_MAX_BULK];	 /* one buffer per BYTES run */
 	struct gv_frame_piece *pages[GV_FRAME_MAX_BULK]; /* a GUEST_PAGES run's pieces */
 	struct gvw_bulk bulk[GV_FRAME_MAX_BULK];
+	int mbox; /* a GV_FRAME_MBOX_MAGIC frame (QEMU's, with guest RAM only) */
 };
 
 #define GVW_FRAME_FAULT 2

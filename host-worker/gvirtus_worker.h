@@ -155,6 +155,14 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp, size_t resp_cap,
 		    size_t *resp_len);
 /*
+ * The session mailbox (mailbox.h): GV_FRAME_MBOX_ATTACH with the mailbox's
+ * guest pages, or GV_FRAME_MBOX_WAIT for request seq.  *state is the
+ * worker's GV_FRAME_MBOX_* answer.  0; 1 when a page is not guest RAM;
+ * -1 when the worker is gone.
+ */
+int gvw_remote_mbox(struct gvw_remote *r, uint32_t op, uint32_t seq, const struct gvw_bulk *box,
+		    uint32_t *state);
+/*
  * The client socket this session serves (or -1): every wait on the worker
  * also watches it, and a client that hangs up gets the worker killed.
  * Nothing is read from it.  Set before the first gvw_remote_exec.

@@ -794,6 +794,39 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 	return 0;
 }
 
+int gvw_remote_mbox(struct gvw_remote *r, uint32_t op, uint32_t seq, const struct gvw_bulk *box,
+		    uint32_t *state)
+{
+	const struct gv_frame_io io = {io_writev, io_read, r};
+	struct gv_frame_mbox m = {.op = op, .seq = seq};
+	struct gv_frame_req h = {.magic = GV_FRAME_MBOX_MAGIC,
+				 .msg_len = sizeof(m),
+				 .nbulk = box ? 1 : 0,
+				 .resp_cap = sizeof(*state)};
+	struct gv_frame_buf fb;
+	struct gv_frame_reply rh;
+	int e;
+
+	if (r->dead || r->aborted)
+		return -1;
+	if (box)
+		fb = (struct gv_frame_buf){box->iov,   box->niov,   box->len,	     box->dir,
+					   box->pages, box->npages, box->page_offset};
+	*state = GV_FRAME_MBOX_REFUSED;
+	e = gv_frame_call(&io, &h, &m, box ? &fb : NULL, state, sizeof(*state), &rh);
+	if (e == GV_FRAME_EFAULT)
+		return 1;
+	if (e == GV_FRAME_EPROTO || (!e && rh.resp_len != sizeof(*state))) {
+		gvw_log(GVW_ERROR, "session %u: worker process sent a malformed reply", r->id);
+		gvw_remote_abort(r);
+		e = GV_FRAME_EPROTO;
+	}
+	if (e)
+		return died(r);
+	account(r, rh.session_allocs, rh.session_bytes);
+	return 0;
+}
+
 void gvw_remote_close(struct gvw_remote *r)
 {
 	struct gvw_worker *w = r->w;

@@ -18,6 +18,9 @@
 #include "fdio.h"
 #include "frame_io.h"
 #include "log.h"
+#include "mailbox.h"
+#include "mbox_serve.h"
+#include "msg_scan.h"
 #include "ram_pin.h"
 #include "worker_internal.h"
 
@@ -88,23 +91,6 @@ static int ask_parent(struct gvw_worker *w, uint32_t type, const void *q, uint32
 	return n;
 }
 
-/* Whether the messages of a frame include op (their headers were not checked yet). */
-static int frame_has_op(const unsigned char *msg, size_t len, uint32_t op)
-{
-	struct gv_msg_hdr h;
-	size_t at = 0;
-
-	while (len - at >= sizeof(h)) {
-		memcpy(&h, msg + at, sizeof(h));
-		if (h.op == op)
-			return 1;
-		if (h.payload_len > len - at - sizeof(h))
-			break;
-		at += sizeof(h) + h.payload_len;
-	}
-	return 0;
-}
-
 /* The parent's VM-wide figures now, for a STATS op; 0, or -1 if none came. */
 static int ask_vm_stats(struct gvw_worker *w, struct gv_frame_vm_stats *out)
 {
@@ -166,6 +152,53 @@ static void publish(struct gvw_shared_stats *page, const struct gvw_activity *a,
 	__atomic_store_n(&page->bytes, bytes, __ATOMIC_RELAXED);
 }
 
+/* The monitor's figures for a call the mailbox answered. */
+struct mbox_stats {
+	struct gvw_session *s;
+	struct gvw_shared_stats *page;
+	struct gvw_activity *act;
+};
+
+static void mbox_after(void *ctx, const void *msg, size_t msg_len, const void *resp,
+		       size_t resp_len)
+{
+	struct mbox_stats *m = ctx;
+	uint64_t allocs, bytes;
+
+	held(m->s, &allocs, &bytes);
+	gvw_activity_count(m->act, msg, msg_len, NULL, 0, resp, resp_len);
+	publish(m->page, m->act, allocs, bytes);
+}
+
+/* A GV_FRAME_MBOX_MAGIC frame from QEMU: attach the mailbox, or wait for an answer. */
+static int serve_mbox(struct gv_stream *st, struct gvw_mbox *mb, const struct gvw_frame_in *in,
+		      const unsigned char *msg, uint64_t allocs, uint64_t bytes)
+{
+	struct gv_frame_mbox q = {0};
+	uint32_t state = GV_FRAME_MBOX_REFUSED;
+
+	if (in->h.msg_len == sizeof(q))
+		memcpy(&q, msg, sizeof(q));
+	if (q.op == GV_FRAME_MBOX_ATTACH && in->h.nbulk == 1 && in->pages[0] &&
+	    in->bulk[0].niov == 1 && in->bulk[0].len == GV_MBOX_SIZE &&
+	    !gvw_mbox_attach(mb, in->bulk[0].iov[0].base)) {
+		state = GV_FRAME_MBOX_ANSWERED;
+	} else if (q.op == GV_FRAME_MBOX_WAIT && !in->h.nbulk) {
+		int r = gvw_mbox_wait(mb, q.seq);
+
+		state = r < 0 ? GV_FRAME_MBOX_REFUSED
+			: r   ? GV_FRAME_MBOX_PENDING
+			      : GV_FRAME_MBOX_ANSWERED;
+	}
+	if (state == GV_FRAME_MBOX_REFUSED)
+		gvw_log(
+		    GVW_WARN,
+		    "mailbox frame refused: op %u, %u message bytes, %u bulk runs "
+		    "(a mailbox is GV_MBOX_SIZE bytes, contiguous in guest RAM, one per session)",
+		    q.op, in->h.msg_len, in->h.nbulk);
+	return gvw_frame_reply(st, allocs, bytes, &state, sizeof(state), in);
+}
+
 /* Between a client's frames: 1 when the next one begins, 0 when idle too long or gone. */
 static int client_next_frame(struct gv_stream *st, unsigned int idle_s)
 {
@@ -218,6 +251,8 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 	int have_relay = 0, client = 0;
 	struct gvw_worker *w;
 	struct gvw_session *s;
+	struct gvw_mbox mb;
+	struct mbox_stats mbs;
 	char err[256];
 	struct gv_stream parent = gv_stream_plain(fd), cst = gv_stream_plain(o->client_fd);
 	struct gv_stream *st = &parent;
@@ -251,6 +286,12 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 		gvw_worker_destroy(w);
 		return -1;
 	}
+	gvw_mbox_init(&mb, s);
+	mbs = (struct mbox_stats){s, page, &act};
+	if (page) {
+		mb.after = mbox_after;
+		mb.ctx = &mbs;
+	}
 	if (o->relay_fd >= 0) {
 		/* The parent's first words on the relay: this session's gate key. */
 		if (gvw_read_full(o->relay_fd, &w->relay_key, sizeof(w->relay_key))) {
@@ -276,17 +317,30 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 		if (got == GVW_FRAME_FAULT) {
 			/* QEMU answers the guest EFAULT, as for a page it cannot map. */
 			gvw_frame_free(&in);
+			gvw_mbox_lock(&mb);
 			held(s, &allocs, &bytes);
+			gvw_mbox_unlock(&mb);
 			if ((rc = gvw_frame_reply_fault(st, allocs, bytes)))
 				break;
 			continue;
 		}
+		if (in.mbox) {
+			gvw_mbox_lock(&mb);
+			held(s, &allocs, &bytes);
+			gvw_mbox_unlock(&mb);
+			rc = serve_mbox(st, &mb, &in, msg, allocs, bytes);
+			gvw_frame_free(&in);
+			if (rc)
+				break;
+			continue;
+		}
+		gvw_mbox_lock(&mb);
 		if (!client) {
 			s->vm_stats = in.h.vm;
 			s->have_vm_stats = 1;
 		} else {
 			/* A client's header says nothing of the host: ask the parent. */
-			s->have_vm_stats = frame_has_op(msg, in.h.msg_len, GV_OP_STATS) &&
+			s->have_vm_stats = gv_msgs_have_op(msg, in.h.msg_len, GV_OP_STATS) &&
 					   !ask_vm_stats(w, &s->vm_stats);
 		}
 		/* The sender's room for the responses: what does not fit is GV_ERESP. */
@@ -300,6 +354,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 					   resp_len);
 			publish(page, &act, allocs, bytes);
 		}
+		gvw_mbox_unlock(&mb);
 		if (client) {
 			/* As the backend answers a client: a reply taken within io_timeout_ms. */
 			st->deadline_ms = gv_stream_now_ms() + o->client_io_ms;
@@ -319,6 +374,7 @@ int gvw_serve_fd(int fd, const struct gvw_config *cfg, uint32_t id, const struct
 			st = &cst;
 		}
 	}
+	gvw_mbox_stop(&mb);
 	gvw_session_close(s);
 	if (have_relay) {
 		shutdown(o->relay_fd, SHUT_RDWR);

@@ -32,7 +32,9 @@ const char *gv_framing_parse(const uint8_t *req, size_t len, GvFraming *out)
     out->flags = hdr.flags;
     out->msg_len = hdr.msg_len;
     out->nbulk = hdr.nbulk;
-    if (out->flags & ~GV_VQ_F_CLOSE_SESSION) {
+    if (out->flags & ~(GV_VQ_F_CLOSE_SESSION | GV_VQ_F_MBOX_ATTACH |
+                       GV_VQ_F_MBOX_WAIT) ||
+        __builtin_popcount(out->flags) > 1) {
         return "unknown flags";
     }
     if (out->msg_len > GV_VQ_MAX_MSG) {

@@ -38,6 +38,7 @@
 #include "guest_ram.h"
 #include "gvirtus_framing.h"
 #include "gvirtus_worker.h"
+#include "mailbox.h"
 #include "protocol.h"
 #include "virtio_gvirtus.h"
 
@@ -315,6 +316,52 @@ static size_t gv_reply_status(VirtQueueElement *elem, uint32_t status)
     return iov_from_buf(elem->in_sg, elem->in_num, 0, &h, sizeof(h));
 }
 
+/*
+ * The session mailbox's two requests (mailbox.h), for a session in a
+ * worker process that maps guest RAM itself; anywhere else the guest
+ * keeps to GV_IOC_CALL (GV_VQ_ENOTSUPP).  Returns a GV_VQ_* status and,
+ * for WAIT, the worker's answer in *state.
+ */
+static uint32_t gv_run_mbox(GvSession *ss, const GvFraming *f, uint32_t *state)
+{
+    struct gvw_bulk box;
+    uint32_t seq = 0, wstate;
+    int e;
+
+    if (!ss->wr || !gvw_remote_shares_ram(ss->wr)) {
+        return GV_VQ_ENOTSUPP;
+    }
+    if (f->flags & GV_VQ_F_MBOX_ATTACH) {
+        if (f->msg_len || f->nbulk != 1 || f->bulk[0].len != GV_MBOX_SIZE ||
+            f->bulk[0].offset || f->bulk[0].dir != GV_BULK_UPDATE) {
+            return GV_VQ_EBADREQ;
+        }
+        box = (struct gvw_bulk){
+            .len = GV_MBOX_SIZE,
+            .dir = GV_BULK_UPDATE,
+            .pages = f->bulk[0].pages,
+            .npages = f->bulk[0].npages,
+        };
+        e = gvw_remote_mbox(ss->wr, GV_FRAME_MBOX_ATTACH, 0, &box, &wstate);
+    } else {
+        if (f->msg_len != sizeof(seq) || f->nbulk) {
+            return GV_VQ_EBADREQ;
+        }
+        memcpy(&seq, f->msg, sizeof(seq));
+        e = gvw_remote_mbox(ss->wr, GV_FRAME_MBOX_WAIT, le32_to_cpu(seq),
+                            NULL, &wstate);
+    }
+    if (e) {
+        return e < 0 ? GV_VQ_EWORKER : GV_VQ_EFAULT;
+    }
+    if (wstate == GV_FRAME_MBOX_REFUSED) {
+        return GV_VQ_EBADREQ;
+    }
+    *state = wstate == GV_FRAME_MBOX_PENDING ? GV_MBOX_PENDING
+                                             : GV_MBOX_ANSWERED;
+    return GV_VQ_OK;
+}
+
 /* Runs one request on the session thread; returns bytes written. */
 static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
 {
@@ -343,6 +390,18 @@ static size_t gv_run(GvSession *ss, VirtQueueElement *elem)
     if (why) {
         error_report_once("virtio-gvirtus: session %u: malformed request: %s",
                           ss->id, why);
+        goto reply;
+    }
+    if (f.flags & (GV_VQ_F_MBOX_ATTACH | GV_VQ_F_MBOX_WAIT)) {
+        uint32_t state = 0;
+
+        status = gv_run_mbox(ss, &f, &state);
+        if (status == GV_VQ_OK && (f.flags & GV_VQ_F_MBOX_WAIT) &&
+            in_len >= sizeof(rh) + sizeof(state)) {
+            state = cpu_to_le32(state);
+            resp = g_memdup2(&state, sizeof(state));
+            resp_len = sizeof(state);
+        }
         goto reply;
     }
     /* With guest RAM shared, the worker maps the pages itself. */

@@ -83,7 +83,7 @@ grep -q 'VIRTIO_ID_GVIRTUS' "$names" || { echo "build-qemu: could not register t
 # ninja rebuilds no more than it must.
 dst=$src/hw/virtio/gvirtus
 mkdir -p "$dst/gen"
-files=$(cd "$repo" && ls qemu-device/*.[ch] host-worker/*.[ch] common/fdio.[ch] common/frame_client.[ch] common/sockstream.[ch] common/loglevel.[ch] include/gvirtus/*.h include/gvirtus/*.def \
+files=$(cd "$repo" && ls qemu-device/*.[ch] host-worker/*.[ch] common/fdio.[ch] common/frame_client.[ch] common/sockstream.[ch] common/loglevel.[ch] common/msg_scan.h include/gvirtus/*.h include/gvirtus/*.def \
 	host-worker/gen/*.[ch] include/gvirtus/gen/*)
 # Generated files keep their gen/ folder, which is how they are included.
 place() {

@@ -91,6 +91,28 @@ struct __attribute__((packed)) gv_frame_reply {
 #define GV_FRAME_STATUS_OK    0u
 #define GV_FRAME_STATUS_FAULT 2u
 
+/*
+ * The session mailbox (mailbox.h), between QEMU and a worker it gave guest
+ * RAM: a frame of this magic carries one gv_frame_mbox as its message.
+ * ATTACH has one GUEST_PAGES run, the mailbox (GV_MBOX_SIZE bytes,
+ * contiguous in guest RAM); WAIT wakes the worker's mailbox thread and
+ * returns once request seq is answered or after a bounded time.  The
+ * reply's 4 response bytes are a GV_FRAME_MBOX_* state.  A receiver
+ * without guest RAM (a TCP client's) refuses the frame.
+ */
+#define GV_FRAME_MBOX_MAGIC  0x4d465647u /* "GVFM" */
+#define GV_FRAME_MBOX_ATTACH 1u
+#define GV_FRAME_MBOX_WAIT   2u
+
+struct __attribute__((packed)) gv_frame_mbox {
+	uint32_t op; /* GV_FRAME_MBOX_ATTACH or _WAIT */
+	uint32_t seq;
+};
+
+#define GV_FRAME_MBOX_ANSWERED 0u
+#define GV_FRAME_MBOX_PENDING  1u
+#define GV_FRAME_MBOX_REFUSED  2u
+
 /* A piece of a bulk buffer in the memory of whoever sends or receives it. */
 struct gv_frame_piece {
 	void *base;

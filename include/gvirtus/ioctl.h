@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #endif
 
+#include "mailbox.h"
 #include "virtio_gvirtus.h"
 
 #define GV_DEV_PATH "/dev/gvirtus"
@@ -39,5 +40,13 @@ struct gv_ioctl_call {
 
 #define GV_IOC_MAGIC 'G'
 #define GV_IOC_CALL  _IOWR(GV_IOC_MAGIC, 1, struct gv_ioctl_call)
+/*
+ * The session mailbox (mailbox.h): mmap of GV_MBOX_SIZE bytes at offset 0
+ * gives the file its mailbox (ENODEV where the host serves none: keep to
+ * GV_IOC_CALL).  GV_IOC_MBOX_WAIT sleeps until the request of the given
+ * seq is answered: 0 once it is, 1 when the host's bounded wait ended
+ * first (ask again).
+ */
+#define GV_IOC_MBOX_WAIT _IOW(GV_IOC_MAGIC, 2, gv_u32)
 
 #endif

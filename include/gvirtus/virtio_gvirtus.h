@@ -55,6 +55,16 @@ typedef uint64_t gv_le64;
 
 /* vq header flags */
 #define GV_VQ_F_CLOSE_SESSION 1u /* no message: end the session */
+/*
+ * The session mailbox (mailbox.h); gvirtus.ko alone sends these.  ATTACH:
+ * no message, one bulk buffer (GV_BULK_UPDATE), the mailbox's pages.
+ * WAIT: a 4-byte message, the le32 seq of the request waited for; the
+ * response is 4 bytes, GV_MBOX_ANSWERED or GV_MBOX_PENDING (ask again).
+ */
+#define GV_VQ_F_MBOX_ATTACH 2u
+#define GV_VQ_F_MBOX_WAIT   4u
+#define GV_MBOX_ANSWERED    0u
+#define GV_MBOX_PENDING	    1u
 
 /* Limits the device enforces on every request. */
 #define GV_VQ_MAX_MSG	     (64u * 1024)  /* protocol bytes each way */
@@ -94,6 +104,7 @@ struct gv_vq_bulk {
 #define GV_VQ_ENOSESSION 2u /* too many sessions */
 #define GV_VQ_EFAULT	 3u /* a page address is not guest RAM */
 #define GV_VQ_EWORKER	 4u /* the session's worker process is gone */
+#define GV_VQ_ENOTSUPP	 5u /* no mailbox here: no worker process or no shared RAM */
 
 struct gv_vq_resp_hdr {
 	gv_le32 status;	 /* GV_VQ_* */
