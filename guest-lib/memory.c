@@ -169,6 +169,14 @@ cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKin
 		memmove(dst, src, count);
 		return cudaSuccess;
 	case cudaMemcpyHostToDevice:
+		/* Small copies carry their bytes in the messages (no bulk buffer:
+		 * through the session mailbox where there is one). */
+		if (count <= GV_INLINE_COPY_MAX) {
+			q = (struct gv_memcpy_req){(uintptr_t)dst, 0, count,
+						   gv_stream_value(stream)};
+			return gv_rpc_tail(GV_OP_MEMCPY_HTOD_INLINE, &q, sizeof(q), src,
+					   (uint32_t)count, &r, sizeof(r), NULL, 0);
+		}
 		for (off = 0; off < count && e == cudaSuccess; off += b.len) {
 			b = (struct gv_buf){(const char *)src + off,
 					    count - off < chunk ? count - off : chunk,
@@ -179,6 +187,19 @@ cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKin
 		}
 		return e;
 	case cudaMemcpyDeviceToHost:
+		if (count <= GV_INLINE_COPY_MAX) {
+			struct gv_inline_copy_resp *in = malloc(sizeof(*in));
+
+			if (!in)
+				return cudaErrorMemoryAllocation;
+			q = (struct gv_memcpy_req){0, (uintptr_t)src, count,
+						   gv_stream_value(stream)};
+			e = GV_RPC(MEMCPY_DTOH_INLINE, &q, in, NULL, 0);
+			if (e == cudaSuccess)
+				memcpy(dst, in->data, count);
+			free(in);
+			return e;
+		}
 		for (off = 0; off < count && e == cudaSuccess; off += b.len) {
 			b = (struct gv_buf){(char *)dst + off,
 					    count - off < chunk ? count - off : chunk,

@@ -398,6 +398,26 @@ int gvw_h_MEMCPY_HTOD_INLINE(struct gvw_call *c)
 	return gvw_ex(c)->htod(c->ctx, a, q->dst, c->tail, q->size, stream);
 }
 
+/* The bytes go back in the response (zeroed by the dispatch past them). */
+int gvw_h_MEMCPY_DTOH_INLINE(struct gvw_call *c)
+{
+	const struct gv_memcpy_req *q = c->req;
+	struct gv_inline_copy_resp *r = c->resp;
+	const struct gvw_alloc *a;
+	void *stream;
+	int e;
+
+	if (q->size > sizeof(r->data) || q->dst)
+		return cudaErrorInvalidValue;
+	e = gvw_enter_stream(c, q->stream, &stream);
+	if (e || q->size == 0)
+		return e;
+	a = gvw_alloc_find_range(&c->s->allocs, q->src, q->size);
+	if (!a)
+		return cudaErrorInvalidValue;
+	return gvw_ex(c)->dtoh(c->ctx, r->data, a, q->src, q->size, stream);
+}
+
 int gvw_h_MEMCPY_DTOH(struct gvw_call *c)
 {
 	const struct gv_memcpy_req *q = c->req;

@@ -32,7 +32,7 @@
 
 #define GV_MSG_MAGIC	    0x54525647u /* "GVRT" */
 #define GV_RESP_MAGIC	    0x50525647u /* "GVRP" */
-#define GV_PROTOCOL_VERSION 2u
+#define GV_PROTOCOL_VERSION 3u
 
 #define GV_MSG_F_NO_REPLY 1u
 
@@ -699,6 +699,16 @@ struct __attribute__((packed)) gv_tex_create_req {
 };
 
 /* Host worker accounting, for tests: this VM's sessions and allocations. */
+/*
+ * MEMCPY_DTOH_INLINE: a small device-to-host copy (at most
+ * GV_INLINE_COPY_MAX bytes), its bytes in the response, as
+ * MEMCPY_HTOD_INLINE carries them in the request: such copies need no bulk
+ * buffer, so they travel through the session mailbox.  The rest is zeros.
+ */
+struct __attribute__((packed)) gv_inline_copy_resp {
+	uint8_t data[GV_INLINE_COPY_MAX];
+};
+
 /* TAKE_OUTPUT: the next bytes of the worker's stdout or stderr (GV_RESP_F_OUTPUT). */
 #define GV_OUTPUT_CHUNK 4096
 struct __attribute__((packed)) gv_output_resp {

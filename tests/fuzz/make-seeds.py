@@ -229,6 +229,7 @@ def codecs_seeds(fatbin):
         "MALLOC_PITCH": u64(100, 3),
         "MEMCPY_HTOD": memcpy_req(p0, 0, 64, st),
         "MEMCPY_DTOH": memcpy_req(0, p0, 64, st),
+        "MEMCPY_DTOH_INLINE": memcpy_req(0, p0, 64, st),
         "MEMCPY_DTOD": memcpy_req(p0 + 100, p0, 64, st),
         "MEMSET": struct.pack("<QQiIQ", p0, 64, 1, 0, st),
         "MEMCPY_2D": struct.pack("<QQQQQQIIQ", p0, 256, 0, 16, 16, 4, 1, 0, st),

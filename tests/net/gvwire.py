@@ -15,7 +15,8 @@ CALLS_DEF = os.path.join(REPO, "include", "gvirtus", "calls.def")
 
 FRAME_MAGIC, REPLY_MAGIC = 0x52465647, 0x50465647   # GV_FRAME_MAGIC, GV_FRAME_REPLY_MAGIC
 MSG_MAGIC, RESP_MAGIC = 0x54525647, 0x50525647       # GV_MSG_MAGIC, GV_RESP_MAGIC
-PROTOCOL_VERSION = 2
+with open(os.path.join(REPO, "include", "gvirtus", "protocol.h")) as _f:  # GV_PROTOCOL_VERSION
+    PROTOCOL_VERSION = int(re.search(r"#define GV_PROTOCOL_VERSION (\d+)u", _f.read()).group(1))
 NO_REPLY = 1                                          # GV_MSG_F_NO_REPLY
 TO_HOST, FROM_HOST = 1, 2                             # GV_BULK_TO_HOST, GV_BULK_FROM_HOST
 # enum gv_status

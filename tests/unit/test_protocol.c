@@ -172,6 +172,54 @@ static void test_bulk_checks(void)
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), &to, 1);
 	EXPECT(r.h.result == cudaSuccess, "valid HtoD: %d", r.h.result);
 
+	/* Small copies with their bytes in the messages (no bulk buffer). */
+	{
+		static unsigned char out[8192];
+		unsigned char want[64];
+		struct gv_resp_hdr h;
+		size_t n = 0, i;
+
+		for (i = 0; i < sizeof(want); i++)
+			want[i] = (unsigned char)(i * 7 + 1);
+		cq = (struct gv_memcpy_req){.dst = p.ptr + 64, .size = sizeof(want)};
+		{
+			unsigned char buf[512];
+			size_t len = put_msg(buf, GV_OP_MEMCPY_HTOD_INLINE, &cq, sizeof(cq), 0);
+
+			memcpy(buf + len, want, sizeof(want));
+			((struct gv_msg_hdr *)buf)->payload_len += sizeof(want);
+			r = exec(buf, len + sizeof(want), NULL, 0, 8192);
+		}
+		EXPECT(r.h.status == GV_OK && r.h.result == cudaSuccess, "inline HtoD: %d",
+		       r.h.result);
+		cq = (struct gv_memcpy_req){.src = p.ptr + 64, .size = sizeof(want)};
+		{
+			unsigned char buf[512];
+
+			gvw_session_exec(s, buf,
+					 put_msg(buf, GV_OP_MEMCPY_DTOH_INLINE, &cq, sizeof(cq), 0),
+					 NULL, 0, out, sizeof(out), &n);
+		}
+		memcpy(&h, out, sizeof(h));
+		EXPECT(h.status == GV_OK && h.result == cudaSuccess &&
+			   n == sizeof(h) + sizeof(struct gv_inline_copy_resp) &&
+			   !memcmp(out + sizeof(h), want, sizeof(want)) &&
+			   out[sizeof(h) + sizeof(want)] == 0,
+		       "inline DtoH: the bytes, then zeros (%d, %zu bytes)", h.result, n);
+		cq = (struct gv_memcpy_req){.src = p.ptr, .size = GV_INLINE_COPY_MAX + 1};
+		r = call(GV_OP_MEMCPY_DTOH_INLINE, &cq, sizeof(cq), NULL, 0);
+		EXPECT(r.h.result == cudaErrorInvalidValue, "inline DtoH past its room: %d",
+		       r.h.result);
+		cq = (struct gv_memcpy_req){.src = p.ptr + 8192 - 8, .size = 64};
+		r = call(GV_OP_MEMCPY_DTOH_INLINE, &cq, sizeof(cq), NULL, 0);
+		EXPECT(r.h.result == cudaErrorInvalidValue, "inline DtoH past the allocation: %d",
+		       r.h.result);
+		cq = (struct gv_memcpy_req){.dst = 1, .src = p.ptr, .size = 64};
+		r = call(GV_OP_MEMCPY_DTOH_INLINE, &cq, sizeof(cq), NULL, 0);
+		EXPECT(r.h.result == cudaErrorInvalidValue, "inline DtoH naming a destination: %d",
+		       r.h.result);
+	}
+
 	/* device ranges: outside, straddling the end, wrapping around */
 	cq = (struct gv_memcpy_req){.dst = p.ptr + 1, .src = 0, .size = 8192};
 	r = call(GV_OP_MEMCPY_HTOD, &cq, sizeof(cq), &to, 1);
