@@ -231,9 +231,32 @@ static int gv_status_errno(u32 status)
 		return -EFAULT;
 	case GV_VQ_EWORKER:
 		return -EIO;	/* the host process serving this session died */
+	case GV_VQ_ENOTSUPP:
+		return -ENODEV;	/* no mailbox there: GV_IOC_CALL serves all */
 	default:
 		return -EINVAL;
 	}
+}
+
+/*
+ * Sends a request of file f and checks the answer's header: 0 with it in
+ * *rh, -EINTR when a fatal signal came first (req then belongs to the
+ * completion path), or another errno (req stays the caller's).
+ */
+static int gv_file_submit(struct gv_file *f, struct gv_req *req, struct gv_vq_resp_hdr **rh)
+{
+	int err;
+
+	/* A suspend reset the device: the host ended this file's session. */
+	if (READ_ONCE(f->dev->generation) != f->generation)
+		return -ENODEV;
+	err = gv_submit(f->dev, req, true);
+	if (err)
+		return err;
+	*rh = req->in;
+	if (req->used_len < sizeof(**rh))
+		return -EIO;
+	return gv_status_errno(le32_to_cpu((*rh)->status));
 }
 
 static int gv_pin(struct gv_req *req, const struct gv_ioctl_buf *b,
@@ -334,20 +357,9 @@ static long gv_ioctl_call(struct gv_file *f, struct gv_ioctl_call __user *ucall)
 			goto out;
 	}
 
-	/* A suspend reset the device: the host ended this file's session. */
-	if (READ_ONCE(f->dev->generation) != f->generation)
-		err = -ENODEV;
-	else
-		err = gv_submit(f->dev, req, true);
+	err = gv_file_submit(f, req, &rh);
 	if (err == -EINTR)
 		return err;	/* the completion path frees req */
-	if (err)
-		goto out;
-	rh = req->in;
-	err = -EIO;
-	if (req->used_len < sizeof(*rh))
-		goto out;
-	err = gv_status_errno(le32_to_cpu(rh->status));
 	if (err)
 		goto out;
 	rlen = le32_to_cpu(rh->msg_len);
@@ -405,20 +417,9 @@ static int gv_mbox_request(struct gv_file *f, u32 flags, const void *msg, u32 ms
 		for (i = 0; i < np; i++)
 			req->pagelist[i] = cpu_to_le64(page_to_phys(box + i));
 	}
-	if (READ_ONCE(f->dev->generation) != f->generation)
-		err = -ENODEV;
-	else
-		err = gv_submit(f->dev, req, true);
+	err = gv_file_submit(f, req, &rh);
 	if (err == -EINTR)
 		return err;	/* the completion path frees req */
-	if (err)
-		goto out;
-	rh = req->in;
-	err = -EIO;
-	if (req->used_len < sizeof(*rh))
-		goto out;
-	err = le32_to_cpu(rh->status) == GV_VQ_ENOTSUPP ? -ENODEV
-							 : gv_status_errno(le32_to_cpu(rh->status));
 	if (!err && state) {
 		__le32 v;
 

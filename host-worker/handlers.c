@@ -379,6 +379,22 @@ int gvw_h_MEMCPY_HTOD(struct gvw_call *c)
 	return bulk_copy(c, q->dst, q->size, q->stream, 1);
 }
 
+/*
+ * An inline copy's device side: q's stream entered and the session's
+ * allocation holding [addr, addr + size) in *a; -1 when there is nothing
+ * to copy, else 0 or the error.
+ */
+static int inline_copy(struct gvw_call *c, const struct gv_memcpy_req *q, uint64_t addr,
+		       const struct gvw_alloc **a, void **stream)
+{
+	int e = gvw_enter_stream(c, q->stream, stream);
+
+	if (e || q->size == 0)
+		return e ? e : -1;
+	*a = gvw_alloc_find_range(&c->s->allocs, addr, q->size);
+	return *a ? 0 : cudaErrorInvalidValue;
+}
+
 /* The bytes are the request's tail, copied out of the message already. */
 int gvw_h_MEMCPY_HTOD_INLINE(struct gvw_call *c)
 {
@@ -389,12 +405,9 @@ int gvw_h_MEMCPY_HTOD_INLINE(struct gvw_call *c)
 
 	if (q->size != c->tail_len || q->src)
 		return cudaErrorInvalidValue;
-	e = gvw_enter_stream(c, q->stream, &stream);
-	if (e || q->size == 0)
-		return e;
-	a = gvw_alloc_find_range(&c->s->allocs, q->dst, q->size);
-	if (!a)
-		return cudaErrorInvalidValue;
+	e = inline_copy(c, q, q->dst, &a, &stream);
+	if (e)
+		return e < 0 ? cudaSuccess : e;
 	return gvw_ex(c)->htod(c->ctx, a, q->dst, c->tail, q->size, stream);
 }
 
@@ -409,12 +422,9 @@ int gvw_h_MEMCPY_DTOH_INLINE(struct gvw_call *c)
 
 	if (q->size > sizeof(r->data) || q->dst)
 		return cudaErrorInvalidValue;
-	e = gvw_enter_stream(c, q->stream, &stream);
-	if (e || q->size == 0)
-		return e;
-	a = gvw_alloc_find_range(&c->s->allocs, q->src, q->size);
-	if (!a)
-		return cudaErrorInvalidValue;
+	e = inline_copy(c, q, q->src, &a, &stream);
+	if (e)
+		return e < 0 ? cudaSuccess : e;
 	return gvw_ex(c)->dtoh(c->ctx, r->data, a, q->src, q->size, stream);
 }
 
