@@ -335,9 +335,53 @@ struct handoff {
 
 static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct handoff *h);
 
+/* A QEMU session's worker finds its figures' page here (guest RAM's fds start at 5). */
+#define GVW_STATS_FD	 (GVW_GUEST_RAM_FIRST_FD + GVW_GUEST_RAM_MAX_RANGES)
+#define GVW_STATS_FD_STR "21"
+_Static_assert(GVW_STATS_FD == 21, "GVW_STATS_FD_STR names GVW_STATS_FD");
+
+/* A memfd for a worker's figures (struct gvw_shared_stats), above any fd a spawn writes. */
+static int stats_memfd(void)
+{
+	int fd = memfd_create("gvirtus-session-stats", MFD_CLOEXEC);
+
+	if (fd >= 0 && fd < 64) {
+		int hi = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+
+		close(fd);
+		fd = hi;
+	}
+	return fd;
+}
+
+/*
+ * QEMU's sessions: the worker publishes its figures on a page too, as the
+ * session mailbox's calls never pass through QEMU (query-gvirtus reads
+ * them there).  Without the page the session still runs.
+ */
 struct gvw_remote *gvw_remote_open(struct gvw_worker *w, uint32_t id)
 {
-	return open_remote(w, id, NULL);
+	struct handoff h = {.client_fd = -1};
+	struct gvw_shared_stats *page = MAP_FAILED;
+	struct gvw_remote *r;
+
+	h.stats_fd = stats_memfd();
+	if (h.stats_fd >= 0 && !ftruncate(h.stats_fd, sizeof(*page)))
+		page = mmap(NULL, sizeof(*page), PROT_READ, MAP_SHARED, h.stats_fd, 0);
+	if (page == MAP_FAILED && h.stats_fd >= 0) {
+		close(h.stats_fd);
+		h.stats_fd = -1;
+	}
+	r = open_remote(w, id, &h);
+	if (h.stats_fd >= 0)
+		close(h.stats_fd);
+	if (!r || page == MAP_FAILED) {
+		if (page != MAP_FAILED)
+			munmap(page, sizeof(*page));
+		return r;
+	}
+	r->shared = page;
+	return r;
 }
 
 struct gvw_remote *gvw_remote_open_client(struct gvw_worker *w, uint32_t id, int client_fd,
@@ -349,13 +393,7 @@ struct gvw_remote *gvw_remote_open_client(struct gvw_worker *w, uint32_t id, int
 
 	/* Above any number the spawn's dup2s write, so that none clobbers another. */
 	h.client_fd = fcntl(client_fd, F_DUPFD_CLOEXEC, 64);
-	h.stats_fd = memfd_create("gvirtus-session-stats", MFD_CLOEXEC);
-	if (h.stats_fd >= 0 && h.stats_fd < 64) {
-		int hi = fcntl(h.stats_fd, F_DUPFD_CLOEXEC, 64);
-
-		close(h.stats_fd);
-		h.stats_fd = hi;
-	}
+	h.stats_fd = stats_memfd();
 	if (h.client_fd < 0 || h.stats_fd < 0 || ftruncate(h.stats_fd, sizeof(*page)) ||
 	    (page = mmap(NULL, sizeof(*page), PROT_READ, MAP_SHARED, h.stats_fd, 0)) ==
 		MAP_FAILED) {
@@ -473,7 +511,7 @@ static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
 	posix_spawn_file_actions_adddup2(&fa, rv[1], 4);
-	if (h) {
+	if (h && h->client_fd >= 0) {
 		/* A TCP client's worker: never guest RAM (the fds would meet). */
 		posix_spawn_file_actions_adddup2(&fa, h->client_fd, 5);
 		posix_spawn_file_actions_adddup2(&fa, h->stats_fd, 6);
@@ -490,6 +528,14 @@ static struct gvw_remote *open_remote(struct gvw_worker *w, uint32_t id, struct 
 			argv[more + 1] = s_ram;
 			if (cfg->register_guest_ram)
 				argv[more + 2] = (char *)"--register-guest-ram";
+		}
+		/* Past every guest-RAM descriptor's number. */
+		if (h && h->stats_fd >= 0) {
+			while (argv[more])
+				more++;
+			posix_spawn_file_actions_adddup2(&fa, h->stats_fd, GVW_STATS_FD);
+			argv[more] = (char *)"--stats-fd";
+			argv[more + 1] = (char *)GVW_STATS_FD_STR;
 		}
 	}
 	/*

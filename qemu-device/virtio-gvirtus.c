@@ -981,6 +981,7 @@ static GvirtusSessionInfo *gv_session_info(GvSession *ss)
 {
     GvirtusSessionInfo *i = g_new0(GvirtusSessionInfo, 1);
     struct gvw_held held = { 0 };
+    struct gvw_activity act, wact;
 
     if (ss->wr) {
         gvw_remote_held(ss->wr, &held);
@@ -993,12 +994,25 @@ static GvirtusSessionInfo *gv_session_info(GvSession *ss)
     i->allocations = held.allocs;
     i->device_bytes = held.device_bytes;
     qemu_mutex_lock(&ss->stats_lock);
-    i->guest_pid = ss->act.guest_pid;
-    i->requests = ss->act.requests;
-    i->calls = ss->act.calls;
-    i->bytes_moved = ss->act.bytes_moved;
-    i->last_error = ss->act.last_error;
+    act = ss->act;
     qemu_mutex_unlock(&ss->stats_lock);
+    /*
+     * A worker process counts what reaches it, the session mailbox's calls
+     * included, which never pass through here; only gate calls of a
+     * callback session are answered here alone.  The larger of each.
+     */
+    if (ss->wr && gvw_remote_activity(ss->wr, &wact) == 0) {
+        act.guest_pid = wact.guest_pid ? wact.guest_pid : act.guest_pid;
+        act.requests = MAX(act.requests, wact.requests);
+        act.calls = MAX(act.calls, wact.calls);
+        act.bytes_moved = MAX(act.bytes_moved, wact.bytes_moved);
+        act.last_error = wact.last_error ? wact.last_error : act.last_error;
+    }
+    i->guest_pid = act.guest_pid;
+    i->requests = act.requests;
+    i->calls = act.calls;
+    i->bytes_moved = act.bytes_moved;
+    i->last_error = act.last_error;
     return i;
 }
 
