@@ -188,16 +188,13 @@ cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKin
 		return e;
 	case cudaMemcpyDeviceToHost:
 		if (count <= GV_INLINE_COPY_MAX) {
-			struct gv_inline_copy_resp *in = malloc(sizeof(*in));
+			struct gv_inline_copy_resp in;
 
-			if (!in)
-				return cudaErrorMemoryAllocation;
 			q = (struct gv_memcpy_req){0, (uintptr_t)src, count,
 						   gv_stream_value(stream)};
-			e = GV_RPC(MEMCPY_DTOH_INLINE, &q, in, NULL, 0);
+			e = GV_RPC(MEMCPY_DTOH_INLINE, &q, &in, NULL, 0);
 			if (e == cudaSuccess)
-				memcpy(dst, in->data, count);
-			free(in);
+				memcpy(dst, in.data, count);
 			return e;
 		}
 		for (off = 0; off < count && e == cudaSuccess; off += b.len) {

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gvrt.h"
@@ -35,19 +34,6 @@ struct vdev_transport {
 	unsigned int spin_us;
 };
 
-static uint64_t now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
-}
-
-static uint32_t box_load(const gv_le32 *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
 static int mbox_call(struct vdev_transport *v, const void *msg, size_t msg_len, void *resp,
 		     size_t resp_cap, size_t *resp_len)
 {
@@ -56,22 +42,22 @@ static int mbox_call(struct vdev_transport *v, const void *msg, size_t msg_len, 
 	uint64_t t0;
 
 	memcpy(v->box + GV_MBOX_REQ_OFF, msg, msg_len);
-	c->req_len = (uint32_t)msg_len;
-	c->resp_cap = (uint32_t)resp_cap;
-	__atomic_store_n(&c->req_seq, seq, __ATOMIC_RELEASE);
+	gv_mbox_store(&c->req_len, (uint32_t)msg_len);
+	gv_mbox_store(&c->resp_cap, (uint32_t)resp_cap);
+	gv_mbox_store(&c->req_seq, seq);
 	v->seq = seq;
 	/* Pairs with the worker's fence between saying it sleeps and its last look. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!box_load(&c->worker_idle)) {
-		t0 = now_us();
-		while (box_load(&c->done_seq) != seq && now_us() - t0 < v->spin_us)
+	if (!gv_mbox_load(&c->worker_idle)) {
+		t0 = gv_mbox_now_us();
+		while (gv_mbox_load(&c->done_seq) != seq && gv_mbox_now_us() - t0 < v->spin_us)
 			__builtin_ia32_pause();
 	}
-	while (box_load(&c->done_seq) != seq)
+	while (gv_mbox_load(&c->done_seq) != seq)
 		if (ioctl(v->fd, GV_IOC_MBOX_WAIT, &seq) < 0)
 			return -errno; /* never re-sent: the host may have run it */
-	len = box_load(&c->resp_len);
-	if (box_load(&c->status) != GV_MBOX_OK || len > resp_cap)
+	len = gv_mbox_load(&c->resp_len);
+	if (gv_mbox_load(&c->status) != GV_MBOX_OK || len > resp_cap)
 		return -EIO;
 	memcpy(resp, v->box + GV_MBOX_RESP_OFF, len);
 	*resp_len = len;
@@ -98,7 +84,7 @@ static void mbox_open(struct vdev_transport *v)
 	}
 	v->box = p;
 	v->box_pid = getpid();
-	v->seq = box_load(&((struct gv_mbox_ctl *)p)->req_seq);
+	v->seq = gv_mbox_load(&((struct gv_mbox_ctl *)p)->req_seq);
 	v->spin_us = spin ? (unsigned int)strtoul(spin, NULL, 10) : MBOX_SPIN_US;
 }
 
@@ -120,8 +106,8 @@ static int vdev_call(struct gv_transport *t, const void *msg, size_t msg_len, vo
 
 	if (nbufs > GV_VQ_MAX_BULK)
 		return -E2BIG;
-	/* Busy (another thread's call is in it): the driver's path, at once. */
-	/* STATS answers with the VM's figures, which QEMU's frames carry. */
+	/* Through the mailbox unless busy (another thread's call is in it: the
+	 * driver's path, at once) or a STATS, whose VM figures QEMU's frames carry. */
 	if (!nbufs && !t->gate_calls && msg_len <= GV_MBOX_REQ_MAX &&
 	    !gv_msgs_have_op(msg, msg_len, GV_OP_STATS) && resp_cap <= GV_MBOX_RESP_MAX &&
 	    !pthread_mutex_trylock(&v->box_lock)) {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "mbox_serve.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,35 +9,17 @@
 #include "log.h"
 #include "mailbox.h"
 
-static uint64_t now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
-}
-
 static struct gv_mbox_ctl *ctl(struct gvw_mbox *m)
 {
 	return (struct gv_mbox_ctl *)m->base;
-}
-
-/* The guest writes these at any time: each is read once. */
-static uint32_t guest_u32(const gv_le32 *p)
-{
-	return le32toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
-}
-
-static void put_u32(gv_le32 *p, uint32_t v)
-{
-	__atomic_store_n(p, htole32(v), __ATOMIC_RELEASE);
 }
 
 /* Runs the request seq: copied out of guest memory first, then validated. */
 static void answer(struct gvw_mbox *m, uint32_t seq, unsigned char *req, unsigned char *resp)
 {
 	struct gv_mbox_ctl *c = ctl(m);
-	uint32_t len = guest_u32(&c->req_len), cap = guest_u32(&c->resp_cap);
+	/* The guest writes these at any time: each is read once. */
+	uint32_t len = gv_mbox_load(&c->req_len), cap = gv_mbox_load(&c->resp_cap);
 	size_t resp_len = 0;
 	uint32_t status = GV_MBOX_OK;
 
@@ -57,12 +38,11 @@ static void answer(struct gvw_mbox *m, uint32_t seq, unsigned char *req, unsigne
 		gvw_mbox_unlock(m);
 		memcpy(m->base + GV_MBOX_RESP_OFF, resp, resp_len);
 	}
-	put_u32(&c->resp_len, (uint32_t)resp_len);
-	put_u32(&c->status, status);
-	put_u32(&c->done_seq, seq);
+	gv_mbox_store(&c->resp_len, (uint32_t)resp_len);
+	gv_mbox_store(&c->status, status);
+	gv_mbox_store(&c->done_seq, seq);
 	pthread_mutex_lock(&m->lock);
 	m->done = seq;
-	m->answered_count++;
 	pthread_cond_broadcast(&m->answered);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -72,7 +52,7 @@ static void *serve(void *arg)
 	struct gvw_mbox *m = arg;
 	struct gv_mbox_ctl *c = ctl(m);
 	unsigned char *req = malloc(GV_MBOX_REQ_MAX), *resp = malloc(GV_MBOX_RESP_MAX);
-	uint64_t idle_from = now_us();
+	uint64_t idle_from = gv_mbox_now_us();
 
 	if (!req || !resp) {
 		gvw_log(GVW_ERROR, "session %u: no memory for the mailbox", gvw_session_id(m->s));
@@ -81,32 +61,32 @@ static void *serve(void *arg)
 		return NULL;
 	}
 	for (;;) {
-		uint32_t seq = guest_u32(&c->req_seq);
+		uint32_t seq = gv_mbox_load(&c->req_seq);
 
 		if (seq != m->done) {
 			answer(m, seq, req, resp);
-			idle_from = now_us();
+			idle_from = gv_mbox_now_us();
 			continue;
 		}
 		if (__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE))
 			break;
-		if (now_us() - idle_from < m->spin_us) {
+		if (gv_mbox_now_us() - idle_from < m->spin_us) {
 			__builtin_ia32_pause();
 			continue;
 		}
 		/* Asleep, said before the last look: a guest that misses it
 		 * spins until its own limit, then asks QEMU to wake us. */
-		put_u32(&c->worker_idle, 1);
+		gv_mbox_store(&c->worker_idle, 1);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (guest_u32(&c->req_seq) == m->done) {
+		if (gv_mbox_load(&c->req_seq) == m->done) {
 			pthread_mutex_lock(&m->lock);
 			while (!m->kicked && !m->stop)
 				pthread_cond_wait(&m->wake, &m->lock);
 			m->kicked = 0;
 			pthread_mutex_unlock(&m->lock);
 		}
-		put_u32(&c->worker_idle, 0);
-		idle_from = now_us();
+		gv_mbox_store(&c->worker_idle, 0);
+		idle_from = gv_mbox_now_us();
 	}
 	free(req);
 	free(resp);
@@ -132,9 +112,9 @@ int gvw_mbox_attach(struct gvw_mbox *m, unsigned char *base)
 		return -1;
 	m->base = base;
 	/* Whatever seq the guest left there is not a request of ours. */
-	m->done = guest_u32(&ctl(m)->req_seq);
-	put_u32(&ctl(m)->done_seq, m->done);
-	put_u32(&ctl(m)->worker_idle, 0);
+	m->done = gv_mbox_load(&ctl(m)->req_seq);
+	gv_mbox_store(&ctl(m)->done_seq, m->done);
+	gv_mbox_store(&ctl(m)->worker_idle, 0);
 	if (pthread_create(&m->thread, NULL, serve, m)) {
 		m->base = NULL;
 		return -1;

@@ -24,7 +24,6 @@ struct gvw_mbox {
 	pthread_t thread;
 	int running, stop, kicked;
 	uint32_t done; /* the last seq answered */
-	uint64_t answered_count;
 	unsigned int spin_us;
 	/* After each answer, on the mailbox thread, under exec (the monitor's figures). */
 	void (*after)(void *ctx, const void *msg, size_t msg_len, const void *resp,

@@ -48,6 +48,31 @@ struct gv_mbox_ctl {
 	gv_le32 worker_reserved[12];
 };
 
+#ifndef __KERNEL__
+#include <endian.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Both sides' reads and writes of the control block, and their spin clock. */
+static inline uint32_t gv_mbox_load(const gv_le32 *p)
+{
+	return le32toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+}
+
+static inline void gv_mbox_store(gv_le32 *p, uint32_t v)
+{
+	__atomic_store_n(p, htole32(v), __ATOMIC_RELEASE);
+}
+
+static inline uint64_t gv_mbox_now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+#endif
+
 #define GV_MBOX_OK	0u
 #define GV_MBOX_EBADREQ 1u /* req_len past GV_MBOX_REQ_MAX; nothing ran */
 
