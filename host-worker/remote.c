@@ -788,6 +788,29 @@ static int io_read(void *ctx, void *buf, size_t len)
 	return from_worker(ctx, buf, len);
 }
 
+static struct gv_frame_buf frame_buf(const struct gvw_bulk *b)
+{
+	return (struct gv_frame_buf){b->iov,   b->niov,	  b->len,	 b->dir,
+				     b->pages, b->npages, b->page_offset};
+}
+
+/*
+ * What a frame to the worker came to (e, gv_frame_call's): 0, its reply
+ * taken into the session's holdings; 1 when a page was not guest RAM
+ * (nothing ran); -1 when the worker is gone or broke the protocol.
+ */
+static int call_done(struct gvw_remote *r, int e, const struct gv_frame_reply *rh)
+{
+	if (e == GV_FRAME_EPROTO) {
+		gvw_log(GVW_ERROR, "session %u: worker process sent a malformed reply", r->id);
+		gvw_remote_abort(r);
+	}
+	if (e && e != GV_FRAME_EFAULT)
+		return died(r);
+	account(r, rh->session_allocs, rh->session_bytes);
+	return e ? 1 : 0;
+}
+
 int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 		    const struct gvw_bulk *bulk, unsigned int nbulk, void *resp, size_t resp_cap,
 		    size_t *resp_len)
@@ -821,23 +844,11 @@ int gvw_remote_exec(struct gvw_remote *r, const void *msg, size_t msg_len,
 	h.vm.bytes_freed_at_close = r->w->bytes_freed_at_close;
 	pthread_mutex_unlock(&r->w->lock);
 	for (i = 0; i < nbulk; i++)
-		fb[i] = (struct gv_frame_buf){bulk[i].iov,	  bulk[i].niov,	 bulk[i].len,
-					      bulk[i].dir,	  bulk[i].pages, bulk[i].npages,
-					      bulk[i].page_offset};
-	e = gv_frame_call(&io, &h, msg, fb, resp, resp_cap, &rh);
-	if (e == GV_FRAME_EFAULT) {
-		account(r, rh.session_allocs, rh.session_bytes);
-		return 1;
-	}
-	if (e == GV_FRAME_EPROTO) {
-		gvw_log(GVW_ERROR, "session %u: worker process sent a malformed reply", r->id);
-		gvw_remote_abort(r);
-	}
-	if (e)
-		return died(r);
-	account(r, rh.session_allocs, rh.session_bytes);
-	*resp_len = rh.resp_len;
-	return 0;
+		fb[i] = frame_buf(&bulk[i]);
+	e = call_done(r, gv_frame_call(&io, &h, msg, fb, resp, resp_cap, &rh), &rh);
+	if (!e)
+		*resp_len = rh.resp_len;
+	return e;
 }
 
 int gvw_remote_mbox(struct gvw_remote *r, uint32_t op, uint32_t seq, const struct gvw_bulk *box,
@@ -856,21 +867,12 @@ int gvw_remote_mbox(struct gvw_remote *r, uint32_t op, uint32_t seq, const struc
 	if (r->dead || r->aborted)
 		return -1;
 	if (box)
-		fb = (struct gv_frame_buf){box->iov,   box->niov,   box->len,	     box->dir,
-					   box->pages, box->npages, box->page_offset};
+		fb = frame_buf(box);
 	*state = GV_FRAME_MBOX_REFUSED;
 	e = gv_frame_call(&io, &h, &m, box ? &fb : NULL, state, sizeof(*state), &rh);
-	if (e == GV_FRAME_EFAULT)
-		return 1;
-	if (e == GV_FRAME_EPROTO || (!e && rh.resp_len != sizeof(*state))) {
-		gvw_log(GVW_ERROR, "session %u: worker process sent a malformed reply", r->id);
-		gvw_remote_abort(r);
+	if (!e && rh.resp_len != sizeof(*state))
 		e = GV_FRAME_EPROTO;
-	}
-	if (e)
-		return died(r);
-	account(r, rh.session_allocs, rh.session_bytes);
-	return 0;
+	return call_done(r, e, &rh);
 }
 
 void gvw_remote_close(struct gvw_remote *r)
