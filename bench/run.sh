@@ -121,3 +121,7 @@ awk -f "$repo/bench/table.awk" "$out/native.csv" "$out/virtio.csv" "$out/tcp.csv
 	2>"$out/bench.csv" | tee "$out/table.txt"
 echo "(ratios: value / native; for GB/s above 1 is faster, for times below 1 is faster)"
 echo "card: $card; results in $out/bench.csv"
+# What one loopback stream moves at best on this machine, with no GPU: the
+# floor of the TCP copies above (bench/tcp_floor.py).
+echo "== TCP floor: one loopback stream, no GPU (bench/tcp_floor.py)"
+timeout 120 python3 "$repo/bench/tcp_floor.py" 256 5 | tee "$out/tcp-floor.csv"
