@@ -81,6 +81,11 @@ HOST_AFTER = {
     "cuTexObjectDestroy": "gvg_raw_forget(c, q->texObject, GVW_H_TEXTURE);",
     "cuSurfObjectDestroy": "gvg_raw_forget(c, q->surfObject, GVW_H_SURFACE);",
     "cuGraphDestroy": "gvg_graph_forget_doomed(c);",
+    # graphs' host copies go through the session's shadows (host-worker/shadow.c)
+    "cuGraphInstantiateWithFlags": "e = gvg_shadow_exec(c, a_hGraph, o_phGraphExec);",
+    "cuGraphLaunch": "e = gvg_shadow_launched(c, a_hGraphExec, a_hStream);",
+    "cuGraphLaunch_ptsz": "e = gvg_shadow_launched(c, a_hGraphExec, a_hStream);",
+    "cuGraphExecDestroy": "gvg_shadow_exec_forget(c, a_hGraphExec);",
 }
 # A graph's nodes (and its child graphs) go with it: their handles must
 # too, or a later call would hand the driver a freed object.
@@ -167,6 +172,14 @@ for _f in ("cuStreamBeginCapture_v2", "cuStreamBeginCaptureToGraph"):
         GUEST_AFTER[_f + _sfx] = "gv_capture_note(1);"
 for _sfx in ("", "_ptsz"):
     GUEST_AFTER["cuStreamEndCapture" + _sfx] = "gv_capture_note(-1);"
+# A graph's host copies: the guest's bytes go to their shadows before each
+# launch, and come back at the next synchronizing call once the launch is
+# done (guest-lib/graph_shadow.c).
+GUEST_BEFORE = {}
+for _sfx in ("", "_ptsz"):
+    GUEST_BEFORE["cuGraphLaunch" + _sfx] = "gv_shadows_feed((uintptr_t)hGraphExec)"
+    GUEST_AFTER["cuGraphLaunch" + _sfx] = "gv_shadows_launched((uintptr_t)hGraphExec);"
+GUEST_AFTER["cuGraphExecDestroy"] = "gv_shadows_exec_gone((uintptr_t)hGraphExec);"
 
 # What the CI round trip passes for a parameter that must name a live object
 # of the session's (TEST_VALUES), or one the call uses up, made anew for
@@ -271,6 +284,10 @@ EXCEPTION = [
     # arrays of nodes the driver lists, as the session's handles (handlers_graph.c)
     "cuGraphGetNodes", "cuGraphGetRootNodes", "cuGraphGetEdges_v2",
     "cuGraphNodeGetDependencies_v2", "cuGraphNodeGetDependentNodes_v2",
+    # copy nodes, their host sides as the session's shadows (driver_graph_copy.c,
+    # host-worker/handlers_array.c)
+    "cuGraphAddMemcpyNode", "cuGraphMemcpyNodeGetParams", "cuGraphMemcpyNodeSetParams",
+    "cuGraphExecMemcpyNodeSetParams",
 ]
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
@@ -279,13 +296,17 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuGraphExecKernelNodeSetParams_v2", "cuGraphGetNodes", "cuMemcpy3DAsync_v2", "cuTexObjectCreate", "cuSurfObjectCreate",
               "cuLaunchKernelEx", "cuStreamGetCaptureInfo_v3", "cuGraphGetRootNodes",
               "cuGraphGetEdges_v2", "cuGraphNodeGetDependencies_v2",
-              "cuGraphNodeGetDependentNodes_v2"]
+              "cuGraphNodeGetDependentNodes_v2", "cuGraphAddMemcpyNode",
+              "cuGraphMemcpyNodeGetParams", "cuGraphMemcpyNodeSetParams",
+              "cuGraphExecMemcpyNodeSetParams", "cuStreamIsCapturing", "cuGraphNodeGetType",
+              "cuGraphChildGraphNodeGetGraph"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
                    "guest-lib/cuda/driver_stream.c", "guest-lib/cuda/driver_array.c",
                    "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c",
-                   "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c"]
+                   "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c",
+                   "guest-lib/cuda/driver_graph_copy.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

@@ -1123,6 +1123,12 @@ def emit_guest(lib, ann, remote, out_fns, banner):
         nb = "nb_" if any(x[0] == "modal_buf" for x in f.wire) or harrs else str(len(bufs))
         call = "%sGV_OP_%s, &q, sizeof(q), %s, &r, sizeof(r), %s, %s);" % \
             (cv["call"], f.name, tail, "&b" if bufs else "NULL", nb)
+        if f.name in getattr(ann, "GUEST_BEFORE", {}):
+            # A step of the call's own before it goes (nothing allocated yet).
+            assert not arrs and not harrs, f.name
+            c.append("\t%s = %s;" % (ev, ann.GUEST_BEFORE[f.name]))
+            c.append("\tif (%s != %s)" % (ev, cv["ok"]))
+            c.append("\t\treturn %s;" % ev)
         proven = f.name in getattr(ann, "ASYNC_PROVEN", ())
         if aplan and proven:
             # The guard proves the call cannot fail: no key to learn.

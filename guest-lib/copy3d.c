@@ -9,14 +9,12 @@
 
 #include "gvrt.h"
 
-/* Bytes a host side spans from its first byte. */
-static uint64_t span(const struct gv_copy_side *s, uint64_t width, uint64_t rows, uint64_t depth)
+uint64_t gv_copy_span(const struct gv_copy_side *s, uint64_t width, uint64_t rows, uint64_t depth)
 {
 	return (depth - 1) * s->pitch * s->height + (rows - 1) * s->pitch + width;
 }
 
-/* The host side's first byte, and the side rewritten to start there. */
-static char *first_byte(struct gv_copy_side *s, const void *base)
+char *gv_copy_first_byte(struct gv_copy_side *s, const void *base)
 {
 	char *p = (char *)base + (s->z * s->height + s->y) * s->pitch + s->x;
 
@@ -32,9 +30,43 @@ static cudaError_t one(struct gv_memcpy3d_req *q, char *host, int host_is_src)
 
 	if (!host)
 		return GV_RPC(MEMCPY_3D, q, &r, NULL, 0);
-	b = (struct gv_buf){host, span(hs, q->width, q->rows, q->depth),
+	b = (struct gv_buf){host, gv_copy_span(hs, q->width, q->rows, q->depth),
 			    host_is_src ? GV_BULK_TO_HOST : GV_BULK_UPDATE};
 	return GV_RPC(MEMCPY_3D, q, &r, &b, 1);
+}
+
+/*
+ * On a stream being captured, a copy is a graph's node that runs at every
+ * launch: its host side is a shadow (graph_shadow.c), a source's bytes
+ * written to it now and before each launch.
+ */
+static cudaError_t captured(struct gv_memcpy3d_req *q, const void *src_host, void *dst_host)
+{
+	struct gv_empty r;
+	cudaError_t e = cudaSuccess;
+
+	if (q->src.kind == GV_COPY_HOST)
+		e = gv_shadow_side(&q->src, q->width, q->rows, q->depth, src_host, 1);
+	if (!e && q->dst.kind == GV_COPY_HOST)
+		e = gv_shadow_side(&q->dst, q->width, q->rows, q->depth, dst_host, 0);
+	return e ? e : GV_RPC(MEMCPY_3D, q, &r, NULL, 0);
+}
+
+cudaError_t gv_copy_as_3d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+			  size_t height, int to_device, cudaStream_t stream)
+{
+	struct gv_memcpy3d_req q = {
+	    .width = width, .rows = height, .depth = 1, .stream = gv_stream_value(stream)};
+
+	q.src = (struct gv_copy_side){.kind = to_device ? GV_COPY_HOST : GV_COPY_DEVICE,
+				      .addr = to_device ? 0 : (uintptr_t)src,
+				      .pitch = spitch,
+				      .height = height};
+	q.dst = (struct gv_copy_side){.kind = to_device ? GV_COPY_DEVICE : GV_COPY_HOST,
+				      .addr = to_device ? (uintptr_t)dst : 0,
+				      .pitch = dpitch,
+				      .height = height};
+	return gv_copy3d(&q, to_device ? src : NULL, to_device ? NULL : dst);
 }
 
 cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, void *dst_host)
@@ -64,14 +96,17 @@ cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, v
 				    q.width);
 		return cudaSuccess;
 	}
+	if ((q.src.kind == GV_COPY_HOST || q.dst.kind == GV_COPY_HOST) && gv_capturing() &&
+	    gv_stream_capturing(q.stream))
+		return captured(&q, src_host, dst_host);
 	if (q.src.kind == GV_COPY_HOST) {
 		hs = &q.src;
-		host = first_byte(hs, src_host);
+		host = gv_copy_first_byte(hs, src_host);
 	} else if (q.dst.kind == GV_COPY_HOST) {
 		hs = &q.dst;
-		host = first_byte(hs, dst_host);
+		host = gv_copy_first_byte(hs, dst_host);
 	}
-	if (!hs || span(hs, q.width, q.rows, q.depth) <= max)
+	if (!hs || gv_copy_span(hs, q.width, q.rows, q.depth) <= max)
 		return one(&q, host, hs == &q.src);
 	if (hs->pitch == 0 || (q.depth > 1 && hs->height < q.rows))
 		return cudaErrorInvalidValue;

@@ -3,6 +3,7 @@
 #ifndef GVIRTUS_GVRT_H
 #define GVIRTUS_GVRT_H
 
+#include <cuda.h>
 #include <cuda_runtime_api.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -250,6 +251,35 @@ cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch, 
  * pitch and height index.  Not recording the runtime's last error.
  */
 cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, void *dst_host);
+/* The runtime's 3D copy parameters as the driver's, and back (rt_array.c). */
+cudaError_t gv_rt_copy_params(const struct cudaMemcpy3DParms *p, CUDA_MEMCPY3D *m);
+cudaError_t gv_rt_copy_params_back(const CUDA_MEMCPY3D *m, struct cudaMemcpy3DParms *p);
+/* Bytes a host side of such a copy spans from its first byte; that byte,
+ * with the side rewritten to start there. */
+uint64_t gv_copy_span(const struct gv_copy_side *s, uint64_t width, uint64_t rows, uint64_t depth);
+char *gv_copy_first_byte(struct gv_copy_side *s, const void *base);
+/* A copy between host and device memory that may be captured: as a 3D one. */
+cudaError_t gv_copy_as_3d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+			  size_t height, int to_device, cudaStream_t stream);
+
+/*
+ * Graphs' copies from and to host memory, through host shadows
+ * (graph_shadow.c).  gv_shadow_side makes a copy's host side (at base) a
+ * shadow's, writing a source's bytes to it now.  Around launches:
+ * gv_shadows_feed (before; a CUresult) and gv_shadows_launched (after);
+ * gv_shadows_settle reads back what finished launches wrote, after a
+ * synchronizing op (gv_shadows_sync_op) succeeded.
+ */
+cudaError_t gv_shadow_get(const void *guest, uint64_t len, uint64_t *handle);
+cudaError_t gv_shadow_write(uint64_t handle, const void *guest, uint64_t len);
+cudaError_t gv_shadow_side(struct gv_copy_side *s, uint64_t width, uint64_t rows, uint64_t depth,
+			   const void *base, int is_src);
+int gv_stream_capturing(uint64_t stream);
+int gv_shadows_feed(uint64_t exec);
+void gv_shadows_launched(uint64_t exec);
+void gv_shadows_exec_gone(uint64_t exec);
+int gv_shadows_sync_op(uint32_t op);
+void gv_shadows_settle(void);
 
 /*
  * TEX_CREATE's descriptors from the runtime's or the driver's (their

@@ -6,6 +6,7 @@
  * TEX_CREATE.  Channel descriptors map to the driver's array formats.
  */
 #include <cuda.h>
+#include <driver_functions.h>
 #include <string.h>
 
 #include "gvrt.h"
@@ -381,6 +382,102 @@ GVRT_EXPORT cudaError_t cudaMemcpyFromArrayAsync(void *dst, cudaArray_const_t sr
 						 enum cudaMemcpyKind kind, cudaStream_t stream)
 {
 	return gv_ret(linear((cudaArray_t)src, w_off, h_off, dst, count, kind, stream, 0));
+}
+
+/* One side of the runtime's parameters as the driver's. */
+static cudaError_t drv_side(cudaArray_const_t array, const struct cudaPitchedPtr *ptr,
+			    const struct cudaPos *pos, enum cudaMemcpyKind kind, int src, size_t es,
+			    CUmemorytype *type, const void **host, CUdeviceptr *dev, CUarray *arr,
+			    size_t *x, size_t *y, size_t *z, size_t *pitch, size_t *height)
+{
+	int d = 0;
+	cudaError_t e;
+
+	*y = pos->y;
+	*z = pos->z;
+	if (array) {
+		*type = CU_MEMORYTYPE_ARRAY;
+		*arr = (CUarray)(uintptr_t)array;
+		*x = pos->x * es;
+		return cudaSuccess;
+	}
+	e = is_device(ptr->ptr, kind, src, &d);
+	if (e)
+		return e;
+	*type = d ? CU_MEMORYTYPE_DEVICE : CU_MEMORYTYPE_HOST;
+	if (d)
+		*dev = (uintptr_t)ptr->ptr;
+	else
+		*host = ptr->ptr;
+	*x = pos->x;
+	*pitch = ptr->pitch;
+	*height = ptr->ysize;
+	return cudaSuccess;
+}
+
+cudaError_t gv_rt_copy_params(const struct cudaMemcpy3DParms *p, CUDA_MEMCPY3D *m)
+{
+	size_t es = 1;
+	cudaError_t e = cudaSuccess;
+
+	if (!p || (!p->srcArray == !p->srcPtr.ptr) || (!p->dstArray == !p->dstPtr.ptr))
+		return cudaErrorInvalidValue;
+	if (p->srcArray)
+		e = element_size(p->srcArray, &es);
+	else if (p->dstArray)
+		e = element_size(p->dstArray, &es);
+	memset(m, 0, sizeof(*m));
+	if (!e)
+		e = drv_side(p->srcArray, &p->srcPtr, &p->srcPos, p->kind, 1, es, &m->srcMemoryType,
+			     &m->srcHost, &m->srcDevice, &m->srcArray, &m->srcXInBytes, &m->srcY,
+			     &m->srcZ, &m->srcPitch, &m->srcHeight);
+	if (!e)
+		e = drv_side(p->dstArray, &p->dstPtr, &p->dstPos, p->kind, 0, es, &m->dstMemoryType,
+			     (const void **)&m->dstHost, &m->dstDevice, &m->dstArray,
+			     &m->dstXInBytes, &m->dstY, &m->dstZ, &m->dstPitch, &m->dstHeight);
+	m->WidthInBytes = p->extent.width * ((p->srcArray || p->dstArray) ? es : 1);
+	m->Height = p->extent.height;
+	m->Depth = p->extent.depth;
+	return e;
+}
+
+cudaError_t gv_rt_copy_params_back(const CUDA_MEMCPY3D *m, struct cudaMemcpy3DParms *p)
+{
+	CUarray a = m->srcMemoryType == CU_MEMORYTYPE_ARRAY   ? m->srcArray
+		    : m->dstMemoryType == CU_MEMORYTYPE_ARRAY ? m->dstArray
+							      : NULL;
+	size_t es = 1;
+	int sdev = m->srcMemoryType != CU_MEMORYTYPE_HOST,
+	    ddev = m->dstMemoryType != CU_MEMORYTYPE_HOST;
+	cudaError_t e = a ? element_size((cudaArray_const_t)a, &es) : cudaSuccess;
+
+	if (e)
+		return e;
+	memset(p, 0, sizeof(*p));
+	if (m->srcMemoryType == CU_MEMORYTYPE_ARRAY) {
+		p->srcArray = (cudaArray_t)m->srcArray;
+		p->srcPos = make_cudaPos(m->srcXInBytes / es, m->srcY, m->srcZ);
+	} else {
+		p->srcPtr = make_cudaPitchedPtr(m->srcMemoryType == CU_MEMORYTYPE_HOST
+						    ? (void *)m->srcHost
+						    : (void *)(uintptr_t)m->srcDevice,
+						m->srcPitch, m->WidthInBytes, m->srcHeight);
+		p->srcPos = make_cudaPos(m->srcXInBytes, m->srcY, m->srcZ);
+	}
+	if (m->dstMemoryType == CU_MEMORYTYPE_ARRAY) {
+		p->dstArray = (cudaArray_t)m->dstArray;
+		p->dstPos = make_cudaPos(m->dstXInBytes / es, m->dstY, m->dstZ);
+	} else {
+		p->dstPtr = make_cudaPitchedPtr(m->dstMemoryType == CU_MEMORYTYPE_HOST
+						    ? m->dstHost
+						    : (void *)(uintptr_t)m->dstDevice,
+						m->dstPitch, m->WidthInBytes, m->dstHeight);
+		p->dstPos = make_cudaPos(m->dstXInBytes, m->dstY, m->dstZ);
+	}
+	p->extent = make_cudaExtent(m->WidthInBytes / (a ? es : 1), m->Height, m->Depth);
+	p->kind = sdev ? (ddev ? cudaMemcpyDeviceToDevice : cudaMemcpyDeviceToHost)
+		       : (ddev ? cudaMemcpyHostToDevice : cudaMemcpyHostToHost);
+	return cudaSuccess;
 }
 
 /* cudaMemcpy3D: with an array, x and the extent's width count elements. */

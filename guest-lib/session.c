@@ -267,6 +267,9 @@ cudaError_t gv_rpc_result(struct gv_transport *t, uint32_t op, const void *req, 
 		gv_output_waiting();
 		gv_output_fetch();
 	}
+	/* Graphs' copies to host memory that are done arrive with it. */
+	if (r.result == 0 && t == info.t && gv_shadows_sync_op(op))
+		gv_shadows_settle();
 	return cudaSuccess;
 }
 

@@ -134,6 +134,16 @@ int gvg_graph_doom(struct gvw_call *c, CUgraph g);
 int gvg_node_doom(struct gvw_call *c, CUgraphNode node);
 void gvg_graph_forget_doomed(struct gvw_call *c);
 
+/*
+ * Host shadows for graphs' host copies (shadow.c): after an instantiation,
+ * the shadows the executable graph's copy nodes use; after a launch, an
+ * event behind it for each shadow it writes; after a destruction, its list
+ * forgotten.
+ */
+int gvg_shadow_exec(struct gvw_call *c, CUgraph g, CUgraphExec exec);
+int gvg_shadow_launched(struct gvw_call *c, CUgraphExec exec, CUstream stream);
+void gvg_shadow_exec_forget(struct gvw_call *c, CUgraphExec exec);
+
 /* The handle of an object a call returned (its existing one, if it has one),
  * or 0 past the session's limit. */
 uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);

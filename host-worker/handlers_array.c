@@ -9,6 +9,7 @@
  */
 #include "gen_support.h"
 #include "log.h"
+#include "shadow.h"
 
 /* One end of a copy, as CUDA_MEMCPY3D names it. */
 struct end {
@@ -59,6 +60,21 @@ static int end_of(struct gvw_call *c, const struct gv_copy_side *s, const struct
 		e->height = s->height;
 		return CUDA_SUCCESS;
 	}
+	case GV_COPY_SHADOW: {
+		uint64_t first =
+		    gvg_add(gvg_mul(gvg_add(gvg_mul(s->z, s->height), s->y), s->pitch), s->x);
+
+		if (packed || (q->depth > 1 && s->height < q->rows) ||
+		    !(e->host = gvw_shadow_span(c->s, s->addr, first, span(s, q))))
+			return CUDA_ERROR_INVALID_VALUE;
+		e->type = CU_MEMORYTYPE_HOST;
+		e->x = s->x;
+		e->y = s->y;
+		e->z = s->z;
+		e->pitch = s->pitch;
+		e->height = s->height;
+		return CUDA_SUCCESS;
+	}
 	case GV_COPY_ARRAY: {
 		int r = gvg_handle(c, s->addr, GVW_H_ARRAY, (void **)&e->array);
 
@@ -75,12 +91,63 @@ static int end_of(struct gvw_call *c, const struct gv_copy_side *s, const struct
 	}
 }
 
+/* q as the driver's descriptor, host being the host side's bytes, if any. */
+static int params(struct gvw_call *c, const struct gv_memcpy3d_req *q, void *host, CUDA_MEMCPY3D *m)
+{
+	struct end src, dst;
+	int e = end_of(c, &q->src, q, host, &src);
+
+	if (!e)
+		e = end_of(c, &q->dst, q, host, &dst);
+	if (e)
+		return e;
+	memset(m, 0, sizeof(*m));
+	m->srcXInBytes = src.x;
+	m->srcY = src.y;
+	m->srcZ = src.z;
+	m->srcMemoryType = src.type;
+	m->srcHost = src.host;
+	m->srcDevice = src.dev;
+	m->srcArray = src.array;
+	m->srcPitch = src.pitch;
+	m->srcHeight = src.height;
+	m->dstXInBytes = dst.x;
+	m->dstY = dst.y;
+	m->dstZ = dst.z;
+	m->dstMemoryType = dst.type;
+	m->dstHost = (void *)dst.host;
+	m->dstDevice = dst.dev;
+	m->dstArray = dst.array;
+	m->dstPitch = dst.pitch;
+	m->dstHeight = dst.height;
+	m->WidthInBytes = q->width;
+	m->Height = q->rows;
+	m->Depth = q->depth;
+	return CUDA_SUCCESS;
+}
+
+/*
+ * A shadow side is for a stream being captured only: the copy becomes a
+ * graph's node, which the guest's launches of the graph feed and drain.
+ * Run now, nothing would bring its bytes to or from the guest.
+ */
+static int capturing(struct gvw_call *c, void *stream)
+{
+	CUstreamCaptureStatus st = CU_STREAM_CAPTURE_STATUS_NONE;
+	int e = gvg_enter(c, GVG_FN(cuda, cuStreamIsCapturing));
+
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuStreamIsCapturing)(stream, &st);
+	if (!e && st != CU_STREAM_CAPTURE_STATUS_ACTIVE)
+		e = CUDA_ERROR_INVALID_VALUE;
+	return e;
+}
+
 int gvw_h_MEMCPY_3D(struct gvw_call *c)
 {
 	const struct gv_memcpy3d_req *q = c->req;
 	const struct gv_copy_side *hs = NULL;
-	CUDA_MEMCPY3D m = {0};
-	struct end src, dst;
+	CUDA_MEMCPY3D m;
 	void *host = NULL, *stream = NULL;
 	int staged = 0;
 	int e = gvg_enter(c, GVG_FN(cuda, cuMemcpy3DAsync_v2));
@@ -101,35 +168,13 @@ int gvw_h_MEMCPY_3D(struct gvw_call *c)
 		e = CUDA_ERROR_INVALID_VALUE;
 	}
 	if (!e)
-		e = end_of(c, &q->src, q, host, &src);
-	if (!e)
-		e = end_of(c, &q->dst, q, host, &dst);
-	if (!e)
 		e = gvg_stream(c, q->stream, &stream);
-	if (!e) {
-		m.srcXInBytes = src.x;
-		m.srcY = src.y;
-		m.srcZ = src.z;
-		m.srcMemoryType = src.type;
-		m.srcHost = src.host;
-		m.srcDevice = src.dev;
-		m.srcArray = src.array;
-		m.srcPitch = src.pitch;
-		m.srcHeight = src.height;
-		m.dstXInBytes = dst.x;
-		m.dstY = dst.y;
-		m.dstZ = dst.z;
-		m.dstMemoryType = dst.type;
-		m.dstHost = (void *)dst.host;
-		m.dstDevice = dst.dev;
-		m.dstArray = dst.array;
-		m.dstPitch = dst.pitch;
-		m.dstHeight = dst.height;
-		m.WidthInBytes = q->width;
-		m.Height = q->rows;
-		m.Depth = q->depth;
+	if (!e && (q->src.kind == GV_COPY_SHADOW || q->dst.kind == GV_COPY_SHADOW))
+		e = capturing(c, stream);
+	if (!e)
+		e = params(c, q, host, &m);
+	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuMemcpy3DAsync_v2)(&m, stream);
-	}
 	/* The guest's pages are the host's only for this request. */
 	if (!e && hs)
 		e = gvw_ex(c)->stream_sync(c->ctx, stream);
@@ -138,6 +183,144 @@ int gvw_h_MEMCPY_3D(struct gvw_call *c)
 	if (staged)
 		free(host);
 	return e;
+}
+
+static int node_present(struct gvw_call *c, uint32_t op)
+{
+	switch (op) {
+	case GV_MEMCPY_NODE_ADD:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphAddMemcpyNode));
+	case GV_MEMCPY_NODE_SET:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphMemcpyNodeSetParams));
+	case GV_MEMCPY_NODE_EXEC_SET:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphExecMemcpyNodeSetParams));
+	case GV_MEMCPY_NODE_GET:
+		return gvg_enter(c, GVG_FN(cuda, cuGraphMemcpyNodeGetParams));
+	default:
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+}
+
+/* One side of a node's copy as the wire names it; a host side must be a shadow's. */
+static int side_out(struct gvw_call *c, CUmemorytype type, const void *host, CUdeviceptr dev,
+		    CUarray array, size_t x, size_t y, size_t z, size_t pitch, size_t height,
+		    struct gv_copy_side *out, uint64_t *guest)
+{
+	struct gv_copy_side s = {.pitch = pitch, .height = height, .x = x, .y = y, .z = z};
+	uint64_t h = 0, off = 0, g = 0;
+
+	if (type == CU_MEMORYTYPE_UNIFIED) {
+		host = (const void *)(uintptr_t)dev;
+		type = gvw_shadow_of(c->s, host, &h, &off, &g) ? CU_MEMORYTYPE_DEVICE
+							       : CU_MEMORYTYPE_HOST;
+	}
+	switch (type) {
+	case CU_MEMORYTYPE_HOST:
+		if (gvw_shadow_of(c->s, host, &h, &off, &g))
+			return CUDA_ERROR_NOT_SUPPORTED; /* host memory of the driver's own */
+		s.kind = GV_COPY_SHADOW;
+		s.addr = h;
+		s.x = gvg_add(x, off); /* the same first byte, from the shadow's start */
+		break;
+	case CU_MEMORYTYPE_DEVICE:
+		s.kind = GV_COPY_DEVICE;
+		s.addr = dev;
+		break;
+	case CU_MEMORYTYPE_ARRAY:
+		s.kind = GV_COPY_ARRAY;
+		s.addr = gvg_handle_new(c, GVW_H_ARRAY, array);
+		if (!s.addr)
+			return CUDA_ERROR_OUT_OF_MEMORY;
+		break;
+	default:
+		return CUDA_ERROR_INVALID_VALUE;
+	}
+	*out = s;
+	*guest = g;
+	return CUDA_SUCCESS;
+}
+
+static int node_get(struct gvw_call *c, CUgraphNode node, struct gv_memcpy_node_resp *r)
+{
+	CUDA_MEMCPY3D m = {0};
+	struct gv_copy_side src, dst;
+	uint64_t sg = 0, dg = 0;
+	int e = (int)GVG_DRV(c, cuda, cuGraphMemcpyNodeGetParams)(node, &m);
+
+	if (!e)
+		e = side_out(c, m.srcMemoryType, m.srcHost, m.srcDevice, m.srcArray, m.srcXInBytes,
+			     m.srcY, m.srcZ, m.srcPitch, m.srcHeight, &src, &sg);
+	if (!e)
+		e = side_out(c, m.dstMemoryType, m.dstHost, m.dstDevice, m.dstArray, m.dstXInBytes,
+			     m.dstY, m.dstZ, m.dstPitch, m.dstHeight, &dst, &dg);
+	if (e)
+		return e;
+	r->copy.src = src;
+	r->copy.dst = dst;
+	r->src_guest = sg;
+	r->dst_guest = dg;
+	r->copy.width = m.WidthInBytes;
+	r->copy.rows = m.Height;
+	r->copy.depth = m.Depth;
+	return CUDA_SUCCESS;
+}
+
+/*
+ * A graph's copy node (MEMCPY_NODE).  Its host sides are the session's
+ * shadows, never guest pages: the node runs at every launch, long after
+ * this request.  An executable graph given new parameters may use more
+ * shadows than it was made with: they join its list.
+ */
+int gvw_h_MEMCPY_NODE(struct gvw_call *c)
+{
+	const struct gv_memcpy_node_req *q = c->req;
+	struct gv_memcpy_node_resp *r = c->resp;
+	CUgraphNode *deps = NULL, node = NULL;
+	CUDA_MEMCPY3D m;
+	void *h = NULL;
+	uint32_t at = 0;
+	int e = node_present(c, q->op);
+
+	if (e)
+		return e;
+	if ((q->op != GV_MEMCPY_NODE_ADD && q->ndeps) || q->ndeps > GV_MAX_ARRAY ||
+	    c->tail_len != 8ull * q->ndeps || c->bulk)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (q->op != GV_MEMCPY_NODE_ADD) {
+		e = gvg_handle(c, q->node, GVW_H_GRAPH_NODE, (void **)&node);
+		if (e)
+			return e;
+	}
+	if (q->op == GV_MEMCPY_NODE_GET)
+		return node_get(c, node, r);
+	if (q->copy.src.kind == GV_COPY_HOST || q->copy.dst.kind == GV_COPY_HOST)
+		return CUDA_ERROR_INVALID_VALUE; /* guest pages: gone after this request */
+	e = params(c, &q->copy, NULL, &m);
+	if (e)
+		return e;
+	switch (q->op) {
+	case GV_MEMCPY_NODE_ADD:
+		e = gvg_handle(c, q->graph, GVW_H_GRAPH, &h);
+		if (!e && q->ndeps)
+			e = gvg_handle_array(c, &at, q->ndeps, GVW_H_GRAPH_NODE, (void **)&deps);
+		if (!e)
+			e = (int)GVG_DRV(c, cuda, cuGraphAddMemcpyNode)(&node, h, deps, q->ndeps,
+									&m, c->ctx);
+		if (!e && !(r->handle = gvg_handle_new(c, GVW_H_GRAPH_NODE, node)))
+			e = CUDA_ERROR_OUT_OF_MEMORY;
+		free(deps);
+		return e;
+	case GV_MEMCPY_NODE_SET:
+		return (int)GVG_DRV(c, cuda, cuGraphMemcpyNodeSetParams)(node, &m);
+	default:
+		e = gvg_handle(c, q->graph, GVW_H_GRAPH_EXEC, &h);
+		if (!e)
+			e = (int)GVG_DRV(c, cuda, cuGraphExecMemcpyNodeSetParams)(h, node, &m,
+										  c->ctx);
+		if (!e)
+			e = gvw_shadow_note_copy(c->s, c->ctx, h, &m);
+		return e;
+	}
 }
 
 static int resource(struct gvw_call *c, const struct gv_res_desc *r, CUDA_RESOURCE_DESC *out)

@@ -398,6 +398,7 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 	}
 	if (s->stage_ctx == ctx)
 		gvw_stage_free(s);
+	gvw_shadows_ctx_gone(s, ctx);
 	gvw_ram_pin_ctx_gone(s->w, ctx);
 	ex->ctx_destroy(ctx);
 	s->ctx[dev] = NULL;
@@ -421,6 +422,7 @@ void gvw_session_close(struct gvw_session *s)
 	for (d = 0; d < GVW_MAX_DEVICES; d++)
 		bytes += gvw_session_drop_device(s, d);
 	gvw_stage_free(s);
+	gvw_shadows_drop(s);
 	gvw_alloc_table_free(&s->allocs);
 	gvw_handles_destroy(&s->handles);
 	gvw_functions_destroy(s);

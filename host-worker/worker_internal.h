@@ -23,6 +23,7 @@
  */
 struct gvw_function;
 struct gvw_session;
+struct gvw_shadows;
 struct gvg_cuda_fns;
 
 struct gvw_executor {
@@ -254,6 +255,7 @@ struct gvw_session {
 	struct gvw_alloc_table allocs;
 	struct gvw_vmm vmm;
 	struct gvw_conds conds;
+	struct gvw_shadows *shadows; /* graphs' host copies (shadow.c); NULL: none yet */
 	/* The devices this session sees: the worker's, as CUDA_VISIBLE_DEVICES
 	 * in the guest process narrows them (host ordinals, in guest order). */
 	int device_count;
@@ -304,6 +306,11 @@ int gvw_device_uuid(struct gvw_worker *w, int dev, char out[GVW_UUID_LEN]);
 
 /* Forgets the session's conditional nodes and handles. */
 void gvw_conds_drop(struct gvw_session *s);
+
+/* Host shadows (shadow.c): a context going takes its events and executable
+ * graphs; the session's end frees and uncharges every shadow. */
+void gvw_shadows_ctx_gone(struct gvw_session *s, void *ctx);
+void gvw_shadows_drop(struct gvw_session *s);
 
 /* Frees what the session has on dev; returns device bytes freed. */
 uint64_t gvw_session_drop_device(struct gvw_session *s, int dev);

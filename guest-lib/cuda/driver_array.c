@@ -43,25 +43,34 @@ static CUresult side(struct gv_copy_side *s, CUmemorytype type, const void *host
 	}
 }
 
-CUresult gvcu_copy3d(const CUDA_MEMCPY3D *m, CUstream stream)
+CUresult gvcu_copy_req(const CUDA_MEMCPY3D *m, struct gv_memcpy3d_req *q, const void **src,
+		       const void **dst)
 {
-	struct gv_memcpy3d_req q = {.width = m->WidthInBytes,
-				    .rows = m->Height,
-				    .depth = m->Depth,
-				    .stream = gv_stream_value((cudaStream_t)stream)};
-	const void *src = NULL, *dst = NULL;
 	CUresult e = gvcu_need_ctx();
 
+	*q = (struct gv_memcpy3d_req){
+	    .width = m->WidthInBytes, .rows = m->Height, .depth = m->Depth};
+	*src = *dst = NULL;
 	if (!e && (m->srcLOD || m->dstLOD))
 		e = CUDA_ERROR_INVALID_VALUE; /* reserved: must be 0 */
 	if (!e)
-		e = side(&q.src, m->srcMemoryType, m->srcHost, m->srcDevice, m->srcArray,
-			 m->srcXInBytes, m->srcY, m->srcZ, m->srcPitch, m->srcHeight, &src);
+		e = side(&q->src, m->srcMemoryType, m->srcHost, m->srcDevice, m->srcArray,
+			 m->srcXInBytes, m->srcY, m->srcZ, m->srcPitch, m->srcHeight, src);
 	if (!e)
-		e = side(&q.dst, m->dstMemoryType, m->dstHost, m->dstDevice, m->dstArray,
-			 m->dstXInBytes, m->dstY, m->dstZ, m->dstPitch, m->dstHeight, &dst);
+		e = side(&q->dst, m->dstMemoryType, m->dstHost, m->dstDevice, m->dstArray,
+			 m->dstXInBytes, m->dstY, m->dstZ, m->dstPitch, m->dstHeight, dst);
+	return e;
+}
+
+CUresult gvcu_copy3d(const CUDA_MEMCPY3D *m, CUstream stream)
+{
+	struct gv_memcpy3d_req q;
+	const void *src, *dst;
+	CUresult e = gvcu_copy_req(m, &q, &src, &dst);
+
 	if (e)
 		return e;
+	q.stream = gv_stream_value((cudaStream_t)stream);
 	return gvcu_result(GVCU_AS_DRIVER(gv_copy3d(&q, src, (void *)dst)));
 }
 

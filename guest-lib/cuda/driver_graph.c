@@ -188,9 +188,12 @@ GVCU_EXPORT CUresult cuGraphAddNode_v2(CUgraphNode *node, CUgraph g, const CUgra
 		return cuGraphAddEventWaitNode(node, g, deps, ndeps, p->eventWait.event);
 	case CU_GRAPH_NODE_TYPE_CONDITIONAL:
 		return cond_node(node, g, deps, ndeps, &p->conditional);
+	case CU_GRAPH_NODE_TYPE_MEMCPY:
+		return cuGraphAddMemcpyNode(node, g, deps, ndeps, &p->memcpy.copyParams,
+					    p->memcpy.copyCtx);
 	default:
-		/* Copies with the guest's host memory, host callbacks, memory
-		 * nodes, semaphores and memory operations: not carried yet. */
+		/* Host callbacks, memory nodes, semaphores and memory
+		 * operations: not carried yet. */
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
 }

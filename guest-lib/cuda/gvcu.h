@@ -55,7 +55,10 @@ CUresult gvcu_result(cudaError_t e);
 		r_;                                                                                \
 	})
 
-/* A CUDA_MEMCPY3D as MEMCPY_3D (driver_array.c). */
+/* A CUDA_MEMCPY3D as MEMCPY_3D (driver_array.c): the wire's request, with
+ * the bases of its host sides, or the copy made. */
+CUresult gvcu_copy_req(const CUDA_MEMCPY3D *m, struct gv_memcpy3d_req *q, const void **src,
+		       const void **dst);
 CUresult gvcu_copy3d(const CUDA_MEMCPY3D *m, CUstream stream);
 
 /* A stream's capture state (driver_capture.c); the arrays are thread-local. */

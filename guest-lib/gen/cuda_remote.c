@@ -1175,6 +1175,8 @@ GVCU_EXPORT CUresult cuGraphExecDestroy(CUgraphExec hGraphExec)
 	memset(&q, 0, sizeof(q));
 	q.hGraphExec = (uint64_t)(uintptr_t)hGraphExec;
 	e = gvcu_call(GV_OP_cuGraphExecDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_shadows_exec_gone((uintptr_t)hGraphExec);
 	return e;
 }
 
@@ -1281,7 +1283,12 @@ GVCU_EXPORT CUresult cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream)
 	memset(&q, 0, sizeof(q));
 	q.hGraphExec = (uint64_t)(uintptr_t)hGraphExec;
 	q.hStream = (uint64_t)(uintptr_t)hStream;
+	e = gv_shadows_feed((uintptr_t)hGraphExec);
+	if (e != CUDA_SUCCESS)
+		return e;
 	e = gvcu_call(GV_OP_cuGraphLaunch, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_shadows_launched((uintptr_t)hGraphExec);
 	return e;
 }
 
@@ -1294,7 +1301,12 @@ GVCU_EXPORT CUresult cuGraphLaunch_ptsz(CUgraphExec hGraphExec, CUstream hStream
 	memset(&q, 0, sizeof(q));
 	q.hGraphExec = (uint64_t)(uintptr_t)hGraphExec;
 	q.hStream = (uint64_t)(uintptr_t)hStream;
+	e = gv_shadows_feed((uintptr_t)hGraphExec);
+	if (e != CUDA_SUCCESS)
+		return e;
 	e = gvcu_call(GV_OP_cuGraphLaunch_ptsz, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_shadows_launched((uintptr_t)hGraphExec);
 	return e;
 }
 

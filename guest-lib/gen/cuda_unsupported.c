@@ -46,7 +46,6 @@ GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresWaitNode) /* parameter nodeParams 
 GV_CU_UNSUPPORTED(cuGraphAddHostNode) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddKernelNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphAddMemAllocNode) /* parameter nodeParams (CUDA_MEM_ALLOC_NODE_PARAMS *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddMemcpyNode) /* parameter copyParams (const CUDA_MEMCPY3D *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeGetParams) /* parameter nodeParams_out (CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeSetParams) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
@@ -58,7 +57,6 @@ GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresSignalNodeSetParams) /* parameter
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecHostNodeSetParams) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphExecMemcpyNodeSetParams) /* parameter copyParams (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate_v2) /* parameter resultInfo (CUgraphExecUpdateResultInfo *) holds pointers or device addresses */
@@ -80,8 +78,6 @@ GV_CU_UNSUPPORTED(cuGraphKernelNodeSetAttribute) /* parameter value (const CUker
 GV_CU_UNSUPPORTED(cuGraphKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphMemAllocNodeGetParams) /* parameter params_out (CUDA_MEM_ALLOC_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphMemFreeNodeGetParams) /* returns device memory the session must track (dptr_out) */
-GV_CU_UNSUPPORTED(cuGraphMemcpyNodeGetParams) /* parameter nodeParams (CUDA_MEMCPY3D *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphMemcpyNodeSetParams) /* parameter nodeParams (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */

@@ -248,6 +248,10 @@
 	X(cuGraphGetEdges_v2, CUresult, (CUgraph, CUgraphNode *, CUgraphNode *, CUgraphEdgeData *, size_t *)) \
 	X(cuGraphNodeGetDependencies_v2, CUresult, (CUgraphNode, CUgraphNode *, CUgraphEdgeData *, size_t *)) \
 	X(cuGraphNodeGetDependentNodes_v2, CUresult, (CUgraphNode, CUgraphNode *, CUgraphEdgeData *, size_t *)) \
+	X(cuGraphAddMemcpyNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_MEMCPY3D *, CUcontext)) \
+	X(cuGraphMemcpyNodeGetParams, CUresult, (CUgraphNode, CUDA_MEMCPY3D *)) \
+	X(cuGraphMemcpyNodeSetParams, CUresult, (CUgraphNode, const CUDA_MEMCPY3D *)) \
+	X(cuGraphExecMemcpyNodeSetParams, CUresult, (CUgraphExec, CUgraphNode, const CUDA_MEMCPY3D *, CUcontext)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

@@ -1334,6 +1334,8 @@ int gvw_h_cuGraphExecDestroy(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphExecDestroy)(a_hGraphExec);
 	if (!e)
+		gvg_shadow_exec_forget(c, a_hGraphExec);
+	if (!e)
 		gvg_handle_forget(c, q->hGraphExec, GVW_H_GRAPH_EXEC);
 	return e;
 }
@@ -1440,6 +1442,8 @@ int gvw_h_cuGraphInstantiateWithFlags(struct gvw_call *c)
 		e = gvg_handle(c, q->hGraph, GVW_H_GRAPH, (void **)&a_hGraph);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphInstantiateWithFlags)(&o_phGraphExec, a_hGraph, a_flags);
+	if (!e)
+		e = gvg_shadow_exec(c, a_hGraph, o_phGraphExec);
 	if (!e && !(r->phGraphExec = gvg_handle_new(c, GVW_H_GRAPH_EXEC, o_phGraphExec)))
 		e = CUDA_ERROR_OUT_OF_MEMORY;
 	return e;
@@ -1478,6 +1482,8 @@ int gvw_h_cuGraphLaunch(struct gvw_call *c)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphLaunch)(a_hGraphExec, a_hStream);
+	if (!e)
+		e = gvg_shadow_launched(c, a_hGraphExec, a_hStream);
 	return e;
 }
 
@@ -1496,6 +1502,8 @@ int gvw_h_cuGraphLaunch_ptsz(struct gvw_call *c)
 		e = gvg_stream(c, q->hStream, (void **)&a_hStream);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphLaunch_ptsz)(a_hGraphExec, a_hStream);
+	if (!e)
+		e = gvg_shadow_launched(c, a_hGraphExec, a_hStream);
 	return e;
 }
 

@@ -32,7 +32,7 @@
 
 #define GV_MSG_MAGIC	    0x54525647u /* "GVRT" */
 #define GV_RESP_MAGIC	    0x50525647u /* "GVRP" */
-#define GV_PROTOCOL_VERSION 3u
+#define GV_PROTOCOL_VERSION 4u
 
 #define GV_MSG_F_NO_REPLY 1u
 
@@ -639,6 +639,7 @@ enum gv_copy_kind {
 	GV_COPY_HOST = 1,
 	GV_COPY_DEVICE = 2,
 	GV_COPY_ARRAY = 3,
+	GV_COPY_SHADOW = 4, /* addr: a host shadow's handle (below); x, y, z within it */
 };
 struct __attribute__((packed)) gv_copy_side {
 	uint32_t kind; /* enum gv_copy_kind */
@@ -653,6 +654,73 @@ struct __attribute__((packed)) gv_memcpy3d_req {
 	uint64_t width; /* bytes */
 	uint64_t rows, depth;
 	uint64_t stream;
+};
+
+/*
+ * Host shadows: the host's own buffer standing for a guest host buffer that
+ * a graph's copy node reads or writes when the graph runs, long after the
+ * call that named it (the guest's pages are the host's only during a
+ * request).  SHADOW_GET makes one for [guest, guest + len), or finds the
+ * one made before for the same range; it lives as long as the session.
+ * The guest writes a shadow's bytes (SHADOW_WRITE) before each launch of a
+ * graph that reads it, and reads them back (SHADOW_READ) once a launch
+ * that writes it has finished: ready is 0, and nothing is copied, while it
+ * has not.  GRAPH_SHADOWS lists an executable graph's shadows, found in
+ * its copy nodes when it was instantiated.
+ */
+#define GV_SHADOW_HANDLE_TAG 0x5348000000000000ull
+#define GV_MAX_GRAPH_SHADOWS 64
+struct __attribute__((packed)) gv_shadow_get_req {
+	uint64_t guest; /* the guest's address: kept for the guest, never used */
+	uint64_t len;
+};
+struct __attribute__((packed)) gv_shadow_io_req {
+	uint64_t handle;
+	uint64_t offset, len; /* one bulk buffer of len bytes */
+};
+struct __attribute__((packed)) gv_shadow_read_resp {
+	uint32_t ready;
+	uint32_t reserved;
+};
+enum gv_shadow_use {
+	GV_SHADOW_READ = 1u << 0,    /* a copy node reads it: written before launches */
+	GV_SHADOW_WRITTEN = 1u << 1, /* a copy node writes it: read after launches */
+};
+struct __attribute__((packed)) gv_graph_shadow {
+	uint64_t handle;
+	uint64_t guest, len;
+	uint32_t use; /* enum gv_shadow_use */
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_graph_shadows_resp {
+	uint32_t n;
+	uint32_t reserved;
+	struct gv_graph_shadow s[GV_MAX_GRAPH_SHADOWS];
+};
+
+/*
+ * A graph's copy node (MEMCPY_NODE): added after ndeps nodes (the tail, as
+ * node handles), its parameters set in the graph or in an executable
+ * graph, or read back.  Host sides are shadows (GV_COPY_SHADOW); GET
+ * answers with the guest addresses the shadows stand for.
+ */
+enum gv_memcpy_node_op {
+	GV_MEMCPY_NODE_ADD = 0,
+	GV_MEMCPY_NODE_SET = 1,
+	GV_MEMCPY_NODE_EXEC_SET = 2,
+	GV_MEMCPY_NODE_GET = 3,
+};
+struct __attribute__((packed)) gv_memcpy_node_req {
+	uint32_t op;		     /* enum gv_memcpy_node_op */
+	uint32_t ndeps;		     /* ADD */
+	uint64_t graph;		     /* ADD: the graph; EXEC_SET: the executable graph */
+	uint64_t node;		     /* SET, EXEC_SET, GET */
+	struct gv_memcpy3d_req copy; /* its stream unused */
+};
+struct __attribute__((packed)) gv_memcpy_node_resp {
+	uint64_t handle;	       /* ADD: the node */
+	struct gv_memcpy3d_req copy;   /* GET */
+	uint64_t src_guest, dst_guest; /* GET: a shadow side's guest address */
 };
 
 /*

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runtime's graph copy nodes, over the driver's (guest-lib/cuda/
+ * driver_graph_copy.c), as NVIDIA's runtime has them: parameters in 3D, in
+ * one dimension, or to and from a symbol (its device address plus offset).
+ */
+#include <driver_functions.h>
+
+#include "gvrt.h"
+
+static struct {
+	CUresult (*add)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_MEMCPY3D *,
+			CUcontext);
+	CUresult (*set)(CUgraphNode, const CUDA_MEMCPY3D *);
+	CUresult (*exec_set)(CUgraphExec, CUgraphNode, const CUDA_MEMCPY3D *, CUcontext);
+	CUresult (*get)(CUgraphNode, CUDA_MEMCPY3D *);
+} drv;
+
+static cudaError_t load(void)
+{
+	if (!drv.add && (gv_driver_load(&drv.add, "cuGraphAddMemcpyNode") ||
+			 gv_driver_load(&drv.set, "cuGraphMemcpyNodeSetParams") ||
+			 gv_driver_load(&drv.exec_set, "cuGraphExecMemcpyNodeSetParams") ||
+			 gv_driver_load(&drv.get, "cuGraphMemcpyNodeGetParams")))
+		return cudaErrorNotSupported;
+	return cudaSuccess;
+}
+
+/* What a node of each form does, as the driver's parameters. */
+enum form { PARAMS3D, ONE_D, TO_SYMBOL, FROM_SYMBOL };
+struct copy {
+	enum form form;
+	const struct cudaMemcpy3DParms *p;
+	void *dst;
+	const void *src, *symbol;
+	size_t count, offset;
+	enum cudaMemcpyKind kind;
+};
+
+static cudaError_t describe(const struct copy *c, CUDA_MEMCPY3D *m)
+{
+	struct cudaMemcpy3DParms p = {0};
+	void *dst = c->dst, *sym = NULL;
+	const void *src = c->src;
+	cudaError_t e;
+
+	if (c->form == PARAMS3D)
+		return gv_rt_copy_params(c->p, m);
+	if (c->form != ONE_D) {
+		e = cudaGetSymbolAddress(&sym, c->symbol);
+		if (e)
+			return e;
+		if (c->form == TO_SYMBOL && c->kind != cudaMemcpyHostToDevice &&
+		    c->kind != cudaMemcpyDeviceToDevice && c->kind != cudaMemcpyDefault)
+			return cudaErrorInvalidMemcpyDirection;
+		if (c->form == FROM_SYMBOL && c->kind != cudaMemcpyDeviceToHost &&
+		    c->kind != cudaMemcpyDeviceToDevice && c->kind != cudaMemcpyDefault)
+			return cudaErrorInvalidMemcpyDirection;
+		if (c->form == TO_SYMBOL)
+			dst = (char *)sym + c->offset;
+		else
+			src = (const char *)sym + c->offset;
+	}
+	p.srcPtr = make_cudaPitchedPtr((void *)src, c->count, c->count, 1);
+	p.dstPtr = make_cudaPitchedPtr(dst, c->count, c->count, 1);
+	p.extent = make_cudaExtent(c->count, 1, 1);
+	p.kind = c->kind;
+	/* A symbol's side is device memory whatever kind says of the other. */
+	if (c->form != ONE_D && c->kind == cudaMemcpyDefault)
+		p.kind = cudaMemcpyDefault;
+	return gv_rt_copy_params(&p, m);
+}
+
+static cudaError_t add(cudaGraphNode_t *node, cudaGraph_t g, const cudaGraphNode_t *deps,
+		       size_t ndeps, const struct copy *c)
+{
+	CUDA_MEMCPY3D m;
+	cudaError_t e = load();
+
+	if (!e)
+		e = describe(c, &m);
+	if (!e)
+		e = (cudaError_t)drv.add((CUgraphNode *)node, (CUgraph)g, (const CUgraphNode *)deps,
+					 ndeps, &m, NULL);
+	return gv_ret(e);
+}
+
+static cudaError_t set(cudaGraphNode_t node, const struct copy *c)
+{
+	CUDA_MEMCPY3D m;
+	cudaError_t e = load();
+
+	if (!e)
+		e = describe(c, &m);
+	if (!e)
+		e = (cudaError_t)drv.set((CUgraphNode)node, &m);
+	return gv_ret(e);
+}
+
+static cudaError_t exec_set(cudaGraphExec_t exec, cudaGraphNode_t node, const struct copy *c)
+{
+	CUDA_MEMCPY3D m;
+	cudaError_t e = load();
+
+	if (!e)
+		e = describe(c, &m);
+	if (!e)
+		e = (cudaError_t)drv.exec_set((CUgraphExec)exec, (CUgraphNode)node, &m, NULL);
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddMemcpyNode(cudaGraphNode_t *node, cudaGraph_t g,
+					       const cudaGraphNode_t *deps, size_t ndeps,
+					       const struct cudaMemcpy3DParms *p)
+{
+	return add(node, g, deps, ndeps, &(struct copy){.form = PARAMS3D, .p = p});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddMemcpyNode1D(cudaGraphNode_t *node, cudaGraph_t g,
+						 const cudaGraphNode_t *deps, size_t ndeps,
+						 void *dst, const void *src, size_t count,
+						 enum cudaMemcpyKind kind)
+{
+	return add(
+	    node, g, deps, ndeps,
+	    &(struct copy){.form = ONE_D, .dst = dst, .src = src, .count = count, .kind = kind});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddMemcpyNodeToSymbol(cudaGraphNode_t *node, cudaGraph_t g,
+						       const cudaGraphNode_t *deps, size_t ndeps,
+						       const void *symbol, const void *src,
+						       size_t count, size_t offset,
+						       enum cudaMemcpyKind kind)
+{
+	return add(node, g, deps, ndeps,
+		   &(struct copy){.form = TO_SYMBOL,
+				  .symbol = symbol,
+				  .src = src,
+				  .count = count,
+				  .offset = offset,
+				  .kind = kind});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddMemcpyNodeFromSymbol(cudaGraphNode_t *node, cudaGraph_t g,
+							 const cudaGraphNode_t *deps, size_t ndeps,
+							 void *dst, const void *symbol,
+							 size_t count, size_t offset,
+							 enum cudaMemcpyKind kind)
+{
+	return add(node, g, deps, ndeps,
+		   &(struct copy){.form = FROM_SYMBOL,
+				  .dst = dst,
+				  .symbol = symbol,
+				  .count = count,
+				  .offset = offset,
+				  .kind = kind});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemcpyNodeGetParams(cudaGraphNode_t node,
+						     struct cudaMemcpy3DParms *p)
+{
+	CUDA_MEMCPY3D m;
+	cudaError_t e = load();
+
+	if (!e && !p)
+		e = cudaErrorInvalidValue;
+	if (!e)
+		e = (cudaError_t)drv.get((CUgraphNode)node, &m);
+	if (!e)
+		e = gv_rt_copy_params_back(&m, p);
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemcpyNodeSetParams(cudaGraphNode_t node,
+						     const struct cudaMemcpy3DParms *p)
+{
+	return set(node, &(struct copy){.form = PARAMS3D, .p = p});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemcpyNodeSetParams1D(cudaGraphNode_t node, void *dst,
+						       const void *src, size_t count,
+						       enum cudaMemcpyKind kind)
+{
+	return set(node, &(struct copy){
+			     .form = ONE_D, .dst = dst, .src = src, .count = count, .kind = kind});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemcpyNodeSetParamsToSymbol(cudaGraphNode_t node,
+							     const void *symbol, const void *src,
+							     size_t count, size_t offset,
+							     enum cudaMemcpyKind kind)
+{
+	return set(node, &(struct copy){.form = TO_SYMBOL,
+					.symbol = symbol,
+					.src = src,
+					.count = count,
+					.offset = offset,
+					.kind = kind});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemcpyNodeSetParamsFromSymbol(cudaGraphNode_t node, void *dst,
+							       const void *symbol, size_t count,
+							       size_t offset,
+							       enum cudaMemcpyKind kind)
+{
+	return set(node, &(struct copy){.form = FROM_SYMBOL,
+					.dst = dst,
+					.symbol = symbol,
+					.count = count,
+					.offset = offset,
+					.kind = kind});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphExecMemcpyNodeSetParams(cudaGraphExec_t exec, cudaGraphNode_t node,
+							 const struct cudaMemcpy3DParms *p)
+{
+	return exec_set(exec, node, &(struct copy){.form = PARAMS3D, .p = p});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphExecMemcpyNodeSetParams1D(cudaGraphExec_t exec,
+							   cudaGraphNode_t node, void *dst,
+							   const void *src, size_t count,
+							   enum cudaMemcpyKind kind)
+{
+	return exec_set(
+	    exec, node,
+	    &(struct copy){.form = ONE_D, .dst = dst, .src = src, .count = count, .kind = kind});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphExecMemcpyNodeSetParamsToSymbol(
+    cudaGraphExec_t exec, cudaGraphNode_t node, const void *symbol, const void *src, size_t count,
+    size_t offset, enum cudaMemcpyKind kind)
+{
+	return exec_set(exec, node,
+			&(struct copy){.form = TO_SYMBOL,
+				       .symbol = symbol,
+				       .src = src,
+				       .count = count,
+				       .offset = offset,
+				       .kind = kind});
+}
+
+GVRT_EXPORT cudaError_t cudaGraphExecMemcpyNodeSetParamsFromSymbol(cudaGraphExec_t exec,
+								   cudaGraphNode_t node, void *dst,
+								   const void *symbol, size_t count,
+								   size_t offset,
+								   enum cudaMemcpyKind kind)
+{
+	return exec_set(exec, node,
+			&(struct copy){.form = FROM_SYMBOL,
+				       .dst = dst,
+				       .symbol = symbol,
+				       .count = count,
+				       .offset = offset,
+				       .kind = kind});
+}
