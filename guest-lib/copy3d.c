@@ -52,8 +52,8 @@ static cudaError_t captured(struct gv_memcpy3d_req *q, const void *src_host, voi
 	return e ? e : GV_RPC(MEMCPY_3D, q, &r, NULL, 0);
 }
 
-cudaError_t gv_copy_as_3d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
-			  size_t height, int to_device, cudaStream_t stream)
+cudaError_t gv_copy_captured(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+			     size_t height, int to_device, cudaStream_t stream)
 {
 	struct gv_memcpy3d_req q = {
 	    .width = width, .rows = height, .depth = 1, .stream = gv_stream_value(stream)};
@@ -66,7 +66,7 @@ cudaError_t gv_copy_as_3d(void *dst, size_t dpitch, const void *src, size_t spit
 				      .addr = to_device ? (uintptr_t)dst : 0,
 				      .pitch = dpitch,
 				      .height = height};
-	return gv_copy3d(&q, to_device ? src : NULL, to_device ? NULL : dst);
+	return captured(&q, to_device ? src : NULL, to_device ? NULL : dst);
 }
 
 cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, void *dst_host)

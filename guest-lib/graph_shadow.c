@@ -186,6 +186,11 @@ int gv_stream_capturing(uint64_t stream)
 	       r.status == cudaStreamCaptureStatusActive;
 }
 
+int gv_copy_is_captured(cudaStream_t stream)
+{
+	return gv_capturing() && gv_stream_capturing(gv_stream_value(stream));
+}
+
 /* exec's list, asked for if not kept; under lock. */
 static struct exec_list *list_of(uint64_t exec, cudaError_t *e)
 {

@@ -258,9 +258,12 @@ cudaError_t gv_rt_copy_params_back(const CUDA_MEMCPY3D *m, struct cudaMemcpy3DPa
  * with the side rewritten to start there. */
 uint64_t gv_copy_span(const struct gv_copy_side *s, uint64_t width, uint64_t rows, uint64_t depth);
 char *gv_copy_first_byte(struct gv_copy_side *s, const void *base);
-/* A copy between host and device memory that may be captured: as a 3D one. */
-cudaError_t gv_copy_as_3d(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
-			  size_t height, int to_device, cudaStream_t stream);
+/* A copy between host and device memory on a stream being captured. */
+cudaError_t gv_copy_captured(void *dst, size_t dpitch, const void *src, size_t spitch, size_t width,
+			     size_t height, int to_device, cudaStream_t stream);
+/* Whether a copy on stream would be captured: a capture is in progress, and
+ * the host says that it is this stream's. */
+int gv_copy_is_captured(cudaStream_t stream);
 
 /*
  * Graphs' copies from and to host memory, through host shadows

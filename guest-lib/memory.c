@@ -169,10 +169,9 @@ cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKin
 		memmove(dst, src, count);
 		return cudaSuccess;
 	case cudaMemcpyHostToDevice:
-		/* While a capture may be in progress: a captured copy becomes a
-		 * node, which runs later (copy3d.c). */
-		if (gv_capturing())
-			return gv_copy_as_3d(dst, count, src, count, count, 1, 1, stream);
+		/* A captured copy becomes a node, which runs later (copy3d.c). */
+		if (gv_copy_is_captured(stream))
+			return gv_copy_captured(dst, count, src, count, count, 1, 1, stream);
 		/* Small copies carry their bytes in the messages (no bulk buffer:
 		 * through the session mailbox where there is one). */
 		if (count <= GV_INLINE_COPY_MAX) {
@@ -191,8 +190,8 @@ cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKin
 		}
 		return e;
 	case cudaMemcpyDeviceToHost:
-		if (gv_capturing())
-			return gv_copy_as_3d(dst, count, src, count, count, 1, 0, stream);
+		if (gv_copy_is_captured(stream))
+			return gv_copy_captured(dst, count, src, count, count, 1, 0, stream);
 		if (count <= GV_INLINE_COPY_MAX) {
 			struct gv_inline_copy_resp in;
 
@@ -331,9 +330,10 @@ cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch, 
 			memmove((char *)dst + y * dpitch, (const char *)src + y * spitch, width);
 		return cudaSuccess;
 	}
-	if (gv_capturing() && (kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToHost))
-		return gv_copy_as_3d(dst, dpitch, src, spitch, width, height,
-				     kind == cudaMemcpyHostToDevice, stream);
+	if ((kind == cudaMemcpyHostToDevice || kind == cudaMemcpyDeviceToHost) &&
+	    gv_copy_is_captured(stream))
+		return gv_copy_captured(dst, dpitch, src, spitch, width, height,
+					kind == cudaMemcpyHostToDevice, stream);
 	/* Split by rows so each request's host span fits one bulk buffer. */
 	hpitch = kind == cudaMemcpyHostToDevice ? spitch : dpitch;
 	rows = kind == cudaMemcpyDeviceToDevice ? height : max_bulk() / hpitch;

@@ -700,10 +700,12 @@ static void inline_copies(struct gvg_cuda_fns *t)
 		RT_TRUE("async copy", "a capture begins",
 			cudaStreamBeginCapture(0, cudaStreamCaptureModeGlobal) == cudaSuccess);
 		RT_TRUE("async copy", "STATS", GV_RPC(STATS, &e, &s1, NULL, 0) == cudaSuccess);
+		/* It asks whether its stream is the one captured (a captured
+		 * copy is a graph's node), then copies. */
 		RT_TRUE("async copy", "a small copy during it waits",
 			cudaMemcpyAsync(dev, a, 16, cudaMemcpyHostToDevice, 0) == cudaSuccess &&
 			    GV_RPC(STATS, &e, &s2, NULL, 0) == cudaSuccess &&
-			    s2.session_requests - s1.session_requests == 2);
+			    s2.session_requests - s1.session_requests == 3);
 		RT_TRUE("async copy", "the capture ends",
 			cudaStreamEndCapture(0, &g) == cudaSuccess &&
 			    GV_RPC(STATS, &e, &s2, NULL, 0) == cudaSuccess);
@@ -777,6 +779,10 @@ static void capture_info(struct gvg_cuda_fns *t)
 	cudaGraphNode_t first[2];
 	size_t n = 0, i;
 
+	CUresult (*was)(CUstream, CUstreamCaptureStatus *, cuuint64_t *, CUgraph *,
+			const CUgraphNode **, const CUgraphEdgeData **, size_t *) =
+	    t->cuStreamGetCaptureInfo_v3;
+
 	t->cuStreamGetCaptureInfo_v3 = see_capture;
 	for (i = 0; i < 65; i++)
 		cap_nodes[i] = rt_object();
@@ -797,6 +803,8 @@ static void capture_info(struct gvg_cuda_fns *t)
 		cudaStreamGetCaptureInfo(0, &st, NULL, NULL, &deps, NULL, &n) ==
 		    cudaErrorNotSupported);
 	(void)cudaGetLastError();
+	/* Later copies see no capture again. */
+	t->cuStreamGetCaptureInfo_v3 = was;
 }
 
 /* Graphs built node by node: arrays of nodes become the driver's objects. */
