@@ -10,6 +10,11 @@
  * each request carries its own completion.  A fatal signal abandons a
  * request: the pages stay pinned until the host is done with them.
  * Closing the file (or exiting) tells the host to end the session.
+ *
+ * Page-locked buffers (GV_IOC_PIN) stay pinned with their page list built
+ * once: a call whose buffer lies in one takes the list from there.  A
+ * request holds a reference on the range, so an unpin while the host still
+ * uses the pages waits for it.
  */
 #include <linux/idr.h>
 #include <linux/kref.h>
@@ -40,6 +45,15 @@ struct gv_dev {
 	struct work_struct reap;
 };
 
+struct gv_pinned {
+	struct kref ref;
+	struct list_head node;		/* in the file's list, under pin_lock */
+	unsigned long start;		/* page-aligned user address */
+	unsigned long npages;
+	struct page **pages;
+	__le64 *phys;			/* the pages' addresses, for the host */
+};
+
 struct gv_req {
 	struct completion done;
 	bool finished, abandoned;	/* under vq_lock */
@@ -52,6 +66,7 @@ struct gv_req {
 	size_t in_len;
 	unsigned int nbufs;
 	struct page **pages[GV_VQ_MAX_BULK];
+	struct gv_pinned *range[GV_VQ_MAX_BULK];	/* or a pinned range's */
 	unsigned int buf_npages[GV_VQ_MAX_BULK];
 	bool buf_write[GV_VQ_MAX_BULK];
 	struct llist_node dead_node;
@@ -63,6 +78,9 @@ struct gv_file {
 	unsigned int generation;	/* the device's when the file was opened */
 	struct mutex mbox_lock;
 	struct page *mbox;		/* the session mailbox, once mapped */
+	struct mutex pin_lock;
+	struct list_head pinned;	/* struct gv_pinned */
+	unsigned long pinned_pages;
 };
 
 static DEFINE_MUTEX(gv_lock);		/* gv_the_dev */
@@ -74,11 +92,23 @@ static void gv_dev_release(struct kref *ref)
 	kfree(container_of(ref, struct gv_dev, ref));
 }
 
+static void gv_pinned_release(struct kref *ref)
+{
+	struct gv_pinned *r = container_of(ref, struct gv_pinned, ref);
+
+	unpin_user_pages_dirty_lock(r->pages, r->npages, true);
+	kvfree(r->pages);
+	kvfree(r->phys);
+	kfree(r);
+}
+
 static void gv_req_free(struct gv_req *req)
 {
 	unsigned int i;
 
 	for (i = 0; i < req->nbufs; i++) {
+		if (req->range[i])
+			kref_put(&req->range[i]->ref, gv_pinned_release);
 		if (!req->pages[i])
 			continue;
 		unpin_user_pages_dirty_lock(req->pages[i], req->buf_npages[i],
@@ -259,8 +289,28 @@ static int gv_file_submit(struct gv_file *f, struct gv_req *req, struct gv_vq_re
 	return gv_status_errno(le32_to_cpu((*rh)->status));
 }
 
-static int gv_pin(struct gv_req *req, const struct gv_ioctl_buf *b,
-		  unsigned int i, struct gv_vq_bulk *d, size_t *page_at)
+/* The pinned range holding np pages from start, referenced; or NULL. */
+static struct gv_pinned *gv_pinned_get(struct gv_file *f, unsigned long start,
+				       unsigned long np)
+{
+	struct gv_pinned *r, *found = NULL;
+
+	mutex_lock(&f->pin_lock);
+	list_for_each_entry(r, &f->pinned, node) {
+		if (start >= r->start &&
+		    (start - r->start) / PAGE_SIZE + np <= r->npages) {
+			kref_get(&r->ref);
+			found = r;
+			break;
+		}
+	}
+	mutex_unlock(&f->pin_lock);
+	return found;
+}
+
+static int gv_pin(struct gv_file *f, struct gv_req *req,
+		  const struct gv_ioctl_buf *b, unsigned int i,
+		  struct gv_vq_bulk *d, size_t *page_at)
 {
 	unsigned long start = b->addr & PAGE_MASK;
 	unsigned int off = offset_in_page(b->addr);
@@ -277,6 +327,14 @@ static int gv_pin(struct gv_req *req, const struct gv_ioctl_buf *b,
 	req->buf_write[i] = write;
 	if (!np)
 		return 0;
+	req->range[i] = gv_pinned_get(f, start, np);
+	if (req->range[i]) {
+		memcpy(req->pagelist + *page_at,
+		       req->range[i]->phys + (start - req->range[i]->start) / PAGE_SIZE,
+		       np * sizeof(__le64));
+		*page_at += np;
+		return 0;
+	}
 	req->pages[i] = kvmalloc_array(np, sizeof(struct page *), GFP_KERNEL);
 	if (!req->pages[i])
 		return -ENOMEM;
@@ -352,7 +410,7 @@ static long gv_ioctl_call(struct gv_file *f, struct gv_ioctl_call __user *ucall)
 		goto out;
 	bd = (struct gv_vq_bulk *)((char *)(hdr + 1) + call.msg_len);
 	for (i = 0; i < call.nbufs; i++) {
-		err = gv_pin(req, &bufs[i], i, &bd[i], &page_at);
+		err = gv_pin(f, req, &bufs[i], i, &bd[i], &page_at);
 		if (err)
 			goto out;
 	}
@@ -489,6 +547,86 @@ static long gv_ioctl_mbox_wait(struct gv_file *f, u32 __user *useq)
 	return state == GV_MBOX_ANSWERED ? 0 : 1;
 }
 
+static long gv_ioctl_pin(struct gv_file *f, struct gv_ioctl_range __user *ur)
+{
+	struct gv_ioctl_range rg;
+	struct gv_pinned *r, *o;
+	unsigned long start, end, p;
+	long got, err;
+
+	if (copy_from_user(&rg, ur, sizeof(rg)))
+		return -EFAULT;
+	start = rg.addr & PAGE_MASK;
+	if (!rg.len || rg.addr + rg.len < rg.addr)
+		return -EINVAL;
+	end = PAGE_ALIGN(rg.addr + rg.len);
+	if (!end || (end - start) / PAGE_SIZE > GV_PIN_MAX_PAGES)
+		return -ENOMEM;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	kref_init(&r->ref);
+	r->start = start;
+	r->npages = (end - start) / PAGE_SIZE;
+	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages), GFP_KERNEL);
+	r->phys = kvmalloc_array(r->npages, sizeof(*r->phys), GFP_KERNEL);
+	err = -ENOMEM;
+	if (!r->pages || !r->phys)
+		goto free;
+	mutex_lock(&f->pin_lock);
+	err = -ENOMEM;
+	if (f->pinned_pages + r->npages > GV_PIN_MAX_PAGES)
+		goto unlock;
+	err = -EEXIST;
+	list_for_each_entry(o, &f->pinned, node)
+		if (start < o->start + o->npages * PAGE_SIZE &&
+		    o->start < end)
+			goto unlock;
+	got = pin_user_pages_fast(start, r->npages, FOLL_WRITE | FOLL_LONGTERM,
+				  r->pages);
+	if (got != r->npages) {
+		if (got > 0)
+			unpin_user_pages(r->pages, got);
+		err = got < 0 ? got : -EFAULT;
+		goto unlock;
+	}
+	for (p = 0; p < r->npages; p++)
+		r->phys[p] = cpu_to_le64(page_to_phys(r->pages[p]));
+	list_add(&r->node, &f->pinned);
+	f->pinned_pages += r->npages;
+	mutex_unlock(&f->pin_lock);
+	return 0;
+unlock:
+	mutex_unlock(&f->pin_lock);
+free:
+	kvfree(r->pages);
+	kvfree(r->phys);
+	kfree(r);
+	return err;
+}
+
+static long gv_ioctl_unpin(struct gv_file *f, struct gv_ioctl_range __user *ur)
+{
+	struct gv_ioctl_range rg;
+	struct gv_pinned *r;
+
+	if (copy_from_user(&rg, ur, sizeof(rg)))
+		return -EFAULT;
+	mutex_lock(&f->pin_lock);
+	list_for_each_entry(r, &f->pinned, node) {
+		if (r->start == (rg.addr & PAGE_MASK)) {
+			list_del(&r->node);
+			f->pinned_pages -= r->npages;
+			mutex_unlock(&f->pin_lock);
+			/* Requests still using it hold their own references. */
+			kref_put(&r->ref, gv_pinned_release);
+			return 0;
+		}
+	}
+	mutex_unlock(&f->pin_lock);
+	return -EINVAL;
+}
+
 static long gv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
@@ -496,6 +634,10 @@ static long gv_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return gv_ioctl_call(file->private_data, (void __user *)arg);
 	case GV_IOC_MBOX_WAIT:
 		return gv_ioctl_mbox_wait(file->private_data, (u32 __user *)arg);
+	case GV_IOC_PIN:
+		return gv_ioctl_pin(file->private_data, (void __user *)arg);
+	case GV_IOC_UNPIN:
+		return gv_ioctl_unpin(file->private_data, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -527,6 +669,8 @@ static int gv_open(struct inode *inode, struct file *file)
 	f->session = id;
 	f->generation = READ_ONCE(f->dev->generation);
 	mutex_init(&f->mbox_lock);
+	mutex_init(&f->pin_lock);
+	INIT_LIST_HEAD(&f->pinned);
 	file->private_data = f;
 	return 0;
 }
@@ -536,8 +680,14 @@ static int gv_release(struct inode *inode, struct file *file)
 {
 	struct gv_file *f = file->private_data;
 	struct gv_vq_req_hdr *hdr;
+	struct gv_pinned *r, *tmp;
 	struct gv_req *req;
 	bool ended = false;
+
+	list_for_each_entry_safe(r, tmp, &f->pinned, node) {
+		list_del(&r->node);
+		kref_put(&r->ref, gv_pinned_release);
+	}
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (req) {

@@ -30,6 +30,9 @@ struct gv_transport {
 		    unsigned int nbufs);
 	/* Largest bulk buffer one call may carry. */
 	uint64_t max_bulk;
+	/* Optional: keeps a page-locked buffer's pages pinned for its
+	 * copies (on), or stops (0, or -errno). */
+	int (*pin)(struct gv_transport *t, const void *p, size_t len, int on);
 	/*
 	 * The host-function callback session: QEMU answers its gate calls
 	 * from its mirrors, so they must pass through it, never through the
@@ -239,6 +242,9 @@ cudaError_t gv_memcpy(void *dst, const void *src, size_t count, enum cudaMemcpyK
 /* The same without recording the runtime's last error (the driver API's). */
 cudaError_t gv_copy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind,
 		    cudaStream_t stream);
+/* A page-locked buffer made (on) or ended: its pages pinned for copies
+ * where the transport can (session.c); nothing else depends on it. */
+void gv_pin_host(const void *p, size_t len, int on);
 /* Page-locked guest memory (cudaHostAlloc), without the last error. */
 cudaError_t gv_host_alloc(void **ptr, size_t size, unsigned int flags);
 cudaError_t gv_host_free(void *ptr);

@@ -384,6 +384,7 @@ cudaError_t gv_host_alloc(void **ptr, size_t size, unsigned int flags)
 	if (p == MAP_FAILED)
 		return cudaErrorMemoryAllocation;
 	mlock(p, len);
+	gv_pin_host(p, len, 1);
 	r = (struct gv_region){.base = (uintptr_t)p,
 			       .size = size,
 			       .device = gv_current_device(),
@@ -414,6 +415,7 @@ cudaError_t gv_host_free(void *ptr)
 	if (gv_region_remove((uintptr_t)ptr, GV_REGION_HOST, &r))
 		return cudaErrorInvalidValue;
 	len = (r.size + (size_t)getpagesize() - 1) & ~((size_t)getpagesize() - 1);
+	gv_pin_host(ptr, len, 0);
 	munmap(ptr, len);
 	return cudaSuccess;
 }

@@ -6,7 +6,6 @@
  * TEX_CREATE.  Channel descriptors map to the driver's array formats.
  */
 #include <cuda.h>
-#include <driver_functions.h>
 #include <string.h>
 
 #include "gvrt.h"
@@ -456,25 +455,30 @@ cudaError_t gv_rt_copy_params_back(const CUDA_MEMCPY3D *m, struct cudaMemcpy3DPa
 	memset(p, 0, sizeof(*p));
 	if (m->srcMemoryType == CU_MEMORYTYPE_ARRAY) {
 		p->srcArray = (cudaArray_t)m->srcArray;
-		p->srcPos = make_cudaPos(m->srcXInBytes / es, m->srcY, m->srcZ);
+		p->srcPos = (struct cudaPos){.x = m->srcXInBytes / es, .y = m->srcY, .z = m->srcZ};
 	} else {
-		p->srcPtr = make_cudaPitchedPtr(m->srcMemoryType == CU_MEMORYTYPE_HOST
-						    ? (void *)m->srcHost
-						    : (void *)(uintptr_t)m->srcDevice,
-						m->srcPitch, m->WidthInBytes, m->srcHeight);
-		p->srcPos = make_cudaPos(m->srcXInBytes, m->srcY, m->srcZ);
+		p->srcPtr = (struct cudaPitchedPtr){.ptr = m->srcMemoryType == CU_MEMORYTYPE_HOST
+							       ? (void *)m->srcHost
+							       : (void *)(uintptr_t)m->srcDevice,
+						    .pitch = m->srcPitch,
+						    .xsize = m->WidthInBytes,
+						    .ysize = m->srcHeight};
+		p->srcPos = (struct cudaPos){.x = m->srcXInBytes, .y = m->srcY, .z = m->srcZ};
 	}
 	if (m->dstMemoryType == CU_MEMORYTYPE_ARRAY) {
 		p->dstArray = (cudaArray_t)m->dstArray;
-		p->dstPos = make_cudaPos(m->dstXInBytes / es, m->dstY, m->dstZ);
+		p->dstPos = (struct cudaPos){.x = m->dstXInBytes / es, .y = m->dstY, .z = m->dstZ};
 	} else {
-		p->dstPtr = make_cudaPitchedPtr(m->dstMemoryType == CU_MEMORYTYPE_HOST
-						    ? m->dstHost
-						    : (void *)(uintptr_t)m->dstDevice,
-						m->dstPitch, m->WidthInBytes, m->dstHeight);
-		p->dstPos = make_cudaPos(m->dstXInBytes, m->dstY, m->dstZ);
+		p->dstPtr = (struct cudaPitchedPtr){.ptr = m->dstMemoryType == CU_MEMORYTYPE_HOST
+							       ? m->dstHost
+							       : (void *)(uintptr_t)m->dstDevice,
+						    .pitch = m->dstPitch,
+						    .xsize = m->WidthInBytes,
+						    .ysize = m->dstHeight};
+		p->dstPos = (struct cudaPos){.x = m->dstXInBytes, .y = m->dstY, .z = m->dstZ};
 	}
-	p->extent = make_cudaExtent(m->WidthInBytes / (a ? es : 1), m->Height, m->Depth);
+	p->extent = (struct cudaExtent){
+	    .width = m->WidthInBytes / (a ? es : 1), .height = m->Height, .depth = m->Depth};
 	p->kind = sdev ? (ddev ? cudaMemcpyDeviceToDevice : cudaMemcpyDeviceToHost)
 		       : (ddev ? cudaMemcpyHostToDevice : cudaMemcpyHostToHost);
 	return cudaSuccess;

@@ -143,6 +143,7 @@ GVRT_EXPORT cudaError_t cudaHostRegister(void *ptr, size_t size, unsigned int fl
 	 * per transfer too); a failed mlock is the same limit as natively. */
 	if (mlock(ptr, size))
 		return gv_ret(cudaErrorMemoryAllocation);
+	gv_pin_host(ptr, size, 1);
 	r = (struct gv_region){.base = (uintptr_t)ptr,
 			       .size = size,
 			       .device = gv_current_device(),
@@ -160,6 +161,7 @@ GVRT_EXPORT cudaError_t cudaHostUnregister(void *ptr)
 		return gv_ret(cudaErrorHostMemoryNotRegistered);
 	if (gv_region_remove((uintptr_t)ptr, GV_REGION_HOST, &r))
 		return gv_ret(cudaErrorHostMemoryNotRegistered);
+	gv_pin_host(ptr, r.size, 0);
 	munlock(ptr, r.size);
 	return gv_ret(cudaSuccess);
 }

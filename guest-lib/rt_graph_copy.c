@@ -4,8 +4,6 @@
  * driver_graph_copy.c), as NVIDIA's runtime has them: parameters in 3D, in
  * one dimension, or to and from a symbol (its device address plus offset).
  */
-#include <driver_functions.h>
-
 #include "gvrt.h"
 
 static struct {
@@ -61,9 +59,11 @@ static cudaError_t describe(const struct copy *c, CUDA_MEMCPY3D *m)
 		else
 			src = (const char *)sym + c->offset;
 	}
-	p.srcPtr = make_cudaPitchedPtr((void *)src, c->count, c->count, 1);
-	p.dstPtr = make_cudaPitchedPtr(dst, c->count, c->count, 1);
-	p.extent = make_cudaExtent(c->count, 1, 1);
+	p.srcPtr = (struct cudaPitchedPtr){
+	    .ptr = (void *)src, .pitch = c->count, .xsize = c->count, .ysize = 1};
+	p.dstPtr =
+	    (struct cudaPitchedPtr){.ptr = dst, .pitch = c->count, .xsize = c->count, .ysize = 1};
+	p.extent = (struct cudaExtent){.width = c->count, .height = 1, .depth = 1};
 	p.kind = c->kind;
 	/* A symbol's side is device memory whatever kind says of the other. */
 	if (c->form != ONE_D && c->kind == cudaMemcpyDefault)

@@ -401,6 +401,19 @@ static void session_open(void)
 	info.ready = 1;
 }
 
+void gv_pin_host(const void *p, size_t len, int on)
+{
+	const struct gv_session_info *s = gv_session();
+	int e;
+
+	if (!s->ready || !s->t->pin)
+		return;
+	e = s->t->pin(s->t, p, len, on);
+	if (e && on)
+		gv_log(GV_LOG_DEBUG, "a page-locked buffer of %zu bytes is pinned per copy (%d)",
+		       len, e);
+}
+
 const struct gv_session_info *gv_session(void)
 {
 	pthread_once(&session_once, session_open);

@@ -32,6 +32,7 @@ struct vdev_transport {
 	pthread_mutex_t box_lock; /* one request in it at a time; the above */
 	uint32_t seq;
 	unsigned int spin_us;
+	pid_t pid; /* the process that opened the file: its pinned ranges */
 };
 
 static int mbox_call(struct vdev_transport *v, const void *msg, size_t msg_len, void *resp,
@@ -136,6 +137,18 @@ static int vdev_call(struct gv_transport *t, const void *msg, size_t msg_len, vo
 	return 0;
 }
 
+/* A page-locked buffer's pages pinned once (on), or no longer (gvirtus.ko). */
+static int vdev_pin(struct gv_transport *t, const void *p, size_t len, int on)
+{
+	struct vdev_transport *v = (struct vdev_transport *)t;
+	struct gv_ioctl_range r = {.addr = (uintptr_t)p, .len = len};
+
+	/* A forked child shares the file, but not the parent's buffers. */
+	if (getpid() != v->pid)
+		return -EPERM;
+	return ioctl(v->fd, on ? GV_IOC_PIN : GV_IOC_UNPIN, &r) < 0 ? -errno : 0;
+}
+
 struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len)
 {
 	struct vdev_transport *v;
@@ -154,8 +167,10 @@ struct gv_transport *gv_transport_vdev_open(char *err, size_t err_len)
 	}
 	v->t.name = "virtio";
 	v->t.call = vdev_call;
+	v->t.pin = vdev_pin;
 	v->t.max_bulk = GV_VQ_MAX_BULK_BYTES - GV_PAGE_SIZE;
 	v->fd = fd;
+	v->pid = getpid();
 	pthread_mutex_init(&v->box_lock, NULL);
 	return &v->t;
 }

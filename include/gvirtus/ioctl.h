@@ -48,5 +48,20 @@ struct gv_ioctl_call {
  * first (ask again).
  */
 #define GV_IOC_MBOX_WAIT _IOW(GV_IOC_MAGIC, 2, gv_u32)
+/*
+ * Page-locked buffers (cudaHostAlloc, cudaHostRegister): GV_IOC_PIN pins
+ * [addr, addr + len) (whole pages) for as long as the file is open or
+ * until GV_IOC_UNPIN names the same addr, so that copies from and to it
+ * reuse its page list instead of pinning its pages each time.  Ranges may
+ * not overlap (EEXIST); a file pins at most GV_PIN_MAX_PAGES pages
+ * (ENOMEM past it).  UNPIN of a range never pinned: EINVAL.
+ */
+struct gv_ioctl_range {
+	gv_u64 addr;
+	gv_u64 len;
+};
+#define GV_PIN_MAX_PAGES (1u << 20) /* 4 GiB of 4 KiB pages */
+#define GV_IOC_PIN	 _IOW(GV_IOC_MAGIC, 3, struct gv_ioctl_range)
+#define GV_IOC_UNPIN	 _IOW(GV_IOC_MAGIC, 4, struct gv_ioctl_range)
 
 #endif

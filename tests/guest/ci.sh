@@ -27,6 +27,9 @@ fi
 step "the session mailbox against a hostile process"
 gvtest_mailbox || fail=1
 
+step "page-locked buffers pinned once: copies, buffers made again, a hostile process"
+gvtest_pinned || fail=1
+
 step "four processes at once"
 for s in 11 12 13 14; do gvtest_calls stress $s 6 > /tmp/stress.$s 2>&1 & done
 wait
