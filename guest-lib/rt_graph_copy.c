@@ -254,3 +254,47 @@ GVRT_EXPORT cudaError_t cudaGraphExecMemcpyNodeSetParamsFromSymbol(cudaGraphExec
 				       .offset = offset,
 				       .kind = kind});
 }
+
+/*
+ * Instantiation with parameters: the flags' instantiation, then the upload
+ * it asks for, with the result the runtime reports (no node is named: the
+ * driver's own refusals come back as errors).
+ */
+GVRT_EXPORT cudaError_t cudaGraphInstantiateWithParams(cudaGraphExec_t *exec, cudaGraph_t g,
+						       cudaGraphInstantiateParams *p)
+{
+	unsigned long long flags;
+	cudaError_t e;
+
+	if (!exec || !p)
+		return gv_ret(cudaErrorInvalidValue);
+	flags = p->flags;
+	p->errNode_out = NULL;
+	e = cudaGraphInstantiateWithFlags(
+	    exec, g, flags & ~(unsigned long long)cudaGraphInstantiateFlagUpload);
+	if (!e && (flags & cudaGraphInstantiateFlagUpload)) {
+		e = cudaGraphUpload(*exec, p->uploadStream);
+		if (e)
+			(void)cudaGraphExecDestroy(*exec);
+	}
+	p->result_out = e ? cudaGraphInstantiateError : cudaGraphInstantiateSuccess;
+	return gv_ret(e);
+}
+
+GVRT_EXPORT cudaError_t cudaGraphInstantiateWithParams_ptsz(cudaGraphExec_t *exec, cudaGraph_t g,
+							    cudaGraphInstantiateParams *p)
+{
+	cudaGraphInstantiateParams q;
+	cudaError_t e;
+
+	if (!p)
+		return cudaGraphInstantiateWithParams(exec, g, p);
+	/* The legacy default stream of the compilation is the thread's own. */
+	q = *p;
+	if (!q.uploadStream)
+		q.uploadStream = cudaStreamPerThread;
+	e = cudaGraphInstantiateWithParams(exec, g, &q);
+	p->errNode_out = q.errNode_out;
+	p->result_out = q.result_out;
+	return e;
+}

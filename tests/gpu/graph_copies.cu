@@ -141,8 +141,15 @@ static void sec_symbol_child(cudaStream_t s)
 					    cudaMemcpyDeviceToHost));
 	CK(cudaGraphCreate(&g, 0));
 	CK(cudaGraphAddChildGraphNode(&cn, g, NULL, 0, child));
-	cudaGraphExec_t x;
-	CK(cudaGraphInstantiate(&x, g, 0));
+	cudaGraphExec_t x = NULL;
+	cudaGraphInstantiateParams ip = {};
+	ip.flags = cudaGraphInstantiateFlagUpload;
+	ip.uploadStream = s;
+	ip.result_out = cudaGraphInstantiateError;
+	CK(cudaGraphInstantiateWithParams(&x, g, &ip));
+	check_i("instantiated with parameters (uploaded): success", ip.result_out,
+		cudaGraphInstantiateSuccess);
+	check_i("no node named", ip.errNode_out == NULL, 1);
 	for (int round = 0; round < 2; round++) {
 		fill(in.data(), N, 20 + round);
 		CK(cudaGraphLaunch(x, s));
