@@ -14,13 +14,18 @@
  * Page-locked buffers (GV_IOC_PIN) stay pinned with their page list built
  * once: a call whose buffer lies in one takes the list from there.  A
  * request holds a reference on the range, so an unpin while the host still
- * uses the pages waits for it.
+ * uses the pages waits for it.  Large pageable buffers are kept pinned the
+ * same way after their first copy (a pin-down cache), for as long as the
+ * process's mapping of them does not change: an MMU notifier marks such a
+ * range stale on any change (unmap, remap, protection, migration), and a
+ * stale range is never used again.
  */
 #include <linux/idr.h>
 #include <linux/kref.h>
 #include <linux/llist.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/mmu_notifier.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -52,6 +57,10 @@ struct gv_pinned {
 	unsigned long npages;
 	struct page **pages;
 	__le64 *phys;			/* the pages' addresses, for the host */
+	struct mm_struct *mm;		/* whose addresses (held: mmgrab) */
+	bool cached;			/* a pageable buffer's, in the cache */
+	atomic_t stale;			/* cached: its mapping changed */
+	struct mmu_interval_notifier mn;	/* cached: watches the mapping */
 };
 
 struct gv_req {
@@ -79,9 +88,14 @@ struct gv_file {
 	struct mutex mbox_lock;
 	struct page *mbox;		/* the session mailbox, once mapped */
 	struct mutex pin_lock;
-	struct list_head pinned;	/* struct gv_pinned */
+	struct list_head pinned;	/* struct gv_pinned, cached ones oldest first */
 	unsigned long pinned_pages;
+	unsigned long cached_pages;
 };
+
+/* Pageable buffers of at least this many pages are cached, up to the most. */
+#define GV_CACHE_MIN_PAGES	256
+#define GV_CACHE_MAX_PAGES	(1ul << 18)	/* 1 GiB of 4 KiB pages */
 
 static DEFINE_MUTEX(gv_lock);		/* gv_the_dev */
 static struct gv_dev *gv_the_dev;
@@ -96,7 +110,10 @@ static void gv_pinned_release(struct kref *ref)
 {
 	struct gv_pinned *r = container_of(ref, struct gv_pinned, ref);
 
+	if (r->cached)
+		mmu_interval_notifier_remove(&r->mn);
 	unpin_user_pages_dirty_lock(r->pages, r->npages, true);
+	mmdrop(r->mm);
 	kvfree(r->pages);
 	kvfree(r->phys);
 	kfree(r);
@@ -289,22 +306,122 @@ static int gv_file_submit(struct gv_file *f, struct gv_req *req, struct gv_vq_re
 	return gv_status_errno(le32_to_cpu((*rh)->status));
 }
 
-/* The pinned range holding np pages from start, referenced; or NULL. */
+/* Any change to a cached range's mapping: it is never used again. */
+static bool gv_cache_invalidate(struct mmu_interval_notifier *mn,
+				const struct mmu_notifier_range *range,
+				unsigned long cur_seq)
+{
+	struct gv_pinned *r = container_of(mn, struct gv_pinned, mn);
+
+	mmu_interval_set_seq(mn, cur_seq);
+	atomic_set(&r->stale, 1);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops gv_cache_ops = {
+	.invalidate = gv_cache_invalidate,
+};
+
+/* Takes r out of the file's list; under pin_lock. */
+static void gv_pinned_unlink(struct gv_file *f, struct gv_pinned *r)
+{
+	list_del(&r->node);
+	if (r->cached)
+		f->cached_pages -= r->npages;
+	else
+		f->pinned_pages -= r->npages;
+}
+
+/*
+ * A new cached range for np pages from start, pinned and watched, in the
+ * file's list; the oldest cached ranges make room.  NULL if it cannot be
+ * made (the caller pins per request).  Called with pin_lock held; ranges
+ * to drop go on gone, released by the caller after unlocking.
+ */
+static struct gv_pinned *gv_cache_add(struct gv_file *f, unsigned long start,
+				      unsigned long np, struct list_head *gone)
+{
+	struct gv_pinned *r, *o, *tmp;
+	long got;
+
+	if (np < GV_CACHE_MIN_PAGES || np > GV_CACHE_MAX_PAGES || !current->mm)
+		return NULL;
+	list_for_each_entry_safe(o, tmp, &f->pinned, node) {
+		if (f->cached_pages + np <= GV_CACHE_MAX_PAGES)
+			break;
+		if (o->cached) {
+			gv_pinned_unlink(f, o);
+			list_add(&o->node, gone);
+		}
+	}
+	if (f->cached_pages + np > GV_CACHE_MAX_PAGES)
+		return NULL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return NULL;
+	kref_init(&r->ref);
+	r->start = start;
+	r->npages = np;
+	r->cached = true;
+	r->mm = current->mm;
+	r->pages = kvmalloc_array(np, sizeof(*r->pages), GFP_KERNEL);
+	r->phys = kvmalloc_array(np, sizeof(*r->phys), GFP_KERNEL);
+	if (!r->pages || !r->phys)
+		goto free;
+	/* Watched before pinned: a change in between marks it stale. */
+	if (mmu_interval_notifier_insert(&r->mn, current->mm, start,
+					 np * PAGE_SIZE, &gv_cache_ops))
+		goto free;
+	got = pin_user_pages_fast(start, np, FOLL_WRITE | FOLL_LONGTERM, r->pages);
+	if (got != np || atomic_read(&r->stale)) {
+		if (got > 0)
+			unpin_user_pages(r->pages, got);
+		mmu_interval_notifier_remove(&r->mn);
+		goto free;
+	}
+	for (got = 0; got < np; got++)
+		r->phys[got] = cpu_to_le64(page_to_phys(r->pages[got]));
+	mmgrab(r->mm);
+	list_add_tail(&r->node, &f->pinned);
+	f->cached_pages += np;
+	return r;
+free:
+	kvfree(r->pages);
+	kvfree(r->phys);
+	kfree(r);
+	return NULL;
+}
+
+/*
+ * The pinned range holding np pages from start, referenced: a page-locked
+ * buffer's, a cached one whose mapping has not changed, or a new cached
+ * one; or NULL (pinned per request).
+ */
 static struct gv_pinned *gv_pinned_get(struct gv_file *f, unsigned long start,
 				       unsigned long np)
 {
-	struct gv_pinned *r, *found = NULL;
+	struct gv_pinned *r, *tmp, *found = NULL;
+	LIST_HEAD(gone);
 
 	mutex_lock(&f->pin_lock);
-	list_for_each_entry(r, &f->pinned, node) {
-		if (start >= r->start &&
-		    (start - r->start) / PAGE_SIZE + np <= r->npages) {
-			kref_get(&r->ref);
-			found = r;
-			break;
+	list_for_each_entry_safe(r, tmp, &f->pinned, node) {
+		if (r->cached && atomic_read(&r->stale)) {
+			gv_pinned_unlink(f, r);
+			list_add(&r->node, &gone);
+			continue;
 		}
+		/* A forked child shares the file, not the addresses. */
+		if (!found && r->mm == current->mm && start >= r->start &&
+		    (start - r->start) / PAGE_SIZE + np <= r->npages)
+			found = r;
 	}
+	if (!found)
+		found = gv_cache_add(f, start, np, &gone);
+	if (found)
+		kref_get(&found->ref);
 	mutex_unlock(&f->pin_lock);
+	list_for_each_entry_safe(r, tmp, &gone, node)
+		kref_put(&r->ref, gv_pinned_release);
 	return found;
 }
 
@@ -568,6 +685,7 @@ static long gv_ioctl_pin(struct gv_file *f, struct gv_ioctl_range __user *ur)
 	kref_init(&r->ref);
 	r->start = start;
 	r->npages = (end - start) / PAGE_SIZE;
+	r->mm = current->mm;
 	r->pages = kvmalloc_array(r->npages, sizeof(*r->pages), GFP_KERNEL);
 	r->phys = kvmalloc_array(r->npages, sizeof(*r->phys), GFP_KERNEL);
 	err = -ENOMEM;
@@ -579,8 +697,8 @@ static long gv_ioctl_pin(struct gv_file *f, struct gv_ioctl_range __user *ur)
 		goto unlock;
 	err = -EEXIST;
 	list_for_each_entry(o, &f->pinned, node)
-		if (start < o->start + o->npages * PAGE_SIZE &&
-		    o->start < end)
+		if (!o->cached && o->mm == r->mm &&
+		    start < o->start + o->npages * PAGE_SIZE && o->start < end)
 			goto unlock;
 	got = pin_user_pages_fast(start, r->npages, FOLL_WRITE | FOLL_LONGTERM,
 				  r->pages);
@@ -592,6 +710,7 @@ static long gv_ioctl_pin(struct gv_file *f, struct gv_ioctl_range __user *ur)
 	}
 	for (p = 0; p < r->npages; p++)
 		r->phys[p] = cpu_to_le64(page_to_phys(r->pages[p]));
+	mmgrab(r->mm);
 	list_add(&r->node, &f->pinned);
 	f->pinned_pages += r->npages;
 	mutex_unlock(&f->pin_lock);
@@ -614,9 +733,9 @@ static long gv_ioctl_unpin(struct gv_file *f, struct gv_ioctl_range __user *ur)
 		return -EFAULT;
 	mutex_lock(&f->pin_lock);
 	list_for_each_entry(r, &f->pinned, node) {
-		if (r->start == (rg.addr & PAGE_MASK)) {
-			list_del(&r->node);
-			f->pinned_pages -= r->npages;
+		if (!r->cached && r->mm == current->mm &&
+		    r->start == (rg.addr & PAGE_MASK)) {
+			gv_pinned_unlink(f, r);
 			mutex_unlock(&f->pin_lock);
 			/* Requests still using it hold their own references. */
 			kref_put(&r->ref, gv_pinned_release);

@@ -7,6 +7,9 @@
  *   round-trip the bytes (checked against the pattern, not the code);
  * - a buffer freed and another allocated (likely at the same address) is
  *   copied from its own pages, not the old ones;
+ * - large pageable buffers, kept pinned after a first copy, are copied
+ *   from their current pages after new bytes, free and malloc, pages
+ *   dropped (MADV_DONTNEED) and a mapping over them;
  * - a hostile process's ranges: empty, overflowing, unmapped, overlapping,
  *   too large, unpinning what was never pinned, unmapping a pinned range
  *   and closing the file with ranges left: refused or harmless.
@@ -83,6 +86,58 @@ static void copies(void)
 	CHECK_CUDA(cudaFree(dev), cudaSuccess);
 }
 
+/*
+ * Large pageable buffers stay pinned after their first copy while their
+ * mapping does not change: every change below must be seen.
+ */
+static void pageable_cache(void)
+{
+	size_t n = 4 * MIB;
+	unsigned char *b = malloc(n), *m;
+	void *dev = NULL;
+	int i, bad = 0;
+
+	CHECK_CUDA(cudaMalloc(&dev, n), cudaSuccess);
+	/* The same buffer, new bytes each time (the same pages). */
+	m = malloc(n);
+	for (i = 0; i < 4; i++) {
+		pattern_fill(m, n, 400 + i);
+		bad += round_trip(dev, m, b, n) != 0;
+	}
+	CHECK(bad == 0, "a pageable buffer's new bytes, copy after copy (%d bad)", bad);
+	free(m);
+	/* Freed and allocated again (unmapped, then likely the same addresses). */
+	for (i = 0, bad = 0; i < 6; i++) {
+		m = malloc(n);
+		pattern_fill(m, n, 500 + i);
+		bad += round_trip(dev, m, b, n) != 0;
+		free(m);
+	}
+	CHECK(bad == 0, "buffers freed and allocated again (%d bad)", bad);
+	/* Pages dropped under it (MADV_DONTNEED), then written. */
+	m = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED, "mmap");
+	pattern_fill(m, n, 600);
+	CHECK(round_trip(dev, m, b, n) == 0, "an mmap'd buffer");
+	madvise(m + MIB, MIB, MADV_DONTNEED);
+	pattern_fill(m, n, 601);
+	CHECK(round_trip(dev, m, b, n) == 0, "after MADV_DONTNEED and new bytes");
+	/* Remapped in place with other memory. */
+	CHECK(mmap(m, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+		  m,
+	      "mmap over it");
+	pattern_fill(m, n, 602);
+	CHECK(round_trip(dev, m, b, n) == 0, "after being mapped over");
+	/* Device to host into it, then read by the CPU. */
+	pattern_fill(b, n, 603);
+	CHECK_CUDA(cudaMemcpy(dev, b, n, cudaMemcpyHostToDevice), cudaSuccess);
+	CHECK_CUDA(cudaMemcpy(m, dev, n, cudaMemcpyDeviceToHost), cudaSuccess);
+	CHECK(memcmp(m, b, n) == 0, "device to host into a cached buffer");
+	munmap(m, n);
+	free(b);
+	CHECK_CUDA(cudaFree(dev), cudaSuccess);
+}
+
 static int pin(int fd, int on, const void *p, unsigned long long len)
 {
 	struct gv_ioctl_range r = {.addr = (uintptr_t)p, .len = len};
@@ -120,6 +175,7 @@ static void hostile(void)
 int main(void)
 {
 	copies();
+	pageable_cache();
 	hostile();
 	/* The session still works. */
 	void *p = NULL;
