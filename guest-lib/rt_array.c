@@ -538,6 +538,66 @@ GVRT_EXPORT cudaError_t cudaMemcpy3DAsync(const struct cudaMemcpy3DParms *p, cud
 	return gv_ret(copy3d(p, stream));
 }
 
+/*
+ * cudaMemcpy3DPeer: on one device, the 3D copy between its own memory; across
+ * devices, pitched memory row by row through the peer copy.  Arrays across
+ * devices are not carried.
+ */
+static cudaError_t copy3d_peer(const struct cudaMemcpy3DPeerParms *p, cudaStream_t stream)
+{
+	struct cudaMemcpy3DParms q = {0};
+	size_t h, d, y, z;
+	cudaError_t e = cudaSuccess;
+
+	if (!p)
+		return cudaErrorInvalidValue;
+	if (p->srcDevice == p->dstDevice && p->srcDevice == gv_current_device()) {
+		q.srcArray = p->srcArray;
+		q.srcPos = p->srcPos;
+		q.srcPtr = p->srcPtr;
+		q.dstArray = p->dstArray;
+		q.dstPos = p->dstPos;
+		q.dstPtr = p->dstPtr;
+		q.extent = p->extent;
+		q.kind = cudaMemcpyDeviceToDevice;
+		return copy3d(&q, stream);
+	}
+	if (p->srcArray || p->dstArray || !p->srcPtr.ptr || !p->dstPtr.ptr) {
+		gv_log(GV_LOG_WARN, "cudaMemcpy3DPeer: arrays on two devices are not carried");
+		return cudaErrorNotSupported;
+	}
+	h = p->extent.height ? p->extent.height : 1;
+	d = p->extent.depth ? p->extent.depth : 1;
+	for (z = 0; z < d && !e; z++)
+		for (y = 0; y < h && !e; y++)
+			e = cudaMemcpyPeerAsync(
+			    (char *)p->dstPtr.ptr +
+				((p->dstPos.z + z) * p->dstPtr.ysize + p->dstPos.y + y) *
+				    p->dstPtr.pitch +
+				p->dstPos.x,
+			    p->dstDevice,
+			    (const char *)p->srcPtr.ptr +
+				((p->srcPos.z + z) * p->srcPtr.ysize + p->srcPos.y + y) *
+				    p->srcPtr.pitch +
+				p->srcPos.x,
+			    p->srcDevice, p->extent.width, stream);
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpy3DPeer(const struct cudaMemcpy3DPeerParms *p)
+{
+	cudaError_t e = copy3d_peer(p, 0);
+
+	/* Synchronous with respect to the host, like cudaMemcpyPeer. */
+	return gv_ret(e ? e : cudaStreamSynchronize(0));
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpy3DPeerAsync(const struct cudaMemcpy3DPeerParms *p,
+					      cudaStream_t stream)
+{
+	return gv_ret(copy3d_peer(p, stream));
+}
+
 GVRT_EXPORT cudaError_t cudaMemcpyArrayToArray(cudaArray_t dst, size_t dw, size_t dh,
 					       cudaArray_const_t src, size_t sw, size_t sh,
 					       size_t count, enum cudaMemcpyKind kind)

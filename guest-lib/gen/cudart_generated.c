@@ -1022,6 +1022,18 @@ GVRT_EXPORT cudaError_t cudaMemcpy3DAsync_ptsz(const struct cudaMemcpy3DParms * 
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy3DPeerAsync_ptsz(const struct cudaMemcpy3DPeerParms * p, cudaStream_t stream)
+{
+	return cudaMemcpy3DPeerAsync(p, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy3DPeer_ptds(const struct cudaMemcpy3DPeerParms * p)
+{
+	return cudaMemcpy3DPeer(p);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaMemcpy3D_ptds(const struct cudaMemcpy3DParms * p)
 {
 	return cudaMemcpy3D(p);

@@ -1,21 +1,22 @@
 // runtime_ext.cu: newer CUDA runtime features of an unmodified nvcc program.
 // Covers device limits and cache/flag configuration, PCI bus id round trip,
 // stream priority/flags queries, stream-ordered allocation (cudaMallocAsync /
-// cudaFreeAsync), stream, memory pool and graph memory attributes, stream capture into a graph (memset, kernels, D2D copy),
-// graph instantiate / upload / launch / clone, CUDA arrays with texture and
-// surface objects, a linear-memory texture, cudaMemcpy3D and cudaMemset3D,
-// cooperative launches (cudaLaunchCooperativeKernel and cudaLaunchKernelExC
-// with the cooperative attribute), kernel queries (cudaFuncGetName,
-// cudaGetFuncBySymbol, cudaFuncGetParamInfo, available dynamic shared
-// memory) and a few misuses that return an error without harming the context.
-// Prints only values identical on any correct CUDA implementation; the last
-// line is "runtime_ext: N passed, M failed", exit status 0 iff M == 0.
-// Build: nvcc -arch=sm_90 --cudart=shared -O2 -o runtime_ext runtime_ext.cu
+// cudaFreeAsync), stream, memory pool and graph memory attributes, stream capture into a graph
+// (memset, kernels, D2D copy), graph instantiate / upload / launch / clone, CUDA arrays with
+// texture and surface objects, a linear-memory texture, cudaMemcpy3D and cudaMemset3D, cooperative
+// launches (cudaLaunchCooperativeKernel and cudaLaunchKernelExC with the cooperative attribute),
+// kernel queries (cudaFuncGetName, cudaGetFuncBySymbol, cudaFuncGetParamInfo, available dynamic
+// shared memory) and a few misuses that return an error without harming the context. Prints only
+// values identical on any correct CUDA implementation; the last line is "runtime_ext: N passed, M
+// failed", exit status 0 iff M == 0. Build: nvcc -arch=sm_90 --cudart=shared -O2 -o runtime_ext
+// runtime_ext.cu
+#include <cooperative_groups.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <cuda_runtime.h>
-#include <cooperative_groups.h>
+
+#include <vector>
 
 #include "check.cuh"
 
@@ -101,7 +102,10 @@ __global__ void k_coop(int *buf, int *out, int mul)
 	out[i] = buf[(i + blockDim.x) % total];
 }
 
-__global__ void k_params(int a, double b, char *c) { c[0] = (char)(a + (int)(b * 2.0)); }
+__global__ void k_params(int a, double b, char *c)
+{
+	c[0] = (char)(a + (int)(b * 2.0));
+}
 
 __global__ void k_set_cond(cudaGraphConditionalHandle h, int v)
 {
@@ -110,9 +114,9 @@ __global__ void k_set_cond(cudaGraphConditionalHandle h, int v)
 
 // ---- host -------------------------------------------------------------------
 
-#define N 4096
+#define N   4096
 #define TPB 256
-#define NB ((N + TPB - 1) / TPB)
+#define NB  ((N + TPB - 1) / TPB)
 
 static int h_i[N], h_e[N];
 
@@ -300,7 +304,8 @@ static void sec_attributes(cudaStream_t s)
 	CK(cudaStreamSetAttribute(s, cudaStreamAttributeAccessPolicyWindow, &v));
 	memset(&v, 0, sizeof(v));
 	CK(cudaStreamGetAttribute(s, cudaStreamAttributeAccessPolicyWindow, &v));
-	check_i("access policy window base is the allocation", v.accessPolicyWindow.base_ptr == d, 1);
+	check_i("access policy window base is the allocation", v.accessPolicyWindow.base_ptr == d,
+		1);
 	check_i("access policy window bytes", (long long)v.accessPolicyWindow.num_bytes,
 		N * (long long)sizeof(int));
 	k_fill<<<NB, TPB, 0, s>>>(d, N, 2, 1);
@@ -481,8 +486,8 @@ static void sec_graph_nodes(cudaStream_t s)
 	check_i("three nodes", (long long)nn, 3);
 	cudaMemsetParams back = {};
 	CK(cudaGraphMemsetNodeGetParams(ms, &back));
-	check_i("memset node parameters back", back.dst == d && back.value == 0x7f && back.width == N,
-		1);
+	check_i("memset node parameters back",
+		back.dst == d && back.value == 0x7f && back.width == N, 1);
 	cudaGraphExec_t x = NULL;
 	CK(cudaGraphInstantiate(&x, g, 0));
 	CK(cudaGraphLaunch(x, s));
@@ -562,9 +567,11 @@ static void sec_graph_conditional(cudaStream_t s)
 		CK(cudaGraphLaunch(x, s));
 		CK(cudaStreamSynchronize(s));
 		if (set)
-			check_dev("condition set: the body ran", d, N, [](int i) { return 4 * i + 1; });
+			check_dev("condition set: the body ran", d, N,
+				  [](int i) { return 4 * i + 1; });
 		else
-			check_dev("condition clear: the body did not run", d, N, [](int) { return 0; });
+			check_dev("condition clear: the body did not run", d, N,
+				  [](int) { return 0; });
 		CK(cudaGraphExecDestroy(x));
 		CK(cudaGraphDestroy(g));
 		CK(cudaFree(d));
@@ -708,8 +715,7 @@ static void sec_arrays(void)
 	check_i("cudaMalloc3D pitch >= row width", pp.pitch >= X * sizeof(float), 1);
 	CK(cudaMalloc3DArray(&arr3, &fd, eext));
 	CK(cudaArrayGetInfo(&cd, &ext, &aflags, arr3));
-	printf("3D array info: width=%zu height=%zu depth=%zu\n", ext.width, ext.height,
-	       ext.depth);
+	printf("3D array info: width=%zu height=%zu depth=%zu\n", ext.width, ext.height, ext.depth);
 	check_i("3D array depth", (long long)ext.depth, Z);
 	cudaPitchedPtr hp = make_cudaPitchedPtr(h3, X * sizeof(float), X, Y), none = {};
 	check_e("cudaMemcpy3D host -> pitched",
@@ -720,7 +726,8 @@ static void sec_arrays(void)
 	CK(cudaMemset3D(pp, 0x5a, make_cudaExtent(8 * sizeof(float), Y, 2)));
 	check_e("cudaMemcpy3D pitched -> host",
 		copy3d(pp, NULL, make_cudaPitchedPtr(u3, X * sizeof(unsigned), X, Y), NULL, bext,
-		       cudaMemcpyDeviceToHost), cudaSuccess);
+		       cudaMemcpyDeviceToHost),
+		cudaSuccess);
 	for (int z = 0; z < Z; z++)
 		for (int y = 0; y < Y; y++)
 			for (int x = 0; x < X; x++)
@@ -730,7 +737,8 @@ static void sec_arrays(void)
 		copy3d(none, arr3, pp, NULL, eext, cudaMemcpyDeviceToDevice), cudaSuccess);
 	check_e("cudaMemcpy3D pitched -> host (2)",
 		copy3d(pp, NULL, make_cudaPitchedPtr(r3, X * sizeof(float), X, Y), NULL, bext,
-		       cudaMemcpyDeviceToHost), cudaSuccess);
+		       cudaMemcpyDeviceToHost),
+		cudaSuccess);
 	check_arr("cudaMemcpy3D pitched -> 3D array -> pitched round trip", r3, h3, X * Y * Z);
 
 	CK(cudaDestroyTextureObject(tex));
@@ -874,6 +882,63 @@ static void sec_misuse(cudaStream_t s)
 	CK(cudaFree(d));
 }
 
+// cudaMemcpy3DPeer(Async) on one device: a box of a pitched 3D allocation
+// into another, checked on the host against the same box cut by the CPU.
+static void sec_peer3d(cudaStream_t s)
+{
+	printf("== 3D peer copies on one device\n");
+	const int W = 40, H = 6, D = 3; // floats
+	cudaExtent ext = make_cudaExtent(W * sizeof(float), H, D);
+	cudaPitchedPtr a = {}, b = {};
+	CK(cudaMalloc3D(&a, ext));
+	CK(cudaMalloc3D(&b, ext));
+	std::vector<float> h(W * H * D), back(W * H * D, -1.0f), want(W * H * D, 0.0f);
+	for (int i = 0; i < W * H * D; i++)
+		h[i] = (float)(i % 97) - 3.0f;
+	cudaMemcpy3DParms up = {};
+	up.srcPtr = make_cudaPitchedPtr(h.data(), W * sizeof(float), W, H);
+	up.dstPtr = a;
+	up.extent = ext;
+	up.kind = cudaMemcpyHostToDevice;
+	CK(cudaMemcpy3D(&up));
+	CK(cudaMemset3D(b, 0, ext));
+	// The box x in [2, 2 + 30), y in [1, 5), z in [1, 3) of a to the same place in b.
+	cudaMemcpy3DPeerParms p = {};
+	p.srcPtr = a;
+	p.dstPtr = b;
+	p.srcPos = make_cudaPos(2 * sizeof(float), 1, 1);
+	p.dstPos = p.srcPos;
+	p.extent = make_cudaExtent(30 * sizeof(float), 4, 2);
+	CK(cudaMemcpy3DPeer(&p));
+	p.srcPos = make_cudaPos(0, 0, 0);
+	p.dstPos = make_cudaPos(0, 0, 0);
+	p.extent = make_cudaExtent(W * sizeof(float), 1, 1);
+	CK(cudaMemcpy3DPeerAsync(&p, s)); // row 0 of slice 0 too
+	CK(cudaStreamSynchronize(s));
+	cudaMemcpy3DParms down = {};
+	down.srcPtr = b;
+	down.dstPtr = make_cudaPitchedPtr(back.data(), W * sizeof(float), W, H);
+	down.extent = ext;
+	down.kind = cudaMemcpyDeviceToHost;
+	CK(cudaMemcpy3D(&down));
+	for (int z = 0; z < D; z++)
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				int i = (z * H + y) * W + x;
+				bool box = z >= 1 && z < 3 && y >= 1 && y < 5 && x >= 2 && x < 32;
+				bool row0 = z == 0 && y == 0;
+				want[i] = box || row0 ? h[i] : 0.0f;
+			}
+	check_arr("the box and the first row, nothing else", back.data(), want.data(), W * H * D);
+	cudaMemcpy3DPeerParms bad = p;
+	bad.dstDevice = 99;
+	check_e("cudaMemcpy3DPeer to a device that does not exist", cudaMemcpy3DPeer(&bad),
+		cudaErrorInvalidDevice);
+	(void)cudaGetLastError();
+	CK(cudaFree(a.ptr));
+	CK(cudaFree(b.ptr));
+}
+
 int main()
 {
 	sec_limits();
@@ -888,6 +953,7 @@ int main()
 	sec_coop(s);
 	sec_queries();
 	sec_misuse(s);
+	sec_peer3d(s);
 	CK(cudaStreamDestroy(s));
 	CK(cudaDeviceSynchronize());
 	printf("runtime_ext: %d passed, %d failed\n", g_pass, g_fail);
