@@ -180,6 +180,9 @@ for _sfx in ("", "_ptsz"):
     GUEST_BEFORE["cuGraphLaunch" + _sfx] = "gv_shadows_feed((uintptr_t)hGraphExec)"
     GUEST_AFTER["cuGraphLaunch" + _sfx] = "gv_shadows_launched((uintptr_t)hGraphExec);"
 GUEST_AFTER["cuGraphExecDestroy"] = "gv_shadows_exec_gone((uintptr_t)hGraphExec);"
+# The runtime's record of an object's descriptors goes with it (guest-lib/tex_desc.c).
+GUEST_AFTER["cuTexObjectDestroy"] = "gv_tex_desc_forget(texObject, 0);"
+GUEST_AFTER["cuSurfObjectDestroy"] = "gv_tex_desc_forget(surfObject, 1);"
 
 # What the CI round trip passes for a parameter that must name a live object
 # of the session's (TEST_VALUES), or one the call uses up, made anew for

@@ -26,7 +26,8 @@ EXPORTS_LIST = "guest-lib/cudart_exports.txt"
 # variants are generated for these and for VIA_DRIVER's.
 HANDWRITTEN_FILES = ["guest-lib/device.c", "guest-lib/error.c", "guest-lib/memory.c",
                      "guest-lib/module.c", "guest-lib/stream.c", "guest-lib/rt_extra.c",
-                     "guest-lib/rt_array.c", "guest-lib/rt_graph_copy.c"]
+                     "guest-lib/rt_array.c", "guest-lib/rt_graph_copy.c",
+                     "guest-lib/tex_desc.c"]
 
 VIA_DRIVER = {
     # device-wide state of the current device's context

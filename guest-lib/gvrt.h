@@ -257,6 +257,11 @@ cudaError_t gv_copy2d(void *dst, size_t dpitch, const void *src, size_t spitch, 
  * pitch and height index.  Not recording the runtime's last error.
  */
 cudaError_t gv_copy3d(const struct gv_memcpy3d_req *req, const void *src_host, void *dst_host);
+/* The descriptors of the texture and surface objects the runtime made
+ * (tex_desc.c): recorded when made, forgotten when destroyed. */
+void gv_tex_desc_note(unsigned long long obj, int surface, const struct cudaResourceDesc *res,
+		      const struct cudaTextureDesc *tex, const struct cudaResourceViewDesc *view);
+void gv_tex_desc_forget(unsigned long long obj, int surface);
 /* The runtime's 3D copy parameters as the driver's, and back (rt_array.c). */
 cudaError_t gv_rt_copy_params(const struct cudaMemcpy3DParms *p, CUDA_MEMCPY3D *m);
 cudaError_t gv_rt_copy_params_back(const CUDA_MEMCPY3D *m, struct cudaMemcpy3DParms *p);

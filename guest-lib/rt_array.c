@@ -741,7 +741,10 @@ GVRT_EXPORT cudaError_t cudaCreateTextureObject(cudaTextureObject_t *obj,
 		GV_VIEW_DESC_FILL(&q.view,
 				  view); /* cudaResourceViewFormat = CUresourceViewFormat */
 	}
-	return gv_ret(create(obj, &q));
+	e = create(obj, &q);
+	if (!e)
+		gv_tex_desc_note(*obj, 0, res, tex, view);
+	return gv_ret(e);
 }
 
 GVRT_EXPORT cudaError_t cudaCreateSurfaceObject(cudaSurfaceObject_t *obj,
@@ -757,5 +760,9 @@ GVRT_EXPORT cudaError_t cudaCreateSurfaceObject(cudaSurfaceObject_t *obj,
 	memset(&q, 0, sizeof(q));
 	e = resource(res, &q.res);
 	q.surface = 1;
-	return gv_ret(e ? e : create(obj, &q));
+	if (!e)
+		e = create(obj, &q);
+	if (!e)
+		gv_tex_desc_note(*obj, 1, res, NULL, NULL);
+	return gv_ret(e);
 }

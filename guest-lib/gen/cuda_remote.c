@@ -3923,6 +3923,8 @@ GVCU_EXPORT CUresult cuSurfObjectDestroy(CUsurfObject surfObject)
 	memset(&q, 0, sizeof(q));
 	GVCU_COPY(&q.surfObject, &surfObject);
 	e = gvcu_call(GV_OP_cuSurfObjectDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_tex_desc_forget(surfObject, 1);
 	return e;
 }
 
@@ -3935,6 +3937,8 @@ GVCU_EXPORT CUresult cuTexObjectDestroy(CUtexObject texObject)
 	memset(&q, 0, sizeof(q));
 	GVCU_COPY(&q.texObject, &texObject);
 	e = gvcu_call(GV_OP_cuTexObjectDestroy, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS)
+		gv_tex_desc_forget(texObject, 0);
 	return e;
 }
 

@@ -741,6 +741,25 @@ static void sec_arrays(void)
 		cudaSuccess);
 	check_arr("cudaMemcpy3D pitched -> 3D array -> pitched round trip", r3, h3, X * Y * Z);
 
+	// The objects' descriptors read back (the fields set above).
+	cudaResourceDesc grd = {};
+	cudaTextureDesc gtd = {};
+	CK(cudaGetTextureObjectResourceDesc(&grd, tex));
+	check_i("texture's resource: the array",
+		grd.resType == cudaResourceTypeArray && grd.res.array.array == arr, 1);
+	CK(cudaGetTextureObjectTextureDesc(&gtd, tex));
+	check_i("texture's address mode", gtd.addressMode[0], cudaAddressModeClamp);
+	check_i("texture's filter mode", gtd.filterMode, cudaFilterModePoint);
+	check_i("texture's read mode", gtd.readMode, cudaReadModeElementType);
+	CK(cudaGetTextureObjectResourceDesc(&grd, ltex));
+	check_i("linear texture's resource",
+		grd.resType == cudaResourceTypeLinear && grd.res.linear.devPtr == dlin &&
+		    grd.res.linear.sizeInBytes == L * sizeof(int),
+		1);
+	check_i("linear texture's channel x bits", grd.res.linear.desc.x, 32);
+	CK(cudaGetSurfaceObjectResourceDesc(&grd, surf));
+	check_i("surface's resource: its array",
+		grd.resType == cudaResourceTypeArray && grd.res.array.array == sarr, 1);
 	CK(cudaDestroyTextureObject(tex));
 	CK(cudaDestroyTextureObject(ltex));
 	CK(cudaDestroySurfaceObject(surf));
