@@ -298,3 +298,30 @@ GVRT_EXPORT cudaError_t cudaGraphInstantiateWithParams_ptsz(cudaGraphExec_t *exe
 	p->result_out = q.result_out;
 	return e;
 }
+
+/*
+ * A batch of copies: the checks the runtime documents for the batch, then
+ * each copy in order on the stream (the copies' own rules as for
+ * cudaMemcpyAsync with cudaMemcpyDefault; a source of any access order is
+ * taken by the time this returns, which every order allows).
+ */
+GVRT_EXPORT cudaError_t cudaMemcpyBatchAsync(void *const *dsts, const void *const *srcs,
+					     const size_t *sizes, size_t count,
+					     struct cudaMemcpyAttributes *attrs, size_t *attrs_idx,
+					     size_t nattrs, cudaStream_t stream)
+{
+	size_t i;
+	cudaError_t e = cudaSuccess;
+
+	if (!count || !dsts || !srcs || !sizes || !attrs || !attrs_idx || !nattrs ||
+	    nattrs > count || attrs_idx[0] != 0 || stream == cudaStreamLegacy || !stream)
+		return gv_ret(cudaErrorInvalidValue);
+	for (i = 0; i < nattrs; i++)
+		if ((i && attrs_idx[i] <= attrs_idx[i - 1]) || attrs_idx[i] >= count ||
+		    attrs[i].srcAccessOrder <= cudaMemcpySrcAccessOrderInvalid ||
+		    attrs[i].srcAccessOrder >= cudaMemcpySrcAccessOrderMax)
+			return gv_ret(cudaErrorInvalidValue);
+	for (i = 0; i < count && !e; i++)
+		e = cudaMemcpyAsync(dsts[i], srcs[i], sizes[i], cudaMemcpyDefault, stream);
+	return gv_ret(e);
+}

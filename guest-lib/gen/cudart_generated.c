@@ -1052,6 +1052,12 @@ GVRT_EXPORT cudaError_t cudaMemcpyAsync_ptsz(void * dst, const void * src, size_
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpyBatchAsync_ptsz(void *const * dsts, const void *const * srcs, const size_t * sizes, size_t count, struct cudaMemcpyAttributes * attrs, size_t * attrsIdxs, size_t numAttrs, cudaStream_t stream)
+{
+	return cudaMemcpyBatchAsync(dsts, srcs, sizes, count, attrs, attrsIdxs, numAttrs, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaMemcpyFromArrayAsync_ptsz(void * dst, cudaArray_const_t src, size_t wOffset, size_t hOffset, size_t count, enum cudaMemcpyKind kind, cudaStream_t stream)
 {
 	return cudaMemcpyFromArrayAsync(dst, src, wOffset, hOffset, count, kind, stream ? stream : cudaStreamPerThread);

@@ -958,6 +958,42 @@ static void sec_peer3d(cudaStream_t s)
 	CK(cudaFree(b.ptr));
 }
 
+// cudaMemcpyBatchAsync: host -> device, device -> device, device -> host in
+// one batch, then the batch's own misuse.
+static void sec_batch(cudaStream_t s)
+{
+	printf("== batched copies\n");
+	const int NBATCH = 1000;
+	std::vector<int> h(NBATCH), back(NBATCH, 0);
+	for (int i = 0; i < NBATCH; i++)
+		h[i] = i * 3 - 7;
+	int *a = NULL, *b = NULL;
+	CK(cudaMalloc(&a, NBATCH * sizeof(int)));
+	CK(cudaMalloc(&b, NBATCH * sizeof(int)));
+	void *dsts[3] = {a, b, back.data()};
+	const void *srcs[3] = {h.data(), a, b};
+	size_t sizes[3] = {NBATCH * sizeof(int), NBATCH * sizeof(int), NBATCH * sizeof(int)};
+	cudaMemcpyAttributes at[2] = {};
+	at[0].srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+	at[1].srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+	size_t idx[2] = {0, 1};
+	CK(cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, at, idx, 2, s));
+	CK(cudaStreamSynchronize(s));
+	check_arr("three copies in a batch", back.data(), h.data(), NBATCH);
+	check_e("a batch of no copies", cudaMemcpyBatchAsync(dsts, srcs, sizes, 0, at, idx, 1, s),
+		cudaErrorInvalidValue);
+	size_t bad_idx[2] = {1, 2};
+	check_e("attribute indices not starting at 0",
+		cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, at, bad_idx, 2, s),
+		cudaErrorInvalidValue);
+	at[0].srcAccessOrder = cudaMemcpySrcAccessOrderInvalid;
+	check_e("an invalid source access order",
+		cudaMemcpyBatchAsync(dsts, srcs, sizes, 3, at, idx, 1, s), cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+	CK(cudaFree(a));
+	CK(cudaFree(b));
+}
+
 int main()
 {
 	sec_limits();
@@ -973,6 +1009,7 @@ int main()
 	sec_queries();
 	sec_misuse(s);
 	sec_peer3d(s);
+	sec_batch(s);
 	CK(cudaStreamDestroy(s));
 	CK(cudaDeviceSynchronize());
 	printf("runtime_ext: %d passed, %d failed\n", g_pass, g_fail);
