@@ -99,9 +99,11 @@ HOST_BEFORE.update({
     "cuMemMap": "e = gvg_phys_check(c, a_handle);",
     "cuMemGetAllocationPropertiesFromHandle": "e = gvg_phys_check(c, a_handle);",
 })
-# A stream's access-policy window names device memory: the session's own.
+# A stream's or kernel node's access-policy window names device memory: the
+# session's own.
 HOST_BEFORE.update({f: "e = gvg_access_window(c, (int)a_attr, v_value);"
-                    for f in ("cuStreamSetAttribute", "cuStreamSetAttribute_ptsz")})
+                    for f in ("cuStreamSetAttribute", "cuStreamSetAttribute_ptsz",
+                              "cuGraphKernelNodeSetAttribute")})
 
 # The device ordinal type: the guest's ordinal is mapped to the host's.
 DEVICE_TYPE = "CUdevice"
@@ -128,6 +130,11 @@ ATTR_VALUES = {
         ("in", "attr", "gv_stream_attr_bytes", "CU_LAUNCH_ATTRIBUTE_PRIORITY"),
     ("cuStreamGetAttribute", "value_out"):
         ("out", "attr", "gv_stream_attr_bytes", "CU_LAUNCH_ATTRIBUTE_SYNCHRONIZATION_POLICY"),
+    # a kernel node's launch attributes: the same values as a stream's
+    ("cuGraphKernelNodeSetAttribute", "value"):
+        ("in", "attr", "gv_stream_attr_bytes", "CU_LAUNCH_ATTRIBUTE_PRIORITY"),
+    ("cuGraphKernelNodeGetAttribute", "value_out"):
+        ("out", "attr", "gv_stream_attr_bytes", "CU_LAUNCH_ATTRIBUTE_PRIORITY"),
 }
 
 # Device addresses inside a call's structs: struct -> {field: the bytes the

@@ -139,6 +139,8 @@ VIA_DRIVER = {
     "cudaDeviceGetGraphMemAttribute": "cuDeviceGetGraphMemAttribute(device, attr, value)",
     "cudaStreamSetAttribute": "cuStreamSetAttribute(hStream, attr, value)",
     "cudaStreamGetAttribute": "cuStreamGetAttribute(hStream, attr, value_out)",
+    "cudaGraphKernelNodeSetAttribute": "cuGraphKernelNodeSetAttribute(hNode, attr, value)",
+    "cudaGraphKernelNodeGetAttribute": "cuGraphKernelNodeGetAttribute(hNode, attr, value_out)",
     "cudaMemPrefetchAsync": "cuMemPrefetchAsync_v2(devPtr, count, location, flags, stream)",
     "cudaMemAdvise": "cuMemAdvise_v2(devPtr, count, advice, location)",
     # arrays

@@ -1274,6 +1274,44 @@ GVCU_EXPORT CUresult cuGraphKernelNodeCopyAttributes(CUgraphNode dst, CUgraphNod
 	return e;
 }
 
+GVCU_EXPORT CUresult cuGraphKernelNodeGetAttribute(CUgraphNode hNode, CUkernelNodeAttrID attr, CUkernelNodeAttrValue * value_out)
+{
+	struct gvg_cuGraphKernelNodeGetAttribute_req q;
+	struct gvg_cuGraphKernelNodeGetAttribute_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_stream_attr_bytes((int)attr);
+	if (!nv_ || !value_out)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hNode = (uint64_t)(uintptr_t)hNode;
+	GVCU_COPY(&q.attr, &attr);
+	e = gvcu_call(GV_OP_cuGraphKernelNodeGetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		memcpy(value_out, r.value_out, nv_);
+	}
+	return e;
+}
+
+GVCU_EXPORT CUresult cuGraphKernelNodeSetAttribute(CUgraphNode hNode, CUkernelNodeAttrID attr, const CUkernelNodeAttrValue * value)
+{
+	struct gvg_cuGraphKernelNodeSetAttribute_req q;
+	struct gvg_cuGraphKernelNodeSetAttribute_resp r;
+	size_t nv_;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	nv_ = gv_stream_attr_bytes((int)attr);
+	if (!nv_ || !value)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hNode = (uint64_t)(uintptr_t)hNode;
+	GVCU_COPY(&q.attr, &attr);
+	memcpy(q.value, value, nv_);
+	e = gvcu_call(GV_OP_cuGraphKernelNodeSetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
 GVCU_EXPORT CUresult cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream)
 {
 	struct gvg_cuGraphLaunch_req q;

@@ -71,10 +71,8 @@ GV_CU_UNSUPPORTED(cuGraphInstantiate) /* legacy ABI: headers since CUDA 3.2 name
 GV_CU_UNSUPPORTED(cuGraphInstantiateWithParams) /* parameter instantiateParams (CUDA_GRAPH_INSTANTIATE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphInstantiateWithParams_ptsz) /* parameter instantiateParams (CUDA_GRAPH_INSTANTIATE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphInstantiate_v2) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphKernelNodeGetAttribute) /* parameter value_out (CUkernelNodeAttrValue *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams_v2) /* parameter nodeParams (CUDA_KERNEL_NODE_PARAMS *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphKernelNodeSetAttribute) /* parameter value (const CUkernelNodeAttrValue *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphMemAllocNodeGetParams) /* parameter params_out (CUDA_MEM_ALLOC_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphMemFreeNodeGetParams) /* returns device memory the session must track (dptr_out) */

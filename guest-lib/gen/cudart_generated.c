@@ -62,6 +62,8 @@ static struct {
 	CUresult (*cuGraphGetRootNodes)(CUgraph, CUgraphNode *, size_t *);
 	CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *, CUgraph, unsigned long long);
 	CUresult (*cuGraphKernelNodeCopyAttributes)(CUgraphNode, CUgraphNode);
+	CUresult (*cuGraphKernelNodeGetAttribute)(CUgraphNode, CUkernelNodeAttrID, CUkernelNodeAttrValue *);
+	CUresult (*cuGraphKernelNodeSetAttribute)(CUgraphNode, CUkernelNodeAttrID, const CUkernelNodeAttrValue *);
 	CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
 	CUresult (*cuGraphMemsetNodeGetParams)(CUgraphNode, CUDA_MEMSET_NODE_PARAMS *);
 	CUresult (*cuGraphMemsetNodeSetParams)(CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *);
@@ -538,6 +540,20 @@ GVRT_EXPORT cudaError_t cudaGraphKernelNodeCopyAttributes(cudaGraphNode_t hDst, 
 	if (!gv_drv.cuGraphKernelNodeCopyAttributes && gv_driver_load(&gv_drv.cuGraphKernelNodeCopyAttributes, "cuGraphKernelNodeCopyAttributes"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphKernelNodeCopyAttributes((CUgraphNode)(hDst), (CUgraphNode)(hSrc)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphKernelNodeGetAttribute(cudaGraphNode_t hNode, cudaLaunchAttributeID attr, cudaLaunchAttributeValue * value_out)
+{
+	if (!gv_drv.cuGraphKernelNodeGetAttribute && gv_driver_load(&gv_drv.cuGraphKernelNodeGetAttribute, "cuGraphKernelNodeGetAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphKernelNodeGetAttribute((CUgraphNode)(hNode), (CUkernelNodeAttrID)(attr), (CUkernelNodeAttrValue *)(value_out)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphKernelNodeSetAttribute(cudaGraphNode_t hNode, cudaLaunchAttributeID attr, const cudaLaunchAttributeValue * value)
+{
+	if (!gv_drv.cuGraphKernelNodeSetAttribute && gv_driver_load(&gv_drv.cuGraphKernelNodeSetAttribute, "cuGraphKernelNodeSetAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphKernelNodeSetAttribute((CUgraphNode)(hNode), (CUkernelNodeAttrID)(attr), (const CUkernelNodeAttrValue *)(value)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphLaunch(cudaGraphExec_t graphExec, cudaStream_t stream)

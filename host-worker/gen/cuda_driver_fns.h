@@ -74,6 +74,8 @@
 	X(cuGraphExecMemsetNodeSetParams, CUresult, (CUgraphExec, CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *, CUcontext)) \
 	X(cuGraphInstantiateWithFlags, CUresult, (CUgraphExec *, CUgraph, unsigned long long)) \
 	X(cuGraphKernelNodeCopyAttributes, CUresult, (CUgraphNode, CUgraphNode)) \
+	X(cuGraphKernelNodeGetAttribute, CUresult, (CUgraphNode, CUkernelNodeAttrID, CUkernelNodeAttrValue *)) \
+	X(cuGraphKernelNodeSetAttribute, CUresult, (CUgraphNode, CUkernelNodeAttrID, const CUkernelNodeAttrValue *)) \
 	X(cuGraphLaunch, CUresult, (CUgraphExec, CUstream)) \
 	X(cuGraphLaunch_ptsz, CUresult, (CUgraphExec, CUstream)) \
 	X(cuGraphMemsetNodeGetParams, CUresult, (CUgraphNode, CUDA_MEMSET_NODE_PARAMS *)) \

@@ -1467,6 +1467,55 @@ int gvw_h_cuGraphKernelNodeCopyAttributes(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuGraphKernelNodeGetAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuGraphKernelNodeGetAttribute_req *q = c->req;
+	struct gvg_cuGraphKernelNodeGetAttribute_resp *r = c->resp;
+	CUgraphNode a_hNode;
+	CUkernelNodeAttrID a_attr;
+	uint64_t o_value_out[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphKernelNodeGetAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
+	if (!e && !(nv_ = gv_stream_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphKernelNodeGetAttribute)(a_hNode, a_attr, (CUkernelNodeAttrValue *)o_value_out);
+	if (!e)
+		memcpy(r->value_out, o_value_out, nv_);
+	return e;
+}
+
+int gvw_h_cuGraphKernelNodeSetAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuGraphKernelNodeSetAttribute_req *q = c->req;
+	CUgraphNode a_hNode;
+	CUkernelNodeAttrID a_attr;
+	uint64_t v_value[GV_ATTR_VALUE_MAX / 8] = { 0 };
+	size_t nv_ = 0;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphKernelNodeSetAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_attr, q->attr);
+	if (!e)
+		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
+	if (!e && !(nv_ = gv_stream_attr_bytes((int)a_attr)))
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e)
+		memcpy(v_value, q->value, nv_);
+	if (!e)
+		e = gvg_access_window(c, (int)a_attr, v_value);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphKernelNodeSetAttribute)(a_hNode, a_attr, (const CUkernelNodeAttrValue *)v_value);
+	return e;
+}
+
 int gvw_h_cuGraphLaunch(struct gvw_call *c)
 {
 	const struct gvg_cuGraphLaunch_req *q = c->req;

@@ -72,6 +72,13 @@ static void sec_nodes(cudaStream_t s)
 	CK(cudaGraphAddMemcpyNode1D(&down, g, &k, 1, out.data(), dout, N * sizeof(float),
 				    cudaMemcpyDeviceToHost));
 
+	// A kernel node's launch attribute, set and read back.
+	cudaKernelNodeAttrValue av = {}, got_av = {};
+	av.priority = -1;
+	CK(cudaGraphKernelNodeSetAttribute(k, cudaLaunchAttributePriority, &av));
+	CK(cudaGraphKernelNodeGetAttribute(k, cudaLaunchAttributePriority, &got_av));
+	check_i("the kernel node's priority", got_av.priority, -1);
+
 	cudaGraphNodeType ty = cudaGraphNodeTypeCount;
 	CK(cudaGraphNodeGetType(up, &ty));
 	check_i("the first node is a copy", ty, cudaGraphNodeTypeMemcpy);
