@@ -317,8 +317,10 @@ int gvw_h_MEMCPY_NODE(struct gvw_call *c)
 		if (!e)
 			e = (int)GVG_DRV(c, cuda, cuGraphExecMemcpyNodeSetParams)(h, node, &m,
 										  c->ctx);
-		if (!e)
-			e = gvw_shadow_note_copy(c->s, c->ctx, h, &m);
+		if (!e) {
+			gvw_shadow_forget_node(c->s, h, node);
+			e = gvw_shadow_note_copy(c->s, c->ctx, h, node, &m);
+		}
 		return e;
 	}
 }

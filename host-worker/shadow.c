@@ -33,7 +33,10 @@ struct gvw_shadow {
 
 struct gvw_exec_shadows {
 	void *exec, *ctx; /* CUgraphExec, and the context it was made in */
+	/* Per copy node and shadow: a node given new parameters in the
+	 * executable graph drops what it used before. */
 	uint32_t n;
+	void *node[GV_MAX_GRAPH_SHADOWS];
 	uint32_t idx[GV_MAX_GRAPH_SHADOWS];
 	uint32_t use[GV_MAX_GRAPH_SHADOWS]; /* enum gv_shadow_use */
 };
@@ -238,8 +241,9 @@ static struct gvw_exec_shadows *exec_get(struct gvw_session *s, void *ctx, void 
 	return x;
 }
 
-/* Notes that exec's launches read or write (use) the shadow holding p, if any. */
-static int exec_note(struct gvw_session *s, void *ctx, void *exec, const void *p, uint32_t use)
+/* Notes that exec's node reads or writes (use) the shadow holding p, if any. */
+static int exec_note(struct gvw_session *s, void *ctx, void *exec, void *node, const void *p,
+		     uint32_t use)
 {
 	int64_t i = holding(s, p);
 	struct gvw_exec_shadows *x;
@@ -251,7 +255,7 @@ static int exec_note(struct gvw_session *s, void *ctx, void *exec, const void *p
 	if (!x)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	for (k = 0; k < x->n; k++) {
-		if (x->idx[k] == (uint32_t)i) {
+		if (x->idx[k] == (uint32_t)i && x->node[k] == node) {
 			x->use[k] |= use;
 			return CUDA_SUCCESS;
 		}
@@ -263,6 +267,7 @@ static int exec_note(struct gvw_session *s, void *ctx, void *exec, const void *p
 			s->id, GV_MAX_GRAPH_SHADOWS);
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
+	x->node[x->n] = node;
 	x->idx[x->n] = (uint32_t)i;
 	x->use[x->n++] = use;
 	return CUDA_SUCCESS;
@@ -278,16 +283,34 @@ static const void *host_side(CUmemorytype type, const void *host, CUdeviceptr de
 	return NULL;
 }
 
-int gvw_shadow_note_copy(struct gvw_session *s, void *ctx, void *exec, const CUDA_MEMCPY3D *m)
+void gvw_shadow_forget_node(struct gvw_session *s, void *exec, void *node)
+{
+	struct gvw_exec_shadows *x = exec_find(s, exec);
+	uint32_t k;
+
+	for (k = 0; x && k < x->n;) {
+		if (x->node[k] == node) {
+			x->n--;
+			x->node[k] = x->node[x->n];
+			x->idx[k] = x->idx[x->n];
+			x->use[k] = x->use[x->n];
+		} else {
+			k++;
+		}
+	}
+}
+
+int gvw_shadow_note_copy(struct gvw_session *s, void *ctx, void *exec, void *node,
+			 const CUDA_MEMCPY3D *m)
 {
 	const void *src = host_side(m->srcMemoryType, m->srcHost, m->srcDevice);
 	const void *dst = host_side(m->dstMemoryType, m->dstHost, m->dstDevice);
 	int e = CUDA_SUCCESS;
 
 	if (src)
-		e = exec_note(s, ctx, exec, src, GV_SHADOW_READ);
+		e = exec_note(s, ctx, exec, node, src, GV_SHADOW_READ);
 	if (!e && dst)
-		e = exec_note(s, ctx, exec, dst, GV_SHADOW_WRITTEN);
+		e = exec_note(s, ctx, exec, node, dst, GV_SHADOW_WRITTEN);
 	return e;
 }
 
@@ -323,7 +346,7 @@ static int walk(struct gvw_call *c, CUgraph g, void *exec, int depth)
 		if (type == CU_GRAPH_NODE_TYPE_MEMCPY) {
 			e = (int)t->cuGraphMemcpyNodeGetParams(nodes[i], &m);
 			if (!e)
-				e = gvw_shadow_note_copy(c->s, c->ctx, exec, &m);
+				e = gvw_shadow_note_copy(c->s, c->ctx, exec, nodes[i], &m);
 		} else if (type == CU_GRAPH_NODE_TYPE_GRAPH) {
 			e = (int)t->cuGraphChildGraphNodeGetGraph(nodes[i], &child);
 			if (!e)
@@ -395,13 +418,19 @@ int gvw_h_GRAPH_SHADOWS(struct gvw_call *c)
 	if (e)
 		return e;
 	x = exec_find(c->s, exec);
+	r->n = 0;
+	/* One entry per shadow, whichever nodes use it. */
 	for (k = 0; x && k < x->n; k++) {
 		const struct gvw_shadow *sh = &c->s->shadows->v[x->idx[k]];
+		uint64_t h = GV_SHADOW_HANDLE_TAG + x->idx[k] + 1;
+		uint32_t j;
 
-		r->s[k] = (struct gv_graph_shadow){GV_SHADOW_HANDLE_TAG + x->idx[k] + 1, sh->guest,
-						   sh->len, x->use[k], 0};
+		for (j = 0; j < r->n && r->s[j].handle != h; j++)
+			;
+		if (j == r->n)
+			r->s[r->n++] = (struct gv_graph_shadow){h, sh->guest, sh->len, 0, 0};
+		r->s[j].use |= x->use[k];
 	}
-	r->n = x ? x->n : 0;
 	return CUDA_SUCCESS;
 }
 
