@@ -44,30 +44,25 @@ static int end_of(struct gvw_call *c, const struct gv_copy_side *s, const struct
 		e->pitch = s->pitch;
 		e->height = s->height;
 		return CUDA_SUCCESS;
-	case GV_COPY_DEVICE: {
-		uint64_t first =
-		    gvg_add(gvg_mul(gvg_add(gvg_mul(s->z, s->height), s->y), s->pitch), s->x);
-
-		if (packed || (q->depth > 1 && s->height < q->rows) ||
-		    gvg_devptr(c, gvg_add(s->addr, first), span(s, q)))
-			return CUDA_ERROR_INVALID_VALUE;
-		e->type = CU_MEMORYTYPE_DEVICE;
-		e->dev = s->addr;
-		e->x = s->x;
-		e->y = s->y;
-		e->z = s->z;
-		e->pitch = s->pitch;
-		e->height = s->height;
-		return CUDA_SUCCESS;
-	}
+	case GV_COPY_DEVICE:
 	case GV_COPY_SHADOW: {
 		uint64_t first =
 		    gvg_add(gvg_mul(gvg_add(gvg_mul(s->z, s->height), s->y), s->pitch), s->x);
 
-		if (packed || (q->depth > 1 && s->height < q->rows) ||
-		    !(e->host = gvw_shadow_span(c->s, s->addr, first, span(s, q))))
+		if (packed || (q->depth > 1 && s->height < q->rows))
 			return CUDA_ERROR_INVALID_VALUE;
-		e->type = CU_MEMORYTYPE_HOST;
+		if (s->kind == GV_COPY_DEVICE) {
+			if (gvg_devptr(c, gvg_add(s->addr, first), span(s, q)))
+				return CUDA_ERROR_INVALID_VALUE;
+			e->type = CU_MEMORYTYPE_DEVICE;
+			e->dev = s->addr;
+		} else {
+			/* The session's host buffer standing for the guest's (shadow.c). */
+			e->host = gvw_shadow_span(c->s, s->addr, first, span(s, q));
+			if (!e->host)
+				return CUDA_ERROR_INVALID_VALUE;
+			e->type = CU_MEMORYTYPE_HOST;
+		}
 		e->x = s->x;
 		e->y = s->y;
 		e->z = s->z;
