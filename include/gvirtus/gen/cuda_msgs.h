@@ -1780,5 +1780,20 @@ struct __attribute__((packed)) gvg_cuMemGetAllocationPropertiesFromHandle_req {
 struct __attribute__((packed)) gvg_cuMemGetAllocationPropertiesFromHandle_resp {
 	uint8_t prop[32];
 };
+struct __attribute__((packed)) gvg_cuGraphKernelNodeGetAttribute_req {
+	uint64_t hNode;
+	int32_t attr;
+};
+struct __attribute__((packed)) gvg_cuGraphKernelNodeGetAttribute_resp {
+	uint8_t value_out[64];
+};
+struct __attribute__((packed)) gvg_cuGraphKernelNodeSetAttribute_req {
+	uint64_t hNode;
+	int32_t attr;
+	uint8_t value[64];
+};
+struct __attribute__((packed)) gvg_cuGraphKernelNodeSetAttribute_resp {
+	uint8_t unused[0];
+};
 
 #endif
