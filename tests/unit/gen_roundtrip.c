@@ -1331,6 +1331,139 @@ static void graph_nodes(struct gvg_cuda_fns *t)
 	graph_destroy(t, g, a);
 }
 
+/*
+ * Graphs' copies with host memory through host shadows (host-worker/shadow.c,
+ * guest-lib/graph_shadow.c), against a fake driver that keeps one graph's
+ * copy nodes and "runs" them at launch as plain memcpy between their host
+ * sides (the shadows): bytes read at the launch call, written back only at
+ * a synchronizing call, a node redirected in the executable graph leaving
+ * its old destination alone, parameters read back as the guest's.
+ */
+static struct {
+	CUDA_MEMCPY3D m[4];   /* the graph's nodes */
+	CUDA_MEMCPY3D run[4]; /* the executable graph's copies */
+	int n;
+	void *graph, *exec;
+} hc;
+
+static CUresult hc_add(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t n,
+		       const CUDA_MEMCPY3D *m, CUcontext ctx)
+{
+	if (hc.n == 4)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	hc.m[hc.n] = *m;
+	*node = (CUgraphNode)&hc.m[hc.n++];
+	return CUDA_SUCCESS;
+}
+
+static CUresult hc_nodes(CUgraph g, CUgraphNode *nodes, size_t *n)
+{
+	int i;
+
+	if (nodes)
+		for (i = 0; i < hc.n && (size_t)i < *n; i++)
+			nodes[i] = (CUgraphNode)&hc.m[i];
+	*n = (size_t)hc.n;
+	return CUDA_SUCCESS;
+}
+
+static CUresult hc_type(CUgraphNode node, CUgraphNodeType *type)
+{
+	*type = CU_GRAPH_NODE_TYPE_MEMCPY;
+	return CUDA_SUCCESS;
+}
+
+static CUresult hc_get(CUgraphNode node, CUDA_MEMCPY3D *m)
+{
+	*m = *(const CUDA_MEMCPY3D *)node;
+	return CUDA_SUCCESS;
+}
+
+static CUresult hc_instantiate(CUgraphExec *exec, CUgraph g, unsigned long long flags)
+{
+	memcpy(hc.run, hc.m, sizeof(hc.m));
+	*exec = hc.exec = rt_object();
+	return CUDA_SUCCESS;
+}
+
+static CUresult hc_exec_set(CUgraphExec exec, CUgraphNode node, const CUDA_MEMCPY3D *m,
+			    CUcontext ctx)
+{
+	hc.run[(const CUDA_MEMCPY3D *)node - hc.m] = *m;
+	return CUDA_SUCCESS;
+}
+
+static CUresult hc_launch(CUgraphExec exec, CUstream s)
+{
+	int i;
+
+	for (i = 0; i < hc.n; i++)
+		memcpy(hc.run[i].dstHost, hc.run[i].srcHost, hc.run[i].WidthInBytes);
+	return CUDA_SUCCESS;
+}
+
+static CUresult hc_destroy_exec(CUgraphExec exec)
+{
+	return CUDA_SUCCESS;
+}
+
+static void graph_host_copies(struct gvg_cuda_fns *t)
+{
+	unsigned char a[3000], b[3000], c[3000], want[3000];
+	struct cudaMemcpy3DParms p = {0};
+	cudaGraphNode_t node = NULL;
+	cudaGraphExec_t x = NULL;
+	cudaGraph_t g = NULL;
+	int i;
+
+	t->cuGraphCreate = see_graph_create;
+	t->cuGraphAddMemcpyNode = hc_add;
+	t->cuGraphGetNodes = hc_nodes;
+	t->cuGraphNodeGetType = hc_type;
+	t->cuGraphMemcpyNodeGetParams = hc_get;
+	t->cuGraphInstantiateWithFlags = hc_instantiate;
+	t->cuGraphExecMemcpyNodeSetParams = hc_exec_set;
+	t->cuGraphLaunch = hc_launch;
+	t->cuGraphExecDestroy = hc_destroy_exec;
+	memset(b, 0, sizeof(b));
+	memset(c, 0, sizeof(c));
+	RT_TRUE("graph host copies", "a graph",
+		cudaGraphCreate(&g, 0) == cudaSuccess &&
+		    cudaGraphAddMemcpyNode1D(&node, g, NULL, 0, b, a, sizeof(a),
+					     cudaMemcpyHostToHost) == cudaSuccess);
+	RT_TRUE("graph host copies", "its parameters name the guest's buffers",
+		cudaGraphMemcpyNodeGetParams(node, &p) == cudaSuccess && p.srcPtr.ptr == a &&
+		    p.dstPtr.ptr == b && p.extent.width == sizeof(a));
+	RT_TRUE("graph host copies", "instantiated",
+		cudaGraphInstantiate(&x, g, 0) == cudaSuccess && x);
+	for (i = 0; i < 3; i++) {
+		memset(a, 'a' + i, sizeof(a));
+		memset(b, 0, sizeof(b));
+		RT_TRUE("graph host copies", "launched", cudaGraphLaunch(x, 0) == cudaSuccess);
+		RT_TRUE("graph host copies", "nothing back before a synchronizing call", b[0] == 0);
+		RT_TRUE("graph host copies", "synchronized",
+			cudaStreamSynchronize(0) == cudaSuccess);
+		RT_TRUE("graph host copies", "the launch's bytes are back",
+			!memcmp(a, b, sizeof(a)));
+	}
+	/* The node redirected in the executable graph: b is left alone. */
+	memset(b, 0, sizeof(b));
+	memset(a, 'z', sizeof(a));
+	memcpy(want, a, sizeof(a));
+	RT_TRUE("graph host copies", "redirected",
+		cudaGraphExecMemcpyNodeSetParams1D(x, node, c, a, sizeof(a),
+						   cudaMemcpyHostToHost) == cudaSuccess);
+	RT_TRUE("graph host copies", "launched again",
+		cudaGraphLaunch(x, 0) == cudaSuccess && cudaDeviceSynchronize() == cudaSuccess);
+	RT_TRUE("graph host copies", "the new destination has the bytes",
+		!memcmp(c, want, sizeof(c)));
+	for (i = 0; i < (int)sizeof(b) && !b[i]; i++)
+		;
+	RT_TRUE("graph host copies", "the old destination is untouched", i == (int)sizeof(b));
+	RT_TRUE("graph host copies", "destroyed", cudaGraphExecDestroy(x) == cudaSuccess);
+	(void)cudaGetLastError();
+}
+
 /* The math libraries' fake tables. */
 static struct gvg_curand_fns fake_curand;
 static struct gvg_cublas_fns fake_cublas;
@@ -1421,6 +1554,7 @@ int main(void)
 	async_calls();
 	capture_info(&fake);
 	graph_nodes(&fake);
+	graph_host_copies(&fake);
 	module_globals();
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
