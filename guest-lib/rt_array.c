@@ -414,22 +414,33 @@ static cudaError_t drv_side(cudaArray_const_t array, const struct cudaPitchedPtr
 	return cudaSuccess;
 }
 
-cudaError_t gv_rt_copy_params(const struct cudaMemcpy3DParms *p, CUDA_MEMCPY3D *m)
+/*
+ * The runtime's 3D parameters checked (each side one array or one pointer),
+ * and the element size an array side counts x and the width in (1 without).
+ */
+static cudaError_t params_element_size(const struct cudaMemcpy3DParms *p, size_t *es)
 {
-	size_t es = 1;
-	cudaError_t e = cudaSuccess;
-
+	*es = 1;
 	if (!p || (!p->srcArray == !p->srcPtr.ptr) || (!p->dstArray == !p->dstPtr.ptr))
 		return cudaErrorInvalidValue;
 	if (p->srcArray)
-		e = element_size(p->srcArray, &es);
-	else if (p->dstArray)
-		e = element_size(p->dstArray, &es);
+		return element_size(p->srcArray, es);
+	if (p->dstArray)
+		return element_size(p->dstArray, es);
+	return cudaSuccess;
+}
+
+cudaError_t gv_rt_copy_params(const struct cudaMemcpy3DParms *p, CUDA_MEMCPY3D *m)
+{
+	size_t es;
+	cudaError_t e = params_element_size(p, &es);
+
+	if (e)
+		return e;
 	memset(m, 0, sizeof(*m));
-	if (!e)
-		e = drv_side(p->srcArray, &p->srcPtr, &p->srcPos, p->kind, 1, es, &m->srcMemoryType,
-			     &m->srcHost, &m->srcDevice, &m->srcArray, &m->srcXInBytes, &m->srcY,
-			     &m->srcZ, &m->srcPitch, &m->srcHeight);
+	e = drv_side(p->srcArray, &p->srcPtr, &p->srcPos, p->kind, 1, es, &m->srcMemoryType,
+		     &m->srcHost, &m->srcDevice, &m->srcArray, &m->srcXInBytes, &m->srcY, &m->srcZ,
+		     &m->srcPitch, &m->srcHeight);
 	if (!e)
 		e = drv_side(p->dstArray, &p->dstPtr, &p->dstPos, p->kind, 0, es, &m->dstMemoryType,
 			     (const void **)&m->dstHost, &m->dstDevice, &m->dstArray,
@@ -488,16 +499,10 @@ cudaError_t gv_rt_copy_params_back(const CUDA_MEMCPY3D *m, struct cudaMemcpy3DPa
 static cudaError_t copy3d(const struct cudaMemcpy3DParms *p, cudaStream_t stream)
 {
 	struct gv_memcpy3d_req q = {.stream = gv_stream_value(stream)};
-	size_t es = 1;
+	size_t es;
 	int sdev = 0, ddev = 0;
-	cudaError_t e = cudaSuccess;
+	cudaError_t e = params_element_size(p, &es);
 
-	if (!p || (!p->srcArray == !p->srcPtr.ptr) || (!p->dstArray == !p->dstPtr.ptr))
-		return cudaErrorInvalidValue;
-	if (p->srcArray)
-		e = element_size(p->srcArray, &es);
-	else if (p->dstArray)
-		e = element_size(p->dstArray, &es);
 	if (!e && !p->srcArray)
 		e = is_device(p->srcPtr.ptr, p->kind, 1, &sdev);
 	if (!e && !p->dstArray)
