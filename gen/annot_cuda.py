@@ -298,6 +298,11 @@ EXCEPTION = [
     # host-worker/handlers_array.c)
     "cuGraphAddMemcpyNode", "cuGraphMemcpyNodeGetParams", "cuGraphMemcpyNodeSetParams",
     "cuGraphExecMemcpyNodeSetParams",
+    # host nodes and host functions, run by the guest's callback thread
+    # (driver_graph_host.c, guest-lib/stream.c, host-worker/host_nodes.c)
+    "cuGraphAddHostNode", "cuGraphHostNodeGetParams", "cuGraphHostNodeSetParams",
+    "cuGraphExecHostNodeSetParams", "cuLaunchHostFunc", "cuLaunchHostFunc_ptsz",
+    "cuStreamAddCallback", "cuStreamAddCallback_ptsz",
 ]
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
@@ -309,14 +314,16 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuGraphNodeGetDependentNodes_v2", "cuGraphAddMemcpyNode",
               "cuGraphMemcpyNodeGetParams", "cuGraphMemcpyNodeSetParams",
               "cuGraphExecMemcpyNodeSetParams", "cuStreamIsCapturing", "cuGraphNodeGetType",
-              "cuGraphChildGraphNodeGetGraph"]
+              "cuGraphChildGraphNodeGetGraph", "cuLaunchHostFunc", "cuGraphAddHostNode",
+              "cuGraphHostNodeGetParams", "cuGraphHostNodeSetParams",
+              "cuGraphExecHostNodeSetParams"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
                    "guest-lib/cuda/driver_stream.c", "guest-lib/cuda/driver_array.c",
                    "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c",
                    "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c",
-                   "guest-lib/cuda/driver_graph_copy.c"]
+                   "guest-lib/cuda/driver_graph_copy.c", "guest-lib/cuda/driver_graph_host.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

@@ -186,8 +186,6 @@ NOT_SUPPORTED_WHY = [
      "nvcc's registration of host variables and unified functions (not yet)"),
     (r"^cudaGraph(Add|Exec|)Memcpy",
      "graph copy nodes (not yet: a graph launched later reads the guest's host memory, which needs guest RAM shared with the host, the data-plane issue)"),
-    (r"^cudaGraph(Add|Exec|)HostNode",
-     "host-callback nodes call the guest while the graph runs (not yet; stream host functions work)"),
     (r"^cudaGraph(Add|Exec|)ExternalSemaphores",
      "external semaphores name file descriptors of the host (not carried)"),
     (r"^cudaGraph(Add|)Mem(Alloc|Free)Node",

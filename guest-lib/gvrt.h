@@ -149,6 +149,18 @@ void gv_runtime_mark(void);
 /* Resolves a function of our libcuda.so.1 into *slot: 0, or -1 (logged). */
 int gv_driver_load(void *slot, const char *name);
 
+/*
+ * Host functions and host nodes run by this process's callback thread
+ * (stream.c).  gv_host_callbacks starts it (cudaErrorNotSupported if it has
+ * no session); gv_host_callbacks_key tells it the (key, owner) that a
+ * response with gates gave, which it waits with.
+ */
+cudaError_t gv_host_callbacks(void);
+void gv_host_callbacks_key(uint64_t key, uint32_t owner);
+/* A host function (fn) or stream callback (cb) on a stream. */
+cudaError_t gv_host_call_enqueue(cudaStream_t stream, cudaHostFn_t fn, cudaStreamCallback_t cb,
+				 void *data);
+
 /* Logging to stderr, with GVIRTUS_LOGLEVEL as on the host. */
 void gv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define GV_LOG_DEBUG GV_LEVEL_DEBUG

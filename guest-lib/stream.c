@@ -221,7 +221,7 @@ static void *callback_thread(void *arg)
 		struct gv_gate_wait_req q = {
 		    .key = gate_key, .owner = gate_owner, .timeout_ms = 1000};
 		struct gv_gate_release_req rq = {.key = gate_key, .owner = gate_owner};
-		struct gv_handle_resp r;
+		struct gv_gate_wait_resp r;
 		struct gv_empty e;
 		struct host_call *c;
 
@@ -231,15 +231,20 @@ static void *callback_thread(void *arg)
 					     "streams waiting on host functions will not move");
 			return arg;
 		}
-		if (!r.handle)
+		if (!r.token)
 			continue;
-		c = take_call(r.handle);
-		if (c->fn)
-			c->fn(c->data);
-		else
-			c->cb(c->stream, cudaSuccess, c->data);
-		rq.token = c->token;
-		free(c);
+		if (r.fn) {
+			/* A host node's: the same function at each launch of its graph. */
+			((cudaHostFn_t)(uintptr_t)r.fn)((void *)(uintptr_t)r.data);
+		} else {
+			c = take_call(r.token);
+			if (c->fn)
+				c->fn(c->data);
+			else
+				c->cb(c->stream, cudaSuccess, c->data);
+			free(c);
+		}
+		rq.token = r.token;
 		gv_rpc_on(cb_transport, GV_OP_HOST_FUNC_RELEASE, &rq, sizeof(rq), NULL, 0, &e, 0,
 			  NULL, 0);
 	}
@@ -263,19 +268,38 @@ static void start_callback_thread(void)
 	pthread_detach(t);
 }
 
-static cudaError_t enqueue_host_call(cudaStream_t stream, cudaHostFn_t fn, cudaStreamCallback_t cb,
-				     void *data)
+cudaError_t gv_host_callbacks(void)
 {
-	struct gv_handle_req q = {.handle = gv_stream_value(stream)};
-	struct gv_gate_resp r;
-	struct host_call *c;
-	cudaError_t e;
-
 	if (!gv_session()->ready)
 		return gv_session()->init_error;
 	pthread_once(&thread_once, start_callback_thread);
-	if (!cb_transport)
-		return cudaErrorNotSupported;
+	return cb_transport ? cudaSuccess : cudaErrorNotSupported;
+}
+
+void gv_host_callbacks_key(uint64_t key, uint32_t owner)
+{
+	if (!key || !owner)
+		return;
+	pthread_mutex_lock(&calls_lock);
+	gate_key = key;
+	gate_owner = owner;
+	pthread_cond_broadcast(&calls_cond);
+	pthread_mutex_unlock(&calls_lock);
+}
+
+cudaError_t gv_host_call_enqueue(cudaStream_t stream, cudaHostFn_t fn, cudaStreamCallback_t cb,
+				 void *data)
+{
+	struct gv_host_func_req q = {.stream = gv_stream_value(stream),
+				     .fn = fn ? (uintptr_t)fn : (uintptr_t)cb,
+				     .data = (uintptr_t)data,
+				     .callback = !fn};
+	struct gv_gate_resp r;
+	struct host_call *c;
+	cudaError_t e = gv_host_callbacks();
+
+	if (e)
+		return e;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return cudaErrorMemoryAllocation;
@@ -291,6 +315,12 @@ static cudaError_t enqueue_host_call(cudaStream_t stream, cudaHostFn_t fn, cudaS
 	 * waits for the call to be filed if its gate is reached first.
 	 */
 	e = GV_RPC(HOST_FUNC_ENQUEUE, &q, &r, NULL, 0);
+	if (e == cudaSuccess && !r.token) {
+		/* Captured: a host node, whose gates carry the function. */
+		free(c);
+		gv_host_callbacks_key(r.key, r.owner);
+		return e;
+	}
 	if (e != cudaSuccess) {
 		free(c);
 		return e;
@@ -310,7 +340,7 @@ GVRT_EXPORT cudaError_t cudaLaunchHostFunc(cudaStream_t stream, cudaHostFn_t fn,
 {
 	if (!fn)
 		return gv_ret(cudaErrorInvalidValue);
-	return gv_ret(enqueue_host_call(stream, fn, NULL, data));
+	return gv_ret(gv_host_call_enqueue(stream, fn, NULL, data));
 }
 
 GVRT_EXPORT cudaError_t cudaStreamAddCallback(cudaStream_t stream, cudaStreamCallback_t callback,
@@ -318,7 +348,7 @@ GVRT_EXPORT cudaError_t cudaStreamAddCallback(cudaStream_t stream, cudaStreamCal
 {
 	if (!callback || flags)
 		return gv_ret(cudaErrorInvalidValue);
-	return gv_ret(enqueue_host_call(stream, NULL, callback, data));
+	return gv_ret(gv_host_call_enqueue(stream, NULL, callback, data));
 }
 
 GVRT_EXPORT cudaError_t cudaEventCreateWithFlags(cudaEvent_t *event, unsigned int flags)

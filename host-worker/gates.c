@@ -214,7 +214,8 @@ void gvw_gate_cancel(struct gvw_gate *g)
 	free(g);
 }
 
-int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token)
+int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token, uint64_t fn,
+		    uint64_t data)
 {
 	struct gvw_gate *g = calloc(1, sizeof(*g));
 	bool over = false;
@@ -225,6 +226,8 @@ int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token)
 	g->w = w;
 	g->owner = owner;
 	g->token = token;
+	g->fn = fn;
+	g->data = data;
 	pthread_mutex_lock(&w->lock);
 	/* The worker process keeps its own limit; one past it is misbehaving. */
 	if (!find_gate(&w->gates, owner, token))
@@ -272,20 +275,31 @@ void gvw_gate_release_token(struct gvw_worker *w, uint64_t token)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* Under w->lock: g reached, and said so to the parent of a worker process. */
+static void reach(struct gvw_worker *w, struct gvw_gate *g)
+{
+	if (g->state == GVW_GATE_QUEUED)
+		set_state(g, GVW_GATE_REACHED);
+	pthread_cond_broadcast(&w->gate_cond);
+	if (w->relay_fd >= 0) {
+		struct {
+			struct gv_relay_msg m;
+			struct gv_relay_gate_fn f;
+		} __attribute__((packed))
+		msg = {{GV_RELAY_REACHED, sizeof(struct gv_relay_gate_fn), g->token},
+		       {g->fn, g->data}};
+
+		/* Small and atomic on a socket; the parent takes it from here. */
+		gvw_write_full(w->relay_fd, &msg, sizeof(msg));
+	}
+}
+
 void gvw_gate_reached(struct gvw_gate *g)
 {
 	struct gvw_worker *w = g->w;
 
 	pthread_mutex_lock(&w->lock);
-	if (g->state == GVW_GATE_QUEUED)
-		set_state(g, GVW_GATE_REACHED);
-	pthread_cond_broadcast(&w->gate_cond);
-	if (w->relay_fd >= 0) {
-		struct gv_relay_msg m = {GV_RELAY_REACHED, 0, g->token};
-
-		/* Small and atomic on a socket; the parent takes it from here. */
-		gvw_write_full(w->relay_fd, &m, sizeof(m));
-	}
+	reach(w, g);
 	if (g->in_stream) {
 		while (g->state != GVW_GATE_RELEASED)
 			pthread_cond_wait(&w->gate_cond, &w->lock);
@@ -297,11 +311,56 @@ void gvw_gate_reached(struct gvw_gate *g)
 	pthread_mutex_unlock(&w->lock);
 }
 
-uint64_t gvw_gate_wait(struct gvw_worker *w, uint32_t owner, unsigned int timeout_ms)
+void gvw_gate_pass(void *arg)
+{
+	struct gvw_host_fn *hf = arg;
+	struct gvw_worker *w = hf->w;
+	struct gvw_gate *g = calloc(1, sizeof(*g));
+	bool over = false;
+
+	if (!g)
+		return;
+	g->w = w;
+	g->owner = hf->owner;
+	g->in_stream = true;
+	g->fn = hf->fn;
+	g->data = hf->data;
+	g->token = atomic_fetch_add(&next_token, 1);
+	pthread_mutex_lock(&w->lock);
+	/* Checked under the lock that the session's end takes to set it. */
+	if (hf->closed || link_gate(w, g, w->limits.max_gates, &over)) {
+		pthread_mutex_unlock(&w->lock);
+		if (over)
+			gvw_log(GVW_WARN,
+				"session %u: a host node passed without running: "
+				"limit max_gates",
+				hf->owner);
+		free(g);
+		return;
+	}
+	reach(w, g);
+	while (g->state != GVW_GATE_RELEASED)
+		pthread_cond_wait(&w->gate_cond, &w->lock);
+	unlink_gate(w, g);
+	pthread_mutex_unlock(&w->lock);
+	free(g);
+}
+
+void gvw_host_fns_close(struct gvw_worker *w, struct gvw_host_fn *list)
+{
+	pthread_mutex_lock(&w->lock);
+	for (; list; list = list->next)
+		list->closed = true;
+	pthread_mutex_unlock(&w->lock);
+}
+
+uint64_t gvw_gate_wait(struct gvw_worker *w, uint32_t owner, unsigned int timeout_ms, uint64_t *fn,
+		       uint64_t *data)
 {
 	struct timespec until;
 	uint64_t token = 0;
 
+	*fn = *data = 0;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += timeout_ms / 1000;
 	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
@@ -319,6 +378,8 @@ uint64_t gvw_gate_wait(struct gvw_worker *w, uint32_t owner, unsigned int timeou
 
 			set_state(g, GVW_GATE_TAKEN);
 			token = g->token;
+			*fn = g->fn;
+			*data = g->data;
 			break;
 		}
 		if (pthread_cond_timedwait(&w->gate_cond, &w->lock, &until) == ETIMEDOUT)

@@ -35,7 +35,8 @@ struct gvw_gate {
 	uint64_t token;
 	uint32_t owner;
 	enum gvw_gate_state state;
-	bool in_stream; /* a driver callback waits on it and frees it */
+	bool in_stream;	   /* a driver callback waits on it and frees it */
+	uint64_t fn, data; /* a host node's function and argument in the guest, or 0 */
 	struct gvw_gate_owner *o;
 	struct gvw_hlink hlink;		/* in by_key, by (owner, token) */
 	struct gvw_gate *prev, *next;	/* the owner's gates */
@@ -56,7 +57,8 @@ struct gvw_gate_table {
 /* The relay's messages: struct gv_relay_msg (frame.h). */
 
 /* A mirror of a worker process's reached gate, in the parent; -1 if refused. */
-int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token);
+int gvw_gate_mirror(struct gvw_worker *w, uint32_t owner, uint64_t token, uint64_t fn,
+		    uint64_t data);
 /* Releases a gate by token alone (the parent's word, in a worker process). */
 void gvw_gate_release_token(struct gvw_worker *w, uint64_t token);
 
@@ -70,12 +72,39 @@ struct gvw_gate *gvw_gate_new(struct gvw_worker *w, uint32_t owner, bool in_stre
 void gvw_gate_cancel(struct gvw_gate *g);
 /* Marks it reached, and when in_stream, blocks until released, then frees it. */
 void gvw_gate_reached(struct gvw_gate *g);
-/* The token of a reached gate of owner (now taken), or 0 after timeout_ms. */
-uint64_t gvw_gate_wait(struct gvw_worker *w, uint32_t owner, unsigned int timeout_ms);
+/*
+ * The token of a reached gate of owner (now taken), with its function and
+ * argument when a host node made it, or 0 after timeout_ms.
+ */
+uint64_t gvw_gate_wait(struct gvw_worker *w, uint32_t owner, unsigned int timeout_ms, uint64_t *fn,
+		       uint64_t *data);
 /* 0, or -1 if owner has no such taken gate. */
 int gvw_gate_release(struct gvw_worker *w, uint32_t owner, uint64_t token);
 /* Releases every gate of owner (session end). */
 void gvw_gate_release_all(struct gvw_worker *w, uint32_t owner);
+/*
+ * A graph's host node as the host keeps it: the guest's function and
+ * argument, for as long as the session lives, since executable graphs made
+ * from the node name it long after the node changes or goes.  closed is
+ * set (under the worker's lock) when the session ends: a graph still
+ * running then passes its host nodes without waiting for the guest.
+ */
+struct gvw_host_fn {
+	struct gvw_worker *w;
+	uint32_t owner;
+	bool closed;
+	uint64_t fn, data;
+	struct gvw_host_fn *next; /* the session's */
+};
+
+/*
+ * The driver's host function for a host node: a gate carrying hf's
+ * function, reached at once and waited on until the guest has run it.
+ */
+void gvw_gate_pass(void *hf);
+/* Marks every host node of the list closed (session end). */
+void gvw_host_fns_close(struct gvw_worker *w, struct gvw_host_fn *list);
+
 /* Waits until owner has no unreleased gate (the CPU double's synchronize). */
 void gvw_gate_drain(struct gvw_worker *w, uint32_t owner);
 /* Gates of owner not yet released. */

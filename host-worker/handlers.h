@@ -22,6 +22,20 @@ int gvw_enter_device(struct gvw_call *c);
 int gvw_bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len);
 /* gvw_enter_device, then the stream h names on that device. */
 int gvw_enter_stream(struct gvw_call *c, uint64_t h, void **stream);
+/* The key with which the guest's callback session waits for this session's gates. */
+uint64_t gvw_gate_key_of(struct gvw_call *c);
+/*
+ * A host function launched on a stream being captured (host_nodes.c): the
+ * graph's host node runs it at each launch; r says no gate was made now.
+ */
+int gvw_host_fn_capture(struct gvw_call *c, void *stream, uint64_t fn, uint64_t data,
+			struct gv_gate_resp *r);
+/*
+ * The session's host nodes at its end: closed first (before its gates are
+ * released, so that graphs still running pass them), then freed once its
+ * contexts are gone.
+ */
+void gvw_host_fns_end(struct gvw_session *s, bool free_them);
 /* A contiguous copy of a bulk buffer (*staged: free it), or the buffer. */
 void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged);
 /* Writes a flat copy back into a bulk buffer's pieces. */

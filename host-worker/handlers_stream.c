@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Streams and events: created in the caller's context, named by handles. */
+#include "gen_support.h"
 #include "handlers.h"
 
 static int event_of(struct gvw_call *c, uint64_t h, void **ev)
@@ -204,18 +205,33 @@ int gvw_h_EVENT_DESTROY(struct gvw_call *c)
 	return e;
 }
 
+/* Whether the stream is being captured; no for an executor without capture. */
+static bool capturing(struct gvw_call *c, void *stream)
+{
+	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
+	CUstreamCaptureStatus st = CU_STREAM_CAPTURE_STATUS_NONE;
+
+	if (!t || !t->cuStreamIsCapturing)
+		return false;
+	return GVG_DRV(c, cuda, cuStreamIsCapturing)(stream, &st) == CUDA_SUCCESS &&
+	       st != CU_STREAM_CAPTURE_STATUS_NONE;
+}
+
 int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
 {
-	const struct gv_handle_req *q = c->req;
+	const struct gv_host_func_req *q = c->req;
 	struct gv_gate_resp *r = c->resp;
 	struct gvw_worker *w = c->s->w;
 	struct gvw_gate *g;
 	bool over;
 	void *s;
-	int e = gvw_enter_stream(c, q->handle, &s);
+	int e = gvw_enter_stream(c, q->stream, &s);
 
 	if (e)
 		return e;
+	/* Captured, it runs at each launch of the graph: a host node's record. */
+	if (!q->callback && capturing(c, s))
+		return gvw_host_fn_capture(c, s, q->fn, q->data, r);
 	g = gvw_gate_new(w, c->s->id, gvw_ex(c)->gates_in_stream, w->limits.max_gates, &over);
 	if (!g)
 		return over
@@ -223,8 +239,7 @@ int gvw_h_HOST_FUNC_ENQUEUE(struct gvw_call *c)
 			   : cudaErrorMemoryAllocation;
 	r->token = g->token;
 	r->owner = c->s->id;
-	/* In a worker process the parent serves the gates, with its key. */
-	r->key = w->relay_fd >= 0 ? w->relay_key : gvw_gate_key(w->gate_secret, c->s->id);
+	r->key = gvw_gate_key_of(c);
 	e = gvw_ex(c)->host_gate(c->ctx, s, g);
 	if (e)
 		gvw_gate_cancel(g);
@@ -239,11 +254,15 @@ static int key_ok(struct gvw_call *c, uint32_t owner, uint64_t key)
 int gvw_h_HOST_FUNC_WAIT(struct gvw_call *c)
 {
 	const struct gv_gate_wait_req *q = c->req;
-	struct gv_handle_resp *r = c->resp;
+	struct gv_gate_wait_resp *r = c->resp;
 
 	if (!key_ok(c, q->owner, q->key) || q->timeout_ms > 1000)
 		return cudaErrorInvalidValue;
-	r->handle = gvw_gate_wait(c->s->w, q->owner, q->timeout_ms);
+	uint64_t fn, data;
+
+	r->token = gvw_gate_wait(c->s->w, q->owner, q->timeout_ms, &fn, &data);
+	r->fn = fn;
+	r->data = data;
 	return cudaSuccess;
 }
 

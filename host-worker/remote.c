@@ -127,9 +127,14 @@ static void *relay_reader(void *arg)
 	struct gv_relay_msg m;
 
 	while (gvw_read_full(r->relay_fd, &m, sizeof(m)) == 0) {
-		if (m.type == GV_RELAY_REACHED)
-			gvw_gate_mirror(r->w, r->id, m.token);
-		else if (m.type == GV_RELAY_VM_STATS_ASK && r->shared)
+		if (m.type == GV_RELAY_REACHED) {
+			struct gv_relay_gate_fn f = {0};
+
+			if (m.reserved &&
+			    (m.reserved != sizeof(f) || gvw_read_full(r->relay_fd, &f, sizeof(f))))
+				break; /* not what a worker process sends */
+			gvw_gate_mirror(r->w, r->id, m.token, f.fn, f.data);
+		} else if (m.type == GV_RELAY_VM_STATS_ASK && r->shared)
 			answer_vm_stats(r);
 		else if (m.type == GV_RELAY_GATE_CALL && r->shared &&
 			 answer_gate_call(r, m.reserved))
@@ -189,7 +194,7 @@ static int local_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len
 		struct gv_gate_wait_req wait;
 		struct gv_gate_release_req release;
 	} q;
-	struct gv_handle_resp out = {0};
+	struct gv_gate_wait_resp out = {0};
 	uint32_t out_len = 0;
 
 	if (msg_len < sizeof(m))
@@ -207,7 +212,11 @@ static int local_gate_call(struct gvw_worker *w, const void *msg, size_t msg_len
 		out_len = sizeof(out);
 		if (gvw_gate_key_ok(w->gate_secret, q.wait.owner, q.wait.key) &&
 		    q.wait.timeout_ms <= 1000) {
-			out.handle = gvw_gate_wait(w, q.wait.owner, q.wait.timeout_ms);
+			uint64_t fn, data;
+
+			out.token = gvw_gate_wait(w, q.wait.owner, q.wait.timeout_ms, &fn, &data);
+			out.fn = fn;
+			out.data = data;
 			h.result = cudaSuccess;
 		}
 	} else if (m.op == GV_OP_HOST_FUNC_RELEASE && m.payload_len == sizeof(q.release) &&

@@ -39,6 +39,7 @@ struct gvw_exec_shadows {
 	void *node[GV_MAX_GRAPH_SHADOWS];
 	uint32_t idx[GV_MAX_GRAPH_SHADOWS];
 	uint32_t use[GV_MAX_GRAPH_SHADOWS]; /* enum gv_shadow_use */
+	bool host_nodes;		    /* it has host nodes: it may not write shadows */
 };
 
 struct gvw_shadows {
@@ -238,7 +239,31 @@ static struct gvw_exec_shadows *exec_get(struct gvw_session *s, void *ctx, void 
 	x->exec = exec;
 	x->ctx = ctx;
 	x->n = 0;
+	x->host_nodes = false;
 	return x;
+}
+
+/*
+ * A host node runs in the guest while the graph runs, but a shadow's bytes
+ * reach the guest only at a synchronizing call: a host node would read the
+ * buffer from before the copy that natively came first.  So a graph that
+ * has both is refused rather than run wrong.
+ */
+static int host_node_hazard(const struct gvw_session *s, const struct gvw_exec_shadows *x)
+{
+	uint32_t k;
+
+	for (k = 0; x->host_nodes && k < x->n; k++) {
+		if (x->use[k] & GV_SHADOW_WRITTEN) {
+			gvw_log(GVW_WARN,
+				"session %u: a graph with host nodes copies into the guest's host "
+				"memory, which its host nodes would not see until the next "
+				"synchronizing call: not supported",
+				s->id);
+			return CUDA_ERROR_NOT_SUPPORTED;
+		}
+	}
+	return CUDA_SUCCESS;
 }
 
 /* Notes that exec's node reads or writes (use) the shadow holding p, if any. */
@@ -307,14 +332,17 @@ int gvw_shadow_note_copy(struct gvw_session *s, void *ctx, void *exec, void *nod
 	const void *dst = host_side(m->dstMemoryType, m->dstHost, m->dstDevice);
 	int e = CUDA_SUCCESS;
 
+	struct gvw_exec_shadows *x;
+
 	if (src)
 		e = exec_note(s, ctx, exec, node, src, GV_SHADOW_READ);
 	if (!e && dst)
 		e = exec_note(s, ctx, exec, node, dst, GV_SHADOW_WRITTEN);
-	return e;
+	x = exec_find(s, exec);
+	return e || !x ? e : host_node_hazard(s, x);
 }
 
-static int walk(struct gvw_call *c, CUgraph g, void *exec, int depth)
+static int walk(struct gvw_call *c, CUgraph g, void *exec, int depth, bool *host_nodes)
 {
 	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
 	CUgraphNode *nodes;
@@ -350,7 +378,9 @@ static int walk(struct gvw_call *c, CUgraph g, void *exec, int depth)
 		} else if (type == CU_GRAPH_NODE_TYPE_GRAPH) {
 			e = (int)t->cuGraphChildGraphNodeGetGraph(nodes[i], &child);
 			if (!e)
-				e = walk(c, child, exec, depth + 1);
+				e = walk(c, child, exec, depth + 1, host_nodes);
+		} else if (type == CU_GRAPH_NODE_TYPE_HOST) {
+			*host_nodes = true;
 		}
 	}
 	free(nodes);
@@ -359,16 +389,30 @@ static int walk(struct gvw_call *c, CUgraph g, void *exec, int depth)
 
 int gvg_shadow_exec(struct gvw_call *c, CUgraph g, CUgraphExec exec)
 {
+	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
+	struct gvw_exec_shadows *x;
+	bool host_nodes = false;
 	int e;
 
 	if (!c->s->shadows || !c->s->shadows->n)
 		return CUDA_SUCCESS; /* nothing a graph could name */
-	e = walk(c, g, exec, 0);
-	if (e)
+	e = walk(c, g, exec, 0, &host_nodes);
+	x = exec_find(c->s, exec);
+	if (!e && x) {
+		x->host_nodes = host_nodes;
+		e = host_node_hazard(c->s, x);
+	}
+	if (e && !host_nodes)
 		gvw_log(GVW_WARN,
 			"session %u: the copies of an instantiated graph could not be "
 			"listed (%d): it cannot be launched",
 			c->s->id, e);
+	if (e) {
+		/* The guest gets no handle for it: it must not outlive this call. */
+		gvg_shadow_exec_forget(c, exec);
+		if (t->cuGraphExecDestroy)
+			t->cuGraphExecDestroy(exec);
+	}
 	return e;
 }
 

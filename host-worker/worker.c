@@ -418,9 +418,11 @@ void gvw_session_close(struct gvw_session *s)
 	gvw_vmm_drop(s);
 	gvw_conds_drop(s);
 	/* Streams held at host-function gates must move before contexts go. */
+	gvw_host_fns_end(s, false);
 	gvw_gate_release_all(w, s->id);
 	for (d = 0; d < GVW_MAX_DEVICES; d++)
 		bytes += gvw_session_drop_device(s, d);
+	gvw_host_fns_end(s, true);
 	gvw_stage_free(s);
 	gvw_shadows_drop(s);
 	gvw_alloc_table_free(&s->allocs);

@@ -43,7 +43,6 @@ GV_CU_UNSUPPORTED(cuGraphAddBatchMemOpNode) /* parameter nodeParams (const CUDA_
 GV_CU_UNSUPPORTED(cuGraphAddDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresSignalNode) /* parameter nodeParams (const CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresWaitNode) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) is an array */
-GV_CU_UNSUPPORTED(cuGraphAddHostNode) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddKernelNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphAddMemAllocNode) /* parameter nodeParams (CUDA_MEM_ALLOC_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -55,7 +54,6 @@ GV_CU_UNSUPPORTED(cuGraphEventWaitNodeGetEvent) /* creates a CUevent, which the 
 GV_CU_UNSUPPORTED(cuGraphExecBatchMemOpNodeSetParams) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresSignalNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphExecHostNodeSetParams) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphExecNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -65,8 +63,6 @@ GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresSignalNodeSetParams) /* parameter nod
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresWaitNodeGetParams) /* parameter params_out (CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphGetEdges) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphHostNodeGetParams) /* parameter nodeParams (CUDA_HOST_NODE_PARAMS *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphHostNodeSetParams) /* parameter nodeParams (const CUDA_HOST_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphInstantiate) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphInstantiateWithParams) /* parameter instantiateParams (CUDA_GRAPH_INSTANTIATE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphInstantiateWithParams_ptsz) /* parameter instantiateParams (CUDA_GRAPH_INSTANTIATE_PARAMS *) holds pointers or device addresses */
@@ -115,8 +111,6 @@ GV_CU_UNSUPPORTED(cuKernelSetAttribute) /* parameter kernel (CUkernel) cannot be
 GV_CU_UNSUPPORTED(cuKernelSetCacheConfig) /* parameter kernel (CUkernel) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuLaunchCooperativeKernelMultiDevice) /* parameter launchParamsList (CUDA_LAUNCH_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuLaunchCooperativeKernel_ptsz) /* parameter kernelParams (void **) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuLaunchHostFunc) /* parameter fn (CUhostFn) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuLaunchHostFunc_ptsz) /* parameter fn (CUhostFn) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuLaunchKernelEx_ptsz) /* parameter config (const CUlaunchConfig *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuLaunchKernel_ptsz) /* parameter kernelParams (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLibraryEnumerateKernels) /* parameter kernels (CUkernel *) is an array */
@@ -224,8 +218,6 @@ GV_CU_UNSUPPORTED(cuPointerSetAttribute) /* parameter value (const void *) is ho
 GV_CU_UNSUPPORTED(cuProfilerInitialize) /* removed from CUDA 12+ drivers */
 GV_CU_UNSUPPORTED(cuSignalExternalSemaphoresAsync) /* parameter paramsArray (const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuSignalExternalSemaphoresAsync_ptsz) /* parameter paramsArray (const CUDA_EXTERNAL_SEMAPHORE_SIGNAL_PARAMS *) is an array */
-GV_CU_UNSUPPORTED(cuStreamAddCallback) /* parameter callback (CUstreamCallback) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuStreamAddCallback_ptsz) /* parameter callback (CUstreamCallback) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuStreamBatchMemOp) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamBatchMemOp_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamBatchMemOp_v2) /* parameter paramArray (CUstreamBatchMemOpParams *) is an array */

@@ -254,6 +254,11 @@
 	X(cuGraphMemcpyNodeGetParams, CUresult, (CUgraphNode, CUDA_MEMCPY3D *)) \
 	X(cuGraphMemcpyNodeSetParams, CUresult, (CUgraphNode, const CUDA_MEMCPY3D *)) \
 	X(cuGraphExecMemcpyNodeSetParams, CUresult, (CUgraphExec, CUgraphNode, const CUDA_MEMCPY3D *, CUcontext)) \
+	X(cuLaunchHostFunc, CUresult, (CUstream, CUhostFn, void *)) \
+	X(cuGraphAddHostNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_HOST_NODE_PARAMS *)) \
+	X(cuGraphHostNodeGetParams, CUresult, (CUgraphNode, CUDA_HOST_NODE_PARAMS *)) \
+	X(cuGraphHostNodeSetParams, CUresult, (CUgraphNode, const CUDA_HOST_NODE_PARAMS *)) \
+	X(cuGraphExecHostNodeSetParams, CUresult, (CUgraphExec, CUgraphNode, const CUDA_HOST_NODE_PARAMS *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

@@ -130,6 +130,11 @@ struct __attribute__((packed)) gv_relay_msg {
 	uint64_t token;
 };
 _Static_assert(sizeof(struct gv_relay_msg) == 16, "gv_relay_msg is 16 bytes");
+/* REACHED is followed by `reserved` bytes: a struct gv_relay_gate_fn, or none. */
+struct __attribute__((packed)) gv_relay_gate_fn {
+	uint64_t fn;   /* a host node's function in the guest; 0 for a stream's gate */
+	uint64_t data; /* its argument */
+};
 #define GV_RELAY_REACHED 1u
 #define GV_RELAY_RELEASE 2u
 /*

@@ -32,7 +32,7 @@
 
 #define GV_MSG_MAGIC	    0x54525647u /* "GVRT" */
 #define GV_RESP_MAGIC	    0x50525647u /* "GVRP" */
-#define GV_PROTOCOL_VERSION 4u
+#define GV_PROTOCOL_VERSION 5u
 
 #define GV_MSG_F_NO_REPLY 1u
 
@@ -601,10 +601,33 @@ struct __attribute__((packed)) gv_gate_resp {
 	uint32_t owner; /* the session that enqueued it */
 	uint32_t reserved;
 };
+/*
+ * A host function for a stream (HOST_FUNC_ENQUEUE).  On a stream being
+ * captured it becomes a host node of the graph: the response's token is 0
+ * and the function travels with the gate at each run, as for HOST_NODE.
+ */
+struct __attribute__((packed)) gv_host_func_req {
+	uint64_t stream;
+	uint64_t fn;	   /* the guest's function, run in the guest */
+	uint64_t data;	   /* its argument */
+	uint32_t callback; /* cudaStreamAddCallback's: never captured */
+	uint32_t reserved;
+};
 struct __attribute__((packed)) gv_gate_wait_req {
 	uint64_t key;
 	uint32_t owner;
 	uint32_t timeout_ms; /* at most 1000 */
+};
+/*
+ * A reached gate: its token, 0 after the timeout.  fn is 0 for a gate that
+ * HOST_FUNC_ENQUEUE made (the guest filed its function by token); a host
+ * node's gate names the function and its argument, since it is reached at
+ * every launch of the graph.
+ */
+struct __attribute__((packed)) gv_gate_wait_resp {
+	uint64_t token;
+	uint64_t fn;
+	uint64_t data;
 };
 struct __attribute__((packed)) gv_gate_release_req {
 	uint64_t key;
@@ -721,6 +744,33 @@ struct __attribute__((packed)) gv_memcpy_node_resp {
 	uint64_t handle;	       /* ADD: the node */
 	struct gv_memcpy3d_req copy;   /* GET */
 	uint64_t src_guest, dst_guest; /* GET: a shadow side's guest address */
+};
+
+/*
+ * A graph's host node (HOST_NODE).  The host holds the guest's function and
+ * argument for as long as the session lives and runs the node as a gate
+ * carrying them; the guest's callback thread runs the function.
+ */
+enum gv_host_node_op {
+	GV_HOST_NODE_ADD = 0,
+	GV_HOST_NODE_SET = 1,
+	GV_HOST_NODE_EXEC_SET = 2,
+	GV_HOST_NODE_GET = 3,
+};
+struct __attribute__((packed)) gv_host_node_req {
+	uint32_t op;	/* enum gv_host_node_op */
+	uint32_t ndeps; /* ADD; the dependencies in the tail */
+	uint64_t graph; /* ADD: the graph; EXEC_SET: the executable graph */
+	uint64_t node;	/* SET, EXEC_SET, GET */
+	uint64_t fn;	/* ADD, SET, EXEC_SET */
+	uint64_t data;
+};
+struct __attribute__((packed)) gv_host_node_resp {
+	uint64_t handle;   /* ADD: the node */
+	uint64_t fn, data; /* GET */
+	uint64_t key;	   /* ADD, SET, EXEC_SET: what the callback session needs */
+	uint32_t owner;
+	uint32_t reserved;
 };
 
 /*

@@ -1555,6 +1555,7 @@ int main(void)
 	capture_info(&fake);
 	graph_nodes(&fake);
 	graph_host_copies(&fake);
+	graph_host_nodes(&fake);
 	module_globals();
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;

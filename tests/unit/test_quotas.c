@@ -229,7 +229,7 @@ static void test_device(struct gvw_session *s)
 
 static struct gv_gate_resp enqueue(struct gvw_session *s, int *e)
 {
-	struct gv_handle_req q = {GV_STREAM_DEFAULT};
+	struct gv_host_func_req q = {.stream = GV_STREAM_DEFAULT, .fn = 1};
 	struct reply r = call(s, GV_OP_HOST_FUNC_ENQUEUE, &q, sizeof(q), NULL, 0, NULL);
 	struct gv_gate_resp g;
 

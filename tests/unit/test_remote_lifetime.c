@@ -140,12 +140,11 @@ struct stuck {
 static void *stuck_call(void *arg)
 {
 	struct stuck *s = arg;
-	uint64_t stream = 0;
+	struct gv_host_func_req q = {.stream = 0, .fn = 1};
 	uint16_t st;
 	int32_t res;
 
-	s->rc =
-	    call(s->r, GV_OP_HOST_FUNC_ENQUEUE, &stream, sizeof(stream), 4096, &st, &res, NULL, 0);
+	s->rc = call(s->r, GV_OP_HOST_FUNC_ENQUEUE, &q, sizeof(q), 4096, &st, &res, NULL, 0);
 	if (s->rc == 0)
 		s->rc = call(s->r, GV_OP_DEVICE_SYNCHRONIZE, NULL, 0, 4096, &st, &res, NULL, 0);
 	else

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+// Graphs' host nodes: added by hand between kernels, launched several
+// times, given new parameters in the executable graph, read back; a host
+// function launched on a stream being captured; a slow host node that a
+// stream synchronization must wait for; the driver's refusal of a node
+// without a function.  The host functions only count and log their order:
+// the output is the same on any correct CUDA implementation.
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "check.cuh"
+
+#define N 1024
+
+__global__ void k_add(int *v, int a, int n)
+{
+	int i = blockIdx.x * blockDim.x + threadIdx.x;
+	if (i < n)
+		v[i] += a;
+}
+
+struct tally {
+	std::atomic<int> runs{0};
+	char name;
+};
+
+static std::string order; // written by the one thread that runs host functions
+static std::atomic<int> slow_done{0};
+
+static void CUDART_CB count(void *p)
+{
+	tally *t = (tally *)p;
+	t->runs++;
+	order += t->name;
+}
+
+static void CUDART_CB slow(void *p)
+{
+	(void)p;
+	std::this_thread::sleep_for(std::chrono::milliseconds(100));
+	slow_done = 1;
+}
+
+static cudaGraphNode_t kernel_node(cudaGraph_t g, const cudaGraphNode_t *deps, size_t nd, int *v,
+				   int a)
+{
+	int n = N;
+	void *args[] = {(void *)&v, (void *)&a, (void *)&n};
+	cudaKernelNodeParams kp = {};
+	kp.func = (void *)k_add;
+	kp.gridDim = dim3((N + 255) / 256);
+	kp.blockDim = dim3(256);
+	kp.kernelParams = args;
+	cudaGraphNode_t node = NULL;
+	CK(cudaGraphAddKernelNode(&node, g, deps, nd, &kp));
+	return node;
+}
+
+static void check_device(const char *what, const int *d, int want)
+{
+	int h[N], ref[N];
+	CK(cudaMemcpy(h, d, sizeof(h), cudaMemcpyDeviceToHost));
+	for (int i = 0; i < N; i++)
+		ref[i] = want;
+	check_arr(what, h, ref, N);
+}
+
+// kernel -> host A -> kernel -> host B, launched three times.
+static void sec_nodes(cudaStream_t s)
+{
+	printf("== host nodes by hand\n");
+	int *d;
+	CK(cudaMalloc(&d, N * sizeof(int)));
+	CK(cudaMemset(d, 0, N * sizeof(int)));
+	tally a, b, c;
+	a.name = 'A';
+	b.name = 'B';
+	c.name = 'C';
+	cudaGraph_t g;
+	CK(cudaGraphCreate(&g, 0));
+	cudaGraphNode_t k1 = kernel_node(g, NULL, 0, d, 1);
+	cudaHostNodeParams hp = {count, &a};
+	cudaGraphNode_t ha, hb;
+	CK(cudaGraphAddHostNode(&ha, g, &k1, 1, &hp));
+	cudaGraphNode_t k2 = kernel_node(g, &ha, 1, d, 2);
+	hp.userData = &b;
+	CK(cudaGraphAddHostNode(&hb, g, &k2, 1, &hp));
+
+	cudaHostNodeParams back = {};
+	CK(cudaGraphHostNodeGetParams(ha, &back));
+	check_i("node A's parameters read back: function", back.fn == count, 1);
+	check_i("node A's parameters read back: argument", back.userData == &a, 1);
+	cudaGraphNodeType type;
+	CK(cudaGraphNodeGetType(hb, &type));
+	check_i("node B's type", type, cudaGraphNodeTypeHost);
+
+	cudaGraphExec_t x;
+	CK(cudaGraphInstantiate(&x, g, 0));
+	for (int i = 0; i < 3; i++)
+		CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_i("A ran at each launch", a.runs, 3);
+	check_i("B ran at each launch", b.runs, 3);
+	check_i("in graph order", order == "ABABAB", 1);
+	check_device("the kernels ran three times", d, 9);
+
+	// The executable graph's B now counts C; the graph's own B is unchanged.
+	hp.userData = &c;
+	CK(cudaGraphExecHostNodeSetParams(x, hb, &hp));
+	order.clear();
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_i("after exec set: A", a.runs, 4);
+	check_i("after exec set: B", b.runs, 3);
+	check_i("after exec set: C", c.runs, 1);
+	check_i("after exec set: order", order == "AC", 1);
+	CK(cudaGraphHostNodeGetParams(hb, &back));
+	check_i("the graph's B keeps its argument", back.userData == &b, 1);
+
+	// The graph's node changed, and instantiated again.
+	CK(cudaGraphHostNodeSetParams(ha, &hp));
+	CK(cudaGraphHostNodeGetParams(ha, &back));
+	check_i("A's new argument read back", back.userData == &c, 1);
+	cudaGraphExec_t x2;
+	CK(cudaGraphInstantiate(&x2, g, 0));
+	order.clear();
+	CK(cudaGraphLaunch(x2, s));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaDeviceSynchronize());
+	check_i("new graph and old executable graph: order", order == "CBAC", 1);
+	check_device("the kernels ran five times", d, 15);
+
+	hp.fn = NULL;
+	check_e("a host node without a function", cudaGraphAddHostNode(&ha, g, NULL, 0, &hp),
+		cudaErrorInvalidValue);
+	CK(cudaGraphExecDestroy(x));
+	CK(cudaGraphExecDestroy(x2));
+	CK(cudaGraphDestroy(g));
+	CK(cudaFree(d));
+}
+
+// kernel, host function, kernel, captured; launched three times.
+static void sec_capture(cudaStream_t s)
+{
+	printf("== captured host functions\n");
+	int *d;
+	CK(cudaMalloc(&d, N * sizeof(int)));
+	CK(cudaMemset(d, 0, N * sizeof(int)));
+	tally t;
+	t.name = 'T';
+	cudaGraph_t g;
+	CK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+	k_add<<<(N + 255) / 256, 256, 0, s>>>(d, 1, N);
+	CK(cudaLaunchHostFunc(s, count, &t));
+	k_add<<<(N + 255) / 256, 256, 0, s>>>(d, 10, N);
+	CK(cudaStreamEndCapture(s, &g));
+	check_i("nothing ran at capture", t.runs, 0);
+	size_t n = 0;
+	CK(cudaGraphGetNodes(g, NULL, &n));
+	check_i("the graph's nodes", (long long)n, 3);
+	cudaGraphExec_t x;
+	CK(cudaGraphInstantiate(&x, g, 0));
+	order.clear();
+	for (int i = 0; i < 3; i++)
+		CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_i("the captured function ran at each launch", t.runs, 3);
+	check_i("captured: order", order == "TTT", 1);
+	check_device("captured kernels ran three times", d, 33);
+	CK(cudaGraphExecDestroy(x));
+	CK(cudaGraphDestroy(g));
+	CK(cudaFree(d));
+}
+
+// A slow host node: the stream's synchronization waits for it.
+static void sec_slow(cudaStream_t s)
+{
+	printf("== a slow host node\n");
+	cudaGraph_t g;
+	CK(cudaGraphCreate(&g, 0));
+	cudaHostNodeParams hp = {slow, NULL};
+	cudaGraphNode_t h;
+	CK(cudaGraphAddHostNode(&h, g, NULL, 0, &hp));
+	cudaGraphExec_t x;
+	CK(cudaGraphInstantiate(&x, g, 0));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_i("synchronize waited for the host node", slow_done, 1);
+	slow_done = 0;
+	cudaEvent_t e;
+	CK(cudaEventCreate(&e));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaEventRecord(e, s));
+	CK(cudaEventSynchronize(e));
+	check_i("an event behind it waited too", slow_done, 1);
+	CK(cudaEventDestroy(e));
+	CK(cudaGraphExecDestroy(x));
+	CK(cudaGraphDestroy(g));
+}
+
+int main()
+{
+	cudaStream_t s;
+	CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+	sec_nodes(s);
+	sec_capture(s);
+	sec_slow(s);
+	CK(cudaStreamDestroy(s));
+	printf("graph_host: %d passed, %d failed\n", g_pass, g_fail);
+	return g_fail != 0;
+}
