@@ -80,7 +80,7 @@ HOST_AFTER = {
     "cuMemGetAllocationPropertiesFromHandle": "e = gvg_location_out(c, &o_prop.location);",
     "cuTexObjectDestroy": "gvg_raw_forget(c, q->texObject, GVW_H_TEXTURE);",
     "cuSurfObjectDestroy": "gvg_raw_forget(c, q->surfObject, GVW_H_SURFACE);",
-    "cuGraphDestroy": "gvg_graph_forget_doomed(c);",
+    "cuGraphDestroy": "gvg_graph_destroyed(c, a_hGraph);",
     # graphs' host copies go through the session's shadows (host-worker/shadow.c)
     "cuGraphInstantiateWithFlags": "e = gvg_shadow_exec(c, a_hGraph, o_phGraphExec);",
     "cuGraphLaunch": "e = gvg_shadow_launched(c, a_hGraphExec, a_hStream);",
@@ -303,6 +303,9 @@ EXCEPTION = [
     "cuGraphAddHostNode", "cuGraphHostNodeGetParams", "cuGraphHostNodeSetParams",
     "cuGraphExecHostNodeSetParams", "cuLaunchHostFunc", "cuLaunchHostFunc_ptsz",
     "cuStreamAddCallback", "cuStreamAddCallback_ptsz",
+    # memory nodes: their addresses tracked while their graph lives
+    # (driver_graph_mem.c, host-worker/graph_mem.c)
+    "cuGraphAddMemAllocNode", "cuGraphMemAllocNodeGetParams", "cuGraphMemFreeNodeGetParams",
 ]
 # Driver functions hand-written host handlers call (host-worker/handlers_array.c):
 # resolved with the generated ones, so a driver without them, or the CPU
@@ -316,14 +319,16 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuGraphExecMemcpyNodeSetParams", "cuStreamIsCapturing", "cuGraphNodeGetType",
               "cuGraphChildGraphNodeGetGraph", "cuLaunchHostFunc", "cuGraphAddHostNode",
               "cuGraphHostNodeGetParams", "cuGraphHostNodeSetParams",
-              "cuGraphExecHostNodeSetParams"]
+              "cuGraphExecHostNodeSetParams", "cuGraphAddMemAllocNode",
+              "cuGraphMemAllocNodeGetParams", "cuGraphMemFreeNodeGetParams"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
                    "guest-lib/cuda/driver_stream.c", "guest-lib/cuda/driver_array.c",
                    "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c",
                    "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c",
-                   "guest-lib/cuda/driver_graph_copy.c", "guest-lib/cuda/driver_graph_host.c"]
+                   "guest-lib/cuda/driver_graph_copy.c", "guest-lib/cuda/driver_graph_host.c",
+                   "guest-lib/cuda/driver_graph_mem.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

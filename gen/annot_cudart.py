@@ -73,6 +73,17 @@ VIA_DRIVER = {
         "cuGraphAddMemsetNode(pGraphNode, graph, pDependencies, numDependencies, pMemsetParams, NULL)",
     "cudaGraphMemsetNodeSetParams": "cuGraphMemsetNodeSetParams(node, pNodeParams)",
     "cudaGraphMemsetNodeGetParams": "cuGraphMemsetNodeGetParams(node, pNodeParams)",
+    # memory nodes: cudaMemAllocNodeParams is CUDA_MEM_ALLOC_NODE_PARAMS (driver_graph_mem.c)
+    "cudaGraphAddMemAllocNode":
+        "cuGraphAddMemAllocNode(pGraphNode, graph, pDependencies, numDependencies, nodeParams)",
+    "cudaGraphMemAllocNodeGetParams": "cuGraphMemAllocNodeGetParams(node, params_out)",
+    "cudaGraphMemFreeNodeGetParams": "cuGraphMemFreeNodeGetParams(node, dptr_out)",
+    # host nodes: cudaHostNodeParams is CUDA_HOST_NODE_PARAMS (driver_graph_host.c)
+    "cudaGraphAddHostNode":
+        "cuGraphAddHostNode(pGraphNode, graph, pDependencies, numDependencies, pNodeParams)",
+    "cudaGraphHostNodeGetParams": "cuGraphHostNodeGetParams(node, pNodeParams)",
+    "cudaGraphHostNodeSetParams": "cuGraphHostNodeSetParams(node, pNodeParams)",
+    "cudaGraphExecHostNodeSetParams": "cuGraphExecHostNodeSetParams(hGraphExec, node, pNodeParams)",
     "cudaGraphExecMemsetNodeSetParams":
         "cuGraphExecMemsetNodeSetParams(hGraphExec, node, pNodeParams, NULL)",
     "cudaGraphGetNodes": "cuGraphGetNodes(graph, nodes, numNodes)",
@@ -188,8 +199,6 @@ NOT_SUPPORTED_WHY = [
      "graph copy nodes (not yet: a graph launched later reads the guest's host memory, which needs guest RAM shared with the host, the data-plane issue)"),
     (r"^cudaGraph(Add|Exec|)ExternalSemaphores",
      "external semaphores name file descriptors of the host (not carried)"),
-    (r"^cudaGraph(Add|)Mem(Alloc|Free)Node",
-     "graph memory nodes make device memory the session would track while graphs run (not yet)"),
     (r"^cudaGraph(Add|.*Node(Get|Set)Params|.*NodeGetEvent|GetNodes|GetRootNodes|GetEdges|Node(Get|Remove)Dep|AddDep|RemoveDep|NodeGetDep|NodeSetParams|ExecNodeSetParams|Exec.*SetParams|KernelNode(Get|Set)Attribute)|^cudaGraphRemoveDependencies$|^cudaGraphNodeGetDependentNodes$",
      "graph node parameters back from the host, and setting nodes by generic parameters (not yet)"),
     (r"^cudaGraph(InstantiateWithParams|ExecUpdate)",

@@ -171,6 +171,11 @@ void gv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* ---- memory the guest knows about (memtab.c) ---- */
 
 enum gv_region_kind { GV_REGION_DEVICE, GV_REGION_HOST };
+/*
+ * A device region's flags: a graph's allocation node's address, whose
+ * memory a free leaves to come back at the graph's next launch.
+ */
+#define GV_REGION_GRAPH 0x80000000u
 
 struct gv_region {
 	uintptr_t base;

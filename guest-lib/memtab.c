@@ -221,6 +221,10 @@ int gv_region_remove(uintptr_t base, enum gv_region_kind kind, struct gv_region 
 	if (i > 0 && v[i - 1].base == base && v[i - 1].kind == kind) {
 		if (out)
 			*out = v[i - 1];
+		if (kind == GV_REGION_DEVICE && (v[i - 1].flags & GV_REGION_GRAPH)) {
+			pthread_rwlock_unlock(&lock);
+			return 0; /* the graph's address still */
+		}
 		unreserve(i - 1);
 		memmove(&v[i - 1], &v[i], (n - i) * sizeof(*v));
 		n--;

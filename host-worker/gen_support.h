@@ -141,6 +141,12 @@ void gvg_graph_forget_doomed(struct gvw_call *c);
  * forgotten.
  */
 int gvg_shadow_exec(struct gvw_call *c, CUgraph g, CUgraphExec exec);
+/*
+ * After cuGraphDestroy (graph_mem.c): its nodes' handles go, and its
+ * allocation nodes' addresses are forgotten, but those whose memory is
+ * still allocated, which the session keeps until they are freed.
+ */
+void gvg_graph_destroyed(struct gvw_call *c, void *g);
 int gvg_shadow_launched(struct gvw_call *c, CUgraphExec exec, CUstream stream);
 void gvg_shadow_exec_forget(struct gvw_call *c, CUgraphExec exec);
 

@@ -264,6 +264,9 @@ void gvw_untrack(struct gvw_session *s, struct gvw_alloc *a)
 {
 	int64_t size = (int64_t)a->size;
 
+	/* Freed outside its graph, it comes back at the graph's next launch. */
+	if (a->graph)
+		return;
 	s->device_bytes -= a->size;
 	gvw_alloc_remove(&s->allocs, a);
 	gvw_account(s->w, -1, -size);

@@ -389,7 +389,9 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 		if (a->device != dev)
 			continue;
 		if (!a->symbol && !a->reserved) {
-			ex->mem_free(ctx, a);
+			/* A graph's memory goes with the context, as its graph. */
+			if (!a->graph)
+				ex->mem_free(ctx, a);
 			n++;
 			bytes += a->size;
 			s->device_bytes -= a->size;

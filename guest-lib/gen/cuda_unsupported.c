@@ -44,7 +44,6 @@ GV_CU_UNSUPPORTED(cuGraphAddDependencies) /* legacy ABI: headers since CUDA 3.2 
 GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresSignalNode) /* parameter nodeParams (const CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddExternalSemaphoresWaitNode) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddKernelNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphAddMemAllocNode) /* parameter nodeParams (CUDA_MEM_ALLOC_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddNode) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeGetParams) /* parameter nodeParams_out (CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeSetParams) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
@@ -70,8 +69,6 @@ GV_CU_UNSUPPORTED(cuGraphInstantiate_v2) /* legacy ABI: headers since CUDA 3.2 n
 GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams_v2) /* parameter nodeParams (CUDA_KERNEL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphMemAllocNodeGetParams) /* parameter params_out (CUDA_MEM_ALLOC_NODE_PARAMS *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphMemFreeNodeGetParams) /* returns device memory the session must track (dptr_out) */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */

@@ -41,6 +41,8 @@ static struct {
 	CUresult (*cuGraphAddEmptyNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t);
 	CUresult (*cuGraphAddEventRecordNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent);
 	CUresult (*cuGraphAddEventWaitNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUevent);
+	CUresult (*cuGraphAddHostNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_HOST_NODE_PARAMS *);
+	CUresult (*cuGraphAddMemAllocNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUDA_MEM_ALLOC_NODE_PARAMS *);
 	CUresult (*cuGraphAddMemFreeNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUdeviceptr);
 	CUresult (*cuGraphAddMemsetNode)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t, const CUDA_MEMSET_NODE_PARAMS *, CUcontext);
 	CUresult (*cuGraphChildGraphNodeGetGraph)(CUgraphNode, CUgraph *);
@@ -56,15 +58,20 @@ static struct {
 	CUresult (*cuGraphExecEventRecordNodeSetEvent)(CUgraphExec, CUgraphNode, CUevent);
 	CUresult (*cuGraphExecEventWaitNodeSetEvent)(CUgraphExec, CUgraphNode, CUevent);
 	CUresult (*cuGraphExecGetFlags)(CUgraphExec, cuuint64_t *);
+	CUresult (*cuGraphExecHostNodeSetParams)(CUgraphExec, CUgraphNode, const CUDA_HOST_NODE_PARAMS *);
 	CUresult (*cuGraphExecMemsetNodeSetParams)(CUgraphExec, CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *, CUcontext);
 	CUresult (*cuGraphGetEdges_v2)(CUgraph, CUgraphNode *, CUgraphNode *, CUgraphEdgeData *, size_t *);
 	CUresult (*cuGraphGetNodes)(CUgraph, CUgraphNode *, size_t *);
 	CUresult (*cuGraphGetRootNodes)(CUgraph, CUgraphNode *, size_t *);
+	CUresult (*cuGraphHostNodeGetParams)(CUgraphNode, CUDA_HOST_NODE_PARAMS *);
+	CUresult (*cuGraphHostNodeSetParams)(CUgraphNode, const CUDA_HOST_NODE_PARAMS *);
 	CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *, CUgraph, unsigned long long);
 	CUresult (*cuGraphKernelNodeCopyAttributes)(CUgraphNode, CUgraphNode);
 	CUresult (*cuGraphKernelNodeGetAttribute)(CUgraphNode, CUkernelNodeAttrID, CUkernelNodeAttrValue *);
 	CUresult (*cuGraphKernelNodeSetAttribute)(CUgraphNode, CUkernelNodeAttrID, const CUkernelNodeAttrValue *);
 	CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
+	CUresult (*cuGraphMemAllocNodeGetParams)(CUgraphNode, CUDA_MEM_ALLOC_NODE_PARAMS *);
+	CUresult (*cuGraphMemFreeNodeGetParams)(CUgraphNode, CUdeviceptr *);
 	CUresult (*cuGraphMemsetNodeGetParams)(CUgraphNode, CUDA_MEMSET_NODE_PARAMS *);
 	CUresult (*cuGraphMemsetNodeSetParams)(CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *);
 	CUresult (*cuGraphNodeFindInClone)(CUgraphNode *, CUgraphNode, CUgraph);
@@ -388,6 +395,20 @@ GVRT_EXPORT cudaError_t cudaGraphAddEventWaitNode(cudaGraphNode_t * pGraphNode, 
 	return gv_ret((cudaError_t)gv_drv.cuGraphAddEventWaitNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (CUevent)(event)));
 }
 
+GVRT_EXPORT cudaError_t cudaGraphAddHostNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies, const struct cudaHostNodeParams * pNodeParams)
+{
+	if (!gv_drv.cuGraphAddHostNode && gv_driver_load(&gv_drv.cuGraphAddHostNode, "cuGraphAddHostNode"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddHostNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (const CUDA_HOST_NODE_PARAMS *)(pNodeParams)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphAddMemAllocNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies, struct cudaMemAllocNodeParams * nodeParams)
+{
+	if (!gv_drv.cuGraphAddMemAllocNode && gv_driver_load(&gv_drv.cuGraphAddMemAllocNode, "cuGraphAddMemAllocNode"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphAddMemAllocNode((CUgraphNode *)(pGraphNode), (CUgraph)(graph), (const CUgraphNode *)(pDependencies), (size_t)(numDependencies), (CUDA_MEM_ALLOC_NODE_PARAMS *)(nodeParams)));
+}
+
 GVRT_EXPORT cudaError_t cudaGraphAddMemFreeNode(cudaGraphNode_t * pGraphNode, cudaGraph_t graph, const cudaGraphNode_t * pDependencies, size_t numDependencies, void * dptr)
 {
 	if (!gv_drv.cuGraphAddMemFreeNode && gv_driver_load(&gv_drv.cuGraphAddMemFreeNode, "cuGraphAddMemFreeNode"))
@@ -493,6 +514,13 @@ GVRT_EXPORT cudaError_t cudaGraphExecGetFlags(cudaGraphExec_t graphExec, unsigne
 	return gv_ret((cudaError_t)gv_drv.cuGraphExecGetFlags((CUgraphExec)(graphExec), (cuuint64_t *)(flags)));
 }
 
+GVRT_EXPORT cudaError_t cudaGraphExecHostNodeSetParams(cudaGraphExec_t hGraphExec, cudaGraphNode_t node, const struct cudaHostNodeParams * pNodeParams)
+{
+	if (!gv_drv.cuGraphExecHostNodeSetParams && gv_driver_load(&gv_drv.cuGraphExecHostNodeSetParams, "cuGraphExecHostNodeSetParams"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphExecHostNodeSetParams((CUgraphExec)(hGraphExec), (CUgraphNode)(node), (const CUDA_HOST_NODE_PARAMS *)(pNodeParams)));
+}
+
 GVRT_EXPORT cudaError_t cudaGraphExecMemsetNodeSetParams(cudaGraphExec_t hGraphExec, cudaGraphNode_t node, const struct cudaMemsetParams * pNodeParams)
 {
 	if (!gv_drv.cuGraphExecMemsetNodeSetParams && gv_driver_load(&gv_drv.cuGraphExecMemsetNodeSetParams, "cuGraphExecMemsetNodeSetParams"))
@@ -519,6 +547,20 @@ GVRT_EXPORT cudaError_t cudaGraphGetRootNodes(cudaGraph_t graph, cudaGraphNode_t
 	if (!gv_drv.cuGraphGetRootNodes && gv_driver_load(&gv_drv.cuGraphGetRootNodes, "cuGraphGetRootNodes"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphGetRootNodes((CUgraph)(graph), (CUgraphNode *)(pRootNodes), (size_t *)(pNumRootNodes)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphHostNodeGetParams(cudaGraphNode_t node, struct cudaHostNodeParams * pNodeParams)
+{
+	if (!gv_drv.cuGraphHostNodeGetParams && gv_driver_load(&gv_drv.cuGraphHostNodeGetParams, "cuGraphHostNodeGetParams"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphHostNodeGetParams((CUgraphNode)(node), (CUDA_HOST_NODE_PARAMS *)(pNodeParams)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphHostNodeSetParams(cudaGraphNode_t node, const struct cudaHostNodeParams * pNodeParams)
+{
+	if (!gv_drv.cuGraphHostNodeSetParams && gv_driver_load(&gv_drv.cuGraphHostNodeSetParams, "cuGraphHostNodeSetParams"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphHostNodeSetParams((CUgraphNode)(node), (const CUDA_HOST_NODE_PARAMS *)(pNodeParams)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphInstantiate(cudaGraphExec_t * pGraphExec, cudaGraph_t graph, unsigned long long flags)
@@ -561,6 +603,20 @@ GVRT_EXPORT cudaError_t cudaGraphLaunch(cudaGraphExec_t graphExec, cudaStream_t 
 	if (!gv_drv.cuGraphLaunch && gv_driver_load(&gv_drv.cuGraphLaunch, "cuGraphLaunch"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphLaunch((CUgraphExec)(graphExec), (CUstream)(stream)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemAllocNodeGetParams(cudaGraphNode_t node, struct cudaMemAllocNodeParams * params_out)
+{
+	if (!gv_drv.cuGraphMemAllocNodeGetParams && gv_driver_load(&gv_drv.cuGraphMemAllocNodeGetParams, "cuGraphMemAllocNodeGetParams"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphMemAllocNodeGetParams((CUgraphNode)(node), (CUDA_MEM_ALLOC_NODE_PARAMS *)(params_out)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphMemFreeNodeGetParams(cudaGraphNode_t node, void * dptr_out)
+{
+	if (!gv_drv.cuGraphMemFreeNodeGetParams && gv_driver_load(&gv_drv.cuGraphMemFreeNodeGetParams, "cuGraphMemFreeNodeGetParams"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphMemFreeNodeGetParams((CUgraphNode)(node), (CUdeviceptr *)(dptr_out)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphMemsetNodeGetParams(cudaGraphNode_t node, struct cudaMemsetParams * pNodeParams)

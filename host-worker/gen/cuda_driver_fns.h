@@ -259,6 +259,9 @@
 	X(cuGraphHostNodeGetParams, CUresult, (CUgraphNode, CUDA_HOST_NODE_PARAMS *)) \
 	X(cuGraphHostNodeSetParams, CUresult, (CUgraphNode, const CUDA_HOST_NODE_PARAMS *)) \
 	X(cuGraphExecHostNodeSetParams, CUresult, (CUgraphExec, CUgraphNode, const CUDA_HOST_NODE_PARAMS *)) \
+	X(cuGraphAddMemAllocNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUDA_MEM_ALLOC_NODE_PARAMS *)) \
+	X(cuGraphMemAllocNodeGetParams, CUresult, (CUgraphNode, CUDA_MEM_ALLOC_NODE_PARAMS *)) \
+	X(cuGraphMemFreeNodeGetParams, CUresult, (CUgraphNode, CUdeviceptr *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

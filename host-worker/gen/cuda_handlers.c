@@ -1237,7 +1237,7 @@ int gvw_h_cuGraphDestroy(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphDestroy)(a_hGraph);
 	if (!e)
-		gvg_graph_forget_doomed(c);
+		gvg_graph_destroyed(c, a_hGraph);
 	if (!e)
 		gvg_handle_forget(c, q->hGraph, GVW_H_GRAPH);
 	return e;

@@ -774,6 +774,48 @@ struct __attribute__((packed)) gv_host_node_resp {
 };
 
 /*
+ * A graph's memory nodes (MEM_NODE): an allocation node's parameters (its
+ * pool's properties, and in the tail after the dependencies its access
+ * descriptors), and the address the driver gives it; a free node's address.
+ * Device ordinals are the guest's.
+ */
+enum gv_mem_node_op {
+	GV_MEM_NODE_ADD_ALLOC = 0,
+	GV_MEM_NODE_GET_ALLOC = 1,
+	GV_MEM_NODE_GET_FREE = 2,
+};
+#define GV_MAX_MEM_ACCESS 64 /* access descriptors of one allocation node */
+struct __attribute__((packed)) gv_mem_access {
+	int32_t loc_type; /* CUmemLocationType */
+	int32_t loc_id;
+	uint32_t flags; /* CUmemAccess_flags */
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_mem_node_pool {
+	uint32_t alloc_type;   /* CUmemAllocationType */
+	uint32_t handle_types; /* CUmemAllocationHandleType */
+	int32_t loc_type;
+	int32_t loc_id;
+	uint64_t max_size;
+	uint32_t usage;
+	uint32_t naccess;
+	uint64_t bytesize;
+};
+struct __attribute__((packed)) gv_mem_node_req {
+	uint32_t op;		      /* enum gv_mem_node_op */
+	uint32_t ndeps;		      /* ADD_ALLOC */
+	uint64_t graph;		      /* ADD_ALLOC */
+	uint64_t node;		      /* GET_ALLOC, GET_FREE */
+	struct gv_mem_node_pool pool; /* ADD_ALLOC */
+};
+struct __attribute__((packed)) gv_mem_node_resp {
+	uint64_t handle; /* ADD_ALLOC: the node */
+	uint64_t dptr;
+	struct gv_mem_node_pool pool; /* GET_ALLOC */
+	struct gv_mem_access access[GV_MAX_MEM_ACCESS];
+};
+
+/*
  * Texture and surface objects (CUDA_RESOURCE_DESC, CUDA_TEXTURE_DESC and
  * CUDA_RESOURCE_VIEW_DESC field by field; enumerations with the driver's
  * values).  The response's handle is the object's own value.

@@ -1556,6 +1556,7 @@ int main(void)
 	graph_nodes(&fake);
 	graph_host_copies(&fake);
 	graph_host_nodes(&fake);
+	graph_memory_nodes(&fake);
 	module_globals();
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;

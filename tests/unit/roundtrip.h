@@ -62,6 +62,8 @@ const char *rt_result_text(int e); /* any library's status */
 void rt_install(struct gvg_cuda_fns *t);
 /* Graphs' host nodes against a fake driver (roundtrip_host_nodes.c). */
 void graph_host_nodes(struct gvg_cuda_fns *t);
+/* Graphs' memory nodes against a fake driver (roundtrip_graph_mem.c). */
+void graph_memory_nodes(struct gvg_cuda_fns *t);
 void rt_run_all(void);
 
 #endif
