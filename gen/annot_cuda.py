@@ -287,7 +287,7 @@ EXCEPTION = [
     "cuOccupancyMaxPotentialBlockSize", "cuOccupancyMaxPotentialBlockSizeWithFlags",
     # nodes by their parameters, each type as its own call, conditional
     # nodes with their body graphs (driver_graph.c, handlers_graph.c)
-    "cuGraphAddNode_v2",
+    "cuGraphAddNode_v2", "cuGraphNodeSetParams", "cuGraphExecNodeSetParams",
     # kernel nodes, their arguments packed as for launches (handlers_graph.c)
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
     "cuGraphExecKernelNodeSetParams_v2",

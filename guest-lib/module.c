@@ -534,6 +534,48 @@ GVRT_EXPORT cudaError_t cudaGraphAddNode(cudaGraphNode_t *node, cudaGraph_t g,
 	return gv_ret(kernel_node(GV_KERNEL_NODE_ADD, g, NULL, NULL, deps, ndeps, &k, node));
 }
 
+/* New parameters by type: a kernel node's here, as cudaGraphAddNode's. */
+static cudaError_t node_set_params(cudaGraphExec_t x, cudaGraphNode_t node,
+				   struct cudaGraphNodeParams *p)
+{
+	static CUresult (*set)(CUgraphNode, CUgraphNodeParams *);
+	static CUresult (*exec_set)(CUgraphExec, CUgraphNode, CUgraphNodeParams *);
+	struct cudaKernelNodeParams k;
+
+	if (!p)
+		return cudaErrorInvalidValue;
+	if (p->type == cudaGraphNodeTypeKernel) {
+		k = (struct cudaKernelNodeParams){
+		    .func = p->kernel.func,
+		    .gridDim = p->kernel.gridDim,
+		    .blockDim = p->kernel.blockDim,
+		    .sharedMemBytes = p->kernel.sharedMemBytes,
+		    .kernelParams = p->kernel.kernelParams,
+		    .extra = p->kernel.extra,
+		};
+		return kernel_node(x ? GV_KERNEL_NODE_EXEC_SET : GV_KERNEL_NODE_SET, NULL, x, node,
+				   NULL, 0, &k, NULL);
+	}
+	if (!set && (gv_driver_load(&set, "cuGraphNodeSetParams") ||
+		     gv_driver_load(&exec_set, "cuGraphExecNodeSetParams")))
+		return cudaErrorNotSupported;
+	return (cudaError_t)(x ? exec_set((CUgraphExec)x, (CUgraphNode)node, (CUgraphNodeParams *)p)
+			       : set((CUgraphNode)node, (CUgraphNodeParams *)p));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphNodeSetParams(cudaGraphNode_t node, struct cudaGraphNodeParams *p)
+{
+	return gv_ret(node_set_params(NULL, node, p));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphExecNodeSetParams(cudaGraphExec_t x, cudaGraphNode_t node,
+						   struct cudaGraphNodeParams *p)
+{
+	if (!x)
+		return gv_ret(cudaErrorInvalidValue);
+	return gv_ret(node_set_params(x, node, p));
+}
+
 /* ---- the call configuration of <<<...>>>, per thread ---- */
 
 struct call_config {

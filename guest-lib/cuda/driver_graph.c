@@ -191,9 +191,107 @@ GVCU_EXPORT CUresult cuGraphAddNode_v2(CUgraphNode *node, CUgraph g, const CUgra
 	case CU_GRAPH_NODE_TYPE_MEMCPY:
 		return cuGraphAddMemcpyNode(node, g, deps, ndeps, &p->memcpy.copyParams,
 					    p->memcpy.copyCtx);
+	case CU_GRAPH_NODE_TYPE_HOST:
+		return cuGraphAddHostNode(node, g, deps, ndeps,
+					  &(CUDA_HOST_NODE_PARAMS){p->host.fn, p->host.userData});
+	case CU_GRAPH_NODE_TYPE_MEM_ALLOC:
+		_Static_assert(sizeof(p->alloc) == sizeof(CUDA_MEM_ALLOC_NODE_PARAMS),
+			       "an allocation node's parameters, both versions");
+		return cuGraphAddMemAllocNode(node, g, deps, ndeps,
+					      (CUDA_MEM_ALLOC_NODE_PARAMS *)&p->alloc);
+	case CU_GRAPH_NODE_TYPE_MEM_FREE:
+		return cuGraphAddMemFreeNode(node, g, deps, ndeps, p->free.dptr);
 	default:
-		/* Host callbacks, memory nodes, semaphores and memory
-		 * operations: not carried yet. */
+		/* Semaphores and memory operations: not carried yet. */
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
+}
+
+static CUDA_KERNEL_NODE_PARAMS kernel_params(const CUgraphNodeParams *p)
+{
+	return (CUDA_KERNEL_NODE_PARAMS){
+	    .func = p->kernel.func,
+	    .gridDimX = p->kernel.gridDimX,
+	    .gridDimY = p->kernel.gridDimY,
+	    .gridDimZ = p->kernel.gridDimZ,
+	    .blockDimX = p->kernel.blockDimX,
+	    .blockDimY = p->kernel.blockDimY,
+	    .blockDimZ = p->kernel.blockDimZ,
+	    .sharedMemBytes = p->kernel.sharedMemBytes,
+	    .kernelParams = p->kernel.kernelParams,
+	    .extra = p->kernel.extra,
+	    .kern = p->kernel.kern,
+	    .ctx = p->kernel.ctx,
+	};
+}
+
+static CUDA_MEMSET_NODE_PARAMS memset_params(const CUgraphNodeParams *p)
+{
+	return (CUDA_MEMSET_NODE_PARAMS){
+	    .dst = p->memset.dst,
+	    .pitch = p->memset.pitch,
+	    .value = p->memset.value,
+	    .elementSize = p->memset.elementSize,
+	    .width = p->memset.width,
+	    .height = p->memset.height,
+	};
+}
+
+/*
+ * A node given new parameters by type, in its graph (exec NULL) or in an
+ * executable graph: each type through the call that sets it.
+ */
+static CUresult set_params(CUgraphExec exec, CUgraphNode node, CUgraphNodeParams *p)
+{
+	CUDA_HOST_NODE_PARAMS h;
+	CUDA_KERNEL_NODE_PARAMS k;
+	CUDA_MEMSET_NODE_PARAMS m;
+
+	if (!p)
+		return CUDA_ERROR_INVALID_VALUE;
+	switch (p->type) {
+	case CU_GRAPH_NODE_TYPE_KERNEL:
+		k = kernel_params(p);
+		return exec ? cuGraphExecKernelNodeSetParams_v2(exec, node, &k)
+			    : cuGraphKernelNodeSetParams_v2(node, &k);
+	case CU_GRAPH_NODE_TYPE_MEMSET:
+		m = memset_params(p);
+		return exec ? cuGraphExecMemsetNodeSetParams(exec, node, &m, p->memset.ctx)
+			    : cuGraphMemsetNodeSetParams(node, &m);
+	case CU_GRAPH_NODE_TYPE_MEMCPY:
+		return exec ? cuGraphExecMemcpyNodeSetParams(exec, node, &p->memcpy.copyParams,
+							     p->memcpy.copyCtx)
+			    : cuGraphMemcpyNodeSetParams(node, &p->memcpy.copyParams);
+	case CU_GRAPH_NODE_TYPE_HOST:
+		h = (CUDA_HOST_NODE_PARAMS){p->host.fn, p->host.userData};
+		return exec ? cuGraphExecHostNodeSetParams(exec, node, &h)
+			    : cuGraphHostNodeSetParams(node, &h);
+	case CU_GRAPH_NODE_TYPE_EVENT_RECORD:
+		return exec ? cuGraphExecEventRecordNodeSetEvent(exec, node, p->eventRecord.event)
+			    : cuGraphEventRecordNodeSetEvent(node, p->eventRecord.event);
+	case CU_GRAPH_NODE_TYPE_WAIT_EVENT:
+		return exec ? cuGraphExecEventWaitNodeSetEvent(exec, node, p->eventWait.event)
+			    : cuGraphEventWaitNodeSetEvent(node, p->eventWait.event);
+	case CU_GRAPH_NODE_TYPE_GRAPH:
+		/* A child graph is set in an executable graph only. */
+		return exec ? cuGraphExecChildGraphNodeSetParams(exec, node, p->graph.graph)
+			    : CUDA_ERROR_INVALID_VALUE;
+	default:
+		/* Empty, memory and conditional nodes, semaphores and memory
+		 * operations: not carried. */
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+}
+
+GVCU_EXPORT CUresult cuGraphNodeSetParams(CUgraphNode node, CUgraphNodeParams *p)
+{
+	return set_params(NULL, node, p);
+}
+
+GVCU_EXPORT CUresult cuGraphExecNodeSetParams(CUgraphExec exec, CUgraphNode node,
+					      CUgraphNodeParams *p)
+{
+	if (!exec)
+		return CUDA_ERROR_INVALID_VALUE;
+	return set_params(exec, node, p);
 }

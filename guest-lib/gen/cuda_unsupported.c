@@ -54,7 +54,6 @@ GV_CU_UNSUPPORTED(cuGraphExecBatchMemOpNodeSetParams) /* parameter nodeParams (c
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresSignalNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphExecNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate_v2) /* parameter resultInfo (CUgraphExecUpdateResultInfo *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresSignalNodeGetParams) /* parameter params_out (CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) holds pointers or device addresses */
@@ -71,7 +70,6 @@ GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams_v2) /* parameter nodeParams (CUDA_K
 GV_CU_UNSUPPORTED(cuGraphKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphNodeSetParams) /* parameter nodeParams (CUgraphNodeParams *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphRemoveDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphicsMapResources) /* graphics interop */
 GV_CU_UNSUPPORTED(cuGraphicsMapResources_ptsz) /* graphics interop */

@@ -201,6 +201,54 @@ static void sec_slow(cudaStream_t s)
 	CK(cudaGraphDestroy(g));
 }
 
+// Nodes by generic parameters: added, set in the graph and in the executable graph.
+static void sec_generic(cudaStream_t s)
+{
+	printf("== nodes by generic parameters\n");
+	int *d;
+	CK(cudaMalloc(&d, N * sizeof(int)));
+	CK(cudaMemset(d, 0, N * sizeof(int)));
+	tally a, b;
+	a.name = 'a';
+	b.name = 'b';
+	cudaGraph_t g;
+	CK(cudaGraphCreate(&g, 0));
+	int n = N, add = 1;
+	void *args[] = {(void *)&d, (void *)&add, (void *)&n};
+	cudaGraphNodeParams kp = {};
+	kp.type = cudaGraphNodeTypeKernel;
+	kp.kernel.func = (void *)k_add;
+	kp.kernel.gridDim = dim3((N + 255) / 256);
+	kp.kernel.blockDim = dim3(256);
+	kp.kernel.kernelParams = args;
+	cudaGraphNode_t kn, hn;
+	CK(cudaGraphAddNode(&kn, g, NULL, NULL, 0, &kp));
+	cudaGraphNodeParams hp = {};
+	hp.type = cudaGraphNodeTypeHost;
+	hp.host.fn = count;
+	hp.host.userData = &a;
+	CK(cudaGraphAddNode(&hn, g, &kn, NULL, 1, &hp));
+	add = 2;
+	CK(cudaGraphNodeSetParams(kn, &kp));
+	cudaGraphExec_t x;
+	CK(cudaGraphInstantiate(&x, g, 0));
+	order.clear();
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_device("generic: the kernel's new argument", d, 2);
+	add = 5;
+	CK(cudaGraphExecNodeSetParams(x, kn, &kp));
+	hp.host.userData = &b;
+	CK(cudaGraphExecNodeSetParams(x, hn, &hp));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	check_device("generic: set in the executable graph", d, 7);
+	check_i("generic: host nodes' order", order == "ab", 1);
+	CK(cudaGraphExecDestroy(x));
+	CK(cudaGraphDestroy(g));
+	CK(cudaFree(d));
+}
+
 int main()
 {
 	cudaStream_t s;
@@ -208,6 +256,7 @@ int main()
 	sec_nodes(s);
 	sec_capture(s);
 	sec_slow(s);
+	sec_generic(s);
 	CK(cudaStreamDestroy(s));
 	printf("graph_host: %d passed, %d failed\n", g_pass, g_fail);
 	return g_fail != 0;

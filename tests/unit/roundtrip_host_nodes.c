@@ -225,6 +225,38 @@ void graph_host_nodes(struct gvg_cuda_fns *t)
 		    cudaGraphHostNodeGetParams(node, &back) == cudaSuccess && back.fn == fn_b &&
 		    back.userData == &arg_b);
 
+	/* By generic parameters: added, set, and set in the executable graph. */
+	{
+		struct cudaGraphNodeParams gp;
+		cudaGraphNode_t gnode = NULL;
+
+		memset(&gp, 0, sizeof(gp));
+		gp.type = cudaGraphNodeTypeHost;
+		gp.host.fn = fn_a;
+		gp.host.userData = &arg_a;
+		RT_TRUE("graph host nodes", "added by generic parameters",
+			cudaGraphAddNode(&gnode, g, NULL, NULL, 0, &gp) == cudaSuccess &&
+			    cudaGraphHostNodeGetParams(gnode, &back) == cudaSuccess &&
+			    back.fn == fn_a && hn.n == 2);
+		gp.host.fn = fn_b;
+		gp.host.userData = &arg_b;
+		RT_TRUE("graph host nodes", "set by generic parameters",
+			cudaGraphNodeSetParams(gnode, &gp) == cudaSuccess &&
+			    cudaGraphHostNodeGetParams(gnode, &back) == cudaSuccess &&
+			    back.fn == fn_b && back.userData == &arg_b);
+		gp.host.fn = fn_a;
+		gp.host.userData = &arg_a;
+		RT_TRUE("graph host nodes", "set in the executable graph by generic parameters",
+			cudaGraphExecNodeSetParams(x, node, &gp) == cudaSuccess && hn.run[0].fn &&
+			    hn.run[0].fn != (CUhostFn)fn_a);
+		/* The executable graph has one node (made before): back to fn_b. */
+		gp.host.fn = fn_b;
+		gp.host.userData = &arg_b;
+		RT_TRUE("graph host nodes", "and back",
+			cudaGraphExecNodeSetParams(x, node, &gp) == cudaSuccess);
+		hn.n = 1;
+	}
+
 	/* A host function on a stream being captured: a node, run at launches. */
 	hn.capturing = 1;
 	RT_TRUE("graph host nodes", "a captured host function",
