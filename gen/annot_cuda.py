@@ -213,6 +213,11 @@ TEST_MAKERS = {"rt_fresh_devptr": ("cuMemAllocAsync", "dptr", "CUdeviceptr", "by
 # already holds (a value, not a new allocation to track).
 DEVPTR_OUT_OK = {"cuMemGetAddressRange_v2"}
 
+# Out-parameters of the runtime's kinds that name an object the session
+# made already (an event node's event): its handle, found again.
+EXISTING_OUT = {("cuGraphEventRecordNodeGetEvent", "event_out"),
+                ("cuGraphEventWaitNodeGetEvent", "event_out")}
+
 # Arrays a call only reads although the header does not say const.
 ARRAY_IN = {("cuStreamUpdateCaptureDependencies_v2", "dependencies"),
             ("cuStreamUpdateCaptureDependencies_v2_ptsz", "dependencies")}

@@ -100,6 +100,8 @@ VIA_DRIVER = {
     "cudaGraphChildGraphNodeGetGraph": "cuGraphChildGraphNodeGetGraph(node, pGraph)",
     "cudaGraphExecChildGraphNodeSetParams": "cuGraphExecChildGraphNodeSetParams(hGraphExec, node, childGraph)",
     "cudaGraphKernelNodeCopyAttributes": "cuGraphKernelNodeCopyAttributes(hDst, hSrc)",
+    "cudaGraphEventRecordNodeGetEvent": "cuGraphEventRecordNodeGetEvent(node, event_out)",
+    "cudaGraphEventWaitNodeGetEvent": "cuGraphEventWaitNodeGetEvent(node, event_out)",
     "cudaGraphEventRecordNodeSetEvent": "cuGraphEventRecordNodeSetEvent(node, event)",
     "cudaGraphEventWaitNodeSetEvent": "cuGraphEventWaitNodeSetEvent(node, event)",
     "cudaGraphExecEventRecordNodeSetEvent": "cuGraphExecEventRecordNodeSetEvent(hGraphExec, hNode, event)",
@@ -161,6 +163,9 @@ VIA_DRIVER = {
     "cudaArrayGetPlane": "cuArrayGetPlane(pPlaneArray, hArray, planeIdx)",
     "cudaArrayGetMemoryRequirements": "cuArrayGetMemoryRequirements(memoryRequirements, array, device)",
     "cudaMipmappedArrayGetMemoryRequirements": "cuMipmappedArrayGetMemoryRequirements(memoryRequirements, mipmap, device)",
+    # cudaArraySparseProperties is CUDA_ARRAY_SPARSE_PROPERTIES
+    "cudaArrayGetSparseProperties": "cuArrayGetSparseProperties(sparseProperties, array)",
+    "cudaMipmappedArrayGetSparseProperties": "cuMipmappedArrayGetSparseProperties(sparseProperties, mipmap)",
     "cudaDestroyTextureObject": "cuTexObjectDestroy(texObject)",
     "cudaDestroySurfaceObject": "cuSurfObjectDestroy(surfObject)",
     "cudaDestroyExternalMemory": "cuDestroyExternalMemory(extMem)",

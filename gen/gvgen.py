@@ -350,7 +350,8 @@ class Fn:
                         continue
                     return "parameter %s (%s) holds pointers or device addresses" % (p.name, sp)
                 if base in ann.HANDLES or base in ann.CORE_HANDLES:
-                    if base in ann.CORE_HANDLES:
+                    if base in ann.CORE_HANDLES and \
+                            (self.name, p.name) not in getattr(ann, "EXISTING_OUT", ()):
                         return "creates a %s, which the runtime's ops own" % base
                     self.wire.append(("out_handle", p, base))
                     continue

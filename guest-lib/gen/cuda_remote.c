@@ -1126,6 +1126,23 @@ GVCU_EXPORT CUresult cuGraphDestroyNode(CUgraphNode hNode)
 	return e;
 }
 
+GVCU_EXPORT CUresult cuGraphEventRecordNodeGetEvent(CUgraphNode hNode, CUevent * event_out)
+{
+	struct gvg_cuGraphEventRecordNodeGetEvent_req q;
+	struct gvg_cuGraphEventRecordNodeGetEvent_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!event_out)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hNode = (uint64_t)(uintptr_t)hNode;
+	e = gvcu_call(GV_OP_cuGraphEventRecordNodeGetEvent, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*event_out = (CUevent)(uintptr_t)r.event_out;
+	}
+	return e;
+}
+
 GVCU_EXPORT CUresult cuGraphEventRecordNodeSetEvent(CUgraphNode hNode, CUevent event)
 {
 	struct gvg_cuGraphEventRecordNodeSetEvent_req q;
@@ -1136,6 +1153,23 @@ GVCU_EXPORT CUresult cuGraphEventRecordNodeSetEvent(CUgraphNode hNode, CUevent e
 	q.hNode = (uint64_t)(uintptr_t)hNode;
 	q.event = (uint64_t)(uintptr_t)event;
 	e = gvcu_call(GV_OP_cuGraphEventRecordNodeSetEvent, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuGraphEventWaitNodeGetEvent(CUgraphNode hNode, CUevent * event_out)
+{
+	struct gvg_cuGraphEventWaitNodeGetEvent_req q;
+	struct gvg_cuGraphEventWaitNodeGetEvent_resp r;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	if (!event_out)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.hNode = (uint64_t)(uintptr_t)hNode;
+	e = gvcu_call(GV_OP_cuGraphEventWaitNodeGetEvent, &q, sizeof(q), NULL, 0, &r, sizeof(r), NULL, 0);
+	if (e == CUDA_SUCCESS) {
+		*event_out = (CUevent)(uintptr_t)r.event_out;
+	}
 	return e;
 }
 

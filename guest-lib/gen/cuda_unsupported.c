@@ -48,8 +48,6 @@ GV_CU_UNSUPPORTED(cuGraphAddNode) /* legacy ABI: headers since CUDA 3.2 name its
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeGetParams) /* parameter nodeParams_out (CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphBatchMemOpNodeSetParams) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphDebugDotPrint) /* writes a file on the host */
-GV_CU_UNSUPPORTED(cuGraphEventRecordNodeGetEvent) /* creates a CUevent, which the runtime's ops own */
-GV_CU_UNSUPPORTED(cuGraphEventWaitNodeGetEvent) /* creates a CUevent, which the runtime's ops own */
 GV_CU_UNSUPPORTED(cuGraphExecBatchMemOpNodeSetParams) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresSignalNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */

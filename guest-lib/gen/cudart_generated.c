@@ -13,6 +13,7 @@ static struct {
 	CUresult (*cuArrayDestroy)(CUarray);
 	CUresult (*cuArrayGetMemoryRequirements)(CUDA_ARRAY_MEMORY_REQUIREMENTS *, CUarray, CUdevice);
 	CUresult (*cuArrayGetPlane)(CUarray *, CUarray, unsigned int);
+	CUresult (*cuArrayGetSparseProperties)(CUDA_ARRAY_SPARSE_PROPERTIES *, CUarray);
 	CUresult (*cuCtxGetCacheConfig)(CUfunc_cache *);
 	CUresult (*cuCtxGetLimit)(size_t *, CUlimit);
 	CUresult (*cuCtxGetSharedMemConfig)(CUsharedconfig *);
@@ -51,7 +52,9 @@ static struct {
 	CUresult (*cuGraphCreate)(CUgraph *, unsigned int);
 	CUresult (*cuGraphDestroy)(CUgraph);
 	CUresult (*cuGraphDestroyNode)(CUgraphNode);
+	CUresult (*cuGraphEventRecordNodeGetEvent)(CUgraphNode, CUevent *);
 	CUresult (*cuGraphEventRecordNodeSetEvent)(CUgraphNode, CUevent);
+	CUresult (*cuGraphEventWaitNodeGetEvent)(CUgraphNode, CUevent *);
 	CUresult (*cuGraphEventWaitNodeSetEvent)(CUgraphNode, CUevent);
 	CUresult (*cuGraphExecChildGraphNodeSetParams)(CUgraphExec, CUgraphNode, CUgraph);
 	CUresult (*cuGraphExecDestroy)(CUgraphExec);
@@ -105,6 +108,7 @@ static struct {
 	CUresult (*cuMipmappedArrayDestroy)(CUmipmappedArray);
 	CUresult (*cuMipmappedArrayGetLevel)(CUarray *, CUmipmappedArray, unsigned int);
 	CUresult (*cuMipmappedArrayGetMemoryRequirements)(CUDA_ARRAY_MEMORY_REQUIREMENTS *, CUmipmappedArray, CUdevice);
+	CUresult (*cuMipmappedArrayGetSparseProperties)(CUDA_ARRAY_SPARSE_PROPERTIES *, CUmipmappedArray);
 	CUresult (*cuOccupancyAvailableDynamicSMemPerBlock)(size_t *, CUfunction, int, int);
 	CUresult (*cuProfilerStart)(void);
 	CUresult (*cuProfilerStop)(void);
@@ -140,6 +144,13 @@ GVRT_EXPORT cudaError_t cudaArrayGetPlane(cudaArray_t * pPlaneArray, cudaArray_t
 	if (!gv_drv.cuArrayGetPlane && gv_driver_load(&gv_drv.cuArrayGetPlane, "cuArrayGetPlane"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuArrayGetPlane((CUarray *)(pPlaneArray), (CUarray)(hArray), (unsigned int)(planeIdx)));
+}
+
+GVRT_EXPORT cudaError_t cudaArrayGetSparseProperties(struct cudaArraySparseProperties * sparseProperties, cudaArray_t array)
+{
+	if (!gv_drv.cuArrayGetSparseProperties && gv_driver_load(&gv_drv.cuArrayGetSparseProperties, "cuArrayGetSparseProperties"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuArrayGetSparseProperties((CUDA_ARRAY_SPARSE_PROPERTIES *)(sparseProperties), (CUarray)(array)));
 }
 
 GVRT_EXPORT cudaError_t cudaCtxResetPersistingL2Cache(void)
@@ -465,11 +476,25 @@ GVRT_EXPORT cudaError_t cudaGraphDestroyNode(cudaGraphNode_t node)
 	return gv_ret((cudaError_t)gv_drv.cuGraphDestroyNode((CUgraphNode)(node)));
 }
 
+GVRT_EXPORT cudaError_t cudaGraphEventRecordNodeGetEvent(cudaGraphNode_t node, cudaEvent_t * event_out)
+{
+	if (!gv_drv.cuGraphEventRecordNodeGetEvent && gv_driver_load(&gv_drv.cuGraphEventRecordNodeGetEvent, "cuGraphEventRecordNodeGetEvent"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphEventRecordNodeGetEvent((CUgraphNode)(node), (CUevent *)(event_out)));
+}
+
 GVRT_EXPORT cudaError_t cudaGraphEventRecordNodeSetEvent(cudaGraphNode_t node, cudaEvent_t event)
 {
 	if (!gv_drv.cuGraphEventRecordNodeSetEvent && gv_driver_load(&gv_drv.cuGraphEventRecordNodeSetEvent, "cuGraphEventRecordNodeSetEvent"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphEventRecordNodeSetEvent((CUgraphNode)(node), (CUevent)(event)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphEventWaitNodeGetEvent(cudaGraphNode_t node, cudaEvent_t * event_out)
+{
+	if (!gv_drv.cuGraphEventWaitNodeGetEvent && gv_driver_load(&gv_drv.cuGraphEventWaitNodeGetEvent, "cuGraphEventWaitNodeGetEvent"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphEventWaitNodeGetEvent((CUgraphNode)(node), (CUevent *)(event_out)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphEventWaitNodeSetEvent(cudaGraphNode_t node, cudaEvent_t event)
@@ -827,6 +852,13 @@ GVRT_EXPORT cudaError_t cudaMipmappedArrayGetMemoryRequirements(struct cudaArray
 	if (!gv_drv.cuMipmappedArrayGetMemoryRequirements && gv_driver_load(&gv_drv.cuMipmappedArrayGetMemoryRequirements, "cuMipmappedArrayGetMemoryRequirements"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuMipmappedArrayGetMemoryRequirements((CUDA_ARRAY_MEMORY_REQUIREMENTS *)(memoryRequirements), (CUmipmappedArray)(mipmap), (CUdevice)(device)));
+}
+
+GVRT_EXPORT cudaError_t cudaMipmappedArrayGetSparseProperties(struct cudaArraySparseProperties * sparseProperties, cudaMipmappedArray_t mipmap)
+{
+	if (!gv_drv.cuMipmappedArrayGetSparseProperties && gv_driver_load(&gv_drv.cuMipmappedArrayGetSparseProperties, "cuMipmappedArrayGetSparseProperties"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMipmappedArrayGetSparseProperties((CUDA_ARRAY_SPARSE_PROPERTIES *)(sparseProperties), (CUmipmappedArray)(mipmap)));
 }
 
 GVRT_EXPORT cudaError_t cudaOccupancyAvailableDynamicSMemPerBlock(size_t * dynamicSmemSize, const void * func, int numBlocks, int blockSize)

@@ -64,7 +64,9 @@
 	X(cuGraphCreate, CUresult, (CUgraph *, unsigned int)) \
 	X(cuGraphDestroy, CUresult, (CUgraph)) \
 	X(cuGraphDestroyNode, CUresult, (CUgraphNode)) \
+	X(cuGraphEventRecordNodeGetEvent, CUresult, (CUgraphNode, CUevent *)) \
 	X(cuGraphEventRecordNodeSetEvent, CUresult, (CUgraphNode, CUevent)) \
+	X(cuGraphEventWaitNodeGetEvent, CUresult, (CUgraphNode, CUevent *)) \
 	X(cuGraphEventWaitNodeSetEvent, CUresult, (CUgraphNode, CUevent)) \
 	X(cuGraphExecChildGraphNodeSetParams, CUresult, (CUgraphExec, CUgraphNode, CUgraph)) \
 	X(cuGraphExecDestroy, CUresult, (CUgraphExec)) \

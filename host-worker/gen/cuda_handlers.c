@@ -1264,6 +1264,25 @@ int gvw_h_cuGraphDestroyNode(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuGraphEventRecordNodeGetEvent(struct gvw_call *c)
+{
+	const struct gvg_cuGraphEventRecordNodeGetEvent_req *q = c->req;
+	struct gvg_cuGraphEventRecordNodeGetEvent_resp *r = c->resp;
+	CUgraphNode a_hNode;
+	CUevent o_event_out = NULL;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphEventRecordNodeGetEvent));
+
+	if (e)
+		return e;
+	if (!e)
+		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphEventRecordNodeGetEvent)(a_hNode, &o_event_out);
+	if (!e && !(r->event_out = gvg_handle_new(c, GVW_H_EVENT, o_event_out)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}
+
 int gvw_h_cuGraphEventRecordNodeSetEvent(struct gvw_call *c)
 {
 	const struct gvg_cuGraphEventRecordNodeSetEvent_req *q = c->req;
@@ -1279,6 +1298,25 @@ int gvw_h_cuGraphEventRecordNodeSetEvent(struct gvw_call *c)
 		e = gvg_handle(c, q->event, GVW_H_EVENT, (void **)&a_event);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphEventRecordNodeSetEvent)(a_hNode, a_event);
+	return e;
+}
+
+int gvw_h_cuGraphEventWaitNodeGetEvent(struct gvw_call *c)
+{
+	const struct gvg_cuGraphEventWaitNodeGetEvent_req *q = c->req;
+	struct gvg_cuGraphEventWaitNodeGetEvent_resp *r = c->resp;
+	CUgraphNode a_hNode;
+	CUevent o_event_out = NULL;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphEventWaitNodeGetEvent));
+
+	if (e)
+		return e;
+	if (!e)
+		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuGraphEventWaitNodeGetEvent)(a_hNode, &o_event_out);
+	if (!e && !(r->event_out = gvg_handle_new(c, GVW_H_EVENT, o_event_out)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
 	return e;
 }
 

@@ -196,6 +196,15 @@ static void sec_slow(cudaStream_t s)
 	CK(cudaEventRecord(e, s));
 	CK(cudaEventSynchronize(e));
 	check_i("an event behind it waited too", slow_done, 1);
+	cudaGraphNode_t rn, wn;
+	cudaEvent_t got = NULL;
+	CK(cudaGraphAddEventRecordNode(&rn, g, &h, 1, e));
+	CK(cudaGraphAddEventWaitNode(&wn, g, &rn, 1, e));
+	CK(cudaGraphEventRecordNodeGetEvent(rn, &got));
+	check_i("the record node's event", got == e, 1);
+	got = NULL;
+	CK(cudaGraphEventWaitNodeGetEvent(wn, &got));
+	check_i("the wait node's event", got == e, 1);
 	CK(cudaEventDestroy(e));
 	CK(cudaGraphExecDestroy(x));
 	CK(cudaGraphDestroy(g));

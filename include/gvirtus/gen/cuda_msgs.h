@@ -1795,5 +1795,17 @@ struct __attribute__((packed)) gvg_cuGraphKernelNodeSetAttribute_req {
 struct __attribute__((packed)) gvg_cuGraphKernelNodeSetAttribute_resp {
 	uint8_t unused[0];
 };
+struct __attribute__((packed)) gvg_cuGraphEventRecordNodeGetEvent_req {
+	uint64_t hNode;
+};
+struct __attribute__((packed)) gvg_cuGraphEventRecordNodeGetEvent_resp {
+	uint64_t event_out;
+};
+struct __attribute__((packed)) gvg_cuGraphEventWaitNodeGetEvent_req {
+	uint64_t hNode;
+};
+struct __attribute__((packed)) gvg_cuGraphEventWaitNodeGetEvent_resp {
+	uint64_t event_out;
+};
 
 #endif
