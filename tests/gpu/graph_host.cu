@@ -205,9 +205,9 @@ static void sec_slow(cudaStream_t s)
 	got = NULL;
 	CK(cudaGraphEventWaitNodeGetEvent(wn, &got));
 	check_i("the wait node's event", got == e, 1);
-	CK(cudaEventDestroy(e));
 	CK(cudaGraphExecDestroy(x));
 	CK(cudaGraphDestroy(g));
+	CK(cudaEventDestroy(e));
 }
 
 // Nodes by generic parameters: added, set in the graph and in the executable graph.
