@@ -293,6 +293,7 @@ EXCEPTION = [
     # nodes by their parameters, each type as its own call, conditional
     # nodes with their body graphs (driver_graph.c, handlers_graph.c)
     "cuGraphAddNode_v2", "cuGraphNodeSetParams", "cuGraphExecNodeSetParams",
+    "cuGraphExecUpdate_v2",
     # kernel nodes, their arguments packed as for launches (handlers_graph.c)
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
     "cuGraphExecKernelNodeSetParams_v2",
@@ -325,7 +326,8 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuGraphChildGraphNodeGetGraph", "cuLaunchHostFunc", "cuGraphAddHostNode",
               "cuGraphHostNodeGetParams", "cuGraphHostNodeSetParams",
               "cuGraphExecHostNodeSetParams", "cuGraphAddMemAllocNode",
-              "cuGraphMemAllocNodeGetParams", "cuGraphMemFreeNodeGetParams"]
+              "cuGraphMemAllocNodeGetParams", "cuGraphMemFreeNodeGetParams",
+              "cuGraphExecUpdate_v2"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",

@@ -100,6 +100,8 @@ VIA_DRIVER = {
     "cudaGraphChildGraphNodeGetGraph": "cuGraphChildGraphNodeGetGraph(node, pGraph)",
     "cudaGraphExecChildGraphNodeSetParams": "cuGraphExecChildGraphNodeSetParams(hGraphExec, node, childGraph)",
     "cudaGraphKernelNodeCopyAttributes": "cuGraphKernelNodeCopyAttributes(hDst, hSrc)",
+    # cudaGraphExecUpdateResultInfo is CUgraphExecUpdateResultInfo (driver_graph.c)
+    "cudaGraphExecUpdate": "cuGraphExecUpdate_v2(hGraphExec, hGraph, resultInfo)",
     "cudaGraphEventRecordNodeGetEvent": "cuGraphEventRecordNodeGetEvent(node, event_out)",
     "cudaGraphEventWaitNodeGetEvent": "cuGraphEventWaitNodeGetEvent(node, event_out)",
     "cudaGraphEventRecordNodeSetEvent": "cuGraphEventRecordNodeSetEvent(node, event)",

@@ -142,6 +142,11 @@ void gvg_graph_forget_doomed(struct gvw_call *c);
  */
 int gvg_shadow_exec(struct gvw_call *c, CUgraph g, CUgraphExec exec);
 /*
+ * Whether exec may be updated from g: not when either copies from or to
+ * the guest's host memory (their shadows would have to follow the update).
+ */
+int gvg_shadow_update_ok(struct gvw_call *c, CUgraph g, CUgraphExec exec);
+/*
  * After cuGraphDestroy (graph_mem.c): its nodes' handles go, and its
  * allocation nodes' addresses are forgotten, but those whose memory is
  * still allocated, which the session keeps until they are freed.

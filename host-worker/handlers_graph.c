@@ -254,3 +254,34 @@ int gvw_h_COND_NODE(struct gvw_call *c)
 			e = CUDA_ERROR_OUT_OF_MEMORY;
 	return e;
 }
+
+/*
+ * An executable graph updated from a graph.  Its result info names nodes,
+ * which go back as the session's handles, on failure too.
+ */
+int gvw_h_GRAPH_EXEC_UPDATE(struct gvw_call *c)
+{
+	const struct gv_graph_exec_update_req *q = c->req;
+	struct gv_graph_exec_update_resp *r = c->resp;
+	CUgraphExecUpdateResultInfo info = {0};
+	void *exec, *g;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphExecUpdate_v2));
+
+	if (!e)
+		e = gvg_handle(c, q->exec, GVW_H_GRAPH_EXEC, &exec);
+	if (!e)
+		e = gvg_handle(c, q->graph, GVW_H_GRAPH, &g);
+	if (!e)
+		e = gvg_shadow_update_ok(c, g, exec);
+	if (e)
+		return e;
+	e = (int)GVG_DRV(c, cuda, cuGraphExecUpdate_v2)(exec, g, &info);
+	r->result = info.result;
+	if (info.errorNode &&
+	    !(r->error_node = gvg_handle_new(c, GVW_H_GRAPH_NODE, info.errorNode)))
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	if (info.errorFromNode &&
+	    !(r->error_from_node = gvg_handle_new(c, GVW_H_GRAPH_NODE, info.errorFromNode)))
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}

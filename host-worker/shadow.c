@@ -416,6 +416,31 @@ int gvg_shadow_exec(struct gvw_call *c, CUgraph g, CUgraphExec exec)
 	return e;
 }
 
+int gvg_shadow_update_ok(struct gvw_call *c, CUgraph g, CUgraphExec exec)
+{
+	struct gvw_exec_shadows *x;
+	bool host_nodes = false;
+	uint32_t had;
+	int e;
+
+	if (!c->s->shadows || !c->s->shadows->n)
+		return CUDA_SUCCESS; /* nothing either graph could name */
+	x = exec_find(c->s, exec);
+	had = x ? x->n : 0;
+	e = had ? CUDA_ERROR_NOT_SUPPORTED : walk(c, g, exec, 0, &host_nodes);
+	x = exec_find(c->s, exec);
+	if (!e && x && x->n)
+		e = CUDA_ERROR_NOT_SUPPORTED;
+	if (!had && x)
+		gvg_shadow_exec_forget(c, exec); /* what the walk noted */
+	if (e == CUDA_ERROR_NOT_SUPPORTED)
+		gvw_log(GVW_WARN,
+			"session %u: an executable graph that copies from or to the guest's "
+			"host memory, or a graph that does, cannot be updated: not supported",
+			c->s->id);
+	return e;
+}
+
 int gvg_shadow_launched(struct gvw_call *c, CUgraphExec exec, CUstream stream)
 {
 	struct gvw_exec_shadows *x = exec_find(c->s, exec);

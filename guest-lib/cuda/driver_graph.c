@@ -295,3 +295,22 @@ GVCU_EXPORT CUresult cuGraphExecNodeSetParams(CUgraphExec exec, CUgraphNode node
 		return CUDA_ERROR_INVALID_VALUE;
 	return set_params(exec, node, p);
 }
+
+/* Its result info comes back with the update's failure too. */
+GVCU_EXPORT CUresult cuGraphExecUpdate_v2(CUgraphExec exec, CUgraph g,
+					  CUgraphExecUpdateResultInfo *info)
+{
+	struct gv_graph_exec_update_req q = {.exec = (uintptr_t)exec, .graph = (uintptr_t)g};
+	struct gv_graph_exec_update_resp r = {0};
+	CUresult e;
+
+	if (!info)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = GVCU_RPC(GRAPH_EXEC_UPDATE, &q, &r, NULL, 0);
+	if (!e || e == CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE) {
+		info->result = (CUgraphExecUpdateResult)r.result;
+		info->errorNode = (CUgraphNode)(uintptr_t)r.error_node;
+		info->errorFromNode = (CUgraphNode)(uintptr_t)r.error_from_node;
+	}
+	return e;
+}

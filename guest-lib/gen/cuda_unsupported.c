@@ -53,7 +53,6 @@ GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresSignalNodeSetParams) /* parameter
 GV_CU_UNSUPPORTED(cuGraphExecExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExecKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphExecUpdate) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphExecUpdate_v2) /* parameter resultInfo (CUgraphExecUpdateResultInfo *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresSignalNodeGetParams) /* parameter params_out (CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresSignalNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_SIGNAL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresWaitNodeGetParams) /* parameter params_out (CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */

@@ -63,6 +63,7 @@ static struct {
 	CUresult (*cuGraphExecGetFlags)(CUgraphExec, cuuint64_t *);
 	CUresult (*cuGraphExecHostNodeSetParams)(CUgraphExec, CUgraphNode, const CUDA_HOST_NODE_PARAMS *);
 	CUresult (*cuGraphExecMemsetNodeSetParams)(CUgraphExec, CUgraphNode, const CUDA_MEMSET_NODE_PARAMS *, CUcontext);
+	CUresult (*cuGraphExecUpdate_v2)(CUgraphExec, CUgraph, CUgraphExecUpdateResultInfo *);
 	CUresult (*cuGraphGetEdges_v2)(CUgraph, CUgraphNode *, CUgraphNode *, CUgraphEdgeData *, size_t *);
 	CUresult (*cuGraphGetNodes)(CUgraph, CUgraphNode *, size_t *);
 	CUresult (*cuGraphGetRootNodes)(CUgraph, CUgraphNode *, size_t *);
@@ -551,6 +552,13 @@ GVRT_EXPORT cudaError_t cudaGraphExecMemsetNodeSetParams(cudaGraphExec_t hGraphE
 	if (!gv_drv.cuGraphExecMemsetNodeSetParams && gv_driver_load(&gv_drv.cuGraphExecMemsetNodeSetParams, "cuGraphExecMemsetNodeSetParams"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphExecMemsetNodeSetParams((CUgraphExec)(hGraphExec), (CUgraphNode)(node), (const CUDA_MEMSET_NODE_PARAMS *)(pNodeParams), NULL));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphExecUpdate(cudaGraphExec_t hGraphExec, cudaGraph_t hGraph, cudaGraphExecUpdateResultInfo * resultInfo)
+{
+	if (!gv_drv.cuGraphExecUpdate_v2 && gv_driver_load(&gv_drv.cuGraphExecUpdate_v2, "cuGraphExecUpdate_v2"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphExecUpdate_v2((CUgraphExec)(hGraphExec), (CUgraph)(hGraph), (CUgraphExecUpdateResultInfo *)(resultInfo)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphGetEdges(cudaGraph_t graph, cudaGraphNode_t * from, cudaGraphNode_t * to, cudaGraphEdgeData * edgeData, size_t * numEdges)

@@ -264,6 +264,7 @@
 	X(cuGraphAddMemAllocNode, CUresult, (CUgraphNode *, CUgraph, const CUgraphNode *, size_t, CUDA_MEM_ALLOC_NODE_PARAMS *)) \
 	X(cuGraphMemAllocNodeGetParams, CUresult, (CUgraphNode, CUDA_MEM_ALLOC_NODE_PARAMS *)) \
 	X(cuGraphMemFreeNodeGetParams, CUresult, (CUgraphNode, CUdeviceptr *)) \
+	X(cuGraphExecUpdate_v2, CUresult, (CUgraphExec, CUgraph, CUgraphExecUpdateResultInfo *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

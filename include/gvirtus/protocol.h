@@ -816,6 +816,21 @@ struct __attribute__((packed)) gv_mem_node_resp {
 };
 
 /*
+ * An executable graph updated from a graph (GRAPH_EXEC_UPDATE): the
+ * driver's result info, its nodes as the session's handles, comes back
+ * with CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE too.
+ */
+struct __attribute__((packed)) gv_graph_exec_update_req {
+	uint64_t exec;
+	uint64_t graph;
+};
+struct __attribute__((packed)) gv_graph_exec_update_resp {
+	uint32_t result; /* CUgraphExecUpdateResult */
+	uint32_t reserved;
+	uint64_t error_node, error_from_node;
+};
+
+/*
  * Texture and surface objects (CUDA_RESOURCE_DESC, CUDA_TEXTURE_DESC and
  * CUDA_RESOURCE_VIEW_DESC field by field; enumerations with the driver's
  * values).  The response's handle is the object's own value.

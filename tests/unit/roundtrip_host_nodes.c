@@ -165,6 +165,17 @@ static CUresult launch_host_func(CUstream s, CUhostFn fn, void *data)
 	return CUDA_SUCCESS;
 }
 
+/* An update the driver refuses, naming the node it stopped at. */
+static CUresult update(CUgraphExec exec, CUgraph g, CUgraphExecUpdateResultInfo *info)
+{
+	(void)exec;
+	(void)g;
+	info->result = CU_GRAPH_EXEC_UPDATE_ERROR_NODE_TYPE_CHANGED;
+	info->errorNode = (CUgraphNode)&hn.node[0];
+	info->errorFromNode = NULL;
+	return CUDA_ERROR_GRAPH_EXEC_UPDATE_FAILURE;
+}
+
 static void install(struct gvg_cuda_fns *t)
 {
 	t->cuGraphAddHostNode = add;
@@ -180,6 +191,7 @@ static void install(struct gvg_cuda_fns *t)
 	t->cuGraphLaunch = launch;
 	t->cuStreamIsCapturing = is_capturing;
 	t->cuLaunchHostFunc = launch_host_func;
+	t->cuGraphExecUpdate_v2 = update;
 }
 
 void graph_host_nodes(struct gvg_cuda_fns *t)
@@ -285,4 +297,26 @@ void graph_host_nodes(struct gvg_cuda_fns *t)
 		cudaGraphInstantiate(&x, g, 0) == cudaErrorNotSupported);
 	hn.with_copy = 0;
 	(void)cudaGetLastError();
+
+	/* An update's result info names the graph's node, as the guest's handle. */
+	{
+		cudaGraphExecUpdateResultInfo info;
+
+		memset(&info, 0, sizeof(info));
+		RT_TRUE("graph host nodes", "instantiated for an update",
+			cudaGraphInstantiate(&x, g, 0) == cudaSuccess);
+		RT_TRUE("graph host nodes", "an update refused by the driver",
+			cudaGraphExecUpdate(x, g, &info) == cudaErrorGraphExecUpdateFailure &&
+			    info.result == cudaGraphExecUpdateErrorNodeTypeChanged &&
+			    info.errorNode == node && !info.errorFromNode);
+		hn.with_copy = 1;
+		RT_TRUE("graph host nodes",
+			"an update from a graph that copies host memory: "
+			"not supported",
+			cudaGraphExecUpdate(x, g, &info) == cudaErrorNotSupported);
+		hn.with_copy = 0;
+		RT_TRUE("graph host nodes", "destroyed again",
+			cudaGraphExecDestroy(x) == cudaSuccess);
+		(void)cudaGetLastError();
+	}
 }
