@@ -294,6 +294,9 @@ EXCEPTION = [
     # nodes with their body graphs (driver_graph.c, handlers_graph.c)
     "cuGraphAddNode_v2", "cuGraphNodeSetParams", "cuGraphExecNodeSetParams",
     "cuGraphExecUpdate_v2",
+    # the occupancy of clusters, configurations as launches have them
+    # (driver_occupancy.c, host-worker/handlers_launch.c)
+    "cuOccupancyMaxActiveClusters", "cuOccupancyMaxPotentialClusterSize",
     # kernel nodes, their arguments packed as for launches (handlers_graph.c)
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
     "cuGraphExecKernelNodeSetParams_v2",
@@ -327,7 +330,8 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuGraphHostNodeGetParams", "cuGraphHostNodeSetParams",
               "cuGraphExecHostNodeSetParams", "cuGraphAddMemAllocNode",
               "cuGraphMemAllocNodeGetParams", "cuGraphMemFreeNodeGetParams",
-              "cuGraphExecUpdate_v2"]
+              "cuGraphExecUpdate_v2", "cuOccupancyMaxActiveClusters",
+              "cuOccupancyMaxPotentialClusterSize"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",

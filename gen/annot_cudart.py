@@ -218,7 +218,6 @@ NOT_SUPPORTED_WHY = [
     (r"^cudaUserObjectCreate$", "its destructor is a guest callback the host would call (not carried)"),
     (r"^cudaMemPool|^cudaMallocFromPoolAsync", "memory pools other than the default ones (not yet)"),
     (r"^cudaMemcpy(3DPeer|3DBatch|Batch)", "peer 3D and batched copies (not yet)"),
-    (r"^cudaOccupancyMax(ActiveClusters|PotentialClusterSize)$", "launch configurations with attributes (not yet)"),
     (r"^cudaDeviceGet(Host|P2P)AtomicCapabilities$", "arrays of atomic operations (not yet)"),
     (r"^cudaGetExportTable$", "the runtime's private export tables are not part of the API"),
     (r"SparseProperties$", "sparse arrays (not yet)"),

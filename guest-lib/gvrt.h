@@ -156,6 +156,9 @@ int gv_driver_load(void *slot, const char *name);
  * response with gates gave, which it waits with.
  */
 cudaError_t gv_host_callbacks(void);
+/* A launch configuration as OCCUPANCY_CLUSTERS carries it (module.c). */
+cudaError_t gv_cluster_config(struct gv_occupancy_clusters_req *q, uint64_t fn,
+			      const cudaLaunchConfig_t *cfg);
 void gv_host_callbacks_key(uint64_t key, uint32_t owner);
 /* A host function (fn) or stream callback (cb) on a stream. */
 cudaError_t gv_host_call_enqueue(cudaStream_t stream, cudaHostFn_t fn, cudaStreamCallback_t cb,

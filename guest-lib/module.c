@@ -576,6 +576,67 @@ GVRT_EXPORT cudaError_t cudaGraphExecNodeSetParams(cudaGraphExec_t x, cudaGraphN
 	return gv_ret(node_set_params(x, node, p));
 }
 
+cudaError_t gv_cluster_config(struct gv_occupancy_clusters_req *q, uint64_t fn,
+			      const cudaLaunchConfig_t *cfg)
+{
+	unsigned int i;
+
+	if (cfg->numAttrs > GV_MAX_LAUNCH_ATTRS || (cfg->numAttrs && !cfg->attrs) ||
+	    cfg->dynamicSmemBytes > UINT32_MAX)
+		return cudaErrorInvalidValue;
+	q->config.launch = (struct gv_launch_req){
+	    .function = fn,
+	    .grid = {cfg->gridDim.x, cfg->gridDim.y, cfg->gridDim.z},
+	    .block = {cfg->blockDim.x, cfg->blockDim.y, cfg->blockDim.z},
+	    .shared_mem = (uint32_t)cfg->dynamicSmemBytes,
+	    .stream = gv_stream_value(cfg->stream),
+	};
+	q->config.nattrs = cfg->numAttrs;
+	for (i = 0; i < cfg->numAttrs; i++) {
+		q->config.attrs[i].id = cfg->attrs[i].id;
+		memcpy(q->config.attrs[i].value, &cfg->attrs[i].val,
+		       sizeof(q->config.attrs[i].value));
+	}
+	return cudaSuccess;
+}
+
+/* The occupancy of clusters of a kernel named by its host stub. */
+static cudaError_t occupancy_clusters(uint32_t which, int *out, const void *func,
+				      const cudaLaunchConfig_t *cfg)
+{
+	struct gv_occupancy_clusters_req q = {.which = which};
+	struct gv_int_resp r = {0};
+	struct gv_kernel *k = kernel_of(func);
+	uint64_t fn = 0;
+	cudaError_t e;
+
+	if (!out || !cfg)
+		return cudaErrorInvalidValue;
+	if (!k)
+		return cudaErrorInvalidDeviceFunction;
+	e = kernel_handle(k, &fn);
+	if (!e)
+		e = gv_cluster_config(&q, fn, cfg);
+	if (!e)
+		e = GV_RPC(OCCUPANCY_CLUSTERS, &q, &r, NULL, 0);
+	if (!e)
+		*out = r.value;
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaOccupancyMaxActiveClusters(int *numClusters, const void *func,
+						       const cudaLaunchConfig_t *config)
+{
+	return gv_ret(occupancy_clusters(GV_OCC_MAX_ACTIVE_CLUSTERS, numClusters, func, config));
+}
+
+GVRT_EXPORT cudaError_t cudaOccupancyMaxPotentialClusterSize(int *clusterSize, const void *func,
+							     const cudaLaunchConfig_t *config)
+{
+	return gv_ret(
+	    occupancy_clusters(GV_OCC_MAX_POTENTIAL_CLUSTER_SIZE, clusterSize, func, config));
+}
+
 /* ---- the call configuration of <<<...>>>, per thread ---- */
 
 struct call_config {

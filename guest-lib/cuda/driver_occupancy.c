@@ -83,3 +83,43 @@ GVCU_EXPORT CUresult cuOccupancyMaxPotentialBlockSizeWithFlags(int *min_grid, in
 {
 	return search(min_grid, block, f, smem_of, smem, limit, flags);
 }
+
+/* The occupancy of clusters: the configuration as the runtime's, carried as launches carry it. */
+static CUresult clusters(uint32_t which, int *out, CUfunction f, const CUlaunchConfig *c)
+{
+	struct gv_occupancy_clusters_req q = {.which = which};
+	struct gv_int_resp r = {0};
+	cudaLaunchConfig_t rc;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!out || !c || !f)
+		return CUDA_ERROR_INVALID_VALUE;
+	_Static_assert(sizeof(cudaLaunchAttribute) == sizeof(CUlaunchAttribute),
+		       "the runtime's launch attributes are the driver's");
+	rc = (cudaLaunchConfig_t){.gridDim = {c->gridDimX, c->gridDimY, c->gridDimZ},
+				  .blockDim = {c->blockDimX, c->blockDimY, c->blockDimZ},
+				  .dynamicSmemBytes = c->sharedMemBytes,
+				  .stream = (cudaStream_t)c->hStream,
+				  .attrs = (cudaLaunchAttribute *)c->attrs,
+				  .numAttrs = c->numAttrs};
+	e = gvcu_result(gv_cluster_config(&q, (uintptr_t)f, &rc));
+	if (!e)
+		e = GVCU_RPC(OCCUPANCY_CLUSTERS, &q, &r, NULL, 0);
+	if (!e)
+		*out = r.value;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuOccupancyMaxActiveClusters(int *numClusters, CUfunction f,
+						  const CUlaunchConfig *config)
+{
+	return clusters(GV_OCC_MAX_ACTIVE_CLUSTERS, numClusters, f, config);
+}
+
+GVCU_EXPORT CUresult cuOccupancyMaxPotentialClusterSize(int *clusterSize, CUfunction f,
+							const CUlaunchConfig *config)
+{
+	return clusters(GV_OCC_MAX_POTENTIAL_CLUSTER_SIZE, clusterSize, f, config);
+}

@@ -201,8 +201,6 @@ GV_CU_UNSUPPORTED(cuModuleGetFunctionCount) /* parameter count is an in/out coun
 GV_CU_UNSUPPORTED(cuModuleGetGlobal) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuModuleGetSurfRef) /* parameter pSurfRef (CUsurfref *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuModuleGetTexRef) /* parameter pTexRef (CUtexref *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuOccupancyMaxActiveClusters) /* parameter numClusters is an in/out count of an array */
-GV_CU_UNSUPPORTED(cuOccupancyMaxPotentialClusterSize) /* parameter config (const CUlaunchConfig *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuParamSetTexRef) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuParamSetv) /* parameter ptr (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuPointerGetAttributes) /* parameter attributes (CUpointer_attribute *) is an array */

@@ -265,6 +265,8 @@
 	X(cuGraphMemAllocNodeGetParams, CUresult, (CUgraphNode, CUDA_MEM_ALLOC_NODE_PARAMS *)) \
 	X(cuGraphMemFreeNodeGetParams, CUresult, (CUgraphNode, CUdeviceptr *)) \
 	X(cuGraphExecUpdate_v2, CUresult, (CUgraphExec, CUgraph, CUgraphExecUpdateResultInfo *)) \
+	X(cuOccupancyMaxActiveClusters, CUresult, (int *, CUfunction, const CUlaunchConfig *)) \
+	X(cuOccupancyMaxPotentialClusterSize, CUresult, (int *, CUfunction, const CUlaunchConfig *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

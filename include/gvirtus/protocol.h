@@ -355,6 +355,20 @@ struct __attribute__((packed)) gv_launch_ex_req {
 };
 
 /*
+ * The occupancy of clusters (OCCUPANCY_CLUSTERS): a launch configuration as
+ * LAUNCH_EX has it, without arguments; the answer in a gv_int_resp.
+ */
+enum gv_occupancy_clusters {
+	GV_OCC_MAX_ACTIVE_CLUSTERS = 0,
+	GV_OCC_MAX_POTENTIAL_CLUSTER_SIZE = 1,
+};
+struct __attribute__((packed)) gv_occupancy_clusters_req {
+	uint32_t which; /* enum gv_occupancy_clusters */
+	uint32_t reserved;
+	struct gv_launch_ex_req config; /* its args_len 0 */
+};
+
+/*
  * A stream's capture: its status (CUstreamCaptureStatus), id, graph and the
  * nodes the next captured work will depend on, with their edge data (8
  * bytes each, CUgraphEdgeData), when asked for.

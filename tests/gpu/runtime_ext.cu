@@ -994,6 +994,34 @@ static void sec_batch(cudaStream_t s)
 	CK(cudaFree(b));
 }
 
+// The occupancy of clusters (sm_90): the numbers are the driver's, compared with native.
+static void sec_clusters(cudaStream_t s)
+{
+	printf("== occupancy of clusters\n");
+	cudaLaunchAttribute attr[1];
+	attr[0].id = cudaLaunchAttributeClusterDimension;
+	attr[0].val.clusterDim.x = 2;
+	attr[0].val.clusterDim.y = 1;
+	attr[0].val.clusterDim.z = 1;
+	cudaLaunchConfig_t cfg = {};
+	cfg.gridDim = dim3(64);
+	cfg.blockDim = dim3(128);
+	cfg.stream = s;
+	cfg.attrs = attr;
+	cfg.numAttrs = 1;
+	int n = -1;
+	CK(cudaOccupancyMaxActiveClusters(&n, (const void *)k_add1, &cfg));
+	printf("max active clusters of 2: %d\n", n);
+	check_i("some clusters fit", n > 0, 1);
+	cfg.numAttrs = 0;
+	n = -1;
+	CK(cudaOccupancyMaxPotentialClusterSize(&n, (const void *)k_add1, &cfg));
+	printf("max potential cluster size: %d\n", n);
+	check_e("no function", cudaOccupancyMaxActiveClusters(&n, NULL, &cfg),
+		cudaErrorInvalidDeviceFunction);
+	(void)cudaGetLastError();
+}
+
 int main()
 {
 	sec_limits();
@@ -1010,6 +1038,7 @@ int main()
 	sec_misuse(s);
 	sec_peer3d(s);
 	sec_batch(s);
+	sec_clusters(s);
 	CK(cudaStreamDestroy(s));
 	CK(cudaDeviceSynchronize());
 	printf("runtime_ext: %d passed, %d failed\n", g_pass, g_fail);

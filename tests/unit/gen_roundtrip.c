@@ -481,6 +481,15 @@ static CUresult see_launch(const CUlaunchConfig *cfg, CUfunction f, void **param
 }
 
 /* cuLaunchKernelEx and cuLaunchCooperativeKernel (LAUNCH_EX). */
+static CUresult see_clusters(int *n, CUfunction f, const CUlaunchConfig *cfg)
+{
+	lx.calls++;
+	lx.cfg = *cfg;
+	memcpy(lx.attrs, cfg->attrs, cfg->numAttrs * sizeof(*cfg->attrs));
+	*n = f ? 7 : 0;
+	return CUDA_SUCCESS;
+}
+
 static void launches_with_attributes(struct gvg_cuda_fns *t)
 {
 	CUmodule mod = NULL;
@@ -522,6 +531,32 @@ static void launches_with_attributes(struct gvg_cuda_fns *t)
 	cfg.numAttrs = 9;
 	RT_TRUE("cuLaunchKernelEx", "too many attributes",
 		cuLaunchKernelEx(&cfg, fn, params, NULL) == CUDA_ERROR_INVALID_VALUE);
+	/* The occupancy of clusters: the same configuration, no arguments. */
+	t->cuOccupancyMaxActiveClusters = see_clusters;
+	t->cuOccupancyMaxPotentialClusterSize = see_clusters;
+	attrs[1].id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+	attrs[1].value.clusterDim.x = 2;
+	attrs[1].value.clusterDim.y = 1;
+	attrs[1].value.clusterDim.z = 1;
+	cfg.numAttrs = 2;
+	{
+		int n = 0, calls = lx.calls;
+
+		RT_TRUE("cuOccupancyMaxActiveClusters", "result",
+			cuOccupancyMaxActiveClusters(&n, fn, &cfg) == CUDA_SUCCESS && n == 7 &&
+			    lx.calls == calls + 1);
+		RT_TRUE("cuOccupancyMaxActiveClusters", "configuration",
+			lx.cfg.gridDimX == 4 && lx.cfg.blockDimX == 64 &&
+			    lx.cfg.sharedMemBytes == 256 && lx.cfg.numAttrs == 2 &&
+			    lx.attrs[1].id == CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION &&
+			    lx.attrs[1].value.clusterDim.x == 2);
+		n = 0;
+		RT_TRUE("cuOccupancyMaxPotentialClusterSize", "result",
+			cuOccupancyMaxPotentialClusterSize(&n, fn, &cfg) == CUDA_SUCCESS && n == 7);
+		RT_TRUE("cuOccupancyMaxActiveClusters", "a forged function refused",
+			cuOccupancyMaxActiveClusters(&n, (CUfunction)(uintptr_t)12345, &cfg) ==
+			    CUDA_ERROR_INVALID_HANDLE);
+	}
 	RT_TRUE("cuModuleUnload", "result", cuModuleUnload(mod) == CUDA_SUCCESS);
 }
 
