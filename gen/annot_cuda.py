@@ -111,7 +111,7 @@ DEVICE_TYPE = "CUdevice"
 # Parameters that name host memory the call reads or writes, with the
 # parameter that gives its length in bytes: they travel as bulk buffers.
 BULK_IN = {("srcHost", "ByteCount")}
-BULK_OUT = {("dstHost", "ByteCount"), ("pciBusId", "len")}
+BULK_OUT = {("dstHost", "ByteCount"), ("pciBusId", "len"), ("data", "dataSize")}
 
 # Values whose size the call's attribute decides: (function, parameter) ->
 # (direction, the attribute parameter, the function of
@@ -217,6 +217,12 @@ DEVPTR_OUT_OK = {"cuMemGetAddressRange_v2"}
 # made already (an event node's event): its handle, found again.
 EXISTING_OUT = {("cuGraphEventRecordNodeGetEvent", "event_out"),
                 ("cuGraphEventWaitNodeGetEvent", "event_out")}
+
+# Code run after the driver's call, before its results go back to the guest.
+# A managed range's locations name the host's devices: the guest's ordinals
+# go back (gen_support.c).
+HOST_RESULT = {"cuMemRangeGetAttribute":
+               "e = gvg_range_attr_out(c, a_data, a_dataSize, a_attribute, q->devPtr, a_count);"}
 
 # Arrays a call only reads although the header does not say const.
 ARRAY_IN = {("cuStreamUpdateCaptureDependencies_v2", "dependencies"),

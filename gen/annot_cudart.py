@@ -167,6 +167,9 @@ VIA_DRIVER = {
     "cudaMipmappedArrayGetMemoryRequirements": "cuMipmappedArrayGetMemoryRequirements(memoryRequirements, mipmap, device)",
     # cudaArraySparseProperties is CUDA_ARRAY_SPARSE_PROPERTIES
     "cudaArrayGetSparseProperties": "cuArrayGetSparseProperties(sparseProperties, array)",
+    # managed ranges: device ordinals made the guest's on the host (gvg_range_attr_out)
+    "cudaMemRangeGetAttribute":
+        "cuMemRangeGetAttribute(data, dataSize, attribute, devPtr, count)",
     "cudaMipmappedArrayGetSparseProperties": "cuMipmappedArrayGetSparseProperties(sparseProperties, mipmap)",
     "cudaDestroyTextureObject": "cuTexObjectDestroy(texObject)",
     "cudaDestroySurfaceObject": "cuSurfObjectDestroy(surfObject)",

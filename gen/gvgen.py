@@ -1547,6 +1547,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\t\t%s;" % ann.HOST_WORK_DONE.format(handle="a_" + mhandle(f).name))
             if role == "host_work" and extra[0] != "kept":
                 c.append("\tfree(a_%s);" % p.name)
+        if f.name in getattr(ann, "HOST_RESULT", {}):
+            # The driver's results made the guest's before they go back.
+            c.append("\tif (!e)")
+            c.append("\t\t" + ann.HOST_RESULT[f.name])
         streams = [p for r, p, _ in f.wire if r == "stream"]
         if streams and any(r in ("bulk_in", "bulk_out") for r, _, _ in f.wire):
             # The guest's pages are the host's only for this request.

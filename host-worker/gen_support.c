@@ -487,3 +487,52 @@ void gvg_graph_forget_doomed(struct gvw_call *c)
 	}
 	doomed.n = 0;
 }
+
+/* One location's id of a managed range, as the guest numbers devices. */
+static int range_id_out(struct gvw_call *c, int *id)
+{
+	int32_t d;
+
+	if (*id < 0)
+		return CUDA_SUCCESS; /* CU_DEVICE_CPU, CU_DEVICE_INVALID */
+	d = gvg_device_out(c, *id);
+	if (d < 0)
+		return CUDA_ERROR_INVALID_DEVICE; /* a device this guest does not see */
+	*id = d;
+	return CUDA_SUCCESS;
+}
+
+int gvg_range_attr_out(struct gvw_call *c, void *data, size_t size, CUmem_range_attribute attr,
+		       CUdeviceptr p, size_t count)
+{
+	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
+	CUmem_range_attribute type_attr;
+	int type = 0, *v = data;
+	size_t i;
+	int e = CUDA_SUCCESS;
+
+	switch (attr) {
+	case CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION:
+	case CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION:
+	case CU_MEM_RANGE_ATTRIBUTE_ACCESSED_BY:
+		/* Device ordinals, or CU_DEVICE_CPU and CU_DEVICE_INVALID. */
+		for (i = 0; i + sizeof(int) <= size && !e; i += sizeof(int))
+			e = range_id_out(c, &v[i / sizeof(int)]);
+		return e;
+	case CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION_ID:
+		type_attr = CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION_TYPE;
+		break;
+	case CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION_ID:
+		type_attr = CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION_TYPE;
+		break;
+	default:
+		return CUDA_SUCCESS; /* no device in it */
+	}
+	/* An id is a device's only when its location's type says so. */
+	if (size < sizeof(int))
+		return CUDA_SUCCESS;
+	e = (int)t->cuMemRangeGetAttribute(&type, sizeof(type), type_attr, p, count);
+	if (!e && type == CU_MEM_LOCATION_TYPE_DEVICE)
+		e = range_id_out(c, v);
+	return e;
+}

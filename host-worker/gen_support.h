@@ -52,6 +52,13 @@ int gvg_stream(struct gvw_call *c, uint64_t h, void **out);
 int gvg_handle(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind, void **out);
 /* A guest device ordinal as the host's device; -1: the current one. */
 int gvg_device(struct gvw_call *c, int32_t dev, CUdevice *out);
+/*
+ * cuMemRangeGetAttribute's value with the host's device ordinals made the
+ * guest's (a location id only when its type, asked of the driver, is a
+ * device).
+ */
+int gvg_range_attr_out(struct gvw_call *c, void *data, size_t size, CUmem_range_attribute attr,
+		       CUdeviceptr p, size_t count);
 /* A host device ordinal as the guest's, or -1 if this guest does not see it. */
 int32_t gvg_device_out(struct gvw_call *c, CUdevice dev);
 /* The session's context on a guest device; -1: the current one. */

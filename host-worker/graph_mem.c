@@ -93,28 +93,68 @@ static int params_out(struct gvw_call *c, const CUDA_MEM_ALLOC_NODE_PARAMS *p,
 	return e;
 }
 
-/* The node's address range, tracked for the graph g; the node goes if it cannot be. */
+/*
+ * A graph reuses the addresses of an allocation it has freed for a later
+ * allocation node, so its ranges may overlap (never another's): the
+ * entries of g overlapping [*lo, *hi) widen it, and their bytes are
+ * returned; with drop, they go from the table too.
+ */
+static uint64_t graph_overlap(struct gvw_session *s, void *g, uint64_t *lo, uint64_t *hi, bool drop)
+{
+	uint64_t had = 0;
+	size_t i;
+
+	for (i = s->allocs.n; i-- > 0;) {
+		struct gvw_alloc *a = &s->allocs.v[i];
+
+		if (a->graph != g || a->base >= *hi || a->base + a->size <= *lo)
+			continue;
+		if (a->base < *lo)
+			*lo = a->base;
+		if (a->base + a->size > *hi)
+			*hi = a->base + a->size;
+		had += a->size;
+		if (drop) {
+			s->device_bytes -= a->size;
+			gvw_account(s->w, -1, -(int64_t)a->size);
+			gvw_alloc_remove(&s->allocs, a);
+		}
+	}
+	return had;
+}
+
+/*
+ * The node's address range, tracked for the graph g (merged with the
+ * graph's ranges it overlaps, charged what it adds); the node goes if it
+ * cannot be.
+ */
 static int track(struct gvw_call *c, CUgraph g, CUgraphNode node, CUdeviceptr p, uint64_t size)
 {
 	struct gvw_session *s = c->s;
-	struct gvw_alloc a = {.base = p, .size = size, .device = c->dev, .graph = g};
+	uint64_t lo = p, hi = p + size, had = graph_overlap(s, g, &lo, &hi, false);
+	struct gvw_alloc a = {.base = lo, .size = hi - lo, .device = c->dev, .graph = g};
 	size_t grow = gvw_alloc_grow_bytes(&s->allocs);
-	int e = gvw_device_room(s, size);
+	int e = gvw_device_room(s, a.size > had ? a.size - had : 0);
 
 	if (!e && grow)
 		e = gvw_host_charge(s, grow);
-	if (!e && gvw_alloc_insert(&s->allocs, &a)) {
-		gvw_log(GVW_ERROR, "session %u: cannot track graph allocation 0x%llx", s->id,
-			(unsigned long long)p);
-		gvw_host_uncharge(s, grow);
-		e = cudaErrorMemoryAllocation;
-	}
 	if (e) {
 		GVG_DRV(c, cuda, cuGraphDestroyNode)(node);
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	}
-	s->device_bytes += size;
-	gvw_account(s->w, 1, (int64_t)size);
+	lo = p;
+	hi = p + size;
+	graph_overlap(s, g, &lo, &hi, true);
+	if (gvw_alloc_insert(&s->allocs, &a)) {
+		/* Only a driver that hands out another's addresses gets here. */
+		gvw_log(GVW_ERROR, "session %u: cannot track graph allocation 0x%llx", s->id,
+			(unsigned long long)p);
+		gvw_host_uncharge(s, grow);
+		GVG_DRV(c, cuda, cuGraphDestroyNode)(node);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	s->device_bytes += a.size;
+	gvw_account(s->w, 1, (int64_t)a.size);
 	return CUDA_SUCCESS;
 }
 
@@ -163,11 +203,8 @@ int gvw_h_MEM_NODE(struct gvw_call *c)
 	if (!e)
 		e = track(c, g, node, p.dptr, p.bytesize);
 	if (!e && !(r->handle = gvg_handle_new(c, GVW_H_GRAPH_NODE, node))) {
-		struct gvw_alloc *a = gvw_alloc_find_base(&c->s->allocs, p.dptr);
-
+		/* Its range stays the graph's, until the graph goes. */
 		GVG_DRV(c, cuda, cuGraphDestroyNode)(node);
-		a->graph = NULL;
-		gvw_untrack(c->s, a);
 		e = CUDA_ERROR_OUT_OF_MEMORY;
 	}
 	r->dptr = p.dptr;

@@ -67,9 +67,13 @@ GVCU_EXPORT CUresult cuGraphAddMemAllocNode(CUgraphNode *node, CUgraph g, const 
 					.size = p->bytesize,
 					.device = gvcu_ctx_device(NULL),
 					.kind = GV_REGION_DEVICE,
-					.flags = GV_REGION_GRAPH};
+					.flags = GV_REGION_GRAPH},
+				 had;
 
-		gv_region_add(&reg);
+		/* A graph reuses the addresses of what it freed: known once. */
+		if (gv_region_find((const void *)(uintptr_t)r->dptr, &had) ||
+		    had.base != reg.base || had.size < reg.size)
+			gv_region_add(&reg);
 		*node = (CUgraphNode)(uintptr_t)r->handle;
 		p->dptr = r->dptr;
 	}

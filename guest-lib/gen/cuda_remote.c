@@ -2132,6 +2132,25 @@ GVCU_EXPORT CUresult cuMemPrefetchAsync_v2_ptsz(CUdeviceptr devPtr, size_t count
 	return e;
 }
 
+GVCU_EXPORT CUresult cuMemRangeGetAttribute(void * data, size_t dataSize, CUmem_range_attribute attribute, CUdeviceptr devPtr, size_t count)
+{
+	struct gvg_cuMemRangeGetAttribute_req q;
+	struct gvg_cuMemRangeGetAttribute_resp r;
+	struct gv_buf b;
+	CUresult e;
+
+	memset(&q, 0, sizeof(q));
+	b.addr = data;
+	b.len = dataSize;
+	b.dir = GV_BULK_FROM_HOST;
+	GVCU_COPY(&q.dataSize, &dataSize);
+	GVCU_COPY(&q.attribute, &attribute);
+	q.devPtr = devPtr;
+	GVCU_COPY(&q.count, &count);
+	e = gvcu_call(GV_OP_cuMemRangeGetAttribute, &q, sizeof(q), NULL, 0, &r, sizeof(r), &b, 1);
+	return e;
+}
+
 GVCU_EXPORT CUresult cuMemRelease(CUmemGenericAllocationHandle handle)
 {
 	struct gvg_cuMemRelease_req q;

@@ -103,6 +103,7 @@ static struct {
 	CUresult (*cuMemPoolSetAttribute)(CUmemoryPool, CUmemPool_attribute, void *);
 	CUresult (*cuMemPoolTrimTo)(CUmemoryPool, size_t);
 	CUresult (*cuMemPrefetchAsync_v2)(CUdeviceptr, size_t, CUmemLocation, unsigned int, CUstream);
+	CUresult (*cuMemRangeGetAttribute)(void *, size_t, CUmem_range_attribute, CUdeviceptr, size_t);
 	CUresult (*cuMemSetMemPool)(CUmemLocation *, CUmemAllocationType, CUmemoryPool);
 	CUresult (*cuMemsetD2D8Async)(CUdeviceptr, size_t, unsigned char, size_t, size_t, CUstream);
 	CUresult (*cuMemsetD2D8_v2)(CUdeviceptr, size_t, unsigned char, size_t, size_t);
@@ -832,6 +833,13 @@ GVRT_EXPORT cudaError_t cudaMemPrefetchAsync(const void * devPtr, size_t count, 
 	if (!gv_drv.cuMemPrefetchAsync_v2 && gv_driver_load(&gv_drv.cuMemPrefetchAsync_v2, "cuMemPrefetchAsync_v2"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuMemPrefetchAsync_v2((CUdeviceptr)(uintptr_t)(devPtr), (size_t)(count), ({ CUmemLocation v_; memcpy(&v_, &(location), sizeof(v_)); v_; }), (unsigned int)(flags), (CUstream)(stream)));
+}
+
+GVRT_EXPORT cudaError_t cudaMemRangeGetAttribute(void * data, size_t dataSize, enum cudaMemRangeAttribute attribute, const void * devPtr, size_t count)
+{
+	if (!gv_drv.cuMemRangeGetAttribute && gv_driver_load(&gv_drv.cuMemRangeGetAttribute, "cuMemRangeGetAttribute"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemRangeGetAttribute((void *)(data), (size_t)(dataSize), (CUmem_range_attribute)(attribute), (CUdeviceptr)(uintptr_t)(devPtr), (size_t)(count)));
 }
 
 GVRT_EXPORT cudaError_t cudaMemSetMemPool(struct cudaMemLocation * location, enum cudaMemAllocationType type, cudaMemPool_t memPool)

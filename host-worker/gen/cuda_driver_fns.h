@@ -122,6 +122,7 @@
 	X(cuMemPoolTrimTo, CUresult, (CUmemoryPool, size_t)) \
 	X(cuMemPrefetchAsync_v2, CUresult, (CUdeviceptr, size_t, CUmemLocation, unsigned int, CUstream)) \
 	X(cuMemPrefetchAsync_v2_ptsz, CUresult, (CUdeviceptr, size_t, CUmemLocation, unsigned int, CUstream)) \
+	X(cuMemRangeGetAttribute, CUresult, (void *, size_t, CUmem_range_attribute, CUdeviceptr, size_t)) \
 	X(cuMemRelease, CUresult, (CUmemGenericAllocationHandle)) \
 	X(cuMemSetAccess, CUresult, (CUdeviceptr, size_t, const CUmemAccessDesc *, size_t)) \
 	X(cuMemSetMemPool, CUresult, (CUmemLocation *, CUmemAllocationType, CUmemoryPool)) \

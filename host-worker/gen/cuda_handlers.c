@@ -2519,6 +2519,36 @@ int gvw_h_cuMemPrefetchAsync_v2_ptsz(struct gvw_call *c)
 	return e;
 }
 
+int gvw_h_cuMemRangeGetAttribute(struct gvw_call *c)
+{
+	const struct gvg_cuMemRangeGetAttribute_req *q = c->req;
+	void *a_data;
+	int staged_data = 0;
+	size_t a_dataSize;
+	CUmem_range_attribute a_attribute;
+	size_t a_count;
+	int e = gvg_enter(c, GVG_FN(cuda, cuMemRangeGetAttribute));
+
+	if (e)
+		return e;
+	GVG_COPY(a_dataSize, q->dataSize);
+	GVG_COPY(a_attribute, q->attribute);
+	GVG_COPY(a_count, q->count);
+	if (!e)
+		e = gvg_bulk(c, GV_BULK_FROM_HOST, q->dataSize, &a_data, &staged_data);
+	if (!e)
+		e = gvg_devptr(c, q->devPtr, 0);
+	if (!e)
+		e = (int)GVG_DRV(c, cuda, cuMemRangeGetAttribute)(a_data, a_dataSize, a_attribute, q->devPtr, a_count);
+	if (!e)
+		e = gvg_range_attr_out(c, a_data, a_dataSize, a_attribute, q->devPtr, a_count);
+	if (!e && staged_data)
+		gvg_bulk_unstage(c, a_data);
+	if (staged_data)
+		free(a_data);
+	return e;
+}
+
 int gvw_h_cuMemRelease(struct gvw_call *c)
 {
 	const struct gvg_cuMemRelease_req *q = c->req;

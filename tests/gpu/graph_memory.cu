@@ -133,12 +133,44 @@ static void sec_outlives(cudaStream_t s)
 	CK(cudaGraphDestroy(g));
 }
 
+// alloc A -> free A -> alloc B: the driver may give B A's addresses.
+static void sec_reuse(cudaStream_t s)
+{
+	printf("== addresses reused within a graph\n");
+	int *out;
+	CK(cudaMalloc(&out, N * sizeof(int)));
+	cudaGraph_t g;
+	CK(cudaGraphCreate(&g, 0));
+	cudaMemAllocNodeParams pa = alloc_params(N * sizeof(int)), pb = pa;
+	cudaGraphNode_t aa, ka, fa, ab, kb, cb, fb;
+	CK(cudaGraphAddMemAllocNode(&aa, g, NULL, 0, &pa));
+	ka = fill_node(g, &aa, 1, (int *)pa.dptr, 2);
+	CK(cudaGraphAddMemFreeNode(&fa, g, &ka, 1, pa.dptr));
+	CK(cudaGraphAddMemAllocNode(&ab, g, &fa, 1, &pb));
+	printf("B at A's address: %s\n", pb.dptr == pa.dptr ? "yes" : "no");
+	kb = fill_node(g, &ab, 1, (int *)pb.dptr, 9);
+	CK(cudaGraphAddMemcpyNode1D(&cb, g, &kb, 1, out, pb.dptr, N * sizeof(int),
+				    cudaMemcpyDeviceToDevice));
+	CK(cudaGraphAddMemFreeNode(&fb, g, &cb, 1, pb.dptr));
+	cudaGraphExec_t x;
+	CK(cudaGraphInstantiate(&x, g, 0));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	int h[N];
+	CK(cudaMemcpy(h, out, sizeof(h), cudaMemcpyDeviceToHost));
+	check_fill("B's contents copied out", h, 9);
+	CK(cudaGraphExecDestroy(x));
+	CK(cudaGraphDestroy(g));
+	CK(cudaFree(out));
+}
+
 int main()
 {
 	cudaStream_t s;
 	CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
 	sec_alloc_free(s);
 	sec_outlives(s);
+	sec_reuse(s);
 	CK(cudaStreamDestroy(s));
 	printf("graph_memory: %d passed, %d failed\n", g_pass, g_fail);
 	return g_fail != 0;

@@ -921,6 +921,8 @@ static void sec_peer3d(cudaStream_t s)
 	up.kind = cudaMemcpyHostToDevice;
 	CK(cudaMemcpy3D(&up));
 	CK(cudaMemset3D(b, 0, ext));
+	// The memset runs on the legacy stream; the peer copies need not wait for it.
+	CK(cudaDeviceSynchronize());
 	// The box x in [2, 2 + 30), y in [1, 5), z in [1, 3) of a to the same place in b.
 	cudaMemcpy3DPeerParms p = {};
 	p.srcPtr = a;

@@ -25,7 +25,7 @@ extern struct gvw_worker *gv_loopback_worker;
 static struct {
 	CUDA_MEM_ALLOC_NODE_PARAMS p;
 	CUmemAccessDesc acc[2];
-	int node, adds, frees, live;
+	int node, adds, frees, live, reuse;
 	CUdeviceptr next, freed;
 } gm;
 
@@ -41,6 +41,9 @@ static CUresult add_alloc(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
 	gm.p = *p;
 	memcpy(gm.acc, p->accessDescs, p->accessDescCount * sizeof(*gm.acc));
 	gm.p.accessDescs = gm.acc;
+	/* A graph reuses what it freed: the same address again, or inside it. */
+	if (gm.reuse)
+		gm.next -= 2 * BYTES - (gm.reuse == 2 ? 4096 : 0);
 	gm.p.dptr = p->dptr = gm.next;
 	gm.next += 2 * BYTES;
 	*node = (CUgraphNode)&gm.node;
@@ -188,6 +191,25 @@ void graph_memory_nodes(struct gvg_cuda_fns *t)
 		    gm.adds == adds);
 	gv_loopback_worker->limits = saved;
 	(void)cudaGetLastError();
+
+	/* Addresses the graph reuses: the same, then overlapping. */
+	{
+		struct cudaMemAllocNodeParams p2 = params(NULL, 0), p3 = params(NULL, 0);
+		cudaGraphNode_t n2, n3;
+
+		gm.reuse = 1;
+		RT_TRUE("graph memory nodes", "a node at a freed node's address",
+			cudaGraphAddMemAllocNode(&n2, g, &fnode, 1, &p2) == cudaSuccess &&
+			    p2.dptr == dptr);
+		gm.reuse = 2;
+		RT_TRUE("graph memory nodes", "a node overlapping it",
+			cudaGraphAddMemAllocNode(&n3, g, &n2, 1, &p3) == cudaSuccess &&
+			    p3.dptr == (char *)dptr + 4096);
+		gm.reuse = 0;
+		RT_TRUE("graph memory nodes", "the union is the session's",
+			free_node((char *)dptr + 4096 + BYTES - 1) == cudaSuccess &&
+			    free_node((char *)dptr + 4096 + BYTES) == cudaErrorInvalidValue);
+	}
 
 	/* The graph goes with its memory freed: so does the address. */
 	RT_TRUE("graph memory nodes", "the graph destroyed", cudaGraphDestroy(g) == cudaSuccess);

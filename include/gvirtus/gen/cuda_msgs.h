@@ -1807,5 +1807,14 @@ struct __attribute__((packed)) gvg_cuGraphEventWaitNodeGetEvent_req {
 struct __attribute__((packed)) gvg_cuGraphEventWaitNodeGetEvent_resp {
 	uint64_t event_out;
 };
+struct __attribute__((packed)) gvg_cuMemRangeGetAttribute_req {
+	uint64_t dataSize;
+	int32_t attribute;
+	uint64_t devPtr;
+	uint64_t count;
+};
+struct __attribute__((packed)) gvg_cuMemRangeGetAttribute_resp {
+	uint8_t unused[0];
+};
 
 #endif
