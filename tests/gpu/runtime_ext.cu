@@ -1024,6 +1024,38 @@ static void sec_clusters(cudaStream_t s)
 	(void)cudaGetLastError();
 }
 
+// A managed range's attributes after advice, compared with native.
+static void sec_range_attrs()
+{
+	printf("== managed range attributes\n");
+	int *m = NULL;
+	size_t bytes = 1 << 20;
+	CK(cudaMallocManaged(&m, bytes));
+	cudaMemLocation dev0 = {cudaMemLocationTypeDevice, 0};
+	CK(cudaMemAdvise(m, bytes, cudaMemAdviseSetReadMostly, dev0));
+	CK(cudaMemAdvise(m, bytes, cudaMemAdviseSetPreferredLocation, dev0));
+	int v = -9;
+	CK(cudaMemRangeGetAttribute(&v, sizeof(v), cudaMemRangeAttributeReadMostly, m, bytes));
+	check_i("read mostly", v, 1);
+	v = -9;
+	CK(cudaMemRangeGetAttribute(&v, sizeof(v), cudaMemRangeAttributePreferredLocation, m,
+				    bytes));
+	check_i("preferred location: device 0", v, 0);
+	v = -9;
+	CK(cudaMemRangeGetAttribute(&v, sizeof(v), cudaMemRangeAttributePreferredLocationType, m,
+				    bytes));
+	check_i("preferred location type", v, cudaMemLocationTypeDevice);
+	v = -9;
+	CK(cudaMemRangeGetAttribute(&v, sizeof(v), cudaMemRangeAttributePreferredLocationId, m,
+				    bytes));
+	check_i("preferred location id", v, 0);
+	check_e("a size too small",
+		cudaMemRangeGetAttribute(&v, 2, cudaMemRangeAttributeReadMostly, m, bytes),
+		cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+	CK(cudaFree(m));
+}
+
 int main()
 {
 	sec_limits();
@@ -1041,6 +1073,7 @@ int main()
 	sec_peer3d(s);
 	sec_batch(s);
 	sec_clusters(s);
+	sec_range_attrs();
 	CK(cudaStreamDestroy(s));
 	CK(cudaDeviceSynchronize());
 	printf("runtime_ext: %d passed, %d failed\n", g_pass, g_fail);
