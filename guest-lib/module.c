@@ -495,6 +495,19 @@ GVRT_EXPORT cudaError_t cudaGraphExecKernelNodeSetParams(cudaGraphExec_t x, cuda
 	return gv_ret(kernel_node(GV_KERNEL_NODE_EXEC_SET, NULL, x, node, NULL, 0, p, NULL));
 }
 
+/* A kernel node's generic parameters as cudaGraphAddKernelNode's. */
+static struct cudaKernelNodeParams kernel_params_of(const struct cudaGraphNodeParams *p)
+{
+	return (struct cudaKernelNodeParams){
+	    .func = p->kernel.func,
+	    .gridDim = p->kernel.gridDim,
+	    .blockDim = p->kernel.blockDim,
+	    .sharedMemBytes = p->kernel.sharedMemBytes,
+	    .kernelParams = p->kernel.kernelParams,
+	    .extra = p->kernel.extra,
+	};
+}
+
 /* A node by its parameters: a kernel node here (its kernel is named by its
  * host stub), every other type through the driver's call, whose parameter
  * layouts are the runtime's. */
@@ -523,14 +536,7 @@ GVRT_EXPORT cudaError_t cudaGraphAddNode(cudaGraphNode_t *node, cudaGraph_t g,
 	for (i = 0; edges && i < ndeps; i++)
 		if (memcmp(&edges[i], &zero, sizeof(zero)))
 			return gv_ret(cudaErrorNotSupported); /* edge data: not carried yet */
-	k = (struct cudaKernelNodeParams){
-	    .func = p->kernel.func,
-	    .gridDim = p->kernel.gridDim,
-	    .blockDim = p->kernel.blockDim,
-	    .sharedMemBytes = p->kernel.sharedMemBytes,
-	    .kernelParams = p->kernel.kernelParams,
-	    .extra = p->kernel.extra,
-	};
+	k = kernel_params_of(p);
 	return gv_ret(kernel_node(GV_KERNEL_NODE_ADD, g, NULL, NULL, deps, ndeps, &k, node));
 }
 
@@ -545,14 +551,7 @@ static cudaError_t node_set_params(cudaGraphExec_t x, cudaGraphNode_t node,
 	if (!p)
 		return cudaErrorInvalidValue;
 	if (p->type == cudaGraphNodeTypeKernel) {
-		k = (struct cudaKernelNodeParams){
-		    .func = p->kernel.func,
-		    .gridDim = p->kernel.gridDim,
-		    .blockDim = p->kernel.blockDim,
-		    .sharedMemBytes = p->kernel.sharedMemBytes,
-		    .kernelParams = p->kernel.kernelParams,
-		    .extra = p->kernel.extra,
-		};
+		k = kernel_params_of(p);
 		return kernel_node(x ? GV_KERNEL_NODE_EXEC_SET : GV_KERNEL_NODE_SET, NULL, x, node,
 				   NULL, 0, &k, NULL);
 	}

@@ -136,6 +136,36 @@ static int default_edges(const CUgraphEdgeData *d, size_t n)
 	return 1;
 }
 
+static CUDA_KERNEL_NODE_PARAMS kernel_params(const CUgraphNodeParams *p)
+{
+	return (CUDA_KERNEL_NODE_PARAMS){
+	    .func = p->kernel.func,
+	    .gridDimX = p->kernel.gridDimX,
+	    .gridDimY = p->kernel.gridDimY,
+	    .gridDimZ = p->kernel.gridDimZ,
+	    .blockDimX = p->kernel.blockDimX,
+	    .blockDimY = p->kernel.blockDimY,
+	    .blockDimZ = p->kernel.blockDimZ,
+	    .sharedMemBytes = p->kernel.sharedMemBytes,
+	    .kernelParams = p->kernel.kernelParams,
+	    .extra = p->kernel.extra,
+	    .kern = p->kernel.kern,
+	    .ctx = p->kernel.ctx,
+	};
+}
+
+static CUDA_MEMSET_NODE_PARAMS memset_params(const CUgraphNodeParams *p)
+{
+	return (CUDA_MEMSET_NODE_PARAMS){
+	    .dst = p->memset.dst,
+	    .pitch = p->memset.pitch,
+	    .value = p->memset.value,
+	    .elementSize = p->memset.elementSize,
+	    .width = p->memset.width,
+	    .height = p->memset.height,
+	};
+}
+
 /* A node by its parameters: each type through the call that adds it. */
 GVCU_EXPORT CUresult cuGraphAddNode_v2(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
 				       const CUgraphEdgeData *edges, size_t ndeps,
@@ -147,32 +177,12 @@ GVCU_EXPORT CUresult cuGraphAddNode_v2(CUgraphNode *node, CUgraph g, const CUgra
 		return CUDA_ERROR_NOT_SUPPORTED; /* edges with data: not carried yet */
 	switch (p->type) {
 	case CU_GRAPH_NODE_TYPE_KERNEL: {
-		CUDA_KERNEL_NODE_PARAMS k = {
-		    .func = p->kernel.func,
-		    .gridDimX = p->kernel.gridDimX,
-		    .gridDimY = p->kernel.gridDimY,
-		    .gridDimZ = p->kernel.gridDimZ,
-		    .blockDimX = p->kernel.blockDimX,
-		    .blockDimY = p->kernel.blockDimY,
-		    .blockDimZ = p->kernel.blockDimZ,
-		    .sharedMemBytes = p->kernel.sharedMemBytes,
-		    .kernelParams = p->kernel.kernelParams,
-		    .extra = p->kernel.extra,
-		    .kern = p->kernel.kern,
-		    .ctx = p->kernel.ctx,
-		};
+		CUDA_KERNEL_NODE_PARAMS k = kernel_params(p);
 
 		return cuGraphAddKernelNode(node, g, deps, ndeps, &k);
 	}
 	case CU_GRAPH_NODE_TYPE_MEMSET: {
-		CUDA_MEMSET_NODE_PARAMS m = {
-		    .dst = p->memset.dst,
-		    .pitch = p->memset.pitch,
-		    .value = p->memset.value,
-		    .elementSize = p->memset.elementSize,
-		    .width = p->memset.width,
-		    .height = p->memset.height,
-		};
+		CUDA_MEMSET_NODE_PARAMS m = memset_params(p);
 
 		return cuGraphAddMemsetNode(node, g, deps, ndeps, &m, p->memset.ctx);
 	}
@@ -205,36 +215,6 @@ GVCU_EXPORT CUresult cuGraphAddNode_v2(CUgraphNode *node, CUgraph g, const CUgra
 		/* Semaphores and memory operations: not carried yet. */
 		return CUDA_ERROR_NOT_SUPPORTED;
 	}
-}
-
-static CUDA_KERNEL_NODE_PARAMS kernel_params(const CUgraphNodeParams *p)
-{
-	return (CUDA_KERNEL_NODE_PARAMS){
-	    .func = p->kernel.func,
-	    .gridDimX = p->kernel.gridDimX,
-	    .gridDimY = p->kernel.gridDimY,
-	    .gridDimZ = p->kernel.gridDimZ,
-	    .blockDimX = p->kernel.blockDimX,
-	    .blockDimY = p->kernel.blockDimY,
-	    .blockDimZ = p->kernel.blockDimZ,
-	    .sharedMemBytes = p->kernel.sharedMemBytes,
-	    .kernelParams = p->kernel.kernelParams,
-	    .extra = p->kernel.extra,
-	    .kern = p->kernel.kern,
-	    .ctx = p->kernel.ctx,
-	};
-}
-
-static CUDA_MEMSET_NODE_PARAMS memset_params(const CUgraphNodeParams *p)
-{
-	return (CUDA_MEMSET_NODE_PARAMS){
-	    .dst = p->memset.dst,
-	    .pitch = p->memset.pitch,
-	    .value = p->memset.value,
-	    .elementSize = p->memset.elementSize,
-	    .width = p->memset.width,
-	    .height = p->memset.height,
-	};
 }
 
 /*
