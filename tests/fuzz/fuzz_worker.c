@@ -57,12 +57,12 @@ static void *callbacks(void *arg)
 
 	while (!atomic_load(&f->stop)) {
 		struct gv_gate_wait_req wq = {.key = key, .owner = FZ_SESSION_ID, .timeout_ms = 2};
-		struct gv_handle_resp wr;
+		struct gv_gate_wait_resp wr;
 
 		if (call(s, GV_OP_HOST_FUNC_WAIT, &wq, sizeof(wq), &wr, sizeof(wr)) == 0 &&
-		    wr.handle) {
+		    wr.token) {
 			struct gv_gate_release_req rq = {
-			    .key = key, .token = wr.handle, .owner = FZ_SESSION_ID};
+			    .key = key, .token = wr.token, .owner = FZ_SESSION_ID};
 			struct gv_empty e;
 
 			call(s, GV_OP_HOST_FUNC_RELEASE, &rq, sizeof(rq), &e, 0);
@@ -91,7 +91,7 @@ void fz_worker_start(struct fz_worker *f, int with_callbacks)
 	if (!f->s)
 		die("cannot open the session");
 	if (with_callbacks) {
-		struct gv_handle_req q = {.handle = GV_STREAM_DEFAULT};
+		struct gv_host_func_req q = {.stream = GV_STREAM_DEFAULT, .fn = 1};
 		struct gv_gate_resp r;
 
 		/* Its gate is the callback thread's first to release. */

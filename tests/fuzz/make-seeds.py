@@ -173,7 +173,8 @@ def session_seeds(fatbin):
         record(msg("EVENT_DESTROY", u64(e1)) + msg("STREAM_DESTROY", u64(st))),
     ])
     # A host-function gate, then a synchronize: the callback thread must release it.
-    s["gates"] = record(msg("HOST_FUNC_ENQUEUE", u64(0)) + msg("DEVICE_SYNCHRONIZE"))
+    s["gates"] = record(msg("HOST_FUNC_ENQUEUE", struct.pack("<QQQII", 0, 1, 0, 0, 0)) +
+                        msg("DEVICE_SYNCHRONIZE"))
     s["pitch"] = b"".join([
         record(msg("MALLOC_PITCH", u64(100, 4))),
         record(msg("MEMCPY_2D", struct.pack("<QQQQQQIIQ", p0, 512, 0, 100, 100, 4, 1, 0, 0),
@@ -252,7 +253,7 @@ def codecs_seeds(fatbin):
         "EVENT_QUERY": u64(ev),
         "EVENT_ELAPSED": u64(ev, ev2),
         "EVENT_DESTROY": u64(ev2),
-        "HOST_FUNC_ENQUEUE": u64(st),
+        "HOST_FUNC_ENQUEUE": struct.pack("<QQQII", st, 1, 0, 0, 0),
         "HOST_FUNC_WAIT": struct.pack("<QII", 0, 1, 1),
         "HOST_FUNC_RELEASE": struct.pack("<QQII", 0, 1, 1, 0),
         "PEER_CAN_ACCESS": struct.pack("<iI", 1, 0),

@@ -203,7 +203,8 @@ def stuck_call(s, how):
     """Puts the session into a call that never returns; True if it did not return."""
     if not hello(s):
         return False
-    r = call(s, OP_HOST_FUNC_ENQUEUE, struct.pack("<Q", 0))
+    # gv_host_func_req: the default stream, a function (never run), no argument
+    r = call(s, OP_HOST_FUNC_ENQUEUE, struct.pack("<QQQII", 0, 1, 0, 0, 0))
     if r is None or r[0] != GV_OK or r[1] != 0:
         return False
     if how == "device":

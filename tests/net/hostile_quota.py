@@ -201,7 +201,8 @@ key = owner = 0
 tokens = []
 while len(results) <= DEFAULT_MAX_GATES:
     batch = min(512, DEFAULT_MAX_GATES + 1 - len(results))
-    resp, _ = s.call([message(OP_HOST_FUNC_ENQUEUE, struct.pack("<Q", 0))] * batch)
+    # gv_host_func_req: the default stream, a function (never run), no argument
+    resp, _ = s.call([message(OP_HOST_FUNC_ENQUEUE, struct.pack("<QQQII", 0, 1, 0, 0, 0))] * batch)
     for st, res, _, pl in resp:
         results.append(res)
         if res == SUCCESS:
@@ -224,7 +225,7 @@ st, res, _, _, _ = cb.one(OP_HOST_FUNC_RELEASE, struct.pack("<QQII", key, taken,
 check(res == SUCCESS, "released by its owner's key: %d" % res)
 # the release reaches the worker process asynchronously
 for _ in range(50):
-    res = s.one(OP_HOST_FUNC_ENQUEUE, struct.pack("<Q", 0))[1]
+    res = s.one(OP_HOST_FUNC_ENQUEUE, struct.pack("<QQQII", 0, 1, 0, 0, 0))[1]
     if res == SUCCESS:
         break
     time.sleep(0.02)
