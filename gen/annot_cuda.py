@@ -82,10 +82,10 @@ HOST_AFTER = {
     "cuSurfObjectDestroy": "gvg_raw_forget(c, q->surfObject, GVW_H_SURFACE);",
     "cuGraphDestroy": "gvg_graph_destroyed(c, a_hGraph);",
     # graphs' host copies go through the session's shadows (host-worker/shadow.c)
-    "cuGraphInstantiateWithFlags": "e = gvg_shadow_exec(c, a_hGraph, o_phGraphExec);",
+    "cuGraphInstantiateWithFlags": "e = gvg_graph_instantiated(c, a_hGraph, o_phGraphExec);",
     "cuGraphLaunch": "e = gvg_shadow_launched(c, a_hGraphExec, a_hStream);",
     "cuGraphLaunch_ptsz": "e = gvg_shadow_launched(c, a_hGraphExec, a_hStream);",
-    "cuGraphExecDestroy": "gvg_shadow_exec_forget(c, a_hGraphExec);",
+    "cuGraphExecDestroy": "gvg_graph_exec_gone(c, a_hGraphExec);",
 }
 # A graph's nodes (and its child graphs) go with it: their handles must
 # too, or a later call would hand the driver a freed object.
@@ -204,7 +204,10 @@ TEST_FRESH = {("cuMemFreeAsync", "dptr"): "rt_fresh_devptr(4096)",
 
 # What the fake driver returns for an out-parameter the host keeps as an
 # object (unique, as the driver's own are).
-TEST_FAKE_OUT = {("cuMemCreate", "handle"): "rt_fresh_address()"}
+TEST_FAKE_OUT = {("cuMemCreate", "handle"): "rt_fresh_address()",
+                 # an event node's event: one the session made (EXISTING_OUT)
+                 ("cuGraphEventRecordNodeGetEvent", "event_out"): "rt_existing_event()",
+                 ("cuGraphEventWaitNodeGetEvent", "event_out"): "rt_existing_event()"}
 TEST_MAKERS = {"rt_fresh_devptr": ("cuMemAllocAsync", "dptr", "CUdeviceptr", "bytesize"),
                "rt_fresh_phys": ("cuMemCreate", "handle", "CUmemGenericAllocationHandle", "size"),
                "rt_fresh_reserve": ("cuMemAddressReserve", "ptr", "CUdeviceptr", "size")}

@@ -1608,6 +1608,10 @@ def emit_host(lib, ann, remote, host_calls, banner):
                 c.append("\t\tGVG_LIBDRV(c, %s, %s)(o_%s);" % (lib, ann.DESTROY_FN[extra], n))
                 c.append("\t\te = %s;" % ann.STATUS["out_of_memory"])
                 c.append("\t}")
+            elif role == "out_handle" and (f.name, n) in getattr(ann, "EXISTING_OUT", ()):
+                # Only an object the session has a handle for: never a new one.
+                c.append("\tif (!e && !(r->%s = gvg_handle_find(c, GVW_H_%s, o_%s)))" % (n, kinds[extra], n))
+                c.append("\t\te = CUDA_ERROR_INVALID_HANDLE;")
             elif role == "out_handle":
                 c.append("\tif (!e && !(r->%s = gvg_handle_new(c, GVW_H_%s, o_%s)))" % (n, kinds[extra], n))
                 c.append("\t\te = CUDA_ERROR_OUT_OF_MEMORY;")
@@ -1770,6 +1774,9 @@ def emit_roundtrip(lib, ann, remote, ids, banner):
                 c.append("\trt_pattern(%s, %s((int)%s), %d);" % (pn, extra[1], extra[0], ids[n]))
             elif role in ("out_alloc", "out_reserve"):
                 c.append("\t*%s = rt_fresh_address();" % pn)
+            elif role == "out_handle" and (n, pn) in getattr(ann, "TEST_FAKE_OUT", {}):
+                # An object the session must have already: the test's own.
+                c.append("\t*%s = (%s)%s;" % (pn, extra, ann.TEST_FAKE_OUT[(n, pn)]))
             elif role == "out_handle":
                 if p.type.get_pointee().get_canonical().kind in INT_KINDS:
                     c.append("\t*%s = RT_INT_OBJECT;" % pn)

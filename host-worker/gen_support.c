@@ -144,6 +144,8 @@ int gvg_alloc_freeable(struct gvw_call *c, uint64_t ptr)
 {
 	struct gvw_alloc *a = gvw_alloc_find_base(&c->s->allocs, ptr);
 
+	if (!a)
+		a = gvw_graph_alloc_at(c->s, ptr);
 	if (!a || a->symbol || a->reserved) {
 		gvw_log(GVW_DEBUG, "session %u: 0x%llx is not an allocation of the session",
 			c->s->id, (unsigned long long)ptr);
@@ -237,10 +239,20 @@ void gvg_bulk_unstage(struct gvw_call *c, const void *flat)
 	gvw_bulk_scatter(c->bulk, flat);
 }
 
-uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
+uint64_t gvg_handle_find(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
 {
 	struct gvw_handles *t = &c->s->handles;
 	uint32_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].kind == kind && t->v[i].obj == obj && t->v[i].device == c->dev)
+			return gvw_handle_of(t, &t->v[i]);
+	return 0;
+}
+
+uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj)
+{
+	uint64_t h = gvg_handle_find(c, kind, obj);
 
 	/*
 	 * Calls that return an object that exists already (a graph's node, a
@@ -248,10 +260,7 @@ uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj
 	 * handle, however often it is asked for.  A scan of the session's own
 	 * table, which its quota bounds; objects made anew are not found.
 	 */
-	for (i = 0; i < t->n; i++)
-		if (t->v[i].kind == kind && t->v[i].obj == obj && t->v[i].device == c->dev)
-			return gvw_handle_of(t, &t->v[i]);
-	return gvw_handle_add(c, kind, obj, 0);
+	return h ? h : gvw_handle_add(c, kind, obj, 0);
 }
 
 void gvg_handle_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind)

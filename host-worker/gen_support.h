@@ -155,16 +155,25 @@ int gvg_shadow_exec(struct gvw_call *c, CUgraph g, CUgraphExec exec);
 int gvg_shadow_update_ok(struct gvw_call *c, CUgraph g, CUgraphExec exec);
 /*
  * After cuGraphDestroy (graph_mem.c): its nodes' handles go, and its
- * allocation nodes' addresses are forgotten, but those whose memory is
- * still allocated, which the session keeps until they are freed.
+ * allocation nodes' addresses once no executable graph made from it is
+ * left (but those whose memory is still allocated, kept until freed).
  */
 void gvg_graph_destroyed(struct gvw_call *c, void *g);
+/*
+ * After cuGraphInstantiateWithFlags: the shadows' hook, and the executable
+ * graph holds the graph's allocation addresses too, until
+ * gvg_graph_exec_gone (after cuGraphExecDestroy).
+ */
+int gvg_graph_instantiated(struct gvw_call *c, CUgraph g, CUgraphExec exec);
+void gvg_graph_exec_gone(struct gvw_call *c, CUgraphExec exec);
 int gvg_shadow_launched(struct gvw_call *c, CUgraphExec exec, CUstream stream);
 void gvg_shadow_exec_forget(struct gvw_call *c, CUgraphExec exec);
 
 /* The handle of an object a call returned (its existing one, if it has one),
  * or 0 past the session's limit. */
 uint64_t gvg_handle_new(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);
+/* The handle the session has for obj of this kind on the caller's device, or 0. */
+uint64_t gvg_handle_find(struct gvw_call *c, enum gvw_handle_kind kind, void *obj);
 void gvg_handle_forget(struct gvw_call *c, uint64_t h, enum gvw_handle_kind kind);
 
 /* Saturating arithmetic for the ranges of generated calls. */

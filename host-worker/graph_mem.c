@@ -12,6 +12,102 @@
 #include "handlers.h"
 #include "log.h"
 
+/*
+ * Who holds a graph's allocation addresses: the graph, and each executable
+ * graph made from it while it had allocation nodes.  When the last goes,
+ * the addresses go (but memory still allocated).
+ */
+struct gvw_graph_ref {
+	void *graph;
+	uint32_t refs;
+};
+struct gvw_exec_ref {
+	void *exec, *graph;
+};
+struct gvw_graph_refs {
+	struct gvw_graph_ref *g;
+	uint32_t ng, capg;
+	struct gvw_exec_ref *x;
+	uint32_t nx, capx;
+};
+
+/* Room for one more of an array of elem bytes; 0, or -1. */
+static int room(void **v, uint32_t n, uint32_t *cap, size_t elem)
+{
+	uint32_t c = *cap ? 2 * *cap : 8;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	nv = realloc(*v, c * elem);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = c;
+	return 0;
+}
+
+static struct gvw_graph_ref *ref_of(struct gvw_session *s, void *g)
+{
+	struct gvw_graph_refs *t = s->graph_refs;
+	uint32_t i;
+
+	for (i = 0; t && i < t->ng; i++)
+		if (t->g[i].graph == g)
+			return &t->g[i];
+	return NULL;
+}
+
+/* The graph's own hold, taken with its first allocation node. */
+static int ref_graph(struct gvw_session *s, void *g)
+{
+	struct gvw_graph_refs *t = s->graph_refs;
+
+	if (ref_of(s, g))
+		return 0;
+	if (!t && !(t = s->graph_refs = calloc(1, sizeof(*t))))
+		return -1;
+	if (room((void **)&t->g, t->ng, &t->capg, sizeof(*t->g)))
+		return -1;
+	t->g[t->ng++] = (struct gvw_graph_ref){g, 1};
+	return 0;
+}
+
+/* The graph's addresses forgotten, but those whose memory is still allocated. */
+static void addresses_gone(struct gvw_call *c, void *g)
+{
+	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
+	struct gvw_session *s = c->s;
+	size_t i;
+
+	for (i = s->allocs.n; i-- > 0;) {
+		struct gvw_alloc *a = &s->allocs.v[i];
+		CUdeviceptr base = 0;
+		size_t size = 0;
+
+		if (a->graph != g)
+			continue;
+		a->graph = NULL;
+		/* Still allocated: the session's, until freed; else gone. */
+		if (t->cuMemGetAddressRange_v2 &&
+		    t->cuMemGetAddressRange_v2(&base, &size, a->base) == CUDA_SUCCESS &&
+		    base == a->base)
+			continue;
+		gvw_untrack(s, a);
+	}
+}
+
+static void unref(struct gvw_call *c, void *g)
+{
+	struct gvw_graph_refs *t = c->s->graph_refs;
+	struct gvw_graph_ref *r = ref_of(c->s, g);
+
+	if (!r || --r->refs)
+		return;
+	*r = t->g[--t->ng];
+	addresses_gone(c, g);
+}
+
 static int node_present(struct gvw_call *c, uint32_t op)
 {
 	switch (op) {
@@ -138,6 +234,8 @@ static int track(struct gvw_call *c, CUgraph g, CUgraphNode node, CUdeviceptr p,
 
 	if (!e && grow)
 		e = gvw_host_charge(s, grow);
+	if (!e && ref_graph(s, g))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
 	if (e) {
 		GVG_DRV(c, cuda, cuGraphDestroyNode)(node);
 		return CUDA_ERROR_OUT_OF_MEMORY;
@@ -215,24 +313,62 @@ int gvw_h_MEM_NODE(struct gvw_call *c)
 
 void gvg_graph_destroyed(struct gvw_call *c, void *g)
 {
-	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
-	struct gvw_session *s = c->s;
-	size_t i;
-
 	gvg_graph_forget_doomed(c);
-	for (i = s->allocs.n; g && i-- > 0;) {
-		struct gvw_alloc *a = &s->allocs.v[i];
-		CUdeviceptr base = 0;
-		size_t size = 0;
+	if (g)
+		unref(c, g);
+}
 
-		if (a->graph != g)
-			continue;
-		a->graph = NULL;
-		/* Still allocated: the session's, until freed; else gone with the graph. */
-		if (t->cuMemGetAddressRange_v2 &&
-		    t->cuMemGetAddressRange_v2(&base, &size, a->base) == CUDA_SUCCESS &&
-		    base == a->base)
-			continue;
-		gvw_untrack(s, a);
+int gvg_graph_instantiated(struct gvw_call *c, CUgraph g, CUgraphExec exec)
+{
+	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
+	struct gvw_graph_refs *refs = c->s->graph_refs;
+	struct gvw_graph_ref *r = ref_of(c->s, g);
+	int e = gvg_shadow_exec(c, g, exec);
+
+	if (e || !r)
+		return e;
+	if (room((void **)&refs->x, refs->nx, &refs->capx, sizeof(*refs->x))) {
+		/* The guest gets no handle for it: it must not outlive this call. */
+		gvg_shadow_exec_forget(c, exec);
+		if (t->cuGraphExecDestroy)
+			t->cuGraphExecDestroy(exec);
+		return CUDA_ERROR_OUT_OF_MEMORY;
 	}
+	refs->x[refs->nx++] = (struct gvw_exec_ref){exec, g};
+	r->refs++;
+	return CUDA_SUCCESS;
+}
+
+void gvg_graph_exec_gone(struct gvw_call *c, CUgraphExec exec)
+{
+	struct gvw_graph_refs *refs = c->s->graph_refs;
+	uint32_t i;
+
+	gvg_shadow_exec_forget(c, exec);
+	for (i = 0; refs && i < refs->nx; i++) {
+		if (refs->x[i].exec == exec) {
+			void *g = refs->x[i].graph;
+
+			refs->x[i] = refs->x[--refs->nx];
+			unref(c, g);
+			return;
+		}
+	}
+}
+
+void gvw_graph_refs_free(struct gvw_session *s)
+{
+	if (!s->graph_refs)
+		return;
+	free(s->graph_refs->g);
+	free(s->graph_refs->x);
+	free(s->graph_refs);
+	s->graph_refs = NULL;
+}
+
+struct gvw_alloc *gvw_graph_alloc_at(struct gvw_session *s, uint64_t ptr)
+{
+	struct gvw_alloc *a = gvw_alloc_find_range(&s->allocs, ptr, 1);
+
+	return a && a->graph ? a : NULL;
 }

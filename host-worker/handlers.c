@@ -248,12 +248,21 @@ int gvw_h_FREE(struct gvw_call *c)
 	if (q->ptr == 0)
 		return cudaSuccess;
 	a = gvw_alloc_find_base(&s->allocs, q->ptr);
+	if (!a)
+		a = gvw_graph_alloc_at(s, q->ptr);
 	if (!a || a->symbol || a->reserved)
 		return cudaErrorInvalidValue;
 	/* The allocation may belong to another device than the current one. */
 	e = gvw_ex(c)->ctx_enter(s->ctx[a->device]);
-	if (!e)
+	if (!e && a->graph) {
+		/* One of a graph's allocations: the one at ptr (its range stays the graph's). */
+		struct gvw_alloc one = *a;
+
+		one.base = q->ptr;
+		e = gvw_ex(c)->mem_free(s->ctx[a->device], &one);
+	} else if (!e) {
 		e = gvw_ex(c)->mem_free(s->ctx[a->device], a);
+	}
 	if (e)
 		return e;
 	gvw_untrack(s, a);

@@ -36,6 +36,14 @@ int gvw_host_fn_capture(struct gvw_call *c, void *stream, uint64_t fn, uint64_t 
  * contexts are gone.
  */
 void gvw_host_fns_end(struct gvw_session *s, bool free_them);
+/*
+ * The graph allocation range holding ptr, or NULL: a graph's ranges that
+ * overlap are one entry, so an allocation's own start may lie inside it
+ * (the driver checks that ptr is one).
+ */
+struct gvw_alloc *gvw_graph_alloc_at(struct gvw_session *s, uint64_t ptr);
+/* The session's record of graphs with memory nodes (graph_mem.c), at its end. */
+void gvw_graph_refs_free(struct gvw_session *s);
 /* A contiguous copy of a bulk buffer (*staged: free it), or the buffer. */
 void *gvw_bulk_flat(const struct gvw_bulk *b, int *staged);
 /* Writes a flat copy back into a bulk buffer's pieces. */

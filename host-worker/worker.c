@@ -425,6 +425,7 @@ void gvw_session_close(struct gvw_session *s)
 	for (d = 0; d < GVW_MAX_DEVICES; d++)
 		bytes += gvw_session_drop_device(s, d);
 	gvw_host_fns_end(s, true);
+	gvw_graph_refs_free(s);
 	gvw_stage_free(s);
 	gvw_shadows_drop(s);
 	gvw_alloc_table_free(&s->allocs);

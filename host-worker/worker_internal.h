@@ -255,8 +255,9 @@ struct gvw_session {
 	struct gvw_alloc_table allocs;
 	struct gvw_vmm vmm;
 	struct gvw_conds conds;
-	struct gvw_shadows *shadows;  /* graphs' host copies (shadow.c); NULL: none yet */
-	struct gvw_host_fn *host_fns; /* graphs' host nodes (host_nodes.c) */
+	struct gvw_shadows *shadows;	   /* graphs' host copies (shadow.c); NULL: none yet */
+	struct gvw_host_fn *host_fns;	   /* graphs' host nodes (host_nodes.c) */
+	struct gvw_graph_refs *graph_refs; /* graphs with memory nodes (graph_mem.c) */
 	/* The devices this session sees: the worker's, as CUDA_VISIBLE_DEVICES
 	 * in the guest process narrows them (host ordinals, in guest order). */
 	int device_count;

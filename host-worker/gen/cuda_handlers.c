@@ -1278,8 +1278,8 @@ int gvw_h_cuGraphEventRecordNodeGetEvent(struct gvw_call *c)
 		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphEventRecordNodeGetEvent)(a_hNode, &o_event_out);
-	if (!e && !(r->event_out = gvg_handle_new(c, GVW_H_EVENT, o_event_out)))
-		e = CUDA_ERROR_OUT_OF_MEMORY;
+	if (!e && !(r->event_out = gvg_handle_find(c, GVW_H_EVENT, o_event_out)))
+		e = CUDA_ERROR_INVALID_HANDLE;
 	return e;
 }
 
@@ -1315,8 +1315,8 @@ int gvw_h_cuGraphEventWaitNodeGetEvent(struct gvw_call *c)
 		e = gvg_handle(c, q->hNode, GVW_H_GRAPH_NODE, (void **)&a_hNode);
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphEventWaitNodeGetEvent)(a_hNode, &o_event_out);
-	if (!e && !(r->event_out = gvg_handle_new(c, GVW_H_EVENT, o_event_out)))
-		e = CUDA_ERROR_OUT_OF_MEMORY;
+	if (!e && !(r->event_out = gvg_handle_find(c, GVW_H_EVENT, o_event_out)))
+		e = CUDA_ERROR_INVALID_HANDLE;
 	return e;
 }
 
@@ -1372,7 +1372,7 @@ int gvw_h_cuGraphExecDestroy(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphExecDestroy)(a_hGraphExec);
 	if (!e)
-		gvg_shadow_exec_forget(c, a_hGraphExec);
+		gvg_graph_exec_gone(c, a_hGraphExec);
 	if (!e)
 		gvg_handle_forget(c, q->hGraphExec, GVW_H_GRAPH_EXEC);
 	return e;
@@ -1481,7 +1481,7 @@ int gvw_h_cuGraphInstantiateWithFlags(struct gvw_call *c)
 	if (!e)
 		e = (int)GVG_DRV(c, cuda, cuGraphInstantiateWithFlags)(&o_phGraphExec, a_hGraph, a_flags);
 	if (!e)
-		e = gvg_shadow_exec(c, a_hGraph, o_phGraphExec);
+		e = gvg_graph_instantiated(c, a_hGraph, o_phGraphExec);
 	if (!e && !(r->phGraphExec = gvg_handle_new(c, GVW_H_GRAPH_EXEC, o_phGraphExec)))
 		e = CUDA_ERROR_OUT_OF_MEMORY;
 	return e;

@@ -80,6 +80,18 @@ void *rt_object(void)
 	return (void *)(n += 16);
 }
 
+/* An event of the session's, made before the generated calls run. */
+static cudaEvent_t rt_event;
+
+void *rt_existing_event(void)
+{
+	struct gvw_session *s = gv_loopback_worker->sessions[0];
+	struct gvw_handle_slot *slot =
+	    gvw_handle_get(&s->handles, (uint64_t)(uintptr_t)rt_event, GVW_H_EVENT);
+
+	return slot ? slot->obj : NULL;
+}
+
 CUdeviceptr rt_fresh_address(void)
 {
 	static CUdeviceptr next = 0x7e0000000000ull;
@@ -1568,6 +1580,8 @@ int main(void)
 	inline_copies(&fake);
 	/* Then: the generated calls' fakes answer sticky codes too. */
 	sticky_from_driver(&fake);
+	RT_TRUE("cudaEventCreate", "an event for the calls that name one back",
+		cudaEventCreate(&rt_event) == cudaSuccess);
 	rt_run_all();
 	rt_run_all_curand();
 	curand_host_generators(&fake_curand);

@@ -31,6 +31,8 @@ void *rt_object(void);
  * and a fresh allocation of the session's, for a call that frees one
  * (generated: through the first allocating call). */
 CUdeviceptr rt_fresh_address(void);
+/* The host's object of an event the session made (gen_roundtrip.c). */
+void *rt_existing_event(void);
 CUdeviceptr rt_fresh_devptr(size_t n);
 CUmemGenericAllocationHandle rt_fresh_phys(size_t n);
 CUdeviceptr rt_fresh_reserve(size_t n);

@@ -106,6 +106,22 @@ static CUresult range(CUdeviceptr *base, size_t *size, CUdeviceptr p)
 	return CUDA_SUCCESS;
 }
 
+static CUresult instantiate(CUgraphExec *exec, CUgraph g, unsigned long long flags)
+{
+	static int object;
+
+	(void)g;
+	(void)flags;
+	*exec = (CUgraphExec)&object;
+	return CUDA_SUCCESS;
+}
+
+static CUresult destroy_exec(CUgraphExec exec)
+{
+	(void)exec;
+	return CUDA_SUCCESS;
+}
+
 static void install(struct gvg_cuda_fns *t)
 {
 	t->cuGraphAddMemAllocNode = add_alloc;
@@ -116,6 +132,8 @@ static void install(struct gvg_cuda_fns *t)
 	t->cuGraphDestroy = destroy;
 	t->cuGraphDestroyNode = destroy_node;
 	t->cuMemGetAddressRange_v2 = range;
+	t->cuGraphInstantiateWithFlags = instantiate;
+	t->cuGraphExecDestroy = destroy_exec;
 }
 
 static struct cudaMemAllocNodeParams params(const struct cudaMemAccessDesc *acc, size_t nacc)
@@ -225,4 +243,20 @@ void graph_memory_nodes(struct gvg_cuda_fns *t)
 	RT_TRUE("graph memory nodes", "destroyed with its memory allocated",
 		cudaGraphDestroy(g) == cudaSuccess && free_node(p.dptr) == cudaSuccess);
 	gm.live = 0;
+
+	/* An executable graph made from it keeps its addresses after the graph goes. */
+	{
+		cudaGraphExec_t x = NULL;
+
+		p = params(NULL, 0);
+		RT_TRUE("graph memory nodes", "a graph instantiated",
+			cudaGraphCreate(&g, 0) == cudaSuccess &&
+			    cudaGraphAddMemAllocNode(&node, g, NULL, 0, &p) == cudaSuccess &&
+			    cudaGraphInstantiate(&x, g, 0) == cudaSuccess);
+		RT_TRUE("graph memory nodes", "the graph destroyed, its executable graph left",
+			cudaGraphDestroy(g) == cudaSuccess && free_node(p.dptr) == cudaSuccess);
+		RT_TRUE("graph memory nodes", "the executable graph destroyed: the address goes",
+			cudaGraphExecDestroy(x) == cudaSuccess &&
+			    free_node(p.dptr) == cudaErrorInvalidValue);
+	}
 }
