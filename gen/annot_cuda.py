@@ -274,6 +274,8 @@ EXCEPTION = [
     # over the runtime's ops, so both APIs share one session and one state
     "cuInit", "cuCtxSynchronize",
     "cuMemAlloc_v2", "cuMemFree_v2", "cuMemAllocManaged",
+    # several managed-range attributes, one cuMemRangeGetAttribute each (driver_mem.c)
+    "cuMemRangeGetAttributes",
     "cuMemAllocPitch_v2", "cuMemGetInfo_v2", "cuPointerGetAttribute",
     "cuMemcpyHtoD_v2", "cuMemcpyDtoH_v2",
     "cuMemcpyDtoD_v2",

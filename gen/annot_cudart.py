@@ -170,6 +170,8 @@ VIA_DRIVER = {
     # managed ranges: device ordinals made the guest's on the host (gvg_range_attr_out)
     "cudaMemRangeGetAttribute":
         "cuMemRangeGetAttribute(data, dataSize, attribute, devPtr, count)",
+    "cudaMemRangeGetAttributes":
+        "cuMemRangeGetAttributes(data, dataSizes, attributes, numAttributes, devPtr, count)",
     "cudaMipmappedArrayGetSparseProperties": "cuMipmappedArrayGetSparseProperties(sparseProperties, mipmap)",
     "cudaDestroyTextureObject": "cuTexObjectDestroy(texObject)",
     "cudaDestroySurfaceObject": "cuSurfObjectDestroy(surfObject)",

@@ -382,3 +382,22 @@ GVCU_EXPORT CUresult cuPointerGetAttribute(void *data, CUpointer_attribute attri
 		       (int)attribute);
 	return CUDA_ERROR_NOT_SUPPORTED;
 }
+
+/*
+ * Several attributes of a managed range: each as cuMemRangeGetAttribute
+ * asks it (whose host side makes device ordinals the guest's), in order,
+ * stopping at the first error, as the driver reports one.
+ */
+GVCU_EXPORT CUresult cuMemRangeGetAttributes(void **data, size_t *sizes,
+					     CUmem_range_attribute *attrs, size_t n, CUdeviceptr p,
+					     size_t count)
+{
+	CUresult e = CUDA_SUCCESS;
+	size_t i;
+
+	if (!n || !data || !sizes || !attrs)
+		return CUDA_ERROR_INVALID_VALUE;
+	for (i = 0; i < n && !e; i++)
+		e = cuMemRangeGetAttribute(data[i], sizes[i], attrs[i], p, count);
+	return e;
+}

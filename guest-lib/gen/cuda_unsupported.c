@@ -152,7 +152,6 @@ GV_CU_UNSUPPORTED(cuMemPrefetchAsync) /* legacy ABI: headers since CUDA 3.2 name
 GV_CU_UNSUPPORTED(cuMemPrefetchAsync_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemPrefetchBatchAsync) /* parameter dptrs (CUdeviceptr *) is an array */
 GV_CU_UNSUPPORTED(cuMemPrefetchBatchAsync_ptsz) /* parameter dptrs (CUdeviceptr *) is an array */
-GV_CU_UNSUPPORTED(cuMemRangeGetAttributes) /* parameter data (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemRetainAllocationHandle) /* parameter addr (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemcpy2D) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpy2DAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */

@@ -104,6 +104,7 @@ static struct {
 	CUresult (*cuMemPoolTrimTo)(CUmemoryPool, size_t);
 	CUresult (*cuMemPrefetchAsync_v2)(CUdeviceptr, size_t, CUmemLocation, unsigned int, CUstream);
 	CUresult (*cuMemRangeGetAttribute)(void *, size_t, CUmem_range_attribute, CUdeviceptr, size_t);
+	CUresult (*cuMemRangeGetAttributes)(void **, size_t *, CUmem_range_attribute *, size_t, CUdeviceptr, size_t);
 	CUresult (*cuMemSetMemPool)(CUmemLocation *, CUmemAllocationType, CUmemoryPool);
 	CUresult (*cuMemsetD2D8Async)(CUdeviceptr, size_t, unsigned char, size_t, size_t, CUstream);
 	CUresult (*cuMemsetD2D8_v2)(CUdeviceptr, size_t, unsigned char, size_t, size_t);
@@ -840,6 +841,13 @@ GVRT_EXPORT cudaError_t cudaMemRangeGetAttribute(void * data, size_t dataSize, e
 	if (!gv_drv.cuMemRangeGetAttribute && gv_driver_load(&gv_drv.cuMemRangeGetAttribute, "cuMemRangeGetAttribute"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuMemRangeGetAttribute((void *)(data), (size_t)(dataSize), (CUmem_range_attribute)(attribute), (CUdeviceptr)(uintptr_t)(devPtr), (size_t)(count)));
+}
+
+GVRT_EXPORT cudaError_t cudaMemRangeGetAttributes(void ** data, size_t * dataSizes, enum cudaMemRangeAttribute * attributes, size_t numAttributes, const void * devPtr, size_t count)
+{
+	if (!gv_drv.cuMemRangeGetAttributes && gv_driver_load(&gv_drv.cuMemRangeGetAttributes, "cuMemRangeGetAttributes"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuMemRangeGetAttributes((void **)(data), (size_t *)(dataSizes), (CUmem_range_attribute *)(attributes), (size_t)(numAttributes), (CUdeviceptr)(uintptr_t)(devPtr), (size_t)(count)));
 }
 
 GVRT_EXPORT cudaError_t cudaMemSetMemPool(struct cudaMemLocation * location, enum cudaMemAllocationType type, cudaMemPool_t memPool)

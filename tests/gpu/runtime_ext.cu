@@ -1053,6 +1053,15 @@ static void sec_range_attrs()
 		cudaMemRangeGetAttribute(&v, 2, cudaMemRangeAttributeReadMostly, m, bytes),
 		cudaErrorInvalidValue);
 	(void)cudaGetLastError();
+	int mostly = -9, loc = -9;
+	void *data[2] = {&mostly, &loc};
+	size_t sizes[2] = {sizeof(int), sizeof(int)};
+	cudaMemRangeAttribute attrs[2] = {cudaMemRangeAttributeReadMostly,
+					  cudaMemRangeAttributePreferredLocation};
+	CK(cudaMemRangeGetAttributes(data, sizes, attrs, 2, m, bytes));
+	check_i("two at once: read mostly", mostly, 1);
+	check_i("two at once: preferred location", loc, 0);
+	(void)cudaGetLastError();
 	CK(cudaFree(m));
 }
 

@@ -1511,6 +1511,46 @@ static void graph_host_copies(struct gvg_cuda_fns *t)
 	(void)cudaGetLastError();
 }
 
+/* A managed range's attributes: 10 x the attribute, or a device ordinal. */
+static CUresult see_range_attr(void *data, size_t size, CUmem_range_attribute a, CUdeviceptr p,
+			       size_t count)
+{
+	int v = (int)a * 10;
+
+	(void)p;
+	(void)count;
+	if (a == CU_MEM_RANGE_ATTRIBUTE_PREFERRED_LOCATION)
+		v = 0; /* the host's device 0 */
+	else if (a == CU_MEM_RANGE_ATTRIBUTE_LAST_PREFETCH_LOCATION)
+		v = 99; /* a device the guest does not see */
+	if (size < sizeof(v))
+		return CUDA_ERROR_INVALID_VALUE;
+	memcpy(data, &v, sizeof(v));
+	return CUDA_SUCCESS;
+}
+
+static void range_attributes(struct gvg_cuda_fns *t)
+{
+	int mostly = -1, preferred = -1, last = -1;
+	void *data[3] = {&mostly, &preferred, &last};
+	size_t sizes[3] = {sizeof(int), sizeof(int), sizeof(int)};
+	enum cudaMemRangeAttribute attrs[3] = {cudaMemRangeAttributeReadMostly,
+					       cudaMemRangeAttributePreferredLocation,
+					       cudaMemRangeAttributeLastPrefetchLocation};
+	void *p = (void *)(uintptr_t)rt_devptr;
+
+	t->cuMemRangeGetAttribute = see_range_attr;
+	RT_TRUE("cudaMemRangeGetAttributes", "two at once",
+		cudaMemRangeGetAttributes(data, sizes, attrs, 2, p, 16) == cudaSuccess &&
+		    mostly == 10 && preferred == 0);
+	RT_TRUE("cudaMemRangeGetAttributes", "a device the guest does not see: refused",
+		cudaMemRangeGetAttributes(data, sizes, attrs, 3, p, 16) == cudaErrorInvalidDevice);
+	(void)cudaGetLastError();
+	RT_TRUE("cudaMemRangeGetAttributes", "none asked: refused",
+		cudaMemRangeGetAttributes(data, sizes, attrs, 0, p, 16) == cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+}
+
 /* The math libraries' fake tables. */
 static struct gvg_curand_fns fake_curand;
 static struct gvg_cublas_fns fake_cublas;
@@ -1606,6 +1646,7 @@ int main(void)
 	graph_host_copies(&fake);
 	graph_host_nodes(&fake);
 	graph_memory_nodes(&fake);
+	range_attributes(&fake);
 	module_globals();
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
