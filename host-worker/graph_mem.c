@@ -325,17 +325,20 @@ int gvg_graph_instantiated(struct gvw_call *c, CUgraph g, CUgraphExec exec)
 	struct gvw_graph_ref *r = ref_of(c->s, g);
 	int e = gvg_shadow_exec(c, g, exec);
 
-	if (e || !r)
-		return e;
-	if (room((void **)&refs->x, refs->nx, &refs->capx, sizeof(*refs->x))) {
-		/* The guest gets no handle for it: it must not outlive this call. */
+	if (!e && r && room((void **)&refs->x, refs->nx, &refs->capx, sizeof(*refs->x))) {
 		gvg_shadow_exec_forget(c, exec);
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	if (e) {
+		/* The guest gets no handle for it: it must not outlive this call. */
 		if (t->cuGraphExecDestroy)
 			t->cuGraphExecDestroy(exec);
-		return CUDA_ERROR_OUT_OF_MEMORY;
+		return e;
 	}
-	refs->x[refs->nx++] = (struct gvw_exec_ref){exec, g};
-	r->refs++;
+	if (r) {
+		refs->x[refs->nx++] = (struct gvw_exec_ref){exec, g};
+		r->refs++;
+	}
 	return CUDA_SUCCESS;
 }
 

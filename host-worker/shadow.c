@@ -389,7 +389,6 @@ static int walk(struct gvw_call *c, CUgraph g, void *exec, int depth, bool *host
 
 int gvg_shadow_exec(struct gvw_call *c, CUgraph g, CUgraphExec exec)
 {
-	const struct gvg_cuda_fns *t = gvw_ex(c)->cuda_fns;
 	struct gvw_exec_shadows *x;
 	bool host_nodes = false;
 	int e;
@@ -407,12 +406,8 @@ int gvg_shadow_exec(struct gvw_call *c, CUgraph g, CUgraphExec exec)
 			"session %u: the copies of an instantiated graph could not be "
 			"listed (%d): it cannot be launched",
 			c->s->id, e);
-	if (e) {
-		/* The guest gets no handle for it: it must not outlive this call. */
+	if (e)
 		gvg_shadow_exec_forget(c, exec);
-		if (t->cuGraphExecDestroy)
-			t->cuGraphExecDestroy(exec);
-	}
 	return e;
 }
 

@@ -83,6 +83,30 @@ GVCU_EXPORT CUresult cuGraphNodeGetDependentNodes_v2(CUgraphNode node, CUgraphNo
 	return graph_nodes(GV_GRAPH_NODE_DEPENDENTS, (uintptr_t)node, dependents, NULL, data, n);
 }
 
+CUresult gvcu_node_rpc(uint32_t op, const void *q, uint32_t q_len, const CUgraphNode *deps,
+		       size_t ndeps, const void *extra, uint32_t extra_len, void *r, uint32_t r_len)
+{
+	unsigned char *tail;
+	size_t i, n = 8 * ndeps + extra_len;
+	CUresult e;
+
+	if (ndeps > GV_MAX_ARRAY)
+		return CUDA_ERROR_NOT_SUPPORTED; /* more than one request carries */
+	tail = malloc(n ? n : 1);
+	if (!tail)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	for (i = 0; i < ndeps; i++) {
+		uint64_t d = (uintptr_t)deps[i];
+
+		memcpy(tail + 8 * i, &d, 8);
+	}
+	if (extra_len)
+		memcpy(tail + 8 * ndeps, extra, extra_len);
+	e = gvcu_rpc(op, q, q_len, tail, (uint32_t)n, r, r_len, NULL, 0);
+	free(tail);
+	return e;
+}
+
 /* A conditional node (COND_NODE): its body graphs live as long as the node,
  * in an array of the guest's that is never freed (as the driver's own). */
 static CUresult cond_node(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t ndeps,

@@ -29,20 +29,8 @@ static CUresult node_copy(const CUDA_MEMCPY3D *m, struct gv_memcpy3d_req *q)
 static CUresult node_call(struct gv_memcpy_node_req *q, const CUgraphNode *deps,
 			  struct gv_memcpy_node_resp *r)
 {
-	uint64_t *tail = NULL;
-	size_t i;
-	CUresult e;
-
-	if (q->ndeps > GV_MAX_ARRAY)
-		return CUDA_ERROR_NOT_SUPPORTED; /* more than one request carries */
-	if (q->ndeps && !(tail = malloc(q->ndeps * sizeof(*tail))))
-		return CUDA_ERROR_OUT_OF_MEMORY;
-	for (i = 0; i < q->ndeps; i++)
-		tail[i] = (uintptr_t)deps[i];
-	e = gvcu_rpc(GV_OP_MEMCPY_NODE, q, sizeof(*q), tail, q->ndeps * sizeof(*tail), r,
-		     sizeof(*r), NULL, 0);
-	free(tail);
-	return e;
+	return gvcu_node_rpc(GV_OP_MEMCPY_NODE, q, sizeof(*q), deps, q->ndeps, NULL, 0, r,
+			     sizeof(*r));
 }
 
 GVCU_EXPORT CUresult cuGraphAddMemcpyNode(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,

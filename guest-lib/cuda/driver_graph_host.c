@@ -11,21 +11,13 @@
 static CUresult node_call(struct gv_host_node_req *q, const CUgraphNode *deps,
 			  struct gv_host_node_resp *r)
 {
-	uint64_t *tail = NULL;
-	size_t i;
 	CUresult e = gvcu_need_ctx();
 
 	if (e)
 		return e;
 	if (q->op != GV_HOST_NODE_GET && (e = gvcu_result(gv_host_callbacks())))
 		return e;
-	if (q->ndeps && !(tail = malloc(q->ndeps * sizeof(*tail))))
-		return CUDA_ERROR_OUT_OF_MEMORY;
-	for (i = 0; i < q->ndeps; i++)
-		tail[i] = (uintptr_t)deps[i];
-	e = gvcu_rpc(GV_OP_HOST_NODE, q, sizeof(*q), tail, q->ndeps * sizeof(*tail), r, sizeof(*r),
-		     NULL, 0);
-	free(tail);
+	e = gvcu_node_rpc(GV_OP_HOST_NODE, q, sizeof(*q), deps, q->ndeps, NULL, 0, r, sizeof(*r));
 	if (!e)
 		gv_host_callbacks_key(r->key, r->owner);
 	return e;

@@ -10,22 +10,23 @@
 
 #include "gvcu.h"
 
-static CUresult node_call(const struct gv_mem_node_req *q, const void *tail, uint32_t tail_len,
-			  struct gv_mem_node_resp *r)
+static CUresult node_call(const struct gv_mem_node_req *q, const CUgraphNode *deps,
+			  const void *extra, uint32_t extra_len, struct gv_mem_node_resp *r)
 {
 	CUresult e = gvcu_need_ctx();
 
 	return e ? e
-		 : gvcu_rpc(GV_OP_MEM_NODE, q, sizeof(*q), tail, tail_len, r, sizeof(*r), NULL, 0);
+		 : gvcu_node_rpc(GV_OP_MEM_NODE, q, sizeof(*q), deps, q->ndeps, extra, extra_len, r,
+				 sizeof(*r));
 }
 
 GVCU_EXPORT CUresult cuGraphAddMemAllocNode(CUgraphNode *node, CUgraph g, const CUgraphNode *deps,
 					    size_t ndeps, CUDA_MEM_ALLOC_NODE_PARAMS *p)
 {
 	struct gv_mem_node_req q = {.op = GV_MEM_NODE_ADD_ALLOC, .graph = (uintptr_t)g};
+	struct gv_mem_access acc[GV_MAX_MEM_ACCESS];
 	struct gv_mem_node_resp *r;
-	unsigned char *tail;
-	size_t i, n;
+	size_t i;
 	CUresult e;
 
 	if (!node || !g || !p || (ndeps && !deps) || (p->accessDescCount && !p->accessDescs))
@@ -41,27 +42,14 @@ GVCU_EXPORT CUresult cuGraphAddMemAllocNode(CUgraphNode *node, CUgraph g, const 
 					   .usage = p->poolProps.usage,
 					   .naccess = (uint32_t)p->accessDescCount,
 					   .bytesize = p->bytesize};
-	n = 8 * ndeps + sizeof(struct gv_mem_access) * p->accessDescCount;
-	tail = malloc(n ? n : 1);
 	r = calloc(1, sizeof(*r));
-	if (!tail || !r) {
-		free(tail);
-		free(r);
+	if (!r)
 		return CUDA_ERROR_OUT_OF_MEMORY;
-	}
-	for (i = 0; i < ndeps; i++) {
-		uint64_t d = (uintptr_t)deps[i];
-
-		memcpy(tail + 8 * i, &d, 8);
-	}
-	for (i = 0; i < p->accessDescCount; i++) {
-		struct gv_mem_access a = {p->accessDescs[i].location.type,
-					  p->accessDescs[i].location.id, p->accessDescs[i].flags,
-					  0};
-
-		memcpy(tail + 8 * ndeps + sizeof(a) * i, &a, sizeof(a));
-	}
-	e = node_call(&q, tail, (uint32_t)n, r);
+	for (i = 0; i < p->accessDescCount; i++)
+		acc[i] = (struct gv_mem_access){p->accessDescs[i].location.type,
+						p->accessDescs[i].location.id,
+						p->accessDescs[i].flags, 0};
+	e = node_call(&q, deps, acc, (uint32_t)(sizeof(*acc) * p->accessDescCount), r);
 	if (!e) {
 		struct gv_region reg = {.base = (uintptr_t)r->dptr,
 					.size = p->bytesize,
@@ -77,7 +65,6 @@ GVCU_EXPORT CUresult cuGraphAddMemAllocNode(CUgraphNode *node, CUgraph g, const 
 		*node = (CUgraphNode)(uintptr_t)r->handle;
 		p->dptr = r->dptr;
 	}
-	free(tail);
 	free(r);
 	return e;
 }
@@ -120,7 +107,7 @@ GVCU_EXPORT CUresult cuGraphMemAllocNodeGetParams(CUgraphNode node, CUDA_MEM_ALL
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return CUDA_ERROR_OUT_OF_MEMORY;
-	e = node_call(&q, NULL, 0, r);
+	e = node_call(&q, NULL, NULL, 0, r);
 	if (!e && r->pool.naccess > GV_MAX_MEM_ACCESS)
 		e = CUDA_ERROR_INVALID_VALUE;
 	if (!e && r->pool.naccess && !(acc = access_storage(node)))
@@ -158,7 +145,7 @@ GVCU_EXPORT CUresult cuGraphMemFreeNodeGetParams(CUgraphNode node, CUdeviceptr *
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return CUDA_ERROR_OUT_OF_MEMORY;
-	e = node_call(&q, NULL, 0, r);
+	e = node_call(&q, NULL, NULL, 0, r);
 	if (!e)
 		*dptr = r->dptr;
 	free(r);

@@ -66,6 +66,15 @@ CUresult gvcu_capture_info(CUstream s, CUstreamCaptureStatus *status, cuuint64_t
 			   CUgraph *graph, const CUgraphNode **deps_out,
 			   const CUgraphEdgeData **edges_out, size_t *n);
 
+/*
+ * A graph node's request (driver_graph.c) whose tail is its dependencies'
+ * handles, then extra_len bytes of extra; the dependencies are checked
+ * against what one request carries.
+ */
+CUresult gvcu_node_rpc(uint32_t op, const void *q, uint32_t q_len, const CUgraphNode *deps,
+		       size_t ndeps, const void *extra, uint32_t extra_len, void *r,
+		       uint32_t r_len);
+
 /* One generated call: checks the context, then one round trip. */
 CUresult gvcu_call(uint32_t op, const void *req, uint32_t req_len, const void *tail,
 		   uint32_t tail_len, void *resp, uint32_t resp_len, const struct gv_buf *bufs,
