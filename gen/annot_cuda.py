@@ -305,6 +305,9 @@ EXCEPTION = [
     # nodes with their body graphs (driver_graph.c, handlers_graph.c)
     "cuGraphAddNode_v2", "cuGraphNodeSetParams", "cuGraphExecNodeSetParams",
     "cuGraphExecUpdate_v2",
+    # IPC handles as tokens the host's parent keeps (driver_ipc.c, handlers_ipc.c)
+    "cuIpcGetMemHandle", "cuIpcOpenMemHandle_v2", "cuIpcCloseMemHandle",
+    "cuIpcGetEventHandle", "cuIpcOpenEventHandle",
     # the occupancy of clusters, configurations as launches have them
     # (driver_occupancy.c, host-worker/handlers_launch.c)
     "cuOccupancyMaxActiveClusters", "cuOccupancyMaxPotentialClusterSize",
@@ -342,7 +345,8 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuGraphExecHostNodeSetParams", "cuGraphAddMemAllocNode",
               "cuGraphMemAllocNodeGetParams", "cuGraphMemFreeNodeGetParams",
               "cuGraphExecUpdate_v2", "cuOccupancyMaxActiveClusters",
-              "cuOccupancyMaxPotentialClusterSize"]
+              "cuOccupancyMaxPotentialClusterSize", "cuIpcGetMemHandle", "cuIpcOpenMemHandle_v2",
+              "cuIpcCloseMemHandle", "cuIpcGetEventHandle", "cuIpcOpenEventHandle"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
@@ -350,7 +354,7 @@ EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c"
                    "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c",
                    "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c",
                    "guest-lib/cuda/driver_graph_copy.c", "guest-lib/cuda/driver_graph_host.c",
-                   "guest-lib/cuda/driver_graph_mem.c"]
+                   "guest-lib/cuda/driver_graph_mem.c", "guest-lib/cuda/driver_ipc.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {
@@ -384,9 +388,6 @@ NOT_GENERIC = {
     "cuCheckpointProcessRestore": "acts on a host process by pid",
     "cuLogsDumpToFile": "writes a file on the host",
     "cuGraphDebugDotPrint": "writes a file on the host",
-    "cuIpcGetMemHandle": "IPC between guest processes needs brokering by the host (not yet)",
-    "cuIpcGetEventHandle": "IPC between guest processes needs brokering by the host (not yet)",
-    "cuIpcCloseMemHandle": "IPC between guest processes needs brokering by the host (not yet)",
     # arrays with in/out counts that the rules cannot see
     "cuDevSmResourceSplitByCount": "result is an array sized by nbGroups",
     "cuGraphGetEdges": "from/to are arrays sized by numEdges",

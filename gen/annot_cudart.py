@@ -27,7 +27,7 @@ EXPORTS_LIST = "guest-lib/cudart_exports.txt"
 HANDWRITTEN_FILES = ["guest-lib/device.c", "guest-lib/error.c", "guest-lib/memory.c",
                      "guest-lib/module.c", "guest-lib/stream.c", "guest-lib/rt_extra.c",
                      "guest-lib/rt_array.c", "guest-lib/rt_graph_copy.c",
-                     "guest-lib/tex_desc.c"]
+                     "guest-lib/tex_desc.c", "guest-lib/rt_ipc.c"]
 
 VIA_DRIVER = {
     # device-wide state of the current device's context
@@ -202,7 +202,6 @@ NOT_SUPPORTED_WHY = [
     (r"^cudaDeviceGetNvSciSyncAttributes$", "NvSci interop, Tegra and DRIVE only (out of scope)"),
     (r"^cuda(ImportExternal|ExternalMemory|SignalExternal|WaitExternal)",
      "external memory and semaphores name file descriptors of the host (not carried)"),
-    (r"^cudaIpc", "IPC between guest processes needs brokering by the host (not yet)"),
     (r"^cudaMem(Discard|Prefetch)Batch|^cudaMemDiscard",
      "managed memory's batched prefetches and discards (not yet; allocation, hints and range attributes work)"),
     (r"^__cudaRegister(HostVar|UnifiedTable)$|^__cudaGetProcAddress$",

@@ -228,6 +228,8 @@ static inline uint64_t gv_stream_value(cudaStream_t s)
 }
 /* A default stream, or one this process's runtime created and still has. */
 int gv_stream_known(cudaStream_t stream);
+/* An event made elsewhere (an IPC handle opened): live, as a created one. */
+void gv_event_learn(cudaEvent_t event);
 /*
  * Whether a memset of count bytes at dst on stream may be queued: they lie
  * in one allocation of the current device this process made and has not

@@ -58,6 +58,11 @@ static int known(struct known_set *k, uint64_t h)
 	return found;
 }
 
+void gv_event_learn(cudaEvent_t event)
+{
+	known_set(&events, (uintptr_t)event, 1);
+}
+
 int gv_stream_known(cudaStream_t stream)
 {
 	uint64_t h = gv_stream_value(stream);

@@ -18,6 +18,7 @@ struct gvw_alloc {
 	int symbol;	 /* a module's global: not the guest's to free */
 	int reserved;	 /* a cuMemAddressReserve range: addresses, no memory */
 	void *graph;	 /* a graph's allocation node's: its address lives with the graph */
+	uint32_t ipc;	 /* another session's, opened this many times (IPC): not charged */
 	uint64_t module; /* a global's module handle: it goes when that unloads */
 	void *priv;	 /* executor's own (host buffer for the CPU double) */
 	void *cpu;	 /* managed memory: where this process's CPU reaches it; else NULL */

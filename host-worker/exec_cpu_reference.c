@@ -498,8 +498,12 @@ static int cpuref_priority_range(void *ctx, int *least, int *greatest)
 
 static int cpuref_event_create(void *ctx, unsigned int flags, void **ev)
 {
-	struct cpuref_event *e = calloc(1, sizeof(*e));
+	struct cpuref_event *e;
 
+	/* An interprocess event cannot time (cudaEventCreateWithFlags). */
+	if ((flags & cudaEventInterprocess) && !(flags & cudaEventDisableTiming))
+		return cudaErrorInvalidValue;
+	e = calloc(1, sizeof(*e));
 	if (!e)
 		return cudaErrorMemoryAllocation;
 	e->flags = flags;

@@ -119,9 +119,10 @@ int gvw_h_EVENT_CREATE(struct gvw_call *c)
 
 	if (e)
 		return e;
-	/* Default, BlockingSync, DisableTiming; Interprocess is not supported. */
-	if (q->flags & ~3u)
-		return q->flags & 4u ? cudaErrorNotSupported : cudaErrorInvalidValue;
+	/* Default, BlockingSync, DisableTiming, Interprocess (the executor checks
+	 * the last goes with DisableTiming, as the driver does). */
+	if (q->flags & ~7u)
+		return cudaErrorInvalidValue;
 	if (c->s->handles.live >= c->s->w->limits.max_handles)
 		return gvw_limit_refuse(c->s, GVW_LIMIT_HANDLES, c->s->handles.live, 1);
 	e = gvw_ex(c)->event_create(c->ctx, q->flags, &ev);

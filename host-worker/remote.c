@@ -120,6 +120,26 @@ static int answer_gate_call(struct gvw_remote *r, uint32_t len)
 	return 0;
 }
 
+/*
+ * A worker's IPC_PUT or IPC_GET, answered from the table of every session
+ * here; the session is the one this worker serves, whatever it says.
+ */
+static int answer_ipc(struct gvw_remote *r, uint32_t type, uint32_t len)
+{
+	struct gv_relay_msg m = {GV_RELAY_IPC_ANSWER, 0, 0};
+	struct gv_relay_ipc io;
+
+	if (len != sizeof(io) || gvw_read_full(r->relay_fd, &io, sizeof(io)))
+		return -1;
+	if (gvw_ipc_registry_answer(&r->w->ipc, r->id, type, &io) == 0)
+		m.reserved = sizeof(io);
+	pthread_mutex_lock(&r->w->lock);
+	if (gvw_write_full(r->relay_fd, &m, sizeof(m)) == 0 && m.reserved)
+		gvw_write_full(r->relay_fd, &io, sizeof(io));
+	pthread_mutex_unlock(&r->w->lock);
+	return 0;
+}
+
 /* Gates the worker process reached: mirrored here for the callback session. */
 static void *relay_reader(void *arg)
 {
@@ -138,6 +158,9 @@ static void *relay_reader(void *arg)
 			answer_vm_stats(r);
 		else if (m.type == GV_RELAY_GATE_CALL && r->shared &&
 			 answer_gate_call(r, m.reserved))
+			break;
+		else if ((m.type == GV_RELAY_IPC_PUT || m.type == GV_RELAY_IPC_GET) &&
+			 answer_ipc(r, m.type, m.reserved))
 			break;
 	}
 	return NULL;
@@ -900,6 +923,8 @@ void gvw_remote_close(struct gvw_remote *r)
 	shutdown(r->relay_fd, SHUT_RDWR);
 	if (r->have_relay)
 		pthread_join(r->relay, NULL);
+	/* Its IPC handles open nowhere else from now on. */
+	gvw_ipc_registry_drop(&w->ipc, r->id);
 	if (r->pid)
 		reap(r, 5000);
 	close(r->fd);

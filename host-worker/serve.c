@@ -47,7 +47,8 @@ static void *relay_reader(void *arg)
 			gvw_gate_release_token(w, m.token);
 			continue;
 		}
-		if (m.type != GV_RELAY_VM_STATS && m.type != GV_RELAY_GATE_ANSWER)
+		if (m.type != GV_RELAY_VM_STATS && m.type != GV_RELAY_GATE_ANSWER &&
+		    m.type != GV_RELAY_IPC_ANSWER)
 			continue;
 		if (m.reserved > sizeof(buf) || gvw_read_full(w->relay_fd, buf, m.reserved))
 			break;
@@ -91,6 +92,19 @@ static int ask_parent(struct gvw_worker *w, uint32_t type, const void *q, uint32
 	return n;
 }
 
+int gvw_ipc_ask(struct gvw_session *s, uint32_t type, struct gv_relay_ipc *io)
+{
+	struct gvw_worker *w = s->w;
+
+	/* Sessions run here: this process sees them all. */
+	if (w->relay_fd < 0)
+		return gvw_ipc_registry_answer(&w->ipc, s->id, type, io);
+	return ask_parent(w, type, io, sizeof(*io), GV_RELAY_IPC_ANSWER, io, sizeof(*io)) ==
+		       (int)sizeof(*io)
+		   ? 0
+		   : -1;
+}
+
 /* The parent's VM-wide figures now, for a STATS op; 0, or -1 if none came. */
 static int ask_vm_stats(struct gvw_worker *w, struct gv_frame_vm_stats *out)
 {
@@ -130,7 +144,7 @@ static void held(const struct gvw_session *s, uint64_t *allocs, uint64_t *bytes)
 
 	*allocs = *bytes = 0;
 	for (i = 0; i < s->allocs.n; i++) {
-		if (!s->allocs.v[i].symbol) {
+		if (!s->allocs.v[i].symbol && !s->allocs.v[i].ipc) {
 			(*allocs)++;
 			*bytes += s->allocs.v[i].size;
 		}

@@ -248,6 +248,7 @@ int gvw_worker_create(const struct gvw_config *cfg, struct gvw_worker **out, cha
 		free(w);
 		return -1;
 	}
+	gvw_ipc_registry_init(&w->ipc);
 	if (cfg->worker_path) {
 		/* CUDA must not be initialized in this process: a probe does it. */
 		if (probe(w)) {
@@ -280,6 +281,7 @@ void gvw_worker_destroy(struct gvw_worker *w)
 	free(w->remotes);
 	free(w->guest_ram);
 	gvw_gates_destroy(w);
+	gvw_ipc_registry_free(&w->ipc);
 	pthread_cond_destroy(&w->gate_cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w->ex_state);
@@ -388,7 +390,9 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 
 		if (a->device != dev)
 			continue;
-		if (!a->symbol && !a->reserved) {
+		if (a->ipc)
+			s->ipc_imports--; /* the context's end unmaps it */
+		if (!a->symbol && !a->reserved && !a->ipc) {
 			/* A graph's memory goes with the context, as its graph. */
 			if (!a->graph)
 				ex->mem_free(ctx, a);
@@ -416,7 +420,11 @@ void gvw_session_close(struct gvw_session *s)
 	int d;
 
 	for (i = 0; i < s->allocs.n; i++)
-		n += !s->allocs.v[i].symbol && !s->allocs.v[i].reserved;
+		n += !s->allocs.v[i].symbol && !s->allocs.v[i].reserved && !s->allocs.v[i].ipc;
+	/* Its IPC handles open nowhere else from now on (a parent of worker
+	 * processes drops them itself when the worker goes). */
+	if (w->relay_fd < 0)
+		gvw_ipc_registry_drop(&w->ipc, s->id);
 	gvw_vmm_drop(s);
 	gvw_conds_drop(s);
 	/* Streams held at host-function gates must move before contexts go. */

@@ -13,6 +13,7 @@
 #include "gvirtus_worker.h"
 #include "handles.h"
 #include "hashtab.h"
+#include "ipc_registry.h"
 #include "protocol.h"
 
 #define GVW_MAX_DEVICES 16
@@ -194,6 +195,8 @@ struct gvw_worker {
 	uint64_t guest_ram_gen;
 	/* In a worker process: its guest RAM's registration (ram_pin.c). */
 	struct gvw_ram_pin *ram_pin;
+	/* IPC handles, where this process is the parent or runs sessions itself. */
+	struct gvw_ipc_registry ipc;
 };
 
 /*
@@ -276,6 +279,7 @@ struct gvw_session {
 	/* What the session holds against w->limits. */
 	uint64_t module_bytes, device_bytes, host_bytes;
 	uint32_t library_objects;    /* the math libraries' live objects */
+	uint32_t ipc_imports;	     /* other sessions' allocations it opened */
 	unsigned int warned;	     /* limits already reported (1 << enum gvw_limit) */
 	struct gvw_hashtab fn_index; /* functions by (module, name) */
 	/* Where an executor writes a function's parameters before they are kept. */
@@ -350,5 +354,11 @@ struct gvw_function *gvw_function_find(struct gvw_session *s, uint64_t module, c
 int gvw_function_index(struct gvw_session *s, struct gvw_function *fn);
 void gvw_function_unindex(struct gvw_session *s, struct gvw_function *fn);
 void gvw_functions_destroy(struct gvw_session *s);
+
+/*
+ * An IPC_PUT or IPC_GET (frame.h) for session s, answered by the process
+ * that sees every session of its VM or backend: 0, or -1 when refused.
+ */
+int gvw_ipc_ask(struct gvw_session *s, uint32_t type, struct gv_relay_ipc *io);
 
 #endif

@@ -88,12 +88,7 @@ GV_CU_UNSUPPORTED(cuGreenCtxStreamCreate) /* creates a CUstream, which the runti
 GV_CU_UNSUPPORTED(cuGreenCtxWaitEvent) /* parameter hCtx (CUgreenCtx) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuImportExternalMemory) /* parameter memHandleDesc (const CUDA_EXTERNAL_MEMORY_HANDLE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuImportExternalSemaphore) /* parameter semHandleDesc (const CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuIpcCloseMemHandle) /* IPC between guest processes needs brokering by the host (not yet) */
-GV_CU_UNSUPPORTED(cuIpcGetEventHandle) /* IPC between guest processes needs brokering by the host (not yet) */
-GV_CU_UNSUPPORTED(cuIpcGetMemHandle) /* IPC between guest processes needs brokering by the host (not yet) */
-GV_CU_UNSUPPORTED(cuIpcOpenEventHandle) /* creates a CUevent, which the runtime's ops own */
 GV_CU_UNSUPPORTED(cuIpcOpenMemHandle) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuIpcOpenMemHandle_v2) /* returns device memory the session must track (pdptr) */
 GV_CU_UNSUPPORTED(cuKernelGetAttribute) /* parameter kernel (CUkernel) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuKernelGetFunction) /* creates a CUfunction, which the runtime's ops own */
 GV_CU_UNSUPPORTED(cuKernelGetLibrary) /* parameter pLib (CUlibrary *) holds pointers or device addresses */

@@ -268,6 +268,11 @@
 	X(cuGraphExecUpdate_v2, CUresult, (CUgraphExec, CUgraph, CUgraphExecUpdateResultInfo *)) \
 	X(cuOccupancyMaxActiveClusters, CUresult, (int *, CUfunction, const CUlaunchConfig *)) \
 	X(cuOccupancyMaxPotentialClusterSize, CUresult, (int *, CUfunction, const CUlaunchConfig *)) \
+	X(cuIpcGetMemHandle, CUresult, (CUipcMemHandle *, CUdeviceptr)) \
+	X(cuIpcOpenMemHandle_v2, CUresult, (CUdeviceptr *, CUipcMemHandle, unsigned int)) \
+	X(cuIpcCloseMemHandle, CUresult, (CUdeviceptr)) \
+	X(cuIpcGetEventHandle, CUresult, (CUipcEventHandle *, CUevent)) \
+	X(cuIpcOpenEventHandle, CUresult, (CUevent *, CUipcEventHandle)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

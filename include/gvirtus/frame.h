@@ -151,5 +151,21 @@ struct __attribute__((packed)) gv_relay_gate_fn {
 #define GV_RELAY_GATE_CALL    5u
 #define GV_RELAY_GATE_ANSWER  6u
 #define GV_RELAY_MAX_PAYLOAD  256u
+/*
+ * IPC handles (protocol.h, gv_ipc_handle) are kept by the parent, which
+ * alone sees every session of its VM or backend: a worker asks it to
+ * keep a driver handle (IPC_PUT, answered with the token) or for the
+ * driver handle of a token (IPC_GET).  Both messages and their answer
+ * (IPC_ANSWER) carry one gv_relay_ipc; an answer of no bytes refuses.
+ */
+#define GV_RELAY_IPC_PUT    7u
+#define GV_RELAY_IPC_GET    8u
+#define GV_RELAY_IPC_ANSWER 9u
+struct __attribute__((packed)) gv_relay_ipc {
+	uint32_t kind; /* enum gv_ipc_kind */
+	uint32_t reserved;
+	uint64_t token[2];
+	uint8_t native[64]; /* the driver's handle */
+};
 
 #endif

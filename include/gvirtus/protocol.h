@@ -845,6 +845,45 @@ struct __attribute__((packed)) gv_graph_exec_update_resp {
 };
 
 /*
+ * IPC between processes of one VM, or of one backend's clients
+ * (IPC_EXPORT, IPC_IMPORT, IPC_CLOSE).  What a guest process holds is not
+ * the driver's handle but a token the host's parent process drew at
+ * random and maps to it (host-worker/ipc_registry.c): a guest cannot
+ * forge a handle to another VM's memory, and a handle dies with the
+ * session that exported it.  The 64 bytes are cudaIpcMemHandle_t's and
+ * cudaIpcEventHandle_t's (CUipcMemHandle, CUipcEventHandle).
+ */
+#define GV_IPC_MAGIC 0x50495647u /* "GVIP" */
+enum gv_ipc_kind {
+	GV_IPC_MEM = 1,
+	GV_IPC_EVENT = 2,
+};
+struct __attribute__((packed)) gv_ipc_handle {
+	uint32_t magic; /* GV_IPC_MAGIC */
+	uint32_t kind;	/* enum gv_ipc_kind */
+	uint64_t token[2];
+	uint8_t zero[40];
+};
+_Static_assert(sizeof(struct gv_ipc_handle) == 64, "an IPC handle is 64 bytes");
+struct __attribute__((packed)) gv_ipc_export_req {
+	uint32_t kind; /* enum gv_ipc_kind */
+	uint32_t reserved;
+	uint64_t obj; /* a device address (GV_IPC_MEM) or an event handle */
+};
+struct __attribute__((packed)) gv_ipc_export_resp {
+	struct gv_ipc_handle handle;
+};
+struct __attribute__((packed)) gv_ipc_import_req {
+	struct gv_ipc_handle handle;
+	uint32_t flags; /* cudaIpcMemLazyEnablePeerAccess; 0 for events */
+	uint32_t kind;	/* what the call opens: the handle must be of it */
+};
+struct __attribute__((packed)) gv_ipc_import_resp {
+	uint64_t obj;  /* the mapping's base address, or an event handle */
+	uint64_t size; /* the mapping's size */
+};
+
+/*
  * Texture and surface objects (CUDA_RESOURCE_DESC, CUDA_TEXTURE_DESC and
  * CUDA_RESOURCE_VIEW_DESC field by field; enumerations with the driver's
  * values).  The response's handle is the object's own value.

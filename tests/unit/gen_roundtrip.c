@@ -1648,6 +1648,7 @@ int main(void)
 	graph_memory_nodes(&fake);
 	range_attributes(&fake);
 	module_globals();
+	ipc_handles(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }

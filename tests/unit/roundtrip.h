@@ -66,6 +66,8 @@ void rt_install(struct gvg_cuda_fns *t);
 void graph_host_nodes(struct gvg_cuda_fns *t);
 /* Graphs' memory nodes against a fake driver (roundtrip_graph_mem.c). */
 void graph_memory_nodes(struct gvg_cuda_fns *t);
+/* IPC handles against a fake driver (roundtrip_ipc.c). */
+void ipc_handles(struct gvg_cuda_fns *t);
 void rt_run_all(void);
 
 #endif
