@@ -6,7 +6,7 @@
 // whose errors must be the driver's: a handle opened in its own process,
 // an event made without cudaEventInterprocess, a handle of zeros, a close
 // of memory that was not opened.  The child prints all its lines before
-// the parent prints any, so that the output is the same on every run.
+// the parent prints any more, so that the output is the same on every run.
 #include <cstring>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,8 +55,10 @@ static int child(int in, int out)
 	cudaEvent_t ev = NULL;
 	char done = 1;
 
+	// Printed once the parent has printed its setup: one order on every run.
+	int got = read_all(in, &h, sizeof(h));
 	printf("== child\n");
-	check_i("child: handles received", read_all(in, &h, sizeof(h)), 0);
+	check_i("child: handles received", got, 0);
 	check_e("child: event opened", cudaIpcOpenEventHandle(&ev, h.event), cudaSuccess);
 	check_e("child: memory opened",
 		cudaIpcOpenMemHandle((void **)&d, h.mem, cudaIpcMemLazyEnablePeerAccess),
