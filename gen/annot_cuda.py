@@ -308,6 +308,12 @@ EXCEPTION = [
     # IPC handles as tokens the host's parent keeps (driver_ipc.c, handlers_ipc.c)
     "cuIpcGetMemHandle", "cuIpcOpenMemHandle_v2", "cuIpcCloseMemHandle",
     "cuIpcGetEventHandle", "cuIpcOpenEventHandle",
+    # libraries and kernels, the runtime's objects (driver_library.c, library.c)
+    "cuLibraryLoadData", "cuLibraryLoadFromFile", "cuLibraryUnload", "cuLibraryGetKernel",
+    "cuLibraryGetKernelCount", "cuLibraryEnumerateKernels", "cuLibraryGetModule",
+    "cuLibraryGetGlobal", "cuKernelGetFunction", "cuKernelGetLibrary", "cuKernelGetName",
+    "cuKernelGetAttribute", "cuKernelSetAttribute", "cuKernelSetCacheConfig",
+    "cuKernelGetParamInfo", "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions",
     # the occupancy of clusters, configurations as launches have them
     # (driver_occupancy.c, host-worker/handlers_launch.c)
     "cuOccupancyMaxActiveClusters", "cuOccupancyMaxPotentialClusterSize",
@@ -346,7 +352,8 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuGraphMemAllocNodeGetParams", "cuGraphMemFreeNodeGetParams",
               "cuGraphExecUpdate_v2", "cuOccupancyMaxActiveClusters",
               "cuOccupancyMaxPotentialClusterSize", "cuIpcGetMemHandle", "cuIpcOpenMemHandle_v2",
-              "cuIpcCloseMemHandle", "cuIpcGetEventHandle", "cuIpcOpenEventHandle"]
+              "cuIpcCloseMemHandle", "cuIpcGetEventHandle", "cuIpcOpenEventHandle",
+              "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions", "cuFuncGetName"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
@@ -354,7 +361,8 @@ EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c"
                    "guest-lib/cuda/driver_capture.c", "guest-lib/cuda/driver_graph.c",
                    "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c",
                    "guest-lib/cuda/driver_graph_copy.c", "guest-lib/cuda/driver_graph_host.c",
-                   "guest-lib/cuda/driver_graph_mem.c", "guest-lib/cuda/driver_ipc.c"]
+                   "guest-lib/cuda/driver_graph_mem.c", "guest-lib/cuda/driver_ipc.c",
+                   "guest-lib/cuda/driver_library.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

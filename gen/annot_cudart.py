@@ -27,7 +27,8 @@ EXPORTS_LIST = "guest-lib/cudart_exports.txt"
 HANDWRITTEN_FILES = ["guest-lib/device.c", "guest-lib/error.c", "guest-lib/memory.c",
                      "guest-lib/module.c", "guest-lib/stream.c", "guest-lib/rt_extra.c",
                      "guest-lib/rt_array.c", "guest-lib/rt_graph_copy.c",
-                     "guest-lib/tex_desc.c", "guest-lib/rt_ipc.c"]
+                     "guest-lib/tex_desc.c", "guest-lib/rt_ipc.c",
+                     "guest-lib/library.c"]
 
 VIA_DRIVER = {
     # device-wide state of the current device's context
@@ -211,7 +212,8 @@ NOT_SUPPORTED_WHY = [
     (r"^cudaGraphKernelNodeGetParams$",
      "a kernel node's parameters back from the host: its arguments as the driver keeps them (not yet)"),
     (r"^cudaGraphDebugDotPrint$", "writes a file: on the host, where the guest cannot read it"),
-    (r"^cudaLibrary", "context-independent loading (cudaLibrary*) is not carried yet"),
+    (r"^cudaLibraryGet(Managed|UnifiedFunction)$",
+     "a library's managed variables and unified functions (not yet; its kernels and globals work)"),
     (r"^cudaLogs", "driver logs call back into the guest (not carried)"),
     (r"^cudaDevice(Register|Unregister)AsyncNotification$", "callbacks from the host (not carried)"),
     (r"^cudaUserObjectCreate$", "its destructor is a guest callback the host would call (not carried)"),

@@ -214,8 +214,50 @@ void gv_managed_forget_device(int dev);
 /* ---- kernels and symbols (module.c) ---- */
 
 /* The host module of a registered fatbin on the current device. */
+/*
+ * A module image's bytes, or 0 if it is none of PTX, cubin and fatbin;
+ * *image moves past a fatbin wrapper (image.c).
+ */
+size_t gv_image_size(const void **image);
+uint32_t gv_image_magic(const void *image);
+/* A cubin or a fatbin (not PTX text); image has at least 4 bytes. */
+int gv_image_is_binary(const void *image);
+/*
+ * A file's bytes and one NUL, malloc'ed, or NULL: *len is its length, 0
+ * when it cannot be read, else the bytes memory ran out for.
+ */
+char *gv_read_file(const char *name, size_t *len);
+/* Answers what JIT options ask back (logs, wall time); options has n entries. */
+void gv_jit_outputs(unsigned int n, const int *options, void **values);
 struct gv_fatbin;
+struct gv_kernel;
 cudaError_t gv_module_handle(struct gv_fatbin *fb, uint64_t *out);
+/* A library's image (malloc'ed, kept from now on), loaded per device at first use. */
+struct gv_fatbin *gv_fatbin_own(void *image, size_t len);
+/* Its module on device dev, or 0 if not loaded there. */
+uint64_t gv_fatbin_module(const struct gv_fatbin *fb, int dev);
+/* Forgets it and its kernels and variables (the host's modules stay). */
+void gv_fatbin_forget(struct gv_fatbin *fb);
+/* Its kernel called name, found on the current device; its handle is *out. */
+cudaError_t gv_fatbin_kernel(struct gv_fatbin *fb, const char *name, struct gv_kernel **out);
+/* 1 if kernel is a live cudaKernel_t (a registration or a library's), with its
+ * image and name; else 0. */
+int gv_kernel_known(const void *kernel, struct gv_fatbin **fb, const char **name);
+
+/* ---- libraries (library.c), for the runtime's and the driver's calls ---- */
+
+/* Loads an image (len 0: its own size) for the current device. */
+cudaError_t gv_library_load(const void *code, size_t len, struct gv_fatbin **out);
+cudaError_t gv_library_unload(struct gv_fatbin *fb);
+/* 1 if lib is a library loaded and not unloaded. */
+int gv_library_live(const void *lib);
+cudaError_t gv_library_global(struct gv_fatbin *fb, const char *name, uint64_t *ptr,
+			      uint64_t *size);
+/* Its kernels, up to max of them into out (NULL: none), and how many it has. */
+cudaError_t gv_library_kernels(struct gv_fatbin *fb, struct gv_kernel **out, unsigned int max,
+			       unsigned int *count);
+/* A loaded module's kernels: their count and names (NUL after each, malloc'ed). */
+cudaError_t gv_module_functions(uint64_t module, unsigned int *count, char **names);
 /* The host handle of a registered kernel (its host stub) on the current device. */
 cudaError_t gv_kernel_function(const void *stub, uint64_t *out);
 

@@ -22,6 +22,7 @@ struct gv_fatbin {
 	const void *image; /* NULL: a form gvirtus cannot load */
 	size_t len;
 	uint64_t module[GVRT_MAX_DEVICES];
+	void *owned; /* a library's copy of its image (library.c); else NULL */
 };
 
 struct gv_kernel {
@@ -106,7 +107,11 @@ GVRT_EXPORT void __cudaRegisterFatBinaryEnd(void **handle)
 /* The host frees modules with the session; this only forgets them. */
 GVRT_EXPORT void __cudaUnregisterFatBinary(void **handle)
 {
-	struct gv_fatbin *fb = (struct gv_fatbin *)handle;
+	gv_fatbin_forget((struct gv_fatbin *)handle);
+}
+
+void gv_fatbin_forget(struct gv_fatbin *fb)
+{
 	size_t i, j;
 
 	pthread_mutex_lock(&lock);
@@ -127,7 +132,24 @@ GVRT_EXPORT void __cudaUnregisterFatBinary(void **handle)
 	}
 	nsymbols = j;
 	pthread_mutex_unlock(&lock);
+	free(fb->owned);
 	free(fb);
+}
+
+struct gv_fatbin *gv_fatbin_own(void *image, size_t len)
+{
+	struct gv_fatbin *fb = calloc(1, sizeof(*fb));
+
+	if (fb) {
+		fb->image = fb->owned = image;
+		fb->len = len;
+	}
+	return fb;
+}
+
+uint64_t gv_fatbin_module(const struct gv_fatbin *fb, int dev)
+{
+	return dev >= 0 && dev < GVRT_MAX_DEVICES ? fb->module[dev] : 0;
 }
 
 GVRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun, char *device_fun,
@@ -236,6 +258,78 @@ static struct gv_symbol *symbol_of(const void *host_var)
 			s = symbols[i];
 	pthread_mutex_unlock(&lock);
 	return s;
+}
+
+static cudaError_t kernel_handle(struct gv_kernel *k, uint64_t *out);
+
+/*
+ * A library's kernel by name: one object per name, its own cudaKernel_t
+ * and "host stub" (so that every call taking a kernel's stub takes it),
+ * made once the host found the kernel on the current device.
+ */
+cudaError_t gv_fatbin_kernel(struct gv_fatbin *fb, const char *name, struct gv_kernel **out)
+{
+	struct gv_kernel *k = NULL;
+	size_t i, len = strlen(name);
+	uint64_t fn;
+	cudaError_t e;
+	void *v;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nkernels && !k; i++)
+		if (kernels[i]->fb == fb && strcmp(kernels[i]->name, name) == 0)
+			k = kernels[i];
+	pthread_mutex_unlock(&lock);
+	if (k) {
+		*out = k;
+		return cudaSuccess;
+	}
+	if (len == 0 || len >= GV_MAX_NAME)
+		return cudaErrorSymbolNotFound;
+	k = calloc(1, sizeof(*k) + len + 1);
+	if (!k)
+		return cudaErrorMemoryAllocation;
+	memcpy(k + 1, name, len + 1);
+	k->name = (const char *)(k + 1);
+	k->fb = fb;
+	k->stub = k;
+	e = kernel_handle(k, &fn);
+	if (!e) {
+		pthread_mutex_lock(&lock);
+		v = append(kernels, &nkernels, k);
+		if (v)
+			kernels = v;
+		else
+			e = cudaErrorMemoryAllocation;
+		pthread_mutex_unlock(&lock);
+	}
+	if (e) {
+		free(k->params);
+		free(k);
+		/* The host's answer for a name the module lacks, as a library's call says it. */
+		return e == cudaErrorInvalidDeviceFunction ? cudaErrorSymbolNotFound : e;
+	}
+	*out = k;
+	return cudaSuccess;
+}
+
+int gv_kernel_known(const void *kernel, struct gv_fatbin **fb, const char **name)
+{
+	int found = 0;
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nkernels && !found; i++) {
+		if (kernels[i] == kernel) {
+			found = 1;
+			if (fb)
+				*fb = kernels[i]->fb;
+			if (name)
+				*name = kernels[i]->name;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return found;
 }
 
 /* The kernel's host function handle on the current device, loading as needed. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_support.h"
 #include "handlers.h"
 #include "log.h"
 #include "module_image.h"
@@ -321,4 +322,76 @@ int gvw_h_LAUNCH_LOG(struct gvw_call *c)
 		return cudaErrorNotSupported; /* no launch recorded (see record_launch) */
 	memcpy(c->resp, c->s->launch_log, sizeof(*c->s->launch_log));
 	return cudaSuccess;
+}
+
+/* Copies len bytes into the guest's buffer at offset (within its length). */
+static void put_bulk(const struct gvw_bulk *b, uint64_t offset, const void *src, size_t len)
+{
+	const char *from = src;
+	unsigned int i;
+
+	for (i = 0; i < b->niov && len; i++) {
+		size_t piece = b->iov[i].len, n;
+
+		if (offset >= piece) {
+			offset -= piece;
+			continue;
+		}
+		n = piece - offset < len ? piece - offset : len;
+		memcpy((char *)b->iov[i].base + offset, from, n);
+		from += n;
+		len -= n;
+		offset = 0;
+	}
+}
+
+/* A module's kernels' names (protocol.h, MODULE_FUNCTIONS). */
+int gvw_h_MODULE_FUNCTIONS(struct gvw_call *c)
+{
+	const struct gv_module_functions_req *q = c->req;
+	struct gv_module_functions_resp *r = c->resp;
+	CUfunction *fns = NULL;
+	unsigned int n = 0, i;
+	uint64_t at = 0;
+	void *mod;
+	int e = gvg_enter(c, GVG_FN(cuda, cuModuleGetFunctionCount));
+
+	if (!e)
+		e = gvg_enter(c, GVG_FN(cuda, cuModuleEnumerateFunctions));
+	if (!e)
+		e = gvg_enter(c, GVG_FN(cuda, cuFuncGetName));
+	if (!e)
+		e = module_of(c, q->module, &mod);
+	if (e)
+		return e;
+	if (q->buf_len && !gvw_bulk_ok(c, GV_BULK_FROM_HOST, q->buf_len))
+		return CUDA_ERROR_INVALID_VALUE;
+	e = (int)GVG_DRV(c, cuda, cuModuleGetFunctionCount)(&n, mod);
+	if (e)
+		return e;
+	if (n > GV_MAX_MODULE_FUNCTIONS)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	if (n && !(fns = malloc(n * sizeof(*fns))))
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	if (n)
+		e = (int)GVG_DRV(c, cuda, cuModuleEnumerateFunctions)(fns, n, mod);
+	for (i = 0; !e && i < n; i++) {
+		const char *name = NULL;
+		size_t len;
+
+		e = (int)GVG_DRV(c, cuda, cuFuncGetName)(&name, fns[i]);
+		if (e || !name)
+			break;
+		len = strnlen(name, GV_MAX_NAME - 1) + 1;
+		/* Whole names only; what does not fit is counted, for a retry. */
+		if (q->buf_len >= len && at <= q->buf_len - len) {
+			put_bulk(c->bulk, at, name, len - 1);
+			put_bulk(c->bulk, at + len - 1, "", 1);
+		}
+		at += len;
+	}
+	free(fns);
+	r->count = n;
+	r->names_len = at;
+	return e;
 }

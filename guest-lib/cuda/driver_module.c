@@ -12,58 +12,8 @@
 
 #include "gvcu.h"
 
-#define FATBIN_MAGIC	     0xba55ed50u
-#define FATBIN_WRAPPER_MAGIC 0x466243b1u
-#define ELF_MAGIC	     0x464c457fu
-
-/* ---- image sizes: the host needs a length; the driver's API has none ---- */
-
-static uint64_t rd(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, (size_t)n);
-	return v;
-}
-
-static size_t elf_size(const uint8_t *p)
-{
-	uint64_t shoff = rd(p + 0x28, 8), phoff = rd(p + 0x20, 8);
-	uint64_t shent = rd(p + 0x3a, 2), shnum = rd(p + 0x3c, 2);
-	uint64_t phent = rd(p + 0x36, 2), phnum = rd(p + 0x38, 2);
-	uint64_t end = shoff + shent * shnum, i;
-
-	if (phoff + phent * phnum > end)
-		end = phoff + phent * phnum;
-	for (i = 0; i < shnum; i++) {
-		const uint8_t *sh = p + shoff + i * shent;
-
-		if (rd(sh + 4, 4) != 8 /* SHT_NOBITS */ &&
-		    rd(sh + 0x18, 8) + rd(sh + 0x20, 8) > end)
-			end = rd(sh + 0x18, 8) + rd(sh + 0x20, 8);
-	}
-	return (size_t)end;
-}
-
-/* The image's bytes, or 0 if it is none of PTX, cubin and fatbin. */
-static size_t image_size(const void **image)
-{
-	const uint8_t *p = *image;
-	uint32_t magic = (uint32_t)rd(p, 4);
-
-	if (magic == FATBIN_WRAPPER_MAGIC) {
-		const void *inner;
-
-		memcpy(&inner, p + 8, sizeof(inner));
-		*image = inner;
-		return inner ? image_size(image) : 0;
-	}
-	if (magic == FATBIN_MAGIC)
-		return (size_t)(rd(p + 6, 2) + rd(p + 8, 8));
-	if (magic == ELF_MAGIC)
-		return p[4] == 2 /* ELFCLASS64 */ ? elf_size(p) : 0;
-	return strlen((const char *)p) + 1;
-}
+#define FATBIN_MAGIC 0xba55ed50u
+#define ELF_MAGIC    0x464c457fu
 
 static CUresult load(CUmodule *module, const void *image)
 {
@@ -76,13 +26,13 @@ static CUresult load(CUmodule *module, const void *image)
 		return e;
 	if (!module || !image)
 		return CUDA_ERROR_INVALID_VALUE;
-	q.size = image_size(&image);
+	q.size = gv_image_size(&image);
 	if (q.size < 16)
 		return CUDA_ERROR_INVALID_IMAGE;
 	b = (struct gv_buf){image, q.size, GV_BULK_TO_HOST};
 	e = GVCU_RPC(MODULE_LOAD, &q, &r, &b, 1);
-	if (e == CUDA_ERROR_INVALID_IMAGE && rd(image, 4) != ELF_MAGIC &&
-	    rd(image, 4) != FATBIN_MAGIC)
+	if (e == CUDA_ERROR_INVALID_IMAGE && gv_image_magic(image) != ELF_MAGIC &&
+	    gv_image_magic(image) != FATBIN_MAGIC)
 		e = CUDA_ERROR_INVALID_PTX; /* what the driver says of bad text */
 	if (!e)
 		*module = (CUmodule)(uintptr_t)r.handle;
@@ -99,47 +49,20 @@ GVCU_EXPORT CUresult cuModuleLoadFatBinary(CUmodule *module, const void *fatbin)
 	return load(module, fatbin);
 }
 
-/*
- * JIT options steer code generation on the host's driver, which chooses
- * for itself here; the outputs they name are answered: empty logs and no
- * wall time.
- */
+/* JIT options: the host's driver chooses for itself (gv_jit_outputs). */
 GVCU_EXPORT CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int n,
 					CUjit_option *options, void **values)
 {
-	unsigned int i;
-
 	if (n && (!options || !values))
 		return CUDA_ERROR_INVALID_VALUE;
-	for (i = 0; i < n; i++) {
-		switch (options[i]) {
-		case CU_JIT_INFO_LOG_BUFFER:
-		case CU_JIT_ERROR_LOG_BUFFER:
-			if (values[i])
-				*(char *)values[i] = 0;
-			break;
-		case CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES:
-		case CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES:
-			values[i] = (void *)(uintptr_t)0;
-			break;
-		case CU_JIT_WALL_TIME: {
-			float zero = 0;
-
-			memcpy(&values[i], &zero, sizeof(zero));
-			break;
-		}
-		default:
-			break;
-		}
-	}
+	gv_jit_outputs(n, (const int *)options, values);
 	return load(module, image);
 }
 
 GVCU_EXPORT CUresult cuModuleLoad(CUmodule *module, const char *fname)
 {
-	FILE *f;
+	size_t len;
 	char *buf;
-	long len;
 	CUresult e;
 
 	if (!module || !fname)
@@ -147,25 +70,9 @@ GVCU_EXPORT CUresult cuModuleLoad(CUmodule *module, const char *fname)
 	e = gvcu_need_ctx();
 	if (e)
 		return e;
-	f = fopen(fname, "rb");
-	if (!f)
-		return CUDA_ERROR_FILE_NOT_FOUND;
-	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return CUDA_ERROR_FILE_NOT_FOUND;
-	}
-	buf = malloc((size_t)len + 1);
-	if (!buf) {
-		fclose(f);
-		return CUDA_ERROR_OUT_OF_MEMORY;
-	}
-	if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		fclose(f);
-		free(buf);
-		return CUDA_ERROR_FILE_NOT_FOUND;
-	}
-	fclose(f);
-	buf[len] = 0; /* PTX read from a file has no NUL of its own */
+	buf = gv_read_file(fname, &len);
+	if (!buf)
+		return len ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_ERROR_FILE_NOT_FOUND;
 	e = len >= 16 ? load(module, buf) : CUDA_ERROR_INVALID_IMAGE;
 	free(buf);
 	return e;
@@ -357,7 +264,7 @@ static CUresult pack(const struct fn_layout *l, void **params, void **extra)
 }
 
 /* What every launch checks, in the driver's order, and its packed arguments. */
-static CUresult prepare(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
+static CUresult prepare(CUfunction *f, unsigned int gx, unsigned int gy, unsigned int gz,
 			unsigned int bx, unsigned int by, unsigned int bz, void **params,
 			void **extra, const struct fn_layout **l)
 {
@@ -365,7 +272,14 @@ static CUresult prepare(CUfunction f, unsigned int gx, unsigned int gy, unsigned
 
 	if (e)
 		return e;
-	*l = f ? layout_of((uintptr_t)f) : NULL;
+	*l = *f ? layout_of((uintptr_t)*f) : NULL;
+	if (!*l && *f) {
+		/* A CUkernel: its function here. */
+		e = gvcu_function_of(f);
+		if (e)
+			return e;
+		*l = layout_of((uintptr_t)*f);
+	}
 	if (!*l)
 		return CUDA_ERROR_INVALID_HANDLE;
 	if (params && extra)
@@ -380,7 +294,6 @@ GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int 
 				    void **extra)
 {
 	struct gv_launch_req q = {
-	    .function = (uintptr_t)f,
 	    .grid = {gx, gy, gz},
 	    .block = {bx, by, bz},
 	    .shared_mem = shmem,
@@ -388,10 +301,11 @@ GVCU_EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned int gx, unsigned int 
 	};
 	const struct fn_layout *l;
 	struct gv_empty r;
-	CUresult e = prepare(f, gx, gy, gz, bx, by, bz, params, extra, &l);
+	CUresult e = prepare(&f, gx, gy, gz, bx, by, bz, params, extra, &l);
 
 	if (e)
 		return e;
+	q.function = (uintptr_t)f;
 	q.args_len = l->args_size;
 	/* Queued as the runtime's launches are; never one of an unloaded module. */
 	if (!atomic_load(&l->unloaded) &&
@@ -413,7 +327,10 @@ GVCU_EXPORT CUresult cuFuncGetAttribute(int *pi, CUfunction_attribute attrib, CU
 		return CUDA_ERROR_INVALID_VALUE;
 	if (!f)
 		return CUDA_ERROR_INVALID_HANDLE;
-	e = GVCU_RPC(FUNC_ATTRS, &q, &r, NULL, 0);
+	e = gvcu_function_of(&f);
+	q.handle = (uintptr_t)f;
+	if (!e)
+		e = GVCU_RPC(FUNC_ATTRS, &q, &r, NULL, 0);
 	if (e)
 		return e;
 	if (!(r.valid & (1u << attrib)))
@@ -428,9 +345,14 @@ GVCU_EXPORT CUresult cuFuncSetAttribute(CUfunction f, CUfunction_attribute attri
 	struct gv_empty r;
 
 	const struct fn_layout *l;
+	CUresult e;
 
 	if (!f)
 		return CUDA_ERROR_INVALID_HANDLE;
+	e = gvcu_function_of(&f);
+	if (e)
+		return e;
+	q.function = (uintptr_t)f;
 	/* The limits may change: asked again at the next launch. */
 	l = layout_of((uintptr_t)f);
 	if (l)
@@ -446,7 +368,7 @@ static CUresult launch_ex(CUfunction f, const CUlaunchConfig *cfg, void **params
 	const struct fn_layout *l;
 	struct gv_empty r;
 	unsigned int i;
-	CUresult e = prepare(f, cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ, cfg->blockDimX,
+	CUresult e = prepare(&f, cfg->gridDimX, cfg->gridDimY, cfg->gridDimZ, cfg->blockDimX,
 			     cfg->blockDimY, cfg->blockDimZ, params, extra, &l);
 
 	if (e)
@@ -490,8 +412,7 @@ GVCU_EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned int gx, un
 /* ---- graph kernel nodes (KERNEL_NODE) ---- */
 
 /* The node's parameters packed as for a launch; ADD's dependencies follow
- * the arguments.  A node naming a CUkernel instead of a function is not
- * carried (context-independent loading is not). */
+ * the arguments.  A node may name a CUkernel instead of a function. */
 static CUresult kernel_node(uint32_t op, uint64_t graph, uint64_t node, const CUgraphNode *deps,
 			    size_t ndeps, const CUDA_KERNEL_NODE_PARAMS *p, CUgraphNode *out)
 {
@@ -500,13 +421,15 @@ static CUresult kernel_node(uint32_t op, uint64_t graph, uint64_t node, const CU
 	const struct fn_layout *l;
 	unsigned char *tail;
 	size_t i, len;
+	CUfunction f;
 	CUresult e;
 
 	if (!p || (ndeps && !deps))
 		return CUDA_ERROR_INVALID_VALUE;
-	if (!p->func)
-		return p->kern ? CUDA_ERROR_NOT_SUPPORTED : CUDA_ERROR_INVALID_VALUE;
-	e = prepare(p->func, p->gridDimX, p->gridDimY, p->gridDimZ, p->blockDimX, p->blockDimY,
+	f = p->func ? p->func : (CUfunction)p->kern;
+	if (!f)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = prepare(&f, p->gridDimX, p->gridDimY, p->gridDimZ, p->blockDimX, p->blockDimY,
 		    p->blockDimZ, p->kernelParams, p->extra, &l);
 	if (e)
 		return e;
@@ -524,7 +447,7 @@ static CUresult kernel_node(uint32_t op, uint64_t graph, uint64_t node, const CU
 	}
 	q.ndeps = (uint32_t)ndeps;
 	q.launch = (struct gv_launch_req){
-	    .function = (uintptr_t)p->func,
+	    .function = (uintptr_t)f,
 	    .grid = {p->gridDimX, p->gridDimY, p->gridDimZ},
 	    .block = {p->blockDimX, p->blockDimY, p->blockDimZ},
 	    .shared_mem = p->sharedMemBytes,

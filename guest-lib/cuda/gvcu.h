@@ -44,6 +44,9 @@ CUresult gvcu_need_ctx(void);
 int32_t gvcu_ctx_device(CUcontext ctx);
 /* A runtime error code as the driver API reports the same failure. */
 CUresult gvcu_result(cudaError_t e);
+/* A CUkernel given for a CUfunction becomes its function in the current
+ * context; a function stays as it is (driver_library.c). */
+CUresult gvcu_function_of(CUfunction *f);
 
 /* expr, a call into the runtime shim's core made for the driver API. */
 #define GVCU_AS_DRIVER(expr)                                                                       \

@@ -89,27 +89,12 @@ GV_CU_UNSUPPORTED(cuGreenCtxWaitEvent) /* parameter hCtx (CUgreenCtx) cannot be 
 GV_CU_UNSUPPORTED(cuImportExternalMemory) /* parameter memHandleDesc (const CUDA_EXTERNAL_MEMORY_HANDLE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuImportExternalSemaphore) /* parameter semHandleDesc (const CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuIpcOpenMemHandle) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuKernelGetAttribute) /* parameter kernel (CUkernel) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuKernelGetFunction) /* creates a CUfunction, which the runtime's ops own */
-GV_CU_UNSUPPORTED(cuKernelGetLibrary) /* parameter pLib (CUlibrary *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuKernelGetName) /* parameter name (const char **) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuKernelGetParamInfo) /* parameter kernel (CUkernel) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuKernelSetAttribute) /* parameter kernel (CUkernel) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuKernelSetCacheConfig) /* parameter kernel (CUkernel) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuLaunchCooperativeKernelMultiDevice) /* parameter launchParamsList (CUDA_LAUNCH_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuLaunchCooperativeKernel_ptsz) /* parameter kernelParams (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLaunchKernelEx_ptsz) /* parameter config (const CUlaunchConfig *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuLaunchKernel_ptsz) /* parameter kernelParams (void **) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuLibraryEnumerateKernels) /* parameter kernels (CUkernel *) is an array */
-GV_CU_UNSUPPORTED(cuLibraryGetGlobal) /* returns device memory the session must track (dptr) */
-GV_CU_UNSUPPORTED(cuLibraryGetKernel) /* parameter pKernel (CUkernel *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuLibraryGetKernelCount) /* parameter count is an in/out count of an array */
 GV_CU_UNSUPPORTED(cuLibraryGetManaged) /* returns device memory the session must track (dptr) */
-GV_CU_UNSUPPORTED(cuLibraryGetModule) /* creates a CUmodule, which the runtime's ops own */
 GV_CU_UNSUPPORTED(cuLibraryGetUnifiedFunction) /* parameter fptr (void **) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuLibraryLoadData) /* parameter library (CUlibrary *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuLibraryLoadFromFile) /* parameter library (CUlibrary *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuLibraryUnload) /* parameter library (CUlibrary) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuLinkAddData) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuLinkAddFile) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuLinkCreate) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -189,8 +174,6 @@ GV_CU_UNSUPPORTED(cuMemsetD2D32) /* legacy ABI: headers since CUDA 3.2 name its 
 GV_CU_UNSUPPORTED(cuMemsetD2D8) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemsetD32) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemsetD8) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuModuleEnumerateFunctions) /* parameter functions (CUfunction *) is an array */
-GV_CU_UNSUPPORTED(cuModuleGetFunctionCount) /* parameter count is an in/out count of an array */
 GV_CU_UNSUPPORTED(cuModuleGetGlobal) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuModuleGetSurfRef) /* parameter pSurfRef (CUsurfref *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuModuleGetTexRef) /* parameter pTexRef (CUtexref *) holds pointers or device addresses */

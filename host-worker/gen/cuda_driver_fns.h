@@ -273,6 +273,9 @@
 	X(cuIpcCloseMemHandle, CUresult, (CUdeviceptr)) \
 	X(cuIpcGetEventHandle, CUresult, (CUipcEventHandle *, CUevent)) \
 	X(cuIpcOpenEventHandle, CUresult, (CUevent *, CUipcEventHandle)) \
+	X(cuModuleGetFunctionCount, CUresult, (unsigned int *, CUmodule)) \
+	X(cuModuleEnumerateFunctions, CUresult, (CUfunction *, unsigned int, CUmodule)) \
+	X(cuFuncGetName, CUresult, (const char **, CUfunction)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

@@ -845,6 +845,23 @@ struct __attribute__((packed)) gv_graph_exec_update_resp {
 };
 
 /*
+ * A module's kernels by name (MODULE_FUNCTIONS), for counting and
+ * enumerating a library's or a module's: their names, each with its NUL,
+ * into the one buffer the guest gives (none: only the figures), as many
+ * as fit whole.  names_len is what all of them take.
+ */
+#define GV_MAX_MODULE_FUNCTIONS 65536u
+struct __attribute__((packed)) gv_module_functions_req {
+	uint64_t module;
+	uint64_t buf_len; /* the buffer's bytes; 0 with no buffer */
+};
+struct __attribute__((packed)) gv_module_functions_resp {
+	uint32_t count;
+	uint32_t reserved;
+	uint64_t names_len;
+};
+
+/*
  * IPC between processes of one VM, or of one backend's clients
  * (IPC_EXPORT, IPC_IMPORT, IPC_CLOSE).  What a guest process holds is not
  * the driver's handle but a token the host's parent process drew at

@@ -77,7 +77,7 @@ compare_with_native() {
 # every mode, instead of ahead of a pipe's buffered stdout.
 linebuf=$(command -v stdbuf >/dev/null && echo "stdbuf -oL")
 run_programs() {
-	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext graph_copies graph_host graph_memory ipc math_curand math_cublas math_cufft math_cusparse math_cusolver $dnn nvrtc_driver; do
+	for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext graph_copies graph_host graph_memory ipc library math_curand math_cublas math_cufft math_cusparse math_cusolver $dnn nvrtc_driver; do
 		echo "=== BEGIN $p"
 		(cd "$b/guest/progs" && PATH=$b/guest/progs:$repo/tests/gpu:$PATH $linebuf $p)
 		echo "=== END $p rc=$?"

@@ -6,7 +6,7 @@ fail=0
 [ -d /usr/local/cuda/lib64 ] && export LD_LIBRARY_PATH=$LD_LIBRARY_PATH:/usr/local/cuda/lib64
 # math_cudnn exists where the build machine had cuDNN's headers.
 dnn=$(command -v math_cudnn >/dev/null && echo math_cudnn)
-for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext graph_copies graph_host graph_memory ipc math_curand math_cublas math_cufft math_cusparse math_cusolver $dnn nvrtc_driver; do
+for p in kparams streams symbols errors "errors illegal" isolation.sh driverapi mixed_init runtime_ext graph_copies graph_host graph_memory ipc library math_curand math_cublas math_cufft math_cusparse math_cusolver $dnn nvrtc_driver; do
 	echo "=== BEGIN $p"
 	$p
 	rc=$?

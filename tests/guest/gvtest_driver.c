@@ -327,6 +327,58 @@ int main(int argc, char **argv)
 	}
 	CHECK_CU(cuModuleUnload(mod), CUDA_SUCCESS);
 	CHECK_CU(cuModuleGetFunction(&fn, mod, "_Z2k1cdPi"), CUDA_ERROR_INVALID_HANDLE);
+
+	/* ---- a library: its kernel launched as a function, as natively ---- */
+	{
+		CUlibrary lib = NULL, other = NULL;
+		CUkernel k = NULL, again = NULL;
+		CUfunction kf = NULL;
+		const char *name = NULL;
+		char c = 'L';
+		double dd = 4.25;
+		int *p = (int *)(uintptr_t)d;
+		void *params[] = {&c, &dd, &p};
+		unsigned int n = 0;
+
+		CHECK_CU(cuLibraryLoadData(&lib, fatbin, NULL, NULL, 0, NULL, NULL, 0),
+			 CUDA_SUCCESS);
+		CHECK_CU(cuLibraryGetKernel(&k, lib, "_Z2k1cdPi"), CUDA_SUCCESS);
+		CHECK_CU(cuLibraryGetKernel(&again, lib, "_Z2k1cdPi"), CUDA_SUCCESS);
+		CHECK(k && k == again, "one kernel object per name");
+		CHECK_CU(cuLibraryGetKernel(&again, lib, "no_such_kernel"), CUDA_ERROR_NOT_FOUND);
+		CHECK_CU(cuKernelGetName(&name, k), CUDA_SUCCESS);
+		CHECK(name && !strcmp(name, "_Z2k1cdPi"), "the kernel's name");
+		CHECK_CU(cuKernelGetLibrary(&other, k), CUDA_SUCCESS);
+		CHECK(other == lib, "the kernel's library");
+		CHECK_CU(cuKernelGetFunction(&kf, k), CUDA_SUCCESS);
+		CHECK(kf && (void *)kf != (void *)k, "the kernel's function");
+		CHECK_CU(cuLaunchKernel((CUfunction)k, 5, 1, 1, 32, 1, 1, 0, s, params, NULL),
+			 CUDA_SUCCESS);
+		CHECK_CU(cuStreamSynchronize(s), CUDA_SUCCESS);
+		if (cpu_double) {
+			unsigned char want[24] = {'L'};
+
+			memcpy(want + 8, &dd, 8);
+			memcpy(want + 16, &p, 8);
+			CHECK(last_launch(&rec, sizeof(rec)) == 0 && rec.grid[0] == 5 &&
+				  rec.args_len == 24 && !memcmp(rec.args, want, 24),
+			      "a CUkernel's launch, arguments packed by its layout");
+			/* The double has no driver to count a module's kernels with. */
+			CHECK_CU(cuLibraryGetKernelCount(&n, lib), CUDA_ERROR_NOT_SUPPORTED);
+		} else {
+			CHECK_CU(cuLibraryGetKernelCount(&n, lib), CUDA_SUCCESS);
+			CHECK(n == 1, "one kernel in the library (%u)", n);
+		}
+		CHECK_CU(cuLibraryUnload(lib), CUDA_SUCCESS);
+		CHECK_CU(cuLibraryUnload(lib), CUDA_ERROR_INVALID_HANDLE);
+		CHECK_CU(cuLibraryGetKernel(&again, lib, "_Z2k1cdPi"), CUDA_ERROR_INVALID_HANDLE);
+		CHECK_CU(cuKernelGetName(&name, k), CUDA_ERROR_INVALID_HANDLE);
+		/* The double takes any text for PTX; the driver does not. */
+		if (!cpu_double)
+			CHECK_CU(cuLibraryLoadData(&lib, "not an image at all, nor PTX", NULL, NULL,
+						   0, NULL, NULL, 0),
+				 CUDA_ERROR_INVALID_PTX);
+	}
 	CHECK_CU(cuStreamDestroy(s), CUDA_SUCCESS);
 
 	/* ---- generated calls and what is not supported ---- */

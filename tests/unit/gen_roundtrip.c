@@ -1649,6 +1649,7 @@ int main(void)
 	range_attributes(&fake);
 	module_globals();
 	ipc_handles(&fake);
+	library_kernels(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }

@@ -68,6 +68,8 @@ void graph_host_nodes(struct gvg_cuda_fns *t);
 void graph_memory_nodes(struct gvg_cuda_fns *t);
 /* IPC handles against a fake driver (roundtrip_ipc.c). */
 void ipc_handles(struct gvg_cuda_fns *t);
+/* Libraries and modules' kernel lists against a fake driver (roundtrip_library.c). */
+void library_kernels(struct gvg_cuda_fns *t);
 void rt_run_all(void);
 
 #endif
