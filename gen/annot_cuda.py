@@ -314,6 +314,8 @@ EXCEPTION = [
     "cuLibraryGetGlobal", "cuKernelGetFunction", "cuKernelGetLibrary", "cuKernelGetName",
     "cuKernelGetAttribute", "cuKernelSetAttribute", "cuKernelSetCacheConfig",
     "cuKernelGetParamInfo", "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions",
+    # arrays of atomic operations in, of capabilities out (driver_init.c, ATOMIC_CAPS)
+    "cuDeviceGetHostAtomicCapabilities", "cuDeviceGetP2PAtomicCapabilities",
     # the occupancy of clusters, configurations as launches have them
     # (driver_occupancy.c, host-worker/handlers_launch.c)
     "cuOccupancyMaxActiveClusters", "cuOccupancyMaxPotentialClusterSize",
@@ -353,7 +355,8 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuGraphExecUpdate_v2", "cuOccupancyMaxActiveClusters",
               "cuOccupancyMaxPotentialClusterSize", "cuIpcGetMemHandle", "cuIpcOpenMemHandle_v2",
               "cuIpcCloseMemHandle", "cuIpcGetEventHandle", "cuIpcOpenEventHandle",
-              "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions", "cuFuncGetName"]
+              "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions", "cuFuncGetName",
+              "cuDeviceGetHostAtomicCapabilities", "cuDeviceGetP2PAtomicCapabilities"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",

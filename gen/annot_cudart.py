@@ -42,6 +42,10 @@ VIA_DRIVER = {
     "cudaDeviceGetByPCIBusId": "cuDeviceGetByPCIBusId(device, pciBusId)",
     "cudaDeviceGetPCIBusId": "cuDeviceGetPCIBusId(pciBusId, len, device)",
     "cudaDeviceGetP2PAttribute": "cuDeviceGetP2PAttribute(value, attr, srcDevice, dstDevice)",
+    "cudaDeviceGetHostAtomicCapabilities":
+        "cuDeviceGetHostAtomicCapabilities(capabilities, operations, count, device)",
+    "cudaDeviceGetP2PAtomicCapabilities":
+        "cuDeviceGetP2PAtomicCapabilities(capabilities, operations, count, srcDevice, dstDevice)",
     "cudaDeviceFlushGPUDirectRDMAWrites": "cuFlushGPUDirectRDMAWrites(target, scope)",
     "cudaDeviceGraphMemTrim": "cuDeviceGraphMemTrim(device)",
     "cudaProfilerStart": "cuProfilerStart()",
@@ -219,6 +223,5 @@ NOT_SUPPORTED_WHY = [
     (r"^cudaUserObjectCreate$", "its destructor is a guest callback the host would call (not carried)"),
     (r"^cudaMemPool|^cudaMallocFromPoolAsync", "memory pools other than the default ones (not yet)"),
     (r"^cudaMemcpy3DBatch", "batches of 3D copies (not yet)"),
-    (r"^cudaDeviceGet(Host|P2P)AtomicCapabilities$", "arrays of atomic operations (not yet)"),
     (r"^cudaGetExportTable$", "the runtime's private export tables are not part of the API"),
 ]

@@ -342,3 +342,41 @@ GVCU_EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int cud
 				      : CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
 	return *pfn ? CUDA_SUCCESS : CUDA_ERROR_NOT_FOUND;
 }
+
+/* Atomic operations' capabilities (ATOMIC_CAPS), a request per few of them. */
+static CUresult atomic_caps(uint32_t p2p, unsigned int *caps, const CUatomicOperation *ops,
+			    unsigned int count, CUdevice dev, CUdevice peer)
+{
+	struct gv_atomic_caps_req q = {.p2p = p2p, .dev = dev, .peer = peer};
+	struct gv_atomic_caps_resp r;
+	unsigned int done = 0, i;
+	CUresult e = CUDA_SUCCESS;
+
+	if (count && (!caps || !ops))
+		return CUDA_ERROR_INVALID_VALUE;
+	do {
+		q.count = count - done < GV_MAX_ATOMIC_OPS ? count - done : GV_MAX_ATOMIC_OPS;
+		for (i = 0; i < q.count; i++)
+			q.ops[i] = (uint32_t)ops[done + i];
+		e = GVCU_RPC(ATOMIC_CAPS, &q, &r, NULL, 0);
+		for (i = 0; !e && i < q.count; i++)
+			caps[done + i] = r.caps[i];
+		done += q.count;
+	} while (!e && done < count);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuDeviceGetHostAtomicCapabilities(unsigned int *capabilities,
+						       const CUatomicOperation *operations,
+						       unsigned int count, CUdevice dev)
+{
+	return atomic_caps(0, capabilities, operations, count, dev, 0);
+}
+
+GVCU_EXPORT CUresult cuDeviceGetP2PAtomicCapabilities(unsigned int *capabilities,
+						      const CUatomicOperation *operations,
+						      unsigned int count, CUdevice srcDevice,
+						      CUdevice dstDevice)
+{
+	return atomic_caps(1, capabilities, operations, count, srcDevice, dstDevice);
+}

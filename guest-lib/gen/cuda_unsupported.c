@@ -23,9 +23,7 @@ GV_CU_UNSUPPORTED(cuCtxPopCurrent) /* legacy ABI: headers since CUDA 3.2 name it
 GV_CU_UNSUPPORTED(cuCtxPushCurrent) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDevResourceGenerateDesc) /* parameter phDesc (CUdevResourceDesc *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuDevSmResourceSplitByCount) /* result is an array sized by nbGroups */
-GV_CU_UNSUPPORTED(cuDeviceGetHostAtomicCapabilities) /* parameter capabilities (unsigned int *) is an array */
 GV_CU_UNSUPPORTED(cuDeviceGetNvSciSyncAttributes) /* parameter nvSciSyncAttrList (void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuDeviceGetP2PAtomicCapabilities) /* parameter capabilities (unsigned int *) is an array */
 GV_CU_UNSUPPORTED(cuDeviceGetUuid) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDevicePrimaryCtxRelease) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuDevicePrimaryCtxReset) /* legacy ABI: headers since CUDA 3.2 name its successor */

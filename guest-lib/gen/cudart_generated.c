@@ -26,7 +26,9 @@ static struct {
 	CUresult (*cuDeviceGetByPCIBusId)(CUdevice *, const char *);
 	CUresult (*cuDeviceGetDefaultMemPool)(CUmemoryPool *, CUdevice);
 	CUresult (*cuDeviceGetGraphMemAttribute)(CUdevice, CUgraphMem_attribute, void *);
+	CUresult (*cuDeviceGetHostAtomicCapabilities)(unsigned int *, const CUatomicOperation *, unsigned int, CUdevice);
 	CUresult (*cuDeviceGetMemPool)(CUmemoryPool *, CUdevice);
+	CUresult (*cuDeviceGetP2PAtomicCapabilities)(unsigned int *, const CUatomicOperation *, unsigned int, CUdevice, CUdevice);
 	CUresult (*cuDeviceGetP2PAttribute)(int *, CUdevice_P2PAttribute, CUdevice, CUdevice);
 	CUresult (*cuDeviceGetPCIBusId)(char *, int, CUdevice);
 	CUresult (*cuDeviceGraphMemTrim)(CUdevice);
@@ -226,6 +228,13 @@ GVRT_EXPORT cudaError_t cudaDeviceGetGraphMemAttribute(int device, enum cudaGrap
 	return gv_ret((cudaError_t)gv_drv.cuDeviceGetGraphMemAttribute((CUdevice)(device), (CUgraphMem_attribute)(attr), (void *)(value)));
 }
 
+GVRT_EXPORT cudaError_t cudaDeviceGetHostAtomicCapabilities(unsigned int * capabilities, const enum cudaAtomicOperation * operations, unsigned int count, int device)
+{
+	if (!gv_drv.cuDeviceGetHostAtomicCapabilities && gv_driver_load(&gv_drv.cuDeviceGetHostAtomicCapabilities, "cuDeviceGetHostAtomicCapabilities"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuDeviceGetHostAtomicCapabilities((unsigned int *)(capabilities), (const CUatomicOperation *)(operations), (unsigned int)(count), (CUdevice)(device)));
+}
+
 GVRT_EXPORT cudaError_t cudaDeviceGetLimit(size_t * pValue, enum cudaLimit limit)
 {
 	if (!gv_drv.cuCtxGetLimit && gv_driver_load(&gv_drv.cuCtxGetLimit, "cuCtxGetLimit"))
@@ -238,6 +247,13 @@ GVRT_EXPORT cudaError_t cudaDeviceGetMemPool(cudaMemPool_t * memPool, int device
 	if (!gv_drv.cuDeviceGetMemPool && gv_driver_load(&gv_drv.cuDeviceGetMemPool, "cuDeviceGetMemPool"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuDeviceGetMemPool((CUmemoryPool *)(memPool), (CUdevice)(device)));
+}
+
+GVRT_EXPORT cudaError_t cudaDeviceGetP2PAtomicCapabilities(unsigned int * capabilities, const enum cudaAtomicOperation * operations, unsigned int count, int srcDevice, int dstDevice)
+{
+	if (!gv_drv.cuDeviceGetP2PAtomicCapabilities && gv_driver_load(&gv_drv.cuDeviceGetP2PAtomicCapabilities, "cuDeviceGetP2PAtomicCapabilities"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuDeviceGetP2PAtomicCapabilities((unsigned int *)(capabilities), (const CUatomicOperation *)(operations), (unsigned int)(count), (CUdevice)(srcDevice), (CUdevice)(dstDevice)));
 }
 
 GVRT_EXPORT cudaError_t cudaDeviceGetP2PAttribute(int * value, enum cudaDeviceP2PAttr attr, int srcDevice, int dstDevice)

@@ -276,6 +276,8 @@
 	X(cuModuleGetFunctionCount, CUresult, (unsigned int *, CUmodule)) \
 	X(cuModuleEnumerateFunctions, CUresult, (CUfunction *, unsigned int, CUmodule)) \
 	X(cuFuncGetName, CUresult, (const char **, CUfunction)) \
+	X(cuDeviceGetHostAtomicCapabilities, CUresult, (unsigned int *, const CUatomicOperation *, unsigned int, CUdevice)) \
+	X(cuDeviceGetP2PAtomicCapabilities, CUresult, (unsigned int *, const CUatomicOperation *, unsigned int, CUdevice, CUdevice)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

@@ -845,6 +845,22 @@ struct __attribute__((packed)) gv_graph_exec_update_resp {
 };
 
 /*
+ * What atomic operations a device can do on host memory, or on a peer's
+ * (ATOMIC_CAPS): CUatomicOperation values in, a capability mask for each
+ * out; the guest splits a longer array into requests of this many.
+ */
+#define GV_MAX_ATOMIC_OPS 32
+struct __attribute__((packed)) gv_atomic_caps_req {
+	uint32_t p2p; /* 0: cuDeviceGetHostAtomicCapabilities; 1: the P2P one */
+	uint32_t count;
+	int32_t dev, peer; /* the guest's ordinals; peer with p2p only */
+	uint32_t ops[GV_MAX_ATOMIC_OPS];
+};
+struct __attribute__((packed)) gv_atomic_caps_resp {
+	uint32_t caps[GV_MAX_ATOMIC_OPS];
+};
+
+/*
  * A module's kernels by name (MODULE_FUNCTIONS), for counting and
  * enumerating a library's or a module's: their names, each with its NUL,
  * into the one buffer the guest gives (none: only the figures), as many

@@ -1065,6 +1065,29 @@ static void sec_range_attrs()
 	CK(cudaFree(m));
 }
 
+// What atomic operations the device can do on host memory: the driver's
+// masks, printed whole for comparison with native.
+static void sec_atomic_caps()
+{
+	printf("== atomic capabilities\n");
+	enum cudaAtomicOperation ops[40];
+	unsigned int caps[40] = {0};
+	for (int i = 0; i < 40; i++)
+		ops[i] = (enum cudaAtomicOperation)(i % (cudaAtomicOperationFloatMax + 1));
+	cudaError_t e = cudaDeviceGetHostAtomicCapabilities(caps, ops, 40, 0);
+	printf("host atomic capabilities: %s:", cudaGetErrorName(e));
+	for (int i = 0; i <= cudaAtomicOperationFloatMax; i++)
+		printf(" %u", caps[i]);
+	printf("\n");
+	int same = 1;
+	for (int i = 0; i < 40; i++)
+		same &= caps[i] == caps[i % (cudaAtomicOperationFloatMax + 1)];
+	check_i("40 operations answered in order", same, 1);
+	e = cudaDeviceGetHostAtomicCapabilities(caps, ops, 1, 99);
+	printf("host atomic capabilities of device 99: %s\n", cudaGetErrorName(e));
+	(void)cudaGetLastError();
+}
+
 int main()
 {
 	sec_limits();
@@ -1083,6 +1106,7 @@ int main()
 	sec_batch(s);
 	sec_clusters(s);
 	sec_range_attrs();
+	sec_atomic_caps();
 	CK(cudaStreamDestroy(s));
 	CK(cudaDeviceSynchronize());
 	printf("runtime_ext: %d passed, %d failed\n", g_pass, g_fail);

@@ -1650,6 +1650,7 @@ int main(void)
 	module_globals();
 	ipc_handles(&fake);
 	library_kernels(&fake);
+	atomic_capabilities(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }

@@ -70,6 +70,8 @@ void graph_memory_nodes(struct gvg_cuda_fns *t);
 void ipc_handles(struct gvg_cuda_fns *t);
 /* Libraries and modules' kernel lists against a fake driver (roundtrip_library.c). */
 void library_kernels(struct gvg_cuda_fns *t);
+/* Devices' atomic capabilities against a fake driver (roundtrip_atomics.c). */
+void atomic_capabilities(struct gvg_cuda_fns *t);
 void rt_run_all(void);
 
 #endif
