@@ -314,6 +314,9 @@ EXCEPTION = [
     "cuLibraryGetGlobal", "cuKernelGetFunction", "cuKernelGetLibrary", "cuKernelGetName",
     "cuKernelGetAttribute", "cuKernelSetAttribute", "cuKernelSetCacheConfig",
     "cuKernelGetParamInfo", "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions",
+    # batches of copies, the runtime's (driver_array.c, guest-lib/rt_graph_copy.c)
+    "cuMemcpy3DBatchAsync_v2", "cuMemcpy3DBatchAsync_v2_ptsz", "cuMemcpyBatchAsync_v2",
+    "cuMemcpyBatchAsync_v2_ptsz",
     # arrays of atomic operations in, of capabilities out (driver_init.c, ATOMIC_CAPS)
     "cuDeviceGetHostAtomicCapabilities", "cuDeviceGetP2PAtomicCapabilities",
     # the occupancy of clusters, configurations as launches have them

@@ -222,6 +222,5 @@ NOT_SUPPORTED_WHY = [
     (r"^cudaDevice(Register|Unregister)AsyncNotification$", "callbacks from the host (not carried)"),
     (r"^cudaUserObjectCreate$", "its destructor is a guest callback the host would call (not carried)"),
     (r"^cudaMemPool|^cudaMallocFromPoolAsync", "memory pools other than the default ones (not yet)"),
-    (r"^cudaMemcpy3DBatch", "batches of 3D copies (not yet)"),
     (r"^cudaGetExportTable$", "the runtime's private export tables are not part of the API"),
 ]

@@ -258,6 +258,10 @@ cudaError_t gv_library_kernels(struct gv_fatbin *fb, struct gv_kernel **out, uns
 			       unsigned int *count);
 /* A loaded module's kernels: their count and names (NUL after each, malloc'ed). */
 cudaError_t gv_module_functions(uint64_t module, unsigned int *count, char **names);
+
+/* A batch of 3D copies, for the runtime's and the driver's (rt_graph_copy.c). */
+cudaError_t gv_memcpy3d_batch(size_t n, const struct cudaMemcpy3DBatchOp *ops,
+			      unsigned long long flags, cudaStream_t stream);
 /* The host handle of a registered kernel (its host stub) on the current device. */
 cudaError_t gv_kernel_function(const void *stub, uint64_t *out);
 

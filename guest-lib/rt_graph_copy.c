@@ -325,3 +325,92 @@ GVRT_EXPORT cudaError_t cudaMemcpyBatchAsync(void *const *dsts, const void *cons
 		e = cudaMemcpyAsync(dsts[i], srcs[i], sizes[i], cudaMemcpyDefault, stream);
 	return gv_ret(e);
 }
+
+/* A 3D batch's element: the array's, or a byte between two pointers. */
+static cudaError_t element_size(const struct cudaMemcpy3DBatchOp *op, size_t *out)
+{
+	const struct cudaMemcpy3DOperand *a =
+	    op->src.type == cudaMemcpyOperandTypeArray ? &op->src
+	    : op->dst.type == cudaMemcpyOperandTypeArray ? &op->dst
+							 : NULL;
+	struct cudaChannelFormatDesc d;
+	struct cudaExtent x;
+	unsigned int flags;
+	cudaError_t e;
+
+	*out = 1;
+	if (!a)
+		return cudaSuccess;
+	e = cudaArrayGetInfo(&d, &x, &flags, a->op.array.array);
+	if (e)
+		return e;
+	*out = (size_t)(d.x + d.y + d.z + d.w) / 8;
+	return *out ? cudaSuccess : cudaErrorInvalidValue;
+}
+
+/* One side of a 3D copy from a batch operand (rows and layers in elements). */
+static void side(const struct cudaMemcpy3DOperand *o, const struct cudaExtent *ext, size_t elem,
+		 cudaArray_t *array, struct cudaPos *pos, struct cudaPitchedPtr *ptr)
+{
+	if (o->type == cudaMemcpyOperandTypeArray) {
+		*array = o->op.array.array;
+		*pos = (struct cudaPos){o->op.array.offset.x, o->op.array.offset.y,
+					o->op.array.offset.z};
+		return;
+	}
+	size_t row = o->op.ptr.rowLength ? o->op.ptr.rowLength : ext->width;
+	size_t layer = o->op.ptr.layerHeight ? o->op.ptr.layerHeight : ext->height;
+
+	*ptr = (struct cudaPitchedPtr){o->op.ptr.ptr, row * elem, row, layer};
+}
+
+static int operand_ok(const struct cudaMemcpy3DOperand *o, const struct cudaExtent *ext)
+{
+	if (o->type == cudaMemcpyOperandTypeArray)
+		return o->op.array.array != NULL;
+	return o->type == cudaMemcpyOperandTypePointer && o->op.ptr.ptr &&
+	       (!o->op.ptr.rowLength || o->op.ptr.rowLength >= ext->width) &&
+	       (!o->op.ptr.layerHeight || o->op.ptr.layerHeight >= ext->height);
+}
+
+/*
+ * A batch of 3D copies: the batch's documented checks first, then each
+ * copy in order as cudaMemcpy3DAsync with cudaMemcpyDefault (the batch
+ * promises no order among its copies, so this one is allowed).  Also the
+ * driver's cuMemcpy3DBatchAsync, whose operands have the same layout.
+ */
+cudaError_t gv_memcpy3d_batch(size_t n, const struct cudaMemcpy3DBatchOp *ops,
+			      unsigned long long flags, cudaStream_t stream)
+{
+	size_t i, elem;
+	cudaError_t e = cudaSuccess;
+
+	if (!n || !ops || flags || !stream || stream == cudaStreamLegacy)
+		return cudaErrorInvalidValue;
+	for (i = 0; i < n; i++)
+		if (!ops[i].extent.width || !ops[i].extent.height || !ops[i].extent.depth ||
+		    ops[i].srcAccessOrder <= cudaMemcpySrcAccessOrderInvalid ||
+		    ops[i].srcAccessOrder >= cudaMemcpySrcAccessOrderMax ||
+		    !operand_ok(&ops[i].src, &ops[i].extent) ||
+		    !operand_ok(&ops[i].dst, &ops[i].extent))
+			return cudaErrorInvalidValue;
+	for (i = 0; i < n && !e; i++) {
+		struct cudaMemcpy3DParms p = {0};
+
+		e = element_size(&ops[i], &elem);
+		if (e)
+			break;
+		side(&ops[i].src, &ops[i].extent, elem, &p.srcArray, &p.srcPos, &p.srcPtr);
+		side(&ops[i].dst, &ops[i].extent, elem, &p.dstArray, &p.dstPos, &p.dstPtr);
+		p.extent = ops[i].extent;
+		p.kind = cudaMemcpyDefault;
+		e = cudaMemcpy3DAsync(&p, stream);
+	}
+	return e;
+}
+
+GVRT_EXPORT cudaError_t cudaMemcpy3DBatchAsync(size_t numOps, struct cudaMemcpy3DBatchOp *opList,
+					       unsigned long long flags, cudaStream_t stream)
+{
+	return gv_ret(gv_memcpy3d_batch(numOps, opList, flags, stream));
+}

@@ -159,3 +159,50 @@ GVCU_EXPORT CUresult cuSurfObjectCreate(CUsurfObject *obj, const CUDA_RESOURCE_D
 	q.surface = 1;
 	return e ? e : create(obj, &q);
 }
+
+/* ---- batches of copies: the runtime's, whose structures have these layouts ---- */
+
+_Static_assert(sizeof(CUDA_MEMCPY3D_BATCH_OP) == sizeof(struct cudaMemcpy3DBatchOp),
+	       "a 3D batch operation");
+_Static_assert(sizeof(CUmemcpyAttributes) == sizeof(struct cudaMemcpyAttributes),
+	       "a batch's copy attributes");
+
+GVCU_EXPORT CUresult cuMemcpy3DBatchAsync_v2(size_t numOps, CUDA_MEMCPY3D_BATCH_OP *opList,
+					     unsigned long long flags, CUstream hStream)
+{
+	CUresult e = gvcu_need_ctx();
+
+	return e ? e
+		 : gvcu_result(GVCU_AS_DRIVER(
+		       gv_memcpy3d_batch(numOps, (const struct cudaMemcpy3DBatchOp *)opList, flags,
+					 (cudaStream_t)hStream)));
+}
+
+GVCU_EXPORT CUresult cuMemcpy3DBatchAsync_v2_ptsz(size_t numOps, CUDA_MEMCPY3D_BATCH_OP *opList,
+						  unsigned long long flags, CUstream hStream)
+{
+	return cuMemcpy3DBatchAsync_v2(numOps, opList, flags,
+				       hStream ? hStream : CU_STREAM_PER_THREAD);
+}
+
+GVCU_EXPORT CUresult cuMemcpyBatchAsync_v2(CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes,
+					   size_t count, CUmemcpyAttributes *attrs,
+					   size_t *attrsIdxs, size_t numAttrs, CUstream hStream)
+{
+	CUresult e = gvcu_need_ctx();
+
+	return e ? e
+		 : gvcu_result(GVCU_AS_DRIVER(cudaMemcpyBatchAsync(
+		       (void *const *)dsts, (const void *const *)srcs, sizes, count,
+		       (struct cudaMemcpyAttributes *)attrs, attrsIdxs, numAttrs,
+		       (cudaStream_t)hStream)));
+}
+
+GVCU_EXPORT CUresult cuMemcpyBatchAsync_v2_ptsz(CUdeviceptr *dsts, CUdeviceptr *srcs,
+						size_t *sizes, size_t count,
+						CUmemcpyAttributes *attrs, size_t *attrsIdxs,
+						size_t numAttrs, CUstream hStream)
+{
+	return cuMemcpyBatchAsync_v2(dsts, srcs, sizes, count, attrs, attrsIdxs, numAttrs,
+				     hStream ? hStream : CU_STREAM_PER_THREAD);
+}

@@ -142,8 +142,6 @@ GV_CU_UNSUPPORTED(cuMemcpy3DAsync) /* legacy ABI: headers since CUDA 3.2 name it
 GV_CU_UNSUPPORTED(cuMemcpy3DAsync_v2_ptsz) /* parameter pCopy (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3DBatchAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpy3DBatchAsync_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemcpy3DBatchAsync_v2) /* parameter opList (CUDA_MEMCPY3D_BATCH_OP *) is an array */
-GV_CU_UNSUPPORTED(cuMemcpy3DBatchAsync_v2_ptsz) /* parameter opList (CUDA_MEMCPY3D_BATCH_OP *) is an array */
 GV_CU_UNSUPPORTED(cuMemcpy3DPeer) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3DPeerAsync) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3DPeerAsync_ptsz) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
@@ -155,8 +153,6 @@ GV_CU_UNSUPPORTED(cuMemcpyAtoH) /* legacy ABI: headers since CUDA 3.2 name its s
 GV_CU_UNSUPPORTED(cuMemcpyAtoHAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpyBatchAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpyBatchAsync_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemcpyBatchAsync_v2) /* parameter dsts (CUdeviceptr *) is an array */
-GV_CU_UNSUPPORTED(cuMemcpyBatchAsync_v2_ptsz) /* parameter dsts (CUdeviceptr *) is an array */
 GV_CU_UNSUPPORTED(cuMemcpyDtoA) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpyDtoD) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpyDtoDAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */

@@ -1166,6 +1166,12 @@ GVRT_EXPORT cudaError_t cudaMemcpy3DAsync_ptsz(const struct cudaMemcpy3DParms * 
 }
 
 /* On the per-thread default stream. */
+GVRT_EXPORT cudaError_t cudaMemcpy3DBatchAsync_ptsz(size_t numOps, struct cudaMemcpy3DBatchOp * opList, unsigned long long flags, cudaStream_t stream)
+{
+	return cudaMemcpy3DBatchAsync(numOps, opList, flags, stream ? stream : cudaStreamPerThread);
+}
+
+/* On the per-thread default stream. */
 GVRT_EXPORT cudaError_t cudaMemcpy3DPeerAsync_ptsz(const struct cudaMemcpy3DPeerParms * p, cudaStream_t stream)
 {
 	return cudaMemcpy3DPeerAsync(p, stream ? stream : cudaStreamPerThread);

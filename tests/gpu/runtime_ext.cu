@@ -996,6 +996,70 @@ static void sec_batch(cudaStream_t s)
 	CK(cudaFree(b));
 }
 
+// cudaMemcpy3DBatchAsync: a host box into pitched device memory and on into
+// an array (elements of the array's size), then back out to the host; the
+// batch's misuse.
+static cudaMemcpy3DOperand ptr_operand(void *p, size_t row, size_t layer)
+{
+	cudaMemcpy3DOperand o = {};
+	o.type = cudaMemcpyOperandTypePointer;
+	o.op.ptr.ptr = p;
+	o.op.ptr.rowLength = row;
+	o.op.ptr.layerHeight = layer;
+	return o;
+}
+
+static cudaMemcpy3DOperand array_operand(cudaArray_t a)
+{
+	cudaMemcpy3DOperand o = {};
+	o.type = cudaMemcpyOperandTypeArray;
+	o.op.array.array = a;
+	return o;
+}
+
+static void sec_batch3d(cudaStream_t s)
+{
+	printf("== batched 3D copies\n");
+	const int W = 16, H = 8, D = 4, PITCH = 128, LAYER = 10;
+	std::vector<int> h(W * H * D), back(W * H * D, 0);
+	for (int i = 0; i < W * H * D; i++)
+		h[i] = i * 7 + 3;
+	char *dev = NULL;
+	CK(cudaMalloc(&dev, PITCH * LAYER * D));
+	cudaChannelFormatDesc desc = cudaCreateChannelDesc<int>();
+	cudaArray_t arr = NULL;
+	CK(cudaMalloc3DArray(&arr, &desc, make_cudaExtent(W, H, D)));
+	cudaMemcpy3DBatchOp ops[2] = {};
+	ops[0].src = ptr_operand(h.data(), 0, 0);
+	ops[0].dst = ptr_operand(dev, PITCH, LAYER);
+	ops[0].extent = make_cudaExtent(W * sizeof(int), H, D); // bytes between pointers
+	ops[0].srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+	CK(cudaMemcpy3DBatchAsync(1, ops, 0, s));
+	ops[0].src = ptr_operand(dev, PITCH / sizeof(int), LAYER); // elements of the array's size
+	ops[0].dst = array_operand(arr);
+	ops[0].extent = make_cudaExtent(W, H, D);
+	ops[1].src = array_operand(arr);
+	ops[1].dst = ptr_operand(back.data(), 0, 0);
+	ops[1].extent = make_cudaExtent(W, H, D);
+	ops[1].srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+	CK(cudaMemcpy3DBatchAsync(1, ops, 0, s));
+	CK(cudaMemcpy3DBatchAsync(1, ops + 1, 0, s));
+	CK(cudaStreamSynchronize(s));
+	check_arr("a box through pitched memory and an array", back.data(), h.data(), W * H * D);
+	check_e("no operations", cudaMemcpy3DBatchAsync(0, ops, 0, s), cudaErrorInvalidValue);
+	check_e("flags", cudaMemcpy3DBatchAsync(1, ops, 1, s), cudaErrorInvalidValue);
+	check_e("the legacy stream", cudaMemcpy3DBatchAsync(1, ops, 0, 0), cudaErrorInvalidValue);
+	ops[0].extent.depth = 0;
+	check_e("an empty extent", cudaMemcpy3DBatchAsync(1, ops, 0, s), cudaErrorInvalidValue);
+	ops[0].extent.depth = D;
+	ops[0].srcAccessOrder = cudaMemcpySrcAccessOrderInvalid;
+	check_e("an invalid source access order", cudaMemcpy3DBatchAsync(1, ops, 0, s),
+		cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+	CK(cudaFreeArray(arr));
+	CK(cudaFree(dev));
+}
+
 // The occupancy of clusters (sm_90): the numbers are the driver's, compared with native.
 static void sec_clusters(cudaStream_t s)
 {
@@ -1104,6 +1168,7 @@ int main()
 	sec_misuse(s);
 	sec_peer3d(s);
 	sec_batch(s);
+	sec_batch3d(s);
 	sec_clusters(s);
 	sec_range_attrs();
 	sec_atomic_caps();

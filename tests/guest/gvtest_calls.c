@@ -282,6 +282,51 @@ static void test_memory_api(unsigned long long seed)
 }
 
 /*
+ * A batch of 3D copies between pointers (an element is a byte): a host
+ * box into pitched device memory, back out tightly packed, compared with
+ * the box; and the batch's own refusals.
+ */
+static void test_batch3d(void)
+{
+	enum { W = 48, H = 5, D = 3, PITCH = 64, LAYER = 7 };
+	unsigned char box[W * H * D], back[W * H * D] = {0}, *d = NULL;
+	struct cudaMemcpy3DBatchOp op = {0};
+	cudaStream_t s;
+	size_t i;
+
+	for (i = 0; i < sizeof(box); i++)
+		box[i] = (unsigned char)(i * 13 + 1);
+	CHECK_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+	CHECK_CUDA(cudaMalloc((void **)&d, PITCH * LAYER * D), cudaSuccess);
+	op.src.type = op.dst.type = cudaMemcpyOperandTypePointer;
+	op.src.op.ptr.ptr = box;
+	op.dst.op.ptr.ptr = d;
+	op.dst.op.ptr.rowLength = PITCH;
+	op.dst.op.ptr.layerHeight = LAYER;
+	op.extent = (struct cudaExtent){W, H, D};
+	op.srcAccessOrder = cudaMemcpySrcAccessOrderStream;
+	/* The CPU double has no driver to make 3D copies with: the checks only. */
+	if (cudaMemcpy3DBatchAsync(1, &op, 0, s) == cudaErrorNotSupported) {
+		printf("note: no 3D copies in this executor (the CPU double)\n");
+		(void)cudaGetLastError();
+		op.src = op.dst;
+	} else {
+		op.src = op.dst;
+		op.dst.op.ptr.ptr = back;
+		op.dst.op.ptr.rowLength = op.dst.op.ptr.layerHeight = 0;
+		CHECK_CUDA(cudaMemcpy3DBatchAsync(1, &op, 0, s), cudaSuccess);
+		CHECK_CUDA(cudaStreamSynchronize(s), cudaSuccess);
+		CHECK(!memcmp(back, box, sizeof(box)), "a box through pitched memory and back");
+	}
+	CHECK_CUDA(cudaMemcpy3DBatchAsync(1, &op, 0, 0), cudaErrorInvalidValue);
+	op.dst.op.ptr.rowLength = W - 1; /* shorter than a row of the copy */
+	CHECK_CUDA(cudaMemcpy3DBatchAsync(1, &op, 0, s), cudaErrorInvalidValue);
+	(void)cudaGetLastError();
+	CHECK_CUDA(cudaFree(d), cudaSuccess);
+	CHECK_CUDA(cudaStreamDestroy(s), cudaSuccess);
+}
+
+/*
  * Several threads, so that a kill almost surely finds some of them inside
  * a call, with pages pinned and the host at work on them.
  */
@@ -470,6 +515,7 @@ int main(int argc, char **argv)
 		test_device();
 		test_copies(seed);
 		test_memory_api(seed);
+		test_batch3d();
 		test_device_addresses();
 		test_managed(seed);
 		test_host_functions();
