@@ -400,6 +400,12 @@ NOT_GENERIC = {
     "cuCheckpointProcessLock": "acts on a host process by pid",
     "cuCheckpointProcessUnlock": "acts on a host process by pid",
     "cuCheckpointProcessRestore": "acts on a host process by pid",
+    "cuMemPrefetchBatchAsync": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
+    "cuMemPrefetchBatchAsync_ptsz": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
+    "cuMemDiscardBatchAsync": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
+    "cuMemDiscardBatchAsync_ptsz": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
+    "cuMemDiscardAndPrefetchBatchAsync": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
+    "cuMemDiscardAndPrefetchBatchAsync_ptsz": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
     "cuLogsDumpToFile": "writes a file on the host",
     "cuGraphDebugDotPrint": "writes a file on the host",
     # arrays with in/out counts that the rules cannot see

@@ -208,7 +208,8 @@ NOT_SUPPORTED_WHY = [
     (r"^cuda(ImportExternal|ExternalMemory|SignalExternal|WaitExternal)",
      "external memory and semaphores name file descriptors of the host (not carried)"),
     (r"^cudaMem(Discard|Prefetch)Batch|^cudaMemDiscard",
-     "managed memory's batched prefetches and discards (not yet; allocation, hints and range attributes work)"),
+     "managed memory's batched prefetches and discards " + \
+     "need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)"),
     (r"^__cudaRegister(HostVar|UnifiedTable)$|^__cudaGetProcAddress$",
      "nvcc's registration of host variables and unified functions (not yet)"),
     (r"^cudaGraph(Add|Exec|)ExternalSemaphores",

@@ -106,10 +106,10 @@ GV_CU_UNSUPPORTED(cuMemAllocHost) /* legacy ABI: headers since CUDA 3.2 name its
 GV_CU_UNSUPPORTED(cuMemAllocPitch) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemBatchDecompressAsync) /* parameter paramsArray (CUmemDecompressParams *) is an array */
 GV_CU_UNSUPPORTED(cuMemBatchDecompressAsync_ptsz) /* parameter paramsArray (CUmemDecompressParams *) is an array */
-GV_CU_UNSUPPORTED(cuMemDiscardAndPrefetchBatchAsync) /* parameter dptrs (CUdeviceptr *) is an array */
-GV_CU_UNSUPPORTED(cuMemDiscardAndPrefetchBatchAsync_ptsz) /* parameter dptrs (CUdeviceptr *) is an array */
-GV_CU_UNSUPPORTED(cuMemDiscardBatchAsync) /* parameter dptrs (CUdeviceptr *) is an array */
-GV_CU_UNSUPPORTED(cuMemDiscardBatchAsync_ptsz) /* parameter dptrs (CUdeviceptr *) is an array */
+GV_CU_UNSUPPORTED(cuMemDiscardAndPrefetchBatchAsync) /* batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it) */
+GV_CU_UNSUPPORTED(cuMemDiscardAndPrefetchBatchAsync_ptsz) /* batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it) */
+GV_CU_UNSUPPORTED(cuMemDiscardBatchAsync) /* batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it) */
+GV_CU_UNSUPPORTED(cuMemDiscardBatchAsync_ptsz) /* batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it) */
 GV_CU_UNSUPPORTED(cuMemExportToShareableHandle) /* parameter shareableHandle (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemFree) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemGetAddressRange) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -128,8 +128,8 @@ GV_CU_UNSUPPORTED(cuMemPoolImportFromShareableHandle) /* parameter handle (void 
 GV_CU_UNSUPPORTED(cuMemPoolImportPointer) /* returns device memory the session must track (ptr_out) */
 GV_CU_UNSUPPORTED(cuMemPrefetchAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemPrefetchAsync_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemPrefetchBatchAsync) /* parameter dptrs (CUdeviceptr *) is an array */
-GV_CU_UNSUPPORTED(cuMemPrefetchBatchAsync_ptsz) /* parameter dptrs (CUdeviceptr *) is an array */
+GV_CU_UNSUPPORTED(cuMemPrefetchBatchAsync) /* batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it) */
+GV_CU_UNSUPPORTED(cuMemPrefetchBatchAsync_ptsz) /* batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it) */
 GV_CU_UNSUPPORTED(cuMemRetainAllocationHandle) /* parameter addr (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemcpy2D) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpy2DAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
