@@ -323,6 +323,7 @@ EXCEPTION = [
     # (driver_occupancy.c, host-worker/handlers_launch.c)
     "cuOccupancyMaxActiveClusters", "cuOccupancyMaxPotentialClusterSize",
     # kernel nodes, their arguments packed as for launches (handlers_graph.c)
+    "cuGraphKernelNodeGetParams_v2",
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
     "cuGraphExecKernelNodeSetParams_v2",
     # arrays of nodes the driver lists, as the session's handles (handlers_graph.c)
@@ -359,7 +360,8 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuOccupancyMaxPotentialClusterSize", "cuIpcGetMemHandle", "cuIpcOpenMemHandle_v2",
               "cuIpcCloseMemHandle", "cuIpcGetEventHandle", "cuIpcOpenEventHandle",
               "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions", "cuFuncGetName",
-              "cuDeviceGetHostAtomicCapabilities", "cuDeviceGetP2PAtomicCapabilities"]
+              "cuDeviceGetHostAtomicCapabilities", "cuDeviceGetP2PAtomicCapabilities",
+              "cuGraphKernelNodeGetParams_v2"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",

@@ -214,8 +214,6 @@ NOT_SUPPORTED_WHY = [
      "nvcc's registration of host variables and unified functions (not yet)"),
     (r"^cudaGraph(Add|Exec|)ExternalSemaphores",
      "external semaphores name file descriptors of the host (not carried)"),
-    (r"^cudaGraphKernelNodeGetParams$",
-     "a kernel node's parameters back from the host: its arguments as the driver keeps them (not yet)"),
     (r"^cudaGraphDebugDotPrint$", "writes a file: on the host, where the guest cannot read it"),
     (r"^cudaLibraryGet(Managed|UnifiedFunction)$",
      "a library's managed variables and unified functions (not yet; its kernels and globals work)"),

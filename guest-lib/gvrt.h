@@ -259,6 +259,14 @@ cudaError_t gv_library_kernels(struct gv_fatbin *fb, struct gv_kernel **out, uns
 /* A loaded module's kernels: their count and names (NUL after each, malloc'ed). */
 cudaError_t gv_module_functions(uint64_t module, unsigned int *count, char **names);
 
+/*
+ * A kernel node's parameters (module.c): its function's handle, geometry,
+ * and a pointer to each argument, kept with the node; the function's
+ * layout too when asked (malloc'ed, the caller frees it).
+ */
+cudaError_t gv_kernel_node_get(uint64_t node, struct gv_launch_req *launch, void ***params,
+			       struct gv_kernel_node_get_resp **layout);
+
 /* A batch of 3D copies, for the runtime's and the driver's (rt_graph_copy.c). */
 cudaError_t gv_memcpy3d_batch(size_t n, const struct cudaMemcpy3DBatchOp *ops,
 			      unsigned long long flags, cudaStream_t stream);

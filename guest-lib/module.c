@@ -568,6 +568,123 @@ static cudaError_t kernel_node(uint32_t op, cudaGraph_t g, cudaGraphExec_t x, cu
 	return e;
 }
 
+/*
+ * What a kernel node's parameters read back point the caller at: the
+ * arguments and a pointer to each, kept per node until read again (as
+ * natively the driver's own copies stay with the node).
+ */
+struct node_args {
+	uint64_t node;
+	void **ptrs;
+	unsigned char *args;
+	struct node_args *next;
+};
+static struct node_args *got_args;
+
+static void keep_node_args(uint64_t node, void **ptrs, unsigned char *args)
+{
+	struct node_args *a, **at;
+
+	pthread_mutex_lock(&lock);
+	for (at = &got_args; *at && (*at)->node != node; at = &(*at)->next)
+		;
+	a = *at;
+	if (a) {
+		free(a->ptrs);
+		free(a->args);
+	} else if ((a = calloc(1, sizeof(*a)))) {
+		a->node = node;
+		*at = a;
+	}
+	if (a) {
+		a->ptrs = ptrs;
+		a->args = args;
+	} else {
+		free(ptrs);
+		free(args);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+cudaError_t gv_kernel_node_get(uint64_t node, struct gv_launch_req *launch, void ***params,
+			       struct gv_kernel_node_get_resp **layout)
+{
+	struct gv_kernel_node_get_req q = {.node = node, .buf_len = GV_MAX_ARGS};
+	struct gv_kernel_node_get_resp *r = malloc(sizeof(*r));
+	unsigned char *args = malloc(GV_MAX_ARGS);
+	struct gv_buf b = {args, GV_MAX_ARGS, GV_BULK_FROM_HOST};
+	void **ptrs = NULL;
+	uint32_t i;
+	cudaError_t e = r && args ? cudaSuccess : cudaErrorMemoryAllocation;
+
+	if (!e)
+		e = GV_RPC(KERNEL_NODE_GET, &q, r, &b, 1);
+	if (!e && (r->nparams > GV_MAX_PARAMS || r->launch.args_len > GV_MAX_ARGS))
+		e = cudaErrorInvalidValue;
+	if (!e && !(ptrs = calloc(r->nparams + 1, sizeof(*ptrs))))
+		e = cudaErrorMemoryAllocation;
+	for (i = 0; !e && i < r->nparams; i++) {
+		if (r->params[i].offset > r->launch.args_len ||
+		    r->params[i].size > r->launch.args_len - r->params[i].offset)
+			e = cudaErrorInvalidValue; /* not the host's layout */
+		else
+			ptrs[i] = args + r->params[i].offset;
+	}
+	if (e) {
+		free(ptrs);
+		free(args);
+		free(r);
+		return e;
+	}
+	keep_node_args(node, ptrs, args);
+	*launch = r->launch;
+	*params = ptrs;
+	if (layout)
+		*layout = r;
+	else
+		free(r);
+	return cudaSuccess;
+}
+
+/* The host stub of the kernel whose function on the current device is fn, or NULL. */
+static const void *stub_of_function(uint64_t fn)
+{
+	int dev = gv_current_device();
+	const void *stub = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&lock);
+	for (i = 0; i < nkernels && !stub; i++)
+		if (kernels[i]->fn[dev] == fn)
+			stub = kernels[i]->stub;
+	pthread_mutex_unlock(&lock);
+	return stub;
+}
+
+GVRT_EXPORT cudaError_t cudaGraphKernelNodeGetParams(cudaGraphNode_t node,
+						     struct cudaKernelNodeParams *p)
+{
+	struct gv_launch_req l;
+	void **params;
+	const void *stub;
+	cudaError_t e;
+
+	if (!p)
+		return gv_ret(cudaErrorInvalidValue);
+	e = gv_kernel_node_get((uintptr_t)node, &l, &params, NULL);
+	if (e)
+		return gv_ret(e);
+	/* The program's kernels by their stubs; another's function as itself. */
+	stub = stub_of_function(l.function);
+	p->func = stub ? (void *)stub : (void *)(uintptr_t)l.function;
+	p->gridDim = (dim3){l.grid[0], l.grid[1], l.grid[2]};
+	p->blockDim = (dim3){l.block[0], l.block[1], l.block[2]};
+	p->sharedMemBytes = l.shared_mem;
+	p->kernelParams = params;
+	p->extra = NULL;
+	return cudaSuccess;
+}
+
 GVRT_EXPORT cudaError_t cudaGraphAddKernelNode(cudaGraphNode_t *node, cudaGraph_t g,
 					       const cudaGraphNode_t *deps, size_t ndeps,
 					       const struct cudaKernelNodeParams *p)

@@ -329,10 +329,10 @@ GVRT_EXPORT cudaError_t cudaMemcpyBatchAsync(void *const *dsts, const void *cons
 /* A 3D batch's element: the array's, or a byte between two pointers. */
 static cudaError_t element_size(const struct cudaMemcpy3DBatchOp *op, size_t *out)
 {
-	const struct cudaMemcpy3DOperand *a =
-	    op->src.type == cudaMemcpyOperandTypeArray ? &op->src
-	    : op->dst.type == cudaMemcpyOperandTypeArray ? &op->dst
-							 : NULL;
+	const struct cudaMemcpy3DOperand *a = op->src.type == cudaMemcpyOperandTypeArray ? &op->src
+					      : op->dst.type == cudaMemcpyOperandTypeArray
+						  ? &op->dst
+						  : NULL;
 	struct cudaChannelFormatDesc d;
 	struct cudaExtent x;
 	unsigned int flags;

@@ -20,6 +20,8 @@ int gvw_valid_device(struct gvw_call *c);
 int gvw_enter_device(struct gvw_call *c);
 /* 1 when the message's bulk buffer has this direction and length. */
 int gvw_bulk_ok(struct gvw_call *c, uint32_t dir, uint64_t len);
+/* Copies len bytes into the guest's buffer at offset (gvw_bulk_ok checked it). */
+void gvw_bulk_put(const struct gvw_bulk *b, uint64_t offset, const void *src, size_t len);
 /* gvw_enter_device, then the stream h names on that device. */
 int gvw_enter_stream(struct gvw_call *c, uint64_t h, void **stream);
 /* The key with which the guest's callback session waits for this session's gates. */

@@ -285,3 +285,89 @@ int gvw_h_GRAPH_EXEC_UPDATE(struct gvw_call *c)
 		return CUDA_ERROR_OUT_OF_MEMORY;
 	return e;
 }
+
+/* The session's function whose driver function is f, on the caller's device. */
+static struct gvw_function *function_with(struct gvw_call *c, void *f)
+{
+	size_t i;
+
+	for (i = 0; i < c->s->handles.n; i++) {
+		struct gvw_handle_slot *h = &c->s->handles.v[i];
+
+		if (h->kind == GVW_H_FUNCTION && h->device == c->dev &&
+		    ((struct gvw_function *)h->obj)->exec == f)
+			return h->obj;
+	}
+	return NULL;
+}
+
+/* The argument block the driver keeps, as the function's layout packs it. */
+static int node_args(const CUDA_KERNEL_NODE_PARAMS *p, const struct gvw_function *fn,
+		     unsigned char *out)
+{
+	uint32_t i;
+
+	if (p->kernelParams) {
+		for (i = 0; i < fn->nparams; i++)
+			memcpy(out + fn->params[i].offset, p->kernelParams[i], fn->params[i].size);
+		return CUDA_SUCCESS;
+	}
+	for (i = 0; p->extra && p->extra[i] != CU_LAUNCH_PARAM_END; i += 2) {
+		if (p->extra[i] == CU_LAUNCH_PARAM_BUFFER_POINTER) {
+			memcpy(out, p->extra[i + 1], fn->args_size);
+			return CUDA_SUCCESS;
+		}
+	}
+	return fn->args_size ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+}
+
+/*
+ * A kernel node's parameters (KERNEL_NODE_GET): its function as the
+ * session's handle, its arguments as that function's layout packs them.
+ */
+int gvw_h_KERNEL_NODE_GET(struct gvw_call *c)
+{
+	const struct gv_kernel_node_get_req *q = c->req;
+	struct gv_kernel_node_get_resp *r = c->resp;
+	CUDA_KERNEL_NODE_PARAMS p = {0};
+	struct gvw_function *fn;
+	unsigned char *args;
+	void *node;
+	int e = gvg_enter(c, GVG_FN(cuda, cuGraphKernelNodeGetParams_v2));
+
+	if (!e)
+		e = gvg_handle(c, q->node, GVW_H_GRAPH_NODE, &node);
+	if (e)
+		return e;
+	if (!gvw_bulk_ok(c, GV_BULK_FROM_HOST, q->buf_len))
+		return CUDA_ERROR_INVALID_VALUE;
+	e = (int)GVG_DRV(c, cuda, cuGraphKernelNodeGetParams_v2)(node, &p);
+	if (e)
+		return e;
+	fn = function_with(c, p.func);
+	if (!fn) {
+		gvw_log(GVW_WARN, "session %u: a kernel node's function is none of the session's",
+			c->s->id);
+		return CUDA_ERROR_NOT_SUPPORTED;
+	}
+	if (fn->args_size > q->buf_len)
+		return CUDA_ERROR_INVALID_VALUE;
+	args = calloc(1, fn->args_size ? fn->args_size : 1);
+	if (!args)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	e = node_args(&p, fn, args);
+	if (!e)
+		gvw_bulk_put(c->bulk, 0, args, fn->args_size);
+	free(args);
+	r->launch = (struct gv_launch_req){
+	    .function = fn->handle,
+	    .grid = {p.gridDimX, p.gridDimY, p.gridDimZ},
+	    .block = {p.blockDimX, p.blockDimY, p.blockDimZ},
+	    .shared_mem = p.sharedMemBytes,
+	    .args_len = fn->args_size,
+	};
+	r->nparams = fn->nparams;
+	if (fn->nparams)
+		memcpy(r->params, fn->params, fn->nparams * sizeof(*fn->params));
+	return e;
+}

@@ -324,8 +324,7 @@ int gvw_h_LAUNCH_LOG(struct gvw_call *c)
 	return cudaSuccess;
 }
 
-/* Copies len bytes into the guest's buffer at offset (within its length). */
-static void put_bulk(const struct gvw_bulk *b, uint64_t offset, const void *src, size_t len)
+void gvw_bulk_put(const struct gvw_bulk *b, uint64_t offset, const void *src, size_t len)
 {
 	const char *from = src;
 	unsigned int i;
@@ -385,8 +384,8 @@ int gvw_h_MODULE_FUNCTIONS(struct gvw_call *c)
 		len = strnlen(name, GV_MAX_NAME - 1) + 1;
 		/* Whole names only; what does not fit is counted, for a retry. */
 		if (q->buf_len >= len && at <= q->buf_len - len) {
-			put_bulk(c->bulk, at, name, len - 1);
-			put_bulk(c->bulk, at + len - 1, "", 1);
+			gvw_bulk_put(c->bulk, at, name, len - 1);
+			gvw_bulk_put(c->bulk, at + len - 1, "", 1);
 		}
 		at += len;
 	}

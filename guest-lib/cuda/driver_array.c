@@ -192,16 +192,16 @@ GVCU_EXPORT CUresult cuMemcpyBatchAsync_v2(CUdeviceptr *dsts, CUdeviceptr *srcs,
 	CUresult e = gvcu_need_ctx();
 
 	return e ? e
-		 : gvcu_result(GVCU_AS_DRIVER(cudaMemcpyBatchAsync(
-		       (void *const *)dsts, (const void *const *)srcs, sizes, count,
-		       (struct cudaMemcpyAttributes *)attrs, attrsIdxs, numAttrs,
-		       (cudaStream_t)hStream)));
+		 : gvcu_result(GVCU_AS_DRIVER(
+		       cudaMemcpyBatchAsync((void *const *)dsts, (const void *const *)srcs, sizes,
+					    count, (struct cudaMemcpyAttributes *)attrs, attrsIdxs,
+					    numAttrs, (cudaStream_t)hStream)));
 }
 
-GVCU_EXPORT CUresult cuMemcpyBatchAsync_v2_ptsz(CUdeviceptr *dsts, CUdeviceptr *srcs,
-						size_t *sizes, size_t count,
-						CUmemcpyAttributes *attrs, size_t *attrsIdxs,
-						size_t numAttrs, CUstream hStream)
+GVCU_EXPORT CUresult cuMemcpyBatchAsync_v2_ptsz(CUdeviceptr *dsts, CUdeviceptr *srcs, size_t *sizes,
+						size_t count, CUmemcpyAttributes *attrs,
+						size_t *attrsIdxs, size_t numAttrs,
+						CUstream hStream)
 {
 	return cuMemcpyBatchAsync_v2(dsts, srcs, sizes, count, attrs, attrsIdxs, numAttrs,
 				     hStream ? hStream : CU_STREAM_PER_THREAD);

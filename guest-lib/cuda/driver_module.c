@@ -123,11 +123,34 @@ static void mark_unloaded(uint64_t module)
 	pthread_mutex_unlock(&layout_lock);
 }
 
+/* A function's layout, kept from now on (module 0: not known). */
+static CUresult learn(uint64_t function, uint64_t module, uint32_t nparams, uint32_t args_size,
+		      const struct gv_param_info *params)
+{
+	struct fn_layout *l = calloc(1, sizeof(*l));
+
+	if (l)
+		l->params = malloc((nparams + 1) * sizeof(*l->params));
+	if (!l || !l->params) {
+		free(l);
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	}
+	l->handle = function;
+	l->module = module;
+	l->nparams = nparams;
+	l->args_size = args_size;
+	memcpy(l->params, params, nparams * sizeof(*l->params));
+	pthread_mutex_lock(&layout_lock);
+	l->next = layouts[bucket(l->handle)];
+	layouts[bucket(l->handle)] = l;
+	pthread_mutex_unlock(&layout_lock);
+	return CUDA_SUCCESS;
+}
+
 GVCU_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name)
 {
 	struct gv_name_req q = {.module = (uintptr_t)hmod};
 	struct gv_function_resp *r;
-	struct fn_layout *l;
 	CUresult e = gvcu_need_ctx();
 
 	if (e)
@@ -143,25 +166,8 @@ GVCU_EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const
 	e = gvcu_rpc(GV_OP_FUNCTION_GET, &q, sizeof(q), name, q.name_len, r, sizeof(*r), NULL, 0);
 	if (!e && r->nparams > GV_MAX_PARAMS)
 		e = CUDA_ERROR_INVALID_VALUE;
-	if (!e && !layout_of(r->function)) {
-		l = calloc(1, sizeof(*l));
-		if (l)
-			l->params = malloc((r->nparams + 1) * sizeof(*l->params));
-		if (!l || !l->params) {
-			free(l);
-			e = CUDA_ERROR_OUT_OF_MEMORY;
-		} else {
-			l->handle = r->function;
-			l->module = q.module;
-			l->nparams = r->nparams;
-			l->args_size = r->args_size;
-			memcpy(l->params, r->params, r->nparams * sizeof(*l->params));
-			pthread_mutex_lock(&layout_lock);
-			l->next = layouts[bucket(l->handle)];
-			layouts[bucket(l->handle)] = l;
-			pthread_mutex_unlock(&layout_lock);
-		}
-	}
+	if (!e && !layout_of(r->function))
+		e = learn(r->function, q.module, r->nparams, r->args_size, r->params);
 	if (!e)
 		*hfunc = (CUfunction)(uintptr_t)r->function;
 	free(r);
@@ -479,4 +485,41 @@ GVCU_EXPORT CUresult cuGraphExecKernelNodeSetParams_v2(CUgraphExec exec, CUgraph
 {
 	return kernel_node(GV_KERNEL_NODE_EXEC_SET, (uintptr_t)exec, (uintptr_t)node, NULL, 0, p,
 			   NULL);
+}
+
+/*
+ * A kernel node's parameters: its arguments where the runtime keeps them
+ * for the node; its function launchable here even if the runtime made it.
+ */
+GVCU_EXPORT CUresult cuGraphKernelNodeGetParams_v2(CUgraphNode node, CUDA_KERNEL_NODE_PARAMS *p)
+{
+	struct gv_kernel_node_get_resp *layout = NULL;
+	struct gv_launch_req l;
+	void **params;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!p)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = gvcu_result(GVCU_AS_DRIVER(gv_kernel_node_get((uintptr_t)node, &l, &params, &layout)));
+	if (e)
+		return e;
+	if (!layout_of(l.function))
+		e = learn(l.function, 0, layout->nparams, l.args_len, layout->params);
+	free(layout);
+	if (e)
+		return e;
+	memset(p, 0, sizeof(*p));
+	p->func = (CUfunction)(uintptr_t)l.function;
+	p->gridDimX = l.grid[0];
+	p->gridDimY = l.grid[1];
+	p->gridDimZ = l.grid[2];
+	p->blockDimX = l.block[0];
+	p->blockDimY = l.block[1];
+	p->blockDimZ = l.block[2];
+	p->sharedMemBytes = l.shared_mem;
+	p->kernelParams = params;
+	p->ctx = (CUcontext)gvcu_current();
+	return CUDA_SUCCESS;
 }

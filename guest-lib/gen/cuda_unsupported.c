@@ -61,7 +61,6 @@ GV_CU_UNSUPPORTED(cuGraphInstantiateWithParams) /* parameter instantiateParams (
 GV_CU_UNSUPPORTED(cuGraphInstantiateWithParams_ptsz) /* parameter instantiateParams (CUDA_GRAPH_INSTANTIATE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphInstantiate_v2) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams_v2) /* parameter nodeParams (CUDA_KERNEL_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphNodeGetDependentNodes) /* legacy ABI: headers since CUDA 3.2 name its successor */

@@ -278,6 +278,7 @@
 	X(cuFuncGetName, CUresult, (const char **, CUfunction)) \
 	X(cuDeviceGetHostAtomicCapabilities, CUresult, (unsigned int *, const CUatomicOperation *, unsigned int, CUdevice)) \
 	X(cuDeviceGetP2PAtomicCapabilities, CUresult, (unsigned int *, const CUatomicOperation *, unsigned int, CUdevice, CUdevice)) \
+	X(cuGraphKernelNodeGetParams_v2, CUresult, (CUgraphNode, CUDA_KERNEL_NODE_PARAMS *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

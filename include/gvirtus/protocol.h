@@ -504,6 +504,23 @@ struct __attribute__((packed)) gv_kernel_node_req {
 };
 
 /*
+ * A kernel node's parameters read back (KERNEL_NODE_GET): LAUNCH's
+ * function (the session's handle), geometry and argument bytes, these
+ * into the guest's one buffer (of buf_len bytes, at least the arguments'),
+ * with the function's layout so that the guest can point at each.
+ */
+struct __attribute__((packed)) gv_kernel_node_get_req {
+	uint64_t node;
+	uint64_t buf_len;
+};
+struct __attribute__((packed)) gv_kernel_node_get_resp {
+	struct gv_launch_req launch; /* its stream unused */
+	uint32_t nparams;
+	uint32_t reserved;
+	struct gv_param_info params[GV_MAX_PARAMS];
+};
+
+/*
  * A conditional node (COND_NODE): added to a graph after ndeps nodes (the
  * tail), on a conditional handle of the session's; the body graphs the
  * driver makes for it come back as the session's handles.

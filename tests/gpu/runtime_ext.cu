@@ -514,6 +514,19 @@ static void sec_graph_nodes(cudaStream_t s)
 	CK(cudaStreamSynchronize(s));
 	check_dev("a new instance has the graph's new parameters", d, N,
 		  [](int i) { return 2 * i + 101; });
+	// Read back: the kernel by its stub, the geometry, each argument's value.
+	cudaKernelNodeParams got = {};
+	CK(cudaGraphKernelNodeGetParams(fill, &got));
+	check_i("kernel node parameters back: the kernel",
+		got.func == (void *)k_fill && got.gridDim.x == NB && got.blockDim.x == TPB, 1);
+	int gm = 0, ga = 0;
+	int *gd = NULL;
+	if (got.kernelParams) {
+		memcpy(&gd, got.kernelParams[0], sizeof(gd));
+		memcpy(&gm, got.kernelParams[2], sizeof(gm));
+		memcpy(&ga, got.kernelParams[3], sizeof(ga));
+	}
+	check_i("kernel node parameters back: the arguments", gd == d && gm == 2 && ga == 100, 1);
 	kp.func = (void *)sec_graph_nodes; // not a kernel
 	check_e("cudaGraphAddKernelNode of a host function",
 		cudaGraphAddKernelNode(&fill, g, NULL, 0, &kp), cudaErrorInvalidResourceHandle);

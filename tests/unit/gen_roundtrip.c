@@ -1029,6 +1029,72 @@ static CUresult see_exec_set_kernel_node(CUgraphExec x, CUgraphNode node,
 	return node == kn.node ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
+/* The node's parameters as the driver keeps them: the arguments it was
+ * given as one buffer (extra), or each by a pointer when get_by_pointer. */
+static int get_by_pointer;
+
+static CUresult see_get_kernel_node(CUgraphNode node, CUDA_KERNEL_NODE_PARAMS *p)
+{
+	static size_t size;
+	static void *extra[5];
+	static char c2 = 'p';
+	static double d2 = 7.25;
+	static int *p2 = (int *)(uintptr_t)0x1234;
+	static void *each[3] = {&c2, &d2, &p2};
+
+	if (node != kn.node)
+		return CUDA_ERROR_INVALID_HANDLE;
+	*p = kn.p;
+	size = kn.size;
+	extra[0] = CU_LAUNCH_PARAM_BUFFER_POINTER;
+	extra[1] = kn.args;
+	extra[2] = CU_LAUNCH_PARAM_BUFFER_SIZE;
+	extra[3] = &size;
+	extra[4] = CU_LAUNCH_PARAM_END;
+	p->kernelParams = get_by_pointer ? each : NULL;
+	p->extra = get_by_pointer ? NULL : extra;
+	return CUDA_SUCCESS;
+}
+
+/* KERNEL_NODE_GET: a node's function as the session's handle, each argument
+ * where the returned pointers say, by either of the driver's forms. */
+static void kernel_node_params(struct gvg_cuda_fns *t, CUgraphNode node, CUfunction fn, char c,
+			       double d, int *p)
+{
+	CUDA_KERNEL_NODE_PARAMS got;
+	struct cudaKernelNodeParams rt;
+	char c2;
+	double d2;
+	int *p2;
+
+	t->cuGraphKernelNodeGetParams_v2 = see_get_kernel_node;
+	memset(&got, 0, sizeof(got));
+	RT_TRUE("cuGraphKernelNodeGetParams", "the function and geometry",
+		cuGraphKernelNodeGetParams(node, &got) == CUDA_SUCCESS && got.func == fn &&
+		    got.gridDimX == 3 && got.blockDimX == 128 && got.sharedMemBytes == 64 &&
+		    got.kernelParams && !got.extra);
+	RT_TRUE("cuGraphKernelNodeGetParams", "each argument from the driver's buffer",
+		got.kernelParams && *(char *)got.kernelParams[0] == c &&
+		    !memcmp(got.kernelParams[1], &d, 8) && !memcmp(got.kernelParams[2], &p, 8));
+	get_by_pointer = 1;
+	memset(&rt, 0, sizeof(rt));
+	RT_TRUE("cudaGraphKernelNodeGetParams", "each argument from the driver's pointers",
+		cudaGraphKernelNodeGetParams((cudaGraphNode_t)node, &rt) == cudaSuccess &&
+		    rt.func == (void *)fn && rt.gridDim.x == 3 && rt.kernelParams);
+	if (rt.kernelParams) {
+		memcpy(&c2, rt.kernelParams[0], 1);
+		memcpy(&d2, rt.kernelParams[1], 8);
+		memcpy(&p2, rt.kernelParams[2], 8);
+		RT_TRUE("cudaGraphKernelNodeGetParams", "the values",
+			c2 == 'p' && d2 == 7.25 && p2 == (int *)(uintptr_t)0x1234);
+	}
+	get_by_pointer = 0;
+	RT_TRUE("cuGraphKernelNodeGetParams", "a node of no graph refused",
+		cuGraphKernelNodeGetParams((CUgraphNode)(uintptr_t)0x5550, &got) ==
+		    CUDA_ERROR_INVALID_HANDLE);
+	(void)cudaGetLastError();
+}
+
 /* KERNEL_NODE: a node's function, geometry and packed arguments reach the
  * driver as for a launch; dependencies as the driver's nodes. */
 static void kernel_nodes(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t a,
@@ -1075,6 +1141,7 @@ static void kernel_nodes(struct gvg_cuda_fns *t, cudaGraph_t g, cudaGraphNode_t 
 	RT_TRUE("cuGraphKernelNodeSetParams", "new arguments",
 		cuGraphKernelNodeSetParams(node, &kp) == CUDA_SUCCESS && kn.calls == 2 &&
 		    !memcmp(kn.args, want, 24));
+	kernel_node_params(t, node, fn, c, d, p);
 	RT_TRUE("cuGraphKernelNodeSetParams", "a node of no graph refused",
 		cuGraphKernelNodeSetParams((CUgraphNode)(uintptr_t)0x5550, &kp) ==
 			CUDA_ERROR_INVALID_HANDLE &&
