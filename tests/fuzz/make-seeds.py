@@ -259,6 +259,13 @@ def codecs_seeds(fatbin):
         "PEER_CAN_ACCESS": struct.pack("<iI", 1, 0),
         "PEER_ENABLE": struct.pack("<iI", 1, 0),
         "MEMCPY_PEER": struct.pack("<QQQiiQ", p0 + VA_STEP, p0, 64, 1, 0, 0),
+        # IPC: export the first allocation; open a token of no session; close
+        "IPC_EXPORT": struct.pack("<IIQ", 1, 0, p0),
+        "IPC_IMPORT": struct.pack("<IIQQ40xII", 0x50495647, 1, 7, 9, 0, 1),
+        "IPC_CLOSE": u64(p0),
+        "MODULE_FUNCTIONS": u64(mod, 64),
+        "ATOMIC_CAPS": struct.pack("<IIii32I", 0, 2, 0, 0, *([0, 9] + [0] * 30)),
+        "KERNEL_NODE_GET": u64(0, 256),
     }
     # The math libraries' objects fuzz_codecs's setup makes after those
     # (behind their fakes): a cuBLAS handle, a cuRAND generator, a cuFFT
@@ -277,7 +284,8 @@ def codecs_seeds(fatbin):
     tails = {"FUNCTION_GET": len("_Z6k_nonev"), "GLOBAL_GET": len("g_value"),
              "LAUNCH": 24}
     bulks = {"MEMCPY_HTOD": (TO_HOST, 64), "MEMCPY_DTOH": (FROM_HOST, 64),
-             "MEMCPY_2D": (TO_HOST, 3 * 16 + 16), "MODULE_LOAD": (TO_HOST, 64)}
+             "MEMCPY_2D": (TO_HOST, 3 * 16 + 16), "MODULE_LOAD": (TO_HOST, 64),
+             "MODULE_FUNCTIONS": (FROM_HOST, 64), "KERNEL_NODE_GET": (FROM_HOST, 256)}
     s = {}
     for i, (name, _, nbulk, _) in enumerate(OPS):
         body = payload.get(name, b"")
