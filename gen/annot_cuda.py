@@ -324,6 +324,8 @@ EXCEPTION = [
     "cuOccupancyMaxActiveClusters", "cuOccupancyMaxPotentialClusterSize",
     # kernel nodes, their arguments packed as for launches (handlers_graph.c)
     "cuGraphKernelNodeGetParams_v2",
+    # a user object's destructor runs in the guest as a host node's function
+    "cuUserObjectCreate",
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",
     "cuGraphExecKernelNodeSetParams_v2",
     # arrays of nodes the driver lists, as the session's handles (handlers_graph.c)
@@ -361,7 +363,7 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuIpcCloseMemHandle", "cuIpcGetEventHandle", "cuIpcOpenEventHandle",
               "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions", "cuFuncGetName",
               "cuDeviceGetHostAtomicCapabilities", "cuDeviceGetP2PAtomicCapabilities",
-              "cuGraphKernelNodeGetParams_v2"]
+              "cuGraphKernelNodeGetParams_v2", "cuUserObjectCreate"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",

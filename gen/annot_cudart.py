@@ -115,6 +115,7 @@ VIA_DRIVER = {
     "cudaGraphExecEventWaitNodeSetEvent": "cuGraphExecEventWaitNodeSetEvent(hGraphExec, hNode, event)",
     "cudaGraphRetainUserObject": "cuGraphRetainUserObject(graph, object, count, flags)",
     "cudaGraphReleaseUserObject": "cuGraphReleaseUserObject(graph, object, count)",
+    "cudaUserObjectCreate": "cuUserObjectCreate(object_out, ptr, destroy, initialRefcount, flags)",
     "cudaUserObjectRetain": "cuUserObjectRetain(object, count)",
     "cudaUserObjectRelease": "cuUserObjectRelease(object, count)",
     # graphs built node by node (the node kinds that carry no host memory)
@@ -219,7 +220,6 @@ NOT_SUPPORTED_WHY = [
      "a library's managed variables and unified functions (not yet; its kernels and globals work)"),
     (r"^cudaLogs", "driver logs call back into the guest (not carried)"),
     (r"^cudaDevice(Register|Unregister)AsyncNotification$", "callbacks from the host (not carried)"),
-    (r"^cudaUserObjectCreate$", "its destructor is a guest callback the host would call (not carried)"),
     (r"^cudaMemPool|^cudaMallocFromPoolAsync", "memory pools other than the default ones (not yet)"),
     (r"^cudaGetExportTable$", "the runtime's private export tables are not part of the API"),
 ]

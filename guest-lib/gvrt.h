@@ -246,7 +246,7 @@ int gv_kernel_known(const void *kernel, struct gv_fatbin **fb, const char **name
 
 /* ---- libraries (library.c), for the runtime's and the driver's calls ---- */
 
-/* Loads an image (len 0: its own size) for the current device. */
+/* Keeps an image (len 0: its own size), loaded on each device at first use. */
 cudaError_t gv_library_load(const void *code, size_t len, struct gv_fatbin **out);
 cudaError_t gv_library_unload(struct gv_fatbin *fb);
 /* 1 if lib is a library loaded and not unloaded. */

@@ -4,7 +4,7 @@
  * (cudaLibrary*; the driver's cuLibrary* in guest-lib/cuda/driver_library.c
  * use the same objects).  A library is kept as a registered fatbin is
  * (module.c): its own copy of the image goes to the host once per device,
- * at its loading for the current device and at first use for the others.
+ * at first use there (natively, loading is lazy too).
  * Its kernels are cudaKernel_t objects that every call taking a kernel's
  * host stub takes too, as natively.
  */
@@ -73,9 +73,7 @@ cudaError_t gv_library_load(const void *code, size_t len, struct gv_fatbin **out
 {
 	const void *image = code;
 	struct gv_fatbin *fb;
-	uint64_t module;
 	void *copy;
-	cudaError_t e;
 
 	if (!out || !code)
 		return cudaErrorInvalidValue;
@@ -92,13 +90,14 @@ cudaError_t gv_library_load(const void *code, size_t len, struct gv_fatbin **out
 		free(copy);
 		return cudaErrorMemoryAllocation;
 	}
-	/* Loaded for the current device now: a bad image fails here, as natively. */
-	e = gv_module_handle(fb, &module);
-	if (!e && remember(fb))
-		e = cudaErrorMemoryAllocation;
-	if (e) {
+	/*
+	 * Loaded on each device at first use: natively loading is lazy too
+	 * (the H100's driver takes a garbage image here and fails at its
+	 * first use), and an image is not sent before a kernel needs it.
+	 */
+	if (remember(fb)) {
 		gv_fatbin_forget(fb);
-		return e;
+		return cudaErrorMemoryAllocation;
 	}
 	*out = fb;
 	return cudaSuccess;

@@ -172,3 +172,33 @@ int gvw_h_HOST_NODE(struct gvw_call *c)
 		return e ? e : (int)GVG_DRV(c, cuda, cuGraphExecHostNodeSetParams)(h, node, &p);
 	}
 }
+
+/*
+ * A user object whose destructor is the guest's function: the driver
+ * calls gvw_gate_pass on the session's record for it, as for a host node,
+ * whenever the object's last reference goes (a release, a graph's end).
+ */
+int gvw_h_USER_OBJECT_CREATE(struct gvw_call *c)
+{
+	const struct gv_user_object_req *q = c->req;
+	struct gv_host_node_resp *r = c->resp;
+	struct gvw_host_fn *hf;
+	CUuserObject obj = NULL;
+	int e = gvg_enter(c, GVG_FN(cuda, cuUserObjectCreate));
+
+	if (e)
+		return e;
+	if (!q->fn)
+		return CUDA_ERROR_INVALID_VALUE;
+	hf = record(c, q->fn, q->data, &e);
+	if (e)
+		return e;
+	r->key = gvw_gate_key_of(c);
+	r->owner = c->s->id;
+	e = (int)GVG_DRV(c, cuda, cuUserObjectCreate)(&obj, hf, gvw_gate_pass, q->refcount,
+						      q->flags);
+	/* Not named to the guest, the object stays with the context. */
+	if (!e && !(r->handle = gvg_handle_new(c, GVW_H_USER_OBJECT, obj)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	return e;
+}

@@ -124,3 +124,28 @@ GVCU_EXPORT CUresult cuStreamAddCallback_ptsz(CUstream s, CUstreamCallback cb, v
 {
 	return cuStreamAddCallback(s ? s : CU_STREAM_PER_THREAD, cb, data, flags);
 }
+
+/* A user object whose destructor runs here, on the callback thread. */
+GVCU_EXPORT CUresult cuUserObjectCreate(CUuserObject *object_out, void *ptr, CUhostFn destroy,
+					unsigned int initialRefcount, unsigned int flags)
+{
+	struct gv_user_object_req q = {.fn = (uintptr_t)destroy,
+				       .data = (uintptr_t)ptr,
+				       .refcount = initialRefcount,
+				       .flags = flags};
+	struct gv_host_node_resp r = {0};
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!object_out || !destroy)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = gvcu_result(gv_host_callbacks());
+	if (!e)
+		e = GVCU_RPC(USER_OBJECT_CREATE, &q, &r, NULL, 0);
+	if (!e) {
+		gv_host_callbacks_key(r.key, r.owner);
+		*object_out = (CUuserObject)(uintptr_t)r.handle;
+	}
+	return e;
+}

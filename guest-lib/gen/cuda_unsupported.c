@@ -242,6 +242,5 @@ GV_CU_UNSUPPORTED(cuTexRefSetMipmapFilterMode) /* parameter hTexRef (CUtexref) c
 GV_CU_UNSUPPORTED(cuTexRefSetMipmapLevelBias) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuTexRefSetMipmapLevelClamp) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuTexRefSetMipmappedArray) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuUserObjectCreate) /* parameter ptr (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuWaitExternalSemaphoresAsync) /* parameter paramsArray (const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuWaitExternalSemaphoresAsync_ptsz) /* parameter paramsArray (const CUDA_EXTERNAL_SEMAPHORE_WAIT_PARAMS *) is an array */

@@ -133,6 +133,7 @@ static struct {
 	CUresult (*cuSurfObjectDestroy)(CUsurfObject);
 	CUresult (*cuTexObjectDestroy)(CUtexObject);
 	CUresult (*cuThreadExchangeStreamCaptureMode)(CUstreamCaptureMode *);
+	CUresult (*cuUserObjectCreate)(CUuserObject *, void *, CUhostFn, unsigned int, unsigned int);
 	CUresult (*cuUserObjectRelease)(CUuserObject, unsigned int);
 	CUresult (*cuUserObjectRetain)(CUuserObject, unsigned int);
 } gv_drv;
@@ -1023,6 +1024,13 @@ GVRT_EXPORT cudaError_t cudaThreadExchangeStreamCaptureMode(enum cudaStreamCaptu
 	if (!gv_drv.cuThreadExchangeStreamCaptureMode && gv_driver_load(&gv_drv.cuThreadExchangeStreamCaptureMode, "cuThreadExchangeStreamCaptureMode"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuThreadExchangeStreamCaptureMode((CUstreamCaptureMode *)(mode)));
+}
+
+GVRT_EXPORT cudaError_t cudaUserObjectCreate(cudaUserObject_t * object_out, void * ptr, cudaHostFn_t destroy, unsigned int initialRefcount, unsigned int flags)
+{
+	if (!gv_drv.cuUserObjectCreate && gv_driver_load(&gv_drv.cuUserObjectCreate, "cuUserObjectCreate"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuUserObjectCreate((CUuserObject *)(object_out), (void *)(ptr), (CUhostFn)(destroy), (unsigned int)(initialRefcount), (unsigned int)(flags)));
 }
 
 GVRT_EXPORT cudaError_t cudaUserObjectRelease(cudaUserObject_t object, unsigned int count)

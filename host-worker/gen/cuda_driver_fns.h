@@ -279,6 +279,7 @@
 	X(cuDeviceGetHostAtomicCapabilities, CUresult, (unsigned int *, const CUatomicOperation *, unsigned int, CUdevice)) \
 	X(cuDeviceGetP2PAtomicCapabilities, CUresult, (unsigned int *, const CUatomicOperation *, unsigned int, CUdevice, CUdevice)) \
 	X(cuGraphKernelNodeGetParams_v2, CUresult, (CUgraphNode, CUDA_KERNEL_NODE_PARAMS *)) \
+	X(cuUserObjectCreate, CUresult, (CUuserObject *, void *, CUhostFn, unsigned int, unsigned int)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

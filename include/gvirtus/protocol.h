@@ -805,6 +805,18 @@ struct __attribute__((packed)) gv_host_node_resp {
 };
 
 /*
+ * A user object (USER_OBJECT_CREATE) whose destructor is the guest's
+ * function on the guest's argument: run, when the driver destroys the
+ * object, at a gate the callback session releases, as a host node's.  The
+ * answer is HOST_NODE's: the object's handle and the callback session's key.
+ */
+struct __attribute__((packed)) gv_user_object_req {
+	uint64_t fn, data;
+	uint32_t refcount; /* initialRefcount */
+	uint32_t flags;
+};
+
+/*
  * A graph's memory nodes (MEM_NODE): an allocation node's parameters (its
  * pool's properties, and in the tail after the dependencies its access
  * descriptors), and the address the driver gives it; a free node's address.

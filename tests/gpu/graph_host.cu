@@ -300,6 +300,47 @@ static void sec_update(cudaStream_t s)
 	CK(cudaFree(d));
 }
 
+// A user object whose reference a graph takes over: its destructor runs
+// once, after the graph and the executable graph made from it are gone
+// (natively on a thread of the driver's, so it is waited for).
+static std::atomic<int> destroyed{0};
+
+static void CUDART_CB on_destroy(void *p)
+{
+	destroyed += *(int *)p;
+}
+
+static void sec_user_objects(cudaStream_t s)
+{
+	printf("== user objects\n");
+	static int weight = 5;
+	int *d = NULL;
+	CK(cudaMalloc(&d, N * sizeof(int)));
+	CK(cudaMemset(d, 0, N * sizeof(int)));
+	cudaUserObject_t obj = NULL;
+	CK(cudaUserObjectCreate(&obj, &weight, on_destroy, 1, cudaUserObjectNoDestructorSync));
+	cudaGraph_t g = NULL;
+	CK(cudaGraphCreate(&g, 0));
+	CK(cudaGraphRetainUserObject(g, obj, 1, cudaGraphUserObjectMove));
+	kernel_node(g, NULL, 0, d, 2);
+	cudaGraphExec_t x = NULL;
+	CK(cudaGraphInstantiate(&x, g, 0));
+	CK(cudaGraphLaunch(x, s));
+	CK(cudaStreamSynchronize(s));
+	CK(cudaGraphDestroy(g));
+	check_i("the executable graph still holds it", destroyed.load(), 0);
+	CK(cudaGraphExecDestroy(x));
+	CK(cudaDeviceSynchronize());
+	for (int i = 0; i < 200 && destroyed.load() == 0; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(10));
+	check_i("its destructor ran once, on its argument", destroyed.load(), 5);
+	check_device("the graph's kernel ran", d, 2);
+	printf("no destructor: %s\n",
+	       cudaGetErrorName(cudaUserObjectCreate(&obj, &weight, NULL, 1, 0)));
+	(void)cudaGetLastError();
+	CK(cudaFree(d));
+}
+
 int main()
 {
 	cudaStream_t s;
@@ -309,6 +350,7 @@ int main()
 	sec_slow(s);
 	sec_generic(s);
 	sec_update(s);
+	sec_user_objects(s);
 	CK(cudaStreamDestroy(s));
 	printf("graph_host: %d passed, %d failed\n", g_pass, g_fail);
 	return g_fail != 0;

@@ -109,6 +109,12 @@ static void runtime_side(int *d)
 	e = cudaLibraryLoadData(&lib, "not an image at all, nor PTX text", NULL, NULL, 0, NULL,
 				NULL, 0);
 	printf("a garbage image: %s\n", cudaGetErrorName(e));
+	if (e == cudaSuccess) {
+		// Loading is lazy: the image fails at its first use.
+		e = cudaLibraryGetKernel(&again, lib, "add_one");
+		printf("its kernel: %s\n", e == cudaSuccess ? "found" : "refused");
+		CK(cudaLibraryUnload(lib));
+	}
 	(void)cudaGetLastError();
 }
 

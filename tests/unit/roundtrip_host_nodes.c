@@ -31,8 +31,8 @@ static struct {
 	int capturing;
 } hn;
 
-static atomic_int ran_a, ran_b, ran_captured;
-static int arg_a = 1, arg_b = 2, arg_captured = 3;
+static atomic_int ran_a, ran_b, ran_captured, ran_destructor;
+static int arg_a = 1, arg_b = 2, arg_captured = 3, arg_object = 4;
 
 static void CUDART_CB fn_a(void *p)
 {
@@ -50,6 +50,49 @@ static void CUDART_CB fn_captured(void *p)
 {
 	if (p == &arg_captured)
 		atomic_fetch_add(&ran_captured, 1);
+}
+
+static void CUDART_CB fn_destructor(void *p)
+{
+	if (p == &arg_object)
+		atomic_fetch_add(&ran_destructor, 1);
+}
+
+/* A user object: its destructor runs when the references are gone, here
+ * from the release that drops the last (the driver's thread may do it). */
+static struct {
+	CUhostFn destroy;
+	void *ptr;
+	unsigned int refs;
+} uo;
+
+static CUresult object_create(CUuserObject *out, void *ptr, CUhostFn destroy, unsigned int refs,
+			      unsigned int flags)
+{
+	(void)flags;
+	uo.destroy = destroy;
+	uo.ptr = ptr;
+	uo.refs = refs;
+	*out = (CUuserObject)&uo;
+	return CUDA_SUCCESS;
+}
+
+static CUresult object_retain(CUuserObject obj, unsigned int n)
+{
+	if (obj != (CUuserObject)&uo)
+		return CUDA_ERROR_INVALID_HANDLE;
+	uo.refs += n;
+	return CUDA_SUCCESS;
+}
+
+static CUresult object_release(CUuserObject obj, unsigned int n)
+{
+	if (obj != (CUuserObject)&uo || n > uo.refs)
+		return CUDA_ERROR_INVALID_VALUE;
+	uo.refs -= n;
+	if (!uo.refs)
+		uo.destroy(uo.ptr);
+	return CUDA_SUCCESS;
 }
 
 static CUresult add(CUgraphNode *node, CUgraph g, const CUgraphNode *deps, size_t n,
@@ -192,6 +235,32 @@ static void install(struct gvg_cuda_fns *t)
 	t->cuStreamIsCapturing = is_capturing;
 	t->cuLaunchHostFunc = launch_host_func;
 	t->cuGraphExecUpdate_v2 = update;
+	t->cuUserObjectCreate = object_create;
+	t->cuUserObjectRetain = object_retain;
+	t->cuUserObjectRelease = object_release;
+}
+
+/* A user object's destructor is the guest's function, run in the guest. */
+static void user_objects(void)
+{
+	const char *fn = "cudaUserObjectCreate";
+	cudaUserObject_t obj = NULL;
+
+	RT_TRUE(fn, "made",
+		cudaUserObjectCreate(&obj, &arg_object, fn_destructor, 1,
+				     cudaUserObjectNoDestructorSync) == cudaSuccess &&
+		    obj);
+	RT_TRUE(fn, "the host's destructor is the host's own",
+		uo.destroy && uo.destroy != (CUhostFn)fn_destructor && uo.ptr != &arg_object);
+	RT_TRUE(fn, "retained and released, not destroyed",
+		cudaUserObjectRetain(obj, 2) == cudaSuccess &&
+		    cudaUserObjectRelease(obj, 2) == cudaSuccess &&
+		    atomic_load(&ran_destructor) == 0);
+	RT_TRUE(fn, "its last reference gone: the guest's destructor ran, once",
+		cudaUserObjectRelease(obj, 1) == cudaSuccess && atomic_load(&ran_destructor) == 1);
+	RT_TRUE(fn, "no destructor: refused",
+		cudaUserObjectCreate(&obj, &arg_object, NULL, 1, 0) == cudaErrorInvalidValue);
+	(void)cudaGetLastError();
 }
 
 void graph_host_nodes(struct gvg_cuda_fns *t)
@@ -319,4 +388,5 @@ void graph_host_nodes(struct gvg_cuda_fns *t)
 			cudaGraphExecDestroy(x) == cudaSuccess);
 		(void)cudaGetLastError();
 	}
+	user_objects();
 }
