@@ -324,6 +324,8 @@ EXCEPTION = [
     "cuOccupancyMaxActiveClusters", "cuOccupancyMaxPotentialClusterSize",
     # kernel nodes, their arguments packed as for launches (handlers_graph.c)
     "cuGraphKernelNodeGetParams_v2",
+    # instantiation with parameters, the runtime's (driver_graph.c, rt_graph_copy.c)
+    "cuGraphInstantiateWithParams", "cuGraphInstantiateWithParams_ptsz",
     # a user object's destructor runs in the guest as a host node's function
     "cuUserObjectCreate",
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",

@@ -318,3 +318,35 @@ GVCU_EXPORT CUresult cuGraphExecUpdate_v2(CUgraphExec exec, CUgraph g,
 	}
 	return e;
 }
+
+/* Instantiation with parameters: the runtime's, whose structure has this layout. */
+_Static_assert(sizeof(CUDA_GRAPH_INSTANTIATE_PARAMS) == sizeof(cudaGraphInstantiateParams),
+	       "instantiation parameters");
+
+GVCU_EXPORT CUresult cuGraphInstantiateWithParams(CUgraphExec *exec, CUgraph g,
+						  CUDA_GRAPH_INSTANTIATE_PARAMS *p)
+{
+	CUresult e = gvcu_need_ctx();
+
+	return e ? e
+		 : gvcu_result(GVCU_AS_DRIVER(cudaGraphInstantiateWithParams(
+		       (cudaGraphExec_t *)exec, (cudaGraph_t)g, (cudaGraphInstantiateParams *)p)));
+}
+
+GVCU_EXPORT CUresult cuGraphInstantiateWithParams_ptsz(CUgraphExec *exec, CUgraph g,
+						       CUDA_GRAPH_INSTANTIATE_PARAMS *p)
+{
+	CUDA_GRAPH_INSTANTIATE_PARAMS q;
+	CUresult e;
+
+	if (!p)
+		return cuGraphInstantiateWithParams(exec, g, p);
+	/* The legacy default stream of the compilation is the thread's own. */
+	q = *p;
+	if (!q.hUploadStream)
+		q.hUploadStream = CU_STREAM_PER_THREAD;
+	e = cuGraphInstantiateWithParams(exec, g, &q);
+	p->hErrNode_out = q.hErrNode_out;
+	p->result_out = q.result_out;
+	return e;
+}

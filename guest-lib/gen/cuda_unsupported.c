@@ -57,8 +57,6 @@ GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresWaitNodeGetParams) /* parameter param
 GV_CU_UNSUPPORTED(cuGraphExternalSemaphoresWaitNodeSetParams) /* parameter nodeParams (const CUDA_EXT_SEM_WAIT_NODE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphGetEdges) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphInstantiate) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuGraphInstantiateWithParams) /* parameter instantiateParams (CUDA_GRAPH_INSTANTIATE_PARAMS *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuGraphInstantiateWithParams_ptsz) /* parameter instantiateParams (CUDA_GRAPH_INSTANTIATE_PARAMS *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuGraphInstantiate_v2) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeGetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphKernelNodeSetParams) /* legacy ABI: headers since CUDA 3.2 name its successor */

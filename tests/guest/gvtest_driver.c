@@ -410,6 +410,29 @@ int main(int argc, char **argv)
 		CHECK_CU(cuCtxSetLimit(CU_LIMIT_STACK_SIZE, 4096), CUDA_SUCCESS);
 		CHECK_CU(cuCtxGetLimit(&lim, CU_LIMIT_STACK_SIZE), CUDA_SUCCESS);
 		CHECK(lim >= 4096, "stack limit %zu", lim);
+		/* Instantiation with parameters: an upload on a stream, the result. */
+		{
+			CUgraph gr = NULL;
+			CUgraphNode en = NULL;
+			CUgraphExec gx = NULL;
+			CUstream us = NULL;
+			CUDA_GRAPH_INSTANTIATE_PARAMS ip = {0};
+
+			CHECK_CU(cuStreamCreate(&us, CU_STREAM_NON_BLOCKING), CUDA_SUCCESS);
+			CHECK_CU(cuGraphCreate(&gr, 0), CUDA_SUCCESS);
+			CHECK_CU(cuGraphAddEmptyNode(&en, gr, NULL, 0), CUDA_SUCCESS);
+			ip.flags = CUDA_GRAPH_INSTANTIATE_FLAG_UPLOAD;
+			ip.hUploadStream = us;
+			ip.result_out = CUDA_GRAPH_INSTANTIATE_ERROR;
+			CHECK_CU(cuGraphInstantiateWithParams(&gx, gr, &ip), CUDA_SUCCESS);
+			CHECK(gx && ip.result_out == CUDA_GRAPH_INSTANTIATE_SUCCESS,
+			      "instantiated with parameters (result %d)", (int)ip.result_out);
+			CHECK_CU(cuGraphLaunch(gx, us), CUDA_SUCCESS);
+			CHECK_CU(cuStreamSynchronize(us), CUDA_SUCCESS);
+			CHECK_CU(cuGraphExecDestroy(gx), CUDA_SUCCESS);
+			CHECK_CU(cuGraphDestroy(gr), CUDA_SUCCESS);
+			CHECK_CU(cuStreamDestroy(us), CUDA_SUCCESS);
+		}
 	}
 	CHECK_CU(cuGraphicsUnregisterResource(NULL), CUDA_ERROR_NOT_SUPPORTED);
 	CHECK_CUDA(cudaGetLastError(), cudaSuccess); /* the driver API leaves it */
