@@ -326,6 +326,8 @@ EXCEPTION = [
     "cuGraphKernelNodeGetParams_v2",
     # instantiation with parameters, the runtime's (driver_graph.c, rt_graph_copy.c)
     "cuGraphInstantiateWithParams", "cuGraphInstantiateWithParams_ptsz",
+    # a function's name as the host keeps it (driver_module.c, FUNC_NAME)
+    "cuFuncGetName",
     # a user object's destructor runs in the guest as a host node's function
     "cuUserObjectCreate",
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",

@@ -394,3 +394,20 @@ int gvw_h_MODULE_FUNCTIONS(struct gvw_call *c)
 	r->names_len = at;
 	return e;
 }
+
+/* A function's name: the one it was looked up by (FUNC_NAME). */
+int gvw_h_FUNC_NAME(struct gvw_call *c)
+{
+	const struct gv_handle_req *q = c->req;
+	struct gv_func_name_resp *r = c->resp;
+	struct gvw_function *fn;
+	int e = gvw_enter_device(c);
+
+	if (!e)
+		e = function_of(c, q->handle, &fn);
+	if (e)
+		return e;
+	r->len = fn->name_len < GV_MAX_NAME ? fn->name_len : GV_MAX_NAME - 1;
+	memcpy(r->name, fn->name, r->len);
+	return cudaSuccess;
+}

@@ -523,3 +523,56 @@ GVCU_EXPORT CUresult cuGraphKernelNodeGetParams_v2(CUgraphNode node, CUDA_KERNEL
 	p->ctx = (CUcontext)gvcu_current();
 	return CUDA_SUCCESS;
 }
+
+/* Functions' names, kept once asked: the pointer given out stays valid. */
+struct fn_name {
+	uint64_t handle;
+	struct fn_name *next;
+	char name[];
+};
+static struct fn_name *names;
+
+GVCU_EXPORT CUresult cuFuncGetName(const char **name, CUfunction hfunc)
+{
+	struct gv_handle_req q;
+	struct gv_func_name_resp *r;
+	struct fn_name *n;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!name || !hfunc)
+		return CUDA_ERROR_INVALID_VALUE;
+	e = gvcu_function_of(&hfunc);
+	if (e)
+		return e;
+	pthread_mutex_lock(&layout_lock);
+	for (n = names; n && n->handle != (uintptr_t)hfunc; n = n->next)
+		;
+	pthread_mutex_unlock(&layout_lock);
+	if (n) {
+		*name = n->name;
+		return CUDA_SUCCESS;
+	}
+	q.handle = (uintptr_t)hfunc;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	e = GVCU_RPC(FUNC_NAME, &q, r, NULL, 0);
+	if (!e && r->len >= GV_MAX_NAME)
+		e = CUDA_ERROR_INVALID_VALUE;
+	if (!e && !(n = malloc(sizeof(*n) + r->len + 1)))
+		e = CUDA_ERROR_OUT_OF_MEMORY;
+	if (!e) {
+		n->handle = q.handle;
+		memcpy(n->name, r->name, r->len);
+		n->name[r->len] = 0;
+		pthread_mutex_lock(&layout_lock);
+		n->next = names;
+		names = n;
+		pthread_mutex_unlock(&layout_lock);
+		*name = n->name;
+	}
+	free(r);
+	return e;
+}

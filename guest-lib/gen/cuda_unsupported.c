@@ -35,7 +35,6 @@ GV_CU_UNSUPPORTED(cuEventDestroy) /* legacy ABI: headers since CUDA 3.2 name its
 GV_CU_UNSUPPORTED(cuEventElapsedTime) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuExternalMemoryGetMappedBuffer) /* returns device memory the session must track (devPtr) */
 GV_CU_UNSUPPORTED(cuFuncGetModule) /* creates a CUmodule, which the runtime's ops own */
-GV_CU_UNSUPPORTED(cuFuncGetName) /* parameter name (const char **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuGetProcAddress) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphAddBatchMemOpNode) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */

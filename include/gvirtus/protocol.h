@@ -321,6 +321,13 @@ struct __attribute__((packed)) gv_function_resp {
 	struct gv_param_info params[GV_MAX_PARAMS];
 };
 
+/* A function's name, as the host looked it up (FUNC_NAME). */
+struct __attribute__((packed)) gv_func_name_resp {
+	uint32_t len; /* without a NUL */
+	uint32_t reserved;
+	char name[GV_MAX_NAME];
+};
+
 struct __attribute__((packed)) gv_global_resp {
 	uint64_t ptr;
 	uint64_t size;

@@ -251,6 +251,16 @@ int main(int argc, char **argv)
 	CHECK_CU(cuModuleGetFunction(&fn, mod, "_Z2k1cdPi"), CUDA_SUCCESS);
 	CHECK_CU(cuModuleGetFunction(&missing, mod, "no_such_kernel"), CUDA_ERROR_NOT_FOUND);
 	{
+		const char *nm = NULL, *again = NULL;
+
+		CHECK_CU(cuFuncGetName(&nm, fn), CUDA_SUCCESS);
+		CHECK(nm && !strcmp(nm, "_Z2k1cdPi"), "the function's name");
+		CHECK_CU(cuFuncGetName(&again, fn), CUDA_SUCCESS);
+		CHECK(again == nm, "the same name, kept");
+		CHECK_CU(cuFuncGetName(&nm, (CUfunction)(uintptr_t)0x5151),
+			 CUDA_ERROR_INVALID_HANDLE);
+	}
+	{
 		char c = 'x';
 		double dd = 2.5;
 		int *p = (int *)(uintptr_t)d;
@@ -350,6 +360,8 @@ int main(int argc, char **argv)
 		CHECK(name && !strcmp(name, "_Z2k1cdPi"), "the kernel's name");
 		CHECK_CU(cuKernelGetLibrary(&other, k), CUDA_SUCCESS);
 		CHECK(other == lib, "the kernel's library");
+		CHECK_CU(cuFuncGetName(&name, (CUfunction)k), CUDA_SUCCESS);
+		CHECK(name && !strcmp(name, "_Z2k1cdPi"), "a CUkernel's name as a function's");
 		CHECK_CU(cuKernelGetFunction(&kf, k), CUDA_SUCCESS);
 		CHECK(kf && (void *)kf != (void *)k, "the kernel's function");
 		CHECK_CU(cuLaunchKernel((CUfunction)k, 5, 1, 1, 32, 1, 1, 0, s, params, NULL),
