@@ -116,6 +116,10 @@ VIA_DRIVER = {
     "cudaGraphRetainUserObject": "cuGraphRetainUserObject(graph, object, count, flags)",
     "cudaGraphReleaseUserObject": "cuGraphReleaseUserObject(graph, object, count)",
     "cudaUserObjectCreate": "cuUserObjectCreate(object_out, ptr, destroy, initialRefcount, flags)",
+    # the worker process's driver logs
+    "cudaLogsCurrent": "cuLogsCurrent(iterator_out, flags)",
+    "cudaLogsDumpToMemory": "cuLogsDumpToMemory(iterator, buffer, size, flags)",
+    "cudaLogsDumpToFile": "cuLogsDumpToFile(iterator, pathToFile, flags)",
     "cudaUserObjectRetain": "cuUserObjectRetain(object, count)",
     "cudaUserObjectRelease": "cuUserObjectRelease(object, count)",
     # graphs built node by node (the node kinds that carry no host memory)
@@ -218,7 +222,7 @@ NOT_SUPPORTED_WHY = [
     (r"^cudaGraphDebugDotPrint$", "writes a file: on the host, where the guest cannot read it"),
     (r"^cudaLibraryGet(Managed|UnifiedFunction)$",
      "a library's managed variables and unified functions (not yet; its kernels and globals work)"),
-    (r"^cudaLogs", "driver logs call back into the guest (not carried)"),
+    (r"^cudaLogs(Register|Unregister)Callback$", "driver logs call back into the guest (not carried)"),
     (r"^cudaDevice(Register|Unregister)AsyncNotification$", "callbacks from the host (not carried)"),
     (r"^cudaMemPool|^cudaMallocFromPoolAsync", "memory pools other than the default ones (not yet)"),
     (r"^cudaGetExportTable$", "the runtime's private export tables are not part of the API"),

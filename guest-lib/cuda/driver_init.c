@@ -380,3 +380,60 @@ GVCU_EXPORT CUresult cuDeviceGetP2PAtomicCapabilities(unsigned int *capabilities
 {
 	return atomic_caps(1, capabilities, operations, count, srcDevice, dstDevice);
 }
+
+/* ---- the driver's logs: the session's worker process's (LOGS_DUMP) ---- */
+
+static CUresult logs_dump(CUlogIterator *iterator, char *buffer, size_t *size, unsigned int flags)
+{
+	struct gv_logs_dump_req q = {.flags = flags};
+	struct gv_logs_dump_resp r = {0};
+	struct gv_buf b;
+	CUresult e;
+
+	if (!buffer || !size || !*size)
+		return CUDA_ERROR_INVALID_VALUE;
+	q.size = *size < GV_MAX_LOGS_DUMP ? *size : GV_MAX_LOGS_DUMP;
+	q.has_iterator = iterator != NULL;
+	q.iterator = iterator ? *iterator : 0;
+	b = (struct gv_buf){buffer, q.size, GV_BULK_FROM_HOST};
+	e = GVCU_RPC(LOGS_DUMP, &q, &r, &b, 1);
+	if (e && e != CUDA_ERROR_INVALID_VALUE)
+		return e;
+	*size = r.size < q.size ? r.size : q.size - 1;
+	buffer[*size] = 0;
+	if (iterator)
+		*iterator = r.iterator;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuLogsDumpToMemory(CUlogIterator *iterator, char *buffer, size_t *size,
+					unsigned int flags)
+{
+	return logs_dump(iterator, buffer, size, flags);
+}
+
+/* The logs written here, into the guest's file. */
+GVCU_EXPORT CUresult cuLogsDumpToFile(CUlogIterator *iterator, const char *pathToFile,
+				      unsigned int flags)
+{
+	size_t size = 25600 + 1; /* what the driver keeps, and the NUL */
+	char *buf;
+	FILE *f;
+	CUresult e;
+
+	if (!pathToFile)
+		return CUDA_ERROR_INVALID_VALUE;
+	buf = malloc(size);
+	if (!buf)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	e = logs_dump(iterator, buf, &size, flags);
+	if (!e) {
+		f = fopen(pathToFile, "a");
+		if (!f || fwrite(buf, 1, size, f) != size)
+			e = CUDA_ERROR_INVALID_VALUE;
+		if (f && fclose(f))
+			e = CUDA_ERROR_INVALID_VALUE;
+	}
+	free(buf);
+	return e;
+}

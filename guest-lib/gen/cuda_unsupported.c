@@ -92,8 +92,6 @@ GV_CU_UNSUPPORTED(cuLibraryGetUnifiedFunction) /* parameter fptr (void **) is ho
 GV_CU_UNSUPPORTED(cuLinkAddData) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuLinkAddFile) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuLinkCreate) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuLogsDumpToFile) /* writes a file on the host */
-GV_CU_UNSUPPORTED(cuLogsDumpToMemory) /* parameter buffer (char *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLogsRegisterCallback) /* parameter callbackFunc (CUlogsCallback) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuLogsUnregisterCallback) /* parameter callback (CUlogsCallbackHandle) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuMemAdvise) /* legacy ABI: headers since CUDA 3.2 name its successor */

@@ -90,6 +90,9 @@ static struct {
 	CUresult (*cuGraphRemoveDependencies_v2)(CUgraph, const CUgraphNode *, const CUgraphNode *, const CUgraphEdgeData *, size_t);
 	CUresult (*cuGraphRetainUserObject)(CUgraph, CUuserObject, unsigned int, unsigned int);
 	CUresult (*cuGraphUpload)(CUgraphExec, CUstream);
+	CUresult (*cuLogsCurrent)(CUlogIterator *, unsigned int);
+	CUresult (*cuLogsDumpToFile)(CUlogIterator *, const char *, unsigned int);
+	CUresult (*cuLogsDumpToMemory)(CUlogIterator *, char *, size_t *, unsigned int);
 	CUresult (*cuMemAdvise_v2)(CUdeviceptr, size_t, CUmem_advise, CUmemLocation);
 	CUresult (*cuMemAllocAsync)(CUdeviceptr *, size_t, CUstream);
 	CUresult (*cuMemAllocFromPoolAsync)(CUdeviceptr *, size_t, CUmemoryPool, CUstream);
@@ -753,6 +756,27 @@ GVRT_EXPORT cudaError_t cudaGraphUpload(cudaGraphExec_t graphExec, cudaStream_t 
 	if (!gv_drv.cuGraphUpload && gv_driver_load(&gv_drv.cuGraphUpload, "cuGraphUpload"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphUpload((CUgraphExec)(graphExec), (CUstream)(stream)));
+}
+
+GVRT_EXPORT cudaError_t cudaLogsCurrent(cudaLogIterator * iterator_out, unsigned int flags)
+{
+	if (!gv_drv.cuLogsCurrent && gv_driver_load(&gv_drv.cuLogsCurrent, "cuLogsCurrent"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuLogsCurrent((CUlogIterator *)(iterator_out), (unsigned int)(flags)));
+}
+
+GVRT_EXPORT cudaError_t cudaLogsDumpToFile(cudaLogIterator * iterator, const char * pathToFile, unsigned int flags)
+{
+	if (!gv_drv.cuLogsDumpToFile && gv_driver_load(&gv_drv.cuLogsDumpToFile, "cuLogsDumpToFile"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuLogsDumpToFile((CUlogIterator *)(iterator), (const char *)(pathToFile), (unsigned int)(flags)));
+}
+
+GVRT_EXPORT cudaError_t cudaLogsDumpToMemory(cudaLogIterator * iterator, char * buffer, size_t * size, unsigned int flags)
+{
+	if (!gv_drv.cuLogsDumpToMemory && gv_driver_load(&gv_drv.cuLogsDumpToMemory, "cuLogsDumpToMemory"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuLogsDumpToMemory((CUlogIterator *)(iterator), (char *)(buffer), (size_t *)(size), (unsigned int)(flags)));
 }
 
 GVRT_EXPORT cudaError_t cudaMallocAsync(void ** devPtr, size_t size, cudaStream_t hStream)

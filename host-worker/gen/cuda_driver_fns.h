@@ -280,6 +280,7 @@
 	X(cuDeviceGetP2PAtomicCapabilities, CUresult, (unsigned int *, const CUatomicOperation *, unsigned int, CUdevice, CUdevice)) \
 	X(cuGraphKernelNodeGetParams_v2, CUresult, (CUgraphNode, CUDA_KERNEL_NODE_PARAMS *)) \
 	X(cuUserObjectCreate, CUresult, (CUuserObject *, void *, CUhostFn, unsigned int, unsigned int)) \
+	X(cuLogsDumpToMemory, CUresult, (CUlogIterator *, char *, size_t *, unsigned int)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

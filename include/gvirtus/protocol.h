@@ -321,6 +321,25 @@ struct __attribute__((packed)) gv_function_resp {
 	struct gv_param_info params[GV_MAX_PARAMS];
 };
 
+/*
+ * The driver's logs of the session's worker process (LOGS_DUMP): at most
+ * size bytes, NUL included, into the guest's buffer of that size, from
+ * the iterator (none: all of them), as cuLogsDumpToMemory writes them.
+ */
+#define GV_MAX_LOGS_DUMP 65536u /* the driver keeps 25600 bytes */
+struct __attribute__((packed)) gv_logs_dump_req {
+	uint32_t has_iterator;
+	uint32_t iterator; /* CUlogIterator */
+	uint64_t size;
+	uint32_t flags;
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_logs_dump_resp {
+	uint32_t iterator;
+	uint32_t reserved;
+	uint64_t size; /* written, without the NUL */
+};
+
 /* A function's name, as the host looked it up (FUNC_NAME). */
 struct __attribute__((packed)) gv_func_name_resp {
 	uint32_t len; /* without a NUL */

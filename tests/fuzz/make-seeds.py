@@ -266,6 +266,9 @@ def codecs_seeds(fatbin):
         "MODULE_FUNCTIONS": u64(mod, 64),
         "ATOMIC_CAPS": struct.pack("<IIii32I", 0, 2, 0, 0, *([0, 9] + [0] * 30)),
         "KERNEL_NODE_GET": u64(0, 256),
+        "FUNC_NAME": u64(fn),
+        "LOGS_DUMP": struct.pack("<IIQII", 1, 0, 128, 0, 0),
+        "USER_OBJECT_CREATE": struct.pack("<QQII", 1, 2, 1, 0),
     }
     # The math libraries' objects fuzz_codecs's setup makes after those
     # (behind their fakes): a cuBLAS handle, a cuRAND generator, a cuFFT
@@ -285,7 +288,8 @@ def codecs_seeds(fatbin):
              "LAUNCH": 24}
     bulks = {"MEMCPY_HTOD": (TO_HOST, 64), "MEMCPY_DTOH": (FROM_HOST, 64),
              "MEMCPY_2D": (TO_HOST, 3 * 16 + 16), "MODULE_LOAD": (TO_HOST, 64),
-             "MODULE_FUNCTIONS": (FROM_HOST, 64), "KERNEL_NODE_GET": (FROM_HOST, 256)}
+             "MODULE_FUNCTIONS": (FROM_HOST, 64), "KERNEL_NODE_GET": (FROM_HOST, 256),
+             "LOGS_DUMP": (FROM_HOST, 128)}
     s = {}
     for i, (name, _, nbulk, _) in enumerate(OPS):
         body = payload.get(name, b"")

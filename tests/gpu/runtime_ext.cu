@@ -16,6 +16,7 @@
 #include <cstring>
 #include <cuda_runtime.h>
 
+#include <unistd.h>
 #include <vector>
 
 #include "check.cuh"
@@ -1165,6 +1166,39 @@ static void sec_atomic_caps()
 	(void)cudaGetLastError();
 }
 
+// The driver's logs after a failed allocation: read from an iterator taken
+// before it, and into a file.
+static void sec_logs()
+{
+	printf("== driver logs\n");
+	cudaLogIterator it = 0;
+	cudaError_t e = cudaLogsCurrent(&it, 0);
+	printf("cudaLogsCurrent: %s\n", cudaGetErrorName(e));
+	void *p = NULL;
+	e = cudaMalloc(&p, (size_t)1 << 50);
+	printf("an allocation of 1 PiB: %s\n", cudaGetErrorName(e));
+	(void)cudaGetLastError();
+	static char buf[25601];
+	size_t size = sizeof(buf);
+	e = cudaLogsDumpToMemory(&it, buf, &size, 0);
+	printf("cudaLogsDumpToMemory: %s, something logged: %d, terminated: %d\n",
+	       cudaGetErrorName(e), size > 0, size < sizeof(buf) && buf[size] == 0);
+	char path[] = "/tmp/gvirtus-logs-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd >= 0)
+		close(fd);
+	e = cudaLogsDumpToFile(NULL, path, 0);
+	FILE *f = fopen(path, "r");
+	long len = -1;
+	if (f) {
+		fseek(f, 0, SEEK_END);
+		len = ftell(f);
+		fclose(f);
+	}
+	unlink(path);
+	printf("cudaLogsDumpToFile: %s, something written: %d\n", cudaGetErrorName(e), len > 0);
+}
+
 int main()
 {
 	sec_limits();
@@ -1185,6 +1219,7 @@ int main()
 	sec_clusters(s);
 	sec_range_attrs();
 	sec_atomic_caps();
+	sec_logs();
 	CK(cudaStreamDestroy(s));
 	CK(cudaDeviceSynchronize());
 	printf("runtime_ext: %d passed, %d failed\n", g_pass, g_fail);

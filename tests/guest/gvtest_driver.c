@@ -446,6 +446,18 @@ int main(int argc, char **argv)
 			CHECK_CU(cuStreamDestroy(us), CUDA_SUCCESS);
 		}
 	}
+	/* The driver's logs: the worker process's (the double keeps none). */
+	{
+		char logs[256];
+		size_t size = sizeof(logs);
+
+		CHECK_CU(cuLogsDumpToMemory(NULL, logs, &size, 0),
+			 cpu_double ? CUDA_ERROR_NOT_SUPPORTED : CUDA_SUCCESS);
+		if (!cpu_double)
+			CHECK(size < sizeof(logs) && logs[size] == 0, "logs end with a NUL");
+		size = 0;
+		CHECK_CU(cuLogsDumpToMemory(NULL, logs, &size, 0), CUDA_ERROR_INVALID_VALUE);
+	}
 	CHECK_CU(cuGraphicsUnregisterResource(NULL), CUDA_ERROR_NOT_SUPPORTED);
 	CHECK_CUDA(cudaGetLastError(), cudaSuccess); /* the driver API leaves it */
 	CHECK_CU(cuGetProcAddress("cuMemAlloc", &pfn, 13000, 0, NULL), CUDA_SUCCESS);
