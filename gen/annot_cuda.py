@@ -326,6 +326,8 @@ EXCEPTION = [
     "cuGraphKernelNodeGetParams_v2",
     # instantiation with parameters, the runtime's (driver_graph.c, rt_graph_copy.c)
     "cuGraphInstantiateWithParams", "cuGraphInstantiateWithParams_ptsz",
+    # a graph's DOT text, written into the guest's file (driver_graph.c, GRAPH_DOT)
+    "cuGraphDebugDotPrint",
     # the worker process's driver logs (driver_init.c, LOGS_DUMP)
     "cuLogsDumpToMemory", "cuLogsDumpToFile",
     # a function's name as the host keeps it (driver_module.c, FUNC_NAME)
@@ -369,7 +371,8 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuIpcCloseMemHandle", "cuIpcGetEventHandle", "cuIpcOpenEventHandle",
               "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions", "cuFuncGetName",
               "cuDeviceGetHostAtomicCapabilities", "cuDeviceGetP2PAtomicCapabilities",
-              "cuGraphKernelNodeGetParams_v2", "cuUserObjectCreate", "cuLogsDumpToMemory"]
+              "cuGraphKernelNodeGetParams_v2", "cuUserObjectCreate", "cuLogsDumpToMemory",
+              "cuGraphDebugDotPrint"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
@@ -416,7 +419,6 @@ NOT_GENERIC = {
     "cuMemDiscardBatchAsync_ptsz": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
     "cuMemDiscardAndPrefetchBatchAsync": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
     "cuMemDiscardAndPrefetchBatchAsync_ptsz": "batched managed prefetches and discards need concurrent managed access, which the guest's device does not report (concurrentManagedAccess 0; NVIDIA documents these calls failing without it)",
-    "cuGraphDebugDotPrint": "writes a file on the host",
     # arrays with in/out counts that the rules cannot see
     "cuDevSmResourceSplitByCount": "result is an array sized by nbGroups",
     "cuGraphGetEdges": "from/to are arrays sized by numEdges",

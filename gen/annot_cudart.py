@@ -116,6 +116,7 @@ VIA_DRIVER = {
     "cudaGraphRetainUserObject": "cuGraphRetainUserObject(graph, object, count, flags)",
     "cudaGraphReleaseUserObject": "cuGraphReleaseUserObject(graph, object, count)",
     "cudaUserObjectCreate": "cuUserObjectCreate(object_out, ptr, destroy, initialRefcount, flags)",
+    "cudaGraphDebugDotPrint": "cuGraphDebugDotPrint(graph, path, flags)",
     # the worker process's driver logs
     "cudaLogsCurrent": "cuLogsCurrent(iterator_out, flags)",
     "cudaLogsDumpToMemory": "cuLogsDumpToMemory(iterator, buffer, size, flags)",
@@ -219,7 +220,6 @@ NOT_SUPPORTED_WHY = [
      "nvcc's registration of host variables and unified functions (not yet)"),
     (r"^cudaGraph(Add|Exec|)ExternalSemaphores",
      "external semaphores name file descriptors of the host (not carried)"),
-    (r"^cudaGraphDebugDotPrint$", "writes a file: on the host, where the guest cannot read it"),
     (r"^cudaLibraryGet(Managed|UnifiedFunction)$",
      "a library's managed variables and unified functions (not yet; its kernels and globals work)"),
     (r"^cudaLogs(Register|Unregister)Callback$", "driver logs call back into the guest (not carried)"),

@@ -6,6 +6,14 @@
  * driver made itself (by stream capture, or in a child graph) get theirs
  * here, so the guest can name them in later calls.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "gen_support.h"
 #include "log.h"
 
@@ -369,5 +377,51 @@ int gvw_h_KERNEL_NODE_GET(struct gvw_call *c)
 	r->nparams = fn->nparams;
 	if (fn->nparams)
 		memcpy(r->params, fn->params, fn->nparams * sizeof(*fn->params));
+	return e;
+}
+
+/*
+ * A graph in DOT (GRAPH_DOT): the driver writes it into a memory file of
+ * this process, never a path on the host; the bytes go into the guest's
+ * buffer when they fit, and their size back in any case.
+ */
+int gvw_h_GRAPH_DOT(struct gvw_call *c)
+{
+	const struct gv_graph_dot_req *q = c->req;
+	struct gv_graph_dot_resp *r = c->resp;
+	char path[64], piece[65536];
+	struct stat st;
+	uint64_t at;
+	void *g;
+	int fd, e = gvg_enter(c, GVG_FN(cuda, cuGraphDebugDotPrint));
+
+	if (!e)
+		e = gvg_handle(c, q->graph, GVW_H_GRAPH, &g);
+	if (e)
+		return e;
+	if (q->buf_len > GV_MAX_GRAPH_DOT ||
+	    (q->buf_len ? !gvw_bulk_ok(c, GV_BULK_FROM_HOST, q->buf_len) : c->bulk != NULL))
+		return CUDA_ERROR_INVALID_VALUE;
+	fd = memfd_create("gvirtus-graph-dot", MFD_CLOEXEC);
+	if (fd < 0)
+		return CUDA_ERROR_OPERATING_SYSTEM;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	e = (int)GVG_DRV(c, cuda, cuGraphDebugDotPrint)(g, path, q->flags);
+	if (!e && fstat(fd, &st))
+		e = CUDA_ERROR_OPERATING_SYSTEM;
+	if (!e) {
+		r->size = (uint64_t)st.st_size;
+		for (at = 0; r->size <= q->buf_len && at < r->size;) {
+			ssize_t n = pread(fd, piece, sizeof(piece), (off_t)at);
+
+			if (n <= 0) {
+				e = CUDA_ERROR_OPERATING_SYSTEM;
+				break;
+			}
+			gvw_bulk_put(c->bulk, at, piece, (size_t)n);
+			at += (uint64_t)n;
+		}
+	}
+	close(fd);
 	return e;
 }

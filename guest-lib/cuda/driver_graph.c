@@ -5,6 +5,8 @@
  * handles (and edge data) into one buffer, which is spread here into the
  * caller's arrays; *count comes back as the driver reports it.
  */
+#include <stdio.h>
+
 #include "gvcu.h"
 
 static CUresult graph_nodes(uint32_t what, uint64_t h, CUgraphNode *a, CUgraphNode *b,
@@ -348,5 +350,46 @@ GVCU_EXPORT CUresult cuGraphInstantiateWithParams_ptsz(CUgraphExec *exec, CUgrap
 	e = cuGraphInstantiateWithParams(exec, g, &q);
 	p->hErrNode_out = q.hErrNode_out;
 	p->result_out = q.result_out;
+	return e;
+}
+
+/* A graph in DOT, from the host's driver, into the guest's file. */
+GVCU_EXPORT CUresult cuGraphDebugDotPrint(CUgraph g, const char *path, unsigned int flags)
+{
+	struct gv_graph_dot_req q = {.graph = (uintptr_t)g, .buf_len = 65536, .flags = flags};
+	struct gv_graph_dot_resp r = {0};
+	char *buf = NULL;
+	struct gv_buf b;
+	FILE *f;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!path)
+		return CUDA_ERROR_INVALID_VALUE;
+	/* A first guess of its size, then its size. */
+	do {
+		free(buf);
+		buf = malloc(q.buf_len);
+		if (!buf)
+			return CUDA_ERROR_OUT_OF_MEMORY;
+		b = (struct gv_buf){buf, q.buf_len, GV_BULK_FROM_HOST};
+		e = GVCU_RPC(GRAPH_DOT, &q, &r, &b, 1);
+		if (!e && r.size > q.buf_len) {
+			if (r.size > GV_MAX_GRAPH_DOT)
+				e = CUDA_ERROR_OUT_OF_MEMORY;
+			q.buf_len = r.size;
+			continue;
+		}
+		break;
+	} while (!e);
+	if (!e) {
+		f = fopen(path, "w");
+		if (!f || fwrite(buf, 1, r.size, f) != r.size)
+			e = CUDA_ERROR_OPERATING_SYSTEM;
+		if (f && fclose(f))
+			e = CUDA_ERROR_OPERATING_SYSTEM;
+	}
+	free(buf);
 	return e;
 }

@@ -52,6 +52,7 @@ static struct {
 	CUresult (*cuGraphClone)(CUgraph *, CUgraph);
 	CUresult (*cuGraphConditionalHandleCreate)(CUgraphConditionalHandle *, CUgraph, CUcontext, unsigned int, unsigned int);
 	CUresult (*cuGraphCreate)(CUgraph *, unsigned int);
+	CUresult (*cuGraphDebugDotPrint)(CUgraph, const char *, unsigned int);
 	CUresult (*cuGraphDestroy)(CUgraph);
 	CUresult (*cuGraphDestroyNode)(CUgraphNode);
 	CUresult (*cuGraphEventRecordNodeGetEvent)(CUgraphNode, CUevent *);
@@ -483,6 +484,13 @@ GVRT_EXPORT cudaError_t cudaGraphCreate(cudaGraph_t * pGraph, unsigned int flags
 	if (!gv_drv.cuGraphCreate && gv_driver_load(&gv_drv.cuGraphCreate, "cuGraphCreate"))
 		return gv_ret(cudaErrorNotSupported);
 	return gv_ret((cudaError_t)gv_drv.cuGraphCreate((CUgraph *)(pGraph), (unsigned int)(flags)));
+}
+
+GVRT_EXPORT cudaError_t cudaGraphDebugDotPrint(cudaGraph_t graph, const char * path, unsigned int flags)
+{
+	if (!gv_drv.cuGraphDebugDotPrint && gv_driver_load(&gv_drv.cuGraphDebugDotPrint, "cuGraphDebugDotPrint"))
+		return gv_ret(cudaErrorNotSupported);
+	return gv_ret((cudaError_t)gv_drv.cuGraphDebugDotPrint((CUgraph)(graph), (const char *)(path), (unsigned int)(flags)));
 }
 
 GVRT_EXPORT cudaError_t cudaGraphDestroy(cudaGraph_t graph)

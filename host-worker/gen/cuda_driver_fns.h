@@ -281,6 +281,7 @@
 	X(cuGraphKernelNodeGetParams_v2, CUresult, (CUgraphNode, CUDA_KERNEL_NODE_PARAMS *)) \
 	X(cuUserObjectCreate, CUresult, (CUuserObject *, void *, CUhostFn, unsigned int, unsigned int)) \
 	X(cuLogsDumpToMemory, CUresult, (CUlogIterator *, char *, size_t *, unsigned int)) \
+	X(cuGraphDebugDotPrint, CUresult, (CUgraph, const char *, unsigned int)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

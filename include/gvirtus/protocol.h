@@ -340,6 +340,22 @@ struct __attribute__((packed)) gv_logs_dump_resp {
 	uint64_t size; /* written, without the NUL */
 };
 
+/*
+ * A graph in DOT (GRAPH_DOT): what cuGraphDebugDotPrint writes, into the
+ * guest's buffer when it has room (none: only the size), for the guest to
+ * write its own file.
+ */
+#define GV_MAX_GRAPH_DOT (64u << 20)
+struct __attribute__((packed)) gv_graph_dot_req {
+	uint64_t graph;
+	uint64_t buf_len;
+	uint32_t flags;
+	uint32_t reserved;
+};
+struct __attribute__((packed)) gv_graph_dot_resp {
+	uint64_t size;
+};
+
 /* A function's name, as the host looked it up (FUNC_NAME). */
 struct __attribute__((packed)) gv_func_name_resp {
 	uint32_t len; /* without a NUL */

@@ -269,6 +269,7 @@ def codecs_seeds(fatbin):
         "FUNC_NAME": u64(fn),
         "LOGS_DUMP": struct.pack("<IIQII", 1, 0, 128, 0, 0),
         "USER_OBJECT_CREATE": struct.pack("<QQII", 1, 2, 1, 0),
+        "GRAPH_DOT": struct.pack("<QQII", 0, 0, 0, 0),
     }
     # The math libraries' objects fuzz_codecs's setup makes after those
     # (behind their fakes): a cuBLAS handle, a cuRAND generator, a cuFFT

@@ -485,6 +485,21 @@ static void sec_graph_nodes(cudaStream_t s)
 	size_t nn = 0;
 	CK(cudaGraphGetNodes(g, NULL, &nn));
 	check_i("three nodes", (long long)nn, 3);
+	char dot_path[] = "/tmp/gvirtus-dot-XXXXXX";
+	int dot_fd = mkstemp(dot_path);
+	if (dot_fd >= 0)
+		close(dot_fd);
+	cudaError_t de = cudaGraphDebugDotPrint(g, dot_path, cudaGraphDebugDotFlagsVerbose);
+	char dot[8] = {0};
+	FILE *df = fopen(dot_path, "r");
+	int dot_ok = df && fread(dot, 1, 7, df) == 7 && !strcmp(dot, "digraph");
+	if (df)
+		fclose(df);
+	unlink(dot_path);
+	printf("cudaGraphDebugDotPrint: %s, a DOT file: %d\n", cudaGetErrorName(de), dot_ok);
+	de = cudaGraphDebugDotPrint(g, "/nonexistent/dir/g.dot", 0);
+	printf("into a directory that does not exist: %s\n", cudaGetErrorName(de));
+	(void)cudaGetLastError();
 	cudaMemsetParams back = {};
 	CK(cudaGraphMemsetNodeGetParams(ms, &back));
 	check_i("memset node parameters back",

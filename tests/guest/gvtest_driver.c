@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "gvirtus_ext.h"
@@ -439,6 +440,22 @@ int main(int argc, char **argv)
 			CHECK_CU(cuGraphInstantiateWithParams(&gx, gr, &ip), CUDA_SUCCESS);
 			CHECK(gx && ip.result_out == CUDA_GRAPH_INSTANTIATE_SUCCESS,
 			      "instantiated with parameters (result %d)", (int)ip.result_out);
+			/* The graph in DOT, into a file of this machine. */
+			{
+				char dot[16] = {0};
+				FILE *f;
+
+				CHECK_CU(cuGraphDebugDotPrint(gr, "/tmp/gvtest-graph.dot", 0),
+					 CUDA_SUCCESS);
+				f = fopen("/tmp/gvtest-graph.dot", "r");
+				CHECK(f && fread(dot, 1, 7, f) == 7 && !strcmp(dot, "digraph"),
+				      "a DOT file: %s", dot);
+				if (f)
+					fclose(f);
+				unlink("/tmp/gvtest-graph.dot");
+				CHECK_CU(cuGraphDebugDotPrint(gr, "/nonexistent/dir/g.dot", 0),
+					 CUDA_ERROR_OPERATING_SYSTEM);
+			}
 			CHECK_CU(cuGraphLaunch(gx, us), CUDA_SUCCESS);
 			CHECK_CU(cuStreamSynchronize(us), CUDA_SUCCESS);
 			CHECK_CU(cuGraphExecDestroy(gx), CUDA_SUCCESS);
