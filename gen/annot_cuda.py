@@ -330,6 +330,12 @@ EXCEPTION = [
     "cuGraphDebugDotPrint",
     # the worker process's driver logs (driver_init.c, LOGS_DUMP)
     "cuLogsDumpToMemory", "cuLogsDumpToFile",
+    # per-thread forms of hand-written calls, 3D copies between contexts
+    # (driver_per_thread.c)
+    "cuLaunchKernel_ptsz", "cuLaunchCooperativeKernel_ptsz", "cuLaunchKernelEx_ptsz",
+    "cuMemcpy2D_v2_ptds", "cuMemcpy2DUnaligned_v2_ptds", "cuMemcpy2DAsync_v2_ptsz",
+    "cuMemcpy3D_v2_ptds", "cuMemcpy3DAsync_v2_ptsz", "cuMemcpy3DPeer", "cuMemcpy3DPeer_ptds",
+    "cuMemcpy3DPeerAsync", "cuMemcpy3DPeerAsync_ptsz",
     # a function's name as the host keeps it (driver_module.c, FUNC_NAME)
     "cuFuncGetName",
     # a user object's destructor runs in the guest as a host node's function
@@ -381,7 +387,7 @@ EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c"
                    "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c",
                    "guest-lib/cuda/driver_graph_copy.c", "guest-lib/cuda/driver_graph_host.c",
                    "guest-lib/cuda/driver_graph_mem.c", "guest-lib/cuda/driver_ipc.c",
-                   "guest-lib/cuda/driver_library.c"]
+                   "guest-lib/cuda/driver_library.c", "guest-lib/cuda/driver_per_thread.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

@@ -83,9 +83,6 @@ GV_CU_UNSUPPORTED(cuImportExternalMemory) /* parameter memHandleDesc (const CUDA
 GV_CU_UNSUPPORTED(cuImportExternalSemaphore) /* parameter semHandleDesc (const CUDA_EXTERNAL_SEMAPHORE_HANDLE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuIpcOpenMemHandle) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuLaunchCooperativeKernelMultiDevice) /* parameter launchParamsList (CUDA_LAUNCH_PARAMS *) is an array */
-GV_CU_UNSUPPORTED(cuLaunchCooperativeKernel_ptsz) /* parameter kernelParams (void **) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuLaunchKernelEx_ptsz) /* parameter config (const CUlaunchConfig *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuLaunchKernel_ptsz) /* parameter kernelParams (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLibraryGetManaged) /* returns device memory the session must track (dptr) */
 GV_CU_UNSUPPORTED(cuLibraryGetUnifiedFunction) /* parameter fptr (void **) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuLinkAddData) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -126,20 +123,11 @@ GV_CU_UNSUPPORTED(cuMemPrefetchBatchAsync_ptsz) /* batched managed prefetches an
 GV_CU_UNSUPPORTED(cuMemRetainAllocationHandle) /* parameter addr (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuMemcpy2D) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpy2DAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemcpy2DAsync_v2_ptsz) /* parameter pCopy (const CUDA_MEMCPY2D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy2DUnaligned) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemcpy2DUnaligned_v2_ptds) /* parameter pCopy (const CUDA_MEMCPY2D *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuMemcpy2D_v2_ptds) /* parameter pCopy (const CUDA_MEMCPY2D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3D) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpy3DAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemcpy3DAsync_v2_ptsz) /* parameter pCopy (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpy3DBatchAsync) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpy3DBatchAsync_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuMemcpy3DPeer) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuMemcpy3DPeerAsync) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuMemcpy3DPeerAsync_ptsz) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuMemcpy3DPeer_ptds) /* parameter pCopy (const CUDA_MEMCPY3D_PEER *) holds pointers or device addresses */
-GV_CU_UNSUPPORTED(cuMemcpy3D_v2_ptds) /* parameter pCopy (const CUDA_MEMCPY3D *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuMemcpyAtoA) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpyAtoD) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuMemcpyAtoH) /* legacy ABI: headers since CUDA 3.2 name its successor */

@@ -17,6 +17,11 @@
 #include <unistd.h>
 
 #include "check.h"
+
+/* The per-thread form cuda.h declares only for per-thread compilation units. */
+CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz,
+			     unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem,
+			     CUstream s, void **params, void **extra);
 #include "gvirtus_ext.h"
 #include "protocol.h"
 
@@ -365,6 +370,10 @@ int main(int argc, char **argv)
 		CHECK(name && !strcmp(name, "_Z2k1cdPi"), "a CUkernel's name as a function's");
 		CHECK_CU(cuKernelGetFunction(&kf, k), CUDA_SUCCESS);
 		CHECK(kf && (void *)kf != (void *)k, "the kernel's function");
+		CHECK_CU(
+		    cuLaunchKernel_ptsz((CUfunction)k, 4, 1, 1, 32, 1, 1, 0, NULL, params, NULL),
+		    CUDA_SUCCESS);
+		CHECK_CU(cuStreamSynchronize(CU_STREAM_PER_THREAD), CUDA_SUCCESS);
 		CHECK_CU(cuLaunchKernel((CUfunction)k, 5, 1, 1, 32, 1, 1, 0, s, params, NULL),
 			 CUDA_SUCCESS);
 		CHECK_CU(cuStreamSynchronize(s), CUDA_SUCCESS);
@@ -419,6 +428,29 @@ int main(int argc, char **argv)
 		CHECK_CU(cuMemcpyDtoH(w, d, sizeof(w)), CUDA_SUCCESS);
 		for (i = 0; i < 16; i++)
 			CHECK(w[i] == 0x01020304u, "word %zu is 0x%x", i, w[i]);
+		/* A 3D copy between two contexts' memory, one device: 2 rows of 64 bytes. */
+		{
+			CUDA_MEMCPY3D_PEER p = {0};
+			CUcontext cur = NULL;
+			unsigned char rows[128] = {0};
+
+			CHECK_CU(cuCtxGetCurrent(&cur), CUDA_SUCCESS);
+			CHECK_CU(cuMemsetD8(d2, 0x5a, 256), CUDA_SUCCESS);
+			p.srcMemoryType = p.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+			p.srcDevice = d2;
+			p.srcPitch = 128;
+			p.srcContext = p.dstContext = cur;
+			p.dstDevice = d2 + 4096;
+			p.dstPitch = 64;
+			p.WidthInBytes = 64;
+			p.Height = 2;
+			p.Depth = 1;
+			CHECK_CU(cuMemcpy3DPeer(&p), CUDA_SUCCESS);
+			CHECK_CU(cuMemcpyDtoH(rows, d2 + 4096, sizeof(rows)), CUDA_SUCCESS);
+			for (i = 0; i < sizeof(rows); i++)
+				CHECK(rows[i] == 0x5a, "byte %zu of the peer copy: 0x%x", i,
+				      rows[i]);
+		}
 		CHECK_CU(cuMemsetD32(d2 + 4, 1, (1 << 20) / 4), CUDA_ERROR_INVALID_VALUE);
 		CHECK_CU(cuCtxSetLimit(CU_LIMIT_STACK_SIZE, 4096), CUDA_SUCCESS);
 		CHECK_CU(cuCtxGetLimit(&lim, CU_LIMIT_STACK_SIZE), CUDA_SUCCESS);
