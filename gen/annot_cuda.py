@@ -330,14 +330,16 @@ EXCEPTION = [
     "cuGraphDebugDotPrint",
     # the worker process's driver logs (driver_init.c, LOGS_DUMP)
     "cuLogsDumpToMemory", "cuLogsDumpToFile",
+    # a stream's context: the one it was made in (driver_stream.c)
+    "cuStreamGetCtx", "cuStreamGetCtx_ptsz", "cuStreamGetCtx_v2", "cuStreamGetCtx_v2_ptsz",
     # per-thread forms of hand-written calls, 3D copies between contexts
     # (driver_per_thread.c)
     "cuLaunchKernel_ptsz", "cuLaunchCooperativeKernel_ptsz", "cuLaunchKernelEx_ptsz",
     "cuMemcpy2D_v2_ptds", "cuMemcpy2DUnaligned_v2_ptds", "cuMemcpy2DAsync_v2_ptsz",
     "cuMemcpy3D_v2_ptds", "cuMemcpy3DAsync_v2_ptsz", "cuMemcpy3DPeer", "cuMemcpy3DPeer_ptds",
     "cuMemcpy3DPeerAsync", "cuMemcpy3DPeerAsync_ptsz",
-    # a function's name as the host keeps it (driver_module.c, FUNC_NAME)
-    "cuFuncGetName",
+    # a function's name and module as the host keeps them (driver_module.c, FUNC_NAME)
+    "cuFuncGetName", "cuFuncGetModule",
     # a user object's destructor runs in the guest as a host node's function
     "cuUserObjectCreate",
     "cuGraphAddKernelNode_v2", "cuGraphKernelNodeSetParams_v2",

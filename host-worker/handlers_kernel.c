@@ -395,7 +395,7 @@ int gvw_h_MODULE_FUNCTIONS(struct gvw_call *c)
 	return e;
 }
 
-/* A function's name: the one it was looked up by (FUNC_NAME). */
+/* A function's name: the one it was looked up by, and its module (FUNC_NAME). */
 int gvw_h_FUNC_NAME(struct gvw_call *c)
 {
 	const struct gv_handle_req *q = c->req;
@@ -407,6 +407,7 @@ int gvw_h_FUNC_NAME(struct gvw_call *c)
 		e = function_of(c, q->handle, &fn);
 	if (e)
 		return e;
+	r->module = fn->module;
 	r->len = fn->name_len < GV_MAX_NAME ? fn->name_len : GV_MAX_NAME - 1;
 	memcpy(r->name, fn->name, r->len);
 	return cudaSuccess;

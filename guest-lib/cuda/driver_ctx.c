@@ -43,6 +43,11 @@ static struct gvcu_ctx *primary_of(int dev)
 	return c;
 }
 
+struct gvcu_ctx *gvcu_primary(int dev)
+{
+	return dev >= 0 && dev < GVRT_MAX_DEVICES ? primary_of(dev) : NULL;
+}
+
 struct gvcu_ctx *gvcu_current(void)
 {
 	if (explicit_state)

@@ -524,15 +524,15 @@ GVCU_EXPORT CUresult cuGraphKernelNodeGetParams_v2(CUgraphNode node, CUDA_KERNEL
 	return CUDA_SUCCESS;
 }
 
-/* Functions' names, kept once asked: the pointer given out stays valid. */
+/* Functions' names and modules, kept once asked: a name given out stays valid. */
 struct fn_name {
-	uint64_t handle;
+	uint64_t handle, module;
 	struct fn_name *next;
 	char name[];
 };
 static struct fn_name *names;
 
-GVCU_EXPORT CUresult cuFuncGetName(const char **name, CUfunction hfunc)
+static CUresult name_of(CUfunction hfunc, const struct fn_name **out)
 {
 	struct gv_handle_req q;
 	struct gv_func_name_resp *r;
@@ -541,7 +541,7 @@ GVCU_EXPORT CUresult cuFuncGetName(const char **name, CUfunction hfunc)
 
 	if (e)
 		return e;
-	if (!name || !hfunc)
+	if (!hfunc)
 		return CUDA_ERROR_INVALID_VALUE;
 	e = gvcu_function_of(&hfunc);
 	if (e)
@@ -551,7 +551,7 @@ GVCU_EXPORT CUresult cuFuncGetName(const char **name, CUfunction hfunc)
 		;
 	pthread_mutex_unlock(&layout_lock);
 	if (n) {
-		*name = n->name;
+		*out = n;
 		return CUDA_SUCCESS;
 	}
 	q.handle = (uintptr_t)hfunc;
@@ -565,14 +565,35 @@ GVCU_EXPORT CUresult cuFuncGetName(const char **name, CUfunction hfunc)
 		e = CUDA_ERROR_OUT_OF_MEMORY;
 	if (!e) {
 		n->handle = q.handle;
+		n->module = r->module;
 		memcpy(n->name, r->name, r->len);
 		n->name[r->len] = 0;
 		pthread_mutex_lock(&layout_lock);
 		n->next = names;
 		names = n;
 		pthread_mutex_unlock(&layout_lock);
-		*name = n->name;
+		*out = n;
 	}
 	free(r);
+	return e;
+}
+
+GVCU_EXPORT CUresult cuFuncGetName(const char **name, CUfunction hfunc)
+{
+	const struct fn_name *n;
+	CUresult e = name ? name_of(hfunc, &n) : CUDA_ERROR_INVALID_VALUE;
+
+	if (!e)
+		*name = n->name;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuFuncGetModule(CUmodule *hmod, CUfunction hfunc)
+{
+	const struct fn_name *n;
+	CUresult e = hmod ? name_of(hfunc, &n) : CUDA_ERROR_INVALID_VALUE;
+
+	if (!e)
+		*hmod = (CUmodule)(uintptr_t)n->module;
 	return e;
 }

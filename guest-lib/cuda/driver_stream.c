@@ -1,6 +1,55 @@
 /* SPDX-License-Identifier: MIT */
 /* Streams, events and peers through the runtime's ops: one set of handles. */
+#include <pthread.h>
+#include <stdlib.h>
+
 #include "gvcu.h"
+
+/*
+ * The context each stream this API made was made in (cuStreamGetCtx); a
+ * stream the runtime made is its device's primary context's.
+ */
+struct stream_ctx {
+	uint64_t stream;
+	struct gvcu_ctx *ctx;
+	struct stream_ctx *next;
+};
+static struct stream_ctx *stream_ctxs;
+static pthread_mutex_t stream_ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void stream_ctx_note(uint64_t stream, struct gvcu_ctx *ctx)
+{
+	struct stream_ctx **at, *n;
+
+	pthread_mutex_lock(&stream_ctx_lock);
+	for (at = &stream_ctxs; *at && (*at)->stream != stream; at = &(*at)->next)
+		;
+	if (*at && !ctx) {
+		n = *at;
+		*at = n->next;
+		free(n);
+	} else if (*at) {
+		(*at)->ctx = ctx;
+	} else if (ctx && (n = malloc(sizeof(*n)))) {
+		*n = (struct stream_ctx){stream, ctx, stream_ctxs};
+		stream_ctxs = n;
+	}
+	pthread_mutex_unlock(&stream_ctx_lock);
+}
+
+static struct gvcu_ctx *stream_ctx_of(uint64_t stream)
+{
+	struct stream_ctx *n;
+	struct gvcu_ctx *ctx = NULL;
+
+	pthread_mutex_lock(&stream_ctx_lock);
+	for (n = stream_ctxs; n && n->stream != stream; n = n->next)
+		;
+	if (n)
+		ctx = n->ctx;
+	pthread_mutex_unlock(&stream_ctx_lock);
+	return ctx;
+}
 
 static CUresult stream_create(CUstream *ph, unsigned int flags, int priority)
 {
@@ -14,6 +63,7 @@ static CUresult stream_create(CUstream *ph, unsigned int flags, int priority)
 	if (!e) {
 		*ph = (CUstream)(uintptr_t)r.handle;
 		gv_stream_note(r.handle, 1);
+		stream_ctx_note(r.handle, gvcu_current());
 	}
 	return e;
 }
@@ -46,7 +96,60 @@ GVCU_EXPORT CUresult cuStreamDestroy_v2(CUstream s)
 {
 	/* Forgotten first: a launch racing the destroy goes the exact way. */
 	gv_stream_note(gv_stream_value((cudaStream_t)s), 0);
+	stream_ctx_note(gv_stream_value((cudaStream_t)s), NULL);
 	return on_stream(GV_OP_STREAM_DESTROY, s);
+}
+
+/* A stream's context: the current one for a default stream. */
+static CUresult stream_ctx(CUstream s, CUcontext *pctx)
+{
+	uint64_t h = gv_stream_value((cudaStream_t)s);
+	struct gvcu_ctx *ctx;
+	CUdevice dev;
+	CUresult e = gvcu_need_ctx();
+
+	if (e)
+		return e;
+	if (!pctx)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (h <= 2) { /* NULL, CU_STREAM_LEGACY, CU_STREAM_PER_THREAD */
+		*pctx = (CUcontext)gvcu_current();
+		return CUDA_SUCCESS;
+	}
+	ctx = stream_ctx_of(h);
+	if (!ctx) {
+		e = cuStreamGetDevice(s, &dev); /* the host checks the handle */
+		if (e)
+			return e;
+		ctx = gvcu_primary(dev);
+	}
+	*pctx = (CUcontext)ctx;
+	return ctx ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+GVCU_EXPORT CUresult cuStreamGetCtx(CUstream s, CUcontext *pctx)
+{
+	return stream_ctx(s, pctx);
+}
+
+GVCU_EXPORT CUresult cuStreamGetCtx_ptsz(CUstream s, CUcontext *pctx)
+{
+	return stream_ctx(s, pctx);
+}
+
+/* No green contexts here: a stream has none. */
+GVCU_EXPORT CUresult cuStreamGetCtx_v2(CUstream s, CUcontext *pctx, CUgreenCtx *pgreen)
+{
+	CUresult e = stream_ctx(s, pctx);
+
+	if (!e && pgreen)
+		*pgreen = NULL;
+	return e;
+}
+
+GVCU_EXPORT CUresult cuStreamGetCtx_v2_ptsz(CUstream s, CUcontext *pctx, CUgreenCtx *pgreen)
+{
+	return cuStreamGetCtx_v2(s, pctx, pgreen);
 }
 
 GVCU_EXPORT CUresult cuStreamSynchronize(CUstream s)

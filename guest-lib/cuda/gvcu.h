@@ -38,6 +38,8 @@ struct gvcu_ctx {
 CUresult gvcu_initialized(void);
 /* The thread's current context, or NULL. */
 struct gvcu_ctx *gvcu_current(void);
+/* Device dev's primary context (not retained), or NULL. */
+struct gvcu_ctx *gvcu_primary(int dev);
 /* CUDA_SUCCESS when initialized and a context is current. */
 CUresult gvcu_need_ctx(void);
 /* A context's device, -1 for NULL (the current one). */

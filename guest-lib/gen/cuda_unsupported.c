@@ -34,7 +34,6 @@ GV_CU_UNSUPPORTED(cuDeviceUnregisterAsyncNotification) /* parameter callback (CU
 GV_CU_UNSUPPORTED(cuEventDestroy) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuEventElapsedTime) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuExternalMemoryGetMappedBuffer) /* returns device memory the session must track (devPtr) */
-GV_CU_UNSUPPORTED(cuFuncGetModule) /* creates a CUmodule, which the runtime's ops own */
 GV_CU_UNSUPPORTED(cuGetProcAddress) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuGraphAddBatchMemOpNode) /* parameter nodeParams (const CUDA_BATCH_MEM_OP_NODE_PARAMS *) is an array */
 GV_CU_UNSUPPORTED(cuGraphAddDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
@@ -170,10 +169,6 @@ GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo) /* legacy ABI: headers since CUDA 3.2 
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_v2) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamGetCaptureInfo_v2_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */
-GV_CU_UNSUPPORTED(cuStreamGetCtx) /* returns a context (pctx) */
-GV_CU_UNSUPPORTED(cuStreamGetCtx_ptsz) /* returns a context (pctx) */
-GV_CU_UNSUPPORTED(cuStreamGetCtx_v2) /* returns a context (pCtx) */
-GV_CU_UNSUPPORTED(cuStreamGetCtx_v2_ptsz) /* returns a context (pCtx) */
 GV_CU_UNSUPPORTED(cuStreamGetGreenCtx) /* parameter phCtx (CUgreenCtx *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuStreamUpdateCaptureDependencies) /* legacy ABI: headers since CUDA 3.2 name its successor */
 GV_CU_UNSUPPORTED(cuStreamUpdateCaptureDependencies_ptsz) /* legacy ABI: headers since CUDA 3.2 name its successor */

@@ -356,10 +356,11 @@ struct __attribute__((packed)) gv_graph_dot_resp {
 	uint64_t size;
 };
 
-/* A function's name, as the host looked it up (FUNC_NAME). */
+/* A function's name, as the host looked it up, and its module (FUNC_NAME). */
 struct __attribute__((packed)) gv_func_name_resp {
 	uint32_t len; /* without a NUL */
 	uint32_t reserved;
+	uint64_t module; /* the module's handle */
 	char name[GV_MAX_NAME];
 };
 

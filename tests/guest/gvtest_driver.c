@@ -234,6 +234,16 @@ int main(int argc, char **argv)
 
 	/* ---- streams, events, pinned memory ---- */
 	CHECK_CU(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING), CUDA_SUCCESS);
+	{
+		CUcontext cur = NULL, sc = NULL, nc = NULL;
+
+		CHECK_CU(cuCtxGetCurrent(&cur), CUDA_SUCCESS);
+		CHECK_CU(cuStreamGetCtx(s, &sc), CUDA_SUCCESS);
+		CHECK_CU(cuStreamGetCtx(NULL, &nc), CUDA_SUCCESS);
+		CHECK(cur && sc == cur && nc == cur, "a stream's context: the one it was made in");
+		CHECK(cuStreamGetCtx((CUstream)(uintptr_t)0x7777, &sc) != CUDA_SUCCESS,
+		      "a forged stream has no context");
+	}
 	CHECK_CU(cuEventCreate(&e0, CU_EVENT_DEFAULT), CUDA_SUCCESS);
 	CHECK_CU(cuEventCreate(&e1, CU_EVENT_DEFAULT), CUDA_SUCCESS);
 	CHECK_CU(cuMemAllocHost((void **)&pinned, 65536), CUDA_SUCCESS);
@@ -265,6 +275,12 @@ int main(int argc, char **argv)
 		CHECK(again == nm, "the same name, kept");
 		CHECK_CU(cuFuncGetName(&nm, (CUfunction)(uintptr_t)0x5151),
 			 CUDA_ERROR_INVALID_HANDLE);
+	}
+	{
+		CUmodule fm = NULL;
+
+		CHECK_CU(cuFuncGetModule(&fm, fn), CUDA_SUCCESS);
+		CHECK(fm == mod, "the function's module");
 	}
 	{
 		char c = 'x';
