@@ -292,14 +292,14 @@ $(B)/tests/gen_roundtrip: tests/unit/gen_roundtrip.c $(B)/tests/gen/.stamp tests
 		tests/unit/roundtrip_math.h tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c \
 		tests/unit/roundtrip_cufft.c tests/unit/roundtrip_cublaslt.c tests/unit/roundtrip_async_math.c \
 		tests/unit/roundtrip_cudnn.c tests/unit/gen/cudnn_roundtrip.c tests/unit/gen/cudnn_protos.h \
-		tests/unit/roundtrip_host_nodes.c tests/unit/roundtrip_graph_mem.c tests/unit/roundtrip_ipc.c tests/unit/roundtrip_library.c tests/unit/roundtrip_atomics.c $(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
+		tests/unit/roundtrip_host_nodes.c tests/unit/roundtrip_graph_mem.c tests/unit/roundtrip_ipc.c tests/unit/roundtrip_library.c tests/unit/roundtrip_atomics.c tests/unit/roundtrip_tensor_map.c $(B)/tests/fatbin_kernels.inc tests/unit/loopback_transport.c $(LOOPBACK_RT_OBJ) $(CU_OBJ) \
 		$(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(CUSOLVER_OBJ) $(CUDNN_OBJ) $(B)/host/libgvirtus-host.a
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(CFLAGS) $(WARN) -Wno-deprecated-declarations -Iguest-lib -Iguest-lib/math -Ihost-worker $(INC) -Itests/unit -I$(B)/tests \
 		tests/unit/gen_roundtrip.c $(GEN_TESTS) tests/unit/loopback_transport.c \
 		tests/unit/roundtrip_curand.c tests/unit/roundtrip_cublas.c tests/unit/roundtrip_cufft.c \
 		tests/unit/roundtrip_cublaslt.c tests/unit/roundtrip_async_math.c \
-		tests/unit/roundtrip_cudnn.c tests/unit/gen/cudnn_roundtrip.c tests/unit/roundtrip_host_nodes.c tests/unit/roundtrip_graph_mem.c tests/unit/roundtrip_ipc.c tests/unit/roundtrip_library.c tests/unit/roundtrip_atomics.c \
+		tests/unit/roundtrip_cudnn.c tests/unit/gen/cudnn_roundtrip.c tests/unit/roundtrip_host_nodes.c tests/unit/roundtrip_graph_mem.c tests/unit/roundtrip_ipc.c tests/unit/roundtrip_library.c tests/unit/roundtrip_atomics.c tests/unit/roundtrip_tensor_map.c \
 		$(LOOPBACK_RT_OBJ) $(CU_OBJ) $(sort $(CURAND_OBJ) $(CUBLAS_OBJ) $(CUFFT_OBJ) $(CUBLASLT_OBJ) $(CUSPARSE_OBJ) $(CUSOLVER_OBJ) $(CUDNN_OBJ)) \
 		$(B)/host/libgvirtus-host.a \
 		-o $@ -rdynamic \

@@ -330,6 +330,9 @@ EXCEPTION = [
     "cuGraphDebugDotPrint",
     # the worker process's driver logs (driver_init.c, LOGS_DUMP)
     "cuLogsDumpToMemory", "cuLogsDumpToFile",
+    # tensor maps, encoded by the host's driver (driver_tensor_map.c, TENSOR_MAP)
+    "cuTensorMapEncodeTiled", "cuTensorMapEncodeIm2col", "cuTensorMapEncodeIm2colWide",
+    "cuTensorMapReplaceAddress",
     # a stream's context: the one it was made in (driver_stream.c)
     "cuStreamGetCtx", "cuStreamGetCtx_ptsz", "cuStreamGetCtx_v2", "cuStreamGetCtx_v2_ptsz",
     # per-thread forms of hand-written calls, 3D copies between contexts
@@ -380,7 +383,8 @@ HOST_CALLS = ["cuGraphAddNode_v2", "cuGraphAddKernelNode_v2", "cuGraphKernelNode
               "cuModuleGetFunctionCount", "cuModuleEnumerateFunctions", "cuFuncGetName",
               "cuDeviceGetHostAtomicCapabilities", "cuDeviceGetP2PAtomicCapabilities",
               "cuGraphKernelNodeGetParams_v2", "cuUserObjectCreate", "cuLogsDumpToMemory",
-              "cuGraphDebugDotPrint"]
+              "cuGraphDebugDotPrint", "cuTensorMapEncodeTiled", "cuTensorMapEncodeIm2col",
+              "cuTensorMapEncodeIm2colWide", "cuTensorMapReplaceAddress"]
 
 EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c",
                    "guest-lib/cuda/driver_mem.c", "guest-lib/cuda/driver_module.c",
@@ -389,7 +393,8 @@ EXCEPTION_FILES = ["guest-lib/cuda/driver_init.c", "guest-lib/cuda/driver_ctx.c"
                    "guest-lib/cuda/driver_occupancy.c", "guest-lib/cuda/driver_jitlink.c",
                    "guest-lib/cuda/driver_graph_copy.c", "guest-lib/cuda/driver_graph_host.c",
                    "guest-lib/cuda/driver_graph_mem.c", "guest-lib/cuda/driver_ipc.c",
-                   "guest-lib/cuda/driver_library.c", "guest-lib/cuda/driver_per_thread.c"]
+                   "guest-lib/cuda/driver_library.c", "guest-lib/cuda/driver_per_thread.c",
+                   "guest-lib/cuda/driver_tensor_map.c"]
 
 # Out of scope, with the reason the coverage report prints.
 UNSUPPORTED_PREFIX = {

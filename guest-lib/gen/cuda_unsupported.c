@@ -183,10 +183,6 @@ GV_CU_UNSUPPORTED(cuStreamWriteValue64_ptsz) /* legacy ABI: headers since CUDA 3
 GV_CU_UNSUPPORTED(cuSurfObjectGetResourceDesc) /* parameter pResDesc (CUDA_RESOURCE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuSurfRefGetArray) /* parameter hSurfRef (CUsurfref) cannot be marshalled by rule */
 GV_CU_UNSUPPORTED(cuSurfRefSetArray) /* parameter hSurfRef (CUsurfref) cannot be marshalled by rule */
-GV_CU_UNSUPPORTED(cuTensorMapEncodeIm2col) /* parameter globalAddress (void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuTensorMapEncodeIm2colWide) /* parameter globalAddress (void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuTensorMapEncodeTiled) /* parameter globalAddress (void *) is host memory of no declared size */
-GV_CU_UNSUPPORTED(cuTensorMapReplaceAddress) /* parameter globalAddress (void *) is host memory of no declared size */
 GV_CU_UNSUPPORTED(cuTexObjectGetResourceDesc) /* parameter pResDesc (CUDA_RESOURCE_DESC *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuTexRefCreate) /* parameter pTexRef (CUtexref *) holds pointers or device addresses */
 GV_CU_UNSUPPORTED(cuTexRefDestroy) /* parameter hTexRef (CUtexref) cannot be marshalled by rule */

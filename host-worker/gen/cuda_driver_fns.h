@@ -282,6 +282,10 @@
 	X(cuUserObjectCreate, CUresult, (CUuserObject *, void *, CUhostFn, unsigned int, unsigned int)) \
 	X(cuLogsDumpToMemory, CUresult, (CUlogIterator *, char *, size_t *, unsigned int)) \
 	X(cuGraphDebugDotPrint, CUresult, (CUgraph, const char *, unsigned int)) \
+	X(cuTensorMapEncodeTiled, CUresult, (CUtensorMap *, CUtensorMapDataType, cuuint32_t, void *, const cuuint64_t *, const cuuint64_t *, const cuuint32_t *, const cuuint32_t *, CUtensorMapInterleave, CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill)) \
+	X(cuTensorMapEncodeIm2col, CUresult, (CUtensorMap *, CUtensorMapDataType, cuuint32_t, void *, const cuuint64_t *, const cuuint64_t *, const int *, const int *, cuuint32_t, cuuint32_t, const cuuint32_t *, CUtensorMapInterleave, CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill)) \
+	X(cuTensorMapEncodeIm2colWide, CUresult, (CUtensorMap *, CUtensorMapDataType, cuuint32_t, void *, const cuuint64_t *, const cuuint64_t *, int, int, cuuint32_t, cuuint32_t, const cuuint32_t *, CUtensorMapInterleave, CUtensorMapIm2ColWideMode, CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill)) \
+	X(cuTensorMapReplaceAddress, CUresult, (CUtensorMap *, void *)) \
 	/* end */
 
 /* Handle kinds of this library's objects, and what frees them. */

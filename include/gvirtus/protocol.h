@@ -356,6 +356,35 @@ struct __attribute__((packed)) gv_graph_dot_resp {
 	uint64_t size;
 };
 
+/*
+ * A tensor map (TENSOR_MAP): cuTensorMapEncodeTiled, Im2col, Im2colWide or
+ * ReplaceAddress's arguments, each array with the elements its rank
+ * gives (the rest zero); the 128-byte map comes back.
+ */
+#define GV_TENSOR_MAP_MAX_RANK 5
+enum gv_tensor_map_op {
+	GV_TENSOR_MAP_TILED = 0,
+	GV_TENSOR_MAP_IM2COL = 1,
+	GV_TENSOR_MAP_IM2COL_WIDE = 2,
+	GV_TENSOR_MAP_REPLACE = 3,
+};
+struct __attribute__((packed)) gv_tensor_map_req {
+	uint32_t op; /* enum gv_tensor_map_op */
+	uint32_t data_type, rank, interleave, swizzle, l2_promotion, oob_fill, wide_mode;
+	uint32_t channels_per_pixel, pixels_per_column;
+	int32_t lower_width, upper_width; /* IM2COL_WIDE */
+	uint64_t address;
+	uint64_t dims[GV_TENSOR_MAP_MAX_RANK];
+	uint64_t strides[GV_TENSOR_MAP_MAX_RANK]; /* rank - 1 of them */
+	uint32_t box[GV_TENSOR_MAP_MAX_RANK];	  /* TILED */
+	uint32_t element_strides[GV_TENSOR_MAP_MAX_RANK];
+	int32_t lower[GV_TENSOR_MAP_MAX_RANK], upper[GV_TENSOR_MAP_MAX_RANK]; /* IM2COL: rank - 2 */
+	uint64_t map[16];						      /* REPLACE */
+};
+struct __attribute__((packed)) gv_tensor_map_resp {
+	uint64_t map[16];
+};
+
 /* A function's name, as the host looked it up, and its module (FUNC_NAME). */
 struct __attribute__((packed)) gv_func_name_resp {
 	uint32_t len; /* without a NUL */

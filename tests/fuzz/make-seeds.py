@@ -270,6 +270,9 @@ def codecs_seeds(fatbin):
         "LOGS_DUMP": struct.pack("<IIQII", 1, 0, 128, 0, 0),
         "USER_OBJECT_CREATE": struct.pack("<QQII", 1, 2, 1, 0),
         "GRAPH_DOT": struct.pack("<QQII", 0, 0, 0, 0),
+        "TENSOR_MAP": struct.pack("<12IQ5Q5Q5I5I5i5i16Q", 0, 7, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                  p0, 64, 16, 0, 0, 0, 256, 0, 0, 0, 0, 16, 8, 0, 0, 0,
+                                  1, 1, 0, 0, 0, *([0] * 10), *([0] * 16)),
     }
     # The math libraries' objects fuzz_codecs's setup makes after those
     # (behind their fakes): a cuBLAS handle, a cuRAND generator, a cuFFT

@@ -190,6 +190,46 @@ static void driver_side(int *d)
 	printf("a garbage image: %s\n", rn);
 }
 
+// Tensor maps: encoded by the driver; a map whose address is replaced is
+// the map of the new address; misuses' errors printed for native's.
+static void tensor_maps(int *d)
+{
+	printf("== tensor maps\n");
+	CUtensorMap a, b;
+	cuuint64_t dims[2] = {64, 16}, strides[1] = {256};
+	cuuint32_t box[2] = {16, 8}, estr[2] = {1, 1};
+	CUdeviceptr p = (CUdeviceptr)(uintptr_t)d;
+	cu_check("cuTensorMapEncodeTiled",
+		 cuTensorMapEncodeTiled(&a, CU_TENSOR_MAP_DATA_TYPE_INT32, 2, (void *)p, dims,
+					strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+					CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_NONE,
+					CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE),
+		 CUDA_SUCCESS);
+	cu_check("the same at another address",
+		 cuTensorMapEncodeTiled(&b, CU_TENSOR_MAP_DATA_TYPE_INT32, 2, (void *)(p + 1024),
+					dims, strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+					CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_NONE,
+					CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE),
+		 CUDA_SUCCESS);
+	cu_check("cuTensorMapReplaceAddress", cuTensorMapReplaceAddress(&a, (void *)(p + 1024)),
+		 CUDA_SUCCESS);
+	check_i("a replaced address gives the new address's map", !memcmp(&a, &b, sizeof(a)), 1);
+	CUresult r = cuTensorMapEncodeTiled(
+	    &a, CU_TENSOR_MAP_DATA_TYPE_INT32, 2, (void *)(p + 4), dims, strides, box, estr,
+	    CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+	    CU_TENSOR_MAP_L2_PROMOTION_NONE, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+	const char *rn = "?";
+	cuGetErrorName(r, &rn);
+	printf("an address not 16-byte aligned: %s\n", rn);
+	box[0] = 512;
+	r = cuTensorMapEncodeTiled(&a, CU_TENSOR_MAP_DATA_TYPE_INT32, 2, (void *)p, dims, strides,
+				   box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+				   CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_NONE,
+				   CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+	cuGetErrorName(r, &rn);
+	printf("a box of 512: %s\n", rn);
+}
+
 int main()
 {
 	int *d = NULL;
@@ -200,6 +240,7 @@ int main()
 	CK(cudaMemcpy(d, h, sizeof(h), cudaMemcpyHostToDevice));
 	runtime_side(d);
 	driver_side(d);
+	tensor_maps(d);
 	CK(cudaFree(d));
 	printf("library: %d passed, %d failed\n", g_pass, g_fail);
 	return g_fail != 0;

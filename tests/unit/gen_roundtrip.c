@@ -1718,6 +1718,7 @@ int main(void)
 	ipc_handles(&fake);
 	library_kernels(&fake);
 	atomic_capabilities(&fake);
+	tensor_maps(&fake);
 	printf("gen_roundtrip: %d passed, %d failed\n", passes, failures);
 	return failures != 0;
 }

@@ -72,6 +72,8 @@ void ipc_handles(struct gvg_cuda_fns *t);
 void library_kernels(struct gvg_cuda_fns *t);
 /* Devices' atomic capabilities against a fake driver (roundtrip_atomics.c). */
 void atomic_capabilities(struct gvg_cuda_fns *t);
+/* Tensor maps against a fake driver (roundtrip_tensor_map.c). */
+void tensor_maps(struct gvg_cuda_fns *t);
 void rt_run_all(void);
 
 #endif
