@@ -313,6 +313,8 @@ static struct gvw_function *function_with(struct gvw_call *c, void *f)
 static int node_args(const CUDA_KERNEL_NODE_PARAMS *p, const struct gvw_function *fn,
 		     unsigned char *out)
 {
+	const void *buf = NULL;
+	size_t size = 0;
 	uint32_t i;
 
 	if (p->kernelParams) {
@@ -320,11 +322,16 @@ static int node_args(const CUDA_KERNEL_NODE_PARAMS *p, const struct gvw_function
 			memcpy(out + fn->params[i].offset, p->kernelParams[i], fn->params[i].size);
 		return CUDA_SUCCESS;
 	}
+	/* One buffer: no more of it than the driver says it holds. */
 	for (i = 0; p->extra && p->extra[i] != CU_LAUNCH_PARAM_END; i += 2) {
-		if (p->extra[i] == CU_LAUNCH_PARAM_BUFFER_POINTER) {
-			memcpy(out, p->extra[i + 1], fn->args_size);
-			return CUDA_SUCCESS;
-		}
+		if (p->extra[i] == CU_LAUNCH_PARAM_BUFFER_POINTER)
+			buf = p->extra[i + 1];
+		else if (p->extra[i] == CU_LAUNCH_PARAM_BUFFER_SIZE && p->extra[i + 1])
+			size = *(const size_t *)p->extra[i + 1];
+	}
+	if (buf && size >= fn->args_size) {
+		memcpy(out, buf, fn->args_size);
+		return CUDA_SUCCESS;
 	}
 	return fn->args_size ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
 }

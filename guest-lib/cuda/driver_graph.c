@@ -321,7 +321,11 @@ GVCU_EXPORT CUresult cuGraphExecUpdate_v2(CUgraphExec exec, CUgraph g,
 	return e;
 }
 
-/* Instantiation with parameters: the runtime's, whose structure has this layout. */
+/* Instantiation with parameters: the runtime's, whose structure has this layout
+ * (its per-thread form, which cuda_runtime_api.h declares only for
+ * per-thread compilation units, included). */
+cudaError_t cudaGraphInstantiateWithParams_ptsz(cudaGraphExec_t *exec, cudaGraph_t g,
+						cudaGraphInstantiateParams *p);
 _Static_assert(sizeof(CUDA_GRAPH_INSTANTIATE_PARAMS) == sizeof(cudaGraphInstantiateParams),
 	       "instantiation parameters");
 
@@ -338,19 +342,11 @@ GVCU_EXPORT CUresult cuGraphInstantiateWithParams(CUgraphExec *exec, CUgraph g,
 GVCU_EXPORT CUresult cuGraphInstantiateWithParams_ptsz(CUgraphExec *exec, CUgraph g,
 						       CUDA_GRAPH_INSTANTIATE_PARAMS *p)
 {
-	CUDA_GRAPH_INSTANTIATE_PARAMS q;
-	CUresult e;
+	CUresult e = gvcu_need_ctx();
 
-	if (!p)
-		return cuGraphInstantiateWithParams(exec, g, p);
-	/* The legacy default stream of the compilation is the thread's own. */
-	q = *p;
-	if (!q.hUploadStream)
-		q.hUploadStream = CU_STREAM_PER_THREAD;
-	e = cuGraphInstantiateWithParams(exec, g, &q);
-	p->hErrNode_out = q.hErrNode_out;
-	p->result_out = q.result_out;
-	return e;
+	return e ? e
+		 : gvcu_result(GVCU_AS_DRIVER(cudaGraphInstantiateWithParams_ptsz(
+		       (cudaGraphExec_t *)exec, (cudaGraph_t)g, (cudaGraphInstantiateParams *)p)));
 }
 
 /* A graph in DOT, from the host's driver, into the guest's file. */
