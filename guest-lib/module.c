@@ -50,6 +50,10 @@ struct gv_symbol {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gv_kernel **kernels;
 static size_t nkernels;
+/* The index of kernels (kernel_of): stale after every change. */
+static struct gv_kernel **by_stub, **by_object;
+static size_t index_cap; /* a power of two; 0: no index */
+static int index_stale = 1;
 static struct gv_symbol **symbols;
 static size_t nsymbols;
 
@@ -124,6 +128,7 @@ void gv_fatbin_forget(struct gv_fatbin *fb)
 		}
 	}
 	nkernels = j;
+	index_stale = 1;
 	for (i = j = 0; i < nsymbols; i++) {
 		if (symbols[i]->fb == fb)
 			free(symbols[i]);
@@ -170,6 +175,7 @@ GVRT_EXPORT void __cudaRegisterFunction(void **handle, const char *host_fun, cha
 		kernels = v;
 	else
 		free(k);
+	index_stale = 1;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -234,15 +240,78 @@ GVRT_EXPORT char __cudaInitModule(void **handle)
 	return gv_module_handle((struct gv_fatbin *)handle, &m) == cudaSuccess;
 }
 
+/*
+ * The registrations by host stub and by object, for the lookups every
+ * launch makes: a program may register tens of thousands of kernels.
+ * Rebuilt (under lock) at the first lookup after a change; open
+ * addressing, in registration order, so that the first of equal stubs is
+ * found as a scan would.  Without memory for it, lookups scan.
+ */
+
+static size_t slot_of(const void *p, size_t cap)
+{
+	return (size_t)(((uint64_t)(uintptr_t)p >> 4) * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
+}
+
+static void put(struct gv_kernel **t, const void *key, struct gv_kernel *k)
+{
+	size_t j = slot_of(key, index_cap);
+
+	while (t[j])
+		j = (j + 1) & (index_cap - 1);
+	t[j] = k;
+}
+
+static void reindex(void)
+{
+	size_t cap = 64, i;
+
+	while (cap < 2 * nkernels)
+		cap *= 2;
+	if (cap != index_cap) {
+		free(by_stub);
+		free(by_object);
+		by_stub = calloc(cap, sizeof(*by_stub));
+		by_object = calloc(cap, sizeof(*by_object));
+		index_cap = by_stub && by_object ? cap : 0;
+	} else {
+		memset(by_stub, 0, cap * sizeof(*by_stub));
+		memset(by_object, 0, cap * sizeof(*by_object));
+	}
+	for (i = 0; index_cap && i < nkernels; i++) {
+		put(by_stub, kernels[i]->stub, kernels[i]);
+		put(by_object, kernels[i], kernels[i]);
+	}
+	index_stale = 0;
+}
+
+/* The registration whose stub (or, by_obj, which itself) is key; under lock. */
+static struct gv_kernel *lookup(const void *key, int by_obj)
+{
+	struct gv_kernel **t, *k;
+	size_t i, j;
+
+	if (index_stale)
+		reindex();
+	if (!index_cap) {
+		for (i = 0; i < nkernels; i++)
+			if ((by_obj ? (const void *)kernels[i] : kernels[i]->stub) == key)
+				return kernels[i];
+		return NULL;
+	}
+	t = by_obj ? by_object : by_stub;
+	for (j = slot_of(key, index_cap); (k = t[j]); j = (j + 1) & (index_cap - 1))
+		if ((by_obj ? (const void *)k : k->stub) == key)
+			return k;
+	return NULL;
+}
+
 static struct gv_kernel *kernel_of(const void *stub)
 {
-	struct gv_kernel *k = NULL;
-	size_t i;
+	struct gv_kernel *k;
 
 	pthread_mutex_lock(&lock);
-	for (i = 0; i < nkernels && !k; i++)
-		if (kernels[i]->stub == stub)
-			k = kernels[i];
+	k = lookup(stub, 0);
 	pthread_mutex_unlock(&lock);
 	return k;
 }
@@ -301,6 +370,7 @@ cudaError_t gv_fatbin_kernel(struct gv_fatbin *fb, const char *name, struct gv_k
 			kernels = v;
 		else
 			e = cudaErrorMemoryAllocation;
+		index_stale = 1;
 		pthread_mutex_unlock(&lock);
 	}
 	if (e) {
@@ -315,21 +385,16 @@ cudaError_t gv_fatbin_kernel(struct gv_fatbin *fb, const char *name, struct gv_k
 
 int gv_kernel_known(const void *kernel, struct gv_fatbin **fb, const char **name)
 {
-	int found = 0;
-	size_t i;
+	struct gv_kernel *k;
 
 	pthread_mutex_lock(&lock);
-	for (i = 0; i < nkernels && !found; i++) {
-		if (kernels[i] == kernel) {
-			found = 1;
-			if (fb)
-				*fb = kernels[i]->fb;
-			if (name)
-				*name = kernels[i]->name;
-		}
-	}
+	k = lookup(kernel, 1);
+	if (k && fb)
+		*fb = k->fb;
+	if (k && name)
+		*name = k->name;
 	pthread_mutex_unlock(&lock);
-	return found;
+	return k != NULL;
 }
 
 /* The kernel's host function handle on the current device, loading as needed. */

@@ -116,6 +116,52 @@ static void libraries(void)
 	(void)cudaGetLastError();
 }
 
+void **__cudaRegisterFatBinary(void *wrapper);
+void __cudaUnregisterFatBinary(void **handle);
+void __cudaRegisterFunction(void **handle, const char *host_fun, char *device_fun,
+			    const char *device_name, int thread_limit, uint3 *tid, uint3 *bid,
+			    dim3 *bdim, dim3 *gdim, int *wsize);
+cudaError_t __cudaGetKernel(cudaKernel_t *kernel, const void *stub);
+
+/*
+ * Many registrations, as a large program makes: each stub finds its own
+ * kernel, the driver knows each kernel object, and none is found once
+ * their fatbin is gone (the lookups' index follows every change).
+ */
+#define MANY 5000
+static void many_kernels(void)
+{
+	static char stubs[MANY];
+	static const struct {
+		int magic, version;
+		const unsigned char *data;
+		void *unused;
+	} wrapper = {0x466243b1, 1, (const unsigned char *)"not a fatbin at all", NULL};
+	void **fb = __cudaRegisterFatBinary((void *)&wrapper);
+	cudaKernel_t k = NULL, first = NULL;
+	const char *name = NULL;
+	int i, ok = 1;
+
+	for (i = 0; i < MANY; i++)
+		__cudaRegisterFunction(fb, &stubs[i], (char *)"k_many", "k_many", -1, NULL, NULL,
+				       NULL, NULL, NULL);
+	for (i = 0; i < MANY; i++) {
+		ok &= __cudaGetKernel(&k, &stubs[i]) == cudaSuccess && k;
+		if (i == 0)
+			first = k;
+		ok &= i == 0 || k != first;
+	}
+	RT_TRUE("__cudaGetKernel", "5000 stubs, each its own kernel", ok);
+	RT_TRUE("cuKernelGetName", "a registration known to the driver",
+		cuKernelGetName(&name, (CUkernel)first) == CUDA_SUCCESS && name &&
+		    !strcmp(name, "k_many"));
+	__cudaUnregisterFatBinary(fb);
+	RT_TRUE("__cudaGetKernel", "none once their fatbin is gone",
+		__cudaGetKernel(&k, &stubs[MANY / 2]) == cudaErrorInvalidDeviceFunction &&
+		    cuKernelGetName(&name, (CUkernel)first) == CUDA_ERROR_INVALID_HANDLE);
+	(void)cudaGetLastError();
+}
+
 void library_kernels(struct gvg_cuda_fns *t)
 {
 	memset(long_name, 'n', sizeof(long_name) - 1);
@@ -124,4 +170,5 @@ void library_kernels(struct gvg_cuda_fns *t)
 	t->cuFuncGetName = name_of;
 	module_kernels();
 	libraries();
+	many_kernels();
 }
