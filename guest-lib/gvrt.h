@@ -248,6 +248,8 @@ int gv_kernel_known(const void *kernel, struct gv_fatbin **fb, const char **name
 
 /* Keeps an image (len 0: its own size), loaded on each device at first use. */
 cudaError_t gv_library_load(const void *code, size_t len, struct gv_fatbin **out);
+/* The same from a file: a binary's bytes, or PTX text. */
+cudaError_t gv_library_load_file(const char *path, struct gv_fatbin **out);
 cudaError_t gv_library_unload(struct gv_fatbin *fb);
 /* 1 if lib is a library loaded and not unloaded. */
 int gv_library_live(const void *lib);

@@ -103,6 +103,24 @@ cudaError_t gv_library_load(const void *code, size_t len, struct gv_fatbin **out
 	return cudaSuccess;
 }
 
+cudaError_t gv_library_load_file(const char *path, struct gv_fatbin **out)
+{
+	size_t len = 0;
+	char *buf;
+	cudaError_t e;
+
+	if (!out || !path)
+		return cudaErrorInvalidValue;
+	buf = gv_read_file(path, &len);
+	if (!buf)
+		return len ? cudaErrorMemoryAllocation : cudaErrorFileNotFound;
+	/* A binary is the file's bytes; PTX is its text, to the NUL added. */
+	e = len < 16 ? cudaErrorInvalidKernelImage
+		     : gv_library_load(buf, gv_image_is_binary(buf) ? len : 0, out);
+	free(buf);
+	return e;
+}
+
 cudaError_t gv_library_unload(struct gv_fatbin *fb)
 {
 	int saved = gv_current_device(), dev;
@@ -237,22 +255,8 @@ GVRT_EXPORT cudaError_t cudaLibraryLoadFromFile(cudaLibrary_t *library, const ch
 {
 	cudaError_t e = options_ok(jitOptions, jitOptionsValues, numJitOptions, libraryOptions,
 				   libraryOptionValues, numLibraryOptions);
-	size_t len = 0;
-	char *buf;
 
-	if (!e && (!library || !fileName))
-		e = cudaErrorInvalidValue;
-	if (e)
-		return gv_ret(e);
-	buf = gv_read_file(fileName, &len);
-	if (!buf)
-		return gv_ret(len ? cudaErrorMemoryAllocation : cudaErrorFileNotFound);
-	/* A binary is the file's bytes; PTX is its text, to the NUL added. */
-	e = len < 16 ? cudaErrorInvalidKernelImage
-		     : gv_library_load(buf, gv_image_is_binary(buf) ? len : 0,
-				       (struct gv_fatbin **)library);
-	free(buf);
-	return gv_ret(e);
+	return gv_ret(e ? e : gv_library_load_file(fileName, (struct gv_fatbin **)library));
 }
 
 GVRT_EXPORT cudaError_t cudaLibraryUnload(cudaLibrary_t library)

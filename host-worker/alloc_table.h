@@ -30,6 +30,15 @@ struct gvw_alloc_table {
 	uint64_t bytes;
 };
 
+/*
+ * Memory the guest allocated and may free, and that its device bytes
+ * count: not a module's global, a reserved range or another session's.
+ */
+static inline int gvw_alloc_owned(const struct gvw_alloc *a)
+{
+	return !a->symbol && !a->reserved && !a->ipc;
+}
+
 /* Bytes the table would allocate for its next insert (0: room exists). */
 size_t gvw_alloc_grow_bytes(const struct gvw_alloc_table *t);
 /* 0, or -1 when out of memory or the range overlaps an entry. */

@@ -146,7 +146,7 @@ int gvg_alloc_freeable(struct gvw_call *c, uint64_t ptr)
 
 	if (!a)
 		a = gvw_graph_alloc_at(c->s, ptr);
-	if (!a || a->symbol || a->reserved || a->ipc) {
+	if (!a || !gvw_alloc_owned(a)) {
 		gvw_log(GVW_DEBUG, "session %u: 0x%llx is not an allocation of the session",
 			c->s->id, (unsigned long long)ptr);
 		return CUDA_ERROR_INVALID_VALUE;

@@ -250,7 +250,7 @@ int gvw_h_FREE(struct gvw_call *c)
 	a = gvw_alloc_find_base(&s->allocs, q->ptr);
 	if (!a)
 		a = gvw_graph_alloc_at(s, q->ptr);
-	if (!a || a->symbol || a->reserved || a->ipc)
+	if (!a || !gvw_alloc_owned(a))
 		return cudaErrorInvalidValue;
 	/* The allocation may belong to another device than the current one. */
 	e = gvw_ex(c)->ctx_enter(s->ctx[a->device]);

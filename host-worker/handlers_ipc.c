@@ -24,7 +24,7 @@ static int export_mem(struct gvw_call *c, uint64_t ptr, uint8_t native[64])
 	if (e)
 		return e;
 	/* Only the session's own memory: never another's, never a reservation. */
-	if (!a || a->symbol || a->reserved || a->ipc)
+	if (!a || !gvw_alloc_owned(a))
 		return CUDA_ERROR_INVALID_VALUE;
 	return (int)GVG_DRV(c, cuda, cuIpcGetMemHandle)((CUipcMemHandle *)native, ptr);
 }

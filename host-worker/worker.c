@@ -392,7 +392,7 @@ uint64_t gvw_session_drop_device(struct gvw_session *s, int dev)
 			continue;
 		if (a->ipc)
 			s->ipc_imports--; /* the context's end unmaps it */
-		if (!a->symbol && !a->reserved && !a->ipc) {
+		if (gvw_alloc_owned(a)) {
 			/* A graph's memory goes with the context, as its graph. */
 			if (!a->graph)
 				ex->mem_free(ctx, a);
@@ -420,7 +420,7 @@ void gvw_session_close(struct gvw_session *s)
 	int d;
 
 	for (i = 0; i < s->allocs.n; i++)
-		n += !s->allocs.v[i].symbol && !s->allocs.v[i].reserved && !s->allocs.v[i].ipc;
+		n += gvw_alloc_owned(&s->allocs.v[i]);
 	/* Its IPC handles open nowhere else from now on (a parent of worker
 	 * processes drops them itself when the worker goes). */
 	if (w->relay_fd < 0)

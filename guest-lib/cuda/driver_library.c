@@ -24,21 +24,28 @@ CUresult gvcu_function_of(CUfunction *f)
 	return e ? e : cuModuleGetFunction(f, (CUmodule)(uintptr_t)module, name);
 }
 
-static CUresult load(CUlibrary *library, const void *code, size_t len, unsigned int njit,
-		     CUjit_option *jit, void **jit_values, unsigned int nlib, CUlibraryOption *lib,
-		     void **lib_values)
+/* The options' checks and answers, then the load itself (the runtime's). */
+static CUresult options(unsigned int njit, CUjit_option *jit, void **jit_values, unsigned int nlib,
+			CUlibraryOption *lib, void **lib_values)
 {
 	CUresult e = gvcu_need_ctx();
 
 	if (e)
 		return e;
-	if (!library || !code || (njit && (!jit || !jit_values)) || (nlib && (!lib || !lib_values)))
+	if ((njit && (!jit || !jit_values)) || (nlib && (!lib || !lib_values)))
 		return CUDA_ERROR_INVALID_VALUE;
 	gv_jit_outputs(njit, (const int *)jit, jit_values);
-	e = gvcu_result(GVCU_AS_DRIVER(gv_library_load(code, len, (struct gv_fatbin **)library)));
-	if (e == CUDA_ERROR_INVALID_IMAGE && !gv_image_is_binary(code))
-		e = CUDA_ERROR_INVALID_PTX; /* what the driver says of bad text */
-	return e;
+	return CUDA_SUCCESS;
+}
+
+/* What the driver says of bad text rather than of a bad binary. */
+static CUresult load_result(cudaError_t e, const void *image)
+{
+	CUresult r = gvcu_result(e);
+
+	return r == CUDA_ERROR_INVALID_IMAGE && image && !gv_image_is_binary(image)
+		   ? CUDA_ERROR_INVALID_PTX
+		   : r;
 }
 
 GVCU_EXPORT CUresult cuLibraryLoadData(CUlibrary *library, const void *code,
@@ -46,8 +53,15 @@ GVCU_EXPORT CUresult cuLibraryLoadData(CUlibrary *library, const void *code,
 				       unsigned int numJitOptions, CUlibraryOption *libraryOptions,
 				       void **libraryOptionValues, unsigned int numLibraryOptions)
 {
-	return load(library, code, 0, numJitOptions, jitOptions, jitOptionsValues,
-		    numLibraryOptions, libraryOptions, libraryOptionValues);
+	CUresult e = options(numJitOptions, jitOptions, jitOptionsValues, numLibraryOptions,
+			     libraryOptions, libraryOptionValues);
+
+	if (!e && (!library || !code))
+		e = CUDA_ERROR_INVALID_VALUE;
+	return e ? e
+		 : load_result(
+		       GVCU_AS_DRIVER(gv_library_load(code, 0, (struct gv_fatbin **)library)),
+		       code);
 }
 
 GVCU_EXPORT CUresult cuLibraryLoadFromFile(CUlibrary *library, const char *fileName,
@@ -57,22 +71,14 @@ GVCU_EXPORT CUresult cuLibraryLoadFromFile(CUlibrary *library, const char *fileN
 					   void **libraryOptionValues,
 					   unsigned int numLibraryOptions)
 {
-	size_t len = 0;
-	char *buf;
-	CUresult e;
+	CUresult e = options(numJitOptions, jitOptions, jitOptionsValues, numLibraryOptions,
+			     libraryOptions, libraryOptionValues);
 
-	if (!library || !fileName)
-		return CUDA_ERROR_INVALID_VALUE;
-	buf = gv_read_file(fileName, &len);
-	if (!buf)
-		return len ? CUDA_ERROR_OUT_OF_MEMORY : CUDA_ERROR_FILE_NOT_FOUND;
-	/* A binary is the file's bytes; PTX is its text, to the NUL added. */
-	e = len < 16
-		? CUDA_ERROR_INVALID_IMAGE
-		: load(library, buf, gv_image_is_binary(buf) ? len : 0, numJitOptions, jitOptions,
-		       jitOptionsValues, numLibraryOptions, libraryOptions, libraryOptionValues);
-	free(buf);
-	return e;
+	if (!e && (!library || !fileName))
+		e = CUDA_ERROR_INVALID_VALUE;
+	return e ? e
+		 : gvcu_result(GVCU_AS_DRIVER(
+		       gv_library_load_file(fileName, (struct gv_fatbin **)library)));
 }
 
 GVCU_EXPORT CUresult cuLibraryUnload(CUlibrary library)
